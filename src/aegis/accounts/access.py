@@ -1,0 +1,46 @@
+"""Access rules. Every view declares one: `public` or `requires(permission)`. The role matrix
+test walks the URLconf and fails for any view without a rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    permission: str | None  # None: public
+
+    @property
+    def public(self) -> bool:
+        return self.permission is None
+
+
+def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    view.access_rule = AccessRule(None)  # type: ignore[attr-defined]
+    return view
+
+
+def requires(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Signed in with both factors and holding `accounts.<permission>`; else login or 403."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
+                return redirect_to_login(request.get_full_path())
+            if not user.has_perm(f"accounts.{permission}"):
+                return render(request, "403.html", status=403)
+            return view(request, *args, **kwargs)
+
+        wrapper.access_rule = AccessRule(permission)  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from .roles import ROLE_LABELS, Role
+
+
+class SignInForm(forms.Form):
+    # One message for every failure, so nobody learns which part was wrong.
+    FAILED_MESSAGE = _(
+        "We could not sign you in with these details. Check your username, your password and "
+        "the 6-digit code from your authenticator app, then try again."
+    )
+    LOCKED_MESSAGE = _(
+        "Signing in to this account is paused after too many failed attempts. Wait 30 minutes "
+        "and try again, or ask your administrator to unlock it."
+    )
+
+    username = forms.CharField(label=_("Username"), max_length=150)
+    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+    code = forms.CharField(
+        label=_("Code from your authenticator app (or a backup code)"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label=_("Current password"), strip=False, widget=forms.PasswordInput)
+    new_password = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput)
+    new_password_again = forms.CharField(
+        label=_("New password again"), strip=False, widget=forms.PasswordInput
+    )
+
+    def __init__(self, user: object, *args: object, **kwargs: object) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        new = data.get("new_password")
+        if new and new != data.get("new_password_again"):
+            raise forms.ValidationError(_("The two new passwords are not the same."))
+        if new:
+            password_validation.validate_password(str(new), self.user)  # type: ignore[arg-type]
+        return data
+
+
+class UserCreateForm(forms.Form):
+    username = forms.RegexField(
+        label=_("Username"), max_length=150, regex=r"^[\w.@+-]+\Z",
+        error_messages={"invalid": _("Use letters, digits and . @ + - _ only.")},
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    password = forms.CharField(
+        label=_("First password (the person changes it after signing in)"), strip=False,
+        widget=forms.PasswordInput,
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("password"):
+            password_validation.validate_password(str(data["password"]))
+        return data
+
+
+class ApiTokenForm(forms.Form):
+    label = forms.CharField(label=_("What is this token for?"), max_length=80)

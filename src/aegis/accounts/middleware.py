@@ -1,0 +1,46 @@
+"""Unlock the signed-in user's key for the length of one request."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from aegis.vault.keychain import unlocked
+
+from . import session_keys
+
+SESSION_ENDED = _(
+    "Your session has ended, so your keys were locked away. Sign in again to continue."
+)
+
+
+class KeychainMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return self.get_response(request)  # the API unlocks with its bearer token
+        ended = False
+        keychain = None
+        if request.user.is_authenticated:
+            keychain = session_keys.keychain_for(request, request.user.pk)
+            if keychain is None:
+                logout(request)
+                ended = True
+        elif session_keys.COOKIE in request.COOKIES:
+            ended = True  # a key cookie without a live session: it expired
+        if ended:
+            request.session_ended = True  # type: ignore[attr-defined]
+            messages.warning(request, SESSION_ENDED)
+        context = unlocked(keychain) if keychain else contextlib.nullcontext()
+        with context:
+            response = self.get_response(request)
+        if ended and not getattr(request, "new_key_cookie", None):
+            response.delete_cookie(session_keys.COOKIE)
+        return response

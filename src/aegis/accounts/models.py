@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from .roles import PERMISSIONS, Role
+
+
+class User(AbstractUser):
+    """A staff member or defender. One role per person keeps duties separate."""
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        permissions = PERMISSIONS
+
+    @property
+    def role(self) -> Role | None:
+        names = [g.name for g in self.groups.all()]
+        return next((Role(n) for n in names if n in Role.__members__.values()), None)
+
+
+class ApiToken(models.Model):
+    """A personal API token. It carries its own copy of the user's private key, sealed under a
+    key derived from the token's secret; revoking the token deletes that copy."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    label = models.CharField(max_length=80)
+    secret_hash = models.CharField(max_length=64)
+    sealed_private_key = models.BinaryField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.label

@@ -1,0 +1,50 @@
+"""The roles of DESIGN.md, as Django groups holding permissions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    DEFENDER = "defender"
+    CASEWORKER = "caseworker"
+    RESPONDER = "responder"
+    COORDINATOR = "coordinator"
+    ANALYST = "analyst"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.DEFENDER: "Defender",
+    Role.CASEWORKER: "Caseworker",
+    Role.RESPONDER: "Responder",
+    Role.COORDINATOR: "Coordinator",
+    Role.ANALYST: "Analyst",
+    Role.AUDITOR: "Auditor",
+    Role.ADMIN: "Administrator",
+}
+
+# Permission codenames (declared on accounts.User) held by each role. Separation of duties:
+# the administrator manages people and settings but holds nothing that opens case contents.
+ROLE_PERMISSIONS: dict[Role, set[str]] = {
+    Role.DEFENDER: {"use_dashboard", "view_own_case"},
+    Role.CASEWORKER: {"use_dashboard", "view_cases"},
+    Role.RESPONDER: {"use_dashboard", "respond_to_alerts"},
+    Role.COORDINATOR: {"use_dashboard", "view_cases", "respond_to_alerts", "coordinate"},
+    Role.ANALYST: {"use_dashboard", "view_analytics"},
+    Role.AUDITOR: {"use_dashboard", "view_audit_log"},
+    Role.ADMIN: {"use_dashboard", "manage_users", "manage_settings"},
+}
+
+PERMISSIONS = [
+    ("use_dashboard", "Sign in and see the dashboard"),
+    ("view_own_case", "See one's own case and safety plan"),
+    ("view_cases", "Open cases in one's compartments"),
+    ("respond_to_alerts", "Receive and acknowledge alerts"),
+    ("coordinate", "Approve grants, escalations, appeals and compartments"),
+    ("view_analytics", "Read coded, non-identifying data and public reports"),
+    ("view_audit_log", "Read the audit log and run integrity checks"),
+    ("manage_users", "Create users and assign roles"),
+    ("manage_settings", "Change organisation settings"),
+]

@@ -1,0 +1,169 @@
+"""Accounts: creating people, signing in (password + TOTP, unlocking the private key),
+password changes that re-seal the key, and API tokens with their own key copy."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from django.contrib.auth import authenticate, login, update_session_auth_hash
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.signals import user_login_failed
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp import login as otp_login
+from django_otp import match_token
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from nacl.public import PrivateKey
+
+from aegis.audit import services as audit
+from aegis.vault import crypto
+from aegis.vault import services as vault
+from aegis.vault.keychain import Keychain
+from aegis.vault.models import Keypair
+
+from . import session_keys
+from .models import ApiToken, User
+from .roles import ROLE_PERMISSIONS, Role
+
+BACKUP_CODES = 10
+
+
+def ensure_roles() -> None:
+    """Create one group per role holding its permissions (idempotent; run after migrate)."""
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        perms = Permission.objects.filter(content_type__app_label="accounts", codename__in=codenames)
+        group.permissions.set(perms)
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What a new person needs once: their authenticator secret and backup codes."""
+
+    user: User
+    totp_uri: str
+    totp_secret: str
+    backup_codes: list[str]
+
+
+@transaction.atomic
+def create_user(username: str, password: str, role: Role, *, actor_id: int | None = None) -> Enrolment:
+    ensure_roles()
+    user = User.objects.create_user(username=username, password=password)
+    user.groups.add(Group.objects.get(name=role.value))
+    vault.create_user_keypair(user, password)
+    totp = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    static = StaticDevice.objects.create(user=user, name="backup codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=c) for c in codes)
+    audit.record("user.create", actor_id=actor_id, object_type="user", object_id=user.pk)
+    secret = base64.b32encode(bytes(totp.bin_key)).decode().rstrip("=")
+    return Enrolment(user=user, totp_uri=totp.config_url, totp_secret=secret, backup_codes=codes)
+
+
+class SignInFailed(Exception):
+    def __init__(self, locked: bool = False) -> None:
+        super().__init__("locked" if locked else "failed")
+        self.locked = locked
+
+
+def sign_in(request: HttpRequest, username: str, password: str, code: str) -> str:
+    """Check password and second factor together; on success log in, keep the unwrapped key
+    in the session (encrypted) and return the cookie secret. Every failure looks the same."""
+    user = authenticate(request, username=username, password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise SignInFailed(locked=True)
+    device = match_token(user, code.replace(" ", "")) if user is not None else None
+    keypair = Keypair.objects.filter(user=user).first() if device is not None else None
+    private_key: PrivateKey | None = None
+    if keypair is not None:
+        try:
+            private_key = vault.unlock_user_keypair(keypair, password)
+        except vault.WrongPassphrase:
+            private_key = None
+    if user is None or device is None or keypair is None or private_key is None:
+        if user is not None:
+            # The password was right but the rest was not: count it as a failure all the same.
+            user_login_failed.send(
+                sender=__name__, credentials={"username": username}, request=request
+            )
+            if getattr(request, "axes_locked_out", False):
+                raise SignInFailed(locked=True)
+        raise SignInFailed()
+    login(request, user)
+    otp_login(request, device)
+    return session_keys.store(request, keypair.pk, private_key)
+
+
+@transaction.atomic
+def change_password(request: HttpRequest, user: User, old_password: str, new_password: str) -> str:
+    """Re-seal the private key under the new password; returns the new session cookie secret."""
+    keypair = Keypair.objects.select_for_update().get(user=user)
+    private_key = vault.unlock_user_keypair(keypair, old_password)
+    vault.reseal_user_keypair(keypair, private_key, new_password)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    update_session_auth_hash(request, user)
+    audit.record("password.change", actor_id=user.pk, object_type="user", object_id=user.pk)
+    return session_keys.store(request, keypair.pk, private_key)
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+TOKEN_PREFIX = "aegis"
+_TOKEN_PURPOSE = b"aegis api token key"
+
+
+def _token_hash(secret: bytes) -> str:
+    return hashlib.sha256(secret).hexdigest()
+
+
+@transaction.atomic
+def create_api_token(user: User, label: str, keychain: Keychain) -> str:
+    """Issue a token; returns the token text, shown once."""
+    keypair = Keypair.objects.get(user=user)
+    private_key = keychain.private_keys.get(keypair.pk)
+    if private_key is None:
+        raise PermissionError("Sign in again to create an API token.")
+    secret = secrets.token_bytes(32)
+    token = ApiToken.objects.create(
+        user=user, label=label, secret_hash=_token_hash(secret),
+        sealed_private_key=crypto.box_encrypt(crypto.derive_subkey(secret, _TOKEN_PURPOSE), bytes(private_key)),
+    )
+    audit.record("token.create", actor_id=user.pk, object_type="apitoken", object_id=token.pk)
+    return f"{TOKEN_PREFIX}_{token.pk.hex}_{secret.hex()}"
+
+
+@transaction.atomic
+def revoke_api_token(user: User, token_id: uuid.UUID) -> bool:
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if deleted:
+        audit.record("token.revoke", actor_id=user.pk, object_type="apitoken", object_id=token_id)
+    return bool(deleted)
+
+
+def authenticate_token(text: str) -> tuple[User, Keychain] | None:
+    """The user and their unlocked key for a bearer token, or None."""
+    try:
+        prefix, token_id, secret_hex = text.strip().split("_")
+        if prefix != TOKEN_PREFIX:
+            return None
+        secret = bytes.fromhex(secret_hex)
+        token = ApiToken.objects.select_related("user").get(pk=uuid.UUID(hex=token_id))
+    except (ValueError, ApiToken.DoesNotExist):
+        return None
+    if not hmac.compare_digest(token.secret_hash, _token_hash(secret)) or not token.user.is_active:
+        return None
+    if token.sealed_private_key is None:
+        return None
+    raw = crypto.box_decrypt(crypto.derive_subkey(secret, _TOKEN_PURPOSE), bytes(token.sealed_private_key))
+    keypair_id = Keypair.objects.filter(user=token.user).values_list("pk", flat=True).get()
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user, Keychain({keypair_id: PrivateKey(raw)}, actor_id=token.user.pk)

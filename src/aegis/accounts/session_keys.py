@@ -1,0 +1,46 @@
+"""The unwrapped private key between requests: kept in the server-side session only as
+ciphertext, under a secret that lives only in the user's cookie. Neither half alone opens it;
+logout or expiry deletes the session half."""
+
+from __future__ import annotations
+
+import base64
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from nacl.public import PrivateKey
+
+from aegis.vault import crypto
+from aegis.vault.keychain import Keychain
+
+COOKIE = "aegis_key"
+SESSION_FIELD = "aegis_wrapped_key"
+
+
+def store(request: HttpRequest, keypair_id: int, private_key: PrivateKey) -> str:
+    """Put the wrapped key in the session; return the cookie secret to hand to the browser."""
+    secret = crypto.random_key()
+    wrapped = crypto.box_encrypt(secret, bytes(private_key))
+    request.session[SESSION_FIELD] = [keypair_id, base64.b64encode(wrapped).decode()]
+    return base64.urlsafe_b64encode(secret).decode()
+
+
+def set_cookie(response: HttpResponse, cookie_value: str) -> None:
+    response.set_cookie(
+        COOKIE, cookie_value, httponly=True, secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax", max_age=None,
+    )
+
+
+def keychain_for(request: HttpRequest, user_id: int) -> Keychain | None:
+    stored = request.session.get(SESSION_FIELD)
+    cookie = request.COOKIES.get(COOKIE)
+    if not stored or not cookie:
+        return None
+    keypair_id, wrapped = stored
+    try:
+        secret = base64.urlsafe_b64decode(cookie.encode())
+        raw = crypto.box_decrypt(secret, base64.b64decode(wrapped))
+    except (ValueError, crypto.DecryptionError):
+        return None
+    return Keychain({int(keypair_id): PrivateKey(raw)}, actor_id=user_id)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("password/", views.password_view, name="password"),
+    path("tokens/", views.tokens_view, name="tokens"),
+    path("tokens/<uuid:token_id>/revoke/", views.token_revoke_view, name="token-revoke"),
+    path("users/", views.users_view, name="users"),
+    path("users/new/", views.user_create_view, name="user-create"),
+]

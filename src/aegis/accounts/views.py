@@ -1,0 +1,123 @@
+"""Thin views: sign-in, sign-out, password, API tokens, user administration."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aegis.vault.keychain import current
+
+from . import selectors, services, session_keys
+from .access import public, requires
+from .forms import ApiTokenForm, PasswordChangeForm, SignInForm, UserCreateForm
+from .roles import Role
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = SignInForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            cookie = services.sign_in(
+                request, form.cleaned_data["username"], form.cleaned_data["password"],
+                form.cleaned_data["code"],
+            )
+        except services.SignInFailed as failure:
+            error = SignInForm.LOCKED_MESSAGE if failure.locked else SignInForm.FAILED_MESSAGE
+            status = 429 if failure.locked else 200
+            return render(request, "accounts/login.html", {"form": SignInForm(), "error": error}, status=status)
+        target = request.GET.get("next") or ""
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+            target = ""
+        response = redirect(target or "dashboard")
+        session_keys.set_cookie(response, cookie)
+        request.new_key_cookie = True  # type: ignore[attr-defined]
+        return response
+    if request.method == "POST":
+        error = SignInForm.FAILED_MESSAGE
+    return render(request, "accounts/login.html", {"form": form, "error": error})
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        logout(request)
+        response = redirect("accounts:login")
+        response.delete_cookie(session_keys.COOKIE)
+        messages.info(request, _("You are signed out. Your keys are locked away."))
+        return response
+    return render(request, "accounts/logout.html")
+
+
+@requires("use_dashboard")
+@require_http_methods(["GET", "POST"])
+def password_view(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cookie = services.change_password(
+                request, request.user,  # type: ignore[arg-type]
+                form.cleaned_data["old_password"], form.cleaned_data["new_password"],
+            )
+        except services.vault.WrongPassphrase:
+            form.add_error("old_password", _("This is not your current password."))
+        else:
+            messages.success(request, _("Your password is changed and your keys are sealed under it."))
+            response = redirect("dashboard")
+            session_keys.set_cookie(response, cookie)
+            return response
+    return render(request, "accounts/password.html", {"form": form})
+
+
+@requires("use_dashboard")
+@require_http_methods(["GET", "POST"])
+def tokens_view(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        new_token = services.create_api_token(request.user, form.cleaned_data["label"], current())  # type: ignore[arg-type]
+        form = ApiTokenForm()
+    tokens = selectors.tokens_of(request.user.pk)
+    return render(request, "accounts/tokens.html", {"form": form, "tokens": tokens, "new_token": new_token})
+
+
+@requires("use_dashboard")
+@require_POST
+def token_revoke_view(request: HttpRequest, token_id: uuid.UUID) -> HttpResponse:
+    if services.revoke_api_token(request.user, token_id):  # type: ignore[arg-type]
+        messages.success(request, _("The token is revoked and its key copy destroyed."))
+    else:
+        messages.error(request, _("There is no such token."))
+    return redirect("accounts:tokens")
+
+
+@requires("manage_users")
+def users_view(request: HttpRequest) -> HttpResponse:
+    page = selectors.users_page(request.GET.get("page"))
+    return render(request, "accounts/users.html", {"page": page})
+
+
+@requires("manage_users")
+@require_http_methods(["GET", "POST"])
+def user_create_view(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if selectors.username_taken(form.cleaned_data["username"]):
+            form.add_error("username", _("Someone already has this username."))
+        else:
+            enrolment = services.create_user(
+                form.cleaned_data["username"], form.cleaned_data["password"],
+                Role(form.cleaned_data["role"]), actor_id=request.user.pk,
+            )
+            return render(request, "accounts/enrolment.html", {"enrolment": enrolment})
+    return render(request, "accounts/user_form.html", {"form": form})

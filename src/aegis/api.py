@@ -1,0 +1,69 @@
+"""The REST API at /api/v1/. Bearer tokens unlock their own copy of the user's key."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from .accounts import selectors as account_selectors
+from .accounts import services as account_services
+from .vault.keychain import unlocked
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = account_services.authenticate_token(token)
+        if found is None:
+            return None
+        request.user, request.keychain = found  # type: ignore[attr-defined]
+        return found[0]
+
+
+api = NinjaAPI(
+    title="Aegis API", version="1", urls_namespace="api", auth=TokenAuth(), docs_url=None,
+    description="Aegis protection platform. Authenticate with 'Authorization: Bearer <token>'.",
+)
+
+
+def require(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(f"accounts.{permission}"):
+        raise HttpError(403, "Your role does not allow this.")
+
+
+class MeOut(Schema):
+    username: str
+    role: str | None
+
+
+class TokenOut(Schema):
+    id: uuid.UUID
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+@api.get("/me", response=MeOut, tags=["accounts"])
+def me(request: HttpRequest) -> dict[str, Any]:
+    require(request, "use_dashboard")
+    with unlocked(request.keychain):  # type: ignore[attr-defined]
+        return {"username": request.user.get_username(), "role": request.user.role}  # type: ignore[union-attr]
+
+
+@api.get("/tokens", response=list[TokenOut], tags=["accounts"])
+def list_tokens(request: HttpRequest) -> Any:
+    require(request, "use_dashboard")
+    return list(account_selectors.tokens_of(request.user.pk))
+
+
+@api.delete("/tokens/{token_id}", response={204: None}, tags=["accounts"])
+def revoke_token(request: HttpRequest, token_id: uuid.UUID) -> Any:
+    require(request, "use_dashboard")
+    if not account_services.revoke_api_token(request.user, token_id):  # type: ignore[arg-type]
+        raise HttpError(404, "There is no such token.")
+    return 204, None

@@ -1,0 +1,35 @@
+"""The areas of Aegis shown on the dashboard, and who may use each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Area:
+    title: Any
+    summary: Any
+    permission: str
+    url_name: str | None = None  # None: not yet available on this instance
+
+
+AREAS = [
+    Area(_("Audit log"), _("Who did what and when, and a check that nothing was altered."),
+         "view_audit_log", "audit:log"),
+    Area(_("People and roles"), _("Create accounts and give each person one role."),
+         "manage_users", "accounts:users"),
+    Area(_("API tokens"), _("Personal tokens for scripts and the mobile client."),
+         "use_dashboard", "accounts:tokens"),
+    Area(_("Intake and cases"), _("Confidential reports, defenders, cases and incidents."), "view_cases"),
+    Area(_("My protection"), _("Your case, your safety plan, panic and check-in."), "view_own_case"),
+    Area(_("Alerts"), _("Alerts addressed to you, acknowledgements and notes."), "respond_to_alerts"),
+    Area(_("Coordination"), _("Grants, escalations, appeals and compartments."), "coordinate"),
+    Area(_("Analysis"), _("Coded statistics, monitoring queue and public reports."), "view_analytics"),
+]
+
+
+def areas_for(user: Any) -> list[Area]:
+    return [a for a in AREAS if user.has_perm(f"accounts.{a.permission}")]

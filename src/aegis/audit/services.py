@@ -1,0 +1,39 @@
+"""Appending to the audit log."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuditEntry, AuditHead
+
+ACTIONS = {
+    "login", "login.failed", "logout", "record.open", "export", "key.grant", "key.revoke",
+    "key.shred", "key.recover", "vault.wipe", "password.change", "user.create", "token.create",
+    "token.revoke",
+}
+
+
+def record(
+    action: str, *, actor_id: int | None, object_type: str = "", object_id: object = ""
+) -> AuditEntry:
+    """Append one entry, chained to the previous one. Runs in the caller's transaction."""
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown audit action {action!r}")
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head = AuditHead.objects.create(pk=1)
+        entry = AuditEntry(
+            seq=head.seq + 1,
+            at=timezone.now(),
+            actor_id=actor_id,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id)[:64],
+            prev_hash=head.entry_hash,
+        )
+        entry.entry_hash = entry.compute_hash()
+        entry.save()
+        AuditHead.objects.filter(pk=1).update(seq=entry.seq, entry_hash=entry.entry_hash)
+    return entry

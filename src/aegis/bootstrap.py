@@ -1,0 +1,87 @@
+"""Creating an instance (`aegis init`) and destroying its keys (`aegis wipe`)."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import transaction
+
+from .accounts import services as accounts
+from .accounts.roles import Role
+from .vault import services as vault
+from .vault.keychain import unlocked
+
+
+def migrate() -> None:
+    call_command("migrate", interactive=False, verbosity=0)
+    accounts.ensure_roles()
+
+
+def create_organisation_keys() -> str:
+    """The recovery key (returned, shown once) and the search index key sealed to it."""
+    with transaction.atomic():
+        recovery_text = vault.create_recovery_key()
+        recovery = vault.recovery_keypair()
+        assert recovery is not None
+        with unlocked(vault.recovery_keychain(recovery_text)):
+            vault.create_index_key([recovery])
+    return recovery_text
+
+
+def print_enrolment(enrolment: accounts.Enrolment, password: str | None = None) -> None:
+    print(f"  username: {enrolment.user.username}")
+    if password:
+        print(f"  password: {password}")
+    print(f"  authenticator secret: {enrolment.totp_secret}")
+    print(f"  backup codes (each works once): {' '.join(enrolment.backup_codes[:5])}")
+
+
+def init_instance(admin_username: str | None, admin_password: str | None, interactive: bool) -> int:
+    migrate()
+    if vault.recovery_keypair() is not None:
+        print("This instance is already initialised; nothing to do.")
+        return 0
+    if not admin_username and interactive:
+        admin_username = input("First administrator's username: ").strip()
+    if not admin_password and interactive:
+        admin_password = getpass.getpass("First administrator's password (12+ characters): ")
+    if not admin_username or not admin_password:
+        print("Give --admin-username and --admin-password-file (or run without --no-input).", file=sys.stderr)
+        return 2
+    try:
+        from django.contrib.auth import password_validation
+
+        password_validation.validate_password(admin_password)
+    except ValidationError as exc:
+        print("The password is not accepted: " + " ".join(exc.messages), file=sys.stderr)
+        return 2
+    recovery_text = create_organisation_keys()
+    enrolment = accounts.create_user(admin_username, admin_password, Role.ADMIN)
+    print("Aegis is initialised.\n")
+    print("ORGANISATION RECOVERY KEY — write it down and keep it offline, in a safe place.")
+    print("It is shown only this once. It restores a person's access if they forget their")
+    print("password, and it is needed for key ceremonies.\n")
+    print(f"    {recovery_text}\n")
+    print("First administrator:")
+    print_enrolment(enrolment)
+    return 0
+
+
+def wipe_instance(confirmed: bool) -> int:
+    if not confirmed:
+        if not sys.stdin.isatty():
+            print("Refusing to wipe without --yes when nobody can confirm.", file=sys.stderr)
+            return 2
+        answer = input("This destroys every key: all protected data becomes unreadable for ever. Type WIPE: ")
+        if answer.strip() != "WIPE":
+            print("Nothing was wiped.")
+            return 1
+    counts = vault.wipe()
+    print(
+        f"Wiped: {counts['key_wraps']} key wraps, {counts['keypairs']} private keys, "
+        f"{counts['sessions']} sessions. Protected data can no longer be read."
+    )
+    return 0

@@ -1,0 +1,155 @@
+"""The `aegis` command: init, demo, serve, worker, audit verify, wipe, bench, and every
+Django management command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO_BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aegis.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*argv: str) -> None:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["aegis", *argv])
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    _setup()
+    from . import bootstrap
+
+    password = None
+    if args.admin_password_file:
+        password = Path(args.admin_password_file).read_text().strip()
+    return bootstrap.init_instance(
+        admin_username=args.admin_username, admin_password=password, interactive=not args.no_input
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    # No access log: it would record client addresses.
+    argv = [
+        sys.executable, "-m", "gunicorn", "aegis.wsgi:application", "--bind", args.addr,
+        "--workers", str(args.workers), "--threads", str(args.threads), "--timeout", "120",
+        "--error-logfile", "-", "--log-level", "warning", "--forwarded-allow-ips", "127.0.0.1",
+    ]
+    os.execv(sys.executable, argv)  # noqa: S606
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup()
+    _manage("db_worker", "--interval", str(args.interval), "--no-startup-delay")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    home = os.environ.get("AEGIS_HOME") or tempfile.mkdtemp(prefix="aegis-demo-")
+    os.environ["AEGIS_HOME"] = home
+    _setup()
+    from . import demo
+
+    print(f"Demo instance in {home}", flush=True)
+    demo.create_demo_instance()
+    env = dict(os.environ)
+    me = [sys.executable, "-m", "aegis.cli"]
+    web = subprocess.Popen([*me, "serve", "--addr", args.addr, "--workers", "2"], env=env)
+    worker = subprocess.Popen([*me, "worker", "--interval", "0.5"], env=env)
+    print(f"Serving http://{args.addr}/ with a worker. Press Ctrl-C to stop.", flush=True)
+
+    def stop(*_: object) -> None:
+        for proc in (web, worker):
+            if proc.poll() is None:
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, lambda *_: stop())
+    try:
+        while web.poll() is None and worker.poll() is None:
+            try:
+                web.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                continue
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for proc in (web, worker):
+            proc.wait(timeout=10)
+    return 0
+
+
+def cmd_wipe(args: argparse.Namespace) -> int:
+    _setup()
+    from . import bootstrap
+
+    return bootstrap.wipe_instance(confirmed=args.yes)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    scripts = sorted(REPO_BENCH.glob("*.py")) if not args.names else [
+        REPO_BENCH / f"{name}.py" for name in args.names
+    ]
+    missing = [s.name for s in scripts if not s.exists()]
+    if missing or not scripts:
+        print(f"No such benchmark: {', '.join(missing) or 'none found'} (looked in {REPO_BENCH})")
+        return 2
+    status = 0
+    for script in scripts:
+        print(f"== {script.stem} ==", flush=True)
+        status |= subprocess.call([sys.executable, str(script)])
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="aegis", description="Aegis protection platform")
+    sub = parser.add_subparsers(dest="command")
+    p = sub.add_parser("init", help="migrate, create the organisation's keys and the first admin")
+    p.add_argument("--admin-username")
+    p.add_argument("--admin-password-file", help="read the admin's first password from this file")
+    p.add_argument("--no-input", action="store_true", help="never prompt (fails if details are missing)")
+    p.set_defaults(func=cmd_init)
+    p = sub.add_parser("demo", help="a throwaway instance with fictional data, web and worker")
+    p.add_argument("--addr", default="127.0.0.1:8000")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("serve", help="production web server (put it behind a TLS reverse proxy)")
+    p.add_argument("--addr", default="127.0.0.1:8000")
+    p.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1) + 1))
+    p.add_argument("--threads", type=int, default=4)
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("worker", help="run background tasks")
+    p.add_argument("--interval", type=float, default=1.0)
+    p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("wipe", help="DURESS: destroy every key so nothing protected can be read")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_wipe)
+    p = sub.add_parser("bench", help="run benchmarks from bench/")
+    p.add_argument("names", nargs="*")
+    p.set_defaults(func=cmd_bench)
+
+    if argv and argv[0] in sub.choices:
+        args = parser.parse_args(argv)
+        return int(args.func(args) or 0)
+    if not argv or argv[0] in {"-h", "--help"}:
+        parser.print_help()
+        print("\nEvery Django management command also works, e.g. 'aegis audit verify', 'aegis migrate'.")
+        return 0
+    _setup()
+    _manage(*argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

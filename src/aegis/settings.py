@@ -1,0 +1,222 @@
+"""Aegis settings, read from the environment.
+
+AEGIS_HOME (default ./var) holds the SQLite database, media and generated secrets.
+Secrets come from AEGIS_<NAME> variables or AEGIS_<NAME>_FILE files, never from the repo.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+AEGIS_HOME = Path(os.environ.get("AEGIS_HOME", "./var")).resolve()
+SECRETS_DIR = AEGIS_HOME / "secrets"
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"AEGIS_{name}", default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def secret(name: str) -> str:
+    """A secret from AEGIS_<NAME>, AEGIS_<NAME>_FILE, or a file generated once in AEGIS_HOME."""
+    if value := env(name):
+        return value
+    if path := env(f"{name}_FILE"):
+        return Path(path).read_text().strip()
+    generated = SECRETS_DIR / name.lower()
+    if not generated.exists():
+        SECRETS_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(generated, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return generated.read_text().strip()
+
+
+DEBUG = env_bool("DEBUG")
+SECRET_KEY = secret("SECRET_KEY")
+ALLOWED_HOSTS = (env("ALLOWED_HOSTS") or "127.0.0.1,localhost,testserver").split(",")
+CSRF_TRUSTED_ORIGINS = [o for o in (env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o]
+SECURE = env_bool("SECURE_COOKIES", default=False)  # True behind a TLS reverse proxy
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "aegis.vault",
+    "aegis.audit",
+    "aegis.accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "aegis.accounts.middleware.KeychainMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "aegis.urls"
+WSGI_APPLICATION = "aegis.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "dashboard"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "aegis.accounts.context_processors.roles",
+            ],
+        },
+    }
+]
+
+# --- Database: SQLite in AEGIS_HOME unless AEGIS_DATABASE_URL says otherwise -------------
+DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{AEGIS_HOME / 'aegis.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE: writers queue for the lock instead of failing on upgrade.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        # secure_delete: deleted rows (keys above all) are overwritten, not left in free pages.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON; "
+            "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        ),
+    }
+    if test_url := env("TEST_DATABASE_NAME"):
+        DATABASES["default"]["TEST"] = {"NAME": test_url}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background tasks ------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# --- Authentication --------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT") or 5)
+AXES_COOLOFF_TIME = float(env("LOGIN_COOLOFF_HOURS") or 0.5)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCK_OUT_AT_FAILURE = True
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_SUCCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Never record client addresses: every attempt is attributed to the same placeholder.
+AXES_CLIENT_IP_CALLABLE = "aegis.accounts.lockout.no_client_ip"
+AXES_LOCKOUT_CALLABLE = "aegis.accounts.lockout.locked_out_response"
+OTP_TOTP_ISSUER = env("ORGANISATION_NAME") or "Aegis"
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = int(env("SESSION_IDLE_MINUTES") or 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True  # idle expiry: each request pushes the expiry forward
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+X_FRAME_OPTIONS = "DENY"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+    }
+}
+
+# --- Vault -----------------------------------------------------------------------------
+# Argon2id cost for password-derived keys. "moderate" is 256 MiB; "interactive" 64 MiB;
+# "test" is a fast profile for the test suite only.
+VAULT_KDF_PROFILE = env("KDF_PROFILE") or "interactive"
+VAULT_PHONE_REGION = env("PHONE_REGION") or None
+
+# --- Internationalisation --------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français"), ("ar", "العربية")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = AEGIS_HOME / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = AEGIS_HOME / "media"
+
+NINJA_PAGINATION_PER_PAGE = 50
+
+# Logs carry no client addresses: Django's request logging is limited to warnings without
+# request details, and the production server's access log is turned off (see cli.serve).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        "axes": {"handlers": [], "level": "CRITICAL", "propagate": False},
+    },
+}
+
+ORGANISATION_NAME = env("ORGANISATION_NAME") or "Aegis"

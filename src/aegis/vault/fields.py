@@ -1,0 +1,129 @@
+"""Model fields for protected data.
+
+EncryptedTextField stores XChaCha20-Poly1305 ciphertext; on the model instance it reads and
+writes plain `str` while a key context holds the record's data key (see keychain.py).
+BlindIndexField keeps an HMAC of a normalised value for exact-match lookups.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models.query_utils import DeferredAttribute
+
+from . import crypto, keychain, normalise
+
+INDEX_KEY_PURPOSE = "blind-index"
+
+
+def field_context(model: type[models.Model], field_name: str, data_key_id: object) -> bytes:
+    """Associated data: a ciphertext only opens in the field and record it was made for."""
+    return f"{model._meta.label_lower}.{field_name}:{data_key_id}".encode()
+
+
+class _EncryptedAttribute(DeferredAttribute):
+    """Ciphertext (bytes) sits in the instance dict until read; reading decrypts it."""
+
+    field: EncryptedTextField
+
+    def __get__(self, instance: Any, cls: Any = None) -> Any:
+        if instance is None:
+            return self
+        value = super().__get__(instance, cls)
+        if value is None or isinstance(value, str):
+            return value
+        return self.field.decrypt(instance, bytes(value))
+
+
+class EncryptedTextField(models.BinaryField):
+    descriptor_class = _EncryptedAttribute
+
+    def __init__(self, *args: Any, key_field: str = "data_key", **kwargs: Any) -> None:
+        self.key_field = key_field
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if self.key_field != "data_key":
+            kwargs["key_field"] = self.key_field
+        kwargs.pop("editable", None)
+        return name, path, args, kwargs
+
+    def _data_key_id(self, instance: models.Model) -> object:
+        data_key_id = getattr(instance, f"{self.key_field}_id")
+        if data_key_id is None:
+            raise keychain.VaultLocked(
+                f"{instance._meta.label}.{self.name} has no data key; create one with "
+                "vault.services.create_data_key() before storing protected data."
+            )
+        return data_key_id
+
+    def decrypt(self, instance: models.Model, ciphertext: bytes) -> str:
+        data_key_id = self._data_key_id(instance)
+        key = keychain.current().data_key(data_key_id)  # type: ignore[arg-type]
+        context = field_context(type(instance), self.name, data_key_id)
+        return crypto.aead_decrypt(key, ciphertext, context).decode()
+
+    def encrypt(self, instance: models.Model, plaintext: str) -> bytes:
+        data_key_id = self._data_key_id(instance)
+        key = keychain.current().data_key(data_key_id)  # type: ignore[arg-type]
+        context = field_context(type(instance), self.name, data_key_id)
+        return crypto.aead_encrypt(key, plaintext.encode(), context)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        raw = model_instance.__dict__.get(self.attname)
+        if isinstance(raw, str):
+            return self.encrypt(model_instance, raw)
+        return raw
+
+    def get_prep_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            raise TypeError(
+                "Plaintext reached the database layer for an encrypted field; "
+                "encrypted fields cannot be used in query filters (use a blind index)."
+            )
+        return super().get_prep_value(value)
+
+
+def index_key() -> bytes:
+    from .models import DataKey
+
+    key_id = DataKey.objects.filter(purpose=INDEX_KEY_PURPOSE).values_list("id", flat=True).first()
+    if key_id is None:
+        raise keychain.VaultLocked("The search index key has not been created; run 'aegis init'.")
+    return keychain.current().data_key(key_id)
+
+
+def blind_index(kind: str, value: str) -> str:
+    """The index of `value` for lookups: filter(name_index=blind_index('name', 'Ana'))."""
+    normalised = normalise.NORMALISERS[kind](value)
+    return crypto.hmac_index(index_key(), normalised, kind)
+
+
+class BlindIndexField(models.CharField):
+    """HMAC of another (encrypted) field, recomputed whenever that field is set in clear."""
+
+    def __init__(self, *args: Any, source: str = "", kind: str = "name", **kwargs: Any) -> None:
+        self.source = source
+        self.kind = kind
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("db_index", True)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.update(source=self.source, kind=self.kind)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        raw = model_instance.__dict__.get(self.source)
+        if isinstance(raw, str):
+            value = blind_index(self.kind, raw) if raw.strip() else ""
+            setattr(model_instance, self.attname, value)
+            return value
+        return super().pre_save(model_instance, add)

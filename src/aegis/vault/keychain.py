@@ -1,0 +1,95 @@
+"""The key context: which private keys the current request, task or command holds.
+
+Encrypted fields and blind indexes read the context set here. Outside a context nothing
+protected can be read or written, and the error says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from nacl.public import PrivateKey
+
+from . import crypto
+
+
+class VaultLocked(Exception):
+    """No key context is unlocked (nobody signed in, or the session's key is gone)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "This information is protected and no key is unlocked. Sign in again to read it."
+        )
+
+
+class NoKeyAccess(Exception):
+    """The unlocked keys do not include one that opens this record."""
+
+    def __init__(self, data_key_id: object) -> None:
+        super().__init__(f"You hold no key that opens protected record key {data_key_id}.")
+        self.data_key_id = data_key_id
+
+
+@dataclass
+class Keychain:
+    """Unlocked private keys by keypair id, and data keys opened with them."""
+
+    private_keys: dict[int, PrivateKey]
+    actor_id: int | None = None
+    _data_keys: dict[uuid.UUID, bytes] = field(default_factory=dict)
+
+    def remember(self, data_key_id: uuid.UUID, key: bytes) -> None:
+        self._data_keys[data_key_id] = key
+
+    def data_key(self, data_key_id: uuid.UUID) -> bytes:
+        if (cached := self._data_keys.get(data_key_id)) is not None:
+            return cached
+        from .models import KeyWrap
+
+        wrap = (
+            KeyWrap.objects.filter(data_key_id=data_key_id, keypair_id__in=self.private_keys)
+            .only("keypair_id", "sealed_key")
+            .first()
+        )
+        if wrap is None:
+            raise NoKeyAccess(data_key_id)
+        key = crypto.unseal(self.private_keys[wrap.keypair_id], bytes(wrap.sealed_key))
+        self._data_keys[data_key_id] = key
+        return key
+
+    def holds(self, data_key_id: uuid.UUID) -> bool:
+        try:
+            self.data_key(data_key_id)
+        except NoKeyAccess:
+            return False
+        return True
+
+
+_current: contextvars.ContextVar[Keychain | None] = contextvars.ContextVar(
+    "aegis_keychain", default=None
+)
+
+
+def current() -> Keychain:
+    keychain = _current.get()
+    if keychain is None:
+        raise VaultLocked()
+    return keychain
+
+
+def current_or_none() -> Keychain | None:
+    return _current.get()
+
+
+@contextlib.contextmanager
+def unlocked(keychain: Keychain) -> Iterator[Keychain]:
+    token = _current.set(keychain)
+    try:
+        yield keychain
+    finally:
+        _current.reset(token)

@@ -1,0 +1,69 @@
+"""Key hierarchy: keypairs (users, the organisation's recovery key, services), data keys,
+and the wraps that seal each data key to the keypairs allowed to open it."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Keypair(models.Model):
+    class Kind(models.TextChoices):
+        USER = "user", "user"
+        RECOVERY = "recovery", "organisation recovery key"
+        SERVICE = "service", "service key"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=64, blank=True, help_text="For service keys, e.g. 'alerts'.")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="keypair"
+    )
+    public_key = models.BinaryField(max_length=32)
+    # The private key, sealed under an Argon2id key from the user's password (users only).
+    sealed_private_key = models.BinaryField(null=True)
+    kdf_salt = models.BinaryField(null=True)
+    kdf_opslimit = models.PositiveIntegerField(null=True)
+    kdf_memlimit = models.PositiveBigIntegerField(null=True)
+    # The same private key sealed to the organisation's recovery key, for offline recovery.
+    recovery_sealed_private_key = models.BinaryField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "name"],
+                condition=~models.Q(kind="user"),
+                name="vault_one_keypair_per_service",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} keypair {self.pk}"
+
+
+class DataKey(models.Model):
+    """A random key for one protected record (a case, a submission, ...)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    purpose = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+    shredded_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} key {self.id}"
+
+
+class KeyWrap(models.Model):
+    """A data key sealed to one keypair. Deleting every wrap of a key shreds its records."""
+
+    data_key = models.ForeignKey(DataKey, on_delete=models.CASCADE, related_name="wraps")
+    keypair = models.ForeignKey(Keypair, on_delete=models.CASCADE, related_name="wraps")
+    sealed_key = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["data_key", "keypair"], name="vault_one_wrap_per_holder")
+        ]

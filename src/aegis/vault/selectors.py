@@ -1,0 +1,21 @@
+"""Reads of the key hierarchy."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from .models import Keypair, KeyWrap
+
+
+def holders_of(data_key_id: uuid.UUID) -> QuerySet[Keypair]:
+    return Keypair.objects.filter(wraps__data_key_id=data_key_id)
+
+
+def wrap_count() -> int:
+    return KeyWrap.objects.count()
+
+
+def keypair_for_user(user_id: int) -> Keypair | None:
+    return Keypair.objects.filter(kind=Keypair.Kind.USER, user_id=user_id).first()

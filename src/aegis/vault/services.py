@@ -1,0 +1,213 @@
+"""Writes and rules of the key hierarchy: keypairs, data keys, grants, shredding, wipe."""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection, transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from nacl.public import PrivateKey
+
+from aegis.audit import services as audit
+
+from . import crypto, keychain
+from .fields import INDEX_KEY_PURPOSE
+from .models import DataKey, Keypair, KeyWrap
+
+# Sent inside the wipe transaction so other apps destroy the key copies they hold.
+wiping = Signal()
+
+
+class WrongPassphrase(Exception):
+    """The passphrase or recovery key does not open this private key."""
+
+
+def kdf_cost() -> crypto.KdfCost:
+    return crypto.KDF_PROFILES[settings.VAULT_KDF_PROFILE]
+
+
+def _seal_private_key(keypair: Keypair, private_key: PrivateKey, password: str) -> None:
+    cost = kdf_cost()
+    salt = crypto.new_salt()
+    key = crypto.derive_key(password, salt, cost)
+    keypair.sealed_private_key = crypto.box_encrypt(key, bytes(private_key))
+    keypair.kdf_salt = salt
+    keypair.kdf_opslimit = cost.opslimit
+    keypair.kdf_memlimit = cost.memlimit
+    recovery = recovery_keypair()
+    keypair.recovery_sealed_private_key = (
+        crypto.seal(bytes(recovery.public_key), bytes(private_key)) if recovery else None
+    )
+
+
+def recovery_keypair() -> Keypair | None:
+    return Keypair.objects.filter(kind=Keypair.Kind.RECOVERY).first()
+
+
+def create_user_keypair(user: object, password: str) -> tuple[Keypair, PrivateKey]:
+    private_key = crypto.new_keypair()
+    keypair = Keypair(kind=Keypair.Kind.USER, user=user, public_key=bytes(private_key.public_key))
+    _seal_private_key(keypair, private_key, password)
+    keypair.save()
+    return keypair, private_key
+
+
+def unlock_user_keypair(keypair: Keypair, password: str) -> PrivateKey:
+    if keypair.sealed_private_key is None or keypair.kdf_salt is None:
+        raise WrongPassphrase("this keypair has no password-sealed private key")
+    cost = crypto.KdfCost(int(keypair.kdf_opslimit or 0), int(keypair.kdf_memlimit or 0))
+    key = crypto.derive_key(password, bytes(keypair.kdf_salt), cost)
+    try:
+        return PrivateKey(crypto.box_decrypt(key, bytes(keypair.sealed_private_key)))
+    except crypto.DecryptionError as exc:
+        raise WrongPassphrase("the passphrase does not open this private key") from exc
+
+
+def reseal_user_keypair(keypair: Keypair, private_key: PrivateKey, new_password: str) -> None:
+    """Seal the same private key under a new password (password change or recovery)."""
+    if bytes(private_key.public_key) != bytes(keypair.public_key):
+        raise WrongPassphrase("this private key does not belong to the keypair")
+    _seal_private_key(keypair, private_key, new_password)
+    keypair.save(
+        update_fields=[
+            "sealed_private_key", "kdf_salt", "kdf_opslimit", "kdf_memlimit",
+            "recovery_sealed_private_key",
+        ]
+    )
+
+
+# --- Organisation recovery key ------------------------------------------------------------
+
+def format_recovery_key(private_key: PrivateKey) -> str:
+    text = base64.b32encode(bytes(private_key)).decode().rstrip("=")
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def parse_recovery_key(text: str) -> PrivateKey:
+    cleaned = re.sub(r"[^A-Za-z2-7]", "", text).upper()
+    try:
+        raw = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
+    except ValueError as exc:
+        raise WrongPassphrase("this is not a recovery key: check for typing mistakes") from exc
+    if len(raw) != crypto.KEY_BYTES:
+        raise WrongPassphrase("this recovery key is too short or too long: check every group")
+    return PrivateKey(raw)
+
+
+def create_recovery_key() -> str:
+    """Create the organisation's recovery keypair; return its private key, shown only once."""
+    if recovery_keypair() is not None:
+        raise ValueError("This organisation already has a recovery key.")
+    private_key = crypto.new_keypair()
+    Keypair.objects.create(kind=Keypair.Kind.RECOVERY, public_key=bytes(private_key.public_key))
+    return format_recovery_key(private_key)
+
+
+def recover_user_keypair(keypair: Keypair, recovery_key_text: str, new_password: str) -> None:
+    recovery = recovery_keypair()
+    if recovery is None or keypair.recovery_sealed_private_key is None:
+        raise WrongPassphrase("this account's key was never sealed to a recovery key")
+    recovery_private = parse_recovery_key(recovery_key_text)
+    if bytes(recovery_private.public_key) != bytes(recovery.public_key):
+        raise WrongPassphrase("this is not this organisation's recovery key")
+    private_key = PrivateKey(crypto.unseal(recovery_private, bytes(keypair.recovery_sealed_private_key)))
+    reseal_user_keypair(keypair, private_key, new_password)
+    audit.record("key.recover", actor_id=None, object_type="user", object_id=keypair.user_id)
+
+
+def recovery_keychain(recovery_key_text: str) -> keychain.Keychain:
+    """A key context holding the recovery key itself (for offline key ceremonies)."""
+    recovery = recovery_keypair()
+    private_key = parse_recovery_key(recovery_key_text)
+    if recovery is None or bytes(private_key.public_key) != bytes(recovery.public_key):
+        raise WrongPassphrase("this is not this organisation's recovery key")
+    return keychain.Keychain({recovery.pk: private_key})
+
+
+# --- Data keys ----------------------------------------------------------------------------
+
+@transaction.atomic
+def create_data_key(purpose: str, holders: Iterable[Keypair]) -> DataKey:
+    """A fresh random key sealed to each holder. Only public keys are needed to do this."""
+    raw = crypto.random_key()
+    data_key = DataKey.objects.create(purpose=purpose)
+    KeyWrap.objects.bulk_create(
+        KeyWrap(data_key=data_key, keypair=h, sealed_key=crypto.seal(bytes(h.public_key), raw))
+        for h in {h.pk: h for h in holders}.values()
+    )
+    if (chain := keychain.current_or_none()) is not None:
+        chain.remember(data_key.id, raw)
+    return data_key
+
+
+@transaction.atomic
+def grant(data_key_id: uuid.UUID, keypair: Keypair, *, actor_id: int | None = None) -> None:
+    """Seal an existing data key to one more keypair; the caller must hold it."""
+    raw = keychain.current().data_key(data_key_id)
+    _, created = KeyWrap.objects.get_or_create(
+        data_key_id=data_key_id,
+        keypair=keypair,
+        defaults={"sealed_key": crypto.seal(bytes(keypair.public_key), raw)},
+    )
+    if created:
+        audit.record("key.grant", actor_id=actor_id, object_type="datakey", object_id=data_key_id)
+
+
+@transaction.atomic
+def revoke(data_key_id: uuid.UUID, keypair: Keypair, *, actor_id: int | None = None) -> None:
+    deleted, _ = KeyWrap.objects.filter(data_key_id=data_key_id, keypair=keypair).delete()
+    if deleted:
+        audit.record("key.revoke", actor_id=actor_id, object_type="datakey", object_id=data_key_id)
+
+
+@transaction.atomic
+def shred(data_key_id: uuid.UUID, *, actor_id: int | None = None) -> None:
+    """Crypto-shredding: destroy every wrap of the key; its records can never be read again."""
+    KeyWrap.objects.filter(data_key_id=data_key_id).delete()
+    DataKey.objects.filter(id=data_key_id).update(shredded_at=timezone.now())
+    audit.record("key.shred", actor_id=actor_id, object_type="datakey", object_id=data_key_id)
+
+
+def create_index_key(holders: Iterable[Keypair]) -> DataKey:
+    if DataKey.objects.filter(purpose=INDEX_KEY_PURPOSE).exists():
+        raise ValueError("The search index key already exists.")
+    return create_data_key(INDEX_KEY_PURPOSE, holders)
+
+
+def index_key_id() -> uuid.UUID | None:
+    return DataKey.objects.filter(purpose=INDEX_KEY_PURPOSE).values_list("id", flat=True).first()
+
+
+# --- Duress wipe --------------------------------------------------------------------------
+
+def wipe(*, actor_id: int | None = None) -> dict[str, int]:
+    """Destroy every key copy. Afterwards no protected field, file or index can be opened."""
+    with transaction.atomic():
+        audit.record("vault.wipe", actor_id=actor_id, object_type="vault", object_id="all")
+        wraps, _ = KeyWrap.objects.all().delete()
+        keypairs = Keypair.objects.update(
+            sealed_private_key=None, recovery_sealed_private_key=None, kdf_salt=None
+        )
+        sessions, _ = Session.objects.all().delete()
+        DataKey.objects.update(shredded_at=timezone.now())
+        wiping.send(sender=Keypair)
+    _compact_database()
+    return {"key_wraps": wraps, "keypairs": keypairs, "sessions": sessions}
+
+
+def _compact_database() -> None:
+    """Make sure destroyed key bytes are not left in free pages, the WAL or dead tuples."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.execute("VACUUM")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        elif connection.vendor == "postgresql":
+            for model in (KeyWrap, Keypair, Session):
+                cursor.execute(f'VACUUM FULL "{model._meta.db_table}"')

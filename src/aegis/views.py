@@ -1,0 +1,35 @@
+"""The staff shell: dashboard of areas, health check."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views import i18n
+from django.views.decorators.cache import never_cache
+
+from .accounts.access import public, requires
+from .areas import areas_for
+
+
+@requires("use_dashboard")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "dashboard.html", {"areas": areas_for(request.user)})
+
+
+@public
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = "ok"
+    except Exception:
+        database = "unavailable"
+    status = 200 if database == "ok" else 503
+    return JsonResponse({"status": "ok" if status == 200 else "degraded", "database": database}, status=status)
+
+
+@public
+def set_language(request: HttpRequest) -> HttpResponse:
+    return i18n.set_language(request)
