@@ -1,0 +1,18 @@
+"""Settings for the test suite: the real settings with a fast Argon2id profile and a
+throwaway AEGIS_HOME. The SQLite test database is a file (WAL cannot live in memory), so the
+seizure test can read it as bytes."""
+
+import os
+import tempfile
+
+os.environ.setdefault("AEGIS_HOME", tempfile.mkdtemp(prefix="aegis-test-"))
+os.environ.setdefault("AEGIS_KDF_PROFILE", "test")
+
+from aegis.settings import *  # noqa: E402,F403
+from aegis.settings import AEGIS_HOME, DATABASES  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(AEGIS_HOME / "test.sqlite3")}
+
+PASSWORD_HASHERS = ["aegis.accounts.hashers.FastArgon2PasswordHasher"]
+AXES_FAILURE_LIMIT = 5

@@ -1,0 +1,84 @@
+"""Shared fixtures: people of every role created through the real services, and clients
+signed in through the real sign-in form (password + second factor)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from aegis import bootstrap
+from aegis.accounts import services as accounts
+from aegis.accounts.roles import Role
+from aegis.vault import services as vault
+from aegis.vault.keychain import Keychain, unlocked
+from aegis.vault.selectors import keypair_for_user
+
+PASSWORD = "a long test passphrase 42"
+
+
+@dataclass
+class Person:
+    enrolment: accounts.Enrolment
+    password: str = PASSWORD
+
+    @property
+    def user(self) -> accounts.User:
+        return self.enrolment.user
+
+    def keychain(self) -> Keychain:
+        keypair = keypair_for_user(self.user.pk)
+        assert keypair is not None
+        return Keychain({keypair.pk: vault.unlock_user_keypair(keypair, self.password)}, self.user.pk)
+
+    def next_backup_code(self) -> str:
+        return self.enrolment.backup_codes.pop(0)
+
+
+@pytest.fixture
+def organisation(db) -> str:
+    """Organisation keys; returns the recovery key text."""
+    return bootstrap.create_organisation_keys()
+
+
+@pytest.fixture
+def make_person(db, organisation) -> Callable[..., Person]:
+    counter = iter(range(10_000))
+
+    def make(role: Role = Role.CASEWORKER, username: str | None = None, index_key: bool = True) -> Person:
+        name = username or f"{role.value}{next(counter)}"
+        person = Person(accounts.create_user(name, PASSWORD, role))
+        if index_key and role in {Role.CASEWORKER, Role.COORDINATOR}:
+            keypair = keypair_for_user(person.user.pk)
+            with unlocked(vault.recovery_keychain(organisation)):
+                vault.grant(vault.index_key_id(), keypair)  # type: ignore[arg-type]
+        return person
+
+    return make
+
+
+def sign_in(client: Client, person: Person) -> Client:
+    response = client.post(
+        "/accounts/login/",
+        {"username": person.user.username, "password": person.password, "code": person.next_backup_code()},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return client
+
+
+@pytest.fixture
+def signed_in(make_person) -> Callable[[Role], tuple[Client, Person]]:
+    def make(role: Role) -> tuple[Client, Person]:
+        person = make_person(role)
+        return sign_in(Client(), person), person
+
+    return make
+
+
+@pytest.fixture
+def caseworker_keys(make_person) -> Iterator[Keychain]:
+    person = make_person(Role.CASEWORKER)
+    with unlocked(person.keychain()) as chain:
+        yield chain
