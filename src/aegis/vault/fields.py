@@ -35,6 +35,10 @@ class _EncryptedAttribute(DeferredAttribute):
             return value
         return self.field.decrypt(instance, bytes(value))
 
+    def __set__(self, instance: Any, value: Any) -> None:
+        # A data descriptor, so reads always pass through __get__ above.
+        instance.__dict__[self.field.attname] = value
+
 
 class EncryptedTextField(models.BinaryField):
     descriptor_class = _EncryptedAttribute

@@ -9,7 +9,9 @@ os.environ.setdefault("AEGIS_HOME", tempfile.mkdtemp(prefix="aegis-test-"))
 os.environ.setdefault("AEGIS_KDF_PROFILE", "test")
 
 from aegis.settings import *  # noqa: E402,F403
-from aegis.settings import AEGIS_HOME, DATABASES  # noqa: E402
+from aegis.settings import AEGIS_HOME, DATABASES, INSTALLED_APPS  # noqa: E402
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.vaultapp"]
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(AEGIS_HOME / "test.sqlite3")}

@@ -1,0 +1,38 @@
+"""What an adversary who seizes the server sees: the raw database and media as bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+
+def raw_database_bytes() -> list[tuple[str, bytes]]:
+    """SQLite: the database file, its WAL and shared memory. PostgreSQL: every row of every
+    table as text (bytea shows as hex, so callers also look for hex-encoded values)."""
+    if connection.vendor == "sqlite":
+        name = Path(connection.settings_dict["NAME"])
+        return [(str(p), p.read_bytes()) for p in (name, Path(f"{name}-wal"), Path(f"{name}-shm")) if p.exists()]
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f'SELECT t::text FROM "{table}" t')  # noqa: S608
+            text = "\n".join(row[0] for row in cursor.fetchall())
+            chunks.append((table, text.encode()))
+    return chunks
+
+
+def media_bytes() -> list[tuple[str, bytes]]:
+    root = Path(settings.MEDIA_ROOT)
+    return [(str(p), p.read_bytes()) for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def find(needles: list[bytes]) -> list[str]:
+    """Where any needle (or its hex form) appears in the database or media."""
+    found = []
+    for where, blob in raw_database_bytes() + media_bytes():
+        for needle in needles:
+            if needle in blob or needle.hex().encode() in blob:
+                found.append(f"{needle[:40]!r} in {where}")
+    return found

@@ -1,0 +1,102 @@
+"""Property tests: round trips, key wrapping and blind-index normalisation."""
+
+import io
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from nacl.public import PrivateKey
+
+from aegis.vault import crypto, normalise
+
+keys = st.binary(min_size=32, max_size=32)
+
+
+@given(key=keys, plaintext=st.binary(max_size=4096), context=st.binary(max_size=64))
+def test_field_round_trip(key, plaintext, context):
+    stored = crypto.aead_encrypt(key, plaintext, context)
+    assert crypto.aead_decrypt(key, stored, context) == plaintext
+    if len(plaintext) >= 12:  # shorter strings may occur in random bytes by chance
+        assert plaintext not in stored
+
+
+@given(key=keys, other=keys, plaintext=st.binary(min_size=1, max_size=256), flip=st.integers(min_value=0))
+def test_field_rejects_wrong_key_and_altered_bytes(key, other, plaintext, flip):
+    stored = bytearray(crypto.aead_encrypt(key, plaintext, b"c"))
+    if other != key:
+        try:
+            crypto.aead_decrypt(other, bytes(stored), b"c")
+        except crypto.DecryptionError:
+            pass
+        else:
+            raise AssertionError("a wrong key opened the field")
+    position = 1 + flip % (len(stored) - 1)
+    stored[position] ^= 0x01
+    try:
+        crypto.aead_decrypt(key, bytes(stored), b"c")
+    except crypto.DecryptionError:
+        return
+    raise AssertionError("an altered ciphertext opened")
+
+
+@settings(max_examples=40, deadline=None)
+@given(key=keys, data=st.binary(max_size=3 * crypto.CHUNK + 17))
+def test_file_round_trip(key, data):
+    sealed = io.BytesIO()
+    crypto.encrypt_stream(key, io.BytesIO(data), sealed)
+    out = io.BytesIO()
+    sealed.seek(0)
+    crypto.decrypt_stream(key, sealed, out)
+    assert out.getvalue() == data
+
+
+@settings(max_examples=25, deadline=None)
+@given(data_key=keys, seed=st.binary(min_size=32, max_size=32))
+def test_key_wrap_round_trip(data_key, seed):
+    holder = PrivateKey(seed)
+    stranger = PrivateKey(bytes(b ^ 0xFF for b in seed))
+    wrapped = crypto.seal(bytes(holder.public_key), data_key)
+    assert crypto.unseal(holder, wrapped) == data_key
+    try:
+        crypto.unseal(stranger, wrapped)
+    except crypto.DecryptionError:
+        return
+    raise AssertionError("a stranger's key opened the wrap")
+
+
+@settings(max_examples=5, deadline=None)
+@given(password=st.text(min_size=1, max_size=40), key=keys)
+def test_password_seal_round_trip(password, key):
+    salt = crypto.new_salt()
+    sealing = crypto.derive_key(password, salt, crypto.KDF_PROFILES["test"])
+    sealed = crypto.box_encrypt(sealing, key)
+    assert crypto.box_decrypt(crypto.derive_key(password, salt, crypto.KDF_PROFILES["test"]), sealed) == key
+
+
+names = st.text(alphabet=st.characters(categories=["L", "Zs"]), min_size=1, max_size=30)
+
+
+@given(value=names)
+def test_name_normalisation_is_idempotent_and_ignores_case_and_spacing(value):
+    once = normalise.name(value)
+    assert normalise.name(once) == once
+    assert normalise.name("  " + value.replace(" ", "   ") + " ") == once
+
+
+@given(value=st.text(alphabet="abcdefghijklmnopqrstuvwxyzñçéü ", min_size=1, max_size=30))
+def test_name_normalisation_ignores_case(value):
+    assert normalise.name(value.upper()) == normalise.name(value) == normalise.name(value.title())
+
+
+@given(value=names)
+def test_name_normalisation_ignores_accents(value):
+    import unicodedata
+
+    stripped = "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
+    assert normalise.name(stripped) == normalise.name(value)
+
+
+@given(digits=st.text(alphabet="0123456789", min_size=7, max_size=12), style=st.sampled_from([" ", "-", ".", ""]))
+def test_phone_normalisation_ignores_separators(digits, style):
+    spaced = style.join(digits[i : i + 3] for i in range(0, len(digits), 3))
+    assert normalise.phone("+" + spaced) == normalise.phone("+" + digits)
+    assert normalise.phone("00" + spaced) == normalise.phone("+" + digits)

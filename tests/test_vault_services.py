@@ -1,0 +1,128 @@
+"""The key hierarchy through the services and a real model with protected fields."""
+
+import pytest
+from django.db import transaction
+
+from aegis.accounts.roles import Role
+from aegis.vault import keychain, services as vault
+from aegis.vault.fields import blind_index
+from aegis.vault.keychain import NoKeyAccess, VaultLocked, unlocked
+from aegis.vault.selectors import keypair_for_user
+from tests.vaultapp.models import ProtectedNote
+from tests.vaultapp.services import create_note
+
+
+def _note_for(person, **fields):
+    keypair = keypair_for_user(person.user.pk)
+    with unlocked(person.keychain()):
+        return create_note(holders=[keypair], name=fields.get("name", "Ana María Pérez"),
+                           phone=fields.get("phone", "+57 300 123 4567"), body=fields.get("body", "Threat received"))
+
+
+def test_fields_read_and_write_transparently_once_unlocked(make_person):
+    lucia = make_person(Role.CASEWORKER)
+    note = _note_for(lucia)
+    with unlocked(lucia.keychain()):
+        fresh = ProtectedNote.objects.get(pk=note.pk)
+        assert (fresh.name, fresh.phone, fresh.body) == ("Ana María Pérez", "+57 300 123 4567", "Threat received")
+        fresh.body = "Second threat received"
+        fresh.save()
+        assert ProtectedNote.objects.get(pk=note.pk).body == "Second threat received"
+
+
+def test_locked_context_refuses_with_clear_error(make_person):
+    note = _note_for(make_person(Role.CASEWORKER))
+    fresh = ProtectedNote.objects.get(pk=note.pk)
+    with pytest.raises(VaultLocked, match="Sign in again"):
+        _ = fresh.name
+    with pytest.raises(VaultLocked), transaction.atomic():
+        ProtectedNote(data_key=fresh.data_key, name="x", phone="", body="").save()
+    assert ProtectedNote.objects.count() == 1  # nothing half-written
+
+
+def test_other_member_cannot_open_until_granted_and_after_revoke(make_person):
+    lucia, karim = make_person(Role.CASEWORKER), make_person(Role.COORDINATOR)
+    note = _note_for(lucia)
+    karim_pair = keypair_for_user(karim.user.pk)
+    with unlocked(karim.keychain()), pytest.raises(NoKeyAccess):
+        _ = ProtectedNote.objects.get(pk=note.pk).name
+    with unlocked(lucia.keychain()):
+        vault.grant(note.data_key_id, karim_pair, actor_id=lucia.user.pk)
+    with unlocked(karim.keychain()):
+        assert ProtectedNote.objects.get(pk=note.pk).name == "Ana María Pérez"
+    vault.revoke(note.data_key_id, karim_pair, actor_id=lucia.user.pk)
+    with unlocked(karim.keychain()), pytest.raises(NoKeyAccess):
+        _ = ProtectedNote.objects.get(pk=note.pk).name
+
+
+def test_grant_requires_holding_the_key(make_person):
+    lucia, karim = make_person(Role.CASEWORKER), make_person(Role.COORDINATOR)
+    note = _note_for(lucia)
+    with unlocked(karim.keychain()), pytest.raises(NoKeyAccess):
+        vault.grant(note.data_key_id, keypair_for_user(karim.user.pk))
+
+
+def test_ciphertext_is_bound_to_its_field_and_record(make_person):
+    lucia = make_person(Role.CASEWORKER)
+    first, second = _note_for(lucia, name="First"), _note_for(lucia, name="Second")
+    raw = ProtectedNote.objects.filter(pk=first.pk).values_list("name", "body").get()
+    # Swap ciphertext between fields of one record, and between records.
+    ProtectedNote.objects.filter(pk=first.pk).update(body=raw[0])
+    ProtectedNote.objects.filter(pk=second.pk).update(name=raw[0])
+    with unlocked(lucia.keychain()):
+        with pytest.raises(Exception, match="authenticate"):
+            _ = ProtectedNote.objects.get(pk=first.pk).body
+        with pytest.raises(Exception, match="authenticate"):
+            _ = ProtectedNote.objects.get(pk=second.pk).name
+
+
+def test_blind_index_finds_exact_matches_after_normalisation(make_person):
+    lucia = make_person(Role.CASEWORKER)
+    note = _note_for(lucia, name="José Pérez", phone="+57 300 123 4567")
+    _note_for(lucia, name="Josefina Pérez", phone="+57 300 999 0000")
+    with unlocked(lucia.keychain()):
+        by_name = ProtectedNote.objects.filter(name_index=blind_index("name", "  jose   PEREZ "))
+        by_phone = ProtectedNote.objects.filter(phone_index=blind_index("phone", "0057-300-123-4567"))
+        assert list(by_name) == [note] == list(by_phone)
+    assert ProtectedNote.objects.get(pk=note.pk).name_index != ""
+
+
+def test_blind_index_needs_the_index_key(make_person):
+    admin = make_person(Role.ADMIN)
+    with unlocked(admin.keychain()), pytest.raises(NoKeyAccess):
+        blind_index("name", "José Pérez")
+
+
+def test_shredding_one_record(make_person):
+    lucia = make_person(Role.CASEWORKER)
+    kept, shredded = _note_for(lucia, name="Kept"), _note_for(lucia, name="Shredded")
+    vault.shred(shredded.data_key_id, actor_id=lucia.user.pk)
+    with unlocked(lucia.keychain()):
+        assert ProtectedNote.objects.get(pk=kept.pk).name == "Kept"
+        with pytest.raises(NoKeyAccess):
+            _ = ProtectedNote.objects.get(pk=shredded.pk).name
+
+
+def test_recovery_key_restores_access_after_forgotten_password(make_person, organisation):
+    lucia = make_person(Role.CASEWORKER)
+    note = _note_for(lucia)
+    keypair = keypair_for_user(lucia.user.pk)
+    with pytest.raises(vault.WrongPassphrase):
+        vault.recover_user_keypair(keypair, vault.format_recovery_key(vault.crypto.new_keypair()), "new pass phrase 123")
+    vault.recover_user_keypair(keypair, organisation, "a brand new passphrase 7")
+    lucia.password = "a brand new passphrase 7"
+    with unlocked(lucia.keychain()):
+        assert ProtectedNote.objects.get(pk=note.pk).name == "Ana María Pérez"
+
+
+def test_wrong_password_does_not_unlock(make_person):
+    lucia = make_person(Role.CASEWORKER)
+    with pytest.raises(vault.WrongPassphrase):
+        vault.unlock_user_keypair(keypair_for_user(lucia.user.pk), "not the password")
+
+
+def test_no_context_outside_unlocked_block(make_person):
+    lucia = make_person(Role.CASEWORKER)
+    with unlocked(lucia.keychain()):
+        assert keychain.current_or_none() is not None
+    assert keychain.current_or_none() is None
