@@ -31,7 +31,9 @@ class Person:
     def keychain(self) -> Keychain:
         keypair = keypair_for_user(self.user.pk)
         assert keypair is not None
-        return Keychain({keypair.pk: vault.unlock_user_keypair(keypair, self.password)}, self.user.pk)
+        return Keychain(
+            {keypair.pk: vault.unlock_user_keypair(keypair, self.password)}, self.user.pk
+        )
 
     def next_backup_code(self) -> str:
         return self.enrolment.backup_codes.pop(0)
@@ -47,7 +49,9 @@ def organisation(db) -> str:
 def make_person(db, organisation) -> Callable[..., Person]:
     counter = iter(range(10_000))
 
-    def make(role: Role = Role.CASEWORKER, username: str | None = None, index_key: bool = True) -> Person:
+    def make(
+        role: Role = Role.CASEWORKER, username: str | None = None, index_key: bool = True
+    ) -> Person:
         name = username or f"{role.value}{next(counter)}"
         person = Person(accounts.create_user(name, PASSWORD, role))
         if index_key and role in {Role.CASEWORKER, Role.COORDINATOR}:
@@ -62,7 +66,11 @@ def make_person(db, organisation) -> Callable[..., Person]:
 def sign_in(client: Client, person: Person) -> Client:
     response = client.post(
         "/accounts/login/",
-        {"username": person.user.username, "password": person.password, "code": person.next_backup_code()},
+        {
+            "username": person.user.username,
+            "password": person.password,
+            "code": person.next_backup_code(),
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     return client

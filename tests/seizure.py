@@ -13,11 +13,15 @@ def raw_database_bytes() -> list[tuple[str, bytes]]:
     table as text (bytea shows as hex, so callers also look for hex-encoded values)."""
     if connection.vendor == "sqlite":
         name = Path(connection.settings_dict["NAME"])
-        return [(str(p), p.read_bytes()) for p in (name, Path(f"{name}-wal"), Path(f"{name}-shm")) if p.exists()]
+        return [
+            (str(p), p.read_bytes())
+            for p in (name, Path(f"{name}-wal"), Path(f"{name}-shm"))
+            if p.exists()
+        ]
     chunks = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
-            cursor.execute(f'SELECT t::text FROM "{table}" t')  # noqa: S608
+            cursor.execute(f'SELECT t::text FROM "{table}" t')
             text = "\n".join(row[0] for row in cursor.fetchall())
             chunks.append((table, text.encode()))
     return chunks
@@ -25,7 +29,9 @@ def raw_database_bytes() -> list[tuple[str, bytes]]:
 
 def media_bytes() -> list[tuple[str, bytes]]:
     root = Path(settings.MEDIA_ROOT)
-    return [(str(p), p.read_bytes()) for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    return (
+        [(str(p), p.read_bytes()) for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    )
 
 
 def find(needles: list[bytes]) -> list[str]:

@@ -8,8 +8,8 @@ import tempfile
 os.environ.setdefault("AEGIS_HOME", tempfile.mkdtemp(prefix="aegis-test-"))
 os.environ.setdefault("AEGIS_KDF_PROFILE", "test")
 
-from aegis.settings import *  # noqa: E402,F403
-from aegis.settings import AEGIS_HOME, DATABASES, INSTALLED_APPS  # noqa: E402
+from aegis.settings import *  # noqa: F403
+from aegis.settings import AEGIS_HOME, DATABASES, INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.vaultapp"]
 

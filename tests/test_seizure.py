@@ -23,8 +23,16 @@ def test_fifty_canaries_never_reach_disk_in_clear(make_person):
     holders = [keypair_for_user(lucia.user.pk), keypair_for_user(karim.user.pk)]
     with unlocked(lucia.keychain()):
         for i in range(0, 48, 3):
-            create_note(holders=holders, name=canaries[i], phone=canaries[i + 1], body=canaries[i + 2], country="CO")
-        create_note(holders=holders, name=canaries[48], phone="", body=canaries[49] * 200)  # long text
+            create_note(
+                holders=holders,
+                name=canaries[i],
+                phone=canaries[i + 1],
+                body=canaries[i + 2],
+                country="CO",
+            )
+        create_note(
+            holders=holders, name=canaries[48], phone="", body=canaries[49] * 200
+        )  # long text
     # Signing in keeps an unwrapped key in the session: it must not be there in clear either.
     client = sign_in(Client(), lucia)
     assert client.get("/").status_code == 200

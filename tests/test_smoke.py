@@ -2,7 +2,7 @@ from aegis.accounts.roles import Role
 
 
 def test_sign_in_reaches_dashboard(signed_in):
-    client, person = signed_in(Role.CASEWORKER)
+    client, _ = signed_in(Role.CASEWORKER)
     page = client.get("/")
     assert page.status_code == 200
     assert "Dashboard" in page.content.decode()

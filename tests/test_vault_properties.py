@@ -19,7 +19,12 @@ def test_field_round_trip(key, plaintext, context):
         assert plaintext not in stored
 
 
-@given(key=keys, other=keys, plaintext=st.binary(min_size=1, max_size=256), flip=st.integers(min_value=0))
+@given(
+    key=keys,
+    other=keys,
+    plaintext=st.binary(min_size=1, max_size=256),
+    flip=st.integers(min_value=0),
+)
 def test_field_rejects_wrong_key_and_altered_bytes(key, other, plaintext, flip):
     stored = bytearray(crypto.aead_encrypt(key, plaintext, b"c"))
     if other != key:
@@ -69,7 +74,10 @@ def test_password_seal_round_trip(password, key):
     salt = crypto.new_salt()
     sealing = crypto.derive_key(password, salt, crypto.KDF_PROFILES["test"])
     sealed = crypto.box_encrypt(sealing, key)
-    assert crypto.box_decrypt(crypto.derive_key(password, salt, crypto.KDF_PROFILES["test"]), sealed) == key
+    assert (
+        crypto.box_decrypt(crypto.derive_key(password, salt, crypto.KDF_PROFILES["test"]), sealed)
+        == key
+    )
 
 
 names = st.text(alphabet=st.characters(categories=["L", "Zs"]), min_size=1, max_size=30)
@@ -91,11 +99,16 @@ def test_name_normalisation_ignores_case(value):
 def test_name_normalisation_ignores_accents(value):
     import unicodedata
 
-    stripped = "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
+    stripped = "".join(
+        c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c)
+    )
     assert normalise.name(stripped) == normalise.name(value)
 
 
-@given(digits=st.text(alphabet="0123456789", min_size=7, max_size=12), style=st.sampled_from([" ", "-", ".", ""]))
+@given(
+    digits=st.text(alphabet="0123456789", min_size=7, max_size=12),
+    style=st.sampled_from([" ", "-", ".", ""]),
+)
 def test_phone_normalisation_ignores_separators(digits, style):
     spaced = style.join(digits[i : i + 3] for i in range(0, len(digits), 3))
     assert normalise.phone("+" + spaced) == normalise.phone("+" + digits)

@@ -4,7 +4,8 @@ import pytest
 from django.db import transaction
 
 from aegis.accounts.roles import Role
-from aegis.vault import keychain, services as vault
+from aegis.vault import keychain
+from aegis.vault import services as vault
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess, VaultLocked, unlocked
 from aegis.vault.selectors import keypair_for_user
@@ -15,8 +16,12 @@ from tests.vaultapp.services import create_note
 def _note_for(person, **fields):
     keypair = keypair_for_user(person.user.pk)
     with unlocked(person.keychain()):
-        return create_note(holders=[keypair], name=fields.get("name", "Ana María Pérez"),
-                           phone=fields.get("phone", "+57 300 123 4567"), body=fields.get("body", "Threat received"))
+        return create_note(
+            holders=[keypair],
+            name=fields.get("name", "Ana María Pérez"),
+            phone=fields.get("phone", "+57 300 123 4567"),
+            body=fields.get("body", "Threat received"),
+        )
 
 
 def test_fields_read_and_write_transparently_once_unlocked(make_person):
@@ -24,7 +29,11 @@ def test_fields_read_and_write_transparently_once_unlocked(make_person):
     note = _note_for(lucia)
     with unlocked(lucia.keychain()):
         fresh = ProtectedNote.objects.get(pk=note.pk)
-        assert (fresh.name, fresh.phone, fresh.body) == ("Ana María Pérez", "+57 300 123 4567", "Threat received")
+        assert (fresh.name, fresh.phone, fresh.body) == (
+            "Ana María Pérez",
+            "+57 300 123 4567",
+            "Threat received",
+        )
         fresh.body = "Second threat received"
         fresh.save()
         assert ProtectedNote.objects.get(pk=note.pk).body == "Second threat received"
@@ -82,7 +91,9 @@ def test_blind_index_finds_exact_matches_after_normalisation(make_person):
     _note_for(lucia, name="Josefina Pérez", phone="+57 300 999 0000")
     with unlocked(lucia.keychain()):
         by_name = ProtectedNote.objects.filter(name_index=blind_index("name", "  jose   PEREZ "))
-        by_phone = ProtectedNote.objects.filter(phone_index=blind_index("phone", "0057-300-123-4567"))
+        by_phone = ProtectedNote.objects.filter(
+            phone_index=blind_index("phone", "0057-300-123-4567")
+        )
         assert list(by_name) == [note] == list(by_phone)
     assert ProtectedNote.objects.get(pk=note.pk).name_index != ""
 
@@ -108,7 +119,9 @@ def test_recovery_key_restores_access_after_forgotten_password(make_person, orga
     note = _note_for(lucia)
     keypair = keypair_for_user(lucia.user.pk)
     with pytest.raises(vault.WrongPassphrase):
-        vault.recover_user_keypair(keypair, vault.format_recovery_key(vault.crypto.new_keypair()), "new pass phrase 123")
+        vault.recover_user_keypair(
+            keypair, vault.format_recovery_key(vault.crypto.new_keypair()), "new pass phrase 123"
+        )
     vault.recover_user_keypair(keypair, organisation, "a brand new passphrase 7")
     lucia.password = "a brand new passphrase 7"
     with unlocked(lucia.keychain()):

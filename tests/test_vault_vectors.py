@@ -42,12 +42,15 @@ def test_field_ciphertext_vector():
 
 def test_argon2id_vectors():
     salt = bytes(range(16))
-    assert crypto.derive_key("correct horse battery staple", salt, crypto.KDF_PROFILES["test"]).hex() == (
-        "d17ea6341ca93da6079ea2f64dc4aa31dd1aaf9caa67fb42ac4afd0714706f26"
-    )
     assert crypto.derive_key(
-        "correct horse battery staple", salt, crypto.KDF_PROFILES["interactive"]
-    ).hex() == "c05ce4c4dd7e0e45ee6011cc59d068ade47df1b01fc0cf9cd4678bdf68a5b7b0"
+        "correct horse battery staple", salt, crypto.KDF_PROFILES["test"]
+    ).hex() == ("d17ea6341ca93da6079ea2f64dc4aa31dd1aaf9caa67fb42ac4afd0714706f26")
+    assert (
+        crypto.derive_key(
+            "correct horse battery staple", salt, crypto.KDF_PROFILES["interactive"]
+        ).hex()
+        == "c05ce4c4dd7e0e45ee6011cc59d068ade47df1b01fc0cf9cd4678bdf68a5b7b0"
+    )
 
 
 def test_sealed_box_vector():

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
@@ -26,7 +26,11 @@ class TokenAuth(HttpBearer):
 
 
 api = NinjaAPI(
-    title="Aegis API", version="1", urls_namespace="api", auth=TokenAuth(), docs_url=None,
+    title="Aegis API",
+    version="1",
+    urls_namespace="api",
+    auth=TokenAuth(),
+    docs_url=None,
     description="Aegis protection platform. Authenticate with 'Authorization: Bearer <token>'.",
 )
 
@@ -66,4 +70,4 @@ def revoke_token(request: HttpRequest, token_id: uuid.UUID) -> Any:
     require(request, "use_dashboard")
     if not account_services.revoke_api_token(request.user, token_id):  # type: ignore[arg-type]
         raise HttpError(404, "There is no such token.")
-    return 204, None
+    return Status(204, None)

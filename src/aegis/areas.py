@@ -17,17 +17,39 @@ class Area:
 
 
 AREAS = [
-    Area(_("Audit log"), _("Who did what and when, and a check that nothing was altered."),
-         "view_audit_log", "audit:log"),
-    Area(_("People and roles"), _("Create accounts and give each person one role."),
-         "manage_users", "accounts:users"),
-    Area(_("API tokens"), _("Personal tokens for scripts and the mobile client."),
-         "use_dashboard", "accounts:tokens"),
-    Area(_("Intake and cases"), _("Confidential reports, defenders, cases and incidents."), "view_cases"),
-    Area(_("My protection"), _("Your case, your safety plan, panic and check-in."), "view_own_case"),
-    Area(_("Alerts"), _("Alerts addressed to you, acknowledgements and notes."), "respond_to_alerts"),
+    Area(
+        _("Audit log"),
+        _("Who did what and when, and a check that nothing was altered."),
+        "view_audit_log",
+        "audit:log",
+    ),
+    Area(
+        _("People and roles"),
+        _("Create accounts and give each person one role."),
+        "manage_users",
+        "accounts:users",
+    ),
+    Area(
+        _("API tokens"),
+        _("Personal tokens for scripts and the mobile client."),
+        "use_dashboard",
+        "accounts:tokens",
+    ),
+    Area(
+        _("Intake and cases"),
+        _("Confidential reports, defenders, cases and incidents."),
+        "view_cases",
+    ),
+    Area(
+        _("My protection"), _("Your case, your safety plan, panic and check-in."), "view_own_case"
+    ),
+    Area(
+        _("Alerts"), _("Alerts addressed to you, acknowledgements and notes."), "respond_to_alerts"
+    ),
     Area(_("Coordination"), _("Grants, escalations, appeals and compartments."), "coordinate"),
-    Area(_("Analysis"), _("Coded statistics, monitoring queue and public reports."), "view_analytics"),
+    Area(
+        _("Analysis"), _("Coded statistics, monitoring queue and public reports."), "view_analytics"
+    ),
 ]
 
 

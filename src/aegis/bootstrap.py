@@ -49,7 +49,10 @@ def init_instance(admin_username: str | None, admin_password: str | None, intera
     if not admin_password and interactive:
         admin_password = getpass.getpass("First administrator's password (12+ characters): ")
     if not admin_username or not admin_password:
-        print("Give --admin-username and --admin-password-file (or run without --no-input).", file=sys.stderr)
+        print(
+            "Give --admin-username and --admin-password-file (or run without --no-input).",
+            file=sys.stderr,
+        )
         return 2
     try:
         from django.contrib.auth import password_validation
@@ -75,7 +78,9 @@ def wipe_instance(confirmed: bool) -> int:
         if not sys.stdin.isatty():
             print("Refusing to wipe without --yes when nobody can confirm.", file=sys.stderr)
             return 2
-        answer = input("This destroys every key: all protected data becomes unreadable for ever. Type WIPE: ")
+        answer = input(
+            "This destroys every key: all protected data becomes unreadable for ever. Type WIPE: "
+        )
         if answer.strip() != "WIPE":
             print("Nothing was wiped.")
             return 1

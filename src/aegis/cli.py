@@ -42,9 +42,24 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     # No access log: it would record client addresses.
     argv = [
-        sys.executable, "-m", "gunicorn", "aegis.wsgi:application", "--bind", args.addr,
-        "--workers", str(args.workers), "--threads", str(args.threads), "--timeout", "120",
-        "--error-logfile", "-", "--log-level", "warning", "--forwarded-allow-ips", "127.0.0.1",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "aegis.wsgi:application",
+        "--bind",
+        args.addr,
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--timeout",
+        "120",
+        "--error-logfile",
+        "-",
+        "--log-level",
+        "warning",
+        "--forwarded-allow-ips",
+        "127.0.0.1",
     ]
     os.execv(sys.executable, argv)  # noqa: S606
 
@@ -98,9 +113,11 @@ def cmd_wipe(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    scripts = sorted(REPO_BENCH.glob("*.py")) if not args.names else [
-        REPO_BENCH / f"{name}.py" for name in args.names
-    ]
+    scripts = (
+        sorted(REPO_BENCH.glob("*.py"))
+        if not args.names
+        else [REPO_BENCH / f"{name}.py" for name in args.names]
+    )
     missing = [s.name for s in scripts if not s.exists()]
     if missing or not scripts:
         print(f"No such benchmark: {', '.join(missing) or 'none found'} (looked in {REPO_BENCH})")
@@ -119,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("init", help="migrate, create the organisation's keys and the first admin")
     p.add_argument("--admin-username")
     p.add_argument("--admin-password-file", help="read the admin's first password from this file")
-    p.add_argument("--no-input", action="store_true", help="never prompt (fails if details are missing)")
+    p.add_argument(
+        "--no-input", action="store_true", help="never prompt (fails if details are missing)"
+    )
     p.set_defaults(func=cmd_init)
     p = sub.add_parser("demo", help="a throwaway instance with fictional data, web and worker")
     p.add_argument("--addr", default="127.0.0.1:8000")
@@ -144,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     if not argv or argv[0] in {"-h", "--help"}:
         parser.print_help()
-        print("\nEvery Django management command also works, e.g. 'aegis audit verify', 'aegis migrate'.")
+        print(
+            "\nDjango's management commands work too, e.g. 'aegis audit verify', 'aegis migrate'."
+        )
         return 0
     _setup()
     _manage(*argv)

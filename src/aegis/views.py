@@ -27,7 +27,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception:
         database = "unavailable"
     status = 200 if database == "ok" else 503
-    return JsonResponse({"status": "ok" if status == 200 else "degraded", "database": database}, status=status)
+    return JsonResponse(
+        {"status": "ok" if status == 200 else "degraded", "database": database}, status=status
+    )
 
 
 @public

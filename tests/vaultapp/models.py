@@ -11,3 +11,6 @@ class ProtectedNote(models.Model):
     phone_index = BlindIndexField(source="phone", kind="phone")
     body = EncryptedTextField()
     country = models.CharField(max_length=2, blank=True)  # analytic projection: plaintext
+
+    def __str__(self) -> str:
+        return f"note {self.pk}"

@@ -27,14 +27,16 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return view
 
 
-def requires(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def requires(
+    permission: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Signed in with both factors and holding `accounts.<permission>`; else login or 403."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request.user
-            if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
+            if not user.is_authenticated or not user.is_verified():  # type: ignore[attr-defined]
                 return redirect_to_login(request.get_full_path())
             if not user.has_perm(f"accounts.{permission}"):
                 return render(request, "403.html", status=403)

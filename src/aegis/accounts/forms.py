@@ -28,7 +28,9 @@ class SignInForm(forms.Form):
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(label=_("Current password"), strip=False, widget=forms.PasswordInput)
+    old_password = forms.CharField(
+        label=_("Current password"), strip=False, widget=forms.PasswordInput
+    )
     new_password = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput)
     new_password_again = forms.CharField(
         label=_("New password again"), strip=False, widget=forms.PasswordInput
@@ -50,12 +52,15 @@ class PasswordChangeForm(forms.Form):
 
 class UserCreateForm(forms.Form):
     username = forms.RegexField(
-        label=_("Username"), max_length=150, regex=r"^[\w.@+-]+\Z",
+        label=_("Username"),
+        max_length=150,
+        regex=r"^[\w.@+-]+\Z",
         error_messages={"invalid": _("Use letters, digits and . @ + - _ only.")},
     )
     role = forms.ChoiceField(label=_("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
     password = forms.CharField(
-        label=_("First password (the person changes it after signing in)"), strip=False,
+        label=_("First password (the person changes it after signing in)"),
+        strip=False,
         widget=forms.PasswordInput,
     )
 

@@ -14,7 +14,9 @@ def no_client_ip(request: HttpRequest) -> None:
     return None
 
 
-def locked_out_response(request: HttpRequest, response: Any = None, credentials: Any = None) -> HttpResponse:
+def locked_out_response(
+    request: HttpRequest, response: Any = None, credentials: Any = None
+) -> HttpResponse:
     form = SignInForm()
     return render(
         request,

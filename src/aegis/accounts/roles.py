@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -37,7 +38,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.ADMIN: {"use_dashboard", "manage_users", "manage_settings"},
 }
 
-PERMISSIONS = [
+PERMISSIONS: list[tuple[str, str | Any]] = [
     ("use_dashboard", "Sign in and see the dashboard"),
     ("view_own_case", "See one's own case and safety plan"),
     ("view_cases", "Open cases in one's compartments"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
@@ -8,7 +10,7 @@ from .models import ApiToken, User
 PAGE_SIZE = 50
 
 
-def tokens_of(user_id: int) -> QuerySet[ApiToken]:
+def tokens_of(user_id: Any) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user_id=user_id)
 
 

@@ -39,7 +39,9 @@ def ensure_roles() -> None:
     """Create one group per role holding its permissions (idempotent; run after migrate)."""
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role.value)
-        perms = Permission.objects.filter(content_type__app_label="accounts", codename__in=codenames)
+        perms = Permission.objects.filter(
+            content_type__app_label="accounts", codename__in=codenames
+        )
         group.permissions.set(perms)
 
 
@@ -54,7 +56,9 @@ class Enrolment:
 
 
 @transaction.atomic
-def create_user(username: str, password: str, role: Role, *, actor_id: int | None = None) -> Enrolment:
+def create_user(
+    username: str, password: str, role: Role, *, actor_id: int | None = None
+) -> Enrolment:
     ensure_roles()
     user = User.objects.create_user(username=username, password=password)
     user.groups.add(Group.objects.get(name=role.value))
@@ -134,8 +138,12 @@ def create_api_token(user: User, label: str, keychain: Keychain) -> str:
         raise PermissionError("Sign in again to create an API token.")
     secret = secrets.token_bytes(32)
     token = ApiToken.objects.create(
-        user=user, label=label, secret_hash=_token_hash(secret),
-        sealed_private_key=crypto.box_encrypt(crypto.derive_subkey(secret, _TOKEN_PURPOSE), bytes(private_key)),
+        user=user,
+        label=label,
+        secret_hash=_token_hash(secret),
+        sealed_private_key=crypto.box_encrypt(
+            crypto.derive_subkey(secret, _TOKEN_PURPOSE), bytes(private_key)
+        ),
     )
     audit.record("token.create", actor_id=user.pk, object_type="apitoken", object_id=token.pk)
     return f"{TOKEN_PREFIX}_{token.pk.hex}_{secret.hex()}"
@@ -163,7 +171,9 @@ def authenticate_token(text: str) -> tuple[User, Keychain] | None:
         return None
     if token.sealed_private_key is None:
         return None
-    raw = crypto.box_decrypt(crypto.derive_subkey(secret, _TOKEN_PURPOSE), bytes(token.sealed_private_key))
+    raw = crypto.box_decrypt(
+        crypto.derive_subkey(secret, _TOKEN_PURPOSE), bytes(token.sealed_private_key)
+    )
     keypair_id = Keypair.objects.filter(user=token.user).values_list("pk", flat=True).get()
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user, Keychain({keypair_id: PrivateKey(raw)}, actor_id=token.user.pk)

@@ -27,8 +27,12 @@ def store(request: HttpRequest, keypair_id: int, private_key: PrivateKey) -> str
 
 def set_cookie(response: HttpResponse, cookie_value: str) -> None:
     response.set_cookie(
-        COOKIE, cookie_value, httponly=True, secure=settings.SESSION_COOKIE_SECURE,
-        samesite="Lax", max_age=None,
+        COOKIE,
+        cookie_value,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+        max_age=None,
     )
 
 

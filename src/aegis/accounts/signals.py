@@ -26,7 +26,9 @@ def _logged_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -> 
 
 
 @receiver(user_login_failed)
-def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     username = str(credentials.get("username") or "")
     user_id = User.objects.filter(username=username).values_list("pk", flat=True).first()
     # The attempted username is not stored: it may be a mistyped password.

@@ -28,13 +28,20 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             cookie = services.sign_in(
-                request, form.cleaned_data["username"], form.cleaned_data["password"],
+                request,
+                form.cleaned_data["username"],
+                form.cleaned_data["password"],
                 form.cleaned_data["code"],
             )
         except services.SignInFailed as failure:
             error = SignInForm.LOCKED_MESSAGE if failure.locked else SignInForm.FAILED_MESSAGE
             status = 429 if failure.locked else 200
-            return render(request, "accounts/login.html", {"form": SignInForm(), "error": error}, status=status)
+            return render(
+                request,
+                "accounts/login.html",
+                {"form": SignInForm(), "error": error},
+                status=status,
+            )
         target = request.GET.get("next") or ""
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
             target = ""
@@ -66,13 +73,17 @@ def password_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             cookie = services.change_password(
-                request, request.user,  # type: ignore[arg-type]
-                form.cleaned_data["old_password"], form.cleaned_data["new_password"],
+                request,
+                request.user,  # type: ignore[arg-type]
+                form.cleaned_data["old_password"],
+                form.cleaned_data["new_password"],
             )
         except services.vault.WrongPassphrase:
             form.add_error("old_password", _("This is not your current password."))
         else:
-            messages.success(request, _("Your password is changed and your keys are sealed under it."))
+            messages.success(
+                request, _("Your password is changed and your keys are sealed under it.")
+            )
             response = redirect("dashboard")
             session_keys.set_cookie(response, cookie)
             return response
@@ -88,7 +99,9 @@ def tokens_view(request: HttpRequest) -> HttpResponse:
         new_token = services.create_api_token(request.user, form.cleaned_data["label"], current())  # type: ignore[arg-type]
         form = ApiTokenForm()
     tokens = selectors.tokens_of(request.user.pk)
-    return render(request, "accounts/tokens.html", {"form": form, "tokens": tokens, "new_token": new_token})
+    return render(
+        request, "accounts/tokens.html", {"form": form, "tokens": tokens, "new_token": new_token}
+    )
 
 
 @requires("use_dashboard")
@@ -116,8 +129,10 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
             form.add_error("username", _("Someone already has this username."))
         else:
             enrolment = services.create_user(
-                form.cleaned_data["username"], form.cleaned_data["password"],
-                Role(form.cleaned_data["role"]), actor_id=request.user.pk,
+                form.cleaned_data["username"],
+                form.cleaned_data["password"],
+                Role(form.cleaned_data["role"]),
+                actor_id=request.user.pk,
             )
             return render(request, "accounts/enrolment.html", {"enrolment": enrolment})
     return render(request, "accounts/user_form.html", {"form": form})

@@ -31,13 +31,6 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
 
-    def compute_hash(self) -> str:
-        parts = [
-            str(self.seq), self.at.isoformat(), "" if self.actor_id is None else str(self.actor_id),
-            self.action, self.object_type, self.object_id, self.prev_hash,
-        ]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
     def save(self, *args: object, **kwargs: object) -> None:
         if not self._state.adding:
             raise AppendOnlyError("Audit entries cannot be changed.")
@@ -46,6 +39,18 @@ class AuditEntry(models.Model):
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Audit entries cannot be deleted.")
 
+    def compute_hash(self) -> str:
+        parts = [
+            str(self.seq),
+            self.at.isoformat(),
+            "" if self.actor_id is None else str(self.actor_id),
+            self.action,
+            self.object_type,
+            self.object_id,
+            self.prev_hash,
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
 
 class AuditHead(models.Model):
     """The chain's last sequence number and hash: appends lock this row, and verification
@@ -53,3 +58,6 @@ class AuditHead(models.Model):
 
     seq = models.PositiveBigIntegerField(default=0)
     entry_hash = models.CharField(max_length=64, default=GENESIS)
+
+    def __str__(self) -> str:
+        return f"audit head at {self.seq}"

@@ -8,8 +8,19 @@ from django.utils import timezone
 from .models import AuditEntry, AuditHead
 
 ACTIONS = {
-    "login", "login.failed", "logout", "record.open", "export", "key.grant", "key.revoke",
-    "key.shred", "key.recover", "vault.wipe", "password.change", "user.create", "token.create",
+    "login",
+    "login.failed",
+    "logout",
+    "record.open",
+    "export",
+    "key.grant",
+    "key.revoke",
+    "key.shred",
+    "key.recover",
+    "vault.wipe",
+    "password.change",
+    "user.create",
+    "token.create",
     "token.revoke",
 }
 

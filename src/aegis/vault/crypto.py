@@ -38,8 +38,12 @@ class KdfCost:
 
 
 KDF_PROFILES = {
-    "sensitive": KdfCost(nacl.pwhash.argon2id.OPSLIMIT_SENSITIVE, nacl.pwhash.argon2id.MEMLIMIT_SENSITIVE),
-    "moderate": KdfCost(nacl.pwhash.argon2id.OPSLIMIT_MODERATE, nacl.pwhash.argon2id.MEMLIMIT_MODERATE),
+    "sensitive": KdfCost(
+        nacl.pwhash.argon2id.OPSLIMIT_SENSITIVE, nacl.pwhash.argon2id.MEMLIMIT_SENSITIVE
+    ),
+    "moderate": KdfCost(
+        nacl.pwhash.argon2id.OPSLIMIT_MODERATE, nacl.pwhash.argon2id.MEMLIMIT_MODERATE
+    ),
     "interactive": KdfCost(
         nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE, nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
     ),
@@ -129,7 +133,9 @@ def encrypt_stream(key: bytes, source: BinaryIO, target: BinaryIO) -> int:
             if not following
             else sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
         )
-        written += target.write(sodium.crypto_secretstream_xchacha20poly1305_push(state, chunk, None, tag))
+        written += target.write(
+            sodium.crypto_secretstream_xchacha20poly1305_push(state, chunk, None, tag)
+        )
         if not following:
             return written
         chunk = following

@@ -18,7 +18,11 @@ class Keypair(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     name = models.CharField(max_length=64, blank=True, help_text="For service keys, e.g. 'alerts'.")
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="keypair"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="keypair",
     )
     public_key = models.BinaryField(max_length=32)
     # The private key, sealed under an Argon2id key from the user's password (users only).
@@ -65,5 +69,10 @@ class KeyWrap(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["data_key", "keypair"], name="vault_one_wrap_per_holder")
+            models.UniqueConstraint(
+                fields=["data_key", "keypair"], name="vault_one_wrap_per_holder"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"wrap of {self.data_key_id} for keypair {self.keypair_id}"

@@ -6,6 +6,7 @@ import base64
 import re
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -50,7 +51,7 @@ def recovery_keypair() -> Keypair | None:
     return Keypair.objects.filter(kind=Keypair.Kind.RECOVERY).first()
 
 
-def create_user_keypair(user: object, password: str) -> tuple[Keypair, PrivateKey]:
+def create_user_keypair(user: Any, password: str) -> tuple[Keypair, PrivateKey]:
     private_key = crypto.new_keypair()
     keypair = Keypair(kind=Keypair.Kind.USER, user=user, public_key=bytes(private_key.public_key))
     _seal_private_key(keypair, private_key, password)
@@ -76,13 +77,17 @@ def reseal_user_keypair(keypair: Keypair, private_key: PrivateKey, new_password:
     _seal_private_key(keypair, private_key, new_password)
     keypair.save(
         update_fields=[
-            "sealed_private_key", "kdf_salt", "kdf_opslimit", "kdf_memlimit",
+            "sealed_private_key",
+            "kdf_salt",
+            "kdf_opslimit",
+            "kdf_memlimit",
             "recovery_sealed_private_key",
         ]
     )
 
 
 # --- Organisation recovery key ------------------------------------------------------------
+
 
 def format_recovery_key(private_key: PrivateKey) -> str:
     text = base64.b32encode(bytes(private_key)).decode().rstrip("=")
@@ -116,7 +121,9 @@ def recover_user_keypair(keypair: Keypair, recovery_key_text: str, new_password:
     recovery_private = parse_recovery_key(recovery_key_text)
     if bytes(recovery_private.public_key) != bytes(recovery.public_key):
         raise WrongPassphrase("this is not this organisation's recovery key")
-    private_key = PrivateKey(crypto.unseal(recovery_private, bytes(keypair.recovery_sealed_private_key)))
+    private_key = PrivateKey(
+        crypto.unseal(recovery_private, bytes(keypair.recovery_sealed_private_key))
+    )
     reseal_user_keypair(keypair, private_key, new_password)
     audit.record("key.recover", actor_id=None, object_type="user", object_id=keypair.user_id)
 
@@ -131,6 +138,7 @@ def recovery_keychain(recovery_key_text: str) -> keychain.Keychain:
 
 
 # --- Data keys ----------------------------------------------------------------------------
+
 
 @transaction.atomic
 def create_data_key(purpose: str, holders: Iterable[Keypair]) -> DataKey:
@@ -185,6 +193,7 @@ def index_key_id() -> uuid.UUID | None:
 
 
 # --- Duress wipe --------------------------------------------------------------------------
+
 
 def wipe(*, actor_id: int | None = None) -> dict[str, int]:
     """Destroy every key copy. Afterwards no protected field, file or index can be opened."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -20,10 +21,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         total = selectors.entry_count()
         with tqdm(
-            total=total, unit="entries", disable=options["no_progress"] or total < 10_000,
-            file=self.stderr._out,
+            None,
+            total=total,
+            unit="entries",
+            disable=options["no_progress"] or total < 10_000,
+            file=sys.stderr,
         ) as bar:
             checked, problem = selectors.verify_chain(progress=bar.update)
         if problem is not None:
-            raise CommandError(f"Audit log tampered with: {problem}. {checked} entries before it are intact.")
+            raise CommandError(
+                f"Audit log tampered with: {problem}. {checked} entries before it are intact."
+            )
         self.stdout.write(f"Audit log intact: {checked} entries verified.")

@@ -1,0 +1,182 @@
+"""Signing in with password + second factor, lockout, session keys, password change, tokens."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from aegis.accounts.forms import SignInForm
+from aegis.accounts.roles import Role
+from aegis.audit.models import AuditEntry
+from aegis.vault import services as vault
+from aegis.vault.keychain import unlocked
+from aegis.vault.selectors import keypair_for_user
+from tests.conftest import sign_in
+from tests.vaultapp.models import ProtectedNote
+from tests.vaultapp.services import create_note
+
+pytestmark = pytest.mark.django_db
+
+
+def attempt(client, username, password, code):
+    return client.post(
+        "/accounts/login/", {"username": username, "password": password, "code": code}
+    )
+
+
+def error_text(response):
+    match = re.search(r'<p class="error" role="alert">(.*?)</p>', response.content.decode(), re.S)
+    return match.group(1).strip() if match else None
+
+
+def totp_now(user):
+    device = TOTPDevice.objects.get(user=user)
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+
+
+def test_real_totp_code_signs_in(make_person):
+    person = make_person(Role.ANALYST)
+    response = attempt(Client(), person.user.username, person.password, totp_now(person.user))
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert AuditEntry.objects.filter(action="login", actor_id=person.user.pk).exists()
+
+
+def test_every_failure_looks_the_same(make_person):
+    person = make_person(Role.CASEWORKER)
+    name, good_code = person.user.username, person.enrolment.backup_codes[0]
+    responses = [
+        attempt(Client(), name, "wrong password here", good_code),  # wrong password
+        attempt(Client(), name, person.password, "000000"),  # wrong code
+        attempt(Client(), name, "wrong password here", "000000"),  # both wrong
+        attempt(Client(), "nobody-by-this-name", person.password, good_code),  # unknown user
+    ]
+    texts = {error_text(r) for r in responses}
+    assert texts == {str(SignInForm.FAILED_MESSAGE)}
+    assert {r.status_code for r in responses} == {200}
+    assert AuditEntry.objects.filter(action="login.failed").count() == 4
+
+
+def test_lockout_after_repeated_failures_even_with_right_details(make_person, settings):
+    person = make_person(Role.CASEWORKER)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt(
+            Client(), person.user.username, person.password, "123456"
+        )  # right password, wrong code
+    locked = attempt(Client(), person.user.username, person.password, person.next_backup_code())
+    assert locked.status_code == 429
+    assert error_text(locked) == str(SignInForm.LOCKED_MESSAGE)
+    assert "password" not in str(SignInForm.LOCKED_MESSAGE).split(".")[0].lower()
+    # Lockout is by username only and stores no client address.
+    assert AccessAttempt.objects.filter(username=person.user.username).exists()
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {None}
+
+
+def test_expired_session_says_so_and_forgets_the_key(make_person):
+    client = sign_in(Client(), make_person(Role.CASEWORKER))
+    assert client.get("/").status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/accounts/login/")
+    assert "Your session has ended" in response.content.decode()
+
+
+def test_session_without_key_cookie_is_ended(make_person):
+    client = sign_in(Client(), make_person(Role.CASEWORKER))
+    del client.cookies["aegis_key"]
+    response = client.get("/", follow=True)
+    assert "Your session has ended" in response.content.decode()
+
+
+def test_logout_deletes_the_session_half_of_the_key(make_person):
+    client = sign_in(Client(), make_person(Role.CASEWORKER))
+    assert Session.objects.count() == 1
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert Session.objects.filter(session_data__contains="aegis_wrapped_key").count() == 0
+    assert client.cookies["aegis_key"].value == ""
+    assert client.get("/").status_code == 302
+
+
+def test_password_change_reseals_the_private_key(make_person):
+    person = make_person(Role.CASEWORKER)
+    keypair = keypair_for_user(person.user.pk)
+    with unlocked(person.keychain()):
+        note = create_note(holders=[keypair], name="Protected", phone="", body="")
+    client = sign_in(Client(), person)
+    new = "an entirely new passphrase 9"
+    mismatch = client.post(
+        "/accounts/password/",
+        {"old_password": person.password, "new_password": new, "new_password_again": new + "x"},
+    )
+    assert "not the same" in mismatch.content.decode()
+    wrong = client.post(
+        "/accounts/password/",
+        {"old_password": "wrong one", "new_password": new, "new_password_again": new},
+    )
+    assert "not your current password" in wrong.content.decode()
+    ok = client.post(
+        "/accounts/password/",
+        {"old_password": person.password, "new_password": new, "new_password_again": new},
+    )
+    assert ok.status_code == 302
+    assert client.get("/").status_code == 200  # still signed in, with the new cookie
+    keypair.refresh_from_db()
+    with pytest.raises(vault.WrongPassphrase):
+        vault.unlock_user_keypair(keypair, person.password)
+    person.password = new
+    with unlocked(person.keychain()):
+        assert ProtectedNote.objects.get(pk=note.pk).name == "Protected"
+
+
+def test_api_token_carries_its_own_key_copy_and_revoking_removes_it(make_person):
+    person = make_person(Role.CASEWORKER)
+    keypair = keypair_for_user(person.user.pk)
+    with unlocked(person.keychain()):
+        note = create_note(holders=[keypair], name="Via token", phone="", body="")
+    client = sign_in(Client(), person)
+    page = client.post("/accounts/tokens/", {"label": "phone app"}).content.decode()
+    token = re.search(r'<code class="token">(aegis_[0-9a-f_]+)</code>', page).group(1)
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    me = api.get("/api/v1/me")
+    assert me.status_code == 200 and me.json() == {
+        "username": person.user.username,
+        "role": "caseworker",
+    }
+    from aegis.accounts.services import authenticate_token
+
+    _, chain = authenticate_token(token)
+    with unlocked(chain):
+        assert ProtectedNote.objects.get(pk=note.pk).name == "Via token"
+    token_id = api.get("/api/v1/tokens").json()[0]["id"]
+    assert api.delete(f"/api/v1/tokens/{token_id}").status_code == 204
+    assert api.get("/api/v1/me").status_code == 401
+    assert authenticate_token(token) is None
+    assert (
+        Client(headers={"Authorization": "Bearer aegis_00_11"}).get("/api/v1/me").status_code == 401
+    )
+
+
+def test_admin_creates_a_person_with_a_role(signed_in):
+    client, _ = signed_in(Role.ADMIN)
+    weak = client.post(
+        "/accounts/users/new/", {"username": "nadia", "role": "caseworker", "password": "short"}
+    )
+    assert "too short" in weak.content.decode()
+    response = client.post(
+        "/accounts/users/new/",
+        {"username": "nadia", "role": "caseworker", "password": "nadia's first passphrase"},
+    )
+    body = response.content.decode()
+    assert "Account created for nadia" in body and "Backup codes" in body
+    again = client.post(
+        "/accounts/users/new/",
+        {"username": "NADIA", "role": "analyst", "password": "another passphrase 77"},
+    )
+    assert "already has this username" in again.content.decode()
+    assert "nadia" in client.get("/accounts/users/").content.decode()

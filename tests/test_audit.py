@@ -1,0 +1,104 @@
+"""The audit log is a hash chain: `aegis audit verify` names the first entry that was
+changed, removed or reordered, and exits non-zero."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from aegis.audit import services as audit
+from aegis.audit.models import AppendOnlyError, AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chain(db):
+    return [
+        audit.record("login", actor_id=i, object_type="user", object_id=i) for i in range(1, 11)
+    ]
+
+
+def verify() -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("audit", "verify", stdout=out)
+    return out.getvalue()
+
+
+def raw(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_intact_chain_verifies(chain):
+    assert "intact: 10 entries" in verify()
+
+
+def test_edited_entry_is_reported(chain):
+    raw("UPDATE audit_auditentry SET actor_id = 99 WHERE seq = 4")
+    with pytest.raises(CommandError, match="entry 4: was changed"):
+        verify()
+
+
+def test_deleted_entry_is_reported(chain):
+    raw("DELETE FROM audit_auditentry WHERE seq = 6")
+    with pytest.raises(CommandError, match="entry 6: is missing"):
+        verify()
+
+
+def test_deleted_last_entry_is_reported(chain):
+    raw("DELETE FROM audit_auditentry WHERE seq = 10")
+    with pytest.raises(CommandError, match="entry 10: is missing"):
+        verify()
+
+
+def test_reordered_entries_are_reported(chain):
+    # Swap entries 3 and 7 completely (every column but the sequence number).
+    a, b = (AuditEntry.objects.values().get(seq=s) for s in (3, 7))
+    columns = ["at", "actor_id", "action", "object_type", "object_id", "prev_hash", "entry_hash"]
+    for target, source in ((3, b), (7, a)):
+        sets = ", ".join(f"{c} = %s" for c in columns)
+        raw(
+            f"UPDATE audit_auditentry SET {sets} WHERE seq = %s",
+            [*(source[c] for c in columns), target],
+        )
+    with pytest.raises(CommandError, match="entry 3:"):
+        verify()
+
+
+def test_renumbered_entries_are_reported(chain):
+    # Move entry 5 to the end by renumbering: the chain no longer links up.
+    raw("UPDATE audit_auditentry SET seq = 11 WHERE seq = 5")
+    with pytest.raises(CommandError, match="entry 5: is missing"):
+        verify()
+
+
+def test_entries_cannot_be_changed_or_deleted_through_the_model(chain):
+    entry = AuditEntry.objects.get(seq=1)
+    entry.action = "logout"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+
+
+def test_entries_hold_no_ip_or_content():
+    names = {f.name for f in AuditEntry._meta.get_fields()}
+    assert names == {
+        "id",
+        "seq",
+        "at",
+        "actor_id",
+        "action",
+        "object_type",
+        "object_id",
+        "prev_hash",
+        "entry_hash",
+    }
+
+
+def test_unknown_actions_are_refused(db):
+    with pytest.raises(ValueError, match="Unknown audit action"):
+        audit.record("something", actor_id=None)

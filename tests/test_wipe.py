@@ -1,0 +1,145 @@
+"""After `aegis wipe`, someone holding a copy of the database and every secret that survives
+the wipe (passwords, the recovery key, API tokens, cookies, SECRET_KEY and the secrets folder)
+cannot decrypt a single protected field."""
+
+import itertools
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from aegis import bootstrap
+from aegis.accounts import services as accounts
+from aegis.accounts.roles import Role
+from aegis.vault import crypto
+from aegis.vault import services as vault
+from aegis.vault.fields import field_context
+from aegis.vault.keychain import NoKeyAccess, unlocked
+from aegis.vault.models import Keypair, KeyWrap
+from aegis.vault.selectors import keypair_for_user
+from tests.conftest import sign_in
+from tests.seizure import find
+from tests.vaultapp.models import ProtectedNote
+from tests.vaultapp.services import create_note
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _candidate_keys(values, surviving_secrets):
+    """Every 32-byte value that could be a key: raw blobs, hex and base64 strings found in the
+    copy, and keys derived from every surviving secret."""
+    import base64
+    import hashlib
+
+    candidates = set()
+    for value in values:
+        if isinstance(value, bytes | memoryview):
+            blob = bytes(value)
+            candidates.update(
+                blob[i : i + 32] for i in range(0, max(len(blob) - 31, 1), 8) if len(blob) >= 32
+            )
+        elif isinstance(value, str):
+            for decode in (bytes.fromhex, base64.b64decode, base64.urlsafe_b64decode):
+                try:
+                    raw = decode(value)
+                except ValueError:
+                    continue
+                if len(raw) == 32:
+                    candidates.add(raw)
+    for secret in surviving_secrets:
+        data = secret.encode() if isinstance(secret, str) else secret
+        candidates.add(hashlib.sha256(data).digest())
+        candidates.add(crypto.derive_subkey(hashlib.sha512(data).digest(), b"aegis api token key"))
+        if len(data) == 32:
+            candidates.add(data)
+    return candidates
+
+
+def test_nothing_decrypts_after_wipe(make_person, organisation, tmp_path):
+    lucia, karim = make_person(Role.CASEWORKER), make_person(Role.COORDINATOR)
+    holders = [keypair_for_user(lucia.user.pk), keypair_for_user(karim.user.pk)]
+    with unlocked(lucia.keychain()) as chain:
+        notes = [
+            create_note(
+                holders=holders,
+                name=f"Person {i}",
+                phone=f"+57 300 000 00{i:02d}",
+                body=f"Narrative {i}",
+            )
+            for i in range(10)
+        ]
+        token = accounts.create_api_token(lucia.user, "script", chain)
+    client = sign_in(Client(), karim)
+    cookie_secret = client.cookies["aegis_key"].value
+    old_key_material = [bytes(w.sealed_key) for w in KeyWrap.objects.all()] + [
+        bytes(k.sealed_private_key) for k in Keypair.objects.exclude(sealed_private_key=None)
+    ]
+    assert old_key_material
+
+    assert bootstrap.wipe_instance(confirmed=True) == 0
+
+    # Nobody can unlock: not with the password, not with the recovery key, token or cookie.
+    for person in (lucia, karim):
+        with pytest.raises(vault.WrongPassphrase):
+            vault.unlock_user_keypair(keypair_for_user(person.user.pk), person.password)
+        with pytest.raises(vault.WrongPassphrase):
+            vault.recover_user_keypair(
+                keypair_for_user(person.user.pk), organisation, "another passphrase 1"
+            )
+    assert accounts.authenticate_token(token) is None
+    assert client.get("/").status_code == 302
+    with unlocked(vault.recovery_keychain(organisation)), pytest.raises(NoKeyAccess):
+        _ = ProtectedNote.objects.get(pk=notes[0].pk).name
+
+    # The destroyed key bytes are gone from the database files themselves.
+    assert find(old_key_material) == []
+
+    # A copy of the database, attacked with everything that survived.
+    values = []
+    if connection.vendor == "sqlite":
+        source = Path(connection.settings_dict["NAME"])
+        copy = tmp_path / "seized.sqlite3"
+        shutil.copy(source, copy)
+        if Path(f"{source}-wal").exists():
+            shutil.copy(f"{source}-wal", f"{copy}-wal")
+        db = sqlite3.connect(copy)
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                values.extend(row)
+        db.close()
+    else:
+        with connection.cursor() as cursor:
+            for table in connection.introspection.table_names(cursor):
+                cursor.execute(f'SELECT * FROM "{table}"')
+                for row in cursor.fetchall():
+                    values.extend(row)
+    secrets_dir = Path(settings.AEGIS_HOME) / "secrets"
+    surviving = [
+        settings.SECRET_KEY,
+        lucia.password,
+        karim.password,
+        organisation,
+        token,
+        cookie_secret,
+    ]
+    surviving += [p.read_bytes() for p in secrets_dir.glob("*")] if secrets_dir.exists() else []
+    candidates = _candidate_keys(values, surviving)
+    candidates.add(bytes(vault.parse_recovery_key(organisation)))
+    assert len(candidates) > 10
+
+    ciphertexts = list(ProtectedNote.objects.values_list("data_key_id", "name", "phone", "body"))
+    opened = 0
+    for (data_key_id, *fields), key in itertools.product(ciphertexts, candidates):
+        for field_name, stored in zip(("name", "phone", "body"), fields, strict=True):
+            try:
+                crypto.aead_decrypt(
+                    key, bytes(stored), field_context(ProtectedNote, field_name, data_key_id)
+                )
+                opened += 1
+            except crypto.DecryptionError:
+                pass
+    assert opened == 0
