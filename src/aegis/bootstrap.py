@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import sys
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import transaction
@@ -13,6 +14,8 @@ from .accounts import services as accounts
 from .accounts.roles import Role
 from .vault import services as vault
 from .vault.keychain import unlocked
+from .vault.models import Keypair
+from .vault.selectors import keypair_for_user
 
 
 def migrate() -> None:
@@ -89,4 +92,59 @@ def wipe_instance(confirmed: bool) -> int:
         f"Wiped: {counts['key_wraps']} key wraps, {counts['keypairs']} private keys, "
         f"{counts['sessions']} sessions. Protected data can no longer be read."
     )
+    return 0
+
+
+def _keypair_of(username: str) -> Keypair | None:
+    user = get_user_model().objects.filter(username=username).first()
+    return keypair_for_user(user.pk) if user is not None else None
+
+
+def recover_access(username: str, recovery_key_text: str, new_password: str) -> int:
+    """Offline recovery: the recovery key re-seals a person's private key under a new password."""
+    keypair = _keypair_of(username)
+    if keypair is None:
+        print(f"There is no person with the username {username!r}.", file=sys.stderr)
+        return 2
+    try:
+        from django.contrib.auth import password_validation
+
+        password_validation.validate_password(new_password, keypair.user)
+        with transaction.atomic():
+            vault.recover_user_keypair(keypair, recovery_key_text, new_password)
+            user = keypair.user
+            assert user is not None
+            user.set_password(new_password)
+            user.save(update_fields=["password"])
+    except ValidationError as exc:
+        print("The new password is not accepted: " + " ".join(exc.messages), file=sys.stderr)
+        return 2
+    except vault.WrongPassphrase as exc:
+        print(f"Recovery failed: {exc}.", file=sys.stderr)
+        return 1
+    print(f"{username} can sign in again with the new password; their keys are intact.")
+    return 0
+
+
+def grant_search_key(username: str, recovery_key_text: str) -> int:
+    """Key ceremony: seal the search index key to a caseworker or coordinator."""
+    keypair = _keypair_of(username)
+    if keypair is None or keypair.user is None:
+        print(f"There is no person with the username {username!r}.", file=sys.stderr)
+        return 2
+    if not keypair.user.has_perm("accounts.view_cases"):
+        print("Only caseworkers and coordinators receive the search key.", file=sys.stderr)
+        return 2
+    index_key_id = vault.index_key_id()
+    try:
+        chain = vault.recovery_keychain(recovery_key_text)
+    except vault.WrongPassphrase as exc:
+        print(f"Refused: {exc}.", file=sys.stderr)
+        return 1
+    if index_key_id is None:
+        print("This instance has no search key; run 'aegis init' first.", file=sys.stderr)
+        return 2
+    with unlocked(chain):
+        vault.grant(index_key_id, keypair)
+    print(f"{username} can now search by exact name, phone and reference.")
     return 0

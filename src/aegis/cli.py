@@ -4,6 +4,7 @@ Django management command."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import signal
 import subprocess
@@ -112,6 +113,30 @@ def cmd_wipe(args: argparse.Namespace) -> int:
     return bootstrap.wipe_instance(confirmed=args.yes)
 
 
+def _secret_input(path: str | None, prompt: str) -> str:
+    return Path(path).read_text().strip() if path else getpass.getpass(prompt)
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    _setup()
+    from . import bootstrap
+
+    recovery = _secret_input(args.recovery_key_file, "Organisation recovery key: ")
+    password = _secret_input(args.password_file, "New password (12+ characters): ")
+    if not args.password_file and getpass.getpass("New password again: ") != password:
+        print("The two passwords are not the same; nothing was changed.", file=sys.stderr)
+        return 2
+    return bootstrap.recover_access(args.username, recovery, password)
+
+
+def cmd_grant_search_key(args: argparse.Namespace) -> int:
+    _setup()
+    from . import bootstrap
+
+    recovery = _secret_input(args.recovery_key_file, "Organisation recovery key: ")
+    return bootstrap.grant_search_key(args.username, recovery)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     scripts = (
         sorted(REPO_BENCH.glob("*.py"))
@@ -154,6 +179,17 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("wipe", help="DURESS: destroy every key so nothing protected can be read")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_wipe)
+    p = sub.add_parser(
+        "recover", help="restore a person's access with the organisation recovery key"
+    )
+    p.add_argument("--username", required=True)
+    p.add_argument("--recovery-key-file")
+    p.add_argument("--password-file", help="read the new password from this file")
+    p.set_defaults(func=cmd_recover)
+    p = sub.add_parser("grant-search-key", help="key ceremony: give case staff the search key")
+    p.add_argument("--username", required=True)
+    p.add_argument("--recovery-key-file")
+    p.set_defaults(func=cmd_grant_search_key)
     p = sub.add_parser("bench", help="run benchmarks from bench/")
     p.add_argument("names", nargs="*")
     p.set_defaults(func=cmd_bench)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
@@ -12,11 +13,13 @@ from aegis.audit import services as audit
 from aegis.vault.services import wiping
 
 from .models import ApiToken, User
+from .tasks import purge_expired_sessions
 
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     audit.record("login", actor_id=user.pk, object_type="user", object_id=user.pk)
+    transaction.on_commit(purge_expired_sessions.enqueue)
 
 
 @receiver(user_logged_out)

@@ -1,0 +1,39 @@
+"""Offline recovery and the search key ceremony, as `aegis recover` and
+`aegis grant-search-key` run them."""
+
+import pytest
+
+from aegis import bootstrap
+from aegis.accounts.roles import Role
+from aegis.vault import services as vault
+from aegis.vault.fields import blind_index
+from aegis.vault.keychain import NoKeyAccess, unlocked
+from aegis.vault.selectors import keypair_for_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_recover_access_with_the_recovery_key(make_person, organisation, capsys):
+    person = make_person(Role.RESPONDER)
+    name = person.user.username
+    assert bootstrap.recover_access("nobody", organisation, "a new passphrase 123") == 2
+    assert bootstrap.recover_access(name, organisation, "short") == 2
+    wrong = vault.format_recovery_key(vault.crypto.new_keypair())
+    assert bootstrap.recover_access(name, wrong, "a new passphrase 123") == 1
+    assert "not this organisation's recovery key" in capsys.readouterr().err
+    assert bootstrap.recover_access(name, organisation, "a new passphrase 123") == 0
+    person.user.refresh_from_db()
+    assert person.user.check_password("a new passphrase 123")
+    vault.unlock_user_keypair(keypair_for_user(person.user.pk), "a new passphrase 123")
+
+
+def test_search_key_ceremony(make_person, organisation):
+    caseworker = make_person(Role.CASEWORKER, index_key=False)
+    analyst = make_person(Role.ANALYST)
+    with unlocked(caseworker.keychain()), pytest.raises(NoKeyAccess):
+        blind_index("name", "Ana")
+    assert bootstrap.grant_search_key(analyst.user.username, organisation) == 2
+    assert bootstrap.grant_search_key(caseworker.user.username, "AAAA-BBBB") == 1
+    assert bootstrap.grant_search_key(caseworker.user.username, organisation) == 0
+    with unlocked(caseworker.keychain()):
+        assert len(blind_index("name", "Ana")) == 32
