@@ -139,3 +139,28 @@ def test_no_context_outside_unlocked_block(make_person):
     with unlocked(lucia.keychain()):
         assert keychain.current_or_none() is not None
     assert keychain.current_or_none() is None
+
+
+def test_opening_a_record_is_audited_once_per_context(make_person):
+    from aegis.audit.models import AuditEntry
+
+    lucia = make_person(Role.CASEWORKER)
+    note = _note_for(lucia)
+    with unlocked(lucia.keychain()):
+        fresh = ProtectedNote.objects.get(pk=note.pk)
+        _ = (fresh.name, fresh.body, fresh.phone)
+        blind_index("name", "Ana")
+    opened = AuditEntry.objects.filter(action="record.open")
+    assert [(e.actor_id, e.object_type, e.object_id) for e in opened] == [
+        (lucia.user.pk, "note", str(note.data_key_id))
+    ]
+
+
+def test_admin_cannot_read_case_contents(make_person):
+    lucia, admin = make_person(Role.CASEWORKER), make_person(Role.ADMIN)
+    note = _note_for(lucia)
+    with unlocked(admin.keychain()):
+        with pytest.raises(NoKeyAccess):
+            _ = ProtectedNote.objects.get(pk=note.pk).name
+        with pytest.raises(NoKeyAccess):
+            blind_index("name", "Ana María Pérez")

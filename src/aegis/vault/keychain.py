@@ -17,6 +17,10 @@ from nacl.public import PrivateKey
 from . import crypto
 
 
+# The search index key is opened for every lookup; it reveals no record by itself.
+UNAUDITED_PURPOSES = frozenset({"blind-index"})
+
+
 class VaultLocked(Exception):
     """No key context is unlocked (nobody signed in, or the session's key is gone)."""
 
@@ -53,13 +57,24 @@ class Keychain:
 
         wrap = (
             KeyWrap.objects.filter(data_key_id=data_key_id, keypair_id__in=self.private_keys)
-            .only("keypair_id", "sealed_key")
+            .select_related("data_key")
+            .only("keypair_id", "sealed_key", "data_key__purpose")
             .first()
         )
         if wrap is None:
             raise NoKeyAccess(data_key_id)
         key = crypto.unseal(self.private_keys[wrap.keypair_id], bytes(wrap.sealed_key))
         self._data_keys[data_key_id] = key
+        if wrap.data_key.purpose not in UNAUDITED_PURPOSES:
+            # Opening a record's key is opening the record: once per request or task.
+            from aegis.audit import services as audit
+
+            audit.record(
+                "record.open",
+                actor_id=self.actor_id,
+                object_type=wrap.data_key.purpose,
+                object_id=data_key_id,
+            )
         return key
 
     def holds(self, data_key_id: uuid.UUID) -> bool:
