@@ -16,7 +16,6 @@ from nacl.public import PrivateKey
 
 from . import crypto
 
-
 # The search index key is opened for every lookup; it reveals no record by itself.
 UNAUDITED_PURPOSES = frozenset({"blind-index"})
 
