@@ -11,7 +11,7 @@ $(UV):
 	$(PY) -m venv .uv && .uv/bin/pip install --quiet uv
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --quiet
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --quiet --python "$$(command -v $(PY))"
 	touch $@
 
 install: $(VENV)/.installed

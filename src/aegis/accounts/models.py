@@ -5,7 +5,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from .roles import PERMISSIONS, Role
+from .roles import PERMISSIONS, ROLE_LABELS, Role
 
 
 class User(AbstractUser):
@@ -14,6 +14,10 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         permissions = PERMISSIONS
+
+    @property
+    def role_label(self) -> str:
+        return str(ROLE_LABELS[self.role]) if self.role else ""
 
     @property
     def role(self) -> Role | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Role(StrEnum):
     DEFENDER = "defender"
@@ -17,13 +19,13 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.DEFENDER: "Defender",
-    Role.CASEWORKER: "Caseworker",
-    Role.RESPONDER: "Responder",
-    Role.COORDINATOR: "Coordinator",
-    Role.ANALYST: "Analyst",
-    Role.AUDITOR: "Auditor",
-    Role.ADMIN: "Administrator",
+    Role.DEFENDER: _("Defender"),
+    Role.CASEWORKER: _("Caseworker"),
+    Role.RESPONDER: _("Responder"),
+    Role.COORDINATOR: _("Coordinator"),
+    Role.ANALYST: _("Analyst"),
+    Role.AUDITOR: _("Auditor"),
+    Role.ADMIN: _("Administrator"),
 }
 
 # Permission codenames (declared on accounts.User) held by each role. Separation of duties:

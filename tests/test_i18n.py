@@ -1,0 +1,27 @@
+"""Pages in the reader's language; Arabic right to left."""
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("language", "direction", "sign_in"),
+    [
+        ("en", "ltr", "Sign in"),
+        ("es", "ltr", "Iniciar sesión"),
+        ("fr", "ltr", "Se connecter"),
+        ("ar", "rtl", "تسجيل الدخول"),
+    ],
+)
+def test_sign_in_page_in_each_language(language, direction, sign_in):
+    page = Client(headers={"Accept-Language": language}).get("/accounts/login/").content.decode()
+    assert f'lang="{language}" dir="{direction}"' in page
+    assert f"<h1>{sign_in}</h1>" in page
+
+
+def test_language_choice_is_kept():
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/accounts/login/"})
+    assert "Se connecter" in client.get("/accounts/login/").content.decode()
