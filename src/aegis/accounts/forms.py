@@ -19,7 +19,11 @@ class SignInForm(forms.Form):
     )
 
     username = forms.CharField(label=_("Username"), max_length=150)
-    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
     code = forms.CharField(
         label=_("Code from your authenticator app (or a backup code)"),
         max_length=16,
@@ -29,11 +33,19 @@ class SignInForm(forms.Form):
 
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(
-        label=_("Current password"), strip=False, widget=forms.PasswordInput
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    new_password = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput)
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
     new_password_again = forms.CharField(
-        label=_("New password again"), strip=False, widget=forms.PasswordInput
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     def __init__(self, user: object, *args: object, **kwargs: object) -> None:
@@ -61,7 +73,7 @@ class UserCreateForm(forms.Form):
     password = forms.CharField(
         label=_("First password (the person changes it after signing in)"),
         strip=False,
-        widget=forms.PasswordInput,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     def clean(self) -> dict[str, object]:

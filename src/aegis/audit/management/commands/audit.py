@@ -32,4 +32,5 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Audit log tampered with: {problem}. {checked} entries before it are intact."
             )
-        self.stdout.write(f"Audit log intact: {checked} entries verified.")
+        noun = "entry" if checked == 1 else "entries"
+        self.stdout.write(f"Audit log intact: {checked} {noun} verified.")

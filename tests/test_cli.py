@@ -1,0 +1,240 @@
+"""The `aegis` command run as a real subprocess against a throwaway SQLite instance:
+init (recovery key shown once, backup codes, idempotence, weak passwords), wipe's refusal
+without confirmation, audit verify, and the help text."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from aegis.vault.services import format_recovery_key, parse_recovery_key
+
+ADMIN = "root-admin"
+ADMIN_PASSWORD = "a long admin passphrase 7"
+# format_recovery_key: base32 of a 32-byte key without padding (52 chars) in groups of 4.
+RECOVERY_KEY = re.compile(r"(?<![A-Z2-7-])[A-Z2-7]{4}(?:-[A-Z2-7]{4}){12}(?![A-Z2-7-])")
+BACKUP_CODES = re.compile(r"backup codes \(each works once\): (.+)")
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def aegis(home: Path, *args: str, extra_env: dict[str, str] | None = None) -> Result:
+    """Run `aegis ARGS` the way a person would, with no terminal on stdin."""
+    env = dict(os.environ)
+    for name in ("AEGIS_DATABASE_URL", "AEGIS_TEST_DATABASE_NAME", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    env.update(AEGIS_HOME=str(home), AEGIS_KDF_PROFILE="test", **(extra_env or {}))
+    proc = subprocess.run(
+        [sys.executable, "-m", "aegis.cli", *args],
+        env=env,
+        cwd=home,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def init(home: Path, password: str, username: str = ADMIN) -> Result:
+    password_file = home / "admin-password"
+    password_file.write_text(password + "\n")
+    return aegis(
+        home,
+        "init",
+        "--admin-username",
+        username,
+        "--admin-password-file",
+        str(password_file),
+        "--no-input",
+    )
+
+
+# Runs inside the instance (through `aegis shell -c`): does the printed recovery key really
+# belong to this instance, and were the printed admin details really created?
+CHECK = """
+import json, os
+from nacl.public import PrivateKey
+from aegis.accounts.models import User
+from aegis.vault import crypto, services as vault
+from aegis.vault.models import Keypair
+from aegis.vault.selectors import keypair_for_user
+from django_otp.plugins.otp_static.models import StaticToken
+
+key_text = os.environ["CHECK_RECOVERY_KEY"]
+chain = vault.recovery_keychain(key_text)
+user = User.objects.get(username=os.environ["CHECK_USERNAME"])
+keypair = keypair_for_user(user.pk)
+recovered = PrivateKey(
+    crypto.unseal(vault.parse_recovery_key(key_text), bytes(keypair.recovery_sealed_private_key))
+)
+unlocked = vault.unlock_user_keypair(keypair, os.environ["CHECK_PASSWORD"])
+print("CHECK " + json.dumps({
+    "recovery_keypairs": Keypair.objects.filter(kind=Keypair.Kind.RECOVERY).count(),
+    "index_key_opens": len(chain.data_key(vault.index_key_id())) == 32,
+    "recovery_opens_admin_key": bytes(recovered.public_key) == bytes(keypair.public_key),
+    "password_opens_admin_key": bytes(unlocked.public_key) == bytes(keypair.public_key),
+    "role": user.role.value if user.role else None,
+    "password_ok": user.check_password(os.environ["CHECK_PASSWORD"]),
+    "backup_codes": sorted(
+        StaticToken.objects.filter(device__user=user).values_list("token", flat=True)
+    ),
+}))
+"""
+
+
+def check_instance(home: Path, recovery_key: str) -> dict:
+    result = aegis(
+        home,
+        "shell",
+        "-c",
+        CHECK,
+        extra_env={
+            "CHECK_RECOVERY_KEY": recovery_key,
+            "CHECK_USERNAME": ADMIN,
+            "CHECK_PASSWORD": ADMIN_PASSWORD,
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("CHECK ")]
+    assert len(lines) == 1, result.stdout
+    return json.loads(lines[0].removeprefix("CHECK "))
+
+
+@dataclass
+class Instance:
+    home: Path
+    first_init: Result
+
+    @property
+    def recovery_key(self) -> str:
+        return RECOVERY_KEY.findall(self.first_init.stdout)[0]
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory) -> Instance:
+    home = tmp_path_factory.mktemp("aegis-home")
+    return Instance(home, init(home, ADMIN_PASSWORD))
+
+
+def test_help_lists_the_commands(tmp_path):
+    result = aegis(tmp_path, "--help")
+    assert result.returncode == 0, result.stderr
+    for command in ("init", "demo", "serve", "worker", "wipe", "bench"):
+        assert re.search(rf"^\s+{command}\s+\S", result.stdout, re.MULTILINE), (
+            command,
+            result.stdout,
+        )
+    assert "aegis audit verify" in result.stdout
+
+
+def test_init_prints_the_recovery_key_exactly_once_and_backup_codes(instance):
+    result = instance.first_init
+    assert result.returncode == 0, result.stderr
+    assert "Aegis is initialised." in result.stdout
+    keys = RECOVERY_KEY.findall(result.stdout)
+    assert len(keys) == 1, result.stdout
+    key = keys[0]
+    assert result.stdout.count(key) == 1
+    # The exact format of format_recovery_key, and it round-trips through the parser.
+    assert format_recovery_key(parse_recovery_key(key)) == key
+    assert f"username: {ADMIN}" in result.stdout
+    assert ADMIN_PASSWORD not in result.stdout + result.stderr  # never echo the password back
+    codes_lines = BACKUP_CODES.findall(result.stdout)
+    assert len(codes_lines) == 1, result.stdout
+    printed_codes = codes_lines[0].split()
+    assert len(printed_codes) == 5
+    assert all(re.fullmatch(r"[a-z2-7]{8}", code) for code in printed_codes), printed_codes
+
+    # What was printed is what the instance holds.
+    state = check_instance(instance.home, key)
+    assert state["recovery_keypairs"] == 1
+    assert state["index_key_opens"] is True
+    assert state["recovery_opens_admin_key"] is True
+    assert state["password_opens_admin_key"] is True
+    assert state["role"] == "admin"
+    assert state["password_ok"] is True
+    assert set(printed_codes) <= set(state["backup_codes"])
+
+
+def test_second_init_says_already_initialised_and_prints_no_new_key(instance):
+    again = init(instance.home, ADMIN_PASSWORD, username="someone-else")
+    assert again.returncode == 0, again.stderr
+    assert "already initialised" in again.stdout
+    assert RECOVERY_KEY.search(again.stdout + again.stderr) is None, again.stdout
+    assert "backup codes" not in again.stdout
+    assert "someone-else" not in again.stdout
+    # The first key is still the organisation's only recovery key.
+    state = check_instance(instance.home, instance.recovery_key)
+    assert state["recovery_keypairs"] == 1
+    assert state["index_key_opens"] is True
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [("short pw", "too short"), ("381946205713", "entirely numeric")],
+)
+def test_init_refuses_a_weak_password_with_exit_2(tmp_path, password, reason):
+    result = init(tmp_path, password)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "The password is not accepted" in result.stderr
+    assert reason in result.stderr
+    assert RECOVERY_KEY.search(result.stdout + result.stderr) is None
+    assert "initialised" not in result.stdout
+    # Nothing was half-created: a second attempt with a good password initialises the instance.
+    retry = init(tmp_path, ADMIN_PASSWORD)
+    assert retry.returncode == 0, retry.stderr
+    assert len(RECOVERY_KEY.findall(retry.stdout)) == 1
+
+
+def test_init_without_details_and_no_input_exits_2(tmp_path):
+    result = aegis(tmp_path, "init", "--no-input")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "--admin-username" in result.stderr
+    assert RECOVERY_KEY.search(result.stdout) is None
+
+
+def test_wipe_without_yes_and_no_tty_refuses_with_exit_2(instance):
+    result = aegis(instance.home, "wipe")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Refusing to wipe" in result.stderr
+    assert "Wiped" not in result.stdout
+    # The keys are untouched.
+    state = check_instance(instance.home, instance.recovery_key)
+    assert state["index_key_opens"] is True
+    assert state["password_opens_admin_key"] is True
+
+
+def test_audit_verify_on_a_fresh_instance_says_intact(instance):
+    result = aegis(instance.home, "audit", "verify")
+    assert result.returncode == 0, result.stderr
+    match = re.search(r"Audit log intact: (\d+) entr(?:y|ies) verified", result.stdout)
+    assert match, result.stdout
+    assert int(match.group(1)) >= 1  # at least the creation of the first administrator
+
+
+def test_audit_verify_names_a_tampered_entry_and_exits_non_zero(tmp_path):
+    import sqlite3
+
+    home = tmp_path / "tampered"
+    home.mkdir()
+    init(home, ADMIN_PASSWORD)
+    db = sqlite3.connect(home / "aegis.sqlite3")
+    db.execute("UPDATE audit_auditentry SET actor_id = 4242 WHERE seq = 1")
+    db.commit()
+    db.close()
+    result = aegis(home, "audit", "verify")
+    assert result.returncode == 1
+    assert "entry 1: was changed" in result.stderr

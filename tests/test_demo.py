@@ -1,0 +1,231 @@
+"""`aegis demo` end to end: start it as a person would, wait for it to serve, read the logins
+it prints, and sign in over real HTTP with one of them."""
+
+from __future__ import annotations
+
+import contextlib
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from aegis.accounts.forms import SignInForm
+
+pytestmark = pytest.mark.slow
+
+START_TIMEOUT = 60.0
+
+
+@dataclass
+class Login:
+    role: str
+    username: str
+    password: str
+    backup_codes: list[str]
+
+
+@dataclass
+class Demo:
+    url: str
+    stdout_path: Path
+    stderr_path: Path
+    proc: subprocess.Popen
+
+    def output(self) -> str:
+        return self.stdout_path.read_text()
+
+    def diagnostics(self) -> str:
+        return f"stdout:\n{self.output()}\nstderr:\n{self.stderr_path.read_text()[-4000:]}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def parse_logins(output: str) -> dict[str, Login]:
+    """The '- role / username / password / backup codes' blocks the demo prints."""
+    logins = {}
+    pattern = re.compile(
+        r"^- (?P<role>\w+)\n"
+        r"\s+username: (?P<username>\S+)\n"
+        r"\s+password: (?P<password>.+)\n"
+        r"(?:\s+authenticator secret: \S+\n)?"
+        r"\s+backup codes \(each works once\): (?P<codes>.+)$",
+        re.MULTILINE,
+    )
+    for m in pattern.finditer(output):
+        logins[m["role"]] = Login(m["role"], m["username"], m["password"], m["codes"].split())
+    return logins
+
+
+def get(opener: urllib.request.OpenerDirector, url: str, data: dict | None = None):
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    try:
+        response = opener.open(urllib.request.Request(url, data=body), timeout=30)
+    except urllib.error.HTTPError as error:
+        response = error
+    return response.status, response.geturl(), response.read().decode()
+
+
+@pytest.fixture
+def demo(tmp_path) -> Iterator[Demo]:
+    env = dict(os.environ)
+    for name in ("AEGIS_DATABASE_URL", "AEGIS_TEST_DATABASE_NAME", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    home = tmp_path / "home"
+    env.update(AEGIS_HOME=str(home), AEGIS_KDF_PROFILE="test", PYTHONUNBUFFERED="1")
+    addr = f"127.0.0.1:{free_port()}"
+    stdout_path, stderr_path = tmp_path / "demo.out", tmp_path / "demo.err"
+    with stdout_path.open("w") as out, stderr_path.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "aegis.cli", "demo", "--addr", addr],
+            env=env,
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
+    running = Demo(f"http://{addr}", stdout_path, stderr_path, proc)
+    try:
+        yield running
+    finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate the demo's whole process group (it, the web server and the worker)."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=15)
+    with contextlib.suppress(ProcessLookupError):  # whatever is left after a graceful stop
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+
+
+def wait_until_serving(demo: Demo) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if demo.proc.poll() is not None:
+            pytest.fail(f"aegis demo exited with {demo.proc.returncode}\n{demo.diagnostics()}")
+        try:
+            with urllib.request.urlopen(f"{demo.url}/healthz", timeout=2) as response:
+                if response.status == 200 and "Serving http://" in demo.output():
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)  # polling for the server to come up, bounded by START_TIMEOUT
+    pytest.fail(f"aegis demo did not serve /healthz within {START_TIMEOUT}s\n{demo.diagnostics()}")
+
+
+def sign_in(
+    demo: Demo, login: Login, code: str
+) -> tuple[urllib.request.OpenerDirector, int, str, str]:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    status, _, page = get(opener, f"{demo.url}/accounts/login/")
+    assert status == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token, page
+    assert any(c.name == "csrftoken" for c in jar)
+    status, final_url, page = get(
+        opener,
+        f"{demo.url}/accounts/login/",
+        {
+            "csrfmiddlewaretoken": token[1],
+            "username": login.username,
+            "password": login.password,
+            "code": code,
+        },
+    )
+    return opener, status, final_url, page
+
+
+def test_demo_serves_prints_logins_and_lets_a_demo_person_sign_in(demo):
+    wait_until_serving(demo)
+
+    health = urllib.request.urlopen(f"{demo.url}/healthz", timeout=10)
+    assert health.status == 200
+    assert b'"database": "ok"' in health.read()
+
+    with urllib.request.urlopen(f"{demo.url}/accounts/login/", timeout=10) as response:
+        assert response.status == 200
+        login_page = response.read().decode()
+    assert "<h1>Sign in</h1>" in login_page
+    for field in ("username", "password", "code"):
+        assert re.search(rf'<input [^>]*name="{field}"', login_page), field
+        assert f'<label for="id_{field}"' in login_page
+
+    output = demo.output()
+    assert re.search(
+        r"Organisation recovery key \(demo only\): [A-Z2-7]{4}(-[A-Z2-7]{4}){12}\n", output
+    )
+    logins = parse_logins(output)
+    assert set(logins) == {
+        "admin",
+        "caseworker",
+        "coordinator",
+        "responder",
+        "analyst",
+        "auditor",
+        "defender",
+    }, output
+    for login in logins.values():
+        assert login.password
+        assert len(login.backup_codes) == 5, login
+
+    # A wrong code is refused with the generic message. (Another person than the ones who
+    # sign in below: django-otp throttles a person's devices for a moment after a failure.)
+    analyst = logins["analyst"]
+    _, status, final_url, page = sign_in(demo, analyst, "00000000")
+    assert status == 200
+    assert final_url.endswith("/accounts/login/")
+    assert str(SignInForm.FAILED_MESSAGE) in page
+    assert "<h1>Dashboard</h1>" not in page
+
+    # The administrator signs in with a printed backup code and sees the admin's areas only.
+    admin = logins["admin"]
+    opener, status, final_url, page = sign_in(demo, admin, admin.backup_codes[0])
+    assert status == 200, page
+    assert final_url == f"{demo.url}/", final_url
+    assert "<h1>Dashboard</h1>" in page
+    assert f"{admin.username} · Administrator" in page
+    assert "People and roles" in page
+    assert "API tokens" in page
+    assert "Audit log" not in page  # separation of duties: that is the auditor's
+    assert "Intake and cases" not in page
+
+    # The signed-in session keeps working on the next request.
+    status, final_url, page = get(opener, f"{demo.url}/accounts/users/")
+    assert status == 200, page
+    assert final_url == f"{demo.url}/accounts/users/"
+    assert admin.username in page
+
+    # The same backup code does not work twice.
+    _, status, final_url, page = sign_in(demo, admin, admin.backup_codes[0])
+    assert final_url.endswith("/accounts/login/")
+    assert "<h1>Dashboard</h1>" not in page
+
+    # Another role sees other areas.
+    auditor = logins["auditor"]
+    _, status, final_url, page = sign_in(demo, auditor, auditor.backup_codes[1])
+    assert status == 200 and final_url == f"{demo.url}/", page
+    assert "Audit log" in page
+    assert "People and roles" not in page
