@@ -7,6 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from .roles import ROLE_LABELS, Role
 
 
+def password_field(label: object, autocomplete: str) -> forms.CharField:
+    """Passwords are never stripped, and browsers are told which password is meant."""
+    widget = forms.PasswordInput(attrs={"autocomplete": autocomplete})
+    return forms.CharField(label=label, strip=False, widget=widget)  # type: ignore[arg-type]
+
+
 class SignInForm(forms.Form):
     # One message for every failure, so nobody learns which part was wrong.
     FAILED_MESSAGE = _(
@@ -19,11 +25,7 @@ class SignInForm(forms.Form):
     )
 
     username = forms.CharField(label=_("Username"), max_length=150)
-    password = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = password_field(_("Password"), "current-password")
     code = forms.CharField(
         label=_("Code from your authenticator app (or a backup code)"),
         max_length=16,
@@ -32,21 +34,9 @@ class SignInForm(forms.Form):
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(
-        label=_("Current password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    new_password = forms.CharField(
-        label=_("New password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    new_password_again = forms.CharField(
-        label=_("New password again"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    old_password = password_field(_("Current password"), "current-password")
+    new_password = password_field(_("New password"), "new-password")
+    new_password_again = password_field(_("New password again"), "new-password")
 
     def __init__(self, user: object, *args: object, **kwargs: object) -> None:
         self.user = user
@@ -70,10 +60,8 @@ class UserCreateForm(forms.Form):
         error_messages={"invalid": _("Use letters, digits and . @ + - _ only.")},
     )
     role = forms.ChoiceField(label=_("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
-    password = forms.CharField(
-        label=_("First password (the person changes it after signing in)"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    password = password_field(
+        _("First password (the person changes it after signing in)"), "new-password"
     )
 
     def clean(self) -> dict[str, object]:
