@@ -32,9 +32,8 @@ def record(
     if action not in ACTIONS:
         raise ValueError(f"Unknown audit action {action!r}")
     with transaction.atomic():
-        head = AuditHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = AuditHead.objects.create(pk=1)
+        AuditHead.objects.get_or_create(pk=1)  # race-safe on the very first entry
+        head = AuditHead.objects.select_for_update().get(pk=1)
         entry = AuditEntry(
             seq=head.seq + 1,
             at=timezone.now(),
