@@ -90,3 +90,49 @@ def caseworker_keys(make_person) -> Iterator[Keychain]:
     person = make_person(Role.CASEWORKER)
     with unlocked(person.keychain()) as chain:
         yield chain
+
+
+@pytest.fixture
+def make_compartment(db):
+    """A compartment whose members are the given people."""
+    from aegis.cases import services as cases
+
+    counter = iter(range(10_000))
+
+    def make(*people: Person, name: str | None = None):
+        return cases.create_compartment(
+            name or f"compartment-{next(counter)}", members=[p.user for p in people]
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_case(db):
+    """A case about a new person, opened by `person` inside `compartment` (person's keys)."""
+    from aegis.cases import services as cases
+
+    counter = iter(range(10_000))
+
+    def make(compartment, person: Person, **fields):
+        n = next(counter)
+        with unlocked(person.keychain()):
+            subject = cases.create_person(
+                compartment,
+                actor_id=person.user.pk,
+                pseudonym=f"Defender {n}",
+                legal_name=fields.pop("legal_name", f"Legal Name {n}"),
+                country="CO",
+                region="CO-ANT",
+                sector="land_environment",
+            )
+            return cases.open_case(
+                compartment,
+                subject_kind="person",
+                person=subject,
+                actor_id=person.user.pk,
+                summary=fields.pop("summary", f"Summary {n}"),
+                **fields,
+            )
+
+    return make

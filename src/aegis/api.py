@@ -71,3 +71,18 @@ def revoke_token(request: HttpRequest, token_id: uuid.UUID) -> Any:
     if not account_services.revoke_api_token(request.user, token_id):  # type: ignore[arg-type]
         raise HttpError(404, "There is no such token.")
     return Status(204, None)
+
+
+def _mount_app_routers() -> None:
+    from .cases.api import router as cases_router
+    from .evidence.api import router as evidence_router
+    from .incidents.api import router as incidents_router
+    from .intake.api import router as intake_router
+
+    api.add_router("/cases", cases_router)
+    api.add_router("/incidents", incidents_router)
+    api.add_router("/evidence", evidence_router)
+    api.add_router("/intake", intake_router)
+
+
+_mount_app_routers()

@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "aegis.vault",
     "aegis.audit",
     "aegis.accounts",
+    "aegis.cases",
+    "aegis.incidents",
+    "aegis.evidence",
+    "aegis.intake",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +212,11 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = AEGIS_HOME / "media"
+AEGIS_MAX_UPLOAD_MB = int(env("MAX_UPLOAD_MB") or 25)
+# Uploads go to disk (not memory) above 2 MB; form fields stay small.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 NINJA_PAGINATION_PER_PAGE = 50
 

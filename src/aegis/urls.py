@@ -8,6 +8,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("aegis.accounts.urls")),
     path("audit/", include("aegis.audit.urls")),
+    path("cases/", include("aegis.cases.urls")),
+    path("incidents/", include("aegis.incidents.urls")),
+    path("evidence/", include("aegis.evidence.urls")),
+    path("", include("aegis.intake.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", views.set_language, name="set_language"),
 ]

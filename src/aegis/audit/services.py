@@ -22,6 +22,21 @@ ACTIONS = {
     "user.create",
     "token.create",
     "token.revoke",
+    "record.create",
+    "record.update",
+    "record.delete",
+    "consent.give",
+    "consent.withdraw",
+    "custody.upload",
+    "custody.view",
+    "custody.download",
+    "custody.copy",
+    "custody.export",
+    "intake.submit",
+    "intake.reply",
+    "intake.triage",
+    "flood.notice",
+    "verification.change",
 }
 
 

@@ -83,6 +83,10 @@ class EncryptedTextField(models.BinaryField):
             return self.encrypt(model_instance, raw)
         return raw
 
+    def to_python(self, value: Any) -> Any:
+        # Plaintext str in Python (BinaryField would try to base64-decode it).
+        return value
+
     def get_prep_value(self, value: Any) -> Any:
         if isinstance(value, str):
             raise TypeError(

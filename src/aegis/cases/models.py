@@ -1,0 +1,185 @@
+"""Compartments, the people we protect, their cases, notes, tasks and consent.
+
+Identifying fields are EncryptedTextField (ciphertext at rest); the coded fields beside them
+are the analytic projection, kept in clear on purpose."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from aegis.vault.fields import BlindIndexField, EncryptedTextField
+
+from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
+
+
+class Compartment(models.Model):
+    """Who may open what: every record key in a compartment is sealed to each member."""
+
+    name = models.CharField(max_length=80, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CompartmentMember(models.Model):
+    compartment = models.ForeignKey(Compartment, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["compartment", "user"], name="cases_one_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.compartment_id}"
+
+
+class CompartmentKey(models.Model):
+    """Every record key that belongs to a compartment, so that adding or removing a member
+    seals or revokes all of them, whatever app the record lives in."""
+
+    compartment = models.ForeignKey(Compartment, on_delete=models.CASCADE, related_name="keys")
+    data_key = models.OneToOneField("vault.DataKey", on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.data_key_id} in {self.compartment_id}"
+
+
+class Person(models.Model):
+    """A defender, or someone else the organisation protects."""
+
+    compartment = models.ForeignKey(Compartment, on_delete=models.PROTECT, related_name="people")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    pseudonym = models.CharField(max_length=80, help_text="Shown in lists; must not identify.")
+    legal_name = EncryptedTextField()
+    name_index = BlindIndexField(source="legal_name", kind="name")
+    other_names = EncryptedTextField()
+    phone = EncryptedTextField()
+    phone_index = BlindIndexField(source="phone", kind="phone")
+    email = EncryptedTextField()
+    contact_channels = EncryptedTextField(help_text="Signal, WhatsApp, Matrix… one per line.")
+    organisation = EncryptedTextField()
+    identity_document = EncryptedTextField()
+    identity_index = BlindIndexField(source="identity_document", kind="identifier")
+    gender = models.CharField(max_length=16, choices=Gender.choices, default=Gender.UNKNOWN)
+    age_group = models.CharField(max_length=16, choices=AgeGroup.choices, default=AgeGroup.UNKNOWN)
+    sector = models.CharField(max_length=24, choices=Sector.choices, default=Sector.OTHER)
+    country = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=8, blank=True)
+    languages = models.CharField(max_length=60, blank=True, help_text="Language codes, e.g. es,qu")
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pseudonym"]
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+
+class Case(models.Model):
+    reference = models.CharField(max_length=20, unique=True)
+    compartment = models.ForeignKey(Compartment, on_delete=models.PROTECT, related_name="cases")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    subject_kind = models.CharField(max_length=16, choices=SubjectKind.choices)
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    subject_name = EncryptedTextField(help_text="The group or organisation, when not a person.")
+    summary = EncryptedTextField()
+    status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.INTAKE)
+    country = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=8, blank=True)
+    sector = models.CharField(max_length=24, choices=Sector.choices, default=Sector.OTHER)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["compartment", "status", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class CaseStatusChange(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    from_status = models.CharField(max_length=16, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=CaseStatus.choices)
+    reason = EncryptedTextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_status} → {self.to_status}"
+
+
+class CaseNote(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    body = EncryptedTextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on {self.case_id}"
+
+
+class CaseTask(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    title = EncryptedTextField()
+    due_on = models.DateField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["done_at", "due_on"]
+
+    def __str__(self) -> str:
+        return f"task {self.pk} on {self.case_id}"
+
+
+class ConsentRecord(models.Model):
+    """What a person agreed to, when, and whether they withdrew it. Later features check these."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    scope = models.CharField(max_length=24, choices=ConsentScope.choices)
+    note = EncryptedTextField(help_text="How consent was given, conditions, limits.")
+    given_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-given_at"]
+
+    def __str__(self) -> str:
+        return f"{self.scope} for {self.person_id}"

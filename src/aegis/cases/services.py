@@ -1,0 +1,277 @@
+"""Writes and rules for compartments, people, cases, notes, tasks and consent.
+
+Other apps create the keys of their records with `new_record_key(compartment, purpose)`, so
+that compartment membership governs every protected record, whatever app it lives in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from aegis.audit import services as audit
+from aegis.vault import services as vault
+from aegis.vault.keychain import current
+from aegis.vault.models import DataKey
+from aegis.vault.selectors import keypair_for_user
+
+from .models import (
+    Case,
+    CaseNote,
+    CaseStatusChange,
+    CaseTask,
+    Compartment,
+    CompartmentKey,
+    CompartmentMember,
+    ConsentRecord,
+    Person,
+)
+from .vocabulary import CaseStatus, ConsentScope
+
+
+class CaseRuleError(ValueError):
+    """A request that breaks a rule of the case workflow; the message is for the user."""
+
+
+# --- Compartments -------------------------------------------------------------------------
+
+
+def _member_keypairs(compartment: Compartment) -> list[Any]:
+    user_ids = compartment.members.values_list("user_id", flat=True)
+    return [kp for uid in user_ids if (kp := keypair_for_user(uid)) is not None]
+
+
+@transaction.atomic
+def create_compartment(name: str, description: str = "", *, members: list[Any] = ()) -> Compartment:  # type: ignore[assignment]
+    compartment = Compartment.objects.create(name=name, description=description)
+    for user in members:
+        CompartmentMember.objects.create(compartment=compartment, user=user)
+    return compartment
+
+
+@transaction.atomic
+def new_record_key(compartment: Compartment, purpose: str) -> DataKey:
+    """A fresh key for one record, sealed to every member of the compartment."""
+    data_key = vault.create_data_key(purpose, _member_keypairs(compartment))
+    CompartmentKey.objects.create(compartment=compartment, data_key=data_key)
+    return data_key
+
+
+@transaction.atomic
+def add_member(compartment: Compartment, user: Any, *, actor_id: int | None) -> None:
+    """Seal every key of the compartment (and the search key) to one more person.
+    The caller must hold them, so only an existing member can let someone in."""
+    keypair = keypair_for_user(user.pk)
+    if keypair is None:
+        raise CaseRuleError("This person has no keys yet and cannot join a compartment.")
+    _, created = CompartmentMember.objects.get_or_create(compartment=compartment, user=user)
+    if not created:
+        return
+    for data_key_id in compartment.keys.values_list("data_key_id", flat=True):
+        vault.grant(data_key_id, keypair, actor_id=actor_id)
+    if (index_key_id := vault.index_key_id()) is not None and current().holds(index_key_id):
+        vault.grant(index_key_id, keypair, actor_id=actor_id)
+
+
+@transaction.atomic
+def remove_member(compartment: Compartment, user: Any, *, actor_id: int | None) -> None:
+    keypair = keypair_for_user(user.pk)
+    CompartmentMember.objects.filter(compartment=compartment, user=user).delete()
+    if keypair is not None:
+        for data_key_id in compartment.keys.values_list("data_key_id", flat=True):
+            vault.revoke(data_key_id, keypair, actor_id=actor_id)
+
+
+# --- People -------------------------------------------------------------------------------
+
+PERSON_FIELDS = {
+    "pseudonym",
+    "legal_name",
+    "other_names",
+    "phone",
+    "email",
+    "contact_channels",
+    "organisation",
+    "identity_document",
+    "gender",
+    "age_group",
+    "sector",
+    "country",
+    "region",
+    "languages",
+}
+
+
+@transaction.atomic
+def create_person(compartment: Compartment, *, actor_id: int | None, **fields: Any) -> Person:
+    unknown = set(fields) - PERSON_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown person fields: {', '.join(sorted(unknown))}")
+    person = Person(
+        compartment=compartment, data_key=new_record_key(compartment, "person"), **fields
+    )
+    person.full_clean(exclude=["data_key", "compartment"])
+    person.save()
+    audit.record("record.create", actor_id=actor_id, object_type="person", object_id=person.pk)
+    return person
+
+
+@transaction.atomic
+def update_person(person: Person, *, actor_id: int | None, **fields: Any) -> Person:
+    for name, value in fields.items():
+        if name not in PERSON_FIELDS:
+            raise TypeError(f"Unknown person field: {name}")
+        setattr(person, name, value)
+    person.full_clean(exclude=["data_key", "compartment"])
+    person.save()
+    audit.record("record.update", actor_id=actor_id, object_type="person", object_id=person.pk)
+    return person
+
+
+# --- Cases --------------------------------------------------------------------------------
+
+
+def _next_reference() -> str:
+    year = timezone.now().year
+    prefix = f"AEG-{year}-"
+    last = (
+        Case.objects.filter(reference__startswith=prefix)
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:05d}"
+
+
+def open_case(
+    compartment: Compartment,
+    *,
+    subject_kind: str,
+    actor_id: int | None,
+    person: Person | None = None,
+    subject_name: str = "",
+    summary: str = "",
+    country: str = "",
+    region: str = "",
+    sector: str = "other",
+) -> Case:
+    if subject_kind == "person" and person is None:
+        raise CaseRuleError("Choose the person this case is about.")
+    if subject_kind != "person" and not subject_name.strip():
+        raise CaseRuleError("Give the name of the group or organisation this case is about.")
+    if person is not None and person.compartment_id != compartment.pk:
+        raise CaseRuleError("The person and the case must be in the same compartment.")
+    for _attempt in range(5):  # two caseworkers opening cases at once may race for a number
+        try:
+            with transaction.atomic():
+                case = Case(
+                    reference=_next_reference(),
+                    compartment=compartment,
+                    subject_kind=subject_kind,
+                    person=person,
+                    subject_name=subject_name,
+                    summary=summary,
+                    country=country or (person.country if person else ""),
+                    region=region or (person.region if person else ""),
+                    sector=sector if sector != "other" or person is None else person.sector,
+                    data_key=new_record_key(compartment, "case"),
+                )
+                case.save()
+                CaseStatusChange.objects.create(
+                    case=case,
+                    data_key=case.data_key,
+                    to_status=case.status,
+                    reason="Case opened",
+                    changed_by_id=actor_id,
+                )
+                audit.record(
+                    "record.create", actor_id=actor_id, object_type="case", object_id=case.reference
+                )
+                return case
+        except IntegrityError:
+            continue
+    raise CaseRuleError("Could not allocate a case number; try again.")
+
+
+@transaction.atomic
+def change_status(case: Case, to_status: str, reason: str, *, actor_id: int | None) -> Case:
+    if to_status not in CaseStatus.values:
+        raise CaseRuleError("Unknown status.")
+    if to_status == case.status:
+        raise CaseRuleError("The case already has this status.")
+    if not reason.strip():
+        raise CaseRuleError("Say why the status changes; the reason is kept with the case.")
+    CaseStatusChange.objects.create(
+        case=case,
+        data_key=case.data_key,
+        from_status=case.status,
+        to_status=to_status,
+        reason=reason,
+        changed_by_id=actor_id,
+    )
+    case.status = to_status
+    case.closed_at = timezone.now() if to_status == CaseStatus.CLOSED else None
+    case.save(update_fields=["status", "closed_at", "updated_at"])
+    audit.record("record.update", actor_id=actor_id, object_type="case", object_id=case.reference)
+    return case
+
+
+@transaction.atomic
+def add_note(case: Case, body: str, *, actor_id: int | None) -> CaseNote:
+    if not body.strip():
+        raise CaseRuleError("The note is empty.")
+    note = CaseNote.objects.create(case=case, data_key=case.data_key, body=body, author_id=actor_id)
+    Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+    return note
+
+
+@transaction.atomic
+def add_task(
+    case: Case, title: str, *, actor_id: int | None, due_on: Any = None, assigned_to: Any = None
+) -> CaseTask:
+    if not title.strip():
+        raise CaseRuleError("Say what needs to be done.")
+    return CaseTask.objects.create(
+        case=case, data_key=case.data_key, title=title, due_on=due_on, assigned_to=assigned_to
+    )
+
+
+@transaction.atomic
+def complete_task(task: CaseTask, *, actor_id: int | None) -> CaseTask:
+    task.done_at = timezone.now()
+    task.save(update_fields=["done_at"])
+    return task
+
+
+# --- Consent ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_consent(
+    person: Person, scope: str, note: str = "", *, actor_id: int | None
+) -> ConsentRecord:
+    if scope not in ConsentScope.values:
+        raise CaseRuleError("Unknown kind of consent.")
+    consent = ConsentRecord.objects.create(
+        person=person,
+        data_key=person.data_key,
+        scope=scope,
+        note=note,
+        given_at=timezone.now(),
+        recorded_by_id=actor_id,
+    )
+    audit.record("consent.give", actor_id=actor_id, object_type="person", object_id=person.pk)
+    return consent
+
+
+@transaction.atomic
+def withdraw_consent(consent: ConsentRecord, *, actor_id: int | None) -> ConsentRecord:
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at = timezone.now()
+        consent.save(update_fields=["withdrawn_at"])
+        audit.record(
+            "consent.withdraw", actor_id=actor_id, object_type="person", object_id=consent.person_id
+        )
+    return consent

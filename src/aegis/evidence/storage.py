@@ -1,0 +1,57 @@
+"""Encrypted blob store on disk (MEDIA_ROOT/blobs). Each blob has its own file key, wrapped
+under a record's data key (vault.crypto.encrypt_stream); nothing is written in clear."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+
+from aegis.vault import crypto
+from aegis.vault.keychain import current
+
+
+def _root() -> Path:
+    return Path(settings.MEDIA_ROOT) / "blobs"
+
+
+def _path(blob_id: str) -> Path:
+    if not blob_id.isalnum():
+        raise ValueError("bad blob id")
+    return _root() / blob_id[:2] / blob_id
+
+
+def store(data_key_id: uuid.UUID, source: BinaryIO) -> str:
+    """Encrypt `source` under the record's key; return the blob id. Written atomically."""
+    key = current().data_key(data_key_id)
+    blob_id = uuid.uuid4().hex
+    target = _path(blob_id)
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = target.with_suffix(".part")
+    try:
+        with open(partial, "wb") as handle:
+            crypto.encrypt_stream(key, source, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return blob_id
+
+
+def read(data_key_id: uuid.UUID, blob_id: str, target: BinaryIO) -> int:
+    key = current().data_key(data_key_id)
+    with open(_path(blob_id), "rb") as handle:
+        return crypto.decrypt_stream(key, handle, target)
+
+
+def delete(blob_id: str) -> None:
+    _path(blob_id).unlink(missing_ok=True)
+
+
+def exists(blob_id: str) -> bool:
+    return _path(blob_id).exists()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IntakeConfig(AppConfig):
+    name = "aegis.intake"
+    label = "intake"
+    verbose_name = "Confidential intake"

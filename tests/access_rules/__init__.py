@@ -1,0 +1,13 @@
+"""The hand-written role matrix, one module per app. Each module defines EXPECTED
+(url name → (HTTP method, frozenset of roles or PUBLIC)) and SAMPLE_KWARGS (URL kwarg →
+sample value, for a record that does not exist: allowed roles then get 404, others 403)."""
+
+from . import cases, core, evidence, incidents, intake
+
+PUBLIC = core.PUBLIC
+ALL = core.ALL
+EXPECTED = {}
+SAMPLE_KWARGS = {}
+for _module in (core, cases, incidents, evidence, intake):
+    EXPECTED.update(_module.EXPECTED)
+    SAMPLE_KWARGS.update(_module.SAMPLE_KWARGS)

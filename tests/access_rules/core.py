@@ -1,0 +1,29 @@
+"""Access rules of the foundation's views: name → (method, roles allowed or PUBLIC)."""
+
+import uuid
+
+from aegis.accounts.roles import Role
+
+ALL = frozenset(Role)
+PUBLIC = "public"
+
+# name: (method, who may use it)
+EXPECTED: dict[str, tuple[str, frozenset[Role] | str]] = {
+    "dashboard": ("GET", ALL),
+    "healthz": ("GET", PUBLIC),
+    "set_language": ("POST", PUBLIC),
+    "accounts:login": ("GET", PUBLIC),
+    "accounts:logout": ("GET", PUBLIC),
+    "accounts:password": ("GET", ALL),
+    "accounts:tokens": ("GET", ALL),
+    "accounts:token-revoke": ("POST", ALL),
+    "accounts:users": ("GET", frozenset({Role.ADMIN})),
+    "accounts:user-create": ("GET", frozenset({Role.ADMIN})),
+    "audit:log": ("GET", frozenset({Role.AUDITOR})),
+    "api:openapi-json": ("GET", PUBLIC),
+    "api:api-root": ("GET", PUBLIC),
+    "api:me": ("GET", ALL),
+    "api:list_tokens": ("GET", ALL),
+    "api:revoke_token": ("DELETE", ALL),
+}
+SAMPLE_KWARGS = {"token_id": uuid.UUID(int=1)}
