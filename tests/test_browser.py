@@ -157,7 +157,7 @@ def test_sign_in_and_out_without_javascript(tab, person):
     fill_sign_in(page, PASSWORD, person.backup_codes[0])
     expect(page).to_have_url(tab.url("/"))
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
-    expect(page.get_by_role("heading", name="Intake and cases")).to_be_visible()
+    expect(page.get_by_role("heading", name="Cases")).to_be_visible()
     expect(page.get_by_role("heading", name="API tokens")).to_be_visible()
     expect(page.get_by_role("heading", name="People and roles")).to_have_count(0)
     expect(page.get_by_role("navigation", name="Account")).to_contain_text(

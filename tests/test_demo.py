@@ -210,7 +210,7 @@ def test_demo_serves_prints_logins_and_lets_a_demo_person_sign_in(demo):
     assert "People and roles" in page
     assert "API tokens" in page
     assert "Audit log" not in page  # separation of duties: that is the auditor's
-    assert "Intake and cases" not in page
+    assert "Incoming reports" not in page and "<h2>Cases</h2>" not in page
 
     # The signed-in session keeps working on the next request.
     status, final_url, page = get(opener, f"{demo.url}/accounts/users/")

@@ -36,9 +36,28 @@ AREAS = [
         "accounts:tokens",
     ),
     Area(
-        _("Intake and cases"),
-        _("Confidential reports, defenders, cases and incidents."),
+        _("Cases"),
+        _("Defenders, cases, notes, tasks and consent, in your compartments."),
         "view_cases",
+        "cases:list",
+    ),
+    Area(
+        _("Incoming reports"),
+        _("Confidential reports from the public form: reply, triage, open cases."),
+        "view_cases",
+        "intake:triage",
+    ),
+    Area(
+        _("Incidents"),
+        _("What happened, to whom, by whom; sources and verification."),
+        "view_cases",
+        "incidents:list",
+    ),
+    Area(
+        _("Search"),
+        _("Find people and cases by exact name, phone or reference number."),
+        "view_cases",
+        "cases:search",
     ),
     Area(
         _("My protection"), _("Your case, your safety plan, panic and check-in."), "view_own_case"
@@ -46,7 +65,12 @@ AREAS = [
     Area(
         _("Alerts"), _("Alerts addressed to you, acknowledgements and notes."), "respond_to_alerts"
     ),
-    Area(_("Coordination"), _("Grants, escalations, appeals and compartments."), "coordinate"),
+    Area(
+        _("Compartments"),
+        _("Who may open which cases: create compartments, add and remove members."),
+        "coordinate",
+        "cases:compartments",
+    ),
     Area(
         _("Analysis"), _("Coded statistics, monitoring queue and public reports."), "view_analytics"
     ),

@@ -1,12 +1,18 @@
-"""A demo instance: organisation keys and one fictional person per role."""
+"""A demo instance: organisation keys, one fictional person per role, and fictional
+defenders, cases, incidents, evidence and anonymous reports from every area's demo module."""
 
 from __future__ import annotations
+
+import importlib
+
+from django.db import transaction
 
 from .accounts import services as accounts
 from .accounts.roles import Role
 from .bootstrap import create_organisation_keys, migrate, print_enrolment
+from .cases import services as cases
 from .vault import services as vault
-from .vault.keychain import unlocked
+from .vault.keychain import Keychain, unlocked
 from .vault.selectors import keypair_for_user
 
 DEMO_PASSWORD = "correct horse battery staple"
@@ -19,6 +25,14 @@ DEMO_PEOPLE = [
     ("olusegun", Role.AUDITOR),
     ("rosa", Role.DEFENDER),
 ]
+CASE_STAFF = {Role.CASEWORKER, Role.COORDINATOR}
+# Order matters: incidents and evidence attach to the cases the cases demo creates.
+AREA_DEMOS = [
+    "aegis.cases.demo",
+    "aegis.incidents.demo",
+    "aegis.evidence.demo",
+    "aegis.intake.demo",
+]
 
 
 def create_demo_instance() -> None:
@@ -29,14 +43,30 @@ def create_demo_instance() -> None:
     recovery = create_organisation_keys()
     print(f"Organisation recovery key (demo only): {recovery}\n")
     print("Demo logins (fictional people). Sign in with the password and a backup code:")
+    staff = []
     for username, role in DEMO_PEOPLE:
         enrolment = accounts.create_user(username, DEMO_PASSWORD, role)
         print(f"- {role.value}")
         print_enrolment(enrolment, DEMO_PASSWORD)
-        if role in {Role.CASEWORKER, Role.COORDINATOR}:
+        if role in CASE_STAFF:
             # Key ceremony: the recovery key holder seals the search index key to case staff.
             keypair = keypair_for_user(enrolment.user.pk)
             index_key_id = vault.index_key_id()
             assert keypair is not None and index_key_id is not None
             with unlocked(vault.recovery_keychain(recovery)):
                 vault.grant(index_key_id, keypair)
+            staff.append(enrolment.user)
+    _create_area_data(staff)
+
+
+@transaction.atomic
+def _create_area_data(staff: list) -> None:
+    caseworker = staff[0]
+    keypair = keypair_for_user(caseworker.pk)
+    assert keypair is not None
+    chain = Keychain({keypair.pk: vault.unlock_user_keypair(keypair, DEMO_PASSWORD)}, caseworker.pk)
+    cases.create_compartment("Intake team", "Reads anonymous reports", members=staff)
+    compartment = cases.create_compartment("Andes and Central America", members=staff)
+    with unlocked(chain):
+        for module in AREA_DEMOS:
+            importlib.import_module(module).create_demo_data(compartment, caseworker)

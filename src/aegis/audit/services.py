@@ -32,6 +32,7 @@ ACTIONS = {
     "custody.download",
     "custody.copy",
     "custody.export",
+    "custody.integrity-failure",
     "intake.submit",
     "intake.reply",
     "intake.triage",

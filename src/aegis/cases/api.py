@@ -1,5 +1,425 @@
-"""API for cases, mounted at /api/v1/cases/."""
+"""API for people and cases, mounted at /api/v1/cases/. Scoped like the pages: a record
+outside the caller's compartments answers 404, exactly like a missing one. Input is checked
+by the same forms as the pages."""
 
-from ninja import Router
+from datetime import date, datetime
+from typing import Any
 
-router = Router(tags=["cases"])
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from aegis.api import TokenAuth, require
+from aegis.vault.keychain import unlocked
+
+from . import selectors, services
+from .forms import CaseForm, NoteForm, PersonForm
+from .models import Case, Person
+from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
+
+NOT_FOUND = "Not found."
+PERMISSION = "view_cases"
+
+
+class CaseStaffAuth(TokenAuth):
+    """The bearer token, then the role: refused before the body is even read."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = super().authenticate(request, token)
+        if user is not None:
+            require(request, PERMISSION)
+        return user
+
+
+router = Router(tags=["cases"], auth=CaseStaffAuth())
+
+
+# --- Schemas ------------------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class PersonFields(Schema):
+    pseudonym: str = Field(description="Shown in lists; must not identify the person.")
+    legal_name: str = ""
+    other_names: str = ""
+    phone: str = ""
+    email: str = ""
+    contact_channels: str = Field("", description="One per line.")
+    organisation: str = ""
+    identity_document: str = ""
+    gender: Gender = Gender.UNKNOWN
+    age_group: AgeGroup = AgeGroup.UNKNOWN
+    sector: Sector = Sector.OTHER
+    country: str = Field("", description="ISO 3166-1 alpha-2 code.")
+    region: str = Field("", description="ISO 3166-2 first-level region of the country.")
+    languages: str = Field("", description="ISO 639 codes separated by commas, e.g. es,qu")
+
+
+class PersonIn(PersonFields):
+    compartment_id: int
+
+
+class PersonSummaryOut(Schema):
+    id: int
+    compartment_id: int
+    pseudonym: str
+    gender: str
+    age_group: str
+    sector: str
+    country: str
+    region: str
+    languages: str
+
+
+class ConsentOut(Schema):
+    id: int
+    scope: ConsentScope
+    note: str
+    given_at: datetime
+    withdrawn_at: datetime | None
+
+
+class PersonOut(PersonSummaryOut):
+    legal_name: str
+    other_names: str
+    phone: str
+    email: str
+    contact_channels: str
+    organisation: str
+    identity_document: str
+    consents: list[ConsentOut]
+    cases: list[str] = Field(description="References of the cases about this person.")
+
+
+class CaseIn(Schema):
+    compartment_id: int
+    subject_kind: SubjectKind
+    person_id: int | None = Field(None, description="An existing person of the compartment.")
+    new_person: PersonFields | None = Field(None, description="Or a person to create.")
+    subject_name: str = Field("", description="The group or organisation, when not a person.")
+    summary: str
+    country: str = ""
+    region: str = ""
+    sector: Sector | None = None
+
+
+class CaseSummaryOut(Schema):
+    reference: str
+    compartment_id: int
+    subject_kind: str
+    person_id: int | None
+    status: str
+    country: str
+    region: str
+    sector: str
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class StatusChangeOut(Schema):
+    from_status: str
+    to_status: str
+    reason: str
+    changed_by: str | None
+    changed_at: datetime
+
+
+class NoteIn(Schema):
+    body: str
+
+
+class NoteOut(Schema):
+    id: int
+    body: str
+    author: str | None
+    created_at: datetime
+
+
+class TaskOut(Schema):
+    id: int
+    title: str
+    due_on: date | None
+    assigned_to: str | None
+    done_at: datetime | None
+    overdue: bool
+
+
+class CaseOut(CaseSummaryOut):
+    subject_name: str
+    summary: str
+    history: list[StatusChangeOut]
+    notes: list[NoteOut]
+    tasks: list[TaskOut]
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+
+def _keys(request: HttpRequest) -> Any:
+    return unlocked(request.keychain)  # type: ignore[attr-defined]
+
+
+def _invalid(*forms: Any) -> Status:
+    errors: dict[str, list[str]] = {}
+    for form in forms:
+        for name, messages in form.errors.items():
+            errors.setdefault(form.add_prefix(name) if name != "__all__" else name, []).extend(
+                messages
+            )
+    return Status(422, {"detail": "The input is not valid; nothing was stored.", "errors": errors})
+
+
+def _rule_broken(problem: Exception) -> Status:
+    messages = problem.messages if isinstance(problem, ValidationError) else [str(problem)]
+    return Status(422, {"detail": "; ".join(messages), "errors": {"__all__": messages}})
+
+
+def _username(user: Any) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def _person_out(person: Person) -> dict[str, Any]:
+    """Decrypted: call with the keys unlocked."""
+    fields = [
+        "id",
+        "compartment_id",
+        "pseudonym",
+        "gender",
+        "age_group",
+        "sector",
+        "country",
+        "region",
+        "languages",
+        "legal_name",
+        "other_names",
+        "phone",
+        "email",
+        "contact_channels",
+        "organisation",
+        "identity_document",
+    ]
+    out = {name: getattr(person, name) or "" for name in fields}
+    out["id"], out["compartment_id"] = person.pk, person.compartment_id
+    out["consents"] = [
+        {
+            "id": c.pk,
+            "scope": c.scope,
+            "note": c.note or "",
+            "given_at": c.given_at,
+            "withdrawn_at": c.withdrawn_at,
+        }
+        for c in selectors.consents_of(person)
+    ]
+    out["cases"] = list(selectors.cases_of(person).values_list("reference", flat=True))
+    return out
+
+
+def _note_out(note: Any) -> dict[str, Any]:
+    return {
+        "id": note.pk,
+        "body": note.body,
+        "author": _username(note.author),
+        "created_at": note.created_at,
+    }
+
+
+def _case_out(case: Case) -> dict[str, Any]:
+    """Decrypted: call with the keys unlocked."""
+    file = selectors.case_file(case)
+    out = CaseSummaryOut.model_validate(case).model_dump()
+    out.update(
+        subject_name=case.subject_name or "",
+        summary=case.summary or "",
+        history=[
+            {
+                "from_status": c.from_status,
+                "to_status": c.to_status,
+                "reason": c.reason or "",
+                "changed_by": _username(c.changed_by),
+                "changed_at": c.changed_at,
+            }
+            for c in file.history
+        ],
+        notes=[_note_out(n) for n in file.notes],
+        tasks=[
+            {
+                "id": t.pk,
+                "title": t.title,
+                "due_on": t.due_on,
+                "assigned_to": _username(t.assigned_to),
+                "done_at": t.done_at,
+                "overdue": t.done_at is None and t.due_on is not None and t.due_on < file.today,
+            }
+            for t in file.tasks
+        ],
+    )
+    return out
+
+
+def _person_form_data(fields: PersonFields, prefix: str = "") -> dict[str, Any]:
+    start = f"{prefix}-" if prefix else ""
+    return {f"{start}{k}": v for k, v in fields.dict().items() if k in PersonForm.field_order}
+
+
+# --- People -------------------------------------------------------------------------------
+
+
+@router.get("/people", response=list[PersonSummaryOut], url_name="cases_people")
+@paginate(LimitOffsetPagination, max_limit=100)
+def list_people(request: HttpRequest) -> Any:
+    """People in your compartments, by pseudonym (no identifying fields)."""
+    require(request, PERMISSION)
+    return selectors.visible_people(request.user).order_by("pseudonym", "pk")
+
+
+@router.post(
+    "/people",
+    response={201: PersonOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="cases_person_create",
+)
+def create_person(request: HttpRequest, payload: PersonIn) -> Any:
+    require(request, PERMISSION)
+    compartment = selectors.compartment_of_user(request.user, payload.compartment_id)
+    if compartment is None:
+        raise HttpError(404, NOT_FOUND)
+    form = PersonForm(_person_form_data(payload))
+    if not form.is_valid():
+        return _invalid(form)
+    with _keys(request):
+        try:
+            person = services.create_person(
+                compartment, actor_id=request.user.pk, **form.person_fields()
+            )
+        except ValidationError as problem:
+            return _rule_broken(problem)
+        return Status(201, _person_out(person))
+
+
+@router.get(
+    "/people/{person_id}", response={200: PersonOut, 404: ErrorOut}, url_name="cases_person"
+)
+def get_person(request: HttpRequest, person_id: int) -> Any:
+    require(request, PERMISSION)
+    person = selectors.person_for(request.user, person_id)
+    if person is None:
+        raise HttpError(404, NOT_FOUND)
+    with _keys(request):
+        return _person_out(person)
+
+
+# --- Cases --------------------------------------------------------------------------------
+
+
+@router.get("/", response=list[CaseSummaryOut], url_name="cases_list")
+@paginate(LimitOffsetPagination, max_limit=100)
+def list_cases(
+    request: HttpRequest,
+    status: CaseStatus | None = None,
+    country: str = "",
+    sector: Sector | None = None,
+) -> Any:
+    """Cases in your compartments, most recently updated first; filter by coded fields."""
+    require(request, PERMISSION)
+    return selectors.filtered_cases(
+        request.user, status=status or "", country=country, sector=sector or ""
+    )
+
+
+@router.post(
+    "/",
+    response={201: CaseOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="cases_open",
+)
+def open_case(request: HttpRequest, payload: CaseIn) -> Any:
+    """Open a case about an existing person, a new person, a group or an organisation."""
+    require(request, PERMISSION)
+    compartment = selectors.compartment_of_user(request.user, payload.compartment_id)
+    person = None
+    if payload.person_id is not None:
+        person = selectors.person_for(request.user, payload.person_id)
+        if person is None:
+            raise HttpError(404, NOT_FOUND)
+    if compartment is None:
+        raise HttpError(404, NOT_FOUND)
+    form = CaseForm(
+        {
+            "compartment": compartment.pk,
+            "subject_kind": payload.subject_kind,
+            "person": person.pk if person else "",
+            "subject_name": payload.subject_name,
+            "summary": payload.summary,
+            "country": payload.country,
+            "region": payload.region,
+            "sector": payload.sector or "",
+        },
+        compartments=selectors.compartments_of(request.user),
+        people=selectors.visible_people(request.user),
+    )
+    wants_new_person = payload.subject_kind == SubjectKind.PERSON and person is None
+    person_form = None
+    if wants_new_person:
+        if payload.new_person is None:
+            return _rule_broken(
+                ValueError("Give person_id or new_person for a case about a person.")
+            )
+        person_form = PersonForm(
+            _person_form_data(payload.new_person, "new_person"), prefix="new_person"
+        )
+    case_ok = form.is_valid()
+    if not case_ok or (person_form is not None and not person_form.is_valid()):
+        return _invalid(form, *([person_form] if person_form is not None else []))
+    with _keys(request):
+        try:
+            case = services.start_case(
+                compartment,
+                subject_kind=form.cleaned_data["subject_kind"],
+                actor_id=request.user.pk,
+                summary=form.cleaned_data["summary"],
+                person=person,
+                new_person=person_form.person_fields() if person_form is not None else None,
+                subject_name=form.cleaned_data["subject_name"],
+                country=form.cleaned_data["country"],
+                region=form.cleaned_data["region"],
+                sector=form.cleaned_data["sector"],
+            )
+        except (services.CaseRuleError, ValidationError) as problem:
+            return _rule_broken(problem)
+        return Status(201, _case_out(case))
+
+
+@router.get("/{reference}", response={200: CaseOut, 404: ErrorOut}, url_name="cases_case")
+def get_case(request: HttpRequest, reference: str) -> Any:
+    require(request, PERMISSION)
+    case = selectors.case_for(request.user, reference)
+    if case is None:
+        raise HttpError(404, NOT_FOUND)
+    with _keys(request):
+        return _case_out(case)
+
+
+@router.post(
+    "/{reference}/notes",
+    response={201: NoteOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="cases_note_add",
+)
+def add_note(request: HttpRequest, reference: str, payload: NoteIn) -> Any:
+    require(request, PERMISSION)
+    case = selectors.case_for(request.user, reference)
+    if case is None:
+        raise HttpError(404, NOT_FOUND)
+    form = NoteForm({"body": payload.body})
+    if not form.is_valid():
+        return _invalid(form)
+    with _keys(request):
+        try:
+            note = services.add_note(case, form.cleaned_data["body"], actor_id=request.user.pk)
+        except services.CaseRuleError as problem:
+            return _rule_broken(problem)
+        return Status(201, _note_out(note))

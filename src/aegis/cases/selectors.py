@@ -110,3 +110,106 @@ def overdue_tasks(user: Any) -> QuerySet[Any]:
     return CaseTask.objects.filter(
         case__compartment__members__user=user, done_at__isnull=True, due_on__lt=timezone.localdate()
     )
+
+
+# --- Staff pages --------------------------------------------------------------------------
+
+CASE_STAFF_PERMISSION = "accounts.view_cases"
+SEARCH_CAP = 50
+
+
+def compartments_for_coordination() -> QuerySet[Compartment]:
+    """Every compartment with its member count: names and memberships are not case contents."""
+    from django.db.models import Count
+
+    return Compartment.objects.annotate(member_count=Count("members")).order_by("name")
+
+
+def compartment_by_id(compartment_id: int) -> Compartment | None:
+    return Compartment.objects.filter(pk=compartment_id).first()
+
+
+def members_of(compartment: Compartment) -> QuerySet[Any]:
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(pk__in=compartment.members.values("user_id"))
+        .prefetch_related("groups")
+        .order_by("username")
+    )
+
+
+def member_candidates(compartment: Compartment) -> QuerySet[Any]:
+    """Active caseworkers and coordinators (whoever may open cases) not yet members."""
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.with_perm(
+        CASE_STAFF_PERMISSION,
+        include_superusers=False,
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
+    return staff.exclude(pk__in=compartment.members.values("user_id")).order_by("username")
+
+
+def people_choices(user: Any) -> QuerySet[Person]:
+    return visible_people(user).select_related("compartment").order_by("pseudonym", "pk")
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """Everything the case page shows, fetched in a handful of queries."""
+
+    case: Case
+    history: list[Any]
+    notes: list[Any]
+    tasks: list[Any]
+    consents: list[ConsentRecord]
+    today: Any
+
+
+def case_file(case: Case) -> CaseFile:
+    return CaseFile(
+        case=case,
+        history=list(case.status_changes.select_related("changed_by").order_by("changed_at", "pk")),
+        notes=list(case.notes.select_related("author").order_by("-created_at", "-pk")),
+        tasks=list(case.tasks.select_related("assigned_to")),
+        consents=list(consents_of(case.person)) if case.person is not None else [],
+        today=timezone.localdate(),
+    )
+
+
+def task_of(case: Case, task_id: int) -> Any:
+    return case.tasks.filter(pk=task_id).first()
+
+
+def consent_of(person: Person, consent_id: int) -> ConsentRecord | None:
+    return person.consents.filter(pk=consent_id).first()
+
+
+def cases_of(person: Person) -> QuerySet[Case]:
+    return person.cases.order_by("-updated_at", "-pk")
+
+
+def compartment_of_user(user: Any, compartment_id: int) -> Compartment | None:
+    """A compartment the user belongs to; any other is treated as missing."""
+    return compartments_of(user).filter(pk=compartment_id).first()
+
+
+def search_capped(user: Any, text: str) -> SearchResults:
+    """`search`, with at most SEARCH_CAP people and cases (exact matches are few)."""
+    found = search(user, text)
+    return SearchResults(cases=found.cases[:SEARCH_CAP], people=found.people[:SEARCH_CAP])
+
+
+def filtered_cases(
+    user: Any, *, status: str = "", country: str = "", sector: str = ""
+) -> QuerySet[Case]:
+    cases = visible_cases(user)
+    if status:
+        cases = cases.filter(status=status)
+    if country:
+        cases = cases.filter(country=country.upper())
+    if sector:
+        cases = cases.filter(sector=sector)
+    return cases.select_related("person").order_by("-updated_at", "-pk")

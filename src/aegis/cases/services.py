@@ -9,10 +9,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from aegis import places
 from aegis.audit import services as audit
 from aegis.vault import services as vault
-from aegis.vault.keychain import current
+from aegis.vault.keychain import NoKeyAccess, current
 from aegis.vault.models import DataKey
 from aegis.vault.selectors import keypair_for_user
 
@@ -27,7 +29,7 @@ from .models import (
     ConsentRecord,
     Person,
 )
-from .vocabulary import CaseStatus, ConsentScope
+from .vocabulary import CaseStatus, ConsentScope, SubjectKind
 
 
 class CaseRuleError(ValueError):
@@ -275,3 +277,107 @@ def withdraw_consent(consent: ConsentRecord, *, actor_id: int | None) -> Consent
             "consent.withdraw", actor_id=actor_id, object_type="person", object_id=consent.person_id
         )
     return consent
+
+
+# --- Staff pages --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_case(
+    compartment: Compartment,
+    *,
+    subject_kind: str,
+    actor_id: int | None,
+    summary: str,
+    person: Person | None = None,
+    new_person: dict[str, Any] | None = None,
+    subject_name: str = "",
+    country: str = "",
+    region: str = "",
+    sector: str = "",
+) -> Case:
+    """Open a case, creating its person first when `new_person` is given. One transaction:
+    if anything fails, neither the person nor the case is kept."""
+    if not summary.strip():
+        raise CaseRuleError(_("Write a short summary of the case."))
+    if subject_kind == SubjectKind.PERSON and person is None and new_person:
+        person = create_person(compartment, actor_id=actor_id, **new_person)
+    case = open_case(
+        compartment,
+        subject_kind=subject_kind,
+        actor_id=actor_id,
+        person=person if subject_kind == SubjectKind.PERSON else None,
+        subject_name=subject_name if subject_kind != SubjectKind.PERSON else "",
+        summary=summary,
+        country=country,
+        region=region,
+        sector=sector or "other",
+    )
+    # open_case falls back to the person's region even when the case names another country.
+    if case.region and not places.is_region_of(case.region, case.country):
+        case.region = ""
+        case.save(update_fields=["region"])
+    return case
+
+
+@transaction.atomic
+def create_compartment_by(name: str, description: str = "", *, creator: Any) -> Compartment:
+    """A new compartment whose first member is the coordinator who made it (someone must
+    hold its keys)."""
+    name = name.strip()
+    if Compartment.objects.filter(name__iexact=name).exists():
+        raise CaseRuleError(_("A compartment with this name exists already. Choose another."))
+    compartment = create_compartment(name, description.strip(), members=[creator])
+    audit.record(
+        "record.create", actor_id=creator.pk, object_type="compartment", object_id=compartment.pk
+    )
+    return compartment
+
+
+def _require_member(compartment: Compartment, actor: Any) -> None:
+    if not compartment.members.filter(user=actor).exists():
+        raise CaseRuleError(
+            _(
+                "Only a member of this compartment can change who is in it: members hold its "
+                "keys, and letting someone in means sealing those keys to them. Ask a member."
+            )
+        )
+
+
+@transaction.atomic
+def admit_member(compartment: Compartment, user: Any, *, actor: Any) -> None:
+    """`add_member`, done by a coordinator who belongs to the compartment (holds its keys)."""
+    _require_member(compartment, actor)
+    if not user.has_perm("accounts.view_cases"):
+        raise CaseRuleError(_("Only caseworkers and coordinators can join a compartment."))
+    try:
+        add_member(compartment, user, actor_id=actor.pk)
+    except NoKeyAccess as missing:
+        raise CaseRuleError(
+            _(
+                "You do not hold every key of this compartment, so you cannot seal them to "
+                "someone else. Ask another member to add this person."
+            )
+        ) from missing
+    audit.record(
+        "record.update", actor_id=actor.pk, object_type="compartment", object_id=compartment.pk
+    )
+
+
+@transaction.atomic
+def dismiss_member(compartment: Compartment, user: Any, *, actor: Any) -> None:
+    """`remove_member`, refusing to remove the last member: nobody could open its records."""
+    _require_member(compartment, actor)
+    if not compartment.members.filter(user=user).exists():
+        raise CaseRuleError(_("This person is not a member of the compartment."))
+    if compartment.members.count() <= 1:
+        raise CaseRuleError(
+            _(
+                "This is the last member. Removing them would leave nobody able to open the "
+                "compartment's records; add someone else first."
+            )
+        )
+    remove_member(compartment, user, actor_id=actor.pk)
+    audit.record(
+        "record.update", actor_id=actor.pk, object_type="compartment", object_id=compartment.pk
+    )

@@ -1,5 +1,417 @@
-"""API for incidents, mounted at /api/v1/incidents/."""
+"""API for incidents, mounted at /api/v1/incidents/.
 
-from ninja import Router
+The router's auth checks the role before the body is read, so a refused role gets 403 even
+for a malformed request. An incident outside the caller's compartments answers 404, exactly
+like a missing one."""
 
-router = Router(tags=["incidents"])
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from aegis.api import TokenAuth
+from aegis.cases import selectors as case_selectors
+from aegis.vault.keychain import unlocked
+
+from . import selectors, services
+from .models import Act, Incident, IncidentLink, Perpetrator, Source
+from .vocabulary import VerificationStatus, ViolationType
+
+NOT_FOUND = "There is no such incident."
+
+
+class CaseworkerAuth(TokenAuth):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = super().authenticate(request, token)
+        if user is not None and not user.has_perm("accounts.view_cases"):
+            raise HttpError(403, "Your role does not allow this.")
+        return user
+
+
+router = Router(tags=["incidents"], auth=CaseworkerAuth())
+
+
+# --- Schemas ------------------------------------------------------------------------------
+
+
+class IncidentIn(Schema):
+    compartment_id: int
+    title: str
+    description: str = ""
+    date_start: datetime.date
+    date_end: datetime.date | None = None
+    date_precision: str = Field("day", description="day, month, year or approximate")
+    country: str = Field("", description="ISO 3166-1 alpha-2")
+    region: str = Field("", description="ISO 3166-2 first-level region of the country")
+    exact_location: str = ""
+    cases: list[str] = Field(default_factory=list, description="Case references")
+
+
+class IncidentSummaryOut(Schema):
+    reference: str
+    title: str
+    date_start: datetime.date
+    date_end: datetime.date | None
+    date_precision: str
+    country: str
+    region: str
+    verification: str
+    violation_types: list[str]
+
+
+class VictimOut(Schema):
+    person_id: int | None
+    description: str
+    sex: str
+    age_group: str
+
+
+class ActPerpetratorOut(Schema):
+    perpetrator_id: int
+    perpetrator_type: str
+    name: str
+    involvement: str
+
+
+class ActOut(Schema):
+    id: int
+    violation_type: str
+    victims: list[VictimOut]
+    perpetrators: list[ActPerpetratorOut]
+
+
+class SourceOut(Schema):
+    id: int
+    kind: str
+    reliability: str
+    independent: bool
+    description: str
+    added_at: datetime.datetime
+
+
+class LinkOut(Schema):
+    kind: str
+    direction: str = Field(description="'to': this incident <kind> the other; 'from': reverse")
+    reference: str
+
+
+class IncidentOut(IncidentSummaryOut):
+    compartment_id: int
+    description: str
+    exact_location: str
+    verified_by: str | None
+    verified_at: datetime.datetime | None
+    cases: list[str]
+    acts: list[ActOut]
+    sources: list[SourceOut]
+    links: list[LinkOut]
+
+
+class DescribedVictimIn(Schema):
+    description: str
+    sex: str = "unknown"
+    age_group: str = "unknown"
+
+
+class ActPerpetratorIn(Schema):
+    perpetrator_id: int
+    involvement: str = "perpetrator"
+
+
+class ActIn(Schema):
+    violation_type: str
+    victim_person_ids: list[int] = Field(default_factory=list)
+    described_victims: list[DescribedVictimIn] = Field(default_factory=list)
+    perpetrators: list[ActPerpetratorIn] = Field(default_factory=list)
+
+
+class SourceIn(Schema):
+    kind: str
+    reliability: str = Field(description="A (reliable) to E (unreliable)")
+    independent: bool = False
+    description: str = ""
+
+
+class VerificationIn(Schema):
+    status: str = Field(description="unverified, corroborated or verified")
+
+
+class PerpetratorIn(Schema):
+    compartment_id: int
+    perpetrator_type: str = "unknown"
+    name: str = ""
+    description: str = ""
+
+
+class PerpetratorOut(Schema):
+    id: int
+    compartment_id: int
+    perpetrator_type: str
+    name: str
+    description: str
+
+
+class LinkIn(Schema):
+    kind: str = Field(description="caused, followed or related")
+    to_reference: str
+
+
+class IncidentFilters(Schema):
+    country: str = ""
+    violation_type: str = ""
+    verification: str = ""
+    page: int = 1
+
+
+# --- Serialising (inside the key context: encrypted fields decrypt on read) ---------------
+
+
+def _summary(incident: Incident) -> dict[str, Any]:
+    return {
+        "reference": incident.reference,
+        "title": incident.title,
+        "date_start": incident.date_start,
+        "date_end": incident.date_end,
+        "date_precision": incident.date_precision,
+        "country": incident.country,
+        "region": incident.region,
+        "verification": incident.verification,
+        "violation_types": [act.violation_type for act in incident.acts.all()],
+    }
+
+
+def _act(act: Act) -> dict[str, Any]:
+    return {
+        "id": act.pk,
+        "violation_type": act.violation_type,
+        "victims": [
+            {
+                "person_id": v.person_id,
+                "description": v.description or "",
+                "sex": v.sex,
+                "age_group": v.age_group,
+            }
+            for v in act.victims.all()
+        ],
+        "perpetrators": [
+            {
+                "perpetrator_id": p.perpetrator_id,
+                "perpetrator_type": p.perpetrator.perpetrator_type,
+                "name": p.perpetrator.name or "",
+                "involvement": p.involvement,
+            }
+            for p in act.perpetrators.all()
+        ],
+    }
+
+
+def _source(source: Source) -> dict[str, Any]:
+    return {
+        "id": source.pk,
+        "kind": source.kind,
+        "reliability": source.reliability,
+        "independent": source.independent,
+        "description": source.description or "",
+        "added_at": source.added_at,
+    }
+
+
+def _links(user: Any, incident: Incident) -> list[dict[str, Any]]:
+    outgoing, incoming = selectors.links_of(user, incident)
+    return [
+        {"kind": link.kind, "direction": "to", "reference": link.to_incident.reference}
+        for link in outgoing
+    ] + [
+        {"kind": link.kind, "direction": "from", "reference": link.from_incident.reference}
+        for link in incoming
+    ]
+
+
+def _full(user: Any, incident: Incident) -> dict[str, Any]:
+    acts = list(selectors.acts_of(incident))
+    return {
+        **_summary(incident),
+        "violation_types": [act.violation_type for act in acts],
+        "compartment_id": incident.compartment_id,
+        "description": incident.description or "",
+        "exact_location": incident.exact_location or "",
+        "verified_by": incident.verified_by.get_username() if incident.verified_by else None,
+        "verified_at": incident.verified_at,
+        "cases": list(incident.cases.order_by("reference").values_list("reference", flat=True)),
+        "acts": [_act(act) for act in acts],
+        "sources": [_source(s) for s in incident.sources.all()],
+        "links": _links(user, incident),
+    }
+
+
+def _perpetrator(perpetrator: Perpetrator) -> dict[str, Any]:
+    return {
+        "id": perpetrator.pk,
+        "compartment_id": perpetrator.compartment_id,
+        "perpetrator_type": perpetrator.perpetrator_type,
+        "name": perpetrator.name or "",
+        "description": perpetrator.description or "",
+    }
+
+
+def _incident(request: HttpRequest, incident_ref: str) -> Incident:
+    incident = selectors.incident_for(request.user, incident_ref)
+    if incident is None:
+        raise HttpError(404, NOT_FOUND)
+    return incident
+
+
+def _compartment(request: HttpRequest, compartment_id: int) -> Any:
+    compartment = case_selectors.compartments_of(request.user).filter(pk=compartment_id).first()
+    if compartment is None:
+        raise HttpError(404, "There is no such compartment.")
+    return compartment
+
+
+def _rule(error: services.IncidentRuleError) -> HttpError:
+    return HttpError(400, str(error.message))
+
+
+# --- Endpoints ----------------------------------------------------------------------------
+
+
+@router.get("/", response=list[IncidentSummaryOut], summary="List incidents")
+def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Any:
+    """Incidents in the caller's compartments, newest first, 25 a page."""
+    if filters.violation_type and filters.violation_type not in ViolationType.values:
+        raise HttpError(400, "Unknown violation type.")
+    if filters.verification and filters.verification not in VerificationStatus.values:
+        raise HttpError(400, "Unknown verification status.")
+    page = selectors.incidents_page(
+        request.user,
+        filters.page,
+        country=filters.country,
+        violation_type=filters.violation_type,
+        verification=filters.verification,
+    )
+    with unlocked(request.keychain):  # type: ignore[attr-defined]
+        return [_summary(incident) for incident in page]
+
+
+@router.post("/", response={201: IncidentOut}, summary="Record an incident")
+def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
+    compartment = _compartment(request, payload.compartment_id)
+    cases = list(case_selectors.visible_cases(request.user).filter(reference__in=payload.cases))
+    if len(cases) != len(set(payload.cases)):
+        raise HttpError(400, "One of the cases does not exist.")
+    data = payload.model_dump(exclude={"compartment_id", "cases"})
+    with unlocked(request.keychain):  # type: ignore[attr-defined]
+        try:
+            incident = services.create_incident(
+                compartment, actor_id=request.user.pk, cases=cases, **data
+            )
+        except services.IncidentRuleError as error:
+            raise _rule(error) from error
+        return Status(201, _full(request.user, incident))
+
+
+@router.post("/perpetrators", response={201: PerpetratorOut}, summary="Record a perpetrator")
+def create_perpetrator(request: HttpRequest, payload: PerpetratorIn) -> Any:
+    compartment = _compartment(request, payload.compartment_id)
+    with unlocked(request.keychain):  # type: ignore[attr-defined]
+        try:
+            perpetrator = services.create_perpetrator(
+                compartment,
+                actor_id=request.user.pk,
+                perpetrator_type=payload.perpetrator_type,
+                name=payload.name,
+                description=payload.description,
+            )
+        except services.IncidentRuleError as error:
+            raise _rule(error) from error
+        return Status(201, _perpetrator(perpetrator))
+
+
+@router.get("/{incident_ref}", response=IncidentOut, summary="Read an incident")
+def get_incident(request: HttpRequest, incident_ref: str) -> Any:
+    incident = _incident(request, incident_ref)
+    with unlocked(request.keychain):  # type: ignore[attr-defined]
+        return _full(request.user, incident)
+
+
+@router.post("/{incident_ref}/acts", response={201: ActOut}, summary="Add an act")
+def add_act(request: HttpRequest, incident_ref: str, payload: ActIn) -> Any:
+    incident = _incident(request, incident_ref)
+    people = {
+        p.pk: p
+        for p in selectors.people_in(request.user, incident.compartment).filter(
+            pk__in=payload.victim_person_ids
+        )
+    }
+    perpetrators = {
+        p.pk: p
+        for p in selectors.perpetrators_in(incident.compartment).filter(
+            pk__in=[p.perpetrator_id for p in payload.perpetrators]
+        )
+    }
+    if set(payload.victim_person_ids) - set(people):
+        raise HttpError(400, "A victim is not a person in this incident's compartment.")
+    if {p.perpetrator_id for p in payload.perpetrators} - set(perpetrators):
+        raise HttpError(400, "A perpetrator is not recorded in this incident's compartment.")
+    with unlocked(request.keychain):  # type: ignore[attr-defined]
+        try:
+            act = services.add_act(
+                incident,
+                violation_type=payload.violation_type,
+                actor_id=request.user.pk,
+                victims=[people[pk] for pk in payload.victim_person_ids],
+                perpetrators=[
+                    (perpetrators[p.perpetrator_id], p.involvement) for p in payload.perpetrators
+                ],
+                described_victims=[
+                    services.DescribedVictim(v.description, v.sex, v.age_group)
+                    for v in payload.described_victims
+                ],
+            )
+        except services.IncidentRuleError as error:
+            raise _rule(error) from error
+        return Status(201, _act(selectors.acts_of(incident).get(pk=act.pk)))
+
+
+@router.post("/{incident_ref}/sources", response={201: SourceOut}, summary="Add a source")
+def add_source(request: HttpRequest, incident_ref: str, payload: SourceIn) -> Any:
+    incident = _incident(request, incident_ref)
+    with unlocked(request.keychain):  # type: ignore[attr-defined]
+        try:
+            source = services.add_source(incident, actor_id=request.user.pk, **payload.model_dump())
+        except services.IncidentRuleError as error:
+            raise _rule(error) from error
+        return Status(201, _source(source))
+
+
+@router.post("/{incident_ref}/links", response={201: LinkOut}, summary="Link two incidents")
+def link_incidents(request: HttpRequest, incident_ref: str, payload: LinkIn) -> Any:
+    incident = _incident(request, incident_ref)
+    other = selectors.incident_for(request.user, payload.to_reference)
+    if other is None:
+        raise HttpError(400, "There is no incident with this reference.")
+    try:
+        link: IncidentLink = services.link_incidents(
+            incident, other, kind=payload.kind, actor_id=request.user.pk
+        )
+    except services.IncidentRuleError as error:
+        raise _rule(error) from error
+    return Status(201, {"kind": link.kind, "direction": "to", "reference": other.reference})
+
+
+@router.post(
+    "/{incident_ref}/verification", response=IncidentSummaryOut, summary="Set verification"
+)
+def set_verification(request: HttpRequest, incident_ref: str, payload: VerificationIn) -> Any:
+    """Corroborated needs two independent sources; verified records who and when."""
+    incident = _incident(request, incident_ref)
+    with unlocked(request.keychain):  # type: ignore[attr-defined]
+        try:
+            incident = services.set_verification(incident, payload.status, actor_id=request.user.pk)
+        except services.IncidentRuleError as error:
+            raise _rule(error) from error
+        return _summary(incident)

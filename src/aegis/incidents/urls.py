@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "incidents"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.incident_list, name="list"),
+    path("new/", views.incident_new, name="new"),
+    path("<str:incident_ref>/", views.incident_detail, name="detail"),
+    path("<str:incident_ref>/edit/", views.incident_edit, name="edit"),
+    path("<str:incident_ref>/acts/new/", views.act_add, name="act-add"),
+    path("<str:incident_ref>/sources/new/", views.source_add, name="source-add"),
+    path("<str:incident_ref>/perpetrators/new/", views.perpetrator_add, name="perpetrator-add"),
+    path("<str:incident_ref>/links/new/", views.link_add, name="link-add"),
+    path("<str:incident_ref>/verification/", views.verify, name="verify"),
+]

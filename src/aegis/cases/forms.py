@@ -1,0 +1,334 @@
+"""Forms for people, cases, notes, tasks, consent and compartments. They only check input;
+the services apply the rules and write."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import pycountry
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from aegis import places
+
+from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
+
+TEXT_MAX = 20_000  # a long narrative fits; a pasted megabyte does not
+LINE_MAX = 200
+
+# Characters that reorder or hide text on screen, used to disguise names and file names.
+_HIDDEN = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068"}
+_HIDDEN |= {"\u2069", "\u200b", "\ufeff"}
+
+
+def no_hidden_characters(value: str) -> None:
+    if any(ch in _HIDDEN for ch in value):
+        raise ValidationError(
+            _(
+                "This text contains hidden characters that change how it is displayed (such as "
+                "a right-to-left override). Type it again without them."
+            ),
+            code="hidden",
+        )
+    # NUL has its own message from Django's ProhibitNullCharactersValidator.
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n\x00" for ch in value):
+        raise ValidationError(
+            _("This text contains control characters. Type it again without them."),
+            code="control",
+        )
+
+
+def line(label: Any, *, required: bool = False, max_length: int = LINE_MAX, **kw: Any) -> Any:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        validators=[no_hidden_characters],
+        **kw,
+    )
+
+
+def text(label: Any, *, required: bool = False, rows: int = 4, **kw: Any) -> Any:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=TEXT_MAX,
+        validators=[no_hidden_characters],
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kw,
+    )
+
+
+def country_choices() -> list[tuple[str, Any]]:
+    return [("", _("— not known —")), *places.countries()]
+
+
+def _coded(choices: Any, *, blank: Any = None) -> list[tuple[str, Any]]:
+    return ([("", blank)] if blank else []) + list(choices)
+
+
+class PlaceMixin(forms.Form):
+    """Country and first-level region. Without JavaScript the region list can only follow the
+    country after a round trip: the 'Show regions' button re-renders the form."""
+
+    REFRESH = "show_regions"
+
+    country = forms.ChoiceField(label=_("Country"), required=False, choices=country_choices)
+    region = forms.CharField(
+        label=_("Region (first level)"),
+        required=False,
+        max_length=8,
+        widget=forms.Select,
+        help_text=_("Choose the country, then press 'Show regions' to choose from its regions."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        country = (self.data.get(self.add_prefix("country")) if self.is_bound else None) or (
+            self.initial.get("country") or ""
+        )
+        listed = places.regions(country) if country and places.is_country(country) else []
+        blank = _("— not known —") if listed else _("— choose a country first —")
+        self.fields["region"].widget.choices = [("", blank), *listed]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        country, region = data.get("country") or "", (data.get("region") or "").upper()
+        if region and not country:
+            self.add_error("region", _("Choose the country of this region first."))
+        elif region and not places.is_region_of(region, country):
+            self.add_error(
+                "region",
+                _("%(region)s is not a region of %(country)s. Choose one from the list.")
+                % {"region": region, "country": places.country_name(country)},
+            )
+        data["region"] = region
+        return data
+
+
+class PersonForm(PlaceMixin):
+    pseudonym = line(
+        _("Pseudonym"),
+        required=True,
+        max_length=80,
+        help_text=_("Shown in lists instead of the name. It must not identify the person."),
+        error_messages={"required": _("Give a pseudonym: lists show it instead of the name.")},
+    )
+    legal_name = line(_("Legal name"), help_text=_("Encrypted. Found by exact search."))
+    other_names = line(_("Other names"), max_length=500)
+    phone = line(_("Phone"), max_length=40, help_text=_("Encrypted. Found by exact search."))
+    email = forms.EmailField(label=_("Email"), required=False, max_length=LINE_MAX)
+    contact_channels = text(
+        _("Contact channels"), rows=3, help_text=_("Signal, WhatsApp, Matrix… one per line.")
+    )
+    organisation = line(_("Organisation"))
+    identity_document = line(
+        _("Identity document"), max_length=100, help_text=_("Encrypted. Found by exact search.")
+    )
+    gender = forms.ChoiceField(label=_("Sex or gender"), choices=Gender.choices)
+    age_group = forms.ChoiceField(label=_("Age group"), choices=AgeGroup.choices)
+    sector = forms.ChoiceField(label=_("Sector of work"), choices=Sector.choices)
+    languages = line(
+        _("Languages"), max_length=60, help_text=_("Language codes separated by commas, e.g. es,qu")
+    )
+
+    field_order = [
+        "pseudonym",
+        "legal_name",
+        "other_names",
+        "phone",
+        "email",
+        "contact_channels",
+        "organisation",
+        "identity_document",
+        "gender",
+        "age_group",
+        "sector",
+        "country",
+        "region",
+        "languages",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {
+            "gender": Gender.UNKNOWN,
+            "age_group": AgeGroup.UNKNOWN,
+            "sector": Sector.OTHER,
+            **kwargs["initial"],
+        }
+        super().__init__(*args, **kwargs)
+
+    def clean_languages(self) -> str:
+        codes = [c.strip().lower() for c in self.cleaned_data["languages"].split(",") if c.strip()]
+        unknown = [
+            c
+            for c in codes
+            if not (
+                (len(c) == 2 and pycountry.languages.get(alpha_2=c))
+                or (len(c) == 3 and pycountry.languages.get(alpha_3=c))
+            )
+        ]
+        if unknown:
+            raise ValidationError(
+                _("Unknown language code: %(codes)s. Use ISO 639 codes such as es, en, qu.")
+                % {"codes": ", ".join(unknown)}
+            )
+        return ",".join(dict.fromkeys(codes))
+
+    def person_fields(self) -> dict[str, Any]:
+        """What the services take (every field of this form)."""
+        return {name: self.cleaned_data[name] for name in self.field_order}
+
+
+class CaseForm(PlaceMixin):
+    compartment: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Compartment"),
+        queryset=None,
+        empty_label=None,
+        help_text=_("Only members of this compartment can open the case."),
+    )
+    subject_kind = forms.ChoiceField(label=_("The case is about"), choices=SubjectKind.choices)
+    person: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("An existing person"),
+        queryset=None,
+        required=False,
+        empty_label=_("— a new person (fill in below) —"),
+        help_text=_("Only for a case about a person, from the same compartment."),
+    )
+    subject_name = line(
+        _("Name of the group or organisation"),
+        help_text=_("Only for a case about a group or an organisation. Encrypted."),
+    )
+    summary = text(_("Summary"), required=True, rows=6)
+    sector = forms.ChoiceField(
+        label=_("Sector of work"),
+        required=False,
+        choices=_coded(Sector.choices, blank=_("— the person's —")),
+    )
+
+    field_order = [
+        "compartment",
+        "subject_kind",
+        "person",
+        "subject_name",
+        "summary",
+        "country",
+        "region",
+        "sector",
+    ]
+
+    def __init__(self, *args: Any, compartments: Any, people: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {"subject_kind": SubjectKind.PERSON, **kwargs["initial"]}
+        super().__init__(*args, **kwargs)
+        self.fields["compartment"].queryset = compartments  # type: ignore[attr-defined]
+        self.fields["person"].queryset = people  # type: ignore[attr-defined]
+        self.fields["person"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda p: f"{p.pseudonym} · {p.compartment.name}"
+        )
+        self.fields["country"].help_text = _("Leave empty to use the person's.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind, person = data.get("subject_kind"), data.get("person")
+        if kind == SubjectKind.PERSON:
+            if person is not None and data.get("compartment") not in (None, person.compartment):
+                self.add_error(
+                    "person",
+                    _("This person is in another compartment. Choose a person of this one."),
+                )
+        elif kind:
+            if person is not None:
+                self.add_error("person", _("A case about a group or organisation has no person."))
+            if not data.get("subject_name"):
+                self.add_error("subject_name", _("Give the name of the group or organisation."))
+        return data
+
+
+class NoteForm(forms.Form):
+    body = text(_("Note"), required=True, rows=6, help_text=_("Encrypted. Only members read it."))
+
+
+class TaskForm(forms.Form):
+    title = line(_("What needs to be done"), required=True, max_length=500)
+    due_on = forms.DateField(
+        label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    assigned_to: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Assigned to"), queryset=None, required=False, empty_label=_("— nobody yet —")
+    )
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assigned_to"]
+        field.queryset = members  # type: ignore[attr-defined]
+        field.label_from_instance = lambda user: user.get_username()  # type: ignore[attr-defined]
+
+
+class StatusForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("New status"), choices=CaseStatus.choices)
+    reason = text(_("Reason"), required=True, rows=3, help_text=_("Kept with the case's history."))
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.current = current
+
+    def clean_to_status(self) -> str:
+        value = self.cleaned_data["to_status"]
+        if value == self.current:
+            raise ValidationError(_("The case already has this status. Choose another one."))
+        return str(value)
+
+
+class ConsentForm(forms.Form):
+    scope = forms.ChoiceField(label=_("Consent to"), choices=ConsentScope.choices)
+    note = text(
+        _("How it was given"), rows=2, help_text=_("For example: in person, signed form; limits.")
+    )
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=_coded(CaseStatus.choices, blank=_("Any"))
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False, choices=country_choices)
+    sector = forms.ChoiceField(
+        label=_("Sector"), required=False, choices=_coded(Sector.choices, blank=_("Any"))
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("Any")), *places.countries()]  # type: ignore[attr-defined]
+
+    def filters(self) -> dict[str, str]:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class SearchForm(forms.Form):
+    q = line(
+        _("Exact name, phone number, identity document or case reference"),
+        required=True,
+        max_length=200,
+    )
+
+
+class CompartmentForm(forms.Form):
+    name = line(_("Name"), required=True, max_length=80)
+    description = line(_("Description"), max_length=200)
+
+
+class MemberForm(forms.Form):
+    user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Add a member"), queryset=None, empty_label=None
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        field.queryset = candidates  # type: ignore[attr-defined]
+        field.label_from_instance = lambda user: user.get_username()  # type: ignore[attr-defined]

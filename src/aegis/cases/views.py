@@ -1,0 +1,414 @@
+"""Staff pages for people, cases, consent and compartments. Thin: selectors read, services
+write. A case or person outside the reader's compartments answers exactly like a missing one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aegis import places
+from aegis.accounts.access import requires
+
+from . import selectors, services
+from .forms import (
+    CaseFilterForm,
+    CaseForm,
+    CompartmentForm,
+    ConsentForm,
+    MemberForm,
+    NoteForm,
+    PersonForm,
+    SearchForm,
+    StatusForm,
+    TaskForm,
+)
+from .models import Case, Compartment, Person
+from .vocabulary import SubjectKind
+
+PERSON_PREFIX = "person"
+
+
+def _new_person_form(*args: Any, **kwargs: Any) -> PersonForm:
+    """The new-person part of 'Open a case' is only needed when no known person is chosen,
+    so the browser must not insist on its required fields."""
+    return PersonForm(*args, prefix=PERSON_PREFIX, use_required_attribute=False, **kwargs)
+
+
+def _case_or_404(request: HttpRequest, reference: str) -> Case:
+    case = selectors.case_for(request.user, reference)
+    if case is None:
+        raise Http404
+    return case
+
+
+def _person_or_404(request: HttpRequest, person_id: int) -> Person:
+    person = selectors.person_for(request.user, person_id)
+    if person is None:
+        raise Http404
+    return person
+
+
+def _compartment_or_404(compartment_id: int) -> Compartment:
+    compartment = selectors.compartment_by_id(compartment_id)
+    if compartment is None:
+        raise Http404
+    return compartment
+
+
+def place_label(country: str, region: str = "") -> str:
+    """'Antioquia, Colombia' from coded values, in the reader's language."""
+    region_name = dict(places.regions(country)).get(region, "") if country and region else ""
+    return ", ".join(p for p in (region_name, places.country_name(country)) if p)
+
+
+def _with_places(records: Any) -> Any:
+    for record in records:
+        record.place = place_label(record.country, record.region)
+    return records
+
+
+def _initial(data: Any, prefix: str = "") -> dict[str, Any]:
+    """A submitted form's values as initial data (to redisplay it without errors)."""
+    start = f"{prefix}-" if prefix else ""
+    return {k[len(start) :]: v for k, v in data.items() if k.startswith(start)}
+
+
+def _add_model_errors(form: Any, problem: ValidationError) -> None:
+    """A rule the model checks and the form did not: shown at the top of the form."""
+    for message in problem.messages:
+        form.add_error(None, message)
+
+
+# --- Cases --------------------------------------------------------------------------------
+
+
+@requires("view_cases")
+def case_list(request: HttpRequest) -> HttpResponse:
+    filters = CaseFilterForm(request.GET or None)
+    chosen = filters.filters()
+    page = selectors.cases_page(request.user, request.GET.get("page"), **chosen)
+    _with_places(page.object_list)
+    member = selectors.compartments_of(request.user).exists()
+    return render(
+        request,
+        "cases/list.html",
+        {"page": page, "filters": filters, "filtered": bool(chosen), "member": member},
+    )
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def case_new(request: HttpRequest) -> HttpResponse:
+    compartments = selectors.compartments_of(request.user).order_by("name")
+    if not compartments.exists():
+        return render(request, "cases/new.html", {"no_compartment": True})
+    people = selectors.people_choices(request.user)
+    post = request.POST if request.method == "POST" else None
+    if post is None or PersonForm.REFRESH in post:
+        # A first visit, or 'Show regions': display the form again without checking it.
+        form = CaseForm(initial=_initial(post or {}), compartments=compartments, people=people)
+        person_form = _new_person_form(initial=_initial(post or {}, "person"))
+        return render(request, "cases/new.html", {"form": form, "person_form": person_form})
+    form = CaseForm(post, compartments=compartments, people=people)
+    new_person = post.get("subject_kind") == SubjectKind.PERSON and not post.get("person")
+    if new_person:
+        person_form = _new_person_form(post)
+    else:  # the new-person fields are not used: show them again without complaints
+        person_form = _new_person_form(initial=_initial(post, "person"))
+    if form.is_valid() and (not new_person or person_form.is_valid()):
+        cleaned = form.cleaned_data
+        try:
+            case = services.start_case(
+                cleaned["compartment"],
+                subject_kind=cleaned["subject_kind"],
+                actor_id=request.user.pk,
+                summary=cleaned["summary"],
+                person=cleaned["person"],
+                new_person=person_form.person_fields() if new_person else None,
+                subject_name=cleaned["subject_name"],
+                country=cleaned["country"],
+                region=cleaned["region"],
+                sector=cleaned["sector"],
+            )
+        except services.CaseRuleError as problem:
+            form.add_error(None, str(problem))
+        except ValidationError as problem:
+            _add_model_errors(person_form, problem)
+        else:
+            messages.success(request, _("Case %(ref)s is open.") % {"ref": case.reference})
+            return redirect("cases:detail", reference=case.reference)
+    return render(request, "cases/new.html", {"form": form, "person_form": person_form})
+
+
+@requires("view_cases")
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    case.place = place_label(case.country, case.region)  # type: ignore[attr-defined]
+    return render(request, "cases/detail.html", {"file": selectors.case_file(case), "case": case})
+
+
+def _case_form_page(
+    request: HttpRequest, case: Case, form: Any, *, title: str, button: str
+) -> HttpResponse:
+    return render(
+        request,
+        "cases/case_form.html",
+        {"case": case, "form": form, "title": title, "button": button},
+    )
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def note_add(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    form = NoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_note(case, form.cleaned_data["body"], actor_id=request.user.pk)
+        except services.CaseRuleError as problem:
+            form.add_error("body", str(problem))
+        else:
+            messages.success(request, _("The note is added."))
+            return redirect("cases:detail", reference=case.reference)
+    return _case_form_page(request, case, form, title=_("Add a note"), button=_("Add the note"))
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def task_add(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    form = TaskForm(request.POST or None, members=selectors.members_of(case.compartment))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_task(
+                case,
+                form.cleaned_data["title"],
+                actor_id=request.user.pk,
+                due_on=form.cleaned_data["due_on"],
+                assigned_to=form.cleaned_data["assigned_to"],
+            )
+        except services.CaseRuleError as problem:
+            form.add_error("title", str(problem))
+        else:
+            messages.success(request, _("The task is added."))
+            return redirect("cases:detail", reference=case.reference)
+    return _case_form_page(request, case, form, title=_("Add a task"), button=_("Add the task"))
+
+
+@requires("view_cases")
+@require_POST
+def task_done(request: HttpRequest, reference: str, task_id: int) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    task = selectors.task_of(case, task_id)
+    if task is None:
+        raise Http404
+    if task.done_at is None:
+        services.complete_task(task, actor_id=request.user.pk)
+    messages.success(request, _("The task is marked as done."))
+    return redirect("cases:detail", reference=case.reference)
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def status_change(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    form = StatusForm(request.POST or None, current=case.status)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_status(
+                case,
+                form.cleaned_data["to_status"],
+                form.cleaned_data["reason"],
+                actor_id=request.user.pk,
+            )
+        except services.CaseRuleError as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(request, _("The status is changed."))
+            return redirect("cases:detail", reference=case.reference)
+    return _case_form_page(
+        request, case, form, title=_("Change the status"), button=_("Change the status")
+    )
+
+
+# --- People -------------------------------------------------------------------------------
+
+
+@requires("view_cases")
+def people(request: HttpRequest) -> HttpResponse:
+    page = selectors.people_page(request.user, request.GET.get("page"))
+    _with_places(page.object_list)
+    member = selectors.compartments_of(request.user).exists()
+    return render(request, "cases/people.html", {"page": page, "member": member})
+
+
+def _person_page(
+    request: HttpRequest, person: Person, consent_form: Any, status: int = 200
+) -> HttpResponse:
+    person.place = place_label(person.country, person.region)  # type: ignore[attr-defined]
+    context = {
+        "person": person,
+        "consents": selectors.consents_of(person),
+        "cases": selectors.cases_of(person),
+        "consent_form": consent_form,
+    }
+    return render(request, "cases/person.html", context, status=status)
+
+
+@requires("view_cases")
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _person_or_404(request, person_id)
+    return _person_page(request, person, ConsentForm())
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _person_or_404(request, person_id)
+    if request.method == "POST" and PersonForm.REFRESH in request.POST:
+        form = PersonForm(initial=_initial(request.POST))
+    elif request.method == "POST":
+        form = PersonForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_person(person, actor_id=request.user.pk, **form.person_fields())
+            except ValidationError as problem:
+                _add_model_errors(form, problem)
+            else:
+                messages.success(request, _("The person's details are saved."))
+                return redirect("cases:person", person_id=person.pk)
+    else:
+        form = PersonForm(initial={name: getattr(person, name) for name in PersonForm.field_order})
+    return render(request, "cases/person_form.html", {"person": person, "form": form})
+
+
+@requires("view_cases")
+@require_POST
+def consent_add(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _person_or_404(request, person_id)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        services.record_consent(
+            person, form.cleaned_data["scope"], form.cleaned_data["note"], actor_id=request.user.pk
+        )
+        messages.success(request, _("The consent is recorded."))
+        return redirect("cases:person", person_id=person.pk)
+    return _person_page(request, person, form, status=400)
+
+
+@requires("view_cases")
+@require_POST
+def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> HttpResponse:
+    person = _person_or_404(request, person_id)
+    consent = selectors.consent_of(person, consent_id)
+    if consent is None:
+        raise Http404
+    services.withdraw_consent(consent, actor_id=request.user.pk)
+    messages.success(request, _("The consent is withdrawn from now on."))
+    return redirect("cases:person", person_id=person.pk)
+
+
+# --- Search -------------------------------------------------------------------------------
+
+
+@requires("view_cases")
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        results = selectors.search_capped(request.user, form.cleaned_data["q"])
+    return render(
+        request,
+        "cases/search.html",
+        {"form": form, "results": results, "cap": selectors.SEARCH_CAP},
+    )
+
+
+# --- Compartments -------------------------------------------------------------------------
+
+
+@requires("coordinate")
+@require_http_methods(["GET", "POST"])
+def compartments(request: HttpRequest) -> HttpResponse:
+    form = CompartmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            compartment = services.create_compartment_by(
+                form.cleaned_data["name"], form.cleaned_data["description"], creator=request.user
+            )
+        except services.CaseRuleError as problem:
+            form.add_error("name", str(problem))
+        else:
+            messages.success(request, _("The compartment is created. You are its first member."))
+            return redirect("cases:compartment", compartment_id=compartment.pk)
+    mine = set(selectors.compartments_of(request.user).values_list("pk", flat=True))
+    return render(
+        request,
+        "cases/compartments.html",
+        {"compartments": selectors.compartments_for_coordination(), "mine": mine, "form": form},
+    )
+
+
+@requires("coordinate")
+def compartment_detail(request: HttpRequest, compartment_id: int) -> HttpResponse:
+    compartment = _compartment_or_404(compartment_id)
+    members = selectors.members_of(compartment)
+    candidates = selectors.member_candidates(compartment)
+    return render(
+        request,
+        "cases/compartment.html",
+        {
+            "compartment": compartment,
+            "members": members,
+            "is_member": selectors.member_of(request.user, compartment.pk),
+            "form": MemberForm(candidates=candidates) if candidates.exists() else None,
+        },
+    )
+
+
+@requires("coordinate")
+@require_POST
+def member_add(request: HttpRequest, compartment_id: int) -> HttpResponse:
+    compartment = _compartment_or_404(compartment_id)
+    form = MemberForm(request.POST, candidates=selectors.member_candidates(compartment))
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the caseworkers or coordinators listed."))
+    else:
+        user = form.cleaned_data["user"]
+        try:
+            services.admit_member(compartment, user, actor=request.user)
+        except services.CaseRuleError as problem:
+            messages.error(request, str(problem))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is now a member and can open the compartment's records.")
+                % {"name": user.get_username()},
+            )
+    return redirect("cases:compartment", compartment_id=compartment.pk)
+
+
+@requires("coordinate")
+@require_POST
+def member_remove(request: HttpRequest, compartment_id: int, member_id: int) -> HttpResponse:
+    compartment = _compartment_or_404(compartment_id)
+    user = selectors.members_of(compartment).filter(pk=member_id).first()
+    if user is None:
+        raise Http404
+    try:
+        services.dismiss_member(compartment, user, actor=request.user)
+    except services.CaseRuleError as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(
+            request,
+            _("%(name)s is no longer a member; their copies of the keys are destroyed.")
+            % {"name": user.get_username()},
+        )
+    return redirect("cases:compartment", compartment_id=compartment.pk)

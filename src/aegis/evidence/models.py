@@ -1,0 +1,157 @@
+"""Evidence items of a case and their chain of custody.
+
+An item's bytes live in the encrypted blob store (storage.py) under their own file key, wrapped
+under the case's data key. Its name and description are ciphertext; the SHA-256 of the original,
+the content type and the size stay in clear so that integrity can be checked and reported
+without opening anything. Originals are the evidentiary copy and never change; working copies
+are derived from an original and linked to it. Custody events are append-only."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aegis.vault.fields import EncryptedTextField
+
+
+class EvidenceTampering(Exception):
+    """An attempt to change or remove what the chain of custody relies on."""
+
+
+class ItemKind(models.TextChoices):
+    ORIGINAL = "original", _("Original (evidentiary copy)")
+    WORKING = "working", _("Working copy")
+
+
+class CustodyAction(models.TextChoices):
+    UPLOAD = "upload", _("Upload")
+    VIEW = "view", _("View")
+    DOWNLOAD = "download", _("Download")
+    COPY = "copy", _("Copy")
+    EXPORT = "export", _("Export")
+    INTEGRITY_FAILURE = "integrity-failure", _("Integrity failure")
+
+
+# What identifies the bytes of an item: fixed once the item exists.
+WRITE_ONCE_FIELDS = (
+    "case_id",
+    "data_key_id",
+    "kind",
+    "derived_from_id",
+    "blob_id",
+    "sha256",
+    "size",
+    "content_type",
+)
+
+
+class EvidenceItemQuerySet(models.QuerySet["EvidenceItem"]):
+    def update(self, **kwargs: Any) -> int:
+        fixed = {f.removesuffix("_id") for f in WRITE_ONCE_FIELDS} | set(WRITE_ONCE_FIELDS)
+        if fixed & set(kwargs):
+            raise EvidenceTampering("The file, hash, size and kind of evidence never change.")
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(kind=ItemKind.ORIGINAL).exists():
+            raise EvidenceTampering("Original evidence is never deleted.")
+        return super().delete()
+
+
+class EvidenceItem(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="evidence")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=ItemKind.choices, default=ItemKind.ORIGINAL)
+    derived_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="working_copies"
+    )
+    # Read and written as str while the case key is unlocked (see vault.fields).
+    name: str = EncryptedTextField()  # type: ignore[assignment]
+    description: str = EncryptedTextField()  # type: ignore[assignment]
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the bytes, recorded at upload.")
+    blob_id = models.CharField(max_length=32, unique=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    objects = EvidenceItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-added_at", "id"]
+        indexes = [models.Index(fields=["case", "-added_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="original", derived_from__isnull=True)
+                    | models.Q(kind="working", derived_from__isnull=False)
+                ),
+                name="evidence_working_copies_have_an_original",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            stored = type(self).objects.filter(pk=self.pk).values_list(*WRITE_ONCE_FIELDS).first()
+            if stored is not None and stored != tuple(getattr(self, f) for f in WRITE_ONCE_FIELDS):
+                raise EvidenceTampering("The file, hash, size and kind of evidence never change.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.is_original:
+            raise EvidenceTampering("Original evidence is never deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_original(self) -> bool:
+        return self.kind == ItemKind.ORIGINAL
+
+
+class CustodyEventQuerySet(models.QuerySet["CustodyEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise EvidenceTampering("The chain of custody is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise EvidenceTampering("The chain of custody is append-only.")
+
+
+class CustodyEvent(models.Model):
+    """Who did what with an item, when and why. Rows are only ever added."""
+
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="custody")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=CustodyAction.choices)
+    # PROTECT: a custody log that loses who acted is worthless in front of a court.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason: str = EncryptedTextField()  # type: ignore[assignment]
+
+    objects = CustodyEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["item", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} of {self.item_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise EvidenceTampering("The chain of custody is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise EvidenceTampering("The chain of custody is append-only.")

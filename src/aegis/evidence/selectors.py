@@ -1,0 +1,61 @@
+"""Reads for evidence, scoped like cases: an item outside the reader's compartments does not
+exist for them (same answer as a missing one)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
+from aegis.cases import selectors as cases
+
+from .models import CustodyEvent, EvidenceItem, ItemKind
+
+PAGE_SIZE = 25
+
+
+def case_for(user: Any, reference: str) -> Any:
+    """The case with this reference if the user may open it, else None."""
+    return cases.case_for(user, reference)
+
+
+def visible_items(user: Any) -> QuerySet[EvidenceItem]:
+    return EvidenceItem.objects.filter(case__in=cases.visible_cases(user))
+
+
+def item_for(user: Any, item_id: Any) -> EvidenceItem | None:
+    try:
+        key = item_id if isinstance(item_id, uuid.UUID) else uuid.UUID(str(item_id))
+    except ValueError:
+        return None
+    return visible_items(user).select_related("case", "derived_from").filter(pk=key).first()
+
+
+def items_of(case: Any) -> QuerySet[EvidenceItem]:
+    return EvidenceItem.objects.filter(case=case).select_related("added_by")
+
+
+def items_page(case: Any, number: Any = None) -> Page:
+    return Paginator(items_of(case).order_by("-added_at", "pk"), PAGE_SIZE).get_page(number)
+
+
+def originals_of(case: Any) -> QuerySet[EvidenceItem]:
+    return items_of(case).filter(kind=ItemKind.ORIGINAL)
+
+
+def has_originals(case: Any) -> bool:
+    return originals_of(case).exists()
+
+
+def working_copies_of(item: EvidenceItem) -> QuerySet[EvidenceItem]:
+    return item.working_copies.order_by("added_at", "pk")
+
+
+def custody_of(item: EvidenceItem) -> QuerySet[CustodyEvent]:
+    return item.custody.select_related("actor").order_by("at", "pk")
+
+
+def custody_of_items(items: Any) -> QuerySet[CustodyEvent]:
+    return CustodyEvent.objects.filter(item__in=items).select_related("actor").order_by("at", "pk")

@@ -1,0 +1,372 @@
+"""Writes and rules for evidence: adding files, reading them with an integrity check,
+working copies, and exhibit packages. Every access leaves a custody event and an audit entry.
+
+Reads are checked before anything is served: the file is decrypted while it is hashed, and
+bytes whose SHA-256 differs from the one recorded at upload are refused. A refusal is itself
+recorded (action "integrity-failure"); call these functions outside an outer transaction that
+would roll the record back with the exception."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any, BinaryIO, NoReturn, cast
+
+import nacl.exceptions
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aegis.audit import services as audit
+from aegis.vault import crypto
+
+from . import exhibit, images, selectors, storage
+from .models import CustodyAction, CustodyEvent, EvidenceItem, ItemKind
+from .uploads import CheckedUpload, UploadRejected, check_upload
+
+MAX_DESCRIPTION = 5000
+MAX_REASON = 1000
+# Reasons Aegis writes itself, for accesses nobody is asked to justify.
+INTEGRITY_CHECKED = "Integrity check: the SHA-256 matches the one recorded at upload."
+
+
+class EvidenceRuleError(ValueError):
+    """A request that breaks a rule of evidence handling; the message is for the user."""
+
+
+class IntegrityFailure(Exception):
+    """The stored file no longer matches its recorded SHA-256; it is not served."""
+
+    def __init__(self, item: EvidenceItem, detail: str) -> None:
+        super().__init__(
+            _(
+                "This file failed its integrity check: what is stored no longer matches the "
+                "SHA-256 recorded at upload, so it will not be served. The failure has been "
+                "recorded in the chain of custody; tell your coordinator."
+            )
+        )
+        self.item = item
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """An item's bytes after a passed integrity check."""
+
+    item: EvidenceItem
+    name: str
+    content_type: str
+    data: bytes
+
+
+# --- Custody ------------------------------------------------------------------------------
+
+
+def _audit_action(action: str, attempted: str) -> str:
+    """The audit action of a custody event. The audit log has no action for a failed integrity
+    check yet, so it is logged as the access that was attempted (object type says it failed)."""
+    name = f"custody.{action}"
+    return name if name in audit.ACTIONS else f"custody.{attempted}"
+
+
+@transaction.atomic
+def record_custody(
+    item: EvidenceItem,
+    action: str,
+    *,
+    actor_id: int | None,
+    reason: str = "",
+    attempted: str = CustodyAction.VIEW,
+) -> CustodyEvent:
+    """Append one event to the item's chain of custody (and one entry to the audit log)."""
+    if action not in CustodyAction.values:
+        raise ValueError(f"Unknown custody action {action!r}")
+    event = CustodyEvent.objects.create(
+        item=item, data_key_id=item.data_key_id, action=action, actor_id=actor_id, reason=reason
+    )
+    failed = action == CustodyAction.INTEGRITY_FAILURE
+    audit.record(
+        _audit_action(action, attempted),
+        actor_id=actor_id,
+        object_type="evidence.integrity-failure" if failed else "evidence",
+        object_id=item.pk,
+    )
+    return event
+
+
+def _clean_text(value: str, limit: int, what: str) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        raise EvidenceRuleError(
+            _("The %(what)s is too long: keep it under %(limit)s characters.")
+            % {"what": what, "limit": limit}
+        )
+    if "\x00" in value:
+        raise EvidenceRuleError(_("The %(what)s contains a null character.") % {"what": what})
+    return value
+
+
+def _required_reason(reason: str) -> str:
+    reason = _clean_text(reason, MAX_REASON, _("reason"))
+    if not reason:
+        raise EvidenceRuleError(_("Say why: the reason is kept in the chain of custody."))
+    return reason
+
+
+# --- Storing ------------------------------------------------------------------------------
+
+
+class _HashingReader:
+    """Hashes what the blob store reads, to prove that what was stored is what was checked."""
+
+    def __init__(self, source: BinaryIO) -> None:
+        self.source = source
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.source.read(size)
+        self.digest.update(chunk)
+        self.size += len(chunk)
+        return chunk
+
+
+def _store(data_key_id: Any, source: BinaryIO, sha256: str, size: int) -> str:
+    if source.seekable():
+        source.seek(0)
+    reader = _HashingReader(source)
+    blob_id = storage.store(data_key_id, cast(BinaryIO, reader))
+    if reader.digest.hexdigest() != sha256 or reader.size != size:
+        storage.delete(blob_id)
+        raise UploadRejected(_("The file changed while it was being stored. Send it again."))
+    return blob_id
+
+
+def _create_item(
+    *,
+    case: Any,
+    blob_id: str,
+    name: str,
+    content_type: str,
+    size: int,
+    sha256: str,
+    actor_id: int | None,
+    description: str,
+    kind: str = ItemKind.ORIGINAL,
+    derived_from: EvidenceItem | None = None,
+) -> EvidenceItem:
+    return EvidenceItem.objects.create(
+        case=case,
+        data_key_id=case.data_key_id,
+        kind=kind,
+        derived_from=derived_from,
+        name=name,
+        description=description,
+        content_type=content_type,
+        size=size,
+        sha256=sha256,
+        blob_id=blob_id,
+        added_by_id=actor_id,
+    )
+
+
+def add_evidence(
+    case: Any,
+    upload: CheckedUpload,
+    *,
+    actor_id: int | None,
+    reason: str = "",
+    description: str = "",
+) -> EvidenceItem:
+    """Store a checked file as an original (evidentiary copy) of `case`, under the case key.
+
+    The caller's key context must hold the case's key. If this runs inside a transaction that
+    later rolls back, the encrypted blob stays on disk unreferenced (it cannot be read
+    without the case key)."""
+    reason = _clean_text(reason, MAX_REASON, _("reason"))
+    description = _clean_text(description, MAX_DESCRIPTION, _("description"))
+    blob_id = _store(case.data_key_id, upload.data, upload.sha256, upload.size)
+    try:
+        with transaction.atomic():
+            item = _create_item(
+                case=case,
+                blob_id=blob_id,
+                name=upload.name,
+                content_type=upload.content_type,
+                size=upload.size,
+                sha256=upload.sha256,
+                actor_id=actor_id,
+                description=description,
+            )
+            record_custody(item, CustodyAction.UPLOAD, actor_id=actor_id, reason=reason)
+    except BaseException:
+        storage.delete(blob_id)
+        raise
+    return item
+
+
+def upload_evidence(
+    case: Any,
+    source: BinaryIO,
+    name: str,
+    claimed_type: str = "",
+    *,
+    actor_id: int | None,
+    reason: str = "",
+    description: str = "",
+) -> EvidenceItem:
+    """Check a file as received and add it; raises UploadRejected with a message to show."""
+    reason = _clean_text(reason, MAX_REASON, _("reason"))
+    description = _clean_text(description, MAX_DESCRIPTION, _("description"))
+    checked = check_upload(source, name, claimed_type)
+    return add_evidence(case, checked, actor_id=actor_id, reason=reason, description=description)
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+class _HashingWriter:
+    def __init__(self, target: BinaryIO) -> None:
+        self.target = target
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.target.write(data)
+
+
+# What a damaged, altered, truncated or missing blob raises when it is decrypted.
+_UNREADABLE = (crypto.DecryptionError, nacl.exceptions.CryptoError, ValueError, OSError)
+
+
+def _read_verified(item: EvidenceItem, *, actor_id: int | None, attempted: str) -> bytes:
+    """The item's bytes, decrypted in memory (never to disk) and checked against its hash."""
+    buffer = io.BytesIO()
+    writer = _HashingWriter(buffer)
+    try:
+        storage.read(item.data_key_id, item.blob_id, cast(BinaryIO, writer))
+    except _UNREADABLE as exc:
+        detail = f"The stored file could not be decrypted ({type(exc).__name__}: {exc})."
+        _refuse(item, detail, actor_id=actor_id, attempted=attempted)
+    found = writer.digest.hexdigest()
+    if found != item.sha256 or buffer.tell() != item.size:
+        detail = f"SHA-256 recorded {item.sha256}, found {found} ({buffer.tell()} bytes)."
+        _refuse(item, detail, actor_id=actor_id, attempted=attempted)
+    return buffer.getvalue()
+
+
+def _refuse(item: EvidenceItem, detail: str, *, actor_id: int | None, attempted: str) -> NoReturn:
+    record_custody(
+        item,
+        CustodyAction.INTEGRITY_FAILURE,
+        actor_id=actor_id,
+        reason=f"Refused to {attempted}: {detail}",
+        attempted=attempted,
+    )
+    raise IntegrityFailure(item, detail)
+
+
+def record_view(item: EvidenceItem, *, actor_id: int | None, reason: str = "") -> CustodyEvent:
+    """Someone opened the item's record (its metadata and custody log)."""
+    return record_custody(
+        item,
+        CustodyAction.VIEW,
+        actor_id=actor_id,
+        reason=_clean_text(reason, MAX_REASON, _("reason")),
+    )
+
+
+def download(item: EvidenceItem, *, actor_id: int | None, reason: str) -> Retrieved:
+    """The item's bytes for someone who said why they need them."""
+    reason = _required_reason(reason)
+    data = _read_verified(item, actor_id=actor_id, attempted=CustodyAction.DOWNLOAD)
+    record_custody(item, CustodyAction.DOWNLOAD, actor_id=actor_id, reason=reason)
+    return Retrieved(item, item.name, item.content_type, data)
+
+
+def verify_integrity(item: EvidenceItem, *, actor_id: int | None) -> None:
+    """Read the whole file and check its hash; raises IntegrityFailure (and records it)."""
+    _read_verified(item, actor_id=actor_id, attempted=CustodyAction.VIEW)
+    record_custody(item, CustodyAction.VIEW, actor_id=actor_id, reason=INTEGRITY_CHECKED)
+
+
+def _working_copy_name(name: str) -> str:
+    path = PurePath(name)
+    return f"{path.stem} (working copy){path.suffix}"
+
+
+def make_working_copy(
+    item: EvidenceItem, *, actor_id: int | None, reason: str = ""
+) -> EvidenceItem:
+    """A derived copy to work on. Photos lose their metadata (EXIF, GPS, XMP, ICC, text
+    chunks); the original keeps it. Other files are copied byte for byte."""
+    if not item.is_original:
+        raise EvidenceRuleError(_("Make working copies from the original, not from a copy."))
+    reason = _clean_text(reason, MAX_REASON, _("reason"))
+    data = _read_verified(item, actor_id=actor_id, attempted=CustodyAction.COPY)
+    if images.is_image(item.content_type):
+        data = images.without_metadata(data, item.content_type)
+    sha256 = hashlib.sha256(data).hexdigest()
+    blob_id = _store(item.data_key_id, io.BytesIO(data), sha256, len(data))
+    try:
+        with transaction.atomic():
+            copy = _create_item(
+                case=item.case,
+                blob_id=blob_id,
+                name=_working_copy_name(item.name),
+                content_type=item.content_type,
+                size=len(data),
+                sha256=sha256,
+                actor_id=actor_id,
+                description=item.description or "",
+                kind=ItemKind.WORKING,
+                derived_from=item,
+            )
+            record_custody(item, CustodyAction.COPY, actor_id=actor_id, reason=reason)
+            record_custody(copy, CustodyAction.COPY, actor_id=actor_id, reason=reason)
+    except BaseException:
+        storage.delete(blob_id)
+        raise
+    return copy
+
+
+# --- Exhibit packages ---------------------------------------------------------------------
+
+
+def export_exhibit(
+    case: Any,
+    *,
+    actor: Any,
+    reason: str,
+    item_ids: Iterable[Any] | None = None,
+) -> exhibit.ExhibitPackage:
+    """A ZIP of the case's original files (all, or those in `item_ids`), a manifest that
+    `sha256sum -c` verifies, and their custody log as CSV and as a printable page.
+
+    The export is recorded on every item first, so the package's own log shows it."""
+    reason = _required_reason(reason)
+    items = EvidenceItem.objects.filter(case=case, kind=ItemKind.ORIGINAL)
+    if item_ids is not None:
+        wanted = list(item_ids)
+        items = items.filter(pk__in=wanted)
+        if items.count() != len(set(wanted)):
+            raise EvidenceRuleError(_("Choose original files of this case only."))
+    chosen = list(items.order_by("added_at", "pk"))
+    if not chosen:
+        raise EvidenceRuleError(_("This case has no original files to export."))
+    with transaction.atomic():
+        for item in chosen:
+            record_custody(item, CustodyAction.EXPORT, actor_id=actor.pk, reason=reason)
+    writer = exhibit.PackageWriter(case.reference, timezone.now())
+    for item in chosen:
+        writer.add_file(
+            item, _read_verified(item, actor_id=actor.pk, attempted=CustodyAction.EXPORT)
+        )
+    return writer.finish(
+        events=list(selectors.custody_of_items(chosen)),
+        exported_by=actor.get_username(),
+        reason=reason,
+    )

@@ -1,0 +1,197 @@
+"""Evidence pages. Every case-scoped view answers 404 for a case or item outside the user's
+compartments, exactly as for a missing one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from aegis.accounts.access import requires
+
+from . import selectors, services
+from .forms import OptionalReasonForm, ReasonForm, UploadForm
+from .handlers import keep_uploads_in_memory
+from .models import EvidenceItem
+from .uploads import UploadRejected
+
+
+def _case(request: HttpRequest, reference: str) -> Any:
+    case = selectors.case_for(request.user, reference)
+    if case is None:
+        raise Http404
+    return case
+
+
+def _item(request: HttpRequest, item_id: Any) -> EvidenceItem:
+    item = selectors.item_for(request.user, item_id)
+    if item is None:
+        raise Http404
+    return item
+
+
+def _list_context(request: HttpRequest, case: Any, exhibit_form: ReasonForm | None = None) -> dict:
+    return {
+        "case": case,
+        "page": selectors.items_page(case, request.GET.get("page")),
+        "has_originals": selectors.has_originals(case),
+        "exhibit_form": exhibit_form or ReasonForm(prefix="exhibit"),
+    }
+
+
+@requires("view_cases")
+def item_list(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case(request, reference)
+    return render(request, "evidence/list.html", _list_context(request, case))
+
+
+@requires("view_cases")
+@csrf_exempt  # CSRF is checked in _upload, once the upload handler has been swapped
+def upload(request: HttpRequest, reference: str) -> HttpResponse:
+    keep_uploads_in_memory(request)
+    return _upload(request, reference)
+
+
+@csrf_protect
+def _upload(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case(request, reference)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            received = form.cleaned_data["file"]
+            try:
+                item = services.upload_evidence(
+                    case,
+                    received,
+                    received.name,
+                    received.content_type or "",
+                    actor_id=request.user.pk,
+                    reason=form.cleaned_data["reason"],
+                    description=form.cleaned_data["description"],
+                )
+            except (UploadRejected, services.EvidenceRuleError) as exc:
+                form.add_error("file", str(exc))
+            else:
+                messages.success(
+                    request, _("The file was added as an original (evidentiary copy).")
+                )
+                return redirect("evidence:detail", item_id=item.pk)
+        status = 400
+    context = {"case": case, "form": form, "max_mb": settings.AEGIS_MAX_UPLOAD_MB}
+    return render(request, "evidence/upload.html", context, status=status)
+
+
+def _detail(request: HttpRequest, item: EvidenceItem, status: int = 200, **forms: Any) -> Any:
+    context = {
+        "item": item,
+        "case": item.case,
+        "custody": selectors.custody_of(item),
+        "working_copies": selectors.working_copies_of(item),
+        "download_form": forms.get("download_form") or ReasonForm(prefix="download"),
+        "copy_form": forms.get("copy_form") or OptionalReasonForm(prefix="copy"),
+        "error": forms.get("error"),
+    }
+    return render(request, "evidence/detail.html", context, status=status)
+
+
+@requires("view_cases")
+def detail(request: HttpRequest, item_id: Any) -> HttpResponse:
+    item = _item(request, item_id)
+    services.record_view(item, actor_id=request.user.pk)
+    return _detail(request, item)
+
+
+@requires("view_cases")
+@require_POST
+def download(request: HttpRequest, item_id: Any) -> HttpResponse:
+    item = _item(request, item_id)
+    form = ReasonForm(request.POST, prefix="download")
+    if not form.is_valid():
+        return _detail(request, item, 400, download_form=form)
+    try:
+        found = services.download(
+            item, actor_id=request.user.pk, reason=form.cleaned_data["reason"]
+        )
+    except services.EvidenceRuleError as exc:
+        form.add_error("reason", str(exc))
+        return _detail(request, item, 400, download_form=form)
+    except services.IntegrityFailure as exc:
+        return _detail(request, item, 409, error=str(exc))
+    response = HttpResponse(found.data, content_type=found.content_type)
+    return as_attachment(response, found.name)
+
+
+def as_attachment(response: HttpResponse, name: str) -> HttpResponse:
+    """Always a download, never rendered by the browser: evidence may be hostile content."""
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@requires("view_cases")
+@require_POST
+def working_copy(request: HttpRequest, item_id: Any) -> HttpResponse:
+    item = _item(request, item_id)
+    form = OptionalReasonForm(request.POST, prefix="copy")
+    if not form.is_valid():
+        return _detail(request, item, 400, copy_form=form)
+    try:
+        copy = services.make_working_copy(
+            item, actor_id=request.user.pk, reason=form.cleaned_data["reason"]
+        )
+    except services.EvidenceRuleError as exc:
+        form.add_error("reason", str(exc))
+        return _detail(request, item, 400, copy_form=form)
+    except services.IntegrityFailure as exc:
+        return _detail(request, item, 409, error=str(exc))
+    messages.success(request, _("Working copy made; the original is unchanged."))
+    return redirect("evidence:detail", item_id=copy.pk)
+
+
+@requires("view_cases")
+@require_POST
+def verify(request: HttpRequest, item_id: Any) -> HttpResponse:
+    item = _item(request, item_id)
+    try:
+        services.verify_integrity(item, actor_id=request.user.pk)
+    except services.IntegrityFailure as exc:
+        return _detail(request, item, 409, error=str(exc))
+    messages.success(
+        request, _("Integrity verified: the file matches the SHA-256 recorded at upload.")
+    )
+    return redirect("evidence:detail", item_id=item.pk)
+
+
+@requires("view_cases")
+@require_POST
+def exhibit(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case(request, reference)
+    form = ReasonForm(request.POST, prefix="exhibit")
+    error = ""
+    if form.is_valid():
+        try:
+            package = services.export_exhibit(
+                case, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except services.EvidenceRuleError as exc:
+            form.add_error("reason", str(exc))
+        except services.IntegrityFailure as exc:
+            error = str(exc)
+        else:
+            response = FileResponse(package.data, as_attachment=True, filename=package.filename)
+            response["Content-Type"] = "application/zip"
+            response["X-Content-Type-Options"] = "nosniff"
+            response["Cache-Control"] = "no-store"
+            return response  # type: ignore[return-value]  # streamed, not an HttpResponse
+    context = _list_context(request, case, exhibit_form=form)
+    context["error"] = error
+    return render(request, "evidence/list.html", context, status=409 if error else 400)

@@ -1,0 +1,97 @@
+"""Reads for incidents. Everything is scoped to the reader's compartments: for anyone else an
+incident does not exist (the same answer as for a missing one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, QuerySet
+
+from aegis.cases import selectors as cases
+from aegis.cases.models import Case, Compartment, Person
+from aegis.vault.fields import blind_index
+from aegis.vault.keychain import NoKeyAccess, VaultLocked
+
+from .models import Act, ActPerpetrator, Incident, IncidentLink, Perpetrator, Victim
+
+PAGE_SIZE = 25
+
+
+def visible_incidents(user: Any) -> QuerySet[Incident]:
+    return Incident.objects.filter(compartment__members__user=user)
+
+
+def incident_for(user: Any, reference: str) -> Incident | None:
+    return (
+        visible_incidents(user)
+        .select_related("compartment", "verified_by")
+        .filter(reference=reference.strip().upper())
+        .first()
+    )
+
+
+def incidents_page(
+    user: Any,
+    number: Any = None,
+    *,
+    country: str = "",
+    violation_type: str = "",
+    verification: str = "",
+) -> Page:
+    incidents = visible_incidents(user)
+    if country:
+        incidents = incidents.filter(country=country.upper())
+    if violation_type:
+        # A subquery, not a join, so an incident with two such acts is listed once.
+        incidents = incidents.filter(
+            pk__in=Act.objects.filter(violation_type=violation_type).values("incident_id")
+        )
+    if verification:
+        incidents = incidents.filter(verification=verification)
+    incidents = incidents.prefetch_related(
+        Prefetch("acts", queryset=Act.objects.only("incident_id", "violation_type"))
+    )
+    return Paginator(incidents.order_by("-date_start", "-pk"), PAGE_SIZE).get_page(number)
+
+
+def incidents_of_case(user: Any, case: Case) -> QuerySet[Incident]:
+    return visible_incidents(user).filter(cases=case).order_by("-date_start", "-pk")
+
+
+def acts_of(incident: Incident) -> QuerySet[Act]:
+    return incident.acts.prefetch_related(
+        Prefetch("victims", queryset=Victim.objects.select_related("person")),
+        Prefetch("perpetrators", queryset=ActPerpetrator.objects.select_related("perpetrator")),
+    )
+
+
+def perpetrators_in(compartment: Compartment) -> QuerySet[Perpetrator]:
+    return Perpetrator.objects.filter(compartment=compartment)
+
+
+def perpetrators_named(user: Any, name: str) -> QuerySet[Perpetrator]:
+    """Exact match on a perpetrator's name (blind index), in the reader's compartments."""
+    if not name.strip():
+        return Perpetrator.objects.none()
+    try:
+        index = blind_index("name", name)
+    except (NoKeyAccess, VaultLocked):
+        return Perpetrator.objects.none()
+    return Perpetrator.objects.filter(compartment__members__user=user, name_index=index)
+
+
+def people_in(user: Any, compartment: Compartment) -> QuerySet[Person]:
+    return cases.visible_people(user).filter(compartment=compartment)
+
+
+def cases_in(user: Any, compartment: Compartment) -> QuerySet[Case]:
+    return cases.visible_cases(user).filter(compartment=compartment).order_by("reference")
+
+
+def links_of(user: Any, incident: Incident) -> tuple[list[IncidentLink], list[IncidentLink]]:
+    """Links from and to `incident`, leaving out incidents the reader may not see."""
+    visible = visible_incidents(user).values("pk")
+    outgoing = incident.links_out.filter(to_incident__in=visible).select_related("to_incident")
+    incoming = incident.links_in.filter(from_incident__in=visible).select_related("from_incident")
+    return list(outgoing), list(incoming)

@@ -1,0 +1,547 @@
+"""Writes and rules for incidents, acts, victims, perpetrators, sources, links and
+verification. Every write runs in one transaction: a broken rule leaves nothing stored, and
+the error (IncidentRuleError) carries a message for the person who typed the data."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aegis import places
+from aegis.audit import services as audit
+from aegis.cases.models import Case, Compartment, Person
+from aegis.cases.services import new_record_key
+from aegis.cases.vocabulary import AgeGroup, Gender
+
+from .models import (
+    Act,
+    ActPerpetrator,
+    Incident,
+    IncidentLink,
+    Perpetrator,
+    Source,
+    VerificationChange,
+    Victim,
+)
+from .vocabulary import (
+    DatePrecision,
+    Involvement,
+    LinkKind,
+    PerpetratorType,
+    Reliability,
+    SourceKind,
+    VerificationStatus,
+    ViolationType,
+)
+
+TITLE_MAX = 200
+LINE_MAX = 500  # exact location, perpetrator name
+TEXT_MAX = 20_000  # descriptions and narratives
+INDEPENDENT_SOURCES_TO_CORROBORATE = 2
+
+
+class IncidentRuleError(ValueError):
+    """Input that breaks a rule; the message is for the user, `field` names the input."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class DescribedVictim:
+    """A victim who is not (or not yet) a person on file."""
+
+    description: str
+    sex: str = Gender.UNKNOWN
+    age_group: str = AgeGroup.UNKNOWN
+
+
+# --- Input checks -------------------------------------------------------------------------
+
+# Control characters other than tab and line breaks: never typed by a person.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bidirectional overrides and isolates can make a one-line value read differently from what
+# is stored (e.g. a name that displays reversed), so one-line values refuse them.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _text(value: str, field: str, label: Any, *, limit: int, line: bool = False) -> str:
+    if not isinstance(value, str):
+        raise IncidentRuleError(_("%(label)s: expected text.") % {"label": label}, field)
+    if "\x00" in value or _CONTROL.search(value):
+        raise IncidentRuleError(
+            _("%(label)s contains invisible control characters.") % {"label": label}, field
+        )
+    if line and ("\n" in value or "\r" in value):
+        raise IncidentRuleError(_("%(label)s must fit on one line.") % {"label": label}, field)
+    if line and _BIDI_CONTROL.search(value):
+        raise IncidentRuleError(
+            _("%(label)s contains hidden characters that change the reading direction.")
+            % {"label": label},
+            field,
+        )
+    value = value.strip()
+    if len(value) > limit:
+        raise IncidentRuleError(
+            _("%(label)s is too long (%(length)s characters; at most %(limit)s).")
+            % {"label": label, "length": f"{len(value):,}", "limit": f"{limit:,}"},
+            field,
+        )
+    return value
+
+
+def _choice(value: str, choices: type[Any], field: str, label: Any) -> str:
+    if value not in choices.values:
+        raise IncidentRuleError(
+            _("%(label)s: choose one of the listed values.") % {"label": label}, field
+        )
+    return value
+
+
+def _place(country: str, region: str) -> tuple[str, str]:
+    country = (country or "").strip().upper()
+    region = (region or "").strip().upper()
+    if country and not places.is_country(country):
+        raise IncidentRuleError(_("Choose a country from the list."), "country")
+    if region and not country:
+        raise IncidentRuleError(_("Choose the country of this region."), "country")
+    if region and not places.is_region_of(region, country):
+        raise IncidentRuleError(
+            _("This region is not a first-level region of the country chosen."), "region"
+        )
+    return country, region
+
+
+def _dates(
+    date_start: Any, date_end: Any, precision: str
+) -> tuple[datetime.date, datetime.date | None]:
+    _choice(precision, DatePrecision, "date_precision", gettext_lazy("Date precision"))
+    if not isinstance(date_start, datetime.date):
+        raise IncidentRuleError(_("Give the date the incident happened (or began)."), "date_start")
+    if date_end is not None and not isinstance(date_end, datetime.date):
+        raise IncidentRuleError(_("The end date is not a date."), "date_end")
+    if isinstance(date_start, datetime.datetime) or isinstance(date_end, datetime.datetime):
+        raise IncidentRuleError(_("Give dates without a time of day."), "date_start")
+    # Month and year precision keep the first day, so sorting and filtering stay honest.
+    if precision == DatePrecision.MONTH:
+        date_start = date_start.replace(day=1)
+    elif precision == DatePrecision.YEAR:
+        date_start = date_start.replace(month=1, day=1)
+    # A day ahead of the server's date is still "today" somewhere east of it.
+    today = timezone.localdate() + datetime.timedelta(days=1)
+    if date_start > today:
+        raise IncidentRuleError(_("The incident cannot start in the future."), "date_start")
+    if date_end is not None:
+        if date_end < date_start:
+            raise IncidentRuleError(_("The end date is before the start date."), "date_end")
+        if date_end > today:
+            raise IncidentRuleError(_("The end date cannot be in the future."), "date_end")
+    return date_start, date_end
+
+
+def _same_compartment(incident: Incident, other: Any, what: Any) -> None:
+    if other.compartment_id != incident.compartment_id:
+        raise IncidentRuleError(
+            _("%(what)s belongs to another compartment than the incident.") % {"what": what}
+        )
+
+
+# --- Incidents ----------------------------------------------------------------------------
+
+
+def _next_reference() -> str:
+    prefix = f"INC-{timezone.now().year}-"
+    last = (
+        Incident.objects.filter(reference__startswith=prefix)
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:05d}"
+
+
+def _cleaned(fields: dict[str, Any]) -> dict[str, Any]:
+    title = _text(fields["title"], "title", gettext_lazy("The title"), limit=TITLE_MAX, line=True)
+    if not title:
+        raise IncidentRuleError(_("Give the incident a short title."), "title")
+    date_start, date_end = _dates(
+        fields["date_start"], fields["date_end"], fields["date_precision"]
+    )
+    country, region = _place(fields["country"], fields["region"])
+    return {
+        "title": title,
+        "description": _text(
+            fields["description"], "description", gettext_lazy("The description"), limit=TEXT_MAX
+        ),
+        "date_start": date_start,
+        "date_end": date_end,
+        "date_precision": fields["date_precision"],
+        "country": country,
+        "region": region,
+        "exact_location": _text(
+            fields["exact_location"],
+            "exact_location",
+            gettext_lazy("The exact location"),
+            limit=LINE_MAX,
+        ),
+    }
+
+
+def _check_cases(compartment: Compartment, cases: Iterable[Case]) -> list[Case]:
+    cases = list(cases)
+    for case in cases:
+        if case.compartment_id != compartment.pk:
+            raise IncidentRuleError(
+                _("Case %(ref)s belongs to another compartment than the incident.")
+                % {"ref": case.reference},
+                "cases",
+            )
+    return cases
+
+
+def create_incident(
+    compartment: Compartment,
+    *,
+    actor_id: int | None,
+    title: str,
+    description: str = "",
+    date_start: datetime.date,
+    date_end: datetime.date | None = None,
+    date_precision: str = DatePrecision.DAY,
+    country: str = "",
+    region: str = "",
+    exact_location: str = "",
+    cases: Iterable[Case] = (),
+) -> Incident:
+    """Record an event in `compartment`, with its own key sealed to the compartment."""
+    values = _cleaned(
+        {
+            "title": title,
+            "description": description,
+            "date_start": date_start,
+            "date_end": date_end,
+            "date_precision": date_precision,
+            "country": country,
+            "region": region,
+            "exact_location": exact_location,
+        }
+    )
+    linked_cases = _check_cases(compartment, cases)
+    for _attempt in range(5):  # two people recording at once may race for a reference
+        reference = _next_reference()
+        try:
+            with transaction.atomic():
+                incident = Incident(
+                    reference=reference,
+                    compartment=compartment,
+                    data_key=new_record_key(compartment, "incident"),
+                    created_by_id=actor_id,
+                    **values,
+                )
+                incident.save()
+                incident.cases.set(linked_cases)
+                audit.record(
+                    "record.create",
+                    actor_id=actor_id,
+                    object_type="incident",
+                    object_id=incident.reference,
+                )
+                return incident
+        except IntegrityError:
+            if Incident.objects.filter(reference=reference).exists():
+                continue  # taken meanwhile: take the next one
+            raise
+    raise IncidentRuleError(_("Could not allocate an incident number; try again."))
+
+
+INCIDENT_FIELDS = (
+    "title",
+    "description",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "country",
+    "region",
+    "exact_location",
+)
+
+
+@transaction.atomic
+def update_incident(
+    incident: Incident, *, actor_id: int | None, cases: Iterable[Case] | None = None, **fields: Any
+) -> Incident:
+    unknown = set(fields) - set(INCIDENT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown incident fields: {', '.join(sorted(unknown))}")
+    current = {name: getattr(incident, name) for name in INCIDENT_FIELDS}
+    values = _cleaned({**current, **fields})
+    linked_cases = _check_cases(incident.compartment, cases) if cases is not None else None
+    for name, value in values.items():
+        setattr(incident, name, value)
+    incident.save()
+    if linked_cases is not None:
+        incident.cases.set(linked_cases)
+    audit.record(
+        "record.update", actor_id=actor_id, object_type="incident", object_id=incident.reference
+    )
+    return incident
+
+
+def _touch(incident: Incident) -> None:
+    Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
+
+
+# --- Perpetrators -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_perpetrator(
+    compartment: Compartment,
+    *,
+    actor_id: int | None,
+    perpetrator_type: str = PerpetratorType.UNKNOWN,
+    name: str = "",
+    description: str = "",
+) -> Perpetrator:
+    """An alleged perpetrator, with its own key: the same one can be named in many acts."""
+    _choice(perpetrator_type, PerpetratorType, "perpetrator_type", gettext_lazy("Perpetrator type"))
+    name = _text(name, "name", gettext_lazy("The name"), limit=LINE_MAX, line=True)
+    description = _text(description, "description", gettext_lazy("The description"), limit=TEXT_MAX)
+    perpetrator = Perpetrator.objects.create(
+        compartment=compartment,
+        data_key=new_record_key(compartment, "perpetrator"),
+        perpetrator_type=perpetrator_type,
+        name=name,
+        description=description,
+    )
+    audit.record(
+        "record.create", actor_id=actor_id, object_type="perpetrator", object_id=perpetrator.pk
+    )
+    return perpetrator
+
+
+@transaction.atomic
+def add_perpetrator(
+    incident: Incident,
+    *,
+    actor_id: int | None,
+    perpetrator_type: str = PerpetratorType.UNKNOWN,
+    name: str = "",
+    description: str = "",
+    act: Act | None = None,
+    involvement: str = Involvement.PERPETRATOR,
+) -> Perpetrator:
+    """A new perpetrator in the incident's compartment, named in one of its acts if given."""
+    if act is not None and act.incident_id != incident.pk:
+        raise IncidentRuleError(_("Choose an act of this incident."), "act")
+    perpetrator = create_perpetrator(
+        incident.compartment,
+        actor_id=actor_id,
+        perpetrator_type=perpetrator_type,
+        name=name,
+        description=description,
+    )
+    if act is not None:
+        add_perpetrator_to_act(act, perpetrator, involvement, actor_id=actor_id)
+    _touch(incident)
+    return perpetrator
+
+
+# --- Acts ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_act(
+    incident: Incident,
+    *,
+    violation_type: str,
+    actor_id: int | None,
+    victims: Iterable[Person] = (),
+    perpetrators: Iterable[tuple[Perpetrator, str]] = (),
+    described_victims: Sequence[DescribedVictim] = (),
+) -> Act:
+    """One violation in `incident`: victims on file (Person), victims described in words,
+    and perpetrators as (Perpetrator, involvement) pairs."""
+    _choice(violation_type, ViolationType, "violation_type", gettext_lazy("Violation type"))
+    act = Act.objects.create(incident=incident, violation_type=violation_type)
+    seen: set[int] = set()
+    for person in victims:
+        _same_compartment(incident, person, gettext_lazy("A victim"))
+        if person.pk not in seen:
+            seen.add(person.pk)
+            Victim.objects.create(act=act, data_key=incident.data_key, person=person)
+    for described in described_victims:
+        add_described_victim(act, actor_id=actor_id, **asdict(described))
+    for perpetrator, involvement in perpetrators:
+        add_perpetrator_to_act(act, perpetrator, involvement, actor_id=actor_id)
+    _touch(incident)
+    audit.record(
+        "record.update", actor_id=actor_id, object_type="incident", object_id=incident.reference
+    )
+    return act
+
+
+@transaction.atomic
+def add_described_victim(
+    act: Act,
+    *,
+    actor_id: int | None,
+    description: str,
+    sex: str = Gender.UNKNOWN,
+    age_group: str = AgeGroup.UNKNOWN,
+) -> Victim:
+    description = _text(
+        description, "victim_description", gettext_lazy("The victim's description"), limit=TEXT_MAX
+    )
+    if not description:
+        raise IncidentRuleError(
+            _("Describe the victim (e.g. 'a community leader'), or choose a person on file."),
+            "victim_description",
+        )
+    _choice(sex, Gender, "victim_sex", gettext_lazy("Sex"))
+    _choice(age_group, AgeGroup, "victim_age_group", gettext_lazy("Age group"))
+    incident = act.incident
+    return Victim.objects.create(
+        act=act, data_key=incident.data_key, description=description, sex=sex, age_group=age_group
+    )
+
+
+@transaction.atomic
+def add_perpetrator_to_act(
+    act: Act, perpetrator: Perpetrator, involvement: str, *, actor_id: int | None
+) -> ActPerpetrator:
+    _choice(involvement, Involvement, "involvement", gettext_lazy("Degree of involvement"))
+    _same_compartment(act.incident, perpetrator, gettext_lazy("The perpetrator"))
+    if ActPerpetrator.objects.filter(act=act, perpetrator=perpetrator).exists():
+        raise IncidentRuleError(_("This perpetrator is already named in this act."), "perpetrator")
+    return ActPerpetrator.objects.create(act=act, perpetrator=perpetrator, involvement=involvement)
+
+
+# --- Sources ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_source(
+    incident: Incident,
+    *,
+    actor_id: int | None,
+    kind: str,
+    reliability: str,
+    independent: bool = False,
+    description: str = "",
+) -> Source:
+    _choice(kind, SourceKind, "kind", gettext_lazy("Kind of source"))
+    _choice(reliability, Reliability, "reliability", gettext_lazy("Reliability"))
+    description = _text(description, "description", gettext_lazy("The description"), limit=TEXT_MAX)
+    source = Source.objects.create(
+        incident=incident,
+        data_key=incident.data_key,
+        kind=kind,
+        reliability=reliability,
+        independent=bool(independent),
+        description=description,
+        added_by_id=actor_id,
+    )
+    _touch(incident)
+    audit.record(
+        "record.update", actor_id=actor_id, object_type="incident", object_id=incident.reference
+    )
+    return source
+
+
+# --- Chain of events ----------------------------------------------------------------------
+
+
+def _sees(actor_id: int | None, incident: Incident) -> bool:
+    return actor_id is not None and incident.compartment.members.filter(user_id=actor_id).exists()
+
+
+@transaction.atomic
+def link_incidents(
+    from_incident: Incident, to_incident: Incident, *, kind: str, actor_id: int | None
+) -> IncidentLink:
+    """`from_incident` caused / followed / is related to `to_incident`. The person linking
+    must see both, so a link never reveals an incident to someone outside its compartment."""
+    _choice(kind, LinkKind, "kind", gettext_lazy("Kind of link"))
+    if from_incident.pk == to_incident.pk:
+        raise IncidentRuleError(_("An incident cannot be linked to itself."), "to_incident")
+    if not (_sees(actor_id, from_incident) and _sees(actor_id, to_incident)):
+        raise IncidentRuleError(_("There is no incident with this reference."), "to_incident")
+    if IncidentLink.objects.filter(
+        from_incident=from_incident, to_incident=to_incident, kind=kind
+    ).exists():
+        raise IncidentRuleError(_("These incidents are already linked this way."), "to_incident")
+    link = IncidentLink.objects.create(
+        from_incident=from_incident, to_incident=to_incident, kind=kind, created_by_id=actor_id
+    )
+    audit.record(
+        "record.update",
+        actor_id=actor_id,
+        object_type="incident",
+        object_id=from_incident.reference,
+    )
+    return link
+
+
+# --- Verification -------------------------------------------------------------------------
+
+
+def independent_sources(incident: Incident) -> int:
+    return incident.sources.filter(independent=True).count()
+
+
+@transaction.atomic
+def set_verification(incident: Incident, status: str, *, actor_id: int | None) -> Incident:
+    """Corroborated needs two independent sources; verified records who and when."""
+    _choice(status, VerificationStatus, "status", gettext_lazy("Verification status"))
+    # Read under a lock: two people changing the status at once must not both pass the rules.
+    incident.verification = (
+        Incident.objects.select_for_update()
+        .values_list("verification", flat=True)
+        .get(pk=incident.pk)
+    )
+    if status == incident.verification:
+        raise IncidentRuleError(_("The incident already has this verification status."), "status")
+    if status == VerificationStatus.CORROBORATED:
+        found = independent_sources(incident)
+        if found < INDEPENDENT_SOURCES_TO_CORROBORATE:
+            raise IncidentRuleError(
+                _(
+                    "An incident is corroborated only by at least two independent sources; "
+                    "this one has %(found)s. Add the sources first, marked as independent."
+                )
+                % {"found": found},
+                "status",
+            )
+    VerificationChange.objects.create(
+        incident=incident,
+        from_status=incident.verification,
+        to_status=status,
+        changed_by_id=actor_id,
+    )
+    incident.verification = status
+    if status == VerificationStatus.VERIFIED:
+        incident.verified_by_id = actor_id
+        incident.verified_at = timezone.now()
+    else:
+        incident.verified_by_id = None
+        incident.verified_at = None
+    incident.save(update_fields=["verification", "verified_by", "verified_at", "updated_at"])
+    audit.record(
+        "verification.change",
+        actor_id=actor_id,
+        object_type="incident",
+        object_id=incident.reference,
+    )
+    return incident

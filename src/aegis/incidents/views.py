@@ -1,0 +1,325 @@
+"""Thin views for incidents. An incident outside the reader's compartments answers exactly
+like a missing one (Http404), so nobody learns that it exists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aegis import places
+from aegis.accounts.access import requires
+from aegis.cases import selectors as case_selectors
+
+from . import selectors, services
+from .forms import (
+    ActForm,
+    IncidentEditForm,
+    IncidentForm,
+    LinkForm,
+    PerpetratorForm,
+    SourceForm,
+    VerificationForm,
+)
+from .models import Incident
+from .vocabulary import PerpetratorType, VerificationStatus, ViolationType
+
+REFRESH = "show_regions"  # the submit button that only redraws the form with new regions
+
+
+def _incident(request: HttpRequest, incident_ref: str) -> Incident:
+    incident = selectors.incident_for(request.user, incident_ref)
+    if incident is None:
+        raise Http404
+    return incident
+
+
+def _attach(form: django_forms.Form, error: services.IncidentRuleError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+def _case_choices(request: HttpRequest, compartment: Any) -> list[tuple[str, str]]:
+    if compartment is None:
+        cases = case_selectors.visible_cases(request.user).order_by("reference")
+    else:
+        cases = selectors.cases_in(request.user, compartment)
+    return [(c.reference, c.reference) for c in cases.only("reference")]
+
+
+def _chosen_cases(request: HttpRequest, references: list[str]) -> list[Any]:
+    # Any visible case: one of another compartment gets the service's clear error.
+    return list(case_selectors.visible_cases(request.user).filter(reference__in=references))
+
+
+def _incident_fields(data: dict[str, Any]) -> dict[str, Any]:
+    fields = {name: data[name] for name in services.INCIDENT_FIELDS}
+    fields["date_precision"] = fields["date_precision"] or "day"
+    return fields
+
+
+@requires("view_cases")
+@require_http_methods(["GET"])
+def incident_list(request: HttpRequest) -> HttpResponse:
+    filters = {
+        "country": request.GET.get("country", "").strip().upper()[:2],
+        "violation_type": request.GET.get("violation_type", "").strip(),
+        "verification": request.GET.get("verification", "").strip(),
+    }
+    if filters["violation_type"] not in ViolationType.values:
+        filters["violation_type"] = ""
+    if filters["verification"] not in VerificationStatus.values:
+        filters["verification"] = ""
+    page = selectors.incidents_page(request.user, request.GET.get("page"), **filters)
+    return render(
+        request,
+        "incidents/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "filtered": any(filters.values()),
+            "countries": places.countries(),
+            "violation_types": ViolationType.choices,
+            "verification_statuses": VerificationStatus.choices,
+        },
+    )
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def incident_new(request: HttpRequest) -> HttpResponse:
+    compartments = list(case_selectors.compartments_of(request.user))
+    if not compartments:
+        return render(request, "incidents/no_compartment.html")
+    form = IncidentForm(
+        request.POST or None,
+        compartments=[(str(c.pk), c.name) for c in compartments],
+        cases=_case_choices(request, compartments[0] if len(compartments) == 1 else None),
+    )
+    if request.method == "POST" and REFRESH not in request.POST and form.is_valid():
+        data = form.cleaned_data
+        compartment = next(c for c in compartments if str(c.pk) == data["compartment"])
+        try:
+            incident = services.create_incident(
+                compartment,
+                actor_id=request.user.pk,
+                cases=_chosen_cases(request, data.get("cases", [])),
+                **_incident_fields(data),
+            )
+        except services.IncidentRuleError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Incident %(ref)s recorded.") % {"ref": incident.reference})
+            return redirect("incidents:detail", incident_ref=incident.reference)
+    return render(
+        request, "incidents/form.html", {"form": form, "incident": None, "refresh": REFRESH}
+    )
+
+
+@requires("view_cases")
+@require_http_methods(["GET"])
+def incident_detail(request: HttpRequest, incident_ref: str) -> HttpResponse:
+    incident = _incident(request, incident_ref)
+    outgoing, incoming = selectors.links_of(request.user, incident)
+    return render(
+        request,
+        "incidents/detail.html",
+        {
+            "incident": incident,
+            "country_name": places.country_name(incident.country),
+            "region_name": dict(places.regions(incident.country)).get(incident.region, ""),
+            "acts": selectors.acts_of(incident),
+            "sources": incident.sources.all(),
+            "cases": incident.cases.order_by("reference"),
+            "outgoing": outgoing,
+            "incoming": incoming,
+            "history": incident.verification_changes.select_related("changed_by"),
+            "independent_sources": services.independent_sources(incident),
+            "verify_form": VerificationForm(initial={"status": incident.verification}),
+        },
+    )
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
+    incident = _incident(request, incident_ref)
+    initial = {name: getattr(incident, name) for name in services.INCIDENT_FIELDS}
+    initial["cases"] = list(incident.cases.values_list("reference", flat=True))
+    form = IncidentEditForm(
+        request.POST or None,
+        initial=initial,
+        cases=_case_choices(request, incident.compartment),
+    )
+    if request.method == "POST" and REFRESH not in request.POST and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_incident(
+                incident,
+                actor_id=request.user.pk,
+                cases=_chosen_cases(request, data.get("cases", [])),
+                **_incident_fields(data),
+            )
+        except services.IncidentRuleError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("incidents:detail", incident_ref=incident.reference)
+    return render(
+        request, "incidents/form.html", {"form": form, "incident": incident, "refresh": REFRESH}
+    )
+
+
+def _perpetrator_label(perpetrator: Any) -> str:
+    kind = PerpetratorType(perpetrator.perpetrator_type).label
+    return f"{kind}: {perpetrator.name}" if perpetrator.name else str(kind)
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def act_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
+    incident = _incident(request, incident_ref)
+    people = {str(p.pk): p for p in selectors.people_in(request.user, incident.compartment)}
+    perpetrators = {str(p.pk): p for p in selectors.perpetrators_in(incident.compartment)}
+    form = ActForm(
+        request.POST or None,
+        people=[(pk, p.pseudonym) for pk, p in people.items()],
+        perpetrators=[(pk, _perpetrator_label(p)) for pk, p in perpetrators.items()],
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        described = []
+        if data["victim_description"].strip():
+            described.append(
+                services.DescribedVictim(
+                    data["victim_description"], data["victim_sex"], data["victim_age_group"]
+                )
+            )
+        try:
+            services.add_act(
+                incident,
+                violation_type=data["violation_type"],
+                actor_id=request.user.pk,
+                victims=[people[pk] for pk in data["victims"]],
+                perpetrators=[
+                    (perpetrators[pk], data["involvement"]) for pk in data["perpetrators"]
+                ],
+                described_victims=described,
+            )
+        except services.IncidentRuleError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Act added."))
+            return redirect("incidents:detail", incident_ref=incident.reference)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"form": form, "incident": incident, "heading": _("Add an act")},
+    )
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def source_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
+    incident = _incident(request, incident_ref)
+    form = SourceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_source(incident, actor_id=request.user.pk, **form.cleaned_data)
+        except services.IncidentRuleError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Source added."))
+            return redirect("incidents:detail", incident_ref=incident.reference)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"form": form, "incident": incident, "heading": _("Add a source")},
+    )
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def perpetrator_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
+    incident = _incident(request, incident_ref)
+    acts = {str(a.pk): a for a in incident.acts.all()}
+    form = PerpetratorForm(
+        request.POST or None,
+        acts=[
+            (pk, f"{n}. {a.get_violation_type_display()}")
+            for n, (pk, a) in enumerate(acts.items(), 1)
+        ],
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_perpetrator(
+                incident,
+                actor_id=request.user.pk,
+                perpetrator_type=data["perpetrator_type"],
+                name=data["name"],
+                description=data["description"],
+                act=acts.get(data["act"]),
+                involvement=data["involvement"],
+            )
+        except services.IncidentRuleError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Perpetrator added."))
+            return redirect("incidents:detail", incident_ref=incident.reference)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"form": form, "incident": incident, "heading": _("Add a perpetrator")},
+    )
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def link_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
+    incident = _incident(request, incident_ref)
+    form = LinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        other = selectors.incident_for(request.user, form.cleaned_data["to_reference"])
+        try:
+            if other is None:
+                raise services.IncidentRuleError(
+                    _("There is no incident with this reference."), "to_reference"
+                )
+            services.link_incidents(
+                incident, other, kind=form.cleaned_data["kind"], actor_id=request.user.pk
+            )
+        except services.IncidentRuleError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Incidents linked."))
+            return redirect("incidents:detail", incident_ref=incident.reference)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"form": form, "incident": incident, "heading": _("Link to another incident")},
+    )
+
+
+@requires("view_cases")
+@require_POST
+def verify(request: HttpRequest, incident_ref: str) -> HttpResponse:
+    incident = _incident(request, incident_ref)
+    form = VerificationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a verification status."))
+    else:
+        try:
+            services.set_verification(
+                incident, form.cleaned_data["status"], actor_id=request.user.pk
+            )
+        except services.IncidentRuleError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Verification status changed."))
+    return redirect("incidents:detail", incident_ref=incident.reference)

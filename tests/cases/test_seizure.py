@@ -1,0 +1,127 @@
+"""Seizure test: what caseworkers type into the cases pages and API never reaches the disk in
+clear (database file, WAL, rows, media)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+from django.urls import reverse
+
+from aegis.accounts.roles import Role
+from aegis.cases.models import Case
+from tests.seizure import find
+
+from .conftest import api_client, client
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def canary(label: str) -> str:
+    return f"{label}{secrets.token_hex(6)}"
+
+
+def test_identities_and_narratives_never_reach_disk_in_clear(make_person, make_compartment):
+    lucia = make_person(Role.CASEWORKER, "lucia")
+    compartment = make_compartment(lucia, name="Andes")
+    digits = f"{secrets.randbelow(10**7):07d}"
+    secret = {
+        "legal_name": canary("Legalname"),
+        "other_names": canary("Alias"),
+        "phone": f"+57 310 {digits}",
+        "email": f"{canary('mail')}@example.org",
+        "contact_channels": canary("SignalHandle"),
+        "organisation": canary("Cooperativa"),
+        "identity_document": canary("CC"),
+        "summary": canary("Summary"),
+        "note": canary("Note"),
+        "task": canary("Task"),
+        "reason": canary("Reason"),
+        "consent": canary("Consent"),
+        "group": canary("Groupname"),
+        "api_name": canary("Apiname"),
+        "api_summary": canary("Apisummary"),
+        "api_note": canary("Apinote"),
+    }
+    web = client(lucia)
+    response = web.post(
+        reverse("cases:new"),
+        {
+            "compartment": compartment.pk,
+            "subject_kind": "person",
+            "summary": secret["summary"],
+            "person-pseudonym": "Ceiba",
+            "person-legal_name": secret["legal_name"],
+            "person-other_names": secret["other_names"],
+            "person-phone": secret["phone"],
+            "person-email": secret["email"],
+            "person-contact_channels": secret["contact_channels"],
+            "person-organisation": secret["organisation"],
+            "person-identity_document": secret["identity_document"],
+            "person-gender": "woman",
+            "person-age_group": "30_44",
+            "person-sector": "land_environment",
+            "person-country": "CO",
+            "person-region": "CO-ANT",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    case = Case.objects.get()
+    ref = {"reference": case.reference}
+    assert (
+        web.post(reverse("cases:note-add", kwargs=ref), {"body": secret["note"]}).status_code == 302
+    )
+    assert (
+        web.post(reverse("cases:task-add", kwargs=ref), {"title": secret["task"]}).status_code
+        == 302
+    )
+    response = web.post(
+        reverse("cases:status", kwargs=ref), {"to_status": "active", "reason": secret["reason"]}
+    )
+    assert response.status_code == 302
+    response = web.post(
+        reverse("cases:consent-add", kwargs={"person_id": case.person_id}),
+        {"scope": "un_mechanism", "note": secret["consent"]},
+    )
+    assert response.status_code == 302
+    response = web.post(
+        reverse("cases:new"),
+        {
+            "compartment": compartment.pk,
+            "subject_kind": "group",
+            "subject_name": secret["group"],
+            "summary": "Group case",
+        },
+    )
+    assert response.status_code == 302
+    # The pages show them decrypted, so the scan below is not looking for the wrong bytes.
+    page = web.get(reverse("cases:person", kwargs={"person_id": case.person_id})).content.decode()
+    assert secret["legal_name"] in page and secret["consent"] in page
+
+    api = api_client(lucia)
+    response = api.post(
+        "/api/v1/cases/",
+        data=json.dumps(
+            {
+                "compartment_id": compartment.pk,
+                "subject_kind": "person",
+                "summary": secret["api_summary"],
+                "new_person": {"pseudonym": "Garza", "legal_name": secret["api_name"]},
+            }
+        ),
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    response = api.post(
+        f"/api/v1/cases/{response.json()['reference']}/notes",
+        data=json.dumps({"body": secret["api_note"]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+
+    needles = [value.encode() for value in secret.values()]
+    needles += [secret["legal_name"].lower().encode(), f"310{digits}".encode()]
+    assert find(needles) == []
+    # The pseudonym is kept in clear on purpose: this proves the scan sees plaintext.
+    assert find([b"Ceiba"]) != []

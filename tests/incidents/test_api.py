@@ -1,0 +1,260 @@
+"""The incidents API with real bearer tokens: members work, other roles get 403, and an
+incident of another compartment answers exactly like a missing one."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from aegis.accounts import services as accounts
+from aegis.accounts.roles import Role
+from aegis.cases import selectors as case_selectors
+from aegis.incidents import services
+from aegis.incidents.models import Act, Incident, Perpetrator, Source
+from aegis.vault.keychain import unlocked
+
+from .conftest import DAY
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/api/v1/incidents"
+MISSING = "INC-1999-99999"
+
+
+def api_client(person) -> Client:
+    with unlocked(person.keychain()) as chain:
+        token = accounts.create_api_token(person.user, "test", chain)
+    return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+def post(client: Client, path: str, body: dict):
+    return client.post(f"{BASE}{path}", body, content_type="application/json")
+
+
+@pytest.fixture
+def api(team) -> Client:
+    return api_client(team.worker)
+
+
+def _new(team, **fields):
+    body = {
+        "compartment_id": team.compartment.pk,
+        "title": "Death threat by text message",
+        "description": "Three messages from an unknown number.",
+        "date_start": "2024-02-10",
+        "date_precision": "day",
+        "country": "HN",
+        "region": "HN-CL",
+        "exact_location": "Cooperative office",
+        "cases": [team.case.reference],
+    }
+    body.update(fields)
+    return body
+
+
+def test_create_read_and_list(team, api):
+    response = post(api, "/", _new(team))
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert created["title"] == "Death threat by text message"
+    assert created["exact_location"] == "Cooperative office"
+    assert created["cases"] == [team.case.reference]
+    assert created["verification"] == "unverified"
+    reference = created["reference"]
+    assert api.get(f"{BASE}/{reference}").json() == created
+    listed = api.get(f"{BASE}/", {"country": "HN"}).json()
+    assert [i["reference"] for i in listed] == [reference]
+    assert api.get(f"{BASE}/", {"country": "CO"}).json() == []
+    assert api.get(f"{BASE}/", {"verification": "maybe"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"date_end": "2024-02-01"}, "The end date is before the start date."),
+        ({"region": "CO-ANT"}, "not a first-level region"),
+        ({"title": "x" * 1_000_000}, "too long"),
+        ({"description": "x" * 1_000_000}, "too long"),
+        ({"title": "null\u0000byte"}, "control characters"),
+        ({"exact_location": "\u0000"}, "control characters"),
+        ({"date_precision": "week"}, "listed values"),
+        ({"cases": ["AEG-1999-99999"]}, "does not exist"),
+    ],
+)
+def test_bad_input_gets_a_clear_400_and_stores_nothing(team, api, fields, message):
+    response = post(api, "/", _new(team, **fields))
+    assert response.status_code == 400, response.content
+    assert message in response.json()["detail"]
+    assert Incident.objects.count() == 0
+
+
+def test_malformed_dates_are_refused_by_the_schema(team, api):
+    assert post(api, "/", _new(team, date_start="yesterday")).status_code == 422
+    assert Incident.objects.count() == 0
+
+
+def test_acts_sources_links_and_verification(team, api):
+    reference = post(api, "/", _new(team)).json()["reference"]
+    later = post(api, "/", _new(team, title="Attack")).json()["reference"]
+    response = post(
+        api,
+        "/perpetrators",
+        {"compartment_id": team.compartment.pk, "perpetrator_type": "company", "name": "AgroX"},
+    )
+    assert response.status_code == 201
+    perpetrator = response.json()
+    response = post(
+        api,
+        f"/{reference}/acts",
+        {
+            "violation_type": "death_threat",
+            "victim_person_ids": [team.case.person.pk],
+            "described_victims": [{"description": "Her son", "sex": "man", "age_group": "18_29"}],
+            "perpetrators": [{"perpetrator_id": perpetrator["id"], "involvement": "instigator"}],
+        },
+    )
+    assert response.status_code == 201, response.content
+    act = response.json()
+    assert act["violation_type"] == "death_threat"
+    assert act["victims"][1] == {
+        "person_id": None,
+        "description": "Her son",
+        "sex": "man",
+        "age_group": "18_29",
+    }
+    assert act["perpetrators"][0]["name"] == "AgroX"
+
+    response = post(api, f"/{reference}/verification", {"status": "corroborated"})
+    assert response.status_code == 400
+    assert "at least two independent sources" in response.json()["detail"]
+    for kind in ("testimony", "media"):
+        response = post(
+            api, f"/{reference}/sources", {"kind": kind, "reliability": "B", "independent": True}
+        )
+        assert response.status_code == 201
+    response = post(api, f"/{reference}/verification", {"status": "corroborated"})
+    assert response.status_code == 200 and response.json()["verification"] == "corroborated"
+    response = post(api, f"/{reference}/links", {"kind": "caused", "to_reference": later})
+    assert response.status_code == 201
+    full = api.get(f"{BASE}/{reference}").json()
+    assert full["links"] == [{"kind": "caused", "direction": "to", "reference": later}]
+    assert api.get(f"{BASE}/{later}").json()["links"] == [
+        {"kind": "caused", "direction": "from", "reference": reference}
+    ]
+    assert [s["kind"] for s in full["sources"]] == ["testimony", "media"]
+    assert full["violation_types"] == ["death_threat"]
+
+
+def test_acts_refuse_people_and_perpetrators_of_other_compartments(
+    team, api, make_compartment, make_case
+):
+    elsewhere = make_compartment(team.worker)
+    stranger = make_case(elsewhere, team.worker)
+    with unlocked(team.worker.keychain()):
+        foreign = services.create_perpetrator(elsewhere, actor_id=None)
+    reference = post(api, "/", _new(team)).json()["reference"]
+    response = post(
+        api,
+        f"/{reference}/acts",
+        {"violation_type": "threat", "victim_person_ids": [stranger.person.pk]},
+    )
+    assert response.status_code == 400
+    response = post(
+        api,
+        f"/{reference}/acts",
+        {"violation_type": "threat", "perpetrators": [{"perpetrator_id": foreign.pk}]},
+    )
+    assert response.status_code == 400
+    response = post(api, f"/{reference}/acts", {"violation_type": "insult"})
+    assert response.status_code == 400
+    assert Act.objects.count() == 0
+
+
+ENDPOINTS = [
+    ("get", "/{ref}", None),
+    ("post", "/{ref}/acts", {"violation_type": "threat"}),
+    ("post", "/{ref}/sources", {"kind": "media", "reliability": "A", "independent": True}),
+    ("post", "/{ref}/links", {"kind": "related", "to_reference": "{own}"}),
+    ("post", "/{ref}/verification", {"status": "verified"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
+def test_an_outsider_gets_the_same_404_as_for_a_missing_incident(
+    team, outsider, method, path, body
+):
+    incident = team.record()
+    client = api_client(outsider)
+    with unlocked(outsider.keychain()):
+        own = services.create_incident(
+            _outsider_compartment(outsider),
+            actor_id=outsider.user.pk,
+            title="Own",
+            date_start=DAY,
+        )
+    answers = []
+    for reference in (incident.reference, MISSING):
+        url = BASE + path.format(ref=reference)
+        if method == "get":
+            response = client.get(url)
+        else:
+            payload = {
+                k: v.format(own=own.reference) if isinstance(v, str) else v for k, v in body.items()
+            }
+            response = post(client, path.format(ref=reference), payload)
+        answers.append((response.status_code, response.json()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 404
+    stored = Incident.objects.get(pk=incident.pk)
+    assert (stored.verification, stored.acts.count(), stored.sources.count()) == (
+        "unverified",
+        0,
+        0,
+    )
+    assert not stored.links_out.exists()
+
+
+def _outsider_compartment(person):
+    return case_selectors.compartments_of(person.user).get()
+
+
+def test_an_outsider_cannot_create_in_a_compartment_of_others(team, outsider):
+    client = api_client(outsider)
+    response = post(client, "/", _new(team, cases=[]))
+    assert response.status_code == 404
+    response = post(client, "/perpetrators", {"compartment_id": team.compartment.pk})
+    assert response.status_code == 404
+    assert (Incident.objects.count(), Perpetrator.objects.count()) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "role", [Role.ANALYST, Role.AUDITOR, Role.ADMIN, Role.RESPONDER, Role.DEFENDER]
+)
+def test_other_roles_get_403(team, make_person, role):
+    incident = team.record()
+    client = api_client(make_person(role))
+    assert client.get(f"{BASE}/").status_code == 403
+    assert client.get(f"{BASE}/{incident.reference}").status_code == 403
+    response = post(client, f"/{incident.reference}/sources", {"kind": "media", "reliability": "A"})
+    assert response.status_code == 403
+    assert post(client, "/", _new(team)).status_code == 403
+    assert Source.objects.count() == 0 and Incident.objects.count() == 1
+
+
+def test_no_token_gets_401():
+    assert Client().get(f"{BASE}/").status_code == 401
+
+
+def test_the_endpoints_are_in_the_openapi_schema(db):
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/incidents/",
+        "/api/v1/incidents/perpetrators",
+        "/api/v1/incidents/{incident_ref}",
+        "/api/v1/incidents/{incident_ref}/acts",
+        "/api/v1/incidents/{incident_ref}/sources",
+        "/api/v1/incidents/{incident_ref}/links",
+        "/api/v1/incidents/{incident_ref}/verification",
+    ):
+        assert path in paths, path
+    assert set(paths["/api/v1/incidents/"]) == {"get", "post"}
