@@ -1,6 +1,7 @@
 """Seizure: evidence bytes, file names, descriptions and custody reasons never reach the
 database or the media folder in clear, whatever was done with them."""
 
+import hashlib
 import secrets
 import zipfile
 
@@ -28,10 +29,11 @@ def test_evidence_never_reaches_disk_in_clear(make_person, make_compartment, mak
     }
     client = sign_in(Client(), lucia)
     upload_url = reverse("evidence:upload", kwargs={"reference": case.reference})
-    for name, data, content_type in [
+    files = [
         (f"{canary['name']}.txt", f"Fictional testimony {canary['text']}\n".encode(), "text/plain"),
         (f"{canary['name']}-2.png", photo("PNG", text_chunk=canary["png"]), "image/png"),
-    ]:
+    ]
+    for name, data, content_type in files:
         response = client.post(
             upload_url,
             {
@@ -50,6 +52,8 @@ def test_evidence_never_reaches_disk_in_clear(make_person, make_compartment, mak
             assert canary["png"].encode() in archive.read(package.paths[1])
     assert EvidenceItem.objects.count() == 4
     needles = [c.encode() for c in canary.values()]
+    # The files' SHA-256 would let a seizer confirm that a known file is held.
+    needles += [hashlib.sha256(data).hexdigest().encode() for _, data, _ in files]
     assert find(needles) == []
     # The scan does see the media folder and the database: blobs and a clear value are there.
     assert len(blob_files(media_root)) == 4

@@ -2,6 +2,7 @@
 upload → view → download → working copy → verify → exhibit package checked by sha256sum."""
 
 import csv
+import hashlib
 import io
 import re
 import uuid
@@ -74,7 +75,11 @@ def test_upload_to_exhibit_package_verifies_with_sha256sum(lucia, tmp_path):
 
     detail = client.get(reverse("evidence:detail", kwargs={"item_id": item.pk}))
     body = detail.content.decode()
-    assert detail.status_code == 200 and item.sha256 in body and "Sent over Signal" in body
+    assert (
+        detail.status_code == 200
+        and hashlib.sha256(jpeg).hexdigest() in body
+        and "Sent over Signal" in body
+    )
 
     download_url = reverse("evidence:download", kwargs={"item_id": item.pk})
     refused = client.post(download_url, {"download-reason": ""})

@@ -3,7 +3,6 @@ the services apply the rules and write."""
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 import pycountry
@@ -12,19 +11,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from aegis import places
+from aegis.text import has_control_characters, has_disguising_characters
 
 from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
 
 TEXT_MAX = 20_000  # a long narrative fits; a pasted megabyte does not
 LINE_MAX = 200
 
-# Characters that reorder or hide text on screen, used to disguise names and file names.
-_HIDDEN = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068"}
-_HIDDEN |= {"\u2069", "\u200b", "\ufeff"}
-
 
 def no_hidden_characters(value: str) -> None:
-    if any(ch in _HIDDEN for ch in value):
+    if has_disguising_characters(value):
         raise ValidationError(
             _(
                 "This text contains hidden characters that change how it is displayed (such as "
@@ -33,7 +29,7 @@ def no_hidden_characters(value: str) -> None:
             code="hidden",
         )
     # NUL has its own message from Django's ProhibitNullCharactersValidator.
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n\x00" for ch in value):
+    if has_control_characters(value.replace("\x00", "")):
         raise ValidationError(
             _("This text contains control characters. Type it again without them."),
             code="control",

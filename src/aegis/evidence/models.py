@@ -50,6 +50,10 @@ WRITE_ONCE_FIELDS = (
 )
 
 
+def _raw(value: Any) -> Any:
+    return bytes(value) if isinstance(value, memoryview) else value
+
+
 class EvidenceItemQuerySet(models.QuerySet["EvidenceItem"]):
     def update(self, **kwargs: Any) -> int:
         fixed = {f.removesuffix("_id") for f in WRITE_ONCE_FIELDS} | set(WRITE_ONCE_FIELDS)
@@ -76,7 +80,8 @@ class EvidenceItem(models.Model):
     description: str = EncryptedTextField()  # type: ignore[assignment]
     content_type = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the bytes, recorded at upload.")
+    # Encrypted: in clear it would let whoever seizes the server confirm a known file is held.
+    sha256: str = EncryptedTextField(help_text="SHA-256 of the bytes, recorded at upload.")  # type: ignore[assignment]
     blob_id = models.CharField(max_length=32, unique=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -104,9 +109,13 @@ class EvidenceItem(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             stored = type(self).objects.filter(pk=self.pk).values_list(*WRITE_ONCE_FIELDS).first()
-            if stored is not None and stored != tuple(getattr(self, f) for f in WRITE_ONCE_FIELDS):
+            if stored is not None and tuple(map(_raw, stored)) != self._write_once_values():
                 raise EvidenceTampering("The file, hash, size and kind of evidence never change.")
         super().save(*args, **kwargs)
+
+    def _write_once_values(self) -> tuple[Any, ...]:
+        # Encrypted fields compare as the ciphertext they hold: a new value would be plaintext.
+        return tuple(_raw(self.__dict__.get(f)) for f in WRITE_ONCE_FIELDS)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if self.is_original:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import unicodedata
 import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -16,6 +15,8 @@ import filetype
 from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image
+
+from aegis.text import has_control_characters, has_disguising_characters
 
 # Accepted kinds: content type → file name extensions.
 ACCEPTED: dict[str, tuple[str, ...]] = {
@@ -32,8 +33,6 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
 }
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp"}
 MAX_IMAGE_PIXELS = 50_000_000  # about 8000 by 6000; larger images are refused
-# Characters that disguise a file name: direction overrides and other invisible formatting.
-_HIDDEN_CATEGORIES = {"Cf", "Cc"}
 
 
 class UploadRejected(ValueError):
@@ -57,7 +56,7 @@ def _check_name(name: str) -> str:
     base = PurePath(name.replace("\\", "/")).name.strip()
     if not base:
         raise UploadRejected(_("The file has no name."))
-    if any(unicodedata.category(ch) in _HIDDEN_CATEGORIES for ch in base):
+    if has_control_characters(base) or has_disguising_characters(base):
         raise UploadRejected(
             _(
                 "The name of “%(name)s” contains hidden characters that can disguise its type. "

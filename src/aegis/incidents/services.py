@@ -5,7 +5,6 @@ the error (IncidentRuleError) carries a message for the person who typed the dat
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from aegis.audit import services as audit
 from aegis.cases.models import Case, Compartment, Person
 from aegis.cases.services import new_record_key
 from aegis.cases.vocabulary import AgeGroup, Gender
+from aegis.text import has_control_characters, has_disguising_characters
 
 from .models import (
     Act,
@@ -68,23 +68,17 @@ class DescribedVictim:
 
 # --- Input checks -------------------------------------------------------------------------
 
-# Control characters other than tab and line breaks: never typed by a person.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Bidirectional overrides and isolates can make a one-line value read differently from what
-# is stored (e.g. a name that displays reversed), so one-line values refuse them.
-_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
 
 def _text(value: str, field: str, label: Any, *, limit: int, line: bool = False) -> str:
     if not isinstance(value, str):
         raise IncidentRuleError(_("%(label)s: expected text.") % {"label": label}, field)
-    if "\x00" in value or _CONTROL.search(value):
+    if has_control_characters(value):
         raise IncidentRuleError(
             _("%(label)s contains invisible control characters.") % {"label": label}, field
         )
     if line and ("\n" in value or "\r" in value):
         raise IncidentRuleError(_("%(label)s must fit on one line.") % {"label": label}, field)
-    if line and _BIDI_CONTROL.search(value):
+    if line and has_disguising_characters(value):
         raise IncidentRuleError(
             _("%(label)s contains hidden characters that change the reading direction.")
             % {"label": label},

@@ -1,5 +1,181 @@
-"""API for intake, mounted at /api/v1/intake/."""
+"""Public API for intake (a future mobile client), mounted at /api/v1/intake/. No account:
+the receipt code travels in the request body, never in the URL (URLs end up in logs)."""
 
-from ninja import Router
+from __future__ import annotations
+
+import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from aegis.vault.keychain import unlocked
+
+from . import flood, selectors, services
+from .vocabulary import PerpetratorType, TargetKind
 
 router = Router(tags=["intake"])
+
+
+class ContactIn(Schema):
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    preferred_channel: str = Field("", description="How the reporter prefers to be reached.")
+
+
+class WhenIn(Schema):
+    """As precisely as known: a year alone, a month of a year, or a day; or approximate."""
+
+    year: int | None = None
+    month: int | None = Field(None, ge=1, le=12)
+    day: int | None = Field(None, ge=1, le=31)
+    approximate: bool = False
+
+
+class SubmissionIn(Schema):
+    narrative: str = Field(..., description="What happened, in the reporter's words.")
+    target_kind: TargetKind = Field(..., description="Who was targeted.")
+    perpetrator_type: PerpetratorType = PerpetratorType.UNKNOWN
+    anonymous: bool = Field(True, description="False only when contact details are given.")
+    contact: ContactIn | None = None
+    when: WhenIn | None = None
+    country: str = Field("", description="ISO 3166-1 alpha-2 code, e.g. CO.")
+    region: str = Field("", description="First-level ISO 3166-2 code, e.g. CO-ANT.")
+    place_details: str = Field("", description="Free text; stored encrypted.")
+    language: Literal["en", "es", "fr", "ar"] = "en"
+
+
+class ReceiptOut(Schema):
+    receipt_code: str = Field(
+        ..., description="Shown once. It opens the follow-up thread; keep it safe."
+    )
+    received_at: datetime.datetime
+
+
+class CodeIn(Schema):
+    code: str = Field(..., description="The receipt code; case, spaces and dashes do not matter.")
+
+
+class MessageIn(CodeIn):
+    body: str = Field(..., description="The reporter's message to the protection team.")
+
+
+class ThreadFileOut(Schema):
+    name: str
+    content_type: str
+    size: int
+
+
+class ThreadMessageOut(Schema):
+    sender: Literal["reporter", "staff"]
+    body: str
+    sent_at: datetime.datetime
+    files: list[ThreadFileOut]
+
+
+class ThreadOut(Schema):
+    received_at: datetime.datetime
+    files: list[ThreadFileOut]
+    messages: list[ThreadMessageOut]
+
+
+class ErrorOut(Schema):
+    detail: str
+    field: str | None = None
+
+
+def _rejected(rejected: services.ReportRejected) -> Status:
+    return Status(400, {"detail": rejected.message, "field": rejected.field})
+
+
+@router.post(
+    "/submissions",
+    auth=None,
+    response={201: ReceiptOut, 400: ErrorOut},
+    url_name="intake_submit",
+    summary="Send a report (no account needed)",
+)
+def submit(request: HttpRequest, payload: SubmissionIn) -> Any:
+    contact = payload.contact or ContactIn.model_validate({})
+    when = payload.when or WhenIn.model_validate({})
+    report = services.Report(
+        narrative=payload.narrative,
+        target_kind=str(payload.target_kind),
+        perpetrator_type=str(payload.perpetrator_type),
+        anonymous=payload.anonymous,
+        contact_name=contact.name,
+        contact_phone=contact.phone,
+        contact_email=contact.email,
+        contact_channel=contact.preferred_channel,
+        when=services.When(when.year, when.month, when.day, when.approximate),
+        country=payload.country,
+        region=payload.region,
+        place_details=payload.place_details,
+        language=payload.language,
+    )
+    try:
+        receipt = services.submit_report(report)
+    except services.ReportRejected as rejected:
+        return _rejected(rejected)
+    return Status(201, {"receipt_code": receipt.code, "received_at": receipt.received_at})
+
+
+def _thread(access: Any) -> dict[str, Any]:
+    submission, chain = services.reporter_keychain(access)
+    with unlocked(chain):
+        thread = selectors.reporter_thread(submission)
+
+    def files(items: list[Any]) -> list[dict[str, Any]]:
+        return [{"name": f.name, "content_type": f.content_type, "size": f.size} for f in items]
+
+    return {
+        "received_at": thread.received_at,
+        "files": files(thread.files),
+        "messages": [
+            {"sender": m.sender, "body": m.body, "sent_at": m.created_at, "files": files(m.files)}
+            for m in thread.messages
+        ],
+    }
+
+
+def _open(code: str) -> Any:
+    """The thread access, or the error Status (one answer for every kind of wrong code)."""
+    try:
+        return services.open_receipt(code)
+    except flood.TooManyAttempts as refused:
+        return Status(429, {"detail": str(refused.MESSAGE)})
+    except services.ReceiptRefused as refused:
+        return Status(404, {"detail": str(refused.MESSAGE)})
+
+
+@router.post(
+    "/follow-up",
+    auth=None,
+    response={200: ThreadOut, 404: ErrorOut, 429: ErrorOut},
+    url_name="intake_follow_up",
+    summary="Read the thread of a report with its receipt code",
+)
+def follow_up(request: HttpRequest, payload: CodeIn) -> Any:
+    access = _open(payload.code)
+    if isinstance(access, Status):
+        return access
+    return _thread(access)
+
+
+@router.post(
+    "/follow-up/messages",
+    auth=None,
+    response={201: ThreadOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    url_name="intake_follow_up_message",
+    summary="Add a reporter's message to the thread",
+)
+def add_message(request: HttpRequest, payload: MessageIn) -> Any:
+    access = _open(payload.code)
+    if isinstance(access, Status):
+        return access
+    try:
+        services.add_reporter_message(access, payload.body)
+    except services.ReportRejected as rejected:
+        return _rejected(rejected)
+    return Status(201, _thread(access))

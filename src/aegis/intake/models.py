@@ -1,0 +1,168 @@
+"""Reports from the public form, their follow-up threads and files, and the counters that
+protect the form from floods and the receipts from guessing (none of them store addresses).
+
+Each submission has its own data key, sealed to the intake team and the organisation
+recovery key; everything identifying is ciphertext under it. The coded fields beside them
+(country, region, year and month, who was targeted, who did it) stay in clear on purpose."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from aegis.vault.fields import EncryptedTextField
+
+from .vocabulary import DatePrecision, PerpetratorType, SenderKind, SubmissionStatus, TargetKind
+
+
+def plain(value: object) -> str:
+    """An encrypted field's value as text (the descriptor has already decrypted it; typing
+    sees the BinaryField underneath)."""
+    return value if isinstance(value, str) else ""
+
+
+class Submission(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    compartment = models.ForeignKey("cases.Compartment", on_delete=models.PROTECT, related_name="+")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    language = models.CharField(max_length=8, blank=True)
+    status = models.CharField(
+        max_length=16, choices=SubmissionStatus.choices, default=SubmissionStatus.NEW
+    )
+    # Past the flood threshold: accepted like any other, flagged for the team.
+    held = models.BooleanField(default=False)
+
+    anonymous = models.BooleanField(default=True)
+    contact_name = EncryptedTextField()
+    contact_phone = EncryptedTextField()
+    contact_email = EncryptedTextField()
+    contact_channel = EncryptedTextField(help_text="How the reporter prefers to be reached.")
+
+    narrative = EncryptedTextField()
+    occurred_on = EncryptedTextField(help_text="ISO date as precise as the reporter gave it.")
+    date_precision = models.CharField(max_length=16, choices=DatePrecision.choices, blank=True)
+    occurred_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    occurred_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=8, blank=True)
+    place_details = EncryptedTextField()
+    target_kind = models.CharField(max_length=16, choices=TargetKind.choices)
+    perpetrator_type = models.CharField(
+        max_length=24, choices=PerpetratorType.choices, default=PerpetratorType.UNKNOWN
+    )
+
+    # The receipt: a hash to find the row, and the data key wrapped under an Argon2id key
+    # derived from the code. Both are cleared when the receipt expires.
+    receipt_lookup = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    receipt_salt = models.BinaryField(null=True)
+    receipt_wrapped_key = models.BinaryField(null=True)
+    receipt_opslimit = models.PositiveIntegerField(null=True)
+    receipt_memlimit = models.PositiveBigIntegerField(null=True)
+    receipt_expires_at = models.DateTimeField(db_index=True)
+
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triage_reason = EncryptedTextField()
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    incident_reference = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["compartment", "-received_at"])]
+
+    def __str__(self) -> str:
+        return f"submission {self.reference}"
+
+    @property
+    def reference(self) -> str:
+        """A short label for staff; not secret, not a receipt."""
+        return self.id.hex[:8].upper()
+
+
+class SubmissionMessage(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="messages")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    sender = models.CharField(max_length=16, choices=SenderKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.sender} message {self.pk}"
+
+
+class SubmissionFile(models.Model):
+    """A file sent with a report or a follow-up message, encrypted under the submission key."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="files")
+    message = models.ForeignKey(
+        SubmissionMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="files"
+    )
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    sender = models.CharField(max_length=16, choices=SenderKind.choices)
+    name = EncryptedTextField()
+    # The hash would let whoever seizes the server confirm that a known photo was sent.
+    sha256 = EncryptedTextField()
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    blob_id = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"file {self.pk} of {self.submission_id}"
+
+
+class FloodNotice(models.Model):
+    """Staff notice: more reports than the threshold arrived in one time window."""
+
+    window_start = models.DateTimeField(unique=True)
+    window_minutes = models.PositiveIntegerField()
+    threshold = models.PositiveIntegerField()
+    held = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-window_start"]
+
+    def __str__(self) -> str:
+        return f"flood from {self.window_start:%Y-%m-%d %H:%M}"
+
+
+class UsedFormToken(models.Model):
+    """The nonces of form tokens already used, so a form is sent only once."""
+
+    nonce = models.CharField(max_length=32, primary_key=True)
+    used_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.nonce
+
+
+class ReceiptFailureWindow(models.Model):
+    """Wrong receipt codes per minute, for everyone together (no addresses are kept)."""
+
+    window_start = models.DateTimeField(primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.failures} failures from {self.window_start:%H:%M}"

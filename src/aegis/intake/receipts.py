@@ -1,0 +1,131 @@
+"""Receipt codes and the follow-up session.
+
+A code is 20 characters of Crockford's base32 (100 random bits), shown as five groups of
+four. Typing is forgiving: case, spaces and dashes do not matter, and O/I/L read as 0/1/1.
+The server keeps only SHA-256 of the normalised code (to find the submission) and the
+submission key wrapped under an Argon2id key derived from the code.
+
+Between follow-up requests the derived key is kept in the server-side session only as
+ciphertext, under a secret held in a cookie (the pattern of accounts/session_keys.py):
+neither half alone opens the thread, and closing the browser or leaving ends it."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from aegis.vault import crypto
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+CODE_LENGTH = 20  # 20 characters of 5 bits: 100 bits
+GROUP = 4
+_READS_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_IGNORED = str.maketrans("", "", " -_.\t\r\n\u00a0")
+
+COOKIE = "aegis_receipt"
+COOKIE_PATH = "/report/follow-up/"
+SESSION_FIELD = "aegis_intake_thread"
+
+
+def receipt_days() -> int:
+    return int(getattr(settings, "AEGIS_RECEIPT_DAYS", 365))
+
+
+def lifetime() -> timedelta:
+    return timedelta(days=receipt_days())
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + GROUP] for i in range(0, CODE_LENGTH, GROUP))
+
+
+def normalise(code: str) -> str | None:
+    """The canonical form of a typed code, or None when it cannot be a code."""
+    if not isinstance(code, str) or len(code) > 200:
+        return None
+    cleaned = code.translate(_IGNORED).upper().translate(_READS_AS)
+    if len(cleaned) != CODE_LENGTH or any(ch not in ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+def lookup_hash(normalised: str) -> str:
+    return hashlib.sha256(f"aegis-receipt:{normalised}".encode()).hexdigest()
+
+
+_deriving: threading.BoundedSemaphore | None = None
+_creating = threading.Lock()
+
+
+def derive(normalised: str, salt: bytes, cost: crypto.KdfCost) -> bytes:
+    """Argon2id on a code. At most AEGIS_INTAKE_KDF_PER_PROCESS (default 1) derivations run at
+    once in a web process, so a flood cannot multiply the 64+ MiB each one takes; libsodium
+    releases the GIL, so the process's other threads keep serving forms meanwhile."""
+    global _deriving
+    with _creating:
+        if _deriving is None:
+            _deriving = threading.BoundedSemaphore(
+                max(1, int(getattr(settings, "AEGIS_INTAKE_KDF_PER_PROCESS", 1)))
+            )
+    with _deriving:
+        return crypto.derive_key(normalised, salt, cost)
+
+
+@dataclass(frozen=True)
+class ThreadAccess:
+    """What opens one reporter's thread: the submission and the key derived from the code."""
+
+    submission_id: uuid.UUID
+    receipt_key: bytes
+
+
+# --- The follow-up session ----------------------------------------------------------------
+
+
+def remember(request: HttpRequest, access: ThreadAccess) -> str:
+    """Keep the access in the session as ciphertext; return the cookie secret for the browser."""
+    secret = crypto.random_key()
+    sealed = crypto.box_encrypt(secret, access.submission_id.bytes + access.receipt_key)
+    request.session[SESSION_FIELD] = base64.b64encode(sealed).decode()
+    return base64.urlsafe_b64encode(secret).decode()
+
+
+def recall(request: HttpRequest) -> ThreadAccess | None:
+    stored = request.session.get(SESSION_FIELD)
+    cookie = request.COOKIES.get(COOKIE)
+    if not stored or not cookie:
+        return None
+    try:
+        secret = base64.urlsafe_b64decode(cookie.encode())
+        raw = crypto.box_decrypt(secret, base64.b64decode(stored))
+    except (ValueError, crypto.DecryptionError):
+        return None
+    if len(raw) != 16 + crypto.KEY_BYTES:
+        return None
+    return ThreadAccess(uuid.UUID(bytes=raw[:16]), raw[16:])
+
+
+def set_cookie(response: HttpResponse, value: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        value,
+        path=COOKIE_PATH,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Strict",
+        max_age=None,
+    )
+
+
+def forget(request: HttpRequest, response: HttpResponse) -> None:
+    request.session.pop(SESSION_FIELD, None)
+    response.delete_cookie(COOKIE, path=COOKIE_PATH, samesite="Strict")

@@ -1,0 +1,198 @@
+"""Reads of intake. Staff see the submissions of the compartments they belong to (the intake
+team); for anyone else a submission does not exist. Decrypted views are plain data, built
+while a key context is unlocked, so templates never touch ciphertext."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from aegis import places
+from aegis.cases import selectors as case_selectors
+from aegis.cases.models import Compartment
+from aegis.vault.models import Keypair
+
+from .models import FloodNotice, Submission, SubmissionFile, plain
+from .vocabulary import DatePrecision, PerpetratorType, SenderKind, TargetKind
+
+PAGE_SIZE = 25
+DUPLICATE_CANDIDATES = 100
+DEFAULT_INTAKE_COMPARTMENT = "Intake team"
+
+
+def intake_compartment_name() -> str:
+    return getattr(settings, "AEGIS_INTAKE_COMPARTMENT", None) or DEFAULT_INTAKE_COMPARTMENT
+
+
+def intake_compartment_or_none() -> Compartment | None:
+    return Compartment.objects.filter(name=intake_compartment_name()).first()
+
+
+def key_holders(compartment: Compartment) -> list[Keypair]:
+    """Who a new submission key is sealed to: the members' keypairs and the organisation
+    recovery keypair, in one query (it runs for every anonymous report)."""
+    members = compartment.members.values("user_id")
+    return list(
+        Keypair.objects.filter(
+            Q(kind=Keypair.Kind.USER, user_id__in=members) | Q(kind=Keypair.Kind.RECOVERY)
+        )
+    )
+
+
+def on_intake_team(user: Any) -> bool:
+    compartment = intake_compartment_or_none()
+    return compartment is not None and case_selectors.member_of(user, compartment.pk)
+
+
+def visible_submissions(user: Any) -> QuerySet[Submission]:
+    return Submission.objects.filter(compartment__in=case_selectors.compartments_of(user))
+
+
+def submission_for(user: Any, submission_id: uuid.UUID) -> Submission | None:
+    return visible_submissions(user).filter(pk=submission_id).first()
+
+
+def file_for(submission: Submission, file_id: int) -> SubmissionFile | None:
+    return submission.files.filter(pk=file_id).first()
+
+
+def triage_page(user: Any, number: Any = None) -> Page:
+    submissions = visible_submissions(user).annotate(file_count=Count("files"))
+    return Paginator(submissions.order_by("-received_at", "-pk"), PAGE_SIZE).get_page(number)
+
+
+def recent_flood_notices(days: int = 7) -> QuerySet[FloodNotice]:
+    since = timezone.now() - datetime.timedelta(days=days)
+    return FloodNotice.objects.filter(last_at__gte=since)
+
+
+def duplicate_candidates(user: Any, submission: Submission) -> QuerySet[Submission]:
+    return (
+        visible_submissions(user)
+        .filter(compartment_id=submission.compartment_id)
+        .exclude(pk=submission.pk)
+        .order_by("-received_at")[:DUPLICATE_CANDIDATES]
+    )
+
+
+# --- Decrypted views (call inside a key context holding the submission key) -----------------
+
+
+@dataclass(frozen=True)
+class FileView:
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    sender: str
+    created_at: datetime.datetime
+
+
+@dataclass(frozen=True)
+class MessageView:
+    sender: str
+    sender_label: str
+    body: str
+    created_at: datetime.datetime
+    files: list[FileView]
+
+
+@dataclass(frozen=True)
+class SubmissionView:
+    submission: Submission
+    narrative: str
+    anonymous: bool
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    contact_channel: str
+    occurred_on: str
+    date_precision_label: str
+    country_name: str
+    region_name: str
+    place_details: str
+    target_label: str
+    perpetrator_label: str
+    triage_reason: str
+    files: list[FileView]
+    thread: list[MessageView]
+
+
+def _file_view(item: SubmissionFile) -> FileView:
+    return FileView(
+        item.pk,
+        plain(item.name),
+        item.content_type,
+        item.size,
+        plain(item.sha256),
+        item.sender,
+        item.created_at,
+    )
+
+
+def _thread(submission: Submission) -> list[MessageView]:
+    files_by_message: dict[int, list[FileView]] = {}
+    for item in submission.files.exclude(message=None):
+        files_by_message.setdefault(item.message_id or 0, []).append(_file_view(item))
+    return [
+        MessageView(
+            m.sender,
+            str(SenderKind(m.sender).label),
+            plain(m.body),
+            m.created_at,
+            files_by_message.get(m.pk, []),
+        )
+        for m in submission.messages.all()
+    ]
+
+
+def region_name(country: str, region: str) -> str:
+    return dict(places.regions(country)).get(region, region) if country and region else ""
+
+
+def submission_view(submission: Submission) -> SubmissionView:
+    return SubmissionView(
+        submission=submission,
+        narrative=plain(submission.narrative),
+        anonymous=submission.anonymous,
+        contact_name=plain(submission.contact_name),
+        contact_phone=plain(submission.contact_phone),
+        contact_email=plain(submission.contact_email),
+        contact_channel=plain(submission.contact_channel),
+        occurred_on=plain(submission.occurred_on),
+        date_precision_label=(
+            str(DatePrecision(submission.date_precision).label) if submission.date_precision else ""
+        ),
+        country_name=places.country_name(submission.country),
+        region_name=region_name(submission.country, submission.region),
+        place_details=plain(submission.place_details),
+        target_label=str(TargetKind(submission.target_kind).label),
+        perpetrator_label=str(PerpetratorType(submission.perpetrator_type).label),
+        triage_reason=plain(submission.triage_reason),
+        files=[_file_view(f) for f in submission.files.filter(message=None)],
+        thread=_thread(submission),
+    )
+
+
+@dataclass(frozen=True)
+class ReporterThread:
+    received_at: datetime.datetime
+    files: list[FileView]
+    messages: list[MessageView]
+
+
+def reporter_thread(submission: Submission) -> ReporterThread:
+    """What the reporter sees with their code: replies and their own messages and files."""
+    return ReporterThread(
+        received_at=submission.received_at,
+        files=[_file_view(f) for f in submission.files.filter(message=None)],
+        messages=_thread(submission),
+    )

@@ -1,0 +1,435 @@
+"""Writes and rules of intake: receiving a report and the reporter's follow-up with a
+receipt code (the intake team's decisions are in triage.py).
+
+Receiving needs no unlocked key: the submission key is sealed to public keys only (the
+intake team and the organisation recovery key), and the raw key lives in a key context that
+ends with the call. The web process cannot read a report after writing it."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aegis import places
+from aegis.audit import services as audit
+from aegis.cases import services as cases
+from aegis.cases.models import Compartment, CompartmentKey
+from aegis.evidence import storage
+from aegis.evidence.uploads import CheckedUpload
+from aegis.text import has_control_characters, has_disguising_characters
+from aegis.vault import crypto
+from aegis.vault import services as vault
+from aegis.vault.keychain import Keychain, unlocked
+from aegis.vault.models import DataKey
+
+from . import flood, receipts, selectors
+from .models import Submission, SubmissionFile, SubmissionMessage
+from .vocabulary import DatePrecision, PerpetratorType, SenderKind, TargetKind
+
+NARRATIVE_MAX = 20_000
+MESSAGE_MAX = 20_000
+PLACE_MAX = 500  # what an incident's exact location holds
+LINE_MAX = 200
+EARLIEST_YEAR = 1900
+
+
+class ReportRejected(ValueError):
+    """Input that cannot be accepted; the message is for the reporter, `field` names the input."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ReceiptRefused(Exception):
+    """One answer for a wrong, expired or malformed code, so none can be told from another."""
+
+    MESSAGE = gettext_lazy(
+        "We could not open a report with this code. Check that you typed it exactly as it was "
+        "shown, then try again."
+    )
+
+    def __init__(self) -> None:
+        super().__init__(str(self.MESSAGE))
+
+
+# --- The report -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class When:
+    """When it happened, as precisely as the reporter knows."""
+
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    approximate: bool = False
+
+    def resolve(self) -> tuple[datetime.date | None, str]:
+        """(the date with unknown parts set to 1, its precision); (None, "") when unknown."""
+        if self.year is None:
+            if self.month is not None or self.day is not None:
+                raise ReportRejected(_("Give the year too, or leave the date empty."), "when")
+            return None, ""
+        if self.day is not None and self.month is None:
+            raise ReportRejected(_("Give the month of this day too."), "when")
+        if not EARLIEST_YEAR <= self.year <= 9999:
+            raise ReportRejected(_("This year is not possible."), "when")
+        try:
+            when = datetime.date(self.year, self.month or 1, self.day or 1)
+        except ValueError as exc:
+            raise ReportRejected(_("This date does not exist in the calendar."), "when") from exc
+        if when > timezone.localdate():
+            raise ReportRejected(_("This date is in the future."), "when")
+        if self.approximate:
+            precision = DatePrecision.APPROXIMATE
+        elif self.day is not None:
+            precision = DatePrecision.DAY
+        elif self.month is not None:
+            precision = DatePrecision.MONTH
+        else:
+            precision = DatePrecision.YEAR
+        return when, str(precision)
+
+
+@dataclass(frozen=True)
+class Report:
+    narrative: str
+    target_kind: str
+    perpetrator_type: str = PerpetratorType.UNKNOWN
+    anonymous: bool = True
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    contact_channel: str = ""
+    when: When = When()
+    country: str = ""
+    region: str = ""
+    place_details: str = ""
+    language: str = ""
+
+
+def _text(value: Any, field: str, label: str, *, limit: int, line: bool = False) -> str:
+    if not isinstance(value, str):
+        raise ReportRejected(_("%(label)s: expected text.") % {"label": label}, field)
+    if has_control_characters(value):
+        raise ReportRejected(
+            _("%(label)s contains invisible control characters (such as null bytes). Remove them.")
+            % {"label": label},
+            field,
+        )
+    if line and has_disguising_characters(value):
+        raise ReportRejected(
+            _("%(label)s contains hidden characters that change the reading direction.")
+            % {"label": label},
+            field,
+        )
+    value = value.strip()
+    if len(value) > limit:
+        raise ReportRejected(
+            _("%(label)s is too long (%(length)s characters; at most %(limit)s).")
+            % {"label": label, "length": f"{len(value):,}", "limit": f"{limit:,}"},
+            field,
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class CleanReport:
+    fields: dict[str, Any]
+    occurred_on: datetime.date | None
+
+
+def clean_report(report: Report) -> CleanReport:
+    """Check every rule; ReportRejected names the first field that breaks one."""
+    narrative = _text(report.narrative, "narrative", _("What happened"), limit=NARRATIVE_MAX)
+    if not narrative:
+        raise ReportRejected(_("Tell us what happened."), "narrative")
+    contact = {
+        "contact_name": _text(
+            report.contact_name, "contact_name", _("Name"), limit=LINE_MAX, line=True
+        ),
+        "contact_phone": _text(
+            report.contact_phone, "contact_phone", _("Phone"), limit=LINE_MAX, line=True
+        ),
+        "contact_email": _text(
+            report.contact_email, "contact_email", _("Email"), limit=LINE_MAX, line=True
+        ),
+        "contact_channel": _text(
+            report.contact_channel,
+            "contact_channel",
+            _("Preferred way to reach you"),
+            limit=LINE_MAX,
+            line=True,
+        ),
+    }
+    if report.anonymous and any(contact.values()):
+        raise ReportRejected(
+            _(
+                "You chose to stay anonymous but filled in contact details. Clear them, or "
+                "choose to give contact details."
+            ),
+            "anonymous",
+        )
+    if not report.anonymous and not (
+        contact["contact_phone"] or contact["contact_email"] or contact["contact_channel"]
+    ):
+        raise ReportRejected(
+            _(
+                "Give at least one way to reach you (phone, email or another channel), or choose "
+                "to stay anonymous."
+            ),
+            "contact_phone",
+        )
+    if report.target_kind not in TargetKind.values:
+        raise ReportRejected(_("Say who was targeted."), "target_kind")
+    if report.perpetrator_type not in PerpetratorType.values:
+        raise ReportRejected(_("Choose who did it from the list."), "perpetrator_type")
+    country = (report.country or "").strip().upper()
+    region = (report.region or "").strip().upper()
+    if country and not places.is_country(country):
+        raise ReportRejected(_("Choose a country from the list."), "country")
+    if region and not country:
+        raise ReportRejected(_("Choose the country first, then the region."), "country")
+    if region and not places.is_region_of(region, country):
+        raise ReportRejected(
+            _("This region is not in the country you chose. Choose the region again."), "region"
+        )
+    occurred_on, precision = report.when.resolve()
+    language = report.language if report.language in dict(settings.LANGUAGES) else ""
+    return CleanReport(
+        fields={
+            "narrative": narrative,
+            "anonymous": report.anonymous,
+            **contact,
+            "target_kind": report.target_kind,
+            "perpetrator_type": report.perpetrator_type,
+            "country": country,
+            "region": region,
+            "place_details": _text(
+                report.place_details, "place_details", _("Details of the place"), limit=PLACE_MAX
+            ),
+            "occurred_on": occurred_on.isoformat() if occurred_on else "",
+            "date_precision": precision,
+            "occurred_year": report.when.year if occurred_on else None,
+            "occurred_month": report.when.month if occurred_on else None,
+            "language": language,
+        },
+        occurred_on=occurred_on,
+    )
+
+
+# --- Receiving ------------------------------------------------------------------------------
+
+
+def intake_compartment() -> Compartment:
+    """The compartment whose members read reports (created on first use)."""
+    found = selectors.intake_compartment_or_none()
+    if found is not None:
+        return found
+    name = selectors.intake_compartment_name()
+    try:
+        with transaction.atomic():
+            return cases.create_compartment(name, "Reads reports from the public form")
+    except IntegrityError:
+        return Compartment.objects.get(name=name)
+
+
+def _submission_key(compartment: Compartment) -> DataKey:
+    """A fresh key sealed to each member of the intake team and to the organisation recovery
+    key, so that a report is never lost even when the team is empty. Registered with the
+    compartment so that people who join the team later receive it."""
+    data_key = vault.create_data_key("submission", selectors.key_holders(compartment))
+    CompartmentKey.objects.create(compartment=compartment, data_key=data_key)
+    return data_key
+
+
+def _store_files(
+    submission: Submission,
+    uploads: Sequence[CheckedUpload],
+    written: list[str],
+    *,
+    sender: str,
+    message: SubmissionMessage | None = None,
+) -> None:
+    for upload in uploads:
+        upload.data.seek(0)
+        blob_id = storage.store(submission.data_key_id, upload.data)
+        written.append(blob_id)
+        SubmissionFile.objects.create(
+            submission=submission,
+            message=message,
+            data_key_id=submission.data_key_id,
+            sender=sender,
+            name=upload.name,
+            sha256=upload.sha256,
+            content_type=upload.content_type,
+            size=upload.size,
+            blob_id=blob_id,
+        )
+
+
+def delete_blobs(written: Iterable[str]) -> None:
+    for blob_id in written:
+        storage.delete(blob_id)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    submission_id: uuid.UUID
+    code: str  # shown to the reporter once, never stored
+    received_at: datetime.datetime
+
+
+def submit_report(
+    report: Report, uploads: Sequence[CheckedUpload] = (), *, form_nonce: str | None = None
+) -> Receipt:
+    """Store a report and its files, all or nothing; return the receipt code (shown once).
+
+    The Argon2id derivation runs before the transaction opens, so the database is never
+    locked while it runs."""
+    clean = clean_report(report)
+    code = receipts.new_code()
+    normalised = receipts.normalise(code)
+    assert normalised is not None
+    cost = vault.kdf_cost()
+    salt = crypto.new_salt()
+    receipt_key = receipts.derive(normalised, salt, cost)
+    written: list[str] = []
+    try:
+        # A key context of its own: the raw key is forgotten when it ends, and a signed-in
+        # person's own keychain is not touched.
+        with unlocked(Keychain({})) as chain, transaction.atomic():
+            if form_nonce is not None:
+                flood.consume_form_token(form_nonce)
+            now = timezone.now()
+            held = flood.register_report(now)
+            compartment = intake_compartment()
+            data_key = _submission_key(compartment)
+            submission = Submission(
+                compartment=compartment,
+                data_key=data_key,
+                received_at=now,
+                held=held,
+                receipt_lookup=receipts.lookup_hash(normalised),
+                receipt_salt=salt,
+                receipt_wrapped_key=crypto.box_encrypt(receipt_key, chain.data_key(data_key.id)),
+                receipt_opslimit=cost.opslimit,
+                receipt_memlimit=cost.memlimit,
+                receipt_expires_at=now + receipts.lifetime(),
+                **clean.fields,
+            )
+            submission.save(force_insert=True)
+            _store_files(submission, uploads, written, sender=SenderKind.REPORTER)
+            audit.record(
+                "intake.submit", actor_id=None, object_type="submission", object_id=submission.pk
+            )
+    except BaseException:
+        delete_blobs(written)
+        raise
+    return Receipt(submission.pk, code, now)
+
+
+# --- Follow-up with the receipt code --------------------------------------------------------
+
+
+_DUMMY_SALT = bytes(16)
+
+
+def forget_expired_receipts() -> int:
+    """Destroy the receipts (lookup hash and wrapped key) of expired codes."""
+    return Submission.objects.filter(
+        receipt_expires_at__lte=timezone.now(), receipt_lookup__isnull=False
+    ).update(receipt_lookup=None, receipt_salt=None, receipt_wrapped_key=None)
+
+
+def open_receipt(code: str) -> receipts.ThreadAccess:
+    """The access a code gives, or ReceiptRefused — the same for a wrong, an expired and a
+    malformed code, after the same Argon2id work. TooManyAttempts while guessing is paused."""
+    flood.check_guess_budget()
+    forget_expired_receipts()
+    normalised = receipts.normalise(code)
+    submission = (
+        Submission.objects.filter(
+            receipt_lookup=receipts.lookup_hash(normalised), receipt_expires_at__gt=timezone.now()
+        )
+        .only("pk", "receipt_salt", "receipt_wrapped_key", "receipt_opslimit", "receipt_memlimit")
+        .first()
+        if normalised
+        else None
+    )
+    if submission is None or submission.receipt_salt is None:
+        receipts.derive(normalised or "", _DUMMY_SALT, vault.kdf_cost())  # same cost, no answer
+        flood.record_failed_guess()
+        raise ReceiptRefused()
+    cost = crypto.KdfCost(
+        int(submission.receipt_opslimit or 0), int(submission.receipt_memlimit or 0)
+    )
+    assert normalised is not None
+    access = receipts.ThreadAccess(
+        submission.pk, receipts.derive(normalised, bytes(submission.receipt_salt), cost)
+    )
+    try:
+        reporter_keychain(access)
+    except ReceiptRefused:
+        flood.record_failed_guess()
+        raise
+    return access
+
+
+def reporter_keychain(access: receipts.ThreadAccess) -> tuple[Submission, Keychain]:
+    """For a follow-up request: the submission and a key context that opens only it (its key
+    unwrapped with the key derived from the code). ReceiptRefused once the receipt expired."""
+    submission = (
+        Submission.objects.filter(pk=access.submission_id, receipt_expires_at__gt=timezone.now())
+        .exclude(receipt_wrapped_key=None)
+        .first()
+    )
+    if submission is None or submission.receipt_wrapped_key is None:
+        raise ReceiptRefused()
+    try:
+        raw = crypto.box_decrypt(access.receipt_key, bytes(submission.receipt_wrapped_key))
+    except crypto.DecryptionError as exc:
+        raise ReceiptRefused() from exc
+    chain = Keychain({})
+    chain.remember(submission.data_key_id, raw)
+    return submission, chain
+
+
+def add_reporter_message(
+    access: receipts.ThreadAccess, body: str, uploads: Sequence[CheckedUpload] = ()
+) -> SubmissionMessage:
+    body = _text(body, "body", _("Your message"), limit=MESSAGE_MAX)
+    if not body and not uploads:
+        raise ReportRejected(_("Write a message or attach a file."), "body")
+    submission, chain = reporter_keychain(access)
+    written: list[str] = []
+    try:
+        with unlocked(chain), transaction.atomic():
+            message = SubmissionMessage.objects.create(
+                submission=submission,
+                data_key_id=submission.data_key_id,
+                sender=SenderKind.REPORTER,
+                body=body,
+            )
+            _store_files(submission, uploads, written, sender=SenderKind.REPORTER, message=message)
+            audit.record(
+                "intake.submit",
+                actor_id=None,
+                object_type="submission-message",
+                object_id=message.pk,
+            )
+    except BaseException:
+        delete_blobs(written)
+        raise
+    return message

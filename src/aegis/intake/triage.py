@@ -1,0 +1,320 @@
+"""Writes and rules of triage, for the intake team: replying to the reporter, marking spam
+or duplicates, and taking a report up as a case and/or an incident with its narrative,
+place, date, follow-up messages and files carried over (nothing is typed again).
+
+Every function runs in the caller's key context, which must hold the submission key."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aegis.audit import services as audit
+from aegis.cases import services as cases
+from aegis.cases.models import Compartment
+from aegis.evidence import storage
+from aegis.evidence.uploads import CheckedUpload
+from aegis.vault.keychain import current
+
+from .models import Submission, SubmissionFile, SubmissionMessage, plain
+from .services import MESSAGE_MAX, delete_blobs
+from .vocabulary import DatePrecision, SenderKind, SubmissionStatus, TargetKind
+
+REASON_MAX = 2_000
+
+
+class TriageRuleError(ValueError):
+    """A triage request that breaks a rule; the message is for the caseworker."""
+
+
+@transaction.atomic
+def reply(submission: Submission, body: str, *, actor_id: int | None) -> SubmissionMessage:
+    """A message to the reporter, encrypted under the submission key (they read it with
+    their code). The caller's key context must hold that key."""
+    body = body.strip() if isinstance(body, str) else ""
+    if not body:
+        raise TriageRuleError(_("The reply is empty."))
+    if len(body) > MESSAGE_MAX or "\x00" in body:
+        raise TriageRuleError(
+            _("The reply is too long or contains a null character (at most %(limit)s characters).")
+            % {"limit": f"{MESSAGE_MAX:,}"}
+        )
+    current().data_key(submission.data_key_id)  # NoKeyAccess before anything is written
+    message = SubmissionMessage.objects.create(
+        submission=submission,
+        data_key_id=submission.data_key_id,
+        sender=SenderKind.STAFF,
+        author_id=actor_id,
+        body=body,
+    )
+    audit.record(
+        "intake.reply", actor_id=actor_id, object_type="submission", object_id=submission.pk
+    )
+    return message
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise TriageRuleError(_("Say why: the reason is kept with the report."))
+    if len(reason) > REASON_MAX or "\x00" in reason:
+        raise TriageRuleError(
+            _("The reason is too long or contains a null character (at most %(limit)s characters).")
+            % {"limit": f"{REASON_MAX:,}"}
+        )
+    return reason
+
+
+@transaction.atomic
+def mark_spam(submission: Submission, reason: str, *, actor_id: int | None) -> Submission:
+    return _set_status(submission, SubmissionStatus.SPAM, _reason(reason), actor_id=actor_id)
+
+
+@transaction.atomic
+def mark_duplicate(
+    submission: Submission, original: Submission, reason: str, *, actor_id: int | None
+) -> Submission:
+    if original.pk == submission.pk:
+        raise TriageRuleError(_("A report cannot be a duplicate of itself."))
+    if original.compartment_id != submission.compartment_id:
+        raise TriageRuleError(_("Choose a report from the same intake queue."))
+    submission.duplicate_of = original
+    return _set_status(submission, SubmissionStatus.DUPLICATE, _reason(reason), actor_id=actor_id)
+
+
+def _set_status(
+    submission: Submission, status: str, reason: str, *, actor_id: int | None
+) -> Submission:
+    if submission.status == SubmissionStatus.CONVERTED:
+        raise TriageRuleError(_("This report has already been taken up as a case or incident."))
+    submission.status = status
+    submission.triage_reason = reason
+    submission.triaged_by_id = actor_id
+    submission.triaged_at = timezone.now()
+    submission.save(
+        update_fields=["status", "triage_reason", "triaged_by", "triaged_at", "duplicate_of"]
+    )
+    audit.record(
+        "intake.triage", actor_id=actor_id, object_type="submission", object_id=submission.pk
+    )
+    return submission
+
+
+@dataclass(frozen=True)
+class CaseRequest:
+    """What a caseworker decides when a report becomes a case (the rest is carried over)."""
+
+    subject_kind: str = "person"
+    pseudonym: str = ""
+    subject_name: str = ""
+    sector: str = "other"
+
+
+@dataclass(frozen=True)
+class IncidentRequest:
+    title: str
+    date_start: datetime.date | None = None  # only when the report gives no date
+
+
+@dataclass(frozen=True)
+class Conversion:
+    case: Any | None
+    incident: Any | None
+
+
+def _uploads_of(submission: Submission) -> list[CheckedUpload]:
+    """The submission's files, decrypted, as checked uploads for the evidence store."""
+    uploads = []
+    for item in submission.files.all():
+        data = io.BytesIO()
+        storage.read(submission.data_key_id, item.blob_id, data)
+        data.seek(0)
+        uploads.append(
+            CheckedUpload(plain(item.name), item.content_type, item.size, plain(item.sha256), data)
+        )
+    return uploads
+
+
+def _thread_note(submission: Submission) -> str:
+    lines = []
+    for message in submission.messages.all():
+        who = _("Reporter") if message.sender == SenderKind.REPORTER else _("Protection team")
+        lines.append(f"[{message.created_at:%Y-%m-%d %H:%M} UTC] {who}:\n{plain(message.body)}")
+    return "\n\n".join(lines)
+
+
+def convert(
+    submission: Submission,
+    compartment: Compartment,
+    *,
+    actor_id: int | None,
+    case: CaseRequest | None = None,
+    incident: IncidentRequest | None = None,
+) -> Conversion:
+    """Open a case (with a person from the contact details when the report is about the
+    reporter) and/or record an incident, carrying over the narrative, place, date, follow-up
+    messages and files. All or nothing; the caller's key context must hold the submission key
+    and be a member of `compartment`."""
+    if case is None and incident is None:
+        raise TriageRuleError(_("Choose to open a case, record an incident, or both."))
+    if submission.status in (SubmissionStatus.CONVERTED, SubmissionStatus.SPAM):
+        raise TriageRuleError(_("This report has already been handled."))
+    if actor_id is None or not compartment.members.filter(user_id=actor_id).exists():
+        raise TriageRuleError(_("Choose a compartment you are a member of."))
+    current().data_key(submission.data_key_id)  # NoKeyAccess before anything is written
+    uploads = _uploads_of(submission)
+    carried: list[Any] = []
+    try:
+        with transaction.atomic():
+            opened = _open_case(submission, compartment, case, actor_id) if case else None
+            recorded = (
+                _record_incident(submission, compartment, incident, actor_id, opened)
+                if incident
+                else None
+            )
+            # Files last: the evidence store writes blobs that a rollback cannot take back.
+            if opened is not None:
+                _carry_files(submission, opened, uploads, actor_id, into=carried)
+            submission.status = SubmissionStatus.CONVERTED
+            submission.case = opened
+            submission.incident_reference = getattr(recorded, "reference", "") or ""
+            submission.triaged_by_id = actor_id
+            submission.triaged_at = timezone.now()
+            submission.save(
+                update_fields=["status", "case", "incident_reference", "triaged_by", "triaged_at"]
+            )
+            audit.record(
+                "intake.triage",
+                actor_id=actor_id,
+                object_type="submission",
+                object_id=submission.pk,
+            )
+    except BaseException:
+        delete_blobs(item.blob_id for item in carried)
+        raise
+    return Conversion(opened, recorded)
+
+
+def _open_case(
+    submission: Submission, compartment: Compartment, request: CaseRequest, actor_id: int | None
+) -> Any:
+    person = None
+    if request.subject_kind == "person":
+        pseudonym = request.pseudonym.strip()
+        if not pseudonym:
+            raise TriageRuleError(_("Give the person a pseudonym; it is shown in lists."))
+        about_reporter = submission.target_kind == TargetKind.ME and not submission.anonymous
+        person = cases.create_person(
+            compartment,
+            actor_id=actor_id,
+            pseudonym=pseudonym[:80],
+            legal_name=plain(submission.contact_name) if about_reporter else "",
+            phone=plain(submission.contact_phone) if about_reporter else "",
+            email=plain(submission.contact_email) if about_reporter else "",
+            contact_channels=plain(submission.contact_channel) if about_reporter else "",
+            country=submission.country,
+            region=submission.region,
+            sector=request.sector,
+        )
+    try:
+        opened = cases.open_case(
+            compartment,
+            subject_kind=request.subject_kind,
+            person=person,
+            subject_name=request.subject_name,
+            summary=plain(submission.narrative),
+            country=submission.country,
+            region=submission.region,
+            sector=request.sector,
+            actor_id=actor_id,
+        )
+    except cases.CaseRuleError as exc:
+        raise TriageRuleError(str(exc)) from exc
+    details = [
+        _("Taken up from report %(ref)s received on %(date)s.")
+        % {"ref": submission.reference, "date": f"{submission.received_at:%Y-%m-%d}"}
+    ]
+    if place := plain(submission.place_details):
+        details.append(_("Place: %(place)s") % {"place": place})
+    if occurred_on := plain(submission.occurred_on):
+        details.append(
+            _("When: %(date)s (%(precision)s)")
+            % {"date": occurred_on, "precision": submission.date_precision}
+        )
+    if thread := _thread_note(submission):
+        details.append(_("Follow-up messages:") + "\n" + thread)
+    cases.add_note(opened, "\n\n".join(details), actor_id=actor_id)
+    return opened
+
+
+def _carry_files(
+    submission: Submission,
+    case: Any,
+    uploads: list[CheckedUpload],
+    actor_id: int | None,
+    *,
+    into: list[Any],
+) -> None:
+    """The report's files as original evidence of the case, re-encrypted under its key;
+    each item is added to `into` as soon as it exists, so a failure can remove its blob."""
+    from aegis.evidence.services import add_evidence
+
+    for upload in uploads:
+        upload.data.seek(0)
+        into.append(
+            add_evidence(
+                case,
+                upload,
+                actor_id=actor_id,
+                reason=_("Sent with report %(ref)s") % {"ref": submission.reference},
+            )
+        )
+
+
+def _record_incident(
+    submission: Submission,
+    compartment: Compartment,
+    request: IncidentRequest,
+    actor_id: int | None,
+    case: Any,
+) -> Any:
+    from aegis.incidents.services import IncidentRuleError, create_incident
+
+    if occurred_on := plain(submission.occurred_on):
+        date_start = datetime.date.fromisoformat(occurred_on)
+        precision = submission.date_precision
+    elif request.date_start is not None:
+        date_start, precision = request.date_start, str(DatePrecision.APPROXIMATE)
+    else:
+        raise TriageRuleError(_("The report does not say when it happened: give a date."))
+    try:
+        return create_incident(
+            compartment,
+            actor_id=actor_id,
+            title=request.title,
+            description=plain(submission.narrative),
+            date_start=date_start,
+            date_precision=precision,
+            country=submission.country,
+            region=submission.region,
+            exact_location=plain(submission.place_details),
+            cases=(case,) if case is not None else (),
+        )
+    except IncidentRuleError as exc:
+        raise TriageRuleError(exc.message) from exc
+
+
+def read_file(item: SubmissionFile, *, actor_id: int | None) -> tuple[str, bytes]:
+    """A staff download of a reporter's file (the caller's key context holds the key)."""
+    data = io.BytesIO()
+    storage.read(item.data_key_id, item.blob_id, data)
+    audit.record(
+        "custody.download", actor_id=actor_id, object_type="submission-file", object_id=item.pk
+    )
+    return plain(item.name), data.getvalue()

@@ -1,0 +1,410 @@
+"""Thin views: the public report form and follow-up (no account, no JavaScript, no
+addresses), and the intake team's triage queue."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aegis.accounts.access import public, requires
+from aegis.cases import selectors as case_selectors
+from aegis.vault.keychain import NoKeyAccess, unlocked
+
+from . import flood, pages, receipts, selectors, services, triage
+from .forms import (
+    HONEYPOT_FIELD,
+    ConvertForm,
+    MarkForm,
+    ReceiptCodeForm,
+    ReplyForm,
+    ReporterMessageForm,
+    ReportForm,
+)
+from .models import Submission
+from .rendering import Fields
+
+FILES_AGAIN = gettext_lazy(
+    "Attach your files again: for your safety they are kept only when the report is sent."
+)
+THREAD_ENDED = gettext_lazy("Your follow-up session has ended. Enter your receipt code again.")
+TOO_MUCH = gettext_lazy(
+    "What you sent is too large to be received: write less text at once (at most about "
+    "20,000 characters) and attach at most a few files at a time. Nothing was stored."
+)
+
+
+def _unreadable(request: HttpRequest) -> bool:
+    """True when the posted data is beyond Django's limits on size or number of parts; the
+    page then says so instead of answering with a bare 'Bad Request'."""
+    try:
+        request.POST  # noqa: B018 (parsing is the point)
+        request.FILES  # noqa: B018
+    except (RequestDataTooBig, TooManyFilesSent, TooManyFieldsSent):
+        return True
+    return False
+
+
+def _public_context(**extra: Any) -> dict[str, Any]:
+    return {"organisation": settings.ORGANISATION_NAME, **extra}
+
+
+# --- Public report form ---------------------------------------------------------------------
+
+
+def _render_report(
+    request: HttpRequest,
+    form: ReportForm,
+    token: str,
+    problems: list[Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "intake/report_form.html",
+        _public_context(
+            form=form,
+            fields=Fields(form),
+            form_token=token,
+            problems=problems or [],
+            honeypot=HONEYPOT_FIELD,
+        ),
+        status=status,
+    )
+
+
+FORM_TOKEN_PLACEHOLDER = "formAEGISPLACEHOLDERtoken"
+CODE_PLACEHOLDER = "codeAEGISPLACEHOLDERcode"
+
+
+def _empty_report_form(request: HttpRequest) -> HttpResponse:
+    form = ReportForm(country=request.GET.get("country", ""))
+    return pages.render_shared(
+        request,
+        "intake/report_form.html",
+        _public_context(
+            form=form,
+            fields=Fields(form),
+            form_token=FORM_TOKEN_PLACEHOLDER,
+            problems=[],
+            honeypot=HONEYPOT_FIELD,
+        ),
+        {FORM_TOKEN_PLACEHOLDER: flood.new_form_token()},
+    )
+
+
+def _receipt_page(request: HttpRequest, receipt: services.Receipt) -> HttpResponse:
+    return pages.render_shared(
+        request,
+        "intake/receipt.html",
+        _public_context(code=CODE_PLACEHOLDER, receipt_days=receipts.receipt_days()),
+        {CODE_PLACEHOLDER: receipt.code},
+    )
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _empty_report_form(request)
+    if _unreadable(request):
+        form = ReportForm()
+        return _render_report(request, form, flood.new_form_token(), [TOO_MUCH], status=413)
+    token = request.POST.get("form_token", "")
+    if "show_regions" in request.POST:
+        # Without JavaScript the region list comes from the server: show the same form again,
+        # with everything typed so far, and the regions of the chosen country.
+        initial = {k: v for k, v in request.POST.items() if k in ReportForm.base_fields}
+        form = ReportForm(initial=initial, country=request.POST.get("country", ""))
+        return _render_report(request, form, token, [FILES_AGAIN] if request.FILES else None)
+    form = ReportForm(request.POST, request.FILES)
+    problems: list[Any] = []
+    nonce = None
+    if request.POST.get(HONEYPOT_FIELD):
+        problems.append(flood.HONEYPOT)
+    try:
+        nonce = flood.check_form_token(token)
+    except flood.FormTokenProblem as problem:
+        problems.append(problem.args[0])
+        token = flood.new_form_token()
+    if form.is_valid() and not problems:
+        try:
+            receipt = services.submit_report(
+                form.report(get_language() or ""), form.cleaned_data["files"], form_nonce=nonce
+            )
+        except flood.FormTokenProblem as problem:
+            problems.append(problem.args[0])
+            token = flood.new_form_token()
+        except services.ReportRejected as rejected:
+            form.add_error(None, rejected.message)
+        else:
+            return _receipt_page(request, receipt)
+    if request.FILES:
+        problems.append(FILES_AGAIN)
+    return _render_report(request, form, token, problems)
+
+
+# --- Public follow-up -----------------------------------------------------------------------
+
+
+def _code_page(request: HttpRequest, error: Any = None, status: int = 200) -> HttpResponse:
+    # Always an empty form: the page must not differ with what was typed.
+    return render(
+        request,
+        "intake/follow_up.html",
+        _public_context(code_fields=Fields(ReceiptCodeForm()), error=error),
+        status=status,
+    )
+
+
+def _open(request: HttpRequest) -> HttpResponse:
+    try:
+        access = services.open_receipt(request.POST.get("code", ""))
+    except flood.TooManyAttempts as refused:
+        return _code_page(request, refused.MESSAGE, status=429)
+    except services.ReceiptRefused as refused:
+        return _code_page(request, refused.MESSAGE)
+    request.session.cycle_key()  # a fresh session id for the reporter's thread
+    response = redirect("intake:follow-up")
+    receipts.set_cookie(response, receipts.remember(request, access))
+    return response
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def follow_up(request: HttpRequest) -> HttpResponse:
+    too_much = request.method == "POST" and _unreadable(request)
+    action = request.POST.get("action", "") if request.method == "POST" and not too_much else ""
+    if action == "open":
+        return _open(request)
+    if action == "leave":
+        response: HttpResponse = redirect("intake:follow-up")
+        receipts.forget(request, response)
+        messages.info(request, _("You have left your report. Enter your code to come back."))
+        return response
+    status = 413 if too_much else 200
+    access = receipts.recall(request)
+    if access is None:
+        problem = TOO_MUCH if too_much else THREAD_ENDED if action else None
+        return _code_page(request, problem, status=status)
+    try:
+        submission, chain = services.reporter_keychain(access)
+    except services.ReceiptRefused:
+        response = _code_page(request, THREAD_ENDED)
+        receipts.forget(request, response)
+        return response
+    form = ReporterMessageForm()
+    if action == "message":
+        form = ReporterMessageForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.add_reporter_message(
+                    access, form.cleaned_data["body"], form.cleaned_data["files"]
+                )
+            except services.ReportRejected as rejected:
+                form.add_error(None, rejected.message)
+            except services.ReceiptRefused:
+                return _code_page(request, THREAD_ENDED)
+            else:
+                messages.success(request, _("Your message was sent to the protection team."))
+                return redirect("intake:follow-up")
+    with unlocked(chain):
+        thread = selectors.reporter_thread(submission)
+    problems = [TOO_MUCH] if too_much else []
+    if action == "message" and request.FILES and form.errors:
+        problems.append(FILES_AGAIN)
+    return render(
+        request,
+        "intake/follow_up.html",
+        _public_context(
+            thread=thread, message_form=form, message_fields=Fields(form), problems=problems
+        ),
+        status=status,
+    )
+
+
+# --- Triage (intake team) -------------------------------------------------------------------
+
+
+def _submission_or_404(request: HttpRequest, submission_id: uuid.UUID) -> Submission:
+    submission = selectors.submission_for(request.user, submission_id)
+    if submission is None:
+        raise Http404(_("There is no such report."))
+    return submission
+
+
+@requires("view_cases")
+@never_cache
+def triage_queue(request: HttpRequest) -> HttpResponse:
+    member = selectors.on_intake_team(request.user)
+    page = selectors.triage_page(request.user, request.GET.get("page"))
+    return render(
+        request,
+        "intake/triage.html",
+        {
+            "member": member or page.paginator.count > 0,
+            "page": page,
+            "notices": selectors.recent_flood_notices() if member else [],
+        },
+    )
+
+
+def _detail(
+    request: HttpRequest,
+    submission: Submission,
+    *,
+    reply_form: ReplyForm | None = None,
+    mark_form: MarkForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    try:
+        view = selectors.submission_view(submission)
+    except NoKeyAccess as exc:
+        raise Http404(_("There is no such report.")) from exc
+    candidates = selectors.duplicate_candidates(request.user, submission)
+    return render(
+        request,
+        "intake/submission.html",
+        {
+            "view": view,
+            "s": submission,
+            "reply_form": reply_form or ReplyForm(),
+            "mark_form": mark_form or MarkForm(candidates=candidates),
+        },
+        status=status,
+    )
+
+
+@requires("view_cases")
+@never_cache
+def submission_detail(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
+    return _detail(request, _submission_or_404(request, submission_id))
+
+
+@requires("view_cases")
+@require_POST
+def reply(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
+    submission = _submission_or_404(request, submission_id)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            triage.reply(submission, form.cleaned_data["body"], actor_id=request.user.pk)
+        except triage.TriageRuleError as error:
+            form.add_error("body", str(error))
+        except NoKeyAccess as exc:
+            raise Http404(_("There is no such report.")) from exc
+        else:
+            messages.success(request, _("Your reply is stored for the reporter."))
+            return redirect("intake:submission", submission_id=submission.pk)
+    return _detail(request, submission, reply_form=form)
+
+
+@requires("view_cases")
+@require_POST
+def mark(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
+    submission = _submission_or_404(request, submission_id)
+    candidates = selectors.duplicate_candidates(request.user, submission)
+    form = MarkForm(request.POST, candidates=candidates)
+    if form.is_valid():
+        reason = form.cleaned_data["reason"]
+        try:
+            if form.cleaned_data["decision"] == MarkForm.SPAM:
+                triage.mark_spam(submission, reason, actor_id=request.user.pk)
+            else:
+                original = selectors.submission_for(
+                    request.user, uuid.UUID(form.cleaned_data["duplicate_of"])
+                )
+                if original is None:
+                    raise triage.TriageRuleError(_("Choose the report this one duplicates."))
+                triage.mark_duplicate(submission, original, reason, actor_id=request.user.pk)
+        except triage.TriageRuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The report is marked."))
+            return redirect("intake:triage")
+    return _detail(request, submission, mark_form=form)
+
+
+@requires("view_cases")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def convert(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
+    submission = _submission_or_404(request, submission_id)
+    compartments = case_selectors.compartments_of(request.user).order_by("name")
+    form = ConvertForm(request.POST or None, compartments=compartments)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        case_request = (
+            triage.CaseRequest(
+                subject_kind=data["subject_kind"],
+                pseudonym=data["pseudonym"],
+                subject_name=data["subject_name"],
+                sector=data["sector"],
+            )
+            if data["make_case"]
+            else None
+        )
+        incident_request = (
+            triage.IncidentRequest(data["incident_title"], data["incident_date"])
+            if data["make_incident"]
+            else None
+        )
+        try:
+            done = triage.convert(
+                submission,
+                data["compartment"],
+                actor_id=request.user.pk,
+                case=case_request,
+                incident=incident_request,
+            )
+        except triage.TriageRuleError as error:
+            form.add_error(None, str(error))
+        except NoKeyAccess as exc:
+            raise Http404(_("There is no such report.")) from exc
+        else:
+            if done.case is not None:
+                messages.success(request, _("Case %(ref)s is open.") % {"ref": done.case.reference})
+            if done.incident is not None:
+                messages.success(
+                    request, _("Incident %(ref)s is recorded.") % {"ref": done.incident.reference}
+                )
+            return redirect("intake:submission", submission_id=submission.pk)
+    return render(
+        request,
+        "intake/convert.html",
+        {"s": submission, "form": form, "has_files": submission.files.exists()},
+    )
+
+
+@requires("view_cases")
+@never_cache
+def download(
+    request: HttpRequest, submission_id: uuid.UUID, submission_file_id: int
+) -> HttpResponse:
+    submission = _submission_or_404(request, submission_id)
+    item = selectors.file_for(submission, submission_file_id)
+    if item is None:
+        raise Http404(_("There is no such file."))
+    try:
+        name, data = triage.read_file(item, actor_id=request.user.pk)
+    except NoKeyAccess as exc:
+        raise Http404(_("There is no such file.")) from exc
+    response = HttpResponse(data, content_type=item.content_type)
+    response["Content-Disposition"] = _attachment(name)
+    return response
+
+
+def _attachment(name: str) -> str:
+    return content_disposition_header(True, name) or "attachment"

@@ -1,0 +1,22 @@
+"""Characters that hide or disguise text, refused wherever people type or name things.
+
+Control characters (other than tab and line breaks) are never typed by a person. Direction
+overrides and isolates make a value read differently on screen from what is stored (a file
+"photo\u202egpj.exe" displays as "photoexe.jpg"); zero-width spaces and byte-order marks hide
+inside names. Direction marks (U+200E/U+200F) and joiners (U+200C/U+200D) stay allowed:
+Arabic, Persian and Hebrew text needs them."""
+
+from __future__ import annotations
+
+import re
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+DISGUISING = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\ufeff]")
+
+
+def has_control_characters(value: str) -> bool:
+    return CONTROL.search(value) is not None
+
+
+def has_disguising_characters(value: str) -> bool:
+    return DISGUISING.search(value) is not None

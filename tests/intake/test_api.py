@@ -1,0 +1,124 @@
+"""The public intake API for a future mobile client: submit, read the thread and answer with
+the receipt code in the body; the schemas in OpenAPI."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from aegis.intake import triage
+from aegis.intake.models import Submission
+from aegis.vault.keychain import unlocked
+
+pytestmark = pytest.mark.django_db
+
+REPORT = {
+    "narrative": "A drone flew over our assembly and then the leaders got calls.",
+    "target_kind": "group",
+    "perpetrator_type": "unknown",
+    "when": {"year": 2025, "month": 6},
+    "country": "PH",
+    "region": "PH-14",
+    "place_details": "Barangay hall",
+    "language": "en",
+}
+
+
+def post(path: str, payload: dict, client: Client | None = None):
+    return (client or Client()).post(
+        f"/api/v1/intake{path}", payload, content_type="application/json"
+    )
+
+
+def test_submit_read_and_answer_without_an_account(intake_team):
+    _compartment, lucia = intake_team
+    response = post("/submissions", REPORT)
+    assert response.status_code == 201, response.content
+    code = response.json()["receipt_code"]
+    submission = Submission.objects.get()
+    assert (submission.country, submission.region, submission.date_precision) == (
+        "PH",
+        "PH-14",
+        "month",
+    )
+    with unlocked(lucia.keychain()):
+        assert Submission.objects.get().narrative == REPORT["narrative"]
+        triage.reply(submission, "Please tell us more.", actor_id=lucia.user.pk)
+
+    thread = post("/follow-up", {"code": code.lower()})
+    assert thread.status_code == 200
+    body = thread.json()
+    assert [(m["sender"], m["body"]) for m in body["messages"]] == [
+        ("staff", "Please tell us more.")
+    ]
+    answered = post("/follow-up/messages", {"code": code, "body": "It happened twice."})
+    assert answered.status_code == 201
+    assert [m["body"] for m in answered.json()["messages"]] == [
+        "Please tell us more.",
+        "It happened twice.",
+    ]
+
+
+def test_the_api_does_not_need_or_use_a_token(intake_team, signed_in):
+    from aegis.accounts.roles import Role
+
+    client, _person = signed_in(Role.ANALYST)
+    response = post("/submissions", REPORT, client)
+    assert response.status_code == 201
+    # Contact details go through the API too.
+    contact = {
+        **REPORT,
+        "anonymous": False,
+        "contact": {"name": "Ana", "preferred_channel": "Signal"},
+    }
+    assert post("/submissions", contact).status_code == 201
+
+
+def test_a_wrong_expired_or_malformed_code_gets_the_same_answer(intake_team):
+    expired = post("/submissions", REPORT).json()["receipt_code"]
+    Submission.objects.update(receipt_expires_at=timezone.now() - timedelta(seconds=1))
+    answers = [
+        post(path, {"code": code, "body": "hello"})
+        for path in ("/follow-up", "/follow-up/messages")
+        for code in ("ABCD-EFGH-JKMN-PQRS-TVWX", expired, "nonsense", "")
+    ]
+    assert {a.status_code for a in answers} == {404}
+    assert {a.content for a in answers} == {
+        b'{"detail": "We could not open a report with this code. Check that you typed it '
+        b'exactly as it was shown, then try again.", "field": null}'
+    }
+
+
+def test_guessing_through_the_api_is_paused(intake_team, settings):
+    settings.AEGIS_RECEIPT_MAX_FAILURES = 2
+    code = post("/submissions", REPORT).json()["receipt_code"]
+    assert [post("/follow-up", {"code": "x"}).status_code for _ in range(2)] == [404, 404]
+    paused = post("/follow-up", {"code": code})
+    assert paused.status_code == 429
+    assert "Too many attempts, wait a minute" in paused.json()["detail"]
+
+
+def test_the_code_never_travels_in_the_url_and_the_schemas_are_published():
+    schema = Client().get("/api/v1/openapi.json").json()
+    paths = {p: v for p, v in schema["paths"].items() if p.startswith("/api/v1/intake/")}
+    assert set(paths) == {
+        "/api/v1/intake/submissions",
+        "/api/v1/intake/follow-up",
+        "/api/v1/intake/follow-up/messages",
+    }
+    for operations in paths.values():
+        assert set(operations) == {"post"}
+        assert "parameters" not in operations["post"] or not operations["post"]["parameters"]
+        assert operations["post"].get("security", []) == []
+    submit = paths["/api/v1/intake/submissions"]["post"]
+    assert set(submit["responses"]) == {"201", "400"}
+    follow_up = paths["/api/v1/intake/follow-up"]["post"]
+    assert set(follow_up["responses"]) == {"200", "404", "429"}
+    components = schema["components"]["schemas"]
+    for name in ("SubmissionIn", "ReceiptOut", "CodeIn", "MessageIn", "ThreadOut", "ErrorOut"):
+        assert name in components
+    target = components["SubmissionIn"]["properties"]["target_kind"]
+    assert "group" in str(components.get("TargetKind", target))

@@ -1,0 +1,264 @@
+"""The acceptance flow in Debian's Chromium with JavaScript off (Tor Browser "safest"), against
+a live server: a report with an attachment, the receipt code, a caseworker's reply, the
+reporter reading it with the code and adding a file — once in English, once in Arabic with
+the right-to-left layout checked. Also the small-phone layout."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from aegis.accounts.roles import Role
+from aegis.intake.models import Submission, SubmissionFile
+from aegis.vault.keychain import unlocked
+from tests.conftest import sign_in
+
+from .conftest import png_bytes
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        f"Debian's Chromium is not installed at {CHROMIUM} (run 'make browser' to install it)",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CODE = re.compile(r"^[0-9A-Z]{4}(-[0-9A-Z]{4}){4}$")
+
+
+@pytest.fixture(scope="module")
+def async_unsafe_allowed() -> Iterator[None]:
+    """Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM
+    calls from it (fixtures, the caseworker's client, the flush) unless told otherwise."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="module")
+def browser(async_unsafe_allowed) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class Reporter:
+    """One browser profile with JavaScript off, watching for errors and CSP violations."""
+
+    page: Page
+    base: str
+    console: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def assert_clean(self) -> None:
+        assert [m for m in self.console if "Content Security Policy" in m] == []
+        assert self.failed == [] and self.errors == []
+
+
+@pytest.fixture
+def new_reporter(browser, live_server, transactional_db, async_unsafe_allowed):
+    contexts = []
+
+    def make(locale: str = "en-GB", viewport: dict | None = None) -> Reporter:
+        context = browser.new_context(
+            java_script_enabled=False,
+            locale=locale,
+            viewport=viewport or {"width": 1000, "height": 900},
+        )
+        contexts.append(context)
+        page = context.new_page()
+        reporter = Reporter(page, live_server.url)
+        page.on("console", lambda m: reporter.console.append(f"{m.type}: {m.text}"))
+        page.on("requestfailed", lambda r: reporter.failed.append(f"{r.url}: {r.failure}"))
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and reporter.errors.append(f"{r.status} {r.url}"),
+        )
+        return reporter
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def team(make_person, make_compartment, async_unsafe_allowed):
+    lucia = make_person(Role.CASEWORKER)
+    make_compartment(lucia, name="Intake team")
+    return lucia
+
+
+def caseworker_replies(lucia, text: str) -> None:
+    """The caseworker opens the newest report in the triage queue and replies."""
+    client = sign_in(Client(), lucia)
+    submission = Submission.objects.order_by("-received_at").first()
+    queue = client.get("/triage/").content.decode()
+    assert submission.reference in queue
+    response = client.post(f"/triage/{submission.pk}/reply/", {"body": text})
+    assert response.status_code == 302
+
+
+def test_report_reply_and_follow_up_in_english(new_reporter, team, tmp_path):
+    photo = tmp_path / "threat.png"
+    photo.write_bytes(png_bytes())
+    reporter = new_reporter()
+    page = reporter.page
+    page.goto(reporter.url("/report/"))
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Report a threat or an attack")
+
+    # Without JavaScript the regions come from the server: country first, then its regions.
+    page.get_by_label("Country").select_option("CO")
+    page.get_by_role("button", name="Show the regions of this country").click()
+    expect(page.get_by_label("Region")).to_be_visible()
+    page.get_by_label("Region").select_option("CO-ANT")
+    page.get_by_label("What happened?").fill("Two men followed me home after the meeting.")
+    page.get_by_label("Year").fill("2025")
+    page.get_by_label("Month", exact=True).select_option("3")
+    page.get_by_label("Day").fill("14")
+    page.get_by_label("Details of the place").fill("Vereda El Roble")
+    page.get_by_label("Who was targeted?").select_option("me")
+    page.get_by_label("Who did it?").select_option("paramilitary")
+    page.get_by_label("Files (photos, documents, audio, video)").set_input_files(str(photo))
+    page.get_by_role("button", name="Send the report").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your report was received")
+    code = page.locator("#receipt-code").inner_text().strip()
+    assert CODE.match(code), code
+    reporter.assert_clean()
+
+    caseworker_replies(team, "Thank you. Are you somewhere safe tonight?")
+
+    later = new_reporter()  # another day: a fresh browser and only the code
+    page = later.page
+    page.goto(later.url("/report/follow-up/"))
+    page.get_by_label("Your receipt code").fill(code.lower().replace("-", " "))
+    page.get_by_role("button", name="Open my report").click()
+    expect(page.get_by_text("Thank you. Are you somewhere safe tonight?")).to_be_visible()
+    expect(page.get_by_text("threat.png")).to_be_visible()
+    second = tmp_path / "message.png"
+    second.write_bytes(png_bytes(colour=(0, 0, 200)))
+    page.get_by_label("Your message").fill("Yes, at my sister's house.")
+    page.get_by_label("Add files").set_input_files(str(second))
+    page.get_by_role("button", name="Send the message").click()
+    expect(page.get_by_role("status")).to_contain_text("Your message was sent")
+    expect(page.get_by_text("Yes, at my sister's house.")).to_be_visible()
+    expect(page.get_by_text("message.png")).to_be_visible()
+    later.assert_clean()
+    with unlocked(team.keychain()):
+        names = sorted(f.name for f in SubmissionFile.objects.all())
+    assert names == ["message.png", "threat.png"]
+
+
+def test_report_reply_and_follow_up_in_arabic_right_to_left(new_reporter, team, tmp_path):
+    photo = tmp_path / "صورة.png"
+    photo.write_bytes(png_bytes(colour=(0, 120, 0)))
+    reporter = new_reporter()
+    page = reporter.page
+    page.goto(reporter.url("/report/"))
+    page.get_by_label("Language").select_option("ar")
+    page.get_by_role("button", name="Change").click()
+
+    html = page.locator("html")
+    expect(page).to_have_url(reporter.url("/report/"))
+    expect(html).to_have_attribute("lang", "ar")
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(page.get_by_role("heading", level=1)).to_have_text("الإبلاغ عن تهديد أو اعتداء")
+    form = page.locator("form#report")
+    expect(form).to_have_css("direction", "rtl")
+    expect(page.locator("textarea[name=narrative]")).to_have_css("direction", "rtl")
+    # Right to left: the send button sits at the right edge of the form, not the left.
+    send = page.get_by_role("button", name="إرسال البلاغ")
+    form_box, button_box = form.bounding_box(), send.bounding_box()
+    assert form_box and button_box
+    assert abs((form_box["x"] + form_box["width"]) - (button_box["x"] + button_box["width"])) < 2
+    assert button_box["x"] > form_box["x"] + form_box["width"] / 2
+
+    page.get_by_label("البلد").select_option("EG")
+    page.get_by_role("button", name="اعرض مناطق هذا البلد").click()
+    page.get_by_label("المنطقة").select_option("EG-C")
+    page.get_by_label("ماذا حدث؟").fill("تلقيت تهديدًا بالقتل بعد نشر التقرير.")
+    page.get_by_label("السنة").fill("2024")
+    page.get_by_label("ما مدى تأكدك من هذا التاريخ؟").select_option(label="إنه تقريبي")
+    page.get_by_label("من كان المستهدف؟").select_option(label="أنا")
+    page.get_by_label("من قام بذلك؟").select_option("unknown")
+    page.get_by_label("ملفات (صور، مستندات، صوت، فيديو)").set_input_files(str(photo))
+    page.get_by_role("button", name="إرسال البلاغ").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("تم استلام بلاغك")
+    expect(html).to_have_attribute("dir", "rtl")
+    code = page.locator("#receipt-code").inner_text().strip()
+    assert CODE.match(code), code
+    reporter.assert_clean()
+    stored = Submission.objects.get()
+    assert (stored.language, stored.country, stored.region) == ("ar", "EG", "EG-C")
+    assert (stored.occurred_year, stored.date_precision) == (2024, "approximate")
+
+    caseworker_replies(team, "شكرًا لك. هل أنت في أمان الآن؟")
+
+    later = new_reporter(locale="ar")
+    page = later.page
+    page.goto(later.url("/report/follow-up/"))
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    page.get_by_label("رمز الإيصال الخاص بك").fill(code)
+    page.get_by_role("button", name="افتح بلاغي").click()
+    expect(page.get_by_text("شكرًا لك. هل أنت في أمان الآن؟")).to_be_visible()
+    expect(page.locator("form#message")).to_have_css("direction", "rtl")
+    second = tmp_path / "rasala.png"
+    second.write_bytes(png_bytes(colour=(90, 0, 0)))
+    page.get_by_label("رسالتك").fill("نعم، أنا عند أختي.")
+    page.get_by_label("إضافة ملفات").set_input_files(str(second))
+    page.get_by_role("button", name="إرسال الرسالة").click()
+    expect(page.get_by_role("status")).to_contain_text("أُرسلت رسالتك إلى فريق الحماية.")
+    expect(page.get_by_text("rasala.png")).to_be_visible()
+    shot = tmp_path / "follow-up-ar.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    later.assert_clean()
+    with unlocked(team.keychain()):
+        assert sorted(f.name for f in SubmissionFile.objects.all()) == ["rasala.png", "صورة.png"]
+
+
+def test_the_form_fits_a_small_phone(new_reporter, team):
+    reporter = new_reporter(viewport={"width": 320, "height": 640})
+    page = reporter.page
+    response = page.goto(reporter.url("/report/?country=CO"))
+    assert response is not None and response.status == 200
+    assert len(response.body()) < 60_000
+    width = page.locator("body").bounding_box()["width"]
+    assert width <= 320
+    for selector in ("form#report", "textarea[name=narrative]", "select[name=country]"):
+        box = page.locator(selector).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 320 + 1, selector
+    reporter.assert_clean()
