@@ -15,6 +15,7 @@ from aegis.accounts.roles import Role
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, unlocked
 from aegis.vault.selectors import keypair_for_user
+from tests.browser import async_unsafe_allowed, browser  # noqa: F401  (shared fixtures)
 
 PASSWORD = "a long test passphrase 42"
 

@@ -7,57 +7,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, expect
 
 from aegis import bootstrap
 from aegis.accounts import services as accounts
 from aegis.accounts.forms import SignInForm
 from aegis.accounts.roles import Role
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"Debian's Chromium is not installed at {CHROMIUM} (run 'make browser' to install it)",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 USERNAME = "lucia"
 PASSWORD = "a long browser passphrase 9"
-
-
-@pytest.fixture(scope="module")
-def async_unsafe_allowed() -> Iterator[None]:
-    """Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM
-    calls from it (fixtures creating data, the transactional flush) unless told otherwise."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser(async_unsafe_allowed) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @dataclass

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from aegis.accounts.roles import Role
-from tests.test_browser import assert_csp, async_unsafe_allowed, browser, tab  # noqa: F401
+from tests.test_browser import assert_csp, tab  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

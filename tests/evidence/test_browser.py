@@ -17,12 +17,10 @@ from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, unlocked
 from aegis.vault.selectors import keypair_for_user
 from tests.evidence.samples import gps_of, photo, sha256sum_check, unpack
-from tests.test_browser import (  # noqa: F401  (fixtures)
+from tests.test_browser import (  # noqa: F401
     PASSWORD,
     USERNAME,
     assert_csp,
-    async_unsafe_allowed,
-    browser,
     fill_sign_in,
     tab,
 )
@@ -31,7 +29,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def desk(transactional_db, async_unsafe_allowed):  # noqa: F811
+def desk(transactional_db, async_unsafe_allowed):
     bootstrap.create_organisation_keys()
     enrolment = accounts.create_user(USERNAME, PASSWORD, Role.CASEWORKER)
     keypair = keypair_for_user(enrolment.user.pk)

@@ -9,11 +9,9 @@ import pytest
 
 from aegis.accounts.roles import Role
 from aegis.incidents.models import Incident
-from tests.test_browser import (  # noqa: F401 (fixtures)
+from tests.test_browser import (  # noqa: F401
     PASSWORD,
     assert_csp,
-    async_unsafe_allowed,
-    browser,
     tab,
 )
 
@@ -23,7 +21,7 @@ from playwright.sync_api import expect  # noqa: E402
 
 
 @pytest.fixture
-def worker(make_person, make_compartment, make_case, async_unsafe_allowed):  # noqa: F811
+def worker(make_person, make_compartment, make_case, async_unsafe_allowed):
     person = make_person(Role.CASEWORKER)
     compartment = make_compartment(person)
     make_case(compartment, person)

@@ -5,14 +5,12 @@ the right-to-left layout checked. Also the small-phone layout."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from django.test import Client
+from playwright.sync_api import Page, expect
 
 from aegis.accounts.roles import Role
 from aegis.intake.models import Submission, SubmissionFile
@@ -21,51 +19,9 @@ from tests.conftest import sign_in
 
 from .conftest import png_bytes
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"Debian's Chromium is not installed at {CHROMIUM} (run 'make browser' to install it)",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CODE = re.compile(r"^[0-9A-Z]{4}(-[0-9A-Z]{4}){4}$")
-
-
-@pytest.fixture(scope="module")
-def async_unsafe_allowed() -> Iterator[None]:
-    """Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM
-    calls from it (fixtures, the caseworker's client, the flush) unless told otherwise."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture(scope="module")
-def browser(async_unsafe_allowed) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @dataclass
