@@ -8,6 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from aegis.accounts.roles import Role
 from aegis.cases import services
 from aegis.vault.keychain import unlocked
 
@@ -93,3 +94,58 @@ def test_bad_queries_are_explained(team):
     assert "Ensure this value has at most 200 characters" in search(lucia, "x" * 201)
     assert "Null characters are not allowed." in search(lucia, "Ana\x00")
     assert "No exact match" not in search(lucia, "")
+
+
+def test_search_finds_incidents_by_reference_perpetrator_and_case(
+    make_person, make_compartment, make_case
+):
+    import datetime
+
+    from django.test import Client
+
+    from aegis.incidents import services as incidents
+    from tests.conftest import sign_in
+
+    lucia, pedro = make_person(Role.CASEWORKER), make_person(Role.CASEWORKER)
+    compartment = make_compartment(lucia)
+    make_compartment(pedro)
+    case = make_case(compartment, lucia)
+    with unlocked(lucia.keychain()):
+        by_case = incidents.create_incident(
+            compartment,
+            actor_id=lucia.user.pk,
+            title="Office raided",
+            date_start=datetime.date(2026, 3, 1),
+            cases=[case],
+        )
+        by_perpetrator = incidents.create_incident(
+            compartment,
+            actor_id=lucia.user.pk,
+            title="Threat by phone",
+            date_start=datetime.date(2026, 4, 2),
+        )
+        act = incidents.add_act(
+            by_perpetrator, violation_type="death_threat", actor_id=lucia.user.pk
+        )
+        incidents.add_perpetrator(
+            by_perpetrator,
+            actor_id=lucia.user.pk,
+            perpetrator_type="company",
+            name="Minera Ficticia SA",
+            act=act,
+        )
+    client = sign_in(Client(), lucia)
+
+    def found(q):
+        return client.get("/cases/search/", {"q": q}).content.decode()
+
+    def link(incident):
+        return f">{incident.reference}</a>"
+
+    assert link(by_perpetrator) in found("minera ficticia  sa")
+    assert link(by_case) in found(case.reference)
+    assert link(by_case) in found(by_case.reference.lower())
+    outsider = (
+        sign_in(Client(), pedro).get("/cases/search/", {"q": by_case.reference}).content.decode()
+    )
+    assert link(by_case) not in outsider

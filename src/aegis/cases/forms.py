@@ -307,7 +307,7 @@ class CaseFilterForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = line(
-        _("Exact name, phone number, identity document or case reference"),
+        _("Exact name, phone number, identity document, or case or incident reference"),
         required=True,
         max_length=200,
     )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis import places
 from aegis.accounts.access import requires
+from aegis.incidents import selectors as incident_selectors
 
 from . import selectors, services
 from .forms import (
@@ -320,13 +321,16 @@ def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> H
 @requires("view_cases")
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
-    results = None
+    results, incidents = None, []
     if form.is_valid():
         results = selectors.search_capped(request.user, form.cleaned_data["q"])
+        incidents = incident_selectors.search(
+            request.user, form.cleaned_data["q"], cases=results.cases, limit=selectors.SEARCH_CAP
+        )
     return render(
         request,
         "cases/search.html",
-        {"form": form, "results": results, "cap": selectors.SEARCH_CAP},
+        {"form": form, "results": results, "incidents": incidents, "cap": selectors.SEARCH_CAP},
     )
 
 

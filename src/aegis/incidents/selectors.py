@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from aegis.cases import selectors as cases
 from aegis.cases.models import Case, Compartment, Person
@@ -95,3 +95,17 @@ def links_of(user: Any, incident: Incident) -> tuple[list[IncidentLink], list[In
     outgoing = incident.links_out.filter(to_incident__in=visible).select_related("to_incident")
     incoming = incident.links_in.filter(from_incident__in=visible).select_related("from_incident")
     return list(outgoing), list(incoming)
+
+
+def search(user: Any, text: str, *, cases: Any = (), limit: int = 50) -> list[Incident]:
+    """Exact matches for the search page: the incident's reference, a perpetrator's name, or
+    an incident linked to one of the cases already found."""
+    text = text.strip()
+    if not text:
+        return []
+    found = visible_incidents(user).filter(
+        Q(reference=text.upper())
+        | Q(acts__perpetrators__perpetrator__in=perpetrators_named(user, text))
+        | Q(cases__in=list(cases))
+    )
+    return list(found.distinct().order_by("-date_start", "-pk")[:limit])
