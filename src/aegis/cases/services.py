@@ -66,8 +66,10 @@ def add_member(compartment: Compartment, user: Any, *, actor_id: int | None) -> 
     The caller must hold them, so only an existing member can let someone in."""
     keypair = keypair_for_user(user.pk)
     if keypair is None:
-        raise CaseRuleError("This person has no keys yet and cannot join a compartment.")
-    _, created = CompartmentMember.objects.get_or_create(compartment=compartment, user=user)
+        raise CaseRuleError(_("This person has no keys yet and cannot join a compartment."))
+    _membership, created = CompartmentMember.objects.get_or_create(
+        compartment=compartment, user=user
+    )
     if not created:
         return
     for data_key_id in compartment.keys.values_list("data_key_id", flat=True):
@@ -160,11 +162,11 @@ def open_case(
     sector: str = "other",
 ) -> Case:
     if subject_kind == "person" and person is None:
-        raise CaseRuleError("Choose the person this case is about.")
+        raise CaseRuleError(_("Choose the person this case is about."))
     if subject_kind != "person" and not subject_name.strip():
-        raise CaseRuleError("Give the name of the group or organisation this case is about.")
+        raise CaseRuleError(_("Give the name of the group or organisation this case is about."))
     if person is not None and person.compartment_id != compartment.pk:
-        raise CaseRuleError("The person and the case must be in the same compartment.")
+        raise CaseRuleError(_("The person and the case must be in the same compartment."))
     for _attempt in range(5):  # two caseworkers opening cases at once may race for a number
         try:
             with transaction.atomic():
@@ -194,17 +196,17 @@ def open_case(
                 return case
         except IntegrityError:
             continue
-    raise CaseRuleError("Could not allocate a case number; try again.")
+    raise CaseRuleError(_("Could not allocate a case number; try again."))
 
 
 @transaction.atomic
 def change_status(case: Case, to_status: str, reason: str, *, actor_id: int | None) -> Case:
     if to_status not in CaseStatus.values:
-        raise CaseRuleError("Unknown status.")
+        raise CaseRuleError(_("Unknown status."))
     if to_status == case.status:
-        raise CaseRuleError("The case already has this status.")
+        raise CaseRuleError(_("The case already has this status."))
     if not reason.strip():
-        raise CaseRuleError("Say why the status changes; the reason is kept with the case.")
+        raise CaseRuleError(_("Say why the status changes; the reason is kept with the case."))
     CaseStatusChange.objects.create(
         case=case,
         data_key=case.data_key,
@@ -223,7 +225,7 @@ def change_status(case: Case, to_status: str, reason: str, *, actor_id: int | No
 @transaction.atomic
 def add_note(case: Case, body: str, *, actor_id: int | None) -> CaseNote:
     if not body.strip():
-        raise CaseRuleError("The note is empty.")
+        raise CaseRuleError(_("The note is empty."))
     note = CaseNote.objects.create(case=case, data_key=case.data_key, body=body, author_id=actor_id)
     Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
     return note
@@ -234,7 +236,7 @@ def add_task(
     case: Case, title: str, *, actor_id: int | None, due_on: Any = None, assigned_to: Any = None
 ) -> CaseTask:
     if not title.strip():
-        raise CaseRuleError("Say what needs to be done.")
+        raise CaseRuleError(_("Say what needs to be done."))
     return CaseTask.objects.create(
         case=case, data_key=case.data_key, title=title, due_on=due_on, assigned_to=assigned_to
     )
@@ -255,7 +257,7 @@ def record_consent(
     person: Person, scope: str, note: str = "", *, actor_id: int | None
 ) -> ConsentRecord:
     if scope not in ConsentScope.values:
-        raise CaseRuleError("Unknown kind of consent.")
+        raise CaseRuleError(_("Unknown kind of consent."))
     consent = ConsentRecord.objects.create(
         person=person,
         data_key=person.data_key,
