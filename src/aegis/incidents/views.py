@@ -3,6 +3,7 @@ like a missing one (Http404), so nobody learns that it exists."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms as django_forms
@@ -42,6 +43,32 @@ def _incident(request: HttpRequest, incident_ref: str) -> Incident:
 def _attach(form: django_forms.Form, error: services.IncidentRuleError) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
+
+
+def _add_to_incident(
+    request: HttpRequest,
+    incident: Any,
+    form: django_forms.Form,
+    save: Callable[[dict[str, Any]], object],
+    *,
+    heading: Any,
+    done: Any,
+) -> HttpResponse:
+    """The flow shared by every 'add … to this incident' page: save through a service, show
+    its refusal on the form, or go back to the incident."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except services.IncidentRuleError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("incidents:detail", incident_ref=incident.reference)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"form": form, "incident": incident, "heading": heading},
+    )
 
 
 def _case_choices(request: HttpRequest, compartment: Any) -> list[tuple[str, str]]:
@@ -191,8 +218,8 @@ def act_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
         people=[(pk, p.pseudonym) for pk, p in people.items()],
         perpetrators=[(pk, _perpetrator_label(p)) for pk, p in perpetrators.items()],
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def save(data: dict[str, Any]) -> object:
         described = []
         if data["victim_description"].strip():
             described.append(
@@ -200,26 +227,17 @@ def act_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
                     data["victim_description"], data["victim_sex"], data["victim_age_group"]
                 )
             )
-        try:
-            services.add_act(
-                incident,
-                violation_type=data["violation_type"],
-                actor_id=request.user.pk,
-                victims=[people[pk] for pk in data["victims"]],
-                perpetrators=[
-                    (perpetrators[pk], data["involvement"]) for pk in data["perpetrators"]
-                ],
-                described_victims=described,
-            )
-        except services.IncidentRuleError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("Act added."))
-            return redirect("incidents:detail", incident_ref=incident.reference)
-    return render(
-        request,
-        "incidents/simple_form.html",
-        {"form": form, "incident": incident, "heading": _("Add an act")},
+        return services.add_act(
+            incident,
+            violation_type=data["violation_type"],
+            actor_id=request.user.pk,
+            victims=[people[pk] for pk in data["victims"]],
+            perpetrators=[(perpetrators[pk], data["involvement"]) for pk in data["perpetrators"]],
+            described_victims=described,
+        )
+
+    return _add_to_incident(
+        request, incident, form, save, heading=_("Add an act"), done=_("Act added.")
     )
 
 
@@ -227,19 +245,13 @@ def act_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def source_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
     incident = _incident(request, incident_ref)
-    form = SourceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_source(incident, actor_id=request.user.pk, **form.cleaned_data)
-        except services.IncidentRuleError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("Source added."))
-            return redirect("incidents:detail", incident_ref=incident.reference)
-    return render(
+    return _add_to_incident(
         request,
-        "incidents/simple_form.html",
-        {"form": form, "incident": incident, "heading": _("Add a source")},
+        incident,
+        SourceForm(request.POST or None),
+        lambda data: services.add_source(incident, actor_id=request.user.pk, **data),
+        heading=_("Add a source"),
+        done=_("Source added."),
     )
 
 
@@ -255,27 +267,20 @@ def perpetrator_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
             for n, (pk, a) in enumerate(acts.items(), 1)
         ],
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.add_perpetrator(
-                incident,
-                actor_id=request.user.pk,
-                perpetrator_type=data["perpetrator_type"],
-                name=data["name"],
-                description=data["description"],
-                act=acts.get(data["act"]),
-                involvement=data["involvement"],
-            )
-        except services.IncidentRuleError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("Perpetrator added."))
-            return redirect("incidents:detail", incident_ref=incident.reference)
-    return render(
-        request,
-        "incidents/simple_form.html",
-        {"form": form, "incident": incident, "heading": _("Add a perpetrator")},
+
+    def save(data: dict[str, Any]) -> object:
+        return services.add_perpetrator(
+            incident,
+            actor_id=request.user.pk,
+            perpetrator_type=data["perpetrator_type"],
+            name=data["name"],
+            description=data["description"],
+            act=acts.get(data["act"]),
+            involvement=data["involvement"],
+        )
+
+    return _add_to_incident(
+        request, incident, form, save, heading=_("Add a perpetrator"), done=_("Perpetrator added.")
     )
 
 
@@ -283,26 +288,22 @@ def perpetrator_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def link_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
     incident = _incident(request, incident_ref)
-    form = LinkForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        other = selectors.incident_for(request.user, form.cleaned_data["to_reference"])
-        try:
-            if other is None:
-                raise services.IncidentRuleError(
-                    _("There is no incident with this reference."), "to_reference"
-                )
-            services.link_incidents(
-                incident, other, kind=form.cleaned_data["kind"], actor_id=request.user.pk
+
+    def save(data: dict[str, Any]) -> object:
+        other = selectors.incident_for(request.user, data["to_reference"])
+        if other is None:
+            raise services.IncidentRuleError(
+                _("There is no incident with this reference."), "to_reference"
             )
-        except services.IncidentRuleError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, _("Incidents linked."))
-            return redirect("incidents:detail", incident_ref=incident.reference)
-    return render(
+        return services.link_incidents(incident, other, kind=data["kind"], actor_id=request.user.pk)
+
+    return _add_to_incident(
         request,
-        "incidents/simple_form.html",
-        {"form": form, "incident": incident, "heading": _("Link to another incident")},
+        incident,
+        LinkForm(request.POST or None),
+        save,
+        heading=_("Link to another incident"),
+        done=_("Incidents linked."),
     )
 
 
