@@ -390,3 +390,33 @@ def test_a_member_without_every_key_gets_a_clear_message(team, make_person):
     response = signed_in.post(add, {"user": team.pedro.user.pk})
     assert "You do not hold every key of this compartment" in text(signed_in.get(response.url))
     assert not selectors.member_of(team.pedro.user, team.compartment.pk)
+
+
+def test_case_page_links_its_incidents_and_evidence(make_person, make_compartment, make_case):
+    import datetime
+
+    from django.test import Client
+
+    from aegis.evidence import services as evidence
+    from aegis.evidence.uploads import check_upload
+    from aegis.incidents import services as incidents
+    from tests.conftest import sign_in
+
+    lucia = make_person(Role.CASEWORKER)
+    compartment = make_compartment(lucia)
+    case = make_case(compartment, lucia)
+    with unlocked(lucia.keychain()):
+        incident = incidents.create_incident(
+            compartment,
+            actor_id=lucia.user.pk,
+            title="Office raided",
+            date_start=datetime.date(2026, 3, 1),
+            cases=[case],
+        )
+        import io
+
+        upload = check_upload(io.BytesIO(b"A fictional testimony\n"), "testimony.txt", "text/plain")
+        evidence.add_evidence(case, upload, actor_id=lucia.user.pk)
+    page = sign_in(Client(), lucia).get(f"/cases/{case.reference}/").content.decode()
+    assert f">{incident.reference}</a>" in page
+    assert f'href="/evidence/case/{case.reference}/">1 file</a>' in page

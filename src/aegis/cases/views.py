@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis import places
 from aegis.accounts.access import requires
+from aegis.evidence import selectors as evidence_selectors
 from aegis.incidents import selectors as incident_selectors
 
 from . import selectors, services
@@ -151,7 +152,13 @@ def case_new(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
     case.place = place_label(case.country, case.region)  # type: ignore[attr-defined]
-    return render(request, "cases/detail.html", {"file": selectors.case_file(case), "case": case})
+    context = {
+        "file": selectors.case_file(case),
+        "case": case,
+        "incidents": incident_selectors.incidents_of_case(request.user, case),
+        "evidence_count": evidence_selectors.items_of(case).count(),
+    }
+    return render(request, "cases/detail.html", context)
 
 
 def _case_form_page(
