@@ -16,6 +16,7 @@ from .vault import services as vault
 from .vault.keychain import unlocked
 from .vault.models import Keypair
 from .vault.selectors import keypair_for_user
+from .vault.service_keys import ALERTS, create_service_keypair
 
 
 def migrate() -> None:
@@ -24,8 +25,10 @@ def migrate() -> None:
 
 
 def create_organisation_keys() -> str:
-    """The recovery key (returned, shown once) and the search index key sealed to it."""
+    """The recovery key (returned, shown once), the search index key sealed to it, and the
+    alert service's keypair (its private key goes to the secrets folder, not the database)."""
     with transaction.atomic():
+        create_service_keypair(ALERTS)
         recovery_text = vault.create_recovery_key()
         recovery = vault.recovery_keypair()
         assert recovery is not None

@@ -206,8 +206,16 @@ def wipe(*, actor_id: int | None = None) -> dict[str, int]:
         sessions, _ = Session.objects.all().delete()
         DataKey.objects.update(shredded_at=timezone.now())
         wiping.send(sender=Keypair)
+    from .service_keys import destroy_key_files
+
+    service_files = destroy_key_files()
     _compact_database()
-    return {"key_wraps": wraps, "keypairs": keypairs, "sessions": sessions}
+    return {
+        "key_wraps": wraps,
+        "keypairs": keypairs,
+        "sessions": sessions,
+        "service_keys": service_files,
+    }
 
 
 def _compact_database() -> None:
