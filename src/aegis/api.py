@@ -78,11 +78,15 @@ def _mount_app_routers() -> None:
     from .evidence.api import router as evidence_router
     from .incidents.api import router as incidents_router
     from .intake.api import router as intake_router
+    from .risk.api import router as risk_router
+    from .safety.api import router as safety_router
 
     api.add_router("/cases", cases_router)
     api.add_router("/incidents", incidents_router)
     api.add_router("/evidence", evidence_router)
     api.add_router("/intake", intake_router)
+    api.add_router("/risk", risk_router)
+    api.add_router("/safety", safety_router)
 
 
 _mount_app_routers()

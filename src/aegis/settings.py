@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "aegis.incidents",
     "aegis.evidence",
     "aegis.intake",
+    "aegis.risk",
+    "aegis.safety",
 ]
 
 MIDDLEWARE = [

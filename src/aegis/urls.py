@@ -11,6 +11,8 @@ urlpatterns = [
     path("cases/", include("aegis.cases.urls")),
     path("incidents/", include("aegis.incidents.urls")),
     path("evidence/", include("aegis.evidence.urls")),
+    path("risk/", include("aegis.risk.urls")),
+    path("safety/", include("aegis.safety.urls")),
     path("", include("aegis.intake.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", views.set_language, name="set_language"),

@@ -1,0 +1,5 @@
+"""API for safety, mounted at /api/v1/safety/."""
+
+from ninja import Router
+
+router = Router(tags=["safety"])
