@@ -5,7 +5,11 @@ seizure test can read it as bytes."""
 import os
 import tempfile
 
-os.environ.setdefault("AEGIS_HOME", tempfile.mkdtemp(prefix="aegis-test-"))
+_home = os.environ.setdefault("AEGIS_HOME", tempfile.mkdtemp(prefix="aegis-test-"))
+if _worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    # xdist workers inherit the controller's environment: give each its own secrets and
+    # media, as each already has its own database.
+    os.environ["AEGIS_HOME"] = os.path.join(_home, _worker)
 os.environ.setdefault("AEGIS_KDF_PROFILE", "test")
 
 from aegis.settings import *  # noqa: F403

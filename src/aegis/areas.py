@@ -54,13 +54,22 @@ AREAS = [
         "incidents:list",
     ),
     Area(
+        _("Risk"),
+        _("Risk levels, reviews that are due, levels that rose, patterns of attacks."),
+        "view_cases",
+        "risk:dashboard",
+    ),
+    Area(
         _("Search"),
         _("Find people and cases by exact name, phone or reference number."),
         "view_cases",
         "cases:search",
     ),
     Area(
-        _("My protection"), _("Your case, your safety plan, panic and check-in."), "view_own_case"
+        _("My protection"),
+        _("Your safety plan: whom to call, what to do, what to carry."),
+        "view_own_case",
+        "safety:mine",
     ),
     Area(
         _("Alerts"), _("Alerts addressed to you, acknowledgements and notes."), "respond_to_alerts"
@@ -72,7 +81,16 @@ AREAS = [
         "cases:compartments",
     ),
     Area(
-        _("Analysis"), _("Coded statistics, monitoring queue and public reports."), "view_analytics"
+        _("Risk analysis"),
+        _("Risk levels and attack patterns by region and sector, without identities."),
+        "view_analytics",
+        "risk:analysis",
+    ),
+    Area(
+        _("Risk settings"),
+        _("Risk level thresholds, review intervals and the vulnerability checklist."),
+        "manage_settings",
+        "risk:settings",
     ),
 ]
 

@@ -29,7 +29,9 @@ CASE_STAFF = {Role.CASEWORKER, Role.COORDINATOR}
 # Order matters: incidents and evidence attach to the cases the cases demo creates.
 AREA_DEMOS = [
     "aegis.cases.demo",
+    "aegis.safety.demo",
     "aegis.incidents.demo",
+    "aegis.risk.demo",
     "aegis.evidence.demo",
     "aegis.intake.demo",
 ]

@@ -1,5 +1,258 @@
-"""API for safety, mounted at /api/v1/safety/."""
+"""API for safety plans, mounted at /api/v1/safety/. Staff reach a person's plan within their
+compartments (anyone else's answers 404, exactly like a missing one); a defender reads only
+their own plan. The duress word is never returned, only whether one is set."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router(tags=["safety"])
+from dataclasses import asdict
+from datetime import datetime, time
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from aegis.api import TokenAuth, require
+from aegis.cases.models import Person
+from aegis.vault.keychain import unlocked
+
+from . import selectors, services
+from .drafts import ContactDraft, PlanDraft, ScenarioDraft
+from .models import PlanVersion
+from .vocabulary import DEFAULT_GRACE_MINUTES, MAX_CONTACTS, PlanLanguage, ScenarioKind
+
+NOT_FOUND = "Not found."
+STAFF = "view_cases"
+DEFENDER = "view_own_case"
+
+
+class RoleAuth(TokenAuth):
+    """The bearer token, then the role: refused (403) before the body is even read."""
+
+    def __init__(self, permission: str) -> None:
+        super().__init__()
+        self.permission = permission
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = super().authenticate(request, token)
+        if user is not None:
+            require(request, self.permission)
+        return user
+
+
+router = Router(tags=["safety"], auth=RoleAuth(STAFF))
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class ContactIn(Schema):
+    name: str
+    relation: str = ""
+    phone: str = Field("", description="For calls and SMS.")
+    email: str = ""
+    signal: str = ""
+    other_channel: str = ""
+    language: PlanLanguage | None = Field(None, description="Default: the plan's language.")
+
+
+class ContactOut(Schema):
+    priority: int = Field(description="1 is called first.")
+    name: str
+    relation: str
+    phone: str
+    email: str
+    signal: str
+    other_channel: str
+    language: str
+
+
+class ScenarioIn(Schema):
+    kind: ScenarioKind
+    steps: str = ""
+    whom_to_call: str = ""
+    what_to_carry: str = ""
+
+
+class ScenarioOut(ScenarioIn):
+    kind: str  # type: ignore[assignment]
+
+
+class PlanIn(Schema):
+    language: PlanLanguage
+    contacts: list[ContactIn] = Field(
+        default_factory=list, description=f"In order of priority; at most {MAX_CONTACTS}."
+    )
+    checkin_interval_hours: int | None = Field(None, description="None: no regular check-in.")
+    checkin_grace_minutes: int = DEFAULT_GRACE_MINUTES
+    quiet_from: time | None = None
+    quiet_until: time | None = None
+    duress_word: str | None = Field(
+        None, description="None keeps the current word; an empty string removes it."
+    )
+    safe_places: str = Field("", description="One per line.")
+    scenarios: list[ScenarioIn] = Field(default_factory=list)
+
+
+class VersionOut(Schema):
+    number: int
+    created_at: datetime
+    created_by: str | None
+    language: str
+
+
+class PlanOut(VersionOut):
+    person_id: int
+    current: bool
+    checkin_interval_hours: int | None
+    checkin_grace_minutes: int
+    quiet_from: time | None
+    quiet_until: time | None
+    duress_word_set: bool
+    safe_places: list[str]
+    contacts: list[ContactOut]
+    scenarios: list[ScenarioOut]
+
+
+def _keys(request: HttpRequest) -> Any:
+    return unlocked(request.keychain)  # type: ignore[attr-defined]
+
+
+def _staff_person(request: HttpRequest, person_id: int) -> Person:
+    require(request, STAFF)
+    person = selectors.person_for_staff(request.user, person_id)
+    if person is None:
+        raise HttpError(404, NOT_FOUND)
+    return person
+
+
+def _version_out(version: PlanVersion) -> dict[str, Any]:
+    user = version.created_by
+    return {
+        "number": version.number,
+        "created_at": version.created_at,
+        "created_by": user.get_username() if user is not None else None,
+        "language": version.language,
+    }
+
+
+def _plan_out(person: Person, version: PlanVersion) -> dict[str, Any]:
+    """Decrypted: call with the keys unlocked."""
+    plan = selectors.contents(version)
+    current = selectors.current_version(person)
+    return {
+        **_version_out(version),
+        "person_id": person.pk,
+        "current": current is not None and current.number == version.number,
+        "checkin_interval_hours": version.checkin_interval_hours,
+        "checkin_grace_minutes": version.checkin_grace_minutes,
+        "quiet_from": plan.quiet_hours[0] if plan.quiet_hours else None,
+        "quiet_until": plan.quiet_hours[1] if plan.quiet_hours else None,
+        "duress_word_set": bool(version.duress_digest),
+        "safe_places": plan.safe_places,
+        "contacts": [asdict(c) for c in selectors.emergency_contacts_of(version)],
+        "scenarios": [
+            {
+                "kind": s.kind,
+                "steps": s.steps or "",
+                "whom_to_call": s.whom_to_call or "",
+                "what_to_carry": s.what_to_carry or "",
+            }
+            for s in plan.scenarios
+        ],
+    }
+
+
+def _draft(payload: PlanIn) -> PlanDraft:
+    return PlanDraft(
+        language=payload.language,
+        contacts=[
+            ContactDraft(**{**c.model_dump(), "language": c.language or ""})
+            for c in payload.contacts
+        ],
+        checkin_interval_hours=payload.checkin_interval_hours,
+        checkin_grace_minutes=payload.checkin_grace_minutes,
+        quiet_from=payload.quiet_from,
+        quiet_until=payload.quiet_until,
+        duress_word=payload.duress_word,
+        safe_places=payload.safe_places,
+        scenarios=[ScenarioDraft(**s.model_dump()) for s in payload.scenarios],
+    )
+
+
+@router.get(
+    "/people/{person_id}/plan", response={200: PlanOut, 404: ErrorOut}, url_name="safety_plan"
+)
+def get_plan(request: HttpRequest, person_id: int) -> Any:
+    """The current version of a person's safety plan."""
+    person = _staff_person(request, person_id)
+    with _keys(request):
+        version = selectors.current_version(person)
+        if version is None:
+            raise HttpError(404, "This person has no safety plan yet.")
+        return _plan_out(person, version)
+
+
+@router.post(
+    "/people/{person_id}/plan",
+    response={201: PlanOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="safety_plan_save",
+)
+def save_plan(request: HttpRequest, person_id: int, payload: PlanIn) -> Any:
+    """Save a new version (the first creates the plan). Earlier versions are kept."""
+    person = _staff_person(request, person_id)
+    with _keys(request):
+        try:
+            version = services.save_plan(person, _draft(payload), actor_id=request.user.pk)
+        except services.SafetyPlanError as problem:
+            return Status(
+                422,
+                {"detail": f"Nothing was saved: {problem}", "errors": problem.errors},
+            )
+        return Status(201, _plan_out(person, version))
+
+
+@router.get(
+    "/people/{person_id}/plan/versions",
+    response={200: list[VersionOut], 404: ErrorOut},
+    url_name="safety_versions",
+)
+def list_versions(request: HttpRequest, person_id: int) -> Any:
+    """Every version, newest first, with who saved it and when."""
+    person = _staff_person(request, person_id)
+    return [_version_out(v) for v in selectors.versions_of(person)]
+
+
+@router.get(
+    "/people/{person_id}/plan/versions/{plan_version}",
+    response={200: PlanOut, 404: ErrorOut},
+    url_name="safety_version",
+)
+def get_version(request: HttpRequest, person_id: int, plan_version: int) -> Any:
+    person = _staff_person(request, person_id)
+    with _keys(request):
+        version = selectors.version_of(person, plan_version)
+        if version is None:
+            raise HttpError(404, NOT_FOUND)
+        return _plan_out(person, version)
+
+
+@router.get(
+    "/mine",
+    response={200: PlanOut, 404: ErrorOut},
+    url_name="safety_mine",
+    auth=RoleAuth(DEFENDER),
+)
+def my_plan(request: HttpRequest) -> Any:
+    """The signed-in defender's own current plan."""
+    require(request, DEFENDER)
+    person = selectors.own_person(request.user)
+    version = selectors.current_version(person) if person is not None else None
+    if person is None or version is None:
+        raise HttpError(404, "There is no safety plan for your account yet.")
+    with _keys(request):
+        if not selectors.can_open(version):
+            raise HttpError(404, "Your plan is not yet shared with this account.")
+        return _plan_out(person, version)

@@ -1,0 +1,136 @@
+"""The risk overviews: the caseworkers' dashboard (scoped to their compartments) and the
+analyst's counts by place and sector (organisation-wide, every identity dropped)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q
+
+from aegis import clock
+from aegis.cases import selectors as case_selectors
+from aegis.cases.vocabulary import CaseStatus
+from aegis.incidents.models import Incident
+
+from . import selectors
+from .models import Assessment
+from .patterns import Finding
+from .vocabulary import Level
+
+PAGE_SIZE = 25
+RECENT_DAYS = 30  # a level that rose in an assessment made within these days "rose recently"
+
+
+# --- Dashboard ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    counts: dict[str, int]
+    page: Page
+    overdue: list[Assessment]
+    overdue_count: int
+    rose: list[Assessment]
+    findings: list[Finding]
+    subjects: dict[tuple[str, int | None], selectors.Subject]
+    unassessed: int
+
+
+def dashboard(user: Any, page_number: Any = None, *, level: str = "") -> Dashboard:
+    today = clock.today()
+    current = selectors.current_assessments(user)
+    counts = dict.fromkeys(Level.values, 0)
+    for row in (
+        selectors.visible_assessments(user)
+        .filter(pk=selectors.latest())
+        .values("level")
+        .annotate(n=Count("pk"))
+    ):
+        counts[row["level"]] = row["n"]
+    listed = current.filter(level=level) if level else current
+    ranked = listed.order_by("-rank", "next_review_on", "pk")  # type: ignore[misc]
+    page = Paginator(ranked, PAGE_SIZE).get_page(page_number)
+    overdue = current.filter(selectors.due(today)).order_by("next_review_on", "pk")
+    rose = current.filter(
+        Q(rank__gt=F("previous_rank")),
+        assessed_on__gte=today - datetime.timedelta(days=RECENT_DAYS),
+    ).order_by("-assessed_on", "pk")
+    findings = selectors.findings_for(user)
+    unassessed = (
+        case_selectors.visible_cases(user)
+        .exclude(status=CaseStatus.CLOSED)
+        .filter(risk_assessments__isnull=True)
+        .count()
+    )
+    return Dashboard(
+        counts=counts,
+        page=page,
+        overdue=list(overdue[: selectors.LIST_CAP]),
+        overdue_count=overdue.count(),
+        rose=list(rose[: selectors.LIST_CAP]),
+        findings=findings,
+        subjects=selectors.finding_subjects(user, findings),
+        unassessed=unassessed,
+    )
+
+
+# --- Analysis (coded counts only) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelRow:
+    country: str
+    region: str
+    sector: str
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    kind: str
+    country: str
+    region: str
+    sector: str
+    findings: int
+    incidents: int
+
+
+@dataclass(frozen=True)
+class Analysis:
+    levels: list[LevelRow]
+    findings: list[FindingRow]
+    window_days: int
+    min_count: int
+
+
+def analysis() -> Analysis:
+    """Current levels and open findings over the whole organisation, by country, region and
+    sector: counts, with every identity dropped."""
+    levels: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(Level.values, 0)
+    )
+    current = Assessment.objects.filter(pk=selectors.latest()).values(
+        "case__country", "case__region", "case__sector", "level"
+    )
+    for row in current.annotate(n=Count("pk")):
+        place = (row["case__country"], row["case__region"], row["case__sector"])
+        levels[place][row["level"]] += row["n"]
+    grouped: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for finding in selectors.find(Incident.objects.all()):
+        key = (finding.kind, finding.country, finding.region, finding.sector)
+        grouped[key][0] += 1
+        grouped[key][1] += finding.count
+    settings = selectors.current_settings()
+    return Analysis(
+        levels=[LevelRow(*place, counts) for place, counts in sorted(levels.items())],
+        findings=[
+            FindingRow(*key, findings, incidents)
+            for key, (findings, incidents) in sorted(grouped.items(), key=lambda i: -i[1][1])
+        ],
+        window_days=settings.pattern_window_days,
+        min_count=settings.pattern_min_count,
+    )

@@ -1,0 +1,161 @@
+"""Request and response shapes of the risk API (they appear in /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+import datetime
+
+from ninja import Field, Schema
+
+
+class ThreatIn(Schema):
+    title: str
+    likelihood: int | None = Field(None, description="1 (unlikely) to 5 (almost certain)")
+    impact: int | None = Field(None, description="1 (slight) to 5 (devastating)")
+    facts: str = ""
+    pattern: str = ""
+    objective: str = ""
+    perpetrator_type: str = "unknown"
+    perpetrator_identity: str = ""
+    feasibility: str = ""
+    incidents: list[str] = Field(default_factory=list, description="Incident references")
+
+
+class RatingIn(Schema):
+    item_id: int = Field(description="A checklist item (see /checklist)")
+    rating: int | None = Field(description="1 to 5")
+    note: str = ""
+
+
+class ResponseIn(Schema):
+    strategy: str = Field(description="accept, reduce, share or avoid")
+    measure: str = ""
+    owner: str | None = Field(None, description="Username of a member of the compartment")
+    due_on: datetime.date | None = None
+
+
+class AssessmentIn(Schema):
+    threats: list[ThreatIn]
+    ratings: list[RatingIn]
+    responses: list[ResponseIn] = Field(default_factory=list)
+    imminent: bool = False
+    acceptable_level: str = Field("low", description="low, moderate, high or critical")
+    summary: str = ""
+
+
+class AssessmentSummaryOut(Schema):
+    case: str
+    number: int
+    assessed_on: datetime.date
+    level: str
+    level_by_numbers: str
+    imminent: bool
+    score: float
+    threat_score: float
+    vulnerability_score: float
+    capacity_score: float
+    acceptable_level: str
+    next_review_on: datetime.date
+
+
+class ThreatOut(Schema):
+    title: str
+    facts: str
+    pattern: str
+    objective: str
+    perpetrator_type: str
+    perpetrator_identity: str
+    feasibility: str
+    likelihood: int
+    impact: int
+    incidents: list[str]
+
+
+class RatingOut(Schema):
+    item_id: int
+    label: str
+    kind: str
+    category: str
+    rating: int
+    note: str
+
+
+class ResponseOut(Schema):
+    strategy: str
+    measure: str
+    owner: str | None
+    due_on: datetime.date | None
+
+
+class ReviewOut(Schema):
+    due: bool
+    date_passed: bool
+    new_incidents: list[str]
+
+
+class FindingOut(Schema):
+    kind: str
+    count: int
+    first_date: datetime.date
+    last_date: datetime.date
+    window_days: int
+    country: str
+    region: str
+    sector: str
+    subject: str | None
+    case: str | None
+    text: str
+
+
+class AssessmentOut(AssessmentSummaryOut):
+    assessed_by: str | None
+    summary: str
+    current: bool
+    threats: list[ThreatOut]
+    ratings: list[RatingOut]
+    responses: list[ResponseOut]
+    review: ReviewOut | None
+    findings: list[FindingOut]
+
+
+class ChecklistItemOut(Schema):
+    id: int
+    kind: str
+    category: str
+    amplifier: str
+    label: str
+
+
+class DueOut(AssessmentSummaryOut):
+    subject: str
+    new_incident: bool
+
+
+class DashboardOut(Schema):
+    counts: dict[str, int]
+    unassessed: int
+    due: list[DueOut]
+    rose: list[DueOut]
+    findings: list[FindingOut]
+
+
+class LevelRowOut(Schema):
+    country: str
+    region: str
+    sector: str
+    counts: dict[str, int]
+
+
+class FindingRowOut(Schema):
+    kind: str
+    country: str
+    region: str
+    sector: str
+    findings: int
+    incidents: int
+
+
+class AnalysisOut(Schema):
+    window_days: int
+    min_count: int
+    levels: list[LevelRowOut]
+    findings: list[FindingRowOut]

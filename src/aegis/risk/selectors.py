@@ -1,0 +1,283 @@
+"""Reads for risk. Assessments are scoped to the reader's compartments: for anyone else they
+do not exist (the same answer as a missing one). The analyst's reads return coded counts
+only, never a record id, name or narrative.
+
+"Due for review" is computed here, never stored: the current (latest) assessment of a case
+is due when its next review date has come (clock.today()), or when an incident linked to the
+case or to its person was recorded, or newly linked or otherwise changed, after the
+assessment was (both times are the recording times the database keeps)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case as _Case
+from django.db.models import (
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+
+from aegis import clock
+from aegis.cases import selectors as case_selectors
+from aegis.cases.models import Case
+from aegis.incidents import selectors as incident_selectors
+from aegis.incidents.models import Incident
+
+from . import compute, patterns
+from .models import Assessment, ChecklistItem, RiskSettings
+from .patterns import Finding
+from .vocabulary import LEVEL_RANK, ChecklistKind, FindingKind
+
+LIST_CAP = 50
+INCIDENT_CHOICES_CAP = 200
+
+
+# --- Settings and checklist ---------------------------------------------------------------
+
+
+def current_settings() -> RiskSettings:
+    """The saved settings, or the defaults (unsaved) before anyone changed them."""
+    return RiskSettings.objects.filter(pk=1).first() or RiskSettings(pk=1)
+
+
+def thresholds(settings: RiskSettings) -> compute.Thresholds:
+    return compute.Thresholds.of(settings.moderate_from, settings.high_from, settings.critical_from)
+
+
+def checklist_items() -> QuerySet[ChecklistItem]:
+    return ChecklistItem.objects.all()
+
+
+def checklist_item(item_id: int) -> ChecklistItem | None:
+    return ChecklistItem.objects.filter(pk=item_id).first()
+
+
+# --- Assessments --------------------------------------------------------------------------
+
+
+def visible_assessments(user: Any) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(compartment__members__user=user)
+
+
+def assessments_of(user: Any, case: Case) -> QuerySet[Assessment]:
+    return visible_assessments(user).filter(case=case).order_by("-number")
+
+
+def assessment_for(user: Any, case: Case, number: int) -> Assessment | None:
+    return (
+        visible_assessments(user)
+        .filter(case=case, number=number)
+        .select_related("case", "case__person", "assessed_by")
+        .prefetch_related("threats__incidents", "ratings__item", "responses__owner")
+        .first()
+    )
+
+
+def previous_of(assessment: Assessment) -> Assessment | None:
+    return (
+        Assessment.objects.filter(case_id=assessment.case_id, number__lt=assessment.number)
+        .order_by("-number")
+        .first()
+    )
+
+
+def rank(field: str) -> _Case:
+    return _Case(
+        *(When(**{field: level}, then=Value(rank)) for level, rank in LEVEL_RANK.items()),
+        output_field=IntegerField(),
+    )
+
+
+def latest() -> Subquery:
+    return Subquery(
+        Assessment.objects.filter(case=OuterRef("case")).order_by("-number").values("pk")[:1]
+    )
+
+
+def _newer_incidents(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Incidents linked to the outer assessment's case or person, recorded or changed after
+    it (linking a case or a victim touches the incident, so a newly linked one counts)."""
+    return incidents.filter(
+        Q(cases=OuterRef("case"))
+        | Q(cases__person=OuterRef("case__person"))
+        | Q(acts__victims__person=OuterRef("case__person")),
+        updated_at__gt=OuterRef("created_at"),
+    )
+
+
+def current_assessments(user: Any) -> QuerySet[Assessment]:
+    """The latest assessment of every case the user may see, with its rank, the previous
+    level, and whether a newer incident makes it due."""
+    previous = Assessment.objects.filter(
+        case=OuterRef("case"), number__lt=OuterRef("number")
+    ).order_by("-number")
+    return (
+        visible_assessments(user)
+        .filter(pk=latest())
+        .annotate(
+            rank=rank("level"),
+            previous_level=Subquery(previous.values("level")[:1]),
+            new_incident=Exists(_newer_incidents(incident_selectors.visible_incidents(user))),
+        )
+        .annotate(previous_rank=rank("previous_level"))
+        .select_related("case", "case__person")
+    )
+
+
+def due(today: datetime.date) -> Q:
+    return Q(next_review_on__lte=today) | Q(new_incident=True)
+
+
+def is_current(assessment: Assessment) -> bool:
+    return not Assessment.objects.filter(
+        case_id=assessment.case_id, number__gt=assessment.number
+    ).exists()
+
+
+@dataclass(frozen=True)
+class ReviewStatus:
+    due: bool
+    date_passed: bool
+    new_incidents: list[Incident]
+
+
+def review_status(user: Any, assessment: Assessment) -> ReviewStatus:
+    today = clock.today()
+    date_passed = assessment.next_review_on <= today
+    case = assessment.case
+    linked = Q(cases=case)
+    if case.person_id is not None:
+        linked |= Q(cases__person_id=case.person_id) | Q(acts__victims__person_id=case.person_id)
+    newer = (
+        incident_selectors.visible_incidents(user)
+        .filter(linked, updated_at__gt=assessment.created_at)
+        .distinct()
+        .order_by("-updated_at")
+    )
+    new_incidents = list(newer[:LIST_CAP])
+    return ReviewStatus(bool(date_passed or new_incidents), date_passed, new_incidents)
+
+
+def owner_choices(case: Case) -> QuerySet[Any]:
+    return (
+        get_user_model()
+        .objects.filter(pk__in=case.compartment.members.values("user_id"), is_active=True)
+        .order_by("username")
+    )
+
+
+def incident_choices(user: Any, case: Case) -> QuerySet[Incident]:
+    """Incidents a threat may rest on: visible, in the case's compartment, newest first."""
+    return (
+        incident_selectors.visible_incidents(user)
+        .filter(compartment_id=case.compartment_id)
+        .order_by("-date_start", "-pk")[:INCIDENT_CHOICES_CAP]
+    )
+
+
+# --- Comparison ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: Any
+    after: Any
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+@dataclass(frozen=True)
+class Comparison:
+    earlier: Assessment
+    later: Assessment
+    parts: list[Change]
+    vulnerabilities: list[Change]
+    capacities: list[Change]
+
+    @property
+    def direction(self) -> int:
+        """1 if the level rose, -1 if it fell, 0 if it stayed."""
+        before, after = LEVEL_RANK[self.earlier.level], LEVEL_RANK[self.later.level]
+        return (after > before) - (after < before)
+
+
+def compare(earlier: Assessment, later: Assessment) -> Comparison:
+    parts = [
+        Change(name, getattr(earlier, name), getattr(later, name))
+        for name in ("level", "score", "threat_score", "vulnerability_score", "capacity_score")
+    ] + [Change("imminent", earlier.imminent, later.imminent)]
+    before = {r.item_id: r for r in earlier.ratings.select_related("item")}
+    after = {r.item_id: r for r in later.ratings.select_related("item")}
+    rows: dict[str, list[Change]] = {kind: [] for kind in ChecklistKind.values}
+    for item_id in sorted(set(before) | set(after)):
+        rating = after.get(item_id) or before[item_id]
+        rows[rating.kind].append(
+            Change(
+                rating.item.label,
+                before[item_id].rating if item_id in before else None,
+                after[item_id].rating if item_id in after else None,
+            )
+        )
+    return Comparison(
+        earlier,
+        later,
+        parts,
+        rows[ChecklistKind.VULNERABILITY],
+        rows[ChecklistKind.CAPACITY],
+    )
+
+
+# --- Findings -----------------------------------------------------------------------------
+
+
+def find(incidents: QuerySet[Incident]) -> list[Finding]:
+    settings = current_settings()
+    return patterns.find_patterns(
+        incidents,
+        today=clock.today(),
+        window_days=settings.pattern_window_days,
+        min_count=settings.pattern_min_count,
+    )
+
+
+def findings_for(user: Any) -> list[Finding]:
+    """Open findings: patterns among the incidents the user may see, in the current window."""
+    return find(incident_selectors.visible_incidents(user))
+
+
+def findings_for_case(user: Any, case: Case) -> list[Finding]:
+    return patterns.concerning(findings_for(user), case)
+
+
+@dataclass(frozen=True)
+class Subject:
+    label: str
+    case_reference: str | None
+
+
+def finding_subjects(user: Any, findings: list[Finding]) -> dict[tuple[str, int | None], Subject]:
+    """Who a person or organisation finding is about, for staff: pseudonym or reference."""
+    person_ids = [f.person_id for f in findings if f.person_id is not None]
+    case_ids = [f.case_id for f in findings if f.case_id is not None]
+    subjects: dict[tuple[str, int | None], Subject] = {}
+    cases = case_selectors.visible_cases(user)
+    for person in case_selectors.visible_people(user).filter(pk__in=person_ids):
+        first = cases.filter(person=person).order_by("-updated_at").first()
+        subjects[(FindingKind.PERSON, person.pk)] = Subject(
+            person.pseudonym, first.reference if first else None
+        )
+    for case in cases.filter(pk__in=case_ids):
+        subjects[(FindingKind.ORGANISATION, case.pk)] = Subject(case.reference, case.reference)
+    return subjects

@@ -1,0 +1,152 @@
+"""Safety plan pages. Staff (view_cases) reach a plan through a person of their own
+compartments; any other person answers exactly like a missing one (404). A defender
+(view_own_case) sees only the plan of the person linked to their account."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from aegis.accounts.access import requires
+from aegis.cases.models import Person
+
+from . import selectors, services
+from .forms import PlanEditor
+from .models import PlanVersion
+
+STAFF = "view_cases"
+DEFENDER = "view_own_case"
+
+
+def _person_or_404(request: HttpRequest, person_id: int) -> Person:
+    person = selectors.person_for_staff(request.user, person_id)
+    if person is None:
+        raise Http404
+    return person
+
+
+def _current_or_404(person: Person) -> PlanVersion:
+    version = selectors.current_version(person)
+    if version is None:
+        raise Http404
+    return version
+
+
+@requires(STAFF)
+def plan(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _person_or_404(request, person_id)
+    version = selectors.current_version(person)
+    return render(
+        request,
+        "safety/plan.html",
+        {
+            "person": person,
+            "plan": selectors.contents(version) if version else None,
+            "staff": True,
+        },
+    )
+
+
+@requires(STAFF)
+def version(request: HttpRequest, person_id: int, plan_version: int) -> HttpResponse:
+    person = _person_or_404(request, person_id)
+    found = selectors.version_of(person, plan_version)
+    if found is None:
+        raise Http404
+    current = selectors.current_version(person)
+    return render(
+        request,
+        "safety/plan.html",
+        {
+            "person": person,
+            "plan": selectors.contents(found),
+            "staff": True,
+            "earlier": current is not None and current.number != found.number,
+        },
+    )
+
+
+@requires(STAFF)
+def versions(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _person_or_404(request, person_id)
+    return render(
+        request,
+        "safety/versions.html",
+        {"person": person, "versions": list(selectors.versions_of(person))},
+    )
+
+
+@requires(STAFF)
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _person_or_404(request, person_id)
+    current = selectors.current_version(person)
+    if request.method == "POST":
+        editor = PlanEditor(request.POST)
+        if editor.is_valid():
+            try:
+                saved = services.save_plan(person, editor.draft(), actor_id=request.user.pk)
+            except services.SafetyPlanError as problem:
+                editor.add_errors(problem.errors)
+            else:
+                messages.success(
+                    request,
+                    _("Version %(number)s of the safety plan is saved.") % {"number": saved.number},
+                )
+                return redirect("safety:plan", person_id=person.pk)
+    else:
+        editor = PlanEditor(initial=selectors.draft_of(current))
+    return render(
+        request,
+        "safety/edit.html",
+        {"person": person, "editor": editor, "current": current},
+        status=422 if editor.has_errors else 200,
+    )
+
+
+def _printed(request: HttpRequest, version: PlanVersion, back: str) -> HttpResponse:
+    """The one-page plan, in the plan's language whatever the reader's."""
+    plan = selectors.contents(version)
+    services.record_printing(version, actor_id=request.user.pk)
+    with translation.override(version.language):
+        body = render_to_string("safety/print.html", {"plan": plan, "back": back}, request=request)
+    return HttpResponse(body)
+
+
+@requires(STAFF)
+def print_plan(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _person_or_404(request, person_id)
+    return _printed(
+        request, _current_or_404(person), reverse("safety:plan", kwargs={"person_id": person.pk})
+    )
+
+
+@requires(DEFENDER)
+def mine(request: HttpRequest) -> HttpResponse:
+    person = selectors.own_person(request.user)
+    version = selectors.current_version(person) if person is not None else None
+    # Locked: the plan was last saved before this account was linked (see services).
+    locked = version is not None and not selectors.can_open(version)
+    plan = selectors.contents(version) if version is not None and not locked else None
+    return render(
+        request,
+        "safety/mine.html",
+        {"person": person, "plan": plan, "locked": locked},
+    )
+
+
+@requires(DEFENDER)
+def mine_print(request: HttpRequest) -> HttpResponse:
+    person = selectors.own_person(request.user)
+    if person is None:
+        raise Http404
+    version = _current_or_404(person)
+    if not selectors.can_open(version):
+        raise Http404
+    return _printed(request, version, reverse("safety:mine"))

@@ -1,0 +1,141 @@
+"""The risk API with real bearer tokens: create, read and list assessments, findings and the
+dashboard; bad input is a 400 in plain words and saves nothing."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+
+from aegis import clock
+from aegis.risk.models import Assessment
+
+from .conftest import api, capacity_ids, ratings, threat, vulnerability_ids
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/api/v1/risk"
+
+
+def post(client, path: str, body: dict):
+    return client.post(f"{BASE}{path}", json.dumps(body), content_type="application/json")
+
+
+def body(**fields) -> dict:
+    data = {
+        "threats": [
+            {
+                "title": "Surveillance of the office",
+                "likelihood": 3,
+                "impact": 4,
+                "perpetrator_type": "police",
+                "perpetrator_identity": "Unit 7 of the municipal police",
+            }
+        ],
+        "ratings": [
+            {"item_id": vulnerability_ids()[0], "rating": 4, "note": "Old phone"},
+            {"item_id": capacity_ids()[0], "rating": 2},
+        ],
+        "acceptable_level": "moderate",
+    }
+    data.update(fields)
+    return data
+
+
+def test_create_read_and_list_an_assessment(team):
+    incident = team.record(cases=[team.case])
+    client = api(team.worker)
+    checklist = client.get(f"{BASE}/checklist").json()
+    assert {i["kind"] for i in checklist} == {"vulnerability", "capacity"}
+    path = f"/cases/{team.case.reference}/assessments"
+    data = body()
+    data["threats"][0]["incidents"] = [incident.reference]
+    data["responses"] = [
+        {"strategy": "reduce", "measure": "New phone", "owner": team.worker.user.username}
+    ]
+    response = post(client, path, data)
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert created["number"] == 1 and created["current"] is True
+    assert (created["threat_score"], created["vulnerability_score"]) == (12.0, 4.0)
+    assert created["capacity_score"] == 2.0 and created["score"] == 24.0
+    assert created["level"] == "high"
+    assert created["threats"][0]["perpetrator_identity"] == "Unit 7 of the municipal police"
+    assert created["threats"][0]["incidents"] == [incident.reference]
+    assert created["responses"][0]["owner"] == team.worker.user.username
+    assert created["review"] == {"due": False, "date_passed": False, "new_incidents": []}
+    assert client.get(f"{BASE}{path}/1").json() == created
+    listed = client.get(f"{BASE}{path}").json()
+    assert [(a["number"], a["level"]) for a in listed] == [(1, "high")]
+    post(client, path, body(imminent=True))
+    assert [a["number"] for a in client.get(f"{BASE}{path}").json()] == [2, 1]
+    assert client.get(f"{BASE}{path}/1").json()["current"] is False
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"threats": []}, "at least one threat"),
+        ({"threats": [{"title": "No rating", "likelihood": None, "impact": 3}]}, "missing"),
+        ({"threats": [{"title": "Too much", "likelihood": 6, "impact": 3}]}, "outside the scale"),
+        ({"threats": [{"title": "x" * 1_000_000, "likelihood": 3, "impact": 3}]}, "too long"),
+        ({"threats": [{"title": "nul\u0000", "likelihood": 3, "impact": 3}]}, "control characters"),
+        ({"summary": "s" * 1_000_000}, "too long"),
+        ({"acceptable_level": "none"}, "listed values"),
+        ({"responses": [{"strategy": "reduce", "measure": "x", "owner": "nobody"}]}, "member"),
+        (
+            {"threats": [{"title": "t", "likelihood": 3, "impact": 3, "incidents": ["INC-1-1"]}]},
+            "There is no incident",
+        ),
+    ],
+)
+def test_bad_input_is_a_400_in_plain_words(team, change, message):
+    response = post(api(team.worker), f"/cases/{team.case.reference}/assessments", body(**change))
+    assert response.status_code == 400, response.content
+    assert message in response.json()["detail"]
+    assert Assessment.objects.count() == 0
+
+
+def test_bad_ratings_are_refused(team):
+    client = api(team.worker)
+    path = f"/cases/{team.case.reference}/assessments"
+    item = vulnerability_ids()[0]
+    for rating, message in [(0, "outside the scale"), (9, "outside the scale"), (None, "missing")]:
+        response = post(client, path, body(ratings=[{"item_id": item, "rating": rating}]))
+        assert response.status_code == 400 and message in response.json()["detail"]
+    response = post(client, path, body(ratings=[{"item_id": item, "rating": 3, "note": "\u0000"}]))
+    assert "control characters" in response.json()["detail"]
+    assert post(client, path, {"threats": "nope"}).status_code == 422
+    assert Assessment.objects.count() == 0
+
+
+def test_findings_and_dashboard(team):
+    now = datetime.datetime(2024, 5, 20, 12, tzinfo=datetime.UTC)
+    with clock.frozen(now):
+        team.assess(threats=[threat(5, 5)], ratings=ratings([5], [1]))
+        for n in range(3):
+            team.record(
+                date_start=now.date() - datetime.timedelta(days=n),
+                country="CO",
+                region="CO-ANT",
+                victims=[team.case.person],
+            )
+        client = api(team.worker)
+        findings = client.get(f"{BASE}/findings").json()
+        dashboard = client.get(f"{BASE}/dashboard").json()
+    kinds = {f["kind"]: f for f in findings}
+    assert set(kinds) == {"person", "sector", "region"}
+    assert kinds["person"]["subject"] == team.case.person.pseudonym
+    assert kinds["person"]["case"] == team.case.reference
+    assert kinds["sector"]["text"].startswith("3 incidents against defenders of")
+    assert dashboard["counts"] == {"low": 0, "moderate": 0, "high": 0, "critical": 1}
+    assert [d["case"] for d in dashboard["due"]] == [team.case.reference]
+    assert dashboard["due"][0]["new_incident"] is True
+    assert dashboard["findings"] == findings
+
+
+def test_the_api_is_described_in_the_openapi_schema(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/risk/cases/{reference}/assessments" in paths
+    assert "/api/v1/risk/analysis" in paths
