@@ -12,8 +12,8 @@ if _worker := os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["AEGIS_HOME"] = os.path.join(_home, _worker)
 os.environ.setdefault("AEGIS_KDF_PROFILE", "test")
 
-from aegis.settings import *  # noqa: F403
-from aegis.settings import AEGIS_HOME, DATABASES, INSTALLED_APPS
+from aegis.settings import *  # noqa: E402, F403
+from aegis.settings import AEGIS_HOME, DATABASES, INSTALLED_APPS  # noqa: E402
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.vaultapp"]
 
