@@ -3,6 +3,7 @@ signed in through the real sign-in form (password + second factor)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -62,6 +63,23 @@ def make_person(db, organisation) -> Callable[..., Person]:
         return person
 
     return make
+
+
+def api_client(person: Person) -> Client:
+    """A client carrying a fresh API token of `person` (it unlocks their key copy)."""
+    with unlocked(person.keychain()) as chain:
+        token = accounts.create_api_token(person.user, "test", chain)
+    return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def comparable(response, url: str) -> tuple[int, str]:
+    """Status and body without the per-request CSRF token and the requested address (the
+    language form echoes it), so an outsider's answer can be compared with a missing one's."""
+    body = _CSRF.sub('name="csrfmiddlewaretoken" value=""', response.content.decode())
+    return response.status_code, body.replace(url, "<url>")
 
 
 def sign_in(client: Client, person: Person) -> Client:

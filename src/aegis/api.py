@@ -74,6 +74,7 @@ def revoke_token(request: HttpRequest, token_id: uuid.UUID) -> Any:
 
 
 def _mount_app_routers() -> None:
+    from .alerts.api import router as alerts_router
     from .cases.api import router as cases_router
     from .evidence.api import router as evidence_router
     from .incidents.api import router as incidents_router
@@ -87,6 +88,7 @@ def _mount_app_routers() -> None:
     api.add_router("/intake", intake_router)
     api.add_router("/risk", risk_router)
     api.add_router("/safety", safety_router)
+    api.add_router("/alerts", alerts_router)
 
 
 _mount_app_routers()

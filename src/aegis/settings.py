@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "aegis.intake",
     "aegis.risk",
     "aegis.safety",
+    "aegis.alerts",
 ]
 
 MIDDLEWARE = [

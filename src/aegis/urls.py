@@ -13,6 +13,7 @@ urlpatterns = [
     path("evidence/", include("aegis.evidence.urls")),
     path("risk/", include("aegis.risk.urls")),
     path("safety/", include("aegis.safety.urls")),
+    path("", include("aegis.alerts.urls")),
     path("", include("aegis.intake.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", views.set_language, name="set_language"),

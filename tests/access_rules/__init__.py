@@ -2,12 +2,12 @@
 (url name → (HTTP method, frozenset of roles or PUBLIC)) and SAMPLE_KWARGS (URL kwarg →
 sample value, for a record that does not exist: allowed roles then get 404, others 403)."""
 
-from . import cases, core, evidence, incidents, intake, risk, safety
+from . import alerts, cases, core, evidence, incidents, intake, risk, safety
 
 PUBLIC = core.PUBLIC
 ALL = core.ALL
 EXPECTED = {}
 SAMPLE_KWARGS = {}
-for _module in (core, cases, incidents, evidence, intake, risk, safety):
+for _module in (core, cases, incidents, evidence, intake, risk, safety, alerts):
     EXPECTED.update(_module.EXPECTED)
     SAMPLE_KWARGS.update(_module.SAMPLE_KWARGS)

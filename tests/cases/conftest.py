@@ -4,18 +4,17 @@ a task and a consent."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from aegis.accounts import services as accounts
 from aegis.accounts.roles import Role
 from aegis.cases import services
 from aegis.vault.keychain import unlocked
 from tests.conftest import Person, sign_in
+from tests.conftest import api_client, comparable  # noqa: F401  (used by this folder's tests)
 
 
 @dataclass
@@ -54,19 +53,3 @@ def team(make_person, make_compartment, make_case) -> Team:
 
 def client(person: Person) -> Client:
     return sign_in(Client(), person)
-
-
-def api_client(person: Person) -> Client:
-    with unlocked(person.keychain()) as chain:
-        token = accounts.create_api_token(person.user, "test", chain)
-    return Client(headers={"Authorization": f"Bearer {token}"})
-
-
-_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
-
-
-def comparable(response: Any, url: str) -> tuple[int, str]:
-    """Status and body, without the per-request CSRF token and the requested address (the
-    language form echoes it), so two answers can be compared."""
-    body = _CSRF.sub('name="csrfmiddlewaretoken" value=""', response.content.decode())
-    return response.status_code, body.replace(url, "<url>")

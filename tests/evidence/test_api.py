@@ -11,21 +11,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from aegis.accounts import services as accounts
 from aegis.accounts.roles import Role
 from aegis.evidence.models import CustodyEvent, EvidenceItem
-from aegis.vault.keychain import unlocked
+from tests.conftest import api_client
 from tests.evidence.samples import EXE, blob_files, gps_of, photo, sha256sum_check, unpack
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/evidence"
-
-
-def api_client(person) -> Client:
-    with unlocked(person.keychain()) as chain:
-        token = accounts.create_api_token(person.user, "tests", chain)
-    return Client(headers={"Authorization": f"Bearer {token}"})
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from aegis.accounts import services as accounts
 from aegis.accounts.roles import Role
 from aegis.cases import selectors as case_selectors
 from aegis.incidents import services
 from aegis.incidents.models import Act, Incident, Perpetrator, Source
 from aegis.vault.keychain import unlocked
+from tests.conftest import api_client
 
 from .conftest import DAY
 
@@ -19,12 +19,6 @@ pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/incidents"
 MISSING = "INC-1999-99999"
-
-
-def api_client(person) -> Client:
-    with unlocked(person.keychain()) as chain:
-        token = accounts.create_api_token(person.user, "test", chain)
-    return Client(headers={"Authorization": f"Bearer {token}"})
 
 
 def post(client: Client, path: str, body: dict):

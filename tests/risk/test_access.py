@@ -6,13 +6,13 @@ refused assessments."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 from django.urls import reverse
 
 from aegis.accounts.roles import Role
 from aegis.risk.models import Assessment
+from tests.conftest import comparable
 
 from .conftest import api, web
 from .test_views import form_data
@@ -36,14 +36,6 @@ ENDPOINTS = [
     ("get", "/cases/{ref}/assessments/{number}"),
 ]
 BASE = "/api/v1/risk"
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
-
-
-def comparable(response, url: str) -> tuple[int, str]:
-    """Status and body without the CSRF token and the address (the language form echoes
-    it), so two answers can be compared."""
-    body = CSRF.sub("", response.content.decode())
-    return response.status_code, body.replace(url, "<url>")
 
 
 def _view_kwargs(team, assessment, with_number, *, missing_case=False, missing_number=False):

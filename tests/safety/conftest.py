@@ -4,14 +4,12 @@ plan is about, and another defender."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from aegis.accounts import services as accounts
 from aegis.accounts.roles import Role
 from aegis.safety import services
 from aegis.safety.demo import draft as demo_draft
@@ -19,6 +17,7 @@ from aegis.safety.demo_plans import MVULE
 from aegis.safety.drafts import ContactDraft, PlanDraft, ScenarioDraft
 from aegis.vault.keychain import unlocked
 from tests.conftest import Person, sign_in
+from tests.conftest import api_client, comparable  # noqa: F401  (used by this folder's tests)
 
 
 @dataclass
@@ -82,21 +81,6 @@ def team(make_person, make_compartment, make_case) -> Team:
 
 def client(person: Person) -> Client:
     return sign_in(Client(), person)
-
-
-def api_client(person: Person) -> Client:
-    with unlocked(person.keychain()) as chain:
-        token = accounts.create_api_token(person.user, "test", chain)
-    return Client(headers={"Authorization": f"Bearer {token}"})
-
-
-_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
-
-
-def comparable(response: Any, url: str) -> tuple[int, str]:
-    """Status and body without the per-request CSRF token and the requested address."""
-    body = _CSRF.sub('name="csrfmiddlewaretoken" value=""', response.content.decode())
-    return response.status_code, body.replace(url, "<url>")
 
 
 def form_data(draft: PlanDraft) -> dict[str, Any]:

@@ -1,0 +1,65 @@
+"""API for alerts, mounted at /api/v1/alerts/: the defender's panic (the same as the page)
+and the responder's list of open alerts, scoped like the console."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+
+from aegis.api import require
+
+from . import selectors, services
+from .vocabulary import AlertKind
+
+router = Router(tags=["alerts"])
+
+
+class RaisedOut(Schema):
+    received: bool
+
+
+class AlertOut(Schema):
+    id: int
+    kind: str
+    status: str
+    level: int
+    is_drill: bool
+    triggered_at: datetime
+    acknowledged_at: datetime | None
+    acknowledgements: int
+    failed_deliveries: int
+
+
+@router.post("/panic", response={201: RaisedOut}, url_name="alerts_panic")
+def panic(request: HttpRequest) -> Any:
+    """Raise a panic alert for the person linked to the caller's account."""
+    require(request, "view_own_case")
+    person = selectors.own_person(request.user)
+    if person is None:
+        raise HttpError(404, "This account is not linked to a defender's file.")
+    services.raise_alert(person, AlertKind.PANIC, actor_id=request.user.pk)
+    return Status(201, {"received": True})
+
+
+@router.get("/open", response=list[AlertOut], url_name="alerts_open")
+def open_alerts(request: HttpRequest) -> Any:
+    """Open and acknowledged alerts the caller may see, newest first."""
+    require(request, "respond_to_alerts")
+    return [
+        {
+            "id": row.alert.pk,
+            "kind": row.alert.kind,
+            "status": row.alert.status,
+            "level": row.alert.level,
+            "is_drill": row.alert.is_drill,
+            "triggered_at": row.alert.triggered_at,
+            "acknowledged_at": row.alert.acknowledged_at,
+            "acknowledgements": len(row.acknowledgements),
+            "failed_deliveries": row.failures,
+        }
+        for row in selectors.console(request.user)
+    ]

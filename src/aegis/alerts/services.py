@@ -1,0 +1,309 @@
+"""Raising, delivering, escalating, acknowledging and resolving alerts.
+
+The alert, its ladder and every first-level delivery are written in one transaction (the
+outbox); the worker then sends what is due. Contacts are read and addresses written under
+the alert service keychain, so the same code runs for a defender's panic and a worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from aegis import clock
+from aegis.accounts.models import User
+from aegis.accounts.roles import Role
+from aegis.audit import services as audit
+from aegis.cases import services as cases
+from aegis.cases.models import CompartmentMember, Person
+from aegis.safety import selectors as safety
+from aegis.vault import service_keys
+from aegis.vault import services as vault
+from aegis.vault.keychain import unlocked
+
+from . import delivery as channels
+from .models import Acknowledgement, Alert, Delivery, EscalationLevel
+from .vocabulary import AlertKind, AlertStatus, Channel, DeliveryState, RecipientKind
+
+DEFAULT_LADDER = ((1, 10), (2, 20))  # (level, minutes to acknowledge)
+KEY_PURPOSE = "alert"
+
+
+class AlertError(ValueError):
+    """A request the alert rules refuse, in plain words."""
+
+
+def ladder() -> list[tuple[int, int]]:
+    return [(int(n), int(m)) for n, m in getattr(settings, "AEGIS_ALERT_LADDER", DEFAULT_LADDER)]
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "AEGIS_ALERT_MAX_ATTEMPTS", 3))
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 60 s, 120 s… after the 1st, 2nd, 3rd failed attempt."""
+    base = int(getattr(settings, "AEGIS_ALERT_RETRY_SECONDS", 30))
+    return timedelta(seconds=base * 2 ** max(attempts - 1, 0))
+
+
+# --- Recipients ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: str
+    user_id: int | None
+    contact_index: int | None
+    channels: tuple[tuple[str, str], ...]  # (channel, address), in the order to try
+
+    @property
+    def code(self) -> str:
+        return f"u{self.user_id}" if self.kind == RecipientKind.USER else f"c{self.contact_index}"
+
+
+def _staff(compartment_id: int, role: Role) -> list[Recipient]:
+    member_ids = CompartmentMember.objects.filter(compartment_id=compartment_id).values("user_id")
+    users = User.objects.filter(pk__in=member_ids, groups__name=role.value, is_active=True)
+    return [
+        Recipient(RecipientKind.USER, u.pk, None, ((Channel.EMAIL, u.email),))
+        for u in users.order_by("pk")
+        if u.email
+    ]
+
+
+def _contacts(person: Person) -> list[Recipient]:
+    """Emergency contacts of the current safety plan: email first, then SMS."""
+    recipients = []
+    for contact in safety.emergency_contacts(person):
+        ways = [(Channel.EMAIL, contact.email.strip()), (Channel.SMS, contact.phone.strip())]
+        found = tuple((channel, address) for channel, address in ways if address)
+        if found:
+            recipients.append(Recipient(RecipientKind.CONTACT, None, contact.priority, found))
+    return recipients
+
+
+def recipients(alert: Alert, level: int) -> list[Recipient]:
+    """Level 1: the compartment's responders and the defender's emergency contacts;
+    level 2 and above: the compartment's coordinators. Needs the service keychain."""
+    if level == 1:
+        return _staff(alert.compartment_id, Role.RESPONDER) + _contacts(alert.person)
+    return _staff(alert.compartment_id, Role.COORDINATOR)
+
+
+def _queue(alert: Alert, level: int, recipient: Recipient, channel_index: int) -> Delivery:
+    channel, address = recipient.channels[channel_index]
+    key = f"{alert.pk}:{level}:{recipient.code}:{channel}"
+    existing = Delivery.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    return Delivery.objects.create(
+        alert=alert,
+        data_key_id=alert.data_key_id,
+        level=level,
+        recipient_kind=recipient.kind,
+        recipient_user_id=recipient.user_id,
+        contact_index=recipient.contact_index,
+        channel=channel,
+        address=address,
+        idempotency_key=key,
+        next_attempt_at=clock.now(),
+    )
+
+
+# --- Raising ------------------------------------------------------------------------------
+
+
+def raise_alert(
+    person: Person, kind: str, *, actor_id: int | None = None, is_drill: bool = False
+) -> Alert:
+    """Write the alert, its ladder and its first-level deliveries in one transaction."""
+    if kind not in AlertKind.values:
+        raise AlertError(_("Unknown kind of alert."))
+    keypair = service_keys.service_keypair()
+    if keypair is None:
+        raise AlertError(_("Alerts cannot be sent: this instance has no alert service key."))
+    with unlocked(service_keys.service_keychain()), transaction.atomic():
+        data_key = cases.new_record_key(person.compartment, KEY_PURPOSE)
+        vault.grant(data_key.id, keypair, actor_id=actor_id)
+        now = clock.now()
+        alert = Alert.objects.create(
+            person=person,
+            compartment_id=person.compartment_id,
+            data_key=data_key,
+            kind=kind,
+            is_drill=is_drill,
+            triggered_at=now,
+            triggered_by_id=actor_id,
+        )
+        EscalationLevel.objects.bulk_create(
+            EscalationLevel(
+                alert=alert,
+                number=number,
+                deadline_minutes=minutes,
+                reached_at=now if number == 1 else None,
+            )
+            for number, minutes in ladder()
+        )
+        for recipient in recipients(alert, 1):
+            _queue(alert, 1, recipient, 0)
+        audit.record("record.create", actor_id=actor_id, object_type="alert", object_id=alert.pk)
+        _wake_worker()
+    return alert
+
+
+def _wake_worker() -> None:
+    # Enqueued in the same transaction as the outbox rows (the task backend is the database).
+    from .tasks import deliver_due
+
+    deliver_due.enqueue()
+
+
+# --- Delivering ---------------------------------------------------------------------------
+
+
+def _locked(pk: int) -> Delivery | None:
+    rows = Delivery.objects.filter(pk=pk, state=DeliveryState.QUEUED)
+    if connection.features.has_select_for_update_skip_locked:
+        rows = rows.select_for_update(skip_locked=True)
+    return rows.first()
+
+
+def _fall_back(failed: Delivery) -> Delivery | None:
+    """Queue the recipient's next channel on the same level, if the alert still waits."""
+    alert = failed.alert
+    if alert.status != AlertStatus.OPEN:
+        return None
+    for recipient in recipients(alert, failed.level):
+        if recipient.code != failed.recipient:
+            continue
+        names = [channel for channel, _address in recipient.channels]
+        position = names.index(failed.channel) if failed.channel in names else len(names)
+        if position + 1 < len(names):
+            return _queue(alert, failed.level, recipient, position + 1)
+    return None
+
+
+def deliver_one(pk: int) -> str:
+    """Send one due delivery; returns its new state. A delivery no longer queued (sent,
+    cancelled, or taken by another worker) is left alone: it is never sent twice."""
+    with transaction.atomic():
+        item = _locked(pk)
+        if item is None:
+            return ""
+        error = channels.send(item)
+        item.attempts += 1
+        now = clock.now()
+        if error is None:
+            item.state, item.sent_at, item.last_error = DeliveryState.SENT, now, ""
+        else:
+            item.last_error = error
+            if item.attempts >= max_attempts():
+                item.state = DeliveryState.FAILED
+                _fall_back(item)
+            else:
+                item.next_attempt_at = now + backoff(item.attempts)
+        item.save(update_fields=["state", "sent_at", "last_error", "attempts", "next_attempt_at"])
+        return str(item.state)
+
+
+def deliver_due(limit: int = 500) -> int:
+    """Send every queued delivery that is due, including fallbacks queued on the way;
+    returns how many were sent. A failed try is rescheduled later, so each pass ends."""
+    sent = 0
+    tried: set[int] = set()
+    with unlocked(service_keys.service_keychain()):
+        while True:
+            due = Delivery.objects.filter(
+                state=DeliveryState.QUEUED, next_attempt_at__lte=clock.now()
+            ).exclude(pk__in=tried)
+            ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+            if not ids:
+                return sent
+            for pk in ids:
+                tried.add(pk)
+                sent += deliver_one(pk) == DeliveryState.SENT
+
+
+# --- Escalating ---------------------------------------------------------------------------
+
+
+def escalate(alert: Alert) -> EscalationLevel | None:
+    """Move an unacknowledged alert whose deadline has passed to its next level."""
+    with unlocked(service_keys.service_keychain()), transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        current = alert.levels.filter(number=alert.level).first()
+        deadline = current.deadline_at if current is not None else None
+        if alert.status != AlertStatus.OPEN or deadline is None or deadline > clock.now():
+            return None
+        following = alert.levels.filter(number__gt=alert.level).order_by("number").first()
+        if following is None:
+            return None
+        following.reached_at = clock.now()
+        following.save(update_fields=["reached_at"])
+        alert.level = following.number
+        alert.save(update_fields=["level"])
+        for recipient in recipients(alert, following.number):
+            _queue(alert, following.number, recipient, 0)
+        _wake_worker()
+        return following
+
+
+def escalate_due() -> int:
+    moved = 0
+    for alert in Alert.objects.filter(status=AlertStatus.OPEN).order_by("pk"):
+        moved += escalate(alert) is not None
+    return moved
+
+
+# --- Acknowledging and resolving ----------------------------------------------------------
+
+
+def _stop_ladder(alert: Alert) -> None:
+    Delivery.objects.filter(alert=alert, state=DeliveryState.QUEUED).update(
+        state=DeliveryState.CANCELLED
+    )
+
+
+@transaction.atomic
+def acknowledge(delivery_id: int) -> Acknowledgement | None:
+    """Record that the recipient of this delivery acted; the first one stops the ladder.
+    None when no such delivery exists."""
+    item = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+    if item is None:
+        return None
+    existing = Acknowledgement.objects.filter(delivery=item).first()
+    if existing is not None:
+        return existing
+    now = clock.now()
+    ack = Acknowledgement.objects.create(alert_id=item.alert_id, delivery=item, acknowledged_at=now)
+    item.state, item.acked_at = DeliveryState.ACKNOWLEDGED, now
+    item.save(update_fields=["state", "acked_at"])
+    alert = Alert.objects.select_for_update().get(pk=item.alert_id)
+    if alert.status == AlertStatus.OPEN:
+        alert.status, alert.acknowledged_at = AlertStatus.ACKNOWLEDGED, now
+        alert.save(update_fields=["status", "acknowledged_at"])
+        _stop_ladder(alert)
+    return ack
+
+
+@transaction.atomic
+def resolve(alert: Alert, outcome: str, *, actor: Any) -> Alert:
+    """Close the alert with what happened; needs the alert's key (compartment members)."""
+    if not outcome.strip():
+        raise AlertError(_("Write what happened before resolving the alert."))
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.status == AlertStatus.RESOLVED:
+        raise AlertError(_("This alert is already resolved."))
+    alert.status = AlertStatus.RESOLVED
+    alert.outcome = outcome.strip()
+    alert.resolved_at = clock.now()
+    alert.resolved_by = actor
+    alert.save(update_fields=["status", "outcome", "resolved_at", "resolved_by"])
+    _stop_ladder(alert)
+    audit.record("record.update", actor_id=actor.pk, object_type="alert", object_id=alert.pk)
+    return alert

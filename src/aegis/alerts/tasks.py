@@ -1,0 +1,17 @@
+"""Worker tasks: send what is due, escalate what nobody acknowledged in time."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from . import services
+
+
+@task()
+def deliver_due() -> int:
+    return services.deliver_due()
+
+
+@task()
+def escalate_due() -> int:
+    return services.escalate_due()

@@ -1,0 +1,118 @@
+"""Alert pages. The panic page and the acknowledgement page work without JavaScript; the
+acknowledgement link needs no login and asks for a click, so link scanners acknowledge
+nothing. Alerts outside a responder's reach answer 404, like missing ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aegis.accounts.access import public, requires
+from aegis.vault.keychain import NoKeyAccess, VaultLocked
+
+from . import delivery as channels
+from . import selectors, services
+from .forms import ManualAlertForm, ResolveForm
+from .models import Alert
+from .vocabulary import AlertKind
+
+
+def _alert_or_404(request: HttpRequest, alert_id: int) -> Alert:
+    alert = selectors.alert_for(request.user, alert_id)
+    if alert is None:
+        raise Http404
+    return alert
+
+
+@requires("view_own_case")
+@require_http_methods(["GET", "POST"])
+def panic(request: HttpRequest) -> HttpResponse:
+    person = selectors.own_person(request.user)
+    if request.method == "POST":
+        if person is None:
+            raise Http404
+        services.raise_alert(person, AlertKind.PANIC, actor_id=request.user.pk)
+        return render(request, "alerts/panic_sent.html")
+    return render(request, "alerts/panic.html", {"person": person})
+
+
+@requires("view_cases")
+@require_POST
+def manual(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.person_for_staff(request.user, person_id)
+    if person is None:
+        raise Http404
+    form = ManualAlertForm(request.POST)
+    is_drill = form.is_valid() and form.cleaned_data["is_drill"]
+    alert = services.raise_alert(
+        person, AlertKind.MANUAL, actor_id=request.user.pk, is_drill=is_drill
+    )
+    return render(request, "alerts/raised.html", {"alert": alert})
+
+
+@requires("respond_to_alerts")
+def console(request: HttpRequest) -> HttpResponse:
+    return render(request, "alerts/console.html", {"rows": selectors.console(request.user)})
+
+
+@requires("respond_to_alerts")
+def detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = _alert_or_404(request, alert_id)
+    return _detail(request, alert, ResolveForm())
+
+
+def _detail(request: HttpRequest, alert: Alert, form: ResolveForm, status: int = 200) -> Any:
+    try:
+        outcome = alert.outcome or ""
+        readable = True
+    except (NoKeyAccess, VaultLocked):
+        outcome, readable = "", False
+    return render(
+        request,
+        "alerts/detail.html",
+        {
+            "alert": alert,
+            "deliveries": alert.deliveries.select_related("recipient_user"),
+            "acknowledgements": alert.acknowledgements.select_related("delivery__recipient_user"),
+            "form": form,
+            "outcome": outcome,
+            "readable": readable,
+        },
+        status=status,
+    )
+
+
+@requires("respond_to_alerts")
+@require_POST
+def resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = _alert_or_404(request, alert_id)
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.resolve(alert, form.cleaned_data["outcome"], actor=request.user)
+        except services.AlertError as error:
+            form.add_error(None, str(error))
+        except (NoKeyAccess, VaultLocked):
+            form.add_error(None, _("You hold no key that opens this alert's record."))
+        else:
+            messages.success(request, _("The alert is resolved."))
+            return redirect("alerts:console")
+    return _detail(request, alert, form, status=400)
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def ack(request: HttpRequest, token: str) -> HttpResponse:
+    delivery_id = channels.delivery_id_of(token)
+    item = selectors.delivery_by_id(delivery_id) if delivery_id is not None else None
+    if item is None:
+        return render(request, "alerts/ack_invalid.html", status=404)
+    if request.method == "POST":
+        services.acknowledge(item.pk)
+        return render(request, "alerts/ack_done.html", {"is_drill": item.alert.is_drill})
+    return render(request, "alerts/ack.html", {"is_drill": item.alert.is_drill})

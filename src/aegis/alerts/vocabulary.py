@@ -1,0 +1,47 @@
+"""Coded values of alerts (kept in clear: they identify nobody)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AlertKind(models.TextChoices):
+    PANIC = "panic", _("Panic")
+    MANUAL = "manual", _("Manual")
+    DURESS = "duress", _("Duress")
+    MISSED_CHECKIN = "missed_checkin", _("Missed check-in")
+    RULE = "rule", _("Rule")
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class RecipientKind(models.TextChoices):
+    USER = "user", _("Staff member")
+    CONTACT = "contact", _("Emergency contact")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class DeliveryState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class DeliveryError(models.TextChoices):
+    """Why a send failed, as a code: an error text could carry an address."""
+
+    CHANNEL_REFUSED = "channel_refused", _("The channel refused or could not be reached")
+    NOT_CONFIGURED = "not_configured", _("The channel is not configured")
+    NO_ADDRESS = "no_address", _("No address for this channel")

@@ -1,0 +1,106 @@
+"""Who may see and act on alerts: responders reach only alerts of their compartments or
+addressed to them; anyone else's alert answers like a missing one (views and API)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from aegis.accounts.roles import Role
+from aegis.alerts import services
+from aegis.alerts.models import Alert
+from aegis.alerts.vocabulary import AlertKind, AlertStatus
+from aegis.vault.keychain import unlocked
+from tests.conftest import api_client, comparable, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_outsider_responder_gets_the_same_404_as_for_a_missing_alert(team):
+    alert = services.raise_alert(team.person, AlertKind.PANIC)
+    outsider = sign_in(Client(), team.ola)
+    url = reverse("alerts:detail", kwargs={"alert_id": alert.pk})
+    missing = reverse("alerts:detail", kwargs={"alert_id": alert.pk + 1000})
+    assert comparable(outsider.get(url), url) == comparable(outsider.get(missing), missing)
+    assert outsider.get(url).status_code == 404
+    resolve = reverse("alerts:resolve", kwargs={"alert_id": alert.pk})
+    assert outsider.post(resolve, {"outcome": "x"}).status_code == 404
+    assert f"#{alert.pk}" not in outsider.get(reverse("alerts:console")).content.decode()
+    assert sign_in(Client(), team.thandi).get(url).status_code == 200
+
+
+def test_the_api_lists_only_alerts_in_reach(team):
+    alert = services.raise_alert(team.person, AlertKind.PANIC)
+    assert api_client(team.ola).get("/api/v1/alerts/open").json() == []
+    [row] = api_client(team.thandi).get("/api/v1/alerts/open").json()
+    assert row["id"] == alert.pk and row["level"] == 1 and row["status"] == "open"
+
+
+def test_a_defender_raises_a_panic_through_the_api(team):
+    response = api_client(team.rosa).post("/api/v1/alerts/panic")
+    assert response.status_code == 201 and response.json() == {"received": True}
+    assert Alert.objects.get().person == team.person
+
+
+def test_a_defender_with_no_linked_file_cannot_raise_a_panic(make_person):
+    tomas = make_person(Role.DEFENDER)
+    assert api_client(tomas).post("/api/v1/alerts/panic").status_code == 404
+    page = sign_in(Client(), tomas).get(reverse("alerts:panic"))
+    assert "not linked" in page.content.decode()
+    assert (
+        sign_in(Client(), make_person(Role.DEFENDER)).post(reverse("alerts:panic")).status_code
+        == 404
+    )
+    assert not Alert.objects.exists()
+
+
+def test_other_roles_are_refused(team, make_person):
+    analyst = sign_in(Client(), make_person(Role.ANALYST))
+    assert analyst.get(reverse("alerts:console")).status_code == 403
+    assert sign_in(Client(), team.thandi).get(reverse("alerts:panic")).status_code == 403
+    url = reverse("alerts:manual", kwargs={"person_id": team.person.pk})
+    assert sign_in(Client(), team.thandi).post(url).status_code == 403
+    assert api_client(team.thandi).post("/api/v1/alerts/panic").status_code == 403
+    assert not Alert.objects.exists()
+
+
+def test_a_caseworker_outside_the_compartment_cannot_raise_an_alert_there(team, make_person):
+    pedro = make_person(Role.CASEWORKER)
+    client = sign_in(Client(), pedro)
+    url = reverse("alerts:manual", kwargs={"person_id": team.person.pk})
+    missing = reverse("alerts:manual", kwargs={"person_id": team.person.pk + 1000})
+    assert comparable(client.post(url), url) == comparable(client.post(missing), missing)
+    assert not Alert.objects.exists()
+
+
+def test_a_tampered_or_foreign_token_is_refused_in_plain_words(team):
+    alert = services.raise_alert(team.person, AlertKind.PANIC)
+    from aegis.alerts.delivery import ack_token
+
+    token = ack_token(alert.deliveries.first())
+    client = Client()
+    for bad in (token[:-2] + "xx", "nonsense", f"{token}a"):
+        response = client.post(reverse("alerts:ack", kwargs={"token": bad}))
+        assert response.status_code == 404
+        assert "This link is not valid" in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN
+
+
+def test_a_member_resolves_with_an_outcome(team):
+    alert = services.raise_alert(team.person, AlertKind.PANIC)
+    client = sign_in(Client(), team.thandi)
+    url = reverse("alerts:resolve", kwargs={"alert_id": alert.pk})
+    empty = client.post(url, {"outcome": "  "})
+    assert empty.status_code == 400 and "This field is required" in empty.content.decode()
+    response = client.post(url, {"outcome": "Released after the lawyer arrived."})
+    assert response.status_code == 302
+    alert = Alert.objects.get(pk=alert.pk)
+    assert alert.status == AlertStatus.RESOLVED and alert.resolved_by == team.thandi.user
+    with unlocked(team.thandi.keychain()):
+        assert alert.outcome == "Released after the lawyer arrived."
+    assert not alert.deliveries.filter(state="queued").exists()
+    detail = client.get(reverse("alerts:detail", kwargs={"alert_id": alert.pk}))
+    assert "Released after the lawyer arrived." in detail.content.decode()
+    assert f"#{alert.pk}" not in client.get(reverse("alerts:console")).content.decode()
