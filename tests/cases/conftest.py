@@ -13,8 +13,7 @@ from django.test import Client
 from aegis.accounts.roles import Role
 from aegis.cases import services
 from aegis.vault.keychain import unlocked
-from tests.conftest import Person, sign_in
-from tests.conftest import api_client, comparable  # noqa: F401  (used by this folder's tests)
+from tests.conftest import Person, api_client, comparable, sign_in  # noqa: F401  (used by this folder's tests)
 
 
 @dataclass

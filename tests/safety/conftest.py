@@ -16,8 +16,7 @@ from aegis.safety.demo import draft as demo_draft
 from aegis.safety.demo_plans import MVULE
 from aegis.safety.drafts import ContactDraft, PlanDraft, ScenarioDraft
 from aegis.vault.keychain import unlocked
-from tests.conftest import Person, sign_in
-from tests.conftest import api_client, comparable  # noqa: F401  (used by this folder's tests)
+from tests.conftest import Person, api_client, comparable, sign_in  # noqa: F401  (used by this folder's tests)
 
 
 @dataclass
