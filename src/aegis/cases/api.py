@@ -187,25 +187,7 @@ def _username(user: Any) -> str | None:
 
 def _person_out(person: Person) -> dict[str, Any]:
     """Decrypted: call with the keys unlocked."""
-    fields = [
-        "id",
-        "compartment_id",
-        "pseudonym",
-        "gender",
-        "age_group",
-        "sector",
-        "country",
-        "region",
-        "languages",
-        "legal_name",
-        "other_names",
-        "phone",
-        "email",
-        "contact_channels",
-        "organisation",
-        "identity_document",
-    ]
-    out = {name: getattr(person, name) or "" for name in fields}
+    out = {name: getattr(person, name) or "" for name in services.PERSON_FIELDS}
     out["id"], out["compartment_id"] = person.pk, person.compartment_id
     out["consents"] = [
         {

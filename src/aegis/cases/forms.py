@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from aegis import places
 from aegis.text import has_control_characters, has_disguising_characters
 
+from .services import PERSON_FIELDS
 from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
 
 TEXT_MAX = 20_000  # a long narrative fits; a pasted megabyte does not
@@ -130,22 +131,7 @@ class PersonForm(PlaceMixin):
         _("Languages"), max_length=60, help_text=_("Language codes separated by commas, e.g. es,qu")
     )
 
-    field_order = [
-        "pseudonym",
-        "legal_name",
-        "other_names",
-        "phone",
-        "email",
-        "contact_channels",
-        "organisation",
-        "identity_document",
-        "gender",
-        "age_group",
-        "sector",
-        "country",
-        "region",
-        "languages",
-    ]
+    field_order = list(PERSON_FIELDS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})

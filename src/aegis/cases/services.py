@@ -89,7 +89,8 @@ def remove_member(compartment: Compartment, user: Any, *, actor_id: int | None) 
 
 # --- People -------------------------------------------------------------------------------
 
-PERSON_FIELDS = {
+# What a person record holds, in the order forms show it.
+PERSON_FIELDS = (
     "pseudonym",
     "legal_name",
     "other_names",
@@ -104,12 +105,12 @@ PERSON_FIELDS = {
     "country",
     "region",
     "languages",
-}
+)
 
 
 @transaction.atomic
 def create_person(compartment: Compartment, *, actor_id: int | None, **fields: Any) -> Person:
-    unknown = set(fields) - PERSON_FIELDS
+    unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"Unknown person fields: {', '.join(sorted(unknown))}")
     person = Person(
