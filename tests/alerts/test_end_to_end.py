@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from aegis import clock
-from aegis.alerts import services
+from aegis.alerts import sending, services
 from aegis.alerts.models import Alert, Delivery
 from aegis.alerts.vocabulary import AlertKind, AlertStatus, DeliveryState
 from tests.conftest import sign_in
@@ -34,7 +34,7 @@ def test_panic_reaches_every_first_level_recipient(team, smtp, sms):
         response = client.post(reverse("alerts:panic"))
         assert response.status_code == 200
         assert "Your request has been received." in response.content.decode()
-        assert services.deliver_due() == 3
+        assert sending.deliver_due() == 3
 
     assert sorted(a for m in smtp.received for a in m.to) == sorted(
         ["thandi@example.org", CONTACT_EMAIL]
@@ -57,7 +57,7 @@ def test_panic_reaches_every_first_level_recipient(team, smtp, sms):
 def test_one_acknowledgement_stops_the_ladder(team, smtp, sms):
     with clock.frozen(START):
         alert = services.raise_alert(team.person, AlertKind.PANIC, actor_id=team.rosa.user.pk)
-        services.deliver_due()
+        sending.deliver_due()
         link = _path(sms.to(SECOND_PHONE)[0]["message"])
         anonymous = Client()
         page = anonymous.get(link)
@@ -75,7 +75,7 @@ def test_one_acknowledgement_stops_the_ladder(team, smtp, sms):
 
         clock.advance(timedelta(minutes=30))
         assert services.escalate_due() == 0
-        services.deliver_due()
+        sending.deliver_due()
     alert.refresh_from_db()
     assert alert.level == 1
     assert not smtp.to("karim@example.org")
@@ -89,12 +89,12 @@ def test_one_acknowledgement_stops_the_ladder(team, smtp, sms):
 def test_nobody_acknowledges_and_level_two_is_reached_on_time(team, smtp, sms):
     with clock.frozen(START):
         alert = services.raise_alert(team.person, AlertKind.PANIC)
-        services.deliver_due()
+        sending.deliver_due()
         clock.advance(timedelta(minutes=9, seconds=59))
         assert services.escalate_due() == 0
         clock.advance(timedelta(seconds=1))
         assert services.escalate_due() == 1
-        assert services.deliver_due() == 1
+        assert sending.deliver_due() == 1
         # Level 2 has its own deadline; there is no level 3 to move to.
         clock.advance(timedelta(minutes=60))
         assert services.escalate_due() == 0
@@ -111,19 +111,19 @@ def test_smtp_down_retries_with_backoff_then_falls_back_to_sms(team, smtp, sms, 
     settings.AEGIS_SMTP_PORT = 1  # nothing listens there
     with clock.frozen(START):
         alert = services.raise_alert(team.person, AlertKind.PANIC)
-        assert services.deliver_due() == 1  # only the phone-only contact's SMS
+        assert sending.deliver_due() == 1  # only the phone-only contact's SMS
         email_rows = alert.deliveries.filter(channel="email")
         assert {(d.state, d.attempts) for d in email_rows} == {(DeliveryState.QUEUED, 1)}
         assert {d.next_attempt_at for d in email_rows} == {START + timedelta(seconds=30)}
 
         clock.advance(timedelta(seconds=29))
-        assert services.deliver_due() == 0
+        assert sending.deliver_due() == 0
         assert set(email_rows.values_list("attempts", flat=True)) == {1}, "not due yet"
         clock.advance(timedelta(seconds=1))
-        services.deliver_due()
+        sending.deliver_due()
         assert {d.next_attempt_at for d in email_rows.all()} == {START + timedelta(seconds=30 + 60)}
         clock.advance(timedelta(seconds=60))
-        assert services.deliver_due() == 1  # the contact's fallback SMS
+        assert sending.deliver_due() == 1  # the contact's fallback SMS
     assert {(d.state, d.attempts, d.last_error) for d in email_rows.all()} == {
         (DeliveryState.FAILED, 3, "channel_refused")
     }
@@ -145,10 +145,10 @@ def test_every_drill_message_carries_the_drill_marking(team, smtp, sms):
         url = reverse("alerts:manual", kwargs={"person_id": team.person.pk})
         response = caseworker.post(url, {"is_drill": "on"})
         assert response.status_code == 200 and "drill" in response.content.decode()
-        services.deliver_due()
+        sending.deliver_due()
         clock.advance(timedelta(minutes=10))
         services.escalate_due()
-        services.deliver_due()
+        sending.deliver_due()
     alert = Alert.objects.get()
     assert alert.is_drill and alert.kind == AlertKind.MANUAL and alert.level == 2
     assert len(smtp.received) == 3 and len(sms.received) == 1
@@ -164,9 +164,9 @@ def test_every_drill_message_carries_the_drill_marking(team, smtp, sms):
 def test_a_sent_delivery_is_never_sent_again(team, smtp, sms):
     with clock.frozen(START):
         alert = services.raise_alert(team.person, AlertKind.PANIC)
-        services.deliver_due()
+        sending.deliver_due()
         sent = list(alert.deliveries.values_list("pk", flat=True))
         for pk in sent:
-            assert services.deliver_one(pk) == ""
+            assert sending.deliver_one(pk) == ""
     assert len(smtp.received) == 2 and len(sms.received) == 1
     assert Delivery.objects.filter(alert=alert).count() == 3

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aegis import clock
@@ -25,7 +25,6 @@ from aegis.vault import service_keys
 from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
 
-from . import delivery as channels
 from .models import Acknowledgement, Alert, Delivery, EscalationLevel
 from .vocabulary import AlertKind, AlertStatus, Channel, DeliveryState, RecipientKind
 
@@ -95,7 +94,7 @@ def recipients(alert: Alert, level: int) -> list[Recipient]:
     return _staff(alert.compartment_id, Role.COORDINATOR)
 
 
-def _queue(alert: Alert, level: int, recipient: Recipient, channel_index: int) -> Delivery:
+def queue(alert: Alert, level: int, recipient: Recipient, channel_index: int) -> Delivery:
     channel, address = recipient.channels[channel_index]
     key = f"{alert.pk}:{level}:{recipient.code}:{channel}"
     existing = Delivery.objects.filter(idempotency_key=key).first()
@@ -150,7 +149,7 @@ def raise_alert(
             for number, minutes in ladder()
         )
         for recipient in recipients(alert, 1):
-            _queue(alert, 1, recipient, 0)
+            queue(alert, 1, recipient, 0)
         audit.record("record.create", actor_id=actor_id, object_type="alert", object_id=alert.pk)
         _wake_worker()
     return alert
@@ -161,72 +160,6 @@ def _wake_worker() -> None:
     from .tasks import deliver_due
 
     deliver_due.enqueue()
-
-
-# --- Delivering ---------------------------------------------------------------------------
-
-
-def _locked(pk: int) -> Delivery | None:
-    rows = Delivery.objects.filter(pk=pk, state=DeliveryState.QUEUED)
-    if connection.features.has_select_for_update_skip_locked:
-        rows = rows.select_for_update(skip_locked=True)
-    return rows.first()
-
-
-def _fall_back(failed: Delivery) -> Delivery | None:
-    """Queue the recipient's next channel on the same level, if the alert still waits."""
-    alert = failed.alert
-    if alert.status != AlertStatus.OPEN:
-        return None
-    for recipient in recipients(alert, failed.level):
-        if recipient.code != failed.recipient:
-            continue
-        names = [channel for channel, _address in recipient.channels]
-        position = names.index(failed.channel) if failed.channel in names else len(names)
-        if position + 1 < len(names):
-            return _queue(alert, failed.level, recipient, position + 1)
-    return None
-
-
-def deliver_one(pk: int) -> str:
-    """Send one due delivery; returns its new state. A delivery no longer queued (sent,
-    cancelled, or taken by another worker) is left alone: it is never sent twice."""
-    with transaction.atomic():
-        item = _locked(pk)
-        if item is None:
-            return ""
-        error = channels.send(item)
-        item.attempts += 1
-        now = clock.now()
-        if error is None:
-            item.state, item.sent_at, item.last_error = DeliveryState.SENT, now, ""
-        else:
-            item.last_error = error
-            if item.attempts >= max_attempts():
-                item.state = DeliveryState.FAILED
-                _fall_back(item)
-            else:
-                item.next_attempt_at = now + backoff(item.attempts)
-        item.save(update_fields=["state", "sent_at", "last_error", "attempts", "next_attempt_at"])
-        return str(item.state)
-
-
-def deliver_due(limit: int = 500) -> int:
-    """Send every queued delivery that is due, including fallbacks queued on the way;
-    returns how many were sent. A failed try is rescheduled later, so each pass ends."""
-    sent = 0
-    tried: set[int] = set()
-    with unlocked(service_keys.service_keychain()):
-        while True:
-            due = Delivery.objects.filter(
-                state=DeliveryState.QUEUED, next_attempt_at__lte=clock.now()
-            ).exclude(pk__in=tried)
-            ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
-            if not ids:
-                return sent
-            for pk in ids:
-                tried.add(pk)
-                sent += deliver_one(pk) == DeliveryState.SENT
 
 
 # --- Escalating ---------------------------------------------------------------------------
@@ -248,7 +181,7 @@ def escalate(alert: Alert) -> EscalationLevel | None:
         alert.level = following.number
         alert.save(update_fields=["level"])
         for recipient in recipients(alert, following.number):
-            _queue(alert, following.number, recipient, 0)
+            queue(alert, following.number, recipient, 0)
         _wake_worker()
         return following
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from . import services
+from . import sending, services
 
 
 @task()
 def deliver_due() -> int:
-    return services.deliver_due()
+    return sending.deliver_due()
 
 
 @task()
