@@ -10,6 +10,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 
+from aegis.cases.vocabulary import Sector
+from aegis.incidents.vocabulary import ViolationType
+from aegis.risk.vocabulary import Level
 from aegis.vault.fields import EncryptedTextField
 
 from .vocabulary import (
@@ -19,7 +22,121 @@ from .vocabulary import (
     DeliveryError,
     DeliveryState,
     RecipientKind,
+    RuleTrigger,
 )
+
+
+class PartnerOrganisation(models.Model):
+    """An organisation that answers alerts beside the team (a regional protection desk, a
+    lawyers' network). Its name is in clear: it names an organisation, not a defender. Its
+    address is ciphertext under a key sealed to the alert service, so the worker can send."""
+
+    name = models.CharField(max_length=80, unique=True)
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    address = EncryptedTextField()
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EscalationPolicy(models.Model):
+    """Ordered steps for alerts about a person: one policy per risk level, or one for a case
+    that overrides its level's policy."""
+
+    name = models.CharField(max_length=80)
+    risk_level = models.CharField(max_length=10, choices=Level.choices, blank=True)
+    case = models.OneToOneField(
+        "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["risk_level", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["risk_level"],
+                condition=~models.Q(risk_level=""),
+                name="alerts_one_policy_per_level",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(risk_level="") & models.Q(case__isnull=False))
+                | (~models.Q(risk_level="") & models.Q(case__isnull=True)),
+                name="alerts_policy_for_level_or_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PolicyStep(models.Model):
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="steps")
+    number = models.PositiveSmallIntegerField()
+    deadline_minutes = models.PositiveIntegerField()
+    # Comma-separated Audience values, and Channel values in the order to try them.
+    audiences = models.CharField(max_length=60)
+    channels = models.CharField(max_length=60, default="email,sms")
+    partners = models.ManyToManyField(PartnerOrganisation, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "number"], name="alerts_one_step_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"step {self.number} of {self.policy_id}"
+
+
+class AlertRule(models.Model):
+    """Raise an alert by itself: when an incident of a kind is recorded against a person, in
+    a region or a sector, or when a person's risk level is raised to critical. Criteria are
+    codes and record ids, never names."""
+
+    name = models.CharField(max_length=80)
+    trigger = models.CharField(max_length=16, choices=RuleTrigger.choices)
+    violation_type = models.CharField(max_length=24, choices=ViolationType.choices, blank=True)
+    person = models.ForeignKey(
+        "cases.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    country = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=8, blank=True)
+    sector = models.CharField(max_length=24, choices=Sector.choices, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CheckIn(models.Model):
+    """A defender said they are fine. A check-in made with the duress word is stored exactly
+    like any other: the alert it raised is the only trace."""
+
+    person = models.ForeignKey("cases.Person", on_delete=models.CASCADE, related_name="+")
+    checked_in_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-checked_in_at"]
+        indexes = [models.Index(fields=["person", "checked_in_at"])]
+
+    def __str__(self) -> str:
+        return f"check-in of {self.person_id}"
 
 
 class Alert(models.Model):
@@ -40,6 +157,15 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     outcome = EncryptedTextField()
+    policy = models.ForeignKey(
+        EscalationPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rule = models.ForeignKey(
+        AlertRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    # Automatic triggers name what fired them ("missed:<person>:<due>", "rule:<rule>:…"), so
+    # a second pass of the worker never raises the same alert twice.
+    trigger_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-triggered_at"]
@@ -56,6 +182,9 @@ class EscalationLevel(models.Model):
     number = models.PositiveSmallIntegerField()
     deadline_minutes = models.PositiveIntegerField()
     reached_at = models.DateTimeField(null=True, blank=True)
+    audiences = models.CharField(max_length=60, default="")
+    channels = models.CharField(max_length=60, default="email,sms")
+    partner_ids = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["number"]
@@ -82,6 +211,9 @@ class Delivery(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     contact_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    partner = models.ForeignKey(
+        PartnerOrganisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     address = EncryptedTextField()
     # Same alert, level, recipient and channel: never a second row, so never a second send.
@@ -92,7 +224,11 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     last_error = models.CharField(max_length=24, choices=DeliveryError.choices, blank=True)
+    # Set when a worker takes the row to send it; a row left "sending" by a killed worker is
+    # taken again after a lease (it may then arrive twice: the channel's answer was lost).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
     acked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -104,9 +240,12 @@ class Delivery(models.Model):
 
     @property
     def recipient(self) -> str:
-        """The recipient's code within the alert: u<user id> or c<contact priority>."""
+        """The recipient's code within the alert: u<user id>, c<contact priority> or
+        p<partner id>."""
         if self.recipient_kind == RecipientKind.USER:
             return f"u{self.recipient_user_id}"
+        if self.recipient_kind == RecipientKind.PARTNER:
+            return f"p{self.partner_id}"
         return f"c{self.contact_index}"
 
 

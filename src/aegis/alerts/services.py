@@ -25,19 +25,29 @@ from aegis.vault import service_keys
 from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
 
-from .models import Acknowledgement, Alert, Delivery, EscalationLevel
-from .vocabulary import AlertKind, AlertStatus, Channel, DeliveryState, RecipientKind
+from . import ladder
+from .models import (
+    Acknowledgement,
+    Alert,
+    AlertRule,
+    Delivery,
+    EscalationLevel,
+    PartnerOrganisation,
+)
+from .vocabulary import (
+    AlertKind,
+    AlertStatus,
+    Audience,
+    Channel,
+    DeliveryState,
+    RecipientKind,
+)
 
-DEFAULT_LADDER = ((1, 10), (2, 20))  # (level, minutes to acknowledge)
 KEY_PURPOSE = "alert"
 
 
 class AlertError(ValueError):
     """A request the alert rules refuse, in plain words."""
-
-
-def ladder() -> list[tuple[int, int]]:
-    return [(int(n), int(m)) for n, m in getattr(settings, "AEGIS_ALERT_LADDER", DEFAULT_LADDER)]
 
 
 def max_attempts() -> int:
@@ -59,10 +69,15 @@ class Recipient:
     user_id: int | None
     contact_index: int | None
     channels: tuple[tuple[str, str], ...]  # (channel, address), in the order to try
+    partner_id: int | None = None
 
     @property
     def code(self) -> str:
-        return f"u{self.user_id}" if self.kind == RecipientKind.USER else f"c{self.contact_index}"
+        if self.kind == RecipientKind.USER:
+            return f"u{self.user_id}"
+        if self.kind == RecipientKind.PARTNER:
+            return f"p{self.partner_id}"
+        return f"c{self.contact_index}"
 
 
 def _staff(compartment_id: int, role: Role) -> list[Recipient]:
@@ -75,23 +90,48 @@ def _staff(compartment_id: int, role: Role) -> list[Recipient]:
     ]
 
 
-def _contacts(person: Person) -> list[Recipient]:
-    """Emergency contacts of the current safety plan: email first, then SMS."""
+def _contacts(person: Person, order: tuple[str, ...]) -> list[Recipient]:
+    """Emergency contacts of the current safety plan, each with the addresses it has on the
+    step's channels, in the step's order."""
     recipients = []
     for contact in safety.emergency_contacts(person):
-        ways = [(Channel.EMAIL, contact.email.strip()), (Channel.SMS, contact.phone.strip())]
+        by_channel: dict[str, str] = {
+            Channel.EMAIL.value: contact.email,
+            Channel.SMS.value: contact.phone,
+            Channel.SIGNAL.value: contact.signal,
+        }
+        ways = [(channel, by_channel.get(channel, "").strip()) for channel in order]
         found = tuple((channel, address) for channel, address in ways if address)
         if found:
             recipients.append(Recipient(RecipientKind.CONTACT, None, contact.priority, found))
     return recipients
 
 
+def _partners(partner_ids: list[int]) -> list[Recipient]:
+    partners = PartnerOrganisation.objects.filter(pk__in=partner_ids, is_active=True)
+    return [
+        Recipient(RecipientKind.PARTNER, None, None, ((p.channel, str(p.address)),), p.pk)
+        for p in partners.order_by("pk")
+    ]
+
+
 def recipients(alert: Alert, level: int) -> list[Recipient]:
-    """Level 1: the compartment's responders and the defender's emergency contacts;
-    level 2 and above: the compartment's coordinators. Needs the service keychain."""
-    if level == 1:
-        return _staff(alert.compartment_id, Role.RESPONDER) + _contacts(alert.person)
-    return _staff(alert.compartment_id, Role.COORDINATOR)
+    """Who the alert's rung `level` reaches, as copied from its policy when it was raised.
+    Reads contacts and partners' addresses, so it needs the service keychain."""
+    rung = alert.levels.filter(number=level).first()
+    if rung is None:
+        return []
+    audiences = ladder.split(rung.audiences)
+    found: list[Recipient] = []
+    if Audience.RESPONDERS in audiences:
+        found += _staff(alert.compartment_id, Role.RESPONDER)
+    if Audience.COORDINATORS in audiences:
+        found += _staff(alert.compartment_id, Role.COORDINATOR)
+    if Audience.CONTACTS in audiences:
+        found += _contacts(alert.person, ladder.split(rung.channels))
+    if Audience.PARTNERS in audiences:
+        found += _partners(list(rung.partner_ids))
+    return found
 
 
 def queue(alert: Alert, level: int, recipient: Recipient, channel_index: int) -> Delivery:
@@ -107,6 +147,7 @@ def queue(alert: Alert, level: int, recipient: Recipient, channel_index: int) ->
         recipient_kind=recipient.kind,
         recipient_user_id=recipient.user_id,
         contact_index=recipient.contact_index,
+        partner_id=recipient.partner_id,
         channel=channel,
         address=address,
         idempotency_key=key,
@@ -118,15 +159,25 @@ def queue(alert: Alert, level: int, recipient: Recipient, channel_index: int) ->
 
 
 def raise_alert(
-    person: Person, kind: str, *, actor_id: int | None = None, is_drill: bool = False
+    person: Person,
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    is_drill: bool = False,
+    rule: AlertRule | None = None,
+    trigger_key: str | None = None,
 ) -> Alert:
-    """Write the alert, its ladder and its first-level deliveries in one transaction."""
+    """Write the alert, its ladder and its first-level deliveries in one transaction. An
+    automatic trigger passes a trigger_key: raising it again returns the first alert."""
     if kind not in AlertKind.values:
         raise AlertError(_("Unknown kind of alert."))
     keypair = service_keys.service_keypair()
     if keypair is None:
         raise AlertError(_("Alerts cannot be sent: this instance has no alert service key."))
     with unlocked(service_keys.service_keychain()), transaction.atomic():
+        if trigger_key and (same := Alert.objects.filter(trigger_key=trigger_key).first()):
+            return same
+        policy, rungs = ladder.ladder_for(person)
         data_key = cases.new_record_key(person.compartment, KEY_PURPOSE)
         vault.grant(data_key.id, keypair, actor_id=actor_id)
         now = clock.now()
@@ -138,18 +189,25 @@ def raise_alert(
             is_drill=is_drill,
             triggered_at=now,
             triggered_by_id=actor_id,
+            policy=policy,
+            rule=rule,
+            trigger_key=trigger_key or None,
+            level=rungs[0].number,
         )
         EscalationLevel.objects.bulk_create(
             EscalationLevel(
                 alert=alert,
-                number=number,
-                deadline_minutes=minutes,
-                reached_at=now if number == 1 else None,
+                number=rung.number,
+                deadline_minutes=rung.deadline_minutes,
+                reached_at=now if index == 0 else None,
+                audiences=",".join(rung.audiences),
+                channels=",".join(rung.channels),
+                partner_ids=list(rung.partner_ids),
             )
-            for number, minutes in ladder()
+            for index, rung in enumerate(rungs)
         )
-        for recipient in recipients(alert, 1):
-            queue(alert, 1, recipient, 0)
+        for recipient in recipients(alert, alert.level):
+            queue(alert, alert.level, recipient, 0)
         audit.record("record.create", actor_id=actor_id, object_type="alert", object_id=alert.pk)
         _wake_worker()
     return alert

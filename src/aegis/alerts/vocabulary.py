@@ -23,15 +23,35 @@ class AlertStatus(models.TextChoices):
 class RecipientKind(models.TextChoices):
     USER = "user", _("Staff member")
     CONTACT = "contact", _("Emergency contact")
+    PARTNER = "partner", _("Partner organisation")
+
+
+class Audience(models.TextChoices):
+    """Who a step of an escalation policy reaches."""
+
+    RESPONDERS = "responders", _("Responders of the compartment")
+    COORDINATORS = "coordinators", _("Coordinators of the compartment")
+    CONTACTS = "contacts", _("The defender's emergency contacts")
+    PARTNERS = "partners", _("Partner organisations")
+
+
+class RuleTrigger(models.TextChoices):
+    INCIDENT = "incident", _("An incident of a chosen kind is recorded")
+    RISK_CRITICAL = "risk_critical", _("A risk level is raised to critical")
 
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     SMS = "sms", _("SMS")
+    SIGNAL = "signal", _("Signal")
+    MATRIX = "matrix", _("Matrix")
+    NTFY = "ntfy", _("ntfy")
+    WEBHOOK = "webhook", _("Webhook")
 
 
 class DeliveryState(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")

@@ -281,3 +281,10 @@ def finding_subjects(user: Any, findings: list[Finding]) -> dict[tuple[str, int 
     for case in cases.filter(pk__in=case_ids):
         subjects[(FindingKind.ORGANISATION, case.pk)] = Subject(case.reference, case.reference)
     return subjects
+
+
+def current_levels_of_person(person_id: int) -> list[str]:
+    """The levels of the latest assessments of the person's cases (codes, no key needed):
+    what the alert worker reads to pick an escalation policy."""
+    latest_ids = Assessment.objects.filter(case__person_id=person_id).filter(pk=latest())
+    return list(latest_ids.values_list("level", flat=True))
