@@ -4,7 +4,8 @@ line and a signed acknowledgement link, marked as a drill where it is one.
 Email goes over SMTP as configured by AEGIS_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM and
 _SECURITY ("starttls", "ssl" or "insecure"; "insecure" is plain SMTP, meant for a relay on
 loopback). SMS goes to an HTTP gateway (AEGIS_SMS_GATEWAY_URL) as apprise's JSON
-notification, with the number in a "to" field beside "title" and "message"."""
+notification, with the number in a "to" field beside "title" and "message", and a signed
+"ref" the gateway sends back in its delivery report."""
 
 from __future__ import annotations
 
@@ -21,21 +22,36 @@ from .models import Delivery
 from .vocabulary import Channel, DeliveryError
 
 ACK_SALT = "aegis.ack"
+# A gateway's delivery report names the delivery by this reference; it cannot acknowledge.
+REPORT_SALT = "aegis.delivery-report"
 
 
 def ack_token(delivery: Delivery) -> str:
     return signing.dumps({"d": delivery.pk}, salt=ACK_SALT)
 
 
-def delivery_id_of(token: str) -> int | None:
-    """The delivery a token names, or None for a tampered or malformed one."""
+def report_ref(delivery: Delivery) -> str:
+    return signing.dumps({"d": delivery.pk}, salt=REPORT_SALT)
+
+
+def _signed_id(token: str, salt: str) -> int | None:
     try:
-        value = signing.loads(token, salt=ACK_SALT)
+        value = signing.loads(token, salt=salt)
     except signing.BadSignature:
         return None
     if not isinstance(value, dict) or not isinstance(value.get("d"), int):
         return None
     return int(value["d"])
+
+
+def delivery_id_of(token: str) -> int | None:
+    """The delivery an acknowledgement token names, or None for a tampered or malformed one."""
+    return _signed_id(token, ACK_SALT)
+
+
+def delivery_id_of_report(ref: str) -> int | None:
+    """The delivery a gateway's delivery report names, or None."""
+    return _signed_id(ref, REPORT_SALT)
 
 
 def ack_link(delivery: Delivery) -> str:
@@ -71,14 +87,14 @@ def _email_url(address: str) -> str | None:
     return f"{scheme}://{login}{host}:{port}?{query}"
 
 
-def _sms_url(number: str) -> str | None:
+def _sms_url(number: str, ref: str) -> str | None:
     gateway = getattr(settings, "AEGIS_SMS_GATEWAY_URL", "")
     if not gateway:
         return None
     parts = urlsplit(gateway)
     scheme = "jsons" if parts.scheme == "https" else "json"
     query = f"{parts.query}&" if parts.query else ""
-    query += f":to={quote(number, safe='')}"
+    query += f":to={quote(number, safe='')}&:ref={quote(ref, safe='')}"
     return urlunsplit((scheme, parts.netloc, parts.path, query, ""))
 
 
@@ -89,7 +105,7 @@ def send(delivery: Delivery) -> str | None:
     address = str(clear or "").strip()
     if not address:
         return DeliveryError.NO_ADDRESS
-    url = _email_url(address) if delivery.channel == Channel.EMAIL else _sms_url(address)
+    url = _email_url(address) if delivery.channel == Channel.EMAIL else _sms_url(address, report_ref(delivery))
     if url is None:
         return DeliveryError.NOT_CONFIGURED
     notifier = apprise.Apprise()
