@@ -72,7 +72,16 @@ AREAS = [
         "safety:mine",
     ),
     Area(
-        _("Alerts"), _("Alerts addressed to you, acknowledgements and notes."), "respond_to_alerts"
+        _("Alerts"),
+        _("Open alerts, who acknowledged them, failures to follow up, and past alerts."),
+        "respond_to_alerts",
+        "alerts:console",
+    ),
+    Area(
+        _("Ask for help now"),
+        _("One button that alerts your protection team and your emergency contacts."),
+        "view_own_case",
+        "alerts:panic",
     ),
     Area(
         _("Compartments"),

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from aegis import clock
@@ -223,13 +224,21 @@ def _wake_worker() -> None:
 # --- Escalating ---------------------------------------------------------------------------
 
 
+def _climbing(alert: Alert) -> bool:
+    """Still on the ladder: open, or a drill not yet resolved (a drill runs every level even
+    after acknowledgements, so the report covers the whole ladder)."""
+    if alert.status == AlertStatus.OPEN:
+        return True
+    return alert.is_drill and alert.status == AlertStatus.ACKNOWLEDGED
+
+
 def escalate(alert: Alert) -> EscalationLevel | None:
     """Move an unacknowledged alert whose deadline has passed to its next level."""
     with unlocked(service_keys.service_keychain()), transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)
         current = alert.levels.filter(number=alert.level).first()
         deadline = current.deadline_at if current is not None else None
-        if alert.status != AlertStatus.OPEN or deadline is None or deadline > clock.now():
+        if not _climbing(alert) or deadline is None or deadline > clock.now():
             return None
         following = alert.levels.filter(number__gt=alert.level).order_by("number").first()
         if following is None:
@@ -246,7 +255,8 @@ def escalate(alert: Alert) -> EscalationLevel | None:
 
 def escalate_due() -> int:
     moved = 0
-    for alert in Alert.objects.filter(status=AlertStatus.OPEN).order_by("pk"):
+    climbing = Q(status=AlertStatus.OPEN) | Q(status=AlertStatus.ACKNOWLEDGED, is_drill=True)
+    for alert in Alert.objects.filter(climbing).order_by("pk"):
         moved += escalate(alert) is not None
     return moved
 
@@ -278,7 +288,8 @@ def acknowledge(delivery_id: int) -> Acknowledgement | None:
     if alert.status == AlertStatus.OPEN:
         alert.status, alert.acknowledged_at = AlertStatus.ACKNOWLEDGED, now
         alert.save(update_fields=["status", "acknowledged_at"])
-        _stop_ladder(alert)
+        if not alert.is_drill:
+            _stop_ladder(alert)
     return ack
 
 
