@@ -84,10 +84,22 @@ AREAS = [
         "alerts:panic",
     ),
     Area(
+        _("Check in"),
+        _("Tell your team you are safe, and see when your next check-in is due."),
+        "view_own_case",
+        "alerts:checkin",
+    ),
+    Area(
         _("Compartments"),
         _("Who may open which cases: create compartments, add and remove members."),
         "coordinate",
         "cases:compartments",
+    ),
+    Area(
+        _("Escalation policies"),
+        _("Who each alert reaches and how fast; partner organisations; rules that raise alerts."),
+        "coordinate",
+        "alerts:policies",
     ),
     Area(
         _("Risk analysis"),

@@ -66,8 +66,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    """django_tasks' db_worker in the main thread (it owns SIGTERM and Ctrl-C) and the alert
+    loop beside it in threads; when db_worker stops, the loop records its sends and ends."""
     _setup()
-    _manage("db_worker", "--interval", str(args.interval), "--no-startup-delay")
+    import logging
+
+    from .alerts.worker import AlertLoop
+
+    logging.getLogger("aegis.alerts").setLevel(logging.INFO)
+    loop = AlertLoop(send_every=args.send_interval)
+    loop.start()
+    try:
+        _manage("db_worker", "--interval", str(args.interval), "--no-startup-delay", "--no-reload")
+    finally:
+        loop.stop()
+        loop.join(timeout=8)  # a send stuck past this is left to the lease
     return 0
 
 
@@ -150,7 +163,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     status = 0
     for script in scripts:
         print(f"== {script.stem} ==", flush=True)
-        status |= subprocess.call([sys.executable, str(script)])
+        status |= subprocess.call([sys.executable, str(script), *args.extra])
     return status
 
 
@@ -173,8 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1) + 1))
     p.add_argument("--threads", type=int, default=4)
     p.set_defaults(func=cmd_serve)
-    p = sub.add_parser("worker", help="run background tasks")
-    p.add_argument("--interval", type=float, default=1.0)
+    p = sub.add_parser("worker", help="run background tasks and the alert loop")
+    p.add_argument("--interval", type=float, default=1.0, help="task queue polling, seconds")
+    p.add_argument(
+        "--send-interval",
+        type=float,
+        default=None,
+        help="alert outbox polling, seconds (default AEGIS_ALERT_SEND_INTERVAL or 0.2)",
+    )
     p.set_defaults(func=cmd_worker)
     p = sub.add_parser("wipe", help="DURESS: destroy every key so nothing protected can be read")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -195,7 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_bench)
 
     if argv and argv[0] in sub.choices:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra and args.command != "bench":
+            parser.error(f"unrecognised arguments: {' '.join(extra)}")
+        args.extra = extra  # a benchmark's own options: aegis bench alerts --alerts 100
         return int(args.func(args) or 0)
     if not argv or argv[0] in {"-h", "--help"}:
         parser.print_help()

@@ -34,6 +34,7 @@ AREA_DEMOS = [
     "aegis.risk.demo",
     "aegis.evidence.demo",
     "aegis.intake.demo",
+    "aegis.alerts.demo",
 ]
 
 

@@ -237,7 +237,38 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
         "axes": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        # apprise names recipients (numbers, addresses) in its warnings; Aegis records each
+        # failure as a code on the delivery instead.
+        "apprise": {"handlers": [], "level": "CRITICAL", "propagate": False},
     },
 }
 
 ORGANISATION_NAME = env("ORGANISATION_NAME") or "Aegis"
+
+
+def env_or_file(name: str) -> str:
+    """A credential from AEGIS_<NAME> or the file named by AEGIS_<NAME>_FILE; empty if unset."""
+    if value := env(name):
+        return value
+    if path := env(f"{name}_FILE"):
+        return Path(path).read_text().strip()
+    return ""
+
+
+# Alerts (see README, "Alerts"). The acknowledgement links in messages start with this.
+AEGIS_BASE_URL = env("BASE_URL") or "http://127.0.0.1:8000"
+AEGIS_SMTP_HOST = env("SMTP_HOST") or ""
+AEGIS_SMTP_PORT = int(env("SMTP_PORT") or 587)
+AEGIS_SMTP_SECURITY = env("SMTP_SECURITY") or "starttls"
+AEGIS_SMTP_USER = env("SMTP_USER") or ""
+AEGIS_SMTP_PASSWORD = env_or_file("SMTP_PASSWORD")
+AEGIS_SMTP_FROM = env("SMTP_FROM") or "aegis@localhost"
+AEGIS_SMS_GATEWAY_URL = env_or_file("SMS_GATEWAY_URL")
+AEGIS_SMS_WEBHOOK_SECRET = env_or_file("SMS_WEBHOOK_SECRET")
+AEGIS_SMS_PANIC_KEYWORD = env("SMS_PANIC_KEYWORD") or "HELP"
+AEGIS_SIGNAL_REST_URL = env_or_file("SIGNAL_REST_URL")
+AEGIS_SIGNAL_FROM = env("SIGNAL_FROM") or ""
+AEGIS_MATRIX_URL = env_or_file("MATRIX_URL")
+AEGIS_NTFY_URL = env_or_file("NTFY_URL")
+AEGIS_ALERT_MAX_ATTEMPTS = int(env("ALERT_MAX_ATTEMPTS") or 3)
+AEGIS_ALERT_RETRY_SECONDS = int(env("ALERT_RETRY_SECONDS") or 30)

@@ -80,7 +80,10 @@ class SignInFailed(Exception):
 
 def sign_in(request: HttpRequest, username: str, password: str, code: str) -> str:
     """Check password and second factor together; on success log in, keep the unwrapped key
-    in the session (encrypted) and return the cookie secret. Every failure looks the same."""
+    in the session (encrypted) and return the cookie secret. Every failure looks the same.
+    "<password> <duress word>" signs in like the password alone and raises a silent alert
+    (aegis.alerts.checkins describes the convention)."""
+    password, under_duress = _duress_split(username, password)
     user = authenticate(request, username=username, password=password)
     if getattr(request, "axes_locked_out", False):
         raise SignInFailed(locked=True)
@@ -103,7 +106,30 @@ def sign_in(request: HttpRequest, username: str, password: str, code: str) -> st
         raise SignInFailed()
     login(request, user)
     otp_login(request, device)
-    return session_keys.store(request, keypair.pk, private_key)
+    cookie = session_keys.store(request, keypair.pk, private_key)
+    if under_duress:
+        from aegis.alerts import checkins  # late: the alerts app builds on accounts
+
+        checkins.signed_in_under_duress(user)
+    return cookie
+
+
+def _duress_split(username: str, typed: str) -> tuple[str, bool]:
+    """The password to check, and whether a duress word followed it. Tried only when the
+    whole text is not the password, so a passphrase with spaces signs in as it always did;
+    otherwise the text is checked as typed and a failure counts as any other."""
+    if " " not in typed:
+        return typed, False
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        User().set_password(typed)  # the same hashing time as for an existing account
+        return typed, False
+    if user.check_password(typed):
+        return typed, False
+    from aegis.alerts import checkins  # late: the alerts app builds on accounts
+
+    password = checkins.password_under_duress(user, typed)
+    return (password, True) if password is not None else (typed, False)
 
 
 @transaction.atomic

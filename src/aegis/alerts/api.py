@@ -1,5 +1,6 @@
-"""API for alerts, mounted at /api/v1/alerts/: the defender's panic (the same as the page)
-and the responder's list of open alerts, scoped like the console."""
+"""API for alerts, mounted at /api/v1/alerts/: the defender's panic (the same as the page),
+the responder's list of open alerts, scoped like the console, and the history with each
+alert's time to its first acknowledgement."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
 
 from aegis.api import require
 
-from . import selectors, services
+from . import gateway, selectors, services
 from .vocabulary import AlertKind
 
 router = Router(tags=["alerts"])
+router.add_router("/gateway", gateway.router)
 
 
 class RaisedOut(Schema):
@@ -32,6 +35,23 @@ class AlertOut(Schema):
     acknowledged_at: datetime | None
     acknowledgements: int
     failed_deliveries: int
+
+
+class PastAlertOut(Schema):
+    id: int
+    kind: str
+    status: str
+    level: int
+    is_drill: bool
+    triggered_at: datetime
+    first_acknowledged_at: datetime | None
+    seconds_to_first_acknowledgement: int | None
+    resolved_at: datetime | None
+
+    @staticmethod
+    def resolve_seconds_to_first_acknowledgement(alert: Any) -> int | None:
+        first = alert.first_acknowledged_at  # annotated by selectors.history_alerts
+        return None if first is None else int((first - alert.triggered_at).total_seconds())
 
 
 @router.post("/panic", response={201: RaisedOut}, url_name="alerts_panic")
@@ -63,3 +83,12 @@ def open_alerts(request: HttpRequest) -> Any:
         }
         for row in selectors.console(request.user)
     ]
+
+
+@router.get("/history", response=list[PastAlertOut], url_name="alerts_history")
+@paginate(LimitOffsetPagination, max_limit=100)
+def alert_history(request: HttpRequest) -> Any:
+    """Every alert the caller may see, newest first, with the time from its trigger to its
+    first acknowledgement (null when nobody acknowledged). Outcomes stay on the web page."""
+    require(request, "respond_to_alerts")
+    return selectors.history_alerts(request.user)

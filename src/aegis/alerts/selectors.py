@@ -3,19 +3,24 @@ compartments; anyone else's alert answers None, exactly like a missing one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Min, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from aegis import clock
 from aegis.cases import selectors as cases
 from aegis.cases.models import Person
 from aegis.safety import selectors as safety
+from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
-from .models import Alert, Delivery
-from .vocabulary import AlertStatus, DeliveryState
+from .models import Acknowledgement, Alert, Delivery, EscalationLevel
+from .vocabulary import AlertStatus, DeliveryState, RecipientKind
+
+PAGE_SIZE = 25
 
 
 def visible_alerts(user: Any) -> QuerySet[Alert]:
@@ -37,17 +42,38 @@ def person_for_staff(user: Any, person_id: int) -> Person | None:
     return cases.person_for(user, person_id)
 
 
+def outcome_of(alert: Alert) -> str | None:
+    """The resolution's outcome, or None where the reader holds no key that opens it."""
+    try:
+        return str(alert.outcome or "")
+    except (NoKeyAccess, VaultLocked):
+        return None
+
+
+# --- Console ------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class ConsoleRow:
     alert: Alert
     since: timedelta
+    acknowledgements: list[Acknowledgement]
+    failures: int  # deliveries that failed on every try
+    deliveries: int  # deliveries still meant to go out or gone out (not cancelled)
 
     @property
     def minutes(self) -> int:
         return int(self.since.total_seconds() // 60)
 
-    acknowledgements: list[Any]
-    failures: int
+    @property
+    def unreached(self) -> bool:
+        """Nobody could be reached: every delivery failed, or there was nobody to send to.
+        A human must call someone."""
+        return self.failures == self.deliveries
+
+    @property
+    def needs_human(self) -> bool:
+        return self.failures > 0 or self.unreached
 
 
 def console(user: Any) -> list[ConsoleRow]:
@@ -56,24 +82,184 @@ def console(user: Any) -> list[ConsoleRow]:
         visible_alerts(user)
         .exclude(status=AlertStatus.RESOLVED)
         .select_related("person")
-        .prefetch_related("acknowledgements__delivery__recipient_user", "deliveries")
-        .order_by("-triggered_at")
+        .prefetch_related(
+            "acknowledgements__delivery__recipient_user",
+            "acknowledgements__delivery__partner",
+            "deliveries",
+        )
+        .order_by("-triggered_at", "-pk")
     )
     now = clock.now()
-    return [
-        ConsoleRow(
-            alert=alert,
-            since=now - alert.triggered_at,
-            acknowledgements=list(alert.acknowledgements.all()),
-            failures=sum(d.state == DeliveryState.FAILED for d in alert.deliveries.all()),
+    rows = []
+    for alert in alerts:
+        states = [d.state for d in alert.deliveries.all() if d.state != DeliveryState.CANCELLED]
+        rows.append(
+            ConsoleRow(
+                alert=alert,
+                since=now - alert.triggered_at,
+                acknowledgements=list(alert.acknowledgements.all()),
+                failures=states.count(DeliveryState.FAILED),
+                deliveries=len(states),
+            )
         )
-        for alert in alerts
-    ]
+    return rows
 
 
 def failed_deliveries(alert: Alert) -> list[Delivery]:
     return [d for d in alert.deliveries.all() if d.state == DeliveryState.FAILED]
 
 
+def deliveries_of(alert: Alert) -> QuerySet[Delivery]:
+    return alert.deliveries.select_related("recipient_user", "partner").order_by("level", "pk")
+
+
+def acknowledgements_of(alert: Alert) -> QuerySet[Acknowledgement]:
+    return alert.acknowledgements.select_related(
+        "delivery__recipient_user", "delivery__partner"
+    ).order_by("acknowledged_at", "pk")
+
+
 def delivery_by_id(delivery_id: int) -> Delivery | None:
     return Delivery.objects.select_related("alert").filter(pk=delivery_id).first()
+
+
+# --- History ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    alert: Alert
+    first_acknowledged_at: datetime | None
+    outcome: str | None  # None: resolved, but the reader cannot open the outcome
+
+    @property
+    def time_to_first_acknowledgement(self) -> timedelta | None:
+        if self.first_acknowledged_at is None:
+            return None
+        return self.first_acknowledged_at - self.alert.triggered_at
+
+
+def history_alerts(user: Any) -> QuerySet[Alert]:
+    """Every alert in reach, newest first, with its first acknowledgement's time."""
+    return (
+        visible_alerts(user)
+        .annotate(first_acknowledged_at=Min("acknowledgements__acknowledged_at"))
+        .select_related("person")
+        .order_by("-triggered_at", "-pk")
+    )
+
+
+def history_row(alert: Alert) -> HistoryRow:
+    resolved = alert.status == AlertStatus.RESOLVED
+    return HistoryRow(
+        alert=alert,
+        first_acknowledged_at=getattr(alert, "first_acknowledged_at", None),
+        outcome=outcome_of(alert) if resolved else "",
+    )
+
+
+def history(user: Any, number: Any) -> Page[HistoryRow]:
+    """One page of the history, as HistoryRow items (the page links stay the same)."""
+    paginator: Paginator[Any] = Paginator(history_alerts(user), PAGE_SIZE)
+    page = paginator.get_page(number)
+    return Page([history_row(alert) for alert in page.object_list], page.number, paginator)
+
+
+# --- Drill report -------------------------------------------------------------------------
+
+
+def recipient_label(item: Delivery) -> str:
+    """Staff by username, partners by organisation, contacts by their rank, never by name."""
+    if item.recipient_kind == RecipientKind.USER:
+        user = item.recipient_user
+        return user.get_username() if user is not None else _("a removed staff account")
+    if item.recipient_kind == RecipientKind.PARTNER:
+        partner = item.partner
+        return partner.name if partner is not None else _("a removed partner organisation")
+    return _("Emergency contact %(n)s") % {"n": item.contact_index}
+
+
+@dataclass(frozen=True)
+class ReportRecipient:
+    label: str
+    deliveries: list[Delivery]  # the channels tried, in order
+    acknowledged_at: datetime | None
+    after: timedelta | None  # from the level being reached to the acknowledgement
+
+
+@dataclass(frozen=True)
+class ReportLevel:
+    number: int
+    deadline_minutes: int
+    reached_at: datetime | None
+    recipients: list[ReportRecipient] = field(default_factory=list)
+
+    @property
+    def acknowledged(self) -> list[ReportRecipient]:
+        return [r for r in self.recipients if r.after is not None]
+
+    @property
+    def first_after(self) -> timedelta | None:
+        return min((r.after for r in self.acknowledged if r.after is not None), default=None)
+
+
+@dataclass(frozen=True)
+class DrillReport:
+    alert: Alert
+    levels: list[ReportLevel]
+    # Where the ladder stands: None when it has run to its end (or the drill was closed),
+    # else when the current level's deadline passes.
+    next_deadline: datetime | None
+
+    @property
+    def recipients(self) -> int:
+        return sum(len(level.recipients) for level in self.levels)
+
+    @property
+    def acknowledged(self) -> int:
+        return sum(len(level.acknowledged) for level in self.levels)
+
+
+def _recipients(
+    deliveries: list[Delivery], acks: dict[int, datetime], reached_at: datetime | None
+) -> list[ReportRecipient]:
+    grouped: dict[str, list[Delivery]] = {}
+    for item in deliveries:
+        grouped.setdefault(item.recipient, []).append(item)
+    found = []
+    for items in grouped.values():
+        acked = min((acks[d.pk] for d in items if d.pk in acks), default=None)
+        after = acked - reached_at if acked is not None and reached_at is not None else None
+        found.append(ReportRecipient(recipient_label(items[0]), items, acked, after))
+    return found
+
+
+def _next_deadline(alert: Alert, levels: list[EscalationLevel]) -> datetime | None:
+    if alert.status == AlertStatus.RESOLVED:
+        return None
+    current = next((level for level in levels if level.number == alert.level), None)
+    deadline = current.deadline_at if current is not None else None
+    last = levels[-1].number if levels else alert.level
+    if deadline is None or (alert.level == last and deadline <= clock.now()):
+        return None
+    return deadline
+
+
+def drill_report(alert: Alert) -> DrillReport:
+    """Per level: when it was reached, and per recipient the channels tried, their states
+    and the time from the level being reached to the acknowledgement."""
+    levels = list(alert.levels.order_by("number"))
+    deliveries = list(deliveries_of(alert))
+    acks = {a.delivery_id: a.acknowledged_at for a in alert.acknowledgements.all()}
+    report_levels = [
+        ReportLevel(
+            number=level.number,
+            deadline_minutes=level.deadline_minutes,
+            reached_at=level.reached_at,
+            recipients=_recipients(
+                [d for d in deliveries if d.level == level.number], acks, level.reached_at
+            ),
+        )
+        for level in levels
+    ]
+    return DrillReport(alert, report_levels, _next_deadline(alert, levels))

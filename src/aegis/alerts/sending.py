@@ -1,26 +1,142 @@
-"""Sending what the outbox holds: one delivery at a time, under a row lock, so a delivery
-no longer queued is never sent again; failures retry with backoff, then fall back to the
-recipient's next channel."""
+"""Sending what the outbox holds, safe against crashes and against several workers.
+
+A worker first claims due rows: one short transaction moves them from queued to sending and
+stamps claimed_at, and commits before anything is sent. Sends then run outside any
+transaction, several at once on a small thread pool (a burst does not queue behind one SMTP
+conversation), and each outcome is recorded by an update that only applies while the row is
+still the worker's claim. A delivery no longer queued is never taken again, except a row
+left sending longer than the lease (AEGIS_ALERT_SEND_LEASE_SECONDS) by a worker that died:
+it is sent again, so a message can arrive twice only where the channel's answer was lost.
+Failures retry with backoff, then fall back to the recipient's next channel."""
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+import contextvars
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.db.models import F, Q, QuerySet
 
 from aegis import clock
 from aegis.vault import service_keys
 from aegis.vault.keychain import unlocked
 
 from . import delivery as channels
-from .models import Delivery
+from .models import Alert, Delivery
+from .services import _climbing as climbing
 from .services import backoff, max_attempts, queue, recipients
-from .vocabulary import AlertStatus, DeliveryState
+from .vocabulary import AlertStatus, DeliveryError, DeliveryState
+
+logger = logging.getLogger(__name__)
+
+# Rows this process is sending right now: never reclaimed by this process, even when a
+# channel takes longer than the lease.
+_in_flight: set[int] = set()
+_in_flight_lock = threading.Lock()
 
 
-def _locked(pk: int) -> Delivery | None:
-    rows = Delivery.objects.filter(pk=pk, state=DeliveryState.QUEUED)
-    if connection.features.has_select_for_update_skip_locked:
-        rows = rows.select_for_update(skip_locked=True)
-    return rows.first()
+def lease() -> timedelta:
+    return timedelta(seconds=float(getattr(settings, "AEGIS_ALERT_SEND_LEASE_SECONDS", 60)))
+
+
+def send_threads() -> int:
+    return max(1, int(getattr(settings, "AEGIS_ALERT_SEND_THREADS", 8)))
+
+
+def max_in_flight() -> int:
+    """How many claimed rows one worker holds at most: what a kill can leave unanswered."""
+    return 2 * send_threads()
+
+
+def _takeable(now: datetime) -> Q:
+    return Q(state=DeliveryState.QUEUED) | Q(
+        state=DeliveryState.SENDING, claimed_at__lt=now - lease()
+    )
+
+
+def _due(now: datetime) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(
+        Q(state=DeliveryState.QUEUED, next_attempt_at__lte=now)
+        | Q(state=DeliveryState.SENDING, claimed_at__lt=now - lease())
+    )
+
+
+def _claim(rows: QuerySet[Delivery], limit: int) -> list[Delivery]:
+    """Move up to `limit` of `rows` to sending, committed before anything is sent. The
+    transaction holds the rows (PostgreSQL: FOR UPDATE SKIP LOCKED, so two workers take
+    different rows) or the write lock (SQLite: IMMEDIATE), and the update re-checks the
+    state, so a row is never taken by two workers at once."""
+    with _in_flight_lock:
+        mine = set(_in_flight)
+    rows = rows.exclude(pk__in=mine) if mine else rows
+    if limit <= 0 or not rows.exists():  # a read: idle polling takes no write lock
+        return []
+    now = clock.now()
+    with transaction.atomic():
+        candidates = rows.order_by("next_attempt_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        Delivery.objects.filter(_takeable(now), pk__in=ids).update(
+            state=DeliveryState.SENDING, claimed_at=now
+        )
+    taken = list(
+        Delivery.objects.select_related("alert")
+        .filter(pk__in=ids, state=DeliveryState.SENDING, claimed_at=now)
+        .order_by("next_attempt_at", "pk")
+    )
+    with _in_flight_lock:
+        _in_flight.update(item.pk for item in taken)
+    return taken
+
+
+def _release(items: Iterable[Delivery]) -> None:
+    with _in_flight_lock:
+        _in_flight.difference_update(item.pk for item in items)
+
+
+def _send(item: Delivery) -> str | None:
+    """One send, on a pool thread: None when the channel took it, else an error code."""
+    try:
+        return channels.send(item)
+    except Exception as error:  # a channel's bug must not stop the others
+        logger.error("alert channel %s raised %s", item.channel, type(error).__name__)
+        return DeliveryError.CHANNEL_REFUSED
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            connections.close_all()  # this thread's own connections, if the send opened any
+
+
+def _prepare(item: Delivery) -> bool:
+    """Decrypt the address here, under the service keychain, so pool threads need no key
+    and no database. False when the alert's key cannot be opened."""
+    try:
+        clear: Any = item.address
+    except Exception as error:
+        logger.error("alert delivery %s unreadable: %s", item.pk, type(error).__name__)
+        return False
+    item.address = clear  # plain str on the instance; only ever read, never saved
+    return True
+
+
+def _prepare_all(batch: list[Delivery]) -> tuple[list[Delivery], list[Delivery]]:
+    """Decrypt a claimed batch: (readable, unreadable). One transaction, because opening
+    each alert's key writes an audit entry: one wait for SQLite's write lock, not one per
+    alert behind every alert being raised."""
+    ready: list[Delivery] = []
+    unreadable: list[Delivery] = []
+    with transaction.atomic():
+        for item in batch:
+            (ready if _prepare(item) else unreadable).append(item)
+    return ready, unreadable
 
 
 def _fall_back(failed: Delivery) -> Delivery | None:
@@ -38,42 +154,119 @@ def _fall_back(failed: Delivery) -> Delivery | None:
     return None
 
 
-def deliver_one(pk: int) -> str:
-    """Send one due delivery; returns its new state. A delivery no longer queued (sent,
-    cancelled, or taken by another worker) is left alone: it is never sent twice."""
-    with transaction.atomic():
-        item = _locked(pk)
-        if item is None:
-            return ""
-        error = channels.send(item)
-        item.attempts += 1
-        now = clock.now()
-        if error is None:
-            item.state, item.sent_at, item.last_error = DeliveryState.SENT, now, ""
-        else:
-            item.last_error = error
-            if item.attempts >= max_attempts():
-                item.state = DeliveryState.FAILED
-                _fall_back(item)
-            else:
-                item.next_attempt_at = now + backoff(item.attempts)
-        item.save(update_fields=["state", "sent_at", "last_error", "attempts", "next_attempt_at"])
-        return str(item.state)
+def _record_failure(item: Delivery, error: str, now: datetime) -> None:
+    """Retry later, or give up and fall back; a retry that acknowledging or resolving the
+    alert would have cancelled (services._stop_ladder) is cancelled. The row is locked
+    before the alert, the order acknowledge() takes them in."""
+    mine = Delivery.objects.filter(
+        pk=item.pk, state=DeliveryState.SENDING, claimed_at=item.claimed_at
+    )
+    if not list(mine.select_for_update().values_list("pk", flat=True)):
+        return  # taken again after the lease: the newer claim records
+    alert = Alert.objects.select_for_update().get(pk=item.alert_id)
+    item.alert = alert
+    attempts = item.attempts + 1
+    if attempts >= max_attempts():
+        mine.update(state=DeliveryState.FAILED, attempts=attempts, last_error=error)
+        item.state, item.attempts, item.last_error = DeliveryState.FAILED, attempts, error
+        _fall_back(item)
+    elif climbing(alert):
+        mine.update(
+            state=DeliveryState.QUEUED,
+            attempts=attempts,
+            last_error=error,
+            next_attempt_at=now + backoff(attempts),
+        )
+    else:
+        mine.update(state=DeliveryState.CANCELLED, attempts=attempts, last_error=error)
 
 
-def deliver_due(limit: int = 500) -> int:
-    """Send every queued delivery that is due, including fallbacks queued on the way;
-    returns how many were sent. A failed try is rescheduled later, so each pass ends."""
+def _record(results: list[tuple[Delivery, str | None]]) -> int:
+    """Write what the channels answered; returns how many rows became sent."""
+    now = clock.now()
     sent = 0
-    tried: set[int] = set()
-    with unlocked(service_keys.service_keychain()):
+    by_claim: dict[datetime | None, list[int]] = {}
+    for item, error in results:
+        if error is None:
+            by_claim.setdefault(item.claimed_at, []).append(item.pk)
+    try:
+        with transaction.atomic():
+            for claimed_at, ids in by_claim.items():
+                sent += Delivery.objects.filter(
+                    pk__in=ids, state=DeliveryState.SENDING, claimed_at=claimed_at
+                ).update(
+                    state=DeliveryState.SENT,
+                    sent_at=now,
+                    last_error="",
+                    attempts=F("attempts") + 1,
+                )
+            for item, error in results:
+                if error is not None:
+                    _record_failure(item, error, now)
+    finally:
+        _release(item for item, _error in results)
+    return sent
+
+
+def _run(
+    rows: Callable[[], QuerySet[Delivery]],
+    limit: int,
+    keep_going: Callable[[], bool],
+) -> int:
+    """Claim, send and record until nothing is due (or keep_going says stop); at most
+    max_in_flight() rows are claimed and unanswered at any moment."""
+    threads, window = send_threads(), max_in_flight()
+    sent = 0
+    running: dict[Future[str | None], Delivery] = {}
+    more = True
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="alert-send") if threads > 1 else None
+    try:
         while True:
-            due = Delivery.objects.filter(
-                state=DeliveryState.QUEUED, next_attempt_at__lte=clock.now()
-            ).exclude(pk__in=tried)
-            ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
-            if not ids:
+            room = min(limit, window - len(running))
+            if (not running or (more and len(running) <= window // 2)) and keep_going():
+                batch = _claim(rows(), room)
+                more = len(batch) == room
+                ready, unreadable = _prepare_all(batch)
+                if unreadable:
+                    sent += _record([(item, DeliveryError.NOT_CONFIGURED) for item in unreadable])
+                    more = True
+                for item in ready:
+                    if pool is None:
+                        sent += _record([(item, _send(item))])
+                        more = True
+                    else:
+                        context = contextvars.copy_context()
+                        running[pool.submit(context.run, _send, item)] = item
+            if not running:
+                if pool is None and more and keep_going():
+                    continue
                 return sent
-            for pk in ids:
-                tried.add(pk)
-                sent += deliver_one(pk) == DeliveryState.SENT
+            done, _pending = wait(running, return_when=FIRST_COMPLETED)
+            results = [(running.pop(future), future.result()) for future in done]
+            sent += _record(results)
+            more = more or any(error is not None for _item, error in results)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+        _release(running.values())  # left unrecorded by an error: the lease covers them
+
+
+def deliver_one(pk: int) -> str:
+    """Send one queued delivery now; returns its new state. A delivery no longer queued
+    (sent, cancelled, or being sent by a worker) is left alone: it is never sent twice."""
+    with unlocked(service_keys.service_keychain()):
+        taken = _claim(Delivery.objects.filter(_takeable(clock.now()), pk=pk), 1)
+        if not taken:
+            return ""
+        item = taken[0]
+        ready, _unreadable = _prepare_all(taken)
+        _record([(item, _send(item) if ready else DeliveryError.NOT_CONFIGURED)])
+    return str(Delivery.objects.filter(pk=pk).values_list("state", flat=True).first() or "")
+
+
+def deliver_due(limit: int = 500, *, keep_going: Callable[[], bool] | None = None) -> int:
+    """Send every delivery that is due, including fallbacks queued on the way; returns how
+    many were sent. A failed try is rescheduled later, so each pass ends. `keep_going`,
+    asked before each claim, lets the worker bound a pass or stop it."""
+    with unlocked(service_keys.service_keychain()):
+        return _run(lambda: _due(clock.now()), limit, keep_going or (lambda: True))

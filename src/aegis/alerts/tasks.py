@@ -1,14 +1,21 @@
-"""Worker tasks: send what is due, escalate what nobody acknowledged in time."""
+"""Worker tasks: send what is due, escalate what nobody acknowledged in time.
+
+An alert queues `deliver_due` in the transaction that writes its outbox. Where the alert
+loop runs beside the task worker (`aegis worker`), the task only wakes the loop, which
+sends; a task worker on its own sends itself."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from . import sending, services
+from . import sending, services, worker
 
 
 @task()
 def deliver_due() -> int:
+    """How many this task sent (0 when it woke the alert loop, which sends them)."""
+    if worker.wake():
+        return 0
     return sending.deliver_due()
 
 

@@ -1,6 +1,7 @@
 """Alert pages. The panic page and the acknowledgement page work without JavaScript; the
 acknowledgement link needs no login and asks for a click, so link scanners acknowledge
-nothing. Alerts outside a responder's reach answer 404, like missing ones."""
+nothing. Alerts outside a responder's reach answer 404, like missing ones; so does the drill
+report of an alert that is no drill."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from . import delivery as channels
 from . import selectors, services
 from .forms import ManualAlertForm, ResolveForm
 from .models import Alert
-from .vocabulary import AlertKind
+from .vocabulary import AlertKind, DeliveryState
 
 
 def _alert_or_404(request: HttpRequest, alert_id: int) -> Alert:
@@ -57,7 +58,24 @@ def manual(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @requires("respond_to_alerts")
 def console(request: HttpRequest) -> HttpResponse:
-    return render(request, "alerts/console.html", {"rows": selectors.console(request.user)})
+    rows = selectors.console(request.user)
+    attention = [row for row in rows if row.needs_human]
+    return render(request, "alerts/console.html", {"rows": rows, "attention": attention})
+
+
+@requires("respond_to_alerts")
+def history(request: HttpRequest) -> HttpResponse:
+    page = selectors.history(request.user, request.GET.get("page"))
+    return render(request, "alerts/history.html", {"page": page})
+
+
+@requires("respond_to_alerts")
+def drill_report(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = _alert_or_404(request, alert_id)
+    if not alert.is_drill:
+        raise Http404
+    report = selectors.drill_report(alert)
+    return render(request, "alerts/drill_report.html", {"alert": alert, "report": report})
 
 
 @requires("respond_to_alerts")
@@ -67,21 +85,20 @@ def detail(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, alert: Alert, form: ResolveForm, status: int = 200) -> Any:
-    try:
-        outcome = alert.outcome or ""
-        readable = True
-    except (NoKeyAccess, VaultLocked):
-        outcome, readable = "", False
+    outcome = selectors.outcome_of(alert)
+    deliveries = list(selectors.deliveries_of(alert))
+    live = [d for d in deliveries if d.state != DeliveryState.CANCELLED]
     return render(
         request,
         "alerts/detail.html",
         {
             "alert": alert,
-            "deliveries": alert.deliveries.select_related("recipient_user"),
-            "acknowledgements": alert.acknowledgements.select_related("delivery__recipient_user"),
+            "deliveries": deliveries,
+            "unreached": all(d.state == DeliveryState.FAILED for d in live),
+            "acknowledgements": selectors.acknowledgements_of(alert),
             "form": form,
-            "outcome": outcome,
-            "readable": readable,
+            "outcome": outcome or "",
+            "readable": outcome is not None,
         },
         status=status,
     )

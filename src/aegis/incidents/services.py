@@ -31,6 +31,7 @@ from .models import (
     VerificationChange,
     Victim,
 )
+from .signals import act_recorded
 from .vocabulary import (
     DatePrecision,
     Involvement,
@@ -369,11 +370,11 @@ def add_act(
     and perpetrators as (Perpetrator, involvement) pairs."""
     _choice(violation_type, ViolationType, "violation_type", gettext_lazy("Violation type"))
     act = Act.objects.create(incident=incident, violation_type=violation_type)
-    seen: set[int] = set()
+    people: dict[int, Person] = {}
     for person in victims:
         _same_compartment(incident, person, gettext_lazy("A victim"))
-        if person.pk not in seen:
-            seen.add(person.pk)
+        if person.pk not in people:
+            people[person.pk] = person
             Victim.objects.create(act=act, data_key=incident.data_key, person=person)
     for described in described_victims:
         add_described_victim(act, actor_id=actor_id, **asdict(described))
@@ -383,6 +384,8 @@ def add_act(
     audit.record(
         "record.update", actor_id=actor_id, object_type="incident", object_id=incident.reference
     )
+    # Inside this transaction: an alert a rule raises is written with the act, or not at all.
+    act_recorded.send(Act, incident=incident, act=act, people=list(people.values()))
     return act
 
 

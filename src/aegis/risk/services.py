@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,7 +25,8 @@ from . import compute
 from .checks import TEXT_MAX, TITLE_MAX, RiskRuleError, choice, rating, text
 from .configuration import checklist, risk_settings
 from .models import Assessment, ChecklistItem, Rating, Response, Threat
-from .vocabulary import ChecklistKind, Level, Strategy
+from .signals import level_raised
+from .vocabulary import LEVEL_RANK, ChecklistKind, Level, Strategy
 
 MAX_THREATS = 20
 MAX_RESPONSES = 30
@@ -202,7 +202,10 @@ def create_assessment(
     with transaction.atomic():
         # The case row is the lock: two assessments at once must not take the same number.
         Case.objects.select_for_update().filter(pk=case.pk).first()
-        number = (Assessment.objects.filter(case=case).aggregate(n=Max("number"))["n"] or 0) + 1
+        previous = (
+            Assessment.objects.filter(case=case).order_by("-number").only("number", "level").first()
+        )
+        number = (previous.number if previous is not None else 0) + 1
         assessment = Assessment.objects.create(
             case=case,
             compartment_id=case.compartment_id,
@@ -228,6 +231,10 @@ def create_assessment(
             object_type="risk_assessment",
             object_id=f"{case.reference}/{number}",
         )
+        previous_level = previous.level if previous is not None else None
+        if previous_level is None or LEVEL_RANK[result.level] > LEVEL_RANK.get(previous_level, -1):
+            # Inside this transaction: an alert a rule raises is written with the assessment.
+            level_raised.send(Assessment, assessment=assessment, previous_level=previous_level)
     return assessment
 
 

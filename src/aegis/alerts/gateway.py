@@ -1,0 +1,68 @@
+"""Webhooks for the SMS gateway, mounted at /api/v1/alerts/gateway/: messages defenders
+send (the panic keyword, a duress word) and delivery reports of the messages we sent.
+
+No user signs these requests: the gateway sends `Authorization: Bearer <secret>`, the
+secret being AEGIS_SMS_WEBHOOK_SECRET, compared in constant time. Without the header the
+answer is 401; with a wrong secret, a user's API token, or while the setting is empty, 403.
+An inbound message gets the same answer whether or not its number belongs to anyone, and
+the number is never stored or logged."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from . import checkins, reports
+from .delivery import delivery_id_of_report
+
+
+class GatewaySecret(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        secret = str(getattr(settings, "AEGIS_SMS_WEBHOOK_SECRET", "") or "")
+        if not secret or not hmac.compare_digest(token.encode(), secret.encode()):
+            raise HttpError(403, "This is not the SMS gateway's secret.")
+        return True
+
+
+router = Router(tags=["sms gateway"], auth=GatewaySecret())
+
+
+class InboundIn(Schema):
+    sender: str = Field(alias="from", max_length=40)
+    text: str = Field(max_length=1600)
+    id: str = Field("", max_length=200, description="The gateway's message id, if it has one.")
+
+
+class ReportIn(Schema):
+    ref: str = Field(max_length=400)
+    status: str = Field(
+        max_length=32, description='"delivered" or "failed"; others change nothing.'
+    )
+
+
+class ReceivedOut(Schema):
+    received: bool
+
+
+@router.post("/inbound", response=ReceivedOut, url_name="alerts_gateway_inbound")
+def inbound(request: HttpRequest, payload: InboundIn) -> Any:
+    """An SMS to the organisation's number. The panic keyword (AEGIS_SMS_PANIC_KEYWORD,
+    "HELP" by default) or the sender's duress word raises an alert for the defender whose
+    file has that number; the answer is the same in every case."""
+    checkins.sms_received(payload.sender, payload.text, payload.id)
+    return {"received": True}
+
+
+@router.post("/report", response=ReceivedOut, url_name="alerts_gateway_report")
+def report(request: HttpRequest, payload: ReportIn) -> Any:
+    """A delivery report for a message we sent, naming it by the signed `ref` it carried."""
+    delivery_id = delivery_id_of_report(payload.ref)
+    if delivery_id is None or not reports.record(delivery_id, payload.status):
+        raise HttpError(404, "There is no message with this reference.")
+    return {"received": True}

@@ -1,0 +1,90 @@
+"""Alert rules firing by themselves: an incident of a chosen kind against a person on file, in
+a region or a sector; a person's risk level raised to critical.
+
+The receivers run inside the transaction that recorded the act or the assessment (the
+signals are sent there), so the alert is written with it or not at all. Each alert carries a
+trigger key naming the rule and what fired it, so the same act or assessment never raises a
+rule's alert twice. A rule's criteria are codes; an empty criterion matches anything, and
+every criterion given must hold."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from aegis.cases.models import Person
+from aegis.risk.vocabulary import Level
+from aegis.vault import service_keys
+
+from . import services
+from .models import Alert, AlertRule
+from .vocabulary import AlertKind, RuleTrigger
+
+log = logging.getLogger(__name__)
+
+
+def _any_or(field: str, value: Any) -> Q:
+    return Q(**{field: ""}) | Q(**{field: value})
+
+
+def matching_rules(
+    trigger: str, person: Person, *, country: str, region: str, violation_type: str = ""
+) -> QuerySet[AlertRule]:
+    """Active rules of `trigger` whose every given criterion holds for this person and place."""
+    rules = AlertRule.objects.filter(is_active=True, trigger=trigger)
+    if trigger == RuleTrigger.INCIDENT:
+        rules = rules.filter(_any_or("violation_type", violation_type))
+    return rules.filter(
+        Q(person__isnull=True) | Q(person_id=person.pk),
+        _any_or("country", country),
+        _any_or("region", region),
+        _any_or("sector", person.sector),
+    ).order_by("pk")
+
+
+def _fire(rule: AlertRule, person: Person, trigger_key: str) -> Alert | None:
+    if service_keys.service_keypair() is None:
+        # An instance without the alert service key sends no alert of any kind (see init).
+        log.warning("alert rule %s matched, but this instance has no alert service key", rule.pk)
+        return None
+    return services.raise_alert(person, AlertKind.RULE, rule=rule, trigger_key=trigger_key)
+
+
+def on_act_recorded(
+    sender: Any, *, incident: Any, act: Any, people: list[Person], **_: Any
+) -> None:
+    """An act against people on file: fire each matching incident rule once per person."""
+    for person in people:
+        rules = matching_rules(
+            RuleTrigger.INCIDENT,
+            person,
+            country=incident.country,
+            region=incident.region,
+            violation_type=act.violation_type,
+        )
+        for rule in rules:
+            key = f"rule:{rule.pk}:incident:{incident.pk}:person:{person.pk}"
+            _fire(rule, person, key)
+
+
+def on_level_raised(sender: Any, *, assessment: Any, previous_level: str | None, **_: Any) -> None:
+    """A reading raised to critical (from anything else): fire the matching risk rules."""
+    if assessment.level != Level.CRITICAL or previous_level == Level.CRITICAL:
+        return
+    person = assessment.case.person
+    if person is None:  # a group or an organisation: nobody on file to alert about
+        return
+    country = person.country or assessment.case.country
+    region = person.region or assessment.case.region
+    for rule in matching_rules(RuleTrigger.RISK_CRITICAL, person, country=country, region=region):
+        _fire(rule, person, f"rule:{rule.pk}:assessment:{assessment.pk}")
+
+
+def connect() -> None:
+    from aegis.incidents.signals import act_recorded
+    from aegis.risk.signals import level_raised
+
+    act_recorded.connect(on_act_recorded, dispatch_uid="aegis.alerts.rules.act_recorded")
+    level_raised.connect(on_level_raised, dispatch_uid="aegis.alerts.rules.level_raised")

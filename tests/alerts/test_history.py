@@ -1,0 +1,192 @@
+"""The console's failures needing a human, the detail page's delivery states, and the
+history with each alert's time to its first acknowledgement, scoped like the console."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from aegis import clock
+from aegis.accounts.roles import Role
+from aegis.alerts import selectors, sending, services
+from aegis.alerts.models import Alert, Delivery
+from aegis.alerts.vocabulary import AlertKind, Channel, DeliveryState, RecipientKind
+from aegis.vault import service_keys
+from aegis.vault.keychain import unlocked
+from tests.conftest import api_client, comparable, sign_in
+
+from .standins import Step, case_policy
+
+pytestmark = pytest.mark.django_db
+START = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+OUTCOME = "Released after the lawyer arrived at the station."
+
+
+def _history(client: Client, page: int | None = None) -> str:
+    url = reverse("alerts:history") + (f"?page={page}" if page else "")
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _rows(body: str) -> list[str]:
+    return [chunk.split("<", 1)[0] for chunk in body.split('">#')[1:]]
+
+
+def test_the_history_shows_time_to_first_acknowledgement_newest_first(team, smtp, sms):
+    with clock.frozen(START):
+        first = services.raise_alert(team.person, AlertKind.PANIC)
+        sending.deliver_due()
+        clock.advance(timedelta(minutes=4, seconds=30))
+        services.acknowledge(first.deliveries.get(contact_index=2).pk)
+        clock.advance(timedelta(minutes=1))
+        services.acknowledge(first.deliveries.get(recipient_kind=RecipientKind.USER).pk)
+        clock.advance(timedelta(hours=1))
+        drill = services.raise_alert(team.person, AlertKind.MANUAL, is_drill=True)
+        with unlocked(team.thandi.keychain()):
+            services.resolve(first, OUTCOME, actor=team.thandi.user)
+
+    body = _history(sign_in(Client(), team.thandi))
+    assert _rows(body) == [str(drill.pk), str(first.pk)], "newest first"
+    newest, oldest = body.split(f'">#{first.pk}<')
+    assert "DRILL" in newest and "not acknowledged" in newest
+    assert "Manual" in newest and "not resolved yet" in newest
+    assert "4 min 30 s" in oldest, "the first acknowledgement counts, not the second"
+    assert "Panic" in oldest and OUTCOME in oldest and "DRILL" not in oldest
+    report = reverse("alerts:drill_report", kwargs={"alert_id": drill.pk})
+    assert f'href="{report}"' in newest
+
+    items = api_client(team.karim).get("/api/v1/alerts/history").json()["items"]
+    assert [(i["id"], i["is_drill"], i["seconds_to_first_acknowledgement"]) for i in items] == [
+        (drill.pk, True, None),
+        (first.pk, False, 270),
+    ]
+    assert items[1]["first_acknowledged_at"].startswith("2026-03-02T03:04:30")
+    assert items[1]["status"] == "resolved" and "outcome" not in items[1]
+
+
+def test_only_key_holders_read_the_outcome(team):
+    """A responder of another compartment who was sent the alert sees it in their history,
+    but holds no key that opens its outcome."""
+    alert = services.raise_alert(team.person, AlertKind.PANIC)
+    outside = services.Recipient(
+        RecipientKind.USER, team.ola.user.pk, None, ((Channel.EMAIL, "ola@example.org"),)
+    )
+    with unlocked(service_keys.service_keychain()):
+        services.queue(alert, 1, outside, 0)
+    with unlocked(team.thandi.keychain()):
+        services.resolve(alert, OUTCOME, actor=team.thandi.user)
+
+    body = _history(sign_in(Client(), team.ola))
+    assert _rows(body) == [str(alert.pk)]
+    assert OUTCOME not in body and "You hold no key that opens the outcome." in body
+    assert OUTCOME in _history(sign_in(Client(), team.karim))
+
+
+def test_the_history_is_paginated(team):
+    with clock.frozen(START):
+        alerts = []
+        for _ in range(selectors.PAGE_SIZE + 1):
+            alerts.append(services.raise_alert(team.person, AlertKind.PANIC))
+            clock.advance(timedelta(minutes=1))
+    client = sign_in(Client(), team.thandi)
+    first_page = _history(client)
+    assert len(_rows(first_page)) == selectors.PAGE_SIZE
+    assert _rows(first_page)[0] == str(alerts[-1].pk)
+    assert "Page 1 of 2" in first_page
+    assert _rows(_history(client, page=2)) == [str(alerts[0].pk)]
+    items = api_client(team.thandi).get("/api/v1/alerts/history?limit=5").json()
+    assert items["count"] == selectors.PAGE_SIZE + 1 and len(items["items"]) == 5
+
+
+def test_the_history_is_scoped_like_the_console(team, make_person):
+    alert = services.raise_alert(team.person, AlertKind.PANIC)
+    outsider = sign_in(Client(), team.ola)
+    body = _history(outsider)
+    assert f"#{alert.pk}" not in body
+    assert "No alerts yet." in body, "an empty history says what will appear there"
+    assert api_client(team.ola).get("/api/v1/alerts/history").json()["items"] == []
+    analyst = make_person(Role.ANALYST)
+    assert sign_in(Client(), analyst).get(reverse("alerts:history")).status_code == 403
+    assert api_client(analyst).get("/api/v1/alerts/history").status_code == 403
+    # The detail of an alert out of reach reads exactly like a missing one.
+    url = reverse("alerts:detail", kwargs={"alert_id": alert.pk})
+    missing = reverse("alerts:detail", kwargs={"alert_id": alert.pk + 1000})
+    assert comparable(outsider.get(url), url) == comparable(outsider.get(missing), missing)
+
+
+def test_the_console_flags_an_alert_nobody_was_reached_for(team, smtp, sms, settings):
+    settings.AEGIS_SMTP_PORT = 1  # nothing listens there
+    settings.AEGIS_SMS_GATEWAY_URL = "http://127.0.0.1:1/sms"
+    with clock.frozen(START):
+        alert = services.raise_alert(team.person, AlertKind.PANIC)
+        for seconds in (0, 30, 60, 120, 240):  # every retry, then the fallback's retries
+            clock.advance(timedelta(seconds=seconds))
+            sending.deliver_due()
+    states = list(alert.deliveries.values_list("channel", "state"))
+    assert sorted(states) == sorted(
+        [("email", "failed"), ("email", "failed"), ("sms", "failed"), ("sms", "failed")]
+    ), "the first contact fell back to SMS, which failed too"
+
+    client = sign_in(Client(), team.thandi)
+    console = client.get(reverse("alerts:console")).content.decode()
+    assert "Needs a human" in console
+    assert "every delivery failed: nobody has been reached." in console
+    assert '<span class="error">4</span> <strong class="error">nobody reached</strong>' in console
+    detail = client.get(reverse("alerts:detail", kwargs={"alert_id": alert.pk})).content.decode()
+    assert "Every delivery of this alert failed: nobody has been reached." in detail
+
+
+def test_the_console_flags_some_failures_and_an_alert_with_no_recipient(team, smtp, sms):
+    with clock.frozen(START):
+        partial = services.raise_alert(team.person, AlertKind.PANIC)
+        sending.deliver_due()
+    Delivery.objects.filter(pk=partial.deliveries.get(channel="sms").pk).update(
+        state=DeliveryState.FAILED, attempts=3, last_error="channel_refused"
+    )
+    case_policy(team.person, Step(10, "partners"))  # a ladder that reaches nobody
+    with clock.frozen(START + timedelta(minutes=5)):
+        nobody = services.raise_alert(team.person, AlertKind.PANIC)
+        console = sign_in(Client(), team.thandi).get(reverse("alerts:console"))
+    body = console.content.decode()
+    attention = body.split("Needs a human", 1)[1].split("</section>", 1)[0]
+    assert f"#{partial.pk}" in attention and f"#{nobody.pk}" in attention
+    assert "1 delivery failed after every retry and fallback." in attention
+    assert "nobody could be sent a message: no recipient has an address." in attention
+
+
+def test_a_quiet_console_has_no_attention_list(team, smtp, sms):
+    client = sign_in(Client(), team.thandi)
+    empty = client.get(reverse("alerts:console")).content.decode()
+    assert "No open alerts." in empty and "Needs a human" not in empty
+    with clock.frozen(START):
+        services.raise_alert(team.person, AlertKind.PANIC)
+        sending.deliver_due()
+    body = client.get(reverse("alerts:console")).content.decode()
+    assert "Needs a human" not in body and "nobody reached" not in body
+
+
+def test_the_detail_page_shows_every_delivery_state(team, smtp, sms):
+    with clock.frozen(START):
+        alert = services.raise_alert(team.person, AlertKind.PANIC)
+        sending.deliver_due()
+    sms_row = alert.deliveries.get(channel="sms")
+    # What the gateway's delivery report and a worker's claim leave on the rows.
+    Delivery.objects.filter(pk=sms_row.pk).update(
+        state=DeliveryState.DELIVERED, delivered_at=START + timedelta(seconds=7)
+    )
+    Delivery.objects.filter(alert=alert, contact_index=1).update(
+        state=DeliveryState.SENDING, sent_at=None, claimed_at=START
+    )
+    page = sign_in(Client(), team.thandi).get(
+        reverse("alerts:detail", kwargs={"alert_id": alert.pk})
+    )
+    body = page.content.decode()
+    assert "<td>Delivered</td>" in body and "2026-03-02 03:00:07" in body
+    assert "<td>Sending</td>" in body and "<td>Sent</td>" in body
+    assert "not reported by this channel" in body
+    assert "Every delivery" not in body
+    assert Alert.objects.get(pk=alert.pk).status == "open"
