@@ -12,6 +12,7 @@ from django.db import transaction
 
 from .accounts import services as accounts
 from .accounts.roles import Role
+from .vault import service_keys
 from .vault import services as vault
 from .vault.keychain import unlocked
 from .vault.models import Keypair
@@ -126,6 +127,26 @@ def recover_access(username: str, recovery_key_text: str, new_password: str) -> 
         print(f"Recovery failed: {exc}.", file=sys.stderr)
         return 1
     print(f"{username} can sign in again with the new password; their keys are intact.")
+    return 0
+
+
+def grant_search_key_to_alert_service(recovery_key_text: str) -> int:
+    """Key ceremony: let the alert service find a defender's file by the phone number an
+    inbound SMS comes from. Whoever holds the service key file can then test names and
+    numbers against the search indexes, so this is a choice, not a default."""
+    keypair = service_keys.service_keypair(ALERTS)
+    index_key_id = vault.index_key_id()
+    if keypair is None or index_key_id is None:
+        print("This instance has no keys yet; run 'aegis init' first.", file=sys.stderr)
+        return 2
+    try:
+        chain = vault.recovery_keychain(recovery_key_text)
+    except vault.WrongPassphrase as exc:
+        print(f"Refused: {exc}.", file=sys.stderr)
+        return 1
+    with unlocked(chain):
+        vault.grant(index_key_id, keypair)
+    print("The alert service can now recognise defenders' numbers in inbound SMS.")
     return 0
 
 

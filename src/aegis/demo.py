@@ -3,13 +3,20 @@ defenders, cases, incidents, evidence and anonymous reports from every area's de
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 
 from django.db import transaction
 
 from .accounts import services as accounts
 from .accounts.roles import Role
-from .bootstrap import create_organisation_keys, migrate, print_enrolment
+from .bootstrap import (
+    create_organisation_keys,
+    grant_search_key_to_alert_service,
+    migrate,
+    print_enrolment,
+)
 from .cases import services as cases
 from .vault import services as vault
 from .vault.keychain import Keychain, unlocked
@@ -59,6 +66,9 @@ def create_demo_instance() -> None:
             with unlocked(vault.recovery_keychain(recovery)):
                 vault.grant(index_key_id, keypair)
             staff.append(enrolment.user)
+    # The demo shows inbound SMS panics, so the alert service may read the phone index.
+    with contextlib.redirect_stdout(io.StringIO()):
+        grant_search_key_to_alert_service(recovery)
     _create_area_data(staff)
 
 

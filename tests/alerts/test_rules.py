@@ -251,3 +251,26 @@ def test_coordinators_add_and_switch_off_rules_on_the_pages(team):
     assert not saved.is_active
     record(team, kind="arbitrary_detention")
     assert not Alert.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rule_that_cannot_raise_here_defers_to_the_worker(team, settings, monkeypatch):
+    """Without the service key in this process, the incident is still written and a task
+    raises the alert once the worker (which holds the key) runs it."""
+    from django.core.management import call_command
+
+    from aegis.vault import service_keys
+
+    key_text = service_keys._key_file(service_keys.ALERTS).read_text()
+    monkeypatch.setenv("AEGIS_ALERTS_SERVICE_KEY_FILE", "/nonexistent/alerts_service_key")
+    rule(team)
+    incident = record(team)
+    assert incident.pk is not None and not Alert.objects.exists()
+    monkeypatch.delenv("AEGIS_ALERTS_SERVICE_KEY_FILE")
+    monkeypatch.setenv("AEGIS_ALERTS_SERVICE_KEY", key_text)
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0.1")
+    [alert] = Alert.objects.all()
+    assert alert.kind == AlertKind.RULE and alert.person_id == team.person.pk
+    assert (
+        alert.trigger_key == f"rule:{alert.rule_id}:incident:{incident.pk}:person:{team.person.pk}"
+    )

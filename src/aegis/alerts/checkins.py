@@ -57,14 +57,9 @@ def _service_keychain() -> Keychain | None:
         return None
 
 
-def _raise_silently(person: Person, kind: str, *, actor_id: int | None, key: str = "") -> bool:
-    """Raise an alert the defender must not see fail: a failure is logged, never shown."""
-    try:
-        services.raise_alert(person, kind, actor_id=actor_id, trigger_key=key or None)
-    except (services.AlertError, service_keys.ServiceKeyMissing):
-        logger.exception("A %s alert could not be raised.", kind)
-        return False
-    return True
+def _raise_silently(person: Person, kind: str, *, actor_id: int | None, key: str = "") -> None:
+    """Raise an alert the defender must not see fail: a failure defers it to the worker."""
+    services.raise_or_defer(person, kind, actor_id=actor_id, trigger_key=key or None)
 
 
 # --- The duress word ----------------------------------------------------------------------
@@ -132,8 +127,10 @@ def last_checkin_at(person: Person) -> datetime | None:
 
 def due_at(started: datetime, last: datetime | None, interval_hours: int) -> datetime:
     """When the next check-in is due: an interval after the last one, or after the plan
-    version that asks for them when there is none yet."""
-    return (last or started) + timedelta(hours=interval_hours)
+    version that asks for them when there is none since (a schedule added today is not
+    overdue because of a check-in made long before it)."""
+    since = max(last, started) if last is not None else started
+    return since + timedelta(hours=interval_hours)
 
 
 @dataclass(frozen=True)
@@ -269,6 +266,7 @@ def sms_received(number: str, text: str, message_id: str = "") -> int:
                 key = f"sms:{person.pk}:{digest}"
                 if Alert.objects.filter(trigger_key=key).exists():
                     continue
-            raised += _raise_silently(person, kind, actor_id=None, key=key)
+            _raise_silently(person, kind, actor_id=None, key=key)
+            raised += 1
     logger.info("Inbound SMS: %d alert(s) raised.", raised)
     return raised

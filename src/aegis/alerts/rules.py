@@ -49,7 +49,8 @@ def _fire(rule: AlertRule, person: Person, trigger_key: str) -> Alert | None:
         # An instance without the alert service key sends no alert of any kind (see init).
         log.warning("alert rule %s matched, but this instance has no alert service key", rule.pk)
         return None
-    return services.raise_alert(person, AlertKind.RULE, rule=rule, trigger_key=trigger_key)
+    # Never fails the incident or assessment being written: a failure defers to the worker.
+    return services.raise_or_defer(person, AlertKind.RULE, rule=rule, trigger_key=trigger_key)
 
 
 def on_act_recorded(

@@ -6,6 +6,8 @@ the alert service keychain, so the same code runs for a defender's panic and a w
 
 from __future__ import annotations
 
+import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -45,6 +47,7 @@ from .vocabulary import (
 )
 
 KEY_PURPOSE = "alert"
+logger = logging.getLogger(__name__)
 
 
 class AlertError(ValueError):
@@ -209,9 +212,49 @@ def raise_alert(
         )
         for recipient in recipients(alert, alert.level):
             queue(alert, alert.level, recipient, 0)
-        audit.record("record.create", actor_id=actor_id, object_type="alert", object_id=alert.pk)
+        kind_of_record = "drill alert" if is_drill else "alert"
+        audit.record(
+            "record.create", actor_id=actor_id, object_type=kind_of_record, object_id=alert.pk
+        )
         _wake_worker()
     return alert
+
+
+def raise_or_defer(
+    person: Person,
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    rule: AlertRule | None = None,
+    trigger_key: str | None = None,
+) -> Alert | None:
+    """Raise an alert whose trigger must not fail in front of anyone (a duress word, a rule
+    firing inside an incident's transaction). If raising fails here (no service key in this
+    process, a locked database…), a task raises it in the worker instead: the alert is
+    delayed, never dropped, and the page that triggered it looks the same. The trigger key
+    makes the task's retries raise it once."""
+    key = trigger_key or f"{kind}:{person.pk}:{uuid.uuid4().hex}"
+    try:
+        with transaction.atomic():
+            return raise_alert(person, kind, actor_id=actor_id, rule=rule, trigger_key=key)
+    except Exception as error:
+        logger.error("alert raising deferred to the worker (%s)", type(error).__name__)
+    from .tasks import raise_deferred
+
+    raise_deferred.enqueue(person.pk, kind, actor_id, rule.pk if rule else None, key)
+    return None
+
+
+def raise_deferred(
+    person_id: int, kind: str, actor_id: int | None, rule_id: int | None, trigger_key: str
+) -> bool:
+    """The worker's side of raise_or_defer; False when the person no longer exists."""
+    person = Person.objects.filter(pk=person_id).select_related("compartment").first()
+    if person is None:
+        return False
+    rule = AlertRule.objects.filter(pk=rule_id).first() if rule_id else None
+    raise_alert(person, kind, actor_id=actor_id, rule=rule, trigger_key=trigger_key)
+    return True
 
 
 def _wake_worker() -> None:

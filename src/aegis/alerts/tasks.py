@@ -22,3 +22,12 @@ def deliver_due() -> int:
 @task()
 def escalate_due() -> int:
     return services.escalate_due()
+
+
+@task()
+def raise_deferred(
+    person_id: int, kind: str, actor_id: int | None, rule_id: int | None, trigger_key: str
+) -> bool:
+    """An alert that could not be raised where it was triggered (services.raise_or_defer).
+    Its trigger key makes a retry of this task raise it once."""
+    return services.raise_deferred(person_id, kind, actor_id, rule_id, trigger_key)
