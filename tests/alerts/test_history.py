@@ -190,3 +190,18 @@ def test_the_detail_page_shows_every_delivery_state(team, smtp, sms):
     assert "not reported by this channel" in body
     assert "Every delivery" not in body
     assert Alert.objects.get(pk=alert.pk).status == "open"
+
+
+def test_an_alert_past_its_last_deadline_needs_a_human(team, smtp, sms):
+    start = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+    with clock.frozen(start):
+        alert = services.raise_alert(team.person, AlertKind.PANIC)
+        sending.deliver_due()
+        clock.advance(timedelta(minutes=10))
+        services.escalate_due()
+        sending.deliver_due()
+        page = sign_in(Client(), team.thandi).get(reverse("alerts:console")).content.decode()
+        assert "every step of the ladder passed its deadline" not in page
+        clock.advance(timedelta(minutes=20))
+        page = sign_in(Client(), team.thandi).get(reverse("alerts:console")).content.decode()
+    assert alert.pk and "every step of the ladder passed its deadline" in page

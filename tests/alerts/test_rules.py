@@ -253,6 +253,32 @@ def test_coordinators_add_and_switch_off_rules_on_the_pages(team):
     assert not Alert.objects.exists()
 
 
+def test_a_coordinator_of_another_compartment_cannot_touch_a_rule_about_our_person(
+    team, make_person, make_compartment
+):
+    saved = rule(team, person=team.person)
+    other = make_person(Role.COORDINATOR)
+    make_compartment(other)
+    client = sign_in(Client(), other)
+    url = reverse("alerts:rule-active", kwargs={"rule_id": saved.pk})
+    assert client.post(url, {"active": "0"}).status_code == 404
+    assert AlertRule.objects.get().is_active
+    # Nor name a person of ours in a new rule.
+    response = client.post(
+        reverse("alerts:rule-new"),
+        {
+            "name": "Ours",
+            "trigger": "incident",
+            "violation_type": "threat",
+            "person": str(team.person.pk),
+            "country": "",
+            "region": "",
+            "sector": "",
+        },
+    )
+    assert response.status_code == 400 and AlertRule.objects.count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_rule_that_cannot_raise_here_defers_to_the_worker(team, settings, monkeypatch):
     """Without the service key in this process, the incident is still written and a task

@@ -61,7 +61,8 @@ def panic(request: HttpRequest) -> Any:
     person = selectors.own_person(request.user)
     if person is None:
         raise HttpError(404, "This account is not linked to a defender's file.")
-    services.raise_alert(person, AlertKind.PANIC, actor_id=request.user.pk)
+    # As on the page: what cannot be raised here is raised by the worker, never refused.
+    services.raise_or_defer(person, AlertKind.PANIC, actor_id=request.user.pk)
     return Status(201, {"received": True})
 
 

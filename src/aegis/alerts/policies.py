@@ -450,5 +450,10 @@ def rules() -> QuerySet[AlertRule]:
     return AlertRule.objects.select_related("person").order_by("-is_active", "name", "pk")
 
 
-def rule_by_id(rule_id: int) -> AlertRule | None:
-    return AlertRule.objects.filter(pk=rule_id).first()
+def rule_for(user: Any, rule_id: int) -> AlertRule | None:
+    """A rule the user may change: one about nobody in particular, or about a person in
+    their compartments (anyone else's answers None, like a missing one)."""
+    rule = AlertRule.objects.filter(pk=rule_id).first()
+    if rule is None or rule.person_id is None:
+        return rule
+    return rule if cases.person_for(user, rule.person_id) is not None else None

@@ -240,6 +240,8 @@ def rule_new(request: HttpRequest) -> HttpResponse:
         person_id = values.pop("person")
         person = cases.person_for(request.user, int(person_id)) if person_id else None
         try:
+            if person_id and person is None:
+                raise policies.PolicyError(_("Choose a person from the list."), "person")
             policies.create_rule(actor=request.user, person=person, **values)
         except policies.PolicyError as error:
             _attach(form, error)
@@ -260,7 +262,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
 @requires(PERMISSION)
 @require_POST
 def rule_active(request: HttpRequest, rule_id: int) -> HttpResponse:
-    rule = policies.rule_by_id(rule_id)
+    rule = policies.rule_for(request.user, rule_id)
     if rule is None:
         raise Http404
     active = request.POST.get("active") == "1"

@@ -60,6 +60,7 @@ class ConsoleRow:
     acknowledgements: list[Acknowledgement]
     failures: int  # deliveries that failed on every try
     deliveries: int  # deliveries still meant to go out or gone out (not cancelled)
+    ladder_ended: bool = False  # open, on its last step, and that step's deadline passed
 
     @property
     def minutes(self) -> int:
@@ -73,7 +74,7 @@ class ConsoleRow:
 
     @property
     def needs_human(self) -> bool:
-        return self.failures > 0 or self.unreached
+        return self.failures > 0 or self.unreached or self.ladder_ended
 
 
 def console(user: Any) -> list[ConsoleRow]:
@@ -86,6 +87,7 @@ def console(user: Any) -> list[ConsoleRow]:
             "acknowledgements__delivery__recipient_user",
             "acknowledgements__delivery__partner",
             "deliveries",
+            "levels",
         )
         .order_by("-triggered_at", "-pk")
     )
@@ -100,9 +102,21 @@ def console(user: Any) -> list[ConsoleRow]:
                 acknowledgements=list(alert.acknowledgements.all()),
                 failures=states.count(DeliveryState.FAILED),
                 deliveries=len(states),
+                ladder_ended=_ladder_ended(alert, now),
             )
         )
     return rows
+
+
+def _ladder_ended(alert: Alert, now: Any) -> bool:
+    """Nobody acknowledged and there is no step left to climb: people must act by hand."""
+    if alert.status != AlertStatus.OPEN:
+        return False
+    levels = list(alert.levels.all())
+    last = levels[-1] if levels else None
+    if last is None or last.number != alert.level or last.deadline_at is None:
+        return False
+    return bool(last.deadline_at <= now)
 
 
 def failed_deliveries(alert: Alert) -> list[Delivery]:

@@ -16,6 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,26 +69,23 @@ def _due(now: datetime) -> QuerySet[Delivery]:
 
 
 def _claim(rows: QuerySet[Delivery], limit: int) -> list[Delivery]:
-    """Move up to `limit` of `rows` to sending, committed before anything is sent. The
+    """Inside the caller's transaction: move up to `limit` of `rows` to sending. The
     transaction holds the rows (PostgreSQL: FOR UPDATE SKIP LOCKED, so two workers take
     different rows) or the write lock (SQLite: IMMEDIATE), and the update re-checks the
     state, so a row is never taken by two workers at once."""
     with _in_flight_lock:
         mine = set(_in_flight)
-    rows = rows.exclude(pk__in=mine) if mine else rows
-    if limit <= 0 or not rows.exists():  # a read: idle polling takes no write lock
+    candidates = rows.exclude(pk__in=mine) if mine else rows
+    candidates = candidates.order_by("next_attempt_at", "pk")
+    if connection.features.has_select_for_update_skip_locked:
+        candidates = candidates.select_for_update(skip_locked=True)
+    ids = list(candidates.values_list("pk", flat=True)[:limit])
+    if not ids:
         return []
     now = clock.now()
-    with transaction.atomic():
-        candidates = rows.order_by("next_attempt_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        ids = list(candidates.values_list("pk", flat=True)[:limit])
-        if not ids:
-            return []
-        Delivery.objects.filter(_takeable(now), pk__in=ids).update(
-            state=DeliveryState.SENDING, claimed_at=now
-        )
+    Delivery.objects.filter(_takeable(now), pk__in=ids).update(
+        state=DeliveryState.SENDING, claimed_at=now
+    )
     taken = list(
         Delivery.objects.select_related("alert")
         .filter(pk__in=ids, state=DeliveryState.SENDING, claimed_at=now)
@@ -104,15 +102,19 @@ def _release(items: Iterable[Delivery]) -> None:
 
 
 def _send(item: Delivery) -> str | None:
-    """One send, on a pool thread: None when the channel took it, else an error code."""
+    """One send: None when the channel took it, else an error code."""
     try:
         return channels.send(item)
     except Exception as error:  # a channel's bug must not stop the others
         logger.error("alert channel %s raised %s", item.channel, type(error).__name__)
         return DeliveryError.CHANNEL_REFUSED
+
+
+def _send_on_pool(item: Delivery) -> str | None:
+    try:
+        return _send(item)
     finally:
-        if threading.current_thread() is not threading.main_thread():
-            connections.close_all()  # this thread's own connections, if the send opened any
+        connections.close_all()  # this pool thread's own connections, if the send opened any
 
 
 def _prepare(item: Delivery) -> bool:
@@ -125,18 +127,6 @@ def _prepare(item: Delivery) -> bool:
         return False
     item.address = clear  # plain str on the instance; only ever read, never saved
     return True
-
-
-def _prepare_all(batch: list[Delivery]) -> tuple[list[Delivery], list[Delivery]]:
-    """Decrypt a claimed batch: (readable, unreadable). One transaction, because opening
-    each alert's key writes an audit entry: one wait for SQLite's write lock, not one per
-    alert behind every alert being raised."""
-    ready: list[Delivery] = []
-    unreadable: list[Delivery] = []
-    with transaction.atomic():
-        for item in batch:
-            (ready if _prepare(item) else unreadable).append(item)
-    return ready, unreadable
 
 
 def _fall_back(failed: Delivery) -> Delivery | None:
@@ -182,30 +172,55 @@ def _record_failure(item: Delivery, error: str, now: datetime) -> None:
 
 
 def _record(results: list[tuple[Delivery, str | None]]) -> int:
-    """Write what the channels answered; returns how many rows became sent."""
+    """Inside the caller's transaction: write what the channels answered; returns how many
+    rows became sent."""
     now = clock.now()
     sent = 0
     by_claim: dict[datetime | None, list[int]] = {}
     for item, error in results:
         if error is None:
             by_claim.setdefault(item.claimed_at, []).append(item.pk)
-    try:
-        with transaction.atomic():
-            for claimed_at, ids in by_claim.items():
-                sent += Delivery.objects.filter(
-                    pk__in=ids, state=DeliveryState.SENDING, claimed_at=claimed_at
-                ).update(
-                    state=DeliveryState.SENT,
-                    sent_at=now,
-                    last_error="",
-                    attempts=F("attempts") + 1,
-                )
-            for item, error in results:
-                if error is not None:
-                    _record_failure(item, error, now)
-    finally:
-        _release(item for item, _error in results)
+    for claimed_at, ids in by_claim.items():
+        sent += Delivery.objects.filter(
+            pk__in=ids, state=DeliveryState.SENDING, claimed_at=claimed_at
+        ).update(
+            state=DeliveryState.SENT,
+            sent_at=now,
+            last_error="",
+            attempts=F("attempts") + 1,
+        )
+    for item, error in results:
+        if error is not None:
+            _record_failure(item, error, now)
     return sent
+
+
+@dataclass
+class _Cycle:
+    sent: int
+    ready: list[Delivery]  # claimed, address decrypted: to send now
+    unreadable: list[Delivery]  # claimed, key not openable: record as failed
+    claimed: int
+
+
+def _cycle(
+    finished: list[tuple[Delivery, str | None]], rows: QuerySet[Delivery], room: int
+) -> _Cycle:
+    """One transaction: record the answers in `finished`, claim up to `room` due rows and
+    decrypt them (opening an alert's key writes an audit entry). On SQLite every write
+    waits for the one write lock, which alerts being raised take too: one wait per cycle,
+    not one per step. The claim commits before anything it took is sent."""
+    if not finished and (room <= 0 or not rows.exists()):  # idle polls stay reads
+        return _Cycle(0, [], [], 0)
+    ready: list[Delivery] = []
+    unreadable: list[Delivery] = []
+    with transaction.atomic():
+        sent = _record(finished) if finished else 0
+        taken = _claim(rows, room) if room > 0 else []
+        for item in taken:
+            (ready if _prepare(item) else unreadable).append(item)
+    _release(item for item, _error in finished)
+    return _Cycle(sent, ready, unreadable, len(taken))
 
 
 def _run(
@@ -218,49 +233,45 @@ def _run(
     threads, window = send_threads(), max_in_flight()
     sent = 0
     running: dict[Future[str | None], Delivery] = {}
-    more = True
+    finished: list[tuple[Delivery, str | None]] = []
+    more = True  # the last claim was full, or a failure may have queued a fallback
     pool = ThreadPoolExecutor(threads, thread_name_prefix="alert-send") if threads > 1 else None
     try:
         while True:
-            room = min(limit, window - len(running))
-            if (not running or (more and len(running) <= window // 2)) and keep_going():
-                batch = _claim(rows(), room)
-                more = len(batch) == room
-                ready, unreadable = _prepare_all(batch)
-                if unreadable:
-                    sent += _record([(item, DeliveryError.NOT_CONFIGURED) for item in unreadable])
-                    more = True
-                for item in ready:
-                    if pool is None:
-                        sent += _record([(item, _send(item))])
-                        more = True
-                    else:
-                        context = contextvars.copy_context()
-                        running[pool.submit(context.run, _send, item)] = item
-            if not running:
-                if pool is None and more and keep_going():
-                    continue
+            claiming = keep_going() and (more or not running)
+            room = min(limit, window - len(running)) if claiming else 0
+            cycle = _cycle(finished, rows(), room)
+            sent += cycle.sent
+            more = cycle.claimed == room > 0 or any(e is not None for _i, e in finished)
+            finished = [(item, DeliveryError.NOT_CONFIGURED) for item in cycle.unreadable]
+            for item in cycle.ready:
+                if pool is None:
+                    finished.append((item, _send(item)))
+                else:
+                    context = contextvars.copy_context()
+                    running[pool.submit(context.run, _send_on_pool, item)] = item
+            if running:
+                done, _pending = wait(running, return_when=FIRST_COMPLETED)
+                finished += [(running.pop(future), future.result()) for future in done]
+            elif not finished and not cycle.claimed:
                 return sent
-            done, _pending = wait(running, return_when=FIRST_COMPLETED)
-            results = [(running.pop(future), future.result()) for future in done]
-            sent += _record(results)
-            more = more or any(error is not None for _item, error in results)
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
-        _release(running.values())  # left unrecorded by an error: the lease covers them
+        # Unrecorded after an error: this process may take them again; others after the lease.
+        _release([*running.values(), *(item for item, _error in finished)])
 
 
 def deliver_one(pk: int) -> str:
     """Send one queued delivery now; returns its new state. A delivery no longer queued
     (sent, cancelled, or being sent by a worker) is left alone: it is never sent twice."""
     with unlocked(service_keys.service_keychain()):
-        taken = _claim(Delivery.objects.filter(_takeable(clock.now()), pk=pk), 1)
-        if not taken:
+        cycle = _cycle([], Delivery.objects.filter(_takeable(clock.now()), pk=pk), 1)
+        if not cycle.claimed:
             return ""
-        item = taken[0]
-        ready, _unreadable = _prepare_all(taken)
-        _record([(item, _send(item) if ready else DeliveryError.NOT_CONFIGURED)])
+        answers = [(item, _send(item)) for item in cycle.ready]
+        answers += [(item, DeliveryError.NOT_CONFIGURED) for item in cycle.unreadable]
+        _cycle(answers, Delivery.objects.none(), 0)
     return str(Delivery.objects.filter(pk=pk).values_list("state", flat=True).first() or "")
 
 

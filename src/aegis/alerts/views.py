@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -37,7 +38,11 @@ def panic(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if person is None:
             raise Http404
-        services.raise_alert(person, AlertKind.PANIC, actor_id=request.user.pk)
+        # Never an error page for a defender in danger: what cannot be raised here is raised
+        # by the worker. Redirected, so reloading the page sends nothing twice.
+        services.raise_or_defer(person, AlertKind.PANIC, actor_id=request.user.pk)
+        return redirect(reverse("alerts:panic") + "?sent=1")
+    if request.GET.get("sent") and person is not None:
         return render(request, "alerts/panic_sent.html")
     return render(request, "alerts/panic.html", {"person": person})
 
@@ -50,10 +55,18 @@ def manual(request: HttpRequest, person_id: int) -> HttpResponse:
         raise Http404
     form = ManualAlertForm(request.POST)
     is_drill = form.is_valid() and form.cleaned_data["is_drill"]
-    alert = services.raise_alert(
-        person, AlertKind.MANUAL, actor_id=request.user.pk, is_drill=is_drill
-    )
-    return render(request, "alerts/raised.html", {"alert": alert})
+    try:
+        services.raise_alert(person, AlertKind.MANUAL, actor_id=request.user.pk, is_drill=is_drill)
+    except services.AlertError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("A drill alert was raised. Every message is marked as a drill.")
+            if is_drill
+            else _("The alert was raised. Responders and emergency contacts are being notified."),
+        )
+    return redirect("cases:person", person_id=person.pk)
 
 
 @requires("respond_to_alerts")
