@@ -36,6 +36,7 @@ from django.db import IntegrityError
 from django.db.models import OuterRef, Subquery
 
 from aegis import clock
+from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Person
 from aegis.safety import selectors as safety
 from aegis.vault import normalise, service_keys
@@ -237,7 +238,7 @@ def people_with_phone(number: str) -> list[Person]:
         return []
     if not index:
         return []
-    return list(Person.objects.filter(phone_index=index).order_by("pk"))
+    return case_selectors.people_with_phone_index(index)
 
 
 def sms_received(number: str, text: str, message_id: str = "") -> int:

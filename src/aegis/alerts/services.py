@@ -18,11 +18,11 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from aegis import clock
-from aegis.accounts.models import User
 from aegis.accounts.roles import Role
 from aegis.audit import services as audit
+from aegis.cases import selectors as case_selectors
 from aegis.cases import services as cases
-from aegis.cases.models import CompartmentMember, Person
+from aegis.cases.models import Person
 from aegis.safety import selectors as safety
 from aegis.vault import service_keys
 from aegis.vault import services as vault
@@ -85,11 +85,9 @@ class Recipient:
 
 
 def _staff(compartment_id: int, role: Role) -> list[Recipient]:
-    member_ids = CompartmentMember.objects.filter(compartment_id=compartment_id).values("user_id")
-    users = User.objects.filter(pk__in=member_ids, groups__name=role.value, is_active=True)
     return [
         Recipient(RecipientKind.USER, u.pk, None, ((Channel.EMAIL, u.email),))
-        for u in users.order_by("pk")
+        for u in case_selectors.members_with_role(compartment_id, role.value)
         if u.email
     ]
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess
 
-from .models import Case, Compartment, ConsentRecord, Person
+from .models import Case, Compartment, CompartmentMember, ConsentRecord, Person
 
 PAGE_SIZE = 25
 
@@ -213,3 +213,21 @@ def filtered_cases(
     if sector:
         cases = cases.filter(sector=sector)
     return cases.select_related("person").order_by("-updated_at", "-pk")
+
+
+def members_with_role(compartment_id: int, role: str) -> QuerySet[Any]:
+    """Active members of a compartment holding `role` (a group name), by id: whom an alert
+    step addressed to that role reaches."""
+    from django.contrib.auth import get_user_model
+
+    member_ids = CompartmentMember.objects.filter(compartment_id=compartment_id).values("user_id")
+    return (
+        get_user_model()
+        .objects.filter(pk__in=member_ids, groups__name=role, is_active=True)
+        .order_by("pk")
+    )
+
+
+def people_with_phone_index(index: str) -> list[Person]:
+    """Files whose phone has this blind index (the caller computes it under its keys)."""
+    return list(Person.objects.filter(phone_index=index).order_by("pk"))
