@@ -37,3 +37,18 @@ def test_search_key_ceremony(make_person, organisation):
     assert bootstrap.grant_search_key(caseworker.user.username, organisation) == 0
     with unlocked(caseworker.keychain()):
         assert len(blind_index("name", "Ana")) == 32
+
+
+def test_alert_service_search_key_ceremony(organisation, capsys):
+    """Inbound SMS need the alert service to hold the search key: only by this ceremony."""
+    from aegis.cli import main
+    from aegis.vault import service_keys
+
+    with unlocked(service_keys.service_keychain()), pytest.raises(NoKeyAccess):
+        blind_index("phone", "+254722555031")
+    assert bootstrap.grant_search_key_to_alert_service("AAAA-BBBB") == 1
+    assert main(["grant-search-key"]) == 2  # neither a person nor the service named
+    assert bootstrap.grant_search_key_to_alert_service(organisation) == 0
+    assert "inbound SMS" in capsys.readouterr().out
+    with unlocked(service_keys.service_keychain()):
+        assert len(blind_index("phone", "+254722555031")) == 32

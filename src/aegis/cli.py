@@ -146,7 +146,12 @@ def cmd_grant_search_key(args: argparse.Namespace) -> int:
     _setup()
     from . import bootstrap
 
+    if bool(args.username) == bool(args.alert_service):
+        print("Give either --username or --alert-service.", file=sys.stderr)
+        return 2
     recovery = _secret_input(args.recovery_key_file, "Organisation recovery key: ")
+    if args.alert_service:
+        return bootstrap.grant_search_key_to_alert_service(recovery)
     return bootstrap.grant_search_key(args.username, recovery)
 
 
@@ -206,10 +211,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--password-file", help="read the new password from this file")
     p.set_defaults(func=cmd_recover)
     p = sub.add_parser("grant-search-key", help="key ceremony: give case staff the search key")
-    p.add_argument("--username", required=True)
+    p.add_argument("--username", help="a caseworker or coordinator")
+    p.add_argument(
+        "--alert-service",
+        action="store_true",
+        help="the alert service, to recognise defenders' numbers in inbound SMS",
+    )
     p.add_argument("--recovery-key-file")
     p.set_defaults(func=cmd_grant_search_key)
-    p = sub.add_parser("bench", help="run benchmarks from bench/")
+    p = sub.add_parser(
+        "bench",
+        help="run benchmarks from bench/",
+        epilog="Other options go to the benchmark: aegis bench alerts --alerts 100",
+    )
     p.add_argument("names", nargs="*")
     p.set_defaults(func=cmd_bench)
 

@@ -139,3 +139,29 @@ def test_aegis_worker_sends_a_panic_and_stops_on_sigterm(team, smtp, sms, tmp_pa
     output = worker.output()
     for secret in (CONTACT_EMAIL, SECOND_PHONE, "thandi@example.org", "127.0.0.1"):
         assert secret not in output
+
+
+def test_the_loop_raises_missed_check_ins(team, smtp, sms):
+    """The dead man's switch is one of the loop's rounds, not only a function tests call."""
+    from aegis.alerts.models import Alert
+    from aegis.safety import services as safety
+    from aegis.safety.drafts import ContactDraft, PlanDraft
+    from aegis.vault.keychain import unlocked
+
+    draft = PlanDraft(
+        language="en",
+        contacts=[ContactDraft(name="Achieng Otieno", email="achieng.contact@example.org")],
+        checkin_interval_hours=6,
+        checkin_grace_minutes=30,
+    )
+    with clock.frozen(START):
+        with unlocked(team.lucia.keychain()):
+            safety.save_plan(team.person, draft, actor_id=team.lucia.user.pk)
+        loop = AlertLoop(send_every=0, rounds_every=0)
+        loop.tick()
+        assert not Alert.objects.exists()
+        clock.advance(timedelta(hours=6, minutes=31))
+        loop.tick()
+    [alert] = Alert.objects.all()
+    assert alert.kind == AlertKind.MISSED_CHECKIN
+    assert smtp.to("achieng.contact@example.org")

@@ -40,6 +40,18 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.01)
 
 
+def _no_other_sessions() -> bool:
+    if connection.vendor != "postgresql":
+        return True  # SQLite: a killed process's commit happened in it, or not at all
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        row = cursor.fetchone()
+    return row is not None and row[0] == 0
+
+
 class WorkerProcess:
     def __init__(self, folder: Path, **extra: Any) -> None:
         database = connection.settings_dict
@@ -100,11 +112,15 @@ class WorkerProcess:
         return self.process is not None and self.process.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL: no handler runs, nothing is recorded; as a power cut for the worker."""
+        """SIGKILL: no handler runs, nothing is recorded; as a power cut for the worker.
+        Returns once the database has finished with the dead worker's sessions (a COMMIT
+        sent just before the kill may still be applied), so what the test reads next is
+        what the kill left."""
         if self.process is not None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=60)
             self.process = None
+            wait_for(_no_other_sessions, 60, "the killed worker's database sessions to end")
 
     def stop(self, timeout: float = 60) -> int:
         """SIGTERM, as systemd or `aegis demo` stop it; returns the exit status."""

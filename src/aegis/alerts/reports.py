@@ -13,28 +13,18 @@ from aegis.vault.keychain import unlocked
 
 from . import services
 from .models import Delivery
-from .vocabulary import AlertStatus, DeliveryError, DeliveryState
+from .vocabulary import DeliveryError, DeliveryState
 
 DELIVERED = "delivered"
 FAILED = "failed"
 
 
 def _fall_back(failed: Delivery) -> None:
-    """Queue the recipient's next channel on the same level, if the alert still waits."""
-    alert = failed.alert
-    if alert.status != AlertStatus.OPEN:
-        return
     with unlocked(service_keys.service_keychain()):  # contacts' addresses are encrypted
-        for recipient in services.recipients(alert, failed.level):
-            if recipient.code != failed.recipient:
-                continue
-            names = [channel for channel, _address in recipient.channels]
-            position = names.index(failed.channel) if failed.channel in names else len(names)
-            if position + 1 < len(names):
-                services.queue(alert, failed.level, recipient, position + 1)
-                from .tasks import deliver_due
+        if services.fall_back(failed) is not None:
+            from .tasks import deliver_due
 
-                deliver_due.enqueue()
+            deliver_due.enqueue()
 
 
 def record(delivery_id: int, status: str) -> bool:

@@ -1,13 +1,15 @@
 """Sending what the outbox holds, safe against crashes and against several workers.
 
-A worker first claims due rows: one short transaction moves them from queued to sending and
+A worker first claims due rows: a short transaction moves them from queued to sending and
 stamps claimed_at, and commits before anything is sent. Sends then run outside any
 transaction, several at once on a small thread pool (a burst does not queue behind one SMTP
-conversation), and each outcome is recorded by an update that only applies while the row is
-still the worker's claim. A delivery no longer queued is never taken again, except a row
-left sending longer than the lease (AEGIS_ALERT_SEND_LEASE_SECONDS) by a worker that died:
-it is sent again, so a message can arrive twice only where the channel's answer was lost.
-Failures retry with backoff, then fall back to the recipient's next channel."""
+conversation), and each outcome is recorded, in the transaction of the next claim, by an
+update that only applies while the row is still the worker's claim. A delivery no longer
+queued is never taken again, except a row left sending longer than the lease
+(AEGIS_ALERT_SEND_LEASE_SECONDS, default 60 s) by a worker that died: it is sent again, so
+a message can arrive twice only where the channel's answer was lost. Failures retry with
+backoff, then fall back to the recipient's next channel. AEGIS_ALERT_SEND_THREADS (default
+8) sends at once."""
 
 from __future__ import annotations
 
@@ -29,10 +31,13 @@ from aegis.vault import service_keys
 from aegis.vault.keychain import unlocked
 
 from . import delivery as channels
+from . import services
 from .models import Alert, Delivery
 from .services import _climbing as climbing
-from .services import backoff, max_attempts, queue, recipients
-from .vocabulary import AlertStatus, DeliveryError, DeliveryState
+from .services import backoff, max_attempts
+from .vocabulary import DeliveryError, DeliveryState
+
+FINAL_ERRORS = frozenset({DeliveryError.NOT_CONFIGURED, DeliveryError.NO_ADDRESS})
 
 logger = logging.getLogger(__name__)
 
@@ -86,14 +91,11 @@ def _claim(rows: QuerySet[Delivery], limit: int) -> list[Delivery]:
     Delivery.objects.filter(_takeable(now), pk__in=ids).update(
         state=DeliveryState.SENDING, claimed_at=now
     )
-    taken = list(
+    return list(
         Delivery.objects.select_related("alert")
         .filter(pk__in=ids, state=DeliveryState.SENDING, claimed_at=now)
         .order_by("next_attempt_at", "pk")
     )
-    with _in_flight_lock:
-        _in_flight.update(item.pk for item in taken)
-    return taken
 
 
 def _release(items: Iterable[Delivery]) -> None:
@@ -129,21 +131,6 @@ def _prepare(item: Delivery) -> bool:
     return True
 
 
-def _fall_back(failed: Delivery) -> Delivery | None:
-    """Queue the recipient's next channel on the same level, if the alert still waits."""
-    alert = failed.alert
-    if alert.status != AlertStatus.OPEN:
-        return None
-    for recipient in recipients(alert, failed.level):
-        if recipient.code != failed.recipient:
-            continue
-        names = [channel for channel, _address in recipient.channels]
-        position = names.index(failed.channel) if failed.channel in names else len(names)
-        if position + 1 < len(names):
-            return queue(alert, failed.level, recipient, position + 1)
-    return None
-
-
 def _record_failure(item: Delivery, error: str, now: datetime) -> None:
     """Retry later, or give up and fall back; a retry that acknowledging or resolving the
     alert would have cancelled (services._stop_ladder) is cancelled. The row is locked
@@ -156,10 +143,11 @@ def _record_failure(item: Delivery, error: str, now: datetime) -> None:
     alert = Alert.objects.select_for_update().get(pk=item.alert_id)
     item.alert = alert
     attempts = item.attempts + 1
-    if attempts >= max_attempts():
+    # A channel not configured or an address missing will not mend in a minute: fall back now.
+    if attempts >= max_attempts() or error in FINAL_ERRORS:
         mine.update(state=DeliveryState.FAILED, attempts=attempts, last_error=error)
         item.state, item.attempts, item.last_error = DeliveryState.FAILED, attempts, error
-        _fall_back(item)
+        services.fall_back(item)
     elif climbing(alert):
         mine.update(
             state=DeliveryState.QUEUED,
@@ -219,7 +207,9 @@ def _cycle(
         taken = _claim(rows, room) if room > 0 else []
         for item in taken:
             (ready if _prepare(item) else unreadable).append(item)
-    _release(item for item, _error in finished)
+    with _in_flight_lock:  # only now that the claim and the answers are committed
+        _in_flight.difference_update(item.pk for item, _error in finished)
+        _in_flight.update(item.pk for item in taken)
     return _Cycle(sent, ready, unreadable, len(taken))
 
 

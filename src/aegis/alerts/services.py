@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from aegis import clock
@@ -262,6 +262,23 @@ def _wake_worker() -> None:
     deliver_due.enqueue()
 
 
+def fall_back(failed: Delivery) -> Delivery | None:
+    """Queue the recipient's next channel on the same level, if the alert still climbs (the
+    alert is locked first, so an acknowledgement cannot slip in between). Needs the service
+    keychain: the recipients' addresses are read again."""
+    alert = Alert.objects.select_for_update().get(pk=failed.alert_id)
+    if not _climbing(alert):
+        return None
+    for recipient in recipients(alert, failed.level):
+        if recipient.code != failed.recipient:
+            continue
+        names = [channel for channel, _address in recipient.channels]
+        position = names.index(failed.channel) if failed.channel in names else len(names)
+        if position + 1 < len(names):
+            return queue(alert, failed.level, recipient, position + 1)
+    return None
+
+
 # --- Escalating ---------------------------------------------------------------------------
 
 
@@ -297,7 +314,20 @@ def escalate(alert: Alert) -> EscalationLevel | None:
 def escalate_due() -> int:
     moved = 0
     climbing = Q(status=AlertStatus.OPEN) | Q(status=AlertStatus.ACKNOWLEDGED, is_drill=True)
-    for alert in Alert.objects.filter(climbing).order_by("pk"):
+    # One read finds the alerts past their step's deadline; only those take a write lock
+    # (a round over a thousand waiting alerts must not hold up the sending).
+    now = clock.now()
+    current = EscalationLevel.objects.filter(
+        alert__in=Alert.objects.filter(climbing),
+        number=F("alert__level"),
+        reached_at__isnull=False,
+    ).values_list("alert_id", "reached_at", "deadline_minutes")
+    due = sorted(
+        alert_id
+        for alert_id, reached_at, minutes in current
+        if reached_at is not None and reached_at + timedelta(minutes=minutes) <= now
+    )
+    for alert in Alert.objects.filter(pk__in=due).order_by("pk"):
         moved += escalate(alert) is not None
     return moved
 

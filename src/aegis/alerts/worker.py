@@ -19,12 +19,15 @@ from django.db import close_old_connections, connection, connections
 
 from aegis.vault.service_keys import ServiceKeyMissing
 
-from . import sending, services
+from . import checkins, sending, services
 
 logger = logging.getLogger(__name__)
 
 # The slower rounds, in order: (name, function returning how many things it did).
-ROUNDS: tuple[tuple[str, Callable[[], int]], ...] = (("escalated", services.escalate_due),)
+ROUNDS: tuple[tuple[str, Callable[[], int]], ...] = (
+    ("escalated", services.escalate_due),
+    ("missed check-ins", checkins.raise_missed_checkins),
+)
 
 _active: AlertLoop | None = None  # the loop running in this process, if any
 
@@ -181,6 +184,12 @@ class AlertLoop:
         round never delays a send); wake() reaches the sending thread."""
         global _active
         _active = self
+        logger.info(
+            "alert worker: sending every %.1f s, other rounds (%s) every %.0f s",
+            self.send_every,
+            ", ".join(name for name, _work in self.rounds),
+            self.rounds_every,
+        )
         self._threads = [
             self._thread(self._sending, "alert-send"),
             self._thread(self._rounding, "alert-rounds"),
