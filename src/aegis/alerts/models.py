@@ -26,6 +26,18 @@ from .vocabulary import (
 )
 
 
+def recipient_code(
+    kind: str, user_id: int | None, contact_index: int | None, partner_id: int | None
+) -> str:
+    """A recipient's code within an alert (its idempotency keys use it): u<user id>,
+    c<contact priority> or p<partner id>."""
+    if kind == RecipientKind.USER:
+        return f"u{user_id}"
+    if kind == RecipientKind.PARTNER:
+        return f"p{partner_id}"
+    return f"c{contact_index}"
+
+
 class PartnerOrganisation(models.Model):
     """An organisation that answers alerts beside the team (a regional protection desk, a
     lawyers' network). Its name is in clear: it names an organisation, not a defender. Its
@@ -240,13 +252,9 @@ class Delivery(models.Model):
 
     @property
     def recipient(self) -> str:
-        """The recipient's code within the alert: u<user id>, c<contact priority> or
-        p<partner id>."""
-        if self.recipient_kind == RecipientKind.USER:
-            return f"u{self.recipient_user_id}"
-        if self.recipient_kind == RecipientKind.PARTNER:
-            return f"p{self.partner_id}"
-        return f"c{self.contact_index}"
+        return recipient_code(
+            self.recipient_kind, self.recipient_user_id, self.contact_index, self.partner_id
+        )
 
 
 class Acknowledgement(models.Model):

@@ -3,6 +3,7 @@ compartments; anyone else's alert answers None, exactly like a missing one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -94,14 +95,14 @@ def console(user: Any) -> list[ConsoleRow]:
     now = clock.now()
     rows = []
     for alert in alerts:
-        states = [d.state for d in alert.deliveries.all() if d.state != DeliveryState.CANCELLED]
+        failures, live = _reach(alert.deliveries.all())
         rows.append(
             ConsoleRow(
                 alert=alert,
                 since=now - alert.triggered_at,
                 acknowledgements=list(alert.acknowledgements.all()),
-                failures=states.count(DeliveryState.FAILED),
-                deliveries=len(states),
+                failures=failures,
+                deliveries=live,
                 ladder_ended=_ladder_ended(alert, now),
             )
         )
@@ -119,8 +120,16 @@ def _ladder_ended(alert: Alert, now: Any) -> bool:
     return bool(last.deadline_at <= now)
 
 
-def failed_deliveries(alert: Alert) -> list[Delivery]:
-    return [d for d in alert.deliveries.all() if d.state == DeliveryState.FAILED]
+def _reach(deliveries: Iterable[Delivery]) -> tuple[int, int]:
+    """(failed, not cancelled) among an alert's deliveries."""
+    states = [d.state for d in deliveries if d.state != DeliveryState.CANCELLED]
+    return states.count(DeliveryState.FAILED), len(states)
+
+
+def unreached(deliveries: Iterable[Delivery]) -> bool:
+    """Nobody could be reached (as ConsoleRow.unreached): a human must call someone."""
+    failures, live = _reach(deliveries)
+    return failures == live
 
 
 def deliveries_of(alert: Alert) -> QuerySet[Delivery]:

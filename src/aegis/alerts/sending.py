@@ -33,8 +33,7 @@ from aegis.vault.keychain import unlocked
 from . import delivery as channels
 from . import services
 from .models import Alert, Delivery
-from .services import _climbing as climbing
-from .services import backoff, max_attempts
+from .services import backoff, climbing, max_attempts
 from .vocabulary import DeliveryError, DeliveryState
 
 FINAL_ERRORS = frozenset({DeliveryError.NOT_CONFIGURED, DeliveryError.NO_ADDRESS})
@@ -60,16 +59,18 @@ def max_in_flight() -> int:
     return 2 * send_threads()
 
 
+def _lease_expired(now: datetime) -> Q:
+    """Claimed by a worker that has not answered within the lease (it may have died)."""
+    return Q(state=DeliveryState.SENDING, claimed_at__lt=now - lease())
+
+
 def _takeable(now: datetime) -> Q:
-    return Q(state=DeliveryState.QUEUED) | Q(
-        state=DeliveryState.SENDING, claimed_at__lt=now - lease()
-    )
+    return Q(state=DeliveryState.QUEUED) | _lease_expired(now)
 
 
 def _due(now: datetime) -> QuerySet[Delivery]:
     return Delivery.objects.filter(
-        Q(state=DeliveryState.QUEUED, next_attempt_at__lte=now)
-        | Q(state=DeliveryState.SENDING, claimed_at__lt=now - lease())
+        Q(state=DeliveryState.QUEUED, next_attempt_at__lte=now) | _lease_expired(now)
     )
 
 

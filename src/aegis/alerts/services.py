@@ -36,6 +36,7 @@ from .models import (
     Delivery,
     EscalationLevel,
     PartnerOrganisation,
+    recipient_code,
 )
 from .vocabulary import (
     AlertKind,
@@ -77,11 +78,7 @@ class Recipient:
 
     @property
     def code(self) -> str:
-        if self.kind == RecipientKind.USER:
-            return f"u{self.user_id}"
-        if self.kind == RecipientKind.PARTNER:
-            return f"p{self.partner_id}"
-        return f"c{self.contact_index}"
+        return recipient_code(self.kind, self.user_id, self.contact_index, self.partner_id)
 
 
 def _staff(compartment_id: int, role: Role) -> list[Recipient]:
@@ -267,7 +264,7 @@ def fall_back(failed: Delivery) -> Delivery | None:
     alert is locked first, so an acknowledgement cannot slip in between). Needs the service
     keychain: the recipients' addresses are read again."""
     alert = Alert.objects.select_for_update().get(pk=failed.alert_id)
-    if not _climbing(alert):
+    if not climbing(alert):
         return None
     for recipient in recipients(alert, failed.level):
         if recipient.code != failed.recipient:
@@ -282,9 +279,13 @@ def fall_back(failed: Delivery) -> Delivery | None:
 # --- Escalating ---------------------------------------------------------------------------
 
 
-def _climbing(alert: Alert) -> bool:
-    """Still on the ladder: open, or a drill not yet resolved (a drill runs every level even
-    after acknowledgements, so the report covers the whole ladder)."""
+# Still on the ladder: open, or a drill not yet resolved (a drill runs every level even after
+# acknowledgements, so the report covers the whole ladder). The same rule for a query and
+# for an alert in hand.
+CLIMBING = Q(status=AlertStatus.OPEN) | Q(status=AlertStatus.ACKNOWLEDGED, is_drill=True)
+
+
+def climbing(alert: Alert) -> bool:
     if alert.status == AlertStatus.OPEN:
         return True
     return alert.is_drill and alert.status == AlertStatus.ACKNOWLEDGED
@@ -296,7 +297,7 @@ def escalate(alert: Alert) -> EscalationLevel | None:
         alert = Alert.objects.select_for_update().get(pk=alert.pk)
         current = alert.levels.filter(number=alert.level).first()
         deadline = current.deadline_at if current is not None else None
-        if not _climbing(alert) or deadline is None or deadline > clock.now():
+        if not climbing(alert) or deadline is None or deadline > clock.now():
             return None
         following = alert.levels.filter(number__gt=alert.level).order_by("number").first()
         if following is None:
@@ -313,19 +314,18 @@ def escalate(alert: Alert) -> EscalationLevel | None:
 
 def escalate_due() -> int:
     moved = 0
-    climbing = Q(status=AlertStatus.OPEN) | Q(status=AlertStatus.ACKNOWLEDGED, is_drill=True)
     # One read finds the alerts past their step's deadline; only those take a write lock
     # (a round over a thousand waiting alerts must not hold up the sending).
     now = clock.now()
     current = EscalationLevel.objects.filter(
-        alert__in=Alert.objects.filter(climbing),
+        alert__in=Alert.objects.filter(CLIMBING),
         number=F("alert__level"),
         reached_at__isnull=False,
-    ).values_list("alert_id", "reached_at", "deadline_minutes")
+    ).only("alert_id", "reached_at", "deadline_minutes")
     due = sorted(
-        alert_id
-        for alert_id, reached_at, minutes in current
-        if reached_at is not None and reached_at + timedelta(minutes=minutes) <= now
+        level.alert_id
+        for level in current
+        if level.deadline_at is not None and level.deadline_at <= now
     )
     for alert in Alert.objects.filter(pk__in=due).order_by("pk"):
         moved += escalate(alert) is not None

@@ -21,7 +21,7 @@ from . import delivery as channels
 from . import selectors, services
 from .forms import ManualAlertForm, ResolveForm
 from .models import Alert
-from .vocabulary import AlertKind, DeliveryState
+from .vocabulary import AlertKind
 
 
 def _alert_or_404(request: HttpRequest, alert_id: int) -> Alert:
@@ -100,14 +100,13 @@ def detail(request: HttpRequest, alert_id: int) -> HttpResponse:
 def _detail(request: HttpRequest, alert: Alert, form: ResolveForm, status: int = 200) -> Any:
     outcome = selectors.outcome_of(alert)
     deliveries = list(selectors.deliveries_of(alert))
-    live = [d for d in deliveries if d.state != DeliveryState.CANCELLED]
     return render(
         request,
         "alerts/detail.html",
         {
             "alert": alert,
             "deliveries": deliveries,
-            "unreached": all(d.state == DeliveryState.FAILED for d in live),
+            "unreached": selectors.unreached(deliveries),
             "acknowledgements": selectors.acknowledgements_of(alert),
             "form": form,
             "outcome": outcome or "",
