@@ -34,6 +34,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .email_channel import SharedContextEmail
 from .models import Delivery
 from .vocabulary import Channel, DeliveryError
 
@@ -204,7 +205,8 @@ def send(delivery: Delivery) -> str | None:
     if url is None:
         return DeliveryError.NOT_CONFIGURED
     notifier = apprise.Apprise()
-    if not notifier.add(url):
+    server = SharedContextEmail.from_url(url) if delivery.channel == Channel.EMAIL else url
+    if server is None or not notifier.add(server):
         return DeliveryError.NOT_CONFIGURED
     if not notifier.notify(body=message(delivery), title=title(delivery)):
         return DeliveryError.CHANNEL_REFUSED
