@@ -6,6 +6,7 @@ the alert service keychain, so the same code runs for a defender's panic and a w
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -114,23 +115,34 @@ def _partners(partner_ids: list[int]) -> list[Recipient]:
     ]
 
 
-def recipients(alert: Alert, level: int) -> list[Recipient]:
-    """Who the alert's rung `level` reaches, as copied from its policy when it was raised.
-    Reads contacts and partners' addresses, so it needs the service keychain."""
-    rung = alert.levels.filter(number=level).first()
-    if rung is None:
-        return []
-    audiences = ladder.split(rung.audiences)
+def reach(person: Person, rung: ladder.Rung) -> list[Recipient]:
+    """Who one rung reaches for this person. Reads contacts and partners' addresses, so it
+    needs the service keychain."""
     found: list[Recipient] = []
-    if Audience.RESPONDERS in audiences:
-        found += _staff(alert.compartment_id, Role.RESPONDER)
-    if Audience.COORDINATORS in audiences:
-        found += _staff(alert.compartment_id, Role.COORDINATOR)
-    if Audience.CONTACTS in audiences:
-        found += _contacts(alert.person, ladder.split(rung.channels))
-    if Audience.PARTNERS in audiences:
+    if Audience.RESPONDERS in rung.audiences:
+        found += _staff(person.compartment_id, Role.RESPONDER)
+    if Audience.COORDINATORS in rung.audiences:
+        found += _staff(person.compartment_id, Role.COORDINATOR)
+    if Audience.CONTACTS in rung.audiences:
+        found += _contacts(person, rung.channels)
+    if Audience.PARTNERS in rung.audiences:
         found += _partners(list(rung.partner_ids))
     return found
+
+
+def recipients(alert: Alert, level: int) -> list[Recipient]:
+    """Who the alert's rung `level` reaches, as copied from its policy when it was raised."""
+    copied = alert.levels.filter(number=level).first()
+    if copied is None:
+        return []
+    rung = ladder.Rung(
+        copied.number,
+        copied.deadline_minutes,
+        ladder.split(copied.audiences),
+        ladder.split(copied.channels),
+        tuple(copied.partner_ids),
+    )
+    return reach(alert.person, rung)
 
 
 def queue(alert: Alert, level: int, recipient: Recipient, channel_index: int) -> Delivery:
@@ -157,6 +169,46 @@ def queue(alert: Alert, level: int, recipient: Recipient, channel_index: int) ->
 # --- Raising ------------------------------------------------------------------------------
 
 
+def _raised(trigger_key: str) -> Alert | None:
+    return Alert.objects.filter(trigger_key=trigger_key).first()
+
+
+def _write_alert(
+    person: Person,
+    kind: str,
+    rungs: list[ladder.Rung],
+    service: Any,
+    **fields: Any,
+) -> Alert:
+    """The alert under a key of its own (sealed to the compartment and the alert service),
+    with its ladder copied onto it."""
+    data_key = cases.new_record_key(person.compartment, KEY_PURPOSE)
+    vault.grant(data_key.id, service, actor_id=fields.get("triggered_by_id"))
+    now = clock.now()
+    alert = Alert.objects.create(
+        person=person,
+        compartment_id=person.compartment_id,
+        data_key=data_key,
+        kind=kind,
+        triggered_at=now,
+        level=rungs[0].number,
+        **fields,
+    )
+    EscalationLevel.objects.bulk_create(
+        EscalationLevel(
+            alert=alert,
+            number=rung.number,
+            deadline_minutes=rung.deadline_minutes,
+            reached_at=now if index == 0 else None,
+            audiences=",".join(rung.audiences),
+            channels=",".join(rung.channels),
+            partner_ids=list(rung.partner_ids),
+        )
+        for index, rung in enumerate(rungs)
+    )
+    return alert
+
+
 def raise_alert(
     person: Person,
     kind: str,
@@ -173,45 +225,35 @@ def raise_alert(
     keypair = service_keys.service_keypair()
     if keypair is None:
         raise AlertError(_("Alerts cannot be sent: this instance has no alert service key."))
-    with unlocked(service_keys.service_keychain()), transaction.atomic():
-        if trigger_key and (same := Alert.objects.filter(trigger_key=trigger_key).first()):
+    with unlocked(service_keys.service_keychain()):
+        if trigger_key and (same := _raised(trigger_key)):
             return same
+        # Read the ladder and whom its first rung reaches (decrypting contacts) before the
+        # write transaction: on SQLite that transaction holds the one write lock, which the
+        # sending worker and every other alert wait for.
         policy, rungs = ladder.ladder_for(person)
-        data_key = cases.new_record_key(person.compartment, KEY_PURPOSE)
-        vault.grant(data_key.id, keypair, actor_id=actor_id)
-        now = clock.now()
-        alert = Alert.objects.create(
-            person=person,
-            compartment_id=person.compartment_id,
-            data_key=data_key,
-            kind=kind,
-            is_drill=is_drill,
-            triggered_at=now,
-            triggered_by_id=actor_id,
-            policy=policy,
-            rule=rule,
-            trigger_key=trigger_key or None,
-            level=rungs[0].number,
-        )
-        EscalationLevel.objects.bulk_create(
-            EscalationLevel(
-                alert=alert,
-                number=rung.number,
-                deadline_minutes=rung.deadline_minutes,
-                reached_at=now if index == 0 else None,
-                audiences=",".join(rung.audiences),
-                channels=",".join(rung.channels),
-                partner_ids=list(rung.partner_ids),
+        first = reach(person, rungs[0])
+        with transaction.atomic():
+            if trigger_key and (same := _raised(trigger_key)):
+                return same
+            alert = _write_alert(
+                person,
+                kind,
+                rungs,
+                keypair,
+                is_drill=is_drill,
+                triggered_by_id=actor_id,
+                policy=policy,
+                rule=rule,
+                trigger_key=trigger_key or None,
             )
-            for index, rung in enumerate(rungs)
-        )
-        for recipient in recipients(alert, alert.level):
-            queue(alert, alert.level, recipient, 0)
-        kind_of_record = "drill alert" if is_drill else "alert"
-        audit.record(
-            "record.create", actor_id=actor_id, object_type=kind_of_record, object_id=alert.pk
-        )
-        _wake_worker()
+            for recipient in first:
+                queue(alert, alert.level, recipient, 0)
+            kind_of_record = "drill alert" if is_drill else "alert"
+            audit.record(
+                "record.create", actor_id=actor_id, object_type=kind_of_record, object_id=alert.pk
+            )
+            _wake_worker()
     return alert
 
 
@@ -229,8 +271,11 @@ def raise_or_defer(
     delayed, never dropped, and the page that triggered it looks the same. The trigger key
     makes the task's retries raise it once."""
     key = trigger_key or f"{kind}:{person.pk}:{uuid.uuid4().hex}"
+    # Inside a caller's transaction, a savepoint keeps a failure from breaking it; outside
+    # one, raise_alert's own transaction is enough (and keeps its reads out of the write lock).
+    inside = transaction.get_connection().in_atomic_block
     try:
-        with transaction.atomic():
+        with transaction.atomic() if inside else contextlib.nullcontext():
             return raise_alert(person, kind, actor_id=actor_id, rule=rule, trigger_key=key)
     except Exception as error:
         logger.error("alert raising deferred to the worker (%s)", type(error).__name__)
