@@ -32,6 +32,7 @@ import apprise
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .email_channel import SharedContextEmail
@@ -76,13 +77,21 @@ def ack_link(delivery: Delivery) -> str:
     return base + reverse("alerts:ack", kwargs={"token": ack_token(delivery)})
 
 
+def _language(delivery: Delivery) -> str:
+    offered = {code for code, _name in settings.LANGUAGES}
+    return delivery.language if delivery.language in offered else settings.LANGUAGE_CODE
+
+
 def title(delivery: Delivery) -> str:
-    text = _("Aegis alert")
+    with translation.override(_language(delivery)):
+        text = _("Aegis alert")
     return f"[DRILL] {text}" if delivery.alert.is_drill else text
 
 
 def message(delivery: Delivery) -> str:
-    text = _("Aegis: someone you support needs you. Open: %(link)s") % {"link": ack_link(delivery)}
+    with translation.override(_language(delivery)):
+        text = _("Aegis: someone you support needs you. Open: %(link)s")
+    text %= {"link": ack_link(delivery)}
     return f"[DRILL] {text}" if delivery.alert.is_drill else text
 
 

@@ -228,6 +228,9 @@ class Delivery(models.Model):
     )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     address = EncryptedTextField()
+    # An emergency contact reads the message in their own language (their safety plan's
+    # choice); empty: the instance's language.
+    language = models.CharField(max_length=8, blank=True, default="")
     # Same alert, level, recipient and channel: never a second row, so never a second send.
     idempotency_key = models.CharField(max_length=120, unique=True)
     state = models.CharField(

@@ -76,6 +76,7 @@ class Recipient:
     contact_index: int | None
     channels: tuple[tuple[str, str], ...]  # (channel, address), in the order to try
     partner_id: int | None = None
+    language: str = ""  # what the messages are written in; empty: the instance's language
 
     @property
     def code(self) -> str:
@@ -103,7 +104,11 @@ def _contacts(person: Person, order: tuple[str, ...]) -> list[Recipient]:
         ways = [(channel, by_channel.get(channel, "").strip()) for channel in order]
         found = tuple((channel, address) for channel, address in ways if address)
         if found:
-            recipients.append(Recipient(RecipientKind.CONTACT, None, contact.priority, found))
+            recipients.append(
+                Recipient(
+                    RecipientKind.CONTACT, None, contact.priority, found, language=contact.language
+                )
+            )
     return recipients
 
 
@@ -162,6 +167,7 @@ def queue(alert: Alert, level: int, recipient: Recipient, channel_index: int) ->
         channel=channel,
         address=address,
         idempotency_key=key,
+        language=recipient.language,
         next_attempt_at=clock.now(),
     )
 

@@ -5,12 +5,14 @@ report of an alert that is no drill."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -141,7 +143,9 @@ def ack(request: HttpRequest, token: str) -> HttpResponse:
     item = selectors.delivery_by_id(delivery_id) if delivery_id is not None else None
     if item is None:
         return render(request, "alerts/ack_invalid.html", status=404)
-    if request.method == "POST":
-        services.acknowledge(item.pk)
-        return render(request, "alerts/ack_done.html", {"is_drill": item.alert.is_drill})
-    return render(request, "alerts/ack.html", {"is_drill": item.alert.is_drill})
+    # The page speaks the language the message was written in, where it had one of its own.
+    with translation.override(item.language) if item.language else contextlib.nullcontext():
+        if request.method == "POST":
+            services.acknowledge(item.pk)
+            return render(request, "alerts/ack_done.html", {"is_drill": item.alert.is_drill})
+        return render(request, "alerts/ack.html", {"is_drill": item.alert.is_drill})
