@@ -11,7 +11,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -47,6 +47,9 @@ from .vocabulary import (
     DeliveryState,
     RecipientKind,
 )
+
+if TYPE_CHECKING:
+    from aegis.vault.models import Keypair
 
 KEY_PURPOSE = "alert"
 logger = logging.getLogger(__name__)
@@ -183,7 +186,7 @@ def _write_alert(
     person: Person,
     kind: str,
     rungs: list[ladder.Rung],
-    service: Any,
+    service: Keypair,
     **fields: Any,
 ) -> Alert:
     """The alert under a key of its own (sealed to the compartment and the alert service),
