@@ -20,5 +20,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.vaultapp"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(AEGIS_HOME / "test.sqlite3")}
 
+TIME_ZONE = "UTC"  # whatever AEGIS_TIME_ZONE the machine has
 PASSWORD_HASHERS = ["aegis.accounts.hashers.FastArgon2PasswordHasher"]
 AXES_FAILURE_LIMIT = 5

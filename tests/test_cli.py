@@ -238,3 +238,14 @@ def test_audit_verify_names_a_tampered_entry_and_exits_non_zero(tmp_path):
     result = aegis(home, "audit", "verify")
     assert result.returncode == 1
     assert "entry 1: was changed" in result.stderr
+
+
+def test_the_time_zone_comes_from_the_environment_and_a_wrong_one_is_named(tmp_path):
+    show = ("shell", "-c", "from django.conf import settings; print(settings.TIME_ZONE)")
+    bogota = aegis(tmp_path, *show, extra_env={"AEGIS_TIME_ZONE": "America/Bogota"})
+    assert bogota.returncode == 0, bogota.stderr
+    assert bogota.stdout.strip().splitlines()[-1] == "America/Bogota"
+    assert aegis(tmp_path, *show).stdout.strip().splitlines()[-1] == "UTC"
+    wrong = aegis(tmp_path, "check", extra_env={"AEGIS_TIME_ZONE": "Mars/Olympus"})
+    assert wrong.returncode != 0
+    assert "AEGIS_TIME_ZONE='Mars/Olympus' is not a time zone name" in wrong.stderr

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 AEGIS_HOME = Path(os.environ.get("AEGIS_HOME", "./var")).resolve()
@@ -203,7 +205,14 @@ LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français"), ("ar", 
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = "UTC"
+# Pages show times in it, and safety plans' quiet hours are read in it.
+TIME_ZONE = env("TIME_ZONE") or "UTC"
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+    raise ImproperlyConfigured(
+        f"AEGIS_TIME_ZONE={TIME_ZONE!r} is not a time zone name such as 'America/Bogota'."
+    ) from error
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
