@@ -278,8 +278,8 @@ def run_once(database: str, url: str | None, alerts: int, people: int) -> Result
         # Warm-up: one alert, so that the worker is up and has loaded its channels.
         subprocess.run([*me, "--raise", "1"], env=env, check=True, stdout=subprocess.DEVNULL)
         _wait(lambda: _lines(log) >= CONTACTS, 120, "the warm-up alert", worker)
-        raised = subprocess.run(
-            [*me, "--raise", str(alerts)], env=env, check=True, capture_output=True, text=True
+        raised = subprocess.run(  # its errors, if any, go to our stderr
+            [*me, "--raise", str(alerts)], env=env, check=True, stdout=subprocess.PIPE, text=True
         )
         raise_seconds = json.loads(raised.stdout)["seconds"]
         expected = (alerts + 1) * CONTACTS
