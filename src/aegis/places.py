@@ -53,6 +53,21 @@ def is_region_of(region: str, country: str) -> bool:
     return any(code == region for code, _ in _first_level(country.upper()))
 
 
+def region_name(country: str, region: str, unknown: str = "") -> str:
+    """A first-level region's name in the current language; `unknown` where the country has
+    no such region."""
+    name = dict(_first_level(country.upper())).get(region) if country and region else None
+    if name is None:
+        return unknown if country and region else ""
+    return _region_translator((get_language() or "en").split("-")[0]).gettext(name)
+
+
+def place_label(country: str, region: str = "") -> str:
+    """'Antioquia, Colombia' from coded values, in the reader's language; '' when nothing is
+    known."""
+    return ", ".join(p for p in (region_name(country, region), country_name(country)) if p)
+
+
 def country_name(code: str) -> str:
     found = pycountry.countries.get(alpha_2=code.upper()) if code else None
     return _translator((get_language() or "en").split("-")[0]).gettext(found.name) if found else ""

@@ -63,15 +63,9 @@ def _compartment_or_404(compartment_id: int) -> Compartment:
     return compartment
 
 
-def place_label(country: str, region: str = "") -> str:
-    """'Antioquia, Colombia' from coded values, in the reader's language."""
-    region_name = dict(places.regions(country)).get(region, "") if country and region else ""
-    return ", ".join(p for p in (region_name, places.country_name(country)) if p)
-
-
 def _with_places(records: Any) -> Any:
     for record in records:
-        record.place = place_label(record.country, record.region)
+        record.place = places.place_label(record.country, record.region)
     return records
 
 
@@ -151,7 +145,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 @requires("view_cases")
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
-    case.place = place_label(case.country, case.region)  # type: ignore[attr-defined]
+    case.place = places.place_label(case.country, case.region)  # type: ignore[attr-defined]
     context = {
         "file": selectors.case_file(case),
         "case": case,
@@ -259,7 +253,7 @@ def people(request: HttpRequest) -> HttpResponse:
 def _person_page(
     request: HttpRequest, person: Person, consent_form: Any, status: int = 200
 ) -> HttpResponse:
-    person.place = place_label(person.country, person.region)  # type: ignore[attr-defined]
+    person.place = places.place_label(person.country, person.region)  # type: ignore[attr-defined]
     context = {
         "person": person,
         "consents": selectors.consents_of(person),

@@ -159,7 +159,7 @@ def incident_detail(request: HttpRequest, incident_ref: str) -> HttpResponse:
         {
             "incident": incident,
             "country_name": places.country_name(incident.country),
-            "region_name": dict(places.regions(incident.country)).get(incident.region, ""),
+            "region_name": places.region_name(incident.country, incident.region),
             "acts": selectors.acts_of(incident),
             "sources": incident.sources.all(),
             "cases": incident.cases.order_by("reference"),

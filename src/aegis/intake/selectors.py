@@ -154,10 +154,6 @@ def _thread(submission: Submission) -> list[MessageView]:
     ]
 
 
-def region_name(country: str, region: str) -> str:
-    return dict(places.regions(country)).get(region, region) if country and region else ""
-
-
 def submission_view(submission: Submission) -> SubmissionView:
     return SubmissionView(
         submission=submission,
@@ -172,7 +168,7 @@ def submission_view(submission: Submission) -> SubmissionView:
             str(DatePrecision(submission.date_precision).label) if submission.date_precision else ""
         ),
         country_name=places.country_name(submission.country),
-        region_name=region_name(submission.country, submission.region),
+        region_name=places.region_name(submission.country, submission.region, submission.region),
         place_details=plain(submission.place_details),
         target_label=str(TargetKind(submission.target_kind).label),
         perpetrator_label=str(PerpetratorType(submission.perpetrator_type).label),

@@ -12,12 +12,6 @@ from .patterns import Finding
 from .vocabulary import FindingKind
 
 
-def place_label(country: str, region: str = "") -> str:
-    """'Antioquia, Colombia' from coded values; '' when nothing is known."""
-    region_name = dict(places.regions(country)).get(region, "") if country and region else ""
-    return ", ".join(p for p in (region_name, places.country_name(country)) if p)
-
-
 def sector_label(sector: str) -> str:
     return str(Sector(sector).label) if sector in Sector.values else sector
 
@@ -28,7 +22,7 @@ def finding_text(finding: Finding, subject: str | None = None) -> str:
     values = {
         "count": finding.count,
         "days": finding.window_days,
-        "place": place_label(finding.country, finding.region) or _("an unknown place"),
+        "place": places.place_label(finding.country, finding.region) or _("an unknown place"),
         "sector": sector_label(finding.sector),
         "subject": subject or _("one defender"),
     }

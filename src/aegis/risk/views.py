@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from aegis import clock
+from aegis import clock, places
 from aegis.accounts.access import requires
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
@@ -86,7 +86,7 @@ def analysis(request: HttpRequest) -> HttpResponse:
     data = overview.analysis()
     levels = [
         {
-            "place": describe.place_label(row.country, row.region) or _("Place not known"),
+            "place": places.place_label(row.country, row.region) or _("Place not known"),
             "sector": describe.sector_label(row.sector),
             "counts": [row.counts[level] for level in Level.values],
         }
@@ -95,7 +95,7 @@ def analysis(request: HttpRequest) -> HttpResponse:
     findings = [
         {
             "kind": row.kind,
-            "place": describe.place_label(row.country, row.region) or _("Place not known"),
+            "place": places.place_label(row.country, row.region) or _("Place not known"),
             "sector": describe.sector_label(row.sector) if row.sector else "—",
             "findings": row.findings,
             "incidents": row.incidents,
