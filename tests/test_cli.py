@@ -249,3 +249,16 @@ def test_the_time_zone_comes_from_the_environment_and_a_wrong_one_is_named(tmp_p
     wrong = aegis(tmp_path, "check", extra_env={"AEGIS_TIME_ZONE": "Mars/Olympus"})
     assert wrong.returncode != 0
     assert "AEGIS_TIME_ZONE='Mars/Olympus' is not a time zone name" in wrong.stderr
+
+
+def test_the_alert_loop_intervals_come_from_the_environment(tmp_path):
+    show = (
+        "shell",
+        "-c",
+        "from aegis.alerts import worker; print(worker.send_interval(), worker.rounds_interval())",
+    )
+    given = {"AEGIS_ALERT_SEND_INTERVAL": "0.5", "AEGIS_ALERT_ROUNDS_INTERVAL": "12"}
+    result = aegis(tmp_path, *show, extra_env=given)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "0.5 12.0"
+    assert aegis(tmp_path, *show).stdout.strip().splitlines()[-1] == "0.2 5.0"

@@ -281,3 +281,6 @@ AEGIS_MATRIX_URL = env_or_file("MATRIX_URL")
 AEGIS_NTFY_URL = env_or_file("NTFY_URL")
 AEGIS_ALERT_MAX_ATTEMPTS = int(env("ALERT_MAX_ATTEMPTS") or 3)
 AEGIS_ALERT_RETRY_SECONDS = int(env("ALERT_RETRY_SECONDS") or 30)
+# The worker's alert loop: outbox polling and the slower rounds (escalation, check-ins).
+AEGIS_ALERT_SEND_INTERVAL = float(env("ALERT_SEND_INTERVAL") or 0.2)
+AEGIS_ALERT_ROUNDS_INTERVAL = float(env("ALERT_ROUNDS_INTERVAL") or 5)
