@@ -50,14 +50,8 @@ def person_for(user: Any, person_id: int) -> Person | None:
 def cases_page(
     user: Any, number: Any = None, *, status: str = "", country: str = "", sector: str = ""
 ) -> Page:
-    cases = visible_cases(user).select_related("person")
-    if status:
-        cases = cases.filter(status=status)
-    if country:
-        cases = cases.filter(country=country.upper())
-    if sector:
-        cases = cases.filter(sector=sector)
-    return Paginator(cases.order_by("-updated_at", "-pk"), PAGE_SIZE).get_page(number)
+    cases = filtered_cases(user, status=status, country=country, sector=sector)
+    return Paginator(cases, PAGE_SIZE).get_page(number)
 
 
 def people_page(user: Any, number: Any = None) -> Page:
