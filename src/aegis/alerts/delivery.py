@@ -135,7 +135,7 @@ def _sms_url(number: str, ref: str) -> str | None:
     if not gateway:
         return None
     parts = urlsplit(gateway)
-    scheme = "jsons" if parts.scheme == "https" else "json"
+    scheme = _scheme(parts, "json")
     query = f"{parts.query}&" if parts.query else ""
     query += f":to={quote(number, safe='')}&:ref={quote(ref, safe='')}"
     return urlunsplit((scheme, parts.netloc, parts.path, query, ""))

@@ -22,9 +22,7 @@ FAILED = "failed"
 def _fall_back(failed: Delivery) -> None:
     with unlocked(service_keys.service_keychain()):  # contacts' addresses are encrypted
         if services.fall_back(failed) is not None:
-            from .tasks import deliver_due
-
-            deliver_due.enqueue()
+            services.wake_worker()
 
 
 def record(delivery_id: int, status: str) -> bool:

@@ -142,13 +142,12 @@ def _record_failure(item: Delivery, error: str, now: datetime) -> None:
     if not list(mine.select_for_update().values_list("pk", flat=True)):
         return  # taken again after the lease: the newer claim records
     alert = Alert.objects.select_for_update().get(pk=item.alert_id)
-    item.alert = alert
     attempts = item.attempts + 1
     # A channel not configured or an address missing will not mend in a minute: fall back now.
     if attempts >= max_attempts() or error in FINAL_ERRORS:
         mine.update(state=DeliveryState.FAILED, attempts=attempts, last_error=error)
         item.state, item.attempts, item.last_error = DeliveryState.FAILED, attempts, error
-        services.fall_back(item)
+        services.fall_back(item, alert)
     elif climbing(alert):
         mine.update(
             state=DeliveryState.QUEUED,

@@ -138,19 +138,21 @@ def reach(person: Person, rung: ladder.Rung) -> list[Recipient]:
     return found
 
 
-def recipients(alert: Alert, level: int) -> list[Recipient]:
-    """Who the alert's rung `level` reaches, as copied from its policy when it was raised."""
-    copied = alert.levels.filter(number=level).first()
-    if copied is None:
-        return []
-    rung = ladder.Rung(
+def _rung(copied: EscalationLevel) -> ladder.Rung:
+    """A rung as the alert copied it from its policy when it was raised."""
+    return ladder.Rung(
         copied.number,
         copied.deadline_minutes,
         ladder.split(copied.audiences),
         ladder.split(copied.channels),
         tuple(copied.partner_ids),
     )
-    return reach(alert.person, rung)
+
+
+def recipients(alert: Alert, level: int) -> list[Recipient]:
+    """Who the alert's rung `level` reaches."""
+    copied = alert.levels.filter(number=level).first()
+    return reach(alert.person, _rung(copied)) if copied is not None else []
 
 
 def queue(alert: Alert, level: int, recipient: Recipient, channel_index: int) -> Delivery:
@@ -262,7 +264,7 @@ def raise_alert(
             audit.record(
                 "record.create", actor_id=actor_id, object_type=kind_of_record, object_id=alert.pk
             )
-            _wake_worker()
+            wake_worker()
     return alert
 
 
@@ -306,18 +308,20 @@ def raise_deferred(
     return True
 
 
-def _wake_worker() -> None:
+def wake_worker() -> None:
     # Enqueued in the same transaction as the outbox rows (the task backend is the database).
     from .tasks import deliver_due
 
     deliver_due.enqueue()
 
 
-def fall_back(failed: Delivery) -> Delivery | None:
+def fall_back(failed: Delivery, alert: Alert | None = None) -> Delivery | None:
     """Queue the recipient's next channel on the same level, if the alert still climbs (the
     alert is locked first, so an acknowledgement cannot slip in between). Needs the service
-    keychain: the recipients' addresses are read again."""
-    alert = Alert.objects.select_for_update().get(pk=failed.alert_id)
+    keychain: the recipients' addresses are read again. A caller that already holds the
+    alert locked passes it."""
+    if alert is None:
+        alert = Alert.objects.select_for_update().get(pk=failed.alert_id)
     if not climbing(alert):
         return None
     for recipient in recipients(alert, failed.level):
@@ -360,9 +364,9 @@ def escalate(alert: Alert) -> EscalationLevel | None:
         following.save(update_fields=["reached_at"])
         alert.level = following.number
         alert.save(update_fields=["level"])
-        for recipient in recipients(alert, following.number):
+        for recipient in reach(alert.person, _rung(following)):
             queue(alert, following.number, recipient, 0)
-        _wake_worker()
+        wake_worker()
         return following
 
 

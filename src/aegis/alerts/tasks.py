@@ -1,4 +1,4 @@
-"""Worker tasks: send what is due, escalate what nobody acknowledged in time.
+"""Worker tasks: send what is due, and raise alerts that could not be raised in place.
 
 An alert queues `deliver_due` in the transaction that writes its outbox. Where the alert
 loop runs beside the task worker (`aegis worker`), the task only wakes the loop, which
@@ -17,11 +17,6 @@ def deliver_due() -> int:
     if worker.wake():
         return 0
     return sending.deliver_due()
-
-
-@task()
-def escalate_due() -> int:
-    return services.escalate_due()
 
 
 @task()
