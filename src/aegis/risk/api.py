@@ -73,8 +73,12 @@ def _summary(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _findings(user: Any, findings: list[Finding]) -> list[dict[str, Any]]:
-    subjects = selectors.finding_subjects(user, findings)
+def _findings(
+    user: Any, findings: list[Finding], subjects: dict[Any, selectors.Subject] | None = None
+) -> list[dict[str, Any]]:
+    """`subjects`: the findings' people and cases where the caller has looked them up."""
+    if subjects is None:
+        subjects = selectors.finding_subjects(user, findings)
     rows = []
     for f in findings:
         subject = subjects.get((f.kind, f.person_id or f.case_id))
@@ -282,7 +286,7 @@ def risk_dashboard(request: HttpRequest) -> Any:
             "unassessed": data.unassessed,
             "due": [_due(a) for a in data.overdue],
             "rose": [_due(a) for a in data.rose],
-            "findings": _findings(request.user, data.findings),
+            "findings": _findings(request.user, data.findings, data.subjects),
         }
 
 

@@ -123,10 +123,6 @@ class ResponseForm(forms.Form):
         return not any(data.get(name) for name in ("strategy", "measure", "owner", "due_on"))
 
 
-ThreatFormSet = forms.formset_factory(ThreatForm, extra=0)
-ResponseFormSet = forms.formset_factory(ResponseForm, extra=0)
-
-
 class RatingsForm(forms.Form):
     """A rating (1 to 5) and a note for each active checklist item. An item left without
     rating and note is not part of the assessment."""

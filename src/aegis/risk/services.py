@@ -21,7 +21,7 @@ from aegis.cases.models import Case
 from aegis.incidents import selectors as incident_selectors
 from aegis.incidents.vocabulary import PerpetratorType
 
-from . import compute
+from . import compute, selectors
 from .checks import TEXT_MAX, TITLE_MAX, RiskRuleError, choice, rating, text
 from .configuration import checklist, risk_settings
 from .models import Assessment, ChecklistItem, Rating, Response, Threat
@@ -191,9 +191,7 @@ def create_assessment(
             [compute.ThreatRating(t["likelihood"], t["impact"]) for t in checked_threats],
             [r for item, r, _n in checked_ratings if item.kind == ChecklistKind.VULNERABILITY],
             [r for item, r, _n in checked_ratings if item.kind == ChecklistKind.CAPACITY],
-            thresholds=compute.Thresholds.of(
-                settings.moderate_from, settings.high_from, settings.critical_from
-            ),
+            thresholds=selectors.thresholds(settings),
             imminent=imminent,
         )
     except compute.RatingError as error:
