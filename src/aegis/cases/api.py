@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from aegis.api import TokenAuth, require
+from aegis.api import RoleAuth, require
 from aegis.vault.keychain import unlocked
 
 from . import selectors, services
@@ -23,17 +23,7 @@ NOT_FOUND = "Not found."
 PERMISSION = "view_cases"
 
 
-class CaseStaffAuth(TokenAuth):
-    """The bearer token, then the role: refused before the body is even read."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = super().authenticate(request, token)
-        if user is not None:
-            require(request, PERMISSION)
-        return user
-
-
-router = Router(tags=["cases"], auth=CaseStaffAuth())
+router = Router(tags=["cases"], auth=RoleAuth(PERMISSION))
 
 
 # --- Schemas ------------------------------------------------------------------------------

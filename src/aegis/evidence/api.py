@@ -11,7 +11,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
-from aegis.api import TokenAuth, require
+from aegis.api import RoleAuth, require
 from aegis.vault.keychain import unlocked
 
 from . import selectors, services
@@ -24,20 +24,17 @@ NOT_FOUND = "Not found."
 PERMISSION = "view_cases"
 
 
-class CaseStaffAuth(TokenAuth):
-    """The bearer token, then the role, before the body is read: a refused caller gets 403
-    rather than a validation error, and uploads are kept in memory, never in a temp file."""
+class CaseStaffAuth(RoleAuth):
+    """RoleAuth, and then uploads are kept in memory, never in a temp file."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = super().authenticate(request, token)
-        if user is None:
-            return None
-        require(request, PERMISSION)
-        keep_uploads_in_memory(request)
+        if user is not None:
+            keep_uploads_in_memory(request)
         return user
 
 
-router = Router(tags=["evidence"], auth=CaseStaffAuth())
+router = Router(tags=["evidence"], auth=CaseStaffAuth(PERMISSION))
 
 _BINARY = {
     "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from aegis.api import TokenAuth
+from aegis.api import RoleAuth
 from aegis.cases import selectors as case_selectors
 from aegis.vault.keychain import unlocked
 
@@ -24,15 +24,7 @@ from .vocabulary import VerificationStatus, ViolationType
 NOT_FOUND = "There is no such incident."
 
 
-class CaseworkerAuth(TokenAuth):
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = super().authenticate(request, token)
-        if user is not None and not user.has_perm("accounts.view_cases"):
-            raise HttpError(403, "Your role does not allow this.")
-        return user
-
-
-router = Router(tags=["incidents"], auth=CaseworkerAuth())
+router = Router(tags=["incidents"], auth=RoleAuth("view_cases"))
 
 
 # --- Schemas ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import HttpError
 
-from aegis.api import TokenAuth, require
+from aegis.api import RoleAuth
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.incidents import selectors as incident_selectors
@@ -36,21 +36,7 @@ from .schemas import (
 NOT_FOUND = "Not found."
 
 
-class _RoleAuth(TokenAuth):
-    permission = "view_cases"
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = super().authenticate(request, token)
-        if user is not None:
-            require(request, self.permission)
-        return user
-
-
-class AnalystAuth(_RoleAuth):
-    permission = "view_analytics"
-
-
-router = Router(tags=["risk"], auth=_RoleAuth())
+router = Router(tags=["risk"], auth=RoleAuth("view_cases"))
 
 
 # --- Serialising (inside the key context: encrypted fields decrypt on read) ---------------
@@ -293,7 +279,7 @@ def risk_dashboard(request: HttpRequest) -> Any:
 @router.get(
     "/analysis",
     response=AnalysisOut,
-    auth=AnalystAuth(),
+    auth=RoleAuth("view_analytics"),
     summary="Counts of levels and findings by place and sector (no identities)",
 )
 def risk_analysis(request: HttpRequest) -> Any:

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from aegis.api import TokenAuth, require
+from aegis.api import RoleAuth, require
 from aegis.cases.models import Person
 from aegis.vault.keychain import unlocked
 
@@ -24,20 +24,6 @@ from .vocabulary import DEFAULT_GRACE_MINUTES, MAX_CONTACTS, PlanLanguage, Scena
 NOT_FOUND = "Not found."
 STAFF = "view_cases"
 DEFENDER = "view_own_case"
-
-
-class RoleAuth(TokenAuth):
-    """The bearer token, then the role: refused (403) before the body is even read."""
-
-    def __init__(self, permission: str) -> None:
-        super().__init__()
-        self.permission = permission
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = super().authenticate(request, token)
-        if user is not None:
-            require(request, self.permission)
-        return user
 
 
 router = Router(tags=["safety"], auth=RoleAuth(STAFF))
