@@ -118,3 +118,11 @@ AREAS = [
 
 def areas_for(user: Any) -> list[Area]:
     return [a for a in AREAS if user.has_perm(f"accounts.{a.permission}")]
+
+
+def menu(request: Any) -> dict[str, Any]:
+    """Context processor: the site-wide menu, the areas this person's role may open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"menu": []}
+    return {"menu": [a for a in areas_for(user) if a.url_name]}

@@ -53,7 +53,7 @@ def create_demo_instance() -> None:
     recovery = create_organisation_keys()
     print(f"Organisation recovery key (demo only): {recovery}\n")
     print("Demo logins (fictional people). Sign in with the password and a backup code:")
-    staff = []
+    staff, responders = [], []
     for username, role in DEMO_PEOPLE:
         enrolment = accounts.create_user(username, DEMO_PASSWORD, role)
         print(f"- {role.value}")
@@ -66,20 +66,25 @@ def create_demo_instance() -> None:
             with unlocked(vault.recovery_keychain(recovery)):
                 vault.grant(index_key_id, keypair)
             staff.append(enrolment.user)
+        if role == Role.RESPONDER:
+            responders.append(enrolment.user)
     # The demo shows inbound SMS panics, so the alert service may read the phone index.
     with contextlib.redirect_stdout(io.StringIO()):
         grant_search_key_to_alert_service(recovery)
-    _create_area_data(staff)
+    _create_area_data(staff, responders)
 
 
 @transaction.atomic
-def _create_area_data(staff: list) -> None:
+def _create_area_data(staff: list, responders: list) -> None:
     caseworker = staff[0]
     keypair = keypair_for_user(caseworker.pk)
     assert keypair is not None
     chain = Keychain({keypair.pk: vault.unlock_user_keypair(keypair, DEMO_PASSWORD)}, caseworker.pk)
     cases.create_compartment("Intake team", "Reads anonymous reports", members=staff)
-    compartment = cases.create_compartment("Andes and Central America", members=staff)
+    # Its responders are reached by its alerts; they hold no key to its case files.
+    compartment = cases.create_compartment(
+        "Andes and Central America", members=[*staff, *responders]
+    )
     with unlocked(chain):
         for module in AREA_DEMOS:
             importlib.import_module(module).create_demo_data(compartment, caseworker)

@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "aegis.accounts.context_processors.roles",
+                "aegis.areas.menu",
             ],
         },
     }

@@ -85,7 +85,7 @@ def test_a_caseworker_documents_a_case_without_javascript(tab, lucia):  # noqa: 
     page.get_by_role("button", name="Record consent").click()
     expect(page.get_by_role("cell", name="Orally, by Signal")).to_be_visible()
 
-    page.get_by_role("link", name="Search").click()
+    page.get_by_role("main").get_by_role("link", name="Search").click()
     page.get_by_label(re.compile("^Exact name")).fill("0057 3105550142")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("link", name="Ceiba")).to_be_visible()

@@ -247,7 +247,9 @@ class TaskForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["assigned_to"]
         field.queryset = members  # type: ignore[attr-defined]
-        field.label_from_instance = lambda user: user.get_username()  # type: ignore[attr-defined]
+        field.label_from_instance = (  # type: ignore[attr-defined]
+            lambda user: f"{user.get_username()} · {user.role_label}"
+        )
 
 
 class StatusForm(forms.Form):
@@ -313,4 +315,6 @@ class MemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["user"]
         field.queryset = candidates  # type: ignore[attr-defined]
-        field.label_from_instance = lambda user: user.get_username()  # type: ignore[attr-defined]
+        field.label_from_instance = (  # type: ignore[attr-defined]
+            lambda user: f"{user.get_username()} · {user.role_label}"
+        )

@@ -10,6 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from aegis.accounts.roles import Role
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess
 
@@ -135,15 +136,19 @@ def members_of(compartment: Compartment) -> QuerySet[Any]:
 
 
 def member_candidates(compartment: Compartment) -> QuerySet[Any]:
-    """Active caseworkers and coordinators (whoever may open cases) not yet members."""
+    """Active caseworkers and coordinators (whoever may open cases) and responders (whom
+    its alerts reach) not yet members."""
     from django.contrib.auth import get_user_model
 
-    staff = get_user_model().objects.with_perm(
+    users = get_user_model().objects
+    staff = users.with_perm(
         CASE_STAFF_PERMISSION,
         include_superusers=False,
         backend="django.contrib.auth.backends.ModelBackend",
+    ) | users.filter(groups__name=Role.RESPONDER.value, is_active=True)
+    return (
+        staff.exclude(pk__in=compartment.members.values("user_id")).distinct().order_by("username")
     )
-    return staff.exclude(pk__in=compartment.members.values("user_id")).order_by("username")
 
 
 def people_choices(user: Any) -> QuerySet[Person]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aegis import places
+from aegis.accounts.roles import Role
 from aegis.audit import services as audit
 from aegis.vault import services as vault
 from aegis.vault.keychain import NoKeyAccess, current
@@ -39,8 +40,20 @@ class CaseRuleError(ValueError):
 # --- Compartments -------------------------------------------------------------------------
 
 
-def _member_keypairs(compartment: Compartment) -> list[Any]:
-    user_ids = compartment.members.values_list("user_id", flat=True)
+# Responders join compartments to be reached by its alerts: they hold the keys of those
+# alerts and nothing that opens a case file (nor the search key).
+RESPONDER_KEY_PURPOSES = frozenset({"alert"})
+
+
+def _is_responder(user: Any) -> bool:
+    return bool(user.groups.filter(name=Role.RESPONDER.value).exists())
+
+
+def _member_keypairs(compartment: Compartment, purpose: str) -> list[Any]:
+    members = compartment.members.all()
+    if purpose not in RESPONDER_KEY_PURPOSES:
+        members = members.exclude(user__groups__name=Role.RESPONDER.value)
+    user_ids = members.values_list("user_id", flat=True)
     return [kp for uid in user_ids if (kp := keypair_for_user(uid)) is not None]
 
 
@@ -55,15 +68,16 @@ def create_compartment(name: str, description: str = "", *, members: list[Any] =
 @transaction.atomic
 def new_record_key(compartment: Compartment, purpose: str) -> DataKey:
     """A fresh key for one record, sealed to every member of the compartment."""
-    data_key = vault.create_data_key(purpose, _member_keypairs(compartment))
+    data_key = vault.create_data_key(purpose, _member_keypairs(compartment, purpose))
     CompartmentKey.objects.create(compartment=compartment, data_key=data_key)
     return data_key
 
 
 @transaction.atomic
 def add_member(compartment: Compartment, user: Any, *, actor_id: int | None) -> None:
-    """Seal every key of the compartment (and the search key) to one more person.
-    The caller must hold them, so only an existing member can let someone in."""
+    """Seal every key of the compartment (and the search key) to one more person; to a
+    responder only the keys of its alerts. The caller must hold them, so only an existing
+    member can let someone in."""
     keypair = keypair_for_user(user.pk)
     if keypair is None:
         raise CaseRuleError(_("This person has no keys yet and cannot join a compartment."))
@@ -72,8 +86,14 @@ def add_member(compartment: Compartment, user: Any, *, actor_id: int | None) -> 
     )
     if not created:
         return
-    for data_key_id in compartment.keys.values_list("data_key_id", flat=True):
+    keys = compartment.keys.all()
+    responder = _is_responder(user)
+    if responder:
+        keys = keys.filter(data_key__purpose__in=RESPONDER_KEY_PURPOSES)
+    for data_key_id in keys.values_list("data_key_id", flat=True):
         vault.grant(data_key_id, keypair, actor_id=actor_id)
+    if responder:
+        return
     if (index_key_id := vault.index_key_id()) is not None and current().holds(index_key_id):
         vault.grant(index_key_id, keypair, actor_id=actor_id)
 

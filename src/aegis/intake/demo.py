@@ -4,10 +4,14 @@ nobody holds them)."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
+
+from PIL import Image
 
 from aegis.cases import selectors as case_selectors
 from aegis.cases import services as cases
+from aegis.evidence.uploads import check_upload
 
 from . import services, triage
 from .models import Submission
@@ -82,6 +86,15 @@ def create_demo_data(compartment: Any, actor: Any) -> None:
     intake = services.intake_compartment()
     if not case_selectors.member_of(actor, intake.pk):
         cases.add_member(intake, actor, actor_id=actor.pk)
-    receipts = [services.submit_report(report) for report in DEMO_REPORTS]
+    receipts = [services.submit_report(report) for report in DEMO_REPORTS[:-1]]
+    receipts.append(services.submit_report(DEMO_REPORTS[-1], [_demo_photo()]))
     first = Submission.objects.get(pk=receipts[0].submission_id)
     triage.reply(first, DEMO_REPLY, actor_id=actor.pk)
+
+
+def _demo_photo() -> Any:
+    """A small plain image standing in for a reporter's photo (fictional, no metadata)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 140, 160)).save(buffer, format="PNG")
+    buffer.seek(0)
+    return check_upload(buffer, "community-hall.png", "image/png")
