@@ -104,3 +104,23 @@ def test_a_member_resolves_with_an_outcome(team):
     detail = client.get(reverse("alerts:detail", kwargs={"alert_id": alert.pk}))
     assert "Released after the lawyer arrived." in detail.content.decode()
     assert f"#{alert.pk}" not in client.get(reverse("alerts:console")).content.decode()
+
+
+def test_a_responder_member_holds_the_keys_of_its_alerts_and_none_of_its_case_files(
+    team, make_person
+):
+    from aegis.cases import services as cases
+    from aegis.cases.models import Case
+
+    alert = services.raise_alert(team.person, AlertKind.PANIC)
+    case = Case.objects.get(person=team.person)
+    late = make_person(Role.RESPONDER)
+    with unlocked(team.karim.keychain()):
+        cases.add_member(team.compartment, late.user, actor_id=team.karim.user.pk)
+    for responder in (team.thandi, late):
+        chain = responder.keychain()
+        assert chain.holds(alert.data_key_id)
+        assert not chain.holds(team.person.data_key_id)
+        assert not chain.holds(case.data_key_id)
+    # A caseworker of the compartment holds all of them.
+    assert team.lucia.keychain().holds(case.data_key_id)
