@@ -10,11 +10,16 @@ from django.views.decorators.cache import never_cache
 
 from .accounts.access import public, requires
 from .areas import areas_for
+from .work_queue import items_for
 
 
 @requires("use_dashboard")
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard.html", {"areas": areas_for(request.user)})
+    return render(
+        request,
+        "dashboard.html",
+        {"areas": areas_for(request.user), "attention": items_for(request.user)},
+    )
 
 
 @public

@@ -19,7 +19,7 @@ from aegis.safety import selectors as safety
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
 from .models import Acknowledgement, Alert, Delivery, EscalationLevel
-from .vocabulary import AlertStatus, DeliveryState, RecipientKind
+from .vocabulary import AlertKind, AlertStatus, DeliveryState, RecipientKind
 
 PAGE_SIZE = 25
 
@@ -107,6 +107,25 @@ def console(user: Any) -> list[ConsoleRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class Attention:
+    """The work queue's view of alerts: what is open, what needs a human now, and how many
+    of the open alerts are missed check-ins."""
+
+    open: int
+    needs_human: int
+    missed_checkins: int
+
+
+def attention(user: Any) -> Attention:
+    rows = console(user)
+    return Attention(
+        open=len(rows),
+        needs_human=sum(row.needs_human for row in rows),
+        missed_checkins=sum(row.alert.kind == AlertKind.MISSED_CHECKIN for row in rows),
+    )
 
 
 def _ladder_ended(alert: Alert, now: Any) -> bool:

@@ -107,6 +107,14 @@ def overdue_tasks(user: Any) -> QuerySet[Any]:
     )
 
 
+def tasks_due_today(user: Any) -> QuerySet[Any]:
+    from .models import CaseTask
+
+    return CaseTask.objects.filter(
+        case__compartment__members__user=user, done_at__isnull=True, due_on=timezone.localdate()
+    )
+
+
 # --- Staff pages --------------------------------------------------------------------------
 
 CASE_STAFF_PERMISSION = "accounts.view_cases"

@@ -20,7 +20,7 @@ from aegis.cases.models import Compartment
 from aegis.vault.models import Keypair
 
 from .models import FloodNotice, Submission, SubmissionFile, plain
-from .vocabulary import DatePrecision, PerpetratorType, SenderKind, TargetKind
+from .vocabulary import DatePrecision, PerpetratorType, SenderKind, SubmissionStatus, TargetKind
 
 PAGE_SIZE = 25
 DUPLICATE_CANDIDATES = 100
@@ -53,6 +53,10 @@ def on_intake_team(user: Any) -> bool:
 
 def visible_submissions(user: Any) -> QuerySet[Submission]:
     return Submission.objects.filter(compartment__in=case_selectors.compartments_of(user))
+
+
+def untriaged_count(user: Any) -> int:
+    return visible_submissions(user).filter(status=SubmissionStatus.NEW).count()
 
 
 def submission_for(user: Any, submission_id: uuid.UUID) -> Submission | None:

@@ -133,6 +133,12 @@ def current_assessments(user: Any) -> QuerySet[Assessment]:
     )
 
 
+def reviews_due_count(user: Any, today: datetime.date) -> int:
+    """Latest assessments whose review date has come: the work queue's count (dates only;
+    the risk dashboard also counts assessments a newer incident made due)."""
+    return visible_assessments(user).filter(pk=latest(), next_review_on__lte=today).count()
+
+
 def due(today: datetime.date) -> Q:
     return Q(next_review_on__lte=today) | Q(new_incident=True)
 

@@ -1,0 +1,115 @@
+"""What needs attention now, for the dashboard: counts from each area the person's role may
+use, each linking to the page where the work is done. Only cheap, indexed counts: this runs
+on every visit to the dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from aegis import clock
+from aegis.alerts import checkins
+from aegis.alerts import selectors as alerts
+from aegis.cases import selectors as cases
+from aegis.intake import selectors as intake
+from aegis.risk import selectors as risk
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str
+    url: str
+    urgent: bool = False
+
+
+def _alerts(user: Any) -> list[Item]:
+    found = alerts.attention(user)
+    url = reverse("alerts:console")
+    items = []
+    if found.needs_human:
+        items.append(
+            Item(
+                ngettext(
+                    "%(n)d alert needs a human now",
+                    "%(n)d alerts need a human now",
+                    found.needs_human,
+                )
+                % {"n": found.needs_human},
+                url,
+                urgent=True,
+            )
+        )
+    if found.open:
+        items.append(
+            Item(
+                ngettext("%(n)d open alert", "%(n)d open alerts", found.open) % {"n": found.open},
+                url,
+                urgent=True,
+            )
+        )
+    if found.missed_checkins:
+        items.append(
+            Item(
+                ngettext("%(n)d missed check-in", "%(n)d missed check-ins", found.missed_checkins)
+                % {"n": found.missed_checkins},
+                url,
+                urgent=True,
+            )
+        )
+    return items
+
+
+def _case_work(user: Any) -> list[Item]:
+    n_reports = intake.untriaged_count(user)
+    n_overdue = cases.overdue_tasks(user).count()
+    n_today = cases.tasks_due_today(user).count()
+    n_reviews = risk.reviews_due_count(user, clock.today())
+    counts = [
+        (
+            n_reports,
+            ngettext("%(n)d report to triage", "%(n)d reports to triage", n_reports),
+            "intake:triage",
+        ),
+        (n_overdue, ngettext("%(n)d overdue task", "%(n)d overdue tasks", n_overdue), "cases:list"),
+        (
+            n_today,
+            ngettext("%(n)d task due today", "%(n)d tasks due today", n_today),
+            "cases:list",
+        ),
+        (
+            n_reviews,
+            ngettext("%(n)d risk review due", "%(n)d risk reviews due", n_reviews),
+            "risk:dashboard",
+        ),
+    ]
+    return [Item(text % {"n": n}, reverse(url_name)) for n, text, url_name in counts if n]
+
+
+def _own_checkin(user: Any) -> list[Item]:
+    person = alerts.own_person(user)
+    if person is None:
+        return []
+    status = checkins.status(person)
+    if status.due is None:
+        return []
+    url = reverse("alerts:checkin")
+    if status.overdue:
+        return [Item(_("Your check-in is overdue: check in now"), url, urgent=True)]
+    when = formats.date_format(timezone.localtime(status.due), "DATETIME_FORMAT")
+    return [Item(_("Your next check-in: %(when)s") % {"when": when}, url)]
+
+
+def items_for(user: Any) -> list[Item]:
+    items: list[Item] = []
+    if user.has_perm("accounts.respond_to_alerts"):
+        items += _alerts(user)
+    if user.has_perm("accounts.view_cases"):
+        items += _case_work(user)
+    if user.has_perm("accounts.view_own_case"):
+        items += _own_checkin(user)
+    return items
