@@ -176,22 +176,6 @@ def test_receipts_last_the_configured_number_of_days(intake_team, settings, subm
         services.open_receipt(receipt.code)
 
 
-@pytest.fixture
-def argon2id_calls(monkeypatch):
-    """How often libsodium's Argon2id ran (a counting wrapper around the real function)."""
-    import nacl.pwhash
-
-    calls = []
-    real = nacl.pwhash.argon2id.kdf
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(nacl.pwhash.argon2id, "kdf", counting)
-    return calls
-
-
 def test_wrong_codes_are_refused_without_argon2id_and_never_pause_a_real_code(
     intake_team, settings, argon2id_calls
 ):
