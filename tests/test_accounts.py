@@ -195,3 +195,37 @@ def test_admin_creates_a_person_with_a_role(signed_in):
     )
     assert "already has this username" in again.content.decode()
     assert "nadia" in client.get("/accounts/users/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_drops_the_axes_tables_and_their_user_agents():
+    """Installations that ran django-axes lose its tables, which kept user agents."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("aegis.accounts.migrations.0002_sign_in_throttle_no_axes")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE axes_accessattempt (id integer PRIMARY KEY, user_agent varchar(255))"
+        )
+        cursor.execute(
+            "CREATE TABLE axes_accessattemptexpiration (id integer PRIMARY KEY, "
+            "access_attempt_id integer REFERENCES axes_accessattempt (id))"
+        )
+        cursor.execute("CREATE TABLE axes_accesslog (id integer PRIMARY KEY, user_agent text)")
+        cursor.execute("INSERT INTO axes_accessattempt VALUES (1, 'Mozilla/5.0 needle')")
+        cursor.execute("INSERT INTO axes_accessattemptexpiration VALUES (1, 1)")
+        cursor.execute("INSERT INTO axes_accesslog VALUES (1, 'Mozilla/5.0 needle')")
+        cursor.execute(
+            "INSERT INTO django_migrations (app, name, applied) "
+            "VALUES ('axes', '0001_initial', CURRENT_TIMESTAMP)"
+        )
+    with connection.schema_editor() as editor:
+        migration.drop_axes_tables(apps, editor)
+        migration.drop_axes_tables(apps, editor)  # again, as where axes never ran
+    assert not [t for t in connection.introspection.table_names() if t.startswith("axes_")]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM django_migrations WHERE app = 'axes'")
+        assert cursor.fetchone()[0] == 0
