@@ -172,8 +172,12 @@ def count_opening(submission_id: uuid.UUID) -> None:
         window, created = ReceiptOpenings.objects.get_or_create(
             submission_id=submission_id, window_start=start
         )
-        ReceiptOpenings.objects.filter(pk=window.pk).update(openings=F("openings") + 1)
+        # Increment, then read under the row lock the update took: concurrent openings are
+        # counted one after another.
+        counted = ReceiptOpenings.objects.filter(pk=window.pk)
+        counted.update(openings=F("openings") + 1)
+        openings = counted.values_list("openings", flat=True).get()
         if created:
             ReceiptOpenings.objects.filter(window_start__lt=start - timedelta(hours=1)).delete()
-    if window.openings + 1 > max_receipt_openings():
+    if openings > max_receipt_openings():
         raise TooManyAttempts()
