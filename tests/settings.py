@@ -22,4 +22,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 TIME_ZONE = "UTC"  # whatever AEGIS_TIME_ZONE the machine has
 PASSWORD_HASHERS = ["aegis.accounts.hashers.FastArgon2PasswordHasher"]
-AXES_FAILURE_LIMIT = 5
+AEGIS_LOGIN_FAILURE_LIMIT = 5

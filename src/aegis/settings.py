@@ -58,7 +58,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "axes",
     "django_tasks",
     "django_tasks_db",
     "aegis.vault",
@@ -86,7 +85,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "aegis.accounts.middleware.KeychainMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "aegis.urls"
@@ -137,7 +135,6 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 
 # --- Authentication --------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
@@ -150,19 +147,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT") or 5)
-AXES_COOLOFF_TIME = float(env("LOGIN_COOLOFF_HOURS") or 0.5)
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCK_OUT_AT_FAILURE = True
-AXES_VERBOSE = False
-AXES_DISABLE_ACCESS_SUCCESS_LOG = True
-AXES_ENABLE_ACCESS_FAILURE_LOG = False
-# Never record client addresses: every attempt is attributed to the same placeholder.
-AXES_CLIENT_IP_CALLABLE = "aegis.accounts.lockout.no_client_ip"
-AXES_LOCKOUT_CALLABLE = "aegis.accounts.lockout.locked_out_response"
-# axes.W006 asks to lock by IP address too: we deliberately keep no addresses (DESIGN.md).
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# The sign-in throttle (aegis.accounts.throttle): failures allowed before attempts must wait,
+# and the longest wait. It never locks an account and keeps no addresses or user agents.
+AEGIS_LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT") or 5)
+AEGIS_LOGIN_MAX_DELAY_SECONDS = int(env("LOGIN_MAX_DELAY_SECONDS") or 300)
 OTP_TOTP_ISSUER = env("ORGANISATION_NAME") or "Aegis"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -246,7 +234,6 @@ LOGGING = {
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
-        "axes": {"handlers": [], "level": "CRITICAL", "propagate": False},
         # apprise names recipients (numbers, addresses) in its warnings; Aegis records each
         # failure as a code on the delivery instead.
         "apprise": {"handlers": [], "level": "CRITICAL", "propagate": False},

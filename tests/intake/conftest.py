@@ -31,6 +31,22 @@ def intake_settings(settings, tmp_path):
 
 
 @pytest.fixture
+def argon2id_calls(monkeypatch):
+    """How often libsodium's Argon2id ran (a counting wrapper around the real function)."""
+    import nacl.pwhash
+
+    calls: list[int] = []
+    real = nacl.pwhash.argon2id.kdf
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(nacl.pwhash.argon2id, "kdf", counting)
+    return calls
+
+
+@pytest.fixture
 def intake_team(make_person, make_compartment):
     """The intake compartment (default name) with one caseworker in it."""
     lucia = make_person(Role.CASEWORKER)

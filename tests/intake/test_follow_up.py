@@ -1,5 +1,6 @@
 """The reporter's follow-up with the receipt code: reading replies and answering with files;
-one answer for a wrong, an expired and a malformed code; guessing slowed for everyone; what
+one answer for a wrong, an expired and a malformed code; wrong codes cost no Argon2id and
+never pause a real one; each receipt's openings per minute; what
 the session keeps."""
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
+from aegis import clock
 from aegis.intake import receipts, services, triage
-from aegis.intake.models import ReceiptFailureWindow, Submission, SubmissionMessage
+from aegis.intake.models import ReceiptOpenings, Submission, SubmissionMessage
 from aegis.vault.keychain import unlocked
 
 from .conftest import png_bytes, post_report, receipt_code, upload, without_csrf
@@ -174,31 +176,50 @@ def test_receipts_last_the_configured_number_of_days(intake_team, settings, subm
         services.open_receipt(receipt.code)
 
 
-def test_guessing_is_paused_for_everyone_after_the_limit(intake_team, settings):
-    settings.AEGIS_RECEIPT_MAX_FAILURES = 3
-    client = Client()
-    code = receipt_code(post_report(client))
-    for attempt in range(3):
-        response = open_thread(client, f"ABCD-EFGH-JKMN-PQRS-TVW{attempt}")
+def test_wrong_codes_are_refused_without_argon2id_and_never_pause_a_real_code(
+    intake_team, settings, argon2id_calls
+):
+    settings.AEGIS_RECEIPT_OPENINGS_PER_MINUTE = 2
+    code = receipt_code(post_report(Client()))
+    guesser = Client()
+    before = len(argon2id_calls)
+    for attempt in range(60):  # twice the old pause-for-everyone limit
+        response = open_thread(guesser, f"ABCD-EFGH-JKMN-PQRS-{attempt:04d}")
         assert response.status_code == 200
-    refused = open_thread(Client(), code)  # even the right code, from anyone
-    assert refused.status_code == 429
-    assert "Too many attempts, wait a minute" in refused.content.decode()
-    assert ReceiptFailureWindow.objects.get().failures == 3
-    # The next minute the right code works again.
-    ReceiptFailureWindow.objects.update(window_start=F("window_start") - timedelta(minutes=1))
+        assert "We could not open a report with this code" in response.content.decode()
+    assert len(argon2id_calls) == before  # no key derivation for a code that does not exist
+    assert not ReceiptOpenings.objects.exists()  # and nothing written
     assert open_thread(Client(), code).status_code == 302
+    assert len(argon2id_calls) == before + 1
 
 
-def test_the_api_and_the_page_share_the_guess_counter(intake_team, settings):
-    settings.AEGIS_RECEIPT_MAX_FAILURES = 2
+def test_each_receipt_may_be_opened_so_often_a_minute(intake_team, settings):
+    settings.AEGIS_RECEIPT_OPENINGS_PER_MINUTE = 2
+    start = timezone.now().replace(second=5, microsecond=0)
+    code, other = receipt_code(post_report(Client())), receipt_code(post_report(Client()))
+    with clock.frozen(start):
+        assert [open_thread(Client(), code).status_code for _ in range(2)] == [302, 302]
+        refused = open_thread(Client(), code)
+        assert refused.status_code == 429
+        assert "Too many attempts, wait a minute" in refused.content.decode()
+        # Another reporter's receipt has its own allowance, and wrong codes still get the
+        # usual answer.
+        assert open_thread(Client(), other).status_code == 302
+        assert open_thread(Client(), "ABCD-EFGH-JKMN-PQRS-TVWX").status_code == 200
+        clock.advance(timedelta(minutes=1))
+        assert open_thread(Client(), code).status_code == 302
+    assert sorted(ReceiptOpenings.objects.values_list("openings", flat=True)) == [1, 1, 3]
+
+
+def test_the_api_and_the_page_share_a_receipts_allowance(intake_team, settings):
+    settings.AEGIS_RECEIPT_OPENINGS_PER_MINUTE = 2
     client = Client()
     code = receipt_code(post_report(client))
     for _ in range(2):
         response = client.post(
-            "/api/v1/intake/follow-up", {"code": "nope"}, content_type="application/json"
+            "/api/v1/intake/follow-up", {"code": code}, content_type="application/json"
         )
-        assert response.status_code == 404
+        assert response.status_code == 200
     assert open_thread(client, code).status_code == 429
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .roles import ROLE_LABELS, Role
 
@@ -19,10 +20,16 @@ class SignInForm(forms.Form):
         "We could not sign you in with these details. Check your username, your password and "
         "the 6-digit code from your authenticator app, then try again."
     )
-    LOCKED_MESSAGE = _(
-        "Signing in to this account is paused after too many failed attempts. Wait 30 minutes "
-        "and try again, or ask your administrator to unlock it."
-    )
+
+    @staticmethod
+    def wait_message(seconds: int) -> str:
+        return ngettext(
+            "There were too many failed attempts to sign in to this account. Wait %(seconds)d "
+            "second and try again.",
+            "There were too many failed attempts to sign in to this account. Wait %(seconds)d "
+            "seconds and try again.",
+            seconds,
+        ) % {"seconds": seconds}
 
     username = forms.CharField(label=_("Username"), max_length=150)
     password = password_field(_("Password"), "current-password")

@@ -42,3 +42,15 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class SignInFailures(models.Model):
+    """Failed sign-ins of one throttle bucket (see throttle.py). The bucket is a keyed hash:
+    no username, client address or user agent is stored."""
+
+    bucket = models.CharField(max_length=32, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.failures} failures, last at {self.last_failure_at:%Y-%m-%d %H:%M}"

@@ -28,7 +28,7 @@ from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain
 from aegis.vault.models import Keypair
 
-from . import session_keys
+from . import session_keys, throttle
 from .models import ApiToken, User
 from .roles import ROLE_PERMISSIONS, Role
 
@@ -73,20 +73,26 @@ def create_user(
 
 
 class SignInFailed(Exception):
-    def __init__(self, locked: bool = False) -> None:
-        super().__init__("locked" if locked else "failed")
-        self.locked = locked
+    """Every failure looks the same; `wait_seconds` > 0 when nothing was checked because the
+    throttle asks this browser to wait for this account (throttle.py)."""
+
+    def __init__(self, wait_seconds: int = 0) -> None:
+        super().__init__(f"wait {wait_seconds} s" if wait_seconds else "failed")
+        self.wait_seconds = wait_seconds
 
 
 def sign_in(request: HttpRequest, username: str, password: str, code: str) -> str:
     """Check password and second factor together; on success log in, keep the unwrapped key
     in the session (encrypted) and return the cookie secret. Every failure looks the same.
     "<password> <duress word>" signs in like the password alone and raises a silent alert
-    (aegis.alerts.checkins describes the convention)."""
+    (aegis.alerts.checkins describes the convention). The throttle is asked first, so an
+    attempt it holds back costs no password hashing."""
+    bucket = throttle.bucket_for(request, username)
+    wait = throttle.claim(bucket)
+    if wait:
+        raise SignInFailed(wait_seconds=wait)
     password, under_duress = _duress_split(username, password)
     user = authenticate(request, username=username, password=password)
-    if getattr(request, "axes_locked_out", False):
-        raise SignInFailed(locked=True)
     device = match_token(user, code.replace(" ", "")) if user is not None else None
     keypair = Keypair.objects.filter(user=user).first() if device is not None else None
     private_key: PrivateKey | None = None
@@ -97,13 +103,12 @@ def sign_in(request: HttpRequest, username: str, password: str, code: str) -> st
             private_key = None
     if user is None or device is None or keypair is None or private_key is None:
         if user is not None:
-            # The password was right but the rest was not: count it as a failure all the same.
+            # The password was right but the rest was not: audit it as a failure all the same.
             user_login_failed.send(
                 sender=__name__, credentials={"username": username}, request=request
             )
-            if getattr(request, "axes_locked_out", False):
-                raise SignInFailed(locked=True)
         raise SignInFailed()
+    throttle.forget(bucket)
     login(request, user)
     otp_login(request, device)
     cookie = session_keys.store(request, keypair.pk, private_key)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis.vault.keychain import current
 
-from . import selectors, services, session_keys
+from . import selectors, services, session_keys, throttle
 from .access import public, requires
 from .forms import ApiTokenForm, PasswordChangeForm, SignInForm, UserCreateForm
 from .roles import Role
@@ -34,19 +34,23 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["code"],
             )
         except services.SignInFailed as failure:
-            error = SignInForm.LOCKED_MESSAGE if failure.locked else SignInForm.FAILED_MESSAGE
-            status = 429 if failure.locked else 200
+            wait = failure.wait_seconds
             return render(
                 request,
                 "accounts/login.html",
-                {"form": SignInForm(), "error": error},
-                status=status,
+                {
+                    "form": SignInForm(),
+                    "error": SignInForm.wait_message(wait) if wait else SignInForm.FAILED_MESSAGE,
+                    "waiting": bool(wait),
+                },
+                status=429 if wait else 200,
             )
         target = request.GET.get("next") or ""
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
             target = ""
         response = redirect(target or "dashboard")
         session_keys.set_cookie(response, cookie)
+        throttle.trust_device(request, response, form.cleaned_data["username"])
         request.new_key_cookie = True  # type: ignore[attr-defined]
         return response
     if request.method == "POST":

@@ -228,6 +228,11 @@ def panic_keyword() -> str:
     return str(getattr(settings, "AEGIS_SMS_PANIC_KEYWORD", "") or "HELP")
 
 
+def sms_alerts_enabled() -> bool:
+    """Whether the SMS gateway may deliver defenders' messages (its webhook has a secret)."""
+    return bool(getattr(settings, "AEGIS_SMS_WEBHOOK_SECRET", ""))
+
+
 def people_with_phone(number: str) -> list[Person]:
     """Files whose phone is `number`, through the blind index (the number is neither stored
     nor logged). [] when the alert service does not hold the search key."""

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aegis.accounts.access import public, requires
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
+from . import checkins, selectors, services
 from . import delivery as channels
-from . import selectors, services
 from .forms import ManualAlertForm, ResolveForm
 from .models import Alert
 from .vocabulary import AlertKind
@@ -46,7 +46,16 @@ def panic(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("alerts:panic") + "?sent=1")
     if request.GET.get("sent") and person is not None:
         return render(request, "alerts/panic_sent.html")
-    return render(request, "alerts/panic.html", {"person": person})
+    # The page also tells the defender the ways to raise an alert that need no sign-in.
+    return render(
+        request,
+        "alerts/panic.html",
+        {
+            "person": person,
+            "keyword": checkins.panic_keyword(),
+            "sms": checkins.sms_alerts_enabled(),
+        },
+    )
 
 
 @requires("view_cases")

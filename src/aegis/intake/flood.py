@@ -4,17 +4,21 @@
   too fast (a script), too late, or a second time is refused with a message and shown again.
 - A global window counts reports: past the threshold they are still accepted, but marked
   `held`, and a FloodNotice tells the team. Nothing is dropped.
-- Wrong receipt codes are counted per minute for everyone together; past the limit every
-  follow-up attempt waits for the next minute. Each attempt also costs an Argon2id derivation.
+- A wrong receipt code costs one indexed lookup and nothing else: no Argon2id, no write, no
+  counter, so a flood of guesses can neither slow nor refuse anyone with a real code (and
+  100 random bits leave guessing hopeless). Only a code that exists reaches Argon2id, and
+  each receipt may be opened so many times a minute (a counter per submission): only whoever
+  holds the code can spend that allowance.
 
 Settings (read with defaults): AEGIS_INTAKE_MIN_SECONDS (3), AEGIS_INTAKE_FORM_HOURS (12),
 AEGIS_INTAKE_FLOOD_WINDOW_MINUTES (10), AEGIS_INTAKE_FLOOD_THRESHOLD (200),
-AEGIS_RECEIPT_MAX_FAILURES (30 per minute)."""
+AEGIS_RECEIPT_OPENINGS_PER_MINUTE (10 per receipt)."""
 
 from __future__ import annotations
 
 import secrets
 import time
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -24,9 +28,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aegis import clock
 from aegis.audit import services as audit
 
-from .models import FloodNotice, ReceiptFailureWindow, Submission, UsedFormToken
+from .models import FloodNotice, ReceiptOpenings, Submission, UsedFormToken
 
 TOKEN_SALT = "aegis.intake.form-token"
 
@@ -47,8 +52,8 @@ def flood_threshold() -> int:
     return int(getattr(settings, "AEGIS_INTAKE_FLOOD_THRESHOLD", 200))
 
 
-def max_receipt_failures() -> int:
-    return int(getattr(settings, "AEGIS_RECEIPT_MAX_FAILURES", 30))
+def max_receipt_openings() -> int:
+    return int(getattr(settings, "AEGIS_RECEIPT_OPENINGS_PER_MINUTE", 10))
 
 
 # --- Form tokens ----------------------------------------------------------------------------
@@ -144,7 +149,7 @@ def register_report(now: datetime) -> bool:
     return True
 
 
-# --- Receipt guessing -----------------------------------------------------------------------
+# --- Receipt openings -----------------------------------------------------------------------
 
 
 class TooManyAttempts(Exception):
@@ -158,21 +163,21 @@ def _minute(now: datetime) -> datetime:
     return now.replace(second=0, microsecond=0)
 
 
-def check_guess_budget() -> None:
-    """Refuse every receipt attempt while this minute's failures are past the limit."""
-    failures = (
-        ReceiptFailureWindow.objects.filter(window_start=_minute(timezone.now()))
-        .values_list("failures", flat=True)
-        .first()
-    )
-    if failures is not None and failures >= max_receipt_failures():
-        raise TooManyAttempts()
-
-
-def record_failed_guess() -> None:
-    now = timezone.now()
+def count_opening(submission_id: uuid.UUID) -> None:
+    """Count one opening of an existing receipt; TooManyAttempts past this minute's allowance
+    (the refused attempt is counted too, so hammering does not help)."""
+    now = clock.now()
+    start = _minute(now)
     with transaction.atomic():
-        window, created = ReceiptFailureWindow.objects.get_or_create(window_start=_minute(now))
-        ReceiptFailureWindow.objects.filter(pk=window.pk).update(failures=F("failures") + 1)
+        window, created = ReceiptOpenings.objects.get_or_create(
+            submission_id=submission_id, window_start=start
+        )
+        # Increment, then read under the row lock the update took: concurrent openings are
+        # counted one after another.
+        counted = ReceiptOpenings.objects.filter(pk=window.pk)
+        counted.update(openings=F("openings") + 1)
+        openings = counted.values_list("openings", flat=True).get()
         if created:
-            ReceiptFailureWindow.objects.filter(window_start__lt=now - timedelta(hours=1)).delete()
+            ReceiptOpenings.objects.filter(window_start__lt=start - timedelta(hours=1)).delete()
+    if openings > max_receipt_openings():
+        raise TooManyAttempts()

@@ -158,11 +158,21 @@ class UsedFormToken(models.Model):
         return self.nonce
 
 
-class ReceiptFailureWindow(models.Model):
-    """Wrong receipt codes per minute, for everyone together (no addresses are kept)."""
+class ReceiptOpenings(models.Model):
+    """How often one receipt was opened (one Argon2id derivation each) in one minute. Only a
+    code that exists gets this far, so guessers elsewhere cannot spend a reporter's allowance;
+    no addresses are kept."""
 
-    window_start = models.DateTimeField(primary_key=True)
-    failures = models.PositiveIntegerField(default=0)
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    window_start = models.DateTimeField(db_index=True)
+    openings = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "window_start"], name="intake_receipt_openings_per_minute"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.failures} failures from {self.window_start:%H:%M}"
+        return f"{self.openings} openings from {self.window_start:%H:%M}"

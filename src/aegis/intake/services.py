@@ -343,9 +343,6 @@ def submit_report(
 # --- Follow-up with the receipt code --------------------------------------------------------
 
 
-_DUMMY_SALT = bytes(16)
-
-
 def forget_expired_receipts() -> int:
     """Destroy the receipts (lookup hash and wrapped key) of expired codes."""
     return Submission.objects.filter(
@@ -354,24 +351,35 @@ def forget_expired_receipts() -> int:
 
 
 def open_receipt(code: str) -> receipts.ThreadAccess:
-    """The access a code gives, or ReceiptRefused — the same for a wrong, an expired and a
-    malformed code, after the same Argon2id work. TooManyAttempts while guessing is paused."""
-    flood.check_guess_budget()
-    forget_expired_receipts()
+    """The access a code gives, or ReceiptRefused: the same answer for a wrong, an expired and
+    a malformed code. A code that matches no receipt is refused after one indexed lookup (no
+    Argon2id, no write), so guessing costs the server next to nothing and never holds up a
+    reporter; only a code that exists is derived, and TooManyAttempts answers when that
+    receipt was opened too often this minute. The quick refusal tells a guesser only what
+    the answer already does (timing shows lookup versus derivation, nothing more)."""
     normalised = receipts.normalise(code)
     submission = (
-        Submission.objects.filter(
-            receipt_lookup=receipts.lookup_hash(normalised), receipt_expires_at__gt=timezone.now()
+        Submission.objects.filter(receipt_lookup=receipts.lookup_hash(normalised))
+        .only(
+            "pk",
+            "receipt_salt",
+            "receipt_wrapped_key",
+            "receipt_opslimit",
+            "receipt_memlimit",
+            "receipt_expires_at",
         )
-        .only("pk", "receipt_salt", "receipt_wrapped_key", "receipt_opslimit", "receipt_memlimit")
         .first()
         if normalised
         else None
     )
-    if submission is None or submission.receipt_salt is None:
-        receipts.derive(normalised or "", _DUMMY_SALT, vault.kdf_cost())  # same cost, no answer
-        flood.record_failed_guess()
+    if submission is None:
         raise ReceiptRefused()
+    # Expired receipts are destroyed here, where a real one is used, rather than on every
+    # guess: a wrong code writes nothing.
+    forget_expired_receipts()
+    if submission.receipt_expires_at <= timezone.now() or submission.receipt_salt is None:
+        raise ReceiptRefused()
+    flood.count_opening(submission.pk)
     cost = crypto.KdfCost(
         int(submission.receipt_opslimit or 0), int(submission.receipt_memlimit or 0)
     )
@@ -379,11 +387,7 @@ def open_receipt(code: str) -> receipts.ThreadAccess:
     access = receipts.ThreadAccess(
         submission.pk, receipts.derive(normalised, bytes(submission.receipt_salt), cost)
     )
-    try:
-        reporter_keychain(access)
-    except ReceiptRefused:
-        flood.record_failed_guess()
-        raise
+    reporter_keychain(access)
     return access
 
 
