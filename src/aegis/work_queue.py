@@ -64,6 +64,23 @@ def _alerts(user: Any) -> list[Item]:
     return items
 
 
+def _case_alerts(user: Any) -> list[Item]:
+    """The case team has no console: each open alert of its compartments, linked."""
+    return [
+        Item(
+            _("Alert #%(id)s (%(kind)s): %(status)s")
+            % {
+                "id": row.alert.pk,
+                "kind": row.alert.get_kind_display(),
+                "status": row.alert.get_status_display(),
+            },
+            reverse("alerts:detail", kwargs={"alert_id": row.alert.pk}),
+            urgent=not row.alert.is_drill,
+        )
+        for row in alerts.console(user)
+    ]
+
+
 def _case_work(user: Any) -> list[Item]:
     n_reports = intake.untriaged_count(user)
     n_overdue = cases.overdue_tasks(user).count()
@@ -109,6 +126,8 @@ def items_for(user: Any) -> list[Item]:
     if user.has_perm("accounts.respond_to_alerts"):
         items += _alerts(user)
     if user.has_perm("accounts.view_cases"):
+        if not user.has_perm("accounts.respond_to_alerts"):
+            items += _case_alerts(user)
         items += _case_work(user)
     if user.has_perm("accounts.view_own_case"):
         items += _own_checkin(user)

@@ -11,7 +11,9 @@ COORDINATORS = frozenset({Role.COORDINATOR})
 
 EXPECTED: dict = {
     "alerts:console": ("GET", RESPONDERS),
-    "alerts:detail": ("GET", RESPONDERS),
+    "alerts:detail": ("GET", RESPONDERS | CASE_TEAM),
+    "alerts:acknowledge": ("POST", RESPONDERS),
+    "alerts:note-add": ("POST", RESPONDERS),
     "alerts:resolve": ("POST", RESPONDERS),
     "alerts:panic": ("GET", DEFENDERS),
     "alerts:manual": ("POST", CASE_TEAM),

@@ -143,7 +143,7 @@ def test_every_drill_message_carries_the_drill_marking(team, smtp, sms):
     caseworker = sign_in(Client(), team.lucia)
     with clock.frozen(START):
         url = reverse("alerts:manual", kwargs={"person_id": team.person.pk})
-        response = caseworker.post(url, {"is_drill": "on"}, follow=True)
+        response = caseworker.post(url, {"is_drill": "on", "confirmed": "on"}, follow=True)
         assert response.status_code == 200
         assert "A drill alert was raised." in response.content.decode()
         sending.deliver_due()

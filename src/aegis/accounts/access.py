@@ -28,9 +28,11 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 def requires(
-    permission: str,
+    permission: str, *alternatives: str
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Signed in with both factors and holding `accounts.<permission>`; else login or 403."""
+    """Signed in with both factors and holding `accounts.<permission>` (or one of the
+    alternatives); else login or 403."""
+    permissions = (permission, *alternatives)
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -38,7 +40,7 @@ def requires(
             user = request.user
             if not user.is_authenticated or not user.is_verified():  # type: ignore[attr-defined]
                 return redirect_to_login(request.get_full_path())
-            if not user.has_perm(f"accounts.{permission}"):
+            if not any(user.has_perm(f"accounts.{p}") for p in permissions):
                 return render(request, "403.html", status=403)
             return view(request, *args, **kwargs)
 

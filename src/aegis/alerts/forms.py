@@ -15,3 +15,14 @@ class ResolveForm(forms.Form):
 
 class ManualAlertForm(forms.Form):
     is_drill = forms.BooleanField(label=_("This is a drill"), required=False)
+    # The person page's button asks first; the confirmation page sends this.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("What you did or learnt. Stored encrypted; only the alert's team reads it."),
+    )

@@ -261,12 +261,38 @@ class Delivery(models.Model):
 
 
 class Acknowledgement(models.Model):
+    """Someone acted on the alert: a recipient through their message's link (delivery), or a
+    responder or coordinator on the alert's page (user, when no message of theirs exists)."""
+
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="acknowledgements")
-    delivery = models.OneToOneField(Delivery, on_delete=models.CASCADE, related_name="+")
+    delivery = models.OneToOneField(
+        Delivery, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     acknowledged_at = models.DateTimeField()
 
     class Meta:
         ordering = ["acknowledged_at"]
 
     def __str__(self) -> str:
-        return f"ack of {self.delivery_id}"
+        return f"ack of {self.delivery_id or self.user_id}"
+
+
+class AlertNote(models.Model):
+    """What a responder or coordinator did or learnt, under the alert's key."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notes")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = EncryptedTextField()
+    written_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["written_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on alert {self.alert_id}"

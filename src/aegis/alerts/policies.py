@@ -20,16 +20,18 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from aegis import clock, places
+from aegis.accounts.roles import Role
 from aegis.audit import services as audit
 from aegis.cases import selectors as cases
 from aegis.cases.models import Case, Person
 from aegis.cases.vocabulary import Sector
 from aegis.incidents.vocabulary import ViolationType
 from aegis.risk.vocabulary import Level
+from aegis.safety import selectors as safety
 from aegis.text import has_control_characters, has_disguising_characters
 from aegis.vault import service_keys
 from aegis.vault import services as vault
-from aegis.vault.keychain import Keychain, unlocked
+from aegis.vault.keychain import Keychain, NoKeyAccess, VaultLocked, unlocked
 
 from .ladder import DEFAULT_CHANNELS
 from .models import AlertRule, EscalationPolicy, PartnerOrganisation, PolicyStep
@@ -159,8 +161,55 @@ def _check_partners(step: StepInput, audiences: list[str], fail: Any) -> list[Pa
     return partners
 
 
-def check_steps(steps: Sequence[StepInput]) -> list[_Step]:
-    """Every step checked, in the order of their numbers; the first problem is raised."""
+def _staff_with_address(role: str, compartment_id: int | None) -> bool:
+    if compartment_id is not None:
+        members = cases.members_with_role(compartment_id, role)
+    else:  # a risk level's policy: whoever holds the role in any compartment
+        members = cases.staff_in_compartments(role)
+    return members.exclude(email="").exists()
+
+
+def _contacts_reachable(person: Person | None, channels: str) -> bool:
+    """Whether the person's emergency contacts have an address on one of the channels; for a
+    risk level's policy (no person) or a plan the coordinator cannot open, assume so."""
+    if person is None:
+        return True
+    try:
+        contacts = safety.emergency_contacts(person)
+    except (NoKeyAccess, VaultLocked):
+        return True
+    by_channel = {
+        Channel.EMAIL.value: "email",
+        Channel.SMS.value: "phone",
+        Channel.SIGNAL.value: "signal",
+    }
+    wanted = [by_channel[c] for c in channels.split(",") if c in by_channel]
+    return any(getattr(c, field).strip() for c in contacts for field in wanted)
+
+
+def _reaches_somebody(step: _Step, case: Case | None) -> bool:
+    audiences = step.audiences.split(",")
+    compartment_id = case.compartment_id if case is not None else None
+    return (
+        (Audience.PARTNERS in audiences and bool(step.partners))
+        or (
+            Audience.RESPONDERS in audiences
+            and _staff_with_address(Role.RESPONDER.value, compartment_id)
+        )
+        or (
+            Audience.COORDINATORS in audiences
+            and _staff_with_address(Role.COORDINATOR.value, compartment_id)
+        )
+        or (
+            Audience.CONTACTS in audiences
+            and _contacts_reachable(case.person if case is not None else None, step.channels)
+        )
+    )
+
+
+def check_steps(steps: Sequence[StepInput], *, case: Case | None = None) -> list[_Step]:
+    """Every step checked, in the order of their numbers; the first problem is raised. A
+    step that would reach nobody (nobody on it has an address) is refused."""
     if not steps:
         raise PolicyError(_("Give the policy at least one step."), "steps")
     if len(steps) > MAX_STEPS:
@@ -181,6 +230,17 @@ def check_steps(steps: Sequence[StepInput]) -> list[_Step]:
                 row,
             )
         seen.add(item.number)
+        if not _reaches_somebody(item, case):
+            raise PolicyError(
+                _(
+                    "Row %(n)s: this step would reach nobody: no one it names has an address "
+                    "Aegis can send to. Give staff an email address, add emergency contacts "
+                    "or choose a partner organisation."
+                )
+                % {"n": row + 1},
+                "audiences",
+                row,
+            )
         checked.append(item)
     return sorted(checked, key=lambda item: item.number)
 
@@ -244,7 +304,7 @@ def save_case_policy(
     name = _line(name, "name", _("The name"), NAME_MAX) or str(
         _("Case %(reference)s") % {"reference": case.reference}
     )
-    checked = check_steps(steps)
+    checked = check_steps(steps, case=case)
     with transaction.atomic():
         policy = EscalationPolicy.objects.select_for_update().filter(case=case).first()
         policy = policy or EscalationPolicy(case=case)

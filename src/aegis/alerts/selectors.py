@@ -62,6 +62,7 @@ class ConsoleRow:
     failures: int  # deliveries that failed on every try
     deliveries: int  # deliveries still meant to go out or gone out (not cancelled)
     ladder_ended: bool = False  # open, on its last step, and that step's deadline passed
+    empty_steps: tuple[int, ...] = ()  # steps reached that had nobody to send to
 
     @property
     def minutes(self) -> int:
@@ -75,7 +76,7 @@ class ConsoleRow:
 
     @property
     def needs_human(self) -> bool:
-        return self.failures > 0 or self.unreached or self.ladder_ended
+        return self.failures > 0 or self.unreached or self.ladder_ended or bool(self.empty_steps)
 
 
 def console(user: Any) -> list[ConsoleRow]:
@@ -87,6 +88,7 @@ def console(user: Any) -> list[ConsoleRow]:
         .prefetch_related(
             "acknowledgements__delivery__recipient_user",
             "acknowledgements__delivery__partner",
+            "acknowledgements__user",
             "deliveries",
             "levels",
         )
@@ -104,9 +106,20 @@ def console(user: Any) -> list[ConsoleRow]:
                 failures=failures,
                 deliveries=live,
                 ladder_ended=_ladder_ended(alert, now),
+                empty_steps=_empty_steps(alert),
             )
         )
     return rows
+
+
+def _empty_steps(alert: Alert) -> tuple[int, ...]:
+    """Steps the alert reached with nobody to message (uses the prefetched rows)."""
+    addressed = {item.level for item in alert.deliveries.all()}
+    return tuple(
+        level.number
+        for level in alert.levels.all()
+        if level.reached_at is not None and level.number not in addressed
+    )
 
 
 @dataclass(frozen=True)
@@ -157,8 +170,31 @@ def deliveries_of(alert: Alert) -> QuerySet[Delivery]:
 
 def acknowledgements_of(alert: Alert) -> QuerySet[Acknowledgement]:
     return alert.acknowledgements.select_related(
-        "delivery__recipient_user", "delivery__partner"
+        "delivery__recipient_user", "delivery__partner", "user"
     ).order_by("acknowledged_at", "pk")
+
+
+def acknowledged_by(alert: Alert, user: Any) -> bool:
+    return alert.acknowledgements.filter(Q(user=user) | Q(delivery__recipient_user=user)).exists()
+
+
+@dataclass(frozen=True)
+class NoteView:
+    author: str
+    written_at: datetime
+    text: str | None  # None: the reader holds no key that opens it
+
+
+def notes_of(alert: Alert) -> list[NoteView]:
+    notes = []
+    for note in alert.notes.select_related("author"):
+        try:
+            text: str | None = str(note.text or "")
+        except (NoKeyAccess, VaultLocked):
+            text = None
+        author = note.author.get_username() if note.author else ""
+        notes.append(NoteView(author, note.written_at, text))
+    return notes
 
 
 def delivery_by_id(delivery_id: int) -> Delivery | None:

@@ -33,6 +33,7 @@ from . import ladder
 from .models import (
     Acknowledgement,
     Alert,
+    AlertNote,
     AlertRule,
     Delivery,
     EscalationLevel,
@@ -413,13 +414,51 @@ def acknowledge(delivery_id: int) -> Acknowledgement | None:
     ack = Acknowledgement.objects.create(alert_id=item.alert_id, delivery=item, acknowledged_at=now)
     item.state, item.acked_at = DeliveryState.ACKNOWLEDGED, now
     item.save(update_fields=["state", "acked_at"])
-    alert = Alert.objects.select_for_update().get(pk=item.alert_id)
+    _mark_acknowledged(item.alert_id, now)
+    return ack
+
+
+@transaction.atomic
+def acknowledge_as(alert: Alert, user: Any) -> Acknowledgement:
+    """A responder or coordinator acknowledges on the alert's page: through their own
+    message where the alert sent them one, else in their own name."""
+    mine = alert.deliveries.filter(recipient_user=user).order_by("level", "pk").first()
+    if mine is not None:
+        ack = acknowledge(mine.pk)
+        assert ack is not None
+    else:
+        ack = Acknowledgement.objects.filter(alert=alert, user=user, delivery=None).first()
+        if ack is None:
+            now = clock.now()
+            ack = Acknowledgement.objects.create(alert=alert, user=user, acknowledged_at=now)
+            _mark_acknowledged(alert.pk, now)
+    audit.record("alert.acknowledge", actor_id=user.pk, object_type="alert", object_id=alert.pk)
+    return ack
+
+
+def _mark_acknowledged(alert_id: int, now: Any) -> None:
+    alert = Alert.objects.select_for_update().get(pk=alert_id)
     if alert.status == AlertStatus.OPEN:
         alert.status, alert.acknowledged_at = AlertStatus.ACKNOWLEDGED, now
         alert.save(update_fields=["status", "acknowledged_at"])
         if not alert.is_drill:
             _stop_ladder(alert)
-    return ack
+
+
+@transaction.atomic
+def add_note(alert: Alert, text: str, *, actor: Any) -> AlertNote:
+    """A note on the alert under its key: only those who hold the alert's key read it."""
+    if not text.strip():
+        raise AlertError(_("Write the note before saving it."))
+    note = AlertNote.objects.create(
+        alert=alert,
+        data_key_id=alert.data_key_id,
+        author=actor,
+        text=text.strip(),
+        written_at=clock.now(),
+    )
+    audit.record("record.update", actor_id=actor.pk, object_type="alert", object_id=alert.pk)
+    return note
 
 
 @transaction.atomic

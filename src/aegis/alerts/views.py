@@ -21,7 +21,7 @@ from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
 from . import checkins, selectors, services
 from . import delivery as channels
-from .forms import ManualAlertForm, ResolveForm
+from .forms import ManualAlertForm, NoteForm, ResolveForm
 from .models import Alert
 from .vocabulary import AlertKind
 
@@ -66,18 +66,24 @@ def manual(request: HttpRequest, person_id: int) -> HttpResponse:
         raise Http404
     form = ManualAlertForm(request.POST)
     is_drill = form.is_valid() and form.cleaned_data["is_drill"]
+    if not (form.is_valid() and form.cleaned_data["confirmed"]):
+        return render(
+            request, "alerts/manual_confirm.html", {"person": person, "is_drill": is_drill}
+        )
     try:
-        services.raise_alert(person, AlertKind.MANUAL, actor_id=request.user.pk, is_drill=is_drill)
+        alert = services.raise_alert(
+            person, AlertKind.MANUAL, actor_id=request.user.pk, is_drill=is_drill
+        )
     except services.AlertError as error:
         messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            _("A drill alert was raised. Every message is marked as a drill.")
-            if is_drill
-            else _("The alert was raised. Responders and emergency contacts are being notified."),
-        )
-    return redirect("cases:person", person_id=person.pk)
+        return redirect("cases:person", person_id=person.pk)
+    messages.success(
+        request,
+        _("A drill alert was raised. Every message is marked as a drill.")
+        if is_drill
+        else _("The alert was raised. Responders and emergency contacts are being notified."),
+    )
+    return redirect("alerts:detail", alert_id=alert.pk)
 
 
 @requires("respond_to_alerts")
@@ -102,13 +108,21 @@ def drill_report(request: HttpRequest, alert_id: int) -> HttpResponse:
     return render(request, "alerts/drill_report.html", {"alert": alert, "report": report})
 
 
-@requires("respond_to_alerts")
+@requires("respond_to_alerts", "view_cases")
 def detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """Responders and coordinators act here; the case team (who may have raised the alert)
+    sees its state and who acknowledged."""
     alert = _alert_or_404(request, alert_id)
-    return _detail(request, alert, ResolveForm())
+    return _detail(request, alert)
 
 
-def _detail(request: HttpRequest, alert: Alert, form: ResolveForm, status: int = 200) -> Any:
+def _detail(
+    request: HttpRequest,
+    alert: Alert,
+    form: ResolveForm | None = None,
+    note_form: NoteForm | None = None,
+    status: int = 200,
+) -> Any:
     outcome = selectors.outcome_of(alert)
     deliveries = list(selectors.deliveries_of(alert))
     return render(
@@ -119,12 +133,42 @@ def _detail(request: HttpRequest, alert: Alert, form: ResolveForm, status: int =
             "deliveries": deliveries,
             "unreached": selectors.unreached(deliveries),
             "acknowledgements": selectors.acknowledgements_of(alert),
-            "form": form,
+            "acknowledged_by_me": selectors.acknowledged_by(alert, request.user),
+            "notes": selectors.notes_of(alert),
+            "form": form or ResolveForm(),
+            "note_form": note_form or NoteForm(),
             "outcome": outcome or "",
             "readable": outcome is not None,
         },
         status=status,
     )
+
+
+@requires("respond_to_alerts")
+@require_POST
+def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = _alert_or_404(request, alert_id)
+    services.acknowledge_as(alert, request.user)
+    messages.success(request, _("You acknowledged the alert."))
+    return redirect("alerts:detail", alert_id=alert.pk)
+
+
+@requires("respond_to_alerts")
+@require_POST
+def note_add(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = _alert_or_404(request, alert_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_note(alert, form.cleaned_data["text"], actor=request.user)
+        except services.AlertError as error:
+            form.add_error("text", str(error))
+        except (NoKeyAccess, VaultLocked):
+            form.add_error(None, _("You hold no key that opens this alert's record."))
+        else:
+            messages.success(request, _("The note is saved."))
+            return redirect("alerts:detail", alert_id=alert.pk)
+    return _detail(request, alert, note_form=form, status=400)
 
 
 @requires("respond_to_alerts")
@@ -142,7 +186,7 @@ def resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The alert is resolved."))
             return redirect("alerts:console")
-    return _detail(request, alert, form, status=400)
+    return _detail(request, alert, form=form, status=400)
 
 
 @public

@@ -38,6 +38,7 @@ ACTIONS = {
     "intake.triage",
     "flood.notice",
     "verification.change",
+    "alert.acknowledge",
 }
 
 

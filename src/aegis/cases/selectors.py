@@ -235,6 +235,14 @@ def members_with_role(compartment_id: int, role: str) -> QuerySet[Any]:
     )
 
 
+def staff_in_compartments(role: str) -> QuerySet[Any]:
+    """Active people holding `role` (a group name) who belong to at least one compartment."""
+    from django.contrib.auth import get_user_model
+
+    member_ids = CompartmentMember.objects.values("user_id")
+    return get_user_model().objects.filter(pk__in=member_ids, groups__name=role, is_active=True)
+
+
 def people_with_phone_index(index: str) -> list[Person]:
     """Files whose phone has this blind index (the caller computes it under its keys)."""
     return list(Person.objects.filter(phone_index=index).order_by("pk"))
