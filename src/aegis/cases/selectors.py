@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from aegis.vault.fields import blind_index
-from aegis.vault.keychain import NoKeyAccess
+from aegis.vault.keychain import NoSearchKey
 
 from .models import Case, Compartment, CompartmentMember, ConsentRecord, Person
 
@@ -73,6 +73,8 @@ def consents_of(person: Person) -> QuerySet[ConsentRecord]:
 class SearchResults:
     cases: list[Case]
     people: list[Person]
+    # Why names, phones and identity documents were not searched (the search key is missing).
+    missing_key: str = ""
 
     @property
     def empty(self) -> bool:
@@ -91,8 +93,8 @@ def search(user: Any, text: str) -> SearchResults:
             | visible_people(user).filter(phone_index=blind_index("phone", text))
             | visible_people(user).filter(identity_index=blind_index("identifier", text))
         )
-    except NoKeyAccess:
-        people = Person.objects.none()
+    except NoSearchKey as missing:
+        return SearchResults(cases=cases, people=[], missing_key=str(missing))
     people_list = list(people.distinct()[:50])
     cases += [c for c in visible_cases(user).filter(person__in=people_list) if c not in cases]
     return SearchResults(cases=cases, people=people_list)
@@ -193,7 +195,11 @@ def compartment_of_user(user: Any, compartment_id: int) -> Compartment | None:
 def search_capped(user: Any, text: str) -> SearchResults:
     """`search`, with at most SEARCH_CAP people and cases (exact matches are few)."""
     found = search(user, text)
-    return SearchResults(cases=found.cases[:SEARCH_CAP], people=found.people[:SEARCH_CAP])
+    return SearchResults(
+        cases=found.cases[:SEARCH_CAP],
+        people=found.people[:SEARCH_CAP],
+        missing_key=found.missing_key,
+    )
 
 
 def filtered_cases(
