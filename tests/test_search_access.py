@@ -4,6 +4,7 @@ coordinator who holds it gives it with one audited POST; the administrator canno
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -217,3 +218,46 @@ def test_the_administrator_sees_search_access_pending(office, make_person):
     assert "Search access pending" not in text(responder)
     pending = [u.username for u in account_selectors.search_access_pending()]
     assert pending == ["nina", "tomas"]
+
+
+def test_changing_a_name_without_the_search_key_explains_and_keeps_the_old_one(office):
+    nina, karim, compartment = office
+    with unlocked(karim.keychain()):
+        person = cases.create_person(
+            compartment, actor_id=karim.user.pk, pseudonym="Ceiba", legal_name="Marisol Q"
+        )
+    response = sign_in(Client(), nina).post(
+        reverse("cases:person-edit", kwargs={"person_id": person.pk}),
+        {
+            **{k.removeprefix("person-"): v for k, v in NEW_PERSON.items() if "-" in k},
+            "legal_name": "Marisol Quintero",
+        },
+    )
+    assert response.status_code == 403
+    assert MISSING in text(response) and "Nothing was saved." in text(response)
+    with unlocked(karim.keychain()):
+        assert Person.objects.get().legal_name == "Marisol Q"
+
+
+def test_any_other_form_that_needs_the_search_key_gets_a_clear_page(office):
+    """A perpetrator's name is indexed too: the page says what is missing, not a 500."""
+    from aegis.incidents import services as incidents
+    from aegis.incidents.models import Perpetrator
+
+    nina, _karim, compartment = office
+    with unlocked(nina.keychain()):
+        incident = incidents.create_incident(
+            compartment,
+            actor_id=nina.user.pk,
+            title="Threat at the community hall",
+            date_start=datetime.date(2024, 3, 5),
+        )
+    response = sign_in(Client(), nina).post(
+        reverse("incidents:perpetrator-add", kwargs={"incident_ref": incident.reference}),
+        {"perpetrator_type": "public_official", "name": "The mayor", "involvement": "instigator"},
+    )
+    assert response.status_code == 403
+    page = text(response)
+    assert "The search key is missing" in page and MISSING in page
+    assert "Coordinators who hold the search key: karim" in page
+    assert not Perpetrator.objects.exists()
