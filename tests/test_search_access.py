@@ -261,3 +261,24 @@ def test_any_other_form_that_needs_the_search_key_gets_a_clear_page(office):
     assert "The search key is missing" in page and MISSING in page
     assert "Coordinators who hold the search key: karim" in page
     assert not Perpetrator.objects.exists()
+
+
+def test_the_forms_say_so_before_anything_is_typed(office):
+    nina, karim, _compartment = office
+    caseworker = sign_in(Client(), nina)
+    new_case = text(caseworker.get(reverse("cases:new")))
+    assert MISSING in new_case and "given only by a pseudonym" in new_case
+    search_page = text(caseworker.get(reverse("cases:search")))
+    assert MISSING in search_page and "only case and incident references" in search_page
+    coordinator = sign_in(Client(), karim)
+    assert MISSING not in text(coordinator.get(reverse("cases:new")))
+    assert MISSING not in text(coordinator.get(reverse("cases:search")))
+
+
+def test_a_new_person_known_only_by_pseudonym_needs_no_search_key(office):
+    nina, _karim, compartment = office
+    data = {**NEW_PERSON, "compartment": compartment.pk, "person-legal_name": ""}
+    data["person-phone"] = ""
+    response = sign_in(Client(), nina).post(reverse("cases:new"), data)
+    assert response.status_code == 302
+    assert Person.objects.count() == 1

@@ -59,9 +59,5 @@ def search_key_givers() -> list[str]:
     )
 
 
-def holds_search_key(user_id: Any) -> bool:
-    return search_key_user_ids().filter(keypair__user_id=user_id).exists()
-
-
 def search_key_holders_among(user_ids: list[Any]) -> set[Any]:
     return set(search_key_user_ids().filter(keypair__user_id__in=user_ids))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis.vault.keychain import current
+from aegis.vault.selectors import holds_search_key
 
 from . import selectors, services, session_keys
 from .access import public, requires
@@ -151,7 +152,7 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
 
 @requires("coordinate")
 def search_access_view(request: HttpRequest) -> HttpResponse:
-    holds = selectors.holds_search_key(request.user.pk)
+    holds = holds_search_key(request.user.pk)
     context = {
         "pending": selectors.search_access_pending(),
         "holds": holds,

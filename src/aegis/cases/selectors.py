@@ -11,7 +11,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from aegis.vault.fields import blind_index
-from aegis.vault.keychain import NoSearchKey
+from aegis.vault.keychain import NoSearchKey, search_key_missing_message
+from aegis.vault.selectors import holds_search_key
 
 from .models import Case, Compartment, CompartmentMember, ConsentRecord, Person
 
@@ -190,6 +191,12 @@ def cases_of(person: Person) -> QuerySet[Case]:
 def compartment_of_user(user: Any, compartment_id: int) -> Compartment | None:
     """A compartment the user belongs to; any other is treated as missing."""
     return compartments_of(user).filter(pk=compartment_id).first()
+
+
+def search_key_missing(user: Any) -> str:
+    """Why `user` cannot store or look up names and phones yet (they lack the search key),
+    or "" when they can: shown before they type a whole form."""
+    return "" if holds_search_key(user.pk) else search_key_missing_message()
 
 
 def search_capped(user: Any, text: str) -> SearchResults:

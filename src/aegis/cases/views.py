@@ -116,7 +116,12 @@ def case_new(request: HttpRequest) -> HttpResponse:
         # A first visit, or 'Show regions': display the form again without checking it.
         form = CaseForm(initial=_initial(post or {}), compartments=compartments, people=people)
         person_form = _new_person_form(initial=_initial(post or {}, "person"))
-        return render(request, "cases/new.html", {"form": form, "person_form": person_form})
+        context = {
+            "form": form,
+            "person_form": person_form,
+            "missing_key": selectors.search_key_missing(request.user),
+        }
+        return render(request, "cases/new.html", context)
     form = CaseForm(post, compartments=compartments, people=people)
     new_person = post.get("subject_kind") == SubjectKind.PERSON and not post.get("person")
     if new_person:
@@ -149,7 +154,11 @@ def case_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Case %(ref)s is open.") % {"ref": case.reference})
             return redirect("cases:detail", reference=case.reference)
-    context = {"form": form, "person_form": person_form}
+    context = {
+        "form": form,
+        "person_form": person_form,
+        "missing_key": selectors.search_key_missing(request.user),
+    }
     return render(request, "cases/new.html", context, status=status)
 
 
@@ -344,11 +353,14 @@ def search(request: HttpRequest) -> HttpResponse:
         incidents = incident_selectors.search(
             request.user, form.cleaned_data["q"], cases=results.cases, limit=selectors.SEARCH_CAP
         )
-    return render(
-        request,
-        "cases/search.html",
-        {"form": form, "results": results, "incidents": incidents, "cap": selectors.SEARCH_CAP},
-    )
+    context = {
+        "form": form,
+        "results": results,
+        "incidents": incidents,
+        "cap": selectors.SEARCH_CAP,
+        "missing_key": "" if results else selectors.search_key_missing(request.user),
+    }
+    return render(request, "cases/search.html", context)
 
 
 # --- Compartments -------------------------------------------------------------------------

@@ -28,3 +28,7 @@ def search_key_user_ids() -> QuerySet[KeyWrap, int]:
     return KeyWrap.objects.filter(
         data_key__purpose=INDEX_KEY_PURPOSE, keypair__kind=Keypair.Kind.USER
     ).values_list("keypair__user_id", flat=True)
+
+
+def holds_search_key(user_id: object) -> bool:
+    return search_key_user_ids().filter(keypair__user_id=user_id).exists()
