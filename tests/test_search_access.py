@@ -145,9 +145,7 @@ def test_the_grant_needs_the_csrf_token(office):
     assert not holds(nina)
 
 
-@pytest.mark.parametrize(
-    "role", [r for r in Role if r != Role.COORDINATOR], ids=lambda r: r.value
-)
+@pytest.mark.parametrize("role", [r for r in Role if r != Role.COORDINATOR], ids=lambda r: r.value)
 def test_other_roles_are_refused_the_page_and_the_grant(office, make_person, role):
     nina, _karim, _compartment = office
     client = sign_in(Client(), make_person(role))

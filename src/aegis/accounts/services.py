@@ -225,7 +225,9 @@ def grant_search_access(user: User, *, actor: User) -> bool:
         raise SearchAccessRefused(_("Only caseworkers and coordinators receive the search key."))
     keypair = keypair_for_user(user.pk)
     if keypair is None:
-        raise SearchAccessRefused(_("This person has no keys yet, so nothing can be sealed to them."))
+        raise SearchAccessRefused(
+            _("This person has no keys yet, so nothing can be sealed to them.")
+        )
     try:
         granted = vault.grant_index_key(keypair, actor_id=actor.pk)
     except NoSearchKey as missing:
