@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -30,5 +31,5 @@ def search_key_user_ids() -> QuerySet[KeyWrap, int]:
     ).values_list("keypair__user_id", flat=True)
 
 
-def holds_search_key(user_id: object) -> bool:
+def holds_search_key(user_id: Any) -> bool:
     return search_key_user_ids().filter(keypair__user_id=user_id).exists()
