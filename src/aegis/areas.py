@@ -96,6 +96,12 @@ AREAS = [
         "cases:compartments",
     ),
     Area(
+        _("Search access"),
+        _("Give the search key to caseworkers and coordinators who are waiting for it."),
+        "coordinate",
+        "accounts:search-access",
+    ),
+    Area(
         _("Escalation policies"),
         _("Who each alert reaches and how fast; partner organisations; rules that raise alerts."),
         "coordinate",

@@ -19,6 +19,8 @@ EXPECTED: dict[str, tuple[str, frozenset[Role] | str]] = {
     "accounts:token-revoke": ("POST", ALL),
     "accounts:users": ("GET", frozenset({Role.ADMIN})),
     "accounts:user-create": ("GET", frozenset({Role.ADMIN})),
+    "accounts:search-access": ("GET", frozenset({Role.COORDINATOR})),
+    "accounts:search-access-grant": ("POST", frozenset({Role.COORDINATOR})),
     "audit:log": ("GET", frozenset({Role.AUDITOR})),
     "api:openapi-json": ("GET", PUBLIC),
     "api:api-root": ("GET", PUBLIC),
@@ -26,4 +28,4 @@ EXPECTED: dict[str, tuple[str, frozenset[Role] | str]] = {
     "api:list_tokens": ("GET", ALL),
     "api:revoke_token": ("DELETE", ALL),
 }
-SAMPLE_KWARGS = {"token_id": uuid.UUID(int=1)}
+SAMPLE_KWARGS = {"token_id": uuid.UUID(int=1), "user_id": 999_999}

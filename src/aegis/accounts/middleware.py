@@ -8,11 +8,12 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from aegis.vault.keychain import unlocked
+from aegis.vault.keychain import NoSearchKey, unlocked
 
-from . import session_keys
+from . import selectors, session_keys
 
 SESSION_ENDED = _(
     "Your session has ended, so your keys were locked away. Sign in again to continue."
@@ -44,3 +45,12 @@ class KeychainMiddleware:
         if ended and not getattr(request, "new_key_cookie", None):
             response.delete_cookie(session_keys.COOKIE)
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A form that stores or looks up a name, phone or identity document without the
+        search key: say what is missing and who can give it, not a server error. The
+        service's transaction has already rolled back, so nothing is half-written."""
+        if not isinstance(exception, NoSearchKey) or request.path.startswith("/api/"):
+            return None
+        context = {"message": str(exception), "givers": selectors.search_key_givers()}
+        return render(request, "accounts/search_key_missing.html", context, status=403)

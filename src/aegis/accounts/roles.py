@@ -40,6 +40,14 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.ADMIN: {"use_dashboard", "manage_users", "manage_settings"},
 }
 
+# Roles with this permission store and look up names and phones, so they need the search key.
+SEARCH_KEY_PERMISSION = "view_cases"
+
+
+def needs_search_key(role: Role | None) -> bool:
+    return role is not None and SEARCH_KEY_PERMISSION in ROLE_PERMISSIONS[role]
+
+
 PERMISSIONS: list[tuple[str, str | Any]] = [
     ("use_dashboard", "Sign in and see the dashboard"),
     ("view_own_case", "See one's own case and safety plan"),

@@ -5,7 +5,10 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
+from aegis.vault.selectors import search_key_user_ids
+
 from .models import ApiToken, User
+from .roles import SEARCH_KEY_PERMISSION
 
 PAGE_SIZE = 50
 
@@ -19,5 +22,42 @@ def users_page(number: str | None) -> Page:
     return Paginator(users, PAGE_SIZE).get_page(number)
 
 
+def user_by_id(user_id: Any) -> User | None:
+    return User.objects.filter(pk=user_id).first()
+
+
 def username_taken(username: str) -> bool:
     return User.objects.filter(username__iexact=username).exists()
+
+
+def _with_permission(codename: str) -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True,
+        groups__permissions__content_type__app_label="accounts",
+        groups__permissions__codename=codename,
+    ).distinct()
+
+
+def search_access_pending() -> QuerySet[User]:
+    """People whose role needs the search key and who do not hold it yet."""
+    return (
+        _with_permission(SEARCH_KEY_PERMISSION)
+        .filter(keypair__isnull=False)
+        .exclude(pk__in=search_key_user_ids())
+        .prefetch_related("groups")
+        .order_by("username")
+    )
+
+
+def search_key_givers() -> list[str]:
+    """Usernames of the coordinators who hold the search key: they can give it to others."""
+    return list(
+        _with_permission("coordinate")
+        .filter(pk__in=search_key_user_ids())
+        .order_by("username")
+        .values_list("username", flat=True)
+    )
+
+
+def search_key_holders_among(user_ids: list[Any]) -> set[Any]:
+    return set(search_key_user_ids().filter(keypair__user_id__in=user_ids))

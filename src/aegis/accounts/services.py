@@ -16,6 +16,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -25,12 +26,13 @@ from nacl.public import PrivateKey
 from aegis.audit import services as audit
 from aegis.vault import crypto
 from aegis.vault import services as vault
-from aegis.vault.keychain import Keychain
+from aegis.vault.keychain import Keychain, NoSearchKey
 from aegis.vault.models import Keypair
+from aegis.vault.selectors import keypair_for_user
 
 from . import session_keys, throttle
 from .models import ApiToken, User
-from .roles import ROLE_PERMISSIONS, Role
+from .roles import ROLE_PERMISSIONS, SEARCH_KEY_PERMISSION, Role
 
 BACKUP_CODES = 10
 
@@ -208,3 +210,40 @@ def authenticate_token(text: str) -> tuple[User, Keychain] | None:
     keypair_id = Keypair.objects.filter(user=token.user).values_list("pk", flat=True).get()
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user, Keychain({keypair_id: PrivateKey(raw)}, actor_id=token.user.pk)
+
+
+# --- Search key ---------------------------------------------------------------------------
+
+
+class SearchAccessRefused(ValueError):
+    """The search key cannot be given as asked; the message is for the user."""
+
+
+@transaction.atomic
+def grant_search_access(user: User, *, actor: User) -> bool:
+    """A coordinator who holds the search key seals it to a caseworker or coordinator (the
+    administrator holds no case key, so cannot). True when it is new; audited with the
+    person who received it."""
+    if not actor.has_perm("accounts.coordinate"):
+        raise SearchAccessRefused(_("Only a coordinator can give the search key."))
+    if not user.is_active or not user.has_perm(f"accounts.{SEARCH_KEY_PERMISSION}"):
+        raise SearchAccessRefused(_("Only caseworkers and coordinators receive the search key."))
+    keypair = keypair_for_user(user.pk)
+    if keypair is None:
+        raise SearchAccessRefused(
+            _("This person has no keys yet, so nothing can be sealed to them.")
+        )
+    try:
+        granted = vault.grant_index_key(keypair, actor_id=actor.pk)
+    except NoSearchKey as missing:
+        raise SearchAccessRefused(
+            _(
+                "You do not hold the search key yourself, so you cannot give it. Ask a "
+                "coordinator who holds it, or whoever keeps the organisation recovery key "
+                "(offline key ceremony: aegis grant-search-key --username %(name)s)."
+            )
+            % {"name": user.get_username()}
+        ) from missing
+    if granted:
+        audit.record("key.grant", actor_id=actor.pk, object_type="user", object_id=user.pk)
+    return granted

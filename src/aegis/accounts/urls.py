@@ -11,4 +11,10 @@ urlpatterns = [
     path("tokens/<uuid:token_id>/revoke/", views.token_revoke_view, name="token-revoke"),
     path("users/", views.users_view, name="users"),
     path("users/new/", views.user_create_view, name="user-create"),
+    path("search-access/", views.search_access_view, name="search-access"),
+    path(
+        "search-access/<int:user_id>/grant/",
+        views.search_access_grant_view,
+        name="search-access-grant",
+    ),
 ]

@@ -6,18 +6,19 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis.vault.keychain import current
+from aegis.vault.selectors import holds_search_key
 
 from . import selectors, services, session_keys, throttle
 from .access import public, requires
 from .forms import ApiTokenForm, PasswordChangeForm, SignInForm, UserCreateForm
-from .roles import Role
+from .roles import Role, needs_search_key
 
 
 @public
@@ -121,6 +122,10 @@ def token_revoke_view(request: HttpRequest, token_id: uuid.UUID) -> HttpResponse
 @requires("manage_users")
 def users_view(request: HttpRequest) -> HttpResponse:
     page = selectors.users_page(request.GET.get("page"))
+    holders = selectors.search_key_holders_among([u.pk for u in page.object_list])
+    for u in page.object_list:
+        # None: the role does not search; else whether the search key is theirs yet.
+        u.search_access = (u.pk in holders) if needs_search_key(u.role) else None
     return render(request, "accounts/users.html", {"page": page})
 
 
@@ -138,5 +143,43 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
                 Role(form.cleaned_data["role"]),
                 actor_id=request.user.pk,
             )
-            return render(request, "accounts/enrolment.html", {"enrolment": enrolment})
+            return render(
+                request,
+                "accounts/enrolment.html",
+                {"enrolment": enrolment, "search_pending": needs_search_key(enrolment.user.role)},
+            )
     return render(request, "accounts/user_form.html", {"form": form})
+
+
+# --- Search key ---------------------------------------------------------------------------
+
+
+@requires("coordinate")
+def search_access_view(request: HttpRequest) -> HttpResponse:
+    holds = holds_search_key(request.user.pk)
+    context = {
+        "pending": selectors.search_access_pending(),
+        "holds": holds,
+        "givers": [] if holds else selectors.search_key_givers(),
+    }
+    return render(request, "accounts/search_access.html", context)
+
+
+@requires("coordinate")
+@require_POST
+def search_access_grant_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = selectors.user_by_id(user_id)
+    if user is None:
+        raise Http404
+    try:
+        granted = services.grant_search_access(user, actor=request.user)  # type: ignore[arg-type]
+    except services.SearchAccessRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        text = (
+            _("%(name)s now holds the search key: they can add people and search by name.")
+            if granted
+            else _("%(name)s already holds the search key.")
+        )
+        messages.success(request, text % {"name": user.get_username()})
+    return redirect("accounts:search-access")

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from aegis.accounts.roles import Role
 from aegis.vault.fields import blind_index
-from aegis.vault.keychain import NoKeyAccess
+from aegis.vault.keychain import NoSearchKey, search_key_missing_message
+from aegis.vault.selectors import holds_search_key
 
 from .models import Case, Compartment, CompartmentMember, ConsentRecord, Person
 
@@ -74,6 +75,8 @@ def consents_of(person: Person) -> QuerySet[ConsentRecord]:
 class SearchResults:
     cases: list[Case]
     people: list[Person]
+    # Why names, phones and identity documents were not searched (the search key is missing).
+    missing_key: str = ""
 
     @property
     def empty(self) -> bool:
@@ -92,8 +95,8 @@ def search(user: Any, text: str) -> SearchResults:
             | visible_people(user).filter(phone_index=blind_index("phone", text))
             | visible_people(user).filter(identity_index=blind_index("identifier", text))
         )
-    except NoKeyAccess:
-        people = Person.objects.none()
+    except NoSearchKey as missing:
+        return SearchResults(cases=cases, people=[], missing_key=str(missing))
     people_list = list(people.distinct()[:50])
     cases += [c for c in visible_cases(user).filter(person__in=people_list) if c not in cases]
     return SearchResults(cases=cases, people=people_list)
@@ -203,10 +206,20 @@ def compartment_of_user(user: Any, compartment_id: int) -> Compartment | None:
     return compartments_of(user).filter(pk=compartment_id).first()
 
 
+def search_key_missing(user: Any) -> str:
+    """Why `user` cannot store or look up names and phones yet (they lack the search key),
+    or "" when they can: shown before they type a whole form."""
+    return "" if holds_search_key(user.pk) else search_key_missing_message()
+
+
 def search_capped(user: Any, text: str) -> SearchResults:
     """`search`, with at most SEARCH_CAP people and cases (exact matches are few)."""
     found = search(user, text)
-    return SearchResults(cases=found.cases[:SEARCH_CAP], people=found.people[:SEARCH_CAP])
+    return SearchResults(
+        cases=found.cases[:SEARCH_CAP],
+        people=found.people[:SEARCH_CAP],
+        missing_key=found.missing_key,
+    )
 
 
 def filtered_cases(

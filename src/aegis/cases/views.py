@@ -16,6 +16,7 @@ from aegis import places
 from aegis.accounts.access import requires
 from aegis.evidence import selectors as evidence_selectors
 from aegis.incidents import selectors as incident_selectors
+from aegis.vault.keychain import NoSearchKey
 
 from . import selectors, services
 from .forms import (
@@ -75,6 +76,11 @@ def _initial(data: Any, prefix: str = "") -> dict[str, Any]:
     return {k[len(start) :]: v for k, v in data.items() if k.startswith(start)}
 
 
+def _not_saved(missing: NoSearchKey) -> str:
+    """The missing search key explained (who can give it), and that nothing was kept."""
+    return f"{missing} {_('Nothing was saved.')}"
+
+
 def _add_model_errors(form: Any, problem: ValidationError) -> None:
     """A rule the model checks and the form did not: shown at the top of the form."""
     for message in problem.messages:
@@ -110,13 +116,19 @@ def case_new(request: HttpRequest) -> HttpResponse:
         # A first visit, or 'Show regions': display the form again without checking it.
         form = CaseForm(initial=_initial(post or {}), compartments=compartments, people=people)
         person_form = _new_person_form(initial=_initial(post or {}, "person"))
-        return render(request, "cases/new.html", {"form": form, "person_form": person_form})
+        context = {
+            "form": form,
+            "person_form": person_form,
+            "missing_key": selectors.search_key_missing(request.user),
+        }
+        return render(request, "cases/new.html", context)
     form = CaseForm(post, compartments=compartments, people=people)
     new_person = post.get("subject_kind") == SubjectKind.PERSON and not post.get("person")
     if new_person:
         person_form = _new_person_form(post)
     else:  # the new-person fields are not used: show them again without complaints
         person_form = _new_person_form(initial=_initial(post, "person"))
+    status = 200
     if form.is_valid() and (not new_person or person_form.is_valid()):
         cleaned = form.cleaned_data
         try:
@@ -136,10 +148,18 @@ def case_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(problem))
         except ValidationError as problem:
             _add_model_errors(person_form, problem)
+        except NoSearchKey as missing:
+            form.add_error(None, _not_saved(missing))
+            status = 403
         else:
             messages.success(request, _("Case %(ref)s is open.") % {"ref": case.reference})
             return redirect("cases:detail", reference=case.reference)
-    return render(request, "cases/new.html", {"form": form, "person_form": person_form})
+    context = {
+        "form": form,
+        "person_form": person_form,
+        "missing_key": selectors.search_key_missing(request.user),
+    }
+    return render(request, "cases/new.html", context, status=status)
 
 
 @requires("view_cases")
@@ -273,6 +293,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
+    status = 200
     if request.method == "POST" and PersonForm.REFRESH in request.POST:
         form = PersonForm(initial=_initial(request.POST))
     elif request.method == "POST":
@@ -282,12 +303,16 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                 services.update_person(person, actor_id=request.user.pk, **form.person_fields())
             except ValidationError as problem:
                 _add_model_errors(form, problem)
+            except NoSearchKey as missing:
+                form.add_error(None, _not_saved(missing))
+                status = 403
             else:
                 messages.success(request, _("The person's details are saved."))
                 return redirect("cases:person", person_id=person.pk)
     else:
         form = PersonForm(initial={name: getattr(person, name) for name in PersonForm.field_order})
-    return render(request, "cases/person_form.html", {"person": person, "form": form})
+    context = {"person": person, "form": form}
+    return render(request, "cases/person_form.html", context, status=status)
 
 
 @requires("view_cases")
@@ -328,11 +353,14 @@ def search(request: HttpRequest) -> HttpResponse:
         incidents = incident_selectors.search(
             request.user, form.cleaned_data["q"], cases=results.cases, limit=selectors.SEARCH_CAP
         )
-    return render(
-        request,
-        "cases/search.html",
-        {"form": form, "results": results, "incidents": incidents, "cap": selectors.SEARCH_CAP},
-    )
+    context = {
+        "form": form,
+        "results": results,
+        "incidents": incidents,
+        "cap": selectors.SEARCH_CAP,
+        "missing_key": "" if results else selectors.search_key_missing(request.user),
+    }
+    return render(request, "cases/search.html", context)
 
 
 # --- Compartments -------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis.accounts.access import public, requires
 from aegis.cases import selectors as case_selectors
-from aegis.vault.keychain import NoKeyAccess, unlocked
+from aegis.vault.keychain import NoKeyAccess, NoSearchKey, unlocked
 
 from . import flood, pages, receipts, selectors, services, triage
 from .forms import (
@@ -344,6 +344,7 @@ def convert(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
     submission = _submission_or_404(request, submission_id)
     compartments = case_selectors.compartments_of(request.user).order_by("name")
     form = ConvertForm(request.POST or None, compartments=compartments)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         case_request = (
@@ -371,6 +372,9 @@ def convert(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
             )
         except triage.TriageRuleError as error:
             form.add_error(None, str(error))
+        except NoSearchKey as missing:  # the report is readable; the contact cannot be indexed
+            form.add_error(None, f"{missing} {_('Nothing was saved.')}")
+            status = 403
         except NoKeyAccess as exc:
             raise Http404(_("There is no such report.")) from exc
         else:
@@ -385,6 +389,7 @@ def convert(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
         request,
         "intake/convert.html",
         {"s": submission, "form": form, "has_files": submission.files.exists()},
+        status=status,
     )
 
 

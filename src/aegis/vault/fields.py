@@ -102,7 +102,10 @@ def index_key() -> bytes:
     key_id = DataKey.objects.filter(purpose=INDEX_KEY_PURPOSE).values_list("id", flat=True).first()
     if key_id is None:
         raise keychain.VaultLocked("The search index key has not been created; run 'aegis init'.")
-    return keychain.current().data_key(key_id)
+    try:
+        return keychain.current().data_key(key_id)
+    except keychain.NoKeyAccess as missing:
+        raise keychain.NoSearchKey(key_id) from missing
 
 
 def blind_index(kind: str, value: str) -> str:

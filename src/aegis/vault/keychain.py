@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
 from nacl.public import PrivateKey
 
 from . import crypto
@@ -36,6 +37,25 @@ class NoKeyAccess(Exception):
     def __init__(self, data_key_id: object) -> None:
         super().__init__(f"You hold no key that opens protected record key {data_key_id}.")
         self.data_key_id = data_key_id
+
+
+class NoSearchKey(NoKeyAccess):
+    """The unlocked keys do not include the search key (names, phones and identity documents
+    are stored and looked up through it). The message says who can give it, for any caller."""
+
+    def __init__(self, data_key_id: object) -> None:
+        super().__init__(data_key_id)
+        self.args = (search_key_missing_message(),)
+
+
+def search_key_missing_message() -> str:
+    return gettext(
+        "You do not hold the search key yet. Aegis needs it to store and look up names, "
+        "phone numbers and identity documents, so you cannot add or change them, nor search "
+        "by them. A coordinator who holds the search key can give it to you on the "
+        "“Search access” page; if nobody holds it yet, whoever keeps the organisation "
+        "recovery key gives it with the offline key ceremony (aegis grant-search-key)."
+    )
 
 
 @dataclass

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db.models import QuerySet
 
+from .fields import INDEX_KEY_PURPOSE
 from .models import Keypair, KeyWrap
 
 
@@ -19,3 +21,15 @@ def wrap_count() -> int:
 
 def keypair_for_user(user_id: int) -> Keypair | None:
     return Keypair.objects.filter(kind=Keypair.Kind.USER, user_id=user_id).first()
+
+
+def search_key_user_ids() -> QuerySet[KeyWrap, int]:
+    """Ids of the people whose own keypair holds the search key (services and the recovery
+    key are not people)."""
+    return KeyWrap.objects.filter(
+        data_key__purpose=INDEX_KEY_PURPOSE, keypair__kind=Keypair.Kind.USER
+    ).values_list("keypair__user_id", flat=True)
+
+
+def holds_search_key(user_id: Any) -> bool:
+    return search_key_user_ids().filter(keypair__user_id=user_id).exists()

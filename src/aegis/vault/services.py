@@ -192,6 +192,21 @@ def index_key_id() -> uuid.UUID | None:
     return DataKey.objects.filter(purpose=INDEX_KEY_PURPOSE).values_list("id", flat=True).first()
 
 
+def grant_index_key(keypair: Keypair, *, actor_id: int | None) -> bool:
+    """Seal the search key to one more keypair; True when it did not hold it yet. The caller's
+    key context must hold the search key: NoSearchKey (its message says who can) otherwise."""
+    key_id = index_key_id()
+    if key_id is None:
+        raise keychain.VaultLocked("The search index key has not been created; run 'aegis init'.")
+    if KeyWrap.objects.filter(data_key_id=key_id, keypair=keypair).exists():
+        return False
+    try:
+        grant(key_id, keypair, actor_id=actor_id)
+    except keychain.NoKeyAccess as missing:
+        raise keychain.NoSearchKey(key_id) from missing
+    return True
+
+
 # --- Duress wipe --------------------------------------------------------------------------
 
 
