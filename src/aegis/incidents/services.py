@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from aegis import places
 from aegis.audit import services as audit
 from aegis.cases.models import Case, Compartment, Person
-from aegis.cases.services import new_record_key
+from aegis.cases.services import allocate_reference, new_record_key
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.text import has_control_characters, has_disguising_characters
 
@@ -154,18 +154,6 @@ def _same_compartment(incident: Incident, other: Any, what: Any) -> None:
 # --- Incidents ----------------------------------------------------------------------------
 
 
-def _next_reference() -> str:
-    prefix = f"INC-{timezone.now().year}-"
-    last = (
-        Incident.objects.filter(reference__startswith=prefix)
-        .order_by("-reference")
-        .values_list("reference", flat=True)
-        .first()
-    )
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:05d}"
-
-
 def _cleaned(fields: dict[str, Any]) -> dict[str, Any]:
     title = _text(fields["title"], "title", gettext_lazy("The title"), limit=TITLE_MAX, line=True)
     if not title:
@@ -233,31 +221,24 @@ def create_incident(
         }
     )
     linked_cases = _check_cases(compartment, cases)
-    for _attempt in range(5):  # two people recording at once may race for a reference
-        reference = _next_reference()
-        try:
-            with transaction.atomic():
-                incident = Incident(
-                    reference=reference,
-                    compartment=compartment,
-                    data_key=new_record_key(compartment, "incident"),
-                    created_by_id=actor_id,
-                    **values,
-                )
-                incident.save()
-                incident.cases.set(linked_cases)
-                audit.record(
-                    "record.create",
-                    actor_id=actor_id,
-                    object_type="incident",
-                    object_id=incident.reference,
-                )
-                return incident
-        except IntegrityError:
-            if Incident.objects.filter(reference=reference).exists():
-                continue  # taken meanwhile: take the next one
-            raise
-    raise IncidentRuleError(_("Could not allocate an incident number; try again."))
+    with transaction.atomic():
+        data_key = new_record_key(compartment, "incident")  # before the counter is held
+        incident = Incident(
+            reference=allocate_reference("INC"),
+            compartment=compartment,
+            data_key=data_key,
+            created_by_id=actor_id,
+            **values,
+        )
+        incident.save()
+        incident.cases.set(linked_cases)
+        audit.record(
+            "record.create",
+            actor_id=actor_id,
+            object_type="incident",
+            object_id=incident.reference,
+        )
+    return incident
 
 
 INCIDENT_FIELDS = (
