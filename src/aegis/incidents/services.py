@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aegis import places
+from aegis import clock, places
 from aegis.audit import services as audit
 from aegis.cases.models import Case, Compartment, Person
 from aegis.cases.services import allocate_reference, new_record_key
@@ -133,7 +133,7 @@ def _dates(
     elif precision == DatePrecision.YEAR:
         date_start = date_start.replace(month=1, day=1)
     # A day ahead of the server's date is still "today" somewhere east of it.
-    today = timezone.localdate() + datetime.timedelta(days=1)
+    today = clock.today() + datetime.timedelta(days=1)
     if date_start > today:
         raise IncidentRuleError(_("The incident cannot start in the future."), "date_start")
     if date_end is not None:
