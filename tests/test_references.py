@@ -171,7 +171,7 @@ def test_concurrent_creation_gives_distinct_references(worker, make_case):
                     )
                     incident = _record_incident(person, compartment)
                     references.extend([case.reference, incident.reference])
-        except BaseException as error:  # noqa: BLE001  (reported by the main thread)
+        except BaseException as error:  # reported by the main thread
             errors.append(error)
         finally:
             connection.close()
