@@ -26,23 +26,35 @@ browser:
 demo: install
 	$(VENV)/bin/aegis demo
 
+# `make test` runs the suite on SQLite and then on PostgreSQL, whatever the first run gave,
+# prints how each ended and fails if either did. PYTEST_ARGS narrows both runs.
+PYTEST_ARGS ?=
+PYTEST = $(VENV)/bin/pytest -n 2 -q $(PYTEST_ARGS)
+PG_REACHABLE = $(VENV)/bin/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null
+
+# Shell that runs one suite and leaves rc (pytest's exit status) and result (words) behind.
+# Exit status 5 means pytest collected nothing: a failure, not a pass.
+run_suite = echo "== test suite on $(1) =="; rc=0; $(2) $(PYTEST) || rc=$$?; \
+	case $$rc in 0) result="passed";; 5) result="FAILED: no tests ran";; \
+	*) result="FAILED (pytest exit status $$rc)";; esac
+sqlite_suite = $(call run_suite,SQLite,)
+# Outside CI, a machine without PostgreSQL skips its run; CI requires it.
+postgres_suite = if $(PG_REACHABLE); then $(call run_suite,PostgreSQL,AEGIS_DATABASE_URL=$(PG_URL)); \
+	elif [ "$$CI" = "true" ]; then rc=1; \
+	result="FAILED: PostgreSQL is not reachable at $(PG_URL), and CI requires the PostgreSQL run"; \
+	else rc=0; result="SKIPPED (no PostgreSQL reachable at $(PG_URL); CI runs it)"; fi
+
 test: install browser
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	@$(sqlite_suite); sqlite_rc=$$rc; sqlite="$$result"; \
+	$(postgres_suite); postgres_rc=$$rc; postgres="$$result"; \
+	echo "== summary =="; echo "SQLite:     $$sqlite"; echo "PostgreSQL: $$postgres"; \
+	[ "$$sqlite_rc" = 0 ] && [ "$$postgres_rc" = 0 ]
 
 test-sqlite:
-	@echo "== test suite on SQLite =="
-	$(VENV)/bin/pytest -n 2 -q
+	@$(sqlite_suite); echo "SQLite: $$result"; exit $$rc
 
 test-postgres:
-	@if $(VENV)/bin/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-	  echo "== test suite on PostgreSQL =="; \
-	  AEGIS_DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -n 2 -q; \
-	elif [ "$$CI" = "true" ]; then \
-	  echo "PostgreSQL is not reachable at $(PG_URL), and CI requires the PostgreSQL run."; exit 1; \
-	else \
-	  echo "SKIPPED: the PostgreSQL run (no PostgreSQL reachable at $(PG_URL)). CI runs it."; \
-	fi
+	@$(postgres_suite); echo "PostgreSQL: $$result"; exit $$rc
 
 lint: install
 	$(VENV)/bin/ruff check .

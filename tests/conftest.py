@@ -3,12 +3,15 @@ signed in through the real sign-in form (password + second factor)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from aegis import bootstrap
 from aegis.accounts import services as accounts
@@ -19,6 +22,22 @@ from aegis.vault.selectors import keypair_for_user
 from tests.browser import async_unsafe_allowed, browser  # noqa: F401  (shared fixtures)
 
 PASSWORD = "a long test passphrase 42"
+
+# Property tests must not fail because the machine is slow or busy: no per-example deadline
+# and no health check that times the generator. On CI the examples are also the same each run
+# (derandomized, no example database), so a failure there is a real one and repeats. Loaded
+# here, before any test module applies its own @settings on top of the profile.
+_PATIENT = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+hypothesis_settings.register_profile("dev", **_PATIENT)
+hypothesis_settings.register_profile(
+    "ci", **_PATIENT, derandomize=True, database=None, print_blob=True
+)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
+)
 
 
 @dataclass

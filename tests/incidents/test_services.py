@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from aegis import clock
 from aegis.accounts.roles import Role
 from aegis.audit.models import AuditEntry
 from aegis.cases import services as cases
@@ -93,6 +94,7 @@ def _counts():
     )
 
 
+TODAY = datetime.datetime(2024, 6, 1, 12, tzinfo=datetime.UTC)
 BAD_INCIDENTS = {
     "end before start": (
         {"date_end": DAY - datetime.timedelta(days=1)},
@@ -106,8 +108,8 @@ BAD_INCIDENTS = {
     ),
     "region without country": ({"region": "CO-ANT"}, "country", "country of this region"),
     "unknown country": ({"country": "XX"}, "country", "from the list"),
-    "future": (
-        {"date_start": timezone.localdate() + datetime.timedelta(days=2)},
+    "future": (  # two days after TODAY, the clock's date in these tests
+        {"date_start": datetime.date(2024, 6, 3)},
         "date_start",
         "future",
     ),
@@ -133,7 +135,7 @@ BAD_INCIDENTS = {
 def test_bad_input_gets_a_clear_error_and_nothing_is_stored(team, case):
     fields, field, words = BAD_INCIDENTS[case]
     before = _counts()
-    with pytest.raises(IncidentRuleError, match=words) as error:
+    with clock.frozen(TODAY), pytest.raises(IncidentRuleError, match=words) as error:
         team.record(**fields)
     assert error.value.field == field
     assert _counts() == before

@@ -64,3 +64,11 @@ def record(
         entry.save()
         AuditHead.objects.filter(pk=1).update(seq=entry.seq, entry_hash=entry.entry_hash)
     return entry
+
+
+def hold_chain() -> None:
+    """Lock the head of the chain until the caller's transaction ends, as `record` does.
+    A service that takes a lock of its own and then records (reference counters) calls this
+    first, so every transaction takes the two in the same order and none waits in a circle."""
+    AuditHead.objects.get_or_create(pk=1)
+    AuditHead.objects.select_for_update().get(pk=1)

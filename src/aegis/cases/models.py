@@ -183,3 +183,21 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} for {self.person_id}"
+
+
+class ReferenceCounter(models.Model):
+    """The last number given in one series of references (AEG for cases, INC for incidents) in
+    one year. A counter row rather than the highest reference stored: references sort as text,
+    so AEG-2026-100000 would sort below AEG-2026-99999."""
+
+    series = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="one_counter_per_series_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}: {self.last}"

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aegis import places
+from aegis import clock, places
 from aegis.accounts.roles import Role
 from aegis.audit import services as audit
 from aegis.vault import services as vault
@@ -29,6 +30,7 @@ from .models import (
     CompartmentMember,
     ConsentRecord,
     Person,
+    ReferenceCounter,
 )
 from .vocabulary import CaseStatus, ConsentScope, SubjectKind
 
@@ -157,19 +159,29 @@ def update_person(person: Person, *, actor_id: int | None, **fields: Any) -> Per
 # --- Cases --------------------------------------------------------------------------------
 
 
-def _next_reference() -> str:
-    year = timezone.now().year
-    prefix = f"AEG-{year}-"
-    last = (
-        Case.objects.filter(reference__startswith=prefix)
-        .order_by("-reference")
-        .values_list("reference", flat=True)
-        .first()
-    )
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:05d}"
+@transaction.atomic
+def allocate_reference(series: str) -> str:
+    """The next reference of `series` this year: AEG-2026-00042, longer past 99,999.
+
+    Call it inside the transaction that saves the record: the counter row stays locked until
+    that transaction ends, so people creating records at once queue for numbers instead of
+    racing for them, and a record that is not saved gives its number back. The audit chain is
+    locked first, as creators audit too: taking the two locks in one order everywhere keeps
+    a person-then-case transaction and a case-only one from deadlocking on PostgreSQL."""
+    audit.hold_chain()
+    year = clock.now().year
+    counter = ReferenceCounter.objects.filter(series=series, year=year)
+    if not counter.update(last=F("last") + 1):
+        try:
+            with transaction.atomic():
+                ReferenceCounter.objects.create(series=series, year=year, last=1)
+        except IntegrityError:  # someone else made this year's counter first: wait for it
+            counter.update(last=F("last") + 1)
+    number = counter.values_list("last", flat=True).get()
+    return f"{series}-{year}-{number:05d}"
 
 
+@transaction.atomic
 def open_case(
     compartment: Compartment,
     *,
@@ -188,36 +200,29 @@ def open_case(
         raise CaseRuleError(_("Give the name of the group or organisation this case is about."))
     if person is not None and person.compartment_id != compartment.pk:
         raise CaseRuleError(_("The person and the case must be in the same compartment."))
-    for _attempt in range(5):  # two caseworkers opening cases at once may race for a number
-        try:
-            with transaction.atomic():
-                case = Case(
-                    reference=_next_reference(),
-                    compartment=compartment,
-                    subject_kind=subject_kind,
-                    person=person,
-                    subject_name=subject_name,
-                    summary=summary,
-                    country=country or (person.country if person else ""),
-                    region=region or (person.region if person else ""),
-                    sector=sector if sector != "other" or person is None else person.sector,
-                    data_key=new_record_key(compartment, "case"),
-                )
-                case.save()
-                CaseStatusChange.objects.create(
-                    case=case,
-                    data_key=case.data_key,
-                    to_status=case.status,
-                    reason="Case opened",
-                    changed_by_id=actor_id,
-                )
-                audit.record(
-                    "record.create", actor_id=actor_id, object_type="case", object_id=case.reference
-                )
-                return case
-        except IntegrityError:
-            continue
-    raise CaseRuleError(_("Could not allocate a case number; try again."))
+    data_key = new_record_key(compartment, "case")  # the slow part, before the counter is held
+    case = Case(
+        reference=allocate_reference("AEG"),
+        compartment=compartment,
+        subject_kind=subject_kind,
+        person=person,
+        subject_name=subject_name,
+        summary=summary,
+        country=country or (person.country if person else ""),
+        region=region or (person.region if person else ""),
+        sector=sector if sector != "other" or person is None else person.sector,
+        data_key=data_key,
+    )
+    case.save()
+    CaseStatusChange.objects.create(
+        case=case,
+        data_key=case.data_key,
+        to_status=case.status,
+        reason="Case opened",
+        changed_by_id=actor_id,
+    )
+    audit.record("record.create", actor_id=actor_id, object_type="case", object_id=case.reference)
+    return case
 
 
 @transaction.atomic

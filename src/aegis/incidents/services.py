@@ -9,15 +9,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aegis import places
+from aegis import clock, places
 from aegis.audit import services as audit
 from aegis.cases.models import Case, Compartment, Person
-from aegis.cases.services import new_record_key
+from aegis.cases.services import allocate_reference, new_record_key
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.text import has_control_characters, has_disguising_characters
 
@@ -133,7 +133,7 @@ def _dates(
     elif precision == DatePrecision.YEAR:
         date_start = date_start.replace(month=1, day=1)
     # A day ahead of the server's date is still "today" somewhere east of it.
-    today = timezone.localdate() + datetime.timedelta(days=1)
+    today = clock.today() + datetime.timedelta(days=1)
     if date_start > today:
         raise IncidentRuleError(_("The incident cannot start in the future."), "date_start")
     if date_end is not None:
@@ -152,18 +152,6 @@ def _same_compartment(incident: Incident, other: Any, what: Any) -> None:
 
 
 # --- Incidents ----------------------------------------------------------------------------
-
-
-def _next_reference() -> str:
-    prefix = f"INC-{timezone.now().year}-"
-    last = (
-        Incident.objects.filter(reference__startswith=prefix)
-        .order_by("-reference")
-        .values_list("reference", flat=True)
-        .first()
-    )
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:05d}"
 
 
 def _cleaned(fields: dict[str, Any]) -> dict[str, Any]:
@@ -233,31 +221,24 @@ def create_incident(
         }
     )
     linked_cases = _check_cases(compartment, cases)
-    for _attempt in range(5):  # two people recording at once may race for a reference
-        reference = _next_reference()
-        try:
-            with transaction.atomic():
-                incident = Incident(
-                    reference=reference,
-                    compartment=compartment,
-                    data_key=new_record_key(compartment, "incident"),
-                    created_by_id=actor_id,
-                    **values,
-                )
-                incident.save()
-                incident.cases.set(linked_cases)
-                audit.record(
-                    "record.create",
-                    actor_id=actor_id,
-                    object_type="incident",
-                    object_id=incident.reference,
-                )
-                return incident
-        except IntegrityError:
-            if Incident.objects.filter(reference=reference).exists():
-                continue  # taken meanwhile: take the next one
-            raise
-    raise IncidentRuleError(_("Could not allocate an incident number; try again."))
+    with transaction.atomic():
+        data_key = new_record_key(compartment, "incident")  # before the counter is held
+        incident = Incident(
+            reference=allocate_reference("INC"),
+            compartment=compartment,
+            data_key=data_key,
+            created_by_id=actor_id,
+            **values,
+        )
+        incident.save()
+        incident.cases.set(linked_cases)
+        audit.record(
+            "record.create",
+            actor_id=actor_id,
+            object_type="incident",
+            object_id=incident.reference,
+        )
+    return incident
 
 
 INCIDENT_FIELDS = (
