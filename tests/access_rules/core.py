@@ -20,10 +20,14 @@ EXPECTED: dict[str, tuple[str, frozenset[Role] | str]] = {
     "accounts:users": ("GET", frozenset({Role.ADMIN})),
     "accounts:user-create": ("GET", frozenset({Role.ADMIN})),
     "audit:log": ("GET", frozenset({Role.AUDITOR})),
+    "audit:checkpoint-take": ("POST", frozenset({Role.AUDITOR})),
+    "audit:checkpoint-statement": ("GET", frozenset({Role.AUDITOR})),
+    "audit:checkpoint-signature": ("GET", frozenset({Role.AUDITOR})),
+    "audit:public-key": ("GET", frozenset({Role.AUDITOR})),
     "api:openapi-json": ("GET", PUBLIC),
     "api:api-root": ("GET", PUBLIC),
     "api:me": ("GET", ALL),
     "api:list_tokens": ("GET", ALL),
     "api:revoke_token": ("DELETE", ALL),
 }
-SAMPLE_KWARGS = {"token_id": uuid.UUID(int=1)}
+SAMPLE_KWARGS = {"token_id": uuid.UUID(int=1), "checkpoint_id": 1}
