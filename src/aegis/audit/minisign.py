@@ -89,6 +89,7 @@ def verify(signature: Signature, message: bytes, verify_key: VerifyKey) -> None:
     signed = _prehash(message) if signature.algorithm == b"ED" else message
     try:
         verify_key.verify(signed, signature.signature)
-        verify_key.verify(signature.signature + signature.trusted.encode(), signature.global_signature)
+        comment = signature.signature + signature.trusted.encode()
+        verify_key.verify(comment, signature.global_signature)
     except BadSignatureError as error:
         raise SignatureInvalid("The signature does not match: the file was altered.") from error

@@ -36,7 +36,10 @@ def checkpoint_take(request: HttpRequest) -> HttpResponse:
     except services.CheckpointRefused:
         messages.error(
             request,
-            _("No checkpoint was signed: the log is empty or does not verify. Check its integrity."),
+            _(
+                "No checkpoint was signed: the log is empty or does not verify. "
+                "Check its integrity."
+            ),
         )
     else:
         messages.success(

@@ -38,8 +38,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--out",
             metavar="FILE",
-            help="checkpoint: write FILE and FILE.minisig; public-key: write FILE "
-            "(default: print)",
+            help="checkpoint: write FILE and FILE.minisig; public-key: write FILE (default: print)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
