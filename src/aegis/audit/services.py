@@ -105,7 +105,9 @@ def take_checkpoint() -> AuditCheckpoint:
         (link for link in selectors.links(after=start[0]) if link.seq <= head[0]), start=start
     )
     problem = walk.problem
-    if problem is None and (walk.last_seq, walk.last_mac) != head:
+    if start[0] and not AuditEntry.objects.filter(seq=start[0], entry_hash=start[1]).exists():
+        problem = ChainProblem(start[0], "no longer matches the last checkpoint")
+    elif problem is None and (walk.last_seq, walk.last_mac) != head:
         problem = ChainProblem(
             min(head[0], walk.last_seq + 1), "does not lead to the recorded end of the log"
         )
