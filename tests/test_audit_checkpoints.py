@@ -338,3 +338,85 @@ def test_signatures_follow_minisigns_layout(chain):
     assert lines[2] == "trusted comment: " + signed.statement.rstrip("\n")
     parsed = minisign.parse(signed.signature)
     assert parsed.algorithm == b"ED" and len(parsed.signature) == 64
+
+
+def test_the_aegis_command_catches_what_plain_verify_cannot(tmp_path):
+    """The real CLI on a real instance: an attacker with only the database file truncates the
+    log and moves its head back. `aegis audit verify` cannot tell; the checkpoint can."""
+    import sqlite3
+
+    from tests.test_cli import ADMIN_PASSWORD, aegis, init
+
+    home = tmp_path / "instance"
+    home.mkdir()
+    assert init(home, ADMIN_PASSWORD).returncode == 0
+    grow = "from aegis.audit import services as a\nfor i in range(5): a.record('login', actor_id=1)"
+    assert aegis(home, "shell", "-c", grow).returncode == 0
+    checkpoint = tmp_path / "kept-elsewhere.json"
+    taken = aegis(home, "audit", "checkpoint", "--out", str(checkpoint))
+    assert taken.returncode == 0, taken.stderr
+    assert "verified" in aegis(home, "audit", "verify", "--checkpoint", str(checkpoint)).stdout
+
+    db = sqlite3.connect(home / "aegis.sqlite3")
+    (last,) = db.execute("SELECT max(seq) FROM audit_auditentry").fetchone()
+    keep = last - 3
+    (mac,) = db.execute("SELECT entry_hash FROM audit_auditentry WHERE seq = ?", [keep]).fetchone()
+    db.execute("DELETE FROM audit_auditentry WHERE seq > ?", [keep])
+    db.execute("UPDATE audit_audithead SET seq = ?, entry_hash = ?", [keep, mac])
+    db.commit()
+    db.close()
+
+    plain = aegis(home, "audit", "verify")
+    assert plain.returncode == 0 and f"intact: {keep} entries" in plain.stdout
+    against = aegis(home, "audit", "verify", "--checkpoint", str(checkpoint))
+    assert against.returncode == 1
+    assert f"The log ends at entry {keep}, but the checkpoint of " in against.stderr
+    assert f"vouches for entry {last}: the end of the log was removed" in against.stderr
+
+
+def _legacy_chain(count: int) -> None:
+    """Entries as the unkeyed SHA-256 chain wrote them before the MAC."""
+    import hashlib
+
+    prev = "0" * 64
+    for seq in range(1, count + 1):
+        at = START + timedelta(minutes=seq)
+        parts = [str(seq), at.isoformat(), "7", "login", "user", "7", prev]
+        entry_hash = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        raw(
+            "INSERT INTO audit_auditentry (seq, at, actor_id, action, object_type, object_id, "
+            "prev_hash, entry_hash) VALUES (%s, %s, 7, 'login', 'user', '7', %s, %s)",
+            [seq, at, prev, entry_hash],
+        )
+        prev = entry_hash
+    raw("INSERT INTO audit_audithead (id, seq, entry_hash) VALUES (1, %s, %s)", [count, prev])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("intact", [True, False], ids=["intact", "altered before the upgrade"])
+def test_the_migration_re_keys_a_legacy_chain_only_if_it_verifies(intact, monkeypatch):
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(target: str) -> None:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([("audit", target)])
+
+    latest = "0002_keyed_chain_checkpoints"
+    migrate("0001_initial")
+    try:
+        _legacy_chain(5)
+        if not intact:
+            raw("UPDATE audit_auditentry SET actor_id = 8 WHERE seq = 3")
+            with pytest.raises(RuntimeError, match="does not verify at entry 3"):
+                migrate(latest)
+            monkeypatch.setenv("AEGIS_AUDIT_REKEY_BROKEN", "1")
+        migrate(latest)
+    finally:
+        migrate(latest)
+    assert "intact: 6 entries" in run("verify")
+    rekey = AuditEntry.objects.get(seq=6)
+    assert rekey.action == "audit.rekey"
+    assert rekey.object_id == ("re-keyed 5" if intact else "re-keyed 5, old chain broken at 3")
+    audit.record("logout", actor_id=7)
+    assert "intact: 7 entries" in run("verify")
