@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .uv/bin/uv)
 VENV := .venv
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test test-sqlite test-postgres lint bench browser clean
+.PHONY: install demo test test-sqlite test-postgres lint bench browser minisign clean
 
 $(UV):
 	$(PY) -m venv .uv && .uv/bin/pip install --quiet uv
@@ -23,10 +23,17 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's minisign, with which a test checks the audit checkpoints' signatures, when missing.
+minisign:
+	@command -v minisign >/dev/null || { \
+	  echo "Installing Debian's minisign for the audit checkpoint test..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq minisign >/dev/null; }
+
 demo: install
 	$(VENV)/bin/aegis demo
 
-test: install browser
+test: install browser minisign
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
