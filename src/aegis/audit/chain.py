@@ -32,8 +32,12 @@ def _master(secret: str) -> bytes:
 
 
 def derived_key(purpose: str, size: int = 32) -> bytes:
-    master = _master(settings.AUDIT_KEY)
-    return blake2b(purpose.encode(), key=master, digest_size=size, encoder=RawEncoder)
+    return _derived(settings.AUDIT_KEY, purpose, size)
+
+
+@functools.lru_cache(maxsize=16)
+def _derived(secret: str, purpose: str, size: int) -> bytes:
+    return blake2b(purpose.encode(), key=_master(secret), digest_size=size, encoder=RawEncoder)
 
 
 def signing_key() -> SigningKey:
