@@ -10,8 +10,6 @@ from . import checkpoints
 from .chain import ChainProblem, Link, head_problem
 from .models import CHAIN, AuditCheckpoint, AuditEntry, AuditHead
 
-__all__ = ["ChainProblem"]
-
 
 def entries() -> QuerySet[AuditEntry]:
     return AuditEntry.objects.order_by("-seq")
