@@ -420,3 +420,44 @@ def test_the_migration_re_keys_a_legacy_chain_only_if_it_verifies(intact, monkey
     assert rekey.object_id == ("re-keyed 5" if intact else "re-keyed 5, old chain broken at 3")
     audit.record("logout", actor_id=7)
     assert "intact: 7 entries" in run("verify")
+
+
+def test_the_key_is_never_in_the_database(chain, tmp_path):
+    """Neither the secret, nor the MAC key, nor the signing key, in any form, in any table."""
+    from django.conf import settings
+
+    from aegis.audit.chain import derived_key
+
+    take_checkpoint(tmp_path)
+    mac_key, seed = KeyedChain("audit").key(), derived_key("checkpoint-signing")
+    needles = [settings.AUDIT_KEY.encode(), mac_key, seed, mac_key.hex().encode()]
+    needles.append(seed.hex().encode())
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f'SELECT * FROM "{table}"')
+            for row in cursor.fetchall():
+                for value in row:
+                    blob = value if isinstance(value, bytes) else str(value).encode()
+                    assert not any(n in blob for n in needles), table
+
+
+def test_the_key_comes_from_the_environment_or_a_private_file_made_once(tmp_path):
+    from tests.test_cli import aegis
+
+    home = tmp_path / "home"
+    home.mkdir()
+    first = aegis(home, "audit", "public-key")
+    assert first.returncode == 0, first.stderr
+    key_file = home / "secrets" / "audit_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert aegis(home, "audit", "public-key").stdout == first.stdout, "made once, then kept"
+    given = aegis(home, "audit", "public-key", extra_env={"AEGIS_AUDIT_KEY": "from the env"})
+    assert given.returncode == 0 and given.stdout != first.stdout
+    other = tmp_path / "other"
+    other.mkdir()
+    (tmp_path / "k").write_text("from the env\n")
+    from_file = aegis(
+        other, "audit", "public-key", extra_env={"AEGIS_AUDIT_KEY_FILE": str(tmp_path / "k")}
+    )
+    assert from_file.stdout == given.stdout
+    assert not (other / "secrets" / "audit_key").exists()
