@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .uv/bin/uv)
 VENV := .venv
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test test-sqlite test-postgres lint bench browser clean
+.PHONY: install demo test test-sqlite test-postgres lint bench browser minisign clean
 
 $(UV):
 	$(PY) -m venv .uv && .uv/bin/pip install --quiet uv
@@ -22,6 +22,13 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests..."; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's minisign, with which a test checks the audit checkpoints' signatures, when missing.
+minisign:
+	@command -v minisign >/dev/null || { \
+	  echo "Installing Debian's minisign for the audit checkpoint test..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq minisign >/dev/null; }
 
 demo: install
 	$(VENV)/bin/aegis demo
@@ -44,7 +51,7 @@ postgres_suite = if $(PG_REACHABLE); then $(call run_suite,PostgreSQL,AEGIS_DATA
 	result="FAILED: PostgreSQL is not reachable at $(PG_URL), and CI requires the PostgreSQL run"; \
 	else rc=0; result="SKIPPED (no PostgreSQL reachable at $(PG_URL); CI runs it)"; fi
 
-test: install browser
+test: install browser minisign
 	@$(sqlite_suite); sqlite_rc=$$rc; sqlite="$$result"; \
 	$(postgres_suite); postgres_rc=$$rc; postgres="$$result"; \
 	echo "== summary =="; echo "SQLite:     $$sqlite"; echo "PostgreSQL: $$postgres"; \

@@ -45,6 +45,8 @@ def secret(name: str) -> str:
 
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = secret("SECRET_KEY")
+# The audit chain's MAC key and checkpoint signing key derive from this; never in the database.
+AUDIT_KEY = secret("AUDIT_KEY")
 ALLOWED_HOSTS = (env("ALLOWED_HOSTS") or "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in (env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o]
 SECURE = env_bool("SECURE_COOKIES", default=False)  # True behind a TLS reverse proxy
@@ -272,3 +274,5 @@ AEGIS_ALERT_RETRY_SECONDS = int(env("ALERT_RETRY_SECONDS") or 30)
 # The worker's alert loop: outbox polling and the slower rounds (escalation, check-ins).
 AEGIS_ALERT_SEND_INTERVAL = float(env("ALERT_SEND_INTERVAL") or 0.2)
 AEGIS_ALERT_ROUNDS_INTERVAL = float(env("ALERT_ROUNDS_INTERVAL") or 5)
+# The worker signs a checkpoint of the audit log's head at most this often (seconds).
+AEGIS_AUDIT_CHECKPOINT_INTERVAL = float(env("AUDIT_CHECKPOINT_INTERVAL") or 3600)

@@ -22,10 +22,14 @@ EXPECTED: dict[str, tuple[str, frozenset[Role] | str]] = {
     "accounts:search-access": ("GET", frozenset({Role.COORDINATOR})),
     "accounts:search-access-grant": ("POST", frozenset({Role.COORDINATOR})),
     "audit:log": ("GET", frozenset({Role.AUDITOR})),
+    "audit:checkpoint-take": ("POST", frozenset({Role.AUDITOR})),
+    "audit:checkpoint-statement": ("GET", frozenset({Role.AUDITOR})),
+    "audit:checkpoint-signature": ("GET", frozenset({Role.AUDITOR})),
+    "audit:public-key": ("GET", frozenset({Role.AUDITOR})),
     "api:openapi-json": ("GET", PUBLIC),
     "api:api-root": ("GET", PUBLIC),
     "api:me": ("GET", ALL),
     "api:list_tokens": ("GET", ALL),
     "api:revoke_token": ("DELETE", ALL),
 }
-SAMPLE_KWARGS = {"token_id": uuid.UUID(int=1), "user_id": 999_999}
+SAMPLE_KWARGS = {"token_id": uuid.UUID(int=1), "user_id": 999_999, "checkpoint_id": 1}

@@ -1,13 +1,13 @@
-"""Append-only, hash-chained audit log. Holds who, what, when and an object id: never an IP
-address and never content."""
+"""Append-only audit log, chained by a keyed MAC (chain.py). Holds who, what, when and an
+object id: never an IP address and never content."""
 
 from __future__ import annotations
 
-import hashlib
-
 from django.db import models
 
-GENESIS = "0" * 64
+from .chain import GENESIS, KeyedChain, Link
+
+CHAIN = KeyedChain("audit")
 
 
 class AppendOnlyError(Exception):
@@ -21,6 +21,7 @@ class AuditEntry(models.Model):
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=32, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
+    # The chain's MACs (keyed BLAKE2b, hex); the names are from when they were plain hashes.
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
 
@@ -39,21 +40,22 @@ class AuditEntry(models.Model):
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Audit entries cannot be deleted.")
 
-    def compute_hash(self) -> str:
-        parts = [
-            str(self.seq),
+    def mac_fields(self) -> tuple[object, ...]:
+        """What the MAC covers besides the number and the previous MAC."""
+        return (
             self.at.isoformat(),
-            "" if self.actor_id is None else str(self.actor_id),
+            self.actor_id,
             self.action,
             self.object_type,
             self.object_id,
-            self.prev_hash,
-        ]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        )
+
+    def link(self) -> Link:
+        return Link(self.seq, self.mac_fields(), self.prev_hash, self.entry_hash)
 
 
 class AuditHead(models.Model):
-    """The chain's last sequence number and hash: appends lock this row, and verification
+    """The chain's last sequence number and MAC: appends lock this row, and verification
     compares it with the last entry so that a removed tail is noticed."""
 
     seq = models.PositiveBigIntegerField(default=0)
@@ -61,3 +63,23 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head at {self.seq}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed checkpoint of a chain's head, kept so the auditor's page can list recent ones.
+    Its worth is in the copies kept off the server: whoever can write here could delete rows,
+    but cannot sign new ones."""
+
+    chain = models.CharField(max_length=32, default="audit")
+    seq = models.PositiveBigIntegerField()
+    mac = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    statement = models.TextField()
+    signature = models.TextField()
+
+    class Meta:
+        ordering = ["-at", "-seq"]
+        indexes = [models.Index(fields=["chain", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.chain} checkpoint at {self.seq}"

@@ -2,55 +2,58 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 
 from django.db.models import QuerySet
 
-from .models import GENESIS, AuditEntry, AuditHead
-
-
-@dataclass(frozen=True)
-class ChainProblem:
-    seq: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"entry {self.seq}: {self.reason}"
+from . import checkpoints
+from .chain import ChainProblem, Link, head_problem
+from .models import CHAIN, AuditCheckpoint, AuditEntry, AuditHead
 
 
 def entries() -> QuerySet[AuditEntry]:
     return AuditEntry.objects.order_by("-seq")
 
 
+def links(after: int = 0) -> Iterator[Link]:
+    for entry in AuditEntry.objects.filter(seq__gt=after).order_by("seq").iterator(chunk_size=2000):
+        yield entry.link()
+
+
+def head() -> tuple[int, str] | None:
+    row = AuditHead.objects.filter(pk=1).values_list("seq", "entry_hash").first()
+    return None if row is None else (row[0], row[1])
+
+
 def verify_chain(
     progress: Callable[[int], object] | None = None,
 ) -> tuple[int, ChainProblem | None]:
-    """Walk the chain from the first entry; return (entries checked, first problem or None)."""
-    expected_seq, prev_hash, checked = 1, GENESIS, 0
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
-        if entry.seq != expected_seq:
-            return checked, ChainProblem(expected_seq, "is missing (removed from the log)")
-        if entry.compute_hash() != entry.entry_hash:
-            return checked, ChainProblem(
-                entry.seq, "was changed or moved (its hash does not match)"
-            )
-        if entry.prev_hash != prev_hash:
-            return checked, ChainProblem(
-                entry.seq, "is out of order (it does not follow the entry before it)"
-            )
-        prev_hash, expected_seq, checked = entry.entry_hash, expected_seq + 1, checked + 1
-        if progress:
-            progress(1)
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.seq, head.entry_hash) != (expected_seq - 1, prev_hash):
-        if head.seq >= expected_seq:
-            return checked, ChainProblem(
-                expected_seq, "is missing (the end of the log was removed)"
-            )
-        return checked, ChainProblem(head.seq, "does not match the recorded end of the log")
-    return checked, None
+    """Walk the chain from the first entry under the key; return (entries checked, first
+    problem or None)."""
+    walk = CHAIN.walk(links(), progress=progress)
+    return walk.checked, head_problem(walk, head())
+
+
+def verify_against(
+    checkpoint: checkpoints.Checkpoint, progress: Callable[[int], object] | None = None
+) -> tuple[int, str | None]:
+    """Does the log, walked under the key, still extend this (already signature-checked)
+    checkpoint? Returns (entries checked, the failure in words or None)."""
+    walk, failure = checkpoints.extends(CHAIN, links(), head, checkpoint, progress)
+    return walk.checked, failure
 
 
 def entry_count() -> int:
     return AuditEntry.objects.count()
+
+
+def recent_checkpoints(limit: int = 10) -> QuerySet[AuditCheckpoint]:
+    return AuditCheckpoint.objects.filter(chain=CHAIN.name)[:limit]
+
+
+def latest_checkpoint() -> AuditCheckpoint | None:
+    return AuditCheckpoint.objects.filter(chain=CHAIN.name).first()
+
+
+def checkpoint(checkpoint_id: int) -> AuditCheckpoint | None:
+    return AuditCheckpoint.objects.filter(pk=checkpoint_id, chain=CHAIN.name).first()

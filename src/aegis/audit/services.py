@@ -1,11 +1,21 @@
-"""Appending to the audit log."""
+"""Appending to the audit log, and signing checkpoints of its head."""
 
 from __future__ import annotations
 
+import datetime
+import logging
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import AuditEntry, AuditHead
+from aegis import clock
+
+from . import checkpoints, selectors
+from .chain import GENESIS, ChainProblem
+from .models import CHAIN, AuditCheckpoint, AuditEntry, AuditHead
+
+logger = logging.getLogger(__name__)
 
 ACTIONS = {
     "login",
@@ -39,6 +49,7 @@ ACTIONS = {
     "flood.notice",
     "verification.change",
     "alert.acknowledge",
+    "audit.rekey",
 }
 
 
@@ -60,7 +71,7 @@ def record(
             object_id=str(object_id)[:64],
             prev_hash=head.entry_hash,
         )
-        entry.entry_hash = entry.compute_hash()
+        entry.entry_hash = CHAIN.mac(entry.seq, entry.mac_fields(), entry.prev_hash)
         entry.save()
         AuditHead.objects.filter(pk=1).update(seq=entry.seq, entry_hash=entry.entry_hash)
     return entry
@@ -72,3 +83,75 @@ def hold_chain() -> None:
     first, so every transaction takes the two in the same order and none waits in a circle."""
     AuditHead.objects.get_or_create(pk=1)
     AuditHead.objects.select_for_update().get(pk=1)
+class CheckpointRefused(Exception):
+    """The head cannot be vouched for: the log is empty or does not verify."""
+
+
+def _trusted_start() -> tuple[int, str]:
+    """Where the last checkpoint left the chain, if its signature still holds; else the start."""
+    latest = selectors.latest_checkpoint()
+    if latest is not None:
+        try:
+            mark = checkpoints.read(latest.signature, latest.statement)
+        except checkpoints.CheckpointInvalid:
+            logger.warning("audit: the latest stored checkpoint's signature does not hold")
+        else:
+            return mark.entry, mark.mac
+    return 0, GENESIS
+
+
+def take_checkpoint() -> AuditCheckpoint:
+    """Sign the head, once the entries since the last checkpoint verify under the key and
+    extend it: a checkpoint never vouches for a log that was rewritten after the one before.
+    Reads the head first; entries appended meanwhile wait for the next checkpoint."""
+    head = selectors.head()
+    if head is None or head[0] == 0:
+        raise CheckpointRefused("The audit log is empty: there is nothing to checkpoint yet.")
+    start = _trusted_start()
+    walk = CHAIN.walk(
+        (link for link in selectors.links(after=start[0]) if link.seq <= head[0]), start=start
+    )
+    problem = walk.problem
+    if start[0] and not AuditEntry.objects.filter(seq=start[0], entry_hash=start[1]).exists():
+        problem = ChainProblem(start[0], "no longer matches the last checkpoint")
+    elif problem is None and (walk.last_seq, walk.last_mac) != head:
+        problem = ChainProblem(
+            min(head[0], walk.last_seq + 1), "does not lead to the recorded end of the log"
+        )
+    if problem is not None:
+        raise CheckpointRefused(
+            f"The audit log does not verify ({problem}); no checkpoint was signed. "
+            "Run 'aegis audit verify'."
+        )
+    signed = checkpoints.sign(CHAIN.name, head[0], head[1], clock.now())
+    return AuditCheckpoint.objects.create(
+        chain=CHAIN.name,
+        seq=head[0],
+        mac=head[1],
+        at=signed.checkpoint.at,
+        statement=signed.statement,
+        signature=signed.signature,
+    )
+
+
+_refused_at: tuple[int, str] | None = None  # the head last refused, so the log says it once
+
+
+def checkpoint_if_due() -> int:
+    """The worker's round: a checkpoint when the head moved and the last one is older than
+    AEGIS_AUDIT_CHECKPOINT_INTERVAL. Returns how many were signed (0 or 1)."""
+    global _refused_at
+    head = selectors.head()
+    latest = selectors.latest_checkpoint()
+    if head is None or head[0] == 0 or head == _refused_at:
+        return 0
+    interval = datetime.timedelta(seconds=settings.AEGIS_AUDIT_CHECKPOINT_INTERVAL)
+    if latest is not None and (latest.seq == head[0] or clock.now() - latest.at < interval):
+        return 0
+    try:
+        take_checkpoint()
+    except CheckpointRefused as refused:
+        logger.error("audit: %s", refused)
+        _refused_at = head
+        return 0
+    return 1
