@@ -9,6 +9,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import authenticate, login, update_session_auth_hash
 from django.contrib.auth.models import Group, Permission
@@ -17,8 +18,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp import devices_for_user
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from nacl.public import PrivateKey
@@ -95,7 +96,7 @@ def sign_in(request: HttpRequest, username: str, password: str, code: str) -> st
         raise SignInFailed(wait_seconds=wait)
     password, under_duress = _duress_split(username, password)
     user = authenticate(request, username=username, password=password)
-    device = match_token(user, code.replace(" ", "")) if user is not None else None
+    device = _match_code(user, code) if user is not None else None
     keypair = Keypair.objects.filter(user=user).first() if device is not None else None
     private_key: PrivateKey | None = None
     if keypair is not None:
@@ -119,6 +120,18 @@ def sign_in(request: HttpRequest, username: str, password: str, code: str) -> st
 
         checkins.signed_in_under_duress(user)
     return cookie
+
+
+def _match_code(user: Any, code: str) -> Any:
+    """The device the code belongs to: digits are an authenticator code, letters a backup
+    code. Only that kind is tried, so a backup code does not count as a failed authenticator
+    code (django-otp would then hold the authenticator back for a while)."""
+    code = code.replace(" ", "")
+    kind = TOTPDevice if code.isdigit() else StaticDevice
+    for device in devices_for_user(user):
+        if isinstance(device, kind) and device.verify_token(code):
+            return device
+    return None
 
 
 def _duress_split(username: str, typed: str) -> tuple[str, bool]:
