@@ -172,15 +172,18 @@ def _open(keypair: Keypair, unlock: Unlock) -> PrivateKey:
 
 def load_private_key(name: str = ALERTS) -> PrivateKey:
     """The service's private key, opened once per process with the supplied unlock secret."""
-    keypair = service_keypair(name)
+    return _private_key(service_keypair(name), name)
+
+
+def _private_key(keypair: Keypair | None, name: str) -> PrivateKey:
     if keypair is None:
         raise ServiceKeyMissing(f"This instance has no {name} service key; run 'aegis init'.")
     if keypair.sealed_private_key is None:
         _opened.pop(name, None)
-        if _legacy_key_file(name).exists():
+        if (unsealed := unsealed_key_file(name)) is not None:
             raise ServiceKeyMissing(
-                f"The {name} service key is stored unsealed in {_legacy_key_file(name)}, where "
-                "a copy of the disk reads it; run 'aegis seal-service-key' to seal it."
+                f"The {name} service key is stored unsealed in {unsealed}, where a copy of "
+                "the disk reads it; run 'aegis seal-service-key' to seal it."
             )
         raise ServiceKeyMissing(f"The {name} service key was destroyed (aegis wipe).")
     sealed = bytes(keypair.sealed_private_key)
@@ -200,8 +203,8 @@ def load_private_key(name: str = ALERTS) -> PrivateKey:
 
 def service_keychain(name: str = ALERTS) -> Keychain:
     """A key context holding the service's private key, for its background work."""
-    private_key = load_private_key(name)
     keypair = service_keypair(name)
+    private_key = _private_key(keypair, name)
     assert keypair is not None
     return Keychain({keypair.pk: private_key})
 
