@@ -122,6 +122,19 @@ def test_wipe_destroys_the_demo_unlock_file(organisation, settings):
     assert not demo_file.exists()
 
 
+def test_the_demo_convenience_mode_never_gets_the_search_key(organisation, capsys):
+    demo_secret = service_keys.write_demo_unlock_file()
+    try:
+        service_keys.seal_service_key(service_keys.ALERTS, demo_secret)
+        usable, notice = service_keys.start_up_notice()
+        assert usable and notice.startswith("NOT FOR PRODUCTION") and "demo" in notice
+        assert bootstrap.grant_search_key_to_alert_service(organisation) == 2
+        assert "demo's convenience mode" in capsys.readouterr().err
+    finally:
+        service_keys.demo_unlock_file().unlink()
+        service_keys.forget()
+
+
 def older_instance(tmp_path) -> bytes:
     """The state an instance made before sealing is in: the private key in clear in
     AEGIS_HOME/secrets, nothing sealed in the database."""

@@ -43,9 +43,15 @@ def cmd_init(args: argparse.Namespace) -> int:
 def _alert_key_notice(process: str) -> bool:
     """Open the alert service key before serving (asking for its unlock secret on a terminal
     when none was supplied) and say on stderr what this process can do; True if it holds it."""
+    from django.db import DatabaseError
+
     from .vault import service_keys
 
-    if service_keys.service_keypair() is None:
+    try:
+        initialised = service_keys.service_keypair() is not None
+    except DatabaseError:
+        initialised = False  # no tables yet
+    if not initialised:
         print(f"{process}: this instance has no keys yet; run 'aegis init'.", file=sys.stderr)
         return False
     if service_keys.supplied_unlock() is None and sys.stdin.isatty():
