@@ -19,6 +19,7 @@ Instances made before sealing kept the private key in clear in AEGIS_HOME/secret
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from dataclasses import dataclass
@@ -263,8 +264,6 @@ def seal_service_key(name: str, unlock_secret: str, recovery: Keychain | None = 
         raise ServiceKeyMissing(f"This instance has no {name} service key; run 'aegis init'.")
     legacy = _legacy_key_file(name)
     if legacy.exists():
-        import base64
-
         private_key = PrivateKey(base64.b64decode(legacy.read_text().strip()))
         if bytes(private_key.public_key) != bytes(keypair.public_key):
             raise ServiceKeyMissing(f"{legacy} does not hold this instance's {name} service key.")
