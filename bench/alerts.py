@@ -258,6 +258,8 @@ def run_once(database: str, url: str | None, alerts: int, people: int) -> Result
         DJANGO_SETTINGS_MODULE=SETTINGS_MODULE,
         PYTHONPATH=os.pathsep.join(filter(None, [str(home), env.get("PYTHONPATH", "")])),
     )
+    # The alert service's unlock secret reaches setup and worker as systemd would give it.
+    env.setdefault("AEGIS_ALERT_SERVICE_UNLOCK", secrets.token_urlsafe(32))
     if url:
         env["AEGIS_DATABASE_URL"] = url
     me = [sys.executable, __file__]

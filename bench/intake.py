@@ -123,6 +123,8 @@ def start_instance(home: Path, workers: int, threads: int) -> Server:
         DJANGO_SETTINGS_MODULE=SETTINGS_MODULE,
         PYTHONPATH=os.pathsep.join(filter(None, [str(home), env.get("PYTHONPATH", "")])),
     )
+    # The alert service's unlock secret, as systemd would give it to every process.
+    env.setdefault("AEGIS_ALERT_SERVICE_UNLOCK", secrets.token_urlsafe(32))
     subprocess.run(
         [sys.executable, __file__, "--setup"], env=env, check=True, stdout=subprocess.DEVNULL
     )

@@ -11,6 +11,8 @@ if _worker := os.environ.get("PYTEST_XDIST_WORKER"):
     # media, as each already has its own database.
     os.environ["AEGIS_HOME"] = os.path.join(_home, _worker)
 os.environ.setdefault("AEGIS_KDF_PROFILE", "test")
+# The alert service's unlock secret, as systemd would give it; worker subprocesses inherit it.
+os.environ.setdefault("AEGIS_ALERT_SERVICE_UNLOCK", "test unlock secret, never on disk")
 
 from aegis.settings import *  # noqa: E402, F403
 from aegis.settings import AEGIS_HOME, DATABASES, INSTALLED_APPS  # noqa: E402

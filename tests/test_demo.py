@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from aegis.accounts.forms import SignInForm
+from tests.alerts.worker_process import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -176,6 +177,13 @@ def test_demo_serves_prints_logins_and_lets_a_demo_person_sign_in(demo):
     output = demo.output()
     assert re.search(
         r"Organisation recovery key \(demo only\): [A-Z2-7]{4}(-[A-Z2-7]{4}){12}\n", output
+    )
+    # Convenience mode: the unlock secret sits in AEGIS_HOME, and every start says so.
+    assert "NOT FOR PRODUCTION" in output
+    wait_for(  # the worker's and web server's own notices
+        lambda: demo.stderr_path.read_text().count("NOT FOR PRODUCTION") >= 2,
+        60,
+        "the worker and the web server to say they are not for production",
     )
     logins = parse_logins(output)
     assert set(logins) == {

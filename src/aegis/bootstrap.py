@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -25,17 +26,58 @@ def migrate() -> None:
     accounts.ensure_roles()
 
 
-def create_organisation_keys() -> str:
+def create_organisation_keys(unlock_secret: str | None = None) -> str:
     """The recovery key (returned, shown once), the search index key sealed to it, and the
-    alert service's keypair (its private key goes to the secrets folder, not the database)."""
+    alert service's keypair, its private key sealed under the unlock secret (by default the
+    one supplied to this process) and to the recovery key."""
     with transaction.atomic():
-        create_service_keypair(ALERTS)
         recovery_text = vault.create_recovery_key()
         recovery = vault.recovery_keypair()
         assert recovery is not None
+        create_service_keypair(ALERTS, unlock_secret)
         with unlocked(vault.recovery_keychain(recovery_text)):
             vault.create_index_key([recovery])
     return recovery_text
+
+
+def choose_unlock_secret(
+    interactive: bool, from_file: str | None = None, use_supplied: bool = True
+) -> tuple[str, bool]:
+    """The alert service's new unlock secret and whether it was generated here (then it must
+    be shown once): from a file, else the one supplied to this process, else typed by the
+    operator on a terminal (empty: generated), else generated."""
+    if from_file:
+        return Path(from_file).read_text().strip(), False
+    if use_supplied and (supplied := service_keys.supplied_unlock(ALERTS)) is not None:
+        return supplied.secret, False
+    while interactive and sys.stdin.isatty():
+        typed = getpass.getpass(
+            "Alert service unlock secret (16+ characters; press Enter to have one generated): "
+        )
+        if not typed:
+            break
+        if (why := service_keys.check_unlock_secret(typed)) is not None:
+            print(f"Not accepted: {why}.")
+            continue
+        if getpass.getpass("The same unlock secret again: ") == typed:
+            return typed, False
+        print("The two were not the same.")
+    return service_keys.new_unlock_secret(), True
+
+
+def print_unlock_secret(secret: str, generated: bool) -> None:
+    variable = service_keys.unlock_variable(ALERTS)
+    if generated:
+        print("ALERT SERVICE UNLOCK SECRET — shown only this once:\n")
+        print(f"    {secret}\n")
+    else:
+        print("The alert service key is sealed under the unlock secret you supplied.")
+    print("The worker (and the web server, to recognise duress words) needs it at every start;")
+    print("it is never written to AEGIS_HOME or the database, so a copy of the disk opens")
+    print(f"nothing. Give it as the systemd credential '{service_keys.CREDENTIAL}', in")
+    print(f"{variable}_FILE (a file on a tmpfs), or in {variable}. Keep a copy offline,")
+    print("away from the server and its backups. Lost: 'aegis seal-service-key")
+    print("--recovery-key-file F' seals the key under a new one.\n")
 
 
 def print_enrolment(enrolment: accounts.Enrolment, password: str | None = None) -> None:
@@ -49,6 +91,9 @@ def print_enrolment(enrolment: accounts.Enrolment, password: str | None = None) 
 def init_instance(admin_username: str | None, admin_password: str | None, interactive: bool) -> int:
     migrate()
     if vault.recovery_keypair() is not None:
+        if service_keys.unsealed_key_file(ALERTS) is not None:
+            print("This instance is already initialised, but its alert service key is not sealed.")
+            return seal_service_key(interactive=interactive)
         print("This instance is already initialised; nothing to do.")
         return 0
     if not admin_username and interactive:
@@ -68,13 +113,15 @@ def init_instance(admin_username: str | None, admin_password: str | None, intera
     except ValidationError as exc:
         print("The password is not accepted: " + " ".join(exc.messages), file=sys.stderr)
         return 2
-    recovery_text = create_organisation_keys()
+    unlock_secret, generated = choose_unlock_secret(interactive)
+    recovery_text = create_organisation_keys(unlock_secret)
     enrolment = accounts.create_user(admin_username, admin_password, Role.ADMIN)
     print("Aegis is initialised.\n")
     print("ORGANISATION RECOVERY KEY — write it down and keep it offline, in a safe place.")
     print("It is shown only this once. It restores a person's access if they forget their")
     print("password, and it is needed for key ceremonies.\n")
     print(f"    {recovery_text}\n")
+    print_unlock_secret(unlock_secret, generated)
     print("First administrator:")
     print_enrolment(enrolment)
     return 0
@@ -132,12 +179,21 @@ def recover_access(username: str, recovery_key_text: str, new_password: str) -> 
 
 def grant_search_key_to_alert_service(recovery_key_text: str) -> int:
     """Key ceremony: let the alert service find a defender's file by the phone number an
-    inbound SMS comes from. Whoever holds the service key file can then test names and
-    numbers against the search indexes, so this is a choice, not a default."""
+    inbound SMS comes from. Whoever holds the service key can then test names and numbers
+    against the search indexes, so this is a choice, not a default, and never for a service
+    whose key a copy of the disk opens."""
     keypair = service_keys.service_keypair(ALERTS)
     index_key_id = vault.index_key_id()
     if keypair is None or index_key_id is None:
         print("This instance has no keys yet; run 'aegis init' first.", file=sys.stderr)
+        return 2
+    if (why := service_keys.unlock_on_disk(ALERTS)) is not None:
+        print(
+            f"Refused: {why}, so a copy of the disk would let anyone test names and phone "
+            "numbers against the search indexes. Seal the key (aegis seal-service-key) and "
+            "supply its unlock secret from outside AEGIS_HOME first.",
+            file=sys.stderr,
+        )
         return 2
     try:
         chain = vault.recovery_keychain(recovery_key_text)
@@ -147,6 +203,34 @@ def grant_search_key_to_alert_service(recovery_key_text: str) -> int:
     with unlocked(chain):
         vault.grant(index_key_id, keypair)
     print("The alert service can now recognise defenders' numbers in inbound SMS.")
+    return 0
+
+
+def seal_service_key(
+    interactive: bool, unlock_file: str | None = None, recovery_key_text: str | None = None
+) -> int:
+    """Seal the alert service key under a new unlock secret: an instance made before
+    sealing (its unsealed key file is destroyed), or a lost or changed unlock secret (with
+    the recovery key, or the current unlock secret supplied as usual)."""
+    try:
+        recovery = vault.recovery_keychain(recovery_key_text) if recovery_key_text else None
+        unsealed = service_keys.unsealed_key_file(ALERTS) is not None
+        if not unsealed and recovery is None:
+            service_keys.load_private_key(ALERTS)  # the current unlock secret must open it
+        # Sealing an old instance's key: a secret already supplied is the one to seal under.
+        secret, generated = choose_unlock_secret(interactive, unlock_file, use_supplied=unsealed)
+        if not generated and (why := service_keys.check_unlock_secret(secret)) is not None:
+            print(f"Refused: {why}.", file=sys.stderr)
+            return 2
+        done = service_keys.seal_service_key(ALERTS, secret, recovery)
+    except vault.WrongPassphrase as exc:
+        print(f"Refused: {exc}.", file=sys.stderr)
+        return 1
+    except service_keys.ServiceKeyMissing as exc:
+        print(f"Refused: {exc}", file=sys.stderr)
+        return 2
+    print(done + "\n")
+    print_unlock_secret(secret, generated)
     return 0
 
 

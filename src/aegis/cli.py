@@ -40,7 +40,42 @@ def cmd_init(args: argparse.Namespace) -> int:
     )
 
 
+def _alert_key_notice(process: str) -> bool:
+    """Open the alert service key before serving (asking for its unlock secret on a terminal
+    when none was supplied) and say on stderr what this process can do; True if it holds it."""
+    from django.db import DatabaseError
+
+    from .vault import service_keys
+
+    try:
+        initialised = service_keys.service_keypair() is not None
+    except DatabaseError:
+        initialised = False  # no tables yet
+    if not initialised:
+        print(f"{process}: this instance has no keys yet; run 'aegis init'.", file=sys.stderr)
+        return False
+    if service_keys.supplied_unlock() is None and sys.stdin.isatty():
+        service_keys.remember_typed(getpass.getpass("Alert service unlock secret: "))
+    usable, notice = service_keys.start_up_notice()
+    print(f"{process}: {notice}", file=sys.stderr, flush=True)
+    return usable
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    _setup()
+    from .vault import service_keys
+
+    if not _alert_key_notice("aegis serve"):
+        print(
+            "aegis serve: serving without the alert service key. Panics, manual alerts and "
+            "rules are queued for the worker, which raises them; duress words (sign-in, "
+            "check-in) and inbound SMS keywords are not recognised by this web server.",
+            file=sys.stderr,
+            flush=True,
+        )
+    elif (typed := service_keys.supplied_unlock()) is not None and typed.source == "the prompt":
+        # gunicorn's processes start after exec: they read it from the environment (memory).
+        os.environ[service_keys.unlock_variable()] = typed.secret
     # No access log: it would record client addresses.
     argv = [
         sys.executable,
@@ -74,6 +109,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from .alerts.worker import AlertLoop
 
     logging.getLogger("aegis.alerts").setLevel(logging.INFO)
+    if not _alert_key_notice("aegis worker"):
+        print(
+            "aegis worker: refusing to start: without the alert service key no alert reaches "
+            "an emergency contact.",
+            file=sys.stderr,
+        )
+        return 2
     loop = AlertLoop(send_every=args.send_interval)
     loop.start()
     try:
@@ -89,9 +131,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ["AEGIS_HOME"] = home
     _setup()
     from . import demo
+    from .vault import service_keys
 
     print(f"Demo instance in {home}", flush=True)
+    # Convenience mode: the demo's unlock secret is a file in AEGIS_HOME, never one of ours.
+    variable = service_keys.unlock_variable()
+    for name in (variable, f"{variable}_FILE", "CREDENTIALS_DIRECTORY"):
+        os.environ.pop(name, None)
+    os.environ[f"{variable}_FILE"] = str(service_keys.demo_unlock_file())
     demo.create_demo_instance()
+    print(
+        "NOT FOR PRODUCTION: the demo keeps the alert service's unlock secret in "
+        f"{service_keys.demo_unlock_file()}, so a copy of {home} reads every safety plan.",
+        flush=True,
+    )
     env = dict(os.environ)
     me = [sys.executable, "-m", "aegis.cli"]
     web = subprocess.Popen([*me, "serve", "--addr", args.addr, "--workers", "2"], env=env)
@@ -153,6 +206,20 @@ def cmd_grant_search_key(args: argparse.Namespace) -> int:
     if args.alert_service:
         return bootstrap.grant_search_key_to_alert_service(recovery)
     return bootstrap.grant_search_key(args.username, recovery)
+
+
+def cmd_seal_service_key(args: argparse.Namespace) -> int:
+    _setup()
+    from . import bootstrap
+
+    recovery = (
+        _secret_input(args.recovery_key_file, "Organisation recovery key: ")
+        if (args.recovery_key_file or args.with_recovery_key)
+        else None
+    )
+    return bootstrap.seal_service_key(
+        interactive=not args.no_input, unlock_file=args.unlock_file, recovery_key_text=recovery
+    )
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -219,6 +286,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--recovery-key-file")
     p.set_defaults(func=cmd_grant_search_key)
+    p = sub.add_parser(
+        "seal-service-key",
+        help="seal the alert service key under a new unlock secret (older instances, lost secret)",
+    )
+    p.add_argument("--unlock-file", help="read the new unlock secret from this file")
+    p.add_argument("--recovery-key-file", help="open the key with the organisation recovery key")
+    p.add_argument(
+        "--with-recovery-key", action="store_true", help="ask for the organisation recovery key"
+    )
+    p.add_argument("--no-input", action="store_true", help="never prompt: generate the secret")
+    p.set_defaults(func=cmd_seal_service_key)
     p = sub.add_parser(
         "bench",
         help="run benchmarks from bench/",

@@ -3,21 +3,15 @@ defenders, cases, incidents, evidence and anonymous reports from every area's de
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-import io
 
 from django.db import transaction
 
 from .accounts import services as accounts
 from .accounts.roles import Role
-from .bootstrap import (
-    create_organisation_keys,
-    grant_search_key_to_alert_service,
-    migrate,
-    print_enrolment,
-)
+from .bootstrap import create_organisation_keys, migrate, print_enrolment
 from .cases import services as cases
+from .vault import service_keys
 from .vault import services as vault
 from .vault.keychain import Keychain, unlocked
 from .vault.selectors import keypair_for_user
@@ -50,7 +44,9 @@ def create_demo_instance() -> None:
     if vault.recovery_keypair() is not None:
         print("Demo data already present; serving it.")
         return
-    recovery = create_organisation_keys()
+    # Convenience mode, not for production: the alert service's unlock secret is kept in
+    # AEGIS_HOME/secrets, so the demo's worker starts with nobody typing it.
+    recovery = create_organisation_keys(service_keys.write_demo_unlock_file())
     print(f"Organisation recovery key (demo only): {recovery}\n")
     print("Demo logins (fictional people). Sign in with the password and a backup code:")
     staff, responders = [], []
@@ -68,9 +64,8 @@ def create_demo_instance() -> None:
             staff.append(enrolment.user)
         if role == Role.RESPONDER:
             responders.append(enrolment.user)
-    # The demo shows inbound SMS panics, so the alert service may read the phone index.
-    with contextlib.redirect_stdout(io.StringIO()):
-        grant_search_key_to_alert_service(recovery)
+    # The alert service does not get the search key: its unlock secret is on this disk, so
+    # inbound SMS are not matched to defenders in the demo.
     _create_area_data(staff, responders)
 
 

@@ -287,13 +287,14 @@ def test_a_rule_that_cannot_raise_here_defers_to_the_worker(team, settings, monk
 
     from aegis.vault import service_keys
 
-    key_text = service_keys._key_file(service_keys.ALERTS).read_text()
-    monkeypatch.setenv("AEGIS_ALERTS_SERVICE_KEY_FILE", "/nonexistent/alerts_service_key")
+    unlock = service_keys.supplied_unlock()
+    assert unlock is not None
+    monkeypatch.delenv("AEGIS_ALERT_SERVICE_UNLOCK")
+    service_keys.forget()  # this process was given no unlock secret
     rule(team)
     incident = record(team)
     assert incident.pk is not None and not Alert.objects.exists()
-    monkeypatch.delenv("AEGIS_ALERTS_SERVICE_KEY_FILE")
-    monkeypatch.setenv("AEGIS_ALERTS_SERVICE_KEY", key_text)
+    monkeypatch.setenv("AEGIS_ALERT_SERVICE_UNLOCK", unlock.secret)
     call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0.1")
     [alert] = Alert.objects.all()
     assert alert.kind == AlertKind.RULE and alert.person_id == team.person.pk

@@ -1,15 +1,28 @@
 """Service keypairs: keys that a background process holds with nobody signed in.
 
 The alert worker must reach a defender's emergency contacts at 3 a.m. The contacts are sealed
-to the alert service's public key (in the database); its private key lives only in the
-worker's environment: AEGIS_ALERT_SERVICE_KEY, a file named by AEGIS_ALERT_SERVICE_KEY_FILE,
-or AEGIS_HOME/secrets/alert_service_key (written once by `aegis init`, mode 0600). It is never
-stored in the database, and `aegis wipe` deletes the file."""
+to the alert service's public key. Its private key is stored in the database only sealed
+(SecretBox under an Argon2id key) under an *unlock secret* that is never written to
+AEGIS_HOME or the database: each process receives it when it starts, from
+AEGIS_ALERT_SERVICE_UNLOCK, a file named by AEGIS_ALERT_SERVICE_UNLOCK_FILE (a tmpfs file, a
+secret manager's mount), a systemd credential ($CREDENTIALS_DIRECTORY/aegis-alert-unlock), or
+typed at the worker's prompt, and keeps the opened key in memory only. A seized, powered-off
+disk or a backup therefore opens nothing sealed to the service. The private key is also
+sealed to the organisation recovery key (kept offline), so a lost unlock secret can be
+replaced (`aegis seal-service-key --recovery-key-file`).
+
+The demo keeps its unlock secret in AEGIS_HOME/secrets (DEMO_UNLOCK_FILE) for convenience and
+says so on every start; such an instance never receives the search key.
+
+Instances made before sealing kept the private key in clear in AEGIS_HOME/secrets/
+<name>_service_key: nothing opens it any more until `aegis seal-service-key` seals it."""
 
 from __future__ import annotations
 
 import base64
 import os
+import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -21,73 +34,288 @@ from .keychain import Keychain
 from .models import Keypair
 
 ALERTS = "alerts"
+CREDENTIAL = "aegis-alert-unlock"
+DEMO_UNLOCK_FILE = "alerts_service_unlock.demo"
+MIN_UNLOCK_LENGTH = 16
 
 
 class ServiceKeyMissing(Exception):
-    """The service's private key is not in this process's environment."""
+    """The service's private key cannot be opened in this process."""
 
 
-def _key_file(name: str) -> Path:
-    if path := os.environ.get(f"AEGIS_{name.upper()}_SERVICE_KEY_FILE"):
-        return Path(path)
+class WrongUnlockSecret(ServiceKeyMissing):
+    """An unlock secret was supplied but it does not open this instance's service key."""
+
+
+@dataclass(frozen=True)
+class Unlock:
+    secret: str
+    source: str  # where it came from, for messages (never the secret itself)
+    path: Path | None = None  # the file it was read from, if any
+
+
+# The unlock secret typed at a prompt, and the private key it opened: this process only.
+_typed: dict[str, str] = {}
+_opened: dict[str, tuple[bytes, PrivateKey]] = {}
+
+
+def unlock_variable(name: str = ALERTS) -> str:
+    return "AEGIS_ALERT_SERVICE_UNLOCK" if name == ALERTS else f"AEGIS_{name.upper()}_UNLOCK"
+
+
+def how_to_supply(name: str = ALERTS) -> str:
+    variable = unlock_variable(name)
+    return (
+        f"supply its unlock secret in {variable}, in a file named by {variable}_FILE "
+        f"(on a tmpfs, or a secret manager's mount), as the systemd credential "
+        f"'{CREDENTIAL}' (LoadCredential=), or type it when 'aegis worker' asks on a terminal"
+    )
+
+
+def _legacy_key_file(name: str) -> Path:
     return Path(settings.AEGIS_HOME) / "secrets" / f"{name}_service_key"
+
+
+def unsealed_key_file(name: str = ALERTS) -> Path | None:
+    """The private key in clear, as instances made before sealing kept it, if it is there."""
+    path = _legacy_key_file(name)
+    return path if path.exists() else None
+
+
+def demo_unlock_file() -> Path:
+    return Path(settings.AEGIS_HOME) / "secrets" / DEMO_UNLOCK_FILE
+
+
+def remember_typed(secret: str, name: str = ALERTS) -> None:
+    _typed[name] = secret
+
+
+def supplied_unlock(name: str = ALERTS) -> Unlock | None:
+    """The unlock secret given to this process, or None."""
+    variable = unlock_variable(name)
+    if name in _typed:
+        return Unlock(_typed[name], "the prompt")
+    if value := os.environ.get(variable, "").strip():
+        return Unlock(value, variable)
+    candidates = []
+    if path := os.environ.get(f"{variable}_FILE"):
+        candidates.append((Path(path), f"{variable}_FILE ({path})"))
+    if name == ALERTS and (folder := os.environ.get("CREDENTIALS_DIRECTORY")):
+        candidates.append((Path(folder) / CREDENTIAL, f"the systemd credential {CREDENTIAL}"))
+    for file, source in candidates:
+        try:
+            text = file.read_text().strip()
+        except OSError:
+            continue
+        if text:
+            return Unlock(text, source, file)
+    return None
+
+
+def new_unlock_secret() -> str:
+    """A generated unlock secret: 256 bits, in groups that are easy to copy."""
+    text = secrets.token_urlsafe(32)
+    return "-".join(text[i : i + 6] for i in range(0, len(text), 6))
+
+
+def check_unlock_secret(secret: str) -> str | None:
+    """Why an unlock secret chosen by a person is refused, or None."""
+    if len(secret.strip()) < MIN_UNLOCK_LENGTH:
+        return f"an unlock secret needs at least {MIN_UNLOCK_LENGTH} characters"
+    return None
 
 
 def service_keypair(name: str = ALERTS) -> Keypair | None:
     return Keypair.objects.filter(kind=Keypair.Kind.SERVICE, name=name).first()
 
 
+def _seal(keypair: Keypair, private_key: PrivateKey, unlock_secret: str) -> None:
+    from . import services  # the same sealing as a person's key, under the unlock secret
+
+    services.reseal_user_keypair(keypair, private_key, unlock_secret)
+    _opened[keypair.name] = (bytes(keypair.sealed_private_key or b""), private_key)
+
+
 @transaction.atomic
-def create_service_keypair(name: str = ALERTS) -> Keypair:
-    """Create the keypair and write its private key to the secrets folder (once)."""
+def create_service_keypair(name: str = ALERTS, unlock_secret: str | None = None) -> Keypair:
+    """Create the keypair with its private key sealed under the unlock secret (once)."""
     if (existing := service_keypair(name)) is not None:
         return existing
+    if unlock_secret is None:
+        supplied = supplied_unlock(name)
+        if supplied is None:
+            raise ServiceKeyMissing(
+                f"No unlock secret for the {name} service key: {how_to_supply(name)}."
+            )
+        unlock_secret = supplied.secret
     private_key = crypto.new_keypair()
-    path = _key_file(name)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(base64.b64encode(bytes(private_key)).decode())
-    return Keypair.objects.create(
+    keypair = Keypair.objects.create(
         kind=Keypair.Kind.SERVICE, name=name, public_key=bytes(private_key.public_key)
     )
+    _seal(keypair, private_key, unlock_secret)
+    return keypair
+
+
+def _open(keypair: Keypair, unlock: Unlock) -> PrivateKey:
+    from . import services
+
+    try:
+        private_key = services.unlock_user_keypair(keypair, unlock.secret)
+    except services.WrongPassphrase as exc:
+        raise WrongUnlockSecret(
+            f"The unlock secret from {unlock.source} does not open this instance's "
+            f"{keypair.name} service key."
+        ) from exc
+    if bytes(private_key.public_key) != bytes(keypair.public_key):
+        raise WrongUnlockSecret(f"The {keypair.name} service key does not match its public key.")
+    return private_key
 
 
 def load_private_key(name: str = ALERTS) -> PrivateKey:
-    text = os.environ.get(f"AEGIS_{name.upper()}_SERVICE_KEY")
-    if not text:
-        path = _key_file(name)
-        if not path.exists():
+    """The service's private key, opened once per process with the supplied unlock secret."""
+    return _private_key(service_keypair(name), name)
+
+
+def _private_key(keypair: Keypair | None, name: str) -> PrivateKey:
+    if keypair is None:
+        raise ServiceKeyMissing(f"This instance has no {name} service key; run 'aegis init'.")
+    if keypair.sealed_private_key is None:
+        _opened.pop(name, None)
+        if (unsealed := unsealed_key_file(name)) is not None:
             raise ServiceKeyMissing(
-                f"The {name} service key is not available to this process: set "
-                f"AEGIS_{name.upper()}_SERVICE_KEY or AEGIS_{name.upper()}_SERVICE_KEY_FILE."
+                f"The {name} service key is stored unsealed in {unsealed}, where a copy of "
+                "the disk reads it; run 'aegis seal-service-key' to seal it."
             )
-        text = path.read_text()
-    return PrivateKey(base64.b64decode(text.strip()))
+        raise ServiceKeyMissing(f"The {name} service key was destroyed (aegis wipe).")
+    sealed = bytes(keypair.sealed_private_key)
+    cached = _opened.get(name)
+    if cached is not None and cached[0] == sealed:
+        return cached[1]
+    unlock = supplied_unlock(name)
+    if unlock is None:
+        raise ServiceKeyMissing(
+            f"The {name} service key is sealed and this process has no unlock secret: "
+            f"{how_to_supply(name)}."
+        )
+    private_key = _open(keypair, unlock)
+    _opened[name] = (sealed, private_key)
+    return private_key
 
 
 def service_keychain(name: str = ALERTS) -> Keychain:
     """A key context holding the service's private key, for its background work."""
     keypair = service_keypair(name)
-    if keypair is None:
-        raise ServiceKeyMissing(f"This instance has no {name} service key; run 'aegis init'.")
-    private_key = load_private_key(name)
-    if bytes(private_key.public_key) != bytes(keypair.public_key):
-        raise ServiceKeyMissing(
-            f"The {name} service key in the environment is not this instance's."
-        )
+    private_key = _private_key(keypair, name)
+    assert keypair is not None
     return Keychain({keypair.pk: private_key})
 
 
+def unlock_on_disk(name: str = ALERTS) -> str | None:
+    """Why the service key can be opened from a copy of AEGIS_HOME, or None: its private key
+    in clear (made before sealing), the demo's unlock secret, or an unlock file kept there."""
+    if _legacy_key_file(name).exists():
+        return f"the {name} service key is stored unsealed in {_legacy_key_file(name)}"
+    keypair = service_keypair(name)
+    demo = demo_unlock_file()
+    if demo.exists() and keypair is not None and keypair.sealed_private_key is not None:
+        try:
+            _open(keypair, Unlock(demo.read_text().strip(), str(demo)))
+        except WrongUnlockSecret:
+            pass  # not this instance's demo secret
+        else:
+            return f"its unlock secret is stored in {demo} (the demo's convenience mode)"
+    supplied = supplied_unlock(name)
+    home = Path(settings.AEGIS_HOME).resolve()
+    path = supplied.path if supplied is not None else None
+    if path is not None and path.resolve().is_relative_to(home):
+        return f"its unlock secret is read from {path}, inside AEGIS_HOME"
+    return None
+
+
+def forget(name: str = ALERTS) -> None:
+    """Drop the key and typed secret this process holds (wipe; tests of a process without)."""
+    _opened.pop(name, None)
+    _typed.pop(name, None)
+
+
+def start_up_notice(name: str = ALERTS) -> tuple[bool, str]:
+    """(usable, what to tell the operator) for `aegis worker` and `aegis serve` at start."""
+    try:
+        load_private_key(name)
+    except ServiceKeyMissing as exc:
+        return False, str(exc)
+    if (why := unlock_on_disk(name)) is not None:
+        return True, (
+            f"NOT FOR PRODUCTION: {why}; anyone with a copy of that folder reads every "
+            f"safety plan's contacts. In production, {how_to_supply(name)}."
+        )
+    unlock = supplied_unlock(name)
+    source = unlock.source if unlock is not None else "memory"
+    return True, f"The {name} service key is unlocked (unlock secret from {source})."
+
+
+@transaction.atomic
+def seal_service_key(name: str, unlock_secret: str, recovery: Keychain | None = None) -> str:
+    """Seal the service key under a new unlock secret. It is opened from the unsealed file of
+    an instance made before sealing (then destroyed), or with the unlock secret this process
+    holds, or with the organisation recovery key (`recovery`). Returns what was done."""
+    keypair = service_keypair(name)
+    if keypair is None:
+        raise ServiceKeyMissing(f"This instance has no {name} service key; run 'aegis init'.")
+    legacy = _legacy_key_file(name)
+    if legacy.exists():
+        private_key = PrivateKey(base64.b64decode(legacy.read_text().strip()))
+        if bytes(private_key.public_key) != bytes(keypair.public_key):
+            raise ServiceKeyMissing(f"{legacy} does not hold this instance's {name} service key.")
+        done = f"The {name} service key from {legacy} is now sealed; the file was destroyed."
+    elif recovery is not None:
+        if keypair.recovery_sealed_private_key is None:
+            raise ServiceKeyMissing(f"The {name} service key was never sealed to the recovery key.")
+        recovery_private = next(iter(recovery.private_keys.values()))
+        private_key = PrivateKey(
+            crypto.unseal(recovery_private, bytes(keypair.recovery_sealed_private_key))
+        )
+        done = f"The {name} service key is sealed under a new unlock secret."
+    else:
+        private_key = load_private_key(name)
+        done = f"The {name} service key is sealed under a new unlock secret."
+    _seal(keypair, private_key, unlock_secret)
+    if legacy.exists():
+        transaction.on_commit(lambda: _destroy(legacy))
+    return done
+
+
+def _destroy(path: Path) -> None:
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        handle.write(os.urandom(size))
+        handle.flush()
+        os.fsync(handle.fileno())
+    path.unlink()
+
+
+def write_demo_unlock_file() -> str:
+    """The demo's convenience mode: a generated unlock secret kept in AEGIS_HOME/secrets."""
+    path = demo_unlock_file()
+    if path.exists():
+        return path.read_text().strip()
+    secret = new_unlock_secret()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret
+
+
 def destroy_key_files() -> int:
-    """For `aegis wipe`: overwrite and delete every service key file in the secrets folder."""
+    """For `aegis wipe`: overwrite and delete every service key file in the secrets folder
+    (an unsealed key of an older instance, the demo's unlock secret), and forget the key
+    this process opened."""
+    for name in list(_opened) + list(_typed):
+        forget(name)
+    folder = Path(settings.AEGIS_HOME) / "secrets"
     removed = 0
-    for path in (Path(settings.AEGIS_HOME) / "secrets").glob("*_service_key"):
-        size = path.stat().st_size
-        with open(path, "r+b") as handle:
-            handle.write(os.urandom(size))
-            handle.flush()
-            os.fsync(handle.fileno())
-        path.unlink()
+    for path in [*folder.glob("*_service_key"), *folder.glob("*_service_unlock.demo")]:
+        _destroy(path)
         removed += 1
     return removed
