@@ -62,6 +62,7 @@ class ConsoleRow:
     failures: int  # deliveries that failed on every try
     deliveries: int  # deliveries still meant to go out or gone out (not cancelled)
     ladder_ended: bool = False  # open, on its last step, and that step's deadline passed
+    repeats: int = 0  # messages that may have arrived twice (a worker died while sending)
 
     @property
     def minutes(self) -> int:
@@ -104,6 +105,7 @@ def console(user: Any) -> list[ConsoleRow]:
                 failures=failures,
                 deliveries=live,
                 ladder_ended=_ladder_ended(alert, now),
+                repeats=repeats(alert.deliveries.all()),
             )
         )
     return rows
@@ -124,6 +126,12 @@ def _reach(deliveries: Iterable[Delivery]) -> tuple[int, int]:
     """(failed, not cancelled) among an alert's deliveries."""
     states = [d.state for d in deliveries if d.state != DeliveryState.CANCELLED]
     return states.count(DeliveryState.FAILED), len(states)
+
+
+def repeats(deliveries: Iterable[Delivery]) -> int:
+    """Messages that may have arrived twice: each time a delivery was taken back from a
+    worker that died while sending it (sending.py)."""
+    return sum(d.retaken for d in deliveries)
 
 
 def unreached(deliveries: Iterable[Delivery]) -> bool:

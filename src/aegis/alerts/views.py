@@ -109,6 +109,7 @@ def _detail(request: HttpRequest, alert: Alert, form: ResolveForm, status: int =
             "alert": alert,
             "deliveries": deliveries,
             "unreached": selectors.unreached(deliveries),
+            "repeats": selectors.repeats(deliveries),
             "acknowledgements": selectors.acknowledgements_of(alert),
             "form": form,
             "outcome": outcome or "",
