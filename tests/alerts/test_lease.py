@@ -105,9 +105,7 @@ def test_a_row_taken_back_from_a_dead_worker_is_counted_and_shown(team, smtp, sm
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_slow_send_keeps_its_lease_and_no_other_worker_takes_it(
-    team, smtp, slow_sms, settings
-):
+def test_a_slow_send_keeps_its_lease_and_no_other_worker_takes_it(team, smtp, slow_sms, settings):
     settings.AEGIS_ALERT_SEND_LEASE_SECONDS = 3
     settings.AEGIS_ALERT_SEND_THREADS = 2
     alert = services.raise_alert(team.person, AlertKind.PANIC)
@@ -149,8 +147,9 @@ def test_a_killed_workers_send_resumes_within_the_lease_and_is_counted(
     worker.start()
     try:
         wait_for(
-            lambda: slow_sms.received
-            and alert.deliveries.filter(state=DeliveryState.SENT).count() == 2,
+            lambda: (
+                slow_sms.received and alert.deliveries.filter(state=DeliveryState.SENT).count() == 2
+            ),
             timeout=90,
             what="the first worker to send the emails and hand the SMS to the gateway",
         )
