@@ -298,3 +298,6 @@ AEGIS_ALERT_ROUNDS_INTERVAL = float(env("ALERT_ROUNDS_INTERVAL") or 5)
 # A worker renews the lease of the messages it is sending every third of it; the sends of a
 # worker that was killed are taken up by another within this many seconds (sending.py).
 AEGIS_ALERT_SEND_LEASE_SECONDS = float(env("ALERT_SEND_LEASE_SECONDS") or 10)
+# An acknowledgement link works until its alert is resolved, and at most for the alert's
+# whole ladder plus this margin (alerts/selectors.py).
+AEGIS_ACK_LINK_MARGIN_HOURS = float(env("ACK_LINK_MARGIN_HOURS") or 24)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Min, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -152,6 +153,27 @@ def acknowledgements_of(alert: Alert) -> QuerySet[Acknowledgement]:
 
 def delivery_by_id(delivery_id: int) -> Delivery | None:
     return Delivery.objects.select_related("alert").filter(pk=delivery_id).first()
+
+
+def ack_link_margin() -> timedelta:
+    return timedelta(hours=float(getattr(settings, "AEGIS_ACK_LINK_MARGIN_HOURS", 24)))
+
+
+def ack_link_expires_at(alert: Alert) -> datetime:
+    """An acknowledgement link lives as long as its alert's ladder, plus a margin for a late
+    answer: from the trigger, every level's deadline, then AEGIS_ACK_LINK_MARGIN_HOURS."""
+    ladder = sum(level.deadline_minutes for level in alert.levels.all())
+    return alert.triggered_at + timedelta(minutes=ladder) + ack_link_margin()
+
+
+def ack_link_ended(alert: Alert) -> str | None:
+    """Why an acknowledgement link no longer works: "closed" once its alert is resolved,
+    "expired" past ack_link_expires_at; None while it works."""
+    if alert.status == AlertStatus.RESOLVED:
+        return "closed"
+    if clock.now() >= ack_link_expires_at(alert):
+        return "expired"
+    return None
 
 
 # --- History ------------------------------------------------------------------------------
