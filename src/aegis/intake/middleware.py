@@ -13,8 +13,9 @@ ever shows that message and changes nothing."""
 
 from __future__ import annotations
 
+import collections
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +28,6 @@ from django.http.multipartparser import (
     LazyStream,
     MultiPartParser,
     Parser,
-    exhaust,
 )
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
@@ -40,6 +40,11 @@ TOO_LARGE = "aegis_too_large"  # request attribute: part of the body was left ou
 
 def too_large(request: HttpRequest) -> bool:
     return bool(getattr(request, TOO_LARGE, False))
+
+
+def exhaust(part: Iterable[bytes]) -> None:
+    """Read a part to its end without keeping it (as Django's own parser does)."""
+    collections.deque(part, maxlen=0)
 
 
 def _limit(name: str) -> int | None:
@@ -57,11 +62,12 @@ class TolerantUploadHandler(MemoryOnlyUploadHandler):
         input_data: Any,
         META: dict[str, Any],
         content_length: int,
-        boundary: bytes,
+        boundary: Any,
         encoding: str | None = None,
     ) -> tuple[QueryDict, MultiValueDict[str, Any]]:
         encoding = encoding or settings.DEFAULT_CHARSET
-        post, files = QueryDict(mutable=True, encoding=encoding), MultiValueDict()
+        post = QueryDict(mutable=True, encoding=encoding)
+        files: MultiValueDict[str, Any] = MultiValueDict()
         text_budget = _limit("DATA_UPLOAD_MAX_MEMORY_SIZE")
         max_files = _limit("DATA_UPLOAD_MAX_NUMBER_FILES")
         max_fields = _limit("DATA_UPLOAD_MAX_NUMBER_FIELDS")

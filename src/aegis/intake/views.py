@@ -72,7 +72,7 @@ def _too_much(request: HttpRequest) -> str:
 def _typed(request: HttpRequest, names: Any) -> dict[str, str]:
     """What was typed into the fields `names`, to show again; nothing when unreadable."""
     try:
-        return {k: v for k, v in request.POST.items() if k in names}
+        return {k: str(v) for k, v in request.POST.items() if k in names}
     except (RequestDataTooBig, TooManyFilesSent, TooManyFieldsSent):
         return {}
 
@@ -246,7 +246,7 @@ def follow_up(request: HttpRequest) -> HttpResponse:
                 return redirect("intake:follow-up")
     with unlocked(chain):
         thread = selectors.reporter_thread(submission)
-    problems = [_too_much(request)] if too_much else []
+    problems: list[Any] = [_too_much(request)] if too_much else []
     if action == "message" and request.FILES and form.errors:
         problems.append(FILES_AGAIN)
     return render(
