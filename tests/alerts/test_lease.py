@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -111,7 +112,14 @@ def test_a_slow_send_keeps_its_lease_and_no_other_worker_takes_it(team, smtp, sl
     alert = services.raise_alert(team.person, AlertKind.PANIC)
     row = alert.deliveries.get(channel="sms")
     done: list[int] = []
-    first = threading.Thread(target=lambda: done.append(sending.deliver_due()), daemon=True)
+
+    def first_worker() -> None:
+        try:
+            done.append(sending.deliver_due())
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    first = threading.Thread(target=first_worker, daemon=True)
     first.start()
     try:
         wait_for(lambda: slow_sms.received, timeout=60, what="the SMS to reach the gateway")
