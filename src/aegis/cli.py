@@ -28,9 +28,26 @@ def _manage(*argv: str) -> None:
     execute_from_command_line(["aegis", *argv])
 
 
+def _private_home() -> None:
+    """AEGIS_HOME and the SQLite database readable by the service account only, also where
+    an older version left them open (new ones are created so: settings.py sets the umask)."""
+    from django.conf import settings
+
+    os.chmod(settings.AEGIS_HOME, 0o700)
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path = Path(f"{database['NAME']}{suffix}")
+        if path.exists():
+            os.chmod(path, 0o600)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     _setup()
     from . import bootstrap
+
+    _private_home()
 
     password = None
     if args.admin_password_file:
@@ -76,7 +93,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     elif (typed := service_keys.supplied_unlock()) is not None and typed.source == "the prompt":
         # gunicorn's processes start after exec: they read it from the environment (memory).
         os.environ[service_keys.unlock_variable()] = typed.secret
-    # No access log: it would record client addresses.
+    # No access log by default, and none that could name a client: the logger class keeps
+    # addresses and user agents out of every line, the error log's "Invalid request from
+    # ip=…" included (serverlog.py); the access format, if one is turned on, has no %(h)s.
     argv = [
         sys.executable,
         "-m",
@@ -96,6 +115,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "warning",
         "--forwarded-allow-ips",
         "127.0.0.1",
+        "--logger-class",
+        "aegis.serverlog.AddressFreeLogger",
+        "--access-logformat",
+        "%(m)s %(s)s %(b)s %(L)s",  # no path either: acknowledgement links carry tokens
     ]
     os.execv(sys.executable, argv)  # noqa: S606
 

@@ -18,6 +18,11 @@ BASE_DIR = Path(__file__).resolve().parent
 AEGIS_HOME = Path(os.environ.get("AEGIS_HOME", "./var")).resolve()
 SECRETS_DIR = AEGIS_HOME / "secrets"
 
+# Everything this process creates (AEGIS_HOME, the SQLite database and its -wal and -shm
+# files, media, logs) is readable by the service account only: 0700 folders, 0600 files.
+os.umask(0o077)
+AEGIS_HOME.mkdir(parents=True, exist_ok=True, mode=0o700)
+
 
 def env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"AEGIS_{name}", default)
@@ -81,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Reads the public forms' bodies before the CSRF check could refuse them (too large).
+    "aegis.intake.middleware.PublicFormBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -165,6 +172,12 @@ SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Served over HTTPS (AEGIS_SECURE_COOKIES): browsers are told to use nothing else, so a
+# network attacker cannot strip TLS from a later visit. SecurityMiddleware sends the header
+# on HTTPS responses only. Subdomains and preload are the operator's choice.
+SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS") or 31536000) if SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE and env_bool("HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = SECURE and env_bool("HSTS_PRELOAD")
 # same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on form posts
 # and Django's CSRF check refuses them. Other sites still receive no referrer.
 SECURE_REFERRER_POLICY = "same-origin"
@@ -276,3 +289,9 @@ AEGIS_ALERT_SEND_INTERVAL = float(env("ALERT_SEND_INTERVAL") or 0.2)
 AEGIS_ALERT_ROUNDS_INTERVAL = float(env("ALERT_ROUNDS_INTERVAL") or 5)
 # The worker signs a checkpoint of the audit log's head at most this often (seconds).
 AEGIS_AUDIT_CHECKPOINT_INTERVAL = float(env("AUDIT_CHECKPOINT_INTERVAL") or 3600)
+# A worker renews the lease of the messages it is sending every third of it; the sends of a
+# worker that was killed are taken up by another within this many seconds (sending.py).
+AEGIS_ALERT_SEND_LEASE_SECONDS = float(env("ALERT_SEND_LEASE_SECONDS") or 10)
+# An acknowledgement link works until its alert is resolved, and at most for the alert's
+# whole ladder plus this margin (alerts/selectors.py).
+AEGIS_ACK_LINK_MARGIN_HOURS = float(env("ACK_LINK_MARGIN_HOURS") or 24)

@@ -2,7 +2,7 @@
 subprocess) is killed with SIGKILL at random moments, at least 20 times. Every recipient
 receives every step at least once; a step arrives twice only where its delivery was in
 flight (claimed, its channel's answer not yet recorded) when a kill came, and the test
-counts and reports those duplicates.
+counts and reports those duplicates, which the alert pages count too (Delivery.retaken).
 
 A real SMTP server (aiosmtpd) and the loopback SMS gateway run in this process. The moments
 are drawn by a seeded random: the worker is killed once a drawn number of new messages has
@@ -96,11 +96,14 @@ def test_sigkill_during_a_fan_out_loses_no_step(team, smtp, sms, tmp_path):
     duplicated = {pk: n - 1 for pk, n in received.items() if n > 1}
     duplicates = sum(duplicated.values())
     bound = kills * sending.max_in_flight()
+    # What the alert pages show: each delivery taken back from a killed worker is counted.
+    retaken = sum(Delivery.objects.values_list("retaken", flat=True))
     report = (
         f"{ALERTS} alerts, {len(steps)} steps, {kills} SIGKILLs in {seconds:.1f} s: "
         f"{sum(received.values())} messages received, {len(in_flight_at_kill)} deliveries "
         f"were in flight at a kill, {duplicates} duplicate(s) "
-        f"(on {len(duplicated)} deliveries; bound {bound} = kills x {sending.max_in_flight()})"
+        f"(on {len(duplicated)} deliveries; bound {bound} = kills x {sending.max_in_flight()}), "
+        f"{retaken} counted as taken back"
     )
     print("\n" + report)
     missing = [step for step in steps.values() if by_step[step] < 1]
@@ -111,3 +114,6 @@ def test_sigkill_during_a_fan_out_loses_no_step(team, smtp, sms, tmp_path):
         f"{report}; duplicated without a kill in flight: {set(duplicated) - in_flight_at_kill}"
     )
     assert duplicates <= bound, report
+    assert duplicates <= retaken <= bound, report
+    for pk, extra in duplicated.items():
+        assert Delivery.objects.get(pk=pk).retaken >= extra, report

@@ -79,4 +79,9 @@ class UserCreateForm(forms.Form):
 
 
 class ApiTokenForm(forms.Form):
-    label = forms.CharField(label=_("What is this token for?"), max_length=80)
+    # Token labels are not encrypted: the form says so.
+    label = forms.CharField(
+        label=_("What is this token for?"),
+        max_length=80,
+        help_text=_("Stored unencrypted: never put the name of a person or a place here."),
+    )

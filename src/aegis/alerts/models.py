@@ -239,9 +239,12 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     last_error = models.CharField(max_length=24, choices=DeliveryError.choices, blank=True)
-    # Set when a worker takes the row to send it; a row left "sending" by a killed worker is
-    # taken again after a lease (it may then arrive twice: the channel's answer was lost).
+    # Set when a worker takes the row to send it, and renewed while it sends; a row left
+    # "sending" by a killed worker is taken again once the lease runs out (sending.py).
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # How often it was taken back that way: each time, the message may have arrived twice
+    # (the dead worker may have sent it before its answer was recorded).
+    retaken = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     acked_at = models.DateTimeField(null=True, blank=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from aegis import places
@@ -22,6 +23,9 @@ STEP_ROWS = policies.MAX_STEPS
 CHANNEL_FIELDS = ("channel_1", "channel_2", "channel_3")
 DEFAULT_CHANNELS = {"channel_1": Channel.EMAIL.value, "channel_2": Channel.SMS.value}
 REFRESH = "show_regions"  # the submit button that only redraws the rule form with new regions
+# Policy and rule names are shown on lists and in the audit trail and are not encrypted: the
+# form says so, so that nobody names a defender or a place in them.
+STORED_IN_CLEAR = _("Stored unencrypted: never put the name of a person or a place here.")
 
 
 def _blank(label: Any) -> list[tuple[str, Any]]:
@@ -38,7 +42,11 @@ class PolicyForm(forms.Form):
         label=_("Name of the policy"),
         max_length=policies.NAME_MAX,
         required=False,
-        help_text=_("Left empty, the risk level or the case reference names it."),
+        help_text=format_lazy(
+            "{} {}",
+            _("Left empty, the risk level or the case reference names it."),
+            STORED_IN_CLEAR,
+        ),
     )
 
 
@@ -144,7 +152,9 @@ class RuleForm(forms.Form):
     """Country and region come from lists; without JavaScript the region list follows the
     country once the form is sent with "Show the regions" (nothing is saved then)."""
 
-    name = forms.CharField(label=_("Name of the rule"), max_length=policies.NAME_MAX)
+    name = forms.CharField(
+        label=_("Name of the rule"), max_length=policies.NAME_MAX, help_text=STORED_IN_CLEAR
+    )
     trigger = forms.ChoiceField(label=_("Fires when"), choices=RuleTrigger.choices)
     violation_type = forms.ChoiceField(
         label=_("Kind of incident"),

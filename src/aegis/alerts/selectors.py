@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Min, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -63,6 +64,7 @@ class ConsoleRow:
     deliveries: int  # deliveries still meant to go out or gone out (not cancelled)
     ladder_ended: bool = False  # open, on its last step, and that step's deadline passed
     empty_steps: tuple[int, ...] = ()  # steps reached that had nobody to send to
+    repeats: int = 0  # messages that may have arrived twice (a worker died while sending)
 
     @property
     def minutes(self) -> int:
@@ -107,6 +109,7 @@ def console(user: Any) -> list[ConsoleRow]:
                 deliveries=live,
                 ladder_ended=_ladder_ended(alert, now),
                 empty_steps=_empty_steps(alert),
+                repeats=repeats(alert.deliveries.all()),
             )
         )
     return rows
@@ -158,6 +161,12 @@ def _reach(deliveries: Iterable[Delivery]) -> tuple[int, int]:
     return states.count(DeliveryState.FAILED), len(states)
 
 
+def repeats(deliveries: Iterable[Delivery]) -> int:
+    """Messages that may have arrived twice: each time a delivery was taken back from a
+    worker that died while sending it (sending.py)."""
+    return sum(d.retaken for d in deliveries)
+
+
 def unreached(deliveries: Iterable[Delivery]) -> bool:
     """Nobody could be reached (as ConsoleRow.unreached): a human must call someone."""
     failures, live = _reach(deliveries)
@@ -199,6 +208,27 @@ def notes_of(alert: Alert) -> list[NoteView]:
 
 def delivery_by_id(delivery_id: int) -> Delivery | None:
     return Delivery.objects.select_related("alert").filter(pk=delivery_id).first()
+
+
+def ack_link_margin() -> timedelta:
+    return timedelta(hours=float(getattr(settings, "AEGIS_ACK_LINK_MARGIN_HOURS", 24)))
+
+
+def ack_link_expires_at(alert: Alert) -> datetime:
+    """An acknowledgement link lives as long as its alert's ladder, plus a margin for a late
+    answer: from the trigger, every level's deadline, then AEGIS_ACK_LINK_MARGIN_HOURS."""
+    ladder = sum(level.deadline_minutes for level in alert.levels.all())
+    return alert.triggered_at + timedelta(minutes=ladder) + ack_link_margin()
+
+
+def ack_link_ended(alert: Alert) -> str | None:
+    """Why an acknowledgement link no longer works: "closed" once its alert is resolved,
+    "expired" past ack_link_expires_at; None while it works."""
+    if alert.status == AlertStatus.RESOLVED:
+        return "closed"
+    if clock.now() >= ack_link_expires_at(alert):
+        return "expired"
+    return None
 
 
 # --- History ------------------------------------------------------------------------------

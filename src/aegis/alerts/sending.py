@@ -5,9 +5,11 @@ stamps claimed_at, and commits before anything is sent. Sends then run outside a
 transaction, several at once on a small thread pool (a burst does not queue behind one SMTP
 conversation), and each outcome is recorded, in the transaction of the next claim, by an
 update that only applies while the row is still the worker's claim. A delivery no longer
-queued is never taken again, except a row left sending longer than the lease
-(AEGIS_ALERT_SEND_LEASE_SECONDS, default 60 s) by a worker that died: it is sent again, so
-a message can arrive twice only where the channel's answer was lost. Failures retry with
+queued is never taken again, except a row whose lease ran out: the worker renews the lease
+of what it is sending every third of it (AEGIS_ALERT_SEND_LEASE_SECONDS, default 10 s), so
+only a worker that died or hangs lets it run out, and its sends resume within seconds. Such
+a row is sent again and counted (Delivery.retaken): a message can arrive twice only where
+the dead worker's send went out before its answer was recorded. Failures retry with
 backoff, then fall back to the recipient's next channel. AEGIS_ALERT_SEND_THREADS (default
 8) sends at once."""
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -47,7 +50,13 @@ _in_flight_lock = threading.Lock()
 
 
 def lease() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "AEGIS_ALERT_SEND_LEASE_SECONDS", 60)))
+    return timedelta(seconds=float(getattr(settings, "AEGIS_ALERT_SEND_LEASE_SECONDS", 10)))
+
+
+def renew_every() -> float:
+    """Seconds between renewals of the leases in flight: a third of the lease, so one late
+    renewal (a busy database) does not lose it."""
+    return max(0.05, lease().total_seconds() / 3)
 
 
 def send_threads() -> int:
@@ -89,7 +98,16 @@ def _claim(rows: QuerySet[Delivery], limit: int) -> list[Delivery]:
     if not ids:
         return []
     now = clock.now()
-    Delivery.objects.filter(_takeable(now), pk__in=ids).update(
+    retaken = Delivery.objects.filter(_lease_expired(now), pk__in=ids).update(
+        claimed_at=now, retaken=F("retaken") + 1
+    )
+    if retaken:
+        logger.warning(
+            "alert worker: took back %d deliveries from a worker that stopped answering; "
+            "each may arrive twice (counted on its alert)",
+            retaken,
+        )
+    Delivery.objects.filter(state=DeliveryState.QUEUED, pk__in=ids).update(
         state=DeliveryState.SENDING, claimed_at=now
     )
     return list(
@@ -97,6 +115,30 @@ def _claim(rows: QuerySet[Delivery], limit: int) -> list[Delivery]:
         .filter(pk__in=ids, state=DeliveryState.SENDING, claimed_at=now)
         .order_by("next_attempt_at", "pk")
     )
+
+
+def _renew(items: Iterable[Delivery]) -> None:
+    """Push the lease of the rows this worker is sending forward, so no other worker takes
+    them while a slow channel answers. A row another worker took meanwhile keeps its newer
+    claim (and this worker's answer for it will not be recorded)."""
+    by_claim: dict[datetime | None, list[Delivery]] = {}
+    for item in items:
+        by_claim.setdefault(item.claimed_at, []).append(item)
+    if not by_claim:
+        return
+    now = clock.now()
+    with transaction.atomic():
+        for claimed_at, group in by_claim.items():
+            mine = Delivery.objects.filter(
+                pk__in=[item.pk for item in group],
+                state=DeliveryState.SENDING,
+                claimed_at=claimed_at,
+            )
+            held = set(mine.select_for_update().values_list("pk", flat=True))
+            mine.filter(pk__in=held).update(claimed_at=now)
+            for item in group:
+                if item.pk in held:
+                    item.claimed_at = now
 
 
 def _release(items: Iterable[Delivery]) -> None:
@@ -225,6 +267,7 @@ def _run(
     running: dict[Future[str | None], Delivery] = {}
     finished: list[tuple[Delivery, str | None]] = []
     more = True  # the last claim was full, or a failure may have queued a fallback
+    renewed = time.monotonic()
     pool = ThreadPoolExecutor(threads, thread_name_prefix="alert-send") if threads > 1 else None
     try:
         while True:
@@ -241,8 +284,11 @@ def _run(
                     context = contextvars.copy_context()
                     running[pool.submit(context.run, _send_on_pool, item)] = item
             if running:
-                done, _pending = wait(running, return_when=FIRST_COMPLETED)
+                done, _pending = wait(running, timeout=renew_every(), return_when=FIRST_COMPLETED)
                 finished += [(running.pop(future), future.result()) for future in done]
+                if running and time.monotonic() - renewed >= renew_every():
+                    _renew(running.values())
+                    renewed = time.monotonic()
             elif not finished and not cycle.claimed:
                 return sent
     finally:

@@ -1,7 +1,8 @@
 """Alert pages. The panic page and the acknowledgement page work without JavaScript; the
 acknowledgement link needs no login and asks for a click, so link scanners acknowledge
-nothing. Alerts outside a responder's reach answer 404, like missing ones; so does the drill
-report of an alert that is no drill."""
+nothing, and ends with its alert: once the alert is resolved, or after its ladder plus a
+margin (selectors.ack_link_expires_at), it says so instead. Alerts outside a responder's
+reach answer 404, like missing ones; so does the drill report of an alert that is no drill."""
 
 from __future__ import annotations
 
@@ -132,6 +133,7 @@ def _detail(
             "alert": alert,
             "deliveries": deliveries,
             "unreached": selectors.unreached(deliveries),
+            "repeats": selectors.repeats(deliveries),
             "acknowledgements": selectors.acknowledgements_of(alert),
             "acknowledged_by_me": selectors.acknowledged_by(alert, request.user),
             "notes": selectors.notes_of(alert),
@@ -198,6 +200,9 @@ def ack(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "alerts/ack_invalid.html", status=404)
     # The page speaks the language the message was written in, where it had one of its own.
     with translation.override(item.language) if item.language else contextlib.nullcontext():
+        if ended := selectors.ack_link_ended(item.alert):
+            context = {"is_drill": item.alert.is_drill, "closed": ended == "closed"}
+            return render(request, "alerts/ack_ended.html", context, status=410)
         if request.method == "POST":
             services.acknowledge(item.pk)
             return render(request, "alerts/ack_done.html", {"is_drill": item.alert.is_drill})

@@ -18,6 +18,7 @@ from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, Subj
 
 TEXT_MAX = 20_000  # a long narrative fits; a pasted megabyte does not
 LINE_MAX = 200
+STORED_IN_CLEAR = _("Stored unencrypted: never put the name of a person or a place here.")
 
 
 def no_hidden_characters(value: str) -> None:
@@ -302,8 +303,9 @@ class SearchForm(forms.Form):
 
 
 class CompartmentForm(forms.Form):
-    name = line(_("Name"), required=True, max_length=80)
-    description = line(_("Description"), max_length=200)
+    # Compartment names and descriptions are not encrypted (everyone's lists show them).
+    name = line(_("Name"), required=True, max_length=80, help_text=STORED_IN_CLEAR)
+    description = line(_("Description"), max_length=200, help_text=STORED_IN_CLEAR)
 
 
 class MemberForm(forms.Form):

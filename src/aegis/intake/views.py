@@ -30,7 +30,9 @@ from .forms import (
     ReplyForm,
     ReporterMessageForm,
     ReportForm,
+    max_files,
 )
+from .middleware import too_large
 from .models import Submission
 from .rendering import Fields
 
@@ -46,13 +48,33 @@ TOO_MUCH = gettext_lazy(
 
 def _unreadable(request: HttpRequest) -> bool:
     """True when the posted data is beyond Django's limits on size or number of parts; the
-    page then says so instead of answering with a bare 'Bad Request'."""
+    page then says so instead of answering with a bare 'Bad Request'. PublicFormBodyMiddleware
+    has read what it could (too_large)."""
     try:
         request.POST  # noqa: B018 (parsing is the point)
         request.FILES  # noqa: B018
     except (RequestDataTooBig, TooManyFilesSent, TooManyFieldsSent):
         return True
-    return False
+    return too_large(request)
+
+
+def _too_much(request: HttpRequest) -> str:
+    """The "too large" message: saying what was kept when the middleware kept the text."""
+    if not too_large(request) or not request.POST:
+        return str(TOO_MUCH)
+    return _(
+        "What you sent is too large to be received in one go: at most %(files)s files, and "
+        "at most about 20,000 characters in each box. Nothing was stored yet. What could be "
+        "kept of what you wrote is below: check it, attach your files again and send."
+    ) % {"files": max_files()}
+
+
+def _typed(request: HttpRequest, names: Any) -> dict[str, str]:
+    """What was typed into the fields `names`, to show again; nothing when unreadable."""
+    try:
+        return {k: str(v) for k, v in request.POST.items() if k in names}
+    except (RequestDataTooBig, TooManyFilesSent, TooManyFieldsSent):
+        return {}
 
 
 def _public_context(**extra: Any) -> dict[str, Any]:
@@ -119,8 +141,10 @@ def report(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _empty_report_form(request)
     if _unreadable(request):
-        form = ReportForm()
-        return _render_report(request, form, flood.new_form_token(), [TOO_MUCH], status=413)
+        typed = _typed(request, ReportForm.base_fields)
+        form = ReportForm(initial=typed, country=typed.get("country", ""))
+        problem = _too_much(request)
+        return _render_report(request, form, flood.new_form_token(), [problem], status=413)
     token = request.POST.get("form_token", "")
     if "show_regions" in request.POST:
         # Without JavaScript the region list comes from the server: show the same form again,
@@ -205,7 +229,7 @@ def follow_up(request: HttpRequest) -> HttpResponse:
         response = _code_page(request, THREAD_ENDED)
         receipts.forget(request, response)
         return response
-    form = ReporterMessageForm()
+    form = ReporterMessageForm(initial=_typed(request, ["body"]) if too_much else None)
     if action == "message":
         form = ReporterMessageForm(request.POST, request.FILES)
         if form.is_valid():
@@ -222,7 +246,7 @@ def follow_up(request: HttpRequest) -> HttpResponse:
                 return redirect("intake:follow-up")
     with unlocked(chain):
         thread = selectors.reporter_thread(submission)
-    problems = [TOO_MUCH] if too_much else []
+    problems: list[Any] = [_too_much(request)] if too_much else []
     if action == "message" and request.FILES and form.errors:
         problems.append(FILES_AGAIN)
     return render(
