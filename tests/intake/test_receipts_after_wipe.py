@@ -12,6 +12,7 @@ again, and says so in the visitor's language."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import secrets
@@ -128,10 +129,8 @@ def unwrap_all(keys: set[bytes], tables: Tables) -> set[bytes]:
     ]
     opened = set()
     for key, value in itertools.product(keys, values):
-        try:
+        with contextlib.suppress(crypto.DecryptionError):
             opened.add(crypto.box_decrypt(key, value))
-        except crypto.DecryptionError:
-            pass
     return opened
 
 
@@ -156,10 +155,8 @@ def read_everything(keys: set[bytes], tables: Tables, media: Path) -> list[bytes
                     continue
                 context = field_context(model, field.name, _key_id(key_id))
                 for key in keys:
-                    try:
+                    with contextlib.suppress(crypto.DecryptionError):
                         plaintexts.append(crypto.aead_decrypt(key, bytes(stored), context))
-                    except crypto.DecryptionError:
-                        pass
     files = [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
     for path, key in itertools.product(files, keys):
         opened = io.BytesIO()
