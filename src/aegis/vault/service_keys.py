@@ -80,14 +80,21 @@ def service_keychain(name: str = ALERTS) -> Keychain:
 
 
 def destroy_key_files() -> int:
-    """For `aegis wipe`: overwrite and delete every service key file in the secrets folder."""
+    """For `aegis wipe`: overwrite and delete every service key file in the secrets folder,
+    and the alert service's file where AEGIS_ALERTS_SERVICE_KEY_FILE names another place.
+    A file this process may not change (a read-only credential) is left: with the service's
+    keypair and wraps gone, the key it holds opens nothing."""
     removed = 0
-    for path in (Path(settings.AEGIS_HOME) / "secrets").glob("*_service_key"):
-        size = path.stat().st_size
-        with open(path, "r+b") as handle:
-            handle.write(os.urandom(size))
-            handle.flush()
-            os.fsync(handle.fileno())
-        path.unlink()
+    paths = {*(Path(settings.AEGIS_HOME) / "secrets").glob("*_service_key"), _key_file(ALERTS)}
+    for path in paths:
+        try:
+            size = path.stat().st_size
+            with open(path, "r+b") as handle:
+                handle.write(os.urandom(size))
+                handle.flush()
+                os.fsync(handle.fileno())
+            path.unlink()
+        except OSError:
+            continue
         removed += 1
     return removed
