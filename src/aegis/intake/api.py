@@ -95,8 +95,7 @@ def _while_accepting(run: Callable[..., HttpResponseBase]) -> Callable[..., Http
     @wraps(run)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
-            if not services.accepting():
-                raise services.NotAccepting()
+            services.require_accepting()
             return run(request, *args, **kwargs)
         except services.NotAccepting as closed:
             return JsonResponse({"detail": str(closed.MESSAGE)}, status=503)

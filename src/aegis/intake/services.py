@@ -75,11 +75,7 @@ class NotAccepting(Exception):
         super().__init__(str(self.MESSAGE))
 
 
-def accepting() -> bool:
-    return not vault_selectors.wiped()
-
-
-def _require_accepting() -> None:
+def require_accepting() -> None:
     if vault_selectors.wiped():
         raise NotAccepting()
 
@@ -319,7 +315,7 @@ def submit_report(
 
     The Argon2id derivation runs before the transaction opens, so the database is never
     locked while it runs."""
-    _require_accepting()
+    require_accepting()
     clean = clean_report(report)
     code = receipts.new_code()
     normalised = receipts.normalise(code)
@@ -332,7 +328,7 @@ def submit_report(
         # A key context of its own: the raw key is forgotten when it ends, and a signed-in
         # person's own keychain is not touched.
         with unlocked(Keychain({})) as chain, transaction.atomic():
-            _require_accepting()  # again: a wipe may have happened during the derivation
+            require_accepting()  # again: a wipe may have happened during the derivation
             if form_nonce is not None:
                 flood.consume_form_token(form_nonce)
             now = timezone.now()
@@ -396,7 +392,7 @@ def open_receipt(code: str) -> receipts.ThreadAccess:
     """The access a code gives, or ReceiptRefused — the same for a wrong, an expired and a
     malformed code, after the same Argon2id work. TooManyAttempts while guessing is paused,
     NotAccepting after a wipe (before anything is counted)."""
-    _require_accepting()
+    require_accepting()
     flood.check_guess_budget()
     forget_expired_receipts()
     normalised = receipts.normalise(code)
@@ -432,7 +428,7 @@ def reporter_keychain(access: receipts.ThreadAccess) -> tuple[Submission, Keycha
     """For a follow-up request: the submission and a key context that opens only it (its key
     unwrapped with the key derived from the code). ReceiptRefused once the receipt expired,
     NotAccepting after a wipe."""
-    _require_accepting()
+    require_accepting()
     submission = (
         Submission.objects.filter(pk=access.submission_id, receipt_expires_at__gt=timezone.now())
         .exclude(receipt_wrapped_key=None)

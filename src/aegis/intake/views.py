@@ -68,8 +68,7 @@ def _while_accepting(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            if not services.accepting():
-                raise services.NotAccepting()
+            services.require_accepting()
             return view(request, *args, **kwargs)
         except services.NotAccepting as closed:
             return render(
