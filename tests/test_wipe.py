@@ -1,6 +1,7 @@
 """After `aegis wipe`, someone holding a copy of the database and every secret that survives
 the wipe (passwords, the recovery key, API tokens, cookies, SECRET_KEY and the secrets folder)
-cannot decrypt a single protected field."""
+cannot decrypt a single protected field. Receipt codes are tried too, online and offline, in
+tests/intake/test_receipts_after_wipe.py."""
 
 import itertools
 import shutil
