@@ -1,6 +1,7 @@
 """After `aegis wipe`, someone holding a copy of the database and every secret that survives
 the wipe (passwords, the recovery key, API tokens, cookies, SECRET_KEY and the secrets folder)
-cannot decrypt a single protected field."""
+cannot decrypt a single protected field. Receipt codes are tried too, online and offline, in
+tests/intake/test_receipts_after_wipe.py."""
 
 import itertools
 import shutil
@@ -18,7 +19,7 @@ from aegis.accounts.roles import Role
 from aegis.vault import crypto
 from aegis.vault import services as vault
 from aegis.vault.fields import field_context
-from aegis.vault.keychain import NoKeyAccess, unlocked
+from aegis.vault.keychain import Keychain, NoKeyAccess, unlocked
 from aegis.vault.models import Keypair, KeyWrap
 from aegis.vault.selectors import keypair_for_user
 from tests.conftest import sign_in
@@ -79,6 +80,7 @@ def test_nothing_decrypts_after_wipe(make_person, organisation, tmp_path):
         bytes(k.sealed_private_key) for k in Keypair.objects.exclude(sealed_private_key=None)
     ]
     assert old_key_material
+    recovery_pk = Keypair.objects.get(kind=Keypair.Kind.RECOVERY).pk
 
     assert bootstrap.wipe_instance(confirmed=True) == 0
 
@@ -92,7 +94,11 @@ def test_nothing_decrypts_after_wipe(make_person, organisation, tmp_path):
             )
     assert accounts.authenticate_token(token) is None
     assert client.get("/").status_code == 302
-    with unlocked(vault.recovery_keychain(organisation)), pytest.raises(NoKeyAccess):
+    # The recovery key is no longer this instance's; held as it was, it opens nothing.
+    with pytest.raises(vault.WrongPassphrase):
+        vault.recovery_keychain(organisation)
+    held_recovery = Keychain({recovery_pk: vault.parse_recovery_key(organisation)})
+    with unlocked(held_recovery), pytest.raises(NoKeyAccess):
         _ = ProtectedNote.objects.get(pk=notes[0].pk).name
 
     # The destroyed key bytes are gone from the database files themselves.
@@ -143,3 +149,18 @@ def test_nothing_decrypts_after_wipe(make_person, organisation, tmp_path):
             except crypto.DecryptionError:
                 pass
     assert opened == 0
+
+
+def test_the_wipe_destroys_a_service_key_file_kept_outside_the_home(
+    organisation, settings, tmp_path, monkeypatch
+):
+    """An operator may keep the alert service key elsewhere (AEGIS_ALERTS_SERVICE_KEY_FILE)."""
+    default = Path(settings.AEGIS_HOME) / "secrets" / "alerts_service_key"
+    elsewhere = tmp_path / "credentials" / "alerts.key"
+    elsewhere.parent.mkdir()
+    shutil.copy(default, elsewhere)
+    monkeypatch.setenv("AEGIS_ALERTS_SERVICE_KEY_FILE", str(elsewhere))
+
+    assert bootstrap.wipe_instance(confirmed=True) == 0
+
+    assert not default.exists() and not elsewhere.exists()

@@ -90,6 +90,7 @@ def print_enrolment(enrolment: accounts.Enrolment, password: str | None = None) 
 
 def init_instance(admin_username: str | None, admin_password: str | None, interactive: bool) -> int:
     migrate()
+    # After a wipe there is no recovery key: this sets the instance up again, with new keys.
     if vault.recovery_keypair() is not None:
         if service_keys.unsealed_key_file(ALERTS) is not None:
             print("This instance is already initialised, but its alert service key is not sealed.")
@@ -141,8 +142,18 @@ def wipe_instance(confirmed: bool) -> int:
     counts = vault.wipe()
     print(
         f"Wiped: {counts['key_wraps']} key wraps, {counts['keypairs']} private keys, "
+        f"{counts.get('receipts', 0)} receipt codes, {counts.get('api_tokens', 0)} API tokens, "
         f"{counts['sessions']} sessions. Protected data can no longer be read."
     )
+    print("The public form takes no reports until 'aegis init' sets the instance up again.")
+    if not counts["log_emptied"]:
+        print(
+            "Another process is reading the database, so its write-ahead log still holds "
+            "copies of destroyed keys: stop Aegis's web and worker processes and run "
+            "'aegis wipe --yes' again.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth import authenticate, login, update_session_auth_hash
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.signals import user_login_failed
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -201,6 +202,15 @@ def revoke_api_token(user: User, token_id: uuid.UUID) -> bool:
     if deleted:
         audit.record("token.revoke", actor_id=user.pk, object_type="apitoken", object_id=token_id)
     return bool(deleted)
+
+
+def destroy_key_copies() -> vault.Shredded:
+    """For `aegis wipe`: every API token (each carries a copy of its owner's private key) and
+    every session (a signed-in person's key, a reporter's thread key, each sealed under a
+    secret in a cookie)."""
+    tokens, _ = ApiToken.objects.all().delete()
+    sessions, _ = Session.objects.all().delete()
+    return vault.Shredded({"api_tokens": tokens, "sessions": sessions}, (ApiToken, Session))
 
 
 def authenticate_token(text: str) -> tuple[User, Keychain] | None:

@@ -10,9 +10,9 @@ from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from aegis.audit import services as audit
-from aegis.vault.services import wiping
+from aegis.vault.services import Shredded, wiping
 
-from .models import ApiToken, User
+from .models import User
 from .tasks import purge_expired_sessions
 
 
@@ -39,8 +39,10 @@ def _login_failed(
 
 
 @receiver(wiping)
-def _wipe_token_keys(sender: Any, **kwargs: Any) -> None:
-    ApiToken.objects.all().delete()
+def _wipe_key_copies(sender: Any, **kwargs: Any) -> Shredded:
+    from .services import destroy_key_copies
+
+    return destroy_key_copies()
 
 
 @receiver(post_migrate)

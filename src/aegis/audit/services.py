@@ -83,6 +83,8 @@ def hold_chain() -> None:
     first, so every transaction takes the two in the same order and none waits in a circle."""
     AuditHead.objects.get_or_create(pk=1)
     AuditHead.objects.select_for_update().get(pk=1)
+
+
 class CheckpointRefused(Exception):
     """The head cannot be vouched for: the log is empty or does not verify."""
 

@@ -4,10 +4,13 @@ the receipt code travels in the request body, never in the URL (URLs end up in l
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from functools import wraps
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from ninja import Field, Router, Schema, Status
+from ninja.decorators import decorate_view
 
 from aegis.vault.keychain import unlocked
 
@@ -85,14 +88,30 @@ class ErrorOut(Schema):
     field: str | None = None
 
 
+def _while_accepting(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """After a wipe, until the instance is set up again: 503 and the neutral sentence of the
+    public pages, before the body is read; nothing is written."""
+
+    @wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            services.require_accepting()
+            return run(request, *args, **kwargs)
+        except services.NotAccepting as closed:
+            return JsonResponse({"detail": str(closed.MESSAGE)}, status=503)
+
+    return wrapper
+
+
 def _rejected(rejected: services.ReportRejected) -> Status:
     return Status(400, {"detail": rejected.message, "field": rejected.field})
 
 
+@decorate_view(_while_accepting)
 @router.post(
     "/submissions",
     auth=None,
-    response={201: ReceiptOut, 400: ErrorOut},
+    response={201: ReceiptOut, 400: ErrorOut, 503: ErrorOut},
     url_name="intake_submit",
     summary="Send a report (no account needed)",
 )
@@ -149,10 +168,11 @@ def _open(code: str) -> Any:
         return Status(404, {"detail": str(refused.MESSAGE)})
 
 
+@decorate_view(_while_accepting)
 @router.post(
     "/follow-up",
     auth=None,
-    response={200: ThreadOut, 404: ErrorOut, 429: ErrorOut},
+    response={200: ThreadOut, 404: ErrorOut, 429: ErrorOut, 503: ErrorOut},
     url_name="intake_follow_up",
     summary="Read the thread of a report with its receipt code",
 )
@@ -163,10 +183,11 @@ def follow_up(request: HttpRequest, payload: CodeIn) -> Any:
     return _thread(access)
 
 
+@decorate_view(_while_accepting)
 @router.post(
     "/follow-up/messages",
     auth=None,
-    response={201: ThreadOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={201: ThreadOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut, 503: ErrorOut},
     url_name="intake_follow_up_message",
     summary="Add a reporter's message to the thread",
 )

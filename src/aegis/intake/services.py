@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +28,7 @@ from aegis.evidence import storage
 from aegis.evidence.uploads import CheckedUpload
 from aegis.text import has_control_characters, has_disguising_characters
 from aegis.vault import crypto
+from aegis.vault import selectors as vault_selectors
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, unlocked
 from aegis.vault.models import DataKey
@@ -61,6 +63,21 @@ class ReceiptRefused(Exception):
 
     def __init__(self) -> None:
         super().__init__(str(self.MESSAGE))
+
+
+class NotAccepting(Exception):
+    """The instance's keys were destroyed (`aegis wipe`) and it has not been set up again:
+    nothing can be sealed for the team, and no receipt opens anything."""
+
+    MESSAGE = gettext_lazy("This service is not accepting reports at the moment.")
+
+    def __init__(self) -> None:
+        super().__init__(str(self.MESSAGE))
+
+
+def require_accepting() -> None:
+    if vault_selectors.wiped():
+        raise NotAccepting()
 
 
 # --- The report -----------------------------------------------------------------------------
@@ -298,6 +315,7 @@ def submit_report(
 
     The Argon2id derivation runs before the transaction opens, so the database is never
     locked while it runs."""
+    require_accepting()
     clean = clean_report(report)
     code = receipts.new_code()
     normalised = receipts.normalise(code)
@@ -310,6 +328,7 @@ def submit_report(
         # A key context of its own: the raw key is forgotten when it ends, and a signed-in
         # person's own keychain is not touched.
         with unlocked(Keychain({})) as chain, transaction.atomic():
+            require_accepting()  # again: a wipe may have happened during the derivation
             if form_nonce is not None:
                 flood.consume_form_token(form_nonce)
             now = timezone.now()
@@ -343,11 +362,27 @@ def submit_report(
 # --- Follow-up with the receipt code --------------------------------------------------------
 
 
+def _destroy_receipts(submissions: QuerySet[Submission]) -> int:
+    return submissions.update(receipt_lookup=None, receipt_salt=None, receipt_wrapped_key=None)
+
+
 def forget_expired_receipts() -> int:
     """Destroy the receipts (lookup hash and wrapped key) of expired codes."""
-    return Submission.objects.filter(
-        receipt_expires_at__lte=timezone.now(), receipt_lookup__isnull=False
-    ).update(receipt_lookup=None, receipt_salt=None, receipt_wrapped_key=None)
+    return _destroy_receipts(
+        Submission.objects.filter(
+            receipt_expires_at__lte=timezone.now(), receipt_lookup__isnull=False
+        )
+    )
+
+
+def destroy_receipts() -> vault.Shredded:
+    """For `aegis wipe`: every receipt. Each holds the submission key wrapped under a key
+    derived from the code, so a code kept by a reporter (or taken from one) would still open
+    the report after every other key copy is gone."""
+    kept = Submission.objects.exclude(
+        receipt_lookup=None, receipt_salt=None, receipt_wrapped_key=None
+    )
+    return vault.Shredded({"receipts": _destroy_receipts(kept)}, (Submission,))
 
 
 def open_receipt(code: str) -> receipts.ThreadAccess:
@@ -356,7 +391,9 @@ def open_receipt(code: str) -> receipts.ThreadAccess:
     Argon2id, no write), so guessing costs the server next to nothing and never holds up a
     reporter; only a code that exists is derived, and TooManyAttempts answers when that
     receipt was opened too often this minute. The quick refusal tells a guesser only what
-    the answer already does (timing shows lookup versus derivation, nothing more)."""
+    the answer already does (timing shows lookup versus derivation, nothing more).
+    NotAccepting after a wipe (before anything is read)."""
+    require_accepting()
     normalised = receipts.normalise(code)
     submission = (
         Submission.objects.filter(receipt_lookup=receipts.lookup_hash(normalised))
@@ -393,7 +430,9 @@ def open_receipt(code: str) -> receipts.ThreadAccess:
 
 def reporter_keychain(access: receipts.ThreadAccess) -> tuple[Submission, Keychain]:
     """For a follow-up request: the submission and a key context that opens only it (its key
-    unwrapped with the key derived from the code). ReceiptRefused once the receipt expired."""
+    unwrapped with the key derived from the code). ReceiptRefused once the receipt expired,
+    NotAccepting after a wipe."""
+    require_accepting()
     submission = (
         Submission.objects.filter(pk=access.submission_id, receipt_expires_at__gt=timezone.now())
         .exclude(receipt_wrapped_key=None)

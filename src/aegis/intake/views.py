@@ -4,6 +4,8 @@ addresses), and the intake team's triage queue."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -81,6 +83,26 @@ def _public_context(**extra: Any) -> dict[str, Any]:
     return {"organisation": settings.ORGANISATION_NAME, **extra}
 
 
+def _while_accepting(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """After a wipe, until the instance is set up again, a public page answers only that the
+    service is not accepting reports: nothing is read, checked or written."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            services.require_accepting()
+            return view(request, *args, **kwargs)
+        except services.NotAccepting as closed:
+            return render(
+                request,
+                "intake/not_accepting.html",
+                _public_context(message=closed.MESSAGE),
+                status=503,
+            )
+
+    return wrapper
+
+
 # --- Public report form ---------------------------------------------------------------------
 
 
@@ -137,6 +159,7 @@ def _receipt_page(request: HttpRequest, receipt: services.Receipt) -> HttpRespon
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
+@_while_accepting
 def report(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _empty_report_form(request)
@@ -208,6 +231,7 @@ def _open(request: HttpRequest) -> HttpResponse:
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
+@_while_accepting
 def follow_up(request: HttpRequest) -> HttpResponse:
     too_much = request.method == "POST" and _unreadable(request)
     action = request.POST.get("action", "") if request.method == "POST" and not too_much else ""

@@ -99,7 +99,11 @@ class EncryptedTextField(models.BinaryField):
 def index_key() -> bytes:
     from .models import DataKey
 
-    key_id = DataKey.objects.filter(purpose=INDEX_KEY_PURPOSE).values_list("id", flat=True).first()
+    key_id = (
+        DataKey.objects.filter(purpose=INDEX_KEY_PURPOSE, shredded_at=None)
+        .values_list("id", flat=True)
+        .first()
+    )
     if key_id is None:
         raise keychain.VaultLocked("The search index key has not been created; run 'aegis init'.")
     try:

@@ -76,3 +76,13 @@ class KeyWrap(models.Model):
 
     def __str__(self) -> str:
         return f"wrap of {self.data_key_id} for keypair {self.keypair_id}"
+
+
+class Wipe(models.Model):
+    """A duress wipe happened. Until `aegis init` creates a new recovery key the instance takes
+    no new protected data: the public form says it is not accepting reports."""
+
+    wiped_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"wipe of {self.wiped_at:%Y-%m-%d %H:%M}"

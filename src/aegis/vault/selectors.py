@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from .fields import INDEX_KEY_PURPOSE
-from .models import Keypair, KeyWrap
+from .models import Keypair, KeyWrap, Wipe
 
 
 def holders_of(data_key_id: uuid.UUID) -> QuerySet[Keypair]:
@@ -33,3 +33,9 @@ def search_key_user_ids() -> QuerySet[KeyWrap, int]:
 
 def holds_search_key(user_id: Any) -> bool:
     return search_key_user_ids().filter(keypair__user_id=user_id).exists()
+
+
+def wiped() -> bool:
+    """The keys were destroyed by `aegis wipe` and the instance has not been set up again
+    (`aegis init` makes a new organisation recovery key)."""
+    return Wipe.objects.exists() and not Keypair.objects.filter(kind=Keypair.Kind.RECOVERY).exists()

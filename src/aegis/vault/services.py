@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.sessions.models import Session
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from nacl.public import PrivateKey
@@ -19,10 +20,7 @@ from aegis.audit import services as audit
 
 from . import crypto, keychain
 from .fields import INDEX_KEY_PURPOSE
-from .models import DataKey, Keypair, KeyWrap
-
-# Sent inside the wipe transaction so other apps destroy the key copies they hold.
-wiping = Signal()
+from .models import DataKey, Keypair, KeyWrap, Wipe
 
 
 class WrongPassphrase(Exception):
@@ -183,13 +181,15 @@ def shred(data_key_id: uuid.UUID, *, actor_id: int | None = None) -> None:
 
 
 def create_index_key(holders: Iterable[Keypair]) -> DataKey:
-    if DataKey.objects.filter(purpose=INDEX_KEY_PURPOSE).exists():
+    if index_key_id() is not None:
         raise ValueError("The search index key already exists.")
     return create_data_key(INDEX_KEY_PURPOSE, holders)
 
 
 def index_key_id() -> uuid.UUID | None:
-    return DataKey.objects.filter(purpose=INDEX_KEY_PURPOSE).values_list("id", flat=True).first()
+    """The live search key (one shredded by a wipe does not count)."""
+    found = DataKey.objects.filter(purpose=INDEX_KEY_PURPOSE, shredded_at=None)
+    return found.values_list("id", flat=True).first()
 
 
 def grant_index_key(keypair: Keypair, *, actor_id: int | None) -> bool:
@@ -210,36 +210,76 @@ def grant_index_key(keypair: Keypair, *, actor_id: int | None) -> bool:
 # --- Duress wipe --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Shredded:
+    """What one app destroyed for the wipe: counts for the operator, and the models whose
+    tables held the destroyed bytes (compacted afterwards)."""
+
+    counts: dict[str, int]
+    models: tuple[type[models.Model], ...] = ()
+
+
+# Sent inside the wipe's transaction. Each app that keeps a key, a wrapped key or anything a
+# key can be derived from outside the vault's tables receives it and destroys them through
+# its own services (API tokens and sessions in accounts, receipts in intake), returning a
+# Shredded. Everything happens in one transaction: all of it, or (on an error) none of it.
+wiping = Signal()
+
+
 def wipe(*, actor_id: int | None = None) -> dict[str, int]:
-    """Destroy every key copy. Afterwards no protected field, file or index can be opened."""
+    """Destroy every key copy. Afterwards no protected field, file or index can be opened,
+    and the instance takes no new protected data until `aegis init` sets it up again."""
+    now = timezone.now()
+    tables: list[type[models.Model]] = [KeyWrap, Keypair]
     with transaction.atomic():
         audit.record("vault.wipe", actor_id=actor_id, object_type="vault", object_id="all")
         wraps, _ = KeyWrap.objects.all().delete()
-        keypairs = Keypair.objects.update(
+        keypairs = Keypair.objects.filter(kind=Keypair.Kind.USER).update(
             sealed_private_key=None, recovery_sealed_private_key=None, kdf_salt=None
         )
-        sessions, _ = Session.objects.all().delete()
-        DataKey.objects.update(shredded_at=timezone.now())
-        wiping.send(sender=Keypair)
+        # The recovery key is offline and the service keys' files are destroyed below: their
+        # public halves go too, so nothing new is sealed to keys nobody can open, and
+        # `aegis init` can make new ones.
+        _, organisation = Keypair.objects.exclude(kind=Keypair.Kind.USER).delete()
+        keypairs += organisation.get(Keypair._meta.label, 0)
+        DataKey.objects.filter(shredded_at=None).update(shredded_at=now)
+        Wipe.objects.create(wiped_at=now)
+        counts = {"key_wraps": wraps, "keypairs": keypairs}
+        for _receiver, shredded in wiping.send(sender=Keypair):
+            # A receiver that returns nothing has still destroyed what it holds: under
+            # duress a missing count must not undo the whole wipe.
+            if isinstance(shredded, Shredded):
+                counts.update(shredded.counts)
+                tables.extend(shredded.models)
     from .service_keys import destroy_key_files
 
-    service_files = destroy_key_files()
-    _compact_database()
-    return {
-        "key_wraps": wraps,
-        "keypairs": keypairs,
-        "sessions": sessions,
-        "service_keys": service_files,
-    }
+    counts["service_keys"] = destroy_key_files()
+    counts["log_emptied"] = int(_compact_database(tables))
+    return counts
 
 
-def _compact_database() -> None:
-    """Make sure destroyed key bytes are not left in free pages, the WAL or dead tuples."""
+def _compact_database(tables: Iterable[type[models.Model]]) -> bool:
+    """Make sure destroyed key bytes are not left in free pages, the WAL or dead tuples.
+    False when SQLite's write-ahead log could not be emptied (another process is reading it).
+
+    SQLite: secure_delete (settings) overwrites deleted and replaced rows with zeros as they
+    are written; the checkpoint copies those pages into the database file and truncates the
+    WAL, which may still hold older copies of them. PostgreSQL: an UPDATE or DELETE leaves
+    the old row in the table file until VACUUM FULL rewrites the table; older copies can
+    remain in WAL segments until they are recycled (CHECKPOINT, where the role may run it),
+    and in archives and replicas, which no command here reaches."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA secure_delete")
+            if not cursor.fetchone()[0]:
+                cursor.execute("VACUUM")  # without secure_delete, only a rebuild clears pages
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            cursor.execute("VACUUM")
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        elif connection.vendor == "postgresql":
-            for model in (KeyWrap, Keypair, Session):
-                cursor.execute(f'VACUUM FULL "{model._meta.db_table}"')
+            busy, *_ = cursor.fetchone()
+            return not busy
+        if connection.vendor == "postgresql":
+            for table in dict.fromkeys(model._meta.db_table for model in tables):
+                cursor.execute(f'VACUUM FULL "{table}"')
+            # CHECKPOINT needs superuser or pg_checkpoint; the WAL is recycled in time anyway.
+            with contextlib.suppress(DatabaseError):
+                cursor.execute("CHECKPOINT")
+    return True

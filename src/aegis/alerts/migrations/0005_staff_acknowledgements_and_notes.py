@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0003_delivery_language'),
+        ('alerts', '0004_delivery_retaken'),
         ('vault', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,59 @@
+"""`aegis wipe --yes` and then `aegis init`, as real subprocesses on a throwaway SQLite
+instance: the wipe destroys the receipts and says the form is closed; a receipt issued
+before it opens nothing; `aegis init` sets the instance up again with new keys."""
+
+from __future__ import annotations
+
+from tests.test_cli import ADMIN_PASSWORD, RECOVERY_KEY, aegis, init
+
+SUBMIT = """
+from aegis.intake import services
+receipt = services.submit_report(
+    services.Report(narrative="They watched the office all week.", target_kind="organisation")
+)
+print("CODE " + receipt.code)
+"""
+
+OPEN = """
+import os
+from aegis.intake import services
+try:
+    services.open_receipt(os.environ["CODE"])
+    print("RESULT opened")
+except services.NotAccepting:
+    print("RESULT not accepting")
+except services.ReceiptRefused:
+    print("RESULT refused")
+"""
+
+
+def _shell(home, script: str, **env: str) -> str:
+    result = aegis(home, "shell", "-c", script, extra_env=env)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith(("CODE ", "RESULT "))]
+    assert len(lines) == 1, result.stdout
+    return lines[0].split(" ", 1)[1]
+
+
+def test_wipe_then_init_sets_the_instance_up_again(tmp_path):
+    first = init(tmp_path, ADMIN_PASSWORD)
+    assert first.returncode == 0, first.stderr
+    code = _shell(tmp_path, SUBMIT)
+    assert _shell(tmp_path, OPEN, CODE=code) == "opened"
+
+    wiped = aegis(tmp_path, "wipe", "--yes")
+    assert wiped.returncode == 0, wiped.stderr
+    assert "1 receipt codes" in wiped.stdout
+    assert "takes no reports until 'aegis init'" in wiped.stdout
+    assert not list((tmp_path / "secrets").glob("*_service_key"))
+    assert _shell(tmp_path, OPEN, CODE=code) == "not accepting"
+
+    again = init(tmp_path, ADMIN_PASSWORD, username="admin-after-wipe")
+    assert again.returncode == 0, again.stderr
+    assert "already initialised" not in again.stdout
+    old_key, new_key = (RECOVERY_KEY.findall(r.stdout)[0] for r in (first, again))
+    assert old_key != new_key
+    assert (tmp_path / "secrets" / "alerts_service_key").exists()
+    assert _shell(tmp_path, OPEN, CODE=code) == "refused"  # the old receipt is gone for good
+    new_code = _shell(tmp_path, SUBMIT)
+    assert _shell(tmp_path, OPEN, CODE=new_code) == "opened"
