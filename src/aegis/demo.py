@@ -9,6 +9,7 @@ from django.db import transaction
 
 from .accounts import services as accounts
 from .accounts.roles import Role
+from .audit import services as audit
 from .bootstrap import create_organisation_keys, migrate, print_enrolment
 from .cases import services as cases
 from .vault import service_keys
@@ -67,6 +68,8 @@ def create_demo_instance() -> None:
     # The alert service does not get the search key: its unlock secret is on this disk, so
     # inbound SMS are not matched to defenders in the demo.
     _create_area_data(staff, responders)
+    # A first signed checkpoint of the audit log, as an auditor would keep off the server.
+    audit.take_checkpoint()
 
 
 @transaction.atomic
