@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .uv/bin/uv)
 VENV := .venv
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test test-sqlite test-postgres lint bench browser minisign clean
+.PHONY: install demo test test-sqlite test-postgres lint bench debs browser minisign clean
 
 $(UV):
 	$(PY) -m venv .uv && .uv/bin/pip install --quiet uv
@@ -16,19 +16,18 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed
 
-# Debian's Chromium for the browser tests, when missing.
-browser:
-	@command -v chromium >/dev/null || { \
-	  echo "Installing Debian's chromium for the browser tests..."; \
+# Debian packages the tests use, each installed when its command is missing: chromium (the
+# browser tests), minisign (the audit checkpoints' signatures) and gettext (the check that
+# every message is translated extracts them with xgettext).
+DEBS := chromium:chromium minisign:minisign xgettext:gettext
+debs:
+	@missing=""; for pair in $(DEBS); do \
+	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair##*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages for the tests:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
-
-# Debian's minisign, with which a test checks the audit checkpoints' signatures, when missing.
-minisign:
-	@command -v minisign >/dev/null || { \
-	  echo "Installing Debian's minisign for the audit checkpoint test..."; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq minisign >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; fi
+browser minisign: debs
 
 demo: install
 	$(VENV)/bin/aegis demo
@@ -51,7 +50,7 @@ postgres_suite = if $(PG_REACHABLE); then $(call run_suite,PostgreSQL,AEGIS_DATA
 	result="FAILED: PostgreSQL is not reachable at $(PG_URL), and CI requires the PostgreSQL run"; \
 	else rc=0; result="SKIPPED (no PostgreSQL reachable at $(PG_URL); CI runs it)"; fi
 
-test: install browser minisign
+test: install debs
 	@$(sqlite_suite); sqlite_rc=$$rc; sqlite="$$result"; \
 	$(postgres_suite); postgres_rc=$$rc; postgres="$$result"; \
 	echo "== summary =="; echo "SQLite:     $$sqlite"; echo "PostgreSQL: $$postgres"; \
