@@ -96,7 +96,7 @@ def session(truth_path: Path) -> None:
     with unlocked(vault.recovery_keychain(recovery)):
         for user in staff:
             vault.grant(vault.index_key_id(), keypair_for_user(user.pk))  # type: ignore[arg-type]
-    demo._create_area_data(staff)
+    demo._create_area_data(staff, [people["thandi"].user])
 
     # A caseworker signs in and reads a page: a session row holds her wrapped key.
     client = Client()

@@ -47,7 +47,9 @@ def test_a_coordinator_gives_the_search_key_from_the_web(tab, make_person, make_
     sign_out(page)
 
     sign_in(page, tab.base, karim)
-    page.get_by_role("link", name="Search access").click()
+    page.get_by_role("navigation", name="Main menu").get_by_role(
+        "link", name="Search access"
+    ).click()
     assert_csp(page.reload())
     expect(page.get_by_role("heading", name="Search access", level=1)).to_be_visible()
     page.get_by_role("button", name="Give the search key to nina").click()

@@ -45,7 +45,7 @@ def _extracted(po: Path) -> list[tuple[str | None, str, str | None]]:
             entries.append((context, _po_string(fields["msgid"]), plural))
         fields.clear()
 
-    for raw in po.read_text().splitlines() + [""]:
+    for raw in [*po.read_text().splitlines(), ""]:
         line = raw.strip()
         if not line or line.startswith("#"):
             if fields.get("msgid") is not None and not line:

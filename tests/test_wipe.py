@@ -149,18 +149,3 @@ def test_nothing_decrypts_after_wipe(make_person, organisation, tmp_path):
             except crypto.DecryptionError:
                 pass
     assert opened == 0
-
-
-def test_the_wipe_destroys_a_service_key_file_kept_outside_the_home(
-    organisation, settings, tmp_path, monkeypatch
-):
-    """An operator may keep the alert service key elsewhere (AEGIS_ALERTS_SERVICE_KEY_FILE)."""
-    default = Path(settings.AEGIS_HOME) / "secrets" / "alerts_service_key"
-    elsewhere = tmp_path / "credentials" / "alerts.key"
-    elsewhere.parent.mkdir()
-    shutil.copy(default, elsewhere)
-    monkeypatch.setenv("AEGIS_ALERTS_SERVICE_KEY_FILE", str(elsewhere))
-
-    assert bootstrap.wipe_instance(confirmed=True) == 0
-
-    assert not default.exists() and not elsewhere.exists()

@@ -26,6 +26,15 @@ except services.ReceiptRefused:
     print("RESULT refused")
 """
 
+SERVICE_KEY = """
+from aegis.vault import service_keys
+try:
+    service_keys.service_keychain()
+    print("RESULT opens")
+except service_keys.ServiceKeyMissing:
+    print("RESULT missing")
+"""
+
 
 def _shell(home, script: str, **env: str) -> str:
     result = aegis(home, "shell", "-c", script, extra_env=env)
@@ -46,6 +55,7 @@ def test_wipe_then_init_sets_the_instance_up_again(tmp_path):
     assert "1 receipt codes" in wiped.stdout
     assert "takes no reports until 'aegis init'" in wiped.stdout
     assert not list((tmp_path / "secrets").glob("*_service_key"))
+    assert _shell(tmp_path, SERVICE_KEY) == "missing"
     assert _shell(tmp_path, OPEN, CODE=code) == "not accepting"
 
     again = init(tmp_path, ADMIN_PASSWORD, username="admin-after-wipe")
@@ -53,7 +63,7 @@ def test_wipe_then_init_sets_the_instance_up_again(tmp_path):
     assert "already initialised" not in again.stdout
     old_key, new_key = (RECOVERY_KEY.findall(r.stdout)[0] for r in (first, again))
     assert old_key != new_key
-    assert (tmp_path / "secrets" / "alerts_service_key").exists()
+    assert _shell(tmp_path, SERVICE_KEY) == "opens"  # a new one, sealed under the secret
     assert _shell(tmp_path, OPEN, CODE=code) == "refused"  # the old receipt is gone for good
     new_code = _shell(tmp_path, SUBMIT)
     assert _shell(tmp_path, OPEN, CODE=new_code) == "opened"
