@@ -1,19 +1,99 @@
-"""The REST API at /api/v1/. Bearer tokens unlock their own copy of the user's key."""
+"""The REST API at /api/v1/. Bearer tokens unlock their own copy of the user's key.
+
+What every operation shares lives here: the input schema base (unknown fields refused, text
+that cannot be stored refused), bounded integers for ids and offsets, the error bodies, the
+handler that turns a missing key into a clear 403, and the error statuses that every
+operation documents in the OpenAPI schema."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from django.http import HttpRequest
-from ninja import NinjaAPI, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Schema, Status
+from ninja.conf import settings as ninja_settings
 from ninja.errors import HttpError
+from ninja.operation import Operation
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer
+from pydantic import ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
 from .accounts import selectors as account_selectors
 from .accounts import services as account_services
-from .vault.keychain import unlocked
+from .vault import services as vault
+from .vault.keychain import NoKeyAccess, unlocked
+
+# The databases' 64-bit integers: larger ids and offsets are refused (422) before any query.
+MAX_ID = 2**63 - 1
+MAX_OFFSET = 2**31 - 1
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _unstorable(value: Any) -> bool:
+    """True when `value` holds text that has no UTF-8 form (a lone surrogate such as
+    "\\ud800" is valid JSON, but no database or cipher can take it)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_unstorable(v) for v in value)
+    return False
+
+
+class InputSchema(Schema):
+    """The base of every request body: a field the schema does not name is refused, not
+    silently dropped, and so is text that cannot be stored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        if _unstorable(data):
+            raise PydanticCustomError(
+                "unstorable_text",
+                _(
+                    "The text contains characters that cannot be stored (an unpaired "
+                    "surrogate such as \\ud800). Send it as valid Unicode."
+                ),
+            )
+        return data
+
+
+class ErrorOut(Schema):
+    """Every refusal but a schema validation failure: one message for people."""
+
+    detail: str
+
+
+class ValidationIssue(Schema):
+    type: str
+    loc: list[str | int] = Field(description="Where: the part of the request, then the field.")
+    msg: str
+    ctx: dict[str, Any] | None = None
+
+
+class ValidationErrorOut(Schema):
+    """422 when the request does not match this schema: one entry per problem."""
+
+    detail: list[ValidationIssue]
+
+
+class Pages(LimitOffsetPagination):
+    """Limit and offset, with the offset bounded so that no query overflows."""
+
+    class Input(Schema):
+        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class TokenAuth(HttpBearer):
@@ -33,6 +113,21 @@ api = NinjaAPI(
     docs_url=None,
     description="Aegis protection platform. Authenticate with 'Authorization: Bearer <token>'.",
 )
+
+
+@api.exception_handler(NoKeyAccess)
+def _no_key(request: HttpRequest, exc: NoKeyAccess) -> HttpResponse:
+    """A key the account was never given: a clear refusal, never a 500. The services write
+    inside transactions, so nothing was stored."""
+    if exc.data_key_id == vault.index_key_id():
+        message = _(
+            "The search key has not been granted to this account, so nothing was stored. "
+            "An administrator grants it with the organisation recovery key "
+            "(aegis grant-search-key)."
+        )
+    else:
+        message = _("Your account holds no key that opens this record, so nothing was done.")
+    return api.create_response(request, {"detail": message}, status=403)
 
 
 def require(request: HttpRequest, permission: str) -> None:
@@ -79,7 +174,7 @@ def list_tokens(request: HttpRequest) -> Any:
     return list(account_selectors.tokens_of(request.user.pk))
 
 
-@api.delete("/tokens/{token_id}", response={204: None}, tags=["accounts"])
+@api.delete("/tokens/{token_id}", response={204: None, 404: ErrorOut}, tags=["accounts"])
 def revoke_token(request: HttpRequest, token_id: uuid.UUID) -> Any:
     require(request, "use_dashboard")
     if not account_services.revoke_api_token(request.user, token_id):  # type: ignore[arg-type]
@@ -105,4 +200,35 @@ def _mount_app_routers() -> None:
     api.add_router("/alerts", alerts_router)
 
 
+def _answer_model(operation: Operation, status: int) -> Any:
+    model = operation.response_models.get(status)
+    return None if model is None else model.model_fields["response"].annotation
+
+
+def _document(operation: Operation, status: int, shape: Any) -> None:
+    """Add `shape` to what `operation` may answer with `status` (both, if it had one)."""
+    known = _answer_model(operation, status)
+    if known is not None and known is not shape:
+        shape = shape | known
+    operation.response_models[status] = operation._create_response_model(shape)
+
+
+def _document_common_errors() -> None:
+    """The refusals every operation shares, in the OpenAPI schema: 401 and 403 where a token
+    is needed, 400 where a JSON body is read (it may not parse), 422 where anything is read
+    (it may not match the schema)."""
+    for bound in api._get_bound_routers():
+        for view in bound.path_operations.values():
+            for operation in view.operations:
+                if operation.auth_callbacks:
+                    _document(operation, 401, ErrorOut)
+                    _document(operation, 403, ErrorOut)
+                sources = {model.__ninja_param_source__ for model in operation.models}
+                if "body" in sources:
+                    _document(operation, 400, ErrorOut)
+                if sources:
+                    _document(operation, 422, ValidationErrorOut)
+
+
 _mount_app_routers()
+_document_common_errors()

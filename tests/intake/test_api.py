@@ -81,8 +81,8 @@ def test_a_wrong_expired_or_malformed_code_gets_the_same_answer(intake_team):
     expired = post("/submissions", REPORT).json()["receipt_code"]
     Submission.objects.update(receipt_expires_at=timezone.now() - timedelta(seconds=1))
     answers = [
-        post(path, {"code": code, "body": "hello"})
-        for path in ("/follow-up", "/follow-up/messages")
+        post(path, {"code": code, **extra})
+        for path, extra in (("/follow-up", {}), ("/follow-up/messages", {"body": "hello"}))
         for code in ("ABCD-EFGH-JKMN-PQRS-TVWX", expired, "nonsense", "")
     ]
     assert {a.status_code for a in answers} == {404}
@@ -114,7 +114,7 @@ def test_the_code_never_travels_in_the_url_and_the_schemas_are_published():
         assert "parameters" not in operations["post"] or not operations["post"]["parameters"]
         assert operations["post"].get("security", []) == []
     submit = paths["/api/v1/intake/submissions"]["post"]
-    assert set(submit["responses"]) == {"201", "400"}
+    assert set(submit["responses"]) == {"201", "400", "422"}
     follow_up = paths["/api/v1/intake/follow-up"]["post"]
     assert set(follow_up["responses"]) == {"200", "404", "429"}
     components = schema["components"]["schemas"]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
-from aegis.api import RoleAuth, require
+from aegis.api import MAX_OFFSET, ErrorOut, InputSchema, RoleAuth, require
 from aegis.vault.keychain import unlocked
 
 from . import selectors, services
@@ -75,21 +75,17 @@ class IntegrityOut(Schema):
     message: str
 
 
-class ReasonIn(Schema):
+class ReasonIn(InputSchema):
     reason: str
 
 
-class OptionalReasonIn(Schema):
+class OptionalReasonIn(InputSchema):
     reason: str = ""
 
 
-class ExhibitIn(Schema):
+class ExhibitIn(InputSchema):
     reason: str
     items: list[uuid.UUID] | None = None
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 def _item_out(item: EvidenceItem) -> dict[str, Any]:
@@ -136,7 +132,7 @@ def list_items(
     request: HttpRequest,
     reference: str,
     limit: Query[int] = 50,
-    offset: Query[int] = 0,
+    offset: Annotated[int, Query(0, ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     require(request, PERMISSION)
     limit, offset = max(1, min(limit, 200)), max(0, offset)

@@ -9,6 +9,8 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from aegis.api import ErrorOut as BaseErrorOut
+from aegis.api import InputSchema
 from aegis.vault.keychain import unlocked
 
 from . import flood, selectors, services
@@ -17,14 +19,14 @@ from .vocabulary import PerpetratorType, TargetKind
 router = Router(tags=["intake"])
 
 
-class ContactIn(Schema):
+class ContactIn(InputSchema):
     name: str = ""
     phone: str = ""
     email: str = ""
     preferred_channel: str = Field("", description="How the reporter prefers to be reached.")
 
 
-class WhenIn(Schema):
+class WhenIn(InputSchema):
     """As precisely as known: a year alone, a month of a year, or a day; or approximate."""
 
     year: int | None = None
@@ -33,7 +35,7 @@ class WhenIn(Schema):
     approximate: bool = False
 
 
-class SubmissionIn(Schema):
+class SubmissionIn(InputSchema):
     narrative: str = Field(..., description="What happened, in the reporter's words.")
     target_kind: TargetKind = Field(..., description="Who was targeted.")
     perpetrator_type: PerpetratorType = PerpetratorType.UNKNOWN
@@ -53,7 +55,7 @@ class ReceiptOut(Schema):
     received_at: datetime.datetime
 
 
-class CodeIn(Schema):
+class CodeIn(InputSchema):
     code: str = Field(..., description="The receipt code; case, spaces and dashes do not matter.")
 
 
@@ -80,9 +82,8 @@ class ThreadOut(Schema):
     messages: list[ThreadMessageOut]
 
 
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
+class ErrorOut(BaseErrorOut):
+    field: str | None = Field(None, description="The input the message is about.")
 
 
 def _rejected(rejected: services.ReportRejected) -> Status:
