@@ -164,6 +164,27 @@ def test_acts_refuse_people_and_perpetrators_of_other_compartments(
     assert Act.objects.count() == 0
 
 
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"violation_type": "threat", "victim_person_ids": [10**30]},
+        {"violation_type": "threat", "perpetrators": [{"perpetrator_id": 10**30}]},
+        {"violation_type": "threat", "victim_person_ids": [2**63]},
+    ],
+)
+def test_ids_beyond_any_database_integer_get_a_422(team, api, body):
+    """Issue 19: such ids reached the database and gave a 500."""
+    reference = post(api, "/", _new(team)).json()["reference"]
+    response = post(api, f"/{reference}/acts", body)
+    assert response.status_code == 422, response.content
+    assert "less than or equal to 9223372036854775807" in response.json()["detail"][0]["msg"]
+    assert Act.objects.count() == 0
+
+
+def test_a_page_beyond_any_database_integer_gets_a_422(api):
+    assert api.get(f"{BASE}/", {"page": 9223372036854775808}).status_code == 422
+
 ENDPOINTS = [
     ("get", "/{ref}", None),
     ("post", "/{ref}/acts", {"violation_type": "threat"}),
