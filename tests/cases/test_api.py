@@ -144,7 +144,6 @@ def test_reading_a_case_shows_tasks_and_overdue(team):
 
     from django.utils import timezone
 
-    
     with unlocked(team.lucia.keychain()):
         services.add_task(
             team.case,

@@ -164,7 +164,6 @@ def test_acts_refuse_people_and_perpetrators_of_other_compartments(
     assert Act.objects.count() == 0
 
 
-
 @pytest.mark.parametrize(
     "body",
     [
@@ -184,6 +183,7 @@ def test_ids_beyond_any_database_integer_get_a_422(team, api, body):
 
 def test_a_page_beyond_any_database_integer_gets_a_422(api):
     assert api.get(f"{BASE}/", {"page": 9223372036854775808}).status_code == 422
+
 
 ENDPOINTS = [
     ("get", "/{ref}", None),

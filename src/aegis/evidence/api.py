@@ -36,9 +36,9 @@ class CaseStaffAuth(RoleAuth):
 
 router = Router(tags=["evidence"], auth=CaseStaffAuth(PERMISSION))
 
-_BINARY = {
-    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
-}
+# A download carries the content type the file was uploaded with: any type.
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+_BINARY = {"content": {"application/octet-stream": _FILE, "*/*": _FILE}}
 _ZIP = {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}
 
 
