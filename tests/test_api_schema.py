@@ -5,6 +5,7 @@ gets its own token, so operations are exercised past their role check."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import subprocess
 import sys
@@ -14,6 +15,8 @@ import pytest
 
 from aegis.accounts.roles import Role
 from aegis.accounts.services import create_api_token
+from aegis.cases.models import Person
+from aegis.incidents import services as incidents
 from aegis.vault.keychain import unlocked
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -31,9 +34,10 @@ def _token(person) -> str:
         return create_api_token(person.user, "schemathesis", chain)
 
 
-def _config(base_url: str, tokens: dict[str, str]) -> str:
-    """schemathesis.toml: the run's bounds, and which token each group of operations uses
-    (the intake is public; the SMS gateway signs with its own secret)."""
+def _config(base_url: str, tokens: dict[str, str], known: dict[str, list]) -> str:
+    """schemathesis.toml: the run's bounds, which token each group of operations uses (the
+    intake is public; the SMS gateway signs with its own secret), and real ids and
+    references mixed into the generated ones, so that requests reach past the 404s."""
     operations = [
         # Revoking one's own token would end the run's access: a token of its own.
         ("^/api/v1/tokens/", tokens["revocable"]),
@@ -56,6 +60,11 @@ def _config(base_url: str, tokens: dict[str, str]) -> str:
         "[checks.positive_data_acceptance]",
         f"expected-statuses = {json.dumps(ACCEPTED)}",
     ]
+    for name, values in known.items():
+        lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values)}"]
+    lines.append("[parameters]")
+    for parameter, name in BINDINGS.items():
+        lines.append(f'"{parameter}" = {{ dictionary = "{name}", probability = 0.5 }}')
     for regex, token in operations:
         lines += [
             "[[operations]]",
@@ -65,22 +74,50 @@ def _config(base_url: str, tokens: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+BINDINGS = {
+    "path.reference": "cases",
+    "path.incident_ref": "incidents",
+    "path.person_id": "people",
+    "body.compartment_id": "compartments",
+    "body.to_reference": "incidents",
+}
+
+
 @pytest.fixture
-def tokens(make_person, make_compartment, make_case, settings) -> dict[str, str]:
+def team(make_person, make_compartment, make_case, settings):
+    """Tokens of each role, and the records they may reach: a coordinator's compartment
+    with a case and an incident; a defender whose account is linked to the case's person."""
     settings.AEGIS_SMS_WEBHOOK_SECRET = GATEWAY_SECRET
     staff = make_person(Role.COORDINATOR)
-    make_case(make_compartment(staff), staff)
-    return {
+    compartment = make_compartment(staff)
+    case = make_case(compartment, staff)
+    defender = make_person(Role.DEFENDER)
+    Person.objects.filter(pk=case.person_id).update(account=defender.user)
+    with unlocked(staff.keychain()):
+        incident = incidents.create_incident(
+            compartment,
+            actor_id=staff.user.pk,
+            title="Threat at the community hall",
+            date_start=datetime.date(2024, 3, 5),
+        )
+    tokens = {
         "staff": _token(staff),
         "revocable": _token(make_person(Role.COORDINATOR)),
         "analyst": _token(make_person(Role.ANALYST)),
-        "defender": _token(make_person(Role.DEFENDER)),
+        "defender": _token(defender),
     }
+    known = {
+        "cases": [case.reference],
+        "incidents": [incident.reference],
+        "people": [case.person_id],
+        "compartments": [compartment.pk],
+    }
+    return tokens, known
 
 
-def test_the_api_keeps_to_its_schema(live_server, tokens, tmp_path: Path):
+def test_the_api_keeps_to_its_schema(live_server, team, tmp_path: Path):
     config = tmp_path / "schemathesis.toml"
-    config.write_text(_config(live_server.url, tokens))
+    config.write_text(_config(live_server.url, *team))
     run = subprocess.run(
         [
             str(Path(sys.executable).parent / "schemathesis"),

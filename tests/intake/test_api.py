@@ -144,7 +144,7 @@ def test_a_lone_surrogate_is_refused_with_a_clear_422(intake_team):
     response = raw_post("/submissions", with_narrative(SURROGATE))
     assert response.status_code == 422, response.content
     (issue,) = response.json()["detail"]
-    assert issue["type"] == "unstorable_text"
+    assert (issue["type"], issue["loc"][-1]) == ("unstorable_text", "narrative")
     assert "cannot be stored" in issue["msg"]
     assert not Submission.objects.exists()
 

@@ -12,7 +12,8 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from aegis.api import ErrorOut, Pages, require
+from aegis.api import require
+from aegis.api_schemas import ErrorOut, Pages
 
 from . import gateway, selectors, services
 from .vocabulary import AlertKind

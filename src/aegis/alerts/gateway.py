@@ -18,7 +18,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from aegis.api import ErrorOut, InputSchema
+from aegis.api_schemas import ErrorOut, InputSchema
 
 from . import checkins, reports
 from .delivery import delivery_id_of_report

@@ -11,8 +11,9 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from aegis.api import ErrorOut as BaseErrorOut
-from aegis.api import InputSchema, Pages, RecordId, RoleAuth, require
+from aegis.api import RoleAuth, require
+from aegis.api_schemas import ErrorOut as BaseErrorOut
+from aegis.api_schemas import InputSchema, Pages, RecordId
 from aegis.vault.keychain import unlocked
 
 from . import selectors, services

@@ -11,7 +11,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
-from aegis.api import MAX_OFFSET, ErrorOut, InputSchema, RoleAuth, require
+from aegis.api import RoleAuth, require
+from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema
 from aegis.vault.keychain import unlocked
 
 from . import selectors, services

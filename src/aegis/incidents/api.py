@@ -13,7 +13,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from aegis.api import MAX_OFFSET, ErrorOut, InputSchema, RecordId, RoleAuth
+from aegis.api import RoleAuth
+from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema, RecordId
 from aegis.cases import selectors as case_selectors
 from aegis.vault.keychain import unlocked
 

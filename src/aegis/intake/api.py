@@ -9,8 +9,8 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from aegis.api import ErrorOut as BaseErrorOut
-from aegis.api import InputSchema
+from aegis.api_schemas import ErrorOut as BaseErrorOut
+from aegis.api_schemas import InputSchema
 from aegis.vault.keychain import unlocked
 
 from . import flood, selectors, services

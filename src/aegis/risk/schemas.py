@@ -6,7 +6,7 @@ import datetime
 
 from ninja import Field, Schema
 
-from aegis.api import InputSchema, RecordId
+from aegis.api_schemas import InputSchema, RecordId
 
 
 class ThreatIn(InputSchema):

@@ -12,8 +12,9 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from aegis.api import ErrorOut as BaseErrorOut
-from aegis.api import InputSchema, RecordId, RoleAuth, require
+from aegis.api import RoleAuth, require
+from aegis.api_schemas import ErrorOut as BaseErrorOut
+from aegis.api_schemas import InputSchema, RecordId
 from aegis.cases.models import Person
 from aegis.vault.keychain import unlocked
 
