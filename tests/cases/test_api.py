@@ -144,6 +144,8 @@ def test_reading_a_case_shows_tasks_and_overdue(team):
 
     from django.utils import timezone
 
+    from aegis.cases import services
+
     with unlocked(team.lucia.keychain()):
         services.add_task(
             team.case,
