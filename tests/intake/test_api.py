@@ -149,7 +149,7 @@ def test_a_lone_surrogate_is_refused_with_a_clear_422(intake_team):
     assert not Submission.objects.exists()
 
     code = post("/submissions", REPORT).json()["receipt_code"]
-    body = '{"code": "%s", "body": %s}' % (code, SURROGATE)
+    body = json.dumps({"code": code, "body": "__B__"}).replace('"__B__"', SURROGATE)
     answered = raw_post("/follow-up/messages", body)
     assert answered.status_code == 422, answered.content
     assert "cannot be stored" in answered.json()["detail"][0]["msg"]
