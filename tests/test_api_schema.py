@@ -135,4 +135,5 @@ def test_the_api_keeps_to_its_schema(live_server, team, tmp_path: Path):
         cwd=tmp_path,
     )
     output = run.stdout + run.stderr
+    print(output)  # shown with -rP: what was covered, and schemathesis's warnings
     assert run.returncode == 0, output[-20000:]
