@@ -19,8 +19,6 @@ from aegis.cases.models import Person
 from aegis.incidents import services as incidents
 from aegis.vault.keychain import unlocked
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
 GATEWAY_SECRET = "a gateway secret for the schema run"
 # Valid by the schema, refused by a rule the schema cannot state (a region of that country,
 # a reference that exists, a compartment one belongs to): 400, 409 and 422 say so.
@@ -115,6 +113,41 @@ def team(make_person, make_compartment, make_case, settings):
     return tokens, known
 
 
+def _operations(schema: dict):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_every_operation_documents_its_refusals(client):
+    """What is read may not match (422), a JSON body may not parse (400), a token may be
+    missing (401) or not be enough (403); and every body refuses fields it does not name."""
+    schema = client.get("/api/v1/openapi.json").json()
+    components = schema["components"]["schemas"]
+    bodies = []
+    for name, operation in _operations(schema):
+        statuses = set(operation["responses"])
+        reads = operation.get("parameters") or operation.get("requestBody")
+        if reads:
+            assert "422" in statuses, name
+            issue = operation["responses"]["422"]["content"]["application/json"]["schema"]
+            assert "ValidationErrorOut" in json.dumps(issue), name
+        if operation.get("security"):
+            assert {"401", "403"} <= statuses, name
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if body:
+            assert "400" in statuses, name
+            refs = [body["schema"], *body["schema"].get("anyOf", [])]  # optional bodies
+            for ref in [r["$ref"].rsplit("/", 1)[-1] for r in refs if "$ref" in r]:
+                assert components[ref].get("additionalProperties") is False, name
+                bodies.append(ref)
+    assert len(bodies) >= 20  # every JSON body of the API
+    assert components["ValidationErrorOut"]["properties"]["detail"]["type"] == "array"
+    assert components["ErrorOut"]["properties"]["detail"]["type"] == "string"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
 def test_the_api_keeps_to_its_schema(live_server, team, tmp_path: Path):
     config = tmp_path / "schemathesis.toml"
     config.write_text(_config(live_server.url, *team))

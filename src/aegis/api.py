@@ -132,12 +132,14 @@ def _answer_model(operation: Operation, status: int) -> Any:
     return None if model is None else model.model_fields["response"].annotation
 
 
-def _document(operation: Operation, status: int, shape: Any) -> None:
-    """Add `shape` to what `operation` may answer with `status` (both, if it had one)."""
+def _document(operation: Operation, status: int, shape: type[Schema]) -> None:
+    """Add `shape` to what `operation` may answer with `status`: either body, where it had
+    one of another shape; its own, where that already extends `shape`."""
     known = _answer_model(operation, status)
-    if known is not None and known is not shape:
-        shape = shape | known
-    operation.response_models[status] = operation._create_response_model(shape)
+    if isinstance(known, type) and issubclass(known, shape):
+        return
+    answer = shape if known is None else shape | known
+    operation.response_models[status] = operation._create_response_model(answer)
 
 
 def _document_common_errors() -> None:

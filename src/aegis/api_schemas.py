@@ -62,6 +62,14 @@ class ErrorOut(Schema):
     detail: str
 
 
+class FieldErrorsOut(ErrorOut):
+    """A refusal by the same checks as the web form: the messages of each input."""
+
+    errors: dict[str, list[str]] = Field(
+        default_factory=dict, description="Messages by input; __all__ for the whole request."
+    )
+
+
 class ValidationIssue(Schema):
     type: str
     loc: list[str | int] = Field(description="Where: the part of the request, then the field.")

@@ -12,8 +12,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from aegis.api import RoleAuth, require
-from aegis.api_schemas import ErrorOut as BaseErrorOut
-from aegis.api_schemas import InputSchema, Pages, RecordId
+from aegis.api_schemas import ErrorOut, FieldErrorsOut, InputSchema, Pages, RecordId
 from aegis.vault.keychain import unlocked
 
 from . import selectors, services
@@ -29,10 +28,6 @@ router = Router(tags=["cases"], auth=RoleAuth(PERMISSION))
 
 
 # --- Schemas ------------------------------------------------------------------------------
-
-
-class ErrorOut(BaseErrorOut):
-    errors: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class PersonFields(InputSchema):
@@ -254,7 +249,7 @@ def list_people(request: HttpRequest) -> Any:
 
 @router.post(
     "/people",
-    response={201: PersonOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: PersonOut, 404: ErrorOut, 422: FieldErrorsOut},
     url_name="cases_person_create",
 )
 def create_person(request: HttpRequest, payload: PersonIn) -> Any:
@@ -307,7 +302,7 @@ def list_cases(
 
 @router.post(
     "/",
-    response={201: CaseOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: CaseOut, 404: ErrorOut, 422: FieldErrorsOut},
     url_name="cases_open",
 )
 def open_case(request: HttpRequest, payload: CaseIn) -> Any:
@@ -379,7 +374,7 @@ def get_case(request: HttpRequest, reference: str) -> Any:
 
 @router.post(
     "/{reference}/notes",
-    response={201: NoteOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: NoteOut, 404: ErrorOut, 422: FieldErrorsOut},
     url_name="cases_note_add",
 )
 def add_note(request: HttpRequest, reference: str, payload: NoteIn) -> Any:

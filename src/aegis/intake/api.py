@@ -9,8 +9,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from aegis.api_schemas import ErrorOut as BaseErrorOut
-from aegis.api_schemas import InputSchema
+from aegis.api_schemas import ErrorOut, InputSchema
 from aegis.vault.keychain import unlocked
 
 from . import flood, selectors, services
@@ -19,7 +18,7 @@ from .vocabulary import PerpetratorType, TargetKind
 router = Router(tags=["intake"])
 
 
-class ContactIn(InputSchema):
+class ReporterContactIn(InputSchema):
     name: str = ""
     phone: str = ""
     email: str = ""
@@ -40,7 +39,7 @@ class SubmissionIn(InputSchema):
     target_kind: TargetKind = Field(..., description="Who was targeted.")
     perpetrator_type: PerpetratorType = PerpetratorType.UNKNOWN
     anonymous: bool = Field(True, description="False only when contact details are given.")
-    contact: ContactIn | None = None
+    contact: ReporterContactIn | None = None
     when: WhenIn | None = None
     country: str = Field("", description="ISO 3166-1 alpha-2 code, e.g. CO.")
     region: str = Field("", description="First-level ISO 3166-2 code, e.g. CO-ANT.")
@@ -82,7 +81,9 @@ class ThreadOut(Schema):
     messages: list[ThreadMessageOut]
 
 
-class ErrorOut(BaseErrorOut):
+class IntakeErrorOut(ErrorOut):
+    """A refusal, naming the input at fault where there is one."""
+
     field: str | None = Field(None, description="The input the message is about.")
 
 
@@ -93,12 +94,12 @@ def _rejected(rejected: services.ReportRejected) -> Status:
 @router.post(
     "/submissions",
     auth=None,
-    response={201: ReceiptOut, 400: ErrorOut},
+    response={201: ReceiptOut, 400: IntakeErrorOut},
     url_name="intake_submit",
     summary="Send a report (no account needed)",
 )
 def submit(request: HttpRequest, payload: SubmissionIn) -> Any:
-    contact = payload.contact or ContactIn.model_validate({})
+    contact = payload.contact or ReporterContactIn.model_validate({})
     when = payload.when or WhenIn.model_validate({})
     report = services.Report(
         narrative=payload.narrative,
@@ -153,7 +154,7 @@ def _open(code: str) -> Any:
 @router.post(
     "/follow-up",
     auth=None,
-    response={200: ThreadOut, 404: ErrorOut, 429: ErrorOut},
+    response={200: ThreadOut, 404: IntakeErrorOut, 429: IntakeErrorOut},
     url_name="intake_follow_up",
     summary="Read the thread of a report with its receipt code",
 )
@@ -167,7 +168,7 @@ def follow_up(request: HttpRequest, payload: CodeIn) -> Any:
 @router.post(
     "/follow-up/messages",
     auth=None,
-    response={201: ThreadOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={201: ThreadOut, 400: IntakeErrorOut, 404: IntakeErrorOut, 429: IntakeErrorOut},
     url_name="intake_follow_up_message",
     summary="Add a reporter's message to the thread",
 )

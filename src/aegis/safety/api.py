@@ -13,8 +13,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from aegis.api import RoleAuth, require
-from aegis.api_schemas import ErrorOut as BaseErrorOut
-from aegis.api_schemas import InputSchema, RecordId
+from aegis.api_schemas import ErrorOut, FieldErrorsOut, InputSchema, RecordId
 from aegis.cases.models import Person
 from aegis.vault.keychain import unlocked
 
@@ -29,10 +28,6 @@ DEFENDER = "view_own_case"
 
 
 router = Router(tags=["safety"], auth=RoleAuth(STAFF))
-
-
-class ErrorOut(BaseErrorOut):
-    errors: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class ContactIn(InputSchema):
@@ -184,7 +179,7 @@ def get_plan(request: HttpRequest, person_id: RecordId) -> Any:
 
 @router.post(
     "/people/{person_id}/plan",
-    response={201: PlanOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: PlanOut, 404: ErrorOut, 422: FieldErrorsOut},
     url_name="safety_plan_save",
 )
 def save_plan(request: HttpRequest, person_id: RecordId, payload: PlanIn) -> Any:
