@@ -141,7 +141,7 @@ def test_every_operation_documents_its_refusals(client):
             for ref in [r["$ref"].rsplit("/", 1)[-1] for r in refs if "$ref" in r]:
                 assert components[ref].get("additionalProperties") is False, name
                 bodies.append(ref)
-    assert len(bodies) == 19  # every JSON body of the API
+    assert len(bodies) >= 19  # the JSON bodies of the API when this was written
     assert components["ValidationErrorOut"]["properties"]["detail"]["type"] == "array"
     assert components["ErrorOut"]["properties"]["detail"]["type"] == "string"
 
