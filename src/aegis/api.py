@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
@@ -55,6 +56,22 @@ def _no_key(request: HttpRequest, exc: NoKeyAccess) -> HttpResponse:
     else:
         message = _("Your account holds no key that opens this record, so nothing was done.")
     return api.create_response(request, {"detail": message}, status=403)
+
+
+@api.exception_handler(DataError)
+def _refused_by_database(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot take, such as a NUL character in a reference looked up
+    on PostgreSQL: the request's fault, answered like a schema mismatch, never a 500. An
+    atomic block the error crossed has rolled back, so nothing was stored."""
+    issue = {
+        "type": "unstorable_value",
+        "loc": ["request"],
+        "msg": _(
+            "The request holds a value the database cannot take (such as a NUL "
+            "character), so nothing was stored."
+        ),
+    }
+    return api.create_response(request, {"detail": [issue]}, status=422)
 
 
 def require(request: HttpRequest, permission: str) -> None:

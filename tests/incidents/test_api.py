@@ -181,6 +181,16 @@ def test_ids_beyond_any_database_integer_get_a_422(team, api, body):
     assert Act.objects.count() == 0
 
 
+def test_a_nul_character_in_a_looked_up_reference_is_refused_not_a_500(team, api):
+    """PostgreSQL takes no NUL in a query: that was a 500 (found by schemathesis)."""
+    response = post(api, "/", _new(team, cases=["AEG-\u0000"]))
+    assert response.status_code in {400, 422}, response.content
+    if response.status_code == 422:  # PostgreSQL: refused by the database, said so
+        assert "cannot take" in response.json()["detail"][0]["msg"]
+    assert Incident.objects.count() == 0
+    assert api.get(f"{BASE}/", {"country": "C\u0000"}).status_code in {200, 422}
+
+
 def test_a_page_beyond_any_database_integer_gets_a_422(api):
     assert api.get(f"{BASE}/", {"page": 9223372036854775808}).status_code == 422
 
