@@ -17,6 +17,8 @@ from aegis.accounts.roles import Role
 from aegis.accounts.services import create_api_token
 from aegis.cases.models import Person
 from aegis.incidents import services as incidents
+from aegis.intake import selectors as intake_selectors
+from aegis.intake import services as intake
 from aegis.vault.keychain import unlocked
 
 GATEWAY_SECRET = "a gateway secret for the schema run"
@@ -63,6 +65,14 @@ def _config(base_url: str, tokens: dict[str, str], known: dict[str, list]) -> st
     lines.append("[parameters]")
     for parameter, name in BINDINGS.items():
         lines.append(f'"{parameter}" = {{ dictionary = "{name}", probability = 0.5 }}')
+    # The one check turned off, for one operation: in a multipart form every field is text,
+    # so a "boolean" description arrives as the text "false", which is a valid description.
+    lines += [
+        "[[operations]]",
+        'include-path = "/api/v1/evidence/cases/{reference}/upload"',
+        f"headers = {{ Authorization = {json.dumps('Bearer ' + tokens['staff'])} }}",
+        "checks = { negative_data_rejection = { enabled = false } }",
+    ]
     for regex, token in operations:
         lines += [
             "[[operations]]",
@@ -78,16 +88,19 @@ BINDINGS = {
     "path.person_id": "people",
     "body.compartment_id": "compartments",
     "body.to_reference": "incidents",
+    "body.code": "receipts",
 }
 
 
 @pytest.fixture
 def team(make_person, make_compartment, make_case, settings):
     """Tokens of each role, and the records they may reach: a coordinator's compartment
-    with a case and an incident; a defender whose account is linked to the case's person."""
+    with a case and an incident, which is also the intake team's, with a report's receipt;
+    a defender whose account is linked to the case's person."""
     settings.AEGIS_SMS_WEBHOOK_SECRET = GATEWAY_SECRET
     staff = make_person(Role.COORDINATOR)
-    compartment = make_compartment(staff)
+    compartment = make_compartment(staff, name=intake_selectors.DEFAULT_INTAKE_COMPARTMENT)
+    receipt = intake.submit_report(intake.Report(narrative="Followed home", target_kind="me"))
     case = make_case(compartment, staff)
     defender = make_person(Role.DEFENDER)
     Person.objects.filter(pk=case.person_id).update(account=defender.user)
@@ -109,6 +122,7 @@ def team(make_person, make_compartment, make_case, settings):
         "incidents": [incident.reference],
         "people": [case.person_id],
         "compartments": [compartment.pk],
+        "receipts": [receipt.code],
     }
     return tokens, known
 
