@@ -1,4 +1,7 @@
-"""The REST API at /api/v1/. Bearer tokens unlock their own copy of the user's key."""
+"""The REST API at /api/v1/. Bearer tokens unlock their own copy of the user's key.
+
+Besides the shapes in `api_schemas`, every operation shares: the handler that turns a
+missing key into a clear 403, and the error statuses documented in the OpenAPI schema."""
 
 from __future__ import annotations
 
@@ -6,14 +9,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.db import DataError
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
+from ninja.operation import Operation
 from ninja.security import HttpBearer
 
 from .accounts import selectors as account_selectors
 from .accounts import services as account_services
-from .vault.keychain import unlocked
+from .api_schemas import ErrorOut, ValidationErrorOut
+from .vault import services as vault
+from .vault.keychain import NoKeyAccess, unlocked
 
 
 class TokenAuth(HttpBearer):
@@ -33,6 +41,37 @@ api = NinjaAPI(
     docs_url=None,
     description="Aegis protection platform. Authenticate with 'Authorization: Bearer <token>'.",
 )
+
+
+@api.exception_handler(NoKeyAccess)
+def _no_key(request: HttpRequest, exc: NoKeyAccess) -> HttpResponse:
+    """A key the account was never given: a clear refusal, never a 500. The services write
+    inside transactions, so nothing was stored."""
+    if exc.data_key_id == vault.index_key_id():
+        message = _(
+            "The search key has not been granted to this account, so nothing was stored. "
+            "An administrator grants it with the organisation recovery key "
+            "(aegis grant-search-key)."
+        )
+    else:
+        message = _("Your account holds no key that opens this record, so nothing was done.")
+    return api.create_response(request, {"detail": message}, status=403)
+
+
+@api.exception_handler(DataError)
+def _refused_by_database(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot take, such as a NUL character in a reference looked up
+    on PostgreSQL: the request's fault, answered like a schema mismatch, never a 500. An
+    atomic block the error crossed has rolled back, so nothing was stored."""
+    issue = {
+        "type": "unstorable_value",
+        "loc": ["request"],
+        "msg": _(
+            "The request holds a value the database cannot take (such as a NUL "
+            "character), so nothing was stored."
+        ),
+    }
+    return api.create_response(request, {"detail": [issue]}, status=422)
 
 
 def require(request: HttpRequest, permission: str) -> None:
@@ -79,7 +118,7 @@ def list_tokens(request: HttpRequest) -> Any:
     return list(account_selectors.tokens_of(request.user.pk))
 
 
-@api.delete("/tokens/{token_id}", response={204: None}, tags=["accounts"])
+@api.delete("/tokens/{token_id}", response={204: None, 404: ErrorOut}, tags=["accounts"])
 def revoke_token(request: HttpRequest, token_id: uuid.UUID) -> Any:
     require(request, "use_dashboard")
     if not account_services.revoke_api_token(request.user, token_id):  # type: ignore[arg-type]
@@ -105,4 +144,37 @@ def _mount_app_routers() -> None:
     api.add_router("/alerts", alerts_router)
 
 
+def _answer_model(operation: Operation, status: int) -> Any:
+    model = operation.response_models.get(status)
+    return None if model is None else model.model_fields["response"].annotation
+
+
+def _document(operation: Operation, status: int, shape: type[Schema]) -> None:
+    """Add `shape` to what `operation` may answer with `status`: either body, where it had
+    one of another shape; its own, where that already extends `shape`."""
+    known = _answer_model(operation, status)
+    if isinstance(known, type) and issubclass(known, shape):
+        return
+    answer = shape if known is None else shape | known
+    operation.response_models[status] = operation._create_response_model(answer)
+
+
+def _document_common_errors() -> None:
+    """The refusals every operation shares, in the OpenAPI schema: 401 and 403 where a token
+    is needed, 400 where a JSON body is read (it may not parse), 422 where anything is read
+    (it may not match the schema)."""
+    for bound in api._get_bound_routers():
+        for view in bound.path_operations.values():
+            for operation in view.operations:
+                if operation.auth_callbacks:
+                    _document(operation, 401, ErrorOut)
+                    _document(operation, 403, ErrorOut)
+                sources = {model.__ninja_param_source__ for model in operation.models}
+                if "body" in sources:
+                    _document(operation, 400, ErrorOut)
+                if sources:
+                    _document(operation, 422, ValidationErrorOut)
+
+
 _mount_app_routers()
+_document_common_errors()

@@ -8,6 +8,7 @@ import json
 import pytest
 from django.test import Client
 
+from aegis.accounts.roles import Role
 from aegis.cases.models import Case, CaseNote, Person
 from aegis.vault.keychain import unlocked
 
@@ -188,3 +189,69 @@ def test_the_endpoints_are_in_the_openapi_schema():
     schemas = schema["components"]["schemas"]
     assert {"CaseOut", "CaseIn", "PersonOut", "PersonIn", "NoteOut"} <= set(schemas)
     assert "404" in paths["/api/v1/cases/{reference}"]["get"]["responses"]
+
+
+# --- Bad input gets a 4xx that says why, never a 500 (issue 19) -----------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/cases/people"])
+def test_an_offset_beyond_any_database_integer_gets_a_422(team, path):
+    api = api_client(team.lucia)
+    response = api.get(path, {"offset": 9223372036854775808})
+    assert response.status_code == 422, response.content
+    (issue,) = response.json()["detail"]
+    assert issue["loc"] == ["query", "offset"]
+    assert api.get(path, {"offset": 2**31 - 1}).json()["items"] == []
+
+
+def test_an_id_beyond_any_database_integer_gets_a_422(team):
+    api = api_client(team.lucia)
+    assert api.get(f"/api/v1/cases/people/{10**30}").status_code == 422
+    opened = post(
+        api,
+        "/api/v1/cases/",
+        {"compartment_id": 10**30, "subject_kind": "group", "summary": "Threats"},
+    )
+    assert opened.status_code == 422
+    assert opened.json()["detail"][0]["loc"] == ["body", "payload", "compartment_id"]
+
+
+def test_text_that_cannot_be_stored_gets_a_422_on_staff_endpoints_too(team):
+    api = api_client(team.lucia)
+    notes = CaseNote.objects.count()
+    response = api.post(
+        f"/api/v1/cases/{team.case.reference}/notes",
+        data='{"body": "Call log \\ud800"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 422, response.content
+    assert "cannot be stored" in response.json()["detail"][0]["msg"]
+    assert CaseNote.objects.count() == notes
+
+
+def test_unknown_fields_are_refused(team):
+    response = post(
+        api_client(team.lucia),
+        "/api/v1/cases/people",
+        {"compartment_id": team.compartment.pk, "pseudonym": "Narra", "nickname": "N"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "extra_forbidden"
+
+
+def test_a_caseworker_without_the_search_key_gets_a_clear_403(make_person, make_compartment):
+    """Creating a person computes search indexes, which needs the search key: an account
+    that was never given it is told so, and nothing is stored."""
+    newcomer = make_person(Role.CASEWORKER, index_key=False)
+    compartment = make_compartment(newcomer)
+    people = Person.objects.count()
+    response = post(
+        api_client(newcomer),
+        "/api/v1/cases/people",
+        {"compartment_id": compartment.pk, "pseudonym": "Narra", "phone": "+57 300"},
+    )
+    assert response.status_code == 403, response.content
+    detail = response.json()["detail"]
+    assert "search key has not been granted to this account" in detail
+    assert "aegis grant-search-key" in detail
+    assert Person.objects.count() == people

@@ -164,6 +164,37 @@ def test_acts_refuse_people_and_perpetrators_of_other_compartments(
     assert Act.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"violation_type": "threat", "victim_person_ids": [10**30]},
+        {"violation_type": "threat", "perpetrators": [{"perpetrator_id": 10**30}]},
+        {"violation_type": "threat", "victim_person_ids": [2**63]},
+    ],
+)
+def test_ids_beyond_any_database_integer_get_a_422(team, api, body):
+    """Issue 19: such ids reached the database and gave a 500."""
+    reference = post(api, "/", _new(team)).json()["reference"]
+    response = post(api, f"/{reference}/acts", body)
+    assert response.status_code == 422, response.content
+    assert "less than or equal to 9223372036854775807" in response.json()["detail"][0]["msg"]
+    assert Act.objects.count() == 0
+
+
+def test_a_nul_character_in_a_looked_up_reference_is_refused_not_a_500(team, api):
+    """PostgreSQL takes no NUL in a query: that was a 500 (found by schemathesis)."""
+    response = post(api, "/", _new(team, cases=["AEG-\u0000"]))
+    assert response.status_code in {400, 422}, response.content
+    if response.status_code == 422:  # PostgreSQL: refused by the database, said so
+        assert "cannot take" in response.json()["detail"][0]["msg"]
+    assert Incident.objects.count() == 0
+    assert api.get(f"{BASE}/", {"country": "C\u0000"}).status_code in {200, 422}
+
+
+def test_a_page_beyond_any_database_integer_gets_a_422(api):
+    assert api.get(f"{BASE}/", {"page": 9223372036854775808}).status_code == 422
+
+
 ENDPOINTS = [
     ("get", "/{ref}", None),
     ("post", "/{ref}/acts", {"violation_type": "threat"}),

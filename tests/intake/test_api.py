@@ -3,6 +3,7 @@ the receipt code in the body; the schemas in OpenAPI."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -81,8 +82,8 @@ def test_a_wrong_expired_or_malformed_code_gets_the_same_answer(intake_team):
     expired = post("/submissions", REPORT).json()["receipt_code"]
     Submission.objects.update(receipt_expires_at=timezone.now() - timedelta(seconds=1))
     answers = [
-        post(path, {"code": code, "body": "hello"})
-        for path in ("/follow-up", "/follow-up/messages")
+        post(path, {"code": code, **extra})
+        for path, extra in (("/follow-up", {}), ("/follow-up/messages", {"body": "hello"}))
         for code in ("ABCD-EFGH-JKMN-PQRS-TVWX", expired, "nonsense", "")
     ]
     assert {a.status_code for a in answers} == {404}
@@ -115,11 +116,69 @@ def test_the_code_never_travels_in_the_url_and_the_schemas_are_published():
         assert "parameters" not in operations["post"] or not operations["post"]["parameters"]
         assert operations["post"].get("security", []) == []
     submit = paths["/api/v1/intake/submissions"]["post"]
-    assert set(submit["responses"]) == {"201", "400", "503"}  # 503: after a wipe
+    assert set(submit["responses"]) == {"201", "400", "422", "503"}  # 503: after a wipe
     follow_up = paths["/api/v1/intake/follow-up"]["post"]
-    assert set(follow_up["responses"]) == {"200", "404", "429", "503"}
+    assert set(follow_up["responses"]) == {"200", "400", "404", "422", "429", "503"}
     components = schema["components"]["schemas"]
     for name in ("SubmissionIn", "ReceiptOut", "CodeIn", "MessageIn", "ThreadOut", "ErrorOut"):
         assert name in components
     target = components["SubmissionIn"]["properties"]["target_kind"]
     assert "group" in str(components.get("TargetKind", target))
+
+
+# --- Bad input gets a 4xx that says why, never a 500 (issue 19) -----------------------------
+
+SURROGATE = '"\\ud800"'  # valid JSON, but no UTF-8 form: nothing can store it
+
+
+def raw_post(path: str, body: str):
+    return Client().post(f"/api/v1/intake{path}", body, content_type="application/json")
+
+
+def with_narrative(text_json: str) -> str:
+    """REPORT as JSON text, its narrative replaced by `text_json` (written as JSON)."""
+    body = json.dumps({**REPORT, "narrative": "__NARRATIVE__"})
+    return body.replace('"__NARRATIVE__"', text_json)
+
+
+def test_a_lone_surrogate_is_refused_with_a_clear_422(intake_team):
+    response = raw_post("/submissions", with_narrative(SURROGATE))
+    assert response.status_code == 422, response.content
+    (issue,) = response.json()["detail"]
+    assert (issue["type"], issue["loc"][-1]) == ("unstorable_text", "narrative")
+    assert "cannot be stored" in issue["msg"]
+    assert not Submission.objects.exists()
+
+    code = post("/submissions", REPORT).json()["receipt_code"]
+    body = json.dumps({"code": code, "body": "__B__"}).replace('"__B__"', SURROGATE)
+    answered = raw_post("/follow-up/messages", body)
+    assert answered.status_code == 422, answered.content
+    assert "cannot be stored" in answered.json()["detail"][0]["msg"]
+    assert post("/follow-up", {"code": code}).json()["messages"] == []
+    # Within a nested object too.
+    nested = json.dumps({**REPORT, "anonymous": False, "contact": {"name": "__N__"}})
+    assert raw_post("/submissions", nested.replace('"__N__"', SURROGATE)).status_code == 422
+
+
+def test_unknown_fields_are_refused_not_dropped(intake_team):
+    response = post("/submissions", {**REPORT, "urgency": "high"})
+    assert response.status_code == 422
+    (issue,) = response.json()["detail"]
+    assert (issue["type"], issue["loc"][-1]) == ("extra_forbidden", "urgency")
+    assert not Submission.objects.exists()
+
+
+def test_the_reporter_email_is_checked_as_the_form_checks_it(intake_team):
+    contact = {**REPORT, "anonymous": False, "contact": {"email": "ana at example"}}
+    response = post("/submissions", contact)
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Enter a valid email address.", "field": "contact_email"}
+    assert not Submission.objects.exists()
+    contact["contact"]["email"] = "ana@example.org"
+    assert post("/submissions", contact).status_code == 201
+
+
+def test_a_body_that_is_not_json_gets_a_400(intake_team):
+    response = raw_post("/submissions", '{"narrative": ')
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Cannot parse request body"}

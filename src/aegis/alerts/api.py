@@ -10,9 +10,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from aegis.api import require
+from aegis.api_schemas import ErrorOut, Pages
 
 from . import gateway, selectors, services
 from .vocabulary import AlertKind
@@ -54,7 +55,7 @@ class PastAlertOut(Schema):
         return None if first is None else int((first - alert.triggered_at).total_seconds())
 
 
-@router.post("/panic", response={201: RaisedOut}, url_name="alerts_panic")
+@router.post("/panic", response={201: RaisedOut, 404: ErrorOut}, url_name="alerts_panic")
 def panic(request: HttpRequest) -> Any:
     """Raise a panic alert for the person linked to the caller's account."""
     require(request, "view_own_case")
@@ -87,7 +88,7 @@ def open_alerts(request: HttpRequest) -> Any:
 
 
 @router.get("/history", response=list[PastAlertOut], url_name="alerts_history")
-@paginate(LimitOffsetPagination, max_limit=100)
+@paginate(Pages, max_limit=100)
 def alert_history(request: HttpRequest) -> Any:
     """Every alert the caller may see, newest first, with the time from its trigger to its
     first acknowledgement (null when nobody acknowledged). Outcomes stay on the web page."""

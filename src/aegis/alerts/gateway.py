@@ -18,6 +18,8 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
+from aegis.api_schemas import ErrorOut, InputSchema
+
 from . import checkins, reports
 from .delivery import delivery_id_of_report
 
@@ -33,13 +35,13 @@ class GatewaySecret(HttpBearer):
 router = Router(tags=["sms gateway"], auth=GatewaySecret())
 
 
-class InboundIn(Schema):
+class InboundIn(InputSchema):
     sender: str = Field(alias="from", max_length=40)
     text: str = Field(max_length=1600)
     id: str = Field("", max_length=200, description="The gateway's message id, if it has one.")
 
 
-class ReportIn(Schema):
+class ReportIn(InputSchema):
     ref: str = Field(max_length=400)
     status: str = Field(
         max_length=32, description='"delivered" or "failed"; others change nothing.'
@@ -59,7 +61,9 @@ def inbound(request: HttpRequest, payload: InboundIn) -> Any:
     return {"received": True}
 
 
-@router.post("/report", response=ReceivedOut, url_name="alerts_gateway_report")
+@router.post(
+    "/report", response={200: ReceivedOut, 404: ErrorOut}, url_name="alerts_gateway_report"
+)
 def report(request: HttpRequest, payload: ReportIn) -> Any:
     """A delivery report for a message we sent, naming it by the signed `ref` it carried."""
     delivery_id = delivery_id_of_report(payload.ref)

@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from aegis.api import RoleAuth, require
+from aegis.api_schemas import ErrorOut, FieldErrorsOut, InputSchema, Pages, RecordId
 from aegis.vault.keychain import unlocked
 
 from . import selectors, services
@@ -29,12 +30,7 @@ router = Router(tags=["cases"], auth=RoleAuth(PERMISSION))
 # --- Schemas ------------------------------------------------------------------------------
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = Field(default_factory=dict)
-
-
-class PersonFields(Schema):
+class PersonFields(InputSchema):
     pseudonym: str = Field(description="Shown in lists; must not identify the person.")
     legal_name: str = ""
     other_names: str = ""
@@ -52,7 +48,7 @@ class PersonFields(Schema):
 
 
 class PersonIn(PersonFields):
-    compartment_id: int
+    compartment_id: RecordId
 
 
 class PersonSummaryOut(Schema):
@@ -87,10 +83,10 @@ class PersonOut(PersonSummaryOut):
     cases: list[str] = Field(description="References of the cases about this person.")
 
 
-class CaseIn(Schema):
-    compartment_id: int
+class CaseIn(InputSchema):
+    compartment_id: RecordId
     subject_kind: SubjectKind
-    person_id: int | None = Field(None, description="An existing person of the compartment.")
+    person_id: RecordId | None = Field(None, description="An existing person of the compartment.")
     new_person: PersonFields | None = Field(None, description="Or a person to create.")
     subject_name: str = Field("", description="The group or organisation, when not a person.")
     summary: str
@@ -121,7 +117,7 @@ class StatusChangeOut(Schema):
     changed_at: datetime
 
 
-class NoteIn(Schema):
+class NoteIn(InputSchema):
     body: str
 
 
@@ -244,7 +240,7 @@ def _person_form_data(fields: PersonFields, prefix: str = "") -> dict[str, Any]:
 
 
 @router.get("/people", response=list[PersonSummaryOut], url_name="cases_people")
-@paginate(LimitOffsetPagination, max_limit=100)
+@paginate(Pages, max_limit=100)
 def list_people(request: HttpRequest) -> Any:
     """People in your compartments, by pseudonym (no identifying fields)."""
     require(request, PERMISSION)
@@ -253,7 +249,7 @@ def list_people(request: HttpRequest) -> Any:
 
 @router.post(
     "/people",
-    response={201: PersonOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: PersonOut, 404: ErrorOut, 422: FieldErrorsOut},
     url_name="cases_person_create",
 )
 def create_person(request: HttpRequest, payload: PersonIn) -> Any:
@@ -277,7 +273,7 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Any:
 @router.get(
     "/people/{person_id}", response={200: PersonOut, 404: ErrorOut}, url_name="cases_person"
 )
-def get_person(request: HttpRequest, person_id: int) -> Any:
+def get_person(request: HttpRequest, person_id: RecordId) -> Any:
     require(request, PERMISSION)
     person = selectors.person_for(request.user, person_id)
     if person is None:
@@ -290,7 +286,7 @@ def get_person(request: HttpRequest, person_id: int) -> Any:
 
 
 @router.get("/", response=list[CaseSummaryOut], url_name="cases_list")
-@paginate(LimitOffsetPagination, max_limit=100)
+@paginate(Pages, max_limit=100)
 def list_cases(
     request: HttpRequest,
     status: CaseStatus | None = None,
@@ -306,7 +302,7 @@ def list_cases(
 
 @router.post(
     "/",
-    response={201: CaseOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: CaseOut, 404: ErrorOut, 422: FieldErrorsOut},
     url_name="cases_open",
 )
 def open_case(request: HttpRequest, payload: CaseIn) -> Any:
@@ -378,7 +374,7 @@ def get_case(request: HttpRequest, reference: str) -> Any:
 
 @router.post(
     "/{reference}/notes",
-    response={201: NoteOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: NoteOut, 404: ErrorOut, 422: FieldErrorsOut},
     url_name="cases_note_add",
 )
 def add_note(request: HttpRequest, reference: str, payload: NoteIn) -> Any:

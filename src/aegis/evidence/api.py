@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
 from aegis.api import RoleAuth, require
+from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema
 from aegis.vault.keychain import unlocked
 
 from . import selectors, services
@@ -36,9 +37,9 @@ class CaseStaffAuth(RoleAuth):
 
 router = Router(tags=["evidence"], auth=CaseStaffAuth(PERMISSION))
 
-_BINARY = {
-    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
-}
+# A download carries the content type the file was uploaded with: any type.
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+_BINARY = {"content": {"application/octet-stream": _FILE, "*/*": _FILE}}
 _ZIP = {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}
 
 
@@ -75,21 +76,17 @@ class IntegrityOut(Schema):
     message: str
 
 
-class ReasonIn(Schema):
+class ReasonIn(InputSchema):
     reason: str
 
 
-class OptionalReasonIn(Schema):
+class OptionalReasonIn(InputSchema):
     reason: str = ""
 
 
-class ExhibitIn(Schema):
+class ExhibitIn(InputSchema):
     reason: str
     items: list[uuid.UUID] | None = None
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 def _item_out(item: EvidenceItem) -> dict[str, Any]:
@@ -136,7 +133,7 @@ def list_items(
     request: HttpRequest,
     reference: str,
     limit: Query[int] = 50,
-    offset: Query[int] = 0,
+    offset: Annotated[int, Query(0, ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     require(request, PERMISSION)
     limit, offset = max(1, min(limit, 200)), max(0, offset)

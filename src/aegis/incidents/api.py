@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from aegis.api import RoleAuth
+from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema, RecordId
 from aegis.cases import selectors as case_selectors
 from aegis.vault.keychain import unlocked
 
@@ -30,8 +31,8 @@ router = Router(tags=["incidents"], auth=RoleAuth("view_cases"))
 # --- Schemas ------------------------------------------------------------------------------
 
 
-class IncidentIn(Schema):
-    compartment_id: int
+class IncidentIn(InputSchema):
+    compartment_id: RecordId
     title: str
     description: str = ""
     date_start: datetime.date
@@ -103,37 +104,37 @@ class IncidentOut(IncidentSummaryOut):
     links: list[LinkOut]
 
 
-class DescribedVictimIn(Schema):
+class DescribedVictimIn(InputSchema):
     description: str
     sex: str = "unknown"
     age_group: str = "unknown"
 
 
-class ActPerpetratorIn(Schema):
-    perpetrator_id: int
+class ActPerpetratorIn(InputSchema):
+    perpetrator_id: RecordId
     involvement: str = "perpetrator"
 
 
-class ActIn(Schema):
+class ActIn(InputSchema):
     violation_type: str
-    victim_person_ids: list[int] = Field(default_factory=list)
+    victim_person_ids: list[RecordId] = Field(default_factory=list)
     described_victims: list[DescribedVictimIn] = Field(default_factory=list)
     perpetrators: list[ActPerpetratorIn] = Field(default_factory=list)
 
 
-class SourceIn(Schema):
+class SourceIn(InputSchema):
     kind: str
     reliability: str = Field(description="A (reliable) to E (unreliable)")
     independent: bool = False
     description: str = ""
 
 
-class VerificationIn(Schema):
+class VerificationIn(InputSchema):
     status: str = Field(description="unverified, corroborated or verified")
 
 
-class PerpetratorIn(Schema):
-    compartment_id: int
+class PerpetratorIn(InputSchema):
+    compartment_id: RecordId
     perpetrator_type: str = "unknown"
     name: str = ""
     description: str = ""
@@ -147,7 +148,7 @@ class PerpetratorOut(Schema):
     description: str
 
 
-class LinkIn(Schema):
+class LinkIn(InputSchema):
     kind: str = Field(description="caused, followed or related")
     to_reference: str
 
@@ -156,7 +157,7 @@ class IncidentFilters(Schema):
     country: str = ""
     violation_type: str = ""
     verification: str = ""
-    page: int = 1
+    page: int = Field(1, ge=1, le=MAX_OFFSET)
 
 
 # --- Serialising (inside the key context: encrypted fields decrypt on read) ---------------
@@ -271,7 +272,7 @@ def _rule(error: services.IncidentRuleError) -> HttpError:
 # --- Endpoints ----------------------------------------------------------------------------
 
 
-@router.get("/", response=list[IncidentSummaryOut], summary="List incidents")
+@router.get("/", response={200: list[IncidentSummaryOut], 400: ErrorOut}, summary="List incidents")
 def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Any:
     """Incidents in the caller's compartments, newest first, 25 a page."""
     if filters.violation_type and filters.violation_type not in ViolationType.values:
@@ -289,7 +290,11 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Any
         return [_summary(incident) for incident in page]
 
 
-@router.post("/", response={201: IncidentOut}, summary="Record an incident")
+@router.post(
+    "/",
+    response={201: IncidentOut, 400: ErrorOut, 404: ErrorOut},
+    summary="Record an incident",
+)
 def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
     compartment = _compartment(request, payload.compartment_id)
     cases = list(case_selectors.visible_cases(request.user).filter(reference__in=payload.cases))
@@ -306,7 +311,11 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
         return Status(201, _full(request.user, incident))
 
 
-@router.post("/perpetrators", response={201: PerpetratorOut}, summary="Record a perpetrator")
+@router.post(
+    "/perpetrators",
+    response={201: PerpetratorOut, 400: ErrorOut, 404: ErrorOut},
+    summary="Record a perpetrator",
+)
 def create_perpetrator(request: HttpRequest, payload: PerpetratorIn) -> Any:
     compartment = _compartment(request, payload.compartment_id)
     with unlocked(request.keychain):  # type: ignore[attr-defined]
@@ -323,14 +332,20 @@ def create_perpetrator(request: HttpRequest, payload: PerpetratorIn) -> Any:
         return Status(201, _perpetrator(perpetrator))
 
 
-@router.get("/{incident_ref}", response=IncidentOut, summary="Read an incident")
+@router.get(
+    "/{incident_ref}", response={200: IncidentOut, 404: ErrorOut}, summary="Read an incident"
+)
 def get_incident(request: HttpRequest, incident_ref: str) -> Any:
     incident = _incident(request, incident_ref)
     with unlocked(request.keychain):  # type: ignore[attr-defined]
         return _full(request.user, incident)
 
 
-@router.post("/{incident_ref}/acts", response={201: ActOut}, summary="Add an act")
+@router.post(
+    "/{incident_ref}/acts",
+    response={201: ActOut, 400: ErrorOut, 404: ErrorOut},
+    summary="Add an act",
+)
 def add_act(request: HttpRequest, incident_ref: str, payload: ActIn) -> Any:
     incident = _incident(request, incident_ref)
     people = {
@@ -369,7 +384,11 @@ def add_act(request: HttpRequest, incident_ref: str, payload: ActIn) -> Any:
         return Status(201, _act(selectors.acts_of(incident).get(pk=act.pk)))
 
 
-@router.post("/{incident_ref}/sources", response={201: SourceOut}, summary="Add a source")
+@router.post(
+    "/{incident_ref}/sources",
+    response={201: SourceOut, 400: ErrorOut, 404: ErrorOut},
+    summary="Add a source",
+)
 def add_source(request: HttpRequest, incident_ref: str, payload: SourceIn) -> Any:
     incident = _incident(request, incident_ref)
     with unlocked(request.keychain):  # type: ignore[attr-defined]
@@ -380,7 +399,11 @@ def add_source(request: HttpRequest, incident_ref: str, payload: SourceIn) -> An
         return Status(201, _source(source))
 
 
-@router.post("/{incident_ref}/links", response={201: LinkOut}, summary="Link two incidents")
+@router.post(
+    "/{incident_ref}/links",
+    response={201: LinkOut, 400: ErrorOut, 404: ErrorOut},
+    summary="Link two incidents",
+)
 def link_incidents(request: HttpRequest, incident_ref: str, payload: LinkIn) -> Any:
     incident = _incident(request, incident_ref)
     other = selectors.incident_for(request.user, payload.to_reference)
@@ -396,7 +419,9 @@ def link_incidents(request: HttpRequest, incident_ref: str, payload: LinkIn) -> 
 
 
 @router.post(
-    "/{incident_ref}/verification", response=IncidentSummaryOut, summary="Set verification"
+    "/{incident_ref}/verification",
+    response={200: IncidentSummaryOut, 400: ErrorOut, 404: ErrorOut},
+    summary="Set verification",
 )
 def set_verification(request: HttpRequest, incident_ref: str, payload: VerificationIn) -> Any:
     """Corroborated needs two independent sources; verified records who and when."""

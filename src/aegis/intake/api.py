@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 
+from aegis.api_schemas import ErrorOut, InputSchema
 from aegis.vault.keychain import unlocked
 
 from . import flood, selectors, services
@@ -20,14 +21,14 @@ from .vocabulary import PerpetratorType, TargetKind
 router = Router(tags=["intake"])
 
 
-class ContactIn(Schema):
+class ReporterContactIn(InputSchema):
     name: str = ""
     phone: str = ""
     email: str = ""
     preferred_channel: str = Field("", description="How the reporter prefers to be reached.")
 
 
-class WhenIn(Schema):
+class WhenIn(InputSchema):
     """As precisely as known: a year alone, a month of a year, or a day; or approximate."""
 
     year: int | None = None
@@ -36,12 +37,12 @@ class WhenIn(Schema):
     approximate: bool = False
 
 
-class SubmissionIn(Schema):
+class SubmissionIn(InputSchema):
     narrative: str = Field(..., description="What happened, in the reporter's words.")
     target_kind: TargetKind = Field(..., description="Who was targeted.")
     perpetrator_type: PerpetratorType = PerpetratorType.UNKNOWN
     anonymous: bool = Field(True, description="False only when contact details are given.")
-    contact: ContactIn | None = None
+    contact: ReporterContactIn | None = None
     when: WhenIn | None = None
     country: str = Field("", description="ISO 3166-1 alpha-2 code, e.g. CO.")
     region: str = Field("", description="First-level ISO 3166-2 code, e.g. CO-ANT.")
@@ -56,7 +57,7 @@ class ReceiptOut(Schema):
     received_at: datetime.datetime
 
 
-class CodeIn(Schema):
+class CodeIn(InputSchema):
     code: str = Field(..., description="The receipt code; case, spaces and dashes do not matter.")
 
 
@@ -83,9 +84,10 @@ class ThreadOut(Schema):
     messages: list[ThreadMessageOut]
 
 
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
+class IntakeErrorOut(ErrorOut):
+    """A refusal, naming the input at fault where there is one."""
+
+    field: str | None = Field(None, description="The input the message is about.")
 
 
 def _while_accepting(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -111,12 +113,12 @@ def _rejected(rejected: services.ReportRejected) -> Status:
 @router.post(
     "/submissions",
     auth=None,
-    response={201: ReceiptOut, 400: ErrorOut, 503: ErrorOut},
+    response={201: ReceiptOut, 400: IntakeErrorOut, 503: IntakeErrorOut},
     url_name="intake_submit",
     summary="Send a report (no account needed)",
 )
 def submit(request: HttpRequest, payload: SubmissionIn) -> Any:
-    contact = payload.contact or ContactIn.model_validate({})
+    contact = payload.contact or ReporterContactIn.model_validate({})
     when = payload.when or WhenIn.model_validate({})
     report = services.Report(
         narrative=payload.narrative,
@@ -172,7 +174,7 @@ def _open(code: str) -> Any:
 @router.post(
     "/follow-up",
     auth=None,
-    response={200: ThreadOut, 404: ErrorOut, 429: ErrorOut, 503: ErrorOut},
+    response={200: ThreadOut, 404: IntakeErrorOut, 429: IntakeErrorOut, 503: IntakeErrorOut},
     url_name="intake_follow_up",
     summary="Read the thread of a report with its receipt code",
 )
@@ -187,7 +189,13 @@ def follow_up(request: HttpRequest, payload: CodeIn) -> Any:
 @router.post(
     "/follow-up/messages",
     auth=None,
-    response={201: ThreadOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut, 503: ErrorOut},
+    response={
+        201: ThreadOut,
+        400: IntakeErrorOut,
+        404: IntakeErrorOut,
+        429: IntakeErrorOut,
+        503: IntakeErrorOut,
+    },
     url_name="intake_follow_up_message",
     summary="Add a reporter's message to the thread",
 )

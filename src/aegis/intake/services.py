@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -190,6 +192,12 @@ def clean_report(report: Report) -> CleanReport:
             line=True,
         ),
     }
+    if contact["contact_email"]:
+        # The rule of the web form's EmailField, for every client of this service.
+        try:
+            validate_email(contact["contact_email"])
+        except ValidationError as invalid:
+            raise ReportRejected(str(invalid.messages[0]), "contact_email") from invalid
     if report.anonymous and any(contact.values()):
         raise ReportRejected(
             _(

@@ -15,6 +15,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from aegis.api import RoleAuth
+from aegis.api_schemas import ErrorOut, RecordId
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.incidents import selectors as incident_selectors
@@ -215,7 +216,7 @@ def risk_checklist(request: HttpRequest) -> Any:
 
 @router.get(
     "/cases/{reference}/assessments",
-    response=list[AssessmentSummaryOut],
+    response={200: list[AssessmentSummaryOut], 404: ErrorOut},
     summary="A case's assessments, newest first",
 )
 def list_risk_assessments(request: HttpRequest, reference: str) -> Any:
@@ -227,7 +228,7 @@ def list_risk_assessments(request: HttpRequest, reference: str) -> Any:
 
 @router.post(
     "/cases/{reference}/assessments",
-    response={201: AssessmentOut},
+    response={201: AssessmentOut, 400: ErrorOut, 404: ErrorOut},
     summary="Assess a case's risk anew",
 )
 def create_risk_assessment(request: HttpRequest, reference: str, payload: AssessmentIn) -> Any:
@@ -245,10 +246,10 @@ def create_risk_assessment(request: HttpRequest, reference: str, payload: Assess
 
 @router.get(
     "/cases/{reference}/assessments/{number}",
-    response=AssessmentOut,
+    response={200: AssessmentOut, 404: ErrorOut},
     summary="Read an assessment",
 )
-def get_risk_assessment(request: HttpRequest, reference: str, number: int) -> Any:
+def get_risk_assessment(request: HttpRequest, reference: str, number: RecordId) -> Any:
     case = _case(request, reference)
     assessment = selectors.assessment_for(request.user, case, number)
     if assessment is None:

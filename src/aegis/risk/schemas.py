@@ -6,8 +6,10 @@ import datetime
 
 from ninja import Field, Schema
 
+from aegis.api_schemas import InputSchema, RecordId
 
-class ThreatIn(Schema):
+
+class ThreatIn(InputSchema):
     title: str
     likelihood: int | None = Field(None, description="1 (unlikely) to 5 (almost certain)")
     impact: int | None = Field(None, description="1 (slight) to 5 (devastating)")
@@ -20,20 +22,20 @@ class ThreatIn(Schema):
     incidents: list[str] = Field(default_factory=list, description="Incident references")
 
 
-class RatingIn(Schema):
-    item_id: int = Field(description="A checklist item (see /checklist)")
+class RatingIn(InputSchema):
+    item_id: RecordId = Field(description="A checklist item (see /checklist)")
     rating: int | None = Field(description="1 to 5")
     note: str = ""
 
 
-class ResponseIn(Schema):
+class ResponseIn(InputSchema):
     strategy: str = Field(description="accept, reduce, share or avoid")
     measure: str = ""
     owner: str | None = Field(None, description="Username of a member of the compartment")
     due_on: datetime.date | None = None
 
 
-class AssessmentIn(Schema):
+class AssessmentIn(InputSchema):
     threats: list[ThreatIn]
     ratings: list[RatingIn]
     responses: list[ResponseIn] = Field(default_factory=list)

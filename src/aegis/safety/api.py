@@ -13,6 +13,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from aegis.api import RoleAuth, require
+from aegis.api_schemas import ErrorOut, FieldErrorsOut, InputSchema, RecordId
 from aegis.cases.models import Person
 from aegis.vault.keychain import unlocked
 
@@ -29,12 +30,7 @@ DEFENDER = "view_own_case"
 router = Router(tags=["safety"], auth=RoleAuth(STAFF))
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = Field(default_factory=dict)
-
-
-class ContactIn(Schema):
+class ContactIn(InputSchema):
     name: str
     relation: str = ""
     phone: str = Field("", description="For calls and SMS.")
@@ -55,7 +51,7 @@ class ContactOut(Schema):
     language: str
 
 
-class ScenarioIn(Schema):
+class ScenarioIn(InputSchema):
     kind: ScenarioKind
     steps: str = ""
     whom_to_call: str = ""
@@ -66,7 +62,7 @@ class ScenarioOut(ScenarioIn):
     kind: str  # type: ignore[assignment]
 
 
-class PlanIn(Schema):
+class PlanIn(InputSchema):
     language: PlanLanguage
     contacts: list[ContactIn] = Field(
         default_factory=list, description=f"In order of priority; at most {MAX_CONTACTS}."
@@ -106,7 +102,7 @@ def _keys(request: HttpRequest) -> Any:
     return unlocked(request.keychain)  # type: ignore[attr-defined]
 
 
-def _staff_person(request: HttpRequest, person_id: int) -> Person:
+def _staff_person(request: HttpRequest, person_id: RecordId) -> Person:
     require(request, STAFF)
     person = selectors.person_for_staff(request.user, person_id)
     if person is None:
@@ -171,7 +167,7 @@ def _draft(payload: PlanIn) -> PlanDraft:
 @router.get(
     "/people/{person_id}/plan", response={200: PlanOut, 404: ErrorOut}, url_name="safety_plan"
 )
-def get_plan(request: HttpRequest, person_id: int) -> Any:
+def get_plan(request: HttpRequest, person_id: RecordId) -> Any:
     """The current version of a person's safety plan."""
     person = _staff_person(request, person_id)
     with _keys(request):
@@ -183,10 +179,10 @@ def get_plan(request: HttpRequest, person_id: int) -> Any:
 
 @router.post(
     "/people/{person_id}/plan",
-    response={201: PlanOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: PlanOut, 404: ErrorOut, 422: FieldErrorsOut},
     url_name="safety_plan_save",
 )
-def save_plan(request: HttpRequest, person_id: int, payload: PlanIn) -> Any:
+def save_plan(request: HttpRequest, person_id: RecordId, payload: PlanIn) -> Any:
     """Save a new version (the first creates the plan). Earlier versions are kept."""
     person = _staff_person(request, person_id)
     with _keys(request):
@@ -205,7 +201,7 @@ def save_plan(request: HttpRequest, person_id: int, payload: PlanIn) -> Any:
     response={200: list[VersionOut], 404: ErrorOut},
     url_name="safety_versions",
 )
-def list_versions(request: HttpRequest, person_id: int) -> Any:
+def list_versions(request: HttpRequest, person_id: RecordId) -> Any:
     """Every version, newest first, with who saved it and when."""
     person = _staff_person(request, person_id)
     return [_version_out(v) for v in selectors.versions_of(person)]
@@ -216,7 +212,7 @@ def list_versions(request: HttpRequest, person_id: int) -> Any:
     response={200: PlanOut, 404: ErrorOut},
     url_name="safety_version",
 )
-def get_version(request: HttpRequest, person_id: int, plan_version: int) -> Any:
+def get_version(request: HttpRequest, person_id: RecordId, plan_version: RecordId) -> Any:
     person = _staff_person(request, person_id)
     with _keys(request):
         version = selectors.version_of(person, plan_version)

@@ -1,0 +1,186 @@
+"""The API against its own OpenAPI schema: schemathesis (its real CLI, every check on) sends
+generated requests to a live server, valid and invalid, and fails on any 500, any status or
+body the schema does not document, any schema-invalid request that is accepted. Each role
+gets its own token, so operations are exercised past their role check."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aegis.accounts.roles import Role
+from aegis.accounts.services import create_api_token
+from aegis.cases.models import Person
+from aegis.incidents import services as incidents
+from aegis.intake import selectors as intake_selectors
+from aegis.intake import services as intake
+from aegis.vault.keychain import unlocked
+
+GATEWAY_SECRET = "a gateway secret for the schema run"
+# Valid by the schema, refused by a rule the schema cannot state (a region of that country,
+# a reference that exists, a compartment one belongs to): 400, 409 and 422 say so.
+ACCEPTED = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
+MAX_EXAMPLES = 6
+MAX_SECONDS = 120
+
+
+def _token(person) -> str:
+    with unlocked(person.keychain()) as chain:
+        return create_api_token(person.user, "schemathesis", chain)
+
+
+def _config(base_url: str, tokens: dict[str, str], known: dict[str, list]) -> str:
+    """schemathesis.toml: the run's bounds, which token each group of operations uses (the
+    intake is public; the SMS gateway signs with its own secret), and real ids and
+    references mixed into the generated ones, so that requests reach past the 404s."""
+    operations = [
+        # Revoking one's own token would end the run's access: a token of its own.
+        ("^/api/v1/tokens/", tokens["revocable"]),
+        ("^/api/v1/(me|tokens)$", tokens["staff"]),
+        # The first block that matches an operation gives its headers.
+        ("^/api/v1/risk/analysis$", tokens["analyst"]),
+        ("^/api/v1/(cases|incidents|evidence|risk|safety/people)/", tokens["staff"]),
+        ("^/api/v1/(safety/mine|alerts/panic)$", tokens["defender"]),
+        ("^/api/v1/alerts/(open|history)$", tokens["staff"]),
+        ("^/api/v1/alerts/gateway/", GATEWAY_SECRET),
+    ]
+    lines = [
+        f"base-url = {json.dumps(base_url)}",
+        "seed = 19",
+        "workers = 1",
+        f"max-time = {MAX_SECONDS}",
+        "request-timeout = 20",
+        "[generation]",
+        f"max-examples = {MAX_EXAMPLES}",
+        "[checks]",
+        "enabled = true",  # every check; an operation below may turn one off
+        "[checks.positive_data_acceptance]",
+        f"expected-statuses = {json.dumps(ACCEPTED)}",
+    ]
+    for name, values in known.items():
+        lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values)}"]
+    lines.append("[parameters]")
+    for parameter, name in BINDINGS.items():
+        lines.append(f'"{parameter}" = {{ dictionary = "{name}", probability = 0.5 }}')
+    # The one check turned off, for one operation: in a multipart form every field is text,
+    # so a "boolean" description arrives as the text "false", which is a valid description.
+    lines += [
+        "[[operations]]",
+        'include-path = "/api/v1/evidence/cases/{reference}/upload"',
+        f"headers = {{ Authorization = {json.dumps('Bearer ' + tokens['staff'])} }}",
+        "checks = { negative_data_rejection = { enabled = false } }",
+    ]
+    for regex, token in operations:
+        lines += [
+            "[[operations]]",
+            f"include-path-regex = {json.dumps(regex)}",
+            f"headers = {{ Authorization = {json.dumps('Bearer ' + token)} }}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+BINDINGS = {
+    "path.reference": "cases",
+    "path.incident_ref": "incidents",
+    "path.person_id": "people",
+    "body.compartment_id": "compartments",
+    "body.to_reference": "incidents",
+    "body.code": "receipts",
+}
+
+
+@pytest.fixture
+def team(make_person, make_compartment, make_case, settings):
+    """Tokens of each role, and the records they may reach: a coordinator's compartment
+    with a case and an incident, which is also the intake team's, with a report's receipt;
+    a defender whose account is linked to the case's person."""
+    settings.AEGIS_SMS_WEBHOOK_SECRET = GATEWAY_SECRET
+    staff = make_person(Role.COORDINATOR)
+    compartment = make_compartment(staff, name=intake_selectors.DEFAULT_INTAKE_COMPARTMENT)
+    receipt = intake.submit_report(intake.Report(narrative="Followed home", target_kind="me"))
+    case = make_case(compartment, staff)
+    defender = make_person(Role.DEFENDER)
+    Person.objects.filter(pk=case.person_id).update(account=defender.user)
+    with unlocked(staff.keychain()):
+        incident = incidents.create_incident(
+            compartment,
+            actor_id=staff.user.pk,
+            title="Threat at the community hall",
+            date_start=datetime.date(2024, 3, 5),
+        )
+    tokens = {
+        "staff": _token(staff),
+        "revocable": _token(make_person(Role.COORDINATOR)),
+        "analyst": _token(make_person(Role.ANALYST)),
+        "defender": _token(defender),
+    }
+    known = {
+        "cases": [case.reference],
+        "incidents": [incident.reference],
+        "people": [case.person_id],
+        "compartments": [compartment.pk],
+        "receipts": [receipt.code],
+    }
+    return tokens, known
+
+
+def _operations(schema: dict):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_every_operation_documents_its_refusals(client):
+    """What is read may not match (422), a JSON body may not parse (400), a token may be
+    missing (401) or not be enough (403); and every body refuses fields it does not name."""
+    schema = client.get("/api/v1/openapi.json").json()
+    components = schema["components"]["schemas"]
+    bodies = []
+    for name, operation in _operations(schema):
+        statuses = set(operation["responses"])
+        reads = operation.get("parameters") or operation.get("requestBody")
+        if reads:
+            assert "422" in statuses, name
+            issue = operation["responses"]["422"]["content"]["application/json"]["schema"]
+            assert "ValidationErrorOut" in json.dumps(issue), name
+        if operation.get("security"):
+            assert {"401", "403"} <= statuses, name
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if body:
+            assert "400" in statuses, name
+            refs = [body["schema"], *body["schema"].get("anyOf", [])]  # optional bodies
+            for ref in [r["$ref"].rsplit("/", 1)[-1] for r in refs if "$ref" in r]:
+                assert components[ref].get("additionalProperties") is False, name
+                bodies.append(ref)
+    assert len(bodies) >= 19  # the JSON bodies of the API when this was written
+    assert components["ValidationErrorOut"]["properties"]["detail"]["type"] == "array"
+    assert components["ErrorOut"]["properties"]["detail"]["type"] == "string"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_api_keeps_to_its_schema(live_server, team, tmp_path: Path):
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(_config(live_server.url, *team))
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "schemathesis"),
+            "--no-color",
+            "--config-file",
+            str(config),
+            "run",
+            f"{live_server.url}/api/v1/openapi.json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=MAX_SECONDS + 120,
+        cwd=tmp_path,
+    )
+    output = run.stdout + run.stderr
+    print(output)  # shown with -rP: what was covered, and schemathesis's warnings
+    assert run.returncode == 0, output[-20000:]
