@@ -21,7 +21,7 @@ from .accounts import selectors as account_selectors
 from .accounts import services as account_services
 from .api_schemas import ErrorOut, ValidationErrorOut
 from .vault import services as vault
-from .vault.keychain import NoKeyAccess, unlocked
+from .vault.keychain import NoKeyAccess, NoSearchKey, search_key_missing_message, unlocked
 
 
 class TokenAuth(HttpBearer):
@@ -47,12 +47,8 @@ api = NinjaAPI(
 def _no_key(request: HttpRequest, exc: NoKeyAccess) -> HttpResponse:
     """A key the account was never given: a clear refusal, never a 500. The services write
     inside transactions, so nothing was stored."""
-    if exc.data_key_id == vault.index_key_id():
-        message = _(
-            "The search key has not been granted to this account, so nothing was stored. "
-            "An administrator grants it with the organisation recovery key "
-            "(aegis grant-search-key)."
-        )
+    if isinstance(exc, NoSearchKey) or exc.data_key_id == vault.index_key_id():
+        message = _("Nothing was stored.") + " " + search_key_missing_message()
     else:
         message = _("Your account holds no key that opens this record, so nothing was done.")
     return api.create_response(request, {"detail": message}, status=403)

@@ -252,6 +252,7 @@ def test_a_caseworker_without_the_search_key_gets_a_clear_403(make_person, make_
     )
     assert response.status_code == 403, response.content
     detail = response.json()["detail"]
-    assert "search key has not been granted to this account" in detail
+    assert "You do not hold the search key yet" in detail and "Nothing was stored." in detail
+    assert "Search access" in detail
     assert "aegis grant-search-key" in detail
     assert Person.objects.count() == people
