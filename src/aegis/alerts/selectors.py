@@ -358,7 +358,12 @@ def drill_report(alert: Alert) -> DrillReport:
     and the time from the level being reached to the acknowledgement."""
     levels = list(alert.levels.order_by("number"))
     deliveries = list(deliveries_of(alert))
-    acks = {a.delivery_id: a.acknowledged_at for a in alert.acknowledgements.all()}
+    # Per message: acknowledgements made on the alert's page have none and are not counted.
+    acks = {
+        a.delivery_id: a.acknowledged_at
+        for a in alert.acknowledgements.all()
+        if a.delivery_id is not None
+    }
     report_levels = [
         ReportLevel(
             number=level.number,
