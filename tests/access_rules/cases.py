@@ -16,6 +16,8 @@ EXPECTED: dict = {
     "cases:person-edit": ("GET", CASE_STAFF),
     "cases:consent-add": ("POST", CASE_STAFF),
     "cases:consent-withdraw": ("POST", CASE_STAFF),
+    "cases:account-link": ("POST", CASE_STAFF),
+    "cases:account-unlink": ("POST", CASE_STAFF),
     "cases:detail": ("GET", CASE_STAFF),
     "cases:note-add": ("GET", CASE_STAFF),
     "cases:task-add": ("GET", CASE_STAFF),

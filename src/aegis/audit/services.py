@@ -37,6 +37,8 @@ ACTIONS = {
     "record.delete",
     "consent.give",
     "consent.withdraw",
+    "account.link",
+    "account.unlink",
     "custody.upload",
     "custody.view",
     "custody.download",

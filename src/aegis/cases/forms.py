@@ -320,3 +320,15 @@ class MemberForm(forms.Form):
         field.label_from_instance = (  # type: ignore[attr-defined]
             lambda user: f"{user.get_username()} · {user.role_label}"
         )
+
+
+class LinkAccountForm(forms.Form):
+    account: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Defender's account"), queryset=None, empty_label=None
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["account"]
+        field.queryset = candidates  # type: ignore[attr-defined]
+        field.label_from_instance = lambda user: user.get_username()  # type: ignore[attr-defined]

@@ -162,6 +162,17 @@ def member_candidates(compartment: Compartment) -> QuerySet[Any]:
     )
 
 
+def linkable_accounts() -> QuerySet[Any]:
+    """Active defenders' accounts not linked to anyone's file yet."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.DEFENDER.value, person__isnull=True)
+        .order_by("username")
+    )
+
+
 def people_choices(user: Any) -> QuerySet[Person]:
     return visible_people(user).select_related("compartment").order_by("pseudonym", "pk")
 

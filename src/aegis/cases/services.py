@@ -32,6 +32,7 @@ from .models import (
     Person,
     ReferenceCounter,
 )
+from .signals import account_linked, account_unlinked
 from .vocabulary import CaseStatus, ConsentScope, SubjectKind
 
 
@@ -153,6 +154,75 @@ def update_person(person: Person, *, actor_id: int | None, **fields: Any) -> Per
     person.full_clean(exclude=["data_key", "compartment"])
     person.save()
     audit.record("record.update", actor_id=actor_id, object_type="person", object_id=person.pk)
+    return person
+
+
+# --- Defender accounts --------------------------------------------------------------------
+
+
+def _require_file_member(person: Person, actor: Any) -> None:
+    # Receivers seal keys of the person's records to the account: only a member holds them.
+    if not person.compartment.members.filter(user=actor).exists():
+        raise CaseRuleError(
+            _("Only a member of this person's compartment can link or unlink their account.")
+        )
+
+
+def _is_defender_account(account: Any) -> bool:
+    return bool(account.is_active and account.groups.filter(name=Role.DEFENDER.value).exists())
+
+
+@transaction.atomic
+def link_account(person: Person, account: Any, *, actor: Any) -> Person:
+    """Link a defender's own account to their file: their panic, check-in and safety plan
+    pages then work for them. Receivers of `account_linked` seal what they need to the
+    account (the safety plan's key); if anything fails, nothing is linked."""
+    _require_file_member(person, actor)
+    if not _is_defender_account(account):
+        raise CaseRuleError(_("Only an active defender's account can be linked to a person."))
+    # Locked, so two caseworkers linking at once cannot both pass the checks below.
+    linked_id = Person.objects.select_for_update().values_list("account_id", flat=True)
+    if linked_id.get(pk=person.pk) is not None:
+        raise CaseRuleError(
+            _("This person is already linked to an account. Unlink it first to link another.")
+        )
+    if Person.objects.filter(account=account).exists():
+        raise CaseRuleError(_("This account is already linked to another person's file."))
+    if keypair_for_user(account.pk) is None:
+        raise CaseRuleError(_("This account has no keys yet, so nothing can be shared with it."))
+    person.account = account
+    try:
+        with transaction.atomic():
+            person.save(update_fields=["account"])
+    except IntegrityError as clash:  # the same account linked elsewhere meanwhile
+        raise CaseRuleError(
+            _("This account is already linked to another person's file.")
+        ) from clash
+    try:
+        account_linked.send(Person, person=person, account=account, actor_id=actor.pk)
+    except NoKeyAccess as missing:
+        raise CaseRuleError(
+            _(
+                "You do not hold every key of this person's records, so you cannot share them "
+                "with the account. Ask another member of the compartment."
+            )
+        ) from missing
+    audit.record("account.link", actor_id=actor.pk, object_type="person", object_id=person.pk)
+    return person
+
+
+@transaction.atomic
+def unlink_account(person: Person, *, actor: Any) -> Person:
+    """Remove the link; receivers of `account_unlinked` revoke what it granted, so the
+    account is left as one with no file."""
+    _require_file_member(person, actor)
+    account = person.account
+    if account is None:
+        raise CaseRuleError(_("This person's file is not linked to any account."))
+    person.account = None
+    person.save(update_fields=["account"])
+    account_unlinked.send(Person, person=person, account=account, actor_id=actor.pk)
+    audit.record("account.unlink", actor_id=actor.pk, object_type="person", object_id=person.pk)
     return person
 
 

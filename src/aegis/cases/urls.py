@@ -11,6 +11,8 @@ urlpatterns = [
     path("people/<int:person_id>/", views.person_detail, name="person"),
     path("people/<int:person_id>/edit/", views.person_edit, name="person-edit"),
     path("people/<int:person_id>/consents/", views.consent_add, name="consent-add"),
+    path("people/<int:person_id>/account/", views.account_link, name="account-link"),
+    path("people/<int:person_id>/account/unlink/", views.account_unlink, name="account-unlink"),
     path(
         "people/<int:person_id>/consents/<int:consent_id>/withdraw/",
         views.consent_withdraw,

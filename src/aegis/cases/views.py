@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,6 +25,7 @@ from .forms import (
     CaseForm,
     CompartmentForm,
     ConsentForm,
+    LinkAccountForm,
     MemberForm,
     NoteForm,
     PersonForm,
@@ -279,6 +281,7 @@ def _person_page(
         "consents": selectors.consents_of(person),
         "cases": selectors.cases_of(person),
         "consent_form": consent_form,
+        "link_form": LinkAccountForm(candidates=selectors.linkable_accounts()),
     }
     return render(request, "cases/person.html", context, status=status)
 
@@ -339,6 +342,47 @@ def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> H
     services.withdraw_consent(consent, actor_id=request.user.pk)
     messages.success(request, _("The consent is withdrawn from now on."))
     return redirect("cases:person", person_id=person.pk)
+
+
+@requires("view_cases")
+@require_POST
+def account_link(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _person_or_404(request, person_id)
+    form = LinkAccountForm(request.POST, candidates=selectors.linkable_accounts())
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the defenders' accounts listed."))
+        return redirect(reverse("cases:person", kwargs={"person_id": person.pk}) + "#account")
+    account = form.cleaned_data["account"]
+    try:
+        services.link_account(person, account, actor=request.user)
+    except services.CaseRuleError as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(
+            request,
+            _(
+                "The account %(name)s is linked: they can now see their safety plan, check in "
+                "and raise a panic alert."
+            )
+            % {"name": account.get_username()},
+        )
+    return redirect(reverse("cases:person", kwargs={"person_id": person.pk}) + "#account")
+
+
+@requires("view_cases")
+@require_POST
+def account_unlink(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _person_or_404(request, person_id)
+    try:
+        services.unlink_account(person, actor=request.user)
+    except services.CaseRuleError as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(
+            request,
+            _("The account is unlinked; its copy of the safety plan's key is destroyed."),
+        )
+    return redirect(reverse("cases:person", kwargs={"person_id": person.pk}) + "#account")
 
 
 # --- Search -------------------------------------------------------------------------------

@@ -41,11 +41,11 @@ def _people(compartment: Compartment, actor: Any) -> dict[str, Person]:
     return people
 
 
-def _link_rosa(person: Person) -> None:
+def _link_rosa(person: Person, actor: Any) -> None:
     rosa = get_user_model().objects.filter(username="rosa").first()
-    if rosa is not None and not Person.objects.filter(account=rosa).exists():
-        person.account = rosa
-        person.save(update_fields=["account"])
+    linked = rosa is None or Person.objects.filter(account=rosa).exists()
+    if not linked and person.account_id is None:
+        cases.link_account(person, rosa, actor=actor)  # as a caseworker does, audited
 
 
 def create_demo_data(compartment: Compartment, actor: Any) -> None:
@@ -56,6 +56,6 @@ def create_demo_data(compartment: Compartment, actor: Any) -> None:
         if person is None:
             continue
         if pseudonym == "Ceiba":
-            _link_rosa(person)  # before saving, so the plan is sealed to her account too
+            _link_rosa(person, actor)  # before saving, so the plan is sealed to her account too
         for spec in versions:
             services.save_plan(person, draft(spec), actor_id=actor.pk)

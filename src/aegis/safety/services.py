@@ -65,6 +65,15 @@ def share_with_defender(person: Person, *, actor_id: int | None = None) -> bool:
     return True
 
 
+def unshare_with_defender(person: Person, account_id: int, *, actor_id: int | None) -> None:
+    """Destroy the account's copy of the plan's key (the account is no longer linked to the
+    person); needs no key, so anyone may revoke."""
+    plan = SafetyPlan.objects.filter(person=person).first()
+    keypair = keypair_for_user(account_id)
+    if plan is not None and keypair is not None:
+        vault.revoke(plan.data_key_id, keypair, actor_id=actor_id)
+
+
 def _previous_digest(plan: SafetyPlan) -> tuple[str, str]:
     latest = plan.versions.order_by("-number").first()
     if latest is None:
