@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+
+
+def read_live(path: Path) -> bytes:
+    """A file of the live SQLite database, read by another process. Opening and closing it
+    here would drop this process's locks on it (POSIX locks belong to the process), and the
+    next process to open the database would then reset the shared memory this process still
+    maps: a bus error in the test run."""
+    return subprocess.run(["cat", str(path)], check=True, capture_output=True).stdout
+
+
+def copy_live_database(to: Path) -> None:
+    """The live SQLite database and its WAL, copied by another process (see read_live)."""
+    name = Path(connection.settings_dict["NAME"])
+    for suffix in ("", "-wal"):
+        if Path(f"{name}{suffix}").exists():
+            subprocess.run(["cp", f"{name}{suffix}", f"{to}{suffix}"], check=True)
 
 
 def raw_database_bytes() -> list[tuple[str, bytes]]:
@@ -14,7 +31,7 @@ def raw_database_bytes() -> list[tuple[str, bytes]]:
     if connection.vendor == "sqlite":
         name = Path(connection.settings_dict["NAME"])
         return [
-            (str(p), p.read_bytes())
+            (str(p), read_live(p))
             for p in (name, Path(f"{name}-wal"), Path(f"{name}-shm"))
             if p.exists()
         ]

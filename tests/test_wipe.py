@@ -4,7 +4,6 @@ cannot decrypt a single protected field. Receipt codes are tried too, online and
 tests/intake/test_receipts_after_wipe.py."""
 
 import itertools
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from aegis.vault.keychain import Keychain, NoKeyAccess, unlocked
 from aegis.vault.models import Keypair, KeyWrap
 from aegis.vault.selectors import keypair_for_user
 from tests.conftest import sign_in
-from tests.seizure import find
+from tests.seizure import copy_live_database, find
 from tests.vaultapp.models import ProtectedNote
 from tests.vaultapp.services import create_note
 
@@ -107,11 +106,8 @@ def test_nothing_decrypts_after_wipe(make_person, organisation, tmp_path):
     # A copy of the database, attacked with everything that survived.
     values = []
     if connection.vendor == "sqlite":
-        source = Path(connection.settings_dict["NAME"])
         copy = tmp_path / "seized.sqlite3"
-        shutil.copy(source, copy)
-        if Path(f"{source}-wal").exists():
-            shutil.copy(f"{source}-wal", f"{copy}-wal")
+        copy_live_database(copy)
         db = sqlite3.connect(copy)
         for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'"):
             for row in db.execute(f'SELECT * FROM "{table}"'):

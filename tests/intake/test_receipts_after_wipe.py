@@ -46,7 +46,7 @@ from aegis.vault.fields import EncryptedTextField, field_context
 from aegis.vault.keychain import unlocked
 from aegis.vault.models import Keypair
 from tests.conftest import PASSWORD, sign_in
-from tests.seizure import find
+from tests.seizure import copy_live_database, find
 
 from .conftest import blobs, form_data, post_report, receipt_code, token_of, upload
 
@@ -77,11 +77,8 @@ def seize(where: Path) -> tuple[Tables, Path]:
         shutil.copytree(settings.MEDIA_ROOT, media)
     tables: Tables = {}
     if connection.vendor == "sqlite":
-        source = Path(connection.settings_dict["NAME"])
         copy = where / "seized.sqlite3"
-        shutil.copy(source, copy)
-        if Path(f"{source}-wal").exists():
-            shutil.copy(f"{source}-wal", f"{copy}-wal")
+        copy_live_database(copy)
         db = sqlite3.connect(copy)
         db.row_factory = sqlite3.Row
         names = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
