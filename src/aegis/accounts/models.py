@@ -9,7 +9,14 @@ from .roles import PERMISSIONS, ROLE_LABELS, Role
 
 
 class User(AbstractUser):
-    """A staff member or defender. One role per person keeps duties separate."""
+    """A staff member or defender. One role per person keeps duties separate.
+
+    `must_enrol`: the person sets up their own authenticator at their next sign-in (a new
+    account, or after the administrator reset their second factor), so nobody else ever sees
+    the secret. `must_change_password`: the next sign-in leads to the password page first."""
+
+    must_enrol = models.BooleanField(default=False)
+    must_change_password = models.BooleanField(default=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -49,6 +56,9 @@ class SignInFailures(models.Model):
     no username, client address or user agent is stored."""
 
     bucket = models.CharField(max_length=32, unique=True)
+    # The keyed hash of the account alone, so the administrator can clear every bucket of
+    # one account ("unlock") without knowing the browsers' device ids.
+    account = models.CharField(max_length=32, db_index=True, default="")
     failures = models.PositiveIntegerField(default=0)
     last_failure_at = models.DateTimeField(db_index=True)
 

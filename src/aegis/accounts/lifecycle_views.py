@@ -1,0 +1,144 @@
+"""Thin views of the account lifecycle: the administrator's page for one person, the role
+change with its consequences, and the person's own enrolment at first sign-in."""
+
+from __future__ import annotations
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+
+from . import lifecycle, selectors
+from .access import public, requires
+from .forms import EnrolForm, RoleChangeForm
+from .models import User
+from .roles import ROLE_LABELS, Role
+
+
+def _person(user_id: int) -> User:
+    user = selectors.user_by_id(user_id)
+    if user is None:
+        raise Http404
+    return user
+
+
+@requires("manage_users")
+def user_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = _person(user_id)
+    context = {
+        "person": person,
+        "enrolled": selectors.has_authenticator(person),
+        "role_form": RoleChangeForm(initial={"role": person.role.value if person.role else ""}),
+    }
+    return render(request, "accounts/user_detail.html", context)
+
+
+ACTIONS = {
+    "deactivate": lifecycle.deactivate,
+    "reactivate": lifecycle.reactivate,
+    "reset-2fa": lifecycle.reset_two_factor,
+    "unlock": lifecycle.unlock,
+    "require-password": lifecycle.require_password_change,
+}
+
+
+def _done_message(action: str) -> str:
+    # Spelled out so the translation tools find each message.
+    return {
+        "deactivate": _("%(name)s is deactivated: signed out everywhere, API tokens revoked."),
+        "reactivate": _("%(name)s can sign in again."),
+        "reset-2fa": _("%(name)s sets up a new authenticator at their next sign-in."),
+        "unlock": _("Failed sign-ins of %(name)s are forgotten: they can try now."),
+        "require-password": _("%(name)s chooses a new password at their next page."),
+    }[action]
+
+
+@requires("manage_users")
+@require_POST
+def user_action_view(request: HttpRequest, user_id: int, action: str) -> HttpResponse:
+    person = _person(user_id)
+    if action not in ACTIONS:
+        raise Http404
+    try:
+        ACTIONS[action](person, actor=request.user)
+    except lifecycle.LifecycleRefused:
+        messages.error(request, _("You cannot do this to your own account."))
+    else:
+        messages.success(request, _done_message(action) % {"name": person.get_username()})
+    return redirect("accounts:user", user_id=person.pk)
+
+
+@requires("manage_users")
+@require_http_methods(["GET", "POST"])
+def user_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    """GET ?role=…: what the change would do; POST with confirm: do it."""
+    person = _person(user_id)
+    form = RoleChangeForm(request.POST or request.GET or None)
+    if form.is_valid():
+        new_role = Role(form.cleaned_data["role"])
+        if request.method == "POST":
+            try:
+                lifecycle.change_role(
+                    person,
+                    new_role,
+                    actor=request.user,
+                    leave_compartments=form.cleaned_data["leave_compartments"],
+                )
+            except lifecycle.LifecycleRefused:
+                messages.error(request, _("You cannot do this to your own account."))
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s now has the role %(role)s.")
+                    % {"name": person.get_username(), "role": person.role_label},
+                )
+            return redirect("accounts:user", user_id=person.pk)
+        change = lifecycle.role_change(person, new_role)
+        confirm = RoleChangeForm(initial={"role": new_role.value, "leave_compartments": True})
+        return render(
+            request,
+            "accounts/user_role.html",
+            {
+                "person": person,
+                "change": change,
+                "form": confirm,
+                "new_label": ROLE_LABELS[new_role],
+            },
+        )
+    return redirect("accounts:user", user_id=person.pk)
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def enrol_view(request: HttpRequest) -> HttpResponse:
+    """The person's own authenticator set-up, reached only from a first sign-in (or one after
+    a reset): the secret and backup codes are shown to them alone, once."""
+    user = request.user
+    if not user.is_authenticated or not user.must_enrol:  # type: ignore[union-attr]
+        return redirect("dashboard")
+    device = lifecycle.pending_device(user)  # type: ignore[arg-type]
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = lifecycle.confirm_enrolment(user, form.cleaned_data["code"])  # type: ignore[arg-type]
+        if done is not None:
+            confirmed, codes = done
+            otp_login(request, confirmed)
+            return render(
+                request,
+                "accounts/enrolled.html",
+                {"codes": codes, "must_change_password": user.must_change_password},  # type: ignore[union-attr]
+            )
+        form.add_error("code", _("This code does not match. Check the app's clock and try again."))
+    svg = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+    context = {
+        "form": form,
+        "qr": mark_safe(svg.to_string(encoding="unicode")),  # noqa: S308 (our own SVG)
+        "secret": selectors.totp_secret(device),
+        "uri": device.config_url,
+    }
+    return render(request, "accounts/enrol.html", context)
