@@ -5,6 +5,8 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from aegis.vault.fields import EncryptedTextField
+
 from .roles import PERMISSIONS, ROLE_LABELS, Role
 
 
@@ -64,3 +66,22 @@ class SignInFailures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.failures} failures, last at {self.last_failure_at:%Y-%m-%d %H:%M}"
+
+
+class StaffChannels(models.Model):
+    """Where alerts reach a staff member, sealed like other contact data: under a data key
+    wrapped to the person's own keypair and to the alert service keypair (so the worker reads
+    them with nobody signed in), never to the administrator. `kinds` names the channels that
+    are set, in clear, so the administrator sees "set" or "not set" and a policy can tell
+    whether a step reaches anyone, without any key."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_channels")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    email = EncryptedTextField()
+    phone = EncryptedTextField(help_text="For SMS.")
+    signal = EncryptedTextField()
+    matrix = EncryptedTextField()
+    kinds = models.CharField(max_length=40, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"channels of {self.user_id}"
