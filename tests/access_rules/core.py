@@ -23,6 +23,8 @@ EXPECTED: dict[str, tuple[str, frozenset[Role] | str]] = {
     "accounts:user-action": ("POST", frozenset({Role.ADMIN})),
     "accounts:user-role": ("GET", frozenset({Role.ADMIN})),
     "accounts:enrol": ("GET", PUBLIC),
+    "accounts:user-contact": ("GET", frozenset({Role.ADMIN})),
+    "accounts:contact": ("GET", ALL),
     "accounts:search-access": ("GET", frozenset({Role.COORDINATOR})),
     "accounts:search-access-grant": ("POST", frozenset({Role.COORDINATOR})),
     "audit:log": ("GET", frozenset({Role.AUDITOR})),

@@ -110,3 +110,12 @@ class RoleChangeForm(forms.Form):
         required=False,
         initial=True,
     )
+
+
+class ChannelsForm(forms.Form):
+    """Where alerts reach a staff member; each is optional."""
+
+    email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    phone = forms.CharField(label=_("Phone for SMS"), max_length=40, required=False)
+    signal = forms.CharField(label=_("Signal number"), max_length=40, required=False)
+    matrix = forms.CharField(label=_("Matrix id"), max_length=255, required=False)

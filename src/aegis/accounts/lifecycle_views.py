@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from . import lifecycle, selectors
+from . import channels, lifecycle, selectors
 from .access import public, requires
-from .forms import EnrolForm, RoleChangeForm
+from .forms import ChannelsForm, EnrolForm, RoleChangeForm
 from .models import User
 from .roles import ROLE_LABELS, Role
 
@@ -34,6 +34,7 @@ def user_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
         "person": person,
         "enrolled": selectors.has_authenticator(person),
         "role_form": RoleChangeForm(initial={"role": person.role.value if person.role else ""}),
+        "channels": channels.channels_set(person),
     }
     return render(request, "accounts/user_detail.html", context)
 
@@ -142,3 +143,43 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
         "uri": device.config_url,
     }
     return render(request, "accounts/enrol.html", context)
+
+
+def _save_channels(request: HttpRequest, form: ChannelsForm, user: User) -> bool:
+    if not form.is_valid():
+        return False
+    try:
+        channels.set_channels(user, form.cleaned_data, actor_id=request.user.pk)
+    except channels.ChannelsRefused as refused:
+        form.add_error(None, str(refused))
+        return False
+    return True
+
+
+@requires("use_dashboard")
+@require_http_methods(["GET", "POST"])
+def my_channels_view(request: HttpRequest) -> HttpResponse:
+    """The person's own channels: they hold the key, so they see and change the values."""
+    user: User = request.user  # type: ignore[assignment]
+    form = ChannelsForm(request.POST or None, initial=channels.own_values(user))
+    if request.method == "POST" and _save_channels(request, form, user):
+        messages.success(request, _("Your contact channels are saved, sealed."))
+        return redirect("accounts:contact")
+    return render(request, "accounts/channels.html", {"form": form, "person": None})
+
+
+@requires("manage_users")
+@require_http_methods(["GET", "POST"])
+def user_channels_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    """The administrator replaces a person's channels but cannot read the current ones: the
+    form starts empty and says which are set."""
+    person = _person(user_id)
+    form = ChannelsForm(request.POST or None)
+    if request.method == "POST" and _save_channels(request, form, person):
+        messages.success(
+            request,
+            _("The contact channels of %(name)s are replaced.") % {"name": person.username},
+        )
+        return redirect("accounts:user", user_id=person.pk)
+    context = {"form": form, "person": person, "channels": channels.channels_set(person)}
+    return render(request, "accounts/channels.html", context)

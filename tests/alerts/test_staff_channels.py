@@ -1,0 +1,90 @@
+"""Staff contact channels: sealed, edited by the person (who reads them) and by the
+administrator (who cannot), and the alert service reaches staff on them in a step's order."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from aegis.accounts import channels
+from aegis.accounts.roles import Role
+from aegis.alerts import ladder, policies, services
+from aegis.alerts.vocabulary import Audience
+from aegis.audit.models import AuditEntry
+from aegis.cases.models import Case
+from aegis.vault import service_keys
+from aegis.vault.keychain import NoKeyAccess, unlocked
+from aegis.vault.models import DataKey
+from tests.conftest import sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_person_reads_their_channels_and_the_administrator_only_replaces_them(
+    make_person,
+):
+    thandi = make_person(Role.RESPONDER)
+    admin_person = make_person(Role.ADMIN)
+    own = sign_in(Client(), thandi)
+    own.post(reverse("accounts:contact"), {"email": "thandi@example.org", "phone": "+27 82 555"})
+    assert 'value="thandi@example.org"' in own.get(reverse("accounts:contact")).content.decode()
+
+    admin = sign_in(Client(), admin_person)
+    page = admin.get(reverse("accounts:user-contact", args=[thandi.user.pk])).content.decode()
+    assert "thandi@example.org" not in page and "+27 82 555" not in page
+    detail = admin.get(reverse("accounts:user", args=[thandi.user.pk])).content.decode()
+    assert "Email: set" in detail and "Matrix id: not set" in detail
+    with unlocked(admin_person.keychain()), pytest.raises(NoKeyAccess):
+        channels.addresses_of(thandi.user)
+
+    old_key = thandi.user.staff_channels.data_key_id
+    admin.post(
+        reverse("accounts:user-contact", args=[thandi.user.pk]), {"matrix": "@thandi:example.org"}
+    )
+    assert DataKey.objects.get(pk=old_key).shredded_at is not None
+    assert AuditEntry.objects.filter(
+        action="user.contact_change", actor_id=admin_person.user.pk
+    ).exists()
+    with unlocked(thandi.keychain()):
+        assert channels.addresses_of(thandi.user).by_channel == {"matrix": "@thandi:example.org"}
+
+
+def test_bad_channels_are_refused_in_plain_words_and_nothing_is_written(make_person):
+    thandi = make_person(Role.RESPONDER)
+    own = sign_in(Client(), thandi)
+    page = own.post(reverse("accounts:contact"), {"email": "not an address"})
+    assert page.status_code == 200 and "Write an email address" in page.content.decode()
+    page = own.post(reverse("accounts:contact"), {"matrix": "thandi"})
+    assert "@name:server.org" in page.content.decode()
+    assert not channels.reachable(type(thandi.user).objects.filter(pk=thandi.user.pk)).exists()
+
+
+def test_staff_are_reached_on_their_channels_in_the_step_order(team):
+    channels.set_channels(
+        team.thandi.user,
+        {"email": "thandi@example.org", "phone": "+27 82 555 0101", "signal": "+27 82 555 0102"},
+        actor_id=team.thandi.user.pk,
+    )
+    rung = ladder.Rung(1, 5, (Audience.RESPONDERS,), ("signal", "email"))
+    with unlocked(service_keys.service_keychain()):
+        (thandi,) = services.reach(team.person, rung)
+    assert thandi.user_id == team.thandi.user.pk
+    assert thandi.channels == (
+        ("signal", "+27 82 555 0102"),
+        ("email", "thandi@example.org"),
+        ("sms", "+27 82 555 0101"),
+    )
+
+
+def test_a_responder_with_only_a_phone_counts_as_reachable(team):
+    channels.set_channels(team.thandi.user, {"phone": "+27 82 555 0101"}, actor_id=None)
+    case = Case.objects.get(person=team.person)
+    policies.save_case_policy(
+        case, [policies.StepInput(1, 5, [Audience.RESPONDERS])], actor=team.karim.user
+    )
+    channels.set_channels(team.thandi.user, {}, actor_id=None)
+    with pytest.raises(policies.PolicyError, match="would reach nobody"):
+        policies.save_case_policy(
+            case, [policies.StepInput(1, 5, [Audience.RESPONDERS])], actor=team.karim.user
+        )
