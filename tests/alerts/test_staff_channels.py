@@ -88,3 +88,24 @@ def test_a_responder_with_only_a_phone_counts_as_reachable(team):
         policies.save_case_policy(
             case, [policies.StepInput(1, 5, [Audience.RESPONDERS])], actor=team.karim.user
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_seals_existing_plain_staff_emails(make_person):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    karim = make_person(Role.COORDINATOR)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("accounts", "0003_account_lifecycle")])
+    type(karim.user).objects.filter(pk=karim.user.pk).update(email="karim@example.org")
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([("accounts", "0004_staff_contact_channels")])
+
+    user = type(karim.user).objects.get(pk=karim.user.pk)
+    assert user.email == ""
+    with unlocked(service_keys.service_keychain()):
+        assert channels.addresses_of(user).by_channel == {"email": "karim@example.org"}
+    with unlocked(karim.keychain()):
+        assert channels.own_values(user)["email"] == "karim@example.org"

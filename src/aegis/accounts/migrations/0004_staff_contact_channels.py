@@ -5,6 +5,42 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from aegis.vault import crypto
+
+
+def seal_plain_emails(apps, schema_editor):
+    """Move each staff email from the plain user field into sealed channels. Sealing needs
+    only public keys (the person's and the alert service's), so no one has to be signed in.
+    Without a service key (an instance never initialised) the plain field stays as it was."""
+    User = apps.get_model("accounts", "User")
+    Keypair = apps.get_model("vault", "Keypair")
+    DataKey = apps.get_model("vault", "DataKey")
+    KeyWrap = apps.get_model("vault", "KeyWrap")
+    StaffChannels = apps.get_model("accounts", "StaffChannels")
+    service = Keypair.objects.filter(kind="service", name="alerts").first()
+    if service is None:
+        return
+    for user in User.objects.exclude(email=""):
+        own = Keypair.objects.filter(user=user).first()
+        if own is None:
+            continue
+        raw = crypto.random_key()
+        data_key = DataKey.objects.create(purpose="staff-channels")
+        for holder in (own, service):
+            KeyWrap.objects.create(
+                data_key=data_key,
+                keypair=holder,
+                sealed_key=crypto.seal(bytes(holder.public_key), raw),
+            )
+        context = f"accounts.staffchannels.email:{data_key.id}".encode()
+        StaffChannels.objects.create(
+            user=user,
+            data_key=data_key,
+            email=crypto.aead_encrypt(raw, user.email.encode(), context),
+            kinds="email",
+        )
+        User.objects.filter(pk=user.pk).update(email="")
+
 
 class Migration(migrations.Migration):
 
@@ -27,4 +63,5 @@ class Migration(migrations.Migration):
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='staff_channels', to=settings.AUTH_USER_MODEL)),
             ],
         ),
+        migrations.RunPython(seal_plain_emails, migrations.RunPython.noop),
     ]
