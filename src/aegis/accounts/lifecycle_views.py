@@ -55,7 +55,7 @@ def _done_message(action: str) -> str:
         "reactivate": _("%(name)s can sign in again."),
         "reset-2fa": _("%(name)s sets up a new authenticator at their next sign-in."),
         "unlock": _("Failed sign-ins of %(name)s are forgotten: they can try now."),
-        "require-password": _("%(name)s chooses a new password at their next page."),
+        "require-password": _("%(name)s must choose a new password before anything else."),
     }[action]
 
 
