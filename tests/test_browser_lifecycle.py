@@ -70,7 +70,7 @@ def test_deactivating_a_responder_refuses_their_session_and_token(contexts, asyn
     admin_page = admin_context.new_page()
     sign_in(admin_page, "amara", admin.backup_codes[0])
     admin_page.get_by_role("link", name="People and roles").first.click()
-    admin_page.get_by_role("link", name="tomas").click()
+    admin_page.get_by_role("link", name="Manage tomas").click()
     expect(admin_page.get_by_role("heading", name="tomas", level=1)).to_be_visible()
     admin_page.get_by_role("button", name="Deactivate").click()
     expect(admin_page.get_by_role("status")).to_contain_text("tomas is deactivated")
