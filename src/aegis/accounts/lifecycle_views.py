@@ -120,19 +120,19 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     """The person's own authenticator set-up, reached only from a first sign-in (or one after
     a reset): the secret and backup codes are shown to them alone, once."""
     user = request.user
-    if not user.is_authenticated or not user.must_enrol:  # type: ignore[union-attr]
+    if not user.is_authenticated or not user.must_enrol:
         return redirect("dashboard")
-    device = lifecycle.pending_device(user)  # type: ignore[arg-type]
+    device = lifecycle.pending_device(user)
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        done = lifecycle.confirm_enrolment(user, form.cleaned_data["code"])  # type: ignore[arg-type]
+        done = lifecycle.confirm_enrolment(user, form.cleaned_data["code"])
         if done is not None:
             confirmed, codes = done
             otp_login(request, confirmed)
             return render(
                 request,
                 "accounts/enrolled.html",
-                {"codes": codes, "must_change_password": user.must_change_password},  # type: ignore[union-attr]
+                {"codes": codes, "must_change_password": user.must_change_password},
             )
         form.add_error("code", _("This code does not match. Check the app's clock and try again."))
     svg = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)

@@ -71,9 +71,9 @@ class FirstSignInMiddleware:
         user = request.user
         if user.is_authenticated and not request.path.startswith(self.EXEMPT):
             target = None
-            if user.must_enrol:  # type: ignore[union-attr]
+            if user.must_enrol:
                 target = "accounts:enrol"
-            elif user.must_change_password and user.is_verified():  # type: ignore[union-attr]
+            elif user.must_change_password and user.is_verified():  # type: ignore[attr-defined]
                 target = "accounts:password"
             if target and request.path not in (reverse(target), reverse("accounts:logout")):
                 return redirect(target)
