@@ -35,8 +35,10 @@ def test_the_person_reads_their_channels_and_the_administrator_only_replaces_the
     assert "thandi@example.org" not in page and "+27 82 555" not in page
     detail = admin.get(reverse("accounts:user", args=[thandi.user.pk])).content.decode()
     assert "Email: set" in detail and "Matrix id: not set" in detail
-    with unlocked(admin_person.keychain()), pytest.raises(NoKeyAccess):
-        channels.addresses_of(thandi.user)
+    with pytest.raises(NoKeyAccess):  # no wrap of the channels' key is the administrator's
+        admin_person.keychain().data_key(thandi.user.staff_channels.data_key_id)
+    with unlocked(admin_person.keychain()):
+        assert channels.addresses_of(thandi.user) is None
 
     old_key = thandi.user.staff_channels.data_key_id
     admin.post(
@@ -109,3 +111,14 @@ def test_the_migration_seals_existing_plain_staff_emails(make_person):
         assert channels.addresses_of(user).by_channel == {"email": "karim@example.org"}
     with unlocked(karim.keychain()):
         assert channels.own_values(user)["email"] == "karim@example.org"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_wipe_removes_the_channels_nothing_could_open_afterwards(make_person):
+    from aegis.vault import services as vault
+
+    thandi = make_person(Role.RESPONDER)
+    channels.set_channels(thandi.user, {"email": "thandi@example.org"}, actor_id=None)
+    counts = vault.wipe(actor_id=None)
+    assert counts["staff_channels"] == 1
+    assert not channels.reachable(type(thandi.user).objects.all()).exists()

@@ -7,6 +7,7 @@ channels without being able to read the old ones. The previous key is shredded."
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,11 +21,13 @@ from django.utils.translation import gettext_lazy
 
 from aegis.audit import services as audit
 from aegis.vault import services as vault
-from aegis.vault.keychain import Keychain, current_or_none, unlocked
+from aegis.vault.keychain import Keychain, NoKeyAccess, current_or_none, unlocked
 from aegis.vault.selectors import keypair_for_user
 from aegis.vault.service_keys import service_keypair
 
 from .models import StaffChannels, User
+
+logger = logging.getLogger(__name__)
 
 KEY_PURPOSE = "staff-channels"
 # Field name → the alert channel it serves, in the order a step without channels tries them.
@@ -113,7 +116,13 @@ def addresses_of(user: Any) -> Addresses | None:
     row = StaffChannels.objects.filter(user=user).first()
     if row is None or not row.kinds:
         return None
-    found = {FIELDS[n]: getattr(row, n) for n in FIELDS}
+    try:
+        found = {FIELDS[n]: getattr(row, n) for n in FIELDS}
+    except NoKeyAccess:
+        # Sealed to a service key since replaced (`aegis init` after a wipe): unreachable
+        # until the person saves their channels again; the alert then needs a human.
+        logger.warning("Staff channels of user %s cannot be opened by this key", row.user_id)
+        return None
     return Addresses({c: a for c, a in found.items() if a})
 
 

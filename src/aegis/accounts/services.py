@@ -33,7 +33,7 @@ from aegis.vault.models import Keypair
 from aegis.vault.selectors import keypair_for_user
 
 from . import session_keys, throttle
-from .models import ApiToken, User
+from .models import ApiToken, StaffChannels, User
 from .roles import ROLE_PERMISSIONS, SEARCH_KEY_PERMISSION, Role
 
 BACKUP_CODES = 10
@@ -210,12 +210,18 @@ def revoke_api_token(user: User, token_id: uuid.UUID) -> bool:
 
 
 def destroy_key_copies() -> vault.Shredded:
-    """For `aegis wipe`: every API token (each carries a copy of its owner's private key) and
+    """For `aegis wipe`: every API token (each carries a copy of its owner's private key),
     every session (a signed-in person's key, a reporter's thread key, each sealed under a
-    secret in a cookie)."""
+    secret in a cookie), and the staff contact channels sealed under keys the wipe destroys."""
     tokens, _ = ApiToken.objects.all().delete()
     sessions, _ = Session.objects.all().delete()
-    return vault.Shredded({"api_tokens": tokens, "sessions": sessions}, (ApiToken, Session))
+    # Staff channels hold no key, but nothing opens them after the wipe: gone, so no policy
+    # counts on an address that cannot be read.
+    channels, _ = StaffChannels.objects.all().delete()
+    return vault.Shredded(
+        {"api_tokens": tokens, "sessions": sessions, "staff_channels": channels},
+        (ApiToken, Session, StaffChannels),
+    )
 
 
 def authenticate_token(text: str) -> tuple[User, Keychain] | None:
