@@ -218,3 +218,16 @@ def sign_in_status_with(person, code: str) -> int:
         "/accounts/login/", {"username": person.user.username, "password": PASSWORD, "code": code}
     )
     return response.status_code
+
+
+def test_a_responder_leaving_alert_work_is_offered_to_leave_compartments(
+    signed_in, make_person, make_compartment
+):
+    admin, _ = signed_in(Role.ADMIN)
+    responder = make_person(Role.RESPONDER)
+    make_compartment(responder, name="Alert desk")
+    url = reverse("accounts:user-role", args=[responder.user.pk])
+    assert "Alert desk" in admin.get(url, {"role": "auditor"}).content.decode()
+    admin.post(url, {"role": "auditor"})  # the box left unticked: memberships stay
+    assert CompartmentMember.objects.filter(user=responder.user).exists()
+    assert User.objects.get(pk=responder.user.pk).role == Role.AUDITOR

@@ -134,13 +134,22 @@ def _case_access(role: Role | None) -> bool:
     return role is not None and "view_cases" in ROLE_PERMISSIONS[role]
 
 
+def _in_compartments(role: Role | None) -> bool:
+    """Roles that are compartment members: case staff, and responders (alert keys only)."""
+    return _case_access(role) or (
+        role is not None and "respond_to_alerts" in ROLE_PERMISSIONS[role]
+    )
+
+
 def role_change(user: User, new_role: Role) -> RoleChange:
     from aegis.cases import selectors as cases  # late: cases builds on accounts
 
     old = user.role
     change = RoleChange(user=user, new_role=new_role)
-    if _case_access(old) and not _case_access(new_role):
-        # A responder keeps alert keys only; anyone else has no use for compartments at all.
+    if _in_compartments(old) and not _case_access(new_role) and old != new_role:
+        # Their wraps were made for the old role: a caseworker's record keys are more than a
+        # responder needs, and other roles have no use for compartments at all. A coordinator
+        # adds them again as the new role if they should stay.
         change.compartments = list(cases.compartments_of(user))
     keypair = keypair_for_user(user.pk)
     index = vault.index_key_id()
