@@ -86,3 +86,35 @@ def test_deactivating_a_responder_refuses_their_session_and_token(contexts, asyn
     responder_page.get_by_label("Code from your authenticator app").fill(responder.backup_codes[1])
     responder_page.get_by_role("button", name="Sign in").click()
     expect(responder_page.get_by_role("alert")).to_be_visible()
+
+
+def test_a_new_person_enrols_with_a_qr_code_then_replaces_the_first_password(
+    contexts, async_unsafe_allowed
+):
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from aegis.accounts import lifecycle
+
+    bootstrap.create_organisation_keys()
+    user = lifecycle.invite_user("nadia", PASSWORD, Role.RESPONDER, actor_id=None)
+    page = contexts[0].new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("nadia")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()  # no code yet
+    expect(page.get_by_role("heading", name="Set up your authenticator")).to_be_visible()
+    expect(page.locator(".qr svg")).to_be_visible()
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    code = TOTP(device.bin_key, device.step, device.t0, device.digits).token()
+    page.get_by_label("The 6-digit code your authenticator app shows now").fill(f"{code:06d}")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Your backup codes")).to_be_visible()
+    expect(page.locator("ul.codes li")).to_have_count(10)
+    page.get_by_role("link", name="I have kept them: continue").click()
+    expect(page.get_by_role("heading", name="Change password")).to_be_visible()
+    page.goto("/alerts/")  # nothing else opens before the new password
+    expect(page.get_by_role("heading", name="Change password")).to_be_visible()
+    assert violations == []
