@@ -32,6 +32,7 @@ NOT_LINKED = {
     "accounts:login",  # the page everyone starts from, before the menu exists
     "set_language",  # the language form in the footer (POST)
     "healthz",  # for monitoring, not people
+    "accounts:user-role",  # the result of the role form on a person's page (GET)
 }
 
 

@@ -5,8 +5,11 @@ import secrets
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
+from aegis.accounts import channels
 from aegis.accounts.roles import Role
+from aegis.vault import service_keys
 from aegis.vault.keychain import unlocked
 from aegis.vault.selectors import keypair_for_user
 from tests.conftest import sign_in
@@ -42,3 +45,28 @@ def test_fifty_canaries_never_reach_disk_in_clear(make_person):
     assert find(needles) == []
     # Usernames are stored in clear: this proves the scan does see plaintext.
     assert find([lucia.user.username.encode()]) != []
+
+
+def test_staff_contact_channels_never_reach_disk_in_clear(make_person):
+    """Written by the person on their own page and by the administrator on theirs."""
+    responder = make_person(Role.RESPONDER)
+    coordinator = make_person(Role.COORDINATOR)
+    admin = make_person(Role.ADMIN)
+    token = secrets.token_hex(6)
+    mine = {
+        "email": f"canary-{token}@example.org",
+        "phone": f"+57 300 {int(token[:6], 16) % 10**7:07d}",
+        "signal": "+57 311 555 0199",
+        "matrix": f"@canary{token}:example.org",
+    }
+    theirs = {"email": f"other-canary-{token}@example.org", "phone": "+44 7700 900123"}
+    person_page = sign_in(Client(), responder)
+    assert person_page.post(reverse("accounts:contact"), mine).status_code == 302
+    admin_page = sign_in(Client(), admin)
+    url = reverse("accounts:user-contact", args=[coordinator.user.pk])
+    assert admin_page.post(url, theirs).status_code == 302
+    with unlocked(service_keys.service_keychain()):
+        assert channels.addresses_of(responder.user).by_channel["email"] == mine["email"]
+        assert channels.addresses_of(coordinator.user).by_channel["sms"] == theirs["phone"]
+    needles = [v.encode() for v in (*mine.values(), *theirs.values())]
+    assert find(needles) == []

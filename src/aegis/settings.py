@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "aegis.accounts.middleware.KeychainMiddleware",
+    "aegis.accounts.middleware.FirstSignInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -19,6 +19,12 @@ EXPECTED: dict[str, tuple[str, frozenset[Role] | str]] = {
     "accounts:token-revoke": ("POST", ALL),
     "accounts:users": ("GET", frozenset({Role.ADMIN})),
     "accounts:user-create": ("GET", frozenset({Role.ADMIN})),
+    "accounts:user": ("GET", frozenset({Role.ADMIN})),
+    "accounts:user-action": ("POST", frozenset({Role.ADMIN})),
+    "accounts:user-role": ("GET", frozenset({Role.ADMIN})),
+    "accounts:enrol": ("GET", PUBLIC),
+    "accounts:user-contact": ("GET", frozenset({Role.ADMIN})),
+    "accounts:contact": ("GET", ALL),
     "accounts:search-access": ("GET", frozenset({Role.COORDINATOR})),
     "accounts:search-access-grant": ("POST", frozenset({Role.COORDINATOR})),
     "audit:log": ("GET", frozenset({Role.AUDITOR})),
@@ -32,4 +38,9 @@ EXPECTED: dict[str, tuple[str, frozenset[Role] | str]] = {
     "api:list_tokens": ("GET", ALL),
     "api:revoke_token": ("DELETE", ALL),
 }
-SAMPLE_KWARGS = {"token_id": uuid.UUID(int=1), "user_id": 999_999, "checkpoint_id": 1}
+SAMPLE_KWARGS = {
+    "token_id": uuid.UUID(int=1),
+    "user_id": 999_999,
+    "checkpoint_id": 1,
+    "action": "deactivate",
+}

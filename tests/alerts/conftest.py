@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from aegis.accounts import channels
 from aegis.accounts.roles import Role
 from aegis.safety import services as safety
 from aegis.safety.drafts import ContactDraft, PlanDraft
@@ -127,8 +128,8 @@ class Team:
 
 
 def _with_email(person: Person, address: str) -> Person:
-    person.user.email = address
-    person.user.save(update_fields=["email"])
+    """Give the staff member a sealed email channel, as they would on "My contact channels"."""
+    channels.set_channels(person.user, {"email": address}, actor_id=person.user.pk)
     return person
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from aegis.accounts import channels
 from aegis.alerts import services
 from aegis.alerts.models import Acknowledgement, Alert, AlertNote
 from aegis.alerts.vocabulary import AlertKind, AlertStatus
@@ -95,8 +96,7 @@ def test_a_step_that_would_reach_nobody_is_refused_with_the_reason(team):
     from aegis.cases.models import Case
 
     case = Case.objects.get(person=team.person)
-    team.thandi.user.email = ""
-    team.thandi.user.save(update_fields=["email"])
+    channels.set_channels(team.thandi.user, {}, actor_id=None)
     with pytest.raises(policies.PolicyError, match="Row 1: this step would reach nobody"):
         policies.save_case_policy(
             case, [policies.StepInput(1, 5, [Audience.RESPONDERS])], actor=team.karim.user
@@ -115,8 +115,7 @@ def test_a_step_that_would_reach_nobody_is_refused_with_the_reason(team):
     # Through the page, the coordinator reads why, and nothing is written.
     from tests.alerts.test_policies import form_data
 
-    team.ola.user.email = ""
-    team.ola.user.save(update_fields=["email"])
+    channels.set_channels(team.ola.user, {}, actor_id=None)
     url = reverse("alerts:level-policy", kwargs={"risk_level": "high"})
     blank = {"number": "", "deadline_minutes": "", "channel_1": "email", "channel_2": "sms"}
     rows = [{**blank, "number": "1", "deadline_minutes": "5", "audiences": ["responders"]}]
@@ -137,8 +136,8 @@ def test_an_alert_whose_step_reaches_nobody_needs_a_human_at_once(team):
         policies.save_case_policy(
             case, [policies.StepInput(1, 5, [Audience.RESPONDERS])], actor=team.karim.user
         )
-    team.thandi.user.email = ""  # the responder's address went after the policy was saved
-    team.thandi.user.save(update_fields=["email"])
+    # The responder's address went after the policy was saved.
+    channels.set_channels(team.thandi.user, {}, actor_id=None)
     services.raise_alert(team.person, AlertKind.PANIC)
     console = sign_in(Client(), team.karim).get(reverse("alerts:console")).content.decode()
     assert "Needs a human" in console

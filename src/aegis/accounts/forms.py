@@ -33,10 +33,18 @@ class SignInForm(forms.Form):
 
     username = forms.CharField(label=_("Username"), max_length=150)
     password = password_field(_("Password"), "current-password")
+    # Backup codes are letters and digits, so the field is a plain text field (no numeric
+    # keypad), and it may stay empty at the first sign-in, before there is an authenticator.
     code = forms.CharField(
         label=_("Code from your authenticator app (or a backup code)"),
         max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        required=False,
+        help_text=_(
+            "The 6 digits from your authenticator app, or one of your backup codes (letters and "
+            "digits, each works once). At your first sign-in, before you have set up an "
+            "authenticator, leave it empty."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
     )
 
 
@@ -85,3 +93,29 @@ class ApiTokenForm(forms.Form):
         max_length=80,
         help_text=_("Stored unencrypted: never put the name of a person or a place here."),
     )
+
+
+class EnrolForm(forms.Form):
+    code = forms.CharField(
+        label=_("The 6-digit code your authenticator app shows now"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class RoleChangeForm(forms.Form):
+    role = forms.ChoiceField(label=_("New role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    leave_compartments = forms.BooleanField(
+        label=_("Remove them from these compartments (their record keys are deleted)"),
+        required=False,
+        initial=True,
+    )
+
+
+class ChannelsForm(forms.Form):
+    """Where alerts reach a staff member; each is optional."""
+
+    email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    phone = forms.CharField(label=_("Phone for SMS"), max_length=40, required=False)
+    signal = forms.CharField(label=_("Signal number"), max_length=40, required=False)
+    matrix = forms.CharField(label=_("Matrix id"), max_length=255, required=False)

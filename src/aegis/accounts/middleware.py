@@ -8,7 +8,8 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aegis.vault.keychain import NoSearchKey, unlocked
@@ -54,3 +55,26 @@ class KeychainMiddleware:
             return None
         context = {"message": str(exception), "givers": selectors.search_key_givers()}
         return render(request, "accounts/search_key_missing.html", context, status=403)
+
+
+class FirstSignInMiddleware:
+    """A person who must set up their authenticator, or choose a new password, sees only the
+    page for that (and signing out) until it is done. Checked on every request, so an
+    administrator's "require a password change" reaches sessions that are already open."""
+
+    EXEMPT = ("/static/", "/i18n/", "/api/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not request.path.startswith(self.EXEMPT):
+            target = None
+            if user.must_enrol:
+                target = "accounts:enrol"
+            elif user.must_change_password and user.is_verified():  # type: ignore[attr-defined]
+                target = "accounts:password"
+            if target and request.path not in (reverse(target), reverse("accounts:logout")):
+                return redirect(target)
+        return self.get_response(request)

@@ -5,11 +5,20 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from aegis.vault.fields import EncryptedTextField
+
 from .roles import PERMISSIONS, ROLE_LABELS, Role
 
 
 class User(AbstractUser):
-    """A staff member or defender. One role per person keeps duties separate."""
+    """A staff member or defender. One role per person keeps duties separate.
+
+    `must_enrol`: the person sets up their own authenticator at their next sign-in (a new
+    account, or after the administrator reset their second factor), so nobody else ever sees
+    the secret. `must_change_password`: the next sign-in leads to the password page first."""
+
+    must_enrol = models.BooleanField(default=False)
+    must_change_password = models.BooleanField(default=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -49,8 +58,30 @@ class SignInFailures(models.Model):
     no username, client address or user agent is stored."""
 
     bucket = models.CharField(max_length=32, unique=True)
+    # The keyed hash of the account alone, so the administrator can clear every bucket of
+    # one account ("unlock") without knowing the browsers' device ids.
+    account = models.CharField(max_length=32, db_index=True, default="")
     failures = models.PositiveIntegerField(default=0)
     last_failure_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:
         return f"{self.failures} failures, last at {self.last_failure_at:%Y-%m-%d %H:%M}"
+
+
+class StaffChannels(models.Model):
+    """Where alerts reach a staff member, sealed like other contact data: under a data key
+    wrapped to the person's own keypair and to the alert service keypair (so the worker reads
+    them with nobody signed in), never to the administrator. `kinds` names the channels that
+    are set, in clear, so the administrator sees "set" or "not set" and a policy can tell
+    whether a step reaches anyone, without any key."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_channels")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    email = EncryptedTextField()
+    phone = EncryptedTextField(help_text="For SMS.")
+    signal = EncryptedTextField()
+    matrix = EncryptedTextField()
+    kinds = models.CharField(max_length=40, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"channels of {self.user_id}"

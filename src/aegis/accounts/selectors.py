@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aegis.vault.selectors import search_key_user_ids
 
@@ -61,3 +63,12 @@ def search_key_givers() -> list[str]:
 
 def search_key_holders_among(user_ids: list[Any]) -> set[Any]:
     return set(search_key_user_ids().filter(keypair__user_id__in=user_ids))
+
+
+def has_authenticator(user: Any) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def totp_secret(device: TOTPDevice) -> str:
+    """The secret as authenticator apps take it when typed (base32, no padding)."""
+    return base64.b32encode(bytes(device.bin_key)).decode().rstrip("=")

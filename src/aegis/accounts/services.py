@@ -33,7 +33,7 @@ from aegis.vault.models import Keypair
 from aegis.vault.selectors import keypair_for_user
 
 from . import session_keys, throttle
-from .models import ApiToken, User
+from .models import ApiToken, StaffChannels, User
 from .roles import ROLE_PERMISSIONS, SEARCH_KEY_PERMISSION, Role
 
 BACKUP_CODES = 10
@@ -92,20 +92,23 @@ def sign_in(request: HttpRequest, username: str, password: str, code: str) -> st
     (aegis.alerts.checkins describes the convention). The throttle is asked first, so an
     attempt it holds back costs no password hashing."""
     bucket = throttle.bucket_for(request, username)
-    wait = throttle.claim(bucket)
+    wait = throttle.claim(bucket, throttle.account_of(username))
     if wait:
         raise SignInFailed(wait_seconds=wait)
     password, under_duress = _duress_split(username, password)
     user = authenticate(request, username=username, password=password)
     device = _match_code(user, code) if user is not None else None
-    keypair = Keypair.objects.filter(user=user).first() if device is not None else None
+    # An account whose authenticator is not set up yet signs in with its password alone, into
+    # a session that reaches nothing but the enrolment page (middleware.FirstSignInMiddleware).
+    enrolling = user is not None and user.must_enrol and device is None
+    keypair = Keypair.objects.filter(user=user).first() if device or enrolling else None
     private_key: PrivateKey | None = None
     if keypair is not None:
         try:
             private_key = vault.unlock_user_keypair(keypair, password)
         except vault.WrongPassphrase:
             private_key = None
-    if user is None or device is None or keypair is None or private_key is None:
+    if user is None or (device is None and not enrolling) or keypair is None or private_key is None:
         if user is not None:
             # The password was right but the rest was not: audit it as a failure all the same.
             user_login_failed.send(
@@ -114,7 +117,8 @@ def sign_in(request: HttpRequest, username: str, password: str, code: str) -> st
         raise SignInFailed()
     throttle.forget(bucket)
     login(request, user)
-    otp_login(request, device)
+    if device is not None:
+        otp_login(request, device)
     cookie = session_keys.store(request, keypair.pk, private_key)
     if under_duress:
         from aegis.alerts import checkins  # late: the alerts app builds on accounts
@@ -160,7 +164,8 @@ def change_password(request: HttpRequest, user: User, old_password: str, new_pas
     private_key = vault.unlock_user_keypair(keypair, old_password)
     vault.reseal_user_keypair(keypair, private_key, new_password)
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
     update_session_auth_hash(request, user)
     audit.record("password.change", actor_id=user.pk, object_type="user", object_id=user.pk)
     return session_keys.store(request, keypair.pk, private_key)
@@ -205,12 +210,18 @@ def revoke_api_token(user: User, token_id: uuid.UUID) -> bool:
 
 
 def destroy_key_copies() -> vault.Shredded:
-    """For `aegis wipe`: every API token (each carries a copy of its owner's private key) and
+    """For `aegis wipe`: every API token (each carries a copy of its owner's private key),
     every session (a signed-in person's key, a reporter's thread key, each sealed under a
-    secret in a cookie)."""
+    secret in a cookie), and the staff contact channels sealed under keys the wipe destroys."""
     tokens, _ = ApiToken.objects.all().delete()
     sessions, _ = Session.objects.all().delete()
-    return vault.Shredded({"api_tokens": tokens, "sessions": sessions}, (ApiToken, Session))
+    # Staff channels hold no key, but nothing opens them after the wipe: gone, so no policy
+    # counts on an address that cannot be read.
+    channels, _ = StaffChannels.objects.all().delete()
+    return vault.Shredded(
+        {"api_tokens": tokens, "sessions": sessions, "staff_channels": channels},
+        (ApiToken, Session, StaffChannels),
+    )
 
 
 def authenticate_token(text: str) -> tuple[User, Keychain] | None:

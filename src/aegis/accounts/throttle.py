@@ -85,13 +85,18 @@ def bucket_for(request: HttpRequest, username: str) -> str:
     return bucket_of(username, _device(request, _account(username)))
 
 
-def claim(bucket: str) -> int:
+def account_of(username: str) -> str:
+    """The keyed hash every bucket of this account is filed under (see `unlock`)."""
+    return _account(username)
+
+
+def claim(bucket: str, account: str = "") -> int:
     """Seconds this bucket must still wait; 0 when the attempt may be checked now, and then it
     is counted as a failure until `forget` says it succeeded."""
     now = clock.now()
     with transaction.atomic():
         row, created = SignInFailures.objects.select_for_update().get_or_create(
-            bucket=bucket, defaults={"last_failure_at": now}
+            bucket=bucket, defaults={"last_failure_at": now, "account": account}
         )
         if created:
             SignInFailures.objects.filter(last_failure_at__lt=now - FORGET_AFTER).delete()
@@ -109,6 +114,14 @@ def claim(bucket: str) -> int:
 
 def forget(bucket: str) -> None:
     SignInFailures.objects.filter(bucket=bucket).delete()
+
+
+def unlock(username: str) -> int:
+    """Forget every failure counted against this account, from every browser; returns how
+    many buckets were cleared. There is no hard lock to lift: the throttle only makes
+    guessers wait, and this lets the owner try again at once."""
+    deleted, _ = SignInFailures.objects.filter(account=_account(username)).delete()
+    return deleted
 
 
 def failures(bucket: str) -> int:

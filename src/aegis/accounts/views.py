@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aegis.vault.keychain import current
 from aegis.vault.selectors import holds_search_key
 
-from . import selectors, services, session_keys, throttle
+from . import lifecycle, selectors, services, session_keys, throttle
 from .access import public, requires
 from .forms import ApiTokenForm, PasswordChangeForm, SignInForm, UserCreateForm
 from .roles import Role, needs_search_key
@@ -137,7 +137,9 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
         if selectors.username_taken(form.cleaned_data["username"]):
             form.add_error("username", _("Someone already has this username."))
         else:
-            enrolment = services.create_user(
+            # The person sets up their own authenticator at first sign-in: the administrator
+            # never sees its secret or the backup codes.
+            user = lifecycle.invite_user(
                 form.cleaned_data["username"],
                 form.cleaned_data["password"],
                 Role(form.cleaned_data["role"]),
@@ -146,7 +148,7 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "accounts/enrolment.html",
-                {"enrolment": enrolment, "search_pending": needs_search_key(enrolment.user.role)},
+                {"person": user, "search_pending": needs_search_key(user.role)},
             )
     return render(request, "accounts/user_form.html", {"form": form})
 

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from aegis import clock, places
+from aegis.accounts import channels as staff_channels
 from aegis.accounts.roles import Role
 from aegis.audit import services as audit
 from aegis.cases import selectors as cases
@@ -166,7 +167,7 @@ def _staff_with_address(role: str, compartment_id: int | None) -> bool:
         members = cases.members_with_role(compartment_id, role)
     else:  # a risk level's policy: whoever holds the role in any compartment
         members = cases.staff_in_compartments(role)
-    return members.exclude(email="").exists()
+    return staff_channels.reachable(members).exists()
 
 
 def _contacts_reachable(person: Person | None, channels: str) -> bool:

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from aegis import clock
+from aegis.accounts import channels as staff_channels
 from aegis.accounts.roles import Role
 from aegis.audit import services as audit
 from aegis.cases import selectors as case_selectors
@@ -87,12 +88,16 @@ class Recipient:
         return recipient_code(self.kind, self.user_id, self.contact_index, self.partner_id)
 
 
-def _staff(compartment_id: int, role: Role) -> list[Recipient]:
-    return [
-        Recipient(RecipientKind.USER, u.pk, None, ((Channel.EMAIL, u.email),))
-        for u in case_selectors.members_with_role(compartment_id, role.value)
-        if u.email
-    ]
+def _staff(compartment_id: int, role: Role, order: tuple[str, ...]) -> list[Recipient]:
+    """Staff of the role in the compartment who have contact channels (sealed to the alert
+    service key, read under it), each on their channels in the step's order."""
+    members = staff_channels.reachable(case_selectors.members_with_role(compartment_id, role.value))
+    found = []
+    for user in members:
+        addresses = staff_channels.addresses_of(user)
+        if addresses is not None:
+            found.append(Recipient(RecipientKind.USER, user.pk, None, addresses.in_order(order)))
+    return found
 
 
 def _contacts(person: Person, order: tuple[str, ...]) -> list[Recipient]:
@@ -129,9 +134,9 @@ def reach(person: Person, rung: ladder.Rung) -> list[Recipient]:
     needs the service keychain."""
     found: list[Recipient] = []
     if Audience.RESPONDERS in rung.audiences:
-        found += _staff(person.compartment_id, Role.RESPONDER)
+        found += _staff(person.compartment_id, Role.RESPONDER, rung.channels)
     if Audience.COORDINATORS in rung.audiences:
-        found += _staff(person.compartment_id, Role.COORDINATOR)
+        found += _staff(person.compartment_id, Role.COORDINATOR, rung.channels)
     if Audience.CONTACTS in rung.audiences:
         found += _contacts(person, rung.channels)
     if Audience.PARTNERS in rung.audiences:
