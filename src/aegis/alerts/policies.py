@@ -235,7 +235,7 @@ def check_steps(steps: Sequence[StepInput], *, case: Case | None = None) -> list
             raise PolicyError(
                 _(
                     "Row %(n)s: this step would reach nobody: no one it names has an address "
-                    "Aegis can send to. Give staff an email address, add emergency contacts "
+                    "Aegis can send to. Give staff a contact channel, add emergency contacts "
                     "or choose a partner organisation."
                 )
                 % {"n": row + 1},
