@@ -33,7 +33,7 @@ class _Keep:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         # Nanoseconds first, so names sort in the order messages came; the uuid keeps two
         # messages of the same instant apart. Written then renamed: a reader never sees half.
         name = f"{time.time_ns():020d}-{uuid.uuid4().hex}"
