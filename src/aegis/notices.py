@@ -23,5 +23,5 @@ class Notice:
 def notices_for(record: Any, user: Any) -> list[Notice]:
     found: list[Notice] = []
     for _receiver, answer in record_shown.send(type(record), record=record, user=user):
-        found.extend(answer or [])
+        found.extend(n for n in answer or [] if isinstance(n, Notice))
     return found
