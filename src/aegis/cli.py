@@ -69,10 +69,15 @@ def served_base_url(addr: str) -> str | None:
     return f"http://{host}:{port}"
 
 
-def _set_base_url(addr: str) -> None:
-    """Acknowledgement links start with AEGIS_BASE_URL; unset, with the address served at."""
-    if not os.environ.get("AEGIS_BASE_URL") and (url := served_base_url(addr)):
+def _set_base_url(addr: str) -> str:
+    """Acknowledgement links start with AEGIS_BASE_URL; unset, with the address served at.
+    Says which, in words for the start-up notice."""
+    if given := os.environ.get("AEGIS_BASE_URL"):
+        return f"{given} (AEGIS_BASE_URL)"
+    if url := served_base_url(addr):
         os.environ["AEGIS_BASE_URL"] = url
+        return "the address served at (--addr); behind a proxy, set AEGIS_BASE_URL"
+    return "no address anyone can open: set AEGIS_BASE_URL"
 
 
 def _alert_key_notice(process: str) -> bool:
@@ -97,10 +102,8 @@ def _alert_key_notice(process: str) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    _set_base_url(args.addr)  # before the settings are read, and for gunicorn's processes
+    links = _set_base_url(args.addr)  # before the settings are read, and for gunicorn
     _setup()
-    from django.conf import settings
-
     from .vault import service_keys
 
     if not _alert_key_notice("aegis serve"):
@@ -114,9 +117,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     elif (typed := service_keys.supplied_unlock()) is not None and typed.source == "the prompt":
         # gunicorn's processes start after exec: they read it from the environment (memory).
         os.environ[service_keys.unlock_variable()] = typed.secret
+    # Not the address itself when it comes from --addr: the log names no address at all.
     print(
-        f"aegis serve: acknowledgement links start with {settings.AEGIS_BASE_URL} "
-        "(AEGIS_BASE_URL; give the worker the same).",
+        f"aegis serve: acknowledgement links start with {links}; the worker, which sends "
+        "them, needs the same AEGIS_BASE_URL.",
         file=sys.stderr,
         flush=True,
     )
