@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from aegis.cli import served_base_url
 from aegis.vault.services import format_recovery_key, parse_recovery_key
 
 ADMIN = "root-admin"
@@ -262,3 +263,57 @@ def test_the_alert_loop_intervals_come_from_the_environment(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "0.5 12.0"
     assert aegis(tmp_path, *show).stdout.strip().splitlines()[-1] == "0.2 5.0"
+
+
+@pytest.mark.parametrize(
+    "addr, url",
+    [
+        ("127.0.0.1:8123", "http://127.0.0.1:8123"),
+        ("aegis.internal:80", "http://aegis.internal:80"),
+        ("[::1]:8000", "http://[::1]:8000"),
+        ("0.0.0.0:8000", None),  # every interface: no address a contact could open
+        ("[::]:8000", None),
+        ("unix:/run/aegis/web.sock", None),
+        ("127.0.0.1", None),
+    ],
+)
+def test_the_address_served_at_gives_the_links_base(addr, url):
+    assert served_base_url(addr) == url
+
+
+def _serve_says(home: Path, addr: str, extra_env: dict[str, str] | None = None) -> str:
+    """Start `aegis serve` and return its line about acknowledgement links; then stop it."""
+    env = dict(os.environ)
+    for name in ("AEGIS_DATABASE_URL", "AEGIS_TEST_DATABASE_NAME", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    env.pop("AEGIS_BASE_URL", None)
+    env.update(AEGIS_HOME=str(home), AEGIS_KDF_PROFILE="test", **(extra_env or {}))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aegis.cli", "serve", "--addr", addr, "--workers", "1"],
+        env=env,
+        cwd=home,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        lines: list[str] = []
+        while len(lines) < 4:  # it is among the lines printed before gunicorn starts
+            lines.append(proc.stderr.readline())
+            if "acknowledgement links" in lines[-1]:
+                return lines[-1]
+        pytest.fail(f"aegis serve did not say where links point: {lines}")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def test_serve_sets_the_links_base_unless_aegis_base_url_says_otherwise(instance):
+    # The address itself is not logged (test_hardening): the notice names where it came from.
+    said = _serve_says(instance.home, "127.0.0.1:18765")
+    assert "acknowledgement links start with the address served at (--addr)" in said, said
+    given = {"AEGIS_BASE_URL": "https://aegis.example.org"}
+    said = _serve_says(instance.home, "127.0.0.1:18765", given)
+    assert "acknowledgement links start with https://aegis.example.org (AEGIS_BASE_URL)" in said

@@ -17,6 +17,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,67 @@ def test_demo_serves_prints_logins_and_lets_a_demo_person_sign_in(demo):
     assert status == 200 and final_url == f"{demo.url}/", page
     assert "Audit log" in page
     assert "People and roles" not in page
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+
+
+def _post_form(opener: urllib.request.OpenerDirector, url: str) -> tuple[int, str, str]:
+    """GET the page, then POST its form back with its CSRF token, as a browser would."""
+    status, _, page = get(opener, url)
+    assert status == 200, page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token, page
+    return get(opener, url, {"csrfmiddlewaretoken": token[1]})
+
+
+def _caught_panic(page: str) -> str | None:
+    """The first link of a caught message to the fictional contact that is not a drill's."""
+    for article in re.findall(r'<article class="demo-mail".*?</article>', page, re.DOTALL):
+        if "parroquia.demo@example.org" in article and "[DRILL]" not in article:
+            link = re.search(r'<a href="([^"]+)"', article)
+            return unescape(link[1]) if link else None
+    return None
+
+
+def test_a_panic_in_the_demo_reaches_the_mail_catcher_with_a_working_link(demo):
+    wait_until_serving(demo)
+    logins = parse_logins(demo.output())
+    assert f"staff read it on {demo.url}/demo-mail/" in demo.output()
+
+    # The defender presses the panic button.
+    rosa = logins["defender"]
+    defender, status, _, page = sign_in(demo, rosa, rosa.backup_codes[0])
+    assert status == 200, page
+    status, final_url, page = _post_form(defender, f"{demo.url}/alerts/panic/")
+    assert status == 200 and final_url.endswith("?sent=1"), page
+    # The demo mail page is for staff, not for her.
+    status, _, _ = get(defender, f"{demo.url}/demo-mail/")
+    assert status == 403
+
+    # The administrator finds "Demo mail" in the menu, and there the message to her contact.
+    admin = logins["admin"]
+    staff, status, _, page = sign_in(demo, admin, admin.backup_codes[0])
+    assert status == 200 and 'href="/demo-mail/"' in page, page
+    caught: dict[str, str] = {}
+
+    def arrived() -> bool:
+        status, _, page = get(staff, f"{demo.url}/demo-mail/")
+        assert status == 200, page
+        caught["page"] = page
+        return _caught_panic(page) is not None
+
+    wait_for(arrived, 60, "the panic's email to reach the demo's mail catcher")
+    link = _caught_panic(caught["page"])
+    assert link is not None
+    # The link starts with the address the demo serves at (not the default :8000).
+    assert link.startswith(f"{demo.url}/ack/"), link
+
+    # The contact opens it, with no account, and confirms.
+    status, final_url, page = _post_form(_opener(), link)
+    assert status == 200 and final_url == link, page
+    # Done: the thanks, and no button left to press.
+    assert 'class="notice"' in page and '<form method="post" class="stack">' not in page, page

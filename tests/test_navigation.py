@@ -37,7 +37,9 @@ NOT_LINKED = {
 
 
 @pytest.fixture
-def demo_logins() -> dict[str, tuple[str, str, list[str]]]:
+def demo_logins(settings, tmp_path) -> dict[str, tuple[str, str, list[str]]]:
+    # As under `aegis demo`, which catches the demo's mail and shows it on a page of its own.
+    settings.AEGIS_DEMO_MAIL_DIR = str(tmp_path / "demo-mail")
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
         create_demo_instance()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+# Staff who would see an alert's messages go out: case staff, responders, the administrator.
+DEMO_MAIL_PERMISSIONS = ("view_cases", "respond_to_alerts", "manage_users")
 
 
 @dataclass(frozen=True)
@@ -14,6 +19,8 @@ class Area:
     summary: Any
     permission: str
     url_name: str | None = None  # None: not yet available on this instance
+    also: tuple[str, ...] = ()  # other permissions that open it as well
+    shown: Callable[[], bool] | None = None  # None: always; else only while this says so
 
 
 AREAS = [
@@ -119,11 +126,24 @@ AREAS = [
         "manage_settings",
         "risk:settings",
     ),
+    Area(
+        _("Demo mail"),
+        _("The email this demo sent, caught on this machine: open an acknowledgement link."),
+        DEMO_MAIL_PERMISSIONS[0],
+        "demo_mail",
+        also=DEMO_MAIL_PERMISSIONS[1:],
+        shown=lambda: bool(settings.AEGIS_DEMO_MAIL_DIR),  # only `aegis demo` catches mail
+    ),
 ]
 
 
 def areas_for(user: Any) -> list[Area]:
-    return [a for a in AREAS if user.has_perm(f"accounts.{a.permission}")]
+    return [
+        a
+        for a in AREAS
+        if any(user.has_perm(f"accounts.{p}") for p in (a.permission, *a.also))
+        and (a.shown is None or a.shown())
+    ]
 
 
 def menu(request: Any) -> dict[str, Any]:

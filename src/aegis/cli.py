@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 REPO_BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -57,6 +58,28 @@ def cmd_init(args: argparse.Namespace) -> int:
     )
 
 
+def served_base_url(addr: str) -> str | None:
+    """The address a browser opens for a server bound to `addr` ("host:port"), or None where
+    it names none: a Unix socket, or every interface (0.0.0.0, [::]) behind a proxy."""
+    if addr.startswith(("unix:", "fd://")) or ":" not in addr:
+        return None
+    host, _, port = addr.rpartition(":")
+    if not port.isdigit() or host.strip("[]") in ("", "0.0.0.0", "::"):  # noqa: S104
+        return None
+    return f"http://{host}:{port}"
+
+
+def _set_base_url(addr: str) -> str:
+    """Acknowledgement links start with AEGIS_BASE_URL; unset, with the address served at.
+    Says which, in words for the start-up notice."""
+    if given := os.environ.get("AEGIS_BASE_URL"):
+        return f"{given} (AEGIS_BASE_URL)"
+    if url := served_base_url(addr):
+        os.environ["AEGIS_BASE_URL"] = url
+        return "the address served at (--addr); behind a proxy, set AEGIS_BASE_URL"
+    return "no address anyone can open: set AEGIS_BASE_URL"
+
+
 def _alert_key_notice(process: str) -> bool:
     """Open the alert service key before serving (asking for its unlock secret on a terminal
     when none was supplied) and say on stderr what this process can do; True if it holds it."""
@@ -79,6 +102,7 @@ def _alert_key_notice(process: str) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    links = _set_base_url(args.addr)  # before the settings are read, and for gunicorn
     _setup()
     from .vault import service_keys
 
@@ -93,6 +117,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     elif (typed := service_keys.supplied_unlock()) is not None and typed.source == "the prompt":
         # gunicorn's processes start after exec: they read it from the environment (memory).
         os.environ[service_keys.unlock_variable()] = typed.secret
+    # Not the address itself when it comes from --addr: the log names no address at all.
+    print(
+        f"aegis serve: acknowledgement links start with {links}; the worker, which sends "
+        "them, needs the same AEGIS_BASE_URL.",
+        file=sys.stderr,
+        flush=True,
+    )
     # No access log by default, and none that could name a client: the logger class keeps
     # addresses and user agents out of every line, the error log's "Invalid request from
     # ip=…" included (serverlog.py); the access format, if one is turned on, has no %(h)s.
@@ -149,10 +180,33 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _catch_demo_mail(home: str) -> Any:
+    """Start the demo's mail catcher and point every process's email settings at it: the
+    demo's addresses are fictional, so nothing is sent beyond this machine."""
+    from .demo_mail import start_catcher
+
+    folder = Path(home) / "demo-mail"
+    catcher = start_catcher(folder)
+    for name in ("AEGIS_SMTP_USER", "AEGIS_SMTP_PASSWORD", "AEGIS_SMTP_PASSWORD_FILE"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        AEGIS_SMTP_HOST="127.0.0.1",
+        AEGIS_SMTP_PORT=str(catcher.port),
+        AEGIS_SMTP_SECURITY="insecure",  # plain SMTP, on loopback only
+        AEGIS_SMTP_FROM="aegis-demo@example.org",
+        AEGIS_DEMO_MAIL_DIR=str(folder),
+    )
+    return catcher
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     home = os.environ.get("AEGIS_HOME") or tempfile.mkdtemp(prefix="aegis-demo-")
     os.environ["AEGIS_HOME"] = home
+    _set_base_url(args.addr)  # the web server and the worker alike
     _setup()
+    catcher = _catch_demo_mail(home)  # after the settings: their umask keeps its files private
+    from django.conf import settings
+
     from . import demo
     from .vault import service_keys
 
@@ -172,6 +226,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     me = [sys.executable, "-m", "aegis.cli"]
     web = subprocess.Popen([*me, "serve", "--addr", args.addr, "--workers", "2"], env=env)
     worker = subprocess.Popen([*me, "worker", "--interval", "0.5"], env=env)
+    print(
+        f"Email goes to a mail catcher on 127.0.0.1:{catcher.port}; staff read it on "
+        f"{settings.AEGIS_BASE_URL.rstrip('/')}/demo-mail/ (the menu's 'Demo mail').",
+        flush=True,
+    )
     print(f"Serving http://{args.addr}/ with a worker. Press Ctrl-C to stop.", flush=True)
 
     def stop(*_: object) -> None:
@@ -192,6 +251,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         stop()
         for proc in (web, worker):
             proc.wait(timeout=10)
+        catcher.stop()
     return 0
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import i18n
 from django.views.decorators.cache import never_cache
 
 from .accounts.access import public, requires
-from .areas import areas_for
+from .areas import DEMO_MAIL_PERMISSIONS, areas_for
+from .demo_mail import caught
 from .work_queue import items_for
 
 
@@ -40,3 +42,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @public
 def set_language(request: HttpRequest) -> HttpResponse:
     return i18n.set_language(request)
+
+
+@requires(*DEMO_MAIL_PERMISSIONS)
+@never_cache
+def demo_mail(request: HttpRequest) -> HttpResponse:
+    """What the demo's mail catcher caught; no such page outside `aegis demo`."""
+    folder = settings.AEGIS_DEMO_MAIL_DIR
+    if not folder:
+        raise Http404
+    return render(request, "demo_mail.html", {"mails": caught(folder)})

@@ -1,8 +1,9 @@
 """Fictional alerts for `aegis demo`: a partner organisation, a policy for people at critical
 risk, a rule for arbitrary detentions, one past alert followed to its outcome and one drill
 still open, so the console, the history and the drill report have something to show. Every
-name and address is invented. The demo has no mail server, so the worker's sends fail and the
-console shows them as failures to follow up: that is what an unconfigured instance looks like."""
+name and address is invented. `aegis demo` catches the email on this machine (the "Demo mail"
+page, aegis/demo_mail.py); the channels it has no server for (SMS) fail, and the console shows
+them as failures to follow up, as on an instance where they are not configured."""
 
 from __future__ import annotations
 

@@ -13,12 +13,17 @@ import logging
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from aegis.cases.models import Person
+from aegis.incidents.models import Incident
+from aegis.notices import Notice, record_shown
+from aegis.risk.models import Assessment
 from aegis.risk.vocabulary import Level
 from aegis.vault import service_keys
 
-from . import services
+from . import selectors, services
 from .models import Alert, AlertRule
 from .vocabulary import AlertKind, RuleTrigger
 
@@ -83,9 +88,36 @@ def on_level_raised(sender: Any, *, assessment: Any, previous_level: str | None,
         _fire(rule, person, f"rule:{rule.pk}:assessment:{assessment.pk}")
 
 
+def _notices(alerts: QuerySet[Alert], text: str) -> list[Notice]:
+    return [
+        Notice(
+            text % {"alert": alert.pk, "rule": alert.rule.name if alert.rule else _("(deleted)")},
+            reverse("alerts:detail", kwargs={"alert_id": alert.pk}),
+        )
+        for alert in alerts
+    ]
+
+
+def incident_notices(sender: Any, *, record: Incident, user: Any, **_kw: Any) -> list[Notice]:
+    """The incident's page says which alerts its acts raised (for readers who may see them)."""
+    alerts = selectors.fired_by_incident(user, record.pk)
+    return _notices(
+        alerts, _("An act recorded here raised alert #%(alert)s through the rule “%(rule)s”.")
+    )
+
+
+def assessment_notices(sender: Any, *, record: Assessment, user: Any, **_kw: Any) -> list[Notice]:
+    alerts = selectors.fired_by_assessment(user, record.pk)
+    return _notices(
+        alerts, _("This assessment raised alert #%(alert)s through the rule “%(rule)s”.")
+    )
+
+
 def connect() -> None:
     from aegis.incidents.signals import act_recorded
     from aegis.risk.signals import level_raised
 
     act_recorded.connect(on_act_recorded, dispatch_uid="aegis.alerts.rules.act_recorded")
     level_raised.connect(on_level_raised, dispatch_uid="aegis.alerts.rules.level_raised")
+    record_shown.connect(incident_notices, Incident, dispatch_uid="aegis.alerts.rules.incident")
+    record_shown.connect(assessment_notices, Assessment, dispatch_uid="aegis.alerts.rules.risk")

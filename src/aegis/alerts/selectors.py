@@ -36,6 +36,22 @@ def alert_for(user: Any, alert_id: int) -> Alert | None:
     return visible_alerts(user).filter(pk=alert_id).first()
 
 
+def fired_by_incident(user: Any, incident_id: int) -> QuerySet[Alert]:
+    """The alerts rules raised for acts of this incident that this reader may see; their
+    trigger keys name the incident (rules.py)."""
+    return _fired(user, contains=f":incident:{incident_id}:person:")
+
+
+def fired_by_assessment(user: Any, assessment_id: int) -> QuerySet[Alert]:
+    return _fired(user, endswith=f":assessment:{assessment_id}")
+
+
+def _fired(user: Any, **lookup: str) -> QuerySet[Alert]:
+    alerts = visible_alerts(user).filter(kind=AlertKind.RULE, trigger_key__startswith="rule:")
+    filters = {f"trigger_key__{how}": value for how, value in lookup.items()}
+    return alerts.filter(**filters).select_related("rule").order_by("pk")
+
+
 def own_person(user: Any) -> Person | None:
     return safety.own_person(user)
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aegis import places
 from aegis.accounts.access import requires
 from aegis.cases import selectors as case_selectors
+from aegis.notices import notices_for
 
 from . import selectors, services
 from .forms import (
@@ -168,6 +169,7 @@ def incident_detail(request: HttpRequest, incident_ref: str) -> HttpResponse:
             "history": incident.verification_changes.select_related("changed_by"),
             "independent_sources": services.independent_sources(incident),
             "verify_form": VerificationForm(initial={"status": incident.verification}),
+            "notices": notices_for(incident, request.user),  # alerts its acts raised
         },
     )
 

@@ -16,6 +16,7 @@ from aegis import clock, places
 from aegis.accounts.access import requires
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
+from aegis.notices import notices_for
 
 from . import configuration, describe, overview, patterns, selectors, services
 from .forms import AssessmentForm, RatingsForm, ResponseForm, ThreatForm
@@ -154,6 +155,7 @@ def assessment_detail(request: HttpRequest, reference: str, number: int) -> Http
             "vulnerabilities": [r for r in ratings if r.kind == "vulnerability"],
             "capacities": [r for r in ratings if r.kind == "capacity"],
             "findings": finding_rows(findings, selectors.finding_subjects(request.user, findings)),
+            "notices": notices_for(assessment, request.user),  # alerts it raised
         },
     )
 
