@@ -73,3 +73,13 @@ def test_each_role_sees_what_waits_for_it(demo_logins):  # noqa: F811
 def test_nothing_waiting_says_so(demo_logins):  # noqa: F811
     Alert.objects.update(status=AlertStatus.RESOLVED)
     assert "Nothing is waiting for you right now." in _queue(demo_logins, "responder")
+
+
+def test_patterns_of_attacks_are_counted_for_the_case_team(demo_logins):  # noqa: F811
+    from aegis.risk import selectors as risk
+
+    username = demo_logins["caseworker"][0]
+    user = get_user_model().objects.get(username=username)
+    found = len(risk.findings_for(user))
+    assert found > 1, "the demo's incidents make patterns"
+    assert f"{found} patterns of attacks found" in _queue(demo_logins, "caseworker")

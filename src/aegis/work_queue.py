@@ -86,6 +86,8 @@ def _case_work(user: Any) -> list[Item]:
     n_overdue = cases.overdue_tasks(user).count()
     n_today = cases.tasks_due_today(user).count()
     n_reviews = risk.reviews_due_count(user, clock.today())
+    # Patterns among the incidents of the current window only, so bounded by the window.
+    n_findings = len(risk.findings_for(user))
     counts = [
         (
             n_reports,
@@ -101,6 +103,13 @@ def _case_work(user: Any) -> list[Item]:
         (
             n_reviews,
             ngettext("%(n)d risk review due", "%(n)d risk reviews due", n_reviews),
+            "risk:dashboard",
+        ),
+        (
+            n_findings,
+            ngettext(
+                "%(n)d pattern of attacks found", "%(n)d patterns of attacks found", n_findings
+            ),
             "risk:dashboard",
         ),
     ]
