@@ -208,6 +208,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français"), ("ar", "العربية")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# One short and one long date form per language, each with a 24-hour clock.
+FORMAT_MODULE_PATH = ["aegis.formats"]
 USE_TZ = True
 # Pages show times in it, and safety plans' quiet hours are read in it.
 TIME_ZONE = env("TIME_ZONE") or "UTC"
