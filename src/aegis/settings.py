@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
+    # Its templates and static files serve the API documentation at /api/v1/docs locally.
+    "ninja",
     "aegis.vault",
     "aegis.audit",
     "aegis.accounts",
