@@ -1,0 +1,77 @@
+"""The defender's pages and the public report pages on a 375 px wide phone, in Debian's
+Chromium with JavaScript off: nothing is wider than the screen (no horizontal scroll), in
+English and in Arabic (right to left). Built on the demo, whose defender has a full plan."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page
+
+from tests.test_navigation import demo_logins  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+PHONE = {"width": 375, "height": 740}
+DEFENDER_PAGES = ("dashboard", "safety:mine", "safety:mine-print", "alerts:checkin", "alerts:panic")
+PUBLIC_PAGES = ("intake:report", "intake:follow-up")
+
+# What is wider than the screen, to say which element overflows when the test fails.
+OVERFLOW = """() => {
+  const width = window.innerWidth;
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.right > width + 1 || box.left < -1 || el.scrollWidth > el.clientWidth + 1) {
+      wide.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(box.left)}..${Math.round(box.right)} ${el.scrollWidth}/${el.clientWidth}`);
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, inner: width, wide: wide.slice(0, 8)};
+}"""
+
+
+def measure(page: Page, url: str, direction: str | None) -> dict:
+    response = page.goto(url)
+    assert response is not None and response.status == 200, url
+    if direction is not None:
+        assert page.locator("html").get_attribute("dir") == direction, url
+    return page.evaluate(OVERFLOW)
+
+
+@pytest.mark.parametrize(("language", "direction"), [("en", "ltr"), ("ar", "rtl")])
+def test_the_defenders_pages_fit_a_375_px_phone(
+    browser,
+    live_server,
+    demo_logins,  # noqa: F811
+    language,
+    direction,
+):
+    username, password, codes = demo_logins["defender"]
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE, locale="en-GB")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_label("Code from your authenticator app").fill(codes[0])
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(live_server.url + "/")
+        context.add_cookies(
+            [{"name": "django_language", "value": language, "url": live_server.url}]
+        )
+        too_wide = {}
+        for name in DEFENDER_PAGES + PUBLIC_PAGES:
+            if name in PUBLIC_PAGES:
+                context.clear_cookies()
+                context.add_cookies(
+                    [{"name": "django_language", "value": language, "url": live_server.url}]
+                )
+            # The printable plan is in the plan's own language whatever the reader's.
+            expected = None if name == "safety:mine-print" else direction
+            found = measure(page, live_server.url + reverse(name), expected)
+            assert found["inner"] == PHONE["width"]
+            if found["scroll"] > found["inner"]:
+                too_wide[name] = found
+        assert not too_wide, too_wide
+    finally:
+        context.close()
