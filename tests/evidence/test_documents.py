@@ -8,11 +8,13 @@ import io
 import zipfile
 
 import pytest
+from django.urls import reverse
 
 from aegis.evidence import services
 from aegis.evidence.documents import DOCX, ODT
 from aegis.evidence.uploads import UploadRejected, check_upload
 from aegis.vault.keychain import unlocked
+from tests.conftest import sign_in
 
 MINIMAL_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -104,7 +106,7 @@ def test_the_refusal_names_the_document_kinds():
     assert "documents (PDF, Word .docx, OpenDocument .odt)" in str(refused.value)
 
 
-def test_a_word_document_is_stored_as_evidence_and_its_working_copy_is_exact(desk):
+def test_a_word_document_is_stored_as_evidence_and_its_working_copy_is_exact(desk, client):
     data = docx()
     with unlocked(desk.person.keychain()):
         item = services.upload_evidence(
@@ -112,6 +114,10 @@ def test_a_word_document_is_stored_as_evidence_and_its_working_copy_is_exact(des
         )
         assert item.content_type == DOCX
         # Documents keep their metadata: a working copy is the same bytes (only images are
-        # stripped), and says so on the item's page.
+        # stripped), and the item's page says so.
         copy = services.make_working_copy(item, actor_id=desk.user.pk)
         assert copy.sha256 == item.sha256
+    page = sign_in(client, desk.person).get(
+        reverse("evidence:detail", kwargs={"item_id": item.pk})
+    )
+    assert "Documents (PDF, Word, OpenDocument) keep theirs" in page.content.decode()
