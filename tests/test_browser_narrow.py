@@ -23,7 +23,9 @@ OVERFLOW = """() => {
   for (const el of document.body.querySelectorAll('*')) {
     const box = el.getBoundingClientRect();
     if (box.right > width + 1 || box.left < -1 || el.scrollWidth > el.clientWidth + 1) {
-      wide.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(box.left)}..${Math.round(box.right)} ${el.scrollWidth}/${el.clientWidth}`);
+      const where = `${Math.round(box.left)}..${Math.round(box.right)}`;
+      const inner = `${el.scrollWidth}/${el.clientWidth}`;
+      wide.push(`${el.tagName.toLowerCase()}.${el.className} ${where} ${inner}`);
     }
   }
   return {scroll: document.documentElement.scrollWidth, inner: width, wide: wide.slice(0, 8)};

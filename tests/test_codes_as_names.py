@@ -63,8 +63,5 @@ def test_no_region_code_on_the_staff_pages(role, demo_logins):  # noqa: F811
     assert response.status_code == 302
     _walk(client)
     assert len(client.pages) > 2
-    found = {
-        path: sorted(region_codes(visible_text(page)))
-        for path, page in client.pages.items()
-    }
+    found = {path: sorted(region_codes(visible_text(page))) for path, page in client.pages.items()}
     assert not {path: codes for path, codes in found.items() if codes}

@@ -84,7 +84,7 @@ def test_opening_a_case_about_a_new_person(team):
     assert f"Case {case.reference} is open." in detail
     assert "Death threats after the land restitution claim" in detail
     assert "Ceiba" in detail and "Antioquia, Colombia" in detail
-    assert "<td>lucia</td><td dir=\"auto\">Case opened</td>" in detail
+    assert '<td>lucia</td><td dir="auto">Case opened</td>' in detail
 
 
 def test_opening_a_case_about_a_known_person_or_an_organisation(team):

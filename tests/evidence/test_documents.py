@@ -46,7 +46,9 @@ def odt(mimetype: str = ODT) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         # The OpenDocument rule: "mimetype" first, stored uncompressed.
         archive.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
-        archive.writestr("content.xml", "<office:document-content>Statement</office:document-content>")
+        archive.writestr(
+            "content.xml", "<office:document-content>Statement</office:document-content>"
+        )
         archive.writestr("META-INF/manifest.xml", "<manifest:manifest/>")
     return buffer.getvalue()
 
@@ -92,8 +94,16 @@ def test_documents_are_accepted_with_their_real_type(name, data, claimed, expect
         # A damaged container.
         ("broken.docx", docx()[:200], "not a kind of file we accept"),
     ],
-    ids=["zip", "spreadsheet", "pdf-as-docx", "docx-as-pdf", "docx-as-odt", "odt-as-docx",
-         "macros", "truncated"],
+    ids=[
+        "zip",
+        "spreadsheet",
+        "pdf-as-docx",
+        "docx-as-pdf",
+        "docx-as-odt",
+        "odt-as-docx",
+        "macros",
+        "truncated",
+    ],
 )
 def test_a_document_whose_extension_lies_is_refused(name, data, message):
     with pytest.raises(UploadRejected, match=message):
@@ -117,7 +127,5 @@ def test_a_word_document_is_stored_as_evidence_and_its_working_copy_is_exact(des
         # stripped), and the item's page says so.
         copy = services.make_working_copy(item, actor_id=desk.user.pk)
         assert copy.sha256 == item.sha256
-    page = sign_in(client, desk.person).get(
-        reverse("evidence:detail", kwargs={"item_id": item.pk})
-    )
+    page = sign_in(client, desk.person).get(reverse("evidence:detail", kwargs={"item_id": item.pk}))
     assert "Documents (PDF, Word, OpenDocument) keep theirs" in page.content.decode()
