@@ -79,7 +79,11 @@ INSTALLED_APPS = [
     "aegis.risk",
     "aegis.safety",
     "aegis.alerts",
+    # Django's form templates, found through TEMPLATES so that ours (templates/django/forms)
+    # come first: text fields carry dir="auto".
+    "django.forms",
 ]
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -5,6 +5,7 @@ its first strong letter instead of the page's."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from .conftest import client
@@ -34,3 +35,11 @@ def test_notes_and_summaries_carry_dir_auto_in_both_directions(team):
     assert f'<p dir="auto">{ARABIC}</p>' in english_page
     # The case's summary, typed too.
     assert f'<p dir="auto">{team.case.summary}' in english_page
+
+
+def test_text_fields_take_the_direction_of_what_is_typed(team):
+    lucia = client(team.lucia)
+    form = lucia.get(reverse("cases:note-add", kwargs={"reference": team.case.reference}))
+    assert '<textarea name="body" dir="auto"' in form.content.decode()
+    sign_in_page = Client().get("/accounts/login/").content.decode()
+    assert '<input type="text" name="username" dir="auto"' in sign_in_page
