@@ -1,4 +1,4 @@
-"""Codes are shown as names: walking every page the demo's roles reach from the menu, no
+"""Codes are shown as names: walking every page each demo role reaches from the menu, no
 region code such as CO-ANT appears in the visible text (places.place_label and
 places.region_name turn them into names)."""
 
@@ -51,10 +51,8 @@ def test_the_walk_sees_a_code_when_there_is_one():
     assert region_codes(visible_text(page)) == {"CO-ANT"}
 
 
-@pytest.mark.parametrize(
-    "role", [Role.CASEWORKER, Role.COORDINATOR, Role.ANALYST, Role.RESPONDER], ids=str
-)
-def test_no_region_code_on_the_staff_pages(role, demo_logins):  # noqa: F811
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_no_region_code_on_any_page(role, demo_logins):  # noqa: F811
     username, password, codes = demo_logins[role.value]
     client = RecordingClient(raise_request_exception=True)
     response = client.post(
@@ -62,6 +60,6 @@ def test_no_region_code_on_the_staff_pages(role, demo_logins):  # noqa: F811
     )
     assert response.status_code == 302
     _walk(client)
-    assert len(client.pages) > 2
+    assert len(client.pages) >= 2
     found = {path: sorted(region_codes(visible_text(page))) for path, page in client.pages.items()}
     assert not {path: codes for path, codes in found.items() if codes}
