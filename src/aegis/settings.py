@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
+    # Its templates and static files serve the API documentation at /api/v1/docs locally.
+    "ninja",
     "aegis.vault",
     "aegis.audit",
     "aegis.accounts",
@@ -77,7 +79,11 @@ INSTALLED_APPS = [
     "aegis.risk",
     "aegis.safety",
     "aegis.alerts",
+    # Django's form templates, found through TEMPLATES so that ours (templates/django/forms)
+    # come first: text fields carry dir="auto".
+    "django.forms",
 ]
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -209,6 +215,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français"), ("ar", "العربية")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# One short and one long date form per language, each with a 24-hour clock.
+FORMAT_MODULE_PATH = ["aegis.formats"]
 USE_TZ = True
 # Pages show times in it, and safety plans' quiet hours are read in it.
 TIME_ZONE = env("TIME_ZONE") or "UTC"

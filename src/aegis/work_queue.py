@@ -126,7 +126,7 @@ def _own_checkin(user: Any) -> list[Item]:
     url = reverse("alerts:checkin")
     if status.overdue:
         return [Item(_("Your check-in is overdue: check in now"), url, urgent=True)]
-    when = formats.date_format(timezone.localtime(status.due), "DATETIME_FORMAT")
+    when = formats.date_format(timezone.localtime(status.due), "SHORT_DATETIME_FORMAT")
     return [Item(_("Your next check-in: %(when)s") % {"when": when}, url)]
 
 

@@ -38,6 +38,7 @@ EXPECTED: dict[str, tuple[str, frozenset[Role] | str]] = {
     "audit:checkpoint-signature": ("GET", frozenset({Role.AUDITOR})),
     "audit:public-key": ("GET", frozenset({Role.AUDITOR})),
     "api:openapi-json": ("GET", PUBLIC),
+    "api:openapi-view": ("GET", PUBLIC),
     "api:api-root": ("GET", PUBLIC),
     "api:me": ("GET", ALL),
     "api:list_tokens": ("GET", ALL),

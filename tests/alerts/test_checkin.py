@@ -50,16 +50,16 @@ def test_a_check_in_is_recorded_and_shows_the_next_due_time(team):
     with clock.frozen(START + timedelta(hours=2)):
         before = page(client)
         assert "You have not checked in yet." in before
-        assert "2026-03-03 03:00" in before  # due a day after the plan asked for check-ins
+        assert "3 Mar 2026, 03:00" in before  # due a day after the plan asked for check-ins
         response = client.post(reverse("alerts:checkin"), {"word": ""})
         assert response.status_code == 302 and response["Location"] == reverse("alerts:checkin")
         after = page(client)
     [checkin] = CheckIn.objects.all()
     assert checkin.person == team.person and checkin.checked_in_at == START + timedelta(hours=2)
     assert "Thank you. Your check-in is recorded." in after
-    assert "2026-03-02 05:00" in after  # the last check-in
-    assert "2026-03-03 05:00" in after  # the next one is due a day later
-    assert "90 minutes after it is due (2026-03-03 06:30)" in after
+    assert "2 Mar 2026, 05:00" in after  # the last check-in
+    assert "3 Mar 2026, 05:00" in after  # the next one is due a day later
+    assert "90 minutes after it is due (3 Mar 2026, 06:30)" in after
     assert not Alert.objects.exists()
 
 

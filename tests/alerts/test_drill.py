@@ -175,7 +175,7 @@ def test_a_running_drill_says_when_its_current_level_ends(team, smtp, sms):
         )
     body = page.content.decode()
     assert "The drill is still running: it is at level 1" in body
-    assert "2026-03-02 03:10" in body
+    assert "2 Mar 2026, 03:10" in body
     assert "Not reached." in body, "level 2 of the built-in ladder"
     assert "Emergency contact 1" in body and "Achieng" not in body
 

@@ -185,7 +185,7 @@ def test_the_detail_page_shows_every_delivery_state(team, smtp, sms):
         reverse("alerts:detail", kwargs={"alert_id": alert.pk})
     )
     body = page.content.decode()
-    assert "<td>Delivered</td>" in body and "2026-03-02 03:00:07" in body
+    assert "<td>Delivered</td>" in body and "2 March 2026, 03:00:07" in body
     assert "<td>Sending</td>" in body and "<td>Sent</td>" in body
     assert "not reported by this channel" in body
     assert "Every delivery" not in body

@@ -78,7 +78,7 @@ class EvidenceItem(models.Model):
     # Read and written as str while the case key is unlocked (see vault.fields).
     name: str = EncryptedTextField()  # type: ignore[assignment]
     description: str = EncryptedTextField()  # type: ignore[assignment]
-    content_type = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=127)  # a Word document's type is 71 characters
     size = models.PositiveBigIntegerField()
     # Encrypted: in clear it would let whoever seizes the server confirm a known file is held.
     sha256: str = EncryptedTextField(help_text="SHA-256 of the bytes, recorded at upload.")  # type: ignore[assignment]

@@ -18,12 +18,16 @@ from PIL import Image
 
 from aegis.text import has_control_characters, has_disguising_characters
 
+from . import documents
+
 # Accepted kinds: content type → file name extensions.
 ACCEPTED: dict[str, tuple[str, ...]] = {
     "image/jpeg": (".jpg", ".jpeg"),
     "image/png": (".png",),
     "image/webp": (".webp",),
     "application/pdf": (".pdf",),
+    documents.DOCX: (".docx",),
+    documents.ODT: (".odt",),
     "audio/mpeg": (".mp3",),
     "audio/ogg": (".ogg", ".oga", ".opus"),
     "audio/mp4": (".m4a",),
@@ -32,6 +36,8 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
     "text/plain": (".txt",),
 }
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp"}
+# What browsers may also claim: no type known, or the container for ZIP-based documents.
+_ALSO_CLAIMED = {"application/octet-stream", "application/zip"}
 MAX_IMAGE_PIXELS = 50_000_000  # about 8000 by 6000; larger images are refused
 
 
@@ -124,19 +130,26 @@ def check_upload(source: BinaryIO, name: str, claimed_type: str = "") -> Checked
     if size == 0:
         raise UploadRejected(_("“%(name)s” is empty.") % {"name": clean_name})
     buffer.seek(0)
-    sniffed = _sniff(buffer.read(8192), clean_name)
+    head = buffer.read(8192)
     buffer.seek(0)
+    # A ZIP container's type is read from inside it, not guessed from its first bytes.
+    sniffed = (
+        documents.zipped_document_type(buffer)
+        if documents.is_zip(head)
+        else _sniff(head, clean_name)
+    )
     extension = PurePath(clean_name).suffix.lower()
     if sniffed is None or sniffed not in ACCEPTED:
         raise UploadRejected(
             _(
-                "“%(name)s” is not a kind of file we accept. Send photos (JPEG, PNG, WebP), PDF "
-                "documents, audio, video (MP4, WebM) or plain text."
+                "“%(name)s” is not a kind of file we accept. Send photos (JPEG, PNG, WebP), "
+                "documents (PDF, Word .docx, OpenDocument .odt), audio, video (MP4, WebM) or "
+                "plain text."
             )
             % {"name": clean_name}
         )
     if extension not in ACCEPTED[sniffed] or (
-        claimed_type and claimed_type.split(";")[0] not in {sniffed, "application/octet-stream"}
+        claimed_type and claimed_type.split(";")[0] not in {sniffed, *_ALSO_CLAIMED}
     ):
         raise UploadRejected(
             _(

@@ -119,7 +119,7 @@ class SubmissionFile(models.Model):
     name = EncryptedTextField()
     # The hash would let whoever seizes the server confirm that a known photo was sent.
     sha256 = EncryptedTextField()
-    content_type = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=127)  # a Word document's type is 71 characters
     size = models.PositiveBigIntegerField()
     blob_id = models.CharField(max_length=32)
     created_at = models.DateTimeField(default=timezone.now)

@@ -1,0 +1,115 @@
+"""The defender's pages and the public report pages on a 375 px wide phone, in Debian's
+Chromium with JavaScript off: nothing is wider than the screen (no horizontal scroll), in
+English and in Arabic (right to left). Built on the demo, whose defender has a full plan."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page
+
+from aegis.accounts.roles import Role
+from aegis.safety import services as safety
+from aegis.safety.demo import draft
+from aegis.safety.demo_plans import SIDRA_PLAN
+from aegis.vault.keychain import unlocked
+from tests.test_navigation import demo_logins  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+PHONE = {"width": 375, "height": 740}
+DEFENDER_PAGES = ("dashboard", "safety:mine", "safety:mine-print", "alerts:checkin", "alerts:panic")
+PUBLIC_PAGES = ("intake:report", "intake:follow-up")
+
+# What is wider than the screen, to say which element overflows when the test fails.
+OVERFLOW = """() => {
+  const width = window.innerWidth;
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.right > width + 1 || box.left < -1 || el.scrollWidth > el.clientWidth + 1) {
+      const where = `${Math.round(box.left)}..${Math.round(box.right)}`;
+      const inner = `${el.scrollWidth}/${el.clientWidth}`;
+      wide.push(`${el.tagName.toLowerCase()}.${el.className} ${where} ${inner}`);
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, inner: width, wide: wide.slice(0, 8)};
+}"""
+
+
+def sign_in(page: Page, base: str, username: str, password: str, code: str) -> None:
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_label("Code from your authenticator app").fill(code)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/")
+
+
+def measure(page: Page, url: str, direction: str | None) -> dict:
+    response = page.goto(url)
+    assert response is not None and response.status == 200, url
+    if direction is not None:
+        assert page.locator("html").get_attribute("dir") == direction, url
+    return page.evaluate(OVERFLOW)
+
+
+@pytest.mark.parametrize(("language", "direction"), [("en", "ltr"), ("ar", "rtl")])
+def test_the_defenders_pages_fit_a_375_px_phone(
+    browser,
+    live_server,
+    demo_logins,  # noqa: F811
+    language,
+    direction,
+):
+    username, password, codes = demo_logins["defender"]
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE, locale="en-GB")
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, username, password, codes[0])
+        context.add_cookies(
+            [{"name": "django_language", "value": language, "url": live_server.url}]
+        )
+        too_wide = {}
+        for name in DEFENDER_PAGES + PUBLIC_PAGES:
+            if name in PUBLIC_PAGES:
+                context.clear_cookies()
+                context.add_cookies(
+                    [{"name": "django_language", "value": language, "url": live_server.url}]
+                )
+            # The printable plan is in the plan's own language whatever the reader's.
+            expected = None if name == "safety:mine-print" else direction
+            found = measure(page, live_server.url + reverse(name), expected)
+            assert found["inner"] == PHONE["width"]
+            if found["scroll"] > found["inner"]:
+                too_wide[name] = found
+        assert not too_wide, too_wide
+    finally:
+        context.close()
+
+
+def test_a_defender_with_an_arabic_plan_reads_it_on_a_375_px_phone(
+    browser, live_server, transactional_db, make_person, make_compartment, make_case
+):
+    """The printable plan is in the plan's language: here Arabic, right to left, with Latin
+    email addresses and Arabic names side by side."""
+    lucia = make_person(Role.CASEWORKER)
+    sidra = make_person(Role.DEFENDER, "sidra")
+    person = make_case(make_compartment(lucia), lucia).person
+    person.account = sidra.user
+    person.save(update_fields=["account"])
+    with unlocked(lucia.keychain()):
+        safety.save_plan(person, draft(SIDRA_PLAN), actor_id=lucia.user.pk)
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE, locale="en-GB")
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, "sidra", sidra.password, sidra.next_backup_code())
+        context.add_cookies([{"name": "django_language", "value": "ar", "url": live_server.url}])
+        too_wide = {}
+        for name in DEFENDER_PAGES:
+            found = measure(page, live_server.url + reverse(name), "rtl")
+            if found["scroll"] > found["inner"]:
+                too_wide[name] = found
+        assert not too_wide, too_wide
+    finally:
+        context.close()
