@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from aegis.accounts import channels
 from aegis.accounts.roles import Role
 from aegis.alerts import sending
 from aegis.alerts.models import Alert, CheckIn
@@ -35,8 +36,7 @@ def sign_in(page: Page, base: str, person) -> None:
 def setting(tab, make_person, make_compartment, make_case):  # noqa: F811
     lucia = make_person(Role.CASEWORKER, "lucia")
     thandi = make_person(Role.RESPONDER, "thandi")
-    thandi.user.email = "thandi@example.org"
-    thandi.user.save(update_fields=["email"])
+    channels.set_channels(thandi.user, {"email": "thandi@example.org"}, actor_id=thandi.user.pk)
     tomas = make_person(Role.DEFENDER, "tomas")
     compartment = make_compartment(lucia, thandi, name="Andes")
     person = make_case(compartment, lucia).person
