@@ -15,7 +15,7 @@ from aegis import places
 from aegis.cases.vocabulary import Sector
 from aegis.incidents.vocabulary import ViolationType
 
-from . import policies
+from . import channels, policies
 from .models import PartnerOrganisation, PolicyStep
 from .vocabulary import Audience, Channel, RuleTrigger
 
@@ -137,7 +137,8 @@ class PartnerForm(forms.Form):
         max_length=policies.NAME_MAX,
         help_text=_("An organisation, never a defender: the name is stored in clear."),
     )
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    # A callable: read when the form is drawn, so every registered channel is offered.
+    channel = forms.ChoiceField(label=_("Channel"), choices=channels.choices)
     address = forms.CharField(
         label=_("Address on that channel"),
         max_length=policies.ADDRESS_MAX,
