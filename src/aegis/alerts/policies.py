@@ -34,15 +34,13 @@ from aegis.vault.keychain import Keychain, NoKeyAccess, VaultLocked, unlocked
 from . import channels as alert_channels
 from .ladder import DEFAULT_CHANNELS
 from .models import AlertRule, EscalationPolicy, PartnerOrganisation, PolicyStep
-from .vocabulary import Audience, Channel, RuleTrigger
+from .vocabulary import Audience, RuleTrigger
 
 MAX_STEPS = 5
 MAX_STEP_NUMBER = 99
 MAX_DEADLINE_MINUTES = 7 * 24 * 60
 NAME_MAX = 80
 ADDRESS_MAX = 500
-# The channels an emergency contact can have (safety plans hold these three).
-CONTACT_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.SIGNAL)
 PARTNER_KEY_PURPOSE = "alert-partner"
 
 
@@ -124,7 +122,8 @@ def _check_step(step: StepInput, row: int) -> _Step:
     channels = list(dict.fromkeys(c for c in step.channels if c))
     if len(channels) != len([c for c in step.channels if c]):
         raise fail(_("choose each channel for emergency contacts only once."), "channels")
-    if any(c not in CONTACT_CHANNELS for c in channels):
+    reaching_contacts = {channel.name for channel in alert_channels.for_contacts()}
+    if any(c not in reaching_contacts for c in channels):
         raise fail(_("emergency contacts are reached by email, SMS or Signal."), "channels")
     if Audience.CONTACTS in audiences and not channels:
         raise fail(_("choose at least one channel to reach the emergency contacts."), "channels")
@@ -173,11 +172,7 @@ def _contacts_reachable(person: Person | None, channels: str) -> bool:
         contacts = safety.emergency_contacts(person)
     except (NoKeyAccess, VaultLocked):
         return True
-    by_channel = {
-        Channel.EMAIL.value: "email",
-        Channel.SMS.value: "phone",
-        Channel.SIGNAL.value: "signal",
-    }
+    by_channel = {c.name: c.contact_field for c in alert_channels.for_contacts()}
     wanted = [by_channel[c] for c in channels.split(",") if c in by_channel]
     return any(getattr(c, field).strip() for c in contacts for field in wanted)
 

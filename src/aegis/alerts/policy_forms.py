@@ -33,7 +33,9 @@ def _blank(label: Any) -> list[tuple[str, Any]]:
 
 
 def _contact_channel(label: Any) -> forms.ChoiceField:
-    choices = _blank("—") + [(c.value, c.label) for c in policies.CONTACT_CHANNELS]
+    def choices() -> list[tuple[str, Any]]:  # read when drawn: every registered channel
+        return _blank("—") + [(c.name, c.label) for c in channels.for_contacts()]
+
     return forms.ChoiceField(label=label, choices=choices, required=False)
 
 

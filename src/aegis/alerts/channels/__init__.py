@@ -21,6 +21,7 @@ __all__ = [
     "AppriseChannel",
     "SendResult",
     "choices",
+    "for_contacts",
     "get",
     "names",
     "register",
@@ -85,6 +86,13 @@ def choices() -> list[tuple[str, Any]]:
     _load()
     ordered = sorted(_registry.values(), key=lambda channel: channel.position)
     return [(channel.name, channel.label) for channel in ordered]
+
+
+def for_contacts() -> list[AlertChannel]:
+    """The channels that reach emergency contacts (at an address of their safety plan)."""
+    _load()
+    ordered = sorted(_registry.values(), key=lambda channel: channel.position)
+    return [channel for channel in ordered if channel.contact_field]
 
 
 def label(name: str) -> str:

@@ -37,6 +37,9 @@ class AlertChannel:
     # Whether the service reports back that a message arrived (reports.record marks the
     # delivery delivered or failed); the alert's page says "not reported" for the others.
     delivery_reports: ClassVar[bool] = False
+    # The field of a safety plan's emergency contact that holds this channel's address
+    # ("email", "phone" or "signal"); empty: emergency contacts are not reached this way.
+    contact_field: ClassVar[str] = ""
     # Where the channel stands in lists (lower first; equal ones in registration order).
     position: ClassVar[int] = 100
 
@@ -47,6 +50,15 @@ class AlertChannel:
     def send(self, delivery: Delivery, subject: str, body: str) -> SendResult:
         """Send one message to `delivery.address` (already decrypted, never empty)."""
         raise NotImplementedError
+
+    def report_reference(self, delivery: Delivery) -> str:
+        """The signed reference a message carries where its service reports arrivals: the
+        report hands it back to reports.record_signed. It names the delivery and cannot
+        acknowledge the alert."""
+        # Imported here: the models import this package, and delivery imports the models.
+        from ..delivery import report_ref
+
+        return report_ref(delivery)
 
 
 def setting_service(name: str) -> SplitResult | None:

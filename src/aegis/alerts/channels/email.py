@@ -26,6 +26,7 @@ class Email(AppriseChannel):
     name = "email"
     label = gettext_lazy("Email")
     position = 10
+    contact_field = "email"
 
     def validate_address(self, text: str) -> str:
         try:

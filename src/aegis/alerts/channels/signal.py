@@ -24,6 +24,7 @@ class Signal(AppriseChannel):
     name = "signal"
     label = gettext_lazy("Signal")
     position = 30
+    contact_field = "signal"
 
     def validate_address(self, text: str) -> str:
         if not is_phone_number(text):

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..delivery import report_ref
 from . import register
 from ._phone import is_phone_number
 from .base import AddressRefused, AppriseChannel, tls_scheme
@@ -26,6 +25,7 @@ class Sms(AppriseChannel):
     label = gettext_lazy("SMS")
     delivery_reports = True
     position = 20
+    contact_field = "phone"
 
     def validate_address(self, text: str) -> str:
         if not is_phone_number(text):
@@ -38,5 +38,6 @@ class Sms(AppriseChannel):
             return None
         parts = urlsplit(gateway)
         query = f"{parts.query}&" if parts.query else ""
-        query += f":to={quote(address, safe='')}&:ref={quote(report_ref(delivery), safe='')}"
+        ref = self.report_reference(delivery)
+        query += f":to={quote(address, safe='')}&:ref={quote(ref, safe='')}"
         return urlunsplit((tls_scheme(parts, "json"), parts.netloc, parts.path, query, ""))
