@@ -195,3 +195,22 @@ def test_a_toy_that_always_fails_ends_failed_after_the_retries_then_falls_back(
     assert len(toy.outbox) == (3 if how == "refused" else 0)
     fallback = alert.deliveries.get(channel="sms", contact_index=item.contact_index)
     assert fallback.state == DeliveryState.SENT and len(sms.to(CONTACT_PHONE)) == 1
+
+
+def test_a_row_naming_a_channel_no_longer_registered_fails_at_once_and_shows_its_name(
+    team, sms, toy
+):
+    _contacts_by_toy_then_sms(team)
+    alert = _raise(team)  # the toy's row is written while the toy is registered
+    channels.unregister(toy.name)
+    with clock.frozen(START):
+        assert sending.deliver_due() == 2  # the second contact's SMS and the fallback
+    item = alert.deliveries.get(channel="toy")
+    assert (item.state, item.attempts, item.last_error) == (
+        DeliveryState.FAILED,
+        1,
+        DeliveryError.NOT_CONFIGURED,
+    )
+    assert item.channel_label == "toy" and not item.channel_reports_delivery
+    assert alert.deliveries.get(channel="sms", contact_index=item.contact_index).state == "sent"
+    assert toy.outbox == []
