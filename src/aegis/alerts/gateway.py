@@ -21,7 +21,6 @@ from ninja.security import HttpBearer
 from aegis.api_schemas import ErrorOut, InputSchema
 
 from . import checkins, reports
-from .delivery import delivery_id_of_report
 
 
 class GatewaySecret(HttpBearer):
@@ -66,7 +65,6 @@ def inbound(request: HttpRequest, payload: InboundIn) -> Any:
 )
 def report(request: HttpRequest, payload: ReportIn) -> Any:
     """A delivery report for a message we sent, naming it by the signed `ref` it carried."""
-    delivery_id = delivery_id_of_report(payload.ref)
-    if delivery_id is None or not reports.record(delivery_id, payload.status):
+    if not reports.record_signed(payload.ref, payload.status):
         raise HttpError(404, "There is no message with this reference.")
     return {"received": True}

@@ -15,10 +15,10 @@ from aegis.incidents.vocabulary import ViolationType
 from aegis.risk.vocabulary import Level
 from aegis.vault.fields import EncryptedTextField
 
+from . import channels
 from .vocabulary import (
     AlertKind,
     AlertStatus,
-    Channel,
     DeliveryError,
     DeliveryState,
     RecipientKind,
@@ -45,7 +45,8 @@ class PartnerOrganisation(models.Model):
 
     name = models.CharField(max_length=80, unique=True)
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    # The name of a registered channel (alerts/channels/), checked by the services that write.
+    channel = models.CharField(max_length=channels.NAME_MAX)
     address = EncryptedTextField()
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
@@ -55,6 +56,10 @@ class PartnerOrganisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def channel_label(self) -> str:
+        return channels.label(self.channel)
 
 
 class EscalationPolicy(models.Model):
@@ -226,7 +231,8 @@ class Delivery(models.Model):
     partner = models.ForeignKey(
         PartnerOrganisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    # The name of a registered channel (alerts/channels/), checked by the services that write.
+    channel = models.CharField(max_length=channels.NAME_MAX)
     address = EncryptedTextField()
     # An emergency contact reads the message in their own language (their safety plan's
     # choice); empty: the instance's language.
@@ -255,6 +261,16 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return self.idempotency_key
+
+    @property
+    def channel_label(self) -> str:
+        return channels.label(self.channel)
+
+    @property
+    def channel_reports_delivery(self) -> bool:
+        """Whether the channel reports arrivals (else the page says it does not)."""
+        channel = channels.get(self.channel)
+        return channel is not None and channel.delivery_reports
 
     @property
     def recipient(self) -> str:

@@ -8,13 +8,10 @@ keep the ladder copied onto them: editing a policy never moves a running alert."
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -34,22 +31,17 @@ from aegis.vault import service_keys
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, NoKeyAccess, VaultLocked, unlocked
 
+from . import channels as alert_channels
 from .ladder import DEFAULT_CHANNELS
 from .models import AlertRule, EscalationPolicy, PartnerOrganisation, PolicyStep
-from .vocabulary import Audience, Channel, RuleTrigger
+from .vocabulary import Audience, RuleTrigger
 
 MAX_STEPS = 5
 MAX_STEP_NUMBER = 99
 MAX_DEADLINE_MINUTES = 7 * 24 * 60
 NAME_MAX = 80
 ADDRESS_MAX = 500
-# The channels an emergency contact can have (safety plans hold these three).
-CONTACT_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.SIGNAL)
 PARTNER_KEY_PURPOSE = "alert-partner"
-
-_PHONE = re.compile(r"^\+?[\d\s().\-/]{6,32}$")
-_MATRIX = re.compile(r"^[@!#][^:\s]+:\S+$")
-_NTFY_TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class PolicyError(ValueError):
@@ -130,7 +122,8 @@ def _check_step(step: StepInput, row: int) -> _Step:
     channels = list(dict.fromkeys(c for c in step.channels if c))
     if len(channels) != len([c for c in step.channels if c]):
         raise fail(_("choose each channel for emergency contacts only once."), "channels")
-    if any(c not in CONTACT_CHANNELS for c in channels):
+    reaching_contacts = {channel.name for channel in alert_channels.for_contacts()}
+    if any(c not in reaching_contacts for c in channels):
         raise fail(_("emergency contacts are reached by email, SMS or Signal."), "channels")
     if Audience.CONTACTS in audiences and not channels:
         raise fail(_("choose at least one channel to reach the emergency contacts."), "channels")
@@ -179,11 +172,7 @@ def _contacts_reachable(person: Person | None, channels: str) -> bool:
         contacts = safety.emergency_contacts(person)
     except (NoKeyAccess, VaultLocked):
         return True
-    by_channel = {
-        Channel.EMAIL.value: "email",
-        Channel.SMS.value: "phone",
-        Channel.SIGNAL.value: "signal",
-    }
+    by_channel = {c.name: c.contact_field for c in alert_channels.for_contacts()}
     wanted = [by_channel[c] for c in channels.split(",") if c in by_channel]
     return any(getattr(c, field).strip() for c in contacts for field in wanted)
 
@@ -363,32 +352,13 @@ def _check_address(channel: str, address: str) -> str:
     address = _line(address, "address", _("The address"), ADDRESS_MAX)
     if not address:
         raise PolicyError(_("Give the address the alerts go to."), "address")
-    problems = {
-        Channel.EMAIL: _("Write an email address, e.g. desk@example.org."),
-        Channel.SMS: _("Write the phone number with digits, e.g. +57 310 555 0142."),
-        Channel.SIGNAL: _("Write the Signal number with digits, e.g. +57 310 555 0142."),
-        Channel.MATRIX: _("Write a Matrix user or room, e.g. @desk:example.org."),
-        Channel.NTFY: _("Write an ntfy topic (letters, digits, - and _) or its https address."),
-        Channel.WEBHOOK: _("Write the webhook's address, starting with https://."),
-    }
+    channel_class = alert_channels.get(channel)
+    if channel_class is None:
+        raise PolicyError(_("Choose a channel from the list."), "channel")
     try:
-        if channel == Channel.EMAIL:
-            validate_email(address)
-            ok = True
-        elif channel in (Channel.SMS, Channel.SIGNAL):
-            ok = bool(_PHONE.match(address))
-        elif channel == Channel.MATRIX:
-            ok = bool(_MATRIX.match(address))
-        elif channel == Channel.NTFY and not address.startswith("https://"):
-            ok = bool(_NTFY_TOPIC.match(address))
-        else:
-            URLValidator(schemes=["https"])(address)
-            ok = True
-    except ValidationError:
-        ok = False
-    if not ok:
-        raise PolicyError(str(problems[Channel(channel)]), "address")
-    return address
+        return channel_class.validate_address(address)
+    except alert_channels.AddressRefused as refused:
+        raise PolicyError(refused.message, "address") from refused
 
 
 def add_partner(*, name: str, channel: str, address: str, actor: Any) -> PartnerOrganisation:
@@ -399,7 +369,7 @@ def add_partner(*, name: str, channel: str, address: str, actor: Any) -> Partner
         raise PolicyError(_("Give the organisation's name."), "name")
     if PartnerOrganisation.objects.filter(name__iexact=name).exists():
         raise PolicyError(_("A partner organisation with this name already exists."), "name")
-    if channel not in Channel.values:
+    if alert_channels.get(channel) is None:
         raise PolicyError(_("Choose a channel from the list."), "channel")
     address = _check_address(channel, address)
     keypair = service_keys.service_keypair()

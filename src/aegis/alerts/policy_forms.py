@@ -15,7 +15,7 @@ from aegis import places
 from aegis.cases.vocabulary import Sector
 from aegis.incidents.vocabulary import ViolationType
 
-from . import policies
+from . import channels, policies
 from .models import PartnerOrganisation, PolicyStep
 from .vocabulary import Audience, Channel, RuleTrigger
 
@@ -33,7 +33,9 @@ def _blank(label: Any) -> list[tuple[str, Any]]:
 
 
 def _contact_channel(label: Any) -> forms.ChoiceField:
-    choices = _blank("—") + [(c.value, c.label) for c in policies.CONTACT_CHANNELS]
+    def choices() -> list[tuple[str, Any]]:  # read when drawn: every registered channel
+        return _blank("—") + [(c.name, c.label) for c in channels.for_contacts()]
+
     return forms.ChoiceField(label=label, choices=choices, required=False)
 
 
@@ -137,7 +139,8 @@ class PartnerForm(forms.Form):
         max_length=policies.NAME_MAX,
         help_text=_("An organisation, never a defender: the name is stored in clear."),
     )
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    # A callable: read when the form is drawn, so every registered channel is offered.
+    channel = forms.ChoiceField(label=_("Channel"), choices=channels.choices)
     address = forms.CharField(
         label=_("Address on that channel"),
         max_length=policies.ADDRESS_MAX,

@@ -21,10 +21,11 @@ from aegis.cases import selectors as cases
 from aegis.cases.models import Case
 from aegis.risk.vocabulary import Level
 
+from . import channels as alert_channels
 from . import ladder, policies
 from .models import EscalationPolicy
 from .policy_forms import REFRESH, PartnerForm, PolicyForm, RuleForm, step_forms
-from .vocabulary import Audience, Channel
+from .vocabulary import Audience
 
 PERMISSION = "coordinate"
 
@@ -41,7 +42,7 @@ class StepView:
 
 
 def _view(number: int, deadline: int, audiences: Any, channels: Any, partners: Any) -> StepView:
-    names, ways = dict(Audience.choices), dict(Channel.choices)
+    names, ways = dict(Audience.choices), dict(alert_channels.choices())
     return StepView(
         number,
         deadline,

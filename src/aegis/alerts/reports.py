@@ -1,4 +1,5 @@
-"""What an SMS gateway reports about a message we sent: "delivered" moves a sent delivery to
+"""What a channel's service (the SMS gateway, or any channel with delivery_reports) reports
+about a message we sent: "delivered" moves a sent delivery to
 delivered; "failed" marks it failed and falls back to the recipient's next channel, as a
 refused send does. A report never moves a delivery backwards (an acknowledged one stays
 acknowledged) and never touches one that is not yet sent."""
@@ -12,6 +13,7 @@ from aegis.vault import service_keys
 from aegis.vault.keychain import unlocked
 
 from . import services
+from .delivery import delivery_id_of_report
 from .models import Delivery
 from .vocabulary import DeliveryError, DeliveryState
 
@@ -23,6 +25,13 @@ def _fall_back(failed: Delivery) -> None:
     with unlocked(service_keys.service_keychain()):  # contacts' addresses are encrypted
         if services.fall_back(failed) is not None:
             services.wake_worker()
+
+
+def record_signed(ref: str, status: str) -> bool:
+    """A report that names its delivery by the signed reference the message carried
+    (AlertChannel.report_reference); False for a reference that names no delivery."""
+    delivery_id = delivery_id_of_report(ref)
+    return delivery_id is not None and record(delivery_id, status)
 
 
 def record(delivery_id: int, status: str) -> bool:

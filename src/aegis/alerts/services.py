@@ -30,6 +30,7 @@ from aegis.vault import service_keys
 from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
 
+from . import channels as alert_channels
 from . import ladder
 from .models import (
     Acknowledgement,
@@ -45,7 +46,6 @@ from .vocabulary import (
     AlertKind,
     AlertStatus,
     Audience,
-    Channel,
     DeliveryState,
     RecipientKind,
 )
@@ -106,9 +106,8 @@ def _contacts(person: Person, order: tuple[str, ...]) -> list[Recipient]:
     recipients = []
     for contact in safety.emergency_contacts(person):
         by_channel: dict[str, str] = {
-            Channel.EMAIL.value: contact.email,
-            Channel.SMS.value: contact.phone,
-            Channel.SIGNAL.value: contact.signal,
+            c.name: str(getattr(contact, c.contact_field, "") or "")
+            for c in alert_channels.for_contacts()
         }
         ways = [(channel, by_channel.get(channel, "").strip()) for channel in order]
         found = tuple((channel, address) for channel, address in ways if address)

@@ -41,6 +41,9 @@ class RuleTrigger(models.TextChoices):
 
 
 class Channel(models.TextChoices):
+    """The names of the channels Aegis comes with (alerts/channels/); the channel columns
+    hold any registered channel's name, these included."""
+
     EMAIL = "email", _("Email")
     SMS = "sms", _("SMS")
     SIGNAL = "signal", _("Signal")
