@@ -163,7 +163,26 @@ class PersonForm(PlaceMixin):
 
     def person_fields(self) -> dict[str, Any]:
         """What the services take (every field of this form)."""
-        return {name: self.cleaned_data[name] for name in self.field_order}
+        return {name: self.cleaned_data[name] for name in PERSON_FIELDS}
+
+
+def reason_field() -> Any:
+    """The required 'why' of a correction, kept (encrypted) in the history of changes."""
+    return text(
+        _("Why is this changed?"),
+        required=True,
+        rows=2,
+        help_text=_("Kept in the history of changes, encrypted; the case team can read it."),
+        error_messages={
+            "required": _("Say why this is changed; the reason is kept in the history of changes.")
+        },
+    )
+
+
+class PersonEditForm(PersonForm):
+    reason = reason_field()
+
+    field_order = [*PERSON_FIELDS, "reason"]
 
 
 class CaseForm(PlaceMixin):

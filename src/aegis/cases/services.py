@@ -5,6 +5,9 @@ that compartment membership governs every protected record, whatever app it live
 
 from __future__ import annotations
 
+import datetime
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -30,6 +33,7 @@ from .models import (
     CompartmentMember,
     ConsentRecord,
     Person,
+    RecordChange,
     ReferenceCounter,
 )
 from .signals import account_linked, account_unlinked
@@ -38,6 +42,65 @@ from .vocabulary import CaseStatus, ConsentScope, SubjectKind
 
 class CaseRuleError(ValueError):
     """A request that breaks a rule of the case workflow; the message is for the user."""
+
+
+# --- Change log ---------------------------------------------------------------------------
+
+
+def reason_missing_message() -> str:
+    return _("Say why this is changed; the reason is kept in the history of changes.")
+
+
+def require_reason(reason: str) -> str:
+    """The typed reason for a correction, or CaseRuleError before anything is written."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise CaseRuleError(reason_missing_message())
+    return reason.strip()
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def snapshot(record: Any, fields: Any) -> dict[str, str]:
+    """The values of `fields` of `record` as text, to compare before and after a change."""
+    return {name: _shown(getattr(record, name)) for name in fields}
+
+
+@transaction.atomic
+def record_change(
+    record_type: str,
+    record_id: Any,
+    data_key_id: Any,
+    *,
+    actor_id: int | None,
+    reason: str,
+    before: Mapping[str, str],
+    after: Mapping[str, str],
+) -> RecordChange | None:
+    """Keep one correction in the change log (encrypted under `data_key_id`, the record's own
+    key) and audit it without content. Nothing is kept when no value changed."""
+    reason = require_reason(reason)
+    changed = [[name, before[name], after.get(name, "")] for name in before]
+    changed = [row for row in changed if row[1] != row[2]]
+    if not changed:
+        return None
+    change = RecordChange.objects.create(
+        record_type=record_type,
+        record_id=str(record_id),
+        data_key_id=data_key_id,
+        reason=reason,
+        changes=json.dumps(changed, ensure_ascii=False),
+        changed_by_id=actor_id,
+    )
+    audit.record("record.update", actor_id=actor_id, object_type=record_type, object_id=record_id)
+    return change
 
 
 # --- Compartments -------------------------------------------------------------------------
@@ -146,14 +209,25 @@ def create_person(compartment: Compartment, *, actor_id: int | None, **fields: A
 
 
 @transaction.atomic
-def update_person(person: Person, *, actor_id: int | None, **fields: Any) -> Person:
+def update_person(person: Person, *, actor_id: int | None, reason: str, **fields: Any) -> Person:
+    """Correct a person's details; the previous values go to the change log."""
+    require_reason(reason)
+    before = snapshot(person, PERSON_FIELDS)
     for name, value in fields.items():
         if name not in PERSON_FIELDS:
             raise TypeError(f"Unknown person field: {name}")
         setattr(person, name, value)
     person.full_clean(exclude=["data_key", "compartment"])
     person.save()
-    audit.record("record.update", actor_id=actor_id, object_type="person", object_id=person.pk)
+    record_change(
+        "person",
+        person.pk,
+        person.data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after=snapshot(person, PERSON_FIELDS),
+    )
     return person
 
 

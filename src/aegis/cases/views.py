@@ -28,12 +28,14 @@ from .forms import (
     LinkAccountForm,
     MemberForm,
     NoteForm,
+    PersonEditForm,
     PersonForm,
     SearchForm,
     StatusForm,
     TaskForm,
 )
 from .models import Case, Compartment, Person
+from .services import PERSON_FIELDS
 from .vocabulary import SubjectKind
 
 PERSON_PREFIX = "person"
@@ -282,6 +284,9 @@ def _person_page(
         "cases": selectors.cases_of(person),
         "consent_form": consent_form,
         "link_form": LinkAccountForm(candidates=selectors.linkable_accounts()),
+        "history": selectors.history_of(
+            [("person", person.pk)], {"person": PersonEditForm.base_fields}
+        ),
     }
     return render(request, "cases/person.html", context, status=status)
 
@@ -298,12 +303,19 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     status = 200
     if request.method == "POST" and PersonForm.REFRESH in request.POST:
-        form = PersonForm(initial=_initial(request.POST))
+        form = PersonEditForm(initial=_initial(request.POST))
     elif request.method == "POST":
-        form = PersonForm(request.POST)
+        form = PersonEditForm(request.POST)
         if form.is_valid():
             try:
-                services.update_person(person, actor_id=request.user.pk, **form.person_fields())
+                services.update_person(
+                    person,
+                    actor_id=request.user.pk,
+                    reason=form.cleaned_data["reason"],
+                    **form.person_fields(),
+                )
+            except services.CaseRuleError as problem:
+                form.add_error("reason", str(problem))
             except ValidationError as problem:
                 _add_model_errors(form, problem)
             except NoSearchKey as missing:
@@ -313,7 +325,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                 messages.success(request, _("The person's details are saved."))
                 return redirect("cases:person", person_id=person.pk)
     else:
-        form = PersonForm(initial={name: getattr(person, name) for name in PersonForm.field_order})
+        form = PersonEditForm(initial={name: getattr(person, name) for name in PERSON_FIELDS})
     context = {"person": person, "form": form}
     return render(request, "cases/person_form.html", context, status=status)
 

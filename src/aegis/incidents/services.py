@@ -17,7 +17,14 @@ from django.utils.translation import gettext_lazy
 from aegis import clock, places
 from aegis.audit import services as audit
 from aegis.cases.models import Case, Compartment, Person
-from aegis.cases.services import allocate_reference, new_record_key
+from aegis.cases.services import (
+    CaseRuleError,
+    allocate_reference,
+    new_record_key,
+    record_change,
+    require_reason,
+    snapshot,
+)
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.text import has_control_characters, has_disguising_characters
 
@@ -253,23 +260,48 @@ INCIDENT_FIELDS = (
 )
 
 
+def _reason(reason: str) -> str:
+    try:
+        return require_reason(reason)
+    except CaseRuleError as missing:
+        raise IncidentRuleError(str(missing), "reason") from missing
+
+
+def _linked_references(incident: Incident) -> str:
+    return ", ".join(sorted(incident.cases.values_list("reference", flat=True)))
+
+
 @transaction.atomic
 def update_incident(
-    incident: Incident, *, actor_id: int | None, cases: Iterable[Case] | None = None, **fields: Any
+    incident: Incident,
+    *,
+    actor_id: int | None,
+    reason: str,
+    cases: Iterable[Case] | None = None,
+    **fields: Any,
 ) -> Incident:
+    """Correct an incident; the previous values go to the change log with the reason."""
+    _reason(reason)
     unknown = set(fields) - set(INCIDENT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown incident fields: {', '.join(sorted(unknown))}")
     current = {name: getattr(incident, name) for name in INCIDENT_FIELDS}
     values = _cleaned({**current, **fields})
     linked_cases = _check_cases(incident.compartment, cases) if cases is not None else None
+    before = {**snapshot(incident, INCIDENT_FIELDS), "cases": _linked_references(incident)}
     for name, value in values.items():
         setattr(incident, name, value)
     incident.save()
     if linked_cases is not None:
         incident.cases.set(linked_cases)
-    audit.record(
-        "record.update", actor_id=actor_id, object_type="incident", object_id=incident.reference
+    record_change(
+        "incident",
+        incident.reference,
+        incident.data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after={**snapshot(incident, INCIDENT_FIELDS), "cases": _linked_references(incident)},
     )
     return incident
 

@@ -31,6 +31,7 @@ from .forms import (
 from .models import Incident
 from .vocabulary import PerpetratorType, VerificationStatus, ViolationType
 
+CHANGE_FIELDS = {"incident": IncidentEditForm.base_fields}
 REFRESH = "show_regions"  # the submit button that only redraws the form with new regions
 
 
@@ -149,6 +150,16 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _changes_of(incident: Incident) -> list[Any]:
+    """The corrections of the incident, its acts and sources, and the perpetrators it names."""
+    records: list[tuple[str, Any]] = [("incident", incident.reference)]
+    records += [("act", pk) for pk in incident.acts.values_list("pk", flat=True)]
+    records += [("source", pk) for pk in incident.sources.values_list("pk", flat=True)]
+    named = selectors.perpetrators_of(incident).values_list("pk", flat=True)
+    records += [("perpetrator", pk) for pk in named]
+    return case_selectors.history_of(records, CHANGE_FIELDS)
+
+
 @requires("view_cases")
 @require_http_methods(["GET"])
 def incident_detail(request: HttpRequest, incident_ref: str) -> HttpResponse:
@@ -167,6 +178,7 @@ def incident_detail(request: HttpRequest, incident_ref: str) -> HttpResponse:
             "outgoing": outgoing,
             "incoming": incoming,
             "history": incident.verification_changes.select_related("changed_by"),
+            "changes": _changes_of(incident),
             "independent_sources": services.independent_sources(incident),
             "verify_form": VerificationForm(initial={"status": incident.verification}),
             "notices": notices_for(incident, request.user),  # alerts its acts raised
@@ -191,6 +203,7 @@ def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
             services.update_incident(
                 incident,
                 actor_id=request.user.pk,
+                reason=data["reason"],
                 cases=_chosen_cases(request, data.get("cases", [])),
                 **_incident_fields(data),
             )
