@@ -155,9 +155,13 @@ def test_update_checks_the_same_rules_and_keeps_the_old_values_on_error(team):
     incident = team.record(title="Before", country="CO", region="CO-ANT")
     with unlocked(team.worker.keychain()):
         with pytest.raises(IncidentRuleError, match="not a first-level region"):
-            services.update_incident(incident, actor_id=team.worker.user.pk, reason="Fix", region="MX-CHP")
+            services.update_incident(
+                incident, actor_id=team.worker.user.pk, reason="Fix", region="MX-CHP"
+            )
         with pytest.raises(TypeError):
-            services.update_incident(incident, actor_id=team.worker.user.pk, reason="Fix", verification="x")
+            services.update_incident(
+                incident, actor_id=team.worker.user.pk, reason="Fix", verification="x"
+            )
         stored = Incident.objects.get(pk=incident.pk)
         assert (stored.title, stored.region) == ("Before", "CO-ANT")
         services.update_incident(
