@@ -102,3 +102,109 @@ def test_previous_values_and_reasons_never_reach_disk_in_clear(make_person, make
         services.update_person(person, actor_id=lucia.user.pk, reason=why, organisation=new)
     assert RecordChange.objects.count() == 1
     assert find([old.encode(), new.encode(), why.encode()]) == []
+
+
+# --- Cases --------------------------------------------------------------------------------
+
+
+def _case_url(team, name):
+    return reverse(f"cases:{name}", kwargs={"reference": team.case.reference})
+
+
+CASE_EDIT = {
+    "summary": "Threats after the land claim, and a break-in",
+    "sector": "land_environment",
+}
+
+
+def test_a_case_correction_checks_the_place_and_keeps_the_old_summary(team):
+    from aegis.cases.models import Case
+
+    lucia = client(team.lucia)
+    url = _case_url(team, "case-edit")
+    assert "Threats after the land claim" in text(lucia.get(url))
+    refused = lucia.post(
+        url, {**CASE_EDIT, "country": "CO", "region": "MX-GRO", "reason": "Break-in"}
+    )
+    assert "MX-GRO is not a region of Colombia." in text(refused)
+    silent = lucia.post(url, {**CASE_EDIT, "country": "CO", "region": "CO-ANT"})
+    assert "Say why this is changed" in text(silent)
+    assert not RecordChange.objects.exists()
+    response = lucia.post(
+        url, {**CASE_EDIT, "country": "CO", "region": "CO-ANT", "reason": "Break-in on Monday"}
+    )
+    assert response.status_code == 302
+    with unlocked(team.lucia.keychain()):
+        case = Case.objects.get(pk=team.case.pk)
+        assert case.summary == CASE_EDIT["summary"]
+    assert (case.country, case.region, case.sector) == ("CO", "CO-ANT", "land_environment")
+    page = text(lucia.get(_case_url(team, "detail")))
+    assert "Break-in on Monday" in page and "Threats after the land claim" in page
+    assert AuditEntry.objects.filter(
+        action="record.update", object_type="case", object_id=team.case.reference
+    ).exists()
+    assert client(team.pedro).get(_case_url(team, "case-edit")).status_code == 404
+
+
+def test_the_case_service_refuses_an_unknown_region(team):
+    from aegis.cases import services
+
+    with unlocked(team.lucia.keychain()), pytest.raises(services.CaseRuleError, match="region"):
+        services.update_case(team.case, actor_id=None, reason="x", country="CO", region="MX-GRO")
+    assert not RecordChange.objects.exists()
+
+
+@pytest.fixture
+def move(team, make_person, make_compartment):
+    """Lucia is also in 'Costa' with Nora; Karim (Andes only) will lose the case."""
+    from aegis.accounts.roles import Role
+
+    nora = make_person(Role.CASEWORKER, "nora")
+    costa = make_compartment(team.lucia, nora, name="Costa")
+    return nora, costa
+
+
+def test_moving_a_case_reseals_its_key_to_the_new_compartment_only(team, move):
+    from aegis.cases import selectors
+    from aegis.cases.models import Case, CompartmentKey
+    from aegis.vault.keychain import NoKeyAccess
+
+    nora, costa = move
+    lucia = client(team.lucia)
+    url = _case_url(team, "case-move")
+    assert "What stays" in text(lucia.get(url))
+    silent = lucia.post(url, {"compartment": costa.pk, "reason": ""})
+    assert "Say why this is changed" in text(silent)
+    assert Case.objects.get(pk=team.case.pk).compartment == team.compartment
+    response = lucia.post(url, {"compartment": costa.pk, "reason": "Costa team takes over"})
+    assert response.status_code == 302
+    case = Case.objects.get(pk=team.case.pk)
+    assert case.compartment == costa
+    assert CompartmentKey.objects.get(data_key_id=case.data_key_id).compartment == costa
+    # Nora, in the new compartment only, opens the case and its notes.
+    assert client(nora).get(_case_url(team, "detail")).status_code == 200
+    with unlocked(nora.keychain()):
+        assert case.summary == "Threats after the land claim"
+        assert selectors.case_file(case).notes[0].body == "Call log received"
+    # Karim, in the old compartment only, no longer sees it, and his copy of the key is gone.
+    assert client(team.karim).get(_case_url(team, "detail")).status_code == 404
+    with unlocked(team.karim.keychain()), pytest.raises(NoKeyAccess):
+        Case.objects.get(pk=case.pk).summary
+    page = text(lucia.get(_case_url(team, "detail")))
+    assert "Costa team takes over" in page and "Andes" in page and "Costa" in page
+    assert AuditEntry.objects.filter(action="key.revoke").exists()
+
+
+def test_only_a_member_of_both_compartments_can_move_a_case(team, move):
+    from aegis.cases import services
+
+    _nora, costa = move
+    with unlocked(team.karim.keychain()), pytest.raises(services.CaseRuleError, match="both"):
+        services.move_case(team.case, costa, actor=team.karim.user, reason="Karim tries")
+    # The page only offers the compartments the mover belongs to.
+    response = client(team.karim).post(
+        _case_url(team, "case-move"), {"compartment": costa.pk, "reason": "Karim tries"}
+    )
+    assert response.status_code == 200
+    assert team.case.__class__.objects.get(pk=team.case.pk).compartment == team.compartment
+    assert not RecordChange.objects.exists()

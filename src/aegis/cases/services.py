@@ -36,7 +36,7 @@ from .models import (
     RecordChange,
     ReferenceCounter,
 )
-from .signals import account_linked, account_unlinked
+from .signals import account_linked, account_unlinked, case_moved
 from .vocabulary import CaseStatus, ConsentScope, SubjectKind
 
 
@@ -417,6 +417,99 @@ def complete_task(task: CaseTask, *, actor_id: int | None) -> CaseTask:
     task.done_at = timezone.now()
     task.save(update_fields=["done_at"])
     return task
+
+
+# What a correction of a case may change, in the order the form shows it.
+CASE_FIELDS = ("summary", "subject_name", "country", "region", "sector")
+
+
+@transaction.atomic
+def update_case(case: Case, *, actor_id: int | None, reason: str, **fields: Any) -> Case:
+    """Correct a case's summary, subject name, place or sector; the previous values go to
+    the change log."""
+    require_reason(reason)
+    unknown = set(fields) - set(CASE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown case fields: {', '.join(sorted(unknown))}")
+    values = {**snapshot(case, CASE_FIELDS), **fields}
+    if not str(values["summary"]).strip():
+        raise CaseRuleError(_("Write a short summary of the case."))
+    if case.subject_kind != SubjectKind.PERSON and not str(values["subject_name"]).strip():
+        raise CaseRuleError(_("Give the name of the group or organisation this case is about."))
+    if case.subject_kind == SubjectKind.PERSON:
+        values["subject_name"] = case.subject_name or ""
+    country = str(values["country"] or "").strip().upper()
+    region = str(values["region"] or "").strip().upper()
+    if country and not places.is_country(country):
+        raise CaseRuleError(_("Choose a country from the list."))
+    if region and not places.is_region_of(region, country):
+        raise CaseRuleError(_("This region is not a first-level region of the country chosen."))
+    values.update(country=country, region=region)
+    before = snapshot(case, CASE_FIELDS)
+    for name, value in values.items():
+        setattr(case, name, value)
+    case.full_clean(exclude=["data_key", "compartment", "person", "reference"])
+    case.save()
+    record_change(
+        "case",
+        case.reference,
+        case.data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after=snapshot(case, CASE_FIELDS),
+    )
+    return case
+
+
+@transaction.atomic
+def move_case(case: Case, to: Compartment, *, actor: Any, reason: str) -> Case:
+    """Move a case file to another compartment. The case's own key (its summary, notes,
+    tasks, status history, evidence, risk assessments and change log) is sealed to the new
+    compartment's members and the copies of old members who are not in the new one are
+    destroyed. The person's file stays where it is: a person can have several cases, and
+    their key is not the case's to give away."""
+    require_reason(reason)
+    source = case.compartment
+    if to.pk == source.pk:
+        raise CaseRuleError(_("The case is already in this compartment."))
+    members = CompartmentMember.objects.filter(user=actor)
+    if not (
+        members.filter(compartment=source).exists() and members.filter(compartment=to).exists()
+    ):
+        raise CaseRuleError(
+            _(
+                "Only a member of both compartments can move a case: the mover must hold the "
+                "case's key and be trusted by the new compartment."
+            )
+        )
+    # Locked, so two moves of one case at once cannot both re-seal its key.
+    Case.objects.select_for_update().filter(pk=case.pk).get()
+    staying = set(to.members.values_list("user_id", flat=True))
+    try:
+        for keypair in _member_keypairs(to, "case"):
+            vault.grant(case.data_key_id, keypair, actor_id=actor.pk)
+    except NoKeyAccess as missing:
+        raise CaseRuleError(
+            _("You do not hold this case's key, so you cannot seal it to other people.")
+        ) from missing
+    for user_id in source.members.exclude(user_id__in=staying).values_list("user_id", flat=True):
+        if (keypair := keypair_for_user(user_id)) is not None:
+            vault.revoke(case.data_key_id, keypair, actor_id=actor.pk)
+    CompartmentKey.objects.filter(data_key_id=case.data_key_id).update(compartment=to)
+    case.compartment = to
+    case.save(update_fields=["compartment", "updated_at"])
+    record_change(
+        "case",
+        case.reference,
+        case.data_key_id,
+        actor_id=actor.pk,
+        reason=reason,
+        before={"compartment": source.name},
+        after={"compartment": to.name},
+    )
+    case_moved.send(Case, case=case, from_compartment=source, to_compartment=to, actor_id=actor.pk)
+    return case
 
 
 # --- Consent ------------------------------------------------------------------------------
