@@ -215,3 +215,19 @@ class LinkForm(forms.Form):
 
 class VerificationForm(forms.Form):
     status = forms.ChoiceField(label=_("Verification"), choices=VerificationStatus.choices)
+
+
+class ActEditForm(forms.Form):
+    violation_type = forms.ChoiceField(label=_("Violation"), choices=ViolationType.choices)
+    reason = reason_field()
+
+
+class SourceEditForm(SourceForm):
+    reason = reason_field()
+
+
+class PerpetratorEditForm(forms.Form):
+    perpetrator_type = PerpetratorForm.base_fields["perpetrator_type"]
+    name = PerpetratorForm.base_fields["name"]
+    description = PerpetratorForm.base_fields["description"]
+    reason = reason_field()

@@ -470,6 +470,96 @@ def add_source(
     return source
 
 
+# --- Corrections of acts, sources and perpetrators ----------------------------------------
+
+SOURCE_FIELDS = ("kind", "reliability", "independent", "description")
+PERPETRATOR_FIELDS = ("perpetrator_type", "name", "description")
+
+
+@transaction.atomic
+def update_act(act: Act, *, actor_id: int | None, reason: str, violation_type: str) -> Act:
+    """Correct the violation an act records; victims and perpetrators are kept."""
+    _reason(reason)
+    _choice(violation_type, ViolationType, "violation_type", gettext_lazy("Violation type"))
+    before = snapshot(act, ("violation_type",))
+    act.violation_type = violation_type
+    act.save(update_fields=["violation_type"])
+    record_change(
+        "act",
+        act.pk,
+        act.incident.data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after=snapshot(act, ("violation_type",)),
+    )
+    _touch(act.incident)
+    return act
+
+
+@transaction.atomic
+def update_source(
+    source: Source,
+    *,
+    actor_id: int | None,
+    reason: str,
+    kind: str,
+    reliability: str,
+    independent: bool = False,
+    description: str = "",
+) -> Source:
+    _reason(reason)
+    _choice(kind, SourceKind, "kind", gettext_lazy("Kind of source"))
+    _choice(reliability, Reliability, "reliability", gettext_lazy("Reliability"))
+    description = _text(description, "description", gettext_lazy("The description"), limit=TEXT_MAX)
+    before = snapshot(source, SOURCE_FIELDS)
+    source.kind, source.reliability = kind, reliability
+    source.independent, source.description = bool(independent), description
+    source.save()
+    record_change(
+        "source",
+        source.pk,
+        source.data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after=snapshot(source, SOURCE_FIELDS),
+    )
+    _touch(source.incident)
+    return source
+
+
+@transaction.atomic
+def update_perpetrator(
+    perpetrator: Perpetrator,
+    *,
+    actor_id: int | None,
+    reason: str,
+    perpetrator_type: str,
+    name: str = "",
+    description: str = "",
+) -> Perpetrator:
+    """Correct a perpetrator: every act that names them shows the correction."""
+    _reason(reason)
+    _choice(perpetrator_type, PerpetratorType, "perpetrator_type", gettext_lazy("Perpetrator type"))
+    name = _text(name, "name", gettext_lazy("The name"), limit=LINE_MAX, line=True)
+    description = _text(description, "description", gettext_lazy("The description"), limit=TEXT_MAX)
+    before = snapshot(perpetrator, PERPETRATOR_FIELDS)
+    perpetrator.perpetrator_type, perpetrator.name = perpetrator_type, name
+    perpetrator.description = description
+    perpetrator.save()
+    record_change(
+        "perpetrator",
+        perpetrator.pk,
+        perpetrator.data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after=snapshot(perpetrator, PERPETRATOR_FIELDS),
+    )
+    return perpetrator
+
+
 # --- Chain of events ----------------------------------------------------------------------
 
 
