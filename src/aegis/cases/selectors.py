@@ -344,12 +344,12 @@ def history_of(
                 record_id=change.record_id,
                 changed_by=change.changed_by,
                 changed_at=change.changed_at,
-                reason=change.reason or "",
+                reason=str(change.reason or ""),
                 values=[
                     ChangedValue(
                         _label(known, name), _value(known, name, old), _value(known, name, new)
                     )
-                    for name, old, new in json.loads(change.changes or "[]")
+                    for name, old, new in json.loads(str(change.changes or "[]"))
                 ],
             )
         )
