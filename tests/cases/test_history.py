@@ -208,3 +208,21 @@ def test_only_a_member_of_both_compartments_can_move_a_case(team, move):
     assert response.status_code == 200
     assert team.case.__class__.objects.get(pk=team.case.pk).compartment == team.compartment
     assert not RecordChange.objects.exists()
+
+
+def test_a_responder_in_the_new_compartment_gets_no_case_key(team, move, make_person):
+    from aegis.accounts.roles import Role
+    from aegis.cases import services
+    from aegis.vault.models import KeyWrap
+    from aegis.vault.selectors import keypair_for_user
+
+    nora, costa = move
+    rafa = make_person(Role.RESPONDER, "rafa")
+    with unlocked(team.lucia.keychain()):
+        services.add_member(costa, rafa.user, actor_id=team.lucia.user.pk)
+        services.move_case(team.case, costa, actor=team.lucia.user, reason="Costa takes over")
+    keypair = keypair_for_user(rafa.user.pk)
+    assert not KeyWrap.objects.filter(data_key_id=team.case.data_key_id, keypair=keypair).exists()
+    assert KeyWrap.objects.filter(
+        data_key_id=team.case.data_key_id, keypair=keypair_for_user(nora.user.pk)
+    ).exists()
