@@ -10,8 +10,9 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
+from django.forms import BooleanField
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from aegis.accounts.roles import Role
 from aegis.vault.fields import blind_index
@@ -317,6 +318,8 @@ def _label(fields: Mapping[str, Any], name: str) -> Any:
 
 def _value(fields: Mapping[str, Any], name: str, value: str) -> str:
     """A coded value by its label when the form lists it (a sector, a violation type)."""
+    if isinstance(fields.get(name), BooleanField) and value in ("yes", "no"):
+        return gettext("yes") if value == "yes" else gettext("no")
     choices = getattr(fields.get(name), "choices", None)
     if value and isinstance(choices, list | tuple):
         for code, label in choices:

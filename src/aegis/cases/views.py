@@ -179,7 +179,12 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "evidence_count": evidence_selectors.items_of(case).count(),
         "history": selectors.history_of(
             [("case", case.reference)],
-            {"case": {**CaseEditForm.base_fields, **CaseMoveForm.base_fields}},
+            {
+                "case": {
+                    **CaseEditForm.base_fields,
+                    "compartment": CaseForm.base_fields["compartment"],
+                }
+            },
         ),
     }
     return render(request, "cases/detail.html", context)
