@@ -226,3 +226,18 @@ def test_a_responder_in_the_new_compartment_gets_no_case_key(team, move, make_pe
     assert KeyWrap.objects.filter(
         data_key_id=team.case.data_key_id, keypair=keypair_for_user(nora.user.pk)
     ).exists()
+
+
+def test_the_log_keeps_what_was_stored_even_when_the_form_was_opened_earlier(team):
+    import json
+
+    from aegis.cases import services
+
+    with unlocked(team.lucia.keychain()):
+        seen_by_lucia = Person.objects.get(pk=team.person.pk)
+        karims_copy = Person.objects.get(pk=team.person.pk)
+        services.update_person(karims_copy, actor_id=None, reason="Karim", organisation="Karim's")
+        services.update_person(seen_by_lucia, actor_id=None, reason="Lucia", organisation="Lucia's")
+        latest = RecordChange.objects.first()
+        assert latest is not None and latest.reason == "Lucia"
+        assert ["organisation", "Karim's", "Lucia's"] in json.loads(latest.changes)

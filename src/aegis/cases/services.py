@@ -73,6 +73,12 @@ def snapshot(record: Any, fields: Any) -> dict[str, str]:
     return {name: _shown(getattr(record, name)) for name in fields}
 
 
+def stored_snapshot(record: Any, fields: Any) -> dict[str, str]:
+    """`snapshot` of the row as stored, locked until the transaction ends: the log's 'before'
+    is what the correction replaces, even if someone else saved since the form was opened."""
+    return snapshot(type(record).objects.select_for_update().get(pk=record.pk), fields)
+
+
 @transaction.atomic
 def record_change(
     record_type: str,
@@ -212,7 +218,7 @@ def create_person(compartment: Compartment, *, actor_id: int | None, **fields: A
 def update_person(person: Person, *, actor_id: int | None, reason: str, **fields: Any) -> Person:
     """Correct a person's details; the previous values go to the change log."""
     require_reason(reason)
-    before = snapshot(person, PERSON_FIELDS)
+    before = stored_snapshot(person, PERSON_FIELDS)
     for name, value in fields.items():
         if name not in PERSON_FIELDS:
             raise TypeError(f"Unknown person field: {name}")
@@ -445,7 +451,7 @@ def update_case(case: Case, *, actor_id: int | None, reason: str, **fields: Any)
     if region and not places.is_region_of(region, country):
         raise CaseRuleError(_("This region is not a first-level region of the country chosen."))
     values.update(country=country, region=region)
-    before = snapshot(case, CASE_FIELDS)
+    before = stored_snapshot(case, CASE_FIELDS)
     for name, value in values.items():
         setattr(case, name, value)
     case.full_clean(exclude=["data_key", "compartment", "person", "reference"])

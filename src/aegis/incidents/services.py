@@ -24,6 +24,7 @@ from aegis.cases.services import (
     record_change,
     require_reason,
     snapshot,
+    stored_snapshot,
 )
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.text import has_control_characters, has_disguising_characters
@@ -288,7 +289,7 @@ def update_incident(
     current = {name: getattr(incident, name) for name in INCIDENT_FIELDS}
     values = _cleaned({**current, **fields})
     linked_cases = _check_cases(incident.compartment, cases) if cases is not None else None
-    before = {**snapshot(incident, INCIDENT_FIELDS), "cases": _linked_references(incident)}
+    before = {**stored_snapshot(incident, INCIDENT_FIELDS), "cases": _linked_references(incident)}
     for name, value in values.items():
         setattr(incident, name, value)
     incident.save()
@@ -481,7 +482,7 @@ def update_act(act: Act, *, actor_id: int | None, reason: str, violation_type: s
     """Correct the violation an act records; victims and perpetrators are kept."""
     _reason(reason)
     _choice(violation_type, ViolationType, "violation_type", gettext_lazy("Violation type"))
-    before = snapshot(act, ("violation_type",))
+    before = stored_snapshot(act, ("violation_type",))
     act.violation_type = violation_type
     act.save(update_fields=["violation_type"])
     record_change(
@@ -512,7 +513,7 @@ def update_source(
     _choice(kind, SourceKind, "kind", gettext_lazy("Kind of source"))
     _choice(reliability, Reliability, "reliability", gettext_lazy("Reliability"))
     description = _text(description, "description", gettext_lazy("The description"), limit=TEXT_MAX)
-    before = snapshot(source, SOURCE_FIELDS)
+    before = stored_snapshot(source, SOURCE_FIELDS)
     source.kind, source.reliability = kind, reliability
     source.independent, source.description = bool(independent), description
     source.save()
@@ -544,7 +545,7 @@ def update_perpetrator(
     _choice(perpetrator_type, PerpetratorType, "perpetrator_type", gettext_lazy("Perpetrator type"))
     name = _text(name, "name", gettext_lazy("The name"), limit=LINE_MAX, line=True)
     description = _text(description, "description", gettext_lazy("The description"), limit=TEXT_MAX)
-    before = snapshot(perpetrator, PERPETRATOR_FIELDS)
+    before = stored_snapshot(perpetrator, PERPETRATOR_FIELDS)
     perpetrator.perpetrator_type, perpetrator.name = perpetrator_type, name
     perpetrator.description = description
     perpetrator.save()
