@@ -229,6 +229,7 @@ def test_changing_a_name_without_the_search_key_explains_and_keeps_the_old_one(o
         {
             **{k.removeprefix("person-"): v for k, v in NEW_PERSON.items() if "-" in k},
             "legal_name": "Marisol Quintero",
+            "reason": "Full name",
         },
     )
     assert response.status_code == 403

@@ -23,6 +23,8 @@ EXPECTED: dict = {
     "cases:task-add": ("GET", CASE_STAFF),
     "cases:task-done": ("POST", CASE_STAFF),
     "cases:status": ("GET", CASE_STAFF),
+    "cases:case-edit": ("GET", CASE_STAFF),
+    "cases:case-move": ("GET", CASE_STAFF),
     "cases:compartments": ("GET", COORDINATORS),
     "cases:compartment": ("GET", COORDINATORS),
     "cases:compartment-member-add": ("POST", COORDINATORS),

@@ -15,6 +15,9 @@ EXPECTED: dict = {
     "incidents:source-add": ("GET", CASE_TEAM),
     "incidents:perpetrator-add": ("GET", CASE_TEAM),
     "incidents:link-add": ("GET", CASE_TEAM),
+    "incidents:act-edit": ("GET", CASE_TEAM),
+    "incidents:source-edit": ("GET", CASE_TEAM),
+    "incidents:perpetrator-edit": ("GET", CASE_TEAM),
     "incidents:verify": ("POST", CASE_TEAM),
     "api:list_incidents": ("GET", CASE_TEAM),
     "api:create_incident": ("POST", CASE_TEAM),
@@ -25,4 +28,9 @@ EXPECTED: dict = {
     "api:link_incidents": ("POST", CASE_TEAM),
     "api:set_verification": ("POST", CASE_TEAM),
 }
-SAMPLE_KWARGS: dict = {"incident_ref": "INC-1999-99999"}
+SAMPLE_KWARGS: dict = {
+    "incident_ref": "INC-1999-99999",
+    "act_id": 999_999,
+    "source_id": 999_999,
+    "perpetrator_id": 999_999,
+}

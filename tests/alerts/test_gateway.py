@@ -57,7 +57,9 @@ def gateway(team, organisation, settings):
     with unlocked(vault.recovery_keychain(organisation)):
         vault.grant(vault.index_key_id(), keypair)  # type: ignore[arg-type]
     with unlocked(team.lucia.keychain()):
-        cases.update_person(team.person, actor_id=team.lucia.user.pk, phone="0711 000 111")
+        cases.update_person(
+            team.person, actor_id=team.lucia.user.pk, reason="New phone", phone="0711 000 111"
+        )
         draft = safety_selectors.draft_of(safety_selectors.current_version(team.person))
         draft.duress_word = "Girasol"
         safety.save_plan(team.person, draft, actor_id=team.lucia.user.pk)

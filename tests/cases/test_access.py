@@ -29,6 +29,7 @@ PERSON_EDIT = {
     "country": "CO",
     "region": "CO-ANT",
     "languages": "es",
+    "reason": "An outsider corrects it",
 }
 
 # name, method, which kwargs (case / person / task / consent), POST data

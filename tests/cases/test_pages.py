@@ -282,6 +282,7 @@ def test_editing_a_person_updates_the_search_index(team):
             "country": "CO",
             "region": "CO-CUN",
             "languages": "es",
+            "reason": "She asked us to use her full name",
         },
     )
     assert response.status_code == 302

@@ -155,13 +155,17 @@ def test_update_checks_the_same_rules_and_keeps_the_old_values_on_error(team):
     incident = team.record(title="Before", country="CO", region="CO-ANT")
     with unlocked(team.worker.keychain()):
         with pytest.raises(IncidentRuleError, match="not a first-level region"):
-            services.update_incident(incident, actor_id=team.worker.user.pk, region="MX-CHP")
+            services.update_incident(
+                incident, actor_id=team.worker.user.pk, reason="Fix", region="MX-CHP"
+            )
         with pytest.raises(TypeError):
-            services.update_incident(incident, actor_id=team.worker.user.pk, verification="x")
+            services.update_incident(
+                incident, actor_id=team.worker.user.pk, reason="Fix", verification="x"
+            )
         stored = Incident.objects.get(pk=incident.pk)
         assert (stored.title, stored.region) == ("Before", "CO-ANT")
         services.update_incident(
-            incident, actor_id=team.worker.user.pk, title="After", region="CO-CAU"
+            incident, actor_id=team.worker.user.pk, reason="Fix", title="After", region="CO-CAU"
         )
         stored = Incident.objects.get(pk=incident.pk)
         assert (stored.title, stored.region, stored.country) == ("After", "CO-CAU", "CO")

@@ -166,11 +166,15 @@ def test_edit_an_incident(team, client):
     incident = team.record(title="Old title")
     page = _text(client.get(_url("incidents:edit", incident)))
     assert 'value="Old title"' in page
-    response = client.post(_url("incidents:edit", incident), _form(title="New title"))
+    response = client.post(
+        _url("incidents:edit", incident), _form(title="New title", reason="Typo")
+    )
     assert response.status_code == 302
     with unlocked(team.worker.keychain()):
         assert Incident.objects.get(pk=incident.pk).title == "New title"
-    response = client.post(_url("incidents:edit", incident), _form(date_end="2020-01-01"))
+    response = client.post(
+        _url("incidents:edit", incident), _form(date_end="2020-01-01", reason="Typo")
+    )
     assert "The end date is before the start date." in _text(response)
 
 

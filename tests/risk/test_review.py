@@ -97,7 +97,7 @@ def test_an_older_incident_newly_linked_to_the_case_or_person_makes_it_due(team)
         _assess(team, "low")
         assert not _due(team).due
         with unlocked(team.worker.keychain()):
-            incidents.update_incident(older, actor_id=None, cases=[team.case])
+            incidents.update_incident(older, actor_id=None, reason="Linked", cases=[team.case])
         assert _due(team).new_incidents == [older]
         _assess(team, "low")
         assert not _due(team).due

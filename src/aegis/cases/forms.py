@@ -163,7 +163,26 @@ class PersonForm(PlaceMixin):
 
     def person_fields(self) -> dict[str, Any]:
         """What the services take (every field of this form)."""
-        return {name: self.cleaned_data[name] for name in self.field_order}
+        return {name: self.cleaned_data[name] for name in PERSON_FIELDS}
+
+
+def reason_field() -> Any:
+    """The required 'why' of a correction, kept (encrypted) in the history of changes."""
+    return text(
+        _("Why is this changed?"),
+        required=True,
+        rows=2,
+        help_text=_("Kept in the history of changes, encrypted; the case team can read it."),
+        error_messages={
+            "required": _("Say why this is changed; the reason is kept in the history of changes.")
+        },
+    )
+
+
+class PersonEditForm(PersonForm):
+    reason = reason_field()
+
+    field_order = [*PERSON_FIELDS, "reason"]
 
 
 class CaseForm(PlaceMixin):
@@ -251,6 +270,41 @@ class TaskForm(forms.Form):
         field.label_from_instance = (  # type: ignore[attr-defined]
             lambda user: f"{user.get_username()} · {user.role_label}"
         )
+
+
+class CaseEditForm(PlaceMixin):
+    summary = text(_("Summary"), required=True, rows=6)
+    subject_name = line(
+        _("Name of the group or organisation"),
+        help_text=_("Only for a case about a group or an organisation. Encrypted."),
+    )
+    sector = forms.ChoiceField(label=_("Sector of work"), choices=Sector.choices)
+    reason = reason_field()
+
+    field_order = ["summary", "subject_name", "country", "region", "sector", "reason"]
+
+    def __init__(self, *args: Any, about_person: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if about_person:  # the person's name lives in their own file
+            del self.fields["subject_name"]
+
+    def case_fields(self) -> dict[str, Any]:
+        names = ("summary", "subject_name", "country", "region", "sector")
+        return {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
+
+
+class CaseMoveForm(forms.Form):
+    compartment: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Move to the compartment"),
+        queryset=None,
+        empty_label=None,
+        help_text=_("Only compartments you are a member of are listed."),
+    )
+    reason = reason_field()
+
+    def __init__(self, *args: Any, compartments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["compartment"].queryset = compartments  # type: ignore[attr-defined]
 
 
 class StatusForm(forms.Form):

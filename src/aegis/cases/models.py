@@ -201,3 +201,28 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series}-{self.year}: {self.last}"
+
+
+class RecordChange(models.Model):
+    """One correction of a protected record (case, person, incident, act, source,
+    perpetrator): who, when, why, and each changed field's value before and after. The reason
+    and the values may identify someone, so they are encrypted under the record's own key:
+    only those who can open the record can read its history."""
+
+    record_type = models.CharField(max_length=16)
+    record_id = models.CharField(max_length=40)
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    reason = EncryptedTextField()
+    # JSON list of [field, before, after]; encrypted like the record itself.
+    changes = EncryptedTextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["record_type", "record_id"])]
+
+    def __str__(self) -> str:
+        return f"change {self.pk} of {self.record_type} {self.record_id}"

@@ -3,19 +3,23 @@ reader belongs to: for anyone else a case does not exist (same answer as a missi
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.forms import BooleanField
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from aegis.accounts.roles import Role
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoSearchKey, search_key_missing_message
 from aegis.vault.selectors import holds_search_key
 
-from .models import Case, Compartment, CompartmentMember, ConsentRecord, Person
+from .models import Case, Compartment, CompartmentMember, ConsentRecord, Person, RecordChange
 
 PAGE_SIZE = 25
 
@@ -270,3 +274,86 @@ def staff_in_compartments(role: str) -> QuerySet[Any]:
 def people_with_phone_index(index: str) -> list[Person]:
     """Files whose phone has this blind index (the caller computes it under its keys)."""
     return list(Person.objects.filter(phone_index=index).order_by("pk"))
+
+
+# --- Change log ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangedValue:
+    label: Any
+    before: str
+    after: str
+
+
+# What the history calls each kind of record, beside its number.
+RECORD_LABELS = {
+    "case": gettext_lazy("Case"),
+    "person": gettext_lazy("Person"),
+    "incident": gettext_lazy("Incident"),
+    "act": gettext_lazy("Act"),
+    "source": gettext_lazy("Source"),
+    "perpetrator": gettext_lazy("Perpetrator"),
+}
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    record_type: str
+    record_id: str
+    changed_by: Any
+    changed_at: Any
+    reason: str
+    values: list[ChangedValue]
+
+    @property
+    def record_label(self) -> Any:
+        return RECORD_LABELS.get(self.record_type, self.record_type)
+
+
+def _label(fields: Mapping[str, Any], name: str) -> Any:
+    field = fields.get(name)
+    return getattr(field, "label", None) or name.replace("_", " ").capitalize()
+
+
+def _value(fields: Mapping[str, Any], name: str, value: str) -> str:
+    """A coded value by its label when the form lists it (a sector, a violation type)."""
+    if isinstance(fields.get(name), BooleanField) and value in ("yes", "no"):
+        return gettext("yes") if value == "yes" else gettext("no")
+    choices = getattr(fields.get(name), "choices", None)
+    if value and isinstance(choices, list | tuple):
+        for code, label in choices:
+            if str(code) == value:
+                return str(label)
+    return value
+
+
+def history_of(
+    records: Iterable[tuple[str, Any]], fields: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[ChangeEntry]:
+    """The corrections of the given (record type, record id) pairs, newest first, decrypted:
+    the caller's key context must hold the records' keys. `fields` gives, per record type,
+    the form fields whose labels (and listed choices) name the changed values."""
+    fields = fields or {}
+    wanted = Q(pk__in=[])
+    for record_type, record_id in records:
+        wanted |= Q(record_type=record_type, record_id=str(record_id))
+    entries = []
+    for change in RecordChange.objects.filter(wanted).select_related("changed_by"):
+        known = fields.get(change.record_type, {})
+        entries.append(
+            ChangeEntry(
+                record_type=change.record_type,
+                record_id=change.record_id,
+                changed_by=change.changed_by,
+                changed_at=change.changed_at,
+                reason=str(change.reason or ""),
+                values=[
+                    ChangedValue(
+                        _label(known, name), _value(known, name, old), _value(known, name, new)
+                    )
+                    for name, old, new in json.loads(str(change.changes or "[]"))
+                ],
+            )
+        )
+    return entries

@@ -5,6 +5,9 @@ that compartment membership governs every protected record, whatever app it live
 
 from __future__ import annotations
 
+import datetime
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -30,14 +33,80 @@ from .models import (
     CompartmentMember,
     ConsentRecord,
     Person,
+    RecordChange,
     ReferenceCounter,
 )
-from .signals import account_linked, account_unlinked
+from .signals import account_linked, account_unlinked, case_moved
 from .vocabulary import CaseStatus, ConsentScope, SubjectKind
 
 
 class CaseRuleError(ValueError):
     """A request that breaks a rule of the case workflow; the message is for the user."""
+
+
+# --- Change log ---------------------------------------------------------------------------
+
+
+def reason_missing_message() -> str:
+    return _("Say why this is changed; the reason is kept in the history of changes.")
+
+
+def require_reason(reason: str) -> str:
+    """The typed reason for a correction, or CaseRuleError before anything is written."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise CaseRuleError(reason_missing_message())
+    return reason.strip()
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def snapshot(record: Any, fields: Any) -> dict[str, str]:
+    """The values of `fields` of `record` as text, to compare before and after a change."""
+    return {name: _shown(getattr(record, name)) for name in fields}
+
+
+def stored_snapshot(record: Any, fields: Any) -> dict[str, str]:
+    """`snapshot` of the row as stored, locked until the transaction ends: the log's 'before'
+    is what the correction replaces, even if someone else saved since the form was opened."""
+    return snapshot(type(record).objects.select_for_update().get(pk=record.pk), fields)
+
+
+@transaction.atomic
+def record_change(
+    record_type: str,
+    record_id: Any,
+    data_key_id: Any,
+    *,
+    actor_id: int | None,
+    reason: str,
+    before: Mapping[str, str],
+    after: Mapping[str, str],
+) -> RecordChange | None:
+    """Keep one correction in the change log (encrypted under `data_key_id`, the record's own
+    key) and audit it without content. Nothing is kept when no value changed."""
+    reason = require_reason(reason)
+    changed = [[name, before[name], after.get(name, "")] for name in before]
+    changed = [row for row in changed if row[1] != row[2]]
+    if not changed:
+        return None
+    change = RecordChange.objects.create(
+        record_type=record_type,
+        record_id=str(record_id),
+        data_key_id=data_key_id,
+        reason=reason,
+        changes=json.dumps(changed, ensure_ascii=False),
+        changed_by_id=actor_id,
+    )
+    audit.record("record.update", actor_id=actor_id, object_type=record_type, object_id=record_id)
+    return change
 
 
 # --- Compartments -------------------------------------------------------------------------
@@ -146,14 +215,25 @@ def create_person(compartment: Compartment, *, actor_id: int | None, **fields: A
 
 
 @transaction.atomic
-def update_person(person: Person, *, actor_id: int | None, **fields: Any) -> Person:
+def update_person(person: Person, *, actor_id: int | None, reason: str, **fields: Any) -> Person:
+    """Correct a person's details; the previous values go to the change log."""
+    require_reason(reason)
+    before = stored_snapshot(person, PERSON_FIELDS)
     for name, value in fields.items():
         if name not in PERSON_FIELDS:
             raise TypeError(f"Unknown person field: {name}")
         setattr(person, name, value)
     person.full_clean(exclude=["data_key", "compartment"])
     person.save()
-    audit.record("record.update", actor_id=actor_id, object_type="person", object_id=person.pk)
+    record_change(
+        "person",
+        person.pk,
+        person.data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after=snapshot(person, PERSON_FIELDS),
+    )
     return person
 
 
@@ -343,6 +423,99 @@ def complete_task(task: CaseTask, *, actor_id: int | None) -> CaseTask:
     task.done_at = timezone.now()
     task.save(update_fields=["done_at"])
     return task
+
+
+# What a correction of a case may change, in the order the form shows it.
+CASE_FIELDS = ("summary", "subject_name", "country", "region", "sector")
+
+
+@transaction.atomic
+def update_case(case: Case, *, actor_id: int | None, reason: str, **fields: Any) -> Case:
+    """Correct a case's summary, subject name, place or sector; the previous values go to
+    the change log."""
+    require_reason(reason)
+    unknown = set(fields) - set(CASE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown case fields: {', '.join(sorted(unknown))}")
+    values = {**snapshot(case, CASE_FIELDS), **fields}
+    if not str(values["summary"]).strip():
+        raise CaseRuleError(_("Write a short summary of the case."))
+    if case.subject_kind != SubjectKind.PERSON and not str(values["subject_name"]).strip():
+        raise CaseRuleError(_("Give the name of the group or organisation this case is about."))
+    if case.subject_kind == SubjectKind.PERSON:
+        values["subject_name"] = case.subject_name or ""
+    country = str(values["country"] or "").strip().upper()
+    region = str(values["region"] or "").strip().upper()
+    if country and not places.is_country(country):
+        raise CaseRuleError(_("Choose a country from the list."))
+    if region and not places.is_region_of(region, country):
+        raise CaseRuleError(_("This region is not a first-level region of the country chosen."))
+    values.update(country=country, region=region)
+    before = stored_snapshot(case, CASE_FIELDS)
+    for name, value in values.items():
+        setattr(case, name, value)
+    case.full_clean(exclude=["data_key", "compartment", "person", "reference"])
+    case.save()
+    record_change(
+        "case",
+        case.reference,
+        case.data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after=snapshot(case, CASE_FIELDS),
+    )
+    return case
+
+
+@transaction.atomic
+def move_case(case: Case, to: Compartment, *, actor: Any, reason: str) -> Case:
+    """Move a case file to another compartment. The case's own key (its summary, notes,
+    tasks, status history, evidence, risk assessments and change log) is sealed to the new
+    compartment's members and the copies of old members who are not in the new one are
+    destroyed. The person's file stays where it is: a person can have several cases, and
+    their key is not the case's to give away."""
+    require_reason(reason)
+    source = case.compartment
+    if to.pk == source.pk:
+        raise CaseRuleError(_("The case is already in this compartment."))
+    members = CompartmentMember.objects.filter(user=actor)
+    if not (
+        members.filter(compartment=source).exists() and members.filter(compartment=to).exists()
+    ):
+        raise CaseRuleError(
+            _(
+                "Only a member of both compartments can move a case: the mover must hold the "
+                "case's key and be trusted by the new compartment."
+            )
+        )
+    # Locked, so two moves of one case at once cannot both re-seal its key.
+    Case.objects.select_for_update().filter(pk=case.pk).get()
+    staying = set(to.members.values_list("user_id", flat=True))
+    try:
+        for keypair in _member_keypairs(to, "case"):
+            vault.grant(case.data_key_id, keypair, actor_id=actor.pk)
+    except NoKeyAccess as missing:
+        raise CaseRuleError(
+            _("You do not hold this case's key, so you cannot seal it to other people.")
+        ) from missing
+    for user_id in source.members.exclude(user_id__in=staying).values_list("user_id", flat=True):
+        if (keypair := keypair_for_user(user_id)) is not None:
+            vault.revoke(case.data_key_id, keypair, actor_id=actor.pk)
+    CompartmentKey.objects.filter(data_key_id=case.data_key_id).update(compartment=to)
+    case.compartment = to
+    case.save(update_fields=["compartment", "updated_at"])
+    record_change(
+        "case",
+        case.reference,
+        case.data_key_id,
+        actor_id=actor.pk,
+        reason=reason,
+        before={"compartment": source.name},
+        after={"compartment": to.name},
+    )
+    case_moved.send(Case, case=case, from_compartment=source, to_compartment=to, actor_id=actor.pk)
+    return case
 
 
 # --- Consent ------------------------------------------------------------------------------

@@ -13,3 +13,8 @@ account_linked = Signal()
 # The link was removed: kwargs person, account (no longer linked), actor_id. Receivers revoke
 # what the link granted.
 account_unlinked = Signal()
+
+# A case moved to another compartment (its key re-sealed to the new members): kwargs case,
+# from_compartment, to_compartment, actor_id. Receivers move the records they file by
+# compartment beside the case (the risk app: the case's assessments).
+case_moved = Signal()

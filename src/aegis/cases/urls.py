@@ -31,6 +31,8 @@ urlpatterns = [
         name="compartment-member-remove",
     ),
     path("<str:reference>/", views.case_detail, name="detail"),
+    path("<str:reference>/edit/", views.case_edit, name="case-edit"),
+    path("<str:reference>/move/", views.case_move, name="case-move"),
     path("<str:reference>/notes/", views.note_add, name="note-add"),
     path("<str:reference>/tasks/", views.task_add, name="task-add"),
     path("<str:reference>/tasks/<int:task_id>/done/", views.task_done, name="task-done"),

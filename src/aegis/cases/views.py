@@ -21,19 +21,23 @@ from aegis.vault.keychain import NoSearchKey
 
 from . import selectors, services
 from .forms import (
+    CaseEditForm,
     CaseFilterForm,
     CaseForm,
+    CaseMoveForm,
     CompartmentForm,
     ConsentForm,
     LinkAccountForm,
     MemberForm,
     NoteForm,
+    PersonEditForm,
     PersonForm,
     SearchForm,
     StatusForm,
     TaskForm,
 )
 from .models import Case, Compartment, Person
+from .services import PERSON_FIELDS
 from .vocabulary import SubjectKind
 
 PERSON_PREFIX = "person"
@@ -173,6 +177,15 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "case": case,
         "incidents": incident_selectors.incidents_of_case(request.user, case),
         "evidence_count": evidence_selectors.items_of(case).count(),
+        "history": selectors.history_of(
+            [("case", case.reference)],
+            {
+                "case": {
+                    **CaseEditForm.base_fields,
+                    "compartment": CaseForm.base_fields["compartment"],
+                }
+            },
+        ),
     }
     return render(request, "cases/detail.html", context)
 
@@ -261,6 +274,67 @@ def status_change(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    about_person = case.subject_kind == SubjectKind.PERSON
+    status = 200
+    if request.method == "POST" and CaseEditForm.REFRESH in request.POST:
+        form = CaseEditForm(initial=_initial(request.POST), about_person=about_person)
+    elif request.method == "POST":
+        form = CaseEditForm(request.POST, about_person=about_person)
+        if form.is_valid():
+            try:
+                services.update_case(
+                    case,
+                    actor_id=request.user.pk,
+                    reason=form.cleaned_data["reason"],
+                    **form.case_fields(),
+                )
+            except services.CaseRuleError as problem:
+                form.add_error(None, str(problem))
+            except ValidationError as problem:
+                _add_model_errors(form, problem)
+            else:
+                messages.success(request, _("The case is corrected."))
+                return redirect("cases:detail", reference=case.reference)
+    else:
+        form = CaseEditForm(
+            initial={name: getattr(case, name) for name in services.CASE_FIELDS},
+            about_person=about_person,
+        )
+    context = {"case": case, "form": form, "refresh": CaseEditForm.REFRESH}
+    return render(request, "cases/case_edit.html", context, status=status)
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def case_move(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    targets = selectors.compartments_of(request.user).exclude(pk=case.compartment_id)
+    form = CaseMoveForm(request.POST or None, compartments=targets.order_by("name"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.move_case(
+                case,
+                form.cleaned_data["compartment"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except services.CaseRuleError as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(
+                request,
+                _("Case %(ref)s is now in the compartment %(name)s.")
+                % {"ref": case.reference, "name": case.compartment.name},
+            )
+            return redirect("cases:detail", reference=case.reference)
+    context = {"case": case, "form": form, "targets": targets.exists()}
+    return render(request, "cases/case_move.html", context)
+
+
 # --- People -------------------------------------------------------------------------------
 
 
@@ -282,6 +356,9 @@ def _person_page(
         "cases": selectors.cases_of(person),
         "consent_form": consent_form,
         "link_form": LinkAccountForm(candidates=selectors.linkable_accounts()),
+        "history": selectors.history_of(
+            [("person", person.pk)], {"person": PersonEditForm.base_fields}
+        ),
     }
     return render(request, "cases/person.html", context, status=status)
 
@@ -298,12 +375,19 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     status = 200
     if request.method == "POST" and PersonForm.REFRESH in request.POST:
-        form = PersonForm(initial=_initial(request.POST))
+        form = PersonEditForm(initial=_initial(request.POST))
     elif request.method == "POST":
-        form = PersonForm(request.POST)
+        form = PersonEditForm(request.POST)
         if form.is_valid():
             try:
-                services.update_person(person, actor_id=request.user.pk, **form.person_fields())
+                services.update_person(
+                    person,
+                    actor_id=request.user.pk,
+                    reason=form.cleaned_data["reason"],
+                    **form.person_fields(),
+                )
+            except services.CaseRuleError as problem:
+                form.add_error("reason", str(problem))
             except ValidationError as problem:
                 _add_model_errors(form, problem)
             except NoSearchKey as missing:
@@ -313,7 +397,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                 messages.success(request, _("The person's details are saved."))
                 return redirect("cases:person", person_id=person.pk)
     else:
-        form = PersonForm(initial={name: getattr(person, name) for name in PersonForm.field_order})
+        form = PersonEditForm(initial={name: getattr(person, name) for name in PERSON_FIELDS})
     context = {"person": person, "form": form}
     return render(request, "cases/person_form.html", context, status=status)
 

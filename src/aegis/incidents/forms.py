@@ -95,7 +95,22 @@ class IncidentForm(forms.Form):
             del self.fields["cases"]
 
 
+def reason_field() -> Any:
+    """The required 'why' of a correction, kept (encrypted) in the history of changes."""
+    return forms.CharField(
+        label=_("Why is this changed?"),
+        max_length=services.TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the history of changes, encrypted; the case team can read it."),
+        error_messages={
+            "required": _("Say why this is changed; the reason is kept in the history of changes.")
+        },
+    )
+
+
 class IncidentEditForm(IncidentForm):
+    reason = reason_field()
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, compartments=[], **kwargs)
         del self.fields["compartment"]
@@ -200,3 +215,19 @@ class LinkForm(forms.Form):
 
 class VerificationForm(forms.Form):
     status = forms.ChoiceField(label=_("Verification"), choices=VerificationStatus.choices)
+
+
+class ActEditForm(forms.Form):
+    violation_type = forms.ChoiceField(label=_("Violation"), choices=ViolationType.choices)
+    reason = reason_field()
+
+
+class SourceEditForm(SourceForm):
+    reason = reason_field()
+
+
+class PerpetratorEditForm(forms.Form):
+    perpetrator_type = PerpetratorForm.base_fields["perpetrator_type"]
+    name = PerpetratorForm.base_fields["name"]
+    description = PerpetratorForm.base_fields["description"]
+    reason = reason_field()

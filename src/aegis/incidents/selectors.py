@@ -70,6 +70,11 @@ def perpetrators_in(compartment: Compartment) -> QuerySet[Perpetrator]:
     return Perpetrator.objects.filter(compartment=compartment)
 
 
+def perpetrators_of(incident: Incident) -> QuerySet[Perpetrator]:
+    """The perpetrators named in any act of the incident."""
+    return Perpetrator.objects.filter(acts__act__incident=incident).distinct()
+
+
 def perpetrators_named(user: Any, name: str) -> QuerySet[Perpetrator]:
     """Exact match on a perpetrator's name (blind index), in the reader's compartments."""
     if not name.strip():

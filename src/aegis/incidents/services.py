@@ -17,7 +17,15 @@ from django.utils.translation import gettext_lazy
 from aegis import clock, places
 from aegis.audit import services as audit
 from aegis.cases.models import Case, Compartment, Person
-from aegis.cases.services import allocate_reference, new_record_key
+from aegis.cases.services import (
+    CaseRuleError,
+    allocate_reference,
+    new_record_key,
+    record_change,
+    require_reason,
+    snapshot,
+    stored_snapshot,
+)
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.text import has_control_characters, has_disguising_characters
 
@@ -253,23 +261,48 @@ INCIDENT_FIELDS = (
 )
 
 
+def _reason(reason: str) -> str:
+    try:
+        return require_reason(reason)
+    except CaseRuleError as missing:
+        raise IncidentRuleError(str(missing), "reason") from missing
+
+
+def _linked_references(incident: Incident) -> str:
+    return ", ".join(sorted(incident.cases.values_list("reference", flat=True)))
+
+
 @transaction.atomic
 def update_incident(
-    incident: Incident, *, actor_id: int | None, cases: Iterable[Case] | None = None, **fields: Any
+    incident: Incident,
+    *,
+    actor_id: int | None,
+    reason: str,
+    cases: Iterable[Case] | None = None,
+    **fields: Any,
 ) -> Incident:
+    """Correct an incident; the previous values go to the change log with the reason."""
+    _reason(reason)
     unknown = set(fields) - set(INCIDENT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown incident fields: {', '.join(sorted(unknown))}")
     current = {name: getattr(incident, name) for name in INCIDENT_FIELDS}
     values = _cleaned({**current, **fields})
     linked_cases = _check_cases(incident.compartment, cases) if cases is not None else None
+    before = {**stored_snapshot(incident, INCIDENT_FIELDS), "cases": _linked_references(incident)}
     for name, value in values.items():
         setattr(incident, name, value)
     incident.save()
     if linked_cases is not None:
         incident.cases.set(linked_cases)
-    audit.record(
-        "record.update", actor_id=actor_id, object_type="incident", object_id=incident.reference
+    record_change(
+        "incident",
+        incident.reference,
+        incident.data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after={**snapshot(incident, INCIDENT_FIELDS), "cases": _linked_references(incident)},
     )
     return incident
 
@@ -436,6 +469,96 @@ def add_source(
         "record.update", actor_id=actor_id, object_type="incident", object_id=incident.reference
     )
     return source
+
+
+# --- Corrections of acts, sources and perpetrators ----------------------------------------
+
+SOURCE_FIELDS = ("kind", "reliability", "independent", "description")
+PERPETRATOR_FIELDS = ("perpetrator_type", "name", "description")
+
+
+@transaction.atomic
+def update_act(act: Act, *, actor_id: int | None, reason: str, violation_type: str) -> Act:
+    """Correct the violation an act records; victims and perpetrators are kept."""
+    _reason(reason)
+    _choice(violation_type, ViolationType, "violation_type", gettext_lazy("Violation type"))
+    before = stored_snapshot(act, ("violation_type",))
+    act.violation_type = violation_type
+    act.save(update_fields=["violation_type"])
+    record_change(
+        "act",
+        act.pk,
+        act.incident.data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after=snapshot(act, ("violation_type",)),
+    )
+    _touch(act.incident)
+    return act
+
+
+@transaction.atomic
+def update_source(
+    source: Source,
+    *,
+    actor_id: int | None,
+    reason: str,
+    kind: str,
+    reliability: str,
+    independent: bool = False,
+    description: str = "",
+) -> Source:
+    _reason(reason)
+    _choice(kind, SourceKind, "kind", gettext_lazy("Kind of source"))
+    _choice(reliability, Reliability, "reliability", gettext_lazy("Reliability"))
+    description = _text(description, "description", gettext_lazy("The description"), limit=TEXT_MAX)
+    before = stored_snapshot(source, SOURCE_FIELDS)
+    source.kind, source.reliability = kind, reliability
+    source.independent, source.description = bool(independent), description
+    source.save()
+    record_change(
+        "source",
+        source.pk,
+        source.data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after=snapshot(source, SOURCE_FIELDS),
+    )
+    _touch(source.incident)
+    return source
+
+
+@transaction.atomic
+def update_perpetrator(
+    perpetrator: Perpetrator,
+    *,
+    actor_id: int | None,
+    reason: str,
+    perpetrator_type: str,
+    name: str = "",
+    description: str = "",
+) -> Perpetrator:
+    """Correct a perpetrator: every act that names them shows the correction."""
+    _reason(reason)
+    _choice(perpetrator_type, PerpetratorType, "perpetrator_type", gettext_lazy("Perpetrator type"))
+    name = _text(name, "name", gettext_lazy("The name"), limit=LINE_MAX, line=True)
+    description = _text(description, "description", gettext_lazy("The description"), limit=TEXT_MAX)
+    before = stored_snapshot(perpetrator, PERPETRATOR_FIELDS)
+    perpetrator.perpetrator_type, perpetrator.name = perpetrator_type, name
+    perpetrator.description = description
+    perpetrator.save()
+    record_change(
+        "perpetrator",
+        perpetrator.pk,
+        perpetrator.data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after=snapshot(perpetrator, PERPETRATOR_FIELDS),
+    )
+    return perpetrator
 
 
 # --- Chain of events ----------------------------------------------------------------------

@@ -20,17 +20,26 @@ from aegis.notices import notices_for
 
 from . import selectors, services
 from .forms import (
+    ActEditForm,
     ActForm,
     IncidentEditForm,
     IncidentForm,
     LinkForm,
+    PerpetratorEditForm,
     PerpetratorForm,
+    SourceEditForm,
     SourceForm,
     VerificationForm,
 )
 from .models import Incident
 from .vocabulary import PerpetratorType, VerificationStatus, ViolationType
 
+CHANGE_FIELDS = {
+    "incident": IncidentEditForm.base_fields,
+    "act": ActEditForm.base_fields,
+    "source": SourceEditForm.base_fields,
+    "perpetrator": PerpetratorEditForm.base_fields,
+}
 REFRESH = "show_regions"  # the submit button that only redraws the form with new regions
 
 
@@ -149,6 +158,16 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _changes_of(incident: Incident) -> list[Any]:
+    """The corrections of the incident, its acts and sources, and the perpetrators it names."""
+    records: list[tuple[str, Any]] = [("incident", incident.reference)]
+    records += [("act", pk) for pk in incident.acts.values_list("pk", flat=True)]
+    records += [("source", pk) for pk in incident.sources.values_list("pk", flat=True)]
+    named = selectors.perpetrators_of(incident).values_list("pk", flat=True)
+    records += [("perpetrator", pk) for pk in named]
+    return case_selectors.history_of(records, CHANGE_FIELDS)
+
+
 @requires("view_cases")
 @require_http_methods(["GET"])
 def incident_detail(request: HttpRequest, incident_ref: str) -> HttpResponse:
@@ -167,6 +186,7 @@ def incident_detail(request: HttpRequest, incident_ref: str) -> HttpResponse:
             "outgoing": outgoing,
             "incoming": incoming,
             "history": incident.verification_changes.select_related("changed_by"),
+            "changes": _changes_of(incident),
             "independent_sources": services.independent_sources(incident),
             "verify_form": VerificationForm(initial={"status": incident.verification}),
             "notices": notices_for(incident, request.user),  # alerts its acts raised
@@ -191,6 +211,7 @@ def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
             services.update_incident(
                 incident,
                 actor_id=request.user.pk,
+                reason=data["reason"],
                 cases=_chosen_cases(request, data.get("cases", [])),
                 **_incident_fields(data),
             )
@@ -283,6 +304,73 @@ def perpetrator_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
 
     return _add_to_incident(
         request, incident, form, save, heading=_("Add a perpetrator"), done=_("Perpetrator added.")
+    )
+
+
+def _correct(
+    request: HttpRequest,
+    incident: Any,
+    form: django_forms.Form,
+    save: Callable[[dict[str, Any]], object],
+    *,
+    heading: Any,
+) -> HttpResponse:
+    """A correction page: the same flow as adding, the reason kept in the history."""
+    return _add_to_incident(
+        request, incident, form, save, heading=heading, done=_("Changes saved.")
+    )
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def act_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpResponse:
+    incident = _incident(request, incident_ref)
+    act = incident.acts.filter(pk=act_id).first()
+    if act is None:
+        raise Http404
+    form = ActEditForm(request.POST or None, initial={"violation_type": act.violation_type})
+    return _correct(
+        request,
+        incident,
+        form,
+        lambda data: services.update_act(act, actor_id=request.user.pk, **data),
+        heading=_("Correct the act"),
+    )
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def source_edit(request: HttpRequest, incident_ref: str, source_id: int) -> HttpResponse:
+    incident = _incident(request, incident_ref)
+    source = incident.sources.filter(pk=source_id).first()
+    if source is None:
+        raise Http404
+    initial = {name: getattr(source, name) for name in services.SOURCE_FIELDS}
+    form = SourceEditForm(request.POST or None, initial=initial)
+    return _correct(
+        request,
+        incident,
+        form,
+        lambda data: services.update_source(source, actor_id=request.user.pk, **data),
+        heading=_("Correct the source"),
+    )
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def perpetrator_edit(request: HttpRequest, incident_ref: str, perpetrator_id: int) -> HttpResponse:
+    incident = _incident(request, incident_ref)
+    perpetrator = selectors.perpetrators_in(incident.compartment).filter(pk=perpetrator_id).first()
+    if perpetrator is None:
+        raise Http404
+    initial = {name: getattr(perpetrator, name) for name in services.PERPETRATOR_FIELDS}
+    form = PerpetratorEditForm(request.POST or None, initial=initial)
+    return _correct(
+        request,
+        incident,
+        form,
+        lambda data: services.update_perpetrator(perpetrator, actor_id=request.user.pk, **data),
+        heading=_("Correct the perpetrator"),
     )
 
 
