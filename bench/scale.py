@@ -40,7 +40,6 @@ import json
 import os
 import random
 import secrets
-import statistics
 import subprocess
 import sys
 import threading
@@ -608,7 +607,9 @@ def time_page(clients: list[Any], path: str, requests: int) -> list[float]:
                 raise SystemExit(f"{path} answered {response.status_code}")
         return times
     share = [requests // len(clients) + (i < requests % len(clients)) for i in range(len(clients))]
-    threads = [threading.Thread(target=loop, args=(c, n)) for c, n in zip(clients, share)]
+    threads = [
+        threading.Thread(target=loop, args=(c, n)) for c, n in zip(clients, share, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -616,6 +617,14 @@ def time_page(clients: list[Any], path: str, requests: int) -> list[float]:
     if errors:
         raise SystemExit(errors[0])
     return times
+
+
+def _counter(queries: list[str]) -> Any:
+    def count(execute: Any, sql: str, *rest: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, *rest)
+
+    return count
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -635,13 +644,9 @@ def measure(args: argparse.Namespace, facts: dict[str, Any], cases_n: int, incid
         response = clients[0].get(path, secure=True)  # warm-up
         if response.status_code != 200:
             raise SystemExit(f"{label}: {path} answered {response.status_code}")
-        queries = []  # counted by a wrapper: request_started empties Django's own query log
-
-        def count(execute: Any, sql: str, *rest: Any) -> Any:
-            queries.append(sql)
-            return execute(sql, *rest)
-
-        with connection.execute_wrapper(count):
+        # Counted by a wrapper: request_started empties Django's own query log.
+        queries: list[str] = []
+        with connection.execute_wrapper(_counter(queries)):
             clients[0].get(path, secure=True)
         times = time_page(clients, path, args.requests)
         rows.append(
