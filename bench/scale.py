@@ -25,7 +25,8 @@ templates; Django's test client, no network) by a coordinator signed in through 
 sign-in form with a backup code, and the analyst view by an analyst: one warm-up request,
 then `--requests` timed ones per page (from `--clients` concurrent clients), and once more
 through a connection execute_wrapper that counts the SQL queries. Each page's p50 is also given as a
-ratio to a bare signed-in page (/accounts/password/) measured in the same run.
+ratio to a bare signed-in page (/accounts/password/) timed in the same run, before and after
+the others.
 
 Several sizes (--cases 1000,10000 --incidents 1000,10000) are built and timed one after
 another, each in its own process, and a last table shows how each page's p50 grows with the
@@ -637,6 +638,8 @@ def measure(args: argparse.Namespace, facts: dict[str, Any], cases_n: int, incid
 
     sessions: dict[str, list[Any]] = {}
     rows = []
+    bare: list[float] = []
+    bare_path, bare_clients = "", []
     for label, user, path in pages(facts, cases_n, incidents_n):
         if user not in sessions:
             sessions[user] = [sign_in(user) for _ in range(max(1, args.clients))]
@@ -663,6 +666,12 @@ def measure(args: argparse.Namespace, facts: dict[str, Any], cases_n: int, incid
             file=sys.stderr,
             flush=True,
         )
+        if not bare:
+            bare, bare_path, bare_clients = times, path, clients
+    # The baseline is timed again after every page, and its two halves pooled, so that load
+    # changing on the machine during the run reaches both sides of each ratio.
+    bare += time_page(bare_clients, bare_path, args.requests)
+    rows[0].update(p50=percentile(bare, 50) * 1000, p95=percentile(bare, 95) * 1000)
     return rows
 
 
