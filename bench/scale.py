@@ -653,6 +653,17 @@ def _counter(queries: list[tuple[float, str]]) -> Any:
     return count
 
 
+def _most_repeated(queries: list[tuple[float, str]]) -> tuple[int, str]:
+    """The query run most often in one request (its parameters are placeholders in the SQL
+    Django sends, so one statement repeated per row shows as one text)."""
+    from collections import Counter
+
+    if not queries:
+        return 0, ""
+    sql, n = Counter(" ".join(q.split()) for _, q in queries).most_common(1)[0]
+    return n, sql[:300]
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
@@ -690,6 +701,7 @@ def measure(args: argparse.Namespace, facts: dict[str, Any], cases_n: int, incid
                     (round(t * 1000, 1), " ".join(sql.split())[:300])
                     for t, sql in sorted(queries, reverse=True)[:2]
                 ],
+                "repeated": _most_repeated(queries),
             }
         )
         print(
@@ -795,6 +807,9 @@ def report(results: list[dict[str, Any]]) -> None:
                 print(f"  {row['page']}: {row['sql_ms']:.1f} ms in {row['queries']} queries")
                 for ms, sql in row["slowest"]:
                     print(f"      {ms:8.1f} ms  {sql}")
+                n, sql = row["repeated"]
+                if n > 1:
+                    print(f"      run {n} times: {sql}")
     if len(results) > 1:
         print("\nGrowth of p50 with size (x the smallest size's p50; bare page first)")
         sizes = [f"{r['cases']}c/{r['incidents']}i" for r in results]
