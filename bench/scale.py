@@ -676,7 +676,11 @@ def measure(args: argparse.Namespace, facts: dict[str, Any], cases_n: int, incid
     rows = []
     bare: list[float] = []
     bare_path, bare_clients = "", []
-    for label, user, path in pages(facts, cases_n, incidents_n):
+    chosen = pages(facts, cases_n, incidents_n)
+    if args.pages:  # the baseline, and the pages whose label contains one of the words
+        words = [w.strip().lower() for w in args.pages.split(",") if w.strip()]
+        chosen = chosen[:1] + [p for p in chosen[1:] if any(w in p[0] for w in words)]
+    for label, user, path in chosen:
         if user not in sessions:
             sessions[user] = [sign_in(user) for _ in range(max(1, args.clients))]
         clients = sessions[user]
@@ -814,7 +818,7 @@ def report(results: list[dict[str, Any]]) -> None:
         print("\nGrowth of p50 with size (x the smallest size's p50; bare page first)")
         sizes = [f"{r['cases']}c/{r['incidents']}i" for r in results]
         print(f"  {'page':<32}" + "".join(f"{s:>16}" for s in sizes))
-        for n, row in enumerate(results[0]["rows"]):
+        for n, row in enumerate(results[0]["rows"]):  # every size times the same pages
             base = row["p50"] or 1e-9
             cells = "".join(f"{r['rows'][n]['p50'] / base:15.1f}x" for r in results)
             print(f"  {row['page']:<32}{cells}")
@@ -842,6 +846,9 @@ def main() -> int:
         type=float,
         default=30.0,
         help="time limit per page: a slower page stops after 3 requests (default 30)",
+    )
+    parser.add_argument(
+        "--pages", help="only the pages whose label contains one of these, e.g. 'incident,search'"
     )
     parser.add_argument("--reuse", action="store_true", help="time a kept instance again")
     parser.add_argument("--home", help="where instances are kept (default ~/.cache/...)")
