@@ -23,10 +23,10 @@ server of AEGIS_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/t
 Then every staff page is requested through Django's full stack (middleware, sessions,
 templates; Django's test client, no network) by a coordinator signed in through the real
 sign-in form with a backup code, and the analyst view by an analyst: one warm-up request,
-then `--requests` timed ones per page (from `--clients` concurrent clients), and once more
-through a connection execute_wrapper that counts the SQL queries. Each page's p50 is also given as a
-ratio to a bare signed-in page (/accounts/password/) timed in the same run, before and after
-the others.
+in which a connection execute_wrapper counts the SQL queries and times each, then
+`--requests` timed ones per page (from `--clients` concurrent clients; a page slower than
+--page-seconds stops after three). Each page's p50 is also given as a ratio to a bare
+signed-in page (/accounts/password/) timed in the same run, before and after the others.
 
 Several sizes (--cases 1000,10000 --incidents 1000,10000) are built and timed one after
 another, each in its own process, and a last table shows how each page's p50 grows with the
@@ -684,13 +684,13 @@ def measure(args: argparse.Namespace, facts: dict[str, Any], cases_n: int, incid
         if user not in sessions:
             sessions[user] = [sign_in(user) for _ in range(max(1, args.clients))]
         clients = sessions[user]
-        response = clients[0].get(path, secure=True)  # warm-up
-        if response.status_code != 200:
-            raise SystemExit(f"{label}: {path} answered {response.status_code}")
-        # Counted by a wrapper: request_started empties Django's own query log.
+        # The warm-up request is the one whose queries are counted, by a wrapper:
+        # request_started empties Django's own query log.
         queries: list[tuple[float, str]] = []
         with connection.execute_wrapper(_counter(queries)):
-            clients[0].get(path, secure=True)
+            response = clients[0].get(path, secure=True)
+        if response.status_code != 200:
+            raise SystemExit(f"{label}: {path} answered {response.status_code}")
         times = time_page(clients, path, args.requests, args.page_seconds)
         rows.append(
             {
