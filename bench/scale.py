@@ -101,10 +101,11 @@ def instance_paths(args: argparse.Namespace, cases: int, incidents: int) -> tupl
 
 
 def fresh_database(args: argparse.Namespace, url: str, home: Path) -> None:
-    import shutil
-
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True, mode=0o700)
+    """An empty database. The home directory stays: the settings have already read or made
+    the secrets it keeps."""
+    for suffix in ("", "-wal", "-shm"):
+        (home / f"aegis.sqlite3{suffix}").unlink(missing_ok=True)
+    (home / STATE_FILE).unlink(missing_ok=True)
     if args.db == "postgres":
         server = os.environ.get("AEGIS_BENCH_POSTGRES_URL", PG_DEFAULT)
         database = urlsplit(url).path.lstrip("/")
@@ -725,25 +726,48 @@ def measure(args: argparse.Namespace, facts: dict[str, Any], cases_n: int, incid
 # --- One size, in its own process ---------------------------------------------------------
 
 
+def holds(cases_n: int, incidents_n: int) -> bool:
+    """Whether the database holds an instance of this size (another size may have been built
+    since in the same PostgreSQL database)."""
+    from django.db import DatabaseError
+
+    from aegis.cases.models import Case
+    from aegis.incidents.models import Incident
+
+    try:
+        return Case.objects.count() == cases_n and Incident.objects.count() == incidents_n
+    except DatabaseError:
+        return False
+
+
 def run_one(args: argparse.Namespace, cases_n: int, incidents_n: int) -> dict[str, Any]:
     home, url = instance_paths(args, cases_n, incidents_n)
     state_path = home / STATE_FILE
-    state = json.loads(state_path.read_text()) if state_path.exists() else None
-    reuse = bool(args.reuse and state and state.get("url") == url and state.get("complete"))
-    if not reuse:
-        fresh_database(args, url, home)
-        state = {"url": url, "unlock": secrets.token_urlsafe(32), "complete": False}
-        state_path.write_text(json.dumps(state))
-    assert state is not None
+    state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    unlock = state.get("unlock") or secrets.token_urlsafe(32)
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.environ.update(
         AEGIS_HOME=str(home),
         AEGIS_DATABASE_URL=url,
-        AEGIS_ALERT_SERVICE_UNLOCK=state["unlock"],
+        AEGIS_ALERT_SERVICE_UNLOCK=unlock,
         DJANGO_SETTINGS_MODULE="aegis.settings",
     )
     import django
 
     django.setup()
+    reuse = bool(
+        args.reuse
+        and state.get("url") == url
+        and state.get("complete")
+        and holds(cases_n, incidents_n)
+    )
+    if not reuse:
+        from django.db import connection
+
+        connection.close()
+        fresh_database(args, url, home)
+        state = {"url": url, "unlock": unlock, "complete": False}
+        state_path.write_text(json.dumps(state))
     build_seconds = state.get("build_seconds")
     if not reuse:
         from aegis import bootstrap
