@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/scale.py [--cases 10000] [--incidents N] [--db sqlite|postgres]
         [--requests 20] [--clients 1] [--reuse] [--home DIR] [--pg-name NAME]
+        [--pages 'incident,search'] [--page-seconds 30]
     (or: aegis bench scale --cases 1000,10000)
 
 Builds an instance of the chosen size: `--cases` people (one per case) with their cases,

@@ -34,7 +34,7 @@ PAGES = [
 ]
 
 
-def run_bench(home, *extra: str) -> str:
+def run_bench(home, *extra: str, cases: str = "50", incidents: str = "100") -> str:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -42,7 +42,7 @@ def run_bench(home, *extra: str) -> str:
     }
     command = [sys.executable, "-m", "aegis.cli", "bench", "scale", "--home", str(home)]
     result = subprocess.run(
-        [*command, "--cases", "50", "--incidents", "100", "--requests", "2", *extra],
+        [*command, "--cases", cases, "--incidents", incidents, "--requests", "2", *extra],
         env=env,
         capture_output=True,
         text=True,
@@ -60,7 +60,11 @@ def test_prints_every_page_with_its_figures_and_keeps_the_instance(tmp_path):
         assert row, f"{page} is missing from:\n{first}"
         p50, p95, queries, ratio = (float(g) for g in row.groups())
         assert 0 < p50 <= p95 and queries > 0 and ratio > 0
-    # The instance is kept: a second run with --reuse times it again without building.
-    again = run_bench(tmp_path, "--reuse")
-    assert "reused" in again
-    assert all(page in again for page in PAGES)
+    # The instance is kept: a second run with --reuse times it again without building, and
+    # with a second size beside it shows how each page grows.
+    again = run_bench(tmp_path, "--reuse", cases="50,20", incidents="100,20")
+    assert "50 cases, 100 incidents (build" in again and ", reused)" in again
+    assert "20 cases, 20 incidents (build" in again
+    growth = again.split("Growth of p50 with size")[1]
+    for page in PAGES:
+        assert re.search(re.escape(page) + r"\s+1\.0x\s+[\d.]+x", growth), growth
