@@ -1,0 +1,908 @@
+"""Staff pages at scale: each page's time and SQL query count on a large instance.
+
+    .venv/bin/python bench/scale.py [--cases 10000] [--incidents N] [--db sqlite|postgres]
+        [--requests 20] [--clients 1] [--reuse] [--home DIR] [--pg-name NAME]
+        [--pages 'incident,search'] [--page-seconds 30]
+    (or: aegis bench scale --cases 1000,10000)
+
+Builds an instance of the chosen size: `--cases` people (one per case) with their cases,
+notes, tasks, consents and risk assessments, and `--incidents` incidents with acts, victims,
+perpetrators and sources, spread over five compartments of three members each. The rows are
+written in batches with bulk_create, but from the services' own building blocks, so they are
+what the services write: one data key per person, case, incident and perpetrator
+(vault.crypto.random_key), sealed to every member of the compartment (crypto.seal) and
+listed in its compartment (CompartmentKey); notes, tasks, status changes and assessments
+under their case's key, consents under their person's, victims and sources under their
+incident's; every protected field is the EncryptedTextField's own ciphertext and every blind
+index crypto.hmac_index of the normalised value under the search key. What is left out: the
+audit entries the services would add (the pages timed here do not read them).
+
+The instance is kept (a SQLite file in --home, or the PostgreSQL database --pg-name on the
+server of AEGIS_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test) and
+`--reuse` times it again without rebuilding when its size matches.
+
+Then every staff page is requested through Django's full stack (middleware, sessions,
+templates; Django's test client, no network) by a coordinator signed in through the real
+sign-in form with a backup code, and the analyst view by an analyst: one warm-up request,
+in which a connection execute_wrapper counts the SQL queries and times each, then
+`--requests` timed ones per page (from `--clients` concurrent clients; a page slower than
+--page-seconds stops after three). Each page's p50 is also given as a ratio to a bare
+signed-in page (/accounts/password/) timed in the same run, before and after the others.
+
+Several sizes (--cases 1000,10000 --incidents 1000,10000) are built and timed one after
+another, each in its own process, and a last table shows how each page's p50 grows with the
+size: a page whose answer does not grow (a first page of 25, an exact search) but whose time
+does is a defect. The target is 150 ms p95 for every page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/test"
+PASSWORD = "bench passphrase for the scale run"
+COMPARTMENTS = 5
+CASEWORKERS_PER_COMPARTMENT = 2  # with the coordinator, three holders of every key
+BATCH = 500
+TARGET_MS = 150.0
+PLACES = [
+    ("CO", "CO-ANT"),
+    ("CO", "CO-CAU"),
+    ("CO", "CO-VAC"),
+    ("MX", "MX-GRO"),
+    ("MX", "MX-OAX"),
+    ("GT", ""),
+]
+STATE_FILE = "bench-scale.json"
+
+
+# --- Where the instance lives ------------------------------------------------------------
+
+
+def _admin(url: str, statement: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        dbname=parts.path.lstrip("/") or "postgres",
+        autocommit=True,
+        connect_timeout=3,
+    ) as conn:
+        conn.execute(statement)  # type: ignore[arg-type]
+
+
+def instance_paths(args: argparse.Namespace, cases: int, incidents: int) -> tuple[Path, str]:
+    """The instance's home directory and database URL."""
+    name = f"{args.db}-{cases}c-{incidents}i"
+    home = Path(args.home or Path.home() / ".cache" / "aegis-bench-scale") / name
+    if args.db == "sqlite":
+        return home, f"sqlite:///{home / 'aegis.sqlite3'}"
+    server = os.environ.get("AEGIS_BENCH_POSTGRES_URL", PG_DEFAULT)
+    database = args.pg_name or f"aegis_bench_scale_{cases}c_{incidents}i"
+    parts = urlsplit(server)
+    return home, urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def fresh_database(args: argparse.Namespace, url: str, home: Path) -> None:
+    """An empty database. The home directory stays: the settings have already read or made
+    the secrets it keeps."""
+    for suffix in ("", "-wal", "-shm"):
+        (home / f"aegis.sqlite3{suffix}").unlink(missing_ok=True)
+    (home / STATE_FILE).unlink(missing_ok=True)
+    if args.db == "postgres":
+        server = os.environ.get("AEGIS_BENCH_POSTGRES_URL", PG_DEFAULT)
+        database = urlsplit(url).path.lstrip("/")
+        _admin(server, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        _admin(server, f'CREATE DATABASE "{database}"')
+
+
+# --- Building -----------------------------------------------------------------------------
+
+
+class Builder:
+    """Bulk writes made of the services' building blocks (see the module's docstring)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        from aegis.vault import crypto, keychain
+        from aegis.vault.fields import index_key
+
+        self.rng = rng
+        self.crypto = crypto
+        self.chain = keychain.current()
+        self.index_key = index_key()
+
+    def new_keys(self, compartment: Any, holders: list[Any], purpose: str, n: int) -> list[Any]:
+        """What cases.services.new_record_key writes, n times: a data key sealed to each
+        holder, listed in the compartment; the raw keys stay in the key context."""
+        from aegis.cases.models import CompartmentKey
+        from aegis.vault.models import DataKey, KeyWrap
+
+        keys, wraps = [], []
+        for _ in range(n):
+            raw = self.crypto.random_key()
+            data_key = DataKey(id=uuid.uuid4(), purpose=purpose)
+            keys.append(data_key)
+            self.chain.remember(data_key.id, raw)
+            wraps += [
+                KeyWrap(
+                    data_key=data_key,
+                    keypair=h,
+                    sealed_key=self.crypto.seal(bytes(h.public_key), raw),
+                )
+                for h in holders
+            ]
+        DataKey.objects.bulk_create(keys)
+        KeyWrap.objects.bulk_create(wraps)
+        CompartmentKey.objects.bulk_create(
+            CompartmentKey(compartment=compartment, data_key=k) for k in keys
+        )
+        return keys
+
+    def seal(self, record: Any, **texts: str) -> Any:
+        """Set encrypted fields to the field's own ciphertext, blind indexes beside them."""
+        from aegis.vault import normalise
+        from aegis.vault.fields import BlindIndexField
+
+        for name, text in texts.items():
+            field = record._meta.get_field(name)
+            record.__dict__[field.attname] = field.encrypt(record, text)
+        for field in record._meta.fields:
+            if isinstance(field, BlindIndexField) and field.source in texts:
+                text = texts[field.source]
+                value = normalise.NORMALISERS[field.kind](text) if text.strip() else ""
+                setattr(
+                    record,
+                    field.attname,
+                    self.crypto.hmac_index(self.index_key, value, field.kind) if value else "",
+                )
+        return record
+
+
+def name_of(i: int) -> str:
+    first = ["Ana", "Luis", "María", "José", "Carmen", "Jorge", "Rosa", "Pedro", "Lucía", "Juan"]
+    last = ["García", "Rodríguez", "López", "Martínez", "Pérez", "Gómez", "Díaz", "Torres"]
+    return f"{first[i % 10]} {last[(i // 10) % 8]} Bench{i}"
+
+
+def phone_of(i: int) -> str:
+    return f"+57 300 {i // 10000 % 1000:03d} {i % 10000:04d}"
+
+
+def build(cases_n: int, incidents_n: int) -> dict[str, Any]:
+    """Runs inside an unlocked key context holding the recovery key (for the search key)."""
+    from django.db import transaction
+    from tqdm import tqdm
+
+    from aegis import clock
+    from aegis.accounts import services as accounts
+    from aegis.accounts.roles import Role
+    from aegis.cases import services as case_services
+    from aegis.cases.models import (
+        Case,
+        CaseNote,
+        CaseStatusChange,
+        CaseTask,
+        ConsentRecord,
+        Person,
+        ReferenceCounter,
+    )
+    from aegis.cases.vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector
+    from aegis.incidents.models import (
+        Act,
+        ActPerpetrator,
+        Incident,
+        Perpetrator,
+        Source,
+        Victim,
+    )
+    from aegis.incidents.vocabulary import (
+        Involvement,
+        PerpetratorType,
+        Reliability,
+        SourceKind,
+        VerificationStatus,
+        ViolationType,
+    )
+    from aegis.risk.models import Assessment
+    from aegis.risk.vocabulary import Level
+    from aegis.vault import services as vault
+    from aegis.vault.selectors import keypair_for_user
+
+    rng = random.Random(42)
+    now = clock.now()
+    today = clock.today()
+    year = now.year
+    coordinator = accounts.create_user("bench-coordinator", PASSWORD, Role.COORDINATOR).user
+    accounts.create_user("bench-analyst", PASSWORD, Role.ANALYST)
+    compartments, holders = [], []
+    for c in range(COMPARTMENTS):
+        workers = [
+            accounts.create_user(f"bench-caseworker{c}-{w}", PASSWORD, Role.CASEWORKER).user
+            for w in range(CASEWORKERS_PER_COMPARTMENT)
+        ]
+        members = [coordinator, *workers]
+        compartments.append(
+            case_services.create_compartment(f"Bench {c}", "Scale benchmark", members=members)
+        )
+        holders.append([keypair_for_user(u.pk) for u in members])
+    index_key_id = vault.index_key_id()
+    assert index_key_id is not None
+    for c in range(COMPARTMENTS):
+        for keypair in holders[c]:
+            vault.grant(index_key_id, keypair)
+    builder = Builder(rng)
+    chain = builder.chain
+
+    def key_ids_of(keys: list[Any]) -> list[Any]:
+        return [k.id for k in keys]
+
+    # People, their cases, consents, status changes, notes, tasks and assessments.
+    case_ids: list[list[tuple[int, int]]] = [[] for _ in range(COMPARTMENTS)]  # (case, person)
+    statuses, levels = CaseStatus.values, Level.values
+    progress = tqdm(total=cases_n, desc="cases", unit="case", mininterval=2, file=sys.stderr)
+    for start in range(0, cases_n, BATCH):
+        chunk = range(start, min(cases_n, start + BATCH))
+        with transaction.atomic():
+            for c in range(COMPARTMENTS):
+                mine = [i for i in chunk if i % COMPARTMENTS == c]
+                if not mine:
+                    continue
+                compartment = compartments[c]
+                person_keys = builder.new_keys(compartment, holders[c], "person", len(mine))
+                case_keys = builder.new_keys(compartment, holders[c], "case", len(mine))
+                people = []
+                for i, key in zip(mine, person_keys, strict=True):
+                    country, region = PLACES[i % len(PLACES)]
+                    person = Person(
+                        compartment=compartment,
+                        data_key_id=key.id,
+                        pseudonym=f"Defender {i:07d}",
+                        gender=Gender.values[i % len(Gender.values)],
+                        age_group=AgeGroup.values[i % len(AgeGroup.values)],
+                        sector=Sector.values[i % len(Sector.values)],
+                        country=country,
+                        region=region,
+                        languages="es",
+                    )
+                    people.append(
+                        builder.seal(
+                            person,
+                            legal_name=name_of(i),
+                            phone=phone_of(i),
+                            email=f"defender{i}@bench.example.org",
+                            organisation="Colectivo de la vereda",
+                            identity_document=f"CC {10_000_000 + i}",
+                        )
+                    )
+                Person.objects.bulk_create(people)
+                records = []
+                for i, person, key in zip(mine, people, case_keys, strict=True):
+                    case = Case(
+                        reference=f"AEG-{year}-{i + 1:05d}",
+                        compartment=compartment,
+                        data_key_id=key.id,
+                        subject_kind="person",
+                        person=person,
+                        status=statuses[i % len(statuses)],
+                        country=person.country,
+                        region=person.region,
+                        sector=person.sector,
+                        closed_at=now if i % len(statuses) == statuses.index("closed") else None,
+                    )
+                    records.append(
+                        builder.seal(
+                            case,
+                            subject_name="",
+                            summary=f"Threats after the land claim hearing, case {i}. " * 3,
+                        )
+                    )
+                Case.objects.bulk_create(records)
+                changes, notes, tasks, consents, assessments = [], [], [], [], []
+                for i, person, case in zip(mine, people, records, strict=True):
+                    changes.append(
+                        builder.seal(
+                            CaseStatusChange(
+                                case=case,
+                                data_key_id=case.data_key_id,
+                                to_status=CaseStatus.INTAKE,
+                                changed_by=coordinator,
+                            ),
+                            reason="Case opened",
+                        )
+                    )
+                    if case.status != CaseStatus.INTAKE:  # as cases.services.change_status
+                        changes.append(
+                            builder.seal(
+                                CaseStatusChange(
+                                    case=case,
+                                    data_key_id=case.data_key_id,
+                                    from_status=CaseStatus.INTAKE,
+                                    to_status=case.status,
+                                    changed_by=coordinator,
+                                ),
+                                reason="Assessed after the first interview",
+                            )
+                        )
+                    for n in range(2):
+                        notes.append(
+                            builder.seal(
+                                CaseNote(
+                                    case=case, data_key_id=case.data_key_id, author=coordinator
+                                ),
+                                body=f"Called the defender; follow-up {n} agreed for next week.",
+                            )
+                        )
+                    tasks.append(
+                        builder.seal(
+                            CaseTask(
+                                case=case,
+                                data_key_id=case.data_key_id,
+                                due_on=today + timedelta(days=rng.randint(-20, 40)),
+                                assigned_to=coordinator,
+                                done_at=now if i % 3 == 0 else None,
+                            ),
+                            title="Check the safety plan",
+                        )
+                    )
+                    consents.append(
+                        builder.seal(
+                            ConsentRecord(
+                                person=person,
+                                data_key_id=person.data_key_id,
+                                scope=ConsentScope.values[i % len(ConsentScope.values)],
+                                given_at=now - timedelta(days=i % 400),
+                                recorded_by=coordinator,
+                            ),
+                            note="Given in person, recorded on paper.",
+                        )
+                    )
+                    if i % 2 == 0:
+                        level = levels[i % len(levels)]
+                        score = Decimal(5 + 20 * levels.index(level))
+                        assessments.append(
+                            builder.seal(
+                                Assessment(
+                                    case=case,
+                                    compartment=compartment,
+                                    data_key_id=case.data_key_id,
+                                    number=1,
+                                    assessed_on=today - timedelta(days=i % 200),
+                                    assessed_by=coordinator,
+                                    threat_score=score,
+                                    vulnerability_score=Decimal(2),
+                                    capacity_score=Decimal(2),
+                                    score=score,
+                                    level=level,
+                                    level_by_numbers=level,
+                                    next_review_on=today + timedelta(days=rng.randint(-30, 90)),
+                                ),
+                                summary="Pattern of surveillance since the hearing.",
+                            )
+                        )
+                    case_ids[c].append((case.pk, person.pk))
+                CaseStatusChange.objects.bulk_create(changes)
+                CaseNote.objects.bulk_create(notes)
+                CaseTask.objects.bulk_create(tasks)
+                ConsentRecord.objects.bulk_create(consents)
+                Assessment.objects.bulk_create(assessments)
+        chain._data_keys.clear()  # the raw keys of rows already written are not needed again
+        progress.update(len(chunk))
+    progress.close()
+    ReferenceCounter.objects.update_or_create(series="AEG", year=year, defaults={"last": cases_n})
+
+    # Perpetrators (one per ten incidents, each with its own key), then incidents.
+    perpetrator_ids: list[list[int]] = [[] for _ in range(COMPARTMENTS)]
+    perpetrators_n = max(COMPARTMENTS, incidents_n // 10)
+    types = PerpetratorType.values
+    for start in range(0, perpetrators_n, BATCH):
+        chunk = range(start, min(perpetrators_n, start + BATCH))
+        with transaction.atomic():
+            for c in range(COMPARTMENTS):
+                mine = [i for i in chunk if i % COMPARTMENTS == c]
+                if not mine:
+                    continue
+                keys = builder.new_keys(compartments[c], holders[c], "perpetrator", len(mine))
+                rows = [
+                    builder.seal(
+                        Perpetrator(
+                            compartment=compartments[c],
+                            data_key_id=key.id,
+                            perpetrator_type=types[i % len(types)],
+                        ),
+                        name=f"Unit {i} of the {types[i % len(types)]}",
+                        description="Seen in uniform, no insignia.",
+                    )
+                    for i, key in zip(mine, keys, strict=True)
+                ]
+                Perpetrator.objects.bulk_create(rows)
+                perpetrator_ids[c] += [p.pk for p in rows]
+        chain._data_keys.clear()
+    violations = ViolationType.values
+    verifications = VerificationStatus.values
+    progress = tqdm(
+        total=incidents_n, desc="incidents", unit="incident", mininterval=2, file=sys.stderr
+    )
+    first_day = date(year - 5, 1, 1)
+    span = (today - first_day).days
+    through = Incident.cases.through
+    for start in range(0, incidents_n, BATCH):
+        chunk = range(start, min(incidents_n, start + BATCH))
+        with transaction.atomic():
+            for c in range(COMPARTMENTS):
+                mine = [i for i in chunk if i % COMPARTMENTS == c]
+                if not mine:
+                    continue
+                compartment = compartments[c]
+                keys = builder.new_keys(compartment, holders[c], "incident", len(mine))
+                incidents = []
+                for i, key in zip(mine, keys, strict=True):
+                    country, region = PLACES[i % len(PLACES)]
+                    incidents.append(
+                        builder.seal(
+                            Incident(
+                                reference=f"INC-{year}-{i + 1:05d}",
+                                compartment=compartment,
+                                data_key_id=key.id,
+                                date_start=first_day + timedelta(days=rng.randint(0, span)),
+                                country=country,
+                                region=region,
+                                verification=verifications[i % len(verifications)],
+                                created_by=coordinator,
+                            ),
+                            title=f"Threat at the community meeting {i}",
+                            description="Two men on a motorbike followed the defender home. " * 4,
+                            exact_location="Vereda El Roble, behind the school",
+                        )
+                    )
+                Incident.objects.bulk_create(incidents)
+                acts, links = [], []
+                for i, incident in zip(mine, incidents, strict=True):
+                    for a in range(1 + i % 2):
+                        acts.append(Act(incident=incident, violation_type=violations[(i + a) % 20]))
+                    if i % 3 == 0 and case_ids[c]:
+                        case_pk = case_ids[c][(i // COMPARTMENTS) % len(case_ids[c])][0]
+                        links.append(through(incident_id=incident.pk, case_id=case_pk))
+                Act.objects.bulk_create(acts)
+                through.objects.bulk_create(links)
+                victims, involvements, sources = [], [], []
+                by_pk = {x.pk: x for x in incidents}
+                for n, act in enumerate(acts):
+                    incident = by_pk[act.incident_id]
+                    person_pk = None
+                    if n % 2 == 0 and case_ids[c]:
+                        person_pk = case_ids[c][(incident.pk // 7) % len(case_ids[c])][1]
+                    victims.append(
+                        builder.seal(
+                            Victim(
+                                act=act,
+                                data_key_id=incident.data_key_id,
+                                person_id=person_pk,
+                                sex=Gender.values[n % len(Gender.values)],
+                                age_group=AgeGroup.values[n % len(AgeGroup.values)],
+                            ),
+                            description="" if person_pk else "A community leader, 40s",
+                        )
+                    )
+                    pool = perpetrator_ids[c]
+                    involvements.append(
+                        ActPerpetrator(
+                            act=act,
+                            perpetrator_id=pool[n % len(pool)],
+                            involvement=Involvement.values[n % len(Involvement.values)],
+                        )
+                    )
+                for i, incident in zip(mine, incidents, strict=True):
+                    sources.append(
+                        builder.seal(
+                            Source(
+                                incident=incident,
+                                data_key_id=incident.data_key_id,
+                                kind=SourceKind.values[i % len(SourceKind.values)],
+                                reliability=Reliability.values[i % len(Reliability.values)],
+                                independent=i % 2 == 0,
+                                added_by=coordinator,
+                            ),
+                            description="Testimony taken by phone.",
+                        )
+                    )
+                Victim.objects.bulk_create(victims)
+                ActPerpetrator.objects.bulk_create(involvements)
+                Source.objects.bulk_create(sources)
+        chain._data_keys.clear()
+        progress.update(len(chunk))
+    progress.close()
+    ReferenceCounter.objects.update_or_create(
+        series="INC", year=year, defaults={"last": incidents_n}
+    )
+    middle = max(0, cases_n // 2)
+    return {
+        "case": f"AEG-{year}-{middle + 1:05d}",
+        "name": name_of(middle),
+        "phone": phone_of(middle),
+        "incident": f"INC-{year}-{max(0, incidents_n // 2) + 1:05d}",
+    }
+
+
+# --- Timing -------------------------------------------------------------------------------
+
+
+def sign_in(username: str) -> Any:
+    """A client signed in through the real form, with a backup code made the way
+    accounts.services.create_user makes them (each works once)."""
+    from django.test import Client
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device = StaticDevice.objects.get(user__username=username)
+    code = StaticToken.random_token()
+    StaticToken.objects.create(device=device, token=code)
+    client = Client()
+    response = client.post(
+        "/accounts/login/",
+        {"username": username, "password": PASSWORD, "code": code},
+        secure=True,
+    )
+    if response.status_code != 302:
+        raise SystemExit(f"Signing in as {username} failed ({response.status_code}).")
+    return client
+
+
+def pages(facts: dict[str, Any], cases_n: int, incidents_n: int) -> list[tuple[str, str, str]]:
+    """(label, user, path) for every staff page timed, the bare one first."""
+    from urllib.parse import urlencode
+
+    deep_cases = max(1, (cases_n + 24) // 25)
+    deep_incidents = max(1, (incidents_n + 24) // 25)
+    coord = "bench-coordinator"
+    return [
+        ("bare signed-in page (baseline)", coord, "/accounts/password/"),
+        ("dashboard and work queue", coord, "/"),
+        ("case list, first page", coord, "/cases/"),
+        ("case list, filtered", coord, "/cases/?status=active&country=CO"),
+        ("case list, deep page", coord, f"/cases/?page={deep_cases // 2 + 1}"),
+        ("people list", coord, "/cases/people/"),
+        ("incident list, first page", coord, "/incidents/"),
+        ("incident list, filtered", coord, "/incidents/?country=CO&violation_type=threat"),
+        ("incident list, deep page", coord, f"/incidents/?page={deep_incidents // 2 + 1}"),
+        ("search by name", coord, "/cases/search/?" + urlencode({"q": facts["name"]})),
+        ("search by phone", coord, "/cases/search/?" + urlencode({"q": facts["phone"]})),
+        ("search by reference", coord, "/cases/search/?" + urlencode({"q": facts["case"]})),
+        ("case detail", coord, f"/cases/{facts['case']}/"),
+        ("incident detail", coord, f"/incidents/{facts['incident']}/"),
+        ("risk dashboard", coord, "/risk/"),
+        ("analyst view", "bench-analyst", "/risk/analysis/"),
+        ("alert console", coord, "/alerts/"),
+        ("triage queue", coord, "/triage/"),
+    ]
+
+
+def time_page(clients: list[Any], path: str, requests: int, budget: float) -> list[float]:
+    """Seconds per request, `requests` in all, spread over the clients running at once; a
+    page so slow that it would take longer than `budget` seconds stops after three."""
+    from django.db import connection
+
+    deadline = time.perf_counter() + budget
+    times: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def loop(client: Any, count: int) -> None:
+        try:
+            for n in range(count):
+                if n >= 3 and time.perf_counter() > deadline:
+                    return
+                start = time.perf_counter()
+                response = client.get(path, secure=True)
+                elapsed = time.perf_counter() - start
+                if response.status_code != 200:
+                    errors.append(f"{path} answered {response.status_code}")
+                    return
+                with lock:
+                    times.append(elapsed)
+        finally:
+            connection.close()  # this thread's own connection
+
+    if len(clients) == 1:
+        for n in range(requests):
+            if n >= 3 and time.perf_counter() > deadline:
+                break
+            start = time.perf_counter()
+            response = clients[0].get(path, secure=True)
+            times.append(time.perf_counter() - start)
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code}")
+        return times
+    share = [requests // len(clients) + (i < requests % len(clients)) for i in range(len(clients))]
+    threads = [
+        threading.Thread(target=loop, args=(c, n)) for c, n in zip(clients, share, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise SystemExit(errors[0])
+    return times
+
+
+def _counter(queries: list[tuple[float, str]]) -> Any:
+    """A connection execute_wrapper noting each query's time and SQL."""
+
+    def count(execute: Any, sql: str, *rest: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, *rest)
+        finally:
+            queries.append((time.perf_counter() - start, sql))
+
+    return count
+
+
+def _most_repeated(queries: list[tuple[float, str]]) -> tuple[int, str]:
+    """The query run most often in one request (its parameters are placeholders in the SQL
+    Django sends, so one statement repeated per row shows as one text)."""
+    from collections import Counter
+
+    if not queries:
+        return 0, ""
+    sql, n = Counter(" ".join(q.split()) for _, q in queries).most_common(1)[0]
+    return n, sql[:300]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def measure(args: argparse.Namespace, facts: dict[str, Any], cases_n: int, incidents_n: int):
+    from django.db import connection
+
+    sessions: dict[str, list[Any]] = {}
+    rows = []
+    bare: list[float] = []
+    bare_path, bare_clients = "", []
+    chosen = pages(facts, cases_n, incidents_n)
+    if args.pages:  # the baseline, and the pages whose label contains one of the words
+        words = [w.strip().lower() for w in args.pages.split(",") if w.strip()]
+        chosen = chosen[:1] + [p for p in chosen[1:] if any(w in p[0] for w in words)]
+    for label, user, path in chosen:
+        if user not in sessions:
+            sessions[user] = [sign_in(user) for _ in range(max(1, args.clients))]
+        clients = sessions[user]
+        # The warm-up request is the one whose queries are counted, by a wrapper:
+        # request_started empties Django's own query log.
+        queries: list[tuple[float, str]] = []
+        with connection.execute_wrapper(_counter(queries)):
+            response = clients[0].get(path, secure=True)
+        if response.status_code != 200:
+            raise SystemExit(f"{label}: {path} answered {response.status_code}")
+        times = time_page(clients, path, args.requests, args.page_seconds)
+        rows.append(
+            {
+                "page": label,
+                "path": path,
+                "p50": percentile(times, 50) * 1000,
+                "p95": percentile(times, 95) * 1000,
+                "queries": len(queries),
+                "requests": len(times),
+                "sql_ms": sum(t for t, _ in queries) * 1000,
+                "slowest": [
+                    (round(t * 1000, 1), " ".join(sql.split())[:300])
+                    for t, sql in sorted(queries, reverse=True)[:2]
+                ],
+                "repeated": _most_repeated(queries),
+            }
+        )
+        print(
+            f"  {label:<32}{rows[-1]['p50']:9.1f}{rows[-1]['p95']:9.1f}{len(queries):8d}",
+            file=sys.stderr,
+            flush=True,
+        )
+        if not bare:
+            bare, bare_path, bare_clients = times, path, clients
+    # The baseline is timed again after every page, and its two halves pooled, so that load
+    # changing on the machine during the run reaches both sides of each ratio.
+    bare += time_page(bare_clients, bare_path, args.requests, args.page_seconds)
+    rows[0].update(p50=percentile(bare, 50) * 1000, p95=percentile(bare, 95) * 1000)
+    return rows
+
+
+# --- One size, in its own process ---------------------------------------------------------
+
+
+def holds(cases_n: int, incidents_n: int) -> bool:
+    """Whether the database holds an instance of this size (another size may have been built
+    since in the same PostgreSQL database)."""
+    from django.db import DatabaseError
+
+    from aegis.cases.models import Case
+    from aegis.incidents.models import Incident
+
+    try:
+        return Case.objects.count() == cases_n and Incident.objects.count() == incidents_n
+    except DatabaseError:
+        return False
+
+
+def run_one(args: argparse.Namespace, cases_n: int, incidents_n: int) -> dict[str, Any]:
+    home, url = instance_paths(args, cases_n, incidents_n)
+    state_path = home / STATE_FILE
+    state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    unlock = state.get("unlock") or secrets.token_urlsafe(32)
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ.update(
+        AEGIS_HOME=str(home),
+        AEGIS_DATABASE_URL=url,
+        AEGIS_ALERT_SERVICE_UNLOCK=unlock,
+        DJANGO_SETTINGS_MODULE="aegis.settings",
+    )
+    import django
+
+    django.setup()
+    reuse = bool(
+        args.reuse
+        and state.get("url") == url
+        and state.get("complete")
+        and holds(cases_n, incidents_n)
+    )
+    if not reuse:
+        from django.db import connection
+
+        connection.close()
+        fresh_database(args, url, home)
+        state = {"url": url, "unlock": unlock, "complete": False}
+        state_path.write_text(json.dumps(state))
+    build_seconds = state.get("build_seconds")
+    if not reuse:
+        from aegis import bootstrap
+        from aegis.vault import services as vault
+        from aegis.vault.keychain import unlocked
+
+        start = time.perf_counter()
+        bootstrap.migrate()
+        recovery = bootstrap.create_organisation_keys(state["unlock"])
+        with unlocked(vault.recovery_keychain(recovery)):
+            facts = build(cases_n, incidents_n)
+        build_seconds = time.perf_counter() - start
+        if args.db == "postgres":
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # as autovacuum would soon after a load
+        state.update(facts=facts, build_seconds=build_seconds, complete=True)
+        state_path.write_text(json.dumps(state))
+    print(
+        f"\n{args.db}, {cases_n} cases, {incidents_n} incidents: "
+        + ("reused" if reuse else f"built in {build_seconds:.0f} s")
+        + f" ({home}); {args.requests} requests per page, {args.clients} client(s)",
+        file=sys.stderr,
+    )
+    print(f"  {'page':<32}{'p50 ms':>9}{'p95 ms':>9}{'queries':>8}", file=sys.stderr)
+    rows = measure(args, state["facts"], cases_n, incidents_n)
+    return {
+        "db": args.db,
+        "cases": cases_n,
+        "incidents": incidents_n,
+        "build_seconds": build_seconds,
+        "reused": reuse,
+        "requests": args.requests,
+        "rows": rows,
+    }
+
+
+# --- Report -------------------------------------------------------------------------------
+
+
+def report(results: list[dict[str, Any]]) -> None:
+    for result in results:
+        rows = result["rows"]
+        bare = rows[0]["p50"] or 1e-9
+        print(
+            f"\n{result['db']}, {result['cases']} cases, {result['incidents']} incidents "
+            f"(build {result['build_seconds']:.0f} s"
+            + (", reused" if result["reused"] else "")
+            + ")"
+        )
+        print(f"  {'page':<32}{'p50 ms':>9}{'p95 ms':>9}{'queries':>8}{'x bare':>8}")
+        for row in rows:
+            flag = "  > 150 ms p95" if row["p95"] > TARGET_MS else ""
+            if row.get("requests", 0) < result["requests"]:
+                flag += f" (only {row['requests']} requests: slow)"
+            print(
+                f"  {row['page']:<32}{row['p50']:9.1f}{row['p95']:9.1f}{row['queries']:8d}"
+                f"{row['p50'] / bare:8.1f}{flag}"
+            )
+        slow = [row for row in rows if row["p95"] > TARGET_MS]
+        if slow:
+            print("\n  Pages over 150 ms p95: time in SQL (one request) and the slowest queries")
+            for row in slow:
+                print(f"  {row['page']}: {row['sql_ms']:.1f} ms in {row['queries']} queries")
+                for ms, sql in row["slowest"]:
+                    print(f"      {ms:8.1f} ms  {sql}")
+                n, sql = row["repeated"]
+                if n > 1:
+                    print(f"      run {n} times: {sql}")
+    if len(results) > 1:
+        print("\nGrowth of p50 with size (x the smallest size's p50; bare page first)")
+        sizes = [f"{r['cases']}c/{r['incidents']}i" for r in results]
+        print(f"  {'page':<32}" + "".join(f"{s:>16}" for s in sizes))
+        for n, row in enumerate(results[0]["rows"]):  # every size times the same pages
+            base = row["p50"] or 1e-9
+            cells = "".join(f"{r['rows'][n]['p50'] / base:15.1f}x" for r in results)
+            print(f"  {row['page']:<32}{cells}")
+
+
+def sizes(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError("give whole numbers, e.g. 1000,10000") from None
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError("give sizes of at least 1, e.g. 1000,10000")
+    return values
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--cases", type=sizes, default=[10_000], help="e.g. 10000 or 1000,10000")
+    parser.add_argument("--incidents", type=sizes, help="as many sizes as --cases (default same)")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
+    parser.add_argument("--clients", type=int, default=1, help="concurrent clients")
+    parser.add_argument(
+        "--page-seconds",
+        type=float,
+        default=30.0,
+        help="time limit per page: a slower page stops after 3 requests (default 30)",
+    )
+    parser.add_argument(
+        "--pages", help="only the pages whose label contains one of these, e.g. 'incident,search'"
+    )
+    parser.add_argument("--reuse", action="store_true", help="time a kept instance again")
+    parser.add_argument("--home", help="where instances are kept (default ~/.cache/...)")
+    parser.add_argument("--pg-name", help="PostgreSQL database name (one size only)")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # a child: write its result here
+    args = parser.parse_args()
+    incidents = args.incidents or args.cases
+    if len(incidents) != len(args.cases):
+        parser.error("give as many --incidents sizes as --cases sizes")
+    if args.pg_name and len(args.cases) > 1:
+        parser.error("--pg-name names one database: give one size")
+    args.requests = max(1, args.requests)
+    if args.one:
+        result = run_one(args, args.cases[0], incidents[0])
+        Path(args.one).write_text(json.dumps(result))
+        return 0
+    import tempfile
+
+    results = []
+    for cases_n, incidents_n in zip(args.cases, incidents, strict=True):
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            command = [sys.executable, __file__, *sys.argv[1:], "--one", out.name]
+            command += ["--cases", str(cases_n), "--incidents", str(incidents_n)]
+            if subprocess.call(command) != 0:
+                return 1
+            results.append(json.loads(Path(out.name).read_text()))
+    report(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
