@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case as _Case
 from django.db.models import (
+    BooleanField,
     Exists,
+    ExpressionWrapper,
     IntegerField,
     OuterRef,
     Q,
@@ -25,6 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models import Case as _Case
 
 from aegis import clock
 from aegis.cases import selectors as case_selectors
@@ -103,14 +105,16 @@ def latest() -> Subquery:
     )
 
 
-def _newer_incidents(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
-    """Incidents linked to the outer assessment's case or person, recorded or changed after
-    it (linking a case or a victim touches the incident, so a newly linked one counts)."""
-    return incidents.filter(
-        Q(cases=OuterRef("case"))
-        | Q(cases__person=OuterRef("case__person"))
-        | Q(acts__victims__person=OuterRef("case__person")),
-        updated_at__gt=OuterRef("created_at"),
+def _newer_incidents(incidents: QuerySet[Incident]) -> Q:
+    """Whether an incident linked to the outer assessment's case or person was recorded or
+    changed after it (linking a case or a victim touches the incident, so a newly linked one
+    counts). Three EXISTS, one per link, each answered by its own index: one EXISTS with an
+    OR across the three joins made the database join every incident for every assessment."""
+    newer = incidents.filter(updated_at__gt=OuterRef("created_at"))
+    return (
+        Q(Exists(newer.filter(cases=OuterRef("case"))))
+        | Q(Exists(newer.filter(cases__person=OuterRef("case__person"))))
+        | Q(Exists(newer.filter(acts__victims__person=OuterRef("case__person"))))
     )
 
 
@@ -126,7 +130,10 @@ def current_assessments(user: Any) -> QuerySet[Assessment]:
         .annotate(
             rank=rank("level"),
             previous_level=Subquery(previous.values("level")[:1]),
-            new_incident=Exists(_newer_incidents(incident_selectors.visible_incidents(user))),
+            new_incident=ExpressionWrapper(
+                _newer_incidents(incident_selectors.visible_incidents(user)),
+                output_field=BooleanField(),
+            ),
         )
         .annotate(previous_rank=rank("previous_level"))
         .select_related("case", "case__person")
