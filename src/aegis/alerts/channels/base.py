@@ -4,6 +4,7 @@ AppriseChannel needs only the apprise URL of one message."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import SplitResult, urlsplit
 
@@ -28,7 +29,7 @@ class AddressRefused(ValueError):
         self.message = message
 
 
-class AlertChannel:
+class AlertChannel(ABC):
     """One way of reaching a recipient. Subclasses set `name` (letters, digits, - and _, at
     most 32 characters) and `label`, and implement validate_address and send."""
 
@@ -43,13 +44,13 @@ class AlertChannel:
     # Where the channel stands in lists (lower first; equal ones in registration order).
     position: ClassVar[int] = 100
 
+    @abstractmethod
     def validate_address(self, text: str) -> str:
         """The address to store, cleaned; raises AddressRefused with a clear message."""
-        raise NotImplementedError
 
+    @abstractmethod
     def send(self, delivery: Delivery, subject: str, body: str) -> SendResult:
         """Send one message to `delivery.address` (already decrypted, never empty)."""
-        raise NotImplementedError
 
     def report_reference(self, delivery: Delivery) -> str:
         """The signed reference a message carries where its service reports arrivals: the
@@ -82,8 +83,9 @@ class AppriseChannel(AlertChannel):
     # address itself is no web address).
     unusable: ClassVar[str] = DeliveryError.NOT_CONFIGURED
 
+    @abstractmethod
     def apprise_url(self, delivery: Delivery, address: str) -> str | None:
-        raise NotImplementedError
+        """The apprise URL of one message; None where the channel cannot be used."""
 
     def server(self, url: str) -> Any:
         """What apprise.Apprise.add takes: the URL itself, or a plugin built from it."""
