@@ -45,6 +45,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from _common import pg_admin
+
 SETTINGS_MODULE = "aegis_bench_alerts_settings"
 SETTINGS = """from aegis.settings import *  # noqa: F403
 
@@ -331,28 +333,12 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
 
 
-def _admin(url: str, statement: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname=parts.path.lstrip("/") or "postgres",
-        autocommit=True,
-        connect_timeout=3,
-    ) as conn:
-        conn.execute(statement)  # type: ignore[arg-type]
-
-
 def postgres_url() -> tuple[str | None, str]:
     """The throwaway database's URL, or None and why PostgreSQL is skipped."""
     server = os.environ.get("AEGIS_BENCH_POSTGRES_URL", PG_DEFAULT)
     try:
-        _admin(server, f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        _admin(server, f"CREATE DATABASE {PG_DATABASE}")
+        pg_admin(server, f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        pg_admin(server, f"CREATE DATABASE {PG_DATABASE}")
     except Exception as error:
         return None, f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
     return _with_database(server, PG_DATABASE), ""
@@ -360,7 +346,7 @@ def postgres_url() -> tuple[str | None, str]:
 
 def drop_postgres() -> None:
     server = os.environ.get("AEGIS_BENCH_POSTGRES_URL", PG_DEFAULT)
-    _admin(server, f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+    pg_admin(server, f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
 
 
 # --- Report -------------------------------------------------------------------------------

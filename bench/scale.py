@@ -53,6 +53,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from _common import pg_admin
+
 PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/test"
 PASSWORD = "bench passphrase for the scale run"
 COMPARTMENTS = 5
@@ -71,22 +73,6 @@ STATE_FILE = "bench-scale.json"
 
 
 # --- Where the instance lives ------------------------------------------------------------
-
-
-def _admin(url: str, statement: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname=parts.path.lstrip("/") or "postgres",
-        autocommit=True,
-        connect_timeout=3,
-    ) as conn:
-        conn.execute(statement)  # type: ignore[arg-type]
 
 
 def instance_paths(args: argparse.Namespace, cases: int, incidents: int) -> tuple[Path, str]:
@@ -110,8 +96,8 @@ def fresh_database(args: argparse.Namespace, url: str, home: Path) -> None:
     if args.db == "postgres":
         server = os.environ.get("AEGIS_BENCH_POSTGRES_URL", PG_DEFAULT)
         database = urlsplit(url).path.lstrip("/")
-        _admin(server, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        _admin(server, f'CREATE DATABASE "{database}"')
+        pg_admin(server, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        pg_admin(server, f'CREATE DATABASE "{database}"')
 
 
 # --- Building -----------------------------------------------------------------------------

@@ -307,7 +307,7 @@ def cmd_seal_service_key(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     scripts = (
-        sorted(REPO_BENCH.glob("*.py"))
+        sorted(p for p in REPO_BENCH.glob("*.py") if not p.name.startswith("_"))
         if not args.names
         else [REPO_BENCH / f"{name}.py" for name in args.names]
     )
