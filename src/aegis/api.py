@@ -1,7 +1,9 @@
-"""The REST API at /api/v1/. Bearer tokens unlock their own copy of the user's key.
+"""The REST API at /api/v1/: mounts every app's router. Who may call it, and the keys a
+call unlocks, are `api_auth`'s.
 
-Besides the shapes in `api_schemas`, every operation shares: the handler that turns a
-missing key into a clear 403, and the error statuses documented in the OpenAPI schema."""
+Besides the shapes in `api_schemas`, every operation shares: its keys unlocked for the length
+of the call, the handler that turns a missing key into a clear 403, and the error statuses
+documented in the OpenAPI schema."""
 
 from __future__ import annotations
 
@@ -15,23 +17,13 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status, Swagger
 from ninja.errors import HttpError
 from ninja.operation import Operation
-from ninja.security import HttpBearer
 
 from .accounts import selectors as account_selectors
 from .accounts import services as account_services
+from .api_auth import RoleAuth, TokenAuth, keys_unlocked
 from .api_schemas import ErrorOut, ValidationErrorOut
 from .vault import services as vault
-from .vault.keychain import NoKeyAccess, NoSearchKey, search_key_missing_message, unlocked
-
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = account_services.authenticate_token(token)
-        if found is None:
-            return None
-        request.user, request.keychain = found  # type: ignore[attr-defined]
-        return found[0]
-
+from .vault.keychain import NoKeyAccess, NoSearchKey, search_key_missing_message
 
 api = NinjaAPI(
     title="Aegis API",
@@ -46,6 +38,8 @@ api = NinjaAPI(
     docs=Swagger(settings={"validatorUrl": None}),
     description="Aegis protection platform. Authenticate with 'Authorization: Bearer <token>'.",
 )
+# Every operation of every router mounted below, once its token is checked.
+api.add_decorator(keys_unlocked)
 
 
 @api.exception_handler(NoKeyAccess)
@@ -75,25 +69,6 @@ def _refused_by_database(request: HttpRequest, exc: DataError) -> HttpResponse:
     return api.create_response(request, {"detail": [issue]}, status=422)
 
 
-def require(request: HttpRequest, permission: str) -> None:
-    if not request.user.has_perm(f"accounts.{permission}"):
-        raise HttpError(403, "Your role does not allow this.")
-
-
-class RoleAuth(TokenAuth):
-    """The bearer token, then the role: refused (403) before the body is even read."""
-
-    def __init__(self, permission: str) -> None:
-        super().__init__()
-        self.permission = permission
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = super().authenticate(request, token)
-        if user is not None:
-            require(request, self.permission)
-        return user
-
-
 class MeOut(Schema):
     username: str
     role: str | None
@@ -106,22 +81,23 @@ class TokenOut(Schema):
     last_used_at: datetime | None
 
 
-@api.get("/me", response=MeOut, tags=["accounts"])
+SIGNED_IN = RoleAuth("use_dashboard")
+
+
+@api.get("/me", response=MeOut, tags=["accounts"], auth=SIGNED_IN)
 def me(request: HttpRequest) -> dict[str, Any]:
-    require(request, "use_dashboard")
-    with unlocked(request.keychain):  # type: ignore[attr-defined]
-        return {"username": request.user.get_username(), "role": request.user.role}  # type: ignore[union-attr]
+    return {"username": request.user.get_username(), "role": request.user.role}  # type: ignore[union-attr]
 
 
-@api.get("/tokens", response=list[TokenOut], tags=["accounts"])
+@api.get("/tokens", response=list[TokenOut], tags=["accounts"], auth=SIGNED_IN)
 def list_tokens(request: HttpRequest) -> Any:
-    require(request, "use_dashboard")
     return list(account_selectors.tokens_of(request.user.pk))
 
 
-@api.delete("/tokens/{token_id}", response={204: None, 404: ErrorOut}, tags=["accounts"])
+@api.delete(
+    "/tokens/{token_id}", response={204: None, 404: ErrorOut}, tags=["accounts"], auth=SIGNED_IN
+)
 def revoke_token(request: HttpRequest, token_id: uuid.UUID) -> Any:
-    require(request, "use_dashboard")
     if not account_services.revoke_api_token(request.user, token_id):  # type: ignore[arg-type]
         raise HttpError(404, "There is no such token.")
     return Status(204, None)

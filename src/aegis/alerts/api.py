@@ -12,12 +12,14 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from aegis.api import require
+from aegis.api_auth import RoleAuth
 from aegis.api_schemas import ErrorOut, Pages
 
 from . import gateway, selectors, services
 from .vocabulary import AlertKind
 
+# The panic button is the defender's, the rest the responders': each operation names its role.
+RESPONDERS = RoleAuth("respond_to_alerts")
 router = Router(tags=["alerts"])
 router.add_router("/gateway", gateway.router)
 
@@ -55,10 +57,14 @@ class PastAlertOut(Schema):
         return None if first is None else int((first - alert.triggered_at).total_seconds())
 
 
-@router.post("/panic", response={201: RaisedOut, 404: ErrorOut}, url_name="alerts_panic")
+@router.post(
+    "/panic",
+    response={201: RaisedOut, 404: ErrorOut},
+    url_name="alerts_panic",
+    auth=RoleAuth("view_own_case"),
+)
 def panic(request: HttpRequest) -> Any:
     """Raise a panic alert for the person linked to the caller's account."""
-    require(request, "view_own_case")
     person = selectors.own_person(request.user)
     if person is None:
         raise HttpError(404, "This account is not linked to a defender's file.")
@@ -67,10 +73,9 @@ def panic(request: HttpRequest) -> Any:
     return Status(201, {"received": True})
 
 
-@router.get("/open", response=list[AlertOut], url_name="alerts_open")
+@router.get("/open", response=list[AlertOut], url_name="alerts_open", auth=RESPONDERS)
 def open_alerts(request: HttpRequest) -> Any:
     """Open and acknowledged alerts the caller may see, newest first."""
-    require(request, "respond_to_alerts")
     return [
         {
             "id": row.alert.pk,
@@ -87,10 +92,9 @@ def open_alerts(request: HttpRequest) -> Any:
     ]
 
 
-@router.get("/history", response=list[PastAlertOut], url_name="alerts_history")
+@router.get("/history", response=list[PastAlertOut], url_name="alerts_history", auth=RESPONDERS)
 @paginate(Pages, max_limit=100)
 def alert_history(request: HttpRequest) -> Any:
     """Every alert the caller may see, newest first, with the time from its trigger to its
     first acknowledgement (null when nobody acknowledged). Outcomes stay on the web page."""
-    require(request, "respond_to_alerts")
     return selectors.history_alerts(request.user)

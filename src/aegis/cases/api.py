@@ -11,9 +11,8 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from aegis.api import RoleAuth, require
+from aegis.api_auth import RoleAuth
 from aegis.api_schemas import ErrorOut, FieldErrorsOut, InputSchema, Pages, RecordId
-from aegis.vault.keychain import unlocked
 
 from . import selectors, services
 from .forms import CaseForm, NoteForm, PersonForm
@@ -148,10 +147,6 @@ class CaseOut(CaseSummaryOut):
 # --- Helpers ------------------------------------------------------------------------------
 
 
-def _keys(request: HttpRequest) -> Any:
-    return unlocked(request.keychain)  # type: ignore[attr-defined]
-
-
 def _invalid(*forms: Any) -> Status:
     errors: dict[str, list[str]] = {}
     for form in forms:
@@ -172,7 +167,6 @@ def _username(user: Any) -> str | None:
 
 
 def _person_out(person: Person) -> dict[str, Any]:
-    """Decrypted: call with the keys unlocked."""
     out = {name: getattr(person, name) or "" for name in services.PERSON_FIELDS}
     out["id"], out["compartment_id"] = person.pk, person.compartment_id
     out["consents"] = [
@@ -199,7 +193,6 @@ def _note_out(note: Any) -> dict[str, Any]:
 
 
 def _case_out(case: Case) -> dict[str, Any]:
-    """Decrypted: call with the keys unlocked."""
     file = selectors.case_file(case)
     out = CaseSummaryOut.model_validate(case).model_dump()
     out.update(
@@ -243,7 +236,6 @@ def _person_form_data(fields: PersonFields, prefix: str = "") -> dict[str, Any]:
 @paginate(Pages, max_limit=100)
 def list_people(request: HttpRequest) -> Any:
     """People in your compartments, by pseudonym (no identifying fields)."""
-    require(request, PERMISSION)
     return selectors.visible_people(request.user).order_by("pseudonym", "pk")
 
 
@@ -253,33 +245,29 @@ def list_people(request: HttpRequest) -> Any:
     url_name="cases_person_create",
 )
 def create_person(request: HttpRequest, payload: PersonIn) -> Any:
-    require(request, PERMISSION)
     compartment = selectors.compartment_of_user(request.user, payload.compartment_id)
     if compartment is None:
         raise HttpError(404, NOT_FOUND)
     form = PersonForm(_person_form_data(payload))
     if not form.is_valid():
         return _invalid(form)
-    with _keys(request):
-        try:
-            person = services.create_person(
-                compartment, actor_id=request.user.pk, **form.person_fields()
-            )
-        except ValidationError as problem:
-            return _rule_broken(problem)
-        return Status(201, _person_out(person))
+    try:
+        person = services.create_person(
+            compartment, actor_id=request.user.pk, **form.person_fields()
+        )
+    except ValidationError as problem:
+        return _rule_broken(problem)
+    return Status(201, _person_out(person))
 
 
 @router.get(
     "/people/{person_id}", response={200: PersonOut, 404: ErrorOut}, url_name="cases_person"
 )
 def get_person(request: HttpRequest, person_id: RecordId) -> Any:
-    require(request, PERMISSION)
     person = selectors.person_for(request.user, person_id)
     if person is None:
         raise HttpError(404, NOT_FOUND)
-    with _keys(request):
-        return _person_out(person)
+    return _person_out(person)
 
 
 # --- Cases --------------------------------------------------------------------------------
@@ -294,7 +282,6 @@ def list_cases(
     sector: Sector | None = None,
 ) -> Any:
     """Cases in your compartments, most recently updated first; filter by coded fields."""
-    require(request, PERMISSION)
     return selectors.filtered_cases(
         request.user, status=status or "", country=country, sector=sector or ""
     )
@@ -307,7 +294,6 @@ def list_cases(
 )
 def open_case(request: HttpRequest, payload: CaseIn) -> Any:
     """Open a case about an existing person, a new person, a group or an organisation."""
-    require(request, PERMISSION)
     compartment = selectors.compartment_of_user(request.user, payload.compartment_id)
     person = None
     if payload.person_id is not None:
@@ -343,33 +329,30 @@ def open_case(request: HttpRequest, payload: CaseIn) -> Any:
     case_ok = form.is_valid()
     if not case_ok or (person_form is not None and not person_form.is_valid()):
         return _invalid(form, *([person_form] if person_form is not None else []))
-    with _keys(request):
-        try:
-            case = services.start_case(
-                compartment,
-                subject_kind=form.cleaned_data["subject_kind"],
-                actor_id=request.user.pk,
-                summary=form.cleaned_data["summary"],
-                person=person,
-                new_person=person_form.person_fields() if person_form is not None else None,
-                subject_name=form.cleaned_data["subject_name"],
-                country=form.cleaned_data["country"],
-                region=form.cleaned_data["region"],
-                sector=form.cleaned_data["sector"],
-            )
-        except (services.CaseRuleError, ValidationError) as problem:
-            return _rule_broken(problem)
-        return Status(201, _case_out(case))
+    try:
+        case = services.start_case(
+            compartment,
+            subject_kind=form.cleaned_data["subject_kind"],
+            actor_id=request.user.pk,
+            summary=form.cleaned_data["summary"],
+            person=person,
+            new_person=person_form.person_fields() if person_form is not None else None,
+            subject_name=form.cleaned_data["subject_name"],
+            country=form.cleaned_data["country"],
+            region=form.cleaned_data["region"],
+            sector=form.cleaned_data["sector"],
+        )
+    except (services.CaseRuleError, ValidationError) as problem:
+        return _rule_broken(problem)
+    return Status(201, _case_out(case))
 
 
 @router.get("/{reference}", response={200: CaseOut, 404: ErrorOut}, url_name="cases_case")
 def get_case(request: HttpRequest, reference: str) -> Any:
-    require(request, PERMISSION)
     case = selectors.case_for(request.user, reference)
     if case is None:
         raise HttpError(404, NOT_FOUND)
-    with _keys(request):
-        return _case_out(case)
+    return _case_out(case)
 
 
 @router.post(
@@ -378,16 +361,14 @@ def get_case(request: HttpRequest, reference: str) -> Any:
     url_name="cases_note_add",
 )
 def add_note(request: HttpRequest, reference: str, payload: NoteIn) -> Any:
-    require(request, PERMISSION)
     case = selectors.case_for(request.user, reference)
     if case is None:
         raise HttpError(404, NOT_FOUND)
     form = NoteForm({"body": payload.body})
     if not form.is_valid():
         return _invalid(form)
-    with _keys(request):
-        try:
-            note = services.add_note(case, form.cleaned_data["body"], actor_id=request.user.pk)
-        except services.CaseRuleError as problem:
-            return _rule_broken(problem)
-        return Status(201, _note_out(note))
+    try:
+        note = services.add_note(case, form.cleaned_data["body"], actor_id=request.user.pk)
+    except services.CaseRuleError as problem:
+        return _rule_broken(problem)
+    return Status(201, _note_out(note))

@@ -11,9 +11,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
-from aegis.api import RoleAuth, require
+from aegis.api_auth import RoleAuth
 from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema
-from aegis.vault.keychain import unlocked
 
 from . import selectors, services
 from .handlers import keep_uploads_in_memory
@@ -119,10 +118,6 @@ def _item(request: HttpRequest, item_id: uuid.UUID) -> EvidenceItem:
     return item
 
 
-def _keys(request: HttpRequest) -> Any:
-    return unlocked(request.keychain)  # type: ignore[attr-defined]
-
-
 @router.get(
     "/cases/{reference}/items",
     response={200: list[ItemOut], 404: ErrorOut},
@@ -135,12 +130,10 @@ def list_items(
     limit: Query[int] = 50,
     offset: Annotated[int, Query(0, ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
-    require(request, PERMISSION)
     limit, offset = max(1, min(limit, 200)), max(0, offset)
-    with _keys(request):
-        case = _case(request, reference)
-        items = selectors.items_of(case).order_by("-added_at", "pk")[offset : offset + limit]
-        return [_item_out(item) for item in items]
+    case = _case(request, reference)
+    items = selectors.items_of(case).order_by("-added_at", "pk")[offset : offset + limit]
+    return [_item_out(item) for item in items]
 
 
 @router.post(
@@ -156,22 +149,20 @@ def upload_item(
     description: Form[str] = "",
     reason: Form[str] = "",
 ) -> Any:
-    require(request, PERMISSION)
-    with _keys(request):
-        case = _case(request, reference)
-        try:
-            item = services.upload_evidence(
-                case,
-                file,  # type: ignore[arg-type]
-                file.name or "",
-                file.content_type or "",
-                actor_id=request.user.pk,
-                reason=reason,
-                description=description,
-            )
-        except (UploadRejected, services.EvidenceRuleError) as exc:
-            raise HttpError(400, str(exc)) from exc
-        return Status(201, _item_out(item))
+    case = _case(request, reference)
+    try:
+        item = services.upload_evidence(
+            case,
+            file,  # type: ignore[arg-type]
+            file.name or "",
+            file.content_type or "",
+            actor_id=request.user.pk,
+            reason=reason,
+            description=description,
+        )
+    except (UploadRejected, services.EvidenceRuleError) as exc:
+        raise HttpError(400, str(exc)) from exc
+    return Status(201, _item_out(item))
 
 
 @router.get(
@@ -181,22 +172,20 @@ def upload_item(
     summary="An item's metadata and chain of custody (recorded as a view)",
 )
 def get_item(request: HttpRequest, item_id: uuid.UUID) -> Any:
-    require(request, PERMISSION)
-    with _keys(request):
-        item = _item(request, item_id)
-        services.record_view(item, actor_id=request.user.pk)
-        out = _item_out(item)
-        out["working_copies"] = [c.pk for c in selectors.working_copies_of(item)]
-        out["custody"] = [
-            {
-                "at": e.at,
-                "action": e.action,
-                "actor": e.actor.get_username() if e.actor else None,
-                "reason": e.reason or "",
-            }
-            for e in selectors.custody_of(item)
-        ]
-        return out
+    item = _item(request, item_id)
+    services.record_view(item, actor_id=request.user.pk)
+    out = _item_out(item)
+    out["working_copies"] = [c.pk for c in selectors.working_copies_of(item)]
+    out["custody"] = [
+        {
+            "at": e.at,
+            "action": e.action,
+            "actor": e.actor.get_username() if e.actor else None,
+            "reason": e.reason or "",
+        }
+        for e in selectors.custody_of(item)
+    ]
+    return out
 
 
 @router.post(
@@ -207,17 +196,15 @@ def get_item(request: HttpRequest, item_id: uuid.UUID) -> Any:
     openapi_extra={"responses": {200: {"description": "The file", **_BINARY}}},
 )
 def download_item(request: HttpRequest, item_id: uuid.UUID, payload: ReasonIn) -> Any:
-    require(request, PERMISSION)
-    with _keys(request):
-        item = _item(request, item_id)
-        try:
-            found = services.download(item, actor_id=request.user.pk, reason=payload.reason)
-        except services.EvidenceRuleError as exc:
-            raise HttpError(400, str(exc)) from exc
-        except services.IntegrityFailure as exc:
-            raise HttpError(409, str(exc)) from exc
-        response = HttpResponse(found.data, content_type=found.content_type)
-        return as_attachment(response, found.name)
+    item = _item(request, item_id)
+    try:
+        found = services.download(item, actor_id=request.user.pk, reason=payload.reason)
+    except services.EvidenceRuleError as exc:
+        raise HttpError(400, str(exc)) from exc
+    except services.IntegrityFailure as exc:
+        raise HttpError(409, str(exc)) from exc
+    response = HttpResponse(found.data, content_type=found.content_type)
+    return as_attachment(response, found.name)
 
 
 @router.post(
@@ -229,18 +216,16 @@ def download_item(request: HttpRequest, item_id: uuid.UUID, payload: ReasonIn) -
 def make_working_copy(
     request: HttpRequest, item_id: uuid.UUID, payload: OptionalReasonIn | None = None
 ) -> Any:
-    require(request, PERMISSION)
-    with _keys(request):
-        item = _item(request, item_id)
-        try:
-            copy = services.make_working_copy(
-                item, actor_id=request.user.pk, reason=payload.reason if payload else ""
-            )
-        except services.EvidenceRuleError as exc:
-            raise HttpError(400, str(exc)) from exc
-        except services.IntegrityFailure as exc:
-            raise HttpError(409, str(exc)) from exc
-        return Status(201, _item_out(copy))
+    item = _item(request, item_id)
+    try:
+        copy = services.make_working_copy(
+            item, actor_id=request.user.pk, reason=payload.reason if payload else ""
+        )
+    except services.EvidenceRuleError as exc:
+        raise HttpError(400, str(exc)) from exc
+    except services.IntegrityFailure as exc:
+        raise HttpError(409, str(exc)) from exc
+    return Status(201, _item_out(copy))
 
 
 @router.post(
@@ -250,19 +235,17 @@ def make_working_copy(
     summary="Check the stored file against the SHA-256 recorded at upload",
 )
 def verify_item(request: HttpRequest, item_id: uuid.UUID) -> Any:
-    require(request, PERMISSION)
-    with _keys(request):
-        item = _item(request, item_id)
-        try:
-            services.verify_integrity(item, actor_id=request.user.pk)
-        except services.IntegrityFailure as exc:
-            return {"id": item.pk, "ok": False, "sha256": item.sha256, "message": str(exc)}
-        return {
-            "id": item.pk,
-            "ok": True,
-            "sha256": item.sha256,
-            "message": "The file matches the SHA-256 recorded at upload.",
-        }
+    item = _item(request, item_id)
+    try:
+        services.verify_integrity(item, actor_id=request.user.pk)
+    except services.IntegrityFailure as exc:
+        return {"id": item.pk, "ok": False, "sha256": item.sha256, "message": str(exc)}
+    return {
+        "id": item.pk,
+        "ok": True,
+        "sha256": item.sha256,
+        "message": "The file matches the SHA-256 recorded at upload.",
+    }
 
 
 @router.post(
@@ -273,17 +256,15 @@ def verify_item(request: HttpRequest, item_id: uuid.UUID) -> Any:
     openapi_extra={"responses": {200: {"description": "A ZIP file", **_ZIP}}},
 )
 def export_exhibit(request: HttpRequest, reference: str, payload: ExhibitIn) -> Any:
-    require(request, PERMISSION)
-    with _keys(request):
-        case = _case(request, reference)
-        try:
-            package = services.export_exhibit(
-                case, actor=request.user, reason=payload.reason, item_ids=payload.items
-            )
-        except services.EvidenceRuleError as exc:
-            raise HttpError(400, str(exc)) from exc
-        except services.IntegrityFailure as exc:
-            raise HttpError(409, str(exc)) from exc
+    case = _case(request, reference)
+    try:
+        package = services.export_exhibit(
+            case, actor=request.user, reason=payload.reason, item_ids=payload.items
+        )
+    except services.EvidenceRuleError as exc:
+        raise HttpError(400, str(exc)) from exc
+    except services.IntegrityFailure as exc:
+        raise HttpError(409, str(exc)) from exc
     response = FileResponse(package.data, as_attachment=True, filename=package.filename)
     response["Content-Type"] = "application/zip"
     response["X-Content-Type-Options"] = "nosniff"

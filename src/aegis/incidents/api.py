@@ -13,10 +13,9 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from aegis.api import RoleAuth
+from aegis.api_auth import RoleAuth
 from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema, RecordId
 from aegis.cases import selectors as case_selectors
-from aegis.vault.keychain import unlocked
 
 from . import selectors, services
 from .models import Act, Incident, IncidentLink, Perpetrator, Source
@@ -286,8 +285,7 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Any
         violation_type=filters.violation_type,
         verification=filters.verification,
     )
-    with unlocked(request.keychain):  # type: ignore[attr-defined]
-        return [_summary(incident) for incident in page]
+    return [_summary(incident) for incident in page]
 
 
 @router.post(
@@ -301,14 +299,13 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
     if len(cases) != len(set(payload.cases)):
         raise HttpError(400, "One of the cases does not exist.")
     data = payload.model_dump(exclude={"compartment_id", "cases"})
-    with unlocked(request.keychain):  # type: ignore[attr-defined]
-        try:
-            incident = services.create_incident(
-                compartment, actor_id=request.user.pk, cases=cases, **data
-            )
-        except services.IncidentRuleError as error:
-            raise _rule(error) from error
-        return Status(201, _full(request.user, incident))
+    try:
+        incident = services.create_incident(
+            compartment, actor_id=request.user.pk, cases=cases, **data
+        )
+    except services.IncidentRuleError as error:
+        raise _rule(error) from error
+    return Status(201, _full(request.user, incident))
 
 
 @router.post(
@@ -318,18 +315,17 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
 )
 def create_perpetrator(request: HttpRequest, payload: PerpetratorIn) -> Any:
     compartment = _compartment(request, payload.compartment_id)
-    with unlocked(request.keychain):  # type: ignore[attr-defined]
-        try:
-            perpetrator = services.create_perpetrator(
-                compartment,
-                actor_id=request.user.pk,
-                perpetrator_type=payload.perpetrator_type,
-                name=payload.name,
-                description=payload.description,
-            )
-        except services.IncidentRuleError as error:
-            raise _rule(error) from error
-        return Status(201, _perpetrator(perpetrator))
+    try:
+        perpetrator = services.create_perpetrator(
+            compartment,
+            actor_id=request.user.pk,
+            perpetrator_type=payload.perpetrator_type,
+            name=payload.name,
+            description=payload.description,
+        )
+    except services.IncidentRuleError as error:
+        raise _rule(error) from error
+    return Status(201, _perpetrator(perpetrator))
 
 
 @router.get(
@@ -337,8 +333,7 @@ def create_perpetrator(request: HttpRequest, payload: PerpetratorIn) -> Any:
 )
 def get_incident(request: HttpRequest, incident_ref: str) -> Any:
     incident = _incident(request, incident_ref)
-    with unlocked(request.keychain):  # type: ignore[attr-defined]
-        return _full(request.user, incident)
+    return _full(request.user, incident)
 
 
 @router.post(
@@ -364,24 +359,23 @@ def add_act(request: HttpRequest, incident_ref: str, payload: ActIn) -> Any:
         raise HttpError(400, "A victim is not a person in this incident's compartment.")
     if {p.perpetrator_id for p in payload.perpetrators} - set(perpetrators):
         raise HttpError(400, "A perpetrator is not recorded in this incident's compartment.")
-    with unlocked(request.keychain):  # type: ignore[attr-defined]
-        try:
-            act = services.add_act(
-                incident,
-                violation_type=payload.violation_type,
-                actor_id=request.user.pk,
-                victims=[people[pk] for pk in payload.victim_person_ids],
-                perpetrators=[
-                    (perpetrators[p.perpetrator_id], p.involvement) for p in payload.perpetrators
-                ],
-                described_victims=[
-                    services.DescribedVictim(v.description, v.sex, v.age_group)
-                    for v in payload.described_victims
-                ],
-            )
-        except services.IncidentRuleError as error:
-            raise _rule(error) from error
-        return Status(201, _act(selectors.acts_of(incident).get(pk=act.pk)))
+    try:
+        act = services.add_act(
+            incident,
+            violation_type=payload.violation_type,
+            actor_id=request.user.pk,
+            victims=[people[pk] for pk in payload.victim_person_ids],
+            perpetrators=[
+                (perpetrators[p.perpetrator_id], p.involvement) for p in payload.perpetrators
+            ],
+            described_victims=[
+                services.DescribedVictim(v.description, v.sex, v.age_group)
+                for v in payload.described_victims
+            ],
+        )
+    except services.IncidentRuleError as error:
+        raise _rule(error) from error
+    return Status(201, _act(selectors.acts_of(incident).get(pk=act.pk)))
 
 
 @router.post(
@@ -391,12 +385,11 @@ def add_act(request: HttpRequest, incident_ref: str, payload: ActIn) -> Any:
 )
 def add_source(request: HttpRequest, incident_ref: str, payload: SourceIn) -> Any:
     incident = _incident(request, incident_ref)
-    with unlocked(request.keychain):  # type: ignore[attr-defined]
-        try:
-            source = services.add_source(incident, actor_id=request.user.pk, **payload.model_dump())
-        except services.IncidentRuleError as error:
-            raise _rule(error) from error
-        return Status(201, _source(source))
+    try:
+        source = services.add_source(incident, actor_id=request.user.pk, **payload.model_dump())
+    except services.IncidentRuleError as error:
+        raise _rule(error) from error
+    return Status(201, _source(source))
 
 
 @router.post(
@@ -426,9 +419,8 @@ def link_incidents(request: HttpRequest, incident_ref: str, payload: LinkIn) -> 
 def set_verification(request: HttpRequest, incident_ref: str, payload: VerificationIn) -> Any:
     """Corroborated needs two independent sources; verified records who and when."""
     incident = _incident(request, incident_ref)
-    with unlocked(request.keychain):  # type: ignore[attr-defined]
-        try:
-            incident = services.set_verification(incident, payload.status, actor_id=request.user.pk)
-        except services.IncidentRuleError as error:
-            raise _rule(error) from error
-        return _summary(incident)
+    try:
+        incident = services.set_verification(incident, payload.status, actor_id=request.user.pk)
+    except services.IncidentRuleError as error:
+        raise _rule(error) from error
+    return _summary(incident)

@@ -14,12 +14,11 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import HttpError
 
-from aegis.api import RoleAuth
+from aegis.api_auth import RoleAuth
 from aegis.api_schemas import ErrorOut, RecordId
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.incidents import selectors as incident_selectors
-from aegis.vault.keychain import unlocked
 
 from . import configuration, describe, overview, selectors, services
 from .models import Assessment
@@ -234,14 +233,13 @@ def list_risk_assessments(request: HttpRequest, reference: str) -> Any:
 def create_risk_assessment(request: HttpRequest, reference: str, payload: AssessmentIn) -> Any:
     case = _case(request, reference)
     inputs = _inputs(request, case, payload)
-    with unlocked(request.keychain):  # type: ignore[attr-defined]
-        try:
-            created = services.create_assessment(case, actor=request.user, **inputs)
-        except services.RiskRuleError as error:
-            raise _rule(error) from error
-        assessment = selectors.assessment_for(request.user, case, created.number)
-        assert assessment is not None
-        return Status(201, _full(request.user, case, assessment))
+    try:
+        created = services.create_assessment(case, actor=request.user, **inputs)
+    except services.RiskRuleError as error:
+        raise _rule(error) from error
+    assessment = selectors.assessment_for(request.user, case, created.number)
+    assert assessment is not None
+    return Status(201, _full(request.user, case, assessment))
 
 
 @router.get(
@@ -254,27 +252,24 @@ def get_risk_assessment(request: HttpRequest, reference: str, number: RecordId) 
     assessment = selectors.assessment_for(request.user, case, number)
     if assessment is None:
         raise HttpError(404, NOT_FOUND)
-    with unlocked(request.keychain):  # type: ignore[attr-defined]
-        return _full(request.user, case, assessment)
+    return _full(request.user, case, assessment)
 
 
 @router.get("/findings", response=list[FindingOut], summary="Open pattern findings")
 def list_risk_findings(request: HttpRequest) -> Any:
-    with unlocked(request.keychain):  # type: ignore[attr-defined]
-        return _findings(request.user, selectors.findings_for(request.user))
+    return _findings(request.user, selectors.findings_for(request.user))
 
 
 @router.get("/dashboard", response=DashboardOut, summary="Levels, reviews due, rises, findings")
 def risk_dashboard(request: HttpRequest) -> Any:
     data = overview.dashboard(request.user)
-    with unlocked(request.keychain):  # type: ignore[attr-defined]
-        return {
-            "counts": data.counts,
-            "unassessed": data.unassessed,
-            "due": [_due(a) for a in data.overdue],
-            "rose": [_due(a) for a in data.rose],
-            "findings": _findings(request.user, data.findings, data.subjects),
-        }
+    return {
+        "counts": data.counts,
+        "unassessed": data.unassessed,
+        "due": [_due(a) for a in data.overdue],
+        "rose": [_due(a) for a in data.rose],
+        "findings": _findings(request.user, data.findings, data.subjects),
+    }
 
 
 @router.get(

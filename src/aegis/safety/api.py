@@ -12,10 +12,9 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from aegis.api import RoleAuth, require
+from aegis.api_auth import RoleAuth
 from aegis.api_schemas import ErrorOut, FieldErrorsOut, InputSchema, RecordId
 from aegis.cases.models import Person
-from aegis.vault.keychain import unlocked
 
 from . import selectors, services
 from .drafts import ContactDraft, PlanDraft, ScenarioDraft
@@ -98,12 +97,7 @@ class PlanOut(VersionOut):
     scenarios: list[ScenarioOut]
 
 
-def _keys(request: HttpRequest) -> Any:
-    return unlocked(request.keychain)  # type: ignore[attr-defined]
-
-
 def _staff_person(request: HttpRequest, person_id: RecordId) -> Person:
-    require(request, STAFF)
     person = selectors.person_for_staff(request.user, person_id)
     if person is None:
         raise HttpError(404, NOT_FOUND)
@@ -121,7 +115,6 @@ def _version_out(version: PlanVersion) -> dict[str, Any]:
 
 
 def _plan_out(person: Person, version: PlanVersion) -> dict[str, Any]:
-    """Decrypted: call with the keys unlocked."""
     plan = selectors.contents(version)
     current = selectors.current_version(person)
     return {
@@ -170,11 +163,10 @@ def _draft(payload: PlanIn) -> PlanDraft:
 def get_plan(request: HttpRequest, person_id: RecordId) -> Any:
     """The current version of a person's safety plan."""
     person = _staff_person(request, person_id)
-    with _keys(request):
-        version = selectors.current_version(person)
-        if version is None:
-            raise HttpError(404, "This person has no safety plan yet.")
-        return _plan_out(person, version)
+    version = selectors.current_version(person)
+    if version is None:
+        raise HttpError(404, "This person has no safety plan yet.")
+    return _plan_out(person, version)
 
 
 @router.post(
@@ -185,15 +177,14 @@ def get_plan(request: HttpRequest, person_id: RecordId) -> Any:
 def save_plan(request: HttpRequest, person_id: RecordId, payload: PlanIn) -> Any:
     """Save a new version (the first creates the plan). Earlier versions are kept."""
     person = _staff_person(request, person_id)
-    with _keys(request):
-        try:
-            version = services.save_plan(person, _draft(payload), actor_id=request.user.pk)
-        except services.SafetyPlanError as problem:
-            return Status(
-                422,
-                {"detail": f"Nothing was saved: {problem}", "errors": problem.errors},
-            )
-        return Status(201, _plan_out(person, version))
+    try:
+        version = services.save_plan(person, _draft(payload), actor_id=request.user.pk)
+    except services.SafetyPlanError as problem:
+        return Status(
+            422,
+            {"detail": f"Nothing was saved: {problem}", "errors": problem.errors},
+        )
+    return Status(201, _plan_out(person, version))
 
 
 @router.get(
@@ -214,11 +205,10 @@ def list_versions(request: HttpRequest, person_id: RecordId) -> Any:
 )
 def get_version(request: HttpRequest, person_id: RecordId, plan_version: RecordId) -> Any:
     person = _staff_person(request, person_id)
-    with _keys(request):
-        version = selectors.version_of(person, plan_version)
-        if version is None:
-            raise HttpError(404, NOT_FOUND)
-        return _plan_out(person, version)
+    version = selectors.version_of(person, plan_version)
+    if version is None:
+        raise HttpError(404, NOT_FOUND)
+    return _plan_out(person, version)
 
 
 @router.get(
@@ -229,12 +219,10 @@ def get_version(request: HttpRequest, person_id: RecordId, plan_version: RecordI
 )
 def my_plan(request: HttpRequest) -> Any:
     """The signed-in defender's own current plan."""
-    require(request, DEFENDER)
     person = selectors.own_person(request.user)
     version = selectors.current_version(person) if person is not None else None
     if person is None or version is None:
         raise HttpError(404, "There is no safety plan for your account yet.")
-    with _keys(request):
-        if not selectors.can_open(version):
-            raise HttpError(404, "Your plan is not yet shared with this account.")
-        return _plan_out(person, version)
+    if not selectors.can_open(version):
+        raise HttpError(404, "Your plan is not yet shared with this account.")
+    return _plan_out(person, version)

@@ -1,0 +1,60 @@
+"""API authentication in one place: every operation that takes a token names its role, and the
+token's keys are open for the length of the call, and only then."""
+
+from __future__ import annotations
+
+import pytest
+
+from aegis import api as api_module
+from aegis.accounts.roles import Role
+from aegis.api import api
+from aegis.api_auth import RoleAuth, TokenAuth
+from aegis.vault.keychain import current_or_none
+
+from .conftest import api_client
+
+
+def _operations():
+    for bound in api._get_bound_routers():
+        for path, view in bound.path_operations.items():
+            for operation in view.operations:
+                yield path, operation
+
+
+def test_every_operation_with_a_token_names_its_role():
+    """The role is checked by the auth, before the body is read: no endpoint checks it by
+    hand (and a new router cannot forget to)."""
+    with_token = [
+        (path, operation)
+        for path, operation in _operations()
+        if any(isinstance(auth, TokenAuth) for auth in operation.auth_callbacks)
+    ]
+    assert with_token
+    for path, operation in with_token:
+        assert all(isinstance(auth, RoleAuth) for auth in operation.auth_callbacks), path
+
+
+@pytest.mark.django_db
+def test_the_tokens_keys_are_open_during_the_call_and_closed_after(make_person, monkeypatch):
+    person = make_person(Role.CASEWORKER)
+    seen = []
+    real = api_module.account_selectors.tokens_of
+
+    def spy(user_id):
+        seen.append(current_or_none())
+        return real(user_id)
+
+    monkeypatch.setattr(api_module.account_selectors, "tokens_of", spy)
+    response = api_client(person).get("/api/v1/tokens")
+    assert response.status_code == 200
+    [chain] = seen
+    assert chain is not None and chain.actor_id == person.user.pk
+    assert current_or_none() is None
+
+
+@pytest.mark.django_db
+def test_a_refused_role_opens_nothing(make_person, monkeypatch):
+    person = make_person(Role.RESPONDER)
+    response = api_client(person).get("/api/v1/cases/")
+    assert response.status_code == 403
+    assert current_or_none() is None
