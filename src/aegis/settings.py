@@ -242,7 +242,7 @@ AEGIS_MAX_UPLOAD_MB = int(env("MAX_UPLOAD_MB") or 25)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Never spill an upload to a clear temporary file: every upload stays in memory (bounded by
 # AEGIS_MAX_UPLOAD_MB) until it is checked and stored encrypted.
-FILE_UPLOAD_HANDLERS = ["aegis.evidence.handlers.MemoryOnlyUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["aegis.files.handlers.MemoryOnlyUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 

@@ -399,7 +399,7 @@ def test_case_page_links_its_incidents_and_evidence(make_person, make_compartmen
     from django.test import Client
 
     from aegis.evidence import services as evidence
-    from aegis.evidence.uploads import check_upload
+    from aegis.files.uploads import check_upload
     from aegis.incidents import services as incidents
     from tests.conftest import sign_in
 

@@ -6,14 +6,15 @@ import io
 import pytest
 
 from aegis.audit.models import AuditEntry
-from aegis.evidence import services, storage
+from aegis.evidence import services
 from aegis.evidence.models import (
     CustodyEvent,
     EvidenceItem,
     EvidenceTampering,
     ItemKind,
 )
-from aegis.evidence.uploads import UploadRejected, check_upload
+from aegis.files import storage
+from aegis.files.uploads import UploadRejected, check_upload
 from aegis.vault.keychain import NoKeyAccess, VaultLocked, unlocked
 from tests.evidence.samples import (
     CAMERA,

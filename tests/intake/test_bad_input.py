@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-from aegis.evidence import storage
+from aegis.files import storage
 from aegis.intake.models import Submission, SubmissionFile, SubmissionMessage
 from aegis.vault.keychain import unlocked
 
@@ -96,7 +96,7 @@ def test_a_right_to_left_override_cannot_disguise_a_file_name(intake_team):
     """Django's multipart parser already drops unprintable characters from upload names, so
     the form stores the name as it looks; a name that reaches the check with the override
     still in it (another client, the evidence API) is refused with a message."""
-    from aegis.evidence.uploads import UploadRejected, check_upload
+    from aegis.files.uploads import UploadRejected, check_upload
 
     client = Client()
     code = receipt_code(

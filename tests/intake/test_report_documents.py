@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from django.test import Client
 
-from aegis.evidence.documents import DOCX, ODT
+from aegis.files.documents import DOCX, ODT
 from aegis.intake.models import Submission, SubmissionFile
-from tests.evidence.test_documents import MINIMAL_PDF, docx, odt, plain_zip
+from tests.files.test_documents import MINIMAL_PDF, docx, odt, plain_zip
 
 from .conftest import post_report, receipt_code
 

@@ -13,11 +13,11 @@ from ninja.errors import HttpError
 
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema
+from aegis.files.handlers import keep_uploads_in_memory
+from aegis.files.uploads import UploadRejected
 
 from . import selectors, services
-from .handlers import keep_uploads_in_memory
 from .models import EvidenceItem
-from .uploads import UploadRejected
 from .views import as_attachment
 
 NOT_FOUND = "Not found."

@@ -3,8 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aegis.files.uploads import ACCEPTED
+
 from .services import MAX_DESCRIPTION, MAX_REASON
-from .uploads import ACCEPTED
 
 
 def _accept() -> str:

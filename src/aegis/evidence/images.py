@@ -10,7 +10,7 @@ import io
 
 from PIL import Image, ImageOps
 
-from .uploads import IMAGE_TYPES, MAX_IMAGE_PIXELS
+from aegis.files.uploads import IMAGE_TYPES, MAX_IMAGE_PIXELS
 
 _FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 # Modes each format writes faithfully; anything else is converted first.

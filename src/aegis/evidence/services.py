@@ -21,11 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aegis.audit import services as audit
+from aegis.files import storage
+from aegis.files.uploads import CheckedUpload, UploadRejected, check_upload
 from aegis.vault import crypto
 
-from . import exhibit, images, selectors, storage
+from . import exhibit, images, selectors
 from .models import CustodyAction, CustodyEvent, EvidenceItem, ItemKind
-from .uploads import CheckedUpload, UploadRejected, check_upload
 
 MAX_DESCRIPTION = 5000
 MAX_REASON = 1000

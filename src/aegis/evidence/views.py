@@ -15,12 +15,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from aegis.accounts.access import requires
+from aegis.files.handlers import keep_uploads_in_memory
+from aegis.files.uploads import UploadRejected
 
 from . import selectors, services
 from .forms import OptionalReasonForm, ReasonForm, UploadForm
-from .handlers import keep_uploads_in_memory
 from .models import EvidenceItem
-from .uploads import UploadRejected
 
 
 def _case(request: HttpRequest, reference: str) -> Any:

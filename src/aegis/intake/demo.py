@@ -11,7 +11,7 @@ from PIL import Image
 
 from aegis.cases import selectors as case_selectors
 from aegis.cases import services as cases
-from aegis.evidence.uploads import check_upload
+from aegis.files.uploads import check_upload
 
 from . import services, triage
 from .models import Submission

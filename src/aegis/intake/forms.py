@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aegis import places
 from aegis.cases.vocabulary import Sector, SubjectKind
-from aegis.evidence.uploads import CheckedUpload, UploadRejected, check_upload
+from aegis.files.uploads import CheckedUpload, UploadRejected, check_upload
 
 from . import services, triage
 from .vocabulary import PerpetratorType, TargetKind
@@ -58,7 +58,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class CheckedFilesField(forms.FileField):
-    """Several files, each checked by evidence.uploads (size, type, name, bombs) before
+    """Several files, each checked by files.uploads (size, type, name, bombs) before
     anything is stored. Cleans to a list of CheckedUpload."""
 
     widget = MultipleFileInput

@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.encoding import force_str
 
-from aegis.evidence.handlers import MemoryOnlyUploadHandler
+from aegis.files.handlers import MemoryOnlyUploadHandler
 
 TOO_LARGE = "aegis_too_large"  # request attribute: part of the body was left out
 

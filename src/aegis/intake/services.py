@@ -26,8 +26,8 @@ from aegis import places
 from aegis.audit import services as audit
 from aegis.cases import services as cases
 from aegis.cases.models import Compartment, CompartmentKey
-from aegis.evidence import storage
-from aegis.evidence.uploads import CheckedUpload
+from aegis.files import storage
+from aegis.files.uploads import CheckedUpload
 from aegis.text import has_control_characters, has_disguising_characters
 from aegis.vault import crypto
 from aegis.vault import selectors as vault_selectors

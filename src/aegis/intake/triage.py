@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from aegis.audit import services as audit
 from aegis.cases import services as cases
 from aegis.cases.models import Compartment
-from aegis.evidence import storage
-from aegis.evidence.uploads import CheckedUpload
+from aegis.files import storage
+from aegis.files.uploads import CheckedUpload
 from aegis.vault.keychain import current
 
 from .models import Submission, SubmissionFile, SubmissionMessage, plain
