@@ -1,6 +1,7 @@
 """The layers of docs/architecture.md hold: no import loop between the packages and modules
 directly under aegis, and the contract `make lint` runs (pyproject.toml, [tool.importlinter])
-fails on an import that breaks it. No database: the import graph is read from the source."""
+fails on an import that breaks it; the hooks that replace upward imports are in place. No
+database: the import graph is read from the source."""
 
 from __future__ import annotations
 
@@ -74,6 +75,32 @@ def test_the_cycle_finder_finds_a_loop():
 def test_no_import_cycle_between_the_packages_under_aegis():
     cycle = _a_cycle(_package_imports())
     assert not cycle, "import cycle: " + " -> ".join(cycle)
+
+
+# --- The hooks that stand in for upward imports, registered from AppConfig.ready ----------
+
+
+def test_lower_apps_reach_the_higher_ones_through_the_hooks_they_registered():
+    from aegis.accounts import hooks
+    from aegis.alerts import checkins
+    from aegis.cases import panels
+    from aegis.cases import selectors as cases
+    from aegis.cases import services as case_services
+
+    duress = hooks._slots.duress
+    assert duress is not None
+    assert duress.password_under_duress is checkins.password_under_duress
+    assert duress.signed_in_under_duress is checkins.signed_in_under_duress
+    compartments = hooks._slots.compartments
+    assert compartments is not None
+    assert compartments.of is cases.compartments_of
+    assert compartments.leave is case_services.remove_member
+    # The case page as before: incidents, then evidence; the search page adds incidents.
+    assert [p.template for p in panels._of(panels.CASE)] == [
+        "incidents/_case_panel.html",
+        "evidence/_case_panel.html",
+    ]
+    assert [p.template for p in panels._of(panels.SEARCH)] == ["incidents/_search_panel.html"]
 
 
 # --- The contract, in a throwaway copy of the source ----------------------------------------

@@ -34,8 +34,9 @@ _panels: list[Panel] = []
 
 
 def register(panel: Panel) -> None:
-    if panel not in _panels:
-        _panels.append(panel)
+    """Add a panel; registering the same page and template again replaces it."""
+    _panels[:] = [p for p in _panels if (p.page, p.template) != (panel.page, panel.template)]
+    _panels.append(panel)
 
 
 def _of(page: str) -> list[Panel]:

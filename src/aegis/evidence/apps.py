@@ -15,7 +15,7 @@ class EvidenceConfig(AppConfig):
 
         from . import selectors
 
-        def items_of(user: Any, case: Any) -> Any:
-            return selectors.items_of(case)
+        def count(user: Any, case: Any) -> int:
+            return selectors.items_of(case).count()
 
-        panels.register(panels.Panel(panels.CASE, "evidence/_case_panel.html", items_of, order=10))
+        panels.register(panels.Panel(panels.CASE, "evidence/_case_panel.html", count, order=10))
