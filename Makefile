@@ -62,8 +62,11 @@ test-sqlite:
 test-postgres:
 	@$(postgres_suite); echo "PostgreSQL: $$result"; exit $$rc
 
+# The layer contract (pyproject.toml, [tool.importlinter]; docs/architecture.md draws it)
+# fails on an import that goes up a layer, between independent siblings, or round a loop.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-logo
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from aegis import api as api_module
-from aegis.accounts.roles import Role
 from aegis.api import api
 from aegis.api_auth import RoleAuth, TokenAuth
+from aegis.roles import Role
 from aegis.vault.keychain import current_or_none
 
 from .conftest import api_client

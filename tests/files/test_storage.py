@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from aegis.accounts.roles import Role
 from aegis.files import storage
+from aegis.roles import Role
 from aegis.vault import services as vault
 from aegis.vault.keychain import NoKeyAccess, VaultLocked, unlocked
 from aegis.vault.selectors import keypair_for_user

@@ -4,7 +4,8 @@ authenticator at their first sign-in. Every action is audited.
 
 The administrator holds no case key, so nothing here unwraps or re-seals a key: deactivating
 keeps the person's key wraps (a reactivated account opens what it opened before), and a role
-change that leaves compartments only deletes wraps (vault.revoke needs no key)."""
+change that leaves compartments only deletes wraps (vault.revoke needs no key). Compartments
+belong to cases, which builds on accounts: they are reached through hooks.py."""
 
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aegis.audit import services as audit
+from aegis.roles import ROLE_PERMISSIONS, Role, needs_search_key
 from aegis.vault import services as vault
 from aegis.vault.selectors import keypair_for_user
 
-from . import throttle
+from . import hooks, throttle
 from .models import ApiToken, User
-from .roles import ROLE_PERMISSIONS, Role, needs_search_key
 from .services import BACKUP_CODES, ensure_roles
 
 
@@ -142,15 +143,13 @@ def _in_compartments(role: Role | None) -> bool:
 
 
 def role_change(user: User, new_role: Role) -> RoleChange:
-    from aegis.cases import selectors as cases  # late: cases builds on accounts
-
     old = user.role
     change = RoleChange(user=user, new_role=new_role)
     if _in_compartments(old) and not _case_access(new_role) and old != new_role:
         # Their wraps were made for the old role: a caseworker's record keys are more than a
         # responder needs, and other roles have no use for compartments at all. A coordinator
         # adds them again as the new role if they should stay.
-        change.compartments = list(cases.compartments_of(user))
+        change.compartments = hooks.compartments_of(user)
     keypair = keypair_for_user(user.pk)
     index = vault.index_key_id()
     if keypair is not None and index is not None and not needs_search_key(new_role):
@@ -166,8 +165,6 @@ def change_role(
     """Give the person `new_role`. Their compartment memberships (and the record keys wrapped
     to them) are removed when the new role has no case access and `leave_compartments`; the
     search key is taken back when the new role does not search. Nothing is unwrapped."""
-    from aegis.cases import services as cases  # late: cases builds on accounts
-
     _guard(user, actor)
     ensure_roles()
     change = role_change(user, new_role)
@@ -177,7 +174,7 @@ def change_role(
         del user._perm_cache
     if leave_compartments:
         for compartment in change.compartments:
-            cases.remove_member(compartment, user, actor_id=actor.pk)
+            hooks.leave_compartment(compartment, user, actor_id=actor.pk)
     keypair = keypair_for_user(user.pk)
     if change.loses_search_key and keypair is not None:
         vault.revoke(vault.index_key_id(), keypair, actor_id=actor.pk)  # type: ignore[arg-type]

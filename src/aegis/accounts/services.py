@@ -26,15 +26,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from nacl.public import PrivateKey
 
 from aegis.audit import services as audit
+from aegis.roles import ROLE_PERMISSIONS, SEARCH_KEY_PERMISSION, Role
 from aegis.vault import crypto
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, NoSearchKey
 from aegis.vault.models import Keypair
 from aegis.vault.selectors import keypair_for_user
 
-from . import session_keys, throttle
+from . import hooks, session_keys, throttle
 from .models import ApiToken, StaffChannels, User
-from .roles import ROLE_PERMISSIONS, SEARCH_KEY_PERMISSION, Role
 
 BACKUP_CODES = 10
 
@@ -89,8 +89,8 @@ def sign_in(request: HttpRequest, username: str, password: str, code: str) -> st
     """Check password and second factor together; on success log in, keep the unwrapped key
     in the session (encrypted) and return the cookie secret. Every failure looks the same.
     "<password> <duress word>" signs in like the password alone and raises a silent alert
-    (aegis.alerts.checkins describes the convention). The throttle is asked first, so an
-    attempt it holds back costs no password hashing."""
+    (aegis.alerts.checkins describes the convention, and answers through hooks.py). The
+    throttle is asked first, so an attempt it holds back costs no password hashing."""
     bucket = throttle.bucket_for(request, username)
     wait = throttle.claim(bucket, throttle.account_of(username))
     if wait:
@@ -121,9 +121,7 @@ def sign_in(request: HttpRequest, username: str, password: str, code: str) -> st
         otp_login(request, device)
     cookie = session_keys.store(request, keypair.pk, private_key)
     if under_duress:
-        from aegis.alerts import checkins  # late: the alerts app builds on accounts
-
-        checkins.signed_in_under_duress(user)
+        hooks.signed_in_under_duress(user)
     return cookie
 
 
@@ -151,9 +149,7 @@ def _duress_split(username: str, typed: str) -> tuple[str, bool]:
         return typed, False
     if user.check_password(typed):
         return typed, False
-    from aegis.alerts import checkins  # late: the alerts app builds on accounts
-
-    password = checkins.password_under_duress(user, typed)
+    password = hooks.password_under_duress(user, typed)
     return (password, True) if password is not None else (typed, False)
 
 

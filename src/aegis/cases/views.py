@@ -14,12 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis import places
-from aegis.accounts.access import requires
-from aegis.evidence import selectors as evidence_selectors
-from aegis.incidents import selectors as incident_selectors
+from aegis.access import requires
 from aegis.vault.keychain import NoSearchKey
 
-from . import selectors, services
+from . import panels, selectors, services
 from .forms import (
     CaseEditForm,
     CaseFilterForm,
@@ -175,8 +173,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     context = {
         "file": selectors.case_file(case),
         "case": case,
-        "incidents": incident_selectors.incidents_of_case(request.user, case),
-        "evidence_count": evidence_selectors.items_of(case).count(),
+        # Incidents and evidence build on cases: they add their panels (panels.py).
+        "panels": panels.case_panels(request.user, case),
         "history": selectors.history_of(
             [("case", case.reference)],
             {
@@ -475,16 +473,18 @@ def account_unlink(request: HttpRequest, person_id: int) -> HttpResponse:
 @requires("view_cases")
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
-    results, incidents = None, []
+    results, found = None, []
     if form.is_valid():
         results = selectors.search_capped(request.user, form.cleaned_data["q"])
-        incidents = incident_selectors.search(
+        # Matches in the apps built on cases (incidents), from their panels (panels.py).
+        found = panels.search_panels(
             request.user, form.cleaned_data["q"], cases=results.cases, limit=selectors.SEARCH_CAP
         )
     context = {
         "form": form,
         "results": results,
-        "incidents": incidents,
+        "panels": found,
+        "found_elsewhere": any(shown.content for shown in found),
         "cap": selectors.SEARCH_CAP,
         "missing_key": "" if results else selectors.search_key_missing(request.user),
     }

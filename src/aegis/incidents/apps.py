@@ -5,3 +5,16 @@ class IncidentsConfig(AppConfig):
     name = "aegis.incidents"
     label = "incidents"
     verbose_name = "Incidents"
+
+    def ready(self) -> None:
+        # The case and search pages (cases) show incidents through panels: cases is below.
+        from aegis.cases import panels
+
+        from . import selectors
+
+        panels.register(
+            panels.Panel(panels.CASE, "incidents/_case_panel.html", selectors.incidents_of_case)
+        )
+        panels.register(
+            panels.Panel(panels.SEARCH, "incidents/_search_panel.html", selectors.search)
+        )

@@ -1,4 +1,5 @@
-"""The roles of DESIGN.md, as Django groups holding permissions."""
+"""The roles of DESIGN.md, as Django groups holding permissions. A core helper every layer
+reads (the accounts app creates the groups from it)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Access rules. Every view declares one: `public` or `requires(permission)`. The role matrix
-test walks the URLconf and fails for any view without a rule."""
+test walks the URLconf and fails for any view without a rule.
+
+A core helper, not part of the accounts app: every app's pages use it, the audit log's among
+them, and accounts writes audit entries (docs/decisions.md)."""
 
 from __future__ import annotations
 
