@@ -189,10 +189,15 @@ def _cleaned(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_cases(compartment: Compartment, cases: Iterable[Case]) -> list[Case]:
+def _check_cases(
+    compartment: Compartment, cases: Iterable[Case], *, linked: Iterable[Case] = ()
+) -> list[Case]:
+    """The cases to link: of the incident's compartment, or already `linked` (a case that
+    moved to another compartment since it was linked keeps its link)."""
     cases = list(cases)
+    kept = {case.pk for case in linked}
     for case in cases:
-        if case.compartment_id != compartment.pk:
+        if case.compartment_id != compartment.pk and case.pk not in kept:
             raise IncidentRuleError(
                 _("Case %(ref)s belongs to another compartment than the incident.")
                 % {"ref": case.reference},
@@ -272,6 +277,21 @@ def _linked_references(incident: Incident) -> str:
     return ", ".join(sorted(incident.cases.values_list("reference", flat=True)))
 
 
+def _cases_after(incident: Incident, cases: Iterable[Case], actor_id: int | None) -> list[Case]:
+    """The links an edit leaves: the `cases` chosen, and the links to cases that moved to a
+    compartment the editor is not in. The editor could neither see nor choose those, so an
+    edit does not drop them; one who sees such a case may untick it."""
+    linked = list(incident.cases.select_related("compartment"))
+    chosen = _check_cases(incident.compartment, cases, linked=linked)
+    unseen = [
+        case
+        for case in linked
+        if case.compartment_id != incident.compartment_id
+        and not case.compartment.members.filter(user_id=actor_id).exists()
+    ]
+    return chosen + [case for case in unseen if case not in chosen]
+
+
 @transaction.atomic
 def update_incident(
     incident: Incident,
@@ -288,7 +308,7 @@ def update_incident(
         raise TypeError(f"Unknown incident fields: {', '.join(sorted(unknown))}")
     current = {name: getattr(incident, name) for name in INCIDENT_FIELDS}
     values = _cleaned({**current, **fields})
-    linked_cases = _check_cases(incident.compartment, cases) if cases is not None else None
+    linked_cases = _cases_after(incident, cases, actor_id) if cases is not None else None
     before = {**stored_snapshot(incident, INCIDENT_FIELDS), "cases": _linked_references(incident)}
     for name, value in values.items():
         setattr(incident, name, value)

@@ -182,7 +182,7 @@ def incident_detail(request: HttpRequest, incident_ref: str) -> HttpResponse:
             "region_name": places.region_name(incident.country, incident.region),
             "acts": selectors.acts_of(incident),
             "sources": incident.sources.all(),
-            "cases": incident.cases.order_by("reference"),
+            "cases": selectors.related_cases(request.user, incident),
             "outgoing": outgoing,
             "incoming": incoming,
             "history": incident.verification_changes.select_related("changed_by"),
@@ -203,7 +203,9 @@ def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
     form = IncidentEditForm(
         request.POST or None,
         initial=initial,
-        cases=_case_choices(request, incident.compartment),
+        cases=[
+            (c.reference, c.reference) for c in selectors.cases_for_incident(request.user, incident)
+        ],
     )
     if request.method == "POST" and REFRESH not in request.POST and form.is_valid():
         data = form.cleaned_data
