@@ -16,6 +16,7 @@ EXPECTED: dict = {
     "incidents:perpetrator-add": ("GET", CASE_TEAM),
     "incidents:link-add": ("GET", CASE_TEAM),
     "incidents:act-edit": ("GET", CASE_TEAM),
+    "incidents:act-victims": ("GET", CASE_TEAM),
     "incidents:source-edit": ("GET", CASE_TEAM),
     "incidents:perpetrator-edit": ("GET", CASE_TEAM),
     "incidents:verify": ("POST", CASE_TEAM),

@@ -5,7 +5,8 @@ the error (IncidentRuleError) carries a message for the person who typed the dat
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -423,6 +424,18 @@ def add_act(
     return act
 
 
+def _victim_description(description: str) -> str:
+    description = _text(
+        description, "victim_description", gettext_lazy("The victim's description"), limit=TEXT_MAX
+    )
+    if not description:
+        raise IncidentRuleError(
+            _("Describe the victim (e.g. 'a community leader'), or choose a person on file."),
+            "victim_description",
+        )
+    return description
+
+
 @transaction.atomic
 def add_described_victim(
     act: Act,
@@ -432,14 +445,7 @@ def add_described_victim(
     sex: str = Gender.UNKNOWN,
     age_group: str = AgeGroup.UNKNOWN,
 ) -> Victim:
-    description = _text(
-        description, "victim_description", gettext_lazy("The victim's description"), limit=TEXT_MAX
-    )
-    if not description:
-        raise IncidentRuleError(
-            _("Describe the victim (e.g. 'a community leader'), or choose a person on file."),
-            "victim_description",
-        )
+    description = _victim_description(description)
     _choice(sex, Gender, "victim_sex", gettext_lazy("Sex"))
     _choice(age_group, AgeGroup, "victim_age_group", gettext_lazy("Age group"))
     incident = act.incident
@@ -515,6 +521,85 @@ def update_act(act: Act, *, actor_id: int | None, reason: str, violation_type: s
         after=snapshot(act, ("violation_type",)),
     )
     _touch(act.incident)
+    return act
+
+
+def _victims_logged(act: Act) -> dict[str, str]:
+    """An act's victims as the change log keeps them: the people on file by pseudonym, one a
+    line, and the described victims as JSON [description, sex, age group] (the page shows
+    the codes by their names)."""
+    victims = list(Victim.objects.filter(act=act).select_related("person").order_by("pk"))
+    on_file = sorted(str(v.person.pseudonym) for v in victims if v.person is not None)
+    described = [
+        [str(v.description or ""), v.sex, v.age_group] for v in victims if v.person is None
+    ]
+    return {
+        "victims": "\n".join(on_file),
+        "described_victims": json.dumps(described, ensure_ascii=False) if described else "",
+    }
+
+
+@transaction.atomic
+def update_victims(
+    act: Act,
+    *,
+    actor_id: int | None,
+    reason: str,
+    people: Iterable[Person],
+    described: Mapping[int, DescribedVictim] | None = None,
+    added: Sequence[DescribedVictim] = (),
+) -> Act:
+    """Correct who the victims of an act are. `people`: every victim on file, after the
+    correction; `described`: the described victims kept, by id, with their corrected
+    details (one left out is removed); `added`: described victims to add. The previous
+    victims go to the change log of the act."""
+    _reason(reason)
+    incident = act.incident
+    chosen: dict[int, Person] = {}
+    for person in people:
+        _same_compartment(incident, person, gettext_lazy("A victim"))
+        chosen[person.pk] = person
+    described = dict(described or {})
+    current = {v.pk: v for v in Victim.objects.select_for_update().filter(act=act)}
+    known = {pk for pk, v in current.items() if v.person_id is None}
+    if set(described) - known:
+        raise IncidentRuleError(
+            _("One of the described victims is not a victim of this act."), "described_victims"
+        )
+    before = _victims_logged(act)
+    for victim in current.values():
+        if victim.person_id is not None and victim.person_id not in chosen:
+            victim.delete()
+        elif victim.person_id is None and victim.pk not in described:
+            victim.delete()
+    kept = {v.person_id for v in current.values() if v.person_id in chosen}
+    for pk, person in chosen.items():
+        if pk not in kept:
+            Victim.objects.create(act=act, data_key=incident.data_key, person=person)
+    for pk, details in described.items():
+        victim = current[pk]
+        try:
+            victim.description = _victim_description(details.description)
+            victim.sex = _choice(details.sex, Gender, "victim_sex", gettext_lazy("Sex"))
+            victim.age_group = _choice(
+                details.age_group, AgeGroup, "victim_age_group", gettext_lazy("Age group")
+            )
+        except IncidentRuleError as error:  # named after the victim it concerns
+            field = str(error.field).removeprefix("victim_")
+            raise IncidentRuleError(error.message, f"victim_{pk}_{field}") from error
+        victim.save(update_fields=["description", "sex", "age_group"])
+    for details in added:
+        add_described_victim(act, actor_id=actor_id, **asdict(details))
+    record_change(
+        "act",
+        act.pk,
+        incident.data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after=_victims_logged(act),
+    )
+    _touch(incident)
     return act
 
 
