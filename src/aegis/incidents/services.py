@@ -568,9 +568,8 @@ def update_victims(
         )
     before = _victims_logged(act)
     for victim in current.values():
-        if victim.person_id is not None and victim.person_id not in chosen:
-            victim.delete()
-        elif victim.person_id is None and victim.pk not in described:
+        stays = victim.person_id in chosen if victim.person_id else victim.pk in described
+        if not stays:
             victim.delete()
     kept = {v.person_id for v in current.values() if v.person_id in chosen}
     for pk, person in chosen.items():
