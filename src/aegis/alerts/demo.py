@@ -1,9 +1,10 @@
 """Fictional alerts for `aegis demo`: a partner organisation, a policy for people at critical
 risk, a rule for arbitrary detentions, one past alert followed to its outcome and one drill
 still open, so the console, the history and the drill report have something to show. Every
-name and address is invented. `aegis demo` catches the email on this machine (the "Demo mail"
-page, aegis/demo_mail.py); the channels it has no server for (SMS) fail, and the console shows
-them as failures to follow up, as on an instance where they are not configured."""
+name and address is invented. `aegis demo` catches the email, SMS and Signal messages on this
+machine (the "Demo mail" page: aegis/demo_mail.py and aegis/demo_gateway.py); the channels it
+has no stand-in for fail, and the console shows them as failures to follow up, as on an
+instance where they are not configured."""
 
 from __future__ import annotations
 
