@@ -317,7 +317,7 @@ def test_a_panic_in_the_demo_reaches_the_mail_catcher_with_a_working_link(demo):
     assert "SMS and Signal go to a stand-in gateway on 127.0.0.1:" in demo.output()
 
     def texted() -> bool:
-        status, _, page = get(staff, f"{demo.url}/demo-mail/")
+        _, _, page = get(staff, f"{demo.url}/demo-mail/")
         caught["page"] = page
         return _caught_text(page, "+57 312 555 0177") is not None
 
