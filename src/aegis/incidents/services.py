@@ -282,13 +282,17 @@ def _cases_after(incident: Incident, cases: Iterable[Case], actor_id: int | None
     """The links an edit leaves: the `cases` chosen, and the links to cases that moved to a
     compartment the editor is not in. The editor could neither see nor choose those, so an
     edit does not drop them; one who sees such a case may untick it."""
-    linked = list(incident.cases.select_related("compartment"))
+    linked = list(incident.cases.all())
     chosen = _check_cases(incident.compartment, cases, linked=linked)
+    seen = set(
+        incident.cases.filter(compartment__members__user_id=actor_id or 0).values_list(
+            "pk", flat=True
+        )
+    )
     unseen = [
         case
         for case in linked
-        if case.compartment_id != incident.compartment_id
-        and not case.compartment.members.filter(user_id=actor_id).exists()
+        if case.compartment_id != incident.compartment_id and case.pk not in seen
     ]
     return chosen + [case for case in unseen if case not in chosen]
 
