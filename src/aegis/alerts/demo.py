@@ -35,7 +35,9 @@ def create_demo_data(compartment: Compartment, actor: Any) -> None:
     policies.save_level_policy(
         Level.CRITICAL,
         [
-            policies.StepInput(1, 5, [Audience.RESPONDERS, Audience.CONTACTS], ["sms", "email"]),
+            # Email first where a contact has an address, SMS for those with only a phone: the
+            # demo's catchers then show a panic reaching contacts both ways.
+            policies.StepInput(1, 5, [Audience.RESPONDERS, Audience.CONTACTS], ["email", "sms"]),
             policies.StepInput(
                 2, 10, [Audience.COORDINATORS, Audience.PARTNERS], partner_ids=[desk.pk]
             ),
