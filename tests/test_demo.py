@@ -264,6 +264,15 @@ def _caught_panic(page: str) -> str | None:
     return None
 
 
+def _caught_text(page: str, number: str) -> str | None:
+    """The link of a caught SMS to `number` that is not a drill's."""
+    for article in re.findall(r'<article class="demo-text".*?</article>', page, re.DOTALL):
+        if f"SMS · {number}" in article and "DRILL" not in article:
+            link = re.search(r'<a href="([^"]+)"', article)
+            return unescape(link[1]) if link else None
+    return None
+
+
 def test_a_panic_in_the_demo_reaches_the_mail_catcher_with_a_working_link(demo):
     wait_until_serving(demo)
     logins = parse_logins(demo.output())
@@ -302,3 +311,18 @@ def test_a_panic_in_the_demo_reaches_the_mail_catcher_with_a_working_link(demo):
     assert status == 200 and final_url == link, page
     # Done: the thanks, and no button left to press.
     assert 'class="notice"' in page and '<form method="post" class="stack">' not in page, page
+
+    # Her sister, who has only a phone, got the panic by SMS, through the demo's stand-in
+    # gateway, shown on the same page with its own acknowledgement link.
+    assert "SMS and Signal go to a stand-in gateway on 127.0.0.1:" in demo.output()
+
+    def texted() -> bool:
+        _, _, page = get(staff, f"{demo.url}/demo-mail/")
+        caught["page"] = page
+        return _caught_text(page, "+57 311 555 0101") is not None
+
+    wait_for(texted, 60, "the panic's SMS to reach the demo's stand-in gateway")
+    sms_link = _caught_text(caught["page"], "+57 311 555 0101")
+    assert sms_link is not None and sms_link.startswith(f"{demo.url}/ack/"), sms_link
+    status, final_url, page = get(_opener(), sms_link)
+    assert status == 200 and final_url == sms_link, page

@@ -199,12 +199,31 @@ def _catch_demo_mail(home: str) -> Any:
     return catcher
 
 
+def _catch_demo_texts(home: str) -> Any:
+    """Start the demo's SMS and Signal stand-in and point both channels at it: the demo's
+    numbers are fictional, so no text message leaves this machine either."""
+    from .demo_gateway import SIGNAL_FROM, start_gateway
+
+    folder = Path(home) / "demo-texts"
+    gateway = start_gateway(folder)
+    for name in ("AEGIS_SMS_GATEWAY_URL_FILE", "AEGIS_SIGNAL_REST_URL_FILE"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        AEGIS_SMS_GATEWAY_URL=gateway.sms_url,
+        AEGIS_SIGNAL_REST_URL=gateway.signal_url,
+        AEGIS_SIGNAL_FROM=SIGNAL_FROM,
+        AEGIS_DEMO_TEXT_DIR=str(folder),
+    )
+    return gateway
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     home = os.environ.get("AEGIS_HOME") or tempfile.mkdtemp(prefix="aegis-demo-")
     os.environ["AEGIS_HOME"] = home
     _set_base_url(args.addr)  # the web server and the worker alike
     _setup()
     catcher = _catch_demo_mail(home)  # after the settings: their umask keeps its files private
+    gateway = _catch_demo_texts(home)
     from django.conf import settings
 
     from . import demo
@@ -231,6 +250,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"{settings.AEGIS_BASE_URL.rstrip('/')}/demo-mail/ (the menu's 'Demo mail').",
         flush=True,
     )
+    print(
+        f"SMS and Signal go to a stand-in gateway on 127.0.0.1:{gateway.port}; their "
+        "messages are on the same page.",
+        flush=True,
+    )
     print(f"Serving http://{args.addr}/ with a worker. Press Ctrl-C to stop.", flush=True)
 
     def stop(*_: object) -> None:
@@ -252,6 +276,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for proc in (web, worker):
             proc.wait(timeout=10)
         catcher.stop()
+        gateway.stop()
     return 0
 
 

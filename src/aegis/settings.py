@@ -286,6 +286,8 @@ AEGIS_SMTP_PASSWORD = env_or_file("SMTP_PASSWORD")
 AEGIS_SMTP_FROM = env("SMTP_FROM") or "aegis@localhost"
 # Set by `aegis demo` only: its mail catcher's folder, shown on the "Demo mail" page.
 AEGIS_DEMO_MAIL_DIR = env("DEMO_MAIL_DIR") or ""
+# Set by `aegis demo` only: its SMS and Signal stand-in's folder, shown on the same page.
+AEGIS_DEMO_TEXT_DIR = env("DEMO_TEXT_DIR") or ""
 AEGIS_SMS_GATEWAY_URL = env_or_file("SMS_GATEWAY_URL")
 AEGIS_SMS_WEBHOOK_SECRET = env_or_file("SMS_WEBHOOK_SECRET")
 AEGIS_SMS_PANIC_KEYWORD = env("SMS_PANIC_KEYWORD") or "HELP"

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 
 from .access import public, requires
 from .areas import DEMO_MAIL_PERMISSIONS, areas_for
+from .demo_gateway import caught_texts
 from .demo_mail import caught
 from .work_queue import items_for
 
@@ -51,4 +52,5 @@ def demo_mail(request: HttpRequest) -> HttpResponse:
     folder = settings.AEGIS_DEMO_MAIL_DIR
     if not folder:
         raise Http404
-    return render(request, "demo_mail.html", {"mails": caught(folder)})
+    texts = caught_texts(settings.AEGIS_DEMO_TEXT_DIR) if settings.AEGIS_DEMO_TEXT_DIR else []
+    return render(request, "demo_mail.html", {"mails": caught(folder), "texts": texts})

@@ -36,6 +36,9 @@ EXPECTED: dict = {
     "api:cases_open": ("POST", CASE_STAFF),
     "api:cases_case": ("GET", CASE_STAFF),
     "api:cases_note_add": ("POST", CASE_STAFF),
+    "api:cases_person_correct": ("PATCH", CASE_STAFF),
+    "api:cases_case_correct": ("PATCH", CASE_STAFF),
+    "api:cases_case_move": ("POST", CASE_STAFF),
 }
 # Records that do not exist: allowed roles get 404, the others 403.
 SAMPLE_KWARGS: dict = {

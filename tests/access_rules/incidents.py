@@ -16,6 +16,7 @@ EXPECTED: dict = {
     "incidents:perpetrator-add": ("GET", CASE_TEAM),
     "incidents:link-add": ("GET", CASE_TEAM),
     "incidents:act-edit": ("GET", CASE_TEAM),
+    "incidents:act-victims": ("GET", CASE_TEAM),
     "incidents:source-edit": ("GET", CASE_TEAM),
     "incidents:perpetrator-edit": ("GET", CASE_TEAM),
     "incidents:verify": ("POST", CASE_TEAM),
@@ -27,6 +28,11 @@ EXPECTED: dict = {
     "api:add_source": ("POST", CASE_TEAM),
     "api:link_incidents": ("POST", CASE_TEAM),
     "api:set_verification": ("POST", CASE_TEAM),
+    "api:correct_incident": ("PATCH", CASE_TEAM),
+    "api:correct_act": ("PATCH", CASE_TEAM),
+    "api:correct_victims": ("PUT", CASE_TEAM),
+    "api:correct_source": ("PATCH", CASE_TEAM),
+    "api:correct_perpetrator": ("PATCH", CASE_TEAM),
 }
 SAMPLE_KWARGS: dict = {
     "incident_ref": "INC-1999-99999",

@@ -1,9 +1,10 @@
 """Fictional alerts for `aegis demo`: a partner organisation, a policy for people at critical
 risk, a rule for arbitrary detentions, one past alert followed to its outcome and one drill
 still open, so the console, the history and the drill report have something to show. Every
-name and address is invented. `aegis demo` catches the email on this machine (the "Demo mail"
-page, aegis/demo_mail.py); the channels it has no server for (SMS) fail, and the console shows
-them as failures to follow up, as on an instance where they are not configured."""
+name and address is invented. `aegis demo` catches the email, SMS and Signal messages on this
+machine (the "Demo mail" page: aegis/demo_mail.py and aegis/demo_gateway.py); the channels it
+has no stand-in for fail, and the console shows them as failures to follow up, as on an
+instance where they are not configured."""
 
 from __future__ import annotations
 
@@ -34,7 +35,9 @@ def create_demo_data(compartment: Compartment, actor: Any) -> None:
     policies.save_level_policy(
         Level.CRITICAL,
         [
-            policies.StepInput(1, 5, [Audience.RESPONDERS, Audience.CONTACTS], ["sms", "email"]),
+            # Email first where a contact has an address, SMS for those with only a phone: the
+            # demo's catchers then show a panic reaching contacts both ways.
+            policies.StepInput(1, 5, [Audience.RESPONDERS, Audience.CONTACTS], ["email", "sms"]),
             policies.StepInput(
                 2, 10, [Audience.COORDINATORS, Audience.PARTNERS], partner_ids=[desk.pk]
             ),

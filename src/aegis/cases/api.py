@@ -15,7 +15,7 @@ from aegis.api_auth import RoleAuth
 from aegis.api_schemas import ErrorOut, FieldErrorsOut, InputSchema, Pages, RecordId
 
 from . import selectors, services
-from .forms import CaseForm, NoteForm, PersonForm
+from .forms import CaseEditForm, CaseForm, CaseMoveForm, NoteForm, PersonEditForm, PersonForm
 from .models import Case, Person
 from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
 
@@ -92,6 +92,45 @@ class CaseIn(InputSchema):
     country: str = ""
     region: str = ""
     sector: Sector | None = None
+
+
+REASON = Field(description="Why this is corrected; kept, encrypted, in the history of changes.")
+
+
+class PersonCorrectionIn(InputSchema):
+    """Only the fields given change; the others keep their values."""
+
+    pseudonym: str | None = None
+    legal_name: str | None = None
+    other_names: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    contact_channels: str | None = None
+    organisation: str | None = None
+    identity_document: str | None = None
+    gender: Gender | None = None
+    age_group: AgeGroup | None = None
+    sector: Sector | None = None
+    country: str | None = None
+    region: str | None = None
+    languages: str | None = None
+    reason: str = REASON
+
+
+class CaseCorrectionIn(InputSchema):
+    """Only the fields given change; the others keep their values."""
+
+    summary: str | None = None
+    subject_name: str | None = Field(None, description="Only for a group or organisation.")
+    country: str | None = None
+    region: str | None = None
+    sector: Sector | None = None
+    reason: str = REASON
+
+
+class CaseMoveIn(InputSchema):
+    compartment_id: RecordId = Field(description="A compartment you are a member of.")
+    reason: str = REASON
 
 
 class CaseSummaryOut(Schema):
@@ -270,6 +309,37 @@ def get_person(request: HttpRequest, person_id: RecordId) -> Any:
     return _person_out(person)
 
 
+def _given(payload: InputSchema) -> dict[str, Any]:
+    return {k: v for k, v in payload.model_dump(exclude={"reason"}).items() if v is not None}
+
+
+@router.patch(
+    "/people/{person_id}",
+    response={200: PersonOut, 404: ErrorOut, 422: FieldErrorsOut},
+    url_name="cases_person_correct",
+)
+def correct_person(request: HttpRequest, person_id: RecordId, payload: PersonCorrectionIn) -> Any:
+    """Correct a person's details, with the reason; the previous values go to the person's
+    history of changes."""
+    person = selectors.person_for(request.user, person_id)
+    if person is None:
+        raise HttpError(404, NOT_FOUND)
+    current = {name: getattr(person, name) or "" for name in services.PERSON_FIELDS}
+    form = PersonEditForm({**current, **_given(payload), "reason": payload.reason})
+    if not form.is_valid():
+        return _invalid(form)
+    try:
+        services.update_person(
+            person,
+            actor_id=request.user.pk,
+            reason=form.cleaned_data["reason"],
+            **form.person_fields(),
+        )
+    except (services.CaseRuleError, ValidationError) as problem:
+        return _rule_broken(problem)
+    return _person_out(person)
+
+
 # --- Cases --------------------------------------------------------------------------------
 
 
@@ -372,3 +442,62 @@ def add_note(request: HttpRequest, reference: str, payload: NoteIn) -> Any:
     except services.CaseRuleError as problem:
         return _rule_broken(problem)
     return Status(201, _note_out(note))
+
+
+@router.patch(
+    "/{reference}",
+    response={200: CaseOut, 404: ErrorOut, 422: FieldErrorsOut},
+    url_name="cases_case_correct",
+)
+def correct_case(request: HttpRequest, reference: str, payload: CaseCorrectionIn) -> Any:
+    """Correct a case's summary, subject name, place or sector, with the reason; the previous
+    values go to the case's history of changes."""
+    case = selectors.case_for(request.user, reference)
+    if case is None:
+        raise HttpError(404, NOT_FOUND)
+    current = {name: getattr(case, name) or "" for name in services.CASE_FIELDS}
+    form = CaseEditForm(
+        {**current, **_given(payload), "reason": payload.reason},
+        about_person=case.subject_kind == SubjectKind.PERSON,
+    )
+    if not form.is_valid():
+        return _invalid(form)
+    try:
+        services.update_case(
+            case,
+            actor_id=request.user.pk,
+            reason=form.cleaned_data["reason"],
+            **form.case_fields(),
+        )
+    except (services.CaseRuleError, ValidationError) as problem:
+        return _rule_broken(problem)
+    return _case_out(case)
+
+
+@router.post(
+    "/{reference}/move",
+    response={200: CaseOut, 404: ErrorOut, 422: FieldErrorsOut},
+    url_name="cases_case_move",
+)
+def move_case(request: HttpRequest, reference: str, payload: CaseMoveIn) -> Any:
+    """Move a case to another of your compartments: its key is sealed to the new members and
+    taken from those who are not; the move is in the case's history of changes."""
+    case = selectors.case_for(request.user, reference)
+    if case is None:
+        raise HttpError(404, NOT_FOUND)
+    targets = selectors.compartments_of(request.user).exclude(pk=case.compartment_id)
+    form = CaseMoveForm(
+        {"compartment": payload.compartment_id, "reason": payload.reason}, compartments=targets
+    )
+    if not form.is_valid():
+        return _invalid(form)
+    try:
+        services.move_case(
+            case,
+            form.cleaned_data["compartment"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except services.CaseRuleError as problem:
+        return _rule_broken(problem)
+    return _case_out(case)

@@ -317,7 +317,10 @@ def _label(fields: Mapping[str, Any], name: str) -> Any:
 
 
 def _value(fields: Mapping[str, Any], name: str, value: str) -> str:
-    """A coded value by its label when the form lists it (a sector, a violation type)."""
+    """A coded value by its label when the form lists it (a sector, a violation type), or
+    as the field shows what the log keeps (its `logged_value`)."""
+    if callable(shown := getattr(fields.get(name), "logged_value", None)):
+        return str(shown(value))
     if isinstance(fields.get(name), BooleanField) and value in ("yes", "no"):
         return gettext("yes") if value == "yes" else gettext("no")
     choices = getattr(fields.get(name), "choices", None)

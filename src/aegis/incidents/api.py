@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema, RecordId
+from aegis.api_schemas import MAX_OFFSET, ErrorOut, FieldErrorsOut, InputSchema, RecordId
 from aegis.cases import selectors as case_selectors
 
 from . import selectors, services
@@ -152,6 +152,59 @@ class LinkIn(InputSchema):
     to_reference: str
 
 
+REASON = Field(description="Why this is corrected; kept, encrypted, in the history of changes.")
+
+
+class IncidentCorrectionIn(InputSchema):
+    """Only the fields given change; the others keep their values."""
+
+    title: str | None = None
+    description: str | None = None
+    date_start: datetime.date | None = None
+    date_end: datetime.date | None = Field(None, description="Omit to keep; null only if given.")
+    date_precision: str | None = Field(None, description="day, month, year or approximate")
+    country: str | None = None
+    region: str | None = None
+    exact_location: str | None = None
+    cases: list[str] | None = Field(
+        None,
+        description="Case references, replacing the links you can see; omit to keep them. "
+        "A link to a case that moved to a compartment you are not in is kept.",
+    )
+    reason: str = REASON
+
+
+class ActCorrectionIn(InputSchema):
+    violation_type: str
+    reason: str = REASON
+
+
+class VictimCorrectionIn(InputSchema):
+    id: RecordId | None = Field(None, description="A described victim of the act; omit to add.")
+    description: str
+    sex: str = "unknown"
+    age_group: str = "unknown"
+
+
+class VictimsCorrectionIn(InputSchema):
+    """The act's victims after the correction: a victim left out is no longer one."""
+
+    victim_person_ids: list[RecordId] = Field(default_factory=list)
+    described_victims: list[VictimCorrectionIn] = Field(default_factory=list)
+    reason: str = REASON
+
+
+class SourceCorrectionIn(SourceIn):
+    reason: str = REASON
+
+
+class PerpetratorCorrectionIn(InputSchema):
+    perpetrator_type: str
+    name: str = ""
+    description: str = ""
+    reason: str = REASON
+
+
 class IncidentFilters(Schema):
     country: str = ""
     violation_type: str = ""
@@ -266,6 +319,19 @@ def _compartment(request: HttpRequest, compartment_id: int) -> Any:
 
 def _rule(error: services.IncidentRuleError) -> HttpError:
     return HttpError(400, str(error.message))
+
+
+def _refused(error: services.IncidentRuleError) -> Status:
+    """A correction refused by a rule: 422, the message under the input it concerns."""
+    field = error.field or "__all__"
+    return Status(422, {"detail": str(error.message), "errors": {field: [str(error.message)]}})
+
+
+def _act_of(incident: Incident, act_id: int) -> Act:
+    act = selectors.acts_of(incident).filter(pk=act_id).first()
+    if act is None:
+        raise HttpError(404, NOT_FOUND)
+    return act
 
 
 # --- Endpoints ----------------------------------------------------------------------------
@@ -424,3 +490,132 @@ def set_verification(request: HttpRequest, incident_ref: str, payload: Verificat
     except services.IncidentRuleError as error:
         raise _rule(error) from error
     return _summary(incident)
+
+
+# --- Corrections (each with its reason, kept in the history of changes) --------------------
+
+CORRECTED = {200: IncidentOut, 404: ErrorOut, 422: FieldErrorsOut}
+
+
+@router.patch("/{incident_ref}", response=CORRECTED, summary="Correct an incident")
+def correct_incident(request: HttpRequest, incident_ref: str, payload: IncidentCorrectionIn) -> Any:
+    """Only the fields given change; the previous values go to the history of changes."""
+    incident = _incident(request, incident_ref)
+    cases = None
+    if payload.cases is not None:
+        cases = list(case_selectors.visible_cases(request.user).filter(reference__in=payload.cases))
+        if len(cases) != len(set(payload.cases)):
+            error = services.IncidentRuleError("One of the cases does not exist.", "cases")
+            return _refused(error)
+    fields = payload.model_dump(exclude={"reason", "cases"}, exclude_unset=True)
+    fields = {k: v for k, v in fields.items() if v is not None or k == "date_end"}
+    try:
+        services.update_incident(
+            incident, actor_id=request.user.pk, reason=payload.reason, cases=cases, **fields
+        )
+    except services.IncidentRuleError as error:
+        return _refused(error)
+    return _full(request.user, incident)
+
+
+@router.patch(
+    "/{incident_ref}/acts/{act_id}",
+    response={200: ActOut, 404: ErrorOut, 422: FieldErrorsOut},
+    summary="Correct an act's violation",
+)
+def correct_act(
+    request: HttpRequest, incident_ref: str, act_id: RecordId, payload: ActCorrectionIn
+) -> Any:
+    act = _act_of(_incident(request, incident_ref), act_id)
+    try:
+        services.update_act(
+            act,
+            actor_id=request.user.pk,
+            reason=payload.reason,
+            violation_type=payload.violation_type,
+        )
+    except services.IncidentRuleError as error:
+        return _refused(error)
+    return _act(selectors.acts_of(act.incident).get(pk=act.pk))
+
+
+@router.put(
+    "/{incident_ref}/acts/{act_id}/victims",
+    response={200: ActOut, 404: ErrorOut, 422: FieldErrorsOut},
+    summary="Correct an act's victims",
+)
+def correct_victims(
+    request: HttpRequest, incident_ref: str, act_id: RecordId, payload: VictimsCorrectionIn
+) -> Any:
+    """The victims after the correction: people on file by id, described victims with the
+    id of one already recorded (corrected) or without (added); one left out is removed."""
+    incident = _incident(request, incident_ref)
+    act = _act_of(incident, act_id)
+    people = {
+        p.pk: p
+        for p in selectors.people_in(request.user, incident.compartment).filter(
+            pk__in=payload.victim_person_ids
+        )
+    }
+    if set(payload.victim_person_ids) - set(people):
+        error = services.IncidentRuleError(
+            "A victim is not a person in this incident's compartment.", "victim_person_ids"
+        )
+        return _refused(error)
+
+    def described(v: VictimCorrectionIn) -> services.DescribedVictim:
+        return services.DescribedVictim(v.description, v.sex, v.age_group)
+
+    try:
+        services.update_victims(
+            act,
+            actor_id=request.user.pk,
+            reason=payload.reason,
+            people=[people[pk] for pk in payload.victim_person_ids],
+            described={v.id: described(v) for v in payload.described_victims if v.id},
+            added=[described(v) for v in payload.described_victims if not v.id],
+        )
+    except services.IncidentRuleError as error:
+        return _refused(error)
+    return _act(selectors.acts_of(incident).get(pk=act.pk))
+
+
+@router.patch(
+    "/{incident_ref}/sources/{source_id}",
+    response={200: SourceOut, 404: ErrorOut, 422: FieldErrorsOut},
+    summary="Correct a source",
+)
+def correct_source(
+    request: HttpRequest, incident_ref: str, source_id: RecordId, payload: SourceCorrectionIn
+) -> Any:
+    source = _incident(request, incident_ref).sources.filter(pk=source_id).first()
+    if source is None:
+        raise HttpError(404, NOT_FOUND)
+    try:
+        services.update_source(source, actor_id=request.user.pk, **payload.model_dump())
+    except services.IncidentRuleError as error:
+        return _refused(error)
+    return _source(source)
+
+
+@router.patch(
+    "/{incident_ref}/perpetrators/{perpetrator_id}",
+    response={200: PerpetratorOut, 404: ErrorOut, 422: FieldErrorsOut},
+    summary="Correct a perpetrator",
+)
+def correct_perpetrator(
+    request: HttpRequest,
+    incident_ref: str,
+    perpetrator_id: RecordId,
+    payload: PerpetratorCorrectionIn,
+) -> Any:
+    """A perpetrator of the incident's compartment; every act that names them shows it."""
+    incident = _incident(request, incident_ref)
+    perpetrator = selectors.perpetrators_in(incident.compartment).filter(pk=perpetrator_id).first()
+    if perpetrator is None:
+        raise HttpError(404, NOT_FOUND)
+    try:
+        services.update_perpetrator(perpetrator, actor_id=request.user.pk, **payload.model_dump())
+    except services.IncidentRuleError as error:
+        return _refused(error)
+    return _perpetrator(perpetrator)

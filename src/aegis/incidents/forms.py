@@ -3,6 +3,7 @@ errors the views attach to the field they concern."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -231,3 +232,87 @@ class PerpetratorEditForm(forms.Form):
     name = PerpetratorForm.base_fields["name"]
     description = PerpetratorForm.base_fields["description"]
     reason = reason_field()
+
+
+class LoggedVictims(forms.Field):
+    """How the change log shows an act's described victims (kept as JSON rows of
+    description, sex and age group): one a line, the codes by their names."""
+
+    def logged_value(self, value: str) -> str:
+        try:
+            rows = json.loads(value) if value else []
+        except ValueError:
+            return value
+        lines = []
+        for description, sex, age_group in rows:
+            sex_label = dict(Gender.choices).get(sex, sex)
+            age_label = dict(AgeGroup.choices).get(age_group, age_group)
+            lines.append(f"{description} ({sex_label}, {age_label})")
+        return "\n".join(lines)
+
+
+class VictimsEditForm(forms.Form):
+    """The victims of one act: who on file (ticked), each described victim's details or its
+    removal, and one more described victim."""
+
+    victims = forms.MultipleChoiceField(
+        label=_("Victims on file"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    victim_description = ActForm.base_fields["victim_description"]
+    victim_sex = ActForm.base_fields["victim_sex"]
+    victim_age_group = ActForm.base_fields["victim_age_group"]
+    reason = reason_field()
+
+    # The labels of what the change log keeps (see services.update_victims).
+    LOGGED = {"victims": victims, "described_victims": LoggedVictims(label=_("Described victims"))}
+
+    def __init__(
+        self, *args: Any, people: list[tuple[str, str]], described: list[Any], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "victims", people)
+        self.described_ids = [victim.pk for victim in described]
+        fields: dict[str, forms.Field] = {"victims": self.fields.pop("victims")}
+        for n, victim in enumerate(described, 1):
+            start = f"victim_{victim.pk}_"
+            fields[f"{start}description"] = forms.CharField(
+                label=_("Described victim %(n)s") % {"n": n},
+                max_length=services.TEXT_MAX,
+                required=False,
+                initial=victim.description,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            fields[f"{start}sex"] = forms.ChoiceField(
+                label=_("Sex"), choices=Gender.choices, initial=victim.sex
+            )
+            fields[f"{start}age_group"] = forms.ChoiceField(
+                label=_("Age group"), choices=AgeGroup.choices, initial=victim.age_group
+            )
+            fields[f"{start}remove"] = forms.BooleanField(
+                label=_("Not a victim of this act: remove"), required=False
+            )
+        self.fields["victim_description"].label = _("Another victim, described")
+        self.fields = {**fields, **self.fields}
+
+    def described(self) -> dict[int, services.DescribedVictim]:
+        """The described victims kept, by id, with their details as corrected."""
+        data = self.cleaned_data
+        return {
+            pk: services.DescribedVictim(
+                data[f"victim_{pk}_description"],
+                data[f"victim_{pk}_sex"],
+                data[f"victim_{pk}_age_group"],
+            )
+            for pk in self.described_ids
+            if not data[f"victim_{pk}_remove"]
+        }
+
+    def added(self) -> list[services.DescribedVictim]:
+        data = self.cleaned_data
+        if not data["victim_description"].strip():
+            return []
+        return [
+            services.DescribedVictim(
+                data["victim_description"], data["victim_sex"], data["victim_age_group"]
+            )
+        ]

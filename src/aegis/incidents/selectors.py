@@ -94,6 +94,24 @@ def cases_in(user: Any, compartment: Compartment) -> QuerySet[Case]:
     return cases.visible_cases(user).filter(compartment=compartment).order_by("reference")
 
 
+def cases_for_incident(user: Any, incident: Incident) -> QuerySet[Case]:
+    """The cases the editor of `incident` may tick: those of its compartment, and those
+    already linked that moved to another compartment the editor is in."""
+    return (
+        cases.visible_cases(user)
+        .filter(Q(compartment=incident.compartment_id) | Q(incidents=incident))
+        .distinct()
+        .order_by("reference")
+    )
+
+
+def related_cases(user: Any, incident: Incident) -> list[tuple[Case, bool]]:
+    """The incident's cases, each with whether the reader may open it (a case that moved
+    to a compartment the reader is not in is named, not linked)."""
+    visible = set(cases.visible_cases(user).filter(incidents=incident).values_list("pk", flat=True))
+    return [(case, case.pk in visible) for case in incident.cases.order_by("reference")]
+
+
 def links_of(user: Any, incident: Incident) -> tuple[list[IncidentLink], list[IncidentLink]]:
     """Links from and to `incident`, leaving out incidents the reader may not see."""
     visible = visible_incidents(user).values("pk")

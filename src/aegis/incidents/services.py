@@ -5,7 +5,8 @@ the error (IncidentRuleError) carries a message for the person who typed the dat
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -189,10 +190,15 @@ def _cleaned(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_cases(compartment: Compartment, cases: Iterable[Case]) -> list[Case]:
+def _check_cases(
+    compartment: Compartment, cases: Iterable[Case], *, linked: Iterable[Case] = ()
+) -> list[Case]:
+    """The cases to link: of the incident's compartment, or already `linked` (a case that
+    moved to another compartment since it was linked keeps its link)."""
     cases = list(cases)
+    kept = {case.pk for case in linked}
     for case in cases:
-        if case.compartment_id != compartment.pk:
+        if case.compartment_id != compartment.pk and case.pk not in kept:
             raise IncidentRuleError(
                 _("Case %(ref)s belongs to another compartment than the incident.")
                 % {"ref": case.reference},
@@ -272,6 +278,25 @@ def _linked_references(incident: Incident) -> str:
     return ", ".join(sorted(incident.cases.values_list("reference", flat=True)))
 
 
+def _cases_after(incident: Incident, cases: Iterable[Case], actor_id: int | None) -> list[Case]:
+    """The links an edit leaves: the `cases` chosen, and the links to cases that moved to a
+    compartment the editor is not in. The editor could neither see nor choose those, so an
+    edit does not drop them; one who sees such a case may untick it."""
+    linked = list(incident.cases.all())
+    chosen = _check_cases(incident.compartment, cases, linked=linked)
+    seen = set(
+        incident.cases.filter(compartment__members__user_id=actor_id or 0).values_list(
+            "pk", flat=True
+        )
+    )
+    unseen = [
+        case
+        for case in linked
+        if case.compartment_id != incident.compartment_id and case.pk not in seen
+    ]
+    return chosen + [case for case in unseen if case not in chosen]
+
+
 @transaction.atomic
 def update_incident(
     incident: Incident,
@@ -288,7 +313,7 @@ def update_incident(
         raise TypeError(f"Unknown incident fields: {', '.join(sorted(unknown))}")
     current = {name: getattr(incident, name) for name in INCIDENT_FIELDS}
     values = _cleaned({**current, **fields})
-    linked_cases = _check_cases(incident.compartment, cases) if cases is not None else None
+    linked_cases = _cases_after(incident, cases, actor_id) if cases is not None else None
     before = {**stored_snapshot(incident, INCIDENT_FIELDS), "cases": _linked_references(incident)}
     for name, value in values.items():
         setattr(incident, name, value)
@@ -403,6 +428,18 @@ def add_act(
     return act
 
 
+def _victim_description(description: str) -> str:
+    description = _text(
+        description, "victim_description", gettext_lazy("The victim's description"), limit=TEXT_MAX
+    )
+    if not description:
+        raise IncidentRuleError(
+            _("Describe the victim (e.g. 'a community leader'), or choose a person on file."),
+            "victim_description",
+        )
+    return description
+
+
 @transaction.atomic
 def add_described_victim(
     act: Act,
@@ -412,14 +449,7 @@ def add_described_victim(
     sex: str = Gender.UNKNOWN,
     age_group: str = AgeGroup.UNKNOWN,
 ) -> Victim:
-    description = _text(
-        description, "victim_description", gettext_lazy("The victim's description"), limit=TEXT_MAX
-    )
-    if not description:
-        raise IncidentRuleError(
-            _("Describe the victim (e.g. 'a community leader'), or choose a person on file."),
-            "victim_description",
-        )
+    description = _victim_description(description)
     _choice(sex, Gender, "victim_sex", gettext_lazy("Sex"))
     _choice(age_group, AgeGroup, "victim_age_group", gettext_lazy("Age group"))
     incident = act.incident
@@ -495,6 +525,84 @@ def update_act(act: Act, *, actor_id: int | None, reason: str, violation_type: s
         after=snapshot(act, ("violation_type",)),
     )
     _touch(act.incident)
+    return act
+
+
+def _victims_logged(act: Act) -> dict[str, str]:
+    """An act's victims as the change log keeps them: the people on file by pseudonym, one a
+    line, and the described victims as JSON [description, sex, age group] (the page shows
+    the codes by their names)."""
+    victims = list(Victim.objects.filter(act=act).select_related("person").order_by("pk"))
+    on_file = sorted(str(v.person.pseudonym) for v in victims if v.person is not None)
+    described = [
+        [str(v.description or ""), v.sex, v.age_group] for v in victims if v.person is None
+    ]
+    return {
+        "victims": "\n".join(on_file),
+        "described_victims": json.dumps(described, ensure_ascii=False) if described else "",
+    }
+
+
+@transaction.atomic
+def update_victims(
+    act: Act,
+    *,
+    actor_id: int | None,
+    reason: str,
+    people: Iterable[Person],
+    described: Mapping[int, DescribedVictim] | None = None,
+    added: Sequence[DescribedVictim] = (),
+) -> Act:
+    """Correct who the victims of an act are. `people`: every victim on file, after the
+    correction; `described`: the described victims kept, by id, with their corrected
+    details (one left out is removed); `added`: described victims to add. The previous
+    victims go to the change log of the act."""
+    _reason(reason)
+    incident = act.incident
+    chosen: dict[int, Person] = {}
+    for person in people:
+        _same_compartment(incident, person, gettext_lazy("A victim"))
+        chosen[person.pk] = person
+    described = dict(described or {})
+    current = {v.pk: v for v in Victim.objects.select_for_update().filter(act=act)}
+    known = {pk for pk, v in current.items() if v.person_id is None}
+    if set(described) - known:
+        raise IncidentRuleError(
+            _("One of the described victims is not a victim of this act."), "described_victims"
+        )
+    before = _victims_logged(act)
+    for victim in current.values():
+        stays = victim.person_id in chosen if victim.person_id else victim.pk in described
+        if not stays:
+            victim.delete()
+    kept = {v.person_id for v in current.values() if v.person_id in chosen}
+    for pk, person in chosen.items():
+        if pk not in kept:
+            Victim.objects.create(act=act, data_key=incident.data_key, person=person)
+    for pk, details in described.items():
+        victim = current[pk]
+        try:
+            victim.description = _victim_description(details.description)
+            victim.sex = _choice(details.sex, Gender, "victim_sex", gettext_lazy("Sex"))
+            victim.age_group = _choice(
+                details.age_group, AgeGroup, "victim_age_group", gettext_lazy("Age group")
+            )
+        except IncidentRuleError as error:  # named after the victim it concerns
+            field = str(error.field).removeprefix("victim_")
+            raise IncidentRuleError(error.message, f"victim_{pk}_{field}") from error
+        victim.save(update_fields=["description", "sex", "age_group"])
+    for details in added:
+        add_described_victim(act, actor_id=actor_id, **asdict(details))
+    record_change(
+        "act",
+        act.pk,
+        incident.data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after=_victims_logged(act),
+    )
+    _touch(incident)
     return act
 
 

@@ -10,6 +10,11 @@ urlpatterns = [
     path("<str:incident_ref>/edit/", views.incident_edit, name="edit"),
     path("<str:incident_ref>/acts/new/", views.act_add, name="act-add"),
     path("<str:incident_ref>/acts/<int:act_id>/edit/", views.act_edit, name="act-edit"),
+    path(
+        "<str:incident_ref>/acts/<int:act_id>/victims/",
+        views.victims_edit,
+        name="act-victims",
+    ),
     path("<str:incident_ref>/sources/<int:source_id>/edit/", views.source_edit, name="source-edit"),
     path(
         "<str:incident_ref>/perpetrators/<int:perpetrator_id>/edit/",

@@ -30,13 +30,14 @@ from .forms import (
     SourceEditForm,
     SourceForm,
     VerificationForm,
+    VictimsEditForm,
 )
 from .models import Incident
 from .vocabulary import PerpetratorType, VerificationStatus, ViolationType
 
 CHANGE_FIELDS = {
     "incident": IncidentEditForm.base_fields,
-    "act": ActEditForm.base_fields,
+    "act": {**ActEditForm.base_fields, **VictimsEditForm.LOGGED},
     "source": SourceEditForm.base_fields,
     "perpetrator": PerpetratorEditForm.base_fields,
 }
@@ -182,7 +183,7 @@ def incident_detail(request: HttpRequest, incident_ref: str) -> HttpResponse:
             "region_name": places.region_name(incident.country, incident.region),
             "acts": selectors.acts_of(incident),
             "sources": incident.sources.all(),
-            "cases": incident.cases.order_by("reference"),
+            "cases": selectors.related_cases(request.user, incident),
             "outgoing": outgoing,
             "incoming": incoming,
             "history": incident.verification_changes.select_related("changed_by"),
@@ -203,7 +204,9 @@ def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
     form = IncidentEditForm(
         request.POST or None,
         initial=initial,
-        cases=_case_choices(request, incident.compartment),
+        cases=[
+            (c.reference, c.reference) for c in selectors.cases_for_incident(request.user, incident)
+        ],
     )
     if request.method == "POST" and REFRESH not in request.POST and form.is_valid():
         data = form.cleaned_data
@@ -336,6 +339,35 @@ def act_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpRespon
         lambda data: services.update_act(act, actor_id=request.user.pk, **data),
         heading=_("Correct the act"),
     )
+
+
+@requires("view_cases")
+@require_http_methods(["GET", "POST"])
+def victims_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpResponse:
+    incident = _incident(request, incident_ref)
+    act = selectors.acts_of(incident).filter(pk=act_id).first()
+    if act is None:
+        raise Http404
+    people = {str(p.pk): p for p in selectors.people_in(request.user, incident.compartment)}
+    victims = list(act.victims.all())
+    form = VictimsEditForm(
+        request.POST or None,
+        initial={"victims": [str(v.person_id) for v in victims if v.person_id is not None]},
+        people=[(pk, p.pseudonym) for pk, p in people.items()],
+        described=[v for v in victims if v.person_id is None],
+    )
+
+    def save(data: dict[str, Any]) -> object:
+        return services.update_victims(
+            act,
+            actor_id=request.user.pk,
+            reason=data["reason"],
+            people=[people[pk] for pk in data["victims"]],
+            described=form.described(),
+            added=form.added(),
+        )
+
+    return _correct(request, incident, form, save, heading=_("Correct the victims"))
 
 
 @requires("view_cases")
