@@ -19,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aegis.audit import services as audit
+from aegis.rules import RuleError
 from aegis.vault import services as vault
 from aegis.vault.selectors import keypair_for_user
 
@@ -26,10 +27,6 @@ from . import throttle
 from .models import ApiToken, User
 from .roles import ROLE_PERMISSIONS, Role, needs_search_key
 from .services import BACKUP_CODES, ensure_roles
-
-
-class LifecycleRefused(ValueError):
-    """The action cannot be done as asked; the message is for the administrator."""
 
 
 @transaction.atomic
@@ -61,7 +58,7 @@ def end_sessions(user: Any) -> int:
 
 def _guard(user: User, actor: Any) -> None:
     if user.pk == actor.pk:
-        raise LifecycleRefused("self")
+        raise RuleError("self")
 
 
 @transaction.atomic

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
+from aegis.rules import RuleError
+
 from . import channels, lifecycle, selectors
 from .access import public, requires
 from .forms import ChannelsForm, EnrolForm, RoleChangeForm
@@ -67,7 +69,7 @@ def user_action_view(request: HttpRequest, user_id: int, action: str) -> HttpRes
         raise Http404
     try:
         ACTIONS[action](person, actor=request.user)
-    except lifecycle.LifecycleRefused:
+    except RuleError:
         messages.error(request, _("You cannot do this to your own account."))
     else:
         messages.success(request, _done_message(action) % {"name": person.get_username()})
@@ -90,7 +92,7 @@ def user_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
                     actor=request.user,
                     leave_compartments=form.cleaned_data["leave_compartments"],
                 )
-            except lifecycle.LifecycleRefused:
+            except RuleError:
                 messages.error(request, _("You cannot do this to your own account."))
             else:
                 messages.success(
@@ -150,7 +152,7 @@ def _save_channels(request: HttpRequest, form: ChannelsForm, user: User) -> bool
         return False
     try:
         channels.set_channels(user, form.cleaned_data, actor_id=request.user.pk)
-    except channels.ChannelsRefused as refused:
+    except RuleError as refused:
         form.add_error(None, str(refused))
         return False
     return True

@@ -20,6 +20,7 @@ from aegis.accounts.access import requires
 from aegis.cases import selectors as cases
 from aegis.cases.models import Case
 from aegis.risk.vocabulary import Level
+from aegis.rules import RuleError
 
 from . import channels as alert_channels
 from . import ladder, policies
@@ -72,7 +73,7 @@ def _step_views(policy: EscalationPolicy | None) -> list[StepView]:
     ]
 
 
-def _attach(form: django_forms.Form, error: policies.PolicyError) -> None:
+def _attach(form: django_forms.Form, error: RuleError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
@@ -123,7 +124,7 @@ def _edit(
             steps = [row.step(i) for i, row in enumerate(rows) if not row.is_empty()]
             try:
                 save(form.cleaned_data["name"], steps)
-            except policies.PolicyError as error:
+            except RuleError as error:
                 _attach(rows[error.row] if error.row is not None else form, error)
             else:
                 messages.success(
@@ -187,7 +188,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             policies.add_partner(actor=request.user, **form.cleaned_data)
-        except policies.PolicyError as error:
+        except RuleError as error:
             _attach(form, error)
         else:
             messages.success(request, _("The partner organisation is added."))
@@ -242,9 +243,9 @@ def rule_new(request: HttpRequest) -> HttpResponse:
         person = cases.person_for(request.user, int(person_id)) if person_id else None
         try:
             if person_id and person is None:
-                raise policies.PolicyError(_("Choose a person from the list."), "person")
+                raise RuleError(_("Choose a person from the list."), "person")
             policies.create_rule(actor=request.user, person=person, **values)
-        except policies.PolicyError as error:
+        except RuleError as error:
             _attach(form, error)
         else:
             messages.success(request, _("The rule is active."))

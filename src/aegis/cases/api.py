@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 
 from aegis.api import RoleAuth, require
 from aegis.api_schemas import ErrorOut, FieldErrorsOut, InputSchema, Pages, RecordId
+from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 
 from . import selectors, services
@@ -357,7 +358,7 @@ def open_case(request: HttpRequest, payload: CaseIn) -> Any:
                 region=form.cleaned_data["region"],
                 sector=form.cleaned_data["sector"],
             )
-        except (services.CaseRuleError, ValidationError) as problem:
+        except (RuleError, ValidationError) as problem:
             return _rule_broken(problem)
         return Status(201, _case_out(case))
 
@@ -388,6 +389,6 @@ def add_note(request: HttpRequest, reference: str, payload: NoteIn) -> Any:
     with _keys(request):
         try:
             note = services.add_note(case, form.cleaned_data["body"], actor_id=request.user.pk)
-        except services.CaseRuleError as problem:
+        except RuleError as problem:
             return _rule_broken(problem)
         return Status(201, _note_out(note))

@@ -15,9 +15,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aegis import clock, places
+from aegis import clock, places, rules
 from aegis.accounts.roles import Role
 from aegis.audit import services as audit
+from aegis.rules import RuleError
 from aegis.vault import services as vault
 from aegis.vault.keychain import NoKeyAccess, current
 from aegis.vault.models import DataKey
@@ -39,11 +40,6 @@ from .models import (
 from .signals import account_linked, account_unlinked, case_moved
 from .vocabulary import CaseStatus, ConsentScope, SubjectKind
 
-
-class CaseRuleError(ValueError):
-    """A request that breaks a rule of the case workflow; the message is for the user."""
-
-
 # --- Change log ---------------------------------------------------------------------------
 
 
@@ -52,9 +48,9 @@ def reason_missing_message() -> str:
 
 
 def require_reason(reason: str) -> str:
-    """The typed reason for a correction, or CaseRuleError before anything is written."""
+    """The typed reason for a correction, or RuleError before anything is written."""
     if not isinstance(reason, str) or not reason.strip():
-        raise CaseRuleError(reason_missing_message())
+        raise RuleError(reason_missing_message())
     return reason.strip()
 
 
@@ -152,7 +148,7 @@ def add_member(compartment: Compartment, user: Any, *, actor_id: int | None) -> 
     member can let someone in."""
     keypair = keypair_for_user(user.pk)
     if keypair is None:
-        raise CaseRuleError(_("This person has no keys yet and cannot join a compartment."))
+        raise RuleError(_("This person has no keys yet and cannot join a compartment."))
     _membership, created = CompartmentMember.objects.get_or_create(
         compartment=compartment, user=user
     )
@@ -243,7 +239,7 @@ def update_person(person: Person, *, actor_id: int | None, reason: str, **fields
 def _require_file_member(person: Person, actor: Any) -> None:
     # Receivers seal keys of the person's records to the account: only a member holds them.
     if not person.compartment.members.filter(user=actor).exists():
-        raise CaseRuleError(
+        raise RuleError(
             _("Only a member of this person's compartment can link or unlink their account.")
         )
 
@@ -259,29 +255,27 @@ def link_account(person: Person, account: Any, *, actor: Any) -> Person:
     account (the safety plan's key); if anything fails, nothing is linked."""
     _require_file_member(person, actor)
     if not _is_defender_account(account):
-        raise CaseRuleError(_("Only an active defender's account can be linked to a person."))
+        raise RuleError(_("Only an active defender's account can be linked to a person."))
     # Locked, so two caseworkers linking at once cannot both pass the checks below.
     linked_id = Person.objects.select_for_update().values_list("account_id", flat=True)
     if linked_id.get(pk=person.pk) is not None:
-        raise CaseRuleError(
+        raise RuleError(
             _("This person is already linked to an account. Unlink it first to link another.")
         )
     if Person.objects.filter(account=account).exists():
-        raise CaseRuleError(_("This account is already linked to another person's file."))
+        raise RuleError(_("This account is already linked to another person's file."))
     if keypair_for_user(account.pk) is None:
-        raise CaseRuleError(_("This account has no keys yet, so nothing can be shared with it."))
+        raise RuleError(_("This account has no keys yet, so nothing can be shared with it."))
     person.account = account
     try:
         with transaction.atomic():
             person.save(update_fields=["account"])
     except IntegrityError as clash:  # the same account linked elsewhere meanwhile
-        raise CaseRuleError(
-            _("This account is already linked to another person's file.")
-        ) from clash
+        raise RuleError(_("This account is already linked to another person's file.")) from clash
     try:
         account_linked.send(Person, person=person, account=account, actor_id=actor.pk)
     except NoKeyAccess as missing:
-        raise CaseRuleError(
+        raise RuleError(
             _(
                 "You do not hold every key of this person's records, so you cannot share them "
                 "with the account. Ask another member of the compartment."
@@ -298,7 +292,7 @@ def unlink_account(person: Person, *, actor: Any) -> Person:
     _require_file_member(person, actor)
     account = person.account
     if account is None:
-        raise CaseRuleError(_("This person's file is not linked to any account."))
+        raise RuleError(_("This person's file is not linked to any account."))
     person.account = None
     person.save(update_fields=["account"])
     account_unlinked.send(Person, person=person, account=account, actor_id=actor.pk)
@@ -345,11 +339,11 @@ def open_case(
     sector: str = "other",
 ) -> Case:
     if subject_kind == "person" and person is None:
-        raise CaseRuleError(_("Choose the person this case is about."))
+        raise RuleError(_("Choose the person this case is about."))
     if subject_kind != "person" and not subject_name.strip():
-        raise CaseRuleError(_("Give the name of the group or organisation this case is about."))
+        raise RuleError(_("Give the name of the group or organisation this case is about."))
     if person is not None and person.compartment_id != compartment.pk:
-        raise CaseRuleError(_("The person and the case must be in the same compartment."))
+        raise RuleError(_("The person and the case must be in the same compartment."))
     data_key = new_record_key(compartment, "case")  # the slow part, before the counter is held
     case = Case(
         reference=allocate_reference("AEG"),
@@ -378,11 +372,11 @@ def open_case(
 @transaction.atomic
 def change_status(case: Case, to_status: str, reason: str, *, actor_id: int | None) -> Case:
     if to_status not in CaseStatus.values:
-        raise CaseRuleError(_("Unknown status."))
+        raise RuleError(_("Unknown status."))
     if to_status == case.status:
-        raise CaseRuleError(_("The case already has this status."))
+        raise RuleError(_("The case already has this status."))
     if not reason.strip():
-        raise CaseRuleError(_("Say why the status changes; the reason is kept with the case."))
+        raise RuleError(_("Say why the status changes; the reason is kept with the case."))
     CaseStatusChange.objects.create(
         case=case,
         data_key=case.data_key,
@@ -401,7 +395,7 @@ def change_status(case: Case, to_status: str, reason: str, *, actor_id: int | No
 @transaction.atomic
 def add_note(case: Case, body: str, *, actor_id: int | None) -> CaseNote:
     if not body.strip():
-        raise CaseRuleError(_("The note is empty."))
+        raise RuleError(_("The note is empty."))
     note = CaseNote.objects.create(case=case, data_key=case.data_key, body=body, author_id=actor_id)
     Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
     return note
@@ -412,7 +406,7 @@ def add_task(
     case: Case, title: str, *, actor_id: int | None, due_on: Any = None, assigned_to: Any = None
 ) -> CaseTask:
     if not title.strip():
-        raise CaseRuleError(_("Say what needs to be done."))
+        raise RuleError(_("Say what needs to be done."))
     return CaseTask.objects.create(
         case=case, data_key=case.data_key, title=title, due_on=due_on, assigned_to=assigned_to
     )
@@ -439,17 +433,12 @@ def update_case(case: Case, *, actor_id: int | None, reason: str, **fields: Any)
         raise TypeError(f"Unknown case fields: {', '.join(sorted(unknown))}")
     values = {**snapshot(case, CASE_FIELDS), **fields}
     if not str(values["summary"]).strip():
-        raise CaseRuleError(_("Write a short summary of the case."))
+        raise RuleError(_("Write a short summary of the case."))
     if case.subject_kind != SubjectKind.PERSON and not str(values["subject_name"]).strip():
-        raise CaseRuleError(_("Give the name of the group or organisation this case is about."))
+        raise RuleError(_("Give the name of the group or organisation this case is about."))
     if case.subject_kind == SubjectKind.PERSON:
         values["subject_name"] = case.subject_name or ""
-    country = str(values["country"] or "").strip().upper()
-    region = str(values["region"] or "").strip().upper()
-    if country and not places.is_country(country):
-        raise CaseRuleError(_("Choose a country from the list."))
-    if region and not places.is_region_of(region, country):
-        raise CaseRuleError(_("This region is not a first-level region of the country chosen."))
+    country, region = rules.place(str(values["country"] or ""), str(values["region"] or ""))
     values.update(country=country, region=region)
     before = stored_snapshot(case, CASE_FIELDS)
     for name, value in values.items():
@@ -478,12 +467,12 @@ def move_case(case: Case, to: Compartment, *, actor: Any, reason: str) -> Case:
     require_reason(reason)
     source = case.compartment
     if to.pk == source.pk:
-        raise CaseRuleError(_("The case is already in this compartment."))
+        raise RuleError(_("The case is already in this compartment."))
     members = CompartmentMember.objects.filter(user=actor)
     if not (
         members.filter(compartment=source).exists() and members.filter(compartment=to).exists()
     ):
-        raise CaseRuleError(
+        raise RuleError(
             _(
                 "Only a member of both compartments can move a case: the mover must hold the "
                 "case's key and be trusted by the new compartment."
@@ -496,7 +485,7 @@ def move_case(case: Case, to: Compartment, *, actor: Any, reason: str) -> Case:
         for keypair in _member_keypairs(to, "case"):
             vault.grant(case.data_key_id, keypair, actor_id=actor.pk)
     except NoKeyAccess as missing:
-        raise CaseRuleError(
+        raise RuleError(
             _("You do not hold this case's key, so you cannot seal it to other people.")
         ) from missing
     for user_id in source.members.exclude(user_id__in=staying).values_list("user_id", flat=True):
@@ -526,7 +515,7 @@ def record_consent(
     person: Person, scope: str, note: str = "", *, actor_id: int | None
 ) -> ConsentRecord:
     if scope not in ConsentScope.values:
-        raise CaseRuleError(_("Unknown kind of consent."))
+        raise RuleError(_("Unknown kind of consent."))
     consent = ConsentRecord.objects.create(
         person=person,
         data_key=person.data_key,
@@ -570,7 +559,7 @@ def start_case(
     """Open a case, creating its person first when `new_person` is given. One transaction:
     if anything fails, neither the person nor the case is kept."""
     if not summary.strip():
-        raise CaseRuleError(_("Write a short summary of the case."))
+        raise RuleError(_("Write a short summary of the case."))
     if subject_kind == SubjectKind.PERSON and person is None and new_person:
         person = create_person(compartment, actor_id=actor_id, **new_person)
     case = open_case(
@@ -597,7 +586,7 @@ def create_compartment_by(name: str, description: str = "", *, creator: Any) -> 
     hold its keys)."""
     name = name.strip()
     if Compartment.objects.filter(name__iexact=name).exists():
-        raise CaseRuleError(_("A compartment with this name exists already. Choose another."))
+        raise RuleError(_("A compartment with this name exists already. Choose another."))
     compartment = create_compartment(name, description.strip(), members=[creator])
     audit.record(
         "record.create", actor_id=creator.pk, object_type="compartment", object_id=compartment.pk
@@ -607,7 +596,7 @@ def create_compartment_by(name: str, description: str = "", *, creator: Any) -> 
 
 def _require_member(compartment: Compartment, actor: Any) -> None:
     if not compartment.members.filter(user=actor).exists():
-        raise CaseRuleError(
+        raise RuleError(
             _(
                 "Only a member of this compartment can change who is in it: members hold its "
                 "keys, and letting someone in means sealing those keys to them. Ask a member."
@@ -620,11 +609,11 @@ def admit_member(compartment: Compartment, user: Any, *, actor: Any) -> None:
     """`add_member`, done by a coordinator who belongs to the compartment (holds its keys)."""
     _require_member(compartment, actor)
     if not user.has_perm("accounts.view_cases"):
-        raise CaseRuleError(_("Only caseworkers and coordinators can join a compartment."))
+        raise RuleError(_("Only caseworkers and coordinators can join a compartment."))
     try:
         add_member(compartment, user, actor_id=actor.pk)
     except NoKeyAccess as missing:
-        raise CaseRuleError(
+        raise RuleError(
             _(
                 "You do not hold every key of this compartment, so you cannot seal them to "
                 "someone else. Ask another member to add this person."
@@ -640,9 +629,9 @@ def dismiss_member(compartment: Compartment, user: Any, *, actor: Any) -> None:
     """`remove_member`, refusing to remove the last member: nobody could open its records."""
     _require_member(compartment, actor)
     if not compartment.members.filter(user=user).exists():
-        raise CaseRuleError(_("This person is not a member of the compartment."))
+        raise RuleError(_("This person is not a member of the compartment."))
     if compartment.members.count() <= 1:
-        raise CaseRuleError(
+        raise RuleError(
             _(
                 "This is the last member. Removing them would leave nobody able to open the "
                 "compartment's records; add someone else first."

@@ -17,6 +17,7 @@ from aegis import places
 from aegis.accounts.access import requires
 from aegis.evidence import selectors as evidence_selectors
 from aegis.incidents import selectors as incident_selectors
+from aegis.rules import RuleError
 from aegis.vault.keychain import NoSearchKey
 
 from . import selectors, services
@@ -150,7 +151,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 region=cleaned["region"],
                 sector=cleaned["sector"],
             )
-        except services.CaseRuleError as problem:
+        except RuleError as problem:
             form.add_error(None, str(problem))
         except ValidationError as problem:
             _add_model_errors(person_form, problem)
@@ -208,7 +209,7 @@ def note_add(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.add_note(case, form.cleaned_data["body"], actor_id=request.user.pk)
-        except services.CaseRuleError as problem:
+        except RuleError as problem:
             form.add_error("body", str(problem))
         else:
             messages.success(request, _("The note is added."))
@@ -230,7 +231,7 @@ def task_add(request: HttpRequest, reference: str) -> HttpResponse:
                 due_on=form.cleaned_data["due_on"],
                 assigned_to=form.cleaned_data["assigned_to"],
             )
-        except services.CaseRuleError as problem:
+        except RuleError as problem:
             form.add_error("title", str(problem))
         else:
             messages.success(request, _("The task is added."))
@@ -264,7 +265,7 @@ def status_change(request: HttpRequest, reference: str) -> HttpResponse:
                 form.cleaned_data["reason"],
                 actor_id=request.user.pk,
             )
-        except services.CaseRuleError as problem:
+        except RuleError as problem:
             form.add_error(None, str(problem))
         else:
             messages.success(request, _("The status is changed."))
@@ -292,7 +293,7 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                     **form.case_fields(),
                 )
-            except services.CaseRuleError as problem:
+            except RuleError as problem:
                 form.add_error(None, str(problem))
             except ValidationError as problem:
                 _add_model_errors(form, problem)
@@ -322,7 +323,7 @@ def case_move(request: HttpRequest, reference: str) -> HttpResponse:
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
             )
-        except services.CaseRuleError as problem:
+        except RuleError as problem:
             form.add_error(None, str(problem))
         else:
             messages.success(
@@ -386,7 +387,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                     **form.person_fields(),
                 )
-            except services.CaseRuleError as problem:
+            except RuleError as problem:
                 form.add_error("reason", str(problem))
             except ValidationError as problem:
                 _add_model_errors(form, problem)
@@ -439,7 +440,7 @@ def account_link(request: HttpRequest, person_id: int) -> HttpResponse:
     account = form.cleaned_data["account"]
     try:
         services.link_account(person, account, actor=request.user)
-    except services.CaseRuleError as problem:
+    except RuleError as problem:
         messages.error(request, str(problem))
     else:
         messages.success(
@@ -459,7 +460,7 @@ def account_unlink(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     try:
         services.unlink_account(person, actor=request.user)
-    except services.CaseRuleError as problem:
+    except RuleError as problem:
         messages.error(request, str(problem))
     else:
         messages.success(
@@ -503,7 +504,7 @@ def compartments(request: HttpRequest) -> HttpResponse:
             compartment = services.create_compartment_by(
                 form.cleaned_data["name"], form.cleaned_data["description"], creator=request.user
             )
-        except services.CaseRuleError as problem:
+        except RuleError as problem:
             form.add_error("name", str(problem))
         else:
             messages.success(request, _("The compartment is created. You are its first member."))
@@ -544,7 +545,7 @@ def member_add(request: HttpRequest, compartment_id: int) -> HttpResponse:
         user = form.cleaned_data["user"]
         try:
             services.admit_member(compartment, user, actor=request.user)
-        except services.CaseRuleError as problem:
+        except RuleError as problem:
             messages.error(request, str(problem))
         else:
             messages.success(
@@ -564,7 +565,7 @@ def member_remove(request: HttpRequest, compartment_id: int, member_id: int) -> 
         raise Http404
     try:
         services.dismiss_member(compartment, user, actor=request.user)
-    except services.CaseRuleError as problem:
+    except RuleError as problem:
         messages.error(request, str(problem))
     else:
         messages.success(

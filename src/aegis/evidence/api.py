@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 
 from aegis.api import RoleAuth, require
 from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema
+from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 
 from . import selectors, services
@@ -169,7 +170,7 @@ def upload_item(
                 reason=reason,
                 description=description,
             )
-        except (UploadRejected, services.EvidenceRuleError) as exc:
+        except (UploadRejected, RuleError) as exc:
             raise HttpError(400, str(exc)) from exc
         return Status(201, _item_out(item))
 
@@ -212,7 +213,7 @@ def download_item(request: HttpRequest, item_id: uuid.UUID, payload: ReasonIn) -
         item = _item(request, item_id)
         try:
             found = services.download(item, actor_id=request.user.pk, reason=payload.reason)
-        except services.EvidenceRuleError as exc:
+        except RuleError as exc:
             raise HttpError(400, str(exc)) from exc
         except services.IntegrityFailure as exc:
             raise HttpError(409, str(exc)) from exc
@@ -236,7 +237,7 @@ def make_working_copy(
             copy = services.make_working_copy(
                 item, actor_id=request.user.pk, reason=payload.reason if payload else ""
             )
-        except services.EvidenceRuleError as exc:
+        except RuleError as exc:
             raise HttpError(400, str(exc)) from exc
         except services.IntegrityFailure as exc:
             raise HttpError(409, str(exc)) from exc
@@ -280,7 +281,7 @@ def export_exhibit(request: HttpRequest, reference: str, payload: ExhibitIn) -> 
             package = services.export_exhibit(
                 case, actor=request.user, reason=payload.reason, item_ids=payload.items
             )
-        except services.EvidenceRuleError as exc:
+        except RuleError as exc:
             raise HttpError(400, str(exc)) from exc
         except services.IntegrityFailure as exc:
             raise HttpError(409, str(exc)) from exc

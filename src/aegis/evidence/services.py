@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aegis.audit import services as audit
+from aegis.rules import RuleError
 from aegis.vault import crypto
 
 from . import exhibit, images, selectors, storage
@@ -31,10 +32,6 @@ MAX_DESCRIPTION = 5000
 MAX_REASON = 1000
 # Reasons Aegis writes itself, for accesses nobody is asked to justify.
 INTEGRITY_CHECKED = "Integrity check: the SHA-256 matches the one recorded at upload."
-
-
-class EvidenceRuleError(ValueError):
-    """A request that breaks a rule of evidence handling; the message is for the user."""
 
 
 class IntegrityFailure(Exception):
@@ -100,19 +97,19 @@ def record_custody(
 def _clean_text(value: str, limit: int, what: str) -> str:
     value = value.strip()
     if len(value) > limit:
-        raise EvidenceRuleError(
+        raise RuleError(
             _("The %(what)s is too long: keep it under %(limit)s characters.")
             % {"what": what, "limit": limit}
         )
     if "\x00" in value:
-        raise EvidenceRuleError(_("The %(what)s contains a null character.") % {"what": what})
+        raise RuleError(_("The %(what)s contains a null character.") % {"what": what})
     return value
 
 
 def _required_reason(reason: str) -> str:
     reason = _clean_text(reason, MAX_REASON, _("reason"))
     if not reason:
-        raise EvidenceRuleError(_("Say why: the reason is kept in the chain of custody."))
+        raise RuleError(_("Say why: the reason is kept in the chain of custody."))
     return reason
 
 
@@ -304,7 +301,7 @@ def make_working_copy(
     """A derived copy to work on. Photos lose their metadata (EXIF, GPS, XMP, ICC, text
     chunks); the original keeps it. Other files are copied byte for byte."""
     if not item.is_original:
-        raise EvidenceRuleError(_("Make working copies from the original, not from a copy."))
+        raise RuleError(_("Make working copies from the original, not from a copy."))
     reason = _clean_text(reason, MAX_REASON, _("reason"))
     data = _read_verified(item, actor_id=actor_id, attempted=CustodyAction.COPY)
     if images.is_image(item.content_type):
@@ -353,10 +350,10 @@ def export_exhibit(
         wanted = list(item_ids)
         items = items.filter(pk__in=wanted)
         if items.count() != len(set(wanted)):
-            raise EvidenceRuleError(_("Choose original files of this case only."))
+            raise RuleError(_("Choose original files of this case only."))
     chosen = list(items.order_by("added_at", "pk"))
     if not chosen:
-        raise EvidenceRuleError(_("This case has no original files to export."))
+        raise RuleError(_("This case has no original files to export."))
     with transaction.atomic():
         for item in chosen:
             record_custody(item, CustodyAction.EXPORT, actor_id=actor.pk, reason=reason)

@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 from aegis.api import RoleAuth
 from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema, RecordId
 from aegis.cases import selectors as case_selectors
+from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 
 from . import selectors, services
@@ -265,7 +266,7 @@ def _compartment(request: HttpRequest, compartment_id: int) -> Any:
     return compartment
 
 
-def _rule(error: services.IncidentRuleError) -> HttpError:
+def _rule(error: RuleError) -> HttpError:
     return HttpError(400, str(error.message))
 
 
@@ -306,7 +307,7 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
             incident = services.create_incident(
                 compartment, actor_id=request.user.pk, cases=cases, **data
             )
-        except services.IncidentRuleError as error:
+        except RuleError as error:
             raise _rule(error) from error
         return Status(201, _full(request.user, incident))
 
@@ -327,7 +328,7 @@ def create_perpetrator(request: HttpRequest, payload: PerpetratorIn) -> Any:
                 name=payload.name,
                 description=payload.description,
             )
-        except services.IncidentRuleError as error:
+        except RuleError as error:
             raise _rule(error) from error
         return Status(201, _perpetrator(perpetrator))
 
@@ -379,7 +380,7 @@ def add_act(request: HttpRequest, incident_ref: str, payload: ActIn) -> Any:
                     for v in payload.described_victims
                 ],
             )
-        except services.IncidentRuleError as error:
+        except RuleError as error:
             raise _rule(error) from error
         return Status(201, _act(selectors.acts_of(incident).get(pk=act.pk)))
 
@@ -394,7 +395,7 @@ def add_source(request: HttpRequest, incident_ref: str, payload: SourceIn) -> An
     with unlocked(request.keychain):  # type: ignore[attr-defined]
         try:
             source = services.add_source(incident, actor_id=request.user.pk, **payload.model_dump())
-        except services.IncidentRuleError as error:
+        except RuleError as error:
             raise _rule(error) from error
         return Status(201, _source(source))
 
@@ -413,7 +414,7 @@ def link_incidents(request: HttpRequest, incident_ref: str, payload: LinkIn) -> 
         link: IncidentLink = services.link_incidents(
             incident, other, kind=payload.kind, actor_id=request.user.pk
         )
-    except services.IncidentRuleError as error:
+    except RuleError as error:
         raise _rule(error) from error
     return Status(201, {"kind": link.kind, "direction": "to", "reference": other.reference})
 
@@ -429,6 +430,6 @@ def set_verification(request: HttpRequest, incident_ref: str, payload: Verificat
     with unlocked(request.keychain):  # type: ignore[attr-defined]
         try:
             incident = services.set_verification(incident, payload.status, actor_id=request.user.pk)
-        except services.IncidentRuleError as error:
+        except RuleError as error:
             raise _rule(error) from error
         return _summary(incident)

@@ -17,6 +17,7 @@ from aegis import places
 from aegis.accounts.access import requires
 from aegis.cases import selectors as case_selectors
 from aegis.notices import notices_for
+from aegis.rules import RuleError
 
 from . import selectors, services
 from .forms import (
@@ -50,7 +51,7 @@ def _incident(request: HttpRequest, incident_ref: str) -> Incident:
     return incident
 
 
-def _attach(form: django_forms.Form, error: services.IncidentRuleError) -> None:
+def _attach(form: django_forms.Form, error: RuleError) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
 
@@ -69,7 +70,7 @@ def _add_to_incident(
     if request.method == "POST" and form.is_valid():
         try:
             save(form.cleaned_data)
-        except services.IncidentRuleError as error:
+        except RuleError as error:
             _attach(form, error)
         else:
             messages.success(request, done)
@@ -148,7 +149,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                 cases=_chosen_cases(request, data.get("cases", [])),
                 **_incident_fields(data),
             )
-        except services.IncidentRuleError as error:
+        except RuleError as error:
             _attach(form, error)
         else:
             messages.success(request, _("Incident %(ref)s recorded.") % {"ref": incident.reference})
@@ -215,7 +216,7 @@ def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
                 cases=_chosen_cases(request, data.get("cases", [])),
                 **_incident_fields(data),
             )
-        except services.IncidentRuleError as error:
+        except RuleError as error:
             _attach(form, error)
         else:
             messages.success(request, _("Changes saved."))
@@ -382,9 +383,7 @@ def link_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
     def save(data: dict[str, Any]) -> object:
         other = selectors.incident_for(request.user, data["to_reference"])
         if other is None:
-            raise services.IncidentRuleError(
-                _("There is no incident with this reference."), "to_reference"
-            )
+            raise RuleError(_("There is no incident with this reference."), "to_reference")
         return services.link_incidents(incident, other, kind=data["kind"], actor_id=request.user.pk)
 
     return _add_to_incident(
@@ -409,7 +408,7 @@ def verify(request: HttpRequest, incident_ref: str) -> HttpResponse:
             services.set_verification(
                 incident, form.cleaned_data["status"], actor_id=request.user.pk
             )
-        except services.IncidentRuleError as error:
+        except RuleError as error:
             messages.error(request, error.message)
         else:
             messages.success(request, _("Verification status changed."))

@@ -13,6 +13,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from aegis.api_schemas import ErrorOut, InputSchema
+from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 
 from . import flood, selectors, services
@@ -105,7 +106,7 @@ def _while_accepting(run: Callable[..., HttpResponseBase]) -> Callable[..., Http
     return wrapper
 
 
-def _rejected(rejected: services.ReportRejected) -> Status:
+def _rejected(rejected: RuleError) -> Status:
     return Status(400, {"detail": rejected.message, "field": rejected.field})
 
 
@@ -137,7 +138,7 @@ def submit(request: HttpRequest, payload: SubmissionIn) -> Any:
     )
     try:
         receipt = services.submit_report(report)
-    except services.ReportRejected as rejected:
+    except RuleError as rejected:
         return _rejected(rejected)
     return Status(201, {"receipt_code": receipt.code, "received_at": receipt.received_at})
 
@@ -205,6 +206,6 @@ def add_message(request: HttpRequest, payload: MessageIn) -> Any:
         return access
     try:
         services.add_reporter_message(access, payload.body)
-    except services.ReportRejected as rejected:
+    except RuleError as rejected:
         return _rejected(rejected)
     return Status(201, _thread(access))

@@ -19,6 +19,7 @@ from aegis.api_schemas import ErrorOut, RecordId
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.incidents import selectors as incident_selectors
+from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 
 from . import configuration, describe, overview, selectors, services
@@ -157,7 +158,7 @@ def _case(request: HttpRequest, reference: str) -> Case:
     return case
 
 
-def _rule(error: services.RiskRuleError) -> HttpError:
+def _rule(error: RuleError) -> HttpError:
     return HttpError(400, str(error.message))
 
 
@@ -237,7 +238,7 @@ def create_risk_assessment(request: HttpRequest, reference: str, payload: Assess
     with unlocked(request.keychain):  # type: ignore[attr-defined]
         try:
             created = services.create_assessment(case, actor=request.user, **inputs)
-        except services.RiskRuleError as error:
+        except RuleError as error:
             raise _rule(error) from error
         assessment = selectors.assessment_for(request.user, case, created.number)
         assert assessment is not None

@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from aegis.accounts.access import requires
+from aegis.rules import RuleError
 
 from . import configuration, selectors
-from .checks import RiskRuleError
 from .forms import ChecklistItemForm, SettingsForm
 from .models import ChecklistItem
 
 
-def _attach(form: django_forms.Form, error: RiskRuleError) -> None:
+def _attach(form: django_forms.Form, error: RuleError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
@@ -33,7 +33,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             configuration.update_settings(actor_id=request.user.pk, **form.cleaned_data)
-        except RiskRuleError as error:
+        except RuleError as error:
             _attach(form, error)
         else:
             messages.success(request, _("Risk settings saved."))
@@ -58,7 +58,7 @@ def _item_page(
                 configuration.update_checklist_item(
                     item, actor_id=request.user.pk, **form.cleaned_data
                 )
-        except RiskRuleError as error:
+        except RuleError as error:
             _attach(form, error)
         else:
             messages.success(request, _("Checklist saved."))
