@@ -47,12 +47,14 @@ def _clean(values: Mapping[str, str]) -> dict[str, str]:
         try:
             validate_email(cleaned["email"])
         except ValidationError as invalid:
-            raise RuleError(_("Write an email address, e.g. desk@example.org.")) from invalid
+            raise RuleError(
+                _("Write an email address, e.g. desk@example.org."), "email"
+            ) from invalid
     for name in ("phone", "signal"):
         if cleaned[name] and not cleaned[name].lstrip("+").replace(" ", "").isdigit():
-            raise RuleError(_("Write phone numbers with digits, e.g. +57 300 123 4567."))
+            raise RuleError(_("Write phone numbers with digits, e.g. +57 300 123 4567."), name)
     if cleaned["matrix"] and not (cleaned["matrix"].startswith("@") and ":" in cleaned["matrix"]):
-        raise RuleError(_("Write a Matrix id as @name:server.org."))
+        raise RuleError(_("Write a Matrix id as @name:server.org."), "matrix")
     return cleaned
 
 

@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -58,7 +59,7 @@ def end_sessions(user: Any) -> int:
 
 def _guard(user: User, actor: Any) -> None:
     if user.pk == actor.pk:
-        raise RuleError("self")
+        raise RuleError(_("You cannot do this to your own account."))
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from aegis.rules import RuleError
+from aegis.rules import RuleError, show_on
 
 from . import channels, lifecycle, selectors
 from .access import public, requires
@@ -69,8 +69,8 @@ def user_action_view(request: HttpRequest, user_id: int, action: str) -> HttpRes
         raise Http404
     try:
         ACTIONS[action](person, actor=request.user)
-    except RuleError:
-        messages.error(request, _("You cannot do this to your own account."))
+    except RuleError as refused:
+        messages.error(request, str(refused))
     else:
         messages.success(request, _done_message(action) % {"name": person.get_username()})
     return redirect("accounts:user", user_id=person.pk)
@@ -92,8 +92,8 @@ def user_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
                     actor=request.user,
                     leave_compartments=form.cleaned_data["leave_compartments"],
                 )
-            except RuleError:
-                messages.error(request, _("You cannot do this to your own account."))
+            except RuleError as refused:
+                messages.error(request, str(refused))
             else:
                 messages.success(
                     request,
@@ -153,7 +153,7 @@ def _save_channels(request: HttpRequest, form: ChannelsForm, user: User) -> bool
     try:
         channels.set_channels(user, form.cleaned_data, actor_id=request.user.pk)
     except RuleError as refused:
-        form.add_error(None, str(refused))
+        show_on(form, refused)
         return False
     return True
 

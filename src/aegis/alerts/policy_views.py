@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms as django_forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +19,7 @@ from aegis.accounts.access import requires
 from aegis.cases import selectors as cases
 from aegis.cases.models import Case
 from aegis.risk.vocabulary import Level
-from aegis.rules import RuleError
+from aegis.rules import RuleError, show_on
 
 from . import channels as alert_channels
 from . import ladder, policies
@@ -73,10 +72,6 @@ def _step_views(policy: EscalationPolicy | None) -> list[StepView]:
     ]
 
 
-def _attach(form: django_forms.Form, error: RuleError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 def _case_or_404(request: HttpRequest, reference: str) -> Case:
     case = cases.case_for(request.user, reference)
     if case is None:
@@ -125,7 +120,7 @@ def _edit(
             try:
                 save(form.cleaned_data["name"], steps)
             except RuleError as error:
-                _attach(rows[error.row] if error.row is not None else form, error)
+                show_on(rows[error.row] if error.row is not None else form, error)
             else:
                 messages.success(
                     request,
@@ -189,7 +184,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
         try:
             policies.add_partner(actor=request.user, **form.cleaned_data)
         except RuleError as error:
-            _attach(form, error)
+            show_on(form, error)
         else:
             messages.success(request, _("The partner organisation is added."))
             return redirect("alerts:partners")
@@ -246,7 +241,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
                 raise RuleError(_("Choose a person from the list."), "person")
             policies.create_rule(actor=request.user, person=person, **values)
         except RuleError as error:
-            _attach(form, error)
+            show_on(form, error)
         else:
             messages.success(request, _("The rule is active."))
             return redirect("alerts:rules")

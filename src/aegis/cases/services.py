@@ -50,7 +50,7 @@ def reason_missing_message() -> str:
 def require_reason(reason: str) -> str:
     """The typed reason for a correction, or RuleError before anything is written."""
     if not isinstance(reason, str) or not reason.strip():
-        raise RuleError(reason_missing_message())
+        raise RuleError(reason_missing_message(), "reason")
     return reason.strip()
 
 

@@ -17,7 +17,7 @@ from aegis import places
 from aegis.accounts.access import requires
 from aegis.cases import selectors as case_selectors
 from aegis.notices import notices_for
-from aegis.rules import RuleError
+from aegis.rules import RuleError, show_on
 
 from . import selectors, services
 from .forms import (
@@ -51,11 +51,6 @@ def _incident(request: HttpRequest, incident_ref: str) -> Incident:
     return incident
 
 
-def _attach(form: django_forms.Form, error: RuleError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
-
-
 def _add_to_incident(
     request: HttpRequest,
     incident: Any,
@@ -71,7 +66,7 @@ def _add_to_incident(
         try:
             save(form.cleaned_data)
         except RuleError as error:
-            _attach(form, error)
+            show_on(form, error)
         else:
             messages.success(request, done)
             return redirect("incidents:detail", incident_ref=incident.reference)
@@ -150,7 +145,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                 **_incident_fields(data),
             )
         except RuleError as error:
-            _attach(form, error)
+            show_on(form, error)
         else:
             messages.success(request, _("Incident %(ref)s recorded.") % {"ref": incident.reference})
             return redirect("incidents:detail", incident_ref=incident.reference)
@@ -217,7 +212,7 @@ def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
                 **_incident_fields(data),
             )
         except RuleError as error:
-            _attach(form, error)
+            show_on(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("incidents:detail", incident_ref=incident.reference)

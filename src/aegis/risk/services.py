@@ -185,16 +185,13 @@ def create_assessment(
     acceptable = choice(acceptable_level, Level, "acceptable_level", _("Acceptable risk"))
     summary = text(summary, "summary", _("The summary"), limit=TEXT_MAX)
     settings = risk_settings()
-    try:
-        result = compute.assess(
-            [compute.ThreatRating(t["likelihood"], t["impact"]) for t in checked_threats],
-            [r for item, r, _n in checked_ratings if item.kind == ChecklistKind.VULNERABILITY],
-            [r for item, r, _n in checked_ratings if item.kind == ChecklistKind.CAPACITY],
-            thresholds=selectors.thresholds(settings),
-            imminent=imminent,
-        )
-    except RuleError as error:
-        raise RuleError(error.message, error.field) from error
+    result = compute.assess(
+        [compute.ThreatRating(t["likelihood"], t["impact"]) for t in checked_threats],
+        [r for item, r, _n in checked_ratings if item.kind == ChecklistKind.VULNERABILITY],
+        [r for item, r, _n in checked_ratings if item.kind == ChecklistKind.CAPACITY],
+        thresholds=selectors.thresholds(settings),
+        imminent=imminent,
+    )
     assessed_on = clock.today()
     with transaction.atomic():
         # The case row is the lock: two assessments at once must not take the same number.
