@@ -26,7 +26,7 @@ from aegis.cases.models import Case, Person
 from aegis.cases.vocabulary import Sector
 from aegis.incidents.vocabulary import ViolationType
 from aegis.risk.vocabulary import Level
-from aegis.rules import RuleError
+from aegis.rules import PlaceWords, RuleError, place
 from aegis.safety import selectors as safety
 from aegis.text import has_control_characters, has_disguising_characters
 from aegis.vault import service_keys
@@ -46,7 +46,7 @@ ADDRESS_MAX = 500
 PARTNER_KEY_PURPOSE = "alert-partner"
 
 # A rule's region is refused in one sentence, on the region, whatever the country.
-RULE_PLACE = rules.PlaceWords(
+RULE_PLACE = PlaceWords(
     unknown_country=gettext_lazy("Choose a country from the list."),
     no_country=gettext_lazy("Choose a region of the country chosen."),
     elsewhere=gettext_lazy("Choose a region of the country chosen."),
@@ -441,7 +441,7 @@ def create_rule(
         raise RuleError(
             _("A rule on risk levels has no kind of incident: leave it empty."), "violation_type"
         )
-    country, region = rules.place(country, region, RULE_PLACE)
+    country, region = place(country, region, RULE_PLACE)
     if sector and sector not in Sector.values:
         raise RuleError(_("Choose a sector from the list."), "sector")
     if person is not None and cases.person_for(actor, person.pk) is None:

@@ -387,8 +387,5 @@ def add_note(request: HttpRequest, reference: str, payload: NoteIn) -> Any:
     if not form.is_valid():
         return _invalid(form)
     with _keys(request):
-        try:
-            note = services.add_note(case, form.cleaned_data["body"], actor_id=request.user.pk)
-        except RuleError as problem:
-            return _rule_broken(problem)
+        note = services.add_note(case, form.cleaned_data["body"], actor_id=request.user.pk)
         return Status(201, _note_out(note))

@@ -13,13 +13,11 @@ from ninja.errors import HttpError
 
 from aegis.api import RoleAuth, require
 from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema
-from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 
 from . import selectors, services
 from .handlers import keep_uploads_in_memory
 from .models import EvidenceItem
-from .uploads import UploadRejected
 from .views import as_attachment
 
 NOT_FOUND = "Not found."
@@ -160,18 +158,15 @@ def upload_item(
     require(request, PERMISSION)
     with _keys(request):
         case = _case(request, reference)
-        try:
-            item = services.upload_evidence(
-                case,
-                file,  # type: ignore[arg-type]
-                file.name or "",
-                file.content_type or "",
-                actor_id=request.user.pk,
-                reason=reason,
-                description=description,
-            )
-        except (UploadRejected, RuleError) as exc:
-            raise HttpError(400, str(exc)) from exc
+        item = services.upload_evidence(
+            case,
+            file,  # type: ignore[arg-type]
+            file.name or "",
+            file.content_type or "",
+            actor_id=request.user.pk,
+            reason=reason,
+            description=description,
+        )
         return Status(201, _item_out(item))
 
 
@@ -213,8 +208,6 @@ def download_item(request: HttpRequest, item_id: uuid.UUID, payload: ReasonIn) -
         item = _item(request, item_id)
         try:
             found = services.download(item, actor_id=request.user.pk, reason=payload.reason)
-        except RuleError as exc:
-            raise HttpError(400, str(exc)) from exc
         except services.IntegrityFailure as exc:
             raise HttpError(409, str(exc)) from exc
         response = HttpResponse(found.data, content_type=found.content_type)
@@ -237,8 +230,6 @@ def make_working_copy(
             copy = services.make_working_copy(
                 item, actor_id=request.user.pk, reason=payload.reason if payload else ""
             )
-        except RuleError as exc:
-            raise HttpError(400, str(exc)) from exc
         except services.IntegrityFailure as exc:
             raise HttpError(409, str(exc)) from exc
         return Status(201, _item_out(copy))
@@ -281,8 +272,6 @@ def export_exhibit(request: HttpRequest, reference: str, payload: ExhibitIn) -> 
             package = services.export_exhibit(
                 case, actor=request.user, reason=payload.reason, item_ids=payload.items
             )
-        except RuleError as exc:
-            raise HttpError(400, str(exc)) from exc
         except services.IntegrityFailure as exc:
             raise HttpError(409, str(exc)) from exc
     response = FileResponse(package.data, as_attachment=True, filename=package.filename)

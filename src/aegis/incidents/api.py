@@ -16,7 +16,6 @@ from ninja.errors import HttpError
 from aegis.api import RoleAuth
 from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema, RecordId
 from aegis.cases import selectors as case_selectors
-from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 
 from . import selectors, services
@@ -266,10 +265,6 @@ def _compartment(request: HttpRequest, compartment_id: int) -> Any:
     return compartment
 
 
-def _rule(error: RuleError) -> HttpError:
-    return HttpError(400, str(error.message))
-
-
 # --- Endpoints ----------------------------------------------------------------------------
 
 
@@ -303,12 +298,9 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
         raise HttpError(400, "One of the cases does not exist.")
     data = payload.model_dump(exclude={"compartment_id", "cases"})
     with unlocked(request.keychain):  # type: ignore[attr-defined]
-        try:
-            incident = services.create_incident(
-                compartment, actor_id=request.user.pk, cases=cases, **data
-            )
-        except RuleError as error:
-            raise _rule(error) from error
+        incident = services.create_incident(
+            compartment, actor_id=request.user.pk, cases=cases, **data
+        )
         return Status(201, _full(request.user, incident))
 
 
@@ -320,16 +312,13 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
 def create_perpetrator(request: HttpRequest, payload: PerpetratorIn) -> Any:
     compartment = _compartment(request, payload.compartment_id)
     with unlocked(request.keychain):  # type: ignore[attr-defined]
-        try:
-            perpetrator = services.create_perpetrator(
-                compartment,
-                actor_id=request.user.pk,
-                perpetrator_type=payload.perpetrator_type,
-                name=payload.name,
-                description=payload.description,
-            )
-        except RuleError as error:
-            raise _rule(error) from error
+        perpetrator = services.create_perpetrator(
+            compartment,
+            actor_id=request.user.pk,
+            perpetrator_type=payload.perpetrator_type,
+            name=payload.name,
+            description=payload.description,
+        )
         return Status(201, _perpetrator(perpetrator))
 
 
@@ -366,22 +355,19 @@ def add_act(request: HttpRequest, incident_ref: str, payload: ActIn) -> Any:
     if {p.perpetrator_id for p in payload.perpetrators} - set(perpetrators):
         raise HttpError(400, "A perpetrator is not recorded in this incident's compartment.")
     with unlocked(request.keychain):  # type: ignore[attr-defined]
-        try:
-            act = services.add_act(
-                incident,
-                violation_type=payload.violation_type,
-                actor_id=request.user.pk,
-                victims=[people[pk] for pk in payload.victim_person_ids],
-                perpetrators=[
-                    (perpetrators[p.perpetrator_id], p.involvement) for p in payload.perpetrators
-                ],
-                described_victims=[
-                    services.DescribedVictim(v.description, v.sex, v.age_group)
-                    for v in payload.described_victims
-                ],
-            )
-        except RuleError as error:
-            raise _rule(error) from error
+        act = services.add_act(
+            incident,
+            violation_type=payload.violation_type,
+            actor_id=request.user.pk,
+            victims=[people[pk] for pk in payload.victim_person_ids],
+            perpetrators=[
+                (perpetrators[p.perpetrator_id], p.involvement) for p in payload.perpetrators
+            ],
+            described_victims=[
+                services.DescribedVictim(v.description, v.sex, v.age_group)
+                for v in payload.described_victims
+            ],
+        )
         return Status(201, _act(selectors.acts_of(incident).get(pk=act.pk)))
 
 
@@ -393,10 +379,7 @@ def add_act(request: HttpRequest, incident_ref: str, payload: ActIn) -> Any:
 def add_source(request: HttpRequest, incident_ref: str, payload: SourceIn) -> Any:
     incident = _incident(request, incident_ref)
     with unlocked(request.keychain):  # type: ignore[attr-defined]
-        try:
-            source = services.add_source(incident, actor_id=request.user.pk, **payload.model_dump())
-        except RuleError as error:
-            raise _rule(error) from error
+        source = services.add_source(incident, actor_id=request.user.pk, **payload.model_dump())
         return Status(201, _source(source))
 
 
@@ -410,12 +393,9 @@ def link_incidents(request: HttpRequest, incident_ref: str, payload: LinkIn) -> 
     other = selectors.incident_for(request.user, payload.to_reference)
     if other is None:
         raise HttpError(400, "There is no incident with this reference.")
-    try:
-        link: IncidentLink = services.link_incidents(
-            incident, other, kind=payload.kind, actor_id=request.user.pk
-        )
-    except RuleError as error:
-        raise _rule(error) from error
+    link: IncidentLink = services.link_incidents(
+        incident, other, kind=payload.kind, actor_id=request.user.pk
+    )
     return Status(201, {"kind": link.kind, "direction": "to", "reference": other.reference})
 
 
@@ -428,8 +408,5 @@ def set_verification(request: HttpRequest, incident_ref: str, payload: Verificat
     """Corroborated needs two independent sources; verified records who and when."""
     incident = _incident(request, incident_ref)
     with unlocked(request.keychain):  # type: ignore[attr-defined]
-        try:
-            incident = services.set_verification(incident, payload.status, actor_id=request.user.pk)
-        except RuleError as error:
-            raise _rule(error) from error
+        incident = services.set_verification(incident, payload.status, actor_id=request.user.pk)
         return _summary(incident)

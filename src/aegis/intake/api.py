@@ -13,7 +13,6 @@ from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from aegis.api_schemas import ErrorOut, InputSchema
-from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 
 from . import flood, selectors, services
@@ -106,10 +105,6 @@ def _while_accepting(run: Callable[..., HttpResponseBase]) -> Callable[..., Http
     return wrapper
 
 
-def _rejected(rejected: RuleError) -> Status:
-    return Status(400, {"detail": rejected.message, "field": rejected.field})
-
-
 @decorate_view(_while_accepting)
 @router.post(
     "/submissions",
@@ -136,10 +131,7 @@ def submit(request: HttpRequest, payload: SubmissionIn) -> Any:
         place_details=payload.place_details,
         language=payload.language,
     )
-    try:
-        receipt = services.submit_report(report)
-    except RuleError as rejected:
-        return _rejected(rejected)
+    receipt = services.submit_report(report)
     return Status(201, {"receipt_code": receipt.code, "received_at": receipt.received_at})
 
 
@@ -204,8 +196,5 @@ def add_message(request: HttpRequest, payload: MessageIn) -> Any:
     access = _open(payload.code)
     if isinstance(access, Status):
         return access
-    try:
-        services.add_reporter_message(access, payload.body)
-    except RuleError as rejected:
-        return _rejected(rejected)
+    services.add_reporter_message(access, payload.body)
     return Status(201, _thread(access))

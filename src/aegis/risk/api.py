@@ -19,7 +19,6 @@ from aegis.api_schemas import ErrorOut, RecordId
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.incidents import selectors as incident_selectors
-from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 
 from . import configuration, describe, overview, selectors, services
@@ -158,10 +157,6 @@ def _case(request: HttpRequest, reference: str) -> Case:
     return case
 
 
-def _rule(error: RuleError) -> HttpError:
-    return HttpError(400, str(error.message))
-
-
 def _inputs(request: HttpRequest, case: Case, payload: AssessmentIn) -> dict[str, Any]:
     """Incident references and owner usernames to records; unknown ones are refused."""
     threats = []
@@ -236,10 +231,7 @@ def create_risk_assessment(request: HttpRequest, reference: str, payload: Assess
     case = _case(request, reference)
     inputs = _inputs(request, case, payload)
     with unlocked(request.keychain):  # type: ignore[attr-defined]
-        try:
-            created = services.create_assessment(case, actor=request.user, **inputs)
-        except RuleError as error:
-            raise _rule(error) from error
+        created = services.create_assessment(case, actor=request.user, **inputs)
         assessment = selectors.assessment_for(request.user, case, created.number)
         assert assessment is not None
         return Status(201, _full(request.user, case, assessment))
