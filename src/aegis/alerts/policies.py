@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aegis import clock, rules
+from aegis import clock
 from aegis.accounts import channels as staff_channels
 from aegis.accounts.roles import Role
 from aegis.audit import services as audit
