@@ -1,11 +1,11 @@
 """API for people and cases, mounted at /api/v1/cases/. Scoped like the pages: a record
 outside the caller's compartments answers 404, exactly like a missing one. Input is checked
-by the same forms as the pages."""
+by the services' input rules, as on the pages: a broken rule answers 422 with the message by
+input (aegis.api renders the RuleError)."""
 
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -17,7 +17,6 @@ from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 
 from . import selectors, services
-from .forms import CaseForm, NoteForm, PersonForm
 from .models import Case, Person
 from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
 
@@ -153,21 +152,6 @@ def _keys(request: HttpRequest) -> Any:
     return unlocked(request.keychain)  # type: ignore[attr-defined]
 
 
-def _invalid(*forms: Any) -> Status:
-    errors: dict[str, list[str]] = {}
-    for form in forms:
-        for name, messages in form.errors.items():
-            errors.setdefault(form.add_prefix(name) if name != "__all__" else name, []).extend(
-                messages
-            )
-    return Status(422, {"detail": "The input is not valid; nothing was stored.", "errors": errors})
-
-
-def _rule_broken(problem: Exception) -> Status:
-    messages = problem.messages if isinstance(problem, ValidationError) else [str(problem)]
-    return Status(422, {"detail": "; ".join(messages), "errors": {"__all__": messages}})
-
-
 def _username(user: Any) -> str | None:
     return user.get_username() if user is not None else None
 
@@ -232,9 +216,8 @@ def _case_out(case: Case) -> dict[str, Any]:
     return out
 
 
-def _person_form_data(fields: PersonFields, prefix: str = "") -> dict[str, Any]:
-    start = f"{prefix}-" if prefix else ""
-    return {f"{start}{k}": v for k, v in fields.dict().items() if k in PersonForm.field_order}
+def _person_fields(fields: PersonFields) -> dict[str, Any]:
+    return {name: value for name, value in fields.dict().items() if name in services.PERSON_FIELDS}
 
 
 # --- People -------------------------------------------------------------------------------
@@ -258,16 +241,10 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     compartment = selectors.compartment_of_user(request.user, payload.compartment_id)
     if compartment is None:
         raise HttpError(404, NOT_FOUND)
-    form = PersonForm(_person_form_data(payload))
-    if not form.is_valid():
-        return _invalid(form)
     with _keys(request):
-        try:
-            person = services.create_person(
-                compartment, actor_id=request.user.pk, **form.person_fields()
-            )
-        except ValidationError as problem:
-            return _rule_broken(problem)
+        person = services.create_person(
+            compartment, actor_id=request.user.pk, **_person_fields(payload)
+        )
         return Status(201, _person_out(person))
 
 
@@ -317,49 +294,21 @@ def open_case(request: HttpRequest, payload: CaseIn) -> Any:
             raise HttpError(404, NOT_FOUND)
     if compartment is None:
         raise HttpError(404, NOT_FOUND)
-    form = CaseForm(
-        {
-            "compartment": compartment.pk,
-            "subject_kind": payload.subject_kind,
-            "person": person.pk if person else "",
-            "subject_name": payload.subject_name,
-            "summary": payload.summary,
-            "country": payload.country,
-            "region": payload.region,
-            "sector": payload.sector or "",
-        },
-        compartments=selectors.compartments_of(request.user),
-        people=selectors.visible_people(request.user),
-    )
-    wants_new_person = payload.subject_kind == SubjectKind.PERSON and person is None
-    person_form = None
-    if wants_new_person:
-        if payload.new_person is None:
-            return _rule_broken(
-                ValueError("Give person_id or new_person for a case about a person.")
-            )
-        person_form = PersonForm(
-            _person_form_data(payload.new_person, "new_person"), prefix="new_person"
-        )
-    case_ok = form.is_valid()
-    if not case_ok or (person_form is not None and not person_form.is_valid()):
-        return _invalid(form, *([person_form] if person_form is not None else []))
+    if payload.subject_kind == SubjectKind.PERSON and person is None and not payload.new_person:
+        raise RuleError("Give person_id or new_person for a case about a person.")
     with _keys(request):
-        try:
-            case = services.start_case(
-                compartment,
-                subject_kind=form.cleaned_data["subject_kind"],
-                actor_id=request.user.pk,
-                summary=form.cleaned_data["summary"],
-                person=person,
-                new_person=person_form.person_fields() if person_form is not None else None,
-                subject_name=form.cleaned_data["subject_name"],
-                country=form.cleaned_data["country"],
-                region=form.cleaned_data["region"],
-                sector=form.cleaned_data["sector"],
-            )
-        except (RuleError, ValidationError) as problem:
-            return _rule_broken(problem)
+        case = services.start_case(
+            compartment,
+            subject_kind=payload.subject_kind,
+            actor_id=request.user.pk,
+            summary=payload.summary,
+            person=person,
+            new_person=_person_fields(payload.new_person) if payload.new_person else None,
+            subject_name=payload.subject_name,
+            country=payload.country,
+            region=payload.region,
+            sector=payload.sector or "",
+        )
         return Status(201, _case_out(case))
 
 
@@ -383,9 +332,6 @@ def add_note(request: HttpRequest, reference: str, payload: NoteIn) -> Any:
     case = selectors.case_for(request.user, reference)
     if case is None:
         raise HttpError(404, NOT_FOUND)
-    form = NoteForm({"body": payload.body})
-    if not form.is_valid():
-        return _invalid(form)
     with _keys(request):
-        note = services.add_note(case, form.cleaned_data["body"], actor_id=request.user.pk)
+        note = services.add_note(case, payload.body, actor_id=request.user.pk)
         return Status(201, _note_out(note))

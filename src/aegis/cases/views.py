@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from aegis import places
 from aegis.accounts.access import requires
 from aegis.evidence import selectors as evidence_selectors
 from aegis.incidents import selectors as incident_selectors
-from aegis.rules import RuleError
+from aegis.rules import RuleError, show_on
 from aegis.vault.keychain import NoSearchKey
 
 from . import selectors, services
@@ -88,12 +87,6 @@ def _not_saved(missing: NoSearchKey) -> str:
     return f"{missing} {_('Nothing was saved.')}"
 
 
-def _add_model_errors(form: Any, problem: ValidationError) -> None:
-    """A rule the model checks and the form did not: shown at the top of the form."""
-    for message in problem.messages:
-        form.add_error(None, message)
-
-
 # --- Cases --------------------------------------------------------------------------------
 
 
@@ -152,9 +145,12 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 sector=cleaned["sector"],
             )
         except RuleError as problem:
-            form.add_error(None, str(problem))
-        except ValidationError as problem:
-            _add_model_errors(person_form, problem)
+            # The new person's inputs come back named new_person-<field>.
+            field = (problem.field or "").removeprefix("new_person-")
+            if field != (problem.field or ""):
+                show_on(person_form, RuleError(problem.message, field))
+            else:
+                show_on(form, problem)
         except NoSearchKey as missing:
             form.add_error(None, _not_saved(missing))
             status = 403
@@ -210,7 +206,7 @@ def note_add(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             services.add_note(case, form.cleaned_data["body"], actor_id=request.user.pk)
         except RuleError as problem:
-            form.add_error("body", str(problem))
+            show_on(form, problem)
         else:
             messages.success(request, _("The note is added."))
             return redirect("cases:detail", reference=case.reference)
@@ -232,7 +228,7 @@ def task_add(request: HttpRequest, reference: str) -> HttpResponse:
                 assigned_to=form.cleaned_data["assigned_to"],
             )
         except RuleError as problem:
-            form.add_error("title", str(problem))
+            show_on(form, problem)
         else:
             messages.success(request, _("The task is added."))
             return redirect("cases:detail", reference=case.reference)
@@ -266,7 +262,7 @@ def status_change(request: HttpRequest, reference: str) -> HttpResponse:
                 actor_id=request.user.pk,
             )
         except RuleError as problem:
-            form.add_error(None, str(problem))
+            show_on(form, problem)
         else:
             messages.success(request, _("The status is changed."))
             return redirect("cases:detail", reference=case.reference)
@@ -294,9 +290,7 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
                     **form.case_fields(),
                 )
             except RuleError as problem:
-                form.add_error(None, str(problem))
-            except ValidationError as problem:
-                _add_model_errors(form, problem)
+                show_on(form, problem)
             else:
                 messages.success(request, _("The case is corrected."))
                 return redirect("cases:detail", reference=case.reference)
@@ -324,7 +318,7 @@ def case_move(request: HttpRequest, reference: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except RuleError as problem:
-            form.add_error(None, str(problem))
+            show_on(form, problem)
         else:
             messages.success(
                 request,
@@ -388,9 +382,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                     **form.person_fields(),
                 )
             except RuleError as problem:
-                form.add_error("reason", str(problem))
-            except ValidationError as problem:
-                _add_model_errors(form, problem)
+                show_on(form, problem)
             except NoSearchKey as missing:
                 form.add_error(None, _not_saved(missing))
                 status = 403
