@@ -84,7 +84,9 @@ def _rule_broken(request: HttpRequest, exc: RuleError) -> HttpResponse:
     the operation documents the field-errors shape (cases, whose rules the web form checked
     first). The services write inside transactions, so nothing was stored."""
     message = str(exc.message)
-    body: dict[str, Any] = {"detail": message, "field": exc.field, "row": exc.row}
+    body: dict[str, Any] = {"detail": message, "field": exc.field}
+    if exc.row is not None:
+        body["row"] = exc.row
     status = getattr(request, "rule_status", 400)
     if status == 422:
         body["errors"] = getattr(exc, "errors", None) or {exc.field or "__all__": [message]}
