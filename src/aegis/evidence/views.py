@@ -21,7 +21,6 @@ from . import selectors, services
 from .forms import OptionalReasonForm, ReasonForm, UploadForm
 from .handlers import keep_uploads_in_memory
 from .models import EvidenceItem
-from .uploads import UploadRejected
 
 
 def _case(request: HttpRequest, reference: str) -> Any:
@@ -78,7 +77,7 @@ def _upload(request: HttpRequest, reference: str) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                     description=form.cleaned_data["description"],
                 )
-            except (UploadRejected, RuleError) as exc:
+            except RuleError as exc:  # the upload checks too
                 form.add_error("file", str(exc))
             else:
                 messages.success(
