@@ -242,7 +242,7 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     if compartment is None:
         raise HttpError(404, NOT_FOUND)
     with _keys(request):
-        person = services.create_person(
+        person = services.add_person(
             compartment, actor_id=request.user.pk, **_person_fields(payload)
         )
         return Status(201, _person_out(person))

@@ -377,7 +377,9 @@ PERSON_FIELDS = (
 
 @transaction.atomic
 def create_person(compartment: Compartment, *, actor_id: int | None, **fields: Any) -> Person:
-    fields = check_person({"pseudonym": "", **fields})
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown person fields: {', '.join(sorted(unknown))}")
     person = Person(
         compartment=compartment, data_key=new_record_key(compartment, "person"), **fields
     )
@@ -385,6 +387,14 @@ def create_person(compartment: Compartment, *, actor_id: int | None, **fields: A
     person.save()
     audit.record("record.create", actor_id=actor_id, object_type="person", object_id=person.pk)
     return person
+
+
+def add_person(compartment: Compartment, *, actor_id: int | None, **fields: Any) -> Person:
+    """A person as staff type them (the page, the API): the input rules, then create_person.
+    Other apps' writes (a case opened from a report) keep what was accepted there."""
+    return create_person(
+        compartment, actor_id=actor_id, **check_person({"pseudonym": "", **fields})
+    )
 
 
 @transaction.atomic
@@ -747,7 +757,7 @@ def start_case(
         _chosen(sector, Sector, "sector")
     if subject_kind == SubjectKind.PERSON and person is None and new_person:
         try:
-            person = create_person(compartment, actor_id=actor_id, **new_person)
+            person = add_person(compartment, actor_id=actor_id, **new_person)
         except RuleError as broken:
             # The new person's inputs are named like the form's: new_person-<field>.
             field = broken.field and f"new_person-{broken.field}"
