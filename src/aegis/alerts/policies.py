@@ -26,9 +26,8 @@ from aegis.cases.models import Case, Person
 from aegis.cases.vocabulary import Sector
 from aegis.incidents.vocabulary import ViolationType
 from aegis.risk.vocabulary import Level
-from aegis.rules import PlaceWords, RuleError, place
+from aegis.rules import PlaceWords, RuleError, place, text
 from aegis.safety import selectors as safety
-from aegis.text import has_control_characters, has_disguising_characters
 from aegis.vault import service_keys
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, NoKeyAccess, VaultLocked, unlocked
@@ -76,19 +75,6 @@ class _Step:
 
 
 # --- Checks -------------------------------------------------------------------------------
-
-
-def _line(value: str, field: str, label: str, limit: int) -> str:
-    value = (value or "").strip()
-    if has_control_characters(value) or has_disguising_characters(value) or "\n" in value:
-        raise RuleError(_("%(label)s must be one line of ordinary text.") % {"label": label}, field)
-    if len(value) > limit:
-        raise RuleError(
-            _("%(label)s is too long (at most %(limit)s characters).")
-            % {"label": label, "limit": limit},
-            field,
-        )
-    return value
 
 
 def _check_step(step: StepInput, row: int) -> _Step:
@@ -270,7 +256,7 @@ def save_level_policy(
     """Replace the steps of the policy for `risk_level` (creating it the first time)."""
     if risk_level not in Level.values:
         raise RuleError(_("Choose a risk level from the list."), "risk_level")
-    name = _line(name, "name", _("The name"), NAME_MAX) or str(
+    name = text(name or "", "name", _("The name"), limit=NAME_MAX, line=True) or str(
         _("%(level)s risk") % {"level": Level(risk_level).label}
     )
     checked = check_steps(steps)
@@ -289,7 +275,7 @@ def save_case_policy(
         raise RuleError(
             _("Alerts are raised about people: this case is about a group or an organisation.")
         )
-    name = _line(name, "name", _("The name"), NAME_MAX) or str(
+    name = text(name or "", "name", _("The name"), limit=NAME_MAX, line=True) or str(
         _("Case %(reference)s") % {"reference": case.reference}
     )
     checked = check_steps(steps, case=case)
@@ -347,7 +333,7 @@ def steps_of(policy: EscalationPolicy | None) -> list[PolicyStep]:
 
 
 def _check_address(channel: str, address: str) -> str:
-    address = _line(address, "address", _("The address"), ADDRESS_MAX)
+    address = text(address or "", "address", _("The address"), limit=ADDRESS_MAX, line=True)
     if not address:
         raise RuleError(_("Give the address the alerts go to."), "address")
     channel_class = alert_channels.get(channel)
@@ -362,7 +348,7 @@ def _check_address(channel: str, address: str) -> str:
 def add_partner(*, name: str, channel: str, address: str, actor: Any) -> PartnerOrganisation:
     """A partner organisation. Its address is sealed to the alert service key only: the
     worker can send to it, and staff see only that an address is on file."""
-    name = _line(name, "name", _("The name"), NAME_MAX)
+    name = text(name or "", "name", _("The name"), limit=NAME_MAX, line=True)
     if not name:
         raise RuleError(_("Give the organisation's name."), "name")
     if PartnerOrganisation.objects.filter(name__iexact=name).exists():
@@ -430,7 +416,7 @@ def create_rule(
 ) -> AlertRule:
     """A rule that raises alerts by itself. Every criterion given must hold; an empty one
     matches anything. A person can only be chosen from the creator's compartments."""
-    name = _line(name, "name", _("The name"), NAME_MAX)
+    name = text(name or "", "name", _("The name"), limit=NAME_MAX, line=True)
     if not name:
         raise RuleError(_("Give the rule a name that says what it watches for."), "name")
     if trigger not in RuleTrigger.values:
