@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aegis.audit import services as audit
-from aegis.rules import RuleError
+from aegis.rules import RuleError, text
 from aegis.vault import crypto
 
 from . import exhibit, images, selectors, storage
@@ -94,22 +94,18 @@ def record_custody(
     return event
 
 
-def _clean_text(value: str, limit: int, what: str) -> str:
-    value = value.strip()
-    if len(value) > limit:
-        raise RuleError(
-            _("The %(what)s is too long: keep it under %(limit)s characters.")
-            % {"what": what, "limit": limit}
-        )
-    if "\x00" in value:
-        raise RuleError(_("The %(what)s contains a null character.") % {"what": what})
-    return value
+def _reason(reason: str) -> str:
+    return text(reason, "reason", _("Reason"), limit=MAX_REASON)
+
+
+def _description(description: str) -> str:
+    return text(description, "description", _("The description"), limit=MAX_DESCRIPTION)
 
 
 def _required_reason(reason: str) -> str:
-    reason = _clean_text(reason, MAX_REASON, _("reason"))
+    reason = _reason(reason)
     if not reason:
-        raise RuleError(_("Say why: the reason is kept in the chain of custody."))
+        raise RuleError(_("Say why: the reason is kept in the chain of custody."), "reason")
     return reason
 
 
@@ -183,8 +179,8 @@ def add_evidence(
     The caller's key context must hold the case's key. If this runs inside a transaction that
     later rolls back, the encrypted blob stays on disk unreferenced (it cannot be read
     without the case key)."""
-    reason = _clean_text(reason, MAX_REASON, _("reason"))
-    description = _clean_text(description, MAX_DESCRIPTION, _("description"))
+    reason = _reason(reason)
+    description = _description(description)
     blob_id = _store(case.data_key_id, upload.data, upload.sha256, upload.size)
     try:
         with transaction.atomic():
@@ -216,8 +212,8 @@ def upload_evidence(
     description: str = "",
 ) -> EvidenceItem:
     """Check a file as received and add it; raises UploadRejected with a message to show."""
-    reason = _clean_text(reason, MAX_REASON, _("reason"))
-    description = _clean_text(description, MAX_DESCRIPTION, _("description"))
+    reason = _reason(reason)
+    description = _description(description)
     checked = check_upload(source, name, claimed_type)
     return add_evidence(case, checked, actor_id=actor_id, reason=reason, description=description)
 
@@ -272,7 +268,7 @@ def record_view(item: EvidenceItem, *, actor_id: int | None, reason: str = "") -
         item,
         CustodyAction.VIEW,
         actor_id=actor_id,
-        reason=_clean_text(reason, MAX_REASON, _("reason")),
+        reason=_reason(reason),
     )
 
 
@@ -302,7 +298,7 @@ def make_working_copy(
     chunks); the original keeps it. Other files are copied byte for byte."""
     if not item.is_original:
         raise RuleError(_("Make working copies from the original, not from a copy."))
-    reason = _clean_text(reason, MAX_REASON, _("reason"))
+    reason = _reason(reason)
     data = _read_verified(item, actor_id=actor_id, attempted=CustodyAction.COPY)
     if images.is_image(item.content_type):
         data = images.without_metadata(data, item.content_type)
