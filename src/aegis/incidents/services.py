@@ -206,13 +206,6 @@ INCIDENT_FIELDS = (
 )
 
 
-def _reason(reason: str) -> str:
-    try:
-        return require_reason(reason)
-    except RuleError as missing:
-        raise RuleError(str(missing), "reason") from missing
-
-
 def _linked_references(incident: Incident) -> str:
     return ", ".join(sorted(incident.cases.values_list("reference", flat=True)))
 
@@ -227,7 +220,7 @@ def update_incident(
     **fields: Any,
 ) -> Incident:
     """Correct an incident; the previous values go to the change log with the reason."""
-    _reason(reason)
+    require_reason(reason)
     unknown = set(fields) - set(INCIDENT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown incident fields: {', '.join(sorted(unknown))}")
@@ -431,7 +424,7 @@ PERPETRATOR_FIELDS = ("perpetrator_type", "name", "description")
 @transaction.atomic
 def update_act(act: Act, *, actor_id: int | None, reason: str, violation_type: str) -> Act:
     """Correct the violation an act records; victims and perpetrators are kept."""
-    _reason(reason)
+    require_reason(reason)
     rules.choice(violation_type, ViolationType, "violation_type", gettext_lazy("Violation type"))
     before = stored_snapshot(act, ("violation_type",))
     act.violation_type = violation_type
@@ -460,7 +453,7 @@ def update_source(
     independent: bool = False,
     description: str = "",
 ) -> Source:
-    _reason(reason)
+    require_reason(reason)
     rules.choice(kind, SourceKind, "kind", gettext_lazy("Kind of source"))
     rules.choice(reliability, Reliability, "reliability", gettext_lazy("Reliability"))
     description = rules.text(
@@ -494,7 +487,7 @@ def update_perpetrator(
     description: str = "",
 ) -> Perpetrator:
     """Correct a perpetrator: every act that names them shows the correction."""
-    _reason(reason)
+    require_reason(reason)
     rules.choice(
         perpetrator_type, PerpetratorType, "perpetrator_type", gettext_lazy("Perpetrator type")
     )
