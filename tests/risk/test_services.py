@@ -9,13 +9,13 @@ from decimal import Decimal
 import pytest
 
 from aegis import clock
-from aegis.accounts.roles import Role
 from aegis.audit.models import AuditEntry
 from aegis.incidents import services as incidents
 from aegis.risk import configuration, services
 from aegis.risk.models import Assessment, ChecklistItem, Rating, Response, Threat
 from aegis.risk.services import RatingInput, ResponseInput
 from aegis.risk.vocabulary import DEFAULT_CHECKLIST
+from aegis.roles import Role
 from aegis.rules import RuleError
 from aegis.vault.keychain import VaultLocked, unlocked
 

@@ -19,13 +19,13 @@ from django.utils.translation import gettext_lazy
 
 from aegis import clock
 from aegis.accounts import channels as staff_channels
-from aegis.accounts.roles import Role
 from aegis.audit import services as audit
 from aegis.cases import selectors as cases
 from aegis.cases.models import Case, Person
 from aegis.cases.vocabulary import Sector
 from aegis.incidents.vocabulary import ViolationType
 from aegis.risk.vocabulary import Level
+from aegis.roles import Role
 from aegis.rules import PlaceWords, RuleError, place, text
 from aegis.safety import selectors as safety
 from aegis.vault import service_keys

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aegis import clock, places, rules
-from aegis.accounts.roles import Role
 from aegis.audit import services as audit
+from aegis.roles import Role
 from aegis.rules import RuleError
 from aegis.text import has_control_characters, has_disguising_characters
 from aegis.vault import services as vault
