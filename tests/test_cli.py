@@ -317,3 +317,19 @@ def test_serve_sets_the_links_base_unless_aegis_base_url_says_otherwise(instance
     given = {"AEGIS_BASE_URL": "https://aegis.example.org"}
     said = _serve_says(instance.home, "127.0.0.1:18765", given)
     assert "acknowledgement links start with https://aegis.example.org (AEGIS_BASE_URL)" in said
+
+
+def test_a_broken_rule_is_a_plain_message_and_a_non_zero_exit(capsys):
+    """Every command renders a service's RuleError alike: its message on stderr, status 1."""
+    import argparse
+
+    from aegis.cli import _run
+    from aegis.rules import RuleError
+
+    def refuse(args: argparse.Namespace) -> int:
+        raise RuleError("Only a coordinator can give the search key.", "username")
+
+    assert _run(argparse.Namespace(func=refuse)) == 1
+    captured = capsys.readouterr()
+    assert captured.err.strip() == "Only a coordinator can give the search key."
+    assert "Traceback" not in captured.err

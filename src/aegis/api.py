@@ -2,13 +2,15 @@
 call unlocks, are `api_auth`'s.
 
 Besides the shapes in `api_schemas`, every operation shares: its keys unlocked for the length
-of the call, the handler that turns a missing key into a clear 403, and the error statuses
+of the call, the handler that turns a missing key into a clear 403, the one that answers a
+broken rule (`aegis.rules.RuleError`) with its message and input, and the error statuses
 documented in the OpenAPI schema."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import wraps
 from typing import Any
 
 from django.db import DataError
@@ -21,7 +23,8 @@ from ninja.operation import Operation
 from .accounts import selectors as account_selectors
 from .accounts import services as account_services
 from .api_auth import RoleAuth, TokenAuth, keys_unlocked
-from .api_schemas import ErrorOut, ValidationErrorOut
+from .api_schemas import ErrorOut, FieldErrorsOut, RuleErrorOut, ValidationErrorOut
+from .rules import RuleError
 from .vault import services as vault
 from .vault.keychain import NoKeyAccess, NoSearchKey, search_key_missing_message
 
@@ -67,6 +70,21 @@ def _refused_by_database(request: HttpRequest, exc: DataError) -> HttpResponse:
         ),
     }
     return api.create_response(request, {"detail": [issue]}, status=422)
+
+
+@api.exception_handler(RuleError)
+def _rule_broken(request: HttpRequest, exc: RuleError) -> HttpResponse:
+    """A service refused the request: its message and the input it names. 400, or 422 where
+    the operation documents the field-errors shape (cases, whose rules the web form checked
+    first). The services write inside transactions, so nothing was stored."""
+    message = str(exc.message)
+    body: dict[str, Any] = {"detail": message, "field": exc.field}
+    if exc.row is not None:
+        body["row"] = exc.row
+    status = getattr(request, "rule_status", 400)
+    if status == 422:
+        body["errors"] = getattr(exc, "errors", None) or {exc.field or "__all__": [message]}
+    return api.create_response(request, body, status=status)
 
 
 class MeOut(Schema):
@@ -136,19 +154,35 @@ def _document(operation: Operation, status: int, shape: type[Schema]) -> None:
     operation.response_models[status] = operation._create_response_model(answer)
 
 
+def _answer_rules_with(operation: Operation, status: int) -> None:
+    """Tell _rule_broken which status this operation documents for a broken rule."""
+    view = operation.view_func
+
+    @wraps(view)
+    def run(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        request.rule_status = status  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    operation.view_func = run
+
+
 def _document_common_errors() -> None:
     """The refusals every operation shares, in the OpenAPI schema: 401 and 403 where a token
-    is needed, 400 where a JSON body is read (it may not parse), 422 where anything is read
-    (it may not match the schema)."""
+    is needed, 400 where a JSON body is read (it may not parse, or break a rule), 422 where
+    anything is read (it may not match the schema). Each operation that documents field
+    errors for 422 answers a broken rule with them."""
     for bound in api._get_bound_routers():
         for view in bound.path_operations.values():
             for operation in view.operations:
+                known = _answer_model(operation, 422)
+                if isinstance(known, type) and issubclass(known, FieldErrorsOut):
+                    _answer_rules_with(operation, 422)
                 if operation.auth_callbacks:
                     _document(operation, 401, ErrorOut)
                     _document(operation, 403, ErrorOut)
                 sources = {model.__ninja_param_source__ for model in operation.models}
                 if "body" in sources:
-                    _document(operation, 400, ErrorOut)
+                    _document(operation, 400, RuleErrorOut)
                 if sources:
                     _document(operation, 422, ValidationErrorOut)
 

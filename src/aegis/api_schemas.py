@@ -62,7 +62,14 @@ class ErrorOut(Schema):
     detail: str
 
 
-class FieldErrorsOut(ErrorOut):
+class RuleErrorOut(ErrorOut):
+    """A request that breaks a rule of the service: the message, and the input it is about."""
+
+    field: str | None = Field(None, description="The input the message is about, if one.")
+    row: int | None = Field(None, description="Its row, from 0, when the input has several.")
+
+
+class FieldErrorsOut(RuleErrorOut):
     """A refusal by the same checks as the web form: the messages of each input."""
 
     errors: dict[str, list[str]] = Field(

@@ -347,6 +347,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return status
 
 
+def _run(args: argparse.Namespace) -> int:
+    """A command's exit status; a broken rule is its message on stderr and status 1, like
+    any other refusal of this command, never a traceback."""
+    from .rules import RuleError
+
+    try:
+        return int(args.func(args) or 0)
+    except RuleError as broken:
+        print(broken.message, file=sys.stderr)
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="aegis", description="Aegis protection platform")
@@ -418,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         if extra and args.command != "bench":
             parser.error(f"unrecognised arguments: {' '.join(extra)}")
         args.extra = extra  # a benchmark's own options: aegis bench alerts --alerts 100
-        return int(args.func(args) or 0)
+        return _run(args)
     if not argv or argv[0] in {"-h", "--help"}:
         parser.print_help()
         print(

@@ -19,6 +19,7 @@ from aegis.alerts.vocabulary import AlertKind, DeliveryState, RecipientKind
 from aegis.cases.models import Case
 from aegis.risk import services as risk
 from aegis.roles import Role
+from aegis.rules import RuleError
 from aegis.vault.keychain import NoKeyAccess, unlocked
 from tests.conftest import comparable, sign_in
 from tests.risk.conftest import ratings, threat
@@ -261,14 +262,14 @@ def test_bad_steps_are_refused_in_words_and_nothing_is_half_written(team, rows, 
 
 def test_a_step_naming_partners_without_the_partner_audience_is_refused(team):
     desk = partner(team)
-    with pytest.raises(policies.PolicyError, match="tick partner organisations"):
+    with pytest.raises(RuleError, match="tick partner organisations"):
         policies.save_level_policy(
             "high",
             [policies.StepInput(1, 5, ["responders"], partner_ids=[desk.pk])],
             actor=team.karim.user,
         )
     policies.set_partner_active(desk, False, actor=team.karim.user)
-    with pytest.raises(policies.PolicyError, match="no longer active"):
+    with pytest.raises(RuleError, match="no longer active"):
         policies.save_level_policy(
             "high",
             [policies.StepInput(1, 5, ["partners"], partner_ids=[desk.pk])],

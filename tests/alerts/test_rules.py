@@ -20,6 +20,7 @@ from aegis.incidents import services as incidents
 from aegis.incidents.services import DescribedVictim
 from aegis.risk import services as risk
 from aegis.roles import Role
+from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 from tests.risk.conftest import ratings, threat
@@ -201,7 +202,7 @@ def test_risk_rules_for_other_places_sectors_or_switched_off_stay_quiet(team):
 )
 def test_a_rule_with_bad_criteria_is_refused_in_words(team, fields, message):
     values = {"name": "Watch", "trigger": "incident", "violation_type": "threat", **fields}
-    with pytest.raises(policies.PolicyError, match=message):
+    with pytest.raises(RuleError, match=message):
         policies.create_rule(actor=team.karim.user, **values)
     assert not AlertRule.objects.exists()
 
@@ -211,7 +212,7 @@ def test_a_person_can_only_be_chosen_from_ones_own_compartments(
 ):
     other = make_person(Role.COORDINATOR)
     stranger = make_case(make_compartment(other), other).person
-    with pytest.raises(policies.PolicyError, match="from your compartments"):
+    with pytest.raises(RuleError, match="from your compartments"):
         rule(team, person=stranger)
     assert not AlertRule.objects.exists()
 

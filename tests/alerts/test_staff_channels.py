@@ -13,6 +13,7 @@ from aegis.alerts.vocabulary import Audience
 from aegis.audit.models import AuditEntry
 from aegis.cases.models import Case
 from aegis.roles import Role
+from aegis.rules import RuleError
 from aegis.vault import service_keys
 from aegis.vault.keychain import NoKeyAccess, unlocked
 from aegis.vault.models import DataKey
@@ -86,7 +87,7 @@ def test_a_responder_with_only_a_phone_counts_as_reachable(team):
         case, [policies.StepInput(1, 5, [Audience.RESPONDERS])], actor=team.karim.user
     )
     channels.set_channels(team.thandi.user, {}, actor_id=None)
-    with pytest.raises(policies.PolicyError, match="would reach nobody"):
+    with pytest.raises(RuleError, match="would reach nobody"):
         policies.save_case_policy(
             case, [policies.StepInput(1, 5, [Audience.RESPONDERS])], actor=team.karim.user
         )

@@ -12,6 +12,7 @@ from aegis.accounts import channels
 from aegis.alerts import services
 from aegis.alerts.models import Acknowledgement, Alert, AlertNote
 from aegis.alerts.vocabulary import AlertKind, AlertStatus
+from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 from tests.seizure import find
@@ -97,7 +98,7 @@ def test_a_step_that_would_reach_nobody_is_refused_with_the_reason(team):
 
     case = Case.objects.get(person=team.person)
     channels.set_channels(team.thandi.user, {}, actor_id=None)
-    with pytest.raises(policies.PolicyError, match="Row 1: this step would reach nobody"):
+    with pytest.raises(RuleError, match="Row 1: this step would reach nobody"):
         policies.save_case_policy(
             case, [policies.StepInput(1, 5, [Audience.RESPONDERS])], actor=team.karim.user
         )

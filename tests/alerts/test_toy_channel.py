@@ -21,6 +21,7 @@ from aegis.alerts.models import Alert, Delivery, PartnerOrganisation
 from aegis.alerts.policy_forms import PartnerForm, StepForm
 from aegis.alerts.vocabulary import AlertKind, DeliveryError, DeliveryState, RecipientKind
 from aegis.cases.models import Case
+from aegis.rules import RuleError
 from tests.conftest import sign_in
 
 from .conftest import ACK_LINK, CONTACT_EMAIL, CONTACT_PHONE, SECOND_PHONE
@@ -108,7 +109,7 @@ def test_the_registry_refuses_bad_names_and_a_second_class_under_one_name(toy):
 
 
 def test_a_partner_on_the_toy_channel_is_sent_to_and_reported_delivered(team, toy):
-    with pytest.raises(policies.PolicyError, match="toy:desk") as refused:
+    with pytest.raises(RuleError, match="toy:desk") as refused:
         policies.add_partner(name="Bad", channel="toy", address="desk", actor=team.karim.user)
     assert refused.value.field == "address"
     assert not PartnerOrganisation.objects.filter(name="Bad").exists()

@@ -256,3 +256,15 @@ def test_a_caseworker_without_the_search_key_gets_a_clear_403(make_person, make_
     assert "Search access" in detail
     assert "aegis grant-search-key" in detail
     assert Person.objects.count() == people
+
+
+def test_a_broken_rule_names_the_input_it_is_about(team):
+    """The services' RuleError, rendered once for every endpoint: the message, and the input
+    (422 with the messages by input, as the case endpoints document)."""
+    response = post(
+        api_client(team.lucia), f"/api/v1/cases/{team.case.reference}/notes", {"body": " "}
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert (body["detail"], body["field"]) == ("The note is empty.", "body")
+    assert body["errors"] == {"body": ["The note is empty."]}

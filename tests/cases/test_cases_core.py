@@ -5,6 +5,7 @@ import pytest
 from aegis.cases import selectors, services
 from aegis.cases.models import Case, Person
 from aegis.roles import Role
+from aegis.rules import RuleError
 from aegis.vault.keychain import NoKeyAccess, unlocked
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,7 @@ def test_status_changes_need_a_reason_and_are_kept(make_person, make_compartment
     lucia = make_person(Role.CASEWORKER)
     case = make_case(make_compartment(lucia), lucia)
     with unlocked(lucia.keychain()):
-        with pytest.raises(services.CaseRuleError, match="Say why"):
+        with pytest.raises(RuleError, match="Say why"):
             services.change_status(case, "active", "  ", actor_id=lucia.user.pk)
         services.change_status(case, "closed", "Relocated safely", actor_id=lucia.user.pk)
         history = [(c.from_status, c.to_status, c.reason) for c in case.status_changes.all()]

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from aegis.audit.models import AuditEntry
 from aegis.cases.models import Person, RecordChange
+from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 from tests.seizure import find
 
@@ -73,7 +74,7 @@ def test_a_correction_without_a_reason_is_refused_and_changes_nothing(team):
 def test_the_service_refuses_a_correction_without_a_reason(team):
     from aegis.cases import services
 
-    with unlocked(team.lucia.keychain()), pytest.raises(services.CaseRuleError, match="Say why"):
+    with unlocked(team.lucia.keychain()), pytest.raises(RuleError, match="Say why"):
         services.update_person(team.person, actor_id=team.lucia.user.pk, reason="", phone="1")
     assert not RecordChange.objects.exists()
 
@@ -149,7 +150,7 @@ def test_a_case_correction_checks_the_place_and_keeps_the_old_summary(team):
 def test_the_case_service_refuses_an_unknown_region(team):
     from aegis.cases import services
 
-    with unlocked(team.lucia.keychain()), pytest.raises(services.CaseRuleError, match="region"):
+    with unlocked(team.lucia.keychain()), pytest.raises(RuleError, match="region"):
         services.update_case(team.case, actor_id=None, reason="x", country="CO", region="MX-GRO")
     assert not RecordChange.objects.exists()
 
@@ -199,7 +200,7 @@ def test_only_a_member_of_both_compartments_can_move_a_case(team, move):
     from aegis.cases import services
 
     _nora, costa = move
-    with unlocked(team.karim.keychain()), pytest.raises(services.CaseRuleError, match="both"):
+    with unlocked(team.karim.keychain()), pytest.raises(RuleError, match="both"):
         services.move_case(team.case, costa, actor=team.karim.user, reason="Karim tries")
     # The page only offers the compartments the mover belongs to.
     response = client(team.karim).post(

@@ -15,6 +15,7 @@ from aegis.evidence.models import (
 )
 from aegis.files import storage
 from aegis.files.uploads import UploadRejected, check_upload
+from aegis.rules import RuleError
 from aegis.vault.keychain import NoKeyAccess, VaultLocked, unlocked
 from tests.evidence.samples import (
     CAMERA,
@@ -121,7 +122,7 @@ def test_the_chain_of_custody_is_append_only(desk):
 def test_download_needs_a_reason_and_checks_the_hash(desk):
     with unlocked(desk.person.keychain()):
         item = _upload(desk, b"the bytes", "a.txt")
-        with pytest.raises(services.EvidenceRuleError, match="Say why"):
+        with pytest.raises(RuleError, match="Say why"):
             services.download(item, actor_id=desk.user.pk, reason="   ")
         found = services.download(item, actor_id=desk.user.pk, reason="For the lawyer")
         assert found.data == b"the bytes" and found.name == "a.txt"
@@ -219,7 +220,7 @@ def test_working_copies_of_documents_are_exact_and_only_made_from_originals(desk
         original = _upload(desk, PDF, "report.pdf")
         copy = services.make_working_copy(original, actor_id=desk.user.pk)
         assert copy.sha256 == original.sha256 and copy.blob_id != original.blob_id
-        with pytest.raises(services.EvidenceRuleError, match="from the original"):
+        with pytest.raises(RuleError, match="from the original"):
             services.make_working_copy(copy, actor_id=desk.user.pk)
 
 
@@ -252,7 +253,7 @@ def test_bad_files_get_a_clear_message_and_nothing_is_stored(desk, settings, med
 def test_a_huge_description_is_refused_before_anything_is_stored(desk, media_root):
     with (
         unlocked(desk.person.keychain()),
-        pytest.raises(services.EvidenceRuleError, match="too long"),
+        pytest.raises(RuleError, match="too long"),
     ):
         _upload(desk, b"text", "a.txt", description="d" * 1_000_000)
     assert EvidenceItem.objects.count() == 0 and blob_files(media_root) == []

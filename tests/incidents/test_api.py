@@ -283,3 +283,10 @@ def test_the_endpoints_are_in_the_openapi_schema(db):
     ):
         assert path in paths, path
     assert set(paths["/api/v1/incidents/"]) == {"get", "post"}
+
+
+def test_a_broken_rule_names_its_input(team, api):
+    response = post(api, "/", _new(team, title="one\ntwo"))
+    assert response.status_code == 400
+    assert response.json()["field"] == "title"
+    assert "one line" in response.json()["detail"]

@@ -12,6 +12,7 @@ from aegis.audit.models import AuditEntry
 from aegis.cases.models import RecordChange
 from aegis.incidents import services
 from aegis.incidents.models import Incident
+from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 from tests.seizure import find
@@ -47,7 +48,7 @@ def test_an_incident_correction_without_a_reason_changes_nothing(team, client):
     assert "Say why this is changed" in _text(response)
     with unlocked(team.worker.keychain()):
         assert Incident.objects.get(pk=incident.pk).title == "Old title"
-        with pytest.raises(services.IncidentRuleError, match="Say why"):
+        with pytest.raises(RuleError, match="Say why"):
             services.update_incident(incident, actor_id=None, reason=" ", title="Other")
     assert not RecordChange.objects.exists()
 

@@ -15,6 +15,7 @@ from aegis.cases.models import RecordChange
 from aegis.incidents import services
 from aegis.incidents.models import Incident
 from aegis.roles import Role
+from aegis.rules import RuleError
 from aegis.vault.keychain import NoKeyAccess, unlocked
 from tests.conftest import sign_in
 
@@ -88,7 +89,7 @@ def test_unticking_the_moved_case_still_unlinks_it(team, moved):
 def test_a_new_link_to_a_case_of_another_compartment_is_still_refused(team, moved, make_case):
     incident, _colleague, _newcomer = moved
     other = make_case(team.case.compartment, team.worker)
-    with unlocked(team.worker.keychain()), pytest.raises(services.IncidentRuleError):
+    with unlocked(team.worker.keychain()), pytest.raises(RuleError):
         services.update_incident(
             incident, actor_id=team.worker.user.pk, reason="Link", cases=[team.case, other]
         )

@@ -22,8 +22,9 @@ from aegis.incidents.models import (
     VerificationChange,
     Victim,
 )
-from aegis.incidents.services import DescribedVictim, IncidentRuleError
+from aegis.incidents.services import DescribedVictim
 from aegis.roles import Role
+from aegis.rules import RuleError
 from aegis.vault.keychain import NoKeyAccess, unlocked
 from aegis.vault.models import DataKey
 
@@ -135,7 +136,7 @@ BAD_INCIDENTS = {
 def test_bad_input_gets_a_clear_error_and_nothing_is_stored(team, case):
     fields, field, words = BAD_INCIDENTS[case]
     before = _counts()
-    with clock.frozen(TODAY), pytest.raises(IncidentRuleError, match=words) as error:
+    with clock.frozen(TODAY), pytest.raises(RuleError, match=words) as error:
         team.record(**fields)
     assert error.value.field == field
     assert _counts() == before
@@ -146,7 +147,7 @@ def test_a_case_of_another_compartment_is_refused_and_nothing_is_stored(
 ):
     elsewhere = make_case(make_compartment(team.worker), team.worker)
     before = _counts()
-    with pytest.raises(IncidentRuleError, match="another compartment"):
+    with pytest.raises(RuleError, match="another compartment"):
         team.record(cases=[team.case, elsewhere])
     assert _counts() == before
 
@@ -154,7 +155,7 @@ def test_a_case_of_another_compartment_is_refused_and_nothing_is_stored(
 def test_update_checks_the_same_rules_and_keeps_the_old_values_on_error(team):
     incident = team.record(title="Before", country="CO", region="CO-ANT")
     with unlocked(team.worker.keychain()):
-        with pytest.raises(IncidentRuleError, match="not a first-level region"):
+        with pytest.raises(RuleError, match="not a first-level region"):
             services.update_incident(
                 incident, actor_id=team.worker.user.pk, reason="Fix", region="MX-CHP"
             )
@@ -243,7 +244,7 @@ def test_a_broken_act_leaves_nothing_behind(team, make_compartment, make_case, p
             kwargs["described_victims"] = [DescribedVictim("A neighbour", sex="x")]
         else:
             kwargs["described_victims"] = [DescribedVictim(MEGABYTE)]
-        with pytest.raises(IncidentRuleError):
+        with pytest.raises(RuleError):
             services.add_act(incident, actor_id=team.worker.user.pk, **kwargs)
     assert (Act.objects.count(), Victim.objects.count(), ActPerpetrator.objects.count()) == (
         0,
@@ -264,11 +265,11 @@ def test_a_perpetrator_is_named_once_per_act(team):
             actor_id=team.worker.user.pk,
             perpetrators=[(perpetrator, "suspected")],
         )
-        with pytest.raises(IncidentRuleError, match="already named"):
+        with pytest.raises(RuleError, match="already named"):
             services.add_perpetrator_to_act(act, perpetrator, "perpetrator", actor_id=None)
-        with pytest.raises(IncidentRuleError, match="listed values"):
+        with pytest.raises(RuleError, match="listed values"):
             services.create_perpetrator(team.compartment, actor_id=None, perpetrator_type="ninja")
-        with pytest.raises(IncidentRuleError, match="reading direction"):
+        with pytest.raises(RuleError, match="reading direction"):
             services.create_perpetrator(team.compartment, actor_id=None, name="A\u202eB")
     assert Perpetrator.objects.count() == 1
 
@@ -277,7 +278,7 @@ def test_add_perpetrator_names_them_in_an_act_of_the_same_incident_only(team):
     first, second = team.record(), team.record()
     with unlocked(team.worker.keychain()):
         act = services.add_act(first, violation_type="threat", actor_id=None)
-        with pytest.raises(IncidentRuleError, match="act of this incident"):
+        with pytest.raises(RuleError, match="act of this incident"):
             services.add_perpetrator(second, actor_id=None, act=act)
         services.add_perpetrator(first, actor_id=None, act=act, involvement="accomplice")
     assert list(act.perpetrators.values_list("involvement", flat=True)) == ["accomplice"]
@@ -304,7 +305,7 @@ def test_bad_sources_are_refused(team):
         ({"description": MEGABYTE}, "too long"),
         ({"description": "\x00"}, "control characters"),
     ]:
-        with pytest.raises(IncidentRuleError, match=words):
+        with pytest.raises(RuleError, match=words):
             _source(team, incident, **fields)
     assert Source.objects.count() == 0
 
@@ -316,11 +317,11 @@ def _verify(team, incident, status):
 
 def test_corroboration_needs_two_independent_sources(team):
     incident = team.record()
-    with pytest.raises(IncidentRuleError, match="this one has 0"):
+    with pytest.raises(RuleError, match="this one has 0"):
         _verify(team, incident, "corroborated")
     _source(team, incident, independent=True)
     _source(team, incident, independent=False, kind="media")
-    with pytest.raises(IncidentRuleError, match="this one has 1"):
+    with pytest.raises(RuleError, match="this one has 1"):
         _verify(team, incident, "corroborated")
     assert Incident.objects.get(pk=incident.pk).verification == "unverified"
     assert VerificationChange.objects.count() == 0
@@ -339,9 +340,9 @@ def test_verified_records_who_and_when_and_every_change_is_audited(team):
     assert stored.verification == "verified"
     assert stored.verified_by == team.worker.user
     assert stored.verified_at is not None and stored.verified_at >= before
-    with pytest.raises(IncidentRuleError, match="already has"):
+    with pytest.raises(RuleError, match="already has"):
         _verify(team, incident, "verified")
-    with pytest.raises(IncidentRuleError, match="listed values"):
+    with pytest.raises(RuleError, match="listed values"):
         _verify(team, incident, "true")
     _verify(team, incident, "unverified")
     stored = Incident.objects.get(pk=incident.pk)
@@ -368,11 +369,11 @@ def test_links_make_a_chain_of_events(team):
     actor = team.worker.user.pk
     services.link_incidents(threat, attack, kind="caused", actor_id=actor)
     services.link_incidents(flight, attack, kind="followed", actor_id=actor)
-    with pytest.raises(IncidentRuleError, match="itself"):
+    with pytest.raises(RuleError, match="itself"):
         services.link_incidents(threat, threat, kind="related", actor_id=actor)
-    with pytest.raises(IncidentRuleError, match="already linked"):
+    with pytest.raises(RuleError, match="already linked"):
         services.link_incidents(threat, attack, kind="caused", actor_id=actor)
-    with pytest.raises(IncidentRuleError, match="listed values"):
+    with pytest.raises(RuleError, match="listed values"):
         services.link_incidents(threat, flight, kind="inspired", actor_id=actor)
     outgoing, incoming = selectors.links_of(team.worker.user, attack)
     assert outgoing == []
@@ -393,9 +394,9 @@ def test_links_need_both_incidents_visible_and_hide_the_invisible_end(
             other_compartment, actor_id=karim.user.pk, title="Elsewhere", date_start=DAY
         )
     # Someone who cannot see both gets the same answer as for a missing incident.
-    with pytest.raises(IncidentRuleError, match="no incident with this reference"):
+    with pytest.raises(RuleError, match="no incident with this reference"):
         services.link_incidents(mine, theirs, kind="related", actor_id=team.worker.user.pk)
-    with pytest.raises(IncidentRuleError, match="no incident with this reference"):
+    with pytest.raises(RuleError, match="no incident with this reference"):
         services.link_incidents(mine, theirs, kind="related", actor_id=None)
     assert IncidentLink.objects.count() == 0
     # A member of both may link them; each side then sees only what it may see.

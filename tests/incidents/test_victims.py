@@ -16,6 +16,7 @@ from aegis.cases.models import RecordChange
 from aegis.incidents import services
 from aegis.incidents.models import Victim
 from aegis.roles import Role
+from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 from tests.seizure import find
@@ -103,7 +104,7 @@ def test_the_victims_are_corrected_with_a_reason_and_shown_in_the_history(team, 
 def test_a_refused_detail_changes_nothing_and_names_the_victim(team, act):
     son, _neighbour = _described(act)
     with unlocked(team.worker.keychain()):
-        with pytest.raises(services.IncidentRuleError) as refused:
+        with pytest.raises(RuleError) as refused:
             services.update_victims(
                 act,
                 actor_id=None,
@@ -112,7 +113,7 @@ def test_a_refused_detail_changes_nothing_and_names_the_victim(team, act):
                 described={son.pk: services.DescribedVictim("Her son", "robot", "unknown")},
             )
         assert refused.value.field == f"victim_{son.pk}_sex"
-        with pytest.raises(services.IncidentRuleError, match="not a victim of this act"):
+        with pytest.raises(RuleError, match="not a victim of this act"):
             services.update_victims(
                 act, actor_id=None, reason="Fix", people=[], described={999_999: son}
             )
@@ -124,7 +125,7 @@ def test_a_person_of_another_compartment_cannot_be_made_a_victim(
     team, act, make_compartment, make_case
 ):
     stranger = make_case(make_compartment(team.worker), team.worker).person
-    with unlocked(team.worker.keychain()), pytest.raises(services.IncidentRuleError):
+    with unlocked(team.worker.keychain()), pytest.raises(RuleError):
         services.update_victims(act, actor_id=None, reason="Fix", people=[stranger])
     assert Victim.objects.filter(act=act, person=team.case.person).exists()
 

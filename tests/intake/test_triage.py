@@ -17,6 +17,7 @@ from aegis.incidents.models import Incident
 from aegis.intake import services, triage
 from aegis.intake.models import Submission, SubmissionMessage
 from aegis.roles import Role
+from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 
@@ -252,7 +253,7 @@ def test_a_failed_conversion_leaves_nothing_half_done(intake_team, reported):
         },
     ).content.decode()
     assert "Ensure this value has at most 200 characters" in page
-    with unlocked(lucia.keychain()), pytest.raises(triage.TriageRuleError, match="title"):
+    with unlocked(lucia.keychain()), pytest.raises(RuleError, match="title"):
         triage.convert(
             submission,
             intake_team[0],
@@ -271,7 +272,7 @@ def test_converting_into_a_compartment_one_is_not_in_is_refused(
     submission, _ = reported
     lucia = _lucia(intake_team)
     other = make_compartment(make_person(Role.CASEWORKER), name="Elsewhere")
-    with unlocked(lucia.keychain()), pytest.raises(triage.TriageRuleError, match="member"):
+    with unlocked(lucia.keychain()), pytest.raises(RuleError, match="member"):
         triage.convert(
             submission, other, actor_id=lucia.user.pk, case=triage.CaseRequest(pseudonym="X")
         )

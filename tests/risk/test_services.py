@@ -13,9 +13,10 @@ from aegis.audit.models import AuditEntry
 from aegis.incidents import services as incidents
 from aegis.risk import configuration, services
 from aegis.risk.models import Assessment, ChecklistItem, Rating, Response, Threat
-from aegis.risk.services import RatingInput, ResponseInput, RiskRuleError
+from aegis.risk.services import RatingInput, ResponseInput
 from aegis.risk.vocabulary import DEFAULT_CHECKLIST
 from aegis.roles import Role
+from aegis.rules import RuleError
 from aegis.vault.keychain import VaultLocked, unlocked
 
 from .conftest import capacity_ids, ratings, threat, vulnerability_ids
@@ -140,7 +141,7 @@ def test_missing_ratings_are_a_clear_error_and_nothing_is_saved(
     else:
         rating_list = ratings()
     before, audit = _rows(), AuditEntry.objects.count()
-    with pytest.raises(RiskRuleError, match=message):
+    with pytest.raises(RuleError, match=message):
         team.assess(threats=threats, ratings=rating_list)
     assert _rows() == before
     assert AuditEntry.objects.count() == audit
@@ -169,7 +170,7 @@ def test_missing_ratings_are_a_clear_error_and_nothing_is_saved(
 )
 def test_bad_input_is_refused_in_plain_words_and_nothing_is_saved(team, fields, message):
     before = _rows()
-    with pytest.raises(RiskRuleError, match=message):
+    with pytest.raises(RuleError, match=message):
         team.assess(**fields)
     assert _rows() == before
 
@@ -184,12 +185,12 @@ def test_ratings_outside_the_scale_and_unknown_items_are_refused(team):
         ([RatingInput(v, 3), RatingInput(v, 4)], "rated twice"),
         ([RatingInput(999_999, 3)], "does not exist"),
     ]:
-        with pytest.raises(RiskRuleError, match=message):
+        with pytest.raises(RuleError, match=message):
             team.assess(ratings=rating_list)
     retired = ChecklistItem.objects.get(pk=capacity_ids()[0])
     retired.active = False
     retired.save()
-    with pytest.raises(RiskRuleError, match="retired"):
+    with pytest.raises(RuleError, match="retired"):
         team.assess(ratings=[RatingInput(v, 3), RatingInput(retired.pk, 3)])
     assert Assessment.objects.count() == 0
 
@@ -210,7 +211,7 @@ def test_only_incidents_of_the_case_compartment_may_support_a_threat(
             date_start=datetime.date(2024, 1, 1),
         )
     for incident in (foreign, hidden):
-        with pytest.raises(RiskRuleError, match="only incidents of this case's compartment"):
+        with pytest.raises(RuleError, match="only incidents of this case's compartment"):
             team.assess(threats=[threat(incidents=[incident])])
     assert Assessment.objects.count() == 0
 
@@ -224,9 +225,9 @@ def outsider_compartment(person):
 def test_owners_must_be_members_and_due_dates_not_past(team, make_person):
     stranger = make_person(Role.CASEWORKER)
     with clock.frozen(NOON):
-        with pytest.raises(RiskRuleError, match="member of the case's compartment"):
+        with pytest.raises(RuleError, match="member of the case's compartment"):
             team.assess(responses=[ResponseInput("share", "Tell the network", stranger.user)])
-        with pytest.raises(RiskRuleError, match="already passed"):
+        with pytest.raises(RuleError, match="already passed"):
             team.assess(
                 responses=[
                     ResponseInput(

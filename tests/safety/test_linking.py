@@ -13,6 +13,7 @@ from aegis.cases import services as cases
 from aegis.cases.models import CompartmentMember
 from aegis.cases.models import Person as CasePerson
 from aegis.roles import Role
+from aegis.rules import RuleError
 from aegis.safety import selectors
 from aegis.safety.models import SafetyPlan
 from aegis.vault.keychain import NoKeyAccess, unlocked
@@ -101,7 +102,7 @@ def test_unlinking_revokes_the_plan_and_the_pages_answer_as_for_no_file(team):
 
 
 def test_a_caseworker_outside_the_compartment_cannot_link(team, unlinked):
-    with unlocked(team.pedro.keychain()), pytest.raises(cases.CaseRuleError):
+    with unlocked(team.pedro.keychain()), pytest.raises(RuleError):
         cases.link_account(unlinked, team.tomas.user, actor=team.pedro.user)
     outsider = client(team.pedro)
     link = reverse("cases:account-link", kwargs={"person_id": unlinked.pk})
@@ -124,7 +125,7 @@ def test_only_active_defenders_accounts_can_be_linked(team, unlinked, make_perso
     candidates = list(cases_selectors.linkable_accounts().values_list("username", flat=True))
     assert candidates == ["tomas"]
     for account in (team.karim.user, team.pedro.user, responder, gone):
-        with unlocked(team.lucia.keychain()), pytest.raises(cases.CaseRuleError, match="defender"):
+        with unlocked(team.lucia.keychain()), pytest.raises(RuleError, match="defender"):
             cases.link_account(unlinked, account, actor=team.lucia.user)
     # Through the page: an account not offered is refused with a message, nothing linked.
     web = client(team.lucia)
@@ -137,14 +138,14 @@ def test_only_active_defenders_accounts_can_be_linked(team, unlinked, make_perso
 
 def test_one_account_one_person(team, unlinked):
     with unlocked(team.lucia.keychain()):
-        with pytest.raises(cases.CaseRuleError, match="another person"):
+        with pytest.raises(RuleError, match="another person"):
             cases.link_account(unlinked, team.rosa.user, actor=team.lucia.user)
-        with pytest.raises(cases.CaseRuleError, match="already linked to an account"):
+        with pytest.raises(RuleError, match="already linked to an account"):
             cases.link_account(team.person, team.tomas.user, actor=team.lucia.user)
     assert CasePerson.objects.filter(account=team.tomas.user).count() == 0
     unlinked.refresh_from_db(fields=["account"])
     assert unlinked.account is None
-    with unlocked(team.lucia.keychain()), pytest.raises(cases.CaseRuleError, match="not linked"):
+    with unlocked(team.lucia.keychain()), pytest.raises(RuleError, match="not linked"):
         cases.unlink_account(unlinked, actor=team.lucia.user)
 
 
@@ -152,7 +153,7 @@ def test_a_member_without_the_plan_key_links_nothing(team, unlinked, make_person
     # A member on paper who was never sealed the compartment's keys (they are not held).
     newcomer = make_person(Role.CASEWORKER, "nadia")
     CompartmentMember.objects.create(compartment=team.compartment, user=newcomer.user)
-    with unlocked(newcomer.keychain()), pytest.raises(cases.CaseRuleError) as refused:
+    with unlocked(newcomer.keychain()), pytest.raises(RuleError) as refused:
         cases.link_account(unlinked, team.tomas.user, actor=newcomer.user)
     assert "You do not hold every key" in str(refused.value)
     assert isinstance(refused.value.__cause__, NoKeyAccess)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aegis.audit import services as audit
+from aegis.rules import RuleError
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, NoKeyAccess, current_or_none, unlocked
 from aegis.vault.selectors import keypair_for_user
@@ -40,22 +41,20 @@ LABELS = {
 }
 
 
-class ChannelsRefused(ValueError):
-    """The channels cannot be stored as given; the message is for the person."""
-
-
 def _clean(values: Mapping[str, str]) -> dict[str, str]:
     cleaned = {name: (values.get(name) or "").strip() for name in FIELDS}
     if cleaned["email"]:
         try:
             validate_email(cleaned["email"])
         except ValidationError as invalid:
-            raise ChannelsRefused(_("Write an email address, e.g. desk@example.org.")) from invalid
+            raise RuleError(
+                _("Write an email address, e.g. desk@example.org."), "email"
+            ) from invalid
     for name in ("phone", "signal"):
         if cleaned[name] and not cleaned[name].lstrip("+").replace(" ", "").isdigit():
-            raise ChannelsRefused(_("Write phone numbers with digits, e.g. +57 300 123 4567."))
+            raise RuleError(_("Write phone numbers with digits, e.g. +57 300 123 4567."), name)
     if cleaned["matrix"] and not (cleaned["matrix"].startswith("@") and ":" in cleaned["matrix"]):
-        raise ChannelsRefused(_("Write a Matrix id as @name:server.org."))
+        raise RuleError(_("Write a Matrix id as @name:server.org."), "matrix")
     return cleaned
 
 
@@ -65,7 +64,7 @@ def set_channels(user: User, values: Mapping[str, str], *, actor_id: int | None)
     cleaned = _clean(values)
     holders = [k for k in (keypair_for_user(user.pk), service_keypair()) if k is not None]
     if len(holders) < 2:
-        raise ChannelsRefused(
+        raise RuleError(
             _(
                 "This instance has no alert service key, or this person has no keys yet, so "
                 "their contact channels cannot be sealed. Ask the administrator to run "

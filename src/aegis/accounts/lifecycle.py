@@ -16,21 +16,19 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aegis.audit import services as audit
 from aegis.roles import ROLE_PERMISSIONS, Role, needs_search_key
+from aegis.rules import RuleError
 from aegis.vault import services as vault
 from aegis.vault.selectors import keypair_for_user
 
 from . import hooks, throttle
 from .models import ApiToken, User
 from .services import BACKUP_CODES, ensure_roles
-
-
-class LifecycleRefused(ValueError):
-    """The action cannot be done as asked; the message is for the administrator."""
 
 
 @transaction.atomic
@@ -62,7 +60,7 @@ def end_sessions(user: Any) -> int:
 
 def _guard(user: User, actor: Any) -> None:
     if user.pk == actor.pk:
-        raise LifecycleRefused("self")
+        raise RuleError(_("You cannot do this to your own account."))
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from django_otp import login as otp_login
 
 from aegis.access import public, requires
 from aegis.roles import ROLE_LABELS, Role
+from aegis.rules import RuleError, show_on
 
 from . import channels, lifecycle, selectors
 from .forms import ChannelsForm, EnrolForm, RoleChangeForm
@@ -68,8 +69,8 @@ def user_action_view(request: HttpRequest, user_id: int, action: str) -> HttpRes
         raise Http404
     try:
         ACTIONS[action](person, actor=request.user)
-    except lifecycle.LifecycleRefused:
-        messages.error(request, _("You cannot do this to your own account."))
+    except RuleError as refused:
+        messages.error(request, str(refused))
     else:
         messages.success(request, _done_message(action) % {"name": person.get_username()})
     return redirect("accounts:user", user_id=person.pk)
@@ -91,8 +92,8 @@ def user_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
                     actor=request.user,
                     leave_compartments=form.cleaned_data["leave_compartments"],
                 )
-            except lifecycle.LifecycleRefused:
-                messages.error(request, _("You cannot do this to your own account."))
+            except RuleError as refused:
+                messages.error(request, str(refused))
             else:
                 messages.success(
                     request,
@@ -151,8 +152,8 @@ def _save_channels(request: HttpRequest, form: ChannelsForm, user: User) -> bool
         return False
     try:
         channels.set_channels(user, form.cleaned_data, actor_id=request.user.pk)
-    except channels.ChannelsRefused as refused:
-        form.add_error(None, str(refused))
+    except RuleError as refused:
+        show_on(form, refused)
         return False
     return True
 

@@ -27,6 +27,7 @@ from nacl.public import PrivateKey
 
 from aegis.audit import services as audit
 from aegis.roles import ROLE_PERMISSIONS, SEARCH_KEY_PERMISSION, Role
+from aegis.rules import RuleError
 from aegis.vault import crypto
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, NoSearchKey
@@ -245,28 +246,22 @@ def authenticate_token(text: str) -> tuple[User, Keychain] | None:
 # --- Search key ---------------------------------------------------------------------------
 
 
-class SearchAccessRefused(ValueError):
-    """The search key cannot be given as asked; the message is for the user."""
-
-
 @transaction.atomic
 def grant_search_access(user: User, *, actor: User) -> bool:
     """A coordinator who holds the search key seals it to a caseworker or coordinator (the
     administrator holds no case key, so cannot). True when it is new; audited with the
     person who received it."""
     if not actor.has_perm("accounts.coordinate"):
-        raise SearchAccessRefused(_("Only a coordinator can give the search key."))
+        raise RuleError(_("Only a coordinator can give the search key."))
     if not user.is_active or not user.has_perm(f"accounts.{SEARCH_KEY_PERMISSION}"):
-        raise SearchAccessRefused(_("Only caseworkers and coordinators receive the search key."))
+        raise RuleError(_("Only caseworkers and coordinators receive the search key."))
     keypair = keypair_for_user(user.pk)
     if keypair is None:
-        raise SearchAccessRefused(
-            _("This person has no keys yet, so nothing can be sealed to them.")
-        )
+        raise RuleError(_("This person has no keys yet, so nothing can be sealed to them."))
     try:
         granted = vault.grant_index_key(keypair, actor_id=actor.pk)
     except NoSearchKey as missing:
-        raise SearchAccessRefused(
+        raise RuleError(
             _(
                 "You do not hold the search key yourself, so you cannot give it. Ask a "
                 "coordinator who holds it, or whoever keeps the organisation recovery key "

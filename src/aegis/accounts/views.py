@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis.access import public, requires
 from aegis.roles import Role, needs_search_key
+from aegis.rules import RuleError
 from aegis.vault.keychain import current
 from aegis.vault.selectors import holds_search_key
 
@@ -175,7 +176,7 @@ def search_access_grant_view(request: HttpRequest, user_id: int) -> HttpResponse
         raise Http404
     try:
         granted = services.grant_search_access(user, actor=request.user)  # type: ignore[arg-type]
-    except services.SearchAccessRefused as refused:
+    except RuleError as refused:
         messages.error(request, str(refused))
     else:
         text = (

@@ -2,7 +2,7 @@
 organisations and alert rules. Coordinators manage them (DESIGN.md: escalations).
 
 Every write checks all of its input first and then writes in one transaction, so a refused
-request leaves nothing half-written; PolicyError carries a message for the person who typed
+request leaves nothing half-written; RuleError carries a message for the person who typed
 the data, the field it concerns and, for a step, its row on the page. Alerts already raised
 keep the ladder copied onto them: editing a policy never moves a running alert."""
 
@@ -15,8 +15,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from aegis import clock, places
+from aegis import clock
 from aegis.accounts import channels as staff_channels
 from aegis.audit import services as audit
 from aegis.cases import selectors as cases
@@ -25,8 +26,8 @@ from aegis.cases.vocabulary import Sector
 from aegis.incidents.vocabulary import ViolationType
 from aegis.risk.vocabulary import Level
 from aegis.roles import Role
+from aegis.rules import PlaceWords, RuleError, place, text
 from aegis.safety import selectors as safety
-from aegis.text import has_control_characters, has_disguising_characters
 from aegis.vault import service_keys
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, NoKeyAccess, VaultLocked, unlocked
@@ -43,15 +44,13 @@ NAME_MAX = 80
 ADDRESS_MAX = 500
 PARTNER_KEY_PURPOSE = "alert-partner"
 
-
-class PolicyError(ValueError):
-    """Input that breaks a rule: `field` names the input, `row` the step row (0-based)."""
-
-    def __init__(self, message: str, field: str | None = None, row: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.row = row
+# A rule's region is refused in one sentence, on the region, whatever the country.
+RULE_PLACE = PlaceWords(
+    unknown_country=gettext_lazy("Choose a country from the list."),
+    no_country=gettext_lazy("Choose a region of the country chosen."),
+    elsewhere=gettext_lazy("Choose a region of the country chosen."),
+    no_country_field="region",
+)
 
 
 @dataclass(frozen=True)
@@ -78,24 +77,9 @@ class _Step:
 # --- Checks -------------------------------------------------------------------------------
 
 
-def _line(value: str, field: str, label: str, limit: int) -> str:
-    value = (value or "").strip()
-    if has_control_characters(value) or has_disguising_characters(value) or "\n" in value:
-        raise PolicyError(
-            _("%(label)s must be one line of ordinary text.") % {"label": label}, field
-        )
-    if len(value) > limit:
-        raise PolicyError(
-            _("%(label)s is too long (at most %(limit)s characters).")
-            % {"label": label, "limit": limit},
-            field,
-        )
-    return value
-
-
 def _check_step(step: StepInput, row: int) -> _Step:
-    def fail(message: str, field: str) -> PolicyError:
-        return PolicyError(
+    def fail(message: str, field: str) -> RuleError:
+        return RuleError(
             _("Row %(n)s: %(problem)s") % {"n": row + 1, "problem": message}, field, row
         )
 
@@ -201,16 +185,16 @@ def check_steps(steps: Sequence[StepInput], *, case: Case | None = None) -> list
     """Every step checked, in the order of their numbers; the first problem is raised. A
     step that would reach nobody (nobody on it has an address) is refused."""
     if not steps:
-        raise PolicyError(_("Give the policy at least one step."), "steps")
+        raise RuleError(_("Give the policy at least one step."), "steps")
     if len(steps) > MAX_STEPS:
-        raise PolicyError(_("A policy has at most %(n)s steps.") % {"n": MAX_STEPS}, "steps")
+        raise RuleError(_("A policy has at most %(n)s steps.") % {"n": MAX_STEPS}, "steps")
     checked: list[_Step] = []
     seen: set[int] = set()
     for position, step in enumerate(steps):
         row = step.row if step.row is not None else position
         item = _check_step(step, row)
         if item.number in seen:
-            raise PolicyError(
+            raise RuleError(
                 _(
                     "Row %(n)s: another step already has number %(number)s; "
                     "give each step its own number."
@@ -221,7 +205,7 @@ def check_steps(steps: Sequence[StepInput], *, case: Case | None = None) -> list
             )
         seen.add(item.number)
         if not _reaches_somebody(item, case):
-            raise PolicyError(
+            raise RuleError(
                 _(
                     "Row %(n)s: this step would reach nobody: no one it names has an address "
                     "Aegis can send to. Give staff a contact channel, add emergency contacts "
@@ -271,8 +255,8 @@ def save_level_policy(
 ) -> EscalationPolicy:
     """Replace the steps of the policy for `risk_level` (creating it the first time)."""
     if risk_level not in Level.values:
-        raise PolicyError(_("Choose a risk level from the list."), "risk_level")
-    name = _line(name, "name", _("The name"), NAME_MAX) or str(
+        raise RuleError(_("Choose a risk level from the list."), "risk_level")
+    name = text(name or "", "name", _("The name"), limit=NAME_MAX, line=True) or str(
         _("%(level)s risk") % {"level": Level(risk_level).label}
     )
     checked = check_steps(steps)
@@ -288,10 +272,10 @@ def save_case_policy(
 ) -> EscalationPolicy:
     """The case's own policy, used instead of its risk level's for alerts about its person."""
     if case.person_id is None:
-        raise PolicyError(
+        raise RuleError(
             _("Alerts are raised about people: this case is about a group or an organisation.")
         )
-    name = _line(name, "name", _("The name"), NAME_MAX) or str(
+    name = text(name or "", "name", _("The name"), limit=NAME_MAX, line=True) or str(
         _("Case %(reference)s") % {"reference": case.reference}
     )
     checked = check_steps(steps, case=case)
@@ -349,32 +333,32 @@ def steps_of(policy: EscalationPolicy | None) -> list[PolicyStep]:
 
 
 def _check_address(channel: str, address: str) -> str:
-    address = _line(address, "address", _("The address"), ADDRESS_MAX)
+    address = text(address or "", "address", _("The address"), limit=ADDRESS_MAX, line=True)
     if not address:
-        raise PolicyError(_("Give the address the alerts go to."), "address")
+        raise RuleError(_("Give the address the alerts go to."), "address")
     channel_class = alert_channels.get(channel)
     if channel_class is None:
-        raise PolicyError(_("Choose a channel from the list."), "channel")
+        raise RuleError(_("Choose a channel from the list."), "channel")
     try:
         return channel_class.validate_address(address)
     except alert_channels.AddressRefused as refused:
-        raise PolicyError(refused.message, "address") from refused
+        raise RuleError(refused.message, "address") from refused
 
 
 def add_partner(*, name: str, channel: str, address: str, actor: Any) -> PartnerOrganisation:
     """A partner organisation. Its address is sealed to the alert service key only: the
     worker can send to it, and staff see only that an address is on file."""
-    name = _line(name, "name", _("The name"), NAME_MAX)
+    name = text(name or "", "name", _("The name"), limit=NAME_MAX, line=True)
     if not name:
-        raise PolicyError(_("Give the organisation's name."), "name")
+        raise RuleError(_("Give the organisation's name."), "name")
     if PartnerOrganisation.objects.filter(name__iexact=name).exists():
-        raise PolicyError(_("A partner organisation with this name already exists."), "name")
+        raise RuleError(_("A partner organisation with this name already exists."), "name")
     if alert_channels.get(channel) is None:
-        raise PolicyError(_("Choose a channel from the list."), "channel")
+        raise RuleError(_("Choose a channel from the list."), "channel")
     address = _check_address(channel, address)
     keypair = service_keys.service_keypair()
     if keypair is None:
-        raise PolicyError(
+        raise RuleError(
             _("This instance has no alert service key yet, so no address can be stored.")
         )
     # A scratch key context holds the new key just long enough to encrypt the address: the
@@ -432,26 +416,22 @@ def create_rule(
 ) -> AlertRule:
     """A rule that raises alerts by itself. Every criterion given must hold; an empty one
     matches anything. A person can only be chosen from the creator's compartments."""
-    name = _line(name, "name", _("The name"), NAME_MAX)
+    name = text(name or "", "name", _("The name"), limit=NAME_MAX, line=True)
     if not name:
-        raise PolicyError(_("Give the rule a name that says what it watches for."), "name")
+        raise RuleError(_("Give the rule a name that says what it watches for."), "name")
     if trigger not in RuleTrigger.values:
-        raise PolicyError(_("Choose what fires the rule from the list."), "trigger")
+        raise RuleError(_("Choose what fires the rule from the list."), "trigger")
     if trigger == RuleTrigger.INCIDENT and violation_type not in ViolationType.values:
-        raise PolicyError(_("Choose the kind of incident the rule watches for."), "violation_type")
+        raise RuleError(_("Choose the kind of incident the rule watches for."), "violation_type")
     if trigger == RuleTrigger.RISK_CRITICAL and violation_type:
-        raise PolicyError(
+        raise RuleError(
             _("A rule on risk levels has no kind of incident: leave it empty."), "violation_type"
         )
-    country, region = (country or "").strip().upper(), (region or "").strip().upper()
-    if country and not places.is_country(country):
-        raise PolicyError(_("Choose a country from the list."), "country")
-    if region and not (country and places.is_region_of(region, country)):
-        raise PolicyError(_("Choose a region of the country chosen."), "region")
+    country, region = place(country, region, RULE_PLACE)
     if sector and sector not in Sector.values:
-        raise PolicyError(_("Choose a sector from the list."), "sector")
+        raise RuleError(_("Choose a sector from the list."), "sector")
     if person is not None and cases.person_for(actor, person.pk) is None:
-        raise PolicyError(_("Choose a person from your compartments."), "person")
+        raise RuleError(_("Choose a person from your compartments."), "person")
     with transaction.atomic():
         rule = AlertRule.objects.create(
             name=name,

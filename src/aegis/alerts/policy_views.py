@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms as django_forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from aegis.access import requires
 from aegis.cases import selectors as cases
 from aegis.cases.models import Case
 from aegis.risk.vocabulary import Level
+from aegis.rules import RuleError, show_on
 
 from . import channels as alert_channels
 from . import ladder, policies
@@ -72,10 +72,6 @@ def _step_views(policy: EscalationPolicy | None) -> list[StepView]:
     ]
 
 
-def _attach(form: django_forms.Form, error: policies.PolicyError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 def _case_or_404(request: HttpRequest, reference: str) -> Case:
     case = cases.case_for(request.user, reference)
     if case is None:
@@ -123,8 +119,8 @@ def _edit(
             steps = [row.step(i) for i, row in enumerate(rows) if not row.is_empty()]
             try:
                 save(form.cleaned_data["name"], steps)
-            except policies.PolicyError as error:
-                _attach(rows[error.row] if error.row is not None else form, error)
+            except RuleError as error:
+                show_on(rows[error.row] if error.row is not None else form, error)
             else:
                 messages.success(
                     request,
@@ -187,8 +183,8 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             policies.add_partner(actor=request.user, **form.cleaned_data)
-        except policies.PolicyError as error:
-            _attach(form, error)
+        except RuleError as error:
+            show_on(form, error)
         else:
             messages.success(request, _("The partner organisation is added."))
             return redirect("alerts:partners")
@@ -242,10 +238,10 @@ def rule_new(request: HttpRequest) -> HttpResponse:
         person = cases.person_for(request.user, int(person_id)) if person_id else None
         try:
             if person_id and person is None:
-                raise policies.PolicyError(_("Choose a person from the list."), "person")
+                raise RuleError(_("Choose a person from the list."), "person")
             policies.create_rule(actor=request.user, person=person, **values)
-        except policies.PolicyError as error:
-            _attach(form, error)
+        except RuleError as error:
+            show_on(form, error)
         else:
             messages.success(request, _("The rule is active."))
             return redirect("alerts:rules")

@@ -25,6 +25,7 @@ from aegis.cases import selectors as case_selectors
 from aegis.cases import services as cases
 from aegis.cases.models import Person
 from aegis.roles import Role
+from aegis.rules import RuleError
 from aegis.safety import selectors as safety
 from aegis.vault import service_keys
 from aegis.vault import services as vault
@@ -55,10 +56,6 @@ if TYPE_CHECKING:
 
 KEY_PURPOSE = "alert"
 logger = logging.getLogger(__name__)
-
-
-class AlertError(ValueError):
-    """A request the alert rules refuse, in plain words."""
 
 
 def max_attempts() -> int:
@@ -237,10 +234,10 @@ def raise_alert(
     """Write the alert, its ladder and its first-level deliveries in one transaction. An
     automatic trigger passes a trigger_key: raising it again returns the first alert."""
     if kind not in AlertKind.values:
-        raise AlertError(_("Unknown kind of alert."))
+        raise RuleError(_("Unknown kind of alert."))
     keypair = service_keys.service_keypair()
     if keypair is None:
-        raise AlertError(_("Alerts cannot be sent: this instance has no alert service key."))
+        raise RuleError(_("Alerts cannot be sent: this instance has no alert service key."))
     with unlocked(service_keys.service_keychain()):
         if trigger_key and (same := _raised(trigger_key)):
             return same
@@ -453,7 +450,7 @@ def _mark_acknowledged(alert_id: int, now: Any) -> None:
 def add_note(alert: Alert, text: str, *, actor: Any) -> AlertNote:
     """A note on the alert under its key: only those who hold the alert's key read it."""
     if not text.strip():
-        raise AlertError(_("Write the note before saving it."))
+        raise RuleError(_("Write the note before saving it."))
     note = AlertNote.objects.create(
         alert=alert,
         data_key_id=alert.data_key_id,
@@ -469,10 +466,10 @@ def add_note(alert: Alert, text: str, *, actor: Any) -> AlertNote:
 def resolve(alert: Alert, outcome: str, *, actor: Any) -> Alert:
     """Close the alert with what happened; needs the alert's key (compartment members)."""
     if not outcome.strip():
-        raise AlertError(_("Write what happened before resolving the alert."))
+        raise RuleError(_("Write what happened before resolving the alert."))
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status == AlertStatus.RESOLVED:
-        raise AlertError(_("This alert is already resolved."))
+        raise RuleError(_("This alert is already resolved."))
     alert.status = AlertStatus.RESOLVED
     alert.outcome = outcome.strip()
     alert.resolved_at = clock.now()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis.access import public, requires
+from aegis.rules import RuleError
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
 from . import checkins, selectors, services
@@ -75,7 +76,7 @@ def manual(request: HttpRequest, person_id: int) -> HttpResponse:
         alert = services.raise_alert(
             person, AlertKind.MANUAL, actor_id=request.user.pk, is_drill=is_drill
         )
-    except services.AlertError as error:
+    except RuleError as error:
         messages.error(request, str(error))
         return redirect("cases:person", person_id=person.pk)
     messages.success(
@@ -163,7 +164,7 @@ def note_add(request: HttpRequest, alert_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.add_note(alert, form.cleaned_data["text"], actor=request.user)
-        except services.AlertError as error:
+        except RuleError as error:
             form.add_error("text", str(error))
         except (NoKeyAccess, VaultLocked):
             form.add_error(None, _("You hold no key that opens this alert's record."))
@@ -181,7 +182,7 @@ def resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.resolve(alert, form.cleaned_data["outcome"], actor=request.user)
-        except services.AlertError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         except (NoKeyAccess, VaultLocked):
             form.add_error(None, _("You hold no key that opens this alert's record."))

@@ -1,11 +1,11 @@
 """API for people and cases, mounted at /api/v1/cases/. Scoped like the pages: a record
 outside the caller's compartments answers 404, exactly like a missing one. Input is checked
-by the same forms as the pages."""
+by the services' input rules, as on the pages: a broken rule answers 422 with the message by
+input (aegis.api renders the RuleError)."""
 
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -13,9 +13,10 @@ from ninja.pagination import paginate
 
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import ErrorOut, FieldErrorsOut, InputSchema, Pages, RecordId
+from aegis.rules import RuleError
 
 from . import selectors, services
-from .forms import CaseEditForm, CaseForm, CaseMoveForm, NoteForm, PersonEditForm, PersonForm
+from .forms import CaseEditForm, CaseMoveForm, PersonEditForm
 from .models import Case, Person
 from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
 
@@ -196,11 +197,6 @@ def _invalid(*forms: Any) -> Status:
     return Status(422, {"detail": "The input is not valid; nothing was stored.", "errors": errors})
 
 
-def _rule_broken(problem: Exception) -> Status:
-    messages = problem.messages if isinstance(problem, ValidationError) else [str(problem)]
-    return Status(422, {"detail": "; ".join(messages), "errors": {"__all__": messages}})
-
-
 def _username(user: Any) -> str | None:
     return user.get_username() if user is not None else None
 
@@ -263,9 +259,8 @@ def _case_out(case: Case) -> dict[str, Any]:
     return out
 
 
-def _person_form_data(fields: PersonFields, prefix: str = "") -> dict[str, Any]:
-    start = f"{prefix}-" if prefix else ""
-    return {f"{start}{k}": v for k, v in fields.dict().items() if k in PersonForm.field_order}
+def _person_fields(fields: PersonFields) -> dict[str, Any]:
+    return {name: value for name, value in fields.dict().items() if name in services.PERSON_FIELDS}
 
 
 # --- People -------------------------------------------------------------------------------
@@ -287,15 +282,7 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     compartment = selectors.compartment_of_user(request.user, payload.compartment_id)
     if compartment is None:
         raise HttpError(404, NOT_FOUND)
-    form = PersonForm(_person_form_data(payload))
-    if not form.is_valid():
-        return _invalid(form)
-    try:
-        person = services.create_person(
-            compartment, actor_id=request.user.pk, **form.person_fields()
-        )
-    except ValidationError as problem:
-        return _rule_broken(problem)
+    person = services.add_person(compartment, actor_id=request.user.pk, **_person_fields(payload))
     return Status(201, _person_out(person))
 
 
@@ -328,15 +315,12 @@ def correct_person(request: HttpRequest, person_id: RecordId, payload: PersonCor
     form = PersonEditForm({**current, **_given(payload), "reason": payload.reason})
     if not form.is_valid():
         return _invalid(form)
-    try:
-        services.update_person(
-            person,
-            actor_id=request.user.pk,
-            reason=form.cleaned_data["reason"],
-            **form.person_fields(),
-        )
-    except (services.CaseRuleError, ValidationError) as problem:
-        return _rule_broken(problem)
+    services.update_person(
+        person,
+        actor_id=request.user.pk,
+        reason=form.cleaned_data["reason"],
+        **form.person_fields(),
+    )
     return _person_out(person)
 
 
@@ -372,48 +356,20 @@ def open_case(request: HttpRequest, payload: CaseIn) -> Any:
             raise HttpError(404, NOT_FOUND)
     if compartment is None:
         raise HttpError(404, NOT_FOUND)
-    form = CaseForm(
-        {
-            "compartment": compartment.pk,
-            "subject_kind": payload.subject_kind,
-            "person": person.pk if person else "",
-            "subject_name": payload.subject_name,
-            "summary": payload.summary,
-            "country": payload.country,
-            "region": payload.region,
-            "sector": payload.sector or "",
-        },
-        compartments=selectors.compartments_of(request.user),
-        people=selectors.visible_people(request.user),
+    if payload.subject_kind == SubjectKind.PERSON and person is None and not payload.new_person:
+        raise RuleError("Give person_id or new_person for a case about a person.")
+    case = services.start_case(
+        compartment,
+        subject_kind=payload.subject_kind,
+        actor_id=request.user.pk,
+        summary=payload.summary,
+        person=person,
+        new_person=_person_fields(payload.new_person) if payload.new_person else None,
+        subject_name=payload.subject_name,
+        country=payload.country,
+        region=payload.region,
+        sector=payload.sector or "",
     )
-    wants_new_person = payload.subject_kind == SubjectKind.PERSON and person is None
-    person_form = None
-    if wants_new_person:
-        if payload.new_person is None:
-            return _rule_broken(
-                ValueError("Give person_id or new_person for a case about a person.")
-            )
-        person_form = PersonForm(
-            _person_form_data(payload.new_person, "new_person"), prefix="new_person"
-        )
-    case_ok = form.is_valid()
-    if not case_ok or (person_form is not None and not person_form.is_valid()):
-        return _invalid(form, *([person_form] if person_form is not None else []))
-    try:
-        case = services.start_case(
-            compartment,
-            subject_kind=form.cleaned_data["subject_kind"],
-            actor_id=request.user.pk,
-            summary=form.cleaned_data["summary"],
-            person=person,
-            new_person=person_form.person_fields() if person_form is not None else None,
-            subject_name=form.cleaned_data["subject_name"],
-            country=form.cleaned_data["country"],
-            region=form.cleaned_data["region"],
-            sector=form.cleaned_data["sector"],
-        )
-    except (services.CaseRuleError, ValidationError) as problem:
-        return _rule_broken(problem)
     return Status(201, _case_out(case))
 
 
@@ -434,13 +390,7 @@ def add_note(request: HttpRequest, reference: str, payload: NoteIn) -> Any:
     case = selectors.case_for(request.user, reference)
     if case is None:
         raise HttpError(404, NOT_FOUND)
-    form = NoteForm({"body": payload.body})
-    if not form.is_valid():
-        return _invalid(form)
-    try:
-        note = services.add_note(case, form.cleaned_data["body"], actor_id=request.user.pk)
-    except services.CaseRuleError as problem:
-        return _rule_broken(problem)
+    note = services.add_note(case, payload.body, actor_id=request.user.pk)
     return Status(201, _note_out(note))
 
 
@@ -462,15 +412,12 @@ def correct_case(request: HttpRequest, reference: str, payload: CaseCorrectionIn
     )
     if not form.is_valid():
         return _invalid(form)
-    try:
-        services.update_case(
-            case,
-            actor_id=request.user.pk,
-            reason=form.cleaned_data["reason"],
-            **form.case_fields(),
-        )
-    except (services.CaseRuleError, ValidationError) as problem:
-        return _rule_broken(problem)
+    services.update_case(
+        case,
+        actor_id=request.user.pk,
+        reason=form.cleaned_data["reason"],
+        **form.case_fields(),
+    )
     return _case_out(case)
 
 
@@ -491,13 +438,10 @@ def move_case(request: HttpRequest, reference: str, payload: CaseMoveIn) -> Any:
     )
     if not form.is_valid():
         return _invalid(form)
-    try:
-        services.move_case(
-            case,
-            form.cleaned_data["compartment"],
-            actor=request.user,
-            reason=form.cleaned_data["reason"],
-        )
-    except services.CaseRuleError as problem:
-        return _rule_broken(problem)
+    services.move_case(
+        case,
+        form.cleaned_data["compartment"],
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+    )
     return _case_out(case)

@@ -1,41 +1,30 @@
-"""Forms for people, cases, notes, tasks, consent and compartments. They only check input;
-the services apply the rules and write."""
+"""Forms for people, cases, notes, tasks, consent and compartments. They parse what the page
+sends (required inputs, lengths, choices) and ask the services' input rules for the rest, so
+a page and the API refuse the same input in the same words; the services write."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pycountry
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from aegis import places
-from aegis.text import has_control_characters, has_disguising_characters
+from aegis.rules import RuleError, show_on
 
-from .services import PERSON_FIELDS
+from . import services
+from .services import LINE_MAX, PERSON_FIELDS, TEXT_MAX
 from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
 
-TEXT_MAX = 20_000  # a long narrative fits; a pasted megabyte does not
-LINE_MAX = 200
 STORED_IN_CLEAR = _("Stored unencrypted: never put the name of a person or a place here.")
 
 
 def no_hidden_characters(value: str) -> None:
-    if has_disguising_characters(value):
-        raise ValidationError(
-            _(
-                "This text contains hidden characters that change how it is displayed (such as "
-                "a right-to-left override). Type it again without them."
-            ),
-            code="hidden",
-        )
-    # NUL has its own message from Django's ProhibitNullCharactersValidator.
-    if has_control_characters(value.replace("\x00", "")):
-        raise ValidationError(
-            _("This text contains control characters. Type it again without them."),
-            code="control",
-        )
+    try:
+        services.check_characters(value)
+    except RuleError as broken:
+        raise ValidationError(str(broken.message)) from broken
 
 
 def line(label: Any, *, required: bool = False, max_length: int = LINE_MAX, **kw: Any) -> Any:
@@ -94,14 +83,10 @@ class PlaceMixin(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         country, region = data.get("country") or "", (data.get("region") or "").upper()
-        if region and not country:
-            self.add_error("region", _("Choose the country of this region first."))
-        elif region and not places.is_region_of(region, country):
-            self.add_error(
-                "region",
-                _("%(region)s is not a region of %(country)s. Choose one from the list.")
-                % {"region": region, "country": places.country_name(country)},
-            )
+        try:
+            services.check_place(country, region)
+        except RuleError as broken:
+            show_on(self, broken)
         data["region"] = region
         return data
 
@@ -145,21 +130,10 @@ class PersonForm(PlaceMixin):
         super().__init__(*args, **kwargs)
 
     def clean_languages(self) -> str:
-        codes = [c.strip().lower() for c in self.cleaned_data["languages"].split(",") if c.strip()]
-        unknown = [
-            c
-            for c in codes
-            if not (
-                (len(c) == 2 and pycountry.languages.get(alpha_2=c))
-                or (len(c) == 3 and pycountry.languages.get(alpha_3=c))
-            )
-        ]
-        if unknown:
-            raise ValidationError(
-                _("Unknown language code: %(codes)s. Use ISO 639 codes such as es, en, qu.")
-                % {"codes": ", ".join(unknown)}
-            )
-        return ",".join(dict.fromkeys(codes))
+        try:
+            return services.check_languages(self.cleaned_data["languages"])
+        except RuleError as broken:
+            raise ValidationError(str(broken.message)) from broken
 
     def person_fields(self) -> dict[str, Any]:
         """What the services take (every field of this form)."""
@@ -235,18 +209,15 @@ class CaseForm(PlaceMixin):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        kind, person = data.get("subject_kind"), data.get("person")
-        if kind == SubjectKind.PERSON:
-            if person is not None and data.get("compartment") not in (None, person.compartment):
-                self.add_error(
-                    "person",
-                    _("This person is in another compartment. Choose a person of this one."),
-                )
-        elif kind:
-            if person is not None:
-                self.add_error("person", _("A case about a group or organisation has no person."))
-            if not data.get("subject_name"):
-                self.add_error("subject_name", _("Give the name of the group or organisation."))
+        try:
+            services.check_case_subject(
+                data.get("subject_kind") or "",
+                compartment=data.get("compartment"),
+                person=data.get("person"),
+                subject_name=data.get("subject_name") or "",
+            )
+        except RuleError as broken:
+            show_on(self, broken)
         return data
 
 
@@ -316,10 +287,10 @@ class StatusForm(forms.Form):
         self.current = current
 
     def clean_to_status(self) -> str:
-        value = self.cleaned_data["to_status"]
-        if value == self.current:
-            raise ValidationError(_("The case already has this status. Choose another one."))
-        return str(value)
+        try:
+            return services.check_new_status(self.current, self.cleaned_data["to_status"])
+        except RuleError as broken:
+            raise ValidationError(str(broken.message)) from broken
 
 
 class ConsentForm(forms.Form):

@@ -10,14 +10,24 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import pycountry
+from django.core.exceptions import ValidationError
+from django.core.validators import (
+    MaxLengthValidator,
+    ProhibitNullCharactersValidator,
+    validate_email,
+)
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from aegis import clock, places
+from aegis import clock, places, rules
 from aegis.audit import services as audit
 from aegis.roles import Role
+from aegis.rules import RuleError
+from aegis.text import has_control_characters, has_disguising_characters
 from aegis.vault import services as vault
 from aegis.vault.keychain import NoKeyAccess, current
 from aegis.vault.models import DataKey
@@ -37,12 +47,7 @@ from .models import (
     ReferenceCounter,
 )
 from .signals import account_linked, account_unlinked, case_moved
-from .vocabulary import CaseStatus, ConsentScope, SubjectKind
-
-
-class CaseRuleError(ValueError):
-    """A request that breaks a rule of the case workflow; the message is for the user."""
-
+from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
 
 # --- Change log ---------------------------------------------------------------------------
 
@@ -52,9 +57,9 @@ def reason_missing_message() -> str:
 
 
 def require_reason(reason: str) -> str:
-    """The typed reason for a correction, or CaseRuleError before anything is written."""
+    """The typed reason for a correction, or RuleError before anything is written."""
     if not isinstance(reason, str) or not reason.strip():
-        raise CaseRuleError(reason_missing_message())
+        raise RuleError(reason_missing_message(), "reason")
     return reason.strip()
 
 
@@ -152,7 +157,7 @@ def add_member(compartment: Compartment, user: Any, *, actor_id: int | None) -> 
     member can let someone in."""
     keypair = keypair_for_user(user.pk)
     if keypair is None:
-        raise CaseRuleError(_("This person has no keys yet and cannot join a compartment."))
+        raise RuleError(_("This person has no keys yet and cannot join a compartment."))
     _membership, created = CompartmentMember.objects.get_or_create(
         compartment=compartment, user=user
     )
@@ -177,6 +182,176 @@ def remove_member(compartment: Compartment, user: Any, *, actor_id: int | None) 
     if keypair is not None:
         for data_key_id in compartment.keys.values_list("data_key_id", flat=True):
             vault.revoke(data_key_id, keypair, actor_id=actor_id)
+
+
+# --- Input rules ----------------------------------------------------------------------------
+# What a person, a case, a note or a task may hold. The web forms and the API both check
+# through these, so both refuse the same input in the same words (Django's own words where
+# the forms used its checks).
+
+LINE_MAX = 200
+TEXT_MAX = 20_000  # a long narrative fits; a pasted megabyte does not
+
+# The longest value of each typed field of a person.
+PERSON_LIMITS = {
+    "pseudonym": 80,
+    "legal_name": LINE_MAX,
+    "other_names": 500,
+    "phone": 40,
+    "email": LINE_MAX,
+    "contact_channels": TEXT_MAX,
+    "organisation": LINE_MAX,
+    "identity_document": 100,
+    "languages": 60,
+}
+PERSON_CHOICES = {"gender": Gender, "age_group": AgeGroup, "sector": Sector}
+
+CASE_PLACE = rules.PlaceWords(
+    unknown_country=gettext_lazy("Choose a country from the list."),
+    no_country=gettext_lazy("Choose the country of this region first."),
+    elsewhere=gettext_lazy("%(region)s is not a region of %(country)s. Choose one from the list."),
+    no_country_field="region",
+)
+
+
+def _django_check(check: Any, value: Any, field: str) -> None:
+    try:
+        check(value)
+    except ValidationError as invalid:
+        raise RuleError(invalid.messages[0], field) from invalid
+
+
+def check_characters(value: str, field: str | None = None) -> None:
+    """Text that reads as typed: no characters that hide or disguise it."""
+    if has_disguising_characters(value):
+        raise RuleError(
+            _(
+                "This text contains hidden characters that change how it is displayed (such as "
+                "a right-to-left override). Type it again without them."
+            ),
+            field,
+        )
+    # NUL has its own message (Django's ProhibitNullCharactersValidator, in check_text).
+    if has_control_characters(value.replace("\x00", "")):
+        raise RuleError(
+            _("This text contains control characters. Type it again without them."), field
+        )
+
+
+def check_text(value: Any, field: str, *, limit: int = TEXT_MAX, required: Any = False) -> str:
+    """The value stripped; a RuleError when it is missing (`required`: True, or the message
+    that says what to give), too long, or holds a NUL or a hiding character."""
+    value = "" if value is None else str(value).strip()
+    if not value:
+        if required:
+            raise RuleError(
+                _("This field is required.") if required is True else str(required), field
+            )
+        return value
+    _django_check(MaxLengthValidator(limit), value, field)
+    _django_check(ProhibitNullCharactersValidator(), value, field)
+    check_characters(value, field)
+    return value
+
+
+def check_place(country: Any, region: Any) -> tuple[str, str]:
+    return rules.place(country, region, CASE_PLACE)
+
+
+def check_languages(value: str) -> str:
+    """ISO 639 codes separated by commas, lower case, each once."""
+    codes = [c.strip().lower() for c in value.split(",") if c.strip()]
+    unknown = [
+        c
+        for c in codes
+        if not (
+            (len(c) == 2 and pycountry.languages.get(alpha_2=c))
+            or (len(c) == 3 and pycountry.languages.get(alpha_3=c))
+        )
+    ]
+    if unknown:
+        raise RuleError(
+            _("Unknown language code: %(codes)s. Use ISO 639 codes such as es, en, qu.")
+            % {"codes": ", ".join(unknown)},
+            "languages",
+        )
+    return ",".join(dict.fromkeys(codes))
+
+
+def check_person(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A person's fields as the services store them, or the RuleError of the first one at
+    fault. Fields not given are left out (a correction names only what changes)."""
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown person fields: {', '.join(sorted(unknown))}")
+    clean: dict[str, Any] = {}
+    for name, limit in PERSON_LIMITS.items():
+        if name in fields:
+            clean[name] = check_text(
+                fields[name],
+                name,
+                limit=limit,
+                required=name == "pseudonym"
+                and _("Give a pseudonym: lists show it instead of the name."),
+            )
+    if clean.get("email"):
+        _django_check(validate_email, clean["email"], "email")
+    if clean.get("languages"):
+        clean["languages"] = check_languages(clean["languages"])
+    for name, choices in PERSON_CHOICES.items():
+        if name in fields:
+            clean[name] = _chosen(fields[name], choices, name)
+    if "country" in fields or "region" in fields:
+        clean["country"], clean["region"] = check_place(
+            fields.get("country", ""), fields.get("region", "")
+        )
+    return clean
+
+
+def _chosen(value: Any, choices: Any, field: str) -> str:
+    value = "" if value is None else str(value)
+    if value not in choices.values:
+        raise RuleError(
+            _("Select a valid choice. %(value)s is not one of the available choices.")
+            % {"value": value},
+            field,
+        )
+    return value
+
+
+def check_case_subject(
+    subject_kind: str, *, compartment: Any, person: Any, subject_name: str
+) -> None:
+    """A case is about a person of its own compartment, or about a named group or
+    organisation (and then no person)."""
+    if subject_kind == SubjectKind.PERSON:
+        if person is not None and compartment not in (None, person.compartment):
+            raise RuleError(
+                _("This person is in another compartment. Choose a person of this one."),
+                "person",
+            )
+    elif subject_kind:
+        if person is not None:
+            raise RuleError(_("A case about a group or organisation has no person."), "person")
+        if not subject_name.strip():
+            raise RuleError(_("Give the name of the group or organisation."), "subject_name")
+
+
+def check_new_status(case_status: str, to_status: str) -> str:
+    if to_status not in CaseStatus.values:
+        raise RuleError(_("Unknown status."), "to_status")
+    if to_status == case_status:
+        raise RuleError(_("The case already has this status. Choose another one."), "to_status")
+    return to_status
+
+
+def _full_clean(record: Any, exclude: list[str]) -> None:
+    """The model's own checks, refused as the first RuleError they find."""
+    try:
+        record.full_clean(exclude=exclude)
+    except ValidationError as invalid:
+        field, messages = next(iter(invalid.message_dict.items()))
+        raise RuleError(messages[0], None if field == "__all__" else field) from invalid
 
 
 # --- People -------------------------------------------------------------------------------
@@ -208,22 +383,29 @@ def create_person(compartment: Compartment, *, actor_id: int | None, **fields: A
     person = Person(
         compartment=compartment, data_key=new_record_key(compartment, "person"), **fields
     )
-    person.full_clean(exclude=["data_key", "compartment"])
+    _full_clean(person, ["data_key", "compartment"])
     person.save()
     audit.record("record.create", actor_id=actor_id, object_type="person", object_id=person.pk)
     return person
+
+
+def add_person(compartment: Compartment, *, actor_id: int | None, **fields: Any) -> Person:
+    """A person as staff type them (the page, the API): the input rules, then create_person.
+    Other apps' writes (a case opened from a report) keep what was accepted there."""
+    return create_person(
+        compartment, actor_id=actor_id, **check_person({"pseudonym": "", **fields})
+    )
 
 
 @transaction.atomic
 def update_person(person: Person, *, actor_id: int | None, reason: str, **fields: Any) -> Person:
     """Correct a person's details; the previous values go to the change log."""
     require_reason(reason)
+    fields = check_person(fields)
     before = stored_snapshot(person, PERSON_FIELDS)
     for name, value in fields.items():
-        if name not in PERSON_FIELDS:
-            raise TypeError(f"Unknown person field: {name}")
         setattr(person, name, value)
-    person.full_clean(exclude=["data_key", "compartment"])
+    _full_clean(person, ["data_key", "compartment"])
     person.save()
     record_change(
         "person",
@@ -243,7 +425,7 @@ def update_person(person: Person, *, actor_id: int | None, reason: str, **fields
 def _require_file_member(person: Person, actor: Any) -> None:
     # Receivers seal keys of the person's records to the account: only a member holds them.
     if not person.compartment.members.filter(user=actor).exists():
-        raise CaseRuleError(
+        raise RuleError(
             _("Only a member of this person's compartment can link or unlink their account.")
         )
 
@@ -259,29 +441,27 @@ def link_account(person: Person, account: Any, *, actor: Any) -> Person:
     account (the safety plan's key); if anything fails, nothing is linked."""
     _require_file_member(person, actor)
     if not _is_defender_account(account):
-        raise CaseRuleError(_("Only an active defender's account can be linked to a person."))
+        raise RuleError(_("Only an active defender's account can be linked to a person."))
     # Locked, so two caseworkers linking at once cannot both pass the checks below.
     linked_id = Person.objects.select_for_update().values_list("account_id", flat=True)
     if linked_id.get(pk=person.pk) is not None:
-        raise CaseRuleError(
+        raise RuleError(
             _("This person is already linked to an account. Unlink it first to link another.")
         )
     if Person.objects.filter(account=account).exists():
-        raise CaseRuleError(_("This account is already linked to another person's file."))
+        raise RuleError(_("This account is already linked to another person's file."))
     if keypair_for_user(account.pk) is None:
-        raise CaseRuleError(_("This account has no keys yet, so nothing can be shared with it."))
+        raise RuleError(_("This account has no keys yet, so nothing can be shared with it."))
     person.account = account
     try:
         with transaction.atomic():
             person.save(update_fields=["account"])
     except IntegrityError as clash:  # the same account linked elsewhere meanwhile
-        raise CaseRuleError(
-            _("This account is already linked to another person's file.")
-        ) from clash
+        raise RuleError(_("This account is already linked to another person's file.")) from clash
     try:
         account_linked.send(Person, person=person, account=account, actor_id=actor.pk)
     except NoKeyAccess as missing:
-        raise CaseRuleError(
+        raise RuleError(
             _(
                 "You do not hold every key of this person's records, so you cannot share them "
                 "with the account. Ask another member of the compartment."
@@ -298,7 +478,7 @@ def unlink_account(person: Person, *, actor: Any) -> Person:
     _require_file_member(person, actor)
     account = person.account
     if account is None:
-        raise CaseRuleError(_("This person's file is not linked to any account."))
+        raise RuleError(_("This person's file is not linked to any account."))
     person.account = None
     person.save(update_fields=["account"])
     account_unlinked.send(Person, person=person, account=account, actor_id=actor.pk)
@@ -344,12 +524,12 @@ def open_case(
     region: str = "",
     sector: str = "other",
 ) -> Case:
-    if subject_kind == "person" and person is None:
-        raise CaseRuleError(_("Choose the person this case is about."))
-    if subject_kind != "person" and not subject_name.strip():
-        raise CaseRuleError(_("Give the name of the group or organisation this case is about."))
-    if person is not None and person.compartment_id != compartment.pk:
-        raise CaseRuleError(_("The person and the case must be in the same compartment."))
+    if subject_kind == SubjectKind.PERSON and person is None:
+        raise RuleError(_("Choose the person this case is about."), "person")
+    _chosen(subject_kind, SubjectKind, "subject_kind")
+    check_case_subject(
+        subject_kind, compartment=compartment, person=person, subject_name=subject_name
+    )
     data_key = new_record_key(compartment, "case")  # the slow part, before the counter is held
     case = Case(
         reference=allocate_reference("AEG"),
@@ -377,12 +557,12 @@ def open_case(
 
 @transaction.atomic
 def change_status(case: Case, to_status: str, reason: str, *, actor_id: int | None) -> Case:
-    if to_status not in CaseStatus.values:
-        raise CaseRuleError(_("Unknown status."))
-    if to_status == case.status:
-        raise CaseRuleError(_("The case already has this status."))
-    if not reason.strip():
-        raise CaseRuleError(_("Say why the status changes; the reason is kept with the case."))
+    check_new_status(case.status, to_status)
+    reason = check_text(
+        reason,
+        "reason",
+        required=_("Say why the status changes; the reason is kept with the case."),
+    )
     CaseStatusChange.objects.create(
         case=case,
         data_key=case.data_key,
@@ -400,8 +580,7 @@ def change_status(case: Case, to_status: str, reason: str, *, actor_id: int | No
 
 @transaction.atomic
 def add_note(case: Case, body: str, *, actor_id: int | None) -> CaseNote:
-    if not body.strip():
-        raise CaseRuleError(_("The note is empty."))
+    body = check_text(body, "body", required=_("The note is empty."))
     note = CaseNote.objects.create(case=case, data_key=case.data_key, body=body, author_id=actor_id)
     Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
     return note
@@ -411,8 +590,7 @@ def add_note(case: Case, body: str, *, actor_id: int | None) -> CaseNote:
 def add_task(
     case: Case, title: str, *, actor_id: int | None, due_on: Any = None, assigned_to: Any = None
 ) -> CaseTask:
-    if not title.strip():
-        raise CaseRuleError(_("Say what needs to be done."))
+    title = check_text(title, "title", limit=500, required=_("Say what needs to be done."))
     return CaseTask.objects.create(
         case=case, data_key=case.data_key, title=title, due_on=due_on, assigned_to=assigned_to
     )
@@ -438,23 +616,23 @@ def update_case(case: Case, *, actor_id: int | None, reason: str, **fields: Any)
     if unknown:
         raise TypeError(f"Unknown case fields: {', '.join(sorted(unknown))}")
     values = {**snapshot(case, CASE_FIELDS), **fields}
-    if not str(values["summary"]).strip():
-        raise CaseRuleError(_("Write a short summary of the case."))
-    if case.subject_kind != SubjectKind.PERSON and not str(values["subject_name"]).strip():
-        raise CaseRuleError(_("Give the name of the group or organisation this case is about."))
+    values["summary"] = check_text(
+        values["summary"], "summary", required=_("Write a short summary of the case.")
+    )
     if case.subject_kind == SubjectKind.PERSON:
         values["subject_name"] = case.subject_name or ""
-    country = str(values["country"] or "").strip().upper()
-    region = str(values["region"] or "").strip().upper()
-    if country and not places.is_country(country):
-        raise CaseRuleError(_("Choose a country from the list."))
-    if region and not places.is_region_of(region, country):
-        raise CaseRuleError(_("This region is not a first-level region of the country chosen."))
-    values.update(country=country, region=region)
+    else:
+        values["subject_name"] = check_text(
+            values["subject_name"],
+            "subject_name",
+            limit=LINE_MAX,
+            required=_("Give the name of the group or organisation this case is about."),
+        )
+    values["country"], values["region"] = check_place(values["country"], values["region"])
     before = stored_snapshot(case, CASE_FIELDS)
     for name, value in values.items():
         setattr(case, name, value)
-    case.full_clean(exclude=["data_key", "compartment", "person", "reference"])
+    _full_clean(case, ["data_key", "compartment", "person", "reference"])
     case.save()
     record_change(
         "case",
@@ -478,12 +656,12 @@ def move_case(case: Case, to: Compartment, *, actor: Any, reason: str) -> Case:
     require_reason(reason)
     source = case.compartment
     if to.pk == source.pk:
-        raise CaseRuleError(_("The case is already in this compartment."))
+        raise RuleError(_("The case is already in this compartment."))
     members = CompartmentMember.objects.filter(user=actor)
     if not (
         members.filter(compartment=source).exists() and members.filter(compartment=to).exists()
     ):
-        raise CaseRuleError(
+        raise RuleError(
             _(
                 "Only a member of both compartments can move a case: the mover must hold the "
                 "case's key and be trusted by the new compartment."
@@ -496,7 +674,7 @@ def move_case(case: Case, to: Compartment, *, actor: Any, reason: str) -> Case:
         for keypair in _member_keypairs(to, "case"):
             vault.grant(case.data_key_id, keypair, actor_id=actor.pk)
     except NoKeyAccess as missing:
-        raise CaseRuleError(
+        raise RuleError(
             _("You do not hold this case's key, so you cannot seal it to other people.")
         ) from missing
     for user_id in source.members.exclude(user_id__in=staying).values_list("user_id", flat=True):
@@ -526,7 +704,7 @@ def record_consent(
     person: Person, scope: str, note: str = "", *, actor_id: int | None
 ) -> ConsentRecord:
     if scope not in ConsentScope.values:
-        raise CaseRuleError(_("Unknown kind of consent."))
+        raise RuleError(_("Unknown kind of consent."))
     consent = ConsentRecord.objects.create(
         person=person,
         data_key=person.data_key,
@@ -569,10 +747,21 @@ def start_case(
 ) -> Case:
     """Open a case, creating its person first when `new_person` is given. One transaction:
     if anything fails, neither the person nor the case is kept."""
-    if not summary.strip():
-        raise CaseRuleError(_("Write a short summary of the case."))
+    summary = check_text(summary, "summary", required=_("Write a short summary of the case."))
+    subject_name = check_text(subject_name, "subject_name", limit=LINE_MAX)
+    check_case_subject(
+        subject_kind, compartment=compartment, person=person, subject_name=subject_name
+    )
+    country, region = check_place(country, region)
+    if sector:
+        _chosen(sector, Sector, "sector")
     if subject_kind == SubjectKind.PERSON and person is None and new_person:
-        person = create_person(compartment, actor_id=actor_id, **new_person)
+        try:
+            person = add_person(compartment, actor_id=actor_id, **new_person)
+        except RuleError as broken:
+            # The new person's inputs are named like the form's: new_person-<field>.
+            field = broken.field and f"new_person-{broken.field}"
+            raise RuleError(broken.message, field) from broken
     case = open_case(
         compartment,
         subject_kind=subject_kind,
@@ -597,7 +786,7 @@ def create_compartment_by(name: str, description: str = "", *, creator: Any) -> 
     hold its keys)."""
     name = name.strip()
     if Compartment.objects.filter(name__iexact=name).exists():
-        raise CaseRuleError(_("A compartment with this name exists already. Choose another."))
+        raise RuleError(_("A compartment with this name exists already. Choose another."))
     compartment = create_compartment(name, description.strip(), members=[creator])
     audit.record(
         "record.create", actor_id=creator.pk, object_type="compartment", object_id=compartment.pk
@@ -607,7 +796,7 @@ def create_compartment_by(name: str, description: str = "", *, creator: Any) -> 
 
 def _require_member(compartment: Compartment, actor: Any) -> None:
     if not compartment.members.filter(user=actor).exists():
-        raise CaseRuleError(
+        raise RuleError(
             _(
                 "Only a member of this compartment can change who is in it: members hold its "
                 "keys, and letting someone in means sealing those keys to them. Ask a member."
@@ -620,11 +809,11 @@ def admit_member(compartment: Compartment, user: Any, *, actor: Any) -> None:
     """`add_member`, done by a coordinator who belongs to the compartment (holds its keys)."""
     _require_member(compartment, actor)
     if not user.has_perm("accounts.view_cases"):
-        raise CaseRuleError(_("Only caseworkers and coordinators can join a compartment."))
+        raise RuleError(_("Only caseworkers and coordinators can join a compartment."))
     try:
         add_member(compartment, user, actor_id=actor.pk)
     except NoKeyAccess as missing:
-        raise CaseRuleError(
+        raise RuleError(
             _(
                 "You do not hold every key of this compartment, so you cannot seal them to "
                 "someone else. Ask another member to add this person."
@@ -640,9 +829,9 @@ def dismiss_member(compartment: Compartment, user: Any, *, actor: Any) -> None:
     """`remove_member`, refusing to remove the last member: nobody could open its records."""
     _require_member(compartment, actor)
     if not compartment.members.filter(user=user).exists():
-        raise CaseRuleError(_("This person is not a member of the compartment."))
+        raise RuleError(_("This person is not a member of the compartment."))
     if compartment.members.count() <= 1:
-        raise CaseRuleError(
+        raise RuleError(
             _(
                 "This is the last member. Removing them would leave nobody able to open the "
                 "compartment's records; add someone else first."

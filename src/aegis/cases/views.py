@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis import places
 from aegis.access import requires
+from aegis.rules import RuleError, show_on
 from aegis.vault.keychain import NoSearchKey
 
 from . import panels, selectors, services
@@ -85,12 +85,6 @@ def _not_saved(missing: NoSearchKey) -> str:
     return f"{missing} {_('Nothing was saved.')}"
 
 
-def _add_model_errors(form: Any, problem: ValidationError) -> None:
-    """A rule the model checks and the form did not: shown at the top of the form."""
-    for message in problem.messages:
-        form.add_error(None, message)
-
-
 # --- Cases --------------------------------------------------------------------------------
 
 
@@ -148,10 +142,13 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 region=cleaned["region"],
                 sector=cleaned["sector"],
             )
-        except services.CaseRuleError as problem:
-            form.add_error(None, str(problem))
-        except ValidationError as problem:
-            _add_model_errors(person_form, problem)
+        except RuleError as problem:
+            # The new person's inputs come back named new_person-<field>.
+            field = (problem.field or "").removeprefix("new_person-")
+            if field != (problem.field or ""):
+                show_on(person_form, RuleError(problem.message, field))
+            else:
+                show_on(form, problem)
         except NoSearchKey as missing:
             form.add_error(None, _not_saved(missing))
             status = 403
@@ -206,8 +203,8 @@ def note_add(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.add_note(case, form.cleaned_data["body"], actor_id=request.user.pk)
-        except services.CaseRuleError as problem:
-            form.add_error("body", str(problem))
+        except RuleError as problem:
+            show_on(form, problem)
         else:
             messages.success(request, _("The note is added."))
             return redirect("cases:detail", reference=case.reference)
@@ -228,8 +225,8 @@ def task_add(request: HttpRequest, reference: str) -> HttpResponse:
                 due_on=form.cleaned_data["due_on"],
                 assigned_to=form.cleaned_data["assigned_to"],
             )
-        except services.CaseRuleError as problem:
-            form.add_error("title", str(problem))
+        except RuleError as problem:
+            show_on(form, problem)
         else:
             messages.success(request, _("The task is added."))
             return redirect("cases:detail", reference=case.reference)
@@ -262,8 +259,8 @@ def status_change(request: HttpRequest, reference: str) -> HttpResponse:
                 form.cleaned_data["reason"],
                 actor_id=request.user.pk,
             )
-        except services.CaseRuleError as problem:
-            form.add_error(None, str(problem))
+        except RuleError as problem:
+            show_on(form, problem)
         else:
             messages.success(request, _("The status is changed."))
             return redirect("cases:detail", reference=case.reference)
@@ -290,10 +287,8 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                     **form.case_fields(),
                 )
-            except services.CaseRuleError as problem:
-                form.add_error(None, str(problem))
-            except ValidationError as problem:
-                _add_model_errors(form, problem)
+            except RuleError as problem:
+                show_on(form, problem)
             else:
                 messages.success(request, _("The case is corrected."))
                 return redirect("cases:detail", reference=case.reference)
@@ -320,8 +315,8 @@ def case_move(request: HttpRequest, reference: str) -> HttpResponse:
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
             )
-        except services.CaseRuleError as problem:
-            form.add_error(None, str(problem))
+        except RuleError as problem:
+            show_on(form, problem)
         else:
             messages.success(
                 request,
@@ -384,10 +379,8 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                     **form.person_fields(),
                 )
-            except services.CaseRuleError as problem:
-                form.add_error("reason", str(problem))
-            except ValidationError as problem:
-                _add_model_errors(form, problem)
+            except RuleError as problem:
+                show_on(form, problem)
             except NoSearchKey as missing:
                 form.add_error(None, _not_saved(missing))
                 status = 403
@@ -437,7 +430,7 @@ def account_link(request: HttpRequest, person_id: int) -> HttpResponse:
     account = form.cleaned_data["account"]
     try:
         services.link_account(person, account, actor=request.user)
-    except services.CaseRuleError as problem:
+    except RuleError as problem:
         messages.error(request, str(problem))
     else:
         messages.success(
@@ -457,7 +450,7 @@ def account_unlink(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     try:
         services.unlink_account(person, actor=request.user)
-    except services.CaseRuleError as problem:
+    except RuleError as problem:
         messages.error(request, str(problem))
     else:
         messages.success(
@@ -503,7 +496,7 @@ def compartments(request: HttpRequest) -> HttpResponse:
             compartment = services.create_compartment_by(
                 form.cleaned_data["name"], form.cleaned_data["description"], creator=request.user
             )
-        except services.CaseRuleError as problem:
+        except RuleError as problem:
             form.add_error("name", str(problem))
         else:
             messages.success(request, _("The compartment is created. You are its first member."))
@@ -544,7 +537,7 @@ def member_add(request: HttpRequest, compartment_id: int) -> HttpResponse:
         user = form.cleaned_data["user"]
         try:
             services.admit_member(compartment, user, actor=request.user)
-        except services.CaseRuleError as problem:
+        except RuleError as problem:
             messages.error(request, str(problem))
         else:
             messages.success(
@@ -564,7 +557,7 @@ def member_remove(request: HttpRequest, compartment_id: int, member_id: int) -> 
         raise Http404
     try:
         services.dismiss_member(compartment, user, actor=request.user)
-    except services.CaseRuleError as problem:
+    except RuleError as problem:
         messages.error(request, str(problem))
     else:
         messages.success(

@@ -14,7 +14,6 @@ from ninja.errors import HttpError
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema
 from aegis.files.handlers import keep_uploads_in_memory
-from aegis.files.uploads import UploadRejected
 
 from . import selectors, services
 from .models import EvidenceItem
@@ -150,18 +149,15 @@ def upload_item(
     reason: Form[str] = "",
 ) -> Any:
     case = _case(request, reference)
-    try:
-        item = services.upload_evidence(
-            case,
-            file,  # type: ignore[arg-type]
-            file.name or "",
-            file.content_type or "",
-            actor_id=request.user.pk,
-            reason=reason,
-            description=description,
-        )
-    except (UploadRejected, services.EvidenceRuleError) as exc:
-        raise HttpError(400, str(exc)) from exc
+    item = services.upload_evidence(
+        case,
+        file,  # type: ignore[arg-type]
+        file.name or "",
+        file.content_type or "",
+        actor_id=request.user.pk,
+        reason=reason,
+        description=description,
+    )
     return Status(201, _item_out(item))
 
 
@@ -199,8 +195,6 @@ def download_item(request: HttpRequest, item_id: uuid.UUID, payload: ReasonIn) -
     item = _item(request, item_id)
     try:
         found = services.download(item, actor_id=request.user.pk, reason=payload.reason)
-    except services.EvidenceRuleError as exc:
-        raise HttpError(400, str(exc)) from exc
     except services.IntegrityFailure as exc:
         raise HttpError(409, str(exc)) from exc
     response = HttpResponse(found.data, content_type=found.content_type)
@@ -221,8 +215,6 @@ def make_working_copy(
         copy = services.make_working_copy(
             item, actor_id=request.user.pk, reason=payload.reason if payload else ""
         )
-    except services.EvidenceRuleError as exc:
-        raise HttpError(400, str(exc)) from exc
     except services.IntegrityFailure as exc:
         raise HttpError(409, str(exc)) from exc
     return Status(201, _item_out(copy))
@@ -261,8 +253,6 @@ def export_exhibit(request: HttpRequest, reference: str, payload: ExhibitIn) -> 
         package = services.export_exhibit(
             case, actor=request.user, reason=payload.reason, item_ids=payload.items
         )
-    except services.EvidenceRuleError as exc:
-        raise HttpError(400, str(exc)) from exc
     except services.IntegrityFailure as exc:
         raise HttpError(409, str(exc)) from exc
     response = FileResponse(package.data, as_attachment=True, filename=package.filename)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from aegis.audit import services as audit
 from aegis.files import storage
 from aegis.files.uploads import CheckedUpload, UploadRejected, check_upload
+from aegis.rules import RuleError, text
 from aegis.vault import crypto
 
 from . import exhibit, images, selectors
@@ -32,10 +33,6 @@ MAX_DESCRIPTION = 5000
 MAX_REASON = 1000
 # Reasons Aegis writes itself, for accesses nobody is asked to justify.
 INTEGRITY_CHECKED = "Integrity check: the SHA-256 matches the one recorded at upload."
-
-
-class EvidenceRuleError(ValueError):
-    """A request that breaks a rule of evidence handling; the message is for the user."""
 
 
 class IntegrityFailure(Exception):
@@ -98,22 +95,18 @@ def record_custody(
     return event
 
 
-def _clean_text(value: str, limit: int, what: str) -> str:
-    value = value.strip()
-    if len(value) > limit:
-        raise EvidenceRuleError(
-            _("The %(what)s is too long: keep it under %(limit)s characters.")
-            % {"what": what, "limit": limit}
-        )
-    if "\x00" in value:
-        raise EvidenceRuleError(_("The %(what)s contains a null character.") % {"what": what})
-    return value
+def _reason(reason: str) -> str:
+    return text(reason, "reason", _("Reason"), limit=MAX_REASON)
+
+
+def _description(description: str) -> str:
+    return text(description, "description", _("The description"), limit=MAX_DESCRIPTION)
 
 
 def _required_reason(reason: str) -> str:
-    reason = _clean_text(reason, MAX_REASON, _("reason"))
+    reason = _reason(reason)
     if not reason:
-        raise EvidenceRuleError(_("Say why: the reason is kept in the chain of custody."))
+        raise RuleError(_("Say why: the reason is kept in the chain of custody."), "reason")
     return reason
 
 
@@ -187,8 +180,8 @@ def add_evidence(
     The caller's key context must hold the case's key. If this runs inside a transaction that
     later rolls back, the encrypted blob stays on disk unreferenced (it cannot be read
     without the case key)."""
-    reason = _clean_text(reason, MAX_REASON, _("reason"))
-    description = _clean_text(description, MAX_DESCRIPTION, _("description"))
+    reason = _reason(reason)
+    description = _description(description)
     blob_id = _store(case.data_key_id, upload.data, upload.sha256, upload.size)
     try:
         with transaction.atomic():
@@ -220,8 +213,8 @@ def upload_evidence(
     description: str = "",
 ) -> EvidenceItem:
     """Check a file as received and add it; raises UploadRejected with a message to show."""
-    reason = _clean_text(reason, MAX_REASON, _("reason"))
-    description = _clean_text(description, MAX_DESCRIPTION, _("description"))
+    reason = _reason(reason)
+    description = _description(description)
     checked = check_upload(source, name, claimed_type)
     return add_evidence(case, checked, actor_id=actor_id, reason=reason, description=description)
 
@@ -276,7 +269,7 @@ def record_view(item: EvidenceItem, *, actor_id: int | None, reason: str = "") -
         item,
         CustodyAction.VIEW,
         actor_id=actor_id,
-        reason=_clean_text(reason, MAX_REASON, _("reason")),
+        reason=_reason(reason),
     )
 
 
@@ -305,8 +298,8 @@ def make_working_copy(
     """A derived copy to work on. Photos lose their metadata (EXIF, GPS, XMP, ICC, text
     chunks); the original keeps it. Other files are copied byte for byte."""
     if not item.is_original:
-        raise EvidenceRuleError(_("Make working copies from the original, not from a copy."))
-    reason = _clean_text(reason, MAX_REASON, _("reason"))
+        raise RuleError(_("Make working copies from the original, not from a copy."))
+    reason = _reason(reason)
     data = _read_verified(item, actor_id=actor_id, attempted=CustodyAction.COPY)
     if images.is_image(item.content_type):
         data = images.without_metadata(data, item.content_type)
@@ -354,10 +347,10 @@ def export_exhibit(
         wanted = list(item_ids)
         items = items.filter(pk__in=wanted)
         if items.count() != len(set(wanted)):
-            raise EvidenceRuleError(_("Choose original files of this case only."))
+            raise RuleError(_("Choose original files of this case only."))
     chosen = list(items.order_by("added_at", "pk"))
     if not chosen:
-        raise EvidenceRuleError(_("This case has no original files to export."))
+        raise RuleError(_("This case has no original files to export."))
     with transaction.atomic():
         for item in chosen:
             record_custody(item, CustodyAction.EXPORT, actor_id=actor.pk, reason=reason)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from aegis.access import requires
 from aegis.files.handlers import keep_uploads_in_memory
-from aegis.files.uploads import UploadRejected
+from aegis.rules import RuleError
 
 from . import selectors, services
 from .forms import OptionalReasonForm, ReasonForm, UploadForm
@@ -77,7 +77,7 @@ def _upload(request: HttpRequest, reference: str) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                     description=form.cleaned_data["description"],
                 )
-            except (UploadRejected, services.EvidenceRuleError) as exc:
+            except RuleError as exc:  # the upload checks too
                 form.add_error("file", str(exc))
             else:
                 messages.success(
@@ -120,7 +120,7 @@ def download(request: HttpRequest, item_id: Any) -> HttpResponse:
         found = services.download(
             item, actor_id=request.user.pk, reason=form.cleaned_data["reason"]
         )
-    except services.EvidenceRuleError as exc:
+    except RuleError as exc:
         form.add_error("reason", str(exc))
         return _detail(request, item, 400, download_form=form)
     except services.IntegrityFailure as exc:
@@ -148,7 +148,7 @@ def working_copy(request: HttpRequest, item_id: Any) -> HttpResponse:
         copy = services.make_working_copy(
             item, actor_id=request.user.pk, reason=form.cleaned_data["reason"]
         )
-    except services.EvidenceRuleError as exc:
+    except RuleError as exc:
         form.add_error("reason", str(exc))
         return _detail(request, item, 400, copy_form=form)
     except services.IntegrityFailure as exc:
@@ -182,7 +182,7 @@ def exhibit(request: HttpRequest, reference: str) -> HttpResponse:
             package = services.export_exhibit(
                 case, actor=request.user, reason=form.cleaned_data["reason"]
             )
-        except services.EvidenceRuleError as exc:
+        except RuleError as exc:
             form.add_error("reason", str(exc))
         except services.IntegrityFailure as exc:
             error = str(exc)

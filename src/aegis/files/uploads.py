@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from aegis.rules import RuleError
 from aegis.text import has_control_characters, has_disguising_characters
 
 from . import documents
@@ -41,8 +42,9 @@ _ALSO_CLAIMED = {"application/octet-stream", "application/zip"}
 MAX_IMAGE_PIXELS = 50_000_000  # about 8000 by 6000; larger images are refused
 
 
-class UploadRejected(ValueError):
-    """A file that cannot be accepted; str(error) is the message for the uploader."""
+class UploadRejected(RuleError):
+    """A file that cannot be accepted; str(error) is the message for the uploader. Its own
+    kind: the forms put it on their file input, whatever the input is called."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import MAX_OFFSET, ErrorOut, FieldErrorsOut, InputSchema, RecordId
 from aegis.cases import selectors as case_selectors
+from aegis.rules import RuleError
 
 from . import selectors, services
 from .models import Act, Incident, IncidentLink, Perpetrator, Source
@@ -317,16 +318,6 @@ def _compartment(request: HttpRequest, compartment_id: int) -> Any:
     return compartment
 
 
-def _rule(error: services.IncidentRuleError) -> HttpError:
-    return HttpError(400, str(error.message))
-
-
-def _refused(error: services.IncidentRuleError) -> Status:
-    """A correction refused by a rule: 422, the message under the input it concerns."""
-    field = error.field or "__all__"
-    return Status(422, {"detail": str(error.message), "errors": {field: [str(error.message)]}})
-
-
 def _act_of(incident: Incident, act_id: int) -> Act:
     act = selectors.acts_of(incident).filter(pk=act_id).first()
     if act is None:
@@ -365,12 +356,7 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
     if len(cases) != len(set(payload.cases)):
         raise HttpError(400, "One of the cases does not exist.")
     data = payload.model_dump(exclude={"compartment_id", "cases"})
-    try:
-        incident = services.create_incident(
-            compartment, actor_id=request.user.pk, cases=cases, **data
-        )
-    except services.IncidentRuleError as error:
-        raise _rule(error) from error
+    incident = services.create_incident(compartment, actor_id=request.user.pk, cases=cases, **data)
     return Status(201, _full(request.user, incident))
 
 
@@ -381,16 +367,13 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
 )
 def create_perpetrator(request: HttpRequest, payload: PerpetratorIn) -> Any:
     compartment = _compartment(request, payload.compartment_id)
-    try:
-        perpetrator = services.create_perpetrator(
-            compartment,
-            actor_id=request.user.pk,
-            perpetrator_type=payload.perpetrator_type,
-            name=payload.name,
-            description=payload.description,
-        )
-    except services.IncidentRuleError as error:
-        raise _rule(error) from error
+    perpetrator = services.create_perpetrator(
+        compartment,
+        actor_id=request.user.pk,
+        perpetrator_type=payload.perpetrator_type,
+        name=payload.name,
+        description=payload.description,
+    )
     return Status(201, _perpetrator(perpetrator))
 
 
@@ -425,22 +408,19 @@ def add_act(request: HttpRequest, incident_ref: str, payload: ActIn) -> Any:
         raise HttpError(400, "A victim is not a person in this incident's compartment.")
     if {p.perpetrator_id for p in payload.perpetrators} - set(perpetrators):
         raise HttpError(400, "A perpetrator is not recorded in this incident's compartment.")
-    try:
-        act = services.add_act(
-            incident,
-            violation_type=payload.violation_type,
-            actor_id=request.user.pk,
-            victims=[people[pk] for pk in payload.victim_person_ids],
-            perpetrators=[
-                (perpetrators[p.perpetrator_id], p.involvement) for p in payload.perpetrators
-            ],
-            described_victims=[
-                services.DescribedVictim(v.description, v.sex, v.age_group)
-                for v in payload.described_victims
-            ],
-        )
-    except services.IncidentRuleError as error:
-        raise _rule(error) from error
+    act = services.add_act(
+        incident,
+        violation_type=payload.violation_type,
+        actor_id=request.user.pk,
+        victims=[people[pk] for pk in payload.victim_person_ids],
+        perpetrators=[
+            (perpetrators[p.perpetrator_id], p.involvement) for p in payload.perpetrators
+        ],
+        described_victims=[
+            services.DescribedVictim(v.description, v.sex, v.age_group)
+            for v in payload.described_victims
+        ],
+    )
     return Status(201, _act(selectors.acts_of(incident).get(pk=act.pk)))
 
 
@@ -451,10 +431,7 @@ def add_act(request: HttpRequest, incident_ref: str, payload: ActIn) -> Any:
 )
 def add_source(request: HttpRequest, incident_ref: str, payload: SourceIn) -> Any:
     incident = _incident(request, incident_ref)
-    try:
-        source = services.add_source(incident, actor_id=request.user.pk, **payload.model_dump())
-    except services.IncidentRuleError as error:
-        raise _rule(error) from error
+    source = services.add_source(incident, actor_id=request.user.pk, **payload.model_dump())
     return Status(201, _source(source))
 
 
@@ -468,12 +445,9 @@ def link_incidents(request: HttpRequest, incident_ref: str, payload: LinkIn) -> 
     other = selectors.incident_for(request.user, payload.to_reference)
     if other is None:
         raise HttpError(400, "There is no incident with this reference.")
-    try:
-        link: IncidentLink = services.link_incidents(
-            incident, other, kind=payload.kind, actor_id=request.user.pk
-        )
-    except services.IncidentRuleError as error:
-        raise _rule(error) from error
+    link: IncidentLink = services.link_incidents(
+        incident, other, kind=payload.kind, actor_id=request.user.pk
+    )
     return Status(201, {"kind": link.kind, "direction": "to", "reference": other.reference})
 
 
@@ -485,10 +459,7 @@ def link_incidents(request: HttpRequest, incident_ref: str, payload: LinkIn) -> 
 def set_verification(request: HttpRequest, incident_ref: str, payload: VerificationIn) -> Any:
     """Corroborated needs two independent sources; verified records who and when."""
     incident = _incident(request, incident_ref)
-    try:
-        incident = services.set_verification(incident, payload.status, actor_id=request.user.pk)
-    except services.IncidentRuleError as error:
-        raise _rule(error) from error
+    incident = services.set_verification(incident, payload.status, actor_id=request.user.pk)
     return _summary(incident)
 
 
@@ -505,16 +476,12 @@ def correct_incident(request: HttpRequest, incident_ref: str, payload: IncidentC
     if payload.cases is not None:
         cases = list(case_selectors.visible_cases(request.user).filter(reference__in=payload.cases))
         if len(cases) != len(set(payload.cases)):
-            error = services.IncidentRuleError("One of the cases does not exist.", "cases")
-            return _refused(error)
+            raise RuleError("One of the cases does not exist.", "cases")
     fields = payload.model_dump(exclude={"reason", "cases"}, exclude_unset=True)
     fields = {k: v for k, v in fields.items() if v is not None or k == "date_end"}
-    try:
-        services.update_incident(
-            incident, actor_id=request.user.pk, reason=payload.reason, cases=cases, **fields
-        )
-    except services.IncidentRuleError as error:
-        return _refused(error)
+    services.update_incident(
+        incident, actor_id=request.user.pk, reason=payload.reason, cases=cases, **fields
+    )
     return _full(request.user, incident)
 
 
@@ -527,15 +494,12 @@ def correct_act(
     request: HttpRequest, incident_ref: str, act_id: RecordId, payload: ActCorrectionIn
 ) -> Any:
     act = _act_of(_incident(request, incident_ref), act_id)
-    try:
-        services.update_act(
-            act,
-            actor_id=request.user.pk,
-            reason=payload.reason,
-            violation_type=payload.violation_type,
-        )
-    except services.IncidentRuleError as error:
-        return _refused(error)
+    services.update_act(
+        act,
+        actor_id=request.user.pk,
+        reason=payload.reason,
+        violation_type=payload.violation_type,
+    )
     return _act(selectors.acts_of(act.incident).get(pk=act.pk))
 
 
@@ -558,25 +522,21 @@ def correct_victims(
         )
     }
     if set(payload.victim_person_ids) - set(people):
-        error = services.IncidentRuleError(
+        raise RuleError(
             "A victim is not a person in this incident's compartment.", "victim_person_ids"
         )
-        return _refused(error)
 
     def described(v: VictimCorrectionIn) -> services.DescribedVictim:
         return services.DescribedVictim(v.description, v.sex, v.age_group)
 
-    try:
-        services.update_victims(
-            act,
-            actor_id=request.user.pk,
-            reason=payload.reason,
-            people=[people[pk] for pk in payload.victim_person_ids],
-            described={v.id: described(v) for v in payload.described_victims if v.id},
-            added=[described(v) for v in payload.described_victims if not v.id],
-        )
-    except services.IncidentRuleError as error:
-        return _refused(error)
+    services.update_victims(
+        act,
+        actor_id=request.user.pk,
+        reason=payload.reason,
+        people=[people[pk] for pk in payload.victim_person_ids],
+        described={v.id: described(v) for v in payload.described_victims if v.id},
+        added=[described(v) for v in payload.described_victims if not v.id],
+    )
     return _act(selectors.acts_of(incident).get(pk=act.pk))
 
 
@@ -591,10 +551,7 @@ def correct_source(
     source = _incident(request, incident_ref).sources.filter(pk=source_id).first()
     if source is None:
         raise HttpError(404, NOT_FOUND)
-    try:
-        services.update_source(source, actor_id=request.user.pk, **payload.model_dump())
-    except services.IncidentRuleError as error:
-        return _refused(error)
+    services.update_source(source, actor_id=request.user.pk, **payload.model_dump())
     return _source(source)
 
 
@@ -614,8 +571,5 @@ def correct_perpetrator(
     perpetrator = selectors.perpetrators_in(incident.compartment).filter(pk=perpetrator_id).first()
     if perpetrator is None:
         raise HttpError(404, NOT_FOUND)
-    try:
-        services.update_perpetrator(perpetrator, actor_id=request.user.pk, **payload.model_dump())
-    except services.IncidentRuleError as error:
-        return _refused(error)
+    services.update_perpetrator(perpetrator, actor_id=request.user.pk, **payload.model_dump())
     return _perpetrator(perpetrator)

@@ -1,6 +1,6 @@
 """Writes and rules for incidents, acts, victims, perpetrators, sources, links and
 verification. Every write runs in one transaction: a broken rule leaves nothing stored, and
-the error (IncidentRuleError) carries a message for the person who typed the data."""
+the error (RuleError) carries a message for the person who typed the data."""
 
 from __future__ import annotations
 
@@ -15,11 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aegis import clock, places
+from aegis import clock, rules
 from aegis.audit import services as audit
 from aegis.cases.models import Case, Compartment, Person
 from aegis.cases.services import (
-    CaseRuleError,
     allocate_reference,
     new_record_key,
     record_change,
@@ -28,7 +27,7 @@ from aegis.cases.services import (
     stored_snapshot,
 )
 from aegis.cases.vocabulary import AgeGroup, Gender
-from aegis.text import has_control_characters, has_disguising_characters
+from aegis.rules import RuleError
 
 from .models import (
     Act,
@@ -58,15 +57,6 @@ TEXT_MAX = 20_000  # descriptions and narratives
 INDEPENDENT_SOURCES_TO_CORROBORATE = 2
 
 
-class IncidentRuleError(ValueError):
-    """Input that breaks a rule; the message is for the user, `field` names the input."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
 @dataclass(frozen=True)
 class DescribedVictim:
     """A victim who is not (or not yet) a person on file."""
@@ -79,63 +69,16 @@ class DescribedVictim:
 # --- Input checks -------------------------------------------------------------------------
 
 
-def _text(value: str, field: str, label: Any, *, limit: int, line: bool = False) -> str:
-    if not isinstance(value, str):
-        raise IncidentRuleError(_("%(label)s: expected text.") % {"label": label}, field)
-    if has_control_characters(value):
-        raise IncidentRuleError(
-            _("%(label)s contains invisible control characters.") % {"label": label}, field
-        )
-    if line and ("\n" in value or "\r" in value):
-        raise IncidentRuleError(_("%(label)s must fit on one line.") % {"label": label}, field)
-    if line and has_disguising_characters(value):
-        raise IncidentRuleError(
-            _("%(label)s contains hidden characters that change the reading direction.")
-            % {"label": label},
-            field,
-        )
-    value = value.strip()
-    if len(value) > limit:
-        raise IncidentRuleError(
-            _("%(label)s is too long (%(length)s characters; at most %(limit)s).")
-            % {"label": label, "length": f"{len(value):,}", "limit": f"{limit:,}"},
-            field,
-        )
-    return value
-
-
-def _choice(value: str, choices: type[Any], field: str, label: Any) -> str:
-    if value not in choices.values:
-        raise IncidentRuleError(
-            _("%(label)s: choose one of the listed values.") % {"label": label}, field
-        )
-    return value
-
-
-def _place(country: str, region: str) -> tuple[str, str]:
-    country = (country or "").strip().upper()
-    region = (region or "").strip().upper()
-    if country and not places.is_country(country):
-        raise IncidentRuleError(_("Choose a country from the list."), "country")
-    if region and not country:
-        raise IncidentRuleError(_("Choose the country of this region."), "country")
-    if region and not places.is_region_of(region, country):
-        raise IncidentRuleError(
-            _("This region is not a first-level region of the country chosen."), "region"
-        )
-    return country, region
-
-
 def _dates(
     date_start: Any, date_end: Any, precision: str
 ) -> tuple[datetime.date, datetime.date | None]:
-    _choice(precision, DatePrecision, "date_precision", gettext_lazy("Date precision"))
+    rules.choice(precision, DatePrecision, "date_precision", gettext_lazy("Date precision"))
     if not isinstance(date_start, datetime.date):
-        raise IncidentRuleError(_("Give the date the incident happened (or began)."), "date_start")
+        raise RuleError(_("Give the date the incident happened (or began)."), "date_start")
     if date_end is not None and not isinstance(date_end, datetime.date):
-        raise IncidentRuleError(_("The end date is not a date."), "date_end")
+        raise RuleError(_("The end date is not a date."), "date_end")
     if isinstance(date_start, datetime.datetime) or isinstance(date_end, datetime.datetime):
-        raise IncidentRuleError(_("Give dates without a time of day."), "date_start")
+        raise RuleError(_("Give dates without a time of day."), "date_start")
     # Month and year precision keep the first day, so sorting and filtering stay honest.
     if precision == DatePrecision.MONTH:
         date_start = date_start.replace(day=1)
@@ -144,18 +87,18 @@ def _dates(
     # A day ahead of the server's date is still "today" somewhere east of it.
     today = clock.today() + datetime.timedelta(days=1)
     if date_start > today:
-        raise IncidentRuleError(_("The incident cannot start in the future."), "date_start")
+        raise RuleError(_("The incident cannot start in the future."), "date_start")
     if date_end is not None:
         if date_end < date_start:
-            raise IncidentRuleError(_("The end date is before the start date."), "date_end")
+            raise RuleError(_("The end date is before the start date."), "date_end")
         if date_end > today:
-            raise IncidentRuleError(_("The end date cannot be in the future."), "date_end")
+            raise RuleError(_("The end date cannot be in the future."), "date_end")
     return date_start, date_end
 
 
 def _same_compartment(incident: Incident, other: Any, what: Any) -> None:
     if other.compartment_id != incident.compartment_id:
-        raise IncidentRuleError(
+        raise RuleError(
             _("%(what)s belongs to another compartment than the incident.") % {"what": what}
         )
 
@@ -164,16 +107,18 @@ def _same_compartment(incident: Incident, other: Any, what: Any) -> None:
 
 
 def _cleaned(fields: dict[str, Any]) -> dict[str, Any]:
-    title = _text(fields["title"], "title", gettext_lazy("The title"), limit=TITLE_MAX, line=True)
+    title = rules.text(
+        fields["title"], "title", gettext_lazy("The title"), limit=TITLE_MAX, line=True
+    )
     if not title:
-        raise IncidentRuleError(_("Give the incident a short title."), "title")
+        raise RuleError(_("Give the incident a short title."), "title")
     date_start, date_end = _dates(
         fields["date_start"], fields["date_end"], fields["date_precision"]
     )
-    country, region = _place(fields["country"], fields["region"])
+    country, region = rules.place(fields["country"], fields["region"])
     return {
         "title": title,
-        "description": _text(
+        "description": rules.text(
             fields["description"], "description", gettext_lazy("The description"), limit=TEXT_MAX
         ),
         "date_start": date_start,
@@ -181,7 +126,7 @@ def _cleaned(fields: dict[str, Any]) -> dict[str, Any]:
         "date_precision": fields["date_precision"],
         "country": country,
         "region": region,
-        "exact_location": _text(
+        "exact_location": rules.text(
             fields["exact_location"],
             "exact_location",
             gettext_lazy("The exact location"),
@@ -199,7 +144,7 @@ def _check_cases(
     kept = {case.pk for case in linked}
     for case in cases:
         if case.compartment_id != compartment.pk and case.pk not in kept:
-            raise IncidentRuleError(
+            raise RuleError(
                 _("Case %(ref)s belongs to another compartment than the incident.")
                 % {"ref": case.reference},
                 "cases",
@@ -267,13 +212,6 @@ INCIDENT_FIELDS = (
 )
 
 
-def _reason(reason: str) -> str:
-    try:
-        return require_reason(reason)
-    except CaseRuleError as missing:
-        raise IncidentRuleError(str(missing), "reason") from missing
-
-
 def _linked_references(incident: Incident) -> str:
     return ", ".join(sorted(incident.cases.values_list("reference", flat=True)))
 
@@ -307,7 +245,7 @@ def update_incident(
     **fields: Any,
 ) -> Incident:
     """Correct an incident; the previous values go to the change log with the reason."""
-    _reason(reason)
+    require_reason(reason)
     unknown = set(fields) - set(INCIDENT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown incident fields: {', '.join(sorted(unknown))}")
@@ -349,9 +287,13 @@ def create_perpetrator(
     description: str = "",
 ) -> Perpetrator:
     """An alleged perpetrator, with its own key: the same one can be named in many acts."""
-    _choice(perpetrator_type, PerpetratorType, "perpetrator_type", gettext_lazy("Perpetrator type"))
-    name = _text(name, "name", gettext_lazy("The name"), limit=LINE_MAX, line=True)
-    description = _text(description, "description", gettext_lazy("The description"), limit=TEXT_MAX)
+    rules.choice(
+        perpetrator_type, PerpetratorType, "perpetrator_type", gettext_lazy("Perpetrator type")
+    )
+    name = rules.text(name, "name", gettext_lazy("The name"), limit=LINE_MAX, line=True)
+    description = rules.text(
+        description, "description", gettext_lazy("The description"), limit=TEXT_MAX
+    )
     perpetrator = Perpetrator.objects.create(
         compartment=compartment,
         data_key=new_record_key(compartment, "perpetrator"),
@@ -378,7 +320,7 @@ def add_perpetrator(
 ) -> Perpetrator:
     """A new perpetrator in the incident's compartment, named in one of its acts if given."""
     if act is not None and act.incident_id != incident.pk:
-        raise IncidentRuleError(_("Choose an act of this incident."), "act")
+        raise RuleError(_("Choose an act of this incident."), "act")
     perpetrator = create_perpetrator(
         incident.compartment,
         actor_id=actor_id,
@@ -407,7 +349,7 @@ def add_act(
 ) -> Act:
     """One violation in `incident`: victims on file (Person), victims described in words,
     and perpetrators as (Perpetrator, involvement) pairs."""
-    _choice(violation_type, ViolationType, "violation_type", gettext_lazy("Violation type"))
+    rules.choice(violation_type, ViolationType, "violation_type", gettext_lazy("Violation type"))
     act = Act.objects.create(incident=incident, violation_type=violation_type)
     people: dict[int, Person] = {}
     for person in victims:
@@ -429,11 +371,11 @@ def add_act(
 
 
 def _victim_description(description: str) -> str:
-    description = _text(
+    description = rules.text(
         description, "victim_description", gettext_lazy("The victim's description"), limit=TEXT_MAX
     )
     if not description:
-        raise IncidentRuleError(
+        raise RuleError(
             _("Describe the victim (e.g. 'a community leader'), or choose a person on file."),
             "victim_description",
         )
@@ -450,8 +392,8 @@ def add_described_victim(
     age_group: str = AgeGroup.UNKNOWN,
 ) -> Victim:
     description = _victim_description(description)
-    _choice(sex, Gender, "victim_sex", gettext_lazy("Sex"))
-    _choice(age_group, AgeGroup, "victim_age_group", gettext_lazy("Age group"))
+    rules.choice(sex, Gender, "victim_sex", gettext_lazy("Sex"))
+    rules.choice(age_group, AgeGroup, "victim_age_group", gettext_lazy("Age group"))
     incident = act.incident
     return Victim.objects.create(
         act=act, data_key=incident.data_key, description=description, sex=sex, age_group=age_group
@@ -462,10 +404,10 @@ def add_described_victim(
 def add_perpetrator_to_act(
     act: Act, perpetrator: Perpetrator, involvement: str, *, actor_id: int | None
 ) -> ActPerpetrator:
-    _choice(involvement, Involvement, "involvement", gettext_lazy("Degree of involvement"))
+    rules.choice(involvement, Involvement, "involvement", gettext_lazy("Degree of involvement"))
     _same_compartment(act.incident, perpetrator, gettext_lazy("The perpetrator"))
     if ActPerpetrator.objects.filter(act=act, perpetrator=perpetrator).exists():
-        raise IncidentRuleError(_("This perpetrator is already named in this act."), "perpetrator")
+        raise RuleError(_("This perpetrator is already named in this act."), "perpetrator")
     return ActPerpetrator.objects.create(act=act, perpetrator=perpetrator, involvement=involvement)
 
 
@@ -482,9 +424,11 @@ def add_source(
     independent: bool = False,
     description: str = "",
 ) -> Source:
-    _choice(kind, SourceKind, "kind", gettext_lazy("Kind of source"))
-    _choice(reliability, Reliability, "reliability", gettext_lazy("Reliability"))
-    description = _text(description, "description", gettext_lazy("The description"), limit=TEXT_MAX)
+    rules.choice(kind, SourceKind, "kind", gettext_lazy("Kind of source"))
+    rules.choice(reliability, Reliability, "reliability", gettext_lazy("Reliability"))
+    description = rules.text(
+        description, "description", gettext_lazy("The description"), limit=TEXT_MAX
+    )
     source = Source.objects.create(
         incident=incident,
         data_key=incident.data_key,
@@ -510,8 +454,8 @@ PERPETRATOR_FIELDS = ("perpetrator_type", "name", "description")
 @transaction.atomic
 def update_act(act: Act, *, actor_id: int | None, reason: str, violation_type: str) -> Act:
     """Correct the violation an act records; victims and perpetrators are kept."""
-    _reason(reason)
-    _choice(violation_type, ViolationType, "violation_type", gettext_lazy("Violation type"))
+    require_reason(reason)
+    rules.choice(violation_type, ViolationType, "violation_type", gettext_lazy("Violation type"))
     before = stored_snapshot(act, ("violation_type",))
     act.violation_type = violation_type
     act.save(update_fields=["violation_type"])
@@ -557,7 +501,7 @@ def update_victims(
     correction; `described`: the described victims kept, by id, with their corrected
     details (one left out is removed); `added`: described victims to add. The previous
     victims go to the change log of the act."""
-    _reason(reason)
+    require_reason(reason)
     incident = act.incident
     chosen: dict[int, Person] = {}
     for person in people:
@@ -567,7 +511,7 @@ def update_victims(
     current = {v.pk: v for v in Victim.objects.select_for_update().filter(act=act)}
     known = {pk for pk, v in current.items() if v.person_id is None}
     if set(described) - known:
-        raise IncidentRuleError(
+        raise RuleError(
             _("One of the described victims is not a victim of this act."), "described_victims"
         )
     before = _victims_logged(act)
@@ -583,13 +527,13 @@ def update_victims(
         victim = current[pk]
         try:
             victim.description = _victim_description(details.description)
-            victim.sex = _choice(details.sex, Gender, "victim_sex", gettext_lazy("Sex"))
-            victim.age_group = _choice(
+            victim.sex = rules.choice(details.sex, Gender, "victim_sex", gettext_lazy("Sex"))
+            victim.age_group = rules.choice(
                 details.age_group, AgeGroup, "victim_age_group", gettext_lazy("Age group")
             )
-        except IncidentRuleError as error:  # named after the victim it concerns
+        except RuleError as error:  # named after the victim it concerns
             field = str(error.field).removeprefix("victim_")
-            raise IncidentRuleError(error.message, f"victim_{pk}_{field}") from error
+            raise RuleError(error.message, f"victim_{pk}_{field}") from error
         victim.save(update_fields=["description", "sex", "age_group"])
     for details in added:
         add_described_victim(act, actor_id=actor_id, **asdict(details))
@@ -617,10 +561,12 @@ def update_source(
     independent: bool = False,
     description: str = "",
 ) -> Source:
-    _reason(reason)
-    _choice(kind, SourceKind, "kind", gettext_lazy("Kind of source"))
-    _choice(reliability, Reliability, "reliability", gettext_lazy("Reliability"))
-    description = _text(description, "description", gettext_lazy("The description"), limit=TEXT_MAX)
+    require_reason(reason)
+    rules.choice(kind, SourceKind, "kind", gettext_lazy("Kind of source"))
+    rules.choice(reliability, Reliability, "reliability", gettext_lazy("Reliability"))
+    description = rules.text(
+        description, "description", gettext_lazy("The description"), limit=TEXT_MAX
+    )
     before = stored_snapshot(source, SOURCE_FIELDS)
     source.kind, source.reliability = kind, reliability
     source.independent, source.description = bool(independent), description
@@ -649,10 +595,14 @@ def update_perpetrator(
     description: str = "",
 ) -> Perpetrator:
     """Correct a perpetrator: every act that names them shows the correction."""
-    _reason(reason)
-    _choice(perpetrator_type, PerpetratorType, "perpetrator_type", gettext_lazy("Perpetrator type"))
-    name = _text(name, "name", gettext_lazy("The name"), limit=LINE_MAX, line=True)
-    description = _text(description, "description", gettext_lazy("The description"), limit=TEXT_MAX)
+    require_reason(reason)
+    rules.choice(
+        perpetrator_type, PerpetratorType, "perpetrator_type", gettext_lazy("Perpetrator type")
+    )
+    name = rules.text(name, "name", gettext_lazy("The name"), limit=LINE_MAX, line=True)
+    description = rules.text(
+        description, "description", gettext_lazy("The description"), limit=TEXT_MAX
+    )
     before = stored_snapshot(perpetrator, PERPETRATOR_FIELDS)
     perpetrator.perpetrator_type, perpetrator.name = perpetrator_type, name
     perpetrator.description = description
@@ -682,15 +632,15 @@ def link_incidents(
 ) -> IncidentLink:
     """`from_incident` caused / followed / is related to `to_incident`. The person linking
     must see both, so a link never reveals an incident to someone outside its compartment."""
-    _choice(kind, LinkKind, "kind", gettext_lazy("Kind of link"))
+    rules.choice(kind, LinkKind, "kind", gettext_lazy("Kind of link"))
     if from_incident.pk == to_incident.pk:
-        raise IncidentRuleError(_("An incident cannot be linked to itself."), "to_incident")
+        raise RuleError(_("An incident cannot be linked to itself."), "to_incident")
     if not (_sees(actor_id, from_incident) and _sees(actor_id, to_incident)):
-        raise IncidentRuleError(_("There is no incident with this reference."), "to_incident")
+        raise RuleError(_("There is no incident with this reference."), "to_incident")
     if IncidentLink.objects.filter(
         from_incident=from_incident, to_incident=to_incident, kind=kind
     ).exists():
-        raise IncidentRuleError(_("These incidents are already linked this way."), "to_incident")
+        raise RuleError(_("These incidents are already linked this way."), "to_incident")
     link = IncidentLink.objects.create(
         from_incident=from_incident, to_incident=to_incident, kind=kind, created_by_id=actor_id
     )
@@ -713,7 +663,7 @@ def independent_sources(incident: Incident) -> int:
 @transaction.atomic
 def set_verification(incident: Incident, status: str, *, actor_id: int | None) -> Incident:
     """Corroborated needs two independent sources; verified records who and when."""
-    _choice(status, VerificationStatus, "status", gettext_lazy("Verification status"))
+    rules.choice(status, VerificationStatus, "status", gettext_lazy("Verification status"))
     # Read under a lock: two people changing the status at once must not both pass the rules.
     incident.verification = (
         Incident.objects.select_for_update()
@@ -721,11 +671,11 @@ def set_verification(incident: Incident, status: str, *, actor_id: int | None) -
         .get(pk=incident.pk)
     )
     if status == incident.verification:
-        raise IncidentRuleError(_("The incident already has this verification status."), "status")
+        raise RuleError(_("The incident already has this verification status."), "status")
     if status == VerificationStatus.CORROBORATED:
         found = independent_sources(incident)
         if found < INDEPENDENT_SOURCES_TO_CORROBORATE:
-            raise IncidentRuleError(
+            raise RuleError(
                 _(
                     "An incident is corroborated only by at least two independent sources; "
                     "this one has %(found)s. Add the sources first, marked as independent."

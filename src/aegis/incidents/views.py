@@ -17,6 +17,7 @@ from aegis import places
 from aegis.access import requires
 from aegis.cases import selectors as case_selectors
 from aegis.notices import notices_for
+from aegis.rules import RuleError, show_on
 
 from . import selectors, services
 from .forms import (
@@ -51,11 +52,6 @@ def _incident(request: HttpRequest, incident_ref: str) -> Incident:
     return incident
 
 
-def _attach(form: django_forms.Form, error: services.IncidentRuleError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
-
-
 def _add_to_incident(
     request: HttpRequest,
     incident: Any,
@@ -70,8 +66,8 @@ def _add_to_incident(
     if request.method == "POST" and form.is_valid():
         try:
             save(form.cleaned_data)
-        except services.IncidentRuleError as error:
-            _attach(form, error)
+        except RuleError as error:
+            show_on(form, error)
         else:
             messages.success(request, done)
             return redirect("incidents:detail", incident_ref=incident.reference)
@@ -149,8 +145,8 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                 cases=_chosen_cases(request, data.get("cases", [])),
                 **_incident_fields(data),
             )
-        except services.IncidentRuleError as error:
-            _attach(form, error)
+        except RuleError as error:
+            show_on(form, error)
         else:
             messages.success(request, _("Incident %(ref)s recorded.") % {"ref": incident.reference})
             return redirect("incidents:detail", incident_ref=incident.reference)
@@ -218,8 +214,8 @@ def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
                 cases=_chosen_cases(request, data.get("cases", [])),
                 **_incident_fields(data),
             )
-        except services.IncidentRuleError as error:
-            _attach(form, error)
+        except RuleError as error:
+            show_on(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("incidents:detail", incident_ref=incident.reference)
@@ -414,9 +410,7 @@ def link_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
     def save(data: dict[str, Any]) -> object:
         other = selectors.incident_for(request.user, data["to_reference"])
         if other is None:
-            raise services.IncidentRuleError(
-                _("There is no incident with this reference."), "to_reference"
-            )
+            raise RuleError(_("There is no incident with this reference."), "to_reference")
         return services.link_incidents(incident, other, kind=data["kind"], actor_id=request.user.pk)
 
     return _add_to_incident(
@@ -441,7 +435,7 @@ def verify(request: HttpRequest, incident_ref: str) -> HttpResponse:
             services.set_verification(
                 incident, form.cleaned_data["status"], actor_id=request.user.pk
             )
-        except services.IncidentRuleError as error:
+        except RuleError as error:
             messages.error(request, error.message)
         else:
             messages.success(request, _("Verification status changed."))

@@ -105,10 +105,6 @@ def _while_accepting(run: Callable[..., HttpResponseBase]) -> Callable[..., Http
     return wrapper
 
 
-def _rejected(rejected: services.ReportRejected) -> Status:
-    return Status(400, {"detail": rejected.message, "field": rejected.field})
-
-
 @decorate_view(_while_accepting)
 @router.post(
     "/submissions",
@@ -135,10 +131,7 @@ def submit(request: HttpRequest, payload: SubmissionIn) -> Any:
         place_details=payload.place_details,
         language=payload.language,
     )
-    try:
-        receipt = services.submit_report(report)
-    except services.ReportRejected as rejected:
-        return _rejected(rejected)
+    receipt = services.submit_report(report)
     return Status(201, {"receipt_code": receipt.code, "received_at": receipt.received_at})
 
 
@@ -203,8 +196,5 @@ def add_message(request: HttpRequest, payload: MessageIn) -> Any:
     access = _open(payload.code)
     if isinstance(access, Status):
         return access
-    try:
-        services.add_reporter_message(access, payload.body)
-    except services.ReportRejected as rejected:
-        return _rejected(rejected)
+    services.add_reporter_message(access, payload.body)
     return Status(201, _thread(access))

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from aegis import places
 from aegis.cases.vocabulary import Sector, SubjectKind
 from aegis.files.uploads import CheckedUpload, UploadRejected, check_upload
+from aegis.rules import RuleError
 
 from . import services, triage
 from .vocabulary import PerpetratorType, TargetKind
@@ -235,7 +236,7 @@ class ReportForm(forms.Form):
             return data
         try:
             services.clean_report(self.report())
-        except services.ReportRejected as rejected:
+        except RuleError as rejected:
             field = self.FIELD_OF_RULE.get(rejected.field or "", rejected.field)
             self.add_error(field if field in self.fields else None, rejected.message)
         return data

@@ -22,13 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aegis import places
+from aegis import rules
 from aegis.audit import services as audit
 from aegis.cases import services as cases
 from aegis.cases.models import Compartment, CompartmentKey
 from aegis.files import storage
 from aegis.files.uploads import CheckedUpload
-from aegis.text import has_control_characters, has_disguising_characters
+from aegis.rules import RuleError
 from aegis.vault import crypto
 from aegis.vault import selectors as vault_selectors
 from aegis.vault import services as vault
@@ -44,15 +44,6 @@ MESSAGE_MAX = 20_000
 PLACE_MAX = 500  # what an incident's exact location holds
 LINE_MAX = 200
 EARLIEST_YEAR = 1900
-
-
-class ReportRejected(ValueError):
-    """Input that cannot be accepted; the message is for the reporter, `field` names the input."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class ReceiptRefused(Exception):
@@ -98,18 +89,18 @@ class When:
         """(the date with unknown parts set to 1, its precision); (None, "") when unknown."""
         if self.year is None:
             if self.month is not None or self.day is not None:
-                raise ReportRejected(_("Give the year too, or leave the date empty."), "when")
+                raise RuleError(_("Give the year too, or leave the date empty."), "when")
             return None, ""
         if self.day is not None and self.month is None:
-            raise ReportRejected(_("Give the month of this day too."), "when")
+            raise RuleError(_("Give the month of this day too."), "when")
         if not EARLIEST_YEAR <= self.year <= 9999:
-            raise ReportRejected(_("This year is not possible."), "when")
+            raise RuleError(_("This year is not possible."), "when")
         try:
             when = datetime.date(self.year, self.month or 1, self.day or 1)
         except ValueError as exc:
-            raise ReportRejected(_("This date does not exist in the calendar."), "when") from exc
+            raise RuleError(_("This date does not exist in the calendar."), "when") from exc
         if when > timezone.localdate():
-            raise ReportRejected(_("This date is in the future."), "when")
+            raise RuleError(_("This date is in the future."), "when")
         if self.approximate:
             precision = DatePrecision.APPROXIMATE
         elif self.day is not None:
@@ -138,29 +129,12 @@ class Report:
     language: str = ""
 
 
-def _text(value: Any, field: str, label: str, *, limit: int, line: bool = False) -> str:
-    if not isinstance(value, str):
-        raise ReportRejected(_("%(label)s: expected text.") % {"label": label}, field)
-    if has_control_characters(value):
-        raise ReportRejected(
-            _("%(label)s contains invisible control characters (such as null bytes). Remove them.")
-            % {"label": label},
-            field,
-        )
-    if line and has_disguising_characters(value):
-        raise ReportRejected(
-            _("%(label)s contains hidden characters that change the reading direction.")
-            % {"label": label},
-            field,
-        )
-    value = value.strip()
-    if len(value) > limit:
-        raise ReportRejected(
-            _("%(label)s is too long (%(length)s characters; at most %(limit)s).")
-            % {"label": label, "length": f"{len(value):,}", "limit": f"{limit:,}"},
-            field,
-        )
-    return value
+# The public form words a refused place for someone who may never have seen ISO codes.
+PUBLIC_PLACE = rules.PlaceWords(
+    unknown_country=gettext_lazy("Choose a country from the list."),
+    no_country=gettext_lazy("Choose the country first, then the region."),
+    elsewhere=gettext_lazy("This region is not in the country you chose. Choose the region again."),
+)
 
 
 @dataclass(frozen=True)
@@ -170,21 +144,21 @@ class CleanReport:
 
 
 def clean_report(report: Report) -> CleanReport:
-    """Check every rule; ReportRejected names the first field that breaks one."""
-    narrative = _text(report.narrative, "narrative", _("What happened"), limit=NARRATIVE_MAX)
+    """Check every rule; RuleError names the first field that breaks one."""
+    narrative = rules.text(report.narrative, "narrative", _("What happened"), limit=NARRATIVE_MAX)
     if not narrative:
-        raise ReportRejected(_("Tell us what happened."), "narrative")
+        raise RuleError(_("Tell us what happened."), "narrative")
     contact = {
-        "contact_name": _text(
+        "contact_name": rules.text(
             report.contact_name, "contact_name", _("Name"), limit=LINE_MAX, line=True
         ),
-        "contact_phone": _text(
+        "contact_phone": rules.text(
             report.contact_phone, "contact_phone", _("Phone"), limit=LINE_MAX, line=True
         ),
-        "contact_email": _text(
+        "contact_email": rules.text(
             report.contact_email, "contact_email", _("Email"), limit=LINE_MAX, line=True
         ),
-        "contact_channel": _text(
+        "contact_channel": rules.text(
             report.contact_channel,
             "contact_channel",
             _("Preferred way to reach you"),
@@ -197,9 +171,9 @@ def clean_report(report: Report) -> CleanReport:
         try:
             validate_email(contact["contact_email"])
         except ValidationError as invalid:
-            raise ReportRejected(str(invalid.messages[0]), "contact_email") from invalid
+            raise RuleError(str(invalid.messages[0]), "contact_email") from invalid
     if report.anonymous and any(contact.values()):
-        raise ReportRejected(
+        raise RuleError(
             _(
                 "You chose to stay anonymous but filled in contact details. Clear them, or "
                 "choose to give contact details."
@@ -209,7 +183,7 @@ def clean_report(report: Report) -> CleanReport:
     if not report.anonymous and not (
         contact["contact_phone"] or contact["contact_email"] or contact["contact_channel"]
     ):
-        raise ReportRejected(
+        raise RuleError(
             _(
                 "Give at least one way to reach you (phone, email or another channel), or choose "
                 "to stay anonymous."
@@ -217,19 +191,10 @@ def clean_report(report: Report) -> CleanReport:
             "contact_phone",
         )
     if report.target_kind not in TargetKind.values:
-        raise ReportRejected(_("Say who was targeted."), "target_kind")
+        raise RuleError(_("Say who was targeted."), "target_kind")
     if report.perpetrator_type not in PerpetratorType.values:
-        raise ReportRejected(_("Choose who did it from the list."), "perpetrator_type")
-    country = (report.country or "").strip().upper()
-    region = (report.region or "").strip().upper()
-    if country and not places.is_country(country):
-        raise ReportRejected(_("Choose a country from the list."), "country")
-    if region and not country:
-        raise ReportRejected(_("Choose the country first, then the region."), "country")
-    if region and not places.is_region_of(region, country):
-        raise ReportRejected(
-            _("This region is not in the country you chose. Choose the region again."), "region"
-        )
+        raise RuleError(_("Choose who did it from the list."), "perpetrator_type")
+    country, region = rules.place(report.country, report.region, PUBLIC_PLACE)
     occurred_on, precision = report.when.resolve()
     language = report.language if report.language in dict(settings.LANGUAGES) else ""
     return CleanReport(
@@ -241,7 +206,7 @@ def clean_report(report: Report) -> CleanReport:
             "perpetrator_type": report.perpetrator_type,
             "country": country,
             "region": region,
-            "place_details": _text(
+            "place_details": rules.text(
                 report.place_details, "place_details", _("Details of the place"), limit=PLACE_MAX
             ),
             "occurred_on": occurred_on.isoformat() if occurred_on else "",
@@ -460,9 +425,9 @@ def reporter_keychain(access: receipts.ThreadAccess) -> tuple[Submission, Keycha
 def add_reporter_message(
     access: receipts.ThreadAccess, body: str, uploads: Sequence[CheckedUpload] = ()
 ) -> SubmissionMessage:
-    body = _text(body, "body", _("Your message"), limit=MESSAGE_MAX)
+    body = rules.text(body, "body", _("Your message"), limit=MESSAGE_MAX)
     if not body and not uploads:
-        raise ReportRejected(_("Write a message or attach a file."), "body")
+        raise RuleError(_("Write a message or attach a file."), "body")
     submission, chain = reporter_keychain(access)
     written: list[str] = []
     try:

@@ -20,6 +20,7 @@ from aegis.cases import services as cases
 from aegis.cases.models import Compartment
 from aegis.files import storage
 from aegis.files.uploads import CheckedUpload
+from aegis.rules import RuleError
 from aegis.vault.keychain import current
 
 from .models import Submission, SubmissionFile, SubmissionMessage, plain
@@ -29,19 +30,15 @@ from .vocabulary import DatePrecision, SenderKind, SubmissionStatus, TargetKind
 REASON_MAX = 2_000
 
 
-class TriageRuleError(ValueError):
-    """A triage request that breaks a rule; the message is for the caseworker."""
-
-
 @transaction.atomic
 def reply(submission: Submission, body: str, *, actor_id: int | None) -> SubmissionMessage:
     """A message to the reporter, encrypted under the submission key (they read it with
     their code). The caller's key context must hold that key."""
     body = body.strip() if isinstance(body, str) else ""
     if not body:
-        raise TriageRuleError(_("The reply is empty."))
+        raise RuleError(_("The reply is empty."))
     if len(body) > MESSAGE_MAX or "\x00" in body:
-        raise TriageRuleError(
+        raise RuleError(
             _("The reply is too long or contains a null character (at most %(limit)s characters).")
             % {"limit": f"{MESSAGE_MAX:,}"}
         )
@@ -62,9 +59,9 @@ def reply(submission: Submission, body: str, *, actor_id: int | None) -> Submiss
 def _reason(reason: str) -> str:
     reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
-        raise TriageRuleError(_("Say why: the reason is kept with the report."))
+        raise RuleError(_("Say why: the reason is kept with the report."))
     if len(reason) > REASON_MAX or "\x00" in reason:
-        raise TriageRuleError(
+        raise RuleError(
             _("The reason is too long or contains a null character (at most %(limit)s characters).")
             % {"limit": f"{REASON_MAX:,}"}
         )
@@ -81,9 +78,9 @@ def mark_duplicate(
     submission: Submission, original: Submission, reason: str, *, actor_id: int | None
 ) -> Submission:
     if original.pk == submission.pk:
-        raise TriageRuleError(_("A report cannot be a duplicate of itself."))
+        raise RuleError(_("A report cannot be a duplicate of itself."))
     if original.compartment_id != submission.compartment_id:
-        raise TriageRuleError(_("Choose a report from the same intake queue."))
+        raise RuleError(_("Choose a report from the same intake queue."))
     submission.duplicate_of = original
     return _set_status(submission, SubmissionStatus.DUPLICATE, _reason(reason), actor_id=actor_id)
 
@@ -92,7 +89,7 @@ def _set_status(
     submission: Submission, status: str, reason: str, *, actor_id: int | None
 ) -> Submission:
     if submission.status == SubmissionStatus.CONVERTED:
-        raise TriageRuleError(_("This report has already been taken up as a case or incident."))
+        raise RuleError(_("This report has already been taken up as a case or incident."))
     submission.status = status
     submission.triage_reason = reason
     submission.triaged_by_id = actor_id
@@ -162,11 +159,11 @@ def convert(
     messages and files. All or nothing; the caller's key context must hold the submission key
     and be a member of `compartment`."""
     if case is None and incident is None:
-        raise TriageRuleError(_("Choose to open a case, record an incident, or both."))
+        raise RuleError(_("Choose to open a case, record an incident, or both."))
     if submission.status in (SubmissionStatus.CONVERTED, SubmissionStatus.SPAM):
-        raise TriageRuleError(_("This report has already been handled."))
+        raise RuleError(_("This report has already been handled."))
     if actor_id is None or not compartment.members.filter(user_id=actor_id).exists():
-        raise TriageRuleError(_("Choose a compartment you are a member of."))
+        raise RuleError(_("Choose a compartment you are a member of."))
     current().data_key(submission.data_key_id)  # NoKeyAccess before anything is written
     uploads = _uploads_of(submission)
     carried: list[Any] = []
@@ -208,7 +205,7 @@ def _open_case(
     if request.subject_kind == "person":
         pseudonym = request.pseudonym.strip()
         if not pseudonym:
-            raise TriageRuleError(_("Give the person a pseudonym; it is shown in lists."))
+            raise RuleError(_("Give the person a pseudonym; it is shown in lists."))
         about_reporter = submission.target_kind == TargetKind.ME and not submission.anonymous
         person = cases.create_person(
             compartment,
@@ -234,8 +231,8 @@ def _open_case(
             sector=request.sector,
             actor_id=actor_id,
         )
-    except cases.CaseRuleError as exc:
-        raise TriageRuleError(str(exc)) from exc
+    except RuleError as exc:
+        raise RuleError(str(exc)) from exc
     details = [
         _("Taken up from report %(ref)s received on %(date)s.")
         % {"ref": submission.reference, "date": f"{submission.received_at:%Y-%m-%d}"}
@@ -284,7 +281,7 @@ def _record_incident(
     actor_id: int | None,
     case: Any,
 ) -> Any:
-    from aegis.incidents.services import IncidentRuleError, create_incident
+    from aegis.incidents.services import RuleError, create_incident
 
     if occurred_on := plain(submission.occurred_on):
         date_start = datetime.date.fromisoformat(occurred_on)
@@ -292,7 +289,7 @@ def _record_incident(
     elif request.date_start is not None:
         date_start, precision = request.date_start, str(DatePrecision.APPROXIMATE)
     else:
-        raise TriageRuleError(_("The report does not say when it happened: give a date."))
+        raise RuleError(_("The report does not say when it happened: give a date."))
     try:
         return create_incident(
             compartment,
@@ -306,8 +303,8 @@ def _record_incident(
             exact_location=plain(submission.place_details),
             cases=(case,) if case is not None else (),
         )
-    except IncidentRuleError as exc:
-        raise TriageRuleError(exc.message) from exc
+    except RuleError as exc:
+        raise RuleError(exc.message) from exc
 
 
 def read_file(item: SubmissionFile, *, actor_id: int | None) -> tuple[str, bytes]:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis.access import public, requires
 from aegis.cases import selectors as case_selectors
+from aegis.rules import RuleError
 from aegis.vault.keychain import NoKeyAccess, NoSearchKey, unlocked
 
 from . import flood, pages, receipts, selectors, services, triage
@@ -193,7 +194,7 @@ def report(request: HttpRequest) -> HttpResponse:
         except flood.FormTokenProblem as problem:
             problems.append(problem.args[0])
             token = flood.new_form_token()
-        except services.ReportRejected as rejected:
+        except RuleError as rejected:
             form.add_error(None, rejected.message)
         else:
             return _receipt_page(request, receipt)
@@ -261,7 +262,7 @@ def follow_up(request: HttpRequest) -> HttpResponse:
                 services.add_reporter_message(
                     access, form.cleaned_data["body"], form.cleaned_data["files"]
                 )
-            except services.ReportRejected as rejected:
+            except RuleError as rejected:
                 form.add_error(None, rejected.message)
             except services.ReceiptRefused:
                 return _code_page(request, THREAD_ENDED)
@@ -349,7 +350,7 @@ def reply(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
     if form.is_valid():
         try:
             triage.reply(submission, form.cleaned_data["body"], actor_id=request.user.pk)
-        except triage.TriageRuleError as error:
+        except RuleError as error:
             form.add_error("body", str(error))
         except NoKeyAccess as exc:
             raise Http404(_("There is no such report.")) from exc
@@ -375,9 +376,9 @@ def mark(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
                     request.user, uuid.UUID(form.cleaned_data["duplicate_of"])
                 )
                 if original is None:
-                    raise triage.TriageRuleError(_("Choose the report this one duplicates."))
+                    raise RuleError(_("Choose the report this one duplicates."))
                 triage.mark_duplicate(submission, original, reason, actor_id=request.user.pk)
-        except triage.TriageRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The report is marked."))
@@ -418,7 +419,7 @@ def convert(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
                 case=case_request,
                 incident=incident_request,
             )
-        except triage.TriageRuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         except NoSearchKey as missing:  # the report is readable; the contact cannot be indexed
             form.add_error(None, f"{missing} {_('Nothing was saved.')}")

@@ -156,10 +156,6 @@ def _case(request: HttpRequest, reference: str) -> Case:
     return case
 
 
-def _rule(error: services.RiskRuleError) -> HttpError:
-    return HttpError(400, str(error.message))
-
-
 def _inputs(request: HttpRequest, case: Case, payload: AssessmentIn) -> dict[str, Any]:
     """Incident references and owner usernames to records; unknown ones are refused."""
     threats = []
@@ -233,10 +229,7 @@ def list_risk_assessments(request: HttpRequest, reference: str) -> Any:
 def create_risk_assessment(request: HttpRequest, reference: str, payload: AssessmentIn) -> Any:
     case = _case(request, reference)
     inputs = _inputs(request, case, payload)
-    try:
-        created = services.create_assessment(case, actor=request.user, **inputs)
-    except services.RiskRuleError as error:
-        raise _rule(error) from error
+    created = services.create_assessment(case, actor=request.user, **inputs)
     assessment = selectors.assessment_for(request.user, case, created.number)
     assert assessment is not None
     return Status(201, _full(request.user, case, assessment))

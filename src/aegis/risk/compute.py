@@ -35,6 +35,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from aegis.rules import RuleError
+
 from .vocabulary import Level
 
 LOWEST, HIGHEST = 1, 5
@@ -44,21 +46,14 @@ MAX_SCORE = Fraction(HIGHEST * HIGHEST * HIGHEST, LOWEST)  # 125
 TWO_PLACES = Decimal("0.01")
 
 
-class RatingError(ValueError):
-    """A rating the computation cannot use; the message is for the person rating."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+# Two kinds of a rating the computation cannot use, told apart by callers that only want to
+# know whether the assessment is complete yet.
+class MissingRatings(RuleError):
+    """A rating or threat that is not given yet."""
 
 
-class MissingRatings(RatingError):
-    pass
-
-
-class RatingOutOfRange(RatingError):
-    pass
+class RatingOutOfRange(RuleError):
+    """A rating that is not a whole number from 1 to 5."""
 
 
 @dataclass(frozen=True)

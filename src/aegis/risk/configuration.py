@@ -11,9 +11,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aegis.audit import services as audit
+from aegis.rules import RuleError
 
 from . import compute
-from .checks import TITLE_MAX, RiskRuleError, choice, text, whole
+from .checks import TITLE_MAX, choice, text, whole
 from .models import ChecklistItem, RiskSettings
 from .vocabulary import DEFAULT_CHECKLIST, Amplifier, Category, ChecklistKind, Level
 
@@ -45,15 +46,15 @@ def _threshold(value: Any, field: str) -> Decimal:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError) as error:
-        raise RiskRuleError(_("A threshold is a number, such as 20 or 12.5."), field) from error
+        raise RuleError(_("A threshold is a number, such as 20 or 12.5."), field) from error
     if not number.is_finite() or number <= 0 or number > compute.MAX_SCORE:
-        raise RiskRuleError(
+        raise RuleError(
             _("A threshold lies above 0 and at most %(max)s, the highest possible risk.")
             % {"max": int(compute.MAX_SCORE)},
             field,
         )
     if number != number.quantize(compute.TWO_PLACES):
-        raise RiskRuleError(_("Give a threshold with at most two decimals."), field)
+        raise RuleError(_("Give a threshold with at most two decimals."), field)
     return number
 
 
@@ -70,17 +71,15 @@ def update_settings(*, actor_id: int | None, **values: Any) -> RiskSettings:
     high = _threshold(merged["high_from"], "high_from")
     critical = _threshold(merged["critical_from"], "critical_from")
     if not moderate < high:
-        raise RiskRuleError(_("The high threshold must be above the moderate one."), "high_from")
+        raise RuleError(_("The high threshold must be above the moderate one."), "high_from")
     if not high < critical:
-        raise RiskRuleError(
-            _("The critical threshold must be above the high one."), "critical_from"
-        )
+        raise RuleError(_("The critical threshold must be above the high one."), "critical_from")
     days = [
         whole(merged[f"review_days_{level}"], f"review_days_{level}", 1, MAX_REVIEW_DAYS)
         for level in Level.values
     ]
     if days != sorted(days, reverse=True):
-        raise RiskRuleError(
+        raise RuleError(
             _("A higher level must be reviewed sooner: give it no more days than a lower one."),
             "review_days_critical",
         )
@@ -130,7 +129,7 @@ def checklist() -> list[ChecklistItem]:
 def _item_fields(fields: dict[str, Any]) -> dict[str, Any]:
     label = text(fields["label"], "label", _("The label"), limit=TITLE_MAX, line=True)
     if not label:
-        raise RiskRuleError(_("Write what the item is about."), "label")
+        raise RuleError(_("Write what the item is about."), "label")
     return {
         "kind": choice(fields["kind"], ChecklistKind, "kind", _("Kind")),
         "category": choice(fields["category"], Category, "category", _("Category")),

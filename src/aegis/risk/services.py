@@ -1,5 +1,5 @@
 """Writes and rules for risk assessments. Every input is checked and the result computed
-before anything is written, in one transaction: a broken rule (RiskRuleError, with a message
+before anything is written, in one transaction: a broken rule (RuleError, with a message
 for the person who typed the data) leaves nothing stored. Settings and the checklist are in
 configuration.py."""
 
@@ -20,9 +20,10 @@ from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.incidents import selectors as incident_selectors
 from aegis.incidents.vocabulary import PerpetratorType
+from aegis.rules import RuleError
 
 from . import compute, selectors
-from .checks import TEXT_MAX, TITLE_MAX, RiskRuleError, choice, rating, text
+from .checks import TEXT_MAX, TITLE_MAX, choice, rating, text
 from .configuration import checklist, risk_settings
 from .models import Assessment, ChecklistItem, Rating, Response, Threat
 from .signals import level_raised
@@ -87,14 +88,14 @@ def _check_threat(case: Case, actor: Any, threat: ThreatInput, row: int) -> dict
 
     title = field_text("title", TITLE_MAX, line=True)
     if not title:
-        raise RiskRuleError(
+        raise RuleError(
             _("%(label)s: give the threat a short title.") % {"label": label}, "title", row
         )
     visible = incident_selectors.visible_incidents(actor).filter(compartment_id=case.compartment_id)
     incidents = list(threat.incidents)
     allowed = set(visible.filter(pk__in=[i.pk for i in incidents]).values_list("pk", flat=True))
     if any(i.pk not in allowed for i in incidents):
-        raise RiskRuleError(
+        raise RuleError(
             _("%(label)s: link only incidents of this case's compartment.") % {"label": label},
             "incidents",
             row,
@@ -122,9 +123,9 @@ def _check_ratings(ratings: Sequence[RatingInput]) -> list[tuple[ChecklistItem, 
         item = items.get(entry.item_id)
         field = f"rating_{entry.item_id}"
         if item is None:
-            raise RiskRuleError(_("This checklist item does not exist or is retired."), field)
+            raise RuleError(_("This checklist item does not exist or is retired."), field)
         if entry.item_id in seen:
-            raise RiskRuleError(_("A checklist item is rated twice."), field)
+            raise RuleError(_("A checklist item is rated twice."), field)
         seen.add(entry.item_id)
         label = str(item.label)
         value = rating(entry.rating, field, label)
@@ -138,12 +139,10 @@ def _check_response(case: Case, response: ResponseInput, row: int) -> dict[str, 
     strategy = choice(response.strategy, Strategy, "strategy", label, row)
     measure = text(response.measure, "measure", label, limit=TEXT_MAX, row=row)
     if not measure and strategy != Strategy.ACCEPT:
-        raise RiskRuleError(
-            _("%(label)s: describe the measure.") % {"label": label}, "measure", row
-        )
+        raise RuleError(_("%(label)s: describe the measure.") % {"label": label}, "measure", row)
     owner = response.owner
     if owner is not None and not case_selectors.member_of(owner, case.compartment_id):
-        raise RiskRuleError(
+        raise RuleError(
             _("%(label)s: the owner must be a member of the case's compartment.")
             % {"label": label},
             "owner",
@@ -153,11 +152,11 @@ def _check_response(case: Case, response: ResponseInput, row: int) -> dict[str, 
     if due_on is not None and (
         not isinstance(due_on, datetime.date) or isinstance(due_on, datetime.datetime)
     ):
-        raise RiskRuleError(
+        raise RuleError(
             _("%(label)s: the due date is not a date.") % {"label": label}, "due_on", row
         )
     if due_on is not None and due_on < clock.today():
-        raise RiskRuleError(
+        raise RuleError(
             _("%(label)s: the due date has already passed.") % {"label": label}, "due_on", row
         )
     return {"strategy": strategy, "measure": measure, "owner": owner, "due_on": due_on}
@@ -177,25 +176,22 @@ def create_assessment(
     """A new reading of the risk for the case's subject: every input is checked and the
     result computed before anything is written; earlier assessments stay as they were."""
     if len(threats) > MAX_THREATS:
-        raise RiskRuleError(_("At most %(n)s threats in one assessment.") % {"n": MAX_THREATS})
+        raise RuleError(_("At most %(n)s threats in one assessment.") % {"n": MAX_THREATS})
     if len(responses) > MAX_RESPONSES:
-        raise RiskRuleError(_("At most %(n)s responses in one assessment.") % {"n": MAX_RESPONSES})
+        raise RuleError(_("At most %(n)s responses in one assessment.") % {"n": MAX_RESPONSES})
     checked_threats = [_check_threat(case, actor, t, row) for row, t in enumerate(threats)]
     checked_ratings = _check_ratings(ratings)
     checked_responses = [_check_response(case, r, row) for row, r in enumerate(responses)]
     acceptable = choice(acceptable_level, Level, "acceptable_level", _("Acceptable risk"))
     summary = text(summary, "summary", _("The summary"), limit=TEXT_MAX)
     settings = risk_settings()
-    try:
-        result = compute.assess(
-            [compute.ThreatRating(t["likelihood"], t["impact"]) for t in checked_threats],
-            [r for item, r, _n in checked_ratings if item.kind == ChecklistKind.VULNERABILITY],
-            [r for item, r, _n in checked_ratings if item.kind == ChecklistKind.CAPACITY],
-            thresholds=selectors.thresholds(settings),
-            imminent=imminent,
-        )
-    except compute.RatingError as error:
-        raise RiskRuleError(error.message, error.field) from error
+    result = compute.assess(
+        [compute.ThreatRating(t["likelihood"], t["impact"]) for t in checked_threats],
+        [r for item, r, _n in checked_ratings if item.kind == ChecklistKind.VULNERABILITY],
+        [r for item, r, _n in checked_ratings if item.kind == ChecklistKind.CAPACITY],
+        thresholds=selectors.thresholds(settings),
+        imminent=imminent,
+    )
     assessed_on = clock.today()
     with transaction.atomic():
         # The case row is the lock: two assessments at once must not take the same number.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms as django_forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,15 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from aegis.access import requires
+from aegis.rules import RuleError, show_on
 
 from . import configuration, selectors
-from .checks import RiskRuleError
 from .forms import ChecklistItemForm, SettingsForm
 from .models import ChecklistItem
-
-
-def _attach(form: django_forms.Form, error: RiskRuleError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 @requires("manage_settings")
@@ -33,8 +28,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             configuration.update_settings(actor_id=request.user.pk, **form.cleaned_data)
-        except RiskRuleError as error:
-            _attach(form, error)
+        except RuleError as error:
+            show_on(form, error)
         else:
             messages.success(request, _("Risk settings saved."))
             return redirect("risk:settings")
@@ -58,8 +53,8 @@ def _item_page(
                 configuration.update_checklist_item(
                     item, actor_id=request.user.pk, **form.cleaned_data
                 )
-        except RiskRuleError as error:
-            _attach(form, error)
+        except RuleError as error:
+            show_on(form, error)
         else:
             messages.success(request, _("Checklist saved."))
             return redirect("risk:settings")

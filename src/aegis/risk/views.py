@@ -17,6 +17,7 @@ from aegis.access import requires
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.notices import notices_for
+from aegis.rules import RuleError
 
 from . import configuration, describe, overview, patterns, selectors, services
 from .forms import AssessmentForm, RatingsForm, ResponseForm, ThreatForm
@@ -207,7 +208,7 @@ def _formset(form: type, data: Any, prefix: str, rows: int, limit: int, **kwargs
     return factory(data, prefix=prefix, form_kwargs=kwargs)
 
 
-def _attach(error: services.RiskRuleError, parts: dict[str, Any]) -> None:
+def _attach(error: RuleError, parts: dict[str, Any]) -> None:
     """Show a service's refusal on the field (and row) it concerns."""
     field, row = error.field, error.row
     for name in ("threats", "responses"):
@@ -269,7 +270,7 @@ def assessment_new(request: HttpRequest, reference: str) -> HttpResponse:
                 responses=[_response(f.cleaned_data, owners) for f in response_forms],
                 **form.cleaned_data,
             )
-        except services.RiskRuleError as error:
+        except RuleError as error:
             _attach(
                 error,
                 {

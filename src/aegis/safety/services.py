@@ -13,6 +13,7 @@ from aegis import clock
 from aegis.audit import services as audit
 from aegis.cases import services as cases
 from aegis.cases.models import Person
+from aegis.rules import RuleError
 from aegis.vault import services as vault
 from aegis.vault.selectors import keypair_for_user
 from aegis.vault.service_keys import service_keypair
@@ -25,12 +26,17 @@ from .selectors import clear
 KEY_PURPOSE = "safety-plan"
 
 
-class SafetyPlanError(ValueError):
-    """The draft cannot be saved; `errors` says why, by field, in plain words."""
+class SafetyPlanError(RuleError):
+    """The draft cannot be saved; `errors` says why, by field, in plain words. The one rule
+    error that carries several fields: the plan editor marks every faulty input at once."""
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
         self.errors = errors
-        super().__init__("; ".join(m for messages in errors.values() for m in messages))
+        fields = [name for name in errors if name != "__all__"]
+        super().__init__(
+            "; ".join(m for messages in errors.values() for m in messages),
+            fields[0] if len(fields) == 1 and len(errors) == 1 else None,
+        )
 
 
 def _refuse(message: str) -> SafetyPlanError:

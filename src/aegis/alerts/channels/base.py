@@ -11,6 +11,8 @@ from urllib.parse import SplitResult, urlsplit
 import apprise
 from django.conf import settings
 
+from aegis.rules import RuleError
+
 from ..vocabulary import DeliveryError
 
 if TYPE_CHECKING:
@@ -21,12 +23,9 @@ if TYPE_CHECKING:
 SendResult = str | None
 
 
-class AddressRefused(ValueError):
-    """An address this channel cannot send to; the message is for the person who typed it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class AddressRefused(RuleError):
+    """An address this channel cannot send to; the message is for the person who typed it.
+    Its own kind: the callers put it on whichever input held the address."""
 
 
 class AlertChannel(ABC):

@@ -1,0 +1,116 @@
+"""The one error a broken rule raises, and the checks every area applies to what people type.
+
+Services raise `RuleError`; pages show its message on the input it names (`show_on`), the
+API answers it with the message and the input (`aegis.api`), the command line prints the
+message and exits non-zero (`aegis.cli`). A message is for the person who typed the value,
+already in their language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aegis import places
+from aegis.text import has_control_characters, has_disguising_characters
+
+
+class RuleError(ValueError):
+    """Input or a request that breaks a rule: `message` for people, `field` the input it is
+    about (None: the whole request), `row` the line counted from 0 when the input is one of
+    several (steps, threats, rows of an import)."""
+
+    def __init__(self, message: Any, field: str | None = None, row: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.row = row
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def show_on(form: Any, error: RuleError) -> None:
+    """The error on the form's input it names, or above the form when it names none the form
+    has."""
+    form.add_error(error.field if error.field in form.fields else None, str(error.message))
+
+
+# --- Checks -------------------------------------------------------------------------------
+
+
+def text(
+    value: Any, field: str, label: Any, *, limit: int, line: bool = False, row: int | None = None
+) -> str:
+    """The value stripped, or a RuleError: not text, control characters, longer than `limit`;
+    for a `line`, also a line break or characters that change the reading direction."""
+    if not isinstance(value, str):
+        raise RuleError(_("%(label)s: expected text.") % {"label": label}, field, row)
+    if has_control_characters(value):
+        raise RuleError(
+            _("%(label)s contains invisible control characters.") % {"label": label}, field, row
+        )
+    if line and ("\n" in value or "\r" in value):
+        raise RuleError(_("%(label)s must fit on one line.") % {"label": label}, field, row)
+    if line and has_disguising_characters(value):
+        raise RuleError(
+            _("%(label)s contains hidden characters that change the reading direction.")
+            % {"label": label},
+            field,
+            row,
+        )
+    value = value.strip()
+    if len(value) > limit:
+        raise RuleError(
+            _("%(label)s is too long (%(length)s characters; at most %(limit)s).")
+            % {"label": label, "length": f"{len(value):,}", "limit": f"{limit:,}"},
+            field,
+            row,
+        )
+    return value
+
+
+def choice(value: Any, choices: Any, field: str, label: Any, row: int | None = None) -> str:
+    """The value when it is one of `choices` (a Django TextChoices), else a RuleError."""
+    if value not in choices.values:
+        raise RuleError(
+            _("%(label)s: choose one of the listed values.") % {"label": label}, field, row
+        )
+    return str(value)
+
+
+@dataclass(frozen=True)
+class PlaceWords:
+    """How a refused place is explained: staff pages and the public intake form word it
+    differently. `elsewhere` may name %(region)s and %(country)s."""
+
+    unknown_country: Any
+    no_country: Any
+    elsewhere: Any
+    no_country_field: str = "country"
+
+
+STAFF_PLACE = PlaceWords(
+    unknown_country=gettext_lazy("Choose a country from the list."),
+    no_country=gettext_lazy("Choose the country of this region."),
+    elsewhere=gettext_lazy("This region is not a first-level region of the country chosen."),
+)
+
+
+def place(country: Any, region: Any, words: PlaceWords = STAFF_PLACE) -> tuple[str, str]:
+    """(country, region) as upper-case ISO codes, both possibly empty; a RuleError when the
+    country is unknown, or the region is not a first-level region of the country."""
+    country = (country or "").strip().upper()
+    region = (region or "").strip().upper()
+    if country and not places.is_country(country):
+        raise RuleError(str(words.unknown_country), "country")
+    if region and not country:
+        raise RuleError(str(words.no_country), words.no_country_field)
+    if region and not places.is_region_of(region, country):
+        message = str(words.elsewhere)
+        if "%(" in message:
+            message = message % {"region": region, "country": places.country_name(country)}
+        raise RuleError(message, "region")
+    return country, region
