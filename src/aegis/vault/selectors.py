@@ -1,13 +1,15 @@
-"""Reads of the key hierarchy."""
+"""Reads of the key hierarchy, and opening the keys of the records a page shows."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
-from .fields import INDEX_KEY_PURPOSE
+from . import keychain
+from .fields import INDEX_KEY_PURPOSE, key_fields
 from .models import Keypair, KeyWrap, Wipe
 
 
@@ -39,3 +41,17 @@ def wiped() -> bool:
     """The keys were destroyed by `aegis wipe` and the instance has not been set up again
     (`aegis init` makes a new organisation recovery key)."""
     return Wipe.objects.exists() and not Keypair.objects.filter(kind=Keypair.Kind.RECOVERY).exists()
+
+
+def open_records(*groups: Iterable[Model | None]) -> None:
+    """Open the keys of these records (e.g. the rows of one page) in one query, so that their
+    protected fields can be read. Audited once for the page (see keychain.Keychain). Records
+    the reader holds no key for stay closed: reading them raises NoKeyAccess."""
+    wanted: set[Any] = set()
+    for group in groups:
+        for record in group:
+            if record is not None:
+                wanted.update(getattr(record, name) for name in key_fields(type(record)))
+    wanted.discard(None)
+    if wanted:
+        keychain.current().open(wanted)
