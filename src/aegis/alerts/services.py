@@ -23,7 +23,6 @@ from aegis.accounts import channels as staff_channels
 from aegis.accounts.roles import Role
 from aegis.audit import services as audit
 from aegis.cases import selectors as case_selectors
-from aegis.cases import services as cases
 from aegis.cases.models import Person
 from aegis.safety import selectors as safety
 from aegis.vault import service_keys
@@ -198,8 +197,7 @@ def _write_alert(
 ) -> Alert:
     """The alert under a key of its own (sealed to the compartment and the alert service),
     with its ladder copied onto it."""
-    data_key = cases.new_record_key(person.compartment, KEY_PURPOSE)
-    vault.grant(data_key.id, service, actor_id=fields.get("triggered_by_id"))
+    data_key = vault.new_record_key(person.compartment, KEY_PURPOSE, extra_holders=[service])
     now = clock.now()
     alert = Alert.objects.create(
         person=person,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.forms import BooleanField
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
@@ -22,6 +22,7 @@ from aegis.vault.selectors import holds_search_key
 from .models import Case, Compartment, CompartmentMember, ConsentRecord, Person, RecordChange
 
 PAGE_SIZE = 25
+ScopedModel = TypeVar("ScopedModel", bound=Model)
 
 
 def compartments_of(user: Any) -> QuerySet[Compartment]:
@@ -32,12 +33,22 @@ def member_of(user: Any, compartment_id: int) -> bool:
     return compartments_of(user).filter(pk=compartment_id).exists()
 
 
+def visible(
+    records: type[ScopedModel] | QuerySet[ScopedModel], user: Any, *, via: str = "compartment"
+) -> QuerySet[ScopedModel]:
+    """The records this person may see, of any compartment-scoped model: those in the
+    compartments they belong to. `via` is the path to the compartment ("case__compartment"
+    for a record that belongs to a case)."""
+    found = records if isinstance(records, QuerySet) else records._default_manager.all()
+    return found.filter(**{f"{via}__members__user": user})
+
+
 def visible_cases(user: Any) -> QuerySet[Case]:
-    return Case.objects.filter(compartment__members__user=user)
+    return visible(Case, user)
 
 
 def visible_people(user: Any) -> QuerySet[Person]:
-    return Person.objects.filter(compartment__members__user=user)
+    return visible(Person, user)
 
 
 def case_for(user: Any, reference: str) -> Case | None:
@@ -109,16 +120,16 @@ def search(user: Any, text: str) -> SearchResults:
 def overdue_tasks(user: Any) -> QuerySet[Any]:
     from .models import CaseTask
 
-    return CaseTask.objects.filter(
-        case__compartment__members__user=user, done_at__isnull=True, due_on__lt=timezone.localdate()
+    return visible(CaseTask, user, via="case__compartment").filter(
+        done_at__isnull=True, due_on__lt=timezone.localdate()
     )
 
 
 def tasks_due_today(user: Any) -> QuerySet[Any]:
     from .models import CaseTask
 
-    return CaseTask.objects.filter(
-        case__compartment__members__user=user, done_at__isnull=True, due_on=timezone.localdate()
+    return visible(CaseTask, user, via="case__compartment").filter(
+        done_at__isnull=True, due_on=timezone.localdate()
     )
 
 

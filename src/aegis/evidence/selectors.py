@@ -22,7 +22,7 @@ def case_for(user: Any, reference: str) -> Any:
 
 
 def visible_items(user: Any) -> QuerySet[EvidenceItem]:
-    return EvidenceItem.objects.filter(case__in=cases.visible_cases(user))
+    return cases.visible(EvidenceItem, user, via="case__compartment")
 
 
 def item_for(user: Any, item_id: Any) -> EvidenceItem | None:

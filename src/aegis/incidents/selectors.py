@@ -19,7 +19,7 @@ PAGE_SIZE = 25
 
 
 def visible_incidents(user: Any) -> QuerySet[Incident]:
-    return Incident.objects.filter(compartment__members__user=user)
+    return cases.visible(Incident, user)
 
 
 def incident_for(user: Any, reference: str) -> Incident | None:
@@ -83,7 +83,7 @@ def perpetrators_named(user: Any, name: str) -> QuerySet[Perpetrator]:
         index = blind_index("name", name)
     except (NoKeyAccess, VaultLocked):
         return Perpetrator.objects.none()
-    return Perpetrator.objects.filter(compartment__members__user=user, name_index=index)
+    return cases.visible(Perpetrator, user).filter(name_index=index)
 
 
 def people_in(user: Any, compartment: Compartment) -> QuerySet[Person]:

@@ -67,7 +67,7 @@ def checklist_item(item_id: int) -> ChecklistItem | None:
 
 
 def visible_assessments(user: Any) -> QuerySet[Assessment]:
-    return Assessment.objects.filter(compartment__members__user=user)
+    return case_selectors.visible(Assessment, user)
 
 
 def assessments_of(user: Any, case: Case) -> QuerySet[Assessment]:

@@ -25,6 +25,23 @@ def keypair_for_user(user_id: int) -> Keypair | None:
     return Keypair.objects.filter(kind=Keypair.Kind.USER, user_id=user_id).first()
 
 
+def user_keypair(user_id: Any, *, for_update: bool = False) -> Keypair:
+    """A user's own keypair (Keypair.DoesNotExist without one); locked until the end of the
+    transaction `for_update`, to re-seal it."""
+    found = Keypair.objects.select_for_update() if for_update else Keypair.objects
+    return found.get(kind=Keypair.Kind.USER, user_id=user_id)
+
+
+def user_keypair_id(user_id: Any) -> int:
+    found = Keypair.objects.filter(kind=Keypair.Kind.USER, user_id=user_id)
+    return int(found.values_list("pk", flat=True).get())
+
+
+def keypairs_of_users(user_ids: Any) -> QuerySet[Keypair]:
+    """The own keypairs of these users (ids, or a query of them), in one query."""
+    return Keypair.objects.filter(kind=Keypair.Kind.USER, user_id__in=user_ids)
+
+
 def search_key_user_ids() -> QuerySet[KeyWrap, int]:
     """Ids of the people whose own keypair holds the search key (services and the recovery
     key are not people)."""
