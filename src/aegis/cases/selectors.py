@@ -17,7 +17,7 @@ from django.utils.translation import gettext, gettext_lazy
 from aegis.accounts.roles import Role
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoSearchKey, search_key_missing_message
-from aegis.vault.selectors import holds_search_key
+from aegis.vault.selectors import holds_search_key, open_records, opened
 
 from .models import Case, Compartment, CompartmentMember, ConsentRecord, Person, RecordChange
 
@@ -52,16 +52,22 @@ def visible_people(user: Any) -> QuerySet[Person]:
 
 
 def case_for(user: Any, reference: str) -> Case | None:
-    return (
+    """The case (and its person), keys opened: its page shows them."""
+    case = (
         visible_cases(user)
         .select_related("person", "compartment")
         .filter(reference=reference)
         .first()
     )
+    if case is not None:
+        open_records([case, case.person])
+    return case
 
 
 def person_for(user: Any, person_id: int) -> Person | None:
-    return visible_people(user).filter(pk=person_id).first()
+    person = visible_people(user).filter(pk=person_id).first()
+    open_records([person])
+    return person
 
 
 def cases_page(
@@ -207,10 +213,12 @@ class CaseFile:
 def case_file(case: Case) -> CaseFile:
     return CaseFile(
         case=case,
-        history=list(case.status_changes.select_related("changed_by").order_by("changed_at", "pk")),
-        notes=list(case.notes.select_related("author").order_by("-created_at", "-pk")),
-        tasks=list(case.tasks.select_related("assigned_to")),
-        consents=list(consents_of(case.person)) if case.person is not None else [],
+        history=opened(
+            case.status_changes.select_related("changed_by").order_by("changed_at", "pk")
+        ),
+        notes=opened(case.notes.select_related("author").order_by("-created_at", "-pk")),
+        tasks=opened(case.tasks.select_related("assigned_to")),
+        consents=opened(consents_of(case.person)) if case.person is not None else [],
         today=timezone.localdate(),
     )
 
@@ -350,7 +358,7 @@ def history_of(
     for record_type, record_id in records:
         wanted |= Q(record_type=record_type, record_id=str(record_id))
     entries = []
-    for change in RecordChange.objects.filter(wanted).select_related("changed_by"):
+    for change in opened(RecordChange.objects.filter(wanted).select_related("changed_by")):
         known = fields.get(change.record_type, {})
         entries.append(
             ChangeEntry(

@@ -76,9 +76,9 @@ class Keychain:
     """Unlocked private keys by keypair id, and data keys opened with them.
 
     Opening is batched: `open(ids)` fetches the wraps of every key asked for in one query.
-    What was opened is audited once, when the key context ends (`unlocked`): one
-    "record.open" entry per page view or task, listing every record opened, so that readers
-    do not queue one by one behind the audit log's head. An `explicit` keychain (a page or
+    The records whose fields were then read are audited once, when the key context ends
+    (`unlocked`): one "record.open" entry per page view or task, listing them, so that
+    readers do not queue one by one behind the audit log's head. An `explicit` keychain (a page or
     API read) opens nothing by itself: reading a field whose key was not opened raises
     KeyNotOpened. Otherwise (writes, tasks, commands) a read opens its one key on demand."""
 
@@ -87,7 +87,9 @@ class Keychain:
     explicit: bool = False
     _data_keys: dict[uuid.UUID, bytes] = field(default_factory=dict)
     _refused: set[uuid.UUID] = field(default_factory=set)
-    _unaudited: dict[uuid.UUID, str] = field(default_factory=dict)
+    _purposes: dict[uuid.UUID, str] = field(default_factory=dict)  # of the audited keys
+    _unaudited: dict[uuid.UUID, str] = field(default_factory=dict)  # read, not yet audited
+    _audited: set[uuid.UUID] = field(default_factory=set)
 
     def remember(self, data_key_id: uuid.UUID, key: bytes) -> None:
         self._data_keys[data_key_id] = key
@@ -114,27 +116,30 @@ class Keychain:
                 self.private_keys[keypair_id], bytes(sealed_key)
             )
             if purpose not in UNAUDITED_PURPOSES:
-                self._unaudited[data_key_id] = purpose
+                self._purposes[data_key_id] = purpose
         self._refused |= wanted - self._data_keys.keys()
 
     def data_key(self, data_key_id: uuid.UUID) -> bytes:
-        if (cached := self._data_keys.get(data_key_id)) is not None:
-            return cached
-        if data_key_id in self._refused:
-            raise NoKeyAccess(data_key_id)
-        if self.explicit:
-            raise KeyNotOpened(data_key_id)
-        self.open([data_key_id])
-        if (opened := self._data_keys.get(data_key_id)) is None:
-            raise NoKeyAccess(data_key_id)
-        return opened
+        """The opened key, to read or write a field of its record (which is audited)."""
+        if data_key_id not in self._data_keys:
+            if data_key_id in self._refused:
+                raise NoKeyAccess(data_key_id)
+            if self.explicit:
+                raise KeyNotOpened(data_key_id)
+            self.open([data_key_id])
+            if data_key_id not in self._data_keys:
+                raise NoKeyAccess(data_key_id)
+        if data_key_id in self._purposes and data_key_id not in self._audited:
+            self._audited.add(data_key_id)
+            self._unaudited[data_key_id] = self._purposes[data_key_id]
+        return self._data_keys[data_key_id]
 
     def holds(self, data_key_id: uuid.UUID) -> bool:
         self.open([data_key_id])
         return data_key_id in self._data_keys
 
     def audit_opened(self) -> None:
-        """One audit entry for every record opened since the last one (who, and which)."""
+        """One audit entry for the records read since the last one (who, and which)."""
         if not self._unaudited:
             return
         from aegis.audit import services as audit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 
@@ -60,6 +60,16 @@ def wiped() -> bool:
     return Wipe.objects.exists() and not Keypair.objects.filter(kind=Keypair.Kind.RECOVERY).exists()
 
 
+Record = TypeVar("Record", bound=Model)
+
+
+def opened(records: Iterable[Record]) -> list[Record]:
+    """These records (a query, evaluated here) with their keys opened."""
+    found = list(records)
+    open_records(found)
+    return found
+
+
 def open_records(*groups: Iterable[Model | None]) -> None:
     """Open the keys of these records (e.g. the rows of one page) in one query, so that their
     protected fields can be read. Audited once for the page (see keychain.Keychain). Records
@@ -70,5 +80,6 @@ def open_records(*groups: Iterable[Model | None]) -> None:
             if record is not None:
                 wanted.update(getattr(record, name) for name in key_fields(type(record)))
     wanted.discard(None)
-    if wanted:
-        keychain.current().open(wanted)
+    chain = keychain.current_or_none()
+    if wanted and chain is not None:  # without a key context nothing can be read anyway
+        chain.open(wanted)
