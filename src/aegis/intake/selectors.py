@@ -17,6 +17,7 @@ from django.utils import timezone
 from aegis import places
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Compartment
+from aegis.vault.selectors import open_records
 
 from .models import FloodNotice, Submission, SubmissionFile, plain
 from .vocabulary import DatePrecision, PerpetratorType, SenderKind, SubmissionStatus, TargetKind
@@ -48,7 +49,10 @@ def untriaged_count(user: Any) -> int:
 
 
 def submission_for(user: Any, submission_id: uuid.UUID) -> Submission | None:
-    return visible_submissions(user).filter(pk=submission_id).first()
+    """The report, its key opened (its messages and files are under the same key)."""
+    submission = visible_submissions(user).filter(pk=submission_id).first()
+    open_records([submission])
+    return submission
 
 
 def file_for(submission: Submission, file_id: int) -> SubmissionFile | None:
