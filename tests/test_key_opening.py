@@ -122,7 +122,7 @@ def test_a_changed_list_of_records_is_noticed(team, make_case):
         _ = [c.summary for c in fresh]
     listed = AuditRecordList.objects.get()
     AuditRecordList.objects.filter(pk=listed.pk).update(records=listed.records.split()[0])
-    checked, problem = verify_chain()
+    _checked, problem = verify_chain()
     assert problem is not None and "list of records" in str(problem)
 
 
