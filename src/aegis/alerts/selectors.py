@@ -290,7 +290,8 @@ def history(user: Any, number: Any) -> Page[HistoryRow]:
     """One page of the history, as HistoryRow items (the page links stay the same)."""
     paginator: Paginator[Any] = Paginator(history_alerts(user), PAGE_SIZE)
     page = paginator.get_page(number)
-    return Page([history_row(alert) for alert in page.object_list], page.number, paginator)
+    alerts = opened(page.object_list)  # the outcomes shown, in one query
+    return Page([history_row(alert) for alert in alerts], page.number, paginator)
 
 
 # --- Drill report -------------------------------------------------------------------------
