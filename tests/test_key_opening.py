@@ -12,12 +12,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from aegis.accounts.roles import Role
 from aegis.audit.models import AuditEntry, AuditRecordList
 from aegis.audit.selectors import verify_chain
 from aegis.cases.models import Case
 from aegis.incidents import services as incidents
 from aegis.incidents.models import Incident
+from aegis.roles import Role
 from aegis.vault.keychain import KeyNotOpened, NoKeyAccess, unlocked
 from aegis.vault.selectors import open_records
 from tests.conftest import sign_in

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import models
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from aegis.vault.fields import BlindIndexField, EncryptedTextField
 
 if TYPE_CHECKING:
