@@ -23,7 +23,7 @@ from aegis.audit import services as audit
 from aegis.rules import RuleError
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, NoKeyAccess, current_or_none, unlocked
-from aegis.vault.selectors import keypair_for_user
+from aegis.vault.selectors import keypair_for_user, open_records
 from aegis.vault.service_keys import service_keypair
 
 from .models import StaffChannels, User
@@ -115,6 +115,7 @@ def addresses_of(user: Any) -> Addresses | None:
     row = StaffChannels.objects.filter(user=user).first()
     if row is None or not row.kinds:
         return None
+    open_records([row])
     try:
         found = {FIELDS[n]: getattr(row, n) for n in FIELDS}
     except NoKeyAccess:
@@ -130,6 +131,7 @@ def own_values(user: Any) -> dict[str, str]:
     row = StaffChannels.objects.filter(user=user).first()
     if row is None or current_or_none() is None:
         return {}
+    open_records([row])
     return {name: getattr(row, name) for name in FIELDS}
 
 

@@ -32,6 +32,10 @@ class KeychainMiddleware:
         keychain = None
         if request.user.is_authenticated:
             keychain = session_keys.keychain_for(request, request.user.pk)
+            # A page that only shows records opens the keys of what it shows, where its
+            # selector or view says so; a write opens the record it changes.
+            if keychain is not None and request.method in ("GET", "HEAD"):
+                keychain.explicit = True
             if keychain is None:
                 logout(request)
                 ended = True

@@ -31,8 +31,7 @@ from aegis.rules import RuleError
 from aegis.vault import crypto
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, NoSearchKey
-from aegis.vault.models import Keypair
-from aegis.vault.selectors import keypair_for_user
+from aegis.vault.selectors import keypair_for_user, user_keypair, user_keypair_id
 
 from . import hooks, session_keys, throttle
 from .models import ApiToken, StaffChannels, User
@@ -102,7 +101,7 @@ def sign_in(request: HttpRequest, username: str, password: str, code: str) -> st
     # An account whose authenticator is not set up yet signs in with its password alone, into
     # a session that reaches nothing but the enrolment page (middleware.FirstSignInMiddleware).
     enrolling = user is not None and user.must_enrol and device is None
-    keypair = Keypair.objects.filter(user=user).first() if device or enrolling else None
+    keypair = keypair_for_user(user.pk) if user is not None and (device or enrolling) else None
     private_key: PrivateKey | None = None
     if keypair is not None:
         try:
@@ -157,7 +156,7 @@ def _duress_split(username: str, typed: str) -> tuple[str, bool]:
 @transaction.atomic
 def change_password(request: HttpRequest, user: User, old_password: str, new_password: str) -> str:
     """Re-seal the private key under the new password; returns the new session cookie secret."""
-    keypair = Keypair.objects.select_for_update().get(user=user)
+    keypair = user_keypair(user.pk, for_update=True)
     private_key = vault.unlock_user_keypair(keypair, old_password)
     vault.reseal_user_keypair(keypair, private_key, new_password)
     user.set_password(new_password)
@@ -181,7 +180,7 @@ def _token_hash(secret: bytes) -> str:
 @transaction.atomic
 def create_api_token(user: User, label: str, keychain: Keychain) -> str:
     """Issue a token; returns the token text, shown once."""
-    keypair = Keypair.objects.get(user=user)
+    keypair = user_keypair(user.pk)
     private_key = keychain.private_keys.get(keypair.pk)
     if private_key is None:
         raise PermissionError("Sign in again to create an API token.")
@@ -238,7 +237,7 @@ def authenticate_token(text: str) -> tuple[User, Keychain] | None:
     raw = crypto.box_decrypt(
         crypto.derive_subkey(secret, _TOKEN_PURPOSE), bytes(token.sealed_private_key)
     )
-    keypair_id = Keypair.objects.filter(user=token.user).values_list("pk", flat=True).get()
+    keypair_id = user_keypair_id(token.user_id)
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user, Keychain({keypair_id: PrivateKey(raw)}, actor_id=token.user.pk)
 

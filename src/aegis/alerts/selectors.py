@@ -18,6 +18,7 @@ from aegis.cases import selectors as cases
 from aegis.cases.models import Person
 from aegis.safety import selectors as safety
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
+from aegis.vault.selectors import open_records, opened
 
 from .models import Acknowledgement, Alert, Delivery, EscalationLevel
 from .vocabulary import AlertKind, AlertStatus, DeliveryState, RecipientKind
@@ -33,7 +34,10 @@ def visible_alerts(user: Any) -> QuerySet[Alert]:
 
 
 def alert_for(user: Any, alert_id: int) -> Alert | None:
-    return visible_alerts(user).filter(pk=alert_id).first()
+    """The alert, its key opened where the reader holds it (its notes share it)."""
+    alert = visible_alerts(user).filter(pk=alert_id).first()
+    open_records([alert])
+    return alert
 
 
 def fired_by_incident(user: Any, incident_id: int) -> QuerySet[Alert]:
@@ -212,7 +216,7 @@ class NoteView:
 
 def notes_of(alert: Alert) -> list[NoteView]:
     notes = []
-    for note in alert.notes.select_related("author"):
+    for note in opened(alert.notes.select_related("author")):
         try:
             text: str | None = str(note.text or "")
         except (NoKeyAccess, VaultLocked):
@@ -286,7 +290,8 @@ def history(user: Any, number: Any) -> Page[HistoryRow]:
     """One page of the history, as HistoryRow items (the page links stay the same)."""
     paginator: Paginator[Any] = Paginator(history_alerts(user), PAGE_SIZE)
     page = paginator.get_page(number)
-    return Page([history_row(alert) for alert in page.object_list], page.number, paginator)
+    alerts = opened(page.object_list)  # the outcomes shown, in one query
+    return Page([history_row(alert) for alert in alerts], page.number, paginator)
 
 
 # --- Drill report -------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from aegis import clock
 from aegis.accounts import channels as staff_channels
 from aegis.audit import services as audit
 from aegis.cases import selectors as case_selectors
-from aegis.cases import services as cases
 from aegis.cases.models import Person
 from aegis.roles import Role
 from aegis.rules import RuleError
@@ -195,8 +194,7 @@ def _write_alert(
 ) -> Alert:
     """The alert under a key of its own (sealed to the compartment and the alert service),
     with its ladder copied onto it."""
-    data_key = cases.new_record_key(person.compartment, KEY_PURPOSE)
-    vault.grant(data_key.id, service, actor_id=fields.get("triggered_by_id"))
+    data_key = vault.new_record_key(person.compartment, KEY_PURPOSE, extra_holders=[service])
     now = clock.now()
     alert = Alert.objects.create(
         person=person,

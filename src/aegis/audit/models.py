@@ -4,6 +4,8 @@ object id: never an IP address and never content."""
 from __future__ import annotations
 
 from django.db import models
+from nacl.encoding import HexEncoder
+from nacl.hash import blake2b
 
 from .chain import GENESIS, KeyedChain, Link
 
@@ -52,6 +54,35 @@ class AuditEntry(models.Model):
 
     def link(self) -> Link:
         return Link(self.seq, self.mac_fields(), self.prev_hash, self.entry_hash)
+
+
+def records_digest(records: str) -> str:
+    """What an entry covering several records keeps as its object id: the digest of their
+    list, so that the chain's MAC covers the list as well."""
+    return blake2b(
+        records.encode(), digest_size=32, person=b"aegis-records", encoder=HexEncoder
+    ).decode()
+
+
+class AuditRecordList(models.Model):
+    """The records one entry covers when there are several (the rows a page opened):
+    "purpose:key-id" each, space-separated. The entry's object id is their digest."""
+
+    entry = models.OneToOneField(
+        AuditEntry, on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    records = models.TextField()
+
+    def __str__(self) -> str:
+        return f"records of #{self.entry_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit entries cannot be deleted.")
 
 
 class AuditHead(models.Model):

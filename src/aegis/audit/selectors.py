@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from . import checkpoints
 from .chain import ChainProblem, Link, head_problem
-from .models import CHAIN, AuditCheckpoint, AuditEntry, AuditHead
+from .models import (
+    CHAIN,
+    AuditCheckpoint,
+    AuditEntry,
+    AuditHead,
+    AuditRecordList,
+    records_digest,
+)
 
 
 def entries() -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.order_by("-seq")
+    """Newest first, each with the records it covers when there are several."""
+    listed = AuditRecordList.objects.filter(entry=OuterRef("pk")).values("records")[:1]
+    return AuditEntry.objects.annotate(records=Subquery(listed)).order_by("-seq")
 
 
 def links(after: int = 0) -> Iterator[Link]:
@@ -31,7 +40,16 @@ def verify_chain(
     """Walk the chain from the first entry under the key; return (entries checked, first
     problem or None)."""
     walk = CHAIN.walk(links(), progress=progress)
-    return walk.checked, head_problem(walk, head())
+    return walk.checked, head_problem(walk, head()) or record_list_problem()
+
+
+def record_list_problem() -> ChainProblem | None:
+    """A list of records that no longer matches the digest its entry's MAC covers."""
+    lists = AuditRecordList.objects.values_list("entry__seq", "entry__object_id", "records")
+    for seq, digest, records in lists.order_by("entry__seq").iterator(chunk_size=2000):
+        if records_digest(records) != digest:
+            return ChainProblem(seq, "its list of records was changed")
+    return None
 
 
 def verify_against(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
@@ -13,7 +14,7 @@ from aegis import clock
 
 from . import checkpoints, selectors
 from .chain import GENESIS, ChainProblem
-from .models import CHAIN, AuditCheckpoint, AuditEntry, AuditHead
+from .models import CHAIN, AuditCheckpoint, AuditEntry, AuditHead, AuditRecordList, records_digest
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +65,19 @@ ACTIONS = {
 
 
 def record(
-    action: str, *, actor_id: int | None, object_type: str = "", object_id: object = ""
+    action: str,
+    *,
+    actor_id: int | None,
+    object_type: str = "",
+    object_id: object = "",
+    records: Iterable[str] = (),
 ) -> AuditEntry:
-    """Append one entry, chained to the previous one. Runs in the caller's transaction."""
+    """Append one entry, chained to the previous one. Runs in the caller's transaction.
+    `records` names every record an entry covers when it is more than one; the entry's
+    object id is then their digest, so the chain covers the list."""
+    listed = " ".join(records)
+    if listed:
+        object_id = records_digest(listed)
     if action not in ACTIONS:
         raise ValueError(f"Unknown audit action {action!r}")
     with transaction.atomic():
@@ -83,6 +94,8 @@ def record(
         )
         entry.entry_hash = CHAIN.mac(entry.seq, entry.mac_fields(), entry.prev_hash)
         entry.save()
+        if listed:
+            AuditRecordList.objects.create(entry=entry, records=listed)
         AuditHead.objects.filter(pk=1).update(seq=entry.seq, entry_hash=entry.entry_hash)
     return entry
 

@@ -5,16 +5,27 @@ are the analytic projection, kept in clear on purpose."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 
+from aegis.roles import Role
 from aegis.vault.fields import BlindIndexField, EncryptedTextField
+
+if TYPE_CHECKING:
+    from aegis.vault.models import DataKey
 
 from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
 
+# Responders join compartments to be reached by its alerts: they hold the keys of those
+# alerts and nothing that opens a case file (nor the search key).
+RESPONDER_KEY_PURPOSES = frozenset({"alert"})
+
 
 class Compartment(models.Model):
-    """Who may open what: every record key in a compartment is sealed to each member."""
+    """Who may open what: every record key in a compartment is sealed to each member. The
+    key scope of vault.services.new_record_key."""
 
     name = models.CharField(max_length=80, unique=True)
     description = models.CharField(max_length=200, blank=True)
@@ -22,6 +33,16 @@ class Compartment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def key_holder_ids(self, purpose: str) -> models.QuerySet[CompartmentMember, Any]:
+        """The members who receive a new key of this purpose (responders: alerts only)."""
+        members = self.members.all()
+        if purpose not in RESPONDER_KEY_PURPOSES:
+            members = members.exclude(user__groups__name=Role.RESPONDER.value)
+        return members.values("user_id")
+
+    def keep_key(self, data_key: DataKey) -> None:
+        CompartmentKey.objects.create(compartment=self, data_key=data_key)
 
 
 class CompartmentMember(models.Model):

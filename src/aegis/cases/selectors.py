@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.forms import BooleanField
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
@@ -17,11 +17,12 @@ from django.utils.translation import gettext, gettext_lazy
 from aegis.roles import Role
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoSearchKey, search_key_missing_message
-from aegis.vault.selectors import holds_search_key
+from aegis.vault.selectors import holds_search_key, open_records, opened
 
 from .models import Case, Compartment, CompartmentMember, ConsentRecord, Person, RecordChange
 
 PAGE_SIZE = 25
+ScopedModel = TypeVar("ScopedModel", bound=Model)
 
 
 def compartments_of(user: Any) -> QuerySet[Compartment]:
@@ -32,25 +33,41 @@ def member_of(user: Any, compartment_id: int) -> bool:
     return compartments_of(user).filter(pk=compartment_id).exists()
 
 
+def visible(
+    records: type[ScopedModel] | QuerySet[ScopedModel], user: Any, *, via: str = "compartment"
+) -> QuerySet[ScopedModel]:
+    """The records this person may see, of any compartment-scoped model: those in the
+    compartments they belong to. `via` is the path to the compartment ("case__compartment"
+    for a record that belongs to a case)."""
+    found = records if isinstance(records, QuerySet) else records._default_manager.all()
+    return found.filter(**{f"{via}__members__user": user})
+
+
 def visible_cases(user: Any) -> QuerySet[Case]:
-    return Case.objects.filter(compartment__members__user=user)
+    return visible(Case, user)
 
 
 def visible_people(user: Any) -> QuerySet[Person]:
-    return Person.objects.filter(compartment__members__user=user)
+    return visible(Person, user)
 
 
 def case_for(user: Any, reference: str) -> Case | None:
-    return (
+    """The case (and its person), keys opened: its page shows them."""
+    case = (
         visible_cases(user)
         .select_related("person", "compartment")
         .filter(reference=reference)
         .first()
     )
+    if case is not None:
+        open_records([case, case.person])
+    return case
 
 
 def person_for(user: Any, person_id: int) -> Person | None:
-    return visible_people(user).filter(pk=person_id).first()
+    person = visible_people(user).filter(pk=person_id).first()
+    open_records([person])
+    return person
 
 
 def cases_page(
@@ -109,16 +126,16 @@ def search(user: Any, text: str) -> SearchResults:
 def overdue_tasks(user: Any) -> QuerySet[Any]:
     from .models import CaseTask
 
-    return CaseTask.objects.filter(
-        case__compartment__members__user=user, done_at__isnull=True, due_on__lt=timezone.localdate()
+    return visible(CaseTask, user, via="case__compartment").filter(
+        done_at__isnull=True, due_on__lt=timezone.localdate()
     )
 
 
 def tasks_due_today(user: Any) -> QuerySet[Any]:
     from .models import CaseTask
 
-    return CaseTask.objects.filter(
-        case__compartment__members__user=user, done_at__isnull=True, due_on=timezone.localdate()
+    return visible(CaseTask, user, via="case__compartment").filter(
+        done_at__isnull=True, due_on=timezone.localdate()
     )
 
 
@@ -196,10 +213,12 @@ class CaseFile:
 def case_file(case: Case) -> CaseFile:
     return CaseFile(
         case=case,
-        history=list(case.status_changes.select_related("changed_by").order_by("changed_at", "pk")),
-        notes=list(case.notes.select_related("author").order_by("-created_at", "-pk")),
-        tasks=list(case.tasks.select_related("assigned_to")),
-        consents=list(consents_of(case.person)) if case.person is not None else [],
+        history=opened(
+            case.status_changes.select_related("changed_by").order_by("changed_at", "pk")
+        ),
+        notes=opened(case.notes.select_related("author").order_by("-created_at", "-pk")),
+        tasks=opened(case.tasks.select_related("assigned_to")),
+        consents=opened(consents_of(case.person)) if case.person is not None else [],
         today=timezone.localdate(),
     )
 
@@ -342,7 +361,7 @@ def history_of(
     for record_type, record_id in records:
         wanted |= Q(record_type=record_type, record_id=str(record_id))
     entries = []
-    for change in RecordChange.objects.filter(wanted).select_related("changed_by"):
+    for change in opened(RecordChange.objects.filter(wanted).select_related("changed_by")):
         known = fields.get(change.record_type, {})
         entries.append(
             ChangeEntry(

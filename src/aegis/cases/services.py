@@ -1,6 +1,6 @@
 """Writes and rules for compartments, people, cases, notes, tasks and consent.
 
-Other apps create the keys of their records with `new_record_key(compartment, purpose)`, so
+Every app keys its records with `vault.services.new_record_key(compartment, purpose)`, so
 that compartment membership governs every protected record, whatever app it lives in."""
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from aegis.rules import RuleError
 from aegis.text import has_control_characters, has_disguising_characters
 from aegis.vault import services as vault
 from aegis.vault.keychain import NoKeyAccess, current
-from aegis.vault.models import DataKey
-from aegis.vault.selectors import keypair_for_user
+from aegis.vault.selectors import keypair_for_user, keypairs_of_users
 
 from .models import (
+    RESPONDER_KEY_PURPOSES,
     Case,
     CaseNote,
     CaseStatusChange,
@@ -117,21 +117,12 @@ def record_change(
 # --- Compartments -------------------------------------------------------------------------
 
 
-# Responders join compartments to be reached by its alerts: they hold the keys of those
-# alerts and nothing that opens a case file (nor the search key).
-RESPONDER_KEY_PURPOSES = frozenset({"alert"})
-
-
 def _is_responder(user: Any) -> bool:
     return bool(user.groups.filter(name=Role.RESPONDER.value).exists())
 
 
 def _member_keypairs(compartment: Compartment, purpose: str) -> list[Any]:
-    members = compartment.members.all()
-    if purpose not in RESPONDER_KEY_PURPOSES:
-        members = members.exclude(user__groups__name=Role.RESPONDER.value)
-    user_ids = members.values_list("user_id", flat=True)
-    return [kp for uid in user_ids if (kp := keypair_for_user(uid)) is not None]
+    return list(keypairs_of_users(compartment.key_holder_ids(purpose)))
 
 
 @transaction.atomic
@@ -140,14 +131,6 @@ def create_compartment(name: str, description: str = "", *, members: list[Any] =
     for user in members:
         CompartmentMember.objects.create(compartment=compartment, user=user)
     return compartment
-
-
-@transaction.atomic
-def new_record_key(compartment: Compartment, purpose: str) -> DataKey:
-    """A fresh key for one record, sealed to every member of the compartment."""
-    data_key = vault.create_data_key(purpose, _member_keypairs(compartment, purpose))
-    CompartmentKey.objects.create(compartment=compartment, data_key=data_key)
-    return data_key
 
 
 @transaction.atomic
@@ -381,7 +364,7 @@ def create_person(compartment: Compartment, *, actor_id: int | None, **fields: A
     if unknown:
         raise TypeError(f"Unknown person fields: {', '.join(sorted(unknown))}")
     person = Person(
-        compartment=compartment, data_key=new_record_key(compartment, "person"), **fields
+        compartment=compartment, data_key=vault.new_record_key(compartment, "person"), **fields
     )
     _full_clean(person, ["data_key", "compartment"])
     person.save()
@@ -530,7 +513,8 @@ def open_case(
     check_case_subject(
         subject_kind, compartment=compartment, person=person, subject_name=subject_name
     )
-    data_key = new_record_key(compartment, "case")  # the slow part, before the counter is held
+    # The slow part, before the counter is held.
+    data_key = vault.new_record_key(compartment, "case")
     case = Case(
         reference=allocate_reference("AEG"),
         compartment=compartment,

@@ -10,6 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from aegis.cases import selectors as cases
+from aegis.vault.selectors import open_records
 
 from .models import CustodyEvent, EvidenceItem, ItemKind
 
@@ -22,7 +23,7 @@ def case_for(user: Any, reference: str) -> Any:
 
 
 def visible_items(user: Any) -> QuerySet[EvidenceItem]:
-    return EvidenceItem.objects.filter(case__in=cases.visible_cases(user))
+    return cases.visible(EvidenceItem, user, via="case__compartment")
 
 
 def item_for(user: Any, item_id: Any) -> EvidenceItem | None:
@@ -30,7 +31,9 @@ def item_for(user: Any, item_id: Any) -> EvidenceItem | None:
         key = item_id if isinstance(item_id, uuid.UUID) else uuid.UUID(str(item_id))
     except ValueError:
         return None
-    return visible_items(user).select_related("case", "derived_from").filter(pk=key).first()
+    item = visible_items(user).select_related("case", "derived_from").filter(pk=key).first()
+    open_records([item])  # its page shows it (and its working copies, under the same key)
+    return item
 
 
 def items_of(case: Any) -> QuerySet[EvidenceItem]:
@@ -38,7 +41,9 @@ def items_of(case: Any) -> QuerySet[EvidenceItem]:
 
 
 def items_page(case: Any, number: Any = None) -> Page:
-    return Paginator(items_of(case).order_by("-added_at", "pk"), PAGE_SIZE).get_page(number)
+    page = Paginator(items_of(case).order_by("-added_at", "pk"), PAGE_SIZE).get_page(number)
+    open_records(page.object_list)
+    return page
 
 
 def originals_of(case: Any) -> QuerySet[EvidenceItem]:

@@ -3,6 +3,7 @@ incident does not exist (the same answer as for a missing one)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -12,23 +13,27 @@ from aegis.cases import selectors as cases
 from aegis.cases.models import Case, Compartment, Person
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
+from aegis.vault.selectors import open_records
 
-from .models import Act, ActPerpetrator, Incident, IncidentLink, Perpetrator, Victim
+from .models import Act, ActPerpetrator, Incident, IncidentLink, Perpetrator, Source, Victim
 
 PAGE_SIZE = 25
 
 
 def visible_incidents(user: Any) -> QuerySet[Incident]:
-    return Incident.objects.filter(compartment__members__user=user)
+    return cases.visible(Incident, user)
 
 
 def incident_for(user: Any, reference: str) -> Incident | None:
-    return (
+    """The incident, its key opened: its pages show it."""
+    incident = (
         visible_incidents(user)
         .select_related("compartment", "verified_by")
         .filter(reference=reference.strip().upper())
         .first()
     )
+    open_records([incident])
+    return incident
 
 
 def incidents_page(
@@ -52,7 +57,9 @@ def incidents_page(
     incidents = incidents.prefetch_related(
         Prefetch("acts", queryset=Act.objects.only("incident_id", "violation_type"))
     )
-    return Paginator(incidents.order_by("-date_start", "-pk"), PAGE_SIZE).get_page(number)
+    page = Paginator(incidents.order_by("-date_start", "-pk"), PAGE_SIZE).get_page(number)
+    open_records(page.object_list)  # the titles shown: one query, one audit entry
+    return page
 
 
 def incidents_of_case(user: Any, case: Case) -> QuerySet[Incident]:
@@ -66,7 +73,34 @@ def acts_of(incident: Incident) -> QuerySet[Act]:
     )
 
 
+@dataclass(frozen=True)
+class IncidentPage:
+    """What the incident page shows besides the incident, keys opened in one query."""
+
+    acts: list[Act]
+    sources: list[Source]
+    outgoing: list[IncidentLink]
+    incoming: list[IncidentLink]
+
+
+def incident_page(user: Any, incident: Incident) -> IncidentPage:
+    acts = list(acts_of(incident))
+    sources = list(incident.sources.all())
+    outgoing, incoming = links_of(user, incident)
+    victims = [victim for act in acts for victim in act.victims.all()]
+    open_records(
+        sources,
+        victims,
+        [victim.person for victim in victims],
+        [named.perpetrator for act in acts for named in act.perpetrators.all()],
+        [link.to_incident for link in outgoing],
+        [link.from_incident for link in incoming],
+    )
+    return IncidentPage(acts, sources, outgoing, incoming)
+
+
 def perpetrators_in(compartment: Compartment) -> QuerySet[Perpetrator]:
+    """The compartment's perpetrators (a query: open the keys of those shown)."""
     return Perpetrator.objects.filter(compartment=compartment)
 
 
@@ -83,7 +117,7 @@ def perpetrators_named(user: Any, name: str) -> QuerySet[Perpetrator]:
         index = blind_index("name", name)
     except (NoKeyAccess, VaultLocked):
         return Perpetrator.objects.none()
-    return Perpetrator.objects.filter(compartment__members__user=user, name_index=index)
+    return cases.visible(Perpetrator, user).filter(name_index=index)
 
 
 def people_in(user: Any, compartment: Compartment) -> QuerySet[Person]:

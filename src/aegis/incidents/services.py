@@ -20,7 +20,6 @@ from aegis.audit import services as audit
 from aegis.cases.models import Case, Compartment, Person
 from aegis.cases.services import (
     allocate_reference,
-    new_record_key,
     record_change,
     require_reason,
     snapshot,
@@ -28,6 +27,7 @@ from aegis.cases.services import (
 )
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.rules import RuleError
+from aegis.vault import services as vault
 
 from .models import (
     Act,
@@ -181,7 +181,7 @@ def create_incident(
     )
     linked_cases = _check_cases(compartment, cases)
     with transaction.atomic():
-        data_key = new_record_key(compartment, "incident")  # before the counter is held
+        data_key = vault.new_record_key(compartment, "incident")  # before the counter is held
         incident = Incident(
             reference=allocate_reference("INC"),
             compartment=compartment,
@@ -296,7 +296,7 @@ def create_perpetrator(
     )
     perpetrator = Perpetrator.objects.create(
         compartment=compartment,
-        data_key=new_record_key(compartment, "perpetrator"),
+        data_key=vault.new_record_key(compartment, "perpetrator"),
         perpetrator_type=perpetrator_type,
         name=name,
         description=description,

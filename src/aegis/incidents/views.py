@@ -18,6 +18,7 @@ from aegis.access import requires
 from aegis.cases import selectors as case_selectors
 from aegis.notices import notices_for
 from aegis.rules import RuleError, show_on
+from aegis.vault.selectors import open_records, opened
 
 from . import selectors, services
 from .forms import (
@@ -169,7 +170,7 @@ def _changes_of(incident: Incident) -> list[Any]:
 @require_http_methods(["GET"])
 def incident_detail(request: HttpRequest, incident_ref: str) -> HttpResponse:
     incident = _incident(request, incident_ref)
-    outgoing, incoming = selectors.links_of(request.user, incident)
+    shown = selectors.incident_page(request.user, incident)
     return render(
         request,
         "incidents/detail.html",
@@ -177,11 +178,11 @@ def incident_detail(request: HttpRequest, incident_ref: str) -> HttpResponse:
             "incident": incident,
             "country_name": places.country_name(incident.country),
             "region_name": places.region_name(incident.country, incident.region),
-            "acts": selectors.acts_of(incident),
-            "sources": incident.sources.all(),
+            "acts": shown.acts,
+            "sources": shown.sources,
             "cases": selectors.related_cases(request.user, incident),
-            "outgoing": outgoing,
-            "incoming": incoming,
+            "outgoing": shown.outgoing,
+            "incoming": shown.incoming,
             "history": incident.verification_changes.select_related("changed_by"),
             "changes": _changes_of(incident),
             "independent_sources": services.independent_sources(incident),
@@ -234,7 +235,7 @@ def _perpetrator_label(perpetrator: Any) -> str:
 def act_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
     incident = _incident(request, incident_ref)
     people = {str(p.pk): p for p in selectors.people_in(request.user, incident.compartment)}
-    perpetrators = {str(p.pk): p for p in selectors.perpetrators_in(incident.compartment)}
+    perpetrators = {str(p.pk): p for p in opened(selectors.perpetrators_in(incident.compartment))}
     form = ActForm(
         request.POST or None,
         people=[(pk, p.pseudonym) for pk, p in people.items()],
@@ -325,6 +326,7 @@ def _correct(
 def act_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpResponse:
     incident = _incident(request, incident_ref)
     act = incident.acts.filter(pk=act_id).first()
+    open_records([act])
     if act is None:
         raise Http404
     form = ActEditForm(request.POST or None, initial={"violation_type": act.violation_type})
@@ -371,6 +373,7 @@ def victims_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpRe
 def source_edit(request: HttpRequest, incident_ref: str, source_id: int) -> HttpResponse:
     incident = _incident(request, incident_ref)
     source = incident.sources.filter(pk=source_id).first()
+    open_records([source])
     if source is None:
         raise Http404
     initial = {name: getattr(source, name) for name in services.SOURCE_FIELDS}
@@ -389,6 +392,7 @@ def source_edit(request: HttpRequest, incident_ref: str, source_id: int) -> Http
 def perpetrator_edit(request: HttpRequest, incident_ref: str, perpetrator_id: int) -> HttpResponse:
     incident = _incident(request, incident_ref)
     perpetrator = selectors.perpetrators_in(incident.compartment).filter(pk=perpetrator_id).first()
+    open_records([perpetrator])
     if perpetrator is None:
         raise Http404
     initial = {name: getattr(perpetrator, name) for name in services.PERPETRATOR_FIELDS}

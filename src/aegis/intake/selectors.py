@@ -11,13 +11,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from aegis import places
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Compartment
-from aegis.vault.models import Keypair
+from aegis.vault.selectors import open_records
 
 from .models import FloodNotice, Submission, SubmissionFile, plain
 from .vocabulary import DatePrecision, PerpetratorType, SenderKind, SubmissionStatus, TargetKind
@@ -35,24 +35,13 @@ def intake_compartment_or_none() -> Compartment | None:
     return Compartment.objects.filter(name=intake_compartment_name()).first()
 
 
-def key_holders(compartment: Compartment) -> list[Keypair]:
-    """Who a new submission key is sealed to: the members' keypairs and the organisation
-    recovery keypair, in one query (it runs for every anonymous report)."""
-    members = compartment.members.values("user_id")
-    return list(
-        Keypair.objects.filter(
-            Q(kind=Keypair.Kind.USER, user_id__in=members) | Q(kind=Keypair.Kind.RECOVERY)
-        )
-    )
-
-
 def on_intake_team(user: Any) -> bool:
     compartment = intake_compartment_or_none()
     return compartment is not None and case_selectors.member_of(user, compartment.pk)
 
 
 def visible_submissions(user: Any) -> QuerySet[Submission]:
-    return Submission.objects.filter(compartment__in=case_selectors.compartments_of(user))
+    return case_selectors.visible(Submission, user)
 
 
 def untriaged_count(user: Any) -> int:
@@ -60,7 +49,10 @@ def untriaged_count(user: Any) -> int:
 
 
 def submission_for(user: Any, submission_id: uuid.UUID) -> Submission | None:
-    return visible_submissions(user).filter(pk=submission_id).first()
+    """The report, its key opened (its messages and files are under the same key)."""
+    submission = visible_submissions(user).filter(pk=submission_id).first()
+    open_records([submission])
+    return submission
 
 
 def file_for(submission: Submission, file_id: int) -> SubmissionFile | None:

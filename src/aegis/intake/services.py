@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from aegis import rules
 from aegis.audit import services as audit
 from aegis.cases import services as cases
-from aegis.cases.models import Compartment, CompartmentKey
+from aegis.cases.models import Compartment
 from aegis.files import storage
 from aegis.files.uploads import CheckedUpload
 from aegis.rules import RuleError
@@ -237,11 +237,9 @@ def intake_compartment() -> Compartment:
 
 def _submission_key(compartment: Compartment) -> DataKey:
     """A fresh key sealed to each member of the intake team and to the organisation recovery
-    key, so that a report is never lost even when the team is empty. Registered with the
-    compartment so that people who join the team later receive it."""
-    data_key = vault.create_data_key("submission", selectors.key_holders(compartment))
-    CompartmentKey.objects.create(compartment=compartment, data_key=data_key)
-    return data_key
+    key, so that a report is never lost even when the team is empty. The compartment keeps
+    it, so that people who join the team later receive it."""
+    return vault.new_record_key(compartment, "submission", recovery=True)
 
 
 def _store_files(

@@ -33,6 +33,7 @@ from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.incidents import selectors as incident_selectors
 from aegis.incidents.models import Incident
+from aegis.vault.selectors import opened
 
 from . import compute, patterns
 from .models import Assessment, ChecklistItem, RiskSettings
@@ -67,7 +68,7 @@ def checklist_item(item_id: int) -> ChecklistItem | None:
 
 
 def visible_assessments(user: Any) -> QuerySet[Assessment]:
-    return Assessment.objects.filter(compartment__members__user=user)
+    return case_selectors.visible(Assessment, user)
 
 
 def assessments_of(user: Any, case: Case) -> QuerySet[Assessment]:
@@ -188,9 +189,10 @@ def owner_choices(case: Case) -> QuerySet[Any]:
     )
 
 
-def incident_choices(user: Any, case: Case) -> QuerySet[Incident]:
-    """Incidents a threat may rest on: visible, in the case's compartment, newest first."""
-    return (
+def incident_choices(user: Any, case: Case) -> list[Incident]:
+    """Incidents a threat may rest on: visible, in the case's compartment, newest first, keys
+    opened (the choices show their titles)."""
+    return opened(
         incident_selectors.visible_incidents(user)
         .filter(compartment_id=case.compartment_id)
         .order_by("-date_start", "-pk")[:INCIDENT_CHOICES_CAP]

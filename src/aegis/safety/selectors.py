@@ -17,6 +17,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from aegis.cases import selectors as cases
 from aegis.cases.models import Person
 from aegis.vault.keychain import current_or_none
+from aegis.vault.selectors import open_records
 
 from . import duress
 from .drafts import ContactDraft, PlanDraft, ScenarioDraft
@@ -46,21 +47,26 @@ def own_person(user: Any) -> Person | None:
 
 
 def current_version(person: Person) -> PlanVersion | None:
-    """The latest version: the plan in force."""
-    return (
+    """The latest version: the plan in force, its key opened (its contacts and scenarios
+    are under the same key)."""
+    version = (
         PlanVersion.objects.filter(plan__person=person)
         .select_related("plan", "created_by")
         .order_by("-number")
         .first()
     )
+    open_records([version])
+    return version
 
 
 def version_of(person: Person, number: int) -> PlanVersion | None:
-    return (
+    version = (
         PlanVersion.objects.filter(plan__person=person, number=number)
         .select_related("plan", "created_by")
         .first()
     )
+    open_records([version])
+    return version
 
 
 def versions_of(person: Person) -> QuerySet[PlanVersion]:

@@ -1,6 +1,6 @@
 """Writes for safety plans: every save is a new version; nothing earlier is changed.
 
-The plan's data key is made with cases' `new_record_key` (so the compartment governs it) and
+The plan's data key is made with the vault's `new_record_key` (so the compartment governs it) and
 also sealed to the alert service key, so the alert worker can reach the emergency contacts
 with nobody signed in, and to the defender's own account, so they can read their plan."""
 
@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from aegis import clock
 from aegis.audit import services as audit
-from aegis.cases import services as cases
 from aegis.cases.models import Person
 from aegis.rules import RuleError
 from aegis.vault import services as vault
@@ -52,8 +51,7 @@ def _new_plan(person: Person, *, actor_id: int | None) -> SafetyPlan:
                 "the emergency contacts. Ask the administrator to run 'aegis init'."
             )
         )
-    data_key = cases.new_record_key(person.compartment, KEY_PURPOSE)
-    vault.grant(data_key.id, alerts, actor_id=actor_id)
+    data_key = vault.new_record_key(person.compartment, KEY_PURPOSE, extra_holders=[alerts])
     return SafetyPlan.objects.create(person=person, data_key=data_key, created_at=clock.now())
 
 

@@ -96,6 +96,17 @@ class EncryptedTextField(models.BinaryField):
         return super().get_prep_value(value)
 
 
+def key_fields(model: type[models.Model]) -> tuple[str, ...]:
+    """The attributes holding the data key ids that open a model's encrypted fields."""
+    return tuple(
+        dict.fromkeys(
+            f"{f.key_field}_id"
+            for f in model._meta.concrete_fields
+            if isinstance(f, EncryptedTextField)
+        )
+    )
+
+
 def index_key() -> bytes:
     from .models import DataKey
 
@@ -106,8 +117,10 @@ def index_key() -> bytes:
     )
     if key_id is None:
         raise keychain.VaultLocked("The search index key has not been created; run 'aegis init'.")
+    chain = keychain.current()
+    chain.open([key_id])  # the search key is opened wherever it is needed, unaudited
     try:
-        return keychain.current().data_key(key_id)
+        return chain.data_key(key_id)
     except keychain.NoKeyAccess as missing:
         raise keychain.NoSearchKey(key_id) from missing
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils.translation import gettext
 from nacl.public import PrivateKey
 
@@ -58,50 +59,110 @@ def search_key_missing_message() -> str:
     )
 
 
+class KeyNotOpened(Exception):
+    """A protected field was read on a page whose selector or view did not open its record's
+    key first (see Keychain.open). A programming error, never shown as "locked"."""
+
+    def __init__(self, data_key_id: object) -> None:
+        super().__init__(
+            f"The key {data_key_id} was not opened: open the records a page shows with "
+            "vault.selectors.open_records() before reading their protected fields."
+        )
+        self.data_key_id = data_key_id
+
+
 @dataclass
 class Keychain:
-    """Unlocked private keys by keypair id, and data keys opened with them."""
+    """Unlocked private keys by keypair id, and data keys opened with them.
+
+    Opening is batched: `open(ids)` fetches the wraps of every key asked for in one query.
+    The records whose fields were then read are audited once, when the key context ends
+    (`unlocked`): one "record.open" entry per page view or task, listing them, so that
+    readers do not queue one by one behind the audit log's head. An `explicit` keychain (a page or
+    API read) opens nothing by itself: reading a field whose key was not opened raises
+    KeyNotOpened. Otherwise (writes, tasks, commands) a read opens its one key on demand."""
 
     private_keys: dict[int, PrivateKey]
     actor_id: int | None = None
+    explicit: bool = False
     _data_keys: dict[uuid.UUID, bytes] = field(default_factory=dict)
+    _refused: set[uuid.UUID] = field(default_factory=set)
+    _purposes: dict[uuid.UUID, str] = field(default_factory=dict)  # of the audited keys
+    _unaudited: dict[uuid.UUID, str] = field(default_factory=dict)  # read, not yet audited
+    _audited: set[uuid.UUID] = field(default_factory=set)
 
     def remember(self, data_key_id: uuid.UUID, key: bytes) -> None:
         self._data_keys[data_key_id] = key
 
-    def data_key(self, data_key_id: uuid.UUID) -> bytes:
-        if (cached := self._data_keys.get(data_key_id)) is not None:
-            return cached
+    def open(self, data_key_ids: Iterable[uuid.UUID]) -> None:
+        """Open these keys at once (those this keychain holds; a record it cannot open stays
+        closed and reading it raises NoKeyAccess)."""
+        wanted = (
+            {_as_uuid(i) for i in data_key_ids if i is not None}
+            - self._data_keys.keys()
+            - self._refused
+        )
+        if not wanted:
+            return
         from .models import KeyWrap
 
-        wrap = (
-            KeyWrap.objects.filter(data_key_id=data_key_id, keypair_id__in=self.private_keys)
-            .select_related("data_key")
-            .only("keypair_id", "sealed_key", "data_key__purpose")
-            .first()
-        )
-        if wrap is None:
-            raise NoKeyAccess(data_key_id)
-        key = crypto.unseal(self.private_keys[wrap.keypair_id], bytes(wrap.sealed_key))
-        self._data_keys[data_key_id] = key
-        if wrap.data_key.purpose not in UNAUDITED_PURPOSES:
-            # Opening a record's key is opening the record: once per request or task.
-            from aegis.audit import services as audit
-
-            audit.record(
-                "record.open",
-                actor_id=self.actor_id,
-                object_type=wrap.data_key.purpose,
-                object_id=data_key_id,
+        wraps = KeyWrap.objects.filter(
+            data_key_id__in=wanted, keypair_id__in=self.private_keys
+        ).values_list("data_key_id", "keypair_id", "sealed_key", "data_key__purpose")
+        for data_key_id, keypair_id, sealed_key, purpose in wraps:
+            if data_key_id in self._data_keys:
+                continue  # held through two keypairs (a person and the recovery key)
+            self._data_keys[data_key_id] = crypto.unseal(
+                self.private_keys[keypair_id], bytes(sealed_key)
             )
-        return key
+            if purpose not in UNAUDITED_PURPOSES:
+                self._purposes[data_key_id] = purpose
+        self._refused |= wanted - self._data_keys.keys()
+
+    def data_key(self, data_key_id: uuid.UUID) -> bytes:
+        """The opened key, to read or write a field of its record (which is audited)."""
+        if data_key_id not in self._data_keys:
+            if data_key_id in self._refused:
+                raise NoKeyAccess(data_key_id)
+            if self.explicit:
+                raise KeyNotOpened(data_key_id)
+            self.open([data_key_id])
+            if data_key_id not in self._data_keys:
+                raise NoKeyAccess(data_key_id)
+        if data_key_id in self._purposes and data_key_id not in self._audited:
+            self._audited.add(data_key_id)
+            self._unaudited[data_key_id] = self._purposes[data_key_id]
+        return self._data_keys[data_key_id]
 
     def holds(self, data_key_id: uuid.UUID) -> bool:
-        try:
-            self.data_key(data_key_id)
-        except NoKeyAccess:
-            return False
-        return True
+        self.open([data_key_id])
+        return data_key_id in self._data_keys
+
+    def audit_opened(self) -> None:
+        """One audit entry for the records read since the last one (who, and which)."""
+        if not self._unaudited:
+            return
+        from aegis.audit import services as audit
+
+        opened, self._unaudited = self._unaudited, {}
+        purposes = set(opened.values())
+        if len(opened) == 1:
+            ((data_key_id, purpose),) = opened.items()
+            audit.record(
+                "record.open", actor_id=self.actor_id, object_type=purpose, object_id=data_key_id
+            )
+            return
+        audit.record(
+            "record.open",
+            actor_id=self.actor_id,
+            object_type=purposes.pop() if len(purposes) == 1 else "records",
+            object_id=len(opened),
+            records=[f"{purpose}:{key_id}" for key_id, purpose in opened.items()],
+        )
+
+
+def _as_uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 _current: contextvars.ContextVar[Keychain | None] = contextvars.ContextVar(
@@ -125,5 +186,13 @@ def unlocked(keychain: Keychain) -> Iterator[Keychain]:
     token = _current.set(keychain)
     try:
         yield keychain
+    except BaseException:
+        # A rolled-back transaction cannot take the entry (nor would it keep it); otherwise
+        # what was read before the error is still audited.
+        if not connection.needs_rollback:
+            keychain.audit_opened()
+        raise
+    else:
+        keychain.audit_opened()
     finally:
         _current.reset(token)

@@ -1,13 +1,15 @@
-"""Reads of the key hierarchy."""
+"""Reads of the key hierarchy, and opening the keys of the records a page shows."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
-from .fields import INDEX_KEY_PURPOSE
+from . import keychain
+from .fields import INDEX_KEY_PURPOSE, key_fields
 from .models import Keypair, KeyWrap, Wipe
 
 
@@ -21,6 +23,23 @@ def wrap_count() -> int:
 
 def keypair_for_user(user_id: int) -> Keypair | None:
     return Keypair.objects.filter(kind=Keypair.Kind.USER, user_id=user_id).first()
+
+
+def user_keypair(user_id: Any, *, for_update: bool = False) -> Keypair:
+    """A user's own keypair (Keypair.DoesNotExist without one); locked until the end of the
+    transaction `for_update`, to re-seal it."""
+    found = Keypair.objects.select_for_update() if for_update else Keypair.objects
+    return found.get(kind=Keypair.Kind.USER, user_id=user_id)
+
+
+def user_keypair_id(user_id: Any) -> int:
+    found = Keypair.objects.filter(kind=Keypair.Kind.USER, user_id=user_id)
+    return int(found.values_list("pk", flat=True).get())
+
+
+def keypairs_of_users(user_ids: Any) -> QuerySet[Keypair]:
+    """The own keypairs of these users (ids, or a query of them), in one query."""
+    return Keypair.objects.filter(kind=Keypair.Kind.USER, user_id__in=user_ids)
 
 
 def search_key_user_ids() -> QuerySet[KeyWrap, int]:
@@ -39,3 +58,28 @@ def wiped() -> bool:
     """The keys were destroyed by `aegis wipe` and the instance has not been set up again
     (`aegis init` makes a new organisation recovery key)."""
     return Wipe.objects.exists() and not Keypair.objects.filter(kind=Keypair.Kind.RECOVERY).exists()
+
+
+Record = TypeVar("Record", bound=Model)
+
+
+def opened(records: Iterable[Record]) -> list[Record]:
+    """These records (a query, evaluated here) with their keys opened."""
+    found = list(records)
+    open_records(found)
+    return found
+
+
+def open_records(*groups: Iterable[Model | None]) -> None:
+    """Open the keys of these records (e.g. the rows of one page) in one query, so that their
+    protected fields can be read. Audited once for the page (see keychain.Keychain). Records
+    the reader holds no key for stay closed: reading them raises NoKeyAccess."""
+    wanted: set[Any] = set()
+    for group in groups:
+        for record in group:
+            if record is not None:
+                wanted.update(getattr(record, name) for name in key_fields(type(record)))
+    wanted.discard(None)
+    chain = keychain.current_or_none()
+    if wanted and chain is not None:  # without a key context nothing can be read anyway
+        chain.open(wanted)

@@ -8,10 +8,11 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
+from django.db.models import Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 from nacl.public import PrivateKey
@@ -178,6 +179,38 @@ def shred(data_key_id: uuid.UUID, *, actor_id: int | None = None) -> None:
     KeyWrap.objects.filter(data_key_id=data_key_id).delete()
     DataKey.objects.filter(id=data_key_id).update(shredded_at=timezone.now())
     audit.record("key.shred", actor_id=actor_id, object_type="datakey", object_id=data_key_id)
+
+
+class KeyScope(Protocol):
+    """A group of people who hold the keys of its records together (a compartment). The
+    vault seals each new record key to them and hands the key to the scope, which keeps it
+    so that people who join later receive it too."""
+
+    def key_holder_ids(self, purpose: str) -> Iterable[int] | QuerySet[Any, Any]:
+        """The users who receive a new key of this purpose."""
+        ...
+
+    def keep_key(self, data_key: DataKey) -> None: ...
+
+
+@transaction.atomic
+def new_record_key(
+    scope: KeyScope,
+    purpose: str,
+    *,
+    extra_holders: Iterable[Keypair] = (),
+    recovery: bool = False,
+) -> DataKey:
+    """The one way to key a new protected record: a fresh key sealed to the scope's members
+    (found in one query), to the organisation recovery key when `recovery` (a report must
+    never be lost, even with nobody on the team), and to any extra holders (the alert
+    service). The scope keeps it, so that later members receive it."""
+    holders = Q(kind=Keypair.Kind.USER, user_id__in=scope.key_holder_ids(purpose))
+    if recovery:
+        holders |= Q(kind=Keypair.Kind.RECOVERY)
+    data_key = create_data_key(purpose, [*Keypair.objects.filter(holders), *extra_holders])
+    scope.keep_key(data_key)
+    return data_key
 
 
 def create_index_key(holders: Iterable[Keypair]) -> DataKey:
