@@ -518,6 +518,11 @@ def build(cases_n: int, incidents_n: int) -> dict[str, Any]:
     ReferenceCounter.objects.update_or_create(
         series="INC", year=year, defaults={"last": incidents_n}
     )
+    # Bulk rows skip the services that keep each case's current assessment and whether a
+    # newer incident makes it due: work them out once, in SQL, as an import would.
+    from aegis.risk import services as risk_services
+
+    risk_services.refresh_review_state()
     middle = max(0, cases_n // 2)
     return {
         "case": f"AEG-{year}-{middle + 1:05d}",

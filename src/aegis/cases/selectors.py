@@ -8,13 +8,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.forms import BooleanField
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from aegis.accounts.roles import Role
+from aegis.paging import Order, SeekPage, seek_page
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoSearchKey, search_key_missing_message
 from aegis.vault.selectors import holds_search_key
@@ -22,6 +22,8 @@ from aegis.vault.selectors import holds_search_key
 from .models import Case, Compartment, CompartmentMember, ConsentRecord, Person, RecordChange
 
 PAGE_SIZE = 25
+CASE_ORDER = Order("updated_at", descending=True)
+PERSON_ORDER = Order("pseudonym", descending=False)
 
 
 def compartments_of(user: Any) -> QuerySet[Compartment]:
@@ -40,6 +42,13 @@ def visible_people(user: Any) -> QuerySet[Person]:
     return Person.objects.filter(compartment__members__user=user)
 
 
+def _in_compartments_of(user: Any) -> Q:
+    """The reader's compartments as a list of ids (one small query), so that a long list is
+    read through its own (compartment, order) index instead of joining the memberships."""
+    ids = list(CompartmentMember.objects.filter(user=user).values_list("compartment_id", flat=True))
+    return Q(compartment_id__in=ids)
+
+
 def case_for(user: Any, reference: str) -> Case | None:
     return (
         visible_cases(user)
@@ -54,14 +63,27 @@ def person_for(user: Any, person_id: int) -> Person | None:
 
 
 def cases_page(
-    user: Any, number: Any = None, *, status: str = "", country: str = "", sector: str = ""
-) -> Page:
-    cases = filtered_cases(user, status=status, country=country, sector=sector)
-    return Paginator(cases, PAGE_SIZE).get_page(number)
+    user: Any,
+    number: Any = None,
+    *,
+    status: str = "",
+    country: str = "",
+    sector: str = "",
+    after: str = "",
+    before: str = "",
+) -> SeekPage:
+    """A page of the reader's cases, most recently updated first: `after`/`before` seek from
+    a row of the page shown (the links), `number` is a page typed into the address."""
+    cases = Case.objects.filter(_in_compartments_of(user))
+    cases = _filter_cases(cases, status=status, country=country, sector=sector)
+    params = {"page": number, "after": after, "before": before}
+    return seek_page(cases.select_related("person"), CASE_ORDER, params, size=PAGE_SIZE)
 
 
-def people_page(user: Any, number: Any = None) -> Page:
-    return Paginator(visible_people(user).order_by("pseudonym", "pk"), PAGE_SIZE).get_page(number)
+def people_page(user: Any, number: Any = None, *, after: str = "", before: str = "") -> SeekPage:
+    people = Person.objects.filter(_in_compartments_of(user))
+    params = {"page": number, "after": after, "before": before}
+    return seek_page(people, PERSON_ORDER, params, size=PAGE_SIZE)
 
 
 def has_consent(person: Person, scope: str) -> bool:
@@ -94,14 +116,21 @@ def search(user: Any, text: str) -> SearchResults:
         return SearchResults([], [])
     cases = list(visible_cases(user).filter(reference=text.upper()))
     try:
-        people = (
-            visible_people(user).filter(name_index=blind_index("name", text))
-            | visible_people(user).filter(phone_index=blind_index("phone", text))
-            | visible_people(user).filter(identity_index=blind_index("identifier", text))
-        )
+        indexes = {
+            "name_index": blind_index("name", text),
+            "phone_index": blind_index("phone", text),
+            "identity_index": blind_index("identifier", text),
+        }
     except NoSearchKey as missing:
         return SearchResults(cases=cases, people=[], missing_key=str(missing))
-    people_list = list(people.distinct()[:50])
+    # One indexed lookup per index, then the people by id: an OR across the three columns
+    # with DISTINCT over every column (ciphertext included) could use no index.
+    found: set[int] = set()
+    scope = _in_compartments_of(user)
+    for column, index in indexes.items():
+        matches = Person.objects.filter(scope, **{column: index})
+        found.update(matches.values_list("pk", flat=True)[:SEARCH_CAP])
+    people_list = list(Person.objects.filter(pk__in=found)[:SEARCH_CAP])
     cases += [c for c in visible_cases(user).filter(person__in=people_list) if c not in cases]
     return SearchResults(cases=cases, people=people_list)
 
@@ -240,14 +269,20 @@ def search_capped(user: Any, text: str) -> SearchResults:
 def filtered_cases(
     user: Any, *, status: str = "", country: str = "", sector: str = ""
 ) -> QuerySet[Case]:
-    cases = visible_cases(user)
+    cases = _filter_cases(visible_cases(user), status=status, country=country, sector=sector)
+    return cases.select_related("person").order_by("-updated_at", "-pk")
+
+
+def _filter_cases(
+    cases: QuerySet[Case], *, status: str = "", country: str = "", sector: str = ""
+) -> QuerySet[Case]:
     if status:
         cases = cases.filter(status=status)
     if country:
         cases = cases.filter(country=country.upper())
     if sector:
         cases = cases.filter(sector=sector)
-    return cases.select_related("person").order_by("-updated_at", "-pk")
+    return cases
 
 
 def members_with_role(compartment_id: int, role: str) -> QuerySet[Any]:

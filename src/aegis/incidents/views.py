@@ -112,7 +112,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         filters["violation_type"] = ""
     if filters["verification"] not in VerificationStatus.values:
         filters["verification"] = ""
-    page = selectors.incidents_page(request.user, request.GET.get("page"), **filters)
+    seek = {"after": request.GET.get("after", ""), "before": request.GET.get("before", "")}
+    page = selectors.incidents_page(request.user, request.GET.get("page"), **filters, **seek)
     return render(
         request,
         "incidents/list.html",

@@ -44,12 +44,7 @@ def dashboard(user: Any, page_number: Any = None, *, level: str = "") -> Dashboa
     today = clock.today()
     current = selectors.current_assessments(user)
     counts = dict.fromkeys(Level.values, 0)
-    for row in (
-        selectors.visible_assessments(user)
-        .filter(pk=selectors.latest())
-        .values("level")
-        .annotate(n=Count("pk"))
-    ):
+    for row in current.order_by().values("level").annotate(n=Count("pk")):
         counts[row["level"]] = row["n"]
     listed = current.filter(level=level) if level else current
     ranked = listed.order_by("-rank", "next_review_on", "pk")  # type: ignore[misc]
@@ -113,7 +108,7 @@ def analysis() -> Analysis:
     levels: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(Level.values, 0)
     )
-    current = Assessment.objects.filter(pk=selectors.latest()).values(
+    current = Assessment.objects.filter(is_current=True).values(
         "case__country", "case__region", "case__sector", "level"
     )
     for row in current.annotate(n=Count("pk")):
