@@ -114,10 +114,12 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Kept up to date by the risk services as assessments are made and incidents change, so
     # the dashboard reads them through an index instead of working them out per assessment:
-    # the case's latest assessment; its level's rank (higher is worse); and whether an
-    # incident linked to the case or its person was recorded or changed after it.
+    # the case's latest assessment; its level's rank (higher is worse); the level of the
+    # assessment before it ("" for a case's first); and whether an incident linked to the
+    # case or its person was recorded or changed after it.
     is_current = models.BooleanField(default=False)
     rank = models.PositiveSmallIntegerField(default=0)
+    previous_level = models.CharField(max_length=10, choices=Level.choices, blank=True)
     new_incident = models.BooleanField(default=False)
 
     class Meta:

@@ -116,16 +116,19 @@ def newer_incident(incidents: QuerySet[Incident]) -> Q:
     )
 
 
+def previous_level() -> Subquery:
+    """The level of the assessment before the outer one (of the same case)."""
+    previous = Assessment.objects.filter(case=OuterRef("case"), number__lt=OuterRef("number"))
+    return Subquery(previous.order_by("-number").values("level")[:1])
+
+
 def current_assessments(user: Any) -> QuerySet[Assessment]:
-    """The latest assessment of every case the user may see, with the previous level. Rank
-    and whether a newer incident makes it due are kept on the row (see services)."""
-    previous = Assessment.objects.filter(
-        case=OuterRef("case"), number__lt=OuterRef("number")
-    ).order_by("-number")
+    """The latest assessment of every case the user may see. Rank, the previous level and
+    whether a newer incident makes it due are kept on the row (see services), so none of
+    them costs a subquery per assessment."""
     compartments = case_selectors.compartments_of(user).values_list("pk", flat=True)
     return (
         Assessment.objects.filter(compartment_id__in=list(compartments), is_current=True)
-        .annotate(previous_level=Subquery(previous.values("level")[:1]))
         .annotate(previous_rank=rank("previous_level"))
         .select_related("case", "case__person")
     )

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -209,6 +210,7 @@ def create_assessment(
         assessment = Assessment.objects.create(
             is_current=True,
             rank=LEVEL_RANK[result.level],
+            previous_level=previous.level if previous is not None else "",
             case=case,
             compartment_id=case.compartment_id,
             data_key_id=case.data_key_id,
@@ -260,6 +262,7 @@ def refresh_review_state(case_ids: Sequence[int] | None = None) -> None:
         assessments = assessments.filter(case_id__in=list(case_ids))
     assessments.update(is_current=False, new_incident=False)
     assessments.filter(pk=selectors.latest()).update(is_current=True)
+    assessments.update(previous_level=Coalesce(selectors.previous_level(), Value("")))
     due = assessments.filter(is_current=True).filter(
         selectors.newer_incident(incident_selectors.all_incidents())
     )

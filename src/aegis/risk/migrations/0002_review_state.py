@@ -4,7 +4,8 @@
 a newer incident makes it due), worked out once here for the assessments already made."""
 
 from django.db import migrations, models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 RANKS = {"low": 0, "moderate": 1, "high": 2, "critical": 3}
 
@@ -18,6 +19,12 @@ def fill(apps, schema_editor):
     Assessment.objects.filter(pk=latest).update(is_current=True)
     for level, rank in RANKS.items():
         Assessment.objects.filter(level=level).update(rank=rank)
+    previous = Assessment.objects.filter(case=OuterRef("case"), number__lt=OuterRef("number"))
+    Assessment.objects.update(
+        previous_level=Coalesce(
+            Subquery(previous.order_by("-number").values("level")[:1]), Value("")
+        )
+    )
     newer = Incident.objects.filter(updated_at__gt=OuterRef("created_at"))
     due = Assessment.objects.filter(is_current=True).filter(
         Q(Exists(newer.filter(cases=OuterRef("case"))))
@@ -50,6 +57,11 @@ class Migration(migrations.Migration):
             model_name='assessment',
             name='rank',
             field=models.PositiveSmallIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name='assessment',
+            name='previous_level',
+            field=models.CharField(blank=True, choices=[('low', 'Low'), ('moderate', 'Moderate'), ('high', 'High'), ('critical', 'Critical')], max_length=10),
         ),
         migrations.AddIndex(
             model_name='assessment',
