@@ -101,7 +101,7 @@ def _parse(queryset: QuerySet[Any], order: Order, cursor: str) -> tuple[Any, int
         return None
     model_field = queryset.model._meta.get_field(order.field)
     try:
-        return model_field.to_python(text), int(pk)  # type: ignore[union-attr]
+        return model_field.to_python(text), int(pk)
     except (ValidationError, ValueError, TypeError, OverflowError):
         return None
 

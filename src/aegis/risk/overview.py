@@ -47,7 +47,7 @@ def dashboard(user: Any, page_number: Any = None, *, level: str = "") -> Dashboa
     for row in current.order_by().values("level").annotate(n=Count("pk")):
         counts[row["level"]] = row["n"]
     listed = current.filter(level=level) if level else current
-    ranked = listed.order_by("-rank", "next_review_on", "pk")  # type: ignore[misc]
+    ranked = listed.order_by("-rank", "next_review_on", "pk")
     page = Paginator(ranked, PAGE_SIZE).get_page(page_number)
     overdue = current.filter(selectors.due(today)).order_by("next_review_on", "pk")
     rose = current.filter(

@@ -74,7 +74,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "page": data.page,
             "level": level,
             "level_label": Level(level).label if level else "",
-            "rose": [(a, Level(a.previous_level).label) for a in data.rose],  # type: ignore[attr-defined]
+            "rose": [(a, Level(a.previous_level).label) for a in data.rose],
             "levels": [(value, label, data.counts[value]) for value, label in Level.choices],
             "findings": finding_rows(data.findings, data.subjects),
             "today": clock.today(),
