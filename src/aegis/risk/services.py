@@ -206,7 +206,10 @@ def create_assessment(
             Assessment.objects.filter(case=case).order_by("-number").only("number", "level").first()
         )
         number = (previous.number if previous is not None else 0) + 1
-        Assessment.objects.filter(case=case, is_current=True).update(is_current=False)
+        # The review state is the current assessment's; the one superseded keeps none.
+        Assessment.objects.filter(case=case, is_current=True).update(
+            is_current=False, new_incident=False
+        )
         assessment = Assessment.objects.create(
             is_current=True,
             rank=LEVEL_RANK[result.level],
