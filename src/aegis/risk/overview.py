@@ -36,6 +36,7 @@ class Dashboard:
     overdue_count: int
     rose: list[Assessment]
     findings: list[Finding]
+    findings_count: int
     subjects: dict[tuple[str, int | None], selectors.Subject]
     unassessed: int
 
@@ -54,7 +55,8 @@ def dashboard(user: Any, page_number: Any = None, *, level: str = "") -> Dashboa
         Q(rank__gt=F("previous_rank")),
         assessed_on__gte=today - datetime.timedelta(days=RECENT_DAYS),
     ).order_by("-assessed_on", "pk")
-    findings = selectors.findings_for(user)
+    found = selectors.findings_for(user)
+    findings = found[: selectors.LIST_CAP]  # those with the most incidents
     unassessed = (
         case_selectors.visible_cases(user)
         .exclude(status=CaseStatus.CLOSED)
@@ -68,6 +70,7 @@ def dashboard(user: Any, page_number: Any = None, *, level: str = "") -> Dashboa
         overdue_count=overdue.count(),
         rose=list(rose[: selectors.LIST_CAP]),
         findings=findings,
+        findings_count=len(found),
         subjects=selectors.finding_subjects(user, findings),
         unassessed=unassessed,
     )
