@@ -44,7 +44,7 @@ def _walk_forward(queryset: Any, order: paging.Order, size: int) -> list[Any]:
 
 
 def _walk_back(queryset: Any, order: paging.Order, size: int, last: Any) -> list[Any]:
-    cursor = paging._key_of(last, order)
+    cursor = paging.cursor_of(last, order)
     page = paging.seek_page(queryset, order, {"before": cursor}, size=size)
     seen = list(page)
     while page.has_previous:

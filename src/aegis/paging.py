@@ -88,7 +88,8 @@ def _page_number(value: Any) -> int:
         return 1
 
 
-def _key_of(row: Any, order: Order) -> str:
+def cursor_of(row: Any, order: Order) -> str:
+    """Where a page link starts: the row's sort value and primary key."""
     value = getattr(row, order.field)
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
     return f"{text}{SEPARATOR}{row.pk}"
@@ -168,6 +169,6 @@ def seek_page(
         size=size,
         has_next=has_next and bool(rows),
         has_previous=has_previous,
-        next_cursor=_key_of(rows[-1], order) if rows else "",
-        previous_cursor=_key_of(rows[0], order) if rows else "",
+        next_cursor=cursor_of(rows[-1], order) if rows else "",
+        previous_cursor=cursor_of(rows[0], order) if rows else "",
     )
