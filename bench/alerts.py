@@ -111,8 +111,8 @@ def setup_instance(people: int) -> None:
     django.setup()
     from aegis import bootstrap
     from aegis.accounts import services as accounts
-    from aegis.accounts.roles import Role
     from aegis.cases import services as cases
+    from aegis.roles import Role
     from aegis.safety import services as safety
     from aegis.safety.drafts import ContactDraft, PlanDraft
     from aegis.vault import services as vault

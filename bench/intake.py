@@ -93,8 +93,8 @@ def setup_instance() -> None:
     django.setup()
     from aegis import bootstrap
     from aegis.accounts import services as accounts
-    from aegis.accounts.roles import Role
     from aegis.cases import services as cases
+    from aegis.roles import Role
 
     password = "bench passphrase " + secrets.token_hex(8)
     bootstrap.init_instance(admin_username="admin", admin_password=password, interactive=False)

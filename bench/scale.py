@@ -179,7 +179,6 @@ def build(cases_n: int, incidents_n: int) -> dict[str, Any]:
 
     from aegis import clock
     from aegis.accounts import services as accounts
-    from aegis.accounts.roles import Role
     from aegis.cases import services as case_services
     from aegis.cases.models import (
         Case,
@@ -209,6 +208,7 @@ def build(cases_n: int, incidents_n: int) -> dict[str, Any]:
     )
     from aegis.risk.models import Assessment
     from aegis.risk.vocabulary import Level
+    from aegis.roles import Role
     from aegis.vault import services as vault
     from aegis.vault.selectors import keypair_for_user
 

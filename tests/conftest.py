@@ -15,7 +15,7 @@ from hypothesis import settings as hypothesis_settings
 
 from aegis import bootstrap
 from aegis.accounts import services as accounts
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, unlocked
 from aegis.vault.selectors import keypair_for_user

@@ -15,9 +15,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from aegis.accounts import throttle
 from aegis.accounts.forms import SignInForm
 from aegis.accounts.models import User
-from aegis.accounts.roles import Role
 from aegis.audit.models import AuditEntry
 from aegis.cases.models import CompartmentMember
+from aegis.roles import Role
 from aegis.vault import services as vault
 from aegis.vault.models import KeyWrap
 from aegis.vault.selectors import keypair_for_user

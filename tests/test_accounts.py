@@ -13,8 +13,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from aegis import clock
 from aegis.accounts import throttle
 from aegis.accounts.forms import SignInForm
-from aegis.accounts.roles import Role
 from aegis.audit.models import AuditEntry
+from aegis.roles import Role
 from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
 from aegis.vault.selectors import keypair_for_user

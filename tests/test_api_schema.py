@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from aegis.accounts.roles import Role
 from aegis.accounts.services import create_api_token
 from aegis.cases.models import Person
 from aegis.incidents import services as incidents
 from aegis.intake import selectors as intake_selectors
 from aegis.intake import services as intake
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 
 GATEWAY_SECRET = "a gateway secret for the schema run"

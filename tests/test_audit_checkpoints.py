@@ -22,12 +22,12 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from aegis import clock
-from aegis.accounts.roles import Role
 from aegis.alerts.worker import AlertLoop
 from aegis.audit import checkpoints, minisign
 from aegis.audit import services as audit
 from aegis.audit.chain import KeyedChain
 from aegis.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from aegis.roles import Role
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from aegis import bootstrap
 from aegis.accounts import services as accounts
 from aegis.accounts.forms import SignInForm
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from aegis import bootstrap
 from aegis.accounts import services as accounts
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, unlocked
 from aegis.vault.selectors import keypair_for_user

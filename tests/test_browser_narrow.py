@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from aegis.safety import services as safety
 from aegis.safety.demo import draft
 from aegis.safety.demo_plans import SIDRA_PLAN

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from tests.cases.test_browser_cases import sign_in
 from tests.test_browser import assert_csp, tab  # noqa: F401
 

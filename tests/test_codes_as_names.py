@@ -11,7 +11,7 @@ import pycountry
 import pytest
 from django.test import Client
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from tests.test_navigation import _walk, demo_logins  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

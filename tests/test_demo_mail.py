@@ -9,8 +9,8 @@ from email.message import EmailMessage
 import pytest
 from django.test import Client
 
-from aegis.accounts.roles import Role
 from aegis.demo_mail import caught, start_catcher
+from aegis.roles import Role
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

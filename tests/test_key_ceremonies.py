@@ -4,7 +4,7 @@
 import pytest
 
 from aegis import bootstrap
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from aegis.vault import services as vault
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess, unlocked

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

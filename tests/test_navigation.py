@@ -14,8 +14,8 @@ import pytest
 from django.test import Client
 from django.urls import Resolver404, resolve
 
-from aegis.accounts.roles import Role
 from aegis.demo import create_demo_instance
+from aegis.roles import Role
 from tests.access_rules import EXPECTED, PUBLIC
 from tests.test_demo import parse_logins
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from aegis import paging
 from aegis.accounts.middleware import SessionRefreshMiddleware
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

@@ -17,12 +17,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from aegis import clock
-from aegis.accounts.roles import Role
 from aegis.alerts import services as alerts
 from aegis.cases import selectors as case_selectors
 from aegis.incidents import services as incidents
 from aegis.intake import services as intake
 from aegis.intake.demo import DEMO_REPORTS
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.conftest import Person, sign_in
 from tests.risk.conftest import ratings, threat

@@ -14,11 +14,11 @@ from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 
 from aegis import clock
-from aegis.accounts.roles import Role
 from aegis.cases import services as cases
 from aegis.cases.models import Case, ReferenceCounter
 from aegis.incidents import services as incidents
 from aegis.incidents.models import Incident
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from aegis.accounts import services as accounts
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.access_rules import EXPECTED, PUBLIC, SAMPLE_KWARGS
 from tests.conftest import sign_in

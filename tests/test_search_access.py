@@ -13,10 +13,10 @@ from django.urls import reverse
 
 from aegis.accounts import selectors as account_selectors
 from aegis.accounts import services as accounts
-from aegis.accounts.roles import Role
 from aegis.audit.models import AuditEntry
 from aegis.cases import services as cases
 from aegis.cases.models import Case, Person
+from aegis.roles import Role
 from aegis.vault import services as vault
 from aegis.vault.keychain import NoKeyAccess, NoSearchKey, unlocked
 from aegis.vault.models import DataKey, KeyWrap

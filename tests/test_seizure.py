@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from aegis.accounts import channels
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from aegis.vault import service_keys
 from aegis.vault.keychain import unlocked
 from aegis.vault.selectors import keypair_for_user

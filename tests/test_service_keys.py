@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from aegis import bootstrap
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from aegis.vault import service_keys
 from aegis.vault import services as vault
 from aegis.vault.keychain import NoKeyAccess, unlocked

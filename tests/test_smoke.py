@@ -1,4 +1,4 @@
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 
 
 def test_sign_in_reaches_dashboard(signed_in):

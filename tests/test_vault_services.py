@@ -3,7 +3,7 @@
 import pytest
 from django.db import transaction
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from aegis.vault import keychain
 from aegis.vault import services as vault
 from aegis.vault.fields import blind_index

@@ -14,7 +14,7 @@ from django.test import Client
 
 from aegis import bootstrap
 from aegis.accounts import services as accounts
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from aegis.vault import crypto
 from aegis.vault import services as vault
 from aegis.vault.fields import field_context

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from .accounts import services as accounts
-from .accounts.roles import Role
+from .roles import Role
 from .vault import service_keys
 from .vault import services as vault
 from .vault.keychain import unlocked

@@ -8,10 +8,10 @@ import importlib
 from django.db import transaction
 
 from .accounts import services as accounts
-from .accounts.roles import Role
 from .audit import services as audit
 from .bootstrap import create_organisation_keys, migrate, print_enrolment
 from .cases import services as cases
+from .roles import Role
 from .vault import service_keys
 from .vault import services as vault
 from .vault.keychain import Keychain, unlocked

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views import i18n
 from django.views.decorators.cache import never_cache
 
-from .accounts.access import public, requires
+from .access import public, requires
 from .areas import DEMO_MAIL_PERMISSIONS, areas_for
 from .demo_mail import caught
 from .work_queue import items_for

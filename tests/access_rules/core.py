@@ -2,7 +2,7 @@
 
 import uuid
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 
 ALL = frozenset(Role)
 PUBLIC = "public"

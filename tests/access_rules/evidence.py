@@ -2,7 +2,7 @@
 
 import uuid
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 
 from .core import ALL, PUBLIC  # noqa: F401
 

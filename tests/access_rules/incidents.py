@@ -1,6 +1,6 @@
 """Access rules of the incidents views and API (see __init__.py)."""
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 
 from .core import ALL, PUBLIC  # noqa: F401
 

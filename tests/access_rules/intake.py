@@ -3,7 +3,7 @@ open to anyone; triage is for case staff (and, inside, for members of the intake
 
 import uuid
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 
 from .core import ALL, PUBLIC  # noqa: F401
 

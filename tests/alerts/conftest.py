@@ -19,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from aegis.accounts import channels
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from aegis.safety import services as safety
 from aegis.safety.drafts import ContactDraft, PlanDraft
 from aegis.vault.keychain import unlocked

@@ -7,10 +7,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
 from aegis.alerts import services
 from aegis.alerts.models import Alert
 from aegis.alerts.vocabulary import AlertKind, AlertStatus
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.conftest import api_client, comparable, sign_in
 

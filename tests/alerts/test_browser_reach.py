@@ -8,11 +8,11 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from aegis.accounts.roles import Role
 from aegis.alerts import services
 from aegis.alerts.models import EscalationPolicy
 from aegis.alerts.vocabulary import AlertKind
 from aegis.cases.models import Case
+from aegis.roles import Role
 from tests.safety.test_browser_linking import sign_in
 from tests.test_browser import tab  # noqa: F401
 

@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from aegis import clock
-from aegis.accounts.roles import Role
 from aegis.alerts import checkins, sending
 from aegis.alerts.models import Alert, CheckIn
 from aegis.alerts.vocabulary import AlertKind
+from aegis.roles import Role
 from aegis.safety import selectors as safety_selectors
 from aegis.safety import services as safety
 from aegis.vault.keychain import unlocked

@@ -12,10 +12,10 @@ from django.test import Client
 from django.urls import reverse
 
 from aegis import clock
-from aegis.accounts.roles import Role
 from aegis.alerts import selectors, sending, services
 from aegis.alerts.models import Alert
 from aegis.alerts.vocabulary import AlertKind, Channel
+from aegis.roles import Role
 from tests.conftest import api_client, comparable, sign_in
 
 from .conftest import ACK_LINK, CONTACT_EMAIL, CONTACT_PHONE, SECOND_PHONE

@@ -13,13 +13,13 @@ import pytest
 from django.test import Client
 
 from aegis import clock
-from aegis.accounts.roles import Role
 from aegis.alerts import sending, services
 from aegis.alerts.models import Alert, Delivery
 from aegis.alerts.policies import StepInput, save_case_policy
 from aegis.alerts.vocabulary import AlertKind, DeliveryError, DeliveryState
 from aegis.cases import services as cases
 from aegis.cases.models import Case
+from aegis.roles import Role
 from aegis.safety import selectors as safety_selectors
 from aegis.safety import services as safety
 from aegis.vault import service_keys

@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from aegis import clock
-from aegis.accounts.roles import Role
 from aegis.alerts import selectors, sending, services
 from aegis.alerts.models import Alert, Delivery
 from aegis.alerts.vocabulary import AlertKind, Channel, DeliveryState, RecipientKind
+from aegis.roles import Role
 from aegis.vault import service_keys
 from aegis.vault.keychain import unlocked
 from tests.conftest import api_client, comparable, sign_in

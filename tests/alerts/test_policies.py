@@ -13,12 +13,12 @@ from django.test import Client
 from django.urls import reverse
 
 from aegis import clock
-from aegis.accounts.roles import Role
 from aegis.alerts import policies, sending, services
 from aegis.alerts.models import Alert, EscalationPolicy, PartnerOrganisation, PolicyStep
 from aegis.alerts.vocabulary import AlertKind, DeliveryState, RecipientKind
 from aegis.cases.models import Case
 from aegis.risk import services as risk
+from aegis.roles import Role
 from aegis.vault.keychain import NoKeyAccess, unlocked
 from tests.conftest import comparable, sign_in
 from tests.risk.conftest import ratings, threat

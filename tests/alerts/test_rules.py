@@ -12,7 +12,6 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
 from aegis.alerts import policies
 from aegis.alerts.models import Alert, AlertRule
 from aegis.alerts.vocabulary import AlertKind, RuleTrigger
@@ -20,6 +19,7 @@ from aegis.cases.models import Case
 from aegis.incidents import services as incidents
 from aegis.incidents.services import DescribedVictim
 from aegis.risk import services as risk
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 from tests.risk.conftest import ratings, threat

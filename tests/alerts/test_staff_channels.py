@@ -8,11 +8,11 @@ from django.test import Client
 from django.urls import reverse
 
 from aegis.accounts import channels
-from aegis.accounts.roles import Role
 from aegis.alerts import ladder, policies, services
 from aegis.alerts.vocabulary import Audience
 from aegis.audit.models import AuditEntry
 from aegis.cases.models import Case
+from aegis.roles import Role
 from aegis.vault import service_keys
 from aegis.vault.keychain import NoKeyAccess, unlocked
 from aegis.vault.models import DataKey

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from aegis.accounts.roles import Role
 from aegis.cases import services
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.conftest import Person, api_client, comparable, sign_in  # noqa: F401  (used by this folder's tests)
 

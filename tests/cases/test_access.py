@@ -9,8 +9,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
 from aegis.cases.models import Case, CaseNote, CaseStatusChange, CaseTask, ConsentRecord, Person
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 
 from .conftest import api_client, client, comparable

@@ -8,8 +8,8 @@ import json
 import pytest
 from django.test import Client
 
-from aegis.accounts.roles import Role
 from aegis.cases.models import Case, CaseNote, Person
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 
 from .conftest import api_client

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from tests.test_browser import assert_csp, tab  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -2,9 +2,9 @@
 
 import pytest
 
-from aegis.accounts.roles import Role
 from aegis.cases import selectors, services
 from aegis.cases.models import Case, Person
+from aegis.roles import Role
 from aegis.vault.keychain import NoKeyAccess, unlocked
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
 from aegis.cases import selectors
 from aegis.cases.demo import create_demo_data
 from aegis.cases.forms import PersonForm
 from aegis.cases.models import Case, CaseNote, CaseStatusChange, ConsentRecord, Person
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 
 from .conftest import client

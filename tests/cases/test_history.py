@@ -89,8 +89,8 @@ def test_the_history_is_not_shown_outside_the_compartment(team):
 
 @pytest.mark.django_db(transaction=True)
 def test_previous_values_and_reasons_never_reach_disk_in_clear(make_person, make_compartment):
-    from aegis.accounts.roles import Role
     from aegis.cases import services
+    from aegis.roles import Role
 
     lucia = make_person(Role.CASEWORKER, "lucia")
     compartment = make_compartment(lucia, name="Andes")
@@ -157,7 +157,7 @@ def test_the_case_service_refuses_an_unknown_region(team):
 @pytest.fixture
 def move(team, make_person, make_compartment):
     """Lucia is also in 'Costa' with Nora; Karim (Andes only) will lose the case."""
-    from aegis.accounts.roles import Role
+    from aegis.roles import Role
 
     nora = make_person(Role.CASEWORKER, "nora")
     costa = make_compartment(team.lucia, nora, name="Costa")
@@ -211,8 +211,8 @@ def test_only_a_member_of_both_compartments_can_move_a_case(team, move):
 
 
 def test_a_responder_in_the_new_compartment_gets_no_case_key(team, move, make_person):
-    from aegis.accounts.roles import Role
     from aegis.cases import services
+    from aegis.roles import Role
     from aegis.vault.models import KeyWrap
     from aegis.vault.selectors import keypair_for_user
 

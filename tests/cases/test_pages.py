@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from aegis.accounts.roles import Role
 from aegis.audit.models import AuditEntry
 from aegis.cases import selectors, services
 from aegis.cases.models import Case, CaseTask, Person
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 
 from .conftest import client

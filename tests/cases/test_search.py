@@ -8,8 +8,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
 from aegis.cases import services
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 
 from .conftest import client

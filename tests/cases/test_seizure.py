@@ -9,8 +9,8 @@ import secrets
 import pytest
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
 from aegis.cases.models import Case
+from aegis.roles import Role
 from tests.seizure import find
 
 from .conftest import api_client, client

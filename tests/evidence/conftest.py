@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 
 
 @pytest.fixture(autouse=True)

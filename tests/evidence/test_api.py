@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from aegis.accounts.roles import Role
 from aegis.evidence.models import CustodyEvent, EvidenceItem
+from aegis.roles import Role
 from tests.conftest import api_client
 from tests.evidence.samples import EXE, blob_files, gps_of, photo, sha256sum_check, unpack
 

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from aegis import bootstrap
 from aegis.accounts import services as accounts
-from aegis.accounts.roles import Role
 from aegis.cases import services as cases
+from aegis.roles import Role
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, unlocked
 from aegis.vault.selectors import keypair_for_user

@@ -2,9 +2,9 @@
 
 import pytest
 
-from aegis.accounts.roles import Role
 from aegis.evidence import demo, services
 from aegis.evidence.models import CustodyEvent, EvidenceItem, ItemKind
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.evidence.samples import gps_of
 

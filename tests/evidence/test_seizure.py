@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
 from aegis.evidence import services
 from aegis.evidence.models import EvidenceItem
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 from tests.evidence.samples import blob_files, photo

@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
 from aegis.evidence.models import CustodyEvent, EvidenceItem
+from aegis.roles import Role
 from tests.conftest import sign_in
 from tests.evidence.samples import (
     EXE,

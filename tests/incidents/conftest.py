@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from aegis.accounts.roles import Role
 from aegis.incidents import services
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 
 DAY = datetime.date(2024, 3, 5)

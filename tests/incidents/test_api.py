@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from aegis.accounts.roles import Role
 from aegis.cases import selectors as case_selectors
 from aegis.incidents import services
 from aegis.incidents.models import Act, Incident, Perpetrator, Source
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.conftest import api_client
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from aegis.accounts.roles import Role
 from aegis.incidents.models import Incident
+from aegis.roles import Role
 from tests.test_browser import (  # noqa: F401
     PASSWORD,
     assert_csp,

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from aegis import clock
-from aegis.accounts.roles import Role
 from aegis.audit.models import AuditEntry
 from aegis.cases import services as cases
 from aegis.cases.models import CompartmentKey
@@ -24,6 +23,7 @@ from aegis.incidents.models import (
     Victim,
 )
 from aegis.incidents.services import DescribedVictim, IncidentRuleError
+from aegis.roles import Role
 from aegis.vault.keychain import NoKeyAccess, unlocked
 from aegis.vault.models import DataKey
 

@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
 from aegis.incidents import services
 from aegis.incidents.models import Act, Incident, IncidentLink, Perpetrator, Source
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 

@@ -13,9 +13,9 @@ from django.conf import settings as django_settings
 from django.test import Client
 from PIL import Image
 
-from aegis.accounts.roles import Role
 from aegis.intake import services
 from aegis.intake.models import Submission
+from aegis.roles import Role
 
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 CODE = re.compile(r'<code class="token" id="receipt-code">([^<]+)</code>')

@@ -64,7 +64,7 @@ def test_submit_read_and_answer_without_an_account(intake_team):
 
 
 def test_the_api_does_not_need_or_use_a_token(intake_team, signed_in):
-    from aegis.accounts.roles import Role
+    from aegis.roles import Role
 
     client, _person = signed_in(Role.ANALYST)
     response = post("/submissions", REPORT, client)

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from aegis.accounts.roles import Role
 from aegis.intake.models import Submission, SubmissionFile
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from aegis.accounts.roles import Role
 from aegis.intake import demo
 from aegis.intake.models import Submission, SubmissionMessage
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 
 pytestmark = pytest.mark.django_db

@@ -19,8 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from aegis import clock
 from aegis.accounts import throttle
 from aegis.accounts.forms import SignInForm
-from aegis.accounts.roles import Role
 from aegis.intake.models import ReceiptOpenings
+from aegis.roles import Role
 from tests import seizure
 
 from .conftest import post_report, receipt_code

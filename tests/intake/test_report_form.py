@@ -122,7 +122,7 @@ def test_a_report_is_received_even_when_the_intake_team_does_not_exist_yet(organ
 
 
 def test_a_signed_in_person_sending_a_report_keeps_no_copy_of_its_key(intake_team, make_person):
-    from aegis.accounts.roles import Role
+    from aegis.roles import Role
 
     outsider = make_person(Role.CASEWORKER)
     client = sign_in(Client(), outsider)

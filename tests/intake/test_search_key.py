@@ -9,10 +9,10 @@ import re
 import pytest
 from django.test import Client
 
-from aegis.accounts.roles import Role
 from aegis.cases.models import Case, Person
 from aegis.evidence.models import EvidenceItem
 from aegis.intake.models import Submission
+from aegis.roles import Role
 from tests.conftest import sign_in
 
 from .conftest import blobs, png_bytes, post_report

@@ -9,9 +9,9 @@ import secrets
 import pytest
 from django.test import Client
 
-from aegis.accounts.roles import Role
 from aegis.intake import triage
 from aegis.intake.models import Submission
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 from tests.seizure import find

@@ -9,7 +9,6 @@ import uuid
 import pytest
 from django.test import Client
 
-from aegis.accounts.roles import Role
 from aegis.audit.models import AuditEntry
 from aegis.cases.models import Case
 from aegis.evidence import services as evidence
@@ -17,6 +16,7 @@ from aegis.evidence.models import EvidenceItem
 from aegis.incidents.models import Incident
 from aegis.intake import services, triage
 from aegis.intake.models import Submission, SubmissionMessage
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 

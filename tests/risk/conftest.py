@@ -12,10 +12,10 @@ import pytest
 from django.test import Client
 
 from aegis.accounts import services as accounts
-from aegis.accounts.roles import Role
 from aegis.incidents import services as incidents
 from aegis.risk import configuration, services
 from aegis.risk.models import ChecklistItem
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.conftest import Person, sign_in
 

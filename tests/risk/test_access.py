@@ -10,8 +10,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
 from aegis.risk.models import Assessment
+from aegis.roles import Role
 from tests.conftest import comparable
 
 from .conftest import api, web

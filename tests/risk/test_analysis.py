@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from aegis import clock
-from aegis.accounts.roles import Role
 from aegis.cases import services as cases
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 
 from .conftest import api, ratings, threat, web

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from aegis.accounts.roles import Role
 from aegis.risk.models import Assessment
+from aegis.roles import Role
 from tests.test_browser import assert_csp, tab  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
 from aegis.cases import demo as cases_demo
 from aegis.incidents import demo as incidents_demo
 from aegis.risk import demo, overview, selectors
 from aegis.risk.models import Assessment
+from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 
 from .conftest import web

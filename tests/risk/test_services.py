@@ -9,13 +9,13 @@ from decimal import Decimal
 import pytest
 
 from aegis import clock
-from aegis.accounts.roles import Role
 from aegis.audit.models import AuditEntry
 from aegis.incidents import services as incidents
 from aegis.risk import configuration, services
 from aegis.risk.models import Assessment, ChecklistItem, Rating, Response, Threat
 from aegis.risk.services import RatingInput, ResponseInput, RiskRuleError
 from aegis.risk.vocabulary import DEFAULT_CHECKLIST
+from aegis.roles import Role
 from aegis.vault.keychain import VaultLocked, unlocked
 
 from .conftest import capacity_ids, ratings, threat, vulnerability_ids

@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
 from aegis.audit.models import AuditEntry
 from aegis.risk import configuration, selectors
 from aegis.risk.models import Assessment, ChecklistItem, RiskSettings
+from aegis.roles import Role
 
 from .conftest import ratings, threat, web
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from aegis.safety import services
 from aegis.safety.demo import draft as demo_draft
 from aegis.safety.demo_plans import MVULE

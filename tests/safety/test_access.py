@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from aegis.safety.models import PlanVersion
 from tests.conftest import sign_in
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from tests.test_browser import assert_csp, fill_sign_in, tab  # noqa: F401
 
 pytestmark = pytest.mark.browser

@@ -10,10 +10,10 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from aegis.accounts import channels
-from aegis.accounts.roles import Role
 from aegis.alerts import sending
 from aegis.alerts.models import Alert, CheckIn
 from aegis.alerts.vocabulary import AlertKind, AlertStatus
+from aegis.roles import Role
 from aegis.safety import services as safety
 from aegis.safety.drafts import ContactDraft, PlanDraft
 from aegis.vault.keychain import unlocked

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from aegis.accounts.roles import Role
+from aegis.roles import Role
 from aegis.safety import services
 from aegis.safety.demo import draft
 from aegis.safety.demo_plans import MVULE, SIDRA_PLAN

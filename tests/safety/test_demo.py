@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
 from aegis.cases.demo import create_demo_data as create_cases
+from aegis.roles import Role
 from aegis.safety import selectors
 from aegis.safety.demo import create_demo_data
 from aegis.safety.models import PlanVersion, SafetyPlan

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from aegis.accounts.roles import Role
 from aegis.alerts.models import Alert, CheckIn
 from aegis.audit.models import AuditEntry
 from aegis.cases import selectors as cases_selectors
 from aegis.cases import services as cases
 from aegis.cases.models import CompartmentMember
 from aegis.cases.models import Person as CasePerson
+from aegis.roles import Role
 from aegis.safety import selectors
 from aegis.safety.models import SafetyPlan
 from aegis.vault.keychain import NoKeyAccess, unlocked

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .roles import ROLE_LABELS
+from aegis.roles import ROLE_LABELS
 
 
 def roles(request: HttpRequest) -> dict[str, Any]:

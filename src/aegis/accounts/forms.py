@@ -5,7 +5,7 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .roles import ROLE_LABELS, Role
+from aegis.roles import ROLE_LABELS, Role
 
 
 def password_field(label: object, autocomplete: str) -> forms.CharField:

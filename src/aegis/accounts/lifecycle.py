@@ -19,12 +19,12 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aegis.audit import services as audit
+from aegis.roles import ROLE_PERMISSIONS, Role, needs_search_key
 from aegis.vault import services as vault
 from aegis.vault.selectors import keypair_for_user
 
 from . import throttle
 from .models import ApiToken, User
-from .roles import ROLE_PERMISSIONS, Role, needs_search_key
 from .services import BACKUP_CODES, ensure_roles
 
 

@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
+from aegis.access import public, requires
+from aegis.roles import ROLE_LABELS, Role
+
 from . import channels, lifecycle, selectors
-from .access import public, requires
 from .forms import ChannelsForm, EnrolForm, RoleChangeForm
 from .models import User
-from .roles import ROLE_LABELS, Role
 
 
 def _person(user_id: int) -> User:

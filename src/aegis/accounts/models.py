@@ -5,9 +5,8 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from aegis.roles import PERMISSIONS, ROLE_LABELS, Role
 from aegis.vault.fields import EncryptedTextField
-
-from .roles import PERMISSIONS, ROLE_LABELS, Role
 
 
 class User(AbstractUser):

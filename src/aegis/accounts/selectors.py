@@ -7,10 +7,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from aegis.roles import SEARCH_KEY_PERMISSION
 from aegis.vault.selectors import search_key_user_ids
 
 from .models import ApiToken, User
-from .roles import SEARCH_KEY_PERMISSION
 
 PAGE_SIZE = 50
 

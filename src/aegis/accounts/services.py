@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from nacl.public import PrivateKey
 
 from aegis.audit import services as audit
+from aegis.roles import ROLE_PERMISSIONS, SEARCH_KEY_PERMISSION, Role
 from aegis.vault import crypto
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, NoSearchKey
@@ -34,7 +35,6 @@ from aegis.vault.selectors import keypair_for_user
 
 from . import session_keys, throttle
 from .models import ApiToken, StaffChannels, User
-from .roles import ROLE_PERMISSIONS, SEARCH_KEY_PERMISSION, Role
 
 BACKUP_CODES = 10
 

@@ -12,13 +12,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aegis.access import public, requires
+from aegis.roles import Role, needs_search_key
 from aegis.vault.keychain import current
 from aegis.vault.selectors import holds_search_key
 
 from . import lifecycle, selectors, services, session_keys, throttle
-from .access import public, requires
 from .forms import ApiTokenForm, PasswordChangeForm, SignInForm, UserCreateForm
-from .roles import Role, needs_search_key
 
 
 @public

@@ -18,13 +18,13 @@ from django.utils.translation import gettext as _
 
 from aegis import clock, places
 from aegis.accounts import channels as staff_channels
-from aegis.accounts.roles import Role
 from aegis.audit import services as audit
 from aegis.cases import selectors as cases
 from aegis.cases.models import Case, Person
 from aegis.cases.vocabulary import Sector
 from aegis.incidents.vocabulary import ViolationType
 from aegis.risk.vocabulary import Level
+from aegis.roles import Role
 from aegis.safety import selectors as safety
 from aegis.text import has_control_characters, has_disguising_characters
 from aegis.vault import service_keys

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aegis.accounts.access import requires
+from aegis.access import requires
 from aegis.cases import selectors as cases
 from aegis.cases.models import Case
 from aegis.risk.vocabulary import Level

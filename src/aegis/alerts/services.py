@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 
 from aegis import clock
 from aegis.accounts import channels as staff_channels
-from aegis.accounts.roles import Role
 from aegis.audit import services as audit
 from aegis.cases import selectors as case_selectors
 from aegis.cases import services as cases
 from aegis.cases.models import Person
+from aegis.roles import Role
 from aegis.safety import selectors as safety
 from aegis.vault import service_keys
 from aegis.vault import services as vault

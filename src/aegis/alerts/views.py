@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aegis.accounts.access import public, requires
+from aegis.access import public, requires
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
 from . import checkins, selectors, services

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aegis.accounts.access import requires
+from aegis.access import requires
 
 from . import checkpoints, selectors, services
 

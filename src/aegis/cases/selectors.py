@@ -13,8 +13,8 @@ from django.forms import BooleanField
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from aegis.accounts.roles import Role
 from aegis.paging import Order, SeekPage, seek_page
+from aegis.roles import Role
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoSearchKey, search_key_missing_message
 from aegis.vault.selectors import holds_search_key

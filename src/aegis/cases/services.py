@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aegis import clock, places
-from aegis.accounts.roles import Role
 from aegis.audit import services as audit
+from aegis.roles import Role
 from aegis.vault import services as vault
 from aegis.vault.keychain import NoKeyAccess, current
 from aegis.vault.models import DataKey

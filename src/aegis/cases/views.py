@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis import places
-from aegis.accounts.access import requires
+from aegis.access import requires
 from aegis.evidence import selectors as evidence_selectors
 from aegis.incidents import selectors as incident_selectors
 from aegis.vault.keychain import NoSearchKey

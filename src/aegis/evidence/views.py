@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from aegis.accounts.access import requires
+from aegis.access import requires
 
 from . import selectors, services
 from .forms import OptionalReasonForm, ReasonForm, UploadForm

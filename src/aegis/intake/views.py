@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aegis.accounts.access import public, requires
+from aegis.access import public, requires
 from aegis.cases import selectors as case_selectors
 from aegis.vault.keychain import NoKeyAccess, NoSearchKey, unlocked
 

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from aegis.accounts.access import requires
+from aegis.access import requires
 
 from . import configuration, selectors
 from .checks import RiskRuleError

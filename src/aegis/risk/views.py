@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from aegis import clock, places
-from aegis.accounts.access import requires
+from aegis.access import requires
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.notices import notices_for

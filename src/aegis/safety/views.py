@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from aegis.accounts.access import requires
+from aegis.access import requires
 from aegis.cases.models import Person
 
 from . import selectors, services
