@@ -518,6 +518,11 @@ def build(cases_n: int, incidents_n: int) -> dict[str, Any]:
     ReferenceCounter.objects.update_or_create(
         series="INC", year=year, defaults={"last": incidents_n}
     )
+    # Bulk rows skip the services that keep each case's current assessment and whether a
+    # newer incident makes it due: work them out once, in SQL, as an import would.
+    from aegis.risk import services as risk_services
+
+    risk_services.refresh_review_state()
     middle = max(0, cases_n // 2)
     return {
         "case": f"AEG-{year}-{middle + 1:05d}",
@@ -557,16 +562,19 @@ def pages(facts: dict[str, Any], cases_n: int, incidents_n: int) -> list[tuple[s
     deep_cases = max(1, (cases_n + 24) // 25)
     deep_incidents = max(1, (incidents_n + 24) // 25)
     coord = "bench-coordinator"
+    case_link, incident_link = _deep_links(deep_cases // 2 + 1, deep_incidents // 2 + 1)
     return [
         ("bare signed-in page (baseline)", coord, "/accounts/password/"),
         ("dashboard and work queue", coord, "/"),
         ("case list, first page", coord, "/cases/"),
         ("case list, filtered", coord, "/cases/?status=active&country=CO"),
         ("case list, deep page", coord, f"/cases/?page={deep_cases // 2 + 1}"),
+        ("case list, deep page by link", coord, f"/cases/?{case_link}"),
         ("people list", coord, "/cases/people/"),
         ("incident list, first page", coord, "/incidents/"),
         ("incident list, filtered", coord, "/incidents/?country=CO&violation_type=threat"),
         ("incident list, deep page", coord, f"/incidents/?page={deep_incidents // 2 + 1}"),
+        ("incident list, deep page by link", coord, f"/incidents/?{incident_link}"),
         ("search by name", coord, "/cases/search/?" + urlencode({"q": facts["name"]})),
         ("search by phone", coord, "/cases/search/?" + urlencode({"q": facts["phone"]})),
         ("search by reference", coord, "/cases/search/?" + urlencode({"q": facts["case"]})),
@@ -577,6 +585,26 @@ def pages(facts: dict[str, Any], cases_n: int, incidents_n: int) -> list[tuple[s
         ("alert console", coord, "/alerts/"),
         ("triage queue", coord, "/triage/"),
     ]
+
+
+def _deep_links(case_page: int, incident_page: int) -> tuple[str, str]:
+    """The query strings of the "next" links that lead to these pages (aegis.paging seeks
+    from the last row of the page before, instead of counting rows with OFFSET)."""
+    from urllib.parse import urlencode
+
+    from aegis import paging
+    from aegis.cases.models import Case
+    from aegis.cases.selectors import CASE_ORDER
+    from aegis.incidents.models import Incident
+    from aegis.incidents.selectors import INCIDENT_ORDER
+
+    def link(model: Any, order: Any, page: int) -> str:
+        sign = "-" if order.descending else ""
+        before = model.objects.order_by(f"{sign}{order.field}", f"{sign}pk")
+        row = before[max(0, (page - 1) * 25 - 1)]
+        return urlencode({"after": paging.cursor_of(row, order), "page": page})
+
+    return link(Case, CASE_ORDER, case_page), link(Incident, INCIDENT_ORDER, incident_page)
 
 
 def time_page(clients: list[Any], path: str, requests: int, budget: float) -> list[float]:

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import gettext
 from functools import cache
+from typing import Any
 
 import pycountry
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 
@@ -26,8 +30,38 @@ def _region_translator(language: str) -> gettext.NullTranslations:
 
 def countries() -> list[tuple[str, str]]:
     """(alpha-2 code, name in the current language), sorted by name."""
-    t = _translator((get_language() or "en").split("-")[0])
-    return sorted(((c.alpha_2, t.gettext(c.name)) for c in pycountry.countries), key=lambda x: x[1])
+    return list(_countries((get_language() or "en").split("-")[0]))
+
+
+@cache
+def _countries(language: str) -> tuple[tuple[str, str], ...]:
+    t = _translator(language)
+    return tuple(
+        sorted(((c.alpha_2, t.gettext(c.name)) for c in pycountry.countries), key=lambda x: x[1])
+    )
+
+
+def country_options() -> str:
+    """Every country as HTML <option>s, in the current language: one cached string, so a
+    filter form does not render some 250 options through the widget templates each view."""
+    return _country_options((get_language() or "en").split("-")[0])
+
+
+@cache
+def _country_options(language: str) -> str:
+    return str(format_html_join("", '<option value="{}">{}</option>', _countries(language)))
+
+
+def country_select(name: str, value: Any, attrs: dict[str, Any], blank: Any) -> SafeString:
+    """A <select> of every country with `value` chosen and a first, empty choice."""
+    options = country_options()
+    chosen = str(value or "")
+    if chosen:
+        plain = str(format_html('<option value="{}">', chosen))
+        options = options.replace(plain, plain[:-1] + " selected>", 1)
+    empty = format_html('<option value=""{}>{}</option>', "" if chosen else " selected", blank)
+    start = format_html('<select name="{}"{}>{}', name, flatatt(attrs), empty)
+    return mark_safe(f"{start}{options}</select>")  # noqa: S308 - escaped parts (format_html)
 
 
 @cache

@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "aegis.accounts.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Reads the public forms' bodies before the CSRF check could refuse them (too large).
@@ -171,7 +172,10 @@ OTP_TOTP_ISSUER = env("ORGANISATION_NAME") or "Aegis"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(env("SESSION_IDLE_MINUTES") or 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True  # idle expiry: each request pushes the expiry forward
+# Idle expiry: a request pushes the expiry forward, but the session row is written at most
+# once a minute (aegis.accounts.middleware.SessionRefreshMiddleware), and never by /healthz.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +21,34 @@ from . import selectors, session_keys
 SESSION_ENDED = _(
     "Your session has ended, so your keys were locked away. Sign in again to continue."
 )
+
+
+class SessionRefreshMiddleware:
+    """Idle expiry without a database write per request: a signed-in session's expiry is
+    pushed forward (its row saved) when it was last saved more than
+    SESSION_REFRESH_SECONDS ago, so it ends that much sooner at worst. The health check
+    never writes: a monitor polling it would otherwise keep a session alive and write."""
+
+    STAMP = "_refreshed_at"
+    EXEMPT = ("/healthz", "/static/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if (
+            session is None
+            or request.path.startswith(self.EXEMPT)
+            or session.session_key is None
+            or session.is_empty()
+        ):
+            return response
+        now = int(time.time())
+        if now - int(session.get(self.STAMP, 0)) >= settings.SESSION_REFRESH_SECONDS:
+            session[self.STAMP] = now  # marks it modified: SessionMiddleware saves it
+        return response
 
 
 class KeychainMiddleware:

@@ -300,11 +300,20 @@ class ConsentForm(forms.Form):
     )
 
 
+class CountrySelect(forms.Select):
+    """The country list as one cached string (aegis.places.country_select)."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        return places.country_select(name, value, self.build_attrs(self.attrs, attrs), _("Any"))
+
+
 class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=_coded(CaseStatus.choices, blank=_("Any"))
     )
-    country = forms.ChoiceField(label=_("Country"), required=False, choices=country_choices)
+    country = forms.ChoiceField(
+        label=_("Country"), required=False, choices=country_choices, widget=CountrySelect
+    )
     sector = forms.ChoiceField(
         label=_("Sector"), required=False, choices=_coded(Sector.choices, blank=_("Any"))
     )

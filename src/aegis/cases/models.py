@@ -103,6 +103,8 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["pseudonym"]
+        # The people list's order, so its pages (aegis.paging) are read through an index.
+        indexes = [models.Index(fields=["pseudonym", "id"], name="cases_person_list_order")]
 
     def __str__(self) -> str:
         return self.pseudonym
@@ -128,7 +130,11 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-updated_at"]
-        indexes = [models.Index(fields=["compartment", "status", "-updated_at"])]
+        indexes = [
+            models.Index(fields=["compartment", "status", "-updated_at"]),
+            # The case list's order, so its pages (aegis.paging) are read through an index.
+            models.Index(fields=["-updated_at", "-id"], name="cases_case_list_order"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

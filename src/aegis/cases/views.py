@@ -74,6 +74,11 @@ def _with_places(records: Any) -> Any:
     return records
 
 
+def _seek(request: HttpRequest) -> dict[str, str]:
+    """The page links' cursors (aegis.paging): where the next or previous page starts."""
+    return {"after": request.GET.get("after", ""), "before": request.GET.get("before", "")}
+
+
 def _initial(data: Any, prefix: str = "") -> dict[str, Any]:
     """A submitted form's values as initial data (to redisplay it without errors)."""
     start = f"{prefix}-" if prefix else ""
@@ -92,7 +97,7 @@ def _not_saved(missing: NoSearchKey) -> str:
 def case_list(request: HttpRequest) -> HttpResponse:
     filters = CaseFilterForm(request.GET or None)
     chosen = filters.filters()
-    page = selectors.cases_page(request.user, request.GET.get("page"), **chosen)
+    page = selectors.cases_page(request.user, request.GET.get("page"), **chosen, **_seek(request))
     _with_places(page.object_list)
     member = selectors.compartments_of(request.user).exists()
     return render(
@@ -333,7 +338,7 @@ def case_move(request: HttpRequest, reference: str) -> HttpResponse:
 
 @requires("view_cases")
 def people(request: HttpRequest) -> HttpResponse:
-    page = selectors.people_page(request.user, request.GET.get("page"))
+    page = selectors.people_page(request.user, request.GET.get("page"), **_seek(request))
     _with_places(page.object_list)
     member = selectors.compartments_of(request.user).exists()
     return render(request, "cases/people.html", {"page": page, "member": member})

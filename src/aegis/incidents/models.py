@@ -60,6 +60,8 @@ class Incident(models.Model):
         ordering = ["-date_start", "-pk"]
         indexes = [
             models.Index(fields=["compartment", "-date_start"]),
+            # The incident list's order, so its pages (aegis.paging) are read through an index.
+            models.Index(fields=["-date_start", "-id"], name="incidents_list_order"),
             models.Index(fields=["country", "region"]),
             models.Index(fields=["verification"]),
         ]

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 
 from aegis.cases import selectors as cases
 from aegis.cases.models import Case, Compartment, Person
+from aegis.paging import Order, SeekPage, seek_page
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 from aegis.vault.selectors import open_records
@@ -18,6 +18,7 @@ from aegis.vault.selectors import open_records
 from .models import Act, ActPerpetrator, Incident, IncidentLink, Perpetrator, Source, Victim
 
 PAGE_SIZE = 25
+INCIDENT_ORDER = Order("date_start", descending=True)
 
 
 def visible_incidents(user: Any) -> QuerySet[Incident]:
@@ -43,8 +44,12 @@ def incidents_page(
     country: str = "",
     violation_type: str = "",
     verification: str = "",
-) -> Page:
-    incidents = visible_incidents(user)
+    after: str = "",
+    before: str = "",
+) -> SeekPage:
+    """A page of the reader's incidents, newest first: `after`/`before` seek from a row of
+    the page shown (the links), `number` is a page typed into the address or the API's."""
+    incidents = cases.visible(Incident, user)  # read through the (compartment, date) index
     if country:
         incidents = incidents.filter(country=country.upper())
     if violation_type:
@@ -57,9 +62,31 @@ def incidents_page(
     incidents = incidents.prefetch_related(
         Prefetch("acts", queryset=Act.objects.only("incident_id", "violation_type"))
     )
-    page = Paginator(incidents.order_by("-date_start", "-pk"), PAGE_SIZE).get_page(number)
+    params = {"page": number, "after": after, "before": before}
+    page = seek_page(incidents, INCIDENT_ORDER, params, size=PAGE_SIZE)
     open_records(page.object_list)  # the titles shown: one query, one audit entry
     return page
+
+
+def all_incidents() -> QuerySet[Incident]:
+    """Every incident, unscoped: for the set-based upkeep of other apps' derived columns."""
+    return Incident.objects.all()
+
+
+def cases_and_people_of(incident_ids: Any) -> tuple[list[int], list[int]]:
+    """The ids of the cases linked to these incidents, and of the people they concern (the
+    linked cases' people and the acts' victims)."""
+    ids = list(incident_ids)
+    links = Incident.cases.through.objects.filter(incident_id__in=ids)
+    case_ids = list(links.values_list("case_id", flat=True))
+    people = set(
+        Case.objects.filter(pk__in=case_ids, person__isnull=False).values_list(
+            "person_id", flat=True
+        )
+    )
+    victims = Victim.objects.filter(act__incident_id__in=ids, person__isnull=False)
+    people.update(victims.values_list("person_id", flat=True))
+    return case_ids, sorted(people)
 
 
 def incidents_of_case(user: Any, case: Case) -> QuerySet[Incident]:
@@ -160,9 +187,17 @@ def search(user: Any, text: str, *, cases: Any = (), limit: int = 50) -> list[In
     text = text.strip()
     if not text:
         return []
-    found = visible_incidents(user).filter(
-        Q(reference=text.upper())
-        | Q(acts__perpetrators__perpetrator__in=perpetrators_named(user, text))
-        | Q(cases__in=list(cases))
-    )
-    return list(found.distinct().order_by("-date_start", "-pk")[:limit])
+    visible = visible_incidents(user)
+    # One indexed lookup per way of matching, then the incidents by id: one OR across the
+    # three joins, with DISTINCT over every column, could use no index.
+    lookups = [visible.filter(reference=text.upper())]
+    perpetrators = list(perpetrators_named(user, text).values_list("pk", flat=True))
+    if perpetrators:
+        lookups.append(visible.filter(acts__perpetrators__perpetrator__in=perpetrators))
+    if cases:
+        lookups.append(visible.filter(cases__in=list(cases)))
+    newest = ("-date_start", "-pk")
+    found: set[int] = set()
+    for lookup in lookups:
+        found.update(lookup.order_by(*newest).values_list("pk", flat=True)[:limit])
+    return list(Incident.objects.filter(pk__in=found).order_by(*newest)[:limit])

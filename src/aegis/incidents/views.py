@@ -110,7 +110,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         filters["violation_type"] = ""
     if filters["verification"] not in VerificationStatus.values:
         filters["verification"] = ""
-    page = selectors.incidents_page(request.user, request.GET.get("page"), **filters)
+    seek = {"after": request.GET.get("after", ""), "before": request.GET.get("before", "")}
+    page = selectors.incidents_page(request.user, request.GET.get("page"), **filters, **seek)
     return render(
         request,
         "incidents/list.html",
@@ -118,7 +119,10 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "filtered": any(filters.values()),
-            "countries": places.countries(),
+            # One cached string, not some 250 options rendered by the template each view.
+            "country_select": places.country_select(
+                "country", filters["country"], {"id": "f-country"}, _("All countries")
+            ),
             "violation_types": ViolationType.choices,
             "verification_statuses": VerificationStatus.choices,
         },

@@ -112,6 +112,15 @@ class Assessment(models.Model):
     next_review_on = models.DateField()
     # When it was recorded, compared with the incidents' recording and update times.
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept up to date by the risk services as assessments are made and incidents change, so
+    # the dashboard reads them through an index instead of working them out per assessment:
+    # the case's latest assessment; its level's rank (higher is worse); the level of the
+    # assessment before it ("" for a case's first); and whether an incident linked to the
+    # case or its person was recorded or changed after it.
+    is_current = models.BooleanField(default=False)
+    rank = models.PositiveSmallIntegerField(default=0)
+    previous_level = models.CharField(max_length=10, choices=Level.choices, blank=True)
+    new_incident = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["case", "-number"]
@@ -121,6 +130,24 @@ class Assessment(models.Model):
         indexes = [
             models.Index(fields=["compartment", "level"]),
             models.Index(fields=["next_review_on"]),
+            models.Index(
+                fields=["-rank", "next_review_on", "id"],
+                condition=models.Q(is_current=True),
+                name="risk_current_by_rank",
+            ),
+            models.Index(
+                fields=["next_review_on", "id"],
+                condition=models.Q(is_current=True),
+                name="risk_current_by_review",
+            ),
+            models.Index(
+                fields=["compartment", "level"],
+                condition=models.Q(is_current=True),
+                name="risk_current_by_level",
+            ),
+            models.Index(
+                fields=["case"], condition=models.Q(is_current=True), name="risk_current_of_case"
+            ),
         ]
 
     def __str__(self) -> str:

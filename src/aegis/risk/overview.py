@@ -36,6 +36,7 @@ class Dashboard:
     overdue_count: int
     rose: list[Assessment]
     findings: list[Finding]
+    findings_count: int
     subjects: dict[tuple[str, int | None], selectors.Subject]
     unassessed: int
 
@@ -44,22 +45,18 @@ def dashboard(user: Any, page_number: Any = None, *, level: str = "") -> Dashboa
     today = clock.today()
     current = selectors.current_assessments(user)
     counts = dict.fromkeys(Level.values, 0)
-    for row in (
-        selectors.visible_assessments(user)
-        .filter(pk=selectors.latest())
-        .values("level")
-        .annotate(n=Count("pk"))
-    ):
+    for row in current.order_by().values("level").annotate(n=Count("pk")):
         counts[row["level"]] = row["n"]
     listed = current.filter(level=level) if level else current
-    ranked = listed.order_by("-rank", "next_review_on", "pk")  # type: ignore[misc]
+    ranked = listed.order_by("-rank", "next_review_on", "pk")
     page = Paginator(ranked, PAGE_SIZE).get_page(page_number)
     overdue = current.filter(selectors.due(today)).order_by("next_review_on", "pk")
     rose = current.filter(
         Q(rank__gt=F("previous_rank")),
         assessed_on__gte=today - datetime.timedelta(days=RECENT_DAYS),
     ).order_by("-assessed_on", "pk")
-    findings = selectors.findings_for(user)
+    found = selectors.findings_for(user)
+    findings = found[: selectors.LIST_CAP]  # those with the most incidents
     unassessed = (
         case_selectors.visible_cases(user)
         .exclude(status=CaseStatus.CLOSED)
@@ -73,6 +70,7 @@ def dashboard(user: Any, page_number: Any = None, *, level: str = "") -> Dashboa
         overdue_count=overdue.count(),
         rose=list(rose[: selectors.LIST_CAP]),
         findings=findings,
+        findings_count=len(found),
         subjects=selectors.finding_subjects(user, findings),
         unassessed=unassessed,
     )
@@ -113,7 +111,7 @@ def analysis() -> Analysis:
     levels: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(Level.values, 0)
     )
-    current = Assessment.objects.filter(pk=selectors.latest()).values(
+    current = Assessment.objects.filter(is_current=True).values(
         "case__country", "case__region", "case__sector", "level"
     )
     for row in current.annotate(n=Count("pk")):

@@ -1,5 +1,7 @@
-"""The risk app's answer to a case moving to another compartment: its assessments (already
-encrypted under the case's key, which moved with it) are listed in the new compartment."""
+"""The risk app's answers to changes elsewhere: a case moving to another compartment takes
+its assessments along (already encrypted under the case's key, which moved with it); an
+incident recorded, changed or linked makes the current assessments of the cases and people
+it concerns due for review."""
 
 from __future__ import annotations
 
@@ -12,7 +14,49 @@ def on_case_moved(sender: Any, *, case: Any, to_compartment: Any, **_: Any) -> N
     Assessment.objects.filter(case=case).update(compartment=to_compartment)
 
 
+def on_incident_part_saved(sender: Any, instance: Any, **_: Any) -> None:
+    """An incident or one of its parts was written (the incident services touch the incident
+    for every part, so every one of these counts as changing it)."""
+    from aegis.incidents.models import Act, Incident
+
+    from . import services
+
+    if isinstance(instance, Incident):
+        incident_ids = [instance.pk]
+    elif getattr(instance, "incident_id", None) is not None:
+        incident_ids = [instance.incident_id]
+    else:  # a victim or a perpetrator's part in an act
+        incident_ids = list(
+            Act.objects.filter(pk=instance.act_id).values_list("incident_id", flat=True)
+        )
+    services.note_incidents_changed(incident_ids)
+
+
+def on_incident_cases_changed(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **_: Any
+) -> None:
+    from . import services
+
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    incident_ids = list(pk_set or ()) if reverse else [instance.pk]
+    services.note_incidents_changed(incident_ids)
+
+
 def connect() -> None:
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
     from aegis.cases.signals import case_moved
+    from aegis.incidents.models import Act, ActPerpetrator, Incident, Source, Victim
 
     case_moved.connect(on_case_moved, dispatch_uid="aegis.risk.case_moved")
+    for model in (Incident, Act, Victim, ActPerpetrator, Source):
+        uid = f"aegis.risk.incident_changed.{model.__name__}"
+        post_save.connect(on_incident_part_saved, sender=model, dispatch_uid=uid)
+        if model is not Incident:
+            post_delete.connect(on_incident_part_saved, sender=model, dispatch_uid=f"{uid}.gone")
+    m2m_changed.connect(
+        on_incident_cases_changed,
+        sender=Incident.cases.through,
+        dispatch_uid="aegis.risk.incident_cases",
+    )

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import Case as _Case
 from django.db.models import (
-    BooleanField,
     Exists,
-    ExpressionWrapper,
     IntegerField,
     OuterRef,
     Q,
@@ -26,7 +25,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models import Case as _Case
 
 from aegis import clock
 from aegis.cases import selectors as case_selectors
@@ -106,7 +104,7 @@ def latest() -> Subquery:
     )
 
 
-def _newer_incidents(incidents: QuerySet[Incident]) -> Q:
+def newer_incident(incidents: QuerySet[Incident]) -> Q:
     """Whether an incident linked to the outer assessment's case or person was recorded or
     changed after it (linking a case or a victim touches the incident, so a newly linked one
     counts). Three EXISTS, one per link, each answered by its own index: one EXISTS with an
@@ -119,23 +117,19 @@ def _newer_incidents(incidents: QuerySet[Incident]) -> Q:
     )
 
 
+def previous_level() -> Subquery:
+    """The level of the assessment before the outer one (of the same case)."""
+    previous = Assessment.objects.filter(case=OuterRef("case"), number__lt=OuterRef("number"))
+    return Subquery(previous.order_by("-number").values("level")[:1])
+
+
 def current_assessments(user: Any) -> QuerySet[Assessment]:
-    """The latest assessment of every case the user may see, with its rank, the previous
-    level, and whether a newer incident makes it due."""
-    previous = Assessment.objects.filter(
-        case=OuterRef("case"), number__lt=OuterRef("number")
-    ).order_by("-number")
+    """The latest assessment of every case the user may see. Rank, the previous level and
+    whether a newer incident makes it due are kept on the row (see services), so none of
+    them costs a subquery per assessment."""
+    compartments = case_selectors.compartments_of(user).values_list("pk", flat=True)
     return (
-        visible_assessments(user)
-        .filter(pk=latest())
-        .annotate(
-            rank=rank("level"),
-            previous_level=Subquery(previous.values("level")[:1]),
-            new_incident=ExpressionWrapper(
-                _newer_incidents(incident_selectors.visible_incidents(user)),
-                output_field=BooleanField(),
-            ),
-        )
+        Assessment.objects.filter(compartment_id__in=list(compartments), is_current=True)
         .annotate(previous_rank=rank("previous_level"))
         .select_related("case", "case__person")
     )
@@ -144,10 +138,11 @@ def current_assessments(user: Any) -> QuerySet[Assessment]:
 def reviews_due_count(user: Any, today: datetime.date) -> int:
     """Latest assessments whose review date has come: the work queue's count (dates only;
     the risk dashboard also counts assessments a newer incident made due)."""
-    return visible_assessments(user).filter(pk=latest(), next_review_on__lte=today).count()
+    return visible_assessments(user).filter(is_current=True, next_review_on__lte=today).count()
 
 
 def due(today: datetime.date) -> Q:
+    """Due for review: the date has come, or a newer incident concerns the case."""
     return Q(next_review_on__lte=today) | Q(new_incident=True)
 
 
@@ -288,10 +283,16 @@ def finding_subjects(user: Any, findings: list[Finding]) -> dict[tuple[str, int 
     case_ids = [f.case_id for f in findings if f.case_id is not None]
     subjects: dict[tuple[str, int | None], Subject] = {}
     cases = case_selectors.visible_cases(user)
+    latest_case: dict[int, str] = {}
+    for person_id, reference in (
+        cases.filter(person_id__in=person_ids)
+        .order_by("person_id", "-updated_at")
+        .values_list("person_id", "reference")
+    ):
+        latest_case.setdefault(person_id, reference)  # the most recently updated one
     for person in case_selectors.visible_people(user).filter(pk__in=person_ids):
-        first = cases.filter(person=person).order_by("-updated_at").first()
         subjects[(FindingKind.PERSON, person.pk)] = Subject(
-            person.pseudonym, first.reference if first else None
+            person.pseudonym, latest_case.get(person.pk)
         )
     for case in cases.filter(pk__in=case_ids):
         subjects[(FindingKind.ORGANISATION, case.pk)] = Subject(case.reference, case.reference)
@@ -301,5 +302,5 @@ def finding_subjects(user: Any, findings: list[Finding]) -> dict[tuple[str, int 
 def current_levels_of_person(person_id: int) -> list[str]:
     """The levels of the latest assessments of the person's cases (codes, no key needed):
     what the alert worker reads to pick an escalation policy."""
-    latest_ids = Assessment.objects.filter(case__person_id=person_id).filter(pk=latest())
+    latest_ids = Assessment.objects.filter(case__person_id=person_id, is_current=True)
     return list(latest_ids.values_list("level", flat=True))

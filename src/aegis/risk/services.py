@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -200,7 +202,14 @@ def create_assessment(
             Assessment.objects.filter(case=case).order_by("-number").only("number", "level").first()
         )
         number = (previous.number if previous is not None else 0) + 1
+        # The review state is the current assessment's; the one superseded keeps none.
+        Assessment.objects.filter(case=case, is_current=True).update(
+            is_current=False, new_incident=False
+        )
         assessment = Assessment.objects.create(
+            is_current=True,
+            rank=LEVEL_RANK[result.level],
+            previous_level=previous.level if previous is not None else "",
             case=case,
             compartment_id=case.compartment_id,
             data_key_id=case.data_key_id,
@@ -230,6 +239,35 @@ def create_assessment(
             # Inside this transaction: an alert a rule raises is written with the assessment.
             level_raised.send(Assessment, assessment=assessment, previous_level=previous_level)
     return assessment
+
+
+def note_incidents_changed(incident_ids: Sequence[int]) -> None:
+    """Incidents were recorded, changed or linked: the current assessments of the cases and
+    people they concern become due for review (one UPDATE, in the writer's transaction)."""
+    if not incident_ids:
+        return
+    case_ids, person_ids = incident_selectors.cases_and_people_of(incident_ids)
+    Assessment.objects.filter(is_current=True, new_incident=False).filter(
+        Q(case_id__in=case_ids) | Q(case__person_id__in=person_ids)
+    ).update(new_incident=True)
+
+
+def refresh_review_state(case_ids: Sequence[int] | None = None) -> None:
+    """Work out afresh, in set-based SQL, which assessment is each case's current one, its
+    rank and whether a newer incident makes it due: for rows written in bulk (a migration,
+    an import) rather than through create_assessment and the incident services."""
+    assessments = Assessment.objects.all()
+    if case_ids is not None:
+        assessments = assessments.filter(case_id__in=list(case_ids))
+    assessments.update(is_current=False, new_incident=False)
+    assessments.filter(pk=selectors.latest()).update(is_current=True)
+    assessments.update(previous_level=Coalesce(selectors.previous_level(), Value("")))
+    due = assessments.filter(is_current=True).filter(
+        selectors.newer_incident(incident_selectors.all_incidents())
+    )
+    Assessment.objects.filter(pk__in=due.values("pk")).update(new_incident=True)
+    for level, value in LEVEL_RANK.items():
+        assessments.filter(level=level).exclude(rank=value).update(rank=value)
 
 
 def _write_parts(

@@ -27,6 +27,7 @@ from .vocabulary import LEVEL_RANK, Level
 MORE_THREATS = "more_threats"
 MORE_RESPONSES = "more_responses"
 THREAT_ROWS, RESPONSE_ROWS = 2, 2
+ANALYSIS_ROWS = 50
 
 
 def _case(request: HttpRequest, reference: str) -> Case:
@@ -74,7 +75,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "page": data.page,
             "level": level,
             "level_label": Level(level).label if level else "",
-            "rose": [(a, Level(a.previous_level).label) for a in data.rose],  # type: ignore[attr-defined]
+            "rose": [(a, Level(a.previous_level).label) for a in data.rose],
             "levels": [(value, label, data.counts[value]) for value, label in Level.choices],
             "findings": finding_rows(data.findings, data.subjects),
             "today": clock.today(),
@@ -86,13 +87,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def analysis(request: HttpRequest) -> HttpResponse:
     data = overview.analysis()
+    # Each table shows its first ANALYSIS_ROWS rows unless "show all" asked for the whole
+    # of that one: a large network has a row per region and sector.
+    whole = request.GET.get("all", "")
+    level_rows = data.levels if whole == "levels" else data.levels[:ANALYSIS_ROWS]
+    finding_rows_ = data.findings if whole == "findings" else data.findings[:ANALYSIS_ROWS]
     levels = [
         {
             "place": places.place_label(row.country, row.region) or _("Place not known"),
             "sector": describe.sector_label(row.sector),
             "counts": [row.counts[level] for level in Level.values],
         }
-        for row in data.levels
+        for row in level_rows
     ]
     findings = [
         {
@@ -102,12 +108,19 @@ def analysis(request: HttpRequest) -> HttpResponse:
             "findings": row.findings,
             "incidents": row.incidents,
         }
-        for row in data.findings
+        for row in finding_rows_
     ]
     return render(
         request,
         "risk/analysis.html",
-        {"data": data, "levels": levels, "findings": findings, "level_labels": Level.labels},
+        {
+            "data": data,
+            "levels": levels,
+            "findings": findings,
+            "level_labels": Level.labels,
+            "more_levels": len(data.levels) - len(levels),
+            "more_findings": len(data.findings) - len(findings),
+        },
     )
 
 

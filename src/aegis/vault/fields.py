@@ -110,15 +110,21 @@ def key_fields(model: type[models.Model]) -> tuple[str, ...]:
 def index_key() -> bytes:
     from .models import DataKey
 
-    key_id = (
-        DataKey.objects.filter(purpose=INDEX_KEY_PURPOSE, shredded_at=None)
-        .values_list("id", flat=True)
-        .first()
-    )
-    if key_id is None:
-        raise keychain.VaultLocked("The search index key has not been created; run 'aegis init'.")
     chain = keychain.current()
-    chain.open([key_id])  # the search key is opened wherever it is needed, unaudited
+    # The key's id is looked up once per key context (a request, a task), not per lookup.
+    key_id = getattr(chain, "_index_key_id", None)
+    if key_id is None:
+        key_id = (
+            DataKey.objects.filter(purpose=INDEX_KEY_PURPOSE, shredded_at=None)
+            .values_list("id", flat=True)
+            .first()
+        )
+        if key_id is None:
+            raise keychain.VaultLocked(
+                "The search index key has not been created; run 'aegis init'."
+            )
+        setattr(chain, "_index_key_id", key_id)  # noqa: B010
+        chain.open([key_id])  # the search key is opened wherever it is needed, unaudited
     try:
         return chain.data_key(key_id)
     except keychain.NoKeyAccess as missing:

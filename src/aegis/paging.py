@@ -1,0 +1,174 @@
+"""Pages of long lists that cost the same on the first page and the five-thousandth.
+
+Past the first SHALLOW_PAGES pages, the next and previous links seek from the last (or
+first) row shown, through the index of the list's order ("keyset" pagination), instead of
+skipping rows with OFFSET; the first pages, and a page number typed into the address, are
+read by OFFSET through the same index (a few hundred rows at most for the links). The count stops at
+COUNT_CAP: past it the page says "more than 1,000", so no page counts a whole table."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+COUNT_CAP = 1000
+SHALLOW_PAGES = 10
+MAX_PAGE = 100_000  # a typed page number past any real list is the last page we would seek
+SEPARATOR = "~"
+
+
+@dataclass(frozen=True)
+class Order:
+    """A list's order: one field, then the primary key, both in the same direction."""
+
+    field: str
+    descending: bool
+
+
+@dataclass
+class SeekPage:
+    object_list: list[Any]
+    number: int
+    count: int  # exact up to COUNT_CAP
+    more: bool  # more rows than `count`
+    size: int
+    has_next: bool
+    has_previous: bool
+    next_cursor: str = ""
+    previous_cursor: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    @property
+    def num_pages(self) -> int | None:
+        """The number of pages, or None when the count stopped at the cap."""
+        return None if self.more else max(1, math.ceil(self.count / self.size))
+
+    @property
+    def next_after(self) -> str | None:
+        """The next link's cursor, or None where a page number is as cheap."""
+        return self.next_cursor if self.next_number > SHALLOW_PAGES else None
+
+    @property
+    def previous_before(self) -> str | None:
+        """The previous link's cursor, or None where a page number is as cheap."""
+        if self.previous_number > SHALLOW_PAGES and self.previous_cursor:
+            return self.previous_cursor
+        return None
+
+    @property
+    def next_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_number(self) -> int:
+        return max(1, self.number - 1)
+
+
+def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """(count, more): at most cap + 1 rows are counted."""
+    n = queryset.order_by().values("pk")[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+def _page_number(value: Any) -> int:
+    try:
+        return min(max(1, int(str(value))), MAX_PAGE)
+    except (TypeError, ValueError):
+        return 1
+
+
+def cursor_of(row: Any, order: Order) -> str:
+    """Where a page link starts: the row's sort value and primary key."""
+    value = getattr(row, order.field)
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return f"{text}{SEPARATOR}{row.pk}"
+
+
+def _parse(queryset: QuerySet[Any], order: Order, cursor: str) -> tuple[Any, int] | None:
+    """The cursor's (value, pk), or None when it is not one this list made."""
+    text, _, pk = cursor.rpartition(SEPARATOR)
+    if not pk.isdigit() or len(cursor) > 500:
+        return None
+    model_field = queryset.model._meta.get_field(order.field)
+    try:
+        return model_field.to_python(text), int(pk)
+    except (ValidationError, ValueError, TypeError, OverflowError):
+        return None
+
+
+def _beyond(order: Order, value: Any, pk: int, *, forward: bool) -> Q:
+    """Rows after (forward) or before the row (value, pk) in the list's order. Written as
+    "field ≤ value and not (field = value and pk ≥ pk)" so the index on field bounds it."""
+    later = order.descending == forward  # moving towards smaller values
+    name = order.field
+    if later:
+        return Q(**{f"{name}__lte": value}) & ~Q(**{name: value, "pk__gte": pk})
+    return Q(**{f"{name}__gte": value}) & ~Q(**{name: value, "pk__lte": pk})
+
+
+def _ordering(order: Order, *, forward: bool) -> list[str]:
+    descending = order.descending == forward
+    sign = "-" if descending else ""
+    return [f"{sign}{order.field}", f"{sign}pk"]
+
+
+def seek_page(
+    queryset: QuerySet[Any],
+    order: Order,
+    params: Mapping[str, Any],
+    *,
+    size: int,
+    count_cap: int = COUNT_CAP,
+) -> SeekPage:
+    """The page that `params` asks for: after=CURSOR (the rows after it), before=CURSOR (the
+    rows before it), or page=N (by OFFSET, for an address typed by hand)."""
+    number = _page_number(params.get("page"))
+    count, more = capped_count(queryset, count_cap)
+    after = _parse(queryset, order, str(params.get("after") or ""))
+    before = None if after else _parse(queryset, order, str(params.get("before") or ""))
+    if after or before:
+        forward = after is not None
+        value, pk = after or before  # type: ignore[misc]
+        rows = list(
+            queryset.filter(_beyond(order, value, pk, forward=forward)).order_by(
+                *_ordering(order, forward=forward)
+            )[: size + 1]
+        )
+        extra_row = len(rows) > size
+        rows = rows[:size]
+        if forward:
+            has_next, has_previous = extra_row, True
+        else:
+            rows.reverse()
+            has_next, has_previous = True, extra_row
+            number = max(1, number) if extra_row else 1
+    else:
+        if not more:
+            number = min(number, max(1, math.ceil(count / size)))
+        start = (number - 1) * size
+        rows = list(queryset.order_by(*_ordering(order, forward=True))[start : start + size + 1])
+        has_next = len(rows) > size
+        rows = rows[:size]
+        has_previous = number > 1
+    return SeekPage(
+        object_list=rows,
+        number=number,
+        count=count,
+        more=more,
+        size=size,
+        has_next=has_next and bool(rows),
+        has_previous=has_previous,
+        next_cursor=cursor_of(rows[-1], order) if rows else "",
+        previous_cursor=cursor_of(rows[0], order) if rows else "",
+    )

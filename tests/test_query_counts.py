@@ -1,0 +1,211 @@
+"""Every list and dashboard page asks the database the same number of questions whatever the
+size of the network (no query per row), and on PostgreSQL the list and exact-search queries
+are answered through their indexes. Nothing is timed: a regression shows as a count or a plan.
+
+The sizes are small (a few rows, then more than a page of them); what matters is that the
+second is larger on every table a page reads."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from aegis import clock
+from aegis.alerts import services as alerts
+from aegis.cases import selectors as case_selectors
+from aegis.incidents import services as incidents
+from aegis.intake import services as intake
+from aegis.intake.demo import DEMO_REPORTS
+from aegis.roles import Role
+from aegis.vault.keychain import unlocked
+from tests.conftest import Person, sign_in
+from tests.risk.conftest import ratings, threat
+
+SMALL, LARGE = 2, case_selectors.PAGE_SIZE + 3
+
+PAGES = {
+    "dashboard and work queue": "/",
+    "people list": "/cases/people/",
+    "risk dashboard": "/risk/",
+    "alert console": "/alerts/",
+    "triage queue": "/triage/",
+    "analyst view": "/risk/analysis/",
+}
+
+
+class Network:
+    """A compartment whose coordinator sees everything, grown through the real services."""
+
+    def __init__(self, make_person: Callable[..., Person], make_compartment, make_case) -> None:
+        self.coordinator = make_person(Role.COORDINATOR)
+        self.analyst = make_person(Role.ANALYST)
+        self.compartment = make_compartment(self.coordinator)
+        self.make_case = make_case
+        self.size = 0
+
+    def grow_to(self, size: int) -> None:
+        """Cases about people, each with an assessment, an incident linked to it with the
+        person as a victim (recent, so patterns find them), a report to triage and an alert."""
+        from aegis.risk import services as risk
+
+        today = clock.today()
+        worker = self.coordinator
+        for n in range(self.size, size):
+            case = self.make_case(self.compartment, worker)
+            with unlocked(worker.keychain()):
+                risk.create_assessment(
+                    case, actor=worker.user, threats=[threat()], ratings=ratings()
+                )
+                incident = incidents.create_incident(
+                    self.compartment,
+                    actor_id=worker.user.pk,
+                    title=f"Threat {n}",
+                    date_start=today - datetime.timedelta(days=n % 5),
+                    country="CO",
+                    region="CO-ANT",
+                    cases=[case],
+                )
+                incidents.add_act(
+                    incident, violation_type="threat", actor_id=None, victims=[case.person]
+                )
+            intake.submit_report(DEMO_REPORTS[n % len(DEMO_REPORTS)])
+            alerts.raise_alert(case.person, "manual", actor_id=worker.user.pk, is_drill=True)
+        self.size = size
+
+    def client(self, person: Person) -> Client:
+        return sign_in(Client(), person)
+
+
+@pytest.fixture
+def network(make_person, make_compartment, make_case) -> Network:
+    return Network(make_person, make_compartment, make_case)
+
+
+def queries(client: Client, path: str) -> int:
+    client.get(path)  # once first: what is cached per process (settings, checklists) is
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(captured.captured_queries)
+
+
+def counts_at_two_sizes(network: Network, pages: dict[str, str]) -> dict[str, tuple[int, int]]:
+    coordinator, analyst = network.client(network.coordinator), network.client(network.analyst)
+
+    def who(path: str) -> Client:
+        return analyst if path.startswith("/risk/analysis") else coordinator
+
+    network.grow_to(SMALL)
+    small = {label: queries(who(path), path) for label, path in pages.items()}
+    network.grow_to(LARGE)
+    large = {label: queries(who(path), path) for label, path in pages.items()}
+    return {label: (small[label], large[label]) for label in pages}
+
+
+@pytest.mark.django_db
+def test_list_and_dashboard_pages_ask_as_many_queries_at_either_size(network):
+    counts = counts_at_two_sizes(network, PAGES)
+    grew = {label: pair for label, pair in counts.items() if pair[0] != pair[1]}
+    assert not grew, f"queries at {SMALL} and {LARGE} rows: {grew}"
+
+
+@pytest.mark.django_db
+def test_the_case_list_asks_as_many_queries_at_either_size(network):
+    pages = {
+        "first": "/cases/",
+        "filtered": "/cases/?status=new&country=CO",
+        "page 2": "/cases/?page=2",
+    }
+    counts = counts_at_two_sizes(network, pages)
+    assert counts["first"][0] == counts["first"][1], counts
+    assert counts["filtered"][0] == counts["filtered"][1], counts
+
+
+@pytest.mark.django_db
+def test_the_incident_list_asks_as_many_queries_at_either_size(network):
+    pages = {"first": "/incidents/", "filtered": "/incidents/?country=CO&violation_type=threat"}
+    counts = counts_at_two_sizes(network, pages)
+    assert counts["first"][0] == counts["first"][1], counts
+    assert counts["filtered"][0] == counts["filtered"][1], counts
+
+
+# --- Plans (PostgreSQL) -------------------------------------------------------------------
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="query plans are PostgreSQL's"
+)
+
+
+def _plans(client: Client, path: str, table: str) -> list[str]:
+    """The plans of the page's SELECTs that read `table`, with table scans and sorts priced
+    out, as they are at a network's size: at a test's size scanning and sorting a few rows is
+    cheaper, so this shows whether an index can answer the query in the order it asks."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    plans = []
+    with connection.cursor() as cursor:
+        cursor.execute(f'ANALYZE "{table}"')
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_sort = off")
+        try:
+            for query in captured.captured_queries:
+                sql = query["sql"]
+                if not sql.startswith("SELECT") or f'FROM "{table}"' not in sql:
+                    continue
+                cursor.execute("EXPLAIN " + sql)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        finally:
+            cursor.execute("SET enable_seqscan = on")
+            cursor.execute("SET enable_sort = on")
+    return plans
+
+
+def _uses(plans: list[str], index: str) -> bool:
+    return any(index in plan for plan in plans)
+
+
+def _sorts_everything(plan: str) -> bool:
+    """A full sort of the rows read (an incremental sort of rows read in order is fine)."""
+    return any(re.match(r"\s*(->\s+)?Sort  \(", line) for line in plan.splitlines())
+
+
+@postgres_only
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "table", "indexes"),
+    [
+        ("/cases/", "cases_case", ["cases_case_list_order"]),
+        ("/cases/?page=3", "cases_case", ["cases_case_list_order"]),
+        ("/cases/people/", "cases_person", ["cases_person_list_order"]),
+        # One compartment: its (compartment, date) index gives the order as well.
+        ("/incidents/", "incidents_incident", ["incidents_list_order", "incidents_i_compart"]),
+        ("/risk/", "risk_assessment", ["risk_current_by_rank"]),
+    ],
+)
+def test_lists_are_read_in_their_index_order(network, path, table, indexes):
+    network.grow_to(LARGE)
+    plans = _plans(network.client(network.coordinator), path, table)
+    listed = [p for p in plans if p.startswith("Limit") and any(i in p for i in indexes)]
+    assert listed, "\n\n".join(plans)
+    assert not any(_sorts_everything(plan) for plan in listed), "\n\n".join(listed)
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_exact_searches_use_their_indexes(network):
+    network.grow_to(LARGE)
+    client = network.client(network.coordinator)
+    case = case_selectors.visible_cases(network.coordinator.user).order_by("pk").first()
+    assert case is not None
+    by_name = _plans(client, "/cases/search/?q=Legal+Name+3", "cases_person")
+    assert _uses(by_name, "name_index"), "\n\n".join(by_name)
+    by_reference = _plans(client, f"/cases/search/?q={case.reference}", "cases_case")
+    assert _uses(by_reference, "reference"), "\n\n".join(by_reference)
+    incidents_by_reference = _plans(client, "/cases/search/?q=INC-2020-00001", "incidents_incident")
+    assert _uses(incidents_by_reference, "reference"), "\n\n".join(incidents_by_reference)
