@@ -461,6 +461,19 @@ def cmd_backup_restore(args: argparse.Namespace) -> int:
     return 0 if done.audit_problem is None or args.new_audit_key else 1
 
 
+def cmd_backup_identity(args: argparse.Namespace) -> int:
+    """The recovery key as an age identity, for `age -d -i` (a secret: print it offline)."""
+    _setup()
+    from .backups import age_keys
+    from .backups.errors import BackupError
+
+    try:
+        print(age_keys.identity_text(_key_text(args.key_file)))
+    except age_keys.KeyNotUsable as error:
+        raise BackupError(f"The key given is not usable: {error}.") from error
+    return 0
+
+
 def cmd_backup_list(args: argparse.Namespace) -> int:
     _setup()
     from . import clock
@@ -512,6 +525,11 @@ def _backup_parser(sub: Any) -> None:
         action="store_true",
         help="restore without the old audit key: the old audit entries can then not be verified",
     )
+    p = actions.add_parser(
+        "identity", help="print the recovery key as an age identity (for 'age -d -i')"
+    )
+    p.add_argument("--key-file", help="the recovery key file (default: standard input)")
+    p.set_defaults(func=cmd_backup_identity)
     p = actions.add_parser("list", help="the backups in AEGIS_BACKUP_DIR, their age and size")
     p.set_defaults(func=cmd_backup_list)
 

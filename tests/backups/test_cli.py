@@ -193,8 +193,11 @@ def test_no_canary_in_the_file_and_no_secret_in_what_it_decrypts_to(source):
     shutil.which("age") is None, reason="the age CLI is not installed (Debian: age)"
 )
 def test_the_age_cli_opens_it_with_the_identity_derived_from_the_recovery_key(source, tmp_path):
+    printed = aegis(source.home, "backup", "identity", "--key-file", str(source.key_file))
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.strip() == age_keys.identity_text(source.recovery_key)
     identity = tmp_path / "identity.txt"
-    identity.write_text(age_keys.identity_text(source.recovery_key) + "\n")
+    identity.write_text(printed.stdout)
     done = subprocess.run(
         ["age", "--decrypt", "--identity", str(identity), str(source.backup)],
         capture_output=True,

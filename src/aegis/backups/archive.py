@@ -25,7 +25,7 @@ class Hashing(io.RawIOBase):
     """Reads (or writes) through to a file, keeping the SHA-256 and byte count of what passed,
     and telling `seen` how many bytes went by (the progress bar)."""
 
-    def __init__(self, handle: IO[bytes], seen: Callable[[int], object] | None = None) -> None:
+    def __init__(self, handle: Any, seen: Callable[[int], object] | None = None) -> None:
         self.handle = handle
         self.sha256 = hashlib.sha256()
         self.size = 0
@@ -71,7 +71,7 @@ def write(out: Path, recipients: list[Any], fill: Callable[[tarfile.TarFile], No
     producer.start()
     try:
         with os.fdopen(read_end, "rb") as pipe, open(out, "xb") as target:
-            pyrage.encrypt_io(pipe, target, recipients)  # type: ignore[arg-type]
+            pyrage.encrypt_io(pipe, target, recipients)
             target.flush()
             os.fsync(target.fileno())
     finally:
@@ -91,7 +91,7 @@ def read(path: Path, identities: list[Any]) -> Iterator[tarfile.TarFile]:
     def decrypt() -> None:
         try:
             with open(path, "rb") as source, os.fdopen(write_end, "wb") as pipe:
-                pyrage.decrypt_io(source, pipe, identities)  # type: ignore[arg-type]
+                pyrage.decrypt_io(source, pipe, identities)
         except BaseException as error:
             failure.append(error)
 
@@ -143,8 +143,8 @@ def _decrypt_refusal(path: Path, error: BaseException) -> BaseException:
     return error
 
 
-def copy_out(source: IO[bytes], target: IO[bytes], size: int) -> Hashing:
-    """Copy a member's bytes, hashing them."""
+def copy_out(source: IO[bytes], target: Any, size: int) -> Hashing:
+    """Copy a member's bytes into `target` (anything with write), hashing them."""
     hashing = Hashing(target)
     remaining = size
     while remaining > 0:

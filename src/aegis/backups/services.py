@@ -70,7 +70,7 @@ def _add(tar: tarfile.TarFile, name: str, source: Path, seen: Progress | None) -
         info.size = os.fstat(handle.fileno()).st_size
         info.mode = 0o600
         hashing = archive.Hashing(handle, seen)
-        tar.addfile(info, hashing)  # type: ignore[arg-type]
+        tar.addfile(info, hashing)
     return manifest.Part(hashing.sha256.hexdigest(), hashing.size)
 
 
