@@ -373,6 +373,16 @@ def _progress_bar(description: str) -> Any:
     return start
 
 
+def _bar_for(file: str, description: str) -> Any:
+    """A progress bar over a backup being read: its size on disk is near enough the total of
+    its parts (age and tar add a little)."""
+    try:
+        total = Path(file).stat().st_size
+    except OSError:
+        return None  # the services say why
+    return _progress_bar(description)(total)
+
+
 def _size(count: float) -> str:
     for unit in ("B", "kB", "MB", "GB"):
         if count < 1000 or unit == "GB":
@@ -421,7 +431,8 @@ def cmd_backup_verify(args: argparse.Namespace) -> int:
     _setup()
     from .backups import services
 
-    found = services.verify_backup(Path(args.file), _key_text(args.key_file))
+    key_text = _key_text(args.key_file)
+    found = services.verify_backup(Path(args.file), key_text, seen=_bar_for(args.file, "verify"))
     print(
         f"{args.file} opens with this key and every part matches its SHA-256: made "
         f"{found.created_at} by Aegis {found.aegis_version}, the {found.database} database "
@@ -435,12 +446,13 @@ def cmd_backup_restore(args: argparse.Namespace) -> int:
     _setup()
     from .backups import services
 
+    key_text = _key_text(args.key_file)
     done = services.restore_backup(
         Path(args.file),
-        _key_text(args.key_file),
+        key_text,
         replace=args.replace,
         new_audit_key=args.new_audit_key,
-        seen=None,
+        seen=_bar_for(args.file, "restore"),
     )
     print(
         f"Restored {args.file} (made {done.manifest.created_at}): the database and "

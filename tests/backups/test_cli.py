@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import secrets
 import shutil
 import subprocess
+import sys
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -341,3 +343,53 @@ def test_create_with_an_extra_recipient_opens_with_either_key(source, tmp_path):
     identity_file.write_text(f"# an age identity file\n{extra}\n")
     done = aegis(source.home, "backup", "verify", str(out), "--key-file", str(identity_file))
     assert done.returncode == 0, done.stderr
+
+
+# Runs inside the source instance while a backup is made: appends audit entries as fast as it
+# can, each in its own transaction (an entry and the chain's head move together).
+WRITER = """
+from aegis.audit import services as audit
+audit.record("export", actor_id=None, object_type="backup-test", object_id="0")
+print("WRITING", flush=True)
+n = 1
+while True:
+    audit.record("export", actor_id=None, object_type="backup-test", object_id=str(n))
+    n += 1
+"""
+
+
+def test_a_backup_made_while_the_instance_writes_restores_consistent(source, tmp_path):
+    env = dict(os.environ)
+    for name in ("AEGIS_DATABASE_URL", "AEGIS_TEST_DATABASE_NAME", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    env.update(AEGIS_HOME=str(source.home), AEGIS_KDF_PROFILE="test")
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "aegis.cli", "shell", "-c", WRITER],
+        env=env,
+        cwd=source.home,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None
+        assert writer.stdout.readline().strip() == "WRITING"
+        out = tmp_path / "busy.age"
+        made = aegis(source.home, "backup", "create", "--out", str(out))
+        assert made.returncode == 0, made.stderr
+    finally:
+        writer.terminate()
+        writer.wait(timeout=30)
+    target = tmp_path / "home"
+    target.mkdir()
+    done = aegis(
+        target,
+        "backup",
+        "restore",
+        str(out),
+        "--key-file",
+        str(source.key_file),
+        extra_env=_audit_key(source.home),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "The audit log verifies" in done.stdout
