@@ -353,7 +353,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def _key_text(path: str | None) -> str:
     """The recovery key (or an age identity file) from a file, or standard input."""
     if path and path != "-":
-        return Path(path).read_text()
+        from .backups.errors import BackupError
+
+        try:
+            return Path(path).read_text()
+        except (OSError, UnicodeDecodeError) as error:
+            raise BackupError(f"Cannot read the key file {path}: {error}.") from error
     if sys.stdin.isatty():
         return getpass.getpass("Organisation recovery key (or age identity): ")
     return sys.stdin.read()

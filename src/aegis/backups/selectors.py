@@ -7,8 +7,6 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from aegis import clock
-
 from .services import backup_dir
 
 
@@ -34,8 +32,3 @@ def backups(folder: Path | None = None) -> list[Listed]:
             made = datetime.datetime.fromtimestamp(stat.st_mtime, tz=datetime.UTC)
             found.append(Listed(path, stat.st_size, made))
     return sorted(found, key=lambda listed: listed.made, reverse=True)
-
-
-def newest_age(now: datetime.datetime | None = None) -> datetime.timedelta | None:
-    listed = backups()
-    return listed[0].age(now or clock.now()) if listed else None

@@ -46,6 +46,10 @@ def default_name(at: datetime.datetime) -> str:
 def _scratch(prefix: str) -> Iterator[Path]:
     """A private folder inside AEGIS_HOME (never /tmp: what passes through it is the same
     data as the live instance's, on the same disk), removed afterwards."""
+    # One left by a process that was killed holds an old copy of the database (keys since
+    # shredded included): gone before a new one is made.
+    for stale in Path(settings.AEGIS_HOME).glob(f"{prefix}*"):
+        shutil.rmtree(stale, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=settings.AEGIS_HOME))
     try:
         yield folder
@@ -130,9 +134,13 @@ def create_backup(
             tar.addfile(info, io.BytesIO(data))
 
         partial = out.with_name(out.name + ".part")
+        partial.unlink(missing_ok=True)  # left by a backup that was stopped
         try:
             archive.write(partial, keys, fill)
             os.replace(partial, out)
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            raise BackupError(f"Cannot write {out}: {error.strerror or error}.") from error
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -166,7 +174,7 @@ def _read_checked(
             if source is None:
                 raise BackupError(f"{path} holds something other than files: it was altered.")
             if member.name == manifest.NAME:
-                found = manifest.parse(source.read(1 << 24))
+                found = manifest.parse(source.read())
                 continue
             if not manifest.PART_NAME.match(member.name) or member.name in hashes:
                 raise BackupError(f"{path} holds a part Aegis never writes: it was altered.")
@@ -295,7 +303,7 @@ def _put_database(kind: str, source: Path, replace: bool) -> None:
     for suffix in ("-wal", "-shm", "-journal"):
         Path(f"{name}{suffix}").unlink(missing_ok=True)
     os.chmod(source, 0o600)
-    os.replace(source, name)
+    shutil.move(source, name)  # a rename, unless the database is on another disk
 
 
 def _pg_restore(source: Path, replace: bool) -> None:
@@ -328,6 +336,6 @@ def _put_blobs(source: Path) -> None:
         shutil.rmtree(root)
     root.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if source.exists():
-        os.replace(source, root)
+        shutil.move(source, root)
     else:
         root.mkdir(mode=0o700)
