@@ -46,15 +46,31 @@ def default_name(at: datetime.datetime) -> str:
 def _scratch(prefix: str) -> Iterator[Path]:
     """A private folder inside AEGIS_HOME (never /tmp: what passes through it is the same
     data as the live instance's, on the same disk), removed afterwards."""
-    # One left by a process that was killed holds an old copy of the database (keys since
-    # shredded included): gone before a new one is made.
-    for stale in Path(settings.AEGIS_HOME).glob(f"{prefix}*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=settings.AEGIS_HOME))
+    _clear_stale(prefix)
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=settings.AEGIS_HOME))
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _clear_stale(prefix: str) -> None:
+    """A folder left by a process that was killed holds an old copy of the database (keys
+    shredded since included): removed, unless its process still runs."""
+    for stale in Path(settings.AEGIS_HOME).glob(f"{prefix}*-*"):
+        pid = stale.name.removeprefix(prefix).split("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _blobs() -> list[tuple[str, Path]]:
