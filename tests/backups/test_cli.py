@@ -395,3 +395,10 @@ def test_a_backup_made_while_the_instance_writes_restores_consistent(source, tmp
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "The audit log verifies" in done.stdout
+
+
+def test_create_refuses_a_recipient_that_is_not_an_age_key(source, tmp_path):
+    out = tmp_path / "never.age"
+    done = aegis(source.home, "backup", "create", "--out", str(out), "--recipient", "age1typo")
+    _refused(done, "--recipient")
+    assert not out.exists()

@@ -114,7 +114,10 @@ def create_backup(
     if recovery is None:
         raise BackupError("This instance has no recovery key yet: run 'aegis init' first.")
     recipients = [recovery, *(extra_recipients or [])]
-    keys = age_keys.recipients(recipients)
+    try:
+        keys = age_keys.recipients(recipients)
+    except age_keys.KeyNotUsable as error:
+        raise BackupError(f"A --recipient is not usable: {error}.") from error
     now = clock.now().astimezone(datetime.UTC)
     if out is None:
         backup_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
