@@ -402,3 +402,20 @@ def test_create_refuses_a_recipient_that_is_not_an_age_key(source, tmp_path):
     done = aegis(source.home, "backup", "create", "--out", str(out), "--recipient", "age1typo")
     _refused(done, "--recipient")
     assert not out.exists()
+
+
+def test_verify_reads_the_key_from_standard_input(source):
+    env = dict(os.environ)
+    for name in ("AEGIS_DATABASE_URL", "AEGIS_TEST_DATABASE_NAME", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    env.update(AEGIS_HOME=str(source.home), AEGIS_KDF_PROFILE="test")
+    done = subprocess.run(
+        [sys.executable, "-m", "aegis.cli", "backup", "verify", str(source.backup)],
+        env=env,
+        cwd=source.home,
+        input=source.recovery_key + "\n",
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
