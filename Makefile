@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 # Debian packages the tests use, each installed when its command is missing: chromium (the
 # browser tests), minisign (the audit checkpoints' signatures) and gettext (the check that
 # every message is translated extracts them with xgettext).
-DEBS := chromium:chromium minisign:minisign xgettext:gettext
+DEBS := chromium:chromium minisign:minisign xgettext:gettext age:age
 debs:
 	@missing=""; for pair in $(DEBS); do \
 	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair##*:}"; done; \

@@ -1,5 +1,5 @@
-"""The `aegis` command: init, demo, serve, worker, audit verify, wipe, bench, and every
-Django management command."""
+"""The `aegis` command: init, demo, serve, worker, audit verify, wipe, bench, backup, and
+every Django management command."""
 
 from __future__ import annotations
 
@@ -347,6 +347,210 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return status
 
 
+# --- aegis backup -------------------------------------------------------------------------
+
+
+def _key_text(path: str | None) -> str:
+    """The recovery key (or an age identity file) from a file, or standard input."""
+    if path and path != "-":
+        from .backups.errors import BackupError
+
+        try:
+            return Path(path).read_text()
+        except (OSError, UnicodeDecodeError) as error:
+            raise BackupError(f"Cannot read the key file {path}: {error}.") from error
+    if sys.stdin.isatty():
+        return getpass.getpass("Organisation recovery key (or age identity): ")
+    return sys.stdin.read()
+
+
+def _progress_bar(description: str) -> Any:
+    """A tqdm bar in bytes on a terminal (stderr), nothing otherwise; returns the factory the
+    services call with the total."""
+    from tqdm import tqdm
+
+    def start(total: int) -> Any:
+        bar = tqdm(
+            total=total, unit="B", unit_scale=True, desc=description, disable=None, leave=False
+        )
+        return bar.update
+
+    return start
+
+
+def _bar_for(file: str, description: str) -> Any:
+    """A progress bar over a backup being read: its size on disk is near enough the total of
+    its parts (age and tar add a little)."""
+    try:
+        total = Path(file).stat().st_size
+    except OSError:
+        return None  # the services say why
+    return _progress_bar(description)(total)
+
+
+def _size(count: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count} B"
+
+
+def _age(delta: Any) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def cmd_backup_create(args: argparse.Namespace) -> int:
+    _setup()
+    from .backups import services
+
+    made = services.create_backup(
+        Path(args.out) if args.out else None,
+        extra_recipients=args.recipient,
+        progress=_progress_bar("backup"),
+    )
+    found = made.manifest
+    extra = len(found.recipients) - 1
+    print(
+        f"Backup written to {made.path} ({_size(made.path.stat().st_size)}): the {found.database}"
+        f" database, {len(found.tables)} tables, {found.blob_count} files of the blob store. "
+        "Encrypted with age to the organisation recovery key"
+        + (f" and {extra} more recipient(s)." if extra else ".")
+    )
+    if made.missing_blobs:
+        print(
+            f"{made.missing_blobs} file(s) were deleted while the backup was made; the "
+            "database snapshot is older than their deletion.",
+            file=sys.stderr,
+        )
+    print(f"Check it opens: aegis backup verify {made.path} --key-file RECOVERY-KEY-FILE")
+    return 0
+
+
+def cmd_backup_verify(args: argparse.Namespace) -> int:
+    _setup()
+    from .backups import services
+
+    key_text = _key_text(args.key_file)
+    found = services.verify_backup(Path(args.file), key_text, seen=_bar_for(args.file, "verify"))
+    print(
+        f"{args.file} opens with this key and every part matches its SHA-256: made "
+        f"{found.created_at} by Aegis {found.aegis_version}, the {found.database} database "
+        f"({len(found.migrations)} migrations, {len(found.tables)} tables, "
+        f"{found.audit_entries} audit entries), {found.blob_count} files of the blob store."
+    )
+    return 0
+
+
+def cmd_backup_restore(args: argparse.Namespace) -> int:
+    _setup()
+    from .backups import services
+
+    key_text = _key_text(args.key_file)
+    done = services.restore_backup(
+        Path(args.file),
+        key_text,
+        replace=args.replace,
+        new_audit_key=args.new_audit_key,
+        seen=_bar_for(args.file, "restore"),
+    )
+    print(
+        f"Restored {args.file} (made {done.manifest.created_at}): the database and "
+        f"{done.manifest.blob_count} files of the blob store."
+    )
+    if done.audit_problem is None:
+        print(f"The audit log verifies: {done.audit_checked} entries.")
+    else:
+        print(f"The audit log does not verify: {done.audit_problem}.", file=sys.stderr)
+    print(
+        "Not in the backup, by design:\n"
+        "  - SECRET_KEY: this instance has its own; everyone signs in again (with their own "
+        "passwords).\n"
+        "  - The alert service's unlock secret: start 'aegis serve' and 'aegis worker' with the "
+        "same one as before; if it is lost, run 'aegis seal-service-key --with-recovery-key'.\n"
+        "  - The audit key: see 'aegis audit verify'; keep a copy offline with the recovery key."
+    )
+    return 0 if done.audit_problem is None or args.new_audit_key else 1
+
+
+def cmd_backup_identity(args: argparse.Namespace) -> int:
+    """The recovery key as an age identity, for `age -d -i` (a secret: print it offline)."""
+    _setup()
+    from .backups import age_keys
+    from .backups.errors import BackupError
+
+    try:
+        print(age_keys.identity_text(_key_text(args.key_file)))
+    except age_keys.KeyNotUsable as error:
+        raise BackupError(f"The key given is not usable: {error}.") from error
+    return 0
+
+
+def cmd_backup_list(args: argparse.Namespace) -> int:
+    _setup()
+    from . import clock
+    from .backups import selectors, services
+
+    listed = selectors.backups()
+    if not listed:
+        print(f"No backups in {services.backup_dir()}.")
+        return 0
+    now = clock.now()
+    print(f"Backups in {services.backup_dir()}, newest first:")
+    for backup in listed:
+        print(f"  {backup.path.name}  {_size(backup.size):>9}  {_age(backup.age(now))} old")
+    return 0
+
+
+def _backup_parser(sub: Any) -> None:
+    backup = sub.add_parser(
+        "backup", help="encrypted backups (age, to the organisation recovery key)"
+    )
+    actions = backup.add_subparsers(dest="action", required=True)
+    p = actions.add_parser("create", help="back up the database and the blob store now")
+    p.add_argument("--out", metavar="FILE", help="default: a new file in AEGIS_BACKUP_DIR")
+    p.add_argument(
+        "--recipient",
+        action="append",
+        default=[],
+        metavar="AGE1…",
+        help="also encrypt to this age X25519 recipient (repeatable)",
+    )
+    p.set_defaults(func=cmd_backup_create)
+    for name, func, text in (
+        ("verify", cmd_backup_verify, "decrypt and check every part, restoring nothing"),
+        ("restore", cmd_backup_restore, "restore into an empty AEGIS_HOME or database"),
+    ):
+        p = actions.add_parser(name, help=text)
+        p.add_argument("file")
+        p.add_argument(
+            "--key-file",
+            help="the recovery key as 'aegis init' printed it, or an age identity file "
+            "(default: standard input)",
+        )
+        p.set_defaults(func=func)
+    p.add_argument(
+        "--replace", action="store_true", help="overwrite a non-empty instance (stop it first)"
+    )
+    p.add_argument(
+        "--new-audit-key",
+        action="store_true",
+        help="restore without the old audit key: the old audit entries can then not be verified",
+    )
+    p = actions.add_parser(
+        "identity", help="print the recovery key as an age identity (for 'age -d -i')"
+    )
+    p.add_argument("--key-file", help="the recovery key file (default: standard input)")
+    p.set_defaults(func=cmd_backup_identity)
+    p = actions.add_parser("list", help="the backups in AEGIS_BACKUP_DIR, their age and size")
+    p.set_defaults(func=cmd_backup_list)
+
+
 def _run(args: argparse.Namespace) -> int:
     """A command's exit status; a broken rule is its message on stderr and status 1, like
     any other refusal of this command, never a traceback."""
@@ -424,6 +628,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("names", nargs="*")
     p.set_defaults(func=cmd_bench)
+    _backup_parser(sub)
 
     if argv and argv[0] in sub.choices:
         args, extra = parser.parse_known_args(argv)

@@ -270,6 +270,10 @@ LOGGING = {
 
 ORGANISATION_NAME = env("ORGANISATION_NAME") or "Aegis"
 
+# `aegis backup create` writes here unless given --out; `aegis backup list` reads it. A
+# mounted disk or a folder the operator syncs elsewhere; the backups are age-encrypted.
+AEGIS_BACKUP_DIR = Path(env("BACKUP_DIR") or AEGIS_HOME / "backups").resolve()
+
 
 def env_or_file(name: str) -> str:
     """A credential from AEGIS_<NAME> or the file named by AEGIS_<NAME>_FILE; empty if unset."""

@@ -61,6 +61,8 @@ ACTIONS = {
     "verification.change",
     "alert.acknowledge",
     "audit.rekey",
+    "backup.create",
+    "backup.restore",
 }
 
 

@@ -14,14 +14,15 @@ from aegis.vault import crypto
 from aegis.vault.keychain import current
 
 
-def _root() -> Path:
+def root() -> Path:
+    """The store's folder: blobs/<first two characters>/<blob id> (backups copy it whole)."""
     return Path(settings.MEDIA_ROOT) / "blobs"
 
 
 def _path(blob_id: str) -> Path:
     if not blob_id.isalnum():
         raise ValueError("bad blob id")
-    return _root() / blob_id[:2] / blob_id
+    return root() / blob_id[:2] / blob_id
 
 
 def store(data_key_id: uuid.UUID, source: BinaryIO) -> str:

@@ -1,0 +1,360 @@
+"""Making, verifying and restoring backups. A backup holds the database (a consistent
+snapshot) and the blob store, never AEGIS_HOME/secrets: SECRET_KEY, the audit key and any
+unlock secret stay behind, and the alert service key is in the database only sealed."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, connections
+from django.db.migrations.loader import MigrationLoader
+
+from aegis import clock
+from aegis.audit import checkpoints
+from aegis.audit import selectors as audit_selectors
+from aegis.audit import services as audit
+from aegis.files import storage
+
+from . import age_keys, archive, manifest, snapshot
+from .errors import BackupError
+
+Progress = Callable[[int], object]
+
+
+def backup_dir() -> Path:
+    return Path(settings.AEGIS_BACKUP_DIR)
+
+
+def default_name(at: datetime.datetime) -> str:
+    return f"aegis-backup-{at:%Y%m%d-%H%M%S}.age"
+
+
+@contextmanager
+def _scratch(prefix: str) -> Iterator[Path]:
+    """A private folder inside AEGIS_HOME (never /tmp: what passes through it is the same
+    data as the live instance's, on the same disk), removed afterwards."""
+    _clear_stale(prefix)
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=settings.AEGIS_HOME))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _clear_stale(prefix: str) -> None:
+    """A folder left by a process that was killed holds an old copy of the database (keys
+    shredded since included): removed, unless its process still runs."""
+    for stale in Path(settings.AEGIS_HOME).glob(f"{prefix}*-*"):
+        pid = stale.name.removeprefix(prefix).split("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _blobs() -> list[tuple[str, Path]]:
+    root = storage.root()
+    if not root.exists():
+        return []
+    return sorted(
+        (f"blobs/{path.parent.name}/{path.name}", path)
+        for path in root.glob("*/*")
+        if path.is_file() and manifest.PART_NAME.match(f"blobs/{path.parent.name}/{path.name}")
+    )
+
+
+def _add(tar: tarfile.TarFile, name: str, source: Path, seen: Progress | None) -> manifest.Part:
+    info = tarfile.TarInfo(name)
+    with open(source, "rb") as handle:
+        info.size = os.fstat(handle.fileno()).st_size
+        info.mode = 0o600
+        hashing = archive.Hashing(handle, seen)
+        tar.addfile(info, hashing)
+    return manifest.Part(hashing.sha256.hexdigest(), hashing.size)
+
+
+@dataclass(frozen=True)
+class Made:
+    path: Path
+    manifest: manifest.Manifest
+    missing_blobs: int
+
+
+def create_backup(
+    out: Path | None = None,
+    extra_recipients: list[str] | None = None,
+    progress: Callable[[int], Progress | None] | None = None,
+) -> Made:
+    """Snapshot the database, then add the blobs (they are written before the rows that name
+    them and never changed, so every blob the snapshot names is on disk already), then the
+    manifest; all encrypted to the recovery recipient and `extra_recipients`. `progress` is
+    given the total bytes and returns what to tell as bytes pass."""
+    recovery = age_keys.recovery_recipient()
+    if recovery is None:
+        raise BackupError("This instance has no recovery key yet: run 'aegis init' first.")
+    recipients = [recovery, *(extra_recipients or [])]
+    try:
+        keys = age_keys.recipients(recipients)
+    except age_keys.KeyNotUsable as error:
+        raise BackupError(f"A --recipient is not usable: {error}.") from error
+    now = clock.now().astimezone(datetime.UTC)
+    if out is None:
+        backup_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
+        out = backup_dir() / default_name(now)
+    if out.exists():
+        raise BackupError(f"{out} exists already: give another --out.")
+    with _scratch(".backup-") as scratch:
+        snap = snapshot.take(scratch / snapshot.PARTS[snapshot.database_kind()])
+        blobs = _blobs()
+        contents = manifest.Manifest(
+            created_at=now.isoformat(),
+            database=snap.kind,
+            migrations=snap.migrations,
+            tables=snap.tables,
+            recipients=recipients,
+            audit_key_id=checkpoints.key_id(),
+            audit_entries=snap.tables.get("audit_auditentry", 0),
+        )
+        total = snap.path.stat().st_size + sum(_size(path) for _, path in blobs)
+        seen = progress(total) if progress else None
+        missing: list[str] = []
+
+        def fill(tar: tarfile.TarFile) -> None:
+            contents.parts[snap.path.name] = _add(tar, snap.path.name, snap.path, seen)
+            for name, path in blobs:
+                try:
+                    contents.parts[name] = _add(tar, name, path, seen)
+                except FileNotFoundError:  # deleted since the listing: the snapshot is older
+                    missing.append(name)
+            info = tarfile.TarInfo(manifest.NAME)
+            data = contents.to_json()
+            info.size, info.mode = len(data), 0o600
+            tar.addfile(info, io.BytesIO(data))
+
+        partial = out.with_name(out.name + ".part")
+        partial.unlink(missing_ok=True)  # left by a backup that was stopped
+        try:
+            archive.write(partial, keys, fill)
+            os.replace(partial, out)
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            raise BackupError(f"Cannot write {out}: {error.strerror or error}.") from error
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    audit.record("backup.create", actor_id=None, object_type="backup", object_id=out.name)
+    return Made(out, contents, len(missing))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _read_checked(
+    path: Path, key_text: str, keep: Path | None, seen: Progress | None = None
+) -> manifest.Manifest:
+    """Decrypt `path`, hash every part (writing them under `keep` if given) and check them
+    against the manifest. Nothing under `keep` may be used unless this returns."""
+    try:
+        identities = age_keys.identities(key_text)
+    except age_keys.KeyNotUsable as error:
+        raise BackupError(f"The key given is not usable: {error}.") from error
+    hashes: dict[str, manifest.Part] = {}
+    found: manifest.Manifest | None = None
+    with archive.read(path, identities) as tar:
+        for member in tar:
+            if found is not None:
+                raise BackupError(f"{path} has parts after its manifest: it was altered.")
+            source = tar.extractfile(member) if member.isfile() else None
+            if source is None:
+                raise BackupError(f"{path} holds something other than files: it was altered.")
+            if member.name == manifest.NAME:
+                found = manifest.parse(source.read())
+                continue
+            if not manifest.PART_NAME.match(member.name) or member.name in hashes:
+                raise BackupError(f"{path} holds a part Aegis never writes: it was altered.")
+            hashes[member.name] = _take(source, member, keep, seen)
+    if found is None:
+        raise BackupError(f"{path} has no manifest: it is cut short or not an Aegis backup.")
+    for name, part in found.parts.items():
+        if hashes.get(name) != part:
+            raise BackupError(f"{name} in {path} does not match its SHA-256: it was altered.")
+    if set(hashes) - set(found.parts):
+        raise BackupError(f"{path} holds parts its manifest does not name: it was altered.")
+    return found
+
+
+def _take(
+    source: Any, member: tarfile.TarInfo, keep: Path | None, seen: Progress | None
+) -> manifest.Part:
+    if keep is None:
+        hashing = archive.copy_out(source, _Discard(), member.size)
+    else:
+        target = keep / member.name
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(target, "xb") as handle:
+            hashing = archive.copy_out(source, handle, member.size)
+    if seen is not None:
+        seen(hashing.size)
+    return manifest.Part(hashing.sha256.hexdigest(), hashing.size)
+
+
+class _Discard:
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+
+def verify_backup(path: Path, key_text: str, seen: Progress | None = None) -> manifest.Manifest:
+    """Decrypt and check every hash without restoring anything."""
+    return _read_checked(path, key_text, None, seen)
+
+
+# --- Restore ------------------------------------------------------------------------------
+
+AUDIT_KEY_ADVICE = (
+    "The audit log in this backup is chained under another audit key (its key id {theirs}; "
+    "this instance's is {ours}). The audit key is never in a backup: put a copy of the old "
+    "instance's key (AEGIS_HOME/secrets/audit_key, kept offline with the recovery key) at "
+    "{where}, or name it in AEGIS_AUDIT_KEY_FILE, and restore again. Without it, give "
+    "--new-audit-key: everything is restored, but the old entries of the audit log can then "
+    "never be verified."
+)
+
+
+@dataclass(frozen=True)
+class Restored:
+    manifest: manifest.Manifest
+    audit_checked: int
+    audit_problem: str | None
+
+
+def instance_in_use() -> str | None:
+    """Why this instance is not empty (a restore would overwrite it), or None."""
+    tables = connection.introspection.table_names()
+    if tables:
+        return f"its database has {len(tables)} tables"
+    if _blobs():
+        return "its blob store holds files"
+    return None
+
+
+def known_migrations() -> set[str]:
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return {f"{app}.{name}" for app, name in loader.disk_migrations}
+
+
+def restore_backup(
+    path: Path,
+    key_text: str,
+    replace: bool = False,
+    new_audit_key: bool = False,
+    seen: Progress | None = None,
+) -> Restored:
+    """Check the backup whole (key, every hash, the schema, the audit key), then put the
+    database and the blobs in place, migrate an older schema and walk the audit chain."""
+    kind = snapshot.database_kind()
+    in_use = instance_in_use()
+    if in_use and not replace:
+        raise BackupError(
+            f"This instance is not empty ({in_use}): restore into a new AEGIS_HOME or an "
+            "empty database, or stop its server and worker and give --replace to overwrite it."
+        )
+    with _scratch(".restore-") as scratch:
+        found = _read_checked(path, key_text, scratch, seen)
+        if found.database != kind:
+            raise BackupError(
+                f"This backup holds a {found.database} database and this instance uses "
+                f"{kind}: restore it into an instance on {found.database}."
+            )
+        newer = sorted(set(found.migrations) - known_migrations())
+        if newer:
+            raise BackupError(
+                f"This backup's schema is newer than this Aegis knows ({newer[0]}): install "
+                f"Aegis {found.aegis_version} or later, then restore."
+            )
+        if found.audit_key_id != checkpoints.key_id() and not new_audit_key:
+            raise BackupError(
+                AUDIT_KEY_ADVICE.format(
+                    theirs=found.audit_key_id,
+                    ours=checkpoints.key_id(),
+                    where=Path(settings.SECRETS_DIR) / "audit_key",
+                )
+            )
+        _put_database(kind, scratch / snapshot.PARTS[kind], replace)
+        _put_blobs(scratch / "blobs")
+    call_command("migrate", interactive=False, verbosity=0)  # an older schema moves forward
+    checked, problem = audit_selectors.verify_chain()
+    if problem is None:
+        audit.record("backup.restore", actor_id=None, object_type="backup", object_id=path.name)
+    return Restored(found, checked, None if problem is None else str(problem))
+
+
+def _put_database(kind: str, source: Path, replace: bool) -> None:
+    if kind == snapshot.POSTGRESQL:
+        _pg_restore(source, replace)
+        return
+    name = Path(connection.settings_dict["NAME"])
+    connections.close_all()
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{name}{suffix}").unlink(missing_ok=True)
+    os.chmod(source, 0o600)
+    shutil.move(source, name)  # a rename, unless the database is on another disk
+
+
+def _pg_restore(source: Path, replace: bool) -> None:
+    program = shutil.which("pg_restore")
+    if program is None:
+        raise BackupError(
+            "pg_restore is not installed: install PostgreSQL's client tools (Debian: "
+            "postgresql-client) to restore this backup."
+        )
+    connections.close_all()
+    argv = [program, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
+    if replace:
+        argv += ["--clean", "--if-exists"]
+    settings_dict = connection.settings_dict
+    done = subprocess.run(
+        [*argv, f"--dbname={settings_dict['NAME']}", str(source)],
+        env=snapshot.pg_environment(settings_dict),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
+
+
+def _put_blobs(source: Path) -> None:
+    """The restored store replaces the old one (empty, or overwritten by --replace)."""
+    root = storage.root()
+    if root.exists():
+        shutil.rmtree(root)
+    root.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if source.exists():
+        shutil.move(source, root)
+    else:
+        root.mkdir(mode=0o700)
