@@ -3,7 +3,14 @@
 A bearer token unlocks its own copy of the user's key (`TokenAuth`); `RoleAuth(permission)`
 then checks the role, before the body is even read. `keys_unlocked`, added to every operation
 where the routers are mounted, opens that key for the length of the endpoint and closes it
-after, as `accounts.middleware.KeychainMiddleware` does for a page: endpoints just read."""
+after, as `accounts.middleware.KeychainMiddleware` does for a page.
+
+As on a page, a read (GET, HEAD) opens the record keys of what it answers with where its
+selector or endpoint says so (`vault.selectors.open_records`, in one batch and one audit
+entry for the call); reading a protected field whose key was not opened raises KeyNotOpened.
+The answer is serialised by django-ninja after the endpoint returns, when the keys are closed
+again, so an endpoint builds its answer (plain values) inside; a paginated list
+(`api_schemas.Pages`) hands back rows whose protected fields nobody reads."""
 
 from __future__ import annotations
 
@@ -47,11 +54,14 @@ class RoleAuth(TokenAuth):
 
 def keys_unlocked(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """Run the endpoint with the keys its token unlocked, closed again when it returns or
-    raises. Without a token (intake's public endpoints, the SMS gateway) nothing is opened."""
+    raises (explicit opening for a read, as for a page). Without a token (intake's public
+    endpoints, the SMS gateway) nothing is opened."""
 
     @wraps(endpoint)
     def with_keys(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         keychain = getattr(request, "keychain", None)
+        if keychain is not None:
+            keychain.explicit = request.method in ("GET", "HEAD")
         with unlocked(keychain) if keychain is not None else contextlib.nullcontext():
             return endpoint(request, *args, **kwargs)
 

@@ -91,7 +91,9 @@ class ValidationErrorOut(Schema):
 
 
 class Pages(LimitOffsetPagination):
-    """Limit and offset, with the offset bounded so that no query overflows."""
+    """Limit and offset, with the offset bounded so that no query overflows. The page's
+    rows are read when the answer is serialised, after the call's keys are closed: a
+    paginated answer carries no protected field (reading one would raise VaultLocked)."""
 
     class Input(Schema):
         limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1)

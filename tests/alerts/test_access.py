@@ -37,6 +37,22 @@ def test_the_api_lists_only_alerts_in_reach(team):
     assert row["id"] == alert.pk and row["level"] == 1 and row["status"] == "open"
 
 
+def test_an_alert_delivered_to_a_responder_elsewhere_is_in_their_reach_once(team):
+    """In reach: the alerts of one's compartments and those delivered to one, each once."""
+    alert = services.raise_alert(team.person, AlertKind.PANIC)
+    delivery = alert.deliveries.filter(recipient_user=team.thandi.user).first()
+    assert delivery is not None  # a member who is also addressed
+    for responder in (team.thandi, team.ola):
+        api = api_client(responder)
+        if responder is team.ola:  # the delivery now goes to a responder of another compartment
+            type(delivery).objects.filter(pk=delivery.pk).update(recipient_user=team.ola.user)
+        assert [row["id"] for row in api.get("/api/v1/alerts/open").json()] == [alert.pk]
+        history = api.get("/api/v1/alerts/history").json()
+        assert [row["id"] for row in history["items"]] == [alert.pk] and history["count"] == 1
+        detail = reverse("alerts:detail", kwargs={"alert_id": alert.pk})
+        assert sign_in(Client(), responder).get(detail).status_code == 200
+
+
 def test_a_defender_raises_a_panic_through_the_api(team):
     response = api_client(team.rosa).post("/api/v1/alerts/panic")
     assert response.status_code == 201 and response.json() == {"received": True}

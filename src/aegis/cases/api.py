@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import ErrorOut, FieldErrorsOut, InputSchema, Pages, RecordId
 from aegis.rules import RuleError
+from aegis.vault.selectors import opened
 
 from . import selectors, services
 from .forms import CaseEditForm, CaseMoveForm, PersonEditForm
@@ -212,7 +213,7 @@ def _person_out(person: Person) -> dict[str, Any]:
             "given_at": c.given_at,
             "withdrawn_at": c.withdrawn_at,
         }
-        for c in selectors.consents_of(person)
+        for c in opened(selectors.consents_of(person))
     ]
     out["cases"] = list(selectors.cases_of(person).values_list("reference", flat=True))
     return out
@@ -270,6 +271,7 @@ def _person_fields(fields: PersonFields) -> dict[str, Any]:
 @paginate(Pages, max_limit=100)
 def list_people(request: HttpRequest) -> Any:
     """People in your compartments, by pseudonym (no identifying fields)."""
+    # Nothing protected is listed, so no key is opened (as on the people page).
     return selectors.visible_people(request.user).order_by("pseudonym", "pk")
 
 
@@ -336,6 +338,7 @@ def list_cases(
     sector: Sector | None = None,
 ) -> Any:
     """Cases in your compartments, most recently updated first; filter by coded fields."""
+    # Nothing protected is listed, so no key is opened (as on the case list).
     return selectors.filtered_cases(
         request.user, status=status or "", country=country, sector=sector or ""
     )

@@ -14,6 +14,7 @@ from ninja.errors import HttpError
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema
 from aegis.files.handlers import keep_uploads_in_memory
+from aegis.vault.selectors import opened
 
 from . import selectors, services
 from .models import EvidenceItem
@@ -131,8 +132,8 @@ def list_items(
 ) -> Any:
     limit, offset = max(1, min(limit, 200)), max(0, offset)
     case = _case(request, reference)
-    items = selectors.items_of(case).order_by("-added_at", "pk")[offset : offset + limit]
-    return [_item_out(item) for item in items]
+    page = selectors.items_of(case).select_related("case").order_by("-added_at", "pk")
+    return [_item_out(item) for item in opened(page[offset : offset + limit])]
 
 
 @router.post(
@@ -179,7 +180,7 @@ def get_item(request: HttpRequest, item_id: uuid.UUID) -> Any:
             "actor": e.actor.get_username() if e.actor else None,
             "reason": e.reason or "",
         }
-        for e in selectors.custody_of(item)
+        for e in opened(selectors.custody_of(item))
     ]
     return out
 

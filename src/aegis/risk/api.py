@@ -19,6 +19,7 @@ from aegis.api_schemas import ErrorOut, RecordId
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.incidents import selectors as incident_selectors
+from aegis.vault.selectors import open_records
 
 from . import configuration, describe, overview, selectors, services
 from .models import Assessment
@@ -87,6 +88,9 @@ def _findings(
 
 
 def _full(user: Any, case: Case, assessment: Assessment) -> dict[str, Any]:
+    threats, ratings = assessment.threats.all(), assessment.ratings.all()
+    responses = assessment.responses.all()
+    open_records([assessment], threats, ratings, responses)  # prefetched by assessment_for
     current = selectors.is_current(assessment)
     review = selectors.review_status(user, assessment) if current else None
     return {
@@ -107,7 +111,7 @@ def _full(user: Any, case: Case, assessment: Assessment) -> dict[str, Any]:
                 "impact": t.impact,
                 "incidents": sorted(i.reference for i in t.incidents.all()),
             }
-            for t in assessment.threats.all()
+            for t in threats
         ],
         "ratings": [
             {
@@ -118,7 +122,7 @@ def _full(user: Any, case: Case, assessment: Assessment) -> dict[str, Any]:
                 "rating": r.rating,
                 "note": r.note or "",
             }
-            for r in assessment.ratings.all()
+            for r in ratings
         ],
         "responses": [
             {
@@ -127,7 +131,7 @@ def _full(user: Any, case: Case, assessment: Assessment) -> dict[str, Any]:
                 "owner": r.owner.get_username() if r.owner else None,
                 "due_on": r.due_on,
             }
-            for r in assessment.responses.all()
+            for r in responses
         ],
         "review": None
         if review is None
