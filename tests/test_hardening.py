@@ -101,12 +101,12 @@ def test_serve_logs_malformed_requests_without_the_client_address(tmp_path):
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait(lambda: _answers(port) or server.poll() is not None, 60, "gunicorn to listen")
+        _wait(lambda: _answers(port) or server.poll() is not None, 180, "gunicorn to listen")
         assert server.poll() is None, log.read_text()
         answers = [_send_raw(port, request) for request in MALFORMED]
         _wait(
             lambda: log.read_text().count("Invalid request") >= len(MALFORMED),
-            60,
+            180,
             "gunicorn to log the malformed requests",
         )
     finally:
