@@ -66,6 +66,9 @@ def check(team, compartments) -> None:
     data = overview.dashboard(team.worker.user)
     assert {k: v for k, v in data.counts.items() if v} == levels
     assert data.unassessed == unassessed
+    assert data.page.paginator.count == sum(levels.values())  # the listed assessments
+    for level, n in levels.items():
+        assert overview.dashboard(team.worker.user, level=level).page.paginator.count == n
     table = Counter()
     for row in overview.analysis().levels:
         for level, n in row.counts.items():

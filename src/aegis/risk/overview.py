@@ -43,10 +43,13 @@ def dashboard(user: Any, page_number: Any = None, *, level: str = "") -> Dashboa
     today = clock.today()
     current = selectors.current_assessments(user)
     counted = selectors.level_counts(user)
-    counts = {level: counted.get(level, 0) for level in Level.values}
+    counts = {value: counted.get(value, 0) for value in Level.values}
     listed = current.filter(level=level) if level else current
     ranked = listed.order_by("-rank", "next_review_on", "pk")
-    page = Paginator(ranked, PAGE_SIZE).get_page(page_number)
+    paginator = Paginator(ranked, PAGE_SIZE)
+    # The kept counts say how many there are: no count of every current assessment.
+    paginator.count = counts[level] if level else sum(counts.values())
+    page = paginator.get_page(page_number)
     overdue = current.filter(selectors.due(today)).order_by("next_review_on", "pk")
     rose = current.filter(
         Q(rank__gt=F("previous_rank")),
