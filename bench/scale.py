@@ -518,8 +518,9 @@ def build(cases_n: int, incidents_n: int) -> dict[str, Any]:
     ReferenceCounter.objects.update_or_create(
         series="INC", year=year, defaults={"last": incidents_n}
     )
-    # Bulk rows skip the services that keep each case's current assessment and whether a
-    # newer incident makes it due: work them out once, in SQL, as an import would.
+    # Bulk rows skip the services that keep each case's current assessment, whether a newer
+    # incident makes it due and the level counts: work them out once, in SQL, as an import
+    # would (refresh_review_state ends with refresh_level_counts).
     from aegis.risk import services as risk_services
 
     risk_services.refresh_review_state()

@@ -233,3 +233,29 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.strategy} in {self.assessment_id}"
+
+
+class LevelCount(models.Model):
+    """How many cases of a compartment, place and sector have their current assessment at
+    each level, and how many open ones have none yet (level ""). Kept by the risk services
+    and receivers as assessments are made and cases change (level_counts.py), so the
+    dashboard and the analyst view read a handful of counts instead of counting every case
+    and assessment in scope."""
+
+    compartment = models.ForeignKey("cases.Compartment", on_delete=models.CASCADE, related_name="+")
+    country = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=8, blank=True)
+    sector = models.CharField(max_length=24, blank=True)
+    level = models.CharField(max_length=10, choices=Level.choices, blank=True)
+    cases = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compartment", "level", "country", "region", "sector"],
+                name="risk_one_count_per_cell",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.compartment_id} {self.country}/{self.region}/{self.sector} {self.level}"

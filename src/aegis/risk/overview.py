@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 
 from aegis import clock
-from aegis.cases import selectors as case_selectors
-from aegis.cases.vocabulary import CaseStatus
 from aegis.incidents.models import Incident
 
 from . import selectors
@@ -44,12 +42,14 @@ class Dashboard:
 def dashboard(user: Any, page_number: Any = None, *, level: str = "") -> Dashboard:
     today = clock.today()
     current = selectors.current_assessments(user)
-    counts = dict.fromkeys(Level.values, 0)
-    for row in current.order_by().values("level").annotate(n=Count("pk")):
-        counts[row["level"]] = row["n"]
+    counted = selectors.level_counts(user)
+    counts = {value: counted.get(value, 0) for value in Level.values}
     listed = current.filter(level=level) if level else current
     ranked = listed.order_by("-rank", "next_review_on", "pk")
-    page = Paginator(ranked, PAGE_SIZE).get_page(page_number)
+    paginator = Paginator(ranked, PAGE_SIZE)
+    # The kept counts say how many there are: no count of every current assessment.
+    paginator.count = counts[level] if level else sum(counts.values())
+    page = paginator.get_page(page_number)
     overdue = current.filter(selectors.due(today)).order_by("next_review_on", "pk")
     rose = current.filter(
         Q(rank__gt=F("previous_rank")),
@@ -57,12 +57,7 @@ def dashboard(user: Any, page_number: Any = None, *, level: str = "") -> Dashboa
     ).order_by("-assessed_on", "pk")
     found = selectors.findings_for(user)
     findings = found[: selectors.LIST_CAP]  # those with the most incidents
-    unassessed = (
-        case_selectors.visible_cases(user)
-        .exclude(status=CaseStatus.CLOSED)
-        .filter(risk_assessments__isnull=True)
-        .count()
-    )
+    unassessed = counted.get("", 0)
     return Dashboard(
         counts=counts,
         page=page,
@@ -111,12 +106,8 @@ def analysis() -> Analysis:
     levels: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(Level.values, 0)
     )
-    current = Assessment.objects.filter(is_current=True).values(
-        "case__country", "case__region", "case__sector", "level"
-    )
-    for row in current.annotate(n=Count("pk")):
-        place = (row["case__country"], row["case__region"], row["case__sector"])
-        levels[place][row["level"]] += row["n"]
+    for country, region, sector, level, n in selectors.levels_by_place():
+        levels[(country, region, sector)][level] += n
     grouped: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     for finding in selectors.find(Incident.objects.all()):
         key = (finding.kind, finding.country, finding.region, finding.sector)

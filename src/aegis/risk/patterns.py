@@ -4,20 +4,26 @@ region within a window of days, surfaced as findings once they reach a minimum c
 
 Reads coded values only (dates, places, sectors, record ids), so the same computation serves
 caseworkers (over the incidents they may see) and analysts (over all incidents, with the ids
-dropped before anything is shown)."""
+dropped before anything is shown).
+
+One set-based query: the incidents of the window (read through an index on their date) are
+marked with every group they belong to, and the marks are counted per group in the
+database, so the cost follows the incidents inside the window, never the size of the tables,
+and no incident is carried into Python."""
 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from aegis.cases.models import Case, Person
 from aegis.cases.vocabulary import Sector, SubjectKind
+from aegis.incidents.models import Act, Incident, Victim
 
 from .vocabulary import FindingKind
 
@@ -36,17 +42,6 @@ class Finding:
     sector: str = ""
     person_id: int | None = None
     case_id: int | None = None
-    incident_ids: tuple[int, ...] = field(default=(), compare=False)
-
-
-@dataclass
-class _Incident:
-    date: datetime.date
-    country: str
-    region: str
-    people: set[int] = field(default_factory=set)
-    collectives: set[int] = field(default_factory=set)
-    sectors: set[str] = field(default_factory=set)
 
 
 def window_start(today: datetime.date, window_days: int) -> datetime.date:
@@ -54,57 +49,76 @@ def window_start(today: datetime.date, window_days: int) -> datetime.date:
     return today - datetime.timedelta(days=window_days - 1)
 
 
-def _recent(
-    incidents: QuerySet[Any], today: datetime.date, window_days: int
-) -> dict[int, _Incident]:
-    recent = incidents.filter(
-        date_start__gte=window_start(today, window_days), date_start__lte=today
+def _sql(recent: str) -> str:
+    """The query over `recent` (the window's incidents: id, date_start, country, region).
+
+    Each incident is marked once per group it belongs to: the people of its cases and its
+    victims, its cases about a group or organisation, its region (when the place is known)
+    and the sectors of those cases and victims in that region ("other" is no sector: a
+    pattern against it would say nothing). A group is a finding when it has at least the
+    minimum of distinct incidents; a person's or organisation's finding takes its place and
+    sector from the person or case."""
+    q = connection.ops.quote_name
+    links = Incident.cases.through._meta.db_table
+    case, person = q(Case._meta.db_table), q(Person._meta.db_table)
+    act, victim = q(Act._meta.db_table), q(Victim._meta.db_table)
+    # Only the models' own (quoted) table names and the ORM's compiled query are put into
+    # the text; every value is a parameter.
+    return f"""
+    WITH recent AS ({recent}),
+    linked AS (
+        SELECT r.id AS incident_id, r.date_start, r.country, r.region,
+               c.id AS case_id, c.person_id, c.subject_kind, c.sector
+        FROM recent r
+        JOIN {q(links)} l ON l.incident_id = r.id
+        JOIN {case} c ON c.id = l.case_id
+    ),
+    victims AS (
+        SELECT r.id AS incident_id, r.date_start, r.country, r.region,
+               p.id AS person_id, p.sector
+        FROM recent r
+        JOIN {act} a ON a.incident_id = r.id
+        JOIN {victim} v ON v.act_id = a.id
+        JOIN {person} p ON p.id = v.person_id
+    ),
+    marks (kind, subject, country, region, sector, incident_id, date_start) AS (
+        SELECT %s, person_id, '', '', '', incident_id, date_start
+        FROM linked WHERE person_id IS NOT NULL
+        UNION ALL
+        SELECT %s, person_id, '', '', '', incident_id, date_start FROM victims
+        UNION ALL
+        SELECT %s, case_id, '', '', '', incident_id, date_start
+        FROM linked WHERE subject_kind IN (%s, %s)
+        UNION ALL
+        SELECT %s, NULL, country, region, '', id, date_start FROM recent WHERE country <> ''
+        UNION ALL
+        SELECT %s, NULL, country, region, sector, incident_id, date_start
+        FROM linked WHERE country <> '' AND sector <> %s
+        UNION ALL
+        SELECT %s, NULL, country, region, sector, incident_id, date_start
+        FROM victims WHERE country <> '' AND sector <> %s
+    ),
+    groups AS (
+        SELECT kind, subject, country, region, sector,
+               COUNT(DISTINCT incident_id) AS n, MIN(date_start) AS first_date,
+               MAX(date_start) AS last_date
+        FROM marks
+        GROUP BY kind, subject, country, region, sector
+        HAVING COUNT(DISTINCT incident_id) >= %s
     )
-    found = {
-        pk: _Incident(date, country, region)
-        for pk, date, country, region in recent.values_list("pk", "date_start", "country", "region")
-    }
-    if not found:
-        return found
-    links = recent.model.cases.through.objects.filter(incident_id__in=list(found))
-    for incident_id, case_id, kind, person_id, sector in links.values_list(
-        "incident_id", "case_id", "case__subject_kind", "case__person_id", "case__sector"
-    ):
-        entry = found[incident_id]
-        entry.sectors.add(sector)
-        if person_id is not None:
-            entry.people.add(person_id)
-        if kind in COLLECTIVE:
-            entry.collectives.add(case_id)
-    victims = recent.filter(acts__victims__person__isnull=False).values_list(
-        "pk", "acts__victims__person_id", "acts__victims__person__sector"
-    )
-    for incident_id, person_id, sector in victims:
-        if person_id is None:
-            continue
-        found[incident_id].people.add(person_id)
-        found[incident_id].sectors.add(sector)
-    return found
+    SELECT g.kind, g.subject, g.n, g.first_date, g.last_date,
+           COALESCE(p.country, c.country, g.country),
+           COALESCE(p.region, c.region, g.region),
+           COALESCE(p.sector, c.sector, g.sector)
+    FROM groups g
+    LEFT JOIN {person} p ON g.kind = %s AND p.id = g.subject
+    LEFT JOIN {case} c ON g.kind = %s AND c.id = g.subject
+    """  # noqa: S608
 
 
-def _groups(incidents: dict[int, _Incident]) -> dict[tuple[Any, ...], set[int]]:
-    groups: dict[tuple[Any, ...], set[int]] = defaultdict(set)
-    for pk, incident in incidents.items():
-        for person_id in incident.people:
-            groups[(FindingKind.PERSON, person_id)].add(pk)
-        for case_id in incident.collectives:
-            groups[(FindingKind.ORGANISATION, case_id)].add(pk)
-        if incident.country:
-            groups[(FindingKind.REGION, incident.country, incident.region)].add(pk)
-            # "Other" is no sector: a pattern against it would say nothing.
-            for sector in incident.sectors - {Sector.OTHER}:
-                groups[(FindingKind.SECTOR, sector, incident.country, incident.region)].add(pk)
-    return groups
-
-
-def _coded(model: Any, ids: Iterable[int]) -> dict[int, tuple[str, str, str]]:
-    rows = model.objects.filter(pk__in=list(ids)).values_list("pk", "country", "region", "sector")
-    return {pk: (country, region, sector) for pk, country, region, sector in rows}
+def _date(value: Any) -> datetime.date:
+    # SQLite gives an aggregate of dates back as text.
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def find_patterns(
@@ -112,35 +126,62 @@ def find_patterns(
 ) -> list[Finding]:
     """Findings among `incidents` whose date falls in the `window_days` days ending `today`,
     for every group of at least `min_count` incidents; most incidents first."""
-    recent = _recent(incidents, today, window_days)
-    groups = {key: ids for key, ids in _groups(recent).items() if len(ids) >= min_count}
-    people = _coded(Person, (k[1] for k in groups if k[0] == FindingKind.PERSON))
-    collectives = _coded(Case, (k[1] for k in groups if k[0] == FindingKind.ORGANISATION))
+    recent = (
+        incidents.filter(date_start__gte=window_start(today, window_days), date_start__lte=today)
+        .order_by()
+        .values("id", "date_start", "country", "region")
+    )
+    recent_sql, recent_params = recent.query.sql_with_params()
+    person, organisation = FindingKind.PERSON.value, FindingKind.ORGANISATION.value
+    sector, region = FindingKind.SECTOR.value, FindingKind.REGION.value
+    params = [
+        *recent_params,
+        person,
+        person,
+        organisation,
+        SubjectKind.GROUP.value,
+        SubjectKind.ORGANISATION.value,
+        region,
+        sector,
+        Sector.OTHER.value,
+        sector,
+        Sector.OTHER.value,
+        min_count,
+        person,
+        organisation,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(recent_sql), params)
+        rows = cursor.fetchall()
     findings = []
-    for key, ids in groups.items():
-        dates = sorted(recent[pk].date for pk in ids)
-        common: dict[str, Any] = {
-            "kind": key[0],
-            "count": len(ids),
-            "first_date": dates[0],
-            "last_date": dates[-1],
-            "window_days": window_days,
-            "incident_ids": tuple(sorted(ids)),
-        }
-        if key[0] == FindingKind.PERSON:
-            country, region, sector = people.get(key[1], ("", "", ""))
-            common.update(person_id=key[1], country=country, region=region, sector=sector)
-        elif key[0] == FindingKind.ORGANISATION:
-            country, region, sector = collectives.get(key[1], ("", "", ""))
-            common.update(case_id=key[1], country=country, region=region, sector=sector)
-        elif key[0] == FindingKind.SECTOR:
-            common.update(sector=key[1], country=key[2], region=key[3])
-        else:
-            common.update(country=key[1], region=key[2])
-        findings.append(Finding(**common))
+    for kind, subject, count, first, last, country, region_, sector_ in rows:
+        findings.append(
+            Finding(
+                kind=kind,
+                count=count,
+                first_date=_date(first),
+                last_date=_date(last),
+                window_days=window_days,
+                country=country,
+                region=region_,
+                sector=sector_,
+                person_id=subject if kind == FindingKind.PERSON else None,
+                case_id=subject if kind == FindingKind.ORGANISATION else None,
+            )
+        )
     order = list(FindingKind.values)
+    # Sorted here rather than in SQL: the database's collation need not order codes as
+    # Python does, and the findings are few.
     return sorted(
-        findings, key=lambda f: (-f.count, order.index(f.kind), f.country, f.region, f.sector)
+        findings,
+        key=lambda f: (
+            -f.count,
+            order.index(f.kind),
+            f.country,
+            f.region,
+            f.sector,
+            f.person_id or f.case_id or 0,
+        ),
     )
 
 

@@ -1,5 +1,6 @@
 """The risk app's answers to changes elsewhere: a case moving to another compartment takes
-its assessments along (already encrypted under the case's key, which moved with it); an
+its assessments along (already encrypted under the case's key, which moved with it); a case
+written moves between the level counts' cells (level_counts); an
 incident recorded, changed or linked makes the current assessments of the cases and people
 it concerns due for review."""
 
@@ -12,6 +13,40 @@ from .models import Assessment
 
 def on_case_moved(sender: Any, *, case: Any, to_compartment: Any, **_: Any) -> None:
     Assessment.objects.filter(case=case).update(compartment=to_compartment)
+
+
+def on_case_saving(sender: Any, instance: Any, raw: bool = False, **_: Any) -> None:
+    """Where the case counted before this save (see level_counts)."""
+    from . import level_counts
+
+    if not raw:
+        instance._risk_counted = level_counts.stored_cell(instance.pk)
+
+
+def on_case_saved(sender: Any, instance: Any, raw: bool = False, **_: Any) -> None:
+    from . import level_counts
+
+    if not raw:
+        level_counts.move(
+            getattr(instance, "_risk_counted", None), level_counts.stored_cell(instance.pk)
+        )
+
+
+def on_case_deleted(sender: Any, instance: Any, **_: Any) -> None:
+    from . import level_counts
+
+    # A case with an assessment cannot be deleted (they protect it): it counted unassessed.
+    level_counts.move(
+        level_counts.cell(
+            instance.compartment_id,
+            instance.country,
+            instance.region,
+            instance.sector,
+            instance.status,
+            "",
+        ),
+        None,
+    )
 
 
 def on_incident_part_saved(sender: Any, instance: Any, **_: Any) -> None:
@@ -44,12 +79,18 @@ def on_incident_cases_changed(
 
 
 def connect() -> None:
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
+    from aegis.cases.models import Case
     from aegis.cases.signals import case_moved
     from aegis.incidents.models import Act, ActPerpetrator, Incident, Source, Victim
 
     case_moved.connect(on_case_moved, dispatch_uid="aegis.risk.case_moved")
+    # A case opened, closed, reopened, moved or given another place or sector changes the
+    # level counts (a case's writes go through save()).
+    pre_save.connect(on_case_saving, sender=Case, dispatch_uid="aegis.risk.case_saving")
+    post_save.connect(on_case_saved, sender=Case, dispatch_uid="aegis.risk.case_saved")
+    post_delete.connect(on_case_deleted, sender=Case, dispatch_uid="aegis.risk.case_deleted")
     for model in (Incident, Act, Victim, ActPerpetrator, Source):
         uid = f"aegis.risk.incident_changed.{model.__name__}"
         post_save.connect(on_incident_part_saved, sender=model, dispatch_uid=uid)

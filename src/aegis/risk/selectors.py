@@ -22,6 +22,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -34,7 +35,7 @@ from aegis.incidents.models import Incident
 from aegis.vault.selectors import opened
 
 from . import compute, patterns
-from .models import Assessment, ChecklistItem, RiskSettings
+from .models import Assessment, ChecklistItem, LevelCount, RiskSettings
 from .patterns import Finding
 from .vocabulary import LEVEL_RANK, ChecklistKind, FindingKind
 
@@ -132,6 +133,32 @@ def current_assessments(user: Any) -> QuerySet[Assessment]:
         Assessment.objects.filter(compartment_id__in=list(compartments), is_current=True)
         .annotate(previous_rank=rank("previous_level"))
         .select_related("case", "case__person")
+    )
+
+
+def level_counts(user: Any) -> dict[str, int]:
+    """Cases in the user's compartments by the level of their current assessment, and ("")
+    the open ones not yet assessed: a sum over the kept counts (models.LevelCount), a few
+    rows per compartment, not a count of every case."""
+    compartments = case_selectors.compartments_of(user).values_list("pk", flat=True)
+    rows = (
+        LevelCount.objects.filter(compartment_id__in=list(compartments), cases__gt=0)
+        .values_list("level")
+        .annotate(n=Sum("cases"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def levels_by_place() -> list[tuple[str, str, str, str, int]]:
+    """(country, region, sector, level, cases) over the whole organisation, from the kept
+    counts: coded values only."""
+    return list(
+        LevelCount.objects.filter(cases__gt=0)
+        .exclude(level="")
+        .values_list("country", "region", "sector", "level")
+        .annotate(n=Sum("cases"))
+        .order_by()
     )
 
 

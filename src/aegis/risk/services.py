@@ -24,7 +24,7 @@ from aegis.incidents import selectors as incident_selectors
 from aegis.incidents.vocabulary import PerpetratorType
 from aegis.rules import RuleError
 
-from . import compute, selectors
+from . import compute, level_counts, selectors
 from .checks import TEXT_MAX, TITLE_MAX, choice, rating, text
 from .configuration import checklist, risk_settings
 from .models import Assessment, ChecklistItem, Rating, Response, Threat
@@ -198,6 +198,7 @@ def create_assessment(
     with transaction.atomic():
         # The case row is the lock: two assessments at once must not take the same number.
         Case.objects.select_for_update().filter(pk=case.pk).first()
+        counted = level_counts.stored_cell(case.pk)
         previous = (
             Assessment.objects.filter(case=case).order_by("-number").only("number", "level").first()
         )
@@ -228,6 +229,7 @@ def create_assessment(
             next_review_on=compute.review_date(result.level, assessed_on, settings.review_days),
         )
         _write_parts(assessment, checked_threats, checked_ratings, checked_responses)
+        level_counts.move(counted, level_counts.stored_cell(case.pk))
         audit.record(
             "record.create",
             actor_id=actor.pk,
@@ -254,8 +256,9 @@ def note_incidents_changed(incident_ids: Sequence[int]) -> None:
 
 def refresh_review_state(case_ids: Sequence[int] | None = None) -> None:
     """Work out afresh, in set-based SQL, which assessment is each case's current one, its
-    rank and whether a newer incident makes it due: for rows written in bulk (a migration,
-    an import) rather than through create_assessment and the incident services."""
+    rank and whether a newer incident makes it due, and the level counts: for rows written
+    in bulk (a migration, an import) rather than through create_assessment and the incident
+    services."""
     assessments = Assessment.objects.all()
     if case_ids is not None:
         assessments = assessments.filter(case_id__in=list(case_ids))
@@ -268,6 +271,7 @@ def refresh_review_state(case_ids: Sequence[int] | None = None) -> None:
     Assessment.objects.filter(pk__in=due.values("pk")).update(new_incident=True)
     for level, value in LEVEL_RANK.items():
         assessments.filter(level=level).exclude(rank=value).update(rank=value)
+    level_counts.refresh_level_counts()
 
 
 def _write_parts(
