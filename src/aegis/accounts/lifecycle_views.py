@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from aegis.access import public, requires
+from aegis.access import found, public, requires
 from aegis.roles import ROLE_LABELS, Role
 from aegis.rules import RuleError, show_on
 
@@ -23,10 +23,7 @@ from .models import User
 
 
 def _person(user_id: int) -> User:
-    user = selectors.user_by_id(user_id)
-    if user is None:
-        raise Http404
-    return user
+    return found(selectors.user_by_id(user_id))
 
 
 @requires("manage_users")

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aegis.access import requires
+from aegis.access import found, requires
 from aegis.cases import selectors as cases
 from aegis.cases.models import Case
 from aegis.risk.vocabulary import Level
@@ -73,10 +73,7 @@ def _step_views(policy: EscalationPolicy | None) -> list[StepView]:
 
 
 def _case_or_404(request: HttpRequest, reference: str) -> Case:
-    case = cases.case_for(request.user, reference)
-    if case is None:
-        raise Http404
-    return case
+    return found(cases.case_for(request.user, reference))
 
 
 # --- Policies -----------------------------------------------------------------------------
@@ -199,9 +196,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
 @requires(PERMISSION)
 @require_POST
 def partner_active(request: HttpRequest, partner_id: int) -> HttpResponse:
-    partner = policies.partner_by_id(partner_id)
-    if partner is None:
-        raise Http404
+    partner = found(policies.partner_by_id(partner_id))
     active = request.POST.get("active") == "1"
     policies.set_partner_active(partner, active, actor=request.user)
     if active:
@@ -259,9 +254,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
 @requires(PERMISSION)
 @require_POST
 def rule_active(request: HttpRequest, rule_id: int) -> HttpResponse:
-    rule = policies.rule_for(request.user, rule_id)
-    if rule is None:
-        raise Http404
+    rule = found(policies.rule_for(request.user, rule_id))
     active = request.POST.get("active") == "1"
     policies.set_rule_active(rule, active, actor=request.user)
     messages.success(

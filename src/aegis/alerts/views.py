@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aegis.access import public, requires
+from aegis.access import found, public, requires
 from aegis.rules import RuleError
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
@@ -29,10 +29,7 @@ from .vocabulary import AlertKind
 
 
 def _alert_or_404(request: HttpRequest, alert_id: int) -> Alert:
-    alert = selectors.alert_for(request.user, alert_id)
-    if alert is None:
-        raise Http404
-    return alert
+    return found(selectors.alert_for(request.user, alert_id))
 
 
 @requires("view_own_case")
@@ -63,9 +60,7 @@ def panic(request: HttpRequest) -> HttpResponse:
 @requires("view_cases")
 @require_POST
 def manual(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = selectors.person_for_staff(request.user, person_id)
-    if person is None:
-        raise Http404
+    person = found(selectors.person_for_staff(request.user, person_id))
     form = ManualAlertForm(request.POST)
     is_drill = form.is_valid() and form.cleaned_data["is_drill"]
     if not (form.is_valid() and form.cleaned_data["confirmed"]):

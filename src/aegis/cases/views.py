@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis import places
-from aegis.access import requires
+from aegis.access import found, requires
 from aegis.rules import RuleError, show_on
 from aegis.vault.keychain import NoSearchKey
 
@@ -48,24 +48,15 @@ def _new_person_form(*args: Any, **kwargs: Any) -> PersonForm:
 
 
 def _case_or_404(request: HttpRequest, reference: str) -> Case:
-    case = selectors.case_for(request.user, reference)
-    if case is None:
-        raise Http404
-    return case
+    return found(selectors.case_for(request.user, reference))
 
 
 def _person_or_404(request: HttpRequest, person_id: int) -> Person:
-    person = selectors.person_for(request.user, person_id)
-    if person is None:
-        raise Http404
-    return person
+    return found(selectors.person_for(request.user, person_id))
 
 
 def _compartment_or_404(compartment_id: int) -> Compartment:
-    compartment = selectors.compartment_by_id(compartment_id)
-    if compartment is None:
-        raise Http404
-    return compartment
+    return found(selectors.compartment_by_id(compartment_id))
 
 
 def _with_places(records: Any) -> Any:
@@ -242,9 +233,7 @@ def task_add(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def task_done(request: HttpRequest, reference: str, task_id: int) -> HttpResponse:
     case = _case_or_404(request, reference)
-    task = selectors.task_of(case, task_id)
-    if task is None:
-        raise Http404
+    task = found(selectors.task_of(case, task_id))
     if task.done_at is None:
         services.complete_task(task, actor_id=request.user.pk)
     messages.success(request, _("The task is marked as done."))
@@ -416,9 +405,7 @@ def consent_add(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
-    consent = selectors.consent_of(person, consent_id)
-    if consent is None:
-        raise Http404
+    consent = found(selectors.consent_of(person, consent_id))
     services.withdraw_consent(consent, actor_id=request.user.pk)
     messages.success(request, _("The consent is withdrawn from now on."))
     return redirect("cases:person", person_id=person.pk)
@@ -557,9 +544,7 @@ def member_add(request: HttpRequest, compartment_id: int) -> HttpResponse:
 @require_POST
 def member_remove(request: HttpRequest, compartment_id: int, member_id: int) -> HttpResponse:
     compartment = _compartment_or_404(compartment_id)
-    user = selectors.members_of(compartment).filter(pk=member_id).first()
-    if user is None:
-        raise Http404
+    user = found(selectors.members_of(compartment).filter(pk=member_id).first())
     try:
         services.dismiss_member(compartment, user, actor=request.user)
     except RuleError as problem:

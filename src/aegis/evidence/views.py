@@ -7,14 +7,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from aegis.access import requires
+from aegis.access import found, requires
 from aegis.files.handlers import keep_uploads_in_memory
 from aegis.rules import RuleError
 
@@ -24,17 +24,11 @@ from .models import EvidenceItem
 
 
 def _case(request: HttpRequest, reference: str) -> Any:
-    case = selectors.case_for(request.user, reference)
-    if case is None:
-        raise Http404
-    return case
+    return found(selectors.case_for(request.user, reference))
 
 
 def _item(request: HttpRequest, item_id: Any) -> EvidenceItem:
-    item = selectors.item_for(request.user, item_id)
-    if item is None:
-        raise Http404
-    return item
+    return found(selectors.item_for(request.user, item_id))
 
 
 def _list_context(request: HttpRequest, case: Any, exhibit_form: ReasonForm | None = None) -> dict:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis import places
-from aegis.access import requires
+from aegis.access import found, requires
 from aegis.cases import selectors as case_selectors
 from aegis.notices import notices_for
 from aegis.rules import RuleError, show_on
@@ -47,10 +47,7 @@ REFRESH = "show_regions"  # the submit button that only redraws the form with ne
 
 
 def _incident(request: HttpRequest, incident_ref: str) -> Incident:
-    incident = selectors.incident_for(request.user, incident_ref)
-    if incident is None:
-        raise Http404
-    return incident
+    return found(selectors.incident_for(request.user, incident_ref))
 
 
 def _add_to_incident(
@@ -347,9 +344,7 @@ def act_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def victims_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpResponse:
     incident = _incident(request, incident_ref)
-    act = selectors.acts_of(incident).filter(pk=act_id).first()
-    if act is None:
-        raise Http404
+    act = found(selectors.acts_of(incident).filter(pk=act_id).first())
     people = {str(p.pk): p for p in selectors.people_in(request.user, incident.compartment)}
     victims = list(act.victims.all())
     form = VictimsEditForm(
