@@ -3,12 +3,12 @@ like a missing one (Http404), so nobody learns that it exists."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -322,20 +322,43 @@ def _correct(
     )
 
 
+def _correct_record(
+    request: HttpRequest,
+    incident: Any,
+    record: Any,
+    form_class: type[django_forms.Form],
+    fields: Sequence[str],
+    update: Callable[..., object],
+    *,
+    heading: Any,
+) -> HttpResponse:
+    """The correction of one record of the incident (None: 404): its key opened, the form
+    filled with its `fields`, `update(record, actor_id=…, reason=…, **fields)` when sent."""
+    open_records([record])
+    record = found(record)
+    initial = {name: getattr(record, name) for name in fields}
+    form = form_class(request.POST or None, initial=initial)
+    return _correct(
+        request,
+        incident,
+        form,
+        lambda data: update(record, actor_id=request.user.pk, **data),
+        heading=heading,
+    )
+
+
 @requires("view_cases")
 @require_http_methods(["GET", "POST"])
 def act_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpResponse:
     incident = _incident(request, incident_ref)
     act = incident.acts.filter(pk=act_id).first()
-    open_records([act])
-    if act is None:
-        raise Http404
-    form = ActEditForm(request.POST or None, initial={"violation_type": act.violation_type})
-    return _correct(
+    return _correct_record(
         request,
         incident,
-        form,
-        lambda data: services.update_act(act, actor_id=request.user.pk, **data),
+        act,
+        ActEditForm,
+        ("violation_type",),
+        services.update_act,
         heading=_("Correct the act"),
     )
 
@@ -372,16 +395,13 @@ def victims_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpRe
 def source_edit(request: HttpRequest, incident_ref: str, source_id: int) -> HttpResponse:
     incident = _incident(request, incident_ref)
     source = incident.sources.filter(pk=source_id).first()
-    open_records([source])
-    if source is None:
-        raise Http404
-    initial = {name: getattr(source, name) for name in services.SOURCE_FIELDS}
-    form = SourceEditForm(request.POST or None, initial=initial)
-    return _correct(
+    return _correct_record(
         request,
         incident,
-        form,
-        lambda data: services.update_source(source, actor_id=request.user.pk, **data),
+        source,
+        SourceEditForm,
+        services.SOURCE_FIELDS,
+        services.update_source,
         heading=_("Correct the source"),
     )
 
@@ -391,16 +411,13 @@ def source_edit(request: HttpRequest, incident_ref: str, source_id: int) -> Http
 def perpetrator_edit(request: HttpRequest, incident_ref: str, perpetrator_id: int) -> HttpResponse:
     incident = _incident(request, incident_ref)
     perpetrator = selectors.perpetrators_in(incident.compartment).filter(pk=perpetrator_id).first()
-    open_records([perpetrator])
-    if perpetrator is None:
-        raise Http404
-    initial = {name: getattr(perpetrator, name) for name in services.PERPETRATOR_FIELDS}
-    form = PerpetratorEditForm(request.POST or None, initial=initial)
-    return _correct(
+    return _correct_record(
         request,
         incident,
-        form,
-        lambda data: services.update_perpetrator(perpetrator, actor_id=request.user.pk, **data),
+        perpetrator,
+        PerpetratorEditForm,
+        services.PERPETRATOR_FIELDS,
+        services.update_perpetrator,
         heading=_("Correct the perpetrator"),
     )
 
