@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis.access import found, public, requires
 from aegis.roles import Role, needs_search_key
-from aegis.rules import RuleError
+from aegis.rules import flash_refusal
 from aegis.vault.keychain import current
 from aegis.vault.selectors import holds_search_key
 
@@ -172,11 +172,8 @@ def search_access_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def search_access_grant_view(request: HttpRequest, user_id: int) -> HttpResponse:
     user = found(selectors.user_by_id(user_id))
-    try:
+    with flash_refusal(request):
         granted = services.grant_search_access(user, actor=request.user)  # type: ignore[arg-type]
-    except RuleError as refused:
-        messages.error(request, str(refused))
-    else:
         text = (
             _("%(name)s now holds the search key: they can add people and search by name.")
             if granted

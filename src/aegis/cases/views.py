@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis import places
 from aegis.access import found, requires
-from aegis.rules import RuleError, show_on
+from aegis.rules import RuleError, flash_refusal, show_on
 from aegis.vault.keychain import NoSearchKey
 
 from . import panels, selectors, services
@@ -420,11 +420,8 @@ def account_link(request: HttpRequest, person_id: int) -> HttpResponse:
         messages.error(request, _("Choose one of the defenders' accounts listed."))
         return redirect(reverse("cases:person", kwargs={"person_id": person.pk}) + "#account")
     account = form.cleaned_data["account"]
-    try:
+    with flash_refusal(request):
         services.link_account(person, account, actor=request.user)
-    except RuleError as problem:
-        messages.error(request, str(problem))
-    else:
         messages.success(
             request,
             _(
@@ -440,11 +437,8 @@ def account_link(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def account_unlink(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
-    try:
+    with flash_refusal(request):
         services.unlink_account(person, actor=request.user)
-    except RuleError as problem:
-        messages.error(request, str(problem))
-    else:
         messages.success(
             request,
             _("The account is unlinked; its copy of the safety plan's key is destroyed."),
@@ -527,11 +521,8 @@ def member_add(request: HttpRequest, compartment_id: int) -> HttpResponse:
         messages.error(request, _("Choose one of the caseworkers or coordinators listed."))
     else:
         user = form.cleaned_data["user"]
-        try:
+        with flash_refusal(request):
             services.admit_member(compartment, user, actor=request.user)
-        except RuleError as problem:
-            messages.error(request, str(problem))
-        else:
             messages.success(
                 request,
                 _("%(name)s is now a member and can open the compartment's records.")
@@ -545,11 +536,8 @@ def member_add(request: HttpRequest, compartment_id: int) -> HttpResponse:
 def member_remove(request: HttpRequest, compartment_id: int, member_id: int) -> HttpResponse:
     compartment = _compartment_or_404(compartment_id)
     user = found(selectors.members_of(compartment).filter(pk=member_id).first())
-    try:
+    with flash_refusal(request):
         services.dismiss_member(compartment, user, actor=request.user)
-    except RuleError as problem:
-        messages.error(request, str(problem))
-    else:
         messages.success(
             request,
             _("%(name)s is no longer a member; their copies of the keys are destroyed.")
