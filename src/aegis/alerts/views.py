@@ -7,6 +7,7 @@ reach answer 404, like missing ones; so does the drill report of an alert that i
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -142,6 +143,20 @@ def _detail(
     )
 
 
+def _written(form: Any, field: str | None, write: Callable[[], object]) -> bool:
+    """`write()` for a responder's form: True, or False with the refusal on the form (a broken
+    rule on `field`, or no key that opens the alert's record)."""
+    try:
+        write()
+    except RuleError as error:
+        form.add_error(field, str(error))
+    except (NoKeyAccess, VaultLocked):
+        form.add_error(None, _("You hold no key that opens this alert's record."))
+    else:
+        return True
+    return False
+
+
 @requires("respond_to_alerts")
 @require_POST
 def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
@@ -157,13 +172,8 @@ def note_add(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = _alert_or_404(request, alert_id)
     form = NoteForm(request.POST)
     if form.is_valid():
-        try:
-            services.add_note(alert, form.cleaned_data["text"], actor=request.user)
-        except RuleError as error:
-            form.add_error("text", str(error))
-        except (NoKeyAccess, VaultLocked):
-            form.add_error(None, _("You hold no key that opens this alert's record."))
-        else:
+        text = form.cleaned_data["text"]
+        if _written(form, "text", lambda: services.add_note(alert, text, actor=request.user)):
             messages.success(request, _("The note is saved."))
             return redirect("alerts:detail", alert_id=alert.pk)
     return _detail(request, alert, note_form=form, status=400)
@@ -175,13 +185,8 @@ def resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = _alert_or_404(request, alert_id)
     form = ResolveForm(request.POST)
     if form.is_valid():
-        try:
-            services.resolve(alert, form.cleaned_data["outcome"], actor=request.user)
-        except RuleError as error:
-            form.add_error(None, str(error))
-        except (NoKeyAccess, VaultLocked):
-            form.add_error(None, _("You hold no key that opens this alert's record."))
-        else:
+        outcome = form.cleaned_data["outcome"]
+        if _written(form, None, lambda: services.resolve(alert, outcome, actor=request.user)):
             messages.success(request, _("The alert is resolved."))
             return redirect("alerts:console")
     return _detail(request, alert, form=form, status=400)
