@@ -42,6 +42,17 @@ def show_on(form: Any, error: RuleError) -> None:
 
 
 @contextmanager
+def refusal_on(form: Any) -> Iterator[None]:
+    """For a page that writes what its form was sent with: a broken rule raised in the block
+    ends it and is shown on the form (`show_on`), so the page is shown again; what follows the
+    write in the block (its success message, the redirect) runs only when nothing was refused."""
+    try:
+        yield
+    except RuleError as refused:
+        show_on(form, refused)
+
+
+@contextmanager
 def flash_refusal(request: Any) -> Iterator[None]:
     """For a page that acts and redirects: a broken rule raised in the block ends it and is
     shown as an error message on the next page; what follows the write in the block (its

@@ -19,7 +19,7 @@ from aegis.access import found, requires
 from aegis.cases import selectors as cases
 from aegis.cases.models import Case
 from aegis.risk.vocabulary import Level
-from aegis.rules import RuleError, show_on
+from aegis.rules import RuleError, refusal_on, show_on
 
 from . import channels as alert_channels
 from . import ladder, policies
@@ -178,11 +178,8 @@ def case_policy_remove(request: HttpRequest, reference: str) -> HttpResponse:
 def partner_list(request: HttpRequest) -> HttpResponse:
     form = PartnerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             policies.add_partner(actor=request.user, **form.cleaned_data)
-        except RuleError as error:
-            show_on(form, error)
-        else:
             messages.success(request, _("The partner organisation is added."))
             return redirect("alerts:partners")
     return render(
@@ -231,13 +228,10 @@ def rule_new(request: HttpRequest) -> HttpResponse:
         values = dict(form.cleaned_data)
         person_id = values.pop("person")
         person = cases.person_for(request.user, int(person_id)) if person_id else None
-        try:
+        with refusal_on(form):
             if person_id and person is None:
                 raise RuleError(_("Choose a person from the list."), "person")
             policies.create_rule(actor=request.user, person=person, **values)
-        except RuleError as error:
-            show_on(form, error)
-        else:
             messages.success(request, _("The rule is active."))
             return redirect("alerts:rules")
     refreshing = request.method == "POST" and REFRESH in request.POST

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis import places
 from aegis.access import found, requires
-from aegis.rules import RuleError, flash_refusal, show_on
+from aegis.rules import RuleError, flash_refusal, refusal_on, show_on
 from aegis.vault.keychain import NoSearchKey
 
 from . import panels, selectors, services
@@ -197,11 +197,8 @@ def note_add(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
     form = NoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.add_note(case, form.cleaned_data["body"], actor_id=request.user.pk)
-        except RuleError as problem:
-            show_on(form, problem)
-        else:
             messages.success(request, _("The note is added."))
             return redirect("cases:detail", reference=case.reference)
     return _case_form_page(request, case, form, title=_("Add a note"), button=_("Add the note"))
@@ -213,7 +210,7 @@ def task_add(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
     form = TaskForm(request.POST or None, members=selectors.members_of(case.compartment))
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.add_task(
                 case,
                 form.cleaned_data["title"],
@@ -221,9 +218,6 @@ def task_add(request: HttpRequest, reference: str) -> HttpResponse:
                 due_on=form.cleaned_data["due_on"],
                 assigned_to=form.cleaned_data["assigned_to"],
             )
-        except RuleError as problem:
-            show_on(form, problem)
-        else:
             messages.success(request, _("The task is added."))
             return redirect("cases:detail", reference=case.reference)
     return _case_form_page(request, case, form, title=_("Add a task"), button=_("Add the task"))
@@ -246,16 +240,13 @@ def status_change(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
     form = StatusForm(request.POST or None, current=case.status)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.change_status(
                 case,
                 form.cleaned_data["to_status"],
                 form.cleaned_data["reason"],
                 actor_id=request.user.pk,
             )
-        except RuleError as problem:
-            show_on(form, problem)
-        else:
             messages.success(request, _("The status is changed."))
             return redirect("cases:detail", reference=case.reference)
     return _case_form_page(
@@ -274,16 +265,13 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
     elif request.method == "POST":
         form = CaseEditForm(request.POST, about_person=about_person)
         if form.is_valid():
-            try:
+            with refusal_on(form):
                 services.update_case(
                     case,
                     actor_id=request.user.pk,
                     reason=form.cleaned_data["reason"],
                     **form.case_fields(),
                 )
-            except RuleError as problem:
-                show_on(form, problem)
-            else:
                 messages.success(request, _("The case is corrected."))
                 return redirect("cases:detail", reference=case.reference)
     else:
@@ -302,16 +290,13 @@ def case_move(request: HttpRequest, reference: str) -> HttpResponse:
     targets = selectors.compartments_of(request.user).exclude(pk=case.compartment_id)
     form = CaseMoveForm(request.POST or None, compartments=targets.order_by("name"))
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.move_case(
                 case,
                 form.cleaned_data["compartment"],
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
             )
-        except RuleError as problem:
-            show_on(form, problem)
-        else:
             messages.success(
                 request,
                 _("Case %(ref)s is now in the compartment %(name)s.")

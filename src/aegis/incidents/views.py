@@ -17,7 +17,7 @@ from aegis import places
 from aegis.access import found, requires
 from aegis.cases import selectors as case_selectors
 from aegis.notices import notices_for
-from aegis.rules import RuleError, show_on
+from aegis.rules import RuleError, refusal_on
 from aegis.vault.selectors import open_records, opened
 
 from . import selectors, services
@@ -62,11 +62,8 @@ def _add_to_incident(
     """The flow shared by every 'add … to this incident' page: save through a service, show
     its refusal on the form, or go back to the incident."""
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             save(form.cleaned_data)
-        except RuleError as error:
-            show_on(form, error)
-        else:
             messages.success(request, done)
             return redirect("incidents:detail", incident_ref=incident.reference)
     return render(
@@ -140,16 +137,13 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and REFRESH not in request.POST and form.is_valid():
         data = form.cleaned_data
         compartment = next(c for c in compartments if str(c.pk) == data["compartment"])
-        try:
+        with refusal_on(form):
             incident = services.create_incident(
                 compartment,
                 actor_id=request.user.pk,
                 cases=_chosen_cases(request, data.get("cases", [])),
                 **_incident_fields(data),
             )
-        except RuleError as error:
-            show_on(form, error)
-        else:
             messages.success(request, _("Incident %(ref)s recorded.") % {"ref": incident.reference})
             return redirect("incidents:detail", incident_ref=incident.reference)
     return render(
@@ -208,7 +202,7 @@ def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
     )
     if request.method == "POST" and REFRESH not in request.POST and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_on(form):
             services.update_incident(
                 incident,
                 actor_id=request.user.pk,
@@ -216,9 +210,6 @@ def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
                 cases=_chosen_cases(request, data.get("cases", [])),
                 **_incident_fields(data),
             )
-        except RuleError as error:
-            show_on(form, error)
-        else:
             messages.success(request, _("Changes saved."))
             return redirect("incidents:detail", incident_ref=incident.reference)
     return render(
