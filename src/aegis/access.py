@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
@@ -51,3 +51,15 @@ def requires(
         return wrapper
 
     return decorate
+
+
+Found = TypeVar("Found")
+
+
+def found(record: Found | None, message: Any = None) -> Found:
+    """The record a selector found, else 404 (with `message`, if given). Selectors find only
+    what the reader may see, so a record outside their compartments answers exactly like a
+    missing one."""
+    if record is None:
+        raise Http404(message) if message is not None else Http404
+    return record

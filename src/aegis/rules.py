@@ -7,9 +7,12 @@ already in their language."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,6 +39,28 @@ def show_on(form: Any, error: RuleError) -> None:
     """The error on the form's input it names, or above the form when it names none the form
     has."""
     form.add_error(error.field if error.field in form.fields else None, str(error.message))
+
+
+@contextmanager
+def refusal_on(form: Any) -> Iterator[None]:
+    """For a page that writes what its form was sent with: a broken rule raised in the block
+    ends it and is shown on the form (`show_on`), so the page is shown again; what follows the
+    write in the block (its success message, the redirect) runs only when nothing was refused."""
+    try:
+        yield
+    except RuleError as refused:
+        show_on(form, refused)
+
+
+@contextmanager
+def flash_refusal(request: Any) -> Iterator[None]:
+    """For a page that acts and redirects: a broken rule raised in the block ends it and is
+    shown as an error message on the next page; what follows the write in the block (its
+    success message) is shown only when nothing was refused."""
+    try:
+        yield
+    except RuleError as refused:
+        messages.error(request, str(refused))
 
 
 # --- Checks -------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from aegis.access import public, requires
+from aegis.access import found, public, requires
 from aegis.roles import ROLE_LABELS, Role
-from aegis.rules import RuleError, show_on
+from aegis.rules import RuleError, flash_refusal, show_on
 
 from . import channels, lifecycle, selectors
 from .forms import ChannelsForm, EnrolForm, RoleChangeForm
@@ -23,10 +23,7 @@ from .models import User
 
 
 def _person(user_id: int) -> User:
-    user = selectors.user_by_id(user_id)
-    if user is None:
-        raise Http404
-    return user
+    return found(selectors.user_by_id(user_id))
 
 
 @requires("manage_users")
@@ -67,11 +64,8 @@ def user_action_view(request: HttpRequest, user_id: int, action: str) -> HttpRes
     person = _person(user_id)
     if action not in ACTIONS:
         raise Http404
-    try:
+    with flash_refusal(request):
         ACTIONS[action](person, actor=request.user)
-    except RuleError as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, _done_message(action) % {"name": person.get_username()})
     return redirect("accounts:user", user_id=person.pk)
 
@@ -85,16 +79,13 @@ def user_role_view(request: HttpRequest, user_id: int) -> HttpResponse:
     if form.is_valid():
         new_role = Role(form.cleaned_data["role"])
         if request.method == "POST":
-            try:
+            with flash_refusal(request):
                 lifecycle.change_role(
                     person,
                     new_role,
                     actor=request.user,
                     leave_compartments=form.cleaned_data["leave_compartments"],
                 )
-            except RuleError as refused:
-                messages.error(request, str(refused))
-            else:
                 messages.success(
                     request,
                     _("%(name)s now has the role %(role)s.")

@@ -6,15 +6,15 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aegis.access import public, requires
+from aegis.access import found, public, requires
 from aegis.roles import Role, needs_search_key
-from aegis.rules import RuleError
+from aegis.rules import flash_refusal
 from aegis.vault.keychain import current
 from aegis.vault.selectors import holds_search_key
 
@@ -171,14 +171,9 @@ def search_access_view(request: HttpRequest) -> HttpResponse:
 @requires("coordinate")
 @require_POST
 def search_access_grant_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    user = selectors.user_by_id(user_id)
-    if user is None:
-        raise Http404
-    try:
+    user = found(selectors.user_by_id(user_id))
+    with flash_refusal(request):
         granted = services.grant_search_access(user, actor=request.user)  # type: ignore[arg-type]
-    except RuleError as refused:
-        messages.error(request, str(refused))
-    else:
         text = (
             _("%(name)s now holds the search key: they can add people and search by name.")
             if granted

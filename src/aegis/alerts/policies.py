@@ -381,11 +381,7 @@ def add_partner(*, name: str, channel: str, address: str, actor: Any) -> Partner
 @transaction.atomic
 def set_partner_active(partner: PartnerOrganisation, active: bool, *, actor: Any) -> None:
     """A deactivated partner receives nothing more, from running alerts too."""
-    PartnerOrganisation.objects.filter(pk=partner.pk).update(is_active=active)
-    partner.is_active = active
-    audit.record(
-        "record.update", actor_id=actor.pk, object_type="alert_partner", object_id=partner.pk
-    )
+    _set_active(partner, active, actor=actor, object_type="alert_partner")
 
 
 def partners() -> QuerySet[PartnerOrganisation]:
@@ -452,9 +448,14 @@ def create_rule(
 
 @transaction.atomic
 def set_rule_active(rule: AlertRule, active: bool, *, actor: Any) -> None:
-    AlertRule.objects.filter(pk=rule.pk).update(is_active=active)
-    rule.is_active = active
-    audit.record("record.update", actor_id=actor.pk, object_type="alert_rule", object_id=rule.pk)
+    _set_active(rule, active, actor=actor, object_type="alert_rule")
+
+
+def _set_active(row: Any, active: bool, *, actor: Any, object_type: str) -> None:
+    """Switch a partner or a rule on or off (only that column is written), audited."""
+    type(row).objects.filter(pk=row.pk).update(is_active=active)
+    row.is_active = active
+    audit.record("record.update", actor_id=actor.pk, object_type=object_type, object_id=row.pk)
 
 
 def rules() -> QuerySet[AlertRule]:

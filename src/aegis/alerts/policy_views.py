@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aegis.access import requires
+from aegis.access import found, requires
 from aegis.cases import selectors as cases
 from aegis.cases.models import Case
 from aegis.risk.vocabulary import Level
-from aegis.rules import RuleError, show_on
+from aegis.rules import RuleError, refusal_on, show_on
 
 from . import channels as alert_channels
 from . import ladder, policies
@@ -73,10 +73,7 @@ def _step_views(policy: EscalationPolicy | None) -> list[StepView]:
 
 
 def _case_or_404(request: HttpRequest, reference: str) -> Case:
-    case = cases.case_for(request.user, reference)
-    if case is None:
-        raise Http404
-    return case
+    return found(cases.case_for(request.user, reference))
 
 
 # --- Policies -----------------------------------------------------------------------------
@@ -181,11 +178,8 @@ def case_policy_remove(request: HttpRequest, reference: str) -> HttpResponse:
 def partner_list(request: HttpRequest) -> HttpResponse:
     form = PartnerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             policies.add_partner(actor=request.user, **form.cleaned_data)
-        except RuleError as error:
-            show_on(form, error)
-        else:
             messages.success(request, _("The partner organisation is added."))
             return redirect("alerts:partners")
     return render(
@@ -199,9 +193,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
 @requires(PERMISSION)
 @require_POST
 def partner_active(request: HttpRequest, partner_id: int) -> HttpResponse:
-    partner = policies.partner_by_id(partner_id)
-    if partner is None:
-        raise Http404
+    partner = found(policies.partner_by_id(partner_id))
     active = request.POST.get("active") == "1"
     policies.set_partner_active(partner, active, actor=request.user)
     if active:
@@ -236,13 +228,10 @@ def rule_new(request: HttpRequest) -> HttpResponse:
         values = dict(form.cleaned_data)
         person_id = values.pop("person")
         person = cases.person_for(request.user, int(person_id)) if person_id else None
-        try:
+        with refusal_on(form):
             if person_id and person is None:
                 raise RuleError(_("Choose a person from the list."), "person")
             policies.create_rule(actor=request.user, person=person, **values)
-        except RuleError as error:
-            show_on(form, error)
-        else:
             messages.success(request, _("The rule is active."))
             return redirect("alerts:rules")
     refreshing = request.method == "POST" and REFRESH in request.POST
@@ -259,9 +248,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
 @requires(PERMISSION)
 @require_POST
 def rule_active(request: HttpRequest, rule_id: int) -> HttpResponse:
-    rule = policies.rule_for(request.user, rule_id)
-    if rule is None:
-        raise Http404
+    rule = found(policies.rule_for(request.user, rule_id))
     active = request.POST.get("active") == "1"
     policies.set_rule_active(rule, active, actor=request.user)
     messages.success(

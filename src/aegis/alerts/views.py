@@ -7,6 +7,7 @@ reach answer 404, like missing ones; so does the drill report of an alert that i
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aegis.access import public, requires
+from aegis.access import found, public, requires
 from aegis.rules import RuleError
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
@@ -29,10 +30,7 @@ from .vocabulary import AlertKind
 
 
 def _alert_or_404(request: HttpRequest, alert_id: int) -> Alert:
-    alert = selectors.alert_for(request.user, alert_id)
-    if alert is None:
-        raise Http404
-    return alert
+    return found(selectors.alert_for(request.user, alert_id))
 
 
 @requires("view_own_case")
@@ -63,9 +61,7 @@ def panic(request: HttpRequest) -> HttpResponse:
 @requires("view_cases")
 @require_POST
 def manual(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = selectors.person_for_staff(request.user, person_id)
-    if person is None:
-        raise Http404
+    person = found(selectors.person_for_staff(request.user, person_id))
     form = ManualAlertForm(request.POST)
     is_drill = form.is_valid() and form.cleaned_data["is_drill"]
     if not (form.is_valid() and form.cleaned_data["confirmed"]):
@@ -147,6 +143,20 @@ def _detail(
     )
 
 
+def _written(form: Any, field: str | None, write: Callable[[], object]) -> bool:
+    """`write()` for a responder's form: True, or False with the refusal on the form (a broken
+    rule on `field`, or no key that opens the alert's record)."""
+    try:
+        write()
+    except RuleError as error:
+        form.add_error(field, str(error))
+    except (NoKeyAccess, VaultLocked):
+        form.add_error(None, _("You hold no key that opens this alert's record."))
+    else:
+        return True
+    return False
+
+
 @requires("respond_to_alerts")
 @require_POST
 def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
@@ -162,13 +172,8 @@ def note_add(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = _alert_or_404(request, alert_id)
     form = NoteForm(request.POST)
     if form.is_valid():
-        try:
-            services.add_note(alert, form.cleaned_data["text"], actor=request.user)
-        except RuleError as error:
-            form.add_error("text", str(error))
-        except (NoKeyAccess, VaultLocked):
-            form.add_error(None, _("You hold no key that opens this alert's record."))
-        else:
+        text = form.cleaned_data["text"]
+        if _written(form, "text", lambda: services.add_note(alert, text, actor=request.user)):
             messages.success(request, _("The note is saved."))
             return redirect("alerts:detail", alert_id=alert.pk)
     return _detail(request, alert, note_form=form, status=400)
@@ -180,13 +185,8 @@ def resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = _alert_or_404(request, alert_id)
     form = ResolveForm(request.POST)
     if form.is_valid():
-        try:
-            services.resolve(alert, form.cleaned_data["outcome"], actor=request.user)
-        except RuleError as error:
-            form.add_error(None, str(error))
-        except (NoKeyAccess, VaultLocked):
-            form.add_error(None, _("You hold no key that opens this alert's record."))
-        else:
+        outcome = form.cleaned_data["outcome"]
+        if _written(form, None, lambda: services.resolve(alert, outcome, actor=request.user)):
             messages.success(request, _("The alert is resolved."))
             return redirect("alerts:console")
     return _detail(request, alert, form=form, status=400)

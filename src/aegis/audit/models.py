@@ -16,7 +16,22 @@ class AppendOnlyError(Exception):
     pass
 
 
-class AuditEntry(models.Model):
+class AppendOnly(models.Model):
+    """A row of the log: written once, never changed or deleted through the ORM."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
+
+class AuditEntry(AppendOnly):
     seq = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField()
     actor_id = models.BigIntegerField(null=True, blank=True)
@@ -33,14 +48,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("Audit entries cannot be changed.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("Audit entries cannot be deleted.")
 
     def mac_fields(self) -> tuple[object, ...]:
         """What the MAC covers besides the number and the previous MAC."""
@@ -64,7 +71,7 @@ def records_digest(records: str) -> str:
     ).decode()
 
 
-class AuditRecordList(models.Model):
+class AuditRecordList(AppendOnly):
     """The records one entry covers when there are several (the rows a page opened):
     "purpose:key-id" each, space-separated. The entry's object id is their digest."""
 
@@ -75,14 +82,6 @@ class AuditRecordList(models.Model):
 
     def __str__(self) -> str:
         return f"records of #{self.entry_id}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("Audit entries cannot be changed.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("Audit entries cannot be deleted.")
 
 
 class AuditHead(models.Model):

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aegis.access import requires
+from aegis.access import found, requires
 
 from . import checkpoints, selectors, services
 
@@ -58,17 +58,13 @@ def _download(text: str, name: str) -> HttpResponse:
 
 @requires("view_audit_log")
 def checkpoint_statement(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
-    stored = selectors.checkpoint(checkpoint_id)
-    if stored is None:
-        raise Http404(_("There is no such checkpoint."))
+    stored = found(selectors.checkpoint(checkpoint_id), _("There is no such checkpoint."))
     return _download(stored.statement, f"aegis-audit-{stored.seq}.json")
 
 
 @requires("view_audit_log")
 def checkpoint_signature(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
-    stored = selectors.checkpoint(checkpoint_id)
-    if stored is None:
-        raise Http404(_("There is no such checkpoint."))
+    stored = found(selectors.checkpoint(checkpoint_id), _("There is no such checkpoint."))
     return _download(stored.signature, f"aegis-audit-{stored.seq}.json.minisig")
 
 

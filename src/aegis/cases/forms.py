@@ -342,27 +342,36 @@ class CompartmentForm(forms.Form):
     description = line(_("Description"), max_length=200, help_text=STORED_IN_CLEAR)
 
 
-class MemberForm(forms.Form):
+class _AccountChoiceForm(forms.Form):
+    """One account chosen among `candidates` (the view's selector), in the field `CHOICE`,
+    each shown by `shown(account)`."""
+
+    CHOICE = ""
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields[self.CHOICE]
+        field.queryset = candidates  # type: ignore[attr-defined]
+        field.label_from_instance = self.shown  # type: ignore[attr-defined]
+
+    @staticmethod
+    def shown(account: Any) -> str:
+        return str(account.get_username())
+
+
+class MemberForm(_AccountChoiceForm):
+    CHOICE = "user"
     user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Add a member"), queryset=None, empty_label=None
     )
 
-    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["user"]
-        field.queryset = candidates  # type: ignore[attr-defined]
-        field.label_from_instance = (  # type: ignore[attr-defined]
-            lambda user: f"{user.get_username()} · {user.role_label}"
-        )
+    @staticmethod
+    def shown(account: Any) -> str:
+        return f"{account.get_username()} · {account.role_label}"
 
 
-class LinkAccountForm(forms.Form):
+class LinkAccountForm(_AccountChoiceForm):
+    CHOICE = "account"
     account: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Defender's account"), queryset=None, empty_label=None
     )
-
-    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["account"]
-        field.queryset = candidates  # type: ignore[attr-defined]
-        field.label_from_instance = lambda user: user.get_username()  # type: ignore[attr-defined]

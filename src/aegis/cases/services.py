@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pycountry
@@ -112,6 +113,36 @@ def record_change(
     )
     audit.record("record.update", actor_id=actor_id, object_type=record_type, object_id=record_id)
     return change
+
+
+@contextmanager
+def correction(
+    record_type: str,
+    record: Any,
+    fields: Sequence[str],
+    *,
+    actor_id: int | None,
+    reason: str,
+    record_id: Any = None,
+    data_key_id: Any = None,
+    also: Callable[[], dict[str, str]] | None = None,
+) -> Iterator[None]:
+    """The change log around a correction written in the block: `fields` as stored before it
+    (locked, `stored_snapshot`), as on `record` after it, kept by `record_change` under
+    `record_id` (the primary key unless given) and `data_key_id` (the record's own key unless
+    given). `also`: values kept beside the fields, read before and after (linked records)."""
+    before = stored_snapshot(record, fields) | (also() if also else {})
+    yield
+    after = snapshot(record, fields) | (also() if also else {})
+    record_change(
+        record_type,
+        record.pk if record_id is None else record_id,
+        record.data_key_id if data_key_id is None else data_key_id,
+        actor_id=actor_id,
+        reason=reason,
+        before=before,
+        after=after,
+    )
 
 
 # --- Compartments -------------------------------------------------------------------------
@@ -385,20 +416,11 @@ def update_person(person: Person, *, actor_id: int | None, reason: str, **fields
     """Correct a person's details; the previous values go to the change log."""
     require_reason(reason)
     fields = check_person(fields)
-    before = stored_snapshot(person, PERSON_FIELDS)
-    for name, value in fields.items():
-        setattr(person, name, value)
-    _full_clean(person, ["data_key", "compartment"])
-    person.save()
-    record_change(
-        "person",
-        person.pk,
-        person.data_key_id,
-        actor_id=actor_id,
-        reason=reason,
-        before=before,
-        after=snapshot(person, PERSON_FIELDS),
-    )
+    with correction("person", person, PERSON_FIELDS, actor_id=actor_id, reason=reason):
+        for name, value in fields.items():
+            setattr(person, name, value)
+        _full_clean(person, ["data_key", "compartment"])
+        person.save()
     return person
 
 
@@ -613,20 +635,14 @@ def update_case(case: Case, *, actor_id: int | None, reason: str, **fields: Any)
             required=_("Give the name of the group or organisation this case is about."),
         )
     values["country"], values["region"] = check_place(values["country"], values["region"])
-    before = stored_snapshot(case, CASE_FIELDS)
-    for name, value in values.items():
-        setattr(case, name, value)
-    _full_clean(case, ["data_key", "compartment", "person", "reference"])
-    case.save()
-    record_change(
-        "case",
-        case.reference,
-        case.data_key_id,
-        actor_id=actor_id,
-        reason=reason,
-        before=before,
-        after=snapshot(case, CASE_FIELDS),
+    logged = correction(
+        "case", case, CASE_FIELDS, actor_id=actor_id, reason=reason, record_id=case.reference
     )
+    with logged:
+        for name, value in values.items():
+            setattr(case, name, value)
+        _full_clean(case, ["data_key", "compartment", "person", "reference"])
+        case.save()
     return case
 
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis import places
-from aegis.access import requires
-from aegis.rules import RuleError, show_on
+from aegis.access import found, requires
+from aegis.rules import RuleError, flash_refusal, refusal_on, show_on
 from aegis.vault.keychain import NoSearchKey
 
 from . import panels, selectors, services
@@ -48,24 +48,15 @@ def _new_person_form(*args: Any, **kwargs: Any) -> PersonForm:
 
 
 def _case_or_404(request: HttpRequest, reference: str) -> Case:
-    case = selectors.case_for(request.user, reference)
-    if case is None:
-        raise Http404
-    return case
+    return found(selectors.case_for(request.user, reference))
 
 
 def _person_or_404(request: HttpRequest, person_id: int) -> Person:
-    person = selectors.person_for(request.user, person_id)
-    if person is None:
-        raise Http404
-    return person
+    return found(selectors.person_for(request.user, person_id))
 
 
 def _compartment_or_404(compartment_id: int) -> Compartment:
-    compartment = selectors.compartment_by_id(compartment_id)
-    if compartment is None:
-        raise Http404
-    return compartment
+    return found(selectors.compartment_by_id(compartment_id))
 
 
 def _with_places(records: Any) -> Any:
@@ -206,11 +197,8 @@ def note_add(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
     form = NoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.add_note(case, form.cleaned_data["body"], actor_id=request.user.pk)
-        except RuleError as problem:
-            show_on(form, problem)
-        else:
             messages.success(request, _("The note is added."))
             return redirect("cases:detail", reference=case.reference)
     return _case_form_page(request, case, form, title=_("Add a note"), button=_("Add the note"))
@@ -222,7 +210,7 @@ def task_add(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
     form = TaskForm(request.POST or None, members=selectors.members_of(case.compartment))
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.add_task(
                 case,
                 form.cleaned_data["title"],
@@ -230,9 +218,6 @@ def task_add(request: HttpRequest, reference: str) -> HttpResponse:
                 due_on=form.cleaned_data["due_on"],
                 assigned_to=form.cleaned_data["assigned_to"],
             )
-        except RuleError as problem:
-            show_on(form, problem)
-        else:
             messages.success(request, _("The task is added."))
             return redirect("cases:detail", reference=case.reference)
     return _case_form_page(request, case, form, title=_("Add a task"), button=_("Add the task"))
@@ -242,9 +227,7 @@ def task_add(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def task_done(request: HttpRequest, reference: str, task_id: int) -> HttpResponse:
     case = _case_or_404(request, reference)
-    task = selectors.task_of(case, task_id)
-    if task is None:
-        raise Http404
+    task = found(selectors.task_of(case, task_id))
     if task.done_at is None:
         services.complete_task(task, actor_id=request.user.pk)
     messages.success(request, _("The task is marked as done."))
@@ -257,16 +240,13 @@ def status_change(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
     form = StatusForm(request.POST or None, current=case.status)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.change_status(
                 case,
                 form.cleaned_data["to_status"],
                 form.cleaned_data["reason"],
                 actor_id=request.user.pk,
             )
-        except RuleError as problem:
-            show_on(form, problem)
-        else:
             messages.success(request, _("The status is changed."))
             return redirect("cases:detail", reference=case.reference)
     return _case_form_page(
@@ -285,16 +265,13 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
     elif request.method == "POST":
         form = CaseEditForm(request.POST, about_person=about_person)
         if form.is_valid():
-            try:
+            with refusal_on(form):
                 services.update_case(
                     case,
                     actor_id=request.user.pk,
                     reason=form.cleaned_data["reason"],
                     **form.case_fields(),
                 )
-            except RuleError as problem:
-                show_on(form, problem)
-            else:
                 messages.success(request, _("The case is corrected."))
                 return redirect("cases:detail", reference=case.reference)
     else:
@@ -313,16 +290,13 @@ def case_move(request: HttpRequest, reference: str) -> HttpResponse:
     targets = selectors.compartments_of(request.user).exclude(pk=case.compartment_id)
     form = CaseMoveForm(request.POST or None, compartments=targets.order_by("name"))
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.move_case(
                 case,
                 form.cleaned_data["compartment"],
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
             )
-        except RuleError as problem:
-            show_on(form, problem)
-        else:
             messages.success(
                 request,
                 _("Case %(ref)s is now in the compartment %(name)s.")
@@ -416,9 +390,7 @@ def consent_add(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
-    consent = selectors.consent_of(person, consent_id)
-    if consent is None:
-        raise Http404
+    consent = found(selectors.consent_of(person, consent_id))
     services.withdraw_consent(consent, actor_id=request.user.pk)
     messages.success(request, _("The consent is withdrawn from now on."))
     return redirect("cases:person", person_id=person.pk)
@@ -433,11 +405,8 @@ def account_link(request: HttpRequest, person_id: int) -> HttpResponse:
         messages.error(request, _("Choose one of the defenders' accounts listed."))
         return redirect(reverse("cases:person", kwargs={"person_id": person.pk}) + "#account")
     account = form.cleaned_data["account"]
-    try:
+    with flash_refusal(request):
         services.link_account(person, account, actor=request.user)
-    except RuleError as problem:
-        messages.error(request, str(problem))
-    else:
         messages.success(
             request,
             _(
@@ -453,11 +422,8 @@ def account_link(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def account_unlink(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
-    try:
+    with flash_refusal(request):
         services.unlink_account(person, actor=request.user)
-    except RuleError as problem:
-        messages.error(request, str(problem))
-    else:
         messages.success(
             request,
             _("The account is unlinked; its copy of the safety plan's key is destroyed."),
@@ -540,11 +506,8 @@ def member_add(request: HttpRequest, compartment_id: int) -> HttpResponse:
         messages.error(request, _("Choose one of the caseworkers or coordinators listed."))
     else:
         user = form.cleaned_data["user"]
-        try:
+        with flash_refusal(request):
             services.admit_member(compartment, user, actor=request.user)
-        except RuleError as problem:
-            messages.error(request, str(problem))
-        else:
             messages.success(
                 request,
                 _("%(name)s is now a member and can open the compartment's records.")
@@ -557,14 +520,9 @@ def member_add(request: HttpRequest, compartment_id: int) -> HttpResponse:
 @require_POST
 def member_remove(request: HttpRequest, compartment_id: int, member_id: int) -> HttpResponse:
     compartment = _compartment_or_404(compartment_id)
-    user = selectors.members_of(compartment).filter(pk=member_id).first()
-    if user is None:
-        raise Http404
-    try:
+    user = found(selectors.members_of(compartment).filter(pk=member_id).first())
+    with flash_refusal(request):
         services.dismiss_member(compartment, user, actor=request.user)
-    except RuleError as problem:
-        messages.error(request, str(problem))
-    else:
         messages.success(
             request,
             _("%(name)s is no longer a member; their copies of the keys are destroyed.")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, BinaryIO, NoReturn, cast
@@ -167,6 +168,18 @@ def _create_item(
     )
 
 
+@contextmanager
+def _rows_for(blob_id: str) -> Iterator[None]:
+    """One transaction for the rows that refer to a blob just stored: if it fails, the blob
+    is deleted again, as nothing refers to it."""
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        storage.delete(blob_id)
+        raise
+
+
 def add_evidence(
     case: Any,
     upload: CheckedUpload,
@@ -183,22 +196,18 @@ def add_evidence(
     reason = _reason(reason)
     description = _description(description)
     blob_id = _store(case.data_key_id, upload.data, upload.sha256, upload.size)
-    try:
-        with transaction.atomic():
-            item = _create_item(
-                case=case,
-                blob_id=blob_id,
-                name=upload.name,
-                content_type=upload.content_type,
-                size=upload.size,
-                sha256=upload.sha256,
-                actor_id=actor_id,
-                description=description,
-            )
-            record_custody(item, CustodyAction.UPLOAD, actor_id=actor_id, reason=reason)
-    except BaseException:
-        storage.delete(blob_id)
-        raise
+    with _rows_for(blob_id):
+        item = _create_item(
+            case=case,
+            blob_id=blob_id,
+            name=upload.name,
+            content_type=upload.content_type,
+            size=upload.size,
+            sha256=upload.sha256,
+            actor_id=actor_id,
+            description=description,
+        )
+        record_custody(item, CustodyAction.UPLOAD, actor_id=actor_id, reason=reason)
     return item
 
 
@@ -305,25 +314,21 @@ def make_working_copy(
         data = images.without_metadata(data, item.content_type)
     sha256 = hashlib.sha256(data).hexdigest()
     blob_id = _store(item.data_key_id, io.BytesIO(data), sha256, len(data))
-    try:
-        with transaction.atomic():
-            copy = _create_item(
-                case=item.case,
-                blob_id=blob_id,
-                name=_working_copy_name(item.name),
-                content_type=item.content_type,
-                size=len(data),
-                sha256=sha256,
-                actor_id=actor_id,
-                description=item.description or "",
-                kind=ItemKind.WORKING,
-                derived_from=item,
-            )
-            record_custody(item, CustodyAction.COPY, actor_id=actor_id, reason=reason)
-            record_custody(copy, CustodyAction.COPY, actor_id=actor_id, reason=reason)
-    except BaseException:
-        storage.delete(blob_id)
-        raise
+    with _rows_for(blob_id):
+        copy = _create_item(
+            case=item.case,
+            blob_id=blob_id,
+            name=_working_copy_name(item.name),
+            content_type=item.content_type,
+            size=len(data),
+            sha256=sha256,
+            actor_id=actor_id,
+            description=item.description or "",
+            kind=ItemKind.WORKING,
+            derived_from=item,
+        )
+        record_custody(item, CustodyAction.COPY, actor_id=actor_id, reason=reason)
+        record_custody(copy, CustodyAction.COPY, actor_id=actor_id, reason=reason)
     return copy
 
 

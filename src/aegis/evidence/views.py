@@ -3,18 +3,19 @@ compartments, exactly as for a missing one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from aegis.access import requires
+from aegis.access import found, requires
 from aegis.files.handlers import keep_uploads_in_memory
 from aegis.rules import RuleError
 
@@ -24,17 +25,11 @@ from .models import EvidenceItem
 
 
 def _case(request: HttpRequest, reference: str) -> Any:
-    case = selectors.case_for(request.user, reference)
-    if case is None:
-        raise Http404
-    return case
+    return found(selectors.case_for(request.user, reference))
 
 
 def _item(request: HttpRequest, item_id: Any) -> EvidenceItem:
-    item = selectors.item_for(request.user, item_id)
-    if item is None:
-        raise Http404
-    return item
+    return found(selectors.item_for(request.user, item_id))
 
 
 def _list_context(request: HttpRequest, case: Any, exhibit_form: ReasonForm | None = None) -> dict:
@@ -102,6 +97,21 @@ def _detail(request: HttpRequest, item: EvidenceItem, status: int = 200, **forms
     return render(request, "evidence/detail.html", context, status=status)
 
 
+def _with_reason(
+    request: HttpRequest, item: EvidenceItem, form: Any, form_name: str, act: Callable[[str], Any]
+) -> tuple[Any, HttpResponse | None]:
+    """`act(reason)` with the reason the form was sent with: (its result, None), or (None, the
+    item's page again): 400 for the reason, 409 when the file fails its integrity check."""
+    if form.is_valid():
+        try:
+            return act(form.cleaned_data["reason"]), None
+        except RuleError as exc:
+            form.add_error("reason", str(exc))
+        except services.IntegrityFailure as exc:
+            return None, _detail(request, item, 409, error=str(exc))
+    return None, _detail(request, item, 400, **{form_name: form})
+
+
 @requires("view_cases")
 def detail(request: HttpRequest, item_id: Any) -> HttpResponse:
     item = _item(request, item_id)
@@ -114,17 +124,15 @@ def detail(request: HttpRequest, item_id: Any) -> HttpResponse:
 def download(request: HttpRequest, item_id: Any) -> HttpResponse:
     item = _item(request, item_id)
     form = ReasonForm(request.POST, prefix="download")
-    if not form.is_valid():
-        return _detail(request, item, 400, download_form=form)
-    try:
-        found = services.download(
-            item, actor_id=request.user.pk, reason=form.cleaned_data["reason"]
-        )
-    except RuleError as exc:
-        form.add_error("reason", str(exc))
-        return _detail(request, item, 400, download_form=form)
-    except services.IntegrityFailure as exc:
-        return _detail(request, item, 409, error=str(exc))
+    found, refused = _with_reason(
+        request,
+        item,
+        form,
+        "download_form",
+        lambda reason: services.download(item, actor_id=request.user.pk, reason=reason),
+    )
+    if refused is not None:
+        return refused
     response = HttpResponse(found.data, content_type=found.content_type)
     return as_attachment(response, found.name)
 
@@ -142,17 +150,15 @@ def as_attachment(response: HttpResponse, name: str) -> HttpResponse:
 def working_copy(request: HttpRequest, item_id: Any) -> HttpResponse:
     item = _item(request, item_id)
     form = OptionalReasonForm(request.POST, prefix="copy")
-    if not form.is_valid():
-        return _detail(request, item, 400, copy_form=form)
-    try:
-        copy = services.make_working_copy(
-            item, actor_id=request.user.pk, reason=form.cleaned_data["reason"]
-        )
-    except RuleError as exc:
-        form.add_error("reason", str(exc))
-        return _detail(request, item, 400, copy_form=form)
-    except services.IntegrityFailure as exc:
-        return _detail(request, item, 409, error=str(exc))
+    copy, refused = _with_reason(
+        request,
+        item,
+        form,
+        "copy_form",
+        lambda reason: services.make_working_copy(item, actor_id=request.user.pk, reason=reason),
+    )
+    if refused is not None:
+        return refused
     messages.success(request, _("Working copy made; the original is unchanged."))
     return redirect("evidence:detail", item_id=copy.pk)
 

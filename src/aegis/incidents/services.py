@@ -18,13 +18,7 @@ from django.utils.translation import gettext_lazy
 from aegis import clock, rules
 from aegis.audit import services as audit
 from aegis.cases.models import Case, Compartment, Person
-from aegis.cases.services import (
-    allocate_reference,
-    record_change,
-    require_reason,
-    snapshot,
-    stored_snapshot,
-)
+from aegis.cases.services import allocate_reference, correction, record_change, require_reason
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.rules import RuleError
 from aegis.vault import services as vault
@@ -252,21 +246,21 @@ def update_incident(
     current = {name: getattr(incident, name) for name in INCIDENT_FIELDS}
     values = _cleaned({**current, **fields})
     linked_cases = _cases_after(incident, cases, actor_id) if cases is not None else None
-    before = {**stored_snapshot(incident, INCIDENT_FIELDS), "cases": _linked_references(incident)}
-    for name, value in values.items():
-        setattr(incident, name, value)
-    incident.save()
-    if linked_cases is not None:
-        incident.cases.set(linked_cases)
-    record_change(
+    logged = correction(
         "incident",
-        incident.reference,
-        incident.data_key_id,
+        incident,
+        INCIDENT_FIELDS,
         actor_id=actor_id,
         reason=reason,
-        before=before,
-        after={**snapshot(incident, INCIDENT_FIELDS), "cases": _linked_references(incident)},
+        record_id=incident.reference,
+        also=lambda: {"cases": _linked_references(incident)},
     )
+    with logged:
+        for name, value in values.items():
+            setattr(incident, name, value)
+        incident.save()
+        if linked_cases is not None:
+            incident.cases.set(linked_cases)
     return incident
 
 
@@ -456,18 +450,17 @@ def update_act(act: Act, *, actor_id: int | None, reason: str, violation_type: s
     """Correct the violation an act records; victims and perpetrators are kept."""
     require_reason(reason)
     rules.choice(violation_type, ViolationType, "violation_type", gettext_lazy("Violation type"))
-    before = stored_snapshot(act, ("violation_type",))
-    act.violation_type = violation_type
-    act.save(update_fields=["violation_type"])
-    record_change(
+    logged = correction(
         "act",
-        act.pk,
-        act.incident.data_key_id,
+        act,
+        ("violation_type",),
         actor_id=actor_id,
         reason=reason,
-        before=before,
-        after=snapshot(act, ("violation_type",)),
+        data_key_id=act.incident.data_key_id,  # an act is kept under its incident's key
     )
+    with logged:
+        act.violation_type = violation_type
+        act.save(update_fields=["violation_type"])
     _touch(act.incident)
     return act
 
@@ -567,19 +560,10 @@ def update_source(
     description = rules.text(
         description, "description", gettext_lazy("The description"), limit=TEXT_MAX
     )
-    before = stored_snapshot(source, SOURCE_FIELDS)
-    source.kind, source.reliability = kind, reliability
-    source.independent, source.description = bool(independent), description
-    source.save()
-    record_change(
-        "source",
-        source.pk,
-        source.data_key_id,
-        actor_id=actor_id,
-        reason=reason,
-        before=before,
-        after=snapshot(source, SOURCE_FIELDS),
-    )
+    with correction("source", source, SOURCE_FIELDS, actor_id=actor_id, reason=reason):
+        source.kind, source.reliability = kind, reliability
+        source.independent, source.description = bool(independent), description
+        source.save()
     _touch(source.incident)
     return source
 
@@ -603,19 +587,13 @@ def update_perpetrator(
     description = rules.text(
         description, "description", gettext_lazy("The description"), limit=TEXT_MAX
     )
-    before = stored_snapshot(perpetrator, PERPETRATOR_FIELDS)
-    perpetrator.perpetrator_type, perpetrator.name = perpetrator_type, name
-    perpetrator.description = description
-    perpetrator.save()
-    record_change(
-        "perpetrator",
-        perpetrator.pk,
-        perpetrator.data_key_id,
-        actor_id=actor_id,
-        reason=reason,
-        before=before,
-        after=snapshot(perpetrator, PERPETRATOR_FIELDS),
+    logged = correction(
+        "perpetrator", perpetrator, PERPETRATOR_FIELDS, actor_id=actor_id, reason=reason
     )
+    with logged:
+        perpetrator.perpetrator_type, perpetrator.name = perpetrator_type, name
+        perpetrator.description = description
+        perpetrator.save()
     return perpetrator
 
 

@@ -3,21 +3,21 @@ like a missing one (Http404), so nobody learns that it exists."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis import places
-from aegis.access import requires
+from aegis.access import found, requires
 from aegis.cases import selectors as case_selectors
 from aegis.notices import notices_for
-from aegis.rules import RuleError, show_on
+from aegis.rules import RuleError, refusal_on
 from aegis.vault.selectors import open_records, opened
 
 from . import selectors, services
@@ -47,10 +47,7 @@ REFRESH = "show_regions"  # the submit button that only redraws the form with ne
 
 
 def _incident(request: HttpRequest, incident_ref: str) -> Incident:
-    incident = selectors.incident_for(request.user, incident_ref)
-    if incident is None:
-        raise Http404
-    return incident
+    return found(selectors.incident_for(request.user, incident_ref))
 
 
 def _add_to_incident(
@@ -65,11 +62,8 @@ def _add_to_incident(
     """The flow shared by every 'add … to this incident' page: save through a service, show
     its refusal on the form, or go back to the incident."""
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             save(form.cleaned_data)
-        except RuleError as error:
-            show_on(form, error)
-        else:
             messages.success(request, done)
             return redirect("incidents:detail", incident_ref=incident.reference)
     return render(
@@ -143,16 +137,13 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and REFRESH not in request.POST and form.is_valid():
         data = form.cleaned_data
         compartment = next(c for c in compartments if str(c.pk) == data["compartment"])
-        try:
+        with refusal_on(form):
             incident = services.create_incident(
                 compartment,
                 actor_id=request.user.pk,
                 cases=_chosen_cases(request, data.get("cases", [])),
                 **_incident_fields(data),
             )
-        except RuleError as error:
-            show_on(form, error)
-        else:
             messages.success(request, _("Incident %(ref)s recorded.") % {"ref": incident.reference})
             return redirect("incidents:detail", incident_ref=incident.reference)
     return render(
@@ -211,7 +202,7 @@ def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
     )
     if request.method == "POST" and REFRESH not in request.POST and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_on(form):
             services.update_incident(
                 incident,
                 actor_id=request.user.pk,
@@ -219,9 +210,6 @@ def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
                 cases=_chosen_cases(request, data.get("cases", [])),
                 **_incident_fields(data),
             )
-        except RuleError as error:
-            show_on(form, error)
-        else:
             messages.success(request, _("Changes saved."))
             return redirect("incidents:detail", incident_ref=incident.reference)
     return render(
@@ -325,20 +313,43 @@ def _correct(
     )
 
 
+def _correct_record(
+    request: HttpRequest,
+    incident: Any,
+    record: Any,
+    form_class: type[django_forms.Form],
+    fields: Sequence[str],
+    update: Callable[..., object],
+    *,
+    heading: Any,
+) -> HttpResponse:
+    """The correction of one record of the incident (None: 404): its key opened, the form
+    filled with its `fields`, `update(record, actor_id=…, reason=…, **fields)` when sent."""
+    open_records([record])
+    record = found(record)
+    initial = {name: getattr(record, name) for name in fields}
+    form = form_class(request.POST or None, initial=initial)
+    return _correct(
+        request,
+        incident,
+        form,
+        lambda data: update(record, actor_id=request.user.pk, **data),
+        heading=heading,
+    )
+
+
 @requires("view_cases")
 @require_http_methods(["GET", "POST"])
 def act_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpResponse:
     incident = _incident(request, incident_ref)
     act = incident.acts.filter(pk=act_id).first()
-    open_records([act])
-    if act is None:
-        raise Http404
-    form = ActEditForm(request.POST or None, initial={"violation_type": act.violation_type})
-    return _correct(
+    return _correct_record(
         request,
         incident,
-        form,
-        lambda data: services.update_act(act, actor_id=request.user.pk, **data),
+        act,
+        ActEditForm,
+        ("violation_type",),
+        services.update_act,
         heading=_("Correct the act"),
     )
 
@@ -347,9 +358,7 @@ def act_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def victims_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpResponse:
     incident = _incident(request, incident_ref)
-    act = selectors.acts_of(incident).filter(pk=act_id).first()
-    if act is None:
-        raise Http404
+    act = found(selectors.acts_of(incident).filter(pk=act_id).first())
     people = {str(p.pk): p for p in selectors.people_in(request.user, incident.compartment)}
     victims = list(act.victims.all())
     form = VictimsEditForm(
@@ -377,16 +386,13 @@ def victims_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpRe
 def source_edit(request: HttpRequest, incident_ref: str, source_id: int) -> HttpResponse:
     incident = _incident(request, incident_ref)
     source = incident.sources.filter(pk=source_id).first()
-    open_records([source])
-    if source is None:
-        raise Http404
-    initial = {name: getattr(source, name) for name in services.SOURCE_FIELDS}
-    form = SourceEditForm(request.POST or None, initial=initial)
-    return _correct(
+    return _correct_record(
         request,
         incident,
-        form,
-        lambda data: services.update_source(source, actor_id=request.user.pk, **data),
+        source,
+        SourceEditForm,
+        services.SOURCE_FIELDS,
+        services.update_source,
         heading=_("Correct the source"),
     )
 
@@ -396,16 +402,13 @@ def source_edit(request: HttpRequest, incident_ref: str, source_id: int) -> Http
 def perpetrator_edit(request: HttpRequest, incident_ref: str, perpetrator_id: int) -> HttpResponse:
     incident = _incident(request, incident_ref)
     perpetrator = selectors.perpetrators_in(incident.compartment).filter(pk=perpetrator_id).first()
-    open_records([perpetrator])
-    if perpetrator is None:
-        raise Http404
-    initial = {name: getattr(perpetrator, name) for name in services.PERPETRATOR_FIELDS}
-    form = PerpetratorEditForm(request.POST or None, initial=initial)
-    return _correct(
+    return _correct_record(
         request,
         incident,
-        form,
-        lambda data: services.update_perpetrator(perpetrator, actor_id=request.user.pk, **data),
+        perpetrator,
+        PerpetratorEditForm,
+        services.PERPETRATOR_FIELDS,
+        services.update_perpetrator,
         heading=_("Correct the perpetrator"),
     )
 

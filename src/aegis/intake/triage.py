@@ -34,14 +34,14 @@ REASON_MAX = 2_000
 def reply(submission: Submission, body: str, *, actor_id: int | None) -> SubmissionMessage:
     """A message to the reporter, encrypted under the submission key (they read it with
     their code). The caller's key context must hold that key."""
-    body = body.strip() if isinstance(body, str) else ""
-    if not body:
-        raise RuleError(_("The reply is empty."))
-    if len(body) > MESSAGE_MAX or "\x00" in body:
-        raise RuleError(
-            _("The reply is too long or contains a null character (at most %(limit)s characters).")
-            % {"limit": f"{MESSAGE_MAX:,}"}
-        )
+    body = _typed(
+        body,
+        MESSAGE_MAX,
+        empty=_("The reply is empty."),
+        too_long=_(
+            "The reply is too long or contains a null character (at most %(limit)s characters)."
+        ),
+    )
     current().data_key(submission.data_key_id)  # NoKeyAccess before anything is written
     message = SubmissionMessage.objects.create(
         submission=submission,
@@ -56,16 +56,26 @@ def reply(submission: Submission, body: str, *, actor_id: int | None) -> Submiss
     return message
 
 
+def _typed(text: Any, limit: int, *, empty: str, too_long: str) -> str:
+    """What the intake team typed, stripped; `empty` when there is nothing, `too_long` (with
+    the %(limit)s) when it is longer than `limit` or holds a null character."""
+    text = text.strip() if isinstance(text, str) else ""
+    if not text:
+        raise RuleError(empty)
+    if len(text) > limit or "\x00" in text:
+        raise RuleError(too_long % {"limit": f"{limit:,}"})
+    return text
+
+
 def _reason(reason: str) -> str:
-    reason = reason.strip() if isinstance(reason, str) else ""
-    if not reason:
-        raise RuleError(_("Say why: the reason is kept with the report."))
-    if len(reason) > REASON_MAX or "\x00" in reason:
-        raise RuleError(
-            _("The reason is too long or contains a null character (at most %(limit)s characters).")
-            % {"limit": f"{REASON_MAX:,}"}
-        )
-    return reason
+    return _typed(
+        reason,
+        REASON_MAX,
+        empty=_("Say why: the reason is kept with the report."),
+        too_long=_(
+            "The reason is too long or contains a null character (at most %(limit)s characters)."
+        ),
+    )
 
 
 @transaction.atomic

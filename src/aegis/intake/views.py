@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aegis.access import public, requires
+from aegis.access import found, public, requires
 from aegis.cases import selectors as case_selectors
 from aegis.rules import RuleError
 from aegis.vault.keychain import NoKeyAccess, NoSearchKey, unlocked
@@ -288,10 +288,9 @@ def follow_up(request: HttpRequest) -> HttpResponse:
 
 
 def _submission_or_404(request: HttpRequest, submission_id: uuid.UUID) -> Submission:
-    submission = selectors.submission_for(request.user, submission_id)
-    if submission is None:
-        raise Http404(_("There is no such report."))
-    return submission
+    return found(
+        selectors.submission_for(request.user, submission_id), _("There is no such report.")
+    )
 
 
 @requires("view_cases")
@@ -448,9 +447,7 @@ def download(
     request: HttpRequest, submission_id: uuid.UUID, submission_file_id: int
 ) -> HttpResponse:
     submission = _submission_or_404(request, submission_id)
-    item = selectors.file_for(submission, submission_file_id)
-    if item is None:
-        raise Http404(_("There is no such file."))
+    item = found(selectors.file_for(submission, submission_file_id), _("There is no such file."))
     try:
         name, data = triage.read_file(item, actor_id=request.user.pk)
     except NoKeyAccess as exc:

@@ -117,6 +117,13 @@ def contents(version: PlanVersion) -> PlanContents:
     )
 
 
+def _contact_details(contact: EmergencyContact) -> dict[str, str]:
+    """A contact's details in clear (the plan's key open), as the editor and the alert worker
+    read them."""
+    details = {name: clear(contact, name) for name in ContactDraft.TEXTS}
+    return {**details, "language": contact.language}
+
+
 def draft_of(version: PlanVersion | None) -> PlanDraft:
     """The draft that saves `version` again: where an edit starts. The duress word is kept
     (None) unless the editor types a new one."""
@@ -126,18 +133,7 @@ def draft_of(version: PlanVersion | None) -> PlanDraft:
     hours = quiet_hours(version)
     return PlanDraft(
         language=version.language,
-        contacts=[
-            ContactDraft(
-                name=clear(c, "name"),
-                relation=clear(c, "relation"),
-                phone=clear(c, "phone"),
-                email=clear(c, "email"),
-                signal=clear(c, "signal"),
-                other_channel=clear(c, "other_channel"),
-                language=c.language,
-            )
-            for c in contacts_of(version)
-        ],
+        contacts=[ContactDraft(**_contact_details(c)) for c in contacts_of(version)],
         checkin_interval_hours=version.checkin_interval_hours,
         checkin_grace_minutes=version.checkin_grace_minutes,
         quiet_from=hours[0] if hours else None,
@@ -181,19 +177,7 @@ def emergency_contacts(person: Person) -> list[Contact]:
 
 
 def emergency_contacts_of(version: PlanVersion) -> list[Contact]:
-    return [
-        Contact(
-            priority=c.priority,
-            name=clear(c, "name"),
-            relation=clear(c, "relation"),
-            phone=clear(c, "phone"),
-            email=clear(c, "email"),
-            signal=clear(c, "signal"),
-            other_channel=clear(c, "other_channel"),
-            language=c.language,
-        )
-        for c in contacts_of(version)
-    ]
+    return [Contact(priority=c.priority, **_contact_details(c)) for c in contacts_of(version)]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from aegis.access import requires
+from aegis.access import found, requires
 from aegis.cases.models import Person
 
 from . import selectors, services
@@ -25,17 +25,11 @@ DEFENDER = "view_own_case"
 
 
 def _person_or_404(request: HttpRequest, person_id: int) -> Person:
-    person = selectors.person_for_staff(request.user, person_id)
-    if person is None:
-        raise Http404
-    return person
+    return found(selectors.person_for_staff(request.user, person_id))
 
 
 def _current_or_404(person: Person) -> PlanVersion:
-    version = selectors.current_version(person)
-    if version is None:
-        raise Http404
-    return version
+    return found(selectors.current_version(person))
 
 
 @requires(STAFF)
@@ -56,18 +50,16 @@ def plan(request: HttpRequest, person_id: int) -> HttpResponse:
 @requires(STAFF)
 def version(request: HttpRequest, person_id: int, plan_version: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
-    found = selectors.version_of(person, plan_version)
-    if found is None:
-        raise Http404
+    shown = found(selectors.version_of(person, plan_version))
     current = selectors.current_version(person)
     return render(
         request,
         "safety/plan.html",
         {
             "person": person,
-            "plan": selectors.contents(found),
+            "plan": selectors.contents(shown),
             "staff": True,
-            "earlier": current is not None and current.number != found.number,
+            "earlier": current is not None and current.number != shown.number,
         },
     )
 
@@ -143,9 +135,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 @requires(DEFENDER)
 def mine_print(request: HttpRequest) -> HttpResponse:
-    person = selectors.own_person(request.user)
-    if person is None:
-        raise Http404
+    person = found(selectors.own_person(request.user))
     version = _current_or_404(person)
     if not selectors.can_open(version):
         raise Http404
