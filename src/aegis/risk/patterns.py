@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -131,7 +132,10 @@ def find_patterns(
         .order_by()
         .values("id", "date_start", "country", "region")
     )
-    recent_sql, recent_params = recent.query.sql_with_params()
+    try:
+        recent_sql, recent_params = recent.query.sql_with_params()
+    except EmptyResultSet:  # a reader in no compartment: the ORM knows no row can match
+        return []
     person, organisation = FindingKind.PERSON.value, FindingKind.ORGANISATION.value
     sector, region = FindingKind.SECTOR.value, FindingKind.REGION.value
     params = [
