@@ -18,18 +18,23 @@ install: $(VENV)/.installed
 
 # Debian packages the tests use, each installed when its command is missing: chromium (the
 # browser tests), minisign (the audit checkpoints' signatures) and gettext (the check that
-# every message is translated extracts them with xgettext).
-DEBS := chromium:chromium minisign:minisign xgettext:gettext age:age
+# every message is translated extracts them with xgettext), age (backups and exchange bundles
+# opened with the standard tool) and poppler-utils (pdftotext reads the PDFs we render).
+DEBS := chromium:chromium minisign:minisign xgettext:gettext age:age pdftotext:poppler-utils
+# Shared libraries WeasyPrint renders PDFs with, each installed when ldconfig does not know it.
+DEB_LIBS := libpango-1.0.so.0:libpango-1.0-0 libpangoft2-1.0.so.0:libpangoft2-1.0-0 libharfbuzz-subset.so.0:libharfbuzz-subset0
 debs:
 	@missing=""; for pair in $(DEBS); do \
 	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair##*:}"; done; \
+	for pair in $(DEB_LIBS); do \
+	  /sbin/ldconfig -p | grep -q "$${pair%%:*}" || missing="$$missing $${pair##*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages for the tests:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; fi
 browser minisign: debs
 
-demo: install
+demo: install debs
 	$(VENV)/bin/aegis demo
 
 # `make test` runs the suite on SQLite and then on PostgreSQL, whatever the first run gave,
