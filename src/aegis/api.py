@@ -122,13 +122,19 @@ def revoke_token(request: HttpRequest, token_id: uuid.UUID) -> Any:
 
 
 def _mount_app_routers() -> None:
+    from .advocacy.api import router as advocacy_router
     from .alerts.api import router as alerts_router
     from .cases.api import router as cases_router
     from .evidence.api import router as evidence_router
+    from .exchange.api import router as exchange_router
     from .incidents.api import router as incidents_router
     from .intake.api import router as intake_router
+    from .monitoring.api import router as monitoring_router
+    from .reports.api import router as reports_router
+    from .retention.api import router as retention_router
     from .risk.api import router as risk_router
     from .safety.api import router as safety_router
+    from .support.api import router as support_router
 
     api.add_router("/cases", cases_router)
     api.add_router("/incidents", incidents_router)
@@ -137,6 +143,12 @@ def _mount_app_routers() -> None:
     api.add_router("/risk", risk_router)
     api.add_router("/safety", safety_router)
     api.add_router("/alerts", alerts_router)
+    api.add_router("/support", support_router)
+    api.add_router("/advocacy", advocacy_router)
+    api.add_router("/reports", reports_router)
+    api.add_router("/exchange", exchange_router)
+    api.add_router("/monitoring", monitoring_router)
+    api.add_router("/retention", retention_router)
 
 
 def _answer_model(operation: Operation, status: int) -> Any:

@@ -25,3 +25,13 @@ def notices_for(record: Any, user: Any) -> list[Notice]:
     for _receiver, answer in record_shown.send(type(record), record=record, user=user):
         found.extend(n for n in answer or [] if isinstance(n, Notice))
     return found
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One line of the work queue (aegis.work_queue): what needs doing, where, how urgent.
+    Each area's `queue.items(user)` answers with these, only what this user may see."""
+
+    text: str
+    url: str
+    urgent: bool = False

@@ -79,6 +79,12 @@ INSTALLED_APPS = [
     "aegis.risk",
     "aegis.safety",
     "aegis.alerts",
+    "aegis.support",
+    "aegis.advocacy",
+    "aegis.reports",
+    "aegis.exchange",
+    "aegis.monitoring",
+    "aegis.retention",
     # Django's form templates, found through TEMPLATES so that ours (templates/django/forms)
     # come first: text fields carry dir="auto".
     "django.forms",

@@ -16,6 +16,12 @@ urlpatterns = [
     path("safety/", include("aegis.safety.urls")),
     path("", include("aegis.alerts.urls")),
     path("", include("aegis.intake.urls")),
+    path("support/", include("aegis.support.urls")),
+    path("advocacy/", include("aegis.advocacy.urls")),
+    path("", include("aegis.reports.urls")),
+    path("exchange/", include("aegis.exchange.urls")),
+    path("monitoring/", include("aegis.monitoring.urls")),
+    path("retention/", include("aegis.retention.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", views.set_language, name="set_language"),
 ]

@@ -4,7 +4,6 @@ on every visit to the dashboard."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
@@ -13,18 +12,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from aegis import clock
+from aegis.advocacy import queue as advocacy_queue
 from aegis.alerts import checkins
 from aegis.alerts import selectors as alerts
 from aegis.cases import selectors as cases
+from aegis.exchange import queue as exchange_queue
 from aegis.intake import selectors as intake
+from aegis.monitoring import queue as monitoring_queue
+from aegis.notices import WorkItem
+from aegis.reports import queue as reports_queue
+from aegis.retention import queue as retention_queue
 from aegis.risk import selectors as risk
+from aegis.support import queue as support_queue
 
-
-@dataclass(frozen=True)
-class Item:
-    text: str
-    url: str
-    urgent: bool = False
+Item = WorkItem
 
 
 def _alerts(user: Any) -> list[Item]:
@@ -140,4 +141,14 @@ def items_for(user: Any) -> list[Item]:
         items += _case_work(user)
     if user.has_perm("accounts.view_own_case"):
         items += _own_checkin(user)
+    # The newer areas answer for themselves, each checking the user's permissions.
+    for area in (
+        support_queue,
+        advocacy_queue,
+        reports_queue,
+        exchange_queue,
+        monitoring_queue,
+        retention_queue,
+    ):
+        items += area.items(user)
     return items

@@ -1,0 +1,1 @@
+"""Communications to UN and regional mechanisms."""

@@ -1,0 +1,1 @@
+"""Encrypted, signed bundles between partner organisations."""

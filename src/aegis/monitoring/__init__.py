@@ -1,0 +1,1 @@
+"""Open sources read by the worker, proposed incidents, smear campaigns."""

@@ -1,0 +1,1 @@
+"""Public statistics with disclosure control, open data, annual report."""

@@ -1,0 +1,1 @@
+"""Retention periods, legal holds and expiry by crypto-shredding."""

@@ -1,0 +1,1 @@
+"""Providers, referrals, emergency grants and relocation."""
