@@ -40,6 +40,18 @@ hypothesis_settings.load_profile(
 )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test` runs the suite twice, on SQLite then on PostgreSQL. A test marked
+    `engine_independent` checks something no database engine changes (a model's scores, a
+    PDF's layout, the message catalogues), so it runs once, in the SQLite pass."""
+    if not os.environ.get("AEGIS_DATABASE_URL", "").startswith("postgres"):
+        return
+    once = pytest.mark.skip(reason="does not depend on the database: runs in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("engine_independent"):
+            item.add_marker(once)
+
+
 @dataclass
 class Person:
     enrolment: accounts.Enrolment

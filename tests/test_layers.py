@@ -14,6 +14,8 @@ from pathlib import Path
 import grimp
 import pytest
 
+pytestmark = pytest.mark.engine_independent
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "src" / "aegis"
 PYPROJECT = ROOT / "pyproject.toml"

@@ -16,7 +16,7 @@ from django.conf import settings
 
 import aegis
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 
 SOURCE = Path(aegis.__file__).parent
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
