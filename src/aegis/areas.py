@@ -134,6 +134,18 @@ AREAS = [
         also=DEMO_MAIL_PERMISSIONS[1:],
         shown=lambda: bool(settings.AEGIS_DEMO_MAIL_DIR),  # only `aegis demo` catches mail
     ),
+    Area(
+        _("Retention and backups"),
+        _("How long each kind of record is kept, and whether the scheduled backups run."),
+        "manage_settings",
+        "retention:settings",
+    ),
+    Area(
+        _("Expiry and legal holds"),
+        _("Records about to expire, and the legal holds that keep a case."),
+        "coordinate",
+        "retention:expiring",
+    ),
 ]
 
 

@@ -170,13 +170,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    from .retention.worker import Housekeeping
+
     loop = AlertLoop(send_every=args.send_interval)
     loop.start()
+    housekeeping = Housekeeping()  # scheduled backups and daily expiry, in their own thread
+    housekeeping.start()
     try:
         _manage("db_worker", "--interval", str(args.interval), "--no-startup-delay", "--no-reload")
     finally:
         loop.stop()
+        housekeeping.stop()
         loop.join(timeout=8)  # a send stuck past this is left to the lease
+        housekeeping.join(timeout=2)
     return 0
 
 
@@ -467,15 +473,43 @@ def cmd_backup_restore(args: argparse.Namespace) -> int:
         print(f"The audit log verifies: {done.audit_checked} entries.")
     else:
         print(f"The audit log does not verify: {done.audit_problem}.", file=sys.stderr)
-    print(
-        "Not in the backup, by design:\n"
-        "  - SECRET_KEY: this instance has its own; everyone signs in again (with their own "
-        "passwords).\n"
-        "  - The alert service's unlock secret: start 'aegis serve' and 'aegis worker' with the "
-        "same one as before; if it is lost, run 'aegis seal-service-key --with-recovery-key'.\n"
-        "  - The audit key: see 'aegis audit verify'; keep a copy offline with the recovery key."
-    )
+    print(RESEALING_STEPS)
     return 0 if done.audit_problem is None or args.new_audit_key else 1
+
+
+# After a restore: the secrets that are not in a backup, by design, one step at a time.
+RESEALING_STEPS = """\
+Not in the backup, by design: SECRET_KEY, the audit key and the alert service's unlock
+secret. Before anyone uses this instance:
+  1. SECRET_KEY. A new AEGIS_HOME made its own. If you restored over the old instance
+     (--replace), or the old machine may be in other hands, make a new one:
+         aegis backup new-secret-key
+     Everyone signs in again, with their own passwords; nothing stored depends on it.
+  2. The alert service key. It is in the database, sealed. Start the server and the worker
+     with the same unlock secret as before. If that secret is lost, or was on a machine that
+     may be in other hands, seal the key under a new one with the recovery key:
+         aegis seal-service-key --recovery-key-file RECOVERY-KEY-FILE
+     It prints the new unlock secret: keep it as you kept the old one.
+  3. The audit log. Check it verifies (it needs the old instance's audit key, kept offline
+     beside the recovery key, in AEGIS_HOME/secrets/audit_key or AEGIS_AUDIT_KEY_FILE):
+         aegis audit verify
+  4. Start 'aegis serve' and 'aegis worker', sign in as a staff member and open a case.
+  5. Make a fresh backup of the restored instance and check it opens:
+         aegis backup create
+         aegis backup verify FILE --key-file RECOVERY-KEY-FILE"""
+
+
+def cmd_backup_new_secret_key(args: argparse.Namespace) -> int:
+    """A new SECRET_KEY in AEGIS_HOME/secrets (after a restore over a seized instance)."""
+    _setup()
+    from .backups import services
+
+    where = services.new_secret_key()
+    print(
+        f"A new SECRET_KEY is in {where}. Restart 'aegis serve' and 'aegis worker': everyone "
+        "signs in again."
+    )
+    return 0
 
 
 def cmd_backup_identity(args: argparse.Namespace) -> int:
@@ -549,6 +583,10 @@ def _backup_parser(sub: Any) -> None:
     p.set_defaults(func=cmd_backup_identity)
     p = actions.add_parser("list", help="the backups in AEGIS_BACKUP_DIR, their age and size")
     p.set_defaults(func=cmd_backup_list)
+    p = actions.add_parser(
+        "new-secret-key", help="replace SECRET_KEY in AEGIS_HOME/secrets (after a restore)"
+    )
+    p.set_defaults(func=cmd_backup_new_secret_key)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -279,6 +279,12 @@ ORGANISATION_NAME = env("ORGANISATION_NAME") or "Aegis"
 # `aegis backup create` writes here unless given --out; `aegis backup list` reads it. A
 # mounted disk or a folder the operator syncs elsewhere; the backups are age-encrypted.
 AEGIS_BACKUP_DIR = Path(env("BACKUP_DIR") or AEGIS_HOME / "backups").resolve()
+# The worker's scheduled backups (README, "Backups and recovery"): "daily" or "off"; how many
+# of them the folder keeps; how late one may be before the admin is told it was missed.
+AEGIS_BACKUP_SCHEDULE = (env("BACKUP_SCHEDULE") or "off").strip().lower()
+# Checked by aegis.retention.schedule, which says what is wrong with a value.
+AEGIS_BACKUP_KEEP = env("BACKUP_KEEP") or "7"
+AEGIS_BACKUP_GRACE_HOURS = env("BACKUP_GRACE_HOURS") or "6"
 
 
 def env_or_file(name: str) -> str:

@@ -63,6 +63,10 @@ ACTIONS = {
     "audit.rekey",
     "backup.create",
     "backup.restore",
+    "retention.period",
+    "retention.expire",
+    "legal_hold.place",
+    "legal_hold.lift",
 }
 
 

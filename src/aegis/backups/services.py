@@ -358,3 +358,25 @@ def _put_blobs(source: Path) -> None:
         shutil.move(source, root)
     else:
         root.mkdir(mode=0o700)
+
+
+def new_secret_key() -> Path:
+    """Replace the SECRET_KEY that settings generated in AEGIS_HOME/secrets (the old one may
+    have been on a seized machine). Refused when it comes from AEGIS_SECRET_KEY(_FILE):
+    the operator changes that where it is set."""
+    import secrets
+
+    if os.environ.get("AEGIS_SECRET_KEY") or os.environ.get("AEGIS_SECRET_KEY_FILE"):
+        raise BackupError(
+            "SECRET_KEY comes from AEGIS_SECRET_KEY or AEGIS_SECRET_KEY_FILE: put a new value "
+            "there (for example: python3 -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    target = Path(settings.SECRETS_DIR) / "secret_key"
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fresh = target.with_name(".secret_key.new")
+    fresh.unlink(missing_ok=True)
+    fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(50))
+    os.replace(fresh, target)
+    return target

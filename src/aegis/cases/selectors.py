@@ -406,3 +406,21 @@ def history_of(
             )
         )
     return entries
+
+
+def closed_cases(closed_before: Any) -> QuerySet[Case]:
+    """Cases closed before the given time, longest closed first: what retention expires.
+    Coded columns only, nothing opened."""
+    from .vocabulary import CaseStatus
+
+    return Case.objects.filter(status=CaseStatus.CLOSED, closed_at__lt=closed_before).order_by(
+        "closed_at", "pk"
+    )
+
+
+def case_by_id(case_id: int) -> Case | None:
+    return Case.objects.filter(pk=case_id).first()
+
+
+def cases_in(compartment: Compartment) -> QuerySet[Case]:
+    return Case.objects.filter(compartment=compartment).order_by("pk")

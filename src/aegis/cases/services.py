@@ -841,3 +841,72 @@ def dismiss_member(compartment: Compartment, user: Any, *, actor: Any) -> None:
     audit.record(
         "record.update", actor_id=actor.pk, object_type="compartment", object_id=compartment.pk
     )
+
+
+# --- Expiry by crypto-shredding (retention) -------------------------------------------------
+
+
+class StillNeeded(Exception):
+    """A record to shred that other records still need (evidence, an assessment): kept."""
+
+    def __init__(self, models: Sequence[str]) -> None:
+        super().__init__(", ".join(models))
+        self.models = list(models)
+
+
+def _key_fields(model: type[Any]) -> list[Any]:
+    from aegis.vault.models import DataKey
+
+    return [
+        f for f in model._meta.concrete_fields if f.is_relation and f.related_model is DataKey
+    ]
+
+
+@transaction.atomic
+def shred_records(rows: Sequence[Any], *, actor_id: int | None) -> int:
+    """Delete `rows` with everything that cascades from them, then destroy every data key
+    they were encrypted under that no remaining record uses (its wraps, so no keypair, the
+    recovery key included, can open it again), with the keys' change logs and compartment
+    copies. StillNeeded, writing nothing, when a protected reference stands in the way.
+    Returns how many keys were shredded."""
+    from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+
+    collector = Collector(using="default")
+    try:
+        collector.collect(list(rows))
+    except (ProtectedError, RestrictedError) as blocked:
+        names = sorted({o._meta.verbose_name_plural for o in blocked.args[1]})
+        raise StillNeeded([str(n) for n in names]) from blocked
+    key_ids: set[Any] = set()
+    for model, instances in collector.data.items():
+        for field in _key_fields(model):
+            key_ids.update(getattr(o, field.attname) for o in instances)
+    for query in collector.fast_deletes:
+        for field in _key_fields(query.model):
+            key_ids.update(query.values_list(field.attname, flat=True))
+    collector.delete()
+    key_ids.discard(None)
+    gone = key_ids - vault.keys_in_use(key_ids, ignoring=(RecordChange, CompartmentKey))
+    RecordChange.objects.filter(data_key_id__in=gone).delete()
+    CompartmentKey.objects.filter(data_key_id__in=gone).delete()
+    for key_id in sorted(gone, key=str):
+        vault.shred(key_id, actor_id=actor_id)
+    return len(gone)
+
+
+def shred_case(case: Case, *, actor_id: int | None) -> int:
+    """Expire a closed case: the case, its notes, tasks and history and whatever else goes
+    with it, its keys destroyed; then its person too when no other record needs them.
+    StillNeeded (nothing written) when other records still refer to the case."""
+    if case.status != CaseStatus.CLOSED:
+        raise RuleError(_("Only a closed case can expire."), "case")
+    with transaction.atomic():
+        person = case.person
+        shredded = shred_records([case], actor_id=actor_id)
+        if person is not None and not Case.objects.filter(person=person).exists():
+            try:
+                with transaction.atomic():  # a savepoint: the person alone stays on refusal
+                    shredded += shred_records([person], actor_id=actor_id)
+            except StillNeeded:
+                pass
+    return shredded

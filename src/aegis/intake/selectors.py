@@ -188,3 +188,13 @@ def reporter_thread(submission: Submission) -> ReporterThread:
         files=[_file_view(f) for f in submission.files.filter(message=None)],
         messages=_thread(submission),
     )
+
+
+def reports_not_taken_up(received_before: Any) -> QuerySet[Submission]:
+    """Reports never taken up into a case (new, spam, duplicate) received before the given
+    time, oldest first: what retention expires. Coded columns only, nothing opened."""
+    return (
+        Submission.objects.exclude(status=SubmissionStatus.CONVERTED)
+        .filter(received_at__lt=received_before)
+        .order_by("received_at", "pk")
+    )

@@ -447,3 +447,21 @@ def add_reporter_message(
         delete_blobs(written)
         raise
     return message
+
+
+# --- Expiry (retention) -----------------------------------------------------------------------
+
+
+def shred_report(submission: Submission, *, actor_id: int | None) -> int:
+    """Expire a report that was never taken up: its messages, files and receipt go with it,
+    its keys are destroyed (the recovery key's copy too), then its encrypted files are
+    removed from the blob store once that is committed. Returns the keys shredded."""
+    from .vocabulary import SubmissionStatus
+
+    if submission.status == SubmissionStatus.CONVERTED:
+        raise RuleError(_("A report taken up into a case expires with its case."), "submission")
+    blobs = list(submission.files.values_list("blob_id", flat=True))
+    with transaction.atomic():
+        shredded = cases.shred_records([submission], actor_id=actor_id)
+        transaction.on_commit(lambda: delete_blobs(blobs))
+    return shredded

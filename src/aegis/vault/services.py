@@ -316,3 +316,30 @@ def _compact_database(tables: Iterable[type[models.Model]]) -> bool:
             with contextlib.suppress(DatabaseError):
                 cursor.execute("CHECKPOINT")
     return True
+
+
+# --- Expiry (retention) ---------------------------------------------------------------------
+
+
+def keys_in_use(
+    key_ids: Iterable[uuid.UUID], *, ignoring: Iterable[type[models.Model]] = ()
+) -> set[uuid.UUID]:
+    """Which of these data keys some row still names (any model's foreign key to DataKey,
+    less the key wraps and the models in `ignoring`): a key shared with a record that stays
+    must not be shredded with the ones that go."""
+    wanted = set(key_ids)
+    skip = {KeyWrap, *ignoring}
+    used: set[uuid.UUID] = set()
+    for relation in DataKey._meta.get_fields(include_hidden=True):
+        if not (relation.auto_created and relation.is_relation and not relation.concrete):
+            continue
+        model = relation.related_model
+        if model in skip or not wanted - used:
+            continue
+        field = relation.field  # type: ignore[union-attr]
+        used.update(
+            model._default_manager.filter(**{f"{field.name}__in": wanted - used}).values_list(
+                field.attname, flat=True
+            )
+        )
+    return used

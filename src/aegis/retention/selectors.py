@@ -1,0 +1,155 @@
+"""Reads for retention: the periods in force, what has expired or will soon, the holds,
+and the scheduled backups' log. Nothing here opens a record's content but the holds' own
+reasons (for a page, via open_records)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Case as Choose
+from django.db.models import IntegerField, QuerySet, Value, When
+
+from aegis import clock
+from aegis.cases import selectors as case_selectors
+from aegis.cases.models import Case
+from aegis.intake import selectors as intake_selectors
+from aegis.vault.selectors import open_records
+
+from .models import BackupRun, ExpiryRun, LegalHold, RecordClass, RetentionPeriod
+
+# What an organisation keeps unless its admin decides otherwise: a report nobody took up
+# for a year, a closed case for five years (a common limitation period for claims).
+DEFAULT_DAYS: dict[str, int | None] = {
+    RecordClass.REPORTS: 365,
+    RecordClass.CLOSED_CASES: 5 * 365,
+}
+# Coordinators are reminded this long before a record expires.
+REMINDER_DAYS = 30
+PAGE_SIZE = 25
+
+
+def periods() -> dict[str, int | None]:
+    found = dict(RetentionPeriod.objects.values_list("record_class", "days"))
+    return {c: found.get(c, DEFAULT_DAYS[c]) for c in RecordClass.values}
+
+
+def standing_hold(case: Case) -> LegalHold | None:
+    return LegalHold.objects.filter(case=case, lifted_at=None).first()
+
+
+def is_held(case: Case) -> bool:
+    return LegalHold.objects.filter(case=case, lifted_at=None).exists()
+
+
+def held_case_ids() -> set[int]:
+    return set(LegalHold.objects.filter(lifted_at=None).values_list("case_id", flat=True))
+
+
+@dataclass(frozen=True)
+class Due:
+    """One record at or near the end of its period; its id and label are kept apart from
+    the record, which expiry deletes."""
+
+    record_class: str
+    record: Any
+    expires_at: datetime.datetime
+    held: bool = False
+    record_id: Any = field(init=False)
+    label: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        # What a person or the command line may be shown: a case's reference, or the first
+        # characters of a report's id (no content).
+        object.__setattr__(self, "record_id", self.record.pk)
+        is_case = self.record_class == RecordClass.CLOSED_CASES
+        label = str(self.record.reference) if is_case else str(self.record.pk)[:8]
+        object.__setattr__(self, "label", label)
+
+    @property
+    def class_label(self) -> str:
+        return str(RecordClass(self.record_class).label)
+
+
+def _within(until: datetime.datetime, cases: QuerySet[Case] | None = None) -> Iterator[Due]:
+    """Records whose period ends before `until`, reports first, each oldest first."""
+    days = periods()
+    if days[RecordClass.REPORTS] is not None:
+        period = datetime.timedelta(days=days[RecordClass.REPORTS])
+        for report in intake_selectors.reports_not_taken_up(until - period):
+            yield Due(RecordClass.REPORTS, report, report.received_at + period)
+    if days[RecordClass.CLOSED_CASES] is not None:
+        period = datetime.timedelta(days=days[RecordClass.CLOSED_CASES])
+        held = held_case_ids()
+        found = case_selectors.closed_cases(until - period)
+        if cases is not None:
+            found = found.filter(pk__in=cases.values("pk"))
+        for case in found:
+            yield Due(RecordClass.CLOSED_CASES, case, case.closed_at + period, case.pk in held)
+
+
+def expired(now: datetime.datetime) -> list[Due]:
+    return list(_within(now))
+
+
+def reminder_window() -> datetime.timedelta:
+    return datetime.timedelta(days=REMINDER_DAYS)
+
+
+def expiring_for(user: Any) -> list[Due]:
+    """What expires within the reminder window (or has expired and waits for the next run)
+    among the records this coordinator may see: reports only for the intake team."""
+    until = clock.now() + reminder_window()
+    mine = case_selectors.visible_cases(user)
+    found = [
+        due
+        for due in _within(until, mine)
+        if due.record_class == RecordClass.CLOSED_CASES or intake_selectors.on_intake_team(user)
+    ]
+    return found
+
+
+def expiring_count(user: Any) -> int:
+    return len(expiring_for(user))
+
+
+def expiring_page(user: Any, number: Any = None) -> Page:
+    return Paginator(expiring_for(user), PAGE_SIZE).get_page(number)
+
+
+def holds_page(user: Any, number: Any = None) -> Page:
+    """The holds on cases this person may see, standing ones first; their reasons opened."""
+    rows = (
+        LegalHold.objects.filter(case__in=case_selectors.visible_cases(user))
+        .select_related("case", "placed_by", "lifted_by")
+        .order_by(_standing_first(), "-placed_at", "-pk")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(number)
+    open_records(list(page.object_list))
+    return page
+
+
+def _standing_first() -> Any:
+    return Choose(When(lifted_at=None, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+def hold_for(user: Any, hold_id: int) -> LegalHold | None:
+    hold = (
+        LegalHold.objects.filter(pk=hold_id, case__in=case_selectors.visible_cases(user))
+        .select_related("case")
+        .first()
+    )
+    if hold is not None:
+        open_records([hold])
+    return hold
+
+
+def backup_runs(limit: int = 10) -> list[BackupRun]:
+    return list(BackupRun.objects.all()[:limit])
+
+
+def last_expiry_run() -> ExpiryRun | None:
+    return ExpiryRun.objects.first()

@@ -1,0 +1,173 @@
+"""Retention periods, legal holds, and expiry by crypto-shredding. Expiry reaches the
+records through their own apps' services (intake.services.shred_report,
+cases.services.shred_case): each destroys its record's keys, then removes the rows."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from aegis import clock
+from aegis.audit import services as audit
+from aegis.cases import services as cases
+from aegis.cases.models import Case
+from aegis.intake import services as intake
+from aegis.rules import RuleError
+
+from . import selectors
+from .models import ExpiryRun, LegalHold, RecordClass, RetentionPeriod
+
+# No period may be longer than a century (keep forever instead) nor shorter than a day.
+MAX_DAYS = 36_500
+REASON_MAX = 2000
+RUN_EVERY = datetime.timedelta(days=1)
+
+
+def set_periods(values: Mapping[str, int | None], *, actor_id: int | None) -> None:
+    """Save the periods (days, or None: keep forever), all or none; one audit entry per
+    class that changed."""
+    checked: dict[str, int | None] = {}
+    for record_class, days in values.items():
+        if record_class not in RecordClass.values:
+            raise RuleError(_("No such class of records."), record_class)
+        if days is not None and (not isinstance(days, int) or not 1 <= days <= MAX_DAYS):
+            raise RuleError(
+                _("Give a number of days from 1 to %(most)s, or keep forever.") % {"most": MAX_DAYS},
+                record_class,
+            )
+        checked[record_class] = days
+    current = selectors.periods()
+    now = clock.now()
+    with transaction.atomic():
+        for record_class, days in checked.items():
+            if current[record_class] == days:
+                continue
+            RetentionPeriod.objects.update_or_create(
+                record_class=record_class,
+                defaults={"days": days, "updated_by_id": actor_id, "updated_at": now},
+            )
+            audit.record(
+                "retention.period",
+                actor_id=actor_id,
+                object_type="retention",
+                object_id=record_class,
+            )
+
+
+def _reason(text: Any, field_name: str) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise RuleError(_("Say why."), field_name)
+    if len(text) > REASON_MAX:
+        raise RuleError(
+            _("At most %(most)s characters.") % {"most": REASON_MAX},
+            field_name,
+        )
+    cases.check_characters(text, field_name)
+    return text.strip()
+
+
+def place_hold(case: Case, reason: str, *, actor_id: int | None) -> LegalHold:
+    """Suspend the case's expiry until the hold is lifted. The caller's key context must
+    open the case (the reason is encrypted under its key)."""
+    reason = _reason(reason, "reason")
+    if selectors.standing_hold(case) is not None:
+        raise RuleError(_("This case is already under a legal hold."), "reason")
+    try:
+        with transaction.atomic():
+            hold = LegalHold.objects.create(
+                case=case,
+                data_key_id=case.data_key_id,
+                reason=reason,
+                placed_by_id=actor_id,
+                placed_at=clock.now(),
+            )
+            audit.record("legal_hold.place", actor_id=actor_id, object_type="case", object_id=case.pk)
+    except IntegrityError as error:  # placed by someone else a moment ago
+        raise RuleError(_("This case is already under a legal hold."), "reason") from error
+    return hold
+
+
+def lift_hold(hold: LegalHold, reason: str, *, actor_id: int | None) -> LegalHold:
+    reason = _reason(reason, "lift_reason")
+    with transaction.atomic():
+        hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
+        if hold.lifted_at is not None:
+            raise RuleError(_("This hold was lifted already."), "lift_reason")
+        hold.lift_reason = reason
+        hold.lifted_at = clock.now()
+        hold.lifted_by_id = actor_id
+        hold.save(update_fields=["lift_reason", "lifted_at", "lifted_by"])
+        audit.record(
+            "legal_hold.lift", actor_id=actor_id, object_type="case", object_id=hold.case_id
+        )
+    return hold
+
+
+# --- Expiry -------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What a run expired or would expire, and what it kept and why (no content: record
+    class, id or reference, and the date it expired)."""
+
+    expired: list[selectors.Due] = field(default_factory=list)
+    held: list[selectors.Due] = field(default_factory=list)
+    needed: list[tuple[selectors.Due, str]] = field(default_factory=list)
+
+
+def _expire_one(due: selectors.Due, *, actor_id: int | None) -> None:
+    if due.record_class == RecordClass.REPORTS:
+        intake.shred_report(due.record, actor_id=actor_id)
+    else:
+        cases.shred_case(due.record, actor_id=actor_id)
+    audit.record(
+        "retention.expire",
+        actor_id=actor_id,
+        object_type="submission" if due.record_class == RecordClass.REPORTS else "case",
+        object_id=due.record_id,
+    )
+
+
+def expire(*, dry_run: bool = False, actor_id: int | None = None) -> Outcome:
+    """Expire every record past its period, oldest first, each in its own transaction (one
+    that cannot go yet stays and the others go on). A case under a legal hold is kept, and
+    so is a case that other records still need (evidence, an assessment)."""
+    outcome = Outcome()
+    for due in selectors.expired(clock.now()):
+        if due.held:
+            outcome.held.append(due)
+            continue
+        if dry_run:
+            outcome.expired.append(due)
+            continue
+        try:
+            with transaction.atomic():
+                if due.record_class == RecordClass.CLOSED_CASES and selectors.is_held(due.record):
+                    outcome.held.append(due)  # placed since the list was read
+                    continue
+                _expire_one(due, actor_id=actor_id)
+        except cases.StillNeeded as needed:
+            outcome.needed.append((due, ", ".join(needed.models)))
+            continue
+        outcome.expired.append(due)
+    if not dry_run:
+        ExpiryRun.objects.create(
+            ran_at=clock.now(),
+            expired=len(outcome.expired),
+            kept=len(outcome.held) + len(outcome.needed),
+        )
+    return outcome
+
+
+def expire_if_due() -> int:
+    """The worker's daily round: how many records it expired."""
+    last = ExpiryRun.objects.first()
+    if last is not None and clock.now() - last.ran_at < RUN_EVERY:
+        return 0
+    return len(expire().expired)
