@@ -443,7 +443,12 @@ def test_after_restore_the_guided_steps_work_and_staff_sign_in_on_the_web(source
     target.mkdir()
     audit_key = _audit_key(source.home)
     done = aegis(
-        target, "backup", "restore", str(source.backup), "--key-file", str(source.key_file),
+        target,
+        "backup",
+        "restore",
+        str(source.backup),
+        "--key-file",
+        str(source.key_file),
         extra_env=audit_key,
     )
     assert done.returncode == 0, done.stderr
@@ -458,13 +463,19 @@ def test_after_restore_the_guided_steps_work_and_staff_sign_in_on_the_web(source
     # Step 2: the demo's unlock secret stayed behind; the recovery key seals the alert
     # service key under a new one, which opens it.
     sealed = aegis(
-        target, "seal-service-key", "--recovery-key-file", str(source.key_file), "--no-input",
+        target,
+        "seal-service-key",
+        "--recovery-key-file",
+        str(source.key_file),
+        "--no-input",
         extra_env=audit_key,
     )
     assert sealed.returncode == 0, sealed.stdout + sealed.stderr
     # Step 3, then a staff member on the web with their old password.
     assert aegis(target, "audit", "verify", extra_env=audit_key).returncode == 0
-    lucia = next(login for login in parse_logins(source.demo_output).values() if login.username == "lucia")
+    lucia = next(
+        login for login in parse_logins(source.demo_output).values() if login.username == "lucia"
+    )
     env = {
         "PASSWORD": DEMO_PASSWORD,
         "CODE": lucia.backup_codes[-1],
@@ -501,9 +512,7 @@ print("ALERTS", Alert.objects.count(), Delivery.objects.count(), orphans)
 """
 
 
-def test_a_backup_taken_while_alerts_are_raised_has_no_delivery_without_its_alert(
-    source, tmp_path
-):
+def test_a_backup_taken_while_alerts_are_raised_has_no_delivery_without_its_alert(source, tmp_path):
     from aegis.vault import service_keys
 
     env = dict(os.environ)
@@ -536,7 +545,12 @@ def test_a_backup_taken_while_alerts_are_raised_has_no_delivery_without_its_aler
     target = tmp_path / "home"
     target.mkdir()
     done = aegis(
-        target, "backup", "restore", str(out), "--key-file", str(source.key_file),
+        target,
+        "backup",
+        "restore",
+        str(out),
+        "--key-file",
+        str(source.key_file),
         extra_env=_audit_key(source.home),
     )
     assert done.returncode == 0, done.stdout + done.stderr

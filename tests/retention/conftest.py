@@ -48,7 +48,9 @@ def closed_case(team, make_case):
     def make(**fields):
         case = make_case(compartment, lucia, **fields)
         with unlocked(lucia.keychain()):
-            cases.change_status(case, "closed", "Protection no longer needed.", actor_id=lucia.user.pk)
+            cases.change_status(
+                case, "closed", "Protection no longer needed.", actor_id=lucia.user.pk
+            )
         return Case.objects.get(pk=case.pk)
 
     return make

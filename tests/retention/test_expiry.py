@@ -15,6 +15,7 @@ from django.db import connection
 
 from aegis import clock
 from aegis.audit.models import AuditEntry
+from aegis.cases import services as cases
 from aegis.cases.models import Case, CaseNote, Person
 from aegis.intake import services as intake
 from aegis.intake.models import Submission
@@ -50,14 +51,16 @@ def _actions(action: str) -> list[AuditEntry]:
 
 
 def test_an_expired_report_is_shredded_and_nothing_left_opens_it(team, report, organisation):
-    lucia, karim, _compartment = team
+    _lucia, _karim, _compartment = team
     receipt = report("Canary-narrative-7731: they burned the seed store.")
     kept = report("A report received later.")
     submission = Submission.objects.get(pk=receipt.submission_id)
     key_id = submission.data_key_id
     stored = {
         name: bytes(value)
-        for name, value in Submission.objects.filter(pk=submission.pk).values(*SECRET_FIELDS)[0].items()
+        for name, value in Submission.objects.filter(pk=submission.pk)
+        .values(*SECRET_FIELDS)[0]
+        .items()
         if value is not None
     }
     assert stored and KeyWrap.objects.filter(data_key_id=key_id).count() >= 2  # team + recovery
@@ -112,7 +115,10 @@ def test_a_report_taken_up_does_not_expire_as_a_report(team, report):
 def test_a_closed_case_expires_with_its_notes_and_person(team, closed_case):
     lucia, _karim, _compartment = team
     case = closed_case()
+    with unlocked(lucia.keychain()):
+        note = cases.add_note(case, "Canary-note: visit on Tuesday.", actor_id=lucia.user.pk)
     person_id, key_id = case.person_id, case.data_key_id
+    assert CaseNote.objects.filter(pk=note.pk).exists()
     with clock.frozen(later(5 * 365 - 1)):
         assert services.expire().expired == []
     with clock.frozen(later(5 * 365 + 1)):
@@ -126,10 +132,12 @@ def test_a_closed_case_expires_with_its_notes_and_person(team, closed_case):
 
 
 def test_a_case_under_legal_hold_is_kept_until_the_hold_is_lifted(team, closed_case):
-    lucia, karim, _compartment = team
+    _lucia, karim, _compartment = team
     case = closed_case()
     with unlocked(karim.keychain()):
-        hold = services.place_hold(case, "Court order 12/2026: keep the file.", actor_id=karim.user.pk)
+        hold = services.place_hold(
+            case, "Court order 12/2026: keep the file.", actor_id=karim.user.pk
+        )
     with clock.frozen(later(6 * 365)):
         outcome = services.expire()
         assert [d.record_id for d in outcome.held] == [case.pk] and outcome.expired == []

@@ -30,7 +30,9 @@ def test_the_admin_sets_periods_and_keep_forever(make_person):
     assert selectors.periods() == {"reports": 90, "closed_cases": None}
     refused = client.post("/retention/settings/", {"reports": "0", "closed_cases": "abc"})
     assert refused.status_code == 200
-    assert 'aria-invalid="true"' in refused.content.decode() or "errorlist" in refused.content.decode()
+    assert (
+        'aria-invalid="true"' in refused.content.decode() or "errorlist" in refused.content.decode()
+    )
     assert selectors.periods() == {"reports": 90, "closed_cases": None}
 
 

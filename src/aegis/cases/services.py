@@ -857,9 +857,7 @@ class StillNeeded(Exception):
 def _key_fields(model: type[Any]) -> list[Any]:
     from aegis.vault.models import DataKey
 
-    return [
-        f for f in model._meta.concrete_fields if f.is_relation and f.related_model is DataKey
-    ]
+    return [f for f in model._meta.concrete_fields if f.is_relation and f.related_model is DataKey]
 
 
 @transaction.atomic

@@ -147,7 +147,9 @@ def problem(now: datetime.datetime | None = None) -> Problem | None:
     now = now or clock.now()
     last = BackupRun.objects.exclude(finished_at=None).first()
     if last is not None and last.error:
-        return Problem(_("The last scheduled backup failed: %(why)s") % {"why": last.error}, last.started_at)
+        return Problem(
+            _("The last scheduled backup failed: %(why)s") % {"why": last.error}, last.started_at
+        )
     good = last_success()
     since = good.started_at if good is not None else _instance_started()
     if since is not None and now - since > plan.interval + plan.grace:

@@ -77,18 +77,20 @@ class Due:
 def _within(until: datetime.datetime, cases: QuerySet[Case] | None = None) -> Iterator[Due]:
     """Records whose period ends before `until`, reports first, each oldest first."""
     days = periods()
-    if days[RecordClass.REPORTS] is not None:
-        period = datetime.timedelta(days=days[RecordClass.REPORTS])
+    report_days, case_days = days[RecordClass.REPORTS], days[RecordClass.CLOSED_CASES]
+    if report_days is not None:
+        period = datetime.timedelta(days=report_days)
         for report in intake_selectors.reports_not_taken_up(until - period):
             yield Due(RecordClass.REPORTS, report, report.received_at + period)
-    if days[RecordClass.CLOSED_CASES] is not None:
-        period = datetime.timedelta(days=days[RecordClass.CLOSED_CASES])
+    if case_days is not None:
+        period = datetime.timedelta(days=case_days)
         held = held_case_ids()
         found = case_selectors.closed_cases(until - period)
         if cases is not None:
             found = found.filter(pk__in=cases.values("pk"))
         for case in found:
-            yield Due(RecordClass.CLOSED_CASES, case, case.closed_at + period, case.pk in held)
+            closed_at = case.closed_at or until  # closed cases always have one
+            yield Due(RecordClass.CLOSED_CASES, case, closed_at + period, case.pk in held)
 
 
 def expired(now: datetime.datetime) -> list[Due]:
@@ -133,7 +135,9 @@ def holds_page(user: Any, number: Any = None) -> Page:
 
 
 def _standing_first() -> Any:
-    return Choose(When(lifted_at=None, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return Choose(
+        When(lifted_at=None, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
 
 
 def hold_for(user: Any, hold_id: int) -> LegalHold | None:

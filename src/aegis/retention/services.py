@@ -37,7 +37,8 @@ def set_periods(values: Mapping[str, int | None], *, actor_id: int | None) -> No
             raise RuleError(_("No such class of records."), record_class)
         if days is not None and (not isinstance(days, int) or not 1 <= days <= MAX_DAYS):
             raise RuleError(
-                _("Give a number of days from 1 to %(most)s, or keep forever.") % {"most": MAX_DAYS},
+                _("Give a number of days from 1 to %(most)s, or keep forever.")
+                % {"most": MAX_DAYS},
                 record_class,
             )
         checked[record_class] = days
@@ -86,7 +87,9 @@ def place_hold(case: Case, reason: str, *, actor_id: int | None) -> LegalHold:
                 placed_by_id=actor_id,
                 placed_at=clock.now(),
             )
-            audit.record("legal_hold.place", actor_id=actor_id, object_type="case", object_id=case.pk)
+            audit.record(
+                "legal_hold.place", actor_id=actor_id, object_type="case", object_id=case.pk
+            )
     except IntegrityError as error:  # placed by someone else a moment ago
         raise RuleError(_("This case is already under a legal hold."), "reason") from error
     return hold

@@ -334,7 +334,7 @@ def keys_in_use(
         if not (relation.auto_created and relation.is_relation and not relation.concrete):
             continue
         model = relation.related_model
-        if model in skip or not wanted - used:
+        if model is None or model in skip or not wanted - used:
             continue
         field = relation.field  # type: ignore[union-attr]
         used.update(
