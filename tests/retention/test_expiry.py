@@ -108,7 +108,7 @@ def test_a_report_taken_up_does_not_expire_as_a_report(team, report):
     with clock.frozen(later(10_000)):
         assert services.expire().expired == []
     submission = Submission.objects.get(pk=receipt.submission_id)
-    with pytest.raises(RuleError):
+    with pytest.raises(ValueError, match="expires with its case"):
         intake.shred_report(submission, actor_id=None)
 
 

@@ -896,8 +896,8 @@ def shred_case(case: Case, *, actor_id: int | None) -> int:
     """Expire a closed case: the case, its notes, tasks and history and whatever else goes
     with it, its keys destroyed; then its person too when no other record needs them.
     StillNeeded (nothing written) when other records still refer to the case."""
-    if case.status != CaseStatus.CLOSED:
-        raise RuleError(_("Only a closed case can expire."), "case")
+    if case.status != CaseStatus.CLOSED:  # retention asks only for closed ones
+        raise ValueError("Only a closed case can expire.")
     with transaction.atomic():
         person = case.person
         shredded = shred_records([case], actor_id=actor_id)

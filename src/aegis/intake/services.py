@@ -459,7 +459,7 @@ def shred_report(submission: Submission, *, actor_id: int | None) -> int:
     from .vocabulary import SubmissionStatus
 
     if submission.status == SubmissionStatus.CONVERTED:
-        raise RuleError(_("A report taken up into a case expires with its case."), "submission")
+        raise ValueError("A report taken up into a case expires with its case.")
     blobs = list(submission.files.values_list("blob_id", flat=True))
     with transaction.atomic():
         shredded = cases.shred_records([submission], actor_id=actor_id)
