@@ -143,3 +143,13 @@ def test_bad_settings_are_said_clearly_and_nothing_runs(daily, name, value):
     with clock.frozen(later(1)):
         assert "AEGIS_BACKUP" in schedule.problem().text
     assert not BackupRun.objects.exists()
+
+
+def test_the_workers_housekeeping_round_backs_up_and_survives_a_bad_setting(daily, caplog):
+    from aegis.retention import worker
+
+    with clock.frozen(later(1)):
+        assert worker.run_rounds() == {"scheduled backup": 1, "expiry": 0}
+        daily.AEGIS_BACKUP_SCHEDULE = "hourly"
+        assert worker.run_rounds()["scheduled backup"] == 0
+    assert "scheduled backup failed: RuleError" in caplog.text
