@@ -20,7 +20,9 @@ from aegis.work_queue import items_for
 from tests.conftest import sign_in
 from tests.retention.conftest import later
 
-pytestmark = pytest.mark.django_db
+# Not inside a test transaction: on PostgreSQL the snapshot starts a transaction of its own
+# (an exported snapshot for pg_dump), as it does in the worker.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
