@@ -196,7 +196,7 @@ def test_keep_forever_and_a_dry_run_expire_nothing(team, report, closed_case, ca
         assert not ExpiryRun.objects.exists()
         services.set_periods({"reports": None, "closed_cases": None}, actor_id=lucia.user.pk)
         assert services.expire().expired == []
-    assert selectors.periods() == {"reports": None, "closed_cases": None}
+    assert selectors.periods() == {"reports": None, "closed_cases": None, "alerts": 730}
     assert len(_actions("retention.period")) == 2
 
 
@@ -217,3 +217,34 @@ def test_the_worker_expires_once_a_day(team, report):
         clock.advance(__import__("datetime").timedelta(hours=1))
         assert services.expire_if_due() == 0  # ran less than a day ago
     assert ExpiryRun.objects.count() == 1
+
+
+def test_a_resolved_alert_expires_with_its_deliveries_unless_its_person_is_held(team, make_case):
+    from aegis.accounts import channels
+    from aegis.alerts import services as alerts
+    from aegis.alerts.models import Alert, Delivery, EscalationLevel
+
+    lucia, karim, compartment = team
+    for staff in (lucia, karim):
+        channels.set_channels(staff.user, {"email": "staff@example.org"}, actor_id=staff.user.pk)
+    held_case, free_case = make_case(compartment, lucia), make_case(compartment, lucia)
+    raised = []
+    for case in (held_case, free_case):
+        alert = alerts.raise_alert(case.person, "panic", is_drill=True)
+        with unlocked(karim.keychain()):
+            alerts.resolve(alert, "A drill.", actor=karim.user)
+        raised.append(alert)
+    assert EscalationLevel.objects.filter(alert__in=raised).count() == 4  # two rungs each
+    with unlocked(karim.keychain()):
+        services.place_hold(held_case, "Proceedings under way.", actor_id=karim.user.pk)
+    with clock.frozen(later(2 * 365 + 1)):
+        outcome = services.expire()
+    assert [d.record_id for d in outcome.expired] == [raised[1].pk]
+    assert [d.record_id for d in outcome.held] == [raised[0].pk]
+    assert list(Alert.objects.values_list("pk", flat=True)) == [raised[0].pk]
+    assert not Delivery.objects.filter(alert_id=raised[1].pk).exists()
+    assert not EscalationLevel.objects.filter(alert_id=raised[1].pk).exists()
+    assert not KeyWrap.objects.filter(data_key_id=raised[1].data_key_id).exists()
+    assert [(e.object_type, e.object_id) for e in _actions("retention.expire")] == [
+        ("alert", str(raised[1].pk))
+    ]

@@ -25,15 +25,17 @@ def test_the_admin_sets_periods_and_keep_forever(make_person):
     page = client.get("/retention/settings/")
     assert page.status_code == 200
     assert "Scheduled backups are off" in page.content.decode()
-    done = client.post("/retention/settings/", {"reports": "90", "closed_cases": ""})
+    done = client.post(
+        "/retention/settings/", {"reports": "90", "closed_cases": "", "alerts": "30"}
+    )
     assert done.status_code == 302
-    assert selectors.periods() == {"reports": 90, "closed_cases": None}
+    assert selectors.periods() == {"reports": 90, "closed_cases": None, "alerts": 30}
     refused = client.post("/retention/settings/", {"reports": "0", "closed_cases": "abc"})
     assert refused.status_code == 200
     assert (
         'aria-invalid="true"' in refused.content.decode() or "errorlist" in refused.content.decode()
     )
-    assert selectors.periods() == {"reports": 90, "closed_cases": None}
+    assert selectors.periods() == {"reports": 90, "closed_cases": None, "alerts": 30}
 
 
 def test_reminders_on_the_work_queue_and_the_page(team, closed_case, report, make_person):

@@ -397,3 +397,11 @@ def drill_report(alert: Alert) -> DrillReport:
         for level in levels
     ]
     return DrillReport(alert, report_levels, _next_deadline(alert, levels))
+
+
+def resolved_alerts(resolved_before: datetime) -> QuerySet[Alert]:
+    """Alerts resolved before the given time, oldest first: what retention expires. Coded
+    columns only, nothing opened."""
+    return Alert.objects.filter(
+        status=AlertStatus.RESOLVED, resolved_at__lt=resolved_before
+    ).order_by("resolved_at", "pk")

@@ -476,3 +476,17 @@ def resolve(alert: Alert, outcome: str, *, actor: Any) -> Alert:
     _stop_ladder(alert)
     audit.record("record.update", actor_id=actor.pk, object_type="alert", object_id=alert.pk)
     return alert
+
+
+# --- Expiry (retention) ---------------------------------------------------------------------
+
+
+def shred_alert(alert: Alert, *, actor_id: int | None) -> int:
+    """Expire a resolved alert: its ladder, deliveries, acknowledgements and notes go with
+    it, and their keys are destroyed (cases.services.shred_records). Returns the keys
+    shredded."""
+    from aegis.cases import services as cases
+
+    if alert.status != AlertStatus.RESOLVED:  # retention asks only for resolved ones
+        raise ValueError("Only a resolved alert can expire.")
+    return cases.shred_records([alert], actor_id=actor_id)

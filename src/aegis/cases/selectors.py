@@ -418,9 +418,11 @@ def closed_cases(closed_before: Any) -> QuerySet[Case]:
     )
 
 
-def case_by_id(case_id: int) -> Case | None:
-    return Case.objects.filter(pk=case_id).first()
-
-
 def cases_in(compartment: Compartment) -> QuerySet[Case]:
     return Case.objects.filter(compartment=compartment).order_by("pk")
+
+
+def people_of_cases(case_ids: Iterable[int]) -> set[int]:
+    """The ids of the people these cases are about."""
+    found = Case.objects.filter(pk__in=list(case_ids)).exclude(person=None)
+    return set(found.values_list("person_id", flat=True))

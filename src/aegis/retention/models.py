@@ -15,6 +15,7 @@ class RecordClass(models.TextChoices):
 
     REPORTS = "reports", _("Reports never taken up")
     CLOSED_CASES = "closed_cases", _("Closed cases")
+    ALERTS = "alerts", _("Resolved alerts and their deliveries")
 
 
 class RetentionPeriod(models.Model):

@@ -14,6 +14,7 @@ from django.db.models import Case as Choose
 from django.db.models import IntegerField, QuerySet, Value, When
 
 from aegis import clock
+from aegis.alerts import selectors as alert_selectors
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.intake import selectors as intake_selectors
@@ -22,10 +23,12 @@ from aegis.vault.selectors import open_records
 from .models import BackupRun, ExpiryRun, LegalHold, RecordClass, RetentionPeriod
 
 # What an organisation keeps unless its admin decides otherwise: a report nobody took up
-# for a year, a closed case for five years (a common limitation period for claims).
+# for a year, a closed case for five years (a common limitation period for claims), a
+# resolved alert with its deliveries for two.
 DEFAULT_DAYS: dict[str, int | None] = {
     RecordClass.REPORTS: 365,
     RecordClass.CLOSED_CASES: 5 * 365,
+    RecordClass.ALERTS: 2 * 365,
 }
 # Coordinators are reminded this long before a record expires.
 REMINDER_DAYS = 30
@@ -74,23 +77,35 @@ class Due:
         return str(RecordClass(self.record_class).label)
 
 
-def _within(until: datetime.datetime, cases: QuerySet[Case] | None = None) -> Iterator[Due]:
-    """Records whose period ends before `until`, reports first, each oldest first."""
+def _within(
+    until: datetime.datetime, cases: QuerySet[Case] | None = None, *, alerts: bool = True
+) -> Iterator[Due]:
+    """Records whose period ends before `until`: reports, closed cases, then alerts, each
+    oldest first. An alert about a person with a case under a legal hold is held too."""
     days = periods()
     report_days, case_days = days[RecordClass.REPORTS], days[RecordClass.CLOSED_CASES]
+    alert_days = days[RecordClass.ALERTS]
+    held = held_case_ids()
     if report_days is not None:
         period = datetime.timedelta(days=report_days)
         for report in intake_selectors.reports_not_taken_up(until - period):
             yield Due(RecordClass.REPORTS, report, report.received_at + period)
     if case_days is not None:
         period = datetime.timedelta(days=case_days)
-        held = held_case_ids()
         found = case_selectors.closed_cases(until - period)
         if cases is not None:
             found = found.filter(pk__in=cases.values("pk"))
         for case in found:
             closed_at = case.closed_at or until  # closed cases always have one
             yield Due(RecordClass.CLOSED_CASES, case, closed_at + period, case.pk in held)
+    if alerts and alert_days is not None:
+        period = datetime.timedelta(days=alert_days)
+        held_people = case_selectors.people_of_cases(held)
+        for alert in alert_selectors.resolved_alerts(until - period):
+            resolved_at = alert.resolved_at or until  # resolved alerts always have one
+            yield Due(
+                RecordClass.ALERTS, alert, resolved_at + period, alert.person_id in held_people
+            )
 
 
 def expired(now: datetime.datetime) -> list[Due]:
@@ -108,7 +123,7 @@ def expiring_for(user: Any) -> list[Due]:
     mine = case_selectors.visible_cases(user)
     found = [
         due
-        for due in _within(until, mine)
+        for due in _within(until, mine, alerts=False)
         if due.record_class == RecordClass.CLOSED_CASES or intake_selectors.on_intake_team(user)
     ]
     return found

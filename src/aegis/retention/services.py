@@ -1,6 +1,7 @@
 """Retention periods, legal holds, and expiry by crypto-shredding. Expiry reaches the
 records through their own apps' services (intake.services.shred_report,
-cases.services.shred_case): each destroys its record's keys, then removes the rows."""
+cases.services.shred_case, alerts.services.shred_alert): each destroys its record's keys,
+then removes the rows."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from aegis import clock
+from aegis.alerts import services as alerts
 from aegis.audit import services as audit
 from aegis.cases import services as cases
 from aegis.cases.models import Case
@@ -124,16 +126,20 @@ class Outcome:
     needed: list[tuple[selectors.Due, str]] = field(default_factory=list)
 
 
+# Per class: the services module of the record's own app, its function that shreds one, and
+# the audit log's object type.
+SHREDDERS: dict[str, tuple[Any, str, str]] = {
+    RecordClass.REPORTS: (intake, "shred_report", "submission"),
+    RecordClass.CLOSED_CASES: (cases, "shred_case", "case"),
+    RecordClass.ALERTS: (alerts, "shred_alert", "alert"),
+}
+
+
 def _expire_one(due: selectors.Due, *, actor_id: int | None) -> None:
-    if due.record_class == RecordClass.REPORTS:
-        intake.shred_report(due.record, actor_id=actor_id)
-    else:
-        cases.shred_case(due.record, actor_id=actor_id)
+    module, name, object_type = SHREDDERS[due.record_class]
+    getattr(module, name)(due.record, actor_id=actor_id)
     audit.record(
-        "retention.expire",
-        actor_id=actor_id,
-        object_type="submission" if due.record_class == RecordClass.REPORTS else "case",
-        object_id=due.record_id,
+        "retention.expire", actor_id=actor_id, object_type=object_type, object_id=due.record_id
     )
 
 
