@@ -63,6 +63,17 @@ ACTIONS = {
     "audit.rekey",
     "backup.create",
     "backup.restore",
+    "provider.vet",
+    "referral.move",
+    "grant.request",
+    "grant.diligence",
+    "grant.approve",
+    "grant.reject",
+    "grant.withdraw",
+    "grant.disburse",
+    "grant.receipt",
+    "grant.report",
+    "grant.close",
 }
 
 
