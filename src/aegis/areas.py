@@ -134,6 +134,24 @@ AREAS = [
         also=DEMO_MAIL_PERMISSIONS[1:],
         shown=lambda: bool(settings.AEGIS_DEMO_MAIL_DIR),  # only `aegis demo` catches mail
     ),
+    Area(
+        _("Support network"),
+        _("Vetted providers, referrals with consent, emergency grants and relocation."),
+        "view_cases",
+        "support:providers",
+    ),
+    Area(
+        _("Grant programme"),
+        _("Grants counted and summed by type, month and country, without identities."),
+        "coordinate",
+        "support:summary",
+    ),
+    Area(
+        _("Grant ledger"),
+        _("Every money movement, chained like the audit log; amounts without identities."),
+        "view_audit_log",
+        "support:ledger",
+    ),
 ]
 
 

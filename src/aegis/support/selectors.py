@@ -302,3 +302,12 @@ def pending_counts(user: Any) -> dict[str, int]:
     }
 
 
+
+
+def case_panel(user: Any, case: Any) -> dict[str, Any]:
+    """What the case page shows: the case's referrals and grants (no protected field)."""
+    return {
+        "case": case,
+        "referrals": list(referrals_of_case(case)[:20]),
+        "grants": list(grants_of_case(case)[:20]),
+    }
