@@ -26,7 +26,11 @@ def three_entries(team):
         services.approve(grant, actor=team.karim.user)
         for amount in ("100", "200", "300"):
             services.disburse(
-                grant, actor=team.karim.user, method="bank", amount=amount, currency="EUR",
+                grant,
+                actor=team.karim.user,
+                method="bank",
+                amount=amount,
+                currency="EUR",
                 payment_details="IBAN",
             )
     assert LedgerEntry.objects.count() == 3

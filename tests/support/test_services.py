@@ -105,11 +105,17 @@ def test_bad_provider_input_writes_nothing(team):
             ({"name": "X", "kinds": []}, "kind"),
             ({"name": "X", "kinds": ["wizardry"]}, "listed"),
             ({"name": "X", "kinds": ["legal"], "countries": ["ZZ"]}, "Unknown country"),
-            ({"name": "X", "kinds": ["legal"], "countries": ["CO"], "regions": ["PE-LIM"]}, "region"),
+            (
+                {"name": "X", "kinds": ["legal"], "countries": ["CO"], "regions": ["PE-LIM"]},
+                "region",
+            ),
             ({"name": "X", "kinds": ["legal"], "languages": "klingon"}, "language"),
         ]:
             _refused(
-                services.create_provider, team.compartment, actor=team.karim.user, match=match,
+                services.create_provider,
+                team.compartment,
+                actor=team.karim.user,
+                match=match,
                 **fields,
             )
     assert not Provider.objects.exists()
@@ -129,7 +135,7 @@ def test_a_safe_house_address_opens_only_for_its_own_compartment(team):
         file = selectors.provider_file(provider)
         assert file.readable and file.has_address and file.address is None
         with pytest.raises(NoKeyAccess):
-            address.address  # noqa: B018
+            address.address
 
 
 def test_a_safe_house_member_can_let_another_in(team):
@@ -265,7 +271,10 @@ def test_a_relocation_has_its_own_fields_and_is_linked_to_a_grant(team):
         )
         assert referral.relocation.months == 6 and referral.grant == grant
         services.renew_relocation(referral, actor=team.lucia.user, months=3)
-    assert Relocation.objects.filter(referral=referral).values_list("months", "renewals").get() == (9, 1)
+    assert Relocation.objects.filter(referral=referral).values_list("months", "renewals").get() == (
+        9,
+        1,
+    )
 
 
 # --- Grants: the two-person rule and the caps ---------------------------------------------
@@ -331,8 +340,9 @@ def test_the_person_cap_counts_grants_within_the_period(team):
 
 def test_caps_count_in_the_base_currency(team):
     with override_settings(SUPPORT_GRANT_CAP="1000"):
-        _refused(team.grant, amount="4400000", currency="COP", rate_to_base="0.00025",
-                 match="at most")
+        _refused(
+            team.grant, amount="4400000", currency="COP", rate_to_base="0.00025", match="at most"
+        )
         team.grant(amount="3000000", currency="COP", rate_to_base="0.00025")
 
 
@@ -384,16 +394,31 @@ def test_the_full_workflow_with_two_tranches(team):
     grant = _approved(team)
     with unlocked(team.karim.keychain()):
         first = services.disburse(
-            grant, actor=team.karim.user, method="bank", amount="700", currency="EUR",
+            grant,
+            actor=team.karim.user,
+            method="bank",
+            amount="700",
+            currency="EUR",
             payment_details="IBAN ES12 3456",
         )
         _refused(
-            services.disburse, grant, actor=team.karim.user, method="cash", amount="600",
-            currency="EUR", payment_details="Partner X", match="past the amount approved",
+            services.disburse,
+            grant,
+            actor=team.karim.user,
+            method="cash",
+            amount="600",
+            currency="EUR",
+            payment_details="Partner X",
+            match="past the amount approved",
         )
         services.disburse(
-            grant, actor=team.karim.user, method="mobile", amount="2000000", currency="COP",
-            rate="0.00025", payment_details="Nequi 300",
+            grant,
+            actor=team.karim.user,
+            method="mobile",
+            amount="2000000",
+            currency="COP",
+            rate="0.00025",
+            payment_details="Nequi 300",
         )
     grant = Grant.objects.get(pk=grant.pk)
     assert grant.status == "disbursed"
@@ -416,7 +441,12 @@ def test_the_full_workflow_with_two_tranches(team):
     grant = Grant.objects.get(pk=grant.pk)
     assert grant.status == "closed"
     assert [s.status for s in grant.steps.all()] == [
-        "requested", "diligence", "approved", "disbursed", "reported", "closed",
+        "requested",
+        "diligence",
+        "approved",
+        "disbursed",
+        "reported",
+        "closed",
     ]
     assert ledger.verify() == (2, None)
 
@@ -433,7 +463,10 @@ def test_bad_tranches_are_refused_and_write_nothing(team):
             ({"payment_details": ""}, "required"),
         ]:
             values = {
-                "method": "bank", "amount": "100", "currency": "EUR", "payment_details": "IBAN",
+                "method": "bank",
+                "amount": "100",
+                "currency": "EUR",
+                "payment_details": "IBAN",
             }
             values.update(fields)
             _refused(services.disburse, grant, actor=team.karim.user, match=match, **values)
@@ -446,8 +479,14 @@ def test_a_grant_is_disbursed_only_once_approved(team):
     grant = team.grant()
     with unlocked(team.karim.keychain()):
         _refused(
-            services.disburse, grant, actor=team.karim.user, method="bank", amount="10",
-            currency="EUR", payment_details="x", match="not possible now",
+            services.disburse,
+            grant,
+            actor=team.karim.user,
+            method="bank",
+            amount="10",
+            currency="EUR",
+            payment_details="x",
+            match="not possible now",
         )
 
 
@@ -478,7 +517,11 @@ def test_reports_due_show_a_week_before(team):
     grant = _approved(team)
     with unlocked(team.karim.keychain()):
         services.disburse(
-            grant, actor=team.karim.user, method="bank", amount="100", currency="EUR",
+            grant,
+            actor=team.karim.user,
+            method="bank",
+            amount="100",
+            currency="EUR",
             payment_details="IBAN",
         )
     assert not selectors.reports_due(team.lucia.user).exists()

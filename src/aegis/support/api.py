@@ -241,7 +241,7 @@ def _referral_out(request: HttpRequest, referral_id: int) -> dict[str, Any]:
         "purpose": r.purpose or "",
         "shared_text": r.shared_text or "",
         "outcome": r.outcome or "",
-        "grant_reference": r.grant.reference if r.grant_id else None,
+        "grant_reference": r.grant.reference if r.grant is not None else None,
         "relocation": None
         if relocation is None
         else {
@@ -480,7 +480,9 @@ def get_grant(request: HttpRequest, grant_id: RecordId) -> Any:
     return _grant_out(request, grant_id)
 
 
-@router.post("/grants/{grant_id}/diligence", response=GRANT_WRITE, url_name="support_grant_diligence")
+@router.post(
+    "/grants/{grant_id}/diligence", response=GRANT_WRITE, url_name="support_grant_diligence"
+)
 def grant_diligence(request: HttpRequest, grant_id: RecordId, payload: NoteIn) -> Any:
     services.do_diligence(_grant(request, grant_id), actor=request.user, note=payload.note)
     return _grant_out(request, grant_id)

@@ -45,8 +45,7 @@ def countries(values: Iterable[Any] | str, field: str = "countries") -> list[str
     for code in found:
         if not places.is_country(code):
             raise RuleError(
-                _("Unknown country %(code)s: choose countries from the list.")
-                % {"code": code[:8]},
+                _("Unknown country %(code)s: choose countries from the list.") % {"code": code[:8]},
                 field,
             )
     return list(dict.fromkeys(found))

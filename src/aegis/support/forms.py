@@ -33,7 +33,10 @@ class DateInput(forms.DateInput):
 
 def _text(label: Any, *, required: bool = False, help_text: Any = "") -> forms.CharField:
     return forms.CharField(
-        label=label, required=required, widget=forms.Textarea(attrs={"rows": 3}), help_text=help_text
+        label=label,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=help_text,
     )
 
 
@@ -45,7 +48,9 @@ class ProviderForm(forms.Form):
     )
     countries = forms.MultipleChoiceField(label=_("Countries where it works"), choices=())
     regions = forms.CharField(
-        label=_("Regions"), required=False, help_text=_("ISO codes, comma-separated: CO-ANT, PE-LIM")
+        label=_("Regions"),
+        required=False,
+        help_text=_("ISO codes, comma-separated: CO-ANT, PE-LIM"),
     )
     languages = forms.CharField(
         label=_("Languages"), required=False, help_text=_("ISO 639 codes, e.g. es,en,qu")
@@ -155,7 +160,8 @@ class GrantForm(forms.Form):
         help_text=_("Base-currency units per unit; empty for the base currency."),
     )
     budget_lines = _text(
-        _("Budget lines"), help_text=_("One per line: what; amount. They must add up to the amount.")
+        _("Budget lines"),
+        help_text=_("One per line: what; amount. They must add up to the amount."),
     )
     other_funders = _text(_("Other funders"))
 

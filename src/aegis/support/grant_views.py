@@ -104,7 +104,8 @@ def grant(request: HttpRequest, grant_id: int) -> HttpResponse:
         "may_approve": shown.status == GrantStatus.DILIGENCE
         and user.pk not in {shown.requested_by_id, shown.diligence_by_id}
         and not any(a.approver_id == user.pk for a in file.approvals),
-        "open": shown.status not in {GrantStatus.CLOSED, GrantStatus.REJECTED, GrantStatus.WITHDRAWN},
+        "open": shown.status
+        not in {GrantStatus.CLOSED, GrantStatus.REJECTED, GrantStatus.WITHDRAWN},
         "diligence_form": DiligenceForm(),
         "approve_form": ApproveForm(),
         "disburse_form": DisburseForm(initial={"currency": shown.currency}),
@@ -189,7 +190,9 @@ def grant_disburse(request: HttpRequest, grant_id: int) -> HttpResponse:
 @require_POST
 def grant_receipt(request: HttpRequest, grant_id: int, tranche: int) -> HttpResponse:
     def act(g: Grant, _d: Any) -> None:
-        services.acknowledge_receipt(found(g.disbursements.filter(number=tranche).first()), actor=request.user)
+        services.acknowledge_receipt(
+            found(g.disbursements.filter(number=tranche).first()), actor=request.user
+        )
 
     return _act(request, grant_id, None, act, _("The receipt is acknowledged."))
 

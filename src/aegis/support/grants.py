@@ -204,7 +204,9 @@ def do_diligence(grant: Grant, *, actor: Any, note: str) -> Grant:
 
 
 def approvers_needed(grant: Grant, approved_amount: Decimal | None = None) -> int:
-    value = approved_amount if approved_amount is not None else grant.approved_amount or grant.amount
+    value = (
+        approved_amount if approved_amount is not None else grant.approved_amount or grant.amount
+    )
     return 2 if money.in_base(value, grant.rate_to_base) > money.second_approver_above() else 1
 
 
@@ -236,7 +238,9 @@ def approve(grant: Grant, *, actor: Any, approved_amount: Any = None) -> Grant:
         _check_caps(grant.case, money.in_base(value, grant.rate_to_base), excluding=grant.pk)
         grant.approved_amount = value
         grant.base_amount = money.in_base(value, grant.rate_to_base)
-    elif approved_amount not in (None, "") and money.amount(approved_amount) != grant.approved_amount:
+    elif (
+        approved_amount not in (None, "") and money.amount(approved_amount) != grant.approved_amount
+    ):
         raise RuleError(
             _("The first approver approved %(amount)s; confirm that amount or reject the grant.")
             % {"amount": grant.approved_amount},
@@ -367,7 +371,9 @@ def acknowledge_receipt(tranche: Disbursement, *, actor: Any) -> Disbursement:
     tranche.receipt_at = clock.now()
     tranche.receipt_by = actor
     tranche.save(update_fields=["receipt_at", "receipt_by"])
-    audit.record("grant.receipt", actor_id=actor.pk, object_type="grant", object_id=tranche.grant_id)
+    audit.record(
+        "grant.receipt", actor_id=actor.pk, object_type="grant", object_id=tranche.grant_id
+    )
     return tranche
 
 

@@ -34,7 +34,8 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
 def ledger_export(request: HttpRequest) -> HttpResponse:
     audit.record("export", actor_id=request.user.pk, object_type="ledger", object_id="csv")
     response = HttpResponse(
-        ledger_csv(selectors.ledger_entries().order_by("seq")), content_type="text/csv; charset=utf-8"
+        ledger_csv(selectors.ledger_entries().order_by("seq")),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="aegis-grant-ledger.csv"'
     return response

@@ -9,6 +9,8 @@ summary and the ledger read them with no key."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -30,21 +32,26 @@ from .vocabulary import (
     VettingStatus,
 )
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-RATE = {"max_digits": 18, "decimal_places": 8}
+
+def _money(**extra: Any) -> models.DecimalField:
+    return models.DecimalField(max_digits=14, decimal_places=2, **extra)
+
+
+def _rate(**extra: Any) -> models.DecimalField:
+    return models.DecimalField(max_digits=18, decimal_places=8, **extra)
+
+
 USER = settings.AUTH_USER_MODEL
 
 
-def _who(related: str = "+", **extra: object) -> models.ForeignKey:
+def _who(related: str = "+", **extra: Any) -> models.ForeignKey:
     return models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name=related, **extra
     )
 
 
 class Provider(models.Model):
-    compartment = models.ForeignKey(
-        "cases.Compartment", on_delete=models.PROTECT, related_name="+"
-    )
+    compartment = models.ForeignKey("cases.Compartment", on_delete=models.PROTECT, related_name="+")
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=120, help_text="The directory's name for it.")
     individual = models.BooleanField(default=False)
@@ -135,9 +142,7 @@ class Referral(models.Model):
     # with no key), the values as passed on encrypted.
     shared_fields = models.CharField(max_length=200)
     shared_text = EncryptedTextField()
-    consent = models.ForeignKey(
-        "cases.ConsentRecord", on_delete=models.PROTECT, related_name="+"
-    )
+    consent = models.ForeignKey("cases.ConsentRecord", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(
         max_length=12, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT
     )
@@ -202,10 +207,10 @@ class Grant(models.Model):
     need = EncryptedTextField()
     other_funders = EncryptedTextField()
     currency = models.CharField(max_length=3)
-    amount = models.DecimalField(**MONEY)
-    rate_to_base = models.DecimalField(**RATE, help_text="Base currency per unit.")
-    base_amount = models.DecimalField(**MONEY)
-    approved_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    amount = _money()
+    rate_to_base = _rate(help_text="Base currency per unit.")
+    base_amount = _money()
+    approved_amount = _money(null=True, blank=True)
     status = models.CharField(
         max_length=12, choices=GrantStatus.choices, default=GrantStatus.REQUESTED
     )
@@ -227,7 +232,7 @@ class BudgetLine(models.Model):
     grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="budget_lines")
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     label = EncryptedTextField()
-    amount = models.DecimalField(**MONEY)
+    amount = _money()
 
     class Meta:
         ordering = ["id"]
@@ -269,10 +274,10 @@ class Disbursement(models.Model):
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     number = models.PositiveSmallIntegerField()
     method = models.CharField(max_length=12, choices=Method.choices)
-    amount = models.DecimalField(**MONEY)
+    amount = _money()
     currency = models.CharField(max_length=3)
-    rate = models.DecimalField(**RATE, help_text="Grant currency per unit paid.")
-    grant_amount = models.DecimalField(**MONEY)
+    rate = _rate(help_text="Grant currency per unit paid.")
+    grant_amount = _money()
     payment_details = EncryptedTextField()
     by = _who()
     at = models.DateTimeField()
@@ -319,10 +324,10 @@ class LedgerEntry(AppendOnly):
     grant_type = models.CharField(max_length=16, choices=GrantType.choices)
     tranche = models.PositiveSmallIntegerField(null=True, blank=True)
     method = models.CharField(max_length=12, choices=Method.choices, blank=True)
-    amount = models.DecimalField(**MONEY)
+    amount = _money()
     currency = models.CharField(max_length=3)
-    rate = models.DecimalField(**RATE)
-    grant_amount = models.DecimalField(**MONEY)
+    rate = _rate()
+    grant_amount = _money()
     grant_currency = models.CharField(max_length=3)
     prev_mac = models.CharField(max_length=64)
     mac = models.CharField(max_length=64)

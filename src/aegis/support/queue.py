@@ -35,9 +35,7 @@ def items(user: Any) -> list[WorkItem]:
         found.append(WorkItem(text % {"n": n}, referrals, urgent=True))
     grants = reverse("support:grants")
     if user.has_perm("accounts.coordinate") and (n := selectors.awaiting_approval(user).count()):
-        text = ngettext(
-            "%(n)s grant awaits your approval", "%(n)s grants await your approval", n
-        )
+        text = ngettext("%(n)s grant awaits your approval", "%(n)s grants await your approval", n)
         found.append(WorkItem(text % {"n": n}, grants))
     if n := selectors.reports_due(user).count():
         text = ngettext("%(n)s grant report is due", "%(n)s grant reports are due", n)

@@ -118,9 +118,7 @@ def provider_file(found: Provider) -> ProviderFile:
 
 
 def referrals(user: Any) -> QuerySet[Referral]:
-    return cases.visible(Referral, user, via="case__compartment").select_related(
-        "case", "provider"
-    )
+    return cases.visible(Referral, user, via="case__compartment").select_related("case", "provider")
 
 
 def referral_for(user: Any, referral_id: int) -> Referral | None:
@@ -295,13 +293,9 @@ def referral_totals() -> dict[str, int]:
 def pending_counts(user: Any) -> dict[str, int]:
     return {
         "follow_up": referrals_to_follow_up(user).count(),
-        "approval": awaiting_approval(user).count()
-        if user.has_perm("accounts.coordinate")
-        else 0,
+        "approval": awaiting_approval(user).count() if user.has_perm("accounts.coordinate") else 0,
         "reports": reports_due(user).count(),
     }
-
-
 
 
 def case_panel(user: Any, case: Any) -> dict[str, Any]:

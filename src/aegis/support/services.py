@@ -7,6 +7,7 @@ one transaction: a refused request leaves nothing behind."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -114,9 +115,7 @@ def create_provider(
     clean = _provider_fields(fields)
     address = checks.text(safe_house_address, "safe_house_address", _("Safe-house address"))
     if address and ProviderKind.SAFE_HOUSE not in clean["kinds"].split(","):
-        raise RuleError(
-            _("Only a safe house has a safe-house address."), "safe_house_address"
-        )
+        raise RuleError(_("Only a safe house has a safe-house address."), "safe_house_address")
     provider = Provider.objects.create(
         compartment=compartment,
         data_key=vault.new_record_key(compartment, PROVIDER_KEY),
@@ -126,7 +125,9 @@ def create_provider(
     )
     if address:
         _store_address(provider, address, actor=actor)
-    VettingStep.objects.create(provider=provider, status=VettingStatus.NEW, by=actor, at=clock.now())
+    VettingStep.objects.create(
+        provider=provider, status=VettingStatus.NEW, by=actor, at=clock.now()
+    )
     audit.record("record.create", actor_id=actor.pk, object_type="provider", object_id=provider.pk)
     return provider
 
@@ -179,7 +180,11 @@ def add_reference(provider: Provider, *, actor: Any, name: str, contact: str) ->
 
 VETTING_MOVES = {
     VettingStatus.NEW: {VettingStatus.APPROVED, VettingStatus.BLOCKED},
-    VettingStatus.APPROVED: {VettingStatus.APPROVED, VettingStatus.SUSPENDED, VettingStatus.BLOCKED},
+    VettingStatus.APPROVED: {
+        VettingStatus.APPROVED,
+        VettingStatus.SUSPENDED,
+        VettingStatus.BLOCKED,
+    },
     VettingStatus.SUSPENDED: {VettingStatus.APPROVED, VettingStatus.BLOCKED},
     VettingStatus.BLOCKED: {VettingStatus.APPROVED},
 }
@@ -241,7 +246,7 @@ def offerable(provider: Provider) -> bool:
 def _shared_text(case: Case, shared: list[str]) -> str:
     """The values passed on, as the provider receives them (the case's keys are open)."""
     person = case.person
-    values = {
+    values: dict[str, Callable[[], Any]] = {
         SharedField.PSEUDONYM: lambda: person.pseudonym if person else "",
         SharedField.LEGAL_NAME: lambda: (person.legal_name or "") if person else "",
         SharedField.PHONE: lambda: (person.phone or "") if person else "",
@@ -253,7 +258,8 @@ def _shared_text(case: Case, shared: list[str]) -> str:
         SharedField.AGE_GROUP: lambda: person.age_group if person else "",
         SharedField.CASE_SUMMARY: lambda: case.summary or "",
     }
-    return "\n".join(f"{SharedField(code).label}: {values[SharedField(code)]()}" for code in shared)
+    lines = [(str(SharedField(code).label), str(values[code]())) for code in shared]
+    return "\n".join(f"{label}: {value}" for label, value in lines)
 
 
 def live_consent(case: Case) -> Any:
@@ -324,7 +330,9 @@ def create_referral(
     kind = checks.codes([kind], ReferralKind, "kind", _("Kind of referral"))[0]
     chosen = checks.codes(shared, SharedField, "shared", _("What is shared"))
     if not chosen:
-        raise RuleError(_("Choose what is shared with the provider (at least one field)."), "shared")
+        raise RuleError(
+            _("Choose what is shared with the provider (at least one field)."), "shared"
+        )
     purpose = checks.text(purpose, "purpose", _("Purpose"), required=True)
     when = checks.future_date(follow_up_on, "follow_up_on", _("Follow-up date"))
     if not offerable(provider):
@@ -370,7 +378,11 @@ def create_referral(
 
 REFERRAL_MOVES = {
     ReferralStatus.DRAFT: {ReferralStatus.SENT, ReferralStatus.CANCELLED},
-    ReferralStatus.SENT: {ReferralStatus.ACCEPTED, ReferralStatus.DECLINED, ReferralStatus.CANCELLED},
+    ReferralStatus.SENT: {
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.DECLINED,
+        ReferralStatus.CANCELLED,
+    },
     ReferralStatus.ACCEPTED: {ReferralStatus.COMPLETED, ReferralStatus.CANCELLED},
     ReferralStatus.DECLINED: set(),
     ReferralStatus.COMPLETED: set(),

@@ -78,9 +78,7 @@ def provider_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Choose the compartment whose members may read the contacts."))
         else:
             with refusal_on(form):
-                made = services.create_provider(
-                    compartment, actor=request.user, **form.values()
-                )
+                made = services.create_provider(compartment, actor=request.user, **form.values())
                 messages.success(request, _("The provider is in the directory, not yet vetted."))
                 return redirect("support:provider", provider_id=made.pk)
     return render(
@@ -149,9 +147,7 @@ def provider_availability(request: HttpRequest, provider_id: int) -> HttpRespons
     form = AvailabilityForm(request.POST)
     if form.is_valid():
         with flash_refusal(request):
-            services.set_availability(
-                shown, form.cleaned_data["availability"], actor=request.user
-            )
+            services.set_availability(shown, form.cleaned_data["availability"], actor=request.user)
             messages.success(request, _("Availability updated."))
     return redirect("support:provider", provider_id=shown.pk)
 
@@ -229,7 +225,9 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 @requires(STAFF)
 def referral(request: HttpRequest, referral_id: int) -> HttpResponse:
     shown = found(selectors.referral_for(request.user, referral_id))
-    relocation = getattr(shown, "relocation", None) if shown.kind == ReferralKind.RELOCATION else None
+    relocation = (
+        getattr(shown, "relocation", None) if shown.kind == ReferralKind.RELOCATION else None
+    )
     return render(
         request,
         "support/referral.html",
@@ -237,7 +235,10 @@ def referral(request: HttpRequest, referral_id: int) -> HttpResponse:
             "referral": shown,
             "relocation": relocation,
             "steps": list(shown.steps.select_related("by")),
-            "moves": [(s, ReferralStatus(s).label) for s in services.REFERRAL_MOVES[ReferralStatus(shown.status)]],
+            "moves": [
+                (s, ReferralStatus(s).label)
+                for s in services.REFERRAL_MOVES[ReferralStatus(shown.status)]
+            ],
             "move_form": ReferralMoveForm(),
             "consent_withdrawn": shown.consent.withdrawn_at is not None,
         },
