@@ -67,6 +67,12 @@ def _step(grant: Grant, status: str, actor: Any, action: str) -> None:
     audit.record(action, actor_id=actor.pk, object_type="grant", object_id=grant.pk)
 
 
+def _locked(grant: Grant) -> Grant:
+    """The grant as stored, locked until the transaction ends: two people acting on it at
+    once queue, and a caller's stale copy never decides which step is possible."""
+    return Grant.objects.select_for_update().get(pk=grant.pk)
+
+
 def _in_status(grant: Grant, *allowed: str) -> None:
     if grant.status not in allowed:
         raise RuleError(
@@ -194,6 +200,7 @@ def request_grant(
 
 @transaction.atomic
 def do_diligence(grant: Grant, *, actor: Any, note: str) -> Grant:
+    grant = _locked(grant)
     _member(grant.case, actor)
     _in_status(grant, GrantStatus.REQUESTED)
     grant.diligence_note = checks.text(note, "note", _("Due diligence"), required=True)
@@ -215,7 +222,7 @@ def approve(grant: Grant, *, actor: Any, approved_amount: Any = None) -> Grant:
     """One approval. The first approver fixes the amount approved (the amount asked unless
     less is given); a second, different approver confirms it where two are needed."""
     _coordinator(actor)
-    grant = Grant.objects.select_for_update().get(pk=grant.pk)
+    grant = _locked(grant)
     _in_status(grant, GrantStatus.DILIGENCE)
     if actor.pk in {grant.requested_by_id, grant.diligence_by_id}:
         raise RuleError(
@@ -258,6 +265,7 @@ def approve(grant: Grant, *, actor: Any, approved_amount: Any = None) -> Grant:
 
 @transaction.atomic
 def reject(grant: Grant, *, actor: Any) -> Grant:
+    grant = _locked(grant)
     _coordinator(actor)
     _in_status(grant, GrantStatus.REQUESTED, GrantStatus.DILIGENCE, GrantStatus.APPROVED)
     _step(grant, GrantStatus.REJECTED, actor, "grant.reject")
@@ -266,6 +274,7 @@ def reject(grant: Grant, *, actor: Any) -> Grant:
 
 @transaction.atomic
 def withdraw(grant: Grant, *, actor: Any) -> Grant:
+    grant = _locked(grant)
     _member(grant.case, actor)
     _in_status(
         grant,
@@ -298,7 +307,7 @@ def disburse(
     Refused when the tranches would add up to more than was approved. Each tranche is a
     ledger entry, in the same transaction."""
     _coordinator(actor)
-    grant = Grant.objects.select_for_update().get(pk=grant.pk)
+    grant = _locked(grant)
     _in_status(grant, GrantStatus.APPROVED, GrantStatus.DISBURSED)
     method = checks.codes([method], Method, "method", _("Method"))[0]
     value = money.amount(amount)
@@ -379,6 +388,7 @@ def acknowledge_receipt(tranche: Disbursement, *, actor: Any) -> Disbursement:
 
 @transaction.atomic
 def receive_report(grant: Grant, kind: str, *, actor: Any, text: str) -> GrantReport:
+    grant = _locked(grant)
     """A narrative or financial report received; once both are in, the grant is reported."""
     _member(grant.case, actor)
     _in_status(grant, GrantStatus.DISBURSED)
@@ -401,6 +411,7 @@ def receive_report(grant: Grant, kind: str, *, actor: Any, text: str) -> GrantRe
 
 @transaction.atomic
 def close(grant: Grant, *, actor: Any) -> Grant:
+    grant = _locked(grant)
     _coordinator(actor)
     _in_status(grant, GrantStatus.REPORTED)
     _step(grant, GrantStatus.CLOSED, actor, "grant.close")
