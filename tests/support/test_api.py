@@ -46,8 +46,13 @@ def test_providers_create_vet_and_read(team):
     assert body["contact"] == "Hermana Clara" and body["safe_house_address"] == "Km 4 vía al mar"
     pid = body["id"]
     for name in ("One", "Two"):
-        assert _post(karim, f"/providers/{pid}/references", {"name": name, "contact": "x"}).status_code == 201
-    refused = _post(karim, f"/providers/{pid}/vetting", {"status": "approved", "revet_on": "2001-01-01"})
+        assert (
+            _post(karim, f"/providers/{pid}/references", {"name": name, "contact": "x"}).status_code
+            == 201
+        )
+    refused = _post(
+        karim, f"/providers/{pid}/vetting", {"status": "approved", "revet_on": "2001-01-01"}
+    )
     assert refused.status_code == 400 and refused.json()["field"] == "revet_on"
     ok = _post(karim, f"/providers/{pid}/vetting", {"status": "approved", "revet_on": "2099-01-01"})
     assert ok.json()["vetting"] == "approved" and ok.json()["offered"]
@@ -102,7 +107,9 @@ def test_grants_two_person_rule_and_caps_through_the_api(team):
     made = _post(karim, "/grants", {**grant, "amount": "900"})
     assert made.status_code == 201
     gid = made.json()["id"]
-    assert _post(api_client(team.ana), f"/grants/{gid}/diligence", {"note": "ok"}).status_code == 200
+    assert (
+        _post(api_client(team.ana), f"/grants/{gid}/diligence", {"note": "ok"}).status_code == 200
+    )
     for person in (team.karim, team.ana):  # requester, diligencer
         refused = _post(api_client(person), f"/grants/{gid}/approve")
         assert refused.status_code == 400 and "cannot approve" in refused.json()["detail"]

@@ -101,9 +101,12 @@ def test_referral_refused_without_consent_says_which(team):
     )
     assert response.status_code == 302
     referral = Referral.objects.get()
-    assert client(team.pedro).get(
-        reverse("support:referral", kwargs={"referral_id": referral.pk})
-    ).status_code == 404
+    assert (
+        client(team.pedro)
+        .get(reverse("support:referral", kwargs={"referral_id": referral.pk}))
+        .status_code
+        == 404
+    )
 
 
 def _grant_page(web, grant):
@@ -146,16 +149,32 @@ def test_a_grant_through_the_pages_with_two_approvers(team):
     assert "already" in _post(ana, "grant-approve", grant).content.decode()
     _post(omar, "grant-approve", grant)
     assert Grant.objects.get().status == "approved"
-    page = _post(ana, "grant-disburse", grant, {"method": "bank", "amount": "-3",
-                                                "currency": "EUR", "payment_details": "IBAN"})
+    page = _post(
+        ana,
+        "grant-disburse",
+        grant,
+        {"method": "bank", "amount": "-3", "currency": "EUR", "payment_details": "IBAN"},
+    )
     assert "more than zero" in page.content.decode()
-    _post(ana, "grant-disburse", grant, {"method": "bank", "amount": "700", "currency": "EUR",
-                                         "payment_details": "IBAN ES00"})
-    over = _post(ana, "grant-disburse", grant, {"method": "cash", "amount": "501",
-                                                "currency": "EUR", "payment_details": "Partner"})
+    _post(
+        ana,
+        "grant-disburse",
+        grant,
+        {"method": "bank", "amount": "700", "currency": "EUR", "payment_details": "IBAN ES00"},
+    )
+    over = _post(
+        ana,
+        "grant-disburse",
+        grant,
+        {"method": "cash", "amount": "501", "currency": "EUR", "payment_details": "Partner"},
+    )
     assert "past the amount approved" in over.content.decode()
-    _post(ana, "grant-disburse", grant, {"method": "cash", "amount": "500", "currency": "EUR",
-                                         "payment_details": "Partner"})
+    _post(
+        ana,
+        "grant-disburse",
+        grant,
+        {"method": "cash", "amount": "500", "currency": "EUR", "payment_details": "Partner"},
+    )
     assert LedgerEntry.objects.count() == 2
     _post(lucia, "grant-receipt", grant, tranche=1)
     _post(lucia, "grant-report", grant, {"kind": "narrative", "text": "Bought and set up"})
@@ -165,9 +184,10 @@ def test_a_grant_through_the_pages_with_two_approvers(team):
     _post(ana, "grant-close", grant)
     assert Grant.objects.get().status == "closed"
     assert "IBAN ES00" in _grant_page(lucia, grant)
-    assert client(team.pedro).get(
-        reverse("support:grant", kwargs={"grant_id": grant.pk})
-    ).status_code == 404
+    assert (
+        client(team.pedro).get(reverse("support:grant", kwargs={"grant_id": grant.pk})).status_code
+        == 404
+    )
 
 
 def test_the_grant_form_refuses_an_unknown_amount(team):
@@ -200,5 +220,7 @@ def test_summary_ledger_and_work_queue_lines(team):
     with unlocked(team.lucia.keychain()):
         services.do_diligence(grant, actor=team.lucia.user, note="ok")
     assert "1 grant awaits your approval" in [i.text for i in queue.items(team.karim.user)]
-    assert "Programme summary" in client(team.karim).get(reverse("support:summary")).content.decode()
+    assert (
+        "Programme summary" in client(team.karim).get(reverse("support:summary")).content.decode()
+    )
     assert client(team.lucia).get(reverse("support:summary")).status_code == 403

@@ -289,7 +289,7 @@ def withdraw(grant: Grant, *, actor: Any) -> Grant:
 
 def disbursed_so_far(grant: Grant) -> Decimal:
     found = grant.disbursements.aggregate(total=Sum("grant_amount"))["total"]
-    return found or Decimal("0.00")
+    return Decimal(found or 0).quantize(money.CENTS)  # SQLite sums without the scale
 
 
 @transaction.atomic

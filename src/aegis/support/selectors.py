@@ -269,7 +269,7 @@ def grant_totals(*, since: date | None = None, until: date | None = None) -> Tot
             Total(
                 key=row[field].strftime("%Y-%m") if hasattr(row[field], "strftime") else row[field],
                 count=row["n"],
-                amount=row["total"] or Decimal(0),
+                amount=Decimal(row["total"] or 0).quantize(money.CENTS),
             )
             for row in rows
         ]
@@ -281,7 +281,7 @@ def grant_totals(*, since: date | None = None, until: date | None = None) -> Tot
         by_month=grouped("month", found.annotate(month=TruncMonth("requested_at"))),
         by_country=grouped("country"),
         count=summed["n"] or 0,
-        amount=summed["total"] or Decimal(0),
+        amount=Decimal(summed["total"] or 0).quantize(money.CENTS),
     )
 
 
