@@ -29,7 +29,7 @@ from aegis.vault.keychain import NoKeyAccess, unlocked
 pytestmark = pytest.mark.django_db
 
 
-def _refused(call, *args, match: str = "", **kwargs) -> RuleError:
+def _refused(call, *args, match: str | None = None, **kwargs) -> RuleError:
     with pytest.raises(RuleError, match=match) as refused:
         call(*args, **kwargs)
     return refused.value
@@ -528,3 +528,52 @@ def test_reports_due_show_a_week_before(team):
     with clock.frozen(clock.now() + timedelta(days=55)):
         assert selectors.reports_due(team.lucia.user).count() == 2
         assert not selectors.reports_due(team.pedro.user).exists()
+
+
+def test_suspended_blocked_or_paused_providers_are_not_offered(team):
+    provider = team.provider()
+    team.consent()
+    with unlocked(team.karim.keychain()):
+        services.set_availability(provider, "paused", actor=team.karim.user)
+        assert provider not in selectors.offerable_providers()
+        services.set_availability(provider, "available", actor=team.karim.user)
+        services.vet(provider, "suspended", actor=team.karim.user)
+        assert provider not in selectors.offerable_providers()
+        services.vet(provider, "blocked", actor=team.karim.user)
+        _refused(services.vet, provider, "suspended", actor=team.karim.user, match="cannot become")
+    with unlocked(team.lucia.keychain()):
+        _refused(
+            services.create_referral,
+            team.case,
+            provider,
+            actor=team.lucia.user,
+            purpose="Advice",
+            shared=["pseudonym"],
+            match="not offered",
+        )
+
+
+def test_an_approver_cannot_approve_more_than_was_asked(team):
+    grant = _to_diligence(team, team.grant())
+    with unlocked(team.karim.keychain()):
+        _refused(
+            services.approve,
+            grant,
+            actor=team.karim.user,
+            approved_amount="1500",
+            match="more than",
+        )
+        _refused(services.approve, grant, actor=team.karim.user, approved_amount="-2")
+        services.approve(grant, actor=team.karim.user, approved_amount="800")
+    grant = Grant.objects.get(pk=grant.pk)
+    assert grant.approved_amount == Decimal("800.00") and grant.base_amount == Decimal("800.00")
+
+
+def test_audit_entries_name_no_content(team):
+    from aegis.audit.models import AuditEntry
+
+    grant = _approved(team)
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"grant.request", "grant.diligence", "grant.approve"} <= actions
+    for entry in AuditEntry.objects.filter(object_type="grant"):
+        assert entry.object_id == str(grant.pk)
