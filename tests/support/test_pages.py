@@ -224,3 +224,24 @@ def test_summary_ledger_and_work_queue_lines(team):
         "Programme summary" in client(team.karim).get(reverse("support:summary")).content.decode()
     )
     assert client(team.lucia).get(reverse("support:summary")).status_code == 403
+
+
+def test_the_case_page_shows_referrals_and_a_withdrawn_consent(team):
+    from aegis.cases import services as cases
+    from aegis.support import services
+    from aegis.vault.keychain import unlocked
+
+    provider = team.provider()
+    consent = team.consent()
+    with unlocked(team.lucia.keychain()):
+        services.create_referral(
+            team.case, provider, actor=team.lucia.user, purpose="Advice", shared=["pseudonym"]
+        )
+        cases.withdraw_consent(consent, actor_id=team.lucia.user.pk)
+    page = (
+        client(team.lucia)
+        .get(reverse("cases:detail", kwargs={"reference": team.case.reference}))
+        .content.decode()
+    )
+    assert "Support: referrals and grants" in page
+    assert "its consent was withdrawn" in page

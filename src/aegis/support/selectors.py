@@ -129,7 +129,7 @@ def referral_for(user: Any, referral_id: int) -> Referral | None:
 
 
 def referrals_of_case(case: Any) -> QuerySet[Referral]:
-    return Referral.objects.filter(case=case).select_related("provider")
+    return Referral.objects.filter(case=case).select_related("provider", "consent")
 
 
 def referrals_touching(consent: Any) -> QuerySet[Referral]:
