@@ -103,7 +103,6 @@ def test_the_csv_export_holds_no_identity(three_entries, team):
             assert identity not in text
 
 
-
 def test_verify_fails_with_exit_status_1(three_entries):
     # `aegis ledger verify` runs this command: a CommandError exits with its returncode.
     LedgerEntry.objects.filter(seq=1).update(grant_ref="GR-2000-99999")
