@@ -16,7 +16,7 @@ from aegis.roles import Role
 
 from . import services
 
-PROVIDERS = [
+PROVIDERS: list[dict[str, Any]] = [
     {
         "name": "Colectivo Jurídico Raíces",
         "kinds": ["legal"],
