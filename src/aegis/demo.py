@@ -38,6 +38,7 @@ AREA_DEMOS = [
     "aegis.intake.demo",
     "aegis.alerts.demo",
     "aegis.retention.demo",
+    "aegis.support.demo",
 ]
 
 

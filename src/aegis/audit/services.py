@@ -67,6 +67,17 @@ ACTIONS = {
     "retention.expire",
     "legal_hold.place",
     "legal_hold.lift",
+    "provider.vet",
+    "referral.move",
+    "grant.request",
+    "grant.diligence",
+    "grant.approve",
+    "grant.reject",
+    "grant.withdraw",
+    "grant.disburse",
+    "grant.receipt",
+    "grant.report",
+    "grant.close",
 }
 
 

@@ -1,7 +1,635 @@
-"""API for support network, mounted at /api/v1/support/."""
+"""API for the support network, mounted at /api/v1/support/. Case staff (view_cases) list
+providers, make referrals and request grants; coordinators (coordinate) vet, approve,
+disburse and close; auditors (view_audit_log) read the ledger. The rules, the two-person
+rule and the caps among them, are the services': a refusal is a 400 with its message.
+Amounts are strings ("1250.50"), never floats."""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import date, datetime
+from typing import Any
 
-router = Router(tags=["support"])
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import paginate
+
+from aegis.api_auth import RoleAuth
+from aegis.api_schemas import ErrorOut, InputSchema, Pages, RecordId, RuleErrorOut
+from aegis.cases import selectors as cases
+
+from . import selectors, services
+from .models import Grant, Provider, Referral
+
+STAFF = "view_cases"
+COORDINATOR = "coordinate"
+NOT_FOUND = "Not found."
+
+router = Router(tags=["support"], auth=RoleAuth(STAFF))
+
+
+# --- Providers ----------------------------------------------------------------------------
+
+
+class ProviderSummaryOut(Schema):
+    id: int
+    name: str
+    kinds: list[str]
+    countries: list[str]
+    languages: str
+    capacity: int | None
+    availability: str
+    vetting: str
+    revet_on: date | None
+    revetting_due: bool
+    offered: bool
+
+
+class ProviderOut(ProviderSummaryOut):
+    contact: str | None = Field(description="None when your keys do not open it.")
+    references: list[str] | None
+    safe_house_address: str | None = Field(
+        description="Only for members of the safe house's own compartment."
+    )
+
+
+class ProviderIn(InputSchema):
+    compartment_id: RecordId = Field(description="A compartment of yours: holds the contacts.")
+    name: str
+    individual: bool = False
+    kinds: list[str]
+    countries: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
+    languages: str = ""
+    capacity: int | None = Field(None, ge=0, le=10_000)
+    availability: str = "available"
+    cost: str = ""
+    contact: str = ""
+    notes: str = ""
+    safe_house_address: str = ""
+
+
+class ReferenceIn(InputSchema):
+    name: str
+    contact: str
+
+
+class VetIn(InputSchema):
+    status: str
+    revet_on: date | None = None
+
+
+def _provider_summary(p: Provider) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "name": p.name,
+        "kinds": p.kind_list(),
+        "countries": p.country_list(),
+        "languages": p.languages,
+        "capacity": p.capacity,
+        "availability": p.availability,
+        "vetting": p.vetting,
+        "revet_on": p.revet_on,
+        "revetting_due": services.revetting_due(p),
+        "offered": services.offerable(p),
+    }
+
+
+def _provider_out(p: Provider) -> dict[str, Any]:
+    file = selectors.provider_file(p)
+    return {
+        **_provider_summary(p),
+        "contact": p.contact or "" if file.readable else None,
+        "references": [f"{r.name}: {r.contact}" for r in file.references]
+        if file.readable
+        else None,
+        "safe_house_address": file.address.address if file.address else None,
+    }
+
+
+def _provider(provider_id: int) -> Provider:
+    found = selectors.provider(provider_id)
+    if found is None:
+        raise HttpError(404, NOT_FOUND)
+    return found
+
+
+@router.get("/providers", response=list[ProviderSummaryOut], url_name="support_providers")
+@paginate(Pages, max_limit=100)
+def list_providers(request: HttpRequest, kind: str = "", country: str = "") -> Any:
+    """The directory, by name (no contact details)."""
+    return [_provider_summary(p) for p in selectors.providers(kind=kind, country=country[:2])]
+
+
+@router.post(
+    "/providers",
+    response={201: ProviderOut, 400: RuleErrorOut, 404: ErrorOut},
+    url_name="support_provider_create",
+)
+def create_provider(request: HttpRequest, payload: ProviderIn) -> Any:
+    compartment = cases.compartment_of_user(request.user, payload.compartment_id)
+    if compartment is None:
+        raise HttpError(404, NOT_FOUND)
+    data = payload.model_dump(exclude={"compartment_id"})
+    made = services.create_provider(compartment, actor=request.user, **data)
+    return Status(201, _provider_out(made))
+
+
+@router.get(
+    "/providers/{provider_id}",
+    response={200: ProviderOut, 404: ErrorOut},
+    url_name="support_provider",
+)
+def get_provider(request: HttpRequest, provider_id: RecordId) -> Any:
+    return _provider_out(_provider(provider_id))
+
+
+@router.post(
+    "/providers/{provider_id}/references",
+    response={201: ProviderOut, 400: RuleErrorOut, 404: ErrorOut},
+    url_name="support_provider_reference",
+)
+def add_reference(request: HttpRequest, provider_id: RecordId, payload: ReferenceIn) -> Any:
+    found = _provider(provider_id)
+    services.add_reference(found, actor=request.user, name=payload.name, contact=payload.contact)
+    return Status(201, _provider_out(found))
+
+
+@router.post(
+    "/providers/{provider_id}/vetting",
+    response={200: ProviderOut, 400: RuleErrorOut, 404: ErrorOut},
+    url_name="support_provider_vet",
+    auth=RoleAuth(COORDINATOR),
+)
+def vet_provider(request: HttpRequest, provider_id: RecordId, payload: VetIn) -> Any:
+    """A vetting decision (approving needs two references and a future re-vetting date)."""
+    found = _provider(provider_id)
+    services.vet(found, payload.status, actor=request.user, revet_on=payload.revet_on)
+    return _provider_out(found)
+
+
+# --- Referrals ----------------------------------------------------------------------------
+
+
+class RelocationIn(InputSchema):
+    destination_country: str
+    destination_why: str
+    host: str
+    months: int = Field(6, description="Up to 6; renewable.")
+    visa_travel_plan: str = ""
+    security_plan: str = ""
+    family: str = ""
+    return_plan: str = ""
+
+
+class ReferralIn(InputSchema):
+    case_reference: str = Field(max_length=20)
+    provider_id: RecordId
+    kind: str = "service"
+    purpose: str
+    shared: list[str] = Field(description="SharedField codes: the minimum the provider needs.")
+    follow_up_on: date | None = None
+    grant_id: RecordId | None = None
+    relocation: RelocationIn | None = None
+
+
+class ReferralMoveIn(InputSchema):
+    status: str
+    outcome: str = ""
+    follow_up_on: date | None = None
+
+
+class ReferralSummaryOut(Schema):
+    id: int
+    case_reference: str
+    provider_id: int
+    kind: str
+    status: str
+    shared: list[str]
+    follow_up_on: date | None
+    created_at: datetime
+
+
+class ReferralOut(ReferralSummaryOut):
+    purpose: str
+    shared_text: str
+    outcome: str
+    grant_reference: str | None
+    relocation: dict[str, Any] | None
+
+
+def _referral_summary(r: Referral) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "case_reference": r.case.reference,
+        "provider_id": r.provider_id,
+        "kind": r.kind,
+        "status": r.status,
+        "shared": r.shared_list(),
+        "follow_up_on": r.follow_up_on,
+        "created_at": r.created_at,
+    }
+
+
+def _referral_out(request: HttpRequest, referral_id: int) -> dict[str, Any]:
+    r = selectors.referral_for(request.user, referral_id)
+    if r is None:
+        raise HttpError(404, NOT_FOUND)
+    relocation = getattr(r, "relocation", None) if r.kind == "relocation" else None
+    return {
+        **_referral_summary(r),
+        "purpose": r.purpose or "",
+        "shared_text": r.shared_text or "",
+        "outcome": r.outcome or "",
+        "grant_reference": r.grant.reference if r.grant is not None else None,
+        "relocation": None
+        if relocation is None
+        else {
+            "destination_country": relocation.destination_country,
+            "months": relocation.months,
+            "renewals": relocation.renewals,
+            **{name: getattr(relocation, name) or "" for name in services.RELOCATION_TEXTS},
+        },
+    }
+
+
+@router.get("/referrals", response=list[ReferralSummaryOut], url_name="support_referrals")
+@paginate(Pages, max_limit=100)
+def list_referrals(request: HttpRequest) -> Any:
+    """Referrals from cases of your compartments, most recently changed first."""
+    return [_referral_summary(r) for r in selectors.referrals(request.user)]
+
+
+@router.post(
+    "/referrals",
+    response={201: ReferralOut, 400: RuleErrorOut, 404: ErrorOut},
+    url_name="support_referral_create",
+)
+def create_referral(request: HttpRequest, payload: ReferralIn) -> Any:
+    """A draft referral; refused without the person's live consent to share with partners."""
+    case = cases.case_for(request.user, payload.case_reference)
+    provider = selectors.provider(payload.provider_id)
+    grant = selectors.grant_for(request.user, payload.grant_id) if payload.grant_id else None
+    if case is None or provider is None or (payload.grant_id and grant is None):
+        raise HttpError(404, NOT_FOUND)
+    made = services.create_referral(
+        case,
+        provider,
+        actor=request.user,
+        purpose=payload.purpose,
+        shared=payload.shared,
+        follow_up_on=payload.follow_up_on,
+        kind=payload.kind,
+        relocation=payload.relocation.model_dump() if payload.relocation else None,
+        grant=grant,
+    )
+    return Status(201, _referral_out(request, made.pk))
+
+
+@router.get(
+    "/referrals/{referral_id}",
+    response={200: ReferralOut, 404: ErrorOut},
+    url_name="support_referral",
+)
+def get_referral(request: HttpRequest, referral_id: RecordId) -> Any:
+    return _referral_out(request, referral_id)
+
+
+@router.post(
+    "/referrals/{referral_id}/status",
+    response={200: ReferralOut, 400: RuleErrorOut, 404: ErrorOut},
+    url_name="support_referral_move",
+)
+def move_referral(request: HttpRequest, referral_id: RecordId, payload: ReferralMoveIn) -> Any:
+    r = selectors.referral_for(request.user, referral_id)
+    if r is None:
+        raise HttpError(404, NOT_FOUND)
+    services.move_referral(
+        r,
+        payload.status,
+        actor=request.user,
+        outcome=payload.outcome,
+        follow_up_on=payload.follow_up_on,
+    )
+    return _referral_out(request, referral_id)
+
+
+# --- Grants -------------------------------------------------------------------------------
+
+
+class BudgetLineIn(InputSchema):
+    label: str
+    amount: str
+
+
+class GrantIn(InputSchema):
+    case_reference: str = Field(max_length=20)
+    beneficiary: str = Field(description="person, or group (two or more people)")
+    group_size: int | None = None
+    grant_type: str
+    urgency: str
+    need: str
+    amount: str = Field(description='A decimal as text: "1250.50".')
+    currency: str = Field(description="ISO 4217")
+    rate_to_base: str | None = Field(None, description="Base currency per unit.")
+    other_funders: str = ""
+    budget_lines: list[BudgetLineIn] = Field(default_factory=list)
+
+
+class NoteIn(InputSchema):
+    note: str
+
+
+class ApproveIn(InputSchema):
+    approved_amount: str | None = None
+
+
+class TrancheIn(InputSchema):
+    method: str
+    amount: str
+    currency: str
+    rate: str | None = None
+    payment_details: str
+
+
+class ReportIn(InputSchema):
+    kind: str
+    text: str
+
+
+class GrantSummaryOut(Schema):
+    id: int
+    reference: str
+    case_reference: str
+    beneficiary: str
+    group_size: int
+    grant_type: str
+    urgency: str
+    status: str
+    amount: str
+    currency: str
+    approved_amount: str | None
+    requested_at: datetime
+
+
+class TrancheOut(Schema):
+    number: int
+    method: str
+    amount: str
+    currency: str
+    rate: str
+    grant_amount: str
+    payment_details: str
+    at: datetime
+    receipt_at: datetime | None
+
+
+class GrantOut(GrantSummaryOut):
+    need: str
+    other_funders: str
+    budget_lines: list[dict[str, str]]
+    approvers: list[str]
+    approvers_needed: int
+    disbursed: str
+    tranches: list[TrancheOut]
+    reports: list[dict[str, Any]]
+
+
+def _grant_summary(g: Grant) -> dict[str, Any]:
+    return {
+        "id": g.pk,
+        "reference": g.reference,
+        "case_reference": g.case.reference,
+        "beneficiary": g.beneficiary,
+        "group_size": g.group_size,
+        "grant_type": g.grant_type,
+        "urgency": g.urgency,
+        "status": g.status,
+        "amount": str(g.amount),
+        "currency": g.currency,
+        "approved_amount": None if g.approved_amount is None else str(g.approved_amount),
+        "requested_at": g.requested_at,
+    }
+
+
+def _grant(request: HttpRequest, grant_id: int) -> Grant:
+    found = selectors.grant_for(request.user, grant_id)
+    if found is None:
+        raise HttpError(404, NOT_FOUND)
+    return found
+
+
+def _grant_out(request: HttpRequest, grant_id: int) -> dict[str, Any]:
+    g = _grant(request, grant_id)
+    file = selectors.grant_file(g)
+    return {
+        **_grant_summary(g),
+        "need": g.need or "",
+        "other_funders": g.other_funders or "",
+        "budget_lines": [{"label": line.label, "amount": str(line.amount)} for line in file.lines],
+        "approvers": [a.approver.get_username() for a in file.approvals],
+        "approvers_needed": file.needed,
+        "disbursed": str(file.disbursed),
+        "tranches": [
+            {
+                "number": t.number,
+                "method": t.method,
+                "amount": str(t.amount),
+                "currency": t.currency,
+                "rate": str(t.rate),
+                "grant_amount": str(t.grant_amount),
+                "payment_details": t.payment_details or "",
+                "at": t.at,
+                "receipt_at": t.receipt_at,
+            }
+            for t in file.tranches
+        ],
+        "reports": [
+            {"kind": r.kind, "due_on": r.due_on, "received": r.received_at is not None}
+            for r in file.reports
+        ],
+    }
+
+
+GRANT_WRITE = {200: GrantOut, 400: RuleErrorOut, 404: ErrorOut}
+
+
+@router.get("/grants", response=list[GrantSummaryOut], url_name="support_grants")
+@paginate(Pages, max_limit=100)
+def list_grants(request: HttpRequest) -> Any:
+    """Grants for cases of your compartments, newest first (no narrative)."""
+    return [_grant_summary(g) for g in selectors.grants(request.user)]
+
+
+@router.post(
+    "/grants",
+    response={201: GrantOut, 400: RuleErrorOut, 404: ErrorOut},
+    url_name="support_grant_create",
+)
+def request_grant(request: HttpRequest, payload: GrantIn) -> Any:
+    case = cases.case_for(request.user, payload.case_reference)
+    if case is None:
+        raise HttpError(404, NOT_FOUND)
+    data = payload.model_dump(exclude={"case_reference"})
+    made = services.request_grant(case, actor=request.user, **data)
+    return Status(201, _grant_out(request, made.pk))
+
+
+@router.get("/grants/{grant_id}", response={200: GrantOut, 404: ErrorOut}, url_name="support_grant")
+def get_grant(request: HttpRequest, grant_id: RecordId) -> Any:
+    return _grant_out(request, grant_id)
+
+
+@router.post(
+    "/grants/{grant_id}/diligence", response=GRANT_WRITE, url_name="support_grant_diligence"
+)
+def grant_diligence(request: HttpRequest, grant_id: RecordId, payload: NoteIn) -> Any:
+    services.do_diligence(_grant(request, grant_id), actor=request.user, note=payload.note)
+    return _grant_out(request, grant_id)
+
+
+@router.post(
+    "/grants/{grant_id}/approve",
+    response=GRANT_WRITE,
+    url_name="support_grant_approve",
+    auth=RoleAuth(COORDINATOR),
+)
+def grant_approve(request: HttpRequest, grant_id: RecordId, payload: ApproveIn) -> Any:
+    """One approval: never by whoever requested the grant or did its due diligence; above
+    the threshold, two different coordinators."""
+    services.approve(
+        _grant(request, grant_id), actor=request.user, approved_amount=payload.approved_amount
+    )
+    return _grant_out(request, grant_id)
+
+
+@router.post(
+    "/grants/{grant_id}/reject",
+    response=GRANT_WRITE,
+    url_name="support_grant_reject",
+    auth=RoleAuth(COORDINATOR),
+)
+def grant_reject(request: HttpRequest, grant_id: RecordId) -> Any:
+    services.reject(_grant(request, grant_id), actor=request.user)
+    return _grant_out(request, grant_id)
+
+
+@router.post("/grants/{grant_id}/withdraw", response=GRANT_WRITE, url_name="support_grant_withdraw")
+def grant_withdraw(request: HttpRequest, grant_id: RecordId) -> Any:
+    services.withdraw(_grant(request, grant_id), actor=request.user)
+    return _grant_out(request, grant_id)
+
+
+@router.post(
+    "/grants/{grant_id}/tranches",
+    response={201: GrantOut, 400: RuleErrorOut, 404: ErrorOut},
+    url_name="support_grant_disburse",
+    auth=RoleAuth(COORDINATOR),
+)
+def grant_disburse(request: HttpRequest, grant_id: RecordId, payload: TrancheIn) -> Any:
+    """One tranche; refused past the amount approved. Written to the ledger."""
+    services.disburse(_grant(request, grant_id), actor=request.user, **payload.model_dump())
+    return Status(201, _grant_out(request, grant_id))
+
+
+@router.post("/grants/{grant_id}/reports", response=GRANT_WRITE, url_name="support_grant_report")
+def grant_report(request: HttpRequest, grant_id: RecordId, payload: ReportIn) -> Any:
+    services.receive_report(
+        _grant(request, grant_id), payload.kind, actor=request.user, text=payload.text
+    )
+    return _grant_out(request, grant_id)
+
+
+@router.post(
+    "/grants/{grant_id}/close",
+    response=GRANT_WRITE,
+    url_name="support_grant_close",
+    auth=RoleAuth(COORDINATOR),
+)
+def grant_close(request: HttpRequest, grant_id: RecordId) -> Any:
+    services.close(_grant(request, grant_id), actor=request.user)
+    return _grant_out(request, grant_id)
+
+
+# --- Ledger and summary (no identity) -----------------------------------------------------
+
+
+class LedgerOut(Schema):
+    entry: int
+    at: datetime
+    kind: str
+    grant: str = Field(description="The grant's pseudonymous reference.")
+    grant_type: str
+    tranche: int | None
+    method: str
+    amount: str
+    currency: str
+    rate: str
+    grant_amount: str
+    grant_currency: str
+
+
+@router.get(
+    "/ledger",
+    response=list[LedgerOut],
+    url_name="support_ledger",
+    auth=RoleAuth("view_audit_log"),
+)
+@paginate(Pages, max_limit=500)
+def list_ledger(request: HttpRequest) -> Any:
+    """Every money movement, oldest first: amounts, dates, kinds, grant references."""
+    return [
+        {
+            "entry": e.seq,
+            "at": e.at,
+            "kind": e.kind,
+            "grant": e.grant_ref,
+            "grant_type": e.grant_type,
+            "tranche": e.tranche,
+            "method": e.method,
+            "amount": str(e.amount),
+            "currency": e.currency,
+            "rate": str(e.rate),
+            "grant_amount": str(e.grant_amount),
+            "grant_currency": e.grant_currency,
+        }
+        for e in selectors.ledger_entries().order_by("seq")
+    ]
+
+
+class TotalOut(Schema):
+    key: str
+    count: int
+    amount: str
+
+
+class TotalsOut(Schema):
+    currency: str
+    count: int
+    amount: str
+    by_type: list[TotalOut]
+    by_month: list[TotalOut]
+    by_country: list[TotalOut]
+
+
+@router.get(
+    "/summary",
+    response=TotalsOut,
+    url_name="support_summary",
+    auth=RoleAuth(COORDINATOR),
+)
+def summary(request: HttpRequest) -> Any:
+    """Approved grants counted and summed by type, month and country (no identity)."""
+    t = selectors.grant_totals()
+
+    def rows(items: Any) -> list[dict[str, Any]]:
+        return [{"key": i.key or "", "count": i.count, "amount": str(i.amount)} for i in items]
+
+    return {
+        "currency": t.currency,
+        "count": t.count,
+        "amount": str(t.amount),
+        "by_type": rows(t.by_type),
+        "by_month": rows(t.by_month),
+        "by_country": rows(t.by_country),
+    }

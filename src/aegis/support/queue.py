@@ -1,11 +1,43 @@
-"""The support area's lines on the work queue (aegis.work_queue)."""
+"""The support area's lines on the work queue (aegis.work_queue): referrals whose follow-up
+date passed, open referrals whose consent was withdrawn, grants awaiting this coordinator's
+approval, and grant reports due within a week or overdue. Counts only."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+from django.utils.translation import ngettext
+
 from aegis.notices import WorkItem
+
+from . import selectors
 
 
 def items(user: Any) -> list[WorkItem]:
-    return []
+    if not user.has_perm("accounts.view_cases"):
+        return []
+    found: list[WorkItem] = []
+    referrals = reverse("support:referrals")
+    if n := selectors.referrals_to_follow_up(user).count():
+        text = ngettext(
+            "%(n)s referral's follow-up date has passed",
+            "%(n)s referrals' follow-up dates have passed",
+            n,
+        )
+        found.append(WorkItem(text % {"n": n}, referrals, urgent=True))
+    if n := selectors.referrals_on_withdrawn_consents(user).count():
+        text = ngettext(
+            "%(n)s open referral relies on a withdrawn consent",
+            "%(n)s open referrals rely on a withdrawn consent",
+            n,
+        )
+        found.append(WorkItem(text % {"n": n}, referrals, urgent=True))
+    grants = reverse("support:grants")
+    if user.has_perm("accounts.coordinate") and (n := selectors.awaiting_approval(user).count()):
+        text = ngettext("%(n)s grant awaits your approval", "%(n)s grants await your approval", n)
+        found.append(WorkItem(text % {"n": n}, grants))
+    if n := selectors.reports_due(user).count():
+        text = ngettext("%(n)s grant report is due", "%(n)s grant reports are due", n)
+        found.append(WorkItem(text % {"n": n}, grants))
+    return found

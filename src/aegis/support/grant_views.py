@@ -1,0 +1,221 @@
+"""Pages of emergency grants. Caseworkers request, do due diligence, record receipts and
+reports; coordinators approve, reject, disburse and close. The two-person rule is the
+service's: these pages only show its refusal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aegis.access import found, requires
+from aegis.cases import selectors as cases
+from aegis.rules import flash_refusal, refusal_on
+
+from . import money, selectors, services
+from .forms import ApproveForm, DiligenceForm, DisburseForm, GrantForm, ReportForm
+from .models import Grant
+from .vocabulary import GrantStatus
+
+STAFF = "view_cases"
+COORDINATOR = "coordinate"
+
+
+def _grant(request: HttpRequest, grant_id: int) -> Grant:
+    return found(selectors.grant_for(request.user, grant_id))
+
+
+@requires(STAFF)
+def grants(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    rows = selectors.grants(request.user, status=status if status in GrantStatus.values else "")
+    return render(
+        request,
+        "support/grants.html",
+        {
+            "page": Paginator(rows, 25).get_page(request.GET.get("page")),
+            "statuses": GrantStatus.choices,
+            "status": status,
+            "awaiting": selectors.awaiting_approval(request.user)
+            if request.user.has_perm("accounts.coordinate")
+            else [],
+            "reports_due": selectors.reports_due(request.user),
+        },
+    )
+
+
+@requires(STAFF)
+@require_http_methods(["GET", "POST"])
+def grant_new(request: HttpRequest) -> HttpResponse:
+    visible = cases.visible_cases(request.user).order_by("-opened_at")[:200]
+    form = GrantForm(
+        request.POST or None, initial={"case": request.GET.get("case", "")}, cases=visible
+    )
+    if request.method == "POST" and form.is_valid():
+        case = cases.case_for(request.user, form.cleaned_data["case"])
+        if case is None:
+            form.add_error("case", _("Choose one of your cases."))
+        else:
+            data = form.cleaned_data
+            with refusal_on(form):
+                made = services.request_grant(
+                    case,
+                    actor=request.user,
+                    beneficiary=data["beneficiary"],
+                    group_size=data["group_size"],
+                    grant_type=data["grant_type"],
+                    urgency=data["urgency"],
+                    need=data["need"],
+                    amount=data["amount"],
+                    currency=data["currency"],
+                    rate_to_base=data["rate_to_base"],
+                    other_funders=data["other_funders"],
+                    budget_lines=form.lines(),
+                )
+                messages.success(
+                    request,
+                    _("Grant %(ref)s is requested; due diligence comes next.")
+                    % {"ref": made.reference},
+                )
+                return redirect("support:grant", grant_id=made.pk)
+    return render(
+        request,
+        "support/grant_form.html",
+        {"form": form, "base": money.base_currency()},
+        status=422 if form.errors else 200,
+    )
+
+
+@requires(STAFF)
+def grant(request: HttpRequest, grant_id: int) -> HttpResponse:
+    shown = _grant(request, grant_id)
+    file = selectors.grant_file(shown)
+    user = request.user
+    context: dict[str, Any] = {
+        "file": file,
+        "grant": shown,
+        "base": money.base_currency(),
+        "coordinator": user.has_perm("accounts.coordinate"),
+        "may_approve": shown.status == GrantStatus.DILIGENCE
+        and user.pk not in {shown.requested_by_id, shown.diligence_by_id}
+        and not any(a.approver_id == user.pk for a in file.approvals),
+        "open": shown.status
+        not in {GrantStatus.CLOSED, GrantStatus.REJECTED, GrantStatus.WITHDRAWN},
+        "diligence_form": DiligenceForm(),
+        "approve_form": ApproveForm(),
+        "disburse_form": DisburseForm(initial={"currency": shown.currency}),
+        "report_form": ReportForm(),
+    }
+    return render(request, "support/grant.html", context)
+
+
+def _act(request: HttpRequest, grant_id: int, form_class: Any, act: Any, done: str) -> HttpResponse:
+    shown = _grant(request, grant_id)
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        messages.error(request, _("Nothing was saved: fill in the required fields."))
+    else:
+        with flash_refusal(request):
+            act(shown, form.cleaned_data if form is not None else {})
+            messages.success(request, done)
+    return redirect("support:grant", grant_id=shown.pk)
+
+
+@requires(STAFF)
+@require_POST
+def grant_diligence(request: HttpRequest, grant_id: int) -> HttpResponse:
+    return _act(
+        request,
+        grant_id,
+        DiligenceForm,
+        lambda g, d: services.do_diligence(g, actor=request.user, note=d["note"]),
+        _("Due diligence is recorded."),
+    )
+
+
+@requires(COORDINATOR)
+@require_POST
+def grant_approve(request: HttpRequest, grant_id: int) -> HttpResponse:
+    return _act(
+        request,
+        grant_id,
+        ApproveForm,
+        lambda g, d: services.approve(g, actor=request.user, approved_amount=d["approved_amount"]),
+        _("Your approval is recorded."),
+    )
+
+
+@requires(COORDINATOR)
+@require_POST
+def grant_reject(request: HttpRequest, grant_id: int) -> HttpResponse:
+    return _act(
+        request,
+        grant_id,
+        None,
+        lambda g, d: services.reject(g, actor=request.user),
+        _("The grant is rejected."),
+    )
+
+
+@requires(STAFF)
+@require_POST
+def grant_withdraw(request: HttpRequest, grant_id: int) -> HttpResponse:
+    return _act(
+        request,
+        grant_id,
+        None,
+        lambda g, d: services.withdraw(g, actor=request.user),
+        _("The grant is withdrawn."),
+    )
+
+
+@requires(COORDINATOR)
+@require_POST
+def grant_disburse(request: HttpRequest, grant_id: int) -> HttpResponse:
+    return _act(
+        request,
+        grant_id,
+        DisburseForm,
+        lambda g, d: services.disburse(g, actor=request.user, **d),
+        _("The tranche is recorded in the ledger."),
+    )
+
+
+@requires(STAFF)
+@require_POST
+def grant_receipt(request: HttpRequest, grant_id: int, tranche: int) -> HttpResponse:
+    def act(g: Grant, _d: Any) -> None:
+        services.acknowledge_receipt(
+            found(g.disbursements.filter(number=tranche).first()), actor=request.user
+        )
+
+    return _act(request, grant_id, None, act, _("The receipt is acknowledged."))
+
+
+@requires(STAFF)
+@require_POST
+def grant_report(request: HttpRequest, grant_id: int) -> HttpResponse:
+    return _act(
+        request,
+        grant_id,
+        ReportForm,
+        lambda g, d: services.receive_report(g, d["kind"], actor=request.user, text=d["text"]),
+        _("The report is recorded."),
+    )
+
+
+@requires(COORDINATOR)
+@require_POST
+def grant_close(request: HttpRequest, grant_id: int) -> HttpResponse:
+    return _act(
+        request,
+        grant_id,
+        None,
+        lambda g, d: services.close(g, actor=request.user),
+        _("The grant is closed."),
+    )

@@ -1,0 +1,418 @@
+"""Emergency grants: requested → due diligence → approved → disbursed (tranches) → reported →
+closed, or rejected / withdrawn before it closes; each step with who and when.
+
+The two-person rule lives here, so the pages and the API cannot route round it: whoever
+requested a grant or did its due diligence can never approve it, and a grant above
+SUPPORT_SECOND_APPROVER_ABOVE (money.py) needs two different approvers. The caps per grant
+and per person within a period are checked at the request and again at approval."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from aegis import clock
+from aegis.audit import services as audit
+from aegis.cases import selectors as cases
+from aegis.cases import services as case_services
+from aegis.cases.models import Case
+from aegis.rules import RuleError
+from aegis.vault import services as vault
+
+from . import checks, ledger, money
+from .models import (
+    Approval,
+    BudgetLine,
+    Disbursement,
+    Grant,
+    GrantReport,
+    GrantStep,
+)
+from .vocabulary import (
+    Beneficiary,
+    GrantStatus,
+    GrantType,
+    LedgerKind,
+    Method,
+    ReportKind,
+    Urgency,
+)
+
+GRANT_KEY = "support-grant"
+FINISHED = {GrantStatus.CLOSED, GrantStatus.REJECTED, GrantStatus.WITHDRAWN}
+COUNTED = [s for s in GrantStatus.values if s not in {GrantStatus.REJECTED, GrantStatus.WITHDRAWN}]
+
+
+def _coordinator(actor: Any) -> None:
+    if not actor.has_perm("accounts.coordinate"):
+        raise RuleError(_("Only a coordinator can do this."))
+
+
+def _member(case: Case, actor: Any) -> None:
+    if not cases.member_of(actor, case.compartment_id):
+        raise RuleError(_("You are not a member of this case's compartment."))
+
+
+def _step(grant: Grant, status: str, actor: Any, action: str) -> None:
+    now = clock.now()
+    grant.status = status
+    grant.updated_at = now
+    grant.save()
+    GrantStep.objects.create(grant=grant, status=status, by=actor, at=now)
+    audit.record(action, actor_id=actor.pk, object_type="grant", object_id=grant.pk)
+
+
+def _locked(grant: Grant) -> Grant:
+    """The grant as stored, locked until the transaction ends: two people acting on it at
+    once queue, and a caller's stale copy never decides which step is possible."""
+    return Grant.objects.select_for_update().get(pk=grant.pk)
+
+
+def _in_status(grant: Grant, *allowed: str) -> None:
+    if grant.status not in allowed:
+        raise RuleError(
+            _("This grant is %(status)s: that step is not possible now.")
+            % {"status": GrantStatus(grant.status).label},
+            "status",
+        )
+
+
+def _budget(lines: Any, total: Decimal) -> list[tuple[str, Decimal]]:
+    """Budget lines as (label, amount); when given, they must add up to the amount asked."""
+    found: list[tuple[str, Decimal]] = []
+    for row, line in enumerate(lines or []):
+        label, value = (line.get("label"), line.get("amount")) if isinstance(line, dict) else line
+        found.append(
+            (
+                checks.line(label, "budget_lines", _("Budget line"), required=True),
+                money.amount(value, "budget_lines", row=row),
+            )
+        )
+    if found and sum(v for _l, v in found) != total:
+        raise RuleError(
+            _("The budget lines add up to %(lines)s, not the amount asked (%(total)s).")
+            % {"lines": sum(v for _l, v in found), "total": total},
+            "budget_lines",
+        )
+    return found
+
+
+def _check_caps(case: Case, base_amount: Decimal, *, excluding: int | None = None) -> None:
+    base = money.base_currency()
+    if base_amount > money.grant_cap():
+        raise RuleError(
+            _("A grant may be at most %(cap)s %(base)s; this one is %(amount)s %(base)s.")
+            % {"cap": money.grant_cap(), "base": base, "amount": base_amount},
+            "amount",
+        )
+    since = clock.now() - timedelta(days=money.cap_period_days())
+    earlier = Grant.objects.filter(requested_at__gte=since, status__in=COUNTED)
+    earlier = (
+        earlier.filter(case__person=case.person)
+        if case.person_id is not None
+        else earlier.filter(case=case)
+    )
+    if excluding is not None:
+        earlier = earlier.exclude(pk=excluding)
+    so_far = earlier.aggregate(total=Sum("base_amount"))["total"] or Decimal(0)
+    if so_far + base_amount > money.person_cap():
+        raise RuleError(
+            _(
+                "Grants for this person or group may add up to at most %(cap)s %(base)s in "
+                "%(days)s days; %(so_far)s %(base)s are already granted or asked for."
+            )
+            % {
+                "cap": money.person_cap(),
+                "base": base,
+                "days": money.cap_period_days(),
+                "so_far": so_far,
+            },
+            "amount",
+        )
+
+
+@transaction.atomic
+def request_grant(
+    case: Case,
+    *,
+    actor: Any,
+    beneficiary: str,
+    grant_type: str,
+    urgency: str,
+    need: str,
+    amount: Any,
+    currency: Any,
+    rate_to_base: Any = None,
+    group_size: Any = None,
+    other_funders: str = "",
+    budget_lines: Any = (),
+) -> Grant:
+    _member(case, actor)
+    beneficiary = checks.codes([beneficiary], Beneficiary, "beneficiary", _("For whom"))[0]
+    size = 1
+    if beneficiary == Beneficiary.GROUP:
+        size = checks.count(group_size, "group_size", _("People in the group"), low=2, high=10_000)
+    grant_type = checks.codes([grant_type], GrantType, "grant_type", _("Type of grant"))[0]
+    urgency = checks.codes([urgency], Urgency, "urgency", _("Urgency"))[0]
+    need = checks.text(need, "need", _("The need"), required=True)
+    other_funders = checks.text(other_funders, "other_funders", _("Other funders"))
+    value = money.amount(amount)
+    code = money.currency(currency)
+    if code == money.base_currency() and rate_to_base in (None, ""):
+        rate_to_base = 1
+    rate = money.rate(rate_to_base, "rate_to_base")
+    lines = _budget(budget_lines, value)
+    base_amount = money.in_base(value, rate)
+    _check_caps(case, base_amount)
+    now = clock.now()
+    grant = Grant.objects.create(
+        reference=case_services.allocate_reference("GR"),
+        case=case,
+        data_key=vault.new_record_key(case.compartment, GRANT_KEY),
+        beneficiary=beneficiary,
+        group_size=size,
+        grant_type=grant_type,
+        urgency=urgency,
+        country=case.country,
+        need=need,
+        other_funders=other_funders,
+        currency=code,
+        amount=value,
+        rate_to_base=rate,
+        base_amount=base_amount,
+        requested_by=actor,
+        requested_at=now,
+        updated_at=now,
+    )
+    BudgetLine.objects.bulk_create(
+        BudgetLine(grant=grant, data_key_id=grant.data_key_id, label=label, amount=line_amount)
+        for label, line_amount in lines
+    )
+    GrantStep.objects.create(grant=grant, status=GrantStatus.REQUESTED, by=actor, at=now)
+    audit.record("grant.request", actor_id=actor.pk, object_type="grant", object_id=grant.pk)
+    return grant
+
+
+@transaction.atomic
+def do_diligence(grant: Grant, *, actor: Any, note: str) -> Grant:
+    grant = _locked(grant)
+    _member(grant.case, actor)
+    _in_status(grant, GrantStatus.REQUESTED)
+    grant.diligence_note = checks.text(note, "note", _("Due diligence"), required=True)
+    grant.diligence_by = actor
+    grant.diligence_at = clock.now()
+    _step(grant, GrantStatus.DILIGENCE, actor, "grant.diligence")
+    return grant
+
+
+def approvers_needed(grant: Grant, approved_amount: Decimal | None = None) -> int:
+    value = (
+        approved_amount if approved_amount is not None else grant.approved_amount or grant.amount
+    )
+    return 2 if money.in_base(value, grant.rate_to_base) > money.second_approver_above() else 1
+
+
+@transaction.atomic
+def approve(grant: Grant, *, actor: Any, approved_amount: Any = None) -> Grant:
+    """One approval. The first approver fixes the amount approved (the amount asked unless
+    less is given); a second, different approver confirms it where two are needed."""
+    _coordinator(actor)
+    grant = _locked(grant)
+    _in_status(grant, GrantStatus.DILIGENCE)
+    if actor.pk in {grant.requested_by_id, grant.diligence_by_id}:
+        raise RuleError(
+            _(
+                "You requested this grant or did its due diligence, so you cannot approve it: "
+                "another coordinator must."
+            )
+        )
+    if grant.approvals.filter(approver=actor).exists():
+        raise RuleError(_("You have approved this grant already: a second coordinator must."))
+    first = not grant.approvals.exists()
+    if first:
+        value = grant.amount if approved_amount in (None, "") else money.amount(approved_amount)
+        if value > grant.amount:
+            raise RuleError(
+                _("The amount approved cannot be more than the amount asked (%(amount)s).")
+                % {"amount": grant.amount},
+                "approved_amount",
+            )
+        _check_caps(grant.case, money.in_base(value, grant.rate_to_base), excluding=grant.pk)
+        grant.approved_amount = value
+        grant.base_amount = money.in_base(value, grant.rate_to_base)
+    elif (
+        approved_amount not in (None, "") and money.amount(approved_amount) != grant.approved_amount
+    ):
+        raise RuleError(
+            _("The first approver approved %(amount)s; confirm that amount or reject the grant.")
+            % {"amount": grant.approved_amount},
+            "approved_amount",
+        )
+    Approval.objects.create(grant=grant, approver=actor, at=clock.now())
+    if grant.approvals.count() >= approvers_needed(grant):
+        _step(grant, GrantStatus.APPROVED, actor, "grant.approve")
+    else:
+        grant.updated_at = clock.now()
+        grant.save()
+        audit.record("grant.approve", actor_id=actor.pk, object_type="grant", object_id=grant.pk)
+    return grant
+
+
+@transaction.atomic
+def reject(grant: Grant, *, actor: Any) -> Grant:
+    grant = _locked(grant)
+    _coordinator(actor)
+    _in_status(grant, GrantStatus.REQUESTED, GrantStatus.DILIGENCE, GrantStatus.APPROVED)
+    _step(grant, GrantStatus.REJECTED, actor, "grant.reject")
+    return grant
+
+
+@transaction.atomic
+def withdraw(grant: Grant, *, actor: Any) -> Grant:
+    grant = _locked(grant)
+    _member(grant.case, actor)
+    _in_status(
+        grant,
+        GrantStatus.REQUESTED,
+        GrantStatus.DILIGENCE,
+        GrantStatus.APPROVED,
+        GrantStatus.DISBURSED,
+    )
+    _step(grant, GrantStatus.WITHDRAWN, actor, "grant.withdraw")
+    return grant
+
+
+def disbursed_so_far(grant: Grant) -> Decimal:
+    found = grant.disbursements.aggregate(total=Sum("grant_amount"))["total"]
+    return Decimal(found or 0).quantize(money.CENTS)  # SQLite sums without the scale
+
+
+@transaction.atomic
+def disburse(
+    grant: Grant,
+    *,
+    actor: Any,
+    method: str,
+    amount: Any,
+    currency: Any,
+    rate: Any = None,
+    payment_details: str = "",
+) -> Disbursement:
+    """One tranche: the amount paid in its currency and the rate to the grant's currency.
+    Refused when the tranches would add up to more than was approved. Each tranche is a
+    ledger entry, in the same transaction."""
+    _coordinator(actor)
+    grant = _locked(grant)
+    _in_status(grant, GrantStatus.APPROVED, GrantStatus.DISBURSED)
+    method = checks.codes([method], Method, "method", _("Method"))[0]
+    value = money.amount(amount)
+    code = money.currency(currency)
+    if code == grant.currency and rate in (None, ""):
+        rate = 1
+    found_rate = money.rate(rate)
+    details = checks.text(payment_details, "payment_details", _("Payment details"), required=True)
+    in_grant = money.in_base(value, found_rate)
+    approved = grant.approved_amount or Decimal(0)
+    so_far = disbursed_so_far(grant)
+    if so_far + in_grant > approved:
+        raise RuleError(
+            _(
+                "This tranche (%(tranche)s %(currency)s) would take the grant past the amount "
+                "approved: %(so_far)s of %(approved)s %(currency)s are paid already."
+            )
+            % {
+                "tranche": in_grant,
+                "currency": grant.currency,
+                "so_far": so_far,
+                "approved": approved,
+            },
+            "amount",
+        )
+    number = grant.disbursements.count() + 1
+    tranche = Disbursement.objects.create(
+        grant=grant,
+        data_key_id=grant.data_key_id,
+        number=number,
+        method=method,
+        amount=value,
+        currency=code,
+        rate=found_rate,
+        grant_amount=in_grant,
+        payment_details=details,
+        by=actor,
+        at=clock.now(),
+    )
+    ledger.append(
+        kind=LedgerKind.DISBURSEMENT,
+        grant_ref=grant.reference,
+        grant_type=grant.grant_type,
+        tranche=number,
+        method=method,
+        amount=value,
+        currency=code,
+        rate=found_rate,
+        grant_amount=in_grant,
+        grant_currency=grant.currency,
+    )
+    if number == 1:
+        due = clock.today() + timedelta(days=money.report_days())
+        GrantReport.objects.bulk_create(
+            GrantReport(grant=grant, data_key_id=grant.data_key_id, kind=kind, due_on=due, text="")
+            for kind in ReportKind.values
+        )
+    if grant.status != GrantStatus.DISBURSED:
+        _step(grant, GrantStatus.DISBURSED, actor, "grant.disburse")
+    else:
+        audit.record("grant.disburse", actor_id=actor.pk, object_type="grant", object_id=grant.pk)
+    return tranche
+
+
+@transaction.atomic
+def acknowledge_receipt(tranche: Disbursement, *, actor: Any) -> Disbursement:
+    _member(tranche.grant.case, actor)
+    if tranche.receipt_at is not None:
+        raise RuleError(_("This tranche's receipt was acknowledged already."))
+    tranche.receipt_at = clock.now()
+    tranche.receipt_by = actor
+    tranche.save(update_fields=["receipt_at", "receipt_by"])
+    audit.record(
+        "grant.receipt", actor_id=actor.pk, object_type="grant", object_id=tranche.grant_id
+    )
+    return tranche
+
+
+@transaction.atomic
+def receive_report(grant: Grant, kind: str, *, actor: Any, text: str) -> GrantReport:
+    grant = _locked(grant)
+    """A narrative or financial report received; once both are in, the grant is reported."""
+    _member(grant.case, actor)
+    _in_status(grant, GrantStatus.DISBURSED)
+    kind = checks.codes([kind], ReportKind, "kind", _("Report"))[0]
+    body = checks.text(text, "text", _("The report"), required=True)
+    report = grant.reports.filter(kind=kind).first()
+    if report is None:
+        raise RuleError(_("No report of this kind is due for this grant."), "kind")
+    if report.received_at is not None:
+        raise RuleError(_("This report was received already."), "kind")
+    report.text = body
+    report.received_at = clock.now()
+    report.received_by = actor
+    report.save()
+    audit.record("grant.report", actor_id=actor.pk, object_type="grant", object_id=grant.pk)
+    if not grant.reports.filter(received_at__isnull=True).exists():
+        _step(grant, GrantStatus.REPORTED, actor, "grant.report")
+    return report
+
+
+@transaction.atomic
+def close(grant: Grant, *, actor: Any) -> Grant:
+    grant = _locked(grant)
+    _coordinator(actor)
+    _in_status(grant, GrantStatus.REPORTED)
+    _step(grant, GrantStatus.CLOSED, actor, "grant.close")
+    return grant

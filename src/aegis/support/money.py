@@ -1,0 +1,100 @@
+"""Amounts, currencies and the programme's limits.
+
+Amounts are Decimal, never float. Currencies are ISO 4217 codes (pycountry). The limits are
+settings (README, "Support network"), read when a rule is applied, each with a default:
+
+- SUPPORT_BASE_CURRENCY: the currency caps are counted in (EUR);
+- SUPPORT_GRANT_CAP: the most one grant may be, in the base currency (10,000);
+- SUPPORT_SECOND_APPROVER_ABOVE: above this a grant needs two approvers (5,000);
+- SUPPORT_PERSON_CAP, SUPPORT_CAP_PERIOD_DAYS: the most the grants for one person or group
+  (one case) may add up to within the period (15,000 in 365 days);
+- SUPPORT_REPORT_DAYS: days after the first tranche that the reports are due (60)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pycountry
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from aegis.rules import RuleError
+
+CENTS = Decimal("0.01")
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def _setting(name: str, default: str) -> Decimal:
+    return Decimal(str(getattr(settings, name, default)))
+
+
+def base_currency() -> str:
+    return str(getattr(settings, "SUPPORT_BASE_CURRENCY", "EUR"))
+
+
+def grant_cap() -> Decimal:
+    return _setting("SUPPORT_GRANT_CAP", "10000")
+
+
+def second_approver_above() -> Decimal:
+    return _setting("SUPPORT_SECOND_APPROVER_ABOVE", "5000")
+
+
+def person_cap() -> Decimal:
+    return _setting("SUPPORT_PERSON_CAP", "15000")
+
+
+def cap_period_days() -> int:
+    return int(getattr(settings, "SUPPORT_CAP_PERIOD_DAYS", 365))
+
+
+def report_days() -> int:
+    return int(getattr(settings, "SUPPORT_REPORT_DAYS", 60))
+
+
+def amount(value: Any, field: str = "amount", *, row: int | None = None) -> Decimal:
+    """A positive amount with at most two decimals, else a RuleError."""
+    try:
+        found = Decimal(str(value).strip().replace(",", "")) if value is not None else None
+    except (InvalidOperation, ValueError):
+        found = None
+    if found is None or not found.is_finite():
+        raise RuleError(_("Enter the amount as a number, for example 1250.50."), field, row)
+    if found <= 0:
+        raise RuleError(_("The amount must be more than zero."), field, row)
+    if found != found.quantize(CENTS) or found > MAX_AMOUNT:
+        raise RuleError(_("The amount may have at most two decimals."), field, row)
+    return found.quantize(CENTS)
+
+
+def rate(value: Any, field: str = "rate") -> Decimal:
+    """A positive exchange rate (up to eight decimals), else a RuleError."""
+    try:
+        found = Decimal(str(value).strip()) if value not in (None, "") else None
+    except (InvalidOperation, ValueError):
+        found = None
+    if found is None or not found.is_finite() or found <= 0:
+        raise RuleError(_("Enter the exchange rate as a number above zero."), field)
+    if found != found.quantize(Decimal("0.00000001")) or found > Decimal("9999999999"):
+        raise RuleError(_("The exchange rate may have at most eight decimals."), field)
+    return found
+
+
+def currency(value: Any, field: str = "currency") -> str:
+    code = str(value or "").strip().upper()
+    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+        raise RuleError(
+            _("Unknown currency %(code)s: use an ISO 4217 code such as EUR or USD.")
+            % {"code": str(value)[:8]},
+            field,
+        )
+    return code
+
+
+def currencies() -> list[tuple[str, str]]:
+    return sorted((c.alpha_3, f"{c.alpha_3} · {c.name}") for c in pycountry.currencies)
+
+
+def in_base(value: Decimal, rate_to_base: Decimal) -> Decimal:
+    return (value * rate_to_base).quantize(CENTS)

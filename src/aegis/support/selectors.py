@@ -1,0 +1,307 @@
+"""Reads of the support network. The directory's clear columns (name, kinds, places,
+languages, capacity, vetting) are for all case staff; its contact details and references open
+only for holders of the directory compartment's key, a safe house's address only for members
+of its own compartment. Referrals and grants are scoped to the case's compartment, as the
+case is: for anyone else they do not exist.
+
+`grant_totals` (counts and sums by type, month and country, no identity) is for the
+programme summary and the public reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from aegis import clock
+from aegis.cases import selectors as cases
+from aegis.vault.keychain import current_or_none
+from aegis.vault.selectors import open_records
+
+from . import money
+from .models import (
+    Disbursement,
+    Grant,
+    GrantReport,
+    LedgerEntry,
+    Provider,
+    Referral,
+    Relocation,
+    SafeHouseAddress,
+)
+from .vocabulary import Availability, GrantStatus, ReferralStatus, VettingStatus
+
+APPROVED_OR_LATER = [
+    GrantStatus.APPROVED,
+    GrantStatus.DISBURSED,
+    GrantStatus.REPORTED,
+    GrantStatus.CLOSED,
+]
+REPORT_REMINDER_DAYS = 7
+
+
+def can_open(record: Any) -> bool:
+    """Do the unlocked keys open this record?"""
+    chain = current_or_none()
+    return record is not None and chain is not None and chain.holds(record.data_key_id)
+
+
+# --- Providers ----------------------------------------------------------------------------
+
+
+def providers(
+    *, kind: str = "", country: str = "", vetting: str = "", due: bool = False
+) -> QuerySet[Provider]:
+    found = Provider.objects.select_related("vetted_by").order_by("name", "id")
+    if kind:
+        found = found.filter(kinds__contains=kind)
+    if country:
+        found = found.filter(countries__contains=country.upper())
+    if vetting:
+        found = found.filter(vetting=vetting)
+    if due:
+        found = found.filter(revet_on__lt=clock.today())
+    return found
+
+
+def offerable_providers() -> QuerySet[Provider]:
+    """Approved, not due for re-vetting, not paused: what a new referral may choose."""
+    return (
+        Provider.objects.filter(vetting=VettingStatus.APPROVED)
+        .exclude(revet_on__lt=clock.today())
+        .exclude(availability=Availability.PAUSED)
+        .order_by("name", "id")
+    )
+
+
+def providers_due() -> QuerySet[Provider]:
+    return Provider.objects.filter(
+        vetting=VettingStatus.APPROVED, revet_on__lt=clock.today()
+    ).order_by("revet_on")
+
+
+def provider(provider_id: int) -> Provider | None:
+    return Provider.objects.filter(pk=provider_id).select_related("vetted_by").first()
+
+
+@dataclass(frozen=True)
+class ProviderFile:
+    provider: Provider
+    readable: bool  # the directory key is held: contacts and references can be shown
+    references: list[Any]
+    address: SafeHouseAddress | None  # only for members of the safe house's compartment
+    has_address: bool
+    steps: list[Any]
+
+
+def provider_file(found: Provider) -> ProviderFile:
+    address = SafeHouseAddress.objects.filter(provider=found).first()
+    readable = can_open(found)
+    references = list(found.references.all()) if readable else []
+    shown_address = address if can_open(address) else None
+    open_records([found] if readable else [], references, [shown_address])
+    return ProviderFile(
+        provider=found,
+        readable=readable,
+        references=references,
+        address=shown_address,
+        has_address=address is not None,
+        steps=list(found.vetting_steps.select_related("by")),
+    )
+
+
+# --- Referrals ----------------------------------------------------------------------------
+
+
+def referrals(user: Any) -> QuerySet[Referral]:
+    return cases.visible(Referral, user, via="case__compartment").select_related("case", "provider")
+
+
+def referral_for(user: Any, referral_id: int) -> Referral | None:
+    found = referrals(user).filter(pk=referral_id).first()
+    if found is not None:
+        open_records([found, Relocation.objects.filter(referral=found).first()])
+    return found
+
+
+def referrals_of_case(case: Any) -> QuerySet[Referral]:
+    return Referral.objects.filter(case=case).select_related("provider", "consent")
+
+
+def referrals_touching(consent: Any) -> QuerySet[Referral]:
+    """The referrals that relied on this consent (what they shared is listed in clear)."""
+    return Referral.objects.filter(consent=consent).select_related("provider", "case")
+
+
+def referrals_on_withdrawn_consents(user: Any) -> QuerySet[Referral]:
+    """Open referrals whose consent was withdrawn since: someone must tell the provider."""
+    return referrals(user).filter(
+        consent__withdrawn_at__isnull=False,
+        status__in=[ReferralStatus.DRAFT, ReferralStatus.SENT, ReferralStatus.ACCEPTED],
+    )
+
+
+def referrals_to_follow_up(user: Any) -> QuerySet[Referral]:
+    return referrals(user).filter(
+        status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED],
+        follow_up_on__lt=clock.today(),
+    )
+
+
+# --- Grants -------------------------------------------------------------------------------
+
+
+def grants(user: Any, *, status: str = "") -> QuerySet[Grant]:
+    found = cases.visible(Grant, user, via="case__compartment").select_related("case")
+    return found.filter(status=status) if status else found
+
+
+def grant_for(user: Any, grant_id: int) -> Grant | None:
+    return grants(user).filter(pk=grant_id).first()
+
+
+@dataclass(frozen=True)
+class GrantFile:
+    grant: Grant
+    lines: list[Any]
+    approvals: list[Any]
+    tranches: list[Disbursement]
+    reports: list[GrantReport]
+    steps: list[Any]
+    referrals: list[Referral]
+    disbursed: Decimal
+    needed: int
+
+
+def grant_file(grant: Grant) -> GrantFile:
+    from .grants import approvers_needed, disbursed_so_far
+
+    lines = list(grant.budget_lines.all())
+    tranches = list(grant.disbursements.select_related("by", "receipt_by"))
+    reports = list(grant.reports.select_related("received_by"))
+    open_records([grant], lines, tranches, reports)
+    return GrantFile(
+        grant=grant,
+        lines=lines,
+        approvals=list(grant.approvals.select_related("approver")),
+        tranches=tranches,
+        reports=reports,
+        steps=list(grant.steps.select_related("by")),
+        referrals=list(grant.referrals.select_related("provider")),
+        disbursed=disbursed_so_far(grant),
+        needed=approvers_needed(grant),
+    )
+
+
+def grants_of_case(case: Any) -> QuerySet[Grant]:
+    return Grant.objects.filter(case=case)
+
+
+def awaiting_approval(user: Any) -> QuerySet[Grant]:
+    """Grants past due diligence that this coordinator may approve: not their own request or
+    diligence, and not yet approved by them."""
+    return (
+        grants(user, status=GrantStatus.DILIGENCE)
+        .exclude(requested_by=user)
+        .exclude(diligence_by=user)
+        .exclude(approvals__approver=user)
+    )
+
+
+def reports_due(user: Any) -> QuerySet[GrantReport]:
+    """Reports not yet received that are due within a week, or overdue."""
+    soon = clock.today() + timedelta(days=REPORT_REMINDER_DAYS)
+    return GrantReport.objects.filter(
+        grant__in=grants(user, status=GrantStatus.DISBURSED),
+        received_at__isnull=True,
+        due_on__lte=soon,
+    ).select_related("grant")
+
+
+def grant_choices_for(case: Any) -> QuerySet[Grant]:
+    return Grant.objects.filter(case=case).exclude(
+        status__in=[GrantStatus.REJECTED, GrantStatus.WITHDRAWN]
+    )
+
+
+# --- Ledger and totals (no identity) ------------------------------------------------------
+
+
+def ledger_entries() -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.order_by("-seq")
+
+
+@dataclass(frozen=True)
+class Total:
+    key: str
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Totals:
+    currency: str
+    by_type: list[Total]
+    by_month: list[Total]
+    by_country: list[Total]
+    count: int
+    amount: Decimal
+
+
+def grant_totals(*, since: date | None = None, until: date | None = None) -> Totals:
+    """Grants approved or further on: how many and how much (in the base currency, as
+    approved), by type, by month of the request and by country. No identity, no reference:
+    what the programme summary and the public reports may show."""
+    found = Grant.objects.filter(status__in=APPROVED_OR_LATER)
+    if since is not None:
+        found = found.filter(requested_at__date__gte=since)
+    if until is not None:
+        found = found.filter(requested_at__date__lte=until)
+
+    def grouped(field: str, query: Any = None) -> list[Total]:
+        rows = (query if query is not None else found).values(field).order_by(field)
+        rows = rows.annotate(n=Count("id"), total=Sum("base_amount"))
+        return [
+            Total(
+                key=row[field].strftime("%Y-%m") if hasattr(row[field], "strftime") else row[field],
+                count=row["n"],
+                amount=Decimal(row["total"] or 0).quantize(money.CENTS),
+            )
+            for row in rows
+        ]
+
+    summed = found.aggregate(n=Count("id"), total=Sum("base_amount"))
+    return Totals(
+        currency=money.base_currency(),
+        by_type=grouped("grant_type"),
+        by_month=grouped("month", found.annotate(month=TruncMonth("requested_at"))),
+        by_country=grouped("country"),
+        count=summed["n"] or 0,
+        amount=Decimal(summed["total"] or 0).quantize(money.CENTS),
+    )
+
+
+def referral_totals() -> dict[str, int]:
+    rows = Referral.objects.values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def pending_counts(user: Any) -> dict[str, int]:
+    return {
+        "follow_up": referrals_to_follow_up(user).count(),
+        "approval": awaiting_approval(user).count() if user.has_perm("accounts.coordinate") else 0,
+        "reports": reports_due(user).count(),
+    }
+
+
+def case_panel(user: Any, case: Any) -> dict[str, Any]:
+    """What the case page shows: the case's referrals and grants (no protected field)."""
+    return {
+        "case": case,
+        "referrals": list(referrals_of_case(case)[:20]),
+        "grants": list(grants_of_case(case)[:20]),
+    }

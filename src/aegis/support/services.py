@@ -1,0 +1,445 @@
+"""Writes of the support network: the provider directory and its vetting, referrals.
+Grants are in grants.py, the ledger in ledger.py; this module re-exports their writes so
+other apps reach everything through `support.services`.
+
+Every write checks its input first (a RuleError names the input at fault) and then writes in
+one transaction: a refused request leaves nothing behind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aegis import clock
+from aegis.audit import services as audit
+from aegis.cases import selectors as cases
+from aegis.cases import services as case_services
+from aegis.cases.models import Case, Compartment
+from aegis.cases.vocabulary import ConsentScope
+from aegis.rules import RuleError
+from aegis.vault import services as vault
+
+from . import checks
+from .grants import (  # noqa: F401  (the grant writes, reached through this module)
+    acknowledge_receipt,
+    approve,
+    close,
+    disburse,
+    do_diligence,
+    receive_report,
+    reject,
+    request_grant,
+    withdraw,
+)
+from .models import (
+    Provider,
+    ProviderReference,
+    Referral,
+    ReferralStep,
+    Relocation,
+    SafeHouseAddress,
+    VettingStep,
+)
+from .vocabulary import (
+    Availability,
+    ProviderKind,
+    ReferralKind,
+    ReferralStatus,
+    SharedField,
+    VettingStatus,
+)
+
+PROVIDER_KEY = "support-provider"
+SAFE_HOUSE_KEY = "support-safe-house"
+REFERRAL_KEY = "support-referral"
+MIN_REFERENCES = 2
+MAX_RELOCATION_MONTHS = 6
+
+
+def _coordinator(actor: Any) -> bool:
+    return bool(actor.has_perm("accounts.coordinate"))
+
+
+def _member(compartment: Compartment, actor: Any) -> None:
+    if not cases.member_of(actor, compartment.pk):
+        raise RuleError(
+            _("You are not a member of this compartment, so you cannot hold its keys."),
+            "compartment",
+        )
+
+
+# --- Providers ----------------------------------------------------------------------------
+
+
+def _provider_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    kinds = checks.codes(fields.get("kinds", []), ProviderKind, "kinds", _("Kinds of help"))
+    if not kinds:
+        raise RuleError(_("Choose at least one kind of help."), "kinds")
+    countries = checks.countries(fields.get("countries", []))
+    capacity = fields.get("capacity")
+    return {
+        "name": checks.line(fields.get("name"), "name", _("Name"), required=True, limit=120),
+        "individual": bool(fields.get("individual", False)),
+        "kinds": ",".join(kinds),
+        "countries": ",".join(countries),
+        "regions": ",".join(checks.regions(fields.get("regions", []), countries)),
+        "languages": checks.languages(fields.get("languages", "")),
+        "capacity": None
+        if capacity in (None, "")
+        else checks.count(capacity, "capacity", _("Capacity"), low=0, high=10_000),
+        "availability": checks.codes(
+            [fields.get("availability") or Availability.AVAILABLE],
+            Availability,
+            "availability",
+            _("Availability"),
+        )[0],
+        "cost": checks.line(fields.get("cost"), "cost", _("Cost"), limit=120),
+        "contact": checks.text(fields.get("contact"), "contact", _("Contact details")),
+        "notes": checks.text(fields.get("notes"), "notes", _("Notes")),
+    }
+
+
+@transaction.atomic
+def create_provider(
+    compartment: Compartment, *, actor: Any, safe_house_address: str = "", **fields: Any
+) -> Provider:
+    """A new provider, not yet vetted. Its contact details are under a key of the directory
+    compartment; a safe house's address under a compartment of its own, whose first member
+    is the person who entered it (coordinators add others on the compartments page)."""
+    _member(compartment, actor)
+    clean = _provider_fields(fields)
+    address = checks.text(safe_house_address, "safe_house_address", _("Safe-house address"))
+    if address and ProviderKind.SAFE_HOUSE not in clean["kinds"].split(","):
+        raise RuleError(_("Only a safe house has a safe-house address."), "safe_house_address")
+    provider = Provider.objects.create(
+        compartment=compartment,
+        data_key=vault.new_record_key(compartment, PROVIDER_KEY),
+        created_by=actor,
+        created_at=clock.now(),
+        **clean,
+    )
+    if address:
+        _store_address(provider, address, actor=actor)
+    VettingStep.objects.create(
+        provider=provider, status=VettingStatus.NEW, by=actor, at=clock.now()
+    )
+    audit.record("record.create", actor_id=actor.pk, object_type="provider", object_id=provider.pk)
+    return provider
+
+
+def _store_address(provider: Provider, address: str, *, actor: Any) -> None:
+    own = case_services.create_compartment_by(
+        f"Safe house {provider.pk}", _("Holders of one safe house's address"), creator=actor
+    )
+    provider.safe_house_compartment = own
+    provider.save(update_fields=["safe_house_compartment"])
+    SafeHouseAddress.objects.create(
+        provider=provider, data_key=vault.new_record_key(own, SAFE_HOUSE_KEY), address=address
+    )
+
+
+@transaction.atomic
+def update_provider(provider: Provider, *, actor: Any, **fields: Any) -> Provider:
+    """Change the directory entry (not its vetting); the caller holds the provider's key."""
+    clean = _provider_fields(fields)
+    for name, value in clean.items():
+        setattr(provider, name, value)
+    provider.save()
+    audit.record("record.update", actor_id=actor.pk, object_type="provider", object_id=provider.pk)
+    return provider
+
+
+@transaction.atomic
+def set_availability(provider: Provider, availability: str, *, actor: Any) -> Provider:
+    provider.availability = checks.codes(
+        [availability], Availability, "availability", _("Availability")
+    )[0]
+    provider.save(update_fields=["availability"])
+    audit.record("record.update", actor_id=actor.pk, object_type="provider", object_id=provider.pk)
+    return provider
+
+
+@transaction.atomic
+def add_reference(provider: Provider, *, actor: Any, name: str, contact: str) -> ProviderReference:
+    reference = ProviderReference.objects.create(
+        provider=provider,
+        data_key_id=provider.data_key_id,
+        name=checks.line(name, "name", _("Reference's name"), required=True),
+        contact=checks.text(contact, "contact", _("How to reach the reference"), required=True),
+        added_by=actor,
+        added_at=clock.now(),
+    )
+    audit.record("record.update", actor_id=actor.pk, object_type="provider", object_id=provider.pk)
+    return reference
+
+
+VETTING_MOVES = {
+    VettingStatus.NEW: {VettingStatus.APPROVED, VettingStatus.BLOCKED},
+    VettingStatus.APPROVED: {
+        VettingStatus.APPROVED,
+        VettingStatus.SUSPENDED,
+        VettingStatus.BLOCKED,
+    },
+    VettingStatus.SUSPENDED: {VettingStatus.APPROVED, VettingStatus.BLOCKED},
+    VettingStatus.BLOCKED: {VettingStatus.APPROVED},
+}
+
+
+@transaction.atomic
+def vet(provider: Provider, status: str, *, actor: Any, revet_on: Any = None) -> Provider:
+    """A coordinator's vetting decision. Approving (again: re-vetting) needs at least two
+    references and a re-vetting date that is not in the past."""
+    if not _coordinator(actor):
+        raise RuleError(_("Only a coordinator can vet providers."))
+    status = checks.codes([status], VettingStatus, "status", _("Vetting"))[0]
+    if status not in VETTING_MOVES[VettingStatus(provider.vetting)]:
+        raise RuleError(
+            _("A provider that is %(now)s cannot become %(then)s.")
+            % {
+                "now": VettingStatus(provider.vetting).label,
+                "then": VettingStatus(status).label,
+            },
+            "status",
+        )
+    when = checks.future_date(
+        revet_on, "revet_on", _("Re-vetting date"), required=status == VettingStatus.APPROVED
+    )
+    if status == VettingStatus.APPROVED and provider.references.count() < MIN_REFERENCES:
+        raise RuleError(
+            _("A provider needs at least two references before it can be approved."),
+            "references",
+        )
+    provider.vetting = status
+    provider.vetted_by = actor
+    provider.vetted_at = clock.now()
+    if when is not None:
+        provider.revet_on = when
+    provider.save(update_fields=["vetting", "vetted_by", "vetted_at", "revet_on"])
+    VettingStep.objects.create(
+        provider=provider, status=status, revet_on=when, by=actor, at=provider.vetted_at
+    )
+    audit.record("provider.vet", actor_id=actor.pk, object_type="provider", object_id=provider.pk)
+    return provider
+
+
+def revetting_due(provider: Provider) -> bool:
+    return provider.revet_on is not None and provider.revet_on < clock.today()
+
+
+def offerable(provider: Provider) -> bool:
+    """Approved, not due for re-vetting, and not paused: offered for new referrals."""
+    return (
+        provider.vetting == VettingStatus.APPROVED
+        and not revetting_due(provider)
+        and provider.availability != Availability.PAUSED
+    )
+
+
+# --- Referrals ----------------------------------------------------------------------------
+
+
+def _shared_text(case: Case, shared: list[str]) -> str:
+    """The values passed on, as the provider receives them (the case's keys are open)."""
+    person = case.person
+    values: dict[str, Callable[[], Any]] = {
+        SharedField.PSEUDONYM: lambda: person.pseudonym if person else "",
+        SharedField.LEGAL_NAME: lambda: (person.legal_name or "") if person else "",
+        SharedField.PHONE: lambda: (person.phone or "") if person else "",
+        SharedField.EMAIL: lambda: (person.email or "") if person else "",
+        SharedField.CONTACT_CHANNELS: lambda: (person.contact_channels or "") if person else "",
+        SharedField.COUNTRY: lambda: " ".join(filter(None, [case.country, case.region])),
+        SharedField.LANGUAGES: lambda: person.languages if person else "",
+        SharedField.GENDER: lambda: person.gender if person else "",
+        SharedField.AGE_GROUP: lambda: person.age_group if person else "",
+        SharedField.CASE_SUMMARY: lambda: case.summary or "",
+    }
+    lines = [(str(SharedField(code).label), str(values[code]())) for code in shared]
+    return "\n".join(f"{label}: {value}" for label, value in lines)
+
+
+def live_consent(case: Case) -> Any:
+    """The person's live consent to share with partners, or None."""
+    if case.person is None:
+        return None
+    return (
+        cases.consents_of(case.person)
+        .filter(scope=ConsentScope.SHARE_PARTNER, withdrawn_at__isnull=True)
+        .order_by("-given_at")
+        .first()
+    )
+
+
+def missing_consent_message() -> str:
+    return _(
+        "This referral cannot be made: the person has no live consent to “%(scope)s”. "
+        "Record that consent on the case first (or ask the person again if it was withdrawn)."
+    ) % {"scope": ConsentScope.SHARE_PARTNER.label}
+
+
+RELOCATION_TEXTS = {
+    "destination_why": gettext_lazy("Why this destination"),
+    "host": gettext_lazy("Host organisation"),
+    "visa_travel_plan": gettext_lazy("Visa and travel plan"),
+    "security_plan": gettext_lazy("Security plan for the move"),
+    "family": gettext_lazy("Family members"),
+    "return_plan": gettext_lazy("Return plan"),
+}
+
+
+def _relocation_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    country = checks.countries([fields.get("destination_country") or ""], "destination_country")
+    if not country:
+        raise RuleError(_("Choose the destination country."), "destination_country")
+    clean: dict[str, Any] = {"destination_country": country[0]}
+    for name, label in RELOCATION_TEXTS.items():
+        clean[name] = checks.text(
+            fields.get(name), name, label, required=name in {"destination_why", "host"}
+        )
+    clean["months"] = checks.count(
+        fields.get("months") or MAX_RELOCATION_MONTHS,
+        "months",
+        _("Duration in months"),
+        low=1,
+        high=MAX_RELOCATION_MONTHS,
+    )
+    return clean
+
+
+@transaction.atomic
+def create_referral(
+    case: Case,
+    provider: Provider,
+    *,
+    actor: Any,
+    purpose: str,
+    shared: list[str] | str,
+    follow_up_on: Any = None,
+    kind: str = ReferralKind.SERVICE,
+    relocation: dict[str, Any] | None = None,
+    grant: Any = None,
+) -> Referral:
+    """A draft referral of the case's person to a provider, passing on only the fields chosen.
+    Refused without the person's live consent to share with partners (the message says
+    which), and for a provider that is not approved or is due for re-vetting."""
+    _member(case.compartment, actor)
+    kind = checks.codes([kind], ReferralKind, "kind", _("Kind of referral"))[0]
+    chosen = checks.codes(shared, SharedField, "shared", _("What is shared"))
+    if not chosen:
+        raise RuleError(
+            _("Choose what is shared with the provider (at least one field)."), "shared"
+        )
+    purpose = checks.text(purpose, "purpose", _("Purpose"), required=True)
+    when = checks.future_date(follow_up_on, "follow_up_on", _("Follow-up date"))
+    if not offerable(provider):
+        raise RuleError(
+            _(
+                "This provider is not offered for new referrals: it is not approved, is due "
+                "for re-vetting, or is paused."
+            ),
+            "provider",
+        )
+    clean_relocation = None
+    if kind == ReferralKind.RELOCATION:
+        clean_relocation = _relocation_fields(relocation or {})
+    if grant is not None and grant.case_id != case.pk:
+        raise RuleError(_("The grant belongs to another case."), "grant")
+    consent = live_consent(case)
+    if consent is None:
+        raise RuleError(missing_consent_message(), "consent")
+    now = clock.now()
+    referral = Referral.objects.create(
+        case=case,
+        provider=provider,
+        data_key=vault.new_record_key(case.compartment, REFERRAL_KEY),
+        kind=kind,
+        purpose=purpose,
+        shared_fields=",".join(chosen),
+        shared_text=_shared_text(case, chosen),
+        consent=consent,
+        follow_up_on=when,
+        grant=grant,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    if clean_relocation is not None:
+        Relocation.objects.create(
+            referral=referral, data_key_id=referral.data_key_id, **clean_relocation
+        )
+    ReferralStep.objects.create(referral=referral, status=ReferralStatus.DRAFT, by=actor, at=now)
+    audit.record("record.create", actor_id=actor.pk, object_type="referral", object_id=referral.pk)
+    return referral
+
+
+REFERRAL_MOVES = {
+    ReferralStatus.DRAFT: {ReferralStatus.SENT, ReferralStatus.CANCELLED},
+    ReferralStatus.SENT: {
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.DECLINED,
+        ReferralStatus.CANCELLED,
+    },
+    ReferralStatus.ACCEPTED: {ReferralStatus.COMPLETED, ReferralStatus.CANCELLED},
+    ReferralStatus.DECLINED: set(),
+    ReferralStatus.COMPLETED: set(),
+    ReferralStatus.CANCELLED: set(),
+}
+
+
+@transaction.atomic
+def move_referral(
+    referral: Referral,
+    status: str,
+    *,
+    actor: Any,
+    outcome: str = "",
+    follow_up_on: Any = None,
+) -> Referral:
+    """The next step of a referral. Sending checks the consent again: it must still be live."""
+    status = checks.codes([status], ReferralStatus, "status", _("Status"))[0]
+    if status not in REFERRAL_MOVES[ReferralStatus(referral.status)]:
+        raise RuleError(
+            _("A referral that is %(now)s cannot become %(then)s.")
+            % {
+                "now": ReferralStatus(referral.status).label,
+                "then": ReferralStatus(status).label,
+            },
+            "status",
+        )
+    outcome = checks.text(outcome, "outcome", _("Outcome"))
+    when = checks.future_date(follow_up_on, "follow_up_on", _("Follow-up date"))
+    if status == ReferralStatus.SENT:
+        consent = live_consent(referral.case)
+        if consent is None:
+            raise RuleError(missing_consent_message(), "consent")
+        referral.consent = consent
+        if when is None and referral.follow_up_on is None:
+            when = clock.today() + timedelta(days=7)
+    referral.status = status
+    if outcome:
+        referral.outcome = outcome
+    if when is not None:
+        referral.follow_up_on = when
+    referral.updated_at = clock.now()
+    referral.save()
+    ReferralStep.objects.create(referral=referral, status=status, by=actor, at=referral.updated_at)
+    audit.record("referral.move", actor_id=actor.pk, object_type="referral", object_id=referral.pk)
+    return referral
+
+
+@transaction.atomic
+def renew_relocation(referral: Referral, *, actor: Any, months: Any) -> Relocation:
+    relocation = Relocation.objects.select_for_update().filter(referral=referral).first()
+    if relocation is None:
+        raise RuleError(_("This referral is not a relocation."))
+    relocation.months += checks.count(
+        months, "months", _("Duration in months"), low=1, high=MAX_RELOCATION_MONTHS
+    )
+    relocation.renewals += 1
+    relocation.save(update_fields=["months", "renewals"])
+    audit.record("record.update", actor_id=actor.pk, object_type="referral", object_id=referral.pk)
+    return relocation

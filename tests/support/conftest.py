@@ -1,0 +1,97 @@
+"""A small team for the support network: a caseworker (lucia) and two coordinators (karim,
+ana) of one compartment, a third coordinator (omar) too, a caseworker of another compartment
+(pedro), and an auditor (vera). One case whose person consented to sharing with partners."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from aegis import clock
+from aegis.cases import services as cases
+from aegis.roles import Role
+from aegis.support import services
+from aegis.vault.keychain import unlocked
+from tests.conftest import Person, api_client, comparable, sign_in  # noqa: F401
+
+
+@dataclass
+class Team:
+    lucia: Person
+    karim: Person
+    ana: Person
+    omar: Person
+    pedro: Person
+    vera: Person
+    compartment: Any
+    case: Any
+
+    def provider(self, by: Person | None = None, *, approved: bool = True, **fields: Any) -> Any:
+        by = by or self.karim
+        values = {
+            "name": "Abogadas del Sur",
+            "kinds": ["legal"],
+            "countries": ["CO"],
+            "regions": ["CO-ANT"],
+            "languages": "es",
+            "capacity": 3,
+            "cost": "pro bono",
+            "contact": "Calle 5 #12, +57 300 555 0101",
+        }
+        values.update(fields)
+        with unlocked(by.keychain()):
+            provider = services.create_provider(self.compartment, actor=by.user, **values)
+            if approved:
+                services.add_reference(provider, actor=by.user, name="Ref One", contact="one@x.org")
+                services.add_reference(provider, actor=by.user, name="Ref Two", contact="two@x.org")
+                services.vet(
+                    provider,
+                    "approved",
+                    actor=self.karim.user,
+                    revet_on=clock.today() + timedelta(days=180),
+                )
+        return provider
+
+    def consent(self, by: Person | None = None) -> Any:
+        by = by or self.lucia
+        with unlocked(by.keychain()):
+            return cases.record_consent(
+                self.case.person, "share_partner", "Agreed by phone", actor_id=by.user.pk
+            )
+
+    def grant(self, by: Person | None = None, **fields: Any) -> Any:
+        by = by or self.lucia
+        values = {
+            "beneficiary": "person",
+            "grant_type": "digital",
+            "urgency": "urgent",
+            "need": "Laptop seized in a raid",
+            "amount": "1200.00",
+            "currency": "EUR",
+        }
+        values.update(fields)
+        with unlocked(by.keychain()):
+            return services.request_grant(self.case, actor=by.user, **values)
+
+
+@pytest.fixture
+def team(make_person, make_compartment, make_case) -> Team:
+    lucia = make_person(Role.CASEWORKER, "lucia")
+    karim = make_person(Role.COORDINATOR, "karim")
+    ana = make_person(Role.COORDINATOR, "ana")
+    omar = make_person(Role.COORDINATOR, "omar")
+    pedro = make_person(Role.CASEWORKER, "pedro")
+    vera = make_person(Role.AUDITOR, "vera")
+    compartment = make_compartment(lucia, karim, ana, omar, name="Andes")
+    other = make_compartment(pedro, name="Sahel")
+    make_case(other, pedro, summary="Pedro's own case")
+    case = make_case(compartment, lucia, summary="Threats after the land claim")
+    return Team(lucia, karim, ana, omar, pedro, vera, compartment, case)
+
+
+def client(person: Person) -> Client:
+    return sign_in(Client(), person)

@@ -1,0 +1,158 @@
+"""The support API: providers, referrals and grants, with the same rules as the pages. The
+two-person rule and the caps hold here too; the auditor reads the ledger with no identity."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import override_settings
+
+from aegis.accounts import services as accounts
+from aegis.cases import services as cases
+from aegis.roles import Role
+from aegis.support import services
+from aegis.support.models import Approval, Grant, LedgerEntry, Referral
+from aegis.vault.keychain import unlocked
+from tests.conftest import PASSWORD, Person
+
+from .conftest import api_client
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/api/v1/support"
+
+
+def _post(client, path, body=None):
+    return client.post(BASE + path, data=json.dumps(body or {}), content_type="application/json")
+
+
+def test_providers_create_vet_and_read(team):
+    karim = api_client(team.karim)
+    response = _post(
+        karim,
+        "/providers",
+        {
+            "compartment_id": team.compartment.pk,
+            "name": "Casa Segura",
+            "kinds": ["safe_house"],
+            "countries": ["CO"],
+            "contact": "Hermana Clara",
+            "safe_house_address": "Km 4 vía al mar",
+        },
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["contact"] == "Hermana Clara" and body["safe_house_address"] == "Km 4 vía al mar"
+    pid = body["id"]
+    for name in ("One", "Two"):
+        assert (
+            _post(karim, f"/providers/{pid}/references", {"name": name, "contact": "x"}).status_code
+            == 201
+        )
+    refused = _post(
+        karim, f"/providers/{pid}/vetting", {"status": "approved", "revet_on": "2001-01-01"}
+    )
+    assert refused.status_code == 400 and refused.json()["field"] == "revet_on"
+    ok = _post(karim, f"/providers/{pid}/vetting", {"status": "approved", "revet_on": "2099-01-01"})
+    assert ok.json()["vetting"] == "approved" and ok.json()["offered"]
+    ana = api_client(team.ana).get(f"{BASE}/providers/{pid}").json()
+    assert ana["contact"] == "Hermana Clara" and ana["safe_house_address"] is None
+    lucia = api_client(team.lucia)
+    assert _post(lucia, f"/providers/{pid}/vetting", {"status": "blocked"}).status_code == 403
+    listed = lucia.get(f"{BASE}/providers").json()
+    assert listed["items"][0]["name"] == "Casa Segura" and "contact" not in listed["items"][0]
+
+
+def test_referrals_need_consent_through_the_api(team):
+    provider = team.provider()
+    lucia = api_client(team.lucia)
+    body = {
+        "case_reference": team.case.reference,
+        "provider_id": provider.pk,
+        "purpose": "Legal advice",
+        "shared": ["pseudonym"],
+    }
+    refused = _post(lucia, "/referrals", body)
+    assert refused.status_code == 400
+    assert "Share with a partner organisation" in refused.json()["detail"]
+    assert not Referral.objects.exists()
+    team.consent()
+    made = _post(lucia, "/referrals", body)
+    assert made.status_code == 201
+    rid = made.json()["id"]
+    sent = _post(lucia, f"/referrals/{rid}/status", {"status": "sent"})
+    assert sent.json()["status"] == "sent"
+    assert api_client(team.pedro).get(f"{BASE}/referrals/{rid}").status_code == 404
+
+
+@override_settings(SUPPORT_SECOND_APPROVER_ABOVE="500", SUPPORT_GRANT_CAP="2000")
+def test_grants_two_person_rule_and_caps_through_the_api(team):
+    karim = api_client(team.karim)
+    grant = {
+        "case_reference": team.case.reference,
+        "beneficiary": "person",
+        "grant_type": "legal",
+        "urgency": "immediate",
+        "need": "Bail and lawyer",
+        "amount": "2500",
+        "currency": "EUR",
+    }
+    capped = _post(karim, "/grants", grant)
+    assert capped.status_code == 400 and "at most 2000" in capped.json()["detail"]
+    for bad, field in (({"amount": "-1"}, "amount"), ({"currency": "EURO"}, "currency")):
+        refused = _post(karim, "/grants", {**grant, **bad})
+        assert refused.status_code == 400 and refused.json()["field"] == field
+    assert not Grant.objects.exists()
+    made = _post(karim, "/grants", {**grant, "amount": "900"})
+    assert made.status_code == 201
+    gid = made.json()["id"]
+    assert (
+        _post(api_client(team.ana), f"/grants/{gid}/diligence", {"note": "ok"}).status_code == 200
+    )
+    for person in (team.karim, team.ana):  # requester, diligencer
+        refused = _post(api_client(person), f"/grants/{gid}/approve")
+        assert refused.status_code == 400 and "cannot approve" in refused.json()["detail"]
+    assert _post(api_client(team.lucia), f"/grants/{gid}/approve").status_code == 403
+    omar = api_client(team.omar)
+    assert _post(omar, f"/grants/{gid}/approve").json()["status"] == "diligence"
+    assert _post(omar, f"/grants/{gid}/approve").status_code == 400
+    assert Approval.objects.count() == 1
+    assert _post(api_client(team.karim), f"/grants/{gid}/approve").status_code == 400
+    # A fourth coordinator, let into the compartment by a member: the second approver.
+    nadia = Person(accounts.create_user("nadia", PASSWORD, Role.COORDINATOR))
+    with unlocked(team.karim.keychain()):
+        cases.add_member(team.compartment, nadia.user, actor_id=team.karim.user.pk)
+    approved = _post(api_client(nadia), f"/grants/{gid}/approve")
+    assert approved.json()["status"] == "approved"
+    tranche = {"method": "bank", "amount": "600", "currency": "EUR", "payment_details": "IBAN"}
+    assert _post(omar, f"/grants/{gid}/tranches", tranche).status_code == 201
+    over = _post(omar, f"/grants/{gid}/tranches", tranche)
+    assert over.status_code == 400 and "past the amount approved" in over.json()["detail"]
+    assert LedgerEntry.objects.count() == 1
+
+
+def test_the_auditor_reads_the_ledger_without_identity(team):
+    grant = team.grant()
+    with unlocked(team.lucia.keychain()):
+        services.do_diligence(grant, actor=team.lucia.user, note="ok")
+    with unlocked(team.karim.keychain()):
+        services.approve(grant, actor=team.karim.user)
+        services.disburse(
+            grant,
+            actor=team.karim.user,
+            method="bank",
+            amount="500",
+            currency="EUR",
+            payment_details="IBAN ES99 SECRET",
+        )
+    answer = api_client(team.vera).get(f"{BASE}/ledger")
+    assert answer.status_code == 200
+    text = answer.content.decode()
+    assert grant.reference in text and "500.00" in text
+    with unlocked(team.lucia.keychain()):
+        person = team.case.person
+        identities = [person.pseudonym, person.legal_name, team.case.reference, "IBAN", "Laptop"]
+    for identity in identities:
+        assert identity not in text
+    assert api_client(team.lucia).get(f"{BASE}/ledger").status_code == 403

@@ -1,0 +1,247 @@
+"""The support pages: the directory, vetting, referrals refused without consent (naming it),
+and a grant through every step, with the two-person rule holding on the web as in the
+service. Nobody reaches another compartment's referral or grant (404)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from aegis import clock
+from aegis.support.models import Approval, Grant, LedgerEntry, Provider, Referral
+
+from .conftest import client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_directory_and_a_new_provider(team):
+    web = client(team.lucia)
+    assert "No provider matches" in web.get(reverse("support:providers")).content.decode()
+    response = web.post(
+        reverse("support:provider-new"),
+        {
+            "compartment": team.compartment.pk,
+            "name": "Clínica Norte",
+            "kinds": ["medical"],
+            "countries": ["CO"],
+            "availability": "available",
+            "contact": "Dra. Ruiz, +57 300 111",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    provider = Provider.objects.get()
+    page = web.get(reverse("support:provider", kwargs={"provider_id": provider.pk})).content
+    assert "Dra. Ruiz" in page.decode()
+    # Another compartment's caseworker sees the entry but not its contact details.
+    other = client(team.pedro).get(reverse("support:provider", kwargs={"provider_id": provider.pk}))
+    assert "Dra. Ruiz" not in other.content.decode()
+    assert "Only members of the compartment" in other.content.decode()
+
+
+def test_bad_provider_input_is_shown_on_the_form(team):
+    response = client(team.lucia).post(
+        reverse("support:provider-new"),
+        {
+            "compartment": team.compartment.pk,
+            "name": "X",
+            "kinds": ["legal"],
+            "countries": ["CO"],
+            "regions": "PE-LIM",
+            "availability": "available",
+        },
+    )
+    assert response.status_code == 422
+    assert "not a region of the countries chosen" in response.content.decode()
+    assert not Provider.objects.exists()
+
+
+def test_vetting_on_the_page_refuses_a_past_date(team):
+    provider = team.provider(approved=False)
+    web = client(team.karim)
+    url = reverse("support:provider-vet", kwargs={"provider_id": provider.pk})
+    response = web.post(
+        url,
+        {"status": "approved", "revet_on": (clock.today() - timedelta(days=2)).isoformat()},
+        follow=True,
+    )
+    assert "two references" in response.content.decode() or "past" in response.content.decode()
+    assert Provider.objects.get().vetting == "new"
+
+
+def test_referral_refused_without_consent_says_which(team):
+    provider = team.provider()
+    web = client(team.lucia)
+    response = web.post(
+        reverse("support:referral-new"),
+        {
+            "case": team.case.reference,
+            "provider": provider.pk,
+            "kind": "service",
+            "purpose": "Legal advice",
+            "shared": ["pseudonym"],
+        },
+    )
+    assert response.status_code == 422
+    assert "Share with a partner organisation" in response.content.decode()
+    assert not Referral.objects.exists()
+    team.consent()
+    response = web.post(
+        reverse("support:referral-new"),
+        {
+            "case": team.case.reference,
+            "provider": provider.pk,
+            "kind": "service",
+            "purpose": "Legal advice",
+            "shared": ["pseudonym"],
+        },
+    )
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert (
+        client(team.pedro)
+        .get(reverse("support:referral", kwargs={"referral_id": referral.pk}))
+        .status_code
+        == 404
+    )
+
+
+def _grant_page(web, grant):
+    return web.get(reverse("support:grant", kwargs={"grant_id": grant.pk})).content.decode()
+
+
+def _post(web, name, grant, data=None, **kwargs):
+    return web.post(
+        reverse(f"support:{name}", kwargs={"grant_id": grant.pk, **kwargs}), data or {}, follow=True
+    )
+
+
+@override_settings(SUPPORT_SECOND_APPROVER_ABOVE="1000")
+def test_a_grant_through_the_pages_with_two_approvers(team):
+    karim = client(team.karim)
+    response = karim.post(
+        reverse("support:grant-new"),
+        {
+            "case": team.case.reference,
+            "beneficiary": "person",
+            "grant_type": "digital",
+            "urgency": "urgent",
+            "need": "Laptop seized",
+            "amount": "1200",
+            "currency": "EUR",
+            "budget_lines": "Laptop; 1000\nPhone; 200",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    grant = Grant.objects.get()
+    lucia = client(team.lucia)
+    _post(lucia, "grant-diligence", grant, {"note": "Partner confirmed the raid"})
+    # The requester cannot approve, through the page either.
+    page = _post(karim, "grant-approve", grant).content.decode()
+    assert "cannot approve" in page
+    assert not Approval.objects.exists()
+    ana, omar = client(team.ana), client(team.omar)
+    _post(ana, "grant-approve", grant)
+    assert Grant.objects.get().status == "diligence"
+    assert "already" in _post(ana, "grant-approve", grant).content.decode()
+    _post(omar, "grant-approve", grant)
+    assert Grant.objects.get().status == "approved"
+    page = _post(
+        ana,
+        "grant-disburse",
+        grant,
+        {"method": "bank", "amount": "-3", "currency": "EUR", "payment_details": "IBAN"},
+    )
+    assert "more than zero" in page.content.decode()
+    _post(
+        ana,
+        "grant-disburse",
+        grant,
+        {"method": "bank", "amount": "700", "currency": "EUR", "payment_details": "IBAN ES00"},
+    )
+    over = _post(
+        ana,
+        "grant-disburse",
+        grant,
+        {"method": "cash", "amount": "501", "currency": "EUR", "payment_details": "Partner"},
+    )
+    assert "past the amount approved" in over.content.decode()
+    _post(
+        ana,
+        "grant-disburse",
+        grant,
+        {"method": "cash", "amount": "500", "currency": "EUR", "payment_details": "Partner"},
+    )
+    assert LedgerEntry.objects.count() == 2
+    _post(lucia, "grant-receipt", grant, tranche=1)
+    _post(lucia, "grant-report", grant, {"kind": "narrative", "text": "Bought and set up"})
+    _post(lucia, "grant-report", grant, {"kind": "financial", "text": "Invoices attached"})
+    assert Grant.objects.get().status == "reported"
+    assert _post(lucia, "grant-close", grant).status_code == 403
+    _post(ana, "grant-close", grant)
+    assert Grant.objects.get().status == "closed"
+    assert "IBAN ES00" in _grant_page(lucia, grant)
+    assert (
+        client(team.pedro).get(reverse("support:grant", kwargs={"grant_id": grant.pk})).status_code
+        == 404
+    )
+
+
+def test_the_grant_form_refuses_an_unknown_amount(team):
+    response = client(team.lucia).post(
+        reverse("support:grant-new"),
+        {
+            "case": team.case.reference,
+            "beneficiary": "group",
+            "group_size": "1",
+            "grant_type": "legal",
+            "urgency": "urgent",
+            "need": "Bail",
+            "amount": "500",
+            "currency": "EUR",
+        },
+    )
+    assert response.status_code == 422 and "2 to" in response.content.decode()
+    assert not Grant.objects.exists()
+
+
+def test_summary_ledger_and_work_queue_lines(team):
+    grant = team.grant()
+    from aegis.support import queue
+
+    lucia_lines = queue.items(team.lucia.user)
+    assert lucia_lines == []
+    from aegis.support import services
+    from aegis.vault.keychain import unlocked
+
+    with unlocked(team.lucia.keychain()):
+        services.do_diligence(grant, actor=team.lucia.user, note="ok")
+    assert "1 grant awaits your approval" in [i.text for i in queue.items(team.karim.user)]
+    assert (
+        "Programme summary" in client(team.karim).get(reverse("support:summary")).content.decode()
+    )
+    assert client(team.lucia).get(reverse("support:summary")).status_code == 403
+
+
+def test_the_case_page_shows_referrals_and_a_withdrawn_consent(team):
+    from aegis.cases import services as cases
+    from aegis.support import services
+    from aegis.vault.keychain import unlocked
+
+    provider = team.provider()
+    consent = team.consent()
+    with unlocked(team.lucia.keychain()):
+        services.create_referral(
+            team.case, provider, actor=team.lucia.user, purpose="Advice", shared=["pseudonym"]
+        )
+        cases.withdraw_consent(consent, actor_id=team.lucia.user.pk)
+    page = (
+        client(team.lucia)
+        .get(reverse("cases:detail", kwargs={"reference": team.case.reference}))
+        .content.decode()
+    )
+    assert "Support: referrals and grants" in page
+    assert "its consent was withdrawn" in page
