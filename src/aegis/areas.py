@@ -134,6 +134,24 @@ AREAS = [
         also=DEMO_MAIL_PERMISSIONS[1:],
         shown=lambda: bool(settings.AEGIS_DEMO_MAIL_DIR),  # only `aegis demo` catches mail
     ),
+    Area(
+        _("Communications to mechanisms"),
+        _("Urgent appeals and requests to UN and regional mechanisms, tracked to the State's reply."),
+        "view_cases",
+        "advocacy:list",
+    ),
+    Area(
+        _("Mechanism outcomes"),
+        _("Communications sent, answered and what changed, by mechanism, without names."),
+        "view_analytics",
+        "advocacy:analysis",
+    ),
+    Area(
+        _("Mechanisms"),
+        _("UN and regional mechanisms: channels, languages, consent rules, reply periods."),
+        "manage_settings",
+        "advocacy:mechanisms",
+    ),
 ]
 
 

@@ -13,7 +13,17 @@ from django.db import models
 
 from aegis.vault.fields import EncryptedTextField
 
-from .vocabulary import Channel, Checks, ConsentRule, Kind, Language, Outcome, Resolution, Status
+from .vocabulary import (
+    AWAITING_REPLY,
+    Channel,
+    Checks,
+    ConsentRule,
+    Kind,
+    Language,
+    Outcome,
+    Resolution,
+    Status,
+)
 
 
 class Mechanism(models.Model):
@@ -103,6 +113,10 @@ class Communication(models.Model):
 
     def __str__(self) -> str:
         return f"communication {self.pk}"
+
+    @property
+    def awaiting_reply(self) -> bool:
+        return self.status in AWAITING_REPLY
 
 
 class Event(models.Model):

@@ -19,7 +19,7 @@ from aegis.paging import Order, SeekPage, seek_page
 from aegis.vault.selectors import open_records, opened
 
 from .models import Communication, CommunicationOutcome, Mandate, Mechanism
-from .vocabulary import AWAITING_REPLY, Status
+from .vocabulary import AWAITING_REPLY, Outcome, Status
 
 PAGE_SIZE = 25
 ORDER = Order("updated_at", descending=True)
@@ -132,6 +132,10 @@ class MechanismCounts:
     answered: int = 0
     overdue: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def outcome_labels(self) -> list[tuple[str, int]]:
+        return [(str(Outcome(k).label), n) for k, n in sorted(self.outcomes.items())]
 
 
 def outcome_counts(
