@@ -96,7 +96,7 @@ class Spec:
     precision: str = "day"
     perpetrator: str | None = "armed_group"
     second_victim: bool = False
-    consent: tuple[str, ...] = ("un_mechanism",)
+    consent: tuple[str, ...] = ("un_mechanism", "name_to_government")
     narrative: str = NARRATIVE
     drop: tuple[str, ...] = ()
     elements: dict[str, Any] = field(default_factory=lambda: dict(ELEMENTS))

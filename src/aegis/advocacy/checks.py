@@ -117,8 +117,8 @@ INFORMED_CONSENT = Element(
 )
 NAME = Element(
     "name",
-    _("the disappeared person's name"),
-    lambda d: len(d.victims) == 1 and d.victims[0].has_name,
+    _("the disappeared person's name, with their family's consent to name them to the government"),
+    lambda d: len(d.victims) == 1 and d.victims[0].named,
 )
 ONE_PERSON = Element(
     "one_person", _("one person only (one communication per person)"), lambda d: len(d.victims) == 1
