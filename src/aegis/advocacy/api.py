@@ -115,10 +115,10 @@ def _full(c: Communication) -> dict[str, Any]:
     return {
         **_summary(c),
         "incidents": [e.reference for e in dossier.events],
-        "narrative": c.narrative,
+        "narrative": c.narrative or "",
         "elements": dossier.elements,
         "missing": [e.key for e in checks.missing(dossier)],
-        "reply_summary": c.reply_summary,
+        "reply_summary": c.reply_summary or "",
     }
 
 

@@ -85,7 +85,7 @@ def parse_elements(text: str) -> dict[str, Any]:
 def _victim(person: Any) -> VictimLine:
     consented = cases.has_consent(person, ConsentScope.UN_MECHANISM)
     named = consented and cases.has_consent(person, ConsentScope.NAME_TO_GOVERNMENT)
-    name = person.legal_name.strip()
+    name = (person.legal_name or "").strip()
     return VictimLine(
         label=name if named and name else person.pseudonym,
         person_id=person.pk,
@@ -96,7 +96,7 @@ def _victim(person: Any) -> VictimLine:
 
 
 def _place(incident: Any) -> str:
-    parts = [incident.exact_location.strip(), places.place_label(incident.country, incident.region)]
+    parts = [(incident.exact_location or "").strip(), places.place_label(incident.country, incident.region)]
     return ", ".join(p for p in parts if p)
 
 
@@ -122,13 +122,14 @@ def build(communication: Communication) -> Dossier:
         if victim.person is not None:
             if victim.person_id not in people:
                 people[victim.person_id] = _victim(victim.person)
-        elif victim.description.strip():
-            described.append(VictimLine(label=victim.description.strip()))
+        elif (victim.description or "").strip():
+            described.append(VictimLine(label=(victim.description or "").strip()))
     perpetrators: dict[int, PerpetratorLine] = {}
     for n in named:
         p = n.perpetrator
         kind = str(PerpetratorType(p.perpetrator_type).label)
-        label = f"{kind}: {p.name.strip()}" if p.name.strip() else kind
+        name = (p.name or "").strip()
+        label = f"{kind}: {name}" if name else kind
         perpetrators[p.pk] = PerpetratorLine(label, p.perpetrator_type != PerpetratorType.UNKNOWN)
     events = [
         EventLine(
@@ -137,8 +138,8 @@ def build(communication: Communication) -> Dossier:
             date_end=i.date_end,
             precision=i.date_precision,
             place=_place(i),
-            title=i.title,
-            description=i.description,
+            title=i.title or "",
+            description=i.description or "",
             acts=[
                 ActLine(
                     str(ViolationType(a.violation_type).label),
@@ -158,7 +159,7 @@ def build(communication: Communication) -> Dossier:
         victims=[*people.values(), *described],
         perpetrators=list(perpetrators.values()),
         events=events,
-        narrative=communication.narrative,
+        narrative=communication.narrative or "",
         elements=parse_elements(communication.elements),
         mandates=[m.name for m in communication.mandates.all()],
     )
