@@ -136,7 +136,7 @@ AREAS = [
     ),
     Area(
         _("Communications to mechanisms"),
-        _("Urgent appeals and requests to UN and regional mechanisms, tracked to the State's reply."),
+        _("Appeals and requests to UN and regional mechanisms, tracked to the State's reply."),
         "view_cases",
         "advocacy:list",
     ),

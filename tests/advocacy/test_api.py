@@ -56,7 +56,12 @@ def test_bad_input_is_refused_and_writes_nothing(team):
     source = draft_for(team, "wgeid")
     writer = api_client(team.writer)
     wgeid = Mechanism.objects.get(code="wgeid")
-    body = {"case": source.case.reference, "mechanism_id": wgeid.pk, "kind": "precautionary", "language": "en"}
+    body = {
+        "case": source.case.reference,
+        "mechanism_id": wgeid.pk,
+        "kind": "precautionary",
+        "language": "en",
+    }
     response = _post(writer, f"{BASE}/communications", body)
     assert response.status_code == 400 and "does not take" in response.json()["detail"]
     body = {**body, "kind": "disappearance", "language": "ar"}

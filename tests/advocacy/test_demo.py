@@ -29,4 +29,4 @@ def test_demo_communications(make_person, make_compartment):
     appeal, letter = sent["un-special-procedures"], sent["achpr-hrds"]
     assert appeal.status == "sent" and not selectors.is_overdue(appeal)
     assert letter.status == "transmitted" and selectors.is_overdue(letter)
-    assert [i.text for i in queue.items(karim.user)][0].startswith("1 communication:")
+    assert next(i.text for i in queue.items(karim.user)).startswith("1 communication:")

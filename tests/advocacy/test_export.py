@@ -30,8 +30,19 @@ def _pdf_text(team, communication, tmp_path: Path, name: str) -> str:
     ).stdout
     # Page 1 as a picture, kept for a person to look at.
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(path),
-         str(tmp_path / name)],
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(path),
+            str(tmp_path / name),
+        ],
         check=True,
     )
     picture = tmp_path / f"{name}.png"
@@ -95,7 +106,7 @@ def test_email_body_and_online_form_sheet(team):
     assert body.startswith("Subject: WGEID – new case – Colombia")
     assert "DETAILED ACCOUNT" in body and "<p>" not in body
     assert "STEPS TAKEN BY THE FAMILY" in body and LEGAL_NAME in body
-    assert "<th scope=\"row\">Alleged victims</th>" in sheet
+    assert '<th scope="row">Alleged victims</th>' in sheet
     assert export.default_format("email") == export.TEXT
     assert export.default_format("online_form") == export.SHEET
     assert export.default_format("fax_post") == export.PDF

@@ -62,7 +62,12 @@ def test_write_review_send_and_track_through_the_pages(team):
         {"reply": "The State says measures were taken.", "summary": "Measures claimed."},
     )
     assert response.status_code == 302
-    assert writer.post(f"/advocacy/{created.pk}/outcome/", {"outcome": "investigation_opened"}).status_code == 302
+    assert (
+        writer.post(
+            f"/advocacy/{created.pk}/outcome/", {"outcome": "investigation_opened"}
+        ).status_code
+        == 302
+    )
     stored = Communication.objects.get(pk=created.pk)
     assert stored.status == Status.REPLIED and stored.reference == "UA COL 3/2026"
     page = writer.get(detail).content.decode()
@@ -118,7 +123,10 @@ def test_the_analyst_sees_counts_never_names(team):
 def test_the_administrator_edits_a_mechanism(make_person):
     admin = sign_in(Client(), make_person(Role.ADMIN))
     wgeid = Mechanism.objects.get(code="wgeid")
-    assert "The forces believed responsible" in admin.get(f"/advocacy/mechanisms/{wgeid.pk}/").content.decode()
+    assert (
+        "The forces believed responsible"
+        in admin.get(f"/advocacy/mechanisms/{wgeid.pk}/").content.decode()
+    )
     form = {
         "name": wgeid.name,
         "channel": "online_form",

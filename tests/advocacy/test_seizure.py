@@ -22,9 +22,19 @@ def canary(label: str) -> str:
 
 
 def test_communications_never_reach_the_disk_in_clear(team):
-    secret = {k: canary(k.capitalize()) for k in (
-        "name", "narrative", "source", "confidential", "reply", "summary", "measures", "note",
-    )}
+    secret = {
+        k: canary(k.capitalize())
+        for k in (
+            "name",
+            "narrative",
+            "source",
+            "confidential",
+            "reply",
+            "summary",
+            "measures",
+            "note",
+        )
+    }
     spec = variant(
         legal_name=f"Marisol {secret['name']}",
         narrative=f"{NARRATIVE} {secret['narrative']}",

@@ -103,9 +103,7 @@ def test_reply_resolution_and_outcomes_are_recorded_and_counted_without_names(te
             measures="Armoured car and two escorts, agreed with her.",
             actor_id=actor,
         )
-        services.record_resolution(
-            communication, decision="lifting", measures="", actor_id=actor
-        )
+        services.record_resolution(communication, decision="lifting", measures="", actor_id=actor)
         services.record_outcome(communication, outcome="measures_granted", actor_id=actor)
         with pytest.raises(RuleError):
             services.record_outcome(communication, outcome="nonsense", actor_id=actor)
@@ -123,9 +121,7 @@ def test_reply_resolution_and_outcomes_are_recorded_and_counted_without_names(te
 def test_a_resolution_only_for_mechanisms_that_decide_measures(team):
     communication = _sent(team, "reprisals")
     with pytest.raises(RuleError, match="does not decide"):
-        services.record_resolution(
-            communication, decision="grant", measures="x", actor_id=None
-        )
+        services.record_resolution(communication, decision="grant", measures="x", actor_id=None)
 
 
 def test_a_draft_cannot_skip_steps(team):

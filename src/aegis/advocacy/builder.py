@@ -74,9 +74,14 @@ class Dossier:
         return [v for v in self.victims if v.person_id is not None and not v.named]
 
 
-def parse_elements(text: str) -> dict[str, Any]:
+def text(value: Any) -> str:
+    """An encrypted field as text: empty when nothing was written."""
+    return value if isinstance(value, str) else ""
+
+
+def parse_elements(value: Any) -> dict[str, Any]:
     try:
-        found = json.loads(text or "{}")
+        found = json.loads(text(value) or "{}")
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
@@ -85,7 +90,7 @@ def parse_elements(text: str) -> dict[str, Any]:
 def _victim(person: Any) -> VictimLine:
     consented = cases.has_consent(person, ConsentScope.UN_MECHANISM)
     named = consented and cases.has_consent(person, ConsentScope.NAME_TO_GOVERNMENT)
-    name = (person.legal_name or "").strip()
+    name = text(person.legal_name).strip()
     return VictimLine(
         label=name if named and name else person.pseudonym,
         person_id=person.pk,
@@ -96,7 +101,10 @@ def _victim(person: Any) -> VictimLine:
 
 
 def _place(incident: Any) -> str:
-    parts = [(incident.exact_location or "").strip(), places.place_label(incident.country, incident.region)]
+    parts = [
+        (incident.exact_location or "").strip(),
+        places.place_label(incident.country, incident.region),
+    ]
     return ", ".join(p for p in parts if p)
 
 
@@ -120,15 +128,15 @@ def build(communication: Communication) -> Dossier:
         people[case.person.pk] = _victim(case.person)
     for victim in victims:
         if victim.person is not None:
-            if victim.person_id not in people:
-                people[victim.person_id] = _victim(victim.person)
-        elif (victim.description or "").strip():
-            described.append(VictimLine(label=(victim.description or "").strip()))
+            if victim.person.pk not in people:
+                people[victim.person.pk] = _victim(victim.person)
+        elif text(victim.description).strip():
+            described.append(VictimLine(label=text(victim.description).strip()))
     perpetrators: dict[int, PerpetratorLine] = {}
     for n in named:
         p = n.perpetrator
         kind = str(PerpetratorType(p.perpetrator_type).label)
-        name = (p.name or "").strip()
+        name = text(p.name).strip()
         label = f"{kind}: {name}" if name else kind
         perpetrators[p.pk] = PerpetratorLine(label, p.perpetrator_type != PerpetratorType.UNKNOWN)
     events = [
@@ -138,8 +146,8 @@ def build(communication: Communication) -> Dossier:
             date_end=i.date_end,
             precision=i.date_precision,
             place=_place(i),
-            title=i.title or "",
-            description=i.description or "",
+            title=text(i.title),
+            description=text(i.description),
             acts=[
                 ActLine(
                     str(ViolationType(a.violation_type).label),
@@ -159,7 +167,7 @@ def build(communication: Communication) -> Dossier:
         victims=[*people.values(), *described],
         perpetrators=list(perpetrators.values()),
         events=events,
-        narrative=communication.narrative or "",
+        narrative=text(communication.narrative),
         elements=parse_elements(communication.elements),
         mandates=[m.name for m in communication.mandates.all()],
     )

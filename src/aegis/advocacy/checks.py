@@ -112,8 +112,11 @@ CONSENT = Element(
 INFORMED_CONSENT = Element(
     "consent",
     _("the informed consent of the person concerned"),
-    lambda d: bool(d.victims) and all(v.consented for v in d.victims if v.person_id is not None)
-    and any(v.person_id is not None for v in d.victims),
+    lambda d: (
+        bool(d.victims)
+        and all(v.consented for v in d.victims if v.person_id is not None)
+        and any(v.person_id is not None for v in d.victims)
+    ),
 )
 NAME = Element(
     "name",
@@ -142,9 +145,7 @@ FAMILY_CONSENT = Element(
     lambda d: _filled("family_consent")(d) or (bool(d.victims) and d.victims[0].consented),
     ("family_consent",),
 )
-SERIOUS = Element(
-    "seriousness", _("a serious situation"), _filled("seriousness"), ("seriousness",)
-)
+SERIOUS = Element("seriousness", _("a serious situation"), _filled("seriousness"), ("seriousness",))
 URGENT = Element("urgency", _("an urgent situation"), _filled("urgency"), ("urgency",))
 IRREPARABLE = Element(
     "irreparable_harm",
@@ -159,10 +160,12 @@ CONSENT_OR_REASON = Element(
     "consent",
     _("the beneficiaries' consent, or why it could not be obtained"),
     lambda d: (
-        any(v.person_id is not None for v in d.victims)
-        and all(v.consented for v in d.victims if v.person_id is not None)
-    )
-    or _filled("no_consent_reason")(d),
+        (
+            any(v.person_id is not None for v in d.victims)
+            and all(v.consented for v in d.victims if v.person_id is not None)
+        )
+        or _filled("no_consent_reason")(d)
+    ),
     ("no_consent_reason",),
 )
 IMMINENT = Element(
@@ -194,10 +197,24 @@ NOT_BY_EMAIL = Element(
 
 TABLE: dict[str, tuple[Element, ...]] = {
     Checks.SPECIAL_PROCEDURES: (
-        VICTIMS, PERPETRATORS, DATE, PLACE, ACCOUNT, SOURCE, CONFIDENTIAL, CONSENT,
+        VICTIMS,
+        PERPETRATORS,
+        DATE,
+        PLACE,
+        ACCOUNT,
+        SOURCE,
+        CONFIDENTIAL,
+        CONSENT,
     ),
     Checks.WGEID: (
-        NAME, ONE_PERSON, MONTH_YEAR, PLACE, FORCES, FAMILY_STEPS, SOURCE, FAMILY_CONSENT,
+        NAME,
+        ONE_PERSON,
+        MONTH_YEAR,
+        PLACE,
+        FORCES,
+        FAMILY_STEPS,
+        SOURCE,
+        FAMILY_CONSENT,
     ),
     Checks.REPRISALS: (VICTIMS, ACCOUNT, SOURCE, INFORMED_CONSENT),
     Checks.IACHR: (SERIOUS, URGENT, IRREPARABLE, BENEFICIARIES, ACCOUNT, CONSENT_OR_REASON),

@@ -62,7 +62,9 @@ def create_demo_data(compartment: Compartment, actor: Any) -> None:
     case = next(
         (
             c
-            for c in cases.visible_cases(actor).filter(compartment=compartment, person__isnull=False)
+            for c in cases.visible_cases(actor).filter(
+                compartment=compartment, person__isnull=False
+            )
             if incidents.incidents_of_case(actor, c).exists()
         ),
         None,
@@ -73,7 +75,9 @@ def create_demo_data(compartment: Compartment, actor: Any) -> None:
     # exports show her pseudonym.
     if not cases.has_consent(case.person, ConsentScope.UN_MECHANISM):
         case_services.record_consent(
-            case.person, ConsentScope.UN_MECHANISM, "Oral consent, recorded by the caseworker.",
+            case.person,
+            ConsentScope.UN_MECHANISM,
+            "Oral consent, recorded by the caseworker.",
             actor_id=actor.pk,
         )
     linked = list(incidents.incidents_of_case(actor, case))

@@ -23,7 +23,8 @@ FORMATS = (PDF, TEXT, SHEET)
 
 
 def default_format(channel: str) -> str:
-    return {Channel.EMAIL: TEXT, Channel.ONLINE_FORM: SHEET}.get(channel, PDF)
+    by_channel: dict[str, str] = {Channel.EMAIL: TEXT, Channel.ONLINE_FORM: SHEET}
+    return by_channel.get(channel, PDF)
 
 
 @dataclass(frozen=True)

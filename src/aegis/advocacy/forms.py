@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -27,12 +27,16 @@ class NewForm(forms.Form):
 
     def __init__(self, *args: Any, cases: Any, mechanisms: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["case"].choices = [("", "—")] + [
-            (c.reference, f"{c.reference} — {c.person.pseudonym if c.person else c.get_subject_kind_display()}")
+        cast(forms.ChoiceField, self.fields["case"]).choices = [("", "—")] + [
+            (
+                c.reference,
+                f"{c.reference} — "
+                f"{c.person.pseudonym if c.person else c.get_subject_kind_display()}",
+            )
             for c in cases
         ]
-        self.fields["mechanism"].queryset = mechanisms
-        self.fields["mandates"].choices = [
+        cast(forms.ModelChoiceField, self.fields["mechanism"]).queryset = mechanisms
+        cast(forms.ChoiceField, self.fields["mandates"]).choices = [
             (str(m.pk), _(m.name)) for mechanism in mechanisms for m in mechanism.mandates.all()
         ]
 
@@ -54,10 +58,10 @@ class EditForm(forms.Form):
     def __init__(self, *args: Any, communication: Any, incidents: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         mechanism = communication.mechanism
-        self.fields["language"].choices = [
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
             (code, Language(code).label) for code in mechanism.language_list
         ]
-        self.fields["incidents"].choices = [
+        cast(forms.ChoiceField, self.fields["incidents"]).choices = [
             (str(i.pk), f"{i.reference} — {i.title}") for i in incidents
         ]
         self.element_keys = []
@@ -116,13 +120,17 @@ class ResolutionForm(forms.Form):
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label=_("What changed"), choices=Outcome.choices)
     on = forms.DateField(label=_("On"), required=False, widget=DATE)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class MechanismForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=160)
     channel = forms.ChoiceField(label=_("Submission channel"), choices=Channel.choices)
-    address = forms.CharField(label=_("Address (form, portal, e-mail, fax or post)"), required=False)
+    address = forms.CharField(
+        label=_("Address (form, portal, e-mail, fax or post)"), required=False
+    )
     subject_convention = forms.CharField(label=_("Subject convention (e-mail)"), required=False)
     consent_rule = forms.ChoiceField(label=_("Consent rule"), choices=ConsentRule.choices)
     languages = forms.MultipleChoiceField(

@@ -32,7 +32,11 @@ class Mechanism(models.Model):
     checks = models.CharField(max_length=24, choices=Checks.choices)
     kinds = models.CharField(max_length=200, help_text="Kinds of communication, comma-separated.")
     channel = models.CharField(max_length=16, choices=Channel.choices)
-    address = models.CharField(max_length=200, blank=True, help_text="Form or portal address, e-mail, fax number or postal address.")
+    address = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Form or portal address, e-mail, fax number or postal address.",
+    )
     subject_convention = models.CharField(max_length=200, blank=True)
     consent_rule = models.CharField(max_length=20, choices=ConsentRule.choices)
     languages = models.CharField(max_length=20, help_text="Working languages, e.g. en,fr,es.")
@@ -75,7 +79,9 @@ class Communication(models.Model):
     compartment = models.ForeignKey("cases.Compartment", on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
     incidents = models.ManyToManyField("incidents.Incident", blank=True, related_name="+")
-    mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="communications")
+    mechanism = models.ForeignKey(
+        Mechanism, on_delete=models.PROTECT, related_name="communications"
+    )
     mandates = models.ManyToManyField(Mandate, blank=True, related_name="+")
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -122,7 +128,9 @@ class Communication(models.Model):
 class Event(models.Model):
     """One step of a communication's tracking: who moved it to which state, when."""
 
-    communication = models.ForeignKey(Communication, on_delete=models.CASCADE, related_name="events")
+    communication = models.ForeignKey(
+        Communication, on_delete=models.CASCADE, related_name="events"
+    )
     status = models.CharField(max_length=16, choices=Status.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -146,7 +154,9 @@ class PrecautionaryResolution(models.Model):
     decision = models.CharField(max_length=16, choices=Resolution.choices)
     number = models.CharField(max_length=60, blank=True, help_text="e.g. Resolution 12/2026")
     decided_on = models.DateField()
-    measures = EncryptedTextField(help_text="The measures the State must agree with the beneficiaries.")
+    measures = EncryptedTextField(
+        help_text="The measures the State must agree with the beneficiaries."
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -161,7 +171,9 @@ class PrecautionaryResolution(models.Model):
 class CommunicationOutcome(models.Model):
     """What changed after a communication: coded for counting, details encrypted."""
 
-    communication = models.ForeignKey(Communication, on_delete=models.CASCADE, related_name="outcomes")
+    communication = models.ForeignKey(
+        Communication, on_delete=models.CASCADE, related_name="outcomes"
+    )
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(max_length=24, choices=Outcome.choices)
     on = models.DateField()

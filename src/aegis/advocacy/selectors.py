@@ -69,9 +69,7 @@ def tracking_of(communication: Communication) -> Tracking:
 
 def communications_of_case(user: Any, case: Case) -> list[Communication]:
     """For the case page's panel: coded fields only, nothing to open."""
-    return list(
-        visible_communications(user).filter(case=case).select_related("mechanism")[:50]
-    )
+    return list(visible_communications(user).filter(case=case).select_related("mechanism")[:50])
 
 
 def case_for(user: Any, reference: str) -> Case | None:
@@ -166,16 +164,18 @@ def outcome_counts(
         if tally["status"] == Status.REPLIED:
             row.answered += tally["n"]
     late = found.filter(status__in=AWAITING_REPLY, reply_due_on__lt=today)
-    for tally in late.values("mechanism_id").annotate(n=Count("pk")):
-        rows[tally["mechanism_id"]].overdue += tally["n"]
+    for late_tally in late.values("mechanism_id").annotate(n=Count("pk")):
+        rows[late_tally["mechanism_id"]].overdue += late_tally["n"]
     # A reply counts once it is received, whatever happened after (published, follow-up).
     answered = found.filter(replied_on__isnull=False).exclude(status=Status.REPLIED)
-    for tally in answered.values("mechanism_id").annotate(n=Count("pk")):
-        rows[tally["mechanism_id"]].answered += tally["n"]
+    for answered_tally in answered.values("mechanism_id").annotate(n=Count("pk")):
+        rows[answered_tally["mechanism_id"]].answered += answered_tally["n"]
     outcomes = CommunicationOutcome.objects.filter(communication__in=found)
     counted: Counter[tuple[int, str]] = Counter()
-    for tally in outcomes.values("communication__mechanism_id", "outcome").annotate(n=Count("pk")):
-        counted[(tally["communication__mechanism_id"], tally["outcome"])] += tally["n"]
+    by_outcome = outcomes.values("communication__mechanism_id", "outcome").annotate(n=Count("pk"))
+    for outcome_tally in by_outcome:
+        key = (outcome_tally["communication__mechanism_id"], outcome_tally["outcome"])
+        counted[key] += outcome_tally["n"]
     for (mechanism_id, outcome), n in counted.items():
         rows[mechanism_id].outcomes[outcome] = n
     return list(rows.values())

@@ -366,7 +366,9 @@ def record_resolution(
     rules.choice(decision, Resolution, "decision", gettext_lazy("Decision"))
     text = rules.text(measures or "", "measures", gettext_lazy("The measures"), limit=TEXT_MAX)
     if not text and decision != Resolution.LIFTING:
-        raise RuleError(_("Say which measures the State must agree with the beneficiaries."), "measures")
+        raise RuleError(
+            _("Say which measures the State must agree with the beneficiaries."), "measures"
+        )
     resolution = PrecautionaryResolution.objects.create(
         communication=communication,
         data_key_id=communication.data_key_id,
@@ -419,7 +421,9 @@ def _codes(value: Any, allowed: Any, field: str, label: Any) -> str:
     codes = [c.strip() for c in (value if isinstance(value, list) else str(value or "").split(","))]
     codes = [c for c in codes if c]
     if not codes or any(c not in allowed.values for c in codes):
-        raise RuleError(_("%(label)s: choose at least one, from the list.") % {"label": label}, field)
+        raise RuleError(
+            _("%(label)s: choose at least one, from the list.") % {"label": label}, field
+        )
     return ",".join(dict.fromkeys(codes))
 
 
@@ -453,9 +457,13 @@ def update_mechanism(
     mechanism.languages = _codes(languages, Language, "languages", gettext_lazy("Languages"))
     mechanism.kinds = _codes(kinds, Kind, "kinds", gettext_lazy("Kinds of communication"))
     if not isinstance(reply_period_days, int) or not 1 <= reply_period_days <= 730:
-        raise RuleError(_("The reply period is a number of days, from 1 to 730."), "reply_period_days")
+        raise RuleError(
+            _("The reply period is a number of days, from 1 to 730."), "reply_period_days"
+        )
     mechanism.reply_period_days = reply_period_days
     mechanism.active = bool(active)
     mechanism.save()
-    audit.record("record.update", actor_id=actor_id, object_type="mechanism", object_id=mechanism.pk)
+    audit.record(
+        "record.update", actor_id=actor_id, object_type="mechanism", object_id=mechanism.pk
+    )
     return mechanism

@@ -15,7 +15,5 @@ urlpatterns = [
     path("<int:communication_id>/reply/", views.reply, name="reply"),
     path("<int:communication_id>/resolution/", views.resolution, name="resolution"),
     path("<int:communication_id>/outcome/", views.outcome, name="outcome"),
-    path(
-        "<int:communication_id>/export/<str:export_format>/", views.export_view, name="export"
-    ),
+    path("<int:communication_id>/export/<str:export_format>/", views.export_view, name="export"),
 ]

@@ -72,9 +72,7 @@ def new(request: HttpRequest) -> HttpResponse:
     visible = cases.visible_cases(request.user).select_related("person")[:CASE_CHOICES]
     mechanisms = selectors.mechanisms()
     initial = {"case": request.GET.get("case", ""), "language": "en"}
-    form = NewForm(
-        request.POST or None, initial=initial, cases=visible, mechanisms=mechanisms
-    )
+    form = NewForm(request.POST or None, initial=initial, cases=visible, mechanisms=mechanisms)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         case = found(cases.case_for(request.user, data["case"]))
@@ -109,7 +107,8 @@ def detail(request: HttpRequest, communication_id: int) -> HttpResponse:
             "c": communication,
             "dossier": dossier,
             "elements": [
-                (e, e.satisfied(dossier)) for e in checks.elements_of(communication.mechanism.checks)
+                (e, e.satisfied(dossier))
+                for e in checks.elements_of(communication.mechanism.checks)
             ],
             "tracking": selectors.tracking_of(communication),
             "overdue": selectors.is_overdue(communication),
@@ -348,5 +347,3 @@ def mechanism(request: HttpRequest, mechanism_id: int) -> HttpResponse:
         {"mechanism": shown, "form": form, "elements": checks.elements_of(shown.checks)},
         status=422 if form.errors else 200,
     )
-
-
