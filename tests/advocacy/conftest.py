@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from aegis.advocacy import services
-from aegis.advocacy.models import Communication, Mechanism
+from aegis.advocacy import seed, services
+from aegis.advocacy.models import Communication, Mandate, Mechanism
 from aegis.cases import services as cases
 from aegis.incidents import services as incidents
 from aegis.incidents.services import DescribedVictim
@@ -72,6 +72,7 @@ class Team:
 
 @pytest.fixture
 def team(make_person, make_compartment) -> Team:
+    seed.ensure(Mechanism, Mandate)  # a transactional test before this one emptied the tables
     writer = make_person(Role.CASEWORKER)
     reviewer = make_person(Role.COORDINATOR)
     outsider = make_person(Role.CASEWORKER)

@@ -24,8 +24,10 @@ def test_demo_communications(make_person, make_compartment):
         create_cases(compartment, lucia.user)
         create_incidents(compartment, lucia.user)
         create_demo_data(compartment, lucia.user)
-    sent = {c.mechanism.code: c for c in Communication.objects.select_related("mechanism")}
-    assert set(sent) == {"un-special-procedures", "achpr-hrds"}
+    written = Communication.objects.select_related("mechanism")
+    assert written.filter(status="draft").count() == 1
+    sent = {c.mechanism.code: c for c in written.exclude(status="draft")}
+    assert set(sent) == {"un-special-procedures", "achpr-hrds", "iachr-precautionary"}
     appeal, letter = sent["un-special-procedures"], sent["achpr-hrds"]
     assert appeal.status == "sent" and not selectors.is_overdue(appeal)
     assert letter.status == "transmitted" and selectors.is_overdue(letter)

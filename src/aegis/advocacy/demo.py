@@ -14,8 +14,8 @@ from aegis.cases.models import Compartment
 from aegis.cases.vocabulary import ConsentScope
 from aegis.incidents import selectors as incidents
 
-from . import services
-from .models import Mechanism
+from . import seed, services
+from .models import Mandate, Mechanism
 
 ACCOUNT = (
     "The defender, a community leader who documents evictions and the pollution of the river "
@@ -58,6 +58,7 @@ def _sent(
 
 def create_demo_data(compartment: Compartment, actor: Any) -> None:
     """Runs inside the demo caseworker's unlocked keys (see aegis/demo.py)."""
+    seed.ensure(Mechanism, Mandate)  # already there after migrate; a flushed test database
     reviewer = _reviewer(compartment, actor)
     case = next(
         (
@@ -106,3 +107,53 @@ def create_demo_data(compartment: Compartment, actor: Any) -> None:
     )
     # Transmitted 40 days ago with a 30-day reply period: ten days overdue.
     _sent(letter, actor, reviewer, sent_days_ago=45, transmitted=40)
+    _precautionary(case, linked, actor, reviewer)
+    services.create_communication(  # a draft, still being written
+        case,
+        mechanism=special,
+        kind="allegation_letter",
+        language="en",
+        actor_id=actor.pk,
+        incidents=linked,
+    )
+
+
+def _precautionary(case: Any, linked: list[Any], actor: Any, reviewer: Any) -> None:
+    """A request to the IACHR, granted: the measures the State must agree with her."""
+    request = services.create_communication(
+        case,
+        mechanism=Mechanism.objects.get(code="iachr-precautionary"),
+        kind="precautionary",
+        language="es",
+        actor_id=actor.pk,
+        incidents=linked,
+        narrative=ACCOUNT,
+        elements={
+            "seriousness": "Amenazas de muerte reiteradas de un grupo armado (ficticio).",
+            "urgency": "El panfleto fija un plazo de diez días.",
+            "irreparable_harm": "La vida y la integridad personal de la lideresa.",
+        },
+    )
+    _sent(request, actor, reviewer, sent_days_ago=30, transmitted=None)
+    services.acknowledge(
+        request,
+        reference="MC 967-26",
+        actor_id=actor.pk,
+        on=clock.today() - datetime.timedelta(days=28),
+    )
+    services.record_reply(
+        request,
+        reply="El Estado informa que la Unidad Nacional de Protección evaluará el riesgo.",
+        summary="Evaluación de riesgo anunciada; ninguna medida todavía.",
+        actor_id=actor.pk,
+        on=clock.today() - datetime.timedelta(days=22),
+    )
+    services.record_resolution(
+        request,
+        decision="grant",
+        number="Resolución 12/2026 (ficticia)",
+        measures="Esquema de protección concertado con la beneficiaria y su junta comunal.",
+        actor_id=actor.pk,
+        on=clock.today() - datetime.timedelta(days=20),
+    )
+    services.record_outcome(request, outcome="measures_granted", actor_id=actor.pk)
