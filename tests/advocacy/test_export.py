@@ -95,6 +95,8 @@ def test_arabic_renders_right_to_left(team, tmp_path):
     with unlocked(team.writer.keychain()):
         html = export.render(communication, export.PDF)
     assert 'dir="rtl"' in html and 'lang="ar"' in html
+    # Typed English keeps its own direction inside the right-to-left document.
+    assert '<p dir="ltr">On the night of 3 March' in html
     _pdf_text(team, communication, tmp_path, "arabic")
 
 

@@ -74,6 +74,7 @@ def test_write_review_send_and_track_through_the_pages(team):
     assert "Measures claimed." in page and "Investigation opened" in page
     listing = writer.get("/advocacy/").content.decode()
     assert "UA COL 3/2026" in listing and PSEUDONYM in listing and LEGAL_NAME not in listing
+    assert "UA COL 3/2026" not in writer.get("/advocacy/?overdue=1").content.decode()
     case_page = writer.get(f"/cases/{source.case.reference}/").content.decode()
     assert "Communications to mechanisms" in case_page
 

@@ -64,7 +64,7 @@ def test_the_reply_becomes_overdue_the_day_after_the_deadline_and_shows_on_the_q
         assert selectors.is_overdue(Communication.objects.get(pk=communication.pk))
         items = queue.items(team.reviewer.user)
         assert [i.text for i in items] == ["1 communication: the State's reply is overdue"]
-        assert items[0].urgent
+        assert items[0].urgent and items[0].url == "/advocacy/?overdue=1"
         assert queue.items(team.outsider.user) == []  # another compartment's
         services.record_no_reply(communication, actor_id=team.writer.user.pk)
         assert queue.items(team.writer.user) == []

@@ -4,6 +4,7 @@ field-by-field sheet to copy into an online form. All three read the same parts.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,10 +28,26 @@ def default_format(channel: str) -> str:
     return by_channel.get(channel, PDF)
 
 
+def direction(line: str) -> str:
+    """The direction of a line by its first strong letter: typed text keeps its own direction
+    in a right-to-left document (WeasyPrint does not resolve dir="auto")."""
+    for char in line:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "auto"
+
+
 @dataclass(frozen=True)
 class Part:
     label: str
     lines: list[str]
+
+    @property
+    def rows(self) -> list[tuple[str, str]]:
+        return [(line, direction(line)) for line in self.lines]
 
 
 def _when(event: EventLine) -> str:

@@ -28,7 +28,7 @@ def items(user: Any) -> list[WorkItem]:
                     overdue,
                 )
                 % {"n": overdue},
-                f"{reverse('advocacy:list')}?status={Status.SENT}",
+                f"{reverse('advocacy:list')}?overdue=1",
                 urgent=True,
             )
         )

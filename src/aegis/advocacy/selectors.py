@@ -30,9 +30,17 @@ def visible_communications(user: Any) -> QuerySet[Communication]:
 
 
 def communications_page(
-    user: Any, number: Any = None, *, status: str = "", after: str = "", before: str = ""
+    user: Any,
+    number: Any = None,
+    *,
+    status: str = "",
+    late: bool = False,
+    after: str = "",
+    before: str = "",
 ) -> SeekPage:
-    found = visible_communications(user).select_related("case", "mechanism", "case__person")
+    """A page of the reader's communications; `late`: only those whose reply is overdue."""
+    found = overdue(user) if late else visible_communications(user)
+    found = found.select_related("case", "mechanism", "case__person")
     if status:
         found = found.filter(status=status)
     params = {"page": number, "after": after, "before": before}

@@ -46,10 +46,12 @@ def _detail(communication: Communication) -> HttpResponse:
 def communication_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in Status.values else ""
+    late = request.GET.get("overdue") == "1"
     page = selectors.communications_page(
         request.user,
         request.GET.get("page"),
         status=status,
+        late=late,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
     )
@@ -59,6 +61,7 @@ def communication_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "status": status,
+            "late": late,
             "statuses": Status.choices,
             "today": clock.today(),
             "member": cases.compartments_of(request.user).exists(),
