@@ -39,6 +39,7 @@ AREA_DEMOS = [
     "aegis.alerts.demo",
     "aegis.retention.demo",
     "aegis.support.demo",
+    "aegis.advocacy.demo",
 ]
 
 

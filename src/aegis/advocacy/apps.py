@@ -5,3 +5,15 @@ class AdvocacyConfig(AppConfig):
     name = "aegis.advocacy"
     label = "advocacy"
     verbose_name = "Accountability"
+
+    def ready(self) -> None:
+        # The case page (cases) lists the case's communications through a panel: cases is below.
+        from aegis.cases import panels
+
+        from . import selectors
+
+        panels.register(
+            panels.Panel(
+                panels.CASE, "advocacy/_case_panel.html", selectors.communications_of_case, 30
+            )
+        )

@@ -1,11 +1,48 @@
-"""The advocacy area's lines on the work queue (aegis.work_queue)."""
+"""The advocacy area's lines on the work queue (aegis.work_queue): replies whose deadline
+passed, and communications waiting for this person's review. Cheap counts only."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+from django.utils.translation import ngettext
+
 from aegis.notices import WorkItem
+
+from . import selectors
+from .vocabulary import Status
 
 
 def items(user: Any) -> list[WorkItem]:
-    return []
+    if not user.has_perm("accounts.view_cases"):
+        return []
+    found = []
+    overdue = selectors.overdue(user).count()
+    if overdue:
+        found.append(
+            WorkItem(
+                ngettext(
+                    "%(n)d communication: the State's reply is overdue",
+                    "%(n)d communications: the State's reply is overdue",
+                    overdue,
+                )
+                % {"n": overdue},
+                f"{reverse('advocacy:list')}?overdue=1",
+                urgent=True,
+            )
+        )
+    review = selectors.awaiting_review(user).count()
+    if review:
+        found.append(
+            WorkItem(
+                ngettext(
+                    "%(n)d communication to review before it is sent",
+                    "%(n)d communications to review before they are sent",
+                    review,
+                )
+                % {"n": review},
+                f"{reverse('advocacy:list')}?status={Status.REVIEW}",
+            )
+        )
+    return found

@@ -1,0 +1,148 @@
+"""The pages, through the real sign-in: a caseworker writes from a case, a colleague reviews,
+it is sent and tracked; an outsider gets 404; an analyst sees counts, never names; an
+administrator edits a mechanism."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from aegis.advocacy.models import Communication, Mechanism
+from aegis.advocacy.vocabulary import Status
+from aegis.roles import Role
+
+from .conftest import ELEMENTS, LEGAL_NAME, NARRATIVE, PSEUDONYM, draft_for, reviewed, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_write_review_send_and_track_through_the_pages(team):
+    source = draft_for(team, "special_procedures")  # a case with its incident
+    writer = sign_in(Client(), team.writer)
+    mechanism = Mechanism.objects.get(code="un-special-procedures")
+    hrds = mechanism.mandates.get(code="hrds")
+    response = writer.post(
+        "/advocacy/new/",
+        {
+            "case": source.case.reference,
+            "mechanism": mechanism.pk,
+            "kind": "urgent_appeal",
+            "language": "en",
+            "mandates": [hrds.pk],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    created = Communication.objects.exclude(pk=source.pk).get()
+    edit = f"/advocacy/{created.pk}/edit/"
+    page = writer.get(edit).content.decode()
+    assert "What must stay confidential" in page and "Death threat at the leader" in page
+    form = {
+        "language": "en",
+        "narrative": NARRATIVE,
+        "incidents": [str(i.pk) for i in source.incidents.all()],
+        "source": ELEMENTS["source"],
+        "confidential": ELEMENTS["confidential"],
+    }
+    assert writer.post(edit, form).status_code == 302
+    detail = f"/advocacy/{created.pk}/"
+    page = writer.get(detail).content.decode()
+    assert "Missing:" not in page and "Special Rapporteur on the situation" in page
+    writer.post(f"{detail}step/", {"step": "submit"})
+    # The writer may not approve their own.
+    writer.post(f"{detail}step/", {"step": "approve"})
+    assert Communication.objects.get(pk=created.pk).reviewed_by_id is None
+    reviewer = sign_in(Client(), team.reviewer)
+    assert "Approve (second review)" in reviewer.get(detail).content.decode()
+    reviewer.post(f"{detail}step/", {"step": "approve"})
+    response = reviewer.post(f"{detail}step/", {"step": "send"}, follow=True)
+    assert "Marked sent" in response.content.decode()
+    reviewer.post(f"{detail}step/", {"step": "acknowledge", "reference": "UA COL 3/2026"})
+    response = reviewer.post(
+        f"/advocacy/{created.pk}/reply/",
+        {"reply": "The State says measures were taken.", "summary": "Measures claimed."},
+    )
+    assert response.status_code == 302
+    assert (
+        writer.post(
+            f"/advocacy/{created.pk}/outcome/", {"outcome": "investigation_opened"}
+        ).status_code
+        == 302
+    )
+    stored = Communication.objects.get(pk=created.pk)
+    assert stored.status == Status.REPLIED and stored.reference == "UA COL 3/2026"
+    page = writer.get(detail).content.decode()
+    assert "Measures claimed." in page and "Investigation opened" in page
+    listing = writer.get("/advocacy/").content.decode()
+    assert "UA COL 3/2026" in listing and PSEUDONYM in listing and LEGAL_NAME not in listing
+    assert "UA COL 3/2026" not in writer.get("/advocacy/?overdue=1").content.decode()
+    case_page = writer.get(f"/cases/{source.case.reference}/").content.decode()
+    assert "Communications to mechanisms" in case_page
+
+
+def test_sending_with_a_missing_element_is_refused_on_the_page(team):
+    from .conftest import variant
+
+    communication = reviewed(team, draft_for(team, "special_procedures", variant(drop=("source",))))
+    client = sign_in(Client(), team.reviewer)
+    page = client.get(f"/advocacy/{communication.pk}/").content.decode()
+    assert "Missing:" in page
+    response = client.post(f"/advocacy/{communication.pk}/step/", {"step": "send"}, follow=True)
+    assert "anonymous communications are not considered" in response.content.decode()
+    assert Communication.objects.get(pk=communication.pk).status == Status.REVIEW
+
+
+def test_exports_through_the_page(team):
+    communication = draft_for(team, "echr_rule_39")
+    client = sign_in(Client(), team.writer)
+    response = client.get(f"/advocacy/{communication.pk}/export/pdf/")
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    text = client.get(f"/advocacy/{communication.pk}/export/text/")
+    assert text["Content-Type"].startswith("text/plain")
+    assert client.get(f"/advocacy/{communication.pk}/export/sheet/").status_code == 200
+    assert client.get(f"/advocacy/{communication.pk}/export/docx/").status_code == 404
+
+
+def test_an_outsider_gets_404_everywhere(team):
+    communication = draft_for(team, "wgeid")
+    client = sign_in(Client(), team.outsider)
+    for suffix in ("", "edit/", "reply/", "outcome/", "resolution/", "export/pdf/"):
+        assert client.get(f"/advocacy/{communication.pk}/{suffix}").status_code == 404
+    assert client.post(f"/advocacy/{communication.pk}/step/", {"step": "submit"}).status_code == 404
+    assert LEGAL_NAME not in client.get("/advocacy/").content.decode()
+
+
+def test_the_analyst_sees_counts_never_names(team):
+    communication = reviewed(team, draft_for(team, "special_procedures"))
+    client = sign_in(Client(), team.analyst)
+    page = client.get("/advocacy/analysis/").content.decode()
+    assert "UN Special Procedures" in page
+    for secret in (LEGAL_NAME, PSEUDONYM, communication.case.reference, "Frente 18"):
+        assert secret not in page
+    assert client.get(f"/advocacy/{communication.pk}/").status_code == 403
+
+
+def test_the_administrator_edits_a_mechanism(make_person):
+    admin = sign_in(Client(), make_person(Role.ADMIN))
+    wgeid = Mechanism.objects.get(code="wgeid")
+    assert (
+        "The forces believed responsible"
+        in admin.get(f"/advocacy/mechanisms/{wgeid.pk}/").content.decode()
+    )
+    form = {
+        "name": wgeid.name,
+        "channel": "online_form",
+        "address": "https://example.org/wgeid",
+        "subject_convention": "",
+        "consent_rule": "family",
+        "languages": ["en", "fr", "es"],
+        "kinds": ["disappearance"],
+        "reply_period_days": "90",
+        "active": "on",
+    }
+    assert admin.post(f"/advocacy/mechanisms/{wgeid.pk}/", form).status_code == 302
+    wgeid.refresh_from_db()
+    assert wgeid.reply_period_days == 90 and wgeid.channel == "online_form"
+    form["reply_period_days"] = "0"
+    response = admin.post(f"/advocacy/mechanisms/{wgeid.pk}/", form)
+    assert response.status_code == 422 and "from 1 to 730" in response.content.decode()
+    assert "UN Special Procedures" in admin.get("/advocacy/mechanisms/").content.decode()

@@ -1,0 +1,133 @@
+"""Tracking: the second-person review, the reply deadline under the controllable clock (overdue
+from the day after it, on the work queue), replies, resolutions and outcomes, counted
+without names."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from aegis import clock
+from aegis.advocacy import queue, selectors, services
+from aegis.advocacy.models import Communication, CommunicationOutcome, Mechanism
+from aegis.advocacy.vocabulary import Status
+from aegis.rules import RuleError
+from aegis.vault.keychain import unlocked
+
+from .conftest import draft_for, reviewed
+
+pytestmark = pytest.mark.django_db
+MONDAY = timezone.make_aware(datetime.datetime(2026, 4, 6, 10, 0))
+
+
+def _sent(team, checks="special_procedures") -> Communication:
+    communication = reviewed(team, draft_for(team, checks))
+    with unlocked(team.writer.keychain()):
+        services.mark_sent(communication, actor_id=team.writer.user.pk)
+    return Communication.objects.get(pk=communication.pk)
+
+
+def test_the_writer_cannot_review_their_own_communication(team):
+    communication = draft_for(team, "special_procedures")
+    with unlocked(team.writer.keychain()):
+        services.submit_for_review(communication, actor_id=team.writer.user.pk)
+        with pytest.raises(RuleError, match="cannot review their own"):
+            services.approve(communication, actor_id=team.writer.user.pk)
+        with pytest.raises(RuleError, match="second person must review"):
+            services.mark_sent(communication, actor_id=team.writer.user.pk)
+    assert Communication.objects.get(pk=communication.pk).reviewed_by_id is None
+
+
+def test_an_edit_after_review_asks_for_a_new_review(team):
+    communication = reviewed(team, draft_for(team, "special_procedures"))
+    with unlocked(team.writer.keychain()):
+        services.update_draft(
+            communication, actor_id=team.writer.user.pk, narrative=communication.narrative + "!"
+        )
+    assert Communication.objects.get(pk=communication.pk).reviewed_by_id is None
+
+
+def test_the_reply_becomes_overdue_the_day_after_the_deadline_and_shows_on_the_queue(team):
+    Mechanism.objects.filter(code="un-special-procedures").update(reply_period_days=60)
+    with clock.frozen(MONDAY):
+        communication = _sent(team)
+        assert communication.sent_on == datetime.date(2026, 4, 6)
+        assert communication.reply_due_on == datetime.date(2026, 6, 5)
+        clock.advance(datetime.timedelta(days=60))  # 5 June: the last day to reply
+        assert not selectors.is_overdue(Communication.objects.get(pk=communication.pk))
+        assert queue.items(team.writer.user) == []
+        with pytest.raises(RuleError, match="has not passed"):
+            services.record_no_reply(communication, actor_id=team.writer.user.pk)
+        clock.advance(datetime.timedelta(days=1))  # 6 June
+        assert selectors.is_overdue(Communication.objects.get(pk=communication.pk))
+        items = queue.items(team.reviewer.user)
+        assert [i.text for i in items] == ["1 communication: the State's reply is overdue"]
+        assert items[0].urgent and items[0].url == "/advocacy/?overdue=1"
+        assert queue.items(team.outsider.user) == []  # another compartment's
+        services.record_no_reply(communication, actor_id=team.writer.user.pk)
+        assert queue.items(team.writer.user) == []
+
+
+def test_transmission_to_the_state_restarts_the_reply_period(team):
+    Mechanism.objects.filter(code="iachr-precautionary").update(reply_period_days=15)
+    with clock.frozen(MONDAY):
+        communication = _sent(team, "iachr")
+        clock.advance(datetime.timedelta(days=3))
+        services.acknowledge(communication, reference="MC 967-19", actor_id=None)
+        clock.advance(datetime.timedelta(days=4))
+        services.transmitted(communication, actor_id=None)
+    stored = Communication.objects.get(pk=communication.pk)
+    assert stored.reference == "MC 967-19"
+    assert stored.reply_due_on == datetime.date(2026, 4, 13) + datetime.timedelta(days=15)
+
+
+def test_a_changed_reply_period_applies_to_communications_sent_after(team):
+    Mechanism.objects.filter(code="un-special-procedures").update(reply_period_days=30)
+    communication = _sent(team)
+    assert (communication.reply_due_on - communication.sent_on).days == 30
+
+
+def test_reply_resolution_and_outcomes_are_recorded_and_counted_without_names(team):
+    communication = _sent(team, "iachr")
+    actor = team.writer.user.pk
+    with unlocked(team.writer.keychain()):
+        services.record_reply(
+            communication, reply="The State denies.", summary="Denial.", actor_id=actor
+        )
+        services.record_resolution(
+            communication,
+            decision="grant",
+            number="Resolution 12/2026",
+            measures="Armoured car and two escorts, agreed with her.",
+            actor_id=actor,
+        )
+        services.record_resolution(communication, decision="lifting", measures="", actor_id=actor)
+        services.record_outcome(communication, outcome="measures_granted", actor_id=actor)
+        with pytest.raises(RuleError):
+            services.record_outcome(communication, outcome="nonsense", actor_id=actor)
+        services.publish(communication, publication="Resolution 12/2026", actor_id=actor)
+        services.follow_up(communication, actor_id=actor)
+    assert CommunicationOutcome.objects.count() == 1
+    rows = {row.code: row for row in selectors.outcome_counts()}
+    iachr = rows["iachr-precautionary"]
+    assert (iachr.communications, iachr.sent, iachr.answered) == (1, 1, 1)
+    assert iachr.outcomes == {"measures_granted": 1}
+    assert rows["wgeid"].communications == 0
+    assert "Quintero" not in repr(list(rows.values()))
+
+
+def test_a_resolution_only_for_mechanisms_that_decide_measures(team):
+    communication = _sent(team, "reprisals")
+    with pytest.raises(RuleError, match="does not decide"):
+        services.record_resolution(communication, decision="grant", measures="x", actor_id=None)
+
+
+def test_a_draft_cannot_skip_steps(team):
+    communication = draft_for(team, "achpr")
+    with pytest.raises(RuleError, match="cannot become"):
+        services.acknowledge(communication, reference="X", actor_id=None)
+    with pytest.raises(RuleError, match="once the communication has been sent"):
+        services.record_outcome(communication, outcome="release", actor_id=None)
+    assert Communication.objects.get(pk=communication.pk).status == Status.DRAFT
