@@ -63,6 +63,11 @@ ACTIONS = {
     "audit.rekey",
     "backup.create",
     "backup.restore",
+    "exchange.partner",
+    "exchange.export",
+    "exchange.import",
+    "exchange.refuse",
+    "exchange.review",
 }
 
 
