@@ -24,7 +24,7 @@ from pyrage import x25519
 from aegis.audit import minisign
 
 SCHEMA = "aegis-exchange/1"
-SCHEMA_NAME, _, SCHEMA_VERSION_TEXT = SCHEMA.partition("/")
+SCHEMA_NAME, _slash, SCHEMA_VERSION_TEXT = SCHEMA.partition("/")
 SCHEMA_VERSION = int(SCHEMA_VERSION_TEXT)
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
@@ -136,7 +136,7 @@ def unpack(zipped: bytes, *, our_fingerprint: str) -> tuple[dict[str, Any], dict
         raise Refused(DAMAGED, _("The bundle does not hold a readable manifest.")) from error
     if not isinstance(manifest, dict):
         raise Refused(DAMAGED, _("The bundle does not hold a readable manifest."))
-    name, _, version = str(manifest.get("schema", "")).partition("/")
+    name, _slash, version = str(manifest.get("schema", "")).partition("/")
     if name != SCHEMA_NAME or not version.isdigit():
         raise Refused(DAMAGED, _("This is not an Aegis exchange bundle."))
     if int(version) > SCHEMA_VERSION:

@@ -20,6 +20,7 @@ from aegis.cases import selectors as cases
 from aegis.cases.vocabulary import ConsentScope
 from aegis.rules import RuleError, choice, text
 from aegis.vault import services as vault
+from aegis.vault.keychain import Keychain, current_or_none, unlocked
 
 from . import bundle, identity, interop, keys, records
 from .models import Export, ExportedRecord, Partner, PartnerKey, QuarantineItem, Received
@@ -378,7 +379,10 @@ def import_bundle(
     except bundle.Refused as refusal:
         raise _refuse(refusal, actor_id) from refusal
     manifest = opened.manifest
-    with transaction.atomic():
+    # New record keys are sealed with public keys only; a command has no key context of its
+    # own, so it writes through an empty one.
+    chain = current_or_none() or Keychain({})
+    with unlocked(chain), transaction.atomic():
         received = Received.objects.create(
             bundle_id=uuid.UUID(manifest["bundle_id"]),
             partner=key.partner,

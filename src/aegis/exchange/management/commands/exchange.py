@@ -28,8 +28,8 @@ from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, unlocked
 from aegis.vault.selectors import keypair_for_user
 
-from .. import identity, selectors, services
-from ..vocabulary import Profile, Purpose
+from aegis.exchange import identity, selectors, services
+from aegis.exchange.vocabulary import Profile, Purpose
 
 SIGNATURE_SUFFIX = ".minisig"
 
