@@ -8,6 +8,7 @@ import datetime
 import json
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -124,8 +125,8 @@ def _create_incident(item: QuarantineItem, found: dict[str, Any], actor: Any) ->
 
 def _custody_reason(found: dict[str, Any]) -> str:
     lines = [
-        _("Received from %(partner)s in bundle %(bundle)s; their chain of custody:")
-        % {"partner": found["partner"], "bundle": found["bundle"]}
+        _("Received by %(us)s from %(partner)s in bundle %(bundle)s; their chain of custody:")
+        % {"us": settings.ORGANISATION_NAME, "partner": found["partner"], "bundle": found["bundle"]}
     ]
     for event in found["evidence"].get("custody", []):
         lines.append(f"{event.get('at', '')[:19]} {event.get('organisation', '')}: {event.get('action', '')}")
