@@ -31,7 +31,11 @@ RECORDS: dict[str, Any] = {
             "id": "E1",
             "title": "Raid on the office",
             "date": {"start": "2026-03-04", "end": None, "precision": "day"},
-            "place": {"country": "CO", "region": "CO-ANT", "exact_location": "Incoming Canaryplace"},
+            "place": {
+                "country": "CO",
+                "region": "CO-ANT",
+                "exact_location": "Incoming Canaryplace",
+            },
             "acts": [{"id": "A1", "type": "death_threat", "victims": ["V1"], "involvement": []}],
             "sources": [],
         }

@@ -90,7 +90,13 @@ def test_the_full_records_follow_the_events_format(desk, partner, partner_keys):
     files = _unzipped(_export(desk, partner).age_file, partner_keys)
     records = json.loads(files["records.json"])
     assert set(records) == {
-        "cases", "persons", "events", "victims", "perpetrators", "chain_of_events", "evidence"
+        "cases",
+        "persons",
+        "events",
+        "victims",
+        "perpetrators",
+        "chain_of_events",
+        "evidence",
     }
     (event,) = records["events"]
     assert event["acts"][0]["type"] == "death_threat"
@@ -101,14 +107,12 @@ def test_the_full_records_follow_the_events_format(desk, partner, partner_keys):
     custody = records["evidence"][0]["custody"]
     assert [c["action"] for c in custody] == ["upload", "export"]
     xml = files["openevsys.xml"].decode()
-    assert "<events xmlns=\"http://www.huridocs.org/\">" in xml
+    assert '<events xmlns="http://www.huridocs.org/">' in xml
     assert "<type_of_act>death_threat</type_of_act>" in xml and "<biographic_details>" in xml
 
 
 @pytest.mark.parametrize("profile", ["coded", "pseudonymised"])
-def test_minimised_profiles_leave_names_phones_and_places_out(
-    desk, partner, partner_keys, profile
-):
+def test_minimised_profiles_leave_names_phones_and_places_out(desk, partner, partner_keys, profile):
     files = _unzipped(_export(desk, partner, profile).age_file, partner_keys)
     everything = b"".join(files.values())
     canaries = [CANARY_NAME, CANARY_PHONE, CANARY_PLACE, "canary-evidence-bytes", "Zyxwvut"]
@@ -149,9 +153,7 @@ def test_an_unvetted_or_expired_partner_gets_nothing(desk, partner):
         _export(desk, partner)
 
 
-def test_the_export_is_audited_recorded_on_its_records_and_listed_for_the_partner(
-    desk, partner
-):
+def test_the_export_is_audited_recorded_on_its_records_and_listed_for_the_partner(desk, partner):
     sent = _export(desk, partner, to_self=True)
     assert AuditEntry.objects.filter(action="exchange.export").count() == 1
     sent_types = set(ExportedRecord.objects.values_list("record_type", flat=True))
@@ -161,8 +163,7 @@ def test_the_export_is_audited_recorded_on_its_records_and_listed_for_the_partne
 
 
 def test_an_unknown_case_or_profile_is_refused(desk, partner):
-    with pytest.raises(RuleError, match="No case"):
-        with unlocked(desk.lucia.keychain()):
-            services.export_bundle(desk.lucia.user, partner, ["AEG-1999-00001"], profile="full")
+    with pytest.raises(RuleError, match="No case"), unlocked(desk.lucia.keychain()):
+        services.export_bundle(desk.lucia.user, partner, ["AEG-1999-00001"], profile="full")
     with pytest.raises(RuleError):
         _export(desk, partner, profile="everything")

@@ -98,9 +98,7 @@ def test_a_newer_schema_is_refused(desk, partner, partner_keys):
     _refused(desk, data, signature, "schema version 2", "upgrade")
 
 
-def test_rotated_keys_still_verify_older_bundles_and_not_newer_ones(
-    desk, partner, partner_keys
-):
+def test_rotated_keys_still_verify_older_bundles_and_not_newer_ones(desk, partner, partner_keys):
     import datetime
 
     old = bundles.make(partner_keys)
@@ -151,14 +149,17 @@ def test_nothing_from_the_bundle_is_written_to_a_file(desk, partner, partner_key
 
 
 def test_the_command_line_imports_and_says_what_arrived(desk, partner, partner_keys, tmp_path):
-    from django.core.management import call_command
     from io import StringIO
+
+    from django.core.management import call_command
 
     data, signature = bundles.make(partner_keys)
     (tmp_path / "in.age").write_bytes(data)
     (tmp_path / "in.age.minisig").write_text(signature)
     out = StringIO()
-    call_command("exchange", "import", str(tmp_path / "in.age"), "--compartment", "Andes", stdout=out)
+    call_command(
+        "exchange", "import", str(tmp_path / "in.age"), "--compartment", "Andes", stdout=out
+    )
     assert "from Casa Andina" in out.getvalue() and "1 person" in out.getvalue()
     from aegis.vault.keychain import unlocked
 

@@ -51,12 +51,14 @@ chain = Keychain({keypair.pk: vault.unlock_user_keypair(keypair, os.environ["PAS
 with unlocked(chain):
     person_item = QuarantineItem.objects.get(kind="person")
     review.decide(person_item, "created", actor=rita)
-    person = cases.create_person  # noqa
     from aegis.cases.models import Person
     person = Person.objects.get(pk=QuarantineItem.objects.get(kind="person").target)
-    case = cases.open_case(person.compartment, subject_kind="person", person=person, actor_id=rita.pk)
+    case = cases.open_case(
+        person.compartment, subject_kind="person", person=person, actor_id=rita.pk
+    )
     review.decide(QuarantineItem.objects.get(kind="event"), "created", actor=rita)
-    review.decide(QuarantineItem.objects.get(kind="evidence"), "created", actor=rita, target=case.reference)
+    evidence = QuarantineItem.objects.get(kind="evidence")
+    review.decide(evidence, "created", actor=rita, target=case.reference)
     item = EvidenceItem.objects.get()
     print("RESULT " + json.dumps({
         "legal_name": person.legal_name,
@@ -73,7 +75,9 @@ def _shell(home: Path, script: str) -> str:
 
 
 def _line(output: str, tag: str):
-    return json.loads(next(line for line in output.splitlines() if line.startswith(tag))[len(tag) + 1 :])
+    return json.loads(
+        next(line for line in output.splitlines() if line.startswith(tag))[len(tag) + 1 :]
+    )
 
 
 def test_export_from_a_import_to_b_review_and_merge(desk, settings, tmp_path, monkeypatch):
@@ -86,13 +90,19 @@ def test_export_from_a_import_to_b_review_and_merge(desk, settings, tmp_path, mo
     b_recipient, b_minisign = _line(_shell(home, SETUP), "KEYS")
     recovery = home / "recovery-key"
     recovery.write_text(RECOVERY_KEY.search(started.stdout).group(0))  # type: ignore[union-attr]
-    granted = aegis(home, "grant-search-key", "--username", "rita", "--recovery-key-file", str(recovery))
+    granted = aegis(
+        home, "grant-search-key", "--username", "rita", "--recovery-key-file", str(recovery)
+    )
     assert granted.returncode == 0, granted.stderr
 
     monkeypatch.setenv("AEGIS_EXCHANGE_UNLOCK", "exchange unlock secret for the tests")
     mine = identity.create()
     partner = services.add_partner(
-        "Casa Andina", age_recipient=b_recipient, minisign_key=b_minisign, actor_id=None, vetted=True
+        "Casa Andina",
+        age_recipient=b_recipient,
+        minisign_key=b_minisign,
+        actor_id=None,
+        vetted=True,
     )
     with unlocked(desk.lucia.keychain()):
         sent = services.export_bundle(
@@ -103,20 +113,33 @@ def test_export_from_a_import_to_b_review_and_merge(desk, settings, tmp_path, mo
     Path(f"{bundle}.minisig").write_text(sent.signature)
 
     added = aegis(
-        home, "exchange", "partner", "add", "Aegis Andes",
-        "--age-recipient", mine.age_recipient, "--minisign-key", mine.minisign_key,
+        home,
+        "exchange",
+        "partner",
+        "add",
+        "Aegis Andes",
+        "--age-recipient",
+        mine.age_recipient,
+        "--minisign-key",
+        mine.minisign_key,
         extra_env=B_ENV,
     )
     assert added.returncode == 0, added.stderr
-    imported = aegis(home, "exchange", "import", str(bundle), "--compartment", "Norte", extra_env=B_ENV)
+    imported = aegis(
+        home, "exchange", "import", str(bundle), "--compartment", "Norte", extra_env=B_ENV
+    )
     assert imported.returncode == 0, imported.stderr
     assert "from Aegis Andes" in imported.stdout and "1 evidence" in imported.stdout
-    again = aegis(home, "exchange", "import", str(bundle), "--compartment", "Norte", extra_env=B_ENV)
+    again = aegis(
+        home, "exchange", "import", str(bundle), "--compartment", "Norte", extra_env=B_ENV
+    )
     assert again.returncode != 0 and "already received" in again.stderr
 
     result = _line(_shell(home, REVIEW), "RESULT")
     assert result["legal_name"] == desk.person.legal_name
-    assert result["sha256"] == desk.item.sha256 == __import__("hashlib").sha256(EVIDENCE).hexdigest()
+    assert (
+        result["sha256"] == desk.item.sha256 == __import__("hashlib").sha256(EVIDENCE).hexdigest()
+    )
     ((action, reason),) = result["custody"]
     assert action == "upload"
     assert "Received by Casa Andina from Aegis Andes" in reason

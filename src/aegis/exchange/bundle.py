@@ -4,7 +4,8 @@ an import never writes what it decrypts to the disk, temporary files included.
 
 Anyone can open a bundle without Aegis:
     minisign -V -p partner.pub -m bundle.age
-    age -d -i our-identity.txt bundle.age > bundle.zip && unzip bundle.zip && sha256sum -c SHA256SUMS
+    age -d -i our-identity.txt bundle.age > bundle.zip
+    unzip bundle.zip && sha256sum -c SHA256SUMS
 """
 
 from __future__ import annotations

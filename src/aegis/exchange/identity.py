@@ -99,7 +99,9 @@ def opened() -> OpenIdentity:
     """The private halves, for signing and decrypting; RuleError when they cannot open."""
     identity, shown = current(), public()
     if identity is None or shown is None:
-        raise RuleError(_("This organisation has no exchange identity yet: run 'aegis exchange identity'."))
+        raise RuleError(
+            _("This organisation has no exchange identity yet: run 'aegis exchange identity'.")
+        )
     try:
         private: PrivateKey = service_keys.load_private_key(SERVICE)
     except service_keys.ServiceKeyMissing as error:

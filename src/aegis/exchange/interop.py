@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
-from xml.etree import ElementTree as ET  # noqa: S405  (entities are refused before parsing)
+from xml.etree import ElementTree as ET
 
 NAMESPACE = "http://www.huridocs.org/"
 CSV_COLUMNS = (

@@ -90,9 +90,7 @@ def line_for(key: VerifyKey) -> str:
 
 def public_key_file(line: str) -> str:
     """A minisign .pub file for this key, as `minisign -p` reads it."""
-    return (
-        f"{minisign.UNTRUSTED}minisign public key {key_id_text(key_id(line))}\n{line}\n"
-    )
+    return f"{minisign.UNTRUSTED}minisign public key {key_id_text(key_id(line))}\n{line}\n"
 
 
 def fingerprint(age: str, minisign_key: str) -> str:

@@ -107,7 +107,7 @@ class Builder:
             return local
         self.people[person.pk] = person
         data: dict[str, Any] = {"id": local}
-        wanted = PERSON_CODES
+        wanted: tuple[str, ...] = PERSON_CODES
         if self.named:
             wanted += PERSON_PSEUDONYMISED
         if self.full:
@@ -258,7 +258,9 @@ class Builder:
         self.out.sent.append(("evidence", str(item.pk)))
 
 
-def collect(case_list: list[Any], *, profile: str, sender: str, actor: Any, reason: str) -> Collected:
+def collect(
+    case_list: list[Any], *, profile: str, sender: str, actor: Any, reason: str
+) -> Collected:
     builder = Builder(profile=profile, sender=sender, actor=actor, reason=reason)
     for case in case_list:
         builder.case(case)
@@ -281,4 +283,6 @@ def people_of(user: Any, case_list: list[Any]) -> list[Any]:
 
 
 def live_consent(person: Any, scope: str, now: datetime.datetime) -> Any:
-    return cases.consents_of(person).filter(scope=scope, withdrawn_at=None, given_at__lte=now).first()
+    return (
+        cases.consents_of(person).filter(scope=scope, withdrawn_at=None, given_at__lte=now).first()
+    )

@@ -30,7 +30,7 @@ MAX_REASON = 1000
 
 
 def content(item: QuarantineItem) -> dict[str, Any]:
-    return dict(json.loads(item.content))
+    return dict(json.loads(str(item.content)))
 
 
 def _pending(item: QuarantineItem) -> None:
@@ -129,7 +129,9 @@ def _custody_reason(found: dict[str, Any]) -> str:
         % {"us": settings.ORGANISATION_NAME, "partner": found["partner"], "bundle": found["bundle"]}
     ]
     for event in found["evidence"].get("custody", []):
-        lines.append(f"{event.get('at', '')[:19]} {event.get('organisation', '')}: {event.get('action', '')}")
+        lines.append(
+            f"{event.get('at', '')[:19]} {event.get('organisation', '')}: {event.get('action', '')}"
+        )
     reason = "\n".join(lines)
     return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
 
@@ -152,7 +154,9 @@ def decide(item: QuarantineItem, decision: str, *, actor: Any, target: str = "")
             return _done(item, decision, person.pk, actor)
         person = _target_person(actor, target)
         if decision == Decision.MERGED:
-            missing = {k: v for k, v in fields.items() if k != "pseudonym" and not getattr(person, k)}
+            missing = {
+                k: v for k, v in fields.items() if k != "pseudonym" and not getattr(person, k)
+            }
             if missing:
                 case_services.update_person(
                     person,

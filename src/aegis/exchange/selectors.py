@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from aegis.cases import selectors as cases
 from aegis.incidents import selectors as incidents
-from django.core.paginator import Page, Paginator
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 from aegis.vault.selectors import open_records

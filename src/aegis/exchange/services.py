@@ -154,7 +154,9 @@ def _consents(user: Any, case_list: list[Any]) -> list[int]:
                         "person": person.pseudonym,
                         "consent": withdrawn.pk,
                         "scope": scope,
-                        "date": withdrawn.withdrawn_at.date().isoformat(),
+                        "date": withdrawn.withdrawn_at.date().isoformat()
+                        if withdrawn.withdrawn_at
+                        else "",
                     },
                     "cases",
                 )
@@ -256,9 +258,7 @@ def export_bundle(
             ExportedRecord(export=export, record_type=kind, record_id=record_id)
             for kind, record_id in dict.fromkeys(collected.sent)
         )
-        audit.record(
-            "exchange.export", actor_id=user.pk, object_type="bundle", object_id=bundle_id
-        )
+        audit.record("exchange.export", actor_id=user.pk, object_type="bundle", object_id=bundle_id)
     return Sent(export, age_file, signature)
 
 
@@ -334,15 +334,15 @@ def _items(opened: bundle.Opened) -> list[tuple[str, str, dict[str, Any]]]:
         for person in data.get("persons", []):
             found.append((ItemKind.PERSON, str(person["id"]), {"person": person}))
         for event in data.get("events", []):
-            involved = [
-                victims[v] for act in event.get("acts", []) for v in act.get("victims", [])
-            ]
+            involved = [victims[v] for act in event.get("acts", []) for v in act.get("victims", [])]
             named = [
                 perpetrators[i["perpetrator"]]
                 for act in event.get("acts", [])
                 for i in act.get("involvement", [])
             ]
-            chain = [c for c in data.get("chain_of_events", []) if event["id"] in (c["from"], c["to"])]
+            chain = [
+                c for c in data.get("chain_of_events", []) if event["id"] in (c["from"], c["to"])
+            ]
             content = {
                 "event": event,
                 "victims": involved,
@@ -359,9 +359,7 @@ def _items(opened: bundle.Opened) -> list[tuple[str, str, dict[str, Any]]]:
             }
             found.append((ItemKind.EVIDENCE, str(item["id"]), content))
     except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise bundle.Refused(
-            bundle.DAMAGED, _("The bundle's records are not readable.")
-        ) from error
+        raise bundle.Refused(bundle.DAMAGED, _("The bundle's records are not readable.")) from error
     return found
 
 

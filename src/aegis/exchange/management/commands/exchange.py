@@ -23,13 +23,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aegis.cases import selectors as cases
+from aegis.exchange import identity, selectors, services
+from aegis.exchange.vocabulary import Profile, Purpose
 from aegis.rules import RuleError
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, unlocked
 from aegis.vault.selectors import keypair_for_user
-
-from aegis.exchange import identity, selectors, services
-from aegis.exchange.vocabulary import Profile, Purpose
 
 SIGNATURE_SUFFIX = ".minisig"
 
@@ -50,15 +49,21 @@ class Command(BaseCommand):
         export.add_argument("--partner", required=True)
         export.add_argument("--case", action="append", required=True, dest="cases")
         export.add_argument("--profile", required=True, choices=Profile.values)
-        export.add_argument("--purpose", default=Purpose.JOINT_INVESTIGATION, choices=Purpose.values)
+        export.add_argument(
+            "--purpose", default=Purpose.JOINT_INVESTIGATION, choices=Purpose.values
+        )
         export.add_argument("--out", required=True)
         export.add_argument("--to-self", action="store_true", help="also encrypt to our own key")
-        export.add_argument("--username", required=True, help="the caseworker whose keys open the cases")
+        export.add_argument(
+            "--username", required=True, help="the caseworker whose keys open the cases"
+        )
         export.add_argument("--password-file")
         imported = sub.add_parser("import", help="check a bundle and land it in quarantine")
         imported.add_argument("file")
         imported.add_argument("--signature")
-        imported.add_argument("--compartment", help="whose members review it (default: the only one)")
+        imported.add_argument(
+            "--compartment", help="whose members review it (default: the only one)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -126,7 +131,9 @@ class Command(BaseCommand):
             Path(f"{out}{SIGNATURE_SUFFIX}").write_text(sent.signature)
         except OSError as error:
             raise CommandError(f"Cannot write {out}: {error.strerror}.") from error
-        self.stdout.write(f"Bundle {sent.export.pk} for {partner.name}: {out}, {out}{SIGNATURE_SUFFIX}")
+        self.stdout.write(
+            f"Bundle {sent.export.pk} for {partner.name}: {out}, {out}{SIGNATURE_SUFFIX}"
+        )
 
     def _import(self, options: dict[str, Any]) -> None:
         path = Path(options["file"])
