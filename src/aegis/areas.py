@@ -134,6 +134,12 @@ AREAS = [
         also=DEMO_MAIL_PERMISSIONS[1:],
         shown=lambda: bool(settings.AEGIS_DEMO_MAIL_DIR),  # only `aegis demo` catches mail
     ),
+    Area(
+        _("Partner exchange"),
+        _("Encrypted, signed bundles to and from partner organisations, with consent."),
+        "view_cases",
+        "exchange:home",
+    ),
 ]
 
 

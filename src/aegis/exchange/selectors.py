@@ -45,8 +45,12 @@ def keys_of(partner: Partner) -> list[tuple[PartnerKey, str]]:
     ]
 
 
+def fingerprint_of(key: PartnerKey) -> str:
+    return keys.fingerprint(key.age_recipient, key.minisign_key)
+
+
 def exports_to(partner: Partner, number: Any = None) -> Page:
-    return page_of(partner.exports.select_related("created_by"), number)
+    return page_of(partner.exports.select_related("created_by").order_by("-created_at"), number)
 
 
 def exports_of_record(record_type: str, record_id: Any) -> QuerySet[Export]:
@@ -69,6 +73,7 @@ def received_page(user: Any, number: Any = None) -> Page:
         Received.objects.filter(compartment__in=compartments)
         .select_related("partner")
         .annotate(pending=Count("items", filter=Q(items__decision=Decision.PENDING)))
+        .order_by("-received_at", "-pk")
     )
     return page_of(found, number)
 
