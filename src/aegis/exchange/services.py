@@ -307,7 +307,7 @@ def _open(data: bytes, signature: str | None) -> tuple[PartnerKey, bundle.Opened
     if key.valid_until is not None and created > key.valid_until:
         raise bundle.Refused(
             bundle.UNKNOWN_SIGNER,
-            _("The bundle is signed with a key %(partner)s retired on %(date)s.")
+            _("The bundle is signed with a key that %(partner)s retired on %(date)s.")
             % {"partner": key.partner.name, "date": key.valid_until.date().isoformat()},
         )
     try:
