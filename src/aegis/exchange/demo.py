@@ -4,6 +4,7 @@ bundle from the partner waiting in quarantine."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -97,13 +98,13 @@ def create_demo_data(compartment: Any, actor: Any) -> None:
             "Signed form: may be shared with vetted partner organisations",
             actor_id=actor.pk,
         )
-        try:
+        # Someone else in the case may not have consented: then the demo shows no bundle sent.
+        with contextlib.suppress(RuleError):
             services.export_bundle(actor, partner, [case.reference], profile="pseudonymised")
-        except RuleError:
-            pass  # someone else in the case has not consented: the demo shows no bundle sent
-    manifest = {
+    bundle_id = str(uuid.uuid4())
+    manifest: dict[str, Any] = {
         "schema": bundle.SCHEMA,
-        "bundle_id": str(uuid.uuid4()),
+        "bundle_id": bundle_id,
         "sender": {"name": PARTNER},
         "recipient_fingerprint": keys.recipient_fingerprint(own.age_recipient),
         "purpose": "referral",
@@ -113,5 +114,5 @@ def create_demo_data(compartment: Any, actor: Any) -> None:
     }
     packed = bundle.pack({"records.json": json.dumps(RECORDS).encode()}, manifest)
     data = bundle.encrypt(packed, [own.age_recipient])
-    signature = bundle.sign(data, partner_signing, bundle_id=manifest["bundle_id"], sender=PARTNER)
+    signature = bundle.sign(data, partner_signing, bundle_id=bundle_id, sender=PARTNER)
     services.import_bundle(data, signature, compartment=compartment, actor_id=actor.pk)

@@ -48,7 +48,9 @@ class VetForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    partner = forms.ModelChoiceField(label=_("Partner"), queryset=None)  # type: ignore[arg-type]
+    partner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Partner"), queryset=None
+    )
     cases = forms.CharField(
         label=_("Case references"),
         max_length=2000,
@@ -71,9 +73,8 @@ class ExportForm(forms.Form):
 class ImportForm(forms.Form):
     bundle = forms.FileField(label=_("Bundle (.age)"))
     signature = forms.FileField(label=_("Signature (.minisig)"), required=False)
-    compartment = forms.ModelChoiceField(
-        label=_("Compartment that reviews it"),
-        queryset=None,  # type: ignore[arg-type]
+    compartment: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Compartment that reviews it"), queryset=None
     )
 
     def __init__(self, *args: Any, compartments: Any, **kwargs: Any) -> None:
