@@ -48,9 +48,7 @@ class VetForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    partner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label=_("Partner"), queryset=None
-    )
+    partner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Partner"), queryset=None)
     cases = forms.CharField(
         label=_("Case references"),
         max_length=2000,
