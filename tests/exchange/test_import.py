@@ -166,3 +166,30 @@ def test_the_command_line_imports_and_says_what_arrived(desk, partner, partner_k
     with unlocked(desk.lucia.keychain()):
         content = json.loads(QuarantineItem.objects.get(kind="person").content)
     assert content["partner"] == "Casa Andina"
+
+
+def test_the_organisation_private_keys_are_not_at_rest(desk, partner):
+    from aegis.exchange import identity
+
+    opened = identity.opened()
+    private_age = str(opened.age).encode()
+    seed = bytes(opened.signing)
+    from aegis.vault import service_keys
+
+    raw = bytes(service_keys.load_private_key(identity.SERVICE))
+    assert find([seed, raw, private_age]) == []
+
+
+def test_without_the_unlock_secret_nothing_is_signed_or_opened(
+    desk, partner, partner_keys, monkeypatch
+):
+    from aegis.vault import service_keys
+    from aegis.vault.keychain import unlocked
+
+    data, signature = bundles.make(partner_keys)
+    service_keys.forget("exchange")
+    monkeypatch.delenv("AEGIS_EXCHANGE_UNLOCK")
+    with pytest.raises(RuleError, match="exchange key is locked"):
+        _import(desk, data, signature)
+    with unlocked(desk.lucia.keychain()), pytest.raises(RuleError, match="key is locked"):
+        services.export_bundle(desk.lucia.user, partner, [desk.case.reference], profile="coded")

@@ -144,3 +144,15 @@ def test_demo_data_has_a_partner_a_consent_and_a_bundle_in_quarantine(desk, make
     assert Partner.objects.filter(name=demo.PARTNER).exists()
     assert QuarantineItem.objects.filter(decision=Decision.PENDING).count() == 2
     assert desk.person.consents.filter(scope="share_partner").count() == 2
+
+
+def test_the_case_page_lists_the_bundles_it_left_in(desk, partner):
+    from aegis.exchange import services
+    from aegis.vault.keychain import unlocked
+
+    client = sign_in(Client(), desk.lucia)
+    assert "Sent to partners" not in client.get(f"/cases/{desk.case.reference}/").content.decode()
+    with unlocked(desk.lucia.keychain()):
+        services.export_bundle(desk.lucia.user, partner, [desk.case.reference], profile="coded")
+    page = client.get(f"/cases/{desk.case.reference}/").content.decode()
+    assert "Sent to partners" in page and "Casa Andina" in page
