@@ -134,3 +134,30 @@ def read_openevsys(data: bytes) -> dict[str, Any]:
             }
         )
     return {"events": events, "persons": persons}
+
+
+def read_csv(data: bytes) -> dict[str, Any]:
+    """The CSV `records_csv` writes, as records: one event per event id, one act per row."""
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+    if set(CSV_COLUMNS) - set(reader.fieldnames or ()):
+        raise ValueError("not the exchange CSV layout")
+    rows = list(reader)
+    events: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        event = events.setdefault(
+            row["event"],
+            {
+                "id": row["event"],
+                "title": row["title"].removeprefix("'"),
+                "date": {
+                    "start": row["date_start"],
+                    "end": row["date_end"] or None,
+                    "precision": "day",
+                },
+                "place": {"country": row["country"], "region": row["region"]},
+                "acts": [],
+            },
+        )
+        if row["violation"]:
+            event["acts"].append({"id": row["act"], "type": row["violation"]})
+    return {"events": list(events.values()), "persons": []}

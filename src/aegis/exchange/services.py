@@ -409,3 +409,73 @@ def import_bundle(
             "exchange.import", actor_id=actor_id, object_type="bundle", object_id=received.bundle_id
         )
     return received
+
+
+# --- Files from older tools ---------------------------------------------------------------
+
+LEGACY_FORMATS = ("openevsys", "csv")
+
+
+def import_legacy(
+    data: bytes, file_format: str, *, partner: Partner, compartment: Any, actor_id: int | None
+) -> Received:
+    """OpenEvSys XML or the exchange CSV from a partner on an older tool, into the same
+    quarantine. Such files carry no signature: whoever imports them names the partner, and
+    the same file twice is refused as a replay (its id is derived from its SHA-256)."""
+    key = current_key(partner)
+    if key is None:
+        raise RuleError(_("This partner has no key to encrypt to."), "partner")
+    try:
+        parsed = (
+            interop.read_openevsys(data) if file_format == "openevsys" else interop.read_csv(data)
+        )
+    except (ValueError, KeyError, UnicodeDecodeError, SyntaxError) as error:
+        # ElementTree's ParseError is a SyntaxError.
+        raise RuleError(_("This file is not OpenEvSys XML or the exchange CSV."), "file") from error
+    digest = bundle.sha256(data)
+    bundle_id = uuid.uuid5(uuid.NAMESPACE_URL, f"aegis-exchange-legacy:{digest}")
+    if Received.objects.filter(bundle_id=bundle_id).exists():
+        raise _refuse(
+            bundle.Refused(
+                bundle.REPLAYED,
+                _("Bundle %(bundle)s was already received: a bundle is imported once.")
+                % {"bundle": bundle_id},
+            ),
+            actor_id,
+        )
+    items: list[tuple[str, str, dict[str, Any]]] = [
+        (ItemKind.PERSON, str(p.get("id", "")), {"person": p}) for p in parsed["persons"]
+    ] + [
+        (ItemKind.EVENT, str(e.get("id", "")), {"event": e, "victims": [], "perpetrators": []})
+        for e in parsed["events"]
+    ]
+    chain = current_or_none() or Keychain({})
+    now = clock.now()
+    with unlocked(chain), transaction.atomic():
+        received = Received.objects.create(
+            bundle_id=bundle_id,
+            partner=partner,
+            partner_key=key,
+            compartment=compartment,
+            profile=Profile.FULL,
+            purpose="",
+            schema=file_format,
+            sha256=digest,
+            sent_at=now,
+            received_at=now,
+            received_by_id=actor_id,
+        )
+        for kind, local_id, content in items:
+            content.update(partner=partner.name, bundle=str(bundle_id))
+            QuarantineItem.objects.create(
+                received=received,
+                compartment=compartment,
+                data_key=vault.new_record_key(compartment, "exchange"),
+                kind=kind,
+                local_id=local_id[:40],
+                content=json.dumps(content, ensure_ascii=False),
+            )
+        audit.record(
+            "exchange.import", actor_id=actor_id, object_type="bundle", object_id=bundle_id
+        )
+    return received

@@ -7,6 +7,7 @@
     aegis exchange export --partner NAME --case REF [--case REF…] --profile coded|pseudonymised|full
                           --out FILE --username USER [--password-file FILE]
     aegis exchange import FILE [--signature FILE.minisig] [--compartment NAME]
+    aegis exchange import FILE --format openevsys|csv --partner NAME [--compartment NAME]
 
 Export reads the cases with a caseworker's keys (their password from --password-file or a
 prompt). Every command that signs or decrypts needs the exchange unlock secret
@@ -142,9 +143,19 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
-        signature = signature_path.read_text() if signature_path.exists() else None
         compartment = _compartment(options["compartment"])
-        received = services.import_bundle(data, signature, compartment=compartment, actor_id=None)
+        if options["format"] != "bundle":
+            partner = selectors.partner_by_name(options["partner"] or "")
+            if partner is None:
+                raise CommandError("Name the partner who sent the file (--partner).")
+            received = services.import_legacy(
+                data, options["format"], partner=partner, compartment=compartment, actor_id=None
+            )
+        else:
+            signature = signature_path.read_text() if signature_path.exists() else None
+            received = services.import_bundle(
+                data, signature, compartment=compartment, actor_id=None
+            )
         counts: dict[str, int] = {}
         for kind in received.items.values_list("kind", flat=True):
             counts[kind] = counts.get(kind, 0) + 1
