@@ -22,6 +22,7 @@ def _upload(client, data, signature, compartment):
     return client.post(
         "/exchange/import/",
         {
+            "file_format": "bundle",
             "bundle": SimpleUploadedFile("b.age", data),
             "signature": SimpleUploadedFile("b.age.minisig", signature.encode()),
             "compartment": compartment.pk,
@@ -60,7 +61,11 @@ def test_a_refused_bundle_says_why_on_the_page(desk, partner, partner_keys):
     data, _ = bundles.make(partner_keys)
     answer = client.post(
         "/exchange/import/",
-        {"bundle": SimpleUploadedFile("b.age", data), "compartment": desk.compartment.pk},
+        {
+            "file_format": "bundle",
+            "bundle": SimpleUploadedFile("b.age", data),
+            "compartment": desk.compartment.pk,
+        },
     )
     assert answer.status_code == 400
     assert "no signature" in answer.content.decode()
@@ -156,3 +161,23 @@ def test_the_case_page_lists_the_bundles_it_left_in(desk, partner):
         services.export_bundle(desk.lucia.user, partner, [desk.case.reference], profile="coded")
     page = client.get(f"/cases/{desk.case.reference}/").content.decode()
     assert "Sent to partners" in page and "Casa Andina" in page
+
+
+def test_an_openevsys_file_needs_its_partner_named(desk, partner):
+    from aegis.exchange import interop
+
+    from .bundles import RECORDS
+
+    client = sign_in(Client(), desk.lucia)
+    form = {
+        "file_format": "openevsys",
+        "bundle": SimpleUploadedFile("events.xml", interop.openevsys_xml(RECORDS)),
+        "compartment": desk.compartment.pk,
+    }
+    refused = client.post("/exchange/import/", form)
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "Choose the partner who sent this file" in body
+    form["bundle"] = SimpleUploadedFile("events.xml", interop.openevsys_xml(RECORDS))
+    assert client.post("/exchange/import/", {**form, "partner": partner.pk}).status_code == 302
+    assert Received.objects.get().schema == "openevsys"

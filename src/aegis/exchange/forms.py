@@ -68,16 +68,28 @@ class ExportForm(forms.Form):
         return self.cleaned_data["cases"].replace(",", " ").split()
 
 
+FORMATS = [
+    ("bundle", _("Signed bundle (.age with its .minisig)")),
+    ("openevsys", _("OpenEvSys XML, unsigned, from a partner on an older tool")),
+    ("csv", _("CSV, unsigned, from a partner on an older tool")),
+]
+
+
 class ImportForm(forms.Form):
+    file_format = forms.ChoiceField(label=_("Format"), choices=FORMATS, initial="bundle")
     bundle = forms.FileField(label=_("Bundle (.age)"))
     signature = forms.FileField(label=_("Signature (.minisig)"), required=False)
+    partner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Partner who sent it (unsigned files only)"), queryset=None, required=False
+    )
     compartment: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Compartment that reviews it"), queryset=None
     )
 
-    def __init__(self, *args: Any, compartments: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, compartments: Any, partners: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["compartment"].queryset = compartments  # type: ignore[attr-defined]
+        self.fields["partner"].queryset = partners  # type: ignore[attr-defined]
 
 
 DECISIONS = [

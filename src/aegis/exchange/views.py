@@ -151,6 +151,7 @@ def _import(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         request.FILES or None,
         compartments=cases.compartments_of(request.user),
+        partners=selectors.partners(),
     )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["bundle"]
@@ -159,18 +160,31 @@ def _import(request: HttpRequest) -> HttpResponse:
             form.add_error("bundle", _("This bundle is larger than this instance accepts."))
         else:
             with refusal_on(form):
-                signature_text = signature.read().decode("utf-8", "replace") if signature else None
-                received = services.import_bundle(
-                    upload.read(),
-                    signature_text,
-                    compartment=form.cleaned_data["compartment"],
-                    actor_id=request.user.pk,
-                )
+                received = _received(request, form, upload, signature)
                 messages.success(request, _("The bundle is in quarantine for review."))
                 return redirect("exchange:received", received_id=received.pk)
     status = 400 if form.errors else 200
     context = {"form": form, "locked": identity.public() is None}
     return render(request, "exchange/import.html", context, status=status)
+
+
+def _received(request: HttpRequest, form: ImportForm, upload: Any, signature: Any) -> Any:
+    compartment = form.cleaned_data["compartment"]
+    file_format = form.cleaned_data["file_format"]
+    if file_format != "bundle":
+        if form.cleaned_data["partner"] is None:
+            raise RuleError(_("Choose the partner who sent this file."), "partner")
+        return services.import_legacy(
+            upload.read(),
+            file_format,
+            partner=form.cleaned_data["partner"],
+            compartment=compartment,
+            actor_id=request.user.pk,
+        )
+    signature_text = signature.read().decode("utf-8", "replace") if signature else None
+    return services.import_bundle(
+        upload.read(), signature_text, compartment=compartment, actor_id=request.user.pk
+    )
 
 
 @requires("view_cases")
