@@ -40,6 +40,7 @@ AREA_DEMOS = [
     "aegis.retention.demo",
     "aegis.support.demo",
     "aegis.advocacy.demo",
+    "aegis.exchange.demo",
 ]
 
 

@@ -78,6 +78,11 @@ ACTIONS = {
     "grant.receipt",
     "grant.report",
     "grant.close",
+    "exchange.partner",
+    "exchange.export",
+    "exchange.import",
+    "exchange.refuse",
+    "exchange.review",
 }
 
 

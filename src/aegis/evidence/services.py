@@ -369,3 +369,21 @@ def export_exhibit(
         exported_by=actor.get_username(),
         reason=reason,
     )
+
+
+def read_for_partner(item: EvidenceItem, *, actor_id: int | None, reason: str) -> bytes:
+    """The item's bytes, checked against its hash, for a bundle to a partner organisation;
+    the export is recorded in its chain of custody first (exchange)."""
+    reason = _required_reason(reason)
+    record_custody(item, CustodyAction.EXPORT, actor_id=actor_id, reason=reason)
+    return _read_verified(item, actor_id=actor_id, attempted=CustodyAction.EXPORT)
+
+
+def receive_from_partner(
+    case: Any, data: bytes, *, name: str, content_type: str, actor_id: int | None, reason: str
+) -> EvidenceItem:
+    """An original received from a partner organisation (exchange), stored as sent: the
+    partner's hash must match the bytes; its own custody log goes into the reason."""
+    digest = hashlib.sha256(data).hexdigest()
+    checked = CheckedUpload(name, content_type, len(data), digest, io.BytesIO(data))
+    return add_evidence(case, checked, actor_id=actor_id, reason=reason)

@@ -4,8 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+from django.utils.translation import ngettext
+
 from aegis.notices import WorkItem
+
+from . import selectors
 
 
 def items(user: Any) -> list[WorkItem]:
-    return []
+    if not user.has_perm("accounts.view_cases"):
+        return []
+    waiting = selectors.pending_count(user)
+    if not waiting:
+        return []
+    return [
+        WorkItem(
+            ngettext(
+                "%(count)d record from a partner waits for review",
+                "%(count)d records from partners wait for review",
+                waiting,
+            )
+            % {"count": waiting},
+            reverse("exchange:home"),
+        )
+    ]

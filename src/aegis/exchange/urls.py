@@ -1,4 +1,16 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "exchange"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("partners/add/", views.partner_add, name="partner-add"),
+    path("partners/<int:partner_id>/", views.partner, name="partner"),
+    path("partners/<int:partner_id>/rotate/", views.partner_rotate, name="partner-rotate"),
+    path("partners/<int:partner_id>/vet/", views.partner_vet, name="partner-vet"),
+    path("export/", views.export, name="export"),
+    path("import/", views.import_bundle, name="import"),
+    path("received/<int:received_id>/", views.received, name="received"),
+    path("quarantine/<int:item_id>/", views.item, name="item"),
+]

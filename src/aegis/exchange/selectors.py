@@ -1,0 +1,154 @@
+"""Reads of the exchange: partners, what was sent to each, what waits in quarantine, and the
+existing records a quarantined one may be."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+
+from aegis.cases import selectors as cases
+from aegis.incidents import selectors as incidents
+from aegis.vault.fields import blind_index
+from aegis.vault.keychain import NoKeyAccess, VaultLocked
+from aegis.vault.selectors import open_records
+
+from . import keys
+from .models import Export, ExportedRecord, Partner, PartnerKey, QuarantineItem, Received
+from .review import content
+from .vocabulary import Decision, ItemKind
+
+PAGE_SIZE = 25
+
+
+def page_of(rows: Any, number: Any) -> Page:
+    return Paginator(rows, PAGE_SIZE).get_page(number)
+
+
+def partners() -> QuerySet[Partner]:
+    return Partner.objects.annotate(sent=Count("exports", distinct=True))
+
+
+def partner_by_name(name: str) -> Partner | None:
+    return Partner.objects.filter(name__iexact=(name or "").strip()).first()
+
+
+def partner_by_id(partner_id: Any) -> Partner | None:
+    return Partner.objects.filter(pk=partner_id).first() if str(partner_id).isdigit() else None
+
+
+def keys_of(partner: Partner) -> list[tuple[PartnerKey, str]]:
+    return [
+        (key, keys.fingerprint(key.age_recipient, key.minisign_key)) for key in partner.keys.all()
+    ]
+
+
+def fingerprint_of(key: PartnerKey) -> str:
+    return keys.fingerprint(key.age_recipient, key.minisign_key)
+
+
+def exports_to(partner: Partner, number: Any = None) -> Page:
+    return page_of(partner.exports.select_related("created_by").order_by("-created_at"), number)
+
+
+def exports_of_record(record_type: str, record_id: Any) -> QuerySet[Export]:
+    """Every bundle a record left in."""
+    ids = ExportedRecord.objects.filter(record_type=record_type, record_id=str(record_id))
+    return Export.objects.filter(pk__in=ids.values("export_id")).select_related("partner")
+
+
+def visible_items(user: Any) -> QuerySet[QuarantineItem]:
+    return cases.visible(QuarantineItem, user)
+
+
+def pending_count(user: Any) -> int:
+    return visible_items(user).filter(decision=Decision.PENDING).count()
+
+
+def received_page(user: Any, number: Any = None) -> Page:
+    compartments = cases.compartments_of(user).values("pk")
+    found = (
+        Received.objects.filter(compartment__in=compartments)
+        .select_related("partner")
+        .annotate(pending=Count("items", filter=Q(items__decision=Decision.PENDING)))
+        .order_by("-received_at", "-pk")
+    )
+    return page_of(found, number)
+
+
+def received_for(user: Any, received_id: Any) -> Received | None:
+    if not str(received_id).isdigit():
+        return None
+    compartments = cases.compartments_of(user).values("pk")
+    return Received.objects.filter(pk=received_id, compartment__in=compartments).first()
+
+
+def items_of(received: Received) -> list[QuarantineItem]:
+    found = list(received.items.all())
+    open_records(found)
+    return found
+
+
+def item_for(user: Any, item_id: Any) -> QuarantineItem | None:
+    if not str(item_id).isdigit():
+        return None
+    item = visible_items(user).select_related("received__partner").filter(pk=item_id).first()
+    open_records([item])
+    return item
+
+
+def _index(kind: str, value: Any) -> str | None:
+    if not value:
+        return None
+    try:
+        return blind_index(kind, str(value))
+    except (NoKeyAccess, VaultLocked):  # without the search key, no blind-index match
+        return None
+
+
+def person_matches(user: Any, item: QuarantineItem) -> list[Any]:
+    """Existing people with the same name, phone or identity number (blind indexes)."""
+    details = content(item)["person"].get("biographic_details", {})
+    wanted = Q()
+    for field, kind, value in (
+        ("name_index", "name", details.get("legal_name")),
+        ("phone_index", "phone", details.get("phone")),
+        ("identity_index", "identifier", details.get("identity_document")),
+    ):
+        if (index := _index(kind, value)) is not None:
+            wanted |= Q(**{field: index})
+    if details.get("pseudonym"):
+        wanted |= Q(pseudonym=details["pseudonym"])
+    if not wanted:
+        return []
+    found = list(cases.visible_people(user).filter(wanted)[:10])
+    open_records(found)
+    return found
+
+
+def incident_matches(user: Any, item: QuarantineItem) -> list[Any]:
+    """Existing incidents on the same date, in the same country, with a same violation."""
+    event = content(item)["event"]
+    try:
+        start = datetime.date.fromisoformat(event["date"]["start"])
+    except (KeyError, TypeError, ValueError):
+        return []
+    types = [act.get("type") for act in event.get("acts", [])]
+    found = incidents.visible_incidents(user).filter(date_start=start)
+    if country := event.get("place", {}).get("country"):
+        found = found.filter(country=country)
+    if types:
+        found = found.filter(acts__violation_type__in=types)
+    matches = list(found.distinct()[:10])
+    open_records(matches)
+    return matches
+
+
+def matches(user: Any, item: QuarantineItem) -> list[Any]:
+    if item.kind == ItemKind.PERSON:
+        return person_matches(user, item)
+    if item.kind == ItemKind.EVENT:
+        return incident_matches(user, item)
+    return []

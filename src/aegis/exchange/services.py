@@ -1,0 +1,481 @@
+"""Writes and rules of the exchange: partners and their keys, sending a bundle (consent,
+minimisation, signing), receiving one (every refusal named), and the review that moves a
+quarantined record into the organisation's own records."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from aegis import clock
+from aegis.audit import services as audit
+from aegis.cases import selectors as cases
+from aegis.cases.vocabulary import ConsentScope
+from aegis.rules import RuleError, choice, text
+from aegis.vault import services as vault
+from aegis.vault.keychain import Keychain, current_or_none, unlocked
+
+from . import bundle, identity, interop, keys, records
+from .models import Export, ExportedRecord, Partner, PartnerKey, QuarantineItem, Received
+from .vocabulary import ItemKind, Profile, Purpose
+
+PARTNER_NAME_MAX = 120
+
+
+# --- Partners -----------------------------------------------------------------------------
+
+
+def _partner_name(name: str) -> str:
+    name = text(name, "name", _("The partner's name"), limit=PARTNER_NAME_MAX, line=True)
+    if not name:
+        raise RuleError(_("Give the partner's name."), "name")
+    return name
+
+
+def _key_fields(age_recipient: str, minisign_key: str) -> dict[str, str]:
+    age = keys.age_recipient(age_recipient)
+    line = keys.minisign_line(minisign_key) if (minisign_key or "").strip() else ""
+    return {
+        "age_recipient": age,
+        "minisign_key": line,
+        "key_id": keys.key_id_text(keys.key_id(line)) if line else "",
+    }
+
+
+@transaction.atomic
+def add_partner(
+    name: str,
+    *,
+    age_recipient: str,
+    minisign_key: str = "",
+    actor_id: int | None,
+    vetted: bool = False,
+    expires_on: datetime.date | None = None,
+) -> Partner:
+    name = _partner_name(name)
+    fields = _key_fields(age_recipient, minisign_key)
+    if Partner.objects.filter(name__iexact=name).exists():
+        raise RuleError(_("A partner with this name already exists."), "name")
+    now = clock.now()
+    partner = Partner.objects.create(
+        name=name,
+        created_at=now,
+        vetted_at=now if vetted else None,
+        vetted_by_id=actor_id if vetted else None,
+        expires_on=expires_on,
+    )
+    PartnerKey.objects.create(partner=partner, valid_from=now, **fields)
+    audit.record("exchange.partner", actor_id=actor_id, object_type="partner", object_id=partner.pk)
+    return partner
+
+
+@transaction.atomic
+def rotate_keys(
+    partner: Partner, *, age_recipient: str, minisign_key: str, actor_id: int | None
+) -> PartnerKey:
+    """New keys for a partner. The old ones are kept, closed now: bundles they signed before
+    still verify, and nothing new is encrypted to them."""
+    fields = _key_fields(age_recipient, minisign_key)
+    now = clock.now()
+    PartnerKey.objects.filter(partner=partner, valid_until=None).update(valid_until=now)
+    key = PartnerKey.objects.create(partner=partner, valid_from=now, **fields)
+    audit.record("exchange.partner", actor_id=actor_id, object_type="partner", object_id=partner.pk)
+    return key
+
+
+@transaction.atomic
+def vet_partner(
+    partner: Partner, *, actor_id: int | None, expires_on: datetime.date | None
+) -> Partner:
+    if expires_on is not None and expires_on <= clock.today():
+        raise RuleError(_("The vetting must expire in the future."), "expires_on")
+    partner.vetted_at = clock.now()
+    partner.vetted_by_id = actor_id
+    partner.expires_on = expires_on
+    partner.save(update_fields=["vetted_at", "vetted_by", "expires_on"])
+    audit.record("exchange.partner", actor_id=actor_id, object_type="partner", object_id=partner.pk)
+    return partner
+
+
+def current_key(partner: Partner) -> PartnerKey | None:
+    return partner.keys.filter(valid_until=None).first()
+
+
+def usable_problem(partner: Partner) -> str | None:
+    """Why nothing may be exchanged with this partner now, or None."""
+    if partner.vetted_at is None:
+        return _("%(partner)s has not been vetted.") % {"partner": partner.name}
+    if partner.expires_on is not None and partner.expires_on < clock.today():
+        return _("%(partner)s's vetting expired on %(date)s.") % {
+            "partner": partner.name,
+            "date": partner.expires_on.isoformat(),
+        }
+    return None
+
+
+# --- Export -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sent:
+    export: Export
+    age_file: bytes
+    signature: str
+
+
+def _consents(user: Any, case_list: list[Any]) -> list[int]:
+    """The live consents that cover sharing every person in these cases with a partner."""
+    now = clock.now()
+    ids = []
+    for person in records.people_of(user, case_list):
+        consent = records.live_consent(person, ConsentScope.SHARE_PARTNER, now)
+        if consent is None:
+            withdrawn = (
+                cases.consents_of(person)
+                .filter(scope=ConsentScope.SHARE_PARTNER)
+                .exclude(withdrawn_at=None)
+                .first()
+            )
+            scope = ConsentScope(ConsentScope.SHARE_PARTNER).label
+            if withdrawn is not None:
+                raise RuleError(
+                    _(
+                        "%(person)s withdrew consent %(consent)s (“%(scope)s”) on %(date)s: "
+                        "nothing about them may be sent."
+                    )
+                    % {
+                        "person": person.pseudonym,
+                        "consent": withdrawn.pk,
+                        "scope": scope,
+                        "date": withdrawn.withdrawn_at.date().isoformat()
+                        if withdrawn.withdrawn_at
+                        else "",
+                    },
+                    "cases",
+                )
+            raise RuleError(
+                _(
+                    "%(person)s has no live consent “%(scope)s”: record it on their case "
+                    "before sending anything about them."
+                )
+                % {"person": person.pseudonym, "scope": scope},
+                "cases",
+            )
+        ids.append(consent.pk)
+    return sorted(ids)
+
+
+def _cases(user: Any, references: list[str]) -> list[Any]:
+    found = []
+    for reference in dict.fromkeys(r.strip() for r in references if r.strip()):
+        case = cases.case_for(user, reference)
+        if case is None:
+            raise RuleError(
+                _("No case %(reference)s that you can open.") % {"reference": reference}, "cases"
+            )
+        found.append(case)
+    if not found:
+        raise RuleError(_("Choose at least one case."), "cases")
+    return found
+
+
+def export_bundle(
+    user: Any,
+    partner: Partner,
+    case_references: list[str],
+    *,
+    profile: str,
+    purpose: str = Purpose.JOINT_INVESTIGATION,
+    to_self: bool = False,
+) -> Sent:
+    """Build, encrypt and sign a bundle of these cases for `partner`. The caller's key
+    context must open the cases. Refused (nothing written) without a live consent for each
+    person named, for an unvetted partner, or without the organisation's keys."""
+    profile = choice(profile, Profile, "profile", _("Profile"))
+    purpose = choice(purpose, Purpose, "purpose", _("Purpose"))
+    if (problem := usable_problem(partner)) is not None:
+        raise RuleError(problem, "partner")
+    key = current_key(partner)
+    if key is None:
+        raise RuleError(_("This partner has no key to encrypt to."), "partner")
+    case_list = _cases(user, case_references)
+    consent_ids = _consents(user, case_list)
+    own = identity.opened()
+    bundle_id = uuid.uuid4()
+    now = clock.now()
+    sender = settings.ORGANISATION_NAME
+    with transaction.atomic():
+        reason = _("Sent to %(partner)s in bundle %(bundle)s") % {
+            "partner": partner.name,
+            "bundle": bundle_id,
+        }
+        collected = records.collect(
+            case_list, profile=profile, sender=sender, actor=user, reason=reason
+        )
+        files = {
+            "records.json": json.dumps(collected.records, indent=2, ensure_ascii=False).encode(),
+            "openevsys.xml": interop.openevsys_xml(collected.records),
+            "records.csv": interop.records_csv(collected.records),
+            **collected.files,
+        }
+        manifest = {
+            "schema": bundle.SCHEMA,
+            "bundle_id": str(bundle_id),
+            "sender": {
+                "name": sender,
+                "age_recipient": own.public.age_recipient,
+                "minisign_key": own.public.minisign_key,
+            },
+            "recipient_fingerprint": keys.recipient_fingerprint(key.age_recipient),
+            "purpose": purpose,
+            "created_at": now.isoformat(),
+            "profile": profile,
+            "consent_record_ids": consent_ids,
+        }
+        recipients = [key.age_recipient] + ([own.public.age_recipient] if to_self else [])
+        age_file = bundle.encrypt(bundle.pack(files, manifest), recipients)
+        signature = bundle.sign(age_file, own.signing, bundle_id=str(bundle_id), sender=sender)
+        export = Export.objects.create(
+            id=bundle_id,
+            partner=partner,
+            partner_key=key,
+            profile=profile,
+            purpose=purpose,
+            case_references=[case.reference for case in case_list],
+            consent_ids=consent_ids,
+            sha256=bundle.sha256(age_file),
+            created_by=user,
+            created_at=now,
+        )
+        ExportedRecord.objects.bulk_create(
+            ExportedRecord(export=export, record_type=kind, record_id=record_id)
+            for kind, record_id in dict.fromkeys(collected.sent)
+        )
+        audit.record("exchange.export", actor_id=user.pk, object_type="bundle", object_id=bundle_id)
+    return Sent(export, age_file, signature)
+
+
+# --- Import -------------------------------------------------------------------------------
+
+
+def _refuse(refusal: bundle.Refused, actor_id: int | None) -> RuleError:
+    audit.record(
+        "exchange.refuse", actor_id=actor_id, object_type="bundle", object_id=refusal.reason
+    )
+    return RuleError(refusal.message, "bundle")
+
+
+def _signer(signature: str | None) -> PartnerKey:
+    key_id = keys.key_id_text(bundle.signer_key_id(signature))
+    key = PartnerKey.objects.filter(key_id=key_id).select_related("partner").first()
+    if key is None:
+        raise bundle.Refused(
+            bundle.UNKNOWN_SIGNER,
+            _("The bundle is signed by key %(key)s, which belongs to no partner of ours.")
+            % {"key": key_id},
+        )
+    return key
+
+
+def _created_at(manifest: dict[str, Any]) -> datetime.datetime:
+    try:
+        created = datetime.datetime.fromisoformat(str(manifest["created_at"]))
+    except (KeyError, ValueError) as error:
+        raise bundle.Refused(bundle.DAMAGED, _("The manifest has no date.")) from error
+    if created.tzinfo is None:
+        raise bundle.Refused(bundle.DAMAGED, _("The manifest has no date."))
+    return created
+
+
+def _open(data: bytes, signature: str | None) -> tuple[PartnerKey, bundle.Opened]:
+    key = _signer(signature)
+    assert signature is not None
+    bundle.check_signature(data, signature, keys.verify_key(key.minisign_key))
+    own = identity.opened()
+    zipped = bundle.decrypt(data, own.age)
+    manifest, files = bundle.unpack(
+        zipped, our_fingerprint=keys.recipient_fingerprint(own.public.age_recipient)
+    )
+    created = _created_at(manifest)
+    if key.valid_until is not None and created > key.valid_until:
+        raise bundle.Refused(
+            bundle.UNKNOWN_SIGNER,
+            _("The bundle is signed with a key that %(partner)s retired on %(date)s.")
+            % {"partner": key.partner.name, "date": key.valid_until.date().isoformat()},
+        )
+    try:
+        bundle_id = uuid.UUID(str(manifest.get("bundle_id")))
+    except ValueError as error:
+        raise bundle.Refused(bundle.DAMAGED, _("The manifest has no bundle id.")) from error
+    if Received.objects.filter(bundle_id=bundle_id).exists():
+        raise bundle.Refused(
+            bundle.REPLAYED,
+            _("Bundle %(bundle)s was already received: a bundle is imported once.")
+            % {"bundle": bundle_id},
+        )
+    return key, bundle.Opened(manifest, files, bundle.sha256(data))
+
+
+def _items(opened: bundle.Opened) -> list[tuple[str, str, dict[str, Any]]]:
+    """(kind, local id, content) of each record to review."""
+    try:
+        data = json.loads(opened.files["records.json"])
+        victims = {v["id"]: v for v in data.get("victims", [])}
+        perpetrators = {p["id"]: p for p in data.get("perpetrators", [])}
+        case_by_id = {c["id"]: c for c in data.get("cases", [])}
+        found: list[tuple[str, str, dict[str, Any]]] = []
+        for person in data.get("persons", []):
+            found.append((ItemKind.PERSON, str(person["id"]), {"person": person}))
+        for event in data.get("events", []):
+            involved = [victims[v] for act in event.get("acts", []) for v in act.get("victims", [])]
+            named = [
+                perpetrators[i["perpetrator"]]
+                for act in event.get("acts", [])
+                for i in act.get("involvement", [])
+            ]
+            chain = [
+                c for c in data.get("chain_of_events", []) if event["id"] in (c["from"], c["to"])
+            ]
+            content = {
+                "event": event,
+                "victims": involved,
+                "perpetrators": named,
+                "chain": chain,
+            }
+            found.append((ItemKind.EVENT, str(event["id"]), content))
+        for item in data.get("evidence", []):
+            file = opened.files[item["file"]]
+            content = {
+                "evidence": item,
+                "case": case_by_id.get(item.get("case")),
+                "bytes": file.hex(),
+            }
+            found.append((ItemKind.EVIDENCE, str(item["id"]), content))
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise bundle.Refused(bundle.DAMAGED, _("The bundle's records are not readable.")) from error
+    return found
+
+
+def import_bundle(
+    data: bytes, signature: str | None, *, compartment: Any, actor_id: int | None
+) -> Received:
+    """Check and land a bundle in quarantine, in `compartment` (whose members review it).
+    Everything is decrypted in memory; what is kept is ciphertext under the compartment's
+    record keys. A refusal (RuleError) says which check failed and writes only its audit."""
+    try:
+        key, opened = _open(data, signature)
+        items = _items(opened)
+        if (problem := usable_problem(key.partner)) is not None:
+            raise bundle.Refused(bundle.UNKNOWN_SIGNER, problem)
+    except bundle.Refused as refusal:
+        raise _refuse(refusal, actor_id) from refusal
+    manifest = opened.manifest
+    # New record keys are sealed with public keys only; a command has no key context of its
+    # own, so it writes through an empty one.
+    chain = current_or_none() or Keychain({})
+    with unlocked(chain), transaction.atomic():
+        received = Received.objects.create(
+            bundle_id=uuid.UUID(manifest["bundle_id"]),
+            partner=key.partner,
+            partner_key=key,
+            compartment=compartment,
+            profile=str(manifest.get("profile", ""))[:16],
+            purpose=str(manifest.get("purpose", ""))[:24],
+            schema=str(manifest["schema"])[:32],
+            sha256=opened.sha256,
+            sent_at=_created_at(manifest),
+            received_at=clock.now(),
+            received_by_id=actor_id,
+        )
+        for kind, local_id, content in items:
+            content["partner"] = key.partner.name
+            content["bundle"] = str(received.bundle_id)
+            QuarantineItem.objects.create(
+                received=received,
+                compartment=compartment,
+                data_key=vault.new_record_key(compartment, "exchange"),
+                kind=kind,
+                local_id=local_id[:40],
+                content=json.dumps(content, ensure_ascii=False),
+            )
+        audit.record(
+            "exchange.import", actor_id=actor_id, object_type="bundle", object_id=received.bundle_id
+        )
+    return received
+
+
+# --- Files from older tools ---------------------------------------------------------------
+
+LEGACY_FORMATS = ("openevsys", "csv")
+
+
+def import_legacy(
+    data: bytes, file_format: str, *, partner: Partner, compartment: Any, actor_id: int | None
+) -> Received:
+    """OpenEvSys XML or the exchange CSV from a partner on an older tool, into the same
+    quarantine. Such files carry no signature: whoever imports them names the partner, and
+    the same file twice is refused as a replay (its id is derived from its SHA-256)."""
+    key = current_key(partner)
+    if key is None:
+        raise RuleError(_("This partner has no key to encrypt to."), "partner")
+    try:
+        parsed = (
+            interop.read_openevsys(data) if file_format == "openevsys" else interop.read_csv(data)
+        )
+    except (ValueError, KeyError, UnicodeDecodeError, SyntaxError) as error:
+        # ElementTree's ParseError is a SyntaxError.
+        raise RuleError(_("This file is not OpenEvSys XML or the exchange CSV."), "file") from error
+    digest = bundle.sha256(data)
+    bundle_id = uuid.uuid5(uuid.NAMESPACE_URL, f"aegis-exchange-legacy:{digest}")
+    if Received.objects.filter(bundle_id=bundle_id).exists():
+        raise _refuse(
+            bundle.Refused(
+                bundle.REPLAYED,
+                _("Bundle %(bundle)s was already received: a bundle is imported once.")
+                % {"bundle": bundle_id},
+            ),
+            actor_id,
+        )
+    items: list[tuple[str, str, dict[str, Any]]] = [
+        (ItemKind.PERSON, str(p.get("id", "")), {"person": p}) for p in parsed["persons"]
+    ] + [
+        (ItemKind.EVENT, str(e.get("id", "")), {"event": e, "victims": [], "perpetrators": []})
+        for e in parsed["events"]
+    ]
+    chain = current_or_none() or Keychain({})
+    now = clock.now()
+    with unlocked(chain), transaction.atomic():
+        received = Received.objects.create(
+            bundle_id=bundle_id,
+            partner=partner,
+            partner_key=key,
+            compartment=compartment,
+            profile=Profile.FULL,
+            purpose="",
+            schema=file_format,
+            sha256=digest,
+            sent_at=now,
+            received_at=now,
+            received_by_id=actor_id,
+        )
+        for kind, local_id, content in items:
+            content.update(partner=partner.name, bundle=str(bundle_id))
+            QuarantineItem.objects.create(
+                received=received,
+                compartment=compartment,
+                data_key=vault.new_record_key(compartment, "exchange"),
+                kind=kind,
+                local_id=local_id[:40],
+                content=json.dumps(content, ensure_ascii=False),
+            )
+        audit.record(
+            "exchange.import", actor_id=actor_id, object_type="bundle", object_id=bundle_id
+        )
+    return received

@@ -1,0 +1,195 @@
+"""Import: every check has its own refusal and writes nothing but its audit entry; a good
+bundle lands in quarantine, encrypted, decrypted in memory only."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+
+import pytest
+from nacl.signing import SigningKey
+from pyrage import x25519
+
+from aegis.audit.models import AuditEntry
+from aegis.exchange import services
+from aegis.exchange.models import QuarantineItem, Received
+from aegis.rules import RuleError
+from tests.seizure import find
+
+from . import bundles
+
+
+def _import(desk, data, signature):
+    return services.import_bundle(data, signature, compartment=desk.compartment, actor_id=None)
+
+
+def _refused(desk, data, signature, *words: str) -> None:
+    with pytest.raises(RuleError) as refused:
+        _import(desk, data, signature)
+    for word in words:
+        assert word in refused.value.message
+    assert not Received.objects.exists() and not QuarantineItem.objects.exists()
+    assert AuditEntry.objects.filter(action="exchange.refuse").exists()
+
+
+def test_a_good_bundle_lands_in_quarantine(desk, partner, partner_keys):
+    received = _import(desk, *bundles.make(partner_keys))
+    assert received.partner == partner
+    kinds = sorted(received.items.values_list("kind", flat=True))
+    assert kinds == ["event", "person"]
+    assert AuditEntry.objects.filter(action="exchange.import").count() == 1
+
+
+def test_a_bundle_for_another_organisation_is_not_meant_for_us(desk, partner, partner_keys):
+    other = x25519.Identity.generate().to_public()
+    data, signature = bundles.make(partner_keys, recipient=str(other))
+    _refused(desk, data, signature, "not meant for this organisation")
+
+
+def test_a_manifest_naming_another_recipient_is_not_meant_for_us(desk, partner, partner_keys):
+    data, signature = bundles.make(
+        partner_keys, manifest_changes={"recipient_fingerprint": "0" * 64}
+    )
+    _refused(desk, data, signature, "not meant for this organisation", "another recipient")
+
+
+def test_a_flipped_byte_is_tampering(desk, partner, partner_keys):
+    data, signature = bundles.make(partner_keys)
+    flipped = bytearray(data)
+    flipped[len(flipped) // 2] ^= 0x01
+    _refused(desk, bytes(flipped), signature, "altered")
+
+
+def test_a_missing_signature_is_refused(desk, partner, partner_keys):
+    data, _ = bundles.make(partner_keys)
+    _refused(desk, data, None, "no signature")
+
+
+def test_a_signature_by_an_unknown_key_is_refused(desk, partner, partner_keys):
+    data, signature = bundles.make(partner_keys, signer=SigningKey.generate())
+    _refused(desk, data, signature, "belongs to no partner")
+
+
+def test_a_signature_of_another_file_is_tampering(desk, partner, partner_keys):
+    data, _ = bundles.make(partner_keys)
+    _, other_signature = bundles.make(partner_keys)
+    _refused(desk, data, other_signature, "signature does not match")
+
+
+def test_a_file_that_does_not_match_the_manifest_is_tampering(desk, partner, partner_keys):
+    def spoil(files):
+        files["records.json"] = files["records.json"].replace(b"Raid", b"Rain")
+
+    data, signature = bundles.make(partner_keys, spoil=spoil)
+    _refused(desk, data, signature, "records.json", "SHA-256")
+
+
+def test_a_replayed_bundle_is_refused(desk, partner, partner_keys):
+    data, signature = bundles.make(partner_keys)
+    _import(desk, data, signature)
+    with pytest.raises(RuleError, match="already received"):
+        _import(desk, data, signature)
+    assert Received.objects.count() == 1
+
+
+def test_a_newer_schema_is_refused(desk, partner, partner_keys):
+    data, signature = bundles.make(partner_keys, manifest_changes={"schema": "aegis-exchange/2"})
+    _refused(desk, data, signature, "schema version 2", "upgrade")
+
+
+def test_rotated_keys_still_verify_older_bundles_and_not_newer_ones(desk, partner, partner_keys):
+    import datetime
+
+    old = bundles.make(partner_keys)
+    new_signing = SigningKey.generate()
+    from aegis.exchange import keys
+
+    services.rotate_keys(
+        partner,
+        age_recipient=partner_keys.recipient,
+        minisign_key=keys.line_for(new_signing.verify_key),
+        actor_id=None,
+    )
+    # Made before the rotation: the retired key still vouches for it.
+    late = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+    after = bundles.make(partner_keys, manifest_changes={"created_at": late.isoformat()})
+    assert _import(desk, *old).partner == partner
+    _refused_after = pytest.raises(RuleError, match="retired")
+    with _refused_after:
+        _import(desk, *after)
+    assert _import(desk, *bundles.make(partner_keys, signer=new_signing)).partner == partner
+
+
+def test_quarantine_is_ciphertext_at_rest(desk, partner, partner_keys):
+    _import(desk, *bundles.make(partner_keys))
+    assert find([b"Incoming Canaryperson", b"+57 311 222 3344", b"Incoming Canaryplace"]) == []
+
+
+def test_nothing_from_the_bundle_is_written_to_a_file(desk, partner, partner_keys, monkeypatch):
+    data, signature = bundles.make(partner_keys)
+    written: list[str] = []
+    real_open, real_os_open = builtins.open, os.open
+
+    def watching_open(file, mode="r", *args, **kwargs):
+        if any(flag in mode for flag in "wax+"):
+            written.append(str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    def watching_os_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            written.append(str(path))
+        return real_os_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", watching_open)
+    monkeypatch.setattr(os, "open", watching_os_open)
+    _import(desk, data, signature)
+    monkeypatch.undo()
+    assert written == []
+
+
+def test_the_command_line_imports_and_says_what_arrived(desk, partner, partner_keys, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    data, signature = bundles.make(partner_keys)
+    (tmp_path / "in.age").write_bytes(data)
+    (tmp_path / "in.age.minisig").write_text(signature)
+    out = StringIO()
+    call_command(
+        "exchange", "import", str(tmp_path / "in.age"), "--compartment", "Andes", stdout=out
+    )
+    assert "from Casa Andina" in out.getvalue() and "1 person" in out.getvalue()
+    from aegis.vault.keychain import unlocked
+
+    with unlocked(desk.lucia.keychain()):
+        content = json.loads(QuarantineItem.objects.get(kind="person").content)
+    assert content["partner"] == "Casa Andina"
+
+
+def test_the_organisation_private_keys_are_not_at_rest(desk, partner):
+    from aegis.exchange import identity
+
+    opened = identity.opened()
+    private_age = str(opened.age).encode()
+    seed = bytes(opened.signing)
+    from aegis.vault import service_keys
+
+    raw = bytes(service_keys.load_private_key(identity.SERVICE))
+    assert find([seed, raw, private_age]) == []
+
+
+def test_without_the_unlock_secret_nothing_is_signed_or_opened(
+    desk, partner, partner_keys, monkeypatch
+):
+    from aegis.vault import service_keys
+    from aegis.vault.keychain import unlocked
+
+    data, signature = bundles.make(partner_keys)
+    service_keys.forget("exchange")
+    monkeypatch.delenv("AEGIS_EXCHANGE_UNLOCK")
+    with pytest.raises(RuleError, match="exchange key is locked"):
+        _import(desk, data, signature)
+    with unlocked(desk.lucia.keychain()), pytest.raises(RuleError, match="key is locked"):
+        services.export_bundle(desk.lucia.user, partner, [desk.case.reference], profile="coded")

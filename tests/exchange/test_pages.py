@@ -1,0 +1,183 @@
+"""The exchange pages: partners, sending, receiving, and the side-by-side review; records
+outside the reader's compartments answer 404."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from aegis.exchange import demo
+from aegis.exchange.models import Partner, QuarantineItem, Received
+from aegis.exchange.vocabulary import Decision
+from aegis.roles import Role
+from tests.conftest import sign_in
+
+from . import bundles
+
+
+def _upload(client, data, signature, compartment):
+    return client.post(
+        "/exchange/import/",
+        {
+            "file_format": "bundle",
+            "bundle": SimpleUploadedFile("b.age", data),
+            "signature": SimpleUploadedFile("b.age.minisig", signature.encode()),
+            "compartment": compartment.pk,
+        },
+    )
+
+
+def test_home_shows_our_keys_and_the_partners(desk, partner):
+    page = sign_in(Client(), desk.lucia).get("/exchange/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Casa Andina" in body and "age1" in body and "RW" in body
+
+
+def test_receive_then_review_side_by_side(desk, partner, partner_keys):
+    client = sign_in(Client(), desk.lucia)
+    answer = _upload(client, *bundles.make(partner_keys), desk.compartment)
+    assert answer.status_code == 302
+    received = Received.objects.get()
+    listing = client.get(f"/exchange/received/{received.pk}/")
+    assert "Guardian Rio" in listing.content.decode()
+    event = QuarantineItem.objects.get(kind="event")
+    page = client.get(f"/exchange/quarantine/{event.pk}/")
+    assert page.status_code == 200
+    assert desk.incident.reference in page.content.decode()  # the match, beside it
+    done = client.post(
+        f"/exchange/quarantine/{event.pk}/",
+        {"decision": "linked", "target": desk.incident.reference},
+    )
+    assert done.status_code == 302
+    assert QuarantineItem.objects.get(pk=event.pk).decision == Decision.LINKED
+
+
+def test_a_refused_bundle_says_why_on_the_page(desk, partner, partner_keys):
+    client = sign_in(Client(), desk.lucia)
+    data, _ = bundles.make(partner_keys)
+    answer = client.post(
+        "/exchange/import/",
+        {
+            "file_format": "bundle",
+            "bundle": SimpleUploadedFile("b.age", data),
+            "compartment": desk.compartment.pk,
+        },
+    )
+    assert answer.status_code == 400
+    assert "no signature" in answer.content.decode()
+
+
+def test_a_decision_without_a_target_is_shown_on_the_form(desk, partner, partner_keys):
+    client = sign_in(Client(), desk.lucia)
+    _upload(client, *bundles.make(partner_keys), desk.compartment)
+    person = QuarantineItem.objects.get(kind="person")
+    answer = client.post(f"/exchange/quarantine/{person.pk}/", {"decision": "merged"})
+    assert answer.status_code == 400
+    assert "Choose a person you can open" in answer.content.decode()
+
+
+def test_an_outsider_gets_404(desk, partner, partner_keys, make_person):
+    sign_in(Client(), desk.lucia)
+    client = sign_in(Client(), desk.lucia)
+    _upload(client, *bundles.make(partner_keys), desk.compartment)
+    outsider = sign_in(Client(), make_person(Role.CASEWORKER, "pedro"))
+    item = QuarantineItem.objects.first()
+    assert outsider.get(f"/exchange/received/{item.received_id}/").status_code == 404
+    assert outsider.get(f"/exchange/quarantine/{item.pk}/").status_code == 404
+
+
+def test_send_downloads_the_bundle_and_its_signature(desk, partner):
+    client = sign_in(Client(), desk.lucia)
+    answer = client.post(
+        "/exchange/export/",
+        {
+            "partner": partner.pk,
+            "cases": desk.case.reference,
+            "profile": "coded",
+            "purpose": "referral",
+        },
+    )
+    assert answer.status_code == 200, answer.content.decode()[:500]
+    names = zipfile.ZipFile(io.BytesIO(answer.content)).namelist()
+    assert len(names) == 2 and names[1].endswith(".age.minisig")
+
+
+def test_send_without_consent_is_refused_on_the_form(desk, partner):
+    desk.consent.delete()
+    client = sign_in(Client(), desk.lucia)
+    answer = client.post(
+        "/exchange/export/",
+        {
+            "partner": partner.pk,
+            "cases": desk.case.reference,
+            "profile": "full",
+            "purpose": "referral",
+        },
+    )
+    assert answer.status_code == 400
+    assert "Defender Sol has no live consent" in answer.content.decode()
+
+
+def test_a_coordinator_adds_a_partner_and_bad_keys_are_refused(
+    make_person, organisation, partner_keys
+):
+    client = sign_in(Client(), make_person(Role.COORDINATOR))
+    bad = client.post("/exchange/partners/add/", {"name": "X", "age_recipient": "age1nope"})
+    assert bad.status_code == 400 and "not an age X25519 recipient" in bad.content.decode()
+    good = client.post(
+        "/exchange/partners/add/",
+        {
+            "name": "Casa Andina",
+            "age_recipient": partner_keys.recipient,
+            "minisign_key": partner_keys.minisign_line,
+            "vetted": "on",
+        },
+    )
+    assert good.status_code == 302
+    assert Partner.objects.get().vetted_at is not None
+
+
+def test_demo_data_has_a_partner_a_consent_and_a_bundle_in_quarantine(desk, make_person):
+    from aegis.vault.keychain import unlocked
+
+    with unlocked(desk.lucia.keychain()):
+        demo.create_demo_data(desk.compartment, desk.lucia.user)
+    assert Partner.objects.filter(name=demo.PARTNER).exists()
+    assert QuarantineItem.objects.filter(decision=Decision.PENDING).count() == 2
+    assert desk.person.consents.filter(scope="share_partner").count() == 2
+
+
+def test_the_case_page_lists_the_bundles_it_left_in(desk, partner):
+    from aegis.exchange import services
+    from aegis.vault.keychain import unlocked
+
+    client = sign_in(Client(), desk.lucia)
+    assert "Sent to partners" not in client.get(f"/cases/{desk.case.reference}/").content.decode()
+    with unlocked(desk.lucia.keychain()):
+        services.export_bundle(desk.lucia.user, partner, [desk.case.reference], profile="coded")
+    page = client.get(f"/cases/{desk.case.reference}/").content.decode()
+    assert "Sent to partners" in page and "Casa Andina" in page
+
+
+def test_an_openevsys_file_needs_its_partner_named(desk, partner):
+    from aegis.exchange import interop
+
+    from .bundles import RECORDS
+
+    client = sign_in(Client(), desk.lucia)
+    form = {
+        "file_format": "openevsys",
+        "bundle": SimpleUploadedFile("events.xml", interop.openevsys_xml(RECORDS)),
+        "compartment": desk.compartment.pk,
+    }
+    refused = client.post("/exchange/import/", form)
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "Choose the partner who sent this file" in body
+    form["bundle"] = SimpleUploadedFile("events.xml", interop.openevsys_xml(RECORDS))
+    assert client.post("/exchange/import/", {**form, "partner": partner.pk}).status_code == 302
+    assert Received.objects.get().schema == "openevsys"

@@ -1,0 +1,94 @@
+"""Review: a quarantined person or incident is matched to existing records, then created,
+linked, merged or rejected by a caseworker; nothing else moves it."""
+
+from __future__ import annotations
+
+import pytest
+
+from aegis.cases import services as cases
+from aegis.cases.models import Person
+from aegis.exchange import review, selectors, services
+from aegis.exchange.models import QuarantineItem
+from aegis.exchange.vocabulary import Decision
+from aegis.incidents.models import Incident
+from aegis.rules import RuleError
+from aegis.vault.keychain import unlocked
+
+from . import bundles
+
+
+@pytest.fixture
+def arrived(desk, partner, partner_keys):
+    return services.import_bundle(
+        *bundles.make(partner_keys), compartment=desk.compartment, actor_id=None
+    )
+
+
+def _item(kind: str) -> QuarantineItem:
+    return QuarantineItem.objects.get(kind=kind)
+
+
+def test_nothing_enters_the_records_without_a_decision(desk, arrived):
+    assert Person.objects.count() == 1 and Incident.objects.count() == 1
+    assert set(QuarantineItem.objects.values_list("decision", flat=True)) == {Decision.PENDING}
+
+
+def test_a_person_is_matched_by_blind_index_and_merged(desk, arrived):
+    lucia = desk.lucia
+    with unlocked(lucia.keychain()):
+        same = cases.create_person(
+            desk.compartment,
+            actor_id=lucia.user.pk,
+            pseudonym="Known as G",
+            legal_name="incoming  CANARYPERSON",
+        )
+        found = selectors.person_matches(lucia.user, _item("person"))
+        assert [p.pk for p in found] == [same.pk]
+        review.decide(_item("person"), Decision.MERGED, actor=lucia.user, target=str(same.pk))
+        same.refresh_from_db()
+        assert same.phone == "+57 311 222 3344"
+    assert _item("person").target == str(same.pk)
+
+
+def test_a_person_created_from_the_bundle(desk, arrived):
+    with unlocked(desk.lucia.keychain()):
+        review.decide(_item("person"), Decision.CREATED, actor=desk.lucia.user)
+        created = Person.objects.get(pseudonym="Guardian Rio")
+        assert created.legal_name == "Incoming Canaryperson"
+        with pytest.raises(RuleError, match="already reviewed"):
+            review.decide(_item("person"), Decision.CREATED, actor=desk.lucia.user)
+
+
+def test_an_incident_is_matched_by_date_place_and_violation_and_linked(desk, arrived):
+    with unlocked(desk.lucia.keychain()):
+        found = selectors.incident_matches(desk.lucia.user, _item("event"))
+        assert found == [desk.incident]
+        review.decide(
+            _item("event"), Decision.LINKED, actor=desk.lucia.user, target=desk.incident.reference
+        )
+    assert Incident.objects.count() == 1
+
+
+def test_an_incident_created_from_the_bundle_keeps_its_acts(desk, arrived):
+    with unlocked(desk.lucia.keychain()):
+        review.decide(_item("event"), Decision.CREATED, actor=desk.lucia.user)
+        incident = Incident.objects.get(reference=_item("event").target)
+        assert incident.title == "Raid on the office"
+        assert list(incident.acts.values_list("violation_type", flat=True)) == ["death_threat"]
+        assert incident.sources.get().kind == "partner"
+
+
+def test_an_outsider_cannot_review_or_target_what_they_do_not_see(desk, arrived, make_person):
+    from aegis.roles import Role
+
+    outsider = make_person(Role.CASEWORKER, "pedro")
+    assert selectors.item_for(outsider.user, _item("person").pk) is None
+    with unlocked(desk.lucia.keychain()), pytest.raises(RuleError, match="person you can open"):
+        review.decide(_item("person"), Decision.LINKED, actor=desk.lucia.user, target="99999")
+
+
+def test_a_rejection_writes_nothing_else(desk, arrived):
+    with unlocked(desk.lucia.keychain()):
+        review.decide(_item("person"), Decision.REJECTED, actor=desk.lucia.user)
+    assert _item("person").decision == Decision.REJECTED
+    assert Person.objects.count() == 1
