@@ -63,6 +63,7 @@ ACTIONS = {
     "audit.rekey",
     "backup.create",
     "backup.restore",
+    "report.annual",
 }
 
 
