@@ -134,6 +134,13 @@ AREAS = [
         also=DEMO_MAIL_PERMISSIONS[1:],
         shown=lambda: bool(settings.AEGIS_DEMO_MAIL_DIR),  # only `aegis demo` catches mail
     ),
+    Area(
+        _("Statistics"),
+        _("Counts by year, place, violation and sector; alert response times; the annual report."),
+        "view_analytics",
+        "reports:dashboard",
+        also=("coordinate",),
+    ),
 ]
 
 

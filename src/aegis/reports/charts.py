@@ -53,7 +53,7 @@ def bar_chart(table: TableView) -> bytes:
         print_values=True,
         truncate_label=40,
     )
-    chart.x_labels = [label for label, _v in points]
+    chart.x_labels = [str(label) for label, _v in points]
     chart.add(str(UNITS[table.spec.unit]), [v for _l, v in points])
     return _clean(chart.render())
 
