@@ -405,3 +405,30 @@ def resolved_alerts(resolved_before: datetime) -> QuerySet[Alert]:
     return Alert.objects.filter(
         status=AlertStatus.RESOLVED, resolved_at__lt=resolved_before
     ).order_by("resolved_at", "pk")
+
+
+def first_acknowledgement_delays(start: datetime, end: datetime) -> tuple[int, timedelta | None]:
+    """Real alerts (not drills) raised in [start, end) that someone acknowledged: how many,
+    and the median time from raising to the first acknowledgement. Counted and ordered in
+    the database; only the one or two middle delays are read (public reports)."""
+    from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, Subquery
+
+    first = (
+        Acknowledgement.objects.filter(alert=OuterRef("pk"))
+        .order_by("acknowledged_at")
+        .values("acknowledged_at")[:1]
+    )
+    delays = (
+        Alert.objects.filter(is_drill=False, triggered_at__gte=start, triggered_at__lt=end)
+        .annotate(first_ack=Subquery(first))
+        .filter(first_ack__isnull=False)
+        .annotate(
+            delay=ExpressionWrapper(F("first_ack") - F("triggered_at"), output_field=DurationField())
+        )
+        .order_by("delay")
+    )
+    count = delays.count()
+    if not count:
+        return 0, None
+    middle = list(delays.values_list("delay", flat=True)[(count - 1) // 2 : count // 2 + 1])
+    return count, sum(middle, timedelta()) / len(middle)

@@ -83,6 +83,7 @@ ACTIONS = {
     "exchange.import",
     "exchange.refuse",
     "exchange.review",
+    "report.annual",
 }
 
 

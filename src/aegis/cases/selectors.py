@@ -426,3 +426,31 @@ def people_of_cases(case_ids: Iterable[int]) -> set[int]:
     """The ids of the people these cases are about."""
     found = Case.objects.filter(pk__in=list(case_ids)).exclude(person=None)
     return set(found.values_list("person_id", flat=True))
+
+
+def consenting_people(scope: str) -> QuerySet[Person]:
+    """Everyone holding an unwithdrawn consent of this scope (a subquery for statistics:
+    nothing is read into Python)."""
+    return Person.objects.filter(
+        pk__in=ConsentRecord.objects.filter(scope=scope, withdrawn_at__isnull=True).values(
+            "person_id"
+        )
+    )
+
+
+def case_workload() -> dict[str, Any]:
+    """Counts for the staff dashboard of reports, across every compartment: cases by status,
+    open tasks and overdue ones. Coded counts only, no case is read."""
+    from django.db.models import Count
+
+    from aegis import clock
+
+    from .models import CaseTask
+
+    by_status = dict(Case.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    open_tasks = CaseTask.objects.filter(done_at__isnull=True)
+    return {
+        "by_status": by_status,
+        "open_tasks": open_tasks.count(),
+        "overdue_tasks": open_tasks.filter(due_on__lt=clock.today()).count(),
+    }

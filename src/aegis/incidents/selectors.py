@@ -201,3 +201,35 @@ def search(user: Any, text: str, *, cases: Any = (), limit: int = 50) -> list[In
     for lookup in lookups:
         found.update(lookup.order_by(*newest).values_list("pk", flat=True)[:limit])
     return list(Incident.objects.filter(pk__in=found).order_by(*newest)[:limit])
+
+
+def statistics_incidents(consenting: QuerySet[Person], statuses: Any) -> QuerySet[Incident]:
+    """Incidents that may be counted in statistics: of one of these verification statuses,
+    concerning at least one known person (an act's victim or a linked case's person), every
+    one of whom is in `consenting` (a subquery). A query for aggregation: no row is read."""
+    from django.db.models import Exists, OuterRef
+
+    through = Incident.cases.through
+    victims = Victim.objects.filter(act__incident=OuterRef("pk"), person__isnull=False)
+    linked = through.objects.filter(incident=OuterRef("pk"), case__person__isnull=False)
+    people = consenting.values("pk")
+    return Incident.objects.filter(verification__in=list(statuses)).filter(
+        (Exists(victims) | Exists(linked))
+        & ~Exists(victims.exclude(person__in=people))
+        & ~Exists(linked.exclude(case__person__in=people))
+    )
+
+
+def acts_of_incidents(incidents: QuerySet[Incident]) -> QuerySet[Act]:
+    """The acts of these incidents (a query for aggregation)."""
+    return Act.objects.filter(incident__in=incidents.values("pk"))
+
+
+def victims_of_incidents(incidents: QuerySet[Incident]) -> QuerySet[Victim]:
+    """The victims of these incidents' acts (a query for aggregation)."""
+    return Victim.objects.filter(act__incident__in=incidents.values("pk"))
+
+
+def involvements_of_incidents(incidents: QuerySet[Incident]) -> QuerySet[ActPerpetrator]:
+    """Which perpetrators took part in the acts of these incidents (a query for aggregation)."""
+    return ActPerpetrator.objects.filter(act__incident__in=incidents.values("pk"))

@@ -1,0 +1,79 @@
+"""Charts drawn on the server as SVG with pygal, from a table's published cells only (a
+withheld cell is drawn as no bar; its table beside the chart says why). No script: pygal's
+own is removed, the pages need none and the CSP allows none."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pygal
+from django.utils.translation import gettext as _
+from pygal.style import Style
+
+from .release import Release, TableView, view
+from .statistics import TABLES_BY_SLUG, UNITS
+
+_SCRIPT = re.compile(rb"<script\b[^>]*?(/>|>.*?</script>)", re.DOTALL)
+
+# High contrast, one colour: readable printed in black and white too.
+STYLE = Style(
+    background="white",
+    plot_background="white",
+    foreground="#222",
+    foreground_strong="#000",
+    foreground_subtle="#555",
+    colors=("#1f5a8a",),
+    font_family="DejaVu Sans, sans-serif",
+)
+
+
+def _clean(svg: bytes) -> bytes:
+    return _SCRIPT.sub(b"", svg)
+
+
+def series(table: TableView) -> list[tuple[str, int | None]]:
+    """What the chart draws: each row's total, or the one column shown when the view is
+    filtered to a column; None where the count is withheld."""
+    out = []
+    for _code, label, cells, total in table.rows:
+        cell = total if total is not None else (cells[0] if cells else None)
+        out.append((label, cell.cell.value if cell is not None else None))
+    return out
+
+
+def bar_chart(table: TableView) -> bytes:
+    points = series(table)
+    chart = pygal.HorizontalBar(
+        js=[],
+        style=STYLE,
+        show_legend=False,
+        width=640,
+        height=max(160, 28 * len(points) + 80),
+        print_values=True,
+        truncate_label=40,
+    )
+    chart.x_labels = [str(label) for label, _v in points]
+    chart.add(str(UNITS[table.spec.unit]), [v for _l, v in points])
+    return _clean(chart.render())
+
+
+def chart_svg(release: Release, slug: str, filters: Mapping[str, str]) -> bytes:
+    return bar_chart(view(release, TABLES_BY_SLUG[slug], filters))
+
+
+def world_map(release: Release, filters: Mapping[str, str]) -> bytes:
+    """Incidents by country as a choropleth (boundaries from pygal_maps_world)."""
+    from pygal_maps_world.maps import World
+
+    table = view(release, TABLES_BY_SLUG["incidents-by-country"], filters)
+    values = {
+        code.lower(): value
+        for (code, _label, _cells, _total), (_l, value) in zip(
+            table.rows, series(table), strict=True
+        )
+        if value
+    }
+    chart = World(js=[], style=STYLE, show_legend=False, width=800, height=420)
+    chart.add(_("Incidents"), values)
+    return _clean(chart.render())

@@ -1,0 +1,307 @@
+"""Statistical disclosure control: the one place where counts become publishable.
+
+Every table, chart, export and report of this app goes through `protect` (one table) or
+`protect_linked` (tables published together), so the same cell gets the same answer
+everywhere. Pure Python over small aggregated tables: no Django, no rows about people.
+
+The method (stated on the methods page):
+
+* Primary suppression: a count from 1 to k-1 is never published; it is shown as "fewer than
+  k". Zero is published as zero.
+* Secondary suppression, the hypercube method of τ-Argus (Repsilber's GHMITER) for
+  two-dimensional tables with their margins: every withheld cell lies on the corners of a
+  rectangle of withheld cells (rows and columns of the table including its totals) along
+  which the counts can move by one in either direction while every published total stays
+  true and every withheld count stays within what a reader knows of it (1..k-1 for "fewer
+  than k", k or more for "withheld"). So no withheld count can be worked out exactly from the
+  published ones. Among the rectangles that would do, the one that withholds the least
+  (total count of the newly withheld cells, interior cells before totals) is chosen.
+* An audit by linear programming checks each withheld cell of the result: its smallest and
+  largest value given everything published must differ; otherwise one more rectangle is
+  added.
+* Tables published together that share a total (the same count in two tables) withhold it in
+  both when either does, and are protected again until nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+TOTAL = "*"  # the key of a row or column total
+Key = tuple[str, str]  # (row, column), either may be TOTAL
+
+
+class Status(StrEnum):
+    PUBLISHED = "published"
+    PRIMARY = "fewer_than_k"  # 1..k-1
+    SECONDARY = "withheld"  # withheld so that a primary cell cannot be worked out
+
+
+@dataclass(frozen=True)
+class Cell:
+    status: Status
+    value: int | None  # None unless published
+
+    @property
+    def published(self) -> bool:
+        return self.status is Status.PUBLISHED
+
+
+@dataclass(frozen=True)
+class Protected:
+    """A table as it may be published: its rows and columns (without the totals) and a cell
+    for every (row, column) including the TOTAL row and column."""
+
+    rows: tuple[str, ...]
+    cols: tuple[str, ...]
+    cells: Mapping[Key, Cell]
+
+    def cell(self, row: str, col: str) -> Cell:
+        return self.cells[(row, col)]
+
+
+def extend(rows: Iterable[str], cols: Iterable[str], counts: Mapping[Key, int]) -> dict[Key, int]:
+    """The table with its row and column totals and grand total."""
+    rows, cols = list(rows), list(cols)
+    full: dict[Key, int] = {}
+    for r in rows:
+        for c in cols:
+            value = int(counts.get((r, c), 0))
+            if value < 0:
+                raise ValueError("counts cannot be negative")
+            full[(r, c)] = value
+    for r in rows:
+        full[(r, TOTAL)] = sum(full[(r, c)] for c in cols)
+    for c in cols:
+        full[(TOTAL, c)] = sum(full[(r, c)] for r in rows)
+    full[(TOTAL, TOTAL)] = sum(full[(r, TOTAL)] for r in rows)
+    return full
+
+
+def _sign(key: Key) -> int:
+    """Sign of a cell in the balanced form of the table (every line sums to zero): totals of
+    one line are negated, the grand total is not."""
+    return -1 if (key[0] == TOTAL) != (key[1] == TOTAL) else 1
+
+
+def _bounds(value: int, k: int) -> tuple[int, float]:
+    return (1, k - 1) if value < k else (k, float("inf"))
+
+
+class _Suppressor:
+    def __init__(self, rows: list[str], cols: list[str], full: dict[Key, int], k: int) -> None:
+        self.rows = [*rows, TOTAL]
+        self.cols = [*cols, TOTAL]
+        self.full = full
+        self.k = k
+        self.status: dict[Key, Status] = {}
+        self.protected: set[Key] = set()
+
+    def withhold(self, key: Key) -> None:
+        if key not in self.status:
+            primary = 0 < self.full[key] < self.k
+            self.status[key] = Status.PRIMARY if primary else Status.SECONDARY
+
+    def _moves(self, corners: list[tuple[Key, int]]) -> bool:
+        """Whether the rectangle's counts can move by one (one way or the other) within what
+        a reader knows of each."""
+        for direction in (1, -1):
+            if all(
+                _bounds(self.full[key], self.k)[0]
+                <= self.full[key] + direction * sign * _sign(key)
+                <= _bounds(self.full[key], self.k)[1]
+                for key, sign in corners
+            ):
+                return True
+        return False
+
+    def _cost(self, corners: list[tuple[Key, int]]) -> tuple[int, int]:
+        new = [key for key, _ in corners if key not in self.status]
+        totals = sum(1 for key in new if TOTAL in key)
+        return (totals, sum(self.full[key] for key in new))
+
+    def rectangle(self, key: Key, exclude: set[tuple[Key, ...]]) -> list[tuple[Key, int]] | None:
+        r, c = key
+        best: tuple[tuple[int, int], list[tuple[Key, int]]] | None = None
+        for r2 in self.rows:
+            if r2 == r or self.full[(r2, c)] == 0:
+                continue
+            for c2 in self.cols:
+                if c2 == c:
+                    continue
+                corners = [(key, 1), ((r, c2), -1), ((r2, c), -1), ((r2, c2), 1)]
+                if any(self.full[k2] == 0 for k2, _ in corners):
+                    continue  # zeros are published: a rectangle through one cannot move
+                if tuple(sorted(k2 for k2, _ in corners)) in exclude:
+                    continue
+                if not self._moves(corners):
+                    continue
+                cost = self._cost(corners)
+                if best is None or cost < best[0]:
+                    best = (cost, corners)
+        return None if best is None else best[1]
+
+    def run(self, forced: Iterable[Key]) -> None:
+        for key, value in self.full.items():
+            if 0 < value < self.k:
+                self.withhold(key)
+        for key in forced:
+            if self.full.get(key, 0) > 0:
+                self.withhold(key)
+        used: set[tuple[Key, ...]] = set()
+        # Each withheld cell needs a rectangle; new corners join the queue (already covered).
+        for _round in range(4):
+            pending = sorted(key for key in self.status if key not in self.protected)
+            while pending:
+                key = pending.pop(0)
+                if key in self.protected:
+                    continue
+                corners = self.rectangle(key, used)
+                if corners is None:
+                    self._withhold_line(key)
+                    continue
+                used.add(tuple(sorted(k2 for k2, _ in corners)))
+                for corner, _ in corners:
+                    self.withhold(corner)
+                    self.protected.add(corner)
+            exposed = [key for key in sorted(self.status) if _exact(self, key)]
+            if not exposed:
+                return
+            self.protected.difference_update(exposed)
+        # Still exposed after the audit's rounds: withhold their whole lines (rare; tiny tables).
+        for key in [key for key in sorted(self.status) if _exact(self, key)]:
+            self._withhold_line(key)
+
+    def _withhold_line(self, key: Key) -> None:
+        """Last resort for a cell no rectangle can cover: withhold its row and column."""
+        r, c = key
+        for c2 in self.cols:
+            if self.full[(r, c2)] > 0:
+                self.withhold((r, c2))
+                self.protected.add((r, c2))
+        for r2 in self.rows:
+            if self.full[(r2, c)] > 0:
+                self.withhold((r2, c))
+                self.protected.add((r2, c))
+
+
+def _exact(s: _Suppressor, key: Key) -> bool:
+    """True if the withheld cell's value follows exactly from everything published."""
+    low, high = interval(s.rows[:-1], s.cols[:-1], s.full, s.status, s.k, key)
+    return high - low < 0.5
+
+
+def interval(
+    rows: list[str],
+    cols: list[str],
+    full: Mapping[Key, int],
+    status: Mapping[Key, Status],
+    k: int,
+    key: Key,
+) -> tuple[float, float]:
+    """The least and greatest value of withheld cell `key` consistent with the published
+    cells, the table's sums and a reader's bounds on each withheld cell (linear programming)."""
+    from scipy.optimize import linprog  # scipy comes with scikit-learn
+
+    withheld = sorted(status)
+    index = {k2: i for i, k2 in enumerate(withheld)}
+    equations: list[list[float]] = []
+    targets: list[float] = []
+    all_rows, all_cols = [*rows, TOTAL], [*cols, TOTAL]
+    lines = [[(r, c) for c in all_cols] for r in all_rows] + [
+        [(r, c) for r in all_rows] for c in all_cols
+    ]
+    for line in lines:
+        if not any(k2 in index for k2 in line):
+            continue
+        coefficients = [0.0] * len(withheld)
+        known = 0.0
+        for k2 in line:
+            sign = _sign(k2)
+            if k2 in index:
+                coefficients[index[k2]] += sign
+            else:
+                known += sign * full[k2]
+        equations.append(coefficients)
+        targets.append(-known)
+    bounds = [
+        (1, k - 1) if status[k2] is Status.PRIMARY else (k, None) for k2 in withheld
+    ]
+    objective = [0.0] * len(withheld)
+    objective[index[key]] = 1.0
+    low = linprog(objective, A_eq=equations, b_eq=targets, bounds=bounds, method="highs")
+    high = linprog([-x for x in objective], A_eq=equations, b_eq=targets, bounds=bounds,
+                   method="highs")
+    if not (low.success and high.success):  # pragma: no cover - the true counts are a solution
+        return (float(full[key]), float(full[key]))
+    return (float(low.fun), float(-high.fun))
+
+
+def _suppress(
+    rows: list[str], cols: list[str], counts: Mapping[Key, int], k: int, forced: Iterable[Key]
+) -> Protected:
+    if k < 3:
+        # With k = 2, "fewer than 2" would say the count is exactly 1.
+        raise ValueError("the threshold k must be at least 3")
+    full = extend(rows, cols, counts)
+    suppressor = _Suppressor(rows, cols, full, k)
+    suppressor.run(forced)
+    cells = {
+        key: Cell(Status.PUBLISHED, value)
+        if key not in suppressor.status
+        else Cell(suppressor.status[key], None)
+        for key, value in full.items()
+    }
+    return Protected(tuple(rows), tuple(cols), cells)
+
+
+def protect(
+    rows: Iterable[str], cols: Iterable[str], counts: Mapping[Key, int], k: int
+) -> Protected:
+    """One table, protected on its own."""
+    return _suppress(list(rows), list(cols), counts, k, ())
+
+
+@dataclass(frozen=True)
+class LinkedTable:
+    """A table to publish with others. `row_margin`/`col_margin` name what its row and column
+    totals count (e.g. "incidents:year"), so that tables sharing one withhold it alike;
+    `total` names its grand total ("incidents")."""
+
+    rows: tuple[str, ...]
+    cols: tuple[str, ...]
+    counts: Mapping[Key, int]
+    total: str
+    row_margin: str  # what the totals of its rows (one per row) count
+    col_margin: str
+
+
+def protect_linked(tables: Mapping[str, LinkedTable], k: int) -> dict[str, Protected]:
+    """Tables published together: a total withheld in one is withheld in every table that
+    shows it, and each is protected again until no more change."""
+    forced: dict[str, set[str]] = {}  # margin name -> withheld values ("" = grand total)
+    result: dict[str, Protected] = {}
+    for _round in range(10):
+        result = {}
+        for name, table in tables.items():
+            keys: list[Key] = [(TOTAL, TOTAL)] if "" in forced.get(table.total, set()) else []
+            keys += [(r, TOTAL) for r in forced.get(table.row_margin, set()) if r in table.rows]
+            keys += [(TOTAL, c) for c in forced.get(table.col_margin, set()) if c in table.cols]
+            result[name] = _suppress(list(table.rows), list(table.cols), table.counts, k, keys)
+        changed = False
+        for name, table in tables.items():
+            done = result[name]
+            found = {
+                table.total: {"" for key in [(TOTAL, TOTAL)] if not done.cells[key].published},
+                table.row_margin: {r for r in table.rows if not done.cells[(r, TOTAL)].published},
+                table.col_margin: {c for c in table.cols if not done.cells[(TOTAL, c)].published},
+            }
+            for margin, values in found.items():
+                if not values <= forced.setdefault(margin, set()):
+                    forced[margin] |= values
+                    changed = True
+        if not changed:
+            return result
+    return result

@@ -1,0 +1,73 @@
+"""The open-data files: every published cell of every table, one line each, written as it
+is sent (the release holds aggregates only, so memory does not grow with the incidents).
+Withheld cells have an empty count and their status; no line is about a person."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from .disclosure import TOTAL
+from .release import Release, rows_of
+
+COLUMNS = [
+    "table",
+    "unit",
+    "row_variable",
+    "row_value",
+    "column_variable",
+    "column_value",
+    "count",
+    "status",
+]
+
+
+class _Line:
+    """A file-like object that hands back what csv.writer writes."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _value(value: str) -> str:
+    return "total" if value == TOTAL else value
+
+
+def records(release: Release) -> Iterator[dict[str, Any]]:
+    for spec, row, col, cell in rows_of(release):
+        yield {
+            "table": spec.slug,
+            "unit": spec.unit,
+            "row_variable": spec.row,
+            "row_value": _value(row),
+            "column_variable": spec.col,
+            "column_value": _value(col),
+            "count": cell.value,
+            "status": cell.status.value,
+        }
+
+
+def csv_lines(release: Release) -> Iterator[str]:
+    writer = csv.writer(_Line())
+    yield writer.writerow(COLUMNS)
+    for record in records(release):
+        yield writer.writerow(
+            ["" if record[c] is None else record[c] for c in COLUMNS]  # type: ignore[misc]
+        )
+
+
+def json_chunks(release: Release) -> Iterator[str]:
+    head = {
+        "threshold": release.k,
+        "verification_statuses_counted": list(release.statuses),
+        "made_at": release.made_at.isoformat(),
+        "columns": COLUMNS,
+    }
+    yield json.dumps(head)[:-1] + ', "cells": ['
+    first = True
+    for record in records(release):
+        yield ("" if first else ",\n") + json.dumps(record)
+        first = False
+    yield "]}\n"

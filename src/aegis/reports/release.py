@@ -1,0 +1,195 @@
+"""A release: every table of the catalogue counted (statistics) and protected together
+(disclosure), the one source of every public page, chart, open-data file and annual report.
+Staff dashboards read the same tables unprotected where the role allows.
+
+Filters never compute anything new: a filtered view shows a slice (some rows or one column)
+of the protected tables, so the same cell has the same answer whatever the path to it, and
+two views can never be subtracted to reveal a withheld count."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from aegis import clock
+
+from . import config
+from .disclosure import TOTAL, Cell, LinkedTable, Protected, Status, extend, protect_linked
+from .statistics import TABLES, TableSpec, axis, counted_incidents, raw_counts
+
+FILTERS = ("year", "country", "violation", "sector")
+
+
+@dataclass(frozen=True)
+class Release:
+    k: int
+    statuses: tuple[str, ...]
+    made_at: datetime
+    tables: Mapping[str, Protected]
+    protected: bool = True
+
+    def table(self, slug: str) -> Protected:
+        return self.tables[slug]
+
+    @property
+    def incident_total(self) -> Cell:
+        return self.tables[TABLES[0].slug].cell(TOTAL, TOTAL)
+
+
+def _linked(spec: TableSpec, counts: dict[tuple[str, str], int]) -> LinkedTable:
+    rows = axis(spec.row_variable, {r for r, _c in counts})
+    cols = axis(spec.col_variable, {c for _r, c in counts})
+    return LinkedTable(
+        rows, cols, counts, spec.unit, f"{spec.unit}:{spec.row}", f"{spec.unit}:{spec.col}"
+    )
+
+
+def _counts() -> dict[str, LinkedTable]:
+    counted = counted_incidents()
+    return {spec.slug: _linked(spec, raw_counts(spec, counted)) for spec in TABLES}
+
+
+def _align_years(tables: dict[str, LinkedTable]) -> dict[str, LinkedTable]:
+    """Every table by year shows the same years (a year can be missing from one unit)."""
+    years: set[str] = set()
+    for spec in TABLES:
+        if spec.col == "year":
+            years.update(tables[spec.slug].cols)
+    if not years:
+        return tables
+    span = tuple(str(y) for y in range(min(map(int, years)), max(map(int, years)) + 1))
+    aligned = dict(tables)
+    for spec in TABLES:
+        if spec.col == "year":
+            t = tables[spec.slug]
+            aligned[spec.slug] = LinkedTable(
+                t.rows, span, t.counts, t.total, t.row_margin, t.col_margin
+            )
+    return aligned
+
+
+def public_release() -> Release:
+    """What may be published: every table protected."""
+    k = config.min_count()
+    tables = _align_years(_counts())
+    return Release(k, config.counted_statuses(), clock.now(), protect_linked(tables, k))
+
+
+def staff_release() -> Release:
+    """The same tables with every count shown (staff who may read coded data)."""
+    tables = _align_years(_counts())
+    shown = {
+        slug: Protected(
+            t.rows,
+            t.cols,
+            {
+                key: Cell(Status.PUBLISHED, value)
+                for key, value in extend(t.rows, t.cols, t.counts).items()
+            },
+        )
+        for slug, t in tables.items()
+    }
+    k = config.min_count()
+    return Release(k, config.counted_statuses(), clock.now(), shown, protected=False)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A cell as a page shows it."""
+
+    cell: Cell
+    text: str
+    title: str = ""
+
+
+@dataclass
+class TableView:
+    spec: TableSpec
+    cols: list[tuple[str, str]]
+    rows: list[tuple[str, str, list[Shown], Shown | None]]
+    totals: list[Shown] | None
+    grand: Shown | None
+    unfiltered_by: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows or not self.cols
+
+
+def shown(cell: Cell, k: int) -> Shown:
+    if cell.status is Status.PRIMARY:
+        return Shown(cell, f"<{k}", _("fewer than %(k)s") % {"k": k})
+    if cell.status is Status.SECONDARY:
+        return Shown(cell, "×", _("withheld to protect another count"))
+    return Shown(cell, str(cell.value))
+
+
+def _keeps(variable: str, value: str, wanted: str) -> bool:
+    if variable == "region":  # rows of a region table belong to their country
+        return value.startswith(f"{wanted}-") or value == f"{wanted}:unknown"
+    return value == wanted
+
+
+def view(release: Release, spec: TableSpec, filters: Mapping[str, str]) -> TableView:
+    """The table's slice for these filters (only published cells: no new computation)."""
+    table = release.table(spec.slug)
+    row_filter = next(
+        (v for name, v in filters.items() if v and _matches(name, spec.row)), ""
+    )
+    col_filter = next(
+        (v for name, v in filters.items() if v and _matches(name, spec.col)), ""
+    )
+    rows = [r for r in table.rows if not row_filter or _keeps(spec.row, r, row_filter)]
+    cols = [c for c in table.cols if not col_filter or _keeps(spec.col, c, col_filter)]
+    k = release.k
+    col_labels = [(c, spec.col_variable.value_label(c)) for c in cols]
+    lines = [
+        (
+            r,
+            spec.row_variable.value_label(r),
+            [shown(table.cell(r, c), k) for c in cols],
+            None if col_filter else shown(table.cell(r, TOTAL), k),
+        )
+        for r in rows
+    ]
+    totals = None if row_filter else [shown(table.cell(TOTAL, c), k) for c in cols]
+    grand = None if row_filter or col_filter else shown(table.cell(TOTAL, TOTAL), k)
+    unfiltered = [
+        name
+        for name, value in filters.items()
+        if value and not _matches(name, spec.row) and not _matches(name, spec.col)
+    ]
+    return TableView(spec, col_labels, lines, totals, grand, unfiltered)
+
+
+def _matches(filter_name: str, variable: str) -> bool:
+    return filter_name == variable or (filter_name == "country" and variable == "region")
+
+
+def views(release: Release, filters: Mapping[str, str]) -> list[TableView]:
+    return [view(release, spec, filters) for spec in TABLES]
+
+
+def clean_filters(query: Mapping[str, Any]) -> dict[str, str]:
+    """The filters of a query string, each kept only if it is a well-formed code (anything
+    else is ignored: a public page never fails on a hand-edited address)."""
+    found: dict[str, str] = {}
+    for name in FILTERS:
+        value = str(query.get(name, "")).strip()
+        if not value or len(value) > 32 or not value.replace("_", "").isalnum():
+            continue
+        found[name] = value.upper() if name == "country" else value
+    return found
+
+
+def rows_of(release: Release) -> Any:
+    """Every published cell of every table, one at a time (the open-data files)."""
+    for spec in TABLES:
+        table = release.table(spec.slug)
+        for r in (*table.rows, TOTAL):
+            for c in (*table.cols, TOTAL):
+                yield spec, r, c, table.cell(r, c)

@@ -1,0 +1,248 @@
+"""The catalogue of published tables and their counts, aggregated in the database (GROUP BY):
+no incident, act or victim row is ever read into Python, only one line per cell.
+
+Each table counts one unit (incidents, acts, victims, or acts by perpetrator type) by a row
+variable and a column variable. Tables counting the same unit share their totals
+(`disclosure.protect_linked` withholds a shared total alike in each)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, QuerySet
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from aegis import places
+from aegis.cases import selectors as cases
+from aegis.cases.vocabulary import AgeGroup, Gender, Sector
+from aegis.incidents import selectors as incidents
+from aegis.incidents.vocabulary import PerpetratorType, VerificationStatus, ViolationType
+
+from . import config
+
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A variable tables are broken down by: its code, label, the values it always shows
+    (a vocabulary; others come from the data) and how a value reads."""
+
+    code: str
+    label: Promise
+    values: tuple[str, ...] = ()
+    choices: Mapping[str, Any] | None = None
+
+    def value_label(self, value: str) -> str:
+        if self.code == "country":
+            return places.country_name(value) or str(_("Not known"))
+        if self.code == "region":
+            country, _sep, region = value.partition(":")
+            if region == UNKNOWN:
+                return ", ".join(
+                    p for p in (str(_("Region not known")), places.country_name(country)) if p
+                )
+            return places.place_label(country, region) or value
+        if self.code == "month":
+            return str(_MONTHS[int(value) - 1]) if value.isdigit() and 0 < int(value) <= 12 else value
+        if self.choices is not None:
+            return str(self.choices.get(value, _("Not known")))
+        return value
+
+
+_MONTHS = [
+    _("January"), _("February"), _("March"), _("April"), _("May"), _("June"), _("July"),
+    _("August"), _("September"), _("October"), _("November"), _("December"),
+]  # fmt: skip
+
+
+def _vocabulary(choices: Any, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {**dict(choices.choices), **{code: _("Not known") for code in extra}}
+
+
+VARIABLES = {
+    v.code: v
+    for v in [
+        Variable("year", _("Year")),
+        Variable("month", _("Month"), tuple(str(m) for m in range(1, 13))),
+        Variable("country", _("Country")),
+        Variable("region", _("First-level region")),
+        Variable(
+            "violation", _("Violation"), tuple(ViolationType.values), _vocabulary(ViolationType)
+        ),
+        Variable(
+            "perpetrator",
+            _("Perpetrator type"),
+            tuple(PerpetratorType.values),
+            _vocabulary(PerpetratorType),
+        ),
+        Variable("sex", _("Victim's sex"), tuple(Gender.values), _vocabulary(Gender)),
+        Variable("age", _("Victim's age group"), tuple(AgeGroup.values), _vocabulary(AgeGroup)),
+        Variable(
+            "sector",
+            _("Defender's sector"),
+            (*Sector.values, UNKNOWN),
+            _vocabulary(Sector, (UNKNOWN,)),
+        ),
+        Variable(
+            "verification",
+            _("Verification"),
+            tuple(VerificationStatus.values),
+            _vocabulary(VerificationStatus),
+        ),
+    ]
+}
+
+UNITS: dict[str, Promise] = {
+    "incidents": _("incidents"),
+    "acts": _("acts (violations)"),
+    "victims": _("victims"),
+    "involvements": _("acts by perpetrator type"),
+}
+
+# How each unit reaches each variable (the database expressions to group by).
+_YEAR = {
+    "incidents": ExtractYear("date_start"),
+    "acts": ExtractYear("incident__date_start"),
+    "victims": ExtractYear("act__incident__date_start"),
+}
+_EXPRESSIONS: dict[str, dict[str, Any]] = {
+    "incidents": {
+        "year": _YEAR["incidents"],
+        "month": ExtractMonth("date_start"),
+        "country": F("country"),
+        "verification": F("verification"),
+    },
+    "acts": {"year": _YEAR["acts"], "violation": F("violation_type")},
+    "victims": {
+        "year": _YEAR["victims"],
+        "violation": F("act__violation_type"),
+        "sex": F("sex"),
+        "age": F("age_group"),
+    },
+    "involvements": {
+        "violation": F("act__violation_type"),
+        "perpetrator": F("perpetrator__perpetrator_type"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    slug: str
+    unit: str
+    row: str
+    col: str
+    title: Promise
+
+    @property
+    def row_variable(self) -> Variable:
+        return VARIABLES[self.row]
+
+    @property
+    def col_variable(self) -> Variable:
+        return VARIABLES[self.col]
+
+
+TABLES = [
+    TableSpec("incidents-by-month", "incidents", "month", "year", _("Incidents by month and year")),
+    TableSpec(
+        "incidents-by-country", "incidents", "country", "year", _("Incidents by country and year")
+    ),
+    TableSpec(
+        "incidents-by-verification",
+        "incidents",
+        "verification",
+        "year",
+        _("Incidents by verification status and year"),
+    ),
+    TableSpec("acts-by-violation", "acts", "violation", "year", _("Acts by violation and year")),
+    TableSpec(
+        "perpetrators",
+        "involvements",
+        "perpetrator",
+        "violation",
+        _("Acts by perpetrator type and violation"),
+    ),
+    TableSpec("victims-by-sex-and-age", "victims", "sex", "age", _("Victims by sex and age group")),
+    TableSpec(
+        "victims-by-violation-and-sector",
+        "victims",
+        "violation",
+        "sector",
+        _("Victims by violation and defender's sector"),
+    ),
+    TableSpec(
+        "victims-by-sector", "victims", "sector", "year", _("Victims by defender's sector and year")
+    ),
+    TableSpec(
+        "victims-by-region", "victims", "region", "sex", _("Victims by first-level region and sex")
+    ),
+]
+TABLES_BY_SLUG = {spec.slug: spec for spec in TABLES}
+
+
+def counted_incidents() -> QuerySet[Any]:
+    """The incidents statistics may count (consent and verification), as a query."""
+    consenting = cases.consenting_people(config.CONSENT_SCOPE)
+    return incidents.statistics_incidents(consenting, config.counted_statuses())
+
+
+def _base(unit: str, counted: QuerySet[Any]) -> QuerySet[Any]:
+    sources: dict[str, Callable[[QuerySet[Any]], QuerySet[Any]]] = {
+        "incidents": lambda q: q,
+        "acts": incidents.acts_of_incidents,
+        "victims": incidents.victims_of_incidents,
+        "involvements": incidents.involvements_of_incidents,
+    }
+    return sources[unit](counted)
+
+
+def _group(unit: str, variable: str) -> dict[str, Any]:
+    """The expressions to group `unit` by `variable`, named after it ("g_" + variable: an
+    annotation may not take a field's name)."""
+    if unit == "victims" and variable == "region":
+        return {
+            "g_region_country": F("act__incident__country"),
+            "g_region_code": F("act__incident__region"),
+        }
+    if unit == "victims" and variable == "sector":
+        return {"g_sector": F("person__sector")}
+    return {f"g_{variable}": _EXPRESSIONS[unit][variable]}
+
+
+def _key(variable: str, row: Mapping[str, Any]) -> str:
+    if variable == "region":
+        country, region = row["g_region_country"] or "", row["g_region_code"] or ""
+        return region if region else f"{country}:{UNKNOWN}"
+    value = row[f"g_{variable}"]
+    if value is None or value == "":
+        return UNKNOWN
+    return str(value)
+
+
+def raw_counts(spec: TableSpec, counted: QuerySet[Any]) -> dict[tuple[str, str], int]:
+    """One GROUP BY over the unit's rows: {(row value, column value): count}."""
+    groups = {**_group(spec.unit, spec.row), **_group(spec.unit, spec.col)}
+    names = list(groups)
+    measure = Count("act", distinct=True) if spec.unit == "involvements" else Count("pk")
+    query = _base(spec.unit, counted).annotate(**groups).values(*names).annotate(n=measure)
+    counts: dict[tuple[str, str], int] = {}
+    for line in query.order_by():
+        key = (_key(spec.row, line), _key(spec.col, line))
+        counts[key] = counts.get(key, 0) + int(line["n"])
+    return counts
+
+
+def axis(variable: Variable, present: set[str]) -> tuple[str, ...]:
+    """The values a table shows: the vocabulary's, then any others found, in order; years
+    run without a gap from the first to the last."""
+    if variable.code == "year":
+        years = sorted(int(v) for v in present if v.isdigit())
+        return tuple(str(y) for y in range(years[0], years[-1] + 1)) if years else ()
+    extra = sorted(present - set(variable.values))
+    return (*variable.values, *extra)

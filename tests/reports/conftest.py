@@ -1,0 +1,88 @@
+"""A protection team that records incidents through the real services, with the people's
+consent to public statistics (or without), for the reports tests."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from aegis.cases import services as cases
+from aegis.incidents import services as incidents
+from aegis.incidents.services import DescribedVictim
+from aegis.roles import Role
+from aegis.vault.keychain import unlocked
+
+_numbers = itertools.count()
+
+
+@dataclass
+class Team:
+    worker: Any  # tests.conftest.Person
+    compartment: Any
+    made: list[Any] = field(default_factory=list)
+
+    def person(self, *, consent: bool = True, sector: str = "land_environment",
+               name: str = "", country: str = "CO") -> Any:
+        n = next(_numbers)
+        with unlocked(self.worker.keychain()):
+            person = cases.create_person(
+                self.compartment,
+                actor_id=self.worker.user.pk,
+                pseudonym=f"Defender {n}",
+                legal_name=name or f"Legal Name {n}",
+                country=country,
+                sector=sector,
+                gender="woman",
+                age_group="30_44",
+            )
+            if consent:
+                cases.record_consent(person, "public_statistics", actor_id=self.worker.user.pk)
+        return person
+
+    def incident(
+        self,
+        *,
+        people: list[Any] | None = None,
+        violation: str = "threat",
+        date: datetime.date = datetime.date(2026, 3, 5),
+        country: str = "CO",
+        region: str = "CO-ANT",
+        verification: str = "verified",
+        title: str = "Threat at the community hall",
+        description: str = "",
+        exact_location: str = "",
+        described: list[DescribedVictim] = (),  # type: ignore[assignment]
+    ) -> Any:
+        people = [self.person()] if people is None else people
+        with unlocked(self.worker.keychain()):
+            incident = incidents.create_incident(
+                self.compartment,
+                actor_id=self.worker.user.pk,
+                title=title,
+                description=description,
+                exact_location=exact_location,
+                date_start=date,
+                country=country,
+                region=region,
+            )
+            incidents.add_act(
+                incident,
+                violation_type=violation,
+                actor_id=self.worker.user.pk,
+                victims=people,
+                described_victims=list(described),
+            )
+            if verification != "unverified":
+                incidents.set_verification(incident, verification, actor_id=self.worker.user.pk)
+        self.made.append(incident)
+        return incident
+
+
+@pytest.fixture
+def team(make_person, make_compartment) -> Team:
+    worker = make_person(Role.COORDINATOR)
+    return Team(worker, make_compartment(worker))

@@ -1,0 +1,115 @@
+"""The public pages and the open data: who is counted, what is shown, and that every view
+shows the same protected cells."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+
+import pytest
+from django.test import Client, override_settings
+
+from aegis.reports import release as releases
+from aegis.reports.disclosure import TOTAL, Status
+
+pytestmark = pytest.mark.django_db
+
+
+def _incidents_2026(release) -> object:
+    return release.table("incidents-by-month").cell(TOTAL, "2026")
+
+
+def test_only_consenting_and_verified_incidents_are_counted(team):
+    for _ in range(5):
+        team.incident()
+    team.incident(people=[team.person(consent=False)])  # no consent
+    team.incident(verification="unverified")  # not verified
+    consenting, refusing = team.person(), team.person(consent=False)
+    team.incident(people=[consenting, refusing])  # one of its people did not consent
+    assert _incidents_2026(releases.public_release()).value == 5
+    with override_settings(AEGIS_REPORTS_INCLUDE_UNVERIFIED="true"):
+        # Staff's unprotected view: the public one withholds the 1 unverified and its partners.
+        assert _incidents_2026(releases.staff_release()).value == 6
+        assert "fewer than" in Client().get("/public/").content.decode()
+
+
+def test_a_withdrawn_consent_takes_the_incident_out(team):
+    from aegis.cases import selectors, services
+
+    people = [team.person() for _ in range(5)]
+    for person in people:
+        team.incident(people=[person])
+    assert _incidents_2026(releases.public_release()).value == 5
+    consent = selectors.consents_of(people[0]).get()
+    services.withdraw_consent(consent, actor_id=team.worker.user.pk)
+    cell = _incidents_2026(releases.public_release())
+    assert cell.status is Status.PRIMARY and cell.value is None
+
+
+def test_small_counts_are_fewer_than_k_everywhere(team):
+    for _ in range(2):
+        team.incident(violation="killing")
+    for _ in range(6):
+        team.incident(violation="threat")
+    client = Client()
+    page = client.get("/public/")
+    assert page.status_code == 200
+    assert "fewer than 5" in page.content.decode()
+    rows = list(csv.DictReader(io.StringIO(b"".join(client.get("/public/data.csv")).decode())))
+    killing = [r for r in rows if r["table"] == "acts-by-violation" and r["row_value"] == "killing"
+               and r["column_value"] == "2026"]
+    assert killing == [killing[0]] and killing[0]["count"] == "" and killing[0]["status"] == (
+        "fewer_than_k"
+    )
+    data = json.loads(b"".join(client.get("/public/data.json").streaming_content))
+    assert data["threshold"] == 5
+    for row in rows + data["cells"]:
+        if row["count"] not in ("", None):
+            assert not 0 < int(row["count"]) < 5
+
+
+def test_k_is_a_setting(team):
+    for _ in range(3):
+        team.incident()
+    assert _incidents_2026(releases.public_release()).status is Status.PRIMARY
+    with override_settings(AEGIS_REPORTS_MIN_COUNT=3):
+        assert _incidents_2026(releases.public_release()).value == 3
+
+
+def test_filters_show_slices_of_the_same_cells(team):
+    for month in (1, 1, 1, 1, 1, 2, 3):
+        team.incident(date=datetime.date(2026, month, 10))
+    for _ in range(5):
+        team.incident(date=datetime.date(2025, 6, 1), country="PE", region="")
+    release = releases.public_release()
+    seen: dict = {}
+    for filters in ({}, {"year": "2026"}, {"country": "CO"}, {"year": "2025", "country": "PE"},
+                    {"violation": "threat"}, {"sector": "land_environment"}):
+        for table in releases.views(release, filters):
+            for code, _label, cells, _total in table.rows:
+                for (col, _l), shown in zip(table.cols, cells, strict=True):
+                    key = (table.spec.slug, code, col)
+                    assert seen.setdefault(key, shown.text) == shown.text
+                    if shown.cell.value is not None:
+                        assert not 0 < shown.cell.value < 5
+
+
+def test_pages_answer_without_an_account_and_never_fail_on_odd_filters(team):
+    team.incident()
+    client = Client()
+    for url in ("/public/", "/public/?year=abc&country=%3Cscript%3E", "/public/codebook",
+                "/public/methods", "/public/chart/incidents-by-month.svg?year=2026",
+                "/public/map.svg"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert client.get("/public/chart/nope.svg").status_code == 404
+    svg = client.get("/public/chart/acts-by-violation.svg").content
+    assert b"<svg" in svg and b"<script" not in svg
+
+
+def test_the_page_is_translated_and_right_to_left_in_arabic(team):
+    team.incident()
+    page = Client(headers={"accept-language": "ar"}).get("/public/").content.decode()
+    assert 'dir="rtl"' in page
