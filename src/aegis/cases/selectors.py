@@ -406,3 +406,12 @@ def history_of(
             )
         )
     return entries
+
+
+def people_with_name_indexes(indexes: Any) -> list[Person]:
+    """Files whose legal name has one of these blind indexes (computed by the caller under
+    the search key): monitoring recognises a protected person named in the news."""
+    wanted = [index for index in indexes if index]
+    if not wanted:
+        return []
+    return list(Person.objects.filter(name_index__in=wanted).order_by("pk"))
