@@ -63,6 +63,10 @@ ACTIONS = {
     "audit.rekey",
     "backup.create",
     "backup.restore",
+    "monitoring.source",
+    "monitoring.article",
+    "monitoring.decision",
+    "monitoring.campaign",
 }
 
 

@@ -80,7 +80,7 @@ def ingest(
         raise RuleError(_("The article is too long to keep."), "text")
     if seen(url):
         return None
-    fingerprint = texts.simhash(f"{title}\n{text}")
+    fingerprint = texts.simhash(texts.body_of(title, text))
     original = near_duplicate(fingerprint)
     article = Article.objects.create(
         source=source,

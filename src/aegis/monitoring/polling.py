@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+import xml.sax
 from typing import Any
 
 import feedparser
@@ -98,10 +99,13 @@ def _entry_text(entry: Any) -> str:
 def _poll_feed(source: Source) -> int:
     fetched = fetching.fetch(source.url)
     feed = feedparser.parse(fetched.body)
-    if feed.bozo and not feed.entries:
-        raise FetchFailed(SourceStatus.MALFORMED, type(feed.get("bozo_exception")).__name__)
-    if not feed.entries and not feed.get("feed"):
-        raise FetchFailed(SourceStatus.MALFORMED)
+    problem = feed.get("bozo_exception")
+    # Not well-formed XML: feedparser's lenient parser may still recover items (they are
+    # kept), but the source says it is malformed. Lesser quirks (a wrong declared encoding)
+    # are common and harmless.
+    broken = bool(feed.bozo) and isinstance(problem, xml.sax.SAXException)
+    if (feed.bozo and not feed.entries) or (not feed.entries and not feed.get("feed")):
+        raise FetchFailed(SourceStatus.MALFORMED, type(problem).__name__ if problem else "")
     feed_language = str(feed.feed.get("language", "")).split("-")[0].lower()
     found = 0
     for entry in feed.entries[:MAX_ITEMS]:
@@ -137,6 +141,8 @@ def _poll_feed(source: Source) -> int:
                 language=language,
             ):
                 found += 1
+    if broken:
+        raise FetchFailed(SourceStatus.MALFORMED, f"{type(problem).__name__}, {found} new")
     return found
 
 

@@ -69,6 +69,15 @@ def distance(a: int, b: int) -> int:
     return ((a ^ b) & ((1 << 64) - 1)).bit_count()
 
 
+def body_of(title: str, text: str) -> str:
+    """What the fingerprint is taken over: the body alone, since two outlets put their own
+    headline on the same story (and pages repeat it as the text's first line)."""
+    first, _, rest = text.partition("\n")
+    if rest and normalised_words(first) == normalised_words(title):
+        text = rest
+    return text if len(text) > 200 else f"{title}\n{text}"
+
+
 def url_hash(url: str) -> str:
     return hashlib.sha256(url.strip().encode()).hexdigest()
 
@@ -100,10 +109,15 @@ def read_page(html: str, url: str = "") -> Page:
     if document is None:
         return Page("", "", None, "")
     fields = document.as_dict() if hasattr(document, "as_dict") else dict(document)
-    text = (fields.get("text") or "").strip()
+    title = (fields.get("title") or "").strip()
+    # Pages repeat their headline as the text's first line; the text is the body.
+    first, _, rest = (fields.get("text") or "").strip().partition("\n")
+    text = rest.strip() if rest and normalised_words(first) == normalised_words(title) else (
+        f"{first}\n{rest}".strip()
+    )
     declared = str(fields.get("language") or "").split("-")[0].lower()[:8]
     return Page(
-        title=(fields.get("title") or "").strip(),
+        title=title,
         text=text,
         published=_date(fields.get("date")),
         language=declared or language_of(text),
