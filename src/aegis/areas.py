@@ -134,6 +134,18 @@ AREAS = [
         also=DEMO_MAIL_PERMISSIONS[1:],
         shown=lambda: bool(settings.AEGIS_DEMO_MAIL_DIR),  # only `aegis demo` catches mail
     ),
+    Area(
+        _("News monitoring"),
+        _("Sources the worker reads, incidents it proposes from the news, smear campaigns."),
+        "view_analytics",
+        "monitoring:queue",
+    ),
+    Area(
+        _("Smear campaigns"),
+        _("Campaigns against defenders and organisations; news articles for your incidents."),
+        "view_cases",
+        "monitoring:campaigns",
+    ),
 ]
 
 
