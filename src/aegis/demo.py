@@ -37,6 +37,7 @@ AREA_DEMOS = [
     "aegis.evidence.demo",
     "aegis.intake.demo",
     "aegis.alerts.demo",
+    "aegis.monitoring.demo",
 ]
 
 
