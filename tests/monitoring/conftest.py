@@ -38,7 +38,7 @@ class Web:
 
 def _handler(web: Web) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             web.requests.append(self.path)
             reply = web.pages.get(self.path)
             if reply is None:

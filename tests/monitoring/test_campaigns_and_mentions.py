@@ -119,8 +119,12 @@ def test_campaign_pages(team):
     url = reverse("monitoring:campaign", kwargs={"campaign_id": campaign.pk})
     added = client.post(
         url,
-        {"platform": "facebook", "url": "https://fb.example/post/1", "description": "Post",
-         "seen_on": "2026-09-02"},
+        {
+            "platform": "facebook",
+            "url": "https://fb.example/post/1",
+            "description": "Post",
+            "seen_on": "2026-09-02",
+        },
     )
     assert added.status_code == 302
     page = client.get(url)

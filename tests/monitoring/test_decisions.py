@@ -80,9 +80,7 @@ def test_the_draft_maps_the_extraction_to_aegis_vocabularies(team, proposal):
     ]
 
 
-def test_accepting_drafts_an_incident_with_the_article_as_its_source_and_no_person(
-    team, proposal
-):
+def test_accepting_drafts_an_incident_with_the_article_as_its_source_and_no_person(team, proposal):
     people_before = PersonRecord.objects.count()
     client = sign_in(Client(), team.analyst)
     response = client.post(

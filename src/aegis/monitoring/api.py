@@ -102,7 +102,7 @@ def _out(p: Proposal) -> dict[str, Any]:
         "title": p.article.title,
         "url": p.article.url,
         "draft": decisions.draft_of(p).as_json(),
-        "extracted": json.loads(p.extracted or "{}"),
+        "extracted": json.loads(str(p.extracted or "{}")),
     }
 
 
@@ -121,9 +121,7 @@ def add_source(request: HttpRequest, payload: SourceIn) -> Any:
     return Status(201, sources.create_source(actor_id=request.user.pk, **payload.model_dump()))
 
 
-@router.get(
-    "/proposals", response={200: list[ProposalRow]}, url_name="monitoring_proposals"
-)
+@router.get("/proposals", response={200: list[ProposalRow]}, url_name="monitoring_proposals")
 @paginate(Pages, max_limit=100)
 def list_proposals(request: HttpRequest, status: str = "pending") -> Any:
     """Proposals of one status (pending, accepted, merged, rejected; others read as

@@ -29,14 +29,13 @@ def seen(url: str) -> bool:
     return bool(url) and Article.objects.filter(url_hash=texts.url_hash(url)).exists()
 
 
-def near_duplicate(fingerprint: int, *, exclude: int | None = None) -> Article | None:
+def near_duplicate(fingerprint: int) -> Article | None:
     """The first kept article of the same story: SimHash within NEAR_DUPLICATE_DISTANCE bits,
     among the originals of the last DUPLICATE_WINDOW_DAYS days (the fingerprints are
     compared in memory: a few thousand integers)."""
     since = clock.now() - datetime.timedelta(days=DUPLICATE_WINDOW_DAYS)
     rows = (
         Article.objects.filter(duplicate_of=None, fetched_at__gte=since)
-        .exclude(pk=exclude)
         .order_by("pk")
         .values_list("pk", "simhash")
     )
@@ -97,7 +96,9 @@ def ingest(
         fetched_at=clock.now(),
         added_by_id=actor_id,
     )
-    audit.record("monitoring.article", actor_id=actor_id, object_type="article", object_id=article.pk)
+    audit.record(
+        "monitoring.article", actor_id=actor_id, object_type="article", object_id=article.pk
+    )
     extracted: dict[str, Any] = {}
     if original is None:
         extracted = run_extractor(title, text, published)

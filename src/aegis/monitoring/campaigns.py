@@ -51,7 +51,11 @@ def _target_index(name: str) -> str:
 
 def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     name = rules.text(
-        fields.get("target_name", ""), "target_name", gettext_lazy("The target"), limit=200, line=True
+        fields.get("target_name", ""),
+        "target_name",
+        gettext_lazy("The target"),
+        limit=200,
+        line=True,
     )
     if not name:
         raise RuleError(_("Name the defender or organisation targeted."), "target_name")
@@ -68,26 +72,39 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     return {
         "target_name": name,
         "target_kind": kind,
-        "narratives": _codes(fields.get("narratives", ()), Narrative, "narratives", gettext_lazy("Narratives")),
-        "platforms": _codes(fields.get("platforms", ()), Platform, "platforms", gettext_lazy("Platforms")),
+        "narratives": _codes(
+            fields.get("narratives", ()), Narrative, "narratives", gettext_lazy("Narratives")
+        ),
+        "platforms": _codes(
+            fields.get("platforms", ()), Platform, "platforms", gettext_lazy("Platforms")
+        ),
         "methods": _codes(fields.get("methods", ()), Method, "methods", gettext_lazy("Methods")),
         "first_seen": _date(fields.get("first_seen"), "first_seen"),
         "reach": reach,
         "attribution": rules.text(
-            fields.get("attribution", ""), "attribution", gettext_lazy("The attribution"), limit=2000
+            fields.get("attribution", ""),
+            "attribution",
+            gettext_lazy("The attribution"),
+            limit=2000,
         ),
         "attribution_confidence": confidence,
-        "notes": rules.text(fields.get("notes", ""), "notes", gettext_lazy("The notes"), limit=20_000),
+        "notes": rules.text(
+            fields.get("notes", ""), "notes", gettext_lazy("The notes"), limit=20_000
+        ),
     }
 
 
 @transaction.atomic
 def create_campaign(*, actor_id: int | None, **fields: Any) -> Campaign:
     values = _checked(fields)
-    campaign = Campaign(data_key=keys.new_key(keys.CAMPAIGN_PURPOSE), created_by_id=actor_id, **values)
+    campaign = Campaign(
+        data_key=keys.new_key(keys.CAMPAIGN_PURPOSE), created_by_id=actor_id, **values
+    )
     campaign.target_index = _target_index(values["target_name"])
     campaign.save()
-    audit.record("monitoring.campaign", actor_id=actor_id, object_type="campaign", object_id=campaign.pk)
+    audit.record(
+        "monitoring.campaign", actor_id=actor_id, object_type="campaign", object_id=campaign.pk
+    )
     return campaign
 
 
@@ -101,7 +118,9 @@ def update_campaign(
     campaign.is_active = bool(is_active)
     campaign.target_index = _target_index(values["target_name"]) or campaign.target_index
     campaign.save()
-    audit.record("monitoring.campaign", actor_id=actor_id, object_type="campaign", object_id=campaign.pk)
+    audit.record(
+        "monitoring.campaign", actor_id=actor_id, object_type="campaign", object_id=campaign.pk
+    )
     return campaign
 
 
@@ -120,7 +139,9 @@ def add_item(
     url = rules.text(url, "url", gettext_lazy("The address"), limit=1000, line=True)
     if url and not url.startswith(("http://", "https://")):
         raise RuleError(_("Give an address starting with https://, or none."), "url")
-    description = rules.text(description, "description", gettext_lazy("The description"), limit=5000)
+    description = rules.text(
+        description, "description", gettext_lazy("The description"), limit=5000
+    )
     if not url and not description and article is None:
         raise RuleError(_("Give the post's address or describe it."), "description")
     item = CampaignItem.objects.create(
@@ -133,5 +154,7 @@ def add_item(
         seen_on=_date(seen_on, "seen_on"),
         added_by_id=actor_id,
     )
-    audit.record("monitoring.campaign", actor_id=actor_id, object_type="campaign", object_id=campaign.pk)
+    audit.record(
+        "monitoring.campaign", actor_id=actor_id, object_type="campaign", object_id=campaign.pk
+    )
     return item

@@ -42,12 +42,12 @@ MAX_VICTIMS = 20
 def draft_of(proposal: Proposal) -> Draft:
     """The analyst's corrected draft if there is one, else the extractor's, mapped."""
     if proposal.edited:
-        return Draft.from_json(json.loads(proposal.edited))
+        return Draft.from_json(json.loads(str(proposal.edited)))
     article = proposal.article
     reliability = article.source.reliability if article.source else Reliability.C
     return from_extraction(
-        json.loads(proposal.extracted or "{}"),
-        title=article.title,
+        json.loads(str(proposal.extracted or "{}")),
+        title=str(article.title),
         published=article.published,
         reliability=reliability,
     )
@@ -66,7 +66,9 @@ def check_draft(draft: Draft) -> Draft:
     draft.description = rules.text(
         draft.description, "description", gettext_lazy("The description"), limit=20_000
     )
-    rules.choice(draft.date_precision, DatePrecision, "date_precision", gettext_lazy("Date precision"))
+    rules.choice(
+        draft.date_precision, DatePrecision, "date_precision", gettext_lazy("Date precision")
+    )
     if draft.date_start > clock.today():
         raise RuleError(_("The incident cannot start in the future."), "date_start")
     draft.country, draft.region = rules.place(draft.country, draft.region)
@@ -75,7 +77,10 @@ def check_draft(draft: Draft) -> Draft:
     for code in draft.violation_types:
         rules.choice(code, ViolationType, "violation_types", gettext_lazy("Violation type"))
     rules.choice(
-        draft.perpetrator_type, PerpetratorType, "perpetrator_type", gettext_lazy("Perpetrator type")
+        draft.perpetrator_type,
+        PerpetratorType,
+        "perpetrator_type",
+        gettext_lazy("Perpetrator type"),
     )
     rules.choice(draft.reliability, Reliability, "reliability", gettext_lazy("Reliability"))
     if len(draft.victims) > MAX_VICTIMS:
@@ -96,7 +101,9 @@ def edit(proposal: Proposal, draft: Draft, *, actor_id: int | None) -> Proposal:
     draft = check_draft(draft)
     proposal.edited = json.dumps(draft.as_json(), ensure_ascii=False)
     proposal.save(update_fields=["edited"])
-    audit.record("monitoring.decision", actor_id=actor_id, object_type="proposal", object_id=proposal.pk)
+    audit.record(
+        "monitoring.decision", actor_id=actor_id, object_type="proposal", object_id=proposal.pk
+    )
     return proposal
 
 
@@ -107,12 +114,14 @@ def _decided(proposal: Proposal, status: str, actor_id: int | None, **fields: An
     for name, value in fields.items():
         setattr(proposal, name, value)
     proposal.save()
-    audit.record("monitoring.decision", actor_id=actor_id, object_type="proposal", object_id=proposal.pk)
+    audit.record(
+        "monitoring.decision", actor_id=actor_id, object_type="proposal", object_id=proposal.pk
+    )
 
 
 def _source_text(proposal: Proposal) -> str:
     article = proposal.article
-    lines = [article.title, article.url]
+    lines = [str(article.title), str(article.url)]
     if article.published:
         lines.append(article.published.isoformat())
     if article.source is not None:
@@ -126,7 +135,9 @@ def accept(proposal: Proposal, *, compartment_id: Any, actor_id: int | None) -> 
     _pending(proposal)
     compartment = cases.compartment_by_id(_id(compartment_id))
     if compartment is None:
-        raise RuleError(_("Choose the compartment whose caseworkers will take it up."), "compartment")
+        raise RuleError(
+            _("Choose the compartment whose caseworkers will take it up."), "compartment"
+        )
     draft = check_draft(draft_of(proposal))
     incident = incidents.create_incident(
         compartment,
@@ -163,7 +174,10 @@ def accept(proposal: Proposal, *, compartment_id: Any, actor_id: int | None) -> 
         description=_source_text(proposal),
     )
     _decided(
-        proposal, ProposalStatus.ACCEPTED, actor_id, incident_reference=incident.reference,
+        proposal,
+        ProposalStatus.ACCEPTED,
+        actor_id,
+        incident_reference=incident.reference,
         source_added=True,
     )
     return incident.reference
@@ -182,7 +196,7 @@ def candidates(proposal: Proposal) -> list[Any]:
     from . import mentions
 
     draft = draft_of(proposal)
-    extracted = json.loads(proposal.extracted or "{}")
+    extracted = json.loads(str(proposal.extracted or "{}"))
     names = {str(v.get("name", "")) for v in extracted.get("victims", []) if v.get("name")}
     return incident_selectors.merge_candidates(
         country=draft.country,

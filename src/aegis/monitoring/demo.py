@@ -94,6 +94,6 @@ def create_demo_data(compartment: Any, actor: Any) -> None:
         campaign,
         actor_id=actor.pk,
         platform="x",
-        description="A hashtag calling the association paid foreign agents, shared by new accounts.",
+        description="A hashtag calling the association paid foreign agents, spread by new accounts",
         seen_on=today - datetime.timedelta(days=38),
     )

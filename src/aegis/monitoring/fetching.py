@@ -123,7 +123,8 @@ def _robots_for(session: requests.Session, url: str) -> urllib.robotparser.Robot
             parser.parse(_body(response).decode("utf-8", "replace").splitlines())
         elif response.status_code in {401, 403}:
             parser = urllib.robotparser.RobotFileParser()
-            parser.disallow_all = True  # as the standard says: an origin that refuses robots
+            # As the standard says: an origin that refuses robots.txt disallows everything.
+            parser.parse(["User-agent: *", "Disallow: /"])
         else:
             response.close()  # 404 and the like: nothing is disallowed
     except FetchFailed as failed:

@@ -59,7 +59,9 @@ class PasteForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=500)
     url = forms.CharField(label=_("Address (if any)"), max_length=1000, required=False)
     published = forms.DateField(label=_("Published on"), required=False, widget=DATE)
-    text = forms.CharField(label=_("Text of the article"), widget=forms.Textarea(attrs={"rows": 12}))
+    text = forms.CharField(
+        label=_("Text of the article"), widget=forms.Textarea(attrs={"rows": 12})
+    )
 
 
 class UploadForm(forms.Form):
@@ -81,9 +83,15 @@ class DraftForm(forms.Form):
     violation_types = forms.MultipleChoiceField(
         label=_("Violations"), choices=ViolationType.choices, widget=forms.CheckboxSelectMultiple
     )
-    perpetrator_mentioned = forms.BooleanField(label=_("A perpetrator is mentioned"), required=False)
-    perpetrator_type = forms.ChoiceField(label=_("Perpetrator type"), choices=PerpetratorType.choices)
-    reliability = forms.ChoiceField(label=_("Reliability of the source"), choices=Reliability.choices)
+    perpetrator_mentioned = forms.BooleanField(
+        label=_("A perpetrator is mentioned"), required=False
+    )
+    perpetrator_type = forms.ChoiceField(
+        label=_("Perpetrator type"), choices=PerpetratorType.choices
+    )
+    reliability = forms.ChoiceField(
+        label=_("Reliability of the source"), choices=Reliability.choices
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -141,7 +149,9 @@ class AcceptForm(forms.Form):
 
     def __init__(self, *args: Any, compartments: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["compartment"].choices = [(c.pk, c.name) for c in compartments]
+        field = self.fields["compartment"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(c.pk, c.name) for c in compartments]
 
 
 class RejectForm(forms.Form):
@@ -155,24 +165,34 @@ class CampaignForm(forms.Form):
     target_kind = forms.ChoiceField(label=_("Target"), choices=TargetKind.choices)
     target_name = forms.CharField(label=_("Name of the defender or organisation"), max_length=200)
     narratives = forms.MultipleChoiceField(
-        label=_("Narratives"), choices=Narrative.choices, required=False,
+        label=_("Narratives"),
+        choices=Narrative.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     platforms = forms.MultipleChoiceField(
-        label=_("Platforms"), choices=Platform.choices, required=False,
+        label=_("Platforms"),
+        choices=Platform.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     methods = forms.MultipleChoiceField(
-        label=_("Methods"), choices=Method.choices, required=False,
+        label=_("Methods"),
+        choices=Method.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     first_seen = forms.DateField(label=_("First seen"), widget=DATE)
     reach = forms.IntegerField(label=_("Reach (people, estimated)"), min_value=0, initial=0)
     attribution = forms.CharField(
-        label=_("Believed to be behind it"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Believed to be behind it"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     attribution_confidence = forms.ChoiceField(label=_("Confidence"), choices=Confidence.choices)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     is_active = forms.BooleanField(label=_("Still active"), required=False, initial=True)
 
 

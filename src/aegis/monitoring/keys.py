@@ -17,7 +17,9 @@ HOLDING_PERMISSIONS = ("view_analytics", "view_cases")
 
 
 def new_key(purpose: str) -> DataKey:
-    holders = list(vault_selectors.keypairs_of_users(accounts.user_ids_with_any(*HOLDING_PERMISSIONS)))
+    holders = list(
+        vault_selectors.keypairs_of_users(accounts.user_ids_with_any(*HOLDING_PERMISSIONS))
+    )
     if (recovery := vault.recovery_keypair()) is not None:
         holders.append(recovery)
     return vault.create_data_key(purpose, holders)

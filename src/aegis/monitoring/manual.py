@@ -94,7 +94,9 @@ def add_upload(
     else:
         text = checked.data.read().decode("utf-8", "replace")
     title, url = _checked(title or checked.name.rsplit(".", 1)[0], url)
-    text = rules.text(text.replace("\x0c", "\n"), "file", gettext_lazy("The file's text"), limit=articles.TEXT_MAX)
+    text = rules.text(
+        text.replace("\x0c", "\n"), "file", gettext_lazy("The file's text"), limit=articles.TEXT_MAX
+    )
     if len(texts.normalised_words(text)) < 5:
         raise UploadRejected(_("The file holds no text to read."))
     article = articles.ingest(

@@ -35,7 +35,7 @@ SCAN_CHARS = 50_000
 
 def candidate_names(article: Article, extracted: dict[str, Any]) -> set[str]:
     names = {str(v.get("name", "")) for v in extracted.get("victims", []) if v.get("name")}
-    body = f"{article.title}\n{article.text[:SCAN_CHARS]}"
+    body = f"{article.title!s}\n{str(article.text)[:SCAN_CHARS]}"
     for match in _NAME.finditer(body):
         words = match.group(1).split()
         # Every run of two or more words inside it: "Police arrested Ana Pérez" holds "Ana Pérez".
@@ -84,7 +84,9 @@ def check(article: Article, extracted: dict[str, Any]) -> int:
             log.warning("monitoring: a protected person is named, but there is no alert key")
             continue
         alert = alerts.raise_or_defer(
-            person, AlertKind.RULE, trigger_key=f"monitoring:article:{article.pk}:person:{person.pk}"
+            person,
+            AlertKind.RULE,
+            trigger_key=f"monitoring:article:{article.pk}:person:{person.pk}",
         )
         if alert is not None:
             Mention.objects.filter(pk=mention.pk).update(alert_id=alert.pk)

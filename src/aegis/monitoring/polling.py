@@ -53,20 +53,21 @@ def poll_if_due(source_id: int) -> tuple[str, datetime.datetime | None]:
 
 def poll(source: Source) -> str:
     """Read `source` now; returns and records its status."""
-    found, status, detail = 0, SourceStatus.OK, ""
+    found, status, detail = 0, str(SourceStatus.OK), ""
     try:
         with unlocked(worker_keychain()):
-            if source.kind == SourceKind.FEED:
-                found = _poll_feed(source)
-            else:
-                found = _poll_page(source)
+            found = _poll_feed(source) if source.kind == SourceKind.FEED else _poll_page(source)
     except FetchFailed as failed:
         status, detail = failed.status, failed.detail
     except Exception as error:  # one source's surprise never stops the others
         log.error("monitoring: reading source %s failed: %s", source.pk, type(error).__name__)
         status, detail = SourceStatus.HTTP_ERROR, type(error).__name__
     now = clock.now()
-    changes: dict[str, Any] = {"status": status, "status_detail": detail[:200], "last_polled_at": now}
+    changes: dict[str, Any] = {
+        "status": status,
+        "status_detail": detail[:200],
+        "last_polled_at": now,
+    }
     if status == SourceStatus.OK:
         changes["last_ok_at"] = now
     Source.objects.filter(pk=source.pk).update(**changes)
@@ -118,9 +119,7 @@ def _poll_feed(source: Source) -> int:
         language = ""
         if link.startswith(("http://", "https://")):
             try:  # the whole article, when its page can be read; else the feed's summary
-                page = texts.read_page(
-                    fetching.fetch(link).body.decode("utf-8", "replace"), link
-                )
+                page = texts.read_page(fetching.fetch(link).body.decode("utf-8", "replace"), link)
             except FetchFailed:
                 page = None
             if page is not None and len(page.text) > len(text):

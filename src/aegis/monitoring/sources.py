@@ -22,7 +22,9 @@ LANGUAGES = ("", "en", "es", "fr", "pt", "ar")
 
 
 def _checked(fields: dict[str, Any]) -> dict[str, Any]:
-    name = rules.text(fields.get("name", ""), "name", gettext_lazy("The name"), limit=120, line=True)
+    name = rules.text(
+        fields.get("name", ""), "name", gettext_lazy("The name"), limit=120, line=True
+    )
     if not name:
         raise RuleError(_("Give the source a name."), "name")
     kind = fields.get("kind", "")
@@ -72,7 +74,9 @@ def create_source(*, actor_id: int | None, **fields: Any) -> Source:
 
 
 @transaction.atomic
-def update_source(source: Source, *, actor_id: int | None, is_active: bool, **fields: Any) -> Source:
+def update_source(
+    source: Source, *, actor_id: int | None, is_active: bool, **fields: Any
+) -> Source:
     values = _checked(fields)
     if Source.objects.filter(url=values["url"]).exclude(pk=source.pk).exists():
         raise RuleError(_("This address is already on the reading list."), "url")

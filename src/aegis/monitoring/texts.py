@@ -16,12 +16,13 @@ SHINGLE = 3
 
 # A few very common words per language: enough to tell the languages Aegis's users write in
 # apart on a news article, with no model to download.
-_STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and of to in was were is that for on with by said from his her".split()),
-    "es": frozenset("el la de que y en los las del por con para una fue según sus".split()),
-    "fr": frozenset("le la les de des et en du une est dans pour que sur par été".split()),
-    "pt": frozenset("o a os as de do da que em para com uma foi pelo pela não".split()),
+_COMMON = {
+    "en": "the and of to in was were is that for on with by said from his her",
+    "es": "el la de que y en los las del por con para una fue según sus",
+    "fr": "le la les de des et en du une est dans pour que sur par été",
+    "pt": "o a os as de do da que em para com uma foi pelo pela não",
 }
+_STOPWORDS = {code: frozenset(words.split(" ")) for code, words in _COMMON.items()}
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -112,8 +113,10 @@ def read_page(html: str, url: str = "") -> Page:
     title = (fields.get("title") or "").strip()
     # Pages repeat their headline as the text's first line; the text is the body.
     first, _, rest = (fields.get("text") or "").strip().partition("\n")
-    text = rest.strip() if rest and normalised_words(first) == normalised_words(title) else (
-        f"{first}\n{rest}".strip()
+    text = (
+        rest.strip()
+        if rest and normalised_words(first) == normalised_words(title)
+        else (f"{first}\n{rest}".strip())
     )
     declared = str(fields.get("language") or "").split("-")[0].lower()[:8]
     return Page(

@@ -63,7 +63,7 @@ def _proposal_page(request: HttpRequest, proposal: Proposal, **forms: Any) -> Ht
         "proposal": proposal,
         "article": proposal.article,
         "draft": draft,
-        "extracted": json.loads(proposal.extracted or "{}"),
+        "extracted": json.loads(str(proposal.extracted or "{}")),
         "pending": pending,
         "duplicates": selectors.duplicates_of(proposal.article),
         "draft_form": forms.get("draft_form") or DraftForm(initial=DraftForm.initial_from(draft)),
@@ -177,7 +177,9 @@ def source_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with refusal_on(form):
             added = sources.create_source(actor_id=request.user.pk, **_source_fields(form))
-            messages.success(request, _("The worker will read “%(name)s” shortly.") % {"name": added.name})
+            messages.success(
+                request, _("The worker will read “%(name)s” shortly.") % {"name": added.name}
+            )
             return redirect("monitoring:sources")
     page = selectors.sources_page(request.GET.get("page"))
     return render(request, "monitoring/sources.html", {"page": page, "form": form})
@@ -287,7 +289,9 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with refusal_on(form):
-            made = campaign_services.create_campaign(actor_id=request.user.pk, **_campaign_fields(form))
+            made = campaign_services.create_campaign(
+                actor_id=request.user.pk, **_campaign_fields(form)
+            )
             messages.success(request, _("The campaign is recorded."))
             return redirect("monitoring:campaign", campaign_id=made.pk)
     return render(request, "monitoring/campaign_form.html", {"form": form, "campaign": None})
