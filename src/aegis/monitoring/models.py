@@ -19,6 +19,9 @@ from aegis.vault.fields import EncryptedTextField
 from .vocabulary import (
     ArticleOrigin,
     Confidence,
+    Method,
+    Narrative,
+    Platform,
     ProposalStatus,
     RejectReason,
     SourceKind,
@@ -151,6 +154,19 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return f"campaign {self.pk}"
 
+    # The codes' labels in the reader's language, for the pages.
+    @property
+    def narrative_names(self) -> list[str]:
+        return [str(Narrative(c).label) for c in self.narratives if c in Narrative.values]
+
+    @property
+    def platform_names(self) -> list[str]:
+        return [str(Platform(c).label) for c in self.platforms if c in Platform.values]
+
+    @property
+    def method_names(self) -> list[str]:
+        return [str(Method(c).label) for c in self.methods if c in Method.values]
+
 
 class CampaignItem(models.Model):
     """An article or a post that is part of a campaign (a source of the campaign)."""
@@ -160,7 +176,7 @@ class CampaignItem(models.Model):
     article = models.ForeignKey(
         Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    platform = models.CharField(max_length=12, default="news")
+    platform = models.CharField(max_length=12, choices=Platform.choices, default=Platform.NEWS)
     url = EncryptedTextField()
     description = EncryptedTextField()
     seen_on = models.DateField()
