@@ -223,3 +223,14 @@ def test_pages_show_the_queue_and_the_proposal(team, proposal):
     assert page.status_code == 200 and "Maria Lopez" in page.content.decode()
     empty = client.get(reverse("monitoring:queue") + "?status=rejected")
     assert "Nothing here" in empty.content.decode()
+
+
+def test_decisions_are_kept_for_training(team, proposal):
+    from aegis.monitoring import selectors
+
+    with unlocked(team.analyst.keychain()):
+        assert list(selectors.decisions_for_training()) == []
+        decisions.reject(proposal, reason="out_of_scope", actor_id=team.analyst.user.pk)
+        (row,) = selectors.decisions_for_training()
+    assert row["status"] == "rejected" and row["reject_reason"] == "out_of_scope"
+    assert row["extracted"]["is_attack"] is True and "Maria Lopez" in row["text"]

@@ -4,6 +4,8 @@ what a page shows opens its keys."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -122,3 +124,26 @@ def merged_count(user: Any) -> int:
         status=ProposalStatus.MERGED, source_added=False
     ).values_list("incident_reference", flat=True)
     return incidents.visible_incidents(user).filter(reference__in=list(references)).count()
+
+
+def decisions_for_training() -> Iterator[dict[str, Any]]:
+    """Every decided proposal as training data for `aegis monitoring train`: the article,
+    what the extractor proposed, what the analyst decided (the corrected draft, in Aegis's
+    vocabularies), and why a rejected one was rejected. The caller's key context must hold
+    the articles' keys (an analyst's, or the recovery key's)."""
+    decided = (
+        Proposal.objects.exclude(status=ProposalStatus.PENDING)
+        .select_related("article")
+        .order_by("pk")
+    )
+    for proposal in decided.iterator(chunk_size=200):
+        article = proposal.article
+        yield {
+            "title": article.title,
+            "text": article.text,
+            "published": article.published.isoformat() if article.published else None,
+            "status": proposal.status,
+            "reject_reason": proposal.reject_reason,
+            "extracted": json.loads(str(proposal.extracted or "{}")),
+            "decided": json.loads(str(proposal.edited)) if proposal.edited else None,
+        }
