@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from aegis.monitoring import fetching
+from aegis.monitoring import articles, fetching
 from aegis.roles import Role
 from tests.conftest import Person, api_client, sign_in  # noqa: F401  (used by this folder's tests)
 
@@ -58,6 +58,23 @@ def _handler(web: Web) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+def fake_extraction(title: str, text: str, published: Any) -> dict[str, Any]:
+    """A stand-in for the trained extractor, so that these tests are about the app: an
+    arrest is an attack, anything else is not."""
+    attack = "arrest" in f"{title} {text}".lower()
+    return {
+        "is_attack": attack,
+        "confidence": 0.8 if attack else 0.1,
+        "violation_types": [{"value": "arbitrary detention", "confidence": 0.8}] if attack else [],
+        "victims": [],
+    }
+
+
+@pytest.fixture(autouse=True)
+def stand_in_extractor(monkeypatch) -> None:
+    monkeypatch.setattr(articles, "run_extractor", fake_extraction)
 
 
 @pytest.fixture

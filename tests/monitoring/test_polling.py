@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from aegis.monitoring import polling, sources
+from aegis.monitoring import articles, polling, sources
 from aegis.monitoring.models import Article, Proposal, Source
 from aegis.monitoring.vocabulary import SourceKind, SourceStatus
 from aegis.vault.keychain import unlocked
@@ -14,6 +14,7 @@ from aegis.vault.keychain import unlocked
 from .conftest import STORY, article_page, rss
 
 pytestmark = pytest.mark.django_db
+SHIPPED_EXTRACTOR = articles.run_extractor  # before the stand-in replaces it (conftest)
 
 
 def add(kind: str, url: str, **kw) -> Source:
@@ -159,3 +160,15 @@ def test_bad_source_input_is_refused_and_nothing_written(team):
         with pytest.raises(RuleError):
             sources.create_source(actor_id=None, **fields)
     assert not Source.objects.exists()
+
+
+def test_the_shipped_extractor_reads_an_article():
+    from aegis.monitoring.extraction import extract
+
+    try:
+        extract("Defender arrested", STORY, None)
+    except FileNotFoundError:
+        pytest.skip("no trained model in this checkout (aegis monitoring train)")
+    found = SHIPPED_EXTRACTOR("Defender arrested", STORY, None)
+    assert set(found) >= {"is_attack", "confidence", "violation_types", "victims"}
+    assert 0.0 <= found["confidence"] <= 1.0
