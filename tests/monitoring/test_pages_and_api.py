@@ -130,3 +130,22 @@ def test_the_api(team):
     assert api.get("/api/v1/monitoring/proposals/999999").status_code == 404
     caseworker = api_client(team.caseworker)
     assert caseworker.get("/api/v1/monitoring/proposals").status_code == 403
+
+
+def test_a_source_whose_task_chain_was_lost_is_queued_again(team):
+    import datetime
+
+    from django_tasks_db.models import DBTaskResult
+
+    from aegis import clock
+    from aegis.monitoring import sources
+
+    source = sources.create_source(
+        actor_id=None, name="Feed", kind="feed", url="https://news.example.org/feed"
+    )
+    DBTaskResult.objects.all().delete()
+    Source.objects.filter(pk=source.pk).update(
+        next_poll_at=clock.now() - datetime.timedelta(hours=3)
+    )
+    sign_in(Client(), team.analyst).get(reverse("monitoring:sources"))
+    assert DBTaskResult.objects.filter(task_path__endswith="poll_source").count() == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db import transaction
@@ -17,6 +18,7 @@ from .models import Source
 from .vocabulary import SourceKind, SourceStatus
 
 MIN_INTERVAL = 5
+OVERDUE_MINUTES = 30
 MAX_INTERVAL = 7 * 24 * 60
 LANGUAGES = ("", "en", "es", "fr", "pt", "ar")
 
@@ -97,6 +99,22 @@ def poll_soon(source: Source, *, actor_id: int | None) -> None:
         raise RuleError(_("This source is paused; resume it first."))
     Source.objects.filter(pk=source.pk).update(next_poll_at=clock.now())
     _schedule(source)
+
+
+def revive_overdue() -> int:
+    """Queue a read of every active source long past its polling time: its task chain was
+    lost (a worker killed mid-task, a restored backup). Only schedules; the worker fetches.
+    A chain that is alive after all finds the source claimed and ends (polling.py)."""
+    late = clock.now() - datetime.timedelta(minutes=OVERDUE_MINUTES)
+    overdue = list(
+        Source.objects.filter(is_active=True, next_poll_at__lt=late).values_list("pk", flat=True)
+    )
+    if overdue:
+        from .tasks import poll_source
+
+        for source_id in overdue:
+            poll_source.enqueue(source_id)
+    return len(overdue)
 
 
 def _schedule(source: Source) -> None:

@@ -181,6 +181,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
                 request, _("The worker will read “%(name)s” shortly.") % {"name": added.name}
             )
             return redirect("monitoring:sources")
+    sources.revive_overdue()
     page = selectors.sources_page(request.GET.get("page"))
     return render(request, "monitoring/sources.html", {"page": page, "form": form})
 

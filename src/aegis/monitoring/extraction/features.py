@@ -10,8 +10,30 @@ from datetime import date
 from . import text as textmod
 from .linear import Features, bag
 
-PARTICLES = {"al", "bin", "ibn", "de", "da", "del", "della", "dos", "van", "von", "der", "el", "la", "le", "di", "du", "bint", "abu", "ben"}
-NAME_TOKEN = re.compile(r"[A-Z\u00c0-\u00de][\w'\u2019.-]*|(?:al|el|bin|ibn|de|da|del|della|dos|van|von|der|la|le|di|du|abu|ben)(?=[\s-])")
+PARTICLES = {
+    "al",
+    "bin",
+    "ibn",
+    "de",
+    "da",
+    "del",
+    "della",
+    "dos",
+    "van",
+    "von",
+    "der",
+    "el",
+    "la",
+    "le",
+    "di",
+    "du",
+    "bint",
+    "abu",
+    "ben",
+}
+NAME_TOKEN = re.compile(
+    r"[A-Z\u00c0-\u00de][\w'\u2019.-]*|(?:al|el|bin|ibn|de|da|del|della|dos|van|von|der|la|le|di|du|abu|ben)(?=[\s-])"
+)
 # Capitalised words that start no person's name in news text.
 NOT_NAME = set(
     """The A An In On At Of For And But Or If As By To From With After Before During Since Until
@@ -28,9 +50,60 @@ NOT_NAME = set(
     Forces Force Guard Security Service Services Department Office Bureau Police Station
     North South East West New Mount Lake River City Province Region District County""".split()
 )
-TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "journalist", "activist", "reporter", "lawyer", "president", "leader"}
-MALE = {"he", "him", "his", "himself", "mr", "man", "father", "husband", "son", "brother", "boy", "uncle", "sir", "king", "male", "gentleman", "grandfather"}
-FEMALE = {"she", "her", "hers", "herself", "mrs", "ms", "miss", "woman", "mother", "wife", "daughter", "sister", "girl", "aunt", "lady", "female", "grandmother", "madam"}
+TITLES = {
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "prof",
+    "sir",
+    "journalist",
+    "activist",
+    "reporter",
+    "lawyer",
+    "president",
+    "leader",
+}
+MALE = {
+    "he",
+    "him",
+    "his",
+    "himself",
+    "mr",
+    "man",
+    "father",
+    "husband",
+    "son",
+    "brother",
+    "boy",
+    "uncle",
+    "sir",
+    "king",
+    "male",
+    "gentleman",
+    "grandfather",
+}
+FEMALE = {
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "mrs",
+    "ms",
+    "miss",
+    "woman",
+    "mother",
+    "wife",
+    "daughter",
+    "sister",
+    "girl",
+    "aunt",
+    "lady",
+    "female",
+    "grandmother",
+    "madam",
+}
 
 
 @dataclass
@@ -133,7 +206,9 @@ def name_features(article: Article, candidate: Candidate, first_offsets: list[in
         lowered = [t.lower() for t in toks]
         for idx, tok in enumerate(toks):
             if tok == surname or tok == parts[0]:
-                left, right = _window(lowered, idx - (len(parts) - 1 if tok == surname else 0), idx + 1)
+                left, right = _window(
+                    lowered, idx - (len(parts) - 1 if tok == surname else 0), idx + 1
+                )
                 for w in left:
                     features[f"l:{w}"] = 1.0
                 for w in right:
@@ -181,5 +256,7 @@ def victim_features(article: Article, name: str, idf: dict[str, float]) -> Featu
         m = re.search(r"(\w+)\s+" + re.escape(name), sentence)
         if m:
             features[f"before:{m.group(1).lower()}"] = 1.0
-    features["doc_child"] = float(any(t in ("child", "children", "boy", "girl", "minor", "teenager") for t in article.tokens))
+    features["doc_child"] = float(
+        any(t in ("child", "children", "boy", "girl", "minor", "teenager") for t in article.tokens)
+    )
     return features

@@ -64,7 +64,9 @@ class Linear:
         )
 
 
-def bag(tokens: list[str], idf: dict[str, float], prefix: str = "", bigrams: bool = True) -> Features:
+def bag(
+    tokens: list[str], idf: dict[str, float], prefix: str = "", bigrams: bool = True
+) -> Features:
     """Sublinear TF-IDF of words (and word pairs), L2-normalised, over a known vocabulary."""
     grams = list(tokens)
     if bigrams:

@@ -120,13 +120,19 @@ class Extractor:
         return Guess(form, count / total, _sentence_at(article, first))
 
     def place(
-        self, article: F.Article, pattern: re.Pattern[str], country: str | None, regions: bool = False
+        self,
+        article: F.Article,
+        pattern: re.Pattern[str],
+        country: str | None,
+        regions: bool = False,
     ) -> Guess[str | None]:
         hits = [(m.group(0), m.start()) for m in pattern.finditer(article.full)]
         if regions:
             code = places.country_code(country) if country else None
             hits = [
-                h for h in hits if h[0] in self.known_regions or self.region_country.get(h[0]) == code
+                h
+                for h in hits
+                if h[0] in self.known_regions or self.region_country.get(h[0]) == code
             ]
         if not hits:
             return Guess(None)
@@ -135,7 +141,9 @@ class Extractor:
         first = next(offset for n, offset in hits if n == name)
         return Guess(name, count / len(hits), _sentence_at(article, first))
 
-    def when(self, article: F.Article) -> tuple[Guess[int | None], Guess[int | None], Guess[int | None]]:
+    def when(
+        self, article: F.Article
+    ) -> tuple[Guess[int | None], Guess[int | None], Guess[int | None]]:
         published = article.published
         found = [
             d
@@ -146,7 +154,11 @@ class Extractor:
         if full:
             best = full[0]
             sentence = _sentence_at(article, best.offset)
-            return (Guess(best.year, 0.6, sentence), Guess(best.month, 0.5, sentence), Guess(best.day, 0.4, sentence))
+            return (
+                Guess(best.year, 0.6, sentence),
+                Guess(best.month, 0.5, sentence),
+                Guess(best.day, 0.4, sentence),
+            )
         if published is None:
             return Guess(None), Guess(None), Guess(None)
         return (

@@ -113,8 +113,6 @@ def dedupe_names(names: list[str]) -> list[str]:
     return list(reversed(kept))
 
 
-
-
 FIELDS = ("perpetrator_type", "country", "region", "city", "year", "month", "day")
 VICTIM_FIELDS = ("type", "sex", "age group", "population")
 
