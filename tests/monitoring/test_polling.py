@@ -172,3 +172,16 @@ def test_the_shipped_extractor_reads_an_article():
     found = SHIPPED_EXTRACTOR("Defender arrested", STORY, None)
     assert set(found) >= {"is_attack", "confidence", "violation_types", "victims"}
     assert 0.0 <= found["confidence"] <= 1.0
+
+
+def test_a_long_feed_is_read_a_few_items_per_poll(web, team):
+    words = "river mountain coffee harvest school bridge market festival election storm".split()
+    items = [
+        (f"Item {n}", f"{web.base}/gone/{n}", f"{words[n % 10]} {n} " * 3 + f"report number {n}")
+        for n in range(polling.MAX_NEW + 2)
+    ]
+    feed = add(SourceKind.FEED, web.add("/long.xml", rss(items)))
+    polling.poll(feed)
+    assert Article.objects.count() == polling.MAX_NEW
+    polling.poll(feed)
+    assert Article.objects.count() == polling.MAX_NEW + 2

@@ -22,7 +22,10 @@ from .models import Source
 from .vocabulary import ArticleOrigin, SourceKind, SourceStatus
 
 log = logging.getLogger(__name__)
-MAX_ITEMS = 30  # per poll of a feed; the rest waits for the next poll
+MAX_ITEMS = 50  # entries looked at per poll of a feed
+# New entries read per poll: each may cost a page fetch, spaced by the per-host interval,
+# and the task worker runs one task at a time; the rest are read at the next poll.
+MAX_NEW = 10
 
 
 def worker_keychain() -> Keychain:
@@ -113,6 +116,8 @@ def _poll_feed(source: Source) -> int:
         link = str(entry.get("link", "")).strip()
         if link and articles.seen(link):
             continue
+        if found >= MAX_NEW:
+            break
         title = texts.strip_html(entry.get("title", ""))
         text = _entry_text(entry)
         published = _entry_date(entry)
