@@ -175,7 +175,18 @@ def test_the_shipped_extractor_reads_an_article():
 
 
 def test_a_long_feed_is_read_a_few_items_per_poll(web, team):
-    words = "river mountain coffee harvest school bridge market festival election storm".split()
+    words = [
+        "river",
+        "mountain",
+        "coffee",
+        "harvest",
+        "school",
+        "bridge",
+        "market",
+        "festival",
+        "election",
+        "storm",
+    ]
     items = [
         (f"Item {n}", f"{web.base}/gone/{n}", f"{words[n % 10]} {n} " * 3 + f"report number {n}")
         for n in range(polling.MAX_NEW + 2)
