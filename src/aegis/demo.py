@@ -41,6 +41,7 @@ AREA_DEMOS = [
     "aegis.support.demo",
     "aegis.advocacy.demo",
     "aegis.exchange.demo",
+    "aegis.monitoring.demo",
 ]
 
 

@@ -72,3 +72,17 @@ def has_authenticator(user: Any) -> bool:
 def totp_secret(device: TOTPDevice) -> str:
     """The secret as authenticator apps take it when typed (base32, no padding)."""
     return base64.b32encode(bytes(device.bin_key)).decode().rstrip("=")
+
+
+def user_ids_with_any(*codenames: str) -> QuerySet[User, int]:
+    """Ids of the active users whose role holds any of these permissions (monitoring seals
+    each article's key to analysts and case staff)."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            groups__permissions__content_type__app_label="accounts",
+            groups__permissions__codename__in=codenames,
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )

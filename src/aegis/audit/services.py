@@ -84,6 +84,10 @@ ACTIONS = {
     "exchange.refuse",
     "exchange.review",
     "report.annual",
+    "monitoring.source",
+    "monitoring.article",
+    "monitoring.decision",
+    "monitoring.campaign",
 }
 
 

@@ -233,3 +233,32 @@ def victims_of_incidents(incidents: QuerySet[Incident]) -> QuerySet[Victim]:
 def involvements_of_incidents(incidents: QuerySet[Incident]) -> QuerySet[ActPerpetrator]:
     """Which perpetrators took part in the acts of these incidents (a query for aggregation)."""
     return ActPerpetrator.objects.filter(act__incident__in=incidents.values("pk"))
+
+
+def merge_candidates(
+    *,
+    country: str,
+    around: Any,
+    days: int,
+    violation_types: Any,
+    name_indexes: Any,
+    limit: int = 20,
+) -> list[Incident]:
+    """Incidents that may record the same event as a news report (monitoring's merge): one
+    of the names (blind indexes of victims on file or perpetrators) matches, or the place,
+    the date (± `days`) and a violation type all do. Coded columns only; nothing is opened."""
+    import datetime
+
+    names = [index for index in name_indexes if index]
+    by_name = Q(acts__victims__person__name_index__in=names) | Q(
+        acts__perpetrators__perpetrator__name_index__in=names
+    )
+    window = Q(
+        date_start__gte=around - datetime.timedelta(days=days),
+        date_start__lte=around + datetime.timedelta(days=days),
+    )
+    by_event = window & Q(acts__violation_type__in=list(violation_types))
+    if country:
+        by_event &= Q(country=country)
+    query = (by_name if names else Q(pk__in=[])) | by_event
+    return list(Incident.objects.filter(query).distinct().order_by("-date_start", "-pk")[:limit])

@@ -1,7 +1,177 @@
-"""API for news monitoring, mounted at /api/v1/monitoring/."""
+"""API for news monitoring, mounted at /api/v1/monitoring/: the reading list, articles added
+by hand, and the proposal queue (read, reject). Accepting and merging are done on the pages,
+where the analyst sees the article beside the draft."""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime
+import json
+from typing import Any
 
-router = Router(tags=["monitoring"])
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import paginate
+
+from aegis.api_auth import RoleAuth
+from aegis.api_schemas import ErrorOut, InputSchema, Pages, RecordId, RuleErrorOut
+from aegis.incidents.vocabulary import Reliability
+
+from . import decisions, manual, selectors, sources
+from .models import Proposal, Source
+from .vocabulary import ProposalStatus, RejectReason, SourceKind
+
+router = Router(tags=["monitoring"], auth=RoleAuth("view_analytics"))
+NOT_FOUND = "Not found."
+
+
+class SourceIn(InputSchema):
+    name: str
+    kind: SourceKind
+    url: str
+    language: str = ""
+    country: str = ""
+    region: str = ""
+    reliability: Reliability = Reliability.C
+    interval_minutes: int = Field(60, ge=0, le=10**6)
+
+
+class SourceOut(Schema):
+    id: int
+    name: str
+    kind: str
+    url: str
+    language: str
+    country: str
+    region: str
+    reliability: str
+    interval_minutes: int
+    is_active: bool
+    status: str = Field(description="What the last read found: ok, malformed, not_found, …")
+    status_detail: str
+    last_polled_at: datetime.datetime | None
+    articles_found: int
+
+
+class ProposalRow(Schema):
+    id: int
+    status: str
+    confidence: float
+    is_attack: bool
+    published: datetime.date | None
+    language: str
+    source_id: int | None
+    incident_reference: str
+
+
+class ProposalOut(ProposalRow):
+    title: str
+    url: str
+    draft: dict[str, Any] = Field(description="The incident draft, in Aegis's vocabularies.")
+    extracted: dict[str, Any] = Field(description="The extractor's output, in its own labels.")
+
+
+class PastedIn(InputSchema):
+    title: str
+    text: str
+    url: str = ""
+    published: datetime.date | None = None
+
+
+class RejectIn(InputSchema):
+    reason: RejectReason
+    note: str = ""
+
+
+def _row(p: Proposal) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "status": p.status,
+        "confidence": p.confidence,
+        "is_attack": p.is_attack,
+        "published": p.article.published,
+        "language": p.article.language,
+        "source_id": p.article.source_id,
+        "incident_reference": p.incident_reference,
+    }
+
+
+def _out(p: Proposal) -> dict[str, Any]:
+    return {
+        **_row(p),
+        "title": p.article.title,
+        "url": p.article.url,
+        "draft": decisions.draft_of(p).as_json(),
+        "extracted": json.loads(str(p.extracted or "{}")),
+    }
+
+
+@router.get("/sources", response={200: list[SourceOut]}, url_name="monitoring_sources")
+@paginate(Pages, max_limit=100)
+def list_sources(request: HttpRequest) -> Any:
+    """The reading list and what each source's last read found."""
+    return Source.objects.order_by("name", "pk")
+
+
+@router.post(
+    "/sources", response={201: SourceOut, 400: RuleErrorOut}, url_name="monitoring_source_add"
+)
+def add_source(request: HttpRequest, payload: SourceIn) -> Any:
+    """Add a feed or a page; the worker reads it shortly, then at its interval."""
+    return Status(201, sources.create_source(actor_id=request.user.pk, **payload.model_dump()))
+
+
+@router.get("/proposals", response={200: list[ProposalRow]}, url_name="monitoring_proposals")
+@paginate(Pages, max_limit=100)
+def list_proposals(request: HttpRequest, status: str = "pending") -> Any:
+    """Proposals of one status (pending, accepted, merged, rejected; others read as
+    pending), the most confident first (coded fields only)."""
+    if status not in ProposalStatus.values:
+        status = ProposalStatus.PENDING
+    query = (
+        Proposal.objects.filter(status=status)
+        .select_related("article")
+        .order_by("-confidence", "-pk")
+    )
+    return [_row(p) for p in query]
+
+
+@router.get(
+    "/proposals/{proposal_id}",
+    response={200: ProposalOut, 404: ErrorOut},
+    url_name="monitoring_proposal",
+)
+def get_proposal(request: HttpRequest, proposal_id: RecordId) -> Any:
+    found = selectors.proposal(proposal_id)
+    if found is None:
+        raise HttpError(404, NOT_FOUND)
+    return _out(found)
+
+
+@router.post(
+    "/proposals/{proposal_id}/reject",
+    response={200: ProposalOut, 400: RuleErrorOut, 404: ErrorOut},
+    url_name="monitoring_proposal_reject",
+)
+def reject_proposal(request: HttpRequest, proposal_id: RecordId, payload: RejectIn) -> Any:
+    """Reject with a reason (kept for training)."""
+    found = selectors.proposal(proposal_id)
+    if found is None:
+        raise HttpError(404, NOT_FOUND)
+    decisions.reject(found, reason=payload.reason, note=payload.note, actor_id=request.user.pk)
+    return _out(found)
+
+
+@router.post(
+    "/articles",
+    response={201: ProposalRow, 200: ErrorOut, 400: RuleErrorOut},
+    url_name="monitoring_article_add",
+)
+def add_article(request: HttpRequest, payload: PastedIn) -> Any:
+    """Add an article's text by hand: 201 with its proposal, or 200 when the same story was
+    proposed already (it is kept as a duplicate)."""
+    article = manual.add_pasted(actor_id=request.user.pk, **payload.model_dump())
+    proposal = Proposal.objects.filter(article=article).select_related("article").first()
+    if proposal is None:
+        return Status(200, {"detail": "The same story was proposed already."})
+    return Status(201, _row(proposal))

@@ -1,0 +1,263 @@
+"""The analyst's decisions on proposals: edit, accept (an incident draft for caseworkers),
+merge with an incident already recorded, reject with a reason. Each decision is kept with the
+values decided, so that `aegis monitoring train` can learn from them.
+
+Accepting writes through incidents.services only: a new incident in the chosen compartment,
+under a new key sealed to that compartment's members (the analyst keeps no copy and never
+reads it afterwards), with the article as a media source of its source's reliability grade,
+the violations, and the people the article names as *described* victims: never a Person."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aegis import clock, rules
+from aegis.audit import services as audit
+from aegis.cases import selectors as cases
+from aegis.cases.vocabulary import AgeGroup, Gender
+from aegis.incidents import selectors as incident_selectors
+from aegis.incidents import services as incidents
+from aegis.incidents.vocabulary import (
+    DatePrecision,
+    Involvement,
+    PerpetratorType,
+    Reliability,
+    SourceKind,
+    ViolationType,
+)
+from aegis.rules import RuleError
+
+from .drafts import Draft, VictimDraft, from_extraction
+from .models import Proposal
+from .vocabulary import ProposalStatus, RejectReason
+
+MAX_VICTIMS = 20
+
+
+def draft_of(proposal: Proposal) -> Draft:
+    """The analyst's corrected draft if there is one, else the extractor's, mapped."""
+    if proposal.edited:
+        return Draft.from_json(json.loads(str(proposal.edited)))
+    article = proposal.article
+    reliability = article.source.reliability if article.source else Reliability.C
+    return from_extraction(
+        json.loads(str(proposal.extracted or "{}")),
+        title=str(article.title),
+        published=article.published,
+        reliability=reliability,
+    )
+
+
+def _pending(proposal: Proposal) -> None:
+    if proposal.status != ProposalStatus.PENDING:
+        raise RuleError(_("This proposal has been decided already."))
+
+
+def check_draft(draft: Draft) -> Draft:
+    """The same rules as the incident's own, before anything is written."""
+    draft.title = rules.text(draft.title, "title", gettext_lazy("The title"), limit=200, line=True)
+    if not draft.title:
+        raise RuleError(_("Give the incident a short title."), "title")
+    draft.description = rules.text(
+        draft.description, "description", gettext_lazy("The description"), limit=20_000
+    )
+    rules.choice(
+        draft.date_precision, DatePrecision, "date_precision", gettext_lazy("Date precision")
+    )
+    if draft.date_start > clock.today():
+        raise RuleError(_("The incident cannot start in the future."), "date_start")
+    draft.country, draft.region = rules.place(draft.country, draft.region)
+    if not draft.violation_types:
+        raise RuleError(_("Choose at least one violation."), "violation_types")
+    for code in draft.violation_types:
+        rules.choice(code, ViolationType, "violation_types", gettext_lazy("Violation type"))
+    rules.choice(
+        draft.perpetrator_type,
+        PerpetratorType,
+        "perpetrator_type",
+        gettext_lazy("Perpetrator type"),
+    )
+    rules.choice(draft.reliability, Reliability, "reliability", gettext_lazy("Reliability"))
+    if len(draft.victims) > MAX_VICTIMS:
+        raise RuleError(_("Keep to %(n)s victims; add more on the incident.") % {"n": MAX_VICTIMS})
+    for victim in draft.victims:
+        victim.description = rules.text(
+            victim.description, "victims", gettext_lazy("The victim's description"), limit=500
+        )
+        rules.choice(victim.sex, Gender, "victims", gettext_lazy("Sex"))
+        rules.choice(victim.age_group, AgeGroup, "victims", gettext_lazy("Age group"))
+    draft.victims = [v for v in draft.victims if v.description]
+    return draft
+
+
+@transaction.atomic
+def edit(proposal: Proposal, draft: Draft, *, actor_id: int | None) -> Proposal:
+    _pending(proposal)
+    draft = check_draft(draft)
+    proposal.edited = json.dumps(draft.as_json(), ensure_ascii=False)
+    proposal.save(update_fields=["edited"])
+    audit.record(
+        "monitoring.decision", actor_id=actor_id, object_type="proposal", object_id=proposal.pk
+    )
+    return proposal
+
+
+def _decided(proposal: Proposal, status: str, actor_id: int | None, **fields: Any) -> None:
+    proposal.status = status
+    proposal.decided_by_id = actor_id
+    proposal.decided_at = clock.now()
+    for name, value in fields.items():
+        setattr(proposal, name, value)
+    proposal.save()
+    audit.record(
+        "monitoring.decision", actor_id=actor_id, object_type="proposal", object_id=proposal.pk
+    )
+
+
+def _source_text(proposal: Proposal) -> str:
+    article = proposal.article
+    lines = [str(article.title), str(article.url)]
+    if article.published:
+        lines.append(article.published.isoformat())
+    if article.source is not None:
+        lines.append(article.source.name)
+    return "\n".join(line for line in lines if line)
+
+
+@transaction.atomic
+def accept(proposal: Proposal, *, compartment_id: Any, actor_id: int | None) -> str:
+    """Create the incident draft; returns its reference."""
+    _pending(proposal)
+    compartment = cases.compartment_by_id(_id(compartment_id))
+    if compartment is None:
+        raise RuleError(
+            _("Choose the compartment whose caseworkers will take it up."), "compartment"
+        )
+    draft = check_draft(draft_of(proposal))
+    incident = incidents.create_incident(
+        compartment,
+        actor_id=actor_id,
+        title=draft.title,
+        description=draft.description,
+        date_start=draft.date_start,
+        date_precision=draft.date_precision,
+        country=draft.country,
+        region=draft.region,
+    )
+    perpetrators = []
+    if draft.perpetrator_mentioned:
+        perpetrator = incidents.create_perpetrator(
+            compartment, actor_id=actor_id, perpetrator_type=draft.perpetrator_type
+        )
+        perpetrators.append((perpetrator, Involvement.SUSPECTED))
+    described = [
+        incidents.DescribedVictim(v.description, v.sex, v.age_group) for v in draft.victims
+    ]
+    for code in dict.fromkeys(draft.violation_types):
+        incidents.add_act(
+            incident,
+            violation_type=code,
+            actor_id=actor_id,
+            described_victims=described,
+            perpetrators=perpetrators,
+        )
+    incidents.add_source(
+        incident,
+        actor_id=actor_id,
+        kind=SourceKind.MEDIA,
+        reliability=draft.reliability,
+        description=_source_text(proposal),
+    )
+    _decided(
+        proposal,
+        ProposalStatus.ACCEPTED,
+        actor_id,
+        incident_reference=incident.reference,
+        source_added=True,
+    )
+    return incident.reference
+
+
+def _id(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def candidates(proposal: Proposal) -> list[Any]:
+    """Incidents this report may be about (coded columns only: reference, date, place,
+    violations), by blind index on the names it gives and by date, place and violation."""
+    from . import mentions
+
+    draft = draft_of(proposal)
+    extracted = json.loads(str(proposal.extracted or "{}"))
+    names = {str(v.get("name", "")) for v in extracted.get("victims", []) if v.get("name")}
+    return incident_selectors.merge_candidates(
+        country=draft.country,
+        around=draft.date_start,
+        days=14,
+        violation_types=draft.violation_types,
+        name_indexes=mentions.indexes_of(names) or (),
+    )
+
+
+@transaction.atomic
+def merge(proposal: Proposal, *, reference: str, actor_id: int | None) -> Proposal:
+    """Mark the report as one more source of an incident among its candidates. The incident's
+    caseworkers add it (they hold its key): their work queue shows it until they do."""
+    _pending(proposal)
+    allowed = {incident.reference for incident in candidates(proposal)}
+    if reference not in allowed:
+        raise RuleError(_("Choose one of the incidents offered."), "reference")
+    _decided(proposal, ProposalStatus.MERGED, actor_id, incident_reference=reference)
+    return proposal
+
+
+@transaction.atomic
+def add_merged_source(proposal: Proposal, *, actor: Any) -> None:
+    """A caseworker of the incident adds the merged article as its source."""
+    if proposal.status != ProposalStatus.MERGED or proposal.source_added:
+        raise RuleError(_("This article has been added already."))
+    incident = incident_selectors.incident_for(actor, proposal.incident_reference)
+    if incident is None:
+        raise RuleError(_("The incident is not in your compartments."))
+    draft = draft_of(proposal)
+    incidents.add_source(
+        incident,
+        actor_id=actor.pk,
+        kind=SourceKind.MEDIA,
+        reliability=draft.reliability,
+        description=_source_text(proposal),
+    )
+    proposal.source_added = True
+    proposal.save(update_fields=["source_added"])
+
+
+@transaction.atomic
+def reject(proposal: Proposal, *, reason: str, note: str = "", actor_id: int | None) -> Proposal:
+    _pending(proposal)
+    if not reason:
+        raise RuleError(_("Say why this proposal is rejected."), "reason")
+    rules.choice(reason, RejectReason, "reason", gettext_lazy("Reason"))
+    note = rules.text(note, "note", gettext_lazy("The note"), limit=2000)
+    if reason == RejectReason.OTHER and not note:
+        raise RuleError(_("Say in a few words why."), "note")
+    _decided(proposal, ProposalStatus.REJECTED, actor_id, reject_reason=reason, reject_note=note)
+    return proposal
+
+
+def victim_drafts(rows: list[dict[str, str]]) -> list[VictimDraft]:
+    return [
+        VictimDraft(
+            description=row.get("description", ""),
+            sex=row.get("sex") or Gender.UNKNOWN,
+            age_group=row.get("age_group") or AgeGroup.UNKNOWN,
+        )
+        for row in rows
+    ]

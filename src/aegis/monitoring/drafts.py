@@ -1,0 +1,129 @@
+"""From the extractor's proposal (the HRDsAttack vocabulary) to an incident draft in Aegis's
+own vocabularies, which the analyst may correct before accepting."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pycountry
+
+from aegis import clock
+from aegis.cases.vocabulary import AgeGroup, Gender
+from aegis.incidents.vocabulary import DatePrecision, PerpetratorType, ViolationType
+
+SEX_TO_AEGIS = {"man": Gender.MAN, "woman": Gender.WOMAN, "other": Gender.OTHER}
+AGE_TO_AEGIS = {"child": AgeGroup.UNDER_18}
+
+
+@dataclass
+class VictimDraft:
+    description: str
+    sex: str = Gender.UNKNOWN
+    age_group: str = AgeGroup.UNKNOWN
+
+
+@dataclass
+class Draft:
+    title: str
+    description: str
+    date_start: datetime.date
+    date_precision: str
+    country: str
+    region: str
+    violation_types: list[str]
+    perpetrator_type: str
+    perpetrator_mentioned: bool
+    reliability: str
+    victims: list[VictimDraft] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["date_start"] = self.date_start.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Draft:
+        values = dict(data)
+        values["date_start"] = datetime.date.fromisoformat(values["date_start"])
+        values["victims"] = [VictimDraft(**v) for v in values.get("victims", [])]
+        return cls(**values)
+
+
+def _value(extracted: dict[str, Any], name: str) -> Any:
+    guess = extracted.get(name) or {}
+    return guess.get("value") if isinstance(guess, dict) else None
+
+
+def country_code(name: Any) -> str:
+    if not name:
+        return ""
+    try:
+        return str(pycountry.countries.lookup(str(name)).alpha_2)
+    except LookupError:
+        return ""
+
+
+def _date(extracted: dict[str, Any], fallback: datetime.date) -> tuple[datetime.date, str]:
+    year, month, day = (_value(extracted, k) for k in ("year", "month", "day"))
+    try:
+        if year and month and day:
+            return datetime.date(int(year), int(month), int(day)), DatePrecision.DAY
+        if year and month:
+            return datetime.date(int(year), int(month), 1), DatePrecision.MONTH
+        if year:
+            return datetime.date(int(year), 1, 1), DatePrecision.YEAR
+    except (TypeError, ValueError):
+        pass
+    return fallback, DatePrecision.APPROXIMATE
+
+
+def _labels() -> Any:
+    from .extraction import labels
+
+    return labels
+
+
+def from_extraction(
+    extracted: dict[str, Any], *, title: str, published: datetime.date | None, reliability: str
+) -> Draft:
+    fallback = min(published or clock.today(), clock.today())
+    date_start, precision = _date(extracted, fallback)
+    if date_start > clock.today():
+        date_start, precision = fallback, DatePrecision.APPROXIMATE
+    labels = _labels()
+    violations = labels.aegis_violations(
+        [g.get("value") for g in extracted.get("violation_types", []) if isinstance(g, dict)]
+    ) or [ViolationType.OTHER]
+    victims = [
+        VictimDraft(
+            description=", ".join(
+                x for x in (str(v.get("name", "")), *v.get("victim_types", ())) if x
+            )[:500],
+            sex=SEX_TO_AEGIS.get(str(v.get("sex")), Gender.UNKNOWN),
+            age_group=AGE_TO_AEGIS.get(str(v.get("age_group")), AgeGroup.UNKNOWN),
+        )
+        for v in extracted.get("victims", [])
+        if isinstance(v, dict) and (v.get("name") or v.get("victim_types"))
+    ]
+    sentences = [
+        g.get("sentence", "")
+        for g in (extracted.get("perpetrator_type"), *extracted.get("violation_types", []))
+        if isinstance(g, dict) and g.get("sentence")
+    ]
+    return Draft(
+        title=title[:200] or "—",
+        description="\n".join(dict.fromkeys(sentences))[:5000],
+        date_start=date_start,
+        date_precision=precision,
+        country=country_code(_value(extracted, "country")),
+        region="",
+        violation_types=[str(v) for v in violations],
+        perpetrator_type=labels.aegis_perpetrator(_value(extracted, "perpetrator_type"))
+        if extracted
+        else str(PerpetratorType.UNKNOWN),
+        perpetrator_mentioned=bool(_value(extracted, "perpetrator_mention")),
+        reliability=reliability,
+        victims=victims,
+    )

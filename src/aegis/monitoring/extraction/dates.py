@@ -1,0 +1,102 @@
+"""When the attack happened: dates written in the article, resolved against its publish date
+(a weekday or "yesterday" before it, a month without a year in the publish year or the year
+before)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sept", "sep"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTH = r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+PATTERNS = (
+    re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b"),
+    re.compile(
+        r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+        + _MONTH
+        + r"(?:,?\s+(?P<year>(?:19|20)\d\d))?\b"
+    ),
+    re.compile(
+        r"\b(?:in|since|of|from|until|by|early|late|mid-?)\s+"
+        + _MONTH
+        + r"(?:,?\s+(?P<year>(?:19|20)\d\d))?\b"
+    ),
+    re.compile(_MONTH + r",?\s+(?P<year>(?:19|20)\d\d)\b"),
+)
+YEAR = re.compile(r"(?<![\d$£€])\b(?P<year>(?:19[5-9]|20[0-4])\d)\b(?!\s*(?:%|percent))")
+WEEKDAY = re.compile(
+    r"\b(?:on|last|this|late|early)\s+(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+)
+RELATIVE = re.compile(
+    r"\b(?P<word>yesterday|today|last night|this morning|earlier this week)\b", re.I
+)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    year: int | None
+    month: int | None
+    day: int | None
+    offset: int
+    kind: str  # explicit, weekday, relative, year
+
+
+def _resolve_year(month: int, day: int | None, published: date | None) -> int | None:
+    if published is None:
+        return None
+    candidate = date(published.year, month, min(day or 1, 28))
+    return published.year - 1 if candidate > published + timedelta(days=2) else published.year
+
+
+def mentions(text: str, published: date | None) -> list[DateMention]:
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in PATTERNS:
+        for m in pattern.finditer(text):
+            if any(a <= m.start() < b for a, b in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            month = MONTH_NAMES[m.group("month").lower().rstrip(".")]
+            groups = m.groupdict()
+            day = int(groups["day"]) if groups.get("day") else None
+            if day is not None and not 1 <= day <= 31:
+                day = None
+            year = (
+                int(groups["year"]) if groups.get("year") else _resolve_year(month, day, published)
+            )
+            found.append(DateMention(year, month, day, m.start(), "explicit"))
+    for m in YEAR.finditer(text):
+        if not any(a <= m.start() < b for a, b in taken):
+            found.append(DateMention(int(m.group("year")), None, None, m.start(), "year"))
+    if published is not None:
+        for m in WEEKDAY.finditer(text):
+            back = (published.weekday() - WEEKDAYS.index(m.group("weekday").lower())) % 7 or 7
+            when = published - timedelta(days=back)
+            found.append(DateMention(when.year, when.month, when.day, m.start(), "weekday"))
+        for m in RELATIVE.finditer(text):
+            word = m.group("word").lower()
+            when = published - timedelta(days=1 if word in ("yesterday", "last night") else 0)
+            found.append(DateMention(when.year, when.month, when.day, m.start(), "relative"))
+    return sorted(found, key=lambda d: d.offset)

@@ -1,0 +1,32 @@
+"""Running the extractor over HRDsAttack records and scoring it (the bench and the command)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from . import features as F
+from .pipeline import Extractor
+from .schema import merged_sample, publish_date, victim_record
+
+
+def predict(
+    extractor: Extractor, records: list[dict[str, Any]], given_victims: bool = False
+) -> list[dict[str, Any]]:
+    out = []
+    for record in records:
+        sample = record["sample"]
+        title = sample.get("Input.title") or ""
+        body = sample.get("Input.article_interface") or ""
+        published = publish_date(sample)
+        merged = merged_sample(extractor.extract(title, body, published))
+        if given_victims:
+            gold = record.get("merged_sample") or {}
+            names = [v["victim_name"] for v in gold.get("victims") or [] if v.get("victim_name")]
+            article = F.Article.make(title, body, published)
+            merged["gold_victim_answers"] = [
+                victim_record(i, extractor.describe(article, name, 1.0))
+                for i, name in enumerate(names, start=1)
+            ]
+        out.append({"sample": copy.deepcopy(sample), "merged_sample": merged})
+    return out

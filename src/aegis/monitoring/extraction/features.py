@@ -1,0 +1,262 @@
+"""Features shared by training (train.py) and inference (pipeline.py), so both see the same."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from . import text as textmod
+from .linear import Features, bag
+
+PARTICLES = {
+    "al",
+    "bin",
+    "ibn",
+    "de",
+    "da",
+    "del",
+    "della",
+    "dos",
+    "van",
+    "von",
+    "der",
+    "el",
+    "la",
+    "le",
+    "di",
+    "du",
+    "bint",
+    "abu",
+    "ben",
+}
+NAME_TOKEN = re.compile(
+    r"[A-Z\u00c0-\u00de][\w'\u2019.-]*|(?:al|el|bin|ibn|de|da|del|della|dos|van|von|der|la|le|di|du|abu|ben)(?=[\s-])"
+)
+# Capitalised words that start no person's name in news text.
+NOT_NAME = set(
+    """The A An In On At Of For And But Or If As By To From With After Before During Since Until
+    When While Where What Who Why How This That These Those It Its He She His Her They Their We
+    Our You Your I Mr Mrs Ms Miss Dr Prof Sir President Prime Minister Journalist Activist Police
+    General Gen Col Lt Sgt Capt Maj Judge Justice Chief Senator Sen Rep Governor Gov King Queen
+    Prince Sheikh Imam Father Rev Pastor Bishop Saint St January February March April May June
+    July August September October November December Monday Tuesday Wednesday Thursday Friday
+    Saturday Sunday Click Image Photo AP AFP Reuters Read More Also According However Meanwhile
+    Human Rights Watch Amnesty International United Nations UN Republic Democratic People
+    Party Government Ministry Court Army National State Federal Supreme High University
+    News Times Post Daily Tribune Press Agency Committee Council Union Association Network
+    Foundation Center Centre Institute Commission Organization Organisation Movement Front
+    Forces Force Guard Security Service Services Department Office Bureau Police Station
+    North South East West New Mount Lake River City Province Region District County""".split()
+)
+TITLES = {
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "prof",
+    "sir",
+    "journalist",
+    "activist",
+    "reporter",
+    "lawyer",
+    "president",
+    "leader",
+}
+MALE = {
+    "he",
+    "him",
+    "his",
+    "himself",
+    "mr",
+    "man",
+    "father",
+    "husband",
+    "son",
+    "brother",
+    "boy",
+    "uncle",
+    "sir",
+    "king",
+    "male",
+    "gentleman",
+    "grandfather",
+}
+FEMALE = {
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "mrs",
+    "ms",
+    "miss",
+    "woman",
+    "mother",
+    "wife",
+    "daughter",
+    "sister",
+    "girl",
+    "aunt",
+    "lady",
+    "female",
+    "grandmother",
+    "madam",
+}
+
+
+@dataclass
+class Article:
+    title: str
+    plain: str
+    published: date | None
+    sentences: list[str]
+    tokens: list[str]
+    title_tokens: list[str]
+    full: str = field(default="")
+
+    @classmethod
+    def make(cls, title: str, body: str, published: date | None) -> Article:
+        plain = textmod.html_to_text(body) if "<" in body else body
+        full = f"{title}\n{plain}" if title else plain
+        return cls(
+            title=title,
+            plain=plain,
+            published=published,
+            sentences=textmod.sentences(full),
+            tokens=textmod.tokens(full),
+            title_tokens=textmod.tokens(title),
+            full=full,
+        )
+
+
+def document(article: Article, idf: dict[str, float]) -> Features:
+    features = bag(article.tokens, idf)
+    features.update(bag(article.title_tokens, idf, prefix="t:", bigrams=False))
+    return features
+
+
+# --- Victim names ---------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    name: str
+    offsets: list[int]
+    sentence_index: int
+
+
+def _clean(tokens: list[str]) -> list[str]:
+    while tokens and (tokens[0] in NOT_NAME or tokens[0].lower() in PARTICLES):
+        tokens = tokens[1:]
+    while tokens and (tokens[-1] in NOT_NAME or tokens[-1].lower() in PARTICLES):
+        tokens = tokens[:-1]
+    return tokens
+
+
+NAME_RUN = re.compile(
+    r"(?:[A-Z\u00c0-\u00de][\w'\u2019.-]*|(?:al|el|bin|ibn|de|da|del|dos|van|von|der|di|du|abu|ben)-?)"
+    r"(?:[\s-](?:[A-Z\u00c0-\u00de][\w'\u2019.-]*|(?:al|el|bin|ibn|de|da|del|dos|van|von|der|di|du|abu|ben)))*"
+)
+
+
+def candidates(article: Article) -> list[Candidate]:
+    """Person-like capitalised runs of two to five words, merged by exact name."""
+    found: dict[str, Candidate] = {}
+    offset = 0
+    for index, sentence in enumerate(article.sentences):
+        start = article.full.find(sentence, offset)
+        offset = max(start, 0)
+        for m in NAME_RUN.finditer(sentence):
+            parts = _clean(re.split(r"\s+", m.group(0).strip(".,'\u2019")))
+            parts = [p.rstrip(".,") if not re.fullmatch(r"[A-Z]\.", p) else p for p in parts]
+            if not 2 <= len(parts) <= 5 or any(p.isupper() and len(p) > 2 for p in parts):
+                continue
+            name = " ".join(parts).replace("\u2019s", "").removesuffix("'s")
+            entry = found.setdefault(name, Candidate(name, [], index))
+            entry.offsets.append(offset + m.start())
+    return list(found.values())
+
+
+def _window(tokens: list[str], i: int, j: int, k: int = 4) -> tuple[list[str], list[str]]:
+    return tokens[max(0, i - k) : i], tokens[j : j + k]
+
+
+def name_features(article: Article, candidate: Candidate, first_offsets: list[int]) -> Features:
+    name = candidate.name
+    parts = name.split()
+    surname = parts[-1]
+    count = len(re.findall(re.escape(name), article.full))
+    surname_count = len(re.findall(r"\b" + re.escape(surname) + r"\b", article.full))
+    features: Features = {
+        f"words={min(len(parts), 4)}": 1.0,
+        "log_count": math.log1p(count),
+        "log_surname": math.log1p(surname_count),
+        "in_title": float(name in article.title or surname in article.title),
+        "first_sentence": 1.0 / (1 + candidate.sentence_index),
+        "rank": 1.0 / (1 + sorted(first_offsets).index(candidate.offsets[0])),
+        "hyphen": float("-" in name),
+        "initial": float(any(len(p) <= 2 for p in parts)),
+    }
+    for sentence in article.sentences:
+        if name not in sentence and not re.search(r"\b" + re.escape(surname) + r"\b", sentence):
+            continue
+        toks = textmod.words(sentence)
+        lowered = [t.lower() for t in toks]
+        for idx, tok in enumerate(toks):
+            if tok == surname or tok == parts[0]:
+                left, right = _window(
+                    lowered, idx - (len(parts) - 1 if tok == surname else 0), idx + 1
+                )
+                for w in left:
+                    features[f"l:{w}"] = 1.0
+                for w in right:
+                    features[f"r:{w}"] = 1.0
+                if left:
+                    features[f"l1:{left[-1]}"] = 1.0
+                if right:
+                    features[f"r1:{right[0]}"] = 1.0
+        for w in set(lowered):
+            features[f"s:{w}"] = features.get(f"s:{w}", 0.0) + 0.2
+    return features
+
+
+# --- Victim attributes ----------------------------------------------------------------------
+
+
+def victim_context(article: Article, name: str) -> list[str]:
+    """The sentences about a person: those naming them (full or surname) and each next one."""
+    parts = name.split()
+    keys = [name] + ([parts[-1]] if len(parts) > 1 and len(parts[-1]) > 2 else [])
+    out: list[str] = []
+    for i, sentence in enumerate(article.sentences):
+        if any(re.search(r"(?<!\w)" + re.escape(k) + r"(?!\w)", sentence) for k in keys):
+            out.append(sentence)
+            if i + 1 < len(article.sentences):
+                out.append(article.sentences[i + 1])
+    return out
+
+
+def victim_features(article: Article, name: str, idf: dict[str, float]) -> Features:
+    context = victim_context(article, name)
+    tokens = textmod.tokens(" ".join(context))
+    features = bag(tokens, idf, prefix="c:", bigrams=False)
+    male = sum(t in MALE for t in tokens)
+    female = sum(t in FEMALE for t in tokens)
+    features["male"] = math.log1p(male)
+    features["female"] = math.log1p(female)
+    features["male_share"] = male / (male + female) if male + female else 0.5
+    features["no_pronoun"] = float(male + female == 0)
+    features["mentions"] = math.log1p(len(context))
+    parts = name.split()
+    if parts:
+        features[f"first:{parts[0].lower()}"] = 1.0
+    for sentence in context[:6]:
+        m = re.search(r"(\w+)\s+" + re.escape(name), sentence)
+        if m:
+            features[f"before:{m.group(1).lower()}"] = 1.0
+    features["doc_child"] = float(
+        any(t in ("child", "children", "boy", "girl", "minor", "teenager") for t in article.tokens)
+    )
+    return features

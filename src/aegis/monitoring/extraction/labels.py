@@ -1,0 +1,79 @@
+"""The HRDsAttack dataset's label strings (exactly as its files spell them) and, written once,
+their mapping to Aegis's own vocabularies (aegis.incidents.vocabulary).
+
+The dataset follows the OHCHR guidance for SDG indicator 16.10.1: its perpetrator classes are
+about the perpetrator's relation to the State, not what kind of body it is, so several map to
+the nearest Aegis class and the analyst refines it when accepting the proposal."""
+
+from __future__ import annotations
+
+from aegis.incidents.vocabulary import PerpetratorType, ViolationType
+
+VIOLATION_TYPES = (
+    "arbitrary detention",
+    "enforced disappearance",
+    "kidnapping",
+    "killing",
+    "torture",
+    "other",
+)
+# Said of an article where no violation type could be told; never together with another.
+UNKNOWN_VIOLATION = "unknown"
+
+PERPETRATOR_TYPES = (
+    "state actor",
+    "other state actors",
+    "other actors with permissions",
+    "other actors without permissions",
+    "other non-state actors",
+    "regional orgs",
+    "insufficient info",
+)
+
+VICTIM_TYPES = ("human rights defender", "journalist", "trade unionist")
+INSUFFICIENT = "insufficient information"
+POPULATION_TYPES = ("individual", "multiple")
+SEXES = ("man", "woman", "other", "unknown")
+AGE_GROUPS = ("adult", "child", "other", "unknown")
+
+# None: the label proposes no violation (the analyst picks one).
+VIOLATION_TO_AEGIS: dict[str, str | None] = {
+    "arbitrary detention": ViolationType.ARBITRARY_DETENTION,
+    "enforced disappearance": ViolationType.ENFORCED_DISAPPEARANCE,
+    "kidnapping": ViolationType.KIDNAPPING,
+    "killing": ViolationType.KILLING,
+    "torture": ViolationType.TORTURE,
+    "other": ViolationType.OTHER,
+    UNKNOWN_VIOLATION: None,
+}
+
+PERPETRATOR_TO_AEGIS: dict[str, str] = {
+    # Police, army, security services: the State's own forces.
+    "state actor": PerpetratorType.STATE_SECURITY,
+    # Other organs of the State: officials, courts, ministries, local government.
+    "other state actors": PerpetratorType.PUBLIC_OFFICIAL,
+    # Acting with the State's permission, support or acquiescence (militias, vigilantes).
+    "other actors with permissions": PerpetratorType.PARAMILITARY,
+    # Acting without it: armed groups, insurgents (organised crime is refined by hand).
+    "other actors without permissions": PerpetratorType.ARMED_GROUP,
+    # Companies, individuals, communities, family: no single Aegis class fits.
+    "other non-state actors": PerpetratorType.UNKNOWN,
+    # Regional and international organisations: no Aegis class.
+    "regional orgs": PerpetratorType.UNKNOWN,
+    "insufficient info": PerpetratorType.UNKNOWN,
+}
+
+
+def aegis_violations(labels: list[str] | tuple[str, ...]) -> list[str]:
+    """Aegis violation codes for dataset labels, in order, without repeats or unmapped ones."""
+    out: list[str] = []
+    for label in labels:
+        code = VIOLATION_TO_AEGIS.get(label)
+        if code is not None and code not in out:
+            out.append(str(code))
+    return out
+
+
+def aegis_perpetrator(label: str | None) -> str:
+    """Aegis perpetrator type for a dataset label; unknown for None or an unfamiliar one."""
+    return str(PERPETRATOR_TO_AEGIS.get(label or "", PerpetratorType.UNKNOWN))

@@ -1,0 +1,115 @@
+"""Linear models as plain arrays: trained with scikit-learn (train.py), stored as JSON (feature
+names, classes) and NPZ (weights, loaded with allow_pickle=False), applied with numpy."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+Features = dict[str, float]
+
+
+@dataclass
+class Linear:
+    """Logistic regression over named features: one row of weights per class (one row for a
+    binary model, whose classes are [False, True])."""
+
+    classes: list[Any]
+    index: dict[str, int]
+    coef: np.ndarray
+    intercept: np.ndarray
+
+    def scores(self, features: Features) -> np.ndarray:
+        total = self.intercept.astype(float).copy()
+        for name, value in features.items():
+            column = self.index.get(name)
+            if column is not None:
+                total += self.coef[:, column] * value
+        return total
+
+    def proba(self, features: Features) -> dict[Any, float]:
+        raw = self.scores(features)
+        if len(self.classes) == 2 and raw.shape[0] == 1:
+            p = 1.0 / (1.0 + math.exp(-float(raw[0])))
+            return {self.classes[0]: 1 - p, self.classes[1]: p}
+        exp = np.exp(raw - raw.max())
+        probs = exp / exp.sum()
+        return dict(zip(self.classes, (float(p) for p in probs), strict=True))
+
+    def best(self, features: Features) -> tuple[Any, float]:
+        probs = self.proba(features)
+        label = max(probs, key=lambda k: probs[k])
+        return label, probs[label]
+
+    def to_json(self) -> dict[str, Any]:
+        names = sorted(self.index, key=lambda k: self.index[k])
+        return {"classes": self.classes, "features": names}
+
+    @classmethod
+    def from_sklearn(cls, model: Any, names: list[str]) -> Linear:
+        classes = [c.item() if hasattr(c, "item") else c for c in model.classes_]
+        coef = np.asarray(model.coef_, dtype=np.float32)
+        keep = np.flatnonzero(np.abs(coef).max(axis=0) > 1e-6)  # drop features with no weight
+        return cls(
+            classes=classes,
+            index={names[j]: i for i, j in enumerate(keep)},
+            coef=coef[:, keep],
+            intercept=np.asarray(model.intercept_, dtype=np.float32),
+        )
+
+
+def bag(
+    tokens: list[str], idf: dict[str, float], prefix: str = "", bigrams: bool = True
+) -> Features:
+    """Sublinear TF-IDF of words (and word pairs), L2-normalised, over a known vocabulary."""
+    grams = list(tokens)
+    if bigrams:
+        grams += [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    counts = Counter(g for g in grams if g in idf)
+    weights = {g: (1 + math.log(c)) * idf[g] for g, c in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return {prefix + g: w / norm for g, w in weights.items()}
+
+
+def fit_idf(documents: list[list[str]], min_df: int = 2, bigrams: bool = True) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    for tokens in documents:
+        grams = set(tokens)
+        if bigrams:
+            grams |= {f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)}
+        df.update(grams)
+    n = len(documents)
+    return {g: math.log((1 + n) / (1 + c)) + 1 for g, c in df.items() if c >= min_df}
+
+
+def save(directory: Path, models: dict[str, Linear], extra: dict[str, Any]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {}
+    meta: dict[str, Any] = {"models": {}, **extra}
+    for name, model in models.items():
+        meta["models"][name] = model.to_json()
+        arrays[f"{name}.coef"] = model.coef
+        arrays[f"{name}.intercept"] = model.intercept
+    (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True))
+    np.savez_compressed(directory / "weights.npz", **arrays)  # type: ignore[arg-type]
+
+
+def load(directory: Path) -> tuple[dict[str, Linear], dict[str, Any]]:
+    meta = json.loads((directory / "model.json").read_text())
+    with np.load(directory / "weights.npz", allow_pickle=False) as arrays:
+        models = {
+            name: Linear(
+                classes=spec["classes"],
+                index={f: i for i, f in enumerate(spec["features"])},
+                coef=arrays[f"{name}.coef"],
+                intercept=arrays[f"{name}.intercept"],
+            )
+            for name, spec in meta.pop("models").items()
+        }
+    return models, meta

@@ -1,0 +1,198 @@
+"""The extractor: article in, Extraction out. Models are loaded once from model/ (arrays, no
+pickle); an Extractor can also be built from freshly trained models (cross-validation)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from . import dates, labels, places
+from . import features as F
+from .linear import Linear, load
+from .types import Extraction, Guess, VictimGuess
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+NAME_THRESHOLD = 0.35
+VIOLATION_THRESHOLD = 0.5
+
+
+def _sentence_of(article: F.Article, needle: str) -> str:
+    for sentence in article.sentences:
+        if needle and needle in sentence:
+            return sentence
+    return ""
+
+
+class Extractor:
+    def __init__(self, models: dict[str, Linear], extra: dict[str, Any]) -> None:
+        self.models = models
+        self.idf: dict[str, float] = extra["idf"]
+        self.country_forms: dict[str, str] = extra["country_forms"]
+        self.cities = places.gazetteer(extra["cities"])
+        region_names = set(extra["regions"]) | set(places.subdivisions())
+        self.regions = places.gazetteer(sorted(region_names))
+        self.region_country = places.subdivisions()
+        self.known_regions = set(extra["regions"])
+
+    # -- Whole article --------------------------------------------------------------------
+
+    def extract(self, title: str, text: str, published: date | None = None) -> Extraction:
+        article = F.Article.make(title or "", text or "", published)
+        doc = F.document(article, self.idf)
+        mention, p_mention = self.models["perpetrator_mention"].best(doc)
+        ptype, p_type = self.models["perpetrator_type"].best(doc)
+        violations = []
+        for label in labels.VIOLATION_TYPES:
+            p = self.models[f"violation:{label}"].proba(doc)[True]
+            if p >= VIOLATION_THRESHOLD:
+                violations.append(Guess(label, p))
+        violations.sort(key=lambda g: -g.confidence)
+        victims = self.victims(article)
+        country = self.country(article)
+        when = self.when(article)
+        attack = any(v.value != "other" for v in violations) or bool(victims)
+        confidence = max([g.confidence for g in violations] + [0.0])
+        return Extraction(
+            is_attack=attack,
+            confidence=round(confidence * (0.5 + 0.5 * p_mention if mention else 0.5), 4),
+            perpetrator_mention=Guess(bool(mention), p_mention),
+            perpetrator_type=Guess(ptype, p_type),
+            violation_types=tuple(violations),
+            victims=victims,
+            country=country,
+            region=self.place(article, self.regions, country.value, regions=True),
+            city=self.place(article, self.cities, country.value),
+            year=when[0],
+            month=when[1],
+            day=when[2],
+        )
+
+    def victims(self, article: F.Article) -> tuple[VictimGuess, ...]:
+        found = F.candidates(article)
+        firsts = [c.offsets[0] for c in found]
+        scored = []
+        for candidate in found:
+            p = self.models["victim_name"].proba(F.name_features(article, candidate, firsts))[True]
+            if p >= NAME_THRESHOLD:
+                scored.append((candidate, p))
+        return tuple(
+            self.describe(article, c.name, p, article.sentences[c.sentence_index])
+            for c, p in scored
+        )
+
+    def describe(self, article: F.Article, name: str, p: float, sentence: str = "") -> VictimGuess:
+        row = F.victim_features(article, name, self.idf)
+        sex, _ = self.models["victim_sex"].best(row)
+        age, _ = self.models["victim_age"].best(row)
+        kind, _ = self.models["victim_type"].best(row)
+        return VictimGuess(
+            name=name,
+            victim_types=tuple(kind.split("|")),
+            population_type="individual",
+            sex=sex,
+            age_group=age,
+            sentence=sentence or _sentence_of(article, name),
+            confidence=round(p, 4),
+        )
+
+    # -- Place and date -------------------------------------------------------------------
+
+    def country(self, article: F.Article) -> Guess[str | None]:
+        hits = places.countries_in(article.full)
+        if not hits:
+            return Guess(None)
+        counts: Counter[str] = Counter(code for code, _ in hits)
+        title_end = len(article.title)
+        for code, offset in hits:
+            if offset < title_end:
+                counts[code] += 2
+        code, count = counts.most_common(1)[0]
+        total = sum(counts.values())
+        form = self.country_forms.get(code)
+        if form is None:
+            record = places.pycountry.countries.get(alpha_2=code)
+            form = getattr(record, "common_name", None) or getattr(record, "name", code)
+        first = next(offset for c, offset in hits if c == code)
+        return Guess(form, count / total, _sentence_at(article, first))
+
+    def place(
+        self,
+        article: F.Article,
+        pattern: re.Pattern[str],
+        country: str | None,
+        regions: bool = False,
+    ) -> Guess[str | None]:
+        hits = [(m.group(0), m.start()) for m in pattern.finditer(article.full)]
+        if regions:
+            code = places.country_code(country) if country else None
+            hits = [
+                h
+                for h in hits
+                if h[0] in self.known_regions or self.region_country.get(h[0]) == code
+            ]
+        if not hits:
+            return Guess(None)
+        counts = Counter(name for name, _ in hits)
+        name, count = counts.most_common(1)[0]
+        first = next(offset for n, offset in hits if n == name)
+        return Guess(name, count / len(hits), _sentence_at(article, first))
+
+    def when(
+        self, article: F.Article
+    ) -> tuple[Guess[int | None], Guess[int | None], Guess[int | None]]:
+        published = article.published
+        found = [
+            d
+            for d in dates.mentions(article.full, published)
+            if published is None or d.year is None or d.year <= published.year
+        ]
+        full = [d for d in found if d.day is not None and d.month is not None]
+        if full:
+            best = full[0]
+            sentence = _sentence_at(article, best.offset)
+            return (
+                Guess(best.year, 0.6, sentence),
+                Guess(best.month, 0.5, sentence),
+                Guess(best.day, 0.4, sentence),
+            )
+        if published is None:
+            return Guess(None), Guess(None), Guess(None)
+        return (
+            Guess(published.year, 0.5),
+            Guess(published.month, 0.3),
+            Guess(published.day, 0.1),
+        )
+
+
+def _sentence_at(article: F.Article, offset: int) -> str:
+    position = 0
+    for sentence in article.sentences:
+        start = article.full.find(sentence, position)
+        if start <= offset < start + len(sentence):
+            return sentence
+        position = max(start, position)
+    return ""
+
+
+@cache
+def default() -> Extractor:
+    models, extra = load(MODEL_DIR)
+    return Extractor(models, extra)
+
+
+def extract(title: str, text: str, published: date | None = None) -> Extraction:
+    """The proposal for one article: its title, text (plain or HTML) and publish date."""
+    return default().extract(title, text, published)
+
+
+def describe_victims(
+    title: str, text: str, names: list[str], published: date | None = None
+) -> tuple[VictimGuess, ...]:
+    """Attributes for victims whose names are given (an analyst confirmed them)."""
+    extractor = default()
+    article = F.Article.make(title or "", text or "", published)
+    return tuple(extractor.describe(article, name, 1.0) for name in names)

@@ -1,0 +1,49 @@
+"""The HRDsAttack record schema: reading an input `sample` and writing a predicted
+`merged_sample` with the dataset's field names and label strings (year "2021.0", month "02",
+day "26.0", "None" for an unknown place, as the annotation files spell them)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from .types import Extraction, VictimGuess
+
+
+def publish_date(sample: dict[str, Any]) -> date | None:
+    raw = str(sample.get("Input.publish_date") or "").strip()
+    for layout in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(raw[: len("2020-01-01 00:00:00")], layout).date()
+        except ValueError:
+            continue
+    return None
+
+
+def victim_record(index: int, victim: VictimGuess) -> dict[str, Any]:
+    return {
+        "victim_idx": index,
+        "victim_population_type": victim.population_type,
+        "victim_name": victim.name or None,
+        "victim_keywords": "",
+        "victim_type": list(victim.victim_types),
+        "victim_sex_type": victim.sex,
+        "victim_age_group": victim.age_group,
+    }
+
+
+def merged_sample(extraction: Extraction) -> dict[str, Any]:
+    """The dataset's `merged_sample` for an extraction."""
+    year, month, day = extraction.year.value, extraction.month.value, extraction.day.value
+    return {
+        "perpetrator_mention": bool(extraction.perpetrator_mention.value),
+        "perpetrator_type": extraction.perpetrator_type.value,
+        "violation_types": [guess.value for guess in extraction.violation_types] or ["unknown"],
+        "year": f"{year}.0" if year is not None else None,
+        "month": f"{month:02d}" if month is not None else None,
+        "date": f"{day}.0" if day is not None else None,
+        "city": extraction.city.value or "None",
+        "region": extraction.region.value or "None",
+        "country": extraction.country.value or "None",
+        "victims": [victim_record(i, v) for i, v in enumerate(extraction.victims, start=1)],
+    }

@@ -1,0 +1,52 @@
+"""Article text: HTML to plain paragraphs, sentences and word tokens (no model, no network)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+TAG = re.compile(r"<[^>]+>")
+BLOCK = re.compile(r"</?(?:p|div|br|li|h[1-6]|tr|blockquote)\b[^>]*>", re.IGNORECASE)
+SPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
+# A sentence ends at . ! ? (and a closing quote) before a space and a capital, digit or quote;
+# common abbreviations and initials do not end one.
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]*[A-Z0-9])")
+ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Col|Lt|Sgt|Capt|Maj|Rev|St|Jr|Sr|No|Gov|Sen|Rep|Hon|"
+    r"Inc|Ltd|Co|Corp|vs|etc|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|U\.S|U\.N|"
+    r"U\.K)|\b[A-Z])\.$"
+)
+WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'\u2019-]*|\d+")
+
+
+def html_to_text(markup: str) -> str:
+    """Paragraphs separated by a blank line, entities decoded, whitespace collapsed."""
+    text = BLOCK.sub("\n", markup or "")
+    text = html.unescape(TAG.sub(" ", text))
+    lines = (SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def sentences(text: str) -> list[str]:
+    """The text's sentences, paragraph by paragraph (a paragraph never joins the next)."""
+    out: list[str] = []
+    for paragraph in text.split("\n"):
+        pieces = SENTENCE_END.split(paragraph.strip())
+        current = ""
+        for piece in pieces:
+            current = f"{current} {piece}".strip() if current else piece
+            if not ABBREVIATION.search(current):
+                out.append(current)
+                current = ""
+        if current:
+            out.append(current)
+    return [sentence for sentence in out if sentence]
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens of two letters or more (numbers kept): the classifiers' input."""
+    return [w.lower() for w in WORD.findall(text) if len(w) > 1 or w.isdigit()]

@@ -1,0 +1,122 @@
+"""Training from HRDsAttack records (scikit-learn), exported as arrays (linear.save)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from . import features as F
+from . import labels, places
+from .linear import Linear, fit_idf
+from .schema import publish_date
+
+C_DOC = 4.0
+C_NAME = 1.0
+C_VICTIM = 2.0
+
+
+def load_records(
+    directory: Path, splits: tuple[str, ...] = ("train", "dev")
+) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    for split in splits:
+        records += json.loads((directory / f"{split}.json").read_text())
+    return records
+
+
+def article(record: dict[str, Any]) -> F.Article:
+    sample = record["sample"]
+    return F.Article.make(
+        sample.get("Input.title") or "",
+        sample.get("Input.article_interface") or "",
+        publish_date(sample),
+    )
+
+
+def _fit(
+    rows: list[dict[str, float]], targets: list[Any], c: float, balanced: bool = False
+) -> Linear:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = DictVectorizer()
+    matrix = vectorizer.fit_transform(rows)
+    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None)
+    model.fit(matrix, targets)
+    return Linear.from_sklearn(model, list(vectorizer.get_feature_names_out()))
+
+
+def _gold(value: Any) -> str | None:
+    if value is None or str(value).strip().lower() in ("none", "n/a", "unknown", ""):
+        return None
+    return str(value).strip()
+
+
+def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, Any]]:
+    articles = [article(r) for r in records]
+    golds = [r["merged_sample"] for r in records]
+    idf = fit_idf([a.tokens for a in articles], min_df=2)
+    docs = [F.document(a, idf) for a in articles]
+    models: dict[str, Linear] = {}
+
+    models["perpetrator_mention"] = _fit(
+        docs, [bool(g["perpetrator_mention"]) for g in golds], C_DOC
+    )
+    typed = [
+        (d, g["perpetrator_type"])
+        for d, g in zip(docs, golds, strict=True)
+        if g["perpetrator_type"]
+    ]
+    models["perpetrator_type"] = _fit([d for d, _ in typed], [t for _, t in typed], C_DOC)
+    for label in labels.VIOLATION_TYPES:
+        targets = [label in (g["violation_types"] or []) for g in golds]
+        models[f"violation:{label}"] = _fit(docs, targets, C_DOC, balanced=True)
+
+    rows, targets = [], []
+    for a, g in zip(articles, golds, strict=True):
+        gold_names = {v["victim_name"] for v in g["victims"] if v.get("victim_name")}
+        found = F.candidates(a)
+        firsts = [c.offsets[0] for c in found]
+        for candidate in found:
+            rows.append(F.name_features(a, candidate, firsts))
+            targets.append(candidate.name in gold_names)
+    models["victim_name"] = _fit(rows, targets, C_NAME)
+
+    victim_rows, sexes, ages, types = [], [], [], []
+    for a, g in zip(articles, golds, strict=True):
+        for v in g["victims"]:
+            if not v.get("victim_name"):
+                continue
+            victim_rows.append(F.victim_features(a, v["victim_name"], idf))
+            sexes.append(v["victim_sex_type"])
+            ages.append(v["victim_age_group"])
+            types.append("|".join(sorted(set(v["victim_type"]))))
+    models["victim_sex"] = _fit(victim_rows, sexes, C_VICTIM)
+    models["victim_age"] = _fit(victim_rows, ages, C_VICTIM)
+    typed_rows = [(r, t) for r, t in zip(victim_rows, types, strict=True) if t]
+    models["victim_type"] = _fit([r for r, _ in typed_rows], [t for _, t in typed_rows], C_VICTIM)
+
+    country_forms: dict[str, Counter[str]] = {}
+    cities: Counter[str] = Counter()
+    regions: Counter[str] = Counter()
+    for g in golds:
+        country = _gold(g["country"])
+        code = places.country_code(country)
+        if country and code:
+            country_forms.setdefault(code, Counter())[country] += 1
+        if city := _gold(g["city"]):
+            cities[city] += 1
+        if region := _gold(g["region"]):
+            regions[region] += 1
+    extra = {
+        "idf": idf,
+        "country_forms": {
+            code: forms.most_common(1)[0][0] for code, forms in country_forms.items()
+        },
+        "cities": sorted(cities),
+        "regions": sorted(regions),
+        "trained_on": len(records),
+    }
+    return models, extra

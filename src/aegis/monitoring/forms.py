@@ -1,0 +1,205 @@
+"""Forms parse what the pages send; the services' rules decide the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from aegis.cases.vocabulary import AgeGroup, Gender
+from aegis.incidents.vocabulary import (
+    DatePrecision,
+    PerpetratorType,
+    Reliability,
+    ViolationType,
+)
+
+from .drafts import Draft, VictimDraft
+from .sources import LANGUAGES
+from .vocabulary import (
+    Confidence,
+    Method,
+    Narrative,
+    Platform,
+    RejectReason,
+    SourceKind,
+    TargetKind,
+)
+
+LANGUAGE_NAMES = {
+    "": _("Recognise it"),
+    "en": _("English"),
+    "es": _("Spanish"),
+    "fr": _("French"),
+    "pt": _("Portuguese"),
+    "ar": _("Arabic"),
+}
+DATE = forms.DateInput(attrs={"type": "date"})
+VICTIM_ROWS = 5
+
+
+class SourceForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=SourceKind.choices)
+    url = forms.CharField(label=_("Address"), max_length=1000)
+    language = forms.ChoiceField(
+        label=_("Language"), required=False, choices=[(c, LANGUAGE_NAMES[c]) for c in LANGUAGES]
+    )
+    country = forms.CharField(label=_("Country code"), max_length=2, required=False)
+    region = forms.CharField(label=_("Region code"), max_length=8, required=False)
+    reliability = forms.ChoiceField(
+        label=_("Reliability"), choices=Reliability.choices, initial=Reliability.C
+    )
+    interval_minutes = forms.IntegerField(label=_("Read every (minutes)"), initial=60)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+
+class PasteForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=500)
+    url = forms.CharField(label=_("Address (if any)"), max_length=1000, required=False)
+    published = forms.DateField(label=_("Published on"), required=False, widget=DATE)
+    text = forms.CharField(
+        label=_("Text of the article"), widget=forms.Textarea(attrs={"rows": 12})
+    )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("File (plain text or PDF)"))
+    title = forms.CharField(label=_("Title"), max_length=500, required=False)
+    url = forms.CharField(label=_("Address (if any)"), max_length=1000, required=False)
+    published = forms.DateField(label=_("Published on"), required=False, widget=DATE)
+
+
+class DraftForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    date_start = forms.DateField(label=_("Date"), widget=DATE)
+    date_precision = forms.ChoiceField(label=_("Date precision"), choices=DatePrecision.choices)
+    country = forms.CharField(label=_("Country code"), max_length=2, required=False)
+    region = forms.CharField(label=_("Region code"), max_length=8, required=False)
+    violation_types = forms.MultipleChoiceField(
+        label=_("Violations"), choices=ViolationType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    perpetrator_mentioned = forms.BooleanField(
+        label=_("A perpetrator is mentioned"), required=False
+    )
+    perpetrator_type = forms.ChoiceField(
+        label=_("Perpetrator type"), choices=PerpetratorType.choices
+    )
+    reliability = forms.ChoiceField(
+        label=_("Reliability of the source"), choices=Reliability.choices
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(VICTIM_ROWS):
+            self.fields[f"victim_{n}"] = forms.CharField(
+                label=_("Victim %(n)s, as described") % {"n": n + 1}, max_length=500, required=False
+            )
+            self.fields[f"victim_{n}_sex"] = forms.ChoiceField(
+                label=_("Sex"), choices=Gender.choices, initial=Gender.UNKNOWN
+            )
+            self.fields[f"victim_{n}_age"] = forms.ChoiceField(
+                label=_("Age group"), choices=AgeGroup.choices, initial=AgeGroup.UNKNOWN
+            )
+
+    @classmethod
+    def initial_from(cls, draft: Draft) -> dict[str, Any]:
+        initial: dict[str, Any] = draft.as_json()
+        initial["date_start"] = draft.date_start
+        for n, victim in enumerate(draft.victims[:VICTIM_ROWS]):
+            initial[f"victim_{n}"] = victim.description
+            initial[f"victim_{n}_sex"] = victim.sex
+            initial[f"victim_{n}_age"] = victim.age_group
+        return initial
+
+    def victim_rows(self) -> list[tuple[Any, Any, Any]]:
+        return [
+            (self[f"victim_{n}"], self[f"victim_{n}_sex"], self[f"victim_{n}_age"])
+            for n in range(VICTIM_ROWS)
+        ]
+
+    def draft(self, extra_victims: list[VictimDraft]) -> Draft:
+        data = self.cleaned_data
+        victims = [
+            VictimDraft(data[f"victim_{n}"], data[f"victim_{n}_sex"], data[f"victim_{n}_age"])
+            for n in range(VICTIM_ROWS)
+            if data.get(f"victim_{n}", "").strip()
+        ]
+        return Draft(
+            title=data["title"],
+            description=data["description"],
+            date_start=data["date_start"],
+            date_precision=data["date_precision"],
+            country=data["country"].upper(),
+            region=data["region"].upper(),
+            violation_types=list(data["violation_types"]),
+            perpetrator_type=data["perpetrator_type"],
+            perpetrator_mentioned=data["perpetrator_mentioned"],
+            reliability=data["reliability"],
+            victims=victims + extra_victims,
+        )
+
+
+class AcceptForm(forms.Form):
+    compartment = forms.TypedChoiceField(label=_("Compartment"), coerce=int)
+
+    def __init__(self, *args: Any, compartments: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["compartment"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(c.pk, c.name) for c in compartments]
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=RejectReason.choices)
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CampaignForm(forms.Form):
+    target_kind = forms.ChoiceField(label=_("Target"), choices=TargetKind.choices)
+    target_name = forms.CharField(label=_("Name of the defender or organisation"), max_length=200)
+    narratives = forms.MultipleChoiceField(
+        label=_("Narratives"),
+        choices=Narrative.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    platforms = forms.MultipleChoiceField(
+        label=_("Platforms"),
+        choices=Platform.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    methods = forms.MultipleChoiceField(
+        label=_("Methods"),
+        choices=Method.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    first_seen = forms.DateField(label=_("First seen"), widget=DATE)
+    reach = forms.IntegerField(label=_("Reach (people, estimated)"), min_value=0, initial=0)
+    attribution = forms.CharField(
+        label=_("Believed to be behind it"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    attribution_confidence = forms.ChoiceField(label=_("Confidence"), choices=Confidence.choices)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    is_active = forms.BooleanField(label=_("Still active"), required=False, initial=True)
+
+
+class ItemForm(forms.Form):
+    platform = forms.ChoiceField(label=_("Platform"), choices=Platform.choices)
+    url = forms.CharField(label=_("Address"), max_length=1000, required=False)
+    description = forms.CharField(
+        label=_("What it says"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    seen_on = forms.DateField(label=_("Seen on"), widget=DATE)

@@ -1,0 +1,113 @@
+"""Articles an analyst brings in by hand: pasted text, or an uploaded file (through the upload
+checks of aegis.files; plain text and PDF are read, in memory, and only the text is kept)."""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+from typing import Any, BinaryIO
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aegis import clock, rules
+from aegis.files.uploads import UploadRejected, check_upload
+from aegis.rules import RuleError
+
+from . import articles, texts
+from .models import Article
+from .vocabulary import ArticleOrigin
+
+READABLE = ("text/plain", "application/pdf")
+
+
+def _published(value: Any) -> datetime.date | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, datetime.date) or value > clock.today():
+        raise RuleError(_("Give the publication date, not in the future."), "published")
+    return value
+
+
+def _checked(title: str, url: str) -> tuple[str, str]:
+    title = rules.text(title, "title", gettext_lazy("The title"), limit=500, line=True)
+    url = rules.text(url, "url", gettext_lazy("The address"), limit=1000, line=True)
+    if url and not url.startswith(("http://", "https://")):
+        raise RuleError(_("Give an address starting with https://, or none."), "url")
+    return title, url
+
+
+@transaction.atomic
+def add_pasted(
+    *, actor_id: int | None, title: str, text: str, url: str = "", published: Any = None
+) -> Article:
+    title, url = _checked(title, url)
+    text = rules.text(text, "text", gettext_lazy("The text"), limit=articles.TEXT_MAX)
+    if len(texts.normalised_words(text)) < 5:
+        raise RuleError(_("Paste the article's text."), "text")
+    if articles.seen(url):
+        raise RuleError(_("This article is already kept."), "url")
+    article = articles.ingest(
+        origin=ArticleOrigin.PASTED,
+        title=title,
+        text=text,
+        url=url,
+        published=_published(published),
+        language=texts.language_of(text),
+        actor_id=actor_id,
+    )
+    assert article is not None
+    return article
+
+
+def _pdf_text(data: BinaryIO) -> str:
+    try:
+        done = subprocess.run(
+            ["pdftotext", "-q", "-enc", "UTF-8", "-", "-"],
+            input=data.read(),
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        raise UploadRejected(_("This PDF could not be read; paste its text instead.")) from error
+    return done.stdout.decode("utf-8", "replace")
+
+
+@transaction.atomic
+def add_upload(
+    *,
+    actor_id: int | None,
+    source: BinaryIO,
+    name: str,
+    claimed_type: str = "",
+    title: str = "",
+    url: str = "",
+    published: Any = None,
+) -> Article:
+    checked = check_upload(source, name, claimed_type)
+    if checked.content_type not in READABLE:
+        raise UploadRejected(_("Only plain text and PDF files can be read as articles."))
+    if checked.content_type == "application/pdf":
+        text = _pdf_text(checked.data)
+    else:
+        text = checked.data.read().decode("utf-8", "replace")
+    title, url = _checked(title or checked.name.rsplit(".", 1)[0], url)
+    text = rules.text(
+        text.replace("\x0c", "\n"), "file", gettext_lazy("The file's text"), limit=articles.TEXT_MAX
+    )
+    if len(texts.normalised_words(text)) < 5:
+        raise UploadRejected(_("The file holds no text to read."))
+    article = articles.ingest(
+        origin=ArticleOrigin.UPLOAD,
+        title=title,
+        text=text,
+        url=url,
+        published=_published(published),
+        language=texts.language_of(text),
+        actor_id=actor_id,
+    )
+    if article is None:
+        raise RuleError(_("This article is already kept."), "url")
+    return article

@@ -1,0 +1,210 @@
+"""News monitoring: the sources the worker reads, the articles it found, the proposals the
+extractor made from them, and smear campaigns.
+
+Sources are the organisation's reading list (public addresses, in clear). An article's
+address, title and text are public news, but they become sensitive once linked to a case, so
+they are ciphertext under a key of the article's own, sealed to analysts, case staff and the
+recovery key (services.article_key). What stays in clear is coded or needed to work without
+keys: the dates, the language, the extractor's confidence, and two fingerprints for finding
+the same story twice (a hash of the address and a SimHash of the normalised text)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from aegis.incidents.vocabulary import Reliability
+from aegis.vault.fields import EncryptedTextField
+
+from .vocabulary import (
+    ArticleOrigin,
+    Confidence,
+    Method,
+    Narrative,
+    Platform,
+    ProposalStatus,
+    RejectReason,
+    SourceKind,
+    SourceStatus,
+    TargetKind,
+)
+
+
+class Source(models.Model):
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=8, choices=SourceKind.choices)
+    url = models.URLField(max_length=1000)
+    language = models.CharField(max_length=8, blank=True, help_text="Expected, e.g. es")
+    country = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=8, blank=True)
+    reliability = models.CharField(max_length=1, choices=Reliability.choices, default="C")
+    interval_minutes = models.PositiveIntegerField(default=60)
+    is_active = models.BooleanField(default=True)
+    status = models.CharField(max_length=20, choices=SourceStatus.choices, default="new")
+    status_detail = models.CharField(max_length=200, blank=True)  # a code or an HTTP status
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    articles_found = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["is_active", "next_poll_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Article(models.Model):
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
+    origin = models.CharField(max_length=8, choices=ArticleOrigin.choices)
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    url = EncryptedTextField()
+    title = EncryptedTextField()
+    text = EncryptedTextField()
+    url_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    simhash = models.BigIntegerField(default=0)  # signed 64 bits of the SimHash
+    language = models.CharField(max_length=8, blank=True)
+    published = models.DateField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    fetched_at = models.DateTimeField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-fetched_at", "-pk"]
+        indexes = [models.Index(fields=["-fetched_at", "-id"], name="monitoring_article_order")]
+
+    def __str__(self) -> str:
+        return f"article {self.pk}"
+
+
+class Proposal(models.Model):
+    """What the extractor proposed from one article, and the analyst's decision, kept (with
+    the values the analyst corrected) so that `aegis monitoring train` can learn from them."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="proposal")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    extracted = EncryptedTextField(help_text="The extractor's proposal, as JSON.")
+    edited = EncryptedTextField(help_text="The analyst's corrections, as JSON; empty if none.")
+    is_attack = models.BooleanField(default=False)
+    confidence = models.FloatField(default=0.0)
+    status = models.CharField(
+        max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    reject_reason = models.CharField(max_length=16, choices=RejectReason.choices, blank=True)
+    reject_note = EncryptedTextField()
+    incident_reference = models.CharField(max_length=20, blank=True)
+    # A merge waits for a caseworker of the incident's compartment to add the article as a
+    # source (the analyst holds no key of the incident).
+    source_added = models.BooleanField(default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-confidence", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "-confidence", "-id"], name="monitoring_queue_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"proposal {self.pk}"
+
+
+class Campaign(models.Model):
+    """A smear campaign against a defender or an organisation. The target's name is
+    ciphertext; its blind index (when the writer holds the search key) lets a new item about
+    the target be recognised without a name list in clear."""
+
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    target_kind = models.CharField(max_length=12, choices=TargetKind.choices)
+    target_name = EncryptedTextField()
+    target_index = models.CharField(max_length=32, blank=True, db_index=True)
+    narratives = models.JSONField(default=list)  # codes of vocabulary.Narrative
+    platforms = models.JSONField(default=list)
+    methods = models.JSONField(default=list)
+    first_seen = models.DateField()
+    reach = models.PositiveIntegerField(default=0, help_text="People reached, as estimated.")
+    attribution = EncryptedTextField()
+    attribution_confidence = models.CharField(
+        max_length=8, choices=Confidence.choices, default=Confidence.LOW
+    )
+    notes = EncryptedTextField()
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-first_seen", "-pk"]
+
+    def __str__(self) -> str:
+        return f"campaign {self.pk}"
+
+    # The codes' labels in the reader's language, for the pages.
+    @property
+    def narrative_names(self) -> list[str]:
+        return [str(Narrative(c).label) for c in self.narratives if c in Narrative.values]
+
+    @property
+    def platform_names(self) -> list[str]:
+        return [str(Platform(c).label) for c in self.platforms if c in Platform.values]
+
+    @property
+    def method_names(self) -> list[str]:
+        return [str(Method(c).label) for c in self.methods if c in Method.values]
+
+
+class CampaignItem(models.Model):
+    """An article or a post that is part of a campaign (a source of the campaign)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items")
+    data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    platform = models.CharField(max_length=12, choices=Platform.choices, default=Platform.NEWS)
+    url = EncryptedTextField()
+    description = EncryptedTextField()
+    seen_on = models.DateField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-seen_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"item {self.pk} of campaign {self.campaign_id}"
+
+
+class Mention(models.Model):
+    """A monitored article that names a person on file (found through the blind index): the
+    alert it raised, by reference only."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="mentions")
+    person = models.ForeignKey("cases.Person", on_delete=models.CASCADE, related_name="+")
+    alert_id = models.IntegerField(null=True, blank=True)
+    found_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "person"], name="monitoring_mention_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"mention in article {self.article_id}"

@@ -1,0 +1,149 @@
+"""Reads for the monitoring pages. Every record here is keyed for analysts and case staff
+alike (keys.py), so the scope is the role (checked by the views); a selector that returns
+what a page shows opens its keys."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
+from aegis.cases import selectors as cases
+from aegis.vault.selectors import open_records
+
+from .models import Article, Campaign, CampaignItem, Proposal, Source
+from .vocabulary import ProposalStatus
+
+PAGE_SIZE = 25
+
+
+def _page(query: QuerySet[Any], number: Any) -> Page:
+    return Paginator(query, PAGE_SIZE).get_page(number)
+
+
+def queue_page(number: Any, status: str = ProposalStatus.PENDING) -> Page:
+    """Proposals of one status, the most confident first; their articles' titles opened."""
+    if status not in ProposalStatus.values:
+        status = ProposalStatus.PENDING
+    query = (
+        Proposal.objects.filter(status=status)
+        .select_related("article", "article__source")
+        .order_by("-confidence", "-pk")
+    )
+    page = _page(query, number)
+    open_records([p.article for p in page.object_list])
+    return page
+
+
+def pending_count() -> int:
+    return Proposal.objects.filter(status=ProposalStatus.PENDING).count()
+
+
+def proposal(proposal_id: int) -> Proposal | None:
+    found = (
+        Proposal.objects.select_related("article", "article__source", "article__duplicate_of")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if found is not None:
+        open_records([found, found.article])
+    return found
+
+
+def duplicates_of(article: Article) -> list[Article]:
+    found = list(article.duplicates.select_related("source").order_by("pk")[:20])
+    open_records(found)
+    return found
+
+
+def sources_page(number: Any) -> Page:
+    return _page(Source.objects.order_by("name", "pk"), number)
+
+
+def source(source_id: int) -> Source | None:
+    return Source.objects.filter(pk=source_id).first()
+
+
+def articles_of(source: Source, limit: int = 20) -> list[Article]:
+    found = list(source.articles.order_by("-fetched_at", "-pk")[:limit])
+    open_records(found)
+    return found
+
+
+def campaigns_page(number: Any) -> Page:
+    page = _page(Campaign.objects.order_by("-first_seen", "-pk"), number)
+    open_records(page.object_list)
+    return page
+
+
+def campaign(campaign_id: int) -> Campaign | None:
+    found = Campaign.objects.filter(pk=campaign_id).first()
+    open_records([found])
+    return found
+
+
+def items_of(campaign: Campaign) -> list[CampaignItem]:
+    found = list(campaign.items.order_by("-seen_on", "-pk")[:200])
+    open_records(found)
+    return found
+
+
+def compartments() -> QuerySet[Any]:
+    """Where an accepted proposal can go: compartment names only (no case contents)."""
+    return cases.compartments_for_coordination()
+
+
+def merged_waiting(user: Any) -> list[Proposal]:
+    """Articles an analyst merged into incidents of this caseworker's compartments, that no
+    one has added as a source yet."""
+    from aegis.incidents import selectors as incidents
+
+    waiting = list(
+        Proposal.objects.filter(status=ProposalStatus.MERGED, source_added=False)
+        .select_related("article")
+        .order_by("decided_at", "pk")[:200]
+    )
+    references = {p.incident_reference for p in waiting}
+    mine = set(
+        incidents.visible_incidents(user)
+        .filter(reference__in=references)
+        .values_list("reference", flat=True)
+    )
+    shown = [p for p in waiting if p.incident_reference in mine]
+    open_records([p.article for p in shown])
+    return shown
+
+
+def merged_count(user: Any) -> int:
+    from aegis.incidents import selectors as incidents
+
+    references = Proposal.objects.filter(
+        status=ProposalStatus.MERGED, source_added=False
+    ).values_list("incident_reference", flat=True)
+    return incidents.visible_incidents(user).filter(reference__in=list(references)).count()
+
+
+def decisions_for_training() -> Iterator[dict[str, Any]]:
+    """Every decided proposal as training data for `aegis monitoring train`: the article,
+    what the extractor proposed, what the analyst decided (the corrected draft, in Aegis's
+    vocabularies), and why a rejected one was rejected. The caller's key context must hold
+    the articles' keys (an analyst's, or the recovery key's)."""
+    decided = (
+        Proposal.objects.exclude(status=ProposalStatus.PENDING)
+        .select_related("article")
+        .order_by("pk")
+    )
+    for proposal in decided.iterator(chunk_size=200):
+        article = proposal.article
+        yield {
+            "title": article.title,
+            "text": article.text,
+            "published": article.published.isoformat() if article.published else None,
+            "status": proposal.status,
+            "reject_reason": proposal.reject_reason,
+            "extracted": json.loads(str(proposal.extracted or "{}")),
+            "decided": json.loads(str(proposal.edited)) if proposal.edited else None,
+        }

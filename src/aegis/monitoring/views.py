@@ -1,0 +1,340 @@
+"""Monitoring pages. Analysts (view_analytics) keep the reading list, work the proposal queue
+and track campaigns; case staff (view_cases) also read campaigns and add the articles merged
+into their incidents. Nothing here fetches from the web: the worker does (tasks.py)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aegis.access import found, requires
+from aegis.files.handlers import keep_uploads_in_memory
+from aegis.rules import flash_refusal, refusal_on
+
+from . import campaigns as campaign_services
+from . import decisions, manual, selectors, sources
+from .forms import (
+    VICTIM_ROWS,
+    AcceptForm,
+    CampaignForm,
+    DraftForm,
+    ItemForm,
+    PasteForm,
+    RejectForm,
+    SourceForm,
+    UploadForm,
+)
+from .models import Proposal
+from .vocabulary import ProposalStatus
+
+ANALYST = "view_analytics"
+STAFF = "view_cases"
+
+
+# --- The queue and its proposals -----------------------------------------------------------
+
+
+@requires(ANALYST)
+def queue(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", ProposalStatus.PENDING)
+    page = selectors.queue_page(request.GET.get("page"), status)
+    return render(
+        request,
+        "monitoring/queue.html",
+        {"page": page, "status": status, "statuses": ProposalStatus.choices},
+    )
+
+
+def _proposal(proposal_id: int) -> Proposal:
+    return found(selectors.proposal(proposal_id))
+
+
+def _proposal_page(request: HttpRequest, proposal: Proposal, **forms: Any) -> HttpResponse:
+    draft = decisions.draft_of(proposal)
+    pending = proposal.status == ProposalStatus.PENDING
+    context = {
+        "proposal": proposal,
+        "article": proposal.article,
+        "draft": draft,
+        "extracted": json.loads(str(proposal.extracted or "{}")),
+        "pending": pending,
+        "duplicates": selectors.duplicates_of(proposal.article),
+        "draft_form": forms.get("draft_form") or DraftForm(initial=DraftForm.initial_from(draft)),
+        "accept_form": forms.get("accept_form")
+        or AcceptForm(compartments=selectors.compartments()),
+        "reject_form": forms.get("reject_form") or RejectForm(),
+        "candidates": decisions.candidates(proposal) if pending else [],
+    }
+    return render(request, "monitoring/proposal.html", context)
+
+
+@requires(ANALYST)
+def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    return _proposal_page(request, _proposal(proposal_id))
+
+
+@requires(ANALYST)
+@require_POST
+def edit(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    shown = _proposal(proposal_id)
+    form = DraftForm(request.POST)
+    if form.is_valid():
+        extra = decisions.draft_of(shown).victims[VICTIM_ROWS:]
+        with refusal_on(form):
+            decisions.edit(shown, form.draft(extra), actor_id=request.user.pk)
+            messages.success(request, _("Your corrections are saved."))
+            return redirect("monitoring:proposal", proposal_id=shown.pk)
+    return _proposal_page(request, shown, draft_form=form)
+
+
+@requires(ANALYST)
+@require_POST
+def accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    shown = _proposal(proposal_id)
+    form = AcceptForm(request.POST, compartments=selectors.compartments())
+    if form.is_valid():
+        with refusal_on(form):
+            reference = decisions.accept(
+                shown, compartment_id=form.cleaned_data["compartment"], actor_id=request.user.pk
+            )
+            messages.success(
+                request,
+                _("Incident %(ref)s is drafted for the compartment's caseworkers.")
+                % {"ref": reference},
+            )
+            return redirect("monitoring:queue")
+    return _proposal_page(request, shown, accept_form=form)
+
+
+@requires(ANALYST)
+@require_POST
+def merge(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    shown = _proposal(proposal_id)
+    with flash_refusal(request):
+        decisions.merge(
+            shown, reference=request.POST.get("reference", ""), actor_id=request.user.pk
+        )
+        messages.success(request, _("The article waits for the incident's caseworkers."))
+        return redirect("monitoring:queue")
+    return redirect("monitoring:proposal", proposal_id=shown.pk)
+
+
+@requires(ANALYST)
+@require_POST
+def reject(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    shown = _proposal(proposal_id)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        with refusal_on(form):
+            decisions.reject(
+                shown,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                actor_id=request.user.pk,
+            )
+            messages.success(request, _("The proposal is rejected; the reason is kept."))
+            return redirect("monitoring:queue")
+    return _proposal_page(request, shown, reject_form=form)
+
+
+# --- Articles merged into incidents, for their caseworkers ---------------------------------
+
+
+@requires(STAFF)
+def merged(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "monitoring/merged.html", {"waiting": selectors.merged_waiting(request.user)}
+    )
+
+
+@requires(STAFF)
+@require_POST
+def add_merged(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    waiting = {p.pk: p for p in selectors.merged_waiting(request.user)}
+    shown = found(waiting.get(proposal_id))
+    with flash_refusal(request):
+        decisions.add_merged_source(shown, actor=request.user)
+        messages.success(
+            request, _("The article is a source of %(ref)s.") % {"ref": shown.incident_reference}
+        )
+    return redirect("monitoring:merged")
+
+
+# --- Sources and articles ------------------------------------------------------------------
+
+
+@requires(ANALYST)
+@require_http_methods(["GET", "POST"])
+def source_list(request: HttpRequest) -> HttpResponse:
+    form = SourceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with refusal_on(form):
+            added = sources.create_source(actor_id=request.user.pk, **_source_fields(form))
+            messages.success(
+                request, _("The worker will read “%(name)s” shortly.") % {"name": added.name}
+            )
+            return redirect("monitoring:sources")
+    sources.revive_overdue()
+    page = selectors.sources_page(request.GET.get("page"))
+    return render(request, "monitoring/sources.html", {"page": page, "form": form})
+
+
+def _source_fields(form: SourceForm) -> dict[str, Any]:
+    fields = dict(form.cleaned_data)
+    fields.pop("is_active", None)
+    return fields
+
+
+@requires(ANALYST)
+@require_http_methods(["GET", "POST"])
+def source_detail(request: HttpRequest, source_id: int) -> HttpResponse:
+    shown = found(selectors.source(source_id))
+    initial = {n: getattr(shown, n) for n in SourceForm.base_fields}
+    form = SourceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with refusal_on(form):
+            sources.update_source(
+                shown,
+                actor_id=request.user.pk,
+                is_active=form.cleaned_data["is_active"],
+                **_source_fields(form),
+            )
+            messages.success(request, _("The source is saved."))
+            return redirect("monitoring:source", source_id=shown.pk)
+    return render(
+        request,
+        "monitoring/source.html",
+        {"source": shown, "form": form, "articles": selectors.articles_of(shown)},
+    )
+
+
+@requires(ANALYST)
+@require_POST
+def source_poll(request: HttpRequest, source_id: int) -> HttpResponse:
+    shown = found(selectors.source(source_id))
+    with flash_refusal(request):
+        sources.poll_soon(shown, actor_id=request.user.pk)
+        messages.success(request, _("The worker will read this source at its next pass."))
+    return redirect("monitoring:source", source_id=shown.pk)
+
+
+def _added(request: HttpRequest, article: Any) -> HttpResponse:
+    if hasattr(article, "proposal"):
+        messages.success(request, _("The article is kept and proposed."))
+        return redirect("monitoring:proposal", proposal_id=article.proposal.pk)
+    messages.success(request, _("The article is kept: the same story was proposed already."))
+    return redirect("monitoring:queue")
+
+
+@requires(ANALYST)
+@require_http_methods(["GET", "POST"])
+def paste(request: HttpRequest) -> HttpResponse:
+    form = PasteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with refusal_on(form):
+            article = manual.add_pasted(actor_id=request.user.pk, **form.cleaned_data)
+            return _added(request, article)
+    return render(
+        request, "monitoring/add.html", {"form": form, "upload_form": UploadForm(), "pasting": True}
+    )
+
+
+@requires(ANALYST)
+@csrf_exempt  # CSRF is checked in _upload, once the upload handler has been swapped
+def upload(request: HttpRequest) -> HttpResponse:
+    keep_uploads_in_memory(request)
+    return _upload(request)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        sent = form.cleaned_data["file"]
+        with refusal_on(form):
+            article = manual.add_upload(
+                actor_id=request.user.pk,
+                source=sent,
+                name=sent.name,
+                claimed_type=sent.content_type or "",
+                title=form.cleaned_data["title"],
+                url=form.cleaned_data["url"],
+                published=form.cleaned_data["published"],
+            )
+            return _added(request, article)
+    return render(
+        request, "monitoring/add.html", {"form": PasteForm(), "upload_form": form, "pasting": False}
+    )
+
+
+# --- Campaigns -----------------------------------------------------------------------------
+
+
+@requires(ANALYST, STAFF)
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    page = selectors.campaigns_page(request.GET.get("page"))
+    return render(request, "monitoring/campaigns.html", {"page": page})
+
+
+@requires(ANALYST, STAFF)
+@require_http_methods(["GET", "POST"])
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with refusal_on(form):
+            made = campaign_services.create_campaign(
+                actor_id=request.user.pk, **_campaign_fields(form)
+            )
+            messages.success(request, _("The campaign is recorded."))
+            return redirect("monitoring:campaign", campaign_id=made.pk)
+    return render(request, "monitoring/campaign_form.html", {"form": form, "campaign": None})
+
+
+def _campaign_fields(form: CampaignForm) -> dict[str, Any]:
+    fields = dict(form.cleaned_data)
+    fields.pop("is_active", None)
+    return fields
+
+
+@requires(ANALYST, STAFF)
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    shown = found(selectors.campaign(campaign_id))
+    initial = {n: getattr(shown, n) for n in CampaignForm.base_fields}
+    form = CampaignForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with refusal_on(form):
+            campaign_services.update_campaign(
+                shown,
+                actor_id=request.user.pk,
+                is_active=form.cleaned_data["is_active"],
+                **_campaign_fields(form),
+            )
+            messages.success(request, _("The campaign is saved."))
+            return redirect("monitoring:campaign", campaign_id=shown.pk)
+    return render(request, "monitoring/campaign_form.html", {"form": form, "campaign": shown})
+
+
+@requires(ANALYST, STAFF)
+@require_http_methods(["GET", "POST"])
+def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    shown = found(selectors.campaign(campaign_id))
+    form = ItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with refusal_on(form):
+            campaign_services.add_item(shown, actor_id=request.user.pk, **form.cleaned_data)
+            messages.success(request, _("The item is attached to the campaign."))
+            return redirect("monitoring:campaign", campaign_id=shown.pk)
+    return render(
+        request,
+        "monitoring/campaign.html",
+        {"campaign": shown, "items": selectors.items_of(shown), "form": form},
+    )

@@ -1,0 +1,95 @@
+"""Coded values of monitoring (kept in clear: they identify nobody)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SourceKind(models.TextChoices):
+    FEED = "feed", _("RSS or Atom feed")
+    PAGE = "page", _("Web page")
+
+
+class ArticleOrigin(models.TextChoices):
+    FEED = "feed", _("Feed")
+    PAGE = "page", _("Web page")
+    PASTED = "pasted", _("Pasted text")
+    UPLOAD = "upload", _("Uploaded file")
+
+
+class SourceStatus(models.TextChoices):
+    """What the last poll of a source found. Each is shown on the source, and one source's
+    failure never stops the others."""
+
+    NEW = "new", _("Not read yet")
+    OK = "ok", _("Read")
+    MALFORMED = "malformed", _("Malformed feed")
+    NOT_FOUND = "not_found", _("Not found (404)")
+    HTTP_ERROR = "http_error", _("The server answered with an error")
+    TIMEOUT = "timeout", _("Timed out")
+    UNREACHABLE = "unreachable", _("Could not connect")
+    ROBOTS = "robots", _("Refused by robots.txt")
+    UNKNOWN_LANGUAGE = "unknown_language", _("Unknown language")
+    NO_TEXT = "no_text", _("No article text found")
+    PROXY = "proxy", _("The proxy is misconfigured")
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    ACCEPTED = "accepted", _("Accepted")
+    MERGED = "merged", _("Merged into an incident")
+    REJECTED = "rejected", _("Rejected")
+
+
+class RejectReason(models.TextChoices):
+    NOT_AN_ATTACK = "not_attack", _("Not an attack on a defender")
+    DUPLICATE = "duplicate", _("Already recorded")
+    OUT_OF_SCOPE = "out_of_scope", _("Outside our mandate")
+    UNRELIABLE = "unreliable", _("Unreliable source")
+    WRONG_EXTRACTION = "wrong", _("The extraction is wrong beyond repair")
+    OTHER = "other", _("Other")
+
+
+class Narrative(models.TextChoices):
+    FOREIGN_AGENT = "foreign_agent", _("Foreign agent")
+    TERRORIST = "terrorist", _("Terrorist")
+    CRIMINAL = "criminal", _("Criminal")
+    TRAITOR = "traitor", _("Traitor or enemy of the nation")
+    IMMORAL = "immoral", _("Immoral or against tradition")
+    CORRUPT = "corrupt", _("Corrupt or paid")
+    OTHER = "other", _("Other")
+
+
+class Platform(models.TextChoices):
+    NEWS = "news", _("News media")
+    TV_RADIO = "tv_radio", _("Television or radio")
+    X = "x", _("X (Twitter)")
+    FACEBOOK = "facebook", _("Facebook")
+    TELEGRAM = "telegram", _("Telegram")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    TIKTOK = "tiktok", _("TikTok")
+    YOUTUBE = "youtube", _("YouTube")
+    OFFICIAL = "official", _("Official statements")
+    OTHER = "other", _("Other")
+
+
+class Method(models.TextChoices):
+    COORDINATED_ACCOUNTS = "coordinated", _("Coordinated or fake accounts")
+    HASHTAGS = "hashtags", _("Hashtag campaigns")
+    DOXXING = "doxxing", _("Publishing personal data")
+    FABRICATED = "fabricated", _("Fabricated documents or images")
+    OFFICIAL_SPEECH = "official_speech", _("Statements by officials")
+    PAID_MEDIA = "paid_media", _("Paid or friendly media")
+    OTHER = "other", _("Other")
+
+
+class TargetKind(models.TextChoices):
+    DEFENDER = "defender", _("A defender")
+    ORGANISATION = "organisation", _("An organisation")
+
+
+class Confidence(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")

@@ -1,0 +1,236 @@
+"""The analyst's decisions: accepting drafts an incident with the article as its source and
+described victims (never a Person); edits, merges and rejections are kept; bad input writes
+nothing; the analyst never reaches case files."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from aegis.cases.models import Person as PersonRecord
+from aegis.incidents import services as incident_services
+from aegis.incidents.models import Act, Incident, Source, Victim
+from aegis.monitoring import articles, decisions
+from aegis.monitoring.models import Proposal
+from aegis.monitoring.vocabulary import ArticleOrigin
+from aegis.rules import RuleError
+from aegis.vault.keychain import unlocked
+
+from .conftest import STORY, sign_in
+
+pytestmark = pytest.mark.django_db
+
+EXTRACTED: dict[str, Any] = {
+    "is_attack": True,
+    "confidence": 0.9,
+    "perpetrator_mention": {"value": True, "confidence": 0.9, "sentence": ""},
+    "perpetrator_type": {"value": "state actor", "confidence": 0.8, "sentence": "Police in Bogota"},
+    "violation_types": [
+        {"value": "arbitrary detention", "confidence": 0.9, "sentence": "Police arrested her."}
+    ],
+    "victims": [
+        {
+            "name": "Maria Lopez",
+            "victim_types": ["human rights defender"],
+            "population_type": "individual",
+            "sex": "woman",
+            "age_group": "adult",
+            "sentence": "",
+            "confidence": 0.8,
+        }
+    ],
+    "country": {"value": "Colombia", "confidence": 0.9, "sentence": ""},
+    "region": {"value": None, "confidence": 0.0, "sentence": ""},
+    "city": {"value": "Bogota", "confidence": 0.5, "sentence": ""},
+    "year": {"value": 2026, "confidence": 0.9, "sentence": ""},
+    "month": {"value": 11, "confidence": 0.9, "sentence": ""},
+    "day": {"value": 16, "confidence": 0.9, "sentence": ""},
+    "notes": [],
+}
+
+
+@pytest.fixture
+def proposal(team, monkeypatch) -> Proposal:
+    monkeypatch.setattr(articles, "run_extractor", lambda *a: EXTRACTED)
+    with unlocked(team.analyst.keychain()):
+        article = articles.ingest(
+            origin=ArticleOrigin.PASTED,
+            title="Defender arrested in Bogota",
+            text=STORY,
+            url="https://news.example.org/arrest",
+            published=datetime.date(2026, 11, 20),
+            language="en",
+        )
+    return article.proposal
+
+
+def test_the_draft_maps_the_extraction_to_aegis_vocabularies(team, proposal):
+    with unlocked(team.analyst.keychain()):
+        draft = decisions.draft_of(proposal)
+    assert draft.date_start == datetime.date(2026, 11, 16) and draft.date_precision == "day"
+    assert draft.country == "CO"
+    assert draft.violation_types == ["arbitrary_detention"]
+    assert draft.perpetrator_type == "state_security" and draft.perpetrator_mentioned
+    assert [(v.description, v.sex) for v in draft.victims] == [
+        ("Maria Lopez, human rights defender", "woman")
+    ]
+
+
+def test_accepting_drafts_an_incident_with_the_article_as_its_source_and_no_person(team, proposal):
+    people_before = PersonRecord.objects.count()
+    client = sign_in(Client(), team.analyst)
+    response = client.post(
+        reverse("monitoring:accept", kwargs={"proposal_id": proposal.pk}),
+        {"compartment": team.compartment.pk},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    incident = Incident.objects.get()
+    assert proposal.status == "accepted" and proposal.incident_reference == incident.reference
+    assert incident.compartment == team.compartment and incident.verification == "unverified"
+    assert PersonRecord.objects.count() == people_before  # nobody added to the files
+    assert not Victim.objects.filter(person__isnull=False).exists()
+    source = Source.objects.get(incident=incident)
+    assert source.kind == "media" and source.reliability == "C"
+    assert [a.violation_type for a in Act.objects.filter(incident=incident)] == [
+        "arbitrary_detention"
+    ]
+    # The caseworkers of the compartment read it; the analyst holds no key of it.
+    with unlocked(team.caseworker.keychain()):
+        assert "https://news.example.org/arrest" in source.description
+        assert incident.title == "Defender arrested in Bogota"
+        victim = Victim.objects.get(act__incident=incident)
+        assert victim.description == "Maria Lopez, human rights defender" and victim.sex == "woman"
+    caseworker = sign_in(Client(), team.caseworker)
+    page = caseworker.get(reverse("incidents:detail", kwargs={"incident_ref": incident.reference}))
+    assert page.status_code == 200
+    analyst_page = client.get(
+        reverse("incidents:detail", kwargs={"incident_ref": incident.reference})
+    )
+    assert analyst_page.status_code == 403
+
+
+def test_the_analyst_never_reaches_case_files(team, make_case):
+    case = make_case(team.compartment, team.caseworker)
+    client = sign_in(Client(), team.analyst)
+    for url in (
+        reverse("cases:list"),
+        reverse("cases:detail", kwargs={"reference": case.reference}),
+        reverse("incidents:list"),
+        reverse("cases:search"),
+    ):
+        assert client.get(url).status_code in {403, 404}, url
+
+
+def test_an_edit_is_kept_and_used_when_accepting(team, proposal):
+    with unlocked(team.analyst.keychain()):
+        draft = decisions.draft_of(proposal)
+        draft.violation_types = ["judicial_harassment", "threat"]
+        draft.victims = []
+        decisions.edit(proposal, draft, actor_id=team.analyst.user.pk)
+        reference = decisions.accept(
+            proposal, compartment_id=team.compartment.pk, actor_id=team.analyst.user.pk
+        )
+    incident = Incident.objects.get(reference=reference)
+    assert sorted(a.violation_type for a in incident.acts.all()) == [
+        "judicial_harassment",
+        "threat",
+    ]
+    assert not Victim.objects.exists()
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    with unlocked(team.analyst.keychain()):
+        assert proposal.edited and proposal.extracted  # both kept, for training
+
+
+def test_bad_decisions_are_refused_and_write_nothing(team, proposal):
+    with unlocked(team.analyst.keychain()):
+        with pytest.raises(RuleError):
+            decisions.accept(proposal, compartment_id=999_999, actor_id=None)
+        draft = decisions.draft_of(proposal)
+        draft.violation_types = []
+        with pytest.raises(RuleError):
+            decisions.edit(proposal, draft, actor_id=None)
+        draft.violation_types = ["nonsense"]
+        with pytest.raises(RuleError):
+            decisions.edit(proposal, draft, actor_id=None)
+        with pytest.raises(RuleError):
+            decisions.reject(proposal, reason="", actor_id=None)
+        with pytest.raises(RuleError):
+            decisions.reject(proposal, reason="other", note="", actor_id=None)
+        with pytest.raises(RuleError):
+            decisions.merge(proposal, reference="INC-1999-00001", actor_id=None)
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    with unlocked(team.analyst.keychain()):
+        assert proposal.status == "pending" and not proposal.edited
+    assert not Incident.objects.exists()
+
+
+def test_rejecting_keeps_the_reason(team, proposal):
+    client = sign_in(Client(), team.analyst)
+    url = reverse("monitoring:reject", kwargs={"proposal_id": proposal.pk})
+    assert client.post(url, {"reason": "not_attack"}).status_code == 302
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    assert proposal.status == "rejected" and proposal.reject_reason == "not_attack"
+    # Decided once: a second decision is refused on the page, not a 500.
+    again = client.post(url, {"reason": "other", "note": "x"})
+    assert again.status_code == 200 and "decided already" in again.content.decode()
+
+
+def test_merging_waits_for_the_incidents_caseworkers(team, proposal):
+    with unlocked(team.caseworker.keychain()):
+        incident = incident_services.create_incident(
+            team.compartment,
+            actor_id=team.caseworker.user.pk,
+            title="Arrest of a defender",
+            date_start=datetime.date(2026, 11, 17),
+            country="CO",
+        )
+        incident_services.add_act(
+            incident, violation_type="arbitrary_detention", actor_id=team.caseworker.user.pk
+        )
+    analyst = sign_in(Client(), team.analyst)
+    page = analyst.get(reverse("monitoring:proposal", kwargs={"proposal_id": proposal.pk}))
+    assert incident.reference in page.content.decode()
+    assert "Arrest of a defender" not in page.content.decode()  # coded columns only
+    response = analyst.post(
+        reverse("monitoring:merge", kwargs={"proposal_id": proposal.pk}),
+        {"reference": incident.reference},
+    )
+    assert response.status_code == 302
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    assert proposal.status == "merged" and not proposal.source_added
+
+    caseworker = sign_in(Client(), team.caseworker)
+    waiting = caseworker.get(reverse("monitoring:merged"))
+    assert incident.reference in waiting.content.decode()
+    added = caseworker.post(reverse("monitoring:add-merged", kwargs={"proposal_id": proposal.pk}))
+    assert added.status_code == 302
+    assert incident.sources.count() == 1
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    assert proposal.source_added
+
+
+def test_pages_show_the_queue_and_the_proposal(team, proposal):
+    client = sign_in(Client(), team.analyst)
+    queue = client.get(reverse("monitoring:queue"))
+    assert queue.status_code == 200 and "Defender arrested in Bogota" in queue.content.decode()
+    page = client.get(reverse("monitoring:proposal", kwargs={"proposal_id": proposal.pk}))
+    assert page.status_code == 200 and "Maria Lopez" in page.content.decode()
+    empty = client.get(reverse("monitoring:queue") + "?status=rejected")
+    assert "Nothing here" in empty.content.decode()
+
+
+def test_decisions_are_kept_for_training(team, proposal):
+    from aegis.monitoring import selectors
+
+    with unlocked(team.analyst.keychain()):
+        assert list(selectors.decisions_for_training()) == []
+        decisions.reject(proposal, reason="out_of_scope", actor_id=team.analyst.user.pk)
+        (row,) = selectors.decisions_for_training()
+    assert row["status"] == "rejected" and row["reject_reason"] == "out_of_scope"
+    assert row["extracted"]["is_attack"] is True and "Maria Lopez" in row["text"]

@@ -1,0 +1,151 @@
+"""Sources, pasted and uploaded articles through the pages and the API; the worker's task
+chain."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from aegis.monitoring import tasks
+from aegis.monitoring.models import Article, Proposal, Source
+from aegis.vault.keychain import unlocked
+
+from .conftest import STORY, api_client, article_page, rss, sign_in
+
+pytestmark = pytest.mark.django_db
+
+SOURCE = {
+    "name": "Local news",
+    "kind": "feed",
+    "url": "https://news.example.org/feed.xml",
+    "language": "",
+    "country": "CO",
+    "region": "",
+    "reliability": "B",
+    "interval_minutes": "30",
+    "is_active": "on",
+}
+
+
+def test_adding_a_source_fetches_nothing_on_the_page(team, web):
+    client = sign_in(Client(), team.analyst)
+    response = client.post(reverse("monitoring:sources"), {**SOURCE, "url": web.base + "/f.xml"})
+    assert response.status_code == 302
+    source = Source.objects.get()
+    assert source.status == "new" and web.requests == []  # the worker reads it, not the page
+    page = client.get(reverse("monitoring:sources"))
+    assert "Local news" in page.content.decode() and "Not read yet" in page.content.decode()
+    detail = client.get(reverse("monitoring:source", kwargs={"source_id": source.pk}))
+    assert detail.status_code == 200
+    poll = client.post(reverse("monitoring:source-poll", kwargs={"source_id": source.pk}))
+    assert poll.status_code == 302 and web.requests == []
+
+
+def test_a_bad_source_is_shown_on_its_input(team):
+    client = sign_in(Client(), team.analyst)
+    response = client.post(reverse("monitoring:sources"), {**SOURCE, "url": "gopher://x"})
+    assert response.status_code == 200 and not Source.objects.exists()
+    assert "https://" in response.content.decode()
+
+
+def test_the_worker_task_reads_a_due_source_and_schedules_the_next(team, web):
+    link = web.add("/story", article_page("Defender arrested"))
+    url = web.add("/feed.xml", rss([("Arrest", link, "")]))
+    client = sign_in(Client(), team.analyst)
+    client.post(reverse("monitoring:sources"), {**SOURCE, "url": url})
+    source = Source.objects.get()
+    assert tasks.poll_source.call(source.pk) == "ok"
+    assert Proposal.objects.count() == 1
+    assert tasks.poll_source.call(source.pk) == ""  # not due again yet
+
+
+def test_pasting_an_article(team):
+    client = sign_in(Client(), team.analyst)
+    response = client.post(
+        reverse("monitoring:paste"),
+        {"title": "Arrest in Bogota", "url": "", "published": "2026-11-20", "text": STORY},
+    )
+    assert response.status_code == 302
+    article = Article.objects.get()
+    assert article.origin == "pasted" and article.language == "en"
+    assert client.get(response.url).status_code == 200
+    empty = client.post(reverse("monitoring:paste"), {"title": "T", "text": "too short"})
+    assert empty.status_code == 200 and Article.objects.count() == 1
+
+
+def test_uploading_a_text_file(team):
+    client = sign_in(Client(), team.analyst)
+    sent = SimpleUploadedFile("report.txt", STORY.encode(), content_type="text/plain")
+    response = client.post(reverse("monitoring:upload"), {"file": sent, "title": ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    article = Article.objects.get()
+    with unlocked(team.analyst.keychain()):
+        assert article.title == "report" and "Maria Lopez" in article.text
+    image = SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n" + b"0" * 50, content_type="image/png")
+    refused = client.post(reverse("monitoring:upload"), {"file": image})
+    assert refused.status_code == 200 and Article.objects.count() == 1
+
+
+def test_the_api(team):
+    api = api_client(team.analyst)
+    made = api.post(
+        "/api/v1/monitoring/sources",
+        {"name": "Feed", "kind": "feed", "url": "https://news.example.org/rss"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    bad = api.post(
+        "/api/v1/monitoring/sources",
+        {"name": "Feed", "kind": "feed", "url": "nope"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and bad.json()["field"] == "url"
+    listed = api.get("/api/v1/monitoring/sources").json()
+    assert listed["count"] == 1 and listed["items"][0]["status"] == "new"
+
+    added = api.post(
+        "/api/v1/monitoring/articles",
+        {"title": "Arrest", "text": STORY},
+        content_type="application/json",
+    )
+    assert added.status_code == 201, added.content
+    proposal_id = added.json()["id"]
+    again = api.post(
+        "/api/v1/monitoring/articles",
+        {"title": "Arrest again", "text": STORY},
+        content_type="application/json",
+    )
+    assert again.status_code == 200  # the same story: kept as a duplicate
+    assert api.get("/api/v1/monitoring/proposals").json()["count"] == 1
+    one = api.get(f"/api/v1/monitoring/proposals/{proposal_id}").json()
+    assert one["title"] == "Arrest" and "violation_types" in one["draft"]
+    rejected = api.post(
+        f"/api/v1/monitoring/proposals/{proposal_id}/reject",
+        {"reason": "out_of_scope"},
+        content_type="application/json",
+    )
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    assert api.get("/api/v1/monitoring/proposals/999999").status_code == 404
+    caseworker = api_client(team.caseworker)
+    assert caseworker.get("/api/v1/monitoring/proposals").status_code == 403
+
+
+def test_a_source_whose_task_chain_was_lost_is_queued_again(team):
+    import datetime
+
+    from django_tasks_db.models import DBTaskResult
+
+    from aegis import clock
+    from aegis.monitoring import sources
+
+    source = sources.create_source(
+        actor_id=None, name="Feed", kind="feed", url="https://news.example.org/feed"
+    )
+    DBTaskResult.objects.all().delete()
+    Source.objects.filter(pk=source.pk).update(
+        next_poll_at=clock.now() - datetime.timedelta(hours=3)
+    )
+    sign_in(Client(), team.analyst).get(reverse("monitoring:sources"))
+    assert DBTaskResult.objects.filter(task_path__endswith="poll_source").count() == 1

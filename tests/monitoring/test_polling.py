@@ -1,0 +1,198 @@
+"""The worker reads feeds and pages on loopback: new items become proposals, the same story
+from a second feed is a duplicate, and each kind of failure leaves a clear status on its
+source without stopping the others."""
+
+from __future__ import annotations
+
+import pytest
+
+from aegis.monitoring import articles, polling, sources
+from aegis.monitoring.models import Article, Proposal, Source
+from aegis.monitoring.vocabulary import SourceKind, SourceStatus
+from aegis.vault.keychain import unlocked
+
+from .conftest import STORY, article_page, rss
+
+pytestmark = pytest.mark.django_db
+SHIPPED_EXTRACTOR = articles.run_extractor  # before the stand-in replaces it (conftest)
+
+
+def add(kind: str, url: str, **kw) -> Source:
+    return sources.create_source(
+        actor_id=None, name=kw.pop("name", url[-30:]), kind=kind, url=url, **kw
+    )
+
+
+def test_a_new_feed_item_becomes_a_proposal(web, team):
+    link = web.add("/news/arrest", article_page("Defender arrested in Bogota"))
+    feed = add(SourceKind.FEED, web.add("/feed.xml", rss([("Defender arrested", link, "Short")])))
+
+    assert polling.poll(feed) == SourceStatus.OK
+
+    article = Article.objects.get()
+    proposal = Proposal.objects.get()
+    assert proposal.article == article and proposal.status == "pending"
+    assert proposal.is_attack and proposal.confidence > 0
+    with unlocked(team.analyst.keychain()):
+        assert "Maria Lopez" in article.text  # the full page, not only the feed's summary
+        assert article.url == link
+    assert article.language == "en"
+    feed.refresh_from_db()
+    assert feed.articles_found == 1 and feed.last_ok_at is not None
+
+    # Read again: the item is known by its address, nothing new.
+    assert polling.poll(feed) == SourceStatus.OK
+    assert Article.objects.count() == 1
+
+
+def test_the_same_story_from_a_second_feed_is_a_duplicate(web, team):
+    first = web.add("/a/story", article_page("Defender arrested in Bogota"))
+    retold = STORY.replace("on Monday", "on Monday morning")
+    second = web.add("/b/other-address", article_page("Bogota: activist detained", retold))
+    feed_a = add(SourceKind.FEED, web.add("/a.xml", rss([("Arrest", first, "")])))
+    feed_b = add(SourceKind.FEED, web.add("/b.xml", rss([("Detained", second, "")])))
+
+    polling.poll(feed_a)
+    polling.poll(feed_b)
+
+    original, copy = Article.objects.order_by("pk")
+    assert copy.duplicate_of == original
+    assert Proposal.objects.count() == 1  # the analyst sees the story once
+
+
+def test_a_different_story_is_not_a_duplicate(web, team):
+    one = web.add("/one", article_page("Arrest", STORY))
+    other_story = (
+        "Farmers in the valley celebrated a record harvest of coffee this season while prices "
+        "on the international market rose for the third month. The cooperative said it would "
+        "invest in a new drying plant and hire twenty more workers before the rains begin."
+    )
+    two = web.add("/two", article_page("Harvest", other_story))
+    add(SourceKind.FEED, web.add("/f.xml", rss([("Arrest", one, ""), ("Harvest", two, "")])))
+    polling.poll(Source.objects.get())
+    assert Article.objects.filter(duplicate_of=None).count() == 2
+
+
+def test_each_failure_gives_its_own_status_and_the_others_are_read(web, team, settings):
+    good_link = web.add("/good/story", article_page("Defender arrested"))
+    good = add(SourceKind.FEED, web.add("/good.xml", rss([("Arrest", good_link, "")])))
+    malformed = add(
+        SourceKind.FEED,
+        web.add("/broken.xml", "<rss><channel><item><title>half", content_type="text/xml"),
+    )
+    missing = add(SourceKind.FEED, web.base + "/gone.xml")
+    slow = add(SourceKind.FEED, web.add("/slow.xml", rss([]), delay=3))
+    unknown = add(
+        SourceKind.PAGE,
+        web.add(
+            "/lorem",
+            article_page(
+                "Lorem",
+                "Lorem ipsum dolor sit amet consectetur adipiscing elit. Sed eiusmod tempor "
+                "incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam quis "
+                "nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat",
+                lang="",
+            ),
+        ),
+    )
+    blocked = add(SourceKind.PAGE, web.add("/private/page", article_page("Private")))
+    web.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+
+    for source in Source.objects.order_by("pk"):
+        polling.poll(source)
+
+    def status(source):
+        source.refresh_from_db()
+        return source.status
+
+    assert status(good) == SourceStatus.OK
+    assert status(malformed) == SourceStatus.MALFORMED
+    assert status(missing) == SourceStatus.NOT_FOUND
+    assert missing.status_detail == "404"
+    assert status(slow) == SourceStatus.TIMEOUT
+    assert status(unknown) == SourceStatus.UNKNOWN_LANGUAGE
+    assert status(blocked) == SourceStatus.ROBOTS
+    assert "/private/page" not in web.requests
+    assert Proposal.objects.count() == 1  # the good feed's story, in spite of the others
+
+
+def test_a_page_source_is_read_once(web, team):
+    page = add(SourceKind.PAGE, web.add("/page", article_page("Defender arrested")))
+    assert polling.poll(page) == SourceStatus.OK
+    assert polling.poll(page) == SourceStatus.OK
+    assert Article.objects.count() == 1 and Proposal.objects.count() == 1
+
+
+def test_a_socks_proxy_without_support_is_a_clear_status(web, team, settings):
+    settings.AEGIS_MONITORING_PROXY = "socks5h://127.0.0.1:9"
+    feed = add(SourceKind.FEED, web.add("/feed.xml", rss([])))
+    status = polling.poll(feed)
+    assert status in {SourceStatus.PROXY, SourceStatus.UNREACHABLE}
+    assert web.requests == []  # nothing went round the proxy
+
+
+def test_an_http_proxy_is_used(web, team, settings):
+    # The loopback server answers any request line, so it stands in for a proxy: the
+    # request it receives carries the absolute address, as requests sent to a proxy do.
+    settings.AEGIS_MONITORING_PROXY = web.base
+    feed = add(SourceKind.FEED, "http://news.invalid/feed.xml")
+    polling.poll(feed)
+    assert any(r.startswith("http://news.invalid/") for r in web.requests)
+
+
+def test_due_sources_are_claimed_once(web, team):
+    feed = add(SourceKind.FEED, web.add("/feed.xml", rss([])))
+    status, next_at = polling.poll_if_due(feed.pk)
+    assert status == SourceStatus.OK and next_at is not None
+    assert polling.poll_if_due(feed.pk) == ("", None)  # not due again until next_at
+
+
+def test_bad_source_input_is_refused_and_nothing_written(team):
+    from aegis.rules import RuleError
+
+    for bad in (
+        {"url": "ftp://x"},
+        {"interval_minutes": 1},
+        {"language": "xx"},
+        {"name": ""},
+    ):
+        fields = {"name": "N", "kind": "feed", "url": "https://example.org/f", **bad}
+        with pytest.raises(RuleError):
+            sources.create_source(actor_id=None, **fields)
+    assert not Source.objects.exists()
+
+
+def test_the_shipped_extractor_reads_an_article():
+    from aegis.monitoring.extraction import extract
+
+    try:
+        extract("Defender arrested", STORY, None)
+    except FileNotFoundError:
+        pytest.skip("no trained model in this checkout (aegis monitoring train)")
+    found = SHIPPED_EXTRACTOR("Defender arrested", STORY, None)
+    assert set(found) >= {"is_attack", "confidence", "violation_types", "victims"}
+    assert 0.0 <= found["confidence"] <= 1.0
+
+
+def test_a_long_feed_is_read_a_few_items_per_poll(web, team):
+    words = [
+        "river",
+        "mountain",
+        "coffee",
+        "harvest",
+        "school",
+        "bridge",
+        "market",
+        "festival",
+        "election",
+        "storm",
+    ]
+    items = [
+        (f"Item {n}", f"{web.base}/gone/{n}", f"{words[n % 10]} {n} " * 3 + f"report number {n}")
+        for n in range(polling.MAX_NEW + 2)
+    ]
+    feed = add(SourceKind.FEED, web.add("/long.xml", rss(items)))
+    polling.poll(feed)
+    assert Article.objects.count() == polling.MAX_NEW
+    polling.poll(feed)
+    assert Article.objects.count() == polling.MAX_NEW + 2

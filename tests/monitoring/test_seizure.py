@@ -1,0 +1,77 @@
+"""Seizure test: article texts (about protected people, once linked to a case), proposals,
+rejection notes and campaign targets never reach the disk in clear."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from aegis.monitoring import articles, campaigns, decisions
+from aegis.monitoring.vocabulary import ArticleOrigin
+from aegis.vault.keychain import unlocked
+from tests.seizure import find
+
+from .conftest import STORY, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def canary(label: str) -> str:
+    return f"{label}{secrets.token_hex(6)}"
+
+
+def test_articles_proposals_and_campaign_targets_never_appear_in_clear(team, make_case):
+    protected = f"Ana {canary('Protegida')}"
+    make_case(team.compartment, team.caseworker, legal_name=protected)
+    secret = {
+        "title": canary("Headline"),
+        "url": f"https://news.example.org/{canary('slug')}",
+        "note": canary("Rejectnote"),
+        "target": f"Maria {canary('Target')}",
+        "attribution": canary("Attribution"),
+        "item": canary("Postdescription"),
+    }
+    text = f"{STORY} The police also arrested {protected} in the same town."
+    with unlocked(team.caseworker.keychain()):
+        article = articles.ingest(
+            origin=ArticleOrigin.FEED,
+            title=secret["title"],
+            text=text,
+            url=secret["url"],
+            language="en",
+        )
+        other = articles.ingest(
+            origin=ArticleOrigin.PASTED,
+            title="Another",
+            text="Farmers in the valley celebrated a record harvest of coffee this season while "
+            "prices rose for the third month in a row, the cooperative said on Friday.",
+        )
+        decisions.reject(other.proposal, reason="other", note=secret["note"], actor_id=None)
+        campaign = campaigns.create_campaign(
+            actor_id=None,
+            target_kind="defender",
+            target_name=secret["target"],
+            first_seen=datetime.date(2026, 10, 1),
+            attribution=secret["attribution"],
+        )
+        campaigns.add_item(
+            campaign,
+            actor_id=None,
+            platform="x",
+            description=secret["item"],
+            seen_on=datetime.date(2026, 10, 2),
+        )
+    # The article names the protected person: it is linked (mention, alert) and encrypted.
+    assert article.mentions.count() == 1
+    client = sign_in(Client(), team.analyst)
+    client.post(
+        reverse("monitoring:accept", kwargs={"proposal_id": article.proposal.pk}),
+        {"compartment": team.compartment.pk},
+    )
+    needles = [v.encode() for v in secret.values()]
+    needles += [protected.encode(), b"The police also arrested"]
+    assert find(needles) == []
