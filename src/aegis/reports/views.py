@@ -40,7 +40,9 @@ def _filter_choices(release: Any) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _statistics_page(request: HttpRequest, release: Any, template: str, **extra: Any) -> HttpResponse:
+def _statistics_page(
+    request: HttpRequest, release: Any, template: str, **extra: Any
+) -> HttpResponse:
     filters = clean_filters(request.GET)
     query = urlencode(filters)
     return render(
@@ -107,8 +109,13 @@ def codebook(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/public/codebook.html",
-        {"variables": VARIABLES.values(), "tables": TABLES, "units": UNITS,
-         "columns": opendata.COLUMNS, "k": public_release().k},
+        {
+            "variables": VARIABLES.values(),
+            "tables": TABLES,
+            "units": UNITS,
+            "columns": opendata.COLUMNS,
+            "k": public_release().k,
+        },
     )
 
 
