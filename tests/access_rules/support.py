@@ -42,6 +42,7 @@ EXPECTED: dict = {
     "api:support_referral_create": ("POST", CASE_STAFF),
     "api:support_referral": ("GET", CASE_STAFF),
     "api:support_referral_move": ("POST", CASE_STAFF),
+    "api:support_referral_renew": ("POST", CASE_STAFF),
     "api:support_grants": ("GET", CASE_STAFF),
     "api:support_grant_create": ("POST", CASE_STAFF),
     "api:support_grant": ("GET", CASE_STAFF),

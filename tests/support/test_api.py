@@ -156,3 +156,27 @@ def test_the_auditor_reads_the_ledger_without_identity(team):
     for identity in identities:
         assert identity not in text
     assert api_client(team.lucia).get(f"{BASE}/ledger").status_code == 403
+
+
+def test_a_relocation_is_renewed_through_the_api(team):
+    provider = team.provider(kinds=["relocation"], name="Shelter")
+    team.consent()
+    lucia = api_client(team.lucia)
+    made = _post(
+        lucia,
+        "/referrals",
+        {
+            "case_reference": team.case.reference,
+            "provider_id": provider.pk,
+            "kind": "relocation",
+            "purpose": "Respite",
+            "shared": ["pseudonym"],
+            "relocation": {"destination_country": "ES", "destination_why": "Calm", "host": "H"},
+        },
+    )
+    assert made.status_code == 201, made.content
+    rid = made.json()["id"]
+    assert made.json()["relocation"]["months"] == 6
+    assert _post(lucia, f"/referrals/{rid}/renewal", {"months": 7}).status_code == 400
+    renewed = _post(lucia, f"/referrals/{rid}/renewal", {"months": 3}).json()["relocation"]
+    assert (renewed["months"], renewed["renewals"]) == (9, 1)

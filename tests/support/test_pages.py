@@ -245,3 +245,22 @@ def test_the_case_page_shows_referrals_and_a_withdrawn_consent(team):
     )
     assert "Support: referrals and grants" in page
     assert "its consent was withdrawn" in page
+
+
+@override_settings(SUPPORT_GRANT_CAP="1000", SUPPORT_PERSON_CAP="1500")
+def test_the_caps_hold_on_the_page(team):
+    web = client(team.lucia)
+    form = {
+        "case": team.case.reference,
+        "beneficiary": "person",
+        "grant_type": "legal",
+        "urgency": "urgent",
+        "need": "Bail",
+        "currency": "EUR",
+    }
+    over = web.post(reverse("support:grant-new"), {**form, "amount": "1000.01"})
+    assert over.status_code == 422 and "at most 1000" in over.content.decode()
+    assert web.post(reverse("support:grant-new"), {**form, "amount": "900"}).status_code == 302
+    period = web.post(reverse("support:grant-new"), {**form, "amount": "700"})
+    assert period.status_code == 422 and "already granted or asked for" in period.content.decode()
+    assert Grant.objects.count() == 1

@@ -314,6 +314,24 @@ def move_referral(request: HttpRequest, referral_id: RecordId, payload: Referral
     return _referral_out(request, referral_id)
 
 
+class RenewalIn(InputSchema):
+    months: int = Field(description="One more term, up to 6 months.")
+
+
+@router.post(
+    "/referrals/{referral_id}/renewal",
+    response={200: ReferralOut, 400: RuleErrorOut, 404: ErrorOut},
+    url_name="support_referral_renew",
+)
+def renew_relocation(request: HttpRequest, referral_id: RecordId, payload: RenewalIn) -> Any:
+    """Renew a temporary relocation for one more term."""
+    r = selectors.referral_for(request.user, referral_id)
+    if r is None:
+        raise HttpError(404, NOT_FOUND)
+    services.renew_relocation(r, actor=request.user, months=payload.months)
+    return _referral_out(request, referral_id)
+
+
 # --- Grants -------------------------------------------------------------------------------
 
 
