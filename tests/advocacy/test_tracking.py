@@ -115,6 +115,13 @@ def test_reply_resolution_and_outcomes_are_recorded_and_counted_without_names(te
     assert (iachr.communications, iachr.sent, iachr.answered) == (1, 1, 1)
     assert iachr.outcomes == {"measures_granted": 1}
     assert rows["wgeid"].communications == 0
+    other = draft_for(team, "iachr")  # another case: counted overall, not for the first case
+    for_case = {r.code: r for r in selectors.outcome_counts(case=communication.case)}
+    assert for_case["iachr-precautionary"].communications == 1
+    assert {r.code: r for r in selectors.outcome_counts()}[
+        "iachr-precautionary"
+    ].communications == 2
+    assert other.case != communication.case
     assert "Quintero" not in repr(list(rows.values()))
 
 
