@@ -144,12 +144,13 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
         compartment = _compartment(options["compartment"])
-        if options["format"] != "bundle":
-            partner = selectors.partner_by_name(options["partner"] or "")
+        file_format = options.get("format", "bundle")  # call_command skips subparser defaults
+        if file_format != "bundle":
+            partner = selectors.partner_by_name(options.get("partner") or "")
             if partner is None:
                 raise CommandError("Name the partner who sent the file (--partner).")
             received = services.import_legacy(
-                data, options["format"], partner=partner, compartment=compartment, actor_id=None
+                data, file_format, partner=partner, compartment=compartment, actor_id=None
             )
         else:
             signature = signature_path.read_text() if signature_path.exists() else None
