@@ -37,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import scale  # noqa: E402  (bench/scale.py: the bulk builder)
+import scale
 
 
 def timed(label: str, run: Callable[[], Any], results: dict[str, Any]) -> None:
@@ -120,8 +120,7 @@ def main() -> int:
         annual.pdf(annual.build(clock.today().year, "en"))
 
     bare()  # warm the caches once, as a running server would be
-    for label, run in (("bare", bare), ("public", public), ("export", export),
-                       ("annual", report)):
+    for label, run in (("bare", bare), ("public", public), ("export", export), ("annual", report)):
         timed(label, run, results)
     base = results["bare"]["seconds"] or 1e-9
     print(f"reports benchmark: {args.incidents} incidents, {args.db}")

@@ -25,8 +25,14 @@ class Team:
     compartment: Any
     made: list[Any] = field(default_factory=list)
 
-    def person(self, *, consent: bool = True, sector: str = "land_environment",
-               name: str = "", country: str = "CO") -> Any:
+    def person(
+        self,
+        *,
+        consent: bool = True,
+        sector: str = "land_environment",
+        name: str = "",
+        country: str = "CO",
+    ) -> Any:
         n = next(_numbers)
         with unlocked(self.worker.keychain()):
             person = cases.create_person(

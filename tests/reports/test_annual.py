@@ -34,21 +34,27 @@ def test_the_pdf_numbers_are_the_open_data_numbers(team, tmp_path):
     for month, count in ((1, 6), (2, 7), (3, 2)):
         for _ in range(count):
             team.incident(date=datetime.date(2026, month, 3), violation="death_threat")
-    call_command("report", "annual", "--year", "2026", "--output", str(tmp_path),
-                 "--language", "en")
+    call_command(
+        "report", "annual", "--year", "2026", "--output", str(tmp_path), "--language", "en"
+    )
     text = _text((tmp_path / "annual-report-2026-en.pdf").read_bytes())
     rows = list(csv.DictReader(io.StringIO(b"".join(Client().get("/public/data.csv")).decode())))
 
     def published(table, row, col):
-        (found,) = [r for r in rows if (r["table"], r["row_value"], r["column_value"])
-                    == (table, row, col)]
+        (found,) = [
+            r for r in rows if (r["table"], r["row_value"], r["column_value"]) == (table, row, col)
+        ]
         return found["count"]
 
     months = ["January", "February", "March"]
     shown = []
     for number, name in enumerate(months, start=1):
-        (row,) = [r for r in rows if (r["table"], r["row_value"], r["column_value"])
-                  == ("incidents-by-month", str(number), "2026")]
+        (row,) = [
+            r
+            for r in rows
+            if (r["table"], r["row_value"], r["column_value"])
+            == ("incidents-by-month", str(number), "2026")
+        ]
         expected = {"published": row["count"], "fewer_than_k": "<5", "withheld": "×"}[row["status"]]
         assert re.search(rf"{name}\s+{re.escape(expected)}(\s|$)", text, re.M), (name, expected)
         shown.append(row["status"])
@@ -89,8 +95,9 @@ def test_coordinators_build_it_from_the_page(signed_in, team):
 
 def test_the_section_list_takes_a_new_section(team):
     def grants(context):
-        return annual.Section("grants", "Grants by type", "reports/annual/_response.html",
-                              {"count": 9, "median": "x"})
+        return annual.Section(
+            "grants", "Grants by type", "reports/annual/_response.html", {"count": 9, "median": "x"}
+        )
 
     annual.SECTIONS.insert(-1, grants)
     try:

@@ -44,8 +44,7 @@ def test_views_one_incident_apart_reveal_nothing_below_k(team):
     for _ in range(6):
         team.incident(violation="threat")
     for _ in range(5):
-        team.incident(violation="killing", date=datetime.date(2025, 8, 1), country="PE",
-                      region="")
+        team.incident(violation="killing", date=datetime.date(2025, 8, 1), country="PE", region="")
     before = _published(releases.public_release())
     team.incident(people=[team.person(sector="journalism")], violation="threat")
     after = _published(releases.public_release())
@@ -68,8 +67,9 @@ def test_a_country_with_one_incident_is_fewer_than_k_on_every_path(team):
     release = releases.public_release()
     texts = set()
     for filters in ({}, {"country": "PE"}, {"year": "2026"}, {"country": "PE", "year": "2026"}):
-        (table,) = [t for t in releases.views(release, filters)
-                    if t.spec.slug == "incidents-by-country"]
+        (table,) = [
+            t for t in releases.views(release, filters) if t.spec.slug == "incidents-by-country"
+        ]
         for code, _label, cells, _total in table.rows:
             if code == "PE":
                 texts.update(c.text for c in cells)

@@ -91,8 +91,9 @@ def _agrees(value, cell):
 
 
 def test_zero_is_published_and_small_counts_are_not():
-    protected = protect(["a", "b"], ["x", "y"], {("a", "x"): 0, ("a", "y"): 3, ("b", "x"): 9,
-                                                  ("b", "y"): 20}, K)
+    protected = protect(
+        ["a", "b"], ["x", "y"], {("a", "x"): 0, ("a", "y"): 3, ("b", "x"): 9, ("b", "y"): 20}, K
+    )
     assert protected.cell("a", "x").value == 0
     assert protected.cell("a", "y").status is Status.PRIMARY
     # a's total (3) is small too; the rest of the rectangle is withheld as its partner.

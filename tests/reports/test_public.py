@@ -58,10 +58,17 @@ def test_small_counts_are_fewer_than_k_everywhere(team):
     assert page.status_code == 200
     assert "fewer than 5" in page.content.decode()
     rows = list(csv.DictReader(io.StringIO(b"".join(client.get("/public/data.csv")).decode())))
-    killing = [r for r in rows if r["table"] == "acts-by-violation" and r["row_value"] == "killing"
-               and r["column_value"] == "2026"]
-    assert killing == [killing[0]] and killing[0]["count"] == "" and killing[0]["status"] == (
-        "fewer_than_k"
+    killing = [
+        r
+        for r in rows
+        if r["table"] == "acts-by-violation"
+        and r["row_value"] == "killing"
+        and r["column_value"] == "2026"
+    ]
+    assert (
+        killing == [killing[0]]
+        and killing[0]["count"] == ""
+        and killing[0]["status"] == ("fewer_than_k")
     )
     data = json.loads(b"".join(client.get("/public/data.json").streaming_content))
     assert data["threshold"] == 5
@@ -85,8 +92,14 @@ def test_filters_show_slices_of_the_same_cells(team):
         team.incident(date=datetime.date(2025, 6, 1), country="PE", region="")
     release = releases.public_release()
     seen: dict = {}
-    for filters in ({}, {"year": "2026"}, {"country": "CO"}, {"year": "2025", "country": "PE"},
-                    {"violation": "threat"}, {"sector": "land_environment"}):
+    for filters in (
+        {},
+        {"year": "2026"},
+        {"country": "CO"},
+        {"year": "2025", "country": "PE"},
+        {"violation": "threat"},
+        {"sector": "land_environment"},
+    ):
         for table in releases.views(release, filters):
             for code, _label, cells, _total in table.rows:
                 for (col, _l), shown in zip(table.cols, cells, strict=True):
@@ -99,9 +112,14 @@ def test_filters_show_slices_of_the_same_cells(team):
 def test_pages_answer_without_an_account_and_never_fail_on_odd_filters(team):
     team.incident()
     client = Client()
-    for url in ("/public/", "/public/?year=abc&country=%3Cscript%3E", "/public/codebook",
-                "/public/methods", "/public/chart/incidents-by-month.svg?year=2026",
-                "/public/map.svg"):
+    for url in (
+        "/public/",
+        "/public/?year=abc&country=%3Cscript%3E",
+        "/public/codebook",
+        "/public/methods",
+        "/public/chart/incidents-by-month.svg?year=2026",
+        "/public/map.svg",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
     assert client.get("/public/chart/nope.svg").status_code == 404

@@ -415,7 +415,9 @@ def first_acknowledgement_delays(start: datetime, end: datetime) -> tuple[int, t
         .annotate(first_ack=Subquery(first))
         .filter(first_ack__isnull=False)
         .annotate(
-            delay=ExpressionWrapper(F("first_ack") - F("triggered_at"), output_field=DurationField())
+            delay=ExpressionWrapper(
+                F("first_ack") - F("triggered_at"), output_field=DurationField()
+            )
         )
         .order_by("delay")
     )

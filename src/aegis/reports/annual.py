@@ -87,8 +87,12 @@ def summary(context: Context) -> Section | None:
         (_("Acts (violations)"), context.year_total("acts-by-violation")),
         (_("Victims"), context.year_total("victims-by-sector")),
     ]
-    return Section("summary", _("The year in numbers"), "reports/annual/_summary.html",
-                   {"totals": totals, "k": context.release.k})
+    return Section(
+        "summary",
+        _("The year in numbers"),
+        "reports/annual/_summary.html",
+        {"totals": totals, "k": context.release.k},
+    )
 
 
 def response_times(context: Context) -> Section | None:
@@ -118,8 +122,12 @@ def _duration(delta: timedelta) -> str:
 
 
 def methods(context: Context) -> Section | None:
-    return Section("methods", _("Methods"), "reports/annual/_methods.html",
-                   {"k": context.release.k, "statuses": context.release.statuses})
+    return Section(
+        "methods",
+        _("Methods"),
+        "reports/annual/_methods.html",
+        {"k": context.release.k, "statuses": context.release.statuses},
+    )
 
 
 SECTIONS: list[Builder] = [
@@ -164,7 +172,7 @@ def build(year: int, language: str, release: Release | None = None) -> AnnualRep
 def pdf(report: AnnualReport) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=report.html).write_pdf()  # type: ignore[no-any-return]
+    return bytes(HTML(string=report.html).write_pdf())
 
 
 def languages() -> list[str]:

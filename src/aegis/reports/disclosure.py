@@ -226,14 +226,13 @@ def interval(
                 known += sign * full[k2]
         equations.append(coefficients)
         targets.append(-known)
-    bounds = [
-        (1, k - 1) if status[k2] is Status.PRIMARY else (k, None) for k2 in withheld
-    ]
+    bounds = [(1, k - 1) if status[k2] is Status.PRIMARY else (k, None) for k2 in withheld]
     objective = [0.0] * len(withheld)
     objective[index[key]] = 1.0
     low = linprog(objective, A_eq=equations, b_eq=targets, bounds=bounds, method="highs")
-    high = linprog([-x for x in objective], A_eq=equations, b_eq=targets, bounds=bounds,
-                   method="highs")
+    high = linprog(
+        [-x for x in objective], A_eq=equations, b_eq=targets, bounds=bounds, method="highs"
+    )
     if not (low.success and high.success):  # pragma: no cover - the true counts are a solution
         return (float(full[key]), float(full[key]))
     return (float(low.fun), float(-high.fun))

@@ -54,7 +54,7 @@ def csv_lines(release: Release) -> Iterator[str]:
     yield writer.writerow(COLUMNS)
     for record in records(release):
         yield writer.writerow(
-            ["" if record[c] is None else record[c] for c in COLUMNS]  # type: ignore[misc]
+            ["" if record[c] is None else record[c] for c in COLUMNS]
         )
 
 

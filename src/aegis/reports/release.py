@@ -137,12 +137,8 @@ def _keeps(variable: str, value: str, wanted: str) -> bool:
 def view(release: Release, spec: TableSpec, filters: Mapping[str, str]) -> TableView:
     """The table's slice for these filters (only published cells: no new computation)."""
     table = release.table(spec.slug)
-    row_filter = next(
-        (v for name, v in filters.items() if v and _matches(name, spec.row)), ""
-    )
-    col_filter = next(
-        (v for name, v in filters.items() if v and _matches(name, spec.col)), ""
-    )
+    row_filter = next((v for name, v in filters.items() if v and _matches(name, spec.row)), "")
+    col_filter = next((v for name, v in filters.items() if v and _matches(name, spec.col)), "")
     rows = [r for r in table.rows if not row_filter or _keeps(spec.row, r, row_filter)]
     cols = [c for c in table.cols if not col_filter or _keeps(spec.col, c, col_filter)]
     k = release.k

@@ -48,7 +48,9 @@ class Variable:
                 )
             return places.place_label(country, region) or value
         if self.code == "month":
-            return str(_MONTHS[int(value) - 1]) if value.isdigit() and 0 < int(value) <= 12 else value
+            return (
+                str(_MONTHS[int(value) - 1]) if value.isdigit() and 0 < int(value) <= 12 else value
+            )
         if self.choices is not None:
             return str(self.choices.get(value, _("Not known")))
         return value
