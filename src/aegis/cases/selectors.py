@@ -434,3 +434,14 @@ def case_workload() -> dict[str, Any]:
         "open_tasks": open_tasks.count(),
         "overdue_tasks": open_tasks.filter(due_on__lt=clock.today()).count(),
     }
+
+
+def consent_fingerprint(scope: str) -> tuple[int, int, Any]:
+    """Changes whenever a consent of this scope is given or withdrawn (for caches of
+    statistics): how many there are, how many withdrawn, the latest withdrawal."""
+    from django.db.models import Count, Max
+
+    found = ConsentRecord.objects.filter(scope=scope).aggregate(
+        n=Count("pk"), withdrawn=Count("withdrawn_at"), last=Max("withdrawn_at")
+    )
+    return (found["n"], found["withdrawn"], found["last"])

@@ -233,3 +233,12 @@ def victims_of_incidents(incidents: QuerySet[Incident]) -> QuerySet[Victim]:
 def involvements_of_incidents(incidents: QuerySet[Incident]) -> QuerySet[ActPerpetrator]:
     """Which perpetrators took part in the acts of these incidents (a query for aggregation)."""
     return ActPerpetrator.objects.filter(act__incident__in=incidents.values("pk"))
+
+
+def statistics_fingerprint() -> tuple[int, Any, int, int]:
+    """Changes whenever an incident, act or victim is added, changed or removed (for caches
+    of statistics; an incident's `updated_at` moves with its acts and victims)."""
+    from django.db.models import Count, Max
+
+    found = Incident.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    return (found["n"], found["last"], Act.objects.count(), Victim.objects.count())
