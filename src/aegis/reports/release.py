@@ -99,7 +99,7 @@ def public_release() -> Release:
         and cached[0] == fingerprint
         and (now - cached[1].made_at).total_seconds() < (CACHE_SECONDS)
     ):
-        return cached[1]  # type: ignore[no-any-return]
+        return cached[1]
     k = config.min_count()
     tables = _align_years(_counts())
     release = Release(k, config.counted_statuses(), now, protect_linked(tables, k))
