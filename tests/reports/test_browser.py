@@ -27,7 +27,9 @@ def test_public_statistics_without_javascript(tab, counted, browser, language): 
     page.goto(tab.url("/public/"))
     if language != "en":  # the footer's plain form, as a reader without script would
         page.get_by_label("Language").select_option(language)
-        page.get_by_role("button", name="Change").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Change").click()
+        page.wait_for_load_state("load")
     tab.failed_requests.clear()  # the first page's images, cut short by leaving it
     response = page.goto(tab.url("/public/"))
     assert_csp(response)

@@ -131,3 +131,30 @@ def test_the_page_is_translated_and_right_to_left_in_arabic(team):
     team.incident()
     page = Client(headers={"accept-language": "ar"}).get("/public/").content.decode()
     assert 'dir="rtl"' in page
+
+
+def test_analysts_and_coordinators_see_every_count_and_the_workload(team, signed_in):
+    from aegis.roles import Role
+
+    for _ in range(2):
+        team.incident()
+    for role in (Role.ANALYST, Role.COORDINATOR):
+        client, _person = signed_in(role)
+        response = client.get("/reports/")
+        assert response.status_code == 200
+        release = response.context["release"]
+        assert not release.protected
+        assert release.table("incidents-by-month").cell(TOTAL, "2026").value == 2
+        assert "Case workload" in response.content.decode()
+    client, _person = signed_in(Role.CASEWORKER)
+    assert client.get("/reports/").status_code == 403
+
+
+def test_the_command_refuses_a_bad_year_or_language(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError):
+        call_command("report", "annual", "--year", "99", "--output", str(tmp_path))
+    with pytest.raises(CommandError):
+        call_command("report", "annual", "--year", "2026", "--language", "xx")
+    assert not list(tmp_path.iterdir())

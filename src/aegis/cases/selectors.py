@@ -463,3 +463,14 @@ def people_with_name_indexes(indexes: Any) -> list[Person]:
     if not wanted:
         return []
     return list(Person.objects.filter(name_index__in=wanted).order_by("pk"))
+
+
+def consent_fingerprint(scope: str) -> tuple[int, int, Any]:
+    """Changes whenever a consent of this scope is given or withdrawn (for caches of
+    statistics): how many there are, how many withdrawn, the latest withdrawal."""
+    from django.db.models import Count, Max
+
+    found = ConsentRecord.objects.filter(scope=scope).aggregate(
+        n=Count("pk"), withdrawn=Count("withdrawn_at"), last=Max("withdrawn_at")
+    )
+    return (found["n"], found["withdrawn"], found["last"])

@@ -262,3 +262,12 @@ def merge_candidates(
         by_event &= Q(country=country)
     query = (by_name if names else Q(pk__in=[])) | by_event
     return list(Incident.objects.filter(query).distinct().order_by("-date_start", "-pk")[:limit])
+
+
+def statistics_fingerprint() -> tuple[int, Any, int, int]:
+    """Changes whenever an incident, act or victim is added, changed or removed (for caches
+    of statistics; an incident's `updated_at` moves with its acts and victims)."""
+    from django.db.models import Count, Max
+
+    found = Incident.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    return (found["n"], found["last"], Act.objects.count(), Victim.objects.count())

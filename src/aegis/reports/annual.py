@@ -172,7 +172,7 @@ def build(year: int, language: str, release: Release | None = None) -> AnnualRep
 def pdf(report: AnnualReport) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=report.html).write_pdf()  # type: ignore[no-any-return]
+    return bytes(HTML(string=report.html).write_pdf())
 
 
 def languages() -> list[str]:

@@ -98,6 +98,9 @@ class _Suppressor:
         self.k = k
         self.status: dict[Key, Status] = {}
         self.protected: set[Key] = set()
+        # Corners of a rectangle that can move: provably not exact whatever else is withheld
+        # later (withholding more only removes constraints), so the audit skips them.
+        self.proven: set[Key] = set()
 
     def withhold(self, key: Key) -> None:
         if key not in self.status:
@@ -166,13 +169,17 @@ class _Suppressor:
                 for corner, _ in corners:
                     self.withhold(corner)
                     self.protected.add(corner)
-            exposed = [key for key in sorted(self.status) if _exact(self, key)]
+                    self.proven.add(corner)
+            exposed = [key for key in self._unproven() if _exact(self, key)]
             if not exposed:
                 return
             self.protected.difference_update(exposed)
         # Still exposed after the audit's rounds: withhold their whole lines (rare; tiny tables).
-        for key in [key for key in sorted(self.status) if _exact(self, key)]:
+        for key in [key for key in self._unproven() if _exact(self, key)]:
             self._withhold_line(key)
+
+    def _unproven(self) -> list[Key]:
+        return sorted(key for key in self.status if key not in self.proven)
 
     def _withhold_line(self, key: Key) -> None:
         """Last resort for a cell no rectangle can cover: withhold its row and column."""

@@ -53,9 +53,7 @@ def csv_lines(release: Release) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield writer.writerow(COLUMNS)
     for record in records(release):
-        yield writer.writerow(
-            ["" if record[c] is None else record[c] for c in COLUMNS]  # type: ignore[misc]
-        )
+        yield writer.writerow(["" if record[c] is None else record[c] for c in COLUMNS])
 
 
 def json_chunks(release: Release) -> Iterator[str]:

@@ -16,6 +16,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from aegis import clock
+from aegis.cases import selectors as cases
+from aegis.incidents import selectors as incidents
 
 from . import config
 from .disclosure import TOTAL, Cell, LinkedTable, Protected, Status, extend, protect_linked
@@ -72,11 +74,37 @@ def _align_years(tables: dict[str, LinkedTable]) -> dict[str, LinkedTable]:
     return aligned
 
 
+_CACHE: dict[str, Any] = {}
+CACHE_SECONDS = 300
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    return (
+        config.min_count(),
+        config.counted_statuses(),
+        incidents.statistics_fingerprint(),
+        cases.consent_fingerprint(config.CONSENT_SCOPE),
+    )
+
+
 def public_release() -> Release:
-    """What may be published: every table protected."""
+    """What may be published: every table protected. Kept in this process while the data
+    and settings it was made from have not changed (a page and its charts ask for it several
+    times), and for at most CACHE_SECONDS (a person's sector can change unseen)."""
+    fingerprint = _fingerprint()
+    cached = _CACHE.get("public")
+    now = clock.now()
+    if (
+        cached
+        and cached[0] == fingerprint
+        and (now - cached[1].made_at).total_seconds() < (CACHE_SECONDS)
+    ):
+        return cached[1]
     k = config.min_count()
     tables = _align_years(_counts())
-    return Release(k, config.counted_statuses(), clock.now(), protect_linked(tables, k))
+    release = Release(k, config.counted_statuses(), now, protect_linked(tables, k))
+    _CACHE["public"] = (fingerprint, release)
+    return release
 
 
 def staff_release() -> Release:

@@ -3,6 +3,7 @@ dashboard and the annual report. Every number comes from a release (release.py).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -87,7 +88,7 @@ def world_map(request: HttpRequest) -> HttpResponse:
 
 
 @public
-def data_csv(request: HttpRequest) -> StreamingHttpResponse:
+def data_csv(request: HttpRequest) -> Any:
     response = StreamingHttpResponse(
         opendata.csv_lines(public_release()), content_type="text/csv; charset=utf-8"
     )
@@ -96,7 +97,7 @@ def data_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @public
-def data_json(request: HttpRequest) -> StreamingHttpResponse:
+def data_json(request: HttpRequest) -> Any:
     response = StreamingHttpResponse(
         opendata.json_chunks(public_release()), content_type="application/json"
     )
@@ -129,8 +130,8 @@ def methods(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     year = clock.today().year
     zone = timezone.get_current_timezone()
-    start = timezone.datetime(year, 1, 1, tzinfo=zone)
-    end = timezone.datetime(year + 1, 1, 1, tzinfo=zone)
+    start = datetime(year, 1, 1, tzinfo=zone)
+    end = datetime(year + 1, 1, 1, tzinfo=zone)
     count, median = alerts.first_acknowledgement_delays(start, end)
     workload = cases.case_workload()
     return _statistics_page(

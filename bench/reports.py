@@ -1,0 +1,138 @@
+"""Public statistics at scale: /public/, the open-data export and the annual report over N
+incidents, each as a ratio to a bare aggregate query over the same table in the same run.
+
+    .venv/bin/python bench/reports.py [--incidents 2000] [--cases 500] [--db sqlite|postgres]
+        [--reuse] [--home DIR] [--pg-name NAME]
+    (or: aegis bench reports --incidents 1000000)
+
+The instance is built by bench/scale.py's builder (bulk writes made of the services' own
+building blocks: keys, sealed fields, acts, victims, perpetrators, sources; consents cycle
+through every scope, so one person in five consents to public statistics, and verification
+statuses cycle too). Timed, through Django's full stack with the test client (no network):
+
+* bare: one GROUP BY over the incidents table (the floor any statistics page stands on);
+* /public/: every table counted in SQL and protected (target <= 2 s at 1,000,000);
+* export: /public/data.csv streamed to the end (target <= 30 s; its memory must not grow
+  with N);
+* annual report: HTML and PDF of the current year.
+
+Peak memory: Python's allocations during each phase (tracemalloc) and the process's peak
+resident size. The default N is a smoke test; `--incidents 1000000` is the real run (hours
+of building on 2 cores: run it on a machine of its own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import secrets
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import scale
+
+
+def timed(label: str, run: Callable[[], Any], results: dict[str, Any]) -> None:
+    tracemalloc.start()
+    start = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - start
+    _now, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    results[label] = {"seconds": seconds, "peak_mb": peak / 2**20}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, default=2000)
+    parser.add_argument("--cases", type=int, default=500)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--home", default="")
+    parser.add_argument("--pg-name", default="")
+    args = parser.parse_args()
+    args.pg_name = args.pg_name or f"aegis_bench_reports_{args.incidents}i"
+    home, url = scale.instance_paths(args, args.cases, args.incidents)
+    home = home.with_name(f"reports-{home.name}")
+    if args.db == "sqlite":
+        url = f"sqlite:///{home / 'aegis.sqlite3'}"
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    state_path = home / "bench-reports.json"
+    state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    os.environ.update(
+        AEGIS_HOME=str(home),
+        AEGIS_DATABASE_URL=url,
+        AEGIS_ALERT_SERVICE_UNLOCK=state.get("unlock") or secrets.token_urlsafe(32),
+        DJANGO_SETTINGS_MODULE="aegis.settings",
+    )
+    import django
+
+    django.setup()
+    reuse = args.reuse and state.get("complete") and scale.holds(args.cases, args.incidents)
+    if not reuse:
+        from django.db import connection
+
+        from aegis import bootstrap
+        from aegis.vault import services as vault
+        from aegis.vault.keychain import unlocked
+
+        connection.close()
+        scale.fresh_database(args, url, home)
+        state = {"unlock": os.environ["AEGIS_ALERT_SERVICE_UNLOCK"], "complete": False}
+        start = time.perf_counter()
+        bootstrap.migrate()
+        recovery = bootstrap.create_organisation_keys(state["unlock"])
+        with unlocked(vault.recovery_keychain(recovery)):
+            scale.build(args.cases, args.incidents)
+        state.update(complete=True, build_seconds=time.perf_counter() - start)
+        state_path.write_text(json.dumps(state))
+
+    from django.db.models import Count
+    from django.test import Client
+
+    from aegis import clock
+    from aegis.incidents import selectors as incidents
+    from aegis.reports import annual
+
+    client = Client()
+    results: dict[str, Any] = {}
+
+    def bare() -> None:
+        list(incidents.all_incidents().values("country").annotate(n=Count("pk")).order_by())
+
+    def public() -> None:
+        assert client.get("/public/").status_code == 200
+
+    def export() -> None:
+        response = client.get("/public/data.csv")
+        for _chunk in response.streaming_content:
+            pass
+
+    def report() -> None:
+        annual.pdf(annual.build(clock.today().year, "en"))
+
+    bare()  # warm the caches once, as a running server would be
+    for label, run in (("bare", bare), ("public", public), ("export", export), ("annual", report)):
+        timed(label, run, results)
+    base = results["bare"]["seconds"] or 1e-9
+    print(f"reports benchmark: {args.incidents} incidents, {args.db}")
+    print(f"{'phase':10} {'seconds':>10} {'x bare':>10} {'peak MB':>10}")
+    for label, r in results.items():
+        ratio = r["seconds"] / base
+        print(f"{label:10} {r['seconds']:10.3f} {ratio:10.1f} {r['peak_mb']:10.1f}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"process peak resident memory: {rss:.0f} MB")
+    print("targets at 1,000,000: /public/ <= 2 s, export <= 30 s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
