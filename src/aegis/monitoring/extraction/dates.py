@@ -30,16 +30,31 @@ MONTH_NAMES = {
     for name in names
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTH = r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_MONTH = (
+    r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
 PATTERNS = (
     re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b"),
-    re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(?P<year>(?:19|20)\d\d))?\b"),
-    re.compile(r"\b(?:in|since|of|from|until|by|early|late|mid-?)\s+" + _MONTH + r"(?:,?\s+(?P<year>(?:19|20)\d\d))?\b"),
+    re.compile(
+        r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+        + _MONTH
+        + r"(?:,?\s+(?P<year>(?:19|20)\d\d))?\b"
+    ),
+    re.compile(
+        r"\b(?:in|since|of|from|until|by|early|late|mid-?)\s+"
+        + _MONTH
+        + r"(?:,?\s+(?P<year>(?:19|20)\d\d))?\b"
+    ),
     re.compile(_MONTH + r",?\s+(?P<year>(?:19|20)\d\d)\b"),
 )
 YEAR = re.compile(r"(?<![\d$£€])\b(?P<year>(?:19[5-9]|20[0-4])\d)\b(?!\s*(?:%|percent))")
-WEEKDAY = re.compile(r"\b(?:on|last|this|late|early)\s+(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
-RELATIVE = re.compile(r"\b(?P<word>yesterday|today|last night|this morning|earlier this week)\b", re.I)
+WEEKDAY = re.compile(
+    r"\b(?:on|last|this|late|early)\s+(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+)
+RELATIVE = re.compile(
+    r"\b(?P<word>yesterday|today|last night|this morning|earlier this week)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +86,9 @@ def mentions(text: str, published: date | None) -> list[DateMention]:
             day = int(groups["day"]) if groups.get("day") else None
             if day is not None and not 1 <= day <= 31:
                 day = None
-            year = int(groups["year"]) if groups.get("year") else _resolve_year(month, day, published)
+            year = (
+                int(groups["year"]) if groups.get("year") else _resolve_year(month, day, published)
+            )
             found.append(DateMention(year, month, day, m.start(), "explicit"))
     for m in YEAR.finditer(text):
         if not any(a <= m.start() < b for a, b in taken):

@@ -10,7 +10,9 @@ from .pipeline import Extractor
 from .schema import merged_sample, publish_date, victim_record
 
 
-def predict(extractor: Extractor, records: list[dict[str, Any]], given_victims: bool = False) -> list[dict[str, Any]]:
+def predict(
+    extractor: Extractor, records: list[dict[str, Any]], given_victims: bool = False
+) -> list[dict[str, Any]]:
     out = []
     for record in records:
         sample = record["sample"]

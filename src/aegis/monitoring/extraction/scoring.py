@@ -18,12 +18,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
 # The paper's best results (T5 on a GPU, test split), the figures to beat.
 PAPER = {
@@ -111,8 +111,6 @@ def dedupe_names(names: list[str]) -> list[str]:
         if not any(name in other for other in kept):
             kept.append(name)
     return list(reversed(kept))
-
-
 
 
 FIELDS = ("perpetrator_type", "country", "region", "city", "year", "month", "day")

@@ -17,7 +17,9 @@ C_NAME = 1.0
 C_VICTIM = 2.0
 
 
-def load_records(directory: Path, splits: tuple[str, ...] = ("train", "dev")) -> list[dict[str, Any]]:
+def load_records(
+    directory: Path, splits: tuple[str, ...] = ("train", "dev")
+) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     for split in splits:
         records += json.loads((directory / f"{split}.json").read_text())
@@ -27,17 +29,29 @@ def load_records(directory: Path, splits: tuple[str, ...] = ("train", "dev")) ->
 def article(record: dict[str, Any]) -> F.Article:
     sample = record["sample"]
     return F.Article.make(
-        sample.get("Input.title") or "", sample.get("Input.article_interface") or "", publish_date(sample)
+        sample.get("Input.title") or "",
+        sample.get("Input.article_interface") or "",
+        publish_date(sample),
     )
 
 
-def _fit(rows: list[dict[str, float]], targets: list[Any], c: float, balanced: bool = False) -> Linear:
+def _fit(
+    rows: list[dict[str, float]], targets: list[Any], c: float, balanced: bool = False
+) -> Linear:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
     vectorizer = DictVectorizer()
-    matrix = vectorizer.fit_transform(rows)
-    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None)
+    matrix = vectorizer.fit_transform(rows).tocsr()
+    # liblinear takes 32-bit sparse indices only.
+    matrix.indices = matrix.indices.astype("int32")
+    matrix.indptr = matrix.indptr.astype("int32")
+    # liblinear is the fast one for two classes; it no longer takes more (lbfgs: softmax,
+    # which is what Linear.proba computes).
+    solver = "liblinear" if len(set(targets)) == 2 else "lbfgs"
+    model = LogisticRegression(
+        C=c, max_iter=2000, solver=solver, class_weight="balanced" if balanced else None
+    )
     model.fit(matrix, targets)
     return Linear.from_sklearn(model, list(vectorizer.get_feature_names_out()))
 
@@ -55,12 +69,18 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
     docs = [F.document(a, idf) for a in articles]
     models: dict[str, Linear] = {}
 
-    models["perpetrator_mention"] = _fit(docs, [bool(g["perpetrator_mention"]) for g in golds], C_DOC)
-    typed = [(d, g["perpetrator_type"]) for d, g in zip(docs, golds, strict=True) if g["perpetrator_type"]]
+    models["perpetrator_mention"] = _fit(
+        docs, [bool(g["perpetrator_mention"]) for g in golds], C_DOC
+    )
+    typed = [
+        (d, g["perpetrator_type"])
+        for d, g in zip(docs, golds, strict=True)
+        if g["perpetrator_type"]
+    ]
     models["perpetrator_type"] = _fit([d for d, _ in typed], [t for _, t in typed], C_DOC)
     for label in labels.VIOLATION_TYPES:
         targets = [label in (g["violation_types"] or []) for g in golds]
-        models[f"violation:{label}"] = _fit(docs, targets, C_DOC, balanced=True)
+        models[f"violation:{label}"] = _fit(docs, targets, C_DOC)
 
     rows, targets = [], []
     for a, g in zip(articles, golds, strict=True):
@@ -100,7 +120,9 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
             regions[region] += 1
     extra = {
         "idf": idf,
-        "country_forms": {code: forms.most_common(1)[0][0] for code, forms in country_forms.items()},
+        "country_forms": {
+            code: forms.most_common(1)[0][0] for code, forms in country_forms.items()
+        },
         "cities": sorted(cities),
         "regions": sorted(regions),
         "trained_on": len(records),
