@@ -53,6 +53,9 @@ NOT_NAME = frozenset(
         Commission Organization Organisation Movement Front Forces Force Guard Security Service
         Services Department Office Bureau Police Station North South East West New Mount Lake
         River City Province Region District County
+                Executive Director Editor Chairman Chairwoman Founder Secretary Commander Officer
+        Deputy Vice Mayor Lawyer Attorney Reporter Correspondent Photographer Editor-in-chief
+        Head Spokesman Spokesperson Spokeswoman Blogger Writer Columnist Anchor Producer
         """.strip(),
     )
 )
@@ -172,12 +175,24 @@ class Candidate:
     sentence_index: int
 
 
-def _clean(tokens: list[str]) -> list[str]:
-    while tokens and (tokens[0] in NOT_NAME or tokens[0].lower() in PARTICLES):
-        tokens = tokens[1:]
-    while tokens and (tokens[-1] in NOT_NAME or tokens[-1].lower() in PARTICLES):
-        tokens = tokens[:-1]
-    return tokens
+def _segments(tokens: list[str]) -> list[list[str]]:
+    """The run cut at words that are no part of a name (titles, function words, acronyms),
+    each piece without lower-case particles at its ends ("al", "de")."""
+    pieces: list[list[str]] = [[]]
+    for token in tokens:
+        if token in NOT_NAME or (token.isupper() and len(token) > 2):
+            pieces.append([])
+        else:
+            pieces[-1].append(token)
+    out = []
+    for piece in pieces:
+        while piece and piece[0] in PARTICLES:
+            piece = piece[1:]
+        while piece and piece[-1] in PARTICLES:
+            piece = piece[:-1]
+        if piece:
+            out.append(piece)
+    return out
 
 
 NAME_RUN = re.compile(
@@ -194,13 +209,14 @@ def candidates(article: Article) -> list[Candidate]:
         start = article.full.find(sentence, offset)
         offset = max(start, 0)
         for m in NAME_RUN.finditer(sentence):
-            parts = _clean(re.split(r"\s+", m.group(0).strip(".,'\u2019")))
-            parts = [p.rstrip(".,") if not re.fullmatch(r"[A-Z]\.", p) else p for p in parts]
-            if not 2 <= len(parts) <= 5 or any(p.isupper() and len(p) > 2 for p in parts):
-                continue
-            name = " ".join(parts).replace("\u2019s", "").removesuffix("'s")
-            entry = found.setdefault(name, Candidate(name, [], index))
-            entry.offsets.append(offset + m.start())
+            raw = re.split(r"\s+", m.group(0).strip(".,'\u2019"))
+            raw = [p.rstrip(".,") if not re.fullmatch(r"[A-Z]\.", p) else p for p in raw]
+            for parts in _segments(raw):
+                if not 2 <= len(parts) <= 5:
+                    continue
+                name = " ".join(parts).removesuffix("\u2019s").removesuffix("'s")
+                entry = found.setdefault(name, Candidate(name, [], index))
+                entry.offsets.append(offset + m.start())
     return list(found.values())
 
 
