@@ -137,7 +137,7 @@ def test_scorer_on_a_hand_made_example() -> None:
             "city": "None",
             "region": "Lagos",
             "country": "Nigeria",
-            # "Maria" is a substring of a later name and is dropped; "Lopez" is fuzzy only.
+            # "Maria" is a substring of a later name and is dropped; "Okafor" is fuzzy only.
             "victims": [_victim("Maria"), _victim("Maria Lopez"), _victim("Okafor")],
             "gold_victim_answers": [
                 _victim("Maria Lopez", "woman"),
@@ -165,9 +165,10 @@ def test_scorer_on_a_hand_made_example() -> None:
     assert result["city acc"] == 50 and result["region acc"] == 0 and result["country acc"] == 100
     # Violations: predicted {killing, torture} + {unknown}; gold {killing} + {other}: 1/3, 1/2.
     assert result["violation types F1"] == pytest.approx(100 * 2 * (1 / 3) * 0.5 / (1 / 3 + 0.5))
-    # Names: predicted [Maria Lopez, Okafor] against gold [Maria Lopez, John Okafor].
-    assert result["victim name exact F1"] == 50
-    assert result["victim name fuzzy F1"] == 100
+    # Names: [Maria, Maria Lopez, Okafor] counts 3 predictions (the paper counts before its
+    # second de-duplication), then [Maria Lopez, Okafor] is matched against the gold names.
+    assert result["victim name exact F1"] == pytest.approx(100 * 2 * (1 / 3) * 0.5 / (1 / 3 + 0.5))
+    assert result["victim name fuzzy F1"] == pytest.approx(100 * 2 * (2 / 3) * 1 / (2 / 3 + 1))
     # Attributes over gold named victims: sex 1/2; type 1/2 (empty counts as insufficient).
     assert result["victim sex acc"] == 50
     assert result["victim type acc"] == 50
