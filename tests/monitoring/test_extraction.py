@@ -17,6 +17,7 @@ from aegis.monitoring.extraction import (
     Extraction,
     aegis_perpetrator,
     aegis_violations,
+    describe_victims,
     extract,
     labels,
     linear,
@@ -199,11 +200,17 @@ def test_extract_an_article(no_network: None) -> None:
     assert result.year.value == 2021
     assert result.perpetrator_type.value in labels.PERPETRATOR_TYPES
     assert {g.value for g in result.violation_types} <= set(labels.VIOLATION_TYPES)
-    names = {v.name for v in result.victims}
-    assert "Maria Lopez" in names
-    maria = next(v for v in result.victims if v.name == "Maria Lopez")
-    assert maria.sentence and "Maria Lopez" in maria.sentence
-    assert maria.sex == "woman"
+    assert result.victims
+    for victim in result.victims:
+        assert victim.name in victim.sentence
+        assert 0 <= victim.confidence <= 1
+    # The analyst's names: attributes for exactly those.
+    maria, john = describe_victims(
+        "Journalist Maria Lopez abducted in Lagos", ARTICLE, ["Maria Lopez", "John Okafor"]
+    )
+    assert maria.name == "Maria Lopez" and "Maria Lopez" in maria.sentence
+    assert maria.sex == "woman" and john.sex == "man"
+    assert maria.victim_types == ("journalist",)
     record = merged_sample(result)
     assert record["year"] == "2021.0"
     assert record["city"] in ("Lagos", "None")
