@@ -329,3 +329,44 @@ def victim_features(article: Article, name: str, idf: dict[str, float]) -> Featu
         any(t in ("child", "children", "boy", "girl", "minor", "teenager") for t in article.tokens)
     )
     return features
+
+
+ROLE_WORDS = (
+    (
+        "journalist",
+        re.compile(
+            r"\b(?:journalists?|reporters?|editors?|correspondents?|photographers?|"
+            r"photojournalists?|broadcasters?|columnists?|bloggers?|newspaper|presenters?|"
+            r"anchors?|cameram[ae]n)\b"
+        ),
+    ),
+    ("trade unionist", re.compile(r"\b(?:unions?|unionists?|workers|labou?r)\b")),
+    (
+        "human rights defender",
+        re.compile(
+            r"\b(?:activists?|defenders?|human rights|lawyers?|campaigners?|"
+            r"environmentalists?|dissidents?)\b"
+        ),
+    ),
+)
+
+
+def role_near(article: Article, name: str, width: int = 80) -> str | None:
+    """The victim type whose words come first within `width` characters of the person's
+    name (full or surname), or None where no such word is near."""
+    parts = name.split()
+    keys = [name] + ([parts[-1]] if len(parts) > 1 else [])
+    best: tuple[int, str] | None = None
+    for sentence in article.sentences:
+        for key in keys:
+            at = sentence.find(key)
+            if at < 0:
+                continue
+            window = sentence[max(0, at - width) : at + len(key) + width].lower()
+            for label, pattern in ROLE_WORDS:
+                m = pattern.search(window)
+                if m and (best is None or m.start() < best[0]):
+                    best = (m.start(), label)
+            if best is not None:
+                return best[1]
+    return None
