@@ -196,3 +196,16 @@ def test_a_long_feed_is_read_a_few_items_per_poll(web, team):
     assert Article.objects.count() == polling.MAX_NEW
     polling.poll(feed)
     assert Article.objects.count() == polling.MAX_NEW + 2
+
+
+def test_requests_to_one_host_are_spaced(web, settings, monkeypatch):
+    from aegis.monitoring import fetching
+
+    settings.AEGIS_MONITORING_HOST_INTERVAL = 5
+    slept: list[float] = []
+    monkeypatch.setattr(fetching.time, "sleep", slept.append)
+    url = web.add("/page", "<p>hello</p>")
+    fetching.fetch(url)  # robots.txt, then the page: the page waits its turn
+    fetching.fetch(url)  # robots.txt is cached; the page waits its turn after the first
+    # sleep() is a stand-in, so no time passes: each request is booked 5 s after the last.
+    assert len(slept) == 2 and 4 < slept[0] <= 5 and 9 < slept[1] <= 10

@@ -35,20 +35,29 @@ NAME_TOKEN = re.compile(
     r"[A-Z\u00c0-\u00de][\w'\u2019.-]*|(?:al|el|bin|ibn|de|da|del|della|dos|van|von|der|la|le|di|du|abu|ben)(?=[\s-])"
 )
 # Capitalised words that start no person's name in news text.
-NOT_NAME = set(
-    """The A An In On At Of For And But Or If As By To From With After Before During Since Until
-    When While Where What Who Why How This That These Those It Its He She His Her They Their We
-    Our You Your I Mr Mrs Ms Miss Dr Prof Sir President Prime Minister Journalist Activist Police
-    General Gen Col Lt Sgt Capt Maj Judge Justice Chief Senator Sen Rep Governor Gov King Queen
-    Prince Sheikh Imam Father Rev Pastor Bishop Saint St January February March April May June
-    July August September October November December Monday Tuesday Wednesday Thursday Friday
-    Saturday Sunday Click Image Photo AP AFP Reuters Read More Also According However Meanwhile
-    Human Rights Watch Amnesty International United Nations UN Republic Democratic People
-    Party Government Ministry Court Army National State Federal Supreme High University
-    News Times Post Daily Tribune Press Agency Committee Council Union Association Network
-    Foundation Center Centre Institute Commission Organization Organisation Movement Front
-    Forces Force Guard Security Service Services Department Office Bureau Police Station
-    North South East West New Mount Lake River City Province Region District County""".split()
+NOT_NAME = frozenset(
+    re.split(
+        r"\s+",
+        """
+        The A An In On At Of For And But Or If As By To From With After Before During Since
+        Until When While Where What Who Why How This That These Those It Its He She His Her They
+        Their We Our You Your I Mr Mrs Ms Miss Dr Prof Sir President Prime Minister Journalist
+        Activist Police General Gen Col Lt Sgt Capt Maj Judge Justice Chief Senator Sen Rep
+        Governor Gov King Queen Prince Sheikh Imam Father Rev Pastor Bishop Saint St January
+        February March April May June July August September October November December Monday
+        Tuesday Wednesday Thursday Friday Saturday Sunday Click Image Photo AP AFP Reuters Read
+        More Also According However Meanwhile Human Rights Watch Amnesty International United
+        Nations UN Republic Democratic People Party Government Ministry Court Army National
+        State Federal Supreme High University News Times Post Daily Tribune Press Agency
+        Committee Council Union Association Network Foundation Center Centre Institute
+        Commission Organization Organisation Movement Front Forces Force Guard Security Service
+        Services Department Office Bureau Police Station North South East West New Mount Lake
+        River City Province Region District County
+                Executive Director Editor Chairman Chairwoman Founder Secretary Commander Officer
+        Deputy Vice Mayor Lawyer Attorney Reporter Correspondent Photographer Editor-in-chief
+        Head Spokesman Spokesperson Spokeswoman Blogger Writer Columnist Anchor Producer
+        """.strip(),
+    )
 )
 TITLES = {
     "mr",
@@ -131,9 +140,28 @@ class Article:
         )
 
 
+# Words of each violation (and of other attacks), counted over the article and the title.
+KEYWORDS = {
+    "kill": r"\b(?:kill\w*|murder\w*|shot dead|assassinat\w*|slain|gunned down|death|dead|"
+    r"bod(?:y|ies))\b",
+    "kidnap": r"\b(?:kidnap\w*|abduct\w*|hostage\w*|seized|ransom)\b",
+    "detain": r"\b(?:arrest\w*|detain\w*|detention|jail\w*|prison\w*|custody|imprison\w*|"
+    r"sentenced|charged|remand\w*)\b",
+    "torture": r"\b(?:tortur\w*|beat|beaten|beating|assault\w*|ill-treat\w*|abuse\w*)\b",
+    "disappear": r"\b(?:disappear\w*|whereabouts|missing)\b",
+    "other": r"\b(?:threat\w*|harass\w*|intimidat\w*|attack\w*|censor\w*|raid\w*|ban\w*|"
+    r"surveil\w*|spyware|hack\w*)\b",
+}
+KEYWORD_PATTERNS = {name: re.compile(p) for name, p in KEYWORDS.items()}
+
+
 def document(article: Article, idf: dict[str, float]) -> Features:
     features = bag(article.tokens, idf)
     features.update(bag(article.title_tokens, idf, prefix="t:", bigrams=False))
+    body, title = article.full.lower(), article.title.lower()
+    for name, pattern in KEYWORD_PATTERNS.items():
+        features[f"kw:{name}"] = math.log1p(len(pattern.findall(body)))
+        features[f"kwt:{name}"] = float(bool(pattern.search(title)))
     return features
 
 
@@ -147,12 +175,24 @@ class Candidate:
     sentence_index: int
 
 
-def _clean(tokens: list[str]) -> list[str]:
-    while tokens and (tokens[0] in NOT_NAME or tokens[0].lower() in PARTICLES):
-        tokens = tokens[1:]
-    while tokens and (tokens[-1] in NOT_NAME or tokens[-1].lower() in PARTICLES):
-        tokens = tokens[:-1]
-    return tokens
+def _segments(tokens: list[str]) -> list[list[str]]:
+    """The run cut at words that are no part of a name (titles, function words, acronyms),
+    each piece without lower-case particles at its ends ("al", "de")."""
+    pieces: list[list[str]] = [[]]
+    for token in tokens:
+        if token in NOT_NAME or (token.isupper() and len(token) > 2):
+            pieces.append([])
+        else:
+            pieces[-1].append(token)
+    out = []
+    for piece in pieces:
+        while piece and piece[0] in PARTICLES:
+            piece = piece[1:]
+        while piece and piece[-1] in PARTICLES:
+            piece = piece[:-1]
+        if piece:
+            out.append(piece)
+    return out
 
 
 NAME_RUN = re.compile(
@@ -169,13 +209,14 @@ def candidates(article: Article) -> list[Candidate]:
         start = article.full.find(sentence, offset)
         offset = max(start, 0)
         for m in NAME_RUN.finditer(sentence):
-            parts = _clean(re.split(r"\s+", m.group(0).strip(".,'\u2019")))
-            parts = [p.rstrip(".,") if not re.fullmatch(r"[A-Z]\.", p) else p for p in parts]
-            if not 2 <= len(parts) <= 5 or any(p.isupper() and len(p) > 2 for p in parts):
-                continue
-            name = " ".join(parts).replace("\u2019s", "").removesuffix("'s")
-            entry = found.setdefault(name, Candidate(name, [], index))
-            entry.offsets.append(offset + m.start())
+            raw = re.split(r"\s+", m.group(0).strip(".,'\u2019"))
+            raw = [p.rstrip(".,") if not re.fullmatch(r"[A-Z]\.", p) else p for p in raw]
+            for parts in _segments(raw):
+                if not 2 <= len(parts) <= 5:
+                    continue
+                name = " ".join(parts).removesuffix("\u2019s").removesuffix("'s")
+                entry = found.setdefault(name, Candidate(name, [], index))
+                entry.offsets.append(offset + m.start())
     return list(found.values())
 
 
@@ -238,6 +279,30 @@ def victim_context(article: Article, name: str) -> list[str]:
     return out
 
 
+def pronouns(article: Article, name: str) -> tuple[int, int, str]:
+    """He/his and she/her counts in the 25 words after each mention of the person (in its
+    sentence and the next), and which came first ("m", "f" or "")."""
+    parts = name.split()
+    keys = [name.lower()] + ([parts[-1].lower()] if len(parts) > 1 else [])
+    male = female = 0
+    first = ""
+    for i, sentence in enumerate(article.sentences):
+        lowered = sentence.lower()
+        if not any(k in lowered for k in keys):
+            continue
+        following = article.sentences[i + 1].lower() if i + 1 < len(article.sentences) else ""
+        span = f"{lowered} {following}"
+        start = max(span.find(k) for k in keys)
+        for token in textmod.tokens(span[start:])[:25]:
+            if token in ("he", "his", "him", "himself"):
+                male += 1
+                first = first or "m"
+            elif token in ("she", "her", "hers", "herself"):
+                female += 1
+                first = first or "f"
+    return male, female, first
+
+
 def victim_features(article: Article, name: str, idf: dict[str, float]) -> Features:
     context = victim_context(article, name)
     tokens = textmod.tokens(" ".join(context))
@@ -249,6 +314,10 @@ def victim_features(article: Article, name: str, idf: dict[str, float]) -> Featu
     features["male_share"] = male / (male + female) if male + female else 0.5
     features["no_pronoun"] = float(male + female == 0)
     features["mentions"] = math.log1p(len(context))
+    near_male, near_female, first = pronouns(article, name)
+    features["near_male"] = math.log1p(near_male)
+    features["near_female"] = math.log1p(near_female)
+    features[f"near_first={first or 'none'}"] = 1.0
     parts = name.split()
     if parts:
         features[f"first:{parts[0].lower()}"] = 1.0
@@ -260,3 +329,44 @@ def victim_features(article: Article, name: str, idf: dict[str, float]) -> Featu
         any(t in ("child", "children", "boy", "girl", "minor", "teenager") for t in article.tokens)
     )
     return features
+
+
+ROLE_WORDS = (
+    (
+        "journalist",
+        re.compile(
+            r"\b(?:journalists?|reporters?|editors?|correspondents?|photographers?|"
+            r"photojournalists?|broadcasters?|columnists?|bloggers?|newspaper|presenters?|"
+            r"anchors?|cameram[ae]n)\b"
+        ),
+    ),
+    ("trade unionist", re.compile(r"\b(?:unions?|unionists?|workers|labou?r)\b")),
+    (
+        "human rights defender",
+        re.compile(
+            r"\b(?:activists?|defenders?|human rights|lawyers?|campaigners?|"
+            r"environmentalists?|dissidents?)\b"
+        ),
+    ),
+)
+
+
+def role_near(article: Article, name: str, width: int = 80) -> str | None:
+    """The victim type whose words come first within `width` characters of the person's
+    name (full or surname), or None where no such word is near."""
+    parts = name.split()
+    keys = [name] + ([parts[-1]] if len(parts) > 1 else [])
+    best: tuple[int, str] | None = None
+    for sentence in article.sentences:
+        for key in keys:
+            at = sentence.find(key)
+            if at < 0:
+                continue
+            window = sentence[max(0, at - width) : at + len(key) + width].lower()
+            for label, pattern in ROLE_WORDS:
+                m = pattern.search(window)
+                if m and (best is None or m.start() < best[0]):
+                    best = (m.start(), label)
+            if best is not None:
+                return best[1]
+    return None

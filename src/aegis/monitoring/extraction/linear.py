@@ -7,6 +7,7 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,7 @@ def bag(
     """Sublinear TF-IDF of words (and word pairs), L2-normalised, over a known vocabulary."""
     grams = list(tokens)
     if bigrams:
-        grams += [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+        grams += [f"{a} {b}" for a, b in pairwise(tokens)]
     counts = Counter(g for g in grams if g in idf)
     weights = {g: (1 + math.log(c)) * idf[g] for g, c in counts.items()}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
@@ -82,7 +83,7 @@ def fit_idf(documents: list[list[str]], min_df: int = 2, bigrams: bool = True) -
     for tokens in documents:
         grams = set(tokens)
         if bigrams:
-            grams |= {f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)}
+            grams |= {f"{a} {b}" for a, b in pairwise(tokens)}
         df.update(grams)
     n = len(documents)
     return {g: math.log((1 + n) / (1 + c)) + 1 for g, c in df.items() if c >= min_df}

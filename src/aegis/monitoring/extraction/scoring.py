@@ -18,12 +18,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
 # The paper's best results (T5 on a GPU, test split), the figures to beat.
 PAPER = {
@@ -103,14 +103,22 @@ def _f1(overlap: int, predicted: int, gold: int) -> tuple[float, float, float]:
 
 
 def dedupe_names(names: list[str]) -> list[str]:
+    return _dedupe(names)[1]
+
+
+def _dedupe(names: list[str]) -> tuple[list[str], list[str]]:
     """Names (split on commas as the paper's answers were), in order, dropping one that is a
-    substring of a name after it, as the paper's scorer does."""
+    substring of a name before it, then of one after it, as the paper's scorer does."""
     split = [part.strip() for name in names for part in name.split(",") if part.strip()]
+    forward: list[str] = []
+    for name in split:  # as the answers are read: none part of one already taken
+        if not any(name in other for other in forward):
+            forward.append(name)
     kept: list[str] = []
-    for name in reversed(split):
+    for name in reversed(forward):  # then none part of a later one
         if not any(name in other for other in kept):
             kept.append(name)
-    return list(reversed(kept))
+    return forward, list(reversed(kept))
 
 
 FIELDS = ("perpetrator_type", "country", "region", "city", "year", "month", "day")
@@ -140,10 +148,11 @@ def score(golds: list[dict[str, Any]], preds: list[dict[str, Any]]) -> dict[str,
 
         gold_victims = [v for v in gold_raw.get("victims") or [] if v.get("victim_name")]
         gold_names = [v["victim_name"] for v in gold_victims]
-        predicted_names = dedupe_names(
+        # The paper counts the predictions before its second de-duplication pass.
+        forward, predicted_names = _dedupe(
             [v["victim_name"] for v in pred_raw.get("victims") or [] if v.get("victim_name")]
         )
-        names[2] += len(predicted_names)
+        names[2] += len(forward)
         names[3] += len(gold_names)
         for name in predicted_names:
             names[0] += int(name in gold_names)

@@ -42,8 +42,16 @@ def _fit(
     from sklearn.linear_model import LogisticRegression
 
     vectorizer = DictVectorizer()
-    matrix = vectorizer.fit_transform(rows)
-    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None)
+    matrix = vectorizer.fit_transform(rows).tocsr()
+    # liblinear takes 32-bit sparse indices only.
+    matrix.indices = matrix.indices.astype("int32")
+    matrix.indptr = matrix.indptr.astype("int32")
+    # liblinear is the fast one for two classes; it no longer takes more (lbfgs: softmax,
+    # which is what Linear.proba computes).
+    solver = "liblinear" if len(set(targets)) == 2 else "lbfgs"
+    model = LogisticRegression(
+        C=c, max_iter=2000, solver=solver, class_weight="balanced" if balanced else None
+    )
     model.fit(matrix, targets)
     return Linear.from_sklearn(model, list(vectorizer.get_feature_names_out()))
 
@@ -72,7 +80,7 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
     models["perpetrator_type"] = _fit([d for d, _ in typed], [t for _, t in typed], C_DOC)
     for label in labels.VIOLATION_TYPES:
         targets = [label in (g["violation_types"] or []) for g in golds]
-        models[f"violation:{label}"] = _fit(docs, targets, C_DOC, balanced=True)
+        models[f"violation:{label}"] = _fit(docs, targets, C_DOC)
 
     rows, targets = [], []
     for a, g in zip(articles, golds, strict=True):

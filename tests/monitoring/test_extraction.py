@@ -1,0 +1,295 @@
+"""News-monitoring extraction: the label mapping, the paper's scorer on a hand-made example,
+the shipped model on articles (no network), and `aegis monitoring extract` on dev records."""
+
+from __future__ import annotations
+
+import json
+import socket
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from aegis.incidents.vocabulary import PerpetratorType, ViolationType
+from aegis.monitoring.extraction import (
+    Extraction,
+    aegis_perpetrator,
+    aegis_violations,
+    describe_victims,
+    extract,
+    labels,
+    linear,
+    pipeline,
+    scoring,
+)
+from aegis.monitoring.extraction.data import dataset_dir
+from aegis.monitoring.extraction.schema import merged_sample
+
+ARTICLE = (
+    "<p>Journalist Maria Lopez abducted in Lagos</p>"
+    "<p>LAGOS, Nigeria - Armed men abducted the journalist Maria Lopez on Saturday outside "
+    "her office in Lagos, police said. She had reported on corruption in Lagos State.</p>"
+    "<p>Her colleague John Okafor was arrested by police on March 3 and is still detained. "
+    "He was beaten in custody, his lawyer said.</p>"
+)
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the extractor tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+# --- Labels ---------------------------------------------------------------------------------
+
+
+def test_every_dataset_label_maps_to_an_aegis_code() -> None:
+    assert set(labels.VIOLATION_TO_AEGIS) == {*labels.VIOLATION_TYPES, labels.UNKNOWN_VIOLATION}
+    assert set(labels.PERPETRATOR_TO_AEGIS) == set(labels.PERPETRATOR_TYPES)
+    for code in labels.VIOLATION_TO_AEGIS.values():
+        assert code is None or code in ViolationType.values
+    for code in labels.PERPETRATOR_TO_AEGIS.values():
+        assert code in PerpetratorType.values
+
+
+def test_mapping_examples() -> None:
+    assert aegis_violations(["killing", "unknown", "arbitrary detention", "killing"]) == [
+        "killing",
+        "arbitrary_detention",
+    ]
+    assert aegis_violations(["unknown"]) == []
+    assert aegis_perpetrator("state actor") == "state_security"
+    assert aegis_perpetrator("other state actors") == "public_official"
+    assert aegis_perpetrator(None) == "unknown"
+    assert aegis_perpetrator("a label nobody uses") == "unknown"
+
+
+def test_labels_match_the_dataset() -> None:
+    data = dataset_dir()
+    if data is None:
+        pytest.skip("HRDsAttack data not found (set AEGIS_HRDSATTACK_DIR)")
+    records = json.loads((data / "dev.json").read_text())
+    for record in records:
+        gold = record["merged_sample"]
+        assert set(gold["violation_types"]) <= set(labels.VIOLATION_TO_AEGIS)
+        assert gold["perpetrator_type"] in (None, *labels.PERPETRATOR_TYPES)
+        for victim in gold["victims"]:
+            assert victim["victim_sex_type"] in labels.SEXES
+            assert victim["victim_age_group"] in labels.AGE_GROUPS
+            assert victim["victim_population_type"] in labels.POPULATION_TYPES
+            assert set(victim["victim_type"]) <= {*labels.VICTIM_TYPES, labels.INSUFFICIENT}
+
+
+# --- Scorer ---------------------------------------------------------------------------------
+
+
+def _victim(name: str | None, sex: str = "man", types: list[str] | None = None) -> dict:
+    return {
+        "victim_idx": 1,
+        "victim_population_type": "individual",
+        "victim_name": name,
+        "victim_keywords": "",
+        "victim_type": types if types is not None else ["journalist"],
+        "victim_sex_type": sex,
+        "victim_age_group": "adult",
+    }
+
+
+def test_scorer_on_a_hand_made_example() -> None:
+    gold: list[dict[str, Any]] = [
+        {
+            "perpetrator_mention": True,
+            "perpetrator_type": "state actor",
+            "violation_types": ["killing", "unknown"],  # unknown dropped beside another label
+            "year": "2021.0",
+            "month": "02",
+            "date": "26.0",
+            "city": "None",  # a null gold value never counts as correct
+            "region": "Lagos State",
+            "country": "Nigeria",
+            "victims": [_victim("Maria Lopez", "woman"), _victim("John Okafor"), _victim(None)],
+        },
+        {
+            "perpetrator_mention": False,
+            "perpetrator_type": None,
+            "violation_types": ["other"],
+            "year": None,
+            "month": "March",
+            "date": None,
+            "city": "Minsk",
+            "region": "None",
+            "country": "Belarus",
+            "victims": [],
+        },
+    ]
+    pred: list[dict[str, Any]] = [
+        {
+            "perpetrator_mention": True,
+            "perpetrator_type": "state actor",
+            "violation_types": ["killing", "torture"],
+            "year": "2021",
+            "month": "February",
+            "date": "26",
+            "city": "None",
+            "region": "Lagos",
+            "country": "Nigeria",
+            # "Maria" is a substring of a later name and is dropped; "Okafor" is fuzzy only.
+            "victims": [_victim("Maria"), _victim("Maria Lopez"), _victim("Okafor")],
+            "gold_victim_answers": [
+                _victim("Maria Lopez", "woman"),
+                _victim("John Okafor", "woman", []),
+            ],
+        },
+        {
+            "perpetrator_mention": True,
+            "perpetrator_type": "None",
+            "violation_types": [],  # counted as {"unknown"}
+            "year": "None",
+            "month": "03",
+            "date": None,
+            "city": "Minsk",
+            "region": "None",
+            "country": "Belarus",
+            "victims": [],
+        },
+    ]
+    result = scoring.score(gold, pred)
+    # Perpetrator mention: P 1/2, R 1/1.
+    assert result["perpetrator mention F1"] == pytest.approx(100 * 2 * 0.5 / 1.5)
+    assert result["perpetrator type acc"] == 50
+    assert result["year acc"] == 50 and result["month acc"] == 100 and result["day acc"] == 50
+    assert result["city acc"] == 50 and result["region acc"] == 0 and result["country acc"] == 100
+    # Violations: predicted {killing, torture} + {unknown}; gold {killing} + {other}: 1/3, 1/2.
+    assert result["violation types F1"] == pytest.approx(100 * 2 * (1 / 3) * 0.5 / (1 / 3 + 0.5))
+    # Names: [Maria, Maria Lopez, Okafor] counts 3 predictions (the paper counts before its
+    # second de-duplication), then [Maria Lopez, Okafor] is matched against the gold names.
+    assert result["victim name exact F1"] == pytest.approx(100 * 2 * (1 / 3) * 0.5 / (1 / 3 + 0.5))
+    assert result["victim name fuzzy F1"] == pytest.approx(100 * 2 * (2 / 3) * 1 / (2 / 3 + 1))
+    # Attributes over gold named victims: sex 1/2; type 1/2 (empty counts as insufficient).
+    assert result["victim sex acc"] == 50
+    assert result["victim type acc"] == 50
+    assert result["victim age group acc"] == 100
+
+
+def test_name_deduplication_keeps_the_longest_later_name() -> None:
+    assert scoring.dedupe_names(["Lai", "Jimmy Lai", "Ian Lai, Lai"]) == ["Jimmy Lai", "Ian Lai"]
+
+
+# --- The shipped model ----------------------------------------------------------------------
+
+
+def test_model_files_are_plain_arrays() -> None:
+    folder = pipeline.MODEL_DIR
+    assert {p.name for p in folder.iterdir()} >= {"model.json", "weights.npz"}
+    models, extra = linear.load(folder)  # np.load(allow_pickle=False) refuses pickled objects
+    assert "perpetrator_type" in models and extra["idf"]
+
+
+def test_extract_an_article(no_network: None) -> None:
+    result = extract("Journalist Maria Lopez abducted in Lagos", ARTICLE, date(2021, 3, 8))
+    assert isinstance(result, Extraction)
+    assert result.is_attack
+    assert 0 <= result.confidence <= 1
+    assert result.country.value == "Nigeria"
+    assert result.country.sentence
+    assert result.year.value == 2021
+    assert result.perpetrator_type.value in labels.PERPETRATOR_TYPES
+    assert {g.value for g in result.violation_types} <= set(labels.VIOLATION_TYPES)
+    assert result.victims
+    for victim in result.victims:
+        assert victim.name in victim.sentence
+        assert 0 <= victim.confidence <= 1
+    # The analyst's names: attributes for exactly those.
+    maria, john = describe_victims(
+        "Journalist Maria Lopez abducted in Lagos", ARTICLE, ["Maria Lopez", "John Okafor"]
+    )
+    assert maria.name == "Maria Lopez" and "Maria Lopez" in maria.sentence
+    assert maria.sex == "woman" and john.sex == "man"
+    assert maria.victim_types == ("journalist",)
+    record = merged_sample(result)
+    assert record["year"] == "2021.0"
+    assert record["city"] in ("Lagos", "None")
+
+
+def test_extract_an_empty_article(no_network: None) -> None:
+    result = extract("", "", None)
+    record = merged_sample(result)
+    assert record["violation_types"]
+    assert record["year"] is None and record["country"] == "None"
+
+
+# --- The command ----------------------------------------------------------------------------
+
+
+def _dev(n: int) -> list[dict]:
+    data = dataset_dir()
+    if data is None:
+        pytest.skip("HRDsAttack data not found (set AEGIS_HRDSATTACK_DIR)")
+    return json.loads((data / "dev.json").read_text())[:n]
+
+
+def test_extract_command_writes_a_valid_record_for_every_input(
+    tmp_path: Path, no_network: None
+) -> None:
+    records = _dev(12)
+    source = tmp_path / "in.json"
+    # Only `sample` is read: the gold is removed except the victim names (--given-victims).
+    source.write_text(
+        json.dumps(
+            [
+                {
+                    "sample": r["sample"],
+                    "merged_sample": {
+                        "victims": [
+                            {"victim_name": v["victim_name"]} for v in r["merged_sample"]["victims"]
+                        ]
+                    },
+                }
+                for r in records
+            ]
+        )
+    )
+    out = tmp_path / "out.json"
+    call_command("monitoring", "extract", str(source), "--out", str(out), "--given-victims")
+    written = json.loads(out.read_text())
+    assert [w["sample"]["Input.GLOBALEVENTID"] for w in written] == [
+        r["sample"]["Input.GLOBALEVENTID"] for r in records
+    ]
+    for w, r in zip(written, records, strict=True):
+        merged = w["merged_sample"]
+        assert set(merged) >= set(r["merged_sample"])
+        assert isinstance(merged["perpetrator_mention"], bool)
+        assert merged["perpetrator_type"] in labels.PERPETRATOR_TYPES
+        assert merged["violation_types"]
+        assert set(merged["violation_types"]) <= set(labels.VIOLATION_TO_AEGIS)
+        assert merged["year"] is None or merged["year"].endswith(".0")
+        for victim in merged["victims"] + merged["gold_victim_answers"]:
+            assert victim["victim_sex_type"] in labels.SEXES
+            assert victim["victim_age_group"] in labels.AGE_GROUPS
+        gold_names = [v["victim_name"] for v in r["merged_sample"]["victims"] if v["victim_name"]]
+        assert [v["victim_name"] for v in merged["gold_victim_answers"]] == gold_names
+    assert scoring.score(
+        [r["merged_sample"] for r in records], [w["merged_sample"] for w in written]
+    )
+
+
+def test_extract_command_refuses_bad_input(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"not": "a list"}')
+    with pytest.raises(CommandError, match="list of records"):
+        call_command("monitoring", "extract", str(bad), "--out", str(tmp_path / "o.json"))
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("monitoring", "extract", str(tmp_path / "missing.json"), "--out", "x")
+    assert not (tmp_path / "o.json").exists()
+
+
+def test_train_command_needs_data(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="--data"):
+        call_command("monitoring", "train")
+    with pytest.raises(CommandError, match=r"train\.json"):
+        call_command("monitoring", "train", "--data", str(tmp_path))
