@@ -22,4 +22,4 @@ EXPECTED: dict = {
     "api:exchange_quarantine": ("GET", CASE_STAFF),
 }
 # Records that do not exist: allowed roles get 404, the others 403.
-SAMPLE_KWARGS: dict = {"partner_id": 999999, "received_id": 999999, "item_id": 999999}
+SAMPLE_KWARGS: dict = {"partner_id": 999999, "received_id": 999999, "quarantined_id": 999999}

@@ -12,5 +12,5 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("import/", views.import_bundle, name="import"),
     path("received/<int:received_id>/", views.received, name="received"),
-    path("quarantine/<int:item_id>/", views.item, name="item"),
+    path("quarantine/<int:quarantined_id>/", views.item, name="item"),
 ]

@@ -196,8 +196,8 @@ def received(request: HttpRequest, received_id: Any) -> HttpResponse:
 
 
 @requires("view_cases")
-def item(request: HttpRequest, item_id: Any) -> HttpResponse:
-    chosen = found(selectors.item_for(request.user, item_id))
+def item(request: HttpRequest, quarantined_id: Any) -> HttpResponse:
+    chosen = found(selectors.item_for(request.user, quarantined_id))
     form = DecisionForm(request.POST or None)
     status = 200
     if request.method == "POST":
