@@ -146,6 +146,67 @@ AREAS = [
         "coordinate",
         "retention:expiring",
     ),
+    Area(
+        _("Support network"),
+        _("Vetted providers, referrals with consent, emergency grants and relocation."),
+        "view_cases",
+        "support:providers",
+    ),
+    Area(
+        _("Grant programme"),
+        _("Grants counted and summed by type, month and country, without identities."),
+        "coordinate",
+        "support:summary",
+    ),
+    Area(
+        _("Grant ledger"),
+        _("Every money movement, chained like the audit log; amounts without identities."),
+        "view_audit_log",
+        "support:ledger",
+    ),
+    Area(
+        _("Communications to mechanisms"),
+        _("Appeals and requests to UN and regional mechanisms, tracked to the State's reply."),
+        "view_cases",
+        "advocacy:list",
+    ),
+    Area(
+        _("Mechanism outcomes"),
+        _("Communications sent, answered and what changed, by mechanism, without names."),
+        "view_analytics",
+        "advocacy:analysis",
+    ),
+    Area(
+        _("Mechanisms"),
+        _("UN and regional mechanisms: channels, languages, consent rules, reply periods."),
+        "manage_settings",
+        "advocacy:mechanisms",
+    ),
+    Area(
+        _("Partner exchange"),
+        _("Encrypted, signed bundles to and from partner organisations, with consent."),
+        "view_cases",
+        "exchange:home",
+    ),
+    Area(
+        _("Statistics"),
+        _("Counts by year, place, violation and sector; alert response times; the annual report."),
+        "view_analytics",
+        "reports:dashboard",
+        also=("coordinate",),
+    ),
+    Area(
+        _("News monitoring"),
+        _("Sources the worker reads, incidents it proposes from the news, smear campaigns."),
+        "view_analytics",
+        "monitoring:queue",
+    ),
+    Area(
+        _("Smear campaigns"),
+        _("Campaigns against defenders and organisations; news articles for your incidents."),
+        "view_cases",
+        "monitoring:campaigns",
+    ),
 ]
 
 
