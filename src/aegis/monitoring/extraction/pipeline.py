@@ -17,8 +17,8 @@ from .types import Extraction, Guess, VictimGuess
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 NAME_THRESHOLD = 0.15  # chosen on dev (exact-match F1)
-PLACE_AFTER = re.compile(r"\b(?:in|at|from|near|outside|of)\s+([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)")
-DATELINE = re.compile(r"\s*([A-Z][A-Za-z .'-]+?)\s*(?:,|\(|\u2014|-)")
+PLACE_AFTER = re.compile(r"\b(?:in|at|from|near|outside|of) +([A-Z][a-z]+(?: [A-Z][a-z]+)?)")
+DATELINE = re.compile(r" *([A-Z][A-Za-z .'-]+?) *(?:,|\(|\u2014|-)")
 VIOLATION_THRESHOLD = 0.25  # chosen by 5-fold cross-validation on train+dev
 
 
