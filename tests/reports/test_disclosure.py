@@ -46,11 +46,13 @@ def _assert_safe(rows, cols, counts, protected, k=K):
         if cell.published:
             assert cell.value == full[key]
             assert not 0 < cell.value < k, f"{key} published as {cell.value}"
+        elif protected.whole:
+            assert cell.status is Status.SECONDARY  # no mark that bounds a count
         else:
             assert full[key] > 0, "a zero is published as zero"
             assert (cell.status is Status.PRIMARY) == (full[key] < k)
     for key in withheld:
-        low, high = interval(rows, cols, full, withheld, k, key)
+        low, high = interval(rows, cols, full, withheld, k, key, protected.whole)
         assert low <= full[key] <= high
         assert high - low >= 1 - 1e-6, f"{key}={full[key]} is exactly {low} from the margins"
 
@@ -75,14 +77,18 @@ def test_exhaustive_bounds_on_small_tables(table):
     top = max(extend(rows, cols, counts).values()) + 3
     for values in itertools.product(range(top), repeat=len(interior)):
         candidate = extend(rows, cols, dict(zip(interior, values, strict=True)))
-        if all(_agrees(candidate[key], cell) for key, cell in protected.cells.items()):
+        if all(
+            _agrees(candidate[key], cell, protected.whole) for key, cell in protected.cells.items()
+        ):
             for key in seen:
                 seen[key].add(candidate[key])
     for key, values in seen.items():
         assert len(values) >= 2, f"{key} is exactly {values} in {counts}"
 
 
-def _agrees(value, cell):
+def _agrees(value, cell, whole=False):
+    if whole:
+        return True
     if cell.status is Status.PUBLISHED:
         return value == cell.value
     if cell.status is Status.PRIMARY:
@@ -98,6 +104,13 @@ def test_zero_is_published_and_small_counts_are_not():
     assert protected.cell("a", "y").status is Status.PRIMARY
     # a's total (3) is small too; the rest of the rectangle is withheld as its partner.
     assert not protected.cell("a", TOTAL).published
+
+
+def test_a_table_the_marks_alone_would_give_away_is_withheld_whole():
+    rows = ["a", "b", "c", "d"]
+    protected = protect(rows, ["x"], {(r, "x"): 1 for r in rows}, K)
+    assert protected.whole
+    assert {cell.status for cell in protected.cells.values()} == {Status.SECONDARY}
 
 
 def test_a_threshold_below_three_is_refused():

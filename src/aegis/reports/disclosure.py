@@ -57,6 +57,10 @@ class Protected:
     rows: tuple[str, ...]
     cols: tuple[str, ...]
     cells: Mapping[Key, Cell]
+    # Withheld whole (zeros and small counts alike, all "withheld"): the rare table whose
+    # small counts the marks alone would give away (e.g. four rows of "fewer than 5" whose
+    # total is "fewer than 5": each must be 1).
+    whole: bool = False
 
     def cell(self, row: str, col: str) -> Cell:
         return self.cells[(row, col)]
@@ -101,6 +105,7 @@ class _Suppressor:
         # Corners of a rectangle that can move: provably not exact whatever else is withheld
         # later (withholding more only removes constraints), so the audit skips them.
         self.proven: set[Key] = set()
+        self.whole = False
 
     def withhold(self, key: Key) -> None:
         if key not in self.status:
@@ -174,9 +179,11 @@ class _Suppressor:
             if not exposed:
                 return
             self.protected.difference_update(exposed)
-        # Still exposed after the audit's rounds: withhold their whole lines (rare; tiny tables).
-        for key in [key for key in self._unproven() if _exact(self, key)]:
-            self._withhold_line(key)
+        # Still exposed after the audit's rounds: the marks themselves give it away, so the
+        # whole table is withheld, zeros included, with no mark that bounds a count.
+        if any(_exact(self, key) for key in self._unproven()):
+            self.whole = True
+            self.status = {key: Status.SECONDARY for key in self.full}
 
     def _unproven(self) -> list[Key]:
         return sorted(key for key in self.status if key not in self.proven)
@@ -196,7 +203,7 @@ class _Suppressor:
 
 def _exact(s: _Suppressor, key: Key) -> bool:
     """True if the withheld cell's value follows exactly from everything published."""
-    low, high = interval(s.rows[:-1], s.cols[:-1], s.full, s.status, s.k, key)
+    low, high = interval(s.rows[:-1], s.cols[:-1], s.full, s.status, s.k, key, s.whole)
     return high - low < 0.5
 
 
@@ -207,6 +214,7 @@ def interval(
     status: Mapping[Key, Status],
     k: int,
     key: Key,
+    whole: bool = False,
 ) -> tuple[float, float]:
     """The least and greatest value of withheld cell `key` consistent with the published
     cells, the table's sums and a reader's bounds on each withheld cell (linear programming)."""
@@ -233,16 +241,20 @@ def interval(
                 known += sign * full[k2]
         equations.append(coefficients)
         targets.append(-known)
-    bounds = [(1, k - 1) if status[k2] is Status.PRIMARY else (k, None) for k2 in withheld]
+    bounds = [
+        (0, None) if whole else (1, k - 1) if status[k2] is Status.PRIMARY else (k, None)
+        for k2 in withheld
+    ]
     objective = [0.0] * len(withheld)
     objective[index[key]] = 1.0
     low = linprog(objective, A_eq=equations, b_eq=targets, bounds=bounds, method="highs")
     high = linprog(
         [-x for x in objective], A_eq=equations, b_eq=targets, bounds=bounds, method="highs"
     )
-    if not (low.success and high.success):  # pragma: no cover - the true counts are a solution
-        return (float(full[key]), float(full[key]))
-    return (float(low.fun), float(-high.fun))
+    # Status 3: unbounded (a withheld count can grow without limit): certainly not exact.
+    least = float(low.fun) if low.success else float(full[key])
+    most = float("inf") if high.status == 3 else float(-high.fun) if high.success else least
+    return (least, most)
 
 
 def _suppress(
@@ -260,7 +272,7 @@ def _suppress(
         else Cell(suppressor.status[key], None)
         for key, value in full.items()
     }
-    return Protected(tuple(rows), tuple(cols), cells)
+    return Protected(tuple(rows), tuple(cols), cells, suppressor.whole)
 
 
 def protect(
