@@ -47,6 +47,7 @@ def _config(base_url: str, tokens: dict[str, str], known: dict[str, list]) -> st
         ("^/api/v1/advocacy/outcomes$", tokens["analyst"]),
         ("^/api/v1/advocacy/", tokens["staff"]),
         ("^/api/v1/monitoring/", tokens["analyst"]),
+        ("^/api/v1/(support|exchange)/", tokens["staff"]),
         ("^/api/v1/(cases|incidents|evidence|risk|safety/people)/", tokens["staff"]),
         ("^/api/v1/(safety/mine|alerts/panic)$", tokens["defender"]),
         ("^/api/v1/alerts/(open|history)$", tokens["staff"]),

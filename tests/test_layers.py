@@ -97,10 +97,14 @@ def test_lower_apps_reach_the_higher_ones_through_the_hooks_they_registered():
     assert compartments is not None
     assert compartments.of is cases.compartments_of
     assert compartments.leave is case_services.remove_member
-    # The case page as before: incidents, then evidence; the search page adds incidents.
+    # The case page: incidents, evidence, then the areas built on them; the search page adds
+    # incidents.
     assert [p.template for p in panels._of(panels.CASE)] == [
         "incidents/_case_panel.html",
         "evidence/_case_panel.html",
+        "advocacy/_case_panel.html",
+        "exchange/_case_panel.html",
+        "support/_case_panel.html",
     ]
     assert [p.template for p in panels._of(panels.SEARCH)] == ["incidents/_search_panel.html"]
 

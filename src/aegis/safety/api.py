@@ -89,8 +89,10 @@ class PlanOut(VersionOut):
     current: bool
     checkin_interval_hours: int | None
     checkin_grace_minutes: int
-    quiet_from: time | None
-    quiet_until: time | None
+    # Local wall-clock times without an offset ("22:00:00"), which JSON Schema's "time" format
+    # (RFC 3339, offset required) does not describe.
+    quiet_from: str | None = Field(None, pattern=r"^\d\d:\d\d:\d\d$")
+    quiet_until: str | None = Field(None, pattern=r"^\d\d:\d\d:\d\d$")
     duress_word_set: bool
     safe_places: list[str]
     contacts: list[ContactOut]
@@ -114,6 +116,10 @@ def _version_out(version: PlanVersion) -> dict[str, Any]:
     }
 
 
+def _clock_time(value: time) -> str:
+    return value.replace(microsecond=0, tzinfo=None).isoformat()
+
+
 def _plan_out(person: Person, version: PlanVersion) -> dict[str, Any]:
     plan = selectors.contents(version)
     current = selectors.current_version(person)
@@ -123,8 +129,8 @@ def _plan_out(person: Person, version: PlanVersion) -> dict[str, Any]:
         "current": current is not None and current.number == version.number,
         "checkin_interval_hours": version.checkin_interval_hours,
         "checkin_grace_minutes": version.checkin_grace_minutes,
-        "quiet_from": plan.quiet_hours[0] if plan.quiet_hours else None,
-        "quiet_until": plan.quiet_hours[1] if plan.quiet_hours else None,
+        "quiet_from": _clock_time(plan.quiet_hours[0]) if plan.quiet_hours else None,
+        "quiet_until": _clock_time(plan.quiet_hours[1]) if plan.quiet_hours else None,
         "duress_word_set": bool(version.duress_digest),
         "safe_places": plan.safe_places,
         "contacts": [asdict(c) for c in selectors.emergency_contacts_of(version)],
