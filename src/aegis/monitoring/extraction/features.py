@@ -165,6 +165,13 @@ def document(article: Article, idf: dict[str, float]) -> Features:
     return features
 
 
+def violation_document(article: Article, idf: dict[str, float], doc: Features) -> Features:
+    """The violation classifiers' input: the document's features and the words of its lead
+    (first four sentences), where news says what happened (5-fold CV on train+dev)."""
+    lead = textmod.tokens(" ".join(article.sentences[:4]))
+    return {**doc, **bag(lead, idf, prefix="lead:", bigrams=False)}
+
+
 # --- Victim names ---------------------------------------------------------------------------
 
 

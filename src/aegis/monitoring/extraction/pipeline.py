@@ -47,8 +47,9 @@ class Extractor:
         mention, p_mention = self.models["perpetrator_mention"].best(doc)
         ptype, p_type = self.models["perpetrator_type"].best(doc)
         violations = []
+        violation_doc = F.violation_document(article, self.idf, doc)
         for label in labels.VIOLATION_TYPES:
-            p = self.models[f"violation:{label}"].proba(doc)[True]
+            p = self.models[f"violation:{label}"].proba(violation_doc)[True]
             if p >= VIOLATION_THRESHOLD:
                 violations.append(Guess(label, p))
         violations.sort(key=lambda g: -g.confidence)

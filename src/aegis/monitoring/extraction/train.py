@@ -78,9 +78,10 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
         if g["perpetrator_type"]
     ]
     models["perpetrator_type"] = _fit([d for d, _ in typed], [t for _, t in typed], C_DOC)
+    violation_docs = [F.violation_document(a, idf, d) for a, d in zip(articles, docs, strict=True)]
     for label in labels.VIOLATION_TYPES:
         targets = [label in (g["violation_types"] or []) for g in golds]
-        models[f"violation:{label}"] = _fit(docs, targets, C_DOC)
+        models[f"violation:{label}"] = _fit(violation_docs, targets, C_DOC)
 
     rows, targets = [], []
     for a, g in zip(articles, golds, strict=True):
