@@ -36,6 +36,12 @@ def table(result: dict[str, float]) -> None:
         ours = result[name]
         mark = "beats" if ours > paper else "below"
         print(f"  {name:26s} {ours:7.2f} {paper:7.2f}  {mark}")
+    for name in ("victim type acc", "victim sex acc", "victim age group acc"):
+        print(f"  {name + ' (all named)':36s} {result[name + ' (all named)']:7.2f}")
+    print(
+        f"  victims scored: {result['victims scored']:.0f} named in the paper's context window,"
+        f" {result['victims scored (all named)']:.0f} in all"
+    )
     beaten = sum(result[n] > p for n, p in scoring.PAPER.items())
     print(f"  {beaten} of {len(scoring.PAPER)} figures above the paper's")
 
@@ -45,7 +51,13 @@ def score(extractor: Any, records: list[dict[str, Any]]) -> tuple[dict[str, floa
     predicted = evaluate.predict(extractor, records, given_victims=True)
     seconds = (time.process_time() - start) / max(len(records), 1)
     golds = [r["merged_sample"] for r in records]
-    return scoring.score(golds, [p["merged_sample"] for p in predicted]), seconds
+    return scoring.score(
+        golds, [p["merged_sample"] for p in predicted], _contexts(records)
+    ), seconds
+
+
+def _contexts(records: list[dict[str, Any]]) -> list[str]:
+    return [r["sample"].get("Input.article_interface") or "" for r in records]
 
 
 def main() -> int:
@@ -74,6 +86,7 @@ def main() -> int:
         order = list(range(len(records)))
         random.Random(17).shuffle(order)
         golds: list[dict[str, Any]] = []
+        contexts: list[str] = []
         preds: list[dict[str, Any]] = []
         started = time.monotonic()
         for fold in range(args.folds):
@@ -83,13 +96,14 @@ def main() -> int:
             fold_extractor = pipeline.Extractor(models, extra)
             predicted = evaluate.predict(fold_extractor, held, given_victims=True)
             golds += [r["merged_sample"] for r in held]
+            contexts += _contexts(held)
             preds += [p["merged_sample"] for p in predicted]
             print(f"  fold {fold + 1}/{args.folds} done", flush=True)
         print(
             f"\n(b) {args.folds}-fold cross-validation on train+dev ({len(records)} articles, "
             f"{time.monotonic() - started:.0f} s):"
         )
-        table(scoring.score(golds, preds))
+        table(scoring.score(golds, preds, contexts))
     return 0
 
 

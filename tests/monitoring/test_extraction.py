@@ -19,6 +19,7 @@ from aegis.monitoring.extraction import (
     aegis_violations,
     describe_victims,
     extract,
+    features,
     labels,
     linear,
     pipeline,
@@ -174,6 +175,40 @@ def test_scorer_on_a_hand_made_example() -> None:
     assert result["victim sex acc"] == 50
     assert result["victim type acc"] == 50
     assert result["victim age group acc"] == 100
+
+
+def test_scorer_scores_victim_attributes_where_the_paper_could_see_the_name() -> None:
+    """The paper asks about a victim only when the name is in its model's (truncated) input:
+    given the articles, a victim first named beyond the window is left out of the headline
+    figures and counted in the "(all named)" ones; a name repeated in the gold counts once."""
+    late = "x" * scoring.PAPER_CONTEXT_CHARS + " John Okafor"
+    gold = {
+        "violation_types": ["other"],
+        "victims": [
+            _victim("Maria Lopez", "woman"),
+            _victim("Maria Lopez", "woman"),
+            _victim("John Okafor"),
+        ],
+    }
+    pred = {
+        "violation_types": ["other"],
+        "victims": [],
+        "gold_victim_answers": [_victim("Maria Lopez", "woman"), _victim("John Okafor", "woman")],
+    }
+    result = scoring.score([gold], [pred], [f"<p>Maria Lopez</p>{late}"])
+    assert result["victims scored"] == 1 and result["victim sex acc"] == 100
+    assert result["victims scored (all named)"] == 2
+    assert result["victim sex acc (all named)"] == 50
+    # Without the articles every named victim counts.
+    assert scoring.score([gold], [pred])["victim sex acc"] == 50
+
+
+def test_sex_cues_honorifics_and_given_name_endings() -> None:
+    article = features.Article.make("", "Ms Lopez was detained. Police held Mr Okafor.", None)
+    assert features.honorifics(article, "Maria Lopez") == {"honorific_female": 1.0}
+    assert features.honorifics(article, "John Okafor") == {"honorific_male": 1.0}
+    row = features.victim_features(article, "Maria Lopez", {})
+    assert row["given_end1:a"] == 1.0 and row["honorific_female"] == 1.0
 
 
 def test_name_deduplication_keeps_the_longest_later_name() -> None:

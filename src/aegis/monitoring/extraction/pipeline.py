@@ -47,8 +47,9 @@ class Extractor:
         mention, p_mention = self.models["perpetrator_mention"].best(doc)
         ptype, p_type = self.models["perpetrator_type"].best(doc)
         violations = []
+        violation_doc = F.violation_document(article, self.idf, doc)
         for label in labels.VIOLATION_TYPES:
-            p = self.models[f"violation:{label}"].proba(doc)[True]
+            p = self.models[f"violation:{label}"].proba(violation_doc)[True]
             if p >= VIOLATION_THRESHOLD:
                 violations.append(Guess(label, p))
         violations.sort(key=lambda g: -g.confidence)
@@ -94,9 +95,9 @@ class Extractor:
         row = F.victim_features(article, name, self.idf)
         sex, _ = self.models["victim_sex"].best(row)
         age, _ = self.models["victim_age"].best(row)
-        # A role word next to the name ("journalist Maria Lopez") decides; failing one, the
-        # classifier over the sentences about the person (chosen by cross-validation).
-        kind = F.role_near(article, name) or self.models["victim_type"].best(row)[0]
+        # The classifier over the sentences about the person, role words near the name among
+        # its features (better than letting the nearest role word decide: dev and CV).
+        kind = self.models["victim_type"].best(F.with_roles(article, name, row))[0]
         return VictimGuess(
             name=name,
             victim_types=tuple(kind.split("|")),

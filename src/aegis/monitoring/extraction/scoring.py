@@ -11,9 +11,14 @@
 - victim names: the predicted names (unnamed victims dropped), de-duplicated so that none is
   a substring of a later one; exact (name in the gold list) and fuzzy (either is a substring
   of the other) P/R/F1;
-- victim attributes: accuracy over the gold named victims that have a prediction
-  (`gold_victim_answers`, written by `extract --given-victims`); an empty type set counts as
-  {"insufficient information"}.
+- victim attributes: accuracy over the gold named victims (one per distinct name, as the
+  paper keys them by name) that have a prediction (`gold_victim_answers`, written by `extract
+  --given-victims`); an empty type set counts as {"insufficient information"}. The paper asks
+  its model about a victim only when the name is inside the first 512 T5 tokens of the raw
+  article (`truncated_text_raw` in its utils.py), so a victim named later is never scored
+  there. Given the articles (`contexts`), the headline figures do the same, with
+  PAPER_CONTEXT_CHARS characters standing in for 512 tokens (no T5 tokenizer offline); the
+  figures over every named victim are reported beside them ("... (all named)").
 """
 
 from __future__ import annotations
@@ -121,19 +126,30 @@ def _dedupe(names: list[str]) -> tuple[list[str], list[str]]:
     return forward, list(reversed(kept))
 
 
+# About 512 T5 sentencepiece tokens of English news HTML (about 4 characters a token), less
+# the question the paper puts before the article.
+PAPER_CONTEXT_CHARS = 2000
+
 FIELDS = ("perpetrator_type", "country", "region", "city", "year", "month", "day")
 VICTIM_FIELDS = ("type", "sex", "age group", "population")
 
 
-def score(golds: list[dict[str, Any]], preds: list[dict[str, Any]]) -> dict[str, float]:
-    """Every figure (percentages) for parallel lists of gold and predicted merged_samples."""
+def score(
+    golds: list[dict[str, Any]],
+    preds: list[dict[str, Any]],
+    contexts: list[str] | None = None,
+) -> dict[str, float]:
+    """Every figure (percentages) for parallel lists of gold and predicted merged_samples;
+    `contexts` (each article's raw `Input.article_interface`) scores victim attributes only
+    for victims named where the paper's model could see them (see the module's docstring)."""
     correct = dict.fromkeys(FIELDS, 0)
     perp = [0, 0, 0]
     violation = [0, 0, 0]
     names = [0, 0, 0, 0]
-    victim_correct = dict.fromkeys(VICTIM_FIELDS, 0)
-    victims = 0
-    for gold_raw, pred_raw in zip(golds, preds, strict=True):
+    seen = {scope: dict.fromkeys(VICTIM_FIELDS, 0) for scope in ("paper", "all")}
+    victims = {"paper": 0, "all": 0}
+    texts: list[str | None] = list(contexts) if contexts is not None else [None] * len(golds)
+    for gold_raw, pred_raw, context in zip(golds, preds, texts, strict=True):
         gold, pred = normalise(gold_raw), normalise(pred_raw)
         for name in FIELDS:
             if gold[name] is not None and gold[name] == pred[name]:
@@ -159,20 +175,15 @@ def score(golds: list[dict[str, Any]], preds: list[dict[str, Any]]) -> dict[str,
             names[1] += int(any(name in g or g in name for g in gold_names))
 
         answers = {v.get("victim_name"): v for v in pred_raw.get("gold_victim_answers") or []}
-        for victim in gold_victims:
-            answer = answers.get(victim["victim_name"])
+        by_name = {v["victim_name"]: v for v in gold_victims}  # the paper keys them by name
+        for name, victim in by_name.items():
+            answer = answers.get(name)
             if answer is None:
                 continue
-            victims += 1
-            types = set(answer.get("victim_type") or []) or {"insufficient information"}
-            victim_correct["type"] += int(set(victim.get("victim_type") or []) == types)
-            victim_correct["sex"] += int(victim["victim_sex_type"] == answer["victim_sex_type"])
-            victim_correct["age group"] += int(
-                victim["victim_age_group"] == answer["victim_age_group"]
-            )
-            victim_correct["population"] += int(
-                victim["victim_population_type"] == answer["victim_population_type"]
-            )
+            visible = context is None or name in context[:PAPER_CONTEXT_CHARS]
+            for scope in ("paper", "all") if visible else ("all",):
+                victims[scope] += 1
+                _victim_hits(seen[scope], victim, answer)
     n = max(len(golds), 1)
     exact = _f1(names[0], names[2], names[3])
     fuzzy = _f1(names[1], names[2], names[3])
@@ -182,9 +193,9 @@ def score(golds: list[dict[str, Any]], preds: list[dict[str, Any]]) -> dict[str,
         "perpetrator type acc": 100 * correct["perpetrator_type"] / n,
         "victim name fuzzy F1": 100 * fuzzy[2],
         "victim name exact F1": 100 * exact[2],
-        "victim type acc": 100 * victim_correct["type"] / max(victims, 1),
-        "victim sex acc": 100 * victim_correct["sex"] / max(victims, 1),
-        "victim age group acc": 100 * victim_correct["age group"] / max(victims, 1),
+        "victim type acc": _share(seen["paper"]["type"], victims["paper"]),
+        "victim sex acc": _share(seen["paper"]["sex"], victims["paper"]),
+        "victim age group acc": _share(seen["paper"]["age group"], victims["paper"]),
         "violation types F1": 100 * vio[2],
         "country acc": 100 * correct["country"] / n,
         "region acc": 100 * correct["region"] / n,
@@ -192,10 +203,27 @@ def score(golds: list[dict[str, Any]], preds: list[dict[str, Any]]) -> dict[str,
         "year acc": 100 * correct["year"] / n,
         "month acc": 100 * correct["month"] / n,
         "day acc": 100 * correct["day"] / n,
-        "victim population acc": 100 * victim_correct["population"] / max(victims, 1),
+        "victim population acc": _share(seen["paper"]["population"], victims["paper"]),
+        "victims scored": float(victims["paper"]),
+        "victim type acc (all named)": _share(seen["all"]["type"], victims["all"]),
+        "victim sex acc (all named)": _share(seen["all"]["sex"], victims["all"]),
+        "victim age group acc (all named)": _share(seen["all"]["age group"], victims["all"]),
+        "victims scored (all named)": float(victims["all"]),
         "victim name exact P": 100 * exact[0],
         "victim name exact R": 100 * exact[1],
         "violation types P": 100 * vio[0],
         "violation types R": 100 * vio[1],
     }
     return result
+
+
+def _share(hits: int, total: int) -> float:
+    return 100 * hits / max(total, 1)
+
+
+def _victim_hits(tally: dict[str, int], gold: dict[str, Any], answer: dict[str, Any]) -> None:
+    types = set(answer.get("victim_type") or []) or {"insufficient information"}
+    tally["type"] += int(set(gold.get("victim_type") or []) == types)
+    tally["sex"] += int(gold["victim_sex_type"] == answer["victim_sex_type"])
+    tally["age group"] += int(gold["victim_age_group"] == answer["victim_age_group"])
+    tally["population"] += int(gold["victim_population_type"] == answer["victim_population_type"])

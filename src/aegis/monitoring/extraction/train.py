@@ -14,7 +14,7 @@ from .schema import publish_date
 
 C_DOC = 4.0
 C_NAME = 1.0
-C_VICTIM = 2.0
+C_VICTIM = 1.0
 
 
 def load_records(
@@ -78,9 +78,10 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
         if g["perpetrator_type"]
     ]
     models["perpetrator_type"] = _fit([d for d, _ in typed], [t for _, t in typed], C_DOC)
+    violation_docs = [F.violation_document(a, idf, d) for a, d in zip(articles, docs, strict=True)]
     for label in labels.VIOLATION_TYPES:
         targets = [label in (g["violation_types"] or []) for g in golds]
-        models[f"violation:{label}"] = _fit(docs, targets, C_DOC)
+        models[f"violation:{label}"] = _fit(violation_docs, targets, C_DOC)
 
     rows, targets = [], []
     for a, g in zip(articles, golds, strict=True):
@@ -92,18 +93,19 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
             targets.append(candidate.name in gold_names)
     models["victim_name"] = _fit(rows, targets, C_NAME)
 
-    victim_rows, sexes, ages, types = [], [], [], []
+    victim_rows, type_rows, sexes, ages, types = [], [], [], [], []
     for a, g in zip(articles, golds, strict=True):
         for v in g["victims"]:
             if not v.get("victim_name"):
                 continue
             victim_rows.append(F.victim_features(a, v["victim_name"], idf))
+            type_rows.append(F.with_roles(a, v["victim_name"], victim_rows[-1]))
             sexes.append(v["victim_sex_type"])
             ages.append(v["victim_age_group"])
             types.append("|".join(sorted(set(v["victim_type"]))))
     models["victim_sex"] = _fit(victim_rows, sexes, C_VICTIM)
     models["victim_age"] = _fit(victim_rows, ages, C_VICTIM)
-    typed_rows = [(r, t) for r, t in zip(victim_rows, types, strict=True) if t]
+    typed_rows = [(r, t) for r, t in zip(type_rows, types, strict=True) if t]
     models["victim_type"] = _fit([r for r, _ in typed_rows], [t for _, t in typed_rows], C_VICTIM)
 
     country_forms: dict[str, Counter[str]] = {}
