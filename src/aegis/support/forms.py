@@ -75,6 +75,19 @@ class ProviderForm(forms.Form):
         return data
 
 
+class ProviderEditForm(ProviderForm):
+    """The directory entry as it is edited: no safe-house address (it lives in a compartment
+    of its own); the re-vetting date only for coordinators."""
+
+    revet_on = forms.DateField(label=_("Re-vetting date"), required=False, widget=DateInput)
+
+    def __init__(self, *args: Any, coordinator: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["safe_house_address"]
+        if not coordinator:
+            del self.fields["revet_on"]
+
+
 class ReferenceForm(forms.Form):
     name = forms.CharField(label=_("Reference's name"), max_length=200)
     contact = _text(_("How to reach the reference"), required=True)
@@ -145,6 +158,10 @@ class ReferralMoveForm(forms.Form):
     follow_up_on = forms.DateField(label=_("Follow-up date"), required=False, widget=DateInput)
 
 
+class RenewalForm(forms.Form):
+    months = forms.CharField(label=_("Months added"), help_text=_("Up to 6 per renewal."))
+
+
 class GrantForm(forms.Form):
     case = forms.ChoiceField(label=_("Case"))
     beneficiary = forms.ChoiceField(label=_("For whom"), choices=Beneficiary.choices)
@@ -200,6 +217,20 @@ class DisburseForm(forms.Form):
         help_text=_("Empty when paid in the grant's currency."),
     )
     payment_details = _text(_("Payment details (encrypted)"), required=True)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = money.currencies()  # type: ignore[attr-defined]
+
+
+class ReturnForm(forms.Form):
+    amount = forms.CharField(label=_("Amount returned"))
+    currency = forms.ChoiceField(label=_("Currency returned"), choices=())
+    rate = forms.CharField(
+        label=_("Exchange rate to the grant's currency"),
+        required=False,
+        help_text=_("Empty when returned in the grant's currency."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
