@@ -49,7 +49,9 @@ def test_a_member_edits_the_entry_and_it_is_audited(team):
     before = _edits(provider.pk)
     with unlocked(team.lucia.keychain()):
         services.update_provider(
-            provider, actor=team.lucia.user, **{**FIELDS, "contact": "New line +57 1", "capacity": 5}
+            provider,
+            actor=team.lucia.user,
+            **{**FIELDS, "contact": "New line +57 1", "capacity": 5},
         )
     assert _edits(provider.pk) == before + 1
     with unlocked(team.lucia.keychain()):
@@ -198,6 +200,9 @@ def test_someone_who_cannot_read_the_contacts_is_sent_back(team):
     response = web.post(_url(provider), _form(name="Taken over"), follow=True)
     assert "can edit it" in response.content.decode()
     assert _stored(provider) == stored
-    assert client(team.pedro).get(
-        reverse("support:provider", kwargs={"provider_id": provider.pk})
-    ).status_code == 200
+    assert (
+        client(team.pedro)
+        .get(reverse("support:provider", kwargs={"provider_id": provider.pk}))
+        .status_code
+        == 200
+    )

@@ -371,7 +371,7 @@ class TrancheIn(InputSchema):
 
 
 class ReturnIn(InputSchema):
-    amount: str = Field(description="Returned, as a string: \"120.00\".")
+    amount: str = Field(description='Returned, as a string: "120.00".')
     currency: str
     rate: str | None = Field(None, description="To the grant's currency; empty when the same.")
 

@@ -382,9 +382,7 @@ def returned_so_far(grant: Grant) -> Decimal:
 
 
 @transaction.atomic
-def return_funds(
-    grant: Grant, *, actor: Any, amount: Any, currency: Any, rate: Any = None
-) -> Any:
+def return_funds(grant: Grant, *, actor: Any, amount: Any, currency: Any, rate: Any = None) -> Any:
     """Unspent funds a beneficiary gave back, as one ledger entry. The amount (converted to
     the grant's currency as a tranche is) may be at most what was disbursed less what was
     returned already; the currency and rate are checked as for a tranche."""
