@@ -41,7 +41,14 @@ def _text(label: Any, *, required: bool = False, help_text: Any = "") -> forms.C
 
 
 class ProviderForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=120,
+        help_text=_(
+            "Shown to all case staff, in clear. For an individual, a label (a role and a "
+            "place), not the person's name: that goes in the contact details, encrypted."
+        ),
+    )
     individual = forms.BooleanField(label=_("An individual, not an organisation"), required=False)
     kinds = forms.MultipleChoiceField(
         label=_("Kinds of help"), choices=ProviderKind.choices, widget=forms.CheckboxSelectMultiple
