@@ -121,6 +121,7 @@ def test_a_coordinator_records_a_return_on_the_grant_page(team):
     ana = client(team.ana)
     page = ana.get(reverse("support:grant", kwargs={"grant_id": grant.pk})).content.decode()
     assert "Record the return" in page
+    assert page.count('id="id_amount"') == 1 and page.count('id="id_return_amount"') == 1
     assert (
         "Record the return"
         not in client(team.lucia)

@@ -234,12 +234,15 @@ class ReturnForm(forms.Form):
     amount = forms.CharField(label=_("Amount returned"))
     currency = forms.ChoiceField(label=_("Currency returned"), choices=())
     rate = forms.CharField(
-        label=_("Exchange rate to the grant's currency"),
+        label=_("Exchange rate of the return to the grant's currency"),
         required=False,
         help_text=_("Empty when returned in the grant's currency."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
+        # Shown on the grant page beside the tranche form: ids of its own keep each label
+        # tied to its own input.
+        kwargs.setdefault("auto_id", "id_return_%s")
         super().__init__(*args, **kwargs)
         self.fields["currency"].choices = money.currencies()  # type: ignore[attr-defined]
 
