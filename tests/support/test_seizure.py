@@ -108,3 +108,21 @@ def test_support_texts_never_reach_disk_in_clear(team):
     assert find(needles) == []
     # The provider's directory name is in clear on purpose: the scan sees plaintext.
     assert find([b"Refugio"]) != []
+
+
+def test_edited_provider_contacts_never_reach_disk_in_clear(team):
+    contact, notes = canary("Edited"), canary("Notes")
+    provider = team.provider(approved=False)
+    with unlocked(team.lucia.keychain()):
+        services.update_provider(
+            provider,
+            actor=team.lucia.user,
+            name="Abogadas del Sur",
+            kinds=["legal"],
+            countries=["CO"],
+            contact=contact,
+            notes=notes,
+        )
+    with unlocked(team.lucia.keychain()):
+        assert type(provider).objects.get(pk=provider.pk).contact == contact
+    assert find([contact.encode(), notes.encode()]) == []

@@ -370,6 +370,12 @@ class TrancheIn(InputSchema):
     payment_details: str
 
 
+class ReturnIn(InputSchema):
+    amount: str = Field(description='Returned, as a string: "120.00".')
+    currency: str
+    rate: str | None = Field(None, description="To the grant's currency; empty when the same.")
+
+
 class ReportIn(InputSchema):
     kind: str
     text: str
@@ -409,6 +415,7 @@ class GrantOut(GrantSummaryOut):
     approvers: list[str]
     approvers_needed: int
     disbursed: str
+    returned: str
     tranches: list[TrancheOut]
     reports: list[dict[str, Any]]
 
@@ -448,6 +455,7 @@ def _grant_out(request: HttpRequest, grant_id: int) -> dict[str, Any]:
         "approvers": [a.approver.get_username() for a in file.approvals],
         "approvers_needed": file.needed,
         "disbursed": str(file.disbursed),
+        "returned": str(file.returned),
         "tranches": [
             {
                 "number": t.number,
@@ -547,6 +555,19 @@ def grant_withdraw(request: HttpRequest, grant_id: RecordId) -> Any:
 def grant_disburse(request: HttpRequest, grant_id: RecordId, payload: TrancheIn) -> Any:
     """One tranche; refused past the amount approved. Written to the ledger."""
     services.disburse(_grant(request, grant_id), actor=request.user, **payload.model_dump())
+    return Status(201, _grant_out(request, grant_id))
+
+
+@router.post(
+    "/grants/{grant_id}/returns",
+    response={201: GrantOut, 400: RuleErrorOut, 404: ErrorOut},
+    url_name="support_grant_return",
+    auth=RoleAuth(COORDINATOR),
+)
+def grant_return(request: HttpRequest, grant_id: RecordId, payload: ReturnIn) -> Any:
+    """Unspent funds returned: at most what was disbursed less what was returned already.
+    Written to the ledger."""
+    services.return_funds(_grant(request, grant_id), actor=request.user, **payload.model_dump())
     return Status(201, _grant_out(request, grant_id))
 
 

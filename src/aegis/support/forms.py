@@ -41,7 +41,14 @@ def _text(label: Any, *, required: bool = False, help_text: Any = "") -> forms.C
 
 
 class ProviderForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=120,
+        help_text=_(
+            "Shown to all case staff, in clear. For an individual, a label (a role and a "
+            "place), not the person's name: that goes in the contact details, encrypted."
+        ),
+    )
     individual = forms.BooleanField(label=_("An individual, not an organisation"), required=False)
     kinds = forms.MultipleChoiceField(
         label=_("Kinds of help"), choices=ProviderKind.choices, widget=forms.CheckboxSelectMultiple
@@ -73,6 +80,19 @@ class ProviderForm(forms.Form):
         data = dict(self.cleaned_data)
         data["regions"] = data.get("regions", "")
         return data
+
+
+class ProviderEditForm(ProviderForm):
+    """The directory entry as it is edited: no safe-house address (it lives in a compartment
+    of its own); the re-vetting date only for coordinators."""
+
+    revet_on = forms.DateField(label=_("Re-vetting date"), required=False, widget=DateInput)
+
+    def __init__(self, *args: Any, coordinator: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["safe_house_address"]
+        if not coordinator:
+            del self.fields["revet_on"]
 
 
 class ReferenceForm(forms.Form):
@@ -145,6 +165,10 @@ class ReferralMoveForm(forms.Form):
     follow_up_on = forms.DateField(label=_("Follow-up date"), required=False, widget=DateInput)
 
 
+class RenewalForm(forms.Form):
+    months = forms.CharField(label=_("Months added"), help_text=_("Up to 6 per renewal."))
+
+
 class GrantForm(forms.Form):
     case = forms.ChoiceField(label=_("Case"))
     beneficiary = forms.ChoiceField(label=_("For whom"), choices=Beneficiary.choices)
@@ -202,6 +226,23 @@ class DisburseForm(forms.Form):
     payment_details = _text(_("Payment details (encrypted)"), required=True)
 
     def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = money.currencies()  # type: ignore[attr-defined]
+
+
+class ReturnForm(forms.Form):
+    amount = forms.CharField(label=_("Amount returned"))
+    currency = forms.ChoiceField(label=_("Currency returned"), choices=())
+    rate = forms.CharField(
+        label=_("Exchange rate of the return to the grant's currency"),
+        required=False,
+        help_text=_("Empty when returned in the grant's currency."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        # Shown on the grant page beside the tranche form: ids of its own keep each label
+        # tied to its own input.
+        kwargs.setdefault("auto_id", "id_return_%s")
         super().__init__(*args, **kwargs)
         self.fields["currency"].choices = money.currencies()  # type: ignore[attr-defined]
 

@@ -18,7 +18,14 @@ from aegis.cases import selectors as cases
 from aegis.rules import flash_refusal, refusal_on
 
 from . import money, selectors, services
-from .forms import ApproveForm, DiligenceForm, DisburseForm, GrantForm, ReportForm
+from .forms import (
+    ApproveForm,
+    DiligenceForm,
+    DisburseForm,
+    GrantForm,
+    ReportForm,
+    ReturnForm,
+)
 from .models import Grant
 from .vocabulary import GrantStatus
 
@@ -110,6 +117,7 @@ def grant(request: HttpRequest, grant_id: int) -> HttpResponse:
         "approve_form": ApproveForm(),
         "disburse_form": DisburseForm(initial={"currency": shown.currency}),
         "report_form": ReportForm(),
+        "return_form": ReturnForm(initial={"currency": shown.currency}),
     }
     return render(request, "support/grant.html", context)
 
@@ -183,6 +191,18 @@ def grant_disburse(request: HttpRequest, grant_id: int) -> HttpResponse:
         DisburseForm,
         lambda g, d: services.disburse(g, actor=request.user, **d),
         _("The tranche is recorded in the ledger."),
+    )
+
+
+@requires(COORDINATOR)
+@require_POST
+def grant_return(request: HttpRequest, grant_id: int) -> HttpResponse:
+    return _act(
+        request,
+        grant_id,
+        ReturnForm,
+        lambda g, d: services.return_funds(g, actor=request.user, **d),
+        _("The funds returned are recorded in the ledger."),
     )
 
 

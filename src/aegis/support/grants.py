@@ -372,6 +372,64 @@ def disburse(
     return tranche
 
 
+def returned_so_far(grant: Grant) -> Decimal:
+    """Unspent funds returned, in the grant's currency, as the ledger records them (the
+    ledger is the only record of a return: append-only and chained)."""
+    found = ledger.entries_of(grant.reference, LedgerKind.RETURN).aggregate(
+        total=Sum("grant_amount")
+    )["total"]
+    return Decimal(found or 0).quantize(money.CENTS)
+
+
+@transaction.atomic
+def return_funds(grant: Grant, *, actor: Any, amount: Any, currency: Any, rate: Any = None) -> Any:
+    """Unspent funds a beneficiary gave back, as one ledger entry. The amount (converted to
+    the grant's currency as a tranche is) may be at most what was disbursed less what was
+    returned already; the currency and rate are checked as for a tranche."""
+    _coordinator(actor)
+    grant = _locked(grant)
+    disbursed = disbursed_so_far(grant)
+    if disbursed <= 0:
+        raise RuleError(_("Nothing was disbursed on this grant, so nothing can be returned."))
+    value = money.amount(amount)
+    code = money.currency(currency)
+    if code == grant.currency and rate in (None, ""):
+        rate = 1
+    found_rate = money.rate(rate)
+    in_grant = money.in_base(value, found_rate)
+    returned = returned_so_far(grant)
+    if returned + in_grant > disbursed:
+        raise RuleError(
+            _(
+                "This return (%(amount)s %(currency)s) is more than is left to return: "
+                "%(disbursed)s %(currency)s were disbursed and %(returned)s %(currency)s "
+                "returned already."
+            )
+            % {
+                "amount": in_grant,
+                "currency": grant.currency,
+                "disbursed": disbursed,
+                "returned": returned,
+            },
+            "amount",
+        )
+    entry = ledger.append(
+        kind=LedgerKind.RETURN,
+        grant_ref=grant.reference,
+        grant_type=grant.grant_type,
+        amount=value,
+        currency=code,
+        rate=found_rate,
+        grant_amount=in_grant,
+        grant_currency=grant.currency,
+    )
+    grant.updated_at = clock.now()
+    grant.save(update_fields=["updated_at"])
+    # No audit action of its own yet: the ledger entry is the record of the money.
+    audit.record("record.update", actor_id=actor.pk, object_type="grant", object_id=grant.pk)
+    return entry
+
+
 @transaction.atomic
 def acknowledge_receipt(tranche: Disbursement, *, actor: Any) -> Disbursement:
     _member(tranche.grant.case, actor)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from aegis import clock
 from aegis.audit.chain import GENESIS, ChainProblem, KeyedChain, Link, head_problem
@@ -58,6 +59,10 @@ def append(
         entry.save()
         LedgerHead.objects.filter(pk=1).update(seq=entry.seq, mac=entry.mac)
     return entry
+
+
+def entries_of(grant_ref: str, kind: str) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(grant_ref=grant_ref, kind=kind)
 
 
 def links() -> Iterator[Link]:

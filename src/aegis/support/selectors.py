@@ -175,10 +175,11 @@ class GrantFile:
     referrals: list[Referral]
     disbursed: Decimal
     needed: int
+    returned: Decimal = Decimal(0)  # unspent funds given back, from the ledger
 
 
 def grant_file(grant: Grant) -> GrantFile:
-    from .grants import approvers_needed, disbursed_so_far
+    from .grants import approvers_needed, disbursed_so_far, returned_so_far
 
     lines = list(grant.budget_lines.all())
     tranches = list(grant.disbursements.select_related("by", "receipt_by"))
@@ -194,6 +195,7 @@ def grant_file(grant: Grant) -> GrantFile:
         referrals=list(grant.referrals.select_related("provider")),
         disbursed=disbursed_so_far(grant),
         needed=approvers_needed(grant),
+        returned=returned_so_far(grant),
     )
 
 

@@ -8,7 +8,7 @@ one transaction: a refused request leaves nothing behind."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -34,6 +34,8 @@ from .grants import (  # noqa: F401  (the grant writes, reached through this mod
     receive_report,
     reject,
     request_grant,
+    return_funds,
+    returned_so_far,
     withdraw,
 )
 from .models import (
@@ -143,15 +145,44 @@ def _store_address(provider: Provider, address: str, *, actor: Any) -> None:
     )
 
 
+KEEP = object()  # update_provider: the re-vetting date is left as it is
+
+
 @transaction.atomic
-def update_provider(provider: Provider, *, actor: Any, **fields: Any) -> Provider:
-    """Change the directory entry (not its vetting); the caller holds the provider's key."""
+def update_provider(
+    provider: Provider, *, actor: Any, revet_on: Any = KEEP, **fields: Any
+) -> Provider:
+    """Change the directory entry (not its vetting decision), with the checks of creation.
+    The editor must be a member of the directory compartment: the contacts are rewritten
+    under its key, never in clear. A new re-vetting date is a coordinator's to set (it decides
+    when the provider stops being offered) and may not be in the past; the stored date, even
+    a past one, may be sent back unchanged."""
+    _member(provider.compartment, actor)
     clean = _provider_fields(fields)
+    fields_changed = list(clean)
+    if revet_on is not KEEP and _as_date(revet_on) != provider.revet_on:
+        if not _coordinator(actor):
+            raise RuleError(_("Only a coordinator can change the re-vetting date."), "revet_on")
+        clean["revet_on"] = checks.future_date(revet_on, "revet_on", _("Re-vetting date"))
+        if clean["revet_on"] is None and provider.vetting == VettingStatus.APPROVED:
+            raise RuleError(_("An approved provider needs a re-vetting date."), "revet_on")
+        fields_changed.append("revet_on")
     for name, value in clean.items():
         setattr(provider, name, value)
-    provider.save()
+    provider.save(update_fields=fields_changed)
     audit.record("record.update", actor_id=actor.pk, object_type="provider", object_id=provider.pk)
     return provider
+
+
+def _as_date(value: Any) -> Any:
+    """A date sent as text compared with the stored one; what is not a date is left for
+    checks.future_date to refuse."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()) if value.strip() else None
+        except ValueError:
+            return value
+    return value
 
 
 @transaction.atomic
@@ -431,11 +462,22 @@ def move_referral(
     return referral
 
 
+RENEWABLE = {ReferralStatus.DRAFT, ReferralStatus.SENT, ReferralStatus.ACCEPTED}
+
+
 @transaction.atomic
 def renew_relocation(referral: Referral, *, actor: Any, months: Any) -> Relocation:
+    """One more term of a temporary relocation, up to MAX_RELOCATION_MONTHS at a time; not
+    for a referral that was declined, cancelled or completed."""
     relocation = Relocation.objects.select_for_update().filter(referral=referral).first()
     if relocation is None:
         raise RuleError(_("This referral is not a relocation."))
+    if referral.status not in RENEWABLE:
+        raise RuleError(
+            _("A relocation whose referral is %(status)s cannot be renewed.")
+            % {"status": ReferralStatus(referral.status).label},
+            "status",
+        )
     relocation.months += checks.count(
         months, "months", _("Duration in months"), low=1, high=MAX_RELOCATION_MONTHS
     )

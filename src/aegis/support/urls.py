@@ -12,6 +12,7 @@ urlpatterns = [
         views.provider_reference,
         name="provider-reference",
     ),
+    path("providers/<int:provider_id>/edit/", views.provider_edit, name="provider-edit"),
     path("providers/<int:provider_id>/vet/", views.provider_vet, name="provider-vet"),
     path(
         "providers/<int:provider_id>/availability/",
@@ -22,6 +23,7 @@ urlpatterns = [
     path("referrals/new/", views.referral_new, name="referral-new"),
     path("referrals/<int:referral_id>/", views.referral, name="referral"),
     path("referrals/<int:referral_id>/move/", views.referral_move, name="referral-move"),
+    path("referrals/<int:referral_id>/renew/", views.referral_renew, name="referral-renew"),
     path("grants/", grant_views.grants, name="grants"),
     path("grants/new/", grant_views.grant_new, name="grant-new"),
     path("grants/<int:grant_id>/", grant_views.grant, name="grant"),
@@ -35,6 +37,7 @@ urlpatterns = [
         grant_views.grant_receipt,
         name="grant-receipt",
     ),
+    path("grants/<int:grant_id>/return/", grant_views.grant_return, name="grant-return"),
     path("grants/<int:grant_id>/report/", grant_views.grant_report, name="grant-report"),
     path("grants/<int:grant_id>/close/", grant_views.grant_close, name="grant-close"),
     path("summary/", ledger_views.summary, name="summary"),

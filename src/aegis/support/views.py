@@ -20,10 +20,12 @@ from aegis.rules import flash_refusal, refusal_on
 from . import selectors, services
 from .forms import (
     AvailabilityForm,
+    ProviderEditForm,
     ProviderForm,
     ReferenceForm,
     ReferralForm,
     ReferralMoveForm,
+    RenewalForm,
     VetForm,
 )
 from .vocabulary import ProviderKind, ReferralKind, ReferralStatus, VettingStatus
@@ -104,6 +106,52 @@ def provider(request: HttpRequest, provider_id: int) -> HttpResponse:
             "availability_form": AvailabilityForm(initial={"availability": shown.availability}),
             "coordinator": request.user.has_perm("accounts.coordinate"),
         },
+    )
+
+
+def _provider_initial(shown: Any) -> dict[str, Any]:
+    return {
+        "name": shown.name,
+        "individual": shown.individual,
+        "kinds": [k for k in shown.kinds.split(",") if k],
+        "countries": [c for c in shown.countries.split(",") if c],
+        "regions": shown.regions,
+        "languages": shown.languages,
+        "capacity": "" if shown.capacity is None else shown.capacity,
+        "availability": shown.availability,
+        "cost": shown.cost,
+        "contact": shown.contact or "",
+        "notes": shown.notes or "",
+        "revet_on": shown.revet_on,
+    }
+
+
+@requires(STAFF)
+@require_http_methods(["GET", "POST"])
+def provider_edit(request: HttpRequest, provider_id: int) -> HttpResponse:
+    """The directory entry's details. Only holders of the directory key edit it: anyone else
+    would overwrite contact details they cannot read."""
+    shown = found(selectors.provider(provider_id))
+    if not selectors.provider_file(shown).readable:
+        messages.error(
+            request,
+            _("Only members of the compartment this provider was entered in can edit it."),
+        )
+        return redirect("support:provider", provider_id=shown.pk)
+    coordinator = request.user.has_perm("accounts.coordinate")
+    form = ProviderEditForm(
+        request.POST or None, initial=_provider_initial(shown), coordinator=coordinator
+    )
+    if request.method == "POST" and form.is_valid():
+        with refusal_on(form):
+            services.update_provider(shown, actor=request.user, **form.values())
+            messages.success(request, _("The provider's details are updated."))
+            return redirect("support:provider", provider_id=shown.pk)
+    return render(
+        request,
+        "support/provider_edit.html",
+        {"form": form, "provider": shown},
+        status=422 if form.errors else 200,
     )
 
 
@@ -240,9 +288,25 @@ def referral(request: HttpRequest, referral_id: int) -> HttpResponse:
                 for s in services.REFERRAL_MOVES[ReferralStatus(shown.status)]
             ],
             "move_form": ReferralMoveForm(),
+            "renewal_form": RenewalForm(),
+            "renewable": relocation is not None and shown.status in services.RENEWABLE,
             "consent_withdrawn": shown.consent.withdrawn_at is not None,
         },
     )
+
+
+@requires(STAFF)
+@require_POST
+def referral_renew(request: HttpRequest, referral_id: int) -> HttpResponse:
+    shown = found(selectors.referral_for(request.user, referral_id))
+    form = RenewalForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the number of months to add (1 to 6)."))
+    else:
+        with flash_refusal(request):
+            services.renew_relocation(shown, actor=request.user, months=form.cleaned_data["months"])
+            messages.success(request, _("The relocation is renewed."))
+    return redirect("support:referral", referral_id=shown.pk)
 
 
 @requires(STAFF)
