@@ -20,7 +20,7 @@ from aegis.cases import selectors as cases
 from aegis.cases.vocabulary import CaseStatus
 from aegis.incidents.vocabulary import ViolationType
 
-from . import annual, charts, opendata
+from . import annual, charts, opendata, programmes
 from .release import clean_filters, public_release, staff_release, views
 from .statistics import TABLES, TABLES_BY_SLUG, UNITS, VARIABLES
 
@@ -64,7 +64,14 @@ def _statistics_page(
 
 @public
 def index(request: HttpRequest) -> HttpResponse:
-    response = _statistics_page(request, public_release(), "reports/public/index.html")
+    release = public_release()
+    grants = programmes.grants(release.k)
+    response = _statistics_page(
+        request,
+        release,
+        "reports/public/index.html",
+        grants=programmes.grant_views(grants, clean_filters(request.GET)) if grants else [],
+    )
     response["Cache-Control"] = CACHE
     return response
 
