@@ -4,7 +4,10 @@ only where its count is published), present only with data, and never naming any
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
+import json
 import shutil
 import subprocess
 from decimal import Decimal
@@ -199,3 +202,26 @@ def test_communications_are_split_into_replied_and_not_yet(monkeypatch):
     assert rows["special_rapporteur"][1] == "<5"
     assert "×" in rows["special_rapporteur"] + rows["working_group"]
     assert table.grand is not None and table.grand.text == "16"
+
+
+def test_open_data_holds_the_grant_tables_with_sums_only_where_counts_are_published(granting):
+    _demo_like(granting)
+    client = Client()
+    body = b"".join(client.get("/public/data.csv").streaming_content).decode()
+    rows = {
+        (r["table"], r["row_value"], r["column_value"]): r
+        for r in csv.DictReader(io.StringIO(body))
+    }
+    security = rows[("grants-by-type", "security", "2026")]
+    assert (security["count"], security["amount"], security["currency"]) == ("6", "6000.00", "EUR")
+    legal = rows[("grants-by-type", "legal", "2026")]
+    assert (legal["count"], legal["status"], legal["amount"]) == ("", "fewer_than_k", "")
+    assert rows[("grants-by-type", "digital", "total")]["amount"] == ""
+    assert rows[("incidents-by-month", "total", "total")]["amount"] == ""
+    for row in rows.values():
+        assert (row["amount"] == "") == (row["status"] != "published" or row["unit"] != "grants")
+    data = json.loads(b"".join(client.get("/public/data.json").streaming_content))
+    assert "amount" in data["columns"]
+    assert any(c["table"] == "grants-by-country" and c["amount"] for c in data["cells"])
+    codebook = client.get("/public/codebook").content.decode()
+    assert "grants-by-month" in codebook and "grant_type" in codebook

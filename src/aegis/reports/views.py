@@ -96,8 +96,10 @@ def world_map(request: HttpRequest) -> HttpResponse:
 
 @public
 def data_csv(request: HttpRequest) -> Any:
+    release = public_release()
     response = StreamingHttpResponse(
-        opendata.csv_lines(public_release()), content_type="text/csv; charset=utf-8"
+        opendata.csv_lines(release, programmes.grants(release.k)),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="statistics.csv"'
     return response
@@ -105,8 +107,10 @@ def data_csv(request: HttpRequest) -> Any:
 
 @public
 def data_json(request: HttpRequest) -> Any:
+    release = public_release()
     response = StreamingHttpResponse(
-        opendata.json_chunks(public_release()), content_type="application/json"
+        opendata.json_chunks(release, programmes.grants(release.k)),
+        content_type="application/json",
     )
     response["Content-Disposition"] = 'inline; filename="statistics.json"'
     return response
@@ -118,8 +122,8 @@ def codebook(request: HttpRequest) -> HttpResponse:
         request,
         "reports/public/codebook.html",
         {
-            "variables": VARIABLES.values(),
-            "tables": TABLES,
+            "variables": [*VARIABLES.values(), programmes.GRANT_TYPE],
+            "tables": [*TABLES, *programmes.GRANT_TABLES],
             "units": UNITS,
             "columns": opendata.COLUMNS,
             "k": public_release().k,
