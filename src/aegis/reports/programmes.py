@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from aegis.advocacy import selectors as advocacy
 from aegis.support import selectors as support
 from aegis.support.vocabulary import GrantType
 
-from .disclosure import TOTAL, Key, LinkedTable, protect, protect_linked
+from .disclosure import TOTAL, Key, LinkedTable, Protected, protect, protect_linked
 from .release import Release, Shown, TableView, view
 from .statistics import UNKNOWN, VARIABLES, TableSpec, Variable, axis
 
@@ -131,8 +132,25 @@ def grants(k: int) -> Grants | None:
             rows, cols, present, "grants", f"grants:{spec.row}", "grants:year"
         )
         amounts[spec.slug] = _with_totals(sums[spec.slug], rows, cols)
-    release = Release(k, (), clock.now(), protect_linked(tables, k))
+    release = Release(k, (), clock.now(), _protected(tables, k))
     return Grants(release, amounts, overall.currency)
+
+
+_LAST: dict[str, Any] = {}
+
+
+def _protected(tables: dict[str, LinkedTable], k: int) -> dict[str, Protected]:
+    """Protection is the costly part (linear programming): kept while the counts it was
+    made from are the same (the public page, its filters and the open data ask in turn)."""
+    key = (
+        k,
+        tuple((s, t.rows, t.cols, tuple(sorted(t.counts.items()))) for s, t in tables.items()),
+    )
+    last = _LAST.get("last")  # one tuple, replaced whole: safe across threads
+    if last is None or last[0] != key:
+        last = (key, protect_linked(tables, k))
+        _LAST["last"] = last
+    return dict(last[1])
 
 
 def grant_views(found: Grants, filters: Mapping[str, str]) -> list[tuple[TableView, TableView]]:
