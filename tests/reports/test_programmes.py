@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 from decimal import Decimal
+from html import unescape
 from typing import Any
 
 import pytest
@@ -225,3 +226,13 @@ def test_open_data_holds_the_grant_tables_with_sums_only_where_counts_are_publis
     assert any(c["table"] == "grants-by-country" and c["amount"] for c in data["cells"])
     codebook = client.get("/public/codebook").content.decode()
     assert "grants-by-month" in codebook and "grant_type" in codebook
+
+
+def test_grant_section_speaks_every_language_of_the_instance(granting):
+    granting("digital", "1000.00", _at(3))
+    titles = {"es": "Subvenciones de emergencia por tipo", "fr": "Subventions d'urgence par type"}
+    titles["ar"] = "منح الطوارئ حسب النوع"
+    for language, title in titles.items():
+        html = unescape(annual.build(2026, language).html)
+        assert title in html, language
+        assert "Emergency grants by type" not in html, language

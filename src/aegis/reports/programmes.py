@@ -66,7 +66,11 @@ GRANT_TABLES = [
         rows_by=GRANT_TYPE,
     ),
     ProgrammeSpec(
-        "grants-by-month", "grants", "month", "year", gettext_lazy("Emergency grants by month")
+        "grants-by-month",
+        "grants",
+        "month",
+        "year",
+        gettext_lazy("Emergency grants by month and year"),
     ),
     ProgrammeSpec(
         "grants-by-country",
