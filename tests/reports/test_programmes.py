@@ -17,51 +17,16 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from aegis import clock
 from aegis.advocacy.selectors import MechanismCounts
 from aegis.reports import annual, programmes
 from aegis.reports.disclosure import TOTAL, Status
-from aegis.roles import Role
-from aegis.support import services as support
-from aegis.vault.keychain import unlocked
+from tests.reports.conftest import GRANT_CANARIES as CANARIES
 
 pytestmark = pytest.mark.django_db
 
 needs_pdftotext = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
 )
-
-CANARIES = ("Canary Legalname Qx", "Canary summary of threats Qx", "Canary laptop need Qx")
-
-
-@pytest.fixture
-def granting(make_person, make_compartment, make_case) -> Any:
-    """Grants through the real services: requested by a caseworker, diligenced by one
-    coordinator and approved by another (one case per grant, so the per-person cap holds)."""
-    worker = make_person(Role.CASEWORKER)
-    diligent = make_person(Role.COORDINATOR)
-    approver = make_person(Role.COORDINATOR)
-    compartment = make_compartment(worker, diligent, approver)
-
-    def grant(kind: str, amount: str, when: datetime.datetime, approved: bool = True) -> Any:
-        case = make_case(compartment, worker, legal_name=CANARIES[0], summary=CANARIES[1])
-        with clock.frozen(when), unlocked(worker.keychain()):
-            made = support.request_grant(
-                case,
-                actor=worker.user,
-                beneficiary="person",
-                grant_type=kind,
-                urgency="urgent",
-                need=CANARIES[2],
-                amount=amount,
-                currency="EUR",
-            )
-            if approved:
-                made = support.do_diligence(made, actor=diligent.user, note="Checked")
-                made = support.approve(made, actor=approver.user)
-        return made
-
-    return grant
 
 
 def _at(month: int, year: int = 2026) -> datetime.datetime:
