@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
+from aegis import clock
 from aegis.cases import services as cases
 from aegis.incidents import services as incidents
 from aegis.incidents.services import DescribedVictim
 from aegis.roles import Role
+from aegis.support import services as support
 from aegis.vault.keychain import unlocked
 
 _numbers = itertools.count()
@@ -92,3 +94,38 @@ class Team:
 def team(make_person, make_compartment) -> Team:
     worker = make_person(Role.COORDINATOR)
     return Team(worker, make_compartment(worker))
+
+
+GRANT_CANARIES = ("Canary Legalname Qx", "Canary summary of threats Qx", "Canary laptop need Qx")
+
+
+@pytest.fixture
+def granting(make_person, make_compartment, make_case) -> Any:
+    """Grants through the real services: requested by a caseworker, diligenced by one
+    coordinator and approved by another (one case per grant, so the per-person cap holds)."""
+    worker = make_person(Role.CASEWORKER)
+    diligent = make_person(Role.COORDINATOR)
+    approver = make_person(Role.COORDINATOR)
+    compartment = make_compartment(worker, diligent, approver)
+
+    def grant(kind: str, amount: str, when: datetime.datetime, approved: bool = True) -> Any:
+        case = make_case(
+            compartment, worker, legal_name=GRANT_CANARIES[0], summary=GRANT_CANARIES[1]
+        )
+        with clock.frozen(when), unlocked(worker.keychain()):
+            made = support.request_grant(
+                case,
+                actor=worker.user,
+                beneficiary="person",
+                grant_type=kind,
+                urgency="urgent",
+                need=GRANT_CANARIES[2],
+                amount=amount,
+                currency="EUR",
+            )
+            if approved:
+                made = support.do_diligence(made, actor=diligent.user, note="Checked")
+                made = support.approve(made, actor=approver.user)
+        return made
+
+    return grant

@@ -4,6 +4,8 @@ accessibility violation (axe needs script, so it runs in a second tab that allow
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from tests.test_browser import assert_csp, tab  # noqa: F401
@@ -14,10 +16,14 @@ from playwright.sync_api import expect  # noqa: E402
 
 
 @pytest.fixture
-def counted(team, async_unsafe_allowed):
+def counted(team, granting, async_unsafe_allowed):
     for _ in range(6):
         team.incident(violation="death_threat")
     team.incident(violation="killing")
+    # Grants too, so that their tables (one count withheld) are checked by axe as well.
+    for month in (1, 2, 3, 4, 5):
+        granting("security", "1000.00", datetime.datetime(2026, month, 3, tzinfo=datetime.UTC))
+    granting("legal", "500.00", datetime.datetime(2026, 2, 3, tzinfo=datetime.UTC))
     return team
 
 
@@ -41,6 +47,7 @@ def test_public_statistics_without_javascript(tab, counted, browser, language): 
         assert image.get_attribute("alt")
     expect(page.locator("table").first).to_be_visible()
     assert page.locator("table").count() >= 5
+    expect(page.locator("#t-grants")).to_be_visible()
     assert not tab.failed_requests, tab.failed_requests
     assert not tab.csp_violations(), tab.csp_violations()
 

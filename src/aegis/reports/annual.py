@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from aegis.alerts import selectors as alerts
 
+from . import programmes
 from .charts import bar_chart
 from .disclosure import TOTAL
 from .release import Release, TableView, public_release, view
@@ -121,6 +122,39 @@ def _duration(delta: timedelta) -> str:
     return _("%(n)s hours") % {"n": round(minutes / 60, 1)}
 
 
+def grants(context: Context) -> Section | None:
+    """Grants by type in the year: counts and sums from the same protected tables as the
+    public pages (a sum only where its count is published)."""
+    found = programmes.grants(context.release.k)
+    if found is None:
+        return None
+    spec = programmes.GRANT_TABLES[0]
+    if str(context.year) not in found.release.table(spec.slug).cols:
+        return None
+    counts = view(found.release, spec, context.filters)
+    if counts.empty or not _has_counts(counts):
+        return None
+    amounts = programmes.amount_view(counts, found.amounts[spec.slug], found.currency)
+    return Section(
+        "grants",
+        _("Emergency grants by type"),
+        "reports/annual/_grants.html",
+        {"counts": counts, "amounts": amounts},
+    )
+
+
+def communications(context: Context) -> Section | None:
+    table = programmes.communications(context.year, context.release.k)
+    if table is None:
+        return None
+    return Section(
+        "communications",
+        _("Communications sent to mechanisms and replies"),
+        "reports/annual/_communications.html",
+        {"table": table},
+    )
+
+
 def methods(context: Context) -> Section | None:
     return Section(
         "methods",
@@ -138,6 +172,8 @@ SECTIONS: list[Builder] = [
     _table_section("sectors", "victims-by-sector", _("Victims by defender's sector")),
     _table_section("verification", "incidents-by-verification", _("Verification")),
     response_times,
+    communications,
+    grants,
     methods,
 ]
 

@@ -1,6 +1,7 @@
 """The open-data files: every published cell of every table, one line each, written as it
 is sent (the release holds aggregates only, so memory does not grow with the incidents).
-Withheld cells have an empty count and their status; no line is about a person."""
+Withheld cells have an empty count and their status; no line is about a person. The tables
+of emergency grants follow, each cell with its amount (empty unless its count is published)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .disclosure import TOTAL
+from .programmes import GRANT_TABLES, Grants
 from .release import Release, rows_of
 
 COLUMNS = [
@@ -21,6 +23,8 @@ COLUMNS = [
     "column_value",
     "count",
     "status",
+    "amount",
+    "currency",
 ]
 
 
@@ -35,28 +39,46 @@ def _value(value: str) -> str:
     return "total" if value == TOTAL else value
 
 
-def records(release: Release) -> Iterator[dict[str, Any]]:
+def records(release: Release, grants: Grants | None = None) -> Iterator[dict[str, Any]]:
     for spec, row, col, cell in rows_of(release):
-        yield {
-            "table": spec.slug,
-            "unit": spec.unit,
-            "row_variable": spec.row,
-            "row_value": _value(row),
-            "column_variable": spec.col,
-            "column_value": _value(col),
-            "count": cell.value,
-            "status": cell.status.value,
-        }
+        yield _record(spec, row, col, cell)
+    if grants is None:
+        return
+    for spec in GRANT_TABLES:
+        table = grants.release.table(spec.slug)
+        for r in (*table.rows, TOTAL):
+            for c in (*table.cols, TOTAL):
+                cell = table.cell(r, c)
+                amount = grants.amounts[spec.slug][(r, c)] if cell.published else None
+                yield _record(spec, r, c, cell) | {
+                    "amount": None if amount is None else str(amount),
+                    "currency": grants.currency,
+                }
 
 
-def csv_lines(release: Release) -> Iterator[str]:
+def _record(spec: Any, row: str, col: str, cell: Any) -> dict[str, Any]:
+    return {
+        "table": spec.slug,
+        "unit": spec.unit,
+        "row_variable": spec.row,
+        "row_value": _value(row),
+        "column_variable": spec.col,
+        "column_value": _value(col),
+        "count": cell.value,
+        "status": cell.status.value,
+        "amount": None,
+        "currency": None,
+    }
+
+
+def csv_lines(release: Release, grants: Grants | None = None) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield writer.writerow(COLUMNS)
-    for record in records(release):
+    for record in records(release, grants):
         yield writer.writerow(["" if record[c] is None else record[c] for c in COLUMNS])
 
 
-def json_chunks(release: Release) -> Iterator[str]:
+def json_chunks(release: Release, grants: Grants | None = None) -> Iterator[str]:
     head = {
         "threshold": release.k,
         "verification_statuses_counted": list(release.statuses),
@@ -65,7 +87,7 @@ def json_chunks(release: Release) -> Iterator[str]:
     }
     yield json.dumps(head)[:-1] + ', "cells": ['
     first = True
-    for record in records(release):
+    for record in records(release, grants):
         yield ("" if first else ",\n") + json.dumps(record)
         first = False
     yield "]}\n"

@@ -20,7 +20,7 @@ from aegis.cases import selectors as cases
 from aegis.cases.vocabulary import CaseStatus
 from aegis.incidents.vocabulary import ViolationType
 
-from . import annual, charts, opendata
+from . import annual, charts, opendata, programmes
 from .release import clean_filters, public_release, staff_release, views
 from .statistics import TABLES, TABLES_BY_SLUG, UNITS, VARIABLES
 
@@ -64,7 +64,14 @@ def _statistics_page(
 
 @public
 def index(request: HttpRequest) -> HttpResponse:
-    response = _statistics_page(request, public_release(), "reports/public/index.html")
+    release = public_release()
+    grants = programmes.grants(release.k)
+    response = _statistics_page(
+        request,
+        release,
+        "reports/public/index.html",
+        grants=programmes.grant_views(grants, clean_filters(request.GET)) if grants else [],
+    )
     response["Cache-Control"] = CACHE
     return response
 
@@ -89,8 +96,10 @@ def world_map(request: HttpRequest) -> HttpResponse:
 
 @public
 def data_csv(request: HttpRequest) -> Any:
+    release = public_release()
     response = StreamingHttpResponse(
-        opendata.csv_lines(public_release()), content_type="text/csv; charset=utf-8"
+        opendata.csv_lines(release, programmes.grants(release.k)),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="statistics.csv"'
     return response
@@ -98,8 +107,10 @@ def data_csv(request: HttpRequest) -> Any:
 
 @public
 def data_json(request: HttpRequest) -> Any:
+    release = public_release()
     response = StreamingHttpResponse(
-        opendata.json_chunks(public_release()), content_type="application/json"
+        opendata.json_chunks(release, programmes.grants(release.k)),
+        content_type="application/json",
     )
     response["Content-Disposition"] = 'inline; filename="statistics.json"'
     return response
@@ -111,8 +122,8 @@ def codebook(request: HttpRequest) -> HttpResponse:
         request,
         "reports/public/codebook.html",
         {
-            "variables": VARIABLES.values(),
-            "tables": TABLES,
+            "variables": [*VARIABLES.values(), programmes.GRANT_TYPE],
+            "tables": [*TABLES, *programmes.GRANT_TABLES],
             "units": UNITS,
             "columns": opendata.COLUMNS,
             "k": public_release().k,
