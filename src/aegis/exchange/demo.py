@@ -68,6 +68,11 @@ def _demo_unlock() -> None:
     in AEGIS_HOME/secrets (destroyed by a wipe), so the demo's server can sign and decrypt."""
     if service_keys.supplied_unlock(identity.SERVICE) is not None:
         return
+    if not service_keys.demo_unlock_file().exists():
+        # Not the demo's convenience mode (demo data on an instance made by `aegis init`):
+        # the secret stays in this process only, so a copy of the folder opens nothing.
+        service_keys.remember_typed(service_keys.new_unlock_secret(), identity.SERVICE)
+        return
     path = Path(settings.AEGIS_HOME) / "secrets" / DEMO_UNLOCK_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

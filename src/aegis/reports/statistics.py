@@ -41,7 +41,10 @@ class Variable:
         if self.code == "country":
             return places.country_name(value) or str(_("Not known"))
         if self.code == "region":
+            # A known region is its ISO 3166-2 code ("CO-ANT"); an unknown one "CO:<unknown>".
             country, _sep, region = value.partition(":")
+            if not _sep:
+                country, region = value.split("-")[0], value
             if region == UNKNOWN:
                 return ", ".join(
                     p for p in (str(_("Region not known")), places.country_name(country)) if p

@@ -57,7 +57,7 @@ class ProviderForm(forms.Form):
     regions = forms.CharField(
         label=_("Regions"),
         required=False,
-        help_text=_("ISO codes, comma-separated: CO-ANT, PE-LIM"),
+        help_text=_("ISO 3166-2 region codes, comma-separated; the directory shows their names."),
     )
     languages = forms.CharField(
         label=_("Languages"), required=False, help_text=_("ISO 639 codes, e.g. es,en,qu")

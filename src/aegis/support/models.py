@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from aegis import places
 from aegis.audit.chain import Link
 from aegis.audit.models import AppendOnly
 from aegis.vault.fields import EncryptedTextField
@@ -90,6 +91,14 @@ class Provider(models.Model):
 
     def country_list(self) -> list[str]:
         return [c for c in self.countries.split(",") if c]
+
+    def places_served(self) -> str:
+        """Countries and regions by name, in the reader's language ('Antioquia, Colombia')."""
+        regions = [r.strip() for r in self.regions.split(",") if r.strip()]
+        named = [places.place_label(r.split("-")[0], r) for r in regions]
+        covered = {r.split("-")[0] for r in regions}
+        named += [places.country_name(c) for c in self.country_list() if c not in covered]
+        return "; ".join(n for n in named if n)
 
 
 class ProviderReference(models.Model):

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aegis import clock
+from aegis import clock, places
 from aegis.audit import services as audit
 from aegis.cases import selectors as cases
 from aegis.cases import services as case_services
@@ -283,7 +283,7 @@ def _shared_text(case: Case, shared: list[str]) -> str:
         SharedField.PHONE: lambda: (person.phone or "") if person else "",
         SharedField.EMAIL: lambda: (person.email or "") if person else "",
         SharedField.CONTACT_CHANNELS: lambda: (person.contact_channels or "") if person else "",
-        SharedField.COUNTRY: lambda: " ".join(filter(None, [case.country, case.region])),
+        SharedField.COUNTRY: lambda: places.place_label(case.country, case.region),
         SharedField.LANGUAGES: lambda: person.languages if person else "",
         SharedField.GENDER: lambda: person.gender if person else "",
         SharedField.AGE_GROUP: lambda: person.age_group if person else "",
