@@ -28,6 +28,9 @@ from aegis.monitoring.extraction import (
 from aegis.monitoring.extraction.data import dataset_dir
 from aegis.monitoring.extraction.schema import merged_sample
 
+# Computed in Python from files and arrays: no database engine changes the result.
+pytestmark = pytest.mark.engine_independent
+
 ARTICLE = (
     "<p>Journalist Maria Lopez abducted in Lagos</p>"
     "<p>LAGOS, Nigeria - Armed men abducted the journalist Maria Lopez on Saturday outside "

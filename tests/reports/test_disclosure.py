@@ -20,6 +20,9 @@ from aegis.reports.disclosure import (
     protect_linked,
 )
 
+# Computed in Python from files and arrays: no database engine changes the result.
+pytestmark = pytest.mark.engine_independent
+
 K = 5
 
 
