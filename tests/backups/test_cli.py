@@ -518,7 +518,7 @@ def test_a_backup_taken_while_alerts_are_raised_has_no_delivery_without_its_aler
     env = dict(os.environ)
     for name in ("AEGIS_DATABASE_URL", "AEGIS_TEST_DATABASE_NAME", "DJANGO_SETTINGS_MODULE"):
         env.pop(name, None)
-    unlock = source.home / "secrets" / service_keys.DEMO_UNLOCK_FILE
+    unlock = source.home / "secrets" / service_keys.demo_unlock_file().name
     env.pop(service_keys.unlock_variable(), None)  # the tests' own, not the demo's
     env.update(AEGIS_HOME=str(source.home), AEGIS_KDF_PROFILE="test")
     env[f"{service_keys.unlock_variable()}_FILE"] = str(unlock)

@@ -7,12 +7,9 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
-import os
 import uuid
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from nacl.signing import SigningKey
 from pyrage import x25519
 
@@ -26,7 +23,6 @@ from aegis.vault import service_keys
 from . import bundle, identity, keys, services
 
 PARTNER = "Red Mesoamericana de Defensoras (fictional)"
-DEMO_UNLOCK_FILE = "exchange_service_unlock.demo"
 
 RECORDS: dict[str, Any] = {
     "cases": [],
@@ -63,27 +59,8 @@ RECORDS: dict[str, Any] = {
 }
 
 
-def _demo_unlock() -> None:
-    """Convenience mode, as for the alert service: the demo keeps the exchange unlock secret
-    in AEGIS_HOME/secrets (destroyed by a wipe), so the demo's server can sign and decrypt."""
-    if service_keys.supplied_unlock(identity.SERVICE) is not None:
-        return
-    if not service_keys.demo_unlock_file().exists():
-        # Not the demo's convenience mode (demo data on an instance made by `aegis init`):
-        # the secret stays in this process only, so a copy of the folder opens nothing.
-        service_keys.remember_typed(service_keys.new_unlock_secret(), identity.SERVICE)
-        return
-    path = Path(settings.AEGIS_HOME) / "secrets" / DEMO_UNLOCK_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(service_keys.new_unlock_secret())
-    os.environ[f"{service_keys.unlock_variable(identity.SERVICE)}_FILE"] = str(path)
-
-
 def create_demo_data(compartment: Any, actor: Any) -> None:
-    _demo_unlock()
+    service_keys.unlock_for_demo_data(identity.SERVICE)
     own = identity.create()
     partner_age = x25519.Identity.generate()
     partner_signing = SigningKey.generate()

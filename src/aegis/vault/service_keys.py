@@ -11,8 +11,8 @@ disk or a backup therefore opens nothing sealed to the service. The private key 
 sealed to the organisation recovery key (kept offline), so a lost unlock secret can be
 replaced (`aegis seal-service-key --recovery-key-file`).
 
-The demo keeps its unlock secret in AEGIS_HOME/secrets (DEMO_UNLOCK_FILE) for convenience and
-says so on every start; such an instance never receives the search key.
+The demo keeps its unlock secrets in AEGIS_HOME/secrets (<name>_service_unlock.demo) for
+convenience and says so on every start; such an instance never receives the search key.
 
 Instances made before sealing kept the private key in clear in AEGIS_HOME/secrets/
 <name>_service_key: nothing opens it any more until `aegis seal-service-key` seals it."""
@@ -35,7 +35,6 @@ from .models import Keypair
 
 ALERTS = "alerts"
 CREDENTIAL = "aegis-alert-unlock"
-DEMO_UNLOCK_FILE = "alerts_service_unlock.demo"
 MIN_UNLOCK_LENGTH = 16
 
 
@@ -82,8 +81,8 @@ def unsealed_key_file(name: str = ALERTS) -> Path | None:
     return path if path.exists() else None
 
 
-def demo_unlock_file() -> Path:
-    return Path(settings.AEGIS_HOME) / "secrets" / DEMO_UNLOCK_FILE
+def demo_unlock_file(name: str = ALERTS) -> Path:
+    return Path(settings.AEGIS_HOME) / "secrets" / f"{name}_service_unlock.demo"
 
 
 def remember_typed(secret: str, name: str = ALERTS) -> None:
@@ -294,9 +293,9 @@ def _destroy(path: Path) -> None:
     path.unlink()
 
 
-def write_demo_unlock_file() -> str:
+def write_demo_unlock_file(name: str = ALERTS) -> str:
     """The demo's convenience mode: a generated unlock secret kept in AEGIS_HOME/secrets."""
-    path = demo_unlock_file()
+    path = demo_unlock_file(name)
     if path.exists():
         return path.read_text().strip()
     secret = new_unlock_secret()
@@ -305,6 +304,20 @@ def write_demo_unlock_file() -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(secret)
     return secret
+
+
+def unlock_for_demo_data(name: str) -> None:
+    """Give this process an unlock secret for another service's demo key. In the demo's
+    convenience mode (the alert service's secret is on disk) it is kept beside that one and
+    handed to later processes through the environment; on an instance made by `aegis init`
+    it stays in this process only, so a copy of the folder opens nothing."""
+    if supplied_unlock(name) is not None:
+        return
+    if not demo_unlock_file().exists():
+        remember_typed(new_unlock_secret(), name)
+        return
+    write_demo_unlock_file(name)
+    os.environ[f"{unlock_variable(name)}_FILE"] = str(demo_unlock_file(name))
 
 
 def destroy_key_files() -> int:
