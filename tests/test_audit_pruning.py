@@ -102,3 +102,16 @@ def test_the_floor_holds(log):
     with pytest.raises(ValueError, match="at least"):
         audit.prune(clock.now())
     assert AuditEntry.objects.count() == 13
+
+
+def test_the_retention_run_prunes_on_the_audit_period(log, capsys):
+    from aegis.retention import services as retention
+
+    retention.set_periods({"audit": audit.MIN_KEEP_DAYS}, actor_id=None)
+    with clock.frozen(later(PAST_FLOOR)):
+        call_command("retention", "run", "--dry-run")
+        assert "would expire: 10 audit log entries" in capsys.readouterr().out
+        assert AuditEntry.objects.count() == 14  # with the period's own entry
+        assert retention.expire().audit_entries == 10
+    assert AuditAnchor.objects.get().seq == 10
+    assert selectors.verify_chain()[1] is None
