@@ -98,6 +98,19 @@ def test_without_a_checkpoint_nothing_goes_and_a_held_case_stops_the_cut(db):
     assert selectors.verify_chain()[1] is None
 
 
+def test_a_log_that_does_not_verify_is_not_pruned(log, caplog):
+    from aegis.retention import services as retention
+
+    raw("UPDATE audit_auditentry SET actor_id = 99 WHERE seq = 3")
+    with pytest.raises(audit.PruneRefused, match="entry 3"):
+        prune()
+    retention.set_periods({"audit": audit.MIN_KEEP_DAYS}, actor_id=None)
+    with clock.frozen(later(PAST_FLOOR)):
+        assert retention.expire().audit_entries == 0
+    assert "audit log does not verify" in caplog.text
+    assert not AuditAnchor.objects.exists() and AuditEntry.objects.filter(seq=1).exists()
+
+
 def test_the_floor_holds(log):
     with pytest.raises(ValueError, match="at least"):
         audit.prune(clock.now())

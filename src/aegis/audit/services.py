@@ -267,13 +267,23 @@ def prune(
     if not cut:
         return 0
     begin = selectors.start()
+    latest = selectors.latest_checkpoint()
+    try:
+        mark = checkpoints.read(latest.signature, latest.statement) if latest else None
+    except checkpoints.CheckpointInvalid:
+        mark = None
+    if mark is None:
+        raise PruneRefused("The latest checkpoint's signature does not hold; nothing was removed.")
     walk = CHAIN.walk(
-        (link for link in selectors.links(after=begin[0]) if link.seq <= cut),
+        (link for link in selectors.links(after=begin[0]) if link.seq <= mark.entry),
         start=begin,
-        remember=frozenset({cut}),
+        remember=frozenset({cut, mark.entry}),
     )
-    if walk.problem is not None or cut not in walk.macs:
-        problem = walk.problem or ChainProblem(cut, "is missing")
+    problem = walk.problem
+    if problem is None and walk.macs.get(mark.entry) != mark.mac:
+        problem = ChainProblem(mark.entry, "does not match the latest checkpoint")
+    if problem is not None or cut not in walk.macs:
+        problem = problem or ChainProblem(cut, "is missing")
         raise PruneRefused(f"The audit log does not verify ({problem}); nothing was removed.")
     with transaction.atomic():
         hold_chain()
