@@ -194,10 +194,11 @@ def test_keep_forever_and_a_dry_run_expire_nothing(team, report, closed_case, ca
         assert "2 would expire" in printed
         assert Submission.objects.filter(pk=receipt.submission_id).exists()
         assert not ExpiryRun.objects.exists()
-        services.set_periods({"reports": None, "closed_cases": None}, actor_id=lucia.user.pk)
+        keep = {"reports": None, "closed_cases": None, "evidence": None}
+        services.set_periods(keep, actor_id=lucia.user.pk)
         assert services.expire().expired == []
-    assert selectors.periods() == {"reports": None, "closed_cases": None, "alerts": 730}
-    assert len(_actions("retention.period")) == 2
+    assert selectors.periods() == {**selectors.DEFAULT_DAYS, **keep}
+    assert len(_actions("retention.period")) == 3
 
 
 def test_bad_periods_are_refused_and_nothing_is_written(team):

@@ -25,17 +25,23 @@ def test_the_admin_sets_periods_and_keep_forever(make_person):
     page = client.get("/retention/settings/")
     assert page.status_code == 200
     assert "Scheduled backups are off" in page.content.decode()
-    done = client.post(
-        "/retention/settings/", {"reports": "90", "closed_cases": "", "alerts": "30"}
-    )
+    for class_label in ("Evidence of closed cases", "Audit log entries", "Ended sign-in sessions"):
+        assert class_label in page.content.decode()
+    chosen = {"reports": "90", "closed_cases": "", "evidence": "", "alerts": "30"}
+    done = client.post("/retention/settings/", {**chosen, "audit": "2000", "sessions": "2"})
     assert done.status_code == 302
-    assert selectors.periods() == {"reports": 90, "closed_cases": None, "alerts": 30}
-    refused = client.post("/retention/settings/", {"reports": "0", "closed_cases": "abc"})
-    assert refused.status_code == 200
-    assert (
-        'aria-invalid="true"' in refused.content.decode() or "errorlist" in refused.content.decode()
-    )
-    assert selectors.periods() == {"reports": 90, "closed_cases": None, "alerts": 30}
+    saved = {"reports": 90, "closed_cases": None, "evidence": None, "alerts": 30}
+    assert selectors.periods() == {**saved, "audit": 2000, "sessions": 2}
+    for bad in (
+        {"reports": "0", "closed_cases": "abc"},
+        {"audit": "30", "sessions": "1"},  # below the audit log's floor
+        {"sessions": ""},  # not kept forever
+        {"closed_cases": "400", "evidence": "300", "sessions": "1"},  # evidence outlasts cases
+    ):
+        refused = client.post("/retention/settings/", bad)
+        assert refused.status_code == 200
+        assert 'aria-invalid="true"' in refused.content.decode()
+    assert selectors.periods() == {**saved, "audit": 2000, "sessions": 2}
 
 
 def test_reminders_on_the_work_queue_and_the_page(team, closed_case, report, make_person):

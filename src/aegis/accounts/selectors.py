@@ -86,3 +86,10 @@ def user_ids_with_any(*codenames: str) -> QuerySet[User, int]:
         .values_list("pk", flat=True)
         .distinct()
     )
+
+
+def sessions_ended_before(ended_before: Any) -> int:
+    """How many sign-in sessions ended before then (retention's dry run)."""
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.filter(expire_date__lt=ended_before).count()

@@ -25,6 +25,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from nacl.public import PrivateKey
 
+from aegis import clock
 from aegis.audit import services as audit
 from aegis.roles import ROLE_PERMISSIONS, SEARCH_KEY_PERMISSION, Role
 from aegis.rules import RuleError
@@ -271,3 +272,14 @@ def grant_search_access(user: User, *, actor: User) -> bool:
     if granted:
         audit.record("key.grant", actor_id=actor.pk, object_type="user", object_id=user.pk)
     return granted
+
+
+def remove_ended_sessions(ended_before: Any) -> int:
+    """Retention of sessions: delete the sign-in sessions that ended before `ended_before`
+    (each holds the session half of someone's wrapped key) and the throttle's counts of
+    failed sign-ins last added to before then, but never those the throttle still needs.
+    Returns how many sessions went. Sign-ins and sign-outs themselves are audit entries."""
+    sessions, _ = Session.objects.filter(expire_date__lt=ended_before).delete()
+    forget = min(ended_before, clock.now() - throttle.FORGET_AFTER)
+    throttle.forget_older(forget)
+    return sessions

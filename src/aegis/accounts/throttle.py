@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -114,6 +114,12 @@ def claim(bucket: str, account: str = "") -> int:
 
 def forget(bucket: str) -> None:
     SignInFailures.objects.filter(bucket=bucket).delete()
+
+
+def forget_older(than: datetime) -> int:
+    """Drop the counts last added to before `than` (retention: kept no longer than needed)."""
+    deleted, _ = SignInFailures.objects.filter(last_failure_at__lt=than).delete()
+    return deleted
 
 
 def unlock(username: str) -> int:

@@ -121,17 +121,25 @@ def extends(
     head: Callable[[], tuple[int, str] | None],
     checkpoint: Checkpoint,
     progress: Callable[[int], object] | None = None,
+    *,
+    start: tuple[int, str] = (0, GENESIS),
 ) -> tuple[Walk, str | None]:
-    """Walk the whole chain under its key, then check that it still holds the checkpoint's
-    entry with the checkpoint's MAC. Returns the walk and the first failure, in words."""
+    """Walk the whole chain under its key (from `start`, where retention pruned it), then
+    check that it still holds the checkpoint's entry with the checkpoint's MAC. Returns the
+    walk and the first failure, in words. A checkpoint of an entry pruned since vouches for
+    nothing that is left: the anchor, itself signed, took its place."""
     when = checkpoint.at.strftime("%Y-%m-%d %H:%M UTC")
     if checkpoint.chain != chain.name:
         return Walk(0, 0, GENESIS, None, {}), (
             f"This is a checkpoint of the {checkpoint.chain} chain, not of the {chain.name} one."
         )
-    walk = chain.walk(links, remember=frozenset({checkpoint.entry}), progress=progress)
+    walk = chain.walk(links, start=start, remember=frozenset({checkpoint.entry}), progress=progress)
     if (problem := head_problem(walk, head())) is not None:
         return walk, f"The log was tampered with: {problem}."
+    if checkpoint.entry < start[0]:
+        return walk, None
+    if checkpoint.entry == start[0]:
+        walk.macs[start[0]] = start[1]
     if walk.last_seq < checkpoint.entry:
         return walk, (
             f"The log ends at entry {walk.last_seq}, but the checkpoint of {when} vouches for "

@@ -113,3 +113,26 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain} checkpoint at {self.seq}"
+
+
+class AuditAnchor(AppendOnly):
+    """Where a chain starts after its oldest entries were removed at the end of their
+    retention period: the last removed entry's number and MAC, signed like a checkpoint (so
+    nobody without the audit key can move it). Verification walks from the latest anchor."""
+
+    chain = models.CharField(max_length=32, default="audit")
+    seq = models.PositiveBigIntegerField()
+    mac = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    removed = models.PositiveBigIntegerField()
+    statement = models.TextField()
+    signature = models.TextField()
+
+    class Meta:
+        ordering = ["-seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_one_anchor_per_entry")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain} anchor at {self.seq}"

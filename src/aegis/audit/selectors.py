@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import datetime
+from collections.abc import Callable, Iterable, Iterator
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from . import checkpoints
-from .chain import ChainProblem, Link, head_problem
+from .chain import GENESIS, ChainProblem, Link, head_problem
 from .models import (
     CHAIN,
+    AuditAnchor,
     AuditCheckpoint,
     AuditEntry,
     AuditHead,
@@ -34,13 +36,77 @@ def head() -> tuple[int, str] | None:
     return None if row is None else (row[0], row[1])
 
 
+def latest_anchor() -> AuditAnchor | None:
+    return AuditAnchor.objects.filter(chain=CHAIN.name).first()
+
+
+def start() -> tuple[int, str]:
+    """Where the chain starts: after the entries removed at the end of their retention
+    period (the latest anchor, its signature checked), else at the first entry.
+    AnchorInvalid when the anchor's signature does not hold: someone moved it."""
+    anchor = latest_anchor()
+    if anchor is None:
+        return 0, GENESIS
+    try:
+        mark = checkpoints.read(anchor.signature, anchor.statement)
+    except checkpoints.CheckpointInvalid as error:
+        raise AnchorInvalid(anchor.seq) from error
+    if (mark.chain, mark.entry, mark.mac) != (CHAIN.name, anchor.seq, anchor.mac):
+        raise AnchorInvalid(anchor.seq)
+    return mark.entry, mark.mac
+
+
+class AnchorInvalid(Exception):
+    """The record of where pruning left the log is not signed by this instance's key."""
+
+    def __init__(self, seq: int) -> None:
+        super().__init__(seq)
+        self.problem = ChainProblem(
+            seq, "is where the log was pruned, but that record's signature does not hold"
+        )
+
+
 def verify_chain(
     progress: Callable[[int], object] | None = None,
 ) -> tuple[int, ChainProblem | None]:
-    """Walk the chain from the first entry under the key; return (entries checked, first
-    problem or None)."""
-    walk = CHAIN.walk(links(), progress=progress)
+    """Walk the chain under the key, from the first entry or from where retention pruned it;
+    return (entries checked, first problem or None)."""
+    try:
+        begin = start()
+    except AnchorInvalid as invalid:
+        return 0, invalid.problem
+    walk = CHAIN.walk(links(after=begin[0]), start=begin, progress=progress)
     return walk.checked, head_problem(walk, head()) or record_list_problem()
+
+
+def prunable(before: datetime.datetime, keep: Iterable[tuple[str, str]] = ()) -> int:
+    cut = prune_cut(before, keep)
+    return AuditEntry.objects.filter(seq__gt=start()[0], seq__lte=cut).count() if cut else 0
+
+
+def prune_cut(before: datetime.datetime, keep: Iterable[tuple[str, str]] = ()) -> int:
+    """The last entry retention may remove: written before `before`, vouched for by the
+    latest signed checkpoint, and before the first entry naming an object in `keep` (an
+    object under a legal hold). 0 when none may go."""
+    latest = latest_checkpoint()
+    if latest is None:
+        return 0
+    begin = start()[0]
+    old = AuditEntry.objects.filter(seq__gt=begin, seq__lte=latest.seq, at__lt=before)
+    cut = old.order_by("-seq").values_list("seq", flat=True).first() or 0
+    kept = Q()
+    for object_type, object_id in keep:
+        kept |= Q(object_type=object_type, object_id=object_id)
+    if cut and kept:
+        first = (
+            AuditEntry.objects.filter(kept, seq__gt=begin, seq__lte=cut)
+            .order_by("seq")
+            .values_list("seq", flat=True)
+            .first()
+        )
+        if first is not None:
+            cut = first - 1
+    return cut if cut > begin else 0
 
 
 def record_list_problem() -> ChainProblem | None:
@@ -57,7 +123,13 @@ def verify_against(
 ) -> tuple[int, str | None]:
     """Does the log, walked under the key, still extend this (already signature-checked)
     checkpoint? Returns (entries checked, the failure in words or None)."""
-    walk, failure = checkpoints.extends(CHAIN, links(), head, checkpoint, progress)
+    try:
+        begin = start()
+    except AnchorInvalid as invalid:
+        return 0, f"The log was tampered with: {invalid.problem}."
+    walk, failure = checkpoints.extends(
+        CHAIN, links(after=begin[0]), head, checkpoint, progress, start=begin
+    )
     return walk.checked, failure
 
 

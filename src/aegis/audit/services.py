@@ -14,7 +14,15 @@ from aegis import clock
 
 from . import checkpoints, selectors
 from .chain import GENESIS, ChainProblem
-from .models import CHAIN, AuditCheckpoint, AuditEntry, AuditHead, AuditRecordList, records_digest
+from .models import (
+    CHAIN,
+    AuditAnchor,
+    AuditCheckpoint,
+    AuditEntry,
+    AuditHead,
+    AuditRecordList,
+    records_digest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +73,8 @@ ACTIONS = {
     "backup.restore",
     "retention.period",
     "retention.expire",
+    "evidence.expire",
+    "audit.prune",
     "legal_hold.place",
     "legal_hold.lift",
     "provider.vet",
@@ -140,16 +150,24 @@ class CheckpointRefused(Exception):
 
 
 def _trusted_start() -> tuple[int, str]:
-    """Where the last checkpoint left the chain, if its signature still holds; else the start."""
+    """Where the last checkpoint left the chain, if its signature still holds, or where
+    retention pruned it, whichever is later; else the start."""
+    try:
+        pruned = selectors.start()
+    except selectors.AnchorInvalid as invalid:
+        raise CheckpointRefused(
+            f"The audit log does not verify ({invalid.problem}); no checkpoint was signed. "
+            "Run 'aegis audit verify'."
+        ) from invalid
     latest = selectors.latest_checkpoint()
-    if latest is not None:
+    if latest is not None and latest.seq > pruned[0]:
         try:
             mark = checkpoints.read(latest.signature, latest.statement)
         except checkpoints.CheckpointInvalid:
             logger.warning("audit: the latest stored checkpoint's signature does not hold")
         else:
             return mark.entry, mark.mac
-    return 0, GENESIS
+    return pruned if pruned[0] else (0, GENESIS)
 
 
 def take_checkpoint() -> AuditCheckpoint:
@@ -164,7 +182,12 @@ def take_checkpoint() -> AuditCheckpoint:
         (link for link in selectors.links(after=start[0]) if link.seq <= head[0]), start=start
     )
     problem = walk.problem
-    if start[0] and not AuditEntry.objects.filter(seq=start[0], entry_hash=start[1]).exists():
+    anchored = start == _anchor_mark()
+    if (
+        start[0]
+        and not anchored
+        and not AuditEntry.objects.filter(seq=start[0], entry_hash=start[1]).exists()
+    ):
         problem = ChainProblem(start[0], "no longer matches the last checkpoint")
     elif problem is None and (walk.last_seq, walk.last_mac) != head:
         problem = ChainProblem(
@@ -207,3 +230,76 @@ def checkpoint_if_due() -> int:
         _refused_at = head
         return 0
     return 1
+
+
+# --- Retention: removing the oldest entries -----------------------------------------------
+
+# The shortest time an entry is kept, whatever the retention setting: the log is how the
+# organisation answers for who opened what, and complaints come late.
+MIN_KEEP_DAYS = 3 * 365
+
+
+class PruneRefused(Exception):
+    """The entries cannot be removed: the log does not verify up to the checkpoint."""
+
+
+def _anchor_mark() -> tuple[int, str] | None:
+    anchor = selectors.latest_anchor()
+    return None if anchor is None else (anchor.seq, anchor.mac)
+
+
+def prune(
+    before: datetime.datetime,
+    *,
+    keep: Iterable[tuple[str, str]] = (),
+    actor_id: int | None = None,
+    batch: int = 5000,
+) -> int:
+    """Remove the entries written before `before`, up to the latest signed checkpoint and
+    short of the first entry naming an object in `keep`, after checking that the entries
+    from where the log starts up to that checkpoint verify. What is left starts at an anchor
+    (the last removed entry's number and MAC, signed like a checkpoint), so `aegis audit
+    verify` walks from it and still catches a changed, removed or reordered entry; the
+    pruning is itself an entry. Returns how many entries went."""
+    if before > clock.now() - datetime.timedelta(days=MIN_KEEP_DAYS):
+        raise ValueError(f"Audit entries are kept at least {MIN_KEEP_DAYS} days.")
+    cut = selectors.prune_cut(before, keep)
+    if not cut:
+        return 0
+    begin = selectors.start()
+    latest = selectors.latest_checkpoint()
+    try:
+        mark = checkpoints.read(latest.signature, latest.statement) if latest else None
+    except checkpoints.CheckpointInvalid:
+        mark = None
+    if mark is None:
+        raise PruneRefused("The latest checkpoint's signature does not hold; nothing was removed.")
+    walk = CHAIN.walk(
+        (link for link in selectors.links(after=begin[0]) if link.seq <= mark.entry),
+        start=begin,
+        remember=frozenset({cut, mark.entry}),
+    )
+    problem = walk.problem
+    if problem is None and walk.macs.get(mark.entry) != mark.mac:
+        problem = ChainProblem(mark.entry, "does not match the latest checkpoint")
+    if problem is not None or cut not in walk.macs:
+        problem = problem or ChainProblem(cut, "is missing")
+        raise PruneRefused(f"The audit log does not verify ({problem}); nothing was removed.")
+    with transaction.atomic():
+        hold_chain()
+        signed = checkpoints.sign(CHAIN.name, cut, walk.macs[cut], clock.now())
+        removed = AuditEntry.objects.filter(seq__gt=begin[0], seq__lte=cut).count()
+        AuditAnchor.objects.create(
+            chain=CHAIN.name,
+            seq=cut,
+            mac=walk.macs[cut],
+            at=signed.checkpoint.at,
+            removed=removed,
+            statement=signed.statement,
+            signature=signed.signature,
+        )
+        AuditRecordList.objects.filter(entry__seq__lte=cut).delete()
+        for low in range(begin[0], cut, batch):
+            AuditEntry.objects.filter(seq__gt=low, seq__lte=min(low + batch, cut)).delete()
+        record("audit.prune", actor_id=actor_id, object_type="audit", object_id=cut)
+    return removed

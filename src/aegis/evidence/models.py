@@ -66,6 +66,13 @@ class EvidenceItemQuerySet(models.QuerySet["EvidenceItem"]):
             raise EvidenceTampering("Original evidence is never deleted.")
         return super().delete()
 
+    def expire(self) -> int:
+        """The one way originals leave: retention, at the end of their period, through
+        evidence.services.shred_evidence (which removes their custody log first). Working
+        copies go before the originals they were made from."""
+        removed = models.QuerySet.delete(self.filter(kind=ItemKind.WORKING))[0]
+        return removed + models.QuerySet.delete(self)[0]
+
 
 class EvidenceItem(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -133,6 +140,10 @@ class CustodyEventQuerySet(models.QuerySet["CustodyEvent"]):
 
     def delete(self) -> tuple[int, dict[str, int]]:
         raise EvidenceTampering("The chain of custody is append-only.")
+
+    def expire(self) -> int:
+        """Removed only with the items they log, when those expire (shred_evidence)."""
+        return super().delete()[0]
 
 
 class CustodyEvent(models.Model):

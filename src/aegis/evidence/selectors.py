@@ -64,3 +64,9 @@ def custody_of(item: EvidenceItem) -> QuerySet[CustodyEvent]:
 
 def custody_of_items(items: Any) -> QuerySet[CustodyEvent]:
     return CustodyEvent.objects.filter(item__in=items).select_related("actor").order_by("at", "pk")
+
+
+def cases_with_evidence() -> QuerySet[EvidenceItem, Any]:
+    """The ids of cases holding evidence, as a subquery (retention: such a closed case expires
+    with its evidence, on the evidence's period)."""
+    return EvidenceItem.objects.values("case_id")

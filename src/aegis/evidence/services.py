@@ -387,3 +387,33 @@ def receive_from_partner(
     digest = hashlib.sha256(data).hexdigest()
     checked = CheckedUpload(name, content_type, len(data), digest, io.BytesIO(data))
     return add_evidence(case, checked, actor_id=actor_id, reason=reason)
+
+
+# --- Expiry (retention) -------------------------------------------------------------------
+
+
+def shred_evidence(case: Any, *, actor_id: int | None) -> int:
+    """Remove a closed case's evidence at the end of its retention period: its custody log,
+    its working copies and originals, one audit entry per item (its id only), and, once that
+    is committed, the encrypted files. Runs in the caller's transaction: retention shreds the
+    case in the same one, which destroys the key the files' own keys are wrapped under, so
+    the rows go only when the key goes too. Returns how many items went."""
+    items = EvidenceItem.objects.filter(case=case)
+    found = list(items.values_list("pk", "blob_id"))
+    if not found:
+        return 0
+    with transaction.atomic():
+        CustodyEvent.objects.filter(item__case=case).expire()
+        items.expire()
+        for item_id, _blob in found:
+            audit.record(
+                "evidence.expire", actor_id=actor_id, object_type="evidence", object_id=item_id
+            )
+        blobs = [blob for _item, blob in found]
+
+        def delete_files() -> None:
+            for blob in blobs:
+                storage.delete(blob)
+
+        transaction.on_commit(delete_files)
+    return len(found)

@@ -15,7 +15,10 @@ class RecordClass(models.TextChoices):
 
     REPORTS = "reports", _("Reports never taken up")
     CLOSED_CASES = "closed_cases", _("Closed cases")
+    EVIDENCE = "evidence", _("Evidence of closed cases")
     ALERTS = "alerts", _("Resolved alerts and their deliveries")
+    AUDIT = "audit", _("Audit log entries")
+    SESSIONS = "sessions", _("Ended sign-in sessions")
 
 
 class RetentionPeriod(models.Model):
@@ -96,3 +99,16 @@ class ExpiryRun(models.Model):
 
     def __str__(self) -> str:
         return f"expiry run {self.pk} at {self.ran_at:%Y-%m-%d %H:%M}"
+
+
+class Lease(models.Model):
+    """Which worker runs one housekeeping round now. Taken by a conditional UPDATE (one
+    statement, atomic on both databases), so that when several workers run, each round runs
+    in one of them at a time; `until` frees it if that worker dies."""
+
+    name = models.CharField(max_length=32, unique=True)
+    holder = models.CharField(max_length=64, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"lease {self.name}"

@@ -14,22 +14,33 @@ from django.db.models import Case as Choose
 from django.db.models import IntegerField, QuerySet, Value, When
 
 from aegis import clock
+from aegis.accounts import selectors as account_selectors
 from aegis.alerts import selectors as alert_selectors
+from aegis.audit import selectors as audit_selectors
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
+from aegis.evidence import selectors as evidence_selectors
 from aegis.intake import selectors as intake_selectors
 from aegis.vault.selectors import open_records
 
 from .models import BackupRun, ExpiryRun, LegalHold, RecordClass, RetentionPeriod
 
 # What an organisation keeps unless its admin decides otherwise: a report nobody took up
-# for a year, a closed case for five years (a common limitation period for claims), a
-# resolved alert with its deliveries for two.
+# for a year, a closed case for five years (a common limitation period for claims), the
+# evidence of a closed case for ten (proceedings and appeals outlast the case work; see
+# docs/decisions.md), a resolved alert with its deliveries for two, the audit log for ever
+# (it may be shortened, never below AUDIT_MIN_DAYS), an ended session's record for a day.
 DEFAULT_DAYS: dict[str, int | None] = {
     RecordClass.REPORTS: 365,
     RecordClass.CLOSED_CASES: 5 * 365,
+    RecordClass.EVIDENCE: 10 * 365,
     RecordClass.ALERTS: 2 * 365,
+    RecordClass.AUDIT: None,
+    RecordClass.SESSIONS: 1,
 }
+# The classes with reminders on the work queue: a person may want to keep such a record
+# (a legal hold). The audit log and sessions expire without one.
+REMINDED = (RecordClass.REPORTS, RecordClass.CLOSED_CASES, RecordClass.EVIDENCE)
 # Coordinators are reminded this long before a record expires.
 REMINDER_DAYS = 30
 PAGE_SIZE = 25
@@ -52,6 +63,10 @@ def held_case_ids() -> set[int]:
     return set(LegalHold.objects.filter(lifted_at=None).values_list("case_id", flat=True))
 
 
+# The classes whose record is a case (evidence expires with the case it belongs to).
+CASE_CLASSES = (RecordClass.CLOSED_CASES, RecordClass.EVIDENCE)
+
+
 @dataclass(frozen=True)
 class Due:
     """One record at or near the end of its period; its id and label are kept apart from
@@ -68,9 +83,13 @@ class Due:
         # What a person or the command line may be shown: a case's reference, or the first
         # characters of a report's id (no content).
         object.__setattr__(self, "record_id", self.record.pk)
-        is_case = self.record_class == RecordClass.CLOSED_CASES
+        is_case = self.record_class in CASE_CLASSES
         label = str(self.record.reference) if is_case else str(self.record.pk)[:8]
         object.__setattr__(self, "label", label)
+
+    @property
+    def is_case(self) -> bool:
+        return self.record_class in CASE_CLASSES
 
     @property
     def class_label(self) -> str:
@@ -80,11 +99,13 @@ class Due:
 def _within(
     until: datetime.datetime, cases: QuerySet[Case] | None = None, *, alerts: bool = True
 ) -> Iterator[Due]:
-    """Records whose period ends before `until`: reports, closed cases, then alerts, each
-    oldest first. An alert about a person with a case under a legal hold is held too."""
+    """Records whose period ends before `until`: reports, closed cases without evidence,
+    closed cases with evidence (on the evidence's period), then alerts, each oldest first.
+    An alert about a person with a case under a legal hold is held too."""
     days = periods()
     report_days, case_days = days[RecordClass.REPORTS], days[RecordClass.CLOSED_CASES]
-    alert_days = days[RecordClass.ALERTS]
+    alert_days, evidence_days = days[RecordClass.ALERTS], days[RecordClass.EVIDENCE]
+    with_evidence = evidence_selectors.cases_with_evidence()
     held = held_case_ids()
     if report_days is not None:
         period = datetime.timedelta(days=report_days)
@@ -92,12 +113,12 @@ def _within(
             yield Due(RecordClass.REPORTS, report, report.received_at + period)
     if case_days is not None:
         period = datetime.timedelta(days=case_days)
-        found = case_selectors.closed_cases(until - period)
-        if cases is not None:
-            found = found.filter(pk__in=cases.values("pk"))
-        for case in found:
-            closed_at = case.closed_at or until  # closed cases always have one
-            yield Due(RecordClass.CLOSED_CASES, case, closed_at + period, case.pk in held)
+        found = case_selectors.closed_cases(until - period).exclude(pk__in=with_evidence)
+        yield from _cases_due(RecordClass.CLOSED_CASES, found, period, until, cases, held)
+    if evidence_days is not None:
+        period = datetime.timedelta(days=evidence_days)
+        found = case_selectors.closed_cases(until - period).filter(pk__in=with_evidence)
+        yield from _cases_due(RecordClass.EVIDENCE, found, period, until, cases, held)
     if alerts and alert_days is not None:
         period = datetime.timedelta(days=alert_days)
         held_people = case_selectors.people_of_cases(held)
@@ -106,6 +127,21 @@ def _within(
             yield Due(
                 RecordClass.ALERTS, alert, resolved_at + period, alert.person_id in held_people
             )
+
+
+def _cases_due(
+    record_class: str,
+    found: QuerySet[Case],
+    period: datetime.timedelta,
+    until: datetime.datetime,
+    cases: QuerySet[Case] | None,
+    held: set[int],
+) -> Iterator[Due]:
+    if cases is not None:
+        found = found.filter(pk__in=cases.values("pk"))
+    for case in found:
+        closed_at = case.closed_at or until  # closed cases always have one
+        yield Due(record_class, case, closed_at + period, case.pk in held)
 
 
 def expired(now: datetime.datetime) -> list[Due]:
@@ -124,7 +160,7 @@ def expiring_for(user: Any) -> list[Due]:
     found = [
         due
         for due in _within(until, mine, alerts=False)
-        if due.record_class == RecordClass.CLOSED_CASES or intake_selectors.on_intake_team(user)
+        if due.record_class in CASE_CLASSES or intake_selectors.on_intake_team(user)
     ]
     return found
 
@@ -172,3 +208,12 @@ def backup_runs(limit: int = 10) -> list[BackupRun]:
 
 def last_expiry_run() -> ExpiryRun | None:
     return ExpiryRun.objects.first()
+
+
+def audit_entries_before(before: datetime.datetime, keep: Any = ()) -> int:
+    """How many audit entries a run would remove now (a dry run)."""
+    return audit_selectors.prunable(before, keep)
+
+
+def sessions_ended_before(ended_before: datetime.datetime) -> int:
+    return account_selectors.sessions_ended_before(ended_before)

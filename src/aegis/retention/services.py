@@ -1,11 +1,13 @@
 """Retention periods, legal holds, and expiry by crypto-shredding. Expiry reaches the
 records through their own apps' services (intake.services.shred_report,
-cases.services.shred_case, alerts.services.shred_alert): each destroys its record's keys,
-then removes the rows."""
+cases.services.shred_case, evidence.services.shred_evidence, alerts.services.shred_alert):
+each destroys its record's keys, then removes the rows. The audit log's oldest entries go
+through audit.services.prune, ended sessions through accounts.services."""
 
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,18 +16,27 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from aegis import clock
+from aegis.accounts import services as accounts
 from aegis.alerts import services as alerts
+from aegis.audit import selectors as audit_selectors
 from aegis.audit import services as audit
 from aegis.cases import services as cases
 from aegis.cases.models import Case
+from aegis.evidence import services as evidence
 from aegis.intake import services as intake
 from aegis.rules import RuleError
 
 from . import selectors
 from .models import ExpiryRun, LegalHold, RecordClass, RetentionPeriod
 
-# No period may be longer than a century (keep forever instead) nor shorter than a day.
+logger = logging.getLogger(__name__)
+
+# No period may be longer than a century (keep forever instead) nor shorter than a day, or
+# than the audit log's floor for its entries.
 MAX_DAYS = 36_500
+MIN_DAYS: dict[str, int] = {RecordClass.AUDIT: audit.MIN_KEEP_DAYS}
+# Classes that may not be kept forever: an ended session is of use to nobody.
+NOT_FOREVER: tuple[str, ...] = (RecordClass.SESSIONS,)
 REASON_MAX = 2000
 RUN_EVERY = datetime.timedelta(days=1)
 
@@ -37,14 +48,18 @@ def set_periods(values: Mapping[str, int | None], *, actor_id: int | None) -> No
     for record_class, days in values.items():
         if record_class not in RecordClass.values:
             raise RuleError(_("No such class of records."), record_class)
-        if days is not None and (not isinstance(days, int) or not 1 <= days <= MAX_DAYS):
+        least = MIN_DAYS.get(record_class, 1)
+        if days is None and record_class in NOT_FOREVER:
+            raise RuleError(_("Give a number of days: these are not kept forever."), record_class)
+        if days is not None and (not isinstance(days, int) or not least <= days <= MAX_DAYS):
             raise RuleError(
-                _("Give a number of days from 1 to %(most)s, or keep forever.")
-                % {"most": MAX_DAYS},
+                _("Give a number of days from %(least)s to %(most)s, or keep forever.")
+                % {"least": least, "most": MAX_DAYS},
                 record_class,
             )
         checked[record_class] = days
     current = selectors.periods()
+    _evidence_outlasts_cases({**current, **checked})
     now = clock.now()
     with transaction.atomic():
         for record_class, days in checked.items():
@@ -60,6 +75,20 @@ def set_periods(values: Mapping[str, int | None], *, actor_id: int | None) -> No
                 object_type="retention",
                 object_id=record_class,
             )
+
+
+def _evidence_outlasts_cases(days: Mapping[str, int | None]) -> None:
+    """A case and its evidence share one key, so they expire together (docs/decisions.md):
+    evidence is kept at least as long as the closed case it belongs to."""
+    evidence_days, case_days = days[RecordClass.EVIDENCE], days[RecordClass.CLOSED_CASES]
+    if evidence_days is not None and (case_days is None or evidence_days < case_days):
+        raise RuleError(
+            _(
+                "Keep evidence at least as long as closed cases: a case and its evidence "
+                "expire together, when the evidence's period ends."
+            ),
+            RecordClass.EVIDENCE,
+        )
 
 
 def _reason(text: Any, field_name: str) -> str:
@@ -124,6 +153,8 @@ class Outcome:
     expired: list[selectors.Due] = field(default_factory=list)
     held: list[selectors.Due] = field(default_factory=list)
     needed: list[tuple[selectors.Due, str]] = field(default_factory=list)
+    audit_entries: int = 0  # removed (or, in a dry run, removable) from the audit log
+    sessions: int = 0  # ended sessions removed (or removable)
 
 
 # Per class: the services module of the record's own app, its function that shreds one, and
@@ -132,10 +163,17 @@ SHREDDERS: dict[str, tuple[Any, str, str]] = {
     RecordClass.REPORTS: (intake, "shred_report", "submission"),
     RecordClass.CLOSED_CASES: (cases, "shred_case", "case"),
     RecordClass.ALERTS: (alerts, "shred_alert", "alert"),
+    # A case with evidence: the evidence first (its own app), then the case and the key they
+    # share, in one transaction.
+    RecordClass.EVIDENCE: (cases, "shred_case", "case"),
 }
+BEFORE: dict[str, tuple[Any, str]] = {RecordClass.EVIDENCE: (evidence, "shred_evidence")}
 
 
 def _expire_one(due: selectors.Due, *, actor_id: int | None) -> None:
+    if due.record_class in BEFORE:
+        first, first_name = BEFORE[due.record_class]
+        getattr(first, first_name)(due.record, actor_id=actor_id)
     module, name, object_type = SHREDDERS[due.record_class]
     getattr(module, name)(due.record, actor_id=actor_id)
     audit.record(
@@ -157,7 +195,7 @@ def expire(*, dry_run: bool = False, actor_id: int | None = None) -> Outcome:
             continue
         try:
             with transaction.atomic():
-                if due.record_class == RecordClass.CLOSED_CASES and selectors.is_held(due.record):
+                if due.is_case and selectors.is_held(due.record):
                     outcome.held.append(due)  # placed since the list was read
                     continue
                 _expire_one(due, actor_id=actor_id)
@@ -165,6 +203,8 @@ def expire(*, dry_run: bool = False, actor_id: int | None = None) -> Outcome:
             outcome.needed.append((due, ", ".join(needed.models)))
             continue
         outcome.expired.append(due)
+    outcome.audit_entries = _prune_audit(dry_run=dry_run, actor_id=actor_id)
+    outcome.sessions = _remove_sessions(dry_run=dry_run, actor_id=actor_id)
     if not dry_run:
         ExpiryRun.objects.create(
             ran_at=clock.now(),
@@ -172,6 +212,38 @@ def expire(*, dry_run: bool = False, actor_id: int | None = None) -> Outcome:
             kept=len(outcome.held) + len(outcome.needed),
         )
     return outcome
+
+
+def _prune_audit(*, dry_run: bool, actor_id: int | None) -> int:
+    """The audit log's entries past their period, up to the latest signed checkpoint and
+    short of the first one naming a case under a legal hold."""
+    days = selectors.periods()[RecordClass.AUDIT]
+    if days is None:
+        return 0
+    before = clock.now() - datetime.timedelta(days=days)
+    keep = [("case", str(case_id)) for case_id in selectors.held_case_ids()]
+    try:
+        if dry_run:
+            return selectors.audit_entries_before(before, keep)
+        return audit.prune(before, keep=keep, actor_id=actor_id)
+    except (audit.PruneRefused, audit_selectors.AnchorInvalid):
+        # Kept as they are, for the auditor: 'aegis audit verify' names the problem.
+        logger.error("retention: the audit log does not verify; no entry was removed")
+        return 0
+
+
+def _remove_sessions(*, dry_run: bool, actor_id: int | None) -> int:
+    days = selectors.periods()[RecordClass.SESSIONS] or 1
+    ended_before = clock.now() - datetime.timedelta(days=days)
+    if dry_run:
+        return selectors.sessions_ended_before(ended_before)
+    with transaction.atomic():
+        removed = accounts.remove_ended_sessions(ended_before)
+        if removed:
+            audit.record(
+                "retention.expire", actor_id=actor_id, object_type="sessions", object_id=removed
+            )
+    return removed
 
 
 def expire_if_due() -> int:

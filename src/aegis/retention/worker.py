@@ -1,34 +1,57 @@
 """The housekeeping thread of `aegis worker`: a scheduled backup when one is due, expiry
 once a day. A thread of its own, so that a backup of a large instance never delays the
-alert loop's escalations and check-ins. Logs say what failed by type, never a record."""
+alert loop's escalations and check-ins. Logs say what failed by type, never a record.
+
+Several workers may run (on one machine or many): each round runs under a lease
+(lease.py), so one worker makes a given backup or expiry run and the others skip it."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 import threading
 from collections.abc import Callable
 
 from django.db import close_old_connections, connections
 
-from . import schedule, services
+from . import lease, schedule, services
 
 logger = logging.getLogger(__name__)
 
 CHECK_EVERY = 60.0  # seconds; what is due is decided by aegis.clock, this only polls
-ROUNDS: tuple[tuple[str, Callable[[], int]], ...] = (
-    ("scheduled backup", schedule.backup_if_due),
-    ("expiry", services.expire_if_due),
+
+
+def backup_round() -> int:
+    # Under the lease no other worker is making a backup: an unfinished run is one a
+    # stopped worker left, and counts as failed.
+    schedule.interrupted_runs_failed()
+    return schedule.backup_if_due()
+
+
+# Per round: its work and how long its lease lasts. A lease outlives any run it covers (a
+# backup of a large instance takes minutes, not hours), and lapses if its worker dies.
+ROUNDS: tuple[tuple[str, Callable[[], int], datetime.timedelta], ...] = (
+    ("scheduled backup", backup_round, datetime.timedelta(hours=6)),
+    ("expiry", services.expire_if_due, datetime.timedelta(hours=2)),
 )
 
 
-def run_rounds() -> dict[str, int]:
+def run_rounds(holder: str | None = None) -> dict[str, int]:
+    """Each round this worker can take the lease of: how much it did (0 when another worker
+    holds the round)."""
+    holder = holder or lease.new_holder()
     done = {}
-    for name, work in ROUNDS:
+    for name, work, ttl in ROUNDS:
+        done[name] = 0
         try:
-            done[name] = work()
+            if not lease.take(name, holder, ttl):
+                continue
+            try:
+                done[name] = work()
+            finally:
+                lease.release(name, holder)
         except Exception as error:  # the next poll tries again; the admin's page shows it
             logger.error("housekeeping: %s failed: %s", name, type(error).__name__)
-            done[name] = 0
     return done
 
 
@@ -37,13 +60,13 @@ class Housekeeping:
         self.every = every
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.holder = lease.new_holder()
 
     def _run(self) -> None:
         try:
-            schedule.interrupted_runs_failed()
             while not self._stop.is_set():
                 close_old_connections()
-                run_rounds()
+                run_rounds(self.holder)
                 self._stop.wait(self.every)
         finally:
             connections.close_all()

@@ -123,8 +123,17 @@ class Command(BaseCommand):
         if failure is not None:
             raise CommandError(failure)
         noun = "entry" if checked == 1 else "entries"
+        anchor = selectors.latest_anchor()
+        pruned = anchor.seq if anchor is not None else 0
         if mark is None:
-            self.stdout.write(f"Audit log intact: {checked} {noun} verified.")
+            since = f" after entry {pruned}, where retention shortened it" if pruned else ""
+            self.stdout.write(f"Audit log intact: {checked} {noun} verified{since}.")
+        elif mark.entry < pruned:
+            self.stdout.write(
+                f"Audit log intact: {checked} {noun} verified after entry {pruned}, where "
+                f"retention shortened it under a signed anchor; the checkpoint's entry "
+                f"{mark.entry} was among those removed."
+            )
         else:
             self.stdout.write(
                 f"Audit log intact: {checked} {noun} verified; it extends the checkpoint of "

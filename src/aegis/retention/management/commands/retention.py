@@ -36,6 +36,10 @@ class Command(BaseCommand):
             self.stdout.write(f"kept, legal hold: {due.record_class} {due.label}")
         for due, needed_by in outcome.needed:
             self.stdout.write(f"kept, still needed by {needed_by}: {due.record_class} {due.label}")
+        if outcome.audit_entries:
+            self.stdout.write(f"{verb}: {outcome.audit_entries} audit log entries")
+        if outcome.sessions:
+            self.stdout.write(f"{verb}: {outcome.sessions} ended sessions")
         self.stdout.write(
             f"{len(outcome.expired)} {verb}, {len(outcome.held) + len(outcome.needed)} kept."
         )
