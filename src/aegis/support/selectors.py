@@ -5,7 +5,8 @@ of its own compartment. Referrals and grants are scoped to the case's compartmen
 case is: for anyone else they do not exist.
 
 `grant_totals` (counts and sums by type, month and country, no identity) is for the
-programme summary and the public reports."""
+programme summary; `grant_cells` (the same, finer, with each cell's largest grants) for the
+public reports."""
 
 from __future__ import annotations
 
@@ -285,6 +286,47 @@ def grant_totals(*, since: date | None = None, until: date | None = None) -> Tot
         count=summed["n"] or 0,
         amount=Decimal(summed["total"] or 0).quantize(money.CENTS),
     )
+
+
+def base_currency() -> str:
+    """The currency every grant is summed in (its amount as approved, converted)."""
+    return money.base_currency()
+
+
+@dataclass(frozen=True)
+class GrantCell:
+    """Grants of one type, country and month of request: how many, how much, and the two
+    largest amounts (largest first: the dominance rule of the public reports needs them)."""
+
+    grant_type: str
+    country: str
+    month: str  # "YYYY-MM"
+    count: int
+    amount: Decimal
+    largest: tuple[Decimal, ...]
+
+
+def grant_cells(consenting: QuerySet[Any]) -> list[GrantCell]:
+    """Grants approved or further on whose beneficiary is in `consenting` (a subquery of
+    people), grouped by type, country and month of the request. A grant counts only through
+    its case's person: a grant for a group counts when the person of its case consents, and
+    a grant on a case about a group or an organisation with no person on file (no member
+    known) counts nowhere, as an incident that concerns no known person. One query; only
+    coded fields and amounts are read, never a reference or an identity."""
+    found = (
+        Grant.objects.filter(status__in=APPROVED_OR_LATER, case__person__in=consenting.values("pk"))
+        .annotate(month=TruncMonth("requested_at"))
+        .values_list("grant_type", "country", "month", "base_amount")
+        .order_by("-base_amount")
+    )
+    groups: dict[tuple[str, str, str], list[Decimal]] = {}
+    for grant_type, country, month, amount in found:
+        key = (grant_type, country or "", month.strftime("%Y-%m"))
+        groups.setdefault(key, []).append(Decimal(amount).quantize(money.CENTS))
+    return [
+        GrantCell(t, c, m, len(amounts), sum(amounts, Decimal(0)), tuple(amounts[:2]))
+        for (t, c, m), amounts in sorted(groups.items())
+    ]
 
 
 def referral_totals() -> dict[str, int]:
