@@ -75,6 +75,7 @@ ACTIONS = {
     "grant.reject",
     "grant.withdraw",
     "grant.disburse",
+    "grant.return",
     "grant.receipt",
     "grant.report",
     "grant.close",
