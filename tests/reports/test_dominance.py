@@ -139,3 +139,10 @@ def test_the_two_largest_grants_may_make_at_most_85_percent(amounts, expected):
     values = [Decimal(a) for a in amounts]
     assert dominated(largest(values), sum(values, Decimal(0))) is expected
     assert not dominated((), Decimal(0))
+
+
+@pytest.mark.django_db
+def test_the_methods_page_states_the_rule(client):
+    page = client.get("/public/methods").content.decode()
+    assert "(n, k)-dominance rule" in page and "k = 85%" in page
+    assert "A grant is counted only if the person it was granted for has agreed" in page

@@ -107,8 +107,9 @@ class Grants:
     dominated: Mapping[str, frozenset[Key]]
 
     def sum_status(self, slug: str, key: Key) -> str:
-        """ "published"; "dominated" for a sum one or two grants make most of (its count
-        published); "withheld" otherwise (its count withheld, or to protect another sum)."""
+        """A sum's status: "published"; "dominated" where one or two grants make most of it
+        (its count published); "withheld" otherwise (its count withheld, or to protect
+        another sum)."""
         if self.sums[slug].cell(*key).published:
             return "published"
         counted = self.release.table(slug).cell(*key).published
