@@ -102,17 +102,22 @@ GRANT_CANARIES = ("Canary Legalname Qx", "Canary summary of threats Qx", "Canary
 @pytest.fixture
 def granting(make_person, make_compartment, make_case) -> Any:
     """Grants through the real services: requested by a caseworker, diligenced by one
-    coordinator and approved by another (one case per grant, so the per-person cap holds)."""
+    coordinator and approved by another (one case per grant, so the per-person cap holds),
+    for a person who agreed to be counted in public statistics unless `consent=False`."""
     worker = make_person(Role.CASEWORKER)
     diligent = make_person(Role.COORDINATOR)
     approver = make_person(Role.COORDINATOR)
     compartment = make_compartment(worker, diligent, approver)
 
-    def grant(kind: str, amount: str, when: datetime.datetime, approved: bool = True) -> Any:
+    def grant(
+        kind: str, amount: str, when: datetime.datetime, approved: bool = True, consent: bool = True
+    ) -> Any:
         case = make_case(
             compartment, worker, legal_name=GRANT_CANARIES[0], summary=GRANT_CANARIES[1]
         )
         with clock.frozen(when), unlocked(worker.keychain()):
+            if consent:  # to be counted in public statistics, as for incidents
+                cases.record_consent(case.person, "public_statistics", actor_id=worker.user.pk)
             made = support.request_grant(
                 case,
                 actor=worker.user,

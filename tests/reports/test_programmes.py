@@ -201,3 +201,64 @@ def test_grant_section_speaks_every_language_of_the_instance(granting):
         html = unescape(annual.build(2026, language).html)
         assert title in html, language
         assert "Emergency grants by type" not in html, language
+
+
+@needs_pdftotext
+def test_a_grant_without_consent_to_public_statistics_is_counted_nowhere(granting):
+    """As for incidents: the person granted must hold an unwithdrawn public_statistics
+    consent, or the grant is left out of the page, the open data and the annual report."""
+    for _n in range(5):
+        granting("security", "1000.00", _at(3))
+    granting("security", "1000.00", _at(3), consent=False)
+    granting("legal", "700.00", _at(6), consent=False)
+    found = programmes.grants(5)
+    assert found is not None
+    assert found.release.table("grants-by-type").cell(TOTAL, TOTAL).value == 5
+    assert found.amounts["grants-by-type"][(TOTAL, TOTAL)] == Decimal("5000.00")
+    client = Client()
+    page = client.get("/public/").content.decode()
+    assert "5,000.00" in page and "6,000.00" not in page
+    body = b"".join(client.get("/public/data.csv").streaming_content).decode()
+    rows = {
+        (r["table"], r["row_value"], r["column_value"]): r
+        for r in csv.DictReader(io.StringIO(body))
+    }
+    assert rows[("grants-by-type", "security", "2026")]["count"] == "5"
+    assert rows[("grants-by-type", "legal", "2026")]["count"] == "0"
+    data = json.loads(b"".join(client.get("/public/data.json").streaming_content))
+    grand = [
+        c
+        for c in data["cells"]
+        if c["table"] == "grants-by-month" and c["row_value"] == c["column_value"] == "total"
+    ]
+    assert grand[0]["count"] == 5 and grand[0]["amount"] == "5000.00"
+    text = _text(annual.pdf(annual.build(2026, "en")))
+    assert "5,000.00" in text and "6,000.00" not in text
+
+
+def test_a_sum_most_of_which_is_one_grant_is_withheld_with_its_count_published(granting):
+    for _n in range(4):
+        granting("security", "50.00", _at(3))
+    granting("security", "4800.00", _at(3))  # 96 % of the security sum (one approver)
+    for _n in range(5):
+        granting("digital", "900.00", _at(3))
+    found = programmes.grants(5)
+    assert found is not None
+    assert found.release.table("grants-by-type").cell("security", "2026").value == 5
+    assert found.sum_status("grants-by-type", ("security", "2026")) == "dominated"
+    # Another sum of its column is withheld too (a partner or the total), or the total less
+    # the other sums would give it away.
+    partners = [("digital", "2026"), (TOTAL, "2026")]
+    assert "withheld" in [found.sum_status("grants-by-type", key) for key in partners]
+    (_counts, amounts) = programmes.grant_views(found, {})[0]
+    security = next(line for line in amounts.rows if line[0] == "security")
+    assert security[2][0].text == "×"
+    assert security[2][0].title == "withheld: one or two grants make most of it"
+    assert "5,000.00" not in Client().get("/public/").content.decode()
+    body = b"".join(Client().get("/public/data.csv").streaming_content).decode()
+    rows = {
+        (r["table"], r["row_value"], r["column_value"]): r
+        for r in csv.DictReader(io.StringIO(body))
+    }
+    cell = rows[("grants-by-type", "security", "2026")]
+    assert (cell["count"], cell["amount"], cell["amount_status"]) == ("5", "", "dominated")

@@ -12,7 +12,7 @@ from aegis.accounts import services as accounts
 from aegis.cases import services as cases
 from aegis.roles import Role
 from aegis.support import services
-from aegis.support.models import Approval, Grant, LedgerEntry, Referral
+from aegis.support.models import Approval, Grant, LedgerEntry, Provider, Referral
 from aegis.vault.keychain import unlocked
 from tests.conftest import PASSWORD, Person
 
@@ -180,3 +180,51 @@ def test_a_relocation_is_renewed_through_the_api(team):
     assert _post(lucia, f"/referrals/{rid}/renewal", {"months": 7}).status_code == 400
     renewed = _post(lucia, f"/referrals/{rid}/renewal", {"months": 3}).json()["relocation"]
     assert (renewed["months"], renewed["renewals"]) == (9, 1)
+
+
+def test_list_endpoints_ask_as_many_queries_for_two_rows_as_for_more_than_a_page(team):
+    """Each list is paged in the database: only the page's rows are read and shaped."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    provider = team.provider()
+    team.consent()
+    lucia = api_client(team.lucia)
+    paths = [f"{BASE}/referrals?limit=5", f"{BASE}/grants?limit=5", f"{BASE}/providers?limit=5"]
+
+    def grow_to(size: int) -> None:
+        with unlocked(team.lucia.keychain()):
+            for _n in range(Referral.objects.count(), size):
+                services.create_referral(
+                    team.case,
+                    provider,
+                    actor=team.lucia.user,
+                    purpose="Advice",
+                    shared=["pseudonym"],
+                )
+        for _n in range(Grant.objects.count(), size):
+            team.grant(amount="10")
+        for n in range(Provider.objects.count(), size):
+            team.provider(approved=False, name=f"Provider {n}")
+
+    tables = ["support_referral", "support_grant", "support_provider"]
+
+    def counts() -> list[int]:
+        found = []
+        for path, table in zip(paths, tables, strict=True):
+            with CaptureQueriesContext(connection) as captured:
+                response = lucia.get(path)
+            assert response.status_code == 200, response.content
+            found.append(len(captured.captured_queries))
+            listed = [q["sql"] for q in captured.captured_queries if f'FROM "{table}"' in q["sql"]]
+            # Rows are read a page at a time (the count aside), never the whole list.
+            assert all("LIMIT 5" in sql or "COUNT(" in sql for sql in listed), listed
+        return found
+
+    grow_to(2)
+    small = counts()
+    grow_to(8)
+    large = counts()
+    assert small == large, dict(zip(paths, zip(small, large, strict=True), strict=True))
+    assert [lucia.get(path).json()["count"] for path in paths] == [8, 8, 8]
+    assert len(lucia.get(paths[0]).json()["items"]) == 5

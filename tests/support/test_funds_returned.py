@@ -183,3 +183,38 @@ def test_the_auditor_sees_the_return_without_identity(team):
             assert identity not in shown, identity
     assert "Unspent funds returned" in page and "return" in csv
     assert "The ledger is intact: 2 entries verified." in page
+
+
+def test_a_return_is_audited_as_such_and_the_summary_subtracts_it(team):
+    from aegis.audit.models import AuditEntry
+    from aegis.support import selectors
+
+    grant = _disbursed(team, paid="800")
+    _return(team, grant, amount="400000", currency="COP", rate="0.00025")  # 100.00 EUR
+    done = AuditEntry.objects.filter(object_type="grant", object_id=str(grant.pk))
+    assert list(done.filter(action="grant.return").values_list("actor_id", flat=True)) == [
+        team.ana.user.pk
+    ]
+    assert not done.filter(action="record.update").exists()
+    totals = selectors.grant_totals()
+    assert (totals.amount, totals.disbursed, totals.returned, totals.net) == (
+        Decimal("1000.00"),
+        Decimal("800.00"),
+        Decimal("100.00"),
+        Decimal("700.00"),
+    )
+    (by_type,) = totals.by_type
+    assert (by_type.disbursed, by_type.returned, by_type.net) == (
+        Decimal("800.00"),
+        Decimal("100.00"),
+        Decimal("700.00"),
+    )
+    page = client(team.karim).get(reverse("support:summary")).content.decode()
+    assert "net disbursed: 700.00 EUR" in page and "returned unspent: 100.00 EUR" in page
+    api = api_client(team.karim).get("/api/v1/support/summary").json()
+    assert (api["disbursed"], api["returned"], api["net_disbursed"]) == (
+        "800.00",
+        "100.00",
+        "700.00",
+    )
+    assert api["by_month"][0]["net_disbursed"] == "700.00"

@@ -85,6 +85,7 @@ ACTIONS = {
     "grant.reject",
     "grant.withdraw",
     "grant.disburse",
+    "grant.return",
     "grant.receipt",
     "grant.report",
     "grant.close",

@@ -124,7 +124,7 @@ def _duration(delta: timedelta) -> str:
 
 def grants(context: Context) -> Section | None:
     """Grants by type in the year: counts and sums from the same protected tables as the
-    public pages (a sum only where its count is published)."""
+    public pages (a sum only where its count is published and the dominance rule allows)."""
     found = programmes.grants(context.release.k)
     if found is None:
         return None
@@ -134,7 +134,7 @@ def grants(context: Context) -> Section | None:
     counts = view(found.release, spec, context.filters)
     if counts.empty or not _has_counts(counts):
         return None
-    amounts = programmes.amount_view(counts, found.amounts[spec.slug], found.currency)
+    amounts = programmes.amount_view(found, counts)
     return Section(
         "grants",
         _("Emergency grants by type"),

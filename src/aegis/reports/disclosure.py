@@ -21,12 +21,22 @@ The method (stated on the methods page):
   added.
 * Tables published together that share a total (the same count in two tables) withhold it in
   both when either does, and are protected again until nothing changes.
+
+Sums of money (`protect_sums`) follow the counts and one more rule, the (n, k)-dominance rule
+of statistical offices (Hundepool et al., Statistical Disclosure Control, 2012, §4.2.2) with
+n = 2 and k = 85 %: a sum is sensitive when its two largest contributions make more than 85 %
+of it, since one contributor could then estimate another's closely. A sum is published only
+where its count is published and it is not sensitive; withheld sums then get secondary
+suppression exactly as counts do (the counts' pattern with these cells withheld too), so each
+lies on a rectangle of withheld sums and none can be worked out from the published totals.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 TOTAL = "*"  # the key of a row or column total
@@ -296,15 +306,20 @@ class LinkedTable:
     col_margin: str
 
 
-def protect_linked(tables: Mapping[str, LinkedTable], k: int) -> dict[str, Protected]:
+def protect_linked(
+    tables: Mapping[str, LinkedTable], k: int, withheld: Mapping[str, Iterable[Key]] | None = None
+) -> dict[str, Protected]:
     """Tables published together: a total withheld in one is withheld in every table that
-    shows it, and each is protected again until no more change."""
+    shows it, and each is protected again until no more change. `withheld` names cells of
+    each table to withhold from the start (as if their counts were small)."""
+    start = {name: list((withheld or {}).get(name, ())) for name in tables}
     forced: dict[str, set[str]] = {}  # margin name -> withheld values ("" = grand total)
     result: dict[str, Protected] = {}
     for _round in range(10):
         result = {}
         for name, table in tables.items():
             keys: list[Key] = [(TOTAL, TOTAL)] if "" in forced.get(table.total, set()) else []
+            keys += start[name]
             keys += [(r, TOTAL) for r in forced.get(table.row_margin, set()) if r in table.rows]
             keys += [(TOTAL, c) for c in forced.get(table.col_margin, set()) if c in table.cols]
             result[name] = _suppress(list(table.rows), list(table.cols), table.counts, k, keys)
@@ -323,3 +338,44 @@ def protect_linked(tables: Mapping[str, LinkedTable], k: int) -> dict[str, Prote
         if not changed:
             return result
     return result
+
+
+# --- Sums: the (n, k)-dominance rule --------------------------------------------------------
+
+DOMINANCE_N = 2  # the largest contributions that together ...
+DOMINANCE_K = Decimal("0.85")  # ... may make at most this share of a published sum
+
+
+def largest(contributions: Iterable[Decimal], n: int = DOMINANCE_N) -> tuple[Decimal, ...]:
+    """The n largest contributions, largest first (what the rule reads of a cell: the
+    largest of cells put together are among their cells' largest)."""
+    return tuple(heapq.nlargest(n, contributions))
+
+
+def dominated(top: Sequence[Decimal], total: Decimal) -> bool:
+    """Whether a sum is sensitive: its DOMINANCE_N largest contributions make more than
+    DOMINANCE_K of it. A zero sum is not (it is published as zero, with its count)."""
+    if total <= 0:
+        return False
+    return sum(largest(top), Decimal(0)) > DOMINANCE_K * total
+
+
+def protect_sums(
+    tables: Mapping[str, LinkedTable],
+    counts: Mapping[str, Protected],
+    sensitive: Mapping[str, Iterable[Key]],
+    k: int,
+) -> dict[str, Protected]:
+    """The pattern of published sums for tables published together, given their protected
+    counts and the cells whose sums are sensitive (`dominated`): every cell whose count is
+    withheld, and every sensitive one, is withheld, and secondary suppression covers them as
+    it covers counts. Contributions are positive, so a rectangle of withheld cells with
+    positive counts is one along which their sums can move too."""
+    withheld = {
+        name: {key for key, cell in counts[name].cells.items() if not cell.published}
+        | set(sensitive.get(name, ()))
+        for name in tables
+    }
+    result = protect_linked(tables, k, withheld)
+    # A table whose counts are withheld whole has its sums withheld whole too (zeros too).
+    return {name: counts[name] if counts[name].whole else found for name, found in result.items()}

@@ -1,7 +1,8 @@
 """The open-data files: every published cell of every table, one line each, written as it
 is sent (the release holds aggregates only, so memory does not grow with the incidents).
 Withheld cells have an empty count and their status; no line is about a person. The tables
-of emergency grants follow, each cell with its amount (empty unless its count is published)."""
+of emergency grants follow, each cell with its amount (empty unless its count is published
+and the dominance rule allows) and that amount's status."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ COLUMNS = [
     "status",
     "amount",
     "currency",
+    "amount_status",
 ]
 
 
@@ -49,10 +51,12 @@ def records(release: Release, grants: Grants | None = None) -> Iterator[dict[str
         for r in (*table.rows, TOTAL):
             for c in (*table.cols, TOTAL):
                 cell = table.cell(r, c)
-                amount = grants.amounts[spec.slug][(r, c)] if cell.published else None
+                status = grants.sum_status(spec.slug, (r, c))
+                amount = grants.amounts[spec.slug][(r, c)]
                 yield _record(spec, r, c, cell) | {
-                    "amount": None if amount is None else str(amount),
+                    "amount": str(amount) if status == "published" else None,
                     "currency": grants.currency,
+                    "amount_status": status,
                 }
 
 
@@ -68,6 +72,7 @@ def _record(spec: Any, row: str, col: str, cell: Any) -> dict[str, Any]:
         "status": cell.status.value,
         "amount": None,
         "currency": None,
+        "amount_status": None,
     }
 
 

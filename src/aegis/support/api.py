@@ -6,9 +6,11 @@ Amounts are strings ("1250.50"), never floats."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -26,6 +28,24 @@ COORDINATOR = "coordinate"
 NOT_FOUND = "Not found."
 
 router = Router(tags=["support"], auth=RoleAuth(STAFF))
+
+
+class _Paged:
+    """A list endpoint's query, turned into answers only once `paginate` has cut its page:
+    the count is asked of the database and only the page's rows are read and shaped. (The
+    summaries carry no protected field, so no key is opened, as on the case list.)"""
+
+    def __init__(self, query: QuerySet[Any], out: Callable[[Any], dict[str, Any]]) -> None:
+        self.query, self.out = query, out
+
+    def all(self) -> _Paged:  # what paginate asks before counting
+        return self
+
+    def count(self) -> int:
+        return self.query.count()
+
+    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
+        return [self.out(row) for row in self.query[page]]
 
 
 # --- Providers ----------------------------------------------------------------------------
@@ -118,7 +138,7 @@ def _provider(provider_id: int) -> Provider:
 @paginate(Pages, max_limit=100)
 def list_providers(request: HttpRequest, kind: str = "", country: str = "") -> Any:
     """The directory, by name (no contact details)."""
-    return [_provider_summary(p) for p in selectors.providers(kind=kind, country=country[:2])]
+    return _Paged(selectors.providers(kind=kind, country=country[:2]), _provider_summary)
 
 
 @router.post(
@@ -257,7 +277,7 @@ def _referral_out(request: HttpRequest, referral_id: int) -> dict[str, Any]:
 @paginate(Pages, max_limit=100)
 def list_referrals(request: HttpRequest) -> Any:
     """Referrals from cases of your compartments, most recently changed first."""
-    return [_referral_summary(r) for r in selectors.referrals(request.user)]
+    return _Paged(selectors.referrals(request.user), _referral_summary)
 
 
 @router.post(
@@ -480,11 +500,18 @@ def _grant_out(request: HttpRequest, grant_id: int) -> dict[str, Any]:
 GRANT_WRITE = {200: GrantOut, 400: RuleErrorOut, 404: ErrorOut}
 
 
+def _step(request: HttpRequest, grant_id: int, service: Callable[..., Any], **fields: Any) -> Any:
+    """One step of a grant's workflow by the caller (the service holds the rules; a refusal
+    is a 400), answered with the grant as it now is; 404 for a grant the caller cannot see."""
+    service(_grant(request, grant_id), actor=request.user, **fields)
+    return _grant_out(request, grant_id)
+
+
 @router.get("/grants", response=list[GrantSummaryOut], url_name="support_grants")
 @paginate(Pages, max_limit=100)
 def list_grants(request: HttpRequest) -> Any:
     """Grants for cases of your compartments, newest first (no narrative)."""
-    return [_grant_summary(g) for g in selectors.grants(request.user)]
+    return _Paged(selectors.grants(request.user), _grant_summary)
 
 
 @router.post(
@@ -510,8 +537,7 @@ def get_grant(request: HttpRequest, grant_id: RecordId) -> Any:
     "/grants/{grant_id}/diligence", response=GRANT_WRITE, url_name="support_grant_diligence"
 )
 def grant_diligence(request: HttpRequest, grant_id: RecordId, payload: NoteIn) -> Any:
-    services.do_diligence(_grant(request, grant_id), actor=request.user, note=payload.note)
-    return _grant_out(request, grant_id)
+    return _step(request, grant_id, services.do_diligence, note=payload.note)
 
 
 @router.post(
@@ -523,10 +549,7 @@ def grant_diligence(request: HttpRequest, grant_id: RecordId, payload: NoteIn) -
 def grant_approve(request: HttpRequest, grant_id: RecordId, payload: ApproveIn) -> Any:
     """One approval: never by whoever requested the grant or did its due diligence; above
     the threshold, two different coordinators."""
-    services.approve(
-        _grant(request, grant_id), actor=request.user, approved_amount=payload.approved_amount
-    )
-    return _grant_out(request, grant_id)
+    return _step(request, grant_id, services.approve, approved_amount=payload.approved_amount)
 
 
 @router.post(
@@ -536,14 +559,12 @@ def grant_approve(request: HttpRequest, grant_id: RecordId, payload: ApproveIn) 
     auth=RoleAuth(COORDINATOR),
 )
 def grant_reject(request: HttpRequest, grant_id: RecordId) -> Any:
-    services.reject(_grant(request, grant_id), actor=request.user)
-    return _grant_out(request, grant_id)
+    return _step(request, grant_id, services.reject)
 
 
 @router.post("/grants/{grant_id}/withdraw", response=GRANT_WRITE, url_name="support_grant_withdraw")
 def grant_withdraw(request: HttpRequest, grant_id: RecordId) -> Any:
-    services.withdraw(_grant(request, grant_id), actor=request.user)
-    return _grant_out(request, grant_id)
+    return _step(request, grant_id, services.withdraw)
 
 
 @router.post(
@@ -554,8 +575,7 @@ def grant_withdraw(request: HttpRequest, grant_id: RecordId) -> Any:
 )
 def grant_disburse(request: HttpRequest, grant_id: RecordId, payload: TrancheIn) -> Any:
     """One tranche; refused past the amount approved. Written to the ledger."""
-    services.disburse(_grant(request, grant_id), actor=request.user, **payload.model_dump())
-    return Status(201, _grant_out(request, grant_id))
+    return Status(201, _step(request, grant_id, services.disburse, **payload.model_dump()))
 
 
 @router.post(
@@ -567,16 +587,12 @@ def grant_disburse(request: HttpRequest, grant_id: RecordId, payload: TrancheIn)
 def grant_return(request: HttpRequest, grant_id: RecordId, payload: ReturnIn) -> Any:
     """Unspent funds returned: at most what was disbursed less what was returned already.
     Written to the ledger."""
-    services.return_funds(_grant(request, grant_id), actor=request.user, **payload.model_dump())
-    return Status(201, _grant_out(request, grant_id))
+    return Status(201, _step(request, grant_id, services.return_funds, **payload.model_dump()))
 
 
 @router.post("/grants/{grant_id}/reports", response=GRANT_WRITE, url_name="support_grant_report")
 def grant_report(request: HttpRequest, grant_id: RecordId, payload: ReportIn) -> Any:
-    services.receive_report(
-        _grant(request, grant_id), payload.kind, actor=request.user, text=payload.text
-    )
-    return _grant_out(request, grant_id)
+    return _step(request, grant_id, services.receive_report, kind=payload.kind, text=payload.text)
 
 
 @router.post(
@@ -586,8 +602,7 @@ def grant_report(request: HttpRequest, grant_id: RecordId, payload: ReportIn) ->
     auth=RoleAuth(COORDINATOR),
 )
 def grant_close(request: HttpRequest, grant_id: RecordId) -> Any:
-    services.close(_grant(request, grant_id), actor=request.user)
-    return _grant_out(request, grant_id)
+    return _step(request, grant_id, services.close)
 
 
 # --- Ledger and summary (no identity) -----------------------------------------------------
@@ -617,35 +632,42 @@ class LedgerOut(Schema):
 @paginate(Pages, max_limit=500)
 def list_ledger(request: HttpRequest) -> Any:
     """Every money movement, oldest first: amounts, dates, kinds, grant references."""
-    return [
-        {
-            "entry": e.seq,
-            "at": e.at,
-            "kind": e.kind,
-            "grant": e.grant_ref,
-            "grant_type": e.grant_type,
-            "tranche": e.tranche,
-            "method": e.method,
-            "amount": str(e.amount),
-            "currency": e.currency,
-            "rate": str(e.rate),
-            "grant_amount": str(e.grant_amount),
-            "grant_currency": e.grant_currency,
-        }
-        for e in selectors.ledger_entries().order_by("seq")
-    ]
+    return _Paged(selectors.ledger_entries().order_by("seq"), _ledger_row)
+
+
+def _ledger_row(e: Any) -> dict[str, Any]:
+    return {
+        "entry": e.seq,
+        "at": e.at,
+        "kind": e.kind,
+        "grant": e.grant_ref,
+        "grant_type": e.grant_type,
+        "tranche": e.tranche,
+        "method": e.method,
+        "amount": str(e.amount),
+        "currency": e.currency,
+        "rate": str(e.rate),
+        "grant_amount": str(e.grant_amount),
+        "grant_currency": e.grant_currency,
+    }
 
 
 class TotalOut(Schema):
     key: str
     count: int
-    amount: str
+    amount: str = Field(description="As approved.")
+    disbursed: str
+    returned: str = Field(description="Unspent funds given back.")
+    net_disbursed: str = Field(description="Disbursed less returned.")
 
 
 class TotalsOut(Schema):
     currency: str
     count: int
-    amount: str
+    amount: str = Field(description="As approved.")
+    disbursed: str
+    returned: str = Field(description="Unspent funds given back.")
+    net_disbursed: str = Field(description="Disbursed less returned.")
     by_type: list[TotalOut]
     by_month: list[TotalOut]
     by_country: list[TotalOut]
@@ -658,16 +680,25 @@ class TotalsOut(Schema):
     auth=RoleAuth(COORDINATOR),
 )
 def summary(request: HttpRequest) -> Any:
-    """Approved grants counted and summed by type, month and country (no identity)."""
+    """Approved grants counted and summed by type, month and country, with what was
+    disbursed, returned unspent and the net disbursed (no identity)."""
     t = selectors.grant_totals()
 
+    def money(i: Any) -> dict[str, Any]:
+        return {
+            "count": i.count,
+            "amount": str(i.amount),
+            "disbursed": str(i.disbursed),
+            "returned": str(i.returned),
+            "net_disbursed": str(i.net),
+        }
+
     def rows(items: Any) -> list[dict[str, Any]]:
-        return [{"key": i.key or "", "count": i.count, "amount": str(i.amount)} for i in items]
+        return [{"key": i.key or "", **money(i)} for i in items]
 
     return {
         "currency": t.currency,
-        "count": t.count,
-        "amount": str(t.amount),
+        **money(t),
         "by_type": rows(t.by_type),
         "by_month": rows(t.by_month),
         "by_country": rows(t.by_country),

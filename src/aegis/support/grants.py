@@ -425,8 +425,8 @@ def return_funds(grant: Grant, *, actor: Any, amount: Any, currency: Any, rate: 
     )
     grant.updated_at = clock.now()
     grant.save(update_fields=["updated_at"])
-    # No audit action of its own yet: the ledger entry is the record of the money.
-    audit.record("record.update", actor_id=actor.pk, object_type="grant", object_id=grant.pk)
+    # Who recorded it; the ledger entry (no actor, on its own chain) is the record of the money.
+    audit.record("grant.return", actor_id=actor.pk, object_type="grant", object_id=grant.pk)
     return entry
 
 

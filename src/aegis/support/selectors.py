@@ -5,7 +5,8 @@ of its own compartment. Referrals and grants are scoped to the case's compartmen
 case is: for anyone else they do not exist.
 
 `grant_totals` (counts and sums by type, month and country, no identity) is for the
-programme summary and the public reports."""
+programme summary; `grant_cells` (the same, finer, with each cell's largest grants) for the
+public reports."""
 
 from __future__ import annotations
 
@@ -14,8 +15,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 
 from aegis import clock
 from aegis.cases import selectors as cases
@@ -33,7 +43,7 @@ from .models import (
     Relocation,
     SafeHouseAddress,
 )
-from .vocabulary import Availability, GrantStatus, ReferralStatus, VettingStatus
+from .vocabulary import Availability, GrantStatus, LedgerKind, ReferralStatus, VettingStatus
 
 APPROVED_OR_LATER = [
     GrantStatus.APPROVED,
@@ -241,7 +251,14 @@ def ledger_entries() -> QuerySet[LedgerEntry]:
 class Total:
     key: str
     count: int
-    amount: Decimal
+    amount: Decimal  # as approved
+    disbursed: Decimal = Decimal(0)  # paid in tranches
+    returned: Decimal = Decimal(0)  # unspent funds given back (the ledger's returns)
+
+    @property
+    def net(self) -> Decimal:
+        """What the programme spent: disbursed less returned."""
+        return self.disbursed - self.returned
 
 
 @dataclass(frozen=True)
@@ -252,39 +269,125 @@ class Totals:
     by_country: list[Total]
     count: int
     amount: Decimal
+    disbursed: Decimal = Decimal(0)
+    returned: Decimal = Decimal(0)
+
+    @property
+    def net(self) -> Decimal:
+        return self.disbursed - self.returned
+
+
+def _or_zero(per_grant: Any) -> Any:
+    """A grant's sum in its own currency (a subquery), zero when there is none."""
+    amount = DecimalField(max_digits=14, decimal_places=2)
+    return Coalesce(
+        Subquery(per_grant, output_field=amount), Value(Decimal(0)), output_field=amount
+    )
 
 
 def grant_totals(*, since: date | None = None, until: date | None = None) -> Totals:
-    """Grants approved or further on: how many and how much (in the base currency, as
-    approved), by type, by month of the request and by country. No identity, no reference:
-    what the programme summary and the public reports may show."""
+    """Grants approved or further on: how many, how much (in the base currency, as
+    approved), how much was disbursed and how much of it returned, by type, by month of the
+    request and by country. No identity, no reference: what the programme summary shows."""
     found = Grant.objects.filter(status__in=APPROVED_OR_LATER)
     if since is not None:
         found = found.filter(requested_at__date__gte=since)
     if until is not None:
         found = found.filter(requested_at__date__lte=until)
+    paid = (
+        Disbursement.objects.filter(grant=OuterRef("pk"))
+        .order_by()
+        .values("grant")
+        .annotate(s=Sum("grant_amount"))
+        .values("s")
+    )
+    back = (
+        LedgerEntry.objects.filter(kind=LedgerKind.RETURN, grant_ref=OuterRef("reference"))
+        .order_by()
+        .values("grant_ref")
+        .annotate(s=Sum("grant_amount"))
+        .values("s")
+    )
+    found = found.annotate(
+        # In the base currency at the grant's own rate, as its amount approved is.
+        paid=_or_zero(paid) * F("rate_to_base"),
+        back=_or_zero(back) * F("rate_to_base"),
+    )
+    sums = {
+        "n": Count("id"),
+        "total": Sum("base_amount"),
+        "disbursed": Sum("paid"),
+        "returned": Sum("back"),
+    }
+
+    def cents(value: Any) -> Decimal:
+        return Decimal(value or 0).quantize(money.CENTS)  # SQLite sums without the scale
 
     def grouped(field: str, query: Any = None) -> list[Total]:
         rows = (query if query is not None else found).values(field).order_by(field)
-        rows = rows.annotate(n=Count("id"), total=Sum("base_amount"))
         return [
             Total(
                 key=row[field].strftime("%Y-%m") if hasattr(row[field], "strftime") else row[field],
                 count=row["n"],
-                amount=Decimal(row["total"] or 0).quantize(money.CENTS),
+                amount=cents(row["total"]),
+                disbursed=cents(row["disbursed"]),
+                returned=cents(row["returned"]),
             )
-            for row in rows
+            for row in rows.annotate(**sums)
         ]
 
-    summed = found.aggregate(n=Count("id"), total=Sum("base_amount"))
+    summed = found.aggregate(**sums)
     return Totals(
         currency=money.base_currency(),
         by_type=grouped("grant_type"),
         by_month=grouped("month", found.annotate(month=TruncMonth("requested_at"))),
         by_country=grouped("country"),
         count=summed["n"] or 0,
-        amount=Decimal(summed["total"] or 0).quantize(money.CENTS),
+        amount=cents(summed["total"]),
+        disbursed=cents(summed["disbursed"]),
+        returned=cents(summed["returned"]),
     )
+
+
+def base_currency() -> str:
+    """The currency every grant is summed in (its amount as approved, converted)."""
+    return money.base_currency()
+
+
+@dataclass(frozen=True)
+class GrantCell:
+    """Grants of one type, country and month of request: how many, how much, and the two
+    largest amounts (largest first: the dominance rule of the public reports needs them)."""
+
+    grant_type: str
+    country: str
+    month: str  # "YYYY-MM"
+    count: int
+    amount: Decimal
+    largest: tuple[Decimal, ...]
+
+
+def grant_cells(consenting: QuerySet[Any]) -> list[GrantCell]:
+    """Grants approved or further on whose beneficiary is in `consenting` (a subquery of
+    people), grouped by type, country and month of the request. A grant counts only through
+    its case's person: a grant for a group counts when the person of its case consents, and
+    a grant on a case about a group or an organisation with no person on file (no member
+    known) counts nowhere, as an incident that concerns no known person. One query; only
+    coded fields and amounts are read, never a reference or an identity."""
+    found = (
+        Grant.objects.filter(status__in=APPROVED_OR_LATER, case__person__in=consenting.values("pk"))
+        .annotate(month=TruncMonth("requested_at"))
+        .values_list("grant_type", "country", "month", "base_amount")
+        .order_by("-base_amount")
+    )
+    groups: dict[tuple[str, str, str], list[Decimal]] = {}
+    for grant_type, country, month, amount in found:
+        key = (grant_type, country or "", month.strftime("%Y-%m"))
+        groups.setdefault(key, []).append(Decimal(amount).quantize(money.CENTS))
+    return [
+        GrantCell(t, c, m, len(amounts), sum(amounts, Decimal(0)), tuple(amounts[:2]))
+        for (t, c, m), amounts in sorted(groups.items())
+    ]
 
 
 def referral_totals() -> dict[str, int]:
