@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from django.db import close_old_connections, connections
 
+from aegis.reports import release
+
 from . import schedule, services
 
 logger = logging.getLogger(__name__)
@@ -18,6 +20,8 @@ CHECK_EVERY = 60.0  # seconds; what is due is decided by aegis.clock, this only 
 ROUNDS: tuple[tuple[str, Callable[[], int]], ...] = (
     ("scheduled backup", schedule.backup_if_due),
     ("expiry", services.expire_if_due),
+    # The public statistics made ahead of the page views that would otherwise wait for them.
+    ("public statistics", release.refresh),
 )
 
 
