@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext as _
 
 from aegis import clock
@@ -199,6 +200,16 @@ class Shown:
     cell: Cell
     text: str
     title: str = ""
+
+    @property
+    def html(self) -> str:
+        """The cell as a table shows it (built here rather than by an included template per
+        cell: a page has a thousand cells)."""
+        if self.title:
+            return format_html(
+                '<abbr title="{0}">{1}</abbr><span class="sr"> {0}</span>', self.title, self.text
+            )
+        return conditional_escape(self.text)
 
 
 @dataclass
