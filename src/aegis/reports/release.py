@@ -24,7 +24,7 @@ from aegis.incidents import selectors as incidents
 from . import config
 from .disclosure import TOTAL, Cell, LinkedTable, Protected, Status, extend, protect_linked
 from .models import StoredRelease
-from .statistics import TABLES, TableSpec, axis, counted_incidents, raw_counts
+from .statistics import TABLES, TableSpec, all_counts, axis
 
 FILTERS = ("year", "country", "violation", "sector")
 
@@ -54,8 +54,8 @@ def _linked(spec: TableSpec, counts: dict[tuple[str, str], int]) -> LinkedTable:
 
 
 def _counts() -> dict[str, LinkedTable]:
-    counted = counted_incidents()
-    return {spec.slug: _linked(spec, raw_counts(spec, counted)) for spec in TABLES}
+    counts = all_counts()
+    return {spec.slug: _linked(spec, counts[spec.slug]) for spec in TABLES}
 
 
 def _align_years(tables: dict[str, LinkedTable]) -> dict[str, LinkedTable]:
