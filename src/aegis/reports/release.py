@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext as _
 
@@ -136,10 +137,14 @@ def _make(fingerprint: str, now: datetime) -> Release:
     k = config.min_count()
     tables = _align_years(_counts())
     release = Release(k, config.counted_statuses(), now, protect_linked(tables, k))
-    StoredRelease.objects.update_or_create(
-        name=PUBLIC,
-        defaults={"fingerprint": fingerprint, "made_at": now, "content": _to_json(release)},
-    )
+    try:
+        with transaction.atomic():
+            StoredRelease.objects.update_or_create(
+                name=PUBLIC,
+                defaults={"fingerprint": fingerprint, "made_at": now, "content": _to_json(release)},
+            )
+    except IntegrityError:
+        pass  # another process stored the same data's release first: this one is as good
     _CACHE[PUBLIC] = (fingerprint, release)
     return release
 
