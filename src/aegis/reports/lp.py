@@ -73,7 +73,7 @@ class LinearProgram:
 
     def _optimum(self, variable: int, direction: float) -> tuple[str, float]:
         """("optimal", value of the variable), ("unbounded", inf) or ("failed", nan)."""
-        if self._model is not None:
+        if self._model is not None and self._core is not None:
             costs = self._np.zeros(self.size)
             costs[variable] = direction
             self._model.changeColsCost(self.size, self._columns, costs)
