@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import Count, F, QuerySet
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils.functional import Promise
@@ -260,14 +261,21 @@ def unit_counts(
 
 
 def all_counts() -> dict[str, dict[tuple[str, str], int]]:
-    """Every table of the catalogue: one query per unit."""
+    """Every table of the catalogue: one query per unit, in one transaction (the tables
+    agree with each other). PostgreSQL's JIT compiler is turned off for them: their plans
+    look costly enough to compile, and compiling took longer than running them (three times
+    as long in all at 100,000 incidents)."""
     counted = counted_incidents()
     units: dict[str, list[TableSpec]] = {}
     for spec in TABLES:
         units.setdefault(spec.unit, []).append(spec)
     found: dict[str, dict[tuple[str, str], int]] = {}
-    for unit, specs in units.items():
-        found.update(unit_counts(unit, specs, counted))
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        for unit, specs in units.items():
+            found.update(unit_counts(unit, specs, counted))
     return found
 
 
