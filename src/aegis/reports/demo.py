@@ -10,8 +10,7 @@ import datetime
 import random
 from typing import Any
 
-from django.utils import timezone
-
+from aegis import clock
 from aegis.cases import services as cases
 from aegis.incidents import services as incidents
 
@@ -74,7 +73,7 @@ def create_demo_data(compartment: Any, actor: Any) -> None:
             person, config.CONSENT_SCOPE, "Agreed at the community workshop.", actor_id=actor_id
         )
         people.append(person)
-    today = timezone.localdate()
+    today = clock.today()
     for n in range(INCIDENTS):
         months = rng.choice(WAVES) if n % 4 else rng.randrange(24)
         # Incidents in the future would be refused: this month's stay before today.
