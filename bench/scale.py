@@ -213,6 +213,10 @@ def build(cases_n: int, incidents_n: int) -> dict[str, Any]:
     from aegis.vault.selectors import keypair_for_user
 
     rng = random.Random(42)
+    # Each vocabulary's values once (`.values` builds a new list at every call).
+    genders, age_groups, sectors = Gender.values, AgeGroup.values, Sector.values
+    scopes, involvement_kinds = ConsentScope.values, Involvement.values
+    source_kinds, reliabilities = SourceKind.values, Reliability.values
     now = clock.now()
     today = clock.today()
     year = now.year
@@ -261,9 +265,9 @@ def build(cases_n: int, incidents_n: int) -> dict[str, Any]:
                         compartment=compartment,
                         data_key_id=key.id,
                         pseudonym=f"Defender {i:07d}",
-                        gender=Gender.values[i % len(Gender.values)],
-                        age_group=AgeGroup.values[i % len(AgeGroup.values)],
-                        sector=Sector.values[i % len(Sector.values)],
+                        gender=genders[i % len(genders)],
+                        age_group=age_groups[i % len(age_groups)],
+                        sector=sectors[i % len(sectors)],
                         country=country,
                         region=region,
                         languages="es",
@@ -353,7 +357,7 @@ def build(cases_n: int, incidents_n: int) -> dict[str, Any]:
                             ConsentRecord(
                                 person=person,
                                 data_key_id=person.data_key_id,
-                                scope=ConsentScope.values[i % len(ConsentScope.values)],
+                                scope=scopes[i % len(scopes)],
                                 given_at=now - timedelta(days=i % 400),
                                 recorded_by=coordinator,
                             ),
@@ -481,8 +485,8 @@ def build(cases_n: int, incidents_n: int) -> dict[str, Any]:
                                 act=act,
                                 data_key_id=incident.data_key_id,
                                 person_id=person_pk,
-                                sex=Gender.values[n % len(Gender.values)],
-                                age_group=AgeGroup.values[n % len(AgeGroup.values)],
+                                sex=genders[n % len(genders)],
+                                age_group=age_groups[n % len(age_groups)],
                             ),
                             description="" if person_pk else "A community leader, 40s",
                         )
@@ -492,7 +496,7 @@ def build(cases_n: int, incidents_n: int) -> dict[str, Any]:
                         ActPerpetrator(
                             act=act,
                             perpetrator_id=pool[n % len(pool)],
-                            involvement=Involvement.values[n % len(Involvement.values)],
+                            involvement=involvement_kinds[n % len(involvement_kinds)],
                         )
                     )
                 for i, incident in zip(mine, incidents, strict=True):
@@ -501,8 +505,8 @@ def build(cases_n: int, incidents_n: int) -> dict[str, Any]:
                             Source(
                                 incident=incident,
                                 data_key_id=incident.data_key_id,
-                                kind=SourceKind.values[i % len(SourceKind.values)],
-                                reliability=Reliability.values[i % len(Reliability.values)],
+                                kind=source_kinds[i % len(source_kinds)],
+                                reliability=reliabilities[i % len(reliabilities)],
                                 independent=i % 2 == 0,
                                 added_by=coordinator,
                             ),

@@ -42,6 +42,7 @@ AREA_DEMOS = [
     "aegis.advocacy.demo",
     "aegis.exchange.demo",
     "aegis.monitoring.demo",
+    "aegis.reports.demo",  # documented incidents, so that /public/ shows real numbers
 ]
 
 

@@ -64,6 +64,8 @@ class Incident(models.Model):
             models.Index(fields=["-date_start", "-id"], name="incidents_list_order"),
             models.Index(fields=["country", "region"]),
             models.Index(fields=["verification"]),
+            # The latest change, read on every public statistics view (the data version).
+            models.Index(fields=["updated_at"], name="incidents_updated"),
         ]
         constraints = [
             models.CheckConstraint(

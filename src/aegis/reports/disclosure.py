@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from .lp import LinearProgram
+
 TOTAL = "*"  # the key of a row or column total
 Key = tuple[str, str]  # (row, column), either may be TOTAL
 
@@ -116,24 +118,19 @@ class _Suppressor:
         # later (withholding more only removes constraints), so the audit skips them.
         self.proven: set[Key] = set()
         self.whole = False
+        # Which way each count can move by one and stay within what a reader knows of it
+        # (+1 and -1 in the balanced form, where a total's sign is flipped), precomputed:
+        # the rectangle search tries every pair of lines for every withheld cell.
+        self._step: dict[Key, tuple[bool, bool]] = {}
+        for key, value in full.items():
+            low, high = _bounds(value, k)
+            up, down = value + 1 <= high, value - 1 >= low
+            self._step[key] = (up, down) if _sign(key) > 0 else (down, up)
 
     def withhold(self, key: Key) -> None:
         if key not in self.status:
             primary = 0 < self.full[key] < self.k
             self.status[key] = Status.PRIMARY if primary else Status.SECONDARY
-
-    def _moves(self, corners: list[tuple[Key, int]]) -> bool:
-        """Whether the rectangle's counts can move by one (one way or the other) within what
-        a reader knows of each."""
-        for direction in (1, -1):
-            if all(
-                _bounds(self.full[key], self.k)[0]
-                <= self.full[key] + direction * sign * _sign(key)
-                <= _bounds(self.full[key], self.k)[1]
-                for key, sign in corners
-            ):
-                return True
-        return False
 
     def _cost(self, corners: list[tuple[Key, int]]) -> tuple[int, int]:
         new = [key for key, _ in corners if key not in self.status]
@@ -141,24 +138,43 @@ class _Suppressor:
         return (totals, sum(self.full[key] for key in new))
 
     def rectangle(self, key: Key, exclude: set[tuple[Key, ...]]) -> list[tuple[Key, int]] | None:
+        """The cheapest rectangle through `key` whose counts can move by one (one way or the
+        other) within what a reader knows of each; None if there is none. Ties go to the
+        first found (rows, then columns, in table order)."""
         r, c = key
+        full, step, status = self.full, self._step, self.status
+
+        def new_cost(k2: Key) -> tuple[int, int]:
+            return (0, 0) if k2 in status else (int(TOTAL in k2), full[k2])
+
+        up0, down0 = step[key]  # the corner moving with +1 (the others alternate)
         best: tuple[tuple[int, int], list[tuple[Key, int]]] | None = None
         for r2 in self.rows:
-            if r2 == r or self.full[(r2, c)] == 0:
+            if r2 == r or full[(r2, c)] == 0:
                 continue
+            down1, up1 = step[(r2, c)]  # a -1 corner: its "up" is the rectangle's "down"
+            if not ((up0 and up1) or (down0 and down1)):
+                continue
+            t1, v1 = new_cost((r2, c))
             for c2 in self.cols:
                 if c2 == c:
                     continue
-                corners = [(key, 1), ((r, c2), -1), ((r2, c), -1), ((r2, c2), 1)]
-                if any(self.full[k2] == 0 for k2, _ in corners):
+                a, b = (r, c2), (r2, c2)
+                if full[a] == 0 or full[b] == 0:
                     continue  # zeros are published: a rectangle through one cannot move
+                down2, up2 = step[a]
+                up3, down3 = step[b]
+                if not ((up0 and up1 and up2 and up3) or (down0 and down1 and down2 and down3)):
+                    continue
+                ta, va = new_cost(a)
+                tb, vb = new_cost(b)
+                cost = (t1 + ta + tb, v1 + va + vb)
+                if best is not None and cost >= best[0]:
+                    continue
+                corners = [(key, 1), (a, -1), ((r2, c), -1), (b, 1)]
                 if tuple(sorted(k2 for k2, _ in corners)) in exclude:
                     continue
-                if not self._moves(corners):
-                    continue
-                cost = self._cost(corners)
-                if best is None or cost < best[0]:
-                    best = (cost, corners)
+                best = (cost, corners)
         return None if best is None else best[1]
 
     def run(self, forced: Iterable[Key]) -> None:
@@ -169,6 +185,7 @@ class _Suppressor:
             if self.full.get(key, 0) > 0:
                 self.withhold(key)
         used: set[tuple[Key, ...]] = set()
+        audited = -1  # how many cells were withheld at the last audit
         # Each withheld cell needs a rectangle; new corners join the queue (already covered).
         for _round in range(4):
             pending = sorted(key for key in self.status if key not in self.protected)
@@ -185,18 +202,55 @@ class _Suppressor:
                     self.withhold(corner)
                     self.protected.add(corner)
                     self.proven.add(corner)
-            exposed = [key for key in self._unproven() if _exact(self, key)]
+            if len(self.status) == audited:
+                break  # nothing more withheld since the last audit: the same cells are exposed
+            audited = len(self.status)
+            exposed = self.audit()
             if not exposed:
                 return
             self.protected.difference_update(exposed)
-        # Still exposed after the audit's rounds: the marks themselves give it away, so the
-        # whole table is withheld, zeros included, with no mark that bounds a count.
-        if any(_exact(self, key) for key in self._unproven()):
-            self.whole = True
-            self.status = {key: Status.SECONDARY for key in self.full}
+        # Still exposed after the audit's rounds (the last audit saw the table as it is): the
+        # marks themselves give it away, so the whole table is withheld, zeros included, with
+        # no mark that bounds a count.
+        self.whole = True
+        self.status = {key: Status.SECONDARY for key in self.full}
 
     def _unproven(self) -> list[Key]:
         return sorted(key for key in self.status if key not in self.proven)
+
+    def audit(self) -> list[Key]:
+        """The withheld cells whose value follows exactly from what is published. A cell
+        found not exact is proven for good (withholding more only removes constraints); a
+        movable rectangle of withheld cells proves it without linear programming."""
+        unproven = [key for key in self._unproven() if not self._moves_within(key)]
+        self.proven.update(key for key in self._unproven() if key not in unproven)
+        if not unproven:
+            return []
+        program = _Program(self.rows[:-1], self.cols[:-1], self.full, self.status, self.k)
+        exposed = [key for key in unproven if program.exact(key)]
+        self.proven.update(key for key in unproven if key not in exposed)
+        return exposed
+
+    def _moves_within(self, key: Key) -> bool:
+        """Whether a rectangle of withheld cells through `key` can move by one."""
+        r, c = key
+        status, step = self.status, self._step
+        up0, down0 = step[key]
+        for r2 in self.rows:
+            if r2 == r or (r2, c) not in status:
+                continue
+            down1, up1 = step[(r2, c)]
+            if not ((up0 and up1) or (down0 and down1)):
+                continue
+            for c2 in self.cols:
+                a, b = (r, c2), (r2, c2)
+                if c2 == c or a not in status or b not in status:
+                    continue
+                down2, up2 = step[a]
+                up3, down3 = step[b]
+                if (up0 and up1 and up2 and up3) or (down0 and down1 and down2 and down3):
+                    return True
+        return False
 
     def _withhold_line(self, key: Key) -> None:
         """Last resort for a cell no rectangle can cover: withhold its row and column."""
@@ -211,10 +265,65 @@ class _Suppressor:
                 self.protected.add((r2, c))
 
 
-def _exact(s: _Suppressor, key: Key) -> bool:
-    """True if the withheld cell's value follows exactly from everything published."""
-    low, high = interval(s.rows[:-1], s.cols[:-1], s.full, s.status, s.k, key, s.whole)
-    return high - low < 0.5
+class _Program:
+    """The linear program of a table as a reader sees it: one variable per withheld cell
+    (within what the reader knows of it), one equation per line of the table (every line
+    sums to zero in the balanced form). Built once, minimised and maximised per cell."""
+
+    def __init__(
+        self,
+        rows: list[str],
+        cols: list[str],
+        full: Mapping[Key, int],
+        status: Mapping[Key, Status],
+        k: int,
+        whole: bool = False,
+    ) -> None:
+        self.full = full
+        withheld = sorted(status)
+        self.index = {k2: i for i, k2 in enumerate(withheld)}
+        self.equations: list[list[float]] = []
+        self.targets: list[float] = []
+        all_rows, all_cols = [*rows, TOTAL], [*cols, TOTAL]
+        lines = [[(r, c) for c in all_cols] for r in all_rows] + [
+            [(r, c) for r in all_rows] for c in all_cols
+        ]
+        for line in lines:
+            if not any(k2 in self.index for k2 in line):
+                continue
+            coefficients = [0.0] * len(withheld)
+            known = 0.0
+            for k2 in line:
+                sign = _sign(k2)
+                if k2 in self.index:
+                    coefficients[self.index[k2]] += sign
+                else:
+                    known += sign * full[k2]
+            self.equations.append(coefficients)
+            self.targets.append(-known)
+        bounds: list[tuple[float, float | None]] = [
+            (0, None) if whole else (1, k - 1) if status[k2] is Status.PRIMARY else (k, None)
+            for k2 in withheld
+        ]
+        self.program = LinearProgram(self.equations, self.targets, bounds)
+
+    def least(self, key: Key) -> float:
+        least = self.program.least(self.index[key])
+        return float(self.full[key]) if least is None else least
+
+    def most(self, key: Key, least: float) -> float:
+        # Infinite where a withheld count can grow without limit: certainly not exact.
+        most = self.program.most(self.index[key])
+        return least if most is None else most
+
+    def exact(self, key: Key) -> bool:
+        """True if the cell's value follows exactly from everything published. The true
+        value lies between the least and the greatest: a least clearly below it settles it
+        with one program instead of two."""
+        least = self.least(key)
+        if least < self.full[key] - 0.5:
+            return False
+        return self.most(key, least) - least < 0.5
 
 
 def interval(
@@ -228,43 +337,9 @@ def interval(
 ) -> tuple[float, float]:
     """The least and greatest value of withheld cell `key` consistent with the published
     cells, the table's sums and a reader's bounds on each withheld cell (linear programming)."""
-    from scipy.optimize import linprog  # scipy comes with scikit-learn
-
-    withheld = sorted(status)
-    index = {k2: i for i, k2 in enumerate(withheld)}
-    equations: list[list[float]] = []
-    targets: list[float] = []
-    all_rows, all_cols = [*rows, TOTAL], [*cols, TOTAL]
-    lines = [[(r, c) for c in all_cols] for r in all_rows] + [
-        [(r, c) for r in all_rows] for c in all_cols
-    ]
-    for line in lines:
-        if not any(k2 in index for k2 in line):
-            continue
-        coefficients = [0.0] * len(withheld)
-        known = 0.0
-        for k2 in line:
-            sign = _sign(k2)
-            if k2 in index:
-                coefficients[index[k2]] += sign
-            else:
-                known += sign * full[k2]
-        equations.append(coefficients)
-        targets.append(-known)
-    bounds = [
-        (0, None) if whole else (1, k - 1) if status[k2] is Status.PRIMARY else (k, None)
-        for k2 in withheld
-    ]
-    objective = [0.0] * len(withheld)
-    objective[index[key]] = 1.0
-    low = linprog(objective, A_eq=equations, b_eq=targets, bounds=bounds, method="highs")
-    high = linprog(
-        [-x for x in objective], A_eq=equations, b_eq=targets, bounds=bounds, method="highs"
-    )
-    # Status 3: unbounded (a withheld count can grow without limit): certainly not exact.
-    least = float(low.fun) if low.success else float(full[key])
-    most = float("inf") if high.status == 3 else float(-high.fun) if high.success else least
-    return (least, most)
+    program = _Program(rows, cols, full, status, k, whole)
+    least = program.least(key)
+    return (least, program.most(key, least))
 
 
 def _suppress(

@@ -8,11 +8,14 @@ two views can never be subtracted to reveal a withheld count."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import IntegrityError, transaction
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext as _
 
 from aegis import clock
@@ -21,7 +24,8 @@ from aegis.incidents import selectors as incidents
 
 from . import config
 from .disclosure import TOTAL, Cell, LinkedTable, Protected, Status, extend, protect_linked
-from .statistics import TABLES, TableSpec, axis, counted_incidents, raw_counts
+from .models import StoredRelease
+from .statistics import TABLES, TableSpec, all_counts, axis
 
 FILTERS = ("year", "country", "violation", "sector")
 
@@ -51,8 +55,8 @@ def _linked(spec: TableSpec, counts: dict[tuple[str, str], int]) -> LinkedTable:
 
 
 def _counts() -> dict[str, LinkedTable]:
-    counted = counted_incidents()
-    return {spec.slug: _linked(spec, raw_counts(spec, counted)) for spec in TABLES}
+    counts = all_counts()
+    return {spec.slug: _linked(spec, counts[spec.slug]) for spec in TABLES}
 
 
 def _align_years(tables: dict[str, LinkedTable]) -> dict[str, LinkedTable]:
@@ -76,35 +80,104 @@ def _align_years(tables: dict[str, LinkedTable]) -> dict[str, LinkedTable]:
 
 _CACHE: dict[str, Any] = {}
 CACHE_SECONDS = 300
+# The worker makes a new release once the stored one is this old, so that a page view does
+# not wait for the protection step when CACHE_SECONDS run out (housekeeping polls each minute).
+REFRESH_SECONDS = 180
+PUBLIC = "public"
 
 
-def _fingerprint() -> tuple[Any, ...]:
-    return (
+def _fingerprint() -> str:
+    """A digest of the data version and settings a release is made from: it changes when an
+    incident, act or victim is added, changed or removed, when a consent to statistics is
+    given or withdrawn, and when k or the counted statuses change."""
+    version = (
         config.min_count(),
         config.counted_statuses(),
         incidents.statistics_fingerprint(),
         cases.consent_fingerprint(config.CONSENT_SCOPE),
     )
+    return hashlib.sha256(repr(version).encode()).hexdigest()
 
 
-def public_release() -> Release:
-    """What may be published: every table protected. Kept in this process while the data
-    and settings it was made from have not changed (a page and its charts ask for it several
-    times), and for at most CACHE_SECONDS (a person's sector can change unseen)."""
-    fingerprint = _fingerprint()
-    cached = _CACHE.get("public")
-    now = clock.now()
-    if (
-        cached
-        and cached[0] == fingerprint
-        and (now - cached[1].made_at).total_seconds() < (CACHE_SECONDS)
-    ):
-        return cached[1]
+def _to_json(release: Release) -> dict[str, Any]:
+    return {
+        "k": release.k,
+        "statuses": list(release.statuses),
+        "tables": {
+            slug: {
+                "rows": list(t.rows),
+                "cols": list(t.cols),
+                "whole": t.whole,
+                "cells": [[r, c, x.status.value, x.value] for (r, c), x in t.cells.items()],
+            }
+            for slug, t in release.tables.items()
+        },
+    }
+
+
+def _from_json(content: Mapping[str, Any], made_at: datetime) -> Release:
+    tables = {
+        slug: Protected(
+            tuple(t["rows"]),
+            tuple(t["cols"]),
+            {(r, c): Cell(Status(status), value) for r, c, status, value in t["cells"]},
+            bool(t["whole"]),
+        )
+        for slug, t in content["tables"].items()
+    }
+    return Release(int(content["k"]), tuple(content["statuses"]), made_at, tables)
+
+
+def _fresh(made_at: datetime, now: datetime, seconds: float = CACHE_SECONDS) -> bool:
+    return 0 <= (now - made_at).total_seconds() < seconds
+
+
+def _make(fingerprint: str, now: datetime) -> Release:
+    """Count and protect every table, and store the result for every process."""
     k = config.min_count()
     tables = _align_years(_counts())
     release = Release(k, config.counted_statuses(), now, protect_linked(tables, k))
-    _CACHE["public"] = (fingerprint, release)
+    try:
+        with transaction.atomic():
+            StoredRelease.objects.update_or_create(
+                name=PUBLIC,
+                defaults={"fingerprint": fingerprint, "made_at": now, "content": _to_json(release)},
+            )
+    except IntegrityError:
+        pass  # another process stored the same data's release first: this one is as good
+    _CACHE[PUBLIC] = (fingerprint, release)
     return release
+
+
+def public_release() -> Release:
+    """What may be published: every table protected. Made once per change of the data and
+    settings it comes from (the fingerprint, checked on every call, so the first view after
+    a consent is withdrawn already leaves that person out), kept in this process and in the
+    database for every other, and remade after CACHE_SECONDS at most (a person's sector can
+    change unseen); the worker remakes it before then (`refresh`)."""
+    fingerprint = _fingerprint()
+    now = clock.now()
+    cached = _CACHE.get(PUBLIC)
+    if cached and cached[0] == fingerprint and _fresh(cached[1].made_at, now):
+        return cached[1]
+    stored = StoredRelease.objects.filter(name=PUBLIC, fingerprint=fingerprint).first()
+    if stored is not None and _fresh(stored.made_at, now):
+        release = _from_json(stored.content, stored.made_at)
+        _CACHE[PUBLIC] = (fingerprint, release)
+        return release
+    return _make(fingerprint, now)
+
+
+def refresh() -> int:
+    """The worker's round: remake the stored release when the data changed or it is getting
+    old, so that page views find it ready. 1 if it made one."""
+    fingerprint = _fingerprint()
+    now = clock.now()
+    stored = StoredRelease.objects.filter(name=PUBLIC, fingerprint=fingerprint).first()
+    if stored is not None and _fresh(stored.made_at, now, REFRESH_SECONDS):
+        return 0
+    _make(fingerprint, now)
+    return 1
 
 
 def staff_release() -> Release:
@@ -132,6 +205,16 @@ class Shown:
     cell: Cell
     text: str
     title: str = ""
+
+    @property
+    def html(self) -> str:
+        """The cell as a table shows it (built here rather than by an included template per
+        cell: a page has a thousand cells)."""
+        if self.title:
+            return format_html(
+                '<abbr title="{0}">{1}</abbr><span class="sr"> {0}</span>', self.title, self.text
+            )
+        return conditional_escape(self.text)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The housekeeping thread of `aegis worker`: a scheduled backup when one is due, expiry
-once a day. A thread of its own, so that a backup of a large instance never delays the
-alert loop's escalations and check-ins. Logs say what failed by type, never a record.
+once a day, the public statistics remade when their data change. A thread of its own, so
+that a backup of a large instance never delays the alert loop's escalations and check-ins.
+Logs say what failed by type, never a record.
 
 Several workers may run (on one machine or many): each round runs under a lease
 (lease.py), so one worker makes a given backup or expiry run and the others skip it."""
@@ -13,6 +14,8 @@ import threading
 from collections.abc import Callable
 
 from django.db import close_old_connections, connections
+
+from aegis.reports import release
 
 from . import lease, schedule, services
 
@@ -33,6 +36,8 @@ def backup_round() -> int:
 ROUNDS: tuple[tuple[str, Callable[[], int], datetime.timedelta], ...] = (
     ("scheduled backup", backup_round, datetime.timedelta(hours=6)),
     ("expiry", services.expire_if_due, datetime.timedelta(hours=2)),
+    # The public statistics made ahead of the page views that would otherwise wait for them.
+    ("public statistics", release.refresh, datetime.timedelta(minutes=30)),
 )
 
 

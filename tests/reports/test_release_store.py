@@ -1,0 +1,79 @@
+"""The protected release is made once per change of its data and shared through the database
+by every process; a change (a withdrawn consent, a new incident) is seen at the next view."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from aegis import clock
+from aegis.reports import release as releases
+from aegis.reports.disclosure import TOTAL, Status
+from aegis.reports.models import StoredRelease
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 6, 1, 12, tzinfo=datetime.UTC)
+
+
+def _total(release) -> object:
+    return release.table("incidents-by-month").cell(TOTAL, "2026")
+
+
+def _another_process() -> None:
+    releases._CACHE.clear()
+
+
+def test_another_process_reads_the_stored_release_without_protecting_again(team, monkeypatch):
+    people = [team.person() for _ in range(6)]
+    for person in people:
+        team.incident(people=[person])
+    with clock.frozen(NOW):
+        made = releases.public_release()
+    _another_process()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the release was made again")
+
+    original = releases.protect_linked
+    monkeypatch.setattr(releases, "protect_linked", refuse)
+    with clock.frozen(NOW + datetime.timedelta(seconds=60)):
+        read = releases.public_release()
+    assert read.tables == made.tables and _total(read).value == 6
+
+    # A withdrawn consent changes the fingerprint: the next view, in any process, remakes it.
+    from aegis.cases import selectors, services
+
+    services.withdraw_consent(selectors.consents_of(people[0]).get(), actor_id=team.worker.user.pk)
+    _another_process()
+    monkeypatch.setattr(releases, "protect_linked", original)
+    with clock.frozen(NOW + datetime.timedelta(seconds=61)):
+        assert _total(releases.public_release()).value == 5
+        assert StoredRelease.objects.get().content["tables"]  # the new one replaced it
+
+
+def test_the_worker_remakes_it_when_data_change_or_it_grows_old(team):
+    for _ in range(5):
+        team.incident()
+    with clock.frozen(NOW):
+        assert releases.refresh() == 1
+        assert releases.refresh() == 0  # unchanged and fresh
+    with clock.frozen(NOW + datetime.timedelta(seconds=releases.REFRESH_SECONDS + 1)):
+        assert releases.refresh() == 1  # old: made again before page views need it
+        team.incident()
+        assert releases.refresh() == 1
+        _another_process()
+        assert _total(releases.public_release()).value == 6
+
+
+def test_a_release_older_than_its_limit_is_never_served(team):
+    for _ in range(2):
+        team.incident()
+    with clock.frozen(NOW):
+        assert _total(releases.public_release()).status is Status.PRIMARY
+    _another_process()
+    StoredRelease.objects.update(made_at=NOW - datetime.timedelta(seconds=releases.CACHE_SECONDS))
+    with clock.frozen(NOW):
+        releases.public_release()
+        assert StoredRelease.objects.get().made_at == NOW
