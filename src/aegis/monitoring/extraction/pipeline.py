@@ -12,6 +12,7 @@ from typing import Any
 
 from . import dates, labels, places
 from . import features as F
+from . import text as textmod
 from .linear import Linear, load
 from .types import Extraction, Guess, VictimGuess
 
@@ -93,7 +94,7 @@ class Extractor:
 
     def describe(self, article: F.Article, name: str, p: float, sentence: str = "") -> VictimGuess:
         row = F.victim_features(article, name, self.idf)
-        sex, _ = self.models["victim_sex"].best(row)
+        sex, _ = self.models["victim_sex"].best(F.sex_features(article, name, row))
         age, _ = self.models["victim_age"].best(row)
         # The classifier over the sentences about the person, role words near the name among
         # its features (better than letting the nearest role word decide: dev and CV).
@@ -161,14 +162,23 @@ class Extractor:
         both, the article's dateline ("LAGOS, Nigeria -"). Weights chosen by cross-validation."""
         votes: dict[str, float] = {}
         first: dict[str, int] = {}
+        countries, subdivisions = places.country_names(), places.subdivisions()
         for name, offset in places.find(article.full, self.cities):
             votes.setdefault(name, 0.0)
             votes[name] += 1
             first.setdefault(name, offset)
-        countries, subdivisions = places.country_names(), places.subdivisions()
+        lowered = {word for word in textmod.words(article.full) if word.islower()}
         for m in PLACE_AFTER.finditer(article.full):
             name = m.group(1)
-            if name in countries or name in subdivisions or name.split()[0] in F.NOT_NAME:
+            if (
+                name in countries
+                or name in subdivisions
+                or name in places.CONTINENTS
+                or any(word in F.NOT_NAME for word in name.split())
+                # A common noun capitalised ("in Agriculture"): the text writes it in lower
+                # case elsewhere.
+                or any(word.lower() in lowered for word in name.split())
+            ):
                 continue
             votes[name] = votes.get(name, 0.0) + 0.5
             first.setdefault(name, m.start(1))
