@@ -273,6 +273,12 @@ def test_extract_an_article(no_network: None) -> None:
     assert record["city"] in ("Lagos", "None")
 
 
+def test_a_capitalised_common_noun_is_no_city() -> None:
+    text = "The activist was held at Agriculture House. The agriculture budget fell."
+    article = features.Article.make("", text, None)
+    assert pipeline.default().city(article).value is None
+
+
 def test_extract_an_empty_article(no_network: None) -> None:
     result = extract("", "", None)
     record = merged_sample(result)
