@@ -256,7 +256,12 @@ def name_features(article: Article, candidate: Candidate, first_offsets: list[in
         "rank": 1.0 / (1 + sorted(first_offsets).index(candidate.offsets[0])),
         "hyphen": float("-" in name),
         "initial": float(any(len(p) <= 2 for p in parts)),
+        # A person's name mostly starts with a given name in the lists ("Burkina Faso",
+        # "Double Wealth Ventures" do not): 5-fold CV on train+dev, exact F1 43.7 to 44.8.
+        "given_known" if given_names.prior(parts[0]) is not None else "given_unknown": 1.0,
     }
+    if any(given_names.prior(part) is not None for part in parts[1:]):
+        features["other_known"] = 1.0
     for sentence in article.sentences:
         if name not in sentence and not re.search(r"\b" + re.escape(surname) + r"\b", sentence):
             continue
