@@ -35,7 +35,7 @@ def build() -> dict[str, float]:  # pragma: no cover - needs Faker, run by hand
     import importlib
     import pkgutil
 
-    import faker.providers.person as people  # type: ignore[import-not-found]
+    import faker.providers.person as people
 
     counts: dict[str, list[int]] = {}
     for module in pkgutil.iter_modules(people.__path__):

@@ -225,7 +225,7 @@ class Extractor:
                 votes[mention.year or 0] += 2 if mention.kind == "explicit" else 1
             top = votes.most_common(1)[0][0]
             chosen = next(d for d in years if d.year == top)
-            year = Guess(top, 0.6, _sentence_at(article, chosen.offset))
+            year: Guess[int | None] = Guess(top, 0.6, _sentence_at(article, chosen.offset))
         else:
             year = Guess(published.year if published else None, 0.4)
         if explicit:
