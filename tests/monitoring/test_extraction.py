@@ -20,6 +20,7 @@ from aegis.monitoring.extraction import (
     describe_victims,
     extract,
     features,
+    given_names,
     labels,
     linear,
     pipeline,
@@ -214,6 +215,24 @@ def test_sex_cues_honorifics_and_given_name_endings() -> None:
     assert row["given_end1:a"] == 1.0 and row["honorific_female"] == 1.0
 
 
+def test_given_name_prior_and_the_sex_features() -> None:
+    assert given_names.prior("Monique") == 0.0 and given_names.prior("todd") == 1.0
+    assert given_names.prior("Qishui") is None
+    article = features.Article.make("", "Monique Baugh was killed. Police held Chen Qishui.", None)
+    row = features.sex_features(article, "Monique Baugh", {})
+    assert row["prior_female"] == 1.0 and row["conj=False/False"] == 1.0
+    assert features.sex_features(article, "Chen Qishui", {})["prior_none"] == 1.0
+
+
+def test_name_candidates_end_at_a_possessive_and_a_plural_title() -> None:
+    article = features.Article.make(
+        "", "Myanmar's Aung San Suu Kyi met Journalists Abdifatah Mohamed Abdi.", None
+    )
+    names = {c.name for c in features.candidates(article)}
+    assert {"Aung San Suu Kyi", "Abdifatah Mohamed Abdi"} <= names
+    assert not any(name.startswith(("Myanmar", "Journalists")) for name in names)
+
+
 def test_name_deduplication_keeps_the_longest_later_name() -> None:
     assert scoring.dedupe_names(["Lai", "Jimmy Lai", "Ian Lai, Lai"]) == ["Jimmy Lai", "Ian Lai"]
 
@@ -252,6 +271,12 @@ def test_extract_an_article(no_network: None) -> None:
     record = merged_sample(result)
     assert record["year"] == "2021.0"
     assert record["city"] in ("Lagos", "None")
+
+
+def test_a_capitalised_common_noun_is_no_city() -> None:
+    text = "The activist was held at Agriculture House. The agriculture budget fell."
+    article = features.Article.make("", text, None)
+    assert pipeline.default().city(article).value is None
 
 
 def test_extract_an_empty_article(no_network: None) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from . import dates, labels, places
 from . import features as F
+from . import text as textmod
 from .linear import Linear, load
 from .types import Extraction, Guess, VictimGuess
 
@@ -93,7 +94,7 @@ class Extractor:
 
     def describe(self, article: F.Article, name: str, p: float, sentence: str = "") -> VictimGuess:
         row = F.victim_features(article, name, self.idf)
-        sex, _ = self.models["victim_sex"].best(row)
+        sex, _ = self.models["victim_sex"].best(F.sex_features(article, name, row))
         age, _ = self.models["victim_age"].best(row)
         # The classifier over the sentences about the person, role words near the name among
         # its features (better than letting the nearest role word decide: dev and CV).
@@ -161,14 +162,23 @@ class Extractor:
         both, the article's dateline ("LAGOS, Nigeria -"). Weights chosen by cross-validation."""
         votes: dict[str, float] = {}
         first: dict[str, int] = {}
+        countries, subdivisions = places.country_names(), places.subdivisions()
         for name, offset in places.find(article.full, self.cities):
             votes.setdefault(name, 0.0)
             votes[name] += 1
             first.setdefault(name, offset)
-        countries, subdivisions = places.country_names(), places.subdivisions()
+        lowered = {word for word in textmod.words(article.full) if word.islower()}
         for m in PLACE_AFTER.finditer(article.full):
             name = m.group(1)
-            if name in countries or name in subdivisions or name.split()[0] in F.NOT_NAME:
+            if (
+                name in countries
+                or name in subdivisions
+                or name in places.CONTINENTS
+                or any(word in F.NOT_NAME for word in name.split())
+                # A common noun capitalised ("in Agriculture"): the text writes it in lower
+                # case elsewhere.
+                or any(word.lower() in lowered for word in name.split())
+            ):
                 continue
             votes[name] = votes.get(name, 0.0) + 0.5
             first.setdefault(name, m.start(1))
@@ -187,10 +197,11 @@ class Extractor:
     def when(
         self, article: F.Article
     ) -> tuple[Guess[int | None], Guess[int | None], Guess[int | None]]:
-        """Year: the first year the article names, up to the publish year (any form: "in 2018",
-        "May 6, 2021", a weekday); month and day: the first explicit date up to the publish
-        date ("May 6", "in March"). Otherwise the publish date's. Chosen by cross-validation
-        on train+dev among first/earliest/most recent date, explicit or not."""
+        """Year: the year the article names most, up to the publish year (any form: "in 2018",
+        "May 6, 2021", a weekday; a full date counts twice, the first named wins a tie);
+        month and day: the first explicit date up to the publish date ("May 6", "in March").
+        Otherwise the publish date's. Chosen on train+dev (rules, nothing fitted) among the
+        first, most frequent, earliest and most recent date, explicit or not."""
         published = article.published
         found = dates.mentions(article.full, published)
         if published is None:
@@ -208,7 +219,13 @@ class Extractor:
             ]
             years = [d for d in found if d.year is not None and d.year <= published.year]
         if years:
-            year = Guess(years[0].year, 0.6, _sentence_at(article, years[0].offset))
+            # The year named most (a full date counts twice), the first named on a tie.
+            votes: Counter[int] = Counter()
+            for mention in years:
+                votes[mention.year or 0] += 2 if mention.kind == "explicit" else 1
+            top = votes.most_common(1)[0][0]
+            chosen = next(d for d in years if d.year == top)
+            year: Guess[int | None] = Guess(top, 0.6, _sentence_at(article, chosen.offset))
         else:
             year = Guess(published.year if published else None, 0.4)
         if explicit:

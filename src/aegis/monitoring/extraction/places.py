@@ -70,6 +70,9 @@ ALIASES = {
     "NP": ("Nepal", "Nepali", "Kathmandu"),
     "LK": ("Sri Lanka", "Sri Lankan", "Colombo"),
 }
+CONTINENTS = frozenset(
+    ("Africa", "Asia", "Europe", "Middle East", "Latin America", "South America", "North America")
+)
 WORD_BOUNDARY = r"(?<![A-Za-z]){}(?![A-Za-z])"
 
 

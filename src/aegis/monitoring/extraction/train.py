@@ -93,17 +93,18 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
             targets.append(candidate.name in gold_names)
     models["victim_name"] = _fit(rows, targets, C_NAME)
 
-    victim_rows, type_rows, sexes, ages, types = [], [], [], [], []
+    victim_rows, type_rows, sex_rows, sexes, ages, types = [], [], [], [], [], []
     for a, g in zip(articles, golds, strict=True):
         for v in g["victims"]:
             if not v.get("victim_name"):
                 continue
             victim_rows.append(F.victim_features(a, v["victim_name"], idf))
             type_rows.append(F.with_roles(a, v["victim_name"], victim_rows[-1]))
+            sex_rows.append(F.sex_features(a, v["victim_name"], victim_rows[-1]))
             sexes.append(v["victim_sex_type"])
             ages.append(v["victim_age_group"])
             types.append("|".join(sorted(set(v["victim_type"]))))
-    models["victim_sex"] = _fit(victim_rows, sexes, C_VICTIM)
+    models["victim_sex"] = _fit(sex_rows, sexes, C_VICTIM)
     models["victim_age"] = _fit(victim_rows, ages, C_VICTIM)
     typed_rows = [(r, t) for r, t in zip(type_rows, types, strict=True) if t]
     models["victim_type"] = _fit([r for r, _ in typed_rows], [t for _, t in typed_rows], C_VICTIM)
