@@ -211,7 +211,7 @@ def revoke_purposes(purposes: Iterable[str], keypair: Keypair, *, actor_id: int 
     """Delete this keypair's wraps of every key of these purposes (a role that held them was
     taken away); needs no key. One `key.revoke` entry listing them. Returns how many."""
     wraps = KeyWrap.objects.filter(keypair=keypair, data_key__purpose__in=list(purposes))
-    key_ids = [str(i) for i in wraps.values_list("data_key_id", flat=True)]
+    key_ids = list(wraps.values_list("data_key_id", flat=True))
     if not key_ids:
         return 0
     KeyWrap.objects.filter(keypair=keypair, data_key_id__in=key_ids).delete()
