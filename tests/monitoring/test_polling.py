@@ -139,6 +139,12 @@ def test_feeds_are_read_through_a_socks5h_proxy_that_resolves_the_names(web, tea
     assert ("news.invalid", port) in socks_proxy.targets  # the name, not an address
     assert {"/feed.xml", "/news/arrest"} <= set(web.requests)
 
+    # Through the proxy to a site that does not answer: the site is unreachable, not the proxy.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        gone = add(SourceKind.FEED, f"http://news.invalid:{closed.getsockname()[1]}/feed.xml")
+        assert polling.poll(gone) == SourceStatus.UNREACHABLE
+
 
 def test_socks5_resolves_names_here_and_a_dead_proxy_is_a_proxy_status(
     web, team, socks_proxy, settings
@@ -147,10 +153,6 @@ def test_socks5_resolves_names_here_and_a_dead_proxy_is_a_proxy_status(
     feed = add(SourceKind.FEED, web.add("/feed.xml", rss([])))
     assert polling.poll(feed) == SourceStatus.OK
     assert socks_proxy.targets[-1] == ("127.0.0.1", int(web.base.rsplit(":", 1)[1]))
-
-    # Through the proxy to a site that does not answer: the site is unreachable.
-    unanswered = add(SourceKind.FEED, "http://gone.invalid/feed.xml")
-    assert polling.poll(unanswered) == SourceStatus.UNREACHABLE
 
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
