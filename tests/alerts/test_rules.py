@@ -26,6 +26,15 @@ from tests.conftest import sign_in
 from tests.risk.conftest import ratings, threat
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_news_rule(db) -> None:
+    """These tests are about the rules coordinators make; the news rule (added by a migration
+    for monitoring) is tested with monitoring."""
+    AlertRule.objects.filter(trigger=RuleTrigger.NEWS_MENTION).delete()
+
+
 DAY = datetime.date(2025, 6, 2)
 
 

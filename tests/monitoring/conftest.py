@@ -3,6 +3,10 @@ a caseworker and a coordinator of one compartment."""
 
 from __future__ import annotations
 
+import select
+import socket
+import socketserver
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -93,6 +97,75 @@ def web(settings) -> Iterator[Web]:
     server.shutdown()
     server.server_close()
     fetching.forget_hosts()
+
+
+@dataclass
+class Socks:
+    """A SOCKS5 proxy on loopback (no authentication, CONNECT only): `address` for the
+    setting, `targets` the (host, port) it was asked for, `names` what it resolves itself."""
+
+    address: str
+    targets: list[tuple[str, int]] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def _socks_handler(socks: Socks) -> type[socketserver.BaseRequestHandler]:
+    class Handler(socketserver.BaseRequestHandler):
+        def read(self, n: int) -> bytes:
+            data = b""
+            while len(data) < n:
+                chunk = self.request.recv(n - len(data))
+                if not chunk:
+                    raise ConnectionError
+                data += chunk
+            return data
+
+        def handle(self) -> None:
+            try:
+                _version, methods = self.read(2)
+                self.read(methods)
+                self.request.sendall(b"\x05\x00")  # no authentication
+                _version, _command, _reserved, kind = self.read(4)
+                if kind == 1:
+                    host = socket.inet_ntoa(self.read(4))
+                elif kind == 3:
+                    host = self.read(self.read(1)[0]).decode()
+                else:
+                    host = socket.inet_ntop(socket.AF_INET6, self.read(16))
+                (port,) = struct.unpack("!H", self.read(2))
+                socks.targets.append((host, port))
+                upstream = socket.create_connection((socks.names.get(host, host), port), 2)
+            except OSError:
+                self.request.sendall(b"\x05\x05\x00\x01" + bytes(6))  # refused
+                return
+            self.request.sendall(b"\x05\x00\x00\x01" + bytes(6))
+            with upstream:
+                ends = [self.request, upstream]
+                while True:
+                    ready, _, _ = select.select(ends, [], [], 5)
+                    if not ready:
+                        return
+                    for end in ready:
+                        data = end.recv(65536)
+                        if not data:
+                            return
+                        (upstream if end is self.request else self.request).sendall(data)
+
+    return Handler
+
+
+@pytest.fixture
+def socks_proxy(settings) -> Iterator[Socks]:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), socketserver.BaseRequestHandler)
+    server.daemon_threads = True
+    proxy = Socks(f"socks5h://127.0.0.1:{server.server_address[1]}")
+    server.RequestHandlerClass = _socks_handler(proxy)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    settings.AEGIS_MONITORING_PROXY = proxy.address
+    yield proxy
+    server.shutdown()
+    server.server_close()
 
 
 STORY = (

@@ -9,7 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from aegis.alerts.models import Alert
+from aegis.alerts import policies
+from aegis.alerts.models import Alert, AlertRule
+from aegis.alerts.vocabulary import RuleTrigger
 from aegis.monitoring import articles, campaigns
 from aegis.monitoring.models import Campaign, CampaignItem, Mention
 from aegis.monitoring.vocabulary import ArticleOrigin
@@ -37,12 +39,23 @@ def test_an_article_naming_a_protected_person_raises_an_alert(team, make_case):
     assert mention.article == article and mention.person == case.person
     alert = Alert.objects.get(pk=mention.alert_id)
     assert alert.person == case.person and alert.kind == "rule"
+    assert alert.rule.trigger == RuleTrigger.NEWS_MENTION  # the console names the rule
     # Read again (a retry): one mention, one alert.
     with unlocked(team.caseworker.keychain()):
         from aegis.monitoring import mentions
 
         mentions.check(article, {})
     assert Mention.objects.count() == 1 and Alert.objects.count() == 1
+
+
+def test_a_switched_off_news_rule_raises_nothing(team, make_case):
+    case = make_case(team.compartment, team.caseworker, legal_name="María López")
+    policies.set_rule_active(
+        AlertRule.objects.get(trigger=RuleTrigger.NEWS_MENTION), False, actor=team.coordinator.user
+    )
+    _ingest(team.caseworker)
+    assert Mention.objects.get().person == case.person  # still recorded, for the analysts
+    assert not Alert.objects.exists()
 
 
 def test_without_the_search_key_nobody_is_recognised(team, make_case):

@@ -4,9 +4,11 @@ source without stopping the others."""
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
-from aegis.monitoring import articles, polling, sources
+from aegis.monitoring import articles, fetching, polling, sources
 from aegis.monitoring.models import Article, Proposal, Source
 from aegis.monitoring.vocabulary import SourceKind, SourceStatus
 from aegis.vault.keychain import unlocked
@@ -123,12 +125,42 @@ def test_a_page_source_is_read_once(web, team):
     assert Article.objects.count() == 1 and Proposal.objects.count() == 1
 
 
-def test_a_socks_proxy_without_support_is_a_clear_status(web, team, settings):
-    settings.AEGIS_MONITORING_PROXY = "socks5h://127.0.0.1:9"
+def test_feeds_are_read_through_a_socks5h_proxy_that_resolves_the_names(web, team, socks_proxy):
+    # news.invalid resolves nowhere but in the proxy (as an .onion address only in Tor).
+    port = int(web.base.rsplit(":", 1)[1])
+    socks_proxy.names["news.invalid"] = "127.0.0.1"
+    base = f"http://news.invalid:{port}"
+    web.add("/news/arrest", article_page("Defender arrested in Bogota"))
+    web.add("/feed.xml", rss([("Defender arrested", f"{base}/news/arrest", "Short")]))
+    feed = add(SourceKind.FEED, f"{base}/feed.xml")
+
+    assert polling.poll(feed) == SourceStatus.OK
+    assert Proposal.objects.count() == 1
+    assert ("news.invalid", port) in socks_proxy.targets  # the name, not an address
+    assert {"/feed.xml", "/news/arrest"} <= set(web.requests)
+
+    # Through the proxy to a site that does not answer: the site is unreachable, not the proxy.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        gone = add(SourceKind.FEED, f"http://news.invalid:{closed.getsockname()[1]}/feed.xml")
+        assert polling.poll(gone) == SourceStatus.UNREACHABLE
+
+
+def test_socks5_resolves_names_here_and_a_dead_proxy_is_a_proxy_status(
+    web, team, socks_proxy, settings
+):
+    settings.AEGIS_MONITORING_PROXY = socks_proxy.address.replace("socks5h:", "socks5:")
     feed = add(SourceKind.FEED, web.add("/feed.xml", rss([])))
-    status = polling.poll(feed)
-    assert status in {SourceStatus.PROXY, SourceStatus.UNREACHABLE}
-    assert web.requests == []  # nothing went round the proxy
+    assert polling.poll(feed) == SourceStatus.OK
+    assert socks_proxy.targets[-1] == ("127.0.0.1", int(web.base.rsplit(":", 1)[1]))
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        settings.AEGIS_MONITORING_PROXY = f"socks5h://127.0.0.1:{closed.getsockname()[1]}"
+        fetching.forget_hosts()
+        seen = len(web.requests)
+        assert polling.poll(feed) == SourceStatus.PROXY
+    assert len(web.requests) == seen  # nothing went round the proxy
 
 
 def test_an_http_proxy_is_used(web, team, settings):

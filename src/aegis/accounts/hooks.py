@@ -4,7 +4,9 @@ filled by the app that answers it from its AppConfig.ready:
 - the duress word at sign-in (alerts): accounts knows that "<password> <duress word>" may be
   typed, alerts knows whose word it is and raises the silent alert;
 - the compartments a role change leaves (cases): accounts changes the role, cases knows the
-  person's memberships and removes them with their record keys.
+  person's memberships and removes them with their record keys;
+- `role_changed`, a signal any app may receive (monitoring takes back the keys it sealed to
+  the old role).
 
 An empty slot means the app is not installed: no duress word, no compartment."""
 
@@ -13,6 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from django.dispatch import Signal
+
+# Sent by lifecycle.change_role inside its transaction, the new role in force:
+# user=..., actor_id=... . Keys sealed to a role are taken back by the app that sealed them.
+role_changed = Signal()
 
 
 @dataclass(frozen=True)

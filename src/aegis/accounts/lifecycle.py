@@ -176,6 +176,7 @@ def change_role(
     keypair = keypair_for_user(user.pk)
     if change.loses_search_key and keypair is not None:
         vault.revoke(vault.index_key_id(), keypair, actor_id=actor.pk)  # type: ignore[arg-type]
+    hooks.role_changed.send(sender=User, user=user, actor_id=actor.pk)
     audit.record("user.role_change", actor_id=actor.pk, object_type="user", object_id=user.pk)
     return change
 

@@ -423,6 +423,11 @@ def create_rule(
         raise RuleError(
             _("A rule on risk levels has no kind of incident: leave it empty."), "violation_type"
         )
+    if trigger == RuleTrigger.NEWS_MENTION and violation_type:
+        raise RuleError(
+            _("A rule on news mentions has no kind of incident: leave it empty."),
+            "violation_type",
+        )
     country, region = place(country, region, RULE_PLACE)
     if sector and sector not in Sector.values:
         raise RuleError(_("Choose a sector from the list."), "sector")

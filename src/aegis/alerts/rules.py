@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from aegis import clock
 from aegis.cases.models import Person
 from aegis.incidents.models import Incident
 from aegis.notices import Notice, record_shown
@@ -86,6 +87,27 @@ def on_level_raised(sender: Any, *, assessment: Any, previous_level: str | None,
     region = person.region or assessment.case.region
     for rule in matching_rules(RuleTrigger.RISK_CRITICAL, person, country=country, region=region):
         _fire(rule, person, f"rule:{rule.pk}:assessment:{assessment.pk}")
+
+
+# The rule the migration adds (and first use adds again, should it be missing): news mentions
+# alert as before the rules existed, until a coordinator switches it off.
+NEWS_RULE_NAME = "A protected person is named in the news"
+
+
+def on_news_mention(person: Person, article_id: int) -> list[Alert]:
+    """A monitored article names this person: fire each matching news rule once."""
+    if not AlertRule.objects.filter(trigger=RuleTrigger.NEWS_MENTION).exists():
+        AlertRule.objects.create(
+            name=NEWS_RULE_NAME, trigger=RuleTrigger.NEWS_MENTION, created_at=clock.now()
+        )
+    rules = matching_rules(
+        RuleTrigger.NEWS_MENTION, person, country=person.country, region=person.region
+    )
+    fired = [
+        _fire(rule, person, f"rule:{rule.pk}:news:{article_id}:person:{person.pk}")
+        for rule in rules
+    ]
+    return [alert for alert in fired if alert is not None]
 
 
 def _notices(alerts: QuerySet[Alert], text: str) -> list[Notice]:

@@ -296,6 +296,14 @@ def raise_or_defer(
     return None
 
 
+def news_mention(person: Person, article_id: int) -> list[Alert]:
+    """Monitoring found this person named in a new article: the news rules fire (each at
+    most once per article and person); none when every news rule is switched off."""
+    from . import rules  # the rules build on this module
+
+    return rules.on_news_mention(person, article_id)
+
+
 def raise_deferred(
     person_id: int, kind: str, actor_id: int | None, rule_id: int | None, trigger_key: str
 ) -> bool:

@@ -38,6 +38,7 @@ class Audience(models.TextChoices):
 class RuleTrigger(models.TextChoices):
     INCIDENT = "incident", _("An incident of a chosen kind is recorded")
     RISK_CRITICAL = "risk_critical", _("A risk level is raised to critical")
+    NEWS_MENTION = "news_mention", _("A monitored news source names a protected person")
 
 
 class Channel(models.TextChoices):

@@ -1,13 +1,15 @@
 """Reading the open web for the worker: through the configured proxy, within robots.txt and a
 per-host rate limit, with every failure turned into a coded status for the source.
 
-Settings: AEGIS_MONITORING_PROXY (e.g. socks5h://127.0.0.1:9050 for Tor, or
-http://proxy:3128; empty: direct), AEGIS_MONITORING_TIMEOUT (seconds, default 15),
+Settings: AEGIS_MONITORING_PROXY (e.g. socks5h://127.0.0.1:9050 for Tor: socks5h lets the
+proxy resolve names, so no DNS query leaves the machine; or http://proxy:3128; empty: direct;
+SOCKS through PySocks, requests' socks extra), AEGIS_MONITORING_TIMEOUT (seconds, default 15),
 AEGIS_MONITORING_HOST_INTERVAL (seconds between two requests to one host, default 5),
 AEGIS_MONITORING_MAX_BYTES (default 5 MB). Nothing here runs on a page view."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import urllib.robotparser
@@ -80,15 +82,30 @@ def _get(session: requests.Session, url: str) -> requests.Response:
     timeout = _setting("AEGIS_MONITORING_TIMEOUT", 15.0)
     try:
         response = session.get(url, timeout=timeout, stream=True)
-    except requests.exceptions.InvalidSchema as error:  # socks:// without PySocks
+    except requests.exceptions.InvalidSchema as error:  # a proxy scheme requests lacks
         raise FetchFailed(SourceStatus.PROXY, type(error).__name__) from error
     except requests.exceptions.ProxyError as error:
         raise FetchFailed(SourceStatus.PROXY, type(error).__name__) from error
     except requests.exceptions.Timeout as error:
         raise FetchFailed(SourceStatus.TIMEOUT) from error
     except requests.exceptions.RequestException as error:
-        raise FetchFailed(SourceStatus.UNREACHABLE, type(error).__name__) from error
+        # A SOCKS proxy that does not answer looks like an unreachable site to requests.
+        status = SourceStatus.PROXY if _proxy_down(timeout) else SourceStatus.UNREACHABLE
+        raise FetchFailed(status, type(error).__name__) from error
     return response
+
+
+def _proxy_down(timeout: float) -> bool:
+    """Whether the configured proxy refuses a connection (probed after a failure only)."""
+    parts = urlsplit(proxy())
+    if not parts.hostname:
+        return False
+    port = parts.port or (1080 if parts.scheme.startswith("socks") else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=min(timeout, 5.0)):
+            return False
+    except OSError:
+        return True
 
 
 def _body(response: requests.Response) -> bytes:

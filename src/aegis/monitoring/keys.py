@@ -1,18 +1,27 @@
 """The keys of monitoring records. An article (and its proposal) and a campaign each get a
 key of their own, sealed to every analyst and every caseworker and coordinator, and to the
 recovery key. Sealing needs only public keys, so the worker writes what it fetched with no
-private key at all. A person who receives the role later holds the keys of records made from
-then on (the older ones stay with those who held them)."""
+private key at all.
+
+A person given one of these roles later receives the older keys from a colleague who holds
+them: when a holder opens the monitoring queue or the campaigns, the keys they hold are
+sealed to every role holder who lacks them (`pass_on`). A person whose role no longer reads
+monitoring loses the wraps at the role change (`take_back`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aegis.accounts import selectors as accounts
+from aegis.roles import ROLE_PERMISSIONS
+from aegis.vault import keychain
 from aegis.vault import selectors as vault_selectors
 from aegis.vault import services as vault
 from aegis.vault.models import DataKey
 
 ARTICLE_PURPOSE = "monitoring-article"
 CAMPAIGN_PURPOSE = "monitoring-campaign"
+PURPOSES = (ARTICLE_PURPOSE, CAMPAIGN_PURPOSE)
 HOLDING_PERMISSIONS = ("view_analytics", "view_cases")
 
 
@@ -23,3 +32,39 @@ def new_key(purpose: str) -> DataKey:
     if (recovery := vault.recovery_keypair()) is not None:
         holders.append(recovery)
     return vault.create_data_key(purpose, holders)
+
+
+def pass_on(*, actor_id: int | None) -> int:
+    """Seal the monitoring keys the current key context holds to the analysts and case staff
+    who lack them (given the role after those records were made). Returns the wraps made;
+    one cheap query when nobody waits."""
+    chain = keychain.current_or_none()
+    if chain is None or not chain.private_keys:
+        return 0
+    waiting = vault_selectors.keypairs_lacking(
+        PURPOSES,
+        accounts.user_ids_with_any(*HOLDING_PERMISSIONS),
+        held_by=chain.private_keys.keys(),
+    )
+    return vault.pass_on(PURPOSES, waiting, actor_id=actor_id) if waiting else 0
+
+
+def take_back(user: Any, *, actor_id: int | None) -> int:
+    """After a role change: when the new role reads no monitoring, delete the person's wraps
+    of monitoring keys. Returns how many went."""
+    # From the role, not from has_perm: a deactivated analyst keeps their wraps.
+    role = user.role
+    if role is not None and set(HOLDING_PERMISSIONS) & ROLE_PERMISSIONS[role]:
+        return 0
+    keypair = vault_selectors.keypair_for_user(user.pk)
+    return 0 if keypair is None else vault.revoke_purposes(PURPOSES, keypair, actor_id=actor_id)
+
+
+def _role_changed(sender: Any, user: Any, actor_id: int | None, **kwargs: Any) -> None:
+    take_back(user, actor_id=actor_id)
+
+
+def connect() -> None:
+    from aegis.accounts.hooks import role_changed
+
+    role_changed.connect(_role_changed, dispatch_uid="aegis.monitoring.role_changed")

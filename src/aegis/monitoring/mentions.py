@@ -1,8 +1,10 @@
 """The alert rule of monitoring: a new article that names a protected person raises an alert
-about them. Names are recognised only through the blind index under the search key (the
-worker holds it where the key ceremony gave it to the alert service): candidate names in the
-article are indexed and looked up among people's indexed names, so no list of names in clear
-exists on the server. An article that names a campaign's target joins that campaign.
+about them, through the alerts app's news rules (its migration adds one, "A protected person
+is named in the news", which coordinators can switch off on the alert rules page). Names are
+recognised only through the blind index under the search key (the worker holds it where the
+key ceremony gave it to the alert service): candidate names in the article are indexed and
+looked up among people's indexed names, so no list of names in clear exists on the server.
+An article that names a campaign's target joins that campaign.
 
 AEGIS_MONITORING_MENTION_ALERTS (default on) turns the alerts off; the mentions are kept."""
 
@@ -16,7 +18,6 @@ from django.conf import settings
 
 from aegis import clock
 from aegis.alerts import services as alerts
-from aegis.alerts.vocabulary import AlertKind
 from aegis.cases import selectors as cases
 from aegis.vault import service_keys
 from aegis.vault.fields import blind_index
@@ -83,11 +84,7 @@ def check(article: Article, extracted: dict[str, Any]) -> int:
         if service_keys.service_keypair() is None:
             log.warning("monitoring: a protected person is named, but there is no alert key")
             continue
-        alert = alerts.raise_or_defer(
-            person,
-            AlertKind.RULE,
-            trigger_key=f"monitoring:article:{article.pk}:person:{person.pk}",
-        )
-        if alert is not None:
-            Mention.objects.filter(pk=mention.pk).update(alert_id=alert.pk)
+        fired = alerts.news_mention(person, article.pk)  # none when the news rules are off
+        if fired:
+            Mention.objects.filter(pk=mention.pk).update(alert_id=fired[0].pk)
     return len(people)

@@ -19,7 +19,7 @@ from aegis.files.handlers import keep_uploads_in_memory
 from aegis.rules import flash_refusal, refusal_on
 
 from . import campaigns as campaign_services
-from . import decisions, manual, selectors, sources
+from . import decisions, keys, manual, selectors, sources
 from .forms import (
     VICTIM_ROWS,
     AcceptForm,
@@ -43,6 +43,7 @@ STAFF = "view_cases"
 
 @requires(ANALYST)
 def queue(request: HttpRequest) -> HttpResponse:
+    keys.pass_on(actor_id=request.user.pk)  # to colleagues given the role since
     status = request.GET.get("status", ProposalStatus.PENDING)
     page = selectors.queue_page(request.GET.get("page"), status)
     return render(
@@ -280,6 +281,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
 
 @requires(ANALYST, STAFF)
 def campaign_list(request: HttpRequest) -> HttpResponse:
+    keys.pass_on(actor_id=request.user.pk)
     page = selectors.campaigns_page(request.GET.get("page"))
     return render(request, "monitoring/campaigns.html", {"page": page})
 

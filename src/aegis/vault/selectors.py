@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 
 from . import keychain
 from .fields import INDEX_KEY_PURPOSE, key_fields
-from .models import Keypair, KeyWrap, Wipe
+from .models import DataKey, Keypair, KeyWrap, Wipe
 
 
 def holders_of(data_key_id: uuid.UUID) -> QuerySet[Keypair]:
@@ -40,6 +40,24 @@ def user_keypair_id(user_id: Any) -> int:
 def keypairs_of_users(user_ids: Any) -> QuerySet[Keypair]:
     """The own keypairs of these users (ids, or a query of them), in one query."""
     return Keypair.objects.filter(kind=Keypair.Kind.USER, user_id__in=user_ids)
+
+
+def keypairs_lacking(
+    purposes: Iterable[str], user_ids: Any, *, held_by: Iterable[int]
+) -> list[Keypair]:
+    """The own keypairs of these users that lack a live key of these purposes held by the
+    keypairs `held_by` (what a holder could pass on to people given a role later)."""
+    held = DataKey.objects.filter(
+        purpose__in=list(purposes), shredded_at=None, wraps__keypair_id__in=list(held_by)
+    ).values("id")
+    total = held.distinct().count()
+    if not total:
+        return []
+    return list(
+        keypairs_of_users(user_ids)
+        .annotate(held=Count("wraps", filter=Q(wraps__data_key_id__in=held)))
+        .filter(held__lt=total)
+    )
 
 
 def search_key_user_ids() -> QuerySet[KeyWrap, int]:

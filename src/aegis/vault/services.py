@@ -174,6 +174,57 @@ def revoke(data_key_id: uuid.UUID, keypair: Keypair, *, actor_id: int | None = N
 
 
 @transaction.atomic
+def pass_on(purposes: Iterable[str], keypairs: Iterable[Keypair], *, actor_id: int | None) -> int:
+    """Seal every live key of these purposes that the caller holds to each keypair that
+    lacks it: keys sealed to a role at creation reach the people given the role later. One
+    `key.grant` entry per receiver, listing the keys. Returns how many wraps were made."""
+    chain = keychain.current()
+    live = DataKey.objects.filter(purpose__in=list(purposes), shredded_at=None)
+    made = 0
+    for keypair in keypairs:
+        missing = list(live.exclude(wraps__keypair=keypair).values_list("id", flat=True))
+        chain.open(missing)
+        wraps = [
+            KeyWrap(
+                data_key_id=key_id,
+                keypair=keypair,
+                sealed_key=crypto.seal(bytes(keypair.public_key), chain.data_key(key_id)),
+            )
+            for key_id in missing
+            if chain.holds(key_id)
+        ]
+        if not wraps:
+            continue
+        KeyWrap.objects.bulk_create(wraps, ignore_conflicts=True)
+        made += len(wraps)
+        audit.record(
+            "key.grant",
+            actor_id=actor_id,
+            object_type="keypair",
+            records=[f"keypair:{keypair.pk}", *(f"datakey:{w.data_key_id}" for w in wraps)],
+        )
+    return made
+
+
+@transaction.atomic
+def revoke_purposes(purposes: Iterable[str], keypair: Keypair, *, actor_id: int | None) -> int:
+    """Delete this keypair's wraps of every key of these purposes (a role that held them was
+    taken away); needs no key. One `key.revoke` entry listing them. Returns how many."""
+    wraps = KeyWrap.objects.filter(keypair=keypair, data_key__purpose__in=list(purposes))
+    key_ids = list(wraps.values_list("data_key_id", flat=True))
+    if not key_ids:
+        return 0
+    KeyWrap.objects.filter(keypair=keypair, data_key_id__in=key_ids).delete()
+    audit.record(
+        "key.revoke",
+        actor_id=actor_id,
+        object_type="keypair",
+        records=[f"keypair:{keypair.pk}", *(f"datakey:{i}" for i in key_ids)],
+    )
+    return len(key_ids)
+
+
+@transaction.atomic
 def shred(data_key_id: uuid.UUID, *, actor_id: int | None = None) -> None:
     """Crypto-shredding: destroy every wrap of the key; its records can never be read again."""
     KeyWrap.objects.filter(data_key_id=data_key_id).delete()

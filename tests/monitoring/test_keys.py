@@ -1,0 +1,107 @@
+"""Monitoring keys follow the roles: someone given a monitoring role later receives the keys
+of older articles and campaigns from a colleague who holds them; someone whose role no
+longer reads monitoring loses their wraps at the role change."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from aegis.accounts import lifecycle
+from aegis.monitoring import articles, campaigns, keys
+from aegis.monitoring.models import Article, Campaign
+from aegis.monitoring.vocabulary import ArticleOrigin
+from aegis.roles import Role
+from aegis.vault.keychain import Keychain, NoKeyAccess, unlocked
+
+from .conftest import STORY, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def records(team):
+    """One article and one campaign, made before anyone below joined."""
+    with unlocked(team.caseworker.keychain()):
+        article = articles.ingest(
+            origin=ArticleOrigin.FEED,
+            title="Defender arrested",
+            text=STORY,
+            url="https://news.example.org/x",
+            language="en",
+        )
+        campaign = campaigns.create_campaign(
+            actor_id=team.caseworker.user.pk,
+            target_kind="defender",
+            target_name="Ana Ruiz",
+            narratives=["terrorist"],
+            platforms=["x"],
+            methods=["hashtags"],
+            first_seen=datetime.date(2026, 10, 1),
+            reach=10,
+            attribution="",
+            attribution_confidence="low",
+        )
+    return article, campaign
+
+
+@pytest.fixture
+def reads(records):
+    """Whether a person's own key opens both records (a fresh key context each time; the
+    password is stretched once per person)."""
+    unlocked_keys: dict[int, Keychain] = {}
+
+    def check(person) -> bool:
+        chain = unlocked_keys.get(person.user.pk)
+        if chain is None:
+            chain = unlocked_keys[person.user.pk] = person.keychain()
+        return _reads(Keychain(dict(chain.private_keys), person.user.pk), *records)
+
+    return check
+
+
+def _reads(chain, article, campaign) -> bool:
+    with unlocked(chain):
+        try:
+            Article.objects.get(pk=article.pk).title
+            Campaign.objects.get(pk=campaign.pk).target_name
+        except NoKeyAccess:
+            return False
+    return True
+
+
+def test_a_later_analyst_receives_the_older_keys_and_loses_them_with_the_role(
+    team, reads, make_person
+):
+    newcomer = make_person(Role.ANALYST)
+    assert not reads(newcomer)
+
+    with unlocked(team.analyst.keychain()):
+        assert keys.pass_on(actor_id=team.analyst.user.pk) == 2
+        assert keys.pass_on(actor_id=team.analyst.user.pk) == 0  # nobody waits any more
+    assert reads(newcomer)
+
+    admin = make_person(Role.ADMIN)
+    lifecycle.change_role(newcomer.user, Role.RESPONDER, actor=admin.user)
+    assert not reads(newcomer)
+    # A move between monitoring roles keeps them.
+    lifecycle.change_role(team.analyst.user, Role.CASEWORKER, actor=admin.user)
+    assert reads(team.analyst)
+
+
+def test_opening_the_campaigns_passes_the_keys_on(team, reads, make_person, client: Client):
+    newcomer = make_person(Role.CASEWORKER)
+    sign_in(client, team.coordinator)
+    assert client.get(reverse("monitoring:campaigns")).status_code == 200
+    assert reads(newcomer)
+
+
+def test_a_holder_without_the_keys_passes_nothing_on(team, reads, make_person):
+    late = make_person(Role.ANALYST)
+    other = make_person(Role.ANALYST)
+    with unlocked(late.keychain()):
+        assert keys.pass_on(actor_id=late.user.pk) == 0
+    assert not reads(other)
