@@ -265,6 +265,7 @@ def test_the_alert_loop_intervals_come_from_the_environment(tmp_path):
     assert aegis(tmp_path, *show).stdout.strip().splitlines()[-1] == "0.2 5.0"
 
 
+@pytest.mark.engine_independent
 @pytest.mark.parametrize(
     "addr, url",
     [
@@ -319,6 +320,7 @@ def test_serve_sets_the_links_base_unless_aegis_base_url_says_otherwise(instance
     assert "acknowledgement links start with https://aegis.example.org (AEGIS_BASE_URL)" in said
 
 
+@pytest.mark.engine_independent
 def test_a_broken_rule_is_a_plain_message_and_a_non_zero_exit(capsys):
     """Every command renders a service's RuleError alike: its message on stderr, status 1."""
     import argparse

@@ -1,8 +1,11 @@
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from aegis import clock
+
+pytestmark = pytest.mark.engine_independent
 
 
 def test_frozen_clock_and_advance():

@@ -12,6 +12,8 @@ from django.utils import formats, translation
 
 import aegis
 
+pytestmark = pytest.mark.engine_independent
+
 AFTERNOON = datetime(2026, 3, 2, 15, 4, 5, tzinfo=UTC)
 
 

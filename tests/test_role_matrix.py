@@ -22,11 +22,13 @@ def url_names(patterns=None, namespace=None):
             yield (f"{namespace}:" if namespace else "") + str(p.name), p
 
 
+@pytest.mark.engine_independent
 def test_every_url_pattern_has_a_rule_in_the_matrix():
     names = dict(url_names())
     assert set(names) == set(EXPECTED), "add the new view to EXPECTED with its allowed roles"
 
 
+@pytest.mark.engine_independent
 def test_every_web_view_declares_an_access_rule():
     for name, pattern in url_names():
         if not name.startswith("api:"):

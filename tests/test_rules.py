@@ -11,6 +11,8 @@ from django.db import models
 from aegis import rules
 from aegis.rules import RuleError
 
+pytestmark = pytest.mark.engine_independent
+
 
 class Colour(models.TextChoices):
     RED = "red", "Red"

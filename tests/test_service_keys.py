@@ -60,6 +60,7 @@ def test_the_worker_opens_what_is_sealed_to_the_service_key(make_person, setting
     assert not (settings.AEGIS_HOME / "secrets" / "alerts_service_key").exists()
 
 
+@pytest.mark.django_db  # nothing here reads the database file or wipes it
 def test_without_its_unlock_secret_a_process_opens_nothing(organisation, no_unlock_secret):
     with pytest.raises(service_keys.ServiceKeyMissing, match=UNLOCK) as missing:
         service_keys.service_keychain()
@@ -69,6 +70,7 @@ def test_without_its_unlock_secret_a_process_opens_nothing(organisation, no_unlo
         service_keys.service_keychain()
 
 
+@pytest.mark.django_db  # nothing here reads the database file or wipes it
 def test_the_unlock_secret_comes_from_a_file_or_a_systemd_credential(
     organisation, no_unlock_secret, tmp_path
 ):
@@ -124,6 +126,7 @@ def test_wipe_destroys_the_demo_unlock_file(organisation, settings):
     assert not demo_file.exists()
 
 
+@pytest.mark.django_db  # nothing here reads the database file or wipes it
 def test_the_demo_convenience_mode_never_gets_the_search_key(organisation, capsys):
     demo_secret = service_keys.write_demo_unlock_file()
     try:
@@ -168,6 +171,7 @@ def test_an_older_instance_key_is_sealed_and_its_file_destroyed(organisation, tm
     assert bootstrap.grant_search_key_to_alert_service(organisation) == 0
 
 
+@pytest.mark.django_db  # nothing here reads the database file or wipes it
 def test_a_lost_unlock_secret_is_replaced_with_the_recovery_key(
     organisation, no_unlock_secret, tmp_path, capsys
 ):

@@ -2,11 +2,14 @@
 
 import io
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nacl.public import PrivateKey
 
 from aegis.vault import crypto, normalise
+
+pytestmark = pytest.mark.engine_independent
 
 keys = st.binary(min_size=32, max_size=32)
 

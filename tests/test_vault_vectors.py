@@ -10,6 +10,8 @@ from nacl.public import PrivateKey
 from aegis.vault import crypto, normalise
 from aegis.vault import services as vault
 
+pytestmark = pytest.mark.engine_independent
+
 KEY7 = bytes([7]) * 32
 
 

@@ -23,6 +23,8 @@ from aegis.alerts.email_channel import SharedContextEmail
 
 from .conftest import free_port
 
+pytestmark = pytest.mark.engine_independent
+
 USER, PASSWORD = "relay-user", "relay pass"
 
 

@@ -10,6 +10,8 @@ from pyrage import x25519
 from aegis.backups import age_keys
 from aegis.vault.services import format_recovery_key
 
+pytestmark = pytest.mark.engine_independent
+
 
 @pytest.mark.parametrize("_", range(5))
 def test_the_identity_of_a_recovery_key_opens_what_its_public_key_receives(_):

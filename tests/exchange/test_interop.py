@@ -9,6 +9,7 @@ from aegis.exchange import interop
 from .bundles import RECORDS
 
 
+@pytest.mark.engine_independent
 def test_openevsys_xml_reads_back_as_the_same_events_and_people():
     xml = interop.openevsys_xml(RECORDS)
     assert xml.startswith(b"<?xml") and b'<events xmlns="http://www.huridocs.org/">' in xml
@@ -19,11 +20,13 @@ def test_openevsys_xml_reads_back_as_the_same_events_and_people():
     assert back["persons"][0]["biographic_details"]["pseudonym"] == "Guardian Rio"
 
 
+@pytest.mark.engine_independent
 def test_a_document_type_declaration_is_refused():
     with pytest.raises(ValueError):
         interop.read_openevsys(b'<!DOCTYPE x [<!ENTITY a "b">]><events/>')
 
 
+@pytest.mark.engine_independent
 def test_csv_has_one_row_per_act_and_no_formula():
     records = {**RECORDS, "events": [{**RECORDS["events"][0], "title": "=HYPERLINK(1)"}]}
     text = interop.records_csv(records).decode()

@@ -13,6 +13,8 @@ import pytest
 from aegis.files.documents import DOCX, ODT
 from aegis.files.uploads import UploadRejected, check_upload
 
+pytestmark = pytest.mark.engine_independent
+
 MINIMAL_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"

@@ -15,6 +15,8 @@ from aegis.risk import compute
 from aegis.risk.compute import MissingRatings, RatingOutOfRange, ThreatRating, Thresholds
 from aegis.risk.vocabulary import LEVEL_RANK
 
+pytestmark = pytest.mark.engine_independent
+
 ratings = st.integers(min_value=1, max_value=5)
 threats = st.lists(st.builds(ThreatRating, ratings, ratings), min_size=1, max_size=6)
 some = st.lists(ratings, min_size=1, max_size=8)
