@@ -132,8 +132,11 @@ class Case(models.Model):
         ordering = ["-updated_at"]
         indexes = [
             models.Index(fields=["compartment", "status", "-updated_at"]),
-            # The case list's order, so its pages (aegis.paging) are read through an index.
-            models.Index(fields=["-updated_at", "-id"], name="cases_case_list_order"),
+            # The case list's order, so its pages (aegis.paging) are read through an index;
+            # with the compartment, so a deep page's start is found in the index alone.
+            models.Index(
+                fields=["-updated_at", "-id"], name="cases_case_list_order", include=["compartment"]
+            ),
         ]
 
     def __str__(self) -> str:
