@@ -109,9 +109,9 @@ def connect() -> None:
         post_save.connect(on_incident_part_saved, sender=model, dispatch_uid=uid)
         if model is not Incident:
             post_delete.connect(on_incident_part_saved, sender=model, dispatch_uid=f"{uid}.gone")
-    for model in (Person, Incident):
-        uid = f"aegis.risk.findings_part.{model.__name__}"
-        post_delete.connect(on_findings_part_written, sender=model, dispatch_uid=f"{uid}.gone")
+    for gone in (Person, Incident):
+        uid = f"aegis.risk.findings_part.{gone.__name__}.gone"
+        post_delete.connect(on_findings_part_written, sender=gone, dispatch_uid=uid)
     post_save.connect(on_findings_part_written, sender=Person, dispatch_uid="aegis.risk.person")
     m2m_changed.connect(
         on_incident_cases_changed,
