@@ -140,6 +140,12 @@ class Assessment(models.Model):
                 condition=models.Q(is_current=True),
                 name="risk_current_by_review",
             ),
+            # The dashboard's "rose recently": current assessments, latest first.
+            models.Index(
+                fields=["-assessed_on", "id"],
+                condition=models.Q(is_current=True),
+                name="risk_current_by_date",
+            ),
             models.Index(
                 fields=["compartment", "level"],
                 condition=models.Q(is_current=True),
