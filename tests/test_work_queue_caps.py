@@ -1,4 +1,4 @@
-"""The work queue's counts of rows that grow with the network stop at paging.COUNT_CAP, and
+"""The work queue's counts of rows that grow with the network stop at a cap (QUEUE_CAP), and
 the line says there are more: the dashboard never counts every overdue task."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 
-from aegis import clock, paging, work_queue
+from aegis import clock, work_queue
 from aegis.cases import services as cases
 from aegis.roles import Role
 from aegis.vault.keychain import unlocked
@@ -26,6 +26,6 @@ def test_a_count_past_the_cap_says_there_are_more(
             cases.add_task(case, f"Task {n}", actor_id=worker.user.pk, due_on=yesterday)
     exact = [i for i in work_queue.items_for(worker.user) if "overdue task" in i.text]
     assert [(i.text, i.more) for i in exact] == [("3 overdue tasks", False)]
-    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    monkeypatch.setattr(work_queue, "QUEUE_CAP", 2)
     capped = [i for i in work_queue.items_for(worker.user) if "overdue task" in i.text]
     assert [(i.text, i.more) for i in capped] == [("2 overdue tasks", True)]

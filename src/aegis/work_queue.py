@@ -27,6 +27,9 @@ from aegis.risk import selectors as risk
 from aegis.support import queue as support_queue
 
 Item = WorkItem
+# Past this many, a line says "(or more)": the exact number of a long backlog helps no one,
+# and counting it on every visit costs what the backlog costs.
+QUEUE_CAP = 100
 
 
 def _alerts(user: Any) -> list[Item]:
@@ -84,11 +87,11 @@ def _case_alerts(user: Any) -> list[Item]:
 
 
 def _case_work(user: Any) -> list[Item]:
-    # Counts of rows that grow with the network stop at paging.COUNT_CAP ("1000 (or more)").
-    n_reports, more_reports = capped_count(intake.untriaged(user))
-    n_overdue, more_overdue = capped_count(cases.overdue_tasks(user))
-    n_today, more_today = capped_count(cases.tasks_due_today(user))
-    n_reviews, more_reviews = capped_count(risk.reviews_due(user, clock.today()))
+    # Counts of rows that grow with the network stop at QUEUE_CAP ("100 (or more)").
+    n_reports, more_reports = capped_count(intake.untriaged(user), QUEUE_CAP)
+    n_overdue, more_overdue = capped_count(cases.overdue_tasks(user), QUEUE_CAP)
+    n_today, more_today = capped_count(cases.tasks_due_today(user), QUEUE_CAP)
+    n_reviews, more_reviews = capped_count(risk.reviews_due(user, clock.today()), QUEUE_CAP)
     # The kept findings (risk.findings_snapshots): the query runs only after a change.
     n_findings = len(risk.findings_for(user))
     more = [more_reports, more_overdue, more_today, more_reviews, False]
