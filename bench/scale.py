@@ -26,8 +26,10 @@ templates; Django's test client, no network) by a coordinator signed in through 
 sign-in form with a backup code, and the analyst view by an analyst: one warm-up request,
 in which a connection execute_wrapper counts the SQL queries and times each, then
 `--requests` timed ones per page (from `--clients` concurrent clients; a page slower than
---page-seconds stops after three). Each page's p50 is also given as a ratio to a bare
-signed-in page (/accounts/password/) timed in the same run, before and after the others.
+--page-seconds stops after three), with the requests per second all clients together got
+answered ("req/s"; SQL ms is the warm-up request's time in the database). Each page's p50
+is also given as a ratio to a bare signed-in page (/accounts/password/) timed in the same
+run, before and after the others.
 
 Several sizes (--cases 1000,10000 --incidents 1000,10000) are built and timed one after
 another, each in its own process, and a last table shows how each page's p50 grows with the
@@ -712,7 +714,9 @@ def measure(args: argparse.Namespace, facts: dict[str, Any], cases_n: int, incid
             response = clients[0].get(path, secure=True)
         if response.status_code != 200:
             raise SystemExit(f"{label}: {path} answered {response.status_code}")
+        began = time.perf_counter()
         times = time_page(clients, path, args.requests, args.page_seconds)
+        wall = time.perf_counter() - began
         rows.append(
             {
                 "page": label,
@@ -721,6 +725,8 @@ def measure(args: argparse.Namespace, facts: dict[str, Any], cases_n: int, incid
                 "p95": percentile(times, 95) * 1000,
                 "queries": len(queries),
                 "requests": len(times),
+                # Requests answered per second by all the clients together.
+                "throughput": len(times) / wall if wall else 0.0,
                 "sql_ms": sum(t for t, _ in queries) * 1000,
                 "slowest": [
                     (round(t * 1000, 1), " ".join(sql.split())[:300])
@@ -730,7 +736,8 @@ def measure(args: argparse.Namespace, facts: dict[str, Any], cases_n: int, incid
             }
         )
         print(
-            f"  {label:<32}{rows[-1]['p50']:9.1f}{rows[-1]['p95']:9.1f}{len(queries):8d}",
+            f"  {label:<32}{rows[-1]['p50']:9.1f}{rows[-1]['p95']:9.1f}{len(queries):8d}"
+            f"{rows[-1]['sql_ms']:8.1f}{rows[-1]['throughput']:7.1f}",
             file=sys.stderr,
             flush=True,
         )
@@ -804,7 +811,7 @@ def run_one(args: argparse.Namespace, cases_n: int, incidents_n: int) -> dict[st
             from django.db import connection
 
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")  # as autovacuum would soon after a load
+                cursor.execute("VACUUM ANALYZE")  # as autovacuum would soon after a load
         state.update(facts=facts, build_seconds=build_seconds, complete=True)
         state_path.write_text(json.dumps(state))
     print(
@@ -813,7 +820,10 @@ def run_one(args: argparse.Namespace, cases_n: int, incidents_n: int) -> dict[st
         + f" ({home}); {args.requests} requests per page, {args.clients} client(s)",
         file=sys.stderr,
     )
-    print(f"  {'page':<32}{'p50 ms':>9}{'p95 ms':>9}{'queries':>8}", file=sys.stderr)
+    print(
+        f"  {'page':<32}{'p50 ms':>9}{'p95 ms':>9}{'queries':>8}{'SQL ms':>8}{'req/s':>7}",
+        file=sys.stderr,
+    )
     rows = measure(args, state["facts"], cases_n, incidents_n)
     return {
         "db": args.db,
@@ -822,6 +832,7 @@ def run_one(args: argparse.Namespace, cases_n: int, incidents_n: int) -> dict[st
         "build_seconds": build_seconds,
         "reused": reuse,
         "requests": args.requests,
+        "clients": args.clients,
         "rows": rows,
     }
 
@@ -837,15 +848,19 @@ def report(results: list[dict[str, Any]]) -> None:
             f"\n{result['db']}, {result['cases']} cases, {result['incidents']} incidents "
             f"(build {result['build_seconds']:.0f} s"
             + (", reused" if result["reused"] else "")
-            + ")"
+            + f", {result.get('clients', 1)} client(s))"
         )
-        print(f"  {'page':<32}{'p50 ms':>9}{'p95 ms':>9}{'queries':>8}{'x bare':>8}")
+        print(
+            f"  {'page':<32}{'p50 ms':>9}{'p95 ms':>9}{'queries':>8}{'SQL ms':>8}{'req/s':>7}"
+            f"{'x bare':>8}"
+        )
         for row in rows:
             flag = "  > 150 ms p95" if row["p95"] > TARGET_MS else ""
             if row.get("requests", 0) < result["requests"]:
                 flag += f" (only {row['requests']} requests: slow)"
             print(
                 f"  {row['page']:<32}{row['p50']:9.1f}{row['p95']:9.1f}{row['queries']:8d}"
+                f"{row['sql_ms']:8.1f}{row.get('throughput', 0.0):7.1f}"
                 f"{row['p50'] / bare:8.1f}{flag}"
             )
         slow = [row for row in rows if row["p95"] > TARGET_MS]

@@ -56,14 +56,14 @@ def test_prints_every_page_with_its_figures_and_keeps_the_instance(tmp_path):
     first = run_bench(tmp_path)
     assert "50 cases, 100 incidents (build" in first
     for page in PAGES:
-        row = re.search(re.escape(page) + r"\s+([\d.]+)\s+([\d.]+)\s+(\d+)\s+([\d.]+)", first)
+        row = re.search(re.escape(page) + r"\s+([\d.]+)" * 6, first)
         assert row, f"{page} is missing from:\n{first}"
-        p50, p95, queries, ratio = (float(g) for g in row.groups())
-        assert 0 < p50 <= p95 and queries > 0 and ratio > 0
+        p50, p95, queries, sql_ms, per_second, ratio = (float(g) for g in row.groups())
+        assert 0 < p50 <= p95 and queries > 0 and sql_ms > 0 and per_second > 0 and ratio > 0
     # The instance is kept: a second run with --reuse times it again without building, and
-    # with a second size beside it shows how each page grows.
-    again = run_bench(tmp_path, "--reuse", cases="50,20", incidents="100,20")
-    assert "50 cases, 100 incidents (build" in again and ", reused)" in again
+    # with a second size beside it shows how each page grows; two clients at once this time.
+    again = run_bench(tmp_path, "--reuse", "--clients", "2", cases="50,20", incidents="100,20")
+    assert "50 cases, 100 incidents (build" in again and ", reused, 2 client(s))" in again
     assert "20 cases, 20 incidents (build" in again
     growth = again.split("Growth of p50 with size")[1]
     for page in PAGES:

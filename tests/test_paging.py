@@ -106,6 +106,26 @@ def test_links_use_page_numbers_first_and_cursors_past_the_shallow_pages():
     assert deep.next_after == deep.next_cursor != ""
 
 
+def test_a_typed_deep_page_is_the_rows_at_its_position(monkeypatch):
+    """Past the shallow pages a typed number seeks from the row before the page: the same
+    rows as skipping to its position, ties on the order's field included."""
+    monkeypatch.setattr(paging, "SHALLOW_PAGES", 1)
+    same = timezone.now() - datetime.timedelta(days=1)
+    users = get_user_model().objects
+    users.bulk_create(
+        get_user_model()(username=f"u{n}", date_joined=same if n % 3 else timezone.now())
+        for n in range(14)
+    )
+    everything = list(users.order_by("-date_joined", "-pk"))
+    pages = -(-len(everything) // 3)
+    for number in range(2, pages + 1):
+        page = paging.seek_page(users.all(), BY_JOINED, {"page": str(number)}, size=3)
+        assert list(page) == everything[(number - 1) * 3 : number * 3], number
+        assert page.has_previous and page.has_next == (number < pages)
+    past = paging.seek_page(users.all(), BY_JOINED, {"page": "99"}, size=3, count_cap=5)
+    assert list(past) == [] and past.more
+
+
 def test_the_case_list_pages_through_links_and_survives_a_bad_cursor(make_person):
     client = sign_in(Client(), make_person(Role.COORDINATOR))
     assert client.get("/cases/", {"after": "garbage~x"}).status_code == 200

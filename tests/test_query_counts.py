@@ -135,6 +135,24 @@ def test_the_incident_list_asks_as_many_queries_at_either_size(network):
     assert counts["filtered"][0] == counts["filtered"][1], counts
 
 
+@pytest.mark.django_db
+def test_a_typed_deep_page_asks_as_many_queries_at_either_size(network, monkeypatch):
+    """A page number typed past the shallow pages seeks from the row before it (paging):
+    pages of two rows, so page 3 is deep and exists at both sizes."""
+    from aegis import paging
+    from aegis.incidents import selectors as incident_selectors
+
+    monkeypatch.setattr(paging, "SHALLOW_PAGES", 1)
+    monkeypatch.setattr(case_selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(incident_selectors, "PAGE_SIZE", 2)
+    network.grow_to(7)
+    client = network.client(network.coordinator)
+    pages = ("/cases/?page=3", "/incidents/?page=3")
+    small = [queries(client, path) for path in pages]
+    network.grow_to(LARGE)
+    assert [queries(client, path) for path in pages] == small
+
+
 # --- Plans (PostgreSQL) -------------------------------------------------------------------
 
 postgres_only = pytest.mark.skipif(
@@ -196,6 +214,31 @@ def test_lists_are_read_in_their_index_order(network, path, table, indexes):
     listed = [p for p in plans if p.startswith("Limit") and any(i in p for i in indexes)]
     assert listed, "\n\n".join(plans)
     assert not any(_sorts_everything(plan) for plan in listed), "\n\n".join(listed)
+
+
+@postgres_only
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "table", "index"),
+    [
+        ("/cases/?page=3", "cases_case", "cases_case_list_order"),
+        ("/incidents/?page=3", "incidents_incident", "incidents_list_order"),
+    ],
+)
+def test_a_typed_deep_page_is_found_in_the_list_index(
+    network, make_compartment, monkeypatch, path, table, index
+):
+    """The row before a deep page is read from the list's index alone (it holds the
+    compartment), and the page is sought from it through the same index."""
+    from aegis import paging
+
+    monkeypatch.setattr(paging, "SHALLOW_PAGES", 1)
+    network.grow_to(LARGE)
+    make_compartment(network.coordinator)  # two: one's date index no longer gives the order
+    plans = [p for p in _plans(network.client(network.coordinator), path, table) if index in p]
+    start = [p for p in plans if "Index Only Scan" in p]
+    assert start and len(plans) >= 2, "\n\n".join(plans)
+    assert not any(_sorts_everything(p) for p in plans), "\n\n".join(plans)
 
 
 @postgres_only

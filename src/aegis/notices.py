@@ -35,3 +35,4 @@ class WorkItem:
     text: str
     url: str
     urgent: bool = False
+    more: bool = False  # the count in the text stopped at a cap: there are more

@@ -2,8 +2,9 @@
 
 Past the first SHALLOW_PAGES pages, the next and previous links seek from the last (or
 first) row shown, through the index of the list's order ("keyset" pagination), instead of
-skipping rows with OFFSET; the first pages, and a page number typed into the address, are
-read by OFFSET through the same index (a few hundred rows at most for the links). The count stops at
+skipping rows with OFFSET; the first pages are read by OFFSET through the same index (a few
+hundred rows at most), and a deeper page number typed into the address seeks from the row
+before it, found by reading the order's columns alone (_numbered). The count stops at
 COUNT_CAP: past it the page says "more than 1,000", so no page counts a whole table."""
 
 from __future__ import annotations
@@ -75,8 +76,9 @@ class SeekPage:
         return max(1, self.number - 1)
 
 
-def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """(count, more): at most cap + 1 rows are counted."""
+def capped_count(queryset: QuerySet[Any], cap: int | None = None) -> tuple[int, bool]:
+    """(count, more): at most cap + 1 rows are counted (COUNT_CAP unless given)."""
+    cap = COUNT_CAP if cap is None else cap
     n = queryset.order_by().values("pk")[: cap + 1].count()
     return min(n, cap), n > cap
 
@@ -123,6 +125,23 @@ def _ordering(order: Order, *, forward: bool) -> list[str]:
     return [f"{sign}{order.field}", f"{sign}pk"]
 
 
+def _numbered(queryset: QuerySet[Any], order: Order, number: int, size: int) -> list[Any]:
+    """Page `number` and the first row of the next. A deep one is sought from the row just
+    before it, found by reading the list's order columns alone through its index (no join, no
+    row of the page's own columns, however deep): skipping rows with OFFSET on the page's
+    own query would make the database join and fetch every row it skips."""
+    start = (number - 1) * size
+    ordered = queryset.order_by(*_ordering(order, forward=True))
+    if number <= SHALLOW_PAGES:
+        return list(ordered[start : start + size + 1])
+    keys = ordered.select_related(None).prefetch_related(None).values_list(order.field, "pk")
+    before = keys[start - 1 : start].first()
+    if before is None:  # past the end
+        return []
+    value, pk = before
+    return list(ordered.filter(_beyond(order, value, pk, forward=True))[: size + 1])
+
+
 def seek_page(
     queryset: QuerySet[Any],
     order: Order,
@@ -132,7 +151,7 @@ def seek_page(
     count_cap: int = COUNT_CAP,
 ) -> SeekPage:
     """The page that `params` asks for: after=CURSOR (the rows after it), before=CURSOR (the
-    rows before it), or page=N (by OFFSET, for an address typed by hand)."""
+    rows before it), or page=N (an address typed by hand: see _numbered)."""
     number = _page_number(params.get("page"))
     count, more = capped_count(queryset, count_cap)
     after = _parse(queryset, order, str(params.get("after") or ""))
@@ -156,8 +175,7 @@ def seek_page(
     else:
         if not more:
             number = min(number, max(1, math.ceil(count / size)))
-        start = (number - 1) * size
-        rows = list(queryset.order_by(*_ordering(order, forward=True))[start : start + size + 1])
+        rows = _numbered(queryset, order, number, size)
         has_next = len(rows) > size
         rows = rows[:size]
         has_previous = number > 1

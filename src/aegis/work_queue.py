@@ -20,12 +20,16 @@ from aegis.exchange import queue as exchange_queue
 from aegis.intake import selectors as intake
 from aegis.monitoring import queue as monitoring_queue
 from aegis.notices import WorkItem
+from aegis.paging import capped_count
 from aegis.reports import queue as reports_queue
 from aegis.retention import queue as retention_queue
 from aegis.risk import selectors as risk
 from aegis.support import queue as support_queue
 
 Item = WorkItem
+# Past this many, a line says "(or more)": the exact number of a long backlog helps no one,
+# and counting it on every visit costs what the backlog costs.
+QUEUE_CAP = 100
 
 
 def _alerts(user: Any) -> list[Item]:
@@ -83,12 +87,14 @@ def _case_alerts(user: Any) -> list[Item]:
 
 
 def _case_work(user: Any) -> list[Item]:
-    n_reports = intake.untriaged_count(user)
-    n_overdue = cases.overdue_tasks(user).count()
-    n_today = cases.tasks_due_today(user).count()
-    n_reviews = risk.reviews_due_count(user, clock.today())
-    # Patterns among the incidents of the current window only, so bounded by the window.
+    # Counts of rows that grow with the network stop at QUEUE_CAP ("100 (or more)").
+    n_reports, more_reports = capped_count(intake.untriaged(user), QUEUE_CAP)
+    n_overdue, more_overdue = capped_count(cases.overdue_tasks(user), QUEUE_CAP)
+    n_today, more_today = capped_count(cases.tasks_due_today(user), QUEUE_CAP)
+    n_reviews, more_reviews = capped_count(risk.reviews_due(user, clock.today()), QUEUE_CAP)
+    # The kept findings (risk.findings_snapshots): the query runs only after a change.
     n_findings = len(risk.findings_for(user))
+    more = [more_reports, more_overdue, more_today, more_reviews, False]
     counts = [
         (
             n_reports,
@@ -114,7 +120,11 @@ def _case_work(user: Any) -> list[Item]:
             "risk:dashboard",
         ),
     ]
-    return [Item(text % {"n": n}, reverse(url_name)) for n, text, url_name in counts if n]
+    return [
+        Item(text % {"n": n}, reverse(url_name), more=capped)
+        for (n, text, url_name), capped in zip(counts, more, strict=True)
+        if n
+    ]
 
 
 def _own_checkin(user: Any) -> list[Item]:

@@ -171,3 +171,61 @@ def test_the_same_query_on_the_plain_queryset(make_person, make_compartment, mak
     assert sorted(map(whole, found)) == sorted(
         map(whole, reference(Incident.objects.all(), **arguments))
     )
+
+
+def _computed(run: Any) -> tuple[list[Finding], bool]:
+    """What `run()` answers, and whether it ran the findings query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        found = run()
+    return found, any("WITH recent" in q["sql"] for q in captured.captured_queries)
+
+
+def test_kept_findings_are_those_computed_afresh_until_something_changes(
+    make_person, make_compartment, make_case
+):
+    """A scope's findings are computed once and kept (risk.findings_snapshots); an incident
+    or person written, or another day, makes the next reader compute them again."""
+    worker = make_person(Role.CASEWORKER)
+    mine = make_compartment(worker)
+    seed(random.Random(18), mine, worker, make_case)
+    arguments = {"window_days": 30, "min_count": 2}
+    configuration.update_settings(actor_id=None, pattern_window_days=30, pattern_min_count=2)
+
+    def expected(day: datetime.date, incidents: QuerySet[Any]) -> list[tuple[Any, ...]]:
+        return sorted(map(whole, reference(incidents, today=day, **arguments)))
+
+    def scoped() -> list[Finding]:
+        return selectors.findings_for(worker.user)
+
+    mine_only = Incident.objects.filter(compartment=mine)
+    with clock.frozen(TODAY):
+        first, ran = _computed(scoped)
+        assert ran and sorted(map(whole, first)) == expected(TODAY.date(), mine_only)
+        kept, ran = _computed(scoped)
+        assert not ran and list(map(whole, kept)) == list(map(whole, first))
+        everyone, ran = _computed(selectors.findings_of_everyone)
+        assert ran and sorted(map(whole, everyone)) == expected(TODAY.date(), Incident.objects)
+        assert not _computed(selectors.findings_of_everyone)[1]
+        # An incident against a person already in a finding: recorded through the services.
+        victim = Person.objects.get(pk=first[0].person_id or Case.objects.first().person_id)
+        with unlocked(worker.keychain()):
+            incident = incidents.create_incident(
+                mine, actor_id=worker.user.pk, title="One more", date_start=TODAY.date()
+            )
+            incidents.add_act(incident, violation_type="threat", actor_id=None, victims=[victim])
+        after, ran = _computed(scoped)
+        assert ran and sorted(map(whole, after)) == expected(TODAY.date(), mine_only)
+        assert after != first
+        assert _computed(selectors.findings_of_everyone)[1]
+        # A person's sector, written through save() as the services do.
+        victim.sector = Sector.JOURNALISM if victim.sector != Sector.JOURNALISM else Sector.LABOUR
+        victim.save()
+        changed, ran = _computed(scoped)
+        assert ran and sorted(map(whole, changed)) == expected(TODAY.date(), mine_only)
+    later = TODAY + datetime.timedelta(days=3)
+    with clock.frozen(later):
+        moved, ran = _computed(scoped)
+        assert ran and sorted(map(whole, moved)) == expected(later.date(), mine_only)

@@ -1,5 +1,6 @@
 """The advocacy area's lines on the work queue (aegis.work_queue): replies whose deadline
-passed, and communications waiting for this person's review. Cheap counts only."""
+passed, and communications waiting for this person's review. Counts that stop at
+paging.COUNT_CAP."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from aegis.notices import WorkItem
+from aegis.paging import capped_count
 
 from . import selectors
 from .vocabulary import Status
@@ -18,7 +20,7 @@ def items(user: Any) -> list[WorkItem]:
     if not user.has_perm("accounts.view_cases"):
         return []
     found = []
-    overdue = selectors.overdue(user).count()
+    overdue, more = capped_count(selectors.overdue(user))
     if overdue:
         found.append(
             WorkItem(
@@ -30,9 +32,10 @@ def items(user: Any) -> list[WorkItem]:
                 % {"n": overdue},
                 f"{reverse('advocacy:list')}?overdue=1",
                 urgent=True,
+                more=more,
             )
         )
-    review = selectors.awaiting_review(user).count()
+    review, more = capped_count(selectors.awaiting_review(user))
     if review:
         found.append(
             WorkItem(
@@ -43,6 +46,7 @@ def items(user: Any) -> list[WorkItem]:
                 )
                 % {"n": review},
                 f"{reverse('advocacy:list')}?status={Status.REVIEW}",
+                more=more,
             )
         )
     return found

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from aegis.roles import Role
 from aegis.vault.fields import BlindIndexField, EncryptedTextField
@@ -132,8 +133,11 @@ class Case(models.Model):
         ordering = ["-updated_at"]
         indexes = [
             models.Index(fields=["compartment", "status", "-updated_at"]),
-            # The case list's order, so its pages (aegis.paging) are read through an index.
-            models.Index(fields=["-updated_at", "-id"], name="cases_case_list_order"),
+            # The case list's order, so its pages (aegis.paging) are read through an index;
+            # with the compartment, so a deep page's start is found in the index alone.
+            models.Index(
+                fields=["-updated_at", "-id"], name="cases_case_list_order", include=["compartment"]
+            ),
         ]
 
     def __str__(self) -> str:
@@ -187,6 +191,12 @@ class CaseTask(models.Model):
 
     class Meta:
         ordering = ["done_at", "due_on"]
+        indexes = [
+            # The work queue's overdue and due-today counts: open tasks by due date.
+            models.Index(
+                fields=["due_on"], condition=Q(done_at__isnull=True), name="cases_task_open_due"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"task {self.pk} on {self.case_id}"

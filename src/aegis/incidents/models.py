@@ -60,8 +60,11 @@ class Incident(models.Model):
         ordering = ["-date_start", "-pk"]
         indexes = [
             models.Index(fields=["compartment", "-date_start"]),
-            # The incident list's order, so its pages (aegis.paging) are read through an index.
-            models.Index(fields=["-date_start", "-id"], name="incidents_list_order"),
+            # The incident list's order, so its pages (aegis.paging) are read through an index;
+            # with the compartment, so a deep page's start is found in the index alone.
+            models.Index(
+                fields=["-date_start", "-id"], name="incidents_list_order", include=["compartment"]
+            ),
             models.Index(fields=["country", "region"]),
             models.Index(fields=["verification"]),
             # The latest change, read on every public statistics view (the data version).

@@ -44,8 +44,8 @@ def visible_submissions(user: Any) -> QuerySet[Submission]:
     return case_selectors.visible(Submission, user)
 
 
-def untriaged_count(user: Any) -> int:
-    return visible_submissions(user).filter(status=SubmissionStatus.NEW).count()
+def untriaged(user: Any) -> QuerySet[Submission]:
+    return visible_submissions(user).filter(status=SubmissionStatus.NEW)
 
 
 def submission_for(user: Any, submission_id: uuid.UUID) -> Submission | None:

@@ -140,6 +140,12 @@ class Assessment(models.Model):
                 condition=models.Q(is_current=True),
                 name="risk_current_by_review",
             ),
+            # The dashboard's "rose recently": current assessments, latest first.
+            models.Index(
+                fields=["-assessed_on", "id"],
+                condition=models.Q(is_current=True),
+                name="risk_current_by_date",
+            ),
             models.Index(
                 fields=["compartment", "level"],
                 condition=models.Q(is_current=True),
@@ -259,3 +265,30 @@ class LevelCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.compartment_id} {self.country}/{self.region}/{self.sector} {self.level}"
+
+
+class FindingsVersion(models.Model):
+    """One row (pk 1) whose number goes up, in the writer's transaction, whenever something
+    a finding is made of changes (an incident or its parts, a link to a case, a case or a
+    person): a snapshot made at an older number is out of date (findings_snapshots.py)."""
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"findings v{self.version}"
+
+
+class FindingsSnapshot(models.Model):
+    """The open findings of one scope (a set of compartments, or the whole organisation), as
+    computed on `day` with these settings at `version`: read instead of the findings query
+    until something changes, so a page shows its findings for the cost of one row."""
+
+    scope = models.CharField(max_length=64, unique=True)
+    version = models.BigIntegerField()
+    day = models.DateField()
+    window_days = models.IntegerField()
+    min_count = models.IntegerField()
+    findings = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.day} v{self.version}"

@@ -12,7 +12,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, Q
 
 from aegis import clock
-from aegis.incidents.models import Incident
+from aegis.paging import capped_count
 
 from . import selectors
 from .models import Assessment
@@ -32,6 +32,7 @@ class Dashboard:
     page: Page
     overdue: list[Assessment]
     overdue_count: int
+    overdue_more: bool  # more than overdue_count (the count stops at paging.COUNT_CAP)
     rose: list[Assessment]
     findings: list[Finding]
     findings_count: int
@@ -58,11 +59,13 @@ def dashboard(user: Any, page_number: Any = None, *, level: str = "") -> Dashboa
     found = selectors.findings_for(user)
     findings = found[: selectors.LIST_CAP]  # those with the most incidents
     unassessed = counted.get("", 0)
+    overdue_count, overdue_more = capped_count(overdue)
     return Dashboard(
         counts=counts,
         page=page,
         overdue=list(overdue[: selectors.LIST_CAP]),
-        overdue_count=overdue.count(),
+        overdue_count=overdue_count,
+        overdue_more=overdue_more,
         rose=list(rose[: selectors.LIST_CAP]),
         findings=findings,
         findings_count=len(found),
@@ -109,7 +112,7 @@ def analysis() -> Analysis:
     for country, region, sector, level, n in selectors.levels_by_place():
         levels[(country, region, sector)][level] += n
     grouped: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for finding in selectors.find(Incident.objects.all()):
+    for finding in selectors.findings_of_everyone():
         key = (finding.kind, finding.country, finding.region, finding.sector)
         grouped[key][0] += 1
         grouped[key][1] += finding.count

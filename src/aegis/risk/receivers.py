@@ -2,17 +2,26 @@
 its assessments along (already encrypted under the case's key, which moved with it); a case
 written moves between the level counts' cells (level_counts); an
 incident recorded, changed or linked makes the current assessments of the cases and people
-it concerns due for review."""
+it concerns due for review; and any of these, or a person written, puts the kept findings out
+of date (findings_snapshots)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from . import findings_snapshots
 from .models import Assessment
 
 
 def on_case_moved(sender: Any, *, case: Any, to_compartment: Any, **_: Any) -> None:
     Assessment.objects.filter(case=case).update(compartment=to_compartment)
+    findings_snapshots.changed()
+
+
+def on_findings_part_written(sender: Any, raw: bool = False, **_: Any) -> None:
+    """A person written, or a person or an incident deleted: what findings are made of."""
+    if not raw:
+        findings_snapshots.changed()
 
 
 def on_case_saving(sender: Any, instance: Any, raw: bool = False, **_: Any) -> None:
@@ -30,6 +39,7 @@ def on_case_saved(sender: Any, instance: Any, raw: bool = False, **_: Any) -> No
         level_counts.move(
             getattr(instance, "_risk_counted", None), level_counts.stored_cell(instance.pk)
         )
+        findings_snapshots.changed()
 
 
 def on_case_deleted(sender: Any, instance: Any, **_: Any) -> None:
@@ -47,6 +57,7 @@ def on_case_deleted(sender: Any, instance: Any, **_: Any) -> None:
         ),
         None,
     )
+    findings_snapshots.changed()
 
 
 def on_incident_part_saved(sender: Any, instance: Any, **_: Any) -> None:
@@ -65,6 +76,7 @@ def on_incident_part_saved(sender: Any, instance: Any, **_: Any) -> None:
             Act.objects.filter(pk=instance.act_id).values_list("incident_id", flat=True)
         )
     services.note_incidents_changed(incident_ids)
+    findings_snapshots.changed()
 
 
 def on_incident_cases_changed(
@@ -76,12 +88,13 @@ def on_incident_cases_changed(
         return
     incident_ids = list(pk_set or ()) if reverse else [instance.pk]
     services.note_incidents_changed(incident_ids)
+    findings_snapshots.changed()
 
 
 def connect() -> None:
     from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-    from aegis.cases.models import Case
+    from aegis.cases.models import Case, Person
     from aegis.cases.signals import case_moved
     from aegis.incidents.models import Act, ActPerpetrator, Incident, Source, Victim
 
@@ -96,6 +109,10 @@ def connect() -> None:
         post_save.connect(on_incident_part_saved, sender=model, dispatch_uid=uid)
         if model is not Incident:
             post_delete.connect(on_incident_part_saved, sender=model, dispatch_uid=f"{uid}.gone")
+    for gone in (Person, Incident):
+        uid = f"aegis.risk.findings_part.{gone.__name__}.gone"
+        post_delete.connect(on_findings_part_written, sender=gone, dispatch_uid=uid)
+    post_save.connect(on_findings_part_written, sender=Person, dispatch_uid="aegis.risk.person")
     m2m_changed.connect(
         on_incident_cases_changed,
         sender=Incident.cases.through,

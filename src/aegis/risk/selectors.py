@@ -34,7 +34,7 @@ from aegis.incidents import selectors as incident_selectors
 from aegis.incidents.models import Incident
 from aegis.vault.selectors import opened
 
-from . import compute, patterns
+from . import compute, findings_snapshots, patterns
 from .models import Assessment, ChecklistItem, LevelCount, RiskSettings
 from .patterns import Finding
 from .vocabulary import LEVEL_RANK, ChecklistKind, FindingKind
@@ -162,10 +162,10 @@ def levels_by_place() -> list[tuple[str, str, str, str, int]]:
     )
 
 
-def reviews_due_count(user: Any, today: datetime.date) -> int:
+def reviews_due(user: Any, today: datetime.date) -> QuerySet[Assessment]:
     """Latest assessments whose review date has come: the work queue's count (dates only;
     the risk dashboard also counts assessments a newer incident made due)."""
-    return visible_assessments(user).filter(is_current=True, next_review_on__lte=today).count()
+    return visible_assessments(user).filter(is_current=True, next_review_on__lte=today)
 
 
 def due(today: datetime.date) -> Q:
@@ -289,9 +289,33 @@ def find(incidents: QuerySet[Incident]) -> list[Finding]:
     )
 
 
+def _kept(scope: str, incidents: QuerySet[Incident]) -> list[Finding]:
+    settings = current_settings()
+    return findings_snapshots.findings(
+        scope,
+        day=clock.today(),
+        window_days=settings.pattern_window_days,
+        min_count=settings.pattern_min_count,
+        compute=lambda: patterns.find_patterns(
+            incidents,
+            today=clock.today(),
+            window_days=settings.pattern_window_days,
+            min_count=settings.pattern_min_count,
+        ),
+    )
+
+
 def findings_for(user: Any) -> list[Finding]:
-    """Open findings: patterns among the incidents the user may see, in the current window."""
-    return find(incident_selectors.visible_incidents(user))
+    """Open findings: patterns among the incidents the user may see, in the current window
+    (kept per set of compartments until an incident, case or person changes)."""
+    ids = list(case_selectors.compartments_of(user).values_list("pk", flat=True))
+    incidents = incident_selectors.all_incidents().filter(compartment_id__in=ids)
+    return _kept(findings_snapshots.scope_of(ids), incidents)
+
+
+def findings_of_everyone() -> list[Finding]:
+    """Open findings over every incident of the organisation (the analyst's counts)."""
+    return _kept(findings_snapshots.EVERYONE, incident_selectors.all_incidents())
 
 
 def findings_for_case(user: Any, case: Case) -> list[Finding]:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0002_list_order_index'),
+        ('incidents', '0003_list_order_with_compartment'),
     ]
 
     operations = [

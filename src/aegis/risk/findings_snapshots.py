@@ -1,0 +1,98 @@
+"""The findings of a scope, computed once and kept until something they are made of changes.
+
+The findings query (patterns.py) costs what the incidents of the window cost: at a network's
+size, most of a page's time. Every reader with the same compartments sees the same findings,
+and they change only when an incident, one of its parts, a link to a case, a case or a person
+is written, or the day or the settings change. So a scope's findings are kept as one row
+(models.FindingsSnapshot) stamped with the day, the settings and the number of
+models.FindingsVersion, which every such write raises in its own transaction (receivers);
+a reader takes the row while its stamp is current, and otherwise computes the findings and
+keeps them. The number is read before computing: a write committed meanwhile leaves the
+snapshot stamped with the older number, so the next reader computes again."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+
+from .models import FindingsSnapshot, FindingsVersion
+from .patterns import Finding
+
+EVERYONE = "all"
+
+
+def scope_of(compartment_ids: Iterable[int]) -> str:
+    """The key of a set of compartments (a digest: a long list would not fit the column)."""
+    text = ",".join(str(i) for i in sorted(set(compartment_ids)))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def changed() -> None:
+    """Something findings are made of was written: every snapshot is out of date."""
+    if not FindingsVersion.objects.filter(pk=1).update(version=F("version") + 1):
+        try:
+            with transaction.atomic():
+                FindingsVersion.objects.create(pk=1, version=1)
+        except IntegrityError:  # made by a concurrent writer since
+            FindingsVersion.objects.filter(pk=1).update(version=F("version") + 1)
+
+
+def _version() -> Any:
+    current = FindingsVersion.objects.filter(pk=1).values("version")
+    return Coalesce(current, Value(0))
+
+
+def findings(
+    scope: str,
+    *,
+    day: datetime.date,
+    window_days: int,
+    min_count: int,
+    compute: Callable[[], list[Finding]],
+) -> list[Finding]:
+    """The scope's findings: the kept ones while current (one query), else `compute()`d
+    and kept."""
+    stamp = {"day": day, "window_days": window_days, "min_count": min_count}
+    row = (
+        FindingsSnapshot.objects.annotate(current=_version())
+        .filter(scope=scope, **stamp, version=F("current"))
+        .values_list("findings", flat=True)
+        .first()
+    )
+    if row is not None:
+        return [_finding(item) for item in row]
+    version = FindingsVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+    found = compute()
+    kept = [_stored(f) for f in found]
+    try:
+        with transaction.atomic():
+            FindingsSnapshot.objects.update_or_create(
+                scope=scope, defaults={**stamp, "version": version, "findings": kept}
+            )
+    except IntegrityError:  # a concurrent reader kept the same scope first: theirs stands
+        pass
+    return found
+
+
+def _stored(finding: Finding) -> dict[str, Any]:
+    item = asdict(finding)
+    item["first_date"] = finding.first_date.isoformat()
+    item["last_date"] = finding.last_date.isoformat()
+    return item
+
+
+def _finding(item: dict[str, Any]) -> Finding:
+    return Finding(
+        **{
+            **item,
+            "first_date": datetime.date.fromisoformat(item["first_date"]),
+            "last_date": datetime.date.fromisoformat(item["last_date"]),
+        }
+    )
