@@ -59,6 +59,23 @@ def test_reminders_on_the_work_queue_and_the_page(team, closed_case, report, mak
     assert case.reference in page and "Place a hold" in page
 
 
+def test_the_reminder_count_is_counted_in_sql_and_stops_at_the_cap(
+    team, closed_case, report, monkeypatch
+):
+    _lucia, karim, _compartment = team
+    for _ in range(3):
+        closed_case()
+    report()
+    with clock.frozen(later(5 * 365 - 10)):
+        assert selectors.expiring_count(karim.user) == (4, False)
+        assert len(selectors.expiring_for(karim.user)) == 4
+        monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+        monkeypatch.setattr("aegis.paging.COUNT_CAP", 2)
+        assert selectors.expiring_count(karim.user) == (2, True)
+        [item] = [i for i in items_for(karim.user) if "expire" in i.text]
+        assert item.more
+
+
 def test_place_and_lift_a_hold_through_the_pages(team, closed_case, make_person):
     _lucia, karim, _compartment = team
     case = closed_case()

@@ -24,7 +24,10 @@ def items(user: Any) -> list[WorkItem]:
                 urgent=True,
             )
         )
-    if user.has_perm("accounts.coordinate") and (count := selectors.expiring_count(user)):
+    if not user.has_perm("accounts.coordinate"):
+        return found
+    count, more = selectors.expiring_count(user)
+    if count:
         found.append(
             WorkItem(
                 ngettext(
@@ -35,6 +38,7 @@ def items(user: Any) -> list[WorkItem]:
                 )
                 % {"count": count, "days": selectors.REMINDER_DAYS},
                 reverse("retention:expiring"),
+                more=more,
             )
         )
     return found

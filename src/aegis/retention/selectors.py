@@ -21,6 +21,7 @@ from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.evidence import selectors as evidence_selectors
 from aegis.intake import selectors as intake_selectors
+from aegis.paging import COUNT_CAP, capped_count
 from aegis.vault.selectors import open_records
 
 from .models import BackupRun, ExpiryRun, LegalHold, RecordClass, RetentionPeriod
@@ -103,22 +104,16 @@ def _within(
     closed cases with evidence (on the evidence's period), then alerts, each oldest first.
     An alert about a person with a case under a legal hold is held too."""
     days = periods()
-    report_days, case_days = days[RecordClass.REPORTS], days[RecordClass.CLOSED_CASES]
-    alert_days, evidence_days = days[RecordClass.ALERTS], days[RecordClass.EVIDENCE]
-    with_evidence = evidence_selectors.cases_with_evidence()
+    report_days, alert_days = days[RecordClass.REPORTS], days[RecordClass.ALERTS]
     held = held_case_ids()
     if report_days is not None:
         period = datetime.timedelta(days=report_days)
         for report in intake_selectors.reports_not_taken_up(until - period):
             yield Due(RecordClass.REPORTS, report, report.received_at + period)
-    if case_days is not None:
-        period = datetime.timedelta(days=case_days)
-        found = case_selectors.closed_cases(until - period).exclude(pk__in=with_evidence)
-        yield from _cases_due(RecordClass.CLOSED_CASES, found, period, until, cases, held)
-    if evidence_days is not None:
-        period = datetime.timedelta(days=evidence_days)
-        found = case_selectors.closed_cases(until - period).filter(pk__in=with_evidence)
-        yield from _cases_due(RecordClass.EVIDENCE, found, period, until, cases, held)
+    for record_class, period, found in _closed_cases(until, cases):
+        for case in found:
+            closed_at = case.closed_at or until  # closed cases always have one
+            yield Due(record_class, case, closed_at + period, case.pk in held)
     if alerts and alert_days is not None:
         period = datetime.timedelta(days=alert_days)
         held_people = case_selectors.people_of_cases(held)
@@ -129,19 +124,27 @@ def _within(
             )
 
 
-def _cases_due(
-    record_class: str,
-    found: QuerySet[Case],
-    period: datetime.timedelta,
-    until: datetime.datetime,
-    cases: QuerySet[Case] | None,
-    held: set[int],
-) -> Iterator[Due]:
-    if cases is not None:
-        found = found.filter(pk__in=cases.values("pk"))
-    for case in found:
-        closed_at = case.closed_at or until  # closed cases always have one
-        yield Due(record_class, case, closed_at + period, case.pk in held)
+def _closed_cases(
+    until: datetime.datetime, cases: QuerySet[Case] | None = None
+) -> list[tuple[str, datetime.timedelta, QuerySet[Case]]]:
+    """Per case class: its period and the closed cases (among `cases`, if given) whose
+    period ends before `until`. A case holding evidence goes on the evidence's period."""
+    days = periods()
+    with_evidence = evidence_selectors.cases_with_evidence()
+    found: list[tuple[str, datetime.timedelta, QuerySet[Case]]] = []
+    for record_class in CASE_CLASSES:
+        if (kept_days := days[record_class]) is None:
+            continue
+        period = datetime.timedelta(days=kept_days)
+        closed = case_selectors.closed_cases(until - period)
+        if record_class == RecordClass.EVIDENCE:
+            closed = closed.filter(pk__in=with_evidence)
+        else:
+            closed = closed.exclude(pk__in=with_evidence)
+        if cases is not None:
+            closed = closed.filter(pk__in=cases.values("pk"))
+        found.append((record_class, period, closed))
+    return found
 
 
 def expired(now: datetime.datetime) -> list[Due]:
@@ -165,8 +168,22 @@ def expiring_for(user: Any) -> list[Due]:
     return found
 
 
-def expiring_count(user: Any) -> int:
-    return len(expiring_for(user))
+def expiring_count(user: Any) -> tuple[int, bool]:
+    """(count, more) of what expiring_for lists, counted in SQL and stopping at
+    paging.COUNT_CAP, so the work queue does not read every closed case."""
+    until = clock.now() + reminder_window()
+    querysets: list[QuerySet[Any]] = [
+        q for _c, _p, q in _closed_cases(until, case_selectors.visible_cases(user))
+    ]
+    report_days = periods()[RecordClass.REPORTS]
+    if report_days is not None and intake_selectors.on_intake_team(user):
+        period = datetime.timedelta(days=report_days)
+        querysets.append(intake_selectors.reports_not_taken_up(until - period))
+    total, more = 0, False
+    for queryset in querysets:
+        n, over = capped_count(queryset)
+        total, more = total + n, more or over
+    return min(total, COUNT_CAP), more or total > COUNT_CAP
 
 
 def expiring_page(user: Any, number: Any = None) -> Page:
