@@ -7,10 +7,11 @@ import pytest
 
 from aegis.cases import services as cases
 from aegis.cases.models import Person
-from aegis.exchange import review, selectors, services
+from aegis.exchange import queue, review, selectors, services
 from aegis.exchange.models import QuarantineItem
 from aegis.exchange.vocabulary import Decision
 from aegis.incidents.models import Incident
+from aegis.roles import Role
 from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 
@@ -31,6 +32,19 @@ def _item(kind: str) -> QuarantineItem:
 def test_nothing_enters_the_records_without_a_decision(desk, arrived):
     assert Person.objects.count() == 1 and Incident.objects.count() == 1
     assert set(QuarantineItem.objects.values_list("decision", flat=True)) == {Decision.PENDING}
+
+
+def test_what_waits_for_review_is_on_the_work_queue_up_to_the_cap(
+    desk, arrived, make_person, monkeypatch
+):
+    waiting = QuarantineItem.objects.count()
+    assert waiting >= 2
+    [line] = queue.items(desk.lucia.user)
+    assert line.text.startswith(f"{waiting} records from partners") and not line.more
+    assert queue.items(make_person(Role.CASEWORKER).user) == []  # not their compartment
+    monkeypatch.setattr("aegis.paging.COUNT_CAP", 1)
+    [line] = queue.items(desk.lucia.user)
+    assert line.text.startswith("1 record from a partner") and line.more
 
 
 def test_a_person_is_matched_by_blind_index_and_merged(desk, arrived):

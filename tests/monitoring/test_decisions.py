@@ -14,7 +14,7 @@ from django.urls import reverse
 from aegis.cases.models import Person as PersonRecord
 from aegis.incidents import services as incident_services
 from aegis.incidents.models import Act, Incident, Source, Victim
-from aegis.monitoring import articles, decisions
+from aegis.monitoring import articles, decisions, queue
 from aegis.monitoring.models import Proposal
 from aegis.monitoring.vocabulary import ArticleOrigin
 from aegis.rules import RuleError
@@ -193,6 +193,7 @@ def test_merging_waits_for_the_incidents_caseworkers(team, proposal):
         incident_services.add_act(
             incident, violation_type="arbitrary_detention", actor_id=team.caseworker.user.pk
         )
+    assert _queue_lines(team.analyst) == [("1 news proposal waits for a decision", False)]
     analyst = sign_in(Client(), team.analyst)
     page = analyst.get(reverse("monitoring:proposal", kwargs={"proposal_id": proposal.pk}))
     assert incident.reference in page.content.decode()
@@ -204,6 +205,10 @@ def test_merging_waits_for_the_incidents_caseworkers(team, proposal):
     assert response.status_code == 302
     proposal = Proposal.objects.get(pk=proposal.pk)
     assert proposal.status == "merged" and not proposal.source_added
+    assert _queue_lines(team.analyst) == []
+    waits = "1 news article waits to be added to your incidents"
+    assert _queue_lines(team.caseworker) == [(waits, False)]
+    assert _queue_lines(team.coordinator) == [(waits, False)]
 
     caseworker = sign_in(Client(), team.caseworker)
     waiting = caseworker.get(reverse("monitoring:merged"))
@@ -213,6 +218,26 @@ def test_merging_waits_for_the_incidents_caseworkers(team, proposal):
     assert incident.sources.count() == 1
     proposal = Proposal.objects.get(pk=proposal.pk)
     assert proposal.source_added
+    assert _queue_lines(team.caseworker) == []
+
+
+def _queue_lines(person: Any) -> list[tuple[str, bool]]:
+    return [(item.text, item.more) for item in queue.items(person.user)]
+
+
+def test_the_queue_count_stops_at_the_cap(team, proposal, monkeypatch):
+    with unlocked(team.analyst.keychain()):
+        articles.ingest(
+            origin=ArticleOrigin.PASTED,
+            title="Radio station raided in Cali",
+            text="Police raided a community radio station in Cali on Tuesday. " * 5,
+            url="https://news.example.org/raid",
+            published=datetime.date(2026, 11, 21),
+            language="en",
+        )
+    assert _queue_lines(team.analyst) == [("2 news proposals wait for a decision", False)]
+    monkeypatch.setattr("aegis.paging.COUNT_CAP", 1)
+    assert _queue_lines(team.analyst) == [("1 news proposal waits for a decision", True)]
 
 
 def test_pages_show_the_queue_and_the_proposal(team, proposal):

@@ -15,7 +15,7 @@ from . import selectors
 def items(user: Any) -> list[WorkItem]:
     if not user.has_perm("accounts.view_cases"):
         return []
-    waiting = selectors.pending_count(user)
+    waiting, more = selectors.pending_count(user)
     if not waiting:
         return []
     return [
@@ -27,5 +27,6 @@ def items(user: Any) -> list[WorkItem]:
             )
             % {"count": waiting},
             reverse("exchange:home"),
+            more=more,
         )
     ]

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from aegis.cases import selectors as cases
 from aegis.incidents import selectors as incidents
+from aegis.paging import capped_count
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 from aegis.vault.selectors import open_records
@@ -63,8 +64,9 @@ def visible_items(user: Any) -> QuerySet[QuarantineItem]:
     return cases.visible(QuarantineItem, user)
 
 
-def pending_count(user: Any) -> int:
-    return visible_items(user).filter(decision=Decision.PENDING).count()
+def pending_count(user: Any) -> tuple[int, bool]:
+    """(count, more), stopping at paging.COUNT_CAP."""
+    return capped_count(visible_items(user).filter(decision=Decision.PENDING))
 
 
 def received_page(user: Any, number: Any = None) -> Page:

@@ -1,4 +1,5 @@
-"""The monitoring area's lines on the work queue (aegis.work_queue)."""
+"""The monitoring area's lines on the work queue (aegis.work_queue); counts stop at
+paging.COUNT_CAP."""
 
 from __future__ import annotations
 
@@ -14,28 +15,22 @@ from . import selectors
 
 def items(user: Any) -> list[WorkItem]:
     found: list[WorkItem] = []
-    if user.has_perm("accounts.view_analytics") and (n := selectors.pending_count()):
-        found.append(
-            WorkItem(
-                ngettext(
-                    "%(n)s news proposal waits for a decision",
-                    "%(n)s news proposals wait for a decision",
-                    n,
-                )
-                % {"n": n},
-                reverse("monitoring:queue"),
+    if user.has_perm("accounts.view_analytics"):
+        n, more = selectors.pending_count()
+        if n:
+            text = ngettext(
+                "%(n)s news proposal waits for a decision",
+                "%(n)s news proposals wait for a decision",
+                n,
             )
-        )
-    if user.has_perm("accounts.view_cases") and (n := selectors.merged_count(user)):
-        found.append(
-            WorkItem(
-                ngettext(
-                    "%(n)s news article waits to be added to your incidents",
-                    "%(n)s news articles wait to be added to your incidents",
-                    n,
-                )
-                % {"n": n},
-                reverse("monitoring:merged"),
+            found.append(WorkItem(text % {"n": n}, reverse("monitoring:queue"), more=more))
+    if user.has_perm("accounts.view_cases"):
+        n, more = selectors.merged_count(user)
+        if n:
+            text = ngettext(
+                "%(n)s news article waits to be added to your incidents",
+                "%(n)s news articles wait to be added to your incidents",
+                n,
             )
-        )
+            found.append(WorkItem(text % {"n": n}, reverse("monitoring:merged"), more=more))
     return found

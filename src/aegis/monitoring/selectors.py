@@ -12,6 +12,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from aegis.cases import selectors as cases
+from aegis.paging import capped_count
 from aegis.vault.selectors import open_records
 
 from .models import Article, Campaign, CampaignItem, Proposal, Source
@@ -38,8 +39,9 @@ def queue_page(number: Any, status: str = ProposalStatus.PENDING) -> Page:
     return page
 
 
-def pending_count() -> int:
-    return Proposal.objects.filter(status=ProposalStatus.PENDING).count()
+def pending_count() -> tuple[int, bool]:
+    """(count, more), stopping at paging.COUNT_CAP."""
+    return capped_count(Proposal.objects.filter(status=ProposalStatus.PENDING))
 
 
 def proposal(proposal_id: int) -> Proposal | None:
@@ -117,13 +119,15 @@ def merged_waiting(user: Any) -> list[Proposal]:
     return shown
 
 
-def merged_count(user: Any) -> int:
+def merged_count(user: Any) -> tuple[int, bool]:
+    """(count, more) of the incidents merged_waiting lists, in one query (the references as
+    a subquery), stopping at paging.COUNT_CAP."""
     from aegis.incidents import selectors as incidents
 
-    references = Proposal.objects.filter(
-        status=ProposalStatus.MERGED, source_added=False
-    ).values_list("incident_reference", flat=True)
-    return incidents.visible_incidents(user).filter(reference__in=list(references)).count()
+    references = Proposal.objects.filter(status=ProposalStatus.MERGED, source_added=False).values(
+        "incident_reference"
+    )
+    return capped_count(incidents.visible_incidents(user).filter(reference__in=references))
 
 
 def decisions_for_training() -> Iterator[dict[str, Any]]:
