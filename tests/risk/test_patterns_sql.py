@@ -184,7 +184,7 @@ def _computed(run: Any) -> tuple[list[Finding], bool]:
 
 
 def test_kept_findings_are_those_computed_afresh_until_something_changes(
-    make_person, make_compartment, make_case
+    make_person, make_compartment, make_case, django_capture_on_commit_callbacks
 ):
     """A scope's findings are computed once and kept (risk.findings_snapshots); an incident
     or person written, or another day, makes the next reader compute them again."""
@@ -211,7 +211,8 @@ def test_kept_findings_are_those_computed_afresh_until_something_changes(
         assert not _computed(selectors.findings_of_everyone)[1]
         # An incident against a person already in a finding: recorded through the services.
         victim = Person.objects.get(pk=first[0].person_id or Case.objects.first().person_id)
-        with unlocked(worker.keychain()):
+        # The number is raised once the write commits (the test's transaction never does).
+        with unlocked(worker.keychain()), django_capture_on_commit_callbacks(execute=True):
             incident = incidents.create_incident(
                 mine, actor_id=worker.user.pk, title="One more", date_start=TODAY.date()
             )
@@ -222,7 +223,8 @@ def test_kept_findings_are_those_computed_afresh_until_something_changes(
         assert _computed(selectors.findings_of_everyone)[1]
         # A person's sector, written through save() as the services do.
         victim.sector = Sector.JOURNALISM if victim.sector != Sector.JOURNALISM else Sector.LABOUR
-        victim.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            victim.save()
         changed, ran = _computed(scoped)
         assert ran and sorted(map(whole, changed)) == expected(TODAY.date(), mine_only)
     later = TODAY + datetime.timedelta(days=3)

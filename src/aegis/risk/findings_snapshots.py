@@ -5,7 +5,7 @@ size, most of a page's time. Every reader with the same compartments sees the sa
 and they change only when an incident, one of its parts, a link to a case, a case or a person
 is written, or the day or the settings change. So a scope's findings are kept as one row
 (models.FindingsSnapshot) stamped with the day, the settings and the number of
-models.FindingsVersion, which every such write raises in its own transaction (receivers);
+models.FindingsVersion, which every such write raises once it commits (receivers);
 a reader takes the row while its stamp is current, and otherwise computes the findings and
 keeps them. The number is read before computing: a write committed meanwhile leaves the
 snapshot stamped with the older number, so the next reader computes again."""
@@ -35,7 +35,16 @@ def scope_of(compartment_ids: Iterable[int]) -> str:
 
 
 def changed() -> None:
-    """Something findings are made of was written: every snapshot is out of date."""
+    """Something findings are made of was written: every snapshot is out of date once the
+    write commits. The number is raised after the commit (on_commit), not in the writer's
+    transaction: there its row lock would be held to the end and, against the audit head's
+    lock taken in the other order by a concurrent writer, deadlock (seen on PostgreSQL). A
+    reader between the commit and the raise computes with the new rows, stamps the older
+    number, and the next reader computes again."""
+    transaction.on_commit(_raise_version)
+
+
+def _raise_version() -> None:
     if not FindingsVersion.objects.filter(pk=1).update(version=F("version") + 1):
         try:
             with transaction.atomic():
