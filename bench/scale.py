@@ -1,8 +1,8 @@
 """Staff pages at scale: each page's time and SQL query count on a large instance.
 
     .venv/bin/python bench/scale.py [--cases 10000] [--incidents N] [--db sqlite|postgres]
-        [--requests 20] [--clients 1] [--reuse] [--home DIR] [--pg-name NAME]
-        [--pages 'incident,search'] [--page-seconds 30]
+        [--requests 20] [--clients 1] [--server-workers N] [--reuse] [--home DIR]
+        [--pg-name NAME] [--pages 'incident,search'] [--page-seconds 30]
     (or: aegis bench scale --cases 1000,10000)
 
 Builds an instance of the chosen size: `--cases` people (one per case) with their cases,
@@ -21,15 +21,17 @@ The instance is kept (a SQLite file in --home, or the PostgreSQL database --pg-n
 server of AEGIS_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test) and
 `--reuse` times it again without rebuilding when its size matches.
 
-Then every staff page is requested through Django's full stack (middleware, sessions,
-templates; Django's test client, no network) by a coordinator signed in through the real
-sign-in form with a backup code, and the analyst view by an analyst: one warm-up request,
-in which a connection execute_wrapper counts the SQL queries and times each, then
-`--requests` timed ones per page (from `--clients` concurrent clients; a page slower than
---page-seconds stops after three), with the requests per second all clients together got
-answered ("req/s"; SQL ms is the warm-up request's time in the database). Each page's p50
-is also given as a ratio to a bare signed-in page (/accounts/password/) timed in the same
-run, before and after the others.
+Then every staff page is requested over real HTTP from `aegis serve` (gunicorn, its
+production defaults unless --server-workers is given) started on a loopback port over the
+instance, by a coordinator signed in over HTTP through the real sign-in form (CSRF token,
+password and a backup code), and the analyst view by an analyst. For each page, one request
+in this process through Django's test client counts the SQL queries and times each (a
+connection execute_wrapper); then `--requests` timed ones go over HTTP from `--clients`
+client processes at once (each its own signed-in session, after one untimed request; a
+page slower than --page-seconds stops after three), with the requests per second all
+clients together got answered ("req/s"; SQL ms is the counted request's time in the
+database). Each page's p50 is also given as a ratio to a bare signed-in page
+(/accounts/password/) timed in the same run, before and after the others.
 
 Several sizes (--cases 1000,10000 --incidents 1000,10000) are built and timed one after
 another, each in its own process, and a last table shows how each page's p50 grows with the
@@ -46,7 +48,6 @@ import random
 import secrets
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from datetime import date, timedelta
@@ -543,23 +544,29 @@ def build(cases_n: int, incidents_n: int) -> dict[str, Any]:
 
 
 def sign_in(username: str) -> Any:
-    """A client signed in through the real form, with a backup code made the way
-    accounts.services.create_user makes them (each works once)."""
+    """A test client signed in through the real form, with a backup code made the way
+    accounts.services.create_user makes them (each works once): it makes the one request
+    per page whose SQL queries are counted, in this process."""
     from django.test import Client
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-    device = StaticDevice.objects.get(user__username=username)
-    code = StaticToken.random_token()
-    StaticToken.objects.create(device=device, token=code)
     client = Client()
     response = client.post(
         "/accounts/login/",
-        {"username": username, "password": PASSWORD, "code": code},
+        {"username": username, "password": PASSWORD, "code": _backup_code(username)},
         secure=True,
     )
     if response.status_code != 302:
         raise SystemExit(f"Signing in as {username} failed ({response.status_code}).")
     return client
+
+
+def _backup_code(username: str) -> str:
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device = StaticDevice.objects.get(user__username=username)
+    code = StaticToken.random_token()
+    StaticToken.objects.create(device=device, token=code)
+    return code
 
 
 def pages(facts: dict[str, Any], cases_n: int, incidents_n: int) -> list[tuple[str, str, str]]:
@@ -614,52 +621,116 @@ def _deep_links(case_page: int, incident_page: int) -> tuple[str, str]:
     return link(Case, CASE_ORDER, case_page), link(Incident, INCIDENT_ORDER, incident_page)
 
 
-def time_page(clients: list[Any], path: str, requests: int, budget: float) -> list[float]:
-    """Seconds per request, `requests` in all, spread over the clients running at once; a
-    page so slow that it would take longer than `budget` seconds stops after three."""
-    from django.db import connection
+class Server:
+    """`aegis serve` (gunicorn, with its production defaults unless --server-workers is
+    given) on a free loopback port, over this instance: the timed requests go to it over
+    real HTTP, as a browser's would."""
 
-    deadline = time.perf_counter() + budget
-    times: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
+    def __init__(self, workers: int | None) -> None:
+        import socket
 
-    def loop(client: Any, count: int) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        command = [sys.executable, "-m", "aegis.cli", "serve", "--addr", f"127.0.0.1:{port}"]
+        if workers:
+            command += ["--workers", str(workers)]
+        self.log = open(Path(os.environ["AEGIS_HOME"]) / "bench-serve.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+        self._wait()
+
+    def _wait(self) -> None:
+        import requests
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"aegis serve stopped (see {self.log.name}).")
+            try:
+                if requests.get(self.url + "/healthz", timeout=30).status_code == 200:
+                    return
+            except (requests.ConnectionError, requests.Timeout):
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"aegis serve did not answer within 120 s (see {self.log.name}).")
+
+    def sign_in(self, username: str) -> dict[str, str]:
+        """The cookies of a session signed in over HTTP through the real form (CSRF token
+        and all), for the client processes to send."""
+        import re
+
+        import requests
+
+        with requests.Session() as session:
+            form = session.get(self.url + "/accounts/login/", timeout=60)
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+            if form.status_code != 200 or token is None:
+                raise SystemExit(f"The sign-in page answered {form.status_code}, with no form.")
+            data = {
+                "csrfmiddlewaretoken": token.group(1),
+                "username": username,
+                "password": PASSWORD,
+                "code": _backup_code(username),
+            }
+            answer = session.post(
+                self.url + "/accounts/login/", data=data, allow_redirects=False, timeout=60
+            )
+            if answer.status_code != 302:
+                raise SystemExit(f"Signing in over HTTP failed ({answer.status_code}).")
+            return session.cookies.get_dict()
+
+    def stop(self) -> None:
+        self.proc.terminate()
         try:
-            for n in range(count):
-                if n >= 3 and time.perf_counter() > deadline:
-                    return
-                start = time.perf_counter()
-                response = client.get(path, secure=True)
-                elapsed = time.perf_counter() - start
-                if response.status_code != 200:
-                    errors.append(f"{path} answered {response.status_code}")
-                    return
-                with lock:
-                    times.append(elapsed)
-        finally:
-            connection.close()  # this thread's own connection
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
 
-    if len(clients) == 1:
-        for n in range(requests):
-            if n >= 3 and time.perf_counter() > deadline:
+
+def _client_run(
+    url: str, cookies: dict[str, str], count: int, deadline: float
+) -> tuple[list[float], str]:
+    """One client process: `count` requests one after another (fewer if past the deadline
+    after three), timed from sending to the last byte of the answer."""
+    import requests
+
+    times: list[float] = []
+    with requests.Session() as session:
+        session.cookies.update(cookies)
+        for n in range(count):
+            if n >= 3 and time.time() > deadline:
                 break
             start = time.perf_counter()
-            response = clients[0].get(path, secure=True)
+            response = session.get(url, allow_redirects=False, timeout=600)
+            _body = response.content  # read to the end
             times.append(time.perf_counter() - start)
             if response.status_code != 200:
-                raise SystemExit(f"{path} answered {response.status_code}")
-        return times
-    share = [requests // len(clients) + (i < requests % len(clients)) for i in range(len(clients))]
-    threads = [
-        threading.Thread(target=loop, args=(c, n)) for c, n in zip(clients, share, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise SystemExit(errors[0])
+                return times, f"{url} answered {response.status_code}"
+    return times, ""
+
+
+def time_page(
+    pool: Any, url: str, cookies: list[dict[str, str]], requests: int, budget: float
+) -> list[float]:
+    """Seconds per request, `requests` in all, spread over as many client processes as
+    there are sessions, all running at once; a page so slow that it would take longer than
+    `budget` seconds stops after three requests per client. Each client first asks once,
+    untimed, so that the server's processes have seen the page."""
+    clients = len(cookies)
+    deadline = time.time() + budget
+    pool.starmap(_client_run, [(url, c, 1, deadline) for c in cookies])
+    share = [requests // clients + (i < requests % clients) for i in range(clients)]
+    times: list[float] = []
+    for part, error in pool.starmap(
+        _client_run, [(url, c, n, deadline) for c, n in zip(cookies, share, strict=True) if n]
+    ):
+        if error:
+            raise SystemExit(error)
+        times += part
     return times
 
 
@@ -693,29 +764,49 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def measure(args: argparse.Namespace, facts: dict[str, Any], cases_n: int, incidents_n: int):
+    import multiprocessing
+
     from django.db import connection
 
-    sessions: dict[str, list[Any]] = {}
-    rows = []
-    bare: list[float] = []
-    bare_path, bare_clients = "", []
     chosen = pages(facts, cases_n, incidents_n)
     if args.pages:  # the baseline, and the pages whose label contains one of the words
         words = [w.strip().lower() for w in args.pages.split(",") if w.strip()]
         chosen = chosen[:1] + [p for p in chosen[1:] if any(w in p[0] for w in words)]
+    server = Server(args.server_workers)
+    # The client processes are forked with no database connection of this one to share.
+    connection.close()
+    pool = multiprocessing.get_context("fork").Pool(max(1, args.clients))
+    try:
+        return _measure_pages(args, chosen, server, pool)
+    finally:
+        pool.terminate()
+        server.stop()
+
+
+def _measure_pages(
+    args: argparse.Namespace, chosen: list[tuple[str, str, str]], server: Server, pool: Any
+) -> list[dict[str, Any]]:
+    from django.db import connection
+
+    counters: dict[str, Any] = {}
+    sessions: dict[str, list[dict[str, str]]] = {}
+    rows = []
+    bare: list[float] = []
+    bare_url, bare_sessions = "", []
     for label, user, path in chosen:
         if user not in sessions:
-            sessions[user] = [sign_in(user) for _ in range(max(1, args.clients))]
-        clients = sessions[user]
-        # The warm-up request is the one whose queries are counted, by a wrapper:
-        # request_started empties Django's own query log.
+            counters[user] = sign_in(user)
+            sessions[user] = [server.sign_in(user) for _ in range(max(1, args.clients))]
+        # One request in this process, through the test client, is the one whose queries
+        # are counted, by a wrapper (request_started empties Django's own query log).
         queries: list[tuple[float, str]] = []
         with connection.execute_wrapper(_counter(queries)):
-            response = clients[0].get(path, secure=True)
+            response = counters[user].get(path, secure=True)
         if response.status_code != 200:
             raise SystemExit(f"{label}: {path} answered {response.status_code}")
+        url = server.url + path
         began = time.perf_counter()
-        times = time_page(clients, path, args.requests, args.page_seconds)
+        times = time_page(pool, url, sessions[user], args.requests, args.page_seconds)
         wall = time.perf_counter() - began
         rows.append(
             {
@@ -742,10 +833,10 @@ def measure(args: argparse.Namespace, facts: dict[str, Any], cases_n: int, incid
             flush=True,
         )
         if not bare:
-            bare, bare_path, bare_clients = times, path, clients
+            bare, bare_url, bare_sessions = times, url, sessions[user]
     # The baseline is timed again after every page, and its two halves pooled, so that load
     # changing on the machine during the run reaches both sides of each ratio.
-    bare += time_page(bare_clients, bare_path, args.requests, args.page_seconds)
+    bare += time_page(pool, bare_url, bare_sessions, args.requests, args.page_seconds)
     rows[0].update(p50=percentile(bare, 50) * 1000, p95=percentile(bare, 95) * 1000)
     return rows
 
@@ -899,7 +990,14 @@ def main() -> int:
     parser.add_argument("--incidents", type=sizes, help="as many sizes as --cases (default same)")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
-    parser.add_argument("--clients", type=int, default=1, help="concurrent clients")
+    parser.add_argument(
+        "--clients", type=int, default=1, help="concurrent clients (each its own process)"
+    )
+    parser.add_argument(
+        "--server-workers",
+        type=int,
+        help="aegis serve's worker processes (default: its own, cores + 1, 4 threads each)",
+    )
     parser.add_argument(
         "--page-seconds",
         type=float,
