@@ -46,8 +46,18 @@ def run_bench(home, *extra: str, cases: str = "50", incidents: str = "100") -> s
     command = [sys.executable, "-m", "aegis.cli", "bench", "scale", "--home", str(home)]
     result = subprocess.run(
         # One server process is enough for two clients here, and quicker to start.
-        [*command, "--cases", cases, "--incidents", incidents, "--requests", "2"]
-        + ["--server-workers", "1", *extra],
+        [
+            *command,
+            "--cases",
+            cases,
+            "--incidents",
+            incidents,
+            "--requests",
+            "2",
+            "--server-workers",
+            "1",
+            *extra,
+        ],
         env=env,
         capture_output=True,
         text=True,

@@ -23,6 +23,10 @@ ADMIN_PASSWORD = "a long admin passphrase 7"
 RECOVERY_KEY = re.compile(r"(?<![A-Z2-7-])[A-Z2-7]{4}(?:-[A-Z2-7]{4}){12}(?![A-Z2-7-])")
 BACKUP_CODES = re.compile(r"backup codes \(each works once\): (.+)")
 
+# Every test here runs `aegis` in a subprocess on its own SQLite home (the test's database
+# settings are dropped), so the PostgreSQL pass would repeat the same runs.
+pytestmark = pytest.mark.engine_independent
+
 
 @dataclass
 class Result:

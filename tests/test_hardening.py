@@ -77,6 +77,7 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.engine_independent  # `aegis` on its own SQLite home
 def test_serve_logs_malformed_requests_without_the_client_address(tmp_path):
     port = _free_port()
     log = tmp_path / "serve.log"
@@ -118,6 +119,7 @@ def test_serve_logs_malformed_requests_without_the_client_address(tmp_path):
     assert "127.0.0.1" not in output, output
 
 
+@pytest.mark.engine_independent  # `aegis` on its own SQLite home
 def test_init_keeps_the_home_and_the_database_to_the_service_account(tmp_path):
     home = tmp_path / "fresh"
     password = tmp_path / "admin-password"
@@ -139,6 +141,7 @@ def test_init_keeps_the_home_and_the_database_to_the_service_account(tmp_path):
             assert _mode(path) == expected, (path, oct(_mode(path)))
 
 
+@pytest.mark.engine_independent  # `aegis` on its own SQLite home
 def test_a_home_created_by_any_aegis_command_is_private(tmp_path):
     home = tmp_path / "made-by-check"
     result = _aegis_at(home, "check")
@@ -146,6 +149,7 @@ def test_a_home_created_by_any_aegis_command_is_private(tmp_path):
     assert _mode(home) == 0o700
 
 
+@pytest.mark.engine_independent  # `aegis` on its own SQLite home
 def test_init_tightens_a_home_and_database_left_open(tmp_path):
     home = tmp_path / "older"
     home.mkdir()
@@ -158,6 +162,7 @@ def test_init_tightens_a_home_and_database_left_open(tmp_path):
     assert _mode(home / "aegis.sqlite3") == 0o600
 
 
+@pytest.mark.engine_independent  # `aegis` on its own SQLite home
 def test_hsts_is_on_when_served_over_https(tmp_path):
     show = (
         "shell",

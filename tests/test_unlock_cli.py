@@ -18,6 +18,10 @@ from tests.alerts.worker_process import wait_for
 from tests.test_cli import ADMIN, ADMIN_PASSWORD, RECOVERY_KEY, Result
 from tests.test_demo import free_port
 
+# Every test here runs `aegis` in a subprocess on its own SQLite home (the test's database
+# settings are dropped), so the PostgreSQL pass would repeat the same runs.
+pytestmark = pytest.mark.engine_independent
+
 UNLOCK = "AEGIS_ALERT_SERVICE_UNLOCK"
 GENERATED = re.compile(r"shown only this once:\s+(\S+)")
 

@@ -4,7 +4,13 @@ before it opens nothing; `aegis init` sets the instance up again with new keys."
 
 from __future__ import annotations
 
+import pytest
+
 from tests.test_cli import ADMIN_PASSWORD, RECOVERY_KEY, aegis, init
+
+# Every test here runs `aegis` in a subprocess on its own SQLite home (the test's database
+# settings are dropped), so the PostgreSQL pass would repeat the same runs.
+pytestmark = pytest.mark.engine_independent
 
 SUBMIT = """
 from aegis.intake import services

@@ -25,7 +25,9 @@ from pyrage import x25519
 from aegis.backups import age_keys
 from tests.test_cli import RECOVERY_KEY, Result, aegis
 
-pytestmark = pytest.mark.slow
+# Every test here runs `aegis` in a subprocess on its own SQLite home (the test's database
+# settings are dropped), so the PostgreSQL pass would repeat the same runs.
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 
 DEMO_PASSWORD = "correct horse battery staple"
 
