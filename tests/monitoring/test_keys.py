@@ -5,16 +5,21 @@ longer reads monitoring loses their wraps at the role change."""
 from __future__ import annotations
 
 import datetime
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from nacl.public import PrivateKey
 
 from aegis.accounts import lifecycle
+from aegis.audit.models import AuditEntry
 from aegis.monitoring import articles, campaigns, keys
 from aegis.monitoring.models import Article, Campaign
 from aegis.monitoring.vocabulary import ArticleOrigin
 from aegis.roles import Role
+from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, NoKeyAccess, unlocked
 
 from .conftest import STORY, sign_in
@@ -105,3 +110,49 @@ def test_a_holder_without_the_keys_passes_nothing_on(team, reads, make_person):
     with unlocked(late.keychain()):
         assert keys.pass_on(actor_id=late.user.pk) == 0
     assert not reads(other)
+
+
+def test_the_recovery_key_passes_the_keys_on_when_no_holder_is_left(
+    team, records, reads, make_person, organisation, tmp_path
+):
+    first = make_person(Role.ANALYST)
+    second = make_person(Role.CASEWORKER)
+    responder = make_person(Role.RESPONDER)
+    key_file = tmp_path / "recovery.txt"
+    key_file.write_text(organisation + "\n")
+    wrong_file = tmp_path / "wrong.txt"
+    wrong_file.write_text(vault.format_recovery_key(PrivateKey.generate()))
+
+    with pytest.raises(CommandError, match="Refused: this is not this organisation"):
+        call_command("monitoring", "pass-on-keys", "--recovery-key-file", str(wrong_file))
+    with pytest.raises(CommandError, match="Only active analysts"):
+        call_command(
+            "monitoring", "pass-on-keys", "--username", responder.user.username,
+            "--recovery-key-file", str(key_file),
+        )  # fmt: skip
+    with pytest.raises(CommandError, match="no person"):
+        call_command("monitoring", "pass-on-keys", "--username", "nobody", "--recovery-key-file",
+                     str(key_file))  # fmt: skip
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("monitoring", "pass-on-keys", "--recovery-key-file", str(tmp_path / "no"))
+    assert not reads(first) and not reads(second)
+
+    before = AuditEntry.objects.filter(action="key.grant").count()
+    out = StringIO()
+    call_command(
+        "monitoring", "pass-on-keys", "--username", first.user.username,
+        "--recovery-key-file", str(key_file), stdout=out,
+    )  # fmt: skip
+    assert "Passed on 2 monitoring keys" in out.getvalue()
+    assert reads(first) and not reads(second)
+    assert not reads(responder)
+
+    call_command("monitoring", "pass-on-keys", "--recovery-key-file", str(key_file), stdout=out)
+    assert reads(second) and not reads(responder)
+    out = StringIO()
+    call_command("monitoring", "pass-on-keys", "--recovery-key-file", str(key_file), stdout=out)
+    assert "Nobody lacks" in out.getvalue()
+    # One entry per receiver, made by nobody signed in.
+    grants = AuditEntry.objects.filter(action="key.grant").order_by("seq")
+    assert grants.count() == before + 2
+    assert [g.actor_id for g in grants.reverse()[:2]] == [None, None]

@@ -28,6 +28,10 @@ def user_by_id(user_id: Any) -> User | None:
     return User.objects.filter(pk=user_id).first()
 
 
+def user_by_username(username: str) -> User | None:
+    return User.objects.filter(username=username).first()
+
+
 def username_taken(username: str) -> bool:
     return User.objects.filter(username__iexact=username).exists()
 

@@ -5,8 +5,9 @@ private key at all.
 
 A person given one of these roles later receives the older keys from a colleague who holds
 them: when a holder opens the monitoring queue or the campaigns, the keys they hold are
-sealed to every role holder who lacks them (`pass_on`). A person whose role no longer reads
-monitoring loses the wraps at the role change (`take_back`)."""
+sealed to every role holder who lacks them (`pass_on`); where no holder is left, the
+recovery key passes them on offline (`aegis monitoring pass-on-keys`). A person whose role
+no longer reads monitoring loses the wraps at the role change (`take_back`)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,21 @@ def pass_on(*, actor_id: int | None) -> int:
         held_by=chain.private_keys.keys(),
     )
     return vault.pass_on(PURPOSES, waiting, actor_id=actor_id) if waiting else 0
+
+
+def pass_on_with_recovery_key(recovery_key_text: str, user_ids: Any = None) -> int:
+    """Offline key ceremony: every monitoring key is sealed to the recovery key too, so where
+    no analyst or case staff member who holds them is left to pass them on, the recovery key
+    does, to the role holders who lack them (only those of `user_ids`, if given). Returns the
+    wraps made; vault.WrongPassphrase where the text is not this organisation's recovery
+    key."""
+    holders = accounts.user_ids_with_any(*HOLDING_PERMISSIONS)
+    if user_ids is not None:
+        holders = holders.filter(pk__in=user_ids)
+    chain = vault.recovery_keychain(recovery_key_text)
+    with keychain.unlocked(chain):
+        waiting = vault_selectors.keypairs_lacking(PURPOSES, holders, held_by=chain.private_keys)
+        return vault.pass_on(PURPOSES, waiting, actor_id=None) if waiting else 0
 
 
 def take_back(user: Any, *, actor_id: int | None) -> int:

@@ -91,8 +91,12 @@ def fit_idf(documents: list[list[str]], min_df: int = 2, bigrams: bool = True) -
 
 def save(directory: Path, models: dict[str, Linear], extra: dict[str, Any]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    arrays: dict[str, np.ndarray] = {}
-    meta: dict[str, Any] = {"models": {}, **extra}
+    # An array in `extra` (a vectorizer's idf) goes to weights.npz, the rest to model.json.
+    arrays = {f"extra.{k}": v for k, v in extra.items() if isinstance(v, np.ndarray)}
+    meta: dict[str, Any] = {
+        "models": {},
+        **{k: v for k, v in extra.items() if not isinstance(v, np.ndarray)},
+    }
     for name, model in models.items():
         meta["models"][name] = model.to_json()
         arrays[f"{name}.coef"] = model.coef
@@ -113,4 +117,7 @@ def load(directory: Path) -> tuple[dict[str, Linear], dict[str, Any]]:
             )
             for name, spec in meta.pop("models").items()
         }
+        for key in arrays.files:
+            if key.startswith("extra."):
+                meta[key.removeprefix("extra.")] = arrays[key]
     return models, meta

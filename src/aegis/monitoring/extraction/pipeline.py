@@ -13,6 +13,7 @@ from typing import Any
 from . import dates, labels, places
 from . import features as F
 from . import text as textmod
+from .chargrams import CharTfidf
 from .linear import Linear, load
 from .types import Extraction, Guess, VictimGuess
 
@@ -34,6 +35,9 @@ class Extractor:
     def __init__(self, models: dict[str, Linear], extra: dict[str, Any]) -> None:
         self.models = models
         self.idf: dict[str, float] = extra["idf"]
+        self.perpetrator_chars = CharTfidf.from_json(
+            extra["perpetrator_chars"], extra["perpetrator_chars_idf"]
+        )
         self.country_forms: dict[str, str] = extra["country_forms"]
         self.cities = frozenset(extra["cities"])
         self.regions = frozenset(extra["regions"]) | frozenset(places.subdivisions())
@@ -46,7 +50,9 @@ class Extractor:
         article = F.Article.make(title or "", text or "", published)
         doc = F.document(article, self.idf)
         mention, p_mention = self.models["perpetrator_mention"].best(doc)
-        ptype, p_type = self.models["perpetrator_type"].best(doc)
+        ptype, p_type = self.models["perpetrator_type"].best(
+            self.perpetrator_chars.features(article.full)
+        )
         violations = []
         violation_doc = F.violation_document(article, self.idf, doc)
         for label in labels.VIOLATION_TYPES:

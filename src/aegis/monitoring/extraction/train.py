@@ -9,12 +9,18 @@ from typing import Any
 
 from . import features as F
 from . import labels, places
+from .chargrams import CharTfidf
 from .linear import Linear, fit_idf
 from .schema import publish_date
 
 C_DOC = 4.0
 C_NAME = 1.0
 C_VICTIM = 1.0
+# Perpetrator type: character 3-5-grams within words alone, sublinear TF, n-grams in two
+# articles or more (5-fold CV on train+dev and train->dev both above the word features).
+C_CHARS = 16.0
+CHAR_NGRAMS = (3, 5)
+CHAR_MIN_DF = 2
 
 
 def load_records(
@@ -56,6 +62,21 @@ def _fit(
     return Linear.from_sklearn(model, list(vectorizer.get_feature_names_out()))
 
 
+def _fit_chars(texts: list[str], targets: list[Any], c: float) -> tuple[CharTfidf, Linear]:
+    """A classifier over the texts' character n-grams (chargrams.py applies it at run time):
+    the features are the n-grams themselves."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=CHAR_NGRAMS, min_df=CHAR_MIN_DF, sublinear_tf=True
+    )
+    matrix = vectorizer.fit_transform(texts)
+    model = LogisticRegression(C=c, max_iter=2000).fit(matrix, targets)
+    chars = CharTfidf.from_sklearn(vectorizer)
+    return chars, Linear.from_sklearn(model, list(vectorizer.get_feature_names_out()))
+
+
 def _gold(value: Any) -> str | None:
     if value is None or str(value).strip().lower() in ("none", "n/a", "unknown", ""):
         return None
@@ -73,11 +94,13 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
         docs, [bool(g["perpetrator_mention"]) for g in golds], C_DOC
     )
     typed = [
-        (d, g["perpetrator_type"])
-        for d, g in zip(docs, golds, strict=True)
+        (a.full, g["perpetrator_type"])
+        for a, g in zip(articles, golds, strict=True)
         if g["perpetrator_type"]
     ]
-    models["perpetrator_type"] = _fit([d for d, _ in typed], [t for _, t in typed], C_DOC)
+    chars, models["perpetrator_type"] = _fit_chars(
+        [t for t, _ in typed], [p for _, p in typed], C_CHARS
+    )
     violation_docs = [F.violation_document(a, idf, d) for a, d in zip(articles, docs, strict=True)]
     for label in labels.VIOLATION_TYPES:
         targets = [label in (g["violation_types"] or []) for g in golds]
@@ -123,6 +146,8 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
             regions[region] += 1
     extra = {
         "idf": idf,
+        "perpetrator_chars": chars.to_json(),
+        "perpetrator_chars_idf": chars.idf,
         "country_forms": {
             code: forms.most_common(1)[0][0] for code, forms in country_forms.items()
         },

@@ -4,28 +4,37 @@ HRDsAttack splits in DIR (--splits, default train: dev stays held out) and write
 `aegis monitoring extract INPUT.json --out OUTPUT.json [--given-victims]`: read records in the
 HRDsAttack schema (only `sample` is read) and write them with a predicted `merged_sample`;
 with --given-victims, also the attributes of the victims named in each input's gold
-`merged_sample.victims`, as `merged_sample.gold_victim_answers`. Offline: no network."""
+`merged_sample.victims`, as `merged_sample.gold_victim_answers`. Offline: no network.
+`aegis monitoring pass-on-keys [--username NAME] [--recovery-key-file FILE]`: offline key
+ceremony, where no analyst or case staff member holding the monitoring keys is left: the
+organisation recovery key passes the article and campaign keys on to the role holders who
+lack them (or only to NAME)."""
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from aegis.accounts import selectors as accounts
+from aegis.monitoring import keys
 from aegis.monitoring.extraction import evaluate, linear, pipeline
 from aegis.monitoring.extraction import train as training
+from aegis.vault.services import WrongPassphrase
 
 
 class Command(BaseCommand):
     help = (
         "News monitoring: 'train' builds the extraction models from HRDsAttack data; "
-        "'extract' proposes a merged_sample for each record of an HRDsAttack file."
+        "'extract' proposes a merged_sample for each record of an HRDsAttack file; "
+        "'pass-on-keys' passes the monitoring keys on with the organisation recovery key."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["train", "extract"])
+        parser.add_argument("action", choices=["train", "extract", "pass-on-keys"])
         parser.add_argument("input", nargs="?", help="extract: the records to read (JSON)")
         parser.add_argument("--data", metavar="DIR", help="train: folder with train.json, dev.json")
         parser.add_argument(
@@ -36,10 +45,22 @@ class Command(BaseCommand):
         )
         parser.add_argument("--out", metavar="PATH", help="extract: output file; train: folder")
         parser.add_argument("--given-victims", action="store_true")
+        parser.add_argument(
+            "--username",
+            help="pass-on-keys: only to this person (default: every analyst, caseworker and "
+            "coordinator who lacks them)",
+        )
+        parser.add_argument(
+            "--recovery-key-file",
+            metavar="FILE",
+            help="pass-on-keys: the organisation recovery key (default: asked for)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "train":
             self._train(options)
+        elif options["action"] == "pass-on-keys":
+            self._pass_on_keys(options)
         else:
             self._extract(options)
 
@@ -72,3 +93,33 @@ class Command(BaseCommand):
         predicted = evaluate.predict(pipeline.default(), records, options["given_victims"])
         Path(options["out"]).write_text(json.dumps(predicted, ensure_ascii=False, indent=1))
         self.stdout.write(f"Wrote {len(predicted)} records to {options['out']}.")
+
+    def _pass_on_keys(self, options: dict[str, Any]) -> None:
+        user_ids = None
+        if username := options["username"]:
+            user = accounts.user_by_username(username)
+            if user is None:
+                raise CommandError(f"There is no person with the username {username!r}.")
+            if not any(user.has_perm(f"accounts.{p}") for p in keys.HOLDING_PERMISSIONS):
+                raise CommandError(
+                    "Only active analysts, caseworkers and coordinators receive the monitoring "
+                    "keys."
+                )
+            user_ids = [user.pk]
+        path = options["recovery_key_file"]
+        try:
+            text = (
+                Path(path).read_text().strip()
+                if path
+                else getpass.getpass("Organisation recovery key: ")
+            )
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error}") from error
+        try:
+            made = keys.pass_on_with_recovery_key(text, user_ids)
+        except WrongPassphrase as error:
+            raise CommandError(f"Refused: {error}.") from error
+        if made:
+            self.stdout.write(f"Passed on {made} monitoring keys.")
+        else:
+            self.stdout.write("Nobody lacks a monitoring key the recovery key holds.")
