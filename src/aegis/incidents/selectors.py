@@ -238,7 +238,10 @@ def counted_once(incidents: QuerySet[Incident]) -> Iterator[QuerySet[Incident]]:
     from django.db import connection, transaction
     from django.db.models.expressions import RawSQL
 
-    table = connection.ops.quote_name(_COUNTED_TABLE)
+    # Named in the connection's temporary schema, so that no statement here can reach an
+    # ordinary table, whatever its name.
+    schema = "pg_temp" if connection.vendor == "postgresql" else "temp"
+    table = f"{schema}.{connection.ops.quote_name(_COUNTED_TABLE)}"
     # SQLite's INTEGER PRIMARY KEY is the rowid itself (64-bit); PostgreSQL's ids are bigint.
     column = "bigint" if connection.vendor == "postgresql" else "integer"
     sql, params = incidents.order_by().values("pk").query.sql_with_params()
