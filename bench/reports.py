@@ -152,6 +152,11 @@ def main() -> int:
     bare()  # warm the caches once, as a running server would be
     import scipy.optimize  # noqa: F401  (loaded once by a running server)
 
+    # A running server has shown a page before: its first request imports the URLconf (the
+    # API's schemas are most of it) and compiles the templates. Without this the first timed
+    # view carried one to three seconds of that, whatever N.
+    public()
+
     def nothing() -> None:
         pass
 

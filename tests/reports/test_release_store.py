@@ -77,3 +77,34 @@ def test_a_release_older_than_its_limit_is_never_served(team):
     with clock.frozen(NOW):
         releases.public_release()
         assert StoredRelease.objects.get().made_at == NOW
+
+
+def test_a_corrected_sector_is_seen_at_the_next_view(team):
+    people = [team.person(sector="land_environment") for _ in range(6)]
+    for person in people:
+        team.incident(people=[person])
+    sectors = "victims-by-sector"
+    with clock.frozen(NOW):
+        before = releases.public_release()
+    assert before.table(sectors).cell("journalism", TOTAL) == before.table(sectors).cell(
+        "journalism", "2026"
+    )
+    assert before.table(sectors).cell("journalism", TOTAL).value == 0
+
+    from aegis.cases import services
+    from aegis.vault.keychain import unlocked
+
+    with unlocked(team.worker.keychain()):
+        services.update_person(
+            people[0], actor_id=team.worker.user.pk, reason="Wrong sector", sector="journalism"
+        )
+    # Well within the release's five minutes, in this process and in another.
+    with clock.frozen(NOW + datetime.timedelta(seconds=10)):
+        assert releases.public_release().table(sectors).cell("journalism", TOTAL).status is (
+            Status.PRIMARY
+        )
+        _another_process()
+        assert releases.refresh() == 0  # the view above already remade and stored it
+        assert releases.public_release().table(sectors).cell("journalism", TOTAL).status is (
+            Status.PRIMARY
+        )

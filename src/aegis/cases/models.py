@@ -101,11 +101,17 @@ class Person(models.Model):
         related_name="person",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves with every saved correction: public statistics' data version reads its latest
+    # value (a sector changed), through the index's end.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["pseudonym"]
         # The people list's order, so its pages (aegis.paging) are read through an index.
-        indexes = [models.Index(fields=["pseudonym", "id"], name="cases_person_list_order")]
+        indexes = [
+            models.Index(fields=["pseudonym", "id"], name="cases_person_list_order"),
+            models.Index(fields=["updated_at"], name="cases_person_updated_at"),
+        ]
 
     def __str__(self) -> str:
         return self.pseudonym

@@ -438,6 +438,14 @@ def consenting_people(scope: str) -> QuerySet[Person]:
     )
 
 
+def people_changed_at() -> Any:
+    """When any person's details were last saved (for caches of statistics: a victim's
+    sector is counted). A lone MAX, read from its index's end."""
+    from django.db.models import Max
+
+    return Person.objects.aggregate(last=Max("updated_at"))["last"]
+
+
 def case_workload() -> dict[str, Any]:
     """Counts for the staff dashboard of reports, across every compartment: cases by status,
     open tasks and overdue ones. Coded counts only, no case is read."""

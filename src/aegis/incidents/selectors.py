@@ -3,6 +3,8 @@ incident does not exist (the same answer as for a missing one)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,6 +220,46 @@ def statistics_incidents(consenting: QuerySet[Person], statuses: Any) -> QuerySe
         & ~Exists(victims.exclude(person__in=people))
         & ~Exists(linked.exclude(case__person__in=people))
     )
+
+
+# A temporary table is the connection's own: two processes making a release at once each
+# have theirs under the same name.
+_COUNTED_TABLE = "statistics_counted_incidents"
+
+
+@contextmanager
+def counted_once(incidents: QuerySet[Incident]) -> Iterator[QuerySet[Incident]]:
+    """These incidents worked out once, into a temporary table of their ids, and the same
+    incidents as a query that only joins to it: the aggregations over acts, victims and
+    perpetrators that follow each read the table instead of deciding again who may be
+    counted (deciding it in each of them took 1.2 s of SQL in all on PostgreSQL at 100,000
+    incidents, 0.5 s with the table). In a transaction of its own (nested in the caller's,
+    if any): if anything fails the table is rolled back with it; otherwise it is dropped at
+    the end."""
+    from django.db import connection, transaction
+    from django.db.models.expressions import RawSQL
+
+    # Named in the connection's temporary schema, so that no statement here can reach an
+    # ordinary table, whatever its name.
+    schema = "pg_temp" if connection.vendor == "postgresql" else "temp"
+    table = f"{schema}.{connection.ops.quote_name(_COUNTED_TABLE)}"
+    # SQLite's INTEGER PRIMARY KEY is the rowid itself (64-bit); PostgreSQL's ids are bigint.
+    column = "bigint" if connection.vendor == "postgresql" else "integer"
+    sql, params = incidents.order_by().values("pk").query.sql_with_params()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {table} (id {column} PRIMARY KEY)")
+            cursor.execute(f"INSERT INTO {table} (id) {sql}", params)
+            if connection.vendor == "postgresql":
+                # Autovacuum never analyses a temporary table: without this the planner
+                # guesses its size, and may loop over it where a hash join is right.
+                cursor.execute(f"ANALYZE {table}")
+        # The table's name is this module's constant, quoted: nothing from outside.
+        ids = RawSQL(f"SELECT id FROM {table}", [])  # noqa: S608, S611
+        yield Incident.objects.filter(pk__in=ids)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {table}")
 
 
 def acts_of_incidents(incidents: QuerySet[Incident]) -> QuerySet[Act]:

@@ -89,12 +89,14 @@ PUBLIC = "public"
 def _fingerprint() -> str:
     """A digest of the data version and settings a release is made from: it changes when an
     incident, act or victim is added, changed or removed, when a consent to statistics is
-    given or withdrawn, and when k or the counted statuses change."""
+    given or withdrawn, when a person's details (a victim's sector) are corrected, and when
+    k or the counted statuses change."""
     version = (
         config.min_count(),
         config.counted_statuses(),
         incidents.statistics_fingerprint(),
         cases.consent_fingerprint(config.CONSENT_SCOPE),
+        cases.people_changed_at(),
     )
     return hashlib.sha256(repr(version).encode()).hexdigest()
 
@@ -153,8 +155,8 @@ def public_release() -> Release:
     """What may be published: every table protected. Made once per change of the data and
     settings it comes from (the fingerprint, checked on every call, so the first view after
     a consent is withdrawn already leaves that person out), kept in this process and in the
-    database for every other, and remade after CACHE_SECONDS at most (a person's sector can
-    change unseen); the worker remakes it before then (`refresh`)."""
+    database for every other, and remade after CACHE_SECONDS at most (for a change the
+    fingerprint does not see); the worker remakes it before then (`refresh`)."""
     fingerprint = _fingerprint()
     now = clock.now()
     cached = _CACHE.get(PUBLIC)
