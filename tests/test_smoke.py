@@ -1,3 +1,9 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
 from aegis.roles import Role
 
 
@@ -6,3 +12,19 @@ def test_sign_in_reaches_dashboard(signed_in):
     page = client.get("/")
     assert page.status_code == 200
     assert "Dashboard" in page.content.decode()
+
+
+@pytest.mark.engine_independent
+def test_the_wsgi_application_has_its_urlconf_loaded_before_any_request(tmp_path):
+    """A server's process imports every view as it starts, so the first person it serves
+    does not wait for the imports."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_"))}
+    env.pop("AEGIS_DATABASE_URL", None)
+    env.update(AEGIS_HOME=str(tmp_path), AEGIS_KDF_PROFILE="test")
+    probe = "import sys, aegis.wsgi; print(' '.join(sorted(m for m in sys.modules if m in WANT)))"
+    probe = probe.replace("WANT", repr(("aegis.urls", "aegis.api")))
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["aegis.api", "aegis.urls"]
