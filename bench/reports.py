@@ -2,13 +2,14 @@
 incidents, each as a ratio to a bare aggregate query over the same table in the same run.
 
     .venv/bin/python bench/reports.py [--incidents 2000] [--cases 500] [--db sqlite|postgres]
-        [--reuse] [--home DIR] [--pg-name NAME]
+        [--reuse] [--home DIR] [--pg-name NAME] [--scale-instance]
     (or: aegis bench reports --incidents 1000000)
 
 The instance is built by bench/scale.py's builder (bulk writes made of the services' own
 building blocks: keys, sealed fields, acts, victims, perpetrators, sources; consents cycle
 through every scope, so one person in five consents to public statistics, and verification
-statuses cycle too). Timed, through Django's full stack with the test client (no network):
+statuses cycle too). With --scale-instance it times the instance bench/scale.py built and
+kept for the same sizes (one build serves both benchmarks). Timed, through Django's full stack with the test client (no network):
 
 * bare: one GROUP BY over the incidents table (the floor any statistics page stands on);
 * fingerprint: the data version every view checks (counts and latest changes);
@@ -81,15 +82,29 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--home", default="")
     parser.add_argument("--pg-name", default="")
+    parser.add_argument(
+        "--scale-instance",
+        action="store_true",
+        help="time the instance bench/scale.py built and kept for these --cases, --incidents, "
+        "--db, --home and --pg-name, instead of building one of its own",
+    )
     args = parser.parse_args()
-    args.pg_name = args.pg_name or f"aegis_bench_reports_{args.incidents}i"
-    home, url = scale.instance_paths(args, args.cases, args.incidents)
-    home = home.with_name(f"reports-{home.name}")
-    if args.db == "sqlite":
-        url = f"sqlite:///{home / 'aegis.sqlite3'}"
-    home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    state_path = home / "bench-reports.json"
-    state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    if args.scale_instance:
+        home, url = scale.instance_paths(args, args.cases, args.incidents)
+        state_path = home / scale.STATE_FILE
+        state = json.loads(state_path.read_text()) if state_path.exists() else {}
+        if not state.get("complete"):
+            parser.error(f"no complete instance of that size in {home}: build it with scale.py")
+        args.reuse = True
+    else:
+        args.pg_name = args.pg_name or f"aegis_bench_reports_{args.incidents}i"
+        home, url = scale.instance_paths(args, args.cases, args.incidents)
+        home = home.with_name(f"reports-{home.name}")
+        if args.db == "sqlite":
+            url = f"sqlite:///{home / 'aegis.sqlite3'}"
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        state_path = home / "bench-reports.json"
+        state = json.loads(state_path.read_text()) if state_path.exists() else {}
     os.environ.update(
         AEGIS_HOME=str(home),
         AEGIS_DATABASE_URL=url,
@@ -100,6 +115,8 @@ def main() -> int:
 
     django.setup()
     reuse = args.reuse and state.get("complete") and scale.holds(args.cases, args.incidents)
+    if args.scale_instance and not reuse:  # never rebuild (and so empty) scale.py's instance
+        raise SystemExit(f"The database at {home} does not hold that many cases and incidents.")
     if not reuse:
         from django.db import connection
 
