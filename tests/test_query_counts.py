@@ -206,6 +206,8 @@ def _sorts_everything(plan: str) -> bool:
         # One compartment: its (compartment, date) index gives the order as well.
         ("/incidents/", "incidents_incident", ["incidents_list_order", "incidents_i_compart"]),
         ("/risk/", "risk_assessment", ["risk_current_by_rank"]),
+        # "Rose recently": only the assessments that rose are read, not every recent one.
+        ("/risk/", "risk_assessment", ["risk_rose_by_date"]),
     ],
 )
 def test_lists_are_read_in_their_index_order(network, path, table, indexes):

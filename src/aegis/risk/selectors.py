@@ -17,14 +17,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case as _Case
 from django.db.models import (
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
 
 from aegis import clock
@@ -35,7 +32,7 @@ from aegis.incidents.models import Incident
 from aegis.vault.selectors import opened
 
 from . import compute, findings_snapshots, patterns
-from .models import Assessment, ChecklistItem, LevelCount, RiskSettings
+from .models import Assessment, ChecklistItem, LevelCount, RiskSettings, level_rank
 from .patterns import Finding
 from .vocabulary import LEVEL_RANK, ChecklistKind, FindingKind
 
@@ -93,10 +90,7 @@ def previous_of(assessment: Assessment) -> Assessment | None:
 
 
 def rank(field: str) -> _Case:
-    return _Case(
-        *(When(**{field: level}, then=Value(rank)) for level, rank in LEVEL_RANK.items()),
-        output_field=IntegerField(),
-    )
+    return level_rank(field)
 
 
 def latest() -> Subquery:
