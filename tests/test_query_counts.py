@@ -306,3 +306,18 @@ def test_level_counts_are_read_through_their_index(network):
     assert any(re.search(r"Index Cond: .*compartment_id = ", p) for p in plans), "\n\n".join(plans)
     cases = _plans(network.client(network.coordinator), "/risk/", "cases_case")
     assert not any("risk_assessment" in p and "Aggregate" in p for p in cases), "\n\n".join(cases)
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_the_work_queue_counts_closed_cases_through_their_index(network):
+    """Retention's line counts the closed cases whose period ended on every visit: they are
+    read from the index of closed cases by date, not found among every case."""
+    network.grow_to(LARGE)
+    plans = [
+        p
+        for p in _plans(network.client(network.coordinator), "/", "cases_case")
+        if "closed_at" in p
+    ]
+    assert plans, "no count of closed cases"
+    assert all("cases_closed_by_date" in p for p in plans), "\n\n".join(plans)
