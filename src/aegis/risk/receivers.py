@@ -25,8 +25,8 @@ def on_findings_part_written(sender: Any, raw: bool = False, **_: Any) -> None:
 
 
 # What the findings (patterns) read of a case, besides its links to incidents (written and
-# noticed apart, on_incident_cases_changed): a save that changes none of these, such as the
-# touch of a note or a task, leaves the kept findings as they were.
+# noticed apart, on_incident_cases_changed): a save that changes none of these, such as a
+# change of status or summary, leaves the kept findings as they were.
 FINDINGS_PARTS = ("person_id", "subject_kind", "country", "region", "sector")
 
 
