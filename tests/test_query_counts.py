@@ -116,6 +116,25 @@ def test_list_and_dashboard_pages_ask_as_many_queries_at_either_size(network):
 
 
 @pytest.mark.django_db
+def test_list_and_dashboard_pages_read_the_readers_compartments_once(network):
+    """Every read scoped to the reader's compartments takes their ids from one query per
+    request (cases.membership), however many such reads the page makes."""
+    network.grow_to(SMALL)
+    coordinator, analyst = network.client(network.coordinator), network.client(network.analyst)
+    reads = {}
+    for label, path in {**PAGES, "case list": "/cases/", "incident list": "/incidents/"}.items():
+        client = analyst if path.startswith("/risk/analysis") else coordinator
+        client.get(path)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        reads[label] = sum(
+            '"cases_compartmentmember"' in q["sql"] for q in captured.captured_queries
+        )
+    assert all(n <= 1 for n in reads.values()), reads
+    assert reads["dashboard and work queue"] == reads["risk dashboard"] == 1, reads
+
+
+@pytest.mark.django_db
 def test_the_case_list_asks_as_many_queries_at_either_size(network):
     pages = {
         "first": "/cases/",
