@@ -52,7 +52,10 @@ def stored_cell_and(
     )
     if row is None:
         return None, None
-    return cell(*row[:5], row[5] or ""), tuple(row[len(counted) :])
+    compartment_id, country, region, sector, status, level = row[: len(counted)]
+    return cell(compartment_id, country, region, sector, status, level or ""), tuple(
+        row[len(counted) :]
+    )
 
 
 def move(old: Cell | None, new: Cell | None) -> None:
