@@ -116,6 +116,25 @@ def test_list_and_dashboard_pages_ask_as_many_queries_at_either_size(network):
 
 
 @pytest.mark.django_db
+def test_list_and_dashboard_pages_read_the_readers_compartments_once(network):
+    """Every read scoped to the reader's compartments takes their ids from one query per
+    request (cases.membership), however many such reads the page makes."""
+    network.grow_to(SMALL)
+    coordinator, analyst = network.client(network.coordinator), network.client(network.analyst)
+    reads = {}
+    for label, path in {**PAGES, "case list": "/cases/", "incident list": "/incidents/"}.items():
+        client = analyst if path.startswith("/risk/analysis") else coordinator
+        client.get(path)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        reads[label] = sum(
+            '"cases_compartmentmember"' in q["sql"] for q in captured.captured_queries
+        )
+    assert all(n <= 1 for n in reads.values()), reads
+    assert reads["dashboard and work queue"] == reads["risk dashboard"] == 1, reads
+
+
+@pytest.mark.django_db
 def test_the_case_list_asks_as_many_queries_at_either_size(network):
     pages = {
         "first": "/cases/",
@@ -206,6 +225,8 @@ def _sorts_everything(plan: str) -> bool:
         # One compartment: its (compartment, date) index gives the order as well.
         ("/incidents/", "incidents_incident", ["incidents_list_order", "incidents_i_compart"]),
         ("/risk/", "risk_assessment", ["risk_current_by_rank"]),
+        # "Rose recently": only the assessments that rose are read, not every recent one.
+        ("/risk/", "risk_assessment", ["risk_rose_by_date"]),
     ],
 )
 def test_lists_are_read_in_their_index_order(network, path, table, indexes):
@@ -304,3 +325,18 @@ def test_level_counts_are_read_through_their_index(network):
     assert any(re.search(r"Index Cond: .*compartment_id = ", p) for p in plans), "\n\n".join(plans)
     cases = _plans(network.client(network.coordinator), "/risk/", "cases_case")
     assert not any("risk_assessment" in p and "Aggregate" in p for p in cases), "\n\n".join(cases)
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_the_work_queue_counts_closed_cases_through_their_index(network):
+    """Retention's line counts the closed cases whose period ended on every visit: they are
+    read from the index of closed cases by date, not found among every case."""
+    network.grow_to(LARGE)
+    plans = [
+        p
+        for p in _plans(network.client(network.coordinator), "/", "cases_case")
+        if "closed_at" in p
+    ]
+    assert plans, "no count of closed cases"
+    assert all("cases_closed_by_date" in p for p in plans), "\n\n".join(plans)

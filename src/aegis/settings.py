@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "aegis.intake.middleware.PublicFormBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Each reader's compartments read once per reading request, not once per query.
+    "aegis.cases.membership.CompartmentIdsMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "aegis.accounts.middleware.KeychainMiddleware",

@@ -190,7 +190,11 @@ def test_kept_findings_are_those_computed_afresh_until_something_changes(
     or person written, or another day, makes the next reader compute them again."""
     worker = make_person(Role.CASEWORKER)
     mine = make_compartment(worker)
-    seed(random.Random(18), mine, worker, make_case)
+    # Committed, as a real write would be: a raise of the number still waiting on the test's
+    # transaction (which never commits) would stand for the writes below (one per
+    # transaction), and they would never raise it.
+    with django_capture_on_commit_callbacks(execute=True):
+        seed(random.Random(18), mine, worker, make_case)
     arguments = {"window_days": 30, "min_count": 2}
     configuration.update_settings(actor_id=None, pattern_window_days=30, pattern_min_count=2)
 

@@ -64,7 +64,7 @@ def communication_list(request: HttpRequest) -> HttpResponse:
             "late": late,
             "statuses": Status.choices,
             "today": clock.today(),
-            "member": cases.compartments_of(request.user).exists(),
+            "member": bool(cases.compartment_ids(request.user)),
         },
     )
 

@@ -11,7 +11,9 @@ class CasesConfig(AppConfig):
         # below cases.
         from aegis.accounts import hooks
 
-        from . import selectors, services
+        from . import membership, selectors, services
+
+        membership.connect()
 
         hooks.register_compartments(
             hooks.Compartments(of=selectors.compartments_of, leave=services.remove_member)

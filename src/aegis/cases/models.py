@@ -144,6 +144,13 @@ class Case(models.Model):
             models.Index(
                 fields=["-updated_at", "-id"], name="cases_case_list_order", include=["compartment"]
             ),
+            # Retention: the closed cases whose period ended, longest closed first (the work
+            # queue counts them on every visit), read without the open ones.
+            models.Index(
+                fields=["closed_at", "id"],
+                condition=models.Q(status="closed"),
+                name="cases_closed_by_date",
+            ),
         ]
 
     def __str__(self) -> str:

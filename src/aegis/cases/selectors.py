@@ -19,6 +19,7 @@ from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoSearchKey, search_key_missing_message
 from aegis.vault.selectors import holds_search_key, open_records, opened
 
+from . import membership
 from .models import Case, Compartment, CompartmentMember, ConsentRecord, Person, RecordChange
 
 PAGE_SIZE = 25
@@ -31,8 +32,14 @@ def compartments_of(user: Any) -> QuerySet[Compartment]:
     return Compartment.objects.filter(members__user=user)
 
 
+def compartment_ids(user: Any) -> list[int]:
+    """The ids of the user's compartments: one small query, kept for the rest of a reading
+    request (membership)."""
+    return membership.compartment_ids(user)
+
+
 def member_of(user: Any, compartment_id: int) -> bool:
-    return compartments_of(user).filter(pk=compartment_id).exists()
+    return compartment_id in compartment_ids(user)
 
 
 def visible(
@@ -41,11 +48,10 @@ def visible(
     """The records this person may see, of any compartment-scoped model: those in the
     compartments they belong to. `via` is the path to the compartment ("case__compartment"
     for a record that belongs to a case). The compartments are read first as a list of ids
-    (one small query), so a long list is read through its own (compartment, order) index
-    instead of joining the memberships."""
+    (one small query, once per request: membership), so a long list is read through its own
+    (compartment, order) index instead of joining the memberships."""
     found = records if isinstance(records, QuerySet) else records._default_manager.all()
-    ids = list(CompartmentMember.objects.filter(user=user).values_list("compartment_id", flat=True))
-    return found.filter(**{f"{via}__in": ids})
+    return found.filter(**{f"{via}__in": compartment_ids(user)})
 
 
 def visible_cases(user: Any) -> QuerySet[Case]:

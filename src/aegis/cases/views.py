@@ -90,7 +90,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     chosen = filters.filters()
     page = selectors.cases_page(request.user, request.GET.get("page"), **chosen, **_seek(request))
     _with_places(page.object_list)
-    member = selectors.compartments_of(request.user).exists()
+    member = bool(selectors.compartment_ids(request.user))
     return render(
         request,
         "cases/list.html",
@@ -314,7 +314,7 @@ def case_move(request: HttpRequest, reference: str) -> HttpResponse:
 def people(request: HttpRequest) -> HttpResponse:
     page = selectors.people_page(request.user, request.GET.get("page"), **_seek(request))
     _with_places(page.object_list)
-    member = selectors.compartments_of(request.user).exists()
+    member = bool(selectors.compartment_ids(request.user))
     return render(request, "cases/people.html", {"page": page, "member": member})
 
 
@@ -472,7 +472,7 @@ def compartments(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The compartment is created. You are its first member."))
             return redirect("cases:compartment", compartment_id=compartment.pk)
-    mine = set(selectors.compartments_of(request.user).values_list("pk", flat=True))
+    mine = set(selectors.compartment_ids(request.user))
     return render(
         request,
         "cases/compartments.html",

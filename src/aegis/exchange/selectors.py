@@ -70,7 +70,7 @@ def pending_count(user: Any) -> tuple[int, bool]:
 
 
 def received_page(user: Any, number: Any = None) -> Page:
-    compartments = cases.compartments_of(user).values("pk")
+    compartments = cases.compartment_ids(user)
     found = (
         Received.objects.filter(compartment__in=compartments)
         .select_related("partner")
@@ -83,7 +83,7 @@ def received_page(user: Any, number: Any = None) -> Page:
 def received_for(user: Any, received_id: Any) -> Received | None:
     if not str(received_id).isdigit():
         return None
-    compartments = cases.compartments_of(user).values("pk")
+    compartments = cases.compartment_ids(user)
     return Received.objects.filter(pk=received_id, compartment__in=compartments).first()
 
 

@@ -110,7 +110,7 @@ def _within(
         period = datetime.timedelta(days=report_days)
         for report in intake_selectors.reports_not_taken_up(until - period):
             yield Due(RecordClass.REPORTS, report, report.received_at + period)
-    for record_class, period, found in _closed_cases(until, cases):
+    for record_class, period, found in _closed_cases(until, cases, days=days):
         for case in found:
             closed_at = case.closed_at or until  # closed cases always have one
             yield Due(record_class, case, closed_at + period, case.pk in held)
@@ -125,11 +125,15 @@ def _within(
 
 
 def _closed_cases(
-    until: datetime.datetime, cases: QuerySet[Case] | None = None
+    until: datetime.datetime,
+    cases: QuerySet[Case] | None = None,
+    *,
+    days: dict[str, int | None] | None = None,
 ) -> list[tuple[str, datetime.timedelta, QuerySet[Case]]]:
     """Per case class: its period and the closed cases (among `cases`, if given) whose
-    period ends before `until`. A case holding evidence goes on the evidence's period."""
-    days = periods()
+    period ends before `until`. A case holding evidence goes on the evidence's period.
+    `days`: the periods, when the caller has read them already."""
+    days = periods() if days is None else days
     with_evidence = evidence_selectors.cases_with_evidence()
     found: list[tuple[str, datetime.timedelta, QuerySet[Case]]] = []
     for record_class in CASE_CLASSES:
@@ -172,10 +176,11 @@ def expiring_count(user: Any) -> tuple[int, bool]:
     """(count, more) of what expiring_for lists, counted in SQL and stopping at
     paging.COUNT_CAP, so the work queue does not read every closed case."""
     until = clock.now() + reminder_window()
+    days = periods()
     querysets: list[QuerySet[Any]] = [
-        q for _c, _p, q in _closed_cases(until, case_selectors.visible_cases(user))
+        q for _c, _p, q in _closed_cases(until, case_selectors.visible_cases(user), days=days)
     ]
-    report_days = periods()[RecordClass.REPORTS]
+    report_days = days[RecordClass.REPORTS]
     if report_days is not None and intake_selectors.on_intake_team(user):
         period = datetime.timedelta(days=report_days)
         querysets.append(intake_selectors.reports_not_taken_up(until - period))

@@ -32,16 +32,30 @@ def cell(
 def stored_cell(case_id: int | None) -> Cell | None:
     """Where the case counts as it is stored now (None for a case not stored yet): read
     from the database, not from an instance that may be stale, in one query."""
+    return stored_cell_and(case_id, ())[0]
+
+
+def stored_cell_and(
+    case_id: int | None, fields: tuple[str, ...]
+) -> tuple[Cell | None, tuple[Any, ...] | None]:
+    """stored_cell, and the case's stored values of `fields` (None for a case not stored
+    yet), in the same query."""
     if case_id is None:
-        return None
+        return None, None
     current = Assessment.objects.filter(case=OuterRef("pk"), is_current=True).values("level")
+    counted = ("compartment_id", "country", "region", "sector", "status", "current_level")
     row = (
         Case.objects.filter(pk=case_id)
         .annotate(current_level=Subquery(current[:1]))
-        .values_list("compartment_id", "country", "region", "sector", "status", "current_level")
+        .values_list(*counted, *fields)
         .first()
     )
-    return None if row is None else cell(*row[:5], row[5] or "")
+    if row is None:
+        return None, None
+    compartment_id, country, region, sector, status, level = row[: len(counted)]
+    return cell(compartment_id, country, region, sector, status, level or ""), tuple(
+        row[len(counted) :]
+    )
 
 
 def move(old: Cell | None, new: Cell | None) -> None:

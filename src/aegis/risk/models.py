@@ -17,9 +17,22 @@ from django.db.models import F, Q
 from aegis.incidents.vocabulary import PerpetratorType
 from aegis.vault.fields import EncryptedTextField
 
-from .vocabulary import Amplifier, Category, ChecklistKind, Level, Strategy
+from .vocabulary import LEVEL_RANK, Amplifier, Category, ChecklistKind, Level, Strategy
 
 ONE_TO_FIVE = Q(rating__gte=1) & Q(rating__lte=5)
+
+
+def level_rank(field: str) -> models.Case:
+    """The rank of the level in `field` (higher is worse; NULL for none), in SQL."""
+    return models.Case(
+        *(models.When(**{field: level}, then=models.Value(n)) for level, n in LEVEL_RANK.items()),
+        output_field=models.IntegerField(),
+    )
+
+
+# A current assessment whose level is above the one before it (the dashboard's "rose
+# recently"), in the words the dashboard's query uses, so its index's condition matches.
+ROSE = Q(is_current=True) & Q(rank__gt=level_rank("previous_level"))
 
 
 class RiskSettings(models.Model):
@@ -140,12 +153,15 @@ class Assessment(models.Model):
                 condition=models.Q(is_current=True),
                 name="risk_current_by_review",
             ),
-            # The dashboard's "rose recently": current assessments, latest first.
+            # Current assessments, latest first.
             models.Index(
                 fields=["-assessed_on", "id"],
                 condition=models.Q(is_current=True),
                 name="risk_current_by_date",
             ),
+            # The dashboard's "rose recently": only those that rose, latest first, so the
+            # list reads the few that rose, not every assessment of the last days.
+            models.Index(fields=["-assessed_on", "id"], condition=ROSE, name="risk_rose_by_date"),
             models.Index(
                 fields=["compartment", "level"],
                 condition=models.Q(is_current=True),

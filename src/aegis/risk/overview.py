@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Q
 
 from aegis import clock
 from aegis.paging import capped_count
 
 from . import selectors
-from .models import Assessment
+from .models import ROSE, Assessment
 from .patterns import Finding
 from .vocabulary import Level
 
@@ -52,9 +51,9 @@ def dashboard(user: Any, page_number: Any = None, *, level: str = "") -> Dashboa
     paginator.count = counts[level] if level else sum(counts.values())
     page = paginator.get_page(page_number)
     overdue = current.filter(selectors.due(today)).order_by("next_review_on", "pk")
+    # In the words of its index's condition (models.ROSE), so the index answers it.
     rose = current.filter(
-        Q(rank__gt=F("previous_rank")),
-        assessed_on__gte=today - datetime.timedelta(days=RECENT_DAYS),
+        ROSE, assessed_on__gte=today - datetime.timedelta(days=RECENT_DAYS)
     ).order_by("-assessed_on", "pk")
     found = selectors.findings_for(user)
     findings = found[: selectors.LIST_CAP]  # those with the most incidents

@@ -3,7 +3,7 @@ its assessments along (already encrypted under the case's key, which moved with 
 written moves between the level counts' cells (level_counts); an
 incident recorded, changed or linked makes the current assessments of the cases and people
 it concerns due for review; and any of these, or a person written, puts the kept findings out
-of date (findings_snapshots)."""
+of date (findings_snapshots): a case only when what they read of it changes."""
 
 from __future__ import annotations
 
@@ -24,21 +24,31 @@ def on_findings_part_written(sender: Any, raw: bool = False, **_: Any) -> None:
         findings_snapshots.changed()
 
 
+# What the findings (patterns) read of a case, besides its links to incidents (written and
+# noticed apart, on_incident_cases_changed): a save that changes none of these, such as a
+# change of status or summary, leaves the kept findings as they were.
+FINDINGS_PARTS = ("person_id", "subject_kind", "country", "region", "sector")
+
+
 def on_case_saving(sender: Any, instance: Any, raw: bool = False, **_: Any) -> None:
-    """Where the case counted before this save (see level_counts)."""
+    """Where the case counted before this save (see level_counts), and what the findings
+    read of it, in one query."""
     from . import level_counts
 
     if not raw:
-        instance._risk_counted = level_counts.stored_cell(instance.pk)
+        instance._risk_stored = level_counts.stored_cell_and(instance.pk, FINDINGS_PARTS)
 
 
 def on_case_saved(sender: Any, instance: Any, raw: bool = False, **_: Any) -> None:
     from . import level_counts
 
-    if not raw:
-        level_counts.move(
-            getattr(instance, "_risk_counted", None), level_counts.stored_cell(instance.pk)
-        )
+    if raw:
+        return
+    counted, parts = getattr(instance, "_risk_stored", (None, None))
+    now_counted, now_parts = level_counts.stored_cell_and(instance.pk, FINDINGS_PARTS)
+    level_counts.move(counted, now_counted)
+    # A case just created is linked to no incident yet, so no finding reads it.
+    if parts is not None and parts != now_parts:
         findings_snapshots.changed()
 
 

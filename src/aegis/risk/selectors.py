@@ -17,14 +17,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case as _Case
 from django.db.models import (
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
 
 from aegis import clock
@@ -35,7 +32,7 @@ from aegis.incidents.models import Incident
 from aegis.vault.selectors import opened
 
 from . import compute, findings_snapshots, patterns
-from .models import Assessment, ChecklistItem, LevelCount, RiskSettings
+from .models import Assessment, ChecklistItem, LevelCount, RiskSettings, level_rank
 from .patterns import Finding
 from .vocabulary import LEVEL_RANK, ChecklistKind, FindingKind
 
@@ -93,10 +90,7 @@ def previous_of(assessment: Assessment) -> Assessment | None:
 
 
 def rank(field: str) -> _Case:
-    return _Case(
-        *(When(**{field: level}, then=Value(rank)) for level, rank in LEVEL_RANK.items()),
-        output_field=IntegerField(),
-    )
+    return level_rank(field)
 
 
 def latest() -> Subquery:
@@ -128,9 +122,10 @@ def current_assessments(user: Any) -> QuerySet[Assessment]:
     """The latest assessment of every case the user may see. Rank, the previous level and
     whether a newer incident makes it due are kept on the row (see services), so none of
     them costs a subquery per assessment."""
-    compartments = case_selectors.compartments_of(user).values_list("pk", flat=True)
     return (
-        Assessment.objects.filter(compartment_id__in=list(compartments), is_current=True)
+        Assessment.objects.filter(
+            compartment_id__in=case_selectors.compartment_ids(user), is_current=True
+        )
         .annotate(previous_rank=rank("previous_level"))
         .select_related("case", "case__person")
     )
@@ -140,9 +135,10 @@ def level_counts(user: Any) -> dict[str, int]:
     """Cases in the user's compartments by the level of their current assessment, and ("")
     the open ones not yet assessed: a sum over the kept counts (models.LevelCount), a few
     rows per compartment, not a count of every case."""
-    compartments = case_selectors.compartments_of(user).values_list("pk", flat=True)
     rows = (
-        LevelCount.objects.filter(compartment_id__in=list(compartments), cases__gt=0)
+        LevelCount.objects.filter(
+            compartment_id__in=case_selectors.compartment_ids(user), cases__gt=0
+        )
         .values_list("level")
         .annotate(n=Sum("cases"))
         .order_by()
@@ -308,7 +304,7 @@ def _kept(scope: str, incidents: QuerySet[Incident]) -> list[Finding]:
 def findings_for(user: Any) -> list[Finding]:
     """Open findings: patterns among the incidents the user may see, in the current window
     (kept per set of compartments until an incident, case or person changes)."""
-    ids = list(case_selectors.compartments_of(user).values_list("pk", flat=True))
+    ids = case_selectors.compartment_ids(user)
     incidents = incident_selectors.all_incidents().filter(compartment_id__in=ids)
     return _kept(findings_snapshots.scope_of(ids), incidents)
 
