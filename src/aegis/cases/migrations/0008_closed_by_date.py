@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0006_open_tasks_by_due_date"),
+        ("cases", "0007_person_updated_at"),
         ("vault", "0002_wipe"),
     ]
 
