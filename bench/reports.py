@@ -9,7 +9,8 @@ The instance is built by bench/scale.py's builder (bulk writes made of the servi
 building blocks: keys, sealed fields, acts, victims, perpetrators, sources; consents cycle
 through every scope, so one person in five consents to public statistics, and verification
 statuses cycle too). With --scale-instance it times the instance bench/scale.py built and
-kept for the same sizes (one build serves both benchmarks). Timed, through Django's full stack with the test client (no network):
+kept for the same sizes (one build serves both benchmarks). Timed, through Django's full
+stack with the test client (no network):
 
 * bare: one GROUP BY over the incidents table (the floor any statistics page stands on);
 * fingerprint: the data version every view checks (counts and latest changes);
