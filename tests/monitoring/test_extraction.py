@@ -3,12 +3,15 @@ the shipped model on articles (no network), and `aegis monitoring extract` on de
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 import socket
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -233,6 +236,37 @@ def test_name_candidates_end_at_a_possessive_and_a_plural_title() -> None:
     assert not any(name.startswith(("Myanmar", "Journalists")) for name in names)
 
 
+def test_name_features_tell_words_and_common_nouns_from_names() -> None:
+    article = features.Article.make(
+        "", "Police held Maria Lopez at Bethel Church. The church was closed.", None
+    )
+    found = {c.name: c for c in features.candidates(article)}
+    firsts = [c.offsets[0] for c in found.values()]
+    church = features.name_features(article, found["Bethel Church"], firsts)
+    maria = features.name_features(article, found["Maria Lopez"], firsts)
+    # "church" is written in lower case too: a common noun, no name.
+    assert church["lower_elsewhere"] == 1.0 and "lower_elsewhere" not in maria
+    assert church["last_word:church"] == 1.0 and maria["first_word:maria"] == 1.0
+
+
+def test_name_rows_rank_a_candidate_against_the_others() -> None:
+    text = (
+        "Journalist Maria Lopez was detained. Lopez had met John Okafor. "
+        "Police said Lopez would be charged."
+    )
+    article = features.Article.make("", text, None)
+    found = features.candidates(article)
+    rows = dict(zip([c.name for c in found], features.name_rows(article, found), strict=True))
+    assert set(rows) == {"Maria Lopez", "John Okafor"}
+    maria, john = rows["Maria Lopez"], rows["John Okafor"]
+    # Named most (by surname): first in rank, the whole share; the other a part of it.
+    assert maria["surname_rank"] == 1.0 and john["surname_rank"] == 0.5
+    assert maria["surname_share"] == 1.0 and 0 < john["surname_share"] < 1
+    assert maria["count_share"] == john["count_share"] == 1.0
+    assert maria["n_candidates"] == john["n_candidates"] > 0
+    assert features.name_rows(features.Article.make("", "no names here", None), []) == []
+
+
 def test_name_deduplication_keeps_the_longest_later_name() -> None:
     assert scoring.dedupe_names(["Lai", "Jimmy Lai", "Ian Lai, Lai"]) == ["Jimmy Lai", "Ian Lai"]
 
@@ -271,6 +305,30 @@ def test_extract_an_article(no_network: None) -> None:
     record = merged_sample(result)
     assert record["year"] == "2021.0"
     assert record["city"] in ("Lagos", "None")
+
+
+def _constant_name_model(p: float) -> linear.Linear:
+    """A victim-name model that gives every candidate probability p."""
+    return linear.Linear(
+        classes=[False, True],
+        index={},
+        coef=np.zeros((1, 0), dtype=np.float32),
+        intercept=np.array([math.log(p / (1 - p))], dtype=np.float32),
+    )
+
+
+def test_an_article_with_no_likely_name_proposes_its_likeliest_if_likely_enough() -> None:
+    shipped = pipeline.default()
+    article = features.Article.make("", "Police held Maria Lopez and John Okafor.", None)
+    below = pipeline.NAME_THRESHOLD * 0.9
+    assert below > pipeline.NAME_FALLBACK
+    extractor = copy.copy(shipped)
+    extractor.models = {**shipped.models, "victim_name": _constant_name_model(below)}
+    assert [v.name for v in extractor.victims(article)] == ["Maria Lopez"]
+    extractor.models["victim_name"] = _constant_name_model(pipeline.NAME_FALLBACK * 0.9)
+    assert extractor.victims(article) == ()
+    extractor.models["victim_name"] = _constant_name_model(pipeline.NAME_THRESHOLD * 1.1)
+    assert [v.name for v in extractor.victims(article)] == ["Maria Lopez", "John Okafor"]
 
 
 def test_a_capitalised_common_noun_is_no_city() -> None:

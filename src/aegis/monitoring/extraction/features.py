@@ -127,6 +127,8 @@ class Article:
     tokens: list[str]
     title_tokens: list[str]
     full: str = field(default="")
+    # The words the article writes in lower case (a capitalised one among them is no name).
+    lowered: frozenset[str] = field(default=frozenset())
 
     @classmethod
     def make(cls, title: str, body: str, published: date | None) -> Article:
@@ -140,6 +142,7 @@ class Article:
             tokens=textmod.tokens(full),
             title_tokens=textmod.tokens(title),
             full=full,
+            lowered=frozenset(w for w in textmod.words(full) if w.islower()),
         )
 
 
@@ -262,6 +265,13 @@ def name_features(article: Article, candidate: Candidate, first_offsets: list[in
     }
     if any(given_names.prior(part) is not None for part in parts[1:]):
         features["other_known"] = 1.0
+    # The words themselves: "Church", "Party", "Daily" end no person's name, "Two", "All"
+    # start none; and a word the article also writes in lower case is a common noun
+    # ("Serious Illegal Detention"). 5-fold CV on train+dev (with name_rows' features).
+    features[f"first_word:{parts[0].lower()}"] = 1.0
+    features[f"last_word:{surname.lower()}"] = 1.0
+    if any(part.lower() in article.lowered for part in parts):
+        features["lower_elsewhere"] = 1.0
     for sentence in article.sentences:
         if name not in sentence and not re.search(r"\b" + re.escape(surname) + r"\b", sentence):
             continue
@@ -283,6 +293,28 @@ def name_features(article: Article, candidate: Candidate, first_offsets: list[in
         for w in set(lowered):
             features[f"s:{w}"] = features.get(f"s:{w}", 0.0) + 0.2
     return features
+
+
+def name_rows(article: Article, found: list[Candidate]) -> list[Features]:
+    """name_features for each candidate, with how it stands against the article's others:
+    its rank and share by surname mentions, its share of the most mentions and how many
+    candidates there are (the victim is the person the article is about: 5-fold CV on
+    train+dev, with the word features, exact F1 44.8 to 48.0)."""
+    firsts = [c.offsets[0] for c in found]
+    rows = [name_features(article, c, firsts) for c in found]
+    if not rows:
+        return rows
+    counts = [row["log_count"] for row in rows]
+    surnames = [row["log_surname"] for row in rows]
+    most_count, most_surname = max(counts), max(surnames)
+    order = sorted(range(len(rows)), key=lambda i: -surnames[i])
+    many = math.log1p(len(rows))
+    for rank, i in enumerate(order):
+        rows[i]["surname_rank"] = 1.0 / (1 + rank)
+        rows[i]["surname_share"] = surnames[i] / most_surname if most_surname else 0.0
+        rows[i]["count_share"] = counts[i] / most_count if most_count else 0.0
+        rows[i]["n_candidates"] = many
+    return rows
 
 
 # --- Victim attributes ----------------------------------------------------------------------

@@ -110,10 +110,8 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
     for a, g in zip(articles, golds, strict=True):
         gold_names = {v["victim_name"] for v in g["victims"] if v.get("victim_name")}
         found = F.candidates(a)
-        firsts = [c.offsets[0] for c in found]
-        for candidate in found:
-            rows.append(F.name_features(a, candidate, firsts))
-            targets.append(candidate.name in gold_names)
+        rows += F.name_rows(a, found)
+        targets += [candidate.name in gold_names for candidate in found]
     models["victim_name"] = _fit(rows, targets, C_NAME)
 
     victim_rows, type_rows, sex_rows, sexes, ages, types = [], [], [], [], [], []
