@@ -887,6 +887,10 @@ def run_one(args: argparse.Namespace, cases_n: int, incidents_n: int) -> dict[st
         state = {"url": url, "unlock": unlock, "complete": False}
         state_path.write_text(json.dumps(state))
     build_seconds = state.get("build_seconds")
+    if reuse:
+        from aegis import bootstrap
+
+        bootstrap.migrate()  # an instance built by an older version: its new indexes
     if not reuse:
         from aegis import bootstrap
         from aegis.vault import services as vault
