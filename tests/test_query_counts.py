@@ -227,6 +227,8 @@ def _sorts_everything(plan: str) -> bool:
         ("/risk/", "risk_assessment", ["risk_current_by_rank"]),
         # "Rose recently": only the assessments that rose are read, not every recent one.
         ("/risk/", "risk_assessment", ["risk_rose_by_date"]),
+        # The search key, found by purpose among every record's key.
+        ("/cases/search/?q=Ana+Lopez", "vault_datakey", ["vault_key_by_purpose"]),
     ],
 )
 def test_lists_are_read_in_their_index_order(network, path, table, indexes):

@@ -55,6 +55,14 @@ class DataKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     shredded_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        indexes = [
+            # The search key and the service keys are found by purpose among millions of
+            # record keys: without it, reading the search key walked the primary key (50 ms
+            # at a million incidents, on every search).
+            models.Index(fields=["purpose", "id"], name="vault_key_by_purpose"),
+        ]
+
     def __str__(self) -> str:
         return f"{self.purpose} key {self.id}"
 
