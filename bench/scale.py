@@ -638,7 +638,11 @@ class Server:
             command += ["--workers", str(workers)]
         self.log = open(Path(os.environ["AEGIS_HOME"]) / "bench-serve.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
-        self._wait()
+        try:
+            self._wait()
+        except BaseException:
+            self.stop()  # no server left behind when the bench stops here
+            raise
 
     def _wait(self) -> None:
         import requests
@@ -653,7 +657,6 @@ class Server:
             except (requests.ConnectionError, requests.Timeout):
                 pass
             time.sleep(0.2)
-        self.stop()
         raise SystemExit(f"aegis serve did not answer within 120 s (see {self.log.name}).")
 
     def sign_in(self, username: str) -> dict[str, str]:
@@ -773,13 +776,12 @@ def measure(args: argparse.Namespace, facts: dict[str, Any], cases_n: int, incid
         words = [w.strip().lower() for w in args.pages.split(",") if w.strip()]
         chosen = chosen[:1] + [p for p in chosen[1:] if any(w in p[0] for w in words)]
     server = Server(args.server_workers)
-    # The client processes are forked with no database connection of this one to share.
-    connection.close()
-    pool = multiprocessing.get_context("fork").Pool(max(1, args.clients))
     try:
-        return _measure_pages(args, chosen, server, pool)
+        # The client processes are forked with no database connection of this one to share.
+        connection.close()
+        with multiprocessing.get_context("fork").Pool(max(1, args.clients)) as pool:
+            return _measure_pages(args, chosen, server, pool)
     finally:
-        pool.terminate()
         server.stop()
 
 
