@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from aegis.labels import QuickChoiceLabels
 from aegis.roles import Role
 from aegis.vault.fields import BlindIndexField, EncryptedTextField
 
@@ -71,7 +72,7 @@ class CompartmentKey(models.Model):
         return f"{self.data_key_id} in {self.compartment_id}"
 
 
-class Person(models.Model):
+class Person(QuickChoiceLabels, models.Model):
     """A defender, or someone else the organisation protects."""
 
     compartment = models.ForeignKey(Compartment, on_delete=models.PROTECT, related_name="people")
@@ -117,7 +118,7 @@ class Person(models.Model):
         return self.pseudonym
 
 
-class Case(models.Model):
+class Case(QuickChoiceLabels, models.Model):
     reference = models.CharField(max_length=20, unique=True)
     compartment = models.ForeignKey(Compartment, on_delete=models.PROTECT, related_name="cases")
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from aegis.cases.vocabulary import AgeGroup, Gender
+from aegis.labels import QuickChoiceLabels
 from aegis.vault.fields import BlindIndexField, EncryptedTextField
 
 from .vocabulary import (
@@ -24,7 +25,7 @@ from .vocabulary import (
 )
 
 
-class Incident(models.Model):
+class Incident(QuickChoiceLabels, models.Model):
     """The event: what happened, when and where. Its own data key, sealed to the compartment."""
 
     reference = models.CharField(max_length=20, unique=True)
@@ -124,7 +125,7 @@ class Perpetrator(models.Model):
         return f"perpetrator {self.pk} ({self.perpetrator_type})"
 
 
-class Act(models.Model):
+class Act(QuickChoiceLabels, models.Model):
     """One violation within an incident, against its victims, by its perpetrators."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="acts")
