@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case as _Case
 from django.db.models import (
     Exists,
     OuterRef,
@@ -89,10 +88,6 @@ def previous_of(assessment: Assessment) -> Assessment | None:
     )
 
 
-def rank(field: str) -> _Case:
-    return level_rank(field)
-
-
 def latest() -> Subquery:
     return Subquery(
         Assessment.objects.filter(case=OuterRef("case")).order_by("-number").values("pk")[:1]
@@ -126,7 +121,7 @@ def current_assessments(user: Any) -> QuerySet[Assessment]:
         Assessment.objects.filter(
             compartment_id__in=case_selectors.compartment_ids(user), is_current=True
         )
-        .annotate(previous_rank=rank("previous_level"))
+        .annotate(previous_rank=level_rank("previous_level"))
         .select_related("case", "case__person")
     )
 

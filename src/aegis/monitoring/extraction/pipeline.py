@@ -12,7 +12,6 @@ from typing import Any
 
 from . import dates, labels, places
 from . import features as F
-from . import text as textmod
 from .chargrams import CharTfidf
 from .linear import Linear, load
 from .types import Extraction, Guess, VictimGuess
@@ -176,7 +175,6 @@ class Extractor:
             votes.setdefault(name, 0.0)
             votes[name] += 1
             first.setdefault(name, offset)
-        lowered = {word for word in textmod.words(article.full) if word.islower()}
         for m in PLACE_AFTER.finditer(article.full):
             name = m.group(1)
             if (
@@ -186,7 +184,7 @@ class Extractor:
                 or any(word in F.NOT_NAME for word in name.split())
                 # A common noun capitalised ("in Agriculture"): the text writes it in lower
                 # case elsewhere.
-                or any(word.lower() in lowered for word in name.split())
+                or any(word.lower() in article.lowered for word in name.split())
             ):
                 continue
             votes[name] = votes.get(name, 0.0) + 0.5
