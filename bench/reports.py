@@ -14,8 +14,12 @@ stack with the test client (no network):
 
 * bare: one GROUP BY over the incidents table (the floor any statistics page stands on);
 * fingerprint: the data version every view checks (counts and latest changes);
-* /public/, uncached: the first view after a change of the data: every table counted in
-  SQL and protected, and stored (target <= 2 s at 1,000,000);
+* /public/, cold: an instance's first view ever: every incident counted in SQL, every
+  table protected, and stored;
+* /public/, edited and withdrawn: the first view after a change of the data (one incident
+  corrected; the consent of the person with the most incidents withdrawn): the parts of the
+  data it touched counted again (`reports.kept`), every table protected, and stored
+  (target <= 2 s at 1,000,000);
 * /public/, stored: a view in another process (or after a restart): the release read from
   the database; cached: a view in the same process;
 * export: /public/data.csv streamed to the end from the release (target <= 30 s; its memory
@@ -46,15 +50,56 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scale
 
 
-def _forget(stored: bool) -> None:
-    """Forget this process's release, and the stored one too if `stored` (the first view
-    after a change of the data)."""
+def _forget(stored: bool, kept: bool = False) -> None:
+    """Forget this process's release, the stored one too if `stored`, and the kept counts
+    too if `kept` (every incident is counted afresh: an instance's first view ever)."""
     from aegis.reports import release
-    from aegis.reports.models import StoredRelease
+    from aegis.reports.models import CountedPart, CountingState, StoredRelease
 
     release._CACHE.clear()
     if stored:
         StoredRelease.objects.all().delete()
+    if kept:
+        CountingState.objects.all().delete()
+        CountedPart.objects.all().delete()
+
+
+def _edit_an_incident() -> None:
+    """As a correction of one incident does to what statistics see: its version moves."""
+    from django.utils import timezone
+
+    from aegis.incidents.models import Incident
+
+    _forget(stored=False)
+    one = Incident.objects.order_by("?").values_list("pk", flat=True)[:1]
+    Incident.objects.filter(pk__in=list(one)).update(updated_at=timezone.now())
+
+
+def _withdraw_a_consent() -> None:
+    """A consent to public statistics withdrawn (or, every other time, given again): that
+    person's incidents are counted again wherever they are."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from aegis.cases.models import ConsentRecord
+
+    _forget(stored=False)
+    from aegis.incidents.models import Victim
+
+    # The person with the most incidents among those who consented: the costliest withdrawal.
+    consents = ConsentRecord.objects.filter(scope="public_statistics")
+    top = (
+        Victim.objects.filter(person_id__in=consents.values("person_id"))
+        .values("person_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "person_id")
+        .first()
+    )
+    assert top is not None
+    consent = consents.filter(person_id=top["person_id"]).order_by("pk").first()
+    assert consent is not None
+    consent.withdrawn_at = None if consent.withdrawn_at else timezone.now()
+    consent.save(update_fields=["withdrawn_at"])
 
 
 def timed(
@@ -181,7 +226,9 @@ def main() -> int:
     phases: list[tuple[str, Callable[[], Any], Callable[[], None]]] = [
         ("bare", bare, nothing),
         ("fingerprint", release._fingerprint, nothing),
-        ("public, uncached", public, lambda: _forget(stored=True)),
+        ("public, cold", public, lambda: _forget(stored=True, kept=True)),
+        ("public, edited", public, _edit_an_incident),
+        ("public, withdrawn", public, _withdraw_a_consent),
         ("public, stored", public, lambda: _forget(stored=False)),
         ("public, cached", public, nothing),
         ("export", export, nothing),

@@ -452,6 +452,17 @@ def people_changed_at() -> Any:
     return Person.objects.aggregate(last=Max("updated_at"))["last"]
 
 
+def consenting_ids(scope: str) -> set[int]:
+    """The ids of everyone holding an unwithdrawn consent of this scope (kept by statistics
+    to see whose consent changed since they last counted)."""
+    return set(consenting_people(scope).values_list("pk", flat=True))
+
+
+def people_changed_since(since: Any) -> set[int]:
+    """The ids of people whose details were saved after `since` (by its index)."""
+    return set(Person.objects.filter(updated_at__gt=since).values_list("pk", flat=True))
+
+
 def case_workload() -> dict[str, Any]:
     """Counts for the staff dashboard of reports, across every compartment: cases by status,
     open tasks and overdue ones. Coded counts only, no case is read."""

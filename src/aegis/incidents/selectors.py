@@ -3,12 +3,12 @@ incident does not exist (the same answer as for a missing one)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Prefetch, Q, QuerySet
 
 from aegis.cases import selectors as cases
 from aegis.cases.models import Case, Compartment, Person
@@ -304,6 +304,38 @@ def merge_candidates(
         by_event &= Q(country=country)
     query = (by_name if names else Q(pk__in=[])) | by_event
     return list(Incident.objects.filter(query).distinct().order_by("-date_start", "-pk")[:limit])
+
+
+def part_versions(size: int) -> dict[int, tuple[int, Any]]:
+    """For each part of the incidents (`size` consecutive ids), how many there are and when
+    the latest of them changed: kept counts of a part whose version moved are counted again
+    (an incident's `updated_at` moves with its acts, victims and sources; a removal lowers
+    the number)."""
+    from django.db.models import Count, Max
+
+    part = ExpressionWrapper(F("pk") / size, output_field=BigIntegerField())
+    rows = (
+        Incident.objects.order_by()
+        .annotate(part=part)
+        .values("part")
+        .annotate(n=Count("pk"), last=Max("updated_at"))
+    )
+    return {int(r["part"]): (int(r["n"]), r["last"]) for r in rows}
+
+
+def parts_concerning(size: int, people: Iterable[int]) -> set[int]:
+    """The parts (as in `part_versions`) holding an incident about one of these people: a
+    victim, or a linked case's person."""
+    through = Incident.cases.through
+    found: set[int] = set()
+    ids = sorted(set(people))
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        victims = Victim.objects.filter(person_id__in=batch).order_by()
+        linked = through.objects.filter(case__person_id__in=batch).order_by()
+        found.update(i // size for i in victims.values_list("act__incident_id", flat=True))
+        found.update(i // size for i in linked.values_list("incident_id", flat=True))
+    return found
 
 
 def statistics_fingerprint() -> tuple[int, Any, int, int]:

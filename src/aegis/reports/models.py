@@ -17,3 +17,35 @@ class StoredRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} release of {self.made_at:%Y-%m-%d %H:%M}"
+
+
+class CountedPart(models.Model):
+    """The catalogue's counts over one part of the incidents (`statistics.PART_SIZE`
+    consecutive ids) as last counted, and the part's version then (`reports.kept`). Coded
+    counts, unprotected as staff dashboards show them: the coded columns they come from sit
+    in the same tables beside them."""
+
+    part = models.BigIntegerField(primary_key=True)
+    incidents = models.PositiveIntegerField()
+    last_change = models.DateTimeField(null=True)
+    # {table slug: [[row value, column value, count], ...]}
+    counts = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"counts of part {self.part}"
+
+
+class CountingState(models.Model):
+    """What the kept counts were counted under, to see what changed since: the counted
+    statuses and part size (a change of either counts everything again), who consented,
+    and the latest change of a person then."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    statuses = models.JSONField()
+    part_size = models.PositiveIntegerField()
+    consenting = models.JSONField()
+    people_seen = models.DateTimeField(null=True)
+    counted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"kept counts of {self.counted_at:%Y-%m-%d %H:%M}"

@@ -22,10 +22,10 @@ from aegis import clock
 from aegis.cases import selectors as cases
 from aegis.incidents import selectors as incidents
 
-from . import config
+from . import config, kept
 from .disclosure import TOTAL, Cell, LinkedTable, Protected, Status, extend, protect_linked
 from .models import StoredRelease
-from .statistics import TABLES, TableSpec, all_counts, axis
+from .statistics import TABLES, TableSpec, axis
 
 FILTERS = ("year", "country", "violation", "sector")
 
@@ -54,9 +54,9 @@ def _linked(spec: TableSpec, counts: dict[tuple[str, str], int]) -> LinkedTable:
     )
 
 
-def _counts() -> dict[str, LinkedTable]:
-    counts = all_counts()
-    return {spec.slug: _linked(spec, counts[spec.slug]) for spec in TABLES}
+def _counts(*, recount: bool = False) -> dict[str, LinkedTable]:
+    found = kept.counts(recount=recount)
+    return {spec.slug: _linked(spec, found[spec.slug]) for spec in TABLES}
 
 
 def _align_years(tables: dict[str, LinkedTable]) -> dict[str, LinkedTable]:
@@ -134,10 +134,12 @@ def _fresh(made_at: datetime, now: datetime, seconds: float = CACHE_SECONDS) -> 
     return 0 <= (now - made_at).total_seconds() < seconds
 
 
-def _make(fingerprint: str, now: datetime) -> Release:
-    """Count and protect every table, and store the result for every process."""
+def _make(fingerprint: str, now: datetime, *, recount: bool = False) -> Release:
+    """Count and protect every table, and store the result for every process. The counts
+    are the kept ones with what changed counted again (`kept`), or all counted afresh if
+    `recount`."""
     k = config.min_count()
-    tables = _align_years(_counts())
+    tables = _align_years(_counts(recount=recount))
     release = Release(k, config.counted_statuses(), now, protect_linked(tables, k))
     try:
         with transaction.atomic():
@@ -156,7 +158,8 @@ def public_release() -> Release:
     settings it comes from (the fingerprint, checked on every call, so the first view after
     a consent is withdrawn already leaves that person out), kept in this process and in the
     database for every other, and remade after CACHE_SECONDS at most (for a change the
-    fingerprint does not see); the worker remakes it before then (`refresh`)."""
+    fingerprint does not see); the worker remakes it before then
+    (`refresh`). A page view counts again only the parts of the data that changed."""
     fingerprint = _fingerprint()
     now = clock.now()
     cached = _CACHE.get(PUBLIC)
@@ -178,7 +181,9 @@ def refresh() -> int:
     stored = StoredRelease.objects.filter(name=PUBLIC, fingerprint=fingerprint).first()
     if stored is not None and _fresh(stored.made_at, now, REFRESH_SECONDS):
         return 0
-    _make(fingerprint, now)
+    # Off the page views, everything is counted afresh: a change no part's version sees
+    # (a raw edit of the database) is in the release within REFRESH_SECONDS.
+    _make(fingerprint, now, recount=True)
     return 1
 
 

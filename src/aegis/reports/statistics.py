@@ -7,12 +7,12 @@ variable and a column variable. Tables counting the same unit share their totals
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, QuerySet
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -231,18 +231,46 @@ def _key(variable: str, row: Mapping[str, Any]) -> str:
     return str(value)
 
 
-def raw_counts(spec: TableSpec, counted: QuerySet[Any]) -> dict[tuple[str, str], int]:
+Counts = dict[tuple[str, str], int]
+# The counts are kept per part of the incidents: PART_SIZE consecutive incident ids, so
+# that after a change only the parts it touched are counted again (`reports.kept`). Each
+# act, victim and involvement belongs to its incident's part, so a table is the sum of
+# its parts' tables.
+PART_SIZE = 32768
+_INCIDENT_ID = {
+    "incidents": "pk",
+    "acts": "incident_id",
+    "victims": "act__incident_id",
+    "involvements": "act__incident_id",
+}
+
+
+def _part(unit: str) -> Any:
+    return ExpressionWrapper(F(_INCIDENT_ID[unit]) / PART_SIZE, output_field=BigIntegerField())
+
+
+def raw_counts(spec: TableSpec, counted: QuerySet[Any]) -> Counts:
     """One GROUP BY over the unit's rows: {(row value, column value): count}."""
     return unit_counts(spec.unit, [spec], counted)[spec.slug]
 
 
-def unit_counts(
+def unit_counts(unit: str, specs: list[TableSpec], counted: QuerySet[Any]) -> dict[str, Counts]:
+    """Every table of one unit, all parts together."""
+    found: dict[str, Counts] = {spec.slug: {} for spec in specs}
+    for tables in unit_part_counts(unit, specs, counted).values():
+        for slug, counts in tables.items():
+            add(found[slug], counts)
+    return found
+
+
+def unit_part_counts(
     unit: str, specs: list[TableSpec], counted: QuerySet[Any]
-) -> dict[str, dict[tuple[str, str], int]]:
-    """Every table of one unit from one GROUP BY over all their variables (the counted
-    incidents are worked out once per unit rather than once per table): each row of the
-    unit is in exactly one group, so a table's cell is the sum of its groups."""
-    groups: dict[str, Any] = {}
+) -> dict[int, dict[str, Counts]]:
+    """Every table of one unit, per part, from one GROUP BY over all their variables and
+    the part (the counted incidents are worked out once per unit rather than once per
+    table): each row of the unit is in exactly one group, so a table's cell is the sum of
+    its groups."""
+    groups: dict[str, Any] = {"g_part": _part(unit)}
     for spec in specs:
         groups.update({**_group(unit, spec.row), **_group(unit, spec.col)})
     names = list(groups)
@@ -250,33 +278,70 @@ def unit_counts(
     if unit == "involvements" and len(specs) > 1:
         raise ValueError("distinct acts cannot be summed across groups")
     query = _base(unit, counted).annotate(**groups).values(*names).annotate(n=measure)
-    counts: dict[str, dict[tuple[str, str], int]] = {spec.slug: {} for spec in specs}
+    parts: dict[int, dict[str, Counts]] = {}
     for line in query.order_by():
         n = int(line["n"])
+        tables = parts.setdefault(int(line["g_part"]), {spec.slug: {} for spec in specs})
         for spec in specs:
             key = (_key(spec.row, line), _key(spec.col, line))
-            table = counts[spec.slug]
+            table = tables[spec.slug]
             table[key] = table.get(key, 0) + n
-    return counts
+    return parts
 
 
-def all_counts() -> dict[str, dict[tuple[str, str], int]]:
-    """Every table of the catalogue: one query per unit, in one transaction (the tables
-    agree with each other), each joined to the counted incidents worked out once before them
-    (`incidents.counted_once`). PostgreSQL's JIT compiler is turned off for them: their
-    plans look costly enough to compile, and compiling took longer than running them (three
-    times as long in all at 100,000 incidents)."""
+def add(total: Counts, counts: Counts) -> None:
+    for key, n in counts.items():
+        total[key] = total.get(key, 0) + n
+
+
+def _in_parts(parts: Iterable[int]) -> Q:
+    """The incidents of these parts, as id ranges (neighbouring parts make one range)."""
+    ranges: list[list[int]] = []
+    for part in sorted(set(parts)):
+        if ranges and ranges[-1][1] == part:
+            ranges[-1][1] = part + 1
+        else:
+            ranges.append([part, part + 1])
+    found = Q(pk__in=[])
+    for first, end in ranges:
+        found |= Q(pk__gte=first * PART_SIZE, pk__lt=end * PART_SIZE)
+    return found
+
+
+def part_counts(parts: Iterable[int] | None = None) -> dict[int, dict[str, Counts]]:
+    """Every table of the catalogue per part, for every part or only these: one query per
+    unit, in one transaction (the tables agree with each other), each joined to the counted
+    incidents worked out once before them (`incidents.counted_once`). A part with nothing
+    counted is missing. PostgreSQL's JIT compiler is turned off for them: their plans look
+    costly enough to compile, and compiling took longer than running them (three times as
+    long in all at 100,000 incidents)."""
+    counted = counted_incidents()
+    if parts is not None:
+        parts = set(parts)
+        if not parts:
+            return {}
+        counted = counted.filter(_in_parts(parts))
     units: dict[str, list[TableSpec]] = {}
     for spec in TABLES:
         units.setdefault(spec.unit, []).append(spec)
-    found: dict[str, dict[tuple[str, str], int]] = {}
+    found: dict[int, dict[str, Counts]] = {}
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
-        with incidents.counted_once(counted_incidents()) as counted:
+        with incidents.counted_once(counted) as once:
             for unit, specs in units.items():
-                found.update(unit_counts(unit, specs, counted))
+                for part, tables in unit_part_counts(unit, specs, once).items():
+                    found.setdefault(part, {}).update(tables)
+    return found
+
+
+def all_counts() -> dict[str, Counts]:
+    """Every table of the catalogue, counted afresh from every incident."""
+    found: dict[str, Counts] = {spec.slug: {} for spec in TABLES}
+    for tables in part_counts().values():
+        for slug, counts in tables.items():
+            add(found[slug], counts)
     return found
 
 

@@ -1,0 +1,172 @@
+"""The counts kept per part of the incidents: after every kind of change they equal the
+tables counted afresh from every incident, and only the parts a change touched are counted
+again."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+
+from aegis.cases import selectors as case_selectors
+from aegis.cases import services as cases
+from aegis.cases.models import Person
+from aegis.incidents import services as incidents
+from aegis.incidents.models import Incident
+from aegis.reports import kept, statistics
+from aegis.reports.models import CountingState
+from aegis.vault.keychain import unlocked
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def recounted(monkeypatch) -> list[set[int]]:
+    """Small parts (two incidents each), and the parts each count looked at again. No
+    margin for late commits, so that what a change recounts is exactly its own (the test
+    of the margin sets it)."""
+    monkeypatch.setattr(statistics, "PART_SIZE", 2)
+    monkeypatch.setattr(kept, "MARGIN", datetime.timedelta(0))
+    seen: list[set[int]] = []
+    original = statistics.part_counts
+
+    def spy(parts: Any = None) -> Any:
+        if parts is not None:  # (None: every part, as the afresh count of the checks)
+            seen.append(set(parts))
+        return original(parts)
+
+    monkeypatch.setattr(statistics, "part_counts", spy)
+    return seen
+
+
+def _people_saved_long_ago() -> None:
+    Person.objects.update(updated_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC))
+
+
+def _same_as_afresh() -> dict[str, Any]:
+    found = kept.counts()
+    assert found == statistics.all_counts()
+    return found
+
+
+def _part(incident: Any) -> int:
+    return incident.pk // statistics.PART_SIZE
+
+
+def _total(found: dict[str, Any]) -> int:
+    return sum(found["incidents-by-month"].values())
+
+
+def test_every_change_is_counted_where_it_happened(team, settings, recounted, monkeypatch):
+    consenting = [team.person(sector="journalism") for _ in range(4)]
+    refusing = team.person(consent=False)
+    made = [
+        team.incident(
+            people=[consenting[i % 4]] + ([refusing] if i == 6 else []),
+            violation=["threat", "killing", "surveillance"][i % 3],
+            date=datetime.date(2024 + i % 3, 1 + i, 5),
+            country=["CO", "PE"][i % 2],
+            region=["CO-ANT", "PE-LIM"][i % 2],
+            verification="unverified" if i in (3, 7) else "verified",
+        )
+        for i in range(10)
+    ]
+    _people_saved_long_ago()
+    first = _same_as_afresh()
+    assert 0 < _total(first) < 10
+    recounted.clear()
+
+    # Nothing changed: nothing is counted again.
+    assert kept.counts() == first and recounted == [set()]
+
+    # A new incident: only its part.
+    recounted.clear()
+    new = team.incident(people=[consenting[0]])
+    _people_saved_long_ago()  # (its person is not the change here)
+    assert _total(_same_as_afresh()) == _total(first) + 1
+    assert recounted == [{_part(new)}]
+
+    # A withdrawn consent: the parts of that person's incidents, and none other.
+    recounted.clear()
+    with unlocked(team.worker.keychain()):
+        withdrawn = case_selectors.consents_of(consenting[1]).get()
+        cases.withdraw_consent(withdrawn, actor_id=team.worker.user.pk)
+    after = _same_as_afresh()
+    assert _total(after) < _total(first) + 1
+    theirs = {_part(i) for i in made if i.acts.filter(victims__person=consenting[1]).exists()}
+    assert recounted == [theirs]
+
+    # A consent given: the refusing person's incident counts from now on.
+    recounted.clear()
+    with unlocked(team.worker.keychain()):
+        cases.record_consent(refusing, "public_statistics", actor_id=team.worker.user.pk)
+    assert _total(_same_as_afresh()) == _total(after) + 1
+    assert recounted == [{_part(made[6])}]
+
+    # A corrected sector moves victims between columns.
+    recounted.clear()
+    with unlocked(team.worker.keychain()):
+        cases.update_person(
+            consenting[2], actor_id=team.worker.user.pk, reason="Misfiled", sector="lgbti"
+        )
+    by_sector = _same_as_afresh()["victims-by-sector"]
+    assert any(row == "lgbti" for row, _col in by_sector)
+    theirs = {_part(i) for i in made if i.acts.filter(victims__person=consenting[2]).exists()}
+    assert recounted == [theirs]
+
+    # A person saved within the margin before the last one seen, committed late.
+    monkeypatch.setattr(kept, "MARGIN", datetime.timedelta(minutes=2))
+    seen = CountingState.objects.get().people_seen
+    assert seen is not None
+    Person.objects.filter(pk=consenting[0].pk).update(
+        sector="indigenous", updated_at=seen - datetime.timedelta(seconds=30)
+    )
+    assert any(row == "indigenous" for row, _col in _same_as_afresh()["victims-by-sector"])
+    monkeypatch.setattr(kept, "MARGIN", datetime.timedelta(0))
+
+    # A verification, a removed victim, a removed incident.
+    with unlocked(team.worker.keychain()):
+        incidents.set_verification(made[3], "verified", actor_id=team.worker.user.pk)
+        _same_as_afresh()
+        act = made[0].acts.get()
+        incidents.update_victims(act, actor_id=team.worker.user.pk, reason="Wrong", people=[])
+    _same_as_afresh()
+    recounted.clear()
+    Incident.objects.filter(pk=made[4].pk).delete()
+    _same_as_afresh()
+    assert recounted == [{_part(made[4])}]
+
+    # Counting unverified incidents too changes what every part counts.
+    recounted.clear()
+    settings.AEGIS_REPORTS_INCLUDE_UNVERIFIED = "on"
+    _same_as_afresh()
+    assert recounted[0] == {_part(i) for i in Incident.objects.all()}
+
+
+def test_a_recount_counts_every_part_and_keeps_them(team, recounted):
+    for _ in range(5):
+        team.incident()
+    kept.counts()
+    recounted.clear()
+    found = kept.counts(recount=True)
+    assert found == statistics.all_counts()
+    assert recounted[0] == {i.pk // 2 for i in Incident.objects.all()}
+    recounted.clear()
+    assert kept.counts() == found and recounted == [set()]
+
+
+def test_many_people_changed_at_once_counts_everything_again(team, recounted, monkeypatch):
+    people = [team.person() for _ in range(3)]
+    for person in people:
+        team.incident(people=[person])
+    kept.counts()
+    monkeypatch.setattr(kept, "MANY", 2)
+    recounted.clear()
+    Person.objects.update(sector="journalism")  # every person saved, as an import does
+    seen = CountingState.objects.get().people_seen
+    assert seen is not None
+    later = seen + datetime.timedelta(seconds=1)
+    Person.objects.update(updated_at=later)
+    assert kept.counts() == statistics.all_counts()
+    assert recounted == [{i.pk // 2 for i in Incident.objects.all()}]
