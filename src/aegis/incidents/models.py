@@ -70,6 +70,9 @@ class Incident(QuickChoiceLabels, models.Model):
             models.Index(fields=["verification"]),
             # The latest change, read on every public statistics view (the data version).
             models.Index(fields=["updated_at"], name="incidents_updated"),
+            # Each part's version (selectors.part_versions), read from the index alone
+            # rather than from every row of the table.
+            models.Index(fields=["id", "updated_at"], name="incidents_part_version"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -6,9 +6,13 @@ A part is counted again when its version moved (`incidents.part_versions`: how m
 incidents, their latest change), or when it holds an incident about a person whose consent
 was given or withdrawn (the consenting ids are kept and compared), or a person saved since
 the last count (a sector). A case's person is set when it opens, and linking an incident
-to a case moves the incident's version. Everything is counted again
-when the counted statuses change, and when the caller asks (the worker does, off the page
-views, for a change none of these sees)."""
+to a case moves the incident's version. Everything is counted again when the counted
+statuses change, and when the caller asks (the worker does, off the page views, for a
+change none of these sees).
+
+The total of every part is kept too: a count after a change reads and writes only the
+parts it counts again (their old counts taken away, their new ones added), so the parts
+can be small and many."""
 
 from __future__ import annotations
 
@@ -35,30 +39,28 @@ MANY = 2000
 
 
 def _stale_parts(
-    state: CountingState | None,
-    statuses: list[str],
+    state: CountingState,
     versions: dict[int, tuple[int, Any]],
     kept: dict[int, tuple[int, Any]],
     consenting: set[int],
-) -> set[int]:
-    if state is None or state.statuses != statuses or state.part_size != statistics.PART_SIZE:
-        return set(versions)
+) -> set[int] | None:
+    """The parts a change touched since the last count (None: count every part)."""
     stale = {part for part, version in versions.items() if kept.get(part) != version}
     people = consenting ^ set(state.consenting)
     if state.people_seen is not None:
         people |= cases.people_changed_since(state.people_seen - MARGIN)
     if len(people) > MANY:
-        return set(versions)
+        return None
     if people:
         stale |= incidents.parts_concerning(statistics.PART_SIZE, people) & set(versions)
     return stale
 
 
 def counts(*, recount: bool = False) -> dict[str, Counts]:
-    """Every table's counts, unprotected: the kept parts, with those a change touched (or
-    every part, if `recount`) counted again and kept. One process counts at a time (the
-    state's row is locked); another waits, then finds the parts counted. The very first
-    count has no row to lock: a process that loses that race counts again after it."""
+    """Every table's counts, unprotected: the kept total, with the parts a change touched
+    (or every part, if `recount`) counted again. One process counts at a time (the state's
+    row is locked); another waits, then finds the parts counted. The very first count has
+    no row to lock: a process that loses that race counts again after it."""
     try:
         return _counts(recount)
     except IntegrityError:
@@ -77,10 +79,27 @@ def _counts(recount: bool) -> dict[str, Counts]:
             part: (n, last)
             for part, n, last in CountedPart.objects.values_list("part", "incidents", "last_change")
         }
-        stale = set(versions) if recount else set()
-        stale |= _stale_parts(state, statuses, versions, kept, consenting)
+        same_terms = state is not None and (state.statuses, state.part_size) == (
+            statuses,
+            statistics.PART_SIZE,
+        )
+        stale = None
+        if same_terms and not recount:
+            assert state is not None
+            stale = _stale_parts(state, versions, kept, consenting)
+        if stale is None:  # everything counted afresh
+            stale, total = set(versions), _empty()
+            CountedPart.objects.all().delete()
+        else:
+            # The total so far, less what the parts counted again and the parts now gone
+            # held when they were counted.
+            assert state is not None
+            total = _from_json(state.totals)
+            dropped = CountedPart.objects.filter(part__in=stale | (set(kept) - set(versions)))
+            for content in dropped.values_list("counts", flat=True):
+                _add(total, _from_json(content), -1)
+            dropped.delete()
         fresh = statistics.part_counts(stale)
-        CountedPart.objects.filter(part__in=stale | (set(kept) - set(versions))).delete()
         CountedPart.objects.bulk_create(
             CountedPart(
                 part=part,
@@ -90,6 +109,8 @@ def _counts(recount: bool) -> dict[str, Counts]:
             )
             for part in sorted(stale)
         )
+        for tables in fresh.values():
+            _add(total, tables, 1)
         CountingState.objects.update_or_create(
             name=STATE,
             defaults={
@@ -97,20 +118,35 @@ def _counts(recount: bool) -> dict[str, Counts]:
                 "part_size": statistics.PART_SIZE,
                 "consenting": sorted(consenting),
                 "people_seen": people_seen,
+                "totals": _to_json(total),
                 "counted_at": clock.now(),
             },
         )
-        total: dict[str, Counts] = {spec.slug: {} for spec in statistics.TABLES}
-        for tables in fresh.values():
-            for slug, found in tables.items():
-                statistics.add(total[slug], found)
-        unchanged = CountedPart.objects.exclude(part__in=stale).values_list("counts", flat=True)
-        for content in unchanged.iterator(chunk_size=64):
-            for slug, lines in content.items():
-                if slug in total:
-                    statistics.add(total[slug], {(r, c): n for r, c, n in lines})
     return total
+
+
+def _empty() -> dict[str, Counts]:
+    return {spec.slug: {} for spec in statistics.TABLES}
+
+
+def _add(total: dict[str, Counts], tables: dict[str, Counts], sign: int) -> None:
+    for slug, found in tables.items():
+        into = total.setdefault(slug, {})
+        for key, n in found.items():
+            left = into.get(key, 0) + sign * n
+            if left:
+                into[key] = left
+            else:
+                into.pop(key, None)  # a cell nothing is counted in any more
 
 
 def _to_json(tables: dict[str, Counts]) -> dict[str, list[list[Any]]]:
     return {slug: [[r, c, n] for (r, c), n in found.items()] for slug, found in tables.items()}
+
+
+def _from_json(content: dict[str, list[list[Any]]]) -> dict[str, Counts]:
+    found = _empty()
+    for slug, lines in content.items():
+        if slug in found:
+            found[slug] = {(r, c): n for r, c, n in lines}
+    return found

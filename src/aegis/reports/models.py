@@ -38,13 +38,16 @@ class CountedPart(models.Model):
 class CountingState(models.Model):
     """What the kept counts were counted under, to see what changed since: the counted
     statuses and part size (a change of either counts everything again), who consented,
-    and the latest change of a person then."""
+    the latest change of a person then, and the total so far."""
 
     name = models.CharField(max_length=32, primary_key=True)
     statuses = models.JSONField()
     part_size = models.PositiveIntegerField()
     consenting = models.JSONField()
     people_seen = models.DateTimeField(null=True)
+    # Every part's counts added up (as CountedPart.counts): a count after a change takes
+    # away the old counts of the parts it counts again and adds their new ones.
+    totals = models.JSONField()
     counted_at = models.DateTimeField()
 
     def __str__(self) -> str:

@@ -236,7 +236,7 @@ Counts = dict[tuple[str, str], int]
 # that after a change only the parts it touched are counted again (`reports.kept`). Each
 # act, victim and involvement belongs to its incident's part, so a table is the sum of
 # its parts' tables.
-PART_SIZE = 32768
+PART_SIZE = 4096
 _INCIDENT_ID = {
     "incidents": "pk",
     "acts": "incident_id",
