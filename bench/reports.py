@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import secrets
 import sys
@@ -71,8 +72,11 @@ def _edit_an_incident() -> None:
     from aegis.incidents.models import Incident
 
     _forget(stored=False)
-    one = Incident.objects.order_by("?").values_list("pk", flat=True)[:1]
-    Incident.objects.filter(pk__in=list(one)).update(updated_at=timezone.now())
+    last = Incident.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    one = Incident.objects.filter(pk__gte=random.randint(0, last)).order_by("pk")[:1]
+    Incident.objects.filter(pk__in=list(one.values_list("pk", flat=True))).update(
+        updated_at=timezone.now()
+    )
 
 
 def _withdraw_a_consent() -> None:
