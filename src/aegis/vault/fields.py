@@ -108,17 +108,13 @@ def key_fields(model: type[models.Model]) -> tuple[str, ...]:
 
 
 def index_key() -> bytes:
-    from .models import DataKey
+    from .services import index_key_id  # services import this module's fields
 
     chain = keychain.current()
     # The key's id is looked up once per key context (a request, a task), not per lookup.
     key_id = getattr(chain, "_index_key_id", None)
     if key_id is None:
-        key_id = (
-            DataKey.objects.filter(purpose=INDEX_KEY_PURPOSE, shredded_at=None)
-            .values_list("id", flat=True)
-            .first()
-        )
+        key_id = index_key_id()
         if key_id is None:
             raise keychain.VaultLocked(
                 "The search index key has not been created; run 'aegis init'."
