@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from aegis.cases import selectors as case_selectors
 from aegis.cases import services as cases
@@ -173,6 +174,23 @@ def test_many_people_changed_at_once_counts_everything_again(team, recounted, mo
     Person.objects.update(updated_at=later)
     assert kept.counts() == statistics.all_counts()
     assert recounted == [{i.pk // 2 for i in Incident.objects.all()}]
+
+
+def test_people_saved_long_before_the_last_count_are_not_looked_at_again(team, recounted, monkeypatch):
+    """An import saves thousands of people within minutes. Once a count has read them, a
+    later change counts only its own part again, not everything for want of knowing whether
+    those saves near the last one seen had committed."""
+    people = [team.person() for _ in range(3)]
+    made = [team.incident(people=[person]) for person in people]
+    monkeypatch.setattr(kept, "MARGIN", datetime.timedelta(minutes=2))
+    monkeypatch.setattr(kept, "MANY", 2)
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    Person.objects.update(updated_at=an_hour_ago)  # all saved within a second, an hour ago
+    kept.counts()
+    recounted.clear()
+    Incident.objects.filter(pk=made[0].pk).update(updated_at=timezone.now())
+    assert kept.counts() == statistics.all_counts()
+    assert recounted == [{_part(made[0])}]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's")

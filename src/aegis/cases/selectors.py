@@ -455,7 +455,7 @@ def people_changed_at() -> Any:
 def consenting_ids(scope: str) -> set[int]:
     """The ids of everyone holding an unwithdrawn consent of this scope (kept by statistics
     to see whose consent changed since they last counted)."""
-    return set(consenting_people(scope).values_list("pk", flat=True))
+    return set(consenting_people(scope).order_by().values_list("pk", flat=True))
 
 
 def people_changed_since(since: Any) -> set[int]:

@@ -20,8 +20,8 @@ import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from aegis import clock
 from aegis.cases import selectors as cases
 from aegis.incidents import selectors as incidents
 
@@ -48,7 +48,13 @@ def _stale_parts(
     stale = {part for part, version in versions.items() if kept.get(part) != version}
     people = consenting ^ set(state.consenting)
     if state.people_seen is not None:
-        people |= cases.people_changed_since(state.people_seen - MARGIN)
+        # People saved after the last one that count saw, and any saved within the margin
+        # before it read them (such a save may have committed after the read); not every
+        # person saved near the last one seen, which after an import is thousands, counted
+        # long ago.
+        people |= cases.people_changed_since(
+            min(state.people_seen, state.counted_at - MARGIN)
+        )
     if len(people) > MANY:
         return None
     if people:
@@ -71,6 +77,8 @@ def _counts(recount: bool) -> dict[str, Counts]:
     statuses = sorted(config.counted_statuses())
     with transaction.atomic():
         state = CountingState.objects.select_for_update().filter(name=STATE).first()
+        # On the clock people's saves are stamped with (not `clock`, which tests freeze).
+        read_at = timezone.now()
         # The versions are read before counting: a change after this is counted next time.
         versions = incidents.part_versions(statistics.PART_SIZE)
         consenting = cases.consenting_ids(config.CONSENT_SCOPE)
@@ -119,7 +127,7 @@ def _counts(recount: bool) -> dict[str, Counts]:
                 "consenting": sorted(consenting),
                 "people_seen": people_seen,
                 "totals": _to_json(total),
-                "counted_at": clock.now(),
+                "counted_at": read_at,
             },
         )
     return total

@@ -48,7 +48,7 @@ class CountingState(models.Model):
     # Every part's counts added up (as CountedPart.counts): a count after a change takes
     # away the old counts of the parts it counts again and adds their new ones.
     totals = models.JSONField()
-    counted_at = models.DateTimeField()
+    counted_at = models.DateTimeField()  # when the last count read the data
 
     def __str__(self) -> str:
         return f"kept counts of {self.counted_at:%Y-%m-%d %H:%M}"
