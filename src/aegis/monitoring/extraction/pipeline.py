@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import dates, labels, places
+from . import countries, dates, labels, places
 from . import features as F
 from .chargrams import CharTfidf
 from .linear import Linear, load
@@ -38,7 +38,9 @@ class Extractor:
         self.models = models
         self.idf: dict[str, float] = extra["idf"]
         self.perpetrator_chars = CharTfidf.from_json(
-            extra["perpetrator_chars"], extra["perpetrator_chars_idf"]
+            extra["perpetrator_chars"],
+            extra["perpetrator_chars_idf"],
+            models["perpetrator_type"].index,
         )
         self.country_forms: dict[str, str] = extra["country_forms"]
         self.cities = frozenset(extra["cities"])
@@ -120,31 +122,17 @@ class Extractor:
     # -- Place and date -------------------------------------------------------------------
 
     def country(self, article: F.Article) -> Guess[str | None]:
-        hits = places.countries_in(article.full)
-        if not hits:
-            # No country named: the country of the states or provinces named ("Connecticut",
-            # "Delhi"), with less confidence.
-            subdivisions = places.subdivisions()
-            hits = [
-                (subdivisions[name], offset)
-                for name, offset in places.find(article.full, self.regions)
-                if name in subdivisions and len(name) > 3
-            ]
-        if not hits:
+        """The country the classifier scores highest among those the article names."""
+        named = countries.mentions(article)
+        found = countries.candidates(article, named)
+        if not found:
             return Guess(None)
-        counts: Counter[str] = Counter(code for code, _ in hits)
-        title_end = len(article.title)
-        for code, offset in hits:
-            if offset < title_end:
-                counts[code] += 2
-        code, count = counts.most_common(1)[0]
-        total = sum(counts.values())
-        form = self.country_forms.get(code)
-        if form is None:
-            record = places.pycountry.countries.get(alpha_2=code)
-            form = getattr(record, "common_name", None) or getattr(record, "name", code)
-        first = next(offset for c, offset in hits if c == code)
-        return Guess(form, count / total, _sentence_at(article, first))
+        model = self.models["country"]
+        scored = {code: model.proba(row)[True] for code, row in found.items()}
+        code = max(scored, key=lambda c: scored[c])
+        form = self.country_forms.get(code) or places.country_form(code)
+        first = next(m.offset for m in named if m.code == code)
+        return Guess(form, round(scored[code], 4), _sentence_at(article, first))
 
     def place(
         self, article: F.Article, names: frozenset[str], country: str | None, regions: bool = False
