@@ -222,3 +222,23 @@ def subdivisions() -> dict[str, str]:
             if form not in out or (sub.country_code in ALIASES and out[form] not in ALIASES):
                 out[form] = sub.country_code
     return out
+
+
+# A wire dateline: the city in capitals opening the body, before a comma, a parenthesis or a
+# dash ("CORPUS CHRISTI, Texas -", "TORONTO --", "By May Kha YANGON -"), after a byline.
+CAPITAL_DATELINE = re.compile(
+    r"(?:By [A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3} )?"
+    r"([A-Z][A-Z.'\u2019-]+[A-Z](?: [A-Z][A-Z.'\u2019-]*[A-Z])*) *(?:,|\(|\u2014|\u2013|-)"
+)
+
+
+def dateline_city(plain: str) -> tuple[str, int] | None:
+    """The city of the body's dateline, title-cased, and its offset in the body; None where
+    the body opens with no dateline or with a country's name."""
+    found = CAPITAL_DATELINE.match(plain)
+    if found is None:
+        return None
+    name = found.group(1).title().replace("\u2019S", "\u2019s")
+    if (name in country_names() and name not in PLACES) or name.upper() in {"UN", "US"}:
+        return None
+    return name, found.start(1)

@@ -151,6 +151,7 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
 
     country_forms: dict[str, Counter[str]] = {}
     cities: Counter[str] = Counter()
+    city_countries: dict[str, Counter[str]] = {}
     regions: Counter[str] = Counter()
     for g in golds:
         country = _gold(g["country"])
@@ -159,6 +160,8 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
             country_forms.setdefault(code, Counter())[country] += 1
         if city := _gold(g["city"]):
             cities[city] += 1
+            if code:
+                city_countries.setdefault(city, Counter())[code] += 1
         if region := _gold(g["region"]):
             regions[region] += 1
     extra = {
@@ -169,6 +172,10 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
             code: forms.most_common(1)[0][0] for code, forms in country_forms.items()
         },
         "cities": sorted(cities),
+        # The country each annotated city was annotated with (cities.country_of).
+        "city_countries": {
+            city: codes.most_common(1)[0][0] for city, codes in sorted(city_countries.items())
+        },
         "regions": sorted(regions),
         "trained_on": len(records),
     }
