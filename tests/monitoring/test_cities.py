@@ -37,6 +37,8 @@ def test_a_wire_dateline_gives_the_city(body: str, city: str) -> None:
         "SAUDI ARABIA\u2019S real reformers are behind bars.",
         "Police arrested two men, the spokesman said.",  # not in capitals
         "UN - The council met.",
+        "UPDATE - The suspect was freed.",
+        "FILE - A protester in 2020.",
     ],
 )
 def test_no_dateline(body: str) -> None:

@@ -230,6 +230,10 @@ CAPITAL_DATELINE = re.compile(
     r"(?:By [A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3} )?"
     r"([A-Z][A-Z.'\u2019-]+[A-Z](?: [A-Z][A-Z.'\u2019-]*[A-Z])*) *(?:,|\(|\u2014|\u2013|-)"
 )
+# Capitals that open a body without being a place ("UPDATE -", "FILE -", "UN -").
+NOT_DATELINES = frozenset(
+    ("UN", "US", "UPDATE", "UPDATED", "FILE", "PHOTO", "EXCLUSIVE", "BREAKING", "WATCH", "VIDEO")
+)
 
 
 def dateline_city(plain: str) -> tuple[str, int] | None:
@@ -239,6 +243,6 @@ def dateline_city(plain: str) -> tuple[str, int] | None:
     if found is None:
         return None
     name = found.group(1).title().replace("\u2019S", "\u2019s")
-    if (name in country_names() and name not in PLACES) or name.upper() in {"UN", "US"}:
+    if (name in country_names() and name not in PLACES) or name.upper() in NOT_DATELINES:
         return None
     return name, found.start(1)
