@@ -76,10 +76,40 @@ def test_shipped_perpetrator_model_reads_the_shipped_vocabulary() -> None:
     spec = extra["perpetrator_chars"]
     assert spec["ngram_range"] == list(train.CHAR_NGRAMS)
     assert isinstance(extra["perpetrator_chars_idf"], np.ndarray)
-    assert len(spec["vocabulary"]) == extra["perpetrator_chars_idf"].shape[0]
-    chars = CharTfidf.from_json(spec, extra["perpetrator_chars_idf"])
+    # The n-grams are stored once, as the classifier's feature names, in column order.
+    assert "vocabulary" not in spec
+    index = models["perpetrator_type"].index
+    assert len(index) == extra["perpetrator_chars_idf"].shape[0]
+    chars = CharTfidf.from_json(spec, extra["perpetrator_chars_idf"], index)
+    assert chars.vocabulary is index
     features = chars.features("Soldiers arrested the journalist at a police checkpoint.")
     assert features and abs(sum(v * v for v in features.values()) - 1) < 1e-9
-    # The classifier's features are the vectorizer's n-grams.
-    assert set(features) & set(models["perpetrator_type"].index)
-    assert set(models["perpetrator_type"].index) <= set(chars.vocabulary)
+    assert set(features) <= set(index)
+
+
+def test_the_vocabulary_comes_from_the_spec_or_the_classifier() -> None:
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).fit(TEXTS)
+    fitted = CharTfidf.from_sklearn(vectorizer)
+    without = CharTfidf.from_json(
+        fitted.to_json(with_vocabulary=False), fitted.idf, fitted.vocabulary
+    )
+    assert without.vocabulary == fitted.vocabulary
+    with pytest.raises(ValueError, match="vocabulary"):
+        CharTfidf.from_json(fitted.to_json(with_vocabulary=False), fitted.idf)
+    with pytest.raises(ValueError, match="vocabulary"):
+        CharTfidf.from_json(
+            fitted.to_json(with_vocabulary=False), fitted.idf[:-1], fitted.vocabulary
+        )
+
+
+def test_a_classifier_over_every_column_keeps_them_in_order() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).fit(TEXTS)
+    matrix = vectorizer.transform(TEXTS)
+    model = LogisticRegression(C=0.01).fit(matrix, [i % 2 for i in range(len(TEXTS))])
+    model.coef_[0, 0] = 0.0  # a column with no weight stays
+    names = list(vectorizer.get_feature_names_out())
+    kept = linear.Linear.from_sklearn(model, names, prune=False)
+    assert kept.index == CharTfidf.from_sklearn(vectorizer).vocabulary
+    assert len(linear.Linear.from_sklearn(model, names).index) == len(names) - 1

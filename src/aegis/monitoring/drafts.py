@@ -7,11 +7,10 @@ import datetime
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import pycountry
-
 from aegis import clock
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.incidents.vocabulary import DatePrecision, PerpetratorType, ViolationType
+from aegis.monitoring.extraction import places
 
 SEX_TO_AEGIS = {"man": Gender.MAN, "woman": Gender.WOMAN, "other": Gender.OTHER}
 AGE_TO_AEGIS = {"child": AgeGroup.UNDER_18}
@@ -57,12 +56,9 @@ def _value(extracted: dict[str, Any], name: str) -> Any:
 
 
 def country_code(name: Any) -> str:
-    if not name:
-        return ""
-    try:
-        return str(pycountry.countries.lookup(str(name)).alpha_2)
-    except LookupError:
-        return ""
+    """The ISO 3166-1 code an incident records: the extractor names England, Scotland and
+    Wales apart (as the annotators did), and each is GB here."""
+    return places.country_iso(str(name)) if name else ""
 
 
 def _date(extracted: dict[str, Any], fallback: datetime.date) -> tuple[datetime.date, str]:

@@ -61,21 +61,33 @@ class CharTfidf:
         norm = math.sqrt(sum(w * w for w in weights.values()))
         return {g: w / norm for g, w in weights.items()} if norm else weights
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, with_vocabulary: bool = True) -> dict[str, Any]:
         """Settings and vocabulary (n-grams in column order) for model.json; idf goes to the
-        arrays (linear.save stores an array found in `extra` in weights.npz)."""
-        return {
+        arrays (linear.save stores an array found in `extra` in weights.npz). Without the
+        vocabulary when a classifier over every column stores the same n-grams as its feature
+        names (from_json takes them from there)."""
+        spec: dict[str, Any] = {
             "ngram_range": list(self.ngram_range),
             "sublinear_tf": self.sublinear_tf,
             "lowercase": self.lowercase,
-            "vocabulary": sorted(self.vocabulary, key=lambda g: self.vocabulary[g]),
         }
+        if with_vocabulary:
+            spec["vocabulary"] = sorted(self.vocabulary, key=lambda g: self.vocabulary[g])
+        return spec
 
     @classmethod
-    def from_json(cls, spec: dict[str, Any], idf: np.ndarray) -> CharTfidf:
+    def from_json(
+        cls, spec: dict[str, Any], idf: np.ndarray, vocabulary: dict[str, int] | None = None
+    ) -> CharTfidf:
+        """From model.json's spec and the idf array; `vocabulary` (n-gram -> column) where the
+        spec has none."""
         low, high = spec["ngram_range"]
+        if "vocabulary" in spec:
+            vocabulary = {g: i for i, g in enumerate(spec["vocabulary"])}
+        if vocabulary is None or len(vocabulary) != len(idf):
+            raise ValueError("the n-gram vocabulary does not match the idf array")
         return cls(
-            vocabulary={g: i for i, g in enumerate(spec["vocabulary"])},
+            vocabulary=vocabulary,
             idf=np.asarray(idf, dtype=np.float64),
             ngram_range=(int(low), int(high)),
             sublinear_tf=bool(spec["sublinear_tf"]),

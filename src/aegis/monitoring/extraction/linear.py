@@ -53,10 +53,14 @@ class Linear:
         return {"classes": self.classes, "features": names}
 
     @classmethod
-    def from_sklearn(cls, model: Any, names: list[str]) -> Linear:
+    def from_sklearn(cls, model: Any, names: list[str], prune: bool = True) -> Linear:
+        """Features with no weight dropped, unless `prune` is false (every column kept, in
+        order: the feature names can then stand for a vectorizer's vocabulary)."""
         classes = [c.item() if hasattr(c, "item") else c for c in model.classes_]
         coef = np.asarray(model.coef_, dtype=np.float32)
-        keep = np.flatnonzero(np.abs(coef).max(axis=0) > 1e-6)  # drop features with no weight
+        keep = (
+            np.flatnonzero(np.abs(coef).max(axis=0) > 1e-6) if prune else np.arange(coef.shape[1])
+        )
         return cls(
             classes=classes,
             index={names[j]: i for i, j in enumerate(keep)},

@@ -3,14 +3,13 @@ pickle); an Extractor can also be built from freshly trained models (cross-valid
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import dates, labels, places
+from . import cities, countries, dates, labels, places
 from . import features as F
 from .chargrams import CharTfidf
 from .linear import Linear, load
@@ -21,8 +20,6 @@ NAME_THRESHOLD = 0.15  # chosen on dev (exact-match F1), kept by 5-fold CV on tr
 # An article with no name above the threshold: its likeliest name if at least this likely
 # (5-fold CV on train+dev, over a third, a half and none of the threshold).
 NAME_FALLBACK = NAME_THRESHOLD / 2
-PLACE_AFTER = re.compile(r"\b(?:in|at|from|near|outside|of) +([A-Z][a-z]+(?: [A-Z][a-z]+)?)")
-DATELINE = re.compile(r" *([A-Z][A-Za-z .'-]+?) *(?:,|\(|\u2014|-)")
 VIOLATION_THRESHOLD = 0.25  # chosen by 5-fold cross-validation on train+dev
 
 
@@ -38,10 +35,13 @@ class Extractor:
         self.models = models
         self.idf: dict[str, float] = extra["idf"]
         self.perpetrator_chars = CharTfidf.from_json(
-            extra["perpetrator_chars"], extra["perpetrator_chars_idf"]
+            extra["perpetrator_chars"],
+            extra["perpetrator_chars_idf"],
+            models["perpetrator_type"].index,
         )
         self.country_forms: dict[str, str] = extra["country_forms"]
         self.cities = frozenset(extra["cities"])
+        self.city_countries: dict[str, str] = extra.get("city_countries", {})
         self.regions = frozenset(extra["regions"]) | frozenset(places.subdivisions())
         self.region_country = places.subdivisions()
         self.known_regions = set(extra["regions"])
@@ -63,7 +63,7 @@ class Extractor:
                 violations.append(Guess(label, p))
         violations.sort(key=lambda g: -g.confidence)
         victims = self.victims(article)
-        country = self.country(article)
+        country, country_code = self.country_and_code(article)
         when = self.when(article)
         attack = any(v.value != "other" for v in violations) or bool(victims)
         confidence = max([g.confidence for g in violations] + [0.0])
@@ -76,7 +76,7 @@ class Extractor:
             victims=victims,
             country=country,
             region=self.place(article, self.regions, country.value, regions=True),
-            city=self.city(article),
+            city=self.city(article, country_code),
             year=when[0],
             month=when[1],
             day=when[2],
@@ -120,31 +120,21 @@ class Extractor:
     # -- Place and date -------------------------------------------------------------------
 
     def country(self, article: F.Article) -> Guess[str | None]:
-        hits = places.countries_in(article.full)
-        if not hits:
-            # No country named: the country of the states or provinces named ("Connecticut",
-            # "Delhi"), with less confidence.
-            subdivisions = places.subdivisions()
-            hits = [
-                (subdivisions[name], offset)
-                for name, offset in places.find(article.full, self.regions)
-                if name in subdivisions and len(name) > 3
-            ]
-        if not hits:
-            return Guess(None)
-        counts: Counter[str] = Counter(code for code, _ in hits)
-        title_end = len(article.title)
-        for code, offset in hits:
-            if offset < title_end:
-                counts[code] += 2
-        code, count = counts.most_common(1)[0]
-        total = sum(counts.values())
-        form = self.country_forms.get(code)
-        if form is None:
-            record = places.pycountry.countries.get(alpha_2=code)
-            form = getattr(record, "common_name", None) or getattr(record, "name", code)
-        first = next(offset for c, offset in hits if c == code)
-        return Guess(form, count / total, _sentence_at(article, first))
+        return self.country_and_code(article)[0]
+
+    def country_and_code(self, article: F.Article) -> tuple[Guess[str | None], str | None]:
+        """The country the classifier scores highest among those the article names, and its
+        code."""
+        named = countries.mentions(article)
+        found = countries.candidates(article, named)
+        if not found:
+            return Guess(None), None
+        model = self.models["country"]
+        scored = {code: model.proba(row)[True] for code, row in found.items()}
+        code = max(scored, key=lambda c: scored[c])
+        form = self.country_forms.get(code) or places.country_form(code)
+        first = next(m.offset for m in named if m.code == code)
+        return Guess(form, round(scored[code], 4), _sentence_at(article, first)), code
 
     def place(
         self, article: F.Article, names: frozenset[str], country: str | None, regions: bool = False
@@ -164,42 +154,13 @@ class Extractor:
         first = next(offset for n, offset in hits if n == name)
         return Guess(name, count / len(hits), _sentence_at(article, first))
 
-    def city(self, article: F.Article) -> Guess[str | None]:
-        """The city named most: a known one (annotated in training) counts 1, a capitalised
-        place after "in", "at", "from", "near" that is no country or state counts 0.5; failing
-        both, the article's dateline ("LAGOS, Nigeria -"). Weights chosen by cross-validation."""
-        votes: dict[str, float] = {}
-        first: dict[str, int] = {}
-        countries, subdivisions = places.country_names(), places.subdivisions()
-        for name, offset in places.find(article.full, self.cities):
-            votes.setdefault(name, 0.0)
-            votes[name] += 1
-            first.setdefault(name, offset)
-        for m in PLACE_AFTER.finditer(article.full):
-            name = m.group(1)
-            if (
-                name in countries
-                or name in subdivisions
-                or name in places.CONTINENTS
-                or any(word in F.NOT_NAME for word in name.split())
-                # A common noun capitalised ("in Agriculture"): the text writes it in lower
-                # case elsewhere.
-                or any(word.lower() in article.lowered for word in name.split())
-            ):
-                continue
-            votes[name] = votes.get(name, 0.0) + 0.5
-            first.setdefault(name, m.start(1))
-        if not votes:
-            dateline = DATELINE.match(article.plain)
-            if dateline is None:
-                return Guess(None)
-            name = dateline.group(1).strip()
-            name = name.title() if name.isupper() else name
-            if name in countries or name in subdivisions or len(name) < 3:
-                return Guess(None)
-            return Guess(name, 0.2, _sentence_at(article, len(article.title) + 1))
-        name = max(votes, key=lambda n: (votes[n], -first[n]))
-        return Guess(name, votes[name] / sum(votes.values()), _sentence_at(article, first[name]))
+    def city(self, article: F.Article, country: str | None = None) -> Guess[str | None]:
+        """The incident's city (cities.py), given the country chosen for the article."""
+        found = cities.choose(article, self.cities, self.city_countries, country)
+        if found is None:
+            return Guess(None)
+        name, confidence, offset = found
+        return Guess(name, confidence, _sentence_at(article, offset))
 
     def when(
         self, article: F.Article

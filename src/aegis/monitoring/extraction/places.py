@@ -3,6 +3,7 @@ news uses; the string written for a country is the one annotators used most in t
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Collection, Iterable
 from functools import cache
@@ -11,7 +12,12 @@ import pycountry
 
 ALIASES = {
     "US": ("USA", "U.S.", "U.S.A.", "United States", "America", "American", "Americans"),
-    "GB": ("UK", "U.K.", "Britain", "British", "England", "Scotland", "Wales", "London"),
+    "GB": ("UK", "U.K.", "Britain", "British"),
+    # The annotators name England, Scotland and Wales as countries (their ISO 3166-2 codes
+    # here; an incident draft records GB, see country_iso).
+    "GB-ENG": ("England", "London"),
+    "GB-SCT": ("Scotland", "Scottish", "Edinburgh", "Glasgow"),
+    "GB-WLS": ("Wales", "Welsh", "Cardiff"),
     "RU": ("Russia", "Russian", "Moscow"),
     "IR": ("Iran", "Iranian", "Tehran"),
     "SY": ("Syria", "Syrian", "Damascus"),
@@ -69,7 +75,23 @@ ALIASES = {
     "CU": ("Cuba", "Cuban", "Havana"),
     "NP": ("Nepal", "Nepali", "Kathmandu"),
     "LK": ("Sri Lanka", "Sri Lankan", "Colombo"),
+    "BA": ("Bosnia", "Bosnian"),
+    "MK": ("Macedonia",),
 }
+# Cities and regions above that stand for their country (a mention kind, countries.py).
+PLACES = frozenset(
+    re.split(
+        r"\s+",
+        """
+        London Edinburgh Glasgow Cardiff Moscow Tehran Damascus Seoul Pyongyang Hanoi Caracas
+        Taipei Beijing Xinjiang Gaza Kinshasa Istanbul Ankara Yangon Mandalay Kashmir Mumbai
+        Karachi Islamabad Lahore Lagos Abuja Manila Minsk Cairo Kabul Dhaka Bogota Baghdad Harare
+        Kampala Nairobi Kyiv Khartoum Mogadishu Beirut Baku Bangkok Jakarta Havana Kathmandu
+        Colombo
+        """.strip(),
+    )
+) | {"Hong Kong", "West Bank", "New Delhi", "Addis Ababa", "Phnom Penh"}
+DEMONYM_END = re.compile(r"(?:an|ans|ese|ish|i|ic|ino|sh)$")
 CONTINENTS = frozenset(
     ("Africa", "Asia", "Europe", "Middle East", "Latin America", "South America", "North America")
 )
@@ -91,8 +113,31 @@ def country_names() -> dict[str, str]:
     return names
 
 
+@cache
+def official_names() -> frozenset[str]:
+    """pycountry's own names (the rest of country_names are the news's short forms)."""
+    return frozenset(
+        value
+        for country in pycountry.countries
+        for attr in ("name", "common_name", "official_name")
+        if (value := getattr(country, attr, None))
+    )
+
+
+def mention_kind(name: str) -> str:
+    """How a text names a country: 'place' (a city or region standing for it), 'name' or
+    'demonym' ("Nigerian", "Afghan")."""
+    if name in PLACES:
+        return "place"
+    if name in official_names() or not DEMONYM_END.search(name):
+        return "name"
+    return "demonym"
+
+
 def country_code(name: str | None) -> str | None:
-    """The ISO code of a country name as annotators wrote it (training only: may be slow)."""
+    """The code of a country name as annotators wrote it (training only: may be slow): a
+    state or province gives its country, a misspelt name ("Turrkey") the closest country name
+    (close enough: "Africa" or "Soviet Union" give none)."""
     if not name:
         return None
     known = country_names().get(name)
@@ -101,10 +146,28 @@ def country_code(name: str | None) -> str | None:
     try:
         return str(pycountry.countries.lookup(name).alpha_2)
     except LookupError:
-        try:
-            return str(pycountry.countries.search_fuzzy(name)[0].alpha_2)
-        except LookupError:
-            return None
+        pass
+    if name in subdivisions():
+        return subdivisions()[name]
+    close = difflib.get_close_matches(name, list(country_names()), n=1, cutoff=0.8)
+    return country_names()[close[0]] if close else None
+
+
+def country_iso(name: str | None) -> str:
+    """The ISO 3166-1 code for a country name the extractor wrote ("England": GB), or ""."""
+    if not name:
+        return ""
+    try:
+        return str(pycountry.countries.lookup(name).alpha_2)
+    except LookupError:
+        code = country_names().get(name) or ""
+        return code.split("-")[0]
+
+
+def country_form(code: str) -> str:
+    """A readable name for a code with no annotated form: pycountry's short name."""
+    record = pycountry.countries.get(alpha_2=code) or pycountry.subdivisions.get(code=code)
+    return str(getattr(record, "common_name", None) or getattr(record, "name", code))
 
 
 def countries_in(text: str) -> list[tuple[str, int]]:
@@ -148,8 +211,38 @@ def subdivisions() -> dict[str, str]:
     out: dict[str, str] = {}
     for sub in pycountry.subdivisions:
         name = sub.name.split(" (")[0]
-        out[name] = sub.country_code
-        for suffix in (" State", " Province", " Region", " Governorate"):
-            if name.endswith(suffix):
-                out[name[: -len(suffix)]] = sub.country_code
+        forms = [name] + [
+            name[: -len(suffix)]
+            for suffix in (" State", " Province", " Region", " Governorate")
+            if name.endswith(suffix)
+        ]
+        for form in forms:
+            # A name two countries share ("Florida": the US and Uruguay) goes to the one the
+            # news names more (those with short forms above).
+            if form not in out or (sub.country_code in ALIASES and out[form] not in ALIASES):
+                out[form] = sub.country_code
     return out
+
+
+# A wire dateline: the city in capitals opening the body, before a comma, a parenthesis or a
+# dash ("CORPUS CHRISTI, Texas -", "TORONTO --", "By May Kha YANGON -"), after a byline.
+CAPITAL_DATELINE = re.compile(
+    r"(?:By [A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3} )?"
+    r"([A-Z][A-Z.'\u2019-]+[A-Z](?: [A-Z][A-Z.'\u2019-]*[A-Z])*) *(?:,|\(|\u2014|\u2013|-)"
+)
+# Capitals that open a body without being a place ("UPDATE -", "FILE -", "UN -").
+NOT_DATELINES = frozenset(
+    ("UN", "US", "UPDATE", "UPDATED", "FILE", "PHOTO", "EXCLUSIVE", "BREAKING", "WATCH", "VIDEO")
+)
+
+
+def dateline_city(plain: str) -> tuple[str, int] | None:
+    """The city of the body's dateline, title-cased, and its offset in the body; None where
+    the body opens with no dateline or with a country's name."""
+    found = CAPITAL_DATELINE.match(plain)
+    if found is None:
+        return None
+    name = found.group(1).title().replace("\u2019S", "\u2019s")
+    if (name in country_names() and name not in PLACES) or name.upper() in NOT_DATELINES:
+        return None
+    return name, found.start(1)
