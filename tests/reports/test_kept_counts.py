@@ -176,7 +176,7 @@ def test_many_people_changed_at_once_counts_everything_again(team, recounted, mo
     assert recounted == [{i.pk // 2 for i in Incident.objects.all()}]
 
 
-def test_people_saved_long_before_the_last_count_are_not_looked_at_again(team, recounted, monkeypatch):
+def test_people_saved_long_before_the_last_count_are_not_read_again(team, recounted, monkeypatch):
     """An import saves thousands of people within minutes. Once a count has read them, a
     later change counts only its own part again, not everything for want of knowing whether
     those saves near the last one seen had committed."""

@@ -52,9 +52,7 @@ def _stale_parts(
         # before it read them (such a save may have committed after the read); not every
         # person saved near the last one seen, which after an import is thousands, counted
         # long ago.
-        people |= cases.people_changed_since(
-            min(state.people_seen, state.counted_at - MARGIN)
-        )
+        people |= cases.people_changed_since(min(state.people_seen, state.counted_at - MARGIN))
     if len(people) > MANY:
         return None
     if people:
