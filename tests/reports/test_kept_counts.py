@@ -160,6 +160,33 @@ def test_a_recount_counts_every_part_and_keeps_them(team, recounted):
     assert kept.counts() == found and recounted == [set()]
 
 
+def test_the_worker_counts_everything_afresh_only_every_few_hours(team, recounted):
+    from aegis import clock
+    from aegis.reports import release
+
+    made = [team.incident() for _ in range(4)]
+    start = datetime.datetime(2026, 3, 1, 9, tzinfo=datetime.UTC)
+    everything = {_part(i) for i in made}
+    with clock.frozen(start):
+        assert release.refresh() == 1
+    assert recounted == [everything]  # never counted afresh before
+
+    # A change, and the stored release old enough to be made again: only its part.
+    recounted.clear()
+    Incident.objects.filter(pk=made[0].pk).update(updated_at=timezone.now())
+    with clock.frozen(start + datetime.timedelta(seconds=release.REFRESH_SECONDS + 1)):
+        assert release.refresh() == 1
+    assert recounted == [{_part(made[0])}]
+
+    # A hand edit no version sees is counted when the afresh count is due.
+    recounted.clear()
+    Incident.objects.filter(pk=made[1].pk).update(country="PE", updated_at=made[1].updated_at)
+    with clock.frozen(start + kept.RECOUNT_EVERY + datetime.timedelta(seconds=1)):
+        assert release.refresh() == 1
+    assert recounted == [everything]
+    assert kept.counts() == statistics.all_counts()
+
+
 def test_many_people_changed_at_once_counts_everything_again(team, recounted, monkeypatch):
     people = [team.person() for _ in range(3)]
     for person in people:

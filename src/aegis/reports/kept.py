@@ -7,8 +7,8 @@ incidents, their latest change), or when it holds an incident about a person who
 was given or withdrawn (the consenting ids are kept and compared), or a person saved since
 the last count (a sector). A case's person is set when it opens, and linking an incident
 to a case moves the incident's version. Everything is counted again when the counted
-statuses change, and when the caller asks (the worker does, off the page views, for a
-change none of these sees).
+statuses change, and when the caller asks (the worker does every RECOUNT_EVERY, off the
+page views, for a change none of these sees).
 
 The total of every part is kept too: a count after a change reads and writes only the
 parts it counts again (their old counts taken away, their new ones added), so the parts
@@ -22,6 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from aegis import clock
 from aegis.cases import selectors as cases
 from aegis.incidents import selectors as incidents
 
@@ -36,6 +37,10 @@ MARGIN = datetime.timedelta(minutes=2)
 # Past this many people changed at once (an import), counting everything again is quicker
 # than finding their incidents.
 MANY = 2000
+# How often the worker counts everything afresh, for a change none of the signs above sees
+# (a hand edit of the database): seconds of SQL at a million incidents, holding the lock
+# that a page view after a change waits for, so not at every round.
+RECOUNT_EVERY = datetime.timedelta(hours=6)
 
 
 def _stale_parts(
@@ -58,6 +63,13 @@ def _stale_parts(
     if people:
         stale |= incidents.parts_concerning(statistics.PART_SIZE, people) & set(versions)
     return stale
+
+
+def recount_due() -> bool:
+    """Whether every part is due to be counted afresh (never yet, or RECOUNT_EVERY ago)."""
+    last = CountingState.objects.filter(name=STATE).values_list("recounted_at", flat=True)
+    when = last.first()
+    return when is None or clock.now() - when >= RECOUNT_EVERY
 
 
 def counts(*, recount: bool = False) -> dict[str, Counts]:
@@ -93,9 +105,11 @@ def _counts(recount: bool) -> dict[str, Counts]:
         if same_terms and not recount:
             assert state is not None
             stale = _stale_parts(state, versions, kept, consenting)
+        recounted_at = state.recounted_at if state is not None else None
         if stale is None:  # everything counted afresh
             stale, total = set(versions), _empty()
             CountedPart.objects.all().delete()
+            recounted_at = clock.now()
         else:
             # The total so far, less what the parts counted again and the parts now gone
             # held when they were counted.
@@ -126,6 +140,7 @@ def _counts(recount: bool) -> dict[str, Counts]:
                 "people_seen": people_seen,
                 "totals": _to_json(total),
                 "counted_at": read_at,
+                "recounted_at": recounted_at,
             },
         )
     return total

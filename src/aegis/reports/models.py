@@ -49,6 +49,9 @@ class CountingState(models.Model):
     # away the old counts of the parts it counts again and adds their new ones.
     totals = models.JSONField()
     counted_at = models.DateTimeField()  # when the last count read the data
+    # When every part was last counted afresh (on `aegis.clock`): the worker does it now and
+    # then, for a change no part's version sees.
+    recounted_at = models.DateTimeField(null=True)
 
     def __str__(self) -> str:
         return f"kept counts of {self.counted_at:%Y-%m-%d %H:%M}"

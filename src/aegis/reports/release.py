@@ -181,9 +181,9 @@ def refresh() -> int:
     stored = StoredRelease.objects.filter(name=PUBLIC, fingerprint=fingerprint).first()
     if stored is not None and _fresh(stored.made_at, now, REFRESH_SECONDS):
         return 0
-    # Off the page views, everything is counted afresh: a change no part's version sees
-    # (a raw edit of the database) is in the release within REFRESH_SECONDS.
-    _make(fingerprint, now, recount=True)
+    # Off the page views, and every few hours, everything is counted afresh: a change no
+    # part's version sees (a raw edit of the database) is in the release by then.
+    _make(fingerprint, now, recount=kept.recount_due())
     return 1
 
 
