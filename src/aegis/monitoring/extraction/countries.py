@@ -6,6 +6,7 @@ country named most, the title counting three times) is one point of these featur
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass
@@ -88,13 +89,8 @@ def _sentence_starts(article: Article) -> list[int]:
 
 
 def _sentence_index(starts: list[int], offset: int) -> int:
-    index = 0
-    for i, start in enumerate(starts):
-        if start <= offset:
-            index = i
-        else:
-            break
-    return index
+    """The sentence an offset falls in (the starts never decrease)."""
+    return max(bisect.bisect_right(starts, offset) - 1, 0)
 
 
 def candidates(article: Article, found: list[Mention] | None = None) -> dict[str, Features]:
