@@ -227,6 +227,30 @@ def test_given_name_prior_and_the_sex_features() -> None:
     assert features.sex_features(article, "Chen Qishui", {})["prior_none"] == 1.0
 
 
+def test_the_prior_is_the_given_name_s_never_the_surname_s() -> None:
+    assert given_names.prior("Johnson") is not None  # a given name elsewhere
+    assert features.name_prior("Nalani Johnson") is None
+    assert features.name_prior("Md Sohel Rana") == given_names.prior("Sohel")
+    assert features.name_prior("Monique Baugh") == 0.0
+
+
+def test_the_sex_features_know_how_many_victims_are_named_and_who_is_listed() -> None:
+    text = (
+        "Police arrested Ana Cruz, Joel Demate and Mark Reyes on Monday. The arrests drew a "
+        "protest. "
+        "Lina Soto was detained in her home."
+    )
+    article = features.Article.make("", text, None)
+    named = ["Ana Cruz", "Joel Demate", "Mark Reyes", "Lina Soto"]
+    listed = features.sex_features(article, "Joel Demate", {"c:police": 1.0}, named)
+    alone = features.sex_features(article, "Lina Soto", {}, named)
+    assert listed["in_list"] == 1.0 and alone["in_list"] == 0.0
+    assert listed["n_victims=4/False"] == 1.0 and alone["n_victims=4/True"] == 1.0
+    assert "c:police" not in listed  # the words about them are the type model's, not sex's
+    single = features.sex_features(article, "Lina Soto", {})
+    assert single["n_victims=1/True"] == 1.0 and single["in_list"] == 0.0
+
+
 def test_name_candidates_end_at_a_possessive_and_a_plural_title() -> None:
     article = features.Article.make(
         "", "Myanmar's Aung San Suu Kyi met Journalists Abdifatah Mohamed Abdi.", None

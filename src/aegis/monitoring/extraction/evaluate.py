@@ -25,7 +25,7 @@ def predict(
             names = [v["victim_name"] for v in gold.get("victims") or [] if v.get("victim_name")]
             article = F.Article.make(title, body, published)
             merged["gold_victim_answers"] = [
-                victim_record(i, extractor.describe(article, name, 1.0))
+                victim_record(i, extractor.describe(article, name, 1.0, victims=names))
                 for i, name in enumerate(names, start=1)
             ]
         out.append({"sample": copy.deepcopy(sample), "merged_sample": merged})

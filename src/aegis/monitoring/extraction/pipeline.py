@@ -4,6 +4,7 @@ pickle); an Extractor can also be built from freshly trained models (cross-valid
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -95,14 +96,24 @@ class Extractor:
             best = max(every, key=lambda pair: pair[1])
             if best[1] >= NAME_FALLBACK:
                 scored = [best]
+        names = [c.name for c, _ in scored]
         return tuple(
-            self.describe(article, c.name, p, article.sentences[c.sentence_index])
+            self.describe(article, c.name, p, article.sentences[c.sentence_index], names)
             for c, p in scored
         )
 
-    def describe(self, article: F.Article, name: str, p: float, sentence: str = "") -> VictimGuess:
+    def describe(
+        self,
+        article: F.Article,
+        name: str,
+        p: float,
+        sentence: str = "",
+        victims: Sequence[str] = (),
+    ) -> VictimGuess:
+        """A victim's attributes; `victims` are all the victims the article names (found, or
+        given by an analyst), this one among them."""
         row = F.victim_features(article, name, self.idf)
-        sex, _ = self.models["victim_sex"].best(F.sex_features(article, name, row))
+        sex, _ = self.models["victim_sex"].best(F.sex_features(article, name, row, victims))
         age, _ = self.models["victim_age"].best(row)
         # The classifier over the sentences about the person, role words near the name among
         # its features (better than letting the nearest role word decide: dev and CV).
@@ -235,4 +246,4 @@ def describe_victims(
     """Attributes for victims whose names are given (an analyst confirmed them)."""
     extractor = default()
     article = F.Article.make(title or "", text or "", published)
-    return tuple(extractor.describe(article, name, 1.0) for name in names)
+    return tuple(extractor.describe(article, name, 1.0, victims=names) for name in names)

@@ -133,12 +133,13 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
 
     victim_rows, type_rows, sex_rows, sexes, ages, types = [], [], [], [], [], []
     for a, g in zip(articles, golds, strict=True):
+        names = [v["victim_name"] for v in g["victims"] if v.get("victim_name")]
         for v in g["victims"]:
             if not v.get("victim_name"):
                 continue
             victim_rows.append(F.victim_features(a, v["victim_name"], idf))
             type_rows.append(F.with_roles(a, v["victim_name"], victim_rows[-1]))
-            sex_rows.append(F.sex_features(a, v["victim_name"], victim_rows[-1]))
+            sex_rows.append(F.sex_features(a, v["victim_name"], victim_rows[-1], names))
             sexes.append(v["victim_sex_type"])
             ages.append(v["victim_age_group"])
             types.append("|".join(sorted(set(v["victim_type"]))))
