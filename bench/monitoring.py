@@ -3,10 +3,13 @@
     .venv/bin/python bench/monitoring.py [--folds 5] [--limit N]
     (or: aegis bench monitoring [--folds 0])
 
-(a) The shipped model (src/aegis/monitoring/extraction/model/, trained on the train split
-    only) on the dev split, scored with the paper's protocol (extraction/scoring.py): all
-    thirteen figures beside the paper's, seconds per article (one process, one core) and
-    peak resident memory.
+(a) The dev split scored with the paper's protocol (extraction/scoring.py): all thirteen
+    figures beside the paper's. The shipped model (src/aegis/monitoring/extraction/model/) is
+    trained on train and dev, all the labelled data (`aegis monitoring train`), so its dev
+    figures would be figures on its own training data: where it has seen dev, a model is
+    trained here the same way on the train split alone and scored on dev instead. The shipped
+    model's seconds per article (one process, one core) and peak resident memory are measured
+    on dev first.
 (b) --folds K cross-validation on train+dev: K models trained from scratch, each scored on the
     fold it did not see; the figures are over the pooled held-out predictions.
 
@@ -73,11 +76,24 @@ def main() -> int:
     dev = training.load_records(data, ("dev",))
     if args.limit:
         dev = dev[: args.limit]
-    extractor = pipeline.default()
-    result, seconds = score(extractor, dev)
+    shipped = pipeline.default()
+    result, seconds = score(shipped, dev)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\n(a) Shipped model on dev ({len(dev)} articles):")
+    splits = shipped.trained_splits
+    if "dev" in splits:
+        started = time.monotonic()
+        models, extra = training.train(training.load_records(data, ("train",)))
+        result, _ = score(pipeline.Extractor(models, extra), dev)
+        print(
+            f"\n(a) Held out: a model trained as the shipped one but on the train split alone "
+            f"(trained here in {time.monotonic() - started:.0f} s), on dev ({len(dev)} articles):"
+        )
+    else:
+        print(
+            f"\n(a) The shipped model, trained on {'+'.join(splits)}, on dev ({len(dev)} articles):"
+        )
     table(result)
+    print(f"  The shipped model ({'+'.join(splits)}, {shipped.trained_on} articles) on dev:")
     print(f"  CPU seconds per article: {seconds:.3f} (target <= 1)")
     print(f"  peak resident memory: {peak:.0f} MiB")
 

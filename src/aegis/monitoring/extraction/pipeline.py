@@ -46,6 +46,10 @@ class Extractor:
         self.regions = frozenset(extra["regions"]) | frozenset(places.subdivisions())
         self.region_country = places.subdivisions()
         self.known_regions = set(extra["regions"])
+        # What it learnt from (`aegis monitoring train`; a model from before this was kept
+        # was trained on the train split alone).
+        self.trained_on: int = extra.get("trained_on", 0)
+        self.trained_splits: list[str] = extra.get("trained_splits", ["train"])
 
     # -- Whole article --------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """`aegis monitoring train --data DIR [--out DIR]`: train the extraction models from the
-HRDsAttack splits in DIR (--splits, default train: dev stays held out) and write them
-(arrays, no pickle) to the package's model folder (or --out).
+HRDsAttack splits in DIR (--splits, default train,dev: all the labelled data) and write
+them (arrays, no pickle) to the package's model folder (or --out).
 `aegis monitoring extract INPUT.json --out OUTPUT.json [--given-victims]`: read records in the
 HRDsAttack schema (only `sample` is read) and write them with a predicted `merged_sample`;
 with --given-victims, also the attributes of the victims named in each input's gold
@@ -39,9 +39,9 @@ class Command(BaseCommand):
         parser.add_argument("--data", metavar="DIR", help="train: folder with train.json, dev.json")
         parser.add_argument(
             "--splits",
-            default="train",
-            help="train: the splits to learn from, comma-separated (default: train, so that "
-            "dev stays held out for the benchmark)",
+            default="train,dev",
+            help="train: the splits to learn from, comma-separated (default: train,dev, all "
+            "the labelled data; the benchmark trains its own model on train to score dev)",
         )
         parser.add_argument("--out", metavar="PATH", help="extract: output file; train: folder")
         parser.add_argument("--given-victims", action="store_true")
@@ -74,6 +74,7 @@ class Command(BaseCommand):
             raise CommandError(f"No {', '.join(m + '.json' for m in missing)} in {data}.")
         records = training.load_records(data, splits)
         models, extra = training.train(records)
+        extra["trained_splits"] = list(splits)
         out = Path(options["out"]) if options["out"] else pipeline.MODEL_DIR
         linear.save(out, models, extra)
         pipeline.default.cache_clear()
