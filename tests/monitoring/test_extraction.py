@@ -361,6 +361,16 @@ def test_a_capitalised_common_noun_is_no_city() -> None:
     assert pipeline.default().city(article).value is None
 
 
+def test_an_opening_clause_is_never_taken_for_a_dateline_city() -> None:
+    # No city anywhere: the body's opening words before a comma are a dateline only when
+    # they are a few capitalised words, never a clause.
+    shipped = pipeline.default()
+    clause = "The jury is out on whether a new EU law, passed in June, will help reporters."
+    assert shipped.city(features.Article.make("", clause, None)).value is None
+    dateline = "Puerto Tranquilo, Chile - Reporters were threatened on Monday."
+    assert shipped.city(features.Article.make("", dateline, None)).value == "Puerto Tranquilo"
+
+
 def test_extract_an_empty_article(no_network: None) -> None:
     result = extract("", "", None)
     record = merged_sample(result)
@@ -431,6 +441,48 @@ def test_extract_command_refuses_bad_input(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("monitoring", "extract", str(tmp_path / "missing.json"), "--out", "x")
     assert not (tmp_path / "o.json").exists()
+
+
+def test_extract_command_reads_malformed_records_as_empty_fields(
+    tmp_path: Path, no_network: None
+) -> None:
+    """A record with a null, numeric or list field, no publish date, a null `merged_sample`
+    or victims that are not named people still gets a valid prediction, in order."""
+    records = [
+        {"sample": {"Input.title": None, "Input.article_interface": None, "HIT_id": "a"}},
+        {
+            "sample": {
+                "Input.title": 5,
+                "Input.article_interface": ["<p>text</p>"],
+                "Input.publish_date": 20210503,
+            },
+            "merged_sample": None,
+        },
+        {
+            "sample": {
+                "Input.title": "Journalist held",
+                "Input.article_interface": "<p>Police arrested journalist Maria Lopez.</p>",
+                "Input.publish_date": "not a date",
+            },
+            "merged_sample": {
+                "victims": [{"victim_name": "Maria Lopez"}, {"victim_name": None}, {}, "x", 7]
+            },
+        },
+        {"sample": {}, "merged_sample": {"victims": "Maria Lopez"}},
+    ]
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps(records))
+    out = tmp_path / "out.json"
+    call_command("monitoring", "extract", str(source), "--out", str(out), "--given-victims")
+    written = json.loads(out.read_text())
+    assert [w["sample"] for w in written] == [r["sample"] for r in records]
+    answers = [
+        [v["victim_name"] for v in w["merged_sample"]["gold_victim_answers"]] for w in written
+    ]
+    assert answers == [[], [], ["Maria Lopez"], []]
+    for w in written:
+        assert w["merged_sample"]["violation_types"]
+        assert w["merged_sample"]["perpetrator_type"] in labels.PERPETRATOR_TYPES
 
 
 def test_train_command_needs_data(tmp_path: Path) -> None:

@@ -12,7 +12,9 @@ from . import features as F
 from . import given_names, places
 
 PLACE_AFTER = re.compile(r"\b(?:in|at|from|near|outside|of) +([A-Z][a-z]+(?: [A-Z][a-z]+)?)")
-OPENING = re.compile(r" *([A-Z][A-Za-z .'-]+?) *(?:,|\(|\u2014|-)")
+# A dateline in mixed case ("Lima, Peru -"): one to four capitalised words, never the opening
+# clause of a sentence ("The jury is out on whether a new EU-").
+OPENING = re.compile(r" *([A-Z][A-Za-z.'-]*(?: [A-Z][A-Za-z.'-]*){0,3}) *(?:,|\(|\u2014|-)")
 KNOWN = 1.0
 AFTER_PREPOSITION = 0.5
 # A known city of another country than the one chosen for the article.

@@ -7,7 +7,7 @@ from typing import Any
 
 from . import features as F
 from .pipeline import Extractor
-from .schema import merged_sample, publish_date, victim_record
+from .schema import given_victim_names, merged_sample, publish_date, text_field, victim_record
 
 
 def predict(
@@ -16,13 +16,12 @@ def predict(
     out = []
     for record in records:
         sample = record["sample"]
-        title = sample.get("Input.title") or ""
-        body = sample.get("Input.article_interface") or ""
+        title = text_field(sample, "Input.title")
+        body = text_field(sample, "Input.article_interface")
         published = publish_date(sample)
         merged = merged_sample(extractor.extract(title, body, published))
         if given_victims:
-            gold = record.get("merged_sample") or {}
-            names = [v["victim_name"] for v in gold.get("victims") or [] if v.get("victim_name")]
+            names = given_victim_names(record)
             article = F.Article.make(title, body, published)
             merged["gold_victim_answers"] = [
                 victim_record(i, extractor.describe(article, name, 1.0, victims=names))

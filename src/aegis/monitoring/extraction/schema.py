@@ -10,8 +10,33 @@ from typing import Any
 from .types import Extraction, VictimGuess
 
 
+def text_field(sample: dict[str, Any], key: str) -> str:
+    """A text field of an input `sample` ("Input.title", "Input.article_interface"): a
+    missing, null or non-text value (a number, a list) reads as no text, so one malformed
+    record gives an empty prediction instead of stopping the whole file."""
+    value = sample.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def given_victim_names(record: dict[str, Any]) -> list[str]:
+    """The victim names an input record gives in `merged_sample.victims` (`--given-victims`),
+    as written (the scorer keys answers by the exact name); entries that are not a victim with
+    a name in text are passed over."""
+    merged = record.get("merged_sample")
+    victims = merged.get("victims") if isinstance(merged, dict) else None
+    if not isinstance(victims, list):
+        return []
+    return [
+        v["victim_name"]
+        for v in victims
+        if isinstance(v, dict)
+        and isinstance(v.get("victim_name"), str)
+        and v["victim_name"].strip()
+    ]
+
+
 def publish_date(sample: dict[str, Any]) -> date | None:
-    raw = str(sample.get("Input.publish_date") or "").strip()
+    raw = text_field(sample, "Input.publish_date").strip()
     for layout in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
         try:
             return datetime.strptime(raw[: len("2020-01-01 00:00:00")], layout).date()

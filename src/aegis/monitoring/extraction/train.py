@@ -11,7 +11,7 @@ from . import countries, labels, places
 from . import features as F
 from .chargrams import CharTfidf
 from .linear import Linear, fit_idf
-from .schema import publish_date
+from .schema import publish_date, text_field
 
 C_DOC = 4.0
 C_NAME = 1.0
@@ -37,8 +37,8 @@ def load_records(
 def article(record: dict[str, Any]) -> F.Article:
     sample = record["sample"]
     return F.Article.make(
-        sample.get("Input.title") or "",
-        sample.get("Input.article_interface") or "",
+        text_field(sample, "Input.title"),
+        text_field(sample, "Input.article_interface"),
         publish_date(sample),
     )
 
