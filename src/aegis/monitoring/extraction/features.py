@@ -130,6 +130,8 @@ class Article:
     full: str = field(default="")
     # The words the article writes in lower case (a capitalised one among them is no name).
     lowered: frozenset[str] = field(default=frozenset())
+    # Its name candidates, found once (candidates()): each victim's features ask again.
+    found: list[Candidate] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def make(cls, title: str, body: str, published: date | None) -> Article:
@@ -223,7 +225,14 @@ NAME_RUN = re.compile(
 
 
 def candidates(article: Article) -> list[Candidate]:
-    """Person-like capitalised runs of two to five words, merged by exact name."""
+    """Person-like capitalised runs of two to five words, merged by exact name (found once
+    per article; the list is shared, not to be changed)."""
+    if article.found is None:
+        article.found = _find_candidates(article)
+    return article.found
+
+
+def _find_candidates(article: Article) -> list[Candidate]:
     found: dict[str, Candidate] = {}
     offset = 0
     for index, sentence in enumerate(article.sentences):
@@ -249,7 +258,7 @@ def name_features(article: Article, candidate: Candidate, first_offsets: list[in
     name = candidate.name
     parts = name.split()
     surname = parts[-1]
-    count = len(re.findall(re.escape(name), article.full))
+    count = article.full.count(name)
     surname_count = len(re.findall(r"\b" + re.escape(surname) + r"\b", article.full))
     features: Features = {
         f"words={min(len(parts), 4)}": 1.0,
@@ -274,7 +283,11 @@ def name_features(article: Article, candidate: Candidate, first_offsets: list[in
     if any(part.lower() in article.lowered for part in parts):
         features["lower_elsewhere"] = 1.0
     for sentence in article.sentences:
-        if name not in sentence and not re.search(r"\b" + re.escape(surname) + r"\b", sentence):
+        # The substring test first: the search can only match where it does (same answer,
+        # without a regular expression per candidate and sentence).
+        if name not in sentence and (
+            surname not in sentence or not re.search(r"\b" + re.escape(surname) + r"\b", sentence)
+        ):
             continue
         toks = textmod.words(sentence)
         lowered = [t.lower() for t in toks]
@@ -327,7 +340,10 @@ def victim_context(article: Article, name: str) -> list[str]:
     keys = [name] + ([parts[-1]] if len(parts) > 1 and len(parts[-1]) > 2 else [])
     out: list[str] = []
     for i, sentence in enumerate(article.sentences):
-        if any(re.search(r"(?<!\w)" + re.escape(k) + r"(?!\w)", sentence) for k in keys):
+        if any(
+            k in sentence and re.search(r"(?<!\w)" + re.escape(k) + r"(?!\w)", sentence)
+            for k in keys
+        ):
             out.append(sentence)
             if i + 1 < len(article.sentences):
                 out.append(article.sentences[i + 1])
@@ -412,7 +428,7 @@ def sex_features(
         features["prior_female"] = 1 - share
     near_male, near_female, _ = pronouns(article, name)
     pronoun = near_male + near_female > 0
-    count = len(re.findall(re.escape(name), article.full))
+    count = article.full.count(name)
     features[f"conj={pronoun}/{share is None}"] = 1.0
     features[f"conj2={pronoun}/{share is None}/{count == 1}"] = 1.0
     features["n_cands"] = math.log1p(len(candidates(article)))
@@ -439,13 +455,19 @@ def name_prior(name: str) -> float | None:
 
 
 def listed_together(article: Article, name: str, victims: Sequence[str]) -> bool:
-    """Whether the article lists the person right beside another victim ("A, B and C")."""
-    for other in victims:
-        if other == name or not other:
-            continue
-        for first, second in ((name, other), (other, name)):
-            if re.search(re.escape(first) + r"\s*(?:,|and)\s*" + re.escape(second), article.full):
+    """Whether the article lists the person right beside another victim ("A, B and C"):
+    after some mention of one, a comma or "and", then the other."""
+    others = [other for other in victims if other and other != name]
+    text = article.full
+    for first, rest in [(name, others)] + [(other, [name]) for other in others]:
+        # Each mention of `first`, then the separator and a name anchored right after it
+        # (one search per mention, not a search of the whole text per pair).
+        after = re.compile(r"\s*(?:,|and)\s*(?:" + "|".join(map(re.escape, rest)) + ")")
+        at = text.find(first)
+        while at >= 0 and rest:
+            if after.match(text, at + len(first)):
                 return True
+            at = text.find(first, at + 1)
     return False
 
 
