@@ -90,7 +90,8 @@ class Article(models.Model):
 
 class Proposal(models.Model):
     """What the extractor proposed from one article, and the analyst's decision, kept (with
-    the values the analyst corrected) so that `aegis monitoring train` can learn from them."""
+    the values the analyst corrected) to learn from: `aegis monitoring train` does not yet
+    (docs/decisions.md, "The analysts' decisions are kept, and not yet learnt from")."""
 
     article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="proposal")
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")

@@ -131,10 +131,12 @@ def merged_count(user: Any) -> tuple[int, bool]:
 
 
 def decisions_for_training() -> Iterator[dict[str, Any]]:
-    """Every decided proposal as training data for `aegis monitoring train`: the article,
-    what the extractor proposed, what the analyst decided (the corrected draft, in Aegis's
-    vocabularies), and why a rejected one was rejected. The caller's key context must hold
-    the articles' keys (an analyst's, or the recovery key's)."""
+    """Every decided proposal as training data: the article, what the extractor proposed,
+    what the analyst decided (the corrected draft, in Aegis's vocabularies), and why a
+    rejected one was rejected. The caller's key context must hold the articles' keys (an
+    analyst's, or the recovery key's). `aegis monitoring train` does not read it yet: a model
+    trained on it would write the protected people's names to disk (docs/decisions.md,
+    Monitoring)."""
     decided = (
         Proposal.objects.exclude(status=ProposalStatus.PENDING)
         .select_related("article")
