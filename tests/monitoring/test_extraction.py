@@ -367,8 +367,19 @@ def test_an_opening_clause_is_never_taken_for_a_dateline_city() -> None:
     shipped = pipeline.default()
     clause = "The jury is out on whether a new EU law, passed in June, will help reporters."
     assert shipped.city(features.Article.make("", clause, None)).value is None
-    dateline = "Puerto Tranquilo, Chile - Reporters were threatened on Monday."
-    assert shipped.city(features.Article.make("", dateline, None)).value == "Puerto Tranquilo"
+    for opening in (
+        "However, the police held reporters.",
+        "On Monday, the police held reporters.",
+        "Last Friday, the police held reporters.",
+        "Twenty-three journalists were held - the police said.",
+        "Pro-government militias held reporters, witnesses said.",
+    ):
+        assert shipped.city(features.Article.make("", opening, None)).value is None, opening
+    for dateline, city in (
+        ("Puerto Tranquilo, Chile - Reporters were threatened on Monday.", "Puerto Tranquilo"),
+        ("San Jose del Guaviare, Colombia - A reporter was shot.", "San Jose del Guaviare"),
+    ):
+        assert shipped.city(features.Article.make("", dateline, None)).value == city
 
 
 def test_extract_an_empty_article(no_network: None) -> None:
@@ -469,6 +480,21 @@ def test_extract_command_reads_malformed_records_as_empty_fields(
             },
         },
         {"sample": {}, "merged_sample": {"victims": "Maria Lopez"}},
+        # Publish dates at the calendar's ends, with dates to count from them.
+        {
+            "sample": {
+                "Input.article_interface": "Held on May 6.",
+                "Input.publish_date": "9999-12-31",
+            }
+        },
+        {
+            "sample": {
+                "Input.article_interface": "Held on Monday.",
+                "Input.publish_date": "0001-01-01",
+            }
+        },
+        # A lone surrogate: valid JSON text with no UTF-8 form, copied back as read.
+        {"sample": {"Input.title": "\ud800", "Input.article_interface": "Held \udfff today."}},
     ]
     source = tmp_path / "in.json"
     source.write_text(json.dumps(records))
@@ -479,7 +505,7 @@ def test_extract_command_reads_malformed_records_as_empty_fields(
     answers = [
         [v["victim_name"] for v in w["merged_sample"]["gold_victim_answers"]] for w in written
     ]
-    assert answers == [[], [], ["Maria Lopez"], []]
+    assert answers == [[], [], ["Maria Lopez"], [], [], [], []]
     for w in written:
         assert w["merged_sample"]["violation_types"]
         assert w["merged_sample"]["perpetrator_type"] in labels.PERPETRATOR_TYPES

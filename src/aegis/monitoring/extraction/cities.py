@@ -12,9 +12,13 @@ from . import features as F
 from . import given_names, places
 
 PLACE_AFTER = re.compile(r"\b(?:in|at|from|near|outside|of) +([A-Z][a-z]+(?: [A-Z][a-z]+)?)")
-# A dateline in mixed case ("Lima, Peru -"): one to four capitalised words, never the opening
-# clause of a sentence ("The jury is out on whether a new EU-").
-OPENING = re.compile(r" *([A-Z][A-Za-z.'-]*(?: [A-Z][A-Za-z.'-]*){0,3}) *(?:,|\(|\u2014|-)")
+# A dateline in mixed case ("Lima, Peru -", "San Jose del Guaviare, Colombia -"): one to four
+# capitalised words (lower-case particles between them), then a comma, a parenthesis or a dash
+# set apart by a space (a hyphen inside "Pro-government" ends nothing).
+OPENING = re.compile(
+    r" *([A-Z][A-Za-z.'-]*(?: (?:(?:de|del|da|do|dos|la|el|al) )?[A-Z][A-Za-z.'-]*){0,3})"
+    r" *(?:,|\(|\u2014|\u2013| -)"
+)
 KNOWN = 1.0
 AFTER_PREPOSITION = 0.5
 # A known city of another country than the one chosen for the article.
@@ -72,7 +76,14 @@ def choose(
             return None
         name = opening.group(1).strip()
         name = name.title() if name.isupper() else name
-        if name in countries or name in subdivisions or len(name) < 3:
+        words = [w for w in name.split() if w[:1].isupper()]
+        if (
+            name in countries
+            or name in subdivisions
+            or len(name) < 3
+            # An opening word, not a place ("However,", "On Monday,", "Last Friday,").
+            or any(w in F.NOT_NAME or w.lower() in article.lowered for w in words)
+        ):
             return None
         return name, 0.2, body_start
     name = max(votes, key=lambda n: (votes[n], -first[n]))

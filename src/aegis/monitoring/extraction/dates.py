@@ -73,7 +73,14 @@ def _resolve_year(month: int, day: int | None, published: date | None) -> int | 
     return published.year - 1 if candidate > published + timedelta(days=2) else published.year
 
 
+# A publish date this near the calendar's ends ("0001-01-01", "9999-12-31": a feed's or a
+# file's placeholder) is read as none: the days around it cannot be counted.
+EARLIEST, LATEST = date.min + timedelta(days=7), date.max - timedelta(days=7)
+
+
 def mentions(text: str, published: date | None) -> list[DateMention]:
+    if published is not None and not EARLIEST <= published <= LATEST:
+        published = None
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     for pattern in PATTERNS:

@@ -92,7 +92,9 @@ class Command(BaseCommand):
         ):
             raise CommandError("The input must be a JSON list of records, each with a 'sample'.")
         predicted = evaluate.predict(pipeline.default(), records, options["given_victims"])
-        Path(options["out"]).write_text(json.dumps(predicted, ensure_ascii=False, indent=1))
+        # ASCII with escapes: the records are copied back as read, and a lone surrogate
+        # ("\ud800", valid in JSON text) has no UTF-8 form.
+        Path(options["out"]).write_text(json.dumps(predicted, ensure_ascii=True, indent=1))
         self.stdout.write(f"Wrote {len(predicted)} records to {options['out']}.")
 
     def _pass_on_keys(self, options: dict[str, Any]) -> None:
