@@ -21,7 +21,7 @@ from . import keys, mentions, texts
 from .models import Article, Proposal
 
 log = logging.getLogger(__name__)
-TEXT_MAX = 200_000
+TEXT_MAX = texts.TEXT_MAX
 DUPLICATE_WINDOW_DAYS = 60
 
 

@@ -10,6 +10,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+# The longest article text kept (pasted, uploaded or fetched): the extractor reads it whole,
+# in the worker or in the request that pastes it (bench/monitoring.py times one this long).
+TEXT_MAX = 200_000
 SIMHASH_BITS = 64
 NEAR_DUPLICATE_DISTANCE = 6  # of 64 bits: the same story with a changed line or two
 SHINGLE = 3
