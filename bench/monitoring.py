@@ -31,9 +31,10 @@ import time
 from typing import Any
 
 from aegis.monitoring.extraction import evaluate, pipeline, scoring
-from aegis.monitoring.extraction import features as F
 from aegis.monitoring.extraction import train as training
 from aegis.monitoring.extraction.data import dataset_dir
+from aegis.monitoring.extraction.schema import text_field
+from aegis.monitoring.extraction.text import html_to_text
 from aegis.monitoring.texts import TEXT_MAX
 
 
@@ -64,22 +65,15 @@ def score(extractor: Any, records: list[dict[str, Any]]) -> tuple[dict[str, floa
 
 
 def _contexts(records: list[dict[str, Any]]) -> list[str]:
-    return [r["sample"].get("Input.article_interface") or "" for r in records]
+    return [text_field(r["sample"], "Input.article_interface") for r in records]
 
 
 def longest(extractor: Any, records: list[dict[str, Any]], per_article: float) -> None:
     """The shipped model on one article as long as the web path keeps: a worker holds its
     transaction this long. Linear scaling from the dev mean is the baseline."""
-    bodies = [
-        F.Article.make("", r["sample"].get("Input.article_interface") or "", None).plain
-        for r in records
-    ]
-    text = ""
-    for body in bodies * (1 + TEXT_MAX // max(sum(map(len, bodies)), 1)):
-        if len(text) >= TEXT_MAX:
-            break
-        text += body + "\n\n"
-    text = text[:TEXT_MAX]
+    bodies = [html_to_text(b) if "<" in b else b for b in _contexts(records)]
+    joined = "\n\n".join(bodies) + "\n\n"
+    text = (joined * (1 + TEXT_MAX // len(joined)))[:TEXT_MAX]
     mean_length = sum(map(len, bodies)) / max(len(bodies), 1)
     start = time.process_time()
     extractor.extract("", text, None)

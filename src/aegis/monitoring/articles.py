@@ -21,7 +21,6 @@ from . import keys, mentions, texts
 from .models import Article, Proposal
 
 log = logging.getLogger(__name__)
-TEXT_MAX = texts.TEXT_MAX
 DUPLICATE_WINDOW_DAYS = 60
 
 
@@ -75,7 +74,7 @@ def ingest(
     title, text, url = title.strip()[:1000], text.strip(), url.strip()
     if not text and not title:
         raise RuleError(_("The article has no text."), "text")
-    if len(text) > TEXT_MAX:
+    if len(text) > texts.TEXT_MAX:
         raise RuleError(_("The article is too long to keep."), "text")
     if seen(url):
         return None

@@ -43,7 +43,7 @@ def add_pasted(
     *, actor_id: int | None, title: str, text: str, url: str = "", published: Any = None
 ) -> Article:
     title, url = _checked(title, url)
-    text = rules.text(text, "text", gettext_lazy("The text"), limit=articles.TEXT_MAX)
+    text = rules.text(text, "text", gettext_lazy("The text"), limit=texts.TEXT_MAX)
     if len(texts.normalised_words(text)) < 5:
         raise RuleError(_("Paste the article's text."), "text")
     if articles.seen(url):
@@ -95,7 +95,7 @@ def add_upload(
         text = checked.data.read().decode("utf-8", "replace")
     title, url = _checked(title or checked.name.rsplit(".", 1)[0], url)
     text = rules.text(
-        text.replace("\x0c", "\n"), "file", gettext_lazy("The file's text"), limit=articles.TEXT_MAX
+        text.replace("\x0c", "\n"), "file", gettext_lazy("The file's text"), limit=texts.TEXT_MAX
     )
     if len(texts.normalised_words(text)) < 5:
         raise UploadRejected(_("The file holds no text to read."))

@@ -19,10 +19,10 @@ def predict(
         title = text_field(sample, "Input.title")
         body = text_field(sample, "Input.article_interface")
         published = publish_date(sample)
-        merged = merged_sample(extractor.extract(title, body, published))
+        article = F.Article.make(title, body, published)
+        merged = merged_sample(extractor.extract_article(article))
         if given_victims:
             names = given_victim_names(record)
-            article = F.Article.make(title, body, published)
             merged["gold_victim_answers"] = [
                 victim_record(i, extractor.describe(article, name, 1.0, victims=names))
                 for i, name in enumerate(names, start=1)

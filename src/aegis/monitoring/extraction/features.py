@@ -458,13 +458,15 @@ def listed_together(article: Article, name: str, victims: Sequence[str]) -> bool
     """Whether the article lists the person right beside another victim ("A, B and C"):
     after some mention of one, a comma or "and", then the other."""
     others = [other for other in victims if other and other != name]
+    if not others:
+        return False
     text = article.full
     for first, rest in [(name, others)] + [(other, [name]) for other in others]:
         # Each mention of `first`, then the separator and a name anchored right after it
         # (one search per mention, not a search of the whole text per pair).
         after = re.compile(r"\s*(?:,|and)\s*(?:" + "|".join(map(re.escape, rest)) + ")")
         at = text.find(first)
-        while at >= 0 and rest:
+        while at >= 0:
             if after.match(text, at + len(first)):
                 return True
             at = text.find(first, at + 1)

@@ -54,7 +54,11 @@ class Extractor:
     # -- Whole article --------------------------------------------------------------------
 
     def extract(self, title: str, text: str, published: date | None = None) -> Extraction:
-        article = F.Article.make(title or "", text or "", published)
+        return self.extract_article(F.Article.make(title or "", text or "", published))
+
+    def extract_article(self, article: F.Article) -> Extraction:
+        """extract() on an article already read (its victims may then be described from
+        the same reading)."""
         doc = F.document(article, self.idf)
         mention, p_mention = self.models["perpetrator_mention"].best(doc)
         ptype, p_type = self.models["perpetrator_type"].best(
