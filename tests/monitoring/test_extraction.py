@@ -355,6 +355,27 @@ def test_an_article_with_no_likely_name_proposes_its_likeliest_if_likely_enough(
     assert [v.name for v in extractor.victims(article)] == ["Maria Lopez", "John Okafor"]
 
 
+def test_a_victim_named_short_and_in_full_is_proposed_once() -> None:
+    shipped = pipeline.default()
+    article = features.Article.make(
+        "",
+        "Police detained Mehrab Khan in Quetta on Monday. His brother Mir Mehrab Khan said "
+        "Mehrab was beaten. Ayoola Babalola and Khan Ali were also held.",
+        None,
+    )
+    found = [c.name for c in features.candidates(article)]
+    assert found[:2] == ["Mehrab Khan", "Mir Mehrab Khan"]
+    extractor = copy.copy(shipped)
+    extractor.models = {
+        **shipped.models,
+        "victim_name": _constant_name_model(pipeline.NAME_THRESHOLD * 1.1),
+    }
+    victims = extractor.victims(article)
+    # The full name where the short one was first; "Khan Ali" shares a word, not the name.
+    assert [v.name for v in victims] == ["Mir Mehrab Khan", "Ayoola Babalola", "Khan Ali"]
+    assert "Mir Mehrab Khan" in victims[0].sentence
+
+
 def test_a_capitalised_common_noun_is_no_city() -> None:
     text = "The activist was held at Agriculture House. The agriculture budget fell."
     article = features.Article.make("", text, None)

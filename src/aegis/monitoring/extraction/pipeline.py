@@ -104,6 +104,7 @@ class Extractor:
             best = max(every, key=lambda pair: pair[1])
             if best[1] >= NAME_FALLBACK:
                 scored = [best]
+        scored = _one_per_person(scored)
         names = [c.name for c, _ in scored]
         return tuple(
             self.describe(article, c.name, p, article.sentences[c.sentence_index], names)
@@ -225,6 +226,23 @@ class Extractor:
         if published is None:
             return year, Guess(None), Guess(None)
         return year, Guess(published.month, 0.3), Guess(published.day, 0.1)
+
+
+def _one_per_person(
+    scored: list[tuple[F.Candidate, float]],
+) -> list[tuple[F.Candidate, float]]:
+    """One victim per person: a name whose words stand whole inside another chosen name ("Mehrab
+    Khan" in "Mir Mehrab Khan") is that person, named in full once, where either was first
+    and with the likelier of the two."""
+    people: dict[str, tuple[F.Candidate, float]] = {}  # by full name, in first-seen order
+    for candidate, p in scored:
+        full = max(
+            (c for c, _ in scored if f" {candidate.name} " in f" {c.name} "),
+            key=lambda c: len(c.name),
+        )
+        held = people.get(full.name)
+        people[full.name] = (full, max(p, held[1]) if held else p)
+    return list(people.values())
 
 
 def _sentence_at(article: F.Article, offset: int) -> str:
