@@ -262,15 +262,33 @@ def test_name_candidates_end_at_a_possessive_and_a_plural_title() -> None:
 
 def test_name_features_tell_words_and_common_nouns_from_names() -> None:
     article = features.Article.make(
-        "", "Police held Maria Lopez at Bethel Church. The church was closed.", None
+        "", "Police held Maria Lopez at Bethel Chapel. The chapel was closed.", None
     )
     found = {c.name: c for c in features.candidates(article)}
     firsts = [c.offsets[0] for c in found.values()]
-    church = features.name_features(article, found["Bethel Church"], firsts)
+    chapel = features.name_features(article, found["Bethel Chapel"], firsts)
     maria = features.name_features(article, found["Maria Lopez"], firsts)
-    # "church" is written in lower case too: a common noun, no name.
-    assert church["lower_elsewhere"] == 1.0 and "lower_elsewhere" not in maria
-    assert church["last_word:church"] == 1.0 and maria["first_word:maria"] == 1.0
+    # "chapel" is written in lower case too: a common noun, no name.
+    assert chapel["lower_elsewhere"] == 1.0 and "lower_elsewhere" not in maria
+    assert chapel["last_word:chapel"] == 1.0 and maria["first_word:maria"] == 1.0
+
+
+def test_name_candidates_are_no_places_things_titles_or_openers() -> None:
+    text = (
+        "Although Kris Jassens left, Mainland-born Lai spoke to Geo TV. Under the Public Safety "
+        "Act, Apple Daily\u2019s Cheung Kim-hung stood before Westminster Magistrates\u2019 "
+        "Court. Home Affairs Samuel Aruwan met Iranian British Nazanin Zaghari-Ratcliffe in "
+        "Saudi Arabia and Uttar Pradesh. Staff Sergeant Christopher Hake and Mira Legion died."
+    )
+    names = [c.name for c in features.candidates(features.Article.make("", text, None))]
+    assert names == [
+        "Kris Jassens",
+        "Cheung Kim-hung",
+        "Samuel Aruwan",
+        "Nazanin Zaghari-Ratcliffe",
+        "Christopher Hake",
+        "Mira Legion",
+    ]
 
 
 def test_name_rows_rank_a_candidate_against_the_others() -> None:

@@ -7,8 +7,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
-from . import given_names
+from . import given_names, places
 from . import text as textmod
 from .linear import Features, bag
 
@@ -60,6 +61,42 @@ NOT_NAME = frozenset(
         Head Spokesman Spokesperson Spokeswoman Blogger Writer Columnist Anchor Producer
         Journalists Activists Lawyers Reporters Defenders Bloggers Prosecutor Prosecutors
         Special Legionnaire Daw Limited Ltd Ventures Company Case Daily Engineering Group
+        """.strip(),
+    )
+) | frozenset(
+    # Words that open a sentence, count or link ("Although Kris", "Both Echanis", "Four
+    # Burundi"), titles and offices ("Staff Sergeant", "Home Affairs Samuel Aruwan") and
+    # peoples ("Iranian British"); none a given name ("Christian", "Muslim" and "Thai" can
+    # be, and stay out).
+    re.split(
+        r"\s+",
+        """
+        Although Though Despite Following Like Unlike Both Another Other Every Each All Some
+        Many Several Most Such Two Three Four Five Six Seven Eight Nine Ten Dozens Hundreds
+        Thousands Formerly Former Late Then Now Today Yesterday Tonight Last Next Under Over
+        Between Against Without Within Among Amid Across Through Including Whether Because
+        Unless Once Nor Not No There Here Upon Via Instead Earlier Later Recently Currently
+        Eventually Finally Indeed Still Even Just Only Nevertheless Moreover Furthermore
+        Additionally Similarly Likewise Besides Thus Hence Therefore Subsequently Previously
+        Ultimately Sergeant Staff Lord Commissioner Inspector Superintendent Detective
+        Ambassador Councillor Councilor Assemblyman Congressman Congresswoman Lawmaker Senior
+        Advocate Manager Affairs Jewish Islamic Turkic Deutsche Philippine European African
+        Asian Arab Arabic Kurdish Western Eastern Northern Southern
+        """.strip(),
+    )
+)
+# Words that end the name of a thing, not a person: the capitalised words before them go
+# with them ("Geo TV", "Public Safety Act", "Roosevelt Avenue", "Serious Illegal Detention",
+# "Penal Code"). Surnames ("Law", "Temple", "Legion") stay out.
+THING = frozenset(
+    re.split(
+        r"\s+",
+        """
+        TV FC Radio Television Channel Gazette Magazine Journal Herald Daily Online Community
+        Chapter Avenue Road Street Square Highway Airport Prison Jail Hospital School College
+        Academy Act Code Protests Protest Students Prisoners Muslims Christians Catholic Church
+        Mosque Emirate Kingdom Empire Magistrates Tribunal Parliament Assembly Congress Senate
+        Robbery Kidnapping Detention Murder Assault Terrorism Liberation Party Movement Front
         """.strip(),
     )
 )
@@ -194,12 +231,46 @@ class Candidate:
 POSSESSIVE = re.compile(r"['\u2019]s$")
 
 
+# "Mainland-born", "Kyiv-based", "Hamas-led": a word describing what follows it.
+DESCRIBING = re.compile(
+    r"[A-Z][\w'\u2019]*-(?:born|based|led|backed|owned|run|linked|funded|affiliated|aligned|"
+    r"era|style|bound|controlled|sponsored|allied)"
+)
+
+
+@cache
+def _peoples() -> frozenset[str]:
+    """The demonyms places.py knows ("Nigerian", "Chinese"), but for those that are also parts
+    of names ("Thai", "Saudi")."""
+    return frozenset(
+        alias
+        for aliases in places.ALIASES.values()
+        for alias in aliases
+        if places.mention_kind(alias) == "demonym" and alias not in ("Thai", "Saudi")
+    )
+
+
+def _not_a_name(token: str) -> bool:
+    return token in _peoples() or DESCRIBING.fullmatch(token.strip(".,")) is not None
+
+
+def _a_place(name: str) -> bool:
+    """A country, a state or province, or a city that stands for a country ("Saudi Arabia",
+    "Uttar Pradesh", "Metro Manila")."""
+    return name in places.country_names() or name in places.subdivisions() or name in places.PLACES
+
+
 def _segments(tokens: list[str]) -> list[list[str]]:
     """The run cut at words that are no part of a name (titles, function words, acronyms),
     each piece without lower-case particles at its ends ("al", "de")."""
     pieces: list[list[str]] = [[]]
     for token in tokens:
-        if token in NOT_NAME or (token.isupper() and len(token) > 2):
+        bare = POSSESSIVE.sub("", token).rstrip("'\u2019")
+        if bare in THING:
+            # The name of a thing: the words before it are no person's name either.
+            pieces[-1] = []
+            pieces.append([])
+        elif bare in NOT_NAME or (token.isupper() and len(token) > 2) or _not_a_name(token):
             pieces.append([])
         elif POSSESSIVE.search(token):
             # "Myanmar's Aung San Suu Kyi": a possessive ends the name it closes.
@@ -245,6 +316,8 @@ def _find_candidates(article: Article) -> list[Candidate]:
                 if not 2 <= len(parts) <= 5:
                     continue
                 name = " ".join(parts).removesuffix("\u2019s").removesuffix("'s")
+                if _a_place(name):
+                    continue
                 entry = found.setdefault(name, Candidate(name, [], index))
                 entry.offsets.append(offset + m.start())
     return list(found.values())
