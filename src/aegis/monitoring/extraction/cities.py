@@ -62,7 +62,7 @@ def choose(
             or name in countries
             or name in subdivisions
             or name in places.CONTINENTS
-            or any(word in F.NOT_NAME or word in F.THING for word in name.split())
+            or any(word in F.NOT_PLACE for word in name.split())
             # A common noun capitalised ("in Agriculture"): the text writes it in lower
             # case elsewhere.
             or any(word.lower() in article.lowered for word in name.split())
@@ -82,7 +82,7 @@ def choose(
             or name in subdivisions
             or len(name) < 3
             # An opening word, not a place ("However,", "On Monday,", "Last Friday,").
-            or any(w in F.NOT_NAME or w in F.THING or w.lower() in article.lowered for w in words)
+            or any(w in F.NOT_PLACE or w.lower() in article.lowered for w in words)
         ):
             return None
         return name, 0.2, body_start

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -231,17 +232,21 @@ class Extractor:
 def _one_per_person(
     scored: list[tuple[F.Candidate, float]],
 ) -> list[tuple[F.Candidate, float]]:
-    """One victim per person: a name whose words stand whole inside another chosen name ("Mehrab
-    Khan" in "Mir Mehrab Khan") is that person, named in full once, where either was first
-    and with the likelier of the two."""
+    """One victim per person: a chosen name that ends another chosen name ("Mehrab Khan",
+    "Mir Mehrab Khan": the news drops a first name, not a last one) is that person, named in
+    full once, from the sentence where either was first and with the likelier of the two."""
     people: dict[str, tuple[F.Candidate, float]] = {}  # by full name, in first-seen order
     for candidate, p in scored:
         full = max(
-            (c for c, _ in scored if f" {candidate.name} " in f" {c.name} "),
+            (c for c, _ in scored if f" {c.name}".endswith(f" {candidate.name}")),
             key=lambda c: len(c.name),
         )
         held = people.get(full.name)
-        people[full.name] = (full, max(p, held[1]) if held else p)
+        if held is None:
+            people[full.name] = (replace(full, sentence_index=candidate.sentence_index), p)
+        else:
+            first = min(held[0].sentence_index, candidate.sentence_index)
+            people[full.name] = (replace(held[0], sentence_index=first), max(p, held[1]))
     return list(people.values())
 
 
