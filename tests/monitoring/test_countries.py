@@ -28,6 +28,17 @@ def test_england_scotland_and_wales_are_answers_of_their_own() -> None:
     assert places.country_form("NG") == "Nigeria"
 
 
+def test_a_country_no_annotator_named_is_written_as_the_news_writes_it() -> None:
+    # The news's short form first, then pycountry's name without its inversion or note.
+    assert places.country_form("PS") == "Palestine"
+    assert places.country_form("GB-WLS") == "Wales"
+    assert places.country_form("RU") == "Russia"
+    assert places.country_form("FM") == "Micronesia"
+    assert places.country_form("VA") == "Holy See"
+    assert places.country_form("VG") == "British Virgin Islands"
+    assert places.country_form("BQ") == "Bonaire, Sint Eustatius and Saba"
+
+
 def test_a_draft_records_gb_for_england_scotland_and_wales() -> None:
     assert places.country_iso("England") == "GB"
     assert places.country_iso("Wales") == "GB"

@@ -165,9 +165,21 @@ def country_iso(name: str | None) -> str:
 
 
 def country_form(code: str) -> str:
-    """A readable name for a code with no annotated form: pycountry's short name."""
+    """A readable name for a code with no annotated form: the news's short name ("Palestine",
+    "Russia", "Wales"), else pycountry's, without its inversion or note ("Palestine, State
+    of", "Wales [Cymru GB-CYM]", "Holy See (Vatican City State)")."""
+    for alias in ALIASES.get(code, ()):
+        if mention_kind(alias) == "name":
+            return alias
     record = pycountry.countries.get(alpha_2=code) or pycountry.subdivisions.get(code=code)
-    return str(getattr(record, "common_name", None) or getattr(record, "name", code))
+    name = str(getattr(record, "common_name", None) or getattr(record, "name", code))
+    name = re.sub(r"\s*[\[(].*?[\])]", "", name).strip()
+    head, _, tail = name.partition(", ")
+    if tail.endswith((" of", " of the")):
+        return head
+    if tail in ("British", "U.S."):
+        return f"{tail} {head}"
+    return name
 
 
 def countries_in(text: str) -> list[tuple[str, int]]:
