@@ -279,16 +279,17 @@ def _segments(tokens: list[str]) -> list[list[str]]:
     each piece without lower-case particles at its ends ("al", "de")."""
     pieces: list[list[str]] = [[]]
     for token in tokens:
-        bare = POSSESSIVE.sub("", token).rstrip("'\u2019")
+        owner = POSSESSIVE.sub("", token)
+        bare = owner.rstrip("'\u2019")
         if bare in THING:
             # The name of a thing: the words before it are no person's name either.
             pieces[-1] = []
             pieces.append([])
         elif bare in NOT_NAME or (token.isupper() and len(token) > 2) or _not_a_name(token):
             pieces.append([])
-        elif POSSESSIVE.search(token):
+        elif owner != token:
             # "Myanmar's Aung San Suu Kyi": a possessive ends the name it closes.
-            pieces[-1].append(POSSESSIVE.sub("", token))
+            pieces[-1].append(owner)
             pieces.append([])
         else:
             pieces[-1].append(token)

@@ -235,7 +235,9 @@ def _one_per_person(
     """One victim per person: a chosen name that ends another chosen name ("Mehrab Khan",
     "Mir Mehrab Khan": the news drops a first name, not a last one) is that person, named in
     full once, from the sentence where either was first and with the likelier of the two."""
-    people: dict[str, tuple[F.Candidate, float]] = {}  # by full name, in first-seen order
+    # By full name. Candidates come in the order the article first names them, so the first
+    # one seen of a person holds the earliest sentence.
+    people: dict[str, tuple[F.Candidate, float]] = {}
     for candidate, p in scored:
         full = max(
             (c for c, _ in scored if f" {c.name}".endswith(f" {candidate.name}")),
@@ -245,8 +247,7 @@ def _one_per_person(
         if held is None:
             people[full.name] = (replace(full, sentence_index=candidate.sentence_index), p)
         else:
-            first = min(held[0].sentence_index, candidate.sentence_index)
-            people[full.name] = (replace(held[0], sentence_index=first), max(p, held[1]))
+            people[full.name] = (held[0], max(p, held[1]))
     return list(people.values())
 
 
