@@ -227,6 +227,24 @@ def test_given_name_prior_and_the_sex_features() -> None:
     assert features.sex_features(article, "Chen Qishui", {})["prior_none"] == 1.0
 
 
+def test_the_wide_prior_knows_the_given_names_the_first_lists_lack() -> None:
+    # Arabic given names, in no Faker locale's list.
+    for name in ("Esraa", "Zeina", "Tawfiq"):
+        assert given_names.prior(name) is None
+    assert (given_names.female_share("Esraa") or 0) > 0.9
+    assert (given_names.female_share("zeina") or 0) > 0.9
+    assert given_names.female_share("Tawfiq") == 0.0
+    assert given_names.female_share("Awoniyi") is None  # a surname, too rare to be listed
+    article = features.Article.make(
+        "", "Esraa Abdel Fattah was detained. Police held Awoniyi Oluwatosin.", None
+    )
+    row = features.sex_features(article, "Esraa Abdel Fattah", {})
+    assert row["prior_none"] == 1.0 and row["wide_prior_female"] > 0.9
+    assert row["wide_prior_male"] == 1 - row["wide_prior_female"]
+    assert features.sex_features(article, "Awoniyi Oluwatosin", {})["wide_prior_none"] == 1.0
+    assert features.name_prior("Md Tawfiq Rana", given_names.female_share) == 0.0
+
+
 def test_the_prior_is_the_given_name_s_never_the_surname_s() -> None:
     assert given_names.prior("Johnson") is not None  # a given name elsewhere
     assert features.name_prior("Nalani Johnson") is None

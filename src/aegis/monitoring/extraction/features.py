@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -514,6 +514,14 @@ def sex_features(
     else:
         features["prior_male"] = share
         features["prior_female"] = 1 - share
+    # The wider prior too (Arabic, Persian, African, Asian given names): 5-fold CV on
+    # train+dev, 78.16 to 79.31 over the victims the paper scores, 72.50 to 74.35 over all.
+    women = name_prior(name, given_names.female_share)
+    if women is None:
+        features["wide_prior_none"] = 1.0
+    else:
+        features["wide_prior_female"] = women
+        features["wide_prior_male"] = 1 - women
     near_male, near_female, _ = pronouns(article, name)
     pronoun = near_male + near_female > 0
     count = article.full.count(name)
@@ -529,16 +537,16 @@ def sex_features(
     return features
 
 
-def name_prior(name: str) -> float | None:
-    """The given-name prior (given_names.prior) of a person's first name, or of the second
-    where the first is an initial or an abbreviation ("Md Sohel Rana"), never of a surname
-    ("Nalani Johnson" is not a man for "Johnson")."""
+def name_prior(name: str, prior: Callable[[str], float | None] = given_names.prior) -> float | None:
+    """A given-name prior (given_names.prior, or another of given_names) of a person's first
+    name, or of the second where the first is an initial or an abbreviation ("Md Sohel
+    Rana"), never of a surname ("Nalani Johnson" is not a man for "Johnson")."""
     parts = name.split()
     if not parts:
         return None
-    share = given_names.prior(parts[0])
+    share = prior(parts[0])
     if share is None and len(parts) > 1 and len(parts[0].strip(".")) <= 2:
-        share = given_names.prior(parts[1])
+        share = prior(parts[1])
     return share
 
 
