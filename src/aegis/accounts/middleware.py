@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from aegis.vault.keychain import NoSearchKey, unlocked
+from aegis.vault.keychain import NoKeyAccess, NoSearchKey, unlocked
 
 from . import selectors, session_keys
 
@@ -84,11 +84,18 @@ class KeychainMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """A form that stores or looks up a name, phone or identity document without the
         search key: say what is missing and who can give it, not a server error. The
-        service's transaction has already rolled back, so nothing is half-written."""
-        if not isinstance(exception, NoSearchKey) or request.path.startswith("/api/"):
+        service's transaction has already rolled back, so nothing is half-written.
+
+        Any other key the account does not hold yet (a person given a role after the
+        records were made, before a colleague passed the keys on): say so, not a server
+        error. The API answers these itself (api.py)."""
+        if not isinstance(exception, NoKeyAccess) or request.path.startswith("/api/"):
             return None
-        context = {"message": str(exception), "givers": selectors.search_key_givers()}
-        return render(request, "accounts/search_key_missing.html", context, status=403)
+        if isinstance(exception, NoSearchKey):
+            context = {"message": str(exception), "givers": selectors.search_key_givers()}
+            return render(request, "accounts/search_key_missing.html", context, status=403)
+        writing = request.method not in ("GET", "HEAD")
+        return render(request, "accounts/key_not_held.html", {"writing": writing}, status=403)
 
 
 class FirstSignInMiddleware:

@@ -325,10 +325,12 @@ def merge_candidates(
     by_name = Q(acts__victims__person__name_index__in=names) | Q(
         acts__perpetrators__perpetrator__name_index__in=names
     )
-    window = Q(
-        date_start__gte=around - datetime.timedelta(days=days),
-        date_start__lte=around + datetime.timedelta(days=days),
-    )
+    # Clamped at the calendar's ends: a report dated near year 1 (or 9999) must still list
+    # its candidates, not raise OverflowError on every view of its proposal.
+    span = datetime.timedelta(days=days)
+    earliest = around - span if around - datetime.date.min >= span else datetime.date.min
+    latest = around + span if datetime.date.max - around >= span else datetime.date.max
+    window = Q(date_start__gte=earliest, date_start__lte=latest)
     by_event = window & Q(acts__violation_type__in=list(violation_types))
     if country:
         by_event &= Q(country=country)

@@ -9,6 +9,7 @@ the violations, and the people the article names as *described* victims: never a
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -37,6 +38,9 @@ from .models import Proposal
 from .vocabulary import ProposalStatus, RejectReason
 
 MAX_VICTIMS = 20
+# The earliest year a report may give (intake's EARLIEST_YEAR): a slip such as 0001 would
+# otherwise be saved and leave no room for the date window of the merge candidates.
+EARLIEST = datetime.date(1900, 1, 1)
 
 
 def draft_of(proposal: Proposal) -> Draft:
@@ -53,8 +57,16 @@ def draft_of(proposal: Proposal) -> Draft:
     )
 
 
+def _locked(proposal: Proposal) -> Proposal:
+    """The proposal as its row is now, locked until the decision's transaction ends: the
+    instance a page loaded may be stale, so a double click or two analysts at once would
+    both pass a check on it. The second waits here, then sees the first's decision."""
+    proposal.refresh_from_db(from_queryset=Proposal.objects.select_for_update())
+    return proposal
+
+
 def _pending(proposal: Proposal) -> None:
-    if proposal.status != ProposalStatus.PENDING:
+    if _locked(proposal).status != ProposalStatus.PENDING:
         raise RuleError(_("This proposal has been decided already."))
 
 
@@ -71,6 +83,11 @@ def check_draft(draft: Draft) -> Draft:
     )
     if draft.date_start > clock.today():
         raise RuleError(_("The incident cannot start in the future."), "date_start")
+    if draft.date_start < EARLIEST:
+        raise RuleError(
+            _("The incident cannot start before %(year)s.") % {"year": EARLIEST.year},
+            "date_start",
+        )
     draft.country, draft.region = rules.place(draft.country, draft.region)
     if not draft.violation_types:
         raise RuleError(_("Choose at least one violation."), "violation_types")
@@ -222,7 +239,7 @@ def merge(proposal: Proposal, *, reference: str, actor_id: int | None) -> Propos
 @transaction.atomic
 def add_merged_source(proposal: Proposal, *, actor: Any) -> None:
     """A caseworker of the incident adds the merged article as its source."""
-    if proposal.status != ProposalStatus.MERGED or proposal.source_added:
+    if _locked(proposal).status != ProposalStatus.MERGED or proposal.source_added:
         raise RuleError(_("This article has been added already."))
     incident = incident_selectors.incident_for(actor, proposal.incident_reference)
     if incident is None:
