@@ -330,3 +330,14 @@ AEGIS_ALERT_SEND_LEASE_SECONDS = float(env("ALERT_SEND_LEASE_SECONDS") or 10)
 # An acknowledgement link works until its alert is resolved, and at most for the alert's
 # whole ladder plus this margin (alerts/selectors.py).
 AEGIS_ACK_LINK_MARGIN_HOURS = float(env("ACK_LINK_MARGIN_HOURS") or 24)
+
+# --- News monitoring (monitoring/fetching.py reads these) ------------------------------
+# socks5h://127.0.0.1:9050 for Tor, http://proxy:3128, or empty: fetch directly.
+AEGIS_MONITORING_PROXY = env("MONITORING_PROXY") or ""
+AEGIS_MONITORING_TIMEOUT = float(env("MONITORING_TIMEOUT") or 15)
+AEGIS_MONITORING_HOST_INTERVAL = float(env("MONITORING_HOST_INTERVAL") or 5)
+AEGIS_MONITORING_MAX_BYTES = int(env("MONITORING_MAX_BYTES") or 5 * 1024 * 1024)
+# Off: a source on loopback, a private or a link-local address is refused (the worker must not
+# be turned on the machine's own network).
+AEGIS_MONITORING_ALLOW_PRIVATE_ADDRESSES = env_bool("MONITORING_ALLOW_PRIVATE_ADDRESSES")
+AEGIS_MONITORING_MENTION_ALERTS = env_bool("MONITORING_MENTION_ALERTS", True)

@@ -5,16 +5,19 @@ Settings: AEGIS_MONITORING_PROXY (e.g. socks5h://127.0.0.1:9050 for Tor: socks5h
 proxy resolve names, so no DNS query leaves the machine; or http://proxy:3128; empty: direct;
 SOCKS through PySocks, requests' socks extra), AEGIS_MONITORING_TIMEOUT (seconds, default 15),
 AEGIS_MONITORING_HOST_INTERVAL (seconds between two requests to one host, default 5),
-AEGIS_MONITORING_MAX_BYTES (default 5 MB). Nothing here runs on a page view."""
+AEGIS_MONITORING_MAX_BYTES (default 5 MB), AEGIS_MONITORING_ALLOW_PRIVATE_ADDRESSES (default
+off: loopback, private and link-local addresses are refused; on only for tests on loopback).
+Nothing here runs on a page view."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import threading
 import time
 import urllib.robotparser
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
@@ -22,7 +25,11 @@ from django.conf import settings
 from .vocabulary import SourceStatus
 
 USER_AGENT = "AegisMonitor/1.0"
-ROBOTS_TTL = 3600.0
+ROBOTS_TTL = 3600.0  # seconds a robots.txt answer is kept
+ROBOTS_RETRY_TTL = 300.0  # and a robots.txt that did not answer (5xx, no connection)
+MAX_CRAWL_DELAY = 60.0  # the most a robots.txt's Crawl-delay spaces requests: one site
+# must not hold the worker, which reads one source at a time
+MAX_REDIRECTS = 5
 
 
 class FetchFailed(Exception):
@@ -51,7 +58,7 @@ def proxy() -> str:
 
 _lock = threading.Lock()
 _last_request: dict[str, float] = {}  # host → monotonic time of its last request
-_robots: dict[str, tuple[float, urllib.robotparser.RobotFileParser | None]] = {}
+_robots: dict[str, _Rules] = {}  # origin → its robots.txt, as last read
 
 
 def _session() -> requests.Session:
@@ -63,9 +70,10 @@ def _session() -> requests.Session:
     return session
 
 
-def _wait_for_host(host: str) -> None:
-    """At most one request per host every AEGIS_MONITORING_HOST_INTERVAL seconds."""
-    interval = _setting("AEGIS_MONITORING_HOST_INTERVAL", 5.0)
+def _wait_for_host(host: str, minimum: float = 0.0) -> None:
+    """At most one request per host every AEGIS_MONITORING_HOST_INTERVAL seconds, or every
+    `minimum` seconds (the host's Crawl-delay) when that is longer."""
+    interval = max(_setting("AEGIS_MONITORING_HOST_INTERVAL", 5.0), minimum)
     with _lock:
         now = time.monotonic()
         wait = _last_request.get(host, -1e9) + interval - now
@@ -74,14 +82,49 @@ def _wait_for_host(host: str) -> None:
         time.sleep(wait)
 
 
-def _get(session: requests.Session, url: str) -> requests.Response:
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def _refuse_private(host: str, port: int) -> None:
+    """FetchFailed when `host` is or resolves to a loopback, private, link-local or reserved
+    address: a source must not make the worker read its own machine or network (the cloud
+    metadata address 169.254.169.254, an admin page on 127.0.0.1).
+    AEGIS_MONITORING_ALLOW_PRIVATE_ADDRESSES (default off) lifts this, for tests on loopback."""
+    if getattr(settings, "AEGIS_MONITORING_ALLOW_PRIVATE_ADDRESSES", False):
+        return
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        if proxy():
+            return  # the proxy resolves the name (socks5h): a look-up here would leak it
+        try:
+            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError:
+            return  # no such name: requests reports the site as unreachable
+        # requests looks the name up again: a name whose answer changes in between (DNS
+        # rebinding) gets through; a proxy that refuses private addresses (Tor) closes that.
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
+    if not all(_public(address) for address in addresses):
+        raise FetchFailed(SourceStatus.UNREACHABLE, "not a public address")
+
+
+def _get(session: requests.Session, url: str, crawl_delay: float = 0.0) -> requests.Response:
+    """One request, redirects not followed (each hop is checked by the caller)."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise FetchFailed(SourceStatus.UNREACHABLE, "not an http(s) address")
-    _wait_for_host(parts.netloc.lower())
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as error:
+        raise FetchFailed(SourceStatus.UNREACHABLE, "not an http(s) address") from error
+    _refuse_private(parts.hostname, port)
+    _wait_for_host(parts.netloc.lower(), crawl_delay)
     timeout = _setting("AEGIS_MONITORING_TIMEOUT", 15.0)
     try:
-        response = session.get(url, timeout=timeout, stream=True)
+        response = session.get(url, timeout=timeout, stream=True, allow_redirects=False)
     except requests.exceptions.InvalidSchema as error:  # a proxy scheme requests lacks
         raise FetchFailed(SourceStatus.PROXY, type(error).__name__) from error
     except requests.exceptions.ProxyError as error:
@@ -126,40 +169,95 @@ def _body(response: requests.Response) -> bytes:
     return b"".join(chunks)
 
 
-def _robots_for(session: requests.Session, url: str) -> urllib.robotparser.RobotFileParser | None:
+@dataclass(frozen=True)
+class _Rules:
+    """What one origin's robots.txt allows, until `expires` (time.monotonic)."""
+
+    expires: float
+    parser: urllib.robotparser.RobotFileParser | None = None  # None: everything allowed
+    refusal: FetchFailed | None = None  # everything refused, and why
+
+    def check(self, url: str) -> float:
+        """The host's Crawl-delay in seconds (capped), or FetchFailed when `url` is refused."""
+        if self.refusal is not None:
+            raise FetchFailed(self.refusal.status, self.refusal.detail)
+        if self.parser is None:
+            return 0.0
+        if not self.parser.can_fetch(USER_AGENT, url):
+            raise FetchFailed(SourceStatus.ROBOTS)
+        delay = self.parser.crawl_delay(USER_AGENT)
+        return min(float(delay or 0), MAX_CRAWL_DELAY)
+
+
+def _redirect(response: requests.Response) -> str:
+    """The Location a redirect points to, "" when `response` is not a redirect."""
+    if response.status_code in {301, 302, 303, 307, 308}:
+        return str(response.headers.get("Location", "")).strip()
+    return ""
+
+
+def _robots_for(session: requests.Session, url: str) -> _Rules:
     parts = urlsplit(url)
     origin = f"{parts.scheme}://{parts.netloc}"
     cached = _robots.get(origin)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
-    parser: urllib.robotparser.RobotFileParser | None = None
+    if cached is not None and cached.expires > time.monotonic():
+        return cached
+    rules = _read_robots(session, f"{origin}/robots.txt")
+    _robots[origin] = rules
+    return rules
+
+
+def _read_robots(session: requests.Session, url: str) -> _Rules:
+    """robots.txt as RFC 9309 reads it: an answer is parsed; 4xx (none there) allows
+    everything; 5xx or no answer refuses everything, for a shorter while than an answer is
+    kept, so that the source recovers soon after its site does."""
+    good, retry = time.monotonic() + ROBOTS_TTL, time.monotonic() + ROBOTS_RETRY_TTL
     try:
-        response = _get(session, f"{origin}/robots.txt")
-        if response.status_code < 400:
+        for _hop in range(MAX_REDIRECTS + 1):
+            response = _get(session, url)
+            location = _redirect(response)
+            if not location:
+                break
+            response.close()
+            url = urljoin(url, location)
+        else:
+            return _Rules(good)  # redirected without end: as if there were none (RFC 9309)
+        status = response.status_code
+        if status < 300:
             parser = urllib.robotparser.RobotFileParser()
             parser.parse(_body(response).decode("utf-8", "replace").splitlines())
-        elif response.status_code in {401, 403}:
-            parser = urllib.robotparser.RobotFileParser()
-            # As the standard says: an origin that refuses robots.txt disallows everything.
-            parser.parse(["User-agent: *", "Disallow: /"])
-        else:
-            response.close()  # 404 and the like: nothing is disallowed
+            return _Rules(good, parser)
+        response.close()
+        if status in {401, 403}:
+            # Stricter than RFC 9309 (which allows all on any 4xx): a site that locks its
+            # robots.txt away is not read.
+            return _Rules(good, refusal=FetchFailed(SourceStatus.ROBOTS, f"robots.txt {status}"))
+        if status >= 500 or status == 429:
+            return _Rules(retry, refusal=FetchFailed(SourceStatus.ROBOTS, f"robots.txt {status}"))
+        return _Rules(good)  # 404 and the like (and an odd 3xx): nothing is disallowed
     except FetchFailed as failed:
         if failed.status == SourceStatus.PROXY:
-            raise
-        # No robots.txt reachable: the page itself will tell whether the host answers.
-    _robots[origin] = (time.monotonic() + ROBOTS_TTL, parser)
-    return parser
+            raise  # the proxy's fault, not the site's: nothing to remember about the site
+        # No answer: refuse everything for now, with the reason the site gave (timeout…).
+        return _Rules(retry, refusal=failed)
 
 
 def fetch(url: str) -> Fetched:
-    """The document at `url`, or FetchFailed with the status to show on its source."""
+    """The document at `url`, or FetchFailed with the status to show on its source.
+    Redirects are followed by hand so that each hop meets its own host's robots.txt, rate
+    limit and address check."""
     session = _session()
     with session:
-        robots = _robots_for(session, url)
-        if robots is not None and not robots.can_fetch(USER_AGENT, url):
-            raise FetchFailed(SourceStatus.ROBOTS)
-        response = _get(session, url)
+        for _hop in range(MAX_REDIRECTS + 1):
+            crawl_delay = _robots_for(session, url).check(url)
+            response = _get(session, url, crawl_delay)
+            location = _redirect(response)
+            if not location:
+                break
+            response.close()
+            url = urljoin(url, location)
+        else:
+            raise FetchFailed(SourceStatus.HTTP_ERROR, "too many redirects")
         if response.status_code == 404 or response.status_code == 410:
             response.close()
             raise FetchFailed(SourceStatus.NOT_FOUND, str(response.status_code))
@@ -167,7 +265,7 @@ def fetch(url: str) -> Fetched:
             response.close()
             raise FetchFailed(SourceStatus.HTTP_ERROR, str(response.status_code))
         body = _body(response)
-        return Fetched(response.url, body, response.headers.get("Content-Type", ""))
+        return Fetched(url, body, response.headers.get("Content-Type", ""))
 
 
 def forget_hosts() -> None:

@@ -3,9 +3,9 @@ status on the source. Any failure is caught here and shown on that source only."
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import logging
-import time
 import xml.sax
 from typing import Any
 
@@ -86,9 +86,10 @@ def _entry_date(entry: Any) -> datetime.date | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if not parsed:
         return None
-    try:
-        return datetime.date.fromtimestamp(time.mktime(parsed))
-    except (OverflowError, ValueError):
+    try:  # feedparser gives UTC: mktime would read it as the machine's local time
+        moment = datetime.datetime.fromtimestamp(calendar.timegm(parsed), datetime.UTC)
+        return moment.date()
+    except (OverflowError, ValueError, OSError):
         return None
 
 
@@ -120,6 +121,12 @@ def _poll_feed(source: Source) -> int:
             break
         title = texts.strip_html(entry.get("title", ""))
         text = _entry_text(entry)
+        if len(text) > texts.TEXT_MAX:
+            # Too long to keep (articles.ingest refuses it); its page, read only when longer,
+            # would be too. Skipped before any fetch, so that it costs nothing at each poll
+            # and the entries after it are still read.
+            log.warning("monitoring: source %s: an entry is too long to keep", source.pk)
+            continue
         published = _entry_date(entry)
         language = ""
         if link.startswith(("http://", "https://")):
@@ -127,7 +134,8 @@ def _poll_feed(source: Source) -> int:
                 page = texts.read_page(fetching.fetch(link).body.decode("utf-8", "replace"), link)
             except FetchFailed:
                 page = None
-            if page is not None and len(page.text) > len(text):
+            # A page too long to keep (a whole archive, say) leaves the feed's summary.
+            if page is not None and len(text) < len(page.text) <= texts.TEXT_MAX:
                 text, language = page.text, page.language
                 title = title or page.title
                 published = published or page.published
@@ -157,6 +165,8 @@ def _poll_page(source: Source) -> int:
     page = texts.read_page(fetched.body.decode("utf-8", "replace"), fetched.url)
     if not page.text:
         raise FetchFailed(SourceStatus.NO_TEXT)
+    if len(page.text) > texts.TEXT_MAX:
+        raise FetchFailed(SourceStatus.HTTP_ERROR, "too long")  # as a body over the byte limit
     language = page.language or source.language
     if not language:
         raise FetchFailed(SourceStatus.UNKNOWN_LANGUAGE)
