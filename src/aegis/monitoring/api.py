@@ -8,6 +8,7 @@ import datetime
 import json
 from typing import Any
 
+from django.db.models import F
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -128,12 +129,21 @@ def list_proposals(request: HttpRequest, status: str = "pending") -> Any:
     pending), the most confident first (coded fields only)."""
     if status not in ProposalStatus.values:
         status = ProposalStatus.PENDING
-    query = (
+    # Rows as values, so the paginator slices the query: a page reads one page of rows.
+    return (
         Proposal.objects.filter(status=status)
-        .select_related("article")
         .order_by("-confidence", "-pk")
+        .values(
+            "id",
+            "status",
+            "confidence",
+            "is_attack",
+            "incident_reference",
+            published=F("article__published"),
+            language=F("article__language"),
+            source_id=F("article__source_id"),
+        )
     )
-    return [_row(p) for p in query]
 
 
 @router.get(

@@ -7,16 +7,19 @@ that name the target (mentions.py)."""
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aegis import clock, rules
 from aegis.audit import services as audit
 from aegis.rules import RuleError
+from aegis.vault import normalise
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
@@ -24,7 +27,9 @@ from . import keys
 from .models import Article, Campaign, CampaignItem
 from .vocabulary import Confidence, Method, Narrative, Platform, TargetKind
 
-MAX_REACH = 10_000_000_000
+log = logging.getLogger(__name__)
+
+MAX_REACH = 10_000_000_000  # fits Campaign.reach (a big integer)
 
 
 def _codes(values: Iterable[Any], vocabulary: Any, field: str, label: Any) -> list[str]:
@@ -49,6 +54,12 @@ def _target_index(name: str) -> str:
         return ""  # recognised by hand until someone with the search key saves it again
 
 
+def _name_key(name: Any) -> str:
+    """The name as the blind index sees it: a rename that changes only this much (case,
+    accents, spacing) still matches the same articles."""
+    return normalise.name(str(name or ""))
+
+
 def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     name = rules.text(
         fields.get("target_name", ""),
@@ -67,8 +78,14 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
         reach = int(fields.get("reach") or 0)
     except (TypeError, ValueError):
         reach = -1
-    if not 0 <= reach <= MAX_REACH:
+    if reach < 0:
         raise RuleError(_("Give the reach as a whole number of people."), "reach")
+    if reach > MAX_REACH:
+        raise RuleError(
+            _("The reach can be at most %(most)s people.")
+            % {"most": number_format(MAX_REACH, force_grouping=True)},
+            "reach",
+        )
     return {
         "target_name": name,
         "target_kind": kind,
@@ -113,10 +130,21 @@ def update_campaign(
     campaign: Campaign, *, actor_id: int | None, is_active: bool = True, **fields: Any
 ) -> Campaign:
     values = _checked(fields)
+    renamed = _name_key(campaign.target_name) != _name_key(values["target_name"])
     for name, value in values.items():
         setattr(campaign, name, value)
     campaign.is_active = bool(is_active)
-    campaign.target_index = _target_index(values["target_name"]) or campaign.target_index
+    index = _target_index(values["target_name"])
+    if index:
+        campaign.target_index = index
+    elif renamed and campaign.target_index:
+        # The old index would keep collecting articles that name the old target.
+        campaign.target_index = ""
+        log.warning(
+            "monitoring: campaign %s renamed without the search key: articles are no longer "
+            "collected by name until someone holding it saves the campaign",
+            campaign.pk,
+        )
     campaign.save()
     audit.record(
         "monitoring.campaign", actor_id=actor_id, object_type="campaign", object_id=campaign.pk

@@ -137,7 +137,8 @@ class Campaign(models.Model):
     platforms = models.JSONField(default=list)
     methods = models.JSONField(default=list)
     first_seen = models.DateField()
-    reach = models.PositiveIntegerField(default=0, help_text="People reached, as estimated.")
+    # Big: a viral campaign's estimated reach passes 2**31 (campaigns.MAX_REACH).
+    reach = models.PositiveBigIntegerField(default=0, help_text="People reached, as estimated.")
     attribution = EncryptedTextField()
     attribution_confidence = models.CharField(
         max_length=8, choices=Confidence.choices, default=Confidence.LOW

@@ -87,10 +87,16 @@ def campaign(campaign_id: int) -> Campaign | None:
     return found
 
 
-def items_of(campaign: Campaign) -> list[CampaignItem]:
-    found = list(campaign.items.order_by("-seen_on", "-pk")[:200])
-    open_records(found)
-    return found
+def _items(campaign: Campaign) -> QuerySet[CampaignItem]:
+    return campaign.items.order_by("-seen_on", "-pk")
+
+
+def items_page(campaign: Campaign, number: Any) -> Page:
+    """A page of the campaign's items, the latest first, keys opened: a busy campaign keeps
+    every item reachable."""
+    page = _page(_items(campaign), number)
+    open_records(page.object_list)
+    return page
 
 
 def compartments() -> QuerySet[Any]:
@@ -98,36 +104,39 @@ def compartments() -> QuerySet[Any]:
     return cases.compartments_for_coordination()
 
 
-def merged_waiting(user: Any) -> list[Proposal]:
-    """Articles an analyst merged into incidents of this caseworker's compartments, that no
-    one has added as a source yet."""
+def _merged_waiting(user: Any) -> QuerySet[Proposal]:
+    """Merged proposals waiting for a caseworker, of the incidents this person may see: the
+    visible incidents' references are a subquery, so the reader's scope is applied before
+    any ordering or slicing (filtering after a cap hid articles beyond it)."""
     from aegis.incidents import selectors as incidents
 
-    waiting = list(
-        Proposal.objects.filter(status=ProposalStatus.MERGED, source_added=False)
-        .select_related("article")
-        .order_by("decided_at", "pk")[:200]
-    )
-    references = {p.incident_reference for p in waiting}
-    mine = set(
-        incidents.visible_incidents(user)
-        .filter(reference__in=references)
-        .values_list("reference", flat=True)
-    )
-    shown = [p for p in waiting if p.incident_reference in mine]
-    open_records([p.article for p in shown])
-    return shown
+    visible = incidents.visible_incidents(user).values("reference")
+    return Proposal.objects.filter(
+        status=ProposalStatus.MERGED, source_added=False, incident_reference__in=visible
+    ).order_by("decided_at", "pk")
+
+
+def merged_page(user: Any, number: Any) -> Page:
+    """A page of the articles an analyst merged into incidents of this caseworker's
+    compartments, that no one has added as a source yet, the oldest first, the articles
+    opened."""
+    page = _page(_merged_waiting(user).select_related("article"), number)
+    open_records([p.article for p in page.object_list])
+    return page
+
+
+def merged_proposal(user: Any, proposal_id: int) -> Proposal | None:
+    """One proposal of merged_page's (for adding it as a source), its article opened."""
+    found = _merged_waiting(user).select_related("article").filter(pk=proposal_id).first()
+    if found is not None:
+        open_records([found.article])
+    return found
 
 
 def merged_count(user: Any) -> tuple[int, bool]:
-    """(count, more) of the incidents merged_waiting lists, in one query (the references as
-    a subquery), stopping at paging.COUNT_CAP."""
-    from aegis.incidents import selectors as incidents
-
-    references = Proposal.objects.filter(status=ProposalStatus.MERGED, source_added=False).values(
-        "incident_reference"
-    )
-    return capped_count(incidents.visible_incidents(user).filter(reference__in=references))
+    """(count, more) of the articles merged_page lists (the same query, so the count and
+    the list agree), stopping at paging.COUNT_CAP."""
+    return capped_count(_merged_waiting(user))
 
 
 def decisions_for_training() -> Iterator[dict[str, Any]]:

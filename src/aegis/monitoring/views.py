@@ -151,15 +151,16 @@ def reject(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @requires(STAFF)
 def merged(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "monitoring/merged.html", {"waiting": selectors.merged_waiting(request.user)}
+        request,
+        "monitoring/merged.html",
+        {"waiting": selectors.merged_page(request.user, request.GET.get("page"))},
     )
 
 
 @requires(STAFF)
 @require_POST
 def add_merged(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    waiting = {p.pk: p for p in selectors.merged_waiting(request.user)}
-    shown = found(waiting.get(proposal_id))
+    shown = found(selectors.merged_proposal(request.user, proposal_id))
     with flash_refusal(request):
         decisions.add_merged_source(shown, actor=request.user)
         messages.success(
@@ -338,5 +339,9 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render(
         request,
         "monitoring/campaign.html",
-        {"campaign": shown, "items": selectors.items_of(shown), "form": form},
+        {
+            "campaign": shown,
+            "items": selectors.items_page(shown, request.GET.get("page")),
+            "form": form,
+        },
     )
