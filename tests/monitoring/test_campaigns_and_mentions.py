@@ -48,6 +48,30 @@ def test_an_article_naming_a_protected_person_raises_an_alert(team, make_case):
     assert Mention.objects.count() == 1 and Alert.objects.count() == 1
 
 
+ARABIC_STORY = (
+    "اعتقلت قوات الأمن المدافعة عن حقوق الإنسان فاطمة الزهراء بن علي صباح الاثنين، "
+    "وقالت عائلتها إنها نُقلت إلى مكان مجهول. وطالبت منظمات حقوقية بالإفراج عنها فوراً."
+)
+
+
+def test_a_protected_person_named_in_an_arabic_article_is_recognised(team, make_case):
+    """Arabic has no capitals: every short run of words is a candidate, looked up by index."""
+    case = make_case(team.compartment, team.caseworker, legal_name="فاطمة الزهراء بن علي")
+    make_case(team.compartment, team.caseworker, legal_name="María López")
+    _ingest(team.caseworker, title="اعتقال مدافعة عن حقوق الإنسان", text=ARABIC_STORY)
+    assert [m.person for m in Mention.objects.all()] == [case.person]
+    assert Alert.objects.get().person == case.person
+
+
+def test_candidate_names_in_a_script_without_capitals_stop_at_punctuation() -> None:
+    from aegis.monitoring import mentions
+
+    found = mentions._uncased_names("قال محمد علي، إن الشرطة")
+    assert {"قال محمد", "محمد علي", "قال محمد علي", "إن الشرطة"} <= found
+    assert not any("علي إن" in name for name in found)  # the comma ends the run
+    assert mentions._uncased_names("Police arrested Ana Pérez in 2021.") == set()
+
+
 def test_a_switched_off_news_rule_raises_nothing(team, make_case):
     case = make_case(team.compartment, team.caseworker, legal_name="María López")
     policies.set_rule_active(

@@ -32,18 +32,48 @@ _NAME = re.compile(
     r"[A-ZÁÉÍÓÚÑÇÀÈÂÊÎÔÛ][\w'’-]+){1,3})"
 )
 SCAN_CHARS = 50_000
+# A word of a script without capitals (Arabic, Persian, Urdu, Hebrew, Devanagari, Amharic...),
+# and the punctuation that closes a run of them ("،" and "؛" too).
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_RUN_BREAK = re.compile(r"[.,;:!?()\[\]\"«»“”،؛؟।\n]")
+# Index lookups per query (SQLite allows 32,766 parameters; PostgreSQL more).
+LOOKUP_BATCH = 500
 
 
 def candidate_names(article: Article, extracted: dict[str, Any]) -> set[str]:
     names = {str(v.get("name", "")) for v in extracted.get("victims", []) if v.get("name")}
     body = f"{article.title!s}\n{str(article.text)[:SCAN_CHARS]}"
     for match in _NAME.finditer(body):
-        words = match.group(1).split()
-        # Every run of two or more words inside it: "Police arrested Ana Pérez" holds "Ana Pérez".
-        for start in range(len(words)):
-            for end in range(start + 2, len(words) + 1):
-                names.add(" ".join(words[start:end]))
+        names |= _runs(match.group(1).split())
+    names |= _uncased_names(body)
     return {name for name in names if 3 <= len(name) <= 120}
+
+
+def _runs(words: list[str], longest: int = 4) -> set[str]:
+    """Every run of two to `longest` words: "Police arrested Ana Pérez" holds "Ana Pérez"."""
+    return {
+        " ".join(words[start:end])
+        for start in range(len(words))
+        for end in range(start + 2, min(start + longest, len(words)) + 1)
+    }
+
+
+def _uncased_names(body: str) -> set[str]:
+    """In a script without capitals nothing marks a name, so every run of two to four words
+    between punctuation is a candidate (its index is looked up, never kept): a protected
+    person named in an Arabic article is recognised as one named in a Latin one."""
+    names: set[str] = set()
+    for clause in _RUN_BREAK.split(body):
+        run: list[str] = []
+        for token in clause.split():
+            word = _WORD.fullmatch(token)
+            if word and token.upper() == token.lower():
+                run.append(token)
+                continue
+            names |= _runs(run)
+            run = []
+        names |= _runs(run)
+    return names
 
 
 def indexes_of(names: set[str]) -> set[str] | None:
@@ -61,10 +91,17 @@ def alerts_on() -> bool:
 def check(article: Article, extracted: dict[str, Any]) -> int:
     """Record who this article names among people on file and campaign targets; raise one
     alert per person named. Returns how many people were recognised."""
-    indexes = indexes_of(candidate_names(article, extracted))
-    if not indexes:
+    found = indexes_of(candidate_names(article, extracted))
+    if not found:
         return 0
-    for campaign in Campaign.objects.filter(target_index__in=indexes, is_active=True):
+    indexes = sorted(found)
+    batches = [indexes[i : i + LOOKUP_BATCH] for i in range(0, len(indexes), LOOKUP_BATCH)]
+    targeted = [
+        campaign
+        for batch in batches
+        for campaign in Campaign.objects.filter(target_index__in=batch, is_active=True)
+    ]
+    for campaign in targeted:
         CampaignItem.objects.create(
             campaign=campaign,
             data_key=campaign.data_key,
@@ -74,7 +111,7 @@ def check(article: Article, extracted: dict[str, Any]) -> int:
             description=article.title,
             seen_on=article.published or clock.today(),
         )
-    people = cases.people_with_name_indexes(indexes)
+    people = {p.pk: p for b in batches for p in cases.people_with_name_indexes(b)}.values()
     for person in people:
         mention, created = Mention.objects.get_or_create(
             article=article, person=person, defaults={"found_at": clock.now()}
