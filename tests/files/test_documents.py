@@ -113,3 +113,24 @@ def test_the_refusal_names_the_document_kinds():
     with pytest.raises(UploadRejected) as refused:
         check_upload(io.BytesIO(plain_zip()), "archive.zip", "application/zip")
     assert "documents (PDF, Word .docx, OpenDocument .odt)" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "La policía detuvo a la defensora María López".encode("cp1252"),
+        "La policía detuvo a la defensora".encode("utf-16"),
+        bytes(range(256)),
+    ],
+    ids=["windows-1252", "utf-16", "binary"],
+)
+def test_a_text_file_not_in_utf8_is_refused_in_plain_words(data):
+    with pytest.raises(UploadRejected, match="not plain text in UTF-8"):
+        check_upload(io.BytesIO(data), "informe.txt", "text/plain")
+
+
+def test_a_utf8_text_cut_inside_a_character_is_still_text():
+    data = ("a" * 8191 + "é" + "b" * 100).encode()  # the sample ends inside "é"
+    assert check_upload(io.BytesIO(data), "informe.txt", "text/plain").content_type == (
+        "text/plain"
+    )

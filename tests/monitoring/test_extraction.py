@@ -530,6 +530,52 @@ def test_extract_command_refuses_bad_input(tmp_path: Path) -> None:
     assert not (tmp_path / "o.json").exists()
 
 
+def test_extract_command_refuses_an_output_it_cannot_write(tmp_path: Path) -> None:
+    source = tmp_path / "in.json"
+    source.write_text("[]")
+    for out in (tmp_path, tmp_path / "no-such-folder" / "o.json"):
+        with pytest.raises(CommandError, match="Cannot write"):
+            call_command("monitoring", "extract", str(source), "--out", str(out))
+
+
+def _a_split(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.json").write_text(text)
+
+
+@pytest.mark.parametrize(
+    ("train", "said"),
+    [
+        ("{bad", "Cannot read"),
+        ('{"a": 1}', "non-empty JSON list"),
+        ("[]", "non-empty JSON list"),
+        ('[{"x": 1}]', "no 'sample'"),
+        ('[{"sample": {}, "merged_sample": 5}]', "no 'merged_sample'"),
+        (
+            '[{"sample": {}, "merged_sample": {"perpetrator_mention": true, '
+            '"perpetrator_type": "state actor", "violation_types": [], "victims": "x"}}]',
+            "victims are not a list",
+        ),
+        (
+            '[{"sample": {}, "merged_sample": {"perpetrator_mention": true, '
+            '"perpetrator_type": "state actor", "violation_types": [], "victims": []}}]',
+            "Cannot train",
+        ),
+    ],
+)
+def test_train_command_refuses_data_it_cannot_learn_from(
+    tmp_path: Path, train: str, said: str
+) -> None:
+    data = tmp_path / "data"
+    _a_split(data, "train", train)
+    out = tmp_path / "model"
+    with pytest.raises(CommandError, match=said):
+        call_command(
+            "monitoring", "train", "--data", str(data), "--splits", "train", "--out", str(out)
+        )
+    assert not out.exists()
+
+
 def test_extract_command_reads_malformed_records_as_empty_fields(
     tmp_path: Path, no_network: None
 ) -> None:

@@ -184,6 +184,12 @@ def test_bad_source_input_is_refused_and_nothing_written(team):
 
     for bad in (
         {"url": "ftp://x"},
+        {"url": "http://"},
+        {"url": "https://[::1"},
+        {"url": "https://example.org:99999/feed"},
+        {"url": "https://example.org/\u202efeed"},  # a direction mark hides the real address
+        {"url": "https://example.org/\x07feed"},
+        {"url": "https://example.org/a feed"},
         {"interval_minutes": 1},
         {"language": "xx"},
         {"name": ""},
@@ -192,6 +198,10 @@ def test_bad_source_input_is_refused_and_nothing_written(team):
         with pytest.raises(RuleError):
             sources.create_source(actor_id=None, **fields)
     assert not Source.objects.exists()
+    # An international domain name and a port are addresses too.
+    for url in ("https://пример.рф/rss", "http://example.org:8080/feed.xml"):
+        sources.create_source(actor_id=None, name="N", kind="feed", url=url)
+    assert Source.objects.count() == 2
 
 
 def test_the_shipped_extractor_reads_an_article():

@@ -4,6 +4,7 @@ bombs. Every refusal carries a message the uploader can act on."""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import warnings
@@ -86,10 +87,14 @@ def _sniff(head: bytes, name: str) -> str | None:
         )
     if name.lower().endswith(".txt"):
         try:
-            text = head.decode("utf-8")
-        except UnicodeDecodeError:
-            # A multi-byte character may be cut at the end of the sample.
-            text = head[:-4].decode("utf-8", errors="strict") if len(head) > 4 else ""
+            # Incremental: a multi-byte character cut at the end of the sample is no error.
+            text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        except UnicodeDecodeError as error:
+            # Latin-1, UTF-16 or binary: the text is read as UTF-8 everywhere after this.
+            raise UploadRejected(
+                _("“%(name)s” is not plain text in UTF-8. Save it as UTF-8 text and send it again.")
+                % {"name": name}
+            ) from error
         return "text/plain" if "\x00" not in text else None
     return None
 

@@ -72,8 +72,17 @@ class Command(BaseCommand):
         missing = [s for s in splits if not (data / f"{s}.json").is_file()]
         if missing:
             raise CommandError(f"No {', '.join(m + '.json' for m in missing)} in {data}.")
-        records = training.load_records(data, splits)
-        models, extra = training.train(records)
+        try:
+            records = training.load_records(data, splits)
+        except (OSError, ValueError) as error:
+            raise CommandError(f"Cannot read the data in {data}: {error}") from error
+        if problem := _not_training_data(records):
+            raise CommandError(f"The data in {data} is not in the HRDsAttack schema: {problem}")
+        try:
+            models, extra = training.train(records)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            # A label of the wrong type deep in a record, or too few examples of a class.
+            raise CommandError(f"Cannot train on the data in {data}: {error!r}") from error
         extra["trained_splits"] = list(splits)
         out = Path(options["out"]) if options["out"] else pipeline.MODEL_DIR
         linear.save(out, models, extra)
@@ -91,10 +100,17 @@ class Command(BaseCommand):
             isinstance(r, dict) and isinstance(r.get("sample"), dict) for r in records
         ):
             raise CommandError("The input must be a JSON list of records, each with a 'sample'.")
+        out = Path(options["out"])
+        if out.is_dir() or not out.parent.is_dir():
+            # Said before the articles are read, not after.
+            raise CommandError(f"Cannot write {out}: give a file in a folder that exists.")
         predicted = evaluate.predict(pipeline.default(), records, options["given_victims"])
         # ASCII with escapes: the records are copied back as read, and a lone surrogate
         # ("\ud800", valid in JSON text) has no UTF-8 form.
-        Path(options["out"]).write_text(json.dumps(predicted, ensure_ascii=True, indent=1))
+        try:
+            out.write_text(json.dumps(predicted, ensure_ascii=True, indent=1))
+        except OSError as error:
+            raise CommandError(f"Cannot write {out}: {error}") from error
         self.stdout.write(f"Wrote {len(predicted)} records to {options['out']}.")
 
     def _pass_on_keys(self, options: dict[str, Any]) -> None:
@@ -126,3 +142,23 @@ class Command(BaseCommand):
             self.stdout.write(f"Passed on {made} monitoring keys.")
         else:
             self.stdout.write("Nobody lacks a monitoring key the recovery key holds.")
+
+
+MERGED_FIELDS = ("perpetrator_mention", "perpetrator_type", "violation_types", "victims")
+
+
+def _not_training_data(records: Any) -> str:
+    """What makes `records` no HRDsAttack training data ("" when nothing): the trainer reads
+    each record's sample and its merged (gold) sample."""
+    if not isinstance(records, list) or not records:
+        return "each split must be a non-empty JSON list of records."
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict) or not isinstance(record.get("sample"), dict):
+            return f"record {number} has no 'sample' object."
+        merged = record.get("merged_sample")
+        if not isinstance(merged, dict) or any(f not in merged for f in MERGED_FIELDS):
+            return f"record {number} has no 'merged_sample' with {', '.join(MERGED_FIELDS)}."
+        victims = merged["victims"]
+        if not isinstance(victims, list) or not all(isinstance(v, dict) for v in victims):
+            return f"record {number}'s victims are not a list of objects."
+    return ""
