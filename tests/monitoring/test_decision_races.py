@@ -15,36 +15,20 @@ from django.urls import reverse
 from aegis.incidents import selectors as incident_selectors
 from aegis.incidents import services as incident_services
 from aegis.incidents.models import Incident, Source
-from aegis.monitoring import articles, campaigns, decisions
+from aegis.monitoring import campaigns, decisions
 from aegis.monitoring.forms import VICTIM_ROWS
 from aegis.monitoring.models import Proposal
-from aegis.monitoring.vocabulary import ArticleOrigin
 from aegis.roles import Role
 from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 
-from .conftest import STORY, sign_in
-from .test_decisions import EXTRACTED
+from . import test_decisions
+from .conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
 DECIDED = "decided already"
-
-
-@pytest.fixture
-def proposal(team, monkeypatch) -> Proposal:
-    monkeypatch.setattr(articles, "run_extractor", lambda *a: EXTRACTED)
-    with unlocked(team.analyst.keychain()):
-        article = articles.ingest(
-            origin=ArticleOrigin.PASTED,
-            title="Defender arrested in Bogota",
-            text=STORY,
-            url="https://news.example.org/arrest",
-            published=datetime.date(2026, 11, 20),
-            language="en",
-        )
-    assert article is not None
-    return article.proposal
+proposal = test_decisions.proposal  # the same proposal fixture
 
 
 def _two_pages(proposal: Proposal) -> tuple[Proposal, Proposal]:

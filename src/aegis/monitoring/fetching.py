@@ -207,21 +207,33 @@ def _robots_for(session: requests.Session, url: str) -> _Rules:
     return rules
 
 
+def _follow(
+    session: requests.Session, url: str, obey_robots: bool = True
+) -> tuple[requests.Response, str] | None:
+    """The answer at the end of `url`'s redirects, and its address; None when they go on past
+    MAX_REDIRECTS. Each hop is a request of its own (_get's checks), and with `obey_robots`
+    its origin's robots.txt decides first."""
+    for _hop in range(MAX_REDIRECTS + 1):
+        crawl_delay = _robots_for(session, url).check(url) if obey_robots else 0.0
+        response = _get(session, url, crawl_delay)
+        location = _redirect(response)
+        if not location:
+            return response, url
+        response.close()
+        url = urljoin(url, location)
+    return None
+
+
 def _read_robots(session: requests.Session, url: str) -> _Rules:
     """robots.txt as RFC 9309 reads it: an answer is parsed; 4xx (none there) allows
     everything; 5xx or no answer refuses everything, for a shorter while than an answer is
     kept, so that the source recovers soon after its site does."""
     good, retry = time.monotonic() + ROBOTS_TTL, time.monotonic() + ROBOTS_RETRY_TTL
     try:
-        for _hop in range(MAX_REDIRECTS + 1):
-            response = _get(session, url)
-            location = _redirect(response)
-            if not location:
-                break
-            response.close()
-            url = urljoin(url, location)
-        else:
+        followed = _follow(session, url, obey_robots=False)
+        if followed is None:
             return _Rules(good)  # redirected without end: as if there were none (RFC 9309)
+        response, url = followed
         status = response.status_code
         if status < 300:
             parser = urllib.robotparser.RobotFileParser()
@@ -248,16 +260,10 @@ def fetch(url: str) -> Fetched:
     limit and address check."""
     session = _session()
     with session:
-        for _hop in range(MAX_REDIRECTS + 1):
-            crawl_delay = _robots_for(session, url).check(url)
-            response = _get(session, url, crawl_delay)
-            location = _redirect(response)
-            if not location:
-                break
-            response.close()
-            url = urljoin(url, location)
-        else:
+        followed = _follow(session, url)
+        if followed is None:
             raise FetchFailed(SourceStatus.HTTP_ERROR, "too many redirects")
+        response, url = followed
         if response.status_code == 404 or response.status_code == 410:
             response.close()
             raise FetchFailed(SourceStatus.NOT_FOUND, str(response.status_code))
