@@ -3,6 +3,8 @@ chain."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -86,6 +88,19 @@ def test_uploading_a_text_file(team):
     image = SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n" + b"0" * 50, content_type="image/png")
     refused = client.post(reverse("monitoring:upload"), {"file": image})
     assert refused.status_code == 200 and Article.objects.count() == 1
+
+
+def test_the_paste_and_upload_forms_label_their_own_fields(team):
+    """One page holds both forms, with fields of the same names: each label names its own
+    form's field, and no id is used twice."""
+    client = sign_in(Client(), team.analyst)
+    for name in ("monitoring:paste", "monitoring:upload"):
+        page = client.get(reverse(name)).content.decode()
+        ids = re.findall(r'\sid="([^"]+)"', page)
+        assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+        for field in ("title", "url", "published"):
+            assert f'for="id_{field}"' in page and f'for="id_upload_{field}"' in page
+            assert f'id="id_upload_{field}"' in page
 
 
 def test_the_api(team):

@@ -235,6 +235,11 @@ def _added(request: HttpRequest, article: Any) -> HttpResponse:
     return redirect("monitoring:queue")
 
 
+# Both forms are on one page with fields of the same names: their ids (and so their labels)
+# must differ.
+UPLOAD_IDS = "id_upload_%s"
+
+
 @requires(ANALYST)
 @require_http_methods(["GET", "POST"])
 def paste(request: HttpRequest) -> HttpResponse:
@@ -244,7 +249,9 @@ def paste(request: HttpRequest) -> HttpResponse:
             article = manual.add_pasted(actor_id=request.user.pk, **form.cleaned_data)
             return _added(request, article)
     return render(
-        request, "monitoring/add.html", {"form": form, "upload_form": UploadForm(), "pasting": True}
+        request,
+        "monitoring/add.html",
+        {"form": form, "upload_form": UploadForm(auto_id=UPLOAD_IDS), "pasting": True},
     )
 
 
@@ -258,7 +265,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def _upload(request: HttpRequest) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, auto_id=UPLOAD_IDS)
     if request.method == "POST" and form.is_valid():
         sent = form.cleaned_data["file"]
         with refusal_on(form):
