@@ -78,8 +78,10 @@ def ingest(
         raise RuleError(_("The article is too long to keep."), "text")
     if seen(url):
         return None
-    fingerprint = texts.simhash(texts.body_of(title, text))
-    original = near_duplicate(fingerprint)
+    body = texts.body_of(title, text)
+    fingerprint = texts.simhash(body)
+    # With no word ("🔥🔥", "!!!") every such text has the same fingerprint: no story to match.
+    original = near_duplicate(fingerprint) if texts.normalised_words(body) else None
     article = Article.objects.create(
         source=source,
         origin=origin,

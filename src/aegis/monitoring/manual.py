@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from aegis import clock, rules
 from aegis.files.uploads import UploadRejected, check_upload
 from aegis.rules import RuleError
+from aegis.text import CONTROL
 
 from . import articles, texts
 from .models import Article
@@ -72,7 +73,8 @@ def _pdf_text(data: BinaryIO) -> str:
         )
     except (OSError, subprocess.SubprocessError) as error:
         raise UploadRejected(_("This PDF could not be read; paste its text instead.")) from error
-    return done.stdout.decode("utf-8", "replace")
+    # A font may map a glyph to a control character: nothing the sender can mend, so a space.
+    return CONTROL.sub(" ", done.stdout.decode("utf-8", "replace"))
 
 
 @transaction.atomic
@@ -92,7 +94,13 @@ def add_upload(
     if checked.content_type == "application/pdf":
         text = _pdf_text(checked.data)
     else:
-        text = checked.data.read().decode("utf-8", "replace")
+        try:  # the first 8 KB were checked as UTF-8; the rest must be too
+            text = checked.data.read().decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise UploadRejected(
+                _("“%(name)s” is not plain text in UTF-8. Save it as UTF-8 text and send it again.")
+                % {"name": checked.name}
+            ) from error
     title, url = _checked(title or checked.name.rsplit(".", 1)[0], url)
     text = rules.text(
         text.replace("\x0c", "\n"), "file", gettext_lazy("The file's text"), limit=texts.TEXT_MAX

@@ -7,6 +7,7 @@ import calendar
 import datetime
 import logging
 import xml.sax
+from dataclasses import dataclass
 from typing import Any
 
 import feedparser
@@ -54,17 +55,32 @@ def poll_if_due(source_id: int) -> tuple[str, datetime.datetime | None]:
     return poll(source), next_at
 
 
+@dataclass
+class _Tally:
+    """What one poll kept, counted as it goes: a feed that turns out malformed after its
+    items were read still counts them."""
+
+    found: int = 0
+    not_kept: int = 0
+
+
 def poll(source: Source) -> str:
     """Read `source` now; returns and records its status."""
-    found, status, detail = 0, str(SourceStatus.OK), ""
+    tally, status, detail = _Tally(), str(SourceStatus.OK), ""
     try:
         with unlocked(worker_keychain()):
-            found = _poll_feed(source) if source.kind == SourceKind.FEED else _poll_page(source)
+            if source.kind == SourceKind.FEED:
+                _poll_feed(source, tally)
+            else:
+                tally.found = _poll_page(source)
     except FetchFailed as failed:
         status, detail = failed.status, failed.detail
     except Exception as error:  # one source's surprise never stops the others
         log.error("monitoring: reading source %s failed: %s", source.pk, type(error).__name__)
         status, detail = SourceStatus.HTTP_ERROR, type(error).__name__
+    if status == SourceStatus.OK and tally.not_kept:
+        detail = f"{tally.not_kept} not kept"  # read, but some of its articles failed
+    found = tally.found
     now = clock.now()
     changes: dict[str, Any] = {
         "status": status,
@@ -101,7 +117,7 @@ def _entry_text(entry: Any) -> str:
     return texts.strip_html(entry.get("summary", ""))
 
 
-def _poll_feed(source: Source) -> int:
+def _poll_feed(source: Source, tally: _Tally) -> None:
     fetched = fetching.fetch(source.url)
     feed = feedparser.parse(fetched.body)
     problem = feed.get("bozo_exception")
@@ -112,12 +128,11 @@ def _poll_feed(source: Source) -> int:
     if (feed.bozo and not feed.entries) or (not feed.entries and not feed.get("feed")):
         raise FetchFailed(SourceStatus.MALFORMED, type(problem).__name__ if problem else "")
     feed_language = str(feed.feed.get("language", "")).split("-")[0].lower()
-    found = 0
     for entry in feed.entries[:MAX_ITEMS]:
         link = str(entry.get("link", "")).strip()
         if link and articles.seen(link):
             continue
-        if found >= MAX_NEW:
+        if tally.found >= MAX_NEW:
             break
         title = texts.strip_html(entry.get("title", ""))
         text = _entry_text(entry)
@@ -131,7 +146,8 @@ def _poll_feed(source: Source) -> int:
         language = ""
         if link.startswith(("http://", "https://")):
             try:  # the whole article, when its page can be read; else the feed's summary
-                page = texts.read_page(fetching.fetch(link).body.decode("utf-8", "replace"), link)
+                linked = fetching.fetch(link)
+                page = texts.read_page(texts.decode_page(linked.body, linked.content_type), link)
             except FetchFailed:
                 page = None
             # A page too long to keep (a whole archive, say) leaves the feed's summary.
@@ -142,27 +158,30 @@ def _poll_feed(source: Source) -> int:
         language = language or source.language or feed_language or texts.language_of(text)
         if not text and not title:
             continue
-        with transaction.atomic():
-            if articles.ingest(
-                origin=ArticleOrigin.FEED,
-                source=source,
-                url=link,
-                title=title,
-                text=text,
-                published=published,
-                language=language,
-            ):
-                found += 1
+        try:
+            with transaction.atomic():
+                if articles.ingest(
+                    origin=ArticleOrigin.FEED,
+                    source=source,
+                    url=link,
+                    title=title,
+                    text=text,
+                    published=published,
+                    language=language,
+                ):
+                    tally.found += 1
+        except Exception as error:  # one entry's surprise never stops the entries after it
+            log.error("monitoring: source %s: an entry failed: %s", source.pk, type(error).__name__)
+            tally.not_kept += 1
     if broken:
-        raise FetchFailed(SourceStatus.MALFORMED, f"{type(problem).__name__}, {found} new")
-    return found
+        raise FetchFailed(SourceStatus.MALFORMED, f"{type(problem).__name__}, {tally.found} new")
 
 
 def _poll_page(source: Source) -> int:
     if articles.seen(source.url):
         return 0
     fetched = fetching.fetch(source.url)
-    page = texts.read_page(fetched.body.decode("utf-8", "replace"), fetched.url)
+    page = texts.read_page(texts.decode_page(fetched.body, fetched.content_type), fetched.url)
     if not page.text:
         raise FetchFailed(SourceStatus.NO_TEXT)
     if len(page.text) > texts.TEXT_MAX:

@@ -3,12 +3,15 @@ SimHash fingerprint that finds the same story told by two sources."""
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
+
+from aegis.text import CONTROL
 
 # The longest article text kept (pasted, uploaded or fetched): the extractor reads it whole,
 # in the worker or in the request that pastes it (bench/monitoring.py times one this long).
@@ -103,6 +106,26 @@ def _date(value: Any) -> datetime.date | None:
         return None
 
 
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+
+
+def decode_page(body: bytes, content_type: str = "") -> str:
+    """A fetched page's text, in the charset its header or its <meta> declares; undeclared,
+    UTF-8 when it is that, else Windows-1252 (which older news sites send unsaid)."""
+    declared = _CHARSET.search(content_type) or _CHARSET.search(
+        body[:4096].decode("ascii", "replace")
+    )
+    if declared:
+        try:
+            return body.decode(codecs.lookup(declared.group(1)).name, "replace")
+        except LookupError:
+            pass  # a charset Python does not know: read it as undeclared
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return body.decode("cp1252", "replace")
+
+
 def read_page(html: str, url: str = "") -> Page:
     """Title, main text, date and language of a web page (trafilatura), "" where missing."""
     import trafilatura
@@ -135,4 +158,5 @@ def strip_html(html: str) -> str:
     text = re.sub(r"<[^>]+>", " ", html)
     import html as html_module
 
-    return re.sub(r"\s+", " ", html_module.unescape(text)).strip()
+    # "&#0;" and the like unescape to control characters, which a pasted text may not hold.
+    return re.sub(r"\s+", " ", CONTROL.sub(" ", html_module.unescape(text))).strip()

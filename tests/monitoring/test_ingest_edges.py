@@ -1,0 +1,114 @@
+"""Articles as the web sends them: one entry that fails never stops the feed, pages in the
+charset they declare (or Windows-1252, unsaid), texts with no word are no story to match,
+and the control characters a feed or a PDF font carries are not kept."""
+
+from __future__ import annotations
+
+import io
+
+import feedparser
+import pytest
+
+from aegis.files.uploads import UploadRejected
+from aegis.monitoring import articles, manual, polling, sources, texts
+from aegis.monitoring.models import Article
+from aegis.monitoring.vocabulary import ArticleOrigin, SourceKind, SourceStatus
+from aegis.vault.keychain import unlocked
+
+from .conftest import STORY, article_page, rss
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed(settings) -> None:
+    settings.AEGIS_MONITORING_ALLOW_PRIVATE_ADDRESSES = True
+
+
+def _read(source):
+    polling.poll(source)
+    source.refresh_from_db()
+    return source.status, source.status_detail
+
+
+def test_an_entry_that_fails_does_not_stop_the_entries_after_it(web, team, monkeypatch):
+    kept = articles.ingest
+
+    def ingest(**fields):
+        if fields["title"] == "Broken":
+            raise RuntimeError("a surprise")
+        return kept(**fields)
+
+    monkeypatch.setattr(articles, "ingest", ingest)
+    items = [
+        ("Broken", web.add("/one", article_page("Broken")), "x"),
+        ("Defender arrested", web.add("/two", article_page("Defender arrested")), "y"),
+    ]
+    feed = sources.create_source(
+        actor_id=None, name="Feed", kind=SourceKind.FEED, url=web.add("/feed.xml", rss(items))
+    )
+    assert _read(feed) == (SourceStatus.OK, "1 not kept")
+    assert Article.objects.count() == 1 and feed.articles_found == 1
+
+
+def test_a_malformed_feed_counts_the_articles_it_gave(web, team):
+    items = [("Defender arrested", web.add("/a", article_page("Defender arrested")), "y")]
+    broken = rss(items).replace("</channel></rss>", "<oops></channel></rss>")
+    feed = sources.create_source(
+        actor_id=None, name="Feed", kind=SourceKind.FEED, url=web.add("/feed.xml", broken)
+    )
+    status, detail = _read(feed)
+    assert status == SourceStatus.MALFORMED and detail.endswith("1 new")
+    assert feed.articles_found == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (
+            article_page("Arrest in Bogotá", STORY + " Bogotá").encode("latin-1"),
+            "text/html; charset=ISO-8859-1",
+        ),
+        (
+            article_page("Arrest in Bogotá", STORY + " Bogotá")
+            .replace("<head>", '<head><meta charset="iso-8859-1">')
+            .encode("latin-1"),
+            "text/html",
+        ),
+        (article_page("Arrest in Bogotá", STORY + " Bogotá").encode("cp1252"), "text/html"),
+    ],
+    ids=["header", "meta", "undeclared"],
+)
+def test_a_page_is_read_in_its_own_charset(web, team, body, content_type):
+    page = sources.create_source(
+        actor_id=None,
+        name="Page",
+        kind=SourceKind.PAGE,
+        url=web.add("/p", body, content_type=content_type),
+    )
+    assert _read(page)[0] == SourceStatus.OK
+    with unlocked(team.analyst.keychain()):
+        assert "Bogotá" in Article.objects.get().text
+
+
+def test_texts_with_no_word_are_no_story_to_match(team):
+    with unlocked(team.analyst.keychain()):
+        first = articles.ingest(origin=ArticleOrigin.PASTED, title="🔥🔥🔥", text="")
+        second = articles.ingest(
+            origin=ArticleOrigin.PASTED, title="!!!", text="???", url="https://x.org/2"
+        )
+    assert first is not None and second is not None and second.duplicate_of is None
+
+
+def test_feed_text_holds_no_control_characters():
+    # feedparser turns "&#0;" in a summary into a NUL byte, which a pasted text may not hold.
+    entry = feedparser.parse(rss([("A&#0;B", "http://x.org/1", "held&#7;here")])).entries[0]
+    assert texts.strip_html(entry.title) == "A B"
+    assert texts.strip_html(entry.summary) == "held here"
+
+
+def test_a_text_file_utf8_at_first_and_latin1_later_is_refused(team):
+    data = ("Police arrested a defender. " * 400).encode() + "Bogotá".encode("latin-1")
+    with unlocked(team.analyst.keychain()), pytest.raises(UploadRejected, match="UTF-8"):
+        manual.add_upload(actor_id=None, source=io.BytesIO(data), name="r.txt")
+    assert not Article.objects.exists()
