@@ -4,6 +4,7 @@ and the control characters a feed or a PDF font carries are not kept."""
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import feedparser
@@ -112,3 +113,16 @@ def test_a_text_file_utf8_at_first_and_latin1_later_is_refused(team):
     with unlocked(team.analyst.keychain()), pytest.raises(UploadRejected, match="UTF-8"):
         manual.add_upload(actor_id=None, source=io.BytesIO(data), name="r.txt")
     assert not Article.objects.exists()
+
+
+def test_a_feed_date_that_cannot_be_a_publication_date_is_left_out(web, team):
+    days = ("Mon, 20 Nov 2099 10:00:00 GMT", "Mon, 01 Jan 1800 10:00:00 GMT", "")
+    for number, day in enumerate(days):
+        item = rss([("Defender arrested", f"{web.base}/story/{number}", "Police held her")])
+        url = web.add(
+            f"/f{number}.xml",
+            item.replace("Fri, 20 Nov 2026 10:00:00 GMT", day or "Fri, 20 Nov 2026 10:00:00 GMT"),
+        )
+        _read(sources.create_source(actor_id=None, name="F", kind=SourceKind.FEED, url=url))
+    published = [a.published for a in Article.objects.order_by("pk")]
+    assert published == [None, None, datetime.date(2026, 11, 20)]

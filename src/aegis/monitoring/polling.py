@@ -109,6 +109,15 @@ def _entry_date(entry: Any) -> datetime.date | None:
         return None
 
 
+def _believable(day: datetime.date | None) -> datetime.date | None:
+    """A publication date as a feed or page gives it, None when it cannot be one (in the
+    future past the date line, or before 1900): an analyst types none of those either, and the
+    extractor reads the article's dates against it."""
+    if day is None or day.year < 1900 or day > clock.today() + datetime.timedelta(days=1):
+        return None
+    return day
+
+
 def _entry_text(entry: Any) -> str:
     contents = entry.get("content") or []
     for content in contents:
@@ -142,7 +151,7 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
             # and the entries after it are still read.
             log.warning("monitoring: source %s: an entry is too long to keep", source.pk)
             continue
-        published = _entry_date(entry)
+        published = _believable(_entry_date(entry))
         language = ""
         if link.startswith(("http://", "https://")):
             try:  # the whole article, when its page can be read; else the feed's summary
@@ -154,7 +163,7 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
             if page is not None and len(text) < len(page.text) <= texts.TEXT_MAX:
                 text, language = page.text, page.language
                 title = title or page.title
-                published = published or page.published
+                published = published or _believable(page.published)
         language = language or source.language or feed_language or texts.language_of(text)
         if not text and not title:
             continue
@@ -196,7 +205,7 @@ def _poll_page(source: Source) -> int:
             url=source.url,
             title=page.title,
             text=page.text,
-            published=page.published,
+            published=_believable(page.published),
             language=language,
         )
     return 1 if article else 0
