@@ -85,7 +85,8 @@ def test_a_later_analyst_receives_the_older_keys_and_loses_them_with_the_role(
     assert not reads(newcomer)
 
     with unlocked(team.analyst.keychain()):
-        assert keys.pass_on(actor_id=team.analyst.user.pk) == 2
+        # The article's and the campaign's keys, and the fingerprint key (fingerprints.py).
+        assert keys.pass_on(actor_id=team.analyst.user.pk) == 3
         assert keys.pass_on(actor_id=team.analyst.user.pk) == 0  # nobody waits any more
     assert reads(newcomer)
 
@@ -143,7 +144,7 @@ def test_the_recovery_key_passes_the_keys_on_when_no_holder_is_left(
         "monitoring", "pass-on-keys", "--username", first.user.username,
         "--recovery-key-file", str(key_file), stdout=out,
     )  # fmt: skip
-    assert "Passed on 2 monitoring keys" in out.getvalue()
+    assert "Passed on 3 monitoring keys" in out.getvalue()  # with the fingerprint key
     assert reads(first) and not reads(second)
     assert not reads(responder)
 

@@ -8,6 +8,10 @@ class MonitoringConfig(AppConfig):
 
     def ready(self) -> None:
         # Keys sealed to the monitoring roles are taken back when a role change leaves them.
-        from . import keys
+        from aegis.vault import keychain
+
+        from . import keys, signals  # noqa: F401
 
         keys.connect()
+        # The fingerprint key is opened for every article kept and reveals no record.
+        keychain.unaudited(keys.FINGERPRINT_PURPOSE)

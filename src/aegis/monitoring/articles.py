@@ -17,7 +17,7 @@ from aegis import clock
 from aegis.audit import services as audit
 from aegis.rules import RuleError
 
-from . import keys, mentions, texts
+from . import fingerprints, keys, mentions, texts
 from .models import Article, Proposal
 
 log = logging.getLogger(__name__)
@@ -25,21 +25,29 @@ DUPLICATE_WINDOW_DAYS = 60
 
 
 def seen(url: str) -> bool:
-    return bool(url) and Article.objects.filter(url_hash=texts.url_hash(url)).exists()
+    """Whether an article from this address is kept."""
+    return _seen(url, fingerprints.key())
 
 
-def near_duplicate(fingerprint: int) -> Article | None:
-    """The first kept article of the same story: SimHash within NEAR_DUPLICATE_DISTANCE bits,
-    among the originals of the last DUPLICATE_WINDOW_DAYS days (the fingerprints are
-    compared in memory: a few thousand integers)."""
+def _seen(url: str, secret: bytes | None) -> bool:
+    hashes = fingerprints.url_hashes(url, secret) if url else []
+    return bool(hashes) and Article.objects.filter(url_hash__in=hashes).exists()
+
+
+def near_duplicate(candidates: list[bytes]) -> Article | None:
+    """The first kept article of the same story: NEAR_DUPLICATE_SLOTS of its MinHash slots
+    agree with one of the text's signatures (fingerprints.signatures), among the originals
+    of the last DUPLICATE_WINDOW_DAYS days (compared in memory: a few thousand rows)."""
     since = clock.now() - datetime.timedelta(days=DUPLICATE_WINDOW_DAYS)
     rows = (
         Article.objects.filter(duplicate_of=None, fetched_at__gte=since)
         .order_by("pk")
-        .values_list("pk", "simhash")
+        .values_list("pk", "signature")
     )
     for pk, other in rows.iterator():
-        if texts.distance(fingerprint, other) <= texts.NEAR_DUPLICATE_DISTANCE:
+        if any(
+            texts.shared_slots(c, bytes(other)) >= texts.NEAR_DUPLICATE_SLOTS for c in candidates
+        ):
             return Article.objects.get(pk=pk)
     return None
 
@@ -76,12 +84,13 @@ def ingest(
         raise RuleError(_("The article has no text."), "text")
     if len(text) > texts.TEXT_MAX:
         raise RuleError(_("The article is too long to keep."), "text")
-    if seen(url):
+    secret = fingerprints.key()
+    if _seen(url, secret):
         return None
     body = texts.body_of(title, text)
-    fingerprint = texts.simhash(body)
+    signatures = fingerprints.signatures(body, secret)
     # With no word ("🔥🔥", "!!!") every such text has the same fingerprint: no story to match.
-    original = near_duplicate(fingerprint) if texts.normalised_words(body) else None
+    original = near_duplicate(signatures) if texts.normalised_words(body) else None
     article = Article.objects.create(
         source=source,
         origin=origin,
@@ -89,8 +98,8 @@ def ingest(
         url=url,
         title=title,
         text=text,
-        url_hash=texts.url_hash(url) if url else "",
-        simhash=fingerprint,
+        url_hash=fingerprints.url_hashes(url, secret)[0] if url else "",
+        signature=signatures[0],
         language=language[:8],
         published=published,
         duplicate_of=original,

@@ -11,25 +11,29 @@ no longer reads monitoring loses the wraps at the role change (`take_back`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aegis.accounts import selectors as accounts
 from aegis.roles import ROLE_PERMISSIONS
-from aegis.vault import keychain
+from aegis.vault import keychain, service_keys
 from aegis.vault import selectors as vault_selectors
 from aegis.vault import services as vault
-from aegis.vault.models import DataKey
+from aegis.vault.models import DataKey, Keypair
 
 ARTICLE_PURPOSE = "monitoring-article"
 CAMPAIGN_PURPOSE = "monitoring-campaign"
-PURPOSES = (ARTICLE_PURPOSE, CAMPAIGN_PURPOSE)
+FINGERPRINT_PURPOSE = "monitoring-fingerprint"  # fingerprints.py
+PURPOSES = (ARTICLE_PURPOSE, CAMPAIGN_PURPOSE, FINGERPRINT_PURPOSE)
 HOLDING_PERMISSIONS = ("view_analytics", "view_cases")
 
 
-def new_key(purpose: str) -> DataKey:
+def new_key(purpose: str, also: Sequence[Keypair] = ()) -> DataKey:
+    """A new key sealed to the monitoring roles and the recovery key (and `also` these
+    keypairs)."""
     holders = list(
         vault_selectors.keypairs_of_users(accounts.user_ids_with_any(*HOLDING_PERMISSIONS))
-    )
+    ) + list(also)
     if (recovery := vault.recovery_keypair()) is not None:
         holders.append(recovery)
     return vault.create_data_key(purpose, holders)
@@ -37,17 +41,23 @@ def new_key(purpose: str) -> DataKey:
 
 def pass_on(*, actor_id: int | None) -> int:
     """Seal the monitoring keys the current key context holds to the analysts and case staff
-    who lack them (given the role after those records were made). Returns the wraps made;
-    one cheap query when nobody waits."""
+    who lack them (given the role after those records were made), and the fingerprint key
+    to an alert service key made after it. Returns the wraps made; two cheap queries when
+    nobody waits."""
     chain = keychain.current_or_none()
     if chain is None or not chain.private_keys:
         return 0
-    waiting = vault_selectors.keypairs_lacking(
-        PURPOSES,
-        accounts.user_ids_with_any(*HOLDING_PERMISSIONS),
-        held_by=chain.private_keys.keys(),
+    waiting: list[Keypair] = list(
+        vault_selectors.keypairs_lacking(
+            PURPOSES,
+            accounts.user_ids_with_any(*HOLDING_PERMISSIONS),
+            held_by=chain.private_keys.keys(),
+        )
     )
-    return vault.pass_on(PURPOSES, waiting, actor_id=actor_id) if waiting else 0
+    made = vault.pass_on(PURPOSES, waiting, actor_id=actor_id) if waiting else 0
+    if (service := service_keys.service_keypair()) is not None:
+        made += vault.pass_on((FINGERPRINT_PURPOSE,), [service], actor_id=actor_id)
+    return made
 
 
 def pass_on_with_recovery_key(recovery_key_text: str, user_ids: Any = None) -> int:

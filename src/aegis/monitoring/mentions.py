@@ -102,9 +102,11 @@ def check(article: Article, extracted: dict[str, Any]) -> int:
         for campaign in Campaign.objects.filter(target_index__in=batch, is_active=True)
     ]
     for campaign in targeted:
+        # Under the article's key, not the campaign's: the worker holds only the key it has
+        # just made (both are sealed to the same roles and the recovery key).
         CampaignItem.objects.create(
             campaign=campaign,
-            data_key=campaign.data_key,
+            data_key=article.data_key,
             article=article,
             platform="news",
             url=article.url,

@@ -6,7 +6,8 @@ address, title and text are public news, but they become sensitive once linked t
 they are ciphertext under a key of the article's own, sealed to analysts, case staff and the
 recovery key (services.article_key). What stays in clear is coded or needed to work without
 keys: the dates, the language, the extractor's confidence, and two fingerprints for finding
-the same story twice (a hash of the address and a SimHash of the normalised text)."""
+the same story twice (a hash of the address and a MinHash signature of the normalised text),
+both keyed (fingerprints.py)."""
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ class Article(models.Model):
     title = EncryptedTextField()
     text = EncryptedTextField()
     url_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    simhash = models.BigIntegerField(default=0)  # signed 64 bits of the SimHash
+    signature = models.BinaryField(default=b"", blank=True)  # texts.signature: 64 x 32 bits
     language = models.CharField(max_length=8, blank=True)
     published = models.DateField(null=True, blank=True)
     duplicate_of = models.ForeignKey(

@@ -18,8 +18,15 @@ from nacl.public import PrivateKey
 
 from . import crypto
 
-# The search index key is opened for every lookup; it reveals no record by itself.
-UNAUDITED_PURPOSES = frozenset({"blind-index"})
+# The search index key is opened for every lookup; it reveals no record by itself. Other
+# apps add keys of the same kind (unaudited()).
+UNAUDITED_PURPOSES = {"blind-index"}
+
+
+def unaudited(purpose: str) -> None:
+    """Open keys of this purpose without an audit entry: keys that, like the search key, are
+    opened for every write and reveal no record by themselves."""
+    UNAUDITED_PURPOSES.add(purpose)
 
 
 class VaultLocked(Exception):

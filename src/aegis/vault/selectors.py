@@ -17,6 +17,12 @@ def holders_of(data_key_id: uuid.UUID) -> QuerySet[Keypair]:
     return Keypair.objects.filter(wraps__data_key_id=data_key_id)
 
 
+def live_key_id(purpose: str) -> uuid.UUID | None:
+    """The oldest key of a purpose that has one key per instance, unless a wipe shredded it."""
+    found = DataKey.objects.filter(purpose=purpose, shredded_at=None).order_by("created_at", "id")
+    return found.values_list("id", flat=True).first()
+
+
 def wrap_count() -> int:
     return KeyWrap.objects.count()
 

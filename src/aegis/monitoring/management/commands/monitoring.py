@@ -8,7 +8,10 @@ with --given-victims, also the attributes of the victims named in each input's g
 `aegis monitoring pass-on-keys [--username NAME] [--recovery-key-file FILE]`: offline key
 ceremony, where no analyst or case staff member holding the monitoring keys is left: the
 organisation recovery key passes the article and campaign keys on to the role holders who
-lack them (or only to NAME)."""
+lack them (or only to NAME).
+`aegis monitoring key-fingerprints [--recovery-key-file FILE]`: key the articles' address and
+MinHash fingerprints made without the fingerprint key (monitoring/fingerprints.py), with the
+recovery key."""
 
 from __future__ import annotations
 
@@ -20,9 +23,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aegis.accounts import selectors as accounts
-from aegis.monitoring import keys
+from aegis.monitoring import fingerprints, keys
 from aegis.monitoring.extraction import evaluate, linear, pipeline
 from aegis.monitoring.extraction import train as training
+from aegis.vault import services as vault
+from aegis.vault.keychain import NoKeyAccess
 from aegis.vault.services import WrongPassphrase
 
 
@@ -30,11 +35,14 @@ class Command(BaseCommand):
     help = (
         "News monitoring: 'train' builds the extraction models from HRDsAttack data; "
         "'extract' proposes a merged_sample for each record of an HRDsAttack file; "
-        "'pass-on-keys' passes the monitoring keys on with the organisation recovery key."
+        "'pass-on-keys' passes the monitoring keys on with the organisation recovery key; "
+        "'key-fingerprints' keys the articles' fingerprints made without the fingerprint key."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["train", "extract", "pass-on-keys"])
+        parser.add_argument(
+            "action", choices=["train", "extract", "pass-on-keys", "key-fingerprints"]
+        )
         parser.add_argument("input", nargs="?", help="extract: the records to read (JSON)")
         parser.add_argument("--data", metavar="DIR", help="train: folder with train.json, dev.json")
         parser.add_argument(
@@ -53,7 +61,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--recovery-key-file",
             metavar="FILE",
-            help="pass-on-keys: the organisation recovery key (default: asked for)",
+            help="pass-on-keys, key-fingerprints: the organisation recovery key (default: "
+            "asked for)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -61,6 +70,8 @@ class Command(BaseCommand):
             self._train(options)
         elif options["action"] == "pass-on-keys":
             self._pass_on_keys(options)
+        elif options["action"] == "key-fingerprints":
+            self._key_fingerprints(options)
         else:
             self._extract(options)
 
@@ -125,15 +136,7 @@ class Command(BaseCommand):
                     "keys."
                 )
             user_ids = [user.pk]
-        path = options["recovery_key_file"]
-        try:
-            text = (
-                Path(path).read_text().strip()
-                if path
-                else getpass.getpass("Organisation recovery key: ")
-            )
-        except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error}") from error
+        text = _recovery_key_text(options)
         try:
             made = keys.pass_on_with_recovery_key(text, user_ids)
         except WrongPassphrase as error:
@@ -142,6 +145,32 @@ class Command(BaseCommand):
             self.stdout.write(f"Passed on {made} monitoring keys.")
         else:
             self.stdout.write("Nobody lacks a monitoring key the recovery key holds.")
+
+    def _key_fingerprints(self, options: dict[str, Any]) -> None:
+        text = _recovery_key_text(options)
+        try:
+            chain = vault.recovery_keychain(text)
+            changed = fingerprints.rekey(chain)
+        except WrongPassphrase as error:
+            raise CommandError(f"Refused: {error}.") from error
+        except NoKeyAccess as error:
+            raise CommandError(
+                "The recovery key does not hold the fingerprint key or an article's key; pass "
+                "the keys on first ('aegis monitoring pass-on-keys')."
+            ) from error
+        self.stdout.write(f"Keyed the fingerprints of {changed} articles.")
+
+
+def _recovery_key_text(options: dict[str, Any]) -> str:
+    path = options["recovery_key_file"]
+    try:
+        return (
+            Path(path).read_text().strip()
+            if path
+            else getpass.getpass("Organisation recovery key: ")
+        )
+    except OSError as error:
+        raise CommandError(f"Cannot read {path}: {error}") from error
 
 
 MERGED_FIELDS = ("perpetrator_mention", "perpetrator_type", "violation_types", "victims")

@@ -1,0 +1,86 @@
+"""An article's fingerprints (its address, its MinHash signature) under a key of the instance.
+
+Both are kept in clear to find the same story again, and the Mention and Proposal rows
+beside them link an article to a person on file and an incident. Unkeyed, anyone with a
+copy of the disk could hash a published address or text and learn which article that is,
+so who in it the organisation protects. So they are keyed by the fingerprint key: one data
+key, sealed like an article's to the analysts, case staff and recovery key, and to the alert
+service so that the worker holds it (in memory, as the service key). A key context that
+holds none (a worker started without the service's unlock secret) keeps unkeyed
+fingerprints, and both kinds are looked up, so nothing is fetched twice when the key
+arrives; `aegis monitoring key-fingerprints` keys those (and the ones of an instance made
+before this) with the recovery key. The wipe shreds the key with every other one, and
+blanks the fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from aegis.vault import crypto, keychain, service_keys
+from aegis.vault import selectors as vault_selectors
+
+from . import keys, texts
+
+PURPOSE = keys.FINGERPRINT_PURPOSE
+_URL_DOMAIN = "monitoring-url"
+
+
+def key() -> bytes | None:
+    """The fingerprint key where this key context holds it (made on first use); else None."""
+    chain = keychain.current_or_none()
+    if chain is None:
+        return None
+    key_id = vault_selectors.live_key_id(PURPOSE)
+    if key_id is None:
+        extra = [keypair] if (keypair := service_keys.service_keypair()) is not None else []
+        # Two processes making it at once make two: the oldest is the one used after.
+        key_id = keys.new_key(PURPOSE, also=extra).id
+        key_id = vault_selectors.live_key_id(PURPOSE) or key_id
+    if not chain.holds(key_id):
+        return None
+    return chain.data_key(key_id)
+
+
+def url_hashes(url: str, secret: bytes | None) -> list[str]:
+    """What an address is stored as: keyed first where the key is held, then unkeyed (the
+    fingerprints of a context without the key)."""
+    plain = hashlib.sha256(url.strip().encode()).hexdigest()
+    if secret is None:
+        return [plain]
+    return [crypto.hmac_index(secret, url.strip(), _URL_DOMAIN), plain]
+
+
+def signatures(body: str, secret: bytes | None) -> list[bytes]:
+    """The text's MinHash signature, keyed first where the key is held, then unkeyed. A keyed
+    and an unkeyed signature agree on a slot by chance only (32-bit values)."""
+    plain = texts.signature(body)
+    return [plain] if secret is None else [texts.signature(body, secret), plain]
+
+
+def rekey(chain: keychain.Keychain) -> int:
+    """Key again the fingerprints made before the key existed or by a context without it, in
+    a key context holding every article's key (the recovery key's: `aegis monitoring
+    key-fingerprints`). Returns how many articles changed."""
+    from .models import Article
+
+    changed = 0
+    with keychain.unlocked(chain):
+        secret = key()
+        if secret is None:
+            raise keychain.NoKeyAccess(vault_selectors.live_key_id(PURPOSE))
+        for article in Article.objects.order_by("pk").iterator(chunk_size=200):
+            url, title, text = str(article.url), str(article.title), str(article.text)
+            keyed = (
+                url_hashes(url, secret)[0] if url else "",
+                texts.signature(texts.body_of(title, text), secret),
+            )
+            if keyed != (article.url_hash, bytes(article.signature)):
+                Article.objects.filter(pk=article.pk).update(url_hash=keyed[0], signature=keyed[1])
+                changed += 1
+    return changed
+
+
+def blank(articles: Any) -> int:
+    """Forget the fingerprints of these articles (the wipe). Returns how many."""
+    return int(articles.update(url_hash="", signature=b""))
