@@ -34,7 +34,7 @@ class SourceIn(InputSchema):
     country: str = ""
     region: str = ""
     reliability: Reliability = Reliability.C
-    interval_minutes: int = Field(60, ge=0, le=10**6)
+    interval_minutes: int = Field(60, ge=sources.MIN_INTERVAL, le=sources.MAX_INTERVAL)
 
 
 class SourceOut(Schema):

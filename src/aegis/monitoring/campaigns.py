@@ -23,7 +23,8 @@ from aegis.vault import normalise
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
-from . import keys
+from . import keys, texts
+from .drafts import EARLIEST
 from .models import Article, Campaign, CampaignItem
 from .vocabulary import Confidence, Method, Narrative, Platform, TargetKind
 
@@ -44,6 +45,8 @@ def _date(value: Any, field: str) -> datetime.date:
         raise RuleError(_("Give a date."), field)
     if value > clock.today():
         raise RuleError(_("The date cannot be in the future."), field)
+    if value < EARLIEST:
+        raise RuleError(_("The date cannot be before %(year)s.") % {"year": EARLIEST.year}, field)
     return value
 
 
@@ -106,7 +109,7 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
         ),
         "attribution_confidence": confidence,
         "notes": rules.text(
-            fields.get("notes", ""), "notes", gettext_lazy("The notes"), limit=20_000
+            fields.get("notes", ""), "notes", gettext_lazy("The note"), limit=20_000
         ),
     }
 
@@ -165,7 +168,7 @@ def add_item(
 ) -> CampaignItem:
     rules.choice(platform, Platform, "platform", gettext_lazy("Platform"))
     url = rules.text(url, "url", gettext_lazy("The address"), limit=1000, line=True)
-    if url and not url.startswith(("http://", "https://")):
+    if url and not texts.web_address(url):
         raise RuleError(_("Give an address starting with https://, or none."), "url")
     description = rules.text(
         description, "description", gettext_lazy("The description"), limit=5000

@@ -9,7 +9,6 @@ the violations, and the people the article names as *described* victims: never a
 
 from __future__ import annotations
 
-import datetime
 import json
 from typing import Any
 
@@ -33,14 +32,9 @@ from aegis.incidents.vocabulary import (
 )
 from aegis.rules import RuleError
 
-from .drafts import Draft, VictimDraft, from_extraction
+from .drafts import EARLIEST, MAX_VICTIMS, Draft, VictimDraft, from_extraction
 from .models import Proposal
 from .vocabulary import ProposalStatus, RejectReason
-
-MAX_VICTIMS = 20
-# The earliest year a report may give (intake's EARLIEST_YEAR): a slip such as 0001 would
-# otherwise be saved and leave no room for the date window of the merge candidates.
-EARLIEST = datetime.date(1900, 1, 1)
 
 
 def draft_of(proposal: Proposal) -> Draft:
@@ -100,14 +94,19 @@ def check_draft(draft: Draft) -> Draft:
         gettext_lazy("Perpetrator type"),
     )
     rules.choice(draft.reliability, Reliability, "reliability", gettext_lazy("Reliability"))
-    if len(draft.victims) > MAX_VICTIMS:
+    if sum(1 for v in draft.victims if str(v.description).strip()) > MAX_VICTIMS:
         raise RuleError(_("Keep to %(n)s victims; add more on the incident.") % {"n": MAX_VICTIMS})
-    for victim in draft.victims:
+    for n, victim in enumerate(draft.victims):
+        # On the victim's own row of the form (victim_N, victim_N_sex, victim_N_age).
         victim.description = rules.text(
-            victim.description, "victims", gettext_lazy("The victim's description"), limit=500
+            victim.description,
+            f"victim_{n}",
+            gettext_lazy("The victim's description"),
+            limit=500,
+            line=True,
         )
-        rules.choice(victim.sex, Gender, "victims", gettext_lazy("Sex"))
-        rules.choice(victim.age_group, AgeGroup, "victims", gettext_lazy("Age group"))
+        rules.choice(victim.sex, Gender, f"victim_{n}_sex", gettext_lazy("Sex"))
+        rules.choice(victim.age_group, AgeGroup, f"victim_{n}_age", gettext_lazy("Age group"))
     draft.victims = [v for v in draft.victims if v.description]
     return draft
 

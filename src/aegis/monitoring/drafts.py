@@ -12,6 +12,12 @@ from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.incidents.vocabulary import DatePrecision, PerpetratorType, ViolationType
 from aegis.monitoring.extraction import places
 
+# The earliest date kept (intake's EARLIEST_YEAR): a slip such as 0001 would otherwise be
+# stored as a date nobody meant.
+EARLIEST = datetime.date(1900, 1, 1)
+# The victims a draft holds (a mass arrest's other names go on the incident, by hand).
+MAX_VICTIMS = 20
+
 SEX_TO_AEGIS = {"man": Gender.MAN, "woman": Gender.WOMAN, "other": Gender.OTHER}
 AGE_TO_AEGIS = {"child": AgeGroup.UNDER_18}
 
@@ -102,7 +108,7 @@ def from_extraction(
         )
         for v in extracted.get("victims", [])
         if isinstance(v, dict) and (v.get("name") or v.get("victim_types"))
-    ]
+    ][:MAX_VICTIMS]  # the likeliest, as the extractor ranks them: more go on the incident
     sentences = [
         g.get("sentence", "")
         for g in (extracted.get("perpetrator_type"), *extracted.get("violation_types", []))

@@ -124,10 +124,11 @@ class DraftForm(forms.Form):
 
     def draft(self, extra_victims: list[VictimDraft]) -> Draft:
         data = self.cleaned_data
+        # Every row, empty ones too, so that an error names the row it is on (victim_N):
+        # check_draft drops the empty ones.
         victims = [
             VictimDraft(data[f"victim_{n}"], data[f"victim_{n}_sex"], data[f"victim_{n}_age"])
             for n in range(VICTIM_ROWS)
-            if data.get(f"victim_{n}", "").strip()
         ]
         return Draft(
             title=data["title"],

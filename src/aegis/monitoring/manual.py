@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import subprocess
+from pathlib import PurePath
 from typing import Any, BinaryIO
 
 from django.db import transaction
@@ -17,10 +18,12 @@ from aegis.rules import RuleError
 from aegis.text import CONTROL
 
 from . import articles, texts
+from .drafts import EARLIEST
 from .models import Article
 from .vocabulary import ArticleOrigin
 
 READABLE = ("text/plain", "application/pdf")
+READABLE_SUFFIXES = (".txt", ".pdf")
 
 
 def _published(value: Any) -> datetime.date | None:
@@ -28,13 +31,17 @@ def _published(value: Any) -> datetime.date | None:
         return None
     if not isinstance(value, datetime.date) or value > clock.today():
         raise RuleError(_("Give the publication date, not in the future."), "published")
+    if value < EARLIEST:
+        raise RuleError(
+            _("The date cannot be before %(year)s.") % {"year": EARLIEST.year}, "published"
+        )
     return value
 
 
 def _checked(title: str, url: str) -> tuple[str, str]:
     title = rules.text(title, "title", gettext_lazy("The title"), limit=500, line=True)
     url = rules.text(url, "url", gettext_lazy("The address"), limit=1000, line=True)
-    if url and not url.startswith(("http://", "https://")):
+    if url and not texts.web_address(url):
         raise RuleError(_("Give an address starting with https://, or none."), "url")
     return title, url
 
@@ -44,6 +51,8 @@ def add_pasted(
     *, actor_id: int | None, title: str, text: str, url: str = "", published: Any = None
 ) -> Article:
     title, url = _checked(title, url)
+    if not title:
+        raise RuleError(_("Give the article's title."), "title")
     text = rules.text(text, "text", gettext_lazy("The text"), limit=texts.TEXT_MAX)
     if len(texts.normalised_words(text)) < 5:
         raise RuleError(_("Paste the article's text."), "text")
@@ -88,6 +97,9 @@ def add_upload(
     url: str = "",
     published: Any = None,
 ) -> Article:
+    # Named for what this form reads, before the upload check's list of every kind it takes.
+    if PurePath(str(name or "")).suffix.lower() not in READABLE_SUFFIXES:
+        raise UploadRejected(_("Only plain text and PDF files can be read as articles."))
     checked = check_upload(source, name, claimed_type)
     if checked.content_type not in READABLE:
         raise UploadRejected(_("Only plain text and PDF files can be read as articles."))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime
-import unicodedata
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,6 +14,7 @@ from aegis.audit import services as audit
 from aegis.incidents.vocabulary import Reliability
 from aegis.rules import RuleError
 
+from . import texts
 from .models import Source
 from .vocabulary import SourceKind, SourceStatus
 
@@ -23,21 +22,6 @@ MIN_INTERVAL = 5
 OVERDUE_MINUTES = 30
 MAX_INTERVAL = 7 * 24 * 60
 LANGUAGES = ("", "en", "es", "fr", "pt", "ar")
-
-
-def _web_address(url: str) -> bool:
-    """An http(s) address with a host and a valid port, and no space, control or direction
-    character (which would hide what the address really is)."""
-    if not url.startswith(("http://", "https://")) or len(url) > 1000:
-        return False
-    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in url):
-        return False
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError:
-        return False
-    return bool(parts.hostname)
 
 
 def _checked(fields: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +33,7 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     kind = fields.get("kind", "")
     rules.choice(kind, SourceKind, "kind", gettext_lazy("Kind of source"))
     url = str(fields.get("url", "")).strip()
-    if not _web_address(url):
+    if not texts.web_address(url):
         raise RuleError(_("Give the address of the feed or page, starting with https://."), "url")
     language = str(fields.get("language", "") or "")
     if language not in LANGUAGES:

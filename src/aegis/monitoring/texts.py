@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -112,6 +113,21 @@ def shared_slots(a: bytes, b: bytes) -> int:
     if len(a) != SIGNATURE_BYTES or len(b) != SIGNATURE_BYTES:
         return 0
     return int(np.count_nonzero(np.frombuffer(a, "<u4") == np.frombuffer(b, "<u4")))
+
+
+def web_address(url: str) -> bool:
+    """An http(s) address with a host and a valid port, and no space, control or direction
+    character (which would hide what the address really is)."""
+    if not url.startswith(("http://", "https://")) or len(url) > 1000:
+        return False
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
+    return bool(parts.hostname)
 
 
 def body_of(title: str, text: str) -> str:
