@@ -11,11 +11,12 @@ from django.test import Client
 from django.urls import reverse
 
 from aegis.monitoring import articles, campaigns, decisions
+from aegis.monitoring.drafts import VictimDraft
 from aegis.monitoring.vocabulary import ArticleOrigin
 from aegis.vault.keychain import unlocked
 from tests.seizure import find
 
-from .conftest import STORY, sign_in
+from .conftest import STORY, fake_extraction, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,8 +25,20 @@ def canary(label: str) -> str:
     return f"{label}{secrets.token_hex(6)}"
 
 
-def test_articles_proposals_and_campaign_targets_never_appear_in_clear(team, make_case):
+def test_articles_proposals_and_campaign_targets_never_appear_in_clear(
+    team, make_case, monkeypatch
+):
     protected = f"Ana {canary('Protegida')}"
+    named = f"Victima {canary('Nombrada')}"
+    said = canary("Sentence")
+
+    def naming(title: str, text: str, published: object) -> dict:
+        """The extractor's proposal names a victim and quotes the article."""
+        extracted = fake_extraction(title, text, published)
+        victim = {"name": named, "victim_types": ["journalist"], "sentence": said}
+        return {**extracted, "victims": [victim]}
+
+    monkeypatch.setattr(articles, "run_extractor", naming)
     make_case(team.compartment, team.caseworker, legal_name=protected)
     secret = {
         "title": canary("Headline"),
@@ -34,6 +47,7 @@ def test_articles_proposals_and_campaign_targets_never_appear_in_clear(team, mak
         "target": f"Maria {canary('Target')}",
         "attribution": canary("Attribution"),
         "item": canary("Postdescription"),
+        "edited": f"Otra {canary('Corregida')}",
     }
     text = f"{STORY} The police also arrested {protected} in the same town."
     with unlocked(team.caseworker.keychain()):
@@ -65,6 +79,10 @@ def test_articles_proposals_and_campaign_targets_never_appear_in_clear(team, mak
             description=secret["item"],
             seen_on=datetime.date(2026, 10, 2),
         )
+        # The analyst's correction names another victim.
+        draft = decisions.draft_of(article.proposal)
+        draft.victims.append(VictimDraft(secret["edited"]))
+        decisions.edit(article.proposal, draft, actor_id=None)
     # The article names the protected person: it is linked (mention, alert) and encrypted.
     assert article.mentions.count() == 1
     client = sign_in(Client(), team.analyst)
@@ -73,5 +91,5 @@ def test_articles_proposals_and_campaign_targets_never_appear_in_clear(team, mak
         {"compartment": team.compartment.pk},
     )
     needles = [v.encode() for v in secret.values()]
-    needles += [protected.encode(), b"The police also arrested"]
+    needles += [protected.encode(), named.encode(), said.encode(), b"The police also arrested"]
     assert find(needles) == []
