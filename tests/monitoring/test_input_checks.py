@@ -100,6 +100,8 @@ def test_a_victims_error_is_shown_on_its_own_row(team, mass_arrest):
     errors = page.context["draft_form"].errors
     assert list(errors) == ["victim_2"], errors
     assert "reading direction" in errors["victim_2"][0]
+    row = page.content.decode().split('name="victim_2"')[1].split("</div>")[0]
+    assert "change the reading direction" in row  # shown on the row itself
 
 
 @pytest.mark.parametrize(
