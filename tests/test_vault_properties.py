@@ -46,6 +46,33 @@ def test_field_rejects_wrong_key_and_altered_bytes(key, other, plaintext, flip):
     raise AssertionError("an altered ciphertext opened")
 
 
+@given(key=keys, plaintext=st.binary(max_size=70_000), pad=st.booleans())
+def test_a_padded_field_opens_to_its_value_and_never_as_the_other_kind(key, plaintext, pad):
+    stored = crypto.aead_encrypt(key, plaintext, b"c", pad=pad)
+    assert crypto.aead_decrypt(key, stored, b"c") == plaintext
+    swapped = (crypto.FIELD_VERSION if pad else crypto.PADDED_FIELD_VERSION) + stored[1:]
+    with pytest.raises(crypto.DecryptionError):
+        crypto.aead_decrypt(key, swapped, b"c")  # the version byte is authenticated too
+    overhead = len(crypto.aead_encrypt(key, b"", b"c"))
+    if pad:
+        padded = len(stored) - overhead
+        assert padded == crypto.padded_length(len(plaintext))
+        assert padded <= max(crypto.MIN_PADDED, (len(plaintext) + 1) * 1.12)
+
+
+@given(n=st.integers(min_value=0, max_value=10_000_000))
+def test_padded_lengths_are_few_and_grow_with_the_value(n):
+    padded = crypto.padded_length(n)
+    assert padded > n and padded >= crypto.padded_length(max(n - 1, 0))
+    # Padmé: at most ~log2 of the exponent significant bits, so few distinct lengths.
+    exponent = padded.bit_length() - 1
+    assert padded % (1 << max(exponent - exponent.bit_length(), 0)) == 0
+
+
+def test_every_value_up_to_255_bytes_pads_to_the_same_length():
+    assert {crypto.padded_length(n) for n in range(256)} == {crypto.MIN_PADDED}
+
+
 @settings(max_examples=40, deadline=None)
 @given(key=keys, data=st.binary(max_size=3 * crypto.CHUNK + 17))
 def test_file_round_trip(key, data):

@@ -12,15 +12,16 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from aegis import bootstrap
-from aegis.monitoring import articles, campaigns, fingerprints, keys, texts
-from aegis.monitoring.models import Article, CampaignItem
-from aegis.monitoring.vocabulary import ArticleOrigin
+from aegis.monitoring import articles, campaigns, fingerprints, keys, polling, sources, texts
+from aegis.monitoring.models import Article, CampaignItem, Proposal
+from aegis.monitoring.vocabulary import ArticleOrigin, SourceKind
+from aegis.roles import Role
+from aegis.vault import crypto, service_keys
 from aegis.vault import selectors as vault_selectors
-from aegis.vault import service_keys
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, unlocked
 
-from .conftest import STORY
+from .conftest import STORY, rss
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +86,26 @@ def test_an_alert_service_key_made_later_receives_the_fingerprint_key(team):
     assert _ingest(_worker()) is None
 
 
+def test_the_worker_passes_the_fingerprint_key_to_an_analyst_given_the_role_later(
+    web, team, make_person
+):
+    """Without it, the newcomer's lookups find only unkeyed fingerprints: a story the others
+    kept would be kept again. Nobody has to open the queue for the newcomer to receive it."""
+    with unlocked(team.analyst.keychain()):
+        assert fingerprints.key() is not None
+    late = make_person(Role.ANALYST)
+    with unlocked(late.keychain()):
+        assert fingerprints.key() is None
+    feed = sources.create_source(
+        actor_id=None, name="Feed", kind=SourceKind.FEED, url=web.add("/f.xml", rss([]))
+    )
+    polling.poll(feed)
+    with unlocked(late.keychain()):
+        assert fingerprints.key() is not None
+    assert _ingest(team.analyst.keychain()) is not None
+    assert _ingest(late.keychain()) is None  # the colleague's keyed address is recognised
+
+
 @pytest.mark.django_db(transaction=True)  # the wipe compacts the database
 def test_the_wipe_blanks_the_fingerprints(team):
     _ingest(Keychain({}))
@@ -129,6 +150,25 @@ def test_the_recovery_key_keys_the_fingerprints_made_without_the_key(team, organ
     keyed = _fingerprints(article)
     assert keyed[0] != unkeyed[0] and keyed[1] != unkeyed[1]
     assert _ingest(_worker()) is None  # the address is still recognised, now keyed
+    # An article the recovery key cannot open is left as it was, and the others are keyed.
+    opened = _ingest(Keychain({}), URL + "?b", RETOLD_TITLE)
+    closed = _ingest(Keychain({}), "https://other.example.org/x", "Another headline")
+    assert opened is not None and closed is not None
+    recovery = vault.recovery_keypair()
+    assert recovery is not None
+    vault.revoke(closed.data_key_id, recovery)
+    out, err = StringIO(), StringIO()
+    call_command(
+        "monitoring",
+        "key-fingerprints",
+        "--recovery-key-file",
+        str(key_file),
+        stdout=out,
+        stderr=err,
+    )
+    assert "Keyed the fingerprints of 1 articles." in out.getvalue()
+    assert "1 articles were left as they were" in err.getvalue()
+    assert _fingerprints(closed)[0] == hashlib.sha256(b"https://other.example.org/x").hexdigest()
     wrong = tmp_path / "wrong.txt"
     wrong.write_text(vault.format_recovery_key(vault.crypto.new_keypair()))
     with pytest.raises(CommandError, match="Refused"):
@@ -146,3 +186,68 @@ def test_the_same_story_is_found_under_any_key_and_another_story_under_none():
         signature = texts.signature(body, secret)
         assert texts.shared_slots(signature, texts.signature(retold, secret)) >= 45
         assert texts.shared_slots(signature, texts.signature(other, secret)) <= 3
+
+
+def test_the_first_near_signature_of_a_block_is_found_and_blanked_ones_are_skipped():
+    body = texts.body_of("Defender arrested", STORY)
+    other = texts.body_of("Harvest", "Farmers in the valley celebrated a record coffee harvest.")
+    secret = b"k" * 32
+    story = texts.signature(body, secret)
+    retold = texts.signature(body.replace("on Monday", "on Monday morning"), secret)
+    unrelated = texts.signature(other, secret)
+    block = [b"", unrelated, retold, story]  # b"": a wiped article's
+    assert texts.first_near([story], block) == 2
+    assert texts.first_near([texts.signature(other), story], block) == 2
+    assert texts.first_near([texts.signature(body)], block) is None  # unkeyed: another key
+    assert texts.first_near([story], [b"", unrelated]) is None
+    assert texts.first_near([b""], block) is None
+
+
+def _raw(model: type, pk: int, *fields: str) -> list[bytes]:
+    return [bytes(v) for v in model.objects.values_list(*fields).get(pk=pk)]
+
+
+def test_articles_of_different_lengths_look_alike_on_disk(team):
+    """The length of a public article's text, headline or address, or of the proposal the
+    shipped extractor makes from it, would otherwise tell which one a row is (padded:
+    crypto.padded_length)."""
+    one = _ingest(team.analyst.keychain(), URL, "Arrest")
+    two = _ingest(team.analyst.keychain(), URL + "/a-longer-address", "A defender arrested again")
+    assert one is not None and two is not None
+    fields = ("url", "title", "text")
+    assert [len(v) for v in _raw(Article, one.pk, *fields)] == [
+        len(v) for v in _raw(Article, two.pk, *fields)
+    ]
+    # Two stories of about 2,870 and 2,890 bytes.
+    first = " ".join(f"alpha{n}" for n in range(400))[:2870]
+    second = " ".join(f"beta{n}" for n in range(450))[:2890]
+    with unlocked(team.analyst.keychain()):
+        kept = [
+            articles.ingest(origin=ArticleOrigin.PASTED, title=title, text=text)
+            for title, text in (("Harvest", first), ("Arrest", second))
+        ]
+    assert all(a is not None and a.duplicate_of is None for a in kept)
+    lengths = {len(_raw(Article, a.pk, "text")[0]) for a in kept if a is not None}
+    assert lengths == {len(crypto.aead_encrypt(b"k" * 32, b"x" * 2890, b"", pad=True))}
+    # One proposal is an attack with a violation, the other none: the same length all the same.
+    extracted = [_raw(Proposal, Proposal.objects.get(article=a).pk, "extracted")[0] for a in kept]
+    assert len(extracted[0]) == len(extracted[1])
+
+
+def test_the_recovery_key_pads_the_texts_of_articles_kept_before(team, organisation, tmp_path):
+    padded = [f for f in Article._meta.concrete_fields if getattr(f, "pad", False)]
+    for field in padded:
+        field.pad = False
+    try:
+        article = _ingest(team.analyst.keychain())
+    finally:
+        for field in padded:
+            field.pad = True
+    assert article is not None
+    assert {v[:1] for v in _raw(Article, article.pk, "url", "title", "text")} == {b"\x01"}
+    key_file = tmp_path / "recovery.txt"
+    key_file.write_text(organisation + "\n")
+    call_command("monitoring", "key-fingerprints", "--recovery-key-file", str(key_file))
+    assert {v[:1] for v in _raw(Article, article.pk, "url", "title", "text")} == {b"\x02"}
+    with unlocked(team.analyst.keychain()):
+        assert Article.objects.get(pk=article.pk).text == STORY

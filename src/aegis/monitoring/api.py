@@ -18,7 +18,7 @@ from aegis.api_auth import RoleAuth
 from aegis.api_schemas import ErrorOut, InputSchema, Pages, RecordId, RuleErrorOut
 from aegis.incidents.vocabulary import Reliability
 
-from . import decisions, manual, selectors, sources
+from . import decisions, keys, manual, selectors, sources
 from .models import Proposal, Source
 from .vocabulary import ProposalStatus, RejectReason, SourceKind
 
@@ -180,6 +180,7 @@ def reject_proposal(request: HttpRequest, proposal_id: RecordId, payload: Reject
 def add_article(request: HttpRequest, payload: PastedIn) -> Any:
     """Add an article's text by hand: 201 with its proposal, or 200 when the same story was
     proposed already (it is kept as a duplicate)."""
+    keys.pass_on(actor_id=request.user.pk)  # as the queue page does: colleagues' fingerprints
     article = manual.add_pasted(actor_id=request.user.pk, **payload.model_dump())
     proposal = Proposal.objects.filter(article=article).select_related("article").first()
     if proposal is None:

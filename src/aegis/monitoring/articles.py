@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import itertools
 import json
 import logging
 from typing import Any
@@ -22,6 +23,7 @@ from .models import Article, Proposal
 
 log = logging.getLogger(__name__)
 DUPLICATE_WINDOW_DAYS = 60
+BLOCK = 2000  # signatures compared at once (half a megabyte)
 
 
 def seen(url: str) -> bool:
@@ -44,11 +46,11 @@ def near_duplicate(candidates: list[bytes]) -> Article | None:
         .order_by("pk")
         .values_list("pk", "signature")
     )
-    for pk, other in rows.iterator():
-        if any(
-            texts.shared_slots(c, bytes(other)) >= texts.NEAR_DUPLICATE_SLOTS for c in candidates
-        ):
-            return Article.objects.get(pk=pk)
+    kept = rows.iterator(chunk_size=BLOCK)
+    while block := list(itertools.islice(kept, BLOCK)):
+        found = texts.first_near(candidates, [bytes(signature) for _, signature in block])
+        if found is not None:
+            return Article.objects.get(pk=block[found][0])
     return None
 
 

@@ -58,29 +58,60 @@ def signatures(body: str, secret: bytes | None) -> list[bytes]:
     return [plain] if secret is None else [texts.signature(body, secret), plain]
 
 
-def rekey(chain: keychain.Keychain) -> int:
+def rekey(chain: keychain.Keychain) -> tuple[int, int]:
     """Key again the fingerprints made before the key existed or by a context without it, in
     a key context holding every article's key (the recovery key's: `aegis monitoring
-    key-fingerprints`). Returns how many articles changed."""
+    key-fingerprints`). Returns (articles changed, articles whose key `chain` lacks: left as
+    they were, so one article never stops the others)."""
     from .models import Article
 
-    changed = 0
+    changed = skipped = 0
     with keychain.unlocked(chain):
         secret = key()
         if secret is None:
             raise keychain.NoKeyAccess(vault_selectors.live_key_id(PURPOSE))
         for article in Article.objects.order_by("pk").iterator(chunk_size=200):
-            url, title, text = str(article.url), str(article.title), str(article.text)
+            try:
+                url, title, text = str(article.url), str(article.title), str(article.text)
+            except keychain.NoKeyAccess:
+                skipped += 1
+                continue
             keyed = (
                 url_hashes(url, secret)[0] if url else "",
                 texts.signature(texts.body_of(title, text), secret),
             )
-            if keyed != (article.url_hash, bytes(article.signature)):
+            unpadded = _pad_older(article)
+            if keyed != (article.url_hash, bytes(article.signature)) or unpadded:
                 Article.objects.filter(pk=article.pk).update(url_hash=keyed[0], signature=keyed[1])
                 changed += 1
-    return changed
+    return changed, skipped
+
+
+def _pad_older(article: Any) -> bool:
+    """Encrypt again, padded, the texts of an article (and its proposal) kept before they
+    were padded (models.Article). Whether there were any."""
+    from .models import Proposal
+
+    done = False
+    records = [article, *Proposal.objects.filter(article=article)]
+    for record in records:
+        fields = [
+            f.name
+            for f in record._meta.concrete_fields
+            if getattr(f, "pad", False) and _unpadded(record.__dict__.get(f.attname))
+        ]
+        for name in fields:
+            setattr(record, name, getattr(record, name))  # read in clear: saved padded
+        if fields:
+            record.save(update_fields=fields)
+            done = True
+    return done
 
 
 def blank(articles: Any) -> int:
     """Forget the fingerprints of these articles (the wipe). Returns how many."""
     return int(articles.update(url_hash="", signature=b""))
+
+
+def _unpadded(raw: Any) -> bool:
+    return isinstance(raw, bytes | memoryview) and bytes(raw[:1]) == crypto.FIELD_VERSION

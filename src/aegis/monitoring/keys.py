@@ -42,8 +42,10 @@ def new_key(purpose: str, also: Sequence[Keypair] = ()) -> DataKey:
 def pass_on(*, actor_id: int | None) -> int:
     """Seal the monitoring keys the current key context holds to the analysts and case staff
     who lack them (given the role after those records were made), and the fingerprint key
-    to an alert service key made after it. Returns the wraps made; two cheap queries when
-    nobody waits."""
+    to an alert service key made after it. The worker runs it too, at each poll: it holds the
+    fingerprint key, so a person given the role keys their fingerprints within one polling
+    interval even if no colleague opens the queue. Returns the wraps made; three cheap
+    queries when nobody waits."""
     chain = keychain.current_or_none()
     if chain is None or not chain.private_keys:
         return 0

@@ -43,8 +43,13 @@ class _EncryptedAttribute(DeferredAttribute):
 class EncryptedTextField(models.BinaryField):
     descriptor_class = _EncryptedAttribute
 
-    def __init__(self, *args: Any, key_field: str = "data_key", **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, key_field: str = "data_key", pad: bool = False, **kwargs: Any
+    ) -> None:
+        """`pad`: pad the value before encrypting it (crypto.padded_length), for a text whose
+        public original an attacker could find by its length (a news article, its address)."""
         self.key_field = key_field
+        self.pad = pad
         kwargs.setdefault("null", True)
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
@@ -53,6 +58,8 @@ class EncryptedTextField(models.BinaryField):
         name, path, args, kwargs = super().deconstruct()
         if self.key_field != "data_key":
             kwargs["key_field"] = self.key_field
+        if self.pad:
+            kwargs["pad"] = True
         kwargs.pop("editable", None)
         return name, path, args, kwargs
 
@@ -75,7 +82,7 @@ class EncryptedTextField(models.BinaryField):
         data_key_id = self._data_key_id(instance)
         key = keychain.current().data_key(data_key_id)  # type: ignore[arg-type]
         context = field_context(type(instance), self.name, data_key_id)
-        return crypto.aead_encrypt(key, plaintext.encode(), context)
+        return crypto.aead_encrypt(key, plaintext.encode(), context, pad=self.pad)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         raw = model_instance.__dict__.get(self.attname)

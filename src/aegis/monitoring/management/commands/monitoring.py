@@ -10,8 +10,8 @@ ceremony, where no analyst or case staff member holding the monitoring keys is l
 organisation recovery key passes the article and campaign keys on to the role holders who
 lack them (or only to NAME).
 `aegis monitoring key-fingerprints [--recovery-key-file FILE]`: key the articles' address and
-MinHash fingerprints made without the fingerprint key (monitoring/fingerprints.py), with the
-recovery key."""
+MinHash fingerprints made without the fingerprint key (monitoring/fingerprints.py), and pad
+the texts of articles kept before they were padded, with the recovery key."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ class Command(BaseCommand):
         "News monitoring: 'train' builds the extraction models from HRDsAttack data; "
         "'extract' proposes a merged_sample for each record of an HRDsAttack file; "
         "'pass-on-keys' passes the monitoring keys on with the organisation recovery key; "
-        "'key-fingerprints' keys the articles' fingerprints made without the fingerprint key."
+        "'key-fingerprints' keys the articles' fingerprints made without the fingerprint key "
+        "and pads older articles' texts."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -150,15 +151,21 @@ class Command(BaseCommand):
         text = _recovery_key_text(options)
         try:
             chain = vault.recovery_keychain(text)
-            changed = fingerprints.rekey(chain)
+            changed, skipped = fingerprints.rekey(chain)
         except WrongPassphrase as error:
             raise CommandError(f"Refused: {error}.") from error
         except NoKeyAccess as error:
             raise CommandError(
-                "The recovery key does not hold the fingerprint key or an article's key; pass "
-                "the keys on first ('aegis monitoring pass-on-keys')."
+                "The recovery key does not hold the fingerprint key; pass the keys on first "
+                "('aegis monitoring pass-on-keys')."
             ) from error
         self.stdout.write(f"Keyed the fingerprints of {changed} articles.")
+        if skipped:
+            self.stderr.write(
+                f"{skipped} articles were left as they were: the recovery key does not open "
+                "them (made before the recovery key existed). An analyst who holds them can "
+                "paste them again."
+            )
 
 
 def _recovery_key_text(options: dict[str, Any]) -> str:
