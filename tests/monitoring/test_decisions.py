@@ -259,3 +259,18 @@ def test_decisions_are_kept_for_training(team, proposal):
         (row,) = selectors.decisions_for_training()
     assert row["status"] == "rejected" and row["reject_reason"] == "out_of_scope"
     assert row["extracted"]["is_attack"] is True and "Maria Lopez" in row["text"]
+
+
+def test_an_incident_taken_up_from_the_news_does_not_keep_the_articles_lengths(team, proposal):
+    """The incident copies the headline (its title), the article's sentences (its
+    description) and headline and address (its source): padded, like the article."""
+    with unlocked(team.analyst.keychain()):
+        reference = decisions.accept(
+            proposal, compartment_id=team.compartment.pk, actor_id=team.analyst.user.pk
+        )
+    incident = Incident.objects.get(reference=reference)
+    title, description = Incident.objects.values_list("title", "description").get(pk=incident.pk)
+    source = Source.objects.filter(incident=incident).values_list("description", flat=True)[0]
+    for raw in (title, bytes(source)):
+        assert bytes(raw)[:1] == b"\x02" and len(bytes(raw)) >= 1024
+    assert bytes(description)[:1] == b"\x02" and len(bytes(description)) >= 256

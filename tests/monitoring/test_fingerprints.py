@@ -136,6 +136,7 @@ def test_the_worker_adds_an_article_naming_a_campaign_target_to_the_campaign(tea
         assert CampaignItem.objects.get(pk=item.pk).description == "Defender arrested"
 
 
+@pytest.mark.django_db(transaction=True)  # the command compacts the database
 def test_the_recovery_key_keys_the_fingerprints_made_without_the_key(team, organisation, tmp_path):
     with unlocked(team.analyst.keychain()):
         assert fingerprints.key() is not None
@@ -146,7 +147,7 @@ def test_the_recovery_key_keys_the_fingerprints_made_without_the_key(team, organ
     key_file.write_text(organisation + "\n")
     out = StringIO()
     call_command("monitoring", "key-fingerprints", "--recovery-key-file", str(key_file), stdout=out)
-    assert "Keyed the fingerprints of 1 articles." in out.getvalue()
+    assert "padded the texts of 1 articles" in out.getvalue()
     keyed = _fingerprints(article)
     assert keyed[0] != unkeyed[0] and keyed[1] != unkeyed[1]
     assert _ingest(_worker()) is None  # the address is still recognised, now keyed
@@ -166,8 +167,8 @@ def test_the_recovery_key_keys_the_fingerprints_made_without_the_key(team, organ
         stdout=out,
         stderr=err,
     )
-    assert "Keyed the fingerprints of 1 articles." in out.getvalue()
-    assert "1 articles were left as they were" in err.getvalue()
+    assert "padded the texts of 1 articles" in out.getvalue()
+    assert "1 articles or campaign items were left as they were" in err.getvalue()
     assert _fingerprints(closed)[0] == hashlib.sha256(b"https://other.example.org/x").hexdigest()
     wrong = tmp_path / "wrong.txt"
     wrong.write_text(vault.format_recovery_key(vault.crypto.new_keypair()))
@@ -228,26 +229,82 @@ def test_articles_of_different_lengths_look_alike_on_disk(team):
         ]
     assert all(a is not None and a.duplicate_of is None for a in kept)
     lengths = {len(_raw(Article, a.pk, "text")[0]) for a in kept if a is not None}
-    assert lengths == {len(crypto.aead_encrypt(b"k" * 32, b"x" * 2890, b"", pad=True))}
+    assert lengths == {len(crypto.aead_encrypt(b"k" * 32, b"x" * 2890, b"", pad=crypto.MIN_PADDED))}
     # One proposal is an attack with a violation, the other none: the same length all the same.
     extracted = [_raw(Proposal, Proposal.objects.get(article=a).pk, "extracted")[0] for a in kept]
     assert len(extracted[0]) == len(extracted[1])
 
 
+@pytest.mark.django_db(transaction=True)  # the command compacts the database
 def test_the_recovery_key_pads_the_texts_of_articles_kept_before(team, organisation, tmp_path):
-    padded = [f for f in Article._meta.concrete_fields if getattr(f, "pad", False)]
+    padded = [
+        f
+        for model in (Article, Proposal, CampaignItem)
+        for f in model._meta.concrete_fields
+        if getattr(f, "pad", False)
+    ]
+    minimums = [field.pad for field in padded]
     for field in padded:
-        field.pad = False
+        field.pad = 0
     try:
         article = _ingest(team.analyst.keychain())
+        assert article is not None
+        with unlocked(team.caseworker.keychain()):  # who holds the search key
+            campaign = campaigns.create_campaign(
+                actor_id=None,
+                target_kind="defender",
+                target_name="Ana Ruiz",
+                first_seen=datetime.date(2026, 10, 1),
+            )
+            item = campaigns.add_item(
+                campaign,
+                actor_id=None,
+                platform="news",
+                url="https://smear.example.org/post",
+                description="She is a foreign agent",
+                seen_on=datetime.date(2026, 10, 2),
+            )
     finally:
-        for field in padded:
-            field.pad = True
-    assert article is not None
-    assert {v[:1] for v in _raw(Article, article.pk, "url", "title", "text")} == {b"\x01"}
+        for field, minimum in zip(padded, minimums, strict=True):
+            field.pad = minimum
+    proposal = Proposal.objects.get(article=article)
+    before = [
+        *_raw(Article, article.pk, "url", "title", "text"),
+        *_raw(Proposal, proposal.pk, "extracted", "edited"),
+        *_raw(CampaignItem, item.pk, "url", "description"),
+    ]
+    assert {v[:1] for v in before} == {b"\x01"}
     key_file = tmp_path / "recovery.txt"
     key_file.write_text(organisation + "\n")
-    call_command("monitoring", "key-fingerprints", "--recovery-key-file", str(key_file))
-    assert {v[:1] for v in _raw(Article, article.pk, "url", "title", "text")} == {b"\x02"}
+    out = StringIO()
+    call_command("monitoring", "key-fingerprints", "--recovery-key-file", str(key_file), stdout=out)
+    assert "padded the texts of 2 articles and campaign items" in out.getvalue()
+    after = [
+        *_raw(Article, article.pk, "url", "title", "text"),
+        *_raw(Proposal, proposal.pk, "extracted", "edited"),
+        *_raw(CampaignItem, item.pk, "url", "description"),
+    ]
+    assert {v[:1] for v in after} == {b"\x02"}
     with unlocked(team.analyst.keychain()):
         assert Article.objects.get(pk=article.pk).text == STORY
+        assert Proposal.objects.get(pk=proposal.pk).edited == ""
+        assert CampaignItem.objects.get(pk=item.pk).description == "She is a foreign agent"
+
+
+def test_the_confidence_kept_in_clear_is_coarse(team, monkeypatch):
+    """The shipped extractor's exact confidence, recomputed from a public article, would
+    single it out; the queue ranks by tenths, the proposal keeps the exact figure."""
+    exact = {"is_attack": True, "confidence": 0.8734, "violation_types": [], "victims": []}
+    monkeypatch.setattr(articles, "run_extractor", lambda *a: exact)
+    article = _ingest(team.analyst.keychain())
+    assert article is not None
+    assert Proposal.objects.values_list("confidence", flat=True).get(article=article) == 0.9
+    assert [articles.queue_confidence({"confidence": c}) for c in (None, -1, 0.04, 0.06, 2)] == [
+        0.0,
+        0.0,
+        0.0,
+        0.1,
+        1.0,
+    ]
+    with unlocked(team.analyst.keychain()):
+        assert '"confidence": 0.8734' in Proposal.objects.get(article=article).extracted

@@ -11,7 +11,7 @@ from django.db import models
 
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.labels import QuickChoiceLabels
-from aegis.vault.fields import BlindIndexField, EncryptedTextField
+from aegis.vault.fields import LINE_PADDED, TEXT_PADDED, BlindIndexField, EncryptedTextField
 
 from .vocabulary import (
     DatePrecision,
@@ -33,8 +33,10 @@ class Incident(QuickChoiceLabels, models.Model):
         "cases.Compartment", on_delete=models.PROTECT, related_name="incidents"
     )
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
-    title = EncryptedTextField()
-    description = EncryptedTextField()
+    # Padded: an incident taken up from the news carries the article's headline and sentences,
+    # whose public lengths would otherwise tell which article it came from.
+    title = EncryptedTextField(pad=LINE_PADDED)
+    description = EncryptedTextField(pad=TEXT_PADDED)
     date_start = models.DateField()
     date_end = models.DateField(null=True, blank=True)
     date_precision = models.CharField(
@@ -199,7 +201,7 @@ class Source(models.Model):
     independent = models.BooleanField(
         default=False, help_text="Independent of the other sources (not repeating them)."
     )
-    description = EncryptedTextField()
+    description = EncryptedTextField(pad=LINE_PADDED)  # a news article's headline and address
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -24,6 +24,7 @@ from .models import Article, Proposal
 log = logging.getLogger(__name__)
 DUPLICATE_WINDOW_DAYS = 60
 BLOCK = 2000  # signatures compared at once (half a megabyte)
+CONFIDENCE_STEP = 0.1
 
 
 def seen(url: str) -> bool:
@@ -52,6 +53,14 @@ def near_duplicate(candidates: list[bytes]) -> Article | None:
         if found is not None:
             return Article.objects.get(pk=block[found][0])
     return None
+
+
+def queue_confidence(extracted: dict[str, Any]) -> float:
+    """The confidence the queue is ranked by, kept in clear for its index: in steps of
+    CONFIDENCE_STEP, as the extractor's exact figure, recomputed from a public article, would
+    tell which article a row is (the exact one stays in the encrypted proposal)."""
+    value = min(max(float(extracted.get("confidence") or 0.0), 0.0), 1.0)
+    return round(round(value / CONFIDENCE_STEP) * CONFIDENCE_STEP, 2)
 
 
 def run_extractor(title: str, text: str, published: datetime.date | None) -> dict[str, Any]:
@@ -120,7 +129,7 @@ def ingest(
             extracted=json.dumps(extracted, ensure_ascii=False, default=str),
             edited="",
             is_attack=bool(extracted.get("is_attack")),
-            confidence=float(extracted.get("confidence") or 0.0),
+            confidence=queue_confidence(extracted),
             created_at=clock.now(),
         )
     mentions.check(article, extracted)

@@ -19,6 +19,7 @@ from typing import Any
 
 from aegis.vault import crypto, keychain, service_keys
 from aegis.vault import selectors as vault_selectors
+from aegis.vault import services as vault
 
 from . import keys, texts
 
@@ -59,11 +60,12 @@ def signatures(body: str, secret: bytes | None) -> list[bytes]:
 
 
 def rekey(chain: keychain.Keychain) -> tuple[int, int]:
-    """Key again the fingerprints made before the key existed or by a context without it, in
-    a key context holding every article's key (the recovery key's: `aegis monitoring
-    key-fingerprints`). Returns (articles changed, articles whose key `chain` lacks: left as
-    they were, so one article never stops the others)."""
-    from .models import Article
+    """Key again the fingerprints made before the key existed or by a context without it, and
+    pad the texts kept before they were padded (models.Article), in a key context holding
+    every article's and campaign's key (the recovery key's: `aegis monitoring
+    key-fingerprints`). Returns (records changed, records whose key `chain` lacks: left as
+    they were, so one never stops the others). The replaced rows are then compacted away."""
+    from .models import Article, CampaignItem, Proposal
 
     changed = skipped = 0
     with keychain.unlocked(chain):
@@ -80,32 +82,35 @@ def rekey(chain: keychain.Keychain) -> tuple[int, int]:
                 url_hashes(url, secret)[0] if url else "",
                 texts.signature(texts.body_of(title, text), secret),
             )
-            unpadded = _pad_older(article)
-            if keyed != (article.url_hash, bytes(article.signature)) or unpadded:
+            padded = _pad(article)
+            proposal = Proposal.objects.filter(article=article).first()
+            padded = (proposal is not None and _pad(proposal)) or padded
+            if keyed != (article.url_hash, bytes(article.signature)) or padded:
                 Article.objects.filter(pk=article.pk).update(url_hash=keyed[0], signature=keyed[1])
                 changed += 1
+        for item in CampaignItem.objects.order_by("pk").iterator(chunk_size=200):
+            try:
+                changed += _pad(item)
+            except keychain.NoKeyAccess:
+                skipped += 1
+    if changed:
+        vault.compact_database([Article, Proposal, CampaignItem])
     return changed, skipped
 
 
-def _pad_older(article: Any) -> bool:
-    """Encrypt again, padded, the texts of an article (and its proposal) kept before they
-    were padded (models.Article). Whether there were any."""
-    from .models import Proposal
-
-    done = False
-    records = [article, *Proposal.objects.filter(article=article)]
-    for record in records:
-        fields = [
-            f.name
-            for f in record._meta.concrete_fields
-            if getattr(f, "pad", False) and _unpadded(record.__dict__.get(f.attname))
-        ]
-        for name in fields:
-            setattr(record, name, getattr(record, name))  # read in clear: saved padded
-        if fields:
-            record.save(update_fields=fields)
-            done = True
-    return done
+def _pad(record: Any) -> bool:
+    """Encrypt again, padded, the fields of a record kept before they were padded. Whether
+    there were any; NoKeyAccess where the key context cannot open it."""
+    fields = [
+        f.name
+        for f in record._meta.concrete_fields
+        if getattr(f, "pad", False) and _unpadded(record.__dict__.get(f.attname))
+    ]
+    for name in fields:
+        setattr(record, name, getattr(record, name))  # read in clear: saved padded
+    if fields:
+        record.save(update_fields=fields)
+    return bool(fields)
 
 
 def blank(articles: Any) -> int:

@@ -39,24 +39,24 @@ def new_key(purpose: str, also: Sequence[Keypair] = ()) -> DataKey:
     return vault.create_data_key(purpose, holders)
 
 
-def pass_on(*, actor_id: int | None) -> int:
-    """Seal the monitoring keys the current key context holds to the analysts and case staff
-    who lack them (given the role after those records were made), and the fingerprint key
-    to an alert service key made after it. The worker runs it too, at each poll: it holds the
-    fingerprint key, so a person given the role keys their fingerprints within one polling
-    interval even if no colleague opens the queue. Returns the wraps made; three cheap
-    queries when nobody waits."""
+def pass_on(*, actor_id: int | None, purposes: Sequence[str] = PURPOSES) -> int:
+    """Seal the monitoring keys (of `purposes`) the current key context holds to the analysts
+    and case staff who lack them (given the role after those records were made), and the
+    fingerprint key to an alert service key made after it. The worker runs it too, for the
+    fingerprint key alone, at each poll: it holds that key, so a person given the role keys
+    their fingerprints within one polling interval even if no colleague opens the queue.
+    Returns the wraps made; a few cheap queries when nobody waits."""
     chain = keychain.current_or_none()
     if chain is None or not chain.private_keys:
         return 0
     waiting: list[Keypair] = list(
         vault_selectors.keypairs_lacking(
-            PURPOSES,
+            purposes,
             accounts.user_ids_with_any(*HOLDING_PERMISSIONS),
             held_by=chain.private_keys.keys(),
         )
     )
-    made = vault.pass_on(PURPOSES, waiting, actor_id=actor_id) if waiting else 0
+    made = vault.pass_on(purposes, waiting, actor_id=actor_id) if waiting else 0
     if (service := service_keys.service_keypair()) is not None:
         made += vault.pass_on((FINGERPRINT_PURPOSE,), [service], actor_id=actor_id)
     return made

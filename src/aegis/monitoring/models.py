@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 
 from aegis.incidents.vocabulary import Reliability
-from aegis.vault.fields import EncryptedTextField
+from aegis.vault.fields import LINE_PADDED, TEXT_PADDED, EncryptedTextField
 
 from .vocabulary import (
     ArticleOrigin,
@@ -67,9 +67,9 @@ class Article(models.Model):
     origin = models.CharField(max_length=8, choices=ArticleOrigin.choices)
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     # Padded: a public article's length would otherwise tell which one this is.
-    url = EncryptedTextField(pad=True)
-    title = EncryptedTextField(pad=True)
-    text = EncryptedTextField(pad=True)
+    url = EncryptedTextField(pad=LINE_PADDED)
+    title = EncryptedTextField(pad=LINE_PADDED)
+    text = EncryptedTextField(pad=TEXT_PADDED)
     url_hash = models.CharField(max_length=64, blank=True, db_index=True)
     signature = models.BinaryField(default=b"", blank=True)  # texts.signature: 64 x 32 bits
     language = models.CharField(max_length=8, blank=True)
@@ -98,10 +98,10 @@ class Proposal(models.Model):
     article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="proposal")
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     extracted = EncryptedTextField(
-        pad=True, help_text="The extractor's proposal, as JSON."
+        pad=TEXT_PADDED, help_text="The extractor's proposal, as JSON."
     )  # padded: the shipped extractor run on a public article gives the same JSON
     edited = EncryptedTextField(
-        pad=True, help_text="The analyst's corrections, as JSON; empty if none."
+        pad=TEXT_PADDED, help_text="The analyst's corrections, as JSON; empty if none."
     )
     is_attack = models.BooleanField(default=False)
     confidence = models.FloatField(default=0.0)
@@ -185,8 +185,8 @@ class CampaignItem(models.Model):
         Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     platform = models.CharField(max_length=12, choices=Platform.choices, default=Platform.NEWS)
-    url = EncryptedTextField(pad=True)  # a public post's, as the article's
-    description = EncryptedTextField(pad=True)
+    url = EncryptedTextField(pad=LINE_PADDED)  # a public post's, as the article's
+    description = EncryptedTextField(pad=TEXT_PADDED)
     seen_on = models.DateField()
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

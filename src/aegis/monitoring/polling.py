@@ -67,9 +67,14 @@ class _Tally:
 def poll(source: Source) -> str:
     """Read `source` now; returns and records its status."""
     tally, status, detail = _Tally(), str(SourceStatus.OK), ""
+    chain = worker_keychain()
+    try:  # the fingerprint key, to people given the role since; never the source's failure
+        with unlocked(chain):
+            keys.pass_on(actor_id=None, purposes=(keys.FINGERPRINT_PURPOSE,))
+    except Exception as error:
+        log.error("monitoring: passing the fingerprint key on failed: %s", type(error).__name__)
     try:
-        with unlocked(worker_keychain()):
-            keys.pass_on(actor_id=None)  # the fingerprint key, to people given the role since
+        with unlocked(chain):
             if source.kind == SourceKind.FEED:
                 _poll_feed(source, tally)
             else:

@@ -23,8 +23,9 @@ from nacl.secret import SecretBox
 
 KEY_BYTES = 32
 FIELD_VERSION = b"\x01"
-PADDED_FIELD_VERSION = b"\x02"  # aead_encrypt(pad=True)
+PADDED_FIELD_VERSION = b"\x02"  # aead_encrypt(pad=...)
 MIN_PADDED = 256
+LINE_PADDED = 1024  # a headline or an address, in any script or percent-encoded
 FILE_MAGIC = b"AEGISF1\n"
 CHUNK = 64 * 1024
 
@@ -97,27 +98,28 @@ def unseal(private_key: PrivateKey, ciphertext: bytes) -> bytes:
         raise DecryptionError("sealed box did not open with this key") from exc
 
 
-def padded_length(n: int) -> int:
+def padded_length(n: int, minimum: int = MIN_PADDED) -> int:
     """The length a plaintext of n bytes is padded to: Padmé (Nikitin et al., "Reducing
     metadata leakage from encrypted files and communication with PURBs", 2019: at most 12%
-    more, lengths rounded so that they leak O(log log n) bits), and at least MIN_PADDED, so
+    more, lengths rounded so that they leak O(log log n) bits), and at least `minimum`, so
     that short values (a headline, an address) all look alike. One byte is the marker."""
     n += 1
     exponent = n.bit_length() - 1
     zeroed = max(exponent - exponent.bit_length(), 0)
     mask = (1 << zeroed) - 1
-    return max((n + mask) & ~mask, MIN_PADDED)
+    return max((n + mask) & ~mask, minimum)
 
 
-def aead_encrypt(key: bytes, plaintext: bytes, context: bytes, *, pad: bool = False) -> bytes:
-    """A field's ciphertext. With `pad`, the plaintext is padded first (libsodium's ISO/IEC
-    7816-4 padding, to padded_length), so that the length of a public text (a news article)
-    does not tell which one it is; the version byte says so and is bound to the context, so
-    that one kind is never read as the other."""
+def aead_encrypt(key: bytes, plaintext: bytes, context: bytes, *, pad: int = 0) -> bytes:
+    """A field's ciphertext. With `pad` (a minimum length in bytes, e.g. MIN_PADDED), the
+    plaintext is padded first (libsodium's ISO/IEC 7816-4 padding, to padded_length), so
+    that the length of a public text (a news article) does not tell which one it is; the
+    version byte says so and is bound to the context, so that one kind is never read as the
+    other."""
     nonce = nacl.utils.random(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
     version = PADDED_FIELD_VERSION if pad else FIELD_VERSION
     if pad:
-        plaintext = sodium.sodium_pad(plaintext, padded_length(len(plaintext)))
+        plaintext = sodium.sodium_pad(plaintext, padded_length(len(plaintext), pad))
         context += version
     body = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, context, nonce, key)
     return version + nonce + body

@@ -17,6 +17,10 @@ from . import crypto, keychain, normalise
 INDEX_KEY_PURPOSE = "blind-index"
 
 
+LINE_PADDED = crypto.LINE_PADDED  # EncryptedTextField(pad=...): a headline, an address
+TEXT_PADDED = crypto.MIN_PADDED  # a text
+
+
 def field_context(model: type[models.Model], field_name: str, data_key_id: object) -> bytes:
     """Associated data: a ciphertext only opens in the field and record it was made for."""
     return f"{model._meta.label_lower}.{field_name}:{data_key_id}".encode()
@@ -44,10 +48,12 @@ class EncryptedTextField(models.BinaryField):
     descriptor_class = _EncryptedAttribute
 
     def __init__(
-        self, *args: Any, key_field: str = "data_key", pad: bool = False, **kwargs: Any
+        self, *args: Any, key_field: str = "data_key", pad: int = 0, **kwargs: Any
     ) -> None:
-        """`pad`: pad the value before encrypting it (crypto.padded_length), for a text whose
-        public original an attacker could find by its length (a news article, its address)."""
+        """`pad`: pad the value before encrypting it, to this many bytes at least
+        (crypto.padded_length; crypto.MIN_PADDED, or LINE_PADDED for a headline or an
+        address), for a text whose public original an attacker could find by its length (a
+        news article, its address)."""
         self.key_field = key_field
         self.pad = pad
         kwargs.setdefault("null", True)
@@ -59,7 +65,7 @@ class EncryptedTextField(models.BinaryField):
         if self.key_field != "data_key":
             kwargs["key_field"] = self.key_field
         if self.pad:
-            kwargs["pad"] = True
+            kwargs["pad"] = self.pad
         kwargs.pop("editable", None)
         return name, path, args, kwargs
 

@@ -338,11 +338,11 @@ def wipe(*, actor_id: int | None = None) -> dict[str, int]:
     from .service_keys import destroy_key_files
 
     counts["service_keys"] = destroy_key_files()
-    counts["log_emptied"] = int(_compact_database(tables))
+    counts["log_emptied"] = int(compact_database(tables))
     return counts
 
 
-def _compact_database(tables: Iterable[type[models.Model]]) -> bool:
+def compact_database(tables: Iterable[type[models.Model]]) -> bool:
     """Make sure destroyed key bytes are not left in free pages, the WAL or dead tuples.
     False when SQLite's write-ahead log could not be emptied (another process is reading it).
 

@@ -159,12 +159,15 @@ class Command(BaseCommand):
                 "The recovery key does not hold the fingerprint key; pass the keys on first "
                 "('aegis monitoring pass-on-keys')."
             ) from error
-        self.stdout.write(f"Keyed the fingerprints of {changed} articles.")
+        self.stdout.write(
+            f"Keyed the fingerprints or padded the texts of {changed} articles and campaign "
+            "items; the rows they replaced were compacted away (copies in backups made before "
+            "remain)."
+        )
         if skipped:
             self.stderr.write(
-                f"{skipped} articles were left as they were: the recovery key does not open "
-                "them (made before the recovery key existed). An analyst who holds them can "
-                "paste them again."
+                f"{skipped} articles or campaign items were left as they were: the recovery "
+                "key does not open them (they were kept before it was made)."
             )
 
 
