@@ -42,7 +42,15 @@ VICTIM_ROWS = 5
 class SourceForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=SourceKind.choices)
-    url = forms.CharField(label=_("Address"), max_length=1000)
+    url = forms.CharField(
+        label=_("Address"),
+        max_length=1000,
+        help_text=_(
+            "Kept in clear, so that the worker reads it with no key: never a search for a "
+            "person the organisation protects (their name in a news search). Campaigns "
+            "recognise protected people in what is read."
+        ),
+    )
     language = forms.ChoiceField(
         label=_("Language"), required=False, choices=[(c, LANGUAGE_NAMES[c]) for c in LANGUAGES]
     )

@@ -5,9 +5,10 @@ Sources are the organisation's reading list (public addresses, in clear). An art
 address, title and text are public news, but they become sensitive once linked to a case, so
 they are ciphertext under a key of the article's own, sealed to analysts, case staff and the
 recovery key (services.article_key). What stays in clear is coded or needed to work without
-keys: the dates, the language, the extractor's confidence, and two fingerprints for finding
-the same story twice (a hash of the address and a MinHash signature of the normalised text),
-both keyed (fingerprints.py)."""
+keys: the dates, the language, the extractor's confidence in tenths, and two fingerprints for
+finding the same story twice (a hash of the address and a MinHash signature of the normalised
+text), both keyed (fingerprints.py). The texts are padded, so that their lengths do not say
+which public article a row is (docs/decisions.md)."""
 
 from __future__ import annotations
 
