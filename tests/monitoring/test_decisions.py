@@ -263,7 +263,8 @@ def test_decisions_are_kept_for_training(team, proposal):
 
 def test_an_incident_taken_up_from_the_news_does_not_keep_the_articles_lengths(team, proposal):
     """The incident copies the headline (its title), the article's sentences (its
-    description) and headline and address (its source): padded, like the article."""
+    description), headline and address (its source) and the victims it names: padded, like
+    the article."""
     with unlocked(team.analyst.keychain()):
         reference = decisions.accept(
             proposal, compartment_id=team.compartment.pk, actor_id=team.analyst.user.pk
@@ -271,6 +272,10 @@ def test_an_incident_taken_up_from_the_news_does_not_keep_the_articles_lengths(t
     incident = Incident.objects.get(reference=reference)
     title, description = Incident.objects.values_list("title", "description").get(pk=incident.pk)
     source = Source.objects.filter(incident=incident).values_list("description", flat=True)[0]
-    for raw in (title, bytes(source)):
+    victims = list(
+        Victim.objects.filter(act__incident=incident).values_list("description", flat=True)
+    )
+    assert victims
+    for raw in (title, bytes(source), *victims):
         assert bytes(raw)[:1] == b"\x02" and len(bytes(raw)) >= 1024
     assert bytes(description)[:1] == b"\x02" and len(bytes(description)) >= 256

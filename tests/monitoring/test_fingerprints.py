@@ -147,7 +147,7 @@ def test_the_recovery_key_keys_the_fingerprints_made_without_the_key(team, organ
     key_file.write_text(organisation + "\n")
     out = StringIO()
     call_command("monitoring", "key-fingerprints", "--recovery-key-file", str(key_file), stdout=out)
-    assert "padded the texts of 1 articles" in out.getvalue()
+    assert "Keyed, padded or rounded 1 articles" in out.getvalue()
     keyed = _fingerprints(article)
     assert keyed[0] != unkeyed[0] and keyed[1] != unkeyed[1]
     assert _ingest(_worker()) is None  # the address is still recognised, now keyed
@@ -167,7 +167,7 @@ def test_the_recovery_key_keys_the_fingerprints_made_without_the_key(team, organ
         stdout=out,
         stderr=err,
     )
-    assert "padded the texts of 1 articles" in out.getvalue()
+    assert "Keyed, padded or rounded 1 articles" in out.getvalue()
     assert "1 articles or campaign items were left as they were" in err.getvalue()
     assert _fingerprints(closed)[0] == hashlib.sha256(b"https://other.example.org/x").hexdigest()
     wrong = tmp_path / "wrong.txt"
@@ -274,17 +274,23 @@ def test_the_recovery_key_pads_the_texts_of_articles_kept_before(team, organisat
         *_raw(CampaignItem, item.pk, "url", "description"),
     ]
     assert {v[:1] for v in before} == {b"\x01"}
+    Proposal.objects.filter(pk=proposal.pk).update(confidence=0.8734)  # kept exact before
     key_file = tmp_path / "recovery.txt"
     key_file.write_text(organisation + "\n")
     out = StringIO()
     call_command("monitoring", "key-fingerprints", "--recovery-key-file", str(key_file), stdout=out)
-    assert "padded the texts of 2 articles and campaign items" in out.getvalue()
+    assert "Keyed, padded or rounded 3 articles" in out.getvalue()  # and one confidence
+    assert "compacted away" in out.getvalue()
     after = [
         *_raw(Article, article.pk, "url", "title", "text"),
         *_raw(Proposal, proposal.pk, "extracted", "edited"),
         *_raw(CampaignItem, item.pk, "url", "description"),
     ]
     assert {v[:1] for v in after} == {b"\x02"}
+    assert Proposal.objects.get(pk=proposal.pk).confidence == 0.9
+    out = StringIO()
+    call_command("monitoring", "key-fingerprints", "--recovery-key-file", str(key_file), stdout=out)
+    assert "Nothing to do" in out.getvalue()
     with unlocked(team.analyst.keychain()):
         assert Article.objects.get(pk=article.pk).text == STORY
         assert Proposal.objects.get(pk=proposal.pk).edited == ""

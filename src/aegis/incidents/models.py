@@ -154,7 +154,7 @@ class Victim(models.Model):
     person = models.ForeignKey(
         "cases.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    description = EncryptedTextField()
+    description = EncryptedTextField(pad=LINE_PADDED)  # a victim named in a news article
     sex = models.CharField(max_length=16, choices=Gender.choices, default=Gender.UNKNOWN)
     age_group = models.CharField(max_length=16, choices=AgeGroup.choices, default=AgeGroup.UNKNOWN)
 

@@ -57,7 +57,10 @@ class SourceOut(Schema):
 class ProposalRow(Schema):
     id: int
     status: str
-    confidence: float
+    confidence: float = Field(
+        description="The extractor's confidence in tenths, as the queue ranks it (the exact "
+        "figure is in the proposal's `extracted`)."
+    )
     is_attack: bool
     published: datetime.date | None
     language: str

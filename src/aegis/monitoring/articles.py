@@ -9,6 +9,7 @@ import datetime
 import itertools
 import json
 import logging
+import math
 from typing import Any
 
 from django.db import transaction
@@ -59,7 +60,8 @@ def queue_confidence(extracted: dict[str, Any]) -> float:
     """The confidence the queue is ranked by, kept in clear for its index: in steps of
     CONFIDENCE_STEP, as the extractor's exact figure, recomputed from a public article, would
     tell which article a row is (the exact one stays in the encrypted proposal)."""
-    value = min(max(float(extracted.get("confidence") or 0.0), 0.0), 1.0)
+    value = float(extracted.get("confidence") or 0.0)
+    value = min(max(value, 0.0), 1.0) if math.isfinite(value) else 0.0
     return round(round(value / CONFIDENCE_STEP) * CONFIDENCE_STEP, 2)
 
 

@@ -14,6 +14,7 @@ blanks the fingerprints."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from typing import Any
 
@@ -59,12 +60,20 @@ def signatures(body: str, secret: bytes | None) -> list[bytes]:
     return [plain] if secret is None else [texts.signature(body, secret), plain]
 
 
-def rekey(chain: keychain.Keychain) -> tuple[int, int]:
-    """Key again the fingerprints made before the key existed or by a context without it, and
-    pad the texts kept before they were padded (models.Article), in a key context holding
-    every article's and campaign's key (the recovery key's: `aegis monitoring
-    key-fingerprints`). Returns (records changed, records whose key `chain` lacks: left as
-    they were, so one never stops the others). The replaced rows are then compacted away."""
+@dataclasses.dataclass
+class Rekeyed:
+    changed: int = 0  # articles, proposals and campaign items keyed, padded or rounded
+    skipped: int = 0  # those whose key the key context lacks: left as they were
+    compacted: bool = True  # False where SQLite's log could not be emptied (in use)
+
+
+def rekey(chain: keychain.Keychain) -> Rekeyed:
+    """Key again the fingerprints made before the key existed or by a context without it, pad
+    the texts kept before they were padded and round the confidences kept exact
+    (models.Article), in a key context holding every article's and campaign's key (the
+    recovery key's: `aegis monitoring key-fingerprints`). One record the key context cannot
+    open never stops the others. The replaced rows are then compacted away."""
+    from .articles import queue_confidence
     from .models import Article, CampaignItem, Proposal
 
     changed = skipped = 0
@@ -93,9 +102,13 @@ def rekey(chain: keychain.Keychain) -> tuple[int, int]:
                 changed += _pad(item)
             except keychain.NoKeyAccess:
                 skipped += 1
-    if changed:
-        vault.compact_database([Article, Proposal, CampaignItem])
-    return changed, skipped
+    for pk, exact in Proposal.objects.values_list("pk", "confidence").iterator():
+        rounded = queue_confidence({"confidence": exact})
+        if rounded != exact:
+            Proposal.objects.filter(pk=pk).update(confidence=rounded)
+            changed += 1
+    compacted = vault.compact_database([Article, Proposal, CampaignItem]) if changed else True
+    return Rekeyed(changed, skipped, compacted)
 
 
 def _pad(record: Any) -> bool:

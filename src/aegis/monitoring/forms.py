@@ -47,8 +47,8 @@ class SourceForm(forms.Form):
         max_length=1000,
         help_text=_(
             "Kept in clear, so that the worker reads it with no key: never a search for a "
-            "person the organisation protects (their name in a news search). Campaigns "
-            "recognise protected people in what is read."
+            "person the organisation protects (their name in a news search). A campaign's "
+            "target is recognised in what is read."
         ),
     )
     language = forms.ChoiceField(

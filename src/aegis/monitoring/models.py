@@ -187,7 +187,7 @@ class CampaignItem(models.Model):
     )
     platform = models.CharField(max_length=12, choices=Platform.choices, default=Platform.NEWS)
     url = EncryptedTextField(pad=LINE_PADDED)  # a public post's, as the article's
-    description = EncryptedTextField(pad=TEXT_PADDED)
+    description = EncryptedTextField(pad=LINE_PADDED)  # often the article's headline
     seen_on = models.DateField()
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -32,10 +32,13 @@ MAX_NEW = 10
 def worker_keychain() -> Keychain:
     """The alert service's keys where this process holds them (with the search key, given by
     the key ceremony, names are recognised); else none: articles are sealed with public
-    keys only."""
+    keys only. A failure opening them is logged, and the source is read all the same."""
     try:
         return service_keys.service_keychain()
     except service_keys.ServiceKeyMissing:
+        return Keychain({})
+    except Exception as error:
+        log.error("monitoring: opening the service key failed: %s", type(error).__name__)
         return Keychain({})
 
 

@@ -46,6 +46,8 @@ class _EncryptedAttribute(DeferredAttribute):
 
 class EncryptedTextField(models.BinaryField):
     descriptor_class = _EncryptedAttribute
+    # Python-side only: changing them alters no column (SQLite would rebuild the table).
+    non_db_attrs = (*models.BinaryField.non_db_attrs, "key_field", "pad")
 
     def __init__(
         self, *args: Any, key_field: str = "data_key", pad: int = 0, **kwargs: Any

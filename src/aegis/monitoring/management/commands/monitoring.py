@@ -10,8 +10,9 @@ ceremony, where no analyst or case staff member holding the monitoring keys is l
 organisation recovery key passes the article and campaign keys on to the role holders who
 lack them (or only to NAME).
 `aegis monitoring key-fingerprints [--recovery-key-file FILE]`: key the articles' address and
-MinHash fingerprints made without the fingerprint key (monitoring/fingerprints.py), and pad
-the texts of articles kept before they were padded, with the recovery key."""
+MinHash fingerprints made without the fingerprint key (monitoring/fingerprints.py), pad the
+texts of the articles, proposals and campaign items kept before they were padded, and round
+the confidences kept exact, with the recovery key."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         "'extract' proposes a merged_sample for each record of an HRDsAttack file; "
         "'pass-on-keys' passes the monitoring keys on with the organisation recovery key; "
         "'key-fingerprints' keys the articles' fingerprints made without the fingerprint key "
-        "and pads older articles' texts."
+        "and pads older texts."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -151,7 +152,7 @@ class Command(BaseCommand):
         text = _recovery_key_text(options)
         try:
             chain = vault.recovery_keychain(text)
-            changed, skipped = fingerprints.rekey(chain)
+            done = fingerprints.rekey(chain)
         except WrongPassphrase as error:
             raise CommandError(f"Refused: {error}.") from error
         except NoKeyAccess as error:
@@ -159,15 +160,22 @@ class Command(BaseCommand):
                 "The recovery key does not hold the fingerprint key; pass the keys on first "
                 "('aegis monitoring pass-on-keys')."
             ) from error
-        self.stdout.write(
-            f"Keyed the fingerprints or padded the texts of {changed} articles and campaign "
-            "items; the rows they replaced were compacted away (copies in backups made before "
-            "remain)."
-        )
-        if skipped:
+        if not done.changed:
+            self.stdout.write("Nothing to do: every fingerprint is keyed and every text padded.")
+        else:
+            self.stdout.write(
+                f"Keyed, padded or rounded {done.changed} articles, proposals and campaign items."
+            )
+            self.stdout.write(
+                "The rows they replaced were compacted away (copies in backups made before remain)."
+                if done.compacted
+                else "The rows they replaced may remain in the database's log, which another "
+                "process is reading: stop the worker and the web server and run this again."
+            )
+        if done.skipped:
             self.stderr.write(
-                f"{skipped} articles or campaign items were left as they were: the recovery "
-                "key does not open them (they were kept before it was made)."
+                f"{done.skipped} articles or campaign items were left as they were: the "
+                "recovery key does not open them (they were kept before it was made)."
             )
 
 
