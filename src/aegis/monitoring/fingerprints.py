@@ -81,7 +81,8 @@ def rekey(chain: keychain.Keychain) -> Rekeyed:
         secret = key()
         if secret is None:
             raise keychain.NoKeyAccess(vault_selectors.live_key_id(PURPOSE))
-        for article in Article.objects.order_by("pk").iterator(chunk_size=200):
+        rows = Article.objects.select_related("proposal").order_by("pk")
+        for article in rows.iterator(chunk_size=200):
             try:
                 url, title, text = str(article.url), str(article.title), str(article.text)
             except keychain.NoKeyAccess:
@@ -91,10 +92,10 @@ def rekey(chain: keychain.Keychain) -> Rekeyed:
                 url_hashes(url, secret)[0] if url else "",
                 texts.signature(texts.body_of(title, text), secret),
             )
-            padded = _pad(article)
-            proposal = Proposal.objects.filter(article=article).first()
-            padded = (proposal is not None and _pad(proposal)) or padded
-            if keyed != (article.url_hash, bytes(article.signature)) or padded:
+            # A duplicate has no proposal (the reverse accessor raises an AttributeError).
+            proposal = getattr(article, "proposal", None)
+            padded = [_pad(record) for record in (article, proposal) if record is not None]
+            if keyed != (article.url_hash, bytes(article.signature)) or any(padded):
                 Article.objects.filter(pk=article.pk).update(url_hash=keyed[0], signature=keyed[1])
                 changed += 1
         for item in CampaignItem.objects.order_by("pk").iterator(chunk_size=200):
