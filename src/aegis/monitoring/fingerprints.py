@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aegis.vault import crypto, keychain, service_keys
 from aegis.vault import selectors as vault_selectors
 from aegis.vault import services as vault
 
 from . import keys, texts
+
+if TYPE_CHECKING:
+    from aegis.vault.models import Keypair
 
 PURPOSE = keys.FINGERPRINT_PURPOSE
 _URL_DOMAIN = "monitoring-url"
@@ -33,15 +36,17 @@ def key() -> bytes | None:
     chain = keychain.current_or_none()
     if chain is None:
         return None
-    key_id = vault_selectors.live_key_id(PURPOSE)
-    if key_id is None:
-        extra = [keypair] if (keypair := service_keys.service_keypair()) is not None else []
-        # Two processes making it at once make two: the oldest is the one used after.
-        key_id = keys.new_key(PURPOSE, also=extra).id
-        key_id = vault_selectors.live_key_id(PURPOSE) or key_id
+    key_id = vault.single_key_id(PURPOSE, _holders)
     if not chain.holds(key_id):
         return None
     return chain.data_key(key_id)
+
+
+def _holders() -> list[Keypair]:
+    """Who the fingerprint key is sealed to when it is made: the monitoring roles and the
+    recovery key (keys.holders), and the alert service, so that the worker holds it."""
+    extra = [keypair] if (keypair := service_keys.service_keypair()) is not None else []
+    return keys.holders(also=extra)
 
 
 def url_hashes(url: str, secret: bytes | None) -> list[str]:

@@ -28,15 +28,20 @@ PURPOSES = (ARTICLE_PURPOSE, CAMPAIGN_PURPOSE, FINGERPRINT_PURPOSE)
 HOLDING_PERMISSIONS = ("view_analytics", "view_cases")
 
 
-def new_key(purpose: str, also: Sequence[Keypair] = ()) -> DataKey:
-    """A new key sealed to the monitoring roles and the recovery key (and `also` these
-    keypairs)."""
-    holders = list(
+def new_key(purpose: str) -> DataKey:
+    """A new key sealed to the monitoring roles and the recovery key."""
+    return vault.create_data_key(purpose, holders())
+
+
+def holders(also: Sequence[Keypair] = ()) -> list[Keypair]:
+    """The keypairs a new monitoring key is sealed to: the monitoring roles', the recovery
+    key, and `also` these."""
+    found = list(
         vault_selectors.keypairs_of_users(accounts.user_ids_with_any(*HOLDING_PERMISSIONS))
     ) + list(also)
     if (recovery := vault.recovery_keypair()) is not None:
-        holders.append(recovery)
-    return vault.create_data_key(purpose, holders)
+        found.append(recovery)
+    return found
 
 
 def pass_on(*, actor_id: int | None, purposes: Sequence[str] = PURPOSES) -> int:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -19,7 +20,7 @@ from nacl.public import PrivateKey
 
 from aegis.audit import services as audit
 
-from . import crypto, keychain
+from . import crypto, keychain, selectors
 from .fields import INDEX_KEY_PURPOSE
 from .models import DataKey, Keypair, KeyWrap, Wipe
 
@@ -151,6 +152,31 @@ def create_data_key(purpose: str, holders: Iterable[Keypair]) -> DataKey:
     if (chain := keychain.current_or_none()) is not None:
         chain.remember(data_key.id, raw)
     return data_key
+
+
+def single_key_id(purpose: str, holders: Callable[[], Iterable[Keypair]]) -> uuid.UUID:
+    """The key of a purpose that has one key per instance (`selectors.live_key_id`), made
+    (sealed to `holders()`) on its first use. Two processes at first use make one key, not
+    two: the making is serialised, by an advisory lock on PostgreSQL and, on SQLite, by the
+    write lock its IMMEDIATE transactions take at their start; the second process then reads
+    the first one's key."""
+    key_id = selectors.live_key_id(purpose)
+    if key_id is not None:
+        return key_id
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_number(purpose)])
+        key_id = selectors.live_key_id(purpose)
+        if key_id is None:
+            key_id = create_data_key(purpose, holders()).id
+    return key_id
+
+
+def _lock_number(purpose: str) -> int:
+    """A stable signed 64-bit number for a purpose (PostgreSQL's advisory locks take one)."""
+    digest = hashlib.blake2b(f"aegis-key:{purpose}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 @transaction.atomic
