@@ -48,6 +48,11 @@ class UploadRejected(RuleError):
     kind: the forms put it on their file input, whatever the input is called."""
 
 
+class UnacceptedKind(UploadRejected):
+    """A file of no kind accepted here at all; its message lists the kinds that are, so a
+    form that reads fewer kinds says its own instead."""
+
+
 @dataclass(frozen=True)
 class CheckedUpload:
     name: str
@@ -147,7 +152,7 @@ def check_upload(source: BinaryIO, name: str, claimed_type: str = "") -> Checked
     )
     extension = PurePath(clean_name).suffix.lower()
     if sniffed is None or sniffed not in ACCEPTED:
-        raise UploadRejected(
+        raise UnacceptedKind(
             _(
                 "“%(name)s” is not a kind of file we accept. Send photos (JPEG, PNG, WebP), "
                 "documents (PDF, Word .docx, OpenDocument .odt), audio, video (MP4, WebM) or "

@@ -115,10 +115,13 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_campaign(*, actor_id: int | None, **fields: Any) -> Campaign:
+def create_campaign(*, actor_id: int | None, is_active: bool = True, **fields: Any) -> Campaign:
     values = _checked(fields)
     campaign = Campaign(
-        data_key=keys.new_key(keys.CAMPAIGN_PURPOSE), created_by_id=actor_id, **values
+        data_key=keys.new_key(keys.CAMPAIGN_PURPOSE),
+        created_by_id=actor_id,
+        is_active=bool(is_active),
+        **values,
     )
     campaign.target_index = _target_index(values["target_name"])
     campaign.save()

@@ -59,9 +59,12 @@ def _locked(proposal: Proposal) -> Proposal:
     return proposal
 
 
+DECIDED = gettext_lazy("This proposal has been decided already.")
+
+
 def _pending(proposal: Proposal) -> None:
     if _locked(proposal).status != ProposalStatus.PENDING:
-        raise RuleError(_("This proposal has been decided already."))
+        raise RuleError(str(DECIDED))
 
 
 def check_draft(draft: Draft) -> Draft:

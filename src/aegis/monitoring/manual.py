@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aegis import clock, rules
-from aegis.files.uploads import UploadRejected, check_upload
+from aegis.files.uploads import UnacceptedKind, UploadRejected, check_upload
 from aegis.rules import RuleError
 from aegis.text import CONTROL
 
@@ -100,7 +100,10 @@ def add_upload(
     # Named for what this form reads, before the upload check's list of every kind it takes.
     if PurePath(str(name or "")).suffix.lower() not in READABLE_SUFFIXES:
         raise UploadRejected(_("Only plain text and PDF files can be read as articles."))
-    checked = check_upload(source, name, claimed_type)
+    try:
+        checked = check_upload(source, name, claimed_type)
+    except UnacceptedKind as error:  # ("a .txt" holding a NUL byte, binary named .pdf)
+        raise UploadRejected(_("Only plain text and PDF files can be read as articles.")) from error
     if checked.content_type not in READABLE:
         raise UploadRejected(_("Only plain text and PDF files can be read as articles."))
     if checked.content_type == "application/pdf":

@@ -55,10 +55,16 @@ def proposal(proposal_id: int) -> Proposal | None:
     return found
 
 
-def duplicates_of(article: Article) -> list[Article]:
-    found = list(article.duplicates.select_related("source").order_by("pk")[:20])
+DUPLICATES_SHOWN = 20
+
+
+def duplicates_of(article: Article) -> tuple[int, list[Article]]:
+    """How many copies of the story came from other sources, and the first DUPLICATES_SHOWN
+    of them (opened)."""
+    found = list(article.duplicates.select_related("source").order_by("pk")[:DUPLICATES_SHOWN])
+    count = len(found) if len(found) < DUPLICATES_SHOWN else article.duplicates.count()
     open_records(found)
-    return found
+    return count, found
 
 
 def sources_page(number: Any) -> Page:

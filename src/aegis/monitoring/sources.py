@@ -64,15 +64,21 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_source(*, actor_id: int | None, **fields: Any) -> Source:
+def create_source(*, actor_id: int | None, is_active: bool = True, **fields: Any) -> Source:
+    """A source on the reading list; one added paused is not read until it is resumed."""
     values = _checked(fields)
     if Source.objects.filter(url=values["url"]).exists():
         raise RuleError(_("This address is already on the reading list."), "url")
     source = Source.objects.create(
-        **values, created_by_id=actor_id, status=SourceStatus.NEW, next_poll_at=clock.now()
+        **values,
+        is_active=bool(is_active),
+        created_by_id=actor_id,
+        status=SourceStatus.NEW,
+        next_poll_at=clock.now(),
     )
     audit.record("monitoring.source", actor_id=actor_id, object_type="source", object_id=source.pk)
-    _schedule(source)
+    if source.is_active:
+        _schedule(source)
     return source
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis.access import found, requires
 from aegis.files.handlers import keep_uploads_in_memory
+from aegis.files.uploads import UploadRejected
 from aegis.rules import flash_refusal, refusal_on
 
 from . import campaigns as campaign_services
@@ -60,13 +61,20 @@ def _proposal(proposal_id: int) -> Proposal:
 def _proposal_page(request: HttpRequest, proposal: Proposal, **forms: Any) -> HttpResponse:
     draft = decisions.draft_of(proposal)
     pending = proposal.status == ProposalStatus.PENDING
+    duplicate_count, duplicates = selectors.duplicates_of(proposal.article)
+    if not pending:
+        # A page loaded before a colleague decided: what matters is that, not the form.
+        for form in forms.values():
+            if form.is_bound and form.errors and not form.non_field_errors():
+                form.add_error(None, str(decisions.DECIDED))
     context = {
         "proposal": proposal,
         "article": proposal.article,
         "draft": draft,
         "extracted": json.loads(str(proposal.extracted or "{}")),
         "pending": pending,
-        "duplicates": selectors.duplicates_of(proposal.article),
+        "duplicate_count": duplicate_count,
+        "duplicates": duplicates,
         "draft_form": forms.get("draft_form") or DraftForm(initial=DraftForm.initial_from(draft)),
         "accept_form": forms.get("accept_form")
         or AcceptForm(compartments=selectors.compartments()),
@@ -178,10 +186,16 @@ def source_list(request: HttpRequest) -> HttpResponse:
     form = SourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with refusal_on(form):
-            added = sources.create_source(actor_id=request.user.pk, **_source_fields(form))
-            messages.success(
-                request, _("The worker will read “%(name)s” shortly.") % {"name": added.name}
+            added = sources.create_source(
+                actor_id=request.user.pk,
+                is_active=form.cleaned_data["is_active"],
+                **_source_fields(form),
             )
+            if added.is_active:
+                said = _("The worker will read “%(name)s” shortly.")
+            else:
+                said = _("“%(name)s” is on the reading list, paused: resume it to have it read.")
+            messages.success(request, said % {"name": added.name})
             return redirect("monitoring:sources")
     sources.revive_overdue()
     page = selectors.sources_page(request.GET.get("page"))
@@ -269,16 +283,20 @@ def _upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         sent = form.cleaned_data["file"]
         with refusal_on(form):
-            article = manual.add_upload(
-                actor_id=request.user.pk,
-                source=sent,
-                name=sent.name,
-                claimed_type=sent.content_type or "",
-                title=form.cleaned_data["title"],
-                url=form.cleaned_data["url"],
-                published=form.cleaned_data["published"],
-            )
-            return _added(request, article)
+            try:
+                article = manual.add_upload(
+                    actor_id=request.user.pk,
+                    source=sent,
+                    name=sent.name,
+                    claimed_type=sent.content_type or "",
+                    title=form.cleaned_data["title"],
+                    url=form.cleaned_data["url"],
+                    published=form.cleaned_data["published"],
+                )
+            except UploadRejected as rejected:  # said of the file, so shown on its input
+                form.add_error("file", str(rejected))
+            else:
+                return _added(request, article)
     return render(
         request, "monitoring/add.html", {"form": PasteForm(), "upload_form": form, "pasting": False}
     )
@@ -301,7 +319,9 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with refusal_on(form):
             made = campaign_services.create_campaign(
-                actor_id=request.user.pk, **_campaign_fields(form)
+                actor_id=request.user.pk,
+                is_active=form.cleaned_data["is_active"],
+                **_campaign_fields(form),
             )
             messages.success(request, _("The campaign is recorded."))
             return redirect("monitoring:campaign", campaign_id=made.pk)

@@ -1,0 +1,148 @@
+"""What the monitoring pages say back: a box left unticked is kept as it was left, an error
+is shown once and on the input it is about, a page loaded before a colleague decided says
+so, the same story's count is its real count, and a body too large to read gets a page in
+words rather than a bare "Bad Request"."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from aegis.monitoring import articles, decisions, manual
+from aegis.monitoring.models import Article, Campaign, Proposal, Source
+from aegis.monitoring.vocabulary import ArticleOrigin
+from aegis.vault.keychain import unlocked
+
+from .conftest import STORY, sign_in
+from .test_decisions import EXTRACTED
+from .test_pages_and_api import SOURCE
+
+pytestmark = pytest.mark.django_db
+
+CAMPAIGN = {
+    "target_kind": "organisation",
+    "target_name": "Colectivo Tierra",
+    "narratives": ["criminal"],
+    "platforms": ["facebook"],
+    "methods": ["doxxing"],
+    "first_seen": "2026-09-01",
+    "reach": "500",
+    "attribution": "",
+    "attribution_confidence": "low",
+    "notes": "",
+}
+READS = "Only plain text and PDF files can be read as articles."
+
+
+def _without(form: dict, name: str) -> dict:
+    return {k: v for k, v in form.items() if k != name}
+
+
+def test_a_source_added_with_active_unticked_is_kept_paused(team):
+    client = sign_in(Client(), team.analyst)
+    page = client.post(reverse("monitoring:sources"), _without(SOURCE, "is_active"), follow=True)
+    source = Source.objects.get()
+    assert source.is_active is False
+    assert "paused: resume it to have it read" in page.content.decode()
+    client.post(reverse("monitoring:sources"), {**SOURCE, "url": SOURCE["url"] + "?2"})
+    assert Source.objects.get(url=SOURCE["url"] + "?2").is_active is True
+
+
+def test_a_campaign_recorded_with_still_active_unticked_is_kept_ended(team):
+    client = sign_in(Client(), team.analyst)
+    response = client.post(reverse("monitoring:campaign-new"), CAMPAIGN)
+    assert response.status_code == 302
+    assert Campaign.objects.get().is_active is False
+    client.post(reverse("monitoring:campaign-new"), {**CAMPAIGN, "is_active": "on"})
+    assert sorted(Campaign.objects.values_list("is_active", flat=True)) == [False, True]
+
+
+def _errors_on(html: str, text: str) -> int:
+    return html.count(text)
+
+
+def test_an_unreadable_upload_is_said_once_and_on_the_file_input(team):
+    client = sign_in(Client(), team.analyst)
+    broken = SimpleUploadedFile("a.pdf", b"%PDF-1.4\n" + b"0" * 400, "application/pdf")
+    page = client.post(reverse("monitoring:upload"), {"file": broken}).content.decode()
+    said = "This PDF could not be read; paste its text instead."
+    assert page.count(said) == 1
+    # Django describes an input by its errors: the message is tied to the file input.
+    field = re.search(r'<input[^>]*id="id_upload_file"[^>]*>', page)
+    assert field is not None and 'aria-invalid="true"' in field.group(0)
+    assert not Article.objects.exists()
+
+
+def test_a_text_file_holding_binary_is_told_what_this_form_reads(team):
+    client = sign_in(Client(), team.analyst)
+    sent = SimpleUploadedFile("notes.txt", b"Defender arrested\x00 in Bogota", "text/plain")
+    page = client.post(reverse("monitoring:upload"), {"file": sent}).content.decode()
+    assert READS in page
+    assert "photos" not in page  # the upload check's list of every kind, not this form's
+    assert not Article.objects.exists()
+
+
+@pytest.fixture
+def decided(team, monkeypatch) -> Proposal:
+    monkeypatch.setattr(articles, "run_extractor", lambda *a: EXTRACTED)
+    with unlocked(team.analyst.keychain()):
+        article = articles.ingest(
+            origin=ArticleOrigin.PASTED,
+            title="Defender arrested in Bogota",
+            text=STORY,
+            url="https://news.example.org/arrest",
+            published=datetime.date(2026, 11, 20),
+            language="en",
+        )
+        decisions.reject(article.proposal, reason="not_attack", actor_id=team.analyst.user.pk)
+    return article.proposal
+
+
+@pytest.mark.parametrize(
+    ("action", "form"),
+    [
+        ("monitoring:edit", {"title": "x", "date_start": "2025-02-30"}),
+        ("monitoring:accept", {"compartment": "999999"}),
+        ("monitoring:reject", {"reason": "nonsense"}),
+    ],
+)
+def test_a_wrong_form_sent_from_a_page_loaded_before_the_decision_says_it_is_decided(
+    team, decided, action, form
+):
+    client = sign_in(Client(), team.analyst)
+    page = client.post(reverse(action, kwargs={"proposal_id": decided.pk}), form)
+    assert page.status_code == 200
+    assert "This proposal has been decided already." in page.content.decode()
+    assert Proposal.objects.get(pk=decided.pk).status == "rejected"
+
+
+def test_the_same_story_from_many_sources_is_counted_in_full(team, monkeypatch):
+    monkeypatch.setattr(articles, "run_extractor", lambda *a: EXTRACTED)
+    with unlocked(team.analyst.keychain()):
+        first = manual.add_pasted(actor_id=None, title="Arrest", text=STORY)
+        for n in range(24):
+            manual.add_pasted(
+                actor_id=None, title="Arrest", text=STORY, url=f"https://n{n}.example.org/a"
+            )
+    assert first.duplicates.count() == 24
+    client = sign_in(Client(), team.analyst)
+    page = client.get(reverse("monitoring:proposal", kwargs={"proposal_id": first.proposal.pk}))
+    html = page.content.decode()
+    assert "The same story came from 24 more sources." in html
+    assert "The first 20 are listed." in html
+    assert html.count("example.org/a</span>") == 20
+
+
+def test_a_paste_too_large_to_read_gets_a_page_in_words(team):
+    client = sign_in(Client(), team.analyst)
+    page = client.post(
+        reverse("monitoring:paste"), {"title": "Arrest", "text": STORY * 20000}
+    )  # about 7 MB, beyond what Django reads
+    assert page.status_code == 400
+    assert "nothing was stored" in page.content.decode()
+    assert not Article.objects.exists()
