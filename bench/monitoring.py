@@ -11,7 +11,8 @@
     model's seconds per article (one process, one core) and peak resident memory are measured
     on dev first.
     Then the longest article the web path keeps (texts.TEXT_MAX characters: dev articles
-    joined), timed against the dev articles' mean time scaled to its length.
+    joined), timed against the dev articles' mean time scaled to its length, and inputs no
+    news is (2 MB of stray "<", of dates, of joined articles) against the dev mean.
 (b) --folds K cross-validation on train+dev: K models trained from scratch, each scored on the
     fold it did not see; the figures are over the pooled held-out predictions.
 
@@ -83,6 +84,19 @@ def longest(extractor: Any, records: list[dict[str, Any]], per_article: float) -
         f"  one article of {len(text):,} characters (the longest kept): {took:.2f} CPU s, "
         f"x{took / linear:.1f} of the dev mean scaled to its length ({linear:.2f} s)"
     )
+    # What no news is but an input file may hold (`aegis monitoring extract` reads any): each
+    # is read in a time that grows with its length, and only its first READ_CHARS are read.
+    hostile = {
+        "2 MB of stray '<'": "<" * 2_000_000,
+        "2 MB of '<p ' never closed": "<p " * 700_000,
+        "2 MB of dates": "on May 5, 2020 " * 140_000,
+        "2 MB of dev articles": (joined * (1 + 2_000_000 // len(joined)))[:2_000_000],
+    }
+    for name, body in hostile.items():
+        start = time.process_time()
+        extractor.extract("", body, None)
+        took = time.process_time() - start
+        print(f"  {name}: {took:.2f} CPU s, x{took / per_article:.1f} of the dev mean")
 
 
 def main() -> int:

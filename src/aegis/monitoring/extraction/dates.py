@@ -5,6 +5,7 @@ before)."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -78,16 +79,41 @@ def _resolve_year(month: int, day: int | None, published: date | None) -> int | 
 EARLIEST, LATEST = date.min + timedelta(days=7), date.max - timedelta(days=7)
 
 
+class _Taken:
+    """The spans of text already read as a date, kept as their union (sorted, disjoint), so
+    whether an offset lies in one is a binary search, not a look at every span: an article
+    naming thousands of dates is read in seconds, not minutes."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def __contains__(self, offset: int) -> bool:
+        i = bisect_right(self.starts, offset) - 1
+        return i >= 0 and offset < self.ends[i]
+
+    def add(self, start: int, end: int) -> None:
+        lo = bisect_left(self.ends, start)  # the first span that ends at or after this start
+        hi = bisect_right(self.starts, end)  # past the last that starts at or before its end
+        if lo < hi:
+            start, end = min(start, self.starts[lo]), max(end, self.ends[hi - 1])
+        self.starts[lo:hi], self.ends[lo:hi] = [start], [end]
+
+
+def usable(published: date | None) -> date | None:
+    """A publish date, or None where it is a placeholder near the calendar's ends."""
+    return published if published is not None and EARLIEST <= published <= LATEST else None
+
+
 def mentions(text: str, published: date | None) -> list[DateMention]:
-    if published is not None and not EARLIEST <= published <= LATEST:
-        published = None
+    published = usable(published)
     found: list[DateMention] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Taken()
     for pattern in PATTERNS:
         for m in pattern.finditer(text):
-            if any(a <= m.start() < b for a, b in taken):
+            if m.start() in taken:
                 continue
-            taken.append((m.start(), m.end()))
+            taken.add(m.start(), m.end())
             month = MONTH_NAMES[m.group("month").lower().rstrip(".")]
             groups = m.groupdict()
             day = int(groups["day"]) if groups.get("day") else None
@@ -98,7 +124,7 @@ def mentions(text: str, published: date | None) -> list[DateMention]:
             )
             found.append(DateMention(year, month, day, m.start(), "explicit"))
     for m in YEAR.finditer(text):
-        if not any(a <= m.start() < b for a, b in taken):
+        if m.start() not in taken:
             found.append(DateMention(int(m.group("year")), None, None, m.start(), "year"))
     if published is not None:
         for m in WEEKDAY.finditer(text):

@@ -27,5 +27,7 @@ def predict(
                 victim_record(i, extractor.describe(article, name, 1.0, victims=names))
                 for i, name in enumerate(names, start=1)
             ]
-        out.append({"sample": copy.deepcopy(sample), "merged_sample": merged})
+        # The record as read (its other keys too), its merged_sample the prediction.
+        kept = {k: copy.deepcopy(v) for k, v in record.items() if k != "merged_sample"}
+        out.append({**kept, "merged_sample": merged})
     return out

@@ -36,8 +36,10 @@ def given_victim_names(record: dict[str, Any]) -> list[str]:
 
 
 def publish_date(sample: dict[str, Any]) -> date | None:
+    """The sample's publish date: "2021-03-08 23:00:34" as the dataset writes it (a time zone
+    or fraction after it ignored), or ISO 8601's "2021-03-08T23:00:34Z"; None otherwise."""
     raw = text_field(sample, "Input.publish_date").strip()
-    for layout in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+    for layout in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
         try:
             return datetime.strptime(raw[: len("2020-01-01 00:00:00")], layout).date()
         except ValueError:

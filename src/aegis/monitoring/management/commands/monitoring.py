@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,7 @@ class Command(BaseCommand):
             raise CommandError(f"No {', '.join(m + '.json' for m in missing)} in {data}.")
         try:
             records = training.load_records(data, splits)
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, RecursionError) as error:
             raise CommandError(f"Cannot read the data in {data}: {error}") from error
         if problem := _not_training_data(records):
             raise CommandError(f"The data in {data} is not in the HRDsAttack schema: {problem}")
@@ -107,7 +108,7 @@ class Command(BaseCommand):
             raise CommandError("extract needs INPUT.json and --out OUTPUT.json.")
         try:
             records = json.loads(Path(options["input"]).read_text())
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, RecursionError) as error:  # (JSON nested past Python's depth)
             raise CommandError(f"Cannot read {options['input']}: {error}") from error
         if not isinstance(records, list) or not all(
             isinstance(r, dict) and isinstance(r.get("sample"), dict) for r in records
@@ -121,7 +122,7 @@ class Command(BaseCommand):
         # ASCII with escapes: the records are copied back as read, and a lone surrogate
         # ("\ud800", valid in JSON text) has no UTF-8 form.
         try:
-            out.write_text(json.dumps(predicted, ensure_ascii=True, indent=1))
+            _write_whole(out, json.dumps(predicted, ensure_ascii=True, indent=1))
         except OSError as error:
             raise CommandError(f"Cannot write {out}: {error}") from error
         self.stdout.write(f"Wrote {len(predicted)} records to {options['out']}.")
@@ -209,3 +210,18 @@ def _not_training_data(records: Any) -> str:
         if not isinstance(victims, list) or not all(isinstance(v, dict) for v in victims):
             return f"record {number}'s victims are not a list of objects."
     return ""
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write the file whole or not at all: into a file beside it, then renamed over it, so a
+    full disk or a size limit leaves the file that was there (and no half-written one)."""
+    partial = path.with_name(path.name + ".part")
+    try:
+        with open(partial, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
