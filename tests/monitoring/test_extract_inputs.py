@@ -77,12 +77,20 @@ def test_the_spans_taken_as_dates_answer_as_a_look_at_every_span(
         assert all(end < start for end, start in zip(taken.ends, taken.starts[1:], strict=False))
     for offset in range(0, 440):
         assert (offset in taken) == any(a <= offset < b for a, b in seen)
+        end = offset + 5
+        assert taken.overlaps(offset, end) == any(a < end and offset < b for a, b in seen)
 
 
 def test_many_dates_are_each_read_once() -> None:
     found = dates.mentions("on May 5, 2020 " * 50 + "in 2019", date(2021, 1, 1))
     assert [(d.year, d.month, d.day) for d in found[:2]] == [(2020, 5, 5), (2020, 5, 5)]
     assert len(found) == 51 and found[-1].year == 2019 and found[-1].kind == "year"
+
+
+def test_a_date_is_one_mention_however_many_patterns_read_it() -> None:
+    # "of February" (a month alone) starts before "February 26" and is part of it.
+    found = dates.mentions("He was detained on the night of February 26.", date(2021, 3, 8))
+    assert [(d.year, d.month, d.day) for d in found] == [(2021, 2, 26)]
 
 
 def _records(tmp_path: Path) -> Path:

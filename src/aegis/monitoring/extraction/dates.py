@@ -92,6 +92,12 @@ class _Taken:
         i = bisect_right(self.starts, offset) - 1
         return i >= 0 and offset < self.ends[i]
 
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether [start, end) shares an offset with a span taken: a date read by a pattern
+        before ("February 26") is not read again in part ("of February", starting before)."""
+        i = bisect_right(self.ends, start)  # the first span that ends after this start
+        return i < len(self.starts) and self.starts[i] < end
+
     def add(self, start: int, end: int) -> None:
         lo = bisect_left(self.ends, start)  # the first span that ends at or after this start
         hi = bisect_right(self.starts, end)  # past the last that starts at or before its end
@@ -111,7 +117,7 @@ def mentions(text: str, published: date | None) -> list[DateMention]:
     taken = _Taken()
     for pattern in PATTERNS:
         for m in pattern.finditer(text):
-            if m.start() in taken:
+            if taken.overlaps(m.start(), m.end()):
                 continue
             taken.add(m.start(), m.end())
             month = MONTH_NAMES[m.group("month").lower().rstrip(".")]
