@@ -65,6 +65,7 @@ class DateMention:
     day: int | None
     offset: int
     kind: str  # explicit, weekday, relative, year
+    year_written: bool = False  # an explicit date that writes its year ("May 5, 2020")
 
 
 def _resolve_year(month: int, day: int | None, published: date | None) -> int | None:
@@ -128,7 +129,8 @@ def mentions(text: str, published: date | None) -> list[DateMention]:
             year = (
                 int(groups["year"]) if groups.get("year") else _resolve_year(month, day, published)
             )
-            found.append(DateMention(year, month, day, m.start(), "explicit"))
+            written = bool(groups.get("year"))
+            found.append(DateMention(year, month, day, m.start(), "explicit", written))
     for m in YEAR.finditer(text):
         if m.start() not in taken:
             found.append(DateMention(int(m.group("year")), None, None, m.start(), "year"))

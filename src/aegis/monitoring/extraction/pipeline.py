@@ -187,8 +187,10 @@ class Extractor:
         self, article: F.Article
     ) -> tuple[Guess[int | None], Guess[int | None], Guess[int | None]]:
         """Year: the year the article names most, up to the publish year (any form: "in 2018",
-        "May 6, 2021", a weekday; a full date counts twice, the first named wins a tie);
-        month and day: the first explicit date up to the publish date ("May 6", "in March").
+        "May 6, 2021", a weekday; a date writing its year counts twice, the first named wins a
+        tie);
+        month: the first explicit date up to the publish date ("May 6", "in March"), and the
+        day the first of that month's dates that has one.
         Otherwise the publish date's. Chosen on train+dev (rules, nothing fitted) among the
         first, most frequent, earliest and most recent date, explicit or not."""
         published = article.published
@@ -208,21 +210,25 @@ class Extractor:
             ]
             years = [d for d in found if d.year is not None and d.year <= published.year]
         if years:
-            # The year named most (a full date counts twice), the first named on a tie.
+            # The year named most (a date that writes its year counts twice: "May 5" has the
+            # year read from the publish date), the first named on a tie.
             votes: Counter[int] = Counter()
             for mention in years:
-                votes[mention.year or 0] += 2 if mention.kind == "explicit" else 1
+                votes[mention.year or 0] += 2 if mention.year_written else 1
             top = votes.most_common(1)[0][0]
             chosen = next(d for d in years if d.year == top)
             year: Guess[int | None] = Guess(top, 0.6, _sentence_at(article, chosen.offset))
         else:
             year = Guess(published.year if published else None, 0.4)
         if explicit:
-            sentence = _sentence_at(article, explicit[0].offset)
+            first = explicit[0]
+            # The day: the first date of that month that has one ("in February ... on February
+            # 26"): 5-fold CV on train+dev 18.50 to 19.75, the month unchanged.
+            dated = next((d for d in explicit if d.day and d.month == first.month), first)
             return (
                 year,
-                Guess(explicit[0].month, 0.5, sentence),
-                Guess(explicit[0].day, 0.3 if explicit[0].day else 0.0, sentence),
+                Guess(first.month, 0.5, _sentence_at(article, first.offset)),
+                Guess(dated.day, 0.3 if dated.day else 0.0, _sentence_at(article, dated.offset)),
             )
         if published is None:
             return year, Guess(None), Guess(None)

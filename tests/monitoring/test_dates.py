@@ -1,0 +1,41 @@
+"""When the attack happened, as the extractor reads it from the dates an article writes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from aegis.monitoring.extraction import extract
+
+pytestmark = pytest.mark.engine_independent
+
+PUBLISHED = date(2021, 3, 8)
+
+
+def _when(text: str) -> tuple[int | None, int | None, int | None]:
+    found = extract("Defender detained", text, PUBLISHED)
+    return found.year.value, found.month.value, found.day.value
+
+
+def test_a_date_that_writes_its_year_outweighs_one_whose_year_is_inferred() -> None:
+    # "February 26" and "March 1" take the publish year (2021), a vote each; the article
+    # writes 2020 in a full date (two votes) and alone (one): 2020.
+    text = (
+        "<p>She was detained on February 26 and released on March 1.</p>"
+        "<p>Her first arrest, on January 3, 2020, was filmed; in 2020 she was also fined.</p>"
+    )
+    assert _when(text)[0] == 2020
+
+
+def test_the_day_is_the_first_of_the_chosen_month_that_has_one() -> None:
+    text = (
+        "<p>The union has been harassed since February.</p>"
+        "<p>Its leader was detained on the night of February 26, his lawyer said.</p>"
+    )
+    assert _when(text) == (2021, 2, 26)
+
+
+def test_a_day_of_another_month_is_not_taken() -> None:
+    text = "<p>The union was banned in February. Its leader was detained on January 12.</p>"
+    assert _when(text) == (2021, 2, None)
