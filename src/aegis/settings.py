@@ -273,6 +273,12 @@ LOGGING = {
         # apprise names recipients (numbers, addresses) in its warnings; Aegis records each
         # failure as a code on the delivery instead.
         "apprise": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        # What news monitoring reads with name the page's address in their warnings ("empty
+        # HTML tree: <url>"); the source's status says what failed, without it.
+        **{
+            name: {"handlers": [], "level": "CRITICAL", "propagate": False}
+            for name in ("trafilatura", "htmldate", "courlan", "justext", "urllib3", "feedparser")
+        },
     },
 }
 

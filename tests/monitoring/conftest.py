@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from aegis.monitoring import articles, fetching
+from aegis.monitoring import articles, fetching, polling
 from aegis.roles import Role
 from tests.conftest import Person, api_client, sign_in  # noqa: F401  (used by this folder's tests)
 
@@ -27,6 +27,7 @@ class Reply:
     status: int = 200
     content_type: str = "text/html; charset=utf-8"
     delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -53,6 +54,8 @@ def _handler(web: Web) -> type[BaseHTTPRequestHandler]:
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
                 self.send_header("Content-Length", str(len(reply.body)))
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(reply.body)
             except (BrokenPipeError, ConnectionResetError):
@@ -87,6 +90,7 @@ def web(settings) -> Iterator[Web]:
     settings.AEGIS_MONITORING_TIMEOUT = 1
     settings.AEGIS_MONITORING_PROXY = ""
     fetching.forget_hosts()
+    polling.forget_unreadable()
     server = ThreadingHTTPServer(("127.0.0.1", 0), None)  # type: ignore[arg-type]
     site = Web(f"http://127.0.0.1:{server.server_address[1]}")
     server.RequestHandlerClass = _handler(site)

@@ -91,7 +91,9 @@ def ingest(
     actor_id: int | None = None,
 ) -> Article | None:
     """Keep a new article and propose it (or mark it a duplicate); None when its address
-    was seen already. The caller's key context receives the new key."""
+    was seen already, or, for one without an address, the same text from the same source
+    was (a feed entry with no link comes back at every poll). The caller's key context
+    receives the new key."""
     title, text, url = title.strip()[:1000], text.strip(), url.strip()
     if not text and not title:
         raise RuleError(_("The article has no text."), "text")
@@ -102,6 +104,9 @@ def ingest(
         return None
     body = texts.body_of(title, text)
     signatures = fingerprints.signatures(body, secret)
+    same_text = Article.objects.filter(source=source, signature__in=signatures)
+    if not url and source is not None and same_text.exists():
+        return None
     # With no word ("🔥🔥", "!!!") every such text has the same fingerprint: no story to match.
     original = near_duplicate(signatures) if texts.normalised_words(body) else None
     article = Article.objects.create(

@@ -11,16 +11,19 @@ Nothing here runs on a page view."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
 import time
 import urllib.robotparser
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
 
 from .vocabulary import SourceStatus
 
@@ -30,6 +33,9 @@ ROBOTS_RETRY_TTL = 300.0  # and a robots.txt that did not answer (5xx, no connec
 MAX_CRAWL_DELAY = 60.0  # the most a robots.txt's Crawl-delay spaces requests: one site
 # must not hold the worker, which reads one source at a time
 MAX_REDIRECTS = 5
+# The whole of one request, headers and body, in multiples of AEGIS_MONITORING_TIMEOUT (which
+# bounds each read only: a server sending a byte every few seconds never trips it).
+REQUEST_BUDGET = 8
 
 
 class FetchFailed(Exception):
@@ -61,12 +67,82 @@ _last_request: dict[str, float] = {}  # host → monotonic time of its last requ
 _robots: dict[str, _Rules] = {}  # origin → its robots.txt, as last read
 
 
-def _session() -> requests.Session:
+class _Deadline:
+    """One request's whole time (`arm` starts it): when it passes, the connections the fetch
+    opened are shut, so that a server trickling its headers or body cannot hold the worker;
+    `passed` then says the answer is not to be used."""
+
+    def __init__(self) -> None:
+        self.connections: list[object] = []
+        self.passed = False
+        self._timer: threading.Timer | None = None
+
+    def arm(self, seconds: float) -> None:
+        self.disarm()
+        self.passed = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _expire(self) -> None:
+        self.passed = True
+        for connection in list(self.connections):
+            sock = getattr(connection, "sock", None)
+            with contextlib.suppress(OSError):
+                if sock is not None:
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter, its connection pools (direct, HTTP proxy or SOCKS) recording each
+    connection they open for the deadline to shut."""
+
+    def __init__(self, deadline: _Deadline) -> None:
+        self._deadline = deadline
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self._watch(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        self._watch(manager)
+        return manager
+
+    def _watch(self, manager: Any) -> None:
+        if getattr(manager, "_aegis_watched", False):
+            return
+        manager._aegis_watched = True
+        opened = self._deadline.connections
+
+        def recording(pool: type) -> type:
+            class Recording(pool):
+                def _new_conn(self) -> Any:
+                    connection = super()._new_conn()
+                    opened.append(connection)
+                    return connection
+
+            return Recording
+
+        manager.pool_classes_by_scheme = {
+            scheme: recording(pool) for scheme, pool in manager.pool_classes_by_scheme.items()
+        }
+
+
+def _session(deadline: _Deadline) -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # only the proxy configured for monitoring, never the env's
     session.headers["User-Agent"] = USER_AGENT
     if address := proxy():
         session.proxies = {"http": address, "https": address}
+    adapter = _WatchedAdapter(deadline)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session
 
 
@@ -113,7 +189,10 @@ def _refuse_private(host: str, port: int) -> None:
 
 def _get(session: requests.Session, url: str, crawl_delay: float = 0.0) -> requests.Response:
     """One request, redirects not followed (each hop is checked by the caller)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # an unclosed "[" of an IPv6 address, say
+        raise FetchFailed(SourceStatus.UNREACHABLE, "not an http(s) address") from error
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise FetchFailed(SourceStatus.UNREACHABLE, "not an http(s) address")
     try:
@@ -123,6 +202,9 @@ def _get(session: requests.Session, url: str, crawl_delay: float = 0.0) -> reque
     _refuse_private(parts.hostname, port)
     _wait_for_host(parts.netloc.lower(), crawl_delay)
     timeout = _setting("AEGIS_MONITORING_TIMEOUT", 15.0)
+    adapter = session.get_adapter(url)
+    if isinstance(adapter, _WatchedAdapter):  # the wait above is not the request's time
+        adapter._deadline.arm(REQUEST_BUDGET * timeout)
     try:
         response = session.get(url, timeout=timeout, stream=True, allow_redirects=False)
     except requests.exceptions.InvalidSchema as error:  # a proxy scheme requests lacks
@@ -220,7 +302,10 @@ def _follow(
         if not location:
             return response, url
         response.close()
-        url = urljoin(url, location)
+        try:
+            url = urljoin(url, location)
+        except ValueError as error:  # "http://[::1/x": no address at all
+            raise FetchFailed(SourceStatus.UNREACHABLE, "not an http(s) address") from error
     return None
 
 
@@ -258,20 +343,36 @@ def fetch(url: str) -> Fetched:
     """The document at `url`, or FetchFailed with the status to show on its source.
     Redirects are followed by hand so that each hop meets its own host's robots.txt, rate
     limit and address check."""
-    session = _session()
-    with session:
-        followed = _follow(session, url)
-        if followed is None:
-            raise FetchFailed(SourceStatus.HTTP_ERROR, "too many redirects")
-        response, url = followed
-        if response.status_code == 404 or response.status_code == 410:
-            response.close()
-            raise FetchFailed(SourceStatus.NOT_FOUND, str(response.status_code))
-        if response.status_code >= 400:
-            response.close()
-            raise FetchFailed(SourceStatus.HTTP_ERROR, str(response.status_code))
-        body = _body(response)
-        return Fetched(url, body, response.headers.get("Content-Type", ""))
+    deadline = _Deadline()
+    try:
+        with _session(deadline) as session:
+            fetched = _fetch(session, url)
+    except FetchFailed as failed:
+        if deadline.passed:  # what failed is the connection the deadline shut
+            raise FetchFailed(SourceStatus.TIMEOUT, "too slow") from failed
+        raise
+    except ValueError as error:  # an address no URL parser reads
+        raise FetchFailed(SourceStatus.UNREACHABLE, "not an http(s) address") from error
+    finally:
+        deadline.disarm()
+    if deadline.passed:  # a body cut short when the deadline shut its connection
+        raise FetchFailed(SourceStatus.TIMEOUT, "too slow")
+    return fetched
+
+
+def _fetch(session: requests.Session, url: str) -> Fetched:
+    followed = _follow(session, url)
+    if followed is None:
+        raise FetchFailed(SourceStatus.HTTP_ERROR, "too many redirects")
+    response, url = followed
+    if response.status_code == 404 or response.status_code == 410:
+        response.close()
+        raise FetchFailed(SourceStatus.NOT_FOUND, str(response.status_code))
+    if response.status_code >= 400:
+        response.close()
+        raise FetchFailed(SourceStatus.HTTP_ERROR, str(response.status_code))
+    body = _body(response)
+    return Fetched(url, body, response.headers.get("Content-Type", ""))
 
 
 def forget_hosts() -> None:

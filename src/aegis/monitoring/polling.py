@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import logging
+import time
 import xml.sax
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,14 @@ MAX_ITEMS = 50  # entries looked at per poll of a feed
 # New entries read per poll: each may cost a page fetch, spaced by the per-host interval,
 # and the task worker runs one task at a time; the rest are read at the next poll.
 MAX_NEW = 10
+# Pages fetched per poll, kept or not: a site's Crawl-delay spaces them up to a minute, and a
+# feed of links to empty pages must not hold the worker for an hour at every poll.
+MAX_FETCHES = MAX_NEW
+# Links whose page gave nothing to keep, not fetched again for a day (in this process only:
+# no address is written down for it).
+UNREADABLE_TTL = 86400.0
+UNREADABLE_KEPT = 10_000
+_unreadable: dict[str, float] = {}
 
 
 def worker_keychain() -> Keychain:
@@ -65,6 +74,38 @@ class _Tally:
 
     found: int = 0
     not_kept: int = 0
+    fetched: int = 0
+
+
+def _read_lately(link: str) -> bool:
+    """Whether the page at `link` gave nothing to keep within UNREADABLE_TTL."""
+    until = _unreadable.get(link)
+    return until is not None and until > time.monotonic()
+
+
+def _gave_nothing(link: str) -> None:
+    if len(_unreadable) >= UNREADABLE_KEPT:  # the oldest half goes
+        for old in list(_unreadable)[: UNREADABLE_KEPT // 2]:
+            del _unreadable[old]
+    _unreadable[link] = time.monotonic() + UNREADABLE_TTL
+
+
+def forget_unreadable() -> None:
+    """Drop the links remembered as giving nothing (tests; a changed proxy)."""
+    _unreadable.clear()
+
+
+def _linked_page(link: str) -> texts.Page | None:
+    """The page an entry links to, read; None where it cannot be fetched or read (a charset
+    or markup no reader takes is that page's failure, not the feed's)."""
+    try:
+        linked = fetching.fetch(link)
+        return texts.read_page(texts.decode_page(linked.body, linked.content_type), link)
+    except FetchFailed:
+        return None
+    except Exception as error:
+        log.warning("monitoring: a linked page could not be read: %s", type(error).__name__)
+        return None
 
 
 def poll(source: Source) -> str:
@@ -148,9 +189,9 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
     feed_language = str(feed.feed.get("language", "")).split("-")[0].lower()
     for entry in feed.entries[:MAX_ITEMS]:
         link = str(entry.get("link", "")).strip()
-        if link and articles.seen(link):
+        if link and (_read_lately(link) or articles.seen(link)):
             continue
-        if tally.found >= MAX_NEW:
+        if tally.found >= MAX_NEW or tally.fetched >= MAX_FETCHES:
             break
         title = texts.strip_html(entry.get("title", ""))
         text = _entry_text(entry)
@@ -163,11 +204,9 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
         published = _believable(_entry_date(entry))
         language = ""
         if link.startswith(("http://", "https://")):
-            try:  # the whole article, when its page can be read; else the feed's summary
-                linked = fetching.fetch(link)
-                page = texts.read_page(texts.decode_page(linked.body, linked.content_type), link)
-            except FetchFailed:
-                page = None
+            # The whole article, when its page can be read; else the feed's summary.
+            tally.fetched += 1
+            page = _linked_page(link)
             # A page too long to keep (a whole archive, say) leaves the feed's summary.
             if page is not None and len(text) < len(page.text) <= texts.TEXT_MAX:
                 text, language = page.text, page.language
@@ -175,6 +214,8 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
                 published = published or _believable(page.published)
         language = language or source.language or feed_language or texts.language_of(text)
         if not text and not title:
+            if link:
+                _gave_nothing(link)
             continue
         try:
             with transaction.atomic():

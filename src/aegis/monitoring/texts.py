@@ -185,18 +185,27 @@ def decode_page(body: bytes, content_type: str = "") -> str:
     if declared:
         try:
             return body.decode(codecs.lookup(declared.group(1)).name, "replace")
-        except LookupError:
-            pass  # a charset Python does not know: read it as undeclared
+        except (LookupError, UnicodeError):
+            pass  # a charset Python does not know, or no text one ("idna"): as undeclared
     try:
         return body.decode("utf-8-sig")
     except UnicodeDecodeError:
         return body.decode("cp1252", "replace")
 
 
+# What trafilatura reads of a longer page, its scripts and style sheets taken out first: its
+# time grows faster than the page (a 4 MB page of links took 76 s); an article is far shorter.
+PAGE_READ_CHARS = 1_000_000
+
+
 def read_page(html: str, url: str = "") -> Page:
     """Title, main text, date and language of a web page (trafilatura), "" where missing."""
     import trafilatura
 
+    from .extraction.text import without_code
+
+    if len(html) > PAGE_READ_CHARS:  # (a page within it keeps its scripts' metadata)
+        html = without_code(html)[:PAGE_READ_CHARS]
     document = trafilatura.bare_extraction(
         html, url=url or None, with_metadata=True, include_comments=False, favor_precision=True
     )

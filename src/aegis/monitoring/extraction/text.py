@@ -25,13 +25,13 @@ WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'\u2019-]*|\d+")
 def html_to_text(markup: str) -> str:
     """Paragraphs separated by a blank line, entities decoded, whitespace collapsed; what
     scripts and style sheets hold is no text of the article."""
-    text = BLOCK.sub("\n", _without_code(markup or ""))
+    text = BLOCK.sub("\n", without_code(markup or ""))
     text = html.unescape(TAG.sub(" ", text))
     lines = (SPACE.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
 
-def _without_code(markup: str) -> str:
+def without_code(markup: str) -> str:
     """The markup less its script, style, noscript and template elements (one left open runs
     to the end), one pass over the text."""
     if "<" not in markup:

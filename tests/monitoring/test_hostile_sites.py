@@ -1,0 +1,135 @@
+"""Sites that misbehave, on loopback: one trickling its answer a byte at a time is cut off as
+too slow, a broken address or charset fails that item and not its feed, a feed of links to
+empty pages does not hold the worker at every poll, an item with no link is kept once, and
+nothing the worker reads writes a page's address to the logs."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from aegis.monitoring import fetching, polling, sources, texts
+from aegis.monitoring.fetching import FetchFailed
+from aegis.monitoring.models import Article
+from aegis.monitoring.vocabulary import SourceKind, SourceStatus
+
+from .conftest import article_page, rss
+
+pytestmark = pytest.mark.django_db
+
+
+class Trickle:
+    """A server on loopback that answers robots.txt at once, then every other request a
+    byte at a time (its headers or its body), until the client goes."""
+
+    def __init__(self, headers_too: bool) -> None:
+        self.headers_too = headers_too
+        self.stop = threading.Event()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.base = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(client,), daemon=True).start()
+
+    def _answer(self, client: socket.socket) -> None:
+        with client:
+            request = client.recv(65536)
+            if b"/robots.txt" in request.split(b"\r\n", 1)[0]:
+                client.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                return
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 99999\r\n"
+            if self.headers_too:
+                client.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            else:
+                client.sendall(head + b"\r\n")
+            try:
+                while not self.stop.wait(0.2):
+                    client.sendall(b"a")
+            except OSError:
+                return  # the client shut the connection: what the test waits for
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.close()
+
+
+@pytest.fixture(params=[False, True], ids=["body", "headers"])
+def trickle(request, settings) -> Iterator[Trickle]:
+    settings.AEGIS_MONITORING_HOST_INTERVAL = 0
+    settings.AEGIS_MONITORING_TIMEOUT = 0.5  # each read; the whole request: 8 times that
+    settings.AEGIS_MONITORING_PROXY = ""
+    fetching.forget_hosts()
+    server = Trickle(headers_too=request.param)
+    yield server
+    server.close()
+    fetching.forget_hosts()
+
+
+def test_a_site_trickling_its_answer_is_cut_off_as_too_slow(trickle):
+    with pytest.raises(FetchFailed) as failed:
+        fetching.fetch(trickle.base + "/story")
+    assert (failed.value.status, failed.value.detail) == (SourceStatus.TIMEOUT, "too slow")
+
+
+def _feed(url: str):
+    return sources.create_source(actor_id=None, name="News", kind=SourceKind.FEED, url=url)
+
+
+def test_an_address_no_parser_reads_fails_only_its_own_item(web, team):
+    bad_redirect = web.add("/moved", "", status=302, headers={"Location": "http://[::1/x"})
+    with pytest.raises(FetchFailed) as failed:
+        fetching.fetch(bad_redirect)
+    assert failed.value.status == SourceStatus.UNREACHABLE
+    good = web.add("/good", article_page("Defender arrested in Bogota"))
+    items = [("Moved", bad_redirect, ""), ("Broken", "http://[oops/x", ""), ("Good", good, "")]
+    feed = _feed(web.add("/feed.xml", rss(items)))
+    assert polling.poll(feed) == SourceStatus.OK
+    assert Article.objects.filter(source=feed).count() >= 1  # the good one, at least
+
+
+def test_a_page_in_a_charset_that_is_no_text_encoding_is_read_as_undeclared(web, team):
+    page = article_page("Defender arrested in Bogota").replace(
+        "<head>", '<head><meta charset="idna">'
+    )
+    assert "Bogota" in texts.decode_page(page.encode(), "text/html; charset=punycode")
+    link = web.add("/idna", page, content_type="text/html; charset=idna")
+    feed = _feed(web.add("/feed.xml", rss([("Arrest", link, "")])))
+    assert polling.poll(feed) == SourceStatus.OK
+    assert Article.objects.filter(source=feed).count() == 1
+
+
+def test_links_to_empty_pages_are_fetched_at_most_so_many_a_poll_and_not_again(web, team):
+    links = [web.add(f"/empty/{n}", "<html><body></body></html>") for n in range(15)]
+    feed = _feed(web.add("/feed.xml", rss([("", link, "") for link in links])))
+    polling.poll(feed)
+    fetched = [path for path in web.requests if path.startswith("/empty/")]
+    assert len(fetched) == polling.MAX_FETCHES
+    polling.poll(feed)  # the ten that gave nothing are not fetched again; the five left are
+    again = [path for path in web.requests if path.startswith("/empty/")]
+    assert len(again) == 15 and len(set(again)) == 15
+    assert not Article.objects.exists()
+
+
+def test_an_item_with_no_link_is_kept_once(web, team):
+    feed_xml = rss([("Defender arrested", "", "Police arrested a defender in Bogota today.")])
+    feed = _feed(web.add("/feed.xml", feed_xml.replace("<link></link>", "")))
+    for _ in range(3):
+        assert polling.poll(feed) == SourceStatus.OK
+    assert Article.objects.filter(source=feed).count() == 1
+
+
+def test_what_reads_a_page_never_logs_its_address(caplog):
+    with caplog.at_level(logging.DEBUG):
+        texts.read_page("<html><body></body></html>", "https://secret.example.org/defender")
+        texts.read_page("\x00\x01\x02", "https://secret.example.org/binary")
+    assert "secret.example.org" not in caplog.text
