@@ -10,6 +10,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from aegis import bootstrap
 from aegis.monitoring import articles, campaigns, fingerprints, keys, polling, sources, texts
@@ -314,3 +316,19 @@ def test_the_confidence_kept_in_clear_is_coarse(team, monkeypatch):
     ]
     with unlocked(team.analyst.keychain()):
         assert '"confidence": 0.8734' in Proposal.objects.get(article=article).extracted
+
+
+def test_the_recovery_key_opens_the_articles_a_chunk_at_a_time(team, organisation):
+    def queries_to_rekey() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            fingerprints.rekey(vault.recovery_keychain(organisation))
+        return len(seen.captured_queries)
+
+    for n in range(2):
+        _ingest(team.analyst.keychain(), f"{URL}?{n}", f"Headline {n}")
+    fingerprints.rekey(vault.recovery_keychain(organisation))  # keyed and padded already
+    few = queries_to_rekey()
+    for n in range(2, 8):
+        _ingest(team.analyst.keychain(), f"{URL}?{n}", f"Headline {n}")
+    fingerprints.rekey(vault.recovery_keychain(organisation))
+    assert queries_to_rekey() == few  # not one query more per article
