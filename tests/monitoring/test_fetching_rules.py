@@ -233,3 +233,7 @@ def test_sources_on_the_workers_own_network_are_refused(web, site, team, setting
     inward = add(SourceKind.PAGE, "http://news.invalid/go")
     assert read(inward) == refused
     assert site.requests == ["http://news.invalid/robots.txt", "http://news.invalid/go"]
+    # Loopback written as a resolver also reads it: the proxy would connect to it.
+    for written in ("127.1", "2130706433", "0x7f000001", "0177.0.0.1"):
+        assert read(add(SourceKind.PAGE, f"http://{written}/page")) == refused, written
+    assert site.requests == ["http://news.invalid/robots.txt", "http://news.invalid/go"]

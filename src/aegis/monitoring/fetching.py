@@ -172,7 +172,7 @@ def _refuse_private(host: str, port: int) -> None:
     if getattr(settings, "AEGIS_MONITORING_ALLOW_PRIVATE_ADDRESSES", False):
         return
     try:
-        addresses = [ipaddress.ip_address(host)]
+        addresses = [_written_address(host)]
     except ValueError:
         if proxy():
             return  # the proxy resolves the name (socks5h): a look-up here would leak it
@@ -185,6 +185,20 @@ def _refuse_private(host: str, port: int) -> None:
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
     if not all(_public(address) for address in addresses):
         raise FetchFailed(SourceStatus.UNREACHABLE, "not a public address")
+
+
+def _written_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address `host` writes out, in any form a resolver takes ("127.1", "2130706433",
+    "0x7f000001" are 127.0.0.1 to an HTTP proxy); ValueError when it is a name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        if not host or not host[0].isdigit():
+            raise
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError as error:
+            raise ValueError(host) from error
 
 
 def _get(session: requests.Session, url: str, crawl_delay: float = 0.0) -> requests.Response:
