@@ -147,6 +147,24 @@ def test_a_missing_robots_txt_allows_everything_and_a_slow_one_refuses(web, team
     assert "/other" not in web.requests
 
 
+def test_a_robots_txt_too_large_to_read_is_said_to_be_the_robots_txt(web, team, settings):
+    settings.AEGIS_MONITORING_MAX_BYTES = 4000
+    web.add("/robots.txt", "# " + "x" * 5000 + "\n", content_type="text/plain")
+    page = add(SourceKind.PAGE, web.add("/page", article_page("Defender arrested")))
+    assert read(page) == (SourceStatus.HTTP_ERROR, "robots.txt too large")
+    assert web.requests == ["/robots.txt"]
+
+
+def test_the_hosts_remembered_are_pruned_of_the_lapsed(web, monkeypatch):
+    monkeypatch.setattr(fetching, "KNOWN_HOSTS", 3)
+    for n in range(3):
+        fetching._robots[f"http://lapsed{n}.example"] = fetching._Rules(expires=0.0)
+    fetching._robots["http://fresh.example"] = fetching._Rules(expires=time.monotonic() + 99)
+    web.add("/page", article_page("Defender arrested"))
+    fetching.fetch(web.base + "/page")
+    assert set(fetching._robots) == {"http://fresh.example", web.base}
+
+
 def test_crawl_delay_spaces_requests_up_to_a_minute(web, settings, monkeypatch):
     settings.AEGIS_MONITORING_HOST_INTERVAL = 1
     slept: list[float] = []

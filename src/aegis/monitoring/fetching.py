@@ -36,6 +36,7 @@ MAX_REDIRECTS = 5
 # The whole of one request, headers and body, in multiples of AEGIS_MONITORING_TIMEOUT (which
 # bounds each read only: a server sending a byte every few seconds never trips it).
 REQUEST_BUDGET = 8
+KNOWN_HOSTS = 1000  # hosts whose robots.txt and last request are remembered before pruning
 
 
 class FetchFailed(Exception):
@@ -152,6 +153,9 @@ def _wait_for_host(host: str, minimum: float = 0.0) -> None:
     interval = max(_setting("AEGIS_MONITORING_HOST_INTERVAL", 5.0), minimum)
     with _lock:
         now = time.monotonic()
+        if len(_last_request) >= KNOWN_HOSTS:  # hosts not asked within the hour go
+            for stale in [h for h, at in _last_request.items() if at < now - 3600]:
+                del _last_request[stale]
         wait = _last_request.get(host, -1e9) + interval - now
         _last_request[host] = now + max(wait, 0.0)
     if wait > 0:
@@ -299,6 +303,9 @@ def _robots_for(session: requests.Session, url: str) -> _Rules:
     if cached is not None and cached.expires > time.monotonic():
         return cached
     rules = _read_robots(session, f"{origin}/robots.txt")
+    if len(_robots) >= KNOWN_HOSTS:  # a long-running worker reads many sites: the lapsed go
+        for stale in [o for o, r in _robots.items() if r.expires <= time.monotonic()]:
+            del _robots[stale]
     _robots[origin] = rules
     return rules
 
@@ -349,7 +356,10 @@ def _read_robots(session: requests.Session, url: str) -> _Rules:
     except FetchFailed as failed:
         if failed.status == SourceStatus.PROXY:
             raise  # the proxy's fault, not the site's: nothing to remember about the site
-        # No answer: refuse everything for now, with the reason the site gave (timeout…).
+        # No answer: refuse everything for now, with the reason the site gave (timeout…);
+        # an answer too large to read is said of robots.txt, not of the page.
+        if failed.status == SourceStatus.HTTP_ERROR:
+            failed = FetchFailed(failed.status, f"robots.txt {failed.detail}")
         return _Rules(retry, refusal=failed)
 
 
