@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,17 +33,26 @@ def store(data_key_id: uuid.UUID, source: BinaryIO) -> str:
     blob_id = uuid.uuid4().hex
     target = _path(blob_id)
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    partial = target.with_suffix(".part")
+    with written_whole(target) as handle:
+        crypto.encrypt_stream(key, source, handle)
+    return blob_id
+
+
+@contextmanager
+def written_whole(target: Path) -> Iterator[BinaryIO]:
+    """A file written whole or not at all: what is written to the handle goes to a file
+    beside `target`, synced, then renamed over it; on any failure (a full disk, a size limit)
+    that file is removed and `target` is as it was."""
+    partial = target.with_name(target.name + ".part")
     try:
         with open(partial, "wb") as handle:
-            crypto.encrypt_stream(key, source, handle)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return blob_id
 
 
 def read(data_key_id: uuid.UUID, blob_id: str, target: BinaryIO) -> int:

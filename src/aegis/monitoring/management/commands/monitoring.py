@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aegis.accounts import selectors as accounts
+from aegis.files.storage import written_whole
 from aegis.monitoring import fingerprints, keys
 from aegis.monitoring.extraction import evaluate, linear, pipeline
 from aegis.monitoring.extraction import train as training
@@ -122,7 +122,8 @@ class Command(BaseCommand):
         # ASCII with escapes: the records are copied back as read, and a lone surrogate
         # ("\ud800", valid in JSON text) has no UTF-8 form.
         try:
-            _write_whole(out, json.dumps(predicted, ensure_ascii=True, indent=1))
+            with written_whole(out) as handle:
+                handle.write(json.dumps(predicted, ensure_ascii=True, indent=1).encode())
         except OSError as error:
             raise CommandError(f"Cannot write {out}: {error}") from error
         self.stdout.write(f"Wrote {len(predicted)} records to {options['out']}.")
@@ -210,18 +211,3 @@ def _not_training_data(records: Any) -> str:
         if not isinstance(victims, list) or not all(isinstance(v, dict) for v in victims):
             return f"record {number}'s victims are not a list of objects."
     return ""
-
-
-def _write_whole(path: Path, text: str) -> None:
-    """Write the file whole or not at all: into a file beside it, then renamed over it, so a
-    full disk or a size limit leaves the file that was there (and no half-written one)."""
-    partial = path.with_name(path.name + ".part")
-    try:
-        with open(partial, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
