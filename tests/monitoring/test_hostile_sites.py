@@ -133,3 +133,10 @@ def test_what_reads_a_page_never_logs_its_address(caplog):
         texts.read_page("<html><body></body></html>", "https://secret.example.org/defender")
         texts.read_page("\x00\x01\x02", "https://secret.example.org/binary")
     assert "secret.example.org" not in caplog.text
+
+
+def test_a_feed_summary_keeps_the_words_after_a_stray_angle_bracket():
+    # The same tag pattern as the extractor's: a stray "<" no longer eats the text up to the
+    # next ">" (and a page of them is read in linear time).
+    assert texts.strip_html("a < b <p>c &amp; d</p>") == "a < b c & d"
+    assert texts.strip_html("<" * 1000 + "<p>Words.</p>") == "<" * 1000 + " Words."
