@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import urllib.robotparser
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -147,15 +148,21 @@ def _session(deadline: _Deadline) -> requests.Session:
     return session
 
 
+def _prune(known: dict[str, Any], lapsed: Callable[[Any], bool]) -> None:
+    """Past KNOWN_HOSTS entries, drop the lapsed ones: a long-running worker reads many
+    sites."""
+    if len(known) >= KNOWN_HOSTS:
+        for stale in [key for key, value in known.items() if lapsed(value)]:
+            del known[stale]
+
+
 def _wait_for_host(host: str, minimum: float = 0.0) -> None:
     """At most one request per host every AEGIS_MONITORING_HOST_INTERVAL seconds, or every
     `minimum` seconds (the host's Crawl-delay) when that is longer."""
     interval = max(_setting("AEGIS_MONITORING_HOST_INTERVAL", 5.0), minimum)
     with _lock:
         now = time.monotonic()
-        if len(_last_request) >= KNOWN_HOSTS:  # hosts not asked within the hour go
-            for stale in [h for h, at in _last_request.items() if at < now - 3600]:
-                del _last_request[stale]
+        _prune(_last_request, lambda at: at < now - 3600)  # hosts not asked within the hour
         wait = _last_request.get(host, -1e9) + interval - now
         _last_request[host] = now + max(wait, 0.0)
     if wait > 0:
@@ -303,9 +310,7 @@ def _robots_for(session: requests.Session, url: str) -> _Rules:
     if cached is not None and cached.expires > time.monotonic():
         return cached
     rules = _read_robots(session, f"{origin}/robots.txt")
-    if len(_robots) >= KNOWN_HOSTS:  # a long-running worker reads many sites: the lapsed go
-        for stale in [o for o, r in _robots.items() if r.expires <= time.monotonic()]:
-            del _robots[stale]
+    _prune(_robots, lambda kept: kept.expires <= time.monotonic())
     _robots[origin] = rules
     return rules
 
