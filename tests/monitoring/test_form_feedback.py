@@ -5,7 +5,6 @@ words rather than a bare "Bad Request"."""
 
 from __future__ import annotations
 
-import datetime
 import re
 
 import pytest
@@ -15,9 +14,9 @@ from django.urls import reverse
 
 from aegis.monitoring import articles, decisions, manual
 from aegis.monitoring.models import Article, Campaign, Proposal, Source
-from aegis.monitoring.vocabulary import ArticleOrigin
 from aegis.vault.keychain import unlocked
 
+from . import test_decisions
 from .conftest import STORY, sign_in
 from .test_decisions import EXTRACTED
 from .test_pages_and_api import SOURCE
@@ -87,20 +86,14 @@ def test_a_text_file_holding_binary_is_told_what_this_form_reads(team):
     assert not Article.objects.exists()
 
 
+proposal = test_decisions.proposal  # the same proposal fixture
+
+
 @pytest.fixture
-def decided(team, monkeypatch) -> Proposal:
-    monkeypatch.setattr(articles, "run_extractor", lambda *a: EXTRACTED)
+def decided(team, proposal) -> Proposal:
     with unlocked(team.analyst.keychain()):
-        article = articles.ingest(
-            origin=ArticleOrigin.PASTED,
-            title="Defender arrested in Bogota",
-            text=STORY,
-            url="https://news.example.org/arrest",
-            published=datetime.date(2026, 11, 20),
-            language="en",
-        )
-        decisions.reject(article.proposal, reason="not_attack", actor_id=team.analyst.user.pk)
-    return article.proposal
+        decisions.reject(proposal, reason="not_attack", actor_id=team.analyst.user.pk)
+    return proposal
 
 
 @pytest.mark.parametrize(
