@@ -188,8 +188,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
         with refusal_on(form):
             added = sources.create_source(
                 actor_id=request.user.pk,
-                is_active=form.cleaned_data["is_active"],
-                **_source_fields(form),
+                **form.cleaned_data,
             )
             if added.is_active:
                 said = _("The worker will read “%(name)s” shortly.")
@@ -200,12 +199,6 @@ def source_list(request: HttpRequest) -> HttpResponse:
     sources.revive_overdue()
     page = selectors.sources_page(request.GET.get("page"))
     return render(request, "monitoring/sources.html", {"page": page, "form": form})
-
-
-def _source_fields(form: SourceForm) -> dict[str, Any]:
-    fields = dict(form.cleaned_data)
-    fields.pop("is_active", None)
-    return fields
 
 
 @requires(ANALYST)
@@ -219,8 +212,7 @@ def source_detail(request: HttpRequest, source_id: int) -> HttpResponse:
             sources.update_source(
                 shown,
                 actor_id=request.user.pk,
-                is_active=form.cleaned_data["is_active"],
-                **_source_fields(form),
+                **form.cleaned_data,
             )
             messages.success(request, _("The source is saved."))
             return redirect("monitoring:source", source_id=shown.pk)
@@ -320,18 +312,11 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         with refusal_on(form):
             made = campaign_services.create_campaign(
                 actor_id=request.user.pk,
-                is_active=form.cleaned_data["is_active"],
-                **_campaign_fields(form),
+                **form.cleaned_data,
             )
             messages.success(request, _("The campaign is recorded."))
             return redirect("monitoring:campaign", campaign_id=made.pk)
     return render(request, "monitoring/campaign_form.html", {"form": form, "campaign": None})
-
-
-def _campaign_fields(form: CampaignForm) -> dict[str, Any]:
-    fields = dict(form.cleaned_data)
-    fields.pop("is_active", None)
-    return fields
 
 
 @requires(ANALYST, STAFF)
@@ -345,8 +330,7 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
             campaign_services.update_campaign(
                 shown,
                 actor_id=request.user.pk,
-                is_active=form.cleaned_data["is_active"],
-                **_campaign_fields(form),
+                **form.cleaned_data,
             )
             messages.success(request, _("The campaign is saved."))
             return redirect("monitoring:campaign", campaign_id=shown.pk)
