@@ -63,6 +63,23 @@ def test_a_protected_person_named_in_an_arabic_article_is_recognised(team, make_
     assert Alert.objects.get().person == case.person
 
 
+def test_a_protected_person_named_at_the_end_of_the_longest_kept_article_is_recognised(
+    team, make_case
+):
+    """The whole kept text is read for names, not a first part of it: a long report that
+    names the person only in its last paragraph still raises the alert."""
+    from aegis.monitoring import texts
+
+    case = make_case(team.compartment, team.caseworker, legal_name="فاطمة الزهراء بن علي")
+    padding = "كتب المراسل تقريرا طويلا عن الوضع في المدينة، ونقل شهادات السكان. "
+    last = "اعتقلت الشرطة فاطمة الزهراء بن علي."
+    text = (padding * (texts.TEXT_MAX // len(padding)))[: texts.TEXT_MAX - len(last) - 1]
+    text = text + " " + last
+    assert len(text) <= texts.TEXT_MAX and text.index(last) > texts.TEXT_MAX * 0.99
+    _ingest(team.caseworker, title="تقرير", text=text)
+    assert [m.person for m in Mention.objects.all()] == [case.person]
+
+
 def test_candidate_names_in_a_script_without_capitals_stop_at_punctuation() -> None:
     from aegis.monitoring import mentions
 

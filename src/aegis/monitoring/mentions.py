@@ -31,7 +31,6 @@ _NAME = re.compile(
     r"\b([A-ZÁÉÍÓÚÑÇÀÈÂÊÎÔÛ][\w'’-]+(?:\s+(?:de|del|la|da|dos|van|von|al|el|bin|ibn)?\s*"
     r"[A-ZÁÉÍÓÚÑÇÀÈÂÊÎÔÛ][\w'’-]+){1,3})"
 )
-SCAN_CHARS = 50_000
 # A word of a script without capitals (Arabic, Persian, Urdu, Hebrew, Devanagari, Amharic...),
 # and the punctuation that closes a run of them ("،" and "؛" too).
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -42,7 +41,9 @@ LOOKUP_BATCH = 500
 
 def candidate_names(article: Article, extracted: dict[str, Any]) -> set[str]:
     names = {str(v.get("name", "")) for v in extracted.get("victims", []) if v.get("name")}
-    body = f"{article.title!s}\n{str(article.text)[:SCAN_CHARS]}"
+    # The whole text ingest kept (texts.TEXT_MAX): a person named only near the end of a long
+    # report is still recognised.
+    body = f"{article.title!s}\n{article.text!s}"
     for match in _NAME.finditer(body):
         names |= _runs(match.group(1).split())
     names |= _uncased_names(body)
