@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +23,7 @@ from aegis.vault import normalise
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
-from . import keys, texts
+from . import keys, selectors, texts
 from .drafts import EARLIEST
 from .models import Article, Campaign, CampaignItem
 from .vocabulary import Confidence, Method, Narrative, Platform, TargetKind
@@ -115,16 +115,30 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_campaign(*, actor_id: int | None, is_active: bool = True, **fields: Any) -> Campaign:
+def create_campaign(
+    *, actor_id: int | None, is_active: bool = True, once: str = "", **fields: Any
+) -> Campaign:
+    """`once` is the one-time token of the form that sent it (forms.OnceForm): a form sent
+    again records nothing and gives back the campaign it recorded the first time."""
     values = _checked(fields)
-    campaign = Campaign(
-        data_key=keys.new_key(keys.CAMPAIGN_PURPOSE),
-        created_by_id=actor_id,
-        is_active=bool(is_active),
-        **values,
-    )
-    campaign.target_index = _target_index(values["target_name"])
-    campaign.save()
+    if made := selectors.campaign_recorded_by(once):
+        return made
+    try:
+        # A savepoint: the same form sent twice at once makes one campaign and one key.
+        with transaction.atomic():
+            campaign = Campaign(
+                data_key=keys.new_key(keys.CAMPAIGN_PURPOSE),
+                created_by_id=actor_id,
+                is_active=bool(is_active),
+                form_token=once,
+                **values,
+            )
+            campaign.target_index = _target_index(values["target_name"])
+            campaign.save()
+    except IntegrityError:
+        if made := selectors.campaign_recorded_by(once):
+            return made
+        raise
     audit.record(
         "monitoring.campaign", actor_id=actor_id, object_type="campaign", object_id=campaign.pk
     )
@@ -168,7 +182,9 @@ def add_item(
     description: str = "",
     seen_on: Any,
     article: Article | None = None,
+    once: str = "",
 ) -> CampaignItem:
+    """`once` as for create_campaign: the same form sent again attaches nothing more."""
     rules.choice(platform, Platform, "platform", gettext_lazy("Platform"))
     url = rules.text(url, "url", gettext_lazy("The address"), limit=1000, line=True)
     if url and not texts.web_address(url):
@@ -178,16 +194,36 @@ def add_item(
     )
     if not url and not description and article is None:
         raise RuleError(_("Give the post's address or describe it."), "description")
-    item = CampaignItem.objects.create(
-        campaign=campaign,
-        data_key=campaign.data_key,
-        article=article,
-        platform=platform,
-        url=url,
-        description=description,
-        seen_on=_date(seen_on, "seen_on"),
-        added_by_id=actor_id,
-    )
+    seen_on = _date(seen_on, "seen_on")
+    if made := selectors.item_recorded_by(campaign, once):
+        return made
+    try:
+        with transaction.atomic():
+            item = CampaignItem.objects.create(
+                campaign=campaign,
+                data_key=campaign.data_key,
+                article=article,
+                platform=platform,
+                url=url,
+                description=description,
+                seen_on=seen_on,
+                added_by_id=actor_id,
+                form_token=once,
+            )
+    except IntegrityError:
+        # The same form at once; or its token sent by hand to another campaign's page, where
+        # it attaches without one.
+        if made := selectors.item_recorded_by(campaign, once):
+            return made
+        return add_item(
+            campaign,
+            actor_id=actor_id,
+            platform=platform,
+            url=url,
+            description=description,
+            seen_on=seen_on,
+            article=article,
+        )
     audit.record(
         "monitoring.campaign", actor_id=actor_id, object_type="campaign", object_id=campaign.pk
     )

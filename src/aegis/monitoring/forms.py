@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any
 
 from django import forms
@@ -170,6 +172,27 @@ class RejectForm(forms.Form):
     )
 
 
+ONCE = re.compile(r"[A-Za-z0-9_-]{16,32}")
+
+
+class OnceForm(forms.Form):
+    """A form that records something carries a one-time token, made when the page is shown:
+    sent twice (a double click, a resend after a slow answer, the back button), it records
+    once (campaigns.create_campaign, campaigns.add_item). A token that is not one of ours is
+    read as none: the form then records as any form does."""
+
+    once = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["once"] = secrets.token_urlsafe(18)
+
+    def clean_once(self) -> str:
+        value = self.cleaned_data.get("once") or ""
+        return value if ONCE.fullmatch(value) else ""
+
+
 class CampaignForm(forms.Form):
     target_kind = forms.ChoiceField(label=_("Target"), choices=TargetKind.choices)
     target_name = forms.CharField(label=_("Name of the defender or organisation"), max_length=200)
@@ -205,7 +228,11 @@ class CampaignForm(forms.Form):
     is_active = forms.BooleanField(label=_("Still active"), required=False, initial=True)
 
 
-class ItemForm(forms.Form):
+class NewCampaignForm(CampaignForm, OnceForm):
+    pass
+
+
+class ItemForm(OnceForm):
     platform = forms.ChoiceField(label=_("Platform"), choices=Platform.choices)
     url = forms.CharField(label=_("Address"), max_length=1000, required=False)
     description = forms.CharField(

@@ -160,9 +160,19 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The one-time token of the form that recorded it (forms.OnceForm), random: the same form
+    # sent twice (a double click, a resend after a slow answer) records one campaign.
+    form_token = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["-first_seen", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form_token"],
+                condition=~models.Q(form_token=""),
+                name="monitoring_campaign_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"campaign {self.pk}"
@@ -197,9 +207,18 @@ class CampaignItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     added_at = models.DateTimeField(auto_now_add=True)
+    # As Campaign's: the same form sent twice attaches one item.
+    form_token = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["-seen_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form_token"],
+                condition=~models.Q(form_token=""),
+                name="monitoring_campaignitem_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"item {self.pk} of campaign {self.campaign_id}"

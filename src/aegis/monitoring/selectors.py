@@ -93,6 +93,16 @@ def campaign(campaign_id: int) -> Campaign | None:
     return found
 
 
+def campaign_recorded_by(once: str) -> Campaign | None:
+    """The campaign a form with this one-time token (forms.OnceForm) recorded, if any."""
+    return Campaign.objects.filter(form_token=once).first() if once else None
+
+
+def item_recorded_by(campaign: Campaign, once: str) -> CampaignItem | None:
+    """The item a form with this one-time token attached to the campaign, if any."""
+    return campaign.items.filter(form_token=once).first() if once else None
+
+
 def _items(campaign: Campaign) -> QuerySet[CampaignItem]:
     return campaign.items.order_by("-seen_on", "-pk")
 

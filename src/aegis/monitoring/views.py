@@ -27,6 +27,7 @@ from .forms import (
     CampaignForm,
     DraftForm,
     ItemForm,
+    NewCampaignForm,
     PasteForm,
     RejectForm,
     SourceForm,
@@ -307,8 +308,11 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @requires(ANALYST, STAFF)
 @require_http_methods(["GET", "POST"])
 def campaign_new(request: HttpRequest) -> HttpResponse:
-    form = CampaignForm(request.POST or None)
+    form = NewCampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if earlier := selectors.campaign_recorded_by(form.cleaned_data["once"]):
+            messages.info(request, _("This form was sent already: the campaign is recorded once."))
+            return redirect("monitoring:campaign", campaign_id=earlier.pk)
         with refusal_on(form):
             made = campaign_services.create_campaign(
                 actor_id=request.user.pk,
@@ -343,6 +347,9 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
     shown = found(selectors.campaign(campaign_id))
     form = ItemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if selectors.item_recorded_by(shown, form.cleaned_data["once"]):
+            messages.info(request, _("This form was sent already: the item is attached once."))
+            return redirect("monitoring:campaign", campaign_id=shown.pk)
         with refusal_on(form):
             campaign_services.add_item(shown, actor_id=request.user.pk, **form.cleaned_data)
             messages.success(request, _("The item is attached to the campaign."))
