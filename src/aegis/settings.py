@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "aegis.accounts.middleware.KeychainMiddleware",
     "aegis.accounts.middleware.FirstSignInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: its page has the reader's menu and language.
+    "aegis.visits.FormOnlyAddresses",
 ]
 
 ROOT_URLCONF = "aegis.urls"
