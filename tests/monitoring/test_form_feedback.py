@@ -139,3 +139,73 @@ def test_a_paste_too_large_to_read_gets_a_page_in_words(team):
     assert page.status_code == 400
     assert "nothing was stored" in page.content.decode()
     assert not Article.objects.exists()
+
+
+def _proposal_page(client, proposal) -> str:
+    url = reverse("monitoring:proposal", kwargs={"proposal_id": proposal.pk})
+    return client.get(url).content.decode()
+
+
+def test_no_compartment_is_chosen_beforehand_and_none_chosen_is_said(team, proposal):
+    client = sign_in(Client(), team.analyst)
+    html = _proposal_page(client, proposal)
+    assert '<option value="" selected>Choose a compartment</option>' in html
+    assert '<option value="" selected>Choose a reason</option>' in html
+    accepted = client.post(reverse("monitoring:accept", kwargs={"proposal_id": proposal.pk}), {})
+    rejected = client.post(reverse("monitoring:reject", kwargs={"proposal_id": proposal.pk}), {})
+    assert "Choose the compartment the incident goes to." in accepted.content.decode()
+    assert "Choose why the proposal is rejected." in rejected.content.decode()
+    assert Proposal.objects.get(pk=proposal.pk).status == "pending"
+
+
+def test_without_compartments_the_page_says_so_instead_of_a_form_that_cannot_work(team, proposal):
+    from aegis.cases.models import Compartment
+
+    Compartment.objects.all().delete()
+    html = _proposal_page(sign_in(Client(), team.analyst), proposal)
+    assert "No compartment exists yet" in html
+    assert "Draft the incident for this compartment" not in html
+
+
+def test_the_violation_boxes_are_a_group_with_their_error_tied_to_them(team, proposal):
+    client = sign_in(Client(), team.analyst)
+    html = _proposal_page(client, proposal)
+    assert re.search(r"<fieldset[^>]*>\s*<legend[^>]*>Violations", html)
+    sent = client.post(
+        reverse("monitoring:edit", kwargs={"proposal_id": proposal.pk}),
+        {"violation_types": ["not-a-violation"]},
+    ).content.decode()
+    assert 'aria-describedby="id_violation_types_error"' in sent
+
+
+def test_the_proposal_shows_the_confidence_as_the_queue_does(team, proposal):
+    client = sign_in(Client(), team.analyst)
+    shown = f"{round(proposal.confidence * 100)} %"
+    assert f"<td>{shown}</td>" in client.get(reverse("monitoring:queue")).content.decode()
+    assert f"confidence {shown}" in _proposal_page(client, proposal)
+
+
+def test_a_web_address_is_not_called_a_title_in_arabic(team):
+    client = sign_in(Client(), team.analyst)
+    client.post("/i18n/setlang/", {"language": "ar", "next": "/"})
+    html = client.get(reverse("monitoring:paste")).content.decode()
+    assert "الرابط (إن وُجد)" in html and "العنوان (إن وُجد)" not in html
+
+
+def test_the_campaign_page_lists_in_the_readers_language_and_isolates_typed_text(team):
+    client = sign_in(Client(), team.analyst)
+    client.post(
+        reverse("monitoring:campaign-new"),
+        {
+            **CAMPAIGN,
+            "narratives": ["criminal", "terrorist"],
+            "reach": "25000",
+            "attribution": "Troll farm",
+        },
+    )
+    url = reverse("monitoring:campaign", kwargs={"campaign_id": Campaign.objects.get().pk})
+    english = client.get(url).content.decode()
+    assert "<dd>25,000</dd>" in english and "<bdi>Troll farm</bdi> (" in english
+    client.post("/i18n/setlang/", {"language": "ar", "next": "/"})
+    arabic = client.get(url).content.decode()
+    assert re.search(r"<dd>[^<,]+، [^<,]+</dd>", arabic), "narratives joined with the Arabic comma"

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.incidents.vocabulary import (
@@ -45,7 +46,7 @@ class SourceForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=SourceKind.choices)
     url = forms.CharField(
-        label=_("Address"),
+        label=pgettext_lazy("web address", "Address"),
         max_length=1000,
         help_text=_(
             "Kept in clear, so that the worker reads it with no key: never a search for a "
@@ -67,7 +68,9 @@ class SourceForm(forms.Form):
 
 class PasteForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=500)
-    url = forms.CharField(label=_("Address (if any)"), max_length=1000, required=False)
+    url = forms.CharField(
+        label=pgettext_lazy("web address", "Address (if any)"), max_length=1000, required=False
+    )
     published = forms.DateField(label=_("Published on"), required=False, widget=DATE)
     text = forms.CharField(
         label=_("Text of the article"), widget=forms.Textarea(attrs={"rows": 12})
@@ -77,7 +80,9 @@ class PasteForm(forms.Form):
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("File (plain text or PDF)"))
     title = forms.CharField(label=_("Title"), max_length=500, required=False)
-    url = forms.CharField(label=_("Address (if any)"), max_length=1000, required=False)
+    url = forms.CharField(
+        label=pgettext_lazy("web address", "Address (if any)"), max_length=1000, required=False
+    )
     published = forms.DateField(label=_("Published on"), required=False, widget=DATE)
 
 
@@ -156,17 +161,31 @@ class DraftForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
-    compartment = forms.TypedChoiceField(label=_("Compartment"), coerce=int)
+    # No compartment is chosen beforehand: one careless click must not file the incident in
+    # the first compartment of the list.
+    compartment = forms.TypedChoiceField(
+        label=_("Compartment"),
+        coerce=int,
+        error_messages={"required": _("Choose the compartment the incident goes to.")},
+    )
 
     def __init__(self, *args: Any, compartments: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["compartment"]
         assert isinstance(field, forms.TypedChoiceField)
-        field.choices = [(c.pk, c.name) for c in compartments]
+        field.choices = [("", _("Choose a compartment")), *((c.pk, c.name) for c in compartments)]
+
+    @property
+    def has_compartments(self) -> bool:
+        return len(self.fields["compartment"].choices) > 1  # type: ignore[attr-defined]
 
 
 class RejectForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=RejectReason.choices)
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[("", _("Choose a reason")), *RejectReason.choices],
+        error_messages={"required": _("Choose why the proposal is rejected.")},
+    )
     note = forms.CharField(
         label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -234,7 +253,9 @@ class NewCampaignForm(CampaignForm, OnceForm):
 
 class ItemForm(OnceForm):
     platform = forms.ChoiceField(label=_("Platform"), choices=Platform.choices)
-    url = forms.CharField(label=_("Address"), max_length=1000, required=False)
+    url = forms.CharField(
+        label=pgettext_lazy("web address", "Address"), max_length=1000, required=False
+    )
     description = forms.CharField(
         label=_("What it says"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
