@@ -84,7 +84,7 @@ def test_the_campaign_form_keeps_a_large_reach_and_refuses_a_larger_one(team):
     assert kept.status_code == 302, kept.content.decode()[:2000]
     assert Campaign.objects.get().reach == 3_000_000_000
     page = client.get(kept["Location"])
-    assert page.status_code == 200 and "3000000000" in page.content.decode()
+    assert page.status_code == 200 and "3,000,000,000" in page.content.decode()
 
 
 # --- Merged articles waiting for their caseworkers ------------------------------------------
