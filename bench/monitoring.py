@@ -99,16 +99,34 @@ def longest(extractor: Any, records: list[dict[str, Any]], per_article: float) -
         print(f"  {name}: {took:.2f} CPU s, x{took / per_article:.1f} of the dev mean")
 
 
+def _unreadable(data: Any, split: str) -> str:
+    """Why a split cannot be scored or learnt from, in a line ("" when it can)."""
+    try:
+        records = training.load_records(data, (split,))
+    except (OSError, ValueError, RecursionError) as error:
+        return f"Cannot read {data}/{split}.json: {error}"
+    if problem := training.not_training_data(records):
+        return f"{data}/{split}.json is not HRDsAttack data: {problem}"
+    return ""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (0: none)")
     parser.add_argument("--limit", type=int, default=0, help="score only the first N dev articles")
     args = parser.parse_args()
     data = dataset_dir()
-    if data is None:
-        print("HRDsAttack data not found: set AEGIS_HRDSATTACK_DIR (a folder with dev.json).")
+    if data is None or not (data / "train.json").is_file():
+        print(
+            "HRDsAttack data not found: set AEGIS_HRDSATTACK_DIR (a folder with train.json and "
+            "dev.json)."
+        )
         return 2
     print(f"Data: {data}; Python {platform.python_version()} on {platform.machine()}")
+    for split in ("train", "dev"):
+        if problem := _unreadable(data, split):
+            print(problem)
+            return 2
     dev = training.load_records(data, ("dev",))
     if args.limit:
         dev = dev[: args.limit]

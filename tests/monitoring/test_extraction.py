@@ -553,13 +553,15 @@ def _a_split(folder: Path, name: str, text: str) -> None:
         ('[{"sample": {}, "merged_sample": 5}]', "no 'merged_sample'"),
         (
             '[{"sample": {}, "merged_sample": {"perpetrator_mention": true, '
-            '"perpetrator_type": "state actor", "violation_types": [], "victims": "x"}}]',
+            '"perpetrator_type": "state actor", "violation_types": [], "victims": "x", '
+            '"country": null, "region": null, "city": null}}]',
             "victims are not a list",
         ),
         (
             '[{"sample": {}, "merged_sample": {"perpetrator_mention": true, '
-            '"perpetrator_type": "state actor", "violation_types": [], "victims": []}}]',
-            "Cannot train",
+            '"perpetrator_type": "state actor", "violation_types": [], "victims": [], '
+            '"country": null, "region": null, "city": null}}]',
+            "Cannot train on the data in .*: perpetrator_mention: the data holds only True",
         ),
     ],
 )

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import math
+import secrets
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -94,6 +96,11 @@ def fit_idf(documents: list[list[str]], min_df: int = 2, bigrams: bool = True) -
 
 
 def save(directory: Path, models: dict[str, Linear], extra: dict[str, Any]) -> None:
+    """Both files written whole or not at all: each goes to a part file beside it, and only
+    when both are written are they swapped in. A shared random `build` in both lets load()
+    tell a folder left with one new and one old file (a crash between the two swaps)."""
+    from aegis.files.storage import written_whole
+
     directory.mkdir(parents=True, exist_ok=True)
     # An array in `extra` (a vectorizer's idf) goes to weights.npz, the rest to model.json.
     arrays = {f"extra.{k}": v for k, v in extra.items() if isinstance(v, np.ndarray)}
@@ -105,13 +112,24 @@ def save(directory: Path, models: dict[str, Linear], extra: dict[str, Any]) -> N
         meta["models"][name] = model.to_json()
         arrays[f"{name}.coef"] = model.coef
         arrays[f"{name}.intercept"] = model.intercept
-    (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True))
-    np.savez_compressed(directory / "weights.npz", **arrays)  # type: ignore[arg-type]
+    meta["build"] = secrets.token_hex(8)
+    arrays["build"] = np.array(meta["build"])
+    with ExitStack() as both:
+        weights = both.enter_context(written_whole(directory / "weights.npz"))
+        described = both.enter_context(written_whole(directory / "model.json"))
+        np.savez_compressed(weights, **arrays)  # type: ignore[arg-type]
+        described.write(json.dumps(meta, ensure_ascii=False, sort_keys=True).encode())
 
 
 def load(directory: Path) -> tuple[dict[str, Linear], dict[str, Any]]:
     meta = json.loads((directory / "model.json").read_text())
     with np.load(directory / "weights.npz", allow_pickle=False) as arrays:
+        build = str(arrays["build"]) if "build" in arrays.files else None
+        if meta.pop("build", None) != build:
+            raise ValueError(
+                f"the model in {directory} is half of one training and half of another: "
+                "train it again (aegis monitoring train)"
+            )
         models = {
             name: Linear(
                 classes=spec["classes"],

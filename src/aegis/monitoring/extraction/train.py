@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,29 @@ def article(record: dict[str, Any]) -> F.Article:
     )
 
 
+class TooFewKinds(ValueError):
+    """The data holds one value (or none) of what a model learns to tell apart."""
+
+
+def _two_kinds(targets: list[Any], what: str) -> None:
+    kinds = set(targets)
+    if len(kinds) < 2:
+        found = f"only {next(iter(kinds))!r}" if kinds else "none"
+        raise TooFewKinds(f"{what}: the data holds {found}; at least two values are needed")
+
+
 def _fit(
-    rows: list[dict[str, float]], targets: list[Any], c: float, balanced: bool = False
+    rows: list[dict[str, float]],
+    targets: list[Any],
+    c: float,
+    balanced: bool = False,
+    *,
+    what: str = "a label",
 ) -> Linear:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
+
+    _two_kinds(targets, what)
 
     vectorizer = DictVectorizer()
     matrix = vectorizer.fit_transform(rows).tocsr()
@@ -67,13 +86,16 @@ def _fit(
     return Linear.from_sklearn(model, list(vectorizer.get_feature_names_out()))
 
 
-def _fit_chars(texts: list[str], targets: list[Any], c: float) -> tuple[CharTfidf, Linear]:
+def _fit_chars(
+    texts: list[str], targets: list[Any], c: float, *, what: str = "a label"
+) -> tuple[CharTfidf, Linear]:
     """A classifier over the texts' character n-grams (chargrams.py applies it at run time):
     its features are the vectorizer's n-grams, every one in column order, so that the n-gram
     list is stored once (as the classifier's feature names)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
+    _two_kinds(targets, what)
     vectorizer = TfidfVectorizer(
         analyzer="char_wb", ngram_range=CHAR_NGRAMS, min_df=CHAR_MIN_DF, sublinear_tf=True
     )
@@ -103,15 +125,21 @@ def country_rows(
     return rows, targets
 
 
-def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, Any]]:
+def train(
+    records: list[dict[str, Any]], say: Callable[[str], object] = lambda _: None
+) -> tuple[dict[str, Linear], dict[str, Any]]:
+    """The models and what goes with them, learnt from labelled records; `say` is told each
+    step (the command prints them: training takes about 20 s on 400 articles)."""
+    say(f"Reading {len(records)} articles")
     articles = [article(r) for r in records]
     golds = [r["merged_sample"] for r in records]
     idf = fit_idf([a.tokens for a in articles], min_df=2)
     docs = [F.document(a, idf) for a in articles]
     models: dict[str, Linear] = {}
 
+    say("Learning the perpetrator: mention and type")
     models["perpetrator_mention"] = _fit(
-        docs, [bool(g["perpetrator_mention"]) for g in golds], C_DOC
+        docs, [bool(g["perpetrator_mention"]) for g in golds], C_DOC, what="perpetrator_mention"
     )
     typed = [
         (a.full, g["perpetrator_type"])
@@ -119,12 +147,14 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
         if g["perpetrator_type"]
     ]
     chars, models["perpetrator_type"] = _fit_chars(
-        [t for t, _ in typed], [p for _, p in typed], C_CHARS
+        [t for t, _ in typed], [p for _, p in typed], C_CHARS, what="perpetrator_type"
     )
     violation_docs = [F.violation_document(a, idf, d) for a, d in zip(articles, docs, strict=True)]
+    say("Learning the violation types")
     for label in labels.VIOLATION_TYPES:
         targets = [label in (g["violation_types"] or []) for g in golds]
-        models[f"violation:{label}"] = _fit(violation_docs, targets, C_DOC)
+        what = f"violation type {label!r} (articles with and without it)"
+        models[f"violation:{label}"] = _fit(violation_docs, targets, C_DOC, what=what)
 
     rows, targets = [], []
     for a, g in zip(articles, golds, strict=True):
@@ -132,7 +162,8 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
         found = F.candidates(a)
         rows += F.name_rows(a, found)
         targets += [candidate.name in gold_names for candidate in found]
-    models["victim_name"] = _fit(rows, targets, C_NAME)
+    say("Learning the victims' names")
+    models["victim_name"] = _fit(rows, targets, C_NAME, what="victim_name (named victims)")
 
     victim_rows, type_rows, sex_rows, sexes, ages, types = [], [], [], [], [], []
     for a, g in zip(articles, golds, strict=True):
@@ -146,12 +177,20 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
             sexes.append(v["victim_sex_type"])
             ages.append(v["victim_age_group"])
             types.append("|".join(sorted(set(v["victim_type"]))))
-    models["victim_sex"] = _fit(sex_rows, sexes, C_VICTIM)
-    models["victim_age"] = _fit(victim_rows, ages, C_VICTIM)
+    say("Learning the victims' sex, age group and type")
+    models["victim_sex"] = _fit(sex_rows, sexes, C_VICTIM, what="victim_sex_type")
+    models["victim_age"] = _fit(victim_rows, ages, C_VICTIM, what="victim_age_group")
     typed_rows = [(r, t) for r, t in zip(type_rows, types, strict=True) if t]
-    models["victim_type"] = _fit([r for r, _ in typed_rows], [t for _, t in typed_rows], C_VICTIM)
+    models["victim_type"] = _fit(
+        [r for r, _ in typed_rows], [t for _, t in typed_rows], C_VICTIM, what="victim_type"
+    )
 
-    models["country"] = _fit(*country_rows(articles, golds), C_COUNTRY)
+    say("Learning the places")
+    models["country"] = _fit(
+        *country_rows(articles, golds),
+        C_COUNTRY,
+        what="country (the annotated one among those named)",
+    )
 
     country_forms: dict[str, Counter[str]] = {}
     cities: Counter[str] = Counter()
@@ -184,3 +223,86 @@ def train(records: list[dict[str, Any]]) -> tuple[dict[str, Linear], dict[str, A
         "trained_on": len(records),
     }
     return models, extra
+
+
+MERGED_FIELDS = (
+    "perpetrator_mention",
+    "perpetrator_type",
+    "violation_types",
+    "country",
+    "region",
+    "city",
+    "victims",
+)
+
+
+def not_training_data(records: Any) -> str:
+    """What makes `records` no HRDsAttack training data ("" when nothing): the trainer reads
+    each record's sample and its merged (gold) sample, whose labels must be the dataset's
+    (labels.py): a label of another type or spelling would be learnt as a class of its own."""
+    if not isinstance(records, list) or not records:
+        return "it must be a non-empty JSON list of records."
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict) or not isinstance(record.get("sample"), dict):
+            return f"record {number} has no 'sample' object."
+        merged = record.get("merged_sample")
+        if not isinstance(merged, dict) or any(f not in merged for f in MERGED_FIELDS):
+            return f"record {number} has no 'merged_sample' with {', '.join(MERGED_FIELDS)}."
+        if problem := _label_problem(merged):
+            return f"record {number}: {problem}."
+    return ""
+
+
+def _one_of(value: Any, allowed: tuple[str, ...], field: str, *, none: bool = False) -> str:
+    if (value is None and none) or (isinstance(value, str) and value in allowed):
+        return ""
+    choices = ", ".join(repr(a) for a in allowed) + (" or null" if none else "")
+    return f"{field} is {json.dumps(value)[:80]}, not one of {choices}"
+
+
+def _label_problem(merged: dict[str, Any]) -> str:
+    if not isinstance(merged["perpetrator_mention"], bool):
+        found = json.dumps(merged["perpetrator_mention"])[:80]
+        return f"perpetrator_mention is {found}, not true or false"
+    problem = _one_of(
+        merged["perpetrator_type"], labels.PERPETRATOR_TYPES, "perpetrator_type", none=True
+    )
+    violations = merged["violation_types"]
+    if not problem and not isinstance(violations, list):
+        problem = f"violation_types is {json.dumps(violations)[:80]}, not a list"
+    for label in violations if not problem else []:
+        problem = problem or _one_of(
+            label, (*labels.VIOLATION_TYPES, labels.UNKNOWN_VIOLATION), "a violation type"
+        )
+    for field in ("country", "region", "city"):
+        if not problem and merged[field] is not None and not isinstance(merged[field], str):
+            problem = f"{field} is {json.dumps(merged[field])[:80]}, not a text or null"
+    victims = merged["victims"]
+    if not problem and not (
+        isinstance(victims, list) and all(isinstance(v, dict) for v in victims)
+    ):
+        problem = "victims are not a list of objects"
+    for n, victim in enumerate(victims if not problem else [], start=1):
+        problem = problem or _victim_problem(victim, n)
+    return problem
+
+
+def _victim_problem(victim: dict[str, Any], n: int) -> str:
+    name = victim.get("victim_name")
+    if name is None:
+        return ""  # an unnamed victim: the trainer reads named ones only
+    if not isinstance(name, str):
+        return f"victim {n}'s victim_name is {json.dumps(name)[:80]}, not a text or null"
+    types = victim.get("victim_type")
+    if not isinstance(types, list):
+        return f"victim {n}'s victim_type is {json.dumps(types)[:80]}, not a list"
+    for kind in types:
+        if problem := _one_of(kind, (*labels.VICTIM_TYPES, labels.INSUFFICIENT), "a victim type"):
+            return f"victim {n}: {problem}"
+    for field, allowed in (
+        ("victim_sex_type", labels.SEXES),
+        ("victim_age_group", labels.AGE_GROUPS),
+    ):
+        if problem := _one_of(victim.get(field), allowed, field):
+            return f"victim {n}: {problem}"
+    return ""

@@ -86,20 +86,36 @@ class Command(BaseCommand):
         missing = [s for s in splits if not (data / f"{s}.json").is_file()]
         if missing:
             raise CommandError(f"No {', '.join(m + '.json' for m in missing)} in {data}.")
-        try:
-            records = training.load_records(data, splits)
-        except (OSError, ValueError, RecursionError) as error:
-            raise CommandError(f"Cannot read the data in {data}: {error}") from error
-        if problem := _not_training_data(records):
-            raise CommandError(f"The data in {data} is not in the HRDsAttack schema: {problem}")
-        try:
-            models, extra = training.train(records)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            # A label of the wrong type deep in a record, or too few examples of a class.
-            raise CommandError(f"Cannot train on the data in {data}: {error!r}") from error
-        extra["trained_splits"] = list(splits)
         out = Path(options["out"]) if options["out"] else pipeline.MODEL_DIR
-        linear.save(out, models, extra)
+        if out.exists() and not out.is_dir():
+            # Said before training, not after.
+            raise CommandError(f"--out {out} is a file: give the folder to write the model to.")
+        records: list[dict[str, Any]] = []
+        for split in splits:
+            try:
+                found = training.load_records(data, (split,))
+            except (OSError, ValueError, RecursionError) as error:
+                raise CommandError(f"Cannot read {data / split}.json: {error}") from error
+            if problem := training.not_training_data(found):
+                raise CommandError(
+                    f"{data / split}.json is not HRDsAttack training data: {problem}"
+                )
+            records += found
+        try:
+            models, extra = training.train(records, say=lambda step: self.stdout.write(step + "…"))
+            extra["trained_splits"] = list(splits)
+            linear.save(out, models, extra)
+        except training.TooFewKinds as error:
+            raise CommandError(f"Cannot train on the data in {data}: {error}.") from error
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            # What the schema check above does not foresee.
+            raise CommandError(f"Cannot train on the data in {data}: {error!r}") from error
+        except OSError as error:
+            raise CommandError(
+                f"Cannot write the model to {out}: {error}. The model there is as it was."
+            ) from error
+        except KeyboardInterrupt:
+            raise CommandError("Interrupted; the model is as it was.") from None
         pipeline.default.cache_clear()
         self.stdout.write(f"Trained on {len(records)} articles; model written to {out}.")
 
@@ -118,7 +134,14 @@ class Command(BaseCommand):
         if out.is_dir() or not out.parent.is_dir():
             # Said before the articles are read, not after.
             raise CommandError(f"Cannot write {out}: give a file in a folder that exists.")
-        predicted = evaluate.predict(pipeline.default(), records, options["given_victims"])
+        try:
+            extractor = pipeline.default()
+        except (OSError, ValueError, KeyError) as error:
+            raise CommandError(
+                f"Cannot read the extraction model: {error}. Train it again: aegis monitoring "
+                "train --data DIR."
+            ) from error
+        predicted = evaluate.predict(extractor, records, options["given_victims"])
         # ASCII with escapes: the records are copied back as read, and a lone surrogate
         # ("\ud800", valid in JSON text) has no UTF-8 form.
         try:
@@ -191,23 +214,3 @@ def _recovery_key_text(options: dict[str, Any]) -> str:
         )
     except OSError as error:
         raise CommandError(f"Cannot read {path}: {error}") from error
-
-
-MERGED_FIELDS = ("perpetrator_mention", "perpetrator_type", "violation_types", "victims")
-
-
-def _not_training_data(records: Any) -> str:
-    """What makes `records` no HRDsAttack training data ("" when nothing): the trainer reads
-    each record's sample and its merged (gold) sample."""
-    if not isinstance(records, list) or not records:
-        return "each split must be a non-empty JSON list of records."
-    for number, record in enumerate(records, start=1):
-        if not isinstance(record, dict) or not isinstance(record.get("sample"), dict):
-            return f"record {number} has no 'sample' object."
-        merged = record.get("merged_sample")
-        if not isinstance(merged, dict) or any(f not in merged for f in MERGED_FIELDS):
-            return f"record {number} has no 'merged_sample' with {', '.join(MERGED_FIELDS)}."
-        victims = merged["victims"]
-        if not isinstance(victims, list) or not all(isinstance(v, dict) for v in victims):
-            return f"record {number}'s victims are not a list of objects."
-    return ""
