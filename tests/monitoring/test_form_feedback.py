@@ -181,7 +181,8 @@ def test_the_violation_boxes_are_a_group_with_their_error_tied_to_them(team, pro
 def test_the_proposal_shows_the_confidence_as_the_queue_does(team, proposal):
     client = sign_in(Client(), team.analyst)
     shown = f"{round(proposal.confidence * 100)} %"
-    assert f"<td>{shown}</td>" in client.get(reverse("monitoring:queue")).content.decode()
+    queue = client.get(reverse("monitoring:queue")).content.decode()
+    assert f'<td data-label="Confidence">{shown}</td>' in queue
     assert f"confidence {shown}" in _proposal_page(client, proposal)
 
 
@@ -209,3 +210,23 @@ def test_the_campaign_page_lists_in_the_readers_language_and_isolates_typed_text
     client.post("/i18n/setlang/", {"language": "ar", "next": "/"})
     arabic = client.get(url).content.decode()
     assert re.search(r"<dd>[^<,]+، [^<,]+</dd>", arabic), "narratives joined with the Arabic comma"
+
+
+def test_the_lists_stack_their_cells_with_labels_on_a_narrow_screen(team, proposal):
+    """On a phone a table of five columns broke its headers mid-word: each row is a block
+    whose cells say what they are."""
+    client = sign_in(Client(), team.analyst)
+    client.post(reverse("monitoring:sources"), SOURCE)
+    client.post(reverse("monitoring:campaign-new"), CAMPAIGN)
+    for page, label in (
+        ("monitoring:queue", "Confidence"),
+        ("monitoring:sources", "Last read"),
+        ("monitoring:campaigns", "First seen"),
+    ):
+        html = client.get(reverse(page)).content.decode()
+        assert '<table class="stacked">' in html and f'<td data-label="{label}"' in html, page
+
+
+def test_an_empty_queue_links_to_adding_an_article_by_hand(team):
+    html = sign_in(Client(), team.analyst).get(reverse("monitoring:queue")).content.decode()
+    assert f'<a href="{reverse("monitoring:paste")}">Add an article</a></p>' in html
