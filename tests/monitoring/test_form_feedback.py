@@ -230,3 +230,14 @@ def test_the_lists_stack_their_cells_with_labels_on_a_narrow_screen(team, propos
 def test_an_empty_queue_links_to_adding_an_article_by_hand(team):
     html = sign_in(Client(), team.analyst).get(reverse("monitoring:queue")).content.decode()
     assert f'<a href="{reverse("monitoring:paste")}">Add an article</a></p>' in html
+
+
+def test_places_are_chosen_by_name_from_lists(team, proposal):
+    client = sign_in(Client(), team.analyst)
+    html = _proposal_page(client, proposal)
+    assert '<option value="CO" selected>Colombia</option>' in html  # the draft's country
+    assert '<option value="CO-DC">' in html  # its regions, by name
+    sources = client.get(reverse("monitoring:sources")).content.decode()
+    assert '<select name="country"' in sources and '<option value="MX">Mexico</option>' in sources
+    refused = client.post(reverse("monitoring:sources"), {**SOURCE, "country": "ZZ"})
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()

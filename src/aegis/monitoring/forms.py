@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from aegis import places
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.incidents.vocabulary import (
     DatePrecision,
@@ -42,7 +43,23 @@ DATE = forms.DateInput(attrs={"type": "date"})
 VICTIM_ROWS = 5
 
 
-class SourceForm(forms.Form):
+class PlaceForm(forms.Form):
+    """Country and first-level region chosen by name from lists, not typed as codes. Without
+    JavaScript the region list is the country's that the page was drawn (or sent) with."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        country = (self.data.get("country") if self.is_bound else self.initial.get("country")) or ""
+        for name, listed in (
+            ("country", places.countries()),
+            ("region", places.regions(str(country).upper())),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [("", _("Not known")), *listed]
+
+
+class SourceForm(PlaceForm):
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=SourceKind.choices)
     url = forms.CharField(
@@ -57,8 +74,15 @@ class SourceForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language"), required=False, choices=[(c, LANGUAGE_NAMES[c]) for c in LANGUAGES]
     )
-    country = forms.CharField(label=_("Country code"), max_length=2, required=False)
-    region = forms.CharField(label=_("Region code"), max_length=8, required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    region = forms.ChoiceField(
+        label=_("Region"),
+        required=False,
+        help_text=_(
+            "The regions listed are those of the country the page was drawn with: after "
+            "changing the country, save, then choose the region."
+        ),
+    )
     reliability = forms.ChoiceField(
         label=_("Reliability"), choices=Reliability.choices, initial=Reliability.C
     )
@@ -86,15 +110,22 @@ class UploadForm(forms.Form):
     published = forms.DateField(label=_("Published on"), required=False, widget=DATE)
 
 
-class DraftForm(forms.Form):
+class DraftForm(PlaceForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     date_start = forms.DateField(label=_("Date"), widget=DATE)
     date_precision = forms.ChoiceField(label=_("Date precision"), choices=DatePrecision.choices)
-    country = forms.CharField(label=_("Country code"), max_length=2, required=False)
-    region = forms.CharField(label=_("Region code"), max_length=8, required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    region = forms.ChoiceField(
+        label=_("Region"),
+        required=False,
+        help_text=_(
+            "The regions listed are the country's; another country's are listed once "
+            "the form is sent with it."
+        ),
+    )
     violation_types = forms.MultipleChoiceField(
         label=_("Violations"), choices=ViolationType.choices, widget=forms.CheckboxSelectMultiple
     )
