@@ -183,7 +183,8 @@ def test_the_proposal_shows_the_confidence_as_the_queue_does(team, proposal):
     shown = f"{round(proposal.confidence * 100)} %"
     queue = client.get(reverse("monitoring:queue")).content.decode()
     assert f'<td data-label="Confidence">{shown}</td>' in queue
-    assert f"confidence {shown}" in _proposal_page(client, proposal)
+    page = _proposal_page(client, proposal)
+    assert f"confidence {shown}" in page and " · English · " in page  # the language by name
 
 
 def test_a_web_address_is_not_called_a_title_in_arabic(team):

@@ -22,6 +22,7 @@ from aegis.rules import flash_refusal, refusal_on
 from . import campaigns as campaign_services
 from . import decisions, keys, manual, selectors, sources
 from .forms import (
+    LANGUAGE_NAMES,
     VICTIM_ROWS,
     AcceptForm,
     CampaignForm,
@@ -73,6 +74,8 @@ def _proposal_page(request: HttpRequest, proposal: Proposal, **forms: Any) -> Ht
         "article": proposal.article,
         "draft": draft,
         "extracted": json.loads(str(proposal.extracted or "{}")),
+        # The article's language by name; a code no source offers (a page's own) as it is.
+        "language": LANGUAGE_NAMES.get(proposal.article.language, proposal.article.language),
         "pending": pending,
         "duplicate_count": duplicate_count,
         "duplicates": duplicates,
