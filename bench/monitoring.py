@@ -178,5 +178,15 @@ def main() -> int:
     return 0
 
 
+def run() -> int:
+    """main(), with what the data or the shipped model can still raise said in a line: a
+    label with one value in the data, or a model folder left half written."""
+    try:
+        return main()
+    except (ValueError, OSError) as error:
+        print(f"Cannot run the benchmark: {error}")
+        return 2
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -45,3 +45,15 @@ def test_a_put_is_still_refused_as_before(signed_in):
     client, _ = signed_in(Role.ANALYST)
     assert client.put("/monitoring/proposals/4/reject/").status_code == 405
     assert client.put("/monitoring/proposals/4/reject/").content == b""
+
+
+def test_the_way_back_keeps_the_sites_prefix() -> None:
+    """Served under a sub-path, the link goes there (the path matched is path_info)."""
+    from django.urls import get_script_prefix, set_script_prefix
+
+    before = get_script_prefix()
+    set_script_prefix("/aegis/")
+    try:
+        assert page_above("/monitoring/proposals/4/reject/") == "/aegis/monitoring/proposals/4/"
+    finally:
+        set_script_prefix(before)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, get_script_prefix, resolve
 
 
 class FormOnlyAddresses:
@@ -25,15 +25,15 @@ class FormOnlyAddresses:
             and not response.content
             and "POST" in response.get("Allow", "")
         ):
-            page = render(request, "405.html", {"back": page_above(request.path)}, status=405)
+            page = render(request, "405.html", {"back": page_above(request.path_info)}, status=405)
             page["Allow"] = response["Allow"]
             return page
         return response
 
 
 def page_above(path: str) -> str | None:
-    """The nearest address above `path` that is a page ("/monitoring/proposals/4/reject/" is
-    a form of "/monitoring/proposals/4/"), or None."""
+    """The nearest address above `path` (a path_info) that is a page: "/monitoring/proposals/4/"
+    for "/monitoring/proposals/4/reject/", under the site's prefix if it has one; or None."""
     parts = path.strip("/").split("/")[:-1]
     while parts:
         candidate = "/" + "/".join(parts) + "/"
@@ -42,5 +42,5 @@ def page_above(path: str) -> str | None:
         except Resolver404:
             parts.pop()
             continue
-        return candidate
+        return get_script_prefix().rstrip("/") + candidate
     return None

@@ -187,3 +187,19 @@ def test_campaign_pages(team):
     assert caseworker.get(url).status_code == 200
     listing = caseworker.get(reverse("monitoring:campaigns"))
     assert "Colectivo Tierra" in listing.content.decode()
+
+
+def test_names_with_particles_are_candidates_and_a_run_of_spaces_is_read_once() -> None:
+    from types import SimpleNamespace
+
+    from aegis.monitoring import mentions, texts
+
+    def names(text: str) -> set[str]:
+        return mentions.candidate_names(SimpleNamespace(title="", text=text), {})
+
+    found = names("Police arrested Ana de la Cruz and Ahmed bin Salman.")
+    assert {"Ana de la Cruz", "Ahmed bin Salman"} <= found
+    # A capitalised word before the longest run of spaces the web path keeps: once quadratic
+    # (minutes), now one pass.
+    spaced = "Ana" + " " * (texts.TEXT_MAX - 10) + "Pérez"
+    assert names(spaced) == {"Ana Pérez"}

@@ -242,3 +242,30 @@ def test_places_are_chosen_by_name_from_lists(team, proposal):
     assert '<select name="country"' in sources and '<option value="MX">Mexico</option>' in sources
     refused = client.post(reverse("monitoring:sources"), {**SOURCE, "country": "ZZ"})
     assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
+
+
+def test_show_the_regions_redraws_the_form_with_the_countrys_regions_and_saves_nothing(
+    team, proposal
+):
+    client = sign_in(Client(), team.analyst)
+    shown = client.post(
+        reverse("monitoring:sources"), {**SOURCE, "country": "MX", "show_regions": "1"}
+    ).content.decode()
+    assert '<option value="MX-CMX">' in shown and not Source.objects.exists()
+    assert 'aria-invalid="true"' not in shown  # redrawn, not refused
+    edit = reverse("monitoring:edit", kwargs={"proposal_id": proposal.pk})
+    redrawn = client.post(edit, {"country": "MX", "show_regions": "1", "title": "Kept"})
+    html = redrawn.content.decode()
+    assert '<option value="MX" selected>Mexico</option>' in html and 'value="Kept"' in html
+    # A region of the country before the change is refused in words.
+    mixed = client.post(edit, {"country": "MX", "region": "CO-DC"}).content.decode()
+    assert "That region is not one of the chosen country" in mixed
+    with unlocked(team.analyst.keychain()):
+        draft = decisions.draft_of(Proposal.objects.get(pk=proposal.pk))
+    assert draft.country == "CO" and draft.title != "Kept"
+
+
+def test_an_unrecognised_language_is_not_shown(team, proposal):
+    Article.objects.filter(pk=proposal.article_id).update(language="")
+    html = _proposal_page(sign_in(Client(), team.analyst), proposal)
+    assert "Recognise it" not in html

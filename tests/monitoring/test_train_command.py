@@ -36,6 +36,7 @@ def _merged(**fields: Any) -> dict[str, Any]:
                 "victim_type": ["journalist"],
                 "victim_sex_type": "woman",
                 "victim_age_group": "adult",
+                "victim_population_type": "individual",
             }
         ],
         **fields,
@@ -189,3 +190,40 @@ def test_the_benchmark_stops_in_a_line_on_data_it_cannot_score(
     ran = _bench(tmp_path)
     assert ran.returncode != 0 and said in ran.stdout + ran.stderr, ran.stdout + ran.stderr
     assert "Traceback" not in ran.stderr
+
+
+def test_a_model_written_but_not_synced_is_not_swapped_in(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The weights are written whole, then the description fails to reach the disk: neither
+    file is swapped in, so the folder never holds one new and one old file."""
+    from aegis.files import storage
+
+    out = tmp_path / "model"
+    _train(small, out)
+    before = _files(out)
+    synced = []
+
+    def failing_second(fd: int) -> None:
+        synced.append(fd)
+        if len(synced) == 2:
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(storage.os, "fsync", failing_second)
+    with pytest.raises(CommandError, match="The model there is as it was"):
+        _train(small, out)
+    assert len(synced) == 2 and _files(out) == before
+    linear.load(out)
+
+
+def test_the_benchmark_says_in_a_line_that_a_label_has_one_value(tmp_path: Path) -> None:
+    good = {
+        "sample": {"Input.article_interface": "Police arrested Ana."},
+        "merged_sample": _merged(),
+    }
+    for split in ("train", "dev"):
+        (tmp_path / f"{split}.json").write_text(json.dumps([good, good]))
+    ran = _bench(tmp_path)
+    said = ran.stdout + ran.stderr
+    assert ran.returncode == 2 and "Cannot run the benchmark: perpetrator_mention" in said, said
+    assert "Traceback" not in said

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -43,15 +43,29 @@ def written_whole(target: Path) -> Iterator[BinaryIO]:
     """A file written whole or not at all: what is written to the handle goes to a file
     beside `target`, synced, then renamed over it; on any failure (a full disk, a size limit)
     that file is removed and `target` is as it was."""
-    partial = target.with_name(target.name + ".part")
+    with written_together(target) as (handle,):
+        yield handle
+
+
+@contextmanager
+def written_together(*targets: Path) -> Iterator[tuple[BinaryIO, ...]]:
+    """Files that belong together (a model's description and its weights), each written
+    whole or not at all as by written_whole, and renamed over their targets, in order, only
+    once every one is written and synced. Only a crash between two renames can leave some new
+    and some old: a reader that must tell marks them (the extraction model's build id)."""
+    partials = [target.with_name(target.name + ".part") for target in targets]
     try:
-        with open(partial, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
+        with ExitStack() as stack:
+            handles = tuple(stack.enter_context(open(p, "wb")) for p in partials)
+            yield handles
+            for handle in handles:
+                handle.flush()
+                os.fsync(handle.fileno())
+        for partial, target in zip(partials, targets, strict=True):
+            os.replace(partial, target)
     except BaseException:
-        partial.unlink(missing_ok=True)
+        for partial in partials:
+            partial.unlink(missing_ok=True)
         raise
 
 

@@ -211,6 +211,8 @@ def add_item(
                 form_token=once,
             )
     except IntegrityError:
+        if not once:
+            raise
         # The same form at once; or its token sent by hand to another campaign's page, where
         # it attaches without one.
         if made := selectors.item_recorded_by(campaign, once):

@@ -44,8 +44,40 @@ VICTIM_ROWS = 5
 
 
 class PlaceForm(forms.Form):
-    """Country and first-level region chosen by name from lists, not typed as codes. Without
-    JavaScript the region list is the country's that the page was drawn (or sent) with."""
+    """Country and first-level region chosen by name from lists, not typed as codes, as cases
+    and incidents do. Without JavaScript the region list follows the country once the form is
+    sent with the "Show the regions" button (REFRESH): redrawn(), nothing saved."""
+
+    REFRESH = "show_regions"
+
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    region = forms.ChoiceField(
+        label=_("Region"),
+        required=False,
+        help_text=_("Choose the country, then 'Show the regions' to pick one of its regions."),
+        error_messages={
+            "invalid_choice": _(
+                "That region is not one of the chosen country's: press 'Show the regions' "
+                "after changing the country."
+            )
+        },
+    )
+
+    @classmethod
+    def redrawn(cls, data: Any, **kwargs: Any) -> Any:
+        """The form as sent, unbound (so that no error is shown), with the regions of the
+        country chosen."""
+        initial = {
+            name: data.getlist(name)
+            if isinstance(field, forms.MultipleChoiceField)
+            else data.get(name)
+            for name, field in cls.base_fields.items()
+            if name in data
+        }
+        for name in data:  # fields made in __init__ (the draft's victim rows)
+            initial.setdefault(name, data.get(name))
+        initial.pop("csrfmiddlewaretoken", None)
+        return cls(initial=initial, **kwargs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,6 +92,7 @@ class PlaceForm(forms.Form):
 
 
 class SourceForm(PlaceForm):
+    field_order = ("name", "kind", "url", "language", "country", "region")
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=SourceKind.choices)
     url = forms.CharField(
@@ -73,15 +106,6 @@ class SourceForm(PlaceForm):
     )
     language = forms.ChoiceField(
         label=_("Language"), required=False, choices=[(c, LANGUAGE_NAMES[c]) for c in LANGUAGES]
-    )
-    country = forms.ChoiceField(label=_("Country"), required=False)
-    region = forms.ChoiceField(
-        label=_("Region"),
-        required=False,
-        help_text=_(
-            "The regions listed are those of the country the page was drawn with: after "
-            "changing the country, save, then choose the region."
-        ),
     )
     reliability = forms.ChoiceField(
         label=_("Reliability"), choices=Reliability.choices, initial=Reliability.C
@@ -111,21 +135,13 @@ class UploadForm(forms.Form):
 
 
 class DraftForm(PlaceForm):
+    field_order = ("title", "description", "date_start", "date_precision", "country", "region")
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     date_start = forms.DateField(label=_("Date"), widget=DATE)
     date_precision = forms.ChoiceField(label=_("Date precision"), choices=DatePrecision.choices)
-    country = forms.ChoiceField(label=_("Country"), required=False)
-    region = forms.ChoiceField(
-        label=_("Region"),
-        required=False,
-        help_text=_(
-            "The regions listed are the country's; another country's are listed once "
-            "the form is sent with it."
-        ),
-    )
     violation_types = forms.MultipleChoiceField(
         label=_("Violations"), choices=ViolationType.choices, widget=forms.CheckboxSelectMultiple
     )

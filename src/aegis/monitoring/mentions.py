@@ -26,9 +26,10 @@ from aegis.vault.keychain import NoKeyAccess, VaultLocked
 from .models import Article, Campaign, CampaignItem, Mention
 
 log = logging.getLogger(__name__)
-# Two to four capitalised words in a row: "María José Pérez", "Ana de la Cruz".
+# Two to four capitalised words in a row: "María José Pérez", "Ana de la Cruz". (One run of
+# spaces between words, never two that could share it: a long run of spaces is read once.)
 _NAME = re.compile(
-    r"\b([A-ZÁÉÍÓÚÑÇÀÈÂÊÎÔÛ][\w'’-]+(?:\s+(?:de|del|la|da|dos|van|von|al|el|bin|ibn)?\s*"
+    r"\b([A-ZÁÉÍÓÚÑÇÀÈÂÊÎÔÛ][\w'’-]+(?:\s+(?:(?:de|del|la|da|dos|van|von|al|el|bin|ibn)\s+){0,2}"
     r"[A-ZÁÉÍÓÚÑÇÀÈÂÊÎÔÛ][\w'’-]+){1,3})"
 )
 # A word of a script without capitals (Arabic, Persian, Urdu, Hebrew, Devanagari, Amharic...),

@@ -74,8 +74,9 @@ def _proposal_page(request: HttpRequest, proposal: Proposal, **forms: Any) -> Ht
         "article": proposal.article,
         "draft": draft,
         "extracted": json.loads(str(proposal.extracted or "{}")),
-        # The article's language by name; a code no source offers (a page's own) as it is.
-        "language": LANGUAGE_NAMES.get(proposal.article.language, proposal.article.language),
+        # The article's language by name; a code no source offers (a page's own) as it is;
+        # none when it was not recognised ("" is the form's "Recognise it").
+        "language": LANGUAGE_NAMES.get(code, code) if (code := proposal.article.language) else "",
         "pending": pending,
         "duplicate_count": duplicate_count,
         "duplicates": duplicates,
@@ -97,6 +98,8 @@ def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @require_POST
 def edit(request: HttpRequest, proposal_id: int) -> HttpResponse:
     shown = _proposal(proposal_id)
+    if DraftForm.REFRESH in request.POST:
+        return _proposal_page(request, shown, draft_form=DraftForm.redrawn(request.POST))
     form = DraftForm(request.POST)
     if form.is_valid():
         extra = decisions.draft_of(shown).victims[VICTIM_ROWS:]
@@ -187,8 +190,9 @@ def add_merged(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @requires(ANALYST)
 @require_http_methods(["GET", "POST"])
 def source_list(request: HttpRequest) -> HttpResponse:
-    form = SourceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    redraw = SourceForm.REFRESH in request.POST
+    form = SourceForm.redrawn(request.POST) if redraw else SourceForm(request.POST or None)
+    if request.method == "POST" and not redraw and form.is_valid():
         with refusal_on(form):
             added = sources.create_source(
                 actor_id=request.user.pk,
@@ -210,8 +214,13 @@ def source_list(request: HttpRequest) -> HttpResponse:
 def source_detail(request: HttpRequest, source_id: int) -> HttpResponse:
     shown = found(selectors.source(source_id))
     initial = {n: getattr(shown, n) for n in SourceForm.base_fields}
-    form = SourceForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    redraw = SourceForm.REFRESH in request.POST
+    form = (
+        SourceForm.redrawn(request.POST)
+        if redraw
+        else SourceForm(request.POST or None, initial=initial)
+    )
+    if request.method == "POST" and not redraw and form.is_valid():
         with refusal_on(form):
             sources.update_source(
                 shown,

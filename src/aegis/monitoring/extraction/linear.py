@@ -7,7 +7,6 @@ import json
 import math
 import secrets
 from collections import Counter
-from contextlib import ExitStack
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -96,10 +95,10 @@ def fit_idf(documents: list[list[str]], min_df: int = 2, bigrams: bool = True) -
 
 
 def save(directory: Path, models: dict[str, Linear], extra: dict[str, Any]) -> None:
-    """Both files written whole or not at all: each goes to a part file beside it, and only
-    when both are written are they swapped in. A shared random `build` in both lets load()
-    tell a folder left with one new and one old file (a crash between the two swaps)."""
-    from aegis.files.storage import written_whole
+    """Both files written whole or not at all, and swapped in only once both are written and
+    synced (files.storage.written_together). A shared random `build` in both lets load() tell
+    a folder left with one new and one old file (a crash between the two renames)."""
+    from aegis.files.storage import written_together
 
     directory.mkdir(parents=True, exist_ok=True)
     # An array in `extra` (a vectorizer's idf) goes to weights.npz, the rest to model.json.
@@ -114,9 +113,10 @@ def save(directory: Path, models: dict[str, Linear], extra: dict[str, Any]) -> N
         arrays[f"{name}.intercept"] = model.intercept
     meta["build"] = secrets.token_hex(8)
     arrays["build"] = np.array(meta["build"])
-    with ExitStack() as both:
-        weights = both.enter_context(written_whole(directory / "weights.npz"))
-        described = both.enter_context(written_whole(directory / "model.json"))
+    with written_together(directory / "weights.npz", directory / "model.json") as (
+        weights,
+        described,
+    ):
         np.savez_compressed(weights, **arrays)  # type: ignore[arg-type]
         described.write(json.dumps(meta, ensure_ascii=False, sort_keys=True).encode())
 

@@ -289,7 +289,7 @@ def _label_problem(merged: dict[str, Any]) -> str:
 
 def _victim_problem(victim: dict[str, Any], n: int) -> str:
     name = victim.get("victim_name")
-    if name is None:
+    if name is None or name == "":
         return ""  # an unnamed victim: the trainer reads named ones only
     if not isinstance(name, str):
         return f"victim {n}'s victim_name is {json.dumps(name)[:80]}, not a text or null"
@@ -302,6 +302,7 @@ def _victim_problem(victim: dict[str, Any], n: int) -> str:
     for field, allowed in (
         ("victim_sex_type", labels.SEXES),
         ("victim_age_group", labels.AGE_GROUPS),
+        ("victim_population_type", labels.POPULATION_TYPES),  # (the benchmark scores it)
     ):
         if problem := _one_of(victim.get(field), allowed, field):
             return f"victim {n}: {problem}"
