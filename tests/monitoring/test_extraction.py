@@ -640,20 +640,3 @@ def test_train_command_needs_data(tmp_path: Path) -> None:
         call_command("monitoring", "train")
     with pytest.raises(CommandError, match=r"train\.json"):
         call_command("monitoring", "train", "--data", str(tmp_path))
-
-
-def test_train_command_learns_from_train_and_dev_by_default(tmp_path: Path) -> None:
-    data = dataset_dir()
-    if data is None:
-        pytest.skip("HRDsAttack data not found (set AEGIS_HRDSATTACK_DIR)")
-    small = tmp_path / "data"
-    small.mkdir()
-    for split, n in (("train", 24), ("dev", 12)):
-        records = json.loads((data / f"{split}.json").read_text())[:n]
-        (small / f"{split}.json").write_text(json.dumps(records))
-    out = tmp_path / "model"
-    call_command("monitoring", "train", "--data", str(small), "--out", str(out))
-    meta = json.loads((out / "model.json").read_text())
-    assert meta["trained_splits"] == ["train", "dev"] and meta["trained_on"] == 36
-    extractor = pipeline.Extractor(*linear.load(out))
-    assert extractor.trained_splits == ["train", "dev"] and extractor.trained_on == 36

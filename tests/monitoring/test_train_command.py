@@ -109,6 +109,15 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
+def test_train_command_learns_from_train_and_dev_by_default(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    _train(small, out)
+    meta = json.loads((out / "model.json").read_text())
+    assert meta["trained_splits"] == ["train", "dev"] and meta["trained_on"] == 36
+    extractor = pipeline.Extractor(*linear.load(out))
+    assert extractor.trained_splits == ["train", "dev"] and extractor.trained_on == 36
+
+
 def test_a_failed_write_leaves_the_model_that_was_there(
     small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
