@@ -98,6 +98,16 @@ class Person:
         return self.enrolment.backup_codes.pop(0)
 
 
+@pytest.fixture(autouse=True)
+def _language_as_it_was() -> Iterator[None]:
+    """A test's request in Arabic (the test client runs LocaleMiddleware in this thread, and
+    nothing deactivates it) must not leave the next test's numbers and messages in Arabic."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def organisation(db) -> str:
     """Organisation keys; returns the recovery key text."""
