@@ -25,3 +25,14 @@ def test_language_choice_is_kept():
     client = Client()
     client.post("/i18n/setlang/", {"language": "fr", "next": "/accounts/login/"})
     assert "Se connecter" in client.get("/accounts/login/").content.decode()
+
+
+def test_lists_are_joined_with_the_languages_own_separator() -> None:
+    from django.utils import translation
+
+    from aegis.accounts.templatetags.lists import listed
+
+    with translation.override("ar"):
+        assert listed(["أ", "ب", 3]) == "أ، ب، 3"
+    with translation.override("en"):
+        assert listed(["a", "b"]) == "a, b"
