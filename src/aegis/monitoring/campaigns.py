@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils.formats import number_format
@@ -31,6 +31,7 @@ from .vocabulary import Confidence, Method, Narrative, Platform, TargetKind
 log = logging.getLogger(__name__)
 
 MAX_REACH = 10_000_000_000  # fits Campaign.reach (a big integer)
+_Made = TypeVar("_Made", Campaign, CampaignItem)
 
 
 def _codes(values: Iterable[Any], vocabulary: Any, field: str, label: Any) -> list[str]:
@@ -121,28 +122,42 @@ def create_campaign(
     """`once` is the one-time token of the form that sent it (forms.OnceForm): a form sent
     again records nothing and gives back the campaign it recorded the first time."""
     values = _checked(fields)
-    if made := selectors.campaign_recorded_by(once):
-        return made
-    try:
-        # A savepoint: the same form sent twice at once makes one campaign and one key.
-        with transaction.atomic():
-            campaign = Campaign(
-                data_key=keys.new_key(keys.CAMPAIGN_PURPOSE),
-                created_by_id=actor_id,
-                is_active=bool(is_active),
-                form_token=once,
-                **values,
-            )
-            campaign.target_index = _target_index(values["target_name"])
-            campaign.save()
-    except IntegrityError:
-        if made := selectors.campaign_recorded_by(once):
-            return made
-        raise
-    audit.record(
-        "monitoring.campaign", actor_id=actor_id, object_type="campaign", object_id=campaign.pk
-    )
+
+    def make() -> Campaign:
+        campaign = Campaign(
+            data_key=keys.new_key(keys.CAMPAIGN_PURPOSE),
+            created_by_id=actor_id,
+            is_active=bool(is_active),
+            form_token=once,
+            **values,
+        )
+        campaign.target_index = _target_index(values["target_name"])
+        campaign.save()
+        return campaign
+
+    campaign, new = _made_once(lambda: selectors.campaign_recorded_by(once), make)
+    if new:
+        audit.record(
+            "monitoring.campaign", actor_id=actor_id, object_type="campaign", object_id=campaign.pk
+        )
     return campaign
+
+
+def _made_once(
+    recorded: Callable[[], _Made | None], make: Callable[[], _Made]
+) -> tuple[_Made, bool]:
+    """What a form with a one-time token records, and whether it is new: what it recorded
+    before if it was sent before, or at the same moment (the second insert meets the first's
+    token, and its savepoint, key and all, is undone); else what `make` makes."""
+    if made := recorded():
+        return made, False
+    try:
+        with transaction.atomic():
+            return make(), True
+    except IntegrityError:
+        if made := recorded():
+            return made, False
+        raise
 
 
 @transaction.atomic
@@ -195,11 +210,10 @@ def add_item(
     if not url and not description and article is None:
         raise RuleError(_("Give the post's address or describe it."), "description")
     seen_on = _date(seen_on, "seen_on")
-    if made := selectors.item_recorded_by(campaign, once):
-        return made
     try:
-        with transaction.atomic():
-            item = CampaignItem.objects.create(
+        item, new = _made_once(
+            lambda: selectors.item_recorded_by(campaign, once),
+            lambda: CampaignItem.objects.create(
                 campaign=campaign,
                 data_key=campaign.data_key,
                 article=article,
@@ -209,14 +223,12 @@ def add_item(
                 seen_on=seen_on,
                 added_by_id=actor_id,
                 form_token=once,
-            )
+            ),
+        )
     except IntegrityError:
         if not once:
             raise
-        # The same form at once; or its token sent by hand to another campaign's page, where
-        # it attaches without one.
-        if made := selectors.item_recorded_by(campaign, once):
-            return made
+        # Its token sent by hand to another campaign's page: it attaches there without one.
         return add_item(
             campaign,
             actor_id=actor_id,
@@ -226,7 +238,8 @@ def add_item(
             seen_on=seen_on,
             article=article,
         )
-    audit.record(
-        "monitoring.campaign", actor_id=actor_id, object_type="campaign", object_id=campaign.pk
-    )
+    if new:
+        audit.record(
+            "monitoring.campaign", actor_id=actor_id, object_type="campaign", object_id=campaign.pk
+        )
     return item
