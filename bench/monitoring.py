@@ -99,15 +99,15 @@ def longest(extractor: Any, records: list[dict[str, Any]], per_article: float) -
         print(f"  {name}: {took:.2f} CPU s, x{took / per_article:.1f} of the dev mean")
 
 
-def _unreadable(data: Any, split: str) -> str:
-    """Why a split cannot be scored or learnt from, in a line ("" when it can)."""
+def _read(data: Any, split: str) -> list[dict[str, Any]] | str:
+    """A split's records, or why it cannot be scored or learnt from, in a line."""
     try:
         records = training.load_records(data, (split,))
     except (OSError, ValueError, RecursionError) as error:
         return f"Cannot read {data}/{split}.json: {error}"
     if problem := training.not_training_data(records):
         return f"{data}/{split}.json is not HRDsAttack data: {problem}"
-    return ""
+    return records
 
 
 def main() -> int:
@@ -123,20 +123,20 @@ def main() -> int:
         )
         return 2
     print(f"Data: {data}; Python {platform.python_version()} on {platform.machine()}")
-    for split in ("train", "dev"):
-        if problem := _unreadable(data, split):
+    train, every_dev = _read(data, "train"), _read(data, "dev")
+    for problem in (train, every_dev):
+        if isinstance(problem, str):
             print(problem)
             return 2
-    dev = training.load_records(data, ("dev",))
-    if args.limit:
-        dev = dev[: args.limit]
+    assert isinstance(train, list) and isinstance(every_dev, list)
+    dev = every_dev[: args.limit] if args.limit else every_dev
     shipped = pipeline.default()
     result, seconds = score(shipped, dev)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     splits = shipped.trained_splits
     if "dev" in splits:
         started = time.monotonic()
-        models, extra = training.train(training.load_records(data, ("train",)))
+        models, extra = training.train(train)
         result, _ = score(pipeline.Extractor(models, extra), dev)
         print(
             f"\n(a) Held out: a model trained as the shipped one but on the train split alone "
@@ -153,7 +153,7 @@ def main() -> int:
     longest(shipped, dev, seconds)
 
     if args.folds > 1:
-        records = training.load_records(data, ("train", "dev"))
+        records = train + every_dev
         order = list(range(len(records)))
         random.Random(17).shuffle(order)
         golds: list[dict[str, Any]] = []
