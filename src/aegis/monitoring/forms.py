@@ -67,16 +67,10 @@ class PlaceForm(forms.Form):
     def redrawn(cls, data: Any, **kwargs: Any) -> Any:
         """The form as sent, unbound (so that no error is shown), with the regions of the
         country chosen."""
-        initial = {
-            name: data.getlist(name)
-            if isinstance(field, forms.MultipleChoiceField)
-            else data.get(name)
-            for name, field in cls.base_fields.items()
-            if name in data
-        }
-        for name in data:  # fields made in __init__ (the draft's victim rows)
-            initial.setdefault(name, data.get(name))
-        initial.pop("csrfmiddlewaretoken", None)
+        initial = {name: data.get(name) for name in data if name != "csrfmiddlewaretoken"}
+        for name, field in cls.base_fields.items():
+            if isinstance(field, forms.MultipleChoiceField):
+                initial[name] = data.getlist(name)
         return cls(initial=initial, **kwargs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
