@@ -7,7 +7,9 @@
 
 Builds an instance of the chosen size: `--cases` people (one per case) with their cases,
 notes, tasks, consents and risk assessments, and `--incidents` incidents with acts, victims,
-perpetrators and sources, spread over five compartments of three members each. The rows are
+perpetrators and sources, spread over five compartments of three members each, and as many
+news articles with their proposals (most waiting, some merged into the incidents) and smear
+campaigns with items (build_monitoring). The rows are
 written in batches with bulk_create, but from the services' own building blocks, so they are
 what the services write: one data key per person, case, incident and perpetrator
 (vault.crypto.random_key), sealed to every member of the compartment (crypto.seal) and
@@ -118,9 +120,12 @@ class Builder:
         self.chain = keychain.current()
         self.index_key = index_key()
 
-    def new_keys(self, compartment: Any, holders: list[Any], purpose: str, n: int) -> list[Any]:
+    def new_keys(
+        self, compartment: Any | None, holders: list[Any], purpose: str, n: int
+    ) -> list[Any]:
         """What cases.services.new_record_key writes, n times: a data key sealed to each
-        holder, listed in the compartment; the raw keys stay in the key context."""
+        holder, listed in the compartment (none for a monitoring key, which no compartment
+        holds: monitoring.keys.new_key); the raw keys stay in the key context."""
         from aegis.cases.models import CompartmentKey
         from aegis.vault.models import DataKey, KeyWrap
 
@@ -140,9 +145,10 @@ class Builder:
             ]
         DataKey.objects.bulk_create(keys)
         KeyWrap.objects.bulk_create(wraps)
-        CompartmentKey.objects.bulk_create(
-            CompartmentKey(compartment=compartment, data_key=k) for k in keys
-        )
+        if compartment is not None:
+            CompartmentKey.objects.bulk_create(
+                CompartmentKey(compartment=compartment, data_key=k) for k in keys
+            )
         return keys
 
     def seal(self, record: Any, **texts: str) -> Any:
@@ -531,13 +537,141 @@ def build(cases_n: int, incidents_n: int) -> dict[str, Any]:
     from aegis.risk import services as risk_services
 
     risk_services.refresh_review_state()
+    monitoring = build_monitoring(builder, coordinator, incidents_n, year)
     middle = max(0, cases_n // 2)
     return {
+        **monitoring,
         "case": f"AEG-{year}-{middle + 1:05d}",
         "name": name_of(middle),
         "phone": phone_of(middle),
         "incident": f"INC-{year}-{max(0, incidents_n // 2) + 1:05d}",
     }
+
+
+def build_monitoring(builder: Builder, coordinator: Any, incidents_n: int, year: int) -> dict:
+    """News monitoring at the same scale: as many articles as incidents, each with its key
+    (sealed to the analyst, every case staff member and the recovery key, as
+    monitoring.keys.new_key does) and its proposal, most waiting, some decided, some merged
+    into incidents and waiting for a caseworker; and smear campaigns, one of them with an item
+    for every tenth article."""
+    from django.db import transaction
+    from tqdm import tqdm
+
+    from aegis import clock
+    from aegis.monitoring import keys as monitoring_keys
+    from aegis.monitoring.models import Article, Campaign, CampaignItem, Proposal
+    from aegis.monitoring.models import Source as NewsSource
+    from aegis.monitoring.vocabulary import ArticleOrigin, ProposalStatus, TargetKind
+
+    rng = builder.rng
+    now = clock.now()
+    holders = monitoring_keys.holders()
+    source = NewsSource.objects.create(
+        name="Bench news", kind="feed", url="https://news.example.org/feed", created_by=coordinator
+    )
+    extracted = json.dumps({"is_attack": True, "victims": [], "violation_types": []})
+    statuses = [ProposalStatus.PENDING] * 6 + [
+        ProposalStatus.REJECTED,
+        ProposalStatus.ACCEPTED,
+        ProposalStatus.MERGED,
+        ProposalStatus.MERGED,
+    ]
+    campaigns_n = max(2, incidents_n // 1000)
+    campaign_keys = builder.new_keys(None, holders, monitoring_keys.CAMPAIGN_PURPOSE, campaigns_n)
+    campaigns = [
+        builder.seal(
+            Campaign(
+                data_key_id=key.id,
+                target_kind=TargetKind.DEFENDER,
+                first_seen=clock.today() - timedelta(days=c),
+                reach=1000 * (c + 1),
+                created_by=coordinator,
+            ),
+            target_name=name_of(c),
+            attribution="Accounts linked to a local party",
+            notes="",
+        )
+        for c, key in enumerate(campaign_keys)
+    ]
+    Campaign.objects.bulk_create(campaigns)
+    # The items are sealed under their campaign's key: kept past each batch's clearing.
+    campaign_raw = {k.id: builder.chain._data_keys[k.id] for k in campaign_keys}
+    progress = tqdm(
+        total=incidents_n, desc="articles", unit="article", mininterval=2, file=sys.stderr
+    )
+    for start in range(0, incidents_n, BATCH):
+        chunk = range(start, min(incidents_n, start + BATCH))
+        with transaction.atomic():
+            keys = builder.new_keys(None, holders, monitoring_keys.ARTICLE_PURPOSE, len(chunk))
+            articles = [
+                builder.seal(
+                    Article(
+                        source=source,
+                        origin=ArticleOrigin.FEED,
+                        data_key_id=key.id,
+                        url_hash=uuid.uuid4().hex,
+                        language="en",
+                        published=clock.today() - timedelta(days=i % 365),
+                        fetched_at=now - timedelta(minutes=incidents_n - i),
+                    ),
+                    url=f"https://news.example.org/{i}",
+                    title=f"Defender {i} threatened after a community meeting",
+                    text="Two men on a motorbike followed the defender home. " * 20,
+                )
+                for i, key in zip(chunk, keys, strict=True)
+            ]
+            Article.objects.bulk_create(articles)
+            proposals, items = [], []
+            for i, article in zip(chunk, articles, strict=True):
+                status = statuses[i % len(statuses)]
+                decided = status != ProposalStatus.PENDING
+                proposals.append(
+                    builder.seal(
+                        Proposal(
+                            article=article,
+                            data_key_id=article.data_key_id,
+                            is_attack=True,
+                            confidence=round(rng.random(), 2),
+                            status=status,
+                            incident_reference=(
+                                f"INC-{year}-{i % max(1, incidents_n) + 1:05d}"
+                                if status == ProposalStatus.MERGED
+                                else ""
+                            ),
+                            decided_by=coordinator if decided else None,
+                            decided_at=now - timedelta(minutes=incidents_n - i)
+                            if decided
+                            else None,
+                            created_at=article.fetched_at,
+                        ),
+                        extracted=extracted,
+                        edited="",
+                        reject_note="",
+                    )
+                )
+                if i % 10 == 0:
+                    campaign = campaigns[0] if i % 20 == 0 else campaigns[i % campaigns_n]
+                    items.append(
+                        builder.seal(
+                            CampaignItem(
+                                campaign=campaign,
+                                data_key_id=campaign.data_key_id,
+                                article=article,
+                                seen_on=article.published,
+                                added_by=coordinator,
+                            ),
+                            url=f"https://news.example.org/{i}",
+                            description=f"Defender {i} called a foreign agent",
+                        )
+                    )
+            Proposal.objects.bulk_create(proposals)
+            CampaignItem.objects.bulk_create(items)
+        builder.chain._data_keys.clear()
+        for key_id, raw in campaign_raw.items():
+            builder.chain.remember(key_id, raw)
+        progress.update(len(chunk))
+    progress.close()
+    return {"campaign": campaigns[0].pk, "proposal": Proposal.objects.order_by("pk").first().pk}
 
 
 # --- Timing -------------------------------------------------------------------------------
@@ -598,6 +732,35 @@ def pages(facts: dict[str, Any], cases_n: int, incidents_n: int) -> list[tuple[s
         ("analyst view", "bench-analyst", "/risk/analysis/"),
         ("alert console", coord, "/alerts/"),
         ("triage queue", coord, "/triage/"),
+        *monitoring_pages(facts, incidents_n),
+    ]
+
+
+def monitoring_pages(facts: dict[str, Any], incidents_n: int) -> list[tuple[str, str, str]]:
+    """The news-monitoring pages over build_monitoring's articles (6 in 10 waiting, 2 in 10
+    merged; every 20th article an item of the first campaign)."""
+    from urllib.parse import urlencode
+
+    from aegis import paging
+    from aegis.monitoring.models import Proposal
+    from aegis.monitoring.selectors import QUEUE_ORDER
+
+    analyst, coord = "bench-analyst", "bench-coordinator"
+    deep_queue = max(1, (incidents_n * 6 // 10 + 24) // 25) // 2 + 1
+    deep_merged = max(1, (incidents_n * 2 // 10 + 24) // 25) // 2 + 1
+    deep_items = max(1, (incidents_n // 20 + 24) // 25) // 2 + 1
+    waiting = Proposal.objects.filter(status="pending").order_by("-confidence", "-pk")
+    row = waiting[max(0, (deep_queue - 1) * 25 - 1)]
+    link = urlencode({"after": paging.cursor_of(row, QUEUE_ORDER), "page": deep_queue})
+    campaign = f"/monitoring/campaigns/{facts['campaign']}/"
+    return [
+        ("monitoring queue, first page", analyst, "/monitoring/"),
+        ("monitoring queue, deep page", analyst, f"/monitoring/?page={deep_queue}"),
+        ("monitoring queue, deep by link", analyst, f"/monitoring/?{link}"),
+        ("monitoring proposal", analyst, f"/monitoring/proposals/{facts['proposal']}/"),
+        ("monitoring campaigns", analyst, "/monitoring/campaigns/"),
+        ("monitoring campaign, deep page", analyst, f"{campaign}?page={deep_items}"),
+        ("monitoring merged, deep page", coord, f"/monitoring/merged/?page={deep_merged}"),
     ]
 
 
@@ -879,6 +1042,7 @@ def run_one(args: argparse.Namespace, cases_n: int, incidents_n: int) -> dict[st
         args.reuse
         and state.get("url") == url
         and state.get("complete")
+        and "campaign" in state.get("facts", {})  # built with news monitoring
         and holds(cases_n, incidents_n)
     )
     if not reuse:

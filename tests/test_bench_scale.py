@@ -34,6 +34,13 @@ PAGES = [
     "analyst view",
     "alert console",
     "triage queue",
+    "monitoring queue, first page",
+    "monitoring queue, deep page",
+    "monitoring queue, deep by link",
+    "monitoring proposal",
+    "monitoring campaigns",
+    "monitoring campaign, deep page",
+    "monitoring merged, deep page",
 ]
 
 

@@ -7,7 +7,9 @@ the search key stops matching the old name."""
 from __future__ import annotations
 
 import datetime
+import html
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -16,7 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from aegis import clock
+from aegis import clock, paging
 from aegis.incidents import services as incident_services
 from aegis.monitoring import articles, campaigns, keys, selectors
 from aegis.monitoring.models import Article, Campaign, CampaignItem, Proposal
@@ -156,7 +158,7 @@ def test_a_caseworker_sees_their_merged_article_behind_other_compartments(
 
     assert selectors.merged_count(user) == (1, False)
     with unlocked(team.caseworker.keychain()):
-        page = selectors.merged_page(user, 1)
+        page = selectors.merged_page(user, {})
         waiting = list(page.object_list)
     assert [p.incident_reference for p in waiting] == [mine.reference]
     assert [p.incident_reference for p in page] == [mine.reference]
@@ -180,8 +182,82 @@ def test_merged_articles_are_counted_one_by_one(team):
     _proposals(team.analyst, 2, reference=mine.reference)
     assert selectors.merged_count(team.caseworker.user) == (2, False)
     with unlocked(team.caseworker.keychain()):
-        assert len(selectors.merged_page(team.caseworker.user, 1).object_list) == 2
+        assert len(selectors.merged_page(team.caseworker.user, {}).object_list) == 2
     assert selectors.merged_count(team.analyst.user) == (0, False)  # no compartment
+
+
+# --- Long lists page by seeking, not by counting rows ----------------------------------------
+
+
+def _walk(client: Client, path: str) -> tuple[list[int], list[str], list[int]]:
+    """Follow a list's Next links to its end: (proposal ids in the order shown, the links
+    followed, each page's query count)."""
+    shown: list[int] = []
+    links: list[str] = []
+    queries: list[int] = []
+    address = path
+    while address:
+        with CaptureQueriesContext(connection) as counted:
+            page = client.get(address)
+        assert page.status_code == 200
+        queries.append(len(counted))
+        body = page.content.decode()
+        shown += [int(pk) for pk in re.findall(r'href="/monitoring/proposals/(\d+)/"', body)]
+        found = re.search(r'<a href="([^"]*)">Next</a>', body)
+        address = path + html.unescape(found.group(1)) if found else ""
+        links.append(address)
+    return shown, links, queries
+
+
+def test_the_queue_pages_by_seeking_past_the_first_pages(team, monkeypatch):
+    """Past the shallow pages the Next link seeks from the last row shown: every waiting
+    proposal is listed once, in the queue's order, confidence ties included, and a deep page
+    costs the queries the first one does."""
+    monkeypatch.setattr(paging, "SHALLOW_PAGES", 1)
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 3)
+    for _ in range(2):  # the same five confidences twice: ties to break by id
+        _proposals(team.analyst, 5, status=ProposalStatus.PENDING)
+    _proposals(team.analyst, 1, status=ProposalStatus.PENDING)
+    _proposals(team.analyst, 4)  # merged: not in the waiting queue
+    client = sign_in(Client(), team.analyst)
+    client.get(reverse("monitoring:queue"))  # the first visit passes keys on; not counted
+
+    shown, links, queries = _walk(client, reverse("monitoring:queue"))
+
+    waiting = Proposal.objects.filter(status=ProposalStatus.PENDING).order_by("-confidence", "-pk")
+    assert shown == [p.pk for p in waiting]
+    assert any("after=" in link for link in links)  # sought, not counted, past page 1
+    assert len(set(queries)) == 1, queries
+    bad = client.get(reverse("monitoring:queue"), {"after": "0.5~x", "page": "9"})
+    assert bad.status_code == 200 and "Page 4 of 4" in bad.content.decode()
+
+
+def test_a_typed_deep_page_of_a_campaign_lists_its_items(team, monkeypatch):
+    monkeypatch.setattr(paging, "SHALLOW_PAGES", 1)
+    campaign = _campaign(team.analyst)
+    first = datetime.date(2026, 1, 1)
+    with unlocked(team.analyst.keychain()):
+        CampaignItem.objects.bulk_create(
+            CampaignItem(
+                campaign=campaign,
+                data_key_id=campaign.data_key_id,
+                platform="x",
+                url="",
+                description=f"Post {i}",
+                seen_on=first + datetime.timedelta(days=i // 2),  # two a day
+            )
+            for i in range(60)
+        )
+    client = sign_in(Client(), team.analyst)
+    url = reverse("monitoring:campaign", kwargs={"campaign_id": campaign.pk})
+    third = client.get(url, {"page": "3"}).content.decode()
+    assert "Page 3 of 3" in third
+    assert re.findall(r"Post (\d+)</span>", third) == [str(i) for i in range(9, -1, -1)]
+    previous = re.search(r'<a href="([^"]*)">Previous</a>', third)
+    assert previous is not None and "before=" in previous.group(1)  # sought from the first row
+    second = client.get(url + html.unescape(previous.group(1))).content.decode()
+    assert re.findall(r"Post (\d+)</span>", second) == [str(i) for i in range(34, 9, -1)]
+    assert "Page 2 of 3" in second
 
 
 # --- A busy campaign's items ----------------------------------------------------------------
@@ -202,10 +278,10 @@ def test_a_busy_campaign_loses_no_item(team):
             )
             for i in range(230)
         )
-        last = selectors.items_page(campaign, 999)  # past the end: the last page
-        second = selectors.items_page(campaign, 2)
-        assert last.paginator.count == 230
-        assert last.number == last.paginator.num_pages == 10
+        last = selectors.items_page(campaign, {"page": "999"})  # past the end: the last page
+        second = selectors.items_page(campaign, {"page": "2"})
+        assert last.count == 230
+        assert last.number == last.num_pages == 10
         assert [item.description for item in last] == [f"Post {i}" for i in range(4, -1, -1)]
         assert second.object_list[0].description == f"Post {229 - selectors.PAGE_SIZE}"
 

@@ -9,18 +9,22 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from nacl.public import PrivateKey
 
+from aegis import clock
 from aegis.accounts import lifecycle
 from aegis.audit.models import AuditEntry
 from aegis.monitoring import articles, campaigns, keys
-from aegis.monitoring.models import Article, Campaign
+from aegis.monitoring.models import Article, Campaign, KeyHolder
 from aegis.monitoring.vocabulary import ArticleOrigin
 from aegis.roles import Role
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, NoKeyAccess, unlocked
+from aegis.vault.selectors import keypair_for_user
 
 from .conftest import STORY, sign_in
 
@@ -157,3 +161,95 @@ def test_the_recovery_key_passes_the_keys_on_when_no_holder_is_left(
     grants = AuditEntry.objects.filter(action="key.grant").order_by("seq")
     assert grants.count() == before + 2
     assert [g.actor_id for g in grants.reverse()[:2]] == [None, None]
+
+
+# --- Who may be waiting is known without counting every key ---------------------------------
+
+
+def _marked(person) -> KeyHolder | None:
+    return KeyHolder.objects.filter(keypair=keypair_for_user(person.user.pk)).first()
+
+
+def _article_without(person, holder) -> Article:
+    """An article whose key was sealed to the role's holders as they were before `person`
+    was given the role, and written only now (a poll that overlapped the role change)."""
+    with unlocked(holder.keychain()):
+        others = [k for k in keys.holders() if k.user_id != person.user.pk]
+        key = vault.create_data_key(keys.ARTICLE_PURPOSE, others)
+        return Article.objects.create(
+            origin=ArticleOrigin.FEED,
+            data_key=key,
+            url="https://news.example.org/late",
+            title="Late",
+            text=STORY,
+            fetched_at=clock.now(),
+        )
+
+
+def test_once_everybody_holds_every_key_opening_the_queue_counts_no_key(team, records, make_person):
+    newcomer = make_person(Role.ANALYST)
+    with unlocked(team.analyst.keychain()):
+        assert keys.pass_on(actor_id=team.analyst.user.pk) == 3
+        assert _marked(team.analyst) and _marked(newcomer) and _marked(team.caseworker)
+        with CaptureQueriesContext(connection) as counted:
+            assert keys.pass_on(actor_id=team.analyst.user.pk) == 0
+    sql = [q["sql"] for q in counted.captured_queries]
+    assert not [q for q in sql if "COUNT(" in q.upper()], sql  # no key's wraps counted
+    assert len(sql) <= 5, sql  # who is unmarked; the service key and its fingerprint key
+
+
+def test_a_key_written_across_a_role_change_reaches_the_newcomer_at_the_confirmation(
+    team, records, reads, make_person
+):
+    newcomer = make_person(Role.ANALYST)
+    with unlocked(team.analyst.keychain()):
+        keys.pass_on(actor_id=team.analyst.user.pk)
+    late = _article_without(newcomer, team.caseworker)
+    marked = _marked(newcomer)
+    assert marked is not None and not marked.confirmed
+
+    with unlocked(team.analyst.keychain()):
+        assert keys.pass_on(actor_id=team.analyst.user.pk) == 0  # marked a moment ago
+    later = clock.now() + keys.SETTLE_AFTER + datetime.timedelta(seconds=1)
+    with clock.frozen(later), unlocked(team.analyst.keychain()):
+        assert keys.pass_on(actor_id=team.analyst.user.pk) == 1  # the late key
+    marked.refresh_from_db()
+    assert marked.confirmed
+    with unlocked(Keychain(dict(newcomer.keychain().private_keys), newcomer.user.pk)):
+        assert Article.objects.get(pk=late.pk).title == "Late"
+
+
+def test_a_holder_who_lacks_keys_marks_nobody(team, records, make_person):
+    late = make_person(Role.ANALYST)
+    other = make_person(Role.ANALYST)
+    with unlocked(late.keychain()):
+        keys.pass_on(actor_id=late.user.pk)
+    assert _marked(late) is None and _marked(other) is None
+
+
+def test_losing_the_role_takes_the_mark_and_regaining_it_brings_the_keys_back(
+    team, records, reads, make_person
+):
+    newcomer = make_person(Role.ANALYST)
+    with unlocked(team.analyst.keychain()):
+        keys.pass_on(actor_id=team.analyst.user.pk)
+    admin = make_person(Role.ADMIN)
+    lifecycle.change_role(newcomer.user, Role.RESPONDER, actor=admin.user)
+    assert _marked(newcomer) is None and not reads(newcomer)
+
+    lifecycle.change_role(newcomer.user, Role.ANALYST, actor=admin.user)
+    with unlocked(team.analyst.keychain()):
+        assert keys.pass_on(actor_id=team.analyst.user.pk) == 3
+    assert reads(newcomer) and _marked(newcomer) is not None
+
+
+def test_the_recovery_key_ceremony_marks_those_it_passed_the_keys_to(
+    team, records, make_person, organisation, tmp_path
+):
+    newcomer = make_person(Role.CASEWORKER)
+    key_file = tmp_path / "recovery.txt"
+    key_file.write_text(organisation + "\n")
+    call_command(
+        "monitoring", "pass-on-keys", "--recovery-key-file", str(key_file), stdout=StringIO()
+    )
+    assert _marked(newcomer) is not None

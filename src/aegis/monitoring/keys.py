@@ -7,13 +7,21 @@ A person given one of these roles later receives the older keys from a colleague
 them: when a holder opens the monitoring queue or the campaigns, the keys they hold are
 sealed to every role holder who lacks them (`pass_on`); where no holder is left, the
 recovery key passes them on offline (`aegis monitoring pass-on-keys`). A person whose role
-no longer reads monitoring loses the wraps at the role change (`take_back`)."""
+no longer reads monitoring loses the wraps at the role change (`take_back`).
+
+Whether anybody waits is asked at every opening of the queue, so it must not count every
+key's wraps, which grow with the articles: a person found holding every live key is marked
+(models.KeyHolder) and not asked about again, after one confirmation (SETTLE_AFTER)."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
+from django.db.models import Q, QuerySet
+
+from aegis import clock
 from aegis.accounts import selectors as accounts
 from aegis.roles import ROLE_PERMISSIONS
 from aegis.vault import keychain, service_keys
@@ -21,11 +29,17 @@ from aegis.vault import selectors as vault_selectors
 from aegis.vault import services as vault
 from aegis.vault.models import DataKey, Keypair
 
+from .models import KeyHolder
+
 ARTICLE_PURPOSE = "monitoring-article"
 CAMPAIGN_PURPOSE = "monitoring-campaign"
 FINGERPRINT_PURPOSE = "monitoring-fingerprint"  # fingerprints.py
 PURPOSES = (ARTICLE_PURPOSE, CAMPAIGN_PURPOSE, FINGERPRINT_PURPOSE)
 HOLDING_PERMISSIONS = ("view_analytics", "view_cases")
+# Longer than any write of a new key takes: a key sealed to the role's holders before a
+# person was given the role, and written after they were marked, is found when the mark is
+# confirmed this long after.
+SETTLE_AFTER = datetime.timedelta(minutes=10)
 
 
 def new_key(purpose: str) -> DataKey:
@@ -50,21 +64,62 @@ def pass_on(*, actor_id: int | None, purposes: Sequence[str] = PURPOSES) -> int:
     fingerprint key to an alert service key made after it. The worker runs it too, for the
     fingerprint key alone, at each poll: it holds that key, so a person given the role keys
     their fingerprints within one polling interval even if no colleague opens the queue.
-    Returns the wraps made; a few cheap queries when nobody waits."""
+    Returns the wraps made. When everybody is marked as holding every key, one query."""
     chain = keychain.current_or_none()
     if chain is None or not chain.private_keys:
         return 0
-    waiting: list[Keypair] = list(
-        vault_selectors.keypairs_lacking(
-            purposes,
-            accounts.user_ids_with_any(*HOLDING_PERMISSIONS),
-            held_by=chain.private_keys.keys(),
+    made = 0
+    unsettled = list(_unsettled().values_list("user_id", flat=True))
+    if unsettled:
+        waiting = vault_selectors.keypairs_lacking(
+            purposes, unsettled, held_by=chain.private_keys.keys()
         )
-    )
-    made = vault.pass_on(purposes, waiting, actor_id=actor_id) if waiting else 0
+        made = vault.pass_on(purposes, waiting, actor_id=actor_id) if waiting else 0
+        if set(purposes) >= set(PURPOSES) and _holds_every_key(chain.private_keys.keys()):
+            _settle(unsettled)  # they now hold what this context holds: every live key
     if (service := service_keys.service_keypair()) is not None:
         made += vault.pass_on((FINGERPRINT_PURPOSE,), [service], actor_id=actor_id)
     return made
+
+
+def _role_holders() -> QuerySet[Keypair]:
+    return vault_selectors.keypairs_of_users(accounts.user_ids_with_any(*HOLDING_PERMISSIONS))
+
+
+def _unsettled() -> QuerySet[Keypair]:
+    """The role holders' keypairs not known to hold every key: never marked, or marked
+    unconfirmed longer ago than SETTLE_AFTER."""
+    settled = KeyHolder.objects.filter(
+        Q(confirmed=True) | Q(marked_at__gt=clock.now() - SETTLE_AFTER)
+    ).values("keypair_id")
+    return _role_holders().exclude(pk__in=settled)
+
+
+def _holds_every_key(keypair_ids: Any) -> bool:
+    """Whether these keypairs (a key context's) hold every live monitoring key between
+    them: a marked one does; otherwise the keys are counted (once: a role holder found
+    holding them all is marked)."""
+    own = list(keypair_ids)
+    if KeyHolder.objects.filter(keypair_id__in=own).exists():
+        return True
+    live = DataKey.objects.filter(purpose__in=PURPOSES, shredded_at=None)
+    if live.filter(wraps__keypair_id__in=own).distinct().count() < live.count():
+        return False
+    _settle(_role_holders().filter(pk__in=own).values_list("user_id", flat=True))
+    return True
+
+
+def _settle(user_ids: Any) -> None:
+    """Mark these people's keypairs as holding every live key, or confirm the mark of those
+    marked longer ago than SETTLE_AFTER."""
+    now = clock.now()
+    keypair_ids = list(vault_selectors.keypairs_of_users(user_ids).values_list("pk", flat=True))
+    KeyHolder.objects.filter(
+        keypair_id__in=keypair_ids, confirmed=False, marked_at__lte=now - SETTLE_AFTER
+    ).update(confirmed=True)
+    KeyHolder.objects.bulk_create(
+        [KeyHolder(keypair_id=pk, marked_at=now) for pk in keypair_ids], ignore_conflicts=True
+    )
 
 
 def pass_on_with_recovery_key(recovery_key_text: str, user_ids: Any = None) -> int:
@@ -79,7 +134,10 @@ def pass_on_with_recovery_key(recovery_key_text: str, user_ids: Any = None) -> i
     chain = vault.recovery_keychain(recovery_key_text)
     with keychain.unlocked(chain):
         waiting = vault_selectors.keypairs_lacking(PURPOSES, holders, held_by=chain.private_keys)
-        return vault.pass_on(PURPOSES, waiting, actor_id=None) if waiting else 0
+        made = vault.pass_on(PURPOSES, waiting, actor_id=None) if waiting else 0
+        if _holds_every_key(chain.private_keys.keys()):
+            _settle(holders)
+        return made
 
 
 def take_back(user: Any, *, actor_id: int | None) -> int:
@@ -90,7 +148,10 @@ def take_back(user: Any, *, actor_id: int | None) -> int:
     if role is not None and set(HOLDING_PERMISSIONS) & ROLE_PERMISSIONS[role]:
         return 0
     keypair = vault_selectors.keypair_for_user(user.pk)
-    return 0 if keypair is None else vault.revoke_purposes(PURPOSES, keypair, actor_id=actor_id)
+    if keypair is None:
+        return 0
+    KeyHolder.objects.filter(keypair=keypair).delete()
+    return vault.revoke_purposes(PURPOSES, keypair, actor_id=actor_id)
 
 
 def _role_changed(sender: Any, user: Any, actor_id: int | None, **kwargs: Any) -> None:

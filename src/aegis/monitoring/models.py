@@ -129,6 +129,12 @@ class Proposal(models.Model):
             # semi-join on the incidents they may see): without it, one pass over every merged
             # proposal per incident on the page.
             models.Index(fields=["incident_reference"], name="monitoring_by_incident"),
+            # The merged articles waiting for a caseworker, in the order their page lists
+            # them, apart from the ever longer list of those already added.
+            models.Index(
+                fields=["status", "source_added", "decided_at", "id"],
+                name="monitoring_merged_waiting",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -240,3 +246,19 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"mention in article {self.article_id}"
+
+
+class KeyHolder(models.Model):
+    """A keypair found to hold every live monitoring key, so that opening the queue or the
+    campaigns need not count every key's wraps again to learn that nobody waits
+    (keys.pass_on): that count grows with the articles. A mark is confirmed once, after
+    keys.SETTLE_AFTER, because a key sealed to the role's holders just before the person was
+    given the role, and written just after the mark, would otherwise stay missing. A role that
+    no longer reads monitoring takes the mark away with the wraps (keys.take_back)."""
+
+    keypair = models.OneToOneField("vault.Keypair", on_delete=models.CASCADE, related_name="+")
+    marked_at = models.DateTimeField()
+    confirmed = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"monitoring keys held by keypair {self.keypair_id}"

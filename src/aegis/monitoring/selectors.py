@@ -5,36 +5,38 @@ what a page shows opens its keys."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from aegis.cases import selectors as cases
-from aegis.paging import capped_count
+from aegis.paging import Order, SeekPage, capped_count, seek_page
 from aegis.vault.selectors import open_records
 
 from .models import Article, Campaign, CampaignItem, Proposal, Source
 from .vocabulary import ProposalStatus
 
 PAGE_SIZE = 25
+# Each list's order, read through an index of the same order, page after page by seeking
+# (aegis.paging): the last page of a long queue costs what the first does.
+QUEUE_ORDER = Order("confidence", descending=True)  # index monitoring_queue_order
+SOURCE_ORDER = Order("name", descending=False)
+CAMPAIGN_ORDER = Order("first_seen", descending=True)
+ITEM_ORDER = Order("seen_on", descending=True)
+MERGED_ORDER = Order("decided_at", descending=False)  # the longest waiting first
 
 
-def _page(query: QuerySet[Any], number: Any) -> Page:
-    return Paginator(query, PAGE_SIZE).get_page(number)
+def _page(query: QuerySet[Any], order: Order, params: Mapping[str, Any]) -> SeekPage:
+    return seek_page(query, order, params, size=PAGE_SIZE)
 
 
-def queue_page(number: Any, status: str = ProposalStatus.PENDING) -> Page:
+def queue_page(params: Mapping[str, Any], status: str = ProposalStatus.PENDING) -> SeekPage:
     """Proposals of one status, the most confident first; their articles' titles opened."""
     if status not in ProposalStatus.values:
         status = ProposalStatus.PENDING
-    query = (
-        Proposal.objects.filter(status=status)
-        .select_related("article", "article__source")
-        .order_by("-confidence", "-pk")
-    )
-    page = _page(query, number)
+    query = Proposal.objects.filter(status=status).select_related("article", "article__source")
+    page = _page(query, QUEUE_ORDER, params)
     open_records([p.article for p in page.object_list])
     return page
 
@@ -67,8 +69,8 @@ def duplicates_of(article: Article) -> tuple[int, list[Article]]:
     return count, found
 
 
-def sources_page(number: Any) -> Page:
-    return _page(Source.objects.order_by("name", "pk"), number)
+def sources_page(params: Mapping[str, Any]) -> SeekPage:
+    return _page(Source.objects.all(), SOURCE_ORDER, params)
 
 
 def source(source_id: int) -> Source | None:
@@ -81,8 +83,8 @@ def articles_of(source: Source, limit: int = 20) -> list[Article]:
     return found
 
 
-def campaigns_page(number: Any) -> Page:
-    page = _page(Campaign.objects.order_by("-first_seen", "-pk"), number)
+def campaigns_page(params: Mapping[str, Any]) -> SeekPage:
+    page = _page(Campaign.objects.all(), CAMPAIGN_ORDER, params)
     open_records(page.object_list)
     return page
 
@@ -103,14 +105,10 @@ def item_recorded_by(campaign: Campaign, once: str) -> CampaignItem | None:
     return campaign.items.filter(form_token=once).first() if once else None
 
 
-def _items(campaign: Campaign) -> QuerySet[CampaignItem]:
-    return campaign.items.order_by("-seen_on", "-pk")
-
-
-def items_page(campaign: Campaign, number: Any) -> Page:
+def items_page(campaign: Campaign, params: Mapping[str, Any]) -> SeekPage:
     """A page of the campaign's items, the latest first, keys opened: a busy campaign keeps
     every item reachable."""
-    page = _page(_items(campaign), number)
+    page = _page(CampaignItem.objects.filter(campaign=campaign), ITEM_ORDER, params)
     open_records(page.object_list)
     return page
 
@@ -121,22 +119,24 @@ def compartments() -> QuerySet[Any]:
 
 
 def _merged_waiting(user: Any) -> QuerySet[Proposal]:
-    """Merged proposals waiting for a caseworker, of the incidents this person may see: the
-    visible incidents' references are a subquery, so the reader's scope is applied before
-    any ordering or slicing (filtering after a cap hid articles beyond it)."""
+    """Merged proposals waiting for a caseworker, of the incidents this person may see: each
+    row's incident is looked up by its reference among the visible ones (EXISTS), so the
+    reader's scope is applied before any ordering or slicing (filtering after a cap hid
+    articles beyond it), and the cost follows the waiting articles, not the incidents (an IN
+    list of every visible reference was built again for each of the page's queries)."""
     from aegis.incidents import selectors as incidents
 
-    visible = incidents.visible_incidents(user).values("reference")
+    visible = incidents.visible_incidents(user).filter(reference=OuterRef("incident_reference"))
     return Proposal.objects.filter(
-        status=ProposalStatus.MERGED, source_added=False, incident_reference__in=visible
-    ).order_by("decided_at", "pk")
+        Exists(visible), status=ProposalStatus.MERGED, source_added=False
+    )
 
 
-def merged_page(user: Any, number: Any) -> Page:
+def merged_page(user: Any, params: Mapping[str, Any]) -> SeekPage:
     """A page of the articles an analyst merged into incidents of this caseworker's
     compartments, that no one has added as a source yet, the oldest first, the articles
     opened."""
-    page = _page(_merged_waiting(user).select_related("article"), number)
+    page = _page(_merged_waiting(user).select_related("article"), MERGED_ORDER, params)
     open_records([p.article for p in page.object_list])
     return page
 

@@ -48,7 +48,7 @@ STAFF = "view_cases"
 def queue(request: HttpRequest) -> HttpResponse:
     keys.pass_on(actor_id=request.user.pk)  # to colleagues given the role since
     status = request.GET.get("status", ProposalStatus.PENDING)
-    page = selectors.queue_page(request.GET.get("page"), status)
+    page = selectors.queue_page(request.GET, status)
     return render(
         request,
         "monitoring/queue.html",
@@ -168,7 +168,7 @@ def merged(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "monitoring/merged.html",
-        {"waiting": selectors.merged_page(request.user, request.GET.get("page"))},
+        {"waiting": selectors.merged_page(request.user, request.GET)},
     )
 
 
@@ -205,7 +205,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, said % {"name": added.name})
             return redirect("monitoring:sources")
     sources.revive_overdue()
-    page = selectors.sources_page(request.GET.get("page"))
+    page = selectors.sources_page(request.GET)
     return render(request, "monitoring/sources.html", {"page": page, "form": form})
 
 
@@ -313,7 +313,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
 @requires(ANALYST, STAFF)
 def campaign_list(request: HttpRequest) -> HttpResponse:
     keys.pass_on(actor_id=request.user.pk)
-    page = selectors.campaigns_page(request.GET.get("page"))
+    page = selectors.campaigns_page(request.GET)
     return render(request, "monitoring/campaigns.html", {"page": page})
 
 
@@ -371,7 +371,7 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "monitoring/campaign.html",
         {
             "campaign": shown,
-            "items": selectors.items_page(shown, request.GET.get("page")),
+            "items": selectors.items_page(shown, request.GET),
             "form": form,
         },
     )
