@@ -219,6 +219,25 @@ def test_a_key_written_across_a_role_change_reaches_the_newcomer_at_the_confirma
         assert Article.objects.get(pk=late.pk).title == "Late"
 
 
+def test_a_holder_marked_but_not_yet_confirmed_confirms_nobody(team, records, make_person):
+    """A mark is trusted for passing keys on only once confirmed: a holder who lacks the
+    late key must not confirm others, who would then never receive it."""
+    newcomer = make_person(Role.ANALYST)
+    with unlocked(team.caseworker.keychain()):
+        keys.pass_on(actor_id=team.caseworker.user.pk)
+    late = _article_without(newcomer, team.caseworker)
+    later = clock.now() + keys.SETTLE_AFTER + datetime.timedelta(seconds=1)
+    with clock.frozen(later), unlocked(newcomer.keychain()):
+        assert keys.pass_on(actor_id=newcomer.user.pk) == 0
+    assert not KeyHolder.objects.filter(confirmed=True).exists()
+
+    with clock.frozen(later), unlocked(team.analyst.keychain()):
+        assert keys.pass_on(actor_id=team.analyst.user.pk) == 1  # the late key
+    assert KeyHolder.objects.filter(confirmed=True).count() == 4  # the team and the newcomer
+    with unlocked(Keychain(dict(newcomer.keychain().private_keys), newcomer.user.pk)):
+        assert Article.objects.get(pk=late.pk).title == "Late"
+
+
 def test_a_holder_who_lacks_keys_marks_nobody(team, records, make_person):
     late = make_person(Role.ANALYST)
     other = make_person(Role.ANALYST)

@@ -97,10 +97,11 @@ def _unsettled() -> QuerySet[Keypair]:
 
 def _holds_every_key(keypair_ids: Any) -> bool:
     """Whether these keypairs (a key context's) hold every live monitoring key between
-    them: a marked one does; otherwise the keys are counted (once: a role holder found
-    holding them all is marked)."""
+    them: one with a confirmed mark does; otherwise the keys are counted, and a role holder
+    found holding them all is marked (or confirmed). An unconfirmed mark is not trusted here:
+    the key it may lack would go unseen by those it confirms."""
     own = list(keypair_ids)
-    if KeyHolder.objects.filter(keypair_id__in=own).exists():
+    if KeyHolder.objects.filter(keypair_id__in=own, confirmed=True).exists():
         return True
     live = DataKey.objects.filter(purpose__in=PURPOSES, shredded_at=None)
     if live.filter(wraps__keypair_id__in=own).distinct().count() < live.count():
