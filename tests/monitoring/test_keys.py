@@ -262,6 +262,33 @@ def test_losing_the_role_takes_the_mark_and_regaining_it_brings_the_keys_back(
     assert reads(newcomer) and _marked(newcomer) is not None
 
 
+def test_keys_made_while_an_account_was_inactive_reach_it_once_reactivated(
+    team, records, make_person
+):
+    returning = make_person(Role.ANALYST)
+    with unlocked(team.analyst.keychain()):
+        keys.pass_on(actor_id=team.analyst.user.pk)
+    KeyHolder.objects.update(confirmed=True)  # everybody settled long ago
+    admin = make_person(Role.ADMIN)
+    lifecycle.deactivate(returning.user, actor=admin.user)
+    with unlocked(team.caseworker.keychain()):
+        made = articles.ingest(
+            origin=ArticleOrigin.FEED,
+            title="While away",
+            text=STORY,
+            url="https://news.example.org/away",
+            language="en",
+        )  # sealed to the active holders only
+    assert made is not None
+    lifecycle.reactivate(returning.user, actor=admin.user)
+    assert _marked(returning) is None
+
+    with unlocked(team.analyst.keychain()):
+        assert keys.pass_on(actor_id=team.analyst.user.pk) == 1
+    with unlocked(Keychain(dict(returning.keychain().private_keys), returning.user.pk)):
+        assert Article.objects.get(pk=made.pk).title == "While away"
+
+
 def test_the_recovery_key_ceremony_marks_those_it_passed_the_keys_to(
     team, records, make_person, organisation, tmp_path
 ):

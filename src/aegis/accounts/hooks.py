@@ -6,7 +6,9 @@ filled by the app that answers it from its AppConfig.ready:
 - the compartments a role change leaves (cases): accounts changes the role, cases knows the
   person's memberships and removes them with their record keys;
 - `role_changed`, a signal any app may receive (monitoring takes back the keys it sealed to
-  the old role).
+  the old role);
+- `reactivated`, likewise (monitoring learns that keys sealed to the role while the account
+  was inactive never reached it).
 
 An empty slot means the app is not installed: no duress word, no compartment."""
 
@@ -21,6 +23,9 @@ from django.dispatch import Signal
 # Sent by lifecycle.change_role inside its transaction, the new role in force:
 # user=..., actor_id=... . Keys sealed to a role are taken back by the app that sealed them.
 role_changed = Signal()
+# Sent by lifecycle.reactivate inside its transaction: user=..., actor_id=... . Keys sealed to
+# a role's active holders while the account was inactive did not reach it.
+reactivated = Signal()
 
 
 @dataclass(frozen=True)

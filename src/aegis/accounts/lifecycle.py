@@ -80,6 +80,7 @@ def reactivate(user: User, *, actor: Any) -> None:
     User.objects.filter(pk=user.pk).update(is_active=True)
     user.is_active = True
     audit.record("user.reactivate", actor_id=actor.pk, object_type="user", object_id=user.pk)
+    hooks.reactivated.send(sender=User, user=user, actor_id=actor.pk)
 
 
 @transaction.atomic

@@ -159,7 +159,14 @@ def _role_changed(sender: Any, user: Any, actor_id: int | None, **kwargs: Any) -
     take_back(user, actor_id=actor_id)
 
 
+def _reactivated(sender: Any, user: Any, **kwargs: Any) -> None:
+    """Keys made while the account was inactive were sealed without it: its mark goes, so the
+    next holder to open the queue or the campaigns passes them on."""
+    KeyHolder.objects.filter(keypair__in=vault_selectors.keypairs_of_users([user.pk])).delete()
+
+
 def connect() -> None:
-    from aegis.accounts.hooks import role_changed
+    from aegis.accounts.hooks import reactivated, role_changed
 
     role_changed.connect(_role_changed, dispatch_uid="aegis.monitoring.role_changed")
+    reactivated.connect(_reactivated, dispatch_uid="aegis.monitoring.reactivated")
