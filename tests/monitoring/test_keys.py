@@ -299,3 +299,24 @@ def test_the_recovery_key_ceremony_marks_those_it_passed_the_keys_to(
         "monitoring", "pass-on-keys", "--recovery-key-file", str(key_file), stdout=StringIO()
     )
     assert _marked(newcomer) is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_marks_those_who_already_hold_every_key(team, records, make_person):
+    """No page view after the upgrade pays for counting the keys of those who hold them all;
+    those who lack some are left for a holder to pass them on."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    newcomer = make_person(Role.ANALYST)  # given the role after the records were made
+    MigrationExecutor(connection).migrate([("monitoring", "0006_one_record_per_form")])
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([("monitoring", "0007_key_holders_and_merged_order")])
+
+    for person in (team.analyst, team.caseworker, team.coordinator):
+        marked = _marked(person)
+        assert marked is not None and marked.confirmed
+    assert _marked(newcomer) is None
+    with unlocked(team.analyst.keychain()):
+        assert keys.pass_on(actor_id=team.analyst.user.pk) == 3
+    assert _marked(newcomer) is not None
