@@ -64,7 +64,8 @@ def pass_on(*, actor_id: int | None, purposes: Sequence[str] = PURPOSES) -> int:
     fingerprint key to an alert service key made after it. The worker runs it too, for the
     fingerprint key alone, at each poll: it holds that key, so a person given the role keys
     their fingerprints within one polling interval even if no colleague opens the queue.
-    Returns the wraps made. When everybody is marked as holding every key, one query."""
+    Returns the wraps made. When everybody is marked as holding every key, no key is counted:
+    one query asks who is not, and one the service key's."""
     chain = keychain.current_or_none()
     if chain is None or not chain.private_keys:
         return 0
