@@ -671,7 +671,8 @@ def build_monitoring(builder: Builder, coordinator: Any, incidents_n: int, year:
             builder.chain.remember(key_id, raw)
         progress.update(len(chunk))
     progress.close()
-    return {"campaign": campaigns[0].pk, "proposal": Proposal.objects.order_by("pk").first().pk}
+    first = Proposal.objects.order_by("pk").first()
+    return {"campaign": campaigns[0].pk, "proposal": first.pk, "source": source.pk}
 
 
 # --- Timing -------------------------------------------------------------------------------
@@ -759,6 +760,7 @@ def monitoring_pages(facts: dict[str, Any], incidents_n: int) -> list[tuple[str,
         ("monitoring queue, deep by link", analyst, f"/monitoring/?{link}"),
         ("monitoring proposal", analyst, f"/monitoring/proposals/{facts['proposal']}/"),
         ("monitoring campaigns", analyst, "/monitoring/campaigns/"),
+        ("monitoring source", analyst, f"/monitoring/sources/{facts['source']}/"),
         ("monitoring campaign, deep page", analyst, f"{campaign}?page={deep_items}"),
         ("monitoring merged, deep page", coord, f"/monitoring/merged/?page={deep_merged}"),
     ]
@@ -1042,7 +1044,7 @@ def run_one(args: argparse.Namespace, cases_n: int, incidents_n: int) -> dict[st
         args.reuse
         and state.get("url") == url
         and state.get("complete")
-        and "campaign" in state.get("facts", {})  # built with news monitoring
+        and "source" in state.get("facts", {})  # built with news monitoring
         and holds(cases_n, incidents_n)
     )
     if not reuse:

@@ -39,6 +39,7 @@ PAGES = [
     "monitoring queue, deep by link",
     "monitoring proposal",
     "monitoring campaigns",
+    "monitoring source",
     "monitoring campaign, deep page",
     "monitoring merged, deep page",
 ]

@@ -85,7 +85,12 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-fetched_at", "-pk"]
-        indexes = [models.Index(fields=["-fetched_at", "-id"], name="monitoring_article_order")]
+        indexes = [
+            models.Index(fields=["-fetched_at", "-id"], name="monitoring_article_order"),
+            # A source's latest articles (its page): without it, every article of the source
+            # was read and sorted (208 ms of SQL for a source of 30,000).
+            models.Index(fields=["source", "-fetched_at", "-id"], name="monitoring_by_source"),
+        ]
 
     def __str__(self) -> str:
         return f"article {self.pk}"
@@ -172,6 +177,7 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-first_seen", "-pk"]
+        indexes = [models.Index(fields=["-first_seen", "-id"], name="monitoring_campaign_order")]
         constraints = [
             models.UniqueConstraint(
                 fields=["form_token"],
@@ -218,6 +224,10 @@ class CampaignItem(models.Model):
 
     class Meta:
         ordering = ["-seen_on", "-pk"]
+        # A campaign's items in its page's order: a busy campaign's are not all read and sorted.
+        indexes = [
+            models.Index(fields=["campaign", "-seen_on", "-id"], name="monitoring_item_order")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["form_token"],

@@ -62,6 +62,22 @@ class Migration(migrations.Migration):
                 name="monitoring_merged_waiting",
             ),
         ),
+        migrations.AddIndex(
+            model_name="article",
+            index=models.Index(
+                fields=["source", "-fetched_at", "-id"], name="monitoring_by_source"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="campaign",
+            index=models.Index(fields=["-first_seen", "-id"], name="monitoring_campaign_order"),
+        ),
+        migrations.AddIndex(
+            model_name="campaignitem",
+            index=models.Index(
+                fields=["campaign", "-seen_on", "-id"], name="monitoring_item_order"
+            ),
+        ),
         migrations.AddField(
             model_name="keyholder",
             name="keypair",
