@@ -559,7 +559,7 @@ def build_monitoring(builder: Builder, coordinator: Any, incidents_n: int, year:
 
     from aegis import clock
     from aegis.monitoring import keys as monitoring_keys
-    from aegis.monitoring.models import Article, Campaign, CampaignItem, Proposal
+    from aegis.monitoring.models import Article, Campaign, CampaignItem, KeyHolder, Proposal
     from aegis.monitoring.models import Source as NewsSource
     from aegis.monitoring.vocabulary import ArticleOrigin, ProposalStatus, TargetKind
 
@@ -671,6 +671,11 @@ def build_monitoring(builder: Builder, coordinator: Any, incidents_n: int, year:
             builder.chain.remember(key_id, raw)
         progress.update(len(chunk))
     progress.close()
+    # Every holder has held every key since the first articles (keys.pass_on marked them
+    # then and confirmed the marks ten minutes later), as on an instance that grew by use.
+    KeyHolder.objects.bulk_create(
+        KeyHolder(keypair=k, marked_at=now, confirmed=True) for k in holders if k.user_id
+    )
     first = Proposal.objects.order_by("pk").first()
     return {"campaign": campaigns[0].pk, "proposal": first.pk, "source": source.pk}
 
@@ -744,7 +749,7 @@ def monitoring_pages(facts: dict[str, Any], incidents_n: int) -> list[tuple[str,
 
     from aegis import paging
     from aegis.monitoring.models import Proposal
-    from aegis.monitoring.selectors import QUEUE_ORDER
+    from aegis.monitoring.selectors import MERGED_ORDER, QUEUE_ORDER
 
     analyst, coord = "bench-analyst", "bench-coordinator"
     deep_queue = max(1, (incidents_n * 6 // 10 + 24) // 25) // 2 + 1
@@ -753,6 +758,9 @@ def monitoring_pages(facts: dict[str, Any], incidents_n: int) -> list[tuple[str,
     waiting = Proposal.objects.filter(status="pending").order_by("-confidence", "-pk")
     row = waiting[max(0, (deep_queue - 1) * 25 - 1)]
     link = urlencode({"after": paging.cursor_of(row, QUEUE_ORDER), "page": deep_queue})
+    merged = Proposal.objects.filter(status="merged", source_added=False)
+    row = merged.order_by("decided_at", "pk")[max(0, (deep_merged - 1) * 25 - 1)]
+    merged_link = urlencode({"after": paging.cursor_of(row, MERGED_ORDER), "page": deep_merged})
     campaign = f"/monitoring/campaigns/{facts['campaign']}/"
     return [
         ("monitoring queue, first page", analyst, "/monitoring/"),
@@ -763,6 +771,7 @@ def monitoring_pages(facts: dict[str, Any], incidents_n: int) -> list[tuple[str,
         ("monitoring source", analyst, f"/monitoring/sources/{facts['source']}/"),
         ("monitoring campaign, deep page", analyst, f"{campaign}?page={deep_items}"),
         ("monitoring merged, deep page", coord, f"/monitoring/merged/?page={deep_merged}"),
+        ("monitoring merged, deep by link", coord, f"/monitoring/merged/?{merged_link}"),
     ]
 
 

@@ -42,6 +42,7 @@ PAGES = [
     "monitoring source",
     "monitoring campaign, deep page",
     "monitoring merged, deep page",
+    "monitoring merged, deep by link",
 ]
 
 
