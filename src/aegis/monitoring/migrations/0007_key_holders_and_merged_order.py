@@ -58,7 +58,8 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="proposal",
             index=models.Index(
-                fields=["status", "source_added", "decided_at", "id"],
+                condition=models.Q(("source_added", False), ("status", "merged")),
+                fields=["status", "decided_at", "id"],
                 name="monitoring_merged_waiting",
             ),
         ),
