@@ -186,6 +186,23 @@ def test_merged_articles_are_counted_one_by_one(team):
     assert selectors.merged_count(team.analyst.user) == (0, False)  # no compartment
 
 
+def _posts(analyst: Any, campaign: Campaign, n: int, *, per_day: int = 1) -> None:
+    """n posts attached to the campaign in one query, "Post 0" seen first (2026-01-01)."""
+    first = datetime.date(2026, 1, 1)
+    with unlocked(analyst.keychain()):
+        CampaignItem.objects.bulk_create(
+            CampaignItem(
+                campaign=campaign,
+                data_key_id=campaign.data_key_id,
+                platform="x",
+                url="",
+                description=f"Post {i}",
+                seen_on=first + datetime.timedelta(days=i // per_day),
+            )
+            for i in range(n)
+        )
+
+
 # --- Long lists page by seeking, not by counting rows ----------------------------------------
 
 
@@ -235,19 +252,7 @@ def test_the_queue_pages_by_seeking_past_the_first_pages(team, monkeypatch):
 def test_a_typed_deep_page_of_a_campaign_lists_its_items(team, monkeypatch):
     monkeypatch.setattr(paging, "SHALLOW_PAGES", 1)
     campaign = _campaign(team.analyst)
-    first = datetime.date(2026, 1, 1)
-    with unlocked(team.analyst.keychain()):
-        CampaignItem.objects.bulk_create(
-            CampaignItem(
-                campaign=campaign,
-                data_key_id=campaign.data_key_id,
-                platform="x",
-                url="",
-                description=f"Post {i}",
-                seen_on=first + datetime.timedelta(days=i // 2),  # two a day
-            )
-            for i in range(60)
-        )
+    _posts(team.analyst, campaign, 60, per_day=2)
     client = sign_in(Client(), team.analyst)
     url = reverse("monitoring:campaign", kwargs={"campaign_id": campaign.pk})
     third = client.get(url, {"page": "3"}).content.decode()
@@ -265,19 +270,8 @@ def test_a_typed_deep_page_of_a_campaign_lists_its_items(team, monkeypatch):
 
 def test_a_busy_campaign_loses_no_item(team):
     campaign = _campaign(team.analyst)
-    first = datetime.date(2026, 1, 1)
+    _posts(team.analyst, campaign, 230)
     with unlocked(team.analyst.keychain()):
-        CampaignItem.objects.bulk_create(
-            CampaignItem(
-                campaign=campaign,
-                data_key_id=campaign.data_key_id,
-                platform="x",
-                url="",
-                description=f"Post {i}",
-                seen_on=first + datetime.timedelta(days=i),
-            )
-            for i in range(230)
-        )
         last = selectors.items_page(campaign, {"page": "999"})  # past the end: the last page
         second = selectors.items_page(campaign, {"page": "2"})
         assert last.count == 230
