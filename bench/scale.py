@@ -713,21 +713,20 @@ def pages(facts: dict[str, Any], cases_n: int, incidents_n: int) -> list[tuple[s
     """(label, user, path) for every staff page timed, the bare one first."""
     from urllib.parse import urlencode
 
-    deep_cases = max(1, (cases_n + 24) // 25)
-    deep_incidents = max(1, (incidents_n + 24) // 25)
+    deep_cases, deep_incidents = _middle_page(cases_n), _middle_page(incidents_n)
     coord = "bench-coordinator"
-    case_link, incident_link = _deep_links(deep_cases // 2 + 1, deep_incidents // 2 + 1)
+    case_link, incident_link = _deep_links(deep_cases, deep_incidents)
     return [
         ("bare signed-in page (baseline)", coord, "/accounts/password/"),
         ("dashboard and work queue", coord, "/"),
         ("case list, first page", coord, "/cases/"),
         ("case list, filtered", coord, "/cases/?status=active&country=CO"),
-        ("case list, deep page", coord, f"/cases/?page={deep_cases // 2 + 1}"),
+        ("case list, deep page", coord, f"/cases/?page={deep_cases}"),
         ("case list, deep page by link", coord, f"/cases/?{case_link}"),
         ("people list", coord, "/cases/people/"),
         ("incident list, first page", coord, "/incidents/"),
         ("incident list, filtered", coord, "/incidents/?country=CO&violation_type=threat"),
-        ("incident list, deep page", coord, f"/incidents/?page={deep_incidents // 2 + 1}"),
+        ("incident list, deep page", coord, f"/incidents/?page={deep_incidents}"),
         ("incident list, deep page by link", coord, f"/incidents/?{incident_link}"),
         ("search by name", coord, "/cases/search/?" + urlencode({"q": facts["name"]})),
         ("search by phone", coord, "/cases/search/?" + urlencode({"q": facts["phone"]})),
@@ -745,22 +744,17 @@ def pages(facts: dict[str, Any], cases_n: int, incidents_n: int) -> list[tuple[s
 def monitoring_pages(facts: dict[str, Any], incidents_n: int) -> list[tuple[str, str, str]]:
     """The news-monitoring pages over build_monitoring's articles (6 in 10 waiting, 2 in 10
     merged; every 20th article an item of the first campaign)."""
-    from urllib.parse import urlencode
-
-    from aegis import paging
     from aegis.monitoring.models import Proposal
     from aegis.monitoring.selectors import MERGED_ORDER, QUEUE_ORDER
 
     analyst, coord = "bench-analyst", "bench-coordinator"
-    deep_queue = max(1, (incidents_n * 6 // 10 + 24) // 25) // 2 + 1
-    deep_merged = max(1, (incidents_n * 2 // 10 + 24) // 25) // 2 + 1
-    deep_items = max(1, (incidents_n // 20 + 24) // 25) // 2 + 1
-    waiting = Proposal.objects.filter(status="pending").order_by("-confidence", "-pk")
-    row = waiting[max(0, (deep_queue - 1) * 25 - 1)]
-    link = urlencode({"after": paging.cursor_of(row, QUEUE_ORDER), "page": deep_queue})
+    deep_queue = _middle_page(incidents_n * 6 // 10)
+    deep_merged = _middle_page(incidents_n * 2 // 10)
+    deep_items = _middle_page(incidents_n // 20)
+    waiting = Proposal.objects.filter(status="pending")
+    link = _link_to(waiting, QUEUE_ORDER, deep_queue)
     merged = Proposal.objects.filter(status="merged", source_added=False)
-    row = merged.order_by("decided_at", "pk")[max(0, (deep_merged - 1) * 25 - 1)]
-    merged_link = urlencode({"after": paging.cursor_of(row, MERGED_ORDER), "page": deep_merged})
+    merged_link = _link_to(merged, MERGED_ORDER, deep_merged)
     campaign = f"/monitoring/campaigns/{facts['campaign']}/"
     return [
         ("monitoring queue, first page", analyst, "/monitoring/"),
@@ -775,24 +769,37 @@ def monitoring_pages(facts: dict[str, Any], incidents_n: int) -> list[tuple[str,
     ]
 
 
-def _deep_links(case_page: int, incident_page: int) -> tuple[str, str]:
-    """The query strings of the "next" links that lead to these pages (aegis.paging seeks
-    from the last row of the page before, instead of counting rows with OFFSET)."""
-    from urllib.parse import urlencode
+def _middle_page(rows: int) -> int:
+    """The page number halfway down a list of this many rows, 25 a page."""
+    return max(1, (rows + 24) // 25) // 2 + 1
 
-    from aegis import paging
+
+def _deep_links(case_page: int, incident_page: int) -> tuple[str, str]:
+    """The query strings of the "next" links that lead to these pages of the case and
+    incident lists."""
     from aegis.cases.models import Case
     from aegis.cases.selectors import CASE_ORDER
     from aegis.incidents.models import Incident
     from aegis.incidents.selectors import INCIDENT_ORDER
 
-    def link(model: Any, order: Any, page: int) -> str:
-        sign = "-" if order.descending else ""
-        before = model.objects.order_by(f"{sign}{order.field}", f"{sign}pk")
-        row = before[max(0, (page - 1) * 25 - 1)]
-        return urlencode({"after": paging.cursor_of(row, order), "page": page})
+    return (
+        _link_to(Case.objects.all(), CASE_ORDER, case_page),
+        _link_to(Incident.objects.all(), INCIDENT_ORDER, incident_page),
+    )
 
-    return link(Case, CASE_ORDER, case_page), link(Incident, INCIDENT_ORDER, incident_page)
+
+def _link_to(rows: Any, order: Any, page: int) -> str:
+    """The query string of the "next" link that leads to this page of `rows` in `order`
+    (aegis.paging seeks from the last row of the page before, instead of counting rows with
+    OFFSET)."""
+    from urllib.parse import urlencode
+
+    from aegis import paging
+
+    sign = "-" if order.descending else ""
+    before = rows.order_by(f"{sign}{order.field}", f"{sign}pk")
+    row = before[max(0, (page - 1) * 25 - 1)]
+    return urlencode({"after": paging.cursor_of(row, order), "page": page})
 
 
 class Server:
