@@ -267,7 +267,8 @@ class KeyHolder(models.Model):
     (keys.pass_on): that count grows with the articles. A mark is confirmed once, after
     keys.SETTLE_AFTER, because a key sealed to the role's holders just before the person was
     given the role, and written just after the mark, would otherwise stay missing. A role that
-    no longer reads monitoring takes the mark away with the wraps (keys.take_back)."""
+    no longer reads monitoring takes the mark away with the wraps (keys.take_back), and so
+    does reactivating the account: keys made while it was inactive were sealed without it."""
 
     keypair = models.OneToOneField("vault.Keypair", on_delete=models.CASCADE, related_name="+")
     marked_at = models.DateTimeField()
