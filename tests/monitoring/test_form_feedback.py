@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from aegis.monitoring import articles, decisions, manual
 from aegis.monitoring.models import Article, Campaign, Proposal, Source
+from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 
 from . import test_decisions
@@ -165,6 +166,32 @@ def test_without_compartments_the_page_says_so_instead_of_a_form_that_cannot_wor
     html = _proposal_page(sign_in(Client(), team.analyst), proposal)
     assert "No compartment exists yet" in html
     assert "Draft the incident for this compartment" not in html
+
+
+def test_a_safe_house_compartment_is_not_offered_nor_taken(team, proposal):
+    from aegis.support import services as support
+
+    with unlocked(team.caseworker.keychain()):
+        house = support.create_provider(
+            team.compartment,
+            actor=team.caseworker.user,
+            name="Casa azul",
+            kinds=["safe_house"],
+            countries=["CO"],
+            capacity=2,
+            safe_house_address="Vereda 9, Finca La Esperanza",
+        )
+    own = house.safe_house_compartment
+    client = sign_in(Client(), team.analyst)
+    html = _proposal_page(client, proposal)
+    assert f'<option value="{team.compartment.pk}">' in html
+    assert f'<option value="{own.pk}">' not in html and own.name not in html
+    url = reverse("monitoring:accept", kwargs={"proposal_id": proposal.pk})
+    refused = client.post(url, {"compartment": own.pk}).content.decode()
+    assert "Select a valid choice" in refused  # the form's list, and below it the service:
+    with unlocked(team.analyst.keychain()), pytest.raises(RuleError):
+        decisions.accept(proposal, compartment_id=own.pk, actor_id=team.analyst.user.pk)
+    assert Proposal.objects.get(pk=proposal.pk).status == "pending"
 
 
 def test_the_violation_boxes_are_a_group_with_their_error_tied_to_them(team, proposal):

@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 
 from aegis import clock, rules
 from aegis.audit import services as audit
-from aegis.cases import selectors as cases
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.incidents import selectors as incident_selectors
 from aegis.incidents import services as incidents
@@ -32,6 +31,7 @@ from aegis.incidents.vocabulary import (
 )
 from aegis.rules import RuleError
 
+from . import selectors
 from .drafts import EARLIEST, MAX_VICTIMS, Draft, VictimDraft, from_extraction
 from .models import Proposal
 from .vocabulary import ProposalStatus, RejectReason
@@ -152,7 +152,7 @@ def _source_text(proposal: Proposal) -> str:
 def accept(proposal: Proposal, *, compartment_id: Any, actor_id: int | None) -> str:
     """Create the incident draft; returns its reference."""
     _pending(proposal)
-    compartment = cases.compartment_by_id(_id(compartment_id))
+    compartment = selectors.compartment_to_file_in(_id(compartment_id))
     if compartment is None:
         raise RuleError(
             _("Choose the compartment whose caseworkers will take it up."), "compartment"

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from aegis.cases import selectors as cases
 from aegis.paging import Order, SeekPage, capped_count, seek_page
+from aegis.support import selectors as support
 from aegis.vault.selectors import open_records
 
 from .models import Article, Campaign, CampaignItem, Proposal, Source
@@ -114,8 +115,14 @@ def items_page(campaign: Campaign, params: Mapping[str, Any]) -> SeekPage:
 
 
 def compartments() -> QuerySet[Any]:
-    """Where an accepted proposal can go: compartment names only (no case contents)."""
-    return cases.compartments_for_coordination()
+    """Where an accepted proposal can go: compartment names only (no case contents), never a
+    safe house's own compartment (it holds one address, and its members are no case team)."""
+    return cases.compartments_for_coordination().exclude(pk__in=support.safe_house_compartments())
+
+
+def compartment_to_file_in(compartment_id: int) -> Any:
+    """The compartment of that id if an accepted proposal may go there, else None."""
+    return compartments().filter(pk=compartment_id).first()
 
 
 def _merged_waiting(user: Any) -> QuerySet[Proposal]:
