@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,6 +189,13 @@ def test_second_init_says_already_initialised_and_prints_no_new_key(instance):
     assert state["index_key_opens"] is True
 
 
+def _tables(database: Path) -> list[str]:
+    if not database.exists():
+        return []
+    with closing(sqlite3.connect(database)) as db:
+        return [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+
+
 @pytest.mark.parametrize(
     ("password", "reason"),
     [("short pw", "too short"), ("381946205713", "entirely numeric")],
@@ -198,6 +207,8 @@ def test_init_refuses_a_weak_password_with_exit_2(tmp_path, password, reason):
     assert reason in result.stderr
     assert RECOVERY_KEY.search(result.stdout + result.stderr) is None
     assert "initialised" not in result.stdout
+    # Refused before the migrations (many seconds on a slow machine), which wrote nothing.
+    assert not _tables(tmp_path / "aegis.sqlite3")
     # Nothing was half-created: a second attempt with a good password initialises the instance.
     retry = init(tmp_path, ADMIN_PASSWORD)
     assert retry.returncode == 0, retry.stderr

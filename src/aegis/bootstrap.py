@@ -6,10 +6,10 @@ import getpass
 import sys
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from .accounts import services as accounts
 from .roles import Role
@@ -88,15 +88,19 @@ def print_enrolment(enrolment: accounts.Enrolment, password: str | None = None) 
     print(f"  backup codes (each works once): {' '.join(enrolment.backup_codes[:5])}")
 
 
-def init_instance(admin_username: str | None, admin_password: str | None, interactive: bool) -> int:
-    migrate()
-    # After a wipe there is no recovery key: this sets the instance up again, with new keys.
-    if vault.recovery_keypair() is not None:
-        if service_keys.unsealed_key_file(ALERTS) is not None:
-            print("This instance is already initialised, but its alert service key is not sealed.")
-            return seal_service_key(interactive=interactive)
-        print("This instance is already initialised; nothing to do.")
-        return 0
+def _initialised() -> bool:
+    """Whether the instance has its recovery key, read without migrating (no tables yet: no)."""
+    try:
+        return vault.recovery_keypair() is not None
+    except DatabaseError:
+        return False
+
+
+def _first_administrator(
+    admin_username: str | None, admin_password: str | None, interactive: bool
+) -> tuple[str, str] | None:
+    """The first administrator's name and password, asked for when missing; None (and what is
+    wrong said) when they are missing or the password is weak."""
     if not admin_username and interactive:
         admin_username = input("First administrator's username: ").strip()
     if not admin_password and interactive:
@@ -106,14 +110,35 @@ def init_instance(admin_username: str | None, admin_password: str | None, intera
             "Give --admin-username and --admin-password-file (or run without --no-input).",
             file=sys.stderr,
         )
-        return 2
+        return None
     try:
-        from django.contrib.auth import password_validation
-
         password_validation.validate_password(admin_password)
     except ValidationError as exc:
         print("The password is not accepted: " + " ".join(exc.messages), file=sys.stderr)
+        return None
+    return admin_username, admin_password
+
+
+def init_instance(admin_username: str | None, admin_password: str | None, interactive: bool) -> int:
+    # A new instance's details are checked before the migrations, which take many seconds
+    # on a slow machine: a weak password is refused at once, with nothing written.
+    first = None
+    if not _initialised():
+        first = _first_administrator(admin_username, admin_password, interactive)
+        if first is None:
+            return 2
+    migrate()
+    # After a wipe there is no recovery key: this sets the instance up again, with new keys.
+    if vault.recovery_keypair() is not None:
+        if service_keys.unsealed_key_file(ALERTS) is not None:
+            print("This instance is already initialised, but its alert service key is not sealed.")
+            return seal_service_key(interactive=interactive)
+        print("This instance is already initialised; nothing to do.")
+        return 0
+    first = first or _first_administrator(admin_username, admin_password, interactive)
+    if first is None:
         return 2
+    admin_username, admin_password = first
     unlock_secret, generated = choose_unlock_secret(interactive)
     recovery_text = create_organisation_keys(unlock_secret)
     enrolment = accounts.create_user(admin_username, admin_password, Role.ADMIN)
@@ -169,8 +194,6 @@ def recover_access(username: str, recovery_key_text: str, new_password: str) -> 
         print(f"There is no person with the username {username!r}.", file=sys.stderr)
         return 2
     try:
-        from django.contrib.auth import password_validation
-
         password_validation.validate_password(new_password, keypair.user)
         with transaction.atomic():
             vault.recover_user_keypair(keypair, recovery_key_text, new_password)
