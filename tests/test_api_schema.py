@@ -18,6 +18,8 @@ from aegis.cases.models import Person
 from aegis.incidents import services as incidents
 from aegis.intake import selectors as intake_selectors
 from aegis.intake import services as intake
+from aegis.monitoring import articles
+from aegis.monitoring.vocabulary import ArticleOrigin
 from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 
@@ -95,6 +97,7 @@ BINDINGS = {
     "body.compartment_id": "compartments",
     "body.to_reference": "incidents",
     "body.code": "receipts",
+    "path.proposal_id": "proposals",
 }
 
 
@@ -117,10 +120,21 @@ def team(make_person, make_compartment, make_case, settings):
             title="Threat at the community hall",
             date_start=datetime.date(2024, 3, 5),
         )
+    analyst = make_person(Role.ANALYST)
+    # A waiting proposal, so that the monitoring operations on one reach past their 404s.
+    with unlocked(analyst.keychain()):
+        article = articles.ingest(
+            origin=ArticleOrigin.PASTED,
+            title="Journalist detained at a checkpoint",
+            text="Police detained the journalist Ana Ruiz at a checkpoint in Cali on Monday.",
+            published=datetime.date(2026, 11, 20),
+            language="en",
+        )
+    assert article is not None
     tokens = {
         "staff": _token(staff),
         "revocable": _token(make_person(Role.COORDINATOR)),
-        "analyst": _token(make_person(Role.ANALYST)),
+        "analyst": _token(analyst),
         "defender": _token(defender),
     }
     known = {
@@ -129,6 +143,7 @@ def team(make_person, make_compartment, make_case, settings):
         "people": [case.person_id],
         "compartments": [compartment.pk],
         "receipts": [receipt.code],
+        "proposals": [article.proposal.pk],
     }
     return tokens, known
 
