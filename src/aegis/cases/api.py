@@ -435,7 +435,7 @@ def move_case(request: HttpRequest, reference: str, payload: CaseMoveIn) -> Any:
     case = selectors.case_for(request.user, reference)
     if case is None:
         raise HttpError(404, NOT_FOUND)
-    targets = selectors.compartments_of(request.user).exclude(pk=case.compartment_id)
+    targets = selectors.work_compartments_of(request.user).exclude(pk=case.compartment_id)
     form = CaseMoveForm(
         {"compartment": payload.compartment_id, "reason": payload.reason}, compartments=targets
     )

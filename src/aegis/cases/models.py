@@ -18,7 +18,15 @@ from aegis.vault.fields import BlindIndexField, EncryptedTextField
 if TYPE_CHECKING:
     from aegis.vault.models import DataKey
 
-from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
+from .vocabulary import (
+    AgeGroup,
+    CaseStatus,
+    CompartmentKind,
+    ConsentScope,
+    Gender,
+    Sector,
+    SubjectKind,
+)
 
 # Responders join compartments to be reached by its alerts: they hold the keys of those
 # alerts and nothing that opens a case file (nor the search key).
@@ -31,6 +39,9 @@ class Compartment(models.Model):
 
     name = models.CharField(max_length=80, unique=True)
     description = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(
+        max_length=20, choices=CompartmentKind.choices, default=CompartmentKind.WORK
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ from aegis.vault.selectors import holds_search_key, open_records, opened
 
 from . import membership
 from .models import Case, Compartment, CompartmentMember, ConsentRecord, Person, RecordChange
+from .vocabulary import CompartmentKind
 
 PAGE_SIZE = 25
 ScopedModel = TypeVar("ScopedModel", bound=Model)
@@ -29,7 +30,20 @@ PERSON_ORDER = Order("pseudonym", descending=False)
 
 
 def compartments_of(user: Any) -> QuerySet[Compartment]:
+    """Every compartment the user is a member of (safe houses' too): membership."""
     return Compartment.objects.filter(members__user=user)
+
+
+def work_compartments_of(user: Any) -> QuerySet[Compartment]:
+    """The user's compartments where new work may be filed: never a safe house's own (it
+    holds one address, and its members are that house's contacts, not a case team)."""
+    return compartments_of(user).filter(kind=CompartmentKind.WORK)
+
+
+def work_compartments() -> QuerySet[Compartment]:
+    """Every compartment where new work may be filed, with its member count (names and
+    memberships are not case contents): where an analyst sends what monitoring found."""
+    return compartments_for_coordination().filter(kind=CompartmentKind.WORK)
 
 
 def compartment_ids(user: Any) -> list[int]:
@@ -263,8 +277,9 @@ def cases_of(person: Person) -> QuerySet[Case]:
 
 
 def compartment_of_user(user: Any, compartment_id: int) -> Compartment | None:
-    """A compartment the user belongs to; any other is treated as missing."""
-    return compartments_of(user).filter(pk=compartment_id).first()
+    """A compartment the user belongs to where new work may be filed; any other is treated
+    as missing."""
+    return work_compartments_of(user).filter(pk=compartment_id).first()
 
 
 def search_key_missing(user: Any) -> str:

@@ -48,7 +48,15 @@ from .models import (
     ReferenceCounter,
 )
 from .signals import account_linked, account_unlinked, case_moved
-from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
+from .vocabulary import (
+    AgeGroup,
+    CaseStatus,
+    CompartmentKind,
+    ConsentScope,
+    Gender,
+    Sector,
+    SubjectKind,
+)
 
 # --- Change log ---------------------------------------------------------------------------
 
@@ -157,8 +165,14 @@ def _member_keypairs(compartment: Compartment, purpose: str) -> list[Any]:
 
 
 @transaction.atomic
-def create_compartment(name: str, description: str = "", *, members: list[Any] = ()) -> Compartment:  # type: ignore[assignment]
-    compartment = Compartment.objects.create(name=name, description=description)
+def create_compartment(
+    name: str,
+    description: str = "",
+    *,
+    members: list[Any] = (),  # type: ignore[assignment]
+    kind: str = CompartmentKind.WORK,
+) -> Compartment:
+    compartment = Compartment.objects.create(name=name, description=description, kind=kind)
     for user in members:
         CompartmentMember.objects.create(compartment=compartment, user=user)
     return compartment
@@ -781,13 +795,15 @@ def start_case(
 
 
 @transaction.atomic
-def create_compartment_by(name: str, description: str = "", *, creator: Any) -> Compartment:
+def create_compartment_by(
+    name: str, description: str = "", *, creator: Any, kind: str = CompartmentKind.WORK
+) -> Compartment:
     """A new compartment whose first member is the coordinator who made it (someone must
     hold its keys)."""
     name = name.strip()
     if Compartment.objects.filter(name__iexact=name).exists():
         raise RuleError(_("A compartment with this name exists already. Choose another."))
-    compartment = create_compartment(name, description.strip(), members=[creator])
+    compartment = create_compartment(name, description.strip(), members=[creator], kind=kind)
     audit.record(
         "record.create", actor_id=creator.pk, object_type="compartment", object_id=compartment.pk
     )

@@ -101,7 +101,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @requires("view_cases")
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
-    compartments = selectors.compartments_of(request.user).order_by("name")
+    compartments = selectors.work_compartments_of(request.user).order_by("name")
     if not compartments.exists():
         return render(request, "cases/new.html", {"no_compartment": True})
     people = selectors.people_choices(request.user)
@@ -287,7 +287,7 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_move(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
-    targets = selectors.compartments_of(request.user).exclude(pk=case.compartment_id)
+    targets = selectors.work_compartments_of(request.user).exclude(pk=case.compartment_id)
     form = CaseMoveForm(request.POST or None, compartments=targets.order_by("name"))
     if request.method == "POST" and form.is_valid():
         with refusal_on(form):

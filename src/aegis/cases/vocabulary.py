@@ -4,6 +4,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class CompartmentKind(models.TextChoices):
+    """What a compartment holds: case work (cases, people, incidents, providers), or one safe
+    house's address (support), which no chooser of where to file work offers."""
+
+    WORK = "work", _("Case work")
+    SAFE_HOUSE = "safe_house", _("One safe house's address")
+
+
 class Gender(models.TextChoices):
     WOMAN = "woman", _("Woman")
     MAN = "man", _("Man")

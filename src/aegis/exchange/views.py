@@ -150,7 +150,7 @@ def _import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(
         request.POST or None,
         request.FILES or None,
-        compartments=cases.compartments_of(request.user),
+        compartments=cases.work_compartments_of(request.user),
         partners=selectors.partners(),
     )
     if request.method == "POST" and form.is_valid():

@@ -317,7 +317,7 @@ def _incident(request: HttpRequest, incident_ref: str) -> Incident:
 
 
 def _compartment(request: HttpRequest, compartment_id: int) -> Any:
-    compartment = case_selectors.compartments_of(request.user).filter(pk=compartment_id).first()
+    compartment = case_selectors.compartment_of_user(request.user, compartment_id)
     if compartment is None:
         raise HttpError(404, "There is no such compartment.")
     return compartment

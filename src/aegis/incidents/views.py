@@ -126,7 +126,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @requires("view_cases")
 @require_http_methods(["GET", "POST"])
 def incident_new(request: HttpRequest) -> HttpResponse:
-    compartments = list(case_selectors.compartments_of(request.user))
+    compartments = list(case_selectors.work_compartments_of(request.user))
     if not compartments:
         return render(request, "incidents/no_compartment.html")
     form = IncidentForm(

@@ -390,7 +390,7 @@ def mark(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def convert(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
     submission = _submission_or_404(request, submission_id)
-    compartments = case_selectors.compartments_of(request.user).order_by("name")
+    compartments = case_selectors.work_compartments_of(request.user).order_by("name")
     form = ConvertForm(request.POST or None, compartments=compartments)
     status = 200
     if request.method == "POST" and form.is_valid():

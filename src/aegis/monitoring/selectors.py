@@ -12,7 +12,6 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from aegis.cases import selectors as cases
 from aegis.paging import Order, SeekPage, capped_count, seek_page
-from aegis.support import selectors as support
 from aegis.vault.selectors import open_records
 
 from .models import Article, Campaign, CampaignItem, Proposal, Source
@@ -117,7 +116,7 @@ def items_page(campaign: Campaign, params: Mapping[str, Any]) -> SeekPage:
 def compartments() -> QuerySet[Any]:
     """Where an accepted proposal can go: compartment names only (no case contents), never a
     safe house's own compartment (it holds one address, and its members are no case team)."""
-    return cases.compartments_for_coordination().exclude(pk__in=support.safe_house_compartments())
+    return cases.work_compartments()
 
 
 def compartment_to_file_in(compartment_id: int) -> Any:

@@ -94,14 +94,6 @@ def providers_due() -> QuerySet[Provider]:
     ).order_by("revet_on")
 
 
-def safe_house_compartments() -> QuerySet[Any]:
-    """The compartments that hold only a safe house's address: no case, incident or article
-    belongs in one (its few members are the house's contacts, not a case team)."""
-    return Provider.objects.filter(safe_house_compartment__isnull=False).values(
-        "safe_house_compartment"
-    )
-
-
 def provider(provider_id: int) -> Provider | None:
     return Provider.objects.filter(pk=provider_id).select_related("vetted_by").first()
 

@@ -20,7 +20,7 @@ from aegis.audit import services as audit
 from aegis.cases import selectors as cases
 from aegis.cases import services as case_services
 from aegis.cases.models import Case, Compartment
-from aegis.cases.vocabulary import ConsentScope
+from aegis.cases.vocabulary import CompartmentKind, ConsentScope
 from aegis.rules import RuleError
 from aegis.vault import services as vault
 
@@ -136,7 +136,10 @@ def create_provider(
 
 def _store_address(provider: Provider, address: str, *, actor: Any) -> None:
     own = case_services.create_compartment_by(
-        f"Safe house {provider.pk}", _("Holders of one safe house's address"), creator=actor
+        f"Safe house {provider.pk}",
+        _("Holders of one safe house's address"),
+        creator=actor,
+        kind=CompartmentKind.SAFE_HOUSE,
     )
     provider.safe_house_compartment = own
     provider.save(update_fields=["safe_house_compartment"])

@@ -71,7 +71,7 @@ def providers(request: HttpRequest) -> HttpResponse:
 @requires(STAFF)
 @require_http_methods(["GET", "POST"])
 def provider_new(request: HttpRequest) -> HttpResponse:
-    compartments = cases.compartments_of(request.user).order_by("name")
+    compartments = cases.work_compartments_of(request.user).order_by("name")
     form = ProviderForm(request.POST or None)
     chosen = request.POST.get("compartment") or ""
     if request.method == "POST" and form.is_valid():
