@@ -193,7 +193,7 @@ def _keys_of(username: str, password_file: str | None) -> tuple[Any, Keychain]:
 
 
 def _compartment(name: str | None) -> Any:
-    found = cases.compartments_for_coordination()
+    found = cases.work_compartments()  # never a safe house's own
     if name:
         found = found.filter(name=name)
     chosen = list(found[:2])
