@@ -135,9 +135,8 @@ def init_instance(admin_username: str | None, admin_password: str | None, intera
             return seal_service_key(interactive=interactive)
         print("This instance is already initialised; nothing to do.")
         return 0
-    first = first or _first_administrator(admin_username, admin_password, interactive)
-    if first is None:
-        return 2
+    # Asked above: a recovery key found before migrating is still there after.
+    assert first is not None
     admin_username, admin_password = first
     unlock_secret, generated = choose_unlock_secret(interactive)
     recovery_text = create_organisation_keys(unlock_secret)
