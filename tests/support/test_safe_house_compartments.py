@@ -47,6 +47,25 @@ def test_no_chooser_offers_a_safe_house_compartment(team, house):
     assert house.name in karim.get(reverse("cases:compartments")).content.decode()
 
 
+def test_the_compartment_pages_say_which_holds_a_safe_house(team, house):
+    karim = client(team.karim)
+    listing = karim.get(reverse("cases:compartments")).content.decode()
+    rows = {
+        compartment.name: row
+        for compartment in (house, team.compartment)
+        for row in listing.split("<tr>")
+        if f">{compartment.name}</span>" in row
+    }
+    assert "One safe house&#x27;s address" in rows[house.name]
+    assert "Case work" in rows[team.compartment.name]
+    assert "safe house" not in rows[team.compartment.name]
+    warning = "holds one safe house's address. Let in only the people who must know"
+    page = karim.get(reverse("cases:compartment", kwargs={"compartment_id": house.pk}))
+    assert warning in page.content.decode()
+    work = karim.get(reverse("cases:compartment", kwargs={"compartment_id": team.compartment.pk}))
+    assert warning not in work.content.decode()
+
+
 def test_the_api_files_nothing_in_a_safe_house_compartment(team, house):
     api = api_client(team.karim)
     incident = {"compartment_id": house.pk, "title": "Raid", "date_start": "2026-11-02"}

@@ -47,6 +47,10 @@ class Compartment(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def holds_a_safe_house(self) -> bool:
+        return self.kind == CompartmentKind.SAFE_HOUSE
+
     def key_holder_ids(self, purpose: str) -> models.QuerySet[CompartmentMember, Any]:
         """The members who receive a new key of this purpose (responders: alerts only)."""
         members = self.members.all()
