@@ -164,3 +164,41 @@ def test_admin_cannot_read_case_contents(make_person):
             _ = ProtectedNote.objects.get(pk=note.pk).name
         with pytest.raises(NoKeyAccess):
             blind_index("name", "Ana María Pérez")
+
+
+def test_many_keys_open_in_slices_and_pass_to_a_newcomer_in_one_grant(make_person, monkeypatch):
+    """Keychain.open asks for its keys in slices (SQLite takes at most 32,766 values in one
+    query), and grant_all seals every key a newcomer lacks at once, in one audit entry, or
+    none where the caller lacks one."""
+    from aegis.audit.models import AuditEntry
+    from aegis.vault.keychain import Keychain
+    from aegis.vault.models import KeyWrap
+
+    monkeypatch.setattr(keychain, "OPEN_AT_ONCE", 2)
+    lucia, karim = make_person(Role.CASEWORKER), make_person(Role.COORDINATOR)
+    notes = [_note_for(lucia, name=f"Person {i}") for i in range(5)]
+    key_ids = [note.data_key_id for note in notes]
+    chain = Keychain(dict(lucia.keychain().private_keys), lucia.user.pk)
+    chain.open(key_ids)
+    assert all(chain.holds(key_id) for key_id in key_ids)
+
+    karim_pair = keypair_for_user(karim.user.pk)
+    with unlocked(lucia.keychain()):
+        vault.grant(key_ids[0], karim_pair, actor_id=lucia.user.pk)  # one held already
+        before = AuditEntry.objects.filter(action="key.grant").count()
+        assert vault.grant_all(key_ids, karim_pair, actor_id=lucia.user.pk) == 4
+    assert AuditEntry.objects.filter(action="key.grant").count() == before + 1
+    with unlocked(karim.keychain()):
+        assert [ProtectedNote.objects.get(pk=n.pk).name for n in notes] == [
+            f"Person {i}" for i in range(5)
+        ]
+
+    # A caller who lacks one of the keys seals none of them.
+    pedro = make_person(Role.CASEWORKER)
+    stranger = _note_for(pedro, name="Not Lucía's")
+    newcomer_pair = keypair_for_user(make_person(Role.CASEWORKER).user.pk)
+    with unlocked(lucia.keychain()), pytest.raises(NoKeyAccess):
+        vault.grant_all([*key_ids, stranger.data_key_id], newcomer_pair, actor_id=lucia.user.pk)
+    assert not KeyWrap.objects.filter(
+        keypair=newcomer_pair, data_key_id__in=[*key_ids, stranger.data_key_id]
+    ).exists()

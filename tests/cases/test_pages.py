@@ -391,6 +391,14 @@ def test_a_member_without_every_key_gets_a_clear_message(team, make_person):
     response = signed_in.post(add, {"user": team.pedro.user.pk})
     assert "You do not hold every key of this compartment" in text(signed_in.get(response.url))
     assert not selectors.member_of(team.pedro.user, team.compartment.pk)
+    # Nothing half-done: not one of the compartment's keys was sealed to Pedro.
+    from aegis.vault.models import KeyWrap
+    from aegis.vault.selectors import keypair_for_user
+
+    compartment_keys = team.compartment.keys.values("data_key_id")
+    assert not KeyWrap.objects.filter(
+        keypair=keypair_for_user(team.pedro.user.pk), data_key_id__in=compartment_keys
+    ).exists()
 
 
 def test_case_page_links_its_incidents_and_evidence(make_person, make_compartment, make_case):

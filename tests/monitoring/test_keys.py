@@ -198,6 +198,52 @@ def test_once_everybody_holds_every_key_opening_the_queue_counts_no_key(team, re
     assert len(sql) <= 5, sql  # who is unmarked; the service key and its fingerprint key
 
 
+def test_a_newcomer_receives_the_newest_keys_first_a_few_at_each_opening(
+    team, records, reads, make_person, monkeypatch
+):
+    """However many keys wait, one opening of the queue seals PASS_ON_AT_ONCE at most, the
+    newest first; the newcomer is marked only once nothing is left."""
+    from aegis.vault.models import DataKey, KeyWrap
+
+    monkeypatch.setattr(keys, "PASS_ON_AT_ONCE", 2)
+    with unlocked(team.caseworker.keychain()):
+        keys.pass_on(actor_id=team.caseworker.user.pk)  # the team is marked: nobody waits
+        later = [
+            articles.ingest(
+                origin=ArticleOrigin.FEED,
+                title=f"Story {i}",
+                text=STORY,
+                url=f"https://news.example.org/{i}",
+                language="en",
+            )
+            for i in range(4)
+        ]
+    oldest_first = [records[0], *later]
+    start = clock.now() - datetime.timedelta(days=1)
+    for i, article in enumerate(oldest_first):
+        DataKey.objects.filter(pk=article.data_key_id).update(
+            created_at=start + datetime.timedelta(minutes=i)
+        )
+    live = DataKey.objects.filter(purpose__in=keys.PURPOSES, shredded_at=None).count()
+    newcomer = make_person(Role.ANALYST)
+    keypair = keypair_for_user(newcomer.user.pk)
+
+    def held() -> set:
+        return set(KeyWrap.objects.filter(keypair=keypair).values_list("data_key_id", flat=True))
+
+    made = []
+    with unlocked(team.analyst.keychain()):
+        made.append(keys.pass_on(actor_id=team.analyst.user.pk))
+        assert held() == {later[3].data_key_id, later[2].data_key_id}  # the newest articles
+        assert _marked(newcomer) is None
+        while made[-1]:
+            made.append(keys.pass_on(actor_id=team.analyst.user.pk))
+            assert len(made) <= live
+    assert all(0 < n <= 2 for n in made[:-1]) and sum(made) == live
+    assert _marked(newcomer) is not None
+    assert reads(newcomer)
+
+
 def test_a_key_written_across_a_role_change_reaches_the_newcomer_at_the_confirmation(
     team, records, reads, make_person
 ):

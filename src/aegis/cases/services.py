@@ -195,8 +195,7 @@ def add_member(compartment: Compartment, user: Any, *, actor_id: int | None) -> 
     responder = _is_responder(user)
     if responder:
         keys = keys.filter(data_key__purpose__in=RESPONDER_KEY_PURPOSES)
-    for data_key_id in keys.values_list("data_key_id", flat=True):
-        vault.grant(data_key_id, keypair, actor_id=actor_id)
+    vault.grant_all(keys.values_list("data_key_id", flat=True), keypair, actor_id=actor_id)
     if responder:
         return
     if (index_key_id := vault.index_key_id()) is not None and current().holds(index_key_id):

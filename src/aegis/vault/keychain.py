@@ -78,6 +78,9 @@ class KeyNotOpened(Exception):
         self.data_key_id = data_key_id
 
 
+OPEN_AT_ONCE = 10_000  # keys asked for in one query by Keychain.open
+
+
 @dataclass
 class Keychain:
     """Unlocked private keys by keypair id, and data keys opened with them.
@@ -104,18 +107,26 @@ class Keychain:
     def open(self, data_key_ids: Iterable[uuid.UUID]) -> None:
         """Open these keys at once (those this keychain holds; a record it cannot open stays
         closed and reading it raises NoKeyAccess)."""
-        wanted = (
-            {_as_uuid(i) for i in data_key_ids if i is not None}
-            - self._data_keys.keys()
-            - self._refused
-        )
+        # Asked key by key: a set minus the dict's keys view would walk every key already
+        # opened, and passing on n keys one `holds` at a time took n² steps (6.7 s at 8,000).
+        wanted = {
+            key_id
+            for key_id in (_as_uuid(i) for i in data_key_ids if i is not None)
+            if key_id not in self._data_keys and key_id not in self._refused
+        }
         if not wanted:
             return
         from .models import KeyWrap
 
-        wraps = KeyWrap.objects.filter(
-            data_key_id__in=wanted, keypair_id__in=self.private_keys
-        ).values_list("data_key_id", "keypair_id", "sealed_key", "data_key__purpose")
+        asked = list(wanted)
+        # In slices: SQLite takes at most 32,766 values in one query.
+        wraps = (
+            wrap
+            for at in range(0, len(asked), OPEN_AT_ONCE)
+            for wrap in KeyWrap.objects.filter(
+                data_key_id__in=asked[at : at + OPEN_AT_ONCE], keypair_id__in=self.private_keys
+            ).values_list("data_key_id", "keypair_id", "sealed_key", "data_key__purpose")
+        )
         for data_key_id, keypair_id, sealed_key, purpose in wraps:
             if data_key_id in self._data_keys:
                 continue  # held through two keypairs (a person and the recovery key)
@@ -142,6 +153,8 @@ class Keychain:
         return self._data_keys[data_key_id]
 
     def holds(self, data_key_id: uuid.UUID) -> bool:
+        if data_key_id in self._data_keys:
+            return True
         self.open([data_key_id])
         return data_key_id in self._data_keys
 

@@ -1,0 +1,57 @@
+"""`aegis bench keys` at a tiny size, through its real entry point, so the script cannot rot:
+a newcomer analyst receives every monitoring key a bounded number at a time, a new member
+of a compartment every key at once, and the throwaway instance is gone afterwards."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# The bench makes its own SQLite instance, so the PostgreSQL pass would repeat the same run.
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
+
+
+def test_prints_each_figure_and_leaves_no_instance_behind():
+    from aegis.monitoring import keys
+
+    count = 2 * keys.PASS_ON_AT_ONCE + 100
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"AEGIS_DATABASE_URL", "DJANGO_SETTINGS_MODULE", "AEGIS_HOME"}
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "aegis.cli", "bench", "keys", "--keys", str(count)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    # Two full openings, the last 100 keys, then one that finds nobody waiting.
+    assert f"waits for {count:,} keys: 4 openings of the queue" in out, out
+    for label in ("first opening", "median opening", "slowest opening"):
+        assert re.search(rf"{label} +[\d.]+ ms +[\d.]+ x bare libsodium", out), out
+    assert re.search(rf"compartment of {count:,} keys", out), out
+    assert re.search(r"admit_member, every key at once: +[\d.]+ s +[\d.]+ x bare", out), out
+    assert re.search(r"one key at a time \(before\), 1,000 timed, scaled: +[\d.]+ s", out), out
+    home = re.search(r"SQLite in (\S+)", out)
+    assert home and not Path(home.group(1)).exists()
+    assert "authenticator secret" not in out  # the throwaway administrator's secrets
+
+
+def test_refuses_a_size_below_one():
+    result = subprocess.run(
+        [sys.executable, "-m", "aegis.cli", "bench", "keys", "--keys", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "--keys must be at least 1" in result.stdout
