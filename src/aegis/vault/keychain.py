@@ -135,7 +135,7 @@ class Keychain:
             )
             if purpose not in UNAUDITED_PURPOSES:
                 self._purposes[data_key_id] = purpose
-        self._refused |= wanted - self._data_keys.keys()
+        self._refused |= {key_id for key_id in wanted if key_id not in self._data_keys}
 
     def data_key(self, data_key_id: uuid.UUID) -> bytes:
         """The opened key, to read or write a field of its record (which is audited)."""
