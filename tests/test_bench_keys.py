@@ -41,6 +41,7 @@ def test_prints_each_figure_and_leaves_no_instance_behind():
     assert re.search(rf"compartment of {count:,} keys", out), out
     assert re.search(r"admit_member, every key at once: +[\d.]+ s +[\d.]+ x bare", out), out
     assert re.search(r"one key at a time \(before\), 1,000 timed, scaled: +[\d.]+ s", out), out
+    assert re.search(r"dismiss_member, every key taken back: +[\d.]+ s", out), out
     home = re.search(r"SQLite in (\S+)", out)
     assert home and not Path(home.group(1)).exists()
     assert "authenticator secret" not in out  # the throwaway administrator's secrets

@@ -37,10 +37,26 @@ def test_adding_and_removing_a_member_grants_and_revokes_every_key(
         ).empty  # pseudonyms are not indexed
         found = selectors.search(pedro.user, "legal name 0")
         assert found.people == [case.person] and found.cases == [case]
+    from aegis.audit.models import AuditEntry, AuditRecordList
+    from aegis.vault.models import KeyWrap
+    from aegis.vault.selectors import keypair_for_user
+
+    keys = set(compartment.keys.values_list("data_key_id", flat=True))
+    assert len(keys) > 1  # the case's and its person's at least
+    held = KeyWrap.objects.filter(keypair=keypair_for_user(pedro.user.pk), data_key_id__in=keys)
+    assert held.count() == len(keys)
     with unlocked(lucia.keychain()):
         services.remove_member(compartment, pedro.user, actor_id=lucia.user.pk)
     with unlocked(pedro.keychain()), pytest.raises(NoKeyAccess):
         _ = Case.objects.get(pk=case.pk).summary
+    assert not held.exists()
+    # Sealed in one go and taken back in one go: one audit entry each, listing the keys.
+    for action in ("key.grant", "key.revoke"):
+        (entry,) = AuditEntry.objects.filter(action=action, object_type="keypair")
+        listed = AuditRecordList.objects.get(entry=entry).records.split()
+        assert {r.split(":", 1)[1] for r in listed if r.startswith("datakey:")} == {
+            str(k) for k in keys
+        }
 
 
 def test_status_changes_need_a_reason_and_are_kept(make_person, make_compartment, make_case):

@@ -207,8 +207,7 @@ def remove_member(compartment: Compartment, user: Any, *, actor_id: int | None) 
     keypair = keypair_for_user(user.pk)
     CompartmentMember.objects.filter(compartment=compartment, user=user).delete()
     if keypair is not None:
-        for data_key_id in compartment.keys.values_list("data_key_id", flat=True):
-            vault.revoke(data_key_id, keypair, actor_id=actor_id)
+        vault.revoke_all(compartment.keys.values("data_key_id"), keypair, actor_id=actor_id)
 
 
 # --- Input rules ----------------------------------------------------------------------------

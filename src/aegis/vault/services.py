@@ -290,11 +290,34 @@ def pass_on(
 def revoke_purposes(purposes: Iterable[str], keypair: Keypair, *, actor_id: int | None) -> int:
     """Delete this keypair's wraps of every key of these purposes (a role that held them was
     taken away); needs no key. One `key.revoke` entry listing them. Returns how many."""
-    wraps = KeyWrap.objects.filter(keypair=keypair, data_key__purpose__in=list(purposes))
+    return _revoke(
+        KeyWrap.objects.filter(keypair=keypair, data_key__purpose__in=list(purposes)),
+        keypair,
+        actor_id=actor_id,
+    )
+
+
+@transaction.atomic
+def revoke_all(
+    data_key_ids: QuerySet[Any, Any] | Iterable[uuid.UUID],
+    keypair: Keypair,
+    *,
+    actor_id: int | None,
+) -> int:
+    """Delete this keypair's wraps of these keys (best a query of their ids: a member leaving
+    a compartment); needs no key. One `key.revoke` entry listing them. Returns how many."""
+    return _revoke(
+        KeyWrap.objects.filter(keypair=keypair, data_key_id__in=data_key_ids),
+        keypair,
+        actor_id=actor_id,
+    )
+
+
+def _revoke(wraps: QuerySet[KeyWrap], keypair: Keypair, *, actor_id: int | None) -> int:
     key_ids = list(wraps.values_list("data_key_id", flat=True))
     if not key_ids:
         return 0
-    KeyWrap.objects.filter(keypair=keypair, data_key_id__in=key_ids).delete()
+    KeyWrap.objects.filter(pk__in=wraps.values("pk")).delete()
     audit.record(
         "key.revoke",
         actor_id=actor_id,
