@@ -159,6 +159,7 @@ def test_init_prints_the_recovery_key_exactly_once_and_backup_codes(instance):
     assert format_recovery_key(parse_recovery_key(key)) == key
     assert f"username: {ADMIN}" in result.stdout
     assert ADMIN_PASSWORD not in result.stdout + result.stderr  # never echo the password back
+    assert "Setting up the database" not in result.stderr  # no bar where no terminal shows it
     codes_lines = BACKUP_CODES.findall(result.stdout)
     assert len(codes_lines) == 1, result.stdout
     printed_codes = codes_lines[0].split()
@@ -174,6 +175,49 @@ def test_init_prints_the_recovery_key_exactly_once_and_backup_codes(instance):
     assert state["role"] == "admin"
     assert state["password_ok"] is True
     assert set(printed_codes) <= set(state["backup_codes"])
+
+
+def test_init_shows_the_migrations_progress_on_a_terminal(tmp_path):
+    """About a hundred migrations take 10 s here and longer on a slow laptop: on a terminal
+    a bar counts them (on stderr), and then the instance's details follow as usual."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    password_file = tmp_path / "admin-password"
+    password_file.write_text(ADMIN_PASSWORD + "\n")
+    env = {k: v for k, v in os.environ.items() if k not in {"AEGIS_DATABASE_URL",
+           "AEGIS_TEST_DATABASE_NAME", "DJANGO_SETTINGS_MODULE"}}  # fmt: skip
+    env.update(AEGIS_HOME=str(tmp_path), AEGIS_KDF_PROFILE="test")
+    terminal, stderr = pty.openpty()
+    fcntl.ioctl(stderr, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aegis.cli", "init", "--admin-username", ADMIN,
+         "--admin-password-file", str(password_file), "--no-input"],
+        env=env, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
+    )  # fmt: skip
+    os.close(stderr)
+    shown = b""
+    while True:
+        ready, _, _ = select.select([terminal], [], [], 180)
+        try:
+            chunk = os.read(terminal, 65536) if ready else b""
+        except OSError:  # the process closed its end
+            chunk = b""
+        if not chunk:
+            break
+        shown += chunk
+    os.close(terminal)
+    stdout = proc.stdout.read().decode() if proc.stdout else ""
+    assert proc.wait(timeout=60) == 0, shown[-2000:]
+    frames = shown.decode(errors="replace").replace("\r", "\n").splitlines()
+    bars = [f for f in frames if f.startswith("Setting up the database:")]
+    steps = re.search(r"(\d+)/(\d+) \[", bars[-1]) if bars else None
+    assert steps and steps.group(1) == steps.group(2) and int(steps.group(2)) > 50, bars[-3:]
+    assert "Aegis is initialised." in stdout
+    assert len(RECOVERY_KEY.findall(stdout)) == 1
 
 
 def test_second_init_says_already_initialised_and_prints_no_new_key(instance):

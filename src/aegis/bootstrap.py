@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import getpass
+import io
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
@@ -22,8 +24,38 @@ from .vault.service_keys import ALERTS, create_service_keypair
 
 
 def migrate() -> None:
-    call_command("migrate", interactive=False, verbosity=0)
+    """Django's migrate, with a progress bar on a terminal (stderr): a new instance runs
+    about a hundred migrations, 10 s here and longer on a slow laptop."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from tqdm import tqdm
+
+    executor = MigrationExecutor(connection)
+    steps = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    with tqdm(
+        total=steps,
+        desc="Setting up the database",
+        unit=" steps",
+        disable=None if steps else True,  # None: shown only on a terminal
+        leave=False,
+        mininterval=0,  # each step drawn (a hundred): the last is always seen
+    ) as bar:
+        call_command("migrate", interactive=False, verbosity=1, stdout=_Steps(bar))
     accounts.ensure_roles()
+
+
+class _Steps(io.TextIOBase):
+    """What migrate writes, read only to move the bar: a step for each migration applied
+    (its line ends in " OK")."""
+
+    def __init__(self, bar: Any) -> None:
+        super().__init__()
+        self.bar = bar
+
+    def write(self, text: str) -> int:
+        if text.strip() == "OK":
+            self.bar.update(1)
+        return len(text)
 
 
 def create_organisation_keys(unlock_secret: str | None = None) -> str:
