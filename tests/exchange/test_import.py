@@ -193,3 +193,27 @@ def test_without_the_unlock_secret_nothing_is_signed_or_opened(
         _import(desk, data, signature)
     with unlocked(desk.lucia.keychain()), pytest.raises(RuleError, match="key is locked"):
         services.export_bundle(desk.lucia.user, partner, [desk.case.reference], profile="coded")
+
+
+def test_each_event_to_review_carries_the_links_that_touch_it_once():
+    """The chain of events is gathered per event in one pass over the links (reading every
+    link for each event grew with their product), each link once, in the bundle's order."""
+    import copy
+    import json
+
+    from aegis.exchange import bundle
+    from aegis.exchange.services import _items
+
+    from .bundles import RECORDS
+
+    records = copy.deepcopy(RECORDS)
+    records["events"] = [{**records["events"][0], "id": f"E{i}", "acts": []} for i in (1, 2, 3)]
+    links = [
+        {"from": "E1", "to": "E2", "type": "led_to"},
+        {"from": "E3", "to": "E3", "type": "repeated"},
+        {"from": "E2", "to": "E3", "type": "led_to"},
+    ]
+    records["chain_of_events"] = links
+    opened = bundle.Opened({}, {"records.json": json.dumps(records).encode()}, "")
+    chains = {local: content["chain"] for kind, local, content in _items(opened) if kind == "event"}
+    assert chains == {"E1": [links[0]], "E2": [links[0], links[2]], "E3": [links[1], links[2]]}

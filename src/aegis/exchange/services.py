@@ -330,6 +330,12 @@ def _items(opened: bundle.Opened) -> list[tuple[str, str, dict[str, Any]]]:
         victims = {v["id"]: v for v in data.get("victims", [])}
         perpetrators = {p["id"]: p for p in data.get("perpetrators", [])}
         case_by_id = {c["id"]: c for c in data.get("cases", [])}
+        # Each event's links, gathered once: reading the whole chain for each event took
+        # 7.6 s for 10,000 events and 10,000 links.
+        chains: dict[Any, list[dict[str, Any]]] = {}
+        for link in data.get("chain_of_events", []):
+            for end in dict.fromkeys((link["from"], link["to"])):
+                chains.setdefault(end, []).append(link)
         found: list[tuple[str, str, dict[str, Any]]] = []
         for person in data.get("persons", []):
             found.append((ItemKind.PERSON, str(person["id"]), {"person": person}))
@@ -340,9 +346,7 @@ def _items(opened: bundle.Opened) -> list[tuple[str, str, dict[str, Any]]]:
                 for act in event.get("acts", [])
                 for i in act.get("involvement", [])
             ]
-            chain = [
-                c for c in data.get("chain_of_events", []) if event["id"] in (c["from"], c["to"])
-            ]
+            chain = chains.get(event["id"], [])
             content = {
                 "event": event,
                 "victims": involved,

@@ -34,6 +34,7 @@ lies on a rectangle of withheld sums and none can be worked out from the publish
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -188,9 +189,9 @@ class _Suppressor:
         audited = -1  # how many cells were withheld at the last audit
         # Each withheld cell needs a rectangle; new corners join the queue (already covered).
         for _round in range(4):
-            pending = sorted(key for key in self.status if key not in self.protected)
+            pending = deque(sorted(key for key in self.status if key not in self.protected))
             while pending:
-                key = pending.pop(0)
+                key = pending.popleft()
                 if key in self.protected:
                     continue
                 corners = self.rectangle(key, used)

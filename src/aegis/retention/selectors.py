@@ -98,15 +98,20 @@ class Due:
 
 
 def _within(
-    until: datetime.datetime, cases: QuerySet[Case] | None = None, *, alerts: bool = True
+    until: datetime.datetime,
+    cases: QuerySet[Case] | None = None,
+    *,
+    alerts: bool = True,
+    reports: bool = True,
 ) -> Iterator[Due]:
     """Records whose period ends before `until`: reports, closed cases without evidence,
-    closed cases with evidence (on the evidence's period), then alerts, each oldest first.
-    An alert about a person with a case under a legal hold is held too."""
+    closed cases with evidence (on the evidence's period), then alerts, each oldest first
+    (reports and alerts only where asked). An alert about a person with a case under a legal
+    hold is held too."""
     days = periods()
     report_days, alert_days = days[RecordClass.REPORTS], days[RecordClass.ALERTS]
     held = held_case_ids()
-    if report_days is not None:
+    if reports and report_days is not None:
         period = datetime.timedelta(days=report_days)
         for report in intake_selectors.reports_not_taken_up(until - period):
             yield Due(RecordClass.REPORTS, report, report.received_at + period)
@@ -164,12 +169,10 @@ def expiring_for(user: Any) -> list[Due]:
     among the records this coordinator may see: reports only for the intake team."""
     until = clock.now() + reminder_window()
     mine = case_selectors.visible_cases(user)
-    found = [
-        due
-        for due in _within(until, mine, alerts=False)
-        if due.record_class in CASE_CLASSES or intake_selectors.on_intake_team(user)
-    ]
-    return found
+    # Asked once, and reports not read at all for someone who may not see them (it was
+    # asked again for each report).
+    reads_reports = intake_selectors.on_intake_team(user)
+    return list(_within(until, mine, alerts=False, reports=reads_reports))
 
 
 def expiring_count(user: Any) -> tuple[int, bool]:
