@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 
 import pytest
 
 from aegis import clock
 from aegis.risk.models import Assessment
+from aegis.vault.keychain import unlocked
 
 from .conftest import api, capacity_ids, ratings, threat, vulnerability_ids
 
@@ -139,3 +141,34 @@ def test_the_api_is_described_in_the_openapi_schema(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/risk/cases/{reference}/assessments" in paths
     assert "/api/v1/risk/analysis" in paths
+
+
+def test_finding_subjects_are_read_a_slice_of_ids_at_a_time(team, make_case, monkeypatch):
+    """The API lists every open finding, uncapped; their people and cases are read in
+    slices, since SQLite takes at most 32,766 values in one query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from aegis.risk import selectors as risk_selectors
+    from aegis.risk.patterns import Finding
+    from aegis.risk.vocabulary import FindingKind
+
+    monkeypatch.setattr(risk_selectors, "IN_SLICE", 2)
+    cases = [team.case, *(make_case(team.compartment, team.worker) for _ in range(2))]
+    day = datetime.date(2024, 5, 20)
+    findings = [
+        Finding(FindingKind.PERSON, 3, day, day, 30, person_id=case.person_id) for case in cases
+    ] + [Finding(FindingKind.ORGANISATION, 3, day, day, 30, case_id=case.pk) for case in cases]
+    with unlocked(team.worker.keychain()):
+        with CaptureQueriesContext(connection) as counted:
+            subjects = risk_selectors.finding_subjects(team.worker.user, findings)
+        assert {key: subject.label for key, subject in subjects.items()} == {
+            **{(FindingKind.PERSON, c.person_id): c.person.pseudonym for c in cases},
+            **{(FindingKind.ORGANISATION, c.pk): c.reference for c in cases},
+        }
+    listed = [
+        len(values.split(","))
+        for query in counted.captured_queries
+        for values in re.findall(r" IN \(([^()]*)\)", query["sql"])
+    ]
+    assert listed and max(listed) <= 2, listed

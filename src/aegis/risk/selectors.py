@@ -326,19 +326,29 @@ def finding_subjects(user: Any, findings: list[Finding]) -> dict[tuple[str, int 
     subjects: dict[tuple[str, int | None], Subject] = {}
     cases = case_selectors.visible_cases(user)
     latest_case: dict[int, str] = {}
-    for person_id, reference in (
-        cases.filter(person_id__in=person_ids)
-        .order_by("person_id", "-updated_at")
-        .values_list("person_id", "reference")
-    ):
-        latest_case.setdefault(person_id, reference)  # the most recently updated one
-    for person in case_selectors.visible_people(user).filter(pk__in=person_ids):
-        subjects[(FindingKind.PERSON, person.pk)] = Subject(
-            person.pseudonym, latest_case.get(person.pk)
-        )
-    for case in cases.filter(pk__in=case_ids):
-        subjects[(FindingKind.ORGANISATION, case.pk)] = Subject(case.reference, case.reference)
+    for some in _slices(person_ids):
+        for person_id, reference in (
+            cases.filter(person_id__in=some)
+            .order_by("person_id", "-updated_at")
+            .values_list("person_id", "reference")
+        ):
+            latest_case.setdefault(person_id, reference)  # the most recently updated one
+        for person in case_selectors.visible_people(user).filter(pk__in=some):
+            subjects[(FindingKind.PERSON, person.pk)] = Subject(
+                person.pseudonym, latest_case.get(person.pk)
+            )
+    for some in _slices(case_ids):
+        for case in cases.filter(pk__in=some):
+            subjects[(FindingKind.ORGANISATION, case.pk)] = Subject(case.reference, case.reference)
     return subjects
+
+
+IN_SLICE = 10_000  # ids in one query: SQLite takes at most 32,766 values in one
+
+
+def _slices(ids: list[int]) -> list[list[int]]:
+    """The findings' ids a query at a time: the API lists every open finding, uncapped."""
+    return [ids[at : at + IN_SLICE] for at in range(0, len(ids), IN_SLICE)]
 
 
 def current_levels_of_person(person_id: int) -> list[str]:
