@@ -240,13 +240,20 @@ def _seal(key_ids: list[uuid.UUID], keypair: Keypair, *, actor_id: int | None) -
     if not wraps:
         return 0
     KeyWrap.objects.bulk_create(wraps, ignore_conflicts=True)
+    _audit_keys("key.grant", keypair, [w.data_key_id for w in wraps], actor_id=actor_id)
+    return len(wraps)
+
+
+def _audit_keys(
+    action: str, keypair: Keypair, key_ids: list[uuid.UUID], *, actor_id: int | None
+) -> None:
+    """One entry for keys sealed to, or taken from, one keypair, listing them."""
     audit.record(
-        "key.grant",
+        action,
         actor_id=actor_id,
         object_type="keypair",
-        records=[f"keypair:{keypair.pk}", *(f"datakey:{w.data_key_id}" for w in wraps)],
+        records=[f"keypair:{keypair.pk}", *(f"datakey:{i}" for i in key_ids)],
     )
-    return len(wraps)
 
 
 @transaction.atomic
@@ -318,12 +325,7 @@ def _revoke(wraps: QuerySet[KeyWrap], keypair: Keypair, *, actor_id: int | None)
     if not key_ids:
         return 0
     KeyWrap.objects.filter(pk__in=wraps.values("pk")).delete()
-    audit.record(
-        "key.revoke",
-        actor_id=actor_id,
-        object_type="keypair",
-        records=[f"keypair:{keypair.pk}", *(f"datakey:{i}" for i in key_ids)],
-    )
+    _audit_keys("key.revoke", keypair, key_ids, actor_id=actor_id)
     return len(key_ids)
 
 
