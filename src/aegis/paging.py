@@ -10,9 +10,9 @@ COUNT_CAP: past it the page says "more than 1,000", so no page counts a whole ta
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -81,6 +81,15 @@ def capped_count(queryset: QuerySet[Any], cap: int | None = None) -> tuple[int, 
     cap = COUNT_CAP if cap is None else cap
     n = queryset.order_by().values("pk")[: cap + 1].count()
     return min(n, cap), n > cap
+
+
+T = TypeVar("T")
+
+
+def in_slices(values: Sequence[T], size: int) -> list[Sequence[T]]:
+    """`values` a slice of `size` at a time, each to go into one query's IN list: SQLite
+    takes at most 32,766 values in one query."""
+    return [values[at : at + size] for at in range(0, len(values), size)]
 
 
 def _page_number(value: Any) -> int:

@@ -19,6 +19,7 @@ from django.conf import settings
 from aegis import clock
 from aegis.alerts import services as alerts
 from aegis.cases import selectors as cases
+from aegis.paging import in_slices
 from aegis.vault import service_keys
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
@@ -97,7 +98,7 @@ def check(article: Article, extracted: dict[str, Any]) -> int:
     if not found:
         return 0
     indexes = sorted(found)
-    batches = [indexes[i : i + LOOKUP_BATCH] for i in range(0, len(indexes), LOOKUP_BATCH)]
+    batches = in_slices(indexes, LOOKUP_BATCH)
     targeted = [
         campaign
         for batch in batches

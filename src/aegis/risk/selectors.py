@@ -28,6 +28,7 @@ from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.incidents import selectors as incident_selectors
 from aegis.incidents.models import Incident
+from aegis.paging import in_slices
 from aegis.vault.selectors import opened
 
 from . import compute, findings_snapshots, patterns
@@ -326,7 +327,7 @@ def finding_subjects(user: Any, findings: list[Finding]) -> dict[tuple[str, int 
     subjects: dict[tuple[str, int | None], Subject] = {}
     cases = case_selectors.visible_cases(user)
     latest_case: dict[int, str] = {}
-    for some in _slices(person_ids):
+    for some in in_slices(person_ids, IN_SLICE):
         for person_id, reference in (
             cases.filter(person_id__in=some)
             .order_by("person_id", "-updated_at")
@@ -337,18 +338,14 @@ def finding_subjects(user: Any, findings: list[Finding]) -> dict[tuple[str, int 
             subjects[(FindingKind.PERSON, person.pk)] = Subject(
                 person.pseudonym, latest_case.get(person.pk)
             )
-    for some in _slices(case_ids):
+    for some in in_slices(case_ids, IN_SLICE):
         for case in cases.filter(pk__in=some):
             subjects[(FindingKind.ORGANISATION, case.pk)] = Subject(case.reference, case.reference)
     return subjects
 
 
-IN_SLICE = 10_000  # ids in one query: SQLite takes at most 32,766 values in one
-
-
-def _slices(ids: list[int]) -> list[list[int]]:
-    """The findings' ids a query at a time: the API lists every open finding, uncapped."""
-    return [ids[at : at + IN_SLICE] for at in range(0, len(ids), IN_SLICE)]
+# Ids in one query (paging.in_slices): the API lists every open finding, uncapped.
+IN_SLICE = 10_000
 
 
 def current_levels_of_person(person_id: int) -> list[str]:

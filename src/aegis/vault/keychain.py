@@ -16,6 +16,8 @@ from django.db import connection
 from django.utils.translation import gettext
 from nacl.public import PrivateKey
 
+from aegis.paging import in_slices
+
 from . import crypto
 
 # The search index key is opened for every lookup; it reveals no record by itself. Other
@@ -118,13 +120,11 @@ class Keychain:
             return
         from .models import KeyWrap
 
-        asked = list(wanted)
-        # In slices: SQLite takes at most 32,766 values in one query.
         wraps = (
             wrap
-            for at in range(0, len(asked), OPEN_AT_ONCE)
+            for some in in_slices(list(wanted), OPEN_AT_ONCE)
             for wrap in KeyWrap.objects.filter(
-                data_key_id__in=asked[at : at + OPEN_AT_ONCE], keypair_id__in=self.private_keys
+                data_key_id__in=some, keypair_id__in=self.private_keys
             ).values_list("data_key_id", "keypair_id", "sealed_key", "data_key__purpose")
         )
         for data_key_id, keypair_id, sealed_key, purpose in wraps:
