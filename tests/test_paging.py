@@ -161,3 +161,19 @@ def test_the_session_row_is_written_at_most_once_a_minute_and_never_by_healthz(m
     before = Session.objects.get().expire_date
     assert _session_writes(client, "/") == 1, "an idle minute later the expiry moves on"
     assert Session.objects.get().expire_date >= before
+
+
+def test_few_enough_lists_short_lists_and_reads_one_row_past_the_limit():
+    assert paging.few_enough([1, 2], most=2) == [1, 2]
+    assert paging.few_enough([1, 2, 3], most=2) is None
+    for n in range(4):
+        Group.objects.create(name=f"group {n}")
+    with CaptureQueriesContext(connection) as queries:
+        groups = Group.objects.filter(name__startswith="group ").order_by("name")
+        assert paging.few_enough(groups, most=3) is None
+        listed = paging.few_enough(groups, most=4)
+    assert [g.name for g in listed or []] == [f"group {n}" for n in range(4)]
+    assert [q["sql"].endswith(f"LIMIT {n}") for q, n in zip(queries, (4, 5), strict=True)] == [
+        True,
+        True,
+    ]

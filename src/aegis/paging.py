@@ -10,7 +10,7 @@ COUNT_CAP: past it the page says "more than 1,000", so no page counts a whole ta
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -21,6 +21,9 @@ COUNT_CAP = 1000
 SHALLOW_PAGES = 10
 MAX_PAGE = 100_000  # a typed page number past any real list is the last page we would seek
 SEPARATOR = "~"
+# A list of choices longer than this is not sent: at 10,000 cases a form listing them all
+# took a second to build and weighed a megabyte. The form asks for the one wanted instead.
+LIST_AT_MOST = 200
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,16 @@ def capped_count(queryset: QuerySet[Any], cap: int | None = None) -> tuple[int, 
 
 
 T = TypeVar("T")
+
+
+def few_enough(rows: Iterable[T], most: int | None = None) -> list[T] | None:
+    """The rows if there are at most `most` (LIST_AT_MOST unless given), else None; a
+    queryset reads one row more than that, never the whole list."""
+    limit = LIST_AT_MOST if most is None else most
+    if isinstance(rows, QuerySet):
+        rows = rows[: limit + 1]
+    listed = list(rows)
+    return listed if len(listed) <= limit else None
 
 
 def in_slices(values: Sequence[T], size: int) -> list[Sequence[T]]:

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from aegis import places
+from aegis import paging, places
 from aegis.rules import RuleError, show_on
 
 from . import services
@@ -201,11 +201,28 @@ class CaseForm(PlaceMixin):
         kwargs["initial"] = {"subject_kind": SubjectKind.PERSON, **kwargs["initial"]}
         super().__init__(*args, **kwargs)
         self.fields["compartment"].queryset = compartments  # type: ignore[attr-defined]
-        self.fields["person"].queryset = people  # type: ignore[attr-defined]
-        self.fields["person"].label_from_instance = (  # type: ignore[attr-defined]
+        person = self.fields["person"]
+        person.queryset = people  # type: ignore[attr-defined]
+        person.label_from_instance = (  # type: ignore[attr-defined]
             lambda p: f"{p.pseudonym} · {p.compartment.name}"
         )
+        self._list_few(person, people)
         self.fields["country"].help_text = _("Leave empty to use the person's.")
+
+    def _list_few(self, person: Any, people: Any) -> None:
+        """Any visible person is accepted, but only a few are sent: past paging.LIST_AT_MOST
+        the list offers the person chosen (from their page's "Open a case" link) alone."""
+        few = paging.few_enough(people)
+        if few is None:
+            chosen = self.data.get("person") if self.is_bound else self.initial.get("person")
+            few = list(people.filter(pk=chosen)) if str(chosen or "").isdigit() else []
+            person.help_text = _(
+                "There are too many people to list here. For someone already on file, open "
+                "their page (from Search or People) and choose “Open a case about this person”."
+            )
+        person.widget.choices = [("", person.empty_label)] + [
+            (p.pk, person.label_from_instance(p)) for p in few
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

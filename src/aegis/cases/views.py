@@ -108,7 +108,9 @@ def case_new(request: HttpRequest) -> HttpResponse:
     post = request.POST if request.method == "POST" else None
     if post is None or PersonForm.REFRESH in post:
         # A first visit, or 'Show regions': display the form again without checking it.
-        form = CaseForm(initial=_initial(post or {}), compartments=compartments, people=people)
+        # The person's page links here with ?person=, choosing them.
+        initial = _initial(post or {"person": request.GET.get("person", "")})
+        form = CaseForm(initial=initial, compartments=compartments, people=people)
         person_form = _new_person_form(initial=_initial(post or {}, "person"))
         context = {
             "form": form,

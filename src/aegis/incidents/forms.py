@@ -4,6 +4,7 @@ errors the views attach to the field they concern."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django import forms
@@ -40,6 +41,32 @@ def _choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> Non
 
 def _blank(label: Any) -> list[tuple[str, Any]]:
     return [("", label)]
+
+
+class CaseReferencesField(forms.CharField):
+    """Related cases typed by their references, where there are too many to list: any
+    separator (comma, space, new line) will do, and each reference counts once."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            label=_("Related cases"),
+            required=False,
+            max_length=services.TEXT_MAX,
+            help_text=_(
+                "Too many cases to list here: type the references of the related cases "
+                "(as on each case's page), separated by commas."
+            ),
+            **kwargs,
+        )
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        typed = super().to_python(value)
+        return list(dict.fromkeys(re.findall(r"[^\s,;]+", (typed or "").upper())))
 
 
 class IncidentForm(forms.Form):
@@ -81,9 +108,11 @@ class IncidentForm(forms.Form):
         self,
         *args: Any,
         compartments: list[tuple[str, str]],
-        cases: list[tuple[str, str]],
+        cases: list[tuple[str, str]] | None,
         **kwargs: Any,
     ) -> None:
+        """`cases` are the related cases to tick, or None where there are too many to list
+        (paging.LIST_AT_MOST): their references are typed then."""
         super().__init__(*args, **kwargs)
         _choices(self, "compartment", compartments)
         if len(compartments) == 1:
@@ -91,8 +120,11 @@ class IncidentForm(forms.Form):
         _choices(self, "country", _blank(_("Not known")) + places.countries())
         country = (self.data.get("country") if self.is_bound else self.initial.get("country")) or ""
         _choices(self, "region", _blank(_("Not known")) + places.regions(str(country)))
-        _choices(self, "cases", cases)
-        if not cases:
+        if cases is None:
+            self.fields["cases"] = CaseReferencesField()
+        elif cases:
+            _choices(self, "cases", cases)
+        else:
             del self.fields["cases"]
 
 
@@ -115,6 +147,13 @@ class IncidentEditForm(IncidentForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, compartments=[], **kwargs)
         del self.fields["compartment"]
+
+
+NARROWED_VICTIMS = _(
+    "The compartment holds too many people to list: these are the people of the incident's "
+    "related cases. To name someone else, first add their case to the incident's related "
+    "cases (Edit)."
+)
 
 
 class ActForm(forms.Form):
@@ -151,14 +190,26 @@ class ActForm(forms.Form):
         *args: Any,
         people: list[tuple[str, str]],
         perpetrators: list[tuple[str, str]],
+        narrowed: dict[str, bool] | None = None,
         **kwargs: Any,
     ) -> None:
+        """`narrowed` says which lists hold only what concerns this incident, the
+        compartment's being too many to list (paging.LIST_AT_MOST)."""
         super().__init__(*args, **kwargs)
+        narrowed = narrowed or {}
         _choices(self, "victims", people)
         _choices(self, "perpetrators", perpetrators)
-        if not people:
+        if narrowed.get("victims"):
+            self.fields["victims"].help_text = NARROWED_VICTIMS
+        elif not people:
             self.fields["victims"].help_text = _("Nobody on file in this compartment yet.")
-        if not perpetrators:
+        if narrowed.get("perpetrators"):
+            self.fields["perpetrators"].help_text = _(
+                "The compartment holds too many perpetrators to list: these are the ones this "
+                "incident already names. For another, save the act, then use 'Add a "
+                "perpetrator'."
+            )
+        elif not perpetrators:
             self.fields["perpetrators"].help_text = _(
                 "None recorded yet: save the act, then use 'Add a perpetrator'."
             )
@@ -267,10 +318,17 @@ class VictimsEditForm(forms.Form):
     LOGGED = {"victims": victims, "described_victims": LoggedVictims(label=_("Described victims"))}
 
     def __init__(
-        self, *args: Any, people: list[tuple[str, str]], described: list[Any], **kwargs: Any
+        self,
+        *args: Any,
+        people: list[tuple[str, str]],
+        described: list[Any],
+        narrowed: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "victims", people)
+        if narrowed:
+            self.fields["victims"].help_text = NARROWED_VICTIMS
         self.described_ids = [victim.pk for victim in described]
         fields: dict[str, forms.Field] = {"victims": self.fields.pop("victims")}
         for n, victim in enumerate(described, 1):

@@ -153,6 +153,16 @@ def people_in(user: Any, compartment: Compartment) -> QuerySet[Person]:
     return cases.visible_people(user).filter(compartment=compartment)
 
 
+def people_of_incident(
+    user: Any, incident: Incident, *, also: Iterable[int] = ()
+) -> QuerySet[Person]:
+    """The people of the incident's related cases the reader sees, and those of `also`
+    (the act's victims on file): whom an act may name where the compartment holds too many
+    people to list."""
+    of_cases = cases.visible_cases(user).filter(incidents=incident).values("person_id")
+    return people_in(user, incident.compartment).filter(Q(pk__in=of_cases) | Q(pk__in=list(also)))
+
+
 def cases_in(user: Any, compartment: Compartment) -> QuerySet[Case]:
     return cases.visible_cases(user).filter(compartment=compartment).order_by("reference")
 

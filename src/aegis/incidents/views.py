@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aegis import places
+from aegis import paging, places
 from aegis.access import found, requires
 from aegis.cases import selectors as case_selectors
 from aegis.notices import notices_for
@@ -73,17 +73,35 @@ def _add_to_incident(
     )
 
 
-def _case_choices(request: HttpRequest, compartment: Any) -> list[tuple[str, str]]:
+def _case_choices(request: HttpRequest, compartment: Any) -> list[tuple[str, str]] | None:
+    """The cases to tick, or None where there are too many to list (typed instead)."""
     if compartment is None:
         cases = case_selectors.visible_cases(request.user).order_by("reference")
     else:
         cases = selectors.cases_in(request.user, compartment)
-    return [(c.reference, c.reference) for c in cases.only("reference")]
+    return _listed(cases)
 
 
-def _chosen_cases(request: HttpRequest, references: list[str]) -> list[Any]:
-    # Any visible case: one of another compartment gets the service's clear error.
-    return list(case_selectors.visible_cases(request.user).filter(reference__in=references))
+def _listed(cases: Any) -> list[tuple[str, str]] | None:
+    few = paging.few_enough(cases.only("reference"))
+    return None if few is None else [(c.reference, c.reference) for c in few]
+
+
+def _chosen_cases(request: HttpRequest, form: Any) -> list[Any] | None:
+    """The visible cases of the form's references, or None, with the form's error, where a
+    typed one is none of them. Any visible case: one of another compartment gets the
+    service's clear error."""
+    references = form.cleaned_data.get("cases", [])
+    cases = list(case_selectors.visible_cases(request.user).filter(reference__in=references))
+    unknown = sorted(set(references) - {c.reference for c in cases})
+    if unknown:
+        form.add_error(
+            "cases",
+            _("No case you can see has the reference %(refs)s. Nothing was saved.")
+            % {"refs": ", ".join(unknown)},
+        )
+        return None
+    return cases
 
 
 def _incident_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -134,15 +152,17 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         compartments=[(str(c.pk), c.name) for c in compartments],
         cases=_case_choices(request, compartments[0] if len(compartments) == 1 else None),
     )
-    if request.method == "POST" and REFRESH not in request.POST and form.is_valid():
+    if (
+        request.method == "POST"
+        and REFRESH not in request.POST
+        and form.is_valid()
+        and (cases := _chosen_cases(request, form)) is not None
+    ):
         data = form.cleaned_data
         compartment = next(c for c in compartments if str(c.pk) == data["compartment"])
         with refusal_on(form):
             incident = services.create_incident(
-                compartment,
-                actor_id=request.user.pk,
-                cases=_chosen_cases(request, data.get("cases", [])),
-                **_incident_fields(data),
+                compartment, actor_id=request.user.pk, cases=cases, **_incident_fields(data)
             )
             messages.success(request, _("Incident %(ref)s recorded.") % {"ref": incident.reference})
             return redirect("incidents:detail", incident_ref=incident.reference)
@@ -192,22 +212,31 @@ def incident_detail(request: HttpRequest, incident_ref: str) -> HttpResponse:
 def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
     incident = _incident(request, incident_ref)
     initial = {name: getattr(incident, name) for name in services.INCIDENT_FIELDS}
-    initial["cases"] = list(incident.cases.values_list("reference", flat=True))
+    # Only the linked cases the editor sees: typed references are shown as text, and the
+    # service keeps the links to cases the editor cannot see.
+    initial["cases"] = list(
+        case_selectors.visible_cases(request.user)
+        .filter(incidents=incident)
+        .values_list("reference", flat=True)
+    )
     form = IncidentEditForm(
         request.POST or None,
         initial=initial,
-        cases=[
-            (c.reference, c.reference) for c in selectors.cases_for_incident(request.user, incident)
-        ],
+        cases=_listed(selectors.cases_for_incident(request.user, incident)),
     )
-    if request.method == "POST" and REFRESH not in request.POST and form.is_valid():
+    if (
+        request.method == "POST"
+        and REFRESH not in request.POST
+        and form.is_valid()
+        and (cases := _chosen_cases(request, form)) is not None
+    ):
         data = form.cleaned_data
         with refusal_on(form):
             services.update_incident(
                 incident,
                 actor_id=request.user.pk,
                 reason=data["reason"],
-                cases=_chosen_cases(request, data.get("cases", [])),
+                cases=cases,
                 **_incident_fields(data),
             )
             messages.success(request, _("Changes saved."))
@@ -215,6 +244,34 @@ def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
     return render(
         request, "incidents/form.html", {"form": form, "incident": incident, "refresh": REFRESH}
     )
+
+
+def _nameable_people(
+    request: HttpRequest, incident: Incident, *, also: Sequence[int] = ()
+) -> tuple[dict[str, Any], bool]:
+    """Whom an act may name as victims on file, and whether the list is narrowed: everyone of
+    the compartment the reader sees or, where they are too many to list, the people of the
+    incident's related cases and `also` (the act's own victims, which an edit must keep)."""
+    people = paging.few_enough(selectors.people_in(request.user, incident.compartment))
+    narrowed = people is None
+    if people is None:
+        near = selectors.people_of_incident(request.user, incident, also=also)
+        people = list(near.order_by("pseudonym", "pk"))
+    return {str(p.pk): p for p in people}, narrowed
+
+
+def _nameable_perpetrators(incident: Incident) -> tuple[dict[str, Any], bool]:
+    """The compartment's perpetrators, keys opened, and whether the list is narrowed to those
+    the incident already names, where the compartment's are too many to list."""
+    perpetrators = paging.few_enough(selectors.perpetrators_in(incident.compartment))
+    narrowed = perpetrators is None
+    if perpetrators is None:
+        perpetrators = list(selectors.perpetrators_of(incident))
+    return {str(p.pk): p for p in opened(perpetrators)}, narrowed
+
+
+def _pseudonyms(people: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(pk, p.pseudonym) for pk, p in people.items()]
 
 
 def _perpetrator_label(perpetrator: Any) -> str:
@@ -226,12 +283,13 @@ def _perpetrator_label(perpetrator: Any) -> str:
 @require_http_methods(["GET", "POST"])
 def act_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
     incident = _incident(request, incident_ref)
-    people = {str(p.pk): p for p in selectors.people_in(request.user, incident.compartment)}
-    perpetrators = {str(p.pk): p for p in opened(selectors.perpetrators_in(incident.compartment))}
+    people, people_narrowed = _nameable_people(request, incident)
+    perpetrators, perpetrators_narrowed = _nameable_perpetrators(incident)
     form = ActForm(
         request.POST or None,
-        people=[(pk, p.pseudonym) for pk, p in people.items()],
+        people=_pseudonyms(people),
         perpetrators=[(pk, _perpetrator_label(p)) for pk, p in perpetrators.items()],
+        narrowed={"victims": people_narrowed, "perpetrators": perpetrators_narrowed},
     )
 
     def save(data: dict[str, Any]) -> object:
@@ -359,13 +417,15 @@ def act_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpRespon
 def victims_edit(request: HttpRequest, incident_ref: str, act_id: int) -> HttpResponse:
     incident = _incident(request, incident_ref)
     act = found(selectors.acts_of(incident).filter(pk=act_id).first())
-    people = {str(p.pk): p for p in selectors.people_in(request.user, incident.compartment)}
     victims = list(act.victims.all())
+    on_file = [v.person_id for v in victims if v.person_id is not None]
+    people, narrowed = _nameable_people(request, incident, also=on_file)
     form = VictimsEditForm(
         request.POST or None,
-        initial={"victims": [str(v.person_id) for v in victims if v.person_id is not None]},
-        people=[(pk, p.pseudonym) for pk, p in people.items()],
+        initial={"victims": [str(pk) for pk in on_file]},
+        people=_pseudonyms(people),
         described=[v for v in victims if v.person_id is None],
+        narrowed=narrowed,
     )
 
     def save(data: dict[str, Any]) -> object:
