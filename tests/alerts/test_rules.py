@@ -311,3 +311,30 @@ def test_a_rule_that_cannot_raise_here_defers_to_the_worker(team, settings, monk
     assert (
         alert.trigger_key == f"rule:{alert.rule_id}:incident:{incident.pk}:person:{team.person.pk}"
     )
+
+
+def test_past_the_limit_a_rule_offers_only_the_person_chosen_on_their_page(
+    team, make_case, monkeypatch
+):
+    from aegis import paging
+
+    others = [make_case(team.compartment, team.lucia).person for _ in range(2)]
+    monkeypatch.setattr(paging, "LIST_AT_MOST", 2)  # three people are too many to list
+    coordinator, caseworker = sign_in(Client(), team.karim), sign_in(Client(), team.lucia)
+    url = reverse("alerts:rule-new")
+    page = coordinator.get(url).content.decode()
+    assert "too many people to list here" in page
+    assert all(p.pseudonym not in page for p in [team.person, *others])
+
+    link = f"{url}?person={others[0].pk}"
+    person_page = reverse("cases:person", kwargs={"person_id": others[0].pk})
+    assert f'href="{link}"' in coordinator.get(person_page).content.decode()
+    assert f'href="{link}"' not in caseworker.get(person_page).content.decode()
+    page = coordinator.get(link).content.decode()
+    assert f'<option value="{others[0].pk}" selected>{others[0].pseudonym}</option>' in page
+    assert others[1].pseudonym not in page
+
+    form = {"name": "Threats", "trigger": "incident", "violation_type": "threat"}
+    form |= {"country": "", "region": "", "sector": "", "person": str(others[1].pk)}
+    assert coordinator.post(url, form).status_code == 302
+    assert AlertRule.objects.get().person == others[1]

@@ -177,9 +177,17 @@ class RuleForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, people: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, people: list[tuple[str, str]], narrowed: bool = False, **kwargs: Any
+    ) -> None:
+        """`narrowed`: the people were too many to list, and `people` is the one chosen."""
         super().__init__(*args, **kwargs)
         self._set("person", _blank(_("Anyone")) + people)
+        if narrowed:
+            self.fields["person"].help_text = _(
+                "There are too many people to list here. For one person, open their page "
+                "(from Search or People) and choose “Set an alert rule for this person”."
+            )
         self._set("country", _blank(_("Any country")) + places.countries())
         country = (self.data.get("country") if self.is_bound else self.initial.get("country")) or ""
         self._set("region", _blank(_("Any region")) + places.regions(str(country)))

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aegis import paging
 from aegis.access import found, requires
 from aegis.cases import selectors as cases
 from aegis.cases.models import Case
@@ -206,8 +207,16 @@ def partner_active(request: HttpRequest, partner_id: int) -> HttpResponse:
 # --- Rules --------------------------------------------------------------------------------
 
 
-def _people(request: HttpRequest) -> list[tuple[str, str]]:
-    return [(str(p.pk), p.pseudonym) for p in cases.people_choices(request.user)]
+def _people(request: HttpRequest) -> tuple[list[tuple[str, str]], bool]:
+    """The people a rule may be limited to, and whether they were too many to list: then only
+    the one chosen (sent, or from their page's link, `?person=`) is offered."""
+    people = paging.few_enough(cases.people_choices(request.user))
+    narrowed = people is None
+    if people is None:
+        chosen = request.POST.get("person") or request.GET.get("person") or ""
+        person = cases.person_for(request.user, int(chosen)) if chosen.isdigit() else None
+        people = [person] if person is not None else []
+    return [(str(p.pk), p.pseudonym) for p in people], narrowed
 
 
 @requires(PERMISSION)
@@ -223,7 +232,13 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 @requires(PERMISSION)
 @require_http_methods(["GET", "POST"])
 def rule_new(request: HttpRequest) -> HttpResponse:
-    form = RuleForm(request.POST or None, people=_people(request))
+    people, narrowed = _people(request)
+    form = RuleForm(
+        request.POST or None,
+        initial={"person": request.GET.get("person", "")},
+        people=people,
+        narrowed=narrowed,
+    )
     if request.method == "POST" and REFRESH not in request.POST and form.is_valid():
         values = dict(form.cleaned_data)
         person_id = values.pop("person")
