@@ -181,3 +181,22 @@ def test_an_openevsys_file_needs_its_partner_named(desk, partner):
     form["bundle"] = SimpleUploadedFile("events.xml", interop.openevsys_xml(RECORDS))
     assert client.post("/exchange/import/", {**form, "partner": partner.pk}).status_code == 302
     assert Received.objects.get().schema == "openevsys"
+
+
+def test_a_received_bundle_is_listed_a_page_at_a_time(desk, partner, partner_keys, monkeypatch):
+    from aegis.exchange import selectors
+
+    client = sign_in(Client(), desk.lucia)
+    _upload(client, *bundles.make(partner_keys), desk.compartment)
+    received = Received.objects.get()
+    items = list(QuarantineItem.objects.filter(received=received).order_by("pk"))
+    assert len(items) >= 2
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 1)
+    url = f"/exchange/received/{received.pk}/"
+    for number, item in enumerate(items, 1):
+        body = client.get(url, {"page": number}).content.decode()
+        assert f"Page {number} of {len(items)}" in body
+        shown = {i.pk for i in items if f"/exchange/quarantine/{i.pk}/" in body}
+        assert shown == {item.pk}
+    body = client.get(url, {"page": "x"}).content.decode()  # a bad number: the first page
+    assert f"Page 1 of {len(items)}" in body

@@ -87,10 +87,12 @@ def received_for(user: Any, received_id: Any) -> Received | None:
     return Received.objects.filter(pk=received_id, compartment__in=compartments).first()
 
 
-def items_of(received: Received) -> list[QuarantineItem]:
-    found = list(received.items.all())
-    open_records(found)
-    return found
+def items_page(received: Received, number: Any = None) -> Page:
+    """One page of the bundle's records, in the bundle's order, keys opened: a bundle may hold
+    thousands, each decoded to be shown."""
+    page = page_of(received.items.order_by("pk"), number)
+    open_records(page.object_list)
+    return page
 
 
 def item_for(user: Any, item_id: Any) -> QuarantineItem | None:

@@ -190,9 +190,11 @@ def _received(request: HttpRequest, form: ImportForm, upload: Any, signature: An
 @requires("view_cases")
 def received(request: HttpRequest, received_id: Any) -> HttpResponse:
     chosen = found(selectors.received_for(request.user, received_id))
-    items = selectors.items_of(chosen)
-    rows = [(item, review.content(item)) for item in items]
-    return render(request, "exchange/received.html", {"received": chosen, "rows": rows})
+    page = selectors.items_page(chosen, request.GET.get("page"))
+    rows = [(item, review.content(item)) for item in page]
+    return render(
+        request, "exchange/received.html", {"received": chosen, "rows": rows, "page": page}
+    )
 
 
 @requires("view_cases")
