@@ -18,6 +18,9 @@ could reach here. Ratios are Aegis / bare. The worker's peak resident memory is 
 /proc/<pid>/status, read before it is stopped. PostgreSQL runs in a database of its own
 (aegis_bench_alerts, created and dropped) on the server of AEGIS_BENCH_POSTGRES_URL (default
 postgres://postgres@127.0.0.1:5432/test); it is skipped, with a message, when unreachable.
+After the burst, with every alert still open and the worker stopped, what each refresh of a
+responder reads is timed (--console): the dashboard's alert counts, the console's rows and
+its first page rendered, beside a bare read of the same rows as tuples.
 DESIGN.md's targets, 1,000 alerts x 5 contacts on 2 cores: p50 <= 250 ms, p99 <= 2 s,
 worker resident memory <= 200 MB.
 """
@@ -193,6 +196,61 @@ def analyse(log: Path) -> None:
     print(json.dumps({"rows": sorted(rows), "unknown": len(arrivals) - len(rows)}))
 
 
+def time_console() -> None:
+    """Print the milliseconds (median of 5, after one untimed) of what each refresh reads
+    while the burst's alerts are open: the dashboard's alert counts (selectors.attention),
+    the console's rows (selectors.console), the console's first page rendered, and, as the
+    baseline, a bare read of the same alerts, deliveries and steps as tuples."""
+    import django
+
+    django.setup()
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from aegis.accounts.models import User
+    from aegis.alerts import selectors
+    from aegis.alerts.models import Alert, Delivery, EscalationLevel
+    from aegis.alerts.views import CONSOLE_PAGE
+
+    user = User.objects.get(username="caseworker")  # sees every alert of the compartment
+    request = RequestFactory().get("/alerts/")
+    request.user = user
+
+    def bare() -> None:
+        alerts = Alert.objects.exclude(status="resolved")
+        list(alerts.values_list("pk", "status", "level", "kind", "triggered_at"))
+        list(Delivery.objects.filter(alert__in=alerts).values_list("alert_id", "state", "level"))
+        list(EscalationLevel.objects.filter(alert__in=alerts).values_list("alert_id", "number"))
+
+    def page() -> None:
+        rows = selectors.console(user)
+        shown = Paginator(rows, CONSOLE_PAGE).get_page(1)
+        context = {"rows": shown, "page": shown, "attention": [r for r in rows if r.needs_human]}
+        render_to_string("alerts/console.html", context, request=request)
+
+    def median_ms(work: Any) -> float:
+        work()
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - start)
+        return statistics.median(times) * 1000
+
+    print(
+        json.dumps(
+            {
+                "open": Alert.objects.exclude(status="resolved").count(),
+                "bare": median_ms(bare),
+                "attention": median_ms(lambda: selectors.attention(user)),
+                "console": median_ms(lambda: selectors.console(user)),
+                "page": median_ms(page),
+            }
+        )
+    )
+
+
 # --- One run against one database ---------------------------------------------------------
 
 
@@ -207,6 +265,7 @@ class Result:
     worker_hwm_kb: int
     messages: int
     expected: int
+    console: dict[str, float]  # time_console's figures, read after the burst
 
 
 def _peak_kb(pid: int) -> int:
@@ -303,6 +362,9 @@ def run_once(database: str, url: str | None, alerts: int, people: int) -> Result
         schedule = sorted(triggered - start for _alert, triggered, _accepted in rows)
         bare, bare_seconds = bare_loop(port, schedule)
         drain = max(accepted for *_rest, accepted in rows) - start
+        timed = subprocess.run(
+            [*me, "--console"], env=env, check=True, capture_output=True, text=True
+        )
         return Result(
             database,
             latencies,
@@ -313,6 +375,7 @@ def run_once(database: str, url: str | None, alerts: int, people: int) -> Result
             hwm,
             len(rows),
             alerts * CONTACTS,
+            json.loads(timed.stdout),
         )
     finally:
         for process in (worker, smtp):
@@ -382,6 +445,16 @@ def report(result: Result) -> None:
             f"{result.worker_hwm_kb / 1024:8.1f} MB",
         ),
     ]
+    console = result.console
+    base = console["bare"]
+    rows.append((f"each refresh, {console['open']:.0f} alerts open (median of 5):", ""))
+    for key, label in (
+        ("attention", "dashboard's alert counts (selectors.attention)"),
+        ("console", "console's rows (selectors.console)"),
+        ("page", "console's first page rendered"),
+    ):
+        rows.append((f"  {label}", f"{console[key]:8.1f} ms  x{console[key] / base:.1f} bare"))
+    rows.append(("  bare read of the same alerts, deliveries, steps", f"{base:8.1f} ms"))
     print(f"\n  [{result.database}]")
     for label, value in rows:
         print(f"  {label:<58}{value}".rstrip())
@@ -396,6 +469,7 @@ def main() -> int:
     parser.add_argument("--setup", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--raise", dest="raise_", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--analyse", help=argparse.SUPPRESS)
+    parser.add_argument("--console", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.smtp:
         smtp_server(int(args.smtp[0]), Path(args.smtp[1]))
@@ -408,6 +482,9 @@ def main() -> int:
         return 0
     if args.analyse:
         analyse(Path(args.analyse))
+        return 0
+    if args.console:
+        time_console()
         return 0
 
     alerts, people = max(1, args.alerts), max(1, min(args.people, args.alerts))

@@ -30,6 +30,7 @@ Item = WorkItem
 # Past this many, a line says "(or more)": the exact number of a long backlog helps no one,
 # and counting it on every visit costs what the backlog costs.
 QUEUE_CAP = 100
+CASE_ALERTS_SHOWN = 10  # the case team's alerts listed one by one
 
 
 def _alerts(user: Any) -> list[Item]:
@@ -70,20 +71,32 @@ def _alerts(user: Any) -> list[Item]:
 
 
 def _case_alerts(user: Any) -> list[Item]:
-    """The case team has no console: each open alert of its compartments, linked."""
-    return [
+    """The case team has no console: each open alert of its compartments, linked, the
+    newest CASE_ALERTS_SHOWN of them after a burst, and a line that counts them all."""
+    newest = alerts.unresolved(user)[:CASE_ALERTS_SHOWN]
+    items = [
         Item(
             _("Alert #%(id)s (%(kind)s): %(status)s")
             % {
-                "id": row.alert.pk,
-                "kind": row.alert.get_kind_display(),
-                "status": row.alert.get_status_display(),
+                "id": alert.pk,
+                "kind": alert.get_kind_display(),
+                "status": alert.get_status_display(),
             },
-            reverse("alerts:detail", kwargs={"alert_id": row.alert.pk}),
-            urgent=not row.alert.is_drill,
+            reverse("alerts:detail", kwargs={"alert_id": alert.pk}),
+            urgent=not alert.is_drill,
         )
-        for row in alerts.console(user)
+        for alert in newest
     ]
+    if len(items) == CASE_ALERTS_SHOWN:
+        n, more = capped_count(alerts.unresolved(user), QUEUE_CAP)
+        if n > CASE_ALERTS_SHOWN:
+            text = ngettext(
+                "%(n)d open alert in your compartments; the newest are listed above",
+                "%(n)d open alerts in your compartments; the newest are listed above",
+                n,
+            )
+            items.append(Item(text % {"n": n}, "", urgent=True, more=more))
+    return items
 
 
 def _case_work(user: Any) -> list[Item]:

@@ -205,3 +205,44 @@ def test_an_alert_past_its_last_deadline_needs_a_human(team, smtp, sms):
         clock.advance(timedelta(minutes=20))
         page = sign_in(Client(), team.thandi).get(reverse("alerts:console")).content.decode()
     assert alert.pk and "every step of the ladder passed its deadline" in page
+
+
+def test_after_a_burst_the_console_pages_its_table_and_lists_every_alert_needing_a_human(
+    team, smtp, sms, monkeypatch
+):
+    from aegis import work_queue
+    from aegis.alerts import views
+
+    with clock.frozen(START):
+        raised = [services.raise_alert(team.person, AlertKind.PANIC) for _ in range(3)][::-1]
+        sending.deliver_due()  # raised at one instant: newest first is the last raised first
+    for alert in raised[1:]:  # the two oldest need a human: a delivery failed
+        Delivery.objects.filter(pk=alert.deliveries.filter(channel="sms").first().pk).update(
+            state=DeliveryState.FAILED, attempts=3, last_error="channel_refused"
+        )
+    newest = raised[0]
+    monkeypatch.setattr(views, "CONSOLE_PAGE", 2)
+    client = sign_in(Client(), team.thandi)
+    pages = [client.get(reverse("alerts:console"), {"page": n}).content.decode() for n in (1, 2)]
+    for body in pages:
+        attention = body.split("Needs a human", 1)[1].split("</section>", 1)[0]
+        assert all(f"#{a.pk}<" in attention for a in raised[1:])
+        assert f"#{newest.pk}<" not in attention
+    tables = [body.split("<table>", 1)[1] for body in pages]
+    assert _rows(tables[0]) == [str(a.pk) for a in raised[:2]]  # newest first
+    assert _rows(tables[1]) == [str(raised[2].pk)]
+    assert "Page 1 of 2" in pages[0] and "Page 2 of 2" in pages[1]
+
+    found = selectors.attention(team.thandi.user)
+    rows = selectors.console(team.thandi.user)
+    assert (
+        (found.open, found.needs_human) == (3, 2) == (len(rows), sum(r.needs_human for r in rows))
+    )
+
+    # The case team, which has no console, gets the newest few linked and a line for all.
+    monkeypatch.setattr(work_queue, "CASE_ALERTS_SHOWN", 2)
+    dashboard = sign_in(Client(), team.lucia).get("/").content.decode()
+    for alert in raised:
+        shown = reverse("alerts:detail", kwargs={"alert_id": alert.pk}) in dashboard
+        assert shown == (alert != raised[2])
+    assert "3 open alerts in your compartments; the newest are listed above" in dashboard

@@ -3,10 +3,11 @@ compartments; anyone else's alert answers None, exactly like a missing one."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from aegis import clock
 from aegis.cases import selectors as cases
 from aegis.cases.models import Person
+from aegis.paging import in_slices
 from aegis.safety import selectors as safety
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 from aegis.vault.selectors import open_records, opened
@@ -101,47 +103,93 @@ class ConsoleRow:
         return self.failures > 0 or self.unreached or self.ladder_ended or bool(self.empty_steps)
 
 
+class _Sent(NamedTuple):
+    """What the console needs of a delivery."""
+
+    state: str
+    level: int
+    retaken: int
+
+
+class _Step(NamedTuple):
+    """What the console needs of a step of the ladder."""
+
+    number: int
+    reached_at: datetime | None
+    deadline_minutes: int
+
+    @property
+    def deadline_at(self) -> datetime | None:
+        if self.reached_at is None:
+            return None
+        return self.reached_at + timedelta(minutes=self.deadline_minutes)
+
+
+# Alert ids per query: a flood of alerts must not pass SQLite's limit on one IN list.
+IN_SLICE = 5_000
+
+
+def unresolved(user: Any) -> QuerySet[Alert]:
+    """Open and acknowledged alerts the reader may see, newest first."""
+    return (
+        visible_alerts(user).exclude(status=AlertStatus.RESOLVED).order_by("-triggered_at", "-pk")
+    )
+
+
 def console(user: Any) -> list[ConsoleRow]:
     """Open and acknowledged alerts, newest first, with who acknowledged and failures."""
-    alerts = (
-        visible_alerts(user)
-        .exclude(status=AlertStatus.RESOLVED)
-        .select_related("person")
-        .prefetch_related(
-            "acknowledgements__delivery__recipient_user",
-            "acknowledgements__delivery__partner",
-            "acknowledgements__user",
-            "deliveries",
-            "levels",
-        )
-        .order_by("-triggered_at", "-pk")
-    )
+    return _rows(list(unresolved(user).select_related("person")), acknowledgements=True)
+
+
+def _rows(alerts: list[Alert], *, acknowledgements: bool) -> list[ConsoleRow]:
+    """Each alert's row, from one read of the deliveries, steps (and acknowledgements) of
+    all: after a burst of a thousand alerts the console and the dashboard read them all, and
+    Django's per-alert prefetch had cost more than the reading."""
+    sent: dict[int, list[_Sent]] = defaultdict(list)
+    steps: dict[int, list[_Step]] = defaultdict(list)
+    acks: dict[int, list[Acknowledgement]] = defaultdict(list)
+    for some in in_slices([alert.pk for alert in alerts], IN_SLICE):
+        deliveries = Delivery.objects.filter(alert_id__in=some)
+        for alert_id, state, level, retaken in deliveries.values_list(
+            "alert_id", "state", "level", "retaken"
+        ):
+            sent[alert_id].append(_Sent(state, level, retaken))
+        levels = EscalationLevel.objects.filter(alert_id__in=some).order_by("number")
+        for alert_id, number, reached_at, minutes in levels.values_list(
+            "alert_id", "number", "reached_at", "deadline_minutes"
+        ):
+            steps[alert_id].append(_Step(number, reached_at, minutes))
+        if acknowledgements:
+            for ack in Acknowledgement.objects.filter(alert_id__in=some).select_related(
+                "delivery__recipient_user", "delivery__partner", "user"
+            ):
+                acks[ack.alert_id].append(ack)
     now = clock.now()
     rows = []
     for alert in alerts:
-        failures, live = _reach(alert.deliveries.all())
+        failures, live = _reach(sent[alert.pk])
         rows.append(
             ConsoleRow(
                 alert=alert,
                 since=now - alert.triggered_at,
-                acknowledgements=list(alert.acknowledgements.all()),
+                acknowledgements=acks[alert.pk],
                 failures=failures,
                 deliveries=live,
-                ladder_ended=_ladder_ended(alert, now),
-                empty_steps=_empty_steps(alert),
-                repeats=repeats(alert.deliveries.all()),
+                ladder_ended=_ladder_ended(alert, steps[alert.pk], now),
+                empty_steps=_empty_steps(sent[alert.pk], steps[alert.pk]),
+                repeats=repeats(sent[alert.pk]),
             )
         )
     return rows
 
 
-def _empty_steps(alert: Alert) -> tuple[int, ...]:
-    """Steps the alert reached with nobody to message (uses the prefetched rows)."""
-    addressed = {item.level for item in alert.deliveries.all()}
+def _empty_steps(sent: list[_Sent], steps: list[_Step]) -> tuple[int, ...]:
+    """Steps the alert reached with nobody to message."""
+    addressed = {item.level for item in sent}
     return tuple(
-        level.number
-        for level in alert.levels.all()
-        if level.reached_at is not None and level.number not in addressed
+        step.number
+        for step in steps
+        if step.reached_at is not None and step.number not in addressed
     )
 
 
@@ -156,7 +204,8 @@ class Attention:
 
 
 def attention(user: Any) -> Attention:
-    rows = console(user)
+    alerts = list(unresolved(user).only("pk", "kind", "status", "level", "triggered_at"))
+    rows = _rows(alerts, acknowledgements=False)
     return Attention(
         open=len(rows),
         needs_human=sum(row.needs_human for row in rows),
@@ -164,30 +213,29 @@ def attention(user: Any) -> Attention:
     )
 
 
-def _ladder_ended(alert: Alert, now: Any) -> bool:
+def _ladder_ended(alert: Alert, steps: list[_Step], now: Any) -> bool:
     """Nobody acknowledged and there is no step left to climb: people must act by hand."""
     if alert.status != AlertStatus.OPEN:
         return False
-    levels = list(alert.levels.all())
-    last = levels[-1] if levels else None
+    last = steps[-1] if steps else None
     if last is None or last.number != alert.level or last.deadline_at is None:
         return False
     return bool(last.deadline_at <= now)
 
 
-def _reach(deliveries: Iterable[Delivery]) -> tuple[int, int]:
+def _reach(deliveries: Iterable[Any]) -> tuple[int, int]:
     """(failed, not cancelled) among an alert's deliveries."""
     states = [d.state for d in deliveries if d.state != DeliveryState.CANCELLED]
     return states.count(DeliveryState.FAILED), len(states)
 
 
-def repeats(deliveries: Iterable[Delivery]) -> int:
+def repeats(deliveries: Iterable[Any]) -> int:
     """Messages that may have arrived twice: each time a delivery was taken back from a
     worker that died while sending it (sending.py)."""
     return sum(d.retaken for d in deliveries)
 
 
-def unreached(deliveries: Iterable[Delivery]) -> bool:
+def unreached(deliveries: Iterable[Any]) -> bool:
     """Nobody could be reached (as ConsoleRow.unreached): a human must call someone."""
     failures, live = _reach(deliveries)
     return failures == live

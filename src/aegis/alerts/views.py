@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +28,8 @@ from . import delivery as channels
 from .forms import ManualAlertForm, NoteForm, ResolveForm
 from .models import Alert
 from .vocabulary import AlertKind
+
+CONSOLE_PAGE = 100
 
 
 def _alert_or_404(request: HttpRequest, alert_id: int) -> Alert:
@@ -88,7 +91,12 @@ def manual(request: HttpRequest, person_id: int) -> HttpResponse:
 def console(request: HttpRequest) -> HttpResponse:
     rows = selectors.console(request.user)
     attention = [row for row in rows if row.needs_human]
-    return render(request, "alerts/console.html", {"rows": rows, "attention": attention})
+    # Every alert that needs a human is listed; the table of all open ones is paged, so that
+    # a burst of a thousand alerts does not make each refresh a page of 200 KB.
+    page = Paginator(rows, CONSOLE_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request, "alerts/console.html", {"rows": page, "page": page, "attention": attention}
+    )
 
 
 @requires("respond_to_alerts")
