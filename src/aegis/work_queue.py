@@ -91,8 +91,8 @@ def _case_alerts(user: Any) -> list[Item]:
         n, more = capped_count(alerts.unresolved(user), QUEUE_CAP)
         if n > CASE_ALERTS_SHOWN:
             text = ngettext(
-                "%(n)d open alert in your compartments; the newest are listed above",
-                "%(n)d open alerts in your compartments; the newest are listed above",
+                "%(n)d open alert in all; the newest are listed above",
+                "%(n)d open alerts in all; the newest are listed above",
                 n,
             )
             items.append(Item(text % {"n": n}, "", urgent=True, more=more))

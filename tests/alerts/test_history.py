@@ -245,4 +245,4 @@ def test_after_a_burst_the_console_pages_its_table_and_lists_every_alert_needing
     for alert in raised:
         shown = reverse("alerts:detail", kwargs={"alert_id": alert.pk}) in dashboard
         assert shown == (alert != raised[2])
-    assert "3 open alerts in your compartments; the newest are listed above" in dashboard
+    assert "3 open alerts in all; the newest are listed above" in dashboard

@@ -334,6 +334,9 @@ def test_past_the_limit_a_rule_offers_only_the_person_chosen_on_their_page(
     assert f'<option value="{others[0].pk}" selected>{others[0].pseudonym}</option>' in page
     assert others[1].pseudonym not in page
 
+    for odd in ("²", "abc", "9" * 30):
+        assert coordinator.get(url, {"person": odd}).status_code == 200
+
     form = {"name": "Threats", "trigger": "incident", "violation_type": "threat"}
     form |= {"country": "", "region": "", "sector": "", "person": str(others[1].pk)}
     assert coordinator.post(url, form).status_code == 302

@@ -45,6 +45,10 @@ def test_past_the_limit_the_new_case_form_lists_only_the_person_chosen(
     assert _options(page) == ["", str(extra[1].pk)]
     assert f'<option value="{extra[1].pk}" selected>' in page
 
+    for odd in ("²", "abc", "-1", "9" * 30):  # digits int() refuses, words, no such person
+        page = lucia.get(reverse("cases:new"), {"person": odd})
+        assert page.status_code == 200 and _options(page.content.decode()) == [""]
+
     # Any person she sees is accepted, listed or not; one of another compartment is not.
     response = lucia.post(reverse("cases:new"), open_case_form(team, person=extra[0].pk))
     assert response.status_code == 302

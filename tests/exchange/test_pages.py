@@ -189,7 +189,7 @@ def test_a_received_bundle_is_listed_a_page_at_a_time(desk, partner, partner_key
     client = sign_in(Client(), desk.lucia)
     _upload(client, *bundles.make(partner_keys), desk.compartment)
     received = Received.objects.get()
-    items = list(QuarantineItem.objects.filter(received=received).order_by("pk"))
+    items = list(QuarantineItem.objects.filter(received=received).order_by("kind", "pk"))
     assert len(items) >= 2
     monkeypatch.setattr(selectors, "PAGE_SIZE", 1)
     url = f"/exchange/received/{received.pk}/"

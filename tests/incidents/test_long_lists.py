@@ -81,6 +81,15 @@ def test_past_the_limit_related_cases_are_typed_by_reference(
     assert response.status_code == 302
     assert list(incident.cases.all()) == [second]
 
+    # Typed text past its bound is refused in words; nothing changes.
+    response = client.post(
+        _url("incidents:edit", incident),
+        _form(cases="X" * 2_001, reason="Too long a list"),
+    )
+    assert response.status_code == 200
+    assert "Type at most 2,000 characters of references" in response.content.decode()
+    assert list(incident.cases.all()) == [second]
+
 
 def test_past_the_limit_an_act_names_the_people_of_the_related_cases(
     team, three_cases, client, monkeypatch

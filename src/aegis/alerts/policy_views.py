@@ -214,7 +214,8 @@ def _people(request: HttpRequest) -> tuple[list[tuple[str, str]], bool]:
     narrowed = people is None
     if people is None:
         chosen = request.POST.get("person") or request.GET.get("person") or ""
-        person = cases.person_for(request.user, int(chosen)) if chosen.isdigit() else None
+        wanted = chosen.isascii() and chosen.isdigit()
+        person = cases.person_for(request.user, int(chosen)) if wanted else None
         people = [person] if person is not None else []
     return [(str(p.pk), p.pseudonym) for p in people], narrowed
 

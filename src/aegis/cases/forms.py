@@ -215,7 +215,8 @@ class CaseForm(PlaceMixin):
         few = paging.few_enough(people)
         if few is None:
             chosen = self.data.get("person") if self.is_bound else self.initial.get("person")
-            few = list(people.filter(pk=chosen)) if str(chosen or "").isdigit() else []
+            chosen = str(chosen or "")
+            few = list(people.filter(pk=chosen)) if chosen.isascii() and chosen.isdigit() else []
             person.help_text = _(
                 "There are too many people to list here. For someone already on file, open "
                 "their page (from Search or People) and choose “Open a case about this person”."

@@ -88,9 +88,9 @@ def received_for(user: Any, received_id: Any) -> Received | None:
 
 
 def items_page(received: Received, number: Any = None) -> Page:
-    """One page of the bundle's records, in the bundle's order, keys opened: a bundle may hold
-    thousands, each decoded to be shown."""
-    page = page_of(received.items.order_by("pk"), number)
+    """One page of the bundle's records, by kind and in the bundle's order, keys opened: a
+    bundle may hold thousands, each decoded to be shown."""
+    page = page_of(received.items.order_by("kind", "pk"), number)
     open_records(page.object_list)
     return page
 

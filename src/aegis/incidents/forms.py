@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from aegis import places
@@ -43,6 +44,9 @@ def _blank(label: Any) -> list[tuple[str, Any]]:
     return [("", label)]
 
 
+REFERENCES_TYPED_MAX = 2_000
+
+
 class CaseReferencesField(forms.CharField):
     """Related cases typed by their references, where there are too many to list: any
     separator (comma, space, new line) will do, and each reference counts once."""
@@ -51,7 +55,6 @@ class CaseReferencesField(forms.CharField):
         super().__init__(
             label=_("Related cases"),
             required=False,
-            max_length=services.TEXT_MAX,
             help_text=_(
                 "Too many cases to list here: type the references of the related cases "
                 "(as on each case's page), separated by commas."
@@ -65,8 +68,14 @@ class CaseReferencesField(forms.CharField):
         return value
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        typed = super().to_python(value)
-        return list(dict.fromkeys(re.findall(r"[^\s,;]+", (typed or "").upper())))
+        typed = super().to_python(value) or ""
+        if len(typed) > REFERENCES_TYPED_MAX:  # checked here: what is kept is a list
+            raise forms.ValidationError(
+                _("Type at most %(n)s characters of references (about a hundred cases).")
+                % {"n": formats.number_format(REFERENCES_TYPED_MAX, force_grouping=True)},
+                code="max_length",
+            )
+        return list(dict.fromkeys(re.findall(r"[^\s,;]+", typed.upper())))
 
 
 class IncidentForm(forms.Form):
