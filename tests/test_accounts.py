@@ -48,6 +48,23 @@ def test_real_totp_code_signs_in(make_person):
     assert AuditEntry.objects.filter(action="login", actor_id=person.user.pk).exists()
 
 
+def test_a_backup_code_made_only_of_digits_signs_in_and_an_authenticator_code_still_does(
+    make_person,
+):
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    person = make_person(Role.CASEWORKER)
+    # django-otp's backup codes are 8 base-32 characters: now and then all of them digits.
+    StaticToken.objects.filter(token=person.enrolment.backup_codes[0]).update(token="23456723")
+    response = attempt(Client(), person.user.username, person.password, "2345 6723")
+    assert response.status_code == 302, error_text(response)
+    assert not StaticToken.objects.filter(token="23456723").exists()  # it works once
+    again = attempt(Client(), person.user.username, person.password, "23456723")
+    assert again.status_code == 200 and error_text(again) == str(SignInForm.FAILED_MESSAGE)
+    response = attempt(Client(), person.user.username, person.password, totp_now(person.user))
+    assert response.status_code == 302
+
+
 def test_every_failure_looks_the_same(make_person):
     person = make_person(Role.CASEWORKER)
     name, good_code = person.user.username, person.enrolment.backup_codes[0]

@@ -38,6 +38,7 @@ from . import hooks, session_keys, throttle
 from .models import ApiToken, StaffChannels, User
 
 BACKUP_CODES = 10
+AUTHENTICATOR_DIGITS = 6  # TOTPDevice's default, which every authenticator here is made with
 
 
 def ensure_roles() -> None:
@@ -127,11 +128,14 @@ def sign_in(request: HttpRequest, username: str, password: str, code: str) -> st
 
 
 def _match_code(user: Any, code: str) -> Any:
-    """The device the code belongs to: digits are an authenticator code, letters a backup
-    code. Only that kind is tried, so a backup code does not count as a failed authenticator
-    code (django-otp would then hold the authenticator back for a while)."""
+    """The device the code belongs to: six digits are an authenticator code, anything else a
+    backup code. Only that kind is tried, so a backup code does not count as a failed
+    authenticator code (django-otp would then hold the authenticator back for a while). A
+    backup code is eight base-32 characters, which are all digits (2 to 7) about once in
+    650,000 codes: it is told apart by its length, not by having a letter."""
     code = code.replace(" ", "")
-    kind = TOTPDevice if code.isdigit() else StaticDevice
+    authenticator = code.isascii() and code.isdigit() and len(code) == AUTHENTICATOR_DIGITS
+    kind = TOTPDevice if authenticator else StaticDevice
     for device in devices_for_user(user):
         if isinstance(device, kind) and device.verify_token(code):
             return device
