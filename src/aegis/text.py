@@ -1,4 +1,5 @@
-"""Characters that hide or disguise text, refused wherever people type or name things.
+"""Characters that hide or disguise text, refused wherever people type or name things, and
+the whole numbers people type or send (ids in addresses and forms).
 
 Control characters (other than tab and line breaks) are never typed by a person. Direction
 overrides and isolates make a value read differently on screen from what is stored (a file
@@ -20,3 +21,15 @@ def has_control_characters(value: str) -> bool:
 
 def has_disguising_characters(value: str) -> bool:
     return DISGUISING.search(value) is not None
+
+
+def whole_number(value: object) -> int | None:
+    """The whole number a typed value is, or None. str.isdigit alone is not enough: it also
+    accepts "²" and other digits that int() refuses, and such a value had made a 500."""
+    text = "" if value is None else str(value)
+    if not text.isdigit():
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None

@@ -80,6 +80,19 @@ def test_a_decision_without_a_target_is_shown_on_the_form(desk, partner, partner
     assert "Choose a person you can open" in answer.content.decode()
 
 
+def test_a_merge_target_that_is_no_number_is_refused_in_words(desk, partner, partner_keys):
+    client = sign_in(Client(), desk.lucia)
+    _upload(client, *bundles.make(partner_keys), desk.compartment)
+    person = QuarantineItem.objects.get(kind="person")
+    for target in ("²", "abc"):
+        answer = client.post(
+            f"/exchange/quarantine/{person.pk}/", {"decision": "merged", "target": target}
+        )
+        assert answer.status_code == 400
+        assert "Choose a person you can open" in answer.content.decode()
+    assert QuarantineItem.objects.get(pk=person.pk).decision == Decision.PENDING
+
+
 def test_an_outsider_gets_404(desk, partner, partner_keys, make_person):
     sign_in(Client(), desk.lucia)
     client = sign_in(Client(), desk.lucia)

@@ -186,6 +186,9 @@ def test_history_is_read_only_and_the_comparison_shows_the_rise(team):
     assert "The level rose." in reverse_order  # the earlier one is always on the left
     single = _text(client.get(reverse("risk:compare", kwargs=kwargs), {"earlier": 2, "later": 2}))
     assert "nothing to compare" in single
+    # A digit int() refuses is no number: the default comparison, not a 500.
+    odd = client.get(reverse("risk:compare", kwargs=kwargs), {"earlier": "²", "later": "¹"})
+    assert odd.status_code == 200 and "The level rose." in _text(odd)
 
 
 def test_the_dashboard_shows_levels_due_reviews_rises_and_findings(team, make_case):

@@ -59,6 +59,24 @@ def test_bad_provider_input_is_shown_on_the_form(team):
     assert not Provider.objects.exists()
 
 
+def test_a_compartment_that_is_no_number_is_refused_in_words(team):
+    response = client(team.lucia).post(
+        reverse("support:provider-new"),
+        {
+            "compartment": "²",  # a digit to str.isdigit, none to int()
+            "name": "Clínica Norte",
+            "kinds": ["medical"],
+            "countries": ["CO"],
+            "availability": "available",
+        },
+    )
+    assert response.status_code != 500
+    assert "Choose the compartment whose members may read the contacts." in (
+        response.content.decode()
+    )
+    assert not Provider.objects.exists()
+
+
 def test_vetting_on_the_page_refuses_a_past_date(team):
     provider = team.provider(approved=False)
     web = client(team.karim)

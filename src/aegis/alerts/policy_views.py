@@ -21,6 +21,7 @@ from aegis.cases import selectors as cases
 from aegis.cases.models import Case
 from aegis.risk.vocabulary import Level
 from aegis.rules import RuleError, refusal_on, show_on
+from aegis.text import whole_number
 
 from . import channels as alert_channels
 from . import ladder, policies
@@ -213,9 +214,8 @@ def _people(request: HttpRequest) -> tuple[list[tuple[str, str]], bool]:
     people = paging.few_enough(cases.people_choices(request.user))
     narrowed = people is None
     if people is None:
-        chosen = request.POST.get("person") or request.GET.get("person") or ""
-        wanted = chosen.isascii() and chosen.isdigit()
-        person = cases.person_for(request.user, int(chosen)) if wanted else None
+        pk = whole_number(request.POST.get("person") or request.GET.get("person"))
+        person = cases.person_for(request.user, pk) if pk is not None else None
         people = [person] if person is not None else []
     return [(str(p.pk), p.pseudonym) for p in people], narrowed
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aegis import paging, places
 from aegis.rules import RuleError, show_on
+from aegis.text import whole_number
 
 from . import services
 from .services import LINE_MAX, PERSON_FIELDS, TEXT_MAX
@@ -215,8 +216,8 @@ class CaseForm(PlaceMixin):
         few = paging.few_enough(people)
         if few is None:
             chosen = self.data.get("person") if self.is_bound else self.initial.get("person")
-            chosen = str(chosen or "")
-            few = list(people.filter(pk=chosen)) if chosen.isascii() and chosen.isdigit() else []
+            pk = whole_number(chosen)
+            few = list(people.filter(pk=pk)) if pk is not None else []
             person.help_text = _(
                 "There are too many people to list here. For someone already on file, open "
                 "their page (from Search or People) and choose “Open a case about this person”."

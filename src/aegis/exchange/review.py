@@ -21,6 +21,7 @@ from aegis.incidents import selectors as incidents
 from aegis.incidents import services as incident_services
 from aegis.incidents.vocabulary import Reliability, SourceKind
 from aegis.rules import RuleError
+from aegis.text import whole_number
 
 from .models import QuarantineItem
 from .vocabulary import Decision, ItemKind
@@ -56,7 +57,8 @@ def _person_fields(found: dict[str, Any], partner: str, local_id: str) -> dict[s
 
 
 def _target_person(actor: Any, target: str) -> Any:
-    person = cases.person_for(actor, int(target)) if str(target).isdigit() else None
+    pk = whole_number(target)
+    person = cases.person_for(actor, pk) if pk is not None else None
     if person is None:
         raise RuleError(_("Choose a person you can open."), "target")
     return person

@@ -18,6 +18,7 @@ from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.notices import notices_for
 from aegis.rules import RuleError
+from aegis.text import whole_number
 
 from . import configuration, describe, overview, patterns, selectors, services
 from .forms import AssessmentForm, RatingsForm, ResponseForm, ThreatForm
@@ -184,8 +185,8 @@ def compare(request: HttpRequest, reference: str) -> HttpResponse:
     by_number = {a.number: a for a in history}
 
     def chosen(name: str, default: Assessment | None) -> Assessment | None:
-        value = request.GET.get(name, "")
-        return by_number.get(int(value)) if value.isdigit() else default
+        number = whole_number(request.GET.get(name))
+        return by_number.get(number) if number is not None else default
 
     later = chosen("later", history[0] if history else None)
     earlier = chosen("earlier", history[1] if len(history) > 1 else None)
@@ -209,7 +210,7 @@ def compare(request: HttpRequest, reference: str) -> HttpResponse:
 def _with_one_more(data: QueryDict, prefix: str) -> QueryDict:
     data = data.copy()
     key = f"{prefix}-TOTAL_FORMS"
-    total = int(data.get(key, "0")) if str(data.get(key, "0")).isdigit() else 0
+    total = whole_number(data.get(key, "0")) or 0
     data[key] = str(total + 1)
     return data
 

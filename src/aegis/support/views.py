@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aegis.access import found, requires
 from aegis.cases import selectors as cases
 from aegis.rules import flash_refusal, refusal_on
+from aegis.text import whole_number
 
 from . import selectors, services
 from .forms import (
@@ -75,7 +76,8 @@ def provider_new(request: HttpRequest) -> HttpResponse:
     form = ProviderForm(request.POST or None)
     chosen = request.POST.get("compartment") or ""
     if request.method == "POST" and form.is_valid():
-        compartment = compartments.filter(pk=chosen).first() if chosen.isdigit() else None
+        pk = whole_number(chosen)
+        compartment = compartments.filter(pk=pk).first() if pk is not None else None
         if compartment is None:
             form.add_error(None, _("Choose the compartment whose members may read the contacts."))
         else:
