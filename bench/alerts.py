@@ -13,10 +13,10 @@ reaches the contacts (the compartment has no responder), so each alert is 5 emai
 
 Latency of a message = the SMTP server accepting it (wall clock) - its alert's triggered_at.
 The baseline is a bare smtplib loop in this process against the same server, replaying the
-same trigger times (one connection per message, as the worker makes): the floor a sender
-could reach here. Ratios are Aegis / bare. The worker's peak resident memory is VmHWM from
-/proc/<pid>/status, read before it is stopped. PostgreSQL runs in a database of its own
-(aegis_bench_alerts, created and dropped) on the server of AEGIS_BENCH_POSTGRES_URL (default
+same trigger times (one connection per message; the worker keeps its connections open): a
+floor a sender could reach here. Ratios are Aegis / bare. The worker's peak resident memory
+is VmHWM from /proc/<pid>/status, read before it is stopped. PostgreSQL runs in a database of
+its own (aegis_bench_alerts, created and dropped) on the server of AEGIS_BENCH_POSTGRES_URL (default
 postgres://postgres@127.0.0.1:5432/test); it is skipped, with a message, when unreachable.
 After the burst, with every alert still open and the worker stopped, what each refresh of a
 responder reads is timed (--console): the dashboard's alert counts, the console's rows and

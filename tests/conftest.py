@@ -108,6 +108,16 @@ def _language_as_it_was() -> Iterator[None]:
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _no_relay_connection_kept() -> Iterator[None]:
+    """Email connections the alert sender keeps open (email_channel.relays) are closed after
+    each test: the next test's relay may be another server on the same port."""
+    yield
+    from aegis.alerts.email_channel import relays
+
+    relays.close_all()
+
+
 @pytest.fixture
 def organisation(db) -> str:
     """Organisation keys; returns the recovery key text."""

@@ -329,6 +329,8 @@ AEGIS_ALERT_MAX_ATTEMPTS = int(env("ALERT_MAX_ATTEMPTS") or 3)
 AEGIS_ALERT_RETRY_SECONDS = int(env("ALERT_RETRY_SECONDS") or 30)
 # The worker's alert loop: outbox polling and the slower rounds (escalation, check-ins).
 AEGIS_ALERT_SEND_INTERVAL = float(env("ALERT_SEND_INTERVAL") or 0.2)
+# ... and, for a few seconds after it sent something, the shorter polling of a burst.
+AEGIS_ALERT_BURST_INTERVAL = float(env("ALERT_BURST_INTERVAL") or 0.03)
 AEGIS_ALERT_ROUNDS_INTERVAL = float(env("ALERT_ROUNDS_INTERVAL") or 5)
 # The worker signs a checkpoint of the audit log's head at most this often (seconds).
 AEGIS_AUDIT_CHECKPOINT_INTERVAL = float(env("AUDIT_CHECKPOINT_INTERVAL") or 3600)

@@ -165,3 +165,26 @@ def test_the_loop_raises_missed_check_ins(team, smtp, sms):
     [alert] = Alert.objects.all()
     assert alert.kind == AlertKind.MISSED_CHECKIN
     assert smtp.to("achieng.contact@example.org")
+
+
+@pytest.mark.django_db
+def test_after_a_pass_that_sent_the_loop_looks_again_soon_then_slows_down(
+    team, smtp, sms, settings, monkeypatch
+):
+    """Alerts come in bursts: for BURST_SECONDS after a pass that sent something, the loop
+    looks every AEGIS_ALERT_BURST_INTERVAL, then every AEGIS_ALERT_SEND_INTERVAL again."""
+    from aegis.alerts import worker
+
+    settings.AEGIS_ALERT_BURST_INTERVAL = 0.02
+    loop = AlertLoop(send_every=0.5, rounds_every=3600)
+    assert loop.send() == 0
+    assert loop.next_pause() == 0.5, "nothing sent: the send interval"
+    services.raise_alert(team.person, AlertKind.PANIC)
+    assert loop.send() == 3
+    assert loop.next_pause() == 0.02
+    assert loop.send() == 0
+    assert loop.next_pause() == 0.02, "a pass with nothing to send keeps the burst going"
+    later = worker.time.monotonic() + worker.BURST_SECONDS + 1
+    monkeypatch.setattr(worker.time, "monotonic", lambda: later)
+    assert loop.next_pause() == 0.5
+    assert AlertLoop(send_every=0.01).burst_every == 0.01, "never slower than the send interval"

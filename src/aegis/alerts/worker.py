@@ -1,9 +1,13 @@
 """The alert loop of `aegis worker`: send what is due every fraction of a second
 (AEGIS_ALERT_SEND_INTERVAL, default 0.2 s) and run the slower rounds, such as escalation,
-every few seconds (AEGIS_ALERT_ROUNDS_INTERVAL, default 5 s). `aegis worker` runs the two
-in threads of their own beside django_tasks' db_worker; a task queued by an alert only
-wakes the sending thread. A missed send interval costs nothing: each pass sends all that is
-due, and a row claimed by a worker that died is sent again after its lease (sending.py).
+every few seconds (AEGIS_ALERT_ROUNDS_INTERVAL, default 5 s). For a while after a pass that
+sent something (BURST_SECONDS) it looks every AEGIS_ALERT_BURST_INTERVAL (default 0.03 s)
+instead: alerts come in bursts (a raid, a panic passed round), and each alert of a burst
+would otherwise wait half the send interval on average before its first message.
+`aegis worker` runs the two in threads of their own beside django_tasks' db_worker; a task
+queued by an alert only wakes the sending thread. A missed send interval costs nothing: each
+pass sends all that is due, and a row claimed by a worker that died is sent again after its
+lease (sending.py).
 
 Logs name counts, rounds and error types, never an address."""
 
@@ -38,6 +42,15 @@ _active: AlertLoop | None = None  # the loop running in this process, if any
 
 def send_interval() -> float:
     return float(getattr(settings, "AEGIS_ALERT_SEND_INTERVAL", 0.2))
+
+
+def burst_interval() -> float:
+    return float(getattr(settings, "AEGIS_ALERT_BURST_INTERVAL", 0.03))
+
+
+# How long the loop keeps looking at the burst interval after a pass that sent something:
+# idle reads of the outbox (one query each) for these seconds, then back to the send interval.
+BURST_SECONDS = 10.0
 
 
 def rounds_interval() -> float:
@@ -80,6 +93,8 @@ class AlertLoop:
         rounds: Sequence[tuple[str, Callable[[], int]]] = ROUNDS,
     ) -> None:
         self.send_every = send_interval() if send_every is None else send_every
+        self.burst_every = min(self.send_every, burst_interval())
+        self._burst_until = 0.0  # monotonic time: until then, look every burst_every
         self.rounds_every = rounds_interval() if rounds_every is None else rounds_every
         self.rounds = tuple(rounds)
         self.stopping = False
@@ -117,12 +132,19 @@ class AlertLoop:
         """Send everything due; a pass stops claiming after a few seconds (or at stop())
         so that a long burst never holds the loop."""
         budget = time.monotonic() + max(self.rounds_every, 1.0)
-        return self._guarded(
+        sent = self._guarded(
             "send",
             lambda: sending.deliver_due(
                 keep_going=lambda: not self.stopping and time.monotonic() < budget
             ),
         )
+        if sent:
+            self._burst_until = time.monotonic() + BURST_SECONDS
+        return sent
+
+    def next_pause(self) -> float:
+        """Seconds until the next look at the outbox: short while a burst may go on."""
+        return self.burst_every if time.monotonic() < self._burst_until else self.send_every
 
     def run_rounds(self) -> dict[str, int]:
         return {name: self._guarded(name, work) for name, work in self.rounds}
@@ -150,7 +172,7 @@ class AlertLoop:
             self.tick()
             done += 1
             if iterations is None or done < iterations:
-                self._pause(self.send_every)
+                self._pause(self.next_pause())
 
     def _pause(self, seconds: float) -> None:
         self._wake.wait(seconds)
@@ -163,7 +185,7 @@ class AlertLoop:
         while not self.stopping:
             _fresh_connections()
             self._report({"sent": self.send()})
-            self._pause(self.send_every)
+            self._pause(self.next_pause())
 
     def _rounding(self) -> None:
         while not self.stopping:
