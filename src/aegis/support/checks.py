@@ -39,6 +39,12 @@ def codes(values: Iterable[Any] | str, choices: Any, field: str, label: Any) -> 
     return list(dict.fromkeys(found))
 
 
+def one_code(value: Any, choices: Any, field: str, label: Any) -> str:
+    """One coded value of `choices`, trimmed. Blank or unknown (a status, a kind) is the same
+    RuleError `codes` gives for an unknown value."""
+    return rules.choice("" if value is None else str(value).strip(), choices, field, label)
+
+
 def countries(values: Iterable[Any] | str, field: str = "countries") -> list[str]:
     items = values.split(",") if isinstance(values, str) else list(values or [])
     found = [str(v).strip().upper() for v in items if str(v).strip()]

@@ -153,12 +153,12 @@ def request_grant(
     budget_lines: Any = (),
 ) -> Grant:
     _member(case, actor)
-    beneficiary = checks.codes([beneficiary], Beneficiary, "beneficiary", _("For whom"))[0]
+    beneficiary = checks.one_code(beneficiary, Beneficiary, "beneficiary", _("For whom"))
     size = 1
     if beneficiary == Beneficiary.GROUP:
         size = checks.count(group_size, "group_size", _("People in the group"), low=2, high=10_000)
-    grant_type = checks.codes([grant_type], GrantType, "grant_type", _("Type of grant"))[0]
-    urgency = checks.codes([urgency], Urgency, "urgency", _("Urgency"))[0]
+    grant_type = checks.one_code(grant_type, GrantType, "grant_type", _("Type of grant"))
+    urgency = checks.one_code(urgency, Urgency, "urgency", _("Urgency"))
     need = checks.text(need, "need", _("The need"), required=True)
     other_funders = checks.text(other_funders, "other_funders", _("Other funders"))
     value = money.amount(amount)
@@ -235,7 +235,11 @@ def approve(grant: Grant, *, actor: Any, approved_amount: Any = None) -> Grant:
         raise RuleError(_("You have approved this grant already: a second coordinator must."))
     first = not grant.approvals.exists()
     if first:
-        value = grant.amount if approved_amount in (None, "") else money.amount(approved_amount)
+        value = (
+            grant.amount
+            if approved_amount in (None, "")
+            else money.amount(approved_amount, "approved_amount")
+        )
         if value > grant.amount:
             raise RuleError(
                 _("The amount approved cannot be more than the amount asked (%(amount)s).")
@@ -246,7 +250,8 @@ def approve(grant: Grant, *, actor: Any, approved_amount: Any = None) -> Grant:
         grant.approved_amount = value
         grant.base_amount = money.in_base(value, grant.rate_to_base)
     elif (
-        approved_amount not in (None, "") and money.amount(approved_amount) != grant.approved_amount
+        approved_amount not in (None, "")
+        and money.amount(approved_amount, "approved_amount") != grant.approved_amount
     ):
         raise RuleError(
             _("The first approver approved %(amount)s; confirm that amount or reject the grant.")
@@ -309,7 +314,7 @@ def disburse(
     _coordinator(actor)
     grant = _locked(grant)
     _in_status(grant, GrantStatus.APPROVED, GrantStatus.DISBURSED)
-    method = checks.codes([method], Method, "method", _("Method"))[0]
+    method = checks.one_code(method, Method, "method", _("Method"))
     value = money.amount(amount)
     code = money.currency(currency)
     if code == grant.currency and rate in (None, ""):
@@ -450,7 +455,7 @@ def receive_report(grant: Grant, kind: str, *, actor: Any, text: str) -> GrantRe
     """A narrative or financial report received; once both are in, the grant is reported."""
     _member(grant.case, actor)
     _in_status(grant, GrantStatus.DISBURSED)
-    kind = checks.codes([kind], ReportKind, "kind", _("Report"))[0]
+    kind = checks.one_code(kind, ReportKind, "kind", _("Report"))
     body = checks.text(text, "text", _("The report"), required=True)
     report = grant.reports.filter(kind=kind).first()
     if report is None:

@@ -23,6 +23,8 @@ from aegis.rules import RuleError
 
 CENTS = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")
+RATE_PLACES = Decimal("0.00000001")
+MAX_RATE = Decimal("9999999999")
 
 
 def _setting(name: str, default: str) -> Decimal:
@@ -63,7 +65,11 @@ def amount(value: Any, field: str = "amount", *, row: int | None = None) -> Deci
         raise RuleError(_("Enter the amount as a number, for example 1250.50."), field, row)
     if found <= 0:
         raise RuleError(_("The amount must be more than zero."), field, row)
-    if found != found.quantize(CENTS) or found > MAX_AMOUNT:
+    # The bound first: quantizing a number too large for the context's precision (1e26) is
+    # an InvalidOperation, not a refusal.
+    if found > MAX_AMOUNT:
+        raise RuleError(_("The amount is too large."), field, row)
+    if found != found.quantize(CENTS):
         raise RuleError(_("The amount may have at most two decimals."), field, row)
     return found.quantize(CENTS)
 
@@ -76,7 +82,9 @@ def rate(value: Any, field: str = "rate") -> Decimal:
         found = None
     if found is None or not found.is_finite() or found <= 0:
         raise RuleError(_("Enter the exchange rate as a number above zero."), field)
-    if found != found.quantize(Decimal("0.00000001")) or found > Decimal("9999999999"):
+    if found > MAX_RATE:
+        raise RuleError(_("The exchange rate is too large."), field)
+    if found != found.quantize(RATE_PLACES):
         raise RuleError(_("The exchange rate may have at most eight decimals."), field)
     return found
 

@@ -94,12 +94,12 @@ def _provider_fields(fields: dict[str, Any]) -> dict[str, Any]:
         "capacity": None
         if capacity in (None, "")
         else checks.count(capacity, "capacity", _("Capacity"), low=0, high=10_000),
-        "availability": checks.codes(
-            [fields.get("availability") or Availability.AVAILABLE],
+        "availability": checks.one_code(
+            str(fields.get("availability") or "").strip() or Availability.AVAILABLE,
             Availability,
             "availability",
             _("Availability"),
-        )[0],
+        ),
         "cost": checks.line(fields.get("cost"), "cost", _("Cost"), limit=120),
         "contact": checks.text(fields.get("contact"), "contact", _("Contact details")),
         "notes": checks.text(fields.get("notes"), "notes", _("Notes")),
@@ -190,9 +190,9 @@ def _as_date(value: Any) -> Any:
 
 @transaction.atomic
 def set_availability(provider: Provider, availability: str, *, actor: Any) -> Provider:
-    provider.availability = checks.codes(
-        [availability], Availability, "availability", _("Availability")
-    )[0]
+    provider.availability = checks.one_code(
+        availability, Availability, "availability", _("Availability")
+    )
     provider.save(update_fields=["availability"])
     audit.record("record.update", actor_id=actor.pk, object_type="provider", object_id=provider.pk)
     return provider
@@ -230,7 +230,7 @@ def vet(provider: Provider, status: str, *, actor: Any, revet_on: Any = None) ->
     references and a re-vetting date that is not in the past."""
     if not _coordinator(actor):
         raise RuleError(_("Only a coordinator can vet providers."))
-    status = checks.codes([status], VettingStatus, "status", _("Vetting"))[0]
+    status = checks.one_code(status, VettingStatus, "status", _("Vetting"))
     if status not in VETTING_MOVES[VettingStatus(provider.vetting)]:
         raise RuleError(
             _("A provider that is %(now)s cannot become %(then)s.")
@@ -361,7 +361,7 @@ def create_referral(
     Refused without the person's live consent to share with partners (the message says
     which), and for a provider that is not approved or is due for re-vetting."""
     _member(case.compartment, actor)
-    kind = checks.codes([kind], ReferralKind, "kind", _("Kind of referral"))[0]
+    kind = checks.one_code(kind, ReferralKind, "kind", _("Kind of referral"))
     chosen = checks.codes(shared, SharedField, "shared", _("What is shared"))
     if not chosen:
         raise RuleError(
@@ -434,7 +434,7 @@ def move_referral(
     follow_up_on: Any = None,
 ) -> Referral:
     """The next step of a referral. Sending checks the consent again: it must still be live."""
-    status = checks.codes([status], ReferralStatus, "status", _("Status"))[0]
+    status = checks.one_code(status, ReferralStatus, "status", _("Status"))
     if status not in REFERRAL_MOVES[ReferralStatus(referral.status)]:
         raise RuleError(
             _("A referral that is %(now)s cannot become %(then)s.")
