@@ -77,6 +77,34 @@ class Team:
         with unlocked(by.keychain()):
             return services.request_grant(self.case, actor=by.user, **values)
 
+    def grant_in_diligence(self, amount: str = "1000") -> Any:
+        """A grant asked by Lucia, its diligence done by her."""
+        grant = self.grant(amount=amount)
+        with unlocked(self.lucia.keychain()):
+            services.do_diligence(grant, actor=self.lucia.user, note="Checked")
+        return type(grant).objects.get(pk=grant.pk)
+
+    def approved_grant(self, amount: str = "1000") -> Any:
+        """... then approved by Karim."""
+        grant = self.grant_in_diligence(amount)
+        with unlocked(self.karim.keychain()):
+            services.approve(grant, actor=self.karim.user)
+        return type(grant).objects.get(pk=grant.pk)
+
+    def disbursed_grant(self, paid: str = "800") -> Any:
+        """... then paid, in one bank transfer in euros."""
+        grant = self.approved_grant()
+        with unlocked(self.karim.keychain()):
+            services.disburse(
+                grant,
+                actor=self.karim.user,
+                method="bank",
+                amount=paid,
+                currency="EUR",
+                payment_details="IBAN ES12",
+            )
+        return type(grant).objects.get(pk=grant.pk)
+
 
 @pytest.fixture
 def team(make_person, make_compartment, make_case) -> Team:

@@ -14,35 +14,12 @@ from django.urls import reverse
 
 from aegis.rules import RuleError
 from aegis.support import ledger, services
-from aegis.support.models import Grant, LedgerEntry
+from aegis.support.models import LedgerEntry
 from aegis.vault.keychain import unlocked
 
 from .conftest import api_client, client
 
 pytestmark = pytest.mark.django_db
-
-
-def _approved(team, amount="1000"):
-    grant = team.grant(amount=amount)
-    with unlocked(team.lucia.keychain()):
-        services.do_diligence(grant, actor=team.lucia.user, note="Checked")
-    with unlocked(team.karim.keychain()):
-        services.approve(grant, actor=team.karim.user)
-    return Grant.objects.get(pk=grant.pk)
-
-
-def _disbursed(team, paid="800"):
-    grant = _approved(team)
-    with unlocked(team.karim.keychain()):
-        services.disburse(
-            grant,
-            actor=team.karim.user,
-            method="bank",
-            amount=paid,
-            currency="EUR",
-            payment_details="IBAN ES12",
-        )
-    return Grant.objects.get(pk=grant.pk)
 
 
 def _return(team, grant, by=None, **fields):
@@ -57,7 +34,7 @@ def _returns():
 
 
 def test_funds_returned_are_a_chained_ledger_entry(team):
-    grant = _disbursed(team)
+    grant = team.disbursed_grant()
     entry = _return(team, grant, amount="150.50")
     assert (entry.kind, entry.grant_ref, entry.grant_amount) == (
         "return",
@@ -74,7 +51,7 @@ def test_funds_returned_are_a_chained_ledger_entry(team):
 
 
 def test_no_more_than_disbursed_less_returned_can_come_back(team):
-    grant = _disbursed(team, paid="800")
+    grant = team.disbursed_grant(paid="800")
     _return(team, grant, amount="700")
     with pytest.raises(RuleError, match="more than is left to return") as refused:
         _return(team, grant, amount="100.01")
@@ -86,7 +63,7 @@ def test_no_more_than_disbursed_less_returned_can_come_back(team):
 
 
 def test_bad_returns_are_refused_and_write_nothing(team):
-    grant = _disbursed(team, paid="800")
+    grant = team.disbursed_grant(paid="800")
     before = LedgerEntry.objects.count()
     for fields, match in [
         ({"amount": "-5"}, "more than zero"),
@@ -107,17 +84,17 @@ def test_bad_returns_are_refused_and_write_nothing(team):
 
 
 def test_only_a_coordinator_records_a_return_and_only_after_a_disbursement(team):
-    grant = _approved(team)
+    grant = team.approved_grant()
     with pytest.raises(RuleError, match="Nothing was disbursed"):
         _return(team, grant)
-    grant = _disbursed(team)
+    grant = team.disbursed_grant()
     with pytest.raises(RuleError, match="coordinator"):
         _return(team, grant, by=team.lucia)
     assert not _returns().exists()
 
 
 def test_a_coordinator_records_a_return_on_the_grant_page(team):
-    grant = _disbursed(team)
+    grant = team.disbursed_grant()
     ana = client(team.ana)
     page = ana.get(reverse("support:grant", kwargs={"grant_id": grant.pk})).content.decode()
     assert "Record the return" in page
@@ -152,7 +129,7 @@ def test_a_coordinator_records_a_return_on_the_grant_page(team):
 
 
 def test_the_api_records_a_return(team):
-    grant = _disbursed(team)
+    grant = team.disbursed_grant()
     path = f"/api/v1/support/grants/{grant.pk}/returns"
 
     def post(person, body):
@@ -168,7 +145,7 @@ def test_the_api_records_a_return(team):
 
 
 def test_the_auditor_sees_the_return_without_identity(team):
-    grant = _disbursed(team)
+    grant = team.disbursed_grant()
     _return(team, grant, amount="64.50")
     with unlocked(team.lucia.keychain()):
         person = team.case.person
@@ -189,7 +166,7 @@ def test_a_return_is_audited_as_such_and_the_summary_subtracts_it(team):
     from aegis.audit.models import AuditEntry
     from aegis.support import selectors
 
-    grant = _disbursed(team, paid="800")
+    grant = team.disbursed_grant(paid="800")
     _return(team, grant, amount="400000", currency="COP", rate="0.00025")  # 100.00 EUR
     done = AuditEntry.objects.filter(object_type="grant", object_id=str(grant.pk))
     assert list(done.filter(action="grant.return").values_list("actor_id", flat=True)) == [

@@ -54,34 +54,6 @@ def _refused(response, field: str, words: str) -> None:
     assert body["field"] == field and words in body["detail"], body
 
 
-def _in_diligence(team):
-    grant = team.grant(amount="1000")
-    with unlocked(team.lucia.keychain()):
-        services.do_diligence(grant, actor=team.lucia.user, note="Checked")
-    return Grant.objects.get(pk=grant.pk)
-
-
-def _approved(team):
-    grant = _in_diligence(team)
-    with unlocked(team.karim.keychain()):
-        services.approve(grant, actor=team.karim.user)
-    return Grant.objects.get(pk=grant.pk)
-
-
-def _disbursed(team):
-    grant = _approved(team)
-    with unlocked(team.karim.keychain()):
-        services.disburse(
-            grant,
-            actor=team.karim.user,
-            method="bank",
-            amount="800",
-            currency="EUR",
-            payment_details="IBAN ES12",
-        )
-    return Grant.objects.get(pk=grant.pk)
-
-
 def _ledger():
     return list(LedgerEntry.objects.values_list("pk", flat=True))
 
@@ -249,7 +221,7 @@ def test_a_blank_grant_code_is_refused(team, field, blank):
 
 @pytest.mark.parametrize("blank", BLANKS)
 def test_a_blank_tranche_method_is_refused(team, blank):
-    grant = _approved(team)
+    grant = team.approved_grant()
     body = {"method": blank, "amount": "100", "currency": "EUR", "payment_details": "IBAN"}
     _refused(_post(team.karim, f"/grants/{grant.pk}/tranches", body), "method", CHOOSE)
     assert not Disbursement.objects.exists() and not LedgerEntry.objects.exists()
@@ -258,7 +230,7 @@ def test_a_blank_tranche_method_is_refused(team, blank):
 
 @pytest.mark.parametrize("blank", BLANKS)
 def test_a_blank_report_kind_is_refused(team, blank):
-    grant = _disbursed(team)
+    grant = team.disbursed_grant()
     response = _post(team.lucia, f"/grants/{grant.pk}/reports", {"kind": blank, "text": "x"})
     _refused(response, "kind", CHOOSE)
     assert not GrantReport.objects.filter(grant=grant, received_at__isnull=False).exists()
@@ -287,7 +259,7 @@ def test_a_huge_grant_amount_or_rate_is_refused(team, huge):
 
 @pytest.mark.parametrize("huge", HUGE)
 def test_a_huge_approved_amount_is_refused(team, huge):
-    grant = _in_diligence(team)
+    grant = team.grant_in_diligence()
     response = _post(team.karim, f"/grants/{grant.pk}/approve", {"approved_amount": huge})
     _refused(response, "approved_amount", AMOUNT_TOO_LARGE)
     again = Grant.objects.get(pk=grant.pk)
@@ -297,7 +269,7 @@ def test_a_huge_approved_amount_is_refused(team, huge):
 
 @pytest.mark.parametrize("huge", HUGE)
 def test_a_huge_tranche_amount_or_rate_is_refused(team, huge):
-    grant = _approved(team)
+    grant = team.approved_grant()
     path = f"/grants/{grant.pk}/tranches"
     body = {"method": "bank", "amount": huge, "currency": "EUR", "payment_details": "IBAN"}
     _refused(_post(team.karim, path, body), "amount", AMOUNT_TOO_LARGE)
@@ -309,7 +281,7 @@ def test_a_huge_tranche_amount_or_rate_is_refused(team, huge):
 
 @pytest.mark.parametrize("huge", HUGE)
 def test_a_huge_return_amount_or_rate_is_refused(team, huge):
-    grant = _disbursed(team)
+    grant = team.disbursed_grant()
     before = _ledger()
     path = f"/grants/{grant.pk}/returns"
     _refused(_post(team.ana, path, {"amount": huge, "currency": "EUR"}), "amount", AMOUNT_TOO_LARGE)
@@ -320,7 +292,7 @@ def test_a_huge_return_amount_or_rate_is_refused(team, huge):
 
 @pytest.mark.parametrize("huge", ["1e309", "1e26", "9" * 30])
 def test_the_approve_page_refuses_a_huge_amount(team, huge):
-    grant = _in_diligence(team)
+    grant = team.grant_in_diligence()
     url = reverse("support:grant-approve", kwargs={"grant_id": grant.pk})
     response = client(team.karim).post(url, {"approved_amount": huge}, follow=True)
     assert response.status_code == 200
@@ -331,7 +303,7 @@ def test_the_approve_page_refuses_a_huge_amount(team, huge):
 
 @pytest.mark.parametrize("huge", ["1e26", "1e309", "9" * 30])
 def test_the_return_page_refuses_a_huge_amount_or_rate(team, huge):
-    grant = _disbursed(team)
+    grant = team.disbursed_grant()
     before = _ledger()
     url = reverse("support:grant-return", kwargs={"grant_id": grant.pk})
     ana = client(team.ana)
@@ -344,7 +316,7 @@ def test_the_return_page_refuses_a_huge_amount_or_rate(team, huge):
 
 @pytest.mark.parametrize("huge", ["1e26", "9" * 30])
 def test_the_disburse_page_refuses_a_huge_amount(team, huge):
-    grant = _approved(team)
+    grant = team.approved_grant()
     url = reverse("support:grant-disburse", kwargs={"grant_id": grant.pk})
     body = {"method": "bank", "amount": huge, "currency": "EUR", "payment_details": "IBAN"}
     response = client(team.karim).post(url, body, follow=True)
