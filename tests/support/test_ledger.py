@@ -19,11 +19,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def three_entries(team):
-    grant = team.grant(amount="900")
-    with unlocked(team.lucia.keychain()):
-        services.do_diligence(grant, actor=team.lucia.user, note="ok")
+    grant = team.approved_grant(amount="900")
     with unlocked(team.karim.keychain()):
-        services.approve(grant, actor=team.karim.user)
         for amount in ("100", "200", "300"):
             services.disburse(
                 grant,
