@@ -5,9 +5,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test import override_settings
 
 from aegis.audit import services as audit
-from aegis.audit.models import AppendOnlyError, AuditEntry
+from aegis.audit.models import CHAIN, AppendOnlyError, AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +103,41 @@ def test_entries_hold_no_ip_or_content():
 def test_unknown_actions_are_refused(db):
     with pytest.raises(ValueError, match="Unknown audit action"):
         audit.record("something", actor_id=None)
+
+
+def test_entries_written_while_a_check_runs_are_left_to_the_next_check(chain):
+    # A working instance writes entries all the time, and a long log takes minutes to walk:
+    # an entry appended during the walk is not a tail that someone removed.
+    from aegis.audit import selectors
+
+    during: list[object] = []
+
+    def progress(_n: int) -> None:
+        if not during:
+            during.append(audit.record("logout", actor_id=5, object_type="user", object_id=5))
+
+    assert selectors.verify_chain(progress=progress) == (10, None)
+    assert during and selectors.verify_chain() == (11, None)
+    assert "intact: 11 entries" in verify()
+
+
+def test_an_entry_past_the_recorded_end_is_reported(chain):
+    last = chain[-1]
+    raw(
+        "INSERT INTO audit_auditentry (seq, at, actor_id, action, object_type, object_id, "
+        "prev_hash, entry_hash) SELECT seq + 1, at, actor_id, action, object_type, object_id, "
+        "entry_hash, entry_hash FROM audit_auditentry WHERE seq = %s",
+        [last.seq],
+    )
+    with pytest.raises(CommandError, match=f"entry {last.seq + 1}: is past the recorded end"):
+        verify()
+
+
+@override_settings(AUDIT_KEY="a passphrase an operator chose")
+def test_the_mac_of_an_entry_is_the_one_earlier_versions_wrote():
+    # Keyed BLAKE2b over the canonical row, as libsodium's generichash computed it when the
+    # log was first written: a log from then must still verify.
+    fields = ("2026-12-05T06:00:00+00:00", 7, "login", "user", "7")
+    assert CHAIN.mac(1, fields, "0" * 64) == (
+        "d2529331dec8df7db5e5eb57130b827d86df2541ba5d82811092d2a68b7dd002"
+    )

@@ -10,13 +10,14 @@ do (checkpoints.py): they pin entry N's MAC outside the server."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from nacl.encoding import HexEncoder, RawEncoder
+from nacl.encoding import RawEncoder
 from nacl.hash import blake2b
 from nacl.signing import SigningKey
 
@@ -86,9 +87,10 @@ class KeyedChain:
 
     def _mac(self, key: bytes, seq: int, fields: Iterable[object], prev: str) -> str:
         canonical = json.dumps([self.name, seq, list(fields), prev], separators=(",", ":"))
-        return blake2b(
-            canonical.encode(), key=key, digest_size=MAC_BYTES, encoder=HexEncoder
-        ).decode()
+        # The standard library's BLAKE2b, keyed: the same function as libsodium's generichash
+        # (the vault derives its keys with it too), without PyNaCl's per-call argument checks,
+        # which were half the time of walking a long log.
+        return hashlib.blake2b(canonical.encode(), key=key, digest_size=MAC_BYTES).hexdigest()
 
     def walk(
         self,

@@ -3,6 +3,8 @@ object id: never an IP address and never content."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from nacl.encoding import HexEncoder
 from nacl.hash import blake2b
@@ -50,17 +52,21 @@ class AuditEntry(AppendOnly):
         return f"#{self.seq} {self.action}"
 
     def mac_fields(self) -> tuple[object, ...]:
-        """What the MAC covers besides the number and the previous MAC."""
-        return (
-            self.at.isoformat(),
-            self.actor_id,
-            self.action,
-            self.object_type,
-            self.object_id,
-        )
+        return mac_fields(*(getattr(self, name) for name in LINKED))
 
     def link(self) -> Link:
         return Link(self.seq, self.mac_fields(), self.prev_hash, self.entry_hash)
+
+
+# An entry's columns that its MAC covers besides the number and the previous MAC, in order.
+LINKED = ("at", "actor_id", "action", "object_type", "object_id")
+
+
+def mac_fields(
+    at: datetime.datetime, actor_id: int | None, action: str, object_type: str, object_id: str
+) -> tuple[object, ...]:
+    """The LINKED columns as the MAC covers them."""
+    return (at.isoformat(), actor_id, action, object_type, object_id)
 
 
 def records_digest(records: str) -> str:

@@ -5,17 +5,20 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Iterator
 
+from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from . import checkpoints
 from .chain import GENESIS, ChainProblem, Link, head_problem
 from .models import (
     CHAIN,
+    LINKED,
     AuditAnchor,
     AuditCheckpoint,
     AuditEntry,
     AuditHead,
     AuditRecordList,
+    mac_fields,
     records_digest,
 )
 
@@ -26,9 +29,15 @@ def entries() -> QuerySet[AuditEntry]:
     return AuditEntry.objects.annotate(records=Subquery(listed)).order_by("-seq")
 
 
-def links(after: int = 0) -> Iterator[Link]:
-    for entry in AuditEntry.objects.filter(seq__gt=after).order_by("seq").iterator(chunk_size=2000):
-        yield entry.link()
+def links(after: int = 0, upto: int | None = None) -> Iterator[Link]:
+    """The entries after `after` (up to `upto`), in order, as the chain sees them: read as
+    plain rows, not model instances (a third of the time of a walk)."""
+    rows = AuditEntry.objects.filter(seq__gt=after)
+    if upto is not None:
+        rows = rows.filter(seq__lte=upto)
+    columns = ("seq", *LINKED, "prev_hash", "entry_hash")
+    for seq, *fields, prev, mac in rows.order_by("seq").values_list(*columns).iterator(2000):
+        yield Link(seq, mac_fields(*fields), prev, mac)
 
 
 def head() -> tuple[int, str] | None:
@@ -75,8 +84,38 @@ def verify_chain(
         begin = start()
     except AnchorInvalid as invalid:
         return 0, invalid.problem
-    walk = CHAIN.walk(links(after=begin[0]), start=begin, progress=progress)
-    return walk.checked, head_problem(walk, head()) or record_list_problem()
+    end = head()
+    walk = CHAIN.walk(_up_to(begin, end), start=begin, progress=progress)
+    return walk.checked, (
+        head_problem(walk, end) or past_the_end_problem() or record_list_problem()
+    )
+
+
+def _up_to(begin: tuple[int, str], end: tuple[int, str] | None) -> Iterator[Link]:
+    """The entries from where the chain starts to the end recorded when a check began. An
+    entry and the end move in one transaction, so those entries are all there; the ones
+    written while a long check runs (the log of a working instance grows all the time) are
+    left to the next check, not taken for a tail someone removed."""
+    return links(after=begin[0], upto=None if end is None else end[0])
+
+
+def past_the_end_problem() -> ChainProblem | None:
+    """An entry numbered past the recorded end of the log, which the application never
+    writes. Read with the end locked, as an append takes it, so that an entry being written
+    now is not one."""
+    with transaction.atomic():
+        end = (
+            AuditHead.objects.select_for_update().filter(pk=1).values_list("seq", flat=True).first()
+        )
+        if end is None:
+            return None
+        past = (
+            AuditEntry.objects.filter(seq__gt=end)
+            .order_by("seq")
+            .values_list("seq", flat=True)
+            .first()
+        )
+    return None if past is None else ChainProblem(past, "is past the recorded end of the log")
 
 
 def prunable(before: datetime.datetime, keep: Iterable[tuple[str, str]] = ()) -> int:
@@ -127,9 +166,12 @@ def verify_against(
         begin = start()
     except AnchorInvalid as invalid:
         return 0, f"The log was tampered with: {invalid.problem}."
+    end = head()
     walk, failure = checkpoints.extends(
-        CHAIN, links(after=begin[0]), head, checkpoint, progress, start=begin
+        CHAIN, _up_to(begin, end), lambda: end, checkpoint, progress, start=begin
     )
+    if failure is None and (problem := past_the_end_problem()) is not None:
+        failure = f"The log was tampered with: {problem}."
     return walk.checked, failure
 
 
