@@ -1,45 +1,160 @@
 """The auditor's page checks the audit log's integrity on request: it says how many entries
-verified, and names the first entry changed behind the application's back. Any other role
-is refused the page (the access rules' matrix covers every role)."""
+verified, and names the first entry changed behind the application's back. A short log is
+checked in the request; a long one by the worker, the page showing its progress and saying
+when the worker never took the check up or stopped during it. Any other role is refused the
+page and the check (the access rules' matrix covers every role)."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from aegis.audit import integrity
 from aegis.audit import services as audit
+from aegis.audit.models import AuditCheck
 from aegis.roles import Role
 
 pytestmark = pytest.mark.django_db
 
 
-def _page(client) -> str:
-    response = client.get(reverse("audit:log") + "?verify=1")
+def _ask(client) -> str:
+    response = client.post(reverse("audit:check"), follow=True)
     assert response.status_code == 200
     return response.content.decode()
 
 
+def _entries(n: int) -> None:
+    for i in range(1, n + 1):
+        audit.record("login", actor_id=i, object_type="user", object_id=i)
+
+
 def test_the_audit_page_says_the_log_is_intact_then_names_a_changed_entry(signed_in):
     auditor, _person = signed_in(Role.AUDITOR)
-    for i in range(1, 4):
-        audit.record("login", actor_id=i, object_type="user", object_id=i)
-    before = _page(auditor)
+    _entries(3)
+    before = _ask(auditor)
     assert "The log is intact:" in before and "The log was tampered with" not in before
+    assert 'http-equiv="refresh"' not in before  # done: nothing to follow
     changed = audit.record("logout", actor_id=7, object_type="user", object_id=7)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditentry SET actor_id = 8 WHERE seq = %s", [changed.seq])
-    after = _page(auditor)
+    after = _ask(auditor)
     assert "The log was tampered with:" in after and f"entry {changed.seq}" in after
     assert "The log is intact" not in after
+    # The result stays on the page, with when it was asked for, until the next check.
+    again = auditor.get(reverse("audit:log")).content.decode()
+    assert f"entry {changed.seq}" in again and "Asked for at" in again
 
 
 def test_without_asking_the_page_checks_nothing(signed_in):
     auditor, _person = signed_in(Role.AUDITOR)
     page = auditor.get(reverse("audit:log")).content.decode()
     assert "The log is intact" not in page and "tampered" not in page
+    assert not AuditCheck.objects.exists()
 
 
-def test_a_caseworker_is_refused_the_audit_page(signed_in):
+def test_a_caseworker_is_refused_the_audit_page_and_the_check(signed_in):
     caseworker, _person = signed_in(Role.CASEWORKER)
-    assert caseworker.get(reverse("audit:log") + "?verify=1").status_code == 403
+    assert caseworker.get(reverse("audit:log")).status_code == 403
+    assert caseworker.post(reverse("audit:check")).status_code == 403
+    assert not AuditCheck.objects.exists()
+
+
+def test_a_check_is_asked_for_by_post_only(signed_in):
+    auditor, _person = signed_in(Role.AUDITOR)
+    assert auditor.get(reverse("audit:check")).status_code == 405
+    assert not AuditCheck.objects.exists()
+
+
+def test_a_long_log_is_checked_by_the_worker_with_its_progress_on_the_page(
+    signed_in, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.AEGIS_AUDIT_CHECK_IN_PAGE = 4
+    auditor, person = signed_in(Role.AUDITOR)
+    _entries(6)
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = _ask(auditor)
+    [check] = AuditCheck.objects.all()
+    assert check.state == AuditCheck.State.WAITING and check.requested_by == person.user.pk
+    assert "the worker will check it in the background" in waiting
+    assert 'http-equiv="refresh"' in waiting  # the page follows the check
+    [queued] = DBTaskResult.objects.filter(task_path__endswith="check_integrity")
+    assert queued.args_kwargs["args"] == [check.pk]
+    # Asked again while it waits: the same check, not a second one.
+    _ask(auditor)
+    assert AuditCheck.objects.count() == 1
+
+    # The worker records how far it has come as it walks (here at every entry).
+    monkeypatch.setattr(integrity, "PROGRESS_STEP", 1)
+    monkeypatch.setattr(integrity, "PROGRESS_EVERY", 0.0)
+    pages: list[str] = []
+    walked = integrity._Progress.__call__
+
+    def walk_and_look(self, entries: int) -> None:
+        walked(self, entries)
+        pages.append(auditor.get(reverse("audit:log")).content.decode())
+
+    monkeypatch.setattr(integrity._Progress, "__call__", walk_and_look)
+    assert integrity.run_check(check.pk) == AuditCheck.State.INTACT
+    total = AuditCheck.objects.get().total
+    assert total >= 6 and len(pages) == total
+    assert "Checking: 1 of" in pages[0] and 'value="1"' in pages[0]
+    assert f"Checking: {total - 1} of {total} entries." in pages[-2]
+    assert all('http-equiv="refresh"' in page for page in pages)
+    done = auditor.get(reverse("audit:log")).content.decode()
+    assert f"The log is intact: {total} entries verified." in done
+    assert "Finished at" in done and 'http-equiv="refresh"' not in done
+    assert integrity.run_check(check.pk) == ""  # a check runs once
+
+
+def test_a_check_the_worker_never_took_up_or_dropped_is_said_so_and_asked_again(
+    signed_in, settings
+):
+    settings.AEGIS_AUDIT_CHECK_IN_PAGE = 0
+    auditor, _person = signed_in(Role.AUDITOR)
+    _entries(2)
+    _ask(auditor)
+    long_ago = timezone.now() - datetime.timedelta(minutes=6)
+    AuditCheck.objects.update(updated_at=long_ago)
+    page = auditor.get(reverse("audit:log")).content.decode()
+    assert "The check did not start" in page and 'http-equiv="refresh"' not in page
+    _ask(auditor)
+    assert AuditCheck.objects.count() == 2
+    AuditCheck.objects.filter(state=AuditCheck.State.WAITING).update(
+        state=AuditCheck.State.CHECKING, checked=1, total=2, updated_at=long_ago
+    )
+    page = auditor.get(reverse("audit:log")).content.decode()
+    assert "The check stopped after 1 of 2 entries" in page
+    _ask(auditor)
+    assert AuditCheck.objects.count() == 3
+
+
+def test_a_check_that_fails_says_so(signed_in, monkeypatch):
+    auditor, _person = signed_in(Role.AUDITOR)
+    _entries(2)
+
+    def broken(**_kwargs):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(integrity.selectors, "verify_chain", broken)
+    page = _ask(auditor)
+    assert "The check failed before it could finish" in page
+    assert AuditCheck.objects.get().state == AuditCheck.State.FAILED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_a_check_asked_for_on_the_page(signed_in, settings):
+    settings.AEGIS_AUDIT_CHECK_IN_PAGE = 1
+    auditor, _person = signed_in(Role.AUDITOR)
+    _entries(3)
+    _ask(auditor)
+    assert AuditCheck.objects.get().state == AuditCheck.State.WAITING
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0.1")
+    check = AuditCheck.objects.get()
+    assert check.state == AuditCheck.State.INTACT and check.checked == check.total >= 3
+    assert "The log is intact:" in auditor.get(reverse("audit:log")).content.decode()

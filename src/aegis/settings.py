@@ -334,6 +334,9 @@ AEGIS_ALERT_BURST_INTERVAL = float(env("ALERT_BURST_INTERVAL") or 0.03)
 AEGIS_ALERT_ROUNDS_INTERVAL = float(env("ALERT_ROUNDS_INTERVAL") or 5)
 # The worker signs a checkpoint of the audit log's head at most this often (seconds).
 AEGIS_AUDIT_CHECKPOINT_INTERVAL = float(env("AUDIT_CHECKPOINT_INTERVAL") or 3600)
+# A check of the audit log asked for on its page walks this many entries in the request
+# (about a second); a longer log is checked by the worker, the page showing its progress.
+AEGIS_AUDIT_CHECK_IN_PAGE = int(env("AUDIT_CHECK_IN_PAGE") or 50_000)
 # A worker renews the lease of the messages it is sending every third of it; the sends of a
 # worker that was killed are taken up by another within this many seconds (sending.py).
 AEGIS_ALERT_SEND_LEASE_SECONDS = float(env("ALERT_SEND_LEASE_SECONDS") or 10)

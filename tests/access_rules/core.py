@@ -33,6 +33,7 @@ EXPECTED: dict[str, tuple[str, frozenset[Role] | str]] = {
     "accounts:search-access": ("GET", frozenset({Role.COORDINATOR})),
     "accounts:search-access-grant": ("POST", frozenset({Role.COORDINATOR})),
     "audit:log": ("GET", frozenset({Role.AUDITOR})),
+    "audit:check": ("POST", frozenset({Role.AUDITOR})),
     "audit:checkpoint-take": ("POST", frozenset({Role.AUDITOR})),
     "audit:checkpoint-statement": ("GET", frozenset({Role.AUDITOR})),
     "audit:checkpoint-signature": ("GET", frozenset({Role.AUDITOR})),

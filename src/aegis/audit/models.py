@@ -142,3 +142,43 @@ class AuditAnchor(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.chain} anchor at {self.seq}"
+
+
+class AuditCheck(models.Model):
+    """One check of the log's integrity asked for on the auditor's page: walked in the
+    request for a short log, by the worker for a long one, its progress recorded as it goes
+    (integrity.py). Counts and the first problem's entry number only."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting"
+        CHECKING = "checking"
+        INTACT = "intact"
+        TAMPERED = "tampered"
+        FAILED = "failed"  # an error, or no sign of life for STALLED
+
+    state = models.CharField(max_length=16, choices=State.choices, default=State.WAITING)
+    requested_by = models.BigIntegerField(null=True, blank=True)  # a user id, as actor_id
+    requested_at = models.DateTimeField()
+    updated_at = models.DateTimeField()  # the last sign of life: asked, started, progress
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveBigIntegerField(default=0)
+    checked = models.PositiveBigIntegerField(default=0)
+    problem = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"audit check {self.pk}: {self.state}"
+
+    def stalled(self, now: datetime.datetime) -> bool:
+        """Waiting or checking with no sign of life for STALLED: the worker is not running,
+        or stopped during the check."""
+        unfinished = self.state in (self.State.WAITING, self.State.CHECKING)
+        return unfinished and now - self.updated_at > STALLED
+
+
+# A running check records its progress every second or so; a waiting one is taken up by the
+# worker within seconds. Past this, the page says the check did not finish and may be asked
+# for again.
+STALLED = datetime.timedelta(minutes=5)

@@ -14,6 +14,7 @@ from .models import (
     CHAIN,
     LINKED,
     AuditAnchor,
+    AuditCheck,
     AuditCheckpoint,
     AuditEntry,
     AuditHead,
@@ -173,6 +174,29 @@ def verify_against(
     if failure is None and (problem := past_the_end_problem()) is not None:
         failure = f"The log was tampered with: {problem}."
     return walk.checked, failure
+
+
+def entries_to_check() -> int:
+    """How many entries a check walks now: from where the chain starts to its recorded end."""
+    try:
+        begin = start()[0]
+    except AnchorInvalid:
+        return 0
+    end = head()
+    return max(end[0] - begin, 0) if end else 0
+
+
+def latest_check() -> AuditCheck | None:
+    return AuditCheck.objects.first()
+
+
+def check_under_way(now: datetime.datetime) -> AuditCheck | None:
+    """The check waiting for the worker or running, unless it stalled."""
+    latest = latest_check()
+    under_way = (AuditCheck.State.WAITING, AuditCheck.State.CHECKING)
+    if latest is None or latest.state not in under_way or latest.stalled(now):
+        return None
+    return latest
 
 
 def entry_count() -> int:

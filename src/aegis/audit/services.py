@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from aegis import clock
 
-from . import checkpoints, selectors
+from . import checkpoints, integrity, selectors, tasks
 from .chain import GENESIS, ChainProblem
 from .models import (
     CHAIN,
     AuditAnchor,
+    AuditCheck,
     AuditCheckpoint,
     AuditEntry,
     AuditHead,
@@ -304,3 +305,19 @@ def prune(
             AuditEntry.objects.filter(seq__gt=low, seq__lte=min(low + batch, cut)).delete()
         record("audit.prune", actor_id=actor_id, object_type="audit", object_id=cut)
     return removed
+
+
+def request_check(actor_id: int | None) -> AuditCheck:
+    """A check of the log's integrity, asked for on the auditor's page: the one already under
+    way, or a new one, walked at once when the log is short (AEGIS_AUDIT_CHECK_IN_PAGE
+    entries; about a second) and by the worker otherwise, so that no page waits minutes."""
+    now = timezone.now()
+    if (under_way := selectors.check_under_way(now)) is not None:
+        return under_way
+    check = AuditCheck.objects.create(requested_by=actor_id, requested_at=now, updated_at=now)
+    if selectors.entries_to_check() <= settings.AEGIS_AUDIT_CHECK_IN_PAGE:
+        integrity.run_check(check.pk)
+        check.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: tasks.check_integrity.enqueue(check.pk))
+    return check

@@ -5,6 +5,7 @@ from . import views
 app_name = "audit"
 urlpatterns = [
     path("", views.log_view, name="log"),
+    path("check/", views.check_request, name="check"),
     path("checkpoints/", views.checkpoint_take, name="checkpoint-take"),
     path(
         "checkpoints/<int:checkpoint_id>.json",

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,17 +17,25 @@ from . import checkpoints, selectors, services
 @requires("view_audit_log")
 def log_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.entries(), 100).get_page(request.GET.get("page"))
-    checked, problem = (None, None)
-    if request.GET.get("verify") == "1":
-        checked, problem = selectors.verify_chain()
+    check = selectors.latest_check()
+    stalled = check is not None and check.stalled(timezone.now())
     context = {
         "page": page,
-        "checked": checked,
-        "problem": problem,
+        "check": check,
+        "stalled": stalled,
+        # While the worker checks, the page reloads itself to show how far it has come.
+        "refresh": check is not None and not stalled and check.finished_at is None,
         "checkpoints": selectors.recent_checkpoints(),
         "key_id": checkpoints.key_id(),
     }
     return render(request, "audit/log.html", context)
+
+
+@requires("view_audit_log")
+@require_POST
+def check_request(request: HttpRequest) -> HttpResponse:
+    services.request_check(request.user.pk)
+    return redirect(reverse("audit:log") + "#integrity")
 
 
 @requires("view_audit_log")
