@@ -18,19 +18,16 @@ to AEGIS_AUDIT_CHECK_IN_PAGE entries; the time (b) takes for that many is printe
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
-import io
 import json
-import os
-import platform
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
+
+from _common import throwaway_instance
 
 BATCH = 5_000
 REPEATS = 3
@@ -45,13 +42,8 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 def build(count: int) -> None:
     from django.utils import timezone
 
-    from aegis import bootstrap
     from aegis.audit.models import CHAIN, AuditEntry, AuditHead
 
-    with contextlib.redirect_stdout(io.StringIO()):  # the throwaway administrator's secrets
-        bootstrap.init_instance(
-            admin_username="admin", admin_password=secrets.token_hex(16), interactive=False
-        )
     head = AuditHead.objects.get(pk=1)
     seq, prev, now = head.seq, head.entry_hash, timezone.now()
     rows: list[AuditEntry] = []
@@ -105,18 +97,11 @@ def main() -> int:
     if args.entries < 1:
         print("--entries must be at least 1")
         return 2
-    with tempfile.TemporaryDirectory(prefix="aegis-bench-audit-") as home:
-        os.environ["AEGIS_HOME"] = home
-        os.environ.pop("AEGIS_DATABASE_URL", None)  # its own SQLite file, thrown away after
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aegis.settings")
-        import django
-
-        django.setup()
+    with throwaway_instance("audit", secrets.token_hex(16)):
         from django.conf import settings
 
         from aegis.audit import selectors
 
-        print(f"Python {platform.python_version()} on {platform.machine()}; SQLite in {home}")
         took, _ = timed(lambda: build(args.entries))
         total = selectors.entries_to_check()
         print(f"  {total:,} entries written in {took:.0f} s")

@@ -24,17 +24,14 @@ one form post, under gunicorn's 120 s limit at any size.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import os
-import platform
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
+
+from _common import throwaway_instance
 
 SAMPLE = 1_000  # keys granted one at a time, for the "before" figure
 
@@ -56,18 +53,14 @@ def bare_libsodium(count: int) -> float:
     return seconds
 
 
-def build(count: int) -> dict[str, Any]:
+def build(count: int, password: str) -> dict[str, Any]:
     """The instance's people and keys, written as the services write them."""
-    from aegis import bootstrap
     from aegis.accounts import services as accounts
     from aegis.cases import services as cases
     from aegis.monitoring import keys
     from aegis.roles import Role
     from aegis.vault import services as vault
 
-    password = "bench passphrase " + secrets.token_hex(8)
-    with contextlib.redirect_stdout(io.StringIO()):  # the throwaway administrator's secrets
-        bootstrap.init_instance(admin_username="admin", admin_password=password, interactive=False)
     analyst = accounts.create_user("analyst", password, Role.ANALYST).user
     coordinator = accounts.create_user("coordinator", password, Role.COORDINATOR).user
     holders = keys.holders()
@@ -174,15 +167,9 @@ def main() -> int:
     if args.keys < 1:
         print("--keys must be at least 1")
         return 2
-    with tempfile.TemporaryDirectory(prefix="aegis-bench-keys-") as home:
-        os.environ["AEGIS_HOME"] = home
-        os.environ.pop("AEGIS_DATABASE_URL", None)  # its own SQLite file, thrown away after
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aegis.settings")
-        import django
-
-        django.setup()
-        print(f"Python {platform.python_version()} on {platform.machine()}; SQLite in {home}")
-        started, facts = timed(lambda: build(args.keys))
+    password = "bench passphrase " + secrets.token_hex(8)
+    with throwaway_instance("keys", password):
+        started, facts = timed(lambda: build(args.keys, password))
         print(f"  built in {started:.0f} s")
         newcomer_waits(facts)
         member_let_in(facts, args.keys)

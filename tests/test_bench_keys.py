@@ -4,13 +4,11 @@ of a compartment every key at once, and the throwaway instance is gone afterward
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+
+from tests.benches import assert_refuses, assert_thrown_away, run_bench
 
 # The bench makes its own SQLite instance, so the PostgreSQL pass would repeat the same run.
 pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
@@ -20,18 +18,7 @@ def test_prints_each_figure_and_leaves_no_instance_behind():
     from aegis.monitoring import keys
 
     count = 2 * keys.PASS_ON_AT_ONCE + 100
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"AEGIS_DATABASE_URL", "DJANGO_SETTINGS_MODULE", "AEGIS_HOME"}
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "aegis.cli", "bench", "keys", "--keys", str(count)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_bench("keys", "--keys", str(count))
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     # Two full openings, the last 100 keys, then one that finds nobody waiting.
@@ -42,17 +29,8 @@ def test_prints_each_figure_and_leaves_no_instance_behind():
     assert re.search(r"admit_member, every key at once: +[\d.]+ s +[\d.]+ x bare", out), out
     assert re.search(r"one key at a time \(before\), 1,000 timed, scaled: +[\d.]+ s", out), out
     assert re.search(r"dismiss_member, every key taken back: +[\d.]+ s", out), out
-    home = re.search(r"SQLite in (\S+)", out)
-    assert home and not Path(home.group(1)).exists()
-    assert "authenticator secret" not in out  # the throwaway administrator's secrets
+    assert_thrown_away(out)
 
 
 def test_refuses_a_size_below_one():
-    result = subprocess.run(
-        [sys.executable, "-m", "aegis.cli", "bench", "keys", "--keys", "0"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 2
-    assert "--keys must be at least 1" in result.stdout
+    assert_refuses("keys", "--keys")
