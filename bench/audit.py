@@ -9,8 +9,9 @@ batches: one `record` call per entry would take minutes). Then, in the same proc
 (a) the floor: the same rows read as plain tuples and one keyed BLAKE2b computed over each
     canonical row, what any walk must do;
 (b) selectors.verify_chain, the walk of `aegis audit verify`;
-(c) a check as the worker runs one for the auditor's page (integrity.run_check), recording
-    its progress about once a second.
+(c) a check as the worker runs one for the auditor's page (integrity.run_slice, a slice of
+    SLICE entries at a time, less the task queue between slices), recording its progress
+    about once a second.
 Each as seconds, microseconds an entry and a ratio to (a). The page checks in the request up
 to AEGIS_AUDIT_CHECK_IN_PAGE entries; the time (b) takes for that many is printed beside it.
 """
@@ -86,7 +87,9 @@ def page_check() -> tuple[str, int]:
 
     with override_settings(AEGIS_AUDIT_CHECK_IN_PAGE=0):  # to the worker's path
         check = services.request_check(None)
-    state = integrity.run_check(check.pk)
+    # As the worker's tasks run it, a slice each, less the queue between them.
+    while (state := integrity.run_slice(check.pk, integrity.SLICE)) == AuditCheck.State.CHECKING:
+        pass
     return state, AuditCheck.objects.get(pk=check.pk).checked
 
 

@@ -7,6 +7,7 @@ page and the check (the access rules' matrix covers every role)."""
 from __future__ import annotations
 
 import datetime
+import threading
 
 import pytest
 from django.core.management import call_command
@@ -15,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from aegis.audit import integrity
+from aegis.audit import integrity, selectors
 from aegis.audit import services as audit
-from aegis.audit.models import AuditCheck
+from aegis.audit.models import CHAIN, AuditCheck, AuditEntry, AuditHead
+from aegis.audit.selectors import PAGE
 from aegis.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +29,21 @@ def _ask(client) -> str:
     response = client.post(reverse("audit:check"), follow=True)
     assert response.status_code == 200
     return response.content.decode()
+
+
+def _chain(n: int) -> None:
+    """n entries chained as `record` chains them, written in batches (one by one, a long log
+    would take a test minutes to write)."""
+    head = AuditHead.objects.get_or_create(pk=1)[0]
+    seq, prev, at = head.seq, head.entry_hash, timezone.now()
+    rows = []
+    for _ in range(n):
+        seq += 1
+        entry = AuditEntry(seq=seq, at=at, action="login", object_type="user", prev_hash=prev)
+        entry.entry_hash = prev = CHAIN.mac(seq, entry.mac_fields(), prev)
+        rows.append(entry)
+    AuditEntry.objects.bulk_create(rows, batch_size=1000)
+    AuditHead.objects.filter(pk=1).update(seq=seq, entry_hash=prev)
 
 
 def _entries(n: int) -> None:
@@ -48,7 +65,7 @@ def test_the_audit_page_says_the_log_is_intact_then_names_a_changed_entry(signed
     assert "The log is intact" not in after
     # The result stays on the page, with when it was asked for, until the next check.
     again = auditor.get(reverse("audit:log")).content.decode()
-    assert f"entry {changed.seq}" in again and "Asked for at" in again
+    assert f"entry {changed.seq}" in again and "Asked for by user " in again
 
 
 def test_without_asking_the_page_checks_nothing(signed_in):
@@ -93,11 +110,14 @@ def test_a_long_log_is_checked_by_the_worker_with_its_progress_on_the_page(
     monkeypatch.setattr(integrity, "PROGRESS_STEP", 1)
     monkeypatch.setattr(integrity, "PROGRESS_EVERY", 0.0)
     pages: list[str] = []
+    plain: list[str] = []
     walked = integrity._Progress.__call__
 
     def walk_and_look(self, entries: int) -> None:
         walked(self, entries)
-        pages.append(auditor.get(reverse("audit:log")).content.decode())
+        pages.append(auditor.get(reverse("audit:log") + "?follow=1").content.decode())
+        if not plain:
+            plain.append(auditor.get(reverse("audit:log")).content.decode())
 
     monkeypatch.setattr(integrity._Progress, "__call__", walk_and_look)
     assert integrity.run_check(check.pk) == AuditCheck.State.INTACT
@@ -106,6 +126,11 @@ def test_a_long_log_is_checked_by_the_worker_with_its_progress_on_the_page(
     assert "Checking: 1 of" in pages[0] and 'value="1"' in pages[0]
     assert f"Checking: {total - 1} of {total} entries." in pages[-2]
     assert all('http-equiv="refresh"' in page for page in pages)
+    assert all("Stop reloading this page" in page for page in pages)
+    # Without asking to follow it (the link above), the page does not reload itself.
+    [still] = plain
+    assert 'http-equiv="refresh"' not in still and "Checking: 1 of" in still
+    assert "Reload this page every 10 seconds until the check ends" in still
     done = auditor.get(reverse("audit:log")).content.decode()
     assert f"The log is intact: {total} entries verified." in done
     assert "Finished at" in done and 'http-equiv="refresh"' not in done
@@ -122,9 +147,14 @@ def test_a_check_the_worker_never_took_up_or_dropped_is_said_so_and_asked_again(
     long_ago = timezone.now() - datetime.timedelta(minutes=6)
     AuditCheck.objects.update(updated_at=long_ago)
     page = auditor.get(reverse("audit:log")).content.decode()
-    assert "The check did not start" in page and 'http-equiv="refresh"' not in page
+    assert "The check has not started in five minutes" in page
+    assert 'http-equiv="refresh"' not in page
+    [stalled] = AuditCheck.objects.all()
     _ask(auditor)
     assert AuditCheck.objects.count() == 2
+    # The one that never started is given up: a worker back later does not walk it too.
+    assert integrity.run_check(stalled.pk) == ""
+    assert AuditCheck.objects.get(pk=stalled.pk).state == AuditCheck.State.FAILED
     AuditCheck.objects.filter(state=AuditCheck.State.WAITING).update(
         state=AuditCheck.State.CHECKING, checked=1, total=2, updated_at=long_ago
     )
@@ -141,20 +171,92 @@ def test_a_check_that_fails_says_so(signed_in, monkeypatch):
     def broken(**_kwargs):
         raise OSError("disk gone")
 
-    monkeypatch.setattr(integrity.selectors, "verify_chain", broken)
+    monkeypatch.setattr(integrity.selectors, "links", broken)
     page = _ask(auditor)
     assert "The check failed before it could finish" in page
     assert AuditCheck.objects.get().state == AuditCheck.State.FAILED
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_runs_a_check_asked_for_on_the_page(signed_in, settings):
+def test_the_worker_runs_a_check_asked_for_on_the_page_a_slice_per_task(
+    signed_in, settings, monkeypatch
+):
+    # A slice of three entries per task: the tasks queued behind a long check wait for one
+    # slice, not for the whole log.
+    monkeypatch.setattr(integrity, "SLICE", 3)
     settings.AEGIS_AUDIT_CHECK_IN_PAGE = 1
     auditor, _person = signed_in(Role.AUDITOR)
-    _entries(3)
+    _entries(8)
     _ask(auditor)
     assert AuditCheck.objects.get().state == AuditCheck.State.WAITING
     call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0.1")
     check = AuditCheck.objects.get()
-    assert check.state == AuditCheck.State.INTACT and check.checked == check.total >= 3
+    assert check.state == AuditCheck.State.INTACT and check.checked == check.total >= 8
+    tasks = DBTaskResult.objects.filter(task_path__endswith="check_integrity")
+    assert tasks.count() == 1 + -(-check.total // 3)  # where it starts, then each slice
     assert "The log is intact:" in auditor.get(reverse("audit:log")).content.decode()
+
+
+def _in_a_thread(work) -> threading.Thread:
+    """`work` started on another thread, so on a connection of its own."""
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _elsewhere(work) -> None:
+    _in_a_thread(work).join()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_check_goes_on_while_others_write_to_the_log(monkeypatch):
+    # Others sign in and read while the worker walks: each time it records its progress,
+    # another connection has just written. (A read held open across the walk, as long as
+    # the log is longer than one read's rows, had made SQLite refuse the progress: "database
+    # is locked".)
+    _chain(2 * PAGE + 5)
+    now = timezone.now()
+    check = AuditCheck.objects.create(requested_at=now, updated_at=now)
+    monkeypatch.setattr(integrity, "PROGRESS_STEP", 1)
+    monkeypatch.setattr(integrity, "PROGRESS_EVERY", 0.0)
+    walked = integrity._Progress.__call__
+
+    def walk_while_others_write(self, entries: int) -> None:
+        if self.checked % 500 == 0:  # every entry would take the test minutes
+            _elsewhere(lambda: audit.record("logout", actor_id=9, object_type="user"))
+        walked(self, entries)
+
+    monkeypatch.setattr(integrity._Progress, "__call__", walk_while_others_write)
+    assert integrity.run_check(check.pk) == AuditCheck.State.INTACT
+    check.refresh_from_db()
+    # The entries written meanwhile are left to the next check.
+    assert check.checked == check.total == 2 * PAGE + 5
+    assert AuditCheck.objects.get().state == AuditCheck.State.INTACT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_once_are_one_check(settings, monkeypatch):
+    settings.AEGIS_AUDIT_CHECK_IN_PAGE = 0
+    _entries(3)
+    looked = selectors.check_under_way
+    second: list[threading.Thread] = []
+
+    def a_second_request_comes_meanwhile(now):
+        found = looked(now)
+        if not second:
+            # It waits for the first request's lock; without it, it would make a check now.
+            second.append(_in_a_thread(lambda: audit.request_check(2)))
+            second[0].join(timeout=0.5)
+        return found
+
+    monkeypatch.setattr(selectors, "check_under_way", a_second_request_comes_meanwhile)
+    first = audit.request_check(1)
+    second[0].join()
+    assert list(AuditCheck.objects.values_list("pk", flat=True)) == [first.pk]

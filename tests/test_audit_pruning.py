@@ -128,3 +128,36 @@ def test_the_retention_run_prunes_on_the_audit_period(log, capsys):
         assert retention.expire().audit_entries == 10
     assert AuditAnchor.objects.get().seq == 10
     assert selectors.verify_chain()[1] is None
+
+
+def test_a_walk_the_pruning_overtakes_is_done_again_from_the_new_anchor(log, monkeypatch):
+    # Pages of two entries: the pruning runs after the first page, removing entries the walk
+    # has not reached yet. They were pruned under a signed anchor, not removed.
+    monkeypatch.setattr(selectors, "PAGE", 2)
+    pruned: list[int] = []
+
+    def progress(_n: int) -> None:
+        if not pruned:
+            pruned.append(prune())
+
+    checked, problem = selectors.verify_chain(progress=progress)
+    assert pruned == [10] and problem is None
+    assert checked == AuditEntry.objects.count() == 4  # three after the checkpoint, the pruning
+
+
+def test_a_page_check_the_pruning_overtakes_is_walked_again_from_the_new_anchor(log):
+    from django.utils import timezone
+
+    from aegis.audit import integrity
+    from aegis.audit.models import AuditCheck
+
+    now = timezone.now()
+    check = AuditCheck.objects.create(requested_at=now, updated_at=now)
+    assert integrity.run_slice(check.pk, 2) == AuditCheck.State.CHECKING  # where it starts
+    assert integrity.run_slice(check.pk, 2) == AuditCheck.State.CHECKING  # entries 1 and 2
+    assert prune() == 10
+    while (state := integrity.run_slice(check.pk, 2)) == AuditCheck.State.CHECKING:
+        pass
+    check.refresh_from_db()
+    assert state == AuditCheck.State.INTACT and check.begin_seq == 10
+    assert check.checked == check.total == AuditEntry.objects.count()

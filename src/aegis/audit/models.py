@@ -154,7 +154,7 @@ class AuditCheck(models.Model):
         CHECKING = "checking"
         INTACT = "intact"
         TAMPERED = "tampered"
-        FAILED = "failed"  # an error, or no sign of life for STALLED
+        FAILED = "failed"  # an error, or given up after no sign of life for STALLED
 
     state = models.CharField(max_length=16, choices=State.choices, default=State.WAITING)
     requested_by = models.BigIntegerField(null=True, blank=True)  # a user id, as actor_id
@@ -164,6 +164,14 @@ class AuditCheck(models.Model):
     total = models.PositiveBigIntegerField(default=0)
     checked = models.PositiveBigIntegerField(default=0)
     problem = models.CharField(max_length=200, blank=True)
+    # The walk, resumed slice by slice: where the chain started (the anchor then), the last
+    # entry verified and its MAC, and the end recorded when the check began (none: no end
+    # was recorded, every entry is walked).
+    begin_seq = models.PositiveBigIntegerField(default=0)
+    position = models.PositiveBigIntegerField(default=0)
+    position_mac = models.CharField(max_length=64, default=GENESIS)
+    end_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    end_mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

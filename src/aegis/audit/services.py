@@ -16,6 +16,7 @@ from . import checkpoints, integrity, selectors, tasks
 from .chain import GENESIS, ChainProblem
 from .models import (
     CHAIN,
+    STALLED,
     AuditAnchor,
     AuditCheck,
     AuditCheckpoint,
@@ -180,9 +181,7 @@ def take_checkpoint() -> AuditCheckpoint:
     if head is None or head[0] == 0:
         raise CheckpointRefused("The audit log is empty: there is nothing to checkpoint yet.")
     start = _trusted_start()
-    walk = CHAIN.walk(
-        (link for link in selectors.links(after=start[0]) if link.seq <= head[0]), start=start
-    )
+    walk = CHAIN.walk(selectors.links(after=start[0], upto=head[0]), start=start)
     problem = walk.problem
     anchored = start == _anchor_mark()
     if (
@@ -277,7 +276,7 @@ def prune(
     if mark is None:
         raise PruneRefused("The latest checkpoint's signature does not hold; nothing was removed.")
     walk = CHAIN.walk(
-        (link for link in selectors.links(after=begin[0]) if link.seq <= mark.entry),
+        selectors.links(after=begin[0], upto=mark.entry),
         start=begin,
         remember=frozenset({cut, mark.entry}),
     )
@@ -310,14 +309,22 @@ def prune(
 def request_check(actor_id: int | None) -> AuditCheck:
     """A check of the log's integrity, asked for on the auditor's page: the one already under
     way, or a new one, walked at once when the log is short (AEGIS_AUDIT_CHECK_IN_PAGE
-    entries; about a second) and by the worker otherwise, so that no page waits minutes."""
+    entries; about half a second) and by the worker otherwise, so that no page waits
+    minutes. The chain's lock makes two requests at once one check."""
     now = timezone.now()
-    if (under_way := selectors.check_under_way(now)) is not None:
-        return under_way
-    check = AuditCheck.objects.create(requested_by=actor_id, requested_at=now, updated_at=now)
-    if selectors.entries_to_check() <= settings.AEGIS_AUDIT_CHECK_IN_PAGE:
+    with transaction.atomic():
+        hold_chain()
+        if (under_way := selectors.check_under_way(now)) is not None:
+            return under_way
+        # A check that stalled is given up, so that a worker back later does not walk it too.
+        AuditCheck.objects.filter(
+            state__in=integrity.UNFINISHED, updated_at__lt=now - STALLED
+        ).update(state=AuditCheck.State.FAILED, finished_at=now)
+        check = AuditCheck.objects.create(requested_by=actor_id, requested_at=now, updated_at=now)
+        in_page = selectors.entries_to_check() <= settings.AEGIS_AUDIT_CHECK_IN_PAGE
+        if not in_page:
+            transaction.on_commit(lambda: tasks.check_integrity.enqueue(check.pk))
+    if in_page:
         integrity.run_check(check.pk)
         check.refresh_from_db()
-    else:
-        transaction.on_commit(lambda: tasks.check_integrity.enqueue(check.pk))
     return check

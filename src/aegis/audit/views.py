@@ -19,12 +19,15 @@ def log_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.entries(), 100).get_page(request.GET.get("page"))
     check = selectors.latest_check()
     stalled = check is not None and check.stalled(timezone.now())
+    under_way = check is not None and not stalled and check.finished_at is None
     context = {
         "page": page,
         "check": check,
         "stalled": stalled,
-        # While the worker checks, the page reloads itself to show how far it has come.
-        "refresh": check is not None and not stalled and check.finished_at is None,
+        "under_way": under_way,
+        # While the worker checks, the page reloads itself to show how far it has come, as
+        # long as the auditor lets it (a link on the page stops it).
+        "follow": under_way and request.GET.get("follow") == "1",
         "checkpoints": selectors.recent_checkpoints(),
         "key_id": checkpoints.key_id(),
     }
@@ -35,7 +38,7 @@ def log_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def check_request(request: HttpRequest) -> HttpResponse:
     services.request_check(request.user.pk)
-    return redirect(reverse("audit:log") + "#integrity")
+    return redirect(reverse("audit:log") + "?follow=1#integrity")
 
 
 @requires("view_audit_log")
