@@ -260,3 +260,13 @@ def test_two_requests_at_once_are_one_check(settings, monkeypatch):
     first = audit.request_check(1)
     second[0].join()
     assert list(AuditCheck.objects.values_list("pk", flat=True)) == [first.pk]
+
+
+def test_only_the_latest_checks_are_kept(signed_in, monkeypatch):
+    monkeypatch.setattr(audit, "CHECKS_KEPT", 3)
+    auditor, _person = signed_in(Role.AUDITOR)
+    for _ in range(5):
+        _ask(auditor)
+    kept = list(AuditCheck.objects.values_list("pk", flat=True))
+    assert len(kept) == 3 and kept == sorted(kept, reverse=True)
+    assert "The log is intact:" in auditor.get(reverse("audit:log")).content.decode()

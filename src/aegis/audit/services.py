@@ -306,6 +306,9 @@ def prune(
     return removed
 
 
+CHECKS_KEPT = 100  # integrity checks asked for on the page, newest first
+
+
 def request_check(actor_id: int | None) -> AuditCheck:
     """A check of the log's integrity, asked for on the auditor's page: the one already under
     way, or a new one, walked at once when the log is short (AEGIS_AUDIT_CHECK_IN_PAGE
@@ -321,6 +324,9 @@ def request_check(actor_id: int | None) -> AuditCheck:
             state__in=integrity.UNFINISHED, updated_at__lt=now - STALLED
         ).update(state=AuditCheck.State.FAILED, finished_at=now)
         check = AuditCheck.objects.create(requested_by=actor_id, requested_at=now, updated_at=now)
+        # The page shows the latest; a few earlier ones are kept for who looks at the table.
+        kept = AuditCheck.objects.values_list("pk", flat=True)[:CHECKS_KEPT]
+        AuditCheck.objects.exclude(pk__in=list(kept)).delete()
         in_page = selectors.entries_to_check() <= settings.AEGIS_AUDIT_CHECK_IN_PAGE
         if not in_page:
             transaction.on_commit(lambda: tasks.check_integrity.enqueue(check.pk))
