@@ -46,9 +46,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from _common import pg_admin
+from _common import drop_pg_database, fresh_pg_database
 
 SETTINGS_MODULE = "aegis_bench_alerts_settings"
 SETTINGS = """from aegis.settings import *  # noqa: F403
@@ -58,7 +57,6 @@ AEGIS_SMTP_PORT = {port}
 AEGIS_SMTP_SECURITY = "insecure"
 AEGIS_SMTP_FROM = "alerts@bench.example.org"
 """
-PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/test"
 PG_DATABASE = "aegis_bench_alerts"
 CONTACTS = 5
 TOKEN = re.compile(r"/ack/([^/\s\"<]+)/")
@@ -391,25 +389,13 @@ def run_once(database: str, url: str | None, alerts: int, people: int) -> Result
 # --- PostgreSQL: a throwaway database -----------------------------------------------------
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-
-
 def postgres_url() -> tuple[str | None, str]:
     """The throwaway database's URL, or None and why PostgreSQL is skipped."""
-    server = os.environ.get("AEGIS_BENCH_POSTGRES_URL", PG_DEFAULT)
-    try:
-        pg_admin(server, f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        pg_admin(server, f"CREATE DATABASE {PG_DATABASE}")
-    except Exception as error:
-        return None, f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
-    return _with_database(server, PG_DATABASE), ""
+    return fresh_pg_database(PG_DATABASE)
 
 
 def drop_postgres() -> None:
-    server = os.environ.get("AEGIS_BENCH_POSTGRES_URL", PG_DEFAULT)
-    pg_admin(server, f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+    drop_pg_database(PG_DATABASE)
 
 
 # --- Report -------------------------------------------------------------------------------

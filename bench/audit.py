@@ -1,9 +1,11 @@
 """Checking the audit log's integrity: the walk of `aegis audit verify` and of the page's check.
 
-    .venv/bin/python bench/audit.py [--entries 200000]
+    .venv/bin/python bench/audit.py [--entries 200000] [--db sqlite|postgres]
     (or: aegis bench audit --entries 1000000)
 
-A throwaway SQLite instance (`aegis init` in a temporary AEGIS_HOME) gets --entries audit
+A throwaway instance (`aegis init` in a temporary AEGIS_HOME, on a SQLite file there or on a
+PostgreSQL database of its own, aegis_bench_audit, made and dropped on the server of
+AEGIS_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test) gets --entries audit
 entries, chained under the instance's key with the MAC the application writes (inserted in
 batches: one `record` call per entry would take minutes). Then, in the same process:
 (a) the floor: the same rows read as plain tuples and one keyed BLAKE2b computed over each
@@ -28,7 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from _common import throwaway_instance
+from _common import drop_pg_database, fresh_pg_database, throwaway_instance
 
 BATCH = 5_000
 REPEATS = 3
@@ -93,19 +95,42 @@ def page_check() -> tuple[str, int]:
     return state, AuditCheck.objects.get(pk=check.pk).checked
 
 
+PG_DATABASE = "aegis_bench_audit"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--entries", type=int, default=200_000, help="audit entries")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
     if args.entries < 1:
         print("--entries must be at least 1")
         return 2
-    with throwaway_instance("audit", secrets.token_hex(16)):
+    url = ""
+    if args.db == "postgres":
+        found, why = fresh_pg_database(PG_DATABASE)
+        if found is None:
+            print(f"PostgreSQL is unreachable ({why}): nothing measured.")
+            return 2
+        url = found
+    try:
+        return measure(args.entries, url)
+    finally:
+        if url:
+            drop_pg_database(PG_DATABASE)
+
+
+def measure(entries: int, database_url: str) -> int:
+    with throwaway_instance("audit", secrets.token_hex(16), database_url):
         from django.conf import settings
+        from django.db import connection
 
         from aegis.audit import selectors
 
-        took, _ = timed(lambda: build(args.entries))
+        took, _ = timed(lambda: build(entries))
+        if database_url:  # the statistics autovacuum would have gathered by now
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE audit_auditentry")
         total = selectors.entries_to_check()
         print(f"  {total:,} entries written in {took:.0f} s")
         runs: dict[str, list[float]] = {"floor": [], "verify": [], "page": []}

@@ -56,11 +56,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from _common import pg_admin
+from _common import drop_pg_database, pg_admin, pg_database_url, pg_server
 
-PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/test"
 PASSWORD = "bench passphrase for the scale run"
 COMPARTMENTS = 5
 CASEWORKERS_PER_COMPARTMENT = 2  # with the coordinator, three holders of every key
@@ -86,10 +85,7 @@ def instance_paths(args: argparse.Namespace, cases: int, incidents: int) -> tupl
     home = Path(args.home or Path.home() / ".cache" / "aegis-bench-scale") / name
     if args.db == "sqlite":
         return home, f"sqlite:///{home / 'aegis.sqlite3'}"
-    server = os.environ.get("AEGIS_BENCH_POSTGRES_URL", PG_DEFAULT)
-    database = args.pg_name or f"aegis_bench_scale_{cases}c_{incidents}i"
-    parts = urlsplit(server)
-    return home, urlunsplit(parts._replace(path=f"/{database}"))
+    return home, pg_database_url(args.pg_name or f"aegis_bench_scale_{cases}c_{incidents}i")
 
 
 def fresh_database(args: argparse.Namespace, url: str, home: Path) -> None:
@@ -99,10 +95,9 @@ def fresh_database(args: argparse.Namespace, url: str, home: Path) -> None:
         (home / f"aegis.sqlite3{suffix}").unlink(missing_ok=True)
     (home / STATE_FILE).unlink(missing_ok=True)
     if args.db == "postgres":
-        server = os.environ.get("AEGIS_BENCH_POSTGRES_URL", PG_DEFAULT)
         database = urlsplit(url).path.lstrip("/")
-        pg_admin(server, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        pg_admin(server, f'CREATE DATABASE "{database}"')
+        drop_pg_database(database)
+        pg_admin(pg_server(), f'CREATE DATABASE "{database}"')
 
 
 # --- Building -----------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def run_bench(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str
 
 def assert_thrown_away(out: str) -> None:
     """The instance the bench named is gone, and nothing of its administrator was printed."""
-    home = re.search(r"SQLite in (\S+)", out)
+    home = re.search(r"^Python .*; .* in (\S+)$", out, re.MULTILINE)
     assert home and not Path(home.group(1)).exists()
     assert "authenticator secret" not in out
 
