@@ -17,15 +17,13 @@ from django.utils import timezone
 
 from . import selectors
 from .chain import head_problem
-from .models import CHAIN, AuditCheck
+from .models import CHAIN, UNFINISHED, AuditCheck
 
 logger = logging.getLogger(__name__)
 
 SLICE = 200_000  # entries one task of the worker walks (about 2 s here)
 PROGRESS_EVERY = 1.0  # seconds between the progress a running check records
 PROGRESS_STEP = 1000  # entries between looks at the clock
-
-UNFINISHED = (AuditCheck.State.WAITING, AuditCheck.State.CHECKING)
 
 
 class _Progress:
@@ -112,7 +110,7 @@ def _walk(check: AuditCheck, limit: int | None) -> str:
         return AuditCheck.State.CHECKING
     end = None if check.end_seq is None else (check.end_seq, check.end_mac)
     problem = head_problem(walk, end)
-    if problem is not None and selectors.pruned_since((check.begin_seq, "")):
+    if problem is not None and selectors.pruned_since(check.begin_seq):
         # Retention removed entries under a signed anchor while the check ran: what looked
         # missing was pruned. Walked again from the new anchor.
         AuditCheck.objects.filter(pk=check.pk, state=AuditCheck.State.CHECKING).update(
@@ -127,11 +125,10 @@ def _walk(check: AuditCheck, limit: int | None) -> str:
 
 def _finish(check_id: int, state: str, problem: str, checked: int | None = None) -> None:
     now = timezone.now()
-    done = {"checked": checked, "total": Greatest(F("total"), Value(checked))}
+    fields: dict[str, object] = {"state": state, "problem": problem[:200]}
+    if checked is not None:
+        # A log with no recorded end has no total set at the start: it is what was walked.
+        fields.update(checked=checked, total=Greatest(F("total"), Value(checked)))
     AuditCheck.objects.filter(pk=check_id, state__in=UNFINISHED).update(
-        state=state,
-        problem=problem[:200],
-        finished_at=now,
-        updated_at=now,
-        **(done if checked is not None else {}),
+        finished_at=now, updated_at=now, **fields
     )

@@ -182,8 +182,14 @@ class AuditCheck(models.Model):
     def stalled(self, now: datetime.datetime) -> bool:
         """Waiting or checking with no sign of life for STALLED: the worker is not running,
         or stopped during the check."""
-        unfinished = self.state in (self.State.WAITING, self.State.CHECKING)
-        return unfinished and now - self.updated_at > STALLED
+        return self.state in UNFINISHED and now - self.updated_at > STALLED
+
+    def under_way(self, now: datetime.datetime) -> bool:
+        """Waiting for the worker or running, and not stalled."""
+        return self.state in UNFINISHED and not self.stalled(now)
+
+
+UNFINISHED = (AuditCheck.State.WAITING, AuditCheck.State.CHECKING)
 
 
 # A running check records its progress every second or so; a waiting one is taken up by the

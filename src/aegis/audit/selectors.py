@@ -100,7 +100,7 @@ def verify_chain(
         end = head()
         walk = CHAIN.walk(_up_to(begin, end), start=begin, progress=progress)
         problem = head_problem(walk, end)
-        if problem is None or again or not pruned_since(begin):
+        if problem is None or again or not pruned_since(begin[0]):
             break
     return walk.checked, problem or past_the_end_problem() or record_list_problem()
 
@@ -113,12 +113,12 @@ def _up_to(begin: tuple[int, str], end: tuple[int, str] | None) -> Iterator[Link
     return links(after=begin[0], upto=None if end is None else end[0])
 
 
-def pruned_since(begin: tuple[int, str]) -> bool:
-    """Whether retention removed entries since a walk from `begin` started: what looked
-    missing to it may only have been pruned under a signed anchor, and the walk is done
-    again from the new anchor."""
+def pruned_since(begin_seq: int) -> bool:
+    """Whether retention removed entries since a walk from entry `begin_seq` started: what
+    looked missing to it may only have been pruned under a signed anchor, and the walk is
+    done again from the new anchor."""
     anchor = latest_anchor()
-    return anchor is not None and anchor.seq > begin[0]
+    return anchor is not None and anchor.seq > begin_seq
 
 
 def past_the_end_problem() -> ChainProblem | None:
@@ -209,10 +209,7 @@ def latest_check() -> AuditCheck | None:
 def check_under_way(now: datetime.datetime) -> AuditCheck | None:
     """The check waiting for the worker or running, unless it stalled."""
     latest = latest_check()
-    under_way = (AuditCheck.State.WAITING, AuditCheck.State.CHECKING)
-    if latest is None or latest.state not in under_way or latest.stalled(now):
-        return None
-    return latest
+    return latest if latest is not None and latest.under_way(now) else None
 
 
 def entry_count() -> int:

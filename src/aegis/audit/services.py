@@ -17,6 +17,7 @@ from .chain import GENESIS, ChainProblem
 from .models import (
     CHAIN,
     STALLED,
+    UNFINISHED,
     AuditAnchor,
     AuditCheck,
     AuditCheckpoint,
@@ -320,9 +321,9 @@ def request_check(actor_id: int | None) -> AuditCheck:
         if (under_way := selectors.check_under_way(now)) is not None:
             return under_way
         # A check that stalled is given up, so that a worker back later does not walk it too.
-        AuditCheck.objects.filter(
-            state__in=integrity.UNFINISHED, updated_at__lt=now - STALLED
-        ).update(state=AuditCheck.State.FAILED, finished_at=now)
+        AuditCheck.objects.filter(state__in=UNFINISHED, updated_at__lt=now - STALLED).update(
+            state=AuditCheck.State.FAILED, finished_at=now
+        )
         check = AuditCheck.objects.create(requested_by=actor_id, requested_at=now, updated_at=now)
         # The page shows the latest; a few earlier ones are kept for who looks at the table.
         kept = AuditCheck.objects.values_list("pk", flat=True)[:CHECKS_KEPT]

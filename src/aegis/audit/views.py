@@ -17,9 +17,9 @@ from . import checkpoints, selectors, services
 @requires("view_audit_log")
 def log_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.entries(), 100).get_page(request.GET.get("page"))
-    check = selectors.latest_check()
-    stalled = check is not None and check.stalled(timezone.now())
-    under_way = check is not None and not stalled and check.finished_at is None
+    check, now = selectors.latest_check(), timezone.now()
+    stalled = check is not None and check.stalled(now)
+    under_way = check is not None and check.under_way(now)
     context = {
         "page": page,
         "check": check,
