@@ -110,8 +110,9 @@ MIDDLEWARE = [
     "aegis.accounts.middleware.KeychainMiddleware",
     "aegis.accounts.middleware.FirstSignInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Innermost: its page has the reader's menu and language.
+    # Innermost: their pages have the reader's menu and language.
     "aegis.visits.FormOnlyAddresses",
+    "aegis.visits.UnstorableValues",
 ]
 
 ROOT_URLCONF = "aegis.urls"
