@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from aegis.monitoring.extraction import features as F
 from aegis.monitoring.extraction import linear, pipeline, train
 from aegis.monitoring.extraction.chargrams import CharTfidf, analyze
 
@@ -76,15 +77,20 @@ def test_shipped_perpetrator_model_reads_the_shipped_vocabulary() -> None:
     spec = extra["perpetrator_chars"]
     assert spec["ngram_range"] == list(train.CHAR_NGRAMS)
     assert isinstance(extra["perpetrator_chars_idf"], np.ndarray)
-    # The n-grams are stored once, as the classifier's feature names, in column order.
+    # The n-grams are stored once, as the classifier's first feature names, in column order;
+    # the perpetrator cues follow them.
     assert "vocabulary" not in spec
     index = models["perpetrator_type"].index
-    assert len(index) == extra["perpetrator_chars_idf"].shape[0]
-    chars = CharTfidf.from_json(spec, extra["perpetrator_chars_idf"], index)
-    assert chars.vocabulary is index
+    assert sorted(index.values()) == list(range(len(index)))
+    grams = extra["perpetrator_chars_idf"].shape[0]
+    cues = {name for name, column in index.items() if column >= grams}
+    assert cues == set(F.perpetrator_cues(F.Article.make("", "", None)))
+    chars = pipeline.Extractor(models, extra).perpetrator_chars
+    assert set(chars.vocabulary) == set(index) - cues
+    assert all(chars.vocabulary[gram] == index[gram] for gram in chars.vocabulary)
     features = chars.features("Soldiers arrested the journalist at a police checkpoint.")
     assert features and abs(sum(v * v for v in features.values()) - 1) < 1e-9
-    assert set(features) <= set(index)
+    assert set(features) <= set(chars.vocabulary)
 
 
 def test_the_vocabulary_comes_from_the_spec_or_the_classifier() -> None:

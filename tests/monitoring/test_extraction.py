@@ -210,6 +210,41 @@ def test_scorer_scores_victim_attributes_where_the_paper_could_see_the_name() ->
     assert scoring.score([gold], [pred])["victim sex acc"] == 50
 
 
+def test_the_perpetrator_cues_count_who_acts_where_the_attack_is_told() -> None:
+    article = features.Article.make(
+        "Gunmen abduct a journalist",
+        "Gunmen abducted the journalist on Monday. Police said an inquiry was opened. "
+        "The governor visited the family.",
+        None,
+    )
+    cues = features.perpetrator_cues(article)
+    weight = features.PERPETRATOR_CUE_WEIGHT
+    assert cues["cue:non_state:title"] == weight and cues["cue:state:title"] == 0.0
+    # "Gunmen" twice, both times beside "abduct"; the police and the governor once each, in
+    # sentences with no attack word.
+    assert cues["cue:non_state"] == pytest.approx(math.log1p(2) * weight)
+    assert cues["cue:non_state:attack"] == pytest.approx(math.log1p(2) * weight)
+    assert cues["cue:state"] == pytest.approx(math.log1p(1) * weight)
+    assert cues["cue:state:attack"] == 0.0
+    assert cues["cue:near_state"] == pytest.approx(math.log1p(1) * weight)
+    assert cues["cue:non_state:share"] == pytest.approx(0.5 * weight)
+    assert cues["cue:with_leave"] == 0.0 and cues["cue:with_leave:share"] == 0.0
+    nobody = features.perpetrator_cues(features.Article.make("", "A quiet day.", None))
+    assert set(nobody) == set(cues) and not any(nobody.values())
+
+
+def test_the_shipped_perpetrator_model_weighs_the_cues() -> None:
+    extractor = pipeline.Extractor(*linear.load(pipeline.MODEL_DIR))
+    model = extractor.models["perpetrator_type"]
+    cues = [name for name in model.index if name.startswith("cue:")]
+    assert len(cues) == 16
+    state = model.classes.index("state actor")
+    armed = model.classes.index("other actors without permissions")
+    column = model.index["cue:non_state:attack"]
+    # Armed men named where the attack is told point away from the state.
+    assert model.coef[armed, column] > model.coef[state, column]
+
+
 def test_sex_cues_honorifics_and_given_name_endings() -> None:
     article = features.Article.make("", "Ms Lopez was detained. Police held Mr Okafor.", None)
     assert features.honorifics(article, "Maria Lopez") == {"honorific_female": 1.0}

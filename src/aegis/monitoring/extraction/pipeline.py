@@ -36,10 +36,13 @@ class Extractor:
     def __init__(self, models: dict[str, Linear], extra: dict[str, Any]) -> None:
         self.models = models
         self.idf: dict[str, float] = extra["idf"]
+        # The perpetrator type's first features are the n-grams, in column order; the
+        # named cues come after them (train._fit_chars).
+        grams = len(extra["perpetrator_chars_idf"])
         self.perpetrator_chars = CharTfidf.from_json(
             extra["perpetrator_chars"],
             extra["perpetrator_chars_idf"],
-            models["perpetrator_type"].index,
+            {g: i for g, i in models["perpetrator_type"].index.items() if i < grams},
         )
         self.country_forms: dict[str, str] = extra["country_forms"]
         self.cities = frozenset(extra["cities"])
@@ -63,7 +66,7 @@ class Extractor:
         doc = F.document(article, self.idf)
         mention, p_mention = self.models["perpetrator_mention"].best(doc)
         ptype, p_type = self.models["perpetrator_type"].best(
-            self.perpetrator_chars.features(article.full)
+            self.perpetrator_chars.features(article.full) | F.perpetrator_cues(article)
         )
         violations = []
         violation_doc = F.violation_document(article, self.idf, doc)

@@ -87,11 +87,19 @@ def _fit(
 
 
 def _fit_chars(
-    texts: list[str], targets: list[Any], c: float, *, what: str = "a label"
+    texts: list[str],
+    rows: list[dict[str, float]],
+    targets: list[Any],
+    c: float,
+    *,
+    what: str = "a label",
 ) -> tuple[CharTfidf, Linear]:
-    """A classifier over the texts' character n-grams (chargrams.py applies it at run time):
-    its features are the vectorizer's n-grams, every one in column order, so that the n-gram
-    list is stored once (as the classifier's feature names)."""
+    """A classifier over the texts' character n-grams (chargrams.py applies it at run time)
+    and named features beside them (`rows`): its features are the vectorizer's n-grams, every
+    one in column order, then the named ones, so that the n-gram list is stored once (as the
+    classifier's first feature names)."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction import DictVectorizer
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -99,10 +107,12 @@ def _fit_chars(
     vectorizer = TfidfVectorizer(
         analyzer="char_wb", ngram_range=CHAR_NGRAMS, min_df=CHAR_MIN_DF, sublinear_tf=True
     )
-    matrix = vectorizer.fit_transform(texts)
-    model = LogisticRegression(C=c, max_iter=2000).fit(matrix, targets)
+    named = DictVectorizer()
+    matrix = hstack([vectorizer.fit_transform(texts), named.fit_transform(rows)]).tocsr()
+    model = LogisticRegression(C=c, max_iter=3000).fit(matrix, targets)
     chars = CharTfidf.from_sklearn(vectorizer)
-    return chars, Linear.from_sklearn(model, list(vectorizer.get_feature_names_out()), prune=False)
+    names = [*vectorizer.get_feature_names_out(), *named.get_feature_names_out()]
+    return chars, Linear.from_sklearn(model, [str(n) for n in names], prune=False)
 
 
 def _gold(value: Any) -> str | None:
@@ -141,13 +151,14 @@ def train(
     models["perpetrator_mention"] = _fit(
         docs, [bool(g["perpetrator_mention"]) for g in golds], C_DOC, what="perpetrator_mention"
     )
-    typed = [
-        (a.full, g["perpetrator_type"])
-        for a, g in zip(articles, golds, strict=True)
-        if g["perpetrator_type"]
-    ]
+    typed = [(a, g["perpetrator_type"]) for a, g in zip(articles, golds, strict=True)]
+    typed = [(a, p) for a, p in typed if p]
     chars, models["perpetrator_type"] = _fit_chars(
-        [t for t, _ in typed], [p for _, p in typed], C_CHARS, what="perpetrator_type"
+        [a.full for a, _ in typed],
+        [F.perpetrator_cues(a) for a, _ in typed],
+        [p for _, p in typed],
+        C_CHARS,
+        what="perpetrator_type",
     )
     violation_docs = [F.violation_document(a, idf, d) for a, d in zip(articles, docs, strict=True)]
     say("Learning the violation types")
