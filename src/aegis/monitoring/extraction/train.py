@@ -151,8 +151,11 @@ def train(
     models["perpetrator_mention"] = _fit(
         docs, [bool(g["perpetrator_mention"]) for g in golds], C_DOC, what="perpetrator_mention"
     )
-    typed = [(a, g["perpetrator_type"]) for a, g in zip(articles, golds, strict=True)]
-    typed = [(a, p) for a, p in typed if p]
+    typed = [
+        (a, g["perpetrator_type"])
+        for a, g in zip(articles, golds, strict=True)
+        if g["perpetrator_type"]
+    ]
     chars, models["perpetrator_type"] = _fit_chars(
         [a.full for a, _ in typed],
         [F.perpetrator_cues(a) for a, _ in typed],
