@@ -355,3 +355,6 @@ AEGIS_MONITORING_MAX_BYTES = int(env("MONITORING_MAX_BYTES") or 5 * 1024 * 1024)
 # be turned on the machine's own network).
 AEGIS_MONITORING_ALLOW_PRIVATE_ADDRESSES = env_bool("MONITORING_ALLOW_PRIVATE_ADDRESSES")
 AEGIS_MONITORING_MENTION_ALERTS = env_bool("MONITORING_MENTION_ALERTS", True)
+# The organisation's extraction model, trained on its analysts' decisions too (`aegis
+# monitoring train --decisions`); the shipped model where none was trained.
+AEGIS_MONITORING_MODEL_DIR = AEGIS_HOME / "monitoring-model"

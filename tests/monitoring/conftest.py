@@ -3,6 +3,7 @@ a caseworker and a coordinator of one compartment."""
 
 from __future__ import annotations
 
+import json
 import select
 import socket
 import socketserver
@@ -12,11 +13,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aegis.monitoring import articles, fetching, polling
+from aegis.monitoring.extraction.data import dataset_dir
 from aegis.roles import Role
 from tests.conftest import Person, api_client, sign_in  # noqa: F401  (used by this folder's tests)
 
@@ -218,3 +221,17 @@ def team(make_person, make_compartment) -> Team:
     coordinator = make_person(Role.COORDINATOR)
     compartment = make_compartment(caseworker, coordinator)
     return Team(analyst, caseworker, coordinator, compartment)
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    """A small HRDsAttack folder (the first 24 train and 12 dev records) to train on."""
+    data = dataset_dir()
+    if data is None:
+        pytest.skip("HRDsAttack data not found (set AEGIS_HRDSATTACK_DIR)")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for split, n in (("train", 24), ("dev", 12)):
+        records = json.loads((data / f"{split}.json").read_text())[:n]
+        (folder / f"{split}.json").write_text(json.dumps(records))
+    return folder

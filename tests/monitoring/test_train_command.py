@@ -19,7 +19,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from aegis.monitoring.extraction import linear, pipeline
-from aegis.monitoring.extraction.data import dataset_dir
 
 
 def _merged(**fields: Any) -> dict[str, Any]:
@@ -86,19 +85,6 @@ def test_an_output_that_is_a_file_is_refused_before_training(tmp_path: Path) -> 
     (tmp_path / "model").write_text("not a folder")
     with pytest.raises(CommandError, match="is a file: give the folder"):
         call_command("monitoring", "train", "--data", str(data), "--out", str(tmp_path / "model"))
-
-
-@pytest.fixture
-def small(tmp_path: Path) -> Path:
-    data = dataset_dir()
-    if data is None:
-        pytest.skip("HRDsAttack data not found (set AEGIS_HRDSATTACK_DIR)")
-    folder = tmp_path / "data"
-    folder.mkdir()
-    for split, n in (("train", 24), ("dev", 12)):
-        records = json.loads((data / f"{split}.json").read_text())[:n]
-        (folder / f"{split}.json").write_text(json.dumps(records))
-    return folder
 
 
 def _train(data: Path, out: Path) -> None:

@@ -12,6 +12,7 @@ import logging
 import math
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -71,7 +72,7 @@ def run_extractor(title: str, text: str, published: datetime.date | None) -> dic
     try:
         from .extraction import extract
 
-        result = extract(title, text, published)
+        result = extract(title, text, published, folder=settings.AEGIS_MONITORING_MODEL_DIR)
     except Exception as error:
         log.error("monitoring: the extractor failed: %s", type(error).__name__)
         return {}

@@ -1,6 +1,6 @@
 """The analyst's decisions on proposals: edit, accept (an incident draft for caseworkers),
 merge with an incident already recorded, reject with a reason. Each decision is kept with the
-values decided, to learn from (not yet: docs/decisions.md, Monitoring).
+values decided, to learn from (`aegis monitoring train --decisions`: extraction/decided.py).
 
 Accepting writes through incidents.services only: a new incident in the chosen compartment,
 under a new key sealed to that compartment's members (the analyst keeps no copy and never

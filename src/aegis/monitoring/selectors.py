@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from aegis.cases import selectors as cases
 from aegis.paging import Order, SeekPage, capped_count, seek_page
+from aegis.vault.keychain import NoKeyAccess
 from aegis.vault.selectors import open_records
 
 from .models import Article, Campaign, CampaignItem, Proposal, Source
@@ -161,26 +162,44 @@ def merged_count(user: Any) -> tuple[int, bool]:
     return capped_count(_merged_waiting(user))
 
 
-def decisions_for_training() -> Iterator[dict[str, Any]]:
+def decisions_for_training(unreadable: list[int] | None = None) -> Iterator[dict[str, Any]]:
     """Every decided proposal as training data: the article, what the extractor proposed,
     what the analyst decided (the corrected draft, in Aegis's vocabularies), and why a
     rejected one was rejected. The caller's key context must hold the articles' keys (an
-    analyst's, or the recovery key's). `aegis monitoring train` does not read it yet: a model
-    trained on it would write the protected people's names to disk (docs/decisions.md,
-    Monitoring)."""
+    analyst's, or the recovery key's: `aegis monitoring train --decisions`, which learns from
+    them through extraction/decided.py). A proposal it cannot open is left out, its id added
+    to `unreadable`."""
     decided = (
         Proposal.objects.exclude(status=ProposalStatus.PENDING)
         .select_related("article")
         .order_by("pk")
     )
+    chunk: list[Proposal] = []
     for proposal in decided.iterator(chunk_size=200):
+        chunk.append(proposal)
+        if len(chunk) == 200:
+            yield from _training_rows(chunk, unreadable)
+            chunk = []
+    yield from _training_rows(chunk, unreadable)
+
+
+def _training_rows(chunk: list[Proposal], unreadable: list[int] | None) -> Iterator[dict[str, Any]]:
+    # The chunk's keys opened in one query, not one a row.
+    open_records([p.article for p in chunk], chunk)
+    for proposal in chunk:
         article = proposal.article
-        yield {
-            "title": article.title,
-            "text": article.text,
-            "published": article.published.isoformat() if article.published else None,
-            "status": proposal.status,
-            "reject_reason": proposal.reject_reason,
-            "extracted": json.loads(str(proposal.extracted or "{}")),
-            "decided": json.loads(str(proposal.edited)) if proposal.edited else None,
-        }
+        try:
+            row = {
+                "title": str(article.title),
+                "text": str(article.text),
+                "published": article.published.isoformat() if article.published else None,
+                "status": proposal.status,
+                "reject_reason": proposal.reject_reason,
+                "extracted": json.loads(str(proposal.extracted or "{}")),
+                "decided": json.loads(str(proposal.edited)) if proposal.edited else None,
+            }
+        except NoKeyAccess:
+            if unreadable is not None:
+                unreadable.append(proposal.pk)
+            continue
+        yield row

@@ -77,3 +77,38 @@ def aegis_violations(labels: list[str] | tuple[str, ...]) -> list[str]:
 def aegis_perpetrator(label: str | None) -> str:
     """Aegis perpetrator type for a dataset label; unknown for None or an unfamiliar one."""
     return str(PERPETRATOR_TO_AEGIS.get(label or "", PerpetratorType.UNKNOWN))
+
+
+# Back from an analyst's decision (Aegis's classes) to the dataset's labels, for learning from
+# the decisions (decided.py). A class the dataset splits between labels (a company, a party,
+# private security, unknown) maps to none: such a decision teaches the perpetrator type
+# nothing rather than a guess.
+AEGIS_TO_PERPETRATOR: dict[str, str] = {
+    PerpetratorType.STATE_SECURITY: "state actor",
+    PerpetratorType.POLICE: "state actor",
+    PerpetratorType.MILITARY: "state actor",
+    PerpetratorType.PUBLIC_OFFICIAL: "other state actors",
+    PerpetratorType.PARAMILITARY: "other actors with permissions",
+    PerpetratorType.ARMED_GROUP: "other actors without permissions",
+    PerpetratorType.ORGANISED_CRIME: "other actors without permissions",
+    PerpetratorType.COMMUNITY_MEMBER: "other non-state actors",
+    PerpetratorType.FAMILY_MEMBER: "other non-state actors",
+}
+
+
+def dataset_perpetrator(code: str) -> str | None:
+    """The dataset's perpetrator label for an Aegis class, or None where no one label means it."""
+    return AEGIS_TO_PERPETRATOR.get(code)
+
+
+def dataset_violations(codes: list[str] | tuple[str, ...]) -> list[str]:
+    """The dataset's violation labels for Aegis violation codes, in order, without repeats: a
+    code the dataset has no label of its own for (a threat, a raid, a smear campaign) is its
+    "other", and no code at all is "unknown"."""
+    back = {str(code): label for label, code in VIOLATION_TO_AEGIS.items() if code is not None}
+    out: list[str] = []
+    for code in codes:
+        label = back.get(str(code), "other")
+        if label not in out:
+            out.append(label)
+    return out or [UNKNOWN_VIOLATION]

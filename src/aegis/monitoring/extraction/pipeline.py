@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,8 @@ class Extractor:
         # was trained on the train split alone).
         self.trained_on: int = extra.get("trained_on", 0)
         self.trained_splits: list[str] = extra.get("trained_splits", ["train"])
+        # The analysts' decisions it also learnt from (decided.py; 0 for the shipped model).
+        self.decisions: int = extra.get("decisions", 0)
 
     # -- Whole article --------------------------------------------------------------------
 
@@ -276,15 +278,40 @@ def default() -> Extractor:
     return Extractor(models, extra)
 
 
-def extract(title: str, text: str, published: date | None = None) -> Extraction:
-    """The proposal for one article: its title, text (plain or HTML) and publish date."""
-    return default().extract(title, text, published)
+def in_use(folder: Path | None = None) -> Extractor:
+    """The model in `folder` where one was written there (an organisation's, trained on its
+    analysts' decisions too), else the shipped one. Loaded again once the folder's model
+    changes, so a running worker takes up a new training at its next article."""
+    if folder is None:
+        return default()
+    try:
+        stamp = (folder / "model.json").stat().st_mtime_ns
+    except OSError:
+        return default()
+    return _from_folder(folder, stamp)
+
+
+@lru_cache(maxsize=1)
+def _from_folder(folder: Path, stamp: int) -> Extractor:
+    return Extractor(*load(folder))
+
+
+def extract(
+    title: str, text: str, published: date | None = None, folder: Path | None = None
+) -> Extraction:
+    """The proposal for one article: its title, text (plain or HTML) and publish date; the
+    model in `folder` where there is one (in_use)."""
+    return in_use(folder).extract(title, text, published)
 
 
 def describe_victims(
-    title: str, text: str, names: list[str], published: date | None = None
+    title: str,
+    text: str,
+    names: list[str],
+    published: date | None = None,
+    folder: Path | None = None,
 ) -> tuple[VictimGuess, ...]:
     """Attributes for victims whose names are given (an analyst confirmed them)."""
-    extractor = default()
+    extractor = in_use(folder)
     article = F.Article.make(title or "", text or "", published)
     return tuple(extractor.describe(article, name, 1.0, victims=names) for name in names)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,11 +93,13 @@ def _fit_chars(
     c: float,
     *,
     what: str = "a label",
+    vocabulary_from: int | None = None,
 ) -> tuple[CharTfidf, Linear]:
     """A classifier over the texts' character n-grams (chargrams.py applies it at run time)
     and named features beside them (`rows`): its features are the vectorizer's n-grams, every
     one in column order, then the named ones, so that the n-gram list is stored once (as the
-    classifier's first feature names)."""
+    classifier's first feature names). The n-grams and their weights are those of the first
+    `vocabulary_from` texts (all by default): the public articles, never a decided one's."""
     from scipy.sparse import hstack
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -108,7 +110,8 @@ def _fit_chars(
         analyzer="char_wb", ngram_range=CHAR_NGRAMS, min_df=CHAR_MIN_DF, sublinear_tf=True
     )
     named = DictVectorizer()
-    matrix = hstack([vectorizer.fit_transform(texts), named.fit_transform(rows)]).tocsr()
+    vectorizer.fit(texts[:vocabulary_from])
+    matrix = hstack([vectorizer.transform(texts), named.fit_transform(rows)]).tocsr()
     model = LogisticRegression(C=c, max_iter=3000).fit(matrix, targets)
     chars = CharTfidf.from_sklearn(vectorizer)
     names = [*vectorizer.get_feature_names_out(), *named.get_feature_names_out()]
@@ -136,37 +139,48 @@ def country_rows(
 
 
 def train(
-    records: list[dict[str, Any]], say: Callable[[str], object] = lambda _: None
+    records: list[dict[str, Any]],
+    say: Callable[[str], object] = lambda _: None,
+    decided: Sequence[dict[str, Any]] = (),
 ) -> tuple[dict[str, Linear], dict[str, Any]]:
     """The models and what goes with them, learnt from labelled records; `say` is told each
-    step (the command prints them: training takes about 20 s on 400 articles)."""
-    say(f"Reading {len(records)} articles")
+    step (the command prints them: training takes about 20 s on 400 articles). `decided` are
+    the analysts' decisions as records (decided.records, their texts masked): they teach the
+    article-level models only, within the vocabularies of `records` alone."""
+    say(f"Reading {len(records)} articles" + (f" and {len(decided)} decisions" if decided else ""))
     articles = [article(r) for r in records]
     golds = [r["merged_sample"] for r in records]
     idf = fit_idf([a.tokens for a in articles], min_df=2)
-    docs = [F.document(a, idf) for a in articles]
+    # Article-level models: the public articles, then the decided ones.
+    every = articles + [article(r) for r in decided]
+    every_gold = golds + [r["merged_sample"] for r in decided]
+    docs = [F.document(a, idf) for a in every]
     models: dict[str, Linear] = {}
 
     say("Learning the perpetrator: mention and type")
     models["perpetrator_mention"] = _fit(
-        docs, [bool(g["perpetrator_mention"]) for g in golds], C_DOC, what="perpetrator_mention"
+        docs,
+        [bool(g["perpetrator_mention"]) for g in every_gold],
+        C_DOC,
+        what="perpetrator_mention",
     )
     typed = [
-        (a, g["perpetrator_type"])
-        for a, g in zip(articles, golds, strict=True)
+        (i, a, g["perpetrator_type"])
+        for i, (a, g) in enumerate(zip(every, every_gold, strict=True))
         if g["perpetrator_type"]
     ]
     chars, models["perpetrator_type"] = _fit_chars(
-        [a.full for a, _ in typed],
-        [F.perpetrator_cues(a) for a, _ in typed],
-        [p for _, p in typed],
+        [a.full for _, a, _ in typed],
+        [F.perpetrator_cues(a) for _, a, _ in typed],
+        [p for _, _, p in typed],
         C_CHARS,
         what="perpetrator_type",
+        vocabulary_from=sum(i < len(articles) for i, _, _ in typed),
     )
-    violation_docs = [F.violation_document(a, idf, d) for a, d in zip(articles, docs, strict=True)]
+    violation_docs = [F.violation_document(a, idf, d) for a, d in zip(every, docs, strict=True)]
     say("Learning the violation types")
     for label in labels.VIOLATION_TYPES:
-        targets = [label in (g["violation_types"] or []) for g in golds]
+        targets = [label in (g["violation_types"] or []) for g in every_gold]
         what = f"violation type {label!r} (articles with and without it)"
         models[f"violation:{label}"] = _fit(violation_docs, targets, C_DOC, what=what)
 
@@ -235,6 +249,7 @@ def train(
         },
         "regions": sorted(regions),
         "trained_on": len(records),
+        "decisions": len(decided),
     }
     return models, extra
 

@@ -1,6 +1,10 @@
 """`aegis monitoring train --data DIR [--out DIR]`: train the extraction models from the
 HRDsAttack splits in DIR (--splits, default train,dev: all the labelled data) and write
-them (arrays, no pickle) to the package's model folder (or --out).
+them (arrays, no pickle) to the package's model folder (or --out). With --decisions
+[--recovery-key-file FILE], the article-level models also learn from the analysts' confirmed
+decisions, read with the recovery key and masked to ordinary words (extraction/decided.py),
+and the model goes to the organisation's folder (AEGIS_HOME/monitoring-model), which the
+worker then uses instead of the shipped one.
 `aegis monitoring extract INPUT.json --out OUTPUT.json [--given-victims]`: read records in the
 HRDsAttack schema (only `sample` is read) and write them with a predicted `merged_sample`;
 with --given-victims, also the attributes of the victims named in each input's gold
@@ -21,15 +25,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aegis.accounts import selectors as accounts
 from aegis.files.storage import written_whole
 from aegis.monitoring import fingerprints, keys
+from aegis.monitoring import selectors as monitoring_selectors
+from aegis.monitoring.extraction import decided as decided_records
 from aegis.monitoring.extraction import evaluate, linear, pipeline
 from aegis.monitoring.extraction import train as training
 from aegis.vault import services as vault
-from aegis.vault.keychain import NoKeyAccess
+from aegis.vault.keychain import NoKeyAccess, unlocked
 from aegis.vault.services import WrongPassphrase
 
 
@@ -57,6 +64,12 @@ class Command(BaseCommand):
         parser.add_argument("--out", metavar="PATH", help="extract: output file; train: folder")
         parser.add_argument("--given-victims", action="store_true")
         parser.add_argument(
+            "--decisions",
+            action="store_true",
+            help="train: also learn from the analysts' accepted and merged proposals (read "
+            "with the recovery key); the model goes to the organisation's model folder",
+        )
+        parser.add_argument(
             "--username",
             help="pass-on-keys: only to this person (default: every analyst, caseworker and "
             "coordinator who lacks them)",
@@ -64,8 +77,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--recovery-key-file",
             metavar="FILE",
-            help="pass-on-keys, key-fingerprints: the organisation recovery key (default: "
-            "asked for)",
+            help="pass-on-keys, key-fingerprints, train --decisions: the organisation recovery "
+            "key (default: asked for)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -86,7 +99,8 @@ class Command(BaseCommand):
         missing = [s for s in splits if not (data / f"{s}.json").is_file()]
         if missing:
             raise CommandError(f"No {', '.join(m + '.json' for m in missing)} in {data}.")
-        out = Path(options["out"]) if options["out"] else pipeline.MODEL_DIR
+        default_out = settings.AEGIS_MONITORING_MODEL_DIR if options["decisions"] else None
+        out = Path(options["out"]) if options["out"] else default_out or pipeline.MODEL_DIR
         if out.exists() and not out.is_dir():
             # Said before training, not after.
             raise CommandError(f"--out {out} is a file: give the folder to write the model to.")
@@ -101,8 +115,11 @@ class Command(BaseCommand):
                     f"{data / split}.json is not HRDsAttack training data: {problem}"
                 )
             records += found
+        decided = self._decisions(records, options) if options["decisions"] else []
         try:
-            models, extra = training.train(records, say=lambda step: self.stdout.write(step + "…"))
+            models, extra = training.train(
+                records, say=lambda step: self.stdout.write(step + "…"), decided=decided
+            )
             extra["trained_splits"] = list(splits)
             linear.save(out, models, extra)
         except training.TooFewKinds as error:
@@ -117,7 +134,35 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             raise CommandError("Interrupted; the model is as it was.") from None
         pipeline.default.cache_clear()
-        self.stdout.write(f"Trained on {len(records)} articles; model written to {out}.")
+        learnt = f" and {len(decided)} decisions" if decided else ""
+        self.stdout.write(f"Trained on {len(records)} articles{learnt}; model written to {out}.")
+        if default_out is not None and out == default_out:
+            self.stdout.write(
+                "The worker uses it from its next article on; remove that folder to go back to "
+                "the shipped model."
+            )
+
+    def _decisions(
+        self, records: list[dict[str, Any]], options: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The confirmed decisions as training records, read with the recovery key (before
+        any training: a wrong key or nothing to learn from stops here)."""
+        chain = _recovery_chain(_recovery_key_text(options))
+        unreadable: list[int] = []
+        with unlocked(chain):
+            rows = list(monitoring_selectors.decisions_for_training(unreadable))
+        public = [training.article(r) for r in records]
+        decided = decided_records.records(rows, decided_records.ordinary_words(public))
+        if unreadable:
+            self.stderr.write(
+                f"{len(unreadable)} decided proposals were left out: the recovery key does not "
+                "open their articles (kept before it was made)."
+            )
+        if not decided:
+            raise CommandError(
+                "No accepted or merged proposal to learn from yet; the model is as it was."
+            )
+        return decided
 
     def _extract(self, options: dict[str, Any]) -> None:
         if not options["input"] or not options["out"]:
@@ -135,7 +180,8 @@ class Command(BaseCommand):
             # Said before the articles are read, not after.
             raise CommandError(f"Cannot write {out}: give a file in a folder that exists.")
         try:
-            extractor = pipeline.default()
+            # The organisation's model where one was trained (--decisions), as the worker.
+            extractor = pipeline.in_use(settings.AEGIS_MONITORING_MODEL_DIR)
         except (OSError, ValueError, KeyError) as error:
             raise CommandError(
                 f"Cannot read the extraction model: {error}. Train it again: aegis monitoring "
@@ -214,3 +260,10 @@ def _recovery_key_text(options: dict[str, Any]) -> str:
         )
     except OSError as error:
         raise CommandError(f"Cannot read {path}: {error}") from error
+
+
+def _recovery_chain(text: str) -> Any:
+    try:
+        return vault.recovery_keychain(text)
+    except WrongPassphrase as error:
+        raise CommandError(f"Refused: {error}.") from error
