@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,12 @@ def test_the_decisions_teach_the_article_models_and_write_no_word_of_theirs(
     )
     assert worker_extracts("Held", STORY, None)["violation_types"]
     assert asked == [org_model]
+
+    # After an upgrade (another shipped model), the shipped one serves until trained again.
+    monkeypatch.setattr(pipeline, "shipped_build", lambda: "another version")
+    (org_model / "model.json").touch()
+    os.utime(org_model / "model.json", ns=(1, 1))
+    assert in_use(org_model).decisions == 0
 
 
 def test_a_wrong_key_or_nothing_confirmed_writes_nothing(

@@ -3,6 +3,8 @@ pickle); an Extractor can also be built from freshly trained models (cross-valid
 
 from __future__ import annotations
 
+import json
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -18,6 +20,7 @@ from .linear import Linear, load
 from .types import Extraction, Guess, VictimGuess
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
+log = logging.getLogger(__name__)
 NAME_THRESHOLD = 0.15  # chosen on dev (exact-match F1), kept by 5-fold CV on train+dev
 # An article with no name above the threshold: its likeliest name if at least this likely
 # (5-fold CV on train+dev, over a third, a half and none of the threshold).
@@ -288,12 +291,28 @@ def in_use(folder: Path | None = None) -> Extractor:
         stamp = (folder / "model.json").stat().st_mtime_ns
     except OSError:
         return default()
-    return _from_folder(folder, stamp)
+    return _from_folder(folder, stamp) or default()
 
 
 @lru_cache(maxsize=1)
-def _from_folder(folder: Path, stamp: int) -> Extractor:
-    return Extractor(*load(folder))
+def _from_folder(folder: Path, stamp: int) -> Extractor | None:
+    models, extra = load(folder)
+    if extra.get("shipped_build") != shipped_build():
+        # Trained by another version of the extractor (an upgrade since): its features may
+        # not be this version's, so the shipped model serves until it is trained again.
+        log.warning(
+            "monitoring: the organisation's extraction model was trained beside another "
+            "version of the shipped one; the shipped model is used until 'aegis monitoring "
+            "train --decisions' is run again"
+        )
+        return None
+    return Extractor(models, extra)
+
+
+@cache
+def shipped_build() -> str | None:
+    """The shipped model's build (linear.save), which an organisation's model records."""
+    return json.loads((MODEL_DIR / "model.json").read_text()).get("build")
 
 
 def extract(

@@ -121,6 +121,8 @@ class Command(BaseCommand):
                 records, say=lambda step: self.stdout.write(step + "…"), decided=decided
             )
             extra["trained_splits"] = list(splits)
+            if decided:
+                extra["shipped_build"] = pipeline.shipped_build()
             linear.save(out, models, extra)
         except training.TooFewKinds as error:
             raise CommandError(f"Cannot train on the data in {data}: {error}.") from error
