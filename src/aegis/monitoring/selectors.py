@@ -162,18 +162,19 @@ def merged_count(user: Any) -> tuple[int, bool]:
     return capped_count(_merged_waiting(user))
 
 
-def decisions_for_training(unreadable: list[int] | None = None) -> Iterator[dict[str, Any]]:
+def decisions_for_training(
+    unreadable: list[int] | None = None, statuses: tuple[str, ...] = ()
+) -> Iterator[dict[str, Any]]:
     """Every decided proposal as training data: the article, what the extractor proposed,
     what the analyst decided (the corrected draft, in Aegis's vocabularies), and why a
     rejected one was rejected. The caller's key context must hold the articles' keys (an
     analyst's, or the recovery key's: `aegis monitoring train --decisions`, which learns from
-    them through extraction/decided.py). A proposal it cannot open is left out, its id added
-    to `unreadable`."""
-    decided = (
-        Proposal.objects.exclude(status=ProposalStatus.PENDING)
-        .select_related("article")
-        .order_by("pk")
-    )
+    them through extraction/decided.py). Only those of `statuses`, where given (no article is
+    opened for nothing). A proposal it cannot open is left out, its id added to `unreadable`."""
+    decided = Proposal.objects.exclude(status=ProposalStatus.PENDING)
+    if statuses:
+        decided = decided.filter(status__in=statuses)
+    decided = decided.select_related("article").order_by("pk")
     chunk: list[Proposal] = []
     for proposal in decided.iterator(chunk_size=200):
         chunk.append(proposal)

@@ -18,10 +18,15 @@ from typing import Any
 from . import labels
 from . import text as textmod
 
-# Proposals whose values an analyst confirmed (a rejected one says nothing about the labels).
+# Proposals whose values an analyst confirmed: accepted ones (the analyst saw the draft, as
+# proposed or edited) and merged ones they edited (a merge alone says "the same incident",
+# not that its labels are right). A rejected one says nothing about the labels.
 CONFIRMED = ("accepted", "merged")
-# Where a capitalised word starts a sentence ("Police raided..."), it may be an ordinary word.
-SENTENCE_START = re.compile(r"(?:^|[.!?:;\"'\u201c\u2018(\n-])\s*$")
+# What ends a sentence, so that a capitalised word after it ("Police raided...") may be an
+# ordinary word; after an abbreviation or an initial ("Mr. Hope", "J. Rose") it is a name.
+SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*$")
+# What lies between a word and the next.
+GAP = re.compile(r"[^A-Za-z\u00c0-\u024f\d]*")
 
 
 def ordinary_words(articles: Iterable[Any]) -> frozenset[str]:
@@ -43,41 +48,52 @@ def masked(text: str, ordinary: frozenset[str]) -> str:
             lowered = word.lower()
             if lowered in ordinary and (
                 word == lowered
-                or (word[1:] == lowered[1:] and SENTENCE_START.search(line[: match.start()]))
+                or (word[1:] == lowered[1:] and _starts_sentence(line[: match.start()]))
             ):
                 words.append(word)
             # A sentence's end stays, after a word dropped too, so that sentences are still
             # told apart.
-            end = line[match.end() : match.end() + 1]
-            if end in (".", "!", "?") and words and words[-1][-1] not in ".!?":
+            gap = GAP.match(line, match.end())
+            end = next((c for c in gap.group() if c in ".!?"), "") if gap else ""
+            if end and words and words[-1][-1] not in ".!?":
                 words[-1] += end
         kept.append(" ".join(words))
     return "\n".join(line for line in kept if line)
 
 
+def _starts_sentence(before: str) -> bool:
+    before = before.rstrip()
+    return not before or (
+        SENTENCE_END.search(before) is not None and not textmod.ABBREVIATION.search(before)
+    )
+
+
 def labels_of(row: dict[str, Any]) -> dict[str, Any] | None:
     """The dataset's labels for a decision (selectors.decisions_for_training's row), or None
-    where it confirms nothing. An edited draft speaks in Aegis's classes (mapped back); an
-    unedited acceptance confirms the extractor's own labels."""
-    if row.get("status") not in CONFIRMED:
-        return None
+    where it confirms nothing. They are read from the draft the analyst saw: the edited one,
+    or the extractor's as drafts.from_extraction maps it (a dataset label Aegis shows as
+    "unknown" teaches nothing; no violation found was shown as "other"). Aegis's classes map
+    back to the dataset's labels (labels.dataset_perpetrator, labels.dataset_violations)."""
     decided = row.get("decided")
-    if decided:
-        mention = bool(decided.get("perpetrator_mentioned"))
-        kind = labels.dataset_perpetrator(str(decided.get("perpetrator_type") or ""))
-        violations = labels.dataset_violations(list(decided.get("violation_types") or []))
-    else:
+    if row.get("status") not in CONFIRMED or (row.get("status") != "accepted" and not decided):
+        return None
+    if not decided:
         extracted = row.get("extracted") or {}
         if not extracted:
             return None  # the extractor had failed: nothing was proposed to confirm
-        mention = bool(_value(extracted, "perpetrator_mention"))
-        found = _value(extracted, "perpetrator_type")
-        kind = found if found in labels.PERPETRATOR_TYPES else None
-        violations = [
+        found = [
             str(g.get("value"))
             for g in extracted.get("violation_types") or []
-            if isinstance(g, dict) and g.get("value") in labels.VIOLATION_TYPES
-        ] or [labels.UNKNOWN_VIOLATION]
+            if isinstance(g, dict)
+        ]
+        decided = {
+            "perpetrator_mentioned": bool(_value(extracted, "perpetrator_mention")),
+            "perpetrator_type": labels.aegis_perpetrator(_value(extracted, "perpetrator_type")),
+            "violation_types": labels.aegis_violations(found) or ["other"],
+        }
+    mention = bool(decided.get("perpetrator_mentioned"))
+    kind = labels.dataset_perpetrator(str(decided.get("perpetrator_type") or ""))
+    violations = labels.dataset_violations(list(decided.get("violation_types") or []))
     return {
         "perpetrator_mention": mention,
         "perpetrator_type": kind if mention else None,

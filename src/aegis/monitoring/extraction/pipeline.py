@@ -288,15 +288,26 @@ def in_use(folder: Path | None = None) -> Extractor:
     if folder is None:
         return default()
     try:
-        stamp = (folder / "model.json").stat().st_mtime_ns
+        found = (folder / "model.json").stat()
     except OSError:
         return default()
-    return _from_folder(folder, stamp) or default()
+    # Size and inode beside the time: two trainings within one tick of a coarse clock differ.
+    return _from_folder(folder, (found.st_mtime_ns, found.st_ino, found.st_size)) or default()
 
 
 @lru_cache(maxsize=1)
-def _from_folder(folder: Path, stamp: int) -> Extractor | None:
-    models, extra = load(folder)
+def _from_folder(folder: Path, stamp: tuple[int, int, int]) -> Extractor | None:
+    try:
+        models, extra = load(folder)
+    except (OSError, ValueError, KeyError) as error:
+        # Unreadable (a disk error, a folder left half written): the shipped model serves,
+        # and the next article tries again only once the folder changes.
+        log.error(
+            "monitoring: the organisation's extraction model cannot be read (%s); the "
+            "shipped model is used",
+            type(error).__name__,
+        )
+        return None
     if extra.get("shipped_build") != shipped_build():
         # Trained by another version of the extractor (an upgrade since): its features may
         # not be this version's, so the shipped model serves until it is trained again.

@@ -65,14 +65,18 @@ def _fit(
     balanced: bool = False,
     *,
     what: str = "a label",
+    vocabulary_from: int | None = None,
 ) -> Linear:
+    """A logistic regression over named features; its feature names are those of the first
+    `vocabulary_from` rows (all by default: the public articles', never a decided one's)."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
     _two_kinds(targets, what)
 
     vectorizer = DictVectorizer()
-    matrix = vectorizer.fit_transform(rows).tocsr()
+    vectorizer.fit(rows[:vocabulary_from])
+    matrix = vectorizer.transform(rows).tocsr()
     # liblinear takes 32-bit sparse indices only.
     matrix.indices = matrix.indices.astype("int32")
     matrix.indptr = matrix.indptr.astype("int32")
@@ -111,7 +115,8 @@ def _fit_chars(
     )
     named = DictVectorizer()
     vectorizer.fit(texts[:vocabulary_from])
-    matrix = hstack([vectorizer.transform(texts), named.fit_transform(rows)]).tocsr()
+    named.fit(rows[:vocabulary_from])
+    matrix = hstack([vectorizer.transform(texts), named.transform(rows)]).tocsr()
     model = LogisticRegression(C=c, max_iter=3000).fit(matrix, targets)
     chars = CharTfidf.from_sklearn(vectorizer)
     names = [*vectorizer.get_feature_names_out(), *named.get_feature_names_out()]
@@ -158,11 +163,13 @@ def train(
     models: dict[str, Linear] = {}
 
     say("Learning the perpetrator: mention and type")
+    public = len(articles)
     models["perpetrator_mention"] = _fit(
         docs,
         [bool(g["perpetrator_mention"]) for g in every_gold],
         C_DOC,
         what="perpetrator_mention",
+        vocabulary_from=public,
     )
     typed = [
         (i, a, g["perpetrator_type"])
@@ -175,14 +182,16 @@ def train(
         [p for _, _, p in typed],
         C_CHARS,
         what="perpetrator_type",
-        vocabulary_from=sum(i < len(articles) for i, _, _ in typed),
+        vocabulary_from=sum(i < public for i, _, _ in typed),
     )
     violation_docs = [F.violation_document(a, idf, d) for a, d in zip(every, docs, strict=True)]
     say("Learning the violation types")
     for label in labels.VIOLATION_TYPES:
         targets = [label in (g["violation_types"] or []) for g in every_gold]
         what = f"violation type {label!r} (articles with and without it)"
-        models[f"violation:{label}"] = _fit(violation_docs, targets, C_DOC, what=what)
+        models[f"violation:{label}"] = _fit(
+            violation_docs, targets, C_DOC, what=what, vocabulary_from=public
+        )
 
     rows, targets = [], []
     for a, g in zip(articles, golds, strict=True):

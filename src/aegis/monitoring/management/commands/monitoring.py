@@ -99,8 +99,17 @@ class Command(BaseCommand):
         missing = [s for s in splits if not (data / f"{s}.json").is_file()]
         if missing:
             raise CommandError(f"No {', '.join(m + '.json' for m in missing)} in {data}.")
+        if options["recovery_key_file"] and not options["decisions"]:
+            raise CommandError(
+                "--recovery-key-file is for learning from the decisions: add --decisions."
+            )
         default_out = settings.AEGIS_MONITORING_MODEL_DIR if options["decisions"] else None
         out = Path(options["out"]) if options["out"] else default_out or pipeline.MODEL_DIR
+        if default_out is not None and out.resolve() == pipeline.MODEL_DIR.resolve():
+            raise CommandError(
+                "A model that learnt from the decisions never replaces the shipped one: leave "
+                "--out out (it goes to the organisation's model folder) or give another folder."
+            )
         if out.exists() and not out.is_dir():
             # Said before training, not after.
             raise CommandError(f"--out {out} is a file: give the folder to write the model to.")
@@ -143,6 +152,15 @@ class Command(BaseCommand):
                 "The worker uses it from its next article on; remove that folder to go back to "
                 "the shipped model."
             )
+        elif (
+            out.resolve() == pipeline.MODEL_DIR.resolve()
+            and (settings.AEGIS_MONITORING_MODEL_DIR / "model.json").exists()
+        ):
+            self.stderr.write(
+                f"The organisation's model in {settings.AEGIS_MONITORING_MODEL_DIR} was trained "
+                "beside the shipped model this replaces: the shipped one serves until it is "
+                "trained again with --decisions."
+            )
 
     def _decisions(
         self, records: list[dict[str, Any]], options: dict[str, Any]
@@ -152,7 +170,11 @@ class Command(BaseCommand):
         chain = _recovery_chain(_recovery_key_text(options))
         unreadable: list[int] = []
         with unlocked(chain):
-            rows = list(monitoring_selectors.decisions_for_training(unreadable))
+            rows = list(
+                monitoring_selectors.decisions_for_training(
+                    unreadable, statuses=decided_records.CONFIRMED
+                )
+            )
         public = [training.article(r) for r in records]
         decided = decided_records.records(rows, decided_records.ordinary_words(public))
         if unreadable:
@@ -162,7 +184,11 @@ class Command(BaseCommand):
             )
         if not decided:
             raise CommandError(
-                "No accepted or merged proposal to learn from yet; the model is as it was."
+                "None of the decided proposals could be read with this recovery key; the model "
+                "is as it was."
+                if unreadable
+                else "No accepted proposal, or merged one with an edit, to learn from yet; the "
+                "model is as it was."
             )
         return decided
 
