@@ -239,3 +239,31 @@ def test_retraining_the_shipped_model_says_the_organisations_waits_for_its_turn(
     (org_model / "model.json").write_text("{}")
     said = _train(small).getvalue()
     assert f"The organisation's model in {org_model} was trained beside" in said
+
+
+def test_decisions_the_recovery_key_cannot_open_are_counted_and_left_out(
+    team, organisation, small, org_model, tmp_path, monkeypatch
+):
+    from aegis.vault.models import KeyWrap
+    from aegis.vault.services import recovery_keypair
+
+    key_file = tmp_path / "recovery.txt"
+    key_file.write_text(organisation)
+    with unlocked(team.analyst.keychain()):
+        proposal = _ingest(team, monkeypatch, 2)
+        decisions.accept(
+            proposal, compartment_id=team.compartment.pk, actor_id=team.analyst.user.pk
+        )
+    # As an article kept before the recovery key held the monitoring keys.
+    KeyWrap.objects.filter(
+        keypair=recovery_keypair(),
+        data_key_id__in=[proposal.data_key_id, proposal.article.data_key_id],
+    ).delete()
+    said = StringIO()
+    with pytest.raises(CommandError, match="None of the decided proposals could be read"):
+        call_command(
+            "monitoring", "train", "--data", str(small), "--decisions",
+            "--recovery-key-file", str(key_file), stdout=said, stderr=said,
+        )  # fmt: skip
+    assert "1 decided proposals were left out: the recovery key does not open" in said.getvalue()
+    assert not org_model.exists()
