@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from aegis.vault import crypto, keychain, service_keys
@@ -88,7 +87,7 @@ def rekey(chain: keychain.Keychain) -> Rekeyed:
         if secret is None:
             raise keychain.NoKeyAccess(vault_selectors.live_key_id(PURPOSE))
         rows = Article.objects.select_related("proposal").order_by("pk")
-        for article in _opened(rows):
+        for article in vault_selectors.opened_in_chunks(rows):
             try:
                 url, title, text = str(article.url), str(article.title), str(article.text)
             except keychain.NoKeyAccess:
@@ -104,7 +103,7 @@ def rekey(chain: keychain.Keychain) -> Rekeyed:
             if keyed != (article.url_hash, bytes(article.signature)) or any(padded):
                 Article.objects.filter(pk=article.pk).update(url_hash=keyed[0], signature=keyed[1])
                 changed += 1
-        for item in _opened(CampaignItem.objects.order_by("pk")):
+        for item in vault_selectors.opened_in_chunks(CampaignItem.objects.order_by("pk")):
             try:
                 changed += _pad(item)
             except keychain.NoKeyAccess:
@@ -116,20 +115,6 @@ def rekey(chain: keychain.Keychain) -> Rekeyed:
             changed += 1
     compacted = vault.compact_database([Article, Proposal, CampaignItem]) if changed else True
     return Rekeyed(changed, skipped, compacted)
-
-
-def _opened(rows: Any, size: int = 200) -> Iterator[Any]:
-    """The rows, a chunk at a time with the chunk's keys opened in one query (one query per
-    row had made 20,000 articles take a minute)."""
-    chunk: list[Any] = []
-    for row in rows.iterator(chunk_size=size):
-        chunk.append(row)
-        if len(chunk) == size:
-            vault_selectors.open_records(chunk)
-            yield from chunk
-            chunk = []
-    vault_selectors.open_records(chunk)
-    yield from chunk
 
 
 def _pad(record: Any) -> bool:

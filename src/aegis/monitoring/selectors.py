@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from aegis.cases import selectors as cases
 from aegis.paging import Order, SeekPage, capped_count, seek_page
 from aegis.vault.keychain import NoKeyAccess
-from aegis.vault.selectors import open_records
+from aegis.vault.selectors import open_records, opened_in_chunks
 
 from .models import Article, Campaign, CampaignItem, Proposal, Source
 from .vocabulary import ProposalStatus
@@ -175,19 +175,7 @@ def decisions_for_training(
     if statuses:
         decided = decided.filter(status__in=statuses)
     decided = decided.select_related("article").order_by("pk")
-    chunk: list[Proposal] = []
-    for proposal in decided.iterator(chunk_size=200):
-        chunk.append(proposal)
-        if len(chunk) == 200:
-            yield from _training_rows(chunk, unreadable)
-            chunk = []
-    yield from _training_rows(chunk, unreadable)
-
-
-def _training_rows(chunk: list[Proposal], unreadable: list[int] | None) -> Iterator[dict[str, Any]]:
-    # The chunk's keys opened in one query, not one a row.
-    open_records([p.article for p in chunk], chunk)
-    for proposal in chunk:
+    for proposal in opened_in_chunks(decided, related=lambda p: p.article):
         article = proposal.article
         try:
             row = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from django.db.models import Count, Model, Q, QuerySet
@@ -92,6 +92,22 @@ def opened(records: Iterable[Record]) -> list[Record]:
     found = list(records)
     open_records(found)
     return found
+
+
+def opened_in_chunks(
+    rows: QuerySet[Any], size: int = 200, related: Callable[[Any], Model | None] | None = None
+) -> Iterator[Any]:
+    """The rows, a chunk at a time with the chunk's keys, and those of each row's `related`
+    record, opened in one query (one query per row had made 20,000 articles take a minute)."""
+    chunk: list[Any] = []
+    for row in rows.iterator(chunk_size=size):
+        chunk.append(row)
+        if len(chunk) == size:
+            open_records(chunk, [related(r) for r in chunk] if related else ())
+            yield from chunk
+            chunk = []
+    open_records(chunk, [related(r) for r in chunk] if related else ())
+    yield from chunk
 
 
 def open_records(*groups: Iterable[Model | None]) -> None:
