@@ -201,8 +201,11 @@ def test_the_decisions_teach_the_article_models_and_write_no_word_of_theirs(
     monkeypatch.setattr(
         pipeline, "in_use", lambda folder=None: asked.append(folder) or in_use(folder)
     )
-    assert worker_extracts("Held", STORY, None)["violation_types"]
+    proposed = worker_extracts("Held", STORY, None)
+    assert proposed["violation_types"]
     assert asked == [org_model]
+    # The proposal says what its extractor learnt from (its page shows it).
+    assert proposed["model"] == {"articles": 36, "decisions": 8}
 
     # After an upgrade (another shipped model), the shipped one serves until trained again.
     monkeypatch.setattr(pipeline, "shipped_build", lambda: "another version")

@@ -164,3 +164,41 @@ def test_a_source_whose_task_chain_was_lost_is_queued_again(team):
     )
     sign_in(Client(), team.analyst).get(reverse("monitoring:sources"))
     assert DBTaskResult.objects.filter(task_path__endswith="poll_source").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("model", "said"),
+    [
+        (
+            {"articles": 400, "decisions": 0},
+            "Proposed by the extractor shipped with Aegis, which learnt from 400 annotated news "
+            "articles. It has not learnt from this organisation's decisions yet.",
+        ),
+        (
+            {"articles": 400, "decisions": 1},
+            "learnt from 400 annotated news articles and 1 decision of its analysts.",
+        ),
+        (
+            {"articles": 300, "decisions": 12},
+            "learnt from 300 annotated news articles and 12 decisions of its analysts.",
+        ),
+        (None, "The extractor could not read this article, so nothing was proposed from it"),
+    ],
+)
+def test_a_proposal_says_which_extractor_made_it(team, monkeypatch, model, said):
+    from aegis.monitoring import articles
+
+    from .conftest import fake_extraction
+
+    def extraction(*args):
+        return {} if model is None else {**fake_extraction(*args), "model": model}
+
+    monkeypatch.setattr(articles, "run_extractor", extraction)
+    client = sign_in(Client(), team.analyst)
+    pasted = client.post(
+        reverse("monitoring:paste"),
+        {"title": "Arrest in Bogota", "url": "", "published": "2026-11-20", "text": STORY},
+    )
+    page = client.get(pasted.url).content.decode()
+    assert said in page
+    assert page.count("Proposed by") == (model is not None)

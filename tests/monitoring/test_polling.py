@@ -205,7 +205,7 @@ def test_bad_source_input_is_refused_and_nothing_written(team):
 
 
 def test_the_shipped_extractor_reads_an_article():
-    from aegis.monitoring.extraction import extract
+    from aegis.monitoring.extraction import extract, pipeline
 
     try:
         extract("Defender arrested", STORY, None)
@@ -214,6 +214,9 @@ def test_the_shipped_extractor_reads_an_article():
     found = SHIPPED_EXTRACTOR("Defender arrested", STORY, None)
     assert set(found) >= {"is_attack", "confidence", "violation_types", "victims"}
     assert 0.0 <= found["confidence"] <= 1.0
+    # No organisation model in this instance: the shipped one, which learnt from no decision.
+    assert found["model"] == {"articles": pipeline.default().trained_on, "decisions": 0}
+    assert found["model"]["articles"] >= 400
 
 
 def test_a_long_feed_is_read_a_few_items_per_poll(web, team):

@@ -68,15 +68,18 @@ def queue_confidence(extracted: dict[str, Any]) -> float:
 
 def run_extractor(title: str, text: str, published: datetime.date | None) -> dict[str, Any]:
     """The extractor's proposal as plain data ({} when it fails: the analyst still sees the
-    article). Imported here: loading the model is only worth it where articles are read."""
+    article), with what the model learnt from, which the proposal's page says. Imported
+    here: loading the model is only worth it where articles are read."""
     try:
-        from .extraction import extract
+        from .extraction import pipeline
 
-        result = extract(title, text, published, folder=settings.AEGIS_MONITORING_MODEL_DIR)
+        extractor = pipeline.in_use(settings.AEGIS_MONITORING_MODEL_DIR)
+        result = dataclasses.asdict(extractor.extract(title, text, published))
     except Exception as error:
         log.error("monitoring: the extractor failed: %s", type(error).__name__)
         return {}
-    return dataclasses.asdict(result)
+    result["model"] = {"articles": extractor.trained_on, "decisions": extractor.decisions}
+    return result
 
 
 @transaction.atomic

@@ -98,8 +98,9 @@ class Article(models.Model):
 
 class Proposal(models.Model):
     """What the extractor proposed from one article, and the analyst's decision, kept (with
-    the values the analyst corrected) to learn from: `aegis monitoring train` does not yet
-    (docs/decisions.md, "The analysts' decisions are kept, and not yet learnt from")."""
+    the values the analyst corrected) to learn from: `aegis monitoring train --decisions`
+    (docs/decisions.md, "The analysts' decisions are learnt from, without a word of the
+    organisation's own")."""
 
     article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="proposal")
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
