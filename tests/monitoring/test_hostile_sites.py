@@ -5,6 +5,7 @@ nothing the worker reads writes a page's address to the logs."""
 
 from __future__ import annotations
 
+import codecs
 import logging
 import socket
 import threading
@@ -16,6 +17,7 @@ from aegis.monitoring import fetching, polling, sources, texts
 from aegis.monitoring.fetching import FetchFailed
 from aegis.monitoring.models import Article
 from aegis.monitoring.vocabulary import SourceKind, SourceStatus
+from aegis.vault.keychain import unlocked
 
 from .conftest import article_page, rss
 
@@ -140,3 +142,84 @@ def test_a_feed_summary_keeps_the_words_after_a_stray_angle_bracket():
     # next ">" (and a page of them is read in linear time).
     assert texts.strip_html("a < b <p>c &amp; d</p>") == "a < b c & d"
     assert texts.strip_html("<" * 1000 + "<p>Words.</p>") == "<" * 1000 + " Words."
+
+
+def test_a_feed_whose_body_names_a_file_is_not_read_from_the_worker_s_disk(web, team, tmp_path):
+    # feedparser, given bytes, first opens them as a path: a site answering with the name of
+    # a file on the worker made it read that file (or /dev/zero without end).
+    local = tmp_path / "local.xml"
+    local.write_text(rss([("LOCAL secret entry", "", "Read from the worker's own disk.")]))
+    for body in (str(local), "/dev/zero"):
+        feed = _feed(web.add(f"/path{len(body)}.xml", body, content_type="application/rss+xml"))
+        assert polling.poll(feed) == SourceStatus.MALFORMED
+    assert not Article.objects.exists()
+
+
+def test_a_feed_is_read_in_the_charset_its_answer_declares(web, team):
+    title = "Арест правозащитника в Минске"
+    body = rss([(title, "", "Полиция задержала правозащитника.")]).replace(
+        '<?xml version="1.0"?>', ""
+    )
+    feed = _feed(
+        web.add(
+            "/ru.xml",
+            body.encode("cp1251"),
+            content_type="application/rss+xml; charset=windows-1251",
+        )
+    )
+    assert polling.poll(feed) == SourceStatus.OK
+    article = Article.objects.get(source=feed)
+    with unlocked(team.analyst.keychain()):
+        assert article.title == title
+
+
+def test_a_relative_link_is_read_against_the_feed_s_address_and_a_script_is_no_link(web, team):
+    story = web.add("/feeds/story", article_page("Defender arrested in Bogota"))
+    items = [
+        ("Defender arrested in Bogota", "story", ""),
+        ("Harvest festival", "javascript:alert(1)", "The harvest festival opened in Cali today."),
+    ]
+    feed = _feed(web.add("/feeds/news.xml", rss(items)))
+    assert polling.poll(feed) == SourceStatus.OK
+    with unlocked(team.analyst.keychain()):
+        kept = {a.title: a.url for a in Article.objects.filter(source=feed)}
+    assert kept == {"Defender arrested in Bogota": story, "Harvest festival": ""}
+    assert "/feeds/story" in web.requests
+    # Another feed's item with the same relative link is another page, not one seen already.
+    elsewhere = web.add("/other/story", article_page("Journalist detained in Quito"))
+    other = _feed(web.add("/other/news.xml", rss([("Journalist detained", "story", "")])))
+    assert polling.poll(other) == SourceStatus.OK
+    with unlocked(team.analyst.keychain()):
+        assert [a.url for a in Article.objects.filter(source=other)] == [elsewhere]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        # A byte-order mark wins over the header.
+        (codecs.BOM_UTF8 + "<p>Detención en Bogotá</p>".encode(), "text/html; charset=latin-1"),
+        # A <meta> saying UTF-16 on a page read as ASCII bytes is UTF-8 (the HTML standard).
+        ('<meta charset="utf-16"><p>Detención en Bogotá</p>'.encode(), "text/html"),
+        # Only a <meta> declares: not a "charset=" in a script before it.
+        (
+            '<script>var c = "charset=utf-16";</script><meta charset="utf-8">'
+            "<p>Detención en Bogotá</p>".encode(),
+            "text/html",
+        ),
+        ("<p>Detención en Bogotá</p>".encode("cp1252"), "text/html; charset=windows-1252"),
+        (
+            '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
+            "<p>Detención en Bogotá</p>".encode("cp1252"),
+            "",
+        ),
+        ("<p>Detención en Bogotá</p>".encode(), "text/html; charset=punycode"),
+    ],
+)
+def test_a_page_s_encoding_is_chosen_as_the_html_standard_does(body, content_type):
+    assert "Detención en Bogotá" in texts.decode_page(body, content_type)
+
+
+def test_a_feed_served_as_a_web_page_or_untyped_is_a_feed(web, team):
+    for n, content_type in enumerate(("text/html; charset=utf-8", "text/plain", "")):
+        feed = _feed(web.add(f"/feed{n}.xml", rss([]), content_type=content_type))
+        assert polling.poll(feed) == SourceStatus.OK, content_type

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import io
 import logging
 import time
 import xml.sax
@@ -178,7 +179,16 @@ def _entry_text(entry: Any) -> str:
 
 def _poll_feed(source: Source, tally: _Tally) -> None:
     fetched = fetching.fetch(source.url)
-    feed = feedparser.parse(fetched.body)
+    # The body as a stream: given bytes, feedparser first tries them as a path on this
+    # machine ("/etc/…", "/dev/zero"). The headers give it the charset the server declares
+    # (on an XML type: feeds served as text/html or with none are common, and an empty one
+    # would read as malformed) and the address relative links are read against.
+    charset = texts.declared_charset(fetched.content_type)
+    headers = {
+        "content-type": "application/xml" + (f"; charset={charset}" if charset else ""),
+        "content-location": fetched.url,
+    }
+    feed = feedparser.parse(io.BytesIO(fetched.body), response_headers=headers)
     problem = feed.get("bozo_exception")
     # Not well-formed XML: feedparser's lenient parser may still recover items (they are
     # kept), but the source says it is malformed. Lesser quirks (a wrong declared encoding)
@@ -189,6 +199,8 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
     feed_language = str(feed.feed.get("language", "")).split("-")[0].lower()
     for entry in feed.entries[:MAX_ITEMS]:
         link = str(entry.get("link", "")).strip()
+        if not link.lower().startswith(("http://", "https://")):
+            link = ""  # "javascript:", "mailto:": no address of an article
         if link and (_read_lately(link) or articles.seen(link)):
             continue
         if tally.found >= MAX_NEW or tally.fetched >= MAX_FETCHES:
@@ -203,7 +215,7 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
             continue
         published = _believable(_entry_date(entry))
         language = ""
-        if link.startswith(("http://", "https://")):
+        if link:
             # The whole article, when its page can be read; else the feed's summary.
             tally.fetched += 1
             page = _linked_page(link)

@@ -174,19 +174,52 @@ def _date(value: Any) -> datetime.date | None:
 
 
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+# A <meta charset> or <meta http-equiv content="…; charset=…"> in the page's first bytes (the
+# HTML standard's prescan, simplified): not any "charset=" there, which a script may hold.
+_META_CHARSET = re.compile(r"""<meta\b[^>]*?charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def declared_charset(content_type: str) -> str:
+    """The charset a Content-Type header declares, "" when none."""
+    found = _CHARSET.search(content_type or "")
+    return found.group(1) if found else ""
+
+
+def _codec(name: str) -> str:
+    """Python's name of a text encoding, "" for one it lacks or that is none ("idna")."""
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        return ""
+    # idna and punycode encode host names, not documents: read as their bytes they give
+    # nothing, or garbage.
+    text = getattr(codec, "_is_text_encoding", True) and codec.name not in {"idna", "punycode"}
+    return codec.name if text else ""
 
 
 def decode_page(body: bytes, content_type: str = "") -> str:
-    """A fetched page's text, in the charset its header or its <meta> declares; undeclared,
-    UTF-8 when it is that, else Windows-1252 (which older news sites send unsaid)."""
-    declared = _CHARSET.search(content_type) or _CHARSET.search(
-        body[:4096].decode("ascii", "replace")
-    )
-    if declared:
+    """A fetched page's text, in the encoding the HTML standard picks: a byte-order mark
+    first, then the charset of the header, then that of a <meta> (a page that says UTF-16
+    there is read as UTF-8, since its <meta> could not have been read otherwise);
+    undeclared, UTF-8 when it is that, else Windows-1252 (which older news sites send
+    unsaid)."""
+    for mark, encoding in _BOMS:
+        if body.startswith(mark):
+            return body.decode(encoding, "replace")
+    codec = _codec(declared_charset(content_type))
+    if not codec and (meta := _META_CHARSET.search(body[:4096].decode("ascii", "replace"))):
+        codec = _codec(meta.group(1))
+        codec = "utf-8" if codec.startswith(("utf-16", "utf-32")) else codec
+    if codec:
         try:
-            return body.decode(codecs.lookup(declared.group(1)).name, "replace")
-        except (LookupError, UnicodeError):
-            pass  # a charset Python does not know, or no text one ("idna"): as undeclared
+            return body.decode(codec, "replace")
+        except UnicodeError:
+            pass  # a codec that decodes no bytes: as undeclared
     try:
         return body.decode("utf-8-sig")
     except UnicodeDecodeError:
