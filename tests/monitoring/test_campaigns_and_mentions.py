@@ -8,14 +8,18 @@ import datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from aegis.alerts import policies
 from aegis.alerts.models import Alert, AlertRule
 from aegis.alerts.vocabulary import RuleTrigger
-from aegis.monitoring import articles, campaigns
-from aegis.monitoring.models import Campaign, CampaignItem, Mention
+from aegis.monitoring import articles, campaigns, tasks
+from aegis.monitoring.models import Article, Campaign, CampaignItem, Mention
 from aegis.monitoring.vocabulary import ArticleOrigin
 from aegis.rules import RuleError
+from aegis.vault import selectors as vault_selectors
+from aegis.vault import service_keys
+from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
 
 from .conftest import STORY, sign_in
@@ -101,8 +105,41 @@ def test_a_switched_off_news_rule_raises_nothing(team, make_case):
 
 def test_without_the_search_key_nobody_is_recognised(team, make_case):
     make_case(team.compartment, team.caseworker, legal_name="Maria Lopez")
-    _ingest(team.analyst)  # analysts do not hold the search key
+    _ingest(team.analyst)  # analysts do not hold the search key, nor does the worker here
     assert not Mention.objects.exists() and not Alert.objects.exists()
+    assert not DBTaskResult.objects.filter(task_path__endswith="check_mentions").exists()
+
+
+def test_an_article_an_analyst_adds_is_checked_by_the_worker(
+    team, make_case, django_capture_on_commit_callbacks
+):
+    case = make_case(team.compartment, team.caseworker, legal_name="María López")
+    service = service_keys.service_keypair()
+    assert service is not None
+    with unlocked(team.caseworker.keychain()):  # the key ceremony gives it the search key
+        vault.grant(vault.index_key_id(), service)
+    client = sign_in(Client(), team.analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        pasted = client.post(
+            reverse("monitoring:paste"),
+            {"title": "Defender arrested", "url": "", "published": "2026-11-20", "text": STORY},
+        )
+    assert pasted.status_code == 302
+    article = Article.objects.get()
+    # Not in the analyst's request (no search key there): the worker's task, queued.
+    assert not Mention.objects.exists()
+    [queued] = DBTaskResult.objects.filter(task_path__endswith="check_mentions")
+    assert queued.args_kwargs["args"] == [article.pk]
+    assert vault_selectors.holders_of(article.data_key_id).filter(pk=service.pk).exists()
+
+    assert tasks.check_mentions.call(article.pk) == 1
+    mention = Mention.objects.get()
+    assert mention.article == article and mention.person == case.person
+    assert Alert.objects.get(pk=mention.alert_id).person == case.person
+    # The service holds the article's key no longer; the analysts still do.
+    holders = vault_selectors.holders_of(article.data_key_id)
+    assert not holders.filter(pk=service.pk).exists()
+    assert holders.filter(user=team.analyst.user).exists()
 
 
 def test_an_unrelated_article_raises_nothing(team, make_case):

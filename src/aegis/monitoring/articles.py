@@ -143,5 +143,6 @@ def ingest(
             confidence=queue_confidence(extracted),
             created_at=clock.now(),
         )
-    mentions.check(article, extracted)
+    if mentions.check(article, extracted) is None:
+        mentions.check_later(article)
     return article

@@ -4,25 +4,31 @@ is named in the news", which coordinators can switch off on the alert rules page
 recognised only through the blind index under the search key (the worker holds it where the
 key ceremony gave it to the alert service): candidate names in the article are indexed and
 looked up among people's indexed names, so no list of names in clear exists on the server.
-An article that names a campaign's target joins that campaign.
+An article that names a campaign's target joins that campaign. An article an analyst adds by
+hand (pasted, uploaded, sent by the API) is checked by the worker, since analysts hold no
+search key: its key is sealed to the alert service until the worker has (check_later).
 
 AEGIS_MONITORING_MENTION_ALERTS (default on) turns the alerts off; the mentions are kept."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from aegis import clock
 from aegis.alerts import services as alerts
 from aegis.cases import selectors as cases
 from aegis.paging import in_slices
+from aegis.vault import selectors as vault_selectors
 from aegis.vault import service_keys
+from aegis.vault import services as vault
 from aegis.vault.fields import blind_index
-from aegis.vault.keychain import NoKeyAccess, VaultLocked
+from aegis.vault.keychain import NoKeyAccess, VaultLocked, unlocked
 
 from .models import Article, Campaign, CampaignItem, Mention
 
@@ -91,10 +97,13 @@ def alerts_on() -> bool:
     return bool(getattr(settings, "AEGIS_MONITORING_MENTION_ALERTS", True))
 
 
-def check(article: Article, extracted: dict[str, Any]) -> int:
+def check(article: Article, extracted: dict[str, Any]) -> int | None:
     """Record who this article names among people on file and campaign targets; raise one
-    alert per person named. Returns how many people were recognised."""
+    alert per person named. Returns how many people were recognised; None when this key
+    context holds no search key, so that nobody could be (check_later)."""
     found = indexes_of(candidate_names(article, extracted))
+    if found is None:
+        return None
     if not found:
         return 0
     indexes = sorted(found)
@@ -130,3 +139,38 @@ def check(article: Article, extracted: dict[str, Any]) -> int:
         if fired:
             Mention.objects.filter(pk=mention.pk).update(alert_id=fired[0].pk)
     return len(people)
+
+
+def check_later(article: Article) -> bool:
+    """Where an article was added by somebody who holds no search key (an analyst's paste or
+    upload), the worker checks it if the alert service holds that key: the article's key is
+    sealed to the service until then (tasks.check_mentions takes it back). True when
+    queued; run inside the transaction that added the article."""
+    keypair = service_keys.service_keypair()
+    if keypair is None or not vault_selectors.keypair_holds_search_key(keypair):
+        return False
+    vault.grant(article.data_key_id, keypair)
+    # Imported here: the tasks import the polling, which imports this module.
+    from .tasks import check_mentions
+
+    transaction.on_commit(lambda: check_mentions.enqueue(article.pk))
+    return True
+
+
+def check_by_worker(article_id: int) -> int | None:
+    """The worker's side of check_later: check the article with the alert service's keys,
+    then take the article's key back from the service, whatever the check gave."""
+    keypair = service_keys.service_keypair()
+    article = Article.objects.filter(pk=article_id).select_related("proposal").first()
+    if article is None or keypair is None:
+        return None
+    try:
+        with unlocked(service_keys.service_keychain()):
+            proposal = getattr(article, "proposal", None)
+            extracted = json.loads(str(proposal.extracted or "{}")) if proposal else {}
+            return check(article, extracted)
+    except service_keys.ServiceKeyMissing:
+        log.warning("monitoring: an added article could not be checked: no alert service key")
+        return None
+    finally:
+        vault.revoke(article.data_key_id, keypair)

@@ -78,6 +78,11 @@ def holds_search_key(user_id: Any) -> bool:
     return search_key_user_ids().filter(keypair__user_id=user_id).exists()
 
 
+def keypair_holds_search_key(keypair: Keypair) -> bool:
+    """Whether the search key is sealed to this keypair (a service's, by key ceremony)."""
+    return KeyWrap.objects.filter(data_key__purpose=INDEX_KEY_PURPOSE, keypair=keypair).exists()
+
+
 def wiped() -> bool:
     """The keys were destroyed by `aegis wipe` and the instance has not been set up again
     (`aegis init` makes a new organisation recovery key)."""
