@@ -219,6 +219,15 @@ def test_merging_waits_for_the_incidents_caseworkers(team, proposal):
     proposal = Proposal.objects.get(pk=proposal.pk)
     assert proposal.source_added
     assert _queue_lines(team.caseworker) == []
+    # A colleague pressing the same button on a page loaded before: told, not a 404.
+    colleague = sign_in(Client(), team.coordinator)
+    again = colleague.post(
+        reverse("monitoring:add-merged", kwargs={"proposal_id": proposal.pk}), follow=True
+    )
+    assert again.status_code == 200 and "This article has been added already." in (
+        again.content.decode()
+    )
+    assert incident.sources.count() == 1
 
 
 def _queue_lines(person: Any) -> list[tuple[str, bool]]:

@@ -4,16 +4,21 @@ source without stopping the others."""
 
 from __future__ import annotations
 
+import datetime
+import re
 import socket
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
+from aegis import clock
 from aegis.monitoring import articles, fetching, polling, sources
 from aegis.monitoring.models import Article, Proposal, Source
 from aegis.monitoring.vocabulary import SourceKind, SourceStatus
 from aegis.vault.keychain import unlocked
 
-from .conftest import STORY, article_page, rss
+from .conftest import STORY, article_page, rss, sign_in
 
 pytestmark = pytest.mark.django_db
 SHIPPED_EXTRACTOR = articles.run_extractor  # before the stand-in replaces it (conftest)
@@ -254,3 +259,48 @@ def test_requests_to_one_host_are_spaced(web, settings, monkeypatch):
     fetching.fetch(url)  # robots.txt is cached; the page waits its turn after the first
     # sleep() is a stand-in, so no time passes: each request is booked 5 s after the last.
     assert len(slept) == 2 and 4 < slept[0] <= 5 and 9 < slept[1] <= 10
+
+
+def test_a_shorter_interval_counts_from_the_last_read(web, team):
+    feed = add(SourceKind.FEED, web.add("/feed.xml", rss([])), interval_minutes=7 * 24 * 60)
+    status, next_at = polling.poll_if_due(feed.pk)
+    assert status == SourceStatus.OK and next_at is not None
+    assert next_at - clock.now() > datetime.timedelta(days=6)
+    # Read half an hour ago; then the analyst asks for every five minutes.
+    half_an_hour_ago = clock.now() - datetime.timedelta(minutes=30)
+    Source.objects.filter(pk=feed.pk).update(last_polled_at=half_an_hour_ago)
+    feed.refresh_from_db()
+    fields = {"name": feed.name, "kind": feed.kind, "url": feed.url, "interval_minutes": 5}
+    sources.update_source(feed, actor_id=None, is_active=True, **fields)
+    feed.refresh_from_db()
+    assert feed.next_poll_at == half_an_hour_ago + datetime.timedelta(minutes=5)
+    assert polling.poll_if_due(feed.pk)[0] == SourceStatus.OK  # due now, not in a week
+    # A longer interval leaves the next read where it was.
+    feed.refresh_from_db()
+    before = feed.next_poll_at
+    sources.update_source(
+        feed, actor_id=None, is_active=True, **{**fields, "interval_minutes": 600}
+    )
+    assert Source.objects.get(pk=feed.pk).next_poll_at == before
+
+
+def test_showing_the_regions_keeps_a_paused_source_paused(team):
+    client = sign_in(Client(), team.analyst)
+    source = add(SourceKind.FEED, "https://news.example.org/feed.xml", is_active=False)
+    sent = {
+        "name": source.name,
+        "kind": "feed",
+        "url": source.url,
+        "language": "",
+        "country": "PE",
+        "region": "",
+        "reliability": "C",
+        "interval_minutes": "60",
+        "show_regions": "1",
+    }  # no "is_active": the box is unticked
+    page = client.post(reverse("monitoring:source", kwargs={"source_id": source.pk}), sent)
+    box = re.search(r'<input[^>]*name="is_active"[^>]*>', page.content.decode())
+    assert box is not None and "checked" not in box.group(0)
+    ticked = client.post(reverse("monitoring:sources"), {**sent, "is_active": "on"})
+    box = re.search(r'<input[^>]*name="is_active"[^>]*>', ticked.content.decode())
+    assert box is not None and "checked" in box.group(0)

@@ -71,6 +71,9 @@ class PlaceForm(forms.Form):
         for name, field in cls.base_fields.items():
             if isinstance(field, forms.MultipleChoiceField):
                 initial[name] = data.getlist(name)
+            elif isinstance(field, forms.BooleanField):
+                # An unticked box sends nothing: unticked, not the field's default.
+                initial[name] = field.widget.value_from_datadict(data, {}, name)
         return cls(initial=initial, **kwargs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

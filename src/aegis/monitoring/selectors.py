@@ -125,18 +125,25 @@ def compartment_to_file_in(compartment_id: int) -> Any:
     return compartments().filter(pk=compartment_id).first()
 
 
-def _merged_waiting(user: Any) -> QuerySet[Proposal]:
-    """Merged proposals waiting for a caseworker, of the incidents this person may see: each
-    row's incident is looked up by its reference among the visible ones (EXISTS), so the
-    reader's scope is applied before any ordering or slicing (filtering after a cap hid
-    articles beyond it), and the cost follows the waiting articles, not the incidents (an IN
-    list of every visible reference was built again for each of the page's queries)."""
+def _merged_waiting(user: Any, *, added: bool = False) -> QuerySet[Proposal]:
+    """Merged proposals waiting for a caseworker (or, `added`, added already), of the
+    incidents this person may see: each row's incident is looked up by its reference among
+    the visible ones (EXISTS), so the reader's scope is applied before any ordering or
+    slicing (filtering after a cap hid articles beyond it), and the cost follows the waiting
+    articles, not the incidents (an IN list of every visible reference was built again for
+    each of the page's queries)."""
     from aegis.incidents import selectors as incidents
 
     visible = incidents.visible_incidents(user).filter(reference=OuterRef("incident_reference"))
     return Proposal.objects.filter(
-        Exists(visible), status=ProposalStatus.MERGED, source_added=False
+        Exists(visible), status=ProposalStatus.MERGED, source_added=added
     )
+
+
+def merged_added_already(user: Any, proposal_id: int) -> bool:
+    """Whether a colleague added this merged article to an incident this person may see
+    (a page loaded before they did)."""
+    return _merged_waiting(user, added=True).filter(pk=proposal_id).exists()
 
 
 def merged_page(user: Any, params: Mapping[str, Any]) -> SeekPage:

@@ -92,6 +92,10 @@ def update_source(
     for name, value in values.items():
         setattr(source, name, value)
     source.is_active = bool(is_active)
+    if source.last_polled_at is not None and source.next_poll_at is not None:
+        # A shorter interval counts from the last read, not from the poll the longer one set.
+        sooner = source.last_polled_at + datetime.timedelta(minutes=source.interval_minutes)
+        source.next_poll_at = min(source.next_poll_at, sooner)
     source.save()
     audit.record("monitoring.source", actor_id=actor_id, object_type="source", object_id=source.pk)
     if source.is_active:
@@ -125,6 +129,12 @@ def revive_overdue() -> int:
 
 
 def _schedule(source: Source) -> None:
+    """Queue the source's next read: now, or at its next polling time where that is later
+    (an edit): a task that finds it not yet due ends with no successor."""
     from .tasks import poll_source
 
-    transaction.on_commit(lambda: poll_source.enqueue(source.pk))
+    due = source.next_poll_at
+    if due is not None and due > clock.now():
+        transaction.on_commit(lambda: poll_source.using(run_after=due).enqueue(source.pk))
+    else:
+        transaction.on_commit(lambda: poll_source.enqueue(source.pk))

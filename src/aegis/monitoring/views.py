@@ -175,7 +175,11 @@ def merged(request: HttpRequest) -> HttpResponse:
 @requires(STAFF)
 @require_POST
 def add_merged(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    shown = found(selectors.merged_proposal(request.user, proposal_id))
+    shown = selectors.merged_proposal(request.user, proposal_id)
+    if shown is None and selectors.merged_added_already(request.user, proposal_id):
+        messages.info(request, _("This article has been added already."))
+        return redirect("monitoring:merged")
+    shown = found(shown)
     with flash_refusal(request):
         decisions.add_merged_source(shown, actor=request.user)
         messages.success(
