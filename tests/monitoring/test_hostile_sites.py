@@ -223,3 +223,65 @@ def test_a_feed_served_as_a_web_page_or_untyped_is_a_feed(web, team):
     for n, content_type in enumerate(("text/html; charset=utf-8", "text/plain", "")):
         feed = _feed(web.add(f"/feed{n}.xml", rss([]), content_type=content_type))
         assert polling.poll(feed) == SourceStatus.OK, content_type
+
+
+class SlowHops(Trickle):
+    """Redirects, each one's headers trickled a byte at a time for `hop` seconds (every read
+    well within the timeout), to the next: /hop/1, /hop/2, ..."""
+
+    hop = 1.0
+
+    def __init__(self) -> None:
+        self.hops: list[str] = []
+        super().__init__(headers_too=True)
+
+    def _answer(self, client: socket.socket) -> None:
+        with client:
+            path = client.recv(65536).split(b"\r\n", 1)[0].split(b" ")[1].decode()
+            if path == "/robots.txt":
+                client.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                return
+            self.hops.append(path)
+            following = f"/hop/{len(self.hops) + 1}"
+            try:
+                client.sendall(b"HTTP/1.1 302 Found\r\nX-Slow: ")
+                for _ in range(int(self.hop / 0.1)):
+                    if self.stop.wait(0.1):
+                        return
+                    client.sendall(b"a")
+                client.sendall(f"\r\nLocation: {following}\r\nContent-Length: 0\r\n\r\n".encode())
+            except OSError:
+                return  # the client shut the connection
+
+
+def test_a_chain_of_slow_redirects_is_bounded_as_a_whole(settings):
+    settings.AEGIS_MONITORING_HOST_INTERVAL = 0
+    settings.AEGIS_MONITORING_TIMEOUT = 0.2  # each read; the whole fetch: 8 times that, 1.6 s
+    settings.AEGIS_MONITORING_PROXY = ""
+    fetching.forget_hosts()
+    server = SlowHops()
+    try:
+        with pytest.raises(FetchFailed) as failed:
+            fetching.fetch(server.base + "/hop/1")
+    finally:
+        server.close()
+        fetching.forget_hosts()
+    assert (failed.value.status, failed.value.detail) == (SourceStatus.TIMEOUT, "too slow")
+    # A second of headers a hop: the fetch's 1.6 s end within the second hop, where each
+    # hop's own clock had let the five redirects run their course (6 s).
+    assert len(server.hops) <= 2, server.hops
+
+
+def test_a_poll_fetches_no_more_pages_once_its_time_is_spent(web, team, monkeypatch):
+    links = [web.add(f"/story/{n}", article_page(f"Defender {n} arrested")) for n in range(3)]
+    feed = _feed(
+        web.add("/feed.xml", rss([(f"Arrest {n}", link, "") for n, link in enumerate(links)]))
+    )
+    monkeypatch.setattr(polling, "POLL_BUDGET", 0)  # spent once the first page is read
+    for n in range(3):
+        assert polling.poll(feed) == SourceStatus.OK
+        # One page a poll: the rest wait for the next one, not lost.
+        assert [p for p in web.requests if p.startswith("/story/")] == [
+            f"/story/{k}" for k in range(n + 1)
+        ]
+    assert Article.objects.filter(source=feed).count() == 3

@@ -34,8 +34,9 @@ ROBOTS_RETRY_TTL = 300.0  # and a robots.txt that did not answer (5xx, no connec
 MAX_CRAWL_DELAY = 60.0  # the most a robots.txt's Crawl-delay spaces requests: one site
 # must not hold the worker, which reads one source at a time
 MAX_REDIRECTS = 5
-# The whole of one request, headers and body, in multiples of AEGIS_MONITORING_TIMEOUT (which
-# bounds each read only: a server sending a byte every few seconds never trips it).
+# The whole of one fetch (its robots.txt reads, every redirect, headers and bodies), in
+# multiples of AEGIS_MONITORING_TIMEOUT (which bounds each read only: a server sending a byte
+# every few seconds never trips it). The waits for a host's turn are not counted.
 REQUEST_BUDGET = 8
 KNOWN_HOSTS = 1000  # hosts whose robots.txt and last request are remembered before pruning
 
@@ -60,6 +61,11 @@ def _setting(name: str, default: float) -> float:
     return float(getattr(settings, name, default))
 
 
+def timeout() -> float:
+    """Seconds any one read of an answer may wait (AEGIS_MONITORING_TIMEOUT)."""
+    return _setting("AEGIS_MONITORING_TIMEOUT", 15.0)
+
+
 def proxy() -> str:
     return str(getattr(settings, "AEGIS_MONITORING_PROXY", "") or "")
 
@@ -70,25 +76,36 @@ _robots: dict[str, _Rules] = {}  # origin → its robots.txt, as last read
 
 
 class _Deadline:
-    """One request's whole time (`arm` starts it): when it passes, the connections the fetch
-    opened are shut, so that a server trickling its headers or body cannot hold the worker;
-    `passed` then says the answer is not to be used."""
+    """One fetch's whole time, `budget` seconds spent across its requests (`arm` starts or
+    resumes the clock, `pause` stops it while the fetch waits for a host's turn): when it
+    is spent, the connections the fetch opened are shut, so that a server trickling its
+    headers or body, or a chain of slow redirects, cannot hold the worker; `passed` then
+    says the answer is not to be used."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: float) -> None:
         self.connections: list[object] = []
         self.passed = False
+        self.left = budget
         self._timer: threading.Timer | None = None
+        self._since = 0.0
 
-    def arm(self, seconds: float) -> None:
-        self.disarm()
-        self.passed = False
-        self._timer = threading.Timer(seconds, self._expire)
+    def arm(self) -> None:
+        self.pause()
+        if self.left <= 0:
+            self._expire()
+            raise FetchFailed(SourceStatus.TIMEOUT, "too slow")
+        self._since = time.monotonic()
+        self._timer = threading.Timer(self.left, self._expire)
         self._timer.daemon = True
         self._timer.start()
 
-    def disarm(self) -> None:
+    def pause(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
+            self._timer = None
+            self.left -= time.monotonic() - self._since
+
+    disarm = pause
 
     def _expire(self) -> None:
         self.passed = True
@@ -225,13 +242,16 @@ def _get(session: requests.Session, url: str, crawl_delay: float = 0.0) -> reque
     except ValueError as error:
         raise FetchFailed(SourceStatus.UNREACHABLE, "not an http(s) address") from error
     _refuse_private(parts.hostname, port)
-    _wait_for_host(parts.netloc.lower(), crawl_delay)
-    timeout = _setting("AEGIS_MONITORING_TIMEOUT", 15.0)
+    seconds = timeout()
     adapter = session.get_adapter(url)
-    if isinstance(adapter, _WatchedAdapter):  # the wait above is not the request's time
-        adapter._deadline.arm(REQUEST_BUDGET * timeout)
+    deadline = adapter._deadline if isinstance(adapter, _WatchedAdapter) else None
+    if deadline is not None:  # the wait for the host's turn is not the fetch's time
+        deadline.pause()
+    _wait_for_host(parts.netloc.lower(), crawl_delay)
+    if deadline is not None:
+        deadline.arm()
     try:
-        response = session.get(url, timeout=timeout, stream=True, allow_redirects=False)
+        response = session.get(url, timeout=seconds, stream=True, allow_redirects=False)
     except requests.exceptions.InvalidSchema as error:  # a proxy scheme requests lacks
         raise FetchFailed(SourceStatus.PROXY, type(error).__name__) from error
     except requests.exceptions.ProxyError as error:
@@ -240,7 +260,7 @@ def _get(session: requests.Session, url: str, crawl_delay: float = 0.0) -> reque
         raise FetchFailed(SourceStatus.TIMEOUT) from error
     except requests.exceptions.RequestException as error:
         # A SOCKS proxy that does not answer looks like an unreachable site to requests.
-        status = SourceStatus.PROXY if _proxy_down(timeout) else SourceStatus.UNREACHABLE
+        status = SourceStatus.PROXY if _proxy_down(seconds) else SourceStatus.UNREACHABLE
         raise FetchFailed(status, type(error).__name__) from error
     return response
 
@@ -310,6 +330,10 @@ def _robots_for(session: requests.Session, url: str) -> _Rules:
     if cached is not None and cached.expires > time.monotonic():
         return cached
     rules = _read_robots(session, f"{origin}/robots.txt")
+    adapter = session.get_adapter(url)
+    if isinstance(adapter, _WatchedAdapter) and adapter._deadline.passed:
+        # The fetch ran out of time (slow hops before), not the site: nothing to remember.
+        raise FetchFailed(SourceStatus.TIMEOUT, "too slow")
     _prune(_robots, lambda kept: kept.expires <= time.monotonic())
     _robots[origin] = rules
     return rules
@@ -372,7 +396,7 @@ def fetch(url: str) -> Fetched:
     """The document at `url`, or FetchFailed with the status to show on its source.
     Redirects are followed by hand so that each hop meets its own host's robots.txt, rate
     limit and address check."""
-    deadline = _Deadline()
+    deadline = _Deadline(REQUEST_BUDGET * timeout())
     try:
         with _session(deadline) as session:
             fetched = _fetch(session, url)

@@ -32,6 +32,11 @@ MAX_NEW = 10
 # Pages fetched per poll, kept or not: a site's Crawl-delay spaces them up to a minute, and a
 # feed of links to empty pages must not hold the worker for an hour at every poll.
 MAX_FETCHES = MAX_NEW
+# And no page fetched after this many AEGIS_MONITORING_TIMEOUTs of one poll (300 s at the
+# default 15 s: ten pages at a host's turn every 5 s take a minute), however slow each one
+# is, so that slow sites (each fetch may take fetching.REQUEST_BUDGET timeouts) hold the
+# worker minutes, not an hour; the rest are read at the next poll.
+POLL_BUDGET = 20
 # Links whose page gave nothing to keep, not fetched again for a day (in this process only:
 # no address is written down for it).
 UNREADABLE_TTL = 86400.0
@@ -197,6 +202,7 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
     if (feed.bozo and not feed.entries) or (not feed.entries and not feed.get("feed")):
         raise FetchFailed(SourceStatus.MALFORMED, type(problem).__name__ if problem else "")
     feed_language = str(feed.feed.get("language", "")).split("-")[0].lower()
+    ends = time.monotonic() + POLL_BUDGET * fetching.timeout()
     for entry in feed.entries[:MAX_ITEMS]:
         link = str(entry.get("link", "")).strip()
         if not link.lower().startswith(("http://", "https://")):
@@ -204,6 +210,8 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
         if link and (_read_lately(link) or articles.seen(link)):
             continue
         if tally.found >= MAX_NEW or tally.fetched >= MAX_FETCHES:
+            break
+        if tally.fetched and time.monotonic() > ends:
             break
         title = texts.strip_html(entry.get("title", ""))
         text = _entry_text(entry)
