@@ -288,3 +288,53 @@ def test_an_incident_taken_up_from_the_news_does_not_keep_the_articles_lengths(t
     for raw in (title, bytes(source), *victims):
         assert bytes(raw)[:1] == b"\x02" and len(bytes(raw)) >= 1024
     assert bytes(description)[:1] == b"\x02" and len(bytes(description)) >= 256
+
+
+def _page_as_sent(client: Client, proposal: Proposal, **changes: Any) -> dict[str, Any]:
+    """The proposal page's draft form as a browser sends it, with `changes` typed in."""
+    page = client.get(reverse("monitoring:proposal", kwargs={"proposal_id": proposal.pk}))
+    form = page.context["draft_form"]
+    sent: dict[str, Any] = {}
+    for field in form:
+        value = field.value()
+        if value in (None, False):
+            continue
+        sent[field.name] = value.isoformat() if isinstance(value, datetime.date) else value
+    return {**sent, **changes}
+
+
+def test_corrections_not_saved_yet_are_accepted_with_the_proposal(team, proposal):
+    client = sign_in(Client(), team.analyst)
+    sent = _page_as_sent(client, proposal, title="Land defender detained in Bogota")
+    response = client.post(
+        reverse("monitoring:accept", kwargs={"proposal_id": proposal.pk}),
+        {**sent, "compartment": team.compartment.pk},
+    )
+    assert response.status_code == 302, response.context["draft_form"].errors
+    with unlocked(team.caseworker.keychain()):
+        assert Incident.objects.get().title == "Land defender detained in Bogota"
+        assert decisions.draft_of(Proposal.objects.get(pk=proposal.pk)).title == (
+            "Land defender detained in Bogota"
+        )
+
+
+def test_a_correction_that_breaks_a_rule_accepts_nothing_and_is_shown_on_its_input(team, proposal):
+    client = sign_in(Client(), team.analyst)
+    sent = _page_as_sent(client, proposal, victim_0="Ana \u202eevil")
+    page = client.post(
+        reverse("monitoring:accept", kwargs={"proposal_id": proposal.pk}),
+        {**sent, "compartment": team.compartment.pk},
+    )
+    assert page.status_code == 200
+    assert list(page.context["draft_form"].errors) == ["victim_0"]
+    assert 'value="Ana \u202eevil"' in page.content.decode()  # what was typed stays
+    assert not Incident.objects.exists()
+    with unlocked(team.analyst.keychain()):
+        assert Proposal.objects.get(pk=proposal.pk).status == "pending"
+    # An empty title is the form's own error: also nothing accepted.
+    page = client.post(
+        reverse("monitoring:accept", kwargs={"proposal_id": proposal.pk}),
+        {**sent, "victim_0": "", "title": "", "compartment": team.compartment.pk},
+    )
+    assert page.status_code == 200 and "title" in page.context["draft_form"].errors
+    assert not Incident.objects.exists()

@@ -156,3 +156,37 @@ def test_an_upload_this_form_cannot_read_says_what_it_reads(team, name):
     assert page.status_code == 200
     assert "Only plain text and PDF files can be read as articles." in page.content.decode()
     assert Article.objects.count() == 0
+
+
+def test_every_victim_of_a_draft_is_shown_and_can_be_taken_off(team, mass_arrest):
+    client = sign_in(Client(), team.analyst)
+    page = client.get(reverse("monitoring:proposal", kwargs={"proposal_id": mass_arrest.pk}))
+    form = page.context["draft_form"]
+    assert form.rows == MAX_VICTIMS  # twenty in the draft: none on the incident unseen
+    shown = page.content.decode()
+    assert f'name="victim_{MAX_VICTIMS - 1}"' in shown and "Person Number19" in shown
+    sent = {
+        "title": "Thirty detained",
+        "date_start": "2026-11-16",
+        "date_precision": "day",
+        "country": "CO",
+        "violation_types": ["arbitrary_detention"],
+        "perpetrator_type": "state_security",
+        "reliability": "C",
+    }
+    for n in range(MAX_VICTIMS):
+        sent |= {
+            f"victim_{n}": "" if n == 7 else f"Person Number{n}",
+            f"victim_{n}_sex": "unknown",
+            f"victim_{n}_age": "unknown",
+        }
+    edited = client.post(reverse("monitoring:edit", kwargs={"proposal_id": mass_arrest.pk}), sent)
+    assert edited.status_code == 302, edited.context["draft_form"].errors
+    with unlocked(team.analyst.keychain()):
+        mass_arrest.refresh_from_db()
+        kept = [v.description for v in decisions.draft_of(mass_arrest).victims]
+    assert len(kept) == MAX_VICTIMS - 1 and "Person Number7" not in kept
+    # Nineteen now, and a row to add one on.
+    again = client.get(reverse("monitoring:proposal", kwargs={"proposal_id": mass_arrest.pk}))
+    assert again.context["draft_form"].rows == MAX_VICTIMS
+    assert again.context["draft_form"].initial[f"victim_{MAX_VICTIMS - 1}"] == ""

@@ -149,9 +149,21 @@ def _source_text(proposal: Proposal) -> str:
 
 
 @transaction.atomic
-def accept(proposal: Proposal, *, compartment_id: Any, actor_id: int | None) -> str:
-    """Create the incident draft; returns its reference."""
+def accept(
+    proposal: Proposal,
+    *,
+    compartment_id: Any,
+    actor_id: int | None,
+    corrected: Draft | None = None,
+) -> str:
+    """Create the incident draft; returns its reference. `corrected`: the draft as the
+    analyst last left it on the page, saved first where it differs from the one kept (the
+    corrections typed beside the button are never dropped)."""
     _pending(proposal)
+    if corrected is not None:
+        corrected = check_draft(corrected)
+        if corrected.as_json() != check_draft(draft_of(proposal)).as_json():
+            edit(proposal, corrected, actor_id=actor_id)
     compartment = selectors.compartment_to_file_in(_id(compartment_id))
     if compartment is None:
         raise RuleError(

@@ -19,7 +19,7 @@ from aegis.incidents.vocabulary import (
     ViolationType,
 )
 
-from .drafts import Draft, VictimDraft
+from .drafts import MAX_VICTIMS, Draft, VictimDraft
 from .sources import LANGUAGES
 from .vocabulary import (
     Confidence,
@@ -131,6 +131,12 @@ class UploadForm(forms.Form):
     published = forms.DateField(label=_("Published on"), required=False, widget=DATE)
 
 
+def _victim_rows_in(values: Any) -> int:
+    """How many victim rows a form's data or initial values hold (victim_0 ... victim_N)."""
+    found = [int(key[7:]) for key in values if re.fullmatch(r"victim_\d{1,3}", key)]
+    return max(found) + 1 if found else 0
+
+
 class DraftForm(PlaceForm):
     field_order = ("title", "description", "date_start", "date_precision", "country", "region")
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -154,7 +160,11 @@ class DraftForm(PlaceForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for n in range(VICTIM_ROWS):
+        # As many rows as the draft has victims (and two to add one), so that none is on the
+        # incident unseen; a form sent back has the rows its page had.
+        sent = self.data if self.is_bound else self.initial
+        self.rows = min(max(VICTIM_ROWS, _victim_rows_in(sent)), MAX_VICTIMS)
+        for n in range(self.rows):
             self.fields[f"victim_{n}"] = forms.CharField(
                 label=_("Victim %(n)s, as described") % {"n": n + 1}, max_length=500, required=False
             )
@@ -169,16 +179,18 @@ class DraftForm(PlaceForm):
     def initial_from(cls, draft: Draft) -> dict[str, Any]:
         initial: dict[str, Any] = draft.as_json()
         initial["date_start"] = draft.date_start
-        for n, victim in enumerate(draft.victims[:VICTIM_ROWS]):
+        for n, victim in enumerate(draft.victims[:MAX_VICTIMS]):
             initial[f"victim_{n}"] = victim.description
             initial[f"victim_{n}_sex"] = victim.sex
             initial[f"victim_{n}_age"] = victim.age_group
+        for n in range(len(draft.victims), min(len(draft.victims) + 2, MAX_VICTIMS)):
+            initial[f"victim_{n}"] = ""  # rows to add a victim on
         return initial
 
     def victim_rows(self) -> list[tuple[Any, Any, Any]]:
         return [
             (self[f"victim_{n}"], self[f"victim_{n}_sex"], self[f"victim_{n}_age"])
-            for n in range(VICTIM_ROWS)
+            for n in range(self.rows)
         ]
 
     def draft(self, extra_victims: list[VictimDraft]) -> Draft:
@@ -187,7 +199,7 @@ class DraftForm(PlaceForm):
         # check_draft drops the empty ones.
         victims = [
             VictimDraft(data[f"victim_{n}"], data[f"victim_{n}_sex"], data[f"victim_{n}_age"])
-            for n in range(VICTIM_ROWS)
+            for n in range(self.rows)
         ]
         return Draft(
             title=data["title"],

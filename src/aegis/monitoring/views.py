@@ -17,13 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aegis.access import found, requires
 from aegis.files.handlers import keep_uploads_in_memory
 from aegis.files.uploads import UploadRejected
-from aegis.rules import flash_refusal, refusal_on
+from aegis.rules import RuleError, flash_refusal, refusal_on, show_on
 
 from . import campaigns as campaign_services
 from . import decisions, keys, manual, selectors, sources
 from .forms import (
     LANGUAGE_NAMES,
-    VICTIM_ROWS,
     AcceptForm,
     CampaignForm,
     DraftForm,
@@ -102,7 +101,7 @@ def edit(request: HttpRequest, proposal_id: int) -> HttpResponse:
         return _proposal_page(request, shown, draft_form=DraftForm.redrawn(request.POST))
     form = DraftForm(request.POST)
     if form.is_valid():
-        extra = decisions.draft_of(shown).victims[VICTIM_ROWS:]
+        extra = decisions.draft_of(shown).victims[form.rows :]  # rows no page showed
         with refusal_on(form):
             decisions.edit(shown, form.draft(extra), actor_id=request.user.pk)
             messages.success(request, _("Your corrections are saved."))
@@ -115,18 +114,36 @@ def edit(request: HttpRequest, proposal_id: int) -> HttpResponse:
 def accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
     shown = _proposal(proposal_id)
     form = AcceptForm(request.POST, compartments=selectors.compartments())
+    # The page's draft is sent with the button (one form): what the analyst corrected and
+    # did not save yet is accepted with it, not dropped.
+    draft_form = DraftForm(request.POST) if "title" in request.POST else None
+    corrected = None
+    if draft_form is not None:
+        if not draft_form.is_valid():
+            form.is_valid()  # its own errors shown too
+            return _proposal_page(request, shown, draft_form=draft_form, accept_form=form)
+        corrected = draft_form.draft(decisions.draft_of(shown).victims[draft_form.rows :])
     if form.is_valid():
-        with refusal_on(form):
+        try:
             reference = decisions.accept(
-                shown, compartment_id=form.cleaned_data["compartment"], actor_id=request.user.pk
+                shown,
+                compartment_id=form.cleaned_data["compartment"],
+                actor_id=request.user.pk,
+                corrected=corrected,
             )
+        except RuleError as refused:
+            on_draft = draft_form is not None and refused.field in draft_form.fields
+            show_on(draft_form if on_draft else form, refused)
+        else:
             messages.success(
                 request,
                 _("Incident %(ref)s is drafted for the compartment's caseworkers.")
                 % {"ref": reference},
             )
             return redirect("monitoring:queue")
-    return _proposal_page(request, shown, accept_form=form)
+    if draft_form is None:
+        return _proposal_page(request, shown, accept_form=form)
+    return _proposal_page(request, shown, draft_form=draft_form, accept_form=form)
 
 
 @requires(ANALYST)
