@@ -13,8 +13,8 @@ from django_tasks_db.models import DBTaskResult
 from aegis.alerts import policies
 from aegis.alerts.models import Alert, AlertRule
 from aegis.alerts.vocabulary import RuleTrigger
-from aegis.monitoring import articles, campaigns, tasks
-from aegis.monitoring.models import Article, Campaign, CampaignItem, Mention
+from aegis.monitoring import articles, campaigns, decisions, tasks
+from aegis.monitoring.models import Article, Campaign, CampaignItem, Mention, Proposal
 from aegis.monitoring.vocabulary import ArticleOrigin
 from aegis.rules import RuleError
 from aegis.vault import selectors as vault_selectors
@@ -22,7 +22,7 @@ from aegis.vault import service_keys
 from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
 
-from .conftest import STORY, sign_in
+from .conftest import STORY, api_client, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -240,3 +240,59 @@ def test_names_with_particles_are_candidates_and_a_run_of_spaces_is_read_once() 
     # (minutes), now one pass.
     spaced = "Ana" + " " * (texts.TEXT_MAX - 10) + "Pérez"
     assert names(spaced) == {"Ana Pérez"}
+
+
+def test_the_analyst_is_offered_the_incidents_of_the_people_a_report_names(
+    team, make_case, monkeypatch, django_capture_on_commit_callbacks
+):
+    from aegis.incidents import services as incident_services
+
+    from .test_decisions import EXTRACTED
+
+    case = make_case(team.compartment, team.caseworker, legal_name="Maria Lopez")
+    with unlocked(team.caseworker.keychain()):
+        # Another country and a year before: only the victim's name matches the report.
+        incident = incident_services.create_incident(
+            team.compartment,
+            actor_id=team.caseworker.user.pk,
+            title="Threats against a defender",
+            date_start=datetime.date(2025, 3, 1),
+            country="PE",
+        )
+        incident_services.add_act(
+            incident,
+            violation_type="threat",
+            actor_id=team.caseworker.user.pk,
+            victims=[case.person],
+        )
+    monkeypatch.setattr(articles, "run_extractor", lambda *a: EXTRACTED)  # names Maria Lopez
+    article = _ingest(team.caseworker)  # the worker holds the search key here
+    with unlocked(team.analyst.keychain()):
+        proposal = Proposal.objects.get(article=article)
+        assert [i.reference for i in decisions.candidates(proposal)] == [incident.reference]
+    page = sign_in(Client(), team.analyst).get(
+        reverse("monitoring:proposal", kwargs={"proposal_id": proposal.pk})
+    )
+    assert incident.reference in page.content.decode()
+    assert "Maria Lopez" not in page.content.decode().split("Merge with an incident")[1]
+    # An article the analyst pastes: the worker's task indexes its names, then it is offered.
+    service = service_keys.service_keypair()
+    with unlocked(team.caseworker.keychain()):
+        vault.grant(vault.index_key_id(), service)
+    with unlocked(team.analyst.keychain()), django_capture_on_commit_callbacks(execute=True):
+        pasted = articles.ingest(
+            origin=ArticleOrigin.PASTED,
+            title="Defender held in Lima",
+            text="Police in Lima held a land defender overnight after a march to the ministry. "
+            "Her lawyers said she was questioned for hours without counsel and later freed.",
+        )
+    with unlocked(team.analyst.keychain()):
+        assert decisions.candidates(Proposal.objects.get(article=pasted)) == []
+    tasks.check_mentions.call(pasted.pk)
+    with unlocked(team.analyst.keychain()):
+        offered = decisions.candidates(Proposal.objects.get(article=pasted))
+        assert [i.reference for i in offered] == [incident.reference]
+    # Through the API, the extraction shows no index.
+    token_client = api_client(team.analyst)
+    shown = token_client.get(f"/api/v1/monitoring/proposals/{proposal.pk}").json()
+    assert "name_indexes" not in shown["extracted"] and shown["extracted"]["victims"]

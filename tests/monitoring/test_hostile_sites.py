@@ -249,7 +249,8 @@ class SlowHops(Trickle):
                     if self.stop.wait(0.1):
                         return
                     client.sendall(b"a")
-                client.sendall(f"\r\nLocation: {following}\r\nContent-Length: 0\r\n\r\n".encode())
+                end = f"\r\nLocation: {following}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                client.sendall(end.encode())
             except OSError:
                 return  # the client shut the connection
 

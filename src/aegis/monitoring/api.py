@@ -18,7 +18,7 @@ from aegis.api_auth import RoleAuth
 from aegis.api_schemas import ErrorOut, InputSchema, Pages, RecordId, RuleErrorOut
 from aegis.incidents.vocabulary import Reliability
 
-from . import decisions, keys, manual, selectors, sources
+from . import decisions, keys, manual, mentions, selectors, sources
 from .models import Proposal, Source
 from .vocabulary import ProposalStatus, RejectReason, SourceKind
 
@@ -106,7 +106,11 @@ def _out(p: Proposal) -> dict[str, Any]:
         "title": p.article.title,
         "url": p.article.url,
         "draft": decisions.draft_of(p).as_json(),
-        "extracted": json.loads(str(p.extracted or "{}")),
+        "extracted": {
+            key: value
+            for key, value in json.loads(str(p.extracted or "{}")).items()
+            if key != mentions.NAME_INDEXES  # for the merge candidates only
+        },
     }
 
 

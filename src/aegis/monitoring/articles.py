@@ -133,7 +133,7 @@ def ingest(
     )
     extracted: dict[str, Any] = {}
     if original is None:
-        extracted = run_extractor(title, text, published)
+        extracted = mentions.with_name_indexes(run_extractor(title, text, published))
         Proposal.objects.create(
             article=article,
             data_key=article.data_key,

@@ -228,13 +228,15 @@ def candidates(proposal: Proposal) -> list[Any]:
 
     draft = draft_of(proposal)
     extracted = json.loads(str(proposal.extracted or "{}"))
-    names = {str(v.get("name", "")) for v in extracted.get("victims", []) if v.get("name")}
+    indexes = mentions.indexes_of(mentions.victim_names(extracted))
+    if indexes is None:  # an analyst: those the worker made (mentions.with_name_indexes)
+        indexes = {str(i) for i in extracted.get(mentions.NAME_INDEXES) or ()}
     return incident_selectors.merge_candidates(
         country=draft.country,
         around=draft.date_start,
         days=14,
         violation_types=draft.violation_types,
-        name_indexes=mentions.indexes_of(names) or (),
+        name_indexes=indexes,
     )
 
 

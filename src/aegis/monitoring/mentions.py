@@ -43,12 +43,13 @@ _NAME = re.compile(
 # and the punctuation that closes a run of them ("،" and "؛" too).
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _RUN_BREAK = re.compile(r"[.,;:!?()\[\]\"«»“”،؛؟।\n]")
+NAME_INDEXES = "name_indexes"  # in a proposal's extraction: with_name_indexes
 # Index lookups per query (SQLite allows 32,766 parameters; PostgreSQL more).
 LOOKUP_BATCH = 500
 
 
 def candidate_names(article: Article, extracted: dict[str, Any]) -> set[str]:
-    names = {str(v.get("name", "")) for v in extracted.get("victims", []) if v.get("name")}
+    names = victim_names(extracted)
     # The whole text ingest kept (texts.TEXT_MAX): a person named only near the end of a long
     # report is still recognised.
     body = f"{article.title!s}\n{article.text!s}"
@@ -83,6 +84,21 @@ def _uncased_names(body: str) -> set[str]:
             run = []
         names |= _runs(run)
     return names
+
+
+def victim_names(extracted: dict[str, Any]) -> set[str]:
+    """The names of the victims the extractor proposed."""
+    return {str(v.get("name", "")) for v in extracted.get("victims", []) if v.get("name")}
+
+
+def with_name_indexes(extracted: dict[str, Any]) -> dict[str, Any]:
+    """The extraction with the blind indexes of its victims' names (`name_indexes`) where this
+    key context holds the search key (the worker's): kept inside the encrypted proposal, so
+    that the analyst, who holds no search key, is offered the incidents whose victims bear
+    those names to merge with (decisions.candidates)."""
+    names = victim_names(extracted)
+    found = indexes_of(names) if names else None
+    return extracted if found is None else {**extracted, NAME_INDEXES: sorted(found)}
 
 
 def indexes_of(names: set[str]) -> set[str] | None:
@@ -168,6 +184,12 @@ def check_by_worker(article_id: int) -> int | None:
         with unlocked(service_keys.service_keychain()):
             proposal = getattr(article, "proposal", None)
             extracted = json.loads(str(proposal.extracted or "{}")) if proposal else {}
+            if proposal is not None and NAME_INDEXES not in extracted:
+                indexed = with_name_indexes(extracted)
+                if indexed is not extracted:
+                    extracted = indexed
+                    proposal.extracted = json.dumps(extracted, ensure_ascii=False, default=str)
+                    proposal.save(update_fields=["extracted"])
             return check(article, extracted)
     except service_keys.ServiceKeyMissing:
         log.warning("monitoring: an added article could not be checked: no alert service key")
