@@ -196,3 +196,26 @@ def test_the_hsts_header_goes_out_on_https_responses_only():
     client = Client()
     assert client.get("/report/", secure=True)["Strict-Transport-Security"] == "max-age=31536000"
     assert "Strict-Transport-Security" not in client.get("/report/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/x-www-form-urlencoded; charset=utf-16",
+        "application/x-www-form-urlencoded; charset=utf-32",
+    ],
+)
+def test_a_form_sent_in_an_encoding_django_refuses_is_a_400_page_not_a_500(content_type):
+    # Django's own 400 handler checks the CSRF token first, reading the form again, which
+    # failed again: the answer was a 500.
+    client = Client(raise_request_exception=False, enforce_csrf_checks=True)
+    client.get("/accounts/login/")
+    sent = client.generic(
+        "POST",
+        "/accounts/login/",
+        data=b"username=x&csrfmiddlewaretoken=x",
+        content_type=content_type,
+    )
+    assert sent.status_code == 400
+    assert "What was sent could not be read" in sent.content.decode()

@@ -25,3 +25,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/setlang/", views.set_language, name="set_language"),
 ]
+
+handler400 = views.bad_request
