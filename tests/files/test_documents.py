@@ -134,3 +134,12 @@ def test_a_utf8_text_cut_inside_a_character_is_still_text():
     assert check_upload(io.BytesIO(data), "informe.txt", "text/plain").content_type == (
         "text/plain"
     )
+
+
+def test_a_long_file_name_is_shortened_in_its_stem_and_keeps_its_extension():
+    name = "informe-" + "á" * 600 + ".txt"
+    checked = check_upload(io.BytesIO(b"La policia detuvo a la defensora."), name, "text/plain")
+    assert checked.content_type == "text/plain"
+    assert len(checked.name) == 200 and checked.name.endswith("á.txt")
+    odd = check_upload(io.BytesIO(b"Texto."), "x" * 300 + ".txt", "text/plain")
+    assert odd.name == "x" * 196 + ".txt"

@@ -78,7 +78,18 @@ def _check_name(name: str) -> str:
             )
             % {"name": base.encode("ascii", "replace").decode()}
         )
-    return base[:200]
+    return _shortened(base, 200)
+
+
+def _shortened(name: str, limit: int) -> str:
+    """The name cut to `limit` characters in its stem, never its extension (".txt", ".pdf"),
+    from which the kind of a plain-text file is told."""
+    if len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension) > 16:
+        return name[:limit]
+    return stem[: limit - len(extension) - 1] + "." + extension
 
 
 def _sniff(head: bytes, name: str) -> str | None:
