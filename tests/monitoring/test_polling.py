@@ -304,3 +304,26 @@ def test_showing_the_regions_keeps_a_paused_source_paused(team):
     ticked = client.post(reverse("monitoring:sources"), {**sent, "is_active": "on"})
     box = re.search(r'<input[^>]*name="is_active"[^>]*>', ticked.content.decode())
     assert box is not None and "checked" in box.group(0)
+
+
+def test_a_source_s_place_stands_in_where_the_extractor_finds_no_country(web, team):
+    from aegis.monitoring import decisions
+
+    link = web.add("/news/arrest", article_page("Defender arrested"))
+    url = web.add("/feed.xml", rss([("Defender arrested", link, "")]))
+    feed = add(SourceKind.FEED, url, country="PE", region="PE-LIM")
+    assert polling.poll(feed) == SourceStatus.OK
+    with unlocked(team.analyst.keychain()):
+        draft = decisions.draft_of(Proposal.objects.get())  # the stand-in finds no country
+    assert (draft.country, draft.region) == ("PE", "PE-LIM")
+    # A country the extractor found is the draft's, with no region of the source's.
+    from aegis.monitoring.drafts import from_extraction
+
+    found = from_extraction(
+        {"country": {"value": "Colombia", "confidence": 0.9}},
+        title="T",
+        published=None,
+        reliability="C",
+        source_place=("PE", "PE-LIM"),
+    )
+    assert (found.country, found.region) == ("CO", "")

@@ -42,12 +42,13 @@ def draft_of(proposal: Proposal) -> Draft:
     if proposal.edited:
         return Draft.from_json(json.loads(str(proposal.edited)))
     article = proposal.article
-    reliability = article.source.reliability if article.source else Reliability.C
+    source = article.source
     return from_extraction(
         json.loads(str(proposal.extracted or "{}")),
         title=str(article.title),
         published=article.published,
-        reliability=reliability,
+        reliability=source.reliability if source else Reliability.C,
+        source_place=(source.country, source.region) if source else ("", ""),
     )
 
 

@@ -88,8 +88,15 @@ def _labels() -> Any:
 
 
 def from_extraction(
-    extracted: dict[str, Any], *, title: str, published: datetime.date | None, reliability: str
+    extracted: dict[str, Any],
+    *,
+    title: str,
+    published: datetime.date | None,
+    reliability: str,
+    source_place: tuple[str, str] = ("", ""),
 ) -> Draft:
+    """The draft the extractor's proposal maps to. Where it found no country, the place its
+    source covers (`source_place`: a regional paper's country and region) stands in."""
     fallback = min(published or clock.today(), clock.today())
     date_start, precision = _date(extracted, fallback)
     if date_start > clock.today():
@@ -109,6 +116,7 @@ def from_extraction(
         for v in extracted.get("victims", [])
         if isinstance(v, dict) and (v.get("name") or v.get("victim_types"))
     ][:MAX_VICTIMS]  # the likeliest, as the extractor ranks them: more go on the incident
+    country = country_code(_value(extracted, "country"))
     sentences = [
         g.get("sentence", "")
         for g in (extracted.get("perpetrator_type"), *extracted.get("violation_types", []))
@@ -119,8 +127,8 @@ def from_extraction(
         description="\n".join(dict.fromkeys(sentences))[:5000],
         date_start=date_start,
         date_precision=precision,
-        country=country_code(_value(extracted, "country")),
-        region="",
+        country=country or source_place[0],
+        region="" if country else source_place[1],
         violation_types=[str(v) for v in violations],
         perpetrator_type=labels.aegis_perpetrator(_value(extracted, "perpetrator_type"))
         if extracted
