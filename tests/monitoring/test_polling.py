@@ -327,3 +327,46 @@ def test_a_source_s_place_stands_in_where_the_extractor_finds_no_country(web, te
         source_place=("PE", "PE-LIM"),
     )
     assert (found.country, found.region) == ("CO", "")
+
+
+FOOTER = (
+    "Subscribe to our newsletter for the latest regional news delivered to your inbox every "
+    "morning. Our journalism is supported by readers like you, so please consider a monthly "
+    "donation to keep independent reporting alive in the valley. Follow us on every social "
+    "network, share this story with your friends and family, and send your tips to our "
+    "newsroom. Copyright Valley Daily News, all rights reserved, reproduction prohibited "
+    "without written permission from the editors and the publishing house."
+)
+
+
+def test_a_footer_every_summary_carries_does_not_make_two_stories_one(web, team):
+    stories = [
+        ("Defender arrested", "Police arrested a land defender in Cajamarca on Monday."),
+        ("Radio raided", "Soldiers raided a community radio station in Puno overnight."),
+        ("Festival opens", "The harvest festival opened in Cusco with music and dances."),
+        ("Lawyer threatened", "A human rights lawyer in Lima received death threats again."),
+    ]
+    items = [
+        (title, f"{web.base}/gone/{n}", f"{summary} {FOOTER}")
+        for n, (title, summary) in enumerate(stories)
+    ]
+    feed = add(SourceKind.FEED, web.add("/feed.xml", rss(items)))
+    assert polling.poll(feed) == SourceStatus.OK  # the linked pages are gone: the summaries
+    kept = Article.objects.filter(source=feed)
+    assert kept.count() == 4 and not kept.exclude(duplicate_of=None).exists()
+    assert Proposal.objects.count() == 4
+    with unlocked(team.analyst.keychain()):
+        texts = {str(a.title): str(a.text) for a in kept}
+    assert texts["Radio raided"] == "Soldiers raided a community radio station in Puno overnight."
+
+
+def test_boilerplate_is_what_most_summaries_share_and_never_a_whole_text():
+    from aegis.monitoring import texts
+
+    same = "Read more on our site."
+    summaries = [f"Story {n} happened. {same}" for n in range(4)]
+    assert texts.boilerplate(summaries) == {same}
+    assert texts.boilerplate(summaries[:2]) == frozenset()  # two are no pattern
+    assert texts.without_boilerplate(summaries[0], {same}) == "Story 0 happened."
+    # A text with nothing of its own (the same story three times) is kept whole.
+    assert texts.without_boilerplate(same, {same}) == same

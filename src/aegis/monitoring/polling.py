@@ -203,6 +203,7 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
         raise FetchFailed(SourceStatus.MALFORMED, type(problem).__name__ if problem else "")
     feed_language = str(feed.feed.get("language", "")).split("-")[0].lower()
     ends = time.monotonic() + POLL_BUDGET * fetching.timeout()
+    footer = texts.boilerplate([_entry_text(entry) for entry in feed.entries[:MAX_ITEMS]])
     for entry in feed.entries[:MAX_ITEMS]:
         link = str(entry.get("link", "")).strip()
         if not link.lower().startswith(("http://", "https://")):
@@ -214,7 +215,7 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
         if tally.fetched and time.monotonic() > ends:
             break
         title = texts.strip_html(entry.get("title", ""))
-        text = _entry_text(entry)
+        text = texts.without_boilerplate(_entry_text(entry), footer)
         if len(text) > texts.TEXT_MAX:
             # Too long to keep (articles.ingest refuses it); its page, read only when longer,
             # would be too. Skipped before any fetch, so that it costs nothing at each poll

@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -145,6 +146,28 @@ def web_address(url: str) -> bool:
     except ValueError:
         return False
     return bool(parts.hostname)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def boilerplate(summaries: list[str]) -> frozenset[str]:
+    """The sentences most of a feed's summaries share (a site's footer, "Read more on…"):
+    in half of them and three at least. Left in, two short stories with a long footer share
+    most of their words and the second reads as a near-duplicate of the first."""
+    if len(summaries) < 3:
+        return frozenset()
+    seen = Counter(s for text in summaries for s in set(_SENTENCE_END.split(text)) if s)
+    least = max(3, (len(summaries) + 1) // 2)
+    return frozenset(sentence for sentence, n in seen.items() if n >= least)
+
+
+def without_boilerplate(text: str, shared: frozenset[str]) -> str:
+    """`text` less the `shared` sentences, unless nothing of its own would be left."""
+    if not shared:
+        return text
+    own = [s for s in _SENTENCE_END.split(text) if s and s not in shared]
+    return " ".join(own) if own else text
 
 
 def body_of(title: str, text: str) -> str:
