@@ -332,3 +332,13 @@ def test_the_recovery_key_opens_the_articles_a_chunk_at_a_time(team, organisatio
         _ingest(team.analyst.keychain(), f"{URL}?{n}", f"Headline {n}")
     fingerprints.rekey(vault.recovery_keychain(organisation))
     assert queries_to_rekey() == few  # not one query more per article
+
+
+def test_an_address_is_the_same_article_whatever_says_where_its_reader_came_from(team):
+    assert _ingest(team.analyst.keychain(), URL + "?utm_source=rss&utm_medium=feed") is not None
+    with unlocked(team.analyst.keychain()):
+        assert articles.seen(URL + "?utm_source=newsletter#comments")
+        assert articles.seen(URL + "?fbclid=IwAR0")
+        assert not articles.seen(URL + "?page=2")  # another page of it
+    assert fingerprints.identity("https://x.org/a?q=a%20b&gclid=1") == "https://x.org/a?q=a%20b"
+    assert fingerprints.identity("https://x.org/a?id=3") == "https://x.org/a?id=3"

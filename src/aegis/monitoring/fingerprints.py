@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from aegis.vault import crypto, keychain, service_keys
 from aegis.vault import selectors as vault_selectors
@@ -49,13 +51,34 @@ def _holders() -> list[Keypair]:
     return keys.holders(also=extra)
 
 
+# Query parameters that say where a reader came from, not which page: the same story shared
+# with other ones is the same address.
+_TRACKING = re.compile(r"utm_\w*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|ref_src|igshid", re.I)
+
+
+def identity(url: str) -> str:
+    """The address as an article's identity: without its fragment and tracking parameters
+    (the others kept as written, so that an address without either is itself)."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    pairs = parts.query.split("&") if parts.query else []
+    kept = [pair for pair in pairs if not _TRACKING.fullmatch(pair.partition("=")[0])]
+    if len(kept) == len(pairs) and not parts.fragment:
+        return url
+    return urlunsplit(parts._replace(query="&".join(kept), fragment=""))
+
+
 def url_hashes(url: str, secret: bytes | None) -> list[str]:
-    """What an address is stored as: keyed first where the key is held, then unkeyed (the
-    fingerprints of a context without the key)."""
-    plain = hashlib.sha256(url.strip().encode()).hexdigest()
+    """What an address is stored as (its identity()): keyed first where the key is held, then
+    unkeyed (the fingerprints of a context without the key)."""
+    url = identity(url)
+    plain = hashlib.sha256(url.encode()).hexdigest()
     if secret is None:
         return [plain]
-    return [crypto.hmac_index(secret, url.strip(), _URL_DOMAIN), plain]
+    return [crypto.hmac_index(secret, url, _URL_DOMAIN), plain]
 
 
 def signatures(body: str, secret: bytes | None) -> list[bytes]:
