@@ -15,8 +15,9 @@ from http.server import ThreadingHTTPServer
 
 import feedparser
 import pytest
+from django.utils import translation
 
-from aegis.monitoring import fetching, polling, sources, texts
+from aegis.monitoring import fetching, polling, sources, texts, vocabulary
 from aegis.monitoring.models import Article, Proposal, Source
 from aegis.monitoring.vocabulary import SourceKind, SourceStatus
 
@@ -255,3 +256,24 @@ def test_sources_on_the_workers_own_network_are_refused(web, site, team, setting
     for written in ("127.1", "2130706433", "0x7f000001", "0177.0.0.1"):
         assert read(add(SourceKind.PAGE, f"http://{written}/page")) == refused, written
     assert site.requests == ["http://news.invalid/robots.txt", "http://news.invalid/go"]
+
+
+@pytest.mark.parametrize(
+    ("detail", "said"),
+    [
+        ("503", "the server answered 503"),
+        ("robots.txt 503", "robots.txt: the server answered 503"),
+        ("robots.txt too large", "robots.txt: too large to read"),
+        ("too slow", "too slow"),
+        ("2 not kept", "2 articles could not be kept"),
+        ("1 not kept", "1 article could not be kept"),
+        ("SAXParseException, 3 new", "3 new articles read before the error"),
+        ("ConnectionError", ""),  # a programmer's word: the status says it ("Could not connect")
+        ("robots.txt ReadTimeout", ""),
+        ("", ""),
+    ],
+)
+def test_a_source_s_status_detail_is_said_in_words(detail, said):
+    assert vocabulary.detail_words(detail) == said
+    with translation.override("es"):
+        assert vocabulary.detail_words("2 not kept") == "2 artículos no pudieron guardarse"

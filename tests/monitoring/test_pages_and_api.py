@@ -202,3 +202,18 @@ def test_a_proposal_says_which_extractor_made_it(team, monkeypatch, model, said)
     page = client.get(pasted.url).content.decode()
     assert said in page
     assert page.count("Proposed by") == (model is not None)
+
+
+def test_a_source_s_status_is_said_in_words_not_an_exception_s_name(team):
+    client = sign_in(Client(), team.analyst)
+    client.post(reverse("monitoring:sources"), SOURCE)
+    source = Source.objects.get()
+    Source.objects.filter(pk=source.pk).update(
+        status="unreachable", status_detail="ConnectionError"
+    )
+    listed = client.get(reverse("monitoring:sources")).content.decode()
+    shown = client.get(reverse("monitoring:source", kwargs={"source_id": source.pk})).content
+    for page in (listed, shown.decode()):
+        assert "Could not connect" in page and "ConnectionError" not in page
+    Source.objects.filter(pk=source.pk).update(status="http_error", status_detail="503")
+    assert "(the server answered 503)" in client.get(reverse("monitoring:sources")).content.decode()

@@ -370,3 +370,24 @@ def test_boilerplate_is_what_most_summaries_share_and_never_a_whole_text():
     assert texts.without_boilerplate(summaries[0], {same}) == "Story 0 happened."
     # A text with nothing of its own (the same story three times) is kept whole.
     assert texts.without_boilerplate(same, {same}) == same
+
+
+def test_a_proxy_down_while_the_linked_pages_are_read_is_said_and_they_wait(web, team, monkeypatch):
+    first = web.add("/news/1", article_page("Defender arrested"))
+    second = web.add("/news/2", article_page("Journalist detained in Quito"))
+    feed = add(
+        SourceKind.FEED, web.add("/feed.xml", rss([("One", first, ""), ("Two", second, "")]))
+    )
+    fetch = fetching.fetch
+
+    def proxy_gone_for_pages(url: str):
+        if "/news/" in url:
+            raise fetching.FetchFailed(SourceStatus.PROXY, "ConnectionError")
+        return fetch(url)
+
+    monkeypatch.setattr(fetching, "fetch", proxy_gone_for_pages)
+    assert polling.poll(feed) == SourceStatus.PROXY
+    assert not Article.objects.exists()  # nothing kept from a summary, nothing marked seen
+    monkeypatch.setattr(fetching, "fetch", fetch)
+    assert polling.poll(feed) == SourceStatus.OK
+    assert Article.objects.filter(source=feed).count() == 2

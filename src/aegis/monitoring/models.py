@@ -29,6 +29,7 @@ from .vocabulary import (
     SourceKind,
     SourceStatus,
     TargetKind,
+    detail_words,
 )
 
 
@@ -59,6 +60,12 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def detail_said(self) -> str:
+        """The status detail in words (vocabulary.detail_words); none beside "Not found
+        (404)", which says it."""
+        return "" if self.status == SourceStatus.NOT_FOUND else detail_words(self.status_detail)
 
 
 class Article(models.Model):

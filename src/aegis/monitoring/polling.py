@@ -107,7 +107,9 @@ def _linked_page(link: str) -> texts.Page | None:
     try:
         linked = fetching.fetch(link)
         return texts.read_page(texts.decode_page(linked.body, linked.content_type), link)
-    except FetchFailed:
+    except FetchFailed as failed:
+        if failed.status == SourceStatus.PROXY:
+            raise  # the proxy went down, not the page: said on the source, the link read later
         return None
     except Exception as error:
         log.warning("monitoring: a linked page could not be read: %s", type(error).__name__)

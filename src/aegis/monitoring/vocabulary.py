@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,6 +36,38 @@ class SourceStatus(models.TextChoices):
     UNKNOWN_LANGUAGE = "unknown_language", _("Unknown language")
     NO_TEXT = "no_text", _("No article text found")
     PROXY = "proxy", _("The proxy is misconfigured")
+
+
+def detail_words(detail: str) -> str:
+    """A source's status detail (polling.poll: an HTTP status, a few fixed words, a count) in
+    the reader's language; "" for what only a programmer reads (an exception's name, which
+    the status already says in words)."""
+    if detail.startswith("robots.txt "):
+        why = detail_words(detail.removeprefix("robots.txt "))
+        return gettext("robots.txt: %(why)s") % {"why": why} if why else ""
+    if re.fullmatch(r"\d{3}", detail):
+        return gettext("the server answered %(code)s") % {"code": detail}
+    fixed = {
+        "too slow": gettext("too slow"),
+        "too large": gettext("too large to read"),
+        "too long": gettext("too large to read"),
+        "too many redirects": gettext("too many redirects"),
+        "not a public address": gettext("not a public address"),
+        "not an http(s) address": gettext("not a web address"),
+    }
+    if detail in fixed:
+        return fixed[detail]
+    if found := re.fullmatch(r"(\d+) not kept", detail):
+        n = int(found.group(1))
+        return ngettext(
+            "%(n)s article could not be kept", "%(n)s articles could not be kept", n
+        ) % {"n": n}
+    if found := re.fullmatch(r"\w*, (\d+) new", detail):
+        n = int(found.group(1))
+        return ngettext(
+            "%(n)s new article read before the error", "%(n)s new articles read before the error", n
+        ) % {"n": n}
+    return ""
 
 
 class ProposalStatus(models.TextChoices):
