@@ -49,7 +49,7 @@ def test_a_bad_source_is_shown_on_its_input(team):
     client = sign_in(Client(), team.analyst)
     response = client.post(reverse("monitoring:sources"), {**SOURCE, "url": "gopher://x"})
     assert response.status_code == 200 and not Source.objects.exists()
-    assert "https://" in response.content.decode()
+    assert "starting with https:// or http://" in response.content.decode()  # both are taken
 
 
 def test_the_worker_task_reads_a_due_source_and_schedules_the_next(team, web):

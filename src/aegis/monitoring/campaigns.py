@@ -203,7 +203,13 @@ def add_item(
     rules.choice(platform, Platform, "platform", gettext_lazy("Platform"))
     url = rules.text(url, "url", gettext_lazy("The address"), limit=1000, line=True)
     if url and not texts.web_address(url):
-        raise RuleError(_("Give an address starting with https://, or none."), "url")
+        raise RuleError(
+            _(
+                "Give a web address starting with https:// or http://, of 1,000 characters at "
+                "most, with no spaces, or none."
+            ),
+            "url",
+        )
     description = rules.text(
         description, "description", gettext_lazy("The description"), limit=5000
     )

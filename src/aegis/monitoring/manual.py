@@ -42,7 +42,13 @@ def _checked(title: str, url: str) -> tuple[str, str]:
     title = rules.text(title, "title", gettext_lazy("The title"), limit=500, line=True)
     url = rules.text(url, "url", gettext_lazy("The address"), limit=1000, line=True)
     if url and not texts.web_address(url):
-        raise RuleError(_("Give an address starting with https://, or none."), "url")
+        raise RuleError(
+            _(
+                "Give a web address starting with https:// or http://, of 1,000 characters at "
+                "most, with no spaces, or none."
+            ),
+            "url",
+        )
     return title, url
 
 

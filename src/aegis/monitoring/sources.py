@@ -34,7 +34,13 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     rules.choice(kind, SourceKind, "kind", gettext_lazy("Kind of source"))
     url = str(fields.get("url", "")).strip()
     if not texts.web_address(url):
-        raise RuleError(_("Give the address of the feed or page, starting with https://."), "url")
+        raise RuleError(
+            _(
+                "Give the address of the feed or page: a web address starting with https:// "
+                "or http://, of 1,000 characters at most, with no spaces."
+            ),
+            "url",
+        )
     language = str(fields.get("language", "") or "")
     if language not in LANGUAGES:
         raise RuleError(_("Choose one of the languages offered, or none."), "language")
