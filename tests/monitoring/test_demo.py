@@ -19,7 +19,10 @@ pytestmark = pytest.mark.django_db
 def test_demo_data(team):
     with unlocked(team.caseworker.keychain()):
         demo.create_demo_data(team.compartment, team.caseworker.user)
-    assert Source.objects.get().is_active is False
+    source = Source.objects.get()
+    assert source.is_active is False
+    # Its articles were read before it was paused, as its page says.
+    assert (source.status, source.articles_found) == ("ok", 3)
     assert Proposal.objects.count() == 3
     assert Article.objects.exclude(duplicate_of=None).count() == 1
     assert Campaign.objects.count() == 1

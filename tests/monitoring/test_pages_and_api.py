@@ -217,3 +217,40 @@ def test_a_source_s_status_is_said_in_words_not_an_exception_s_name(team):
         assert "Could not connect" in page and "ConnectionError" not in page
     Source.objects.filter(pk=source.pk).update(status="http_error", status_detail="503")
     assert "(the server answered 503)" in client.get(reverse("monitoring:sources")).content.decode()
+
+
+def test_a_source_s_page_links_its_articles_and_offers_no_read_when_paused(team, web):
+    link = web.add("/story", article_page("Defender arrested"))
+    client = sign_in(Client(), team.analyst)
+    client.post(
+        reverse("monitoring:sources"),
+        {**SOURCE, "url": web.add("/f.xml", rss([("Arrest", link, "")]))},
+    )
+    source = Source.objects.get()
+    assert tasks.poll_source.call(source.pk) == "ok"
+    proposal = Proposal.objects.get()
+    page = client.get(
+        reverse("monitoring:source", kwargs={"source_id": source.pk})
+    ).content.decode()
+    assert reverse("monitoring:proposal", kwargs={"proposal_id": proposal.pk}) in page
+    assert "Read it at the next pass" in page
+    Source.objects.filter(pk=source.pk).update(is_active=False)
+    paused = client.get(
+        reverse("monitoring:source", kwargs={"source_id": source.pk})
+    ).content.decode()
+    assert "Read it at the next pass" not in paused and "Paused:" in paused
+
+
+def test_a_rejection_s_note_is_shown_with_its_reason(team):
+    client = sign_in(Client(), team.analyst)
+    pasted = client.post(
+        reverse("monitoring:paste"),
+        {"title": "Arrest in Bogota", "url": "", "published": "2026-11-20", "text": STORY},
+    )
+    proposal = Proposal.objects.get()
+    client.post(
+        reverse("monitoring:reject", kwargs={"proposal_id": proposal.pk}),
+        {"reason": "other", "note": "An advertisement for a law firm"},
+    )
+    page = client.get(pasted.url).content.decode()
+    assert "An advertisement for a law firm" in page

@@ -10,7 +10,8 @@ from typing import Any
 from aegis import clock
 
 from . import articles, campaigns, sources
-from .vocabulary import ArticleOrigin
+from .models import Source
+from .vocabulary import ArticleOrigin, SourceStatus
 
 ARTICLES = [
     (
@@ -70,6 +71,13 @@ def create_demo_data(compartment: Any, actor: Any) -> None:
             published=today - datetime.timedelta(days=days),
             language="en",
         )
+    # As if the worker had read them before the source was paused (its page says so).
+    Source.objects.filter(pk=source.pk).update(
+        status=SourceStatus.OK,
+        articles_found=len(ARTICLES),
+        last_polled_at=clock.now(),
+        last_ok_at=clock.now(),
+    )
     articles.ingest(
         origin=ArticleOrigin.PASTED,
         title="Valley: activist held for a day and a half",

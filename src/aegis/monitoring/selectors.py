@@ -79,7 +79,13 @@ def source(source_id: int) -> Source | None:
 
 
 def articles_of(source: Source, limit: int = 20) -> list[Article]:
-    found = list(source.articles.order_by("-fetched_at", "-pk")[:limit])
+    """The source's latest articles, opened, with their proposals (or their originals') to
+    link to."""
+    found = list(
+        source.articles.select_related("proposal", "duplicate_of__proposal").order_by(
+            "-fetched_at", "-pk"
+        )[:limit]
+    )
     open_records(found)
     return found
 
