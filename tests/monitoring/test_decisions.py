@@ -338,3 +338,31 @@ def test_a_correction_that_breaks_a_rule_accepts_nothing_and_is_shown_on_its_inp
     )
     assert page.status_code == 200 and "title" in page.context["draft_form"].errors
     assert not Incident.objects.exists()
+
+
+def test_corrections_not_saved_yet_are_kept_with_a_merge_and_when_it_is_refused(team, proposal):
+    with unlocked(team.caseworker.keychain()):
+        incident = incident_services.create_incident(
+            team.compartment,
+            actor_id=team.caseworker.user.pk,
+            title="Arrest of a defender",
+            date_start=datetime.date(2026, 11, 17),
+            country="CO",
+        )
+        incident_services.add_act(
+            incident, violation_type="arbitrary_detention", actor_id=team.caseworker.user.pk
+        )
+    client = sign_in(Client(), team.analyst)
+    url = reverse("monitoring:merge", kwargs={"proposal_id": proposal.pk})
+    sent = _page_as_sent(client, proposal, title="Land defender detained in Bogota")
+    # No incident chosen: refused in words, and what was typed is still on the page.
+    refused = client.post(url, sent)
+    assert refused.status_code == 200
+    assert "Choose one of the incidents offered." in refused.content.decode()
+    assert 'value="Land defender detained in Bogota"' in refused.content.decode()
+    merged = client.post(url, {**sent, "reference": incident.reference})
+    assert merged.status_code == 302
+    with unlocked(team.analyst.keychain()):
+        kept = Proposal.objects.get(pk=proposal.pk)
+        assert kept.status == "merged" and kept.edited  # an edited merge: learnt from
+        assert decisions.draft_of(kept).title == "Land defender detained in Bogota"

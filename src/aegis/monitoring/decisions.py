@@ -149,6 +149,16 @@ def _source_text(proposal: Proposal) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _save_corrections(proposal: Proposal, corrected: Draft | None, actor_id: int | None) -> None:
+    """The draft as the analyst last left it on the page, saved with the decision where it
+    differs from the one kept: corrections typed beside a decision's button are not lost."""
+    if corrected is None:
+        return
+    corrected = check_draft(corrected)
+    if corrected.as_json() != check_draft(draft_of(proposal)).as_json():
+        edit(proposal, corrected, actor_id=actor_id)
+
+
 @transaction.atomic
 def accept(
     proposal: Proposal,
@@ -157,14 +167,9 @@ def accept(
     actor_id: int | None,
     corrected: Draft | None = None,
 ) -> str:
-    """Create the incident draft; returns its reference. `corrected`: the draft as the
-    analyst last left it on the page, saved first where it differs from the one kept (the
-    corrections typed beside the button are never dropped)."""
+    """Create the incident draft; returns its reference. `corrected`: _save_corrections."""
     _pending(proposal)
-    if corrected is not None:
-        corrected = check_draft(corrected)
-        if corrected.as_json() != check_draft(draft_of(proposal)).as_json():
-            edit(proposal, corrected, actor_id=actor_id)
+    _save_corrections(proposal, corrected, actor_id)
     compartment = selectors.compartment_to_file_in(_id(compartment_id))
     if compartment is None:
         raise RuleError(
@@ -242,13 +247,17 @@ def candidates(proposal: Proposal) -> list[Any]:
 
 
 @transaction.atomic
-def merge(proposal: Proposal, *, reference: str, actor_id: int | None) -> Proposal:
+def merge(
+    proposal: Proposal, *, reference: str, actor_id: int | None, corrected: Draft | None = None
+) -> Proposal:
     """Mark the report as one more source of an incident among its candidates. The incident's
-    caseworkers add it (they hold its key): their work queue shows it until they do."""
+    caseworkers add it (they hold its key): their work queue shows it until they do.
+    `corrected`: _save_corrections (an edited merge is what `monitoring train` learns from)."""
     _pending(proposal)
     allowed = {incident.reference for incident in candidates(proposal)}
     if reference not in allowed:
         raise RuleError(_("Choose one of the incidents offered."), "reference")
+    _save_corrections(proposal, corrected, actor_id)
     _decided(proposal, ProposalStatus.MERGED, actor_id, incident_reference=reference)
     return proposal
 

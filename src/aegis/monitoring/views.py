@@ -114,15 +114,10 @@ def edit(request: HttpRequest, proposal_id: int) -> HttpResponse:
 def accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
     shown = _proposal(proposal_id)
     form = AcceptForm(request.POST, compartments=selectors.compartments())
-    # The page's draft is sent with the button (one form): what the analyst corrected and
-    # did not save yet is accepted with it, not dropped.
-    draft_form = DraftForm(request.POST) if "title" in request.POST else None
-    corrected = None
-    if draft_form is not None:
-        if not draft_form.is_valid():
-            form.is_valid()  # its own errors shown too
-            return _proposal_page(request, shown, draft_form=draft_form, accept_form=form)
-        corrected = draft_form.draft(decisions.draft_of(shown).victims[draft_form.rows :])
+    draft_form, corrected = _corrections(request, shown)
+    if draft_form is not None and corrected is None:
+        form.is_valid()  # its own errors shown too
+        return _proposal_page(request, shown, draft_form=draft_form, accept_form=form)
     if form.is_valid():
         try:
             reference = decisions.accept(
@@ -150,13 +145,39 @@ def accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @require_POST
 def merge(request: HttpRequest, proposal_id: int) -> HttpResponse:
     shown = _proposal(proposal_id)
-    with flash_refusal(request):
+    draft_form, corrected = _corrections(request, shown)
+    if draft_form is not None and corrected is None:
+        return _proposal_page(request, shown, draft_form=draft_form)
+    try:
         decisions.merge(
-            shown, reference=request.POST.get("reference", ""), actor_id=request.user.pk
+            shown,
+            reference=request.POST.get("reference", ""),
+            actor_id=request.user.pk,
+            corrected=corrected,
         )
-        messages.success(request, _("The article waits for the incident's caseworkers."))
-        return redirect("monitoring:queue")
-    return redirect("monitoring:proposal", proposal_id=shown.pk)
+    except RuleError as refused:
+        if draft_form is None:
+            messages.error(request, str(refused))
+            return redirect("monitoring:proposal", proposal_id=shown.pk)
+        if refused.field in draft_form.fields:
+            show_on(draft_form, refused)
+        else:
+            messages.error(request, str(refused))
+        return _proposal_page(request, shown, draft_form=draft_form)  # what was typed stays
+    messages.success(request, _("The article waits for the incident's caseworkers."))
+    return redirect("monitoring:queue")
+
+
+def _corrections(request: HttpRequest, shown: Proposal) -> tuple[DraftForm | None, Any]:
+    """The page's draft as sent with a decision's button (the buttons are in its form), and
+    the Draft it reads as; (form, None) when it breaks a field's rule, (None, None) when no
+    draft was sent (an older page, the API)."""
+    if "title" not in request.POST:
+        return None, None
+    form = DraftForm(request.POST)
+    if not form.is_valid():
+        return form, None
+    return form, form.draft(decisions.draft_of(shown).victims[form.rows :])
 
 
 @requires(ANALYST)
