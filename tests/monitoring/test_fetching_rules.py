@@ -255,6 +255,9 @@ def test_sources_on_the_workers_own_network_are_refused(web, site, team, setting
     # Loopback written as a resolver also reads it: the proxy would connect to it.
     for written in ("127.1", "2130706433", "0x7f000001", "0177.0.0.1"):
         assert read(add(SourceKind.PAGE, f"http://{written}/page")) == refused, written
+    # So is a name local by its form: an HTTP proxy (not Tor) would reach its own network.
+    for name in ("localhost", "intranet", "printer.local", "admin.internal", "Router.LAN."):
+        assert read(add(SourceKind.PAGE, f"http://{name}/page")) == refused, name
     assert site.requests == ["http://news.invalid/robots.txt", "http://news.invalid/go"]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import re
 import socket
 import threading
 import time
@@ -192,6 +193,13 @@ def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return address.is_global and not address.is_multicast
 
 
+# Names that can only be of a local network: one label ("intranet"), localhost (RFC 6761),
+# mDNS's .local, and the suffixes home and company networks use.
+_LOCAL_NAME = re.compile(
+    r"^[^.]+$|(^|\.)(localhost|local|internal|intranet|lan|home\.arpa|corp|home)$", re.IGNORECASE
+)
+
+
 def _refuse_private(host: str, port: int) -> None:
     """FetchFailed when `host` is or resolves to a loopback, private, link-local or reserved
     address: a source must not make the worker read its own machine or network (the cloud
@@ -203,7 +211,12 @@ def _refuse_private(host: str, port: int) -> None:
         addresses = [_written_address(host)]
     except ValueError:
         if proxy():
-            return  # the proxy resolves the name (socks5h): a look-up here would leak it
+            # The proxy resolves the name (socks5h): a look-up here would leak it. A name
+            # that is local by its form is refused all the same: an HTTP proxy (not Tor)
+            # would reach its own network with it.
+            if _LOCAL_NAME.search(host.rstrip(".")):
+                raise FetchFailed(SourceStatus.UNREACHABLE, "not a public address") from None
+            return
         try:
             found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError:
