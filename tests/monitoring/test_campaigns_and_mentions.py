@@ -245,26 +245,18 @@ def test_names_with_particles_are_candidates_and_a_run_of_spaces_is_read_once() 
 def test_the_analyst_is_offered_the_incidents_of_the_people_a_report_names(
     team, make_case, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from aegis.incidents import services as incident_services
-
-    from .test_decisions import EXTRACTED
+    from .test_decisions import EXTRACTED, arrest_on_file
 
     case = make_case(team.compartment, team.caseworker, legal_name="Maria Lopez")
-    with unlocked(team.caseworker.keychain()):
-        # Another country and a year before: only the victim's name matches the report.
-        incident = incident_services.create_incident(
-            team.compartment,
-            actor_id=team.caseworker.user.pk,
-            title="Threats against a defender",
-            date_start=datetime.date(2025, 3, 1),
-            country="PE",
-        )
-        incident_services.add_act(
-            incident,
-            violation_type="threat",
-            actor_id=team.caseworker.user.pk,
-            victims=[case.person],
-        )
+    # Another country and a year before: only the victim's name matches the report.
+    incident = arrest_on_file(
+        team,
+        title="Threats against a defender",
+        on=datetime.date(2025, 3, 1),
+        country="PE",
+        violation="threat",
+        victims=[case.person],
+    )
     monkeypatch.setattr(articles, "run_extractor", lambda *a: EXTRACTED)  # names Maria Lopez
     article = _ingest(team.caseworker)  # the worker holds the search key here
     with unlocked(team.analyst.keychain()):

@@ -13,7 +13,6 @@ from django.test import Client
 from django.urls import reverse
 
 from aegis.incidents import selectors as incident_selectors
-from aegis.incidents import services as incident_services
 from aegis.incidents.models import Incident, Source
 from aegis.monitoring import campaigns, decisions
 from aegis.monitoring.forms import VICTIM_ROWS
@@ -94,17 +93,7 @@ def test_a_second_accept_on_the_page_is_refused_in_plain_words(team, proposal):
 
 
 def test_a_merged_article_is_added_as_a_source_once(team, proposal):
-    with unlocked(team.caseworker.keychain()):
-        incident = incident_services.create_incident(
-            team.compartment,
-            actor_id=team.caseworker.user.pk,
-            title="Arrest of a defender",
-            date_start=datetime.date(2026, 11, 17),
-            country="CO",
-        )
-        incident_services.add_act(
-            incident, violation_type="arbitrary_detention", actor_id=team.caseworker.user.pk
-        )
+    incident = test_decisions.arrest_on_file(team)
     with unlocked(team.analyst.keychain()):
         decisions.merge(proposal, reference=incident.reference, actor_id=team.analyst.user.pk)
     first, second = _two_pages(proposal)

@@ -182,17 +182,7 @@ def test_rejecting_keeps_the_reason(team, proposal):
 
 
 def test_merging_waits_for_the_incidents_caseworkers(team, proposal):
-    with unlocked(team.caseworker.keychain()):
-        incident = incident_services.create_incident(
-            team.compartment,
-            actor_id=team.caseworker.user.pk,
-            title="Arrest of a defender",
-            date_start=datetime.date(2026, 11, 17),
-            country="CO",
-        )
-        incident_services.add_act(
-            incident, violation_type="arbitrary_detention", actor_id=team.caseworker.user.pk
-        )
+    incident = arrest_on_file(team)
     assert _queue_lines(team.analyst) == [("1 news proposal waits for a decision", False)]
     analyst = sign_in(Client(), team.analyst)
     page = analyst.get(reverse("monitoring:proposal", kwargs={"proposal_id": proposal.pk}))
@@ -228,6 +218,31 @@ def test_merging_waits_for_the_incidents_caseworkers(team, proposal):
         again.content.decode()
     )
     assert incident.sources.count() == 1
+
+
+def arrest_on_file(
+    team: Any,
+    *,
+    title: str = "Arrest of a defender",
+    on: datetime.date = datetime.date(2026, 11, 17),
+    country: str = "CO",
+    violation: str = "arbitrary_detention",
+    victims: Any = (),
+) -> Incident:
+    """An incident on file, by default one the proposal's article may be about: the same
+    place, days and violation."""
+    with unlocked(team.caseworker.keychain()):
+        incident = incident_services.create_incident(
+            team.compartment,
+            actor_id=team.caseworker.user.pk,
+            title=title,
+            date_start=on,
+            country=country,
+        )
+        incident_services.add_act(
+            incident, violation_type=violation, actor_id=team.caseworker.user.pk, victims=victims
+        )
+    return incident
 
 
 def _queue_lines(person: Any) -> list[tuple[str, bool]]:
@@ -303,13 +318,18 @@ def _page_as_sent(client: Client, proposal: Proposal, **changes: Any) -> dict[st
     return {**sent, **changes}
 
 
-def test_corrections_not_saved_yet_are_accepted_with_the_proposal(team, proposal):
+def _accepted_with(team: Any, proposal: Proposal, **typed: Any) -> Any:
+    """Accept pressed on the proposal's page after typing `typed` into its draft."""
     client = sign_in(Client(), team.analyst)
-    sent = _page_as_sent(client, proposal, title="Land defender detained in Bogota")
-    response = client.post(
+    sent = _page_as_sent(client, proposal, **typed)
+    return client.post(
         reverse("monitoring:accept", kwargs={"proposal_id": proposal.pk}),
         {**sent, "compartment": team.compartment.pk},
     )
+
+
+def test_corrections_not_saved_yet_are_accepted_with_the_proposal(team, proposal):
+    response = _accepted_with(team, proposal, title="Land defender detained in Bogota")
     assert response.status_code == 302, response.context["draft_form"].errors
     with unlocked(team.caseworker.keychain()):
         assert Incident.objects.get().title == "Land defender detained in Bogota"
@@ -319,12 +339,7 @@ def test_corrections_not_saved_yet_are_accepted_with_the_proposal(team, proposal
 
 
 def test_a_correction_that_breaks_a_rule_accepts_nothing_and_is_shown_on_its_input(team, proposal):
-    client = sign_in(Client(), team.analyst)
-    sent = _page_as_sent(client, proposal, victim_0="Ana \u202eevil")
-    page = client.post(
-        reverse("monitoring:accept", kwargs={"proposal_id": proposal.pk}),
-        {**sent, "compartment": team.compartment.pk},
-    )
+    page = _accepted_with(team, proposal, victim_0="Ana \u202eevil")
     assert page.status_code == 200
     assert list(page.context["draft_form"].errors) == ["victim_0"]
     assert 'value="Ana \u202eevil"' in page.content.decode()  # what was typed stays
@@ -332,26 +347,13 @@ def test_a_correction_that_breaks_a_rule_accepts_nothing_and_is_shown_on_its_inp
     with unlocked(team.analyst.keychain()):
         assert Proposal.objects.get(pk=proposal.pk).status == "pending"
     # An empty title is the form's own error: also nothing accepted.
-    page = client.post(
-        reverse("monitoring:accept", kwargs={"proposal_id": proposal.pk}),
-        {**sent, "victim_0": "", "title": "", "compartment": team.compartment.pk},
-    )
+    page = _accepted_with(team, proposal, title="")
     assert page.status_code == 200 and "title" in page.context["draft_form"].errors
     assert not Incident.objects.exists()
 
 
 def test_corrections_not_saved_yet_are_kept_with_a_merge_and_when_it_is_refused(team, proposal):
-    with unlocked(team.caseworker.keychain()):
-        incident = incident_services.create_incident(
-            team.compartment,
-            actor_id=team.caseworker.user.pk,
-            title="Arrest of a defender",
-            date_start=datetime.date(2026, 11, 17),
-            country="CO",
-        )
-        incident_services.add_act(
-            incident, violation_type="arbitrary_detention", actor_id=team.caseworker.user.pk
-        )
+    incident = arrest_on_file(team)
     client = sign_in(Client(), team.analyst)
     url = reverse("monitoring:merge", kwargs={"proposal_id": proposal.pk})
     sent = _page_as_sent(client, proposal, title="Land defender detained in Bogota")

@@ -38,6 +38,18 @@ ROWS = {
 }
 
 
+# The proposal page's draft fields, as the analyst sends them (victims apart).
+DRAFT = {
+    "title": "Thirty detained",
+    "date_start": "2026-11-16",
+    "date_precision": "day",
+    "country": "CO",
+    "violation_types": ["arbitrary_detention"],
+    "perpetrator_type": "state_security",
+    "reliability": "C",
+}
+
+
 @pytest.fixture
 def mass_arrest(team, monkeypatch):
     """The extractor names 30 people, as in a mass arrest."""
@@ -60,13 +72,7 @@ def test_a_proposal_naming_more_victims_than_a_draft_holds_can_be_accepted(team,
     edited = client.post(
         reverse("monitoring:edit", kwargs={"proposal_id": mass_arrest.pk}),
         {
-            "title": "Thirty detained",
-            "date_start": "2026-11-16",
-            "date_precision": "day",
-            "country": "CO",
-            "violation_types": ["arbitrary_detention"],
-            "perpetrator_type": "state_security",
-            "reliability": "C",
+            **DRAFT,
             **ROWS,
         },
     )
@@ -84,13 +90,7 @@ def test_a_victims_error_is_shown_on_its_own_row(team, mass_arrest):
     page = client.post(
         reverse("monitoring:edit", kwargs={"proposal_id": mass_arrest.pk}),
         {
-            "title": "Thirty detained",
-            "date_start": "2026-11-16",
-            "date_precision": "day",
-            "country": "CO",
-            "violation_types": ["arbitrary_detention"],
-            "perpetrator_type": "state_security",
-            "reliability": "C",
+            **DRAFT,
             **ROWS,
             "victim_0": "Ana",
             "victim_2": "Bea \u202eevil",
@@ -165,15 +165,7 @@ def test_every_victim_of_a_draft_is_shown_and_can_be_taken_off(team, mass_arrest
     assert form.rows == MAX_VICTIMS  # twenty in the draft: none on the incident unseen
     shown = page.content.decode()
     assert f'name="victim_{MAX_VICTIMS - 1}"' in shown and "Person Number19" in shown
-    sent = {
-        "title": "Thirty detained",
-        "date_start": "2026-11-16",
-        "date_precision": "day",
-        "country": "CO",
-        "violation_types": ["arbitrary_detention"],
-        "perpetrator_type": "state_security",
-        "reliability": "C",
-    }
+    sent = dict(DRAFT)
     for n in range(MAX_VICTIMS):
         sent |= {
             f"victim_{n}": "" if n == 7 else f"Person Number{n}",
