@@ -368,3 +368,47 @@ def test_corrections_not_saved_yet_are_kept_with_a_merge_and_when_it_is_refused(
         kept = Proposal.objects.get(pk=proposal.pk)
         assert kept.status == "merged" and kept.edited  # an edited merge: learnt from
         assert decisions.draft_of(kept).title == "Land defender detained in Bogota"
+
+
+def test_a_page_sent_unchanged_is_no_edit_and_meets_no_rule_the_analyst_did_not_touch(
+    team, monkeypatch
+):
+    monkeypatch.setattr(articles, "run_extractor", lambda *a: EXTRACTED)
+    with unlocked(team.analyst.keychain()):
+        # A feed's title with a zero-width space: a rule a retyped title must meet.
+        proposal = articles.ingest(
+            origin=ArticleOrigin.PASTED,
+            title="Defender\u200b arrested in Bogota",
+            text=STORY,
+            published=datetime.date(2026, 11, 20),
+            language="en",
+        ).proposal
+    incident = arrest_on_file(team)
+    client = sign_in(Client(), team.analyst)
+    sent = _page_as_sent(client, proposal)
+    sent["description"] = str(sent.get("description", "")).replace("\n", "\r\n")  # a browser
+    sent["violation_types"] = list(reversed(sent["violation_types"]))
+    merged = client.post(
+        reverse("monitoring:merge", kwargs={"proposal_id": proposal.pk}),
+        {**sent, "reference": incident.reference},
+    )
+    assert merged.status_code == 302
+    with unlocked(team.analyst.keychain()):
+        kept = Proposal.objects.get(pk=proposal.pk)
+        assert kept.status == "merged" and not kept.edited  # nothing confirmed: not learnt
+
+
+def test_a_retyped_title_is_accepted_though_the_kept_one_broke_a_rule(team, monkeypatch):
+    monkeypatch.setattr(articles, "run_extractor", lambda *a: EXTRACTED)
+    with unlocked(team.analyst.keychain()):
+        proposal = articles.ingest(
+            origin=ArticleOrigin.PASTED,
+            title="Defender\u200b arrested in Bogota",
+            text=STORY,
+            published=datetime.date(2026, 11, 20),
+            language="en",
+        ).proposal
+    response = _accepted_with(team, proposal, title="Defender arrested in Bogota")
+    assert response.status_code == 302, response.context["draft_form"].errors
+    with unlocked(team.caseworker.keychain()):
+        assert Incident.objects.get().title == "Defender arrested in Bogota"

@@ -342,3 +342,10 @@ def test_an_address_is_the_same_article_whatever_says_where_its_reader_came_from
         assert not articles.seen(URL + "?page=2")  # another page of it
     assert fingerprints.identity("https://x.org/a?q=a%20b&gclid=1") == "https://x.org/a?q=a%20b"
     assert fingerprints.identity("https://x.org/a?id=3") == "https://x.org/a?id=3"
+    # A route in the fragment names the article: kept.
+    assert fingerprints.identity("https://x.org/#!/story/1?utm_source=x") == (
+        "https://x.org/#!/story/1?utm_source=x"
+    )
+    assert (
+        fingerprints.identity("https://x.org/?utm_source=x#/story/2") == "https://x.org/#/story/2"
+    )

@@ -26,11 +26,16 @@ pytestmark = pytest.mark.django_db
 
 class Trickle:
     """A server on loopback that answers robots.txt at once, then every other request a
-    byte at a time (its headers or its body), until the client goes."""
+    byte every 0.2 s (its headers or its body), until the client goes or LONGEST bytes
+    (30 s) are sent; `sent` counts them."""
 
-    def __init__(self, headers_too: bool) -> None:
+    LONGEST = 150
+
+    def __init__(self, headers_too: bool, closing: bool = False) -> None:
         self.headers_too = headers_too
+        self.closing = closing  # "Connection: close": the answer takes the connection's socket
         self.stop = threading.Event()
+        self.sent = 0
         self.server = socket.create_server(("127.0.0.1", 0))
         self.base = f"http://127.0.0.1:{self.server.getsockname()[1]}"
         threading.Thread(target=self._serve, daemon=True).start()
@@ -50,13 +55,16 @@ class Trickle:
                 client.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
                 return
             head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 99999\r\n"
+            if self.closing:
+                head += b"Connection: close\r\n"
             if self.headers_too:
                 client.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
             else:
                 client.sendall(head + b"\r\n")
             try:
-                while not self.stop.wait(0.2):
+                while self.sent < self.LONGEST and not self.stop.wait(0.2):
                     client.sendall(b"a")
+                    self.sent += 1
             except OSError:
                 return  # the client shut the connection: what the test waits for
 
@@ -65,13 +73,15 @@ class Trickle:
         self.server.close()
 
 
-@pytest.fixture(params=[False, True], ids=["body", "headers"])
+@pytest.fixture(
+    params=[(False, False), (True, False), (False, True)], ids=["body", "headers", "closing"]
+)
 def trickle(request, settings) -> Iterator[Trickle]:
     settings.AEGIS_MONITORING_HOST_INTERVAL = 0
     settings.AEGIS_MONITORING_TIMEOUT = 0.5  # each read; the whole request: 8 times that
     settings.AEGIS_MONITORING_PROXY = ""
     fetching.forget_hosts()
-    server = Trickle(headers_too=request.param)
+    server = Trickle(*request.param)
     yield server
     server.close()
     fetching.forget_hosts()
@@ -81,6 +91,8 @@ def test_a_site_trickling_its_answer_is_cut_off_as_too_slow(trickle):
     with pytest.raises(FetchFailed) as failed:
         fetching.fetch(trickle.base + "/story")
     assert (failed.value.status, failed.value.detail) == (SourceStatus.TIMEOUT, "too slow")
+    # Cut at the fetch's 4 s (about 20 bytes), not when the server gave up (30 s).
+    assert trickle.sent < Trickle.LONGEST // 2, trickle.sent
 
 
 def _feed(url: str):

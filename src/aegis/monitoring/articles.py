@@ -93,11 +93,14 @@ def ingest(
     language: str = "",
     source: Any = None,
     actor_id: int | None = None,
+    boilerplate: frozenset[str] = frozenset(),
 ) -> Article | None:
     """Keep a new article and propose it (or mark it a duplicate); None when its address
     was seen already, or, for one without an address, the same text from the same source
     was (a feed entry with no link comes back at every poll). The caller's key context
-    receives the new key."""
+    receives the new key. `boilerplate`: sentences its feed's summaries share (a site's
+    footer), left out of its fingerprint, never out of the text kept, read and checked for
+    names (texts.boilerplate)."""
     title, text, url = title.strip()[:1000], text.strip(), url.strip()
     if not text and not title:
         raise RuleError(_("The article has no text."), "text")
@@ -106,7 +109,7 @@ def ingest(
     secret = fingerprints.key()
     if _seen(url, secret):
         return None
-    body = texts.body_of(title, text)
+    body = texts.body_of(title, texts.without_boilerplate(text, boilerplate))
     signatures = fingerprints.signatures(body, secret)
     same_text = Article.objects.filter(source=source, signature__in=signatures)
     if not url and source is not None and same_text.exists():

@@ -152,11 +152,28 @@ def _source_text(proposal: Proposal) -> str:
 def _save_corrections(proposal: Proposal, corrected: Draft | None, actor_id: int | None) -> None:
     """The draft as the analyst last left it on the page, saved with the decision where it
     differs from the one kept: corrections typed beside a decision's button are not lost."""
-    if corrected is None:
-        return
-    corrected = check_draft(corrected)
-    if corrected.as_json() != check_draft(draft_of(proposal)).as_json():
-        edit(proposal, corrected, actor_id=actor_id)
+    if corrected is None or _comparable(corrected) == _comparable(draft_of(proposal)):
+        return  # sent as it was kept: no edit, and no rule the analyst did not touch
+    edit(proposal, corrected, actor_id=actor_id)  # (which applies the rules)
+
+
+def _comparable(draft: Draft) -> dict[str, Any]:
+    """A draft as far as an analyst changes it: not how a browser sends it back (line ends
+    as CRLF, spaces at the ends, the violations in the checkboxes' order, empty victim
+    rows), so that a page sent unchanged is no edit (an edited merge is learnt from). The
+    kept draft is compared as it is, with no rule applied: one the extractor made may break
+    a rule the analyst's retyped value does not."""
+    data = draft.as_json()
+    for name, value in data.items():
+        if isinstance(value, str):
+            data[name] = value.replace("\r\n", "\n").strip()
+    data["violation_types"] = sorted(set(data["violation_types"]))
+    data["victims"] = [
+        {k: str(v).replace("\r\n", "\n").strip() for k, v in victim.items()}
+        for victim in data["victims"]
+        if str(victim.get("description", "")).strip()
+    ]
+    return data
 
 
 @transaction.atomic

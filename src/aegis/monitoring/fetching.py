@@ -110,8 +110,8 @@ class _Deadline:
 
     def _expire(self) -> None:
         self.passed = True
-        for connection in list(self.connections):
-            sock = getattr(connection, "sock", None)
+        for opened in list(self.connections):  # connections, and the sockets they opened
+            sock = opened if isinstance(opened, socket.socket) else getattr(opened, "sock", None)
             with contextlib.suppress(OSError):
                 if sock is not None:
                     sock.shutdown(socket.SHUT_RDWR)
@@ -145,6 +145,15 @@ class _WatchedAdapter(HTTPAdapter):
                 def _new_conn(self) -> Any:
                     connection = super()._new_conn()
                     opened.append(connection)
+                    connect = connection.connect
+
+                    def connecting() -> None:
+                        # The socket itself, as opened: an answer that closes its connection
+                        # (Connection: close, HTTP/1.0) takes the socket from `connection`.
+                        connect()
+                        opened.append(connection.sock)
+
+                    connection.connect = connecting
                     return connection
 
             return Recording

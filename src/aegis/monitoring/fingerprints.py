@@ -66,9 +66,12 @@ def identity(url: str) -> str:
         return url
     pairs = parts.query.split("&") if parts.query else []
     kept = [pair for pair in pairs if not _TRACKING.fullmatch(pair.partition("=")[0])]
-    if len(kept) == len(pairs) and not parts.fragment:
+    # A fragment is a place in the page, except a route of a page that is an app
+    # ("#!/story/1", "#/story/1"): that one names the article.
+    fragment = parts.fragment if parts.fragment.startswith(("!", "/")) else ""
+    if len(kept) == len(pairs) and fragment == parts.fragment:
         return url
-    return urlunsplit(parts._replace(query="&".join(kept), fragment=""))
+    return urlunsplit(parts._replace(query="&".join(kept), fragment=fragment))
 
 
 def url_hashes(url: str, secret: bytes | None) -> list[str]:

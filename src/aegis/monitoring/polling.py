@@ -217,7 +217,8 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
         if tally.fetched and time.monotonic() > ends:
             break
         title = texts.strip_html(entry.get("title", ""))
-        text = texts.without_boilerplate(_entry_text(entry), footer)
+        text = _entry_text(entry)
+        shared = footer  # left out of the summary's fingerprint only (articles.ingest)
         if len(text) > texts.TEXT_MAX:
             # Too long to keep (articles.ingest refuses it); its page, read only when longer,
             # would be too. Skipped before any fetch, so that it costs nothing at each poll
@@ -232,7 +233,7 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
             page = _linked_page(link)
             # A page too long to keep (a whole archive, say) leaves the feed's summary.
             if page is not None and len(text) < len(page.text) <= texts.TEXT_MAX:
-                text, language = page.text, page.language
+                text, language, shared = page.text, page.language, frozenset()
                 title = title or page.title
                 published = published or _believable(page.published)
         language = language or source.language or feed_language or texts.language_of(text)
@@ -250,6 +251,7 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
                     text=text,
                     published=published,
                     language=language,
+                    boilerplate=shared,
                 ):
                     tally.found += 1
         except Exception as error:  # one entry's surprise never stops the entries after it

@@ -114,7 +114,8 @@ def poll_soon(source: Source, *, actor_id: int | None) -> None:
     """Ask the worker to read this source at its next pass (nothing is fetched here)."""
     if not source.is_active:
         raise RuleError(_("This source is paused; resume it first."))
-    Source.objects.filter(pk=source.pk).update(next_poll_at=clock.now())
+    source.next_poll_at = clock.now()  # _schedule reads it: now, not the time it had
+    Source.objects.filter(pk=source.pk).update(next_poll_at=source.next_poll_at)
     _schedule(source)
 
 
