@@ -412,3 +412,26 @@ def test_a_retyped_title_is_accepted_though_the_kept_one_broke_a_rule(team, monk
     assert response.status_code == 302, response.context["draft_form"].errors
     with unlocked(team.caseworker.keychain()):
         assert Incident.objects.get().title == "Defender arrested in Bogota"
+
+
+def test_a_page_loaded_before_a_colleague_s_corrections_does_not_overwrite_them(team, proposal):
+    client = sign_in(Client(), team.analyst)
+    stale = _page_as_sent(client, proposal, title="Defender held in Bogota")
+    assert stale["seen"]  # the version the page showed
+    # A colleague saves other corrections meanwhile.
+    colleague = sign_in(Client(), team.analyst)
+    theirs = _page_as_sent(colleague, proposal, title="Land defender detained in Bogota")
+    saved = colleague.post(reverse("monitoring:edit", kwargs={"proposal_id": proposal.pk}), theirs)
+    assert saved.status_code == 302
+    for action in ("monitoring:edit", "monitoring:accept"):
+        page = client.post(
+            reverse(action, kwargs={"proposal_id": proposal.pk}),
+            {**stale, "compartment": team.compartment.pk},
+        )
+        assert page.status_code == 200
+        assert "A colleague saved other corrections" in page.content.decode()
+        assert 'value="Defender held in Bogota"' in page.content.decode()  # what was typed
+    assert not Incident.objects.exists()
+    with unlocked(team.analyst.keychain()):
+        kept = decisions.draft_of(Proposal.objects.get(pk=proposal.pk))
+    assert kept.title == "Land defender detained in Bogota"

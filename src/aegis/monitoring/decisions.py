@@ -115,9 +115,19 @@ def check_draft(draft: Draft) -> Draft:
     return draft
 
 
+STALE = gettext_lazy(
+    "A colleague saved other corrections to this draft since you opened it, so nothing was "
+    "saved or decided. Open the proposal again to see theirs."
+)
+
+
 @transaction.atomic
-def edit(proposal: Proposal, draft: Draft, *, actor_id: int | None) -> Proposal:
+def edit(proposal: Proposal, draft: Draft, *, actor_id: int | None, seen: str = "") -> Proposal:
+    """Keep the analyst's corrected draft. `seen`: the version of the draft their page showed
+    (Draft.version); refused when a colleague's corrections were saved since."""
     _pending(proposal)
+    if seen and seen != draft_of(proposal).version():
+        raise RuleError(STALE)
     draft = check_draft(draft)
     proposal.edited = json.dumps(draft.as_json(), ensure_ascii=False)
     proposal.save(update_fields=["edited"])
@@ -149,31 +159,16 @@ def _source_text(proposal: Proposal) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _save_corrections(proposal: Proposal, corrected: Draft | None, actor_id: int | None) -> None:
+def _save_corrections(
+    proposal: Proposal, corrected: Draft | None, actor_id: int | None, seen: str = ""
+) -> None:
     """The draft as the analyst last left it on the page, saved with the decision where it
-    differs from the one kept: corrections typed beside a decision's button are not lost."""
-    if corrected is None or _comparable(corrected) == _comparable(draft_of(proposal)):
+    differs from the one kept: corrections typed beside a decision's button are not lost.
+    The kept draft is compared as it is, with no rule applied: one the extractor made may
+    break a rule that the analyst's retyped value meets."""
+    if corrected is None or corrected.comparable() == draft_of(proposal).comparable():
         return  # sent as it was kept: no edit, and no rule the analyst did not touch
-    edit(proposal, corrected, actor_id=actor_id)  # (which applies the rules)
-
-
-def _comparable(draft: Draft) -> dict[str, Any]:
-    """A draft as far as an analyst changes it: not how a browser sends it back (line ends
-    as CRLF, spaces at the ends, the violations in the checkboxes' order, empty victim
-    rows), so that a page sent unchanged is no edit (an edited merge is learnt from). The
-    kept draft is compared as it is, with no rule applied: one the extractor made may break
-    a rule the analyst's retyped value does not."""
-    data = draft.as_json()
-    for name, value in data.items():
-        if isinstance(value, str):
-            data[name] = value.replace("\r\n", "\n").strip()
-    data["violation_types"] = sorted(set(data["violation_types"]))
-    data["victims"] = [
-        {k: str(v).replace("\r\n", "\n").strip() for k, v in victim.items()}
-        for victim in data["victims"]
-        if str(victim.get("description", "")).strip()
-    ]
-    return data
+    edit(proposal, corrected, actor_id=actor_id, seen=seen)  # (which applies the rules)
 
 
 @transaction.atomic
@@ -183,10 +178,12 @@ def accept(
     compartment_id: Any,
     actor_id: int | None,
     corrected: Draft | None = None,
+    seen: str = "",
 ) -> str:
-    """Create the incident draft; returns its reference. `corrected`: _save_corrections."""
+    """Create the incident draft; returns its reference. `corrected`, `seen`:
+    _save_corrections."""
     _pending(proposal)
-    _save_corrections(proposal, corrected, actor_id)
+    _save_corrections(proposal, corrected, actor_id, seen)
     compartment = selectors.compartment_to_file_in(_id(compartment_id))
     if compartment is None:
         raise RuleError(
@@ -265,7 +262,12 @@ def candidates(proposal: Proposal) -> list[Any]:
 
 @transaction.atomic
 def merge(
-    proposal: Proposal, *, reference: str, actor_id: int | None, corrected: Draft | None = None
+    proposal: Proposal,
+    *,
+    reference: str,
+    actor_id: int | None,
+    corrected: Draft | None = None,
+    seen: str = "",
 ) -> Proposal:
     """Mark the report as one more source of an incident among its candidates. The incident's
     caseworkers add it (they hold its key): their work queue shows it until they do.
@@ -274,7 +276,7 @@ def merge(
     allowed = {incident.reference for incident in candidates(proposal)}
     if reference not in allowed:
         raise RuleError(_("Choose one of the incidents offered."), "reference")
-    _save_corrections(proposal, corrected, actor_id)
+    _save_corrections(proposal, corrected, actor_id, seen)
     _decided(proposal, ProposalStatus.MERGED, actor_id, incident_reference=reference)
     return proposal
 

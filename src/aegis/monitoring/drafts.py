@@ -4,6 +4,8 @@ own vocabularies, which the analyst may correct before accepting."""
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -47,6 +49,29 @@ class Draft:
         data = asdict(self)
         data["date_start"] = self.date_start.isoformat()
         return data
+
+    def comparable(self) -> dict[str, Any]:
+        """The draft as far as an analyst changes it: not how a browser sends it back (line
+        ends as CRLF, spaces at the ends, the violations in the checkboxes' order, empty
+        victim rows), so that a page sent unchanged is no edit (an edited merge is learnt
+        from)."""
+        data = self.as_json()
+        for name, value in data.items():
+            if isinstance(value, str):
+                data[name] = value.replace("\r\n", "\n").strip()
+        data["violation_types"] = sorted(set(data["violation_types"]))
+        data["victims"] = [
+            {k: str(v).replace("\r\n", "\n").strip() for k, v in victim.items()}
+            for victim in data["victims"]
+            if str(victim.get("description", "")).strip()
+        ]
+        return data
+
+    def version(self) -> str:
+        """A short digest of comparable(): the page sends back the version it showed, so that
+        a colleague's corrections saved since are not overwritten unseen."""
+        text = json.dumps(self.comparable(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Draft:

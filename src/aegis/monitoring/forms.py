@@ -157,6 +157,9 @@ class DraftForm(PlaceForm):
     reliability = forms.ChoiceField(
         label=_("Reliability of the source"), choices=Reliability.choices
     )
+    # The version of the draft the page showed (Draft.version): a colleague's corrections
+    # saved since are not overwritten unseen.
+    seen = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -179,6 +182,7 @@ class DraftForm(PlaceForm):
     def initial_from(cls, draft: Draft) -> dict[str, Any]:
         initial: dict[str, Any] = draft.as_json()
         initial["date_start"] = draft.date_start
+        initial["seen"] = draft.version()
         for n, victim in enumerate(draft.victims[:MAX_VICTIMS]):
             initial[f"victim_{n}"] = victim.description
             initial[f"victim_{n}_sex"] = victim.sex

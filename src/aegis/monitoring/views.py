@@ -103,7 +103,9 @@ def edit(request: HttpRequest, proposal_id: int) -> HttpResponse:
     if form.is_valid():
         extra = decisions.draft_of(shown).victims[form.rows :]  # rows no page showed
         with refusal_on(form):
-            decisions.edit(shown, form.draft(extra), actor_id=request.user.pk)
+            decisions.edit(
+                shown, form.draft(extra), actor_id=request.user.pk, seen=form.cleaned_data["seen"]
+            )
             messages.success(request, _("Your corrections are saved."))
             return redirect("monitoring:proposal", proposal_id=shown.pk)
     return _proposal_page(request, shown, draft_form=form)
@@ -125,6 +127,7 @@ def accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
                 compartment_id=form.cleaned_data["compartment"],
                 actor_id=request.user.pk,
                 corrected=corrected,
+                seen=draft_form.cleaned_data["seen"] if draft_form else "",
             )
         except RuleError as refused:
             on_draft = draft_form is not None and refused.field in draft_form.fields
@@ -154,6 +157,7 @@ def merge(request: HttpRequest, proposal_id: int) -> HttpResponse:
             reference=request.POST.get("reference", ""),
             actor_id=request.user.pk,
             corrected=corrected,
+            seen=draft_form.cleaned_data["seen"] if draft_form else "",
         )
     except RuleError as refused:
         if draft_form is None:
