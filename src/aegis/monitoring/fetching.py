@@ -163,6 +163,12 @@ class _WatchedAdapter(HTTPAdapter):
         }
 
 
+def _deadline_of(session: requests.Session, url: str) -> _Deadline | None:
+    """The deadline of the fetch `session` serves (none for a session not made by _session)."""
+    adapter = session.get_adapter(url)
+    return adapter._deadline if isinstance(adapter, _WatchedAdapter) else None
+
+
 def _session(deadline: _Deadline) -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # only the proxy configured for monitoring, never the env's
@@ -265,8 +271,7 @@ def _get(session: requests.Session, url: str, crawl_delay: float = 0.0) -> reque
         raise FetchFailed(SourceStatus.UNREACHABLE, "not an http(s) address") from error
     _refuse_private(parts.hostname, port)
     seconds = timeout()
-    adapter = session.get_adapter(url)
-    deadline = adapter._deadline if isinstance(adapter, _WatchedAdapter) else None
+    deadline = _deadline_of(session, url)
     if deadline is not None:  # the wait for the host's turn is not the fetch's time
         deadline.pause()
     _wait_for_host(parts.netloc.lower(), crawl_delay)
@@ -352,8 +357,7 @@ def _robots_for(session: requests.Session, url: str) -> _Rules:
     if cached is not None and cached.expires > time.monotonic():
         return cached
     rules = _read_robots(session, f"{origin}/robots.txt")
-    adapter = session.get_adapter(url)
-    if isinstance(adapter, _WatchedAdapter) and adapter._deadline.passed:
+    if (deadline := _deadline_of(session, url)) is not None and deadline.passed:
         # The fetch ran out of time (slow hops before), not the site: nothing to remember.
         raise FetchFailed(SourceStatus.TIMEOUT, "too slow")
     _prune(_robots, lambda kept: kept.expires <= time.monotonic())

@@ -205,8 +205,10 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
         raise FetchFailed(SourceStatus.MALFORMED, type(problem).__name__ if problem else "")
     feed_language = str(feed.feed.get("language", "")).split("-")[0].lower()
     ends = time.monotonic() + POLL_BUDGET * fetching.timeout()
-    footer = texts.boilerplate([_entry_text(entry) for entry in feed.entries[:MAX_ITEMS]])
-    for entry in feed.entries[:MAX_ITEMS]:
+    entries = feed.entries[:MAX_ITEMS]
+    summaries = [_entry_text(entry) for entry in entries]
+    footer = texts.boilerplate(summaries)
+    for entry, summary in zip(entries, summaries, strict=True):
         link = str(entry.get("link", "")).strip()
         if not link.lower().startswith(("http://", "https://")):
             link = ""  # "javascript:", "mailto:": no address of an article
@@ -217,7 +219,7 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
         if tally.fetched and time.monotonic() > ends:
             break
         title = texts.strip_html(entry.get("title", ""))
-        text = _entry_text(entry)
+        text = summary
         shared = footer  # left out of the summary's fingerprint only (articles.ingest)
         if len(text) > texts.TEXT_MAX:
             # Too long to keep (articles.ingest refuses it); its page, read only when longer,

@@ -21,6 +21,7 @@ from aegis.rules import RuleError, flash_refusal, refusal_on, show_on
 
 from . import campaigns as campaign_services
 from . import decisions, keys, manual, selectors, sources
+from .drafts import Draft
 from .forms import (
     LANGUAGE_NAMES,
     AcceptForm,
@@ -59,7 +60,9 @@ def _proposal(proposal_id: int) -> Proposal:
     return found(selectors.proposal(proposal_id))
 
 
-def _proposal_page(request: HttpRequest, proposal: Proposal, **forms: Any) -> HttpResponse:
+def _proposal_page(request: HttpRequest, proposal: Proposal, **given: Any) -> HttpResponse:
+    """The proposal's page, with the forms `given` as sent (None, or one not given: as new)."""
+    forms = {name: form for name, form in given.items() if form is not None}
     draft = decisions.draft_of(proposal)
     pending = proposal.status == ProposalStatus.PENDING
     duplicate_count, duplicates = selectors.duplicates_of(proposal.article)
@@ -101,10 +104,12 @@ def edit(request: HttpRequest, proposal_id: int) -> HttpResponse:
         return _proposal_page(request, shown, draft_form=DraftForm.redrawn(request.POST))
     form = DraftForm(request.POST)
     if form.is_valid():
-        extra = decisions.draft_of(shown).victims[form.rows :]  # rows no page showed
         with refusal_on(form):
             decisions.edit(
-                shown, form.draft(extra), actor_id=request.user.pk, seen=form.cleaned_data["seen"]
+                shown,
+                _sent_draft(form, shown),
+                actor_id=request.user.pk,
+                seen=form.cleaned_data["seen"],
             )
             messages.success(request, _("Your corrections are saved."))
             return redirect("monitoring:proposal", proposal_id=shown.pk)
@@ -139,8 +144,6 @@ def accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
                 % {"ref": reference},
             )
             return redirect("monitoring:queue")
-    if draft_form is None:
-        return _proposal_page(request, shown, accept_form=form)
     return _proposal_page(request, shown, draft_form=draft_form, accept_form=form)
 
 
@@ -172,7 +175,7 @@ def merge(request: HttpRequest, proposal_id: int) -> HttpResponse:
     return redirect("monitoring:queue")
 
 
-def _corrections(request: HttpRequest, shown: Proposal) -> tuple[DraftForm | None, Any]:
+def _corrections(request: HttpRequest, shown: Proposal) -> tuple[DraftForm | None, Draft | None]:
     """The page's draft as sent with a decision's button (the buttons are in its form), and
     the Draft it reads as; (form, None) when it breaks a field's rule, (None, None) when no
     draft was sent (an older page, the API)."""
@@ -181,7 +184,13 @@ def _corrections(request: HttpRequest, shown: Proposal) -> tuple[DraftForm | Non
     form = DraftForm(request.POST)
     if not form.is_valid():
         return form, None
-    return form, form.draft(decisions.draft_of(shown).victims[form.rows :])
+    return form, _sent_draft(form, shown)
+
+
+def _sent_draft(form: DraftForm, shown: Proposal) -> Draft:
+    """The Draft a valid draft form reads as, with the kept victims past the rows its page
+    showed (none, unless the page came from before the draft grew)."""
+    return form.draft(decisions.draft_of(shown).victims[form.rows :])
 
 
 @requires(ANALYST)
