@@ -142,6 +142,53 @@ def test_an_article_an_analyst_adds_is_checked_by_the_worker(
     assert holders.filter(user=team.analyst.user).exists()
 
 
+def test_a_check_the_worker_lost_is_done_by_housekeeping(
+    team, make_case, django_capture_on_commit_callbacks
+):
+    """A check_mentions task lost (a worker stopped mid-check, its queue emptied) would leave
+    the protected person's mention unseen and the article's key sealed to the alert service
+    for good: the worker's housekeeping does the check an hour on and takes the key back; a
+    key whose article was deleted meanwhile is taken back too."""
+    from django.utils import timezone
+
+    from aegis import clock
+    from aegis.monitoring import mentions
+    from aegis.retention import worker
+
+    case = make_case(team.compartment, team.caseworker, legal_name="María López")
+    service = service_keys.service_keypair()
+    assert service is not None
+    with unlocked(team.caseworker.keychain()):
+        vault.grant(vault.index_key_id(), service)
+    client = sign_in(Client(), team.analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        for n, url in enumerate(["", "https://news.example.org/gone"]):
+            text = STORY if not n else "Farmer Juan Pérez spoke of the harvest in the valley."
+            client.post(
+                reverse("monitoring:paste"),
+                {"title": f"Story {n}", "url": url, "published": "2026-11-20", "text": text},
+            )
+    kept, gone = Article.objects.order_by("pk")
+    DBTaskResult.objects.filter(task_path__endswith="check_mentions").delete()  # lost
+    gone_key = gone.data_key_id
+    gone.delete()
+
+    def service_holds(key_id):
+        return vault_selectors.holders_of(key_id).filter(pk=service.pk).exists()
+
+    assert service_holds(kept.data_key_id) and service_holds(gone_key)
+    assert worker.run_rounds()["news checks left"] == 0  # not an hour yet: the task may run
+    with clock.frozen(timezone.now() + mentions.CHECK_LEFT_AFTER + datetime.timedelta(minutes=1)):
+        assert worker.run_rounds()["news checks left"] == 2
+        assert worker.run_rounds()["news checks left"] == 0
+    assert Mention.objects.get().person == case.person
+    assert Alert.objects.get().person == case.person
+    assert not service_holds(kept.data_key_id) and not service_holds(gone_key)
+    # The task turning up after all finds the check done: no second alert, no error.
+    assert tasks.check_mentions.call(kept.pk) is None
+    assert Mention.objects.count() == 1 and Alert.objects.count() == 1
+
+
 def test_an_unrelated_article_raises_nothing(team, make_case):
     make_case(team.compartment, team.caseworker, legal_name="Someone Else Entirely")
     _ingest(team.caseworker)
@@ -166,6 +213,11 @@ def test_a_campaign_collects_new_articles_naming_its_target(team):
     article = _ingest(team.caseworker)
     item = CampaignItem.objects.get()
     assert item.campaign == campaign and item.article == article
+    with unlocked(team.caseworker.keychain()):  # read again (a retry): still one item
+        from aegis.monitoring import mentions
+
+        mentions.check(article, {})
+    assert CampaignItem.objects.count() == 1
 
 
 def test_bad_campaign_input_is_refused(team):

@@ -12,6 +12,7 @@ AEGIS_MONITORING_MENTION_ALERTS (default on) turns the alerts off; the mentions 
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import re
@@ -30,6 +31,7 @@ from aegis.vault import services as vault
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess, VaultLocked, unlocked
 
+from .keys import ARTICLE_PURPOSE
 from .models import Article, Campaign, CampaignItem, Mention
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,9 @@ _RUN_BREAK = re.compile(r"[.,;:!?()\[\]\"«»“”،؛؟।\n]")
 NAME_INDEXES = "name_indexes"  # in a proposal's extraction: with_name_indexes
 # Index lookups per query (SQLite allows 32,766 parameters; PostgreSQL more).
 LOOKUP_BATCH = 500
+# A check the worker queued and has not finished this long after (its task lost, its worker
+# stopped mid-check) is done by the housekeeping round instead (checks_left).
+CHECK_LEFT_AFTER = datetime.timedelta(hours=1)
 
 
 def candidate_names(article: Article, extracted: dict[str, Any]) -> set[str]:
@@ -130,6 +135,8 @@ def check(article: Article, extracted: dict[str, Any]) -> int | None:
         for campaign in Campaign.objects.filter(target_index__in=batch, is_active=True)
     ]
     for campaign in targeted:
+        if CampaignItem.objects.filter(campaign=campaign, article=article).exists():
+            continue  # checked before (a retry)
         # Under the article's key, not the campaign's: the worker holds only the key it has
         # just made (both are sealed to the same roles and the recovery key).
         CampaignItem.objects.create(
@@ -180,6 +187,8 @@ def check_by_worker(article_id: int) -> int | None:
     article = Article.objects.filter(pk=article_id).select_related("proposal").first()
     if article is None or keypair is None:
         return None
+    if not vault_selectors.keypair_holds(keypair, article.data_key_id):
+        return None  # checked already (checks_left), its key taken back
     try:
         with unlocked(service_keys.service_keychain()):
             proposal = getattr(article, "proposal", None)
@@ -196,3 +205,23 @@ def check_by_worker(article_id: int) -> int | None:
         return None
     finally:
         vault.revoke(article.data_key_id, keypair)
+
+
+def checks_left(limit: int = LOOKUP_BATCH) -> int:
+    """The checks queued by check_later and not done CHECK_LEFT_AFTER later: done now, and
+    the article keys taken back from the alert service. Without this, a lost task left a
+    protected person's mention unseen and the service holding that article's key for good.
+    A key whose article is gone is taken back. Returns how many keys were taken back; run
+    by the worker's housekeeping (retention.worker), `limit` at a time."""
+    keypair = service_keys.service_keypair()
+    if keypair is None:
+        return 0
+    before = clock.now() - CHECK_LEFT_AFTER
+    key_ids = list(vault_selectors.keys_sealed_before(keypair, ARTICLE_PURPOSE, before)[:limit])
+    found = dict(Article.objects.filter(data_key_id__in=key_ids).values_list("data_key_id", "pk"))
+    for key_id in key_ids:
+        if key_id in found:
+            check_by_worker(found[key_id])
+        else:
+            vault.revoke(key_id, keypair)
+    return len(key_ids)

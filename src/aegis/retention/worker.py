@@ -1,5 +1,6 @@
 """The housekeeping thread of `aegis worker`: a scheduled backup when one is due, expiry
-once a day, the public statistics remade when their data change. A thread of its own, so
+once a day, the public statistics remade when their data change, and the news checks a lost
+task left undone. A thread of its own, so
 that a backup of a large instance never delays the alert loop's escalations and check-ins.
 Logs say what failed by type, never a record.
 
@@ -15,6 +16,7 @@ from collections.abc import Callable
 
 from django.db import close_old_connections, connections
 
+from aegis.monitoring import mentions
 from aegis.reports import release
 
 from . import lease, schedule, services
@@ -38,6 +40,8 @@ ROUNDS: tuple[tuple[str, Callable[[], int], datetime.timedelta], ...] = (
     ("expiry", services.expire_if_due, datetime.timedelta(hours=2)),
     # The public statistics made ahead of the page views that would otherwise wait for them.
     ("public statistics", release.refresh, datetime.timedelta(minutes=30)),
+    # News articles an analyst added whose check for protected people the worker lost.
+    ("news checks left", mentions.checks_left, datetime.timedelta(minutes=30)),
 )
 
 

@@ -83,6 +83,19 @@ def keypair_holds_search_key(keypair: Keypair) -> bool:
     return KeyWrap.objects.filter(data_key__purpose=INDEX_KEY_PURPOSE, keypair=keypair).exists()
 
 
+def keys_sealed_before(keypair: Keypair, purpose: str, before: Any) -> QuerySet[KeyWrap, Any]:
+    """Ids of the keys of a purpose sealed to this keypair before a time, oldest first."""
+    return (
+        KeyWrap.objects.filter(keypair=keypair, data_key__purpose=purpose, created_at__lt=before)
+        .order_by("created_at")
+        .values_list("data_key_id", flat=True)
+    )
+
+
+def keypair_holds(keypair: Keypair, data_key_id: uuid.UUID) -> bool:
+    return KeyWrap.objects.filter(keypair=keypair, data_key_id=data_key_id).exists()
+
+
 def wiped() -> bool:
     """The keys were destroyed by `aegis wipe` and the instance has not been set up again
     (`aegis init` makes a new organisation recovery key)."""
