@@ -3,6 +3,7 @@ chain."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -10,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from aegis.monitoring import tasks
+from aegis.monitoring import articles, tasks
 from aegis.monitoring.models import Article, Proposal, Source
+from aegis.monitoring.vocabulary import ArticleOrigin
 from aegis.vault.keychain import unlocked
 
 from .conftest import STORY, api_client, article_page, rss, sign_in
@@ -239,6 +241,34 @@ def test_a_source_s_page_links_its_articles_and_offers_no_read_when_paused(team,
         reverse("monitoring:source", kwargs={"source_id": source.pk})
     ).content.decode()
     assert "Read it at the next pass" not in paused and "Paused:" in paused
+
+
+def test_a_source_s_articles_are_paged(team):
+    """Every article a source gave can be reached from its page, not the latest 20 alone."""
+    from aegis.monitoring.selectors import PAGE_SIZE
+
+    client = sign_in(Client(), team.analyst)
+    client.post(reverse("monitoring:sources"), SOURCE)
+    source = Source.objects.get()
+    with unlocked(team.analyst.keychain()):
+        for n in range(PAGE_SIZE + 3):
+            articles.ingest(
+                origin=ArticleOrigin.FEED,
+                source=source,
+                title=f"Story number {n:03d}",
+                text=f"Report {n:03d}: " + STORY.replace("María", f"Ana{n}"),
+                url=f"https://news.example.org/{n}",
+                language="en",
+            )
+    address = reverse("monitoring:source", kwargs={"source_id": source.pk})
+    first = client.get(address).content.decode()
+    assert f"Story number {PAGE_SIZE + 2:03d}" in first  # the latest read first
+    assert "Story number 002" not in first and "Page 1 of 2" in first
+    following = re.search(r'href="(\?[^"]*)">Next<', first)
+    assert following is not None
+    second = client.get(address + html.unescape(following.group(1))).content.decode()
+    assert all(f"Story number {n:03d}" in second for n in range(3))
+    assert f"Story number {PAGE_SIZE + 2:03d}" not in second
 
 
 def test_a_rejection_s_note_is_shown_with_its_reason(team):

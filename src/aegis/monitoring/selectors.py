@@ -25,6 +25,7 @@ QUEUE_ORDER = Order("confidence", descending=True)  # index monitoring_queue_ord
 SOURCE_ORDER = Order("name", descending=False)
 CAMPAIGN_ORDER = Order("first_seen", descending=True)
 ITEM_ORDER = Order("seen_on", descending=True)
+ARTICLE_ORDER = Order("fetched_at", descending=True)
 MERGED_ORDER = Order("decided_at", descending=False)  # the longest waiting first
 
 
@@ -78,16 +79,13 @@ def source(source_id: int) -> Source | None:
     return Source.objects.filter(pk=source_id).first()
 
 
-def articles_of(source: Source, limit: int = 20) -> list[Article]:
-    """The source's latest articles, opened, with their proposals (or their originals') to
-    link to."""
-    found = list(
-        source.articles.select_related("proposal", "duplicate_of__proposal").order_by(
-            "-fetched_at", "-pk"
-        )[:limit]
-    )
-    open_records(found)
-    return found
+def articles_page(source: Source, params: Mapping[str, Any]) -> SeekPage:
+    """The source's articles, the latest read first, opened, with their proposals (or their
+    originals') to link to."""
+    query = source.articles.select_related("proposal", "duplicate_of__proposal")
+    page = _page(query, ARTICLE_ORDER, params)  # index monitoring_by_source
+    open_records(page.object_list)
+    return page
 
 
 def campaigns_page(params: Mapping[str, Any]) -> SeekPage:

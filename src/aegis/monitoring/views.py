@@ -287,7 +287,7 @@ def source_detail(request: HttpRequest, source_id: int) -> HttpResponse:
     return render(
         request,
         "monitoring/source.html",
-        {"source": shown, "form": form, "articles": selectors.articles_of(shown)},
+        {"source": shown, "form": form, "page": selectors.articles_page(shown, request.GET)},
     )
 
 
