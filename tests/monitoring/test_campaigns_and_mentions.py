@@ -189,6 +189,35 @@ def test_a_check_the_worker_lost_is_done_by_housekeeping(
     assert Mention.objects.count() == 1 and Alert.objects.count() == 1
 
 
+def test_the_same_story_from_another_outlet_raises_no_second_alert(team, make_case):
+    """A syndicated story (a near duplicate) naming a protected person is the story already
+    alerted: its mention is recorded, but the person's contacts are not alerted again, and a
+    campaign against them collects the story once."""
+    case = make_case(team.compartment, team.caseworker, legal_name="María López")
+    with unlocked(team.caseworker.keychain()):
+        campaigns.create_campaign(
+            actor_id=team.caseworker.user.pk,
+            target_kind="defender",
+            target_name="María López",
+            narratives=["terrorist"],
+            platforms=["x"],
+            methods=[],
+            first_seen=datetime.date(2026, 10, 1),
+            reach=100,
+            attribution="",
+            attribution_confidence="low",
+        )
+    first = _ingest(team.caseworker)
+    copies = [
+        _ingest(team.caseworker, text=STORY + " Reported by our correspondent.", url=url)
+        for url in ("https://other.example.net/story", "https://third.example.com/a")
+    ]
+    assert all(copy.duplicate_of == first for copy in copies)
+    assert Mention.objects.filter(person=case.person).count() == 3  # each copy recorded
+    assert Alert.objects.get().person == case.person  # one alert for the story
+    assert CampaignItem.objects.get().article == first
+
+
 def test_an_unrelated_article_raises_nothing(team, make_case):
     make_case(team.compartment, team.caseworker, legal_name="Someone Else Entirely")
     _ingest(team.caseworker)

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from aegis import clock
 from aegis.alerts import services as alerts
@@ -134,9 +135,13 @@ def check(article: Article, extracted: dict[str, Any]) -> int | None:
         for batch in batches
         for campaign in Campaign.objects.filter(target_index__in=batch, is_active=True)
     ]
+    # The same story from another outlet (a near duplicate) is the story already seen: it
+    # raises no second alert and joins a campaign once, else each syndicated copy would send
+    # the person's contacts another round of alerts.
+    story = _story_of(article)
     for campaign in targeted:
-        if CampaignItem.objects.filter(campaign=campaign, article=article).exists():
-            continue  # checked before (a retry)
+        if CampaignItem.objects.filter(campaign=campaign).filter(story).exists():
+            continue  # this story joined it already (or a retry)
         # Under the article's key, not the campaign's: the worker holds only the key it has
         # just made (both are sealed to the same roles and the recovery key).
         CampaignItem.objects.create(
@@ -155,6 +160,8 @@ def check(article: Article, extracted: dict[str, Any]) -> int | None:
         )
         if not created or not alerts_on():
             continue
+        if Mention.objects.filter(story, person=person).exclude(pk=mention.pk).exists():
+            continue  # the story named them already
         if service_keys.service_keypair() is None:
             log.warning("monitoring: a protected person is named, but there is no alert key")
             continue
@@ -162,6 +169,13 @@ def check(article: Article, extracted: dict[str, Any]) -> int | None:
         if fired:
             Mention.objects.filter(pk=mention.pk).update(alert_id=fired[0].pk)
     return len(people)
+
+
+def _story_of(article: Article) -> Q:
+    """The rows (mentions, campaign items) of the article's story: the article, its original
+    and the original's other near duplicates."""
+    original = article.duplicate_of_id or article.pk
+    return Q(article_id=article.pk) | Q(article_id=original) | Q(article__duplicate_of_id=original)
 
 
 def check_later(article: Article) -> bool:
