@@ -58,3 +58,38 @@ def test_a_refused_role_opens_nothing(make_person, monkeypatch):
     response = api_client(person).get("/api/v1/cases/")
     assert response.status_code == 403
     assert current_or_none() is None
+
+
+@pytest.mark.django_db
+def test_what_no_operation_answers_is_json_in_words(make_person, settings):
+    """A program calling the API gets JSON in its {"detail": ...} shape everywhere, never a
+    staff page: an address with no operation, a method it does not take, a body too large,
+    no token, and a role refused (in the caller's language); HEAD is answered as GET."""
+    from django.test import Client
+
+    analyst = api_client(make_person(Role.ANALYST))
+    unknown = analyst.get("/api/v1/monitoring/sources/1")
+    assert unknown.status_code == 404 and "no operation" in unknown.json()["detail"]
+    wrong = analyst.delete("/api/v1/monitoring/sources")
+    assert wrong.status_code == 405 and "does not take DELETE" in wrong.json()["detail"]
+    assert "GET" in wrong["Allow"] and "POST" in wrong["Allow"]
+    head = analyst.head("/api/v1/monitoring/sources")
+    got = analyst.get("/api/v1/monitoring/sources")
+    assert head.status_code == got.status_code == 200
+    assert head.content == b"" and head["Content-Length"] == str(len(got.content))
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    large = analyst.post(
+        "/api/v1/monitoring/articles",
+        {"title": "t", "text": "w " * 2000},
+        content_type="application/json",
+    )
+    assert large.status_code == 413 and "too large" in large.json()["detail"]
+    nobody = Client().get("/api/v1/monitoring/sources")
+    assert nobody.status_code == 401 and "Bearer" in nobody.json()["detail"]
+    refused = api_client(make_person(Role.RESPONDER)).get(
+        "/api/v1/monitoring/sources", headers={"Accept-Language": "es"}
+    )
+    assert refused.status_code == 403
+    assert refused.json()["detail"] != "Your role does not allow this."
+    missing = analyst.get("/api/v1/monitoring/proposals/999999", headers={"Accept-Language": "fr"})
+    assert missing.status_code == 404 and missing.json()["detail"] != "Not found."

@@ -25,6 +25,12 @@ class Colour(models.TextChoices):
         ("a\x00b", False, "invisible control characters"),
         ("one\ntwo", True, "must fit on one line"),
         ("photo\u202egpj.exe", True, "reading direction"),
+        ("one\u2028two", True, "must fit on one line"),
+        ("one\u2029two", True, "must fit on one line"),
+        ("one\x85two", True, "must fit on one line"),
+        ("Ana\u200bPérez", True, "not shown (such as a zero-width space)"),
+        ("Ana\u2060Pérez", True, "not shown"),
+        ("Ana\U000e0041", True, "not shown"),
         ("x" * 11, False, "too long (11 characters; at most 10)"),
     ],
 )

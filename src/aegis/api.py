@@ -15,9 +15,10 @@ from typing import Any
 
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status, Swagger
-from ninja.errors import HttpError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.operation import Operation
 
 from .accounts import selectors as account_selectors
@@ -54,6 +55,23 @@ def _no_key(request: HttpRequest, exc: NoKeyAccess) -> HttpResponse:
     else:
         message = _("Your account holds no key that opens this record, so nothing was done.")
     return api.create_response(request, {"detail": message}, status=403)
+
+
+@api.exception_handler(HttpError)
+def _refused(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """A refusal an operation raised, in the caller's language (the messages are marked
+    with gettext_noop where they are raised)."""
+    return api.create_response(request, {"detail": gettext(str(exc))}, status=exc.status_code)
+
+
+@api.exception_handler(AuthenticationError)
+def _no_token(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    """No token, or one that is unknown, expired or revoked: what to send, not "Unauthorized"."""
+    message = _(
+        "No valid API token was sent. Make one on your account's page and send it as "
+        "'Authorization: Bearer <token>'."
+    )
+    return api.create_response(request, {"detail": message}, status=401)
 
 
 @api.exception_handler(DataError)

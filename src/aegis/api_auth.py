@@ -20,6 +20,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
@@ -48,7 +49,7 @@ class RoleAuth(TokenAuth):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = super().authenticate(request, token)
         if user is not None and not user.has_perm(f"accounts.{self.permission}"):
-            raise HttpError(403, "Your role does not allow this.")
+            raise HttpError(403, gettext_noop("Your role does not allow this."))
         return user
 
 

@@ -17,7 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aegis import places
-from aegis.text import has_control_characters, has_disguising_characters
+from aegis.text import (
+    breaks_lines,
+    changes_direction,
+    has_control_characters,
+    has_disguising_characters,
+)
 
 
 class RuleError(ValueError):
@@ -77,11 +82,18 @@ def text(
         raise RuleError(
             _("%(label)s contains invisible control characters.") % {"label": label}, field, row
         )
-    if line and ("\n" in value or "\r" in value):
+    if line and breaks_lines(value):
         raise RuleError(_("%(label)s must fit on one line.") % {"label": label}, field, row)
-    if line and has_disguising_characters(value):
+    if line and changes_direction(value):
         raise RuleError(
             _("%(label)s contains hidden characters that change the reading direction.")
+            % {"label": label},
+            field,
+            row,
+        )
+    if line and has_disguising_characters(value):
+        raise RuleError(
+            _("%(label)s contains characters that are not shown (such as a zero-width space).")
             % {"label": label},
             field,
             row,

@@ -113,6 +113,7 @@ MIDDLEWARE = [
     # Innermost: their pages have the reader's menu and language.
     "aegis.visits.FormOnlyAddresses",
     "aegis.visits.UnstorableValues",
+    "aegis.visits.ApiAnswers",
 ]
 
 ROOT_URLCONF = "aegis.urls"

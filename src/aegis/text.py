@@ -12,7 +12,15 @@ from __future__ import annotations
 import re
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-DISGUISING = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\ufeff]")
+DIRECTION = "\u202a-\u202e\u2066-\u2069"  # overrides, embeddings and isolates
+# Shown as nothing: zero-width space, byte-order mark, the Mongolian vowel separator, word
+# joiner and invisible operators, tag characters. (The soft hyphen stays: titles copied from
+# web pages hold it, and it shows where it breaks a word.)
+HIDDEN = "\u200b\ufeff\u180e\u2060-\u2064\U000e0000-\U000e007f"
+DISGUISING = re.compile(f"[{DIRECTION}{HIDDEN}]")
+DIRECTION_CHANGING = re.compile(f"[{DIRECTION}]")
+# Line breaks besides \n and \r: a "one-line" value holding one shows as two lines.
+OTHER_LINE_BREAKS = re.compile("[\u2028\u2029\x85]")
 
 
 def has_control_characters(value: str) -> bool:
@@ -21,6 +29,14 @@ def has_control_characters(value: str) -> bool:
 
 def has_disguising_characters(value: str) -> bool:
     return DISGUISING.search(value) is not None
+
+
+def changes_direction(value: str) -> bool:
+    return DIRECTION_CHANGING.search(value) is not None
+
+
+def breaks_lines(value: str) -> bool:
+    return "\n" in value or "\r" in value or OTHER_LINE_BREAKS.search(value) is not None
 
 
 def whole_number(value: object) -> int | None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.cache import never_cache
 
@@ -13,13 +16,21 @@ from .access import public, requires
 from .areas import DEMO_MAIL_PERMISSIONS, areas_for
 from .demo_gateway import caught_texts
 from .demo_mail import caught
+from .visits import API_PREFIX
 from .work_queue import items_for
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's 400 page without the CSRF check its own handler runs first: a form sent in
     an encoding Django refuses (charset=utf-16) failed that check again inside the handler,
-    so the 400 became a 500. The page needs no token: it takes nothing."""
+    so the 400 became a 500. The page needs no token: it takes nothing. A call to the API
+    gets JSON in words: 413 for a body past the size Django reads (it had been this page)."""
+    if request.path_info.startswith(API_PREFIX):
+        if isinstance(exception, RequestDataTooBig):
+            limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            message = _("The request is too large: the API reads %(limit)s at most.")
+            return JsonResponse({"detail": message % {"limit": limit}}, status=413)
+        return JsonResponse({"detail": _("What was sent could not be read") + "."}, status=400)
     return render(request, "400.html", status=400)
 
 

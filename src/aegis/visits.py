@@ -1,7 +1,8 @@
 """What a visit gets at an address that only takes a form sent from a page (a reload after a
 form error, a bookmark, the language switch sending the reader back to it): a page in words
-with a way back to the page the form is on, not an empty "405 Method Not Allowed". And what a
-page sent a value the database cannot take gets: a page in words, not a 500."""
+with a way back to the page the form is on, not an empty "405 Method Not Allowed". What a
+page sent a value the database cannot take gets: a page in words, not a 500. And what a
+program calling the API gets where no operation answered: JSON in words, not a page."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import logging
 from collections.abc import Callable
 
 from django.db import DataError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, get_script_prefix, resolve
+from django.utils.translation import gettext as _
+
+API_PREFIX = "/api/"
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +38,55 @@ class FormOnlyAddresses:
             page["Allow"] = response["Allow"]
             return page
         return response
+
+
+class ApiAnswers:
+    """Middleware for the API's addresses. HEAD is answered as GET without the body (RFC
+    9110; django-ninja routes no HEAD, so it was a 405). An answer no operation gave (an
+    address with no operation: Django's 404 page; a method it does not take: a bare "Method
+    not allowed") is JSON in words, in the API's {"detail": ...} shape, with its status and
+    its Allow header kept."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        head = request.method == "HEAD"
+        if head:
+            request.method = "GET"
+        response = self.get_response(request)
+        if response.status_code in (404, 405) and not _is_json(response):
+            response = _in_words(request, response)
+        if head:
+            request.method = "HEAD"
+            length = len(response.content) if not response.streaming else None
+            response.content = b""
+            if length is not None:
+                response["Content-Length"] = str(length)
+        return response
+
+
+def _is_json(response: HttpResponse) -> bool:
+    return str(response.get("Content-Type", "")).startswith("application/json")
+
+
+def _in_words(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    if response.status_code == 404:
+        detail = _(
+            "The API has no operation at this address. Its operations are listed at /api/v1/docs."
+        )
+    else:
+        allowed = str(response.get("Allow", ""))
+        detail = _("This address of the API does not take %(method)s. It takes: %(allowed)s.") % {
+            "method": request.method,
+            "allowed": allowed,
+        }
+    answer = JsonResponse({"detail": detail}, status=response.status_code)
+    if response.has_header("Allow"):
+        answer["Allow"] = response["Allow"]
+    return answer
 
 
 class UnstorableValues:

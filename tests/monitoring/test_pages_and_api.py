@@ -217,8 +217,12 @@ def test_a_source_s_status_is_said_in_words_not_an_exception_s_name(team):
     shown = client.get(reverse("monitoring:source", kwargs={"source_id": source.pk})).content
     for page in (listed, shown.decode()):
         assert "Could not connect" in page and "ConnectionError" not in page
+    [row] = api_client(team.analyst).get("/api/v1/monitoring/sources").json()["items"]
+    assert row["status"] == "unreachable" and row["status_detail"] == ""  # the status says it
     Source.objects.filter(pk=source.pk).update(status="http_error", status_detail="503")
     assert "(the server answered 503)" in client.get(reverse("monitoring:sources")).content.decode()
+    [row] = api_client(team.analyst).get("/api/v1/monitoring/sources").json()["items"]
+    assert row["status_detail"] == "the server answered 503"
 
 
 def test_a_source_s_page_links_its_articles_and_offers_no_read_when_paused(team, web):

@@ -9,6 +9,7 @@ import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -21,7 +22,7 @@ from . import builder, checks, selectors, services
 from .models import Communication
 from .vocabulary import Status as CommunicationStatus
 
-NOT_FOUND = "Not found."
+NOT_FOUND = gettext_noop("Not found.")
 router = Router(tags=["advocacy"], auth=RoleAuth("view_cases"))
 
 

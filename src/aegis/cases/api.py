@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -21,7 +22,7 @@ from .forms import CaseEditForm, CaseMoveForm, PersonEditForm
 from .models import Case, Person
 from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
 
-NOT_FOUND = "Not found."
+NOT_FOUND = gettext_noop("Not found.")
 PERMISSION = "view_cases"
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils.translation import gettext_noop
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
@@ -20,7 +21,7 @@ from . import selectors, services
 from .models import EvidenceItem
 from .views import as_attachment
 
-NOT_FOUND = "Not found."
+NOT_FOUND = gettext_noop("Not found.")
 PERMISSION = "view_cases"
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import F
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -23,7 +24,7 @@ from .models import Proposal, Source
 from .vocabulary import ProposalStatus, RejectReason, SourceKind
 
 router = Router(tags=["monitoring"], auth=RoleAuth("view_analytics"))
-NOT_FOUND = "Not found."
+NOT_FOUND = gettext_noop("Not found.")
 
 
 class SourceIn(InputSchema):
@@ -49,9 +50,16 @@ class SourceOut(Schema):
     interval_minutes: int
     is_active: bool
     status: str = Field(description="What the last read found: ok, malformed, not_found, …")
-    status_detail: str
+    status_detail: str = Field(
+        description="More on the status, in words in the caller's language (\"the server "
+        'answered 503", "too slow"); empty where the status says it all.'
+    )
     last_polled_at: datetime.datetime | None
     articles_found: int
+
+    @staticmethod
+    def resolve_status_detail(source: Source) -> str:
+        return source.detail_said  # never an exception's name
 
 
 class ProposalRow(Schema):

@@ -11,6 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Router, Status
 from ninja.errors import HttpError
 
@@ -34,7 +35,7 @@ from .schemas import (
     FindingOut,
 )
 
-NOT_FOUND = "Not found."
+NOT_FOUND = gettext_noop("Not found.")
 
 
 router = Router(tags=["risk"], auth=RoleAuth("view_cases"))

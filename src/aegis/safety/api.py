@@ -9,6 +9,7 @@ from datetime import datetime, time
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -21,7 +22,7 @@ from .drafts import ContactDraft, PlanDraft, ScenarioDraft
 from .models import PlanVersion
 from .vocabulary import DEFAULT_GRACE_MINUTES, MAX_CONTACTS, PlanLanguage, ScenarioKind
 
-NOT_FOUND = "Not found."
+NOT_FOUND = gettext_noop("Not found.")
 STAFF = "view_cases"
 DEFENDER = "view_own_case"
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -25,7 +26,7 @@ from .models import Grant, Provider, Referral
 
 STAFF = "view_cases"
 COORDINATOR = "coordinate"
-NOT_FOUND = "Not found."
+NOT_FOUND = gettext_noop("Not found.")
 
 router = Router(tags=["support"], auth=RoleAuth(STAFF))
 
