@@ -218,6 +218,30 @@ def test_the_same_story_from_another_outlet_raises_no_second_alert(team, make_ca
     assert CampaignItem.objects.get().article == first
 
 
+def test_a_news_alert_s_page_says_which_article_named_the_person(
+    team, make_case, make_person, make_compartment
+):
+    """The alert's page names its rule and the article: its headline and source, linked to
+    the article, for a reader who holds the article's key; who holds it, for one who does
+    not (a responder of the compartment), with nothing of the article."""
+    from aegis.roles import Role
+
+    responder = make_person(Role.RESPONDER)
+    compartment = make_compartment(team.caseworker, team.coordinator, responder)
+    make_case(compartment, team.caseworker, legal_name="María López")
+    _ingest(team.caseworker, title="Defender arrested at dawn")
+    alert = Alert.objects.get()
+    address = reverse("alerts:detail", kwargs={"alert_id": alert.pk})
+    page = sign_in(Client(), team.coordinator).get(address).content.decode()
+    assert "A protected person is named in the news" in page  # the rule
+    assert "“Defender arrested at dawn”" in page
+    assert 'href="https://news.example.org/x"' in page
+    answer = sign_in(Client(), responder).get(address)
+    assert answer.status_code == 200
+    shown = answer.content.decode()
+    assert "hold the key that opens it" in shown and "Defender arrested" not in shown
+
+
 def test_an_unrelated_article_raises_nothing(team, make_case):
     make_case(team.compartment, team.caseworker, legal_name="Someone Else Entirely")
     _ingest(team.caseworker)

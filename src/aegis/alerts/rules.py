@@ -10,6 +10,7 @@ every criterion given must hold."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -108,6 +109,15 @@ def on_news_mention(person: Person, article_id: int) -> list[Alert]:
         for rule in rules
     ]
     return [alert for alert in fired if alert is not None]
+
+
+NEWS_KEY = re.compile(r"rule:\d+:news:(\d+):person:\d+")
+
+
+def news_article_id(alert: Alert) -> int | None:
+    """The monitored article a news rule's alert was raised for (its trigger key names it)."""
+    found = NEWS_KEY.fullmatch(alert.trigger_key or "")
+    return int(found.group(1)) if found else None
 
 
 def _notices(alerts: QuerySet[Alert], text: str) -> list[Notice]:

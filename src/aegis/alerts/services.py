@@ -304,6 +304,13 @@ def news_mention(person: Person, article_id: int) -> list[Alert]:
     return rules.on_news_mention(person, article_id)
 
 
+def news_article_id(alert: Alert) -> int | None:
+    """The monitored article a news rule's alert was raised for; None for another alert."""
+    from . import rules
+
+    return rules.news_article_id(alert)
+
+
 def raise_deferred(
     person_id: int, kind: str, actor_id: int | None, rule_id: int | None, trigger_key: str
 ) -> bool:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aegis.access import found, public, requires
+from aegis.notices import notices_for
 from aegis.rules import RuleError
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
@@ -142,6 +143,7 @@ def _detail(
             "acknowledgements": selectors.acknowledgements_of(alert),
             "acknowledged_by_me": selectors.acknowledged_by(alert, request.user),
             "notes": selectors.notes_of(alert),
+            "notices": notices_for(alert, request.user),  # a news alert's article
             "form": form or ResolveForm(),
             "note_form": note_form or NoteForm(),
             "outcome": outcome or "",

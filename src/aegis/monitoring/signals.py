@@ -1,13 +1,20 @@
 """Article fingerprints on wipe: keyed ones are unlinkable once their key is shredded, but
 those kept unkeyed (by a worker without the key) could still be recomputed from a
-published text."""
+published text. And a news alert's page: which article raised it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.dispatch import receiver
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from aegis.alerts import services as alerts
+from aegis.alerts.models import Alert
+from aegis.notices import Notice, record_shown
+from aegis.vault.keychain import NoKeyAccess, VaultLocked
+from aegis.vault.selectors import open_records
 from aegis.vault.services import Shredded, wiping
 
 
@@ -17,3 +24,42 @@ def _blank_fingerprints(sender: Any, **kwargs: Any) -> Shredded:
     from .models import Article
 
     return Shredded({"article_fingerprints": fingerprints.blank(Article.objects.all())}, (Article,))
+
+
+@receiver(record_shown, sender=Alert)
+def _news_article(sender: Any, *, record: Alert, user: Any, **kwargs: Any) -> list[Notice]:
+    """A news rule's alert says which article named the person: its headline and source to
+    a reader who holds the article's key, linked to the proposal for an analyst and to the
+    article's public address for the others; who holds it to a reader who does not."""
+    from .models import Article
+
+    article_id = alerts.news_article_id(record)
+    article = (
+        Article.objects.filter(pk=article_id).select_related("source", "proposal").first()
+        if article_id is not None
+        else None
+    )
+    if article is None:
+        return []
+    try:
+        open_records([article])
+        title = str(article.title or "") or _("(no title)")
+        address = str(article.url or "")
+    except (NoKeyAccess, VaultLocked):
+        return [
+            Notice(
+                _(
+                    "A monitored news article names this person. The analysts and the "
+                    "case staff hold the key that opens it."
+                )
+            )
+        ]
+    where = article.source.name if article.source else _("added by an analyst")
+    text = _("A monitored news article names this person: “%(title)s” (%(where)s).") % {
+        "title": title,
+        "where": where,
+    }
+    proposal = getattr(article, "proposal", None)
+    if proposal is not None and user.has_perm("accounts.view_analytics"):
+        return [Notice(text, reverse("monitoring:proposal", kwargs={"proposal_id": proposal.pk}))]
+    return [Notice(text, address if address.lower().startswith(("https://", "http://")) else "")]
