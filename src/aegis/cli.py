@@ -592,6 +592,8 @@ def _backup_parser(sub: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     """A command's exit status; a broken rule is its message on stderr and status 1, like
     any other refusal of this command, never a traceback."""
+    from django.core.exceptions import ImproperlyConfigured
+
     from .rules import RuleError
 
     try:
@@ -599,6 +601,9 @@ def _run(args: argparse.Namespace) -> int:
     except RuleError as broken:
         print(broken.message, file=sys.stderr)
         return 1
+    except ImproperlyConfigured as wrong:  # settings that cannot start (AEGIS_HOME unwritable)
+        print(f"aegis: {wrong}", file=sys.stderr)
+        return 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -680,7 +685,13 @@ def main(argv: list[str] | None = None) -> int:
             "\nDjango's management commands work too, e.g. 'aegis audit verify', 'aegis migrate'."
         )
         return 0
-    _setup()
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        _setup()
+    except ImproperlyConfigured as wrong:
+        print(f"aegis: {wrong}", file=sys.stderr)
+        return 2
     _manage(*argv)
     return 0
 

@@ -21,7 +21,19 @@ SECRETS_DIR = AEGIS_HOME / "secrets"
 # Everything this process creates (AEGIS_HOME, the SQLite database and its -wal and -shm
 # files, media, logs) is readable by the service account only: 0700 folders, 0600 files.
 os.umask(0o077)
-AEGIS_HOME.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def _unwritable(error: OSError) -> ImproperlyConfigured:
+    return ImproperlyConfigured(
+        f"Cannot write in AEGIS_HOME ({AEGIS_HOME}): {error.strerror or error}. Set AEGIS_HOME "
+        "to a folder this account may write (it holds the instance's secrets and data)."
+    )
+
+
+try:
+    AEGIS_HOME.mkdir(parents=True, exist_ok=True, mode=0o700)
+except OSError as error:
+    raise _unwritable(error) from error
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -40,12 +52,15 @@ def secret(name: str) -> str:
     if path := env(f"{name}_FILE"):
         return Path(path).read_text().strip()
     generated = SECRETS_DIR / name.lower()
-    if not generated.exists():
-        SECRETS_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(generated, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
-    return generated.read_text().strip()
+    try:
+        if not generated.exists():
+            SECRETS_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(generated, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+        return generated.read_text().strip()
+    except OSError as error:
+        raise _unwritable(error) from error
 
 
 DEBUG = env_bool("DEBUG")

@@ -139,3 +139,61 @@ def test_input_nested_past_what_python_reads_is_refused_in_words(tmp_path: Path)
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("monitoring", "extract", str(deep), "--out", str(tmp_path / "o.json"))
     assert not (tmp_path / "o.json").exists()
+
+
+def test_an_output_that_is_no_regular_file_is_refused_and_a_link_written_through(
+    tmp_path: Path,
+) -> None:
+    """--out never renames a file over a device or a pipe (a run as root had replaced
+    /dev/null), nor over the input; a link is written through to its target."""
+    source = _records(tmp_path)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    for refused, words in ((pipe, "not a regular file"), (source, "is the input file")):
+        with pytest.raises(CommandError, match=words):
+            call_command("monitoring", "extract", str(source), "--out", str(refused))
+    assert pipe.is_fifo() and json.loads(source.read_text())[0]["annotations"]
+    target, link = tmp_path / "target.json", tmp_path / "link.json"
+    target.write_text("earlier")
+    link.symlink_to(target)
+    call_command("monitoring", "extract", str(source), "--out", str(link))
+    assert link.is_symlink() and json.loads(target.read_text())[0]["merged_sample"]
+
+
+def test_given_victims_keep_their_own_idx_past_an_unnamed_group(tmp_path: Path) -> None:
+    """A group with no name is passed over (as the paper does), and each named victim's
+    answer keeps that victim's victim_idx, so it pairs with it by idx as by name."""
+    source = tmp_path / "in.json"
+    victims = [
+        {"victim_idx": 1, "victim_name": None, "victim_population_type": "multiple"},
+        {"victim_idx": 2, "victim_name": "Maria Lopez"},
+        {"victim_idx": 3, "victim_name": "   "},
+        {"victim_name": "Ana Ruiz"},
+    ]
+    sample = {"Input.title": "Arrest", "Input.article_interface": STORY}
+    source.write_text(json.dumps([{"sample": sample, "merged_sample": {"victims": victims}}]))
+    out = tmp_path / "out.json"
+    call_command("monitoring", "extract", str(source), "--out", str(out), "--given-victims")
+    (written,) = json.loads(out.read_text())
+    answers = written["merged_sample"]["gold_victim_answers"]
+    assert [(a["victim_idx"], a["victim_name"]) for a in answers] == [
+        (2, "Maria Lopez"),
+        (4, "Ana Ruiz"),
+    ]
+
+
+def test_a_damaged_model_is_said_in_words(tmp_path: Path) -> None:
+    """weights.npz cut short: read as a damaged model in words (ValueError), so that the
+    worker falls back to the shipped model (pipeline._from_folder) and the command says so,
+    never a zipfile traceback."""
+    import shutil
+
+    from aegis.monitoring.extraction import linear, pipeline
+
+    folder = tmp_path / "model"
+    shutil.copytree(pipeline.MODEL_DIR, folder)
+    weights = folder / "weights.npz"
+    weights.write_bytes(weights.read_bytes()[:100_000])
+    with pytest.raises(ValueError, match="damaged"):
+        linear.load(folder)
+    assert pipeline._from_folder(folder, (0, 0, 0)) is None

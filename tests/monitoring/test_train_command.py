@@ -104,6 +104,17 @@ def test_train_command_learns_from_train_and_dev_by_default(small: Path, tmp_pat
     assert extractor.trained_splits == ["train", "dev"] and extractor.trained_on == 36
 
 
+def test_a_blank_victim_name_is_an_unnamed_victim(small: Path, tmp_path: Path) -> None:
+    """A name of spaces is read as no name (as null), not as a person: it had stopped the
+    training with an IndexError."""
+    train = json.loads((small / "train.json").read_text())
+    train[3]["merged_sample"]["victims"][0]["victim_name"] = "   "
+    (small / "train.json").write_text(json.dumps(train))
+    out = tmp_path / "model"
+    _train(small, out)
+    assert json.loads((out / "model.json").read_text())["trained_on"] == 36
+
+
 def test_a_failed_write_leaves_the_model_that_was_there(
     small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

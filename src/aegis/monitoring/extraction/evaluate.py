@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from . import features as F
 from .pipeline import Extractor
-from .schema import given_victim_names, merged_sample, publish_date, text_field, victim_record
+from .schema import given_victims as victims_given
+from .schema import merged_sample, publish_date, text_field, victim_record
 
 
 def predict(
-    extractor: Extractor, records: list[dict[str, Any]], given_victims: bool = False
+    extractor: Extractor,
+    records: list[dict[str, Any]],
+    given_victims: bool = False,
+    progress: Callable[[int], Any] | None = None,
 ) -> list[dict[str, Any]]:
+    """Each record with its predicted merged_sample (`progress` is told of each one done)."""
     out = []
     for record in records:
         sample = record["sample"]
@@ -22,12 +28,15 @@ def predict(
         article = F.Article.make(title, body, published)
         merged = merged_sample(extractor.extract_article(article))
         if given_victims:
-            names = given_victim_names(record)
+            given = victims_given(record)
+            names = [name for _, name in given]
             merged["gold_victim_answers"] = [
-                victim_record(i, extractor.describe(article, name, 1.0, victims=names))
-                for i, name in enumerate(names, start=1)
+                victim_record(idx, extractor.describe(article, name, 1.0, victims=names))
+                for idx, name in given
             ]
         # The record as read (its other keys too), its merged_sample the prediction.
         kept = {k: copy.deepcopy(v) for k, v in record.items() if k != "merged_sample"}
         out.append({**kept, "merged_sample": merged})
+        if progress is not None:
+            progress(1)
     return out

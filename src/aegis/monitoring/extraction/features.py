@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -400,12 +401,35 @@ def _window(tokens: list[str], i: int, j: int, k: int = 4) -> tuple[list[str], l
     return tokens[max(0, i - k) : i], tokens[j : j + k]
 
 
+def _wordy(char: str) -> bool:
+    return char.isalnum() or char == "_"  # \w in a pattern of text
+
+
+def whole_word_count(text: str, word: str) -> int:
+    """len(re.findall(r"\\b" + re.escape(word) + r"\\b", text)), by str.find: a pattern
+    compiled per name candidate made an article naming hundreds of people take seconds."""
+    if not word:
+        return 0
+    count, at = 0, text.find(word)
+    first, last = _wordy(word[0]), _wordy(word[-1])
+    while at >= 0:
+        end = at + len(word)
+        before = at > 0 and _wordy(text[at - 1])
+        after = end < len(text) and _wordy(text[end])
+        if before != first and after != last:
+            count += 1
+            at = text.find(word, end)
+        else:
+            at = text.find(word, at + 1)
+    return count
+
+
 def name_features(article: Article, candidate: Candidate, first_offsets: list[int]) -> Features:
     name = candidate.name
     parts = name.split()
     surname = parts[-1]
     count = article.full.count(name)
-    surname_count = len(re.findall(r"\b" + re.escape(surname) + r"\b", article.full))
+    surname_count = whole_word_count(article.full, surname)
     features: Features = {
         f"words={min(len(parts), 4)}": 1.0,
         "log_count": math.log1p(count),
@@ -549,10 +573,11 @@ def victim_features(article: Article, name: str, idf: dict[str, float]) -> Featu
         m = re.search(r"(\w+)\s+" + re.escape(name), sentence)
         if m:
             features[f"before:{m.group(1).lower()}"] = 1.0
-    features["doc_child"] = float(
-        any(t in ("child", "children", "boy", "girl", "minor", "teenager") for t in article.tokens)
-    )
+    features["doc_child"] = float(not CHILD_WORDS.isdisjoint(article.tokens))
     return features
+
+
+CHILD_WORDS = frozenset(("child", "children", "boy", "girl", "minor", "teenager"))
 
 
 def sex_features(
@@ -611,20 +636,51 @@ def name_prior(name: str, prior: Callable[[str], float | None] = given_names.pri
 def listed_together(article: Article, name: str, victims: Sequence[str]) -> bool:
     """Whether the article lists the person right beside another victim ("A, B and C"):
     after some mention of one, a comma or "and", then the other."""
-    others = [other for other in victims if other and other != name]
-    if not others:
-        return False
-    text = article.full
-    for first, rest in [(name, others)] + [(other, [name]) for other in others]:
-        # Each mention of `first`, then the separator and a name anchored right after it
-        # (one search per mention, not a search of the whole text per pair).
-        after = re.compile(r"\s*(?:,|and)\s*(?:" + "|".join(map(re.escape, rest)) + ")")
-        at = text.find(first)
+    # The same key for every victim of the article (the cache's point): the name is among
+    # the victims when the pipeline asks.
+    named = tuple(victims) if name in victims else (*victims, name)
+    return name in _listed(article.full, named)
+
+
+@functools.lru_cache(maxsize=4)
+def _listed(text: str, victims: tuple[str, ...]) -> frozenset[str]:
+    """The victims listed right beside another in the text: one pass over the mentions for
+    every victim of the article (sex_features asks for each), not a pattern per pair (an
+    article naming 400 people took seconds)."""
+    names = {v for v in victims if v}
+    starts: dict[int, set[str]] = {}
+    ends: list[tuple[int, str]] = []
+    for victim in names:
+        at = text.find(victim)
         while at >= 0:
-            if after.match(text, at + len(first)):
-                return True
-            at = text.find(first, at + 1)
-    return False
+            starts.setdefault(at, set()).add(victim)
+            ends.append((at + len(victim), victim))
+            at = text.find(victim, at + 1)
+    listed: set[str] = set()
+    for end, first in ends:
+        for start in _after_separator(text, end):
+            following = starts.get(start, set()) - {first}
+            if following:
+                listed.add(first)
+                listed |= following
+    return frozenset(listed)
+
+
+def _after_separator(text: str, at: int) -> range:
+    """Where a name may start after `at` across a separator (\\s*(?:,|and)\\s*): from
+    just after the comma or "and" to the end of the spaces after it; empty when none."""
+    while at < len(text) and text[at].isspace():  # as \s in a pattern of text
+        at += 1
+    if text.startswith(",", at):
+        at += 1
+    elif text.startswith("and", at):
+        at += 3
+    else:
+        return range(0)
+    last = at
+    while last < len(text) and text[last].isspace():
+        last += 1
+    return range(at, last + 1)
 
 
 HONORIFIC_MALE = re.compile(
@@ -637,10 +693,10 @@ def honorifics(article: Article, name: str) -> Features:
     """Whether the person is called "Mr"/"Ms" (and the like) anywhere: by full name or
     surname right after the title."""
     parts = name.split()
-    keys = "|".join(re.escape(k) for k in {name, parts[-1]} if k)
     features: Features = {}
-    if not keys:
+    if not parts:
         return features
+    keys = "|".join(re.escape(k) for k in {name, parts[-1]} if k)
     for m in re.finditer(r"(?<!\w)(?:" + keys + r")(?!\w)", article.full):
         before = article.full[max(0, m.start() - 12) : m.start()]
         if HONORIFIC_MALE.search(before):

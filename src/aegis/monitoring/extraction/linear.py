@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import math
 import secrets
+import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
@@ -122,6 +124,18 @@ def save(directory: Path, models: dict[str, Linear], extra: dict[str, Any]) -> N
 
 
 def load(directory: Path) -> tuple[dict[str, Linear], dict[str, Any]]:
+    """The models and the rest a folder holds; OSError, or ValueError where a file is not
+    what it should be (a damaged archive too: its callers fall back or say so in words)."""
+    try:
+        return _load(directory)
+    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
+        raise ValueError(
+            f"the weights in {directory} are damaged ({type(error).__name__}): train the model "
+            "again (aegis monitoring train)"
+        ) from error
+
+
+def _load(directory: Path) -> tuple[dict[str, Linear], dict[str, Any]]:
     meta = json.loads((directory / "model.json").read_text())
     with np.load(directory / "weights.npz", allow_pickle=False) as arrays:
         build = str(arrays["build"]) if "build" in arrays.files else None

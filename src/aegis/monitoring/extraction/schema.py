@@ -18,21 +18,27 @@ def text_field(sample: dict[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def given_victim_names(record: dict[str, Any]) -> list[str]:
-    """The victim names an input record gives in `merged_sample.victims` (`--given-victims`),
-    as written (the scorer keys answers by the exact name); entries that are not a victim with
-    a name in text are passed over."""
+def given_victims(record: dict[str, Any]) -> list[tuple[int, str]]:
+    """The victims an input record names in `merged_sample.victims` (`--given-victims`):
+    each one's `victim_idx` (its place in the list, from 1, where it has none) and its name
+    as written (the scorer keys answers by the exact name). Entries that are not a victim
+    with a name in text (a group with no name: null) are passed over, and the others keep
+    their own idx, so an answer pairs with its victim by idx as by name."""
     merged = record.get("merged_sample")
     victims = merged.get("victims") if isinstance(merged, dict) else None
     if not isinstance(victims, list):
         return []
     return [
-        v["victim_name"]
-        for v in victims
+        (_idx(v.get("victim_idx"), place), v["victim_name"])
+        for place, v in enumerate(victims, start=1)
         if isinstance(v, dict)
         and isinstance(v.get("victim_name"), str)
         and v["victim_name"].strip()
     ]
+
+
+def _idx(given: Any, place: int) -> int:
+    return given if isinstance(given, int) and not isinstance(given, bool) else place
 
 
 def publish_date(sample: dict[str, Any]) -> date | None:
@@ -62,10 +68,13 @@ def victim_record(index: int, victim: VictimGuess) -> dict[str, Any]:
 def merged_sample(extraction: Extraction) -> dict[str, Any]:
     """The dataset's `merged_sample` for an extraction."""
     year, month, day = extraction.year.value, extraction.month.value, extraction.day.value
+    mentioned = bool(extraction.perpetrator_mention.value)
     return {
-        "perpetrator_mention": bool(extraction.perpetrator_mention.value),
-        "perpetrator_type": extraction.perpetrator_type.value,
-        "violation_types": [guess.value for guess in extraction.violation_types] or ["unknown"],
+        "perpetrator_mention": mentioned,
+        # No type where no perpetrator is mentioned, as the dataset writes it (33 of 33).
+        "perpetrator_type": extraction.perpetrator_type.value if mentioned else None,
+        # In the dataset's order of the labels, not by confidence (a set to the scorer).
+        "violation_types": sorted(g.value for g in extraction.violation_types) or ["unknown"],
         "year": f"{year}.0" if year is not None else None,
         "month": f"{month:02d}" if month is not None else None,
         "date": f"{day}.0" if day is not None else None,

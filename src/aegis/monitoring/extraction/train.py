@@ -195,7 +195,7 @@ def train(
 
     rows, targets = [], []
     for a, g in zip(articles, golds, strict=True):
-        gold_names = {v["victim_name"] for v in g["victims"] if v.get("victim_name")}
+        gold_names = {v["victim_name"] for v in g["victims"] if _named(v)}
         found = F.candidates(a)
         rows += F.name_rows(a, found)
         targets += [candidate.name in gold_names for candidate in found]
@@ -204,9 +204,9 @@ def train(
 
     victim_rows, type_rows, sex_rows, sexes, ages, types = [], [], [], [], [], []
     for a, g in zip(articles, golds, strict=True):
-        names = [v["victim_name"] for v in g["victims"] if v.get("victim_name")]
+        names = [v["victim_name"] for v in g["victims"] if _named(v)]
         for v in g["victims"]:
-            if not v.get("victim_name"):
+            if not _named(v):
                 continue
             victim_rows.append(F.victim_features(a, v["victim_name"], idf))
             type_rows.append(F.with_roles(a, v["victim_name"], victim_rows[-1]))
@@ -325,9 +325,15 @@ def _label_problem(merged: dict[str, Any]) -> str:
     return problem
 
 
+def _named(victim: dict[str, Any]) -> bool:
+    """A victim with a name in text (blank is none, as null)."""
+    name = victim.get("victim_name")
+    return isinstance(name, str) and bool(name.strip())
+
+
 def _victim_problem(victim: dict[str, Any], n: int) -> str:
     name = victim.get("victim_name")
-    if name is None or name == "":
+    if name is None or (isinstance(name, str) and not name.strip()):
         return ""  # an unnamed victim: the trainer reads named ones only
     if not isinstance(name, str):
         return f"victim {n}'s victim_name is {json.dumps(name)[:80]}, not a text or null"

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
 
 from aegis.accounts import selectors as accounts
 from aegis.files.storage import written_whole
@@ -38,6 +41,29 @@ from aegis.monitoring.extraction import train as training
 from aegis.vault import services as vault
 from aegis.vault.keychain import NoKeyAccess, unlocked
 from aegis.vault.services import WrongPassphrase
+
+# Records past which `extract` shows a progress bar (on stderr): about ten seconds of work.
+PROGRESS_FROM = 200
+
+
+def _output_file(out: Path, given: Path) -> Path:
+    """Where `extract` writes: a link's target (it is written through, not replaced), never a
+    device, a pipe or a folder (a file renamed over /dev/null had replaced the device), nor
+    the input itself. Said before the articles are read, not after."""
+    if out.is_symlink():
+        out = out.resolve()
+    if out.exists() and not out.is_file():
+        raise CommandError(
+            f"Cannot write {out}: it is not a regular file (a folder, a device or a pipe). "
+            "Give the name of a file."
+        )
+    if not out.parent.is_dir():
+        raise CommandError(f"Cannot write {out}: give a file in a folder that exists.")
+    if out.exists() and os.path.samefile(out, given):
+        raise CommandError(
+            f"{out} is the input file: give --out another name, so that the input is kept."
+        )
+    return out
 
 
 class Command(BaseCommand):
@@ -203,10 +229,7 @@ class Command(BaseCommand):
             isinstance(r, dict) and isinstance(r.get("sample"), dict) for r in records
         ):
             raise CommandError("The input must be a JSON list of records, each with a 'sample'.")
-        out = Path(options["out"])
-        if out.is_dir() or not out.parent.is_dir():
-            # Said before the articles are read, not after.
-            raise CommandError(f"Cannot write {out}: give a file in a folder that exists.")
+        out = _output_file(Path(options["out"]), Path(options["input"]))
         try:
             # The organisation's model where one was trained (--decisions), as the worker.
             extractor = pipeline.in_use(settings.AEGIS_MONITORING_MODEL_DIR)
@@ -215,14 +238,24 @@ class Command(BaseCommand):
                 f"Cannot read the extraction model: {error}. Train it again: aegis monitoring "
                 "train --data DIR."
             ) from error
-        predicted = evaluate.predict(extractor, records, options["given_victims"])
-        # ASCII with escapes: the records are copied back as read, and a lone surrogate
-        # ("\ud800", valid in JSON text) has no UTF-8 form.
         try:
+            with tqdm(
+                total=len(records),
+                unit="articles",
+                disable=len(records) < PROGRESS_FROM,
+                file=sys.stderr,
+            ) as bar:
+                predicted = evaluate.predict(
+                    extractor, records, options["given_victims"], progress=bar.update
+                )
+            # ASCII with escapes: the records are copied back as read, and a lone surrogate
+            # ("\ud800", valid in JSON text) has no UTF-8 form.
             with written_whole(out) as handle:
                 handle.write(json.dumps(predicted, ensure_ascii=True, indent=1).encode())
         except OSError as error:
             raise CommandError(f"Cannot write {out}: {error}") from error
+        except KeyboardInterrupt:
+            raise CommandError(f"Interrupted; nothing was written to {out}.") from None
         self.stdout.write(f"Wrote {len(predicted)} records to {options['out']}.")
 
     def _pass_on_keys(self, options: dict[str, Any]) -> None:
