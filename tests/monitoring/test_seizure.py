@@ -93,3 +93,39 @@ def test_articles_proposals_and_campaign_targets_never_appear_in_clear(
     needles = [v.encode() for v in secret.values()]
     needles += [protected.encode(), named.encode(), said.encode(), b"The police also arrested"]
     assert find(needles) == []
+
+
+def test_no_column_ties_a_person_on_file_to_an_article_or_a_campaign(team, make_case):
+    """On a copy of the disk, a mention names no person and no alert, an alert's trigger key
+    names no article, and a campaign's target index is no person's name index: the same name
+    on file and in a campaign had joined the campaign's row to the person's file, and a
+    mention had joined the person to a public article (so to their name)."""
+    from aegis.alerts.models import Alert
+    from aegis.cases.models import Person
+    from aegis.monitoring.models import Campaign, Mention
+
+    name = "Maria Lopez"
+    case = make_case(team.compartment, team.caseworker, legal_name=name)
+    with unlocked(team.caseworker.keychain()):
+        campaign = campaigns.create_campaign(
+            actor_id=None,
+            target_kind="defender",
+            target_name=name,
+            first_seen=datetime.date(2026, 10, 1),
+        )
+        article = articles.ingest(
+            origin=ArticleOrigin.FEED,
+            title="Defender arrested",
+            text=f"{STORY} Police arrested {name} on Monday.",
+            url="https://news.example.org/a",
+            language="en",
+        )
+    alert = Alert.objects.get()
+    assert alert.person == case.person  # it reached the person's contacts
+    assert campaign.items.get().article == article  # and the campaign collected the article
+    person_index = Person.objects.get(pk=case.person.pk).name_index
+    assert person_index and Campaign.objects.get().target_index not in ("", person_index)
+    columns = {field.column for field in Mention._meta.concrete_fields}
+    assert not any("person" in column or column == "alert_id" for column in columns), columns
+    assert Mention.objects.get().article == article
+    assert f"news:{article.pk}:" not in alert.trigger_key

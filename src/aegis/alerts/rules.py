@@ -10,7 +10,6 @@ every criterion given must hold."""
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -95,8 +94,9 @@ def on_level_raised(sender: Any, *, assessment: Any, previous_level: str | None,
 NEWS_RULE_NAME = "A protected person is named in the news"
 
 
-def on_news_mention(person: Person, article_id: int) -> list[Alert]:
-    """A monitored article names this person: fire each matching news rule once."""
+def on_news_mention(person: Person, article_token: str) -> list[Alert]:
+    """A monitored article names this person: fire each matching news rule once per article,
+    named by a token (monitoring keeps no column that ties the person to the article)."""
     if not AlertRule.objects.filter(trigger=RuleTrigger.NEWS_MENTION).exists():
         AlertRule.objects.create(
             name=NEWS_RULE_NAME, trigger=RuleTrigger.NEWS_MENTION, created_at=clock.now()
@@ -105,19 +105,10 @@ def on_news_mention(person: Person, article_id: int) -> list[Alert]:
         RuleTrigger.NEWS_MENTION, person, country=person.country, region=person.region
     )
     fired = [
-        _fire(rule, person, f"rule:{rule.pk}:news:{article_id}:person:{person.pk}")
+        _fire(rule, person, f"rule:{rule.pk}:news:{article_token}:person:{person.pk}")
         for rule in rules
     ]
     return [alert for alert in fired if alert is not None]
-
-
-NEWS_KEY = re.compile(r"rule:\d+:news:(\d+):person:\d+")
-
-
-def news_article_id(alert: Alert) -> int | None:
-    """The monitored article a news rule's alert was raised for (its trigger key names it)."""
-    found = NEWS_KEY.fullmatch(alert.trigger_key or "")
-    return int(found.group(1)) if found else None
 
 
 def _notices(alerts: QuerySet[Alert], text: str) -> list[Notice]:

@@ -296,19 +296,12 @@ def raise_or_defer(
     return None
 
 
-def news_mention(person: Person, article_id: int) -> list[Alert]:
+def news_mention(person: Person, article_token: str) -> list[Alert]:
     """Monitoring found this person named in a new article: the news rules fire (each at
     most once per article and person); none when every news rule is switched off."""
     from . import rules  # the rules build on this module
 
-    return rules.on_news_mention(person, article_id)
-
-
-def news_article_id(alert: Alert) -> int | None:
-    """The monitored article a news rule's alert was raised for; None for another alert."""
-    from . import rules
-
-    return rules.news_article_id(alert)
+    return rules.on_news_mention(person, article_token)
 
 
 def raise_deferred(

@@ -23,7 +23,7 @@ from aegis.vault import normalise
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
-from . import keys, selectors, texts
+from . import keys, mentions, selectors, texts
 from .drafts import EARLIEST
 from .models import Article, Campaign, CampaignItem
 from .vocabulary import Confidence, Method, Narrative, Platform, TargetKind
@@ -53,7 +53,7 @@ def _date(value: Any, field: str) -> datetime.date:
 
 def _target_index(name: str) -> str:
     try:
-        return blind_index("name", name)
+        return mentions.target_token(blind_index("name", name))
     except (NoKeyAccess, VaultLocked):
         return ""  # recognised by hand until someone with the search key saves it again
 

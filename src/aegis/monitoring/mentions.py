@@ -29,7 +29,7 @@ from aegis.paging import in_slices
 from aegis.vault import selectors as vault_selectors
 from aegis.vault import service_keys
 from aegis.vault import services as vault
-from aegis.vault.fields import blind_index
+from aegis.vault.fields import blind_index, keyed_token
 from aegis.vault.keychain import NoKeyAccess, VaultLocked, unlocked
 
 from .keys import ARTICLE_PURPOSE
@@ -130,9 +130,12 @@ def check(article: Article, extracted: dict[str, Any]) -> int | None:
         return 0
     indexes = sorted(found)
     batches = in_slices(indexes, LOOKUP_BATCH)
+    # A campaign's target is indexed in a domain of its own (target_token); the name's own
+    # index still finds a campaign saved before, until it is saved again.
+    targets = sorted({target_token(index) for index in indexes} | found)
     targeted = [
         campaign
-        for batch in batches
+        for batch in in_slices(targets, LOOKUP_BATCH)
         for campaign in Campaign.objects.filter(target_index__in=batch, is_active=True)
     ]
     # The same story from another outlet (a near duplicate) is the story already seen: it
@@ -155,20 +158,50 @@ def check(article: Article, extracted: dict[str, Any]) -> int | None:
         )
     people = {p.pk: p for b in batches for p in cases.people_with_name_indexes(b)}.values()
     for person in people:
+        token = story_token(article, person.pk)
         mention, created = Mention.objects.get_or_create(
-            article=article, person=person, defaults={"found_at": clock.now()}
+            article=article, story_token=token, defaults={"found_on": clock.today()}
         )
         if not created or not alerts_on():
             continue
-        if Mention.objects.filter(story, person=person).exclude(pk=mention.pk).exists():
+        if Mention.objects.filter(story_token=token).exclude(pk=mention.pk).exists():
             continue  # the story named them already
         if service_keys.service_keypair() is None:
             log.warning("monitoring: a protected person is named, but there is no alert key")
             continue
-        fired = alerts.news_mention(person, article.pk)  # none when the news rules are off
+        # The alert's trigger key names the article by a token too (once per article and
+        # person), so that no column ties the person to the article.
+        fired = alerts.news_mention(person, keyed_token("news-alert", f"{article.pk}:{person.pk}"))
         if fired:
-            Mention.objects.filter(pk=mention.pk).update(alert_id=fired[0].pk)
+            Mention.objects.filter(pk=mention.pk).update(alert_token=alert_token(fired[0].pk))
     return len(people)
+
+
+def target_token(name_index: str) -> str:
+    """A campaign target's index: from the name's blind index, in a domain of its own, so
+    that a campaign's row joins no person's on a copy of the disk (the same name gives the
+    same index to a person and to a campaign's target)."""
+    return keyed_token("campaign-target", name_index)
+
+
+def story_token(article: Article, person_id: int) -> str:
+    """Which person a mention is of, under the search key: one token for every copy of a
+    story (the original article and its near duplicates), so that a copy raises no alert
+    the story raised already."""
+    return keyed_token("mention-story", f"{article.duplicate_of_id or article.pk}:{person_id}")
+
+
+def alert_token(alert_id: int) -> str:
+    """The alert a mention raised, under the search key (the alert's page finds the article
+    by it, for a reader who holds the key)."""
+    return keyed_token("mention-alert", str(alert_id))
+
+
+def article_of_alert(alert_id: int) -> Article | None:
+    """The article whose mention raised this alert; NoKeyAccess or VaultLocked where this
+    key context holds no search key."""
+    mention = Mention.objects.filter(alert_token=alert_token(alert_id)).first()
+    return mention.article if mention is not None else None
 
 
 def _story_of(article: Article) -> Q:

@@ -252,18 +252,23 @@ class CampaignItem(models.Model):
 
 
 class Mention(models.Model):
-    """A monitored article that names a person on file (found through the blind index): the
-    alert it raised, by reference only."""
+    """A monitored article names a person on file (found through the blind index). Which
+    person is kept only as a token under the search key (mentions.story_token), and which
+    alert it raised likewise (alert_token), with the day it was found: no column a copy of
+    the disk could join to the person, their alert or the hour of either."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="mentions")
-    person = models.ForeignKey("cases.Person", on_delete=models.CASCADE, related_name="+")
-    alert_id = models.IntegerField(null=True, blank=True)
-    found_at = models.DateTimeField()
+    story_token = models.CharField(max_length=32)
+    alert_token = models.CharField(max_length=32, blank=True, db_index=True)
+    found_on = models.DateField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["article", "person"], name="monitoring_mention_once")
+            models.UniqueConstraint(
+                fields=["article", "story_token"], name="monitoring_mention_once_each"
+            )
         ]
+        indexes = [models.Index(fields=["story_token"], name="monitoring_mention_story")]
 
     def __str__(self) -> str:
         return f"mention in article {self.article_id}"

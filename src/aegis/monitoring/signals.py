@@ -10,8 +10,8 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from aegis.alerts import services as alerts
 from aegis.alerts.models import Alert
+from aegis.alerts.vocabulary import RuleTrigger
 from aegis.notices import Notice, record_shown
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 from aegis.vault.selectors import open_records
@@ -29,19 +29,18 @@ def _blank_fingerprints(sender: Any, **kwargs: Any) -> Shredded:
 @receiver(record_shown, sender=Alert)
 def _news_article(sender: Any, *, record: Alert, user: Any, **kwargs: Any) -> list[Notice]:
     """A news rule's alert says which article named the person: its headline and source to
-    a reader who holds the article's key, linked to the proposal for an analyst and to the
-    article's public address for the others; who holds it to a reader who does not."""
-    from .models import Article
+    a reader who holds the search key (the mention names the alert by a token under it) and
+    the article's key, linked to the proposal for an analyst and to the article's public
+    address for the others; who may see it, to a reader who may not."""
+    from . import mentions
 
-    article_id = alerts.news_article_id(record)
-    article = (
-        Article.objects.filter(pk=article_id).select_related("source", "proposal").first()
-        if article_id is not None
-        else None
-    )
-    if article is None:
+    rule = record.rule
+    if rule is None or rule.trigger != RuleTrigger.NEWS_MENTION:
         return []
     try:
+        article = mentions.article_of_alert(record.pk)
+        if article is None:
+            return []
         open_records([article])
         title = str(article.title or "") or _("(no title)")
         address = str(article.url or "")
@@ -49,8 +48,8 @@ def _news_article(sender: Any, *, record: Alert, user: Any, **kwargs: Any) -> li
         return [
             Notice(
                 _(
-                    "A monitored news article names this person. The analysts and the "
-                    "case staff hold the key that opens it."
+                    "A monitored news article names this person. The case staff, who hold "
+                    "the keys that open it, see which."
                 )
             )
         ]

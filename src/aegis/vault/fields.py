@@ -148,6 +148,15 @@ def blind_index(kind: str, value: str) -> str:
     return crypto.hmac_index(index_key(), normalised, kind)
 
 
+def keyed_token(domain: str, value: str) -> str:
+    """A token of `value` under the search key, in a domain of its own: rows that must be
+    found again by whoever holds the key (a mention of a person in an article) without a
+    column a copy of the disk could join on (a person's id, a name's index)."""
+    if domain in normalise.NORMALISERS:
+        raise ValueError(f"{domain!r} is a blind index's domain")
+    return crypto.hmac_index(index_key(), value, domain)
+
+
 class BlindIndexField(models.CharField):
     """HMAC of another (encrypted) field, recomputed whenever that field is set in clear."""
 
