@@ -77,6 +77,8 @@ def test_what_no_operation_answers_is_json_in_words(make_person, settings):
     got = analyst.get("/api/v1/monitoring/sources")
     assert head.status_code == got.status_code == 200
     assert head.content == b"" and head["Content-Length"] == str(len(got.content))
+    post_only = analyst.head("/api/v1/monitoring/articles")
+    assert post_only.status_code == 405 and post_only.content == b""
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     large = analyst.post(
         "/api/v1/monitoring/articles",

@@ -42,6 +42,9 @@ def test_text_refuses_in_words_naming_the_input_and_row(value, line, words):
 
 def test_text_keeps_line_breaks_and_direction_marks_where_allowed():
     assert rules.text("  one\ntwo\u200f ", "body", "Body", limit=20) == "one\ntwo\u200f"
+    # A flag emoji is tag characters: refused in a name, kept in a text of several lines.
+    scotland = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+    assert rules.text(f"We met under the {scotland}", "body", "Body", limit=50).endswith(scotland)
 
 
 def test_choice_and_place():

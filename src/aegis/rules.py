@@ -21,7 +21,7 @@ from aegis.text import (
     breaks_lines,
     changes_direction,
     has_control_characters,
-    has_disguising_characters,
+    hides_in_a_line,
 )
 
 
@@ -91,7 +91,7 @@ def text(
             field,
             row,
         )
-    if line and has_disguising_characters(value):
+    if line and hides_in_a_line(value):
         raise RuleError(
             _("%(label)s contains characters that are not shown (such as a zero-width space).")
             % {"label": label},

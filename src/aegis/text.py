@@ -13,12 +13,14 @@ import re
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 DIRECTION = "\u202a-\u202e\u2066-\u2069"  # overrides, embeddings and isolates
-# Shown as nothing: zero-width space, byte-order mark, the Mongolian vowel separator, word
-# joiner and invisible operators, tag characters. (The soft hyphen stays: titles copied from
-# web pages hold it, and it shows where it breaks a word.)
-HIDDEN = "\u200b\ufeff\u180e\u2060-\u2064\U000e0000-\U000e007f"
-DISGUISING = re.compile(f"[{DIRECTION}{HIDDEN}]")
+DISGUISING = re.compile(f"[{DIRECTION}\u200b\ufeff]")
 DIRECTION_CHANGING = re.compile(f"[{DIRECTION}]")
+# Shown as nothing in a one-line value (a name, a title): besides the zero-width space and
+# the byte-order mark, the Mongolian vowel separator, the word joiner and invisible
+# operators, and tag characters. Only one-line values refuse these: a narrative may hold a
+# flag emoji, which is tag characters. (The soft hyphen stays: titles copied from web pages
+# hold it, and it shows where it breaks a word.)
+HIDDEN_IN_A_LINE = re.compile("[\u200b\ufeff\u180e\u2060-\u2064\U000e0000-\U000e007f]")
 # Line breaks besides \n and \r: a "one-line" value holding one shows as two lines.
 OTHER_LINE_BREAKS = re.compile("[\u2028\u2029\x85]")
 
@@ -29,6 +31,10 @@ def has_control_characters(value: str) -> bool:
 
 def has_disguising_characters(value: str) -> bool:
     return DISGUISING.search(value) is not None
+
+
+def hides_in_a_line(value: str) -> bool:
+    return HIDDEN_IN_A_LINE.search(value) is not None
 
 
 def changes_direction(value: str) -> bool:

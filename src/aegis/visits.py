@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import DataError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, get_script_prefix, resolve
 from django.utils.translation import gettext as _
@@ -57,13 +57,16 @@ class ApiAnswers:
         if head:
             request.method = "GET"
         response = self.get_response(request)
+        if head:
+            request.method = "HEAD"
         if response.status_code in (404, 405) and not _is_json(response):
             response = _in_words(request, response)
         if head:
-            request.method = "HEAD"
-            length = len(response.content) if not response.streaming else None
-            response.content = b""
-            if length is not None:
+            if isinstance(response, StreamingHttpResponse):
+                response.streaming_content = []
+            else:
+                length = len(response.content)
+                response.content = b""
                 response["Content-Length"] = str(length)
         return response
 
@@ -78,9 +81,9 @@ def _in_words(request: HttpRequest, response: HttpResponse) -> HttpResponse:
             "The API has no operation at this address. Its operations are listed at /api/v1/docs."
         )
     else:
-        allowed = str(response.get("Allow", ""))
+        allowed = str(response.get("Allow", "")) or "—"
         detail = _("This address of the API does not take %(method)s. It takes: %(allowed)s.") % {
-            "method": request.method,
+            "method": request.method,  # HEAD, where that was sent
             "allowed": allowed,
         }
     answer = JsonResponse({"detail": detail}, status=response.status_code)

@@ -58,7 +58,7 @@ def test_an_article_naming_a_protected_person_raises_an_alert(team, make_case):
     with unlocked(team.caseworker.keychain()):
         from aegis.monitoring import mentions
 
-        assert mentions.article_of_alert(alert.pk) == article
+        assert mentions.article_of_alert(alert) == article
     assert alert.person == case.person and alert.kind == "rule"
     assert alert.rule.trigger == RuleTrigger.NEWS_MENTION  # the console names the rule
     # Read again (a retry): one mention, one alert.
@@ -411,3 +411,51 @@ def test_the_analyst_is_offered_the_incidents_of_the_people_a_report_names(
     token_client = api_client(team.analyst)
     shown = token_client.get(f"/api/v1/monitoring/proposals/{proposal.pk}").json()
     assert "name_indexes" not in shown["extracted"] and shown["extracted"]["victims"]
+
+
+def test_a_campaign_saved_before_its_target_had_a_token_is_matched_then_turned(team):
+    """A campaign saved with its target's name index (the person's, on a copy of the disk)
+    still collects articles naming the target, until the worker's housekeeping gives it the
+    target's token, with the alert service's keys once they hold the search key."""
+    from aegis.monitoring import mentions
+    from aegis.retention import worker
+    from aegis.vault.fields import blind_index
+
+    with unlocked(team.caseworker.keychain()):
+        campaign = campaigns.create_campaign(
+            actor_id=None,
+            target_kind="defender",
+            target_name="María López",
+            first_seen=datetime.date(2026, 10, 1),
+        )
+        token = campaign.target_index
+        name_index = blind_index("name", "María López")
+    assert campaign.target_tokenised and token not in ("", name_index)
+    Campaign.objects.filter(pk=campaign.pk).update(target_index=name_index, target_tokenised=False)
+    article = _ingest(team.caseworker)
+    assert CampaignItem.objects.get().article == article  # still matched by the old index
+    assert worker.run_rounds()["campaign targets"] == 0  # the service holds no search key
+    service = service_keys.service_keypair()
+    with unlocked(team.caseworker.keychain()):  # the key ceremony
+        vault.grant(vault.index_key_id(), service)
+    assert worker.run_rounds()["campaign targets"] == 1
+    turned = Campaign.objects.get()
+    assert turned.target_tokenised and turned.target_index == token
+    with unlocked(team.caseworker.keychain()):
+        assert mentions.target_token(name_index) == token
+
+
+def test_news_alert_keys_written_before_name_no_article(team, make_case):
+    """The upgrade clears the news alerts' trigger keys that named the article by id."""
+    import importlib
+
+    from django.apps import apps
+
+    make_case(team.compartment, team.caseworker, legal_name="María López")
+    article = _ingest(team.caseworker)
+    alert = Alert.objects.get()
+    old = f"rule:{alert.rule_id}:news:{article.pk}:person:{alert.person_id}"
+    Alert.objects.filter(pk=alert.pk).update(trigger_key=old)
+    migration = importlib.import_module("aegis.alerts.migrations.0008_news_keys_without_articles")
+    migration.clear_news_keys(apps, None)
+    assert Alert.objects.get().trigger_key is None

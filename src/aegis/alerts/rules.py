@@ -10,6 +10,7 @@ every criterion given must hold."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -95,8 +96,9 @@ NEWS_RULE_NAME = "A protected person is named in the news"
 
 
 def on_news_mention(person: Person, article_token: str) -> list[Alert]:
-    """A monitored article names this person: fire each matching news rule once per article,
-    named by a token (monitoring keeps no column that ties the person to the article)."""
+    """A monitored article names this person: fire each matching news rule once per story
+    (the article and its copies), named by a token (monitoring keeps no column that ties the
+    person to the article)."""
     if not AlertRule.objects.filter(trigger=RuleTrigger.NEWS_MENTION).exists():
         AlertRule.objects.create(
             name=NEWS_RULE_NAME, trigger=RuleTrigger.NEWS_MENTION, created_at=clock.now()
@@ -109,6 +111,14 @@ def on_news_mention(person: Person, article_token: str) -> list[Alert]:
         for rule in rules
     ]
     return [alert for alert in fired if alert is not None]
+
+
+NEWS_KEY = re.compile(r"rule:\d+:news:([0-9a-f]{32}):person:\d+")
+
+
+def news_token_of(alert: Alert) -> str | None:
+    found = NEWS_KEY.fullmatch(alert.trigger_key or "")
+    return found.group(1) if found else None
 
 
 def _notices(alerts: QuerySet[Alert], text: str) -> list[Notice]:

@@ -298,10 +298,19 @@ def raise_or_defer(
 
 def news_mention(person: Person, article_token: str) -> list[Alert]:
     """Monitoring found this person named in a new article: the news rules fire (each at
-    most once per article and person); none when every news rule is switched off."""
+    most once per story and person, `article_token` naming the story); none when every news
+    rule is switched off."""
     from . import rules  # the rules build on this module
 
     return rules.on_news_mention(person, article_token)
+
+
+def news_token_of(alert: Alert) -> str | None:
+    """The token a news rule's alert names its story by (rules.on_news_mention); None for
+    another alert."""
+    from . import rules
+
+    return rules.news_token_of(alert)
 
 
 def raise_deferred(

@@ -132,6 +132,7 @@ def create_campaign(
             **values,
         )
         campaign.target_index = _target_index(values["target_name"])
+        campaign.target_tokenised = bool(campaign.target_index)
         campaign.save()
         return campaign
 
@@ -171,10 +172,10 @@ def update_campaign(
     campaign.is_active = bool(is_active)
     index = _target_index(values["target_name"])
     if index:
-        campaign.target_index = index
+        campaign.target_index, campaign.target_tokenised = index, True
     elif renamed and campaign.target_index:
         # The old index would keep collecting articles that name the old target.
-        campaign.target_index = ""
+        campaign.target_index, campaign.target_tokenised = "", False
         log.warning(
             "monitoring: campaign %s renamed without the search key: articles are no longer "
             "collected by name until someone holding it saves the campaign",

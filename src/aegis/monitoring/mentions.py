@@ -131,12 +131,19 @@ def check(article: Article, extracted: dict[str, Any]) -> int | None:
     indexes = sorted(found)
     batches = in_slices(indexes, LOOKUP_BATCH)
     # A campaign's target is indexed in a domain of its own (target_token); the name's own
-    # index still finds a campaign saved before, until it is saved again.
-    targets = sorted({target_token(index) for index in indexes} | found)
+    # index still finds a campaign saved before, until housekeeping turns it (tokenise_targets).
+    tokens = sorted(target_token(index) for index in indexes)
+    active = Campaign.objects.filter(is_active=True)
     targeted = [
         campaign
-        for batch in in_slices(targets, LOOKUP_BATCH)
-        for campaign in Campaign.objects.filter(target_index__in=batch, is_active=True)
+        for query in (
+            *(
+                active.filter(target_index__in=batch, target_tokenised=True)
+                for batch in in_slices(tokens, LOOKUP_BATCH)
+            ),
+            *(active.filter(target_index__in=batch, target_tokenised=False) for batch in batches),
+        )
+        for campaign in query
     ]
     # The same story from another outlet (a near duplicate) is the story already seen: it
     # raises no second alert and joins a campaign once, else each syndicated copy would send
@@ -158,22 +165,21 @@ def check(article: Article, extracted: dict[str, Any]) -> int | None:
         )
     people = {p.pk: p for b in batches for p in cases.people_with_name_indexes(b)}.values()
     for person in people:
-        token = story_token(article, person.pk)
-        mention, created = Mention.objects.get_or_create(
-            article=article, story_token=token, defaults={"found_on": clock.today()}
+        # One alert per story and person: the trigger key is the story's (a token, so that
+        # no column ties the person to the article), and the alerts app raises a trigger key
+        # once, whichever copy of the story is checked first, or at the same time.
+        news = news_token(article, person.pk)
+        _, created = Mention.objects.get_or_create(
+            article=article,
+            story_token=story_token(article, person.pk),
+            defaults={"found_on": clock.today(), "alert_token": alert_token(news)},
         )
         if not created or not alerts_on():
             continue
-        if Mention.objects.filter(story_token=token).exclude(pk=mention.pk).exists():
-            continue  # the story named them already
         if service_keys.service_keypair() is None:
             log.warning("monitoring: a protected person is named, but there is no alert key")
             continue
-        # The alert's trigger key names the article by a token too (once per article and
-        # person), so that no column ties the person to the article.
-        fired = alerts.news_mention(person, keyed_token("news-alert", f"{article.pk}:{person.pk}"))
-        if fired:
-            Mention.objects.filter(pk=mention.pk).update(alert_token=alert_token(fired[0].pk))
+        alerts.news_mention(person, news)
     return len(people)
 
 
@@ -184,23 +190,40 @@ def target_token(name_index: str) -> str:
     return keyed_token("campaign-target", name_index)
 
 
+def _original(article: Article) -> int:
+    return article.duplicate_of_id or article.pk
+
+
 def story_token(article: Article, person_id: int) -> str:
     """Which person a mention is of, under the search key: one token for every copy of a
-    story (the original article and its near duplicates), so that a copy raises no alert
-    the story raised already."""
-    return keyed_token("mention-story", f"{article.duplicate_of_id or article.pk}:{person_id}")
+    story (the original article and its near duplicates)."""
+    return keyed_token("mention-story", f"{_original(article)}:{person_id}")
 
 
-def alert_token(alert_id: int) -> str:
-    """The alert a mention raised, under the search key (the alert's page finds the article
-    by it, for a reader who holds the key)."""
-    return keyed_token("mention-alert", str(alert_id))
+def news_token(article: Article, person_id: int) -> str:
+    """The story and person in a news alert's trigger key, under the search key."""
+    return keyed_token("news-alert", f"{_original(article)}:{person_id}")
 
 
-def article_of_alert(alert_id: int) -> Article | None:
-    """The article whose mention raised this alert; NoKeyAccess or VaultLocked where this
-    key context holds no search key."""
-    mention = Mention.objects.filter(alert_token=alert_token(alert_id)).first()
+def alert_token(news: str) -> str:
+    """What a mention keeps of the alert it raised (`news`: its trigger key's token), under
+    the search key: set on every mention of the story, alert or none (rules off), so that
+    the column marks no article as one that raised an alert."""
+    return keyed_token("mention-alert", news)
+
+
+def article_of_alert(alert: Any) -> Article | None:
+    """The article (the story's first kept) whose mention raised this news alert; None for
+    another alert; NoKeyAccess or VaultLocked where this key context holds no search key."""
+    news = alerts.news_token_of(alert)
+    if news is None:
+        return None
+    mention = (
+        Mention.objects.filter(alert_token=alert_token(news))
+        .select_related("article__source", "article__proposal")
+        .order_by("pk")
+        .first()
+    )
     return mention.article if mention is not None else None
 
 
@@ -234,7 +257,7 @@ def check_by_worker(article_id: int) -> int | None:
     article = Article.objects.filter(pk=article_id).select_related("proposal").first()
     if article is None or keypair is None:
         return None
-    if not vault_selectors.keypair_holds(keypair, article.data_key_id):
+    if not vault_selectors.holders_of(article.data_key_id).filter(pk=keypair.pk).exists():
         return None  # checked already (checks_left), its key taken back
     try:
         with unlocked(service_keys.service_keychain()):
@@ -263,6 +286,10 @@ def checks_left(limit: int = LOOKUP_BATCH) -> int:
     keypair = service_keys.service_keypair()
     if keypair is None:
         return 0
+    try:
+        service_keys.service_keychain()
+    except service_keys.ServiceKeyMissing:
+        return 0  # this worker cannot open the service key: the checks wait for one that can
     before = clock.now() - CHECK_LEFT_AFTER
     key_ids = list(vault_selectors.keys_sealed_before(keypair, ARTICLE_PURPOSE, before)[:limit])
     found = dict(Article.objects.filter(data_key_id__in=key_ids).values_list("data_key_id", "pk"))
@@ -272,3 +299,24 @@ def checks_left(limit: int = LOOKUP_BATCH) -> int:
         else:
             vault.revoke(key_id, keypair)
     return len(key_ids)
+
+
+def tokenise_targets(limit: int = LOOKUP_BATCH) -> int:
+    """Campaigns saved with their target's name index (before target_token): given the
+    token instead, so that no campaign's row joins a person's on a copy of the disk. Run by
+    the worker's housekeeping with the alert service's keys (which hold the search key after
+    the key ceremony; without it, nothing is done). Returns how many were turned."""
+    try:
+        chain = service_keys.service_keychain()
+    except service_keys.ServiceKeyMissing:
+        return 0
+    waiting = list(Campaign.objects.filter(target_tokenised=False).exclude(target_index="")[:limit])
+    try:
+        with unlocked(chain):
+            for campaign in waiting:
+                Campaign.objects.filter(pk=campaign.pk, target_tokenised=False).update(
+                    target_index=target_token(campaign.target_index), target_tokenised=True
+                )
+    except (NoKeyAccess, VaultLocked):
+        return 0  # the service holds no search key: the key ceremony gives it
+    return len(waiting)

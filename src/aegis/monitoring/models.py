@@ -166,6 +166,10 @@ class Campaign(models.Model):
     target_kind = models.CharField(max_length=12, choices=TargetKind.choices)
     target_name = EncryptedTextField()
     target_index = models.CharField(max_length=32, blank=True, db_index=True)
+    # Whether target_index is in its own domain (mentions.target_token), or still the name's
+    # blind index, as saved before: that one joins a person's row on a copy of the disk, and
+    # the worker's housekeeping turns it into the other (mentions.tokenise_targets).
+    target_tokenised = models.BooleanField(default=False, editable=False)
     narratives = models.JSONField(default=list)  # codes of vocabulary.Narrative
     platforms = models.JSONField(default=list)
     methods = models.JSONField(default=list)

@@ -38,7 +38,7 @@ def _news_article(sender: Any, *, record: Alert, user: Any, **kwargs: Any) -> li
     if rule is None or rule.trigger != RuleTrigger.NEWS_MENTION:
         return []
     try:
-        article = mentions.article_of_alert(record.pk)
+        article = mentions.article_of_alert(record)
         if article is None:
             return []
         open_records([article])

@@ -42,6 +42,8 @@ ROUNDS: tuple[tuple[str, Callable[[], int], datetime.timedelta], ...] = (
     ("public statistics", release.refresh, datetime.timedelta(minutes=30)),
     # News articles an analyst added whose check for protected people the worker lost.
     ("news checks left", mentions.checks_left, datetime.timedelta(minutes=30)),
+    # Campaigns saved before their target's index had a domain of its own.
+    ("campaign targets", mentions.tokenise_targets, datetime.timedelta(minutes=30)),
 )
 
 

@@ -92,10 +92,6 @@ def keys_sealed_before(keypair: Keypair, purpose: str, before: Any) -> QuerySet[
     )
 
 
-def keypair_holds(keypair: Keypair, data_key_id: uuid.UUID) -> bool:
-    return KeyWrap.objects.filter(keypair=keypair, data_key_id=data_key_id).exists()
-
-
 def wiped() -> bool:
     """The keys were destroyed by `aegis wipe` and the instance has not been set up again
     (`aegis init` makes a new organisation recovery key)."""

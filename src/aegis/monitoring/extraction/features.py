@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -182,6 +181,11 @@ class Article:
     lowered: frozenset[str] = field(default=frozenset())
     # Its name candidates, found once (candidates()): each victim's features ask again.
     found: list[Candidate] | None = field(default=None, repr=False, compare=False)
+    # Who is listed beside another victim, by the victims asked about (listed_together):
+    # found once for them all, kept with the article (a cache beside it kept the text).
+    listed: dict[tuple[str, ...], frozenset[str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def make(cls, title: str, body: str, published: date | None) -> Article:
@@ -639,10 +643,11 @@ def listed_together(article: Article, name: str, victims: Sequence[str]) -> bool
     # The same key for every victim of the article (the cache's point): the name is among
     # the victims when the pipeline asks.
     named = tuple(victims) if name in victims else (*victims, name)
-    return name in _listed(article.full, named)
+    if named not in article.listed:
+        article.listed[named] = _listed(article.full, named)
+    return name in article.listed[named]
 
 
-@functools.lru_cache(maxsize=4)
 def _listed(text: str, victims: tuple[str, ...]) -> frozenset[str]:
     """The victims listed right beside another in the text: one pass over the mentions for
     every victim of the article (sex_features asks for each), not a pattern per pair (an

@@ -73,7 +73,8 @@ def merged_sample(extraction: Extraction) -> dict[str, Any]:
         "perpetrator_mention": mentioned,
         # No type where no perpetrator is mentioned, as the dataset writes it (33 of 33).
         "perpetrator_type": extraction.perpetrator_type.value if mentioned else None,
-        # In the dataset's order of the labels, not by confidence (a set to the scorer).
+        # In alphabetical order, as the dataset writes them, not by confidence (a set to the
+        # scorer).
         "violation_types": sorted(g.value for g in extraction.violation_types) or ["unknown"],
         "year": f"{year}.0" if year is not None else None,
         "month": f"{month:02d}" if month is not None else None,
