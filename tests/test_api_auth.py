@@ -95,3 +95,7 @@ def test_what_no_operation_answers_is_json_in_words(make_person, settings):
     assert refused.json()["detail"] != "Your role does not allow this."
     missing = analyst.get("/api/v1/monitoring/proposals/999999", headers={"Accept-Language": "fr"})
     assert missing.status_code == 404 and missing.json()["detail"] != "Not found."
+    token = analyst.delete(
+        "/api/v1/tokens/00000000-0000-0000-0000-000000000000", headers={"Accept-Language": "es"}
+    )
+    assert token.status_code == 404 and token.json()["detail"] == "Ese token no existe."

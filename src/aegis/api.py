@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError
@@ -135,7 +135,7 @@ def list_tokens(request: HttpRequest) -> Any:
 )
 def revoke_token(request: HttpRequest, token_id: uuid.UUID) -> Any:
     if not account_services.revoke_api_token(request.user, token_id):  # type: ignore[arg-type]
-        raise HttpError(404, "There is no such token.")
+        raise HttpError(404, gettext_noop("There is no such token."))
     return Status(204, None)
 
 

@@ -159,7 +159,7 @@ def list_mechanisms(request: HttpRequest) -> Any:
 def list_communications(request: HttpRequest, filters: Query[ListFilters]) -> Any:
     """The caller's communications, most recently changed first, 25 a page."""
     if filters.status and filters.status not in CommunicationStatus.values:
-        raise HttpError(400, "Unknown state.")
+        raise HttpError(400, gettext_noop("Unknown state."))
     page = selectors.communications_page(request.user, filters.page, status=filters.status)
     return [_summary(c) for c in page]
 
@@ -178,10 +178,12 @@ def create_communication(request: HttpRequest, payload: CommunicationIn) -> Any:
         incidents.incidents_of_case(request.user, case).filter(reference__in=payload.incidents)
     )
     if len(linked) != len(set(payload.incidents)):
-        raise HttpError(400, "One of the incidents is not linked to this case.")
+        raise HttpError(400, gettext_noop("One of the incidents is not linked to this case."))
     mandates = selectors.mandates_of(mechanism, payload.mandates)
     if len(mandates) != len(set(payload.mandates)):
-        raise HttpError(400, "One of the mandates is not a mandate of this mechanism.")
+        raise HttpError(
+            400, gettext_noop("One of the mandates is not a mandate of this mechanism.")
+        )
     created = services.create_communication(
         case,
         mechanism=mechanism,

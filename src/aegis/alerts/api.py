@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -67,7 +68,7 @@ def panic(request: HttpRequest) -> Any:
     """Raise a panic alert for the person linked to the caller's account."""
     person = selectors.own_person(request.user)
     if person is None:
-        raise HttpError(404, "This account is not linked to a defender's file.")
+        raise HttpError(404, gettext_noop("This account is not linked to a defender's file."))
     # As on the page: what cannot be raised here is raised by the worker, never refused.
     services.raise_or_defer(person, AlertKind.PANIC, actor_id=request.user.pk)
     return Status(201, {"received": True})

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -27,7 +28,7 @@ class GatewaySecret(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         secret = str(getattr(settings, "AEGIS_SMS_WEBHOOK_SECRET", "") or "")
         if not secret or not hmac.compare_digest(token.encode(), secret.encode()):
-            raise HttpError(403, "This is not the SMS gateway's secret.")
+            raise HttpError(403, gettext_noop("This is not the SMS gateway's secret."))
         return True
 
 
@@ -66,5 +67,5 @@ def inbound(request: HttpRequest, payload: InboundIn) -> Any:
 def report(request: HttpRequest, payload: ReportIn) -> Any:
     """A delivery report for a message we sent, naming it by the signed `ref` it carried."""
     if not reports.record_signed(payload.ref, payload.status):
-        raise HttpError(404, "There is no message with this reference.")
+        raise HttpError(404, gettext_noop("There is no message with this reference."))
     return {"received": True}

@@ -10,6 +10,7 @@ import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -319,7 +320,7 @@ def _incident(request: HttpRequest, incident_ref: str) -> Incident:
 def _compartment(request: HttpRequest, compartment_id: int) -> Any:
     compartment = case_selectors.compartment_of_user(request.user, compartment_id)
     if compartment is None:
-        raise HttpError(404, "There is no such compartment.")
+        raise HttpError(404, gettext_noop("There is no such compartment."))
     return compartment
 
 
@@ -337,9 +338,9 @@ def _act_of(incident: Incident, act_id: int) -> Act:
 def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Any:
     """Incidents in the caller's compartments, newest first, 25 a page."""
     if filters.violation_type and filters.violation_type not in ViolationType.values:
-        raise HttpError(400, "Unknown violation type.")
+        raise HttpError(400, gettext_noop("Unknown violation type."))
     if filters.verification and filters.verification not in VerificationStatus.values:
-        raise HttpError(400, "Unknown verification status.")
+        raise HttpError(400, gettext_noop("Unknown verification status."))
     page = selectors.incidents_page(
         request.user,
         filters.page,
@@ -359,7 +360,7 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
     compartment = _compartment(request, payload.compartment_id)
     cases = list(case_selectors.visible_cases(request.user).filter(reference__in=payload.cases))
     if len(cases) != len(set(payload.cases)):
-        raise HttpError(400, "One of the cases does not exist.")
+        raise HttpError(400, gettext_noop("One of the cases does not exist."))
     data = payload.model_dump(exclude={"compartment_id", "cases"})
     incident = services.create_incident(compartment, actor_id=request.user.pk, cases=cases, **data)
     return Status(201, _full(request.user, incident))
@@ -410,9 +411,13 @@ def add_act(request: HttpRequest, incident_ref: str, payload: ActIn) -> Any:
         )
     }
     if set(payload.victim_person_ids) - set(people):
-        raise HttpError(400, "A victim is not a person in this incident's compartment.")
+        raise HttpError(
+            400, gettext_noop("A victim is not a person in this incident's compartment.")
+        )
     if {p.perpetrator_id for p in payload.perpetrators} - set(perpetrators):
-        raise HttpError(400, "A perpetrator is not recorded in this incident's compartment.")
+        raise HttpError(
+            400, gettext_noop("A perpetrator is not recorded in this incident's compartment.")
+        )
     act = services.add_act(
         incident,
         violation_type=payload.violation_type,
@@ -449,7 +454,7 @@ def link_incidents(request: HttpRequest, incident_ref: str, payload: LinkIn) -> 
     incident = _incident(request, incident_ref)
     other = selectors.incident_for(request.user, payload.to_reference)
     if other is None:
-        raise HttpError(400, "There is no incident with this reference.")
+        raise HttpError(400, gettext_noop("There is no incident with this reference."))
     link: IncidentLink = services.link_incidents(
         incident, other, kind=payload.kind, actor_id=request.user.pk
     )

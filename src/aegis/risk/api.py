@@ -11,7 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 from ninja import Router, Status
 from ninja.errors import HttpError
 
@@ -169,7 +169,10 @@ def _inputs(request: HttpRequest, case: Case, payload: AssessmentIn) -> dict[str
         for reference in threat.incidents:
             incident = incident_selectors.incident_for(request.user, reference)
             if incident is None:
-                raise HttpError(400, f"There is no incident {reference[:40]}.")
+                raise HttpError(
+                    400,
+                    gettext("There is no incident %(reference)s.") % {"reference": reference[:40]},
+                )
             incidents.append(incident)
         threats.append(
             services.ThreatInput(**threat.model_dump(exclude={"incidents"}), incidents=incidents)
@@ -178,7 +181,9 @@ def _inputs(request: HttpRequest, case: Case, payload: AssessmentIn) -> dict[str
     responses = []
     for response in payload.responses:
         if response.owner is not None and response.owner not in owners:
-            raise HttpError(400, "The owner must be a member of the case's compartment.")
+            raise HttpError(
+                400, gettext_noop("The owner must be a member of the case's compartment.")
+            )
         responses.append(
             services.ResponseInput(
                 strategy=response.strategy,

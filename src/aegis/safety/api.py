@@ -172,7 +172,7 @@ def get_plan(request: HttpRequest, person_id: RecordId) -> Any:
     person = _staff_person(request, person_id)
     version = selectors.current_version(person)
     if version is None:
-        raise HttpError(404, "This person has no safety plan yet.")
+        raise HttpError(404, gettext_noop("This person has no safety plan yet."))
     return _plan_out(person, version)
 
 
@@ -229,7 +229,7 @@ def my_plan(request: HttpRequest) -> Any:
     person = selectors.own_person(request.user)
     version = selectors.current_version(person) if person is not None else None
     if person is None or version is None:
-        raise HttpError(404, "There is no safety plan for your account yet.")
+        raise HttpError(404, gettext_noop("There is no safety plan for your account yet."))
     if not selectors.can_open(version):
-        raise HttpError(404, "Your plan is not yet shared with this account.")
+        raise HttpError(404, gettext_noop("Your plan is not yet shared with this account."))
     return _plan_out(person, version)
