@@ -459,3 +459,7 @@ def test_news_alert_keys_written_before_name_no_article(team, make_case):
     migration = importlib.import_module("aegis.alerts.migrations.0008_news_keys_without_articles")
     migration.clear_news_keys(apps, None)
     assert Alert.objects.get().trigger_key is None
+    older = f"monitoring:article:{article.pk}:person:{alert.person_id}"  # before the news rules
+    Alert.objects.filter(pk=alert.pk).update(trigger_key=older)
+    migration.clear_news_keys(apps, None)
+    assert Alert.objects.get().trigger_key is None

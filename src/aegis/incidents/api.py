@@ -24,7 +24,7 @@ from . import selectors, services
 from .models import Act, Incident, IncidentLink, Perpetrator, Source
 from .vocabulary import VerificationStatus, ViolationType
 
-NOT_FOUND = "There is no such incident."
+NOT_FOUND = gettext_noop("There is no such incident.")
 
 
 router = Router(tags=["incidents"], auth=RoleAuth("view_cases"))

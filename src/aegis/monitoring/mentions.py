@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from aegis import clock
 from aegis.alerts import services as alerts
@@ -137,11 +137,13 @@ def check(article: Article, extracted: dict[str, Any]) -> int | None:
     targeted = [
         campaign
         for query in (
+            # The old indexes first: a campaign housekeeping turns in between is then found
+            # by its token (and a retry adds it once), not missed by both.
+            *(active.filter(target_index__in=batch, target_tokenised=False) for batch in batches),
             *(
                 active.filter(target_index__in=batch, target_tokenised=True)
                 for batch in in_slices(tokens, LOOKUP_BATCH)
             ),
-            *(active.filter(target_index__in=batch, target_tokenised=False) for batch in batches),
         )
         for campaign in query
     ]
@@ -221,7 +223,8 @@ def article_of_alert(alert: Any) -> Article | None:
     mention = (
         Mention.objects.filter(alert_token=alert_token(news))
         .select_related("article__source", "article__proposal")
-        .order_by("pk")
+        # The story's original (it has the proposal) before a copy checked first.
+        .order_by(F("article__duplicate_of").asc(nulls_first=True), "pk")
         .first()
     )
     return mention.article if mention is not None else None
@@ -311,12 +314,14 @@ def tokenise_targets(limit: int = LOOKUP_BATCH) -> int:
     except service_keys.ServiceKeyMissing:
         return 0
     waiting = list(Campaign.objects.filter(target_tokenised=False).exclude(target_index="")[:limit])
+    turned = 0
     try:
         with unlocked(chain):
             for campaign in waiting:
-                Campaign.objects.filter(pk=campaign.pk, target_tokenised=False).update(
-                    target_index=target_token(campaign.target_index), target_tokenised=True
-                )
+                # Only the index read: a rename saved meanwhile (its index emptied) stays.
+                turned += Campaign.objects.filter(
+                    pk=campaign.pk, target_tokenised=False, target_index=campaign.target_index
+                ).update(target_index=target_token(campaign.target_index), target_tokenised=True)
     except (NoKeyAccess, VaultLocked):
         return 0  # the service holds no search key: the key ceremony gives it
-    return len(waiting)
+    return turned

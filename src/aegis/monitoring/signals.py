@@ -10,8 +10,8 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from aegis.alerts import services as alerts
 from aegis.alerts.models import Alert
-from aegis.alerts.vocabulary import RuleTrigger
 from aegis.notices import Notice, record_shown
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 from aegis.vault.selectors import open_records
@@ -34,8 +34,7 @@ def _news_article(sender: Any, *, record: Alert, user: Any, **kwargs: Any) -> li
     address for the others; who may see it, to a reader who may not."""
     from . import mentions
 
-    rule = record.rule
-    if rule is None or rule.trigger != RuleTrigger.NEWS_MENTION:
+    if alerts.news_token_of(record) is None:  # (its rule may have been deleted since)
         return []
     try:
         article = mentions.article_of_alert(record)

@@ -9,9 +9,11 @@ from django.db import migrations
 
 def clear_news_keys(apps, schema_editor):
     alerts = apps.get_model("alerts", "Alert").objects
-    alerts.filter(trigger_key__regex=r"^rule:[0-9]+:news:[0-9]+:person:[0-9]+$").update(
-        trigger_key=None
-    )
+    for pattern in (
+        r"^rule:[0-9]+:news:[0-9]+:person:[0-9]+$",
+        r"^monitoring:article:[0-9]+:person:[0-9]+$",  # before the news rules
+    ):
+        alerts.filter(trigger_key__regex=pattern).update(trigger_key=None)
 
 
 class Migration(migrations.Migration):

@@ -1,6 +1,5 @@
 """A mention keeps which person and which alert only as tokens under the search key, and the
-day it was found; a campaign says whether its target's index is in a domain of its own yet
-(mentions.tokenise_targets turns the others). The rows made before named the person and the alert by id, which a copy of
+day it was found. The rows made before named the person and the alert by id, which a copy of
 the disk joins to the person's file: they are deleted (their tokens cannot be made without
 the key, and nothing reads them but the check of a new article, which is done by then)."""
 
@@ -48,11 +47,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="mention",
             index=models.Index(fields=["story_token"], name="monitoring_mention_story"),
-        ),
-        migrations.AddField(
-            model_name="campaign",
-            name="target_tokenised",
-            field=models.BooleanField(default=False, editable=False),
         ),
         # Run first when going back: the rows made since hold no person to restore.
         migrations.RunPython(migrations.RunPython.noop, forget_linked_mentions),
