@@ -17,10 +17,17 @@ REPO_BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 def _setup() -> None:
+    """Django set up, or the reason its settings cannot start (AEGIS_HOME unwritable) in a
+    line on stderr and exit status 2, for every command, never a traceback."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aegis.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as wrong:
+        print(f"aegis: {wrong}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _manage(*argv: str) -> None:
@@ -592,8 +599,6 @@ def _backup_parser(sub: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     """A command's exit status; a broken rule is its message on stderr and status 1, like
     any other refusal of this command, never a traceback."""
-    from django.core.exceptions import ImproperlyConfigured
-
     from .rules import RuleError
 
     try:
@@ -601,9 +606,6 @@ def _run(args: argparse.Namespace) -> int:
     except RuleError as broken:
         print(broken.message, file=sys.stderr)
         return 1
-    except ImproperlyConfigured as wrong:  # settings that cannot start (AEGIS_HOME unwritable)
-        print(f"aegis: {wrong}", file=sys.stderr)
-        return 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -685,13 +687,7 @@ def main(argv: list[str] | None = None) -> int:
             "\nDjango's management commands work too, e.g. 'aegis audit verify', 'aegis migrate'."
         )
         return 0
-    from django.core.exceptions import ImproperlyConfigured
-
-    try:
-        _setup()
-    except ImproperlyConfigured as wrong:
-        print(f"aegis: {wrong}", file=sys.stderr)
-        return 2
+    _setup()
     _manage(*argv)
     return 0
 

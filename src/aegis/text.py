@@ -21,8 +21,9 @@ DIRECTION_CHANGING = re.compile(f"[{DIRECTION}]")
 # flag emoji, which is tag characters. (The soft hyphen stays: titles copied from web pages
 # hold it, and it shows where it breaks a word.)
 HIDDEN_IN_A_LINE = re.compile("[\u200b\ufeff\u180e\u2060-\u2064\U000e0000-\U000e007f]")
-# Line breaks besides \n and \r: a "one-line" value holding one shows as two lines.
-OTHER_LINE_BREAKS = re.compile("[\u2028\u2029\x85]")
+# Line breaks, the line and paragraph separators and NEL too: a "one-line" value holding
+# one shows as two lines.
+LINE_BREAKS = re.compile("[\n\r\u2028\u2029\x85]")
 
 
 def has_control_characters(value: str) -> bool:
@@ -42,7 +43,7 @@ def changes_direction(value: str) -> bool:
 
 
 def breaks_lines(value: str) -> bool:
-    return "\n" in value or "\r" in value or OTHER_LINE_BREAKS.search(value) is not None
+    return LINE_BREAKS.search(value) is not None
 
 
 def whole_number(value: object) -> int | None:

@@ -233,7 +233,7 @@ def article_of_alert(alert: Any) -> Article | None:
 def _story_of(article: Article) -> Q:
     """The rows (mentions, campaign items) of the article's story: the article, its original
     and the original's other near duplicates."""
-    original = article.duplicate_of_id or article.pk
+    original = _original(article)
     return Q(article_id=article.pk) | Q(article_id=original) | Q(article__duplicate_of_id=original)
 
 

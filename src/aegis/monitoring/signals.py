@@ -10,7 +10,6 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from aegis.alerts import services as alerts
 from aegis.alerts.models import Alert
 from aegis.notices import Notice, record_shown
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
@@ -34,9 +33,9 @@ def _news_article(sender: Any, *, record: Alert, user: Any, **kwargs: Any) -> li
     address for the others; who may see it, to a reader who may not."""
     from . import mentions
 
-    if alerts.news_token_of(record) is None:  # (its rule may have been deleted since)
-        return []
     try:
+        # None for another alert, before any key is asked for (a news alert is known by its
+        # trigger key, its rule may have been deleted since).
         article = mentions.article_of_alert(record)
         if article is None:
             return []
