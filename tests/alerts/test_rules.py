@@ -341,3 +341,31 @@ def test_past_the_limit_a_rule_offers_only_the_person_chosen_on_their_page(
     form |= {"country": "", "region": "", "sector": "", "person": str(others[1].pk)}
     assert coordinator.post(url, form).status_code == 302
     assert AlertRule.objects.get().person == others[1]
+
+
+def test_a_trigger_raised_at_the_same_moment_elsewhere_returns_that_alert(
+    team, monkeypatch, caplog
+):
+    """Two checks of one trigger (two copies of a news story) both find no alert before they
+    write: the second meets the first's trigger key, and its answer is the first's alert,
+    with no error logged and no task queued to raise it again."""
+    from django_tasks_db.models import DBTaskResult
+
+    from aegis.alerts import services as alerts
+
+    key = f"rule:0:news:story:person:{team.person.pk}"
+    first = alerts.raise_or_defer(team.person, AlertKind.RULE, trigger_key=key)
+    assert first is not None
+    queued = DBTaskResult.objects.count()
+    real, looks = alerts._raised, []
+
+    def raised(trigger_key: str) -> Alert | None:
+        looks.append(trigger_key)  # the other's insert is not committed at the first two looks
+        return real(trigger_key) if len(looks) > 2 else None
+
+    monkeypatch.setattr(alerts, "_raised", raised)
+    with caplog.at_level("INFO", logger="aegis.alerts"):
+        again = alerts.raise_or_defer(team.person, AlertKind.RULE, trigger_key=key)
+    assert again == first and Alert.objects.count() == 1
+    assert DBTaskResult.objects.count() == queued
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

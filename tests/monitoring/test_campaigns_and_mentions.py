@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
@@ -264,6 +265,40 @@ def test_an_unrelated_article_raises_nothing(team, make_case):
     make_case(team.compartment, team.caseworker, legal_name="Someone Else Entirely")
     _ingest(team.caseworker)
     assert not Mention.objects.exists()
+
+
+def test_two_copies_of_a_story_checked_at_the_same_moment_join_a_campaign_once(team, monkeypatch):
+    """The check that the story joined the campaign already reads before it writes: two
+    copies checked at the same moment both pass it, and the story's token in the one-time
+    token's unique column keeps the second out (it had joined the campaign twice)."""
+    from aegis.monitoring import mentions
+
+    with unlocked(team.caseworker.keychain()):
+        campaign = campaigns.create_campaign(
+            actor_id=team.caseworker.user.pk,
+            target_kind="defender",
+            target_name="Maria Lopez",
+            narratives=["terrorist"],
+            platforms=["x"],
+            methods=[],
+            first_seen=datetime.date(2026, 10, 1),
+            reach=10,
+            attribution="",
+            attribution_confidence="low",
+        )
+    first = _ingest(team.caseworker)
+    assert CampaignItem.objects.get().campaign == campaign
+    copy = _ingest(
+        team.caseworker,
+        text=STORY + " Reported by our correspondent.",
+        url="https://b.example.net/s",
+    )
+    assert copy.duplicate_of == first
+    # The other check has not committed yet: its item is not seen by the read.
+    monkeypatch.setattr(mentions, "_story_of", lambda article: Q(pk__in=[]))
+    with unlocked(team.caseworker.keychain()):
+        mentions.check(copy, {})  # the refused insert is no error
+    assert CampaignItem.objects.get().article == first
 
 
 def test_a_campaign_collects_new_articles_naming_its_target(team):

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
@@ -244,27 +244,37 @@ def raise_alert(
         # sending worker and every other alert wait for.
         policy, rungs = ladder.ladder_for(person)
         first = reach(person, rungs[0])
-        with transaction.atomic():
+        try:
+            with transaction.atomic():
+                if trigger_key and (same := _raised(trigger_key)):
+                    return same
+                alert = _write_alert(
+                    person,
+                    kind,
+                    rungs,
+                    keypair,
+                    is_drill=is_drill,
+                    triggered_by_id=actor_id,
+                    policy=policy,
+                    rule=rule,
+                    trigger_key=trigger_key or None,
+                )
+                for recipient in first:
+                    queue(alert, alert.level, recipient, 0)
+                kind_of_record = "drill alert" if is_drill else "alert"
+                audit.record(
+                    "record.create",
+                    actor_id=actor_id,
+                    object_type=kind_of_record,
+                    object_id=alert.pk,
+                )
+                wake_worker()
+        except IntegrityError:
+            # The same trigger raised at the same moment elsewhere (two copies of a news story
+            # checked at once): its insert won, and that alert is this one.
             if trigger_key and (same := _raised(trigger_key)):
                 return same
-            alert = _write_alert(
-                person,
-                kind,
-                rungs,
-                keypair,
-                is_drill=is_drill,
-                triggered_by_id=actor_id,
-                policy=policy,
-                rule=rule,
-                trigger_key=trigger_key or None,
-            )
-            for recipient in first:
-                queue(alert, alert.level, recipient, 0)
-            kind_of_record = "drill alert" if is_drill else "alert"
-            audit.record(
-                "record.create", actor_id=actor_id, object_type=kind_of_record, object_id=alert.pk
-            )
-            wake_worker()
+            raise
     return alert
 
 

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
 from aegis import clock
@@ -154,17 +154,24 @@ def check(article: Article, extracted: dict[str, Any]) -> int | None:
     for campaign in targeted:
         if CampaignItem.objects.filter(campaign=campaign).filter(story).exists():
             continue  # this story joined it already (or a retry)
-        # Under the article's key, not the campaign's: the worker holds only the key it has
-        # just made (both are sealed to the same roles and the recovery key).
-        CampaignItem.objects.create(
-            campaign=campaign,
-            data_key=article.data_key,
-            article=article,
-            platform="news",
-            url=article.url,
-            description=article.title,
-            seen_on=article.published or clock.today(),
-        )
+        try:
+            with transaction.atomic():
+                # Under the article's key, not the campaign's: the worker holds only the key
+                # it has just made (both are sealed to the same roles and the recovery key).
+                CampaignItem.objects.create(
+                    campaign=campaign,
+                    data_key=article.data_key,
+                    article=article,
+                    platform="news",
+                    url=article.url,
+                    description=article.title,
+                    seen_on=article.published or clock.today(),
+                    # The one-time token's unique column, one value per story and campaign:
+                    # two copies of the story checked at the same moment add it once.
+                    form_token=campaign_story_token(campaign, article),
+                )
+        except IntegrityError:
+            continue  # the story's other copy, checked at the same moment, added it
     people = {p.pk: p for b in batches for p in cases.people_with_name_indexes(b)}.values()
     for person in people:
         # One alert per story and person: the trigger key is the story's (a token, so that
@@ -183,6 +190,12 @@ def check(article: Article, extracted: dict[str, Any]) -> int | None:
             continue
         alerts.news_mention(person, news)
     return len(people)
+
+
+def campaign_story_token(campaign: Campaign, article: Article) -> str:
+    """A campaign item's one-time token when a check adds it: the story's in this campaign,
+    under the search key (the row names the campaign and the article in clear already)."""
+    return keyed_token("campaign-story", f"{campaign.pk}:{_original(article)}")
 
 
 def target_token(name_index: str) -> str:

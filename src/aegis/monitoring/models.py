@@ -234,7 +234,8 @@ class CampaignItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     added_at = models.DateTimeField(auto_now_add=True)
-    # As Campaign's: the same form sent twice attaches one item.
+    # As Campaign's: the same form sent twice attaches one item; an item a check of the news
+    # adds has its story's token (mentions.campaign_story_token), so it joins once.
     form_token = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
