@@ -369,3 +369,22 @@ def test_a_trigger_raised_at_the_same_moment_elsewhere_returns_that_alert(
     assert again == first and Alert.objects.count() == 1
     assert DBTaskResult.objects.count() == queued
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_the_built_in_news_rule_is_named_in_the_reader_s_language(team, monkeypatch):
+    """The news rule the migration adds is stored in English; a coordinator reading in
+    Spanish sees its name in Spanish until renaming it, and a name they wrote as written."""
+    from aegis.alerts import rules as alert_rules
+    from aegis.alerts.vocabulary import NEWS_RULE_NAME
+
+    monkeypatch.setattr(alert_rules, "_fire", lambda rule, person, key: None)
+    alert_rules.on_news_mention(team.person, "0" * 32)  # adds the built-in rule
+    news = AlertRule.objects.get(trigger=RuleTrigger.NEWS_MENTION)
+    assert news.name == NEWS_RULE_NAME  # stored in English
+    client = sign_in(Client(headers={"Accept-Language": "es"}), team.karim)
+    listing = client.get(reverse("alerts:rules")).content.decode()
+    assert "Una persona protegida es nombrada en las noticias" in listing
+    assert NEWS_RULE_NAME not in listing
+    AlertRule.objects.filter(pk=news.pk).update(name="Our own news rule")
+    listing = client.get(reverse("alerts:rules")).content.decode()
+    assert "Our own news rule" in listing

@@ -58,6 +58,10 @@ BAD_CASES = [
     ({"person-contact_channels": MEGABYTE}, "Ensure this value has at most 20000 characters"),
     ({"person-pseudonym": ""}, "Give a pseudonym: lists show it instead of the name."),
     ({"person-legal_name": "\u202eanA"}, "right-to-left override"),
+    # A name is one line: a line break would forge another line of the page or an export.
+    ({"person-legal_name": "Ana Pérez\nRisk: low"}, "This must fit on one line."),
+    ({"person-pseudonym": "Ana\u2028P"}, "This must fit on one line."),
+    ({"subject_kind": "group", "subject_name": "Red\r\nNorte"}, "This must fit on one line."),
     ({"person-phone": "+57\x07310"}, "control characters"),
     ({"person-region": "GT-14"}, "GT-14 is not a region of Colombia. Choose one from the list."),
     ({"person-country": "", "person-region": "CO-ANT"}, "Choose the country of this region first."),

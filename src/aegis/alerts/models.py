@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 
 from aegis.cases.vocabulary import Sector
 from aegis.incidents.vocabulary import ViolationType
@@ -17,6 +18,7 @@ from aegis.vault.fields import EncryptedTextField
 
 from . import channels
 from .vocabulary import (
+    BUILT_IN_RULE_NAMES,
     AlertKind,
     AlertStatus,
     DeliveryError,
@@ -139,6 +141,12 @@ class AlertRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shown_name(self) -> str:
+        """A built-in rule's name in the reader's language (it is stored in English); a name
+        a coordinator wrote, as written."""
+        return gettext(self.name) if self.name in BUILT_IN_RULE_NAMES else self.name
 
 
 class CheckIn(models.Model):

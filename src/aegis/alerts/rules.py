@@ -27,7 +27,7 @@ from aegis.vault import service_keys
 
 from . import selectors, services
 from .models import Alert, AlertRule
-from .vocabulary import AlertKind, RuleTrigger
+from .vocabulary import NEWS_RULE_NAME, AlertKind, RuleTrigger
 
 log = logging.getLogger(__name__)
 
@@ -90,15 +90,11 @@ def on_level_raised(sender: Any, *, assessment: Any, previous_level: str | None,
         _fire(rule, person, f"rule:{rule.pk}:assessment:{assessment.pk}")
 
 
-# The rule the migration adds (and first use adds again, should it be missing): news mentions
-# alert as before the rules existed, until a coordinator switches it off.
-NEWS_RULE_NAME = "A protected person is named in the news"
-
-
 def on_news_mention(person: Person, article_token: str) -> list[Alert]:
     """A monitored article names this person: fire each matching news rule once per story
     (the article and its copies), named by a token (monitoring keeps no column that ties the
-    person to the article)."""
+    person to the article). The news rule the migration adds is made again should it be
+    missing: news mentions alert until a coordinator switches it off."""
     if not AlertRule.objects.filter(trigger=RuleTrigger.NEWS_MENTION).exists():
         AlertRule.objects.create(
             name=NEWS_RULE_NAME, trigger=RuleTrigger.NEWS_MENTION, created_at=clock.now()
@@ -124,7 +120,8 @@ def news_token_of(alert: Alert) -> str | None:
 def _notices(alerts: QuerySet[Alert], text: str) -> list[Notice]:
     return [
         Notice(
-            text % {"alert": alert.pk, "rule": alert.rule.name if alert.rule else _("(deleted)")},
+            text
+            % {"alert": alert.pk, "rule": alert.rule.shown_name if alert.rule else _("(deleted)")},
             reverse("alerts:detail", kwargs={"alert_id": alert.pk}),
         )
         for alert in alerts

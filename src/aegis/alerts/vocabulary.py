@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class AlertKind(models.TextChoices):
@@ -69,3 +70,9 @@ class DeliveryError(models.TextChoices):
     CHANNEL_REFUSED = "channel_refused", _("The channel refused or could not be reached")
     NOT_CONFIGURED = "not_configured", _("The channel is not configured")
     NO_ADDRESS = "no_address", _("No address for this channel")
+
+
+# The rule the migration adds (and first use adds again, should it be missing): stored in
+# English, shown in the reader's language while a coordinator has not renamed it.
+NEWS_RULE_NAME = gettext_noop("A protected person is named in the news")
+BUILT_IN_RULE_NAMES = frozenset({NEWS_RULE_NAME})

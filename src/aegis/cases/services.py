@@ -28,7 +28,7 @@ from aegis import clock, places, rules
 from aegis.audit import services as audit
 from aegis.roles import Role
 from aegis.rules import RuleError
-from aegis.text import has_control_characters, has_disguising_characters
+from aegis.text import breaks_lines, has_control_characters, has_disguising_characters
 from aegis.vault import services as vault
 from aegis.vault.keychain import NoKeyAccess, current
 from aegis.vault.selectors import keypair_for_user, keypairs_of_users
@@ -230,6 +230,9 @@ PERSON_LIMITS = {
     "identity_document": 100,
     "languages": 60,
 }
+# What a person's page shows as one line (a name, an address, a code): a line break there
+# would forge another line of the page or of an export.
+PERSON_LINES = frozenset(PERSON_LIMITS) - {"other_names", "contact_channels"}
 PERSON_CHOICES = {"gender": Gender, "age_group": AgeGroup, "sector": Sector}
 
 CASE_PLACE = rules.PlaceWords(
@@ -264,9 +267,12 @@ def check_characters(value: str, field: str | None = None) -> None:
         )
 
 
-def check_text(value: Any, field: str, *, limit: int = TEXT_MAX, required: Any = False) -> str:
+def check_text(
+    value: Any, field: str, *, limit: int = TEXT_MAX, required: Any = False, line: bool = False
+) -> str:
     """The value stripped; a RuleError when it is missing (`required`: True, or the message
-    that says what to give), too long, or holds a NUL or a hiding character."""
+    that says what to give), too long, or holds a NUL or a hiding character; for a `line`
+    (a name, a title), also a line break."""
     value = "" if value is None else str(value).strip()
     if not value:
         if required:
@@ -276,6 +282,8 @@ def check_text(value: Any, field: str, *, limit: int = TEXT_MAX, required: Any =
         return value
     _django_check(MaxLengthValidator(limit), value, field)
     _django_check(ProhibitNullCharactersValidator(), value, field)
+    if line and breaks_lines(value):
+        raise RuleError(_("This must fit on one line."), field)
     check_characters(value, field)
     return value
 
@@ -317,6 +325,7 @@ def check_person(fields: Mapping[str, Any]) -> dict[str, Any]:
                 fields[name],
                 name,
                 limit=limit,
+                line=name in PERSON_LINES,
                 required=name == "pseudonym"
                 and _("Give a pseudonym: lists show it instead of the name."),
             )
@@ -608,7 +617,9 @@ def add_note(case: Case, body: str, *, actor_id: int | None) -> CaseNote:
 def add_task(
     case: Case, title: str, *, actor_id: int | None, due_on: Any = None, assigned_to: Any = None
 ) -> CaseTask:
-    title = check_text(title, "title", limit=500, required=_("Say what needs to be done."))
+    title = check_text(
+        title, "title", limit=500, required=_("Say what needs to be done."), line=True
+    )
     return CaseTask.objects.create(
         case=case, data_key=case.data_key, title=title, due_on=due_on, assigned_to=assigned_to
     )
@@ -645,6 +656,7 @@ def update_case(case: Case, *, actor_id: int | None, reason: str, **fields: Any)
             "subject_name",
             limit=LINE_MAX,
             required=_("Give the name of the group or organisation this case is about."),
+            line=True,
         )
     values["country"], values["region"] = check_place(values["country"], values["region"])
     logged = correction(
@@ -760,7 +772,7 @@ def start_case(
     """Open a case, creating its person first when `new_person` is given. One transaction:
     if anything fails, neither the person nor the case is kept."""
     summary = check_text(summary, "summary", required=_("Write a short summary of the case."))
-    subject_name = check_text(subject_name, "subject_name", limit=LINE_MAX)
+    subject_name = check_text(subject_name, "subject_name", limit=LINE_MAX, line=True)
     check_case_subject(
         subject_kind, compartment=compartment, person=person, subject_name=subject_name
     )

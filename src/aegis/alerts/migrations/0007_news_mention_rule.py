@@ -6,7 +6,7 @@ from django.utils import timezone
 
 def add_news_rule(apps, schema_editor):
     """The rule monitoring's mention alerts fire through, on as they were before it existed
-    (the name as rules.NEWS_RULE_NAME; a migration does not import app code)."""
+    (the name as vocabulary.NEWS_RULE_NAME; a migration does not import app code)."""
     rules = apps.get_model("alerts", "AlertRule")
     if not rules.objects.filter(trigger="news_mention").exists():
         rules.objects.create(
