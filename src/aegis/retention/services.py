@@ -2,7 +2,8 @@
 records through their own apps' services (intake.services.shred_report,
 cases.services.shred_case, evidence.services.shred_evidence, alerts.services.shred_alert):
 each destroys its record's keys, then removes the rows. The audit log's oldest entries go
-through audit.services.prune, ended sessions through accounts.services."""
+through audit.services.prune, ended sessions through accounts.services, and the worker's
+finished task rows (their arguments name people, alerts and articles) after a few days."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from aegis import clock
 from aegis.accounts import services as accounts
@@ -39,6 +43,10 @@ MIN_DAYS: dict[str, int] = {RecordClass.AUDIT: audit.MIN_KEEP_DAYS}
 NOT_FOREVER: tuple[str, ...] = (RecordClass.SESSIONS,)
 REASON_MAX = 2000
 RUN_EVERY = datetime.timedelta(days=1)
+# A finished task's row is of use only to whoever looks into a failure: a failed one is kept
+# a week, a successful one a day (its arguments name a person, an alert or an article).
+FINISHED_TASKS_KEPT = datetime.timedelta(days=1)
+FAILED_TASKS_KEPT = datetime.timedelta(days=7)
 
 
 def set_periods(values: Mapping[str, int | None], *, actor_id: int | None) -> None:
@@ -155,6 +163,7 @@ class Outcome:
     needed: list[tuple[selectors.Due, str]] = field(default_factory=list)
     audit_entries: int = 0  # removed (or, in a dry run, removable) from the audit log
     sessions: int = 0  # ended sessions removed (or removable)
+    finished_tasks: int = 0  # the worker's finished task rows removed (or removable)
 
 
 # Per class: the services module of the record's own app, its function that shreds one, and
@@ -205,6 +214,7 @@ def expire(*, dry_run: bool = False, actor_id: int | None = None) -> Outcome:
         outcome.expired.append(due)
     outcome.audit_entries = _prune_audit(dry_run=dry_run, actor_id=actor_id)
     outcome.sessions = _remove_sessions(dry_run=dry_run, actor_id=actor_id)
+    outcome.finished_tasks = _remove_finished_tasks(dry_run=dry_run)
     if not dry_run:
         ExpiryRun.objects.create(
             ran_at=clock.now(),
@@ -243,6 +253,18 @@ def _remove_sessions(*, dry_run: bool, actor_id: int | None) -> int:
             audit.record(
                 "retention.expire", actor_id=actor_id, object_type="sessions", object_id=removed
             )
+    return removed
+
+
+def _remove_finished_tasks(*, dry_run: bool) -> int:
+    now = clock.now()
+    finished = DBTaskResult.objects.finished().filter(
+        Q(status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - FINISHED_TASKS_KEPT)
+        | Q(status=TaskResultStatus.FAILED, finished_at__lt=now - FAILED_TASKS_KEPT)
+    )
+    if dry_run:
+        return finished.count()
+    removed, _by_model = finished.delete()
     return removed
 
 

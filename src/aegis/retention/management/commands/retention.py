@@ -40,6 +40,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{verb}: {outcome.audit_entries} audit log entries")
         if outcome.sessions:
             self.stdout.write(f"{verb}: {outcome.sessions} ended sessions")
+        if outcome.finished_tasks:
+            self.stdout.write(f"{verb}: {outcome.finished_tasks} finished worker tasks")
         self.stdout.write(
             f"{len(outcome.expired)} {verb}, {len(outcome.held) + len(outcome.needed)} kept."
         )
