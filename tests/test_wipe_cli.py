@@ -73,3 +73,32 @@ def test_wipe_then_init_sets_the_instance_up_again(tmp_path):
     assert _shell(tmp_path, OPEN, CODE=code) == "refused"  # the old receipt is gone for good
     new_code = _shell(tmp_path, SUBMIT)
     assert _shell(tmp_path, OPEN, CODE=new_code) == "opened"
+
+
+def test_the_wipe_removes_the_database_copies_an_unfinished_backup_left(tmp_path):
+    """A backup or restore killed half-way leaves its scratch folder in AEGIS_HOME, with a
+    copy of the database from before the wipe: key wraps, API tokens and receipts that open
+    everything again. The wipe removes them all, a running process's too."""
+    import os
+    import sqlite3
+    from contextlib import closing
+
+    assert init(tmp_path, ADMIN_PASSWORD).returncode == 0
+    code = _shell(tmp_path, SUBMIT)
+    copies = []
+    for prefix in (".backup-", ".restore-"):
+        folder = tmp_path / f"{prefix}{os.getpid()}-x1y2z3"  # its process still runs
+        folder.mkdir()
+        copy = folder / "database.sqlite3"
+        with closing(sqlite3.connect(tmp_path / "aegis.sqlite3")) as live:
+            with closing(sqlite3.connect(copy)) as target:
+                live.backup(target)
+        with closing(sqlite3.connect(copy)) as db:
+            assert db.execute("select count(*) from vault_keywrap").fetchone()[0] > 0
+        copies.append(folder)
+
+    wiped = aegis(tmp_path, "wipe", "--yes")
+    assert wiped.returncode == 0, wiped.stderr
+    assert "2 unfinished backup copies" in wiped.stdout
+    assert not any(folder.exists() for folder in copies)
+    assert _shell(tmp_path, OPEN, CODE=code) == "not accepting"

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, transaction
 
 from .accounts import services as accounts
+from .backups import services as backups
 from .roles import Role
 from .vault import service_keys
 from .vault import services as vault
@@ -196,12 +197,22 @@ def wipe_instance(confirmed: bool) -> int:
             print("Nothing was wiped.")
             return 1
     counts = vault.wipe()
+    # A backup or restore killed half-way left its copy of the database, key wraps and all.
+    scratch, left = backups.remove_scratch()
     print(
         f"Wiped: {counts['key_wraps']} key wraps, {counts['keypairs']} private keys, "
         f"{counts.get('receipts', 0)} receipt codes, {counts.get('api_tokens', 0)} API tokens, "
-        f"{counts['sessions']} sessions. Protected data can no longer be read."
+        f"{counts['sessions']} sessions, {scratch} unfinished backup copies. Protected data "
+        "can no longer be read."
     )
     print("The public form takes no reports until 'aegis init' sets the instance up again.")
+    if left:
+        print(
+            "These folders hold copies of the database from before the wipe and could not be "
+            "removed; delete them by hand: " + ", ".join(str(folder) for folder in left),
+            file=sys.stderr,
+        )
+        return 1
     if not counts["log_emptied"]:
         print(
             "Another process is reading the database, so its write-ahead log still holds "

@@ -54,6 +54,20 @@ def _scratch(prefix: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+SCRATCH_PREFIXES = (".backup-", ".restore-")
+
+
+def remove_scratch() -> tuple[int, list[Path]]:
+    """Under the wipe: every scratch folder, a running backup's too (it then fails), since
+    each holds a copy of the database from before the wipe, key wraps and all. Returns how
+    many were removed, and those that could not be."""
+    found = [f for p in SCRATCH_PREFIXES for f in Path(settings.AEGIS_HOME).glob(f"{p}*-*")]
+    for folder in found:
+        shutil.rmtree(folder, ignore_errors=True)
+    left = [folder for folder in found if folder.exists()]
+    return len(found) - len(left), left
+
+
 def _clear_stale(prefix: str) -> None:
     """A folder left by a process that was killed holds an old copy of the database (keys
     shredded since included): removed, unless its process still runs."""
