@@ -203,3 +203,21 @@ def test_the_api_keeps_to_its_schema(live_server, team, tmp_path: Path):
     output = run.stdout + run.stderr
     print(output)  # shown with -rP: what was covered, and schemathesis's warnings
     assert run.returncode == 0, output[-20000:]
+
+
+def test_no_two_schemas_of_the_api_share_a_name(client):
+    """The OpenAPI document keys its schemas by class name: two apps' `NoteIn` had been one
+    entry, and the case notes' body was documented as the grants' (`note`, not `body`)."""
+    from ninja import Schema
+
+    def subclasses(cls: type) -> list[type]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *subclasses(sub))]
+
+    client.get("/api/v1/openapi.json")  # every router imported
+    ours = {c for c in subclasses(Schema) if c.__module__.startswith("aegis.")}
+    names = sorted(c.__name__ for c in ours)
+    shared = {n for n in names if names.count(n) > 1}
+    assert not shared, {n: [c.__module__ for c in ours if c.__name__ == n] for n in shared}
+    documented = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert documented["NoteIn"]["required"] == ["body"]
+    assert documented["DiligenceNoteIn"]["required"] == ["note"]

@@ -87,7 +87,8 @@ def test_nothing_decrypts_after_wipe(make_person, organisation, tmp_path):
     for person in (lucia, karim):
         with pytest.raises(vault.WrongPassphrase):
             vault.unlock_user_keypair(keypair_for_user(person.user.pk), person.password)
-        with pytest.raises(vault.WrongPassphrase):
+        # ...and the refusal says why: the key was destroyed, not "never sealed".
+        with pytest.raises(vault.WrongPassphrase, match="this instance was wiped"):
             vault.recover_user_keypair(
                 keypair_for_user(person.user.pk), organisation, "another passphrase 1"
             )

@@ -90,9 +90,11 @@ def test_the_wipe_removes_the_database_copies_an_unfinished_backup_left(tmp_path
         folder = tmp_path / f"{prefix}{os.getpid()}-x1y2z3"  # its process still runs
         folder.mkdir()
         copy = folder / "database.sqlite3"
-        with closing(sqlite3.connect(tmp_path / "aegis.sqlite3")) as live:
-            with closing(sqlite3.connect(copy)) as target:
-                live.backup(target)
+        with (
+            closing(sqlite3.connect(tmp_path / "aegis.sqlite3")) as live,
+            closing(sqlite3.connect(copy)) as target,
+        ):
+            live.backup(target)
         with closing(sqlite3.connect(copy)) as db:
             assert db.execute("select count(*) from vault_keywrap").fetchone()[0] > 0
         copies.append(folder)

@@ -120,6 +120,10 @@ def test_minimised_profiles_leave_names_phones_and_places_out(desk, partner, par
         assert canary.encode() not in everything, (profile, canary)
     records = json.loads(files["records.json"])
     assert records["evidence"] == []
+    # Bundle-local ids only: none of our references or record numbers leaves.
+    assert b"source_reference" not in everything
+    for reference in (desk.incident.reference, desk.case.reference):
+        assert reference.encode() not in everything, (profile, reference)
     details = records["persons"][0]["biographic_details"]
     assert details["gender"] == "woman"
     if profile == "coded":

@@ -133,7 +133,7 @@ def _decrypt_refusal(path: Path, error: BaseException) -> BaseException:
     if isinstance(error, pyrage.DecryptError) and "no matching keys" in str(error).lower():
         return BackupError(
             f"This key does not open {path}: it is not the organisation recovery key (or "
-            "another recipient) the backup was encrypted to."
+            "another recipient) the backup was encrypted to, or the file's header is damaged."
         )
     if isinstance(error, pyrage.DecryptError | OSError):
         return BackupError(

@@ -97,7 +97,9 @@ class Builder:
             "confidentiality": self.profile,
             "date_received": _date(created.date() if created else None),
         }
-        if self.named:
+        # Our own reference only where everything is shared: in a minimised profile it would
+        # tie the partner's copy back to our records (and a person's across bundles).
+        if self.full:
             data["source_reference"] = reference
         return data
 

@@ -27,7 +27,7 @@ router = Router(tags=["monitoring"], auth=RoleAuth("view_analytics"))
 NOT_FOUND = gettext_noop("Not found.")
 
 
-class SourceIn(InputSchema):
+class NewsSourceIn(InputSchema):
     name: str
     kind: SourceKind
     url: str
@@ -38,7 +38,7 @@ class SourceIn(InputSchema):
     interval_minutes: int = Field(60, ge=sources.MIN_INTERVAL, le=sources.MAX_INTERVAL)
 
 
-class SourceOut(Schema):
+class NewsSourceOut(Schema):
     id: int
     name: str
     kind: str
@@ -122,7 +122,7 @@ def _out(p: Proposal) -> dict[str, Any]:
     }
 
 
-@router.get("/sources", response={200: list[SourceOut]}, url_name="monitoring_sources")
+@router.get("/sources", response={200: list[NewsSourceOut]}, url_name="monitoring_sources")
 @paginate(Pages, max_limit=100)
 def list_sources(request: HttpRequest) -> Any:
     """The reading list and what each source's last read found."""
@@ -130,9 +130,9 @@ def list_sources(request: HttpRequest) -> Any:
 
 
 @router.post(
-    "/sources", response={201: SourceOut, 400: RuleErrorOut}, url_name="monitoring_source_add"
+    "/sources", response={201: NewsSourceOut, 400: RuleErrorOut}, url_name="monitoring_source_add"
 )
-def add_source(request: HttpRequest, payload: SourceIn) -> Any:
+def add_source(request: HttpRequest, payload: NewsSourceIn) -> Any:
     """Add a feed or a page; the worker reads it shortly, then at its interval."""
     return Status(201, sources.create_source(actor_id=request.user.pk, **payload.model_dump()))
 

@@ -375,7 +375,7 @@ class GrantIn(InputSchema):
     budget_lines: list[BudgetLineIn] = Field(default_factory=list)
 
 
-class NoteIn(InputSchema):
+class DiligenceNoteIn(InputSchema):
     note: str
 
 
@@ -397,7 +397,7 @@ class ReturnIn(InputSchema):
     rate: str | None = Field(None, description="To the grant's currency; empty when the same.")
 
 
-class ReportIn(InputSchema):
+class GrantReportIn(InputSchema):
     kind: str
     text: str
 
@@ -537,7 +537,7 @@ def get_grant(request: HttpRequest, grant_id: RecordId) -> Any:
 @router.post(
     "/grants/{grant_id}/diligence", response=GRANT_WRITE, url_name="support_grant_diligence"
 )
-def grant_diligence(request: HttpRequest, grant_id: RecordId, payload: NoteIn) -> Any:
+def grant_diligence(request: HttpRequest, grant_id: RecordId, payload: DiligenceNoteIn) -> Any:
     return _step(request, grant_id, services.do_diligence, note=payload.note)
 
 
@@ -592,7 +592,7 @@ def grant_return(request: HttpRequest, grant_id: RecordId, payload: ReturnIn) ->
 
 
 @router.post("/grants/{grant_id}/reports", response=GRANT_WRITE, url_name="support_grant_report")
-def grant_report(request: HttpRequest, grant_id: RecordId, payload: ReportIn) -> Any:
+def grant_report(request: HttpRequest, grant_id: RecordId, payload: GrantReportIn) -> Any:
     return _step(request, grant_id, services.receive_report, kind=payload.kind, text=payload.text)
 
 

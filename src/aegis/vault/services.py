@@ -117,6 +117,11 @@ def create_recovery_key() -> str:
 def recover_user_keypair(keypair: Keypair, recovery_key_text: str, new_password: str) -> None:
     recovery = recovery_keypair()
     if recovery is None or keypair.recovery_sealed_private_key is None:
+        if Wipe.objects.exists() and keypair.sealed_private_key is None:
+            raise WrongPassphrase(
+                "this instance was wiped: the account's key was destroyed, and no recovery key "
+                "brings it back (a backup made before the wipe can be restored)"
+            )
         raise WrongPassphrase("this account's key was never sealed to a recovery key")
     recovery_private = parse_recovery_key(recovery_key_text)
     if bytes(recovery_private.public_key) != bytes(recovery.public_key):
