@@ -265,6 +265,17 @@ def test_people_list_and_person_page(team):
     assert "Oral, by phone" in page and "Withdraw" in page
 
 
+def test_a_person_page_shows_a_dash_for_what_was_never_given(team, make_case):
+    """Contact channels never given are stored as nothing (NULL): the page shows a dash, as
+    for every field left empty, not the word "None"."""
+    case = make_case(team.compartment, team.lucia)
+    page = text(
+        client(team.lucia).get(reverse("cases:person", kwargs={"person_id": case.person.pk}))
+    )
+    assert "None" not in page
+    assert re.search(r"Contact channels</dt> ?<dd>—</dd>", page)
+
+
 def test_editing_a_person_updates_the_search_index(team):
     lucia = client(team.lucia)
     url = reverse("cases:person-edit", kwargs={"person_id": team.person.pk})
