@@ -36,3 +36,20 @@ def test_lists_are_joined_with_the_languages_own_separator() -> None:
         assert listed(["أ", "ب", 3]) == "أ، ب، 3"
     with translation.override("en"):
         assert listed(["a", "b"]) == "a, b"
+
+
+def test_currency_names_are_in_the_reader_s_language() -> None:
+    """The grant and disbursement forms list currencies by code and name: the name in the
+    page's language (pycountry's ISO 4217 catalogues), not English."""
+    from django.utils import translation
+
+    from aegis.support import money
+
+    with translation.override("es"):
+        spanish = dict(money.currencies())
+    with translation.override("en"):
+        english = dict(money.currencies())
+    assert english["EUR"] == "EUR · Euro"
+    assert english["USD"] == "USD · US Dollar"
+    assert spanish["USD"] != english["USD"] and spanish["USD"].startswith("USD · ")
+    assert "dólar" in spanish["USD"].lower()

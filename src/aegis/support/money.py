@@ -12,11 +12,14 @@ settings (README, "Support network"), read when a rule is applied, each with a d
 
 from __future__ import annotations
 
+import gettext
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 import pycountry
 from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from aegis.rules import RuleError
@@ -101,7 +104,17 @@ def currency(value: Any, field: str = "currency") -> str:
 
 
 def currencies() -> list[tuple[str, str]]:
-    return sorted((c.alpha_3, f"{c.alpha_3} · {c.name}") for c in pycountry.currencies)
+    """(ISO 4217 code, "code · name"), the name in the reader's language (pycountry's
+    catalogues), sorted by code."""
+    return list(_currencies((get_language() or "en").split("-")[0]))
+
+
+@cache
+def _currencies(language: str) -> tuple[tuple[str, str], ...]:
+    names = gettext.translation("iso4217", pycountry.LOCALES_DIR, [language], fallback=True)
+    return tuple(
+        sorted((c.alpha_3, f"{c.alpha_3} · {names.gettext(c.name)}") for c in pycountry.currencies)
+    )
 
 
 def in_base(value: Decimal, rate_to_base: Decimal) -> Decimal:
