@@ -122,6 +122,27 @@ def test_a_member_resolves_with_an_outcome(team):
     assert f"#{alert.pk}" not in client.get(reverse("alerts:console")).content.decode()
 
 
+def test_a_second_responder_is_told_the_alert_was_resolved_first(team):
+    """Two responders resolve at the same time: the second is taken to the alert's page and
+    told that it is resolved and their outcome not saved (a bare 400 had said nothing), and
+    nobody acknowledges a resolved alert."""
+    alert = services.raise_alert(team.person, AlertKind.PANIC)
+    first, second = sign_in(Client(), team.thandi), sign_in(Client(), team.karim)
+    url = reverse("alerts:resolve", kwargs={"alert_id": alert.pk})
+    assert first.post(url, {"outcome": "Released."}).status_code == 302
+    late = second.post(url, {"outcome": "She is safe."}, follow=True)
+    page = late.content.decode()
+    assert late.redirect_chain[-1][0] == reverse("alerts:detail", kwargs={"alert_id": alert.pk})
+    assert "This alert is already resolved; the outcome you wrote is not saved." in page
+    acked = second.post(reverse("alerts:acknowledge", kwargs={"alert_id": alert.pk}), follow=True)
+    assert "This alert is already resolved: there is nothing to acknowledge." in (
+        acked.content.decode()
+    )
+    assert not alert.acknowledgements.exists()
+    with unlocked(team.thandi.keychain()):
+        assert Alert.objects.get(pk=alert.pk).outcome == "Released."
+
+
 def test_a_responder_member_holds_the_keys_of_its_alerts_and_none_of_its_case_files(
     team, make_person
 ):

@@ -447,7 +447,10 @@ def acknowledge(delivery_id: int) -> Acknowledgement | None:
 @transaction.atomic
 def acknowledge_as(alert: Alert, user: Any) -> Acknowledgement:
     """A responder or coordinator acknowledges on the alert's page: through their own
-    message where the alert sent them one, else in their own name."""
+    message where the alert sent them one, else in their own name; refused once the alert is
+    resolved (an acknowledgement after the outcome would misstate who acted when)."""
+    if Alert.objects.filter(pk=alert.pk, status=AlertStatus.RESOLVED).exists():
+        raise RuleError(_("This alert is already resolved: there is nothing to acknowledge."))
     mine = alert.deliveries.filter(recipient_user=user).order_by("level", "pk").first()
     if mine is not None:
         ack = acknowledge(mine.pk)

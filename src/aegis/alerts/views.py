@@ -28,7 +28,7 @@ from . import checkins, selectors, services
 from . import delivery as channels
 from .forms import ManualAlertForm, NoteForm, ResolveForm
 from .models import Alert
-from .vocabulary import AlertKind
+from .vocabulary import AlertKind, AlertStatus
 
 CONSOLE_PAGE = 100
 
@@ -171,8 +171,12 @@ def _written(form: Any, field: str | None, write: Callable[[], object]) -> bool:
 @require_POST
 def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = _alert_or_404(request, alert_id)
-    services.acknowledge_as(alert, request.user)
-    messages.success(request, _("You acknowledged the alert."))
+    try:
+        services.acknowledge_as(alert, request.user)
+    except RuleError as error:  # resolved meanwhile, by another responder
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("You acknowledged the alert."))
     return redirect("alerts:detail", alert_id=alert.pk)
 
 
@@ -199,6 +203,14 @@ def resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
         if _written(form, None, lambda: services.resolve(alert, outcome, actor=request.user)):
             messages.success(request, _("The alert is resolved."))
             return redirect("alerts:console")
+    alert.refresh_from_db()
+    if alert.status == AlertStatus.RESOLVED:
+        # Resolved first (by another responder, or this form sent twice): its page shows
+        # that outcome, not the form this refusal would sit on.
+        messages.error(
+            request, _("This alert is already resolved; the outcome you wrote is not saved.")
+        )
+        return redirect("alerts:detail", alert_id=alert.pk)
     return _detail(request, alert, form=form, status=400)
 
 
