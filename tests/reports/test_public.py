@@ -158,3 +158,24 @@ def test_the_command_refuses_a_bad_year_or_language(tmp_path):
     with pytest.raises(CommandError):
         call_command("report", "annual", "--year", "2026", "--language", "xx")
     assert not list(tmp_path.iterdir())
+
+
+def test_the_world_map_names_countries_in_the_reader_s_language_and_travels_compressed(team):
+    """The map's tooltips name each country as the tables beside it do (pygal's own names
+    are English), and the world's boundaries, the public pages' heaviest file, travel
+    gzip-compressed with coordinates to a tenth."""
+    import gzip
+    import re
+
+    for _ in range(5):
+        team.incident()
+    response = Client(headers={"accept-language": "fr", "accept-encoding": "gzip"}).get(
+        "/public/map.svg"
+    )
+    assert response.status_code == 200 and response["Content-Encoding"] == "gzip"
+    assert len(response.content) < 250_000
+    svg = gzip.decompress(response.content).decode()
+    assert "Colombie: 5" in svg and "Colombia: 5" not in svg
+    assert not re.search(r' d="[^"]*\.\d\d', svg)  # no coordinate past a tenth
+    plain = Client(headers={"accept-language": "ar"}).get("/public/map.svg").content.decode()
+    assert "كولومبيا: 5" in plain
