@@ -11,6 +11,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
 
 from .access import public, requires
 from .areas import DEMO_MAIL_PERMISSIONS, areas_for
@@ -35,6 +36,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 @requires("use_dashboard")
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -45,6 +47,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @public
 @never_cache
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     try:
         with connection.cursor() as cursor:
@@ -59,12 +62,14 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@require_http_methods(["GET", "POST"])
 def set_language(request: HttpRequest) -> HttpResponse:
     return i18n.set_language(request)
 
 
 @requires(*DEMO_MAIL_PERMISSIONS)
 @never_cache
+@require_safe
 def demo_mail(request: HttpRequest) -> HttpResponse:
     """What the demo's mail catcher caught; no such page outside `aegis demo`."""
     folder = settings.AEGIS_DEMO_MAIL_DIR

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 
 from aegis.access import found, public, requires
@@ -27,6 +27,7 @@ def _person(user_id: int) -> User:
 
 
 @requires("manage_users")
+@require_safe
 def user_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
     person = _person(user_id)
     context = {

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis.access import found, public, requires
 from aegis.roles import Role, needs_search_key
@@ -121,6 +121,7 @@ def token_revoke_view(request: HttpRequest, token_id: uuid.UUID) -> HttpResponse
 
 
 @requires("manage_users")
+@require_safe
 def users_view(request: HttpRequest) -> HttpResponse:
     page = selectors.users_page(request.GET.get("page"))
     holders = selectors.search_key_holders_among([u.pk for u in page.object_list])
@@ -158,6 +159,7 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires("coordinate")
+@require_safe
 def search_access_view(request: HttpRequest) -> HttpResponse:
     holds = holds_search_key(request.user.pk)
     context = {

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis import clock
 from aegis.access import found, requires
@@ -43,6 +43,7 @@ def _detail(communication: Communication) -> HttpResponse:
 
 
 @requires(STAFF)
+@require_safe
 def communication_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in Status.values else ""
@@ -100,6 +101,7 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 @requires(STAFF)
+@require_safe
 def detail(request: HttpRequest, communication_id: int) -> HttpResponse:
     communication = _communication(request, communication_id)
     dossier = builder.build(communication)
@@ -291,6 +293,7 @@ def outcome(request: HttpRequest, communication_id: int) -> HttpResponse:
 
 
 @requires(STAFF)
+@require_safe
 def export_view(request: HttpRequest, communication_id: int, export_format: str) -> HttpResponse:
     communication = _communication(request, communication_id)
     fmt = found(export_format if export_format in export.FORMATS else None)
@@ -310,11 +313,13 @@ def export_view(request: HttpRequest, communication_id: int, export_format: str)
 
 
 @requires("view_analytics")
+@require_safe
 def analysis(request: HttpRequest) -> HttpResponse:
     return render(request, "advocacy/analysis.html", {"rows": selectors.outcome_counts()})
 
 
 @requires("manage_settings")
+@require_safe
 def mechanisms(request: HttpRequest) -> HttpResponse:
     return render(
         request,

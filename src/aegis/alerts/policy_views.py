@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis import paging
 from aegis.access import found, requires
@@ -82,6 +82,7 @@ def _case_or_404(request: HttpRequest, reference: str) -> Case:
 
 
 @requires(PERMISSION)
+@require_safe
 def policy_list(request: HttpRequest) -> HttpResponse:
     reference = request.GET.get("reference", "").strip().upper()
     if reference:
@@ -221,6 +222,7 @@ def _people(request: HttpRequest) -> tuple[list[tuple[str, str]], bool]:
 
 
 @requires(PERMISSION)
+@require_safe
 def rule_list(request: HttpRequest) -> HttpResponse:
     visible = set(cases.visible_people(request.user).values_list("pk", flat=True))
     return render(

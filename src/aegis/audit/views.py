@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from aegis.access import found, requires
 
@@ -15,6 +15,7 @@ from . import checkpoints, selectors, services
 
 
 @requires("view_audit_log")
+@require_safe
 def log_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.entries(), 100).get_page(request.GET.get("page"))
     check, now = selectors.latest_check(), timezone.now()
@@ -70,17 +71,20 @@ def _download(text: str, name: str) -> HttpResponse:
 
 
 @requires("view_audit_log")
+@require_safe
 def checkpoint_statement(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
     stored = found(selectors.checkpoint(checkpoint_id), _("There is no such checkpoint."))
     return _download(stored.statement, f"aegis-audit-{stored.seq}.json")
 
 
 @requires("view_audit_log")
+@require_safe
 def checkpoint_signature(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
     stored = found(selectors.checkpoint(checkpoint_id), _("There is no such checkpoint."))
     return _download(stored.signature, f"aegis-audit-{stored.seq}.json.minisig")
 
 
 @requires("view_audit_log")
+@require_safe
 def public_key(request: HttpRequest) -> HttpResponse:
     return _download(checkpoints.public_key_file(), "aegis-audit.pub")

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis import places
 from aegis.access import found, requires
@@ -85,6 +85,7 @@ def _not_saved(missing: NoSearchKey) -> str:
 
 
 @requires("view_cases")
+@require_safe
 def case_list(request: HttpRequest) -> HttpResponse:
     filters = CaseFilterForm(request.GET or None)
     chosen = filters.filters()
@@ -162,6 +163,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 
 @requires("view_cases")
+@require_safe
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
     case.place = places.place_label(case.country, case.region)  # type: ignore[attr-defined]
@@ -313,6 +315,7 @@ def case_move(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @requires("view_cases")
+@require_safe
 def people(request: HttpRequest) -> HttpResponse:
     page = selectors.people_page(request.user, request.GET.get("page"), **_seek(request))
     _with_places(page.object_list)
@@ -338,6 +341,7 @@ def _person_page(
 
 
 @requires("view_cases")
+@require_safe
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     return _person_page(request, person, ConsentForm())
@@ -437,6 +441,7 @@ def account_unlink(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @requires("view_cases")
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     results, found = None, []
@@ -483,6 +488,7 @@ def compartments(request: HttpRequest) -> HttpResponse:
 
 
 @requires("coordinate")
+@require_safe
 def compartment_detail(request: HttpRequest, compartment_id: int) -> HttpResponse:
     compartment = _compartment_or_404(compartment_id)
     members = selectors.members_of(compartment)

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis.access import found, requires
 from aegis.cases import selectors as cases
@@ -28,6 +28,7 @@ MAX_BUNDLE = 256 * 1024 * 1024
 
 
 @requires("view_cases")
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -41,6 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @requires("view_cases")
+@require_safe
 def partner(request: HttpRequest, partner_id: Any) -> HttpResponse:
     chosen = found(selectors.partner_by_id(partner_id))
     return render(
@@ -58,6 +60,7 @@ def partner(request: HttpRequest, partner_id: Any) -> HttpResponse:
 
 
 @requires("coordinate")
+@require_http_methods(["GET", "POST"])
 def partner_add(request: HttpRequest) -> HttpResponse:
     form = PartnerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -115,6 +118,7 @@ def _attachment(data: bytes, name: str, content_type: str) -> HttpResponse:
 
 
 @requires("view_cases")
+@require_http_methods(["GET", "POST"])
 def export(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.POST or None, partners=selectors.partners())
     if request.method == "POST" and form.is_valid():
@@ -140,6 +144,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @requires("view_cases")
 @csrf_exempt  # CSRF is checked in _import, once the upload handler has been swapped
+@require_http_methods(["GET", "POST"])
 def import_bundle(request: HttpRequest) -> HttpResponse:
     keep_uploads_in_memory(request)  # the bundle and its signature never reach a temp file
     return _import(request)
@@ -188,6 +193,7 @@ def _received(request: HttpRequest, form: ImportForm, upload: Any, signature: An
 
 
 @requires("view_cases")
+@require_safe
 def received(request: HttpRequest, received_id: Any) -> HttpResponse:
     chosen = found(selectors.received_for(request.user, received_id))
     page = selectors.items_page(chosen, request.GET.get("page"))
@@ -198,6 +204,7 @@ def received(request: HttpRequest, received_id: Any) -> HttpResponse:
 
 
 @requires("view_cases")
+@require_http_methods(["GET", "POST"])
 def item(request: HttpRequest, quarantined_id: Any) -> HttpResponse:
     chosen = found(selectors.item_for(request.user, quarantined_id))
     form = DecisionForm(request.POST or None)

@@ -17,7 +17,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis.access import found, public, requires
 from aegis.cases import selectors as case_selectors
@@ -295,6 +295,7 @@ def _submission_or_404(request: HttpRequest, submission_id: uuid.UUID) -> Submis
 
 @requires("view_cases")
 @never_cache
+@require_safe
 def triage_queue(request: HttpRequest) -> HttpResponse:
     member = selectors.on_intake_team(request.user)
     page = selectors.triage_page(request.user, request.GET.get("page"))
@@ -337,6 +338,7 @@ def _detail(
 
 @requires("view_cases")
 @never_cache
+@require_safe
 def submission_detail(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
     return _detail(request, _submission_or_404(request, submission_id))
 
@@ -443,6 +445,7 @@ def convert(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
 
 @requires("view_cases")
 @never_cache
+@require_safe
 def download(
     request: HttpRequest, submission_id: uuid.UUID, submission_file_id: int
 ) -> HttpResponse:

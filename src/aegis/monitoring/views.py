@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis.access import found, requires
 from aegis.files.handlers import keep_uploads_in_memory
@@ -45,6 +45,7 @@ STAFF = "view_cases"
 
 
 @requires(ANALYST)
+@require_safe
 def queue(request: HttpRequest) -> HttpResponse:
     keys.pass_on(actor_id=request.user.pk)  # to colleagues given the role since
     status = request.GET.get("status", ProposalStatus.PENDING)
@@ -92,6 +93,7 @@ def _proposal_page(request: HttpRequest, proposal: Proposal, **given: Any) -> Ht
 
 
 @requires(ANALYST)
+@require_safe
 def proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
     return _proposal_page(request, _proposal(proposal_id))
 
@@ -215,6 +217,7 @@ def reject(request: HttpRequest, proposal_id: int) -> HttpResponse:
 
 
 @requires(STAFF)
+@require_safe
 def merged(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -331,6 +334,7 @@ def paste(request: HttpRequest) -> HttpResponse:
 
 @requires(ANALYST)
 @csrf_exempt  # CSRF is checked in _upload, once the upload handler has been swapped
+@require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     keep_uploads_in_memory(request)
     return _upload(request)
@@ -366,6 +370,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
 
 
 @requires(ANALYST, STAFF)
+@require_safe
 def campaign_list(request: HttpRequest) -> HttpResponse:
     keys.pass_on(actor_id=request.user.pk)
     page = selectors.campaigns_page(request.GET)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_safe
 
 from aegis import clock
 from aegis.access import public, requires
@@ -64,6 +65,7 @@ def _statistics_page(
 
 
 @public
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     release = public_release()
     grants = programmes.grants(release.k)
@@ -78,6 +80,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@require_safe
 def chart(request: HttpRequest, slug: str) -> HttpResponse:
     if slug not in TABLES_BY_SLUG:
         raise Http404
@@ -89,6 +92,7 @@ def chart(request: HttpRequest, slug: str) -> HttpResponse:
 
 @public
 @gzip_page  # the world's boundaries: about 690 KB, 200 KB compressed; nothing secret in it
+@require_safe
 def world_map(request: HttpRequest) -> HttpResponse:
     svg = charts.world_map(public_release(), clean_filters(request.GET))
     response = HttpResponse(svg, content_type="image/svg+xml")
@@ -97,6 +101,7 @@ def world_map(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@require_safe
 def data_csv(request: HttpRequest) -> Any:
     release = public_release()
     response = StreamingHttpResponse(
@@ -108,6 +113,7 @@ def data_csv(request: HttpRequest) -> Any:
 
 
 @public
+@require_safe
 def data_json(request: HttpRequest) -> Any:
     release = public_release()
     response = StreamingHttpResponse(
@@ -119,6 +125,7 @@ def data_json(request: HttpRequest) -> Any:
 
 
 @public
+@require_safe
 def codebook(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -134,12 +141,14 @@ def codebook(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@require_safe
 def methods(request: HttpRequest) -> HttpResponse:
     release = public_release()
     return render(request, "reports/public/methods.html", {"release": release, "k": release.k})
 
 
 @requires("view_analytics", "coordinate")
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     year = clock.today().year
     zone = timezone.get_current_timezone()
@@ -171,6 +180,7 @@ def _year(value: Any) -> int | None:
 
 
 @requires("coordinate")
+@require_safe
 def annual_index(request: HttpRequest) -> HttpResponse:
     year = _year(request.GET.get("year")) or clock.today().year
     return render(
@@ -181,6 +191,7 @@ def annual_index(request: HttpRequest) -> HttpResponse:
 
 
 @requires("coordinate")
+@require_safe
 def annual_html(request: HttpRequest, year: int) -> HttpResponse:
     if _year(year) is None:
         raise Http404(_("No such year."))
@@ -190,6 +201,7 @@ def annual_html(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @requires("coordinate")
+@require_safe
 def annual_pdf(request: HttpRequest, year: int) -> HttpResponse:
     if _year(year) is None:
         raise Http404(_("No such year."))

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from aegis.access import found, requires
 from aegis.cases.models import Person
@@ -33,6 +33,7 @@ def _current_or_404(person: Person) -> PlanVersion:
 
 
 @requires(STAFF)
+@require_safe
 def plan(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     version = selectors.current_version(person)
@@ -48,6 +49,7 @@ def plan(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @requires(STAFF)
+@require_safe
 def version(request: HttpRequest, person_id: int, plan_version: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     shown = found(selectors.version_of(person, plan_version))
@@ -65,6 +67,7 @@ def version(request: HttpRequest, person_id: int, plan_version: int) -> HttpResp
 
 
 @requires(STAFF)
+@require_safe
 def versions(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     return render(
@@ -112,6 +115,7 @@ def _printed(request: HttpRequest, version: PlanVersion, back: str) -> HttpRespo
 
 
 @requires(STAFF)
+@require_safe
 def print_plan(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     return _printed(
@@ -120,6 +124,7 @@ def print_plan(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @requires(DEFENDER)
+@require_safe
 def mine(request: HttpRequest) -> HttpResponse:
     person = selectors.own_person(request.user)
     version = selectors.current_version(person) if person is not None else None
@@ -134,6 +139,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @requires(DEFENDER)
+@require_safe
 def mine_print(request: HttpRequest) -> HttpResponse:
     person = found(selectors.own_person(request.user))
     version = _current_or_404(person)

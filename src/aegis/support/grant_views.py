@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis.access import found, requires
 from aegis.cases import selectors as cases
@@ -38,6 +38,7 @@ def _grant(request: HttpRequest, grant_id: int) -> Grant:
 
 
 @requires(STAFF)
+@require_safe
 def grants(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     rows = selectors.grants(request.user, status=status if status in GrantStatus.values else "")
@@ -99,6 +100,7 @@ def grant_new(request: HttpRequest) -> HttpResponse:
 
 
 @requires(STAFF)
+@require_safe
 def grant(request: HttpRequest, grant_id: int) -> HttpResponse:
     shown = _grant(request, grant_id)
     file = selectors.grant_file(shown)

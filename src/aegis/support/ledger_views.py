@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from aegis.access import requires
 from aegis.audit import services as audit
@@ -15,6 +16,7 @@ from .exports import ledger_csv
 
 
 @requires("view_audit_log")
+@require_safe
 def ledger_page(request: HttpRequest) -> HttpResponse:
     checked, problem = (None, None)
     if request.GET.get("verify") == "1":
@@ -31,6 +33,7 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
 
 
 @requires("view_audit_log")
+@require_safe
 def ledger_export(request: HttpRequest) -> HttpResponse:
     audit.record("export", actor_id=request.user.pk, object_type="ledger", object_id="csv")
     response = HttpResponse(
@@ -42,6 +45,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
 
 
 @requires("coordinate")
+@require_safe
 def summary(request: HttpRequest) -> HttpResponse:
     return render(
         request,

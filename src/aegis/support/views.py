@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis.access import found, requires
 from aegis.cases import selectors as cases
@@ -44,6 +44,7 @@ def _page(request: HttpRequest, rows: Any) -> Any:
 
 
 @requires(STAFF)
+@require_safe
 def providers(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     vetting = request.GET.get("vetting", "")
@@ -94,6 +95,7 @@ def provider_new(request: HttpRequest) -> HttpResponse:
 
 
 @requires(STAFF)
+@require_safe
 def provider(request: HttpRequest, provider_id: int) -> HttpResponse:
     shown = found(selectors.provider(provider_id))
     return render(
@@ -206,6 +208,7 @@ def provider_availability(request: HttpRequest, provider_id: int) -> HttpRespons
 
 
 @requires(STAFF)
+@require_safe
 def referrals(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     rows = selectors.referrals(request.user)
@@ -273,6 +276,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 
 
 @requires(STAFF)
+@require_safe
 def referral(request: HttpRequest, referral_id: int) -> HttpResponse:
     shown = found(selectors.referral_for(request.user, referral_id))
     relocation = (
