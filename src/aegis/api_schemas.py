@@ -11,13 +11,23 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.conf import settings as ninja_settings
 from ninja.pagination import LimitOffsetPagination
-from pydantic import ConfigDict, field_validator
+from pydantic import BeforeValidator, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 # The databases' 64-bit integers: larger ids and offsets are refused (422) before any query.
 MAX_ID = 2**63 - 1
 MAX_OFFSET = 2**31 - 1
-RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _not_true_or_false(value: Any) -> Any:
+    # JSON's true is no id: pydantic would read it as 1, and a record would be made in the
+    # compartment (or for the person) numbered 1.
+    if isinstance(value, bool):
+        raise PydanticCustomError("id_not_bool", "A record's id is a number, not true or false.")
+    return value
+
+
+RecordId = Annotated[int, BeforeValidator(_not_true_or_false), Field(ge=1, le=MAX_ID)]
 
 
 def _unstorable(value: Any) -> bool:

@@ -71,6 +71,12 @@ class ApiAnswers:
         return response
 
 
+def headers_only(request: HttpRequest) -> bool:
+    """A HEAD request, here or in the API (where ApiAnswers routes it as GET): nothing of the
+    answer's body reaches the caller, so nothing was seen (a custody log records no view)."""
+    return request.META.get("REQUEST_METHOD") == "HEAD"
+
+
 def _is_json(response: HttpResponse) -> bool:
     return str(response.get("Content-Type", "")).startswith("application/json")
 

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import sign_in
+from aegis.vault.keychain import unlocked
+from tests.conftest import api_client, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -24,3 +25,35 @@ def test_the_help_page_tells_the_ways_that_need_no_sign_in(team, settings):
     assert "Send a text message with only the word <strong>AUXILIO</strong>" in with_sms
     # The duress word is told in person only, never on a page someone may be made to show.
     assert "duress" not in with_sms.lower()
+
+
+def test_pressing_panic_again_while_the_alert_is_open_sends_nothing_more(team):
+    """Pressed again (on the page or through the API) while the person's panic alert is open
+    and under 15 minutes old, the button gives that alert: its ladder is already reaching
+    people, and a button pressed over and over had sent every contact a message per press.
+    A resolved alert is never reused, and a press 15 minutes on is a new alert."""
+    import datetime
+
+    from aegis import clock
+    from aegis.alerts import services
+    from aegis.alerts.models import Alert, Delivery
+
+    start = datetime.datetime(2026, 5, 4, 10, tzinfo=datetime.UTC)
+    page, api = sign_in(Client(), team.rosa), api_client(team.rosa)
+    with clock.frozen(start):
+        page.post(reverse("alerts:panic"))
+    [first] = Alert.objects.all()
+    sent = Delivery.objects.count()
+    with clock.frozen(start + datetime.timedelta(minutes=14)):
+        page.post(reverse("alerts:panic"))
+        assert api.post("/api/v1/alerts/panic").status_code == 201
+    assert list(Alert.objects.all()) == [first] and Delivery.objects.count() == sent
+    with clock.frozen(start + datetime.timedelta(minutes=16)):
+        page.post(reverse("alerts:panic"))
+    assert Alert.objects.count() == 2
+    with clock.frozen(start + datetime.timedelta(minutes=17)):
+        with unlocked(team.thandi.keychain()):
+            for alert in Alert.objects.all():
+                services.resolve(alert, "Safe.", actor=team.thandi.user)
+        page.post(reverse("alerts:panic"))
+    assert Alert.objects.count() == 3

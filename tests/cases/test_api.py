@@ -268,3 +268,15 @@ def test_a_broken_rule_names_the_input_it_is_about(team):
     body = response.json()
     assert (body["detail"], body["field"]) == ("The note is empty.", "body")
     assert body["errors"] == {"body": ["The note is empty."]}
+
+
+def test_true_is_no_record_id(team):
+    """JSON's true had been read as the id 1: a person made in compartment 1."""
+    from aegis.cases.models import Person
+
+    api = api_client(team.lucia)
+    before = Person.objects.count()
+    made = post(api, "/api/v1/cases/people", {"pseudonym": "x", "compartment_id": True})
+    assert made.status_code == 422, made.content
+    assert "not true or false" in made.content.decode()
+    assert Person.objects.count() == before

@@ -52,6 +52,8 @@ def test_api_flow_from_upload_to_exhibit(lucia, tmp_path):
     listed = client.get(f"{BASE}/cases/{case.reference}/items")
     assert [i["id"] for i in listed.json()] == [item["id"]]
 
+    # A HEAD (headers only) is no view: the custody log records what somebody saw.
+    assert client.head(f"{BASE}/items/{item['id']}").status_code == 200
     detail = client.get(f"{BASE}/items/{item['id']}").json()
     assert [e["action"] for e in detail["custody"]] == ["upload", "view"]
     assert detail["custody"][0]["actor"] == person.user.username
@@ -109,6 +111,11 @@ def test_exhibit_of_chosen_items_only(lucia, tmp_path):
         {"reason": "x", "items": [str(uuid.uuid4())]},
     )
     assert wrong.status_code == 400
+    none_chosen = _post_json(
+        client, f"{BASE}/cases/{case.reference}/exhibit", {"reason": "x", "items": []}
+    )
+    assert none_chosen.status_code == 400
+    assert none_chosen.json()["detail"] == "Choose at least one original file to export."
 
 
 def test_bad_uploads_get_400_with_the_message_and_nothing_stored(lucia, settings, media_root):

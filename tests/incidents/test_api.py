@@ -117,6 +117,14 @@ def test_acts_sources_links_and_verification(team, api):
         "age_group": "18_29",
     }
     assert act["perpetrators"][0]["name"] == "AgroX"
+    # An act of another incident: the incident exists, the act is what this one lacks.
+    elsewhere = api.patch(
+        f"{BASE}/{later}/acts/{act['id']}",
+        {"reason": "x", "violation_type": "threat"},
+        content_type="application/json",
+    )
+    assert elsewhere.status_code == 404
+    assert elsewhere.json()["detail"] == "This incident has no such act."
 
     response = post(api, f"/{reference}/verification", {"status": "corroborated"})
     assert response.status_code == 400

@@ -115,6 +115,11 @@ BAD_INCIDENTS = {
         "future",
     ),
     "no date": ({"date_start": None}, "date_start", "Give the date"),
+    "year typed short": (
+        {"date_start": datetime.date(24, 3, 5)},
+        "date_start",
+        "cannot start before 1900",
+    ),
     "bad precision": ({"date_precision": "week"}, "date_precision", "listed values"),
     "empty title": ({"title": "   "}, "title", "short title"),
     "1 MB title": ({"title": MEGABYTE}, "title", "too long"),
@@ -375,6 +380,13 @@ def test_links_make_a_chain_of_events(team):
         services.link_incidents(threat, attack, kind="caused", actor_id=actor)
     with pytest.raises(RuleError, match="listed values"):
         services.link_incidents(threat, flight, kind="inspired", actor_id=actor)
+    # The same link the other way round: each cannot have caused the other.
+    for kind in ("caused",):
+        with pytest.raises(RuleError, match="the other way round"):
+            services.link_incidents(attack, threat, kind=kind, actor_id=actor)
+    services.link_incidents(threat, flight, kind="related", actor_id=actor)
+    with pytest.raises(RuleError, match="the other way round"):
+        services.link_incidents(flight, threat, kind="related", actor_id=actor)
     outgoing, incoming = selectors.links_of(team.worker.user, attack)
     assert outgoing == []
     assert [(link.from_incident, link.kind) for link in incoming] == [

@@ -135,6 +135,14 @@ def test_the_api(team):
         content_type="application/json",
     )
     assert again.status_code == 200  # the same story: kept as a duplicate
+    in_spanish = api.post(
+        "/api/v1/monitoring/articles",
+        {"title": "Arrest, third", "text": STORY},
+        content_type="application/json",
+        headers={"accept-language": "es"},
+    )
+    assert in_spanish.status_code == 200
+    assert in_spanish.json()["detail"].startswith("El artículo está guardado"), in_spanish.json()
     assert api.get("/api/v1/monitoring/proposals").json()["count"] == 1
     one = api.get(f"/api/v1/monitoring/proposals/{proposal_id}").json()
     assert one["title"] == "Arrest" and "violation_types" in one["draft"]

@@ -102,6 +102,9 @@ def test_the_defender_reads_her_own_plan(team):
         ({"contacts": [{"name": "Ana"}]}, "contacts.0.phone"),
         ({"scenarios": [{"kind": "raid", "steps": "\x00"}]}, "scenarios.raid.steps"),
         ({"checkin_interval_hours": 0}, "checkin_interval_hours"),
+        # An offset had been dropped, the hours kept as written in another zone.
+        ({"quiet_from": "22:00:00+05:00", "quiet_until": "06:00:00-03:00"}, "quiet_from"),
+        ({"quiet_from": "22:00Z"}, "quiet_from"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_stored(team, change, where):

@@ -39,6 +39,7 @@ AMOUNT_LIMIT = "The amount may have at most two decimals."
 NOT_A_RATE = "Enter the exchange rate as a number above zero."
 RATE_LIMIT = "The exchange rate may have at most eight decimals."
 AMOUNT_TOO_LARGE = "The amount is too large."
+DECIMAL_COMMA = "Write the decimals after a dot, with no other separator, for example 1250.50."
 RATE_TOO_LARGE = "The exchange rate is too large."
 
 
@@ -90,12 +91,23 @@ def test_one_code_gives_the_value_trimmed():
         ("-0", NOT_POSITIVE),
         ("0e-30", NOT_POSITIVE),
         ("-1e26", NOT_POSITIVE),
+        # A decimal comma is refused, never read as a thousands separator (150.00 for 1,50).
+        *(
+            (v, DECIMAL_COMMA)
+            for v in ["1,50", "1,5", "12,34", "1.234,56", ",", "1,2345", "1,,000"]
+        ),
     ],
 )
 def test_an_odd_amount_is_a_rule_error(value, words):
     with pytest.raises(RuleError) as refused:
         money.amount(value)
     assert str(refused.value) == words and refused.value.field == "amount"
+
+
+def test_a_comma_between_thousands_is_read_as_one():
+    assert money.amount("12,500.75") == Decimal("12500.75")
+    assert money.amount("1,500") == Decimal("1500")
+    assert money.amount(" 1,234,567 ") == Decimal("1234567")
 
 
 def test_the_largest_amount_still_passes():

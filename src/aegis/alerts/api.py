@@ -17,7 +17,6 @@ from aegis.api_auth import RoleAuth
 from aegis.api_schemas import ErrorOut, Pages
 
 from . import gateway, selectors, services
-from .vocabulary import AlertKind
 
 # The panic button is the defender's, the rest the responders': each operation names its role.
 RESPONDERS = RoleAuth("respond_to_alerts")
@@ -70,7 +69,7 @@ def panic(request: HttpRequest) -> Any:
     if person is None:
         raise HttpError(404, gettext_noop("This account is not linked to a defender's file."))
     # As on the page: what cannot be raised here is raised by the worker, never refused.
-    services.raise_or_defer(person, AlertKind.PANIC, actor_id=request.user.pk)
+    services.raise_panic(person, actor_id=request.user.pk)
     return Status(201, {"received": True})
 
 

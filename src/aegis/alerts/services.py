@@ -306,6 +306,32 @@ def raise_or_defer(
     return None
 
 
+# A panic pressed again while the person's last one is open and this recent is that alert:
+# its ladder is already reaching people. A button pressed over and over (or a script with the
+# defender's token) had sent each contact a new round of messages per press.
+PANIC_REPEAT = timedelta(minutes=15)
+
+
+def raise_panic(person: Person, *, actor_id: int | None) -> Alert | None:
+    """The defender's panic button (page and API): a new alert, or the open one raised less
+    than PANIC_REPEAT ago; None where the worker raises it (raise_or_defer). A resolved alert
+    is never reused: a second emergency after the first was closed alerts again."""
+    recent = (
+        Alert.objects.filter(
+            person=person,
+            kind=AlertKind.PANIC,
+            is_drill=False,
+            triggered_at__gte=clock.now() - PANIC_REPEAT,
+        )
+        .exclude(status=AlertStatus.RESOLVED)
+        .order_by("-triggered_at")
+        .first()
+    )
+    if recent is not None:
+        return recent
+    return raise_or_defer(person, AlertKind.PANIC, actor_id=actor_id)
+
+
 def news_mention(person: Person, article_token: str) -> list[Alert]:
     """Monitoring found this person named in a new article: the news rules fire (each at
     most once per story and person, `article_token` naming the story); none when every news

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis.access import found, public, requires
 from aegis.notices import notices_for
@@ -46,7 +46,7 @@ def panic(request: HttpRequest) -> HttpResponse:
             raise Http404
         # Never an error page for a defender in danger: what cannot be raised here is raised
         # by the worker. Redirected, so reloading the page sends nothing twice.
-        services.raise_or_defer(person, AlertKind.PANIC, actor_id=request.user.pk)
+        services.raise_panic(person, actor_id=request.user.pk)
         return redirect(reverse("alerts:panic") + "?sent=1")
     if request.GET.get("sent") and person is not None:
         return render(request, "alerts/panic_sent.html")
@@ -89,6 +89,7 @@ def manual(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @requires("respond_to_alerts")
+@require_safe
 def console(request: HttpRequest) -> HttpResponse:
     rows = selectors.console(request.user)
     attention = [row for row in rows if row.needs_human]
@@ -101,12 +102,14 @@ def console(request: HttpRequest) -> HttpResponse:
 
 
 @requires("respond_to_alerts")
+@require_safe
 def history(request: HttpRequest) -> HttpResponse:
     page = selectors.history(request.user, request.GET.get("page"))
     return render(request, "alerts/history.html", {"page": page})
 
 
 @requires("respond_to_alerts")
+@require_safe
 def drill_report(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = _alert_or_404(request, alert_id)
     if not alert.is_drill:
@@ -116,6 +119,7 @@ def drill_report(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 @requires("respond_to_alerts", "view_cases")
+@require_safe
 def detail(request: HttpRequest, alert_id: int) -> HttpResponse:
     """Responders and coordinators act here; the case team (who may have raised the alert)
     sees its state and who acknowledged."""

@@ -410,17 +410,20 @@ def correct_case(request: HttpRequest, reference: str, payload: CaseCorrectionIn
     if case is None:
         raise HttpError(404, NOT_FOUND)
     current = {name: getattr(case, name) or "" for name in services.CASE_FIELDS}
+    given = _given(payload)
     form = CaseEditForm(
-        {**current, **_given(payload), "reason": payload.reason},
+        {**current, **given, "reason": payload.reason},
         about_person=case.subject_kind == SubjectKind.PERSON,
     )
     if not form.is_valid():
         return _invalid(form)
+    fields = form.case_fields()
+    if "subject_name" in given and "subject_name" not in fields:
+        # The form of a case about a person has no such field: the service says why, rather
+        # than the name being dropped without a word.
+        fields["subject_name"] = given["subject_name"]
     services.update_case(
-        case,
-        actor_id=request.user.pk,
-        reason=form.cleaned_data["reason"],
-        **form.case_fields(),
+        case, actor_id=request.user.pk, reason=form.cleaned_data["reason"], **fields
     )
     return _case_out(case)
 

@@ -649,6 +649,13 @@ def update_case(case: Case, *, actor_id: int | None, reason: str, **fields: Any)
         values["summary"], "summary", required=_("Write a short summary of the case.")
     )
     if case.subject_kind == SubjectKind.PERSON:
+        given = str(fields.get("subject_name") or "").strip()
+        if given and given != (case.subject_name or ""):
+            # It would be dropped without a word: a person's name is on their file.
+            raise RuleError(
+                _("A case about a person has no subject name: correct the name on their file."),
+                "subject_name",
+            )
         values["subject_name"] = case.subject_name or ""
     else:
         values["subject_name"] = check_text(

@@ -16,6 +16,7 @@ from aegis.api_auth import RoleAuth
 from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema
 from aegis.files.handlers import keep_uploads_in_memory
 from aegis.vault.selectors import opened
+from aegis.visits import headers_only
 
 from . import selectors, services
 from .models import EvidenceItem
@@ -171,7 +172,8 @@ def upload_item(
 )
 def get_item(request: HttpRequest, item_id: uuid.UUID) -> Any:
     item = _item(request, item_id)
-    services.record_view(item, actor_id=request.user.pk)
+    if not headers_only(request):  # nothing of the item was seen
+        services.record_view(item, actor_id=request.user.pk)
     out = _item_out(item)
     out["working_copies"] = [c.pk for c in selectors.working_copies_of(item)]
     out["custody"] = [

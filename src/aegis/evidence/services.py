@@ -354,6 +354,8 @@ def export_exhibit(
         if items.count() != len(set(wanted)):
             raise RuleError(_("Choose original files of this case only."))
     chosen = list(items.order_by("added_at", "pk"))
+    if not chosen and item_ids is not None:
+        raise RuleError(_("Choose at least one original file to export."))
     if not chosen:
         raise RuleError(_("This case has no original files to export."))
     with transaction.atomic():

@@ -13,11 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis.access import found, requires
 from aegis.files.handlers import keep_uploads_in_memory
 from aegis.rules import RuleError
+from aegis.visits import headers_only
 
 from . import selectors, services
 from .forms import OptionalReasonForm, ReasonForm, UploadForm
@@ -42,6 +43,7 @@ def _list_context(request: HttpRequest, case: Any, exhibit_form: ReasonForm | No
 
 
 @requires("view_cases")
+@require_safe
 def item_list(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case(request, reference)
     return render(request, "evidence/list.html", _list_context(request, case))
@@ -49,6 +51,7 @@ def item_list(request: HttpRequest, reference: str) -> HttpResponse:
 
 @requires("view_cases")
 @csrf_exempt  # CSRF is checked in _upload, once the upload handler has been swapped
+@require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, reference: str) -> HttpResponse:
     keep_uploads_in_memory(request)
     return _upload(request, reference)
@@ -113,9 +116,11 @@ def _with_reason(
 
 
 @requires("view_cases")
+@require_safe
 def detail(request: HttpRequest, item_id: Any) -> HttpResponse:
     item = _item(request, item_id)
-    services.record_view(item, actor_id=request.user.pk)
+    if not headers_only(request):  # nothing of the item was seen
+        services.record_view(item, actor_id=request.user.pk)
     return _detail(request, item)
 
 

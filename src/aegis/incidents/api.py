@@ -327,7 +327,7 @@ def _compartment(request: HttpRequest, compartment_id: int) -> Any:
 def _act_of(incident: Incident, act_id: int) -> Act:
     act = selectors.acts_of(incident).filter(pk=act_id).first()
     if act is None:
-        raise HttpError(404, NOT_FOUND)
+        raise HttpError(404, gettext_noop("This incident has no such act."))
     return act
 
 

@@ -62,6 +62,8 @@ class DescribedVictim:
 
 # --- Input checks -------------------------------------------------------------------------
 
+EARLIEST = datetime.date(1900, 1, 1)
+
 
 def _dates(
     date_start: Any, date_end: Any, precision: str
@@ -82,6 +84,11 @@ def _dates(
     today = clock.today() + datetime.timedelta(days=1)
     if date_start > today:
         raise RuleError(_("The incident cannot start in the future."), "date_start")
+    if date_start < EARLIEST:  # a year typed short ("0024"): as intake and monitoring refuse
+        raise RuleError(
+            _("The incident cannot start before %(year)s.") % {"year": EARLIEST.year},
+            "date_start",
+        )
     if date_end is not None:
         if date_end < date_start:
             raise RuleError(_("The end date is before the start date."), "date_end")
@@ -619,6 +626,15 @@ def link_incidents(
         from_incident=from_incident, to_incident=to_incident, kind=kind
     ).exists():
         raise RuleError(_("These incidents are already linked this way."), "to_incident")
+    # The same link the other way round: "related" says it already, and each of two incidents
+    # cannot have caused (or followed) the other.
+    if IncidentLink.objects.filter(
+        from_incident=to_incident, to_incident=from_incident, kind=kind
+    ).exists():
+        raise RuleError(
+            _("This link is already recorded the other way round."),
+            "to_incident",
+        )
     link = IncidentLink.objects.create(
         from_incident=from_incident, to_incident=to_incident, kind=kind, created_by_id=actor_id
     )

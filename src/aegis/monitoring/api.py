@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import F
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -199,5 +200,8 @@ def add_article(request: HttpRequest, payload: PastedIn) -> Any:
     article = manual.add_pasted(actor_id=request.user.pk, **payload.model_dump())
     proposal = Proposal.objects.filter(article=article).select_related("article").first()
     if proposal is None:
-        return Status(200, {"detail": "The same story was proposed already."})
+        # Kept as a copy of the story (as the page says it): an answer, not a refusal.
+        return Status(
+            200, {"detail": _("The article is kept: the same story was proposed already.")}
+        )
     return Status(201, _row(proposal))

@@ -151,7 +151,16 @@ def _schedule(problems: Problems, draft: PlanDraft) -> None:
             "checkin_grace_minutes",
             _("The grace period is 0 to %(max)s minutes.") % {"max": CHECKIN_GRACE_MAX_MINUTES},
         )
-    if (draft.quiet_from is None) != (draft.quiet_until is None):
+    if any(
+        t is not None and t.utcoffset() is not None for t in (draft.quiet_from, draft.quiet_until)
+    ):
+        # Quiet hours are the defender's own clock: an offset would be dropped, and the hours
+        # shifted without a word.
+        problems.add(
+            "quiet_from",
+            _("Give the quiet hours as the defender's local time, without a time zone."),
+        )
+    elif (draft.quiet_from is None) != (draft.quiet_until is None):
         problems.add("quiet_from", _("Give both the start and the end of the quiet hours."))
     elif draft.quiet_from is not None and draft.quiet_from == draft.quiet_until:
         problems.add("quiet_from", _("The quiet hours start and end at the same time."))

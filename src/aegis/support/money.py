@@ -13,6 +13,7 @@ settings (README, "Support network"), read when a rule is applied, each with a d
 from __future__ import annotations
 
 import gettext
+import re
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -58,10 +59,23 @@ def report_days() -> int:
     return int(getattr(settings, "SUPPORT_REPORT_DAYS", 60))
 
 
+# A comma is taken only as a thousands separator, in groups of three before any decimals
+# ("12,500.75"): "1,50" had been read as 150.00, and a decimal comma (as Spanish and French
+# write it) is refused in words rather than guessed at.
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 def amount(value: Any, field: str = "amount", *, row: int | None = None) -> Decimal:
     """A positive amount with at most two decimals, else a RuleError."""
+    text = str(value).strip() if value is not None else ""
+    if "," in text and not THOUSANDS.fullmatch(text):
+        raise RuleError(
+            _("Write the decimals after a dot, with no other separator, for example 1250.50."),
+            field,
+            row,
+        )
     try:
-        found = Decimal(str(value).strip().replace(",", "")) if value is not None else None
+        found = Decimal(text.replace(",", "")) if value is not None else None
     except (InvalidOperation, ValueError):
         found = None
     if found is None or not found.is_finite():
