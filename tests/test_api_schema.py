@@ -221,3 +221,18 @@ def test_no_two_schemas_of_the_api_share_a_name(client):
     documented = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
     assert documented["NoteIn"]["required"] == ["body"]
     assert documented["DiligenceNoteIn"]["required"] == ["note"]
+
+
+def test_record_ids_are_documented_with_their_bounds(client):
+    """A record id's bounds are JSON Schema's minimum and maximum, so that a generated client
+    (and schemathesis) knows 0 and 2**63 are no ids; pydantic writes "ge"/"le" when a
+    validator comes before them."""
+    text = client.get("/api/v1/openapi.json").content.decode()
+    schema = json.loads(text)
+    assert '"ge":' not in text and '"le":' not in text
+    [person_id] = [
+        p
+        for p in schema["paths"]["/api/v1/cases/people/{person_id}"]["get"]["parameters"]
+        if p["name"] == "person_id"
+    ]
+    assert person_id["schema"]["minimum"] == 1 and person_id["schema"]["maximum"] == 2**63 - 1

@@ -19,12 +19,19 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as InputMismatch
 from ninja.operation import Operation
 
 from .accounts import selectors as account_selectors
 from .accounts import services as account_services
 from .api_auth import RoleAuth, TokenAuth, keys_unlocked
-from .api_schemas import ErrorOut, FieldErrorsOut, RuleErrorOut, ValidationErrorOut
+from .api_schemas import (
+    ErrorOut,
+    FieldErrorsOut,
+    RuleErrorOut,
+    ValidationErrorOut,
+    issue_in_words,
+)
 from .rules import RuleError
 from .vault import services as vault
 from .vault.keychain import NoKeyAccess, NoSearchKey, search_key_missing_message
@@ -61,7 +68,24 @@ def _no_key(request: HttpRequest, exc: NoKeyAccess) -> HttpResponse:
 def _refused(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """A refusal an operation raised, in the caller's language (the messages are marked
     with gettext_noop where they are raised)."""
-    return api.create_response(request, {"detail": gettext(str(exc))}, status=exc.status_code)
+    message = str(exc)
+    message = NINJA_WORDS.get(message, message)
+    return api.create_response(request, {"detail": gettext(message)}, status=exc.status_code)
+
+
+@api.exception_handler(InputMismatch)
+def _input_mismatch(request: HttpRequest, exc: InputMismatch) -> HttpResponse:
+    """The request does not match the operation's schema: each problem in words."""
+    issues = [issue_in_words(issue) for issue in exc.errors]
+    return api.create_response(request, {"detail": issues}, status=422)
+
+
+# django-ninja's own refusals, in words and translatable.
+NINJA_WORDS = {
+    "Cannot parse request body": gettext_noop(
+        "The body of the request could not be read: send JSON, as application/json, in UTF-8."
+    ),
+}
 
 
 @api.exception_handler(AuthenticationError)

@@ -5,9 +5,11 @@ bodies and the pagination."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import Field, Schema
 from ninja.conf import settings as ninja_settings
 from ninja.pagination import LimitOffsetPagination
@@ -23,11 +25,13 @@ def _not_true_or_false(value: Any) -> Any:
     # JSON's true is no id: pydantic would read it as 1, and a record would be made in the
     # compartment (or for the person) numbered 1.
     if isinstance(value, bool):
-        raise PydanticCustomError("id_not_bool", "A record's id is a number, not true or false.")
+        raise PydanticCustomError("id_not_bool", _("A record's id is a number, not true or false."))
     return value
 
 
-RecordId = Annotated[int, BeforeValidator(_not_true_or_false), Field(ge=1, le=MAX_ID)]
+# The bounds before the validator: in the other order pydantic documents them as "ge"/"le"
+# rather than JSON Schema's minimum and maximum.
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_not_true_or_false)]
 
 
 def _unstorable(value: Any) -> bool:
@@ -108,3 +112,63 @@ class Pages(LimitOffsetPagination):
     class Input(Schema):
         limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1)
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+# pydantic's messages for the mismatches a caller meets most, in words and in the caller's
+# language (its own are English and name Python's types); `ctx` fills the placeholders.
+ISSUE_WORDS: dict[str, str] = {
+    "missing": gettext_noop("This field is required."),
+    "extra_forbidden": gettext_noop("This operation takes no such field."),
+    "int_type": gettext_noop("Give a whole number."),
+    "int_parsing": gettext_noop("Give a whole number."),
+    "int_from_float": gettext_noop("Give a whole number."),
+    "float_type": gettext_noop("Give a number."),
+    "float_parsing": gettext_noop("Give a number."),
+    "string_type": gettext_noop("Give text."),
+    "bool_type": gettext_noop("Give true or false."),
+    "bool_parsing": gettext_noop("Give true or false."),
+    "list_type": gettext_noop("Give a list."),
+    "dict_type": gettext_noop("Give an object (a JSON object with named fields)."),
+    "model_type": gettext_noop("Give an object (a JSON object with named fields)."),
+    "model_attributes_type": gettext_noop("Give an object (a JSON object with named fields)."),
+    "date_type": gettext_noop("Give a date as YYYY-MM-DD."),
+    "date_parsing": gettext_noop("Give a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": gettext_noop("Give a date as YYYY-MM-DD."),
+    "date_from_datetime_inexact": gettext_noop("Give a date as YYYY-MM-DD, without a time."),
+    "datetime_type": gettext_noop("Give a date and time as YYYY-MM-DDTHH:MM:SS with its offset."),
+    "datetime_parsing": gettext_noop(
+        "Give a date and time as YYYY-MM-DDTHH:MM:SS with its offset."
+    ),
+    "time_type": gettext_noop("Give a time as HH:MM."),
+    "time_parsing": gettext_noop("Give a time as HH:MM."),
+    "uuid_type": gettext_noop("Give an identifier as the API shows it."),
+    "uuid_parsing": gettext_noop("Give an identifier as the API shows it."),
+    "enum": gettext_noop("Choose one of: %(expected)s."),
+    "literal_error": gettext_noop("Choose one of: %(expected)s."),
+    "string_too_short": gettext_noop("Give at least %(min_length)s characters."),
+    "string_too_long": gettext_noop("Give at most %(max_length)s characters."),
+    "string_pattern_mismatch": gettext_noop("This value does not have the expected form."),
+    "too_short": gettext_noop("Give at least %(min_length)s items."),
+    "too_long": gettext_noop("Give at most %(max_length)s items."),
+    "greater_than": gettext_noop("Give a number above %(gt)s."),
+    "greater_than_equal": gettext_noop("Give a number of %(ge)s or more."),
+    "less_than": gettext_noop("Give a number below %(lt)s."),
+    "less_than_equal": gettext_noop("Give a number of %(le)s or less."),
+}
+
+
+def issue_in_words(issue: dict[str, Any]) -> dict[str, Any]:
+    """One schema mismatch as the API answers it: the message in words, in the caller's
+    language where it is a common one, and the place without the operation's own name for
+    its body ("body", "payload", "pseudonym" became "body", "pseudonym")."""
+    issue = dict(issue)
+    loc = list(issue.get("loc") or ())
+    if len(loc) >= 3 and loc[0] == "body":
+        del loc[1]
+    issue["loc"] = loc
+    words = ISSUE_WORDS.get(str(issue.get("type")))
+    if words is not None:
+        # A placeholder pydantic did not fill: its own message stays.
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            issue["msg"] = _(words) % (issue.get("ctx") or {})
+    return issue

@@ -196,9 +196,12 @@ def wipe_instance(confirmed: bool) -> int:
         if answer.strip() != "WIPE":
             print("Nothing was wiped.")
             return 1
-    counts = vault.wipe()
-    # A backup or restore killed half-way left its copy of the database, key wraps and all.
-    scratch, left = backups.remove_scratch()
+    try:
+        counts = vault.wipe()
+    finally:
+        # A backup or restore killed half-way left its copy of the database, key wraps and
+        # all: removed even where the wipe itself failed.
+        scratch, left = backups.remove_scratch()
     print(
         f"Wiped: {counts['key_wraps']} key wraps, {counts['keypairs']} private keys, "
         f"{counts.get('receipts', 0)} receipt codes, {counts.get('api_tokens', 0)} API tokens, "
@@ -206,13 +209,13 @@ def wipe_instance(confirmed: bool) -> int:
         "can no longer be read."
     )
     print("The public form takes no reports until 'aegis init' sets the instance up again.")
+    # Both said where both hold: a running backup is what keeps the database open too.
     if left:
         print(
             "These folders hold copies of the database from before the wipe and could not be "
             "removed; delete them by hand: " + ", ".join(str(folder) for folder in left),
             file=sys.stderr,
         )
-        return 1
     if not counts["log_emptied"]:
         print(
             "Another process is reading the database, so its write-ahead log still holds "
@@ -220,8 +223,7 @@ def wipe_instance(confirmed: bool) -> int:
             "'aegis wipe --yes' again.",
             file=sys.stderr,
         )
-        return 1
-    return 0
+    return 1 if left or not counts["log_emptied"] else 0
 
 
 def _keypair_of(username: str) -> Keypair | None:

@@ -57,3 +57,10 @@ def test_pressing_panic_again_while_the_alert_is_open_sends_nothing_more(team):
                 services.resolve(alert, "Safe.", actor=team.thandi.user)
         page.post(reverse("alerts:panic"))
     assert Alert.objects.count() == 3
+    # Acknowledged (the ladder stopped), a press 5 minutes on alerts again: things may have
+    # got worse, or whoever acknowledged may not be who they seem.
+    with clock.frozen(start + datetime.timedelta(minutes=20)):
+        third = Alert.objects.order_by("pk").last()
+        services.acknowledge(Delivery.objects.filter(alert=third).order_by("pk").first().pk)
+        page.post(reverse("alerts:panic"))
+    assert Alert.objects.count() == 4

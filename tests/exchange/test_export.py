@@ -122,6 +122,8 @@ def test_minimised_profiles_leave_names_phones_and_places_out(desk, partner, par
     assert records["evidence"] == []
     # Bundle-local ids only: none of our references or record numbers leaves.
     assert b"source_reference" not in everything
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["consent_record_ids"] == []  # our consent record's number stays here
     for reference in (desk.incident.reference, desk.case.reference):
         assert reference.encode() not in everything, (profile, reference)
     details = records["persons"][0]["biographic_details"]

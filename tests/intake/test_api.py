@@ -181,4 +181,7 @@ def test_the_reporter_email_is_checked_as_the_form_checks_it(intake_team):
 def test_a_body_that_is_not_json_gets_a_400(intake_team):
     response = raw_post("/submissions", '{"narrative": ')
     assert response.status_code == 400
-    assert response.json() == {"detail": "Cannot parse request body"}
+    assert response.json() == {
+        "detail": "The body of the request could not be read: send JSON, as application/json, "
+        "in UTF-8."
+    }

@@ -94,8 +94,21 @@ def test_one_code_gives_the_value_trimmed():
         # A decimal comma is refused, never read as a thousands separator (150.00 for 1,50).
         *(
             (v, DECIMAL_COMMA)
-            for v in ["1,50", "1,5", "12,34", "1.234,56", ",", "1,2345", "1,,000"]
+            for v in [
+                "1,50",
+                "1,5",
+                "12,34",
+                "1.234,56",
+                ",",
+                "1,2345",
+                "1,,000",
+                "0,500",
+                "00,250",
+            ]
         ),
+        # Twelve thousand five hundred with a dot between thousands: never read as 12.50.
+        ("12.500", AMOUNT_LIMIT),
+        ("1.000.000", NOT_A_NUMBER),
     ],
 )
 def test_an_odd_amount_is_a_rule_error(value, words):

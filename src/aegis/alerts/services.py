@@ -306,24 +306,27 @@ def raise_or_defer(
     return None
 
 
-# A panic pressed again while the person's last one is open and this recent is that alert:
-# its ladder is already reaching people. A button pressed over and over (or a script with the
-# defender's token) had sent each contact a new round of messages per press.
+# A panic pressed again while the person's last one is still open (nobody has acknowledged
+# it) and this recent is that alert: its ladder is already reaching people. A button pressed
+# over and over (or a script with the defender's token) had sent each contact a new round of
+# messages per press.
 PANIC_REPEAT = timedelta(minutes=15)
 
 
 def raise_panic(person: Person, *, actor_id: int | None) -> Alert | None:
     """The defender's panic button (page and API): a new alert, or the open one raised less
-    than PANIC_REPEAT ago; None where the worker raises it (raise_or_defer). A resolved alert
-    is never reused: a second emergency after the first was closed alerts again."""
+    than PANIC_REPEAT ago; None where the worker raises it (raise_or_defer). Once someone
+    has acknowledged (which stops the ladder) or resolved it, a press alerts again: the
+    defender may be pressing because things got worse, or the one who acknowledged may not
+    be who they seem."""
     recent = (
         Alert.objects.filter(
             person=person,
             kind=AlertKind.PANIC,
             is_drill=False,
+            status=AlertStatus.OPEN,
             triggered_at__gte=clock.now() - PANIC_REPEAT,
         )
-        .exclude(status=AlertStatus.RESOLVED)
         .order_by("-triggered_at")
         .first()
     )
@@ -475,7 +478,8 @@ def acknowledge_as(alert: Alert, user: Any) -> Acknowledgement:
     """A responder or coordinator acknowledges on the alert's page: through their own
     message where the alert sent them one, else in their own name; refused once the alert is
     resolved (an acknowledgement after the outcome would misstate who acted when)."""
-    if Alert.objects.filter(pk=alert.pk, status=AlertStatus.RESOLVED).exists():
+    # Locked first, as resolve() locks it: an acknowledgement never lands after the outcome.
+    if Alert.objects.select_for_update().get(pk=alert.pk).status == AlertStatus.RESOLVED:
         raise RuleError(_("This alert is already resolved: there is nothing to acknowledge."))
     mine = alert.deliveries.filter(recipient_user=user).order_by("level", "pk").first()
     if mine is not None:

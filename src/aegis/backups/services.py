@@ -58,9 +58,10 @@ SCRATCH_PREFIXES = (".backup-", ".restore-")
 
 
 def remove_scratch() -> tuple[int, list[Path]]:
-    """Under the wipe: every scratch folder, a running backup's too (it then fails), since
-    each holds a copy of the database from before the wipe, key wraps and all. Returns how
-    many were removed, and those that could not be."""
+    """Under the wipe: every scratch folder, a running backup's too, since each holds a copy
+    of the database from before the wipe, key wraps and all (a backup that has read its copy
+    already still finishes, encrypted to the recovery key, as any backup made before). Returns
+    how many were removed, and those that could not be."""
     found = [f for p in SCRATCH_PREFIXES for f in Path(settings.AEGIS_HOME).glob(f"{p}*-*")]
     for folder in found:
         shutil.rmtree(folder, ignore_errors=True)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -196,7 +197,9 @@ def _invalid(*forms: Any) -> Status:
             errors.setdefault(form.add_prefix(name) if name != "__all__" else name, []).extend(
                 messages
             )
-    return Status(422, {"detail": "The input is not valid; nothing was stored.", "errors": errors})
+    return Status(
+        422, {"detail": _("The input is not valid; nothing was stored."), "errors": errors}
+    )
 
 
 def _username(user: Any) -> str | None:

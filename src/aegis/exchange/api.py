@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from aegis.api_auth import RoleAuth
@@ -54,7 +55,7 @@ class QuarantineOut(Schema):
 def get_identity(request: HttpRequest) -> Any:
     shown = identity.public()
     if shown is None:
-        return Status(404, {"detail": "This organisation has no exchange keys yet."})
+        return Status(404, {"detail": _("This organisation has no exchange keys yet.")})
     return Status(
         200,
         {

@@ -237,7 +237,9 @@ def export_bundle(
             "purpose": purpose,
             "created_at": now.isoformat(),
             "profile": profile,
-            "consent_record_ids": consent_ids,
+            # Our own record numbers only where everything is shared (as records.management
+            # does): in a minimised profile they would tie a person across bundles to us.
+            "consent_record_ids": consent_ids if profile == Profile.FULL else [],
         }
         recipients = [key.age_recipient] + ([own.public.age_recipient] if to_self else [])
         age_file = bundle.encrypt(bundle.pack(files, manifest), recipients)

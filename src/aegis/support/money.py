@@ -62,7 +62,10 @@ def report_days() -> int:
 # A comma is taken only as a thousands separator, in groups of three before any decimals
 # ("12,500.75"): "1,50" had been read as 150.00, and a decimal comma (as Spanish and French
 # write it) is refused in words rather than guessed at.
-THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?")
+# More than two decimals written ("12.500", twelve thousand five hundred with a dot between
+# thousands) is refused even where they are zeros: read as 12.50 it is the same error.
+DECIMALS = re.compile(r"\.(\d*)$")
 
 
 def amount(value: Any, field: str = "amount", *, row: int | None = None) -> Decimal:
@@ -74,6 +77,8 @@ def amount(value: Any, field: str = "amount", *, row: int | None = None) -> Deci
             field,
             row,
         )
+    if text.count(".") == 1 and (written := DECIMALS.search(text)) and len(written.group(1)) > 2:
+        raise RuleError(_("The amount may have at most two decimals."), field, row)
     try:
         found = Decimal(text.replace(",", "")) if value is not None else None
     except (InvalidOperation, ValueError):
