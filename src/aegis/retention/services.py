@@ -258,9 +258,12 @@ def _remove_sessions(*, dry_run: bool, actor_id: int | None) -> int:
 
 def _remove_finished_tasks(*, dry_run: bool) -> int:
     now = clock.now()
-    finished = DBTaskResult.objects.finished().filter(
+    finished = DBTaskResult.objects.filter(
         Q(status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - FINISHED_TASKS_KEPT)
         | Q(status=TaskResultStatus.FAILED, finished_at__lt=now - FAILED_TASKS_KEPT)
+        # A worker killed mid-task leaves its row "running" for good (nothing retries it);
+        # no task of Aegis runs for a week.
+        | Q(status=TaskResultStatus.RUNNING, started_at__lt=now - FAILED_TASKS_KEPT)
     )
     if dry_run:
         return finished.count()
