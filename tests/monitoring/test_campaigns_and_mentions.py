@@ -35,6 +35,23 @@ def _ingest(who, title="Defender arrested", text=STORY, url="https://news.exampl
         )
 
 
+def _campaign_against(who, name: str) -> Campaign:
+    """A smear campaign against `name`, saved by `who` (who holds the search key)."""
+    with unlocked(who.keychain()):
+        return campaigns.create_campaign(
+            actor_id=who.user.pk,
+            target_kind="defender",
+            target_name=name,
+            narratives=["terrorist"],
+            platforms=["x"],
+            methods=[],
+            first_seen=datetime.date(2026, 10, 1),
+            reach=100,
+            attribution="",
+            attribution_confidence="low",
+        )
+
+
 def _mentions_of(who, person):
     """The mentions of this person (kept as a token under the search key, which `who`
     holds)."""
@@ -212,19 +229,7 @@ def test_the_same_story_from_another_outlet_raises_no_second_alert(team, make_ca
     alerted: its mention is recorded, but the person's contacts are not alerted again, and a
     campaign against them collects the story once."""
     case = make_case(team.compartment, team.caseworker, legal_name="María López")
-    with unlocked(team.caseworker.keychain()):
-        campaigns.create_campaign(
-            actor_id=team.caseworker.user.pk,
-            target_kind="defender",
-            target_name="María López",
-            narratives=["terrorist"],
-            platforms=["x"],
-            methods=[],
-            first_seen=datetime.date(2026, 10, 1),
-            reach=100,
-            attribution="",
-            attribution_confidence="low",
-        )
+    _campaign_against(team.caseworker, "María López")
     first = _ingest(team.caseworker)
     copies = [
         _ingest(team.caseworker, text=STORY + " Reported by our correspondent.", url=url)
@@ -273,19 +278,7 @@ def test_two_copies_of_a_story_checked_at_the_same_moment_join_a_campaign_once(t
     token's unique column keeps the second out (it had joined the campaign twice)."""
     from aegis.monitoring import mentions
 
-    with unlocked(team.caseworker.keychain()):
-        campaign = campaigns.create_campaign(
-            actor_id=team.caseworker.user.pk,
-            target_kind="defender",
-            target_name="Maria Lopez",
-            narratives=["terrorist"],
-            platforms=["x"],
-            methods=[],
-            first_seen=datetime.date(2026, 10, 1),
-            reach=10,
-            attribution="",
-            attribution_confidence="low",
-        )
+    campaign = _campaign_against(team.caseworker, "Maria Lopez")
     first = _ingest(team.caseworker)
     assert CampaignItem.objects.get().campaign == campaign
     copy = _ingest(
