@@ -15,17 +15,10 @@ from django.utils.translation import get_language
 
 
 @cache
-def _translator(language: str) -> gettext.NullTranslations:
-    return gettext.translation(
-        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
-    )
-
-
-@cache
-def _region_translator(language: str) -> gettext.NullTranslations:
-    return gettext.translation(
-        "iso3166-2", pycountry.LOCALES_DIR, languages=[language], fallback=True
-    )
+def catalogue(domain: str, language: str) -> gettext.NullTranslations:
+    """pycountry's names of one ISO standard ("iso3166-1", "iso4217"…) in `language`; the
+    English names where it has none."""
+    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language], fallback=True)
 
 
 def countries() -> list[tuple[str, str]]:
@@ -35,7 +28,7 @@ def countries() -> list[tuple[str, str]]:
 
 @cache
 def _countries(language: str) -> tuple[tuple[str, str], ...]:
-    t = _translator(language)
+    t = catalogue("iso3166-1", language)
     return tuple(
         sorted(((c.alpha_2, t.gettext(c.name)) for c in pycountry.countries), key=lambda x: x[1])
     )
@@ -72,7 +65,7 @@ def _first_level(country: str) -> tuple[tuple[str, str], ...]:
 
 def regions(country: str) -> list[tuple[str, str]]:
     """First-level regions of a country: (ISO 3166-2 code, name)."""
-    t = _region_translator((get_language() or "en").split("-")[0])
+    t = catalogue("iso3166-2", (get_language() or "en").split("-")[0])
     return sorted(
         ((code, t.gettext(name)) for code, name in _first_level(country.upper())),
         key=lambda x: x[1],
@@ -93,7 +86,7 @@ def region_name(country: str, region: str, unknown: str = "") -> str:
     name = dict(_first_level(country.upper())).get(region) if country and region else None
     if name is None:
         return unknown if country and region else ""
-    return _region_translator((get_language() or "en").split("-")[0]).gettext(name)
+    return catalogue("iso3166-2", (get_language() or "en").split("-")[0]).gettext(name)
 
 
 def place_label(country: str, region: str = "") -> str:
@@ -104,4 +97,8 @@ def place_label(country: str, region: str = "") -> str:
 
 def country_name(code: str) -> str:
     found = pycountry.countries.get(alpha_2=code.upper()) if code else None
-    return _translator((get_language() or "en").split("-")[0]).gettext(found.name) if found else ""
+    return (
+        catalogue("iso3166-1", (get_language() or "en").split("-")[0]).gettext(found.name)
+        if found
+        else ""
+    )

@@ -62,17 +62,22 @@ def remove_scratch() -> tuple[int, list[Path]]:
     of the database from before the wipe, key wraps and all (a backup that has read its copy
     already still finishes, encrypted to the recovery key, as any backup made before). Returns
     how many were removed, and those that could not be."""
-    found = [f for p in SCRATCH_PREFIXES for f in Path(settings.AEGIS_HOME).glob(f"{p}*-*")]
+    found = [folder for prefix in SCRATCH_PREFIXES for folder in _scratch_folders(prefix)]
     for folder in found:
         shutil.rmtree(folder, ignore_errors=True)
     left = [folder for folder in found if folder.exists()]
     return len(found) - len(left), left
 
 
+def _scratch_folders(prefix: str) -> list[Path]:
+    """The folders _scratch made with this prefix (named by mkdtemp: prefix, pid, dash)."""
+    return list(Path(settings.AEGIS_HOME).glob(f"{prefix}*-*"))
+
+
 def _clear_stale(prefix: str) -> None:
     """A folder left by a process that was killed holds an old copy of the database (keys
     shredded since included): removed, unless its process still runs."""
-    for stale in Path(settings.AEGIS_HOME).glob(f"{prefix}*-*"):
+    for stale in _scratch_folders(prefix):
         pid = stale.name.removeprefix(prefix).split("-")[0]
         if pid.isdigit() and not _running(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)

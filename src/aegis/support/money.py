@@ -12,7 +12,6 @@ settings (README, "Support network"), read when a rule is applied, each with a d
 
 from __future__ import annotations
 
-import gettext
 import re
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -23,6 +22,7 @@ from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from aegis import places
 from aegis.rules import RuleError
 
 CENTS = Decimal("0.01")
@@ -130,7 +130,7 @@ def currencies() -> list[tuple[str, str]]:
 
 @cache
 def _currencies(language: str) -> tuple[tuple[str, str], ...]:
-    names = gettext.translation("iso4217", pycountry.LOCALES_DIR, [language], fallback=True)
+    names = places.catalogue("iso4217", language)
     return tuple(
         sorted((c.alpha_3, f"{c.alpha_3} · {names.gettext(c.name)}") for c in pycountry.currencies)
     )
