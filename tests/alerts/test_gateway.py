@@ -108,11 +108,22 @@ def test_the_duress_word_by_sms_raises_a_duress_alert(gateway):
 
 def test_the_same_message_sent_again_raises_one_alert(gateway):
     message = {"from": ROSA_PHONE, "text": "HELP", "id": "gw-msg-881"}
-    for _ in range(3):
-        assert post(gateway_client(), INBOUND, message).json() == NEUTRAL
+    with clock.frozen(START):
+        for _ in range(3):
+            assert post(gateway_client(), INBOUND, message).json() == NEUTRAL
     assert Alert.objects.count() == 1
-    post(gateway_client(), INBOUND, {**message, "id": "gw-msg-882"})
+    # Texted again while that alert is open and recent: as a second press of the button, the
+    # same alert (its ladder is already reaching people); 15 minutes on, a new one.
+    with clock.frozen(START + timedelta(minutes=10)):
+        post(gateway_client(), INBOUND, {**message, "id": "gw-msg-882"})
+    assert Alert.objects.count() == 1
+    with clock.frozen(START + timedelta(minutes=16)):
+        post(gateway_client(), INBOUND, {**message, "id": "gw-msg-883"})
     assert Alert.objects.count() == 2
+    # The duress word is never folded into an open panic: it says more than "help".
+    with clock.frozen(START + timedelta(minutes=17)):
+        post(gateway_client(), INBOUND, {**message, "text": "Girasol", "id": "gw-msg-884"})
+    assert Alert.objects.filter(kind=AlertKind.DURESS).count() == 1
 
 
 def test_the_panic_keyword_is_a_setting(gateway, settings):

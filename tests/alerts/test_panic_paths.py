@@ -64,3 +64,27 @@ def test_pressing_panic_again_while_the_alert_is_open_sends_nothing_more(team):
         services.acknowledge(Delivery.objects.filter(alert=third).order_by("pk").first().pk)
         page.post(reverse("alerts:panic"))
     assert Alert.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_presses_the_worker_raises_are_one_alert(team, monkeypatch):
+    """Where this process cannot raise the alert (no service key: the worker raises it), the
+    presses queued meanwhile are one alert too, not one per press."""
+    from django.core.management import call_command
+
+    from aegis.alerts.models import Alert
+    from aegis.vault import service_keys
+
+    unlock = service_keys.supplied_unlock()
+    assert unlock is not None
+    monkeypatch.delenv("AEGIS_ALERT_SERVICE_UNLOCK")
+    service_keys.forget()  # this process was given no unlock secret
+    page, api = sign_in(Client(), team.rosa), api_client(team.rosa)
+    for _ in range(3):
+        page.post(reverse("alerts:panic"))
+        assert api.post("/api/v1/alerts/panic").status_code == 201
+    assert not Alert.objects.exists()
+    monkeypatch.setenv("AEGIS_ALERT_SERVICE_UNLOCK", unlock.secret)
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0.1")
+    [alert] = Alert.objects.all()
+    assert alert.kind == "panic" and alert.person_id == team.person.pk

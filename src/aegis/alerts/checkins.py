@@ -59,8 +59,12 @@ def _service_keychain() -> Keychain | None:
 
 
 def _raise_silently(person: Person, kind: str, *, actor_id: int | None, key: str = "") -> None:
-    """Raise an alert the defender must not see fail: a failure defers it to the worker."""
-    services.raise_or_defer(person, kind, actor_id=actor_id, trigger_key=key or None)
+    """Raise an alert the defender must not see fail: a failure defers it to the worker. A
+    panic texted again while the last is open is that alert, as a press of the button."""
+    if kind == AlertKind.PANIC:
+        services.raise_panic(person, actor_id=actor_id, trigger_key=key or None)
+    else:
+        services.raise_or_defer(person, kind, actor_id=actor_id, trigger_key=key or None)
 
 
 # --- The duress word ----------------------------------------------------------------------

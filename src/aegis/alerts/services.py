@@ -313,13 +313,24 @@ def raise_or_defer(
 PANIC_REPEAT = timedelta(minutes=15)
 
 
-def raise_panic(person: Person, *, actor_id: int | None) -> Alert | None:
-    """The defender's panic button (page and API): a new alert, or the open one raised less
-    than PANIC_REPEAT ago; None where the worker raises it (raise_or_defer). Once someone
+def raise_panic(
+    person: Person, *, actor_id: int | None, trigger_key: str | None = None
+) -> Alert | None:
+    """The defender's panic button (page, API and the SMS keyword): a new alert, or the open
+    one raised less than PANIC_REPEAT ago; None where the worker raises it (raise_or_defer,
+    which merges the same way). Once someone
     has acknowledged (which stops the ladder) or resolved it, a press alerts again: the
     defender may be pressing because things got worse, or the one who acknowledged may not
     be who they seem."""
-    recent = (
+    recent = _open_panic(person)
+    if recent is not None:
+        return recent
+    return raise_or_defer(person, AlertKind.PANIC, actor_id=actor_id, trigger_key=trigger_key)
+
+
+def _open_panic(person: Person) -> Alert | None:
+    """The person's panic alert that a press now would repeat (raise_panic)."""
+    return (
         Alert.objects.filter(
             person=person,
             kind=AlertKind.PANIC,
@@ -330,9 +341,6 @@ def raise_panic(person: Person, *, actor_id: int | None) -> Alert | None:
         .order_by("-triggered_at")
         .first()
     )
-    if recent is not None:
-        return recent
-    return raise_or_defer(person, AlertKind.PANIC, actor_id=actor_id)
 
 
 def news_mention(person: Person, article_token: str) -> list[Alert]:
@@ -360,6 +368,11 @@ def raise_deferred(
     if person is None:
         return False
     rule = AlertRule.objects.filter(pk=rule_id).first() if rule_id else None
+    # Presses queued while no process could raise them (the worker stopped, the web process
+    # without the service key) are one alert, as on the page: the first raises it, the
+    # rest find it open.
+    if kind == AlertKind.PANIC and rule is None and _open_panic(person) is not None:
+        return True
     raise_alert(person, kind, actor_id=actor_id, rule=rule, trigger_key=trigger_key)
     return True
 
