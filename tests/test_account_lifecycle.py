@@ -231,3 +231,63 @@ def test_a_responder_leaving_alert_work_is_offered_to_leave_compartments(
     admin.post(url, {"role": "auditor"})  # the box left unticked: memberships stay
     assert CompartmentMember.objects.filter(user=responder.user).exists()
     assert User.objects.get(pk=responder.user.pk).role == Role.AUDITOR
+
+
+def test_the_first_own_password_comes_with_a_new_key(
+    signed_in, make_person, make_compartment, make_case
+):
+    """The administrator chose the first password: a copy of the key's row sealed under it,
+    kept by whoever knew it, must open nothing sealed to the person after they chose their
+    own. Their keys are sealed again to a new key, and tokens holding the old one go."""
+    from nacl.public import PrivateKey
+
+    from aegis.accounts.models import ApiToken
+    from aegis.vault import crypto
+
+    admin, _ = signed_in(Role.ADMIN)
+    worker = make_person(Role.CASEWORKER)
+    case = make_case(make_compartment(worker), worker)
+    keypair = keypair_for_user(worker.user.pk)
+    old_public, kept = bytes(keypair.public_key), vault.unlock_user_keypair(keypair, PASSWORD)
+    client = sign_in(Client(), worker)
+    api_client(worker)
+    act(admin, worker.user, "require-password")
+    assert not ApiToken.objects.filter(user=worker.user).exists()  # revoked with the demand
+    api = api_client(worker)  # one made in between (as from a script) goes at the change
+    new_password = "a passphrase of my own 42"
+    changed = client.post(
+        reverse("accounts:password"),
+        {
+            "old_password": PASSWORD,
+            "new_password": new_password,
+            "new_password_again": new_password,
+        },
+    )
+    assert changed.status_code == 302
+    keypair.refresh_from_db()
+    assert bytes(keypair.public_key) != old_public and audited("key.replace", worker.user)
+    wraps = list(KeyWrap.objects.filter(keypair=keypair))
+    assert wraps
+    for wrap in wraps:
+        with pytest.raises(Exception):
+            crypto.unseal(kept, bytes(wrap.sealed_key))
+    new_key = vault.unlock_user_keypair(keypair, new_password)
+    assert isinstance(new_key, PrivateKey)
+    for wrap in wraps:
+        crypto.unseal(new_key, bytes(wrap.sealed_key))
+    assert api.get("/api/v1/me").status_code == 401
+    # The person reads their cases as before, in this session and the next.
+    legal_name = client.get(reverse("cases:person", args=[case.person_id])).content.decode()
+    assert "Legal Name" in legal_name
+    assert "Summary" in client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    # A later change of their own password keeps the key (nothing to replace).
+    client.post(
+        reverse("accounts:password"),
+        {
+            "old_password": new_password,
+            "new_password": "yet another one 77",
+            "new_password_again": "yet another one 77",
+        },
+    )
+    keypair.refresh_from_db()
+    assert bytes(keypair.public_key) == bytes(new_key.public_key)

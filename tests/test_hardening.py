@@ -219,3 +219,31 @@ def test_a_form_sent_in_an_encoding_django_refuses_is_a_400_page_not_a_500(conte
     )
     assert sent.status_code == 400
     assert "What was sent could not be read" in sent.content.decode()
+
+
+@pytest.mark.django_db
+def test_nothing_answered_to_a_signed_in_person_is_kept_by_the_browser(make_person):
+    """A shared computer's back button or history showed case pages after sign-out: every
+    answer to a signed-in person says no-store, a public page too (it carries their menu);
+    a public chart, the same for all, keeps its caching; anonymous pages are as before."""
+    from aegis.roles import Role
+    from tests.conftest import api_client, sign_in
+
+    person = make_person(Role.CASEWORKER)
+    client = sign_in(Client(), person)
+    for path in ("/", "/cases/", "/accounts/tokens/", "/public/"):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert answer["Cache-Control"] == "private, no-store", path
+    chart = client.get("/public/chart/incidents-by-month.svg")
+    assert chart.status_code == 200 and "public" in chart["Cache-Control"]
+    assert api_client(person).get("/api/v1/me")["Cache-Control"] == "private, no-store"
+    assert "public" in Client().get("/public/")["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_the_csrf_cookie_ends_with_the_browser():
+    """A year-long cookie from the public report form was a trace of the visit."""
+    answer = Client().get("/report/")
+    cookie = answer.cookies["csrftoken"]
+    assert cookie.value and not cookie["max-age"] and not cookie["expires"]

@@ -81,7 +81,16 @@ def test_nothing_decrypts_after_wipe(make_person, organisation, tmp_path):
     assert old_key_material
     recovery_pk = Keypair.objects.get(kind=Keypair.Kind.RECOVERY).pk
 
+    from django_otp.plugins.otp_static.models import StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    seconds = [bytes.fromhex(d.key) for d in TOTPDevice.objects.all()]
+    seconds += [t.token.encode() for t in StaticToken.objects.all()]
+    assert seconds
     assert bootstrap.wipe_instance(confirmed=True) == 0
+    # The second factors (kept in clear by django-otp) are gone, from the files too.
+    assert not TOTPDevice.objects.exists() and not StaticToken.objects.exists()
+    assert find(seconds) == []
 
     # Nobody can unlock: not with the password, not with the recovery key, token or cookie.
     for person in (lucia, karim):

@@ -205,7 +205,8 @@ def wipe_instance(confirmed: bool) -> int:
     print(
         f"Wiped: {counts['key_wraps']} key wraps, {counts['keypairs']} private keys, "
         f"{counts.get('receipts', 0)} receipt codes, {counts.get('api_tokens', 0)} API tokens, "
-        f"{counts['sessions']} sessions, {scratch} unfinished backup copies. Protected data "
+        f"{counts['sessions']} sessions, {counts.get('second_factors', 0)} second factors, "
+        f"{scratch} unfinished backup copies. Protected data "
         "can no longer be read."
     )
     print("The public form takes no reports until 'aegis init' sets the instance up again.")

@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "aegis.intake.middleware.PublicFormBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "aegis.accounts.middleware.PrivateAnswersMiddleware",
     # Each reader's compartments read once per reading request, not once per query.
     "aegis.cases.membership.CompartmentIdsMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -209,6 +210,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 CSRF_COOKIE_HTTPONLY = True
+# Gone when the browser closes, as the session: a year-long cookie from the public report
+# form was a trace of the visit on a reporter's seized device.
+CSRF_COOKIE_AGE = None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Served over HTTPS (AEGIS_SECURE_COOKIES): browsers are told to use nothing else, so a
 # network attacker cannot strip TLS from a later visit. SecurityMiddleware sends the header

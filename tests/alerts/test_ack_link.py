@@ -81,3 +81,22 @@ def test_a_tampered_link_is_still_not_valid(team, smtp, sms):
         page = Client().get(link[:-3] + "xx/")
     assert page.status_code == 404
     assert "This link is not valid" in page.content.decode()
+
+
+def test_a_browser_without_cookies_acknowledges_and_the_link_stays_out_of_the_log(
+    team, smtp, sms, caplog
+):
+    """The link is the capability: no CSRF cookie is needed (Django's refusal had written the
+    link to the log, and a browser that keeps no cookies could not acknowledge)."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    with clock.frozen(START):
+        alert = services.raise_alert(team.person, AlertKind.PANIC)
+        sending.deliver_due()
+        link = _link(sms)
+        answer = Client(enforce_csrf_checks=True).post(link)
+    assert answer.status_code == 200
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.ACKNOWLEDGED
+    assert link.split("/")[2] not in caplog.text

@@ -28,7 +28,7 @@ from aegis.vault.selectors import keypair_for_user
 
 from . import hooks, throttle
 from .models import ApiToken, User
-from .services import BACKUP_CODES, ensure_roles
+from .services import BACKUP_CODES, ensure_roles, revoke_api_tokens
 
 
 @transaction.atomic
@@ -86,13 +86,15 @@ def reactivate(user: User, *, actor: Any) -> None:
 @transaction.atomic
 def reset_two_factor(user: User, *, actor: Any) -> None:
     """Remove the authenticator and backup codes; the person sets up new ones themselves at
-    their next sign-in (with their password), and their open sessions end now."""
+    their next sign-in (with their password), and their open sessions end now, and their API
+    tokens with them (a lost phone may have held one)."""
     _guard(user, actor)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     User.objects.filter(pk=user.pk).update(must_enrol=True)
     user.must_enrol = True
     end_sessions(user)
+    revoke_api_tokens(user, actor_id=actor.pk)
     audit.record("user.2fa_reset", actor_id=actor.pk, object_type="user", object_id=user.pk)
 
 
@@ -108,9 +110,12 @@ def unlock(user: User, *, actor: Any) -> int:
 @transaction.atomic
 def require_password_change(user: User, *, actor: Any) -> None:
     """The person's next page is the password page, until they have chosen a new one. The
-    administrator cannot set it for them: the person's key is sealed under their password."""
+    administrator cannot set it for them: the person's key is sealed under their password.
+    Their API tokens are revoked now (the API has no password page to send anyone to), and
+    the new password comes with a new key (services.change_password)."""
     User.objects.filter(pk=user.pk).update(must_change_password=True)
     user.must_change_password = True
+    revoke_api_tokens(user, actor_id=actor.pk)
     audit.record(
         "user.password_change_required", actor_id=actor.pk, object_type="user", object_id=user.pk
     )

@@ -51,6 +51,26 @@ class SessionRefreshMiddleware:
         return response
 
 
+class PrivateAnswersMiddleware:
+    """Nothing answered to a signed-in person (a page, or the API with a token) is kept by the
+    browser or a proxy: on a shared computer the back button or the history showed case
+    pages after sign-out. What is the same for everyone (a public chart) keeps its own
+    caching, except a page, which carries the reader's menu and name."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return response
+        shared = "public" in response.get("Cache-Control", "")
+        if not shared or response.get("Content-Type", "").startswith("text/html"):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
 class KeychainMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -160,10 +160,18 @@ def _duress_split(username: str, typed: str) -> tuple[str, bool]:
 
 @transaction.atomic
 def change_password(request: HttpRequest, user: User, old_password: str, new_password: str) -> str:
-    """Re-seal the private key under the new password; returns the new session cookie secret."""
+    """Re-seal the private key under the new password; returns the new session cookie secret.
+    A password the person must change (the one the administrator chose at invitation, or
+    after `require_password_change`) gets a new private key instead: whoever knew the old
+    password and kept a copy of the key's row opens nothing sealed to the person after this.
+    Their API tokens, each a copy of the old key, are revoked then."""
     keypair = user_keypair(user.pk, for_update=True)
     private_key = vault.unlock_user_keypair(keypair, old_password)
-    vault.reseal_user_keypair(keypair, private_key, new_password)
+    if user.must_change_password:
+        private_key = vault.replace_user_keypair(keypair, private_key, new_password)
+        revoke_api_tokens(user)
+    else:
+        vault.reseal_user_keypair(keypair, private_key, new_password)
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
@@ -210,6 +218,20 @@ def revoke_api_token(user: User, token_id: uuid.UUID) -> bool:
     return bool(deleted)
 
 
+def revoke_api_tokens(user: User, *, actor_id: int | None = None) -> int:
+    """Every API token of the person (each a copy of their key); returns how many."""
+    ids = list(ApiToken.objects.filter(user=user).values_list("pk", flat=True))
+    ApiToken.objects.filter(pk__in=ids).delete()
+    for token_id in ids:
+        audit.record(
+            "token.revoke",
+            actor_id=user.pk if actor_id is None else actor_id,
+            object_type="apitoken",
+            object_id=token_id,
+        )
+    return len(ids)
+
+
 def destroy_key_copies() -> vault.Shredded:
     """For `aegis wipe`: every API token (each carries a copy of its owner's private key),
     every session (a signed-in person's key, a reporter's thread key, each sealed under a
@@ -219,9 +241,19 @@ def destroy_key_copies() -> vault.Shredded:
     # Staff channels hold no key, but nothing opens them after the wipe: gone, so no policy
     # counts on an address that cannot be read.
     channels, _ = StaffChannels.objects.all().delete()
+    # The second factors too: the authenticators' secrets and unused backup codes are kept in
+    # clear by django-otp, and nobody signs in to a wiped instance before `aegis init`.
+    StaticToken.objects.all().delete()
+    static, _ = StaticDevice.objects.all().delete()
+    totp, _ = TOTPDevice.objects.all().delete()
     return vault.Shredded(
-        {"api_tokens": tokens, "sessions": sessions, "staff_channels": channels},
-        (ApiToken, Session, StaffChannels),
+        {
+            "api_tokens": tokens,
+            "sessions": sessions,
+            "staff_channels": channels,
+            "second_factors": static + totp,
+        },
+        (ApiToken, Session, StaffChannels, StaticToken, StaticDevice, TOTPDevice),
     )
 
 

@@ -39,6 +39,7 @@ ACTIONS = {
     "key.revoke",
     "key.shred",
     "key.recover",
+    "key.replace",
     "vault.wipe",
     "password.change",
     "user.create",

@@ -86,6 +86,50 @@ def reseal_user_keypair(keypair: Keypair, private_key: PrivateKey, new_password:
     )
 
 
+@transaction.atomic
+def replace_user_keypair(
+    keypair: Keypair, private_key: PrivateKey, new_password: str
+) -> PrivateKey:
+    """A new private key for the person, sealed under their new password, and every data key
+    sealed to the old one sealed to the new; returns it. For a password someone else chose
+    (the administrator's at invitation): a copy of the keypair's row sealed under it, kept
+    by whoever knew it, then opens nothing sealed to the person from now on. The caller
+    holds the keypair's row locked, and ends the copies of the old key (sessions, tokens)."""
+    if bytes(private_key.public_key) != bytes(keypair.public_key):
+        raise WrongPassphrase("this private key does not belong to the keypair")
+    new_key = crypto.new_keypair()
+    public = bytes(new_key.public_key)
+    done: set[int] = set()
+    # Again until nothing is left: a grant that read the old public key may commit meanwhile.
+    while wraps := [
+        w
+        for w in KeyWrap.objects.filter(keypair=keypair).only("pk", "sealed_key")
+        if w.pk not in done
+    ]:
+        for wrap in wraps:
+            wrap.sealed_key = crypto.seal(
+                public, crypto.unseal(private_key, bytes(wrap.sealed_key))
+            )
+            done.add(wrap.pk)
+        KeyWrap.objects.bulk_update(wraps, ["sealed_key"], batch_size=500)
+    keypair.public_key = public
+    _seal_private_key(keypair, new_key, new_password)
+    keypair.save(
+        update_fields=[
+            "public_key",
+            "sealed_private_key",
+            "kdf_salt",
+            "kdf_opslimit",
+            "kdf_memlimit",
+            "recovery_sealed_private_key",
+        ]
+    )
+    audit.record(
+        "key.replace", actor_id=keypair.user_id, object_type="user", object_id=keypair.user_id
+    )
+    return new_key
+
+
 # --- Organisation recovery key ------------------------------------------------------------
 
 
