@@ -316,6 +316,11 @@ def test_recording_and_withdrawing_consent(team):
     response = lucia.post(reverse("cases:consent-add", kwargs=person), {"scope": "nonsense"})
     assert response.status_code == 400 and "Select a valid choice" in text(response)
     url = reverse("cases:consent-withdraw", kwargs={**person, "consent_id": team.consent.pk})
+    # The button asks first (a page, no JavaScript); asking changes nothing.
+    assert f'href="{url}"' in text(lucia.get(reverse("cases:person", kwargs=person)))
+    question = text(lucia.get(url))
+    assert "Withdraw this consent?" in question and f'action="{url}"' in question
+    assert selectors.has_consent(team.person, "un_mechanism")
     assert lucia.post(url).status_code == 302
     assert not selectors.has_consent(team.person, "un_mechanism")
     actions = set(AuditEntry.objects.values_list("action", flat=True))
@@ -349,6 +354,9 @@ def test_a_coordinator_creates_a_compartment_and_manages_its_members(team, make_
         "cases:compartment-member-remove",
         kwargs={"compartment_id": compartment.pk, "member_id": team.lucia.user.pk},
     )
+    question = text(karim.get(remove))
+    assert "Remove lucia from Great Lakes?" in question and "Their copies of its keys" in question
+    assert selectors.member_of(team.lucia.user, compartment.pk)  # asking changes nothing
     response = karim.post(remove)
     assert "lucia is no longer a member" in text(karim.get(response.url))
     assert not selectors.member_of(team.lucia.user, compartment.pk)
@@ -356,6 +364,7 @@ def test_a_coordinator_creates_a_compartment_and_manages_its_members(team, make_
         "cases:compartment-member-remove",
         kwargs={"compartment_id": compartment.pk, "member_id": team.karim.user.pk},
     )
+    assert "Leave Great Lakes?" in text(karim.get(own))  # said plainly: it is yourself
     response = karim.post(own)
     assert "This is the last member" in text(karim.get(response.url))
     assert selectors.member_of(team.karim.user, compartment.pk)

@@ -159,3 +159,23 @@ def test_shipped_model_has_a_country_classifier() -> None:
     model = pipeline.default().models["country"]
     assert model.classes == [False, True]
     assert "in_title" in model.index and "kind:demonym" in model.index
+
+
+def test_every_country_the_extractor_can_write_is_read_back_as_its_own_code() -> None:
+    """A draft's country is read back from the name the extractor wrote: as the annotators
+    wrote it most often ("Columbia", "the Netherlands", "Democratic Republic of the Congo"),
+    or as country_form writes one they never named. These had given a draft no country."""
+    import pycountry
+
+    from aegis.monitoring.extraction import pipeline
+
+    forms = pipeline.default().country_forms
+    assert forms["CO"] == "Columbia"  # the annotators' most frequent spelling
+    for code, form in forms.items():
+        assert places.country_iso(form) == code.split("-")[0], form
+    for country in pycountry.countries:
+        assert places.country_iso(places.country_form(country.alpha_2)) == country.alpha_2
+    # The Democratic Republic of the Congo named in full is not the Republic of the Congo.
+    assert [
+        code for code, _ in places.countries_in("in Goma, Democratic Republic of the Congo")
+    ] == ["CD"]

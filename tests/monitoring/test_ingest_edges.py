@@ -63,6 +63,26 @@ def test_a_malformed_feed_counts_the_articles_it_gave(web, team):
     assert feed.articles_found == 1
 
 
+def test_a_web_page_given_as_a_feed_says_it_is_no_feed(web, team):
+    """Its <title> had made it "Read", with nothing found at every poll. An empty feed is
+    still read."""
+    from aegis.monitoring.vocabulary import detail_words
+
+    page = sources.create_source(
+        actor_id=None,
+        name="Page",
+        kind=SourceKind.FEED,
+        url=web.add("/news", "<html><head><title>News</title></head><body><p>Hi</p></body></html>"),
+    )
+    status, detail = _read(page)
+    assert status == SourceStatus.MALFORMED
+    assert detail_words(detail) == "a web page, not an RSS or Atom feed"
+    empty = sources.create_source(
+        actor_id=None, name="Empty", kind=SourceKind.FEED, url=web.add("/empty.xml", rss([]))
+    )
+    assert _read(empty)[0] == SourceStatus.OK
+
+
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [
@@ -126,3 +146,17 @@ def test_a_feed_date_that_cannot_be_a_publication_date_is_left_out(web, team):
         _read(sources.create_source(actor_id=None, name="F", kind=SourceKind.FEED, url=url))
     published = [a.published for a in Article.objects.order_by("pk")]
     assert published == [None, None, datetime.date(2026, 11, 20)]
+
+
+def test_a_language_is_recognised_by_several_of_its_common_words_not_one():
+    """A Kinyarwanda page's many "y'" (read as Spanish "y") had made it Spanish, so it was
+    kept and proposed instead of "Unknown language"."""
+    kinyarwanda = (
+        "Umuvugizi w'uburenganzira bwa muntu yafashwe na polisi i Kigali nyuma y'imyigaragambyo "
+        "y'amahoro. Umunyamategeko we yavuze ko yafunzwe nta rupapuro rwo kumufata. "
+    ) * 4
+    assert texts.language_of(kinyarwanda) == ""
+    spanish = "La policía detuvo al periodista en Bogotá, según su abogado."
+    assert texts.language_of(spanish) == "es"  # "según" counted, as "segun"
+    assert texts.language_of("Le journaliste a été arrêté par la police dans la nuit.") == "fr"
+    assert texts.language_of("Police arrested the journalist on Monday, his lawyer said.") == "en"

@@ -282,3 +282,31 @@ def test_the_caps_hold_on_the_page(team):
     period = web.post(reverse("support:grant-new"), {**form, "amount": "700"})
     assert period.status_code == 422 and "already granted or asked for" in period.content.decode()
     assert Grant.objects.count() == 1
+
+
+def test_withdrawing_a_grant_asks_first(team):
+    """One click had withdrawn a grant for good: the button is a link to the question, and
+    only the question's button withdraws it."""
+    karim = client(team.karim)
+    karim.post(
+        reverse("support:grant-new"),
+        {
+            "case": team.case.reference,
+            "beneficiary": "person",
+            "grant_type": "digital",
+            "urgency": "urgent",
+            "need": "Laptop seized",
+            "amount": "1200",
+            "currency": "EUR",
+            "budget_lines": "Laptop; 1200",
+        },
+    )
+    grant = Grant.objects.get()
+    url = reverse("support:grant-withdraw", kwargs={"grant_id": grant.pk})
+    page = karim.get(reverse("support:grant", kwargs={"grant_id": grant.pk})).content.decode()
+    assert f'href="{url}"' in page
+    question = karim.get(url).content.decode()
+    assert f"Withdraw grant {grant.reference}?" in question and f'action="{url}"' in question
+    assert Grant.objects.get().status == "requested"
+    karim.post(url)
+    assert Grant.objects.get().status == "withdrawn"

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from aegis import places
+from aegis import confirm, places
 from aegis.access import found, requires
 from aegis.rules import RuleError, flash_refusal, refusal_on, show_on
 from aegis.vault.keychain import NoSearchKey
@@ -393,10 +393,21 @@ def consent_add(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @requires("view_cases")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     consent = found(selectors.consent_of(person, consent_id))
+    if request.method != "POST":
+        return confirm.ask(
+            request,
+            question=_("Withdraw this consent?"),
+            consequence=_(
+                "From now on, nothing that needed this consent may be done. The record of it "
+                "stays, with the time it was withdrawn, and cannot be undone."
+            ),
+            button=_("Withdraw the consent"),
+            back=reverse("cases:person", kwargs={"person_id": person.pk}),
+        )
     services.withdraw_consent(consent, actor_id=request.user.pk)
     messages.success(request, _("The consent is withdrawn from now on."))
     return redirect("cases:person", person_id=person.pk)
@@ -525,10 +536,30 @@ def member_add(request: HttpRequest, compartment_id: int) -> HttpResponse:
 
 
 @requires("coordinate")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_remove(request: HttpRequest, compartment_id: int, member_id: int) -> HttpResponse:
     compartment = _compartment_or_404(compartment_id)
     user = found(selectors.members_of(compartment).filter(pk=member_id).first())
+    if request.method != "POST":
+        name = {"name": user.get_username(), "compartment": compartment.name}
+        yourself = user.pk == request.user.pk
+        return confirm.ask(
+            request,
+            question=_("Leave %(compartment)s?") % name
+            if yourself
+            else _("Remove %(name)s from %(compartment)s?") % name,
+            consequence=_(
+                "Your copies of its keys are destroyed: you can no longer open its records, "
+                "and only another member can add you back."
+            )
+            if yourself
+            else _(
+                "Their copies of its keys are destroyed: they can no longer open its records "
+                "until a member adds them again."
+            ),
+            button=_("Leave the compartment") if yourself else _("Remove %(name)s") % name,
+            back=reverse("cases:compartment", kwargs={"compartment_id": compartment.pk}),
+        )
     with flash_refusal(request):
         services.dismiss_member(compartment, user, actor=request.user)
         messages.success(

@@ -203,6 +203,10 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
     broken = bool(feed.bozo) and isinstance(problem, xml.sax.SAXException)
     if (feed.bozo and not feed.entries) or (not feed.entries and not feed.get("feed")):
         raise FetchFailed(SourceStatus.MALFORMED, type(problem).__name__ if problem else "")
+    if not feed.entries and not feed.get("version"):
+        # Neither RSS nor Atom (a web page given as a feed): its <title> had made it "Read",
+        # with nothing found at every poll.
+        raise FetchFailed(SourceStatus.MALFORMED, "not a feed")
     feed_language = str(feed.feed.get("language", "")).split("-")[0].lower()
     ends = time.monotonic() + POLL_BUDGET * fetching.timeout()
     entries = feed.entries[:MAX_ITEMS]

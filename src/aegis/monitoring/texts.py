@@ -38,7 +38,6 @@ _COMMON = {
     "fr": "le la les de des et en du une est dans pour que sur par été",
     "pt": "o a os as de do da que em para com uma foi pelo pela não",
 }
-_STOPWORDS = {code: frozenset(words.split(" ")) for code, words in _COMMON.items()}
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -47,6 +46,10 @@ def normalised_words(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKD", text.casefold())
     folded = "".join(c for c in folded if not unicodedata.combining(c))
     return _WORD.findall(folded)
+
+
+# Folded as the text is ("según" is read as "segun"), or they never matched.
+_STOPWORDS = {code: frozenset(normalised_words(words)) for code, words in _COMMON.items()}
 
 
 def language_of(text: str) -> str:
@@ -59,8 +62,10 @@ def language_of(text: str) -> str:
         return ""
     scores = {code: sum(w in stop for w in words) for code, stop in _STOPWORDS.items()}
     best = max(scores, key=lambda code: scores[code])
-    # Real prose has at least one very common word in twelve (English: about one in four).
-    return best if scores[best] >= 2 and scores[best] * 12 >= len(words) else ""
+    # Real prose has at least one very common word in twelve (English: about one in four),
+    # and several different ones: a Kinyarwanda text's many "y'" had read as Spanish "y".
+    distinct = len(_STOPWORDS[best].intersection(words))
+    return best if distinct >= 3 and scores[best] * 12 >= len(words) else ""
 
 
 def _shingle_hashes(text: str, key: bytes) -> np.ndarray:

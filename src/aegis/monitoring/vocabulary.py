@@ -54,6 +54,7 @@ def detail_words(detail: str) -> str:
         "too many redirects": gettext("too many redirects"),
         "not a public address": gettext("not a public address"),
         "not an http(s) address": gettext("not a web address"),
+        "not a feed": gettext("a web page, not an RSS or Atom feed"),
     }
     if detail in fixed:
         return fixed[detail]

@@ -10,9 +10,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from aegis import confirm
 from aegis.access import found, requires
 from aegis.cases import selectors as cases
 from aegis.rules import flash_refusal, refusal_on
@@ -173,8 +175,19 @@ def grant_reject(request: HttpRequest, grant_id: int) -> HttpResponse:
 
 
 @requires(STAFF)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def grant_withdraw(request: HttpRequest, grant_id: int) -> HttpResponse:
+    if request.method != "POST":
+        shown = _grant(request, grant_id)
+        return confirm.ask(
+            request,
+            question=_("Withdraw grant %(reference)s?") % {"reference": shown.reference},
+            consequence=_(
+                "The request ends here and cannot be taken up again: a new request would be needed."
+            ),
+            button=_("Withdraw the grant"),
+            back=reverse("support:grant", kwargs={"grant_id": shown.pk}),
+        )
     return _act(
         request,
         grant_id,

@@ -31,7 +31,13 @@ ALIASES = {
     "CN": ("China", "Chinese", "Beijing", "Xinjiang", "Hong Kong"),
     "HK": (),
     "PS": ("Palestine", "Palestinian", "Gaza", "West Bank"),
-    "CD": ("DR Congo", "DRC", "Democratic Republic of Congo", "Kinshasa"),
+    "CD": (
+        "DR Congo",
+        "DRC",
+        "Democratic Republic of Congo",
+        "Democratic Republic of the Congo",
+        "Kinshasa",
+    ),
     "CG": ("Congo-Brazzaville",),
     "MD": ("Moldova",),
     "LA": ("Laos",),
@@ -154,14 +160,23 @@ def country_code(name: str | None) -> str | None:
 
 
 def country_iso(name: str | None) -> str:
-    """The ISO 3166-1 code for a country name the extractor wrote ("England": GB), or ""."""
+    """The ISO 3166-1 code for a country name the extractor wrote ("England": GB), or "".
+    It writes a country as the annotators did most often ("Columbia", "the Netherlands"), so
+    it is read back as training read those (country_code), after pycountry's names and the
+    short names country_form writes ("Cocos Islands", "Holy See")."""
     if not name:
         return ""
     try:
         return str(pycountry.countries.lookup(name).alpha_2)
     except LookupError:
-        code = country_names().get(name) or ""
-        return code.split("-")[0]
+        pass
+    code = country_names().get(name) or _written_forms().get(name) or country_code(name)
+    return (code or "").split("-")[0]
+
+
+@cache
+def _written_forms() -> dict[str, str]:
+    return {country_form(c.alpha_2): str(c.alpha_2) for c in pycountry.countries}
 
 
 def country_form(code: str) -> str:
