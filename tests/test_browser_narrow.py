@@ -113,3 +113,60 @@ def test_a_defender_with_an_arabic_plan_reads_it_on_a_375_px_phone(
         assert not too_wide, too_wide
     finally:
         context.close()
+
+
+# Every table heading and cell of the page, and whether the longest word of its text fits
+# inside it on one line (measured in the cell's own font): broken anywhere, a column had
+# shrunk to a letter a line ("Ref ere nce", a date one character per line).
+BROKEN_WORDS = """() => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  const broken = [];
+  for (const cell of document.querySelectorAll('main th, main td')) {
+    const style = getComputedStyle(cell);
+    ctx.font = style.font;
+    const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const shown = cell.cloneNode(true);  // the words read aloud only (.sr) take no room
+    shown.querySelectorAll('.sr').forEach((hidden) => hidden.remove());
+    for (const word of shown.textContent.trim().split(/[\\s\\/-]+/)) {
+      // A digest or an address (longer than any word) may break where it must.
+      const long = word.length > 30;
+      if (word.length > 1 && !long && ctx.measureText(word).width > room + 1) broken.push(word);
+    }
+  }
+  return broken.slice(0, 8);
+}"""
+
+
+@pytest.mark.parametrize(("language", "direction"), [("en", "ltr"), ("ar", "rtl")])
+def test_staff_tables_keep_their_words_whole_on_a_375_px_phone(
+    browser,
+    live_server,
+    demo_logins,  # noqa: F811
+    language,
+    direction,
+):
+    """A table too wide for the phone scrolls inside itself; the page does not."""
+    pages = {
+        "coordinator": ("cases:list", "incidents:list", "cases:compartments"),
+        "auditor": ("audit:log",),
+        None: ("reports:public",),
+    }
+    problems = {}
+    for role, names in pages.items():
+        context = browser.new_context(java_script_enabled=False, viewport=PHONE, locale="en-GB")
+        try:
+            page = context.new_page()
+            if role is not None:
+                username, password, codes = demo_logins[role]
+                sign_in(page, live_server.url, username, password, codes[0])
+            context.add_cookies(
+                [{"name": "django_language", "value": language, "url": live_server.url}]
+            )
+            for name in names:
+                found = measure(page, live_server.url + reverse(name), direction)
+                broken = page.evaluate(BROKEN_WORDS)
+                if found["scroll"] > found["inner"] or broken:
+                    problems[name] = (found, broken)
+        finally:
+            context.close()
+    assert not problems, problems
