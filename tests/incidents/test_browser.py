@@ -64,6 +64,8 @@ def test_record_and_document_an_incident_without_javascript(tab, worker):  # noq
     for kind in ("testimony", "media"):
         page.get_by_role("link", name="Add a source").click()
         page.get_by_label("Kind of source").select_option(kind)
+        page.get_by_label("Reliability").select_option("B")
+        page.get_by_label("Description").fill(f"A {kind} about the threat")
         page.get_by_label("Independent of the other sources").check()
         page.get_by_role("button", name="Save").click()
     page.get_by_label("Verification").select_option("corroborated")

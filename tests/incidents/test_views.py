@@ -352,3 +352,16 @@ def test_someone_in_no_compartment_is_told_so(signed_in):
     client, _ = signed_in(Role.CASEWORKER)
     response = client.get(reverse("incidents:new"))
     assert "not a member of any compartment" in _text(response)
+
+
+def test_an_untouched_source_form_records_nothing(team, client):
+    """It had recorded an empty source graded "A, reliable": the grade is the caseworker's
+    choice, and a source says who or what it is."""
+    incident = team.record()
+    form = _text(client.get(_url("incidents:source-add", incident)))
+    # What a browser sends for an untouched menu: its first option.
+    grade = re.search(r'name="reliability"[^>]*>\s*<option value="([^"]*)"', form).group(1)
+    untouched = {"kind": "testimony", "reliability": grade, "description": ""}
+    answer = client.post(_url("incidents:source-add", incident), untouched)
+    assert "This field is required." in _text(answer)
+    assert not Source.objects.filter(incident=incident).exists()

@@ -226,7 +226,10 @@ class ActForm(forms.Form):
 
 class SourceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of source"), choices=SourceKind.choices)
-    reliability = forms.ChoiceField(label=_("Reliability"), choices=Reliability.choices)
+    # No grade chosen for the caseworker: an untouched form had recorded "A, reliable".
+    reliability = forms.ChoiceField(
+        label=_("Reliability"), choices=[("", "—"), *Reliability.choices]
+    )
     independent = forms.BooleanField(
         label=_("Independent of the other sources"),
         required=False,
@@ -234,7 +237,6 @@ class SourceForm(forms.Form):
     )
     description = forms.CharField(
         label=_("Description"),
-        required=False,
         max_length=services.TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Who or what, and what it says. Encrypted."),
