@@ -273,6 +273,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = AEGIS_HOME / "media"
 AEGIS_MAX_UPLOAD_MB = int(env("MAX_UPLOAD_MB") or 25)
+# What the public form may store in files in an hour, and the free disk space it always
+# leaves (intake.services.room_for_files): anyone may post it.
+AEGIS_INTAKE_UPLOAD_MB_PER_HOUR = int(env("INTAKE_UPLOAD_MB_PER_HOUR") or 1000)
+AEGIS_MIN_FREE_DISK_MB = int(env("MIN_FREE_DISK_MB") or 1024)
 # Uploads go to disk (not memory) above 2 MB; form fields stay small.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Never spill an upload to a clear temporary file: every upload stays in memory (bounded by

@@ -226,3 +226,24 @@ def test_a_pasted_long_text_is_not_cut_by_the_browser(intake_team):
     page = Client().get("/report/").content.decode()
     narrative = page[page.index('name="narrative"') - 10 : page.index("</textarea>")]
     assert "maxlength" not in narrative
+
+
+@pytest.mark.parametrize("limit", ["hour's budget", "disk reserve"])
+def test_files_past_the_hours_budget_or_the_disk_reserve_are_refused_not_the_report(
+    intake_team, settings, limit
+):
+    """Anyone may post the form: a script had stored a gigabyte in 45 s, and a full disk
+    stops the database (alerts too). Past the hour's budget of files, or the disk's reserve,
+    the files are refused in words and the text kept; a report without files still goes."""
+    files = [("photo.png", png_bytes(), "image/png")]
+    post_report(Client(), files=files)
+    assert submission_count() == 1
+    if limit == "hour's budget":
+        settings.AEGIS_INTAKE_UPLOAD_MB_PER_HOUR = 0  # what is already stored uses it up
+    else:
+        settings.AEGIS_MIN_FREE_DISK_MB = 10**9  # a petabyte to keep free
+    page = post_report(Client(), files=files).content.decode()
+    assert "The files cannot be taken right now" in page and "Two men followed me" in page
+    assert submission_count() == 1 and SubmissionFile.objects.count() == 1
+    post_report(Client())
+    assert submission_count() == 2

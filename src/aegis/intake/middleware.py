@@ -35,6 +35,8 @@ from django.utils.encoding import force_str
 
 from aegis.files.handlers import MemoryOnlyUploadHandler
 
+from . import forms
+
 TOO_LARGE = "aegis_too_large"  # request attribute: part of the body was left out
 
 
@@ -69,7 +71,11 @@ class TolerantUploadHandler(MemoryOnlyUploadHandler):
         post = QueryDict(mutable=True, encoding=encoding)
         files: MultiValueDict[str, Any] = MultiValueDict()
         text_budget = _limit("DATA_UPLOAD_MAX_MEMORY_SIZE")
-        max_files = _limit("DATA_UPLOAD_MAX_NUMBER_FILES")
+        # One past what the form takes, so that it still says "at most N files": each is
+        # kept in memory, up to the upload limit, before the form is checked.
+        max_files = min(
+            _limit("DATA_UPLOAD_MAX_NUMBER_FILES") or forms.max_files() + 1, forms.max_files() + 1
+        )
         max_fields = _limit("DATA_UPLOAD_MAX_NUMBER_FIELDS")
         fields = files_seen = 0
         dropped = False

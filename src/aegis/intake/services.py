@@ -8,16 +8,18 @@ ends with the call. The web process cannot read a report after writing it."""
 from __future__ import annotations
 
 import datetime
+import shutil
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -220,6 +222,21 @@ def clean_report(report: Report) -> CleanReport:
 
 
 # --- Receiving ------------------------------------------------------------------------------
+
+
+def room_for_files(total: int) -> bool:
+    """Whether the public form may store `total` more bytes of files now: within the hour's
+    budget of anonymous uploads (AEGIS_INTAKE_UPLOAD_MB_PER_HOUR), and leaving the disk its
+    reserve (AEGIS_MIN_FREE_DISK_MB). Anyone may post the form, and a full disk would stop
+    the database, alerts included, as well as the next report."""
+    mb = 1024 * 1024
+    since = timezone.now() - datetime.timedelta(hours=1)
+    recent = SubmissionFile.objects.filter(created_at__gte=since).aggregate(n=Sum("size"))["n"]
+    if (recent or 0) + total > settings.AEGIS_INTAKE_UPLOAD_MB_PER_HOUR * mb:
+        return False
+    media = Path(settings.MEDIA_ROOT)
+    media.mkdir(parents=True, exist_ok=True)
+    return shutil.disk_usage(media).free - total > settings.AEGIS_MIN_FREE_DISK_MB * mb
 
 
 def intake_compartment() -> Compartment:
