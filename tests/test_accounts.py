@@ -248,3 +248,23 @@ def test_the_migration_drops_the_axes_tables_and_their_user_agents():
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM django_migrations WHERE app = 'axes'")
         assert cursor.fetchone()[0] == 0
+
+
+def test_wrong_codes_from_elsewhere_do_not_hold_back_the_owners_code(make_person):
+    """django-otp's own throttle held an authenticator back for every browser after a wrong
+    code (2^n seconds, growing without end): whoever had the password could keep the owner
+    out. The sign-in throttle, per browser, is the one that slows guessing."""
+    person = make_person(Role.ANALYST)
+    right = totp_now(person.user)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    attacker = Client()
+    for _ in range(2):
+        assert attempt(attacker, person.user.username, person.password, wrong).status_code == 200
+    for _ in range(2):  # backup codes likewise
+        assert (
+            attempt(attacker, person.user.username, person.password, "aaaa2222").status_code == 200
+        )
+    owner = attempt(Client(), person.user.username, person.password, right)
+    assert owner.status_code == 302, error_text(owner)
+    owner = attempt(Client(), person.user.username, person.password, person.next_backup_code())
+    assert owner.status_code == 302, error_text(owner)

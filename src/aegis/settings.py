@@ -197,6 +197,11 @@ AUTH_PASSWORD_VALIDATORS = [
 AEGIS_LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT") or 5)
 AEGIS_LOGIN_MAX_DELAY_SECONDS = int(env("LOGIN_MAX_DELAY_SECONDS") or 300)
 OTP_TOTP_ISSUER = env("ORGANISATION_NAME") or "Aegis"
+# django-otp's own throttle holds a device back for every browser after a wrong code, for
+# 2^n seconds without end: whoever had the password could keep the owner out. Every sign-in
+# attempt, code and all, passes the per-browser throttle above instead (accounts.throttle).
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(env("SESSION_IDLE_MINUTES") or 30) * 60
