@@ -179,3 +179,17 @@ def test_the_world_map_names_countries_in_the_reader_s_language_and_travels_comp
     assert not re.search(r' d="[^"]*\.\d\d', svg)  # no coordinate past a tenth
     plain = Client(headers={"accept-language": "ar"}).get("/public/map.svg").content.decode()
     assert "كولومبيا: 5" in plain
+
+
+def test_the_charts_travel_compressed(team):
+    """Nine charts of 11-18 KB on the public page, for a reader on a slow link."""
+    import gzip
+
+    for _ in range(5):
+        team.incident()
+    url = "/public/chart/incidents-by-month.svg"
+    response = Client(headers={"accept-encoding": "gzip"}).get(url)
+    assert response.status_code == 200 and response["Content-Encoding"] == "gzip"
+    svg = gzip.decompress(response.content)
+    assert svg.startswith(b"<?xml") and svg.rstrip().endswith(b"</svg>")
+    assert len(response.content) * 2 < len(svg)
