@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from aegis import clock
 from aegis.accounts import throttle
 from aegis.accounts.forms import SignInForm
+from aegis.accounts.models import ApiToken
 from aegis.audit.models import AuditEntry
 from aegis.roles import Role
 from aegis.vault import services as vault
@@ -172,7 +173,12 @@ def test_api_token_carries_its_own_key_copy_and_revoking_removes_it(make_person)
     with unlocked(person.keychain()):
         note = create_note(holders=[keypair], name="Via token", phone="", body="")
     client = sign_in(Client(), person)
-    page = client.post("/accounts/tokens/", {"label": "phone app"}).content.decode()
+    # The password is asked again: a session left open is no way to a lasting token.
+    refused = client.post("/accounts/tokens/", {"label": "phone app", "password": "guess"})
+    assert "This is not your password." in refused.content.decode()
+    assert not ApiToken.objects.filter(user=person.user).exists()
+    form = {"label": "phone app", "password": person.password}
+    page = client.post("/accounts/tokens/", form).content.decode()
     token = re.search(r'<code class="token">(aegis_[0-9a-f_]+)</code>', page).group(1)
     api = Client(headers={"Authorization": f"Bearer {token}"})
     me = api.get("/api/v1/me")
@@ -205,7 +211,7 @@ def test_admin_creates_a_person_with_a_role(signed_in):
         {"username": "nadia", "role": "caseworker", "password": "nadia's first passphrase"},
     )
     body = response.content.decode()
-    assert "Account created for nadia" in body
+    assert "Account created for <bdi>nadia</bdi>" in body
     # The person sets up their own authenticator: the administrator sees no secret or codes.
     assert "Backup codes" not in body and "otpauth" not in body
     again = client.post(

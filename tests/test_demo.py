@@ -219,7 +219,7 @@ def test_demo_serves_prints_logins_and_lets_a_demo_person_sign_in(demo):
     assert status == 200, page
     assert final_url == f"{demo.url}/", final_url
     assert "<h1>Dashboard</h1>" in page
-    assert f"{admin.username} · Administrator" in page
+    assert f"<bdi>{admin.username}</bdi> · Administrator" in page
     assert "People and roles" in page
     assert "API tokens" in page
     assert "Audit log" not in page  # separation of duties: that is the auditor's

@@ -106,14 +106,14 @@ def test_a_coordinator_gives_the_search_key_and_the_caseworker_can_work(office):
     coordinator = sign_in(Client(), karim)
     page = coordinator.get(reverse("accounts:search-access"))
     assert page.status_code == 200
-    assert "Give the search key to nina" in text(page)
+    assert "Give the search key to <bdi>nina</bdi>" in text(page)
     assert "Give the search key to karim" not in text(page)  # he holds it already
     grant = reverse("accounts:search-access-grant", kwargs={"user_id": nina.user.pk})
 
     response = coordinator.post(grant, follow=True)
     assert response.status_code == 200
     assert "nina now holds the search key" in text(response)
-    assert "Give the search key to nina" not in text(response)
+    assert "Give the search key to <bdi>nina</bdi>" not in text(response)
     assert holds(nina)
     entry = AuditEntry.objects.filter(action="key.grant", object_type="user").get()
     assert (entry.actor_id, entry.object_id) == (karim.user.pk, str(nina.user.pk))
@@ -202,8 +202,10 @@ def test_only_case_staff_receive_the_search_key(office, make_person):
 def test_the_administrator_sees_search_access_pending(office, make_person):
     admin = sign_in(Client(), make_person(Role.ADMIN))
     page = text(admin.get(reverse("accounts:users")))
-    assert re.search(r"<td>nina</td><td>Caseworker</td><td>Pending: a coordinator", page)
-    assert re.search(r"<td>karim</td><td>Coordinator</td><td>Has the search key</td>", page)
+    assert re.search(r"<td><bdi>nina</bdi></td><td>Caseworker</td><td>Pending: a coordinator", page)
+    assert re.search(
+        r"<td><bdi>karim</bdi></td><td>Coordinator</td><td>Has the search key</td>", page
+    )
     created = admin.post(
         reverse("accounts:user-create"),
         {"username": "tomas", "password": "another long passphrase 7", "role": "caseworker"},

@@ -98,6 +98,11 @@ def test_the_wipe_removes_the_database_copies_an_unfinished_backup_left(tmp_path
         with closing(sqlite3.connect(copy)) as db:
             assert db.execute("select count(*) from vault_keywrap").fetchone()[0] > 0
         copies.append(folder)
+    # What `aegis demo` caught: contacts' addresses in clear.
+    for name in ("demo-mail", "demo-texts"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "1.json").write_text('{"to": "+254711000111"}')
+        copies.append(tmp_path / name)
 
     wiped = aegis(tmp_path, "wipe", "--yes")
     assert wiped.returncode == 0, wiped.stderr

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import getpass
 import io
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -202,6 +204,7 @@ def wipe_instance(confirmed: bool) -> int:
         # A backup or restore killed half-way left its copy of the database, key wraps and
         # all: removed even where the wipe itself failed.
         scratch, left = backups.remove_scratch()
+        _remove_demo_messages()
     print(
         f"Wiped: {counts['key_wraps']} key wraps, {counts['keypairs']} private keys, "
         f"{counts.get('receipts', 0)} receipt codes, {counts.get('api_tokens', 0)} API tokens, "
@@ -225,6 +228,14 @@ def wipe_instance(confirmed: bool) -> int:
             file=sys.stderr,
         )
     return 1 if left or not counts["log_emptied"] else 0
+
+
+def _remove_demo_messages() -> None:
+    """`aegis demo` keeps the mail and texts it caught (contacts' addresses, in clear) in
+    AEGIS_HOME: a wiped demo keeps none of them."""
+    home = Path(settings.AEGIS_HOME)
+    for name in ("demo-mail", "demo-texts"):
+        shutil.rmtree(home / name, ignore_errors=True)
 
 
 def _keypair_of(username: str) -> Keypair | None:

@@ -152,6 +152,8 @@ TEMPLATES = [
                 "aegis.accounts.context_processors.roles",
                 "aegis.areas.menu",
             ],
+            # Who did what is on every page: names set apart from right-to-left text.
+            "builtins": ["aegis.accounts.templatetags.isolated"],
         },
     }
 ]

@@ -84,7 +84,7 @@ def test_opening_a_case_about_a_new_person(team):
     assert f"Case {case.reference} is open." in detail
     assert "Death threats after the land restitution claim" in detail
     assert "Ceiba" in detail and "Antioquia, Colombia" in detail
-    assert '<td>lucia</td><td dir="auto">Case opened</td>' in detail
+    assert '<td><bdi>lucia</bdi></td><td dir="auto">Case opened</td>' in detail
 
 
 def test_opening_a_case_about_a_known_person_or_an_organisation(team):
@@ -208,7 +208,9 @@ def test_the_case_page_shows_everything_about_the_case(team):
     ):
         assert expected in page, expected
     assert page.count(">Overdue<") == 1
-    assert re.search(r"Visit the farm</td><td>\d{1,2} [A-Z][a-z]{2} \d{4}</td><td>karim</td>", page)
+    assert re.search(
+        r"Visit the farm</td><td>\d{1,2} [A-Z][a-z]{2} \d{4}</td><td><bdi>karim</bdi></td>", page
+    )
     for name in ("cases:note-add", "cases:task-add", "cases:status"):
         assert reverse(name, kwargs={"reference": team.case.reference}) in page
 
@@ -449,3 +451,17 @@ def test_case_page_links_its_incidents_and_evidence(make_person, make_compartmen
     page = sign_in(Client(), lucia).get(f"/cases/{case.reference}/").content.decode()
     assert f">{incident.reference}</a>" in page
     assert f'href="/evidence/case/{case.reference}/">1 file</a>' in page
+
+
+def test_the_history_says_case_opened_in_the_readers_language_and_names_apart(team):
+    """Written by Aegis in English, it had stayed English in every language; a username
+    beside an Arabic date is set apart (<bdi>), or the two read scrambled."""
+    reader = client(team.karim)
+    reader.cookies["django_language"] = "es"
+    page = text(reader.get(f"/cases/{team.case.reference}/"))
+    assert "Caso abierto" in page and "Case opened" not in page
+    with unlocked(team.lucia.keychain()):
+        services.add_note(team.case, "Called back", actor_id=team.lucia.user.pk)
+    reader.cookies["django_language"] = "ar"
+    page = text(reader.get(f"/cases/{team.case.reference}/"))
+    assert f"<bdi>{team.lucia.user.username}</bdi>" in page

@@ -297,7 +297,7 @@ def test_verification_through_the_page(team, client):
     response = client.post(url, {"status": "verified"}, follow=True)
     page = _text(response)
     assert "Verification status changed." in page
-    assert f"verified by {team.worker.user.username}" in page
+    assert f"verified by <bdi>{team.worker.user.username}</bdi>" in page
     assert Incident.objects.get(pk=incident.pk).verified_by == team.worker.user
     assert client.get(url).status_code == 405
 

@@ -184,7 +184,7 @@ def test_the_person_page_links_and_unlinks(team, unlinked):
 
     # No defender's account is left to offer on another person's page.
     html = web.get(reverse("cases:person", kwargs={"person_id": team.person.pk})).content
-    assert "Linked to the account rosa" in html.decode()
+    assert "Linked to the account <bdi>rosa</bdi>" in html.decode()
 
     response = web.post(
         reverse("cases:account-unlink", kwargs={"person_id": unlinked.pk}), follow=True

@@ -93,6 +93,15 @@ class ApiTokenForm(forms.Form):
         max_length=80,
         help_text=_("Stored unencrypted: never put the name of a person or a place here."),
     )
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_(
+            "Asked again: a token opens your records without signing in, for as long as it "
+            "is not revoked."
+        ),
+    )
 
 
 class EnrolForm(forms.Form):

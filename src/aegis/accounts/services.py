@@ -190,6 +190,18 @@ def _token_hash(secret: bytes) -> str:
     return hashlib.sha256(secret).hexdigest()
 
 
+def password_problem(request: HttpRequest, user: User, password: str) -> str:
+    """Why the password someone signed in types again (to create a token) is not accepted,
+    or "". The sign-in throttle counts it: a session left open is no way to guess it."""
+    bucket = throttle.bucket_for(request, user.get_username())
+    if wait := throttle.claim(bucket, throttle.account_of(user.get_username())):
+        return _("Too many wrong passwords: try again in %(n)s seconds.") % {"n": wait}
+    if not user.check_password(password):
+        return _("This is not your password.")
+    throttle.forget(bucket)
+    return ""
+
+
 @transaction.atomic
 def create_api_token(user: User, label: str, keychain: Keychain) -> str:
     """Issue a token; returns the token text, shown once."""

@@ -102,8 +102,12 @@ def tokens_view(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
-        new_token = services.create_api_token(request.user, form.cleaned_data["label"], current())  # type: ignore[arg-type]
-        form = ApiTokenForm()
+        user = request.user
+        if problem := services.password_problem(request, user, form.cleaned_data["password"]):  # type: ignore[arg-type]
+            form.add_error("password", problem)
+        else:
+            new_token = services.create_api_token(user, form.cleaned_data["label"], current())  # type: ignore[arg-type]
+            form = ApiTokenForm()
     tokens = selectors.tokens_of(request.user.pk)
     return render(
         request, "accounts/tokens.html", {"form": form, "tokens": tokens, "new_token": new_token}

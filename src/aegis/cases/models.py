@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 
 from aegis.labels import QuickChoiceLabels
 from aegis.roles import Role
@@ -184,11 +185,20 @@ class CaseStatusChange(models.Model):
     )
     changed_at = models.DateTimeField(auto_now_add=True)
 
+    # The reason of the first change, written by Aegis (stored in English), not a person.
+    OPENED = gettext_noop("Case opened")
+
     class Meta:
         ordering = ["changed_at"]
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def reason_shown(self) -> str:
+        """The reason in the reader's language where Aegis wrote it, else as written."""
+        opened = not self.from_status and self.reason == self.OPENED
+        return gettext(self.OPENED) if opened else str(self.reason)
 
 
 class CaseNote(models.Model):

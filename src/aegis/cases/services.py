@@ -575,7 +575,7 @@ def open_case(
         case=case,
         data_key=case.data_key,
         to_status=case.status,
-        reason="Case opened",
+        reason=CaseStatusChange.OPENED,
         changed_by_id=actor_id,
     )
     audit.record("record.create", actor_id=actor_id, object_type="case", object_id=case.reference)
