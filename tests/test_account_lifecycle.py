@@ -291,3 +291,12 @@ def test_the_first_own_password_comes_with_a_new_key(
     )
     keypair.refresh_from_db()
     assert bytes(keypair.public_key) == bytes(new_key.public_key)
+
+
+def test_the_role_change_arrow_points_the_reading_way(signed_in, make_person):
+    admin, _ = signed_in(Role.ADMIN)
+    analyst = make_person(Role.ANALYST)
+    url = reverse("accounts:user-role", args=[analyst.user.pk])
+    assert " → <strong>" in admin.get(url, {"role": "auditor"}).content.decode()
+    admin.cookies["django_language"] = "ar"
+    assert " ← <strong>" in admin.get(url, {"role": "auditor"}).content.decode()

@@ -678,3 +678,20 @@ def test_train_command_needs_data(tmp_path: Path) -> None:
         call_command("monitoring", "train")
     with pytest.raises(CommandError, match=r"train\.json"):
         call_command("monitoring", "train", "--data", str(tmp_path))
+
+
+def test_extract_reads_a_file_with_a_byte_order_mark_and_train_needs_a_split(
+    tmp_path: Path, no_network: None
+) -> None:
+    """A file saved "UTF-8 with BOM" had failed in Python's words; "--splits ," had trained
+    on nothing and failed on a label."""
+    bom = tmp_path / "bom.json"
+    record = {
+        "sample": {"Input.title": "Held", "Input.article_interface": "<p>Police held Ana.</p>"}
+    }
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps([record]).encode())
+    out = tmp_path / "o.json"
+    call_command("monitoring", "extract", str(bom), "--out", str(out))
+    assert len(json.loads(out.read_text())) == 1
+    with pytest.raises(CommandError, match="--splits names no split"):
+        call_command("monitoring", "train", "--data", str(tmp_path), "--splits", ",")

@@ -182,3 +182,20 @@ def test_every_victim_of_a_draft_is_shown_and_can_be_taken_off(team, mass_arrest
     again = client.get(reverse("monitoring:proposal", kwargs={"proposal_id": mass_arrest.pk}))
     assert again.context["draft_form"].rows == MAX_VICTIMS
     assert again.context["draft_form"].initial[f"victim_{MAX_VICTIMS - 1}"] == ""
+
+
+def test_an_address_in_capitals_is_one(team):
+    """A scheme is not case-sensitive: "HTTP://" had been refused as no web address. It is
+    kept in one form, so the same feed in capitals is the same source."""
+    from aegis.monitoring import sources
+    from aegis.monitoring.vocabulary import SourceKind
+
+    source = sources.create_source(
+        actor_id=None, name="Feed", kind=SourceKind.FEED, url="HTTP://example.org/Feed.xml"
+    )
+    assert source.url == "http://example.org/Feed.xml"
+    with unlocked(team.analyst.keychain()):
+        article = manual.add_pasted(
+            actor_id=None, title="Arrest", text=STORY, url="HTTPS://example.org/a"
+        )
+    assert article.url == "https://example.org/a"

@@ -202,7 +202,9 @@ def add_item(
 ) -> CampaignItem:
     """`once` as for create_campaign: the same form sent again attaches nothing more."""
     rules.choice(platform, Platform, "platform", gettext_lazy("Platform"))
-    url = rules.text(url, "url", gettext_lazy("The address"), limit=1000, line=True)
+    url = texts.lowered_scheme(
+        rules.text(url, "url", gettext_lazy("The address"), limit=1000, line=True)
+    )
     if url and not texts.web_address(url):
         raise RuleError(
             _(

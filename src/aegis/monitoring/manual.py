@@ -40,7 +40,9 @@ def _published(value: Any) -> datetime.date | None:
 
 def _checked(title: str, url: str) -> tuple[str, str]:
     title = rules.text(title, "title", gettext_lazy("The title"), limit=500, line=True)
-    url = rules.text(url, "url", gettext_lazy("The address"), limit=1000, line=True)
+    url = texts.lowered_scheme(
+        rules.text(url, "url", gettext_lazy("The address"), limit=1000, line=True)
+    )
     if url and not texts.web_address(url):
         raise RuleError(
             _(

@@ -32,7 +32,7 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
         raise RuleError(_("Give the source a name."), "name")
     kind = fields.get("kind", "")
     rules.choice(kind, SourceKind, "kind", gettext_lazy("Kind of source"))
-    url = str(fields.get("url", "")).strip()
+    url = texts.lowered_scheme(str(fields.get("url", "")).strip())
     if not texts.web_address(url):
         raise RuleError(
             _(

@@ -138,6 +138,13 @@ def first_near(candidates: list[bytes], others: list[bytes]) -> int | None:
     return usable[int(hits[0])] if hits.size else None
 
 
+def lowered_scheme(url: str) -> str:
+    """ "HTTP://x" as "http://x": a scheme is not case-sensitive (RFC 3986), and the address is
+    kept, compared and checked in one form."""
+    scheme, sep, rest = url.partition("://")
+    return scheme.lower() + sep + rest if sep and scheme.isascii() and scheme.isalpha() else url
+
+
 def web_address(url: str) -> bool:
     """An http(s) address with a host and a valid port, and no space, control or direction
     character (which would hide what the address really is)."""

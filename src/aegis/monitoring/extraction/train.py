@@ -31,7 +31,7 @@ def load_records(
 ) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     for split in splits:
-        found = json.loads((directory / f"{split}.json").read_text())
+        found = json.loads((directory / f"{split}.json").read_text(encoding="utf-8-sig"))
         if not isinstance(found, list):
             raise ValueError(f"{split}.json is not a non-empty JSON list of records")
         records += found

@@ -122,6 +122,8 @@ class Command(BaseCommand):
             raise CommandError("train needs --data DIR (a folder with train.json and dev.json).")
         data = Path(options["data"])
         splits = tuple(s.strip() for s in options["splits"].split(",") if s.strip())
+        if not splits:
+            raise CommandError("--splits names no split: give e.g. --splits train,dev.")
         missing = [s for s in splits if not (data / f"{s}.json").is_file()]
         if missing:
             raise CommandError(f"No {', '.join(m + '.json' for m in missing)} in {data}.")
@@ -222,7 +224,8 @@ class Command(BaseCommand):
         if not options["input"] or not options["out"]:
             raise CommandError("extract needs INPUT.json and --out OUTPUT.json.")
         try:
-            records = json.loads(Path(options["input"]).read_text())
+            # utf-8-sig: a file saved "UTF-8 with BOM" (Windows editors) reads as any other.
+            records = json.loads(Path(options["input"]).read_text(encoding="utf-8-sig"))
         except (OSError, ValueError, RecursionError) as error:  # (JSON nested past Python's depth)
             raise CommandError(f"Cannot read {options['input']}: {error}") from error
         if not isinstance(records, list) or not all(
