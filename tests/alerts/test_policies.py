@@ -352,3 +352,22 @@ def test_only_coordinators_manage_policies_partners_and_rules(team, make_person,
     for _method, name, kwargs in PAGES:
         assert coordinator.get(reverse(name, kwargs=kwargs or None)).status_code == 200, name
     assert not EscalationPolicy.objects.exists() and not PartnerOrganisation.objects.exists()
+
+
+def test_a_policy_left_unnamed_is_named_in_each_readers_language(team):
+    """Its default name had been stored in the language of whoever saved it ("Critical risk"
+    on an Arabic reader's page)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from aegis.alerts import policies
+    from tests.conftest import sign_in
+
+    steps = [policies.StepInput(1, 10, ["responders"])]
+    policy = policies.save_level_policy("critical", steps, actor=team.karim.user)
+    assert policy.name == "" and str(policy) == "Critical risk"
+    reader = sign_in(Client(), team.karim)
+    assert "Critical risk" in reader.get(reverse("alerts:policies")).content.decode()
+    reader.cookies["django_language"] = "es"
+    page = reader.get(reverse("alerts:policies")).content.decode()
+    assert "Critical risk" not in page

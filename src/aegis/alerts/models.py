@@ -94,7 +94,17 @@ class EscalationPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        """The name a coordinator gave it, else its level's or its case's, in the reader's
+        language (a default stored in the language of whoever saved it stayed in that one)."""
+        if self.name:
+            return self.name
+        if self.case_id is not None:
+            return gettext("Case %(reference)s") % {"reference": self.case.reference}
+        return gettext("%(level)s risk") % {"level": Level(self.risk_level).label}
 
 
 class PolicyStep(models.Model):

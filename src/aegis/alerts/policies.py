@@ -256,9 +256,8 @@ def save_level_policy(
     """Replace the steps of the policy for `risk_level` (creating it the first time)."""
     if risk_level not in Level.values:
         raise RuleError(_("Choose a risk level from the list."), "risk_level")
-    name = text(name or "", "name", _("The name"), limit=NAME_MAX, line=True) or str(
-        _("%(level)s risk") % {"level": Level(risk_level).label}
-    )
+    # Left blank, the policy is named for its level in each reader's language (shown_name).
+    name = text(name or "", "name", _("The name"), limit=NAME_MAX, line=True)
     checked = check_steps(steps)
     with transaction.atomic():
         policy = EscalationPolicy.objects.select_for_update().filter(risk_level=risk_level).first()
@@ -275,9 +274,7 @@ def save_case_policy(
         raise RuleError(
             _("Alerts are raised about people: this case is about a group or an organisation.")
         )
-    name = text(name or "", "name", _("The name"), limit=NAME_MAX, line=True) or str(
-        _("Case %(reference)s") % {"reference": case.reference}
-    )
+    name = text(name or "", "name", _("The name"), limit=NAME_MAX, line=True)
     checked = check_steps(steps, case=case)
     with transaction.atomic():
         policy = EscalationPolicy.objects.select_for_update().filter(case=case).first()
