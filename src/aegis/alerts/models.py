@@ -102,7 +102,7 @@ class EscalationPolicy(models.Model):
         language (a default stored in the language of whoever saved it stayed in that one)."""
         if self.name:
             return self.name
-        if self.case_id is not None:
+        if self.case is not None:
             return gettext("Case %(reference)s") % {"reference": self.case.reference}
         return gettext("%(level)s risk") % {"level": Level(self.risk_level).label}
 
