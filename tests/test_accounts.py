@@ -152,7 +152,7 @@ def test_password_change_reseals_the_private_key(make_person):
         "/accounts/password/",
         {"old_password": "wrong one", "new_password": new, "new_password_again": new},
     )
-    assert "not your current password" in wrong.content.decode()
+    assert "This is not your password." in wrong.content.decode()
     ok = client.post(
         "/accounts/password/",
         {"old_password": person.password, "new_password": new, "new_password_again": new},
@@ -274,3 +274,28 @@ def test_wrong_codes_from_elsewhere_do_not_hold_back_the_owners_code(make_person
     assert owner.status_code == 302, error_text(owner)
     owner = attempt(Client(), person.user.username, person.password, person.next_backup_code())
     assert owner.status_code == 302, error_text(owner)
+
+
+def test_retyping_the_password_has_a_throttle_of_its_own(make_person):
+    """Guesses at the sign-in page (the account's shared bucket) hold nothing back for the
+    signed-in owner, whose own wrong retypes are throttled in their session's bucket."""
+    person = make_person(Role.CASEWORKER)
+    owner = sign_in(Client(), person)
+    for _ in range(throttle.failure_limit() + 2):
+        attempt(Client(), person.user.username, "guess", "123456")
+    made = owner.post("/accounts/tokens/", {"label": "app", "password": person.password})
+    assert '<code class="token">' in made.content.decode()
+    for _ in range(throttle.failure_limit() + 1):
+        page = owner.post("/accounts/tokens/", {"label": "app", "password": "guess"})
+    assert "Too many wrong passwords" in page.content.decode()
+    page = owner.post("/accounts/tokens/", {"label": "app", "password": person.password})
+    assert "Too many wrong passwords" in page.content.decode()  # the right one waits too
+    changed = owner.post(
+        "/accounts/password/",
+        {
+            "old_password": person.password,
+            "new_password": "a brand new phrase 1",
+            "new_password_again": "a brand new phrase 1",
+        },
+    )
+    assert "Too many wrong passwords" in changed.content.decode()

@@ -25,6 +25,8 @@ def test_recover_access_with_the_recovery_key(make_person, organisation, capsys)
     person.user.refresh_from_db()
     assert person.user.check_password("a new passphrase 123")
     vault.unlock_user_keypair(keypair_for_user(person.user.pk), "a new passphrase 123")
+    # The operator typed it: the person chooses their own at sign-in, with a new key.
+    assert person.user.must_change_password
 
 
 def test_search_key_ceremony(make_person, organisation):

@@ -202,3 +202,28 @@ def test_many_keys_open_in_slices_and_pass_to_a_newcomer_in_one_grant(make_perso
     assert not KeyWrap.objects.filter(
         keypair=newcomer_pair, data_key_id__in=[*key_ids, stranger.data_key_id]
     ).exists()
+
+
+def test_a_wrap_sealed_to_a_replaced_key_is_refused_not_a_failure(make_person):
+    """A grant that read a person's public key just before it was replaced seals to a key
+    they no longer hold: opening it refuses that key (as one never given) and a later
+    replacement passes over it, instead of a failed page or a password page that never
+    lets them through."""
+    from aegis.vault import crypto
+    from aegis.vault.keychain import Keychain, NoKeyAccess
+    from aegis.vault.models import DataKey, KeyWrap
+
+    person = make_person(Role.CASEWORKER)
+    keypair = keypair_for_user(person.user.pk)
+    stray = DataKey.objects.create(purpose="test")
+    KeyWrap.objects.create(
+        data_key=stray,
+        keypair=keypair,
+        sealed_key=crypto.seal(bytes(crypto.new_keypair().public_key), crypto.random_key()),
+    )
+    own = vault.unlock_user_keypair(keypair, person.password)
+    chain = Keychain({keypair.pk: own})
+    with pytest.raises(NoKeyAccess):
+        chain.data_key(stray.id)
+    new = vault.replace_user_keypair(keypair, own, "another passphrase 12")
+    assert bytes(keypair.public_key) == bytes(new.public_key)

@@ -256,14 +256,20 @@ def recover_access(username: str, recovery_key_text: str, new_password: str) -> 
             user = keypair.user
             assert user is not None
             user.set_password(new_password)
-            user.save(update_fields=["password"])
+            # Someone else typed it: the person chooses their own at sign-in, and with it
+            # gets a new key (accounts.services.change_password).
+            user.must_change_password = True
+            user.save(update_fields=["password", "must_change_password"])
     except ValidationError as exc:
         print("The new password is not accepted: " + " ".join(exc.messages), file=sys.stderr)
         return 2
     except vault.WrongPassphrase as exc:
         print(f"Recovery failed: {exc}.", file=sys.stderr)
         return 1
-    print(f"{username} can sign in again with the new password; their keys are intact.")
+    print(
+        f"{username} can sign in again with the new password; their keys are intact. They "
+        "choose a password of their own at sign-in."
+    )
     return 0
 
 

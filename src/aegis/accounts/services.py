@@ -192,8 +192,11 @@ def _token_hash(secret: bytes) -> str:
 
 def password_problem(request: HttpRequest, user: User, password: str) -> str:
     """Why the password someone signed in types again (to create a token) is not accepted,
-    or "". The sign-in throttle counts it: a session left open is no way to guess it."""
-    bucket = throttle.bucket_for(request, user.get_username())
+    or "". The sign-in throttle counts it, in a bucket of this session's own: a session left
+    open is no way to guess it, and a stranger's guesses at the sign-in page hold nothing back
+    here (the browser's device cookie is sent to the sign-in page alone)."""
+    session = request.session.session_key or ""
+    bucket = throttle.bucket_of(user.get_username(), f"session:{session}")
     if wait := throttle.claim(bucket, throttle.account_of(user.get_username())):
         return _("Too many wrong passwords: try again in %(n)s seconds.") % {"n": wait}
     if not user.check_password(password):

@@ -77,11 +77,16 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def password_view(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
+        old = form.cleaned_data["old_password"]
+        # Throttled as the token page is: an open session is no way to guess the password.
+        if problem := services.password_problem(request, request.user, old):  # type: ignore[arg-type]
+            form.add_error("old_password", problem)
+            return render(request, "accounts/password.html", {"form": form})
         try:
             cookie = services.change_password(
                 request,
                 request.user,  # type: ignore[arg-type]
-                form.cleaned_data["old_password"],
+                old,
                 form.cleaned_data["new_password"],
             )
         except services.vault.WrongPassphrase:

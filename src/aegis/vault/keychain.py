@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from . import crypto
 # The search index key is opened for every lookup; it reveals no record by itself. Other
 # apps add keys of the same kind (unaudited()).
 UNAUDITED_PURPOSES = {"blind-index"}
+
+logger = logging.getLogger(__name__)
 
 
 def unaudited(purpose: str) -> None:
@@ -130,9 +133,16 @@ class Keychain:
         for data_key_id, keypair_id, sealed_key, purpose in wraps:
             if data_key_id in self._data_keys:
                 continue  # held through two keypairs (a person and the recovery key)
-            self._data_keys[data_key_id] = crypto.unseal(
-                self.private_keys[keypair_id], bytes(sealed_key)
-            )
+            try:
+                self._data_keys[data_key_id] = crypto.unseal(
+                    self.private_keys[keypair_id], bytes(sealed_key)
+                )
+            except crypto.DecryptionError:
+                # Sealed to a key the person no longer has (a grant that read their public
+                # key just before it was replaced): refused like a key never given, not a
+                # failed page. A member passes it on again.
+                logger.warning("a key wrap does not open with its holder's key")
+                continue
             if purpose not in UNAUDITED_PURPOSES:
                 self._purposes[data_key_id] = purpose
         self._refused |= {key_id for key_id in wanted if key_id not in self._data_keys}

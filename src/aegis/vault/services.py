@@ -106,12 +106,16 @@ def replace_user_keypair(
         for w in KeyWrap.objects.filter(keypair=keypair).only("pk", "sealed_key")
         if w.pk not in done
     ]:
+        kept = []
         for wrap in wraps:
-            wrap.sealed_key = crypto.seal(
-                public, crypto.unseal(private_key, bytes(wrap.sealed_key))
-            )
             done.add(wrap.pk)
-        KeyWrap.objects.bulk_update(wraps, ["sealed_key"], batch_size=500)
+            try:
+                raw = crypto.unseal(private_key, bytes(wrap.sealed_key))
+            except crypto.DecryptionError:
+                continue  # sealed to an older key already (keychain.open refuses it too)
+            wrap.sealed_key = crypto.seal(public, raw)
+            kept.append(wrap)
+        KeyWrap.objects.bulk_update(kept, ["sealed_key"], batch_size=500)
     keypair.public_key = public
     _seal_private_key(keypair, new_key, new_password)
     keypair.save(
@@ -235,7 +239,7 @@ def grant(data_key_id: uuid.UUID, keypair: Keypair, *, actor_id: int | None = No
     _, created = KeyWrap.objects.get_or_create(
         data_key_id=data_key_id,
         keypair=keypair,
-        defaults={"sealed_key": crypto.seal(bytes(keypair.public_key), raw)},
+        defaults={"sealed_key": crypto.seal(_current_public_key(keypair), raw)},
     )
     if created:
         audit.record("key.grant", actor_id=actor_id, object_type="datakey", object_id=data_key_id)
@@ -278,11 +282,12 @@ def _seal(key_ids: list[uuid.UUID], keypair: Keypair, *, actor_id: int | None) -
     """Seal these keys, opened in the current key context, to `keypair` (one `key.grant`
     entry listing them); returns how many."""
     chain = keychain.current()
+    public = _current_public_key(keypair) if key_ids else b""
     wraps = [
         KeyWrap(
             data_key_id=key_id,
             keypair=keypair,
-            sealed_key=crypto.seal(bytes(keypair.public_key), chain.data_key(key_id)),
+            sealed_key=crypto.seal(public, chain.data_key(key_id)),
         )
         for key_id in key_ids
     ]
@@ -291,6 +296,15 @@ def _seal(key_ids: list[uuid.UUID], keypair: Keypair, *, actor_id: int | None) -
     KeyWrap.objects.bulk_create(wraps, ignore_conflicts=True)
     _audit_keys("key.grant", keypair, [w.data_key_id for w in wraps], actor_id=actor_id)
     return len(wraps)
+
+
+def _current_public_key(keypair: Keypair) -> bytes:
+    """The keypair's public key as it stands, its row locked to the end of the caller's
+    transaction: a person whose key is being replaced (replace_user_keypair) gets the new
+    one, not the one a caller read before."""
+    return bytes(
+        Keypair.objects.select_for_update().values_list("public_key", flat=True).get(pk=keypair.pk)
+    )
 
 
 def _audit_keys(
