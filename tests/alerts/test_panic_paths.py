@@ -88,3 +88,19 @@ def test_presses_the_worker_raises_are_one_alert(team, monkeypatch):
     call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0.1")
     [alert] = Alert.objects.all()
     assert alert.kind == "panic" and alert.person_id == team.person.pk
+
+
+def test_a_press_that_cannot_look_for_the_open_alert_still_raises_one(team, monkeypatch):
+    """Where the look for an open alert fails (a locked database), the press is raised or
+    deferred as any other, never refused: the SMS gateway had got an error."""
+    from django.db import OperationalError
+
+    from aegis.alerts import services
+    from aegis.alerts.models import Alert
+
+    def locked(person):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "_open_panic", locked)
+    services.raise_panic(team.person, actor_id=None)
+    assert Alert.objects.filter(kind="panic", person=team.person).count() == 1

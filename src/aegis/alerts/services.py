@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
@@ -322,7 +322,11 @@ def raise_panic(
     has acknowledged (which stops the ladder) or resolved it, a press alerts again: the
     defender may be pressing because things got worse, or the one who acknowledged may not
     be who they seem."""
-    recent = _open_panic(person)
+    try:
+        with transaction.atomic():  # a savepoint inside a caller's transaction
+            recent = _open_panic(person)
+    except DatabaseError:  # a locked database: raised or deferred below, never refused
+        recent = None
     if recent is not None:
         return recent
     return raise_or_defer(person, AlertKind.PANIC, actor_id=actor_id, trigger_key=trigger_key)
