@@ -73,9 +73,9 @@ class TolerantUploadHandler(MemoryOnlyUploadHandler):
         text_budget = _limit("DATA_UPLOAD_MAX_MEMORY_SIZE")
         # One past what the form takes, so that it still says "at most N files": each is
         # kept in memory, up to the upload limit, before the form is checked.
-        max_files = min(
-            _limit("DATA_UPLOAD_MAX_NUMBER_FILES") or forms.max_files() + 1, forms.max_files() + 1
-        )
+        max_files = forms.max_files() + 1
+        if (django_limit := _limit("DATA_UPLOAD_MAX_NUMBER_FILES")) is not None:
+            max_files = min(max_files, django_limit)
         max_fields = _limit("DATA_UPLOAD_MAX_NUMBER_FIELDS")
         fields = files_seen = 0
         dropped = False

@@ -33,6 +33,16 @@ def kdf_cost() -> crypto.KdfCost:
     return crypto.KDF_PROFILES[settings.VAULT_KDF_PROFILE]
 
 
+# What _seal_private_key writes, saved after it.
+SEALED_FIELDS = [
+    "sealed_private_key",
+    "kdf_salt",
+    "kdf_opslimit",
+    "kdf_memlimit",
+    "recovery_sealed_private_key",
+]
+
+
 def _seal_private_key(keypair: Keypair, private_key: PrivateKey, password: str) -> None:
     cost = kdf_cost()
     salt = crypto.new_salt()
@@ -75,15 +85,7 @@ def reseal_user_keypair(keypair: Keypair, private_key: PrivateKey, new_password:
     if bytes(private_key.public_key) != bytes(keypair.public_key):
         raise WrongPassphrase("this private key does not belong to the keypair")
     _seal_private_key(keypair, private_key, new_password)
-    keypair.save(
-        update_fields=[
-            "sealed_private_key",
-            "kdf_salt",
-            "kdf_opslimit",
-            "kdf_memlimit",
-            "recovery_sealed_private_key",
-        ]
-    )
+    keypair.save(update_fields=SEALED_FIELDS)
 
 
 @transaction.atomic
@@ -118,16 +120,7 @@ def replace_user_keypair(
         KeyWrap.objects.bulk_update(kept, ["sealed_key"], batch_size=500)
     keypair.public_key = public
     _seal_private_key(keypair, new_key, new_password)
-    keypair.save(
-        update_fields=[
-            "public_key",
-            "sealed_private_key",
-            "kdf_salt",
-            "kdf_opslimit",
-            "kdf_memlimit",
-            "recovery_sealed_private_key",
-        ]
-    )
+    keypair.save(update_fields=["public_key", *SEALED_FIELDS])
     audit.record(
         "key.replace", actor_id=keypair.user_id, object_type="user", object_id=keypair.user_id
     )
