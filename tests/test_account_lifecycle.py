@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aegis.accounts import throttle
 from aegis.accounts.forms import SignInForm
-from aegis.accounts.models import User
+from aegis.accounts.models import ApiToken, User
 from aegis.audit.models import AuditEntry
 from aegis.cases.models import CompartmentMember
 from aegis.roles import Role
@@ -50,11 +50,18 @@ def test_deactivating_ends_sessions_and_tokens_but_keeps_key_wraps(
     keypair = keypair_for_user(worker.user.pk)
     wraps = KeyWrap.objects.filter(keypair=keypair).count()
     assert wraps > 0
+    tokens = [
+        str(pk) for pk in ApiToken.objects.filter(user=worker.user).values_list("pk", flat=True)
+    ]
+    assert tokens
 
     response = act(admin, worker.user, "deactivate")
     assert response.status_code == 302
     assert session.get("/").status_code == 302  # back to the sign-in page
     assert api.get("/api/v1/me").status_code == 401
+    # Each token's end is in the log, as when a token is revoked any other way.
+    revoked = AuditEntry.objects.filter(action="token.revoke", object_id__in=tokens)
+    assert revoked.count() == len(tokens)
     assert KeyWrap.objects.filter(keypair=keypair).count() == wraps
     assert audited("user.deactivate", worker.user)
     assert sign_in_status(worker) == 200  # refused while deactivated

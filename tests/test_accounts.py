@@ -299,3 +299,22 @@ def test_retyping_the_password_has_a_throttle_of_its_own(make_person):
         },
     )
     assert "Too many wrong passwords" in changed.content.decode()
+
+
+def test_the_password_rules_are_shown_before_a_refusal_in_the_readers_language(signed_in):
+    """The rules had appeared only once a password was refused. They sit under the new
+    password's field (not its repetition), tied to it for screen readers."""
+    pages = (
+        ("/accounts/password/", "new_password", Role.CASEWORKER),
+        ("/accounts/users/new/", "password", Role.ADMIN),
+    )
+    for path, field, role in pages:
+        client, _ = signed_in(role)
+        body = client.get(path).content.decode()
+        assert "at least 12 characters" in body
+        assert re.search(rf'id="id_{field}"[^>]*aria-describedby="id_{field}_helptext"', body) or (
+            re.search(rf'aria-describedby="id_{field}_helptext"[^>]*id="id_{field}"', body)
+        )
+        assert 'id="id_new_password_again_helptext"' not in body
+        spanish = client.get(path, headers={"accept-language": "es"}).content.decode()
+        assert "12 caracteres" in spanish and "at least 12" not in spanish

@@ -28,3 +28,17 @@ def test_the_wsgi_application_has_its_urlconf_loaded_before_any_request(tmp_path
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["aegis.api", "aegis.urls"]
+
+
+def test_favicon_ico_leads_to_the_icon_for_pages_that_name_none(client):
+    """The public form and printed sheets name no icon: a browser's /favicon.ico is sent on
+    to the icon, not answered with a 404 at every visit."""
+    from pathlib import Path
+
+    import aegis
+
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301
+    assert answer["Location"] == "/static/aegis/favicon.svg"
+    assert (Path(aegis.__file__).parent / "static" / "aegis" / "favicon.svg").is_file()
+    assert client.post("/favicon.ico").status_code == 405

@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "aegis.accounts.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "aegis.visits.BodiesWithLength",
     # Reads the public forms' bodies before the CSRF check could refuse them (too large).
     "aegis.intake.middleware.PublicFormBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -6,6 +6,7 @@ from .api import api
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("demo-mail/", views.demo_mail, name="demo_mail"),
     path("accounts/", include("aegis.accounts.urls")),
     path("audit/", include("aegis.audit.urls")),

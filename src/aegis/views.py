@@ -5,9 +5,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.cache import never_cache
@@ -33,6 +40,14 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
             return JsonResponse({"detail": message % {"limit": limit}}, status=413)
         return JsonResponse({"detail": _("What was sent could not be read") + "."}, status=400)
     return render(request, "400.html", status=400)
+
+
+@public
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico wherever a page names no icon (the public form, printed
+    sheets): the icon, not a 404 in the log of every visit."""
+    return HttpResponsePermanentRedirect(static("aegis/favicon.svg"))
 
 
 @requires("use_dashboard")

@@ -2,7 +2,8 @@
 form error, a bookmark, the language switch sending the reader back to it): a page in words
 with a way back to the page the form is on, not an empty "405 Method Not Allowed". What a
 page sent a value the database cannot take gets: a page in words, not a 500. And what a
-program calling the API gets where no operation answered: JSON in words, not a page."""
+program calling the API gets where no operation answered: JSON in words, not a page. And what
+a body sent in chunks gets: a refusal in words, not a reading of it as empty."""
 
 from __future__ import annotations
 
@@ -96,6 +97,27 @@ def _in_words(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if response.has_header("Allow"):
         answer["Allow"] = response["Allow"]
     return answer
+
+
+class BodiesWithLength:
+    """Middleware: a body sent in chunks, without a Content-Length (some HTTP libraries send
+    a stream so), is read by Django as empty: the API answered "field required" for a body
+    that had the field. It is refused with 411 in words before anything reads it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if not chunked or request.META.get("CONTENT_LENGTH"):
+            return self.get_response(request)
+        detail = _(
+            "Send the body with its length (a Content-Length header): a body sent in chunks "
+            "cannot be read here."
+        )
+        if request.path_info.startswith(API_PREFIX):
+            return JsonResponse({"detail": detail}, status=411)
+        return HttpResponse(detail, status=411, content_type="text/plain; charset=utf-8")
 
 
 class UnstorableValues:

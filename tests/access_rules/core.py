@@ -11,6 +11,7 @@ PUBLIC = "public"
 EXPECTED: dict[str, tuple[str, frozenset[Role] | str]] = {
     "dashboard": ("GET", ALL),
     "healthz": ("GET", PUBLIC),
+    "favicon": ("GET", PUBLIC),
     # Only while `aegis demo` catches mail (404 otherwise): staff who see alerts go out.
     "demo_mail": (
         "GET",

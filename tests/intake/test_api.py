@@ -185,3 +185,30 @@ def test_a_body_that_is_not_json_gets_a_400(intake_team):
         "detail": "The body of the request could not be read: send JSON, as application/json, "
         "in UTF-8."
     }
+
+
+def test_a_body_sent_in_chunks_is_refused_in_words_not_read_as_empty(intake_team):
+    """Without a Content-Length Django reads a chunked body as empty: the intake API had
+    answered "field required" for a report that had its narrative, and stored nothing."""
+    import json
+
+    from django.test import Client
+
+    from aegis.intake.models import Submission
+
+    body = json.dumps({"narrative": "They raided the office.", "target_kind": "organisation"})
+    chunked = {"HTTP_TRANSFER_ENCODING": "chunked", "CONTENT_LENGTH": ""}
+    answer = Client().post(
+        "/api/v1/intake/submissions",
+        body,
+        content_type="application/json",
+        headers={"accept-language": "es"},
+        **chunked,
+    )
+    assert answer.status_code == 411 and "Content-Length" in answer.json()["detail"]
+    assert Submission.objects.count() == 0
+    page = Client().post("/report/", {"narrative": "x"}, **chunked)
+    assert page.status_code == 411 and "Content-Length" in page.content.decode()
+    # With its length, the same body is read.
+    sent = Client().post("/api/v1/intake/submissions", body, content_type="application/json")
+    assert sent.status_code == 201, sent.content

@@ -170,7 +170,7 @@ API_BAD = {
         "not in the country you chose",
         "region",
     ),
-    "an impossible date": ({"when": {"year": 2024, "month": 2, "day": 30}}, "calendar", "when"),
+    "an impossible date": ({"when": {"year": 2024, "month": 2, "day": 30}}, "calendar", "when_day"),
 }
 
 

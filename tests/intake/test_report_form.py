@@ -173,12 +173,17 @@ def test_partial_and_approximate_dates(intake_team):
         assert receipt_code(post_report(client, **fields))
         stored = Submission.objects.order_by("-received_at").first()
         assert (stored.occurred_year, stored.occurred_month, stored.date_precision) == expected
-    for fields, message in [
-        ({"when_day": "31", "when_month": "2"}, "This date does not exist in the calendar."),
-        ({"when_year": "2999"}, "This date is in the future."),
-        ({"when_year": "", "when_month": "3", "when_day": ""}, "Give the year too"),
+    for fields, message, part in [
+        ({"when_day": "31", "when_month": "2"}, "This date does not exist in the calendar.", "day"),
+        ({"when_year": "2999"}, "This date is in the future.", "year"),
+        ({"when_year": "", "when_month": "3", "when_day": ""}, "Give the year too", "year"),
+        ({"when_month": "", "when_day": "3"}, "Give the month of this day too.", "month"),
     ]:
-        assert message in post_report(client, **fields).content.decode()
+        page = post_report(client, **fields).content.decode()
+        assert message in page
+        # The refusal sits on the part to mend (it had been on the year every time).
+        invalid = re.findall(r'<(?:input|select)[^>]*aria-invalid="true"[^>]*>', page)
+        assert [re.search(r'name="(\w+)"', tag).group(1) for tag in invalid] == [f"when_{part}"]
     assert submission_count() == len(cases)
 
 

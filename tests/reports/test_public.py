@@ -193,3 +193,20 @@ def test_the_charts_travel_compressed(team):
     svg = gzip.decompress(response.content)
     assert svg.startswith(b"<?xml") and svg.rstrip().endswith(b"</svg>")
     assert len(response.content) * 2 < len(svg)
+
+
+def test_a_chart_with_every_count_withheld_says_so_in_the_readers_language(team):
+    """pygal's "No data" was English on every page, and where every count was zero or
+    withheld its ticks ran 0, 0.1, … 1. The table beside the chart says why."""
+    import re
+
+    for _ in range(2):
+        team.incident()  # fewer than 5: withheld
+    for language, words in (("fr", "Rien à dessiner"), ("es", "Nada que dibujar")):
+        client = Client(headers={"accept-language": language})
+        for url in ("/public/chart/incidents-by-country.svg", "/public/map.svg"):
+            svg = client.get(url).content.decode()
+            assert words in svg and "No data" not in svg, (language, url)
+        months = client.get("/public/chart/incidents-by-month.svg").content.decode()
+        ticks = re.findall(r"<text[^>]*>(\d+(?:\.\d+)?)</text>", months)
+        assert ticks and all("." not in tick for tick in ticks)

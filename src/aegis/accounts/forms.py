@@ -2,16 +2,26 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from aegis.roles import ROLE_LABELS, Role
 
+# The rules a new password must meet, in the reader's language, shown before a refusal.
+_password_rules = lazy(password_validation.password_validators_help_text_html, str)
 
-def password_field(label: object, autocomplete: str) -> forms.CharField:
-    """Passwords are never stripped, and browsers are told which password is meant."""
+
+def password_field(label: object, autocomplete: str, rules: bool = False) -> forms.CharField:
+    """Passwords are never stripped, and browsers are told which password is meant. A new
+    one comes with the rules it must meet (`rules`), tied to the field for screen readers."""
     widget = forms.PasswordInput(attrs={"autocomplete": autocomplete})
-    return forms.CharField(label=label, strip=False, widget=widget)  # type: ignore[arg-type]
+    return forms.CharField(
+        label=label,  # type: ignore[arg-type]
+        strip=False,
+        widget=widget,
+        help_text=_password_rules() if rules else "",
+    )
 
 
 class SignInForm(forms.Form):
@@ -50,7 +60,7 @@ class SignInForm(forms.Form):
 
 class PasswordChangeForm(forms.Form):
     old_password = password_field(_("Current password"), "current-password")
-    new_password = password_field(_("New password"), "new-password")
+    new_password = password_field(_("New password"), "new-password", rules=True)
     new_password_again = password_field(_("New password again"), "new-password")
 
     def __init__(self, user: object, *args: object, **kwargs: object) -> None:
@@ -76,7 +86,7 @@ class UserCreateForm(forms.Form):
     )
     role = forms.ChoiceField(label=_("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
     password = password_field(
-        _("First password (the person changes it after signing in)"), "new-password"
+        _("First password (the person changes it after signing in)"), "new-password", rules=True
     )
 
     def clean(self) -> dict[str, object]:

@@ -27,7 +27,7 @@ from aegis.vault import services as vault
 from aegis.vault.selectors import keypair_for_user
 
 from . import hooks, throttle
-from .models import ApiToken, User
+from .models import User
 from .services import BACKUP_CODES, ensure_roles, revoke_api_tokens
 
 
@@ -71,7 +71,7 @@ def deactivate(user: User, *, actor: Any) -> None:
     User.objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
     end_sessions(user)
-    ApiToken.objects.filter(user=user).delete()
+    revoke_api_tokens(user, actor_id=actor.pk)  # each revocation in the log, as elsewhere
     audit.record("user.deactivate", actor_id=actor.pk, object_type="user", object_id=user.pk)
 
 

@@ -220,7 +220,7 @@ class ReportForm(forms.Form):
         help_text=_("Optional. Up to %(n)s files of at most %(mb)s MB each."),
     )
 
-    FIELD_OF_RULE = {"when": "when_year", "body": "narrative"}
+    FIELD_OF_RULE = {"body": "narrative"}
 
     def __init__(self, *args: Any, country: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -88,21 +88,32 @@ class When:
     approximate: bool = False
 
     def resolve(self) -> tuple[datetime.date | None, str]:
-        """(the date with unknown parts set to 1, its precision); (None, "") when unknown."""
+        """(the date with unknown parts set to 1, its precision); (None, "") when unknown.
+        A refusal names the part to mend (`when_year`, `when_month`, `when_day`), as the
+        form's fields and the API's answers call them."""
         if self.year is None:
             if self.month is not None or self.day is not None:
-                raise RuleError(_("Give the year too, or leave the date empty."), "when")
+                raise RuleError(_("Give the year too, or leave the date empty."), "when_year")
             return None, ""
         if self.day is not None and self.month is None:
-            raise RuleError(_("Give the month of this day too."), "when")
+            raise RuleError(_("Give the month of this day too."), "when_month")
         if not EARLIEST_YEAR <= self.year <= 9999:
-            raise RuleError(_("This year is not possible."), "when")
+            raise RuleError(_("This year is not possible."), "when_year")
         try:
             when = datetime.date(self.year, self.month or 1, self.day or 1)
         except ValueError as exc:
-            raise RuleError(_("This date does not exist in the calendar."), "when") from exc
-        if when > timezone.localdate():
-            raise RuleError(_("This date is in the future."), "when")
+            raise RuleError(_("This date does not exist in the calendar."), "when_day") from exc
+        today = timezone.localdate()
+        if when > today:
+            # The first part past today's: 2999-03-14 is a wrong year, not a wrong day.
+            part = (
+                "when_year"
+                if self.year > today.year
+                else "when_month"
+                if (self.month or 1) > today.month
+                else "when_day"
+            )
+            raise RuleError(_("This date is in the future."), part)
         if self.approximate:
             precision = DatePrecision.APPROXIMATE
         elif self.day is not None:

@@ -28,6 +28,11 @@ STYLE = Style(
 )
 
 
+def _no_data() -> str:
+    # pygal's own words are English; the table beside the chart says why each count is out.
+    return _("Nothing to draw: no count here is published.")
+
+
 def _clean(svg: bytes) -> bytes:
     return _SCRIPT.sub(b"", svg)
 
@@ -42,8 +47,20 @@ def series(table: TableView) -> list[tuple[str, int | None]]:
     return out
 
 
+def whole_ticks(top: int) -> list[int]:
+    """Ticks for counts: whole numbers, 1, 2 or 5 times a power of ten apart, about ten of
+    them (pygal's own ran 0, 0.1, … 1 where every count was zero or withheld)."""
+    top, magnitude = max(top, 1), 1
+    while True:
+        for step in (magnitude, 2 * magnitude, 5 * magnitude):
+            if top <= 10 * step:
+                return list(range(0, top + step, step))
+        magnitude *= 10
+
+
 def bar_chart(table: TableView) -> bytes:
     points = series(table)
+    shown = [v for _l, v in points if v is not None]
     chart = pygal.HorizontalBar(
         js=[],
         style=STYLE,
@@ -52,6 +69,8 @@ def bar_chart(table: TableView) -> bytes:
         height=max(160, 28 * len(points) + 80),
         print_values=True,
         truncate_label=40,
+        no_data_text=_no_data(),
+        y_labels=whole_ticks(max(shown, default=0)),
     )
     chart.x_labels = [str(label) for label, _v in points]
     chart.add(str(UNITS[table.spec.unit]), [v for _l, v in points])
@@ -84,7 +103,9 @@ def world_map(release: Release, filters: Mapping[str, str]) -> bytes:
         if value:
             values[code.lower()] = value
             names[code.lower()] = str(label)
-    chart = World(js=[], style=STYLE, show_legend=False, width=800, height=420)
+    chart = World(
+        js=[], style=STYLE, show_legend=False, width=800, height=420, no_data_text=_no_data()
+    )
     chart.area_names = {**chart.area_names, **names}  # pygal's own are English
     chart.add(_("Incidents"), values)
     return _coarser(_clean(chart.render()))
