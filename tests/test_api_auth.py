@@ -4,6 +4,7 @@ token's keys are open for the length of the call, and only then."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from aegis import api as api_module
 from aegis.api import api
@@ -99,3 +100,32 @@ def test_what_no_operation_answers_is_json_in_words(make_person, settings):
         "/api/v1/tokens/00000000-0000-0000-0000-000000000000", headers={"Accept-Language": "es"}
     )
     assert token.status_code == 404 and token.json()["detail"] == "Ese token no existe."
+
+
+def test_a_body_past_the_limit_is_one_line_in_the_log_not_a_traceback(make_person, settings):
+    """Django logs a body past the limit (and a Host header not ours) as an error with its
+    traceback: at every scan of the server, Django's internals filled the error log."""
+    import io
+    import logging
+
+    from aegis.serverlog import RequestFaultWithoutTrace
+
+    handlers = logging.getLogger("django.security").handlers
+    (handler,) = [
+        h for h in handlers if any(isinstance(f, RequestFaultWithoutTrace) for f in h.filters)
+    ]
+    log = io.StringIO()
+    previous = handler.setStream(log)
+    try:
+        analyst = api_client(make_person(Role.ANALYST))
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+        large = analyst.post(
+            "/api/v1/monitoring/articles", {"text": "w " * 2000}, content_type="application/json"
+        )
+        assert large.status_code == 413
+        assert Client(headers={"host": "not-ours.example"}).get("/").status_code == 400
+    finally:
+        handler.setStream(previous)
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 2 and "Traceback" not in log.getvalue(), lines
+    assert "Request body exceeded" in lines[0] and "Invalid HTTP_HOST header" in lines[1]

@@ -20,7 +20,8 @@ from tests.test_demo import free_port
 
 # Every test here runs `aegis` in a subprocess on its own SQLite home (the test's database
 # settings are dropped), so the PostgreSQL pass would repeat the same runs.
-pytestmark = pytest.mark.engine_independent
+# One worker runs the module: its instance (a module fixture) is built once, not per worker.
+pytestmark = [pytest.mark.engine_independent, pytest.mark.xdist_group("unlock-cli")]
 
 UNLOCK = "AEGIS_ALERT_SERVICE_UNLOCK"
 GENERATED = re.compile(r"shown only this once:\s+(\S+)")

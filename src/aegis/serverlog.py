@@ -53,3 +53,16 @@ class AddressFreeLogger(Logger):
             if name in _CLIENT_ATOMS or any(hint in name.lower() for hint in _CLIENT_HINTS):
                 atoms[name] = "-"
         return atoms
+
+
+class RequestFaultWithoutTrace(logging.Filter):
+    """For Django's `django.security` loggers: a request's own fault (a body past the limit,
+    too many fields, a Host header not ours) is one line, a warning, not a traceback of
+    Django's internals at every scan of the server."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True

@@ -300,10 +300,16 @@ NINJA_PAGINATION_PER_PAGE = 50
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_fault": {"()": "aegis.serverlog.RequestFaultWithoutTrace"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # A handler's filter sees what Django's django.security.* loggers pass up to it.
+        "request_faults": {"class": "logging.StreamHandler", "filters": ["request_fault"]},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["request_faults"], "level": "WARNING", "propagate": False},
         "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
         # apprise names recipients (numbers, addresses) in its warnings; Aegis records each
         # failure as a code on the delivery instead.

@@ -74,6 +74,11 @@ def test_every_language_is_built_and_arabic_reads_right_to_left(team, tmp_path):
     for code in annual.languages():
         assert (tmp_path / f"annual-report-2026-{code}.pdf").read_bytes().startswith(b"%PDF")
     assert 'dir="rtl"' in (tmp_path / "annual-report-2026-ar.html").read_text()
+    # Every heading in the report's language: the tables' had stayed English, translated
+    # once as the module was imported.
+    spanish = (tmp_path / "annual-report-2026-es.html").read_text()
+    assert "Incidentes mes a mes" in spanish and "Incidents month by month" not in spanish
+    assert "Violations" not in spanish
 
 
 def test_a_year_without_incidents_has_only_its_methods(team):

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aegis.alerts import selectors as alerts
 
@@ -68,13 +69,15 @@ def _has_counts(table: TableView) -> bool:
     return any(cell.cell.value != 0 for _c, _l, cells, _t in table.rows for cell in cells)
 
 
-def _table_section(key: str, slug: str, title: str) -> Builder:
+def _table_section(key: str, slug: str, title: Any) -> Builder:
+    """`title` lazy: SECTIONS is built once, at import, and each report is in its language."""
+
     def build(context: Context) -> Section | None:
         table = context.table(slug)
         if table.empty or not _has_counts(table):
             return None
         return Section(
-            key, title, "reports/annual/_table.html", {"table": table, "chart": _svg(table)}
+            key, str(title), "reports/annual/_table.html", {"table": table, "chart": _svg(table)}
         )
 
     return build
@@ -166,11 +169,11 @@ def methods(context: Context) -> Section | None:
 
 SECTIONS: list[Builder] = [
     summary,
-    _table_section("months", "incidents-by-month", _("Incidents month by month")),
-    _table_section("countries", "incidents-by-country", _("Where incidents happened")),
-    _table_section("violations", "acts-by-violation", _("Violations")),
-    _table_section("sectors", "victims-by-sector", _("Victims by defender's sector")),
-    _table_section("verification", "incidents-by-verification", _("Verification")),
+    _table_section("months", "incidents-by-month", gettext_lazy("Incidents month by month")),
+    _table_section("countries", "incidents-by-country", gettext_lazy("Where incidents happened")),
+    _table_section("violations", "acts-by-violation", gettext_lazy("Violations")),
+    _table_section("sectors", "victims-by-sector", gettext_lazy("Victims by defender's sector")),
+    _table_section("verification", "incidents-by-verification", gettext_lazy("Verification")),
     response_times,
     communications,
     grants,
