@@ -80,6 +80,8 @@ def test_what_no_operation_answers_is_json_in_words(make_person, settings):
     assert head.content == b"" and head["Content-Length"] == str(len(got.content))
     post_only = analyst.head("/api/v1/monitoring/articles")
     assert post_only.status_code == 405 and post_only.content == b""
+    # The JSON answer's headers, not the page's: a page's body had followed the HEAD.
+    assert post_only["Content-Type"].startswith("application/json")
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     large = analyst.post(
         "/api/v1/monitoring/articles",

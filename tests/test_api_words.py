@@ -35,3 +35,51 @@ def test_a_schema_mismatch_is_said_in_words_in_the_caller_s_language(make_person
     )
     assert unread.status_code == 400 and "JSON" in unread.json()["detail"]
     assert not unread.json()["detail"].startswith("The body")
+
+
+def test_an_address_without_its_slash_is_a_404_naming_it_not_a_redirect(make_person):
+    """A POST to /api/v1/cases had been redirected (301) to /api/v1/cases/; clients follow a
+    301 as a GET, so nothing was created and the client saw 200 and the list of cases."""
+    import json
+
+    from aegis.cases.models import Case
+    from aegis.roles import Role
+    from tests.conftest import api_client
+
+    api = api_client(make_person(Role.CASEWORKER))
+    before = Case.objects.count()
+    answer = api.post(
+        "/api/v1/cases",
+        json.dumps({"subject_kind": "person", "summary": "x"}),
+        content_type="application/json",
+        headers={"accept-language": "fr"},
+    )
+    assert answer.status_code == 404 and "/api/v1/cases/" in answer.json()["detail"]
+    assert Case.objects.count() == before
+    other = api.get("/api/v1/me/")
+    assert other.status_code == 404 and "/api/v1/me?" in other.json()["detail"]
+    nowhere = api.get("/api/v1/nothing-here")
+    assert nowhere.status_code == 404 and "/api/v1/docs" in nowhere.json()["detail"]
+    # Pages keep Django's redirect to the address with the slash.
+    assert api.get("/cases").status_code == 301
+
+
+def test_rarer_mismatches_carry_no_english_of_the_parser(make_person):
+    """A number that is not finite, a choice among values (pydantic joins them with an
+    English "or") and a parser's own reason in `ctx.error` had stayed English."""
+    from aegis.roles import Role
+    from tests.conftest import api_client
+
+    api = api_client(make_person(Role.CASEWORKER))
+    spanish = {"accept-language": "es"}
+    body = '{"compartment_id": NaN, "subject_kind": "zzz", "summary": "x"}'
+    answer = api.post("/api/v1/cases/", body, content_type="application/json", headers=spanish)
+    assert answer.status_code == 422
+    said = {tuple(issue["loc"]): issue for issue in answer.json()["detail"]}
+    assert said[("body", "compartment_id")]["msg"] == "Indique un número."
+    choice = said[("body", "subject_kind")]["msg"]
+    assert choice.startswith("Elija uno de") and " or " not in choice, choice
+    unknown = api.get("/api/v1/evidence/items/xyz", headers=spanish)
+    assert unknown.status_code == 422
+    (issue,) = unknown.json()["detail"]
+    assert "error" not in (issue.get("ctx") or {}) and "invalid character" not in str(issue)

@@ -104,6 +104,13 @@ class ValidationErrorOut(Schema):
     detail: list[ValidationIssue]
 
 
+def rows_of(page: Any, asked: int) -> list[Any]:
+    """The rows of page `asked`, or none past the end. A page shows the last one for a number
+    past it (a person who typed it sees something); a program reading page after page until
+    one is empty would have read the last page for ever."""
+    return list(page.object_list) if page.number == asked else []
+
+
 class Pages(LimitOffsetPagination):
     """Limit and offset, with the offset bounded so that no query overflows. The page's
     rows are read when the answer is serialised, after the call's keys are closed: a
@@ -124,6 +131,10 @@ ISSUE_WORDS: dict[str, str] = {
     "int_from_float": gettext_noop("Give a whole number."),
     "float_type": gettext_noop("Give a number."),
     "float_parsing": gettext_noop("Give a number."),
+    "finite_number": gettext_noop("Give a number."),
+    "int_parsing_size": gettext_noop("Give a whole number."),
+    "decimal_type": gettext_noop("Give a number."),
+    "decimal_parsing": gettext_noop("Give a number."),
     "string_type": gettext_noop("Give text."),
     "bool_type": gettext_noop("Give true or false."),
     "bool_parsing": gettext_noop("Give true or false."),
@@ -168,7 +179,14 @@ def issue_in_words(issue: dict[str, Any]) -> dict[str, Any]:
     issue["loc"] = loc
     words = ISSUE_WORDS.get(str(issue.get("type")))
     if words is not None:
+        ctx = dict(issue.get("ctx") or {})
+        if isinstance(ctx.get("expected"), str):  # "'a', 'b' or 'c'": no English "or"
+            ctx["expected"] = ctx["expected"].replace("' or '", "', '")
         # A placeholder pydantic did not fill: its own message stays.
         with contextlib.suppress(KeyError, TypeError, ValueError):
-            issue["msg"] = _(words) % (issue.get("ctx") or {})
+            issue["msg"] = _(words) % ctx
+            # The parser's own English reason ("hour value is outside expected range"),
+            # which the message in words replaces.
+            ctx.pop("error", None)
+            issue["ctx"] = ctx or None
     return issue

@@ -113,7 +113,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "aegis.accounts.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "aegis.visits.PageSlashes",  # Django's CommonMiddleware, its slash redirect for pages only
     "aegis.visits.BodiesWithLength",
     # Reads the public forms' bodies before the CSRF check could refuse them (too large).
     "aegis.intake.middleware.PublicFormBodyMiddleware",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.middleware.common import CommonMiddleware
 from django.shortcuts import render
 from django.urls import Resolver404, get_script_prefix, resolve
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ class FormOnlyAddresses:
         response = self.get_response(request)
         if (
             response.status_code == 405
+            and not request.path_info.startswith(API_PREFIX)  # ApiAnswers said it in JSON
             and request.method in ("GET", "HEAD")
             and not response.content
             and "POST" in response.get("Allow", "")
@@ -82,8 +84,35 @@ def _is_json(response: HttpResponse) -> bool:
     return str(response.get("Content-Type", "")).startswith("application/json")
 
 
+class PageSlashes(CommonMiddleware):
+    """Django's CommonMiddleware, with its "append a slash" redirect for pages only. An API
+    call to /api/v1/cases (no slash) had been sent on with a 301, which clients follow as a
+    GET: a POST that created nothing answered 200 with the list. The API answers 404 in
+    words, naming the address with the slash (`_in_words`)."""
+
+    def should_redirect_with_slash(self, request: HttpRequest) -> bool:
+        if request.path_info.startswith(API_PREFIX):
+            return False
+        return bool(super().should_redirect_with_slash(request))
+
+
+def _other_slash(path: str) -> str | None:
+    """The same address with the trailing slash added or taken away, where that is an API
+    operation's."""
+    other = path[:-1] if path.endswith("/") else path + "/"
+    try:
+        resolve(other)
+    except Resolver404:
+        return None
+    return other
+
+
 def _in_words(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    if response.status_code == 404:
+    if response.status_code == 404 and (other := _other_slash(request.path_info)):
+        detail = _("The API has no operation at this address. Did you mean %(address)s?") % {
+            "address": get_script_prefix().rstrip("/") + other
+        }
+    elif response.status_code == 404:
         detail = _(
             "The API has no operation at this address. Its operations are listed at /api/v1/docs."
         )

@@ -49,6 +49,7 @@ def test_create_review_and_send_through_the_api(team):
     assert refused.json()["field"] == "source"
     listing = writer.get(f"{BASE}/communications").json()
     assert {c["id"] for c in listing} == {source.pk, created["id"]}
+    assert writer.get(f"{BASE}/communications", {"page": 2}).json() == []  # past the end
     assert api_client(team.outsider).get(url).status_code == 404
 
 

@@ -266,11 +266,17 @@ def test_a_wrong_key_is_refused(source, tmp_path):
     _refused(done, "This key does not open")
 
 
-@pytest.mark.parametrize("damage", ["cut short", "cut at a chunk", "flipped byte", "not a key"])
+@pytest.mark.parametrize(
+    "damage", ["cut short", "cut at a chunk", "flipped byte", "not a key", "not an age file"]
+)
 def test_a_damaged_file_or_a_key_with_typos_is_refused(source, tmp_path, damage):
     data = bytearray(source.backup.read_bytes())
     key_file = source.key_file
-    if damage == "cut short":
+    said: tuple[str, ...] = ()
+    if damage == "not an age file":  # a tar or text given by mistake: not the key's fault
+        data = bytearray(b"database.sqlite3\n" * 100)
+        said = ("not an age-encrypted file",)
+    elif damage == "cut short":
         data = data[: len(data) - 100]
     elif damage == "cut at a chunk":
         data = data[: len(data) // 2]
@@ -282,7 +288,7 @@ def test_a_damaged_file_or_a_key_with_typos_is_refused(source, tmp_path, damage)
     damaged = tmp_path / "damaged.age"
     damaged.write_bytes(bytes(data))
     done = aegis(source.home, "backup", "verify", str(damaged), "--key-file", str(key_file))
-    _refused(done)
+    _refused(done, *said)
 
 
 def test_restore_refuses_a_live_instance(source):

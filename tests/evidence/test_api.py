@@ -82,7 +82,8 @@ def test_api_flow_from_upload_to_exhibit(lucia, tmp_path):
     root = unpack(b"".join(exhibit.streaming_content), tmp_path / "x")
     assert sha256sum_check(root).returncode == 0
     with open(root / "custody.csv", newline="", encoding="utf-8") as handle:
-        actions = [(r["action"], r["actor"]) for r in csv.DictReader(handle)]
+        rows = list(csv.DictReader(handle))
+    actions = [(r["action"], r["actor"]) for r in rows if not r["file"].startswith("working")]
     me = person.user.username
     assert actions == [
         ("upload", me),
@@ -92,6 +93,13 @@ def test_api_flow_from_upload_to_exhibit(lucia, tmp_path):
         ("view", me),
         ("export", me),
     ]
+    # What was done with the working copy made from it is in the exhibit's log too: a copy
+    # that left the server had been missing from the story the lawyer reads.
+    of_copy = [(r["action"], r["reason"]) for r in rows if r["file"].startswith("working")]
+    assert of_copy == [("copy", "share"), ("download", "check")]
+    assert {r["file"] for r in rows if r["file"].startswith("working")} == {
+        "working copy of files/001-wall.jpg"
+    }
 
 
 def test_exhibit_of_chosen_items_only(lucia, tmp_path):
@@ -129,6 +137,12 @@ def test_bad_uploads_get_400_with_the_message_and_nothing_stored(lucia, settings
         response = _upload(client, case.reference, name, data)
         assert response.status_code == 400
         assert message in response.json()["detail"]
+    # Two files in one upload: the first had been dropped without a word.
+    two = client.post(
+        f"{BASE}/cases/{case.reference}/upload",
+        {"file": [SimpleUploadedFile(n, b"text", content_type="text/plain") for n in "ab"]},
+    )
+    assert two.status_code == 400 and "one file per upload" in two.json()["detail"]
     assert EvidenceItem.objects.count() == 0 and blob_files(media_root) == []
 
 

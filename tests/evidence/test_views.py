@@ -5,6 +5,7 @@ import csv
 import hashlib
 import io
 import re
+import subprocess
 import uuid
 import zipfile
 
@@ -138,6 +139,9 @@ def test_upload_to_exhibit_package_verifies_with_sha256sum(lucia, tmp_path):
         (photo_path, "view", username, ""),
         (photo_path, "download", username, "For the legal team"),
         (photo_path, "copy", username, "Share without GPS"),
+        (f"working copy of {photo_path}", "copy", username, "Share without GPS"),
+        # What was done with the copy is part of the original's story: it left the server.
+        (f"working copy of {photo_path}", "download", username, "Check the copy"),
         (
             text_path,
             "view",
@@ -149,7 +153,8 @@ def test_upload_to_exhibit_package_verifies_with_sha256sum(lucia, tmp_path):
         (text_path, "export", username, "Submission to the Special Rapporteur"),
     ]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", r["at"]) for r in rows)
-    assert CustodyEvent.objects.filter(item__in=[item, text]).count() == len(rows)
+    copies = CustodyEvent.objects.filter(item__derived_from=item)
+    assert CustodyEvent.objects.filter(item__in=[item, text]).count() + copies.count() == len(rows)
 
     html = (root / "custody.html").read_text(encoding="utf-8")
     assert "<script" not in html.lower()
@@ -160,6 +165,31 @@ def test_upload_to_exhibit_package_verifies_with_sha256sum(lucia, tmp_path):
     tampered = root / text_path
     tampered.write_bytes(tampered.read_bytes() + b"!")
     assert sha256sum_check(root).returncode != 0
+
+    # And the manifest is signed with the instance's key (the audit checkpoints' key, its id
+    # in custody.html): a file changed with its manifest line passes sha256sum, not minisign.
+    from aegis.audit import checkpoints
+    from tests.test_audit_checkpoints import _minisign
+
+    assert checkpoints.key_id() in html
+    assert (root / "aegis-instance.pub").read_text() == checkpoints.public_key_file()
+
+    def minisign_check() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [_minisign(), "-V", "-p", "aegis-instance.pub", "-m", "MANIFEST.sha256"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
+
+    signed = minisign_check()
+    assert signed.returncode == 0 and case.reference in signed.stdout, signed.stderr
+    listed = (root / "MANIFEST.sha256").read_text()
+    new_hash = hashlib.sha256(tampered.read_bytes()).hexdigest()
+    old_line = next(line for line in listed.splitlines() if line.endswith(text_path))
+    (root / "MANIFEST.sha256").write_text(listed.replace(old_line, f"{new_hash}  {text_path}"))
+    assert sha256sum_check(root).returncode == 0  # both changed together: sha256sum is fooled
+    assert minisign_check().returncode != 0
 
 
 def test_the_list_is_paginated(lucia):

@@ -298,3 +298,14 @@ def test_a_broken_rule_names_its_input(team, api):
     assert response.status_code == 400
     assert response.json()["field"] == "title"
     assert "one line" in response.json()["detail"]
+
+
+def test_a_page_past_the_end_is_empty(api, team):
+    """A page number past the end had answered the last page again: a program reading pages
+    until one is empty read the same incidents for ever."""
+    post(api, "/", _new(team))
+    first = api.get(f"{BASE}/", {"page": 1})
+    assert first.status_code == 200 and len(first.json()) == 1
+    for page in (2, 3, 100_000):
+        past = api.get(f"{BASE}/", {"page": page})
+        assert past.status_code == 200 and past.json() == [], page

@@ -212,3 +212,16 @@ def test_a_body_sent_in_chunks_is_refused_in_words_not_read_as_empty(intake_team
     # With its length, the same body is read.
     sent = Client().post("/api/v1/intake/submissions", body, content_type="application/json")
     assert sent.status_code == 201, sent.content
+
+
+def test_a_receipt_code_and_a_thread_are_kept_by_no_cache(intake_team):
+    """The receipt code (shown once) and the thread it opens: no browser or proxy keeps them,
+    as every answer to a signed-in caller is kept by none."""
+    import json
+
+    body = json.dumps({"narrative": "They raided the office.", "target_kind": "organisation"})
+    sent = Client().post("/api/v1/intake/submissions", body, content_type="application/json")
+    assert sent.status_code == 201 and "no-store" in sent["Cache-Control"]
+    code = json.dumps({"code": sent.json()["receipt_code"]})
+    thread = Client().post("/api/v1/intake/follow-up", code, content_type="application/json")
+    assert thread.status_code == 200 and "no-store" in thread["Cache-Control"]

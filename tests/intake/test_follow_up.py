@@ -39,6 +39,17 @@ def test_codes_have_enough_entropy_and_forgive_typing():
     assert receipts.normalise("0123-4567-89AB-CDEF-GHJK") == receipts.normalise(
         "oi23-4567-89ab-cdef-ghjk"
     )
+    # As a phone or a word processor gives it back: dashes made en dashes by autocorrect, a
+    # zero-width space pasted along, full-width letters, a minus sign.
+    groups = [plain[i : i + 4] for i in range(0, 20, 4)]
+    for typed in (
+        "\u2013".join(groups),
+        "\u2014".join(groups),
+        "\u200b".join(groups) + "\ufeff",
+        "\u2212".join(groups),
+        "".join(chr(ord(ch) + 0xFEE0) for ch in plain),
+    ):
+        assert receipts.normalise(typed) == plain, ascii(typed)
     for malformed in ("", "ABCD", plain + "A", "UUUU-UUUU-UUUU-UUUU-UUUU", "x" * 500, None):
         assert receipts.normalise(malformed) is None  # type: ignore[arg-type]
 

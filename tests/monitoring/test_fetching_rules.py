@@ -15,6 +15,7 @@ from http.server import ThreadingHTTPServer
 
 import feedparser
 import pytest
+from django.test import override_settings
 from django.utils import translation
 
 from aegis.monitoring import fetching, polling, sources, texts, vocabulary
@@ -232,12 +233,24 @@ def test_feed_dates_are_utc_dates_whatever_the_machine_zone():
         time.tzset()
 
 
+def added_while_allowed(kind: str, url: str) -> Source:
+    """A source a refusal when it is added would now stop (an address written out as local):
+    one added while AEGIS_MONITORING_ALLOW_PRIVATE_ADDRESSES was on, which the worker still
+    refuses to read once it is off."""
+    with override_settings(AEGIS_MONITORING_ALLOW_PRIVATE_ADDRESSES=True):
+        return add(kind, url)
+
+
 def test_sources_on_the_workers_own_network_are_refused(web, site, team, settings):
     settings.AEGIS_MONITORING_ALLOW_PRIVATE_ADDRESSES = False
     refused = (SourceStatus.UNREACHABLE, "not a public address")
-    on_loopback = add(SourceKind.PAGE, web.add("/page", article_page("Defender arrested")))
-    by_name = add(SourceKind.PAGE, web.base.replace("127.0.0.1", "localhost") + "/page")
-    metadata = add(SourceKind.PAGE, "http://169.254.169.254/latest/meta-data/")
+    on_loopback = added_while_allowed(
+        SourceKind.PAGE, web.add("/page", article_page("Defender arrested"))
+    )
+    by_name = added_while_allowed(
+        SourceKind.PAGE, web.base.replace("127.0.0.1", "localhost") + "/page"
+    )
+    metadata = added_while_allowed(SourceKind.PAGE, "http://169.254.169.254/latest/meta-data/")
     assert read(on_loopback) == refused
     assert read(by_name) == refused
     assert read(metadata) == refused
@@ -254,11 +267,36 @@ def test_sources_on_the_workers_own_network_are_refused(web, site, team, setting
     assert site.requests == ["http://news.invalid/robots.txt", "http://news.invalid/go"]
     # Loopback written as a resolver also reads it: the proxy would connect to it.
     for written in ("127.1", "2130706433", "0x7f000001", "0177.0.0.1"):
-        assert read(add(SourceKind.PAGE, f"http://{written}/page")) == refused, written
+        assert read(added_while_allowed(SourceKind.PAGE, f"http://{written}/page")) == refused, (
+            written
+        )
     # So is a name local by its form: an HTTP proxy (not Tor) would reach its own network.
     for name in ("localhost", "intranet", "printer.local", "admin.internal", "Router.LAN."):
-        assert read(add(SourceKind.PAGE, f"http://{name}/page")) == refused, name
+        assert read(added_while_allowed(SourceKind.PAGE, f"http://{name}/page")) == refused, name
     assert site.requests == ["http://news.invalid/robots.txt", "http://news.invalid/go"]
+
+
+def test_an_address_written_as_local_is_refused_when_the_source_is_added(team, settings):
+    """Said when it is added (it had been taken, then found "unreachable" at its poll); a
+    name is looked up only by the worker, through the proxy where there is one."""
+    from aegis.rules import RuleError
+
+    settings.AEGIS_MONITORING_ALLOW_PRIVATE_ADDRESSES = False
+    for written in (
+        "127.0.0.1",
+        "169.254.169.254",
+        "10.0.0.1",
+        "[::1]",
+        "2130706433",
+        "0x7f000001",
+        "localhost",
+        "printer.local",
+    ):
+        with pytest.raises(RuleError) as refused:
+            add(SourceKind.PAGE, f"http://{written}/feed")
+        assert refused.value.field == "url" and "own network" in str(refused.value), written
+    assert add(SourceKind.PAGE, "https://news.example/feed").pk
+    assert not Source.objects.filter(url__contains="127.0.0.1").exists()
 
 
 @pytest.mark.parametrize(

@@ -123,6 +123,18 @@ def test_a_comma_between_thousands_is_read_as_one():
     assert money.amount(" 1,234,567 ") == Decimal("1234567")
 
 
+def test_a_comma_is_refused_in_languages_that_write_decimals_after_it():
+    """In Spanish and French "2,500" is two and a half; it had been read as 2,500.00."""
+    from django.utils import translation
+
+    for language in ("es", "fr", "ar"):
+        with translation.override(language), pytest.raises(RuleError) as refused:
+            money.amount("2,500")
+        assert refused.value.field == "amount"
+        with translation.override(language):
+            assert money.amount("2500") == Decimal("2500.00")
+
+
 def test_the_largest_amount_still_passes():
     assert money.amount("999999999999.99") == Decimal("999999999999.99")
     assert money.amount("1e3") == Decimal("1000.00")

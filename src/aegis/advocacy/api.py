@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import ErrorOut, InputSchema, RecordId, RuleErrorOut
+from aegis.api_schemas import ErrorOut, InputSchema, RecordId, RuleErrorOut, rows_of
 from aegis.cases import selectors as cases
 from aegis.incidents import selectors as incidents
 
@@ -161,7 +161,7 @@ def list_communications(request: HttpRequest, filters: Query[ListFilters]) -> An
     if filters.status and filters.status not in CommunicationStatus.values:
         raise HttpError(400, gettext_noop("Unknown state."))
     page = selectors.communications_page(request.user, filters.page, status=filters.status)
-    return [_summary(c) for c in page]
+    return [_summary(c) for c in rows_of(page, filters.page)]
 
 
 @router.post(

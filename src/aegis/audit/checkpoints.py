@@ -84,6 +84,12 @@ def sign(chain: str, entry: int, mac: str, at: datetime.datetime) -> Signed:
     return Signed(checkpoint, statement, signature)
 
 
+def sign_document(data: bytes, comment: str) -> str:
+    """A minisign signature of `data` with the checkpoints' key (an exhibit's manifest): one
+    public key, given to an auditor or a court once, checks both."""
+    return minisign.sign(data, signing_key(), trusted=comment, untrusted=comment)
+
+
 def read(signature: str, statement: str | None = None) -> Checkpoint:
     """Check the signature with this instance's key and return what it vouches for. Without
     the statement file, the trusted comment is the statement."""

@@ -142,6 +142,18 @@ def record(
     return entry
 
 
+def instance_key() -> tuple[str, str]:
+    """The instance's signing key as others check it: its minisign key id and public key file
+    (the audit checkpoints' key; the audit page and `aegis audit public-key` give it too)."""
+    return checkpoints.key_id(), checkpoints.public_key_file()
+
+
+def sign_as_instance(data: bytes, comment: str) -> str:
+    """A minisign signature of `data` with the instance's key; `comment` (one line) is
+    signed with it."""
+    return checkpoints.sign_document(data, comment)
+
+
 def hold_chain() -> None:
     """Lock the head of the chain until the caller's transaction ends, as `record` does.
     A service that takes a lock of its own and then records (reference counters) calls this

@@ -80,6 +80,11 @@ def write(out: Path, recipients: list[Any], fill: Callable[[tarfile.TarFile], No
         raise failure[0]
 
 
+# How every age file begins: binary, or armoured (PEM-like) as `age -a` writes it.
+AGE_BINARY = b"age-encryption.org/v1\n"
+AGE_ARMOURED = b"-----BEGIN AGE ENCRYPTED FILE-----"
+
+
 @contextmanager
 def read(path: Path, identities: list[Any]) -> Iterator[tarfile.TarFile]:
     """The tar inside a backup, as a stream, decrypted with `identities` while it is read. A
@@ -101,6 +106,11 @@ def read(path: Path, identities: list[Any]) -> Iterator[tarfile.TarFile]:
         raise BackupError(f"Cannot read {path}: {error.strerror}.") from error
     if source_size == 0:
         raise BackupError(f"{path} is empty: not a backup.")
+    with open(path, "rb") as source:
+        start = source.read(len(AGE_ARMOURED))
+    if not start.startswith(AGE_BINARY) and not start.startswith(AGE_ARMOURED):
+        # Said as what it is: age's own words ("Header is invalid") had blamed the key.
+        raise BackupError(f"{path} is not an age-encrypted file, so not an Aegis backup.")
     decrypter = threading.Thread(target=decrypt, name="backup-age", daemon=True)
     decrypter.start()
     pipe: BinaryIO = os.fdopen(read_end, "rb")

@@ -151,6 +151,8 @@ def upload_item(
     description: Form[str] = "",
     reason: Form[str] = "",
 ) -> Any:
+    if len(request.FILES.getlist("file")) > 1:  # ninja takes the last, the rest were lost
+        raise HttpError(400, gettext_noop("Send one file per upload."))
     case = _case(request, reference)
     item = services.upload_evidence(
         case,

@@ -2,7 +2,9 @@
 
     files/<n>-<name>   the original files, byte for byte
     MANIFEST.sha256    `sha256sum -c MANIFEST.sha256` verifies every other file
-    custody.csv        every custody event of the exported items
+    MANIFEST.sha256.minisig   the manifest signed with the instance's key (minisign), and
+    aegis-instance.pub        that key: `minisign -Vm MANIFEST.sha256 -p aegis-instance.pub`
+    custody.csv        every custody event of the exported items and their working copies
     custody.html       the same log as a printable page (no scripts, nothing fetched)
 
 The package is built in memory: it holds evidence in clear, and a temporary file would leave
@@ -16,7 +18,7 @@ import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +36,17 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 class ExhibitFile:
     item: EvidenceItem
     path: str  # inside the package
+
+
+@dataclass(frozen=True)
+class ManifestSigner:
+    """Who signs the manifest, so that a file and the manifest altered together are caught:
+    `minisign -Vm MANIFEST.sha256 -p aegis-instance.pub`, with the key compared to the one
+    the organisation gives out (its id is printed in custody.html)."""
+
+    key_id: str
+    public_key: str  # minisign's public key file
+    sign: Callable[[bytes], str]
 
 
 @dataclass(frozen=True)
@@ -72,11 +85,18 @@ class CustodyRow:
 
 def custody_rows(files: Sequence[ExhibitFile], events: Sequence[CustodyEvent]) -> list[CustodyRow]:
     paths = {f.item.pk: f.path for f in files}
+
+    def path_of(item: EvidenceItem) -> str:
+        if item.pk in paths:
+            return paths[item.pk]
+        original = paths.get(item.derived_from_id, "") if item.derived_from_id else ""
+        return f"working copy of {original}" if original else ""
+
     return [
         CustodyRow(
             at=iso(event.at),
             item=str(event.item_id),
-            path=paths.get(event.item_id, ""),
+            path=path_of(event.item),
             action=event.action,
             actor=event.actor.get_username() if event.actor else "",
             reason=event.reason or "",
@@ -128,7 +148,12 @@ class PackageWriter:
         return path
 
     def finish(
-        self, *, events: Sequence[CustodyEvent], exported_by: str, reason: str
+        self,
+        *,
+        events: Sequence[CustodyEvent],
+        exported_by: str,
+        reason: str,
+        signer: ManifestSigner,
     ) -> ExhibitPackage:
         rows = custody_rows(self.files, events)
         context = {
@@ -138,10 +163,15 @@ class PackageWriter:
             "exported_by": exported_by,
             "reason": reason,
             "at": iso(self.at),
+            "key_id": signer.key_id,
         }
         self._write("custody.csv", custody_csv(rows))
         self._write("custody.html", custody_html(context))
-        self._write("MANIFEST.sha256", manifest(self.hashes))
+        listed = manifest(self.hashes)
+        self._write("MANIFEST.sha256", listed)
+        # Beside the manifest, not in it: the signature covers the manifest.
+        self._write("MANIFEST.sha256.minisig", signer.sign(listed).encode())
+        self._write("aegis-instance.pub", signer.public_key.encode())
         self.archive.close()
         size = self.buffer.tell()
         self.buffer.seek(0)

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from aegis.cases import selectors as cases
 from aegis.vault.selectors import open_records
@@ -63,7 +63,13 @@ def custody_of(item: EvidenceItem) -> QuerySet[CustodyEvent]:
 
 
 def custody_of_items(items: Any) -> QuerySet[CustodyEvent]:
-    return CustodyEvent.objects.filter(item__in=items).select_related("actor").order_by("at", "pk")
+    """The custody events of the items and of the working copies made from them (a copy
+    downloaded is part of its original's story)."""
+    return (
+        CustodyEvent.objects.filter(Q(item__in=items) | Q(item__derived_from__in=items))
+        .select_related("actor", "item")
+        .order_by("at", "pk")
+    )
 
 
 def cases_with_evidence() -> QuerySet[EvidenceItem, Any]:

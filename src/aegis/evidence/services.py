@@ -366,10 +366,15 @@ def export_exhibit(
         writer.add_file(
             item, _read_verified(item, actor_id=actor.pk, attempted=CustodyAction.EXPORT)
         )
+    key_id, public_key = audit.instance_key()
+    comment = f"aegis exhibit of case {case.reference}, {exhibit.iso(writer.at)}"
     return writer.finish(
         events=list(selectors.custody_of_items(chosen)),
         exported_by=actor.get_username(),
         reason=reason,
+        signer=exhibit.ManifestSigner(
+            key_id, public_key, lambda data: audit.sign_as_instance(data, comment)
+        ),
     )
 
 

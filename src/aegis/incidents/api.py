@@ -15,7 +15,14 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import MAX_OFFSET, ErrorOut, FieldErrorsOut, InputSchema, RecordId
+from aegis.api_schemas import (
+    MAX_OFFSET,
+    ErrorOut,
+    FieldErrorsOut,
+    InputSchema,
+    RecordId,
+    rows_of,
+)
 from aegis.cases import selectors as case_selectors
 from aegis.rules import RuleError
 from aegis.vault.selectors import open_records
@@ -348,7 +355,7 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Any
         violation_type=filters.violation_type,
         verification=filters.verification,
     )
-    return [_summary(incident) for incident in page]
+    return [_summary(incident) for incident in rows_of(page, filters.page)]
 
 
 @router.post(

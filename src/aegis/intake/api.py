@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.views.decorators.cache import never_cache
 from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 
@@ -105,7 +106,7 @@ def _while_accepting(run: Callable[..., HttpResponseBase]) -> Callable[..., Http
     return wrapper
 
 
-@decorate_view(_while_accepting)
+@decorate_view(_while_accepting, never_cache)  # a receipt code, a thread: kept nowhere
 @router.post(
     "/submissions",
     auth=None,
@@ -163,7 +164,7 @@ def _open(code: str) -> Any:
         return Status(404, {"detail": str(refused.MESSAGE)})
 
 
-@decorate_view(_while_accepting)
+@decorate_view(_while_accepting, never_cache)  # a receipt code, a thread: kept nowhere
 @router.post(
     "/follow-up",
     auth=None,
@@ -178,7 +179,7 @@ def follow_up(request: HttpRequest, payload: CodeIn) -> Any:
     return _thread(access)
 
 
-@decorate_view(_while_accepting)
+@decorate_view(_while_accepting, never_cache)  # a receipt code, a thread: kept nowhere
 @router.post(
     "/follow-up/messages",
     auth=None,

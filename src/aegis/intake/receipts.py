@@ -15,6 +15,7 @@ import base64
 import hashlib
 import secrets
 import threading
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,7 +29,10 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 CODE_LENGTH = 20  # 20 characters of 5 bits: 100 bits
 GROUP = 4
 _READS_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
-_IGNORED = str.maketrans("", "", " -_.\t\r\n\u00a0")
+# Besides spaces, dots and underscores: every kind of dash (autocorrect makes "-" an en
+# dash), the minus sign and invisible format characters (a zero-width space pasted along).
+_IGNORED_CATEGORIES = ("Pd", "Cf", "Zs", "Zl", "Zp", "Cc")
+_IGNORED_CHARACTERS = "_.\u2212"
 
 COOKIE = "aegis_receipt"
 COOKIE_PATH = "/report/follow-up/"
@@ -52,7 +56,13 @@ def normalise(code: str) -> str | None:
     """The canonical form of a typed code, or None when it cannot be a code."""
     if not isinstance(code, str) or len(code) > 200:
         return None
-    cleaned = code.translate(_IGNORED).upper().translate(_READS_AS)
+    folded = unicodedata.normalize("NFKC", code)  # full-width letters and digits as ASCII
+    kept = "".join(
+        ch
+        for ch in folded
+        if ch not in _IGNORED_CHARACTERS and unicodedata.category(ch) not in _IGNORED_CATEGORIES
+    )
+    cleaned = kept.upper().translate(_READS_AS)
     if len(cleaned) != CODE_LENGTH or any(ch not in ALPHABET for ch in cleaned):
         return None
     return cleaned

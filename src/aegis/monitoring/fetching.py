@@ -243,6 +243,22 @@ def _refuse_private(host: str, port: int) -> None:
         raise FetchFailed(SourceStatus.UNREACHABLE, "not a public address")
 
 
+def written_as_local(url: str) -> bool:
+    """Whether the address writes out, with no look-up, a host the worker never reads: a
+    loopback, private or reserved address in any form, or a name local by its form. Said
+    when the source is added, rather than found "unreachable" at its first poll."""
+    if getattr(settings, "AEGIS_MONITORING_ALLOW_PRIVATE_ADDRESSES", False):
+        return False
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    try:
+        return not _public(_written_address(host))
+    except ValueError:
+        return bool(_LOCAL_NAME.search(host))
+
+
 def _written_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     """The address `host` writes out, in any form a resolver takes ("127.1", "2130706433",
     "0x7f000001" are 127.0.0.1 to an HTTP proxy); ValueError when it is a name."""

@@ -14,7 +14,7 @@ from aegis.audit import services as audit
 from aegis.incidents.vocabulary import Reliability
 from aegis.rules import RuleError
 
-from . import texts
+from . import fetching, texts
 from .models import Source
 from .vocabulary import SourceKind, SourceStatus
 
@@ -38,6 +38,14 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
             _(
                 "Give the address of the feed or page: a web address starting with https:// "
                 "or http://, of 1,000 characters at most, with no spaces."
+            ),
+            "url",
+        )
+    if fetching.written_as_local(url):
+        raise RuleError(
+            _(
+                "This address is of this server or of its own network, which the worker "
+                "never reads. Give the public address of the feed or page."
             ),
             "url",
         )

@@ -60,8 +60,9 @@ def report_days() -> int:
 
 
 # A comma is taken only as a thousands separator, in groups of three before any decimals
-# ("12,500.75"): "1,50" had been read as 150.00, and a decimal comma (as Spanish and French
-# write it) is refused in words rather than guessed at.
+# ("12,500.75"), and only in English: "1,50" had been read as 150.00, and a decimal comma
+# (as Spanish and French write it) is refused in words rather than guessed at. In those
+# languages "2,500" is two and a half, so there a comma is refused whatever follows it.
 THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?")
 # More than two decimals written ("12.500", twelve thousand five hundred with a dot between
 # thousands) is refused even where they are zeros: read as 12.50 it is the same error.
@@ -71,7 +72,8 @@ DECIMALS = re.compile(r"\.(\d*)$")
 def amount(value: Any, field: str = "amount", *, row: int | None = None) -> Decimal:
     """A positive amount with at most two decimals, else a RuleError."""
     text = str(value).strip() if value is not None else ""
-    if "," in text and not THOUSANDS.fullmatch(text):
+    english = (get_language() or "en").split("-")[0] == "en"
+    if "," in text and not (english and THOUSANDS.fullmatch(text)):
         raise RuleError(
             _("Write the decimals after a dot, with no other separator, for example 1250.50."),
             field,
