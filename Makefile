@@ -39,10 +39,9 @@ demo: install debs
 
 # `make test` runs the suite on SQLite and then on PostgreSQL, whatever the first run gave,
 # prints how each ended and fails if either did, and lists its 25 slowest tests (to keep CI
-# inside its time). PYTEST_ARGS narrows both runs. `--dist loadgroup` keeps each module marked
-# `xdist_group` on one worker, so an instance its module fixture builds is built once.
+# inside its time). PYTEST_ARGS narrows both runs.
 PYTEST_ARGS ?=
-PYTEST = $(VENV)/bin/pytest -n 2 --dist loadgroup -q --durations=25 $(PYTEST_ARGS)
+PYTEST = $(VENV)/bin/pytest -n 2 -q --durations=25 $(PYTEST_ARGS)
 PG_REACHABLE = $(VENV)/bin/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null
 
 # Shell that runs one suite and leaves rc (pytest's exit status) and result (words) behind.

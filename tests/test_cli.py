@@ -27,8 +27,7 @@ BACKUP_CODES = re.compile(r"backup codes \(each works once\): (.+)")
 
 # Every test here runs `aegis` in a subprocess on its own SQLite home (the test's database
 # settings are dropped), so the PostgreSQL pass would repeat the same runs.
-# One worker runs the module: its instance (a module fixture) is built once, not per worker.
-pytestmark = [pytest.mark.engine_independent, pytest.mark.xdist_group("cli")]
+pytestmark = pytest.mark.engine_independent
 
 
 @dataclass

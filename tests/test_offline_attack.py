@@ -34,8 +34,6 @@ from tests.alerts.worker_process import wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 RECOVERY_KEY = re.compile(r"(?<![A-Z2-7-])[A-Z2-7]{4}(?:-[A-Z2-7]{4}){12}(?![A-Z2-7-])")
-# One worker runs the module: the seized instance (a module fixture) is built once.
-pytestmark = pytest.mark.xdist_group("offline-attack")
 PROTECTED = (
     "safety.emergencycontact",
     "safety.planversion",

@@ -20,8 +20,7 @@ from tests.test_demo import free_port
 
 # Every test here runs `aegis` in a subprocess on its own SQLite home (the test's database
 # settings are dropped), so the PostgreSQL pass would repeat the same runs.
-# One worker runs the module: its instance (a module fixture) is built once, not per worker.
-pytestmark = [pytest.mark.engine_independent, pytest.mark.xdist_group("unlock-cli")]
+pytestmark = pytest.mark.engine_independent
 
 UNLOCK = "AEGIS_ALERT_SERVICE_UNLOCK"
 GENERATED = re.compile(r"shown only this once:\s+(\S+)")

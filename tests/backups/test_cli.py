@@ -27,12 +27,7 @@ from tests.test_cli import RECOVERY_KEY, Result, aegis
 
 # Every test here runs `aegis` in a subprocess on its own SQLite home (the test's database
 # settings are dropped), so the PostgreSQL pass would repeat the same runs.
-# One worker runs the module: its instance (a module fixture) is built once, not per worker.
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.engine_independent,
-    pytest.mark.xdist_group("backups-cli"),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
 
 DEMO_PASSWORD = "correct horse battery staple"
 
