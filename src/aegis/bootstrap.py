@@ -75,19 +75,27 @@ def create_organisation_keys(unlock_secret: str | None = None) -> str:
     return recovery_text
 
 
+# How each service's key is named to the operator, and who needs its unlock secret.
+SERVICE_WORDS = {
+    ALERTS: ("alert service", "The worker (and the web server, to recognise duress words)"),
+    "exchange": ("exchange service", "The 'aegis exchange' commands that sign and open bundles"),
+}
+
+
 def choose_unlock_secret(
-    interactive: bool, from_file: str | None = None, use_supplied: bool = True
+    interactive: bool, from_file: str | None = None, use_supplied: bool = True, name: str = ALERTS
 ) -> tuple[str, bool]:
-    """The alert service's new unlock secret and whether it was generated here (then it must
-    be shown once): from a file, else the one supplied to this process, else typed by the
+    """A service's new unlock secret and whether it was generated here (then it must be
+    shown once): from a file, else the one supplied to this process, else typed by the
     operator on a terminal (empty: generated), else generated."""
     if from_file:
         return Path(from_file).read_text().strip(), False
-    if use_supplied and (supplied := service_keys.supplied_unlock(ALERTS)) is not None:
+    if use_supplied and (supplied := service_keys.supplied_unlock(name)) is not None:
         return supplied.secret, False
+    label = SERVICE_WORDS[name][0].capitalize()
     while interactive and sys.stdin.isatty():
         typed = getpass.getpass(
-            "Alert service unlock secret (16+ characters; press Enter to have one generated): "
+            f"{label} unlock secret (16+ characters; press Enter to have one generated): "
         )
         if not typed:
             break
@@ -100,18 +108,20 @@ def choose_unlock_secret(
     return service_keys.new_unlock_secret(), True
 
 
-def print_unlock_secret(secret: str, generated: bool) -> None:
-    variable = service_keys.unlock_variable(ALERTS)
+def print_unlock_secret(secret: str, generated: bool, name: str = ALERTS) -> None:
+    variable = service_keys.unlock_variable(name)
+    label, who = SERVICE_WORDS[name]
     if generated:
-        print("ALERT SERVICE UNLOCK SECRET — shown only this once:\n")
+        print(f"{label.upper()} UNLOCK SECRET — shown only this once:\n")
         print(f"    {secret}\n")
     else:
-        print("The alert service key is sealed under the unlock secret you supplied.")
-    print("The worker (and the web server, to recognise duress words) needs it at every start;")
+        print(f"The {label} key is sealed under the unlock secret you supplied.")
+    print(f"{who} needs it at every start;")
     print("it is never written to AEGIS_HOME or the database, so a copy of the disk opens")
     print(f"nothing. Give it as the systemd credential '{service_keys.CREDENTIAL}', in")
     print(f"{variable}_FILE (a file on a tmpfs), or in {variable}. Keep a copy offline,")
-    print("away from the server and its backups. Lost: 'aegis seal-service-key")
+    option = "" if name == ALERTS else f" --service {name}"
+    print(f"away from the server and its backups. Lost: 'aegis seal-service-key{option}")
     print("--recovery-key-file F' seals the key under a new one.\n")
 
 
@@ -303,22 +313,28 @@ def grant_search_key_to_alert_service(recovery_key_text: str) -> int:
 
 
 def seal_service_key(
-    interactive: bool, unlock_file: str | None = None, recovery_key_text: str | None = None
+    interactive: bool,
+    unlock_file: str | None = None,
+    recovery_key_text: str | None = None,
+    name: str = ALERTS,
 ) -> int:
-    """Seal the alert service key under a new unlock secret: an instance made before
-    sealing (its unsealed key file is destroyed), or a lost or changed unlock secret (with
-    the recovery key, or the current unlock secret supplied as usual)."""
+    """Seal a service's key (the alert service's, or the exchange's) under a new unlock
+    secret: an instance made before sealing (its unsealed key file is destroyed), or a lost
+    or changed unlock secret (with the recovery key, or the current unlock secret supplied as
+    usual)."""
     try:
         recovery = vault.recovery_keychain(recovery_key_text) if recovery_key_text else None
-        unsealed = service_keys.unsealed_key_file(ALERTS) is not None
+        unsealed = service_keys.unsealed_key_file(name) is not None
         if not unsealed and recovery is None:
-            service_keys.load_private_key(ALERTS)  # the current unlock secret must open it
+            service_keys.load_private_key(name)  # the current unlock secret must open it
         # Sealing an old instance's key: a secret already supplied is the one to seal under.
-        secret, generated = choose_unlock_secret(interactive, unlock_file, use_supplied=unsealed)
+        secret, generated = choose_unlock_secret(
+            interactive, unlock_file, use_supplied=unsealed, name=name
+        )
         if not generated and (why := service_keys.check_unlock_secret(secret)) is not None:
             print(f"Refused: {why}.", file=sys.stderr)
             return 2
-        done = service_keys.seal_service_key(ALERTS, secret, recovery)
+        done = service_keys.seal_service_key(name, secret, recovery)
     except vault.WrongPassphrase as exc:
         print(f"Refused: {exc}.", file=sys.stderr)
         return 1
@@ -326,7 +342,7 @@ def seal_service_key(
         print(f"Refused: {exc}", file=sys.stderr)
         return 2
     print(done + "\n")
-    print_unlock_secret(secret, generated)
+    print_unlock_secret(secret, generated, name)
     return 0
 
 

@@ -339,7 +339,10 @@ def cmd_seal_service_key(args: argparse.Namespace) -> int:
         else None
     )
     return bootstrap.seal_service_key(
-        interactive=not args.no_input, unlock_file=args.unlock_file, recovery_key_text=recovery
+        interactive=not args.no_input,
+        unlock_file=args.unlock_file,
+        recovery_key_text=recovery,
+        name=args.service,
     )
 
 
@@ -486,8 +489,8 @@ def cmd_backup_restore(args: argparse.Namespace) -> int:
 
 # After a restore: the secrets that are not in a backup, by design, one step at a time.
 RESEALING_STEPS = """\
-Not in the backup, by design: SECRET_KEY, the audit key and the alert service's unlock
-secret. Before anyone uses this instance:
+Not in the backup, by design: SECRET_KEY, the audit key and the alert and exchange services'
+unlock secrets. Before anyone uses this instance:
   1. SECRET_KEY. A new AEGIS_HOME made its own. If you restored over the old instance
      (--replace), or the old machine may be in other hands, make a new one:
          aegis backup new-secret-key
@@ -496,7 +499,10 @@ secret. Before anyone uses this instance:
      with the same unlock secret as before. If that secret is lost, or was on a machine that
      may be in other hands, seal the key under a new one with the recovery key:
          aegis seal-service-key --recovery-key-file RECOVERY-KEY-FILE
-     It prints the new unlock secret: keep it as you kept the old one.
+     It prints the new unlock secret: keep it as you kept the old one. The exchange with
+     partner organisations has a key of its own, sealed the same way under the secret in
+     AEGIS_EXCHANGE_UNLOCK (or AEGIS_EXCHANGE_UNLOCK_FILE); lost, or on such a machine:
+         aegis seal-service-key --service exchange --recovery-key-file RECOVERY-KEY-FILE
   3. The audit log. Check it verifies (it needs the old instance's audit key, kept offline
      beside the recovery key, in AEGIS_HOME/secrets/audit_key or AEGIS_AUDIT_KEY_FILE):
          aegis audit verify
@@ -657,7 +663,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_grant_search_key)
     p = sub.add_parser(
         "seal-service-key",
-        help="seal the alert service key under a new unlock secret (older instances, lost secret)",
+        help="seal a service key under a new unlock secret (older instances, lost secret)",
+    )
+    p.add_argument(
+        "--service",
+        choices=("alerts", "exchange"),
+        default="alerts",
+        help="whose key: the alert service's (default) or the exchange with partners'",
     )
     p.add_argument("--unlock-file", help="read the new unlock secret from this file")
     p.add_argument("--recovery-key-file", help="open the key with the organisation recovery key")

@@ -103,3 +103,28 @@ def test_export_with_a_wrong_password_or_unknown_partner_is_refused(desk, partne
             str(password),
         )
     assert not Export.objects.exists()
+
+
+def test_a_lost_exchange_unlock_secret_is_replaced_with_the_recovery_key(
+    organisation, monkeypatch, tmp_path, capsys
+):
+    """After a restore without the exchange's unlock secret (it is in no backup), bundles
+    could neither be signed nor opened, and no command sealed the key anew."""
+    from aegis import bootstrap
+    from aegis.vault import service_keys
+
+    made = identity.create()
+    monkeypatch.delenv("AEGIS_EXCHANGE_UNLOCK")
+    service_keys.forget(identity.SERVICE)
+    with pytest.raises(service_keys.ServiceKeyMissing):
+        service_keys.load_private_key(identity.SERVICE)
+    new_secret = tmp_path / "new-unlock"
+    new_secret.write_text("a new unlock secret for the exchange")
+    sealed = bootstrap.seal_service_key(False, str(new_secret), organisation, name="exchange")
+    assert sealed == 0
+    out = capsys.readouterr().out
+    assert "exchange service key is sealed under" in out and "--service exchange" in out
+    service_keys.forget(identity.SERVICE)
+    monkeypatch.setenv("AEGIS_EXCHANGE_UNLOCK", "a new unlock secret for the exchange")
+    assert identity.opened()  # signs and opens bundles again, with the same identity
+    assert identity.public() == made
