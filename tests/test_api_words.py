@@ -83,3 +83,35 @@ def test_rarer_mismatches_carry_no_english_of_the_parser(make_person):
     assert unknown.status_code == 422
     (issue,) = unknown.json()["detail"]
     assert "error" not in (issue.get("ctx") or {}) and "invalid character" not in str(issue)
+
+
+def test_a_query_parameter_the_operation_does_not_take_is_refused(make_person):
+    """`/cases/people?legal_name=x` had answered every person, as if it had been filtered."""
+    from aegis.roles import Role
+    from tests.conftest import api_client
+
+    api = api_client(make_person(Role.CASEWORKER))
+    answer = api.get("/api/v1/cases/people", {"legal_name": "x"}, headers={"accept-language": "es"})
+    assert answer.status_code == 422
+    (issue,) = answer.json()["detail"]
+    assert issue["loc"] == ["query", "legal_name"]
+    assert issue["msg"] == "Esta operación no admite ese campo."
+    assert api.get("/api/v1/incidents/", {"sort": "title", "page": 1}).status_code == 422
+    # What the operation takes is still taken.
+    assert api.get("/api/v1/incidents/", {"page": 1}).status_code == 200
+    assert api.get("/api/v1/cases/people", {"limit": 5}).status_code == 200
+
+
+def test_a_length_limit_is_written_with_the_readers_digit_grouping(db):
+    """French and Spanish group thousands with a space: "5,000" reads as five there."""
+    from django.utils import translation
+
+    from aegis import rules
+    from aegis.rules import RuleError
+
+    for language, limit in (("fr", "1\xa0000"), ("es", "1\xa0000"), ("en", "1,000")):
+        with translation.override(language), pytest.raises(RuleError) as refused:
+            rules.text("x" * 5000, "reason", "Reason", limit=1000)
+        assert limit in str(refused.value) and ("5,000" in str(refused.value)) == (
+            language == "en"
+        ), (language, str(refused.value))

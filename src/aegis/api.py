@@ -8,7 +8,10 @@ documented in the OpenAPI schema."""
 
 from __future__ import annotations
 
+import functools
+import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -49,8 +52,44 @@ api = NinjaAPI(
     docs=Swagger(settings={"validatorUrl": None}),
     description="Aegis protection platform. Authenticate with 'Authorization: Bearer <token>'.",
 )
+
+
+@functools.cache
+def _query_names() -> dict[tuple[str, str], frozenset[str]]:
+    """(path as the schema writes it, method) → the query parameters the operation takes."""
+    names = {}
+    for path, operations in api.get_openapi_schema()["paths"].items():
+        for method, operation in operations.items():
+            taken = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
+            names[(path, method.upper())] = frozenset(taken)
+    return names
+
+
+def known_query_names(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """A query parameter the operation does not take is refused (422), as a body's unknown
+    field is: `/cases/people?legal_name=x` had answered every person, as if filtered."""
+
+    @wraps(endpoint)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        match = request.resolver_match
+        if match is not None and request.GET:
+            path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", match.route)
+            taken = _query_names().get((path, request.method or "GET"))
+            if taken is not None and (unknown := sorted(set(request.GET) - taken)):
+                raise InputMismatch(
+                    [
+                        {"type": "extra_forbidden", "loc": ["query", name], "msg": "extra"}
+                        for name in unknown
+                    ]
+                )
+        return endpoint(request, *args, **kwargs)
+
+    return checked
+
+
 # Every operation of every router mounted below, once its token is checked.
 api.add_decorator(keys_unlocked)
+api.add_decorator(known_query_names)
 
 
 @api.exception_handler(NoKeyAccess)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -102,7 +103,11 @@ def text(
     if len(value) > limit:
         raise RuleError(
             _("%(label)s is too long (%(length)s characters; at most %(limit)s).")
-            % {"label": label, "length": f"{len(value):,}", "limit": f"{limit:,}"},
+            % {
+                "label": label,
+                "length": number_format(len(value), force_grouping=True),
+                "limit": number_format(limit, force_grouping=True),
+            },
             field,
             row,
         )

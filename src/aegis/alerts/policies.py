@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -95,7 +96,7 @@ def _check_step(step: StepInput, row: int) -> _Step:
     if not 1 <= step.deadline_minutes <= MAX_DEADLINE_MINUTES:
         raise fail(
             _("the time to acknowledge must be at least 1 minute and at most 7 days (%(max)s).")
-            % {"max": f"{MAX_DEADLINE_MINUTES:,}"},
+            % {"max": number_format(MAX_DEADLINE_MINUTES, force_grouping=True)},
             "deadline_minutes",
         )
     audiences = list(dict.fromkeys(step.audiences))

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.dates import MONTHS
+from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
@@ -95,7 +96,9 @@ def _limit_message(limit: int) -> Any:
     """Translated when shown (a lazy string formatted now would be frozen in English)."""
 
     def message() -> str:
-        return gettext("This is too long: at most %(limit)s characters.") % {"limit": f"{limit:,}"}
+        return gettext("This is too long: at most %(limit)s characters.") % {
+            "limit": number_format(limit, force_grouping=True)
+        }
 
     return lazy(message, str)()
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from aegis.audit import services as audit
@@ -63,7 +64,7 @@ def _typed(text: Any, limit: int, *, empty: str, too_long: str) -> str:
     if not text:
         raise RuleError(empty)
     if len(text) > limit or "\x00" in text:
-        raise RuleError(too_long % {"limit": f"{limit:,}"})
+        raise RuleError(too_long % {"limit": number_format(limit, force_grouping=True)})
     return text
 
 
