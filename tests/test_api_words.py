@@ -60,6 +60,11 @@ def test_an_address_without_its_slash_is_a_404_naming_it_not_a_redirect(make_per
     assert other.status_code == 404 and "/api/v1/me?" in other.json()["detail"]
     nowhere = api.get("/api/v1/nothing-here")
     assert nowhere.status_code == 404 and "/api/v1/docs" in nowhere.json()["detail"]
+    # Mistyped as a client may (capitals; a doubled slash too, which the test client would
+    # read as a host): the API's JSON 404, not a page.
+    for mistyped in ("/API/V1/me", "/Api/v1/cases/"):
+        answer = api.get(mistyped)
+        assert answer.status_code == 404 and "/api/v1/docs" in answer.json()["detail"], mistyped
     # Pages keep Django's redirect to the address with the slash.
     assert api.get("/cases").status_code == 301
 
@@ -115,3 +120,15 @@ def test_a_length_limit_is_written_with_the_readers_digit_grouping(db):
         assert limit in str(refused.value) and ("5,000" in str(refused.value)) == (
             language == "en"
         ), (language, str(refused.value))
+
+
+def test_an_address_with_a_doubled_slash_is_the_apis():
+    from django.test import RequestFactory
+
+    from aegis.visits import for_api
+
+    factory = RequestFactory()
+    request = factory.get("/x")
+    for path, api in (("//api/v1/me", True), ("/API/v1/me", True), ("/apiary/", False)):
+        request.path_info = path
+        assert for_api(request) is api, path

@@ -129,11 +129,18 @@ NINJA_WORDS = {
 
 @api.exception_handler(AuthenticationError)
 def _no_token(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    """No token, or one that is unknown, expired or revoked: what to send, not "Unauthorized"."""
-    message = _(
-        "No valid API token was sent. Make one on your account's page and send it as "
-        "'Authorization: Bearer <token>'."
-    )
+    """No token, or one that is unknown, expired or revoked: what to send, not "Unauthorized".
+    The SMS gateway's addresses take the gateway's secret, not a person's token."""
+    if "/alerts/gateway/" in request.path_info:
+        message = _(
+            "No gateway secret was sent: send AEGIS_SMS_WEBHOOK_SECRET as "
+            "'Authorization: Bearer <secret>'."
+        )
+    else:
+        message = _(
+            "No valid API token was sent. Make one on your account's page and send it as "
+            "'Authorization: Bearer <token>'."
+        )
     return api.create_response(request, {"detail": message}, status=401)
 
 

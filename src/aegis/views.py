@@ -24,7 +24,7 @@ from .access import public, requires
 from .areas import DEMO_MAIL_PERMISSIONS, areas_for
 from .demo_gateway import caught_texts
 from .demo_mail import caught
-from .visits import API_PREFIX
+from .visits import for_api
 from .work_queue import items_for
 
 
@@ -33,7 +33,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     an encoding Django refuses (charset=utf-16) failed that check again inside the handler,
     so the 400 became a 500. The page needs no token: it takes nothing. A call to the API
     gets JSON in words: 413 for a body past the size Django reads (it had been this page)."""
-    if request.path_info.startswith(API_PREFIX):
+    if for_api(request):
         if isinstance(exception, RequestDataTooBig):
             limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
             message = _("The request is too large: the API reads %(limit)s at most.")

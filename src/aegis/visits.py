@@ -19,6 +19,13 @@ from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
 
+
+def for_api(request: HttpRequest) -> bool:
+    """Whether the request is addressed to the API: "/api/…", and also "//api/…" or
+    "/API/V1/…" as a client may mistype it, which get the API's JSON 404, not a page."""
+    return request.path_info.lstrip("/").lower().startswith(API_PREFIX.strip("/") + "/")
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -32,7 +39,7 @@ class FormOnlyAddresses:
         response = self.get_response(request)
         if (
             response.status_code == 405
-            and not request.path_info.startswith(API_PREFIX)  # ApiAnswers said it in JSON
+            and not for_api(request)  # ApiAnswers said it in JSON
             and request.method in ("GET", "HEAD")
             and not response.content
             and "POST" in response.get("Allow", "")
@@ -54,7 +61,7 @@ class ApiAnswers:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path_info.startswith(API_PREFIX):
+        if not for_api(request):
             return self.get_response(request)
         head = request.method == "HEAD"
         if head:
@@ -91,7 +98,7 @@ class PageSlashes(CommonMiddleware):
     words, naming the address with the slash (`_in_words`)."""
 
     def should_redirect_with_slash(self, request: HttpRequest) -> bool:
-        if request.path_info.startswith(API_PREFIX):
+        if for_api(request):
             return False
         return bool(super().should_redirect_with_slash(request))
 
@@ -144,7 +151,7 @@ class BodiesWithLength:
             "Send the body with its length (a Content-Length header): a body sent in chunks "
             "cannot be read here."
         )
-        if request.path_info.startswith(API_PREFIX):
+        if for_api(request):
             return JsonResponse({"detail": detail}, status=411)
         return HttpResponse(detail, status=411, content_type="text/plain; charset=utf-8")
 

@@ -149,7 +149,9 @@ def test_without_the_search_key_nothing_is_raised_and_the_answer_is_the_same(
 
 def test_only_the_gateway_secret_is_accepted(gateway, make_person):
     message = {"from": ROSA_PHONE, "text": "HELP"}
-    assert post(Client(), INBOUND, message).status_code == 401
+    without = post(Client(), INBOUND, message)
+    # The gateway's secret is asked for, not a person's token (which it had been told to make).
+    assert without.status_code == 401 and "AEGIS_SMS_WEBHOOK_SECRET" in without.json()["detail"]
     assert post(gateway_client("not-the-secret"), INBOUND, message).status_code == 403
     assert post(gateway_client(SECRET[:-1]), INBOUND, message).status_code == 403
     # A signed-in person's API token is not the gateway's secret, whatever their role.
