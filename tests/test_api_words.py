@@ -132,3 +132,34 @@ def test_an_address_with_a_doubled_slash_is_the_apis():
     for path, api in (("//api/v1/me", True), ("/API/v1/me", True), ("/apiary/", False)):
         request.path_info = path
         assert for_api(request) is api, path
+
+
+def test_the_query_parameter_check_holds_under_a_prefix_and_spares_the_gateway(
+    make_person, settings
+):
+    """Served under a prefix, every lookup had missed and nothing was checked; an SMS
+    gateway adding a parameter of its own must not lose a panic text over it."""
+    from django.test import Client
+    from django.urls import set_script_prefix
+
+    from aegis import api as api_module
+    from aegis.roles import Role
+    from tests.conftest import api_client
+
+    api_module._query_names.cache_clear()
+    try:
+        set_script_prefix("/aegis/")
+        api = api_client(make_person(Role.CASEWORKER))
+        answer = api.get("/api/v1/cases/people", {"legal_name": "x"}, SCRIPT_NAME="/aegis")
+        assert answer.status_code == 422
+    finally:
+        set_script_prefix("/")
+        api_module._query_names.cache_clear()
+    settings.AEGIS_SMS_WEBHOOK_SECRET = "a gateway secret"
+    gateway = Client(headers={"authorization": "Bearer a gateway secret"})
+    sent = gateway.post(
+        "/api/v1/alerts/gateway/inbound?source=modem1",
+        {"from": "+15550100", "text": "hello"},
+        content_type="application/json",
+    )
+    assert sent.status_code != 422, sent.content

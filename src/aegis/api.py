@@ -54,11 +54,17 @@ api = NinjaAPI(
 )
 
 
+# Where the URLconf mounts the API (urls.py). Operations are looked up below it, so a site
+# served under a prefix (SCRIPT_NAME) finds them too.
+ROOT = "api/v1/"
+
+
 @functools.cache
 def _query_names() -> dict[tuple[str, str], frozenset[str]]:
-    """(path as the schema writes it, method) → the query parameters the operation takes."""
+    """(path below the API's root, as the schema writes it, method) → the query parameters
+    the operation takes."""
     names = {}
-    for path, operations in api.get_openapi_schema()["paths"].items():
+    for path, operations in api.get_openapi_schema(path_prefix="")["paths"].items():
         for method, operation in operations.items():
             taken = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
             names[(path, method.upper())] = frozenset(taken)
@@ -67,13 +73,16 @@ def _query_names() -> dict[tuple[str, str], frozenset[str]]:
 
 def known_query_names(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """A query parameter the operation does not take is refused (422), as a body's unknown
-    field is: `/cases/people?legal_name=x` had answered every person, as if filtered."""
+    field is: `/cases/people?legal_name=x` had answered every person, as if filtered. Not
+    for the SMS gateway's addresses: a gateway configured to add a parameter of its own
+    must not lose a panic text over it."""
 
     @wraps(endpoint)
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         match = request.resolver_match
-        if match is not None and request.GET:
-            path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", match.route)
+        route = match.route if match is not None else ""
+        if request.GET and route.startswith(ROOT) and "/gateway/" not in route:
+            path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route.removeprefix(ROOT))
             taken = _query_names().get((path, request.method or "GET"))
             if taken is not None and (unknown := sorted(set(request.GET) - taken)):
                 raise InputMismatch(

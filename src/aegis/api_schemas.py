@@ -181,7 +181,7 @@ def issue_in_words(issue: dict[str, Any]) -> dict[str, Any]:
     if words is not None:
         ctx = dict(issue.get("ctx") or {})
         if isinstance(ctx.get("expected"), str):  # "'a', 'b' or 'c'": no English "or"
-            ctx["expected"] = ctx["expected"].replace("' or '", "', '")
+            ctx["expected"] = ", ".join(ctx["expected"].rsplit(" or ", 1))
         # A placeholder pydantic did not fill: its own message stays.
         with contextlib.suppress(KeyError, TypeError, ValueError):
             issue["msg"] = _(words) % ctx

@@ -78,7 +78,10 @@ def create_organisation_keys(unlock_secret: str | None = None) -> str:
 # How each service's key is named to the operator, and who needs its unlock secret.
 SERVICE_WORDS = {
     ALERTS: ("alert service", "The worker (and the web server, to recognise duress words)"),
-    "exchange": ("exchange service", "The 'aegis exchange' commands that sign and open bundles"),
+    "exchange": (
+        "exchange service",
+        "The web server and every 'aegis exchange' command (they sign and open bundles)",
+    ),
 }
 
 
@@ -118,7 +121,9 @@ def print_unlock_secret(secret: str, generated: bool, name: str = ALERTS) -> Non
         print(f"The {label} key is sealed under the unlock secret you supplied.")
     print(f"{who} needs it at every start;")
     print("it is never written to AEGIS_HOME or the database, so a copy of the disk opens")
-    print(f"nothing. Give it as the systemd credential '{service_keys.CREDENTIAL}', in")
+    # The systemd credential is the alert service's alone (service_keys.supplied_unlock).
+    credential = f"the systemd credential '{service_keys.CREDENTIAL}', " if name == ALERTS else ""
+    print(f"nothing. Give it as {credential}in")
     print(f"{variable}_FILE (a file on a tmpfs), or in {variable}. Keep a copy offline,")
     option = "" if name == ALERTS else f" --service {name}"
     print(f"away from the server and its backups. Lost: 'aegis seal-service-key{option}")

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from . import views
-from .api import api
+from .api import ROOT, api
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -23,7 +23,7 @@ urlpatterns = [
     path("exchange/", include("aegis.exchange.urls")),
     path("monitoring/", include("aegis.monitoring.urls")),
     path("retention/", include("aegis.retention.urls")),
-    path("api/v1/", api.urls),
+    path(ROOT, api.urls),
     path("i18n/setlang/", views.set_language, name="set_language"),
 ]
 

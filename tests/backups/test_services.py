@@ -39,3 +39,29 @@ def test_create_refuses_an_instance_without_a_recovery_key(db, tmp_path):
     with pytest.raises(BackupError, match="no recovery key"):
         services.create_backup(tmp_path / "b.age")
     assert not (tmp_path / "b.age").exists()
+
+
+def test_what_is_not_an_age_file_is_refused_in_words_leaving_nothing_open(tmp_path):
+    """A folder, an unreadable or an empty file, or one that is not age: refused before
+    anything is decrypted (a folder had raised IsADirectoryError, a traceback at the
+    command line), and no pipe is left open."""
+    import os
+
+    from aegis.backups import archive
+    from aegis.backups.errors import BackupError
+
+    text = tmp_path / "notes.txt"
+    text.write_text("database.sqlite3\n" * 10)
+    empty = tmp_path / "empty.age"
+    empty.write_bytes(b"")
+    open_before = len(os.listdir("/proc/self/fd"))
+    for path, said in (
+        (tmp_path, "Cannot read"),
+        (tmp_path / "missing.age", "Cannot read"),
+        (empty, "is empty"),
+        (text, "not an age-encrypted file"),
+    ):
+        with pytest.raises(BackupError) as refused, archive.read(path, []):
+            pass
+        assert said in str(refused.value), path
+    assert len(os.listdir("/proc/self/fd")) == open_before

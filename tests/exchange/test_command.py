@@ -124,6 +124,9 @@ def test_a_lost_exchange_unlock_secret_is_replaced_with_the_recovery_key(
     assert sealed == 0
     out = capsys.readouterr().out
     assert "exchange service key is sealed under" in out and "--service exchange" in out
+    # Its own variable, never the alert service's systemd credential (which would then fail
+    # to open the alert key: no alert would go out).
+    assert "AEGIS_EXCHANGE_UNLOCK_FILE" in out and "aegis-alert-unlock" not in out
     service_keys.forget(identity.SERVICE)
     monkeypatch.setenv("AEGIS_EXCHANGE_UNLOCK", "a new unlock secret for the exchange")
     assert identity.opened()  # signs and opens bundles again, with the same identity

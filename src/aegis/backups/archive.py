@@ -90,6 +90,17 @@ def read(path: Path, identities: list[Any]) -> Iterator[tarfile.TarFile]:
     """The tar inside a backup, as a stream, decrypted with `identities` while it is read. A
     wrong key, a truncated or altered file raises BackupError (possibly after some members:
     age authenticates each chunk as it goes, so callers check before they keep anything)."""
+    # The file is looked at before the pipe is made: a refusal here leaves nothing open.
+    try:
+        with open(path, "rb") as source:
+            start = source.read(len(AGE_ARMOURED))
+    except OSError as error:
+        raise BackupError(f"Cannot read {path}: {error.strerror}.") from error
+    if not start:
+        raise BackupError(f"{path} is empty: not a backup.")
+    if not start.startswith(AGE_BINARY) and not start.startswith(AGE_ARMOURED):
+        # Said as what it is: age's own words ("Header is invalid") had blamed the key.
+        raise BackupError(f"{path} is not an age-encrypted file, so not an Aegis backup.")
     read_end, write_end = os.pipe()
     failure: list[BaseException] = []
 
@@ -100,17 +111,6 @@ def read(path: Path, identities: list[Any]) -> Iterator[tarfile.TarFile]:
         except BaseException as error:
             failure.append(error)
 
-    try:
-        source_size = path.stat().st_size
-    except OSError as error:
-        raise BackupError(f"Cannot read {path}: {error.strerror}.") from error
-    if source_size == 0:
-        raise BackupError(f"{path} is empty: not a backup.")
-    with open(path, "rb") as source:
-        start = source.read(len(AGE_ARMOURED))
-    if not start.startswith(AGE_BINARY) and not start.startswith(AGE_ARMOURED):
-        # Said as what it is: age's own words ("Header is invalid") had blamed the key.
-        raise BackupError(f"{path} is not an age-encrypted file, so not an Aegis backup.")
     decrypter = threading.Thread(target=decrypt, name="backup-age", daemon=True)
     decrypter.start()
     pipe: BinaryIO = os.fdopen(read_end, "rb")

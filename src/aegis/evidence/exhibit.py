@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from .models import CustodyEvent, EvidenceItem
 
@@ -90,7 +91,7 @@ def custody_rows(files: Sequence[ExhibitFile], events: Sequence[CustodyEvent]) -
         if item.pk in paths:
             return paths[item.pk]
         original = paths.get(item.derived_from_id, "") if item.derived_from_id else ""
-        return f"working copy of {original}" if original else ""
+        return _("working copy of %(file)s") % {"file": original} if original else ""
 
     return [
         CustodyRow(

@@ -246,7 +246,7 @@ def _refuse_private(host: str, port: int) -> None:
 def written_as_local(url: str) -> bool:
     """Whether the address writes out, with no look-up, a host the worker never reads: a
     loopback, private or reserved address in any form, or a name local by its form. Said
-    when the source is added, rather than found "unreachable" at its first poll."""
+    when the source is added or changed, rather than found "unreachable" at its poll."""
     if getattr(settings, "AEGIS_MONITORING_ALLOW_PRIVATE_ADDRESSES", False):
         return False
     try:
