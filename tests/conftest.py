@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -64,6 +65,34 @@ if os.environ.get("AEGIS_DATABASE_URL", "").startswith("postgres"):
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     DatabaseOperations.sql_flush = _delete_flush(DatabaseOperations.sql_flush)  # type: ignore[method-assign]
+
+
+# Modules whose module fixture builds a whole instance (20-50 s): each runs on one xdist
+# worker, so the instance is built once, not once per worker. (xdist's own `xdist_group`
+# mark renames node ids, which pytest 9 no longer reads.)
+ONE_WORKER_MODULES = frozenset(
+    {
+        "tests/backups/test_cli.py",
+        "tests/test_cli.py",
+        "tests/test_offline_attack.py",
+        "tests/test_unlock_cli.py",
+    }
+)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`-n 2` as xdist's default ("load"), each test its own unit of work, except that the
+    tests of a module in ONE_WORKER_MODULES go to one worker together."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesSharingAnInstance(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_WORKER_MODULES else nodeid
+
+    return ModulesSharingAnInstance(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
