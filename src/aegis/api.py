@@ -71,6 +71,11 @@ def _query_names() -> dict[tuple[str, str], frozenset[str]]:
     return names
 
 
+def _for_gateway(request: HttpRequest) -> bool:
+    """The SMS gateway's addresses: they take the gateway's secret, not a person's token."""
+    return "/alerts/gateway/" in request.path_info
+
+
 def known_query_names(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """A query parameter the operation does not take is refused (422), as a body's unknown
     field is: `/cases/people?legal_name=x` had answered every person, as if filtered. Not
@@ -81,7 +86,7 @@ def known_query_names(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         match = request.resolver_match
         route = match.route if match is not None else ""
-        if request.GET and route.startswith(ROOT) and "/gateway/" not in route:
+        if request.GET and route.startswith(ROOT) and not _for_gateway(request):
             path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route.removeprefix(ROOT))
             taken = _query_names().get((path, request.method or "GET"))
             if taken is not None and (unknown := sorted(set(request.GET) - taken)):
@@ -140,7 +145,7 @@ NINJA_WORDS = {
 def _no_token(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     """No token, or one that is unknown, expired or revoked: what to send, not "Unauthorized".
     The SMS gateway's addresses take the gateway's secret, not a person's token."""
-    if "/alerts/gateway/" in request.path_info:
+    if _for_gateway(request):
         message = _(
             "No gateway secret was sent: send AEGIS_SMS_WEBHOOK_SECRET as "
             "'Authorization: Bearer <secret>'."
