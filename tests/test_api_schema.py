@@ -23,7 +23,7 @@ from aegis.monitoring.vocabulary import ArticleOrigin
 from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 
-GATEWAY_SECRET = "a gateway secret for the schema run"
+GATEWAY_SECRET = "a gateway secret for the schema run, long"
 # Valid by the schema, refused by a rule the schema cannot state (a region of that country,
 # a reference that exists, a compartment one belongs to): 400, 409 and 422 say so.
 ACCEPTED = ["2xx", "400", "401", "403", "404", "409", "422", "429"]

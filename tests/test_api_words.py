@@ -155,8 +155,8 @@ def test_the_query_parameter_check_holds_under_a_prefix_and_spares_the_gateway(
     finally:
         set_script_prefix("/")
         api_module._query_names.cache_clear()
-    settings.AEGIS_SMS_WEBHOOK_SECRET = "a gateway secret"
-    gateway = Client(headers={"authorization": "Bearer a gateway secret"})
+    settings.AEGIS_SMS_WEBHOOK_SECRET = "a gateway secret of 32 characters"
+    gateway = Client(headers={"authorization": "Bearer a gateway secret of 32 characters"})
     sent = gateway.post(
         "/api/v1/alerts/gateway/inbound?source=modem1",
         {"from": "+15550100", "text": "hello"},

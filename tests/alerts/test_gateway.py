@@ -259,3 +259,17 @@ def test_a_tampered_or_foreign_reference_changes_nothing(gateway, smtp, sms):
         assert response.status_code == 404, bad
     item = fresh(item)
     assert item.state == DeliveryState.SENT and item.delivered_at is None
+
+
+def test_a_secret_too_short_to_be_unguessable_refuses_everything(gateway, settings):
+    """The webhook cannot slow a guesser (its one caller cannot be told from one without the
+    caller's address, never kept), so a short secret closes it, in words, even when sent."""
+    short = SECRET[:31]
+    settings.AEGIS_SMS_WEBHOOK_SECRET = short
+    response = post(gateway_client(short), INBOUND, {"from": ROSA_PHONE, "text": "HELP"})
+    assert response.status_code == 403
+    assert "shorter than 32 characters" in response.json()["detail"]
+    assert not Alert.objects.exists()
+    settings.AEGIS_SMS_WEBHOOK_SECRET = SECRET
+    response = post(gateway_client(), INBOUND, {"from": ROSA_PHONE, "text": "HELP"})
+    assert (response.status_code, response.json()) == (200, NEUTRAL)

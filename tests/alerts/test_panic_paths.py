@@ -20,7 +20,9 @@ def test_the_help_page_tells_the_ways_that_need_no_sign_in(team, settings):
     assert "When you cannot sign in" in without_sms
     assert "a missed check-in alerts your support team by itself" in without_sms
     assert "AUXILIO" not in without_sms  # no promise the gateway cannot keep
-    settings.AEGIS_SMS_WEBHOOK_SECRET = "gateway secret"
+    settings.AEGIS_SMS_WEBHOOK_SECRET = "gateway secret"  # too short: the webhook is closed
+    assert "AUXILIO" not in client.get(reverse("alerts:panic")).content.decode()
+    settings.AEGIS_SMS_WEBHOOK_SECRET = "a gateway secret of 32 characters"
     with_sms = client.get(reverse("alerts:panic")).content.decode()
     assert "Send a text message with only the word <strong>AUXILIO</strong>" in with_sms
     # The duress word is told in person only, never on a page someone may be made to show.

@@ -232,9 +232,30 @@ def panic_keyword() -> str:
     return str(getattr(settings, "AEGIS_SMS_PANIC_KEYWORD", "") or "HELP")
 
 
+# The gateway's webhook has no throttle: its one caller cannot be told from a guesser without
+# the caller's address, which is never kept. So the secret must be too long to guess.
+WEBHOOK_SECRET_MIN_LENGTH = 32
+
+
+def configured_webhook_secret() -> str:
+    return str(getattr(settings, "AEGIS_SMS_WEBHOOK_SECRET", "") or "")
+
+
+def webhook_secret() -> str:
+    """The gateway's secret, or "" (the webhook refuses everything) when it is unset or
+    shorter than WEBHOOK_SECRET_MIN_LENGTH."""
+    secret = configured_webhook_secret()
+    return secret if len(secret) >= WEBHOOK_SECRET_MIN_LENGTH else ""
+
+
+def webhook_secret_too_short() -> bool:
+    return bool(configured_webhook_secret()) and not webhook_secret()
+
+
 def sms_alerts_enabled() -> bool:
-    """Whether the SMS gateway may deliver defenders' messages (its webhook has a secret)."""
-    return bool(getattr(settings, "AEGIS_SMS_WEBHOOK_SECRET", ""))
+    """Whether the SMS gateway may deliver defenders' messages (its webhook has a secret
+    long enough)."""
+    return bool(webhook_secret())
 
 
 def people_with_phone(number: str) -> list[Person]:

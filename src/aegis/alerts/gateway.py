@@ -3,7 +3,8 @@ send (the panic keyword, a duress word) and delivery reports of the messages we 
 
 No user signs these requests: the gateway sends `Authorization: Bearer <secret>`, the
 secret being AEGIS_SMS_WEBHOOK_SECRET, compared in constant time. Without the header the
-answer is 401; with a wrong secret, a user's API token, or while the setting is empty, 403.
+answer is 401; with a wrong secret, a user's API token, or while the setting is empty or
+shorter than 32 characters, 403 (a secret too long to guess, since a guesser is not slowed).
 An inbound message gets the same answer whether or not its number belongs to anyone, and
 the number is never stored or logged."""
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema
@@ -26,10 +26,18 @@ from . import checkins, reports
 
 class GatewaySecret(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        secret = str(getattr(settings, "AEGIS_SMS_WEBHOOK_SECRET", "") or "")
+        if checkins.webhook_secret_too_short():
+            raise HttpError(403, TOO_SHORT)
+        secret = checkins.webhook_secret()
         if not secret or not hmac.compare_digest(token.encode(), secret.encode()):
             raise HttpError(403, gettext_noop("This is not the SMS gateway's secret."))
         return True
+
+
+TOO_SHORT = gettext_noop(
+    "The SMS gateway's secret set on this server is shorter than 32 characters, so the "
+    "gateway's addresses refuse everything: set AEGIS_SMS_WEBHOOK_SECRET to a longer one."
+)
 
 
 router = Router(tags=["sms gateway"], auth=GatewaySecret())
