@@ -58,3 +58,27 @@ def test_an_analyst_accepts_a_proposal_without_javascript(tab, make_person, make
     )
     assert response is not None and response.status == 403
     assert tab.csp_violations() == []
+
+
+def test_enter_in_a_field_saves_the_corrections(tab, make_person):  # noqa: F811
+    """Enter presses a form's first submit button. On the proposal page that had been "Show
+    the regions": the page was drawn again and nothing was saved, without a word."""
+    analyst = make_person(Role.ANALYST, "lucia")
+    with unlocked(analyst.keychain()):
+        article = articles.ingest(
+            origin=ArticleOrigin.PASTED,
+            title="Defender arrested in Bogota",
+            text=STORY,
+            published=datetime.date(2026, 11, 20),
+            language="en",
+        )
+    page = tab.page
+    page.goto(tab.url("/accounts/login/"))
+    fill_sign_in(page, analyst.password, analyst.next_backup_code())
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto(tab.url(reverse("monitoring:proposal", kwargs={"proposal_id": article.proposal.pk})))
+    title = page.get_by_label("Title:", exact=True)
+    title.fill("Land defender held in Bogota")
+    title.press("Enter")
+    expect(page.get_by_text("Your corrections are saved.")).to_be_visible()
+    expect(page.get_by_label("Title:", exact=True)).to_have_value("Land defender held in Bogota")

@@ -101,7 +101,7 @@ def _victim(name: str | None, sex: str = "man", types: list[str] | None = None) 
         "victim_idx": 1,
         "victim_population_type": "individual",
         "victim_name": name,
-        "victim_keywords": "",
+        "victim_keywords": None,
         "victim_type": types if types is not None else ["journalist"],
         "victim_sex_type": sex,
         "victim_age_group": "adult",
@@ -563,6 +563,9 @@ def test_extract_command_refuses_bad_input(tmp_path: Path) -> None:
     bad.write_text('{"not": "a list"}')
     with pytest.raises(CommandError, match="list of records"):
         call_command("monitoring", "extract", str(bad), "--out", str(tmp_path / "o.json"))
+    bad.write_text('[{"sample": {}}, null]')
+    with pytest.raises(CommandError, match="Record 2 is not a JSON object"):
+        call_command("monitoring", "extract", str(bad), "--out", str(tmp_path / "o.json"))
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("monitoring", "extract", str(tmp_path / "missing.json"), "--out", "x")
     assert not (tmp_path / "o.json").exists()
@@ -695,3 +698,36 @@ def test_extract_reads_a_file_with_a_byte_order_mark_and_train_needs_a_split(
     assert len(json.loads(out.read_text())) == 1
     with pytest.raises(CommandError, match="--splits names no split"):
         call_command("monitoring", "train", "--data", str(tmp_path), "--splits", ",")
+
+
+def test_extract_takes_its_options_before_the_input_and_a_record_without_its_sample(
+    tmp_path: Path, no_network: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Options before the input ("extract --given-victims IN.json --out OUT.json") had been
+    refused ("unrecognized arguments: IN.json"); one record with no sample object had cost
+    the whole file."""
+    records = [
+        {
+            "sample": {"Input.article_interface": "<p>Police held journalist Ana Diaz.</p>"},
+            "merged_sample": {"victims": [{"victim_idx": 1, "victim_name": "Ana Diaz"}]},
+        },
+        {"sample": None, "id": "kept"},
+        {"id": "no sample at all"},
+    ]
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps(records))
+    out = tmp_path / "out.json"
+    call_command("monitoring", "extract", "--given-victims", str(source), "--out", str(out))
+    written = json.loads(out.read_text())
+    assert [w.get("id") for w in written] == [None, "kept", "no sample at all"]
+    assert written[1]["sample"] is None and "sample" not in written[2]
+    assert [v["victim_name"] for v in written[0]["merged_sample"]["gold_victim_answers"]] == [
+        "Ana Diaz"
+    ]
+    for w in written:
+        assert w["merged_sample"]["violation_types"]
+        assert all(v["victim_keywords"] is None for v in w["merged_sample"]["victims"])
+    assert "2 record(s) have no 'sample' object" in capsys.readouterr().err
+    out.unlink()
+    call_command("monitoring", "extract", "--out", str(out), str(source))
+    assert len(json.loads(out.read_text())) == 3

@@ -22,6 +22,7 @@ from aegis.cases.models import Case
 from aegis.risk.vocabulary import Level
 from aegis.rules import RuleError, refusal_on, show_on
 from aegis.text import whole_number
+from aegis.vault import service_keys
 
 from . import channels as alert_channels
 from . import ladder, policies
@@ -228,7 +229,12 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "alerts/rules.html",
-        {"rules": policies.rules(), "visible_people": visible},
+        {
+            "rules": policies.rules(),
+            "visible_people": visible,
+            # The news rule needs the alert service to hold the search key to recognise names.
+            "names_unrecognised": not service_keys.holds_search_key(),
+        },
     )
 
 

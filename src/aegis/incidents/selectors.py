@@ -18,6 +18,7 @@ from aegis.vault.keychain import NoKeyAccess, VaultLocked
 from aegis.vault.selectors import open_records
 
 from .models import Act, ActPerpetrator, Incident, IncidentLink, Perpetrator, Source, Victim
+from .vocabulary import ViolationType
 
 PAGE_SIZE = 25
 INCIDENT_ORDER = Order("date_start", descending=True)
@@ -345,7 +346,18 @@ def merge_candidates(
     if country:
         by_event &= Q(country=country)
     query = (by_name if names else Q(pk__in=[])) | by_event
-    return list(Incident.objects.filter(query).distinct().order_by("-date_start", "-pk")[:limit])
+    found = list(Incident.objects.filter(query).distinct().order_by("-date_start", "-pk")[:limit])
+    # Each with its violations' names (`violation_names`), so that the analyst can tell
+    # candidates apart by what happened, from coded columns still.
+    codes: dict[int, list[str]] = {incident.pk: [] for incident in found}
+    acts = Act.objects.filter(incident__in=found).order_by("pk")
+    for incident_id, code in acts.values_list("incident_id", "violation_type"):
+        if code not in codes[incident_id]:
+            codes[incident_id].append(code)
+    for incident in found:
+        names = [str(ViolationType(c).label) for c in codes[incident.pk] if c in ViolationType]
+        setattr(incident, "violation_names", names)  # noqa: B010 (not a field of the model)
+    return found
 
 
 def part_versions(size: int) -> dict[int, tuple[int, Any]]:

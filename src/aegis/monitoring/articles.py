@@ -20,8 +20,9 @@ from aegis import clock
 from aegis.audit import services as audit
 from aegis.rules import RuleError
 
-from . import fingerprints, keys, mentions, texts
+from . import decisions, fingerprints, keys, mentions, texts
 from .models import Article, Proposal
+from .vocabulary import ProposalStatus
 
 log = logging.getLogger(__name__)
 DUPLICATE_WINDOW_DAYS = 60
@@ -135,6 +136,9 @@ def ingest(
         "monitoring.article", actor_id=actor_id, object_type="article", object_id=article.pk
     )
     extracted: dict[str, Any] = {}
+    decided = getattr(original, "proposal", None) if original is not None else None
+    if decided is not None and decided.status in (ProposalStatus.ACCEPTED, ProposalStatus.MERGED):
+        decisions.offer_copy(article, decided.incident_reference)
     if original is None:
         extracted = mentions.with_name_indexes(run_extractor(title, text, published))
         Proposal.objects.create(

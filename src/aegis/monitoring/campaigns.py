@@ -248,6 +248,10 @@ def add_item(
             article=article,
         )
     if new:
+        if seen_on < campaign.first_seen:
+            # An older post found later: the campaign began then, not when first recorded.
+            campaign.first_seen = seen_on
+            campaign.save(update_fields=["first_seen"])
         audit.record(
             "monitoring.campaign", actor_id=actor_id, object_type="campaign", object_id=campaign.pk
         )

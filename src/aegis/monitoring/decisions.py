@@ -30,10 +30,11 @@ from aegis.incidents.vocabulary import (
     ViolationType,
 )
 from aegis.rules import RuleError
+from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
 from . import selectors
 from .drafts import EARLIEST, MAX_VICTIMS, Draft, VictimDraft, from_extraction
-from .models import Proposal
+from .models import Article, Proposal
 from .vocabulary import ProposalStatus, RejectReason
 
 
@@ -147,6 +148,33 @@ def _decided(proposal: Proposal, status: str, actor_id: int | None, **fields: An
     audit.record(
         "monitoring.decision", actor_id=actor_id, object_type="proposal", object_id=proposal.pk
     )
+    if status in (ProposalStatus.ACCEPTED, ProposalStatus.MERGED):
+        for copy in Article.objects.filter(duplicate_of=proposal.article_id, proposal=None):
+            offer_copy(copy, proposal.incident_reference)
+
+
+def offer_copy(article: Article, reference: str) -> bool:
+    """The same story from another outlet, once its story is an incident's (accepted or
+    merged): merged into that incident for its caseworkers to add as a source, as an
+    analyst's merge is (a second outlet is what corroboration asks for). It had been kept
+    with no word to anyone. False where this key context cannot write the copy's proposal
+    (an article key not passed on yet): the copy stays listed under its story."""
+    try:
+        with transaction.atomic():
+            Proposal.objects.create(
+                article=article,
+                data_key_id=article.data_key_id,
+                extracted="{}",
+                edited="",
+                reject_note="",
+                status=ProposalStatus.MERGED,
+                incident_reference=reference,
+                decided_at=clock.now(),
+                created_at=clock.now(),
+            )
+    except (NoKeyAccess, VaultLocked):
+        return False
+    return True
 
 
 def _source_text(proposal: Proposal) -> str:
@@ -258,6 +286,17 @@ def candidates(proposal: Proposal) -> list[Any]:
         violation_types=draft.violation_types,
         name_indexes=indexes,
     )
+
+
+def names_checked(proposal: Proposal) -> bool:
+    """Whether the report's victim names could be looked up among the incidents: not where
+    it names people and neither the worker, when the article came in, nor this key context
+    held the search key (candidates then match on place, dates and violation alone)."""
+    from . import mentions
+
+    extracted = json.loads(str(proposal.extracted or "{}"))
+    names = mentions.victim_names(extracted)
+    return not names or mentions.NAME_INDEXES in extracted or mentions.indexes_of(names) is not None
 
 
 @transaction.atomic

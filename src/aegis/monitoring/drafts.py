@@ -9,7 +9,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from aegis import clock
+from aegis import places as aegis_places
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.incidents.vocabulary import DatePrecision, PerpetratorType, ViolationType
 from aegis.monitoring.extraction import places
@@ -106,6 +109,14 @@ def _date(extracted: dict[str, Any], fallback: datetime.date) -> tuple[datetime.
     return fallback, DatePrecision.APPROXIMATE
 
 
+def _described(victim: dict[str, Any], said_of: tuple[str, ...]) -> str:
+    """A victim as the draft describes them: the name, then what they are ("journalist").
+    The dataset's "insufficient information" is no description: it had been written on the
+    incident after the name."""
+    types = [t for t in victim.get("victim_types", ()) if t in said_of]
+    return ", ".join(x for x in (str(victim.get("name", "")), *types) if x)[:500]
+
+
 def _labels() -> Any:
     from .extraction import labels
 
@@ -132,14 +143,12 @@ def from_extraction(
     ) or [ViolationType.OTHER]
     victims = [
         VictimDraft(
-            description=", ".join(
-                x for x in (str(v.get("name", "")), *v.get("victim_types", ())) if x
-            )[:500],
+            description=description,
             sex=SEX_TO_AEGIS.get(str(v.get("sex")), Gender.UNKNOWN),
             age_group=AGE_TO_AEGIS.get(str(v.get("age_group")), AgeGroup.UNKNOWN),
         )
         for v in extracted.get("victims", [])
-        if isinstance(v, dict) and (v.get("name") or v.get("victim_types"))
+        if isinstance(v, dict) and (description := _described(v, labels.VICTIM_TYPES))
     ][:MAX_VICTIMS]  # the likeliest, as the extractor ranks them: more go on the incident
     country = country_code(_value(extracted, "country"))
     sentences = [
@@ -162,3 +171,56 @@ def from_extraction(
         reliability=reliability,
         victims=victims,
     )
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One value the extractor proposed, as the analyst reads it: what it is, the value in
+    Aegis's words, the confidence (per cent) and the sentence it was read from ("" where the
+    whole article was weighed)."""
+
+    what: str
+    value: str
+    confidence: int
+    sentence: str
+
+
+def reasons(extracted: dict[str, Any]) -> list[Reason]:
+    """Why the draft holds what it holds, value by value, in the order of the draft."""
+    labels = _labels()
+    found: list[Reason] = []
+
+    def add(what: Any, value: Any, guess: Any) -> None:
+        if value in (None, "") or not isinstance(guess, dict):
+            return
+        confidence = guess.get("confidence")
+        share = round(100 * confidence) if isinstance(confidence, int | float) else 0
+        sentence = str(guess.get("sentence") or "")
+        found.append(Reason(str(what), str(value), max(0, min(100, share)), sentence))
+
+    perpetrator = extracted.get("perpetrator_type")
+    if _value(extracted, "perpetrator_type"):
+        code = labels.aegis_perpetrator(_value(extracted, "perpetrator_type"))
+        add(_("Perpetrator"), PerpetratorType(code).label, perpetrator)
+    for guess in extracted.get("violation_types") or ():
+        if isinstance(guess, dict):
+            for code in labels.aegis_violations([guess.get("value")]):
+                add(_("Violation"), ViolationType(code).label, guess)
+    for victim in extracted.get("victims") or ():
+        if isinstance(victim, dict):
+            add(_("Victim"), _described(victim, labels.VICTIM_TYPES), victim)
+    country = _value(extracted, "country")
+    add(
+        _("Country"),
+        aegis_places.country_name(country_code(country)) or country,
+        extracted.get("country"),
+    )
+    for name, what in (
+        ("region", _("Region")),
+        ("city", _("City")),
+        ("year", _("Year")),
+        ("month", _("Month")),
+        ("day", _("Day")),
+    ):
+        add(what, _value(extracted, name), extracted.get(name))
+    return found

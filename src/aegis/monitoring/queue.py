@@ -33,4 +33,12 @@ def items(user: Any) -> list[WorkItem]:
                 n,
             )
             found.append(WorkItem(text % {"n": n}, reverse("monitoring:merged"), more=more))
+        n, more = selectors.drafts_unverified_count(user)
+        if n:
+            text = ngettext(
+                "%(n)s incident drafted from the news waits to be verified",
+                "%(n)s incidents drafted from the news wait to be verified",
+                n,
+            )
+            found.append(WorkItem(text % {"n": n}, reverse("monitoring:merged"), more=more))
     return found

@@ -144,6 +144,32 @@ def _merged_waiting(user: Any, *, added: bool = False) -> QuerySet[Proposal]:
     )
 
 
+DRAFTS_LISTED = 20
+
+
+def _drafts_unverified(user: Any) -> QuerySet[Proposal]:
+    """Accepted proposals whose incident, drafted from the news in a compartment this
+    person works in, is still unverified: its caseworkers are to check it (they had not been
+    told of it at all)."""
+    from aegis.incidents import selectors as incidents
+    from aegis.incidents.vocabulary import VerificationStatus
+
+    visible = incidents.visible_incidents(user).filter(
+        reference=OuterRef("incident_reference"), verification=VerificationStatus.UNVERIFIED
+    )
+    return Proposal.objects.filter(Exists(visible), status=ProposalStatus.ACCEPTED)
+
+
+def drafts_unverified(user: Any) -> list[Proposal]:
+    """The first DRAFTS_LISTED of _drafts_unverified, the longest waiting first (no article
+    opened: the incident's reference and the decision's date say which)."""
+    return list(_drafts_unverified(user).order_by("decided_at", "pk")[:DRAFTS_LISTED])
+
+
+def drafts_unverified_count(user: Any) -> tuple[int, bool]:
+    return capped_count(_drafts_unverified(user))
+
+
 def merged_added_already(user: Any, proposal_id: int) -> bool:
     """Whether a colleague added this merged article to an incident this person may see
     (a page loaded before they did)."""

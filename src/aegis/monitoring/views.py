@@ -20,7 +20,7 @@ from aegis.files.uploads import UploadRejected
 from aegis.rules import RuleError, flash_refusal, refusal_on, show_on
 
 from . import campaigns as campaign_services
-from . import decisions, keys, manual, selectors, sources
+from . import decisions, drafts, keys, manual, selectors, sources
 from .drafts import Draft
 from .forms import (
     LANGUAGE_NAMES,
@@ -67,6 +67,7 @@ def _proposal_page(request: HttpRequest, proposal: Proposal, **given: Any) -> Ht
     draft = decisions.draft_of(proposal)
     pending = proposal.status == ProposalStatus.PENDING
     duplicate_count, duplicates = selectors.duplicates_of(proposal.article)
+    extracted = json.loads(str(proposal.extracted or "{}"))
     if not pending:
         # A page loaded before a colleague decided: what matters is that, not the form.
         for form in forms.values():
@@ -76,7 +77,7 @@ def _proposal_page(request: HttpRequest, proposal: Proposal, **given: Any) -> Ht
         "proposal": proposal,
         "article": proposal.article,
         "draft": draft,
-        "extracted": json.loads(str(proposal.extracted or "{}")),
+        "extracted": extracted,
         # The article's language by name; a code no source offers (a page's own) as it is;
         # none when it was not recognised ("" is the form's "Recognise it").
         "language": LANGUAGE_NAMES.get(code, code) if (code := proposal.article.language) else "",
@@ -88,6 +89,8 @@ def _proposal_page(request: HttpRequest, proposal: Proposal, **given: Any) -> Ht
         or AcceptForm(compartments=selectors.compartments()),
         "reject_form": forms.get("reject_form") or RejectForm(),
         "candidates": decisions.candidates(proposal) if pending else [],
+        "names_checked": decisions.names_checked(proposal) if pending else True,
+        "reasons": drafts.reasons(extracted),
     }
     return render(request, "monitoring/proposal.html", context)
 
@@ -222,7 +225,11 @@ def merged(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "monitoring/merged.html",
-        {"waiting": selectors.merged_page(request.user, request.GET)},
+        {
+            "waiting": selectors.merged_page(request.user, request.GET),
+            "drafts": selectors.drafts_unverified(request.user),
+            "drafts_count": selectors.drafts_unverified_count(request.user),
+        },
     )
 
 

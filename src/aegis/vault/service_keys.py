@@ -128,6 +128,15 @@ def service_keypair(name: str = ALERTS) -> Keypair | None:
     return Keypair.objects.filter(kind=Keypair.Kind.SERVICE, name=name).first()
 
 
+def holds_search_key(name: str = ALERTS) -> bool:
+    """Whether the search key is sealed to the service (the grant-search-key ceremony): the
+    alert service then recognises people named in the news and in SMS."""
+    from .selectors import keypair_holds_search_key
+
+    keypair = service_keypair(name)
+    return keypair is not None and keypair_holds_search_key(keypair)
+
+
 def _seal(keypair: Keypair, private_key: PrivateKey, unlock_secret: str) -> None:
     from . import services  # the same sealing as a person's key, under the unlock secret
 

@@ -21,7 +21,8 @@ def predict(
     """Each record with its predicted merged_sample (`progress` is told of each one done)."""
     out = []
     for record in records:
-        sample = record["sample"]
+        # A record without its sample is an article with no text (the command says so).
+        sample = record["sample"] if isinstance(record.get("sample"), dict) else {}
         title = text_field(sample, "Input.title")
         body = text_field(sample, "Input.article_interface")
         published = publish_date(sample)

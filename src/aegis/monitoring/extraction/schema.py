@@ -58,7 +58,7 @@ def victim_record(index: int, victim: VictimGuess) -> dict[str, Any]:
         "victim_idx": index,
         "victim_population_type": victim.population_type,
         "victim_name": victim.name or None,
-        "victim_keywords": "",
+        "victim_keywords": None,  # the dataset's null, never ""
         "victim_type": list(victim.victim_types),
         "victim_sex_type": victim.sex,
         "victim_age_group": victim.age_group,

@@ -107,6 +107,13 @@ class Command(BaseCommand):
             "key (default: asked for)",
         )
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        """Options before INPUT are read too ("extract --given-victims IN.json --out OUT.json"):
+        argparse alone gives the positionals out at once, INPUT none, then refuses it."""
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.parse_args = parser.parse_intermixed_args  # type: ignore[method-assign]
+        return parser
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "train":
             self._train(options)
@@ -228,10 +235,21 @@ class Command(BaseCommand):
             records = json.loads(Path(options["input"]).read_text(encoding="utf-8-sig"))
         except (OSError, ValueError, RecursionError) as error:  # (JSON nested past Python's depth)
             raise CommandError(f"Cannot read {options['input']}: {error}") from error
-        if not isinstance(records, list) or not all(
-            isinstance(r, dict) and isinstance(r.get("sample"), dict) for r in records
-        ):
+        if not isinstance(records, list):
             raise CommandError("The input must be a JSON list of records, each with a 'sample'.")
+        for number, record in enumerate(records, 1):
+            if not isinstance(record, dict):
+                raise CommandError(
+                    f"Record {number} is not a JSON object: the input must be a JSON list of "
+                    "records, each with a 'sample'."
+                )
+        # One record without its sample does not cost the others their predictions: it is
+        # read as an article with no text, and said.
+        if without := sum(not isinstance(r.get("sample"), dict) for r in records):
+            self.stderr.write(
+                f"{without} record(s) have no 'sample' object: each is predicted as an article "
+                "with no text."
+            )
         out = _output_file(Path(options["out"]), Path(options["input"]))
         try:
             # The organisation's model where one was trained (--decisions), as the worker.
