@@ -125,3 +125,34 @@ def test_identities_and_narratives_never_reach_disk_in_clear(make_person, make_c
     assert find(needles) == []
     # The pseudonym is kept in clear on purpose: this proves the scan sees plaintext.
     assert find([b"Ceiba"]) != []
+
+
+def test_names_and_contact_details_do_not_give_their_length_away(make_person, make_compartment):
+    """A name's ciphertext had been its length plus 41 bytes: against a list of defenders
+    named in the news, a length beside the clear gender, age, sector and region narrows the
+    match. Names, numbers and addresses are padded (vault.fields.NAME_PADDED), so people with
+    names of 3 and 60 characters, in Latin or Arabic script, look alike on the disk."""
+    from aegis.cases import services
+    from aegis.cases.models import Person
+    from aegis.vault.keychain import unlocked
+
+    lucia = make_person(Role.CASEWORKER, "lucia")
+    compartment = make_compartment(lucia, name="Andes")
+    people = [
+        {"legal_name": "Ana", "phone": "+573101234567", "email": "a@b.co"},
+        {
+            "legal_name": "María de los Ángeles Quintero Arango de la Torre Villanueva",
+            "phone": "+57 310 123 4567 ext. 89",
+            "email": "maria.de.los.angeles.quintero@organizacion-de-derechos.example.org",
+        },
+        {"legal_name": "محمد عبد الرحمن الحسيني", "phone": "", "email": ""},
+    ]
+    with unlocked(lucia.keychain()):
+        made = [
+            services.create_person(compartment, actor_id=None, pseudonym=f"P{i}", **fields)
+            for i, fields in enumerate(people)
+        ]
+    for field in ("legal_name", "phone", "email"):
+        raw = Person.objects.filter(pk__in=[p.pk for p in made]).values_list(field, flat=True)
+        lengths = {len(bytes(value)) for value in raw if value}
+        assert len(lengths) == 1, (field, lengths)

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from aegis.roles import PERMISSIONS, ROLE_LABELS, Role
-from aegis.vault.fields import EncryptedTextField
+from aegis.vault.fields import NAME_PADDED, EncryptedTextField
 
 
 class User(AbstractUser):
@@ -76,10 +76,10 @@ class StaffChannels(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_channels")
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
-    email = EncryptedTextField()
-    phone = EncryptedTextField(help_text="For SMS.")
-    signal = EncryptedTextField()
-    matrix = EncryptedTextField()
+    email = EncryptedTextField(pad=NAME_PADDED)
+    phone = EncryptedTextField(pad=NAME_PADDED, help_text="For SMS.")
+    signal = EncryptedTextField(pad=NAME_PADDED)
+    matrix = EncryptedTextField(pad=NAME_PADDED)
     kinds = models.CharField(max_length=40, blank=True, default="")
 
     def __str__(self) -> str:

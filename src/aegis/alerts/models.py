@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from aegis.cases.vocabulary import Sector
 from aegis.incidents.vocabulary import ViolationType
 from aegis.risk.vocabulary import Level
-from aegis.vault.fields import EncryptedTextField
+from aegis.vault.fields import NAME_PADDED, EncryptedTextField
 
 from . import channels
 from .vocabulary import (
@@ -49,7 +49,7 @@ class PartnerOrganisation(models.Model):
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     # The name of a registered channel (alerts/channels/), checked by the services that write.
     channel = models.CharField(max_length=channels.NAME_MAX)
-    address = EncryptedTextField()
+    address = EncryptedTextField(pad=NAME_PADDED)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
 
@@ -251,7 +251,7 @@ class Delivery(models.Model):
     )
     # The name of a registered channel (alerts/channels/), checked by the services that write.
     channel = models.CharField(max_length=channels.NAME_MAX)
-    address = EncryptedTextField()
+    address = EncryptedTextField(pad=NAME_PADDED)
     # An emergency contact reads the message in their own language (their safety plan's
     # choice); empty: the instance's language.
     language = models.CharField(max_length=8, blank=True, default="")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from aegis.labels import QuickChoiceLabels
 from aegis.roles import Role
-from aegis.vault.fields import BlindIndexField, EncryptedTextField
+from aegis.vault.fields import NAME_PADDED, BlindIndexField, EncryptedTextField
 
 if TYPE_CHECKING:
     from aegis.vault.models import DataKey
@@ -94,15 +94,17 @@ class Person(QuickChoiceLabels, models.Model):
     compartment = models.ForeignKey(Compartment, on_delete=models.PROTECT, related_name="people")
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     pseudonym = models.CharField(max_length=80, help_text="Shown in lists; must not identify.")
-    legal_name = EncryptedTextField()
+    legal_name = EncryptedTextField(pad=NAME_PADDED)
     name_index = BlindIndexField(source="legal_name", kind="name")
-    other_names = EncryptedTextField()
-    phone = EncryptedTextField()
+    other_names = EncryptedTextField(pad=NAME_PADDED)
+    phone = EncryptedTextField(pad=NAME_PADDED)
     phone_index = BlindIndexField(source="phone", kind="phone")
-    email = EncryptedTextField()
-    contact_channels = EncryptedTextField(help_text="Signal, WhatsApp, Matrix… one per line.")
-    organisation = EncryptedTextField()
-    identity_document = EncryptedTextField()
+    email = EncryptedTextField(pad=NAME_PADDED)
+    contact_channels = EncryptedTextField(
+        pad=NAME_PADDED, help_text="Signal, WhatsApp, Matrix… one per line."
+    )
+    organisation = EncryptedTextField(pad=NAME_PADDED)
+    identity_document = EncryptedTextField(pad=NAME_PADDED)
     identity_index = BlindIndexField(source="identity_document", kind="identifier")
     gender = models.CharField(max_length=16, choices=Gender.choices, default=Gender.UNKNOWN)
     age_group = models.CharField(max_length=16, choices=AgeGroup.choices, default=AgeGroup.UNKNOWN)
@@ -142,7 +144,9 @@ class Case(QuickChoiceLabels, models.Model):
     person = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
-    subject_name = EncryptedTextField(help_text="The group or organisation, when not a person.")
+    subject_name = EncryptedTextField(
+        pad=NAME_PADDED, help_text="The group or organisation, when not a person."
+    )
     summary = EncryptedTextField()
     status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.INTAKE)
     country = models.CharField(max_length=2, blank=True)

@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aegis.vault.fields import EncryptedTextField
+from aegis.vault.fields import NAME_PADDED, EncryptedTextField
 
 
 class EvidenceTampering(Exception):
@@ -83,7 +83,7 @@ class EvidenceItem(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="working_copies"
     )
     # Read and written as str while the case key is unlocked (see vault.fields).
-    name: str = EncryptedTextField()  # type: ignore[assignment]
+    name: str = EncryptedTextField(pad=NAME_PADDED)  # type: ignore[assignment]
     description: str = EncryptedTextField()  # type: ignore[assignment]
     content_type = models.CharField(max_length=127)  # a Word document's type is 71 characters
     size = models.PositiveBigIntegerField()

@@ -11,7 +11,13 @@ from django.db import models
 
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.labels import QuickChoiceLabels
-from aegis.vault.fields import LINE_PADDED, TEXT_PADDED, BlindIndexField, EncryptedTextField
+from aegis.vault.fields import (
+    LINE_PADDED,
+    NAME_PADDED,
+    TEXT_PADDED,
+    BlindIndexField,
+    EncryptedTextField,
+)
 
 from .vocabulary import (
     DatePrecision,
@@ -118,7 +124,7 @@ class Perpetrator(models.Model):
     perpetrator_type = models.CharField(
         max_length=24, choices=PerpetratorType.choices, default=PerpetratorType.UNKNOWN
     )
-    name = EncryptedTextField(help_text="Name, unit or identity, as far as known.")
+    name = EncryptedTextField(pad=NAME_PADDED, help_text="Name, unit or identity, as far as known.")
     name_index = BlindIndexField(source="name", kind="name")
     description = EncryptedTextField()
     created_at = models.DateTimeField(auto_now_add=True)

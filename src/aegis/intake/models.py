@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from aegis.vault.fields import EncryptedTextField
+from aegis.vault.fields import NAME_PADDED, EncryptedTextField
 
 from .vocabulary import DatePrecision, PerpetratorType, SenderKind, SubmissionStatus, TargetKind
 
@@ -37,10 +37,12 @@ class Submission(models.Model):
     held = models.BooleanField(default=False)
 
     anonymous = models.BooleanField(default=True)
-    contact_name = EncryptedTextField()
-    contact_phone = EncryptedTextField()
-    contact_email = EncryptedTextField()
-    contact_channel = EncryptedTextField(help_text="How the reporter prefers to be reached.")
+    contact_name = EncryptedTextField(pad=NAME_PADDED)
+    contact_phone = EncryptedTextField(pad=NAME_PADDED)
+    contact_email = EncryptedTextField(pad=NAME_PADDED)
+    contact_channel = EncryptedTextField(
+        pad=NAME_PADDED, help_text="How the reporter prefers to be reached."
+    )
 
     narrative = EncryptedTextField()
     occurred_on = EncryptedTextField(help_text="ISO date as precise as the reporter gave it.")
@@ -116,7 +118,7 @@ class SubmissionFile(models.Model):
     )
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     sender = models.CharField(max_length=16, choices=SenderKind.choices)
-    name = EncryptedTextField()
+    name = EncryptedTextField(pad=NAME_PADDED)
     # The hash would let whoever seizes the server confirm that a known photo was sent.
     sha256 = EncryptedTextField()
     content_type = models.CharField(max_length=127)  # a Word document's type is 71 characters

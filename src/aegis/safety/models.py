@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from aegis.vault.fields import EncryptedTextField
+from aegis.vault.fields import NAME_PADDED, EncryptedTextField
 
 from .vocabulary import PlanLanguage, ScenarioKind
 
@@ -75,12 +75,12 @@ class EmergencyContact(WrittenOnce):
     version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="contacts")
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     priority = models.PositiveSmallIntegerField(help_text="1 is called first.")
-    name = EncryptedTextField()
-    relation = EncryptedTextField()
-    phone = EncryptedTextField(help_text="For calls and SMS.")
-    email = EncryptedTextField()
-    signal = EncryptedTextField()
-    other_channel = EncryptedTextField()
+    name = EncryptedTextField(pad=NAME_PADDED)
+    relation = EncryptedTextField(pad=NAME_PADDED)
+    phone = EncryptedTextField(pad=NAME_PADDED, help_text="For calls and SMS.")
+    email = EncryptedTextField(pad=NAME_PADDED)
+    signal = EncryptedTextField(pad=NAME_PADDED)
+    other_channel = EncryptedTextField(pad=NAME_PADDED)
     language = models.CharField(max_length=2, choices=PlanLanguage.choices)
 
     class Meta:

@@ -17,7 +17,7 @@ from django.db import models
 from aegis import places
 from aegis.audit.chain import Link
 from aegis.audit.models import AppendOnly
-from aegis.vault.fields import EncryptedTextField
+from aegis.vault.fields import NAME_PADDED, EncryptedTextField
 
 from .vocabulary import (
     Availability,
@@ -65,7 +65,7 @@ class Provider(models.Model):
         max_length=12, choices=Availability.choices, default=Availability.AVAILABLE
     )
     cost = models.CharField(max_length=120, blank=True)
-    contact = EncryptedTextField()
+    contact = EncryptedTextField(pad=NAME_PADDED)
     notes = EncryptedTextField()
     vetting = models.CharField(
         max_length=12, choices=VettingStatus.choices, default=VettingStatus.NEW
@@ -104,8 +104,8 @@ class Provider(models.Model):
 class ProviderReference(models.Model):
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="references")
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
-    name = EncryptedTextField()
-    contact = EncryptedTextField()
+    name = EncryptedTextField(pad=NAME_PADDED)
+    contact = EncryptedTextField(pad=NAME_PADDED)
     added_by = _who()
     added_at = models.DateTimeField()
 
@@ -135,7 +135,7 @@ class SafeHouseAddress(models.Model):
         Provider, on_delete=models.CASCADE, related_name="safe_house_address"
     )
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
-    address = EncryptedTextField()
+    address = EncryptedTextField(pad=NAME_PADDED)
 
     def __str__(self) -> str:
         return f"address of {self.provider_id}"
@@ -179,7 +179,7 @@ class Relocation(models.Model):
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     destination_country = models.CharField(max_length=2)
     destination_why = EncryptedTextField()
-    host = EncryptedTextField()
+    host = EncryptedTextField(pad=NAME_PADDED)
     months = models.PositiveSmallIntegerField(default=6)
     renewals = models.PositiveSmallIntegerField(default=0)
     visa_travel_plan = EncryptedTextField()
@@ -287,7 +287,7 @@ class Disbursement(models.Model):
     currency = models.CharField(max_length=3)
     rate = _rate(help_text="Grant currency per unit paid.")
     grant_amount = _money()
-    payment_details = EncryptedTextField()
+    payment_details = EncryptedTextField(pad=NAME_PADDED)
     by = _who()
     at = models.DateTimeField()
     receipt_at = models.DateTimeField(null=True, blank=True)

@@ -26,6 +26,7 @@ FIELD_VERSION = b"\x01"
 PADDED_FIELD_VERSION = b"\x02"  # aead_encrypt(pad=...)
 MIN_PADDED = 256
 LINE_PADDED = 1024  # a headline or an address, in any script or percent-encoded
+NAME_PADDED = 128  # a person's name, a phone number, an email address, in any script
 FILE_MAGIC = b"AEGISF1\n"
 CHUNK = 64 * 1024
 

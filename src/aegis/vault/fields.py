@@ -19,6 +19,7 @@ INDEX_KEY_PURPOSE = "blind-index"
 
 LINE_PADDED = crypto.LINE_PADDED  # EncryptedTextField(pad=...): a headline, an address
 TEXT_PADDED = crypto.MIN_PADDED  # a text
+NAME_PADDED = crypto.NAME_PADDED  # a name, a phone number, an email or postal address
 
 
 def field_context(model: type[models.Model], field_name: str, data_key_id: object) -> bytes:
