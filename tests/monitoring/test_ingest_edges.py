@@ -77,6 +77,20 @@ def test_a_web_page_given_as_a_feed_says_it_is_no_feed(web, team):
     status, detail = _read(page)
     assert status == SourceStatus.MALFORMED
     assert detail_words(detail) == "a web page, not an RSS or Atom feed"
+    # A page as written by hand is seldom well-formed XML: it had been "malformed" alone.
+    loose = sources.create_source(
+        actor_id=None,
+        name="Loose page",
+        kind=SourceKind.FEED,
+        url=web.add(
+            "/loose.html",
+            "<!doctype html><html><head><meta charset=utf-8><title>News</title>"
+            "<body><p>One<br>two &nbsp; <img src=x></p>",
+        ),
+    )
+    status, detail = _read(loose)
+    assert status == SourceStatus.MALFORMED
+    assert detail_words(detail) == "a web page, not an RSS or Atom feed"
     empty = sources.create_source(
         actor_id=None, name="Empty", kind=SourceKind.FEED, url=web.add("/empty.xml", rss([]))
     )

@@ -184,6 +184,12 @@ def _entry_text(entry: Any) -> str:
     return texts.strip_html(entry.get("summary", ""))
 
 
+def _a_page(fetched: fetching.Fetched) -> bool:
+    """Whether what came is a web page: served as HTML, or opening as one."""
+    start = fetched.body.lstrip()[:100].lower()
+    return "html" in fetched.content_type.lower() or start.startswith((b"<!doctype html", b"<html"))
+
+
 def _poll_feed(source: Source, tally: _Tally) -> None:
     fetched = fetching.fetch(source.url)
     # The body as a stream: given bytes, feedparser first tries them as a path on this
@@ -201,6 +207,10 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
     # kept), but the source says it is malformed. Lesser quirks (a wrong declared encoding)
     # are common and harmless.
     broken = bool(feed.bozo) and isinstance(problem, xml.sax.SAXException)
+    if not feed.entries and not feed.get("version") and _a_page(fetched):
+        # A web page given as a feed is seldom well-formed XML: it had been "malformed", with
+        # no word of what to do.
+        raise FetchFailed(SourceStatus.MALFORMED, "not a feed")
     if (feed.bozo and not feed.entries) or (not feed.entries and not feed.get("feed")):
         raise FetchFailed(SourceStatus.MALFORMED, type(problem).__name__ if problem else "")
     if not feed.entries and not feed.get("version"):
