@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from aegis.monitoring.extraction import extract
+from aegis.monitoring.extraction import dates, extract
 
 pytestmark = pytest.mark.engine_independent
 
@@ -39,3 +39,22 @@ def test_the_day_is_the_first_of_the_chosen_month_that_has_one() -> None:
 def test_a_day_of_another_month_is_not_taken() -> None:
     text = "<p>The union was banned in February. Its leader was detained on January 12.</p>"
     assert _when(text) == (2021, 2, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("El 3 de diciembre de 2026 la policía detuvo a la defensora.", (2026, 12, 3)),
+        ("Il a été arrêté le 1er décembre 2026 à Lyon.", (2026, 12, 1)),
+        ("Foi detido em 5 de março, segundo a família.", (2026, 3, 5)),
+        ("اعتقلت الشرطة الصحفي في 1 ديسمبر 2026", (2026, 12, 1)),
+        ("اعتقل في ١ ديسمبر ٢٠٢٦", (2026, 12, 1)),
+        ("اعتقل في 15 تشرين الأول 2025", (2025, 10, 15)),
+        ("El 3 de mayo 5000 personas marcharon.", (2026, 5, 3)),
+    ],
+)
+def test_dates_written_in_spanish_french_portuguese_and_arabic(text, expected):
+    """News an organisation reads is often not in English: its dates had been missed, and the
+    incident dated on the publication day (or 1 January, from a year alone)."""
+    (found,) = [m for m in dates.mentions(text, date(2026, 12, 5)) if m.kind == "explicit"]
+    assert (found.year, found.month, found.day) == expected

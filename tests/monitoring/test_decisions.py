@@ -74,7 +74,8 @@ def test_the_draft_maps_the_extraction_to_aegis_vocabularies(team, proposal):
     assert draft.date_start == datetime.date(2026, 11, 16) and draft.date_precision == "day"
     assert draft.country == "CO"
     assert draft.violation_types == ["arbitrary_detention"]
-    assert draft.perpetrator_type == "state_security" and draft.perpetrator_mentioned
+    # "state actor", told by its sentence ("Police in Bogota") to be the police.
+    assert draft.perpetrator_type == "police" and draft.perpetrator_mentioned
     assert [(v.description, v.sex) for v in draft.victims] == [
         ("Maria Lopez, human rights defender", "woman")
     ]

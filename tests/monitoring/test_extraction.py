@@ -75,6 +75,60 @@ def test_mapping_examples() -> None:
     assert aegis_perpetrator("other state actors") == "public_official"
     assert aegis_perpetrator(None) == "unknown"
     assert aegis_perpetrator("a label nobody uses") == "unknown"
+    # The State's forces told apart by the sentence naming them, where it names one kind.
+    assert aegis_perpetrator("state actor", "Police in Lima arrested her.") == "police"
+    assert aegis_perpetrator("state actor", "Soldiers raided the office.") == "military"
+    assert aegis_perpetrator("state actor", "Police and soldiers came.") == "state_security"
+    assert aegis_perpetrator("other state actors", "Police held him.") == "public_official"
+
+
+def test_the_sentences_and_age_an_analyst_is_shown() -> None:
+    """Each violation and the perpetrator come with the sentence that tells them (a killing's
+    "death" never from "death threats"), and a victim with the age given beside the name."""
+    article = features.Article.make(
+        "Journalist threatened in Port Harcourt",
+        "The journalist Ada Okafor, 34, received death threats by telephone on Monday. "
+        "Police officers beat her outside the station. Nobody was hurt badly. "
+        "The 61-year-old activist Musa Bello was arrested by soldiers.",
+        None,
+    )
+    assert features.violation_sentence(article, "killing") == ""
+    assert features.violation_sentence(article, "torture").startswith("Police officers beat")
+    assert features.violation_sentence(article, "arbitrary detention").startswith("The 61-year")
+    assert features.perpetrator_sentence(article, "state actor").startswith("Police officers")
+    assert features.stated_age(article, "Ada Okafor") == 34
+    assert features.stated_age(article, "Musa Bello") == 61
+    assert features.stated_age(article, "Nobody") is None
+    from aegis.monitoring import drafts
+
+    draft = drafts.from_extraction(
+        {
+            "victims": [
+                {"name": "Ada Okafor", "age": 34, "age_group": "adult"},
+                {"name": "Musa Bello", "age_group": "adult"},
+                {"name": "A girl", "age_group": "child"},
+            ],
+            "perpetrator_type": {
+                "value": "state actor",
+                "sentence": "Police officers beat her outside the station.",
+            },
+        },
+        title="t",
+        published=None,
+        reliability="C",
+    )
+    assert [v.age_group for v in draft.victims] == ["30_44", "unknown", "under_18"]
+    assert draft.perpetrator_type == "police"
+    # A death threat, or a killing threatened, is no killing (the word "death" had made one).
+    threatened = extract(
+        "Journalist receives death threats",
+        "The journalist Ada Okafor, 34, received death threats by telephone on Monday, her "
+        "editor said. Callers said she would be killed if she kept reporting on the oil "
+        "spill. Police have not opened an investigation.",
+        None,
+    )
+    assert "killing" not in [g.value for g in threatened.violation_types]
+    assert [(v.name, v.age) for v in threatened.victims][:1] == [("Ada Okafor", 34)]
 
 
 def test_labels_match_the_dataset() -> None:

@@ -25,6 +25,13 @@ MAX_VICTIMS = 20
 
 SEX_TO_AEGIS = {"man": Gender.MAN, "woman": Gender.WOMAN, "other": Gender.OTHER}
 AGE_TO_AEGIS = {"child": AgeGroup.UNDER_18}
+AGE_BANDS = (
+    (17, AgeGroup.UNDER_18),
+    (29, AgeGroup.AGE_18_29),
+    (44, AgeGroup.AGE_30_44),
+    (59, AgeGroup.AGE_45_59),
+    (119, AgeGroup.AGE_60_PLUS),
+)
 
 
 @dataclass
@@ -89,6 +96,22 @@ def _value(extracted: dict[str, Any], name: str) -> Any:
     return guess.get("value") if isinstance(guess, dict) else None
 
 
+def _sentence(extracted: dict[str, Any], name: str) -> str:
+    guess = extracted.get(name) or {}
+    return str(guess.get("sentence") or "") if isinstance(guess, dict) else ""
+
+
+def _age_group(victim: dict[str, Any]) -> str:
+    """Aegis's age band: from the age the article gives beside the name, else from the
+    dataset's group (a child is under 18; "adult" says no band)."""
+    age = victim.get("age")
+    if isinstance(age, int) and not isinstance(age, bool) and 0 < age < 120:
+        for top, band in AGE_BANDS:
+            if age <= top:
+                return band
+    return AGE_TO_AEGIS.get(str(victim.get("age_group")), AgeGroup.UNKNOWN)
+
+
 def country_code(name: Any) -> str:
     """The ISO 3166-1 code an incident records: the extractor names England, Scotland and
     Wales apart (as the annotators did), and each is GB here."""
@@ -145,7 +168,7 @@ def from_extraction(
         VictimDraft(
             description=description,
             sex=SEX_TO_AEGIS.get(str(v.get("sex")), Gender.UNKNOWN),
-            age_group=AGE_TO_AEGIS.get(str(v.get("age_group")), AgeGroup.UNKNOWN),
+            age_group=_age_group(v),
         )
         for v in extracted.get("victims", [])
         if isinstance(v, dict) and (description := _described(v, labels.VICTIM_TYPES))
@@ -164,7 +187,9 @@ def from_extraction(
         country=country or source_place[0],
         region="" if country else source_place[1],
         violation_types=[str(v) for v in violations],
-        perpetrator_type=labels.aegis_perpetrator(_value(extracted, "perpetrator_type"))
+        perpetrator_type=labels.aegis_perpetrator(
+            _value(extracted, "perpetrator_type"), _sentence(extracted, "perpetrator_type")
+        )
         if extracted
         else str(PerpetratorType.UNKNOWN),
         perpetrator_mentioned=bool(_value(extracted, "perpetrator_mention")),
@@ -200,7 +225,9 @@ def reasons(extracted: dict[str, Any]) -> list[Reason]:
 
     perpetrator = extracted.get("perpetrator_type")
     if _value(extracted, "perpetrator_type"):
-        code = labels.aegis_perpetrator(_value(extracted, "perpetrator_type"))
+        code = labels.aegis_perpetrator(
+            _value(extracted, "perpetrator_type"), _sentence(extracted, "perpetrator_type")
+        )
         add(_("Perpetrator"), PerpetratorType(code).label, perpetrator)
     for guess in extracted.get("violation_types") or ():
         if isinstance(guess, dict):

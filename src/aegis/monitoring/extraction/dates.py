@@ -30,6 +30,31 @@ MONTH_NAMES = {
     )
     for name in names
 }
+# Months in the other languages monitored sources are often in (Spanish, French,
+# Portuguese, Arabic's two sets of names), written in full: "3 de diciembre de 2026",
+# "1er décembre 2026", "1 ديسمبر 2026". The dataset is English; these are for the news an
+# organisation reads.
+FOREIGN_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("enero", "janvier", "janeiro", "يناير", "كانون الثاني"),
+            ("febrero", "février", "fevereiro", "فبراير", "شباط"),
+            ("marzo", "mars", "março", "مارس", "آذار"),
+            ("abril", "avril", "أبريل", "ابريل", "نيسان"),
+            ("mayo", "mai", "maio", "مايو", "أيار"),
+            ("junio", "juin", "junho", "يونيو", "حزيران"),
+            ("julio", "juillet", "julho", "يوليو", "تموز"),
+            ("agosto", "août", "أغسطس", "آب"),
+            ("septiembre", "setiembre", "septembre", "setembro", "سبتمبر", "أيلول"),
+            ("octubre", "octobre", "outubro", "أكتوبر", "تشرين الأول"),
+            ("noviembre", "novembre", "novembro", "نوفمبر", "تشرين الثاني"),
+            ("diciembre", "décembre", "dezembro", "ديسمبر", "كانون الأول"),
+        ],
+        start=1,
+    )
+    for name in names
+}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTH = (
     r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -48,6 +73,12 @@ PATTERNS = (
         + r"(?:,?\s+(?P<year>(?:19|20)\d\d))?\b"
     ),
     re.compile(_MONTH + r",?\s+(?P<year>(?:19|20)\d\d)\b"),
+)
+FOREIGN = re.compile(
+    r"(?<!\w)(?P<day>\d{1,2})(?:er|º|°)?\s+(?:de\s+)?(?P<month>"
+    + "|".join(sorted(map(re.escape, FOREIGN_MONTHS), key=len, reverse=True))
+    + r")(?:,?\s+(?:de\s+|del\s+)?(?P<year>\d{4}))?(?!\w)",
+    re.IGNORECASE,
 )
 YEAR = re.compile(r"(?<![\d$£€])\b(?P<year>(?:19[5-9]|20[0-4])\d)\b(?!\s*(?:%|percent))")
 WEEKDAY = re.compile(
@@ -116,20 +147,24 @@ def mentions(text: str, published: date | None) -> list[DateMention]:
     published = usable(published)
     found: list[DateMention] = []
     taken = _Taken()
-    for pattern in PATTERNS:
+    for pattern in (*PATTERNS, FOREIGN):
         for m in pattern.finditer(text):
             if taken.overlaps(m.start(), m.end()):
                 continue
             taken.add(m.start(), m.end())
-            month = MONTH_NAMES[m.group("month").lower().rstrip(".")]
+            name = m.group("month").lower().rstrip(".")
+            month = MONTH_NAMES.get(name) or FOREIGN_MONTHS[name]
             groups = m.groupdict()
             day = int(groups["day"]) if groups.get("day") else None
             if day is not None and not 1 <= day <= 31:
                 day = None
-            year = (
-                int(groups["year"]) if groups.get("year") else _resolve_year(month, day, published)
-            )
-            written = bool(groups.get("year"))
+            # Any script's digits are read (Arabic-Indic too); a year outside 1900-2099 is
+            # no year ("3 de mayo 5000 personas").
+            written_year = int(groups["year"]) if groups.get("year") else None
+            if written_year is not None and not 1900 <= written_year <= 2099:
+                written_year = None
+            year = written_year or _resolve_year(month, day, published)
+            written = written_year is not None
             found.append(DateMention(year, month, day, m.start(), "explicit", written))
     for m in YEAR.finditer(text):
         if m.start() not in taken:

@@ -7,6 +7,8 @@ the nearest Aegis class and the analyst refines it when accepting the proposal."
 
 from __future__ import annotations
 
+import re
+
 from aegis.incidents.vocabulary import PerpetratorType, ViolationType
 
 VIOLATION_TYPES = (
@@ -74,9 +76,21 @@ def aegis_violations(labels: list[str] | tuple[str, ...]) -> list[str]:
     return out
 
 
-def aegis_perpetrator(label: str | None) -> str:
-    """Aegis perpetrator type for a dataset label; unknown for None or an unfamiliar one."""
-    return str(PERPETRATOR_TO_AEGIS.get(label or "", PerpetratorType.UNKNOWN))
+# The State's forces, told apart by the sentence that names them ("Police arrested ...").
+_POLICE = re.compile(r"\b(?:police\w*|gendarm\w*|carabiner\w*)\b", re.IGNORECASE)
+_MILITARY = re.compile(r"\b(?:army|soldiers?|military|troops|marines|junta)\b", re.IGNORECASE)
+
+
+def aegis_perpetrator(label: str | None, sentence: str = "") -> str:
+    """Aegis perpetrator type for a dataset label; unknown for None or an unfamiliar one.
+    The State's forces are the police or the military where the `sentence` naming them
+    names only one of the two."""
+    code = str(PERPETRATOR_TO_AEGIS.get(label or "", PerpetratorType.UNKNOWN))
+    if code == PerpetratorType.STATE_SECURITY and sentence:
+        police, military = bool(_POLICE.search(sentence)), bool(_MILITARY.search(sentence))
+        if police != military:
+            return str(PerpetratorType.POLICE if police else PerpetratorType.MILITARY)
+    return code
 
 
 # Back from an analyst's decision (Aegis's classes) to the dataset's labels, for learning from

@@ -32,6 +32,9 @@ class VictimGuess:
     age_group: str = "adult"
     sentence: str = ""
     confidence: float = 0.0
+    # The age in years the article gives beside the name, if any (the dataset's age groups
+    # say only adult or child; an incident records Aegis's bands).
+    age: int | None = None
 
 
 @dataclass(frozen=True)
