@@ -72,6 +72,20 @@ def regions(country: str) -> list[tuple[str, str]]:
     )
 
 
+def region_code(country: str, name: str) -> str:
+    """The ISO 3166-2 code of the country's first-level region named so ("Cauca", "Rivers",
+    "Rivers State"), in any case; "" where none is."""
+    wanted = name.strip().casefold()
+    for code, full in _first_level(country.upper()) if country and wanted else ():
+        plain = full.split(" (")[0]
+        forms = {plain, *(plain.removesuffix(s) for s in (" State", " Province", " Region"))}
+        if wanted in {f.casefold() for f in forms} or wanted.removesuffix(" state") == (
+            plain.casefold()
+        ):
+            return code
+    return ""
+
+
 def is_country(code: str) -> bool:
     return pycountry.countries.get(alpha_2=code.upper()) is not None
 

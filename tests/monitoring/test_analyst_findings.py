@@ -15,10 +15,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from aegis.audit.models import AuditEntry
 from aegis.incidents.models import Incident
 from aegis.monitoring import articles, campaigns, decisions, mentions
 from aegis.monitoring.models import Article, Campaign, Proposal
 from aegis.monitoring.vocabulary import ArticleOrigin
+from aegis.vault import service_keys
+from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
 
 from .conftest import STORY, sign_in
@@ -134,6 +137,8 @@ def test_the_same_story_from_a_second_outlet_reaches_the_incident(team, monkeypa
     assert [(p.status, p.incident_reference, p.source_added) for p in copies] == [
         ("merged", reference, False)
     ] * 2
+    decided = AuditEntry.objects.filter(action="monitoring.decision", object_type="proposal")
+    assert {int(e.object_id) for e in decided} >= {p.pk for p in copies}
     waits = "2 news articles wait to be added to your incidents"
     assert waits in [text for text, _ in _queue_lines(team.caseworker)]
     caseworker = sign_in(Client(), team.caseworker)
@@ -182,6 +187,13 @@ def test_a_campaign_keeps_its_first_posts_date_and_shows_a_posts_address(team):
     assert "https://facebook.example/post/123" in text and "guerrilla collaborators" in text
 
 
-def test_the_news_rule_says_when_it_cannot_fire(team):
+def test_the_news_rule_says_when_it_cannot_fire(team, organisation):
     page = sign_in(Client(), team.coordinator).get(reverse("alerts:rules")).content.decode()
     assert "it cannot fire yet: the alert service holds no search key" in page
+    keypair = service_keys.service_keypair()
+    assert keypair is not None
+    with unlocked(vault.recovery_keychain(organisation)):
+        vault.grant(vault.index_key_id(), keypair)  # the key ceremony
+    page = sign_in(Client(), team.coordinator).get(reverse("alerts:rules")).content.decode()
+    assert "A protected person is named in the news" in page
+    assert "it cannot fire yet" not in page

@@ -58,3 +58,15 @@ def test_dates_written_in_spanish_french_portuguese_and_arabic(text, expected):
     incident dated on the publication day (or 1 January, from a year alone)."""
     (found,) = [m for m in dates.mentions(text, date(2026, 12, 5)) if m.kind == "explicit"]
     assert (found.year, found.month, found.day) == expected
+
+
+def test_a_letter_that_matches_a_month_only_without_case_is_no_month():
+    """The long s and the dotted capital I match "s" and "i" without case, but lower-case to
+    no month's name: the lookup had raised, losing the whole proposal (or the whole file)."""
+    for text in (
+        "3 MAR\u017f 2026",
+        "3 MA\u0130 2026",
+        "3 \u017feptiembre",
+        "3 de JUL\u0130O de 2026",
+    ):
+        assert [m for m in dates.mentions(text, date(2026, 12, 5)) if m.kind == "explicit"] == []

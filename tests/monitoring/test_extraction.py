@@ -99,6 +99,25 @@ def test_the_sentences_and_age_an_analyst_is_shown() -> None:
     assert features.stated_age(article, "Ada Okafor") == 34
     assert features.stated_age(article, "Musa Bello") == 61
     assert features.stated_age(article, "Nobody") is None
+    # A relative's age, a count or years of work are no age of the victim.
+    for wrong in (
+        "The 8-year-old son of Ana Diaz was abducted.",
+        "The 65-year-old mother of the journalist Ana Diaz spoke.",
+        "Ana Diaz, 3 islanders and a priest were held.",
+        "Ana Diaz, 15 years a journalist, was held.",
+    ):
+        assert features.stated_age(features.Article.make("", wrong, None), "Ana Diaz") is None
+    # The sentence shown names an actor of the type as Aegis shows it (labels.py).
+    mixed = features.Article.make(
+        "",
+        "Paramilitaries killed two leaders. The mining company regretted it. "
+        "The governor ordered an inquiry.",
+        None,
+    )
+    assert features.perpetrator_sentence(mixed, "other actors with permissions").startswith(
+        "Paramilitaries"
+    )
+    assert features.perpetrator_sentence(mixed, "other state actors").startswith("The governor")
     from aegis.monitoring import drafts
 
     draft = drafts.from_extraction(
@@ -119,6 +138,26 @@ def test_the_sentences_and_age_an_analyst_is_shown() -> None:
     )
     assert [v.age_group for v in draft.victims] == ["30_44", "unknown", "under_18"]
     assert draft.perpetrator_type == "police"
+    # The region read is kept where it is one of the country's first level (it had been
+    # dropped whatever it was).
+    placed = [
+        drafts.from_extraction(
+            {"country": {"value": country}, "region": {"value": region}},
+            title="t",
+            published=None,
+            reliability="C",
+        )
+        for country, region in (
+            ("Colombia", "Cauca"),
+            ("Nigeria", "Rivers State"),
+            ("Peru", "Lagos"),
+        )
+    ]
+    assert [(d.country, d.region) for d in placed] == [
+        ("CO", "CO-CAU"),
+        ("NG", "NG-RI"),
+        ("PE", ""),
+    ]
     # A death threat, or a killing threatened, is no killing (the word "death" had made one).
     threatened = extract(
         "Journalist receives death threats",
@@ -128,6 +167,9 @@ def test_the_sentences_and_age_an_analyst_is_shown() -> None:
         None,
     )
     assert "killing" not in [g.value for g in threatened.violation_types]
+    for title in ("Journalist receives death-threats", "Journalist threatened with death"):
+        found = extract(title, f"{title}. The editor said the calls came at night.", None)
+        assert "killing" not in [g.value for g in found.violation_types]
     assert [(v.name, v.age) for v in threatened.victims][:1] == [("Ada Okafor", 34)]
 
 

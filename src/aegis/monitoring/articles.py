@@ -138,7 +138,7 @@ def ingest(
     extracted: dict[str, Any] = {}
     decided = getattr(original, "proposal", None) if original is not None else None
     if decided is not None and decided.status in (ProposalStatus.ACCEPTED, ProposalStatus.MERGED):
-        decisions.offer_copy(article, decided.incident_reference)
+        decisions.offer_copy(article, decided.incident_reference, actor_id=actor_id)
     if original is None:
         extracted = mentions.with_name_indexes(run_extractor(title, text, published))
         Proposal.objects.create(

@@ -150,10 +150,10 @@ def _decided(proposal: Proposal, status: str, actor_id: int | None, **fields: An
     )
     if status in (ProposalStatus.ACCEPTED, ProposalStatus.MERGED):
         for copy in Article.objects.filter(duplicate_of=proposal.article_id, proposal=None):
-            offer_copy(copy, proposal.incident_reference)
+            offer_copy(copy, proposal.incident_reference, actor_id=actor_id)
 
 
-def offer_copy(article: Article, reference: str) -> bool:
+def offer_copy(article: Article, reference: str, *, actor_id: int | None = None) -> bool:
     """The same story from another outlet, once its story is an incident's (accepted or
     merged): merged into that incident for its caseworkers to add as a source, as an
     analyst's merge is (a second outlet is what corroboration asks for). It had been kept
@@ -161,7 +161,7 @@ def offer_copy(article: Article, reference: str) -> bool:
     (an article key not passed on yet): the copy stays listed under its story."""
     try:
         with transaction.atomic():
-            Proposal.objects.create(
+            copy = Proposal.objects.create(
                 article=article,
                 data_key_id=article.data_key_id,
                 extracted="{}",
@@ -169,11 +169,15 @@ def offer_copy(article: Article, reference: str) -> bool:
                 reject_note="",
                 status=ProposalStatus.MERGED,
                 incident_reference=reference,
+                decided_by_id=actor_id,
                 decided_at=clock.now(),
                 created_at=clock.now(),
             )
     except (NoKeyAccess, VaultLocked):
         return False
+    audit.record(
+        "monitoring.decision", actor_id=actor_id, object_type="proposal", object_id=copy.pk
+    )
     return True
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -185,7 +186,10 @@ def from_extraction(
         date_start=date_start,
         date_precision=precision,
         country=country or source_place[0],
-        region="" if country else source_place[1],
+        # The region the extractor read, where it is one of the country's first level.
+        region=aegis_places.region_code(country, str(_value(extracted, "region") or ""))
+        if country
+        else source_place[1],
         violation_types=[str(v) for v in violations],
         perpetrator_type=labels.aegis_perpetrator(
             _value(extracted, "perpetrator_type"), _sentence(extracted, "perpetrator_type")
@@ -219,7 +223,8 @@ def reasons(extracted: dict[str, Any]) -> list[Reason]:
         if value in (None, "") or not isinstance(guess, dict):
             return
         confidence = guess.get("confidence")
-        share = round(100 * confidence) if isinstance(confidence, int | float) else 0
+        finite = isinstance(confidence, int | float) and math.isfinite(confidence)
+        share = round(100 * confidence) if finite else 0
         sentence = str(guess.get("sentence") or "")
         found.append(Reason(str(what), str(value), max(0, min(100, share)), sentence))
 

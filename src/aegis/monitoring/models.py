@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import models
 
 from aegis.incidents.vocabulary import Reliability
-from aegis.vault.fields import LINE_PADDED, TEXT_PADDED, EncryptedTextField
+from aegis.vault.fields import LINE_PADDED, NAME_PADDED, TEXT_PADDED, EncryptedTextField
 
 from .vocabulary import (
     ArticleOrigin,
@@ -164,7 +164,7 @@ class Campaign(models.Model):
 
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     target_kind = models.CharField(max_length=12, choices=TargetKind.choices)
-    target_name = EncryptedTextField()
+    target_name = EncryptedTextField(pad=NAME_PADDED)
     target_index = models.CharField(max_length=32, blank=True, db_index=True)
     # Whether target_index is in its own domain (mentions.target_token), or still the name's
     # blind index, as saved before: that one joins a person's row on a copy of the disk, and
@@ -176,7 +176,7 @@ class Campaign(models.Model):
     first_seen = models.DateField()
     # Big: a viral campaign's estimated reach passes 2**31 (campaigns.MAX_REACH).
     reach = models.PositiveBigIntegerField(default=0, help_text="People reached, as estimated.")
-    attribution = EncryptedTextField()
+    attribution = EncryptedTextField(pad=NAME_PADDED)
     attribution_confidence = models.CharField(
         max_length=8, choices=Confidence.choices, default=Confidence.LOW
     )

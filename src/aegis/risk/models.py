@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from aegis.incidents.vocabulary import PerpetratorType
-from aegis.vault.fields import EncryptedTextField
+from aegis.vault.fields import NAME_PADDED, EncryptedTextField
 
 from .vocabulary import LEVEL_RANK, Amplifier, Category, ChecklistKind, Level, Strategy
 
@@ -190,7 +190,7 @@ class Threat(models.Model):
     perpetrator_type = models.CharField(
         max_length=24, choices=PerpetratorType.choices, default=PerpetratorType.UNKNOWN
     )
-    perpetrator_identity = EncryptedTextField()
+    perpetrator_identity = EncryptedTextField(pad=NAME_PADDED)
     feasibility = EncryptedTextField()
     likelihood = models.PositiveSmallIntegerField()
     impact = models.PositiveSmallIntegerField()

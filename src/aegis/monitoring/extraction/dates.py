@@ -153,7 +153,9 @@ def mentions(text: str, published: date | None) -> list[DateMention]:
                 continue
             taken.add(m.start(), m.end())
             name = m.group("month").lower().rstrip(".")
-            month = MONTH_NAMES.get(name) or FOREIGN_MONTHS[name]
+            month = MONTH_NAMES.get(name) or FOREIGN_MONTHS.get(name)
+            if month is None:
+                continue  # matched without case by a letter no month has (a long s, a dotted I)
             groups = m.groupdict()
             day = int(groups["day"]) if groups.get("day") else None
             if day is not None and not 1 <= day <= 31:

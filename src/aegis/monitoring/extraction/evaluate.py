@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -35,8 +34,10 @@ def predict(
                 victim_record(idx, extractor.describe(article, name, 1.0, victims=names))
                 for idx, name in given
             ]
-        # The record as read (its other keys too), its merged_sample the prediction.
-        kept = {k: copy.deepcopy(v) for k, v in record.items() if k != "merged_sample"}
+        # The record as read (its other keys too), its merged_sample the prediction. Shared,
+        # not copied: nothing changes them, and a copy of a deeply nested value had run out
+        # of Python's recursion.
+        kept = {k: v for k, v in record.items() if k != "merged_sample"}
         out.append({**kept, "merged_sample": merged})
         if progress is not None:
             progress(1)

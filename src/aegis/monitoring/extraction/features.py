@@ -233,12 +233,37 @@ VIOLATION_KEYWORDS = {
     "torture": "torture",
     "other": "other",
 }
-_DEATH_THREAT = re.compile(r"death\s+threat", re.IGNORECASE)
-# A killing said as a threat: "would be killed", "threatened to kill", "vowed to kill".
+_DEATH_THREAT = re.compile(r"death[\s-]+threat", re.IGNORECASE)
+# A killing said as a threat: "would be killed", "threatened to kill", "vowed to kill",
+# "threatened with death". Read in the few words before the killing's word only.
 _AS_A_THREAT = re.compile(
     r"(?:\b(?:would|will|could|might)\s+(?:be\s+|have\s+been\s+)?"
-    r"|\b(?:threat\w*|vow\w*|promis\w*)\s+to\s+)$"
+    r"|\b(?:threat\w*|vow\w*|promis\w*)\s+to\s+"
+    r"|\bthreat\w*\s+(?:\w+\s+){0,2}?(?:of|with)\s+)$"
 )
+_BEFORE = 60  # characters before a killing's word where a threat is looked for
+
+
+def _threatened(lowered: str, start: int) -> bool:
+    return bool(
+        _DEATH_THREAT.match(lowered, start)
+        or _AS_A_THREAT.search(lowered, max(0, start - _BEFORE), start)
+    )
+
+
+def killing_only_threatened(article: Article) -> bool:
+    """The article's every word of a killing is a threat of one ("death threats", "would be
+    killed"), and there is one: the classifier, weighing "death", had called threats
+    killings."""
+    pattern = KEYWORD_PATTERNS["kill"]
+    threats = False
+    for sentence in article.sentences:
+        lowered = sentence.lower()
+        for found in pattern.finditer(lowered):
+            if not _threatened(lowered, found.start()):
+                return False
+            threats = True
+    return threats
 
 
 def violation_sentence(article: Article, label: str) -> str:
@@ -251,10 +276,7 @@ def violation_sentence(article: Article, label: str) -> str:
     for sentence in article.sentences:
         lowered = sentence.lower()
         for found in pattern.finditer(lowered):
-            if label == "killing" and (
-                _DEATH_THREAT.match(lowered, found.start())
-                or _AS_A_THREAT.search(lowered, 0, found.start())
-            ):
+            if label == "killing" and _threatened(lowered, found.start()):
                 continue
             return sentence
     return ""
@@ -291,19 +313,31 @@ PERPETRATOR_CUES = {
 PERPETRATOR_CUE_PATTERNS = {
     kind: re.compile(rf"\b(?:{words})\b", re.IGNORECASE) for kind, words in PERPETRATOR_CUES.items()
 }
-# The cue words of each perpetrator type the dataset names (its sentence, for the analyst).
-PERPETRATOR_KINDS = {
-    "state actor": "state",
-    "other state actors": "near_state",
-    "other actors with permissions": "with_leave",
-    "other actors without permissions": "non_state",
+# Who each perpetrator type the dataset names is, as Aegis shows it (labels.py), for the
+# sentence the analyst is shown: the State's forces; its other organs (officials, courts);
+# those acting with its leave (militias, vigilantes, paramilitaries); those acting without
+# it. Not the classifier's cues above, which group the words as the training data does.
+PERPETRATOR_EVIDENCE = {
+    "state actor": PERPETRATOR_CUE_PATTERNS["state"],
+    "other state actors": re.compile(
+        r"\b(?:officials?|courts?|judges?|prosecutors?|ministr\w*|ministers?|mayors?|"
+        r"governors?|local (?:government|authorities|officials)|municipal\w*|lawmakers?|"
+        r"politicians?|government|authorities)\b",
+        re.IGNORECASE,
+    ),
+    "other actors with permissions": re.compile(
+        r"\b(?:militias?|militiam[ae]n|paramilitar\w*|vigilantes?|pro-government|"
+        r"death squads?|self-defen[cs]e groups?|private security|security guards?)\b",
+        re.IGNORECASE,
+    ),
+    "other actors without permissions": PERPETRATOR_CUE_PATTERNS["non_state"],
 }
 
 
 def perpetrator_sentence(article: Article, label: str | None) -> str:
     """The first sentence naming a perpetrator of the type proposed, one that tells of an
     attack before one that does not; "" where none does."""
-    pattern = PERPETRATOR_CUE_PATTERNS.get(PERPETRATOR_KINDS.get(label or "", ""))
+    pattern = PERPETRATOR_EVIDENCE.get(label or "")
     if pattern is None:
         return ""
     named = [s for s in article.sentences if pattern.search(s)]
@@ -311,11 +345,14 @@ def perpetrator_sentence(article: Article, label: str | None) -> str:
     return (told or named or [""])[0]
 
 
+# "Ana Diaz, 34," "Ana Diaz (34)", "Ana Diaz, aged 34", "Ana Diaz, 34 years old"; not "Ana
+# Diaz, 3 islanders" nor "Ana Diaz, 15 years a journalist".
 _AGE_AFTER = (
     r"\s*(?:,\s*(?:aged\s+)?|\(\s*(?:aged\s+)?)(\d{1,3})"
-    r"\s*(?:,|\)|\.|;|$|\s+(?:years?|was|is|who|and))"
+    r"(?:\s*(?:,|\)|\.|;|$)|\s+(?:years?[\s-]+old|was|is|who|and)\b)"
 )
-_AGE_BEFORE = r"(\d{1,3})[- ]years?[- ]old\s+(?:[\w-]+\s+){0,4}?"
+# "the 61-year-old activist Ana Diaz"; not "the 8-year-old son of Ana Diaz".
+_AGE_BEFORE = r"(\d{1,3})[- ]years?[- ]old\s+(?:(?!of\b)[\w-]+\s+){0,4}?"
 
 
 def stated_age(article: Article, name: str) -> int | None:

@@ -46,7 +46,7 @@ ALIASES = {
     "MM": ("Myanmar", "Burma", "Burmese", "Yangon", "Mandalay"),
     "IN": ("India", "Indian", "New Delhi", "Kashmir", "Mumbai"),
     "PK": ("Pakistan", "Pakistani", "Karachi", "Islamabad", "Lahore"),
-    "NG": ("Nigeria", "Nigerian", "Lagos", "Abuja"),
+    "NG": ("Nigeria", "Nigerian", "Lagos", "Abuja", "Niger Delta"),
     "PH": ("Philippines", "Philippine", "Filipino", "Manila"),
     "BY": ("Belarus", "Belarusian", "Minsk"),
     "MX": ("Mexico", "Mexican"),

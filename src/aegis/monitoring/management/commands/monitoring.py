@@ -275,6 +275,11 @@ class Command(BaseCommand):
                 handle.write(json.dumps(predicted, ensure_ascii=True, indent=1).encode())
         except OSError as error:
             raise CommandError(f"Cannot write {out}: {error}") from error
+        except RecursionError:
+            raise CommandError(
+                f"The input nests its values too deeply to be written back; nothing was "
+                f"written to {out}."
+            ) from None
         except KeyboardInterrupt:
             raise CommandError(f"Interrupted; nothing was written to {out}.") from None
         self.stdout.write(f"Wrote {len(predicted)} records to {options['out']}.")
