@@ -223,8 +223,9 @@ def reasons(extracted: dict[str, Any]) -> list[Reason]:
         if value in (None, "") or not isinstance(guess, dict):
             return
         confidence = guess.get("confidence")
-        finite = isinstance(confidence, int | float) and math.isfinite(confidence)
-        share = round(100 * confidence) if finite else 0
+        share = 0
+        if isinstance(confidence, int | float) and math.isfinite(confidence):
+            share = round(100 * confidence)
         sentence = str(guess.get("sentence") or "")
         found.append(Reason(str(what), str(value), max(0, min(100, share)), sentence))
 
