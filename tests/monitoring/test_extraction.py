@@ -153,6 +153,9 @@ def test_the_sentences_and_age_an_analyst_is_shown() -> None:
             ("Peru", "Lagos"),
         )
     ]
+    # A confidence that is no number (NaN round-trips through JSON) shows as 0 %, no error.
+    (reason,) = drafts.reasons({"city": {"value": "Lima", "confidence": float("nan")}})
+    assert (reason.value, reason.confidence) == ("Lima", 0)
     assert [(d.country, d.region) for d in placed] == [
         ("CO", "CO-CAU"),
         ("NG", "NG-RI"),
