@@ -22,12 +22,12 @@ from .conftest import STORY
 pytestmark = pytest.mark.browser
 
 
-def test_an_analyst_accepts_a_proposal_without_javascript(tab, make_person, make_compartment):  # noqa: F811
-    analyst = make_person(Role.ANALYST, "lucia")  # fill_sign_in types this username
-    caseworker = make_person(Role.CASEWORKER)
-    make_compartment(caseworker, name="Andes")
+def _signed_in_analyst_with_an_article(tab, make_person):  # noqa: F811
+    """An analyst ("lucia": fill_sign_in types this username) signed in, a pasted article
+    about an arrest waiting in the queue."""
+    analyst = make_person(Role.ANALYST, "lucia")
     with unlocked(analyst.keychain()):
-        articles.ingest(
+        article = articles.ingest(
             origin=ArticleOrigin.PASTED,
             title="Defender arrested in Bogota",
             text=STORY,
@@ -37,6 +37,14 @@ def test_an_analyst_accepts_a_proposal_without_javascript(tab, make_person, make
     page = tab.page
     page.goto(tab.url("/accounts/login/"))
     fill_sign_in(page, analyst.password, analyst.next_backup_code())
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page, article
+
+
+def test_an_analyst_accepts_a_proposal_without_javascript(tab, make_person, make_compartment):  # noqa: F811
+    caseworker = make_person(Role.CASEWORKER)
+    make_compartment(caseworker, name="Andes")
+    page = _signed_in_analyst_with_an_article(tab, make_person)[0]
     page.get_by_role("link", name="News monitoring").first.click()
     expect(page.get_by_role("heading", name="Proposals from the news", level=1)).to_be_visible()
     page.get_by_role("link", name="Defender arrested in Bogota").click()
@@ -63,19 +71,7 @@ def test_an_analyst_accepts_a_proposal_without_javascript(tab, make_person, make
 def test_enter_in_a_field_saves_the_corrections(tab, make_person):  # noqa: F811
     """Enter presses a form's first submit button. On the proposal page that had been "Show
     the regions": the page was drawn again and nothing was saved, without a word."""
-    analyst = make_person(Role.ANALYST, "lucia")
-    with unlocked(analyst.keychain()):
-        article = articles.ingest(
-            origin=ArticleOrigin.PASTED,
-            title="Defender arrested in Bogota",
-            text=STORY,
-            published=datetime.date(2026, 11, 20),
-            language="en",
-        )
-    page = tab.page
-    page.goto(tab.url("/accounts/login/"))
-    fill_sign_in(page, analyst.password, analyst.next_backup_code())
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page, article = _signed_in_analyst_with_an_article(tab, make_person)
     page.goto(tab.url(reverse("monitoring:proposal", kwargs={"proposal_id": article.proposal.pk})))
     title = page.get_by_label("Title:", exact=True)
     title.fill("Land defender held in Bogota")
