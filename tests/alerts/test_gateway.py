@@ -273,3 +273,13 @@ def test_a_secret_too_short_to_be_unguessable_refuses_everything(gateway, settin
     settings.AEGIS_SMS_WEBHOOK_SECRET = SECRET
     response = post(gateway_client(), INBOUND, {"from": ROSA_PHONE, "text": "HELP"})
     assert (response.status_code, response.json()) == (200, NEUTRAL)
+
+
+def test_a_short_secret_is_said_wherever_django_checks_run(settings):
+    """Not only by `aegis serve`: migrate, the worker and `aegis check` say it too."""
+    from django.core import checks
+
+    settings.AEGIS_SMS_WEBHOOK_SECRET = "short"
+    assert "aegis.alerts.W001" in [m.id for m in checks.run_checks()]
+    settings.AEGIS_SMS_WEBHOOK_SECRET = SECRET
+    assert "aegis.alerts.W001" not in [m.id for m in checks.run_checks()]
