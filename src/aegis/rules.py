@@ -23,6 +23,7 @@ from aegis.text import (
     changes_direction,
     has_control_characters,
     hides_in_a_line,
+    shows_nothing,
 )
 
 
@@ -99,7 +100,7 @@ def text(
             field,
             row,
         )
-    value = value.strip()
+    value = "" if shows_nothing(value) else value.strip()
     if len(value) > limit:
         raise RuleError(
             _("%(label)s is too long (%(length)s characters; at most %(limit)s).")

@@ -218,6 +218,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "aegis.views.csrf_failure"
 # Gone when the browser closes, as the session: a year-long cookie from the public report
 # form was a trace of the visit on a reporter's seized device.
 CSRF_COOKIE_AGE = None

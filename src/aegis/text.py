@@ -10,6 +10,7 @@ Arabic, Persian and Hebrew text needs them."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 DIRECTION = "\u202a-\u202e\u2066-\u2069"  # overrides, embeddings and isolates
@@ -44,6 +45,13 @@ def changes_direction(value: str) -> bool:
 
 def breaks_lines(value: str) -> bool:
     return LINE_BREAKS.search(value) is not None
+
+
+def shows_nothing(value: str) -> bool:
+    """Whether every character is one that shows as nothing: spaces, line breaks, format
+    characters (zero-width spaces, joiners, direction marks) and controls. Such a value is
+    empty to whoever reads it: a report of three zero-width spaces had been taken."""
+    return all(unicodedata.category(c) in ("Zs", "Zl", "Zp", "Cf", "Cc") for c in value)
 
 
 def whole_number(value: object) -> int | None:

@@ -42,6 +42,13 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return render(request, "400.html", status=400)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent without the cookie it came with (a new Tor identity,
+    cleared cookies) says so in the reader's language, and that nothing was sent. Django's
+    own page had been English, unstyled, and silent about the report."""
+    return render(request, "csrf_failure.html", status=403)
+
+
 @public
 @require_safe
 def favicon(request: HttpRequest) -> HttpResponse:

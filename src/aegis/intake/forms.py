@@ -46,6 +46,7 @@ class PlainSelect(forms.Select):
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
         final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        final.pop("maxlength", None)  # its CharField's, which a select cannot have
         chosen = "" if value is None else str(value)
         options = "".join(
             f'<option value="{html.escape(str(code))}"{" selected" if str(code) == chosen else ""}>'

@@ -27,9 +27,10 @@ def _control(bound: forms.BoundField, extra: dict[str, Any]) -> str:
         value = widget.format_value(bound.value()) or ""
         return f'<textarea name="{escape(name)}"{flatatt(attrs)}>\n{escape(value)}</textarea>'
     if isinstance(widget, forms.FileInput):
-        multiple = " multiple" if getattr(widget, "allow_multiple_selected", False) else ""
+        if getattr(widget, "allow_multiple_selected", False):
+            attrs["multiple"] = True  # once: Django's attributes may hold it already
         attrs.pop("required", None)
-        return f'<input type="file" name="{escape(name)}"{flatatt(attrs)}{multiple}>'
+        return f'<input type="file" name="{escape(name)}"{flatatt(attrs)}>'
     if isinstance(widget, Input):
         value = widget.format_value(bound.value())
         shown = f' value="{escape(value)}"' if value not in (None, "") else ""

@@ -42,6 +42,9 @@ from .rendering import Fields
 FILES_AGAIN = gettext_lazy(
     "Attach your files again: for your safety they are kept only when the report is sent."
 )
+MESSAGE_FILES_AGAIN = gettext_lazy(
+    "Attach your files again: for your safety they are kept only when the message is sent."
+)
 THREAD_ENDED = gettext_lazy("Your follow-up session has ended. Enter your receipt code again.")
 TOO_MUCH = gettext_lazy(
     "What you sent is too large to be received: write less text at once (at most about "
@@ -159,7 +162,7 @@ def _receipt_page(request: HttpRequest, receipt: services.Receipt) -> HttpRespon
 
 @public
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_while_accepting
 def report(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
@@ -173,9 +176,13 @@ def report(request: HttpRequest) -> HttpResponse:
     if "show_regions" in request.POST:
         # Without JavaScript the region list comes from the server: show the same form again,
         # with everything typed so far, and the regions of the chosen country.
-        initial = {k: v for k, v in request.POST.items() if k in ReportForm.base_fields}
+        # The button sends the form without its files, their names only (formenctype).
+        initial = {
+            k: v for k, v in request.POST.items() if k in ReportForm.base_fields and k != "files"
+        }
         form = ReportForm(initial=initial, country=request.POST.get("country", ""))
-        return _render_report(request, form, token, [FILES_AGAIN] if request.FILES else None)
+        attached = request.FILES or any(request.POST.getlist("files"))
+        return _render_report(request, form, token, [FILES_AGAIN] if attached else None)
     form = ReportForm(request.POST, request.FILES)
     problems: list[Any] = []
     nonce = None
@@ -231,7 +238,7 @@ def _open(request: HttpRequest) -> HttpResponse:
 
 @public
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_while_accepting
 def follow_up(request: HttpRequest) -> HttpResponse:
     too_much = request.method == "POST" and _unreadable(request)
@@ -273,7 +280,7 @@ def follow_up(request: HttpRequest) -> HttpResponse:
         thread = selectors.reporter_thread(submission)
     problems: list[Any] = [_too_much(request)] if too_much else []
     if action == "message" and request.FILES and form.errors:
-        problems.append(FILES_AGAIN)
+        problems.append(MESSAGE_FILES_AGAIN)
     return render(
         request,
         "intake/follow_up.html",
