@@ -135,7 +135,8 @@ def test_the_console_flags_an_alert_nobody_was_reached_for(team, smtp, sms, sett
     console = client.get(reverse("alerts:console")).content.decode()
     assert "Needs a human" in console
     assert "every delivery failed: nobody has been reached." in console
-    assert '<span class="error">4</span> <strong class="error">nobody reached</strong>' in console
+    # Three people (the first contact's email and fallback SMS both failed): none reached.
+    assert '<span class="error">3</span> <strong class="error">nobody reached</strong>' in console
     detail = client.get(reverse("alerts:detail", kwargs={"alert_id": alert.pk})).content.decode()
     assert "Every delivery of this alert failed: nobody has been reached." in detail
 
@@ -154,7 +155,9 @@ def test_the_console_flags_some_failures_and_an_alert_with_no_recipient(team, sm
     body = console.content.decode()
     attention = body.split("Needs a human", 1)[1].split("</section>", 1)[0]
     assert f"#{partial.pk}" in attention and f"#{nobody.pk}" in attention
-    assert "1 delivery failed after every retry and fallback." in attention
+    assert "1 person was not reached by any delivery, after every retry and fallback." in (
+        attention
+    )
     assert "nobody could be sent a message: no recipient has an address." in attention
 
 
@@ -205,6 +208,15 @@ def test_an_alert_past_its_last_deadline_needs_a_human(team, smtp, sms):
         clock.advance(timedelta(minutes=20))
         page = sign_in(Client(), team.thandi).get(reverse("alerts:console")).content.decode()
     assert alert.pk and "every step of the ladder passed its deadline" in page
+    # A delivery that failed too had hidden the ladder's end: both are said.
+    Delivery.objects.filter(pk=alert.deliveries.filter(channel="sms").first().pk).update(
+        state=DeliveryState.FAILED, attempts=3, last_error="channel_refused"
+    )
+    with clock.frozen(start + timedelta(minutes=30)):
+        page = sign_in(Client(), team.thandi).get(reverse("alerts:console")).content.decode()
+    attention = page.split("Needs a human", 1)[1].split("</section>", 1)[0]
+    assert "every step of the ladder passed its deadline" in attention
+    assert "1 person was not reached by any delivery" in attention
 
 
 def test_after_a_burst_the_console_pages_its_table_and_lists_every_alert_needing_a_human(

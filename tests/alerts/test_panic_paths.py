@@ -6,13 +6,15 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from aegis.vault import service_keys
+from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
 from tests.conftest import api_client, sign_in
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_help_page_tells_the_ways_that_need_no_sign_in(team, settings):
+def test_the_help_page_tells_the_ways_that_need_no_sign_in(team, settings, organisation):
     settings.AEGIS_SMS_PANIC_KEYWORD = "AUXILIO"
     settings.AEGIS_SMS_WEBHOOK_SECRET = ""
     client = sign_in(Client(), team.rosa)
@@ -23,6 +25,12 @@ def test_the_help_page_tells_the_ways_that_need_no_sign_in(team, settings):
     settings.AEGIS_SMS_WEBHOOK_SECRET = "gateway secret"  # too short: the webhook is closed
     assert "AUXILIO" not in client.get(reverse("alerts:panic")).content.decode()
     settings.AEGIS_SMS_WEBHOOK_SECRET = "a gateway secret of 32 characters"
+    # Nor until the alert service holds the search key: it could not tell who texted.
+    assert "AUXILIO" not in client.get(reverse("alerts:panic")).content.decode()
+    keypair = service_keys.service_keypair()
+    assert keypair is not None
+    with unlocked(vault.recovery_keychain(organisation)):
+        vault.grant(vault.index_key_id(), keypair)  # the key ceremony
     with_sms = client.get(reverse("alerts:panic")).content.decode()
     assert "Send a text message with only the word <strong>AUXILIO</strong>" in with_sms
     # The duress word is told in person only, never on a page someone may be made to show.

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -37,7 +37,10 @@ class AlertOut(Schema):
     triggered_at: datetime
     acknowledged_at: datetime | None
     acknowledgements: int
-    failed_deliveries: int
+    failed_deliveries: int = Field(
+        description="People not reached by any delivery after every retry and fallback (a "
+        "failed channel that another channel made up for is not counted)."
+    )
 
 
 class PastAlertOut(Schema):

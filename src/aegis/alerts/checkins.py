@@ -253,9 +253,10 @@ def webhook_secret_too_short() -> bool:
 
 
 def sms_alerts_enabled() -> bool:
-    """Whether the SMS gateway may deliver defenders' messages (its webhook has a secret
-    long enough)."""
-    return bool(webhook_secret())
+    """Whether a defender's text message raises an alert: the webhook has a secret long
+    enough, and the alert service holds the search key that recognises the sender's number
+    (without it the keyword had been advertised, then ignored)."""
+    return bool(webhook_secret()) and service_keys.holds_search_key()
 
 
 def people_with_phone(number: str) -> list[Person]:

@@ -82,8 +82,9 @@ class ConsoleRow:
     alert: Alert
     since: timedelta
     acknowledgements: list[Acknowledgement]
-    failures: int  # deliveries that failed on every try
+    failures: int  # people every delivery to whom failed (a fallback that went out reached them)
     deliveries: int  # deliveries still meant to go out or gone out (not cancelled)
+    reached: int = 0  # people a delivery went out, or is still meant to go out, to
     ladder_ended: bool = False  # open, on its last step, and that step's deadline passed
     empty_steps: tuple[int, ...] = ()  # steps reached that had nobody to send to
     repeats: int = 0  # messages that may have arrived twice (a worker died while sending)
@@ -96,7 +97,7 @@ class ConsoleRow:
     def unreached(self) -> bool:
         """Nobody could be reached: every delivery failed, or there was nobody to send to.
         A human must call someone."""
-        return self.failures == self.deliveries
+        return self.reached == 0
 
     @property
     def needs_human(self) -> bool:
@@ -109,6 +110,10 @@ class _Sent(NamedTuple):
     state: str
     level: int
     retaken: int
+    recipient_kind: str = ""
+    recipient_user_id: int | None = None
+    contact_index: int | None = None
+    partner_id: int | None = None
 
 
 class _Step(NamedTuple):
@@ -150,10 +155,17 @@ def _rows(alerts: list[Alert], *, acknowledgements: bool) -> list[ConsoleRow]:
     acks: dict[int, list[Acknowledgement]] = defaultdict(list)
     for some in in_slices([alert.pk for alert in alerts], IN_SLICE):
         deliveries = Delivery.objects.filter(alert_id__in=some)
-        for alert_id, state, level, retaken in deliveries.values_list(
-            "alert_id", "state", "level", "retaken"
+        for alert_id, *fields in deliveries.values_list(
+            "alert_id",
+            "state",
+            "level",
+            "retaken",
+            "recipient_kind",
+            "recipient_user_id",
+            "contact_index",
+            "partner_id",
         ):
-            sent[alert_id].append(_Sent(state, level, retaken))
+            sent[alert_id].append(_Sent(*fields))
         levels = EscalationLevel.objects.filter(alert_id__in=some).order_by("number")
         for alert_id, number, reached_at, minutes in levels.values_list(
             "alert_id", "number", "reached_at", "deadline_minutes"
@@ -167,7 +179,7 @@ def _rows(alerts: list[Alert], *, acknowledgements: bool) -> list[ConsoleRow]:
     now = clock.now()
     rows = []
     for alert in alerts:
-        failures, live = _reach(sent[alert.pk])
+        failures, live, reached = _reach(sent[alert.pk])
         rows.append(
             ConsoleRow(
                 alert=alert,
@@ -175,6 +187,7 @@ def _rows(alerts: list[Alert], *, acknowledgements: bool) -> list[ConsoleRow]:
                 acknowledgements=acks[alert.pk],
                 failures=failures,
                 deliveries=live,
+                reached=reached,
                 ladder_ended=_ladder_ended(alert, steps[alert.pk], now),
                 empty_steps=_empty_steps(sent[alert.pk], steps[alert.pk]),
                 repeats=repeats(sent[alert.pk]),
@@ -223,10 +236,24 @@ def _ladder_ended(alert: Alert, steps: list[_Step], now: Any) -> bool:
     return bool(last.deadline_at <= now)
 
 
-def _reach(deliveries: Iterable[Any]) -> tuple[int, int]:
-    """(failed, not cancelled) among an alert's deliveries."""
-    states = [d.state for d in deliveries if d.state != DeliveryState.CANCELLED]
-    return states.count(DeliveryState.FAILED), len(states)
+def _who(delivery: Any) -> tuple[Any, ...]:
+    return (
+        delivery.recipient_kind,
+        delivery.recipient_user_id,
+        delivery.contact_index,
+        delivery.partner_id,
+    )
+
+
+def _reach(deliveries: Iterable[Any]) -> tuple[int, int, int]:
+    """(people not reached, deliveries not cancelled, people reached or still to be) of an
+    alert. A failed delivery whose recipient another went out to (the fallback channel, a
+    later step) leaves nobody unreached: a failed SMS that Signal made up for had been
+    counted as a failure."""
+    live = [d for d in deliveries if d.state != DeliveryState.CANCELLED]
+    reached = {_who(d) for d in live if d.state != DeliveryState.FAILED}
+    missed = {_who(d) for d in live if d.state == DeliveryState.FAILED} - reached
+    return len(missed), len(live), len(reached)
 
 
 def repeats(deliveries: Iterable[Any]) -> int:
@@ -237,8 +264,7 @@ def repeats(deliveries: Iterable[Any]) -> int:
 
 def unreached(deliveries: Iterable[Any]) -> bool:
     """Nobody could be reached (as ConsoleRow.unreached): a human must call someone."""
-    failures, live = _reach(deliveries)
-    return failures == live
+    return _reach(deliveries)[2] == 0
 
 
 def deliveries_of(alert: Alert) -> QuerySet[Delivery]:
