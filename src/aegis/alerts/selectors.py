@@ -155,7 +155,7 @@ def _rows(alerts: list[Alert], *, acknowledgements: bool) -> list[ConsoleRow]:
     acks: dict[int, list[Acknowledgement]] = defaultdict(list)
     for some in in_slices([alert.pk for alert in alerts], IN_SLICE):
         deliveries = Delivery.objects.filter(alert_id__in=some)
-        for alert_id, *fields in deliveries.values_list(
+        for row in deliveries.values_list(
             "alert_id",
             "state",
             "level",
@@ -165,7 +165,7 @@ def _rows(alerts: list[Alert], *, acknowledgements: bool) -> list[ConsoleRow]:
             "contact_index",
             "partner_id",
         ):
-            sent[alert_id].append(_Sent(*fields))
+            sent[row[0]].append(_Sent(*row[1:]))
         levels = EscalationLevel.objects.filter(alert_id__in=some).order_by("number")
         for alert_id, number, reached_at, minutes in levels.values_list(
             "alert_id", "number", "reached_at", "deadline_minutes"
