@@ -58,6 +58,19 @@ def _alerts(user: Any) -> list[Item]:
                 urgent=True,
             )
         )
+    if found.stalled:
+        items.append(
+            Item(
+                ngettext(
+                    "%(n)d alert message waits to be sent: is the worker running?",
+                    "%(n)d alert messages wait to be sent: is the worker running?",
+                    found.stalled,
+                )
+                % {"n": found.stalled},
+                url,
+                urgent=True,
+            )
+        )
     if found.missed_checkins:
         items.append(
             Item(

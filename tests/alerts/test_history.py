@@ -258,3 +258,20 @@ def test_after_a_burst_the_console_pages_its_table_and_lists_every_alert_needing
         shown = reverse("alerts:detail", kwargs={"alert_id": alert.pk}) in dashboard
         assert shown == (alert != raised[2])
     assert "3 open alerts in all; the newest are listed above" in dashboard
+
+
+def test_messages_waiting_past_their_time_say_the_worker_may_be_stopped(team, smtp, sms):
+    """A stopped worker had shown nowhere: the deliveries stayed queued, the console and the
+    dashboard said nothing."""
+    start = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+    with clock.frozen(start):
+        services.raise_alert(team.person, AlertKind.PANIC)
+        client = sign_in(Client(), team.thandi)
+        assert "may be stopped" not in client.get(reverse("alerts:console")).content.decode()
+        clock.advance(timedelta(minutes=3))  # no worker sent anything
+        console = client.get(reverse("alerts:console")).content.decode()
+        dashboard = client.get(reverse("dashboard")).content.decode()
+        assert "have waited more than two minutes to be sent" in console
+        assert "alert messages wait to be sent: is the worker running?" in dashboard
+        sending.deliver_due()  # the worker is back
+        assert "may be stopped" not in client.get(reverse("alerts:console")).content.decode()

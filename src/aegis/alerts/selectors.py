@@ -208,12 +208,13 @@ def _empty_steps(sent: list[_Sent], steps: list[_Step]) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class Attention:
-    """The work queue's view of alerts: what is open, what needs a human now, and how many
-    of the open alerts are missed check-ins."""
+    """The work queue's view of alerts: what is open, what needs a human now, how many of
+    the open alerts are missed check-ins, and how many messages wait past their time."""
 
     open: int
     needs_human: int
     missed_checkins: int
+    stalled: int = 0
 
 
 def attention(user: Any) -> Attention:
@@ -223,7 +224,23 @@ def attention(user: Any) -> Attention:
         open=len(rows),
         needs_human=sum(row.needs_human for row in rows),
         missed_checkins=sum(row.alert.kind == AlertKind.MISSED_CHECKIN for row in rows),
+        stalled=stalled_messages(user),
     )
+
+
+# The alert loop sends a message within seconds of its time: one still waiting this long
+# after means no worker is sending (stopped, or never started).
+STALLED_AFTER = timedelta(minutes=2)
+
+
+def stalled_messages(user: Any) -> int:
+    """Messages of the alerts this person sees, due more than STALLED_AFTER ago and not
+    sent: a stopped worker had shown nowhere while the ladder waited."""
+    return Delivery.objects.filter(
+        alert__in=visible_alerts(user),
+        state=DeliveryState.QUEUED,
+        next_attempt_at__lt=clock.now() - STALLED_AFTER,
+    ).count()
 
 
 def _ladder_ended(alert: Alert, steps: list[_Step], now: Any) -> bool:

@@ -97,8 +97,11 @@ def console(request: HttpRequest) -> HttpResponse:
     # Every alert that needs a human is listed; the table of all open ones is paged, so that
     # a burst of a thousand alerts does not make each refresh a page of 200 KB.
     page = Paginator(rows, CONSOLE_PAGE).get_page(request.GET.get("page"))
+    stalled = selectors.stalled_messages(request.user)
     return render(
-        request, "alerts/console.html", {"rows": page, "page": page, "attention": attention}
+        request,
+        "alerts/console.html",
+        {"rows": page, "page": page, "attention": attention, "stalled": stalled},
     )
 
 
