@@ -126,15 +126,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ[service_keys.unlock_variable()] = typed.secret
     from .alerts import checkins
 
-    if checkins.webhook_secret_too_short():
-        print(
-            f"aegis serve: AEGIS_SMS_WEBHOOK_SECRET is shorter than "
-            f"{checkins.WEBHOOK_SECRET_MIN_LENGTH} characters, so the SMS gateway's addresses "
-            "refuse everything: set a longer one (python3 -c 'import secrets; "
-            "print(secrets.token_urlsafe(32))' makes one).",
-            file=sys.stderr,
-            flush=True,
-        )
+    for warning in checkins.webhook_secret_warnings():  # gunicorn runs no Django checks
+        print(f"aegis serve: {warning.msg} {warning.hint}", file=sys.stderr, flush=True)
     # Not the address itself when it comes from --addr: the log names no address at all.
     print(
         f"aegis serve: acknowledgement links start with {links}; the worker, which sends "

@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core import checks
 from django.db import IntegrityError
 from django.db.models import OuterRef, Subquery
 
@@ -250,6 +251,21 @@ def webhook_secret() -> str:
 
 def webhook_secret_too_short() -> bool:
     return bool(configured_webhook_secret()) and not webhook_secret()
+
+
+def webhook_secret_warnings(**kwargs: Any) -> list[checks.CheckMessage]:
+    """A Django check, and what `aegis serve` says at start: with a short secret the SMS
+    gateway's panic texts are refused."""
+    if not webhook_secret_too_short():
+        return []
+    return [
+        checks.Warning(
+            f"AEGIS_SMS_WEBHOOK_SECRET is shorter than {WEBHOOK_SECRET_MIN_LENGTH} "
+            "characters, so the SMS gateway's addresses refuse everything (panic texts too).",
+            hint="Set a longer one: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'",
+            id="aegis.alerts.W001",
+        )
+    ]
 
 
 def sms_alerts_enabled() -> bool:

@@ -102,6 +102,15 @@ def _sentence(extracted: dict[str, Any], name: str) -> str:
     return str(guess.get("sentence") or "") if isinstance(guess, dict) else ""
 
 
+def _perpetrator(extracted: dict[str, Any]) -> str:
+    """Aegis's perpetrator type for the proposed one, told by the sentence naming it."""
+    return str(
+        _labels().aegis_perpetrator(
+            _value(extracted, "perpetrator_type"), _sentence(extracted, "perpetrator_type")
+        )
+    )
+
+
 def _age_group(victim: dict[str, Any]) -> str:
     """Aegis's age band: from the age the article gives beside the name, else from the
     dataset's group (a child is under 18; "adult" says no band)."""
@@ -191,11 +200,7 @@ def from_extraction(
         if country
         else source_place[1],
         violation_types=[str(v) for v in violations],
-        perpetrator_type=labels.aegis_perpetrator(
-            _value(extracted, "perpetrator_type"), _sentence(extracted, "perpetrator_type")
-        )
-        if extracted
-        else str(PerpetratorType.UNKNOWN),
+        perpetrator_type=_perpetrator(extracted) if extracted else str(PerpetratorType.UNKNOWN),
         perpetrator_mentioned=bool(_value(extracted, "perpetrator_mention")),
         reliability=reliability,
         victims=victims,
@@ -229,12 +234,9 @@ def reasons(extracted: dict[str, Any]) -> list[Reason]:
         sentence = str(guess.get("sentence") or "")
         found.append(Reason(str(what), str(value), max(0, min(100, share)), sentence))
 
-    perpetrator = extracted.get("perpetrator_type")
     if _value(extracted, "perpetrator_type"):
-        code = labels.aegis_perpetrator(
-            _value(extracted, "perpetrator_type"), _sentence(extracted, "perpetrator_type")
-        )
-        add(_("Perpetrator"), PerpetratorType(code).label, perpetrator)
+        label = PerpetratorType(_perpetrator(extracted)).label
+        add(_("Perpetrator"), label, extracted.get("perpetrator_type"))
     for guess in extracted.get("violation_types") or ():
         if isinstance(guess, dict):
             for code in labels.aegis_violations([guess.get("value")]):

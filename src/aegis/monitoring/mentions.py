@@ -256,7 +256,7 @@ def check_later(article: Article) -> bool:
     sealed to the service until then (tasks.check_mentions takes it back). True when
     queued; run inside the transaction that added the article."""
     keypair = service_keys.service_keypair()
-    if keypair is None or not service_keys.holds_search_key():
+    if keypair is None or not vault_selectors.keypair_holds_search_key(keypair):
         return False
     vault.grant(article.data_key_id, keypair)
     # Imported here: the tasks import the polling, which imports this module.
