@@ -7,11 +7,13 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aegis.widgets import DateInput
+
 from . import checks
 from .models import Mechanism
 from .vocabulary import Channel, ConsentRule, Kind, Language, Outcome, Resolution
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class NewForm(forms.Form):

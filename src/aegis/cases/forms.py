@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from aegis import paging, places
 from aegis.rules import RuleError, show_on
 from aegis.text import whole_number
+from aegis.widgets import DateInput
 
 from . import services
 from .services import LINE_MAX, PERSON_FIELDS, TEXT_MAX
@@ -246,9 +247,7 @@ class NoteForm(forms.Form):
 
 class TaskForm(forms.Form):
     title = line(_("What needs to be done"), required=True, max_length=500)
-    due_on = forms.DateField(
-        label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_on = forms.DateField(label=_("Due on"), required=False, widget=DateInput())
     assigned_to: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Assigned to"), queryset=None, required=False, empty_label=_("— nobody yet —")
     )

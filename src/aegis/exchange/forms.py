@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aegis.widgets import DateInput
+
 from .vocabulary import Decision, Profile, Purpose
 
 
@@ -30,7 +32,7 @@ class PartnerForm(forms.Form):
     expires_on = forms.DateField(
         label=_("Vetting expires on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
 
@@ -43,7 +45,7 @@ class VetForm(forms.Form):
     expires_on = forms.DateField(
         label=_("Vetting expires on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
 

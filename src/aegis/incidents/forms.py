@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aegis import places
 from aegis.cases.vocabulary import AgeGroup, Gender
+from aegis.widgets import DateInput
 
 from . import services
 from .vocabulary import (
@@ -25,13 +26,6 @@ from .vocabulary import (
     VerificationStatus,
     ViolationType,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
 
 
 def _choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> None:

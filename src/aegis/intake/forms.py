@@ -23,6 +23,7 @@ from aegis import places
 from aegis.cases.vocabulary import Sector, SubjectKind
 from aegis.files.uploads import CheckedUpload, UploadRejected, check_upload
 from aegis.rules import RuleError
+from aegis.widgets import DateInput
 
 from . import services, triage
 from .vocabulary import PerpetratorType, TargetKind
@@ -399,7 +400,7 @@ class ConvertForm(forms.Form):
     incident_date = forms.DateField(
         label=_("When it happened (only if the report does not say)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     def __init__(self, *args: Any, compartments: Any, **kwargs: Any) -> None:

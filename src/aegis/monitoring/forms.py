@@ -18,6 +18,7 @@ from aegis.incidents.vocabulary import (
     Reliability,
     ViolationType,
 )
+from aegis.widgets import DateInput
 
 from .drafts import MAX_VICTIMS, Draft, VictimDraft
 from .sources import LANGUAGES
@@ -39,7 +40,7 @@ LANGUAGE_NAMES = {
     "pt": _("Portuguese"),
     "ar": _("Arabic"),
 }
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 VICTIM_ROWS = 5
 
 

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aegis.incidents.vocabulary import PerpetratorType
+from aegis.widgets import DateInput
 
 from . import services
 from .checks import TEXT_MAX, TITLE_MAX
@@ -18,13 +19,6 @@ from .vocabulary import Amplifier, Category, ChecklistKind, Level, Strategy
 
 RATING_CHOICES: list[tuple[Any, Any]] = [("", _("—")), *((n, str(n)) for n in range(1, 6))]
 TEXTAREA = {"rows": 3}
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
 
 
 def _rating_field(label: Any, help_text: Any = "") -> forms.TypedChoiceField:

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aegis import places
+from aegis.widgets import DateInput
 
 from . import money
 from .vocabulary import (
@@ -25,10 +26,6 @@ from .vocabulary import (
     Urgency,
     VettingStatus,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _text(label: Any, *, required: bool = False, help_text: Any = "") -> forms.CharField:
@@ -86,7 +83,7 @@ class ProviderEditForm(ProviderForm):
     """The directory entry as it is edited: no safe-house address (it lives in a compartment
     of its own); the re-vetting date only for coordinators."""
 
-    revet_on = forms.DateField(label=_("Re-vetting date"), required=False, widget=DateInput)
+    revet_on = forms.DateField(label=_("Re-vetting date"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, coordinator: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -102,7 +99,7 @@ class ReferenceForm(forms.Form):
 
 class VetForm(forms.Form):
     status = forms.ChoiceField(label=_("Vetting"), choices=VettingStatus.choices)
-    revet_on = forms.DateField(label=_("Re-vetting date"), required=False, widget=DateInput)
+    revet_on = forms.DateField(label=_("Re-vetting date"), required=False, widget=DateInput())
 
 
 class AvailabilityForm(forms.Form):
@@ -121,7 +118,7 @@ class ReferralForm(forms.Form):
         required=False,
         help_text=_("Choose the minimum the provider needs."),
     )
-    follow_up_on = forms.DateField(label=_("Follow-up date"), required=False, widget=DateInput)
+    follow_up_on = forms.DateField(label=_("Follow-up date"), required=False, widget=DateInput())
     grant = forms.ChoiceField(label=_("Paid by the grant"), required=False)
     destination_country = forms.ChoiceField(
         label=_("Destination country (relocation)"), required=False
@@ -162,7 +159,7 @@ class ReferralForm(forms.Form):
 class ReferralMoveForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=ReferralStatus.choices)
     outcome = _text(_("Outcome"))
-    follow_up_on = forms.DateField(label=_("Follow-up date"), required=False, widget=DateInput)
+    follow_up_on = forms.DateField(label=_("Follow-up date"), required=False, widget=DateInput())
 
 
 class RenewalForm(forms.Form):
