@@ -109,6 +109,44 @@ def test_email_body_and_online_form_sheet(team):
     assert "DETAILED ACCOUNT" in body and "<p>" not in body
     assert "STEPS TAKEN BY THE FAMILY" in body and LEGAL_NAME in body
     assert '<th scope="row">Alleged victims</th>' in sheet
+    # Each part's lines are in the sheet to copy, one per line; no template tag left unread.
+    assert f"<td>{LEGAL_NAME}</td>" in sheet and "{{" not in sheet and "{%" not in sheet
+    assert "Habeas corpus filed on 5 March" in sheet and "<br>" in sheet
+    assert body.splitlines()[0] == f"Subject: WGEID – new case – Colombia – {LEGAL_NAME}"
     assert export.default_format("email") == export.TEXT
     assert export.default_format("online_form") == export.SHEET
     assert export.default_format("fax_post") == export.PDF
+
+
+def test_the_subject_names_the_victim_only_as_the_export_does(team):
+    communication = draft_for(team, "wgeid", variant(consent=("un_mechanism",)))
+    with unlocked(team.writer.keychain()):
+        body = export.render(communication, export.TEXT)
+    assert body.splitlines()[0] == f"Subject: WGEID – new case – Colombia – {PSEUDONYM}"
+    assert LEGAL_NAME not in body
+
+
+def test_the_rule_39_subject_gives_the_removal_not_todays_date(team):
+    communication = draft_for(team, "echr_rule_39")
+    with unlocked(team.writer.keychain()):
+        body = export.render(communication, export.TEXT)
+    first = body.splitlines()[0]
+    assert first.endswith("removal on 28 March, 06:40, flight to the country of origin.")
+    assert "<" not in first
+
+
+def test_a_sentence_that_begins_with_a_latin_name_keeps_the_arabic_direction(team):
+    communication = draft_for(team, "reprisals", variant(language="ar", consent=("un_mechanism",)))
+    with unlocked(team.writer.keychain()):
+        html = export.render(communication, export.PDF)
+    line = next(line for line in html.splitlines() if PSEUDONYM in line and "\u2068" in line)
+    assert 'dir="rtl"' in line, line
+    assert export.direction("\u2068Zorro\u2069: يُشار") == "rtl"
+    assert export.direction("Zorro: يُشار") == "ltr"
+
+
+def test_the_arabic_e_mail_body_says_subject_not_the_party_concerned(team):
+    communication = draft_for(team, "reprisals", variant(language="ar"))
+    with unlocked(team.writer.keychain()):
+        body = export.render(communication, export.TEXT)
+    assert body.startswith("الموضوع: ")

@@ -138,3 +138,17 @@ def test_a_draft_cannot_skip_steps(team):
     with pytest.raises(RuleError, match="once the communication has been sent"):
         services.record_outcome(communication, outcome="release", actor_id=None)
     assert Communication.objects.get(pk=communication.pk).status == Status.DRAFT
+
+
+def test_a_communication_cannot_be_marked_sent_before_it_was_written(team):
+    with clock.frozen(MONDAY):
+        communication = reviewed(team, draft_for(team, "special_procedures"))
+        with unlocked(team.writer.keychain()):
+            with pytest.raises(RuleError, match="before the communication was written"):
+                services.mark_sent(
+                    communication, actor_id=team.writer.user.pk, on=datetime.date(1, 1, 1)
+                )
+            services.mark_sent(
+                communication, actor_id=team.writer.user.pk, on=datetime.date(2026, 4, 6)
+            )
+    assert Communication.objects.get(pk=communication.pk).sent_on == datetime.date(2026, 4, 6)

@@ -146,3 +146,15 @@ def test_the_methods_page_states_the_rule(client):
     page = client.get("/public/methods").content.decode()
     assert "(n, k)-dominance rule" in page and "k = 85%" in page
     assert "A grant is counted only if the person it was granted for has agreed" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "A count from 1 to 4 is never"), ("es", "de 1 a 4"), ("ar", "من 1 إلى 4")],
+)
+def test_the_methods_page_gives_the_smallest_published_count_as_a_number(client, language, words):
+    page = client.get("/public/methods", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert words in page and "minus one" not in page and "menos uno" not in page
+    codebook = client.get("/public/codebook", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert "1 to 4" in codebook or "1 a 4" in codebook or "1 إلى 4" in codebook

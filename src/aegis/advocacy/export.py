@@ -28,16 +28,31 @@ def default_format(channel: str) -> str:
     return by_channel.get(channel, PDF)
 
 
+ISOLATES = ("LRI", "RLI", "FSI")
+
+
 def direction(line: str) -> str:
     """The direction of a line by its first strong letter: typed text keeps its own direction
-    in a right-to-left document (WeasyPrint does not resolve dir="auto")."""
+    in a right-to-left document (WeasyPrint does not resolve dir="auto"). Letters inside an
+    isolate do not count, as in Unicode's bidirectional algorithm (rule P2): a sentence of the
+    document's language that begins with a name keeps the language's direction."""
+    depth = 0
     for char in line:
         kind = unicodedata.bidirectional(char)
-        if kind in ("R", "AL"):
+        if kind in ISOLATES:
+            depth += 1
+        elif kind == "PDI":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and kind in ("R", "AL"):
             return "rtl"
-        if kind == "L":
+        elif depth == 0 and kind == "L":
             return "ltr"
     return "auto"
+
+
+def isolated(value: str) -> str:
+    """Typed text set inside a sentence in its own direction (first strong isolate)."""
+    return f"\u2068{value}\u2069"
 
 
 @dataclass(frozen=True)
@@ -75,7 +90,7 @@ def _event(event: EventLine) -> list[str]:
 
 
 def withheld_line(dossier: Dossier) -> str:
-    names = ", ".join(v.label for v in dossier.withheld)
+    names = ", ".join(isolated(v.label) for v in dossier.withheld)
     return _(
         "%(names)s: referred to by a pseudonym. Their consent does not cover naming them to "
         "the government, so their identity is withheld."
@@ -101,12 +116,18 @@ def parts(dossier: Dossier) -> list[Part]:
 
 
 def subject(dossier: Dossier) -> str:
+    """The mechanism's subject line with its placeholders filled: <country>, <date> (today),
+    <kind>, <surname> (the first victim as the export names them: the name where consent
+    allows, else the pseudonym) and <removal> (the planned removal, as written)."""
     case = dossier.communication.case
     convention = dossier.mechanism.subject_convention or "<kind> – <country>"
+    removal = str(dossier.elements.get("removal") or "").strip().splitlines()
     return (
         convention.replace("<country>", places.country_name(case.country) if case.country else "")
         .replace("<date>", formats.date_format(clock.today(), "DATE_FORMAT"))
         .replace("<kind>", str(Kind(dossier.communication.kind).label))
+        .replace("<surname>", dossier.victims[0].label if dossier.victims else "—")
+        .replace("<removal>", removal[0] if removal else "—")
     )
 
 

@@ -93,7 +93,7 @@ MECHANISMS: list[dict[str, Any]] = [
         "kinds": "interim,follow_up",
         "channel": "fax_post",
         "address": "+33 (0)3 88 41 39 00",
-        "subject_convention": "RULE 39 – URGENT – <country> – removal on <date>",
+        "subject_convention": "RULE 39 – URGENT – <country> – removal on <removal>",
         "consent_rule": "person",
         "languages": "en,fr",
         "reply_period_days": 3,

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -267,6 +268,9 @@ def mark_sent(
         raise RuleError(_("Only a reviewed communication can be marked sent."), "status")
     refuse_if_incomplete(communication)
     day = _day(on, "on")
+    if day < timezone.localdate(communication.created_at):
+        # A mistyped year ("0001") would also set a reply deadline centuries past.
+        raise RuleError(_("The date cannot be before the communication was written."), "on")
     due = day + datetime.timedelta(days=communication.mechanism.reply_period_days)
     _move(communication, S.SENT, actor_id, sent_on=day, reply_due_on=due)
 
