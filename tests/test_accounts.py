@@ -318,3 +318,23 @@ def test_the_password_rules_are_shown_before_a_refusal_in_the_readers_language(s
         assert 'id="id_new_password_again_helptext"' not in body
         spanish = client.get(path, headers={"accept-language": "es"}).content.decode()
         assert "12 caracteres" in spanish and "at least 12" not in spanish
+
+
+def test_changing_ones_password_stops_every_api_token(make_person):
+    """A person changes a password they fear is known; a token taken with it (a copy of their
+    key) must stop too, and the page says so before they change it."""
+    from tests.conftest import api_client
+
+    person = make_person(Role.CASEWORKER)
+    api = api_client(person)
+    assert api.get("/api/v1/me").status_code == 200
+    client = sign_in(Client(), person)
+    page = client.get("/accounts/password/").content.decode()
+    assert "Your API tokens stop working" in page
+    new = "an entirely new passphrase 9"
+    changed = client.post(
+        "/accounts/password/",
+        {"old_password": person.password, "new_password": new, "new_password_again": new},
+    )
+    assert changed.status_code == 302
+    assert api.get("/api/v1/me").status_code == 401

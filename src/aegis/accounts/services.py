@@ -164,14 +164,15 @@ def change_password(request: HttpRequest, user: User, old_password: str, new_pas
     A password the person must change (the one the administrator chose at invitation, or
     after `require_password_change`) gets a new private key instead: whoever knew the old
     password and kept a copy of the key's row opens nothing sealed to the person after this.
-    Their API tokens, each a copy of the old key, are revoked then."""
+    Their API tokens, each a copy of the key, are revoked on every change: a person changes
+    a password they fear is known, and a token taken with it would otherwise go on working."""
     keypair = user_keypair(user.pk, for_update=True)
     private_key = vault.unlock_user_keypair(keypair, old_password)
     if user.must_change_password:
         private_key = vault.replace_user_keypair(keypair, private_key, new_password)
-        revoke_api_tokens(user)
     else:
         vault.reseal_user_keypair(keypair, private_key, new_password)
+    revoke_api_tokens(user)
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
