@@ -131,3 +131,23 @@ def test_a_lost_exchange_unlock_secret_is_replaced_with_the_recovery_key(
     monkeypatch.setenv("AEGIS_EXCHANGE_UNLOCK", "a new unlock secret for the exchange")
     assert identity.opened()  # signs and opens bundles again, with the same identity
     assert identity.public() == made
+
+
+@pytest.mark.parametrize("file_format", ["csv", "openevsys"])
+def test_import_takes_a_file_from_an_older_tool_as_the_readme_says(
+    desk, partner, tmp_path, file_format
+):
+    from aegis.exchange import interop
+
+    from .bundles import RECORDS
+
+    make = interop.openevsys_xml if file_format == "openevsys" else interop.records_csv
+    path = tmp_path / f"records.{file_format}"
+    path.write_bytes(make(RECORDS))
+    compartment = ["--compartment", desk.compartment.name]
+    with pytest.raises(CommandError, match="--partner"):
+        _run("import", str(path), "--format", file_format, *compartment)
+    said = _run(
+        "import", str(path), "--format", file_format, "--partner", partner.name, *compartment
+    )
+    assert f"from {partner.name}" in said and "1 event" in said

@@ -217,3 +217,24 @@ def test_each_event_to_review_carries_the_links_that_touch_it_once():
     opened = bundle.Opened({}, {"records.json": json.dumps(records).encode()}, "")
     chains = {local: content["chain"] for kind, local, content in _items(opened) if kind == "event"}
     assert chains == {"E1": [links[0]], "E2": [links[0], links[2]], "E3": [links[1], links[2]]}
+
+
+def test_a_second_key_under_a_known_key_id_is_refused(desk, partner, partner_keys):
+    """A minisign key id is 8 bytes anyone may choose: a partner added with another key under
+    the same id had stood in for the first when its bundles were checked, refusing them all."""
+    import base64
+
+    from aegis.exchange import keys
+
+    raw = base64.b64decode(partner_keys.minisign_line)
+    forged = base64.b64encode(raw[:10] + bytes(SigningKey.generate().verify_key)).decode()
+    assert keys.key_id(forged) == keys.key_id(partner_keys.minisign_line)
+    with pytest.raises(RuleError, match="same key id"):
+        services.add_partner(
+            "Evil NGO", age_recipient=partner_keys.recipient, minisign_key=forged, actor_id=None
+        )
+    with pytest.raises(RuleError, match="same key id"):
+        services.rotate_keys(
+            partner, age_recipient=partner_keys.recipient, minisign_key=forged, actor_id=None
+        )
+    assert _import(desk, *bundles.make(partner_keys)).partner == partner

@@ -213,3 +213,41 @@ def test_a_received_bundle_is_listed_a_page_at_a_time(desk, partner, partner_key
         assert shown == {item.pk}
     body = client.get(url, {"page": "x"}).content.decode()  # a bad number: the first page
     assert f"Page 1 of {len(items)}" in body
+
+
+def test_a_bundle_larger_than_the_upload_limit_is_taken_whole(
+    desk, partner, partner_keys, settings
+):
+    """A partner's bundle has its own limit (MAX_BUNDLE); kept only up to the upload limit, a
+    bundle of a few evidence files had been cut short and refused as altered after signing."""
+    import hashlib
+    import os
+
+    from aegis.exchange import bundle, identity
+
+    settings.AEGIS_MAX_UPLOAD_MB = 1
+    content = os.urandom(1_500_000)  # does not compress: the bundle is past 1 MB
+    records = {
+        **bundles.RECORDS,
+        "evidence": [
+            {
+                "id": "F1",
+                "case": None,
+                "file": "evidence/F1",
+                "name": "photo.jpg",
+                "description": "",
+                "content_type": "image/jpeg",
+                "size": len(content),
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "custody": [],
+            }
+        ],
+    }
+    own = identity.public()
+    packed = bundle.pack({**bundles.files(records), "evidence/F1": content}, bundles.manifest())
+    data = bundle.encrypt(packed, [own.age_recipient])
+    signature = bundle.sign(data, partner_keys.signing, bundle_id="test", sender="Casa Andina")
+    assert len(data) > 1024 * 1024
+    answer = _upload(sign_in(Client(), desk.lucia), data, signature, desk.compartment)
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert QuarantineItem.objects.filter(kind="evidence").count() == 1

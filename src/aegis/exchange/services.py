@@ -39,14 +39,27 @@ def _partner_name(name: str) -> str:
     return name
 
 
-def _key_fields(age_recipient: str, minisign_key: str) -> dict[str, str]:
+def _key_fields(
+    age_recipient: str, minisign_key: str, partner: Partner | None = None
+) -> dict[str, str]:
     age = keys.age_recipient(age_recipient)
     line = keys.minisign_line(minisign_key) if (minisign_key or "").strip() else ""
-    return {
-        "age_recipient": age,
-        "minisign_key": line,
-        "key_id": keys.key_id_text(keys.key_id(line)) if line else "",
-    }
+    key_id = keys.key_id_text(keys.key_id(line)) if line else ""
+    # A key id is 8 bytes its owner chooses: another partner's key under the same id would
+    # stand in for the first one's when its bundles are checked, and refuse them all.
+    clash = PartnerKey.objects.filter(key_id=key_id)
+    if partner is not None:  # a partner's own earlier copy of the same key is no clash
+        clash = clash.exclude(partner=partner, minisign_key=line)
+    if key_id and clash.exists():
+        raise RuleError(
+            _(
+                "A signing key already on file has the same key id (%(key)s). Check the key "
+                "with the partner: two keys with one id cannot be told apart by their bundles."
+            )
+            % {"key": key_id},
+            "minisign_key",
+        )
+    return {"age_recipient": age, "minisign_key": line, "key_id": key_id}
 
 
 @transaction.atomic
@@ -82,7 +95,7 @@ def rotate_keys(
 ) -> PartnerKey:
     """New keys for a partner. The old ones are kept, closed now: bundles they signed before
     still verify, and nothing new is encrypted to them."""
-    fields = _key_fields(age_recipient, minisign_key)
+    fields = _key_fields(age_recipient, minisign_key, partner)
     now = clock.now()
     PartnerKey.objects.filter(partner=partner, valid_until=None).update(valid_until=now)
     key = PartnerKey.objects.create(partner=partner, valid_from=now, **fields)

@@ -146,7 +146,9 @@ def export(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # CSRF is checked in _import, once the upload handler has been swapped
 @require_http_methods(["GET", "POST"])
 def import_bundle(request: HttpRequest) -> HttpResponse:
-    keep_uploads_in_memory(request)  # the bundle and its signature never reach a temp file
+    # The bundle and its signature never reach a temp file. Its own limit, not the upload
+    # limit: a bundle cut at the upload limit had been refused as altered after signing.
+    keep_uploads_in_memory(request, MAX_BUNDLE)
     return _import(request)
 
 

@@ -2,8 +2,9 @@
 
 Django writes uploads above FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file in clear; for
 evidence that would leave a readable copy on disk for a seizure to find. This handler keeps
-every file in memory and stops keeping bytes one past the upload limit, so that
-check_upload still sees the file as too big and says so."""
+every file in memory and stops keeping bytes one past the upload limit (the view's own where
+it takes larger files, as a partner's bundle), so that the view still sees the file as too big
+and says so, and never reads the kept bytes as the whole file."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from .uploads import max_upload_bytes
 
 
 class MemoryOnlyUploadHandler(FileUploadHandler):
-    def __init__(self, request: HttpRequest | None = None) -> None:
+    def __init__(self, request: HttpRequest | None = None, limit: int | None = None) -> None:
         super().__init__(request)
-        self.keep = max_upload_bytes() + 1
+        self.keep = (max_upload_bytes() if limit is None else limit) + 1
         self.buffer = io.BytesIO()
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
@@ -45,6 +46,7 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
         )
 
 
-def keep_uploads_in_memory(request: HttpRequest) -> None:
-    """Call before the request body is read (before request.POST or request.FILES)."""
-    request.upload_handlers = [MemoryOnlyUploadHandler(request)]
+def keep_uploads_in_memory(request: HttpRequest, limit: int | None = None) -> None:
+    """Call before the request body is read (before request.POST or request.FILES). `limit`:
+    the largest file the view takes, in bytes (the upload limit by default)."""
+    request.upload_handlers = [MemoryOnlyUploadHandler(request, limit)]

@@ -63,6 +63,13 @@ class Command(BaseCommand):
         imported.add_argument("file")
         imported.add_argument("--signature")
         imported.add_argument(
+            "--format",
+            choices=["bundle", "openevsys", "csv"],
+            default="bundle",
+            help="openevsys or csv: an unsigned file from an older tool (name its --partner)",
+        )
+        imported.add_argument("--partner", help="who sent an OpenEvSys or CSV file")
+        imported.add_argument(
             "--compartment", help="whose members review it (default: the only one)"
         )
 
