@@ -193,6 +193,8 @@ def test_keep_forever_and_a_dry_run_expire_nothing(team, report, closed_case, ca
         assert f"would expire: closed_cases {case.reference}" in printed
         assert "2 would expire" in printed
         assert Submission.objects.filter(pk=receipt.submission_id).exists()
+        assert Case.objects.filter(pk=case.pk).exists()  # the dry run's shred was undone
+        assert not _actions("retention.expire")
         assert not ExpiryRun.objects.exists()
         keep = {"reports": None, "closed_cases": None, "evidence": None}
         services.set_periods(keep, actor_id=lucia.user.pk)
@@ -249,3 +251,20 @@ def test_a_resolved_alert_expires_with_its_deliveries_unless_its_person_is_held(
     assert [(e.object_type, e.object_id) for e in _actions("retention.expire")] == [
         ("alert", str(raised[1].pk))
     ]
+
+
+def test_a_dry_run_says_which_records_others_still_need(team, closed_case, monkeypatch):
+    """The dry run had listed every due record as expiring, when the real run keeps those
+    that other records need (an assessment, a communication)."""
+    from aegis.cases import services as cases
+
+    case = closed_case()
+
+    def refuse(*args, **kwargs):
+        raise cases.StillNeeded(["assessments"])
+
+    monkeypatch.setattr(cases, "shred_case", refuse)
+    with clock.frozen(later(6 * 365)):
+        outcome = services.expire(dry_run=True)
+    assert outcome.expired == []
+    assert [(d.record_id, why) for d, why in outcome.needed] == [(case.pk, "assessments")]

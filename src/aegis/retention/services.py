@@ -190,6 +190,10 @@ def _expire_one(due: selectors.Due, *, actor_id: int | None) -> None:
     )
 
 
+class _DryRun(Exception):
+    """Rolls a dry run's expiry back."""
+
+
 def expire(*, dry_run: bool = False, actor_id: int | None = None) -> Outcome:
     """Expire every record past its period, oldest first, each in its own transaction (one
     that cannot go yet stays and the others go on). A case under a legal hold is kept, and
@@ -199,18 +203,21 @@ def expire(*, dry_run: bool = False, actor_id: int | None = None) -> Outcome:
         if due.held:
             outcome.held.append(due)
             continue
-        if dry_run:
-            outcome.expired.append(due)
-            continue
         try:
             with transaction.atomic():
                 if due.is_case and selectors.is_held(due.record):
                     outcome.held.append(due)  # placed since the list was read
                     continue
                 _expire_one(due, actor_id=actor_id)
+                if dry_run:
+                    # Undone: a dry run says what would go and what other records keep,
+                    # from the same checks (files are removed only once a shred commits).
+                    raise _DryRun
         except cases.StillNeeded as needed:
             outcome.needed.append((due, ", ".join(needed.models)))
             continue
+        except _DryRun:
+            pass
         outcome.expired.append(due)
     outcome.audit_entries = _prune_audit(dry_run=dry_run, actor_id=actor_id)
     outcome.sessions = _remove_sessions(dry_run=dry_run, actor_id=actor_id)
