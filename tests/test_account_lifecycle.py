@@ -307,3 +307,34 @@ def test_the_role_change_arrow_points_the_reading_way(signed_in, make_person):
     assert " → <strong>" in admin.get(url, {"role": "auditor"}).content.decode()
     admin.cookies["django_language"] = "ar"
     assert " ← <strong>" in admin.get(url, {"role": "auditor"}).content.decode()
+
+
+def test_a_responder_given_a_case_role_is_added_again_with_every_key(
+    signed_in, make_person, make_compartment, make_case
+):
+    """A responder holds only a compartment's alert keys. Promoted while staying a member,
+    they opened no case, grant or referral, and adding them again did nothing."""
+    from aegis.cases import services as cases
+    from aegis.vault.keychain import unlocked
+
+    admin, _ = signed_in(Role.ADMIN)
+    worker = make_person(Role.CASEWORKER)
+    responder = make_person(Role.RESPONDER)
+    compartment = make_compartment(worker, name="Northern desk")
+    case = make_case(compartment, worker)
+    with unlocked(worker.keychain()):
+        cases.add_member(compartment, responder.user, actor_id=worker.user.pk)
+    keypair = keypair_for_user(responder.user.pk)
+    assert not KeyWrap.objects.filter(keypair=keypair, data_key_id=case.data_key_id).exists()
+
+    url = reverse("accounts:user-role", args=[responder.user.pk])
+    preview = admin.get(url, {"role": "coordinator"}).content.decode()
+    assert "only the alert keys" in preview and "Northern desk" in preview
+    admin.post(url, {"role": "coordinator"})  # the form's box unticked: they leave all the same
+    user = User.objects.get(pk=responder.user.pk)
+    assert user.role == Role.COORDINATOR
+    assert not CompartmentMember.objects.filter(user=user).exists()
+
+    with unlocked(worker.keychain()):
+        cases.admit_member(compartment, user, actor=worker.user)
+    assert KeyWrap.objects.filter(keypair=keypair, data_key_id=case.data_key_id).exists()

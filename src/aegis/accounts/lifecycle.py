@@ -133,6 +133,9 @@ class RoleChange:
     compartments: list[Any] = field(default_factory=list)  # memberships the new role lacks use for
     loses_search_key: bool = False
     needs_compartments: bool = False  # the new role works in compartments a coordinator gives
+    # A responder given a case role: their memberships carry alert keys alone, so they leave
+    # them (whatever the form says) and a member adds them again with every key.
+    alert_keys_only: bool = False
 
 
 def _case_access(role: Role | None) -> bool:
@@ -154,6 +157,11 @@ def role_change(user: User, new_role: Role) -> RoleChange:
         # responder needs, and other roles have no use for compartments at all. A coordinator
         # adds them again as the new role if they should stay.
         change.compartments = hooks.compartments_of(user)
+    elif _in_compartments(old) and not _case_access(old) and _case_access(new_role):
+        # A responder's wraps are the alert keys alone: kept as a member, they would open no
+        # case, grant or referral, and adding them again did nothing (already a member).
+        change.compartments = hooks.compartments_of(user)
+        change.alert_keys_only = bool(change.compartments)
     keypair = keypair_for_user(user.pk)
     index = vault.index_key_id()
     if keypair is not None and index is not None and not needs_search_key(new_role):
@@ -167,7 +175,8 @@ def change_role(
     user: User, new_role: Role, *, actor: Any, leave_compartments: bool = True
 ) -> RoleChange:
     """Give the person `new_role`. Their compartment memberships (and the record keys wrapped
-    to them) are removed when the new role has no case access and `leave_compartments`; the
+    to them) are removed when the new role has no case access and `leave_compartments`, and
+    always when a responder (alert keys only) is given a case role; the
     search key is taken back when the new role does not search. Nothing is unwrapped."""
     _guard(user, actor)
     ensure_roles()
@@ -176,7 +185,7 @@ def change_role(
     user.groups.add(Group.objects.get(name=new_role.value))
     if hasattr(user, "_perm_cache"):
         del user._perm_cache
-    if leave_compartments:
+    if leave_compartments or change.alert_keys_only:
         for compartment in change.compartments:
             hooks.leave_compartment(compartment, user, actor_id=actor.pk)
     keypair = keypair_for_user(user.pk)
