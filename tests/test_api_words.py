@@ -4,6 +4,8 @@ cannot be read."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +165,77 @@ def test_the_query_parameter_check_holds_under_a_prefix_and_spares_the_gateway(
         content_type="application/json",
     )
     assert sent.status_code != 422, sent.content
+
+
+def test_a_value_outside_the_schema_s_list_is_a_422_in_words(make_person, make_compartment):
+    """Coded values (a violation type, a verification status, a perpetrator type) had been
+    plain text in the schema and refused afterwards with a 400, so the schema allowed what
+    the server refused; they are the project's lists now, refused in the caller's language."""
+    from aegis.incidents.models import Perpetrator
+    from aegis.roles import Role
+    from tests.conftest import api_client
+
+    worker = make_person(Role.CASEWORKER)
+    compartment = make_compartment(worker)
+    api = api_client(worker)
+    spanish = {"accept-language": "es"}
+    listed = api.get("/api/v1/incidents/", {"violation_type": "insult"}, headers=spanish)
+    assert listed.status_code == 422
+    (issue,) = listed.json()["detail"]
+    assert issue["loc"] == ["query", "violation_type"]
+    assert issue["msg"].startswith("Elija uno de") and "death_threat" in issue["msg"]
+    made = api.post(
+        "/api/v1/incidents/perpetrators",
+        json.dumps({"compartment_id": compartment.pk, "perpetrator_type": "wizard"}),
+        content_type="application/json",
+        headers=spanish,
+    )
+    assert made.status_code == 422
+    (issue,) = made.json()["detail"]
+    assert issue["loc"] == ["body", "perpetrator_type"] and issue["msg"].startswith("Elija")
+    assert not Perpetrator.objects.exists()
+    schema = api.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "police" in json.dumps(schema["PerpetratorIn"]) or "police" in json.dumps(
+        schema["PerpetratorType"]
+    )
+
+
+def test_empty_text_and_lists_the_server_refuses_are_in_the_schema(make_person):
+    """A note's body, a provider's kinds: required and refused empty by the server, yet the
+    schema had allowed "" and []; each is refused by the schema, in words."""
+    from aegis.roles import Role
+    from tests.conftest import api_client
+
+    api = api_client(make_person(Role.COORDINATOR))
+    schema = api.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert schema["NoteIn"]["properties"]["body"]["minLength"] == 1
+    assert schema["ProviderIn"]["properties"]["kinds"]["minItems"] == 1
+    answer = api.post(
+        "/api/v1/support/providers",
+        '{"compartment_id": 1, "name": "", "kinds": []}',
+        content_type="application/json",
+        headers={"accept-language": "fr"},
+    )
+    assert answer.status_code == 422
+    said = {tuple(issue["loc"]): issue["msg"] for issue in answer.json()["detail"]}
+    assert said[("body", "name")] == "Ce champ ne peut pas être vide : saisissez du texte."
+    assert said[("body", "kinds")].startswith("Cette liste ne peut pas être vide")
+
+
+def test_a_page_limit_past_the_largest_is_a_422(make_person):
+    """`limit=10**23` had been taken as a number (and cut to the page's maximum later)."""
+    from aegis.api_schemas import MAX_LIMIT
+    from aegis.roles import Role
+    from tests.conftest import api_client
+
+    api = api_client(make_person(Role.CASEWORKER))
+    for address in ("/api/v1/cases/people", "/api/v1/cases/", "/api/v1/alerts/history"):
+        answer = api.get(address, {"limit": 10**23}, headers={"accept-language": "es"})
+        assert answer.status_code in (422, 403), (address, answer.content)
+        if answer.status_code == 422:
+            (issue,) = answer.json()["detail"]
+            assert issue["loc"] == ["query", "limit"] and "1000" in issue["msg"].replace(".", "")
+    assert api.get("/api/v1/cases/people", {"limit": MAX_LIMIT}).status_code == 200
+    schema = api.get("/api/v1/openapi.json").json()["paths"]["/api/v1/cases/people"]["get"]
+    (limit,) = [p for p in schema["parameters"] if p["name"] == "limit"]
+    assert limit["schema"]["maximum"] == MAX_LIMIT

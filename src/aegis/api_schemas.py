@@ -19,6 +19,9 @@ from pydantic_core import PydanticCustomError
 # The databases' 64-bit integers: larger ids and offsets are refused (422) before any query.
 MAX_ID = 2**63 - 1
 MAX_OFFSET = 2**31 - 1
+# The most rows a page may ask for: a larger limit is refused (422) rather than read as a
+# number no query can take; each list serves at most its own maximum (100 for most).
+MAX_LIMIT = 1000
 
 
 def _not_true_or_false(value: Any) -> Any:
@@ -117,7 +120,7 @@ class Pages(LimitOffsetPagination):
     paginated answer carries no protected field (reading one would raise VaultLocked)."""
 
     class Input(Schema):
-        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1)
+        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=MAX_LIMIT)
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
@@ -168,6 +171,13 @@ ISSUE_WORDS: dict[str, str] = {
 }
 
 
+# The same mismatches where the least is one: "at least 1 characters" reads badly.
+EMPTY_WORDS: dict[str, str] = {
+    "string_too_short": gettext_noop("This cannot be empty: give some text."),
+    "too_short": gettext_noop("This list cannot be empty: give at least one item."),
+}
+
+
 def issue_in_words(issue: dict[str, Any]) -> dict[str, Any]:
     """One schema mismatch as the API answers it: the message in words, in the caller's
     language where it is a common one, and the place without the operation's own name for
@@ -177,9 +187,12 @@ def issue_in_words(issue: dict[str, Any]) -> dict[str, Any]:
     if len(loc) >= 3 and loc[0] == "body":
         del loc[1]
     issue["loc"] = loc
-    words = ISSUE_WORDS.get(str(issue.get("type")))
+    kind = str(issue.get("type"))
+    ctx = dict(issue.get("ctx") or {})
+    words = ISSUE_WORDS.get(kind)
+    if ctx.get("min_length") == 1 and kind in EMPTY_WORDS:
+        words = EMPTY_WORDS[kind]
     if words is not None:
-        ctx = dict(issue.get("ctx") or {})
         if isinstance(ctx.get("expected"), str):  # "'a', 'b' or 'c'": no English "or"
             ctx["expected"] = ", ".join(ctx["expected"].rsplit(" or ", 1))
         # A placeholder pydantic did not fill: its own message stays.

@@ -69,7 +69,7 @@ def test_bad_input_is_refused_and_writes_nothing(team):
     assert _post(writer, f"{BASE}/communications", body).status_code == 400
     body = {**body, "language": "en", "elements": {"unknown": "x"}}
     assert _post(writer, f"{BASE}/communications", body).status_code == 400
-    assert writer.get(f"{BASE}/communications?status=bogus").status_code == 400
+    assert writer.get(f"{BASE}/communications?status=bogus").status_code == 422
     assert len(writer.get(f"{BASE}/communications").json()) == 1
 
 

@@ -94,12 +94,12 @@ def test_a_case_moves_to_another_of_the_callers_compartments(team, make_compartm
 @pytest.mark.parametrize(
     ("url", "body", "field"),
     [
-        ("/api/v1/cases/{case}", {"summary": "New", "reason": ""}, "reason"),
-        ("/api/v1/cases/{case}", {"summary": "", "reason": "Fix"}, "summary"),
+        ("/api/v1/cases/{case}", {"summary": "New", "reason": " "}, "reason"),
+        ("/api/v1/cases/{case}", {"summary": " ", "reason": "Fix"}, "summary"),
         ("/api/v1/cases/{case}", {"country": "ZZ", "reason": "Fix"}, "country"),
         # A case about a person names nobody itself: the name had been dropped without a word.
         ("/api/v1/cases/{case}", {"subject_name": "A group", "reason": "Fix"}, "subject_name"),
-        ("/api/v1/cases/people/{person}", {"pseudonym": "", "reason": "Fix"}, "pseudonym"),
+        ("/api/v1/cases/people/{person}", {"pseudonym": " ", "reason": "Fix"}, "pseudonym"),
         ("/api/v1/cases/people/{person}", {"languages": "xx9", "reason": "Fix"}, "languages"),
         ("/api/v1/cases/people/{person}", {"email": "not an address", "reason": "x"}, "email"),
     ],

@@ -161,7 +161,7 @@ def test_sources_and_perpetrators_are_corrected(team, api, recorded):
             "/acts/{act}/victims",
             "put",
             {"described_victims": [{"description": "Someone", "sex": "robot"}], "reason": "Fix"},
-            "victim_sex",
+            "sex",
         ),
         (
             "/acts/{act}/victims",
@@ -191,7 +191,10 @@ def test_bad_input_is_a_422_naming_the_field_and_changes_nothing(
     response = send(api, method, url, body)
     assert response.status_code == 422, response.content
     answer = response.json()
-    assert field in answer["errors"], answer
+    # A broken rule names its input; a value outside the schema (an empty title, a code not
+    # in the list) is the schema's issue at that place.
+    schema_issues = answer["detail"] if isinstance(answer["detail"], list) else []
+    assert field in answer.get("errors", {}) or field in [i["loc"][-1] for i in schema_issues]
     assert not RecordChange.objects.exists()
     assert Victim.objects.filter(act=act).count() == 2
 

@@ -78,13 +78,9 @@ def test_create_read_and_list_an_assessment(team):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"threats": []}, "at least one threat"),
-        ({"threats": [{"title": "No rating", "likelihood": None, "impact": 3}]}, "missing"),
-        ({"threats": [{"title": "Too much", "likelihood": 6, "impact": 3}]}, "outside the scale"),
         ({"threats": [{"title": "x" * 1_000_000, "likelihood": 3, "impact": 3}]}, "too long"),
         ({"threats": [{"title": "nul\u0000", "likelihood": 3, "impact": 3}]}, "control characters"),
         ({"summary": "s" * 1_000_000}, "too long"),
-        ({"acceptable_level": "none"}, "listed values"),
         ({"responses": [{"strategy": "reduce", "measure": "x", "owner": "nobody"}]}, "member"),
         (
             {"threats": [{"title": "t", "likelihood": 3, "impact": 3, "incidents": ["INC-1-1"]}]},
@@ -99,13 +95,33 @@ def test_bad_input_is_a_400_in_plain_words(team, change, message):
     assert Assessment.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("change", "place", "message"),
+    [
+        ({"threats": []}, ["threats"], "cannot be empty"),
+        ({"threats": [{"title": "t", "likelihood": None, "impact": 3}]}, ["likelihood"], "whole"),
+        ({"threats": [{"title": "t", "likelihood": 6, "impact": 3}]}, ["likelihood"], "5 or less"),
+        ({"acceptable_level": "none"}, ["acceptable_level"], "Choose one of"),
+        ({"responses": [{"strategy": "hope"}]}, ["strategy"], "Choose one of"),
+    ],
+)
+def test_input_outside_the_schema_is_a_422_in_words(team, change, place, message):
+    """The schema states the scale, the lists and what may not be empty, so a client learns
+    them from it; a request outside them is refused in words before any rule is checked."""
+    response = post(api(team.worker), f"/cases/{team.case.reference}/assessments", body(**change))
+    assert response.status_code == 422, response.content
+    (issue,) = response.json()["detail"]
+    assert issue["loc"][-1:] == place and message in issue["msg"], issue
+    assert Assessment.objects.count() == 0
+
+
 def test_bad_ratings_are_refused(team):
     client = api(team.worker)
     path = f"/cases/{team.case.reference}/assessments"
     item = vulnerability_ids()[0]
-    for rating, message in [(0, "outside the scale"), (9, "outside the scale"), (None, "missing")]:
+    for rating in (0, 9, None):
         response = post(client, path, body(ratings=[{"item_id": item, "rating": rating}]))
-        assert response.status_code == 400 and message in response.json()["detail"]
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "rating"
     response = post(client, path, body(ratings=[{"item_id": item, "rating": 3, "note": "\u0000"}]))
     assert "control characters" in response.json()["detail"]
     assert post(client, path, {"threats": "nope"}).status_code == 422

@@ -177,7 +177,7 @@ def test_a_relocation_is_renewed_through_the_api(team):
     assert made.status_code == 201, made.content
     rid = made.json()["id"]
     assert made.json()["relocation"]["months"] == 6
-    assert _post(lucia, f"/referrals/{rid}/renewal", {"months": 7}).status_code == 400
+    assert _post(lucia, f"/referrals/{rid}/renewal", {"months": 7}).status_code == 422
     renewed = _post(lucia, f"/referrals/{rid}/renewal", {"months": 3}).json()["relocation"]
     assert (renewed["months"], renewed["renewals"]) == (9, 1)
 

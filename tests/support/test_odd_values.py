@@ -1,6 +1,7 @@
 """Odd values a fuzzer sent the support network: a blank coded value (a status, a kind, a
 method) and an amount or rate too large to hold with its decimals. Each is refused with the
-rule's own message, on the API (400) and on the pages (an error shown), and nothing is saved.
+rule's own message, on the API (400; 422 for a coded value, whose list the schema states)
+and on the pages (an error shown), and nothing is saved.
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ def _refused(response, field: str, words: str) -> None:
     assert response.status_code == 400, response.content
     body = response.json()
     assert body["field"] == field and words in body["detail"], body
+
+
+def _refused_by_schema(response, field: str) -> None:
+    """A coded value outside the list the schema states: 422, in words, at its place."""
+    assert response.status_code == 422, response.content
+    (issue,) = [i for i in response.json()["detail"] if i["loc"][-1] == field]
+    assert issue["msg"].startswith("Choose one of"), issue
 
 
 def _ledger():
@@ -173,7 +181,7 @@ def test_the_largest_rate_still_passes():
 def test_a_blank_vetting_status_is_refused(team, blank):
     provider = team.provider()
     response = _post(team.karim, f"/providers/{provider.pk}/vetting", {"status": blank})
-    _refused(response, "status", CHOOSE)
+    _refused_by_schema(response, "status")
     assert Provider.objects.get(pk=provider.pk).vetting == "approved"
 
 
@@ -219,7 +227,7 @@ def test_a_blank_referral_status_is_refused(team, blank):
     assert made.status_code == 201, made.content
     rid = made.json()["id"]
     response = _post(team.lucia, f"/referrals/{rid}/status", {"status": blank})
-    _refused(response, "status", CHOOSE)
+    _refused_by_schema(response, "status")
     assert Referral.objects.get(pk=rid).status == "draft"
 
 
@@ -234,8 +242,8 @@ def test_a_blank_referral_kind_is_refused(team, blank):
         "purpose": "x",
         "shared": [],
     }
-    _refused(_post(team.lucia, "/referrals", body), "kind", CHOOSE)
-    _refused(_post(team.lucia, "/referrals", {**body, "shared": ["pseudonym"]}), "kind", CHOOSE)
+    _refused_by_schema(_post(team.lucia, "/referrals", body), "kind")
+    _refused_by_schema(_post(team.lucia, "/referrals", {**body, "shared": ["pseudonym"]}), "kind")
     assert not Referral.objects.exists()
 
 
@@ -252,7 +260,7 @@ def test_a_blank_grant_code_is_refused(team, field, blank):
         "currency": "EUR",
         field: blank,
     }
-    _refused(_post(team.lucia, "/grants", body), field, CHOOSE)
+    _refused_by_schema(_post(team.lucia, "/grants", body), field)
     assert not Grant.objects.exists()
 
 
@@ -260,7 +268,7 @@ def test_a_blank_grant_code_is_refused(team, field, blank):
 def test_a_blank_tranche_method_is_refused(team, blank):
     grant = team.approved_grant()
     body = {"method": blank, "amount": "100", "currency": "EUR", "payment_details": "IBAN"}
-    _refused(_post(team.karim, f"/grants/{grant.pk}/tranches", body), "method", CHOOSE)
+    _refused_by_schema(_post(team.karim, f"/grants/{grant.pk}/tranches", body), "method")
     assert not Disbursement.objects.exists() and not LedgerEntry.objects.exists()
     assert Grant.objects.get(pk=grant.pk).status == "approved"
 
@@ -269,7 +277,7 @@ def test_a_blank_tranche_method_is_refused(team, blank):
 def test_a_blank_report_kind_is_refused(team, blank):
     grant = team.disbursed_grant()
     response = _post(team.lucia, f"/grants/{grant.pk}/reports", {"kind": blank, "text": "x"})
-    _refused(response, "kind", CHOOSE)
+    _refused_by_schema(response, "kind")
     assert not GrantReport.objects.filter(grant=grant, received_at__isnull=False).exists()
     assert Grant.objects.get(pk=grant.pk).status == "disbursed"
 

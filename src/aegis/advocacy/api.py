@@ -20,6 +20,7 @@ from aegis.incidents import selectors as incidents
 
 from . import builder, checks, selectors, services
 from .models import Communication
+from .vocabulary import Kind, Language
 from .vocabulary import Status as CommunicationStatus
 
 NOT_FOUND = gettext_noop("Not found.")
@@ -65,8 +66,8 @@ class CommunicationOut(CommunicationSummaryOut):
 class CommunicationIn(InputSchema):
     case: str = Field(max_length=20)
     mechanism_id: RecordId
-    kind: str = Field(max_length=20)
-    language: str = Field(max_length=2)
+    kind: Kind
+    language: Language
     incidents: list[str] = Field(default_factory=list, max_length=50)
     mandates: list[RecordId] = Field(default_factory=list, max_length=20)
     narrative: str = Field("", max_length=20_000)
@@ -84,7 +85,7 @@ class StepIn(InputSchema):
 
 class ListFilters(Schema):
     page: int = Field(1, ge=1, le=100_000)
-    status: str = Field("", max_length=16)
+    status: CommunicationStatus | None = None
 
 
 class MechanismCountsOut(Schema):
@@ -153,14 +154,12 @@ def list_mechanisms(request: HttpRequest) -> Any:
 
 @router.get(
     "/communications",
-    response={200: list[CommunicationSummaryOut], 400: ErrorOut},
+    response={200: list[CommunicationSummaryOut]},
     url_name="advocacy_communications",
 )
 def list_communications(request: HttpRequest, filters: Query[ListFilters]) -> Any:
     """The caller's communications, most recently changed first, 25 a page."""
-    if filters.status and filters.status not in CommunicationStatus.values:
-        raise HttpError(400, gettext_noop("Unknown state."))
-    page = selectors.communications_page(request.user, filters.page, status=filters.status)
+    page = selectors.communications_page(request.user, filters.page, status=filters.status or "")
     return [_summary(c) for c in rows_of(page, filters.page)]
 
 

@@ -34,7 +34,9 @@ router = Router(tags=["cases"], auth=RoleAuth(PERMISSION))
 
 
 class PersonFields(InputSchema):
-    pseudonym: str = Field(description="Shown in lists; must not identify the person.")
+    pseudonym: str = Field(
+        min_length=1, description="Shown in lists; must not identify the person."
+    )
     legal_name: str = ""
     other_names: str = ""
     phone: str = ""
@@ -92,19 +94,21 @@ class CaseIn(InputSchema):
     person_id: RecordId | None = Field(None, description="An existing person of the compartment.")
     new_person: PersonFields | None = Field(None, description="Or a person to create.")
     subject_name: str = Field("", description="The group or organisation, when not a person.")
-    summary: str
+    summary: str = Field(min_length=1)
     country: str = ""
     region: str = ""
     sector: Sector | None = None
 
 
-REASON = Field(description="Why this is corrected; kept, encrypted, in the history of changes.")
+REASON = Field(
+    min_length=1, description="Why this is corrected; kept, encrypted, in the history of changes."
+)
 
 
 class PersonCorrectionIn(InputSchema):
     """Only the fields given change; the others keep their values."""
 
-    pseudonym: str | None = None
+    pseudonym: str | None = Field(None, min_length=1)
     legal_name: str | None = None
     other_names: str | None = None
     phone: str | None = None
@@ -124,7 +128,7 @@ class PersonCorrectionIn(InputSchema):
 class CaseCorrectionIn(InputSchema):
     """Only the fields given change; the others keep their values."""
 
-    summary: str | None = None
+    summary: str | None = Field(None, min_length=1)
     subject_name: str | None = Field(None, description="Only for a group or organisation.")
     country: str | None = None
     region: str | None = None
@@ -160,7 +164,7 @@ class StatusChangeOut(Schema):
 
 
 class NoteIn(InputSchema):
-    body: str
+    body: str = Field(min_length=1)
 
 
 class NoteOut(Schema):
@@ -364,7 +368,7 @@ def open_case(request: HttpRequest, payload: CaseIn) -> Any:
     if compartment is None:
         raise HttpError(404, NOT_FOUND)
     if payload.subject_kind == SubjectKind.PERSON and person is None and not payload.new_person:
-        raise RuleError("Give person_id or new_person for a case about a person.")
+        raise RuleError(_("Give person_id or new_person for a case about a person."), "person_id")
     case = services.start_case(
         compartment,
         subject_kind=payload.subject_kind,

@@ -9,11 +9,11 @@ from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext_noop
-from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import MAX_OFFSET, ErrorOut, InputSchema
+from aegis.api_schemas import MAX_LIMIT, MAX_OFFSET, ErrorOut, InputSchema
 from aegis.files.handlers import keep_uploads_in_memory
 from aegis.vault.selectors import opened
 from aegis.visits import headers_only
@@ -78,7 +78,7 @@ class IntegrityOut(Schema):
 
 
 class ReasonIn(InputSchema):
-    reason: str
+    reason: str = Field(min_length=1)
 
 
 class OptionalReasonIn(InputSchema):
@@ -86,7 +86,7 @@ class OptionalReasonIn(InputSchema):
 
 
 class ExhibitIn(InputSchema):
-    reason: str
+    reason: str = Field(min_length=1)
     items: list[uuid.UUID] | None = None
 
 
@@ -129,7 +129,7 @@ def _item(request: HttpRequest, item_id: uuid.UUID) -> EvidenceItem:
 def list_items(
     request: HttpRequest,
     reference: str,
-    limit: Query[int] = 50,
+    limit: Annotated[int, Query(50, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(0, ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     limit, offset = max(1, min(limit, 200)), max(0, offset)

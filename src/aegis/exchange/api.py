@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import MAX_OFFSET, ErrorOut
+from aegis.api_schemas import MAX_LIMIT, MAX_OFFSET, ErrorOut
 
 from . import identity, selectors, services
 
@@ -99,7 +99,7 @@ def list_partners(request: HttpRequest) -> Any:
 )
 def list_quarantine(
     request: HttpRequest,
-    limit: Query[int] = 50,
+    limit: Annotated[int, Query(50, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(0, ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     limit, offset = max(1, min(limit, 200)), max(0, offset)

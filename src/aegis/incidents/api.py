@@ -24,12 +24,22 @@ from aegis.api_schemas import (
     rows_of,
 )
 from aegis.cases import selectors as case_selectors
+from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.rules import RuleError
 from aegis.vault.selectors import open_records
 
 from . import selectors, services
 from .models import Act, Incident, IncidentLink, Perpetrator, Source
-from .vocabulary import VerificationStatus, ViolationType
+from .vocabulary import (
+    DatePrecision,
+    Involvement,
+    LinkKind,
+    PerpetratorType,
+    Reliability,
+    SourceKind,
+    VerificationStatus,
+    ViolationType,
+)
 
 NOT_FOUND = gettext_noop("There is no such incident.")
 
@@ -42,11 +52,11 @@ router = Router(tags=["incidents"], auth=RoleAuth("view_cases"))
 
 class IncidentIn(InputSchema):
     compartment_id: RecordId
-    title: str
+    title: str = Field(min_length=1)
     description: str = ""
     date_start: datetime.date
     date_end: datetime.date | None = None
-    date_precision: str = Field("day", description="day, month, year or approximate")
+    date_precision: DatePrecision = DatePrecision.DAY
     country: str = Field("", description="ISO 3166-1 alpha-2")
     region: str = Field("", description="ISO 3166-2 first-level region of the country")
     exact_location: str = ""
@@ -114,37 +124,37 @@ class IncidentOut(IncidentSummaryOut):
 
 
 class DescribedVictimIn(InputSchema):
-    description: str
-    sex: str = "unknown"
-    age_group: str = "unknown"
+    description: str = Field(min_length=1)
+    sex: Gender = Gender.UNKNOWN
+    age_group: AgeGroup = AgeGroup.UNKNOWN
 
 
 class ActPerpetratorIn(InputSchema):
     perpetrator_id: RecordId
-    involvement: str = "perpetrator"
+    involvement: Involvement = Involvement.PERPETRATOR
 
 
 class ActIn(InputSchema):
-    violation_type: str
+    violation_type: ViolationType
     victim_person_ids: list[RecordId] = Field(default_factory=list)
     described_victims: list[DescribedVictimIn] = Field(default_factory=list)
     perpetrators: list[ActPerpetratorIn] = Field(default_factory=list)
 
 
 class SourceIn(InputSchema):
-    kind: str
-    reliability: str = Field(description="A (reliable) to E (unreliable)")
+    kind: SourceKind
+    reliability: Reliability = Field(description="A (reliable) to E (unreliable)")
     independent: bool = False
     description: str = ""
 
 
 class VerificationIn(InputSchema):
-    status: str = Field(description="unverified, corroborated or verified")
+    status: VerificationStatus
 
 
 class PerpetratorIn(InputSchema):
     compartment_id: RecordId
-    perpetrator_type: str = "unknown"
+    perpetrator_type: PerpetratorType = PerpetratorType.UNKNOWN
     name: str = ""
     description: str = ""
 
@@ -158,21 +168,23 @@ class PerpetratorOut(Schema):
 
 
 class LinkIn(InputSchema):
-    kind: str = Field(description="caused, followed or related")
-    to_reference: str
+    kind: LinkKind
+    to_reference: str = Field(min_length=1)
 
 
-REASON = Field(description="Why this is corrected; kept, encrypted, in the history of changes.")
+REASON = Field(
+    min_length=1, description="Why this is corrected; kept, encrypted, in the history of changes."
+)
 
 
 class IncidentCorrectionIn(InputSchema):
     """Only the fields given change; the others keep their values."""
 
-    title: str | None = None
+    title: str | None = Field(None, min_length=1)
     description: str | None = None
     date_start: datetime.date | None = None
     date_end: datetime.date | None = Field(None, description="Omit to keep; null only if given.")
-    date_precision: str | None = Field(None, description="day, month, year or approximate")
+    date_precision: DatePrecision | None = None
     country: str | None = None
     region: str | None = None
     exact_location: str | None = None
@@ -185,15 +197,15 @@ class IncidentCorrectionIn(InputSchema):
 
 
 class ActCorrectionIn(InputSchema):
-    violation_type: str
+    violation_type: ViolationType
     reason: str = REASON
 
 
 class VictimCorrectionIn(InputSchema):
     id: RecordId | None = Field(None, description="A described victim of the act; omit to add.")
-    description: str
-    sex: str = "unknown"
-    age_group: str = "unknown"
+    description: str = Field(min_length=1)
+    sex: Gender = Gender.UNKNOWN
+    age_group: AgeGroup = AgeGroup.UNKNOWN
 
 
 class VictimsCorrectionIn(InputSchema):
@@ -209,7 +221,7 @@ class SourceCorrectionIn(SourceIn):
 
 
 class PerpetratorCorrectionIn(InputSchema):
-    perpetrator_type: str
+    perpetrator_type: PerpetratorType
     name: str = ""
     description: str = ""
     reason: str = REASON
@@ -217,8 +229,8 @@ class PerpetratorCorrectionIn(InputSchema):
 
 class IncidentFilters(Schema):
     country: str = ""
-    violation_type: str = ""
-    verification: str = ""
+    violation_type: ViolationType | None = None
+    verification: VerificationStatus | None = None
     page: int = Field(1, ge=1, le=MAX_OFFSET)
 
 
@@ -341,19 +353,15 @@ def _act_of(incident: Incident, act_id: int) -> Act:
 # --- Endpoints ----------------------------------------------------------------------------
 
 
-@router.get("/", response={200: list[IncidentSummaryOut], 400: ErrorOut}, summary="List incidents")
+@router.get("/", response=list[IncidentSummaryOut], summary="List incidents")
 def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Any:
     """Incidents in the caller's compartments, newest first, 25 a page."""
-    if filters.violation_type and filters.violation_type not in ViolationType.values:
-        raise HttpError(400, gettext_noop("Unknown violation type."))
-    if filters.verification and filters.verification not in VerificationStatus.values:
-        raise HttpError(400, gettext_noop("Unknown verification status."))
     page = selectors.incidents_page(
         request.user,
         filters.page,
         country=filters.country,
-        violation_type=filters.violation_type,
-        verification=filters.verification,
+        violation_type=filters.violation_type or "",
+        verification=filters.verification or "",
     )
     return [_summary(incident) for incident in rows_of(page, filters.page)]
 

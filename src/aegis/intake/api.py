@@ -39,7 +39,7 @@ class WhenIn(InputSchema):
 
 
 class SubmissionIn(InputSchema):
-    narrative: str = Field(..., description="What happened, in the reporter's words.")
+    narrative: str = Field(..., min_length=1, description="What happened, in the reporter's words.")
     target_kind: TargetKind = Field(..., description="Who was targeted.")
     perpetrator_type: PerpetratorType = PerpetratorType.UNKNOWN
     anonymous: bool = Field(True, description="False only when contact details are given.")
@@ -63,7 +63,9 @@ class CodeIn(InputSchema):
 
 
 class MessageIn(CodeIn):
-    body: str = Field(..., description="The reporter's message to the protection team.")
+    body: str = Field(
+        ..., min_length=1, description="The reporter's message to the protection team."
+    )
 
 
 class ThreadFileOut(Schema):

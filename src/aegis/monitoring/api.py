@@ -29,10 +29,10 @@ NOT_FOUND = gettext_noop("Not found.")
 
 
 class NewsSourceIn(InputSchema):
-    name: str
+    name: str = Field(min_length=1)
     kind: SourceKind
-    url: str
-    language: str = ""
+    url: str = Field(min_length=1)
+    language: sources.SourceLanguage = ""
     country: str = ""
     region: str = ""
     reliability: Reliability = Reliability.C

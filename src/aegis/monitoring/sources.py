@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -21,7 +21,9 @@ from .vocabulary import SourceKind, SourceStatus
 MIN_INTERVAL = 5
 OVERDUE_MINUTES = 30
 MAX_INTERVAL = 7 * 24 * 60
-LANGUAGES = ("", "en", "es", "fr", "pt", "ar")
+# The languages a source may be read in ("": not said); the API's schema states the same list.
+SourceLanguage = Literal["", "en", "es", "fr", "pt", "ar"]
+LANGUAGES: tuple[str, ...] = get_args(SourceLanguage)
 
 
 def _checked(fields: dict[str, Any]) -> dict[str, Any]:

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
 
 from aegis.api_schemas import InputSchema, RecordId
+from aegis.incidents.vocabulary import PerpetratorType
+
+from .compute import HIGHEST, LOWEST
+from .services import MAX_RESPONSES, MAX_THREATS
+from .vocabulary import Level, Strategy
+
+# A rating as the service takes it: a whole number on the scale.
+Rating = Annotated[int, Field(ge=LOWEST, le=HIGHEST)]
 
 
 class ThreatIn(InputSchema):
-    title: str
-    likelihood: int | None = Field(None, description="1 (unlikely) to 5 (almost certain)")
-    impact: int | None = Field(None, description="1 (slight) to 5 (devastating)")
+    title: str = Field(min_length=1)
+    likelihood: Rating = Field(description="1 (unlikely) to 5 (almost certain)")
+    impact: Rating = Field(description="1 (slight) to 5 (devastating)")
     facts: str = ""
     pattern: str = ""
     objective: str = ""
-    perpetrator_type: str = "unknown"
+    perpetrator_type: PerpetratorType = PerpetratorType.UNKNOWN
     perpetrator_identity: str = ""
     feasibility: str = ""
     incidents: list[str] = Field(default_factory=list, description="Incident references")
@@ -24,23 +33,23 @@ class ThreatIn(InputSchema):
 
 class RatingIn(InputSchema):
     item_id: RecordId = Field(description="A checklist item (see /checklist)")
-    rating: int | None = Field(description="1 to 5")
+    rating: Rating = Field(description="1 to 5")
     note: str = ""
 
 
 class ResponseIn(InputSchema):
-    strategy: str = Field(description="accept, reduce, share or avoid")
+    strategy: Strategy
     measure: str = ""
     owner: str | None = Field(None, description="Username of a member of the compartment")
     due_on: datetime.date | None = None
 
 
 class AssessmentIn(InputSchema):
-    threats: list[ThreatIn]
-    ratings: list[RatingIn]
-    responses: list[ResponseIn] = Field(default_factory=list)
+    threats: list[ThreatIn] = Field(min_length=1, max_length=MAX_THREATS)
+    ratings: list[RatingIn] = Field(min_length=1)
+    responses: list[ResponseIn] = Field(default_factory=list, max_length=MAX_RESPONSES)
     imminent: bool = False
-    acceptable_level: str = Field("low", description="low, moderate, high or critical")
+    acceptable_level: Level = Level.LOW
     summary: str = ""
 
 

@@ -31,7 +31,7 @@ router = Router(tags=["safety"], auth=RoleAuth(STAFF))
 
 
 class ContactIn(InputSchema):
-    name: str
+    name: str = Field(min_length=1)
     relation: str = ""
     phone: str = Field("", description="For calls and SMS.")
     email: str = ""

@@ -23,6 +23,19 @@ from aegis.cases import selectors as cases
 
 from . import selectors, services
 from .models import Grant, Provider, Referral
+from .vocabulary import (
+    Availability,
+    Beneficiary,
+    GrantType,
+    Method,
+    ProviderKind,
+    ReferralKind,
+    ReferralStatus,
+    ReportKind,
+    SharedField,
+    Urgency,
+    VettingStatus,
+)
 
 STAFF = "view_cases"
 COORDINATOR = "coordinate"
@@ -76,14 +89,16 @@ class ProviderOut(ProviderSummaryOut):
 
 class ProviderIn(InputSchema):
     compartment_id: RecordId = Field(description="A compartment of yours: holds the contacts.")
-    name: str
+    name: str = Field(min_length=1)
     individual: bool = False
-    kinds: list[str]
+    kinds: list[ProviderKind] = Field(min_length=1)
     countries: list[str] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list)
     languages: str = ""
     capacity: int | None = Field(None, ge=0, le=10_000)
-    availability: str = "available"
+    availability: str = Field(
+        Availability.AVAILABLE, description="available, full or paused; blank: available."
+    )
     cost: str = ""
     contact: str = ""
     notes: str = ""
@@ -91,12 +106,12 @@ class ProviderIn(InputSchema):
 
 
 class ReferenceIn(InputSchema):
-    name: str
-    contact: str
+    name: str = Field(min_length=1)
+    contact: str = Field(min_length=1)
 
 
 class VetIn(InputSchema):
-    status: str
+    status: VettingStatus
     revet_on: date | None = None
 
 
@@ -206,16 +221,18 @@ class RelocationIn(InputSchema):
 class ReferralIn(InputSchema):
     case_reference: str = Field(max_length=20)
     provider_id: RecordId
-    kind: str = "service"
-    purpose: str
-    shared: list[str] = Field(description="SharedField codes: the minimum the provider needs.")
+    kind: ReferralKind = ReferralKind.SERVICE
+    purpose: str = Field(min_length=1)
+    shared: list[SharedField] = Field(
+        min_length=1, description="What the provider is told: the minimum it needs."
+    )
     follow_up_on: date | None = None
     grant_id: RecordId | None = None
     relocation: RelocationIn | None = None
 
 
 class ReferralMoveIn(InputSchema):
-    status: str
+    status: ReferralStatus
     outcome: str = ""
     follow_up_on: date | None = None
 
@@ -336,7 +353,9 @@ def move_referral(request: HttpRequest, referral_id: RecordId, payload: Referral
 
 
 class RenewalIn(InputSchema):
-    months: int = Field(description="One more term, up to 6 months.")
+    months: int = Field(
+        ge=1, le=services.MAX_RELOCATION_MONTHS, description="One more term, up to 6 months."
+    )
 
 
 @router.post(
@@ -357,26 +376,26 @@ def renew_relocation(request: HttpRequest, referral_id: RecordId, payload: Renew
 
 
 class BudgetLineIn(InputSchema):
-    label: str
-    amount: str
+    label: str = Field(min_length=1)
+    amount: str = Field(min_length=1)
 
 
 class GrantIn(InputSchema):
     case_reference: str = Field(max_length=20)
-    beneficiary: str = Field(description="person, or group (two or more people)")
+    beneficiary: Beneficiary = Field(description="person, or group (two or more people)")
     group_size: int | None = None
-    grant_type: str
-    urgency: str
-    need: str
-    amount: str = Field(description='A decimal as text: "1250.50".')
-    currency: str = Field(description="ISO 4217")
+    grant_type: GrantType
+    urgency: Urgency
+    need: str = Field(min_length=1)
+    amount: str = Field(min_length=1, description='A decimal as text: "1250.50".')
+    currency: str = Field(min_length=3, description="ISO 4217")
     rate_to_base: str | None = Field(None, description="Base currency per unit.")
     other_funders: str = ""
     budget_lines: list[BudgetLineIn] = Field(default_factory=list)
 
 
 class DiligenceNoteIn(InputSchema):
-    note: str
+    note: str = Field(min_length=1)
 
 
 class ApproveIn(InputSchema):
@@ -384,22 +403,22 @@ class ApproveIn(InputSchema):
 
 
 class TrancheIn(InputSchema):
-    method: str
-    amount: str
-    currency: str
+    method: Method
+    amount: str = Field(min_length=1)
+    currency: str = Field(min_length=3, description="ISO 4217")
     rate: str | None = None
-    payment_details: str
+    payment_details: str = Field(min_length=1)
 
 
 class ReturnIn(InputSchema):
-    amount: str = Field(description='Returned, as a string: "120.00".')
-    currency: str
+    amount: str = Field(min_length=1, description='Returned, as a string: "120.00".')
+    currency: str = Field(min_length=3, description="ISO 4217")
     rate: str | None = Field(None, description="To the grant's currency; empty when the same.")
 
 
 class GrantReportIn(InputSchema):
-    kind: str
-    text: str
+    kind: ReportKind
+    text: str = Field(min_length=1)
 
 
 class GrantSummaryOut(Schema):
