@@ -239,3 +239,32 @@ def test_a_page_limit_past_the_largest_is_a_422(make_person):
     schema = api.get("/api/v1/openapi.json").json()["paths"]["/api/v1/cases/people"]["get"]
     (limit,) = [p for p in schema["parameters"] if p["name"] == "limit"]
     assert limit["schema"]["maximum"] == MAX_LIMIT
+
+
+@pytest.mark.parametrize(
+    "kind", ["text/plain", "application/xml", "application/x-www-form-urlencoded"]
+)
+def test_a_json_body_sent_as_another_type_is_a_415_in_words(make_person, make_compartment, kind):
+    """A JSON body sent as text/plain or XML had been read as JSON: a client that sent the
+    wrong type learnt nothing, and a form-encoded body that happened to parse was taken."""
+    from aegis.cases.models import Case
+    from aegis.roles import Role
+    from tests.conftest import api_client
+
+    worker = make_person(Role.CASEWORKER)
+    compartment = make_compartment(worker)
+    api = api_client(worker)
+    body = json.dumps(
+        {"compartment_id": compartment.pk, "subject_kind": "group", "subject_name": "Radio"}
+        | {"summary": "Threats after the broadcast"}
+    )
+    answer = api.post("/api/v1/cases/", body, content_type=kind, headers={"accept-language": "fr"})
+    assert answer.status_code == 415, answer.content
+    detail = answer.json()["detail"]
+    assert "application/json" in detail and detail.startswith("Cette opération")
+    assert not Case.objects.exists()
+    # Sent as JSON, with its charset, the same body is taken.
+    sent = api.post("/api/v1/cases/", body, content_type="application/json; charset=utf-8")
+    assert sent.status_code == 201, sent.content
+    schema = api.get("/api/v1/openapi.json").json()["paths"]["/api/v1/cases/"]["post"]
+    assert "415" in schema["responses"]

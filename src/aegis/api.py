@@ -24,6 +24,7 @@ from ninja import NinjaAPI, Schema, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as InputMismatch
 from ninja.operation import Operation
+from ninja.parser import Parser
 
 from .accounts import selectors as account_selectors
 from .accounts import services as account_services
@@ -39,8 +40,30 @@ from .rules import RuleError
 from .vault import services as vault
 from .vault.keychain import NoKeyAccess, NoSearchKey, search_key_missing_message
 
+
+class NotJson(ValueError):
+    """A body sent with a content type other than JSON's."""
+
+
+class JsonBodies(Parser):
+    """A body is read as JSON only when it is sent as JSON: text/plain or XML that happened
+    to parse had been taken as JSON. A body without a content type is still read as JSON;
+    the SMS gateway's addresses read theirs whatever it is sent as, so that a gateway
+    configured otherwise does not lose a panic text."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        kind = (request.content_type or "").lower()
+        json_sent = kind in ("", "application/json") or (
+            kind.startswith("application/") and kind.endswith("+json")
+        )
+        if not json_sent and not _for_gateway(request):
+            raise NotJson(kind)
+        return super().parse_body(request)
+
+
 api = NinjaAPI(
     title="Aegis API",
+    parser=JsonBodies(),
     version="1",
     urls_namespace="api",
     auth=TokenAuth(),
@@ -121,6 +144,12 @@ def _no_key(request: HttpRequest, exc: NoKeyAccess) -> HttpResponse:
 def _refused(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """A refusal an operation raised, in the caller's language (the messages are marked
     with gettext_noop where they are raised)."""
+    if isinstance(exc.__cause__, NotJson):  # django-ninja answers any parser error with 400
+        message = _(
+            "This operation reads a JSON body: send it as JSON, with the header "
+            "'Content-Type: application/json'."
+        )
+        return api.create_response(request, {"detail": message}, status=415)
     message = str(exc)
     message = NINJA_WORDS.get(message, message)
     return api.create_response(request, {"detail": gettext(message)}, status=exc.status_code)
@@ -282,9 +311,9 @@ def _answer_rules_with(operation: Operation, status: int) -> None:
 
 def _document_common_errors() -> None:
     """The refusals every operation shares, in the OpenAPI schema: 401 and 403 where a token
-    is needed, 400 where a JSON body is read (it may not parse, or break a rule), 422 where
-    anything is read (it may not match the schema). Each operation that documents field
-    errors for 422 answers a broken rule with them."""
+    is needed, 400 and 415 where a JSON body is read (it may not parse, break a rule, or be
+    sent as another type), 422 where anything is read (it may not match the schema). Each
+    operation that documents field errors for 422 answers a broken rule with them."""
     for bound in api._get_bound_routers():
         for view in bound.path_operations.values():
             for operation in view.operations:
@@ -297,6 +326,7 @@ def _document_common_errors() -> None:
                 sources = {model.__ninja_param_source__ for model in operation.models}
                 if "body" in sources:
                     _document(operation, 400, RuleErrorOut)
+                    _document(operation, 415, ErrorOut)
                 if sources:
                     _document(operation, 422, ValidationErrorOut)
 
