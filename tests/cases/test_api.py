@@ -178,6 +178,41 @@ def test_nothing_is_half_written_when_opening_fails(team):
     assert (Person.objects.count(), Case.objects.count(), CaseNote.objects.count()) == before
 
 
+@pytest.mark.parametrize(
+    ("subject", "field"),
+    [
+        ({"subject_kind": "organisation", "subject_name": "Radio Sur"}, "new_person"),
+        ({"subject_kind": "group", "subject_name": "The cooperative"}, "new_person"),
+        ({"subject_kind": "person", "person_id": None}, "new_person"),  # with an existing person
+    ],
+)
+def test_a_new_person_that_would_be_dropped_is_refused(team, subject, field):
+    """A case about an organisation with a `new_person` had been opened without the person,
+    and a case given both `person_id` and `new_person` without the new one, without a word."""
+    if "person_id" in subject:
+        subject = {**subject, "person_id": team.person.pk}
+    api = api_client(team.lucia)
+    before = (Person.objects.count(), Case.objects.count())
+    response = api.post(
+        "/api/v1/cases/",
+        json.dumps(
+            {
+                "compartment_id": team.compartment.pk,
+                "summary": "Threats after the broadcast",
+                "new_person": {"pseudonym": "Reportera"},
+                **subject,
+            }
+        ),
+        content_type="application/json",
+        headers={"accept-language": "es"},
+    )
+    assert response.status_code == 422, response.content
+    answer = response.json()
+    assert answer["field"] == field and field in answer["errors"], answer
+    assert "person" not in answer["detail"].split()  # in Spanish, not English
+    assert (Person.objects.count(), Case.objects.count()) == before
+
+
 def test_the_endpoints_are_in_the_openapi_schema():
     schema = Client().get("/api/v1/openapi.json").json()
     paths = schema["paths"]

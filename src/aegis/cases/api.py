@@ -369,6 +369,9 @@ def open_case(request: HttpRequest, payload: CaseIn) -> Any:
         raise HttpError(404, NOT_FOUND)
     if payload.subject_kind == SubjectKind.PERSON and person is None and not payload.new_person:
         raise RuleError(_("Give person_id or new_person for a case about a person."), "person_id")
+    if person is not None and payload.new_person:
+        # One of them would be dropped without a word.
+        raise RuleError(_("Give person_id or new_person, not both."), "new_person")
     case = services.start_case(
         compartment,
         subject_kind=payload.subject_kind,

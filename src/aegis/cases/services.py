@@ -783,6 +783,9 @@ def start_case(
     check_case_subject(
         subject_kind, compartment=compartment, person=person, subject_name=subject_name
     )
+    if new_person and subject_kind != SubjectKind.PERSON:
+        # Refused rather than dropped: the caller meant a person to be recorded.
+        raise RuleError(_("A case about a group or organisation has no person."), "new_person")
     country, region = check_place(country, region)
     if sector:
         _chosen(sector, Sector, "sector")
