@@ -223,6 +223,23 @@ def test_no_two_schemas_of_the_api_share_a_name(client):
     assert documented["DiligenceNoteIn"]["required"] == ["note"]
 
 
+def test_a_list_of_values_is_documented_as_its_own(client):
+    """The schema keys an enum by its class name: the news sources' SourceKind (feed, page)
+    had been documented for an incident's source, whose kinds are testimony, media, ..."""
+    from aegis.incidents.vocabulary import SourceKind
+    from aegis.monitoring.vocabulary import SourceKind as NewsSourceKind
+
+    components = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+
+    def values(prop: dict) -> list[str]:
+        if "$ref" in prop:
+            prop = components[prop["$ref"].rsplit("/", 1)[-1]]
+        return prop["enum"]
+
+    assert values(components["SourceIn"]["properties"]["kind"]) == SourceKind.values
+    assert values(components["NewsSourceIn"]["properties"]["kind"]) == NewsSourceKind.values
+
+
 def test_record_ids_are_documented_with_their_bounds(client):
     """A record id's bounds are JSON Schema's minimum and maximum, so that a generated client
     (and schemathesis) knows 0 and 2**63 are no ids; pydantic writes "ge"/"le" when a

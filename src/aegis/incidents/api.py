@@ -7,12 +7,13 @@ like a missing one."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import WithJsonSchema
 
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import (
@@ -141,8 +142,15 @@ class ActIn(InputSchema):
     perpetrators: list[ActPerpetratorIn] = Field(default_factory=list)
 
 
+# Written out where it is used: the schema keys an enum by its class name, and the news
+# sources' SourceKind (feed, page) had taken this one's place, so "feed" was documented here.
+SourceKindIn = Annotated[
+    SourceKind, WithJsonSchema({"type": "string", "enum": list(SourceKind.values)})
+]
+
+
 class SourceIn(InputSchema):
-    kind: SourceKind
+    kind: SourceKindIn
     reliability: Reliability = Field(description="A (reliable) to E (unreliable)")
     independent: bool = False
     description: str = ""
