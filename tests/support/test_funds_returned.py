@@ -42,7 +42,7 @@ def test_funds_returned_are_a_chained_ledger_entry(team):
         Decimal("150.50"),
     )
     assert entry.seq == 2 and entry.tranche is None
-    _return(team, grant, amount="400000", currency="COP", rate="0.00025")  # 100.00 EUR
+    _return(team, grant, amount="100", rate="1")
     assert services.returned_so_far(grant) == Decimal("250.50")
     assert ledger.verify() == (3, None)
     out = StringIO()
@@ -73,9 +73,11 @@ def test_bad_returns_are_refused_and_write_nothing(team):
         ({"amount": "1000"}, "more than is left to return"),
         ({"amount": "1.001"}, "two decimals"),
         ({"currency": "ABC"}, "Unknown currency"),
-        ({"currency": "COP"}, "exchange rate"),
-        ({"currency": "COP", "rate": "-1"}, "exchange rate"),
-        ({"amount": "4000000", "currency": "COP", "rate": "0.00025"}, "more than is left"),
+        ({"currency": "XAU"}, "not a currency money is paid in"),
+        # A return is in the grant's currency (or the base one) at its rate, never a rate typed.
+        ({"currency": "COP", "rate": "0.00025"}, "Pay in EUR;"),
+        ({"rate": "0.001"}, "the rate is 1"),
+        ({"rate": "-1"}, "exchange rate"),
     ]:
         with pytest.raises(RuleError, match=match):
             _return(team, grant, **fields)
@@ -167,7 +169,7 @@ def test_a_return_is_audited_as_such_and_the_summary_subtracts_it(team):
     from aegis.support import selectors
 
     grant = team.disbursed_grant(paid="800")
-    _return(team, grant, amount="400000", currency="COP", rate="0.00025")  # 100.00 EUR
+    _return(team, grant, amount="100")
     done = AuditEntry.objects.filter(object_type="grant", object_id=str(grant.pk))
     assert list(done.filter(action="grant.return").values_list("actor_id", flat=True)) == [
         team.ana.user.pk

@@ -415,9 +415,8 @@ def test_the_full_workflow_with_two_tranches(team):
             grant,
             actor=team.karim.user,
             method="mobile",
-            amount="2000000",
-            currency="COP",
-            rate="0.00025",
+            amount="500",
+            currency="EUR",
             payment_details="Nequi 300",
         )
     grant = Grant.objects.get(pk=grant.pk)

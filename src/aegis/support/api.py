@@ -21,7 +21,7 @@ from aegis.api_auth import RoleAuth
 from aegis.api_schemas import ErrorOut, InputSchema, Pages, RecordId, RuleErrorOut
 from aegis.cases import selectors as cases
 
-from . import selectors, services
+from . import money, selectors, services
 from .models import Grant, Provider, Referral
 from .vocabulary import (
     Availability,
@@ -389,7 +389,9 @@ class GrantIn(InputSchema):
     need: str = Field(min_length=1)
     amount: str = Field(min_length=1, description='A decimal as text: "1250.50".')
     currency: str = Field(min_length=3, description="ISO 4217")
-    rate_to_base: str | None = Field(None, description="Base currency per unit.")
+    rate_to_base: str | None = Field(
+        None, description="Base currency per unit; empty or 1 in the base currency."
+    )
     other_funders: str = ""
     budget_lines: list[BudgetLineIn] = Field(default_factory=list)
 
@@ -400,20 +402,29 @@ class DiligenceNoteIn(InputSchema):
 
 class ApproveIn(InputSchema):
     approved_amount: str | None = None
+    rate_to_base: str | None = Field(
+        None,
+        description="The grant's rate to the base currency, confirmed: required for a grant in "
+        "another currency and refused unless it is the rate asked; empty or 1 in the base one.",
+    )
 
 
 class TrancheIn(InputSchema):
     method: Method
     amount: str = Field(min_length=1)
     currency: str = Field(min_length=3, description="ISO 4217")
-    rate: str | None = None
+    rate: str | None = Field(
+        None,
+        description="Empty: 1 in the grant's currency, the grant's own rate in the base "
+        "currency (no other currency is taken); a rate given must be that one.",
+    )
     payment_details: str = Field(min_length=1)
 
 
 class ReturnIn(InputSchema):
     amount: str = Field(min_length=1, description='Returned, as a string: "120.00".')
     currency: str = Field(min_length=3, description="ISO 4217")
-    rate: str | None = Field(None, description="To the grant's currency; empty when the same.")
+    rate: str | None = Field(None, description="As for a tranche: best left empty.")
 
 
 class GrantReportIn(InputSchema):
@@ -452,6 +463,9 @@ class GrantOut(GrantSummaryOut):
     need: str
     other_funders: str
     budget_lines: list[dict[str, str]]
+    rate_to_base: str = Field(description="Base currency per unit, as asked and confirmed.")
+    base_currency: str
+    base_amount: str = Field(description="The amount approved (else asked) at that rate.")
     approvers: list[str]
     approvers_needed: int
     disbursed: str
@@ -492,6 +506,9 @@ def _grant_out(request: HttpRequest, grant_id: int) -> dict[str, Any]:
         "need": g.need or "",
         "other_funders": g.other_funders or "",
         "budget_lines": [{"label": line.label, "amount": str(line.amount)} for line in file.lines],
+        "rate_to_base": money.plain(file.rate),
+        "base_currency": money.base_currency(),
+        "base_amount": str(file.in_base),
         "approvers": [a.approver.get_username() for a in file.approvals],
         "approvers_needed": file.needed,
         "disbursed": str(file.disbursed),
@@ -569,7 +586,13 @@ def grant_diligence(request: HttpRequest, grant_id: RecordId, payload: Diligence
 def grant_approve(request: HttpRequest, grant_id: RecordId, payload: ApproveIn) -> Any:
     """One approval: never by whoever requested the grant or did its due diligence; above
     the threshold, two different coordinators."""
-    return _step(request, grant_id, services.approve, approved_amount=payload.approved_amount)
+    return _step(
+        request,
+        grant_id,
+        services.approve,
+        approved_amount=payload.approved_amount,
+        rate_to_base=payload.rate_to_base,
+    )
 
 
 @router.post(

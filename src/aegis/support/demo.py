@@ -144,7 +144,7 @@ def create_demo_data(compartment: Compartment, actor: Any) -> None:
         rate_to_base="0.00022",
     )
     services.do_diligence(relocation_grant, actor=actor, note="Threats verified by two sources.")
-    services.approve(relocation_grant, actor=coordinator)
+    services.approve(relocation_grant, actor=coordinator, rate_to_base="0.00022")
     services.disburse(
         relocation_grant,
         actor=coordinator,

@@ -206,42 +206,63 @@ class DiligenceForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
+    """The amount for the first approver only (a second confirms it); the rate for a grant
+    outside the base currency, offered as asked, for every approver to confirm."""
+
     approved_amount = forms.CharField(
         label=_("Amount approved"), required=False, help_text=_("Empty: the amount asked.")
     )
+    rate_to_base = forms.CharField(
+        label=_("Exchange rate confirmed"),
+        required=False,
+        help_text=_(
+            "Base-currency units per unit of the grant's currency, as asked: check it before "
+            "you approve; the caps and the number of approvers are counted at it."
+        ),
+    )
+
+    def __init__(self, *args: Any, first: bool = True, foreign: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not first:
+            del self.fields["approved_amount"]
+        if not foreign:
+            del self.fields["rate_to_base"]
+
+
+def _money_moves_in(form: forms.Form, currency: str, base: str, rate: str) -> None:
+    """Money moves in the grant's currency or the base one, at a rate nobody types (the
+    service refuses any other): the page offers those two and says the rate."""
+    field = form.fields["currency"]
+    field.choices = [c for c in money.currencies() if c[0] in {currency, base}]  # type: ignore[attr-defined]
+    if currency != base:
+        field.help_text = _(
+            "In %(base)s, it is counted at the grant's rate: 1 %(base)s = %(rate)s %(currency)s."
+        ) % {"base": base, "rate": rate, "currency": currency}
 
 
 class DisburseForm(forms.Form):
     method = forms.ChoiceField(label=_("Method"), choices=Method.choices)
     amount = forms.CharField(label=_("Amount paid"))
     currency = forms.ChoiceField(label=_("Currency paid"), choices=())
-    rate = forms.CharField(
-        label=_("Exchange rate to the grant's currency"),
-        required=False,
-        help_text=_("Empty when paid in the grant's currency."),
-    )
     payment_details = _text(_("Payment details (encrypted)"), required=True)
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, currency: str, base: str, rate: str, **kwargs: Any):
+        kwargs.setdefault("initial", {"currency": currency})
         super().__init__(*args, **kwargs)
-        self.fields["currency"].choices = money.currencies()  # type: ignore[attr-defined]
+        _money_moves_in(self, currency, base, rate)
 
 
 class ReturnForm(forms.Form):
     amount = forms.CharField(label=_("Amount returned"))
     currency = forms.ChoiceField(label=_("Currency returned"), choices=())
-    rate = forms.CharField(
-        label=_("Exchange rate of the return to the grant's currency"),
-        required=False,
-        help_text=_("Empty when returned in the grant's currency."),
-    )
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, currency: str, base: str, rate: str, **kwargs: Any):
         # Shown on the grant page beside the tranche form: ids of its own keep each label
         # tied to its own input.
         kwargs.setdefault("auto_id", "id_return_%s")
+        kwargs.setdefault("initial", {"currency": currency})
         super().__init__(*args, **kwargs)
-        self.fields["currency"].choices = money.currencies()  # type: ignore[attr-defined]
+        _money_moves_in(self, currency, base, rate)
 
 
 class ReportForm(forms.Form):

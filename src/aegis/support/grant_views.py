@@ -4,6 +4,8 @@ service's: these pages only show its refusal."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -111,24 +113,58 @@ def grant(request: HttpRequest, grant_id: int) -> HttpResponse:
         "file": file,
         "grant": shown,
         "base": money.base_currency(),
+        "rate": money.plain(file.rate),
         "coordinator": user.has_perm("accounts.coordinate"),
         "may_approve": shown.status == GrantStatus.DILIGENCE
         and user.pk not in {shown.requested_by_id, shown.diligence_by_id}
         and not any(a.approver_id == user.pk for a in file.approvals),
         "open": shown.status
         not in {GrantStatus.CLOSED, GrantStatus.REJECTED, GrantStatus.WITHDRAWN},
-        "diligence_form": DiligenceForm(),
-        "approve_form": ApproveForm(),
-        "disburse_form": DisburseForm(initial={"currency": shown.currency}),
-        "report_form": ReportForm(),
-        "return_form": ReturnForm(initial={"currency": shown.currency}),
+        **{name: make(shown, None) for name, make in FORMS.items()},
     }
     return render(request, "support/grant.html", context)
 
 
-def _act(request: HttpRequest, grant_id: int, form_class: Any, act: Any, done: str) -> HttpResponse:
+def _approve_form(shown: Grant, data: Any) -> ApproveForm:
+    foreign = shown.currency != money.base_currency()
+    return ApproveForm(
+        data,
+        first=not shown.approvals.exists(),
+        foreign=foreign,
+        initial={"rate_to_base": money.plain(shown.rate_to_base)} if foreign else {},
+    )
+
+
+def _moves(form_class: Any) -> Any:
+    """A tranche or return form offering the grant's currency and the base one."""
+
+    def make(shown: Grant, data: Any) -> Any:
+        rate = Decimal(1) / selectors.grant_rate(shown)
+        return form_class(
+            data,
+            currency=shown.currency,
+            base=money.base_currency(),
+            rate=money.plain(rate.quantize(money.RATE_PLACES)),
+        )
+
+    return make
+
+
+# The grant page's forms by their name in its context, each made for the grant shown.
+FORMS: dict[str, Callable[[Grant, Any], Any]] = {
+    "diligence_form": lambda shown, data: DiligenceForm(data),
+    "approve_form": _approve_form,
+    "disburse_form": _moves(DisburseForm),
+    "report_form": lambda shown, data: ReportForm(data),
+    "return_form": _moves(ReturnForm),
+}
+
+
+def _act(
+    request: HttpRequest, grant_id: int, form_name: str | None, act: Any, done: str
+) -> HttpResponse:
     shown = _grant(request, grant_id)
-    form = form_class(request.POST) if form_class else None
+    form = FORMS[form_name](shown, request.POST) if form_name else None
     if form is not None and not form.is_valid():
         messages.error(request, _("Nothing was saved: fill in the required fields."))
     else:
@@ -144,7 +180,7 @@ def grant_diligence(request: HttpRequest, grant_id: int) -> HttpResponse:
     return _act(
         request,
         grant_id,
-        DiligenceForm,
+        "diligence_form",
         lambda g, d: services.do_diligence(g, actor=request.user, note=d["note"]),
         _("Due diligence is recorded."),
     )
@@ -156,8 +192,13 @@ def grant_approve(request: HttpRequest, grant_id: int) -> HttpResponse:
     return _act(
         request,
         grant_id,
-        ApproveForm,
-        lambda g, d: services.approve(g, actor=request.user, approved_amount=d["approved_amount"]),
+        "approve_form",
+        lambda g, d: services.approve(
+            g,
+            actor=request.user,
+            approved_amount=d.get("approved_amount"),
+            rate_to_base=d.get("rate_to_base"),
+        ),
         _("Your approval is recorded."),
     )
 
@@ -203,7 +244,7 @@ def grant_disburse(request: HttpRequest, grant_id: int) -> HttpResponse:
     return _act(
         request,
         grant_id,
-        DisburseForm,
+        "disburse_form",
         lambda g, d: services.disburse(g, actor=request.user, **d),
         _("The tranche is recorded in the ledger."),
     )
@@ -215,7 +256,7 @@ def grant_return(request: HttpRequest, grant_id: int) -> HttpResponse:
     return _act(
         request,
         grant_id,
-        ReturnForm,
+        "return_form",
         lambda g, d: services.return_funds(g, actor=request.user, **d),
         _("The funds returned are recorded in the ledger."),
     )
@@ -238,7 +279,7 @@ def grant_report(request: HttpRequest, grant_id: int) -> HttpResponse:
     return _act(
         request,
         grant_id,
-        ReportForm,
+        "report_form",
         lambda g, d: services.receive_report(g, d["kind"], actor=request.user, text=d["text"]),
         _("The report is recorded."),
     )

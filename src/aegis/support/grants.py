@@ -136,6 +136,59 @@ def _check_caps(case: Case, base_amount: Decimal, *, excluding: int | None = Non
         )
 
 
+def _base_rate(code: str, typed: Any) -> Decimal:
+    """The rate to the base currency as typed; in the base currency itself it is 1, and a
+    grant in EUR "at 0.01" (counted as a hundredth of its amount against the caps and the
+    second-approver threshold) is refused."""
+    base = money.base_currency()
+    if code != base:
+        return money.rate(typed, "rate_to_base")
+    if typed in (None, "") or money.rate(typed, "rate_to_base") == 1:
+        return Decimal(1)
+    raise RuleError(
+        _("In the organisation's base currency (%(base)s) the rate is 1.") % {"base": base},
+        "rate_to_base",
+    )
+
+
+def confirmed_rate(grant: Grant) -> Decimal:
+    """The grant's rate to the base currency: 1 for a grant in the base currency (one asked
+    before that rule may hold another), else the rate asked and confirmed by each approver."""
+    return Decimal(1) if grant.currency == money.base_currency() else grant.rate_to_base
+
+
+def _confirm_rate(grant: Grant, typed: Any) -> Decimal:
+    """An approver answers for the rate as for the amount: outside the base currency the
+    rate must be typed (the page offers the one asked) and be the grant's own, so a rate
+    changed since the approver read the page is refused rather than approved unseen."""
+    if grant.currency == money.base_currency():
+        return _base_rate(grant.currency, typed)
+    shown = {
+        "rate": money.plain(grant.rate_to_base),
+        "base": money.base_currency(),
+        "currency": grant.currency,
+    }
+    if typed in (None, ""):
+        raise RuleError(
+            _(
+                "Confirm the exchange rate: this grant was asked at %(rate)s %(base)s per "
+                "%(currency)s."
+            )
+            % shown,
+            "rate_to_base",
+        )
+    if money.rate(typed, "rate_to_base") != grant.rate_to_base:
+        raise RuleError(
+            _(
+                "This grant was asked at %(rate)s %(base)s per %(currency)s, not %(typed)s: "
+                "confirm that rate or reject the grant."
+            )
+            % {**shown, "typed": money.plain(money.rate(typed, "rate_to_base"))},
+            "rate_to_base",
+        )
+    return grant.rate_to_base
+
+
 @transaction.atomic
 def request_grant(
     case: Case,
@@ -163,9 +216,7 @@ def request_grant(
     other_funders = checks.text(other_funders, "other_funders", _("Other funders"))
     value = money.amount(amount)
     code = money.currency(currency)
-    if code == money.base_currency() and rate_to_base in (None, ""):
-        rate_to_base = 1
-    rate = money.rate(rate_to_base, "rate_to_base")
+    rate = _base_rate(code, rate_to_base)
     lines = _budget(budget_lines, value)
     base_amount = money.in_base(value, rate)
     _check_caps(case, base_amount)
@@ -214,13 +265,18 @@ def approvers_needed(grant: Grant, approved_amount: Decimal | None = None) -> in
     value = (
         approved_amount if approved_amount is not None else grant.approved_amount or grant.amount
     )
-    return 2 if money.in_base(value, grant.rate_to_base) > money.second_approver_above() else 1
+    in_base = money.in_base(value, confirmed_rate(grant))
+    return 2 if in_base > money.second_approver_above() else 1
 
 
 @transaction.atomic
-def approve(grant: Grant, *, actor: Any, approved_amount: Any = None) -> Grant:
+def approve(
+    grant: Grant, *, actor: Any, approved_amount: Any = None, rate_to_base: Any = None
+) -> Grant:
     """One approval. The first approver fixes the amount approved (the amount asked unless
-    less is given); a second, different approver confirms it where two are needed."""
+    less is given); a second, different approver confirms it where two are needed. Every
+    approver confirms the rate to the base currency (see _confirm_rate): the caps and the
+    number of approvers are counted at that rate."""
     _coordinator(actor)
     grant = _locked(grant)
     _in_status(grant, GrantStatus.DILIGENCE)
@@ -233,6 +289,7 @@ def approve(grant: Grant, *, actor: Any, approved_amount: Any = None) -> Grant:
         )
     if grant.approvals.filter(approver=actor).exists():
         raise RuleError(_("You have approved this grant already: a second coordinator must."))
+    rate = _confirm_rate(grant, rate_to_base)
     first = not grant.approvals.exists()
     if first:
         value = (
@@ -246,9 +303,10 @@ def approve(grant: Grant, *, actor: Any, approved_amount: Any = None) -> Grant:
                 % {"amount": grant.amount},
                 "approved_amount",
             )
-        _check_caps(grant.case, money.in_base(value, grant.rate_to_base), excluding=grant.pk)
+        _check_caps(grant.case, money.in_base(value, rate), excluding=grant.pk)
         grant.approved_amount = value
-        grant.base_amount = money.in_base(value, grant.rate_to_base)
+        grant.rate_to_base = rate
+        grant.base_amount = money.in_base(value, rate)
     elif (
         approved_amount not in (None, "")
         and money.amount(approved_amount, "approved_amount") != grant.approved_amount
@@ -292,6 +350,63 @@ def withdraw(grant: Grant, *, actor: Any) -> Grant:
     return grant
 
 
+def _tranche_rate(grant: Grant, code: str, typed: Any) -> Decimal:
+    """Grant-currency units per unit paid or returned. Money moves in the grant's currency
+    (rate 1) or the base currency (at the grant's confirmed rate): a rate typed by whoever
+    pays had let 900,000 EUR be counted as 0.90 on a 4,000 EUR grant. A typed rate is taken
+    only where it is that rate."""
+    base = money.base_currency()
+    if code == grant.currency:
+        expected = Decimal(1)
+        wrong = _("In the grant's own currency (%(currency)s) the rate is 1.")
+    elif code == base:
+        expected = (Decimal(1) / confirmed_rate(grant)).quantize(money.RATE_PLACES)
+        wrong = _(
+            "In %(base)s the rate is the grant's own (%(rate)s %(currency)s per %(base)s): "
+            "leave the rate empty."
+        )
+    elif grant.currency == base:
+        raise RuleError(
+            _(
+                "Pay in %(base)s; a payment made in another currency is recorded at what it "
+                "came to in %(base)s."
+            )
+            % {"base": base},
+            "currency",
+        )
+    else:
+        raise RuleError(
+            _(
+                "Pay in %(currency)s or %(base)s; a payment made in another currency is "
+                "recorded at what it came to in one of them."
+            )
+            % {"currency": grant.currency, "base": base},
+            "currency",
+        )
+    if typed not in (None, "") and money.rate(typed) != expected:
+        raise RuleError(
+            wrong % {"currency": grant.currency, "base": base, "rate": money.plain(expected)},
+            "rate",
+        )
+    return expected
+
+
+def _converted(value: Decimal, rate: Decimal, grant: Grant) -> Decimal:
+    """The amount in the grant's currency; refused when it comes to nothing (4.99 at a rate
+    of 0.001 had been recorded as 0.00, again and again)."""
+    in_grant = money.in_base(value, rate)
+    if in_grant <= 0:
+        raise RuleError(
+            _(
+                "This comes to %(amount)s %(currency)s once converted, which is nothing: "
+                "enter a larger amount."
+            )
+            % {"amount": in_grant, "currency": grant.currency},
+            "amount",
+        )
+    return in_grant
+
+
 def disbursed_so_far(grant: Grant) -> Decimal:
     found = grant.disbursements.aggregate(total=Sum("grant_amount"))["total"]
     return Decimal(found or 0).quantize(money.CENTS)  # SQLite sums without the scale
@@ -308,20 +423,18 @@ def disburse(
     rate: Any = None,
     payment_details: str = "",
 ) -> Disbursement:
-    """One tranche: the amount paid in its currency and the rate to the grant's currency.
-    Refused when the tranches would add up to more than was approved. Each tranche is a
-    ledger entry, in the same transaction."""
+    """One tranche: the amount paid, in the grant's currency or the base currency (the rate
+    follows from the currency, see _tranche_rate). Refused when the tranches would add up to
+    more than was approved. Each tranche is a ledger entry, in the same transaction."""
     _coordinator(actor)
     grant = _locked(grant)
     _in_status(grant, GrantStatus.APPROVED, GrantStatus.DISBURSED)
     method = checks.one_code(method, Method, "method", _("Method"))
     value = money.amount(amount)
     code = money.currency(currency)
-    if code == grant.currency and rate in (None, ""):
-        rate = 1
-    found_rate = money.rate(rate)
+    found_rate = _tranche_rate(grant, code, rate)
     details = checks.text(payment_details, "payment_details", _("Payment details"), required=True)
-    in_grant = money.in_base(value, found_rate)
+    in_grant = _converted(value, found_rate, grant)
     approved = grant.approved_amount or Decimal(0)
     so_far = disbursed_so_far(grant)
     if so_far + in_grant > approved:
@@ -398,10 +511,8 @@ def return_funds(grant: Grant, *, actor: Any, amount: Any, currency: Any, rate: 
         raise RuleError(_("Nothing was disbursed on this grant, so nothing can be returned."))
     value = money.amount(amount)
     code = money.currency(currency)
-    if code == grant.currency and rate in (None, ""):
-        rate = 1
-    found_rate = money.rate(rate)
-    in_grant = money.in_base(value, found_rate)
+    found_rate = _tranche_rate(grant, code, rate)
+    in_grant = _converted(value, found_rate, grant)
     returned = returned_so_far(grant)
     if returned + in_grant > disbursed:
         raise RuleError(

@@ -63,10 +63,14 @@ def report_days() -> int:
 # ("12,500.75"), and only in English: "1,50" had been read as 150.00, and a decimal comma
 # (as Spanish and French write it) is refused in words rather than guessed at. In those
 # languages "2,500" is two and a half, so there a comma is refused whatever follows it.
-THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?")
+THOUSANDS = re.compile(r"[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]*)?")
 # More than two decimals written ("12.500", twelve thousand five hundred with a dot between
 # thousands) is refused even where they are zeros: read as 12.50 it is the same error.
-DECIMALS = re.compile(r"\.(\d*)$")
+DECIMALS = re.compile(r"\.([0-9]*)$")
+# What Decimal would read beyond plain ASCII digits is refused: "1e3" (an exponent: a slip
+# or a trick, it had been taken as 1000) and full-width or other scripts' digits (full-width "123"),
+# which no ledger or bank statement writes.
+PLAIN = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 
 
 def amount(value: Any, field: str = "amount", *, row: int | None = None) -> Decimal:
@@ -81,8 +85,9 @@ def amount(value: Any, field: str = "amount", *, row: int | None = None) -> Deci
         )
     if text.count(".") == 1 and (written := DECIMALS.search(text)) and len(written.group(1)) > 2:
         raise RuleError(_("The amount may have at most two decimals."), field, row)
+    plain = text.replace(",", "")
     try:
-        found = Decimal(text.replace(",", "")) if value is not None else None
+        found = Decimal(plain) if value is not None and PLAIN.fullmatch(plain) else None
     except (InvalidOperation, ValueError):
         found = None
     if found is None or not found.is_finite():
@@ -100,8 +105,9 @@ def amount(value: Any, field: str = "amount", *, row: int | None = None) -> Deci
 
 def rate(value: Any, field: str = "rate") -> Decimal:
     """A positive exchange rate (up to eight decimals), else a RuleError."""
+    text = str(value).strip() if value is not None else ""
     try:
-        found = Decimal(str(value).strip()) if value not in (None, "") else None
+        found = Decimal(text) if PLAIN.fullmatch(text) else None
     except (InvalidOperation, ValueError):
         found = None
     if found is None or not found.is_finite() or found <= 0:
@@ -113,12 +119,32 @@ def rate(value: Any, field: str = "rate") -> Decimal:
     return found
 
 
+# ISO 4217's X codes that are no money anyone is paid in: precious metals (XAU gold, XAG,
+# XPT, XPD), units of account (XDR, XBA-XBD, XSU, XUA, XAD), the test code XTS and XXX ("no
+# currency"). A grant in them has no meaning; the X codes of real currencies (XOF, XAF,
+# XCD, XCG, XPF) stay.
+NOT_MONEY = frozenset(
+    c.alpha_3
+    for c in pycountry.currencies
+    if c.alpha_3.startswith("X") and c.alpha_3 not in {"XAF", "XCD", "XCG", "XOF", "XPF"}
+)
+
+
 def currency(value: Any, field: str = "currency") -> str:
     code = str(value or "").strip().upper()
-    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+    if len(code) != 3 or not code.isascii() or pycountry.currencies.get(alpha_3=code) is None:
         raise RuleError(
             _("Unknown currency %(code)s: use an ISO 4217 code such as EUR or USD.")
             % {"code": str(value)[:8]},
+            field,
+        )
+    if code in NOT_MONEY:
+        raise RuleError(
+            _(
+                "%(code)s is not a currency money is paid in (a metal, a unit of account or "
+                "a code for tests): use one such as EUR or USD."
+            )
+            % {"code": code},
             field,
         )
     return code
@@ -134,8 +160,17 @@ def currencies() -> list[tuple[str, str]]:
 def _currencies(language: str) -> tuple[tuple[str, str], ...]:
     names = places.catalogue("iso4217", language)
     return tuple(
-        sorted((c.alpha_3, f"{c.alpha_3} · {names.gettext(c.name)}") for c in pycountry.currencies)
+        sorted(
+            (c.alpha_3, f"{c.alpha_3} · {names.gettext(c.name)}")
+            for c in pycountry.currencies
+            if c.alpha_3 not in NOT_MONEY
+        )
     )
+
+
+def plain(rate: Decimal) -> str:
+    """A rate as people write it: 0.92, not 0.92000000 as it is stored."""
+    return format(rate.normalize(), "f")
 
 
 def in_base(value: Decimal, rate_to_base: Decimal) -> Decimal:

@@ -186,10 +186,14 @@ class GrantFile:
     disbursed: Decimal
     needed: int
     returned: Decimal = Decimal(0)  # unspent funds given back, from the ledger
+    # The rate to the base currency each approver confirms (1 in the base currency), and
+    # the amount (approved, else asked) at that rate: what the approver answers for.
+    rate: Decimal = Decimal(1)
+    in_base: Decimal = Decimal(0)
 
 
 def grant_file(grant: Grant) -> GrantFile:
-    from .grants import approvers_needed, disbursed_so_far, returned_so_far
+    from .grants import approvers_needed, confirmed_rate, disbursed_so_far, returned_so_far
 
     lines = list(grant.budget_lines.all())
     tranches = list(grant.disbursements.select_related("by", "receipt_by"))
@@ -206,7 +210,16 @@ def grant_file(grant: Grant) -> GrantFile:
         disbursed=disbursed_so_far(grant),
         needed=approvers_needed(grant),
         returned=returned_so_far(grant),
+        rate=confirmed_rate(grant),
+        in_base=money.in_base(grant.approved_amount or grant.amount, confirmed_rate(grant)),
     )
+
+
+def grant_rate(grant: Grant) -> Decimal:
+    """The grant's confirmed rate to the base currency (1 in the base currency)."""
+    from .grants import confirmed_rate
+
+    return confirmed_rate(grant)
 
 
 def grants_of_case(case: Any) -> QuerySet[Grant]:
