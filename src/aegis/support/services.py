@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -410,6 +411,59 @@ def create_referral(
     return referral
 
 
+def _still_offered(provider: Provider, status: str) -> None:
+    """Sending a draft, or taking the provider's acceptance, asks again whether the provider
+    may receive it: a provider suspended, blocked or past its re-vetting date since the draft
+    was made had still been sent the person's details. A pause stops only sending (it is
+    about new referrals; one sent before may still be accepted)."""
+    provider = Provider.objects.get(pk=provider.pk)
+    shown = {"name": provider.name}
+    if provider.vetting == VettingStatus.SUSPENDED:
+        why = _(
+            "The provider %(name)s is suspended: a referral cannot be sent to it or accepted "
+            "by it until a coordinator approves it again."
+        )
+    elif provider.vetting == VettingStatus.BLOCKED:
+        why = _(
+            "The provider %(name)s is blocked: a referral cannot be sent to it or accepted by it."
+        )
+    elif provider.vetting != VettingStatus.APPROVED:
+        why = _(
+            "The provider %(name)s is not vetted yet: a referral cannot be sent to it or "
+            "accepted by it until a coordinator approves it."
+        )
+    elif provider.revet_on is not None and revetting_due(provider):
+        why = _(
+            "The provider %(name)s was due for re-vetting on %(date)s: a referral cannot be "
+            "sent to it or accepted by it until a coordinator vets it again."
+        )
+        shown["date"] = date_format(provider.revet_on, "SHORT_DATE_FORMAT")
+    elif status == ReferralStatus.SENT and provider.availability == Availability.PAUSED:
+        why = _("The provider %(name)s has paused new referrals: this one cannot be sent now.")
+    else:
+        return
+    raise RuleError(why % shown, "provider")
+
+
+def _consent_still_live(referral: Referral, status: str) -> Any:
+    """The live consent a step forward rests on. Once the person withdraws it, the referral
+    goes no further (it had still been accepted); declining, completing or cancelling it
+    stay possible."""
+    consent = live_consent(referral.case)
+    if consent is not None:
+        return consent
+    if status == ReferralStatus.SENT:
+        raise RuleError(missing_consent_message(), "consent")
+    raise RuleError(
+        _(
+            "The person withdrew the consent this referral rests on, so it cannot become "
+            "%(then)s: cancel it, or record the consent again on the case first."
+        )
+        % {"then": ReferralStatus(status).label},
+        "consent",
+    )
+
+
 REFERRAL_MOVES = {
     ReferralStatus.DRAFT: {ReferralStatus.SENT, ReferralStatus.CANCELLED},
     ReferralStatus.SENT: {
@@ -433,7 +487,8 @@ def move_referral(
     outcome: str = "",
     follow_up_on: Any = None,
 ) -> Referral:
-    """The next step of a referral. Sending checks the consent again: it must still be live."""
+    """The next step of a referral. A step forward (sent, accepted) checks again that the
+    person's consent is live and that the provider may still receive the referral."""
     status = checks.one_code(status, ReferralStatus, "status", _("Status"))
     if status not in REFERRAL_MOVES[ReferralStatus(referral.status)]:
         raise RuleError(
@@ -446,13 +501,11 @@ def move_referral(
         )
     outcome = checks.text(outcome, "outcome", _("Outcome"))
     when = checks.future_date(follow_up_on, "follow_up_on", _("Follow-up date"))
-    if status == ReferralStatus.SENT:
-        consent = live_consent(referral.case)
-        if consent is None:
-            raise RuleError(missing_consent_message(), "consent")
-        referral.consent = consent
-        if when is None and referral.follow_up_on is None:
-            when = clock.today() + timedelta(days=7)
+    if status in {ReferralStatus.SENT, ReferralStatus.ACCEPTED}:
+        referral.consent = _consent_still_live(referral, status)
+        _still_offered(referral.provider, status)
+    if status == ReferralStatus.SENT and when is None and referral.follow_up_on is None:
+        when = clock.today() + timedelta(days=7)
     referral.status = status
     if outcome:
         referral.outcome = outcome
