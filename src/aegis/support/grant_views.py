@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from aegis import confirm
 from aegis.access import found, requires
 from aegis.cases import selectors as cases
-from aegis.rules import flash_refusal, refusal_on
+from aegis.rules import RuleError, flash_refusal, refusal_on, show_on
 
 from . import money, selectors, services
 from .forms import (
@@ -106,7 +106,12 @@ def grant_new(request: HttpRequest) -> HttpResponse:
 @requires(STAFF)
 @require_safe
 def grant(request: HttpRequest, grant_id: int) -> HttpResponse:
-    shown = _grant(request, grant_id)
+    return _page(request, _grant(request, grant_id))
+
+
+def _page(request: HttpRequest, shown: Grant, bound: Any = None) -> HttpResponse:
+    """The grant page; `bound` is {name: form} for a form sent back with its errors, shown
+    with what was typed (422)."""
     file = selectors.grant_file(shown)
     user = request.user
     context: dict[str, Any] = {
@@ -121,8 +126,9 @@ def grant(request: HttpRequest, grant_id: int) -> HttpResponse:
         "open": shown.status
         not in {GrantStatus.CLOSED, GrantStatus.REJECTED, GrantStatus.WITHDRAWN},
         **{name: make(shown, None) for name, make in FORMS.items()},
+        **(bound or {}),
     }
-    return render(request, "support/grant.html", context)
+    return render(request, "support/grant.html", context, status=422 if bound else 200)
 
 
 def _approve_form(shown: Grant, data: Any) -> ApproveForm:
@@ -163,14 +169,29 @@ FORMS: dict[str, Callable[[Grant, Any], Any]] = {
 def _act(
     request: HttpRequest, grant_id: int, form_name: str | None, act: Any, done: str
 ) -> HttpResponse:
+    """An action of the grant page. One sent with a form and refused shows the page again
+    with that form as it was typed (it had redirected, emptying the amount, the rate and the
+    payment details) and the error beside its input; an error about the grant rather than an
+    input (its status, the two-person rule) is said above the page."""
     shown = _grant(request, grant_id)
-    form = FORMS[form_name](shown, request.POST) if form_name else None
-    if form is not None and not form.is_valid():
-        messages.error(request, _("Nothing was saved: fill in the required fields."))
-    else:
+    if form_name is None:
         with flash_refusal(request):
-            act(shown, form.cleaned_data if form is not None else {})
+            act(shown, {})
             messages.success(request, done)
+        return redirect("support:grant", grant_id=shown.pk)
+    form = FORMS[form_name](shown, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing was saved: fill in the required fields."))
+        return _page(request, shown, {form_name: form})
+    try:
+        act(shown, form.cleaned_data)
+    except RuleError as refused:
+        if refused.field in form.fields:
+            show_on(form, refused)
+        else:
+            messages.error(request, str(refused))
+        return _page(request, _grant(request, grant_id), {form_name: form})
+    messages.success(request, done)
     return redirect("support:grant", grant_id=shown.pk)
 
 
