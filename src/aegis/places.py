@@ -21,6 +21,21 @@ def catalogue(domain: str, language: str) -> gettext.NullTranslations:
     return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language], fallback=True)
 
 
+def language_names(codes: str) -> str:
+    """ISO 639 codes as stored ("es,quc") by name in the reader's language ("Español,
+    K'iche'"); a code pycountry does not know is shown as it is."""
+    t = catalogue("iso639-3", (get_language() or "en").split("-")[0])
+    named = []
+    for code in (c.strip() for c in codes.split(",") if c.strip()):
+        found = (
+            pycountry.languages.get(alpha_2=code)
+            if len(code) == 2
+            else pycountry.languages.get(alpha_3=code)
+        )
+        named.append(t.gettext(found.name) if found is not None else code)
+    return ", ".join(named)
+
+
 def countries() -> list[tuple[str, str]]:
     """(alpha-2 code, name in the current language), sorted by name."""
     return list(_countries((get_language() or "en").split("-")[0]))

@@ -303,3 +303,35 @@ def test_withdrawing_a_grant_asks_first(team):
     assert Grant.objects.get().status == "requested"
     karim.post(url)
     assert Grant.objects.get().status == "withdrawn"
+
+
+def test_the_directory_and_a_referral_name_kinds_and_languages(team):
+    """The directory had shown the codes ("safe_house,transport", "es,quc") and a referral
+    passed "Languages: es,quc" on to the provider."""
+    from django.utils import translation
+
+    from aegis import places
+    from aegis.cases import services as cases
+    from aegis.support import services
+    from aegis.vault.keychain import unlocked
+
+    provider = team.provider(kinds=["safe_house", "transport"], languages="es,quc")
+    page = client(team.lucia).get(reverse("support:providers")).content.decode()
+    rows = page.split("<tbody>")[1]
+    assert "Safe house, Secure transport" in rows and "safe_house" not in rows
+    assert "Spanish, K&#x27;iche&#x27;" in rows and "es,quc" not in rows
+    assert "Antioquia, Colombia" in rows
+    one = client(team.lucia).get(reverse("support:provider", kwargs={"provider_id": provider.pk}))
+    assert "Safe house, Secure transport" in one.content.decode()
+    with translation.override("es"):
+        assert places.language_names("es,quc") == "Español, K'iche'"
+        assert provider.kinds_shown() == "Casa refugio, Transporte seguro"
+    team.consent()
+    with unlocked(team.lucia.keychain()):
+        cases.update_person(
+            team.case.person, actor_id=team.lucia.user.pk, reason="Asked", languages="es,quc"
+        )
+        referral = services.create_referral(
+            team.case, provider, actor=team.lucia.user, purpose="Shelter", shared=["languages"]
+        )
+        assert str(referral.shared_text).endswith(": Spanish, K'iche'")

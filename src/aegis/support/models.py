@@ -26,6 +26,7 @@ from .vocabulary import (
     GrantType,
     LedgerKind,
     Method,
+    ProviderKind,
     ReferralKind,
     ReferralStatus,
     ReportKind,
@@ -88,6 +89,15 @@ class Provider(models.Model):
 
     def kind_list(self) -> list[str]:
         return [k for k in self.kinds.split(",") if k]
+
+    def kinds_shown(self) -> str:
+        """The kinds of help by their labels, in the reader's language."""
+        return ", ".join(
+            str(ProviderKind(k).label) if k in ProviderKind.values else k for k in self.kind_list()
+        )
+
+    def languages_shown(self) -> str:
+        return places.language_names(self.languages)
 
     def country_list(self) -> list[str]:
         return [c for c in self.countries.split(",") if c]

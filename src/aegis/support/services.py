@@ -288,7 +288,9 @@ def _shared_text(case: Case, shared: list[str]) -> str:
         SharedField.EMAIL: lambda: (person.email or "") if person else "",
         SharedField.CONTACT_CHANNELS: lambda: (person.contact_channels or "") if person else "",
         SharedField.COUNTRY: lambda: places.place_label(case.country, case.region),
-        SharedField.LANGUAGES: lambda: person.languages if person else "",
+        SharedField.LANGUAGES: lambda: (
+            places.language_names(person.languages or "") if person else ""
+        ),
         SharedField.GENDER: lambda: person.gender if person else "",
         SharedField.AGE_GROUP: lambda: person.age_group if person else "",
         SharedField.CASE_SUMMARY: lambda: case.summary or "",
