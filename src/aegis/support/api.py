@@ -315,7 +315,7 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Any:
         provider,
         actor=request.user,
         purpose=payload.purpose,
-        shared=payload.shared,
+        shared=[str(field) for field in payload.shared],
         follow_up_on=payload.follow_up_on,
         kind=payload.kind,
         relocation=payload.relocation.model_dump() if payload.relocation else None,
