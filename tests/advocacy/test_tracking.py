@@ -140,15 +140,17 @@ def test_a_draft_cannot_skip_steps(team):
     assert Communication.objects.get(pk=communication.pk).status == Status.DRAFT
 
 
-def test_a_communication_cannot_be_marked_sent_before_it_was_written(team):
+def test_a_sending_date_with_a_mistyped_year_is_refused(team):
+    """0001-01-01 had set a reply deadline centuries past; a letter sent before it was
+    entered here (last month) is recorded as sent then."""
     with clock.frozen(MONDAY):
         communication = reviewed(team, draft_for(team, "special_procedures"))
         with unlocked(team.writer.keychain()):
-            with pytest.raises(RuleError, match="before the communication was written"):
+            with pytest.raises(RuleError, match="check the year"):
                 services.mark_sent(
                     communication, actor_id=team.writer.user.pk, on=datetime.date(1, 1, 1)
                 )
             services.mark_sent(
-                communication, actor_id=team.writer.user.pk, on=datetime.date(2026, 4, 6)
+                communication, actor_id=team.writer.user.pk, on=datetime.date(2026, 3, 2)
             )
-    assert Communication.objects.get(pk=communication.pk).sent_on == datetime.date(2026, 4, 6)
+    assert Communication.objects.get(pk=communication.pk).sent_on == datetime.date(2026, 3, 2)

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -82,6 +81,9 @@ def _move(communication: Communication, to: str, actor_id: int | None, **fields:
     communication.save()
     Event.objects.create(communication=communication, status=to, actor_id=actor_id, at=clock.now())
     _audit(communication, "record.update", actor_id)
+
+
+SENT_LONG_AGO_DAYS = 20 * 365
 
 
 def _day(value: Any, field: str, *, not_before: datetime.date | None = None) -> datetime.date:
@@ -268,9 +270,14 @@ def mark_sent(
         raise RuleError(_("Only a reviewed communication can be marked sent."), "status")
     refuse_if_incomplete(communication)
     day = _day(on, "on")
-    if day < timezone.localdate(communication.created_at):
-        # A mistyped year ("0001") would also set a reply deadline centuries past.
-        raise RuleError(_("The date cannot be before the communication was written."), "on")
+    if day < clock.today() - datetime.timedelta(days=SENT_LONG_AGO_DAYS):
+        # A letter sent before it was entered here is common; a mistyped year ("0001") is
+        # not, and would set a reply deadline centuries past.
+        raise RuleError(
+            _("That is more than %(years)s years ago: check the year.")
+            % {"years": SENT_LONG_AGO_DAYS // 365},
+            "on",
+        )
     due = day + datetime.timedelta(days=communication.mechanism.reply_period_days)
     _move(communication, S.SENT, actor_id, sent_on=day, reply_due_on=due)
 
