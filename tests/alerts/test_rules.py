@@ -388,3 +388,26 @@ def test_the_built_in_news_rule_is_named_in_the_reader_s_language(team, monkeypa
     AlertRule.objects.filter(pk=news.pk).update(name="Our own news rule")
     listing = client.get(reverse("alerts:rules")).content.decode()
     assert "Our own news rule" in listing
+
+
+@pytest.mark.django_db
+def test_a_burst_of_alerts_leaves_one_waiting_wake_up_for_the_worker():
+    """Ten thousand alerts had queued ten thousand wake-ups, and the worker spent minutes on
+    them while the news sources waited; one waiting wake-up is enough (the alert loop reads
+    the outbox every fraction of a second)."""
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from aegis.alerts import services as alerts
+
+    def waiting() -> int:
+        return DBTaskResult.objects.filter(
+            task_path="aegis.alerts.tasks.deliver_due", status=TaskResultStatus.READY
+        ).count()
+
+    for _ in range(3):
+        alerts.wake_worker()
+    assert waiting() == 1
+    DBTaskResult.objects.update(status=TaskResultStatus.RUNNING)  # the worker took it
+    alerts.wake_worker()
+    assert waiting() == 1

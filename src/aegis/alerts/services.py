@@ -383,9 +383,20 @@ def raise_deferred(
 
 def wake_worker() -> None:
     # Enqueued in the same transaction as the outbox rows (the task backend is the database).
+    # One waiting wake-up is enough: a burst of ten thousand alerts had queued as many, and
+    # the worker spent minutes on them while news sources waited to be polled. A wake-up
+    # taken by the worker just before these rows commit costs at most one pass of the alert
+    # loop, which reads the outbox every fraction of a second anyway.
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
     from .tasks import deliver_due
 
-    deliver_due.enqueue()
+    waiting = DBTaskResult.objects.filter(
+        task_path=deliver_due.module_path, status=TaskResultStatus.READY
+    )
+    if not waiting.exists():
+        deliver_due.enqueue()
 
 
 def fall_back(failed: Delivery, alert: Alert | None = None) -> Delivery | None:
