@@ -275,3 +275,27 @@ def test_messages_waiting_past_their_time_say_the_worker_may_be_stopped(team, sm
         assert "alert messages wait to be sent: is the worker running?" in dashboard
         sending.deliver_due()  # the worker is back
         assert "may be stopped" not in client.get(reverse("alerts:console")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("x\x01\x07\x1by", "control characters"),
+        ("\u200b\u200c\u2060", "Write"),
+    ],
+)
+def test_alert_notes_and_outcomes_follow_the_text_rule_of_every_note(team, typed, said):
+    """Control characters, and text of invisible characters alone, had been stored in an
+    alert's notes and outcome while every other note refused them."""
+    from aegis.alerts.models import AlertNote
+
+    alert = services.raise_alert(team.person, AlertKind.PANIC)
+    client = sign_in(Client(), team.thandi)
+    note = client.post(reverse("alerts:note-add", kwargs={"alert_id": alert.pk}), {"text": typed})
+    assert note.status_code == 400 and said in note.content.decode()
+    assert not AlertNote.objects.exists()
+    closed = client.post(
+        reverse("alerts:resolve", kwargs={"alert_id": alert.pk}), {"outcome": typed}
+    )
+    assert said in closed.content.decode()
+    assert Alert.objects.get(pk=alert.pk).status != "resolved"

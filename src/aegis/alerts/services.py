@@ -17,8 +17,9 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from aegis import clock
+from aegis import clock, rules
 from aegis.accounts import channels as staff_channels
 from aegis.audit import services as audit
 from aegis.cases import selectors as case_selectors
@@ -532,16 +533,22 @@ def _mark_acknowledged(alert_id: int, now: Any) -> None:
             _stop_ladder(alert)
 
 
+NOTE_MAX = 4000  # as the forms: a note or an outcome
+
+
 @transaction.atomic
 def add_note(alert: Alert, text: str, *, actor: Any) -> AlertNote:
     """A note on the alert under its key: only those who hold the alert's key read it."""
-    if not text.strip():
-        raise RuleError(_("Write the note before saving it."))
+    # The shared text rule: control characters, and text of invisible characters alone
+    # (empty), are refused as in every other note.
+    text = rules.text(text, "text", gettext_lazy("The note"), limit=NOTE_MAX)
+    if not text:
+        raise RuleError(_("Write the note before saving it."), "text")
     note = AlertNote.objects.create(
         alert=alert,
         data_key_id=alert.data_key_id,
         author=actor,
-        text=text.strip(),
+        text=text,
         written_at=clock.now(),
     )
     audit.record("record.update", actor_id=actor.pk, object_type="alert", object_id=alert.pk)
@@ -551,13 +558,14 @@ def add_note(alert: Alert, text: str, *, actor: Any) -> AlertNote:
 @transaction.atomic
 def resolve(alert: Alert, outcome: str, *, actor: Any) -> Alert:
     """Close the alert with what happened; needs the alert's key (compartment members)."""
-    if not outcome.strip():
-        raise RuleError(_("Write what happened before resolving the alert."))
+    outcome = rules.text(outcome, "outcome", gettext_lazy("What happened"), limit=NOTE_MAX)
+    if not outcome:
+        raise RuleError(_("Write what happened before resolving the alert."), "outcome")
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status == AlertStatus.RESOLVED:
         raise RuleError(_("This alert is already resolved."))
     alert.status = AlertStatus.RESOLVED
-    alert.outcome = outcome.strip()
+    alert.outcome = outcome
     alert.resolved_at = clock.now()
     alert.resolved_by = actor
     alert.save(update_fields=["status", "outcome", "resolved_at", "resolved_by"])

@@ -167,7 +167,7 @@ def _written(form: Any, field: str | None, write: Callable[[], object]) -> bool:
     try:
         write()
     except RuleError as error:
-        form.add_error(field, str(error))
+        form.add_error(error.field if error.field in form.fields else field, str(error))
     except (NoKeyAccess, VaultLocked):
         form.add_error(None, _("You hold no key that opens this alert's record."))
     else:
