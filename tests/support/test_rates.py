@@ -42,6 +42,12 @@ def _approve(team, grant, by=None, **fields):
     return Grant.objects.get(pk=grant.pk)
 
 
+def _approve_twice(team, grant, rate):
+    """A grant in another currency than the base one: two coordinators approve it."""
+    grant = _approve(team, grant, rate_to_base=rate)
+    return _approve(team, grant, by=team.ana, rate_to_base=rate)
+
+
 def _pay(team, grant, **fields):
     values = {"method": "bank", "currency": grant.currency, "payment_details": "IBAN", **fields}
     with unlocked(team.karim.keychain()):
@@ -117,7 +123,8 @@ def test_the_approval_page_and_api_show_amount_rate_and_base_amount(team):
     page = client(team.karim).get(url).content.decode()
     assert '<dd id="grant-rate">0.01 EUR/USD</dd>' in page
     assert "100000.00 USD × 0.01 = 1000.00 EUR" in page
-    assert 'name="rate_to_base" value="0.01"' in page
+    # The rate asked is typed by the approver, not filled in for them.
+    assert 'name="rate_to_base"' in page and 'name="rate_to_base" value=' not in page
     body = api_client(team.karim).get(f"/api/v1/support/grants/{grant.pk}").json()
     assert (body["amount"], body["rate_to_base"], body["base_amount"], body["base_currency"]) == (
         "100000.00",
@@ -133,6 +140,11 @@ def test_the_approval_page_and_api_show_amount_rate_and_base_amount(team):
         {"approved_amount": "", "rate_to_base": "0.01"},
     )
     assert done.status_code == 302
+    # A rate is the requester's word: a grant in another currency needs a second approver
+    # however small it is counted (100,000 USD had passed as 1,000 EUR with one).
+    assert Grant.objects.get(pk=grant.pk).status != "approved"
+    with unlocked(team.ana.keychain()):
+        services.approve(Grant.objects.get(pk=grant.pk), actor=team.ana.user, rate_to_base="0.01")
     assert Grant.objects.get(pk=grant.pk).status == "approved"
 
 
@@ -156,7 +168,7 @@ def test_a_tranche_in_the_grants_currency_is_at_rate_1(team):
 
 def test_a_tranche_in_the_base_currency_is_at_the_grants_rate(team):
     grant = _in_diligence(team, amount="1000", currency="USD", rate_to_base="0.8")
-    grant = _approve(team, grant, rate_to_base="0.8")
+    grant = _approve_twice(team, grant, "0.8")
     _refused(
         _pay,
         team,
@@ -205,7 +217,7 @@ def test_a_tranche_in_the_base_currency_is_at_the_grants_rate(team):
 
 def test_a_tranche_worth_nothing_once_converted_is_refused(team):
     grant = _in_diligence(team, amount="100", currency="KWD", rate_to_base="3")
-    grant = _approve(team, grant, rate_to_base="3")
+    grant = _approve_twice(team, grant, "3")
     _refused(
         _pay,
         team,
@@ -220,7 +232,7 @@ def test_a_tranche_worth_nothing_once_converted_is_refused(team):
 
 def test_the_tranche_form_offers_the_two_currencies_and_no_rate(team):
     grant = _in_diligence(team, amount="1000", currency="USD", rate_to_base="0.8")
-    grant = _approve(team, grant, rate_to_base="0.8")
+    grant = _approve_twice(team, grant, "0.8")
     page = client(team.karim).get(reverse("support:grant", kwargs={"grant_id": grant.pk}))
     text = page.content.decode()
     assert text.count('<option value="EUR"') == 1 and text.count('<option value="USD"') == 1

@@ -139,18 +139,17 @@ def create_demo_data(compartment: Compartment, actor: Any) -> None:
         grant_type="relocation",
         urgency="immediate",
         need="Temporary relocation of a family after death threats.",
-        amount="12000000",
-        currency="COP",
-        rate_to_base="0.00022",
+        amount="2640",
+        currency="EUR",
     )
     services.do_diligence(relocation_grant, actor=actor, note="Threats verified by two sources.")
-    services.approve(relocation_grant, actor=coordinator, rate_to_base="0.00022")
+    services.approve(relocation_grant, actor=coordinator)
     services.disburse(
         relocation_grant,
         actor=coordinator,
         method="mobile",
-        amount="6000000",
-        currency="COP",
+        amount="1320",
+        currency="EUR",
         payment_details="Mobile wallet 300 555 0177 (fictional)",
     )
     services.create_referral(
@@ -178,7 +177,8 @@ def create_demo_data(compartment: Compartment, actor: Any) -> None:
         grant_type="legal",
         urgency="urgent",
         need="Lawyer's fees for the appeal hearing.",
-        amount="900.00",
-        currency="EUR",
+        amount="4000000",
+        currency="COP",  # in pesos at the rate asked: two coordinators approve it
+        rate_to_base="0.00022",
     )
     services.do_diligence(waiting, actor=actor, note="Court date confirmed.")

@@ -136,8 +136,8 @@ def _approve_form(shown: Grant, data: Any) -> ApproveForm:
     return ApproveForm(
         data,
         first=not shown.approvals.exists(),
+        # The rate asked is not filled in: the approver types it, so it is read.
         foreign=foreign,
-        initial={"rate_to_base": money.plain(shown.rate_to_base)} if foreign else {},
     )
 
 

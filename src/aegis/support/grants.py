@@ -265,6 +265,11 @@ def approvers_needed(grant: Grant, approved_amount: Decimal | None = None) -> in
     value = (
         approved_amount if approved_amount is not None else grant.approved_amount or grant.amount
     )
+    if grant.currency != money.base_currency():
+        # The rate is the requester's word: no reference rate is kept here, and one mistyped
+        # or bent (USD at 0.0001) would count a large grant as a small one against the caps
+        # and the threshold. Two approvers answer for it.
+        return 2
     in_base = money.in_base(value, confirmed_rate(grant))
     return 2 if in_base > money.second_approver_above() else 1
 
