@@ -24,6 +24,15 @@ MAX_OFFSET = 2**31 - 1
 MAX_LIMIT = 1000
 
 
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# A list filter left empty (`?status=`, as a form's empty select sends it) filters nothing,
+# as before the filters took the vocabularies; only a value outside the list is refused.
+BlankIsNone = BeforeValidator(_blank_is_none)
+
+
 def _not_true_or_false(value: Any) -> Any:
     # JSON's true is no id: pydantic would read it as 1, and a record would be made in the
     # compartment (or for the person) numbered 1.

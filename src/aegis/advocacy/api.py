@@ -6,7 +6,7 @@ like a missing one). The outcome counts are the analyst's: numbers by mechanism,
 from __future__ import annotations
 
 import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import ErrorOut, InputSchema, RecordId, RuleErrorOut, rows_of
+from aegis.api_schemas import BlankIsNone, ErrorOut, InputSchema, RecordId, RuleErrorOut, rows_of
 from aegis.cases import selectors as cases
 from aegis.incidents import selectors as incidents
 
@@ -85,7 +85,7 @@ class StepIn(InputSchema):
 
 class ListFilters(Schema):
     page: int = Field(1, ge=1, le=100_000)
-    status: CommunicationStatus | None = None
+    status: Annotated[CommunicationStatus | None, BlankIsNone] = None
 
 
 class MechanismCountsOut(Schema):

@@ -18,6 +18,7 @@ from pydantic import WithJsonSchema
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import (
     MAX_OFFSET,
+    BlankIsNone,
     ErrorOut,
     FieldErrorsOut,
     InputSchema,
@@ -237,8 +238,8 @@ class PerpetratorCorrectionIn(InputSchema):
 
 class IncidentFilters(Schema):
     country: str = ""
-    violation_type: ViolationType | None = None
-    verification: VerificationStatus | None = None
+    violation_type: Annotated[ViolationType | None, BlankIsNone] = None
+    verification: Annotated[VerificationStatus | None, BlankIsNone] = None
     page: int = Field(1, ge=1, le=MAX_OFFSET)
 
 
