@@ -29,7 +29,9 @@ def _blank_is_none(value: Any) -> Any:
 
 
 # A list filter left empty (`?status=`, as a form's empty select sends it) filters nothing,
-# as before the filters took the vocabularies; only a value outside the list is refused.
+# as before the filters took the vocabularies; only a value outside the list is refused. The
+# field's type names "" beside the list (`Choice | Literal[""] | None`) so that the schema
+# says so too.
 BlankIsNone = BeforeValidator(_blank_is_none)
 
 

@@ -85,7 +85,7 @@ class StepIn(InputSchema):
 
 class ListFilters(Schema):
     page: int = Field(1, ge=1, le=100_000)
-    status: Annotated[CommunicationStatus | None, BlankIsNone] = None
+    status: Annotated[CommunicationStatus | Literal[""] | None, BlankIsNone] = None
 
 
 class MechanismCountsOut(Schema):

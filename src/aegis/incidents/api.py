@@ -7,7 +7,7 @@ like a missing one."""
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
@@ -238,8 +238,8 @@ class PerpetratorCorrectionIn(InputSchema):
 
 class IncidentFilters(Schema):
     country: str = ""
-    violation_type: Annotated[ViolationType | None, BlankIsNone] = None
-    verification: Annotated[VerificationStatus | None, BlankIsNone] = None
+    violation_type: Annotated[ViolationType | Literal[""] | None, BlankIsNone] = None
+    verification: Annotated[VerificationStatus | Literal[""] | None, BlankIsNone] = None
     page: int = Field(1, ge=1, le=MAX_OFFSET)
 
 
