@@ -108,3 +108,24 @@ def test_another_compartment_cannot_renew(team):
     referral = _relocation(team)
     assert client(team.pedro).post(_url(referral), {"months": "3"}).status_code == 404
     assert _term(referral) == (6, 0)
+
+
+def test_a_relocation_is_not_renewed_with_a_suspended_host_or_a_withdrawn_consent(team):
+    """A renewal had skipped the checks a step forward makes: a stay at a host suspended since,
+    or for a person who withdrew consent, could be extended six months at a time."""
+    from aegis.cases import services as cases
+    from aegis.cases.models import ConsentRecord
+
+    referral = _relocation(team)
+    with unlocked(team.karim.keychain()):
+        services.vet(referral.provider, "suspended", actor=team.karim.user)
+    with unlocked(team.lucia.keychain()), pytest.raises(RuleError, match="suspended"):
+        services.renew_relocation(referral, actor=team.lucia.user, months=3)
+    assert _term(referral) == (6, 0)
+
+    referral = _relocation(team)
+    for consent in ConsentRecord.objects.filter(withdrawn_at=None):
+        cases.withdraw_consent(consent, actor_id=team.lucia.user.pk)
+    with unlocked(team.lucia.keychain()), pytest.raises(RuleError, match="withdrew the consent"):
+        services.renew_relocation(referral, actor=team.lucia.user, months=3)
+    assert _term(referral) == (6, 0)

@@ -536,6 +536,17 @@ def renew_relocation(referral: Referral, *, actor: Any, months: Any) -> Relocati
             % {"status": ReferralStatus(referral.status).label},
             "status",
         )
+    # A longer stay is a step forward as sending or accepting is: the host must still be one
+    # the organisation offers, and the person's consent must still stand.
+    _still_offered(referral.provider, ReferralStatus.ACCEPTED)
+    if live_consent(referral.case) is None:
+        raise RuleError(
+            _(
+                "The person withdrew the consent this relocation rests on, so it cannot be "
+                "renewed: record the consent again on the case first."
+            ),
+            "consent",
+        )
     relocation.months += checks.count(
         months, "months", _("Duration in months"), low=1, high=MAX_RELOCATION_MONTHS
     )
