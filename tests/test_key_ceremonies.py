@@ -14,8 +14,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_recover_access_with_the_recovery_key(make_person, organisation, capsys):
+    from aegis.accounts.models import ApiToken
+    from tests.conftest import api_client
+
     person = make_person(Role.RESPONDER)
     name = person.user.username
+    api = api_client(person)  # a token made before: it stops, as on a password change
     assert bootstrap.recover_access("nobody", organisation, "a new passphrase 123") == 2
     assert bootstrap.recover_access(name, organisation, "short") == 2
     wrong = vault.format_recovery_key(vault.crypto.new_keypair())
@@ -27,6 +31,8 @@ def test_recover_access_with_the_recovery_key(make_person, organisation, capsys)
     vault.unlock_user_keypair(keypair_for_user(person.user.pk), "a new passphrase 123")
     # The operator typed it: the person chooses their own at sign-in, with a new key.
     assert person.user.must_change_password
+    assert not ApiToken.objects.filter(user=person.user).exists()
+    assert api.get("/api/v1/me").status_code == 401
 
 
 def test_search_key_ceremony(make_person, organisation):

@@ -275,6 +275,9 @@ def recover_access(username: str, recovery_key_text: str, new_password: str) -> 
             # gets a new key (accounts.services.change_password).
             user.must_change_password = True
             user.save(update_fields=["password", "must_change_password"])
+            # Access is recovered when a password is lost or known to someone else: a token
+            # (a copy of the key) must stop with the old password, as on a password change.
+            accounts.revoke_api_tokens(user)
     except ValidationError as exc:
         print("The new password is not accepted: " + " ".join(exc.messages), file=sys.stderr)
         return 2
