@@ -7,6 +7,7 @@ already in their language."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aegis import places
+from aegis import clock, places
 from aegis.text import (
     breaks_lines,
     changes_direction,
@@ -157,3 +158,22 @@ def place(country: Any, region: Any, words: PlaceWords = STAFF_PLACE) -> tuple[s
             message = message % {"region": region, "country": places.country_name(country)}
         raise RuleError(message, "region")
     return country, region
+
+
+def within_years(day: Any, field: str, label: Any, *, back: int, ahead: int) -> None:
+    """A RuleError when `day` lies more than `back` years before today or `ahead` years after
+    it: a mistyped year (0001, 9999) that would make a task overdue for ever or a vetting
+    that never runs out."""
+    if not isinstance(day, datetime.date):
+        return
+    today = clock.today()
+    if not (
+        today - datetime.timedelta(days=365 * back)
+        <= day
+        <= today + datetime.timedelta(days=365 * ahead)
+    ):
+        raise RuleError(
+            _("%(label)s: %(day)s is far from today; check the year.")
+            % {"label": label, "day": day.isoformat()},
+            field,
+        )

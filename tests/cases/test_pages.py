@@ -465,3 +465,28 @@ def test_the_history_says_case_opened_in_the_readers_language_and_names_apart(te
     reader.cookies["django_language"] = "ar"
     page = text(reader.get(f"/cases/{team.case.reference}/"))
     assert f"<bdi>{team.lucia.user.username}</bdi>" in page
+
+
+@pytest.mark.parametrize("due", ["0001-01-01", "9999-12-31"])
+def test_a_task_due_in_a_mistyped_year_is_refused_beside_its_field(team, due):
+    """Year 1 had made a task overdue for ever on the dashboard; year 9999 never due."""
+    before = CaseTask.objects.count()
+    response = client(team.lucia).post(
+        reverse("cases:task-add", args=[team.case.reference]),
+        {"title": "Call the lawyer", "due_on": due},
+    )
+    assert "check the year" in response.content.decode()
+    assert CaseTask.objects.count() == before
+
+
+def test_a_partner_vetting_that_never_runs_out_is_refused():
+    import datetime
+
+    from aegis.exchange import services as exchange
+    from aegis.exchange.models import Partner
+    from aegis.rules import RuleError
+
+    partner = Partner.objects.create(name="Casa Andina", created_at=timezone.now())
+    with pytest.raises(RuleError, match="check the year"):
+        exchange.vet_partner(partner, actor_id=None, expires_on=datetime.date(9999, 12, 31))
+    assert Partner.objects.get(pk=partner.pk).vetted_at is None

@@ -620,6 +620,7 @@ def add_task(
     title = check_text(
         title, "title", limit=500, required=_("Say what needs to be done."), line=True
     )
+    rules.within_years(due_on, "due_on", gettext_lazy("Due on"), back=1, ahead=10)
     return CaseTask.objects.create(
         case=case, data_key=case.data_key, title=title, due_on=due_on, assigned_to=assigned_to
     )

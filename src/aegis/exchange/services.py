@@ -13,8 +13,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from aegis import clock
+from aegis import clock, rules
 from aegis.audit import services as audit
 from aegis.cases import selectors as cases
 from aegis.cases.vocabulary import ConsentScope
@@ -62,6 +63,13 @@ def _key_fields(
     return {"age_recipient": age, "minisign_key": line, "key_id": key_id}
 
 
+def _check_expiry(expires_on: datetime.date | None) -> None:
+    if expires_on is not None and expires_on <= clock.today():
+        raise RuleError(_("The vetting must expire in the future."), "expires_on")
+    # 9999-12-31 had made a vetting that never runs out.
+    rules.within_years(expires_on, "expires_on", gettext_lazy("Vetting expires"), back=0, ahead=10)
+
+
 @transaction.atomic
 def add_partner(
     name: str,
@@ -73,6 +81,7 @@ def add_partner(
     expires_on: datetime.date | None = None,
 ) -> Partner:
     name = _partner_name(name)
+    _check_expiry(expires_on)
     fields = _key_fields(age_recipient, minisign_key)
     if Partner.objects.filter(name__iexact=name).exists():
         raise RuleError(_("A partner with this name already exists."), "name")
@@ -107,8 +116,7 @@ def rotate_keys(
 def vet_partner(
     partner: Partner, *, actor_id: int | None, expires_on: datetime.date | None
 ) -> Partner:
-    if expires_on is not None and expires_on <= clock.today():
-        raise RuleError(_("The vetting must expire in the future."), "expires_on")
+    _check_expiry(expires_on)
     partner.vetted_at = clock.now()
     partner.vetted_by_id = actor_id
     partner.expires_on = expires_on
