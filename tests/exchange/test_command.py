@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from io import StringIO
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def test_partner_add_validates_the_keys(organisation, tmp_path):
         "--minisign-key",
         keys.minisign_line,
         "--expires",
-        "2099-01-01",
+        (datetime.date.today() + datetime.timedelta(days=365)).isoformat(),
     )
     assert Partner.objects.get().name == "Casa"
     assert "Casa" in _run("partner", "list")
