@@ -143,3 +143,41 @@ def test_an_alert_whose_step_reaches_nobody_needs_a_human_at_once(team):
     console = sign_in(Client(), team.karim).get(reverse("alerts:console")).content.decode()
     assert "Needs a human" in console
     assert "nobody could be sent a message" in console or "reached nobody" in console
+
+
+def test_the_console_reads_one_page_and_the_newest_alerts_only(team, monkeypatch):
+    """Ten thousand open alerts had made each refresh of the console read every one's
+    deliveries and steps (2 s); the table is a page, and what needs a human is looked for
+    among the newest few hundred, which the page says."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from aegis.alerts import views
+
+    monkeypatch.setattr(views, "CONSOLE_PAGE", 2)
+    monkeypatch.setattr(views, "ATTENTION_SCAN", 3)
+    from aegis.alerts import policies
+    from aegis.alerts.vocabulary import Audience
+    from aegis.cases.models import Case
+
+    with unlocked(team.karim.keychain()):
+        policies.save_case_policy(
+            Case.objects.get(person=team.person),
+            [policies.StepInput(1, 5, [Audience.RESPONDERS])],
+            actor=team.karim.user,
+        )
+    channels.set_channels(team.thandi.user, {}, actor_id=None)  # each alert reaches nobody
+    raised = [services.raise_alert(team.person, AlertKind.MANUAL) for _ in range(5)]
+    client = sign_in(Client(), team.karim)
+    with CaptureQueriesContext(connection) as read:
+        console = client.get(reverse("alerts:console")).content.decode()
+    assert console.count('<td><a href="/alerts/') == 2  # the first page of the table
+    assert "Among the newest 3 open alerts." in console
+    for alert in raised[:2]:  # the oldest two: neither on the page nor among the newest
+        assert f">#{alert.pk}</a>" not in console
+    monkeypatch.setattr(views, "ATTENTION_SCAN", 500)
+    more = [services.raise_alert(team.person, AlertKind.MANUAL) for _ in range(5)]
+    with CaptureQueriesContext(connection) as again:
+        client.get(reverse("alerts:console"))
+    assert len(again) == len(read), "the same queries whatever the number of alerts"
+    assert more

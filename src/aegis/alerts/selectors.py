@@ -146,6 +146,11 @@ def console(user: Any) -> list[ConsoleRow]:
     return _rows(list(unresolved(user).select_related("person")), acknowledgements=True)
 
 
+def console_rows(alerts: list[Alert]) -> list[ConsoleRow]:
+    """The console's rows of these alerts (a page of them, or the newest few hundred)."""
+    return _rows(alerts, acknowledgements=True)
+
+
 def _rows(alerts: list[Alert], *, acknowledgements: bool) -> list[ConsoleRow]:
     """Each alert's row, from one read of the deliveries, steps (and acknowledgements) of
     all: after a burst of a thousand alerts the console and the dashboard read them all, and
