@@ -160,6 +160,10 @@ def test_upload_to_exhibit_package_verifies_with_sha256sum(lucia, tmp_path):
     assert "<script" not in html.lower()
     assert not re.search(r"(src|href)\s*=|https?://|@import|url\(", html, re.I)
     assert "Submission to the Special Rapporteur" in html and case.reference in html
+    # Actions in words for the court, each row naming its item (working copies of one file
+    # had been told apart only in the CSV).
+    assert "<td>Upload</td>" in html and "<td>upload</td>" not in html
+    assert f"<td>{item.pk}</td>" in html
 
     # The manifest really guards the files: one changed byte and sha256sum says so.
     tampered = root / text_path

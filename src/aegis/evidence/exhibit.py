@@ -26,7 +26,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from .models import CustodyEvent, EvidenceItem
+from .models import CustodyAction, CustodyEvent, EvidenceItem
 
 _UNSAFE = re.compile(r"[^\w.()+ -]+")
 # Spreadsheets run cells that start with these as formulas (CSV injection).
@@ -82,6 +82,12 @@ class CustodyRow:
     action: str
     actor: str
     reason: str
+
+    @property
+    def action_label(self) -> str:
+        """The action in words, for the page a court reads (the CSV keeps the code)."""
+        known = self.action in CustodyAction.values
+        return str(CustodyAction(self.action).label) if known else self.action
 
 
 def custody_rows(files: Sequence[ExhibitFile], events: Sequence[CustodyEvent]) -> list[CustodyRow]:
