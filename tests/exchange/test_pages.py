@@ -251,3 +251,12 @@ def test_a_bundle_larger_than_the_upload_limit_is_taken_whole(
     answer = _upload(sign_in(Client(), desk.lucia), data, signature, desk.compartment)
     assert answer.status_code == 302, answer.content.decode()[:2000]
     assert QuarantineItem.objects.filter(kind="evidence").count() == 1
+
+
+def test_a_signature_file_is_kept_only_to_a_signatures_size(desk, partner, partner_keys):
+    """Only the bundle may be large: a 'signature' of megabytes had been held in memory whole."""
+    data, _signature = bundles.make(partner_keys)
+    answer = _upload(sign_in(Client(), desk.lucia), data, "x" * 300_000, desk.compartment)
+    assert answer.status_code == 400
+    assert "too large" in answer.content.decode()
+    assert not Received.objects.exists()

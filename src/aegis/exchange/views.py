@@ -19,12 +19,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from aegis.access import found, requires
 from aegis.cases import selectors as cases
 from aegis.files.handlers import keep_uploads_in_memory
+from aegis.files.uploads import max_upload_bytes
 from aegis.rules import RuleError, flash_refusal, refusal_on
 
 from . import identity, review, selectors, services
 from .forms import DecisionForm, ExportForm, ImportForm, PartnerForm, RotateForm, VetForm
 
 MAX_BUNDLE = 256 * 1024 * 1024
+MAX_SIGNATURE = 64 * 1024
 
 
 @requires("view_cases")
@@ -148,7 +150,8 @@ def export(request: HttpRequest) -> HttpResponse:
 def import_bundle(request: HttpRequest) -> HttpResponse:
     # The bundle and its signature never reach a temp file. Its own limit, not the upload
     # limit: a bundle cut at the upload limit had been refused as altered after signing.
-    keep_uploads_in_memory(request, MAX_BUNDLE)
+    # A signature is a few hundred bytes: no more is kept of one.
+    keep_uploads_in_memory(request, {"bundle": MAX_BUNDLE, "signature": MAX_SIGNATURE})
     return _import(request)
 
 
@@ -163,8 +166,12 @@ def _import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["bundle"]
         signature = form.cleaned_data["signature"]
-        if upload.size > MAX_BUNDLE:
+        legacy = form.cleaned_data["file_format"] != "bundle"
+        if upload.size > (max_upload_bytes() if legacy else MAX_BUNDLE):
+            # An OpenEvSys or CSV file is parsed whole: the upload limit, not a bundle's.
             form.add_error("bundle", _("This bundle is larger than this instance accepts."))
+        elif signature is not None and signature.size > MAX_SIGNATURE:
+            form.add_error("signature", _("This is no minisign signature: it is too large."))
         else:
             with refusal_on(form):
                 received = _received(request, form, upload, signature)

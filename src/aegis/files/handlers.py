@@ -19,13 +19,17 @@ from .uploads import max_upload_bytes
 
 
 class MemoryOnlyUploadHandler(FileUploadHandler):
-    def __init__(self, request: HttpRequest | None = None, limit: int | None = None) -> None:
+    def __init__(
+        self, request: HttpRequest | None = None, limits: dict[str, int] | None = None
+    ) -> None:
         super().__init__(request)
-        self.keep = (max_upload_bytes() if limit is None else limit) + 1
+        self.limits = limits or {}
+        self.keep = max_upload_bytes() + 1
         self.buffer = io.BytesIO()
 
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
+    def new_file(self, field_name: str, *args: Any, **kwargs: Any) -> None:
+        super().new_file(field_name, *args, **kwargs)
+        self.keep = self.limits.get(field_name, max_upload_bytes()) + 1
         self.buffer = io.BytesIO()
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
@@ -46,7 +50,7 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
         )
 
 
-def keep_uploads_in_memory(request: HttpRequest, limit: int | None = None) -> None:
-    """Call before the request body is read (before request.POST or request.FILES). `limit`:
-    the largest file the view takes, in bytes (the upload limit by default)."""
-    request.upload_handlers = [MemoryOnlyUploadHandler(request, limit)]
+def keep_uploads_in_memory(request: HttpRequest, limits: dict[str, int] | None = None) -> None:
+    """Call before the request body is read (before request.POST or request.FILES). `limits`:
+    the largest file, in bytes, each named file input takes (the upload limit for others)."""
+    request.upload_handlers = [MemoryOnlyUploadHandler(request, limits)]
