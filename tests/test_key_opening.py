@@ -126,6 +126,27 @@ def test_a_changed_list_of_records_is_noticed(team, make_case):
     assert problem is not None and "list of records" in str(problem)
 
 
+def test_a_removed_list_of_records_is_found(team, make_case):
+    """The entry's MAC still holds without its list, so its removal had gone unseen: an
+    auditor could no longer tell which records the entry opened."""
+    from django.db import connection
+
+    worker, compartment = team
+    cases = _cases(make_case, worker, compartment, 3)
+    with unlocked(worker.keychain()):
+        fresh = list(Case.objects.filter(pk__in=[c.pk for c in cases]))
+        open_records(fresh)
+        _ = [c.summary for c in fresh]
+    listed = AuditRecordList.objects.get()
+    assert verify_chain()[1] is None
+    with connection.cursor() as cursor:  # as an insider with the database would
+        cursor.execute(
+            f"DELETE FROM {AuditRecordList._meta.db_table} WHERE entry_id = %s", [listed.pk]
+        )
+    _checked, problem = verify_chain()
+    assert problem is not None and "list of records was removed" in str(problem)
+
+
 # --- Pages: the same queries at 5 and 25 rows, one audit entry per view ------------------
 
 

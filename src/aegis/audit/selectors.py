@@ -165,12 +165,29 @@ def prune_cut(before: datetime.datetime, keep: Iterable[tuple[str, str]] = ()) -
     return cut if cut > begin else 0
 
 
+# An entry covering several records keeps their digest as its object id (records_digest: 64
+# hexadecimal digits, a form no other object id takes).
+LISTED = r"^[0-9a-f]{64}$"
+
+
 def record_list_problem() -> ChainProblem | None:
-    """A list of records that no longer matches the digest its entry's MAC covers."""
+    """A list of records that no longer matches the digest its entry's MAC covers, or that
+    was removed: the entry's MAC still holds without it, and an auditor could no longer see
+    which records it opened."""
     lists = AuditRecordList.objects.values_list("entry__seq", "entry__object_id", "records")
     for seq, digest, records in lists.order_by("entry__seq").iterator(chunk_size=2000):
         if records_digest(records) != digest:
             return ChainProblem(seq, "its list of records was changed")
+    listed = AuditRecordList.objects.values("entry_id")
+    missing = (
+        AuditEntry.objects.filter(object_id__regex=LISTED)
+        .exclude(pk__in=listed)
+        .order_by("seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if missing is not None:
+        return ChainProblem(missing, "its list of records was removed")
     return None
 
 
@@ -187,8 +204,10 @@ def verify_against(
     walk, failure = checkpoints.extends(
         CHAIN, _up_to(begin, end), lambda: end, checkpoint, progress, start=begin
     )
-    if failure is None and (problem := past_the_end_problem()) is not None:
-        failure = f"The log was tampered with: {problem}."
+    if failure is None:
+        problem = past_the_end_problem() or record_list_problem()
+        if problem is not None:
+            failure = f"The log was tampered with: {problem}."
     return walk.checked, failure
 
 
