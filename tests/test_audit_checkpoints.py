@@ -128,6 +128,10 @@ def test_a_truncated_tail_with_the_head_moved_back_is_caught_by_the_checkpoint(
 ):
     checkpoint = take_checkpoint(tmp_path)
     truncate_and_move_head_back(attacker)
+    # The checkpoint kept in the database sees it too, unless the attacker removed it as well:
+    # then only the copy kept elsewhere does.
+    assert "the checkpoint kept here vouches for entry 10" in str(fails())
+    raw("DELETE FROM audit_auditcheckpoint")
     assert "intact: 6 entries" in run("verify"), "no key is needed: only a checkpoint sees it"
     error = fails("--checkpoint", str(checkpoint))
     assert "The log ends at entry 6, but the checkpoint of 2026-05-04 10:00 UTC vouches for " in (
@@ -150,6 +154,8 @@ def test_an_edited_entry_with_the_rest_recomputed_is_caught_by_the_checkpoint(
         assert "entry 4: was changed" in str(fails()), "without the key, the MAC alone sees it"
     else:
         assert "Entry 10 does not match the checkpoint of 2026-05-04 10:00 UTC" in str(error)
+        assert "entry 10: does not match the checkpoint kept here" in str(fails())
+        raw("DELETE FROM audit_auditcheckpoint")
         assert "intact: 10 entries" in run("verify"), "with the key, only the checkpoint does"
 
 
@@ -166,6 +172,8 @@ def test_a_deleted_entry_with_the_rest_renumbered_and_recomputed_is_caught_by_th
         assert "tampered with: entry 6: was changed" in str(error)
     else:
         assert "Entry 10 does not match the checkpoint" in str(error)
+        assert "entry 10: does not match the checkpoint kept here" in str(fails())
+        raw("DELETE FROM audit_auditcheckpoint")
         assert "intact: 10 entries" in run("verify")
 
 
@@ -342,7 +350,8 @@ def test_signatures_follow_minisigns_layout(chain):
 
 def test_the_aegis_command_catches_what_plain_verify_cannot(tmp_path):
     """The real CLI on a real instance: an attacker with only the database file truncates the
-    log and moves its head back. `aegis audit verify` cannot tell; the checkpoint can."""
+    log and moves its head back. `aegis audit verify` sees it against the checkpoint kept in
+    the database; with that removed too, only the copy kept elsewhere does."""
     import sqlite3
 
     from tests.test_cli import ADMIN_PASSWORD, aegis, init
@@ -363,6 +372,10 @@ def test_the_aegis_command_catches_what_plain_verify_cannot(tmp_path):
     (mac,) = db.execute("SELECT entry_hash FROM audit_auditentry WHERE seq = ?", [keep]).fetchone()
     db.execute("DELETE FROM audit_auditentry WHERE seq > ?", [keep])
     db.execute("UPDATE audit_audithead SET seq = ?, entry_hash = ?", [keep, mac])
+    db.commit()
+    kept_here = aegis(home, "audit", "verify")  # the checkpoint kept in the database sees it
+    assert kept_here.returncode == 1 and "the checkpoint kept here vouches" in kept_here.stderr
+    db.execute("DELETE FROM audit_auditcheckpoint")  # ...unless the attacker removes it too
     db.commit()
     db.close()
 

@@ -102,7 +102,34 @@ def verify_chain(
         problem = head_problem(walk, end)
         if problem is None or again or not pruned_since(begin[0]):
             break
-    return walk.checked, problem or past_the_end_problem() or record_list_problem()
+    return walk.checked, (
+        problem or past_the_end_problem() or record_list_problem() or stored_checkpoint_problem()
+    )
+
+
+def stored_checkpoint_problem() -> ChainProblem | None:
+    """The log against the newest checkpoint kept here whose signature holds: a log cut back
+    below it, with its end moved back too, had verified as intact while the auditor's page
+    listed the checkpoint (copies kept off the server prove it as well; this one is at hand)."""
+    latest = latest_checkpoint()
+    if latest is None:
+        return None
+    try:
+        mark = checkpoints.read(latest.signature, latest.statement)
+    except checkpoints.CheckpointInvalid:
+        return None  # signed under an earlier key, or not ours: the copies off the server say
+    end = head()
+    if end is None or end[0] < mark.entry:
+        last = end[0] if end else 0
+        return ChainProblem(
+            last + 1,
+            f"is missing: the log ends at entry {last}, but the checkpoint kept here vouches "
+            f"for entry {mark.entry}",
+        )
+    entry = AuditEntry.objects.filter(seq=mark.entry).values_list("entry_hash", flat=True).first()
+    if entry is not None and entry != mark.mac:  # None: pruned under a signed anchor
+        return ChainProblem(mark.entry, "does not match the checkpoint kept here (rewritten)")
+    return None
 
 
 def _up_to(begin: tuple[int, str], end: tuple[int, str] | None) -> Iterator[Link]:
