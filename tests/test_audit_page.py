@@ -270,3 +270,19 @@ def test_only_the_latest_checks_are_kept(signed_in, monkeypatch):
     kept = list(AuditCheck.objects.values_list("pk", flat=True))
     assert len(kept) == 3 and kept == sorted(kept, reverse=True)
     assert "The log is intact:" in auditor.get(reverse("audit:log")).content.decode()
+
+
+def test_the_page_sees_a_log_cut_back_below_the_checkpoint_it_lists(signed_in):
+    """The log cut after a checkpoint and its recorded end moved back: the page had said
+    'intact' while listing the checkpoint that vouches for the removed entries."""
+    auditor, _person = signed_in(Role.AUDITOR)
+    _entries(5)
+    taken = audit.take_checkpoint()
+    keep = taken.seq - 3
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry WHERE seq > %s", [keep])
+        kept = AuditEntry.objects.get(seq=keep).entry_hash
+        cursor.execute("UPDATE audit_audithead SET seq = %s, entry_hash = %s", [keep, kept])
+    page = _ask(auditor)
+    assert "The log was tampered with:" in page
+    assert f"the checkpoint kept here vouches for entry {taken.seq}" in page
