@@ -266,3 +266,29 @@ def test_a_code_that_is_no_money_is_refused(code):
 @pytest.mark.parametrize("code", ["XOF", "XAF", "XCD", "XPF", "EUR"])
 def test_real_currencies_with_an_x_stay(code):
     assert money.currency(code) == code and code in dict(money.currencies())
+
+
+def test_a_base_currency_grant_asked_at_another_rate_before_is_counted_at_1(team):
+    """Grants asked 'EUR at 0.01' before the rule kept a base amount of a hundredth: the
+    migration counts them again at 1 (approved or not), and leaves other currencies alone."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "aegis.support.migrations.0004_base_currency_grants_at_rate_1"
+    )
+    asked = team.grant(amount="4000")
+    approved = team.approved_grant(amount="3000")
+    foreign = _in_diligence(team, amount="1000", currency="USD", rate_to_base="0.8")
+    Grant.objects.filter(pk__in=[asked.pk, approved.pk]).update(
+        rate_to_base=Decimal("0.01"), base_amount=Decimal("40.00")
+    )
+    migration.forwards(apps, None)
+    assert Grant.objects.values_list("rate_to_base", "base_amount").get(pk=asked.pk) == (
+        Decimal(1),
+        Decimal("4000.00"),
+    )
+    fixed = Grant.objects.get(pk=approved.pk)
+    assert (fixed.rate_to_base, fixed.base_amount) == (Decimal(1), fixed.approved_amount)
+    assert Grant.objects.get(pk=foreign.pk).rate_to_base == Decimal("0.8")

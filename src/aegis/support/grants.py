@@ -159,8 +159,9 @@ def confirmed_rate(grant: Grant) -> Decimal:
 
 def _confirm_rate(grant: Grant, typed: Any) -> Decimal:
     """An approver answers for the rate as for the amount: outside the base currency the
-    rate must be typed (the page offers the one asked) and be the grant's own, so a rate
-    changed since the approver read the page is refused rather than approved unseen."""
+    rate must be typed (the page shows the one asked, and does not fill it in) and be the
+    grant's own, so a rate changed since the approver read the page is refused rather than
+    approved unseen."""
     if grant.currency == money.base_currency():
         return _base_rate(grant.currency, typed)
     shown = {
