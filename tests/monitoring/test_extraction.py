@@ -830,3 +830,14 @@ def test_extract_takes_its_options_before_the_input_and_a_record_without_its_sam
     out.unlink()
     call_command("monitoring", "extract", "--out", str(out), str(source))
     assert len(json.loads(out.read_text())) == 3
+
+
+def test_the_shipped_models_hold_each_feature_name_once():
+    """The six violation models and the mention share most features: each name (and column
+    number) is held once for all, not once a model (the worker had grown past 200 MB)."""
+    models, _extra = linear.load(pipeline.MODEL_DIR)
+    killing = models["violation:killing"].index
+    torture = {name: name for name in models["violation:torture"].index}
+    shared = [name for name in killing if name in torture]
+    assert len(shared) > 1000
+    assert all(torture[name] is name for name in shared)
