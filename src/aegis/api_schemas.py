@@ -29,10 +29,14 @@ def _blank_is_none(value: Any) -> Any:
 
 
 # A list filter left empty (`?status=`, as a form's empty select sends it) filters nothing,
-# as before the filters took the vocabularies; only a value outside the list is refused. The
-# field's type names "" beside the list (`Choice | Literal[""] | None`) so that the schema
-# says so too.
+# as before the filters took the vocabularies; only a value outside the list is refused (one
+# error, in words). `blank_allowed` has the schema say so too.
 BlankIsNone = BeforeValidator(_blank_is_none)
+
+
+def blank_allowed(schema: dict[str, Any]) -> None:
+    """json_schema_extra of a list filter: "" is taken beside the list's values and null."""
+    schema.setdefault("anyOf", []).append({"const": "", "type": "string"})
 
 
 def _not_true_or_false(value: Any) -> Any:

@@ -14,7 +14,15 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import BlankIsNone, ErrorOut, InputSchema, RecordId, RuleErrorOut, rows_of
+from aegis.api_schemas import (
+    BlankIsNone,
+    ErrorOut,
+    InputSchema,
+    RecordId,
+    RuleErrorOut,
+    blank_allowed,
+    rows_of,
+)
 from aegis.cases import selectors as cases
 from aegis.incidents import selectors as incidents
 
@@ -85,7 +93,9 @@ class StepIn(InputSchema):
 
 class ListFilters(Schema):
     page: int = Field(1, ge=1, le=100_000)
-    status: Annotated[CommunicationStatus | Literal[""] | None, BlankIsNone] = None
+    status: Annotated[CommunicationStatus | None, BlankIsNone] = Field(
+        None, json_schema_extra=blank_allowed
+    )
 
 
 class MechanismCountsOut(Schema):

@@ -7,7 +7,7 @@ like a missing one."""
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
@@ -23,6 +23,7 @@ from aegis.api_schemas import (
     FieldErrorsOut,
     InputSchema,
     RecordId,
+    blank_allowed,
     rows_of,
 )
 from aegis.cases import selectors as case_selectors
@@ -238,8 +239,12 @@ class PerpetratorCorrectionIn(InputSchema):
 
 class IncidentFilters(Schema):
     country: str = ""
-    violation_type: Annotated[ViolationType | Literal[""] | None, BlankIsNone] = None
-    verification: Annotated[VerificationStatus | Literal[""] | None, BlankIsNone] = None
+    violation_type: Annotated[ViolationType | None, BlankIsNone] = Field(
+        None, json_schema_extra=blank_allowed
+    )
+    verification: Annotated[VerificationStatus | None, BlankIsNone] = Field(
+        None, json_schema_extra=blank_allowed
+    )
     page: int = Field(1, ge=1, le=MAX_OFFSET)
 
 
