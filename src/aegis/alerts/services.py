@@ -533,7 +533,7 @@ def _mark_acknowledged(alert_id: int, now: Any) -> None:
             _stop_ladder(alert)
 
 
-NOTE_MAX = 4000  # as the forms: a note or an outcome
+NOTE_MAX = 4000  # a note or an outcome (the forms take it too)
 
 
 @transaction.atomic

@@ -98,9 +98,15 @@ def console(request: HttpRequest) -> HttpResponse:
     # alerts (a rule firing in a loop) had made each refresh of the console take 2 s.
     unresolved = selectors.unresolved(request.user).select_related("person")
     page = Paginator(unresolved, CONSOLE_PAGE).get_page(request.GET.get("page"))
-    rows = selectors.console_rows(list(page.object_list))
     newest = selectors.console_rows(list(unresolved[:ATTENTION_SCAN]))
     attention = [row for row in newest if row.needs_human]
+    # The first pages are among the newest: their rows are read once, not twice.
+    read = {row.alert.pk: row for row in newest}
+    shown = list(page.object_list)
+    if all(alert.pk in read for alert in shown):
+        rows = [read[alert.pk] for alert in shown]
+    else:
+        rows = selectors.console_rows(shown)
     stalled = selectors.stalled_messages(request.user)
     return render(
         request,

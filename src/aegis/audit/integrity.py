@@ -117,12 +117,7 @@ def _walk(check: AuditCheck, limit: int | None) -> str:
             state=AuditCheck.State.WAITING, updated_at=timezone.now()
         )
         return AuditCheck.State.CHECKING
-    problem = (
-        problem
-        or selectors.past_the_end_problem()
-        or selectors.record_list_problem()
-        or selectors.stored_checkpoint_problem()
-    )
+    problem = problem or selectors.unwalked_problem()
     state = AuditCheck.State.INTACT if problem is None else AuditCheck.State.TAMPERED
     _finish(check.pk, state, "" if problem is None else str(problem), checked)
     return state

@@ -102,9 +102,14 @@ def verify_chain(
         problem = head_problem(walk, end)
         if problem is None or again or not pruned_since(begin[0]):
             break
-    return walk.checked, (
-        problem or past_the_end_problem() or record_list_problem() or stored_checkpoint_problem()
-    )
+    return walk.checked, problem or unwalked_problem()
+
+
+def unwalked_problem() -> ChainProblem | None:
+    """What a walk of the chain cannot see: an entry past its recorded end, a record list
+    changed or removed, a log cut back below the checkpoint kept here. Both checks of the
+    whole log ask it (`verify_chain`, the auditor page's `integrity`)."""
+    return past_the_end_problem() or record_list_problem() or stored_checkpoint_problem()
 
 
 def stored_checkpoint_problem() -> ChainProblem | None:
