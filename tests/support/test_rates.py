@@ -255,7 +255,10 @@ def test_the_tranche_form_offers_the_two_currencies_and_no_rate(team):
 # --- Currencies that are no money ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", ["XXX", "XAU", "XAG", "XPT", "XPD", "XDR", "XTS", "XBA", "XSU"])
+@pytest.mark.parametrize(
+    "code",
+    ["XXX", "XAU", "XAG", "XPT", "XPD", "XDR", "XTS", "XBA", "XSU", "USN", "BOV", "CLF", "CHE"],
+)
 def test_a_code_that_is_no_money_is_refused(code):
     with pytest.raises(RuleError, match="not a currency money is paid in") as refused:
         money.currency(code.lower())

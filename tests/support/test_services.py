@@ -576,3 +576,21 @@ def test_audit_entries_name_no_content(team):
     assert {"grant.request", "grant.diligence", "grant.approve"} <= actions
     for entry in AuditEntry.objects.filter(object_type="grant"):
         assert entry.object_id == str(grant.pk)
+
+
+def test_the_directory_filters_match_whole_kinds_and_countries(team):
+    """A filter names one kind or country of the list, never a piece of one: "al" had listed
+    legal, medical and psychosocial providers, and "O" every provider in CO."""
+    both = team.provider(name="Casa Segura", kinds=["safe_house", "legal"], countries=["GT", "CO"])
+    legal = team.provider(name="Abogadas", kinds=["legal"], countries=["CO"])
+    medical = team.provider(
+        name="Clinica", kinds=["medical", "transport"], countries=["MX"], regions=[]
+    )
+    assert set(selectors.providers(kind="legal")) == {both, legal}
+    assert set(selectors.providers(kind="safe_house")) == {both}
+    assert set(selectors.providers(kind="transport")) == {medical}
+    assert not selectors.providers(kind="al").exists()
+    assert not selectors.providers(kind="safe").exists()
+    assert set(selectors.providers(country="co")) == {both, legal}
+    assert set(selectors.providers(country="GT")) == {both}
+    assert not selectors.providers(country="O").exists()

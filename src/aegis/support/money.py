@@ -122,8 +122,12 @@ def rate(value: Any, field: str = "rate") -> Decimal:
 # ISO 4217's X codes that are no money anyone is paid in: precious metals (XAU gold, XAG,
 # XPT, XPD), units of account (XDR, XBA-XBD, XSU, XUA, XAD), the test code XTS and XXX ("no
 # currency"). A grant in them has no meaning; the X codes of real currencies (XOF, XAF,
-# XCD, XCG, XPF) stay.
-NOT_MONEY = frozenset(
+# XCD, XCG, XPF) stay. So do ISO 4217's fund codes, units for accounts and contracts beside a
+# country's own currency (the US dollar "next day", Chile's Unidad de Fomento, Bolivia's
+# Mvdol, the Swiss WIR units, Mexico's, Colombia's and Uruguay's indexed units): nobody is
+# handed cash in them.
+FUNDS = frozenset({"BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW"})
+NOT_MONEY = FUNDS | frozenset(
     c.alpha_3
     for c in pycountry.currencies
     if c.alpha_3.startswith("X") and c.alpha_3 not in {"XAF", "XCD", "XCG", "XOF", "XPF"}

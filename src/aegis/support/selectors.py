@@ -20,6 +20,7 @@ from django.db.models import (
     DecimalField,
     F,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -63,14 +64,25 @@ def can_open(record: Any) -> bool:
 # --- Providers ----------------------------------------------------------------------------
 
 
+def _listed(column: str, code: str) -> Q:
+    """`code` as a whole member of a comma-separated column: "safe" is not "safe_house", nor
+    "T" "GT"."""
+    return (
+        Q(**{column: code})
+        | Q(**{f"{column}__startswith": f"{code},"})
+        | Q(**{f"{column}__endswith": f",{code}"})
+        | Q(**{f"{column}__contains": f",{code},"})
+    )
+
+
 def providers(
     *, kind: str = "", country: str = "", vetting: str = "", due: bool = False
 ) -> QuerySet[Provider]:
     found = Provider.objects.select_related("vetted_by").order_by("name", "id")
     if kind:
-        found = found.filter(kinds__contains=kind)
+        found = found.filter(_listed("kinds", kind))
     if country:
-        found = found.filter(countries__contains=country.upper())
+        found = found.filter(_listed("countries", country.upper()))
     if vetting:
         found = found.filter(vetting=vetting)
     if due:
