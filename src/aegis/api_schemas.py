@@ -6,14 +6,17 @@ bodies and the pagination."""
 from __future__ import annotations
 
 import contextlib
-from typing import Annotated, Any
+import datetime
+from decimal import Decimal
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Field, Schema
 from ninja.conf import settings as ninja_settings
 from ninja.pagination import LimitOffsetPagination
-from pydantic import BeforeValidator, ConfigDict, field_validator
+from pydantic import BeforeValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 # The databases' 64-bit integers: larger ids and offsets are refused (422) before any query.
@@ -68,6 +71,31 @@ def _unstorable(value: Any) -> bool:
     return False
 
 
+def _scalars(annotation: Any) -> set[Any]:
+    """The plain types a field takes, through Optional, unions and Annotated."""
+    if get_origin(annotation) is Annotated:
+        return _scalars(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return set().union(*(_scalars(a) for a in get_args(annotation)))
+    return {annotation}
+
+
+def _not_lax(value: Any, annotation: Any) -> None:
+    """Pydantic's lax mode reads JSON's false as the number 0 and a number as a date (0 is
+    1970-01-01): a client's mistake would be stored as a real value. Refused in words."""
+    kinds = _scalars(annotation)
+    if isinstance(value, bool) and bool not in kinds and kinds & {int, float, Decimal}:
+        raise PydanticCustomError("number_not_bool", _("Send a number, not true or false."))
+    if (
+        isinstance(value, int | float)
+        and kinds & {datetime.date, datetime.datetime}
+        and str not in kinds
+    ):
+        raise PydanticCustomError(
+            "date_not_number", _("Send the date as text, such as 2026-03-14, not a number.")
+        )
+
+
 class InputSchema(Schema):
     """The base of every request body: a field the schema does not name is refused, not
     silently dropped, and so is text that cannot be stored."""
@@ -76,7 +104,8 @@ class InputSchema(Schema):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _storable_text(cls, data: Any) -> Any:
+    def _storable_text(cls, data: Any, info: ValidationInfo) -> Any:
+        _not_lax(data, cls.model_fields[info.field_name].annotation if info.field_name else None)
         if _unstorable(data):
             raise PydanticCustomError(
                 "unstorable_text",

@@ -3,6 +3,8 @@ incident of another compartment answers exactly like a missing one."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -313,3 +315,19 @@ def test_a_page_past_the_end_is_empty(api, team):
     for page in (2, 3, 100_000):
         past = api.get(f"{BASE}/", {"page": page})
         assert past.status_code == 200 and past.json() == [], page
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"date_start": 0}, "Send the date as text"),
+        ({"date_start": 1707523200}, "Send the date as text"),
+        ({"date_start": "2024-02-10", "date_end": 1.5}, "Send the date as text"),
+    ],
+)
+def test_a_number_is_no_date(team, api, fields, message):
+    """Pydantic's lax mode had read 0 as 1970-01-01 and stored it as the incident's date."""
+    response = post(api, "/", _new(team, **fields))
+    assert response.status_code == 422, response.content
+    assert message in json.dumps(response.json())
+    assert not Incident.objects.exists()

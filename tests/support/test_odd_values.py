@@ -368,3 +368,20 @@ def test_the_disburse_page_refuses_a_huge_amount(team, huge):
     response = client(team.karim).post(url, body)
     assert response.status_code == 422 and AMOUNT_TOO_LARGE in response.content.decode()
     assert not Disbursement.objects.exists() and not LedgerEntry.objects.exists()
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_true_or_false_is_no_capacity(team, value):
+    """Pydantic's lax mode had read false as a capacity of 0 and true as 1."""
+    body = {
+        "compartment_id": team.compartment.pk,
+        "name": "Casa Segura",
+        "kinds": ["legal"],
+        "countries": ["CO"],
+        "capacity": value,
+    }
+    response = _post(team.karim, "/providers", body)
+    assert response.status_code == 422, response.content
+    assert "Send a number, not true or false." in response.content.decode()
+    assert not Provider.objects.exists()
+    assert _post(team.karim, "/providers", {**body, "capacity": 3}).status_code == 201
