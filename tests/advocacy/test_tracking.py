@@ -55,9 +55,21 @@ def test_the_reply_becomes_overdue_the_day_after_the_deadline_and_shows_on_the_q
         communication = _sent(team)
         assert communication.sent_on == datetime.date(2026, 4, 6)
         assert communication.reply_due_on == datetime.date(2026, 6, 5)
-        clock.advance(datetime.timedelta(days=60))  # 5 June: the last day to reply
-        assert not selectors.is_overdue(Communication.objects.get(pk=communication.pk))
+        clock.advance(datetime.timedelta(days=52))  # 28 May: eight days left
         assert queue.items(team.writer.user) == []
+        clock.advance(datetime.timedelta(days=1))  # 29 May: a week left, time to chase
+        items = queue.items(team.writer.user)
+        assert [i.text for i in items] == [
+            "1 communication: the State's reply is due within a week"
+        ]
+        assert not items[0].urgent and items[0].url == "/advocacy/?due_soon=1"
+        assert queue.items(team.outsider.user) == []  # another compartment's
+        soon = selectors.communications_page(team.writer.user, soon=True)
+        assert [c.pk for c in soon] == [communication.pk]
+        assert not list(selectors.communications_page(team.writer.user, late=True))
+        clock.advance(datetime.timedelta(days=7))  # 5 June: the last day to reply
+        assert not selectors.is_overdue(Communication.objects.get(pk=communication.pk))
+        assert [i.url for i in queue.items(team.writer.user)] == ["/advocacy/?due_soon=1"]
         with pytest.raises(RuleError, match="has not passed"):
             services.record_no_reply(communication, actor_id=team.writer.user.pk)
         clock.advance(datetime.timedelta(days=1))  # 6 June

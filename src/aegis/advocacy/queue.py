@@ -1,6 +1,6 @@
 """The advocacy area's lines on the work queue (aegis.work_queue): replies whose deadline
-passed, and communications waiting for this person's review. Counts that stop at
-paging.COUNT_CAP."""
+passed or comes within a week, and communications waiting for this person's review. Counts
+that stop at paging.COUNT_CAP."""
 
 from __future__ import annotations
 
@@ -32,6 +32,20 @@ def items(user: Any) -> list[WorkItem]:
                 % {"n": overdue},
                 f"{reverse('advocacy:list')}?overdue=1",
                 urgent=True,
+                more=more,
+            )
+        )
+    soon, more = capped_count(selectors.due_soon(user))
+    if soon:
+        found.append(
+            WorkItem(
+                ngettext(
+                    "%(n)d communication: the State's reply is due within a week",
+                    "%(n)d communications: the State's reply is due within a week",
+                    soon,
+                )
+                % {"n": soon},
+                f"{reverse('advocacy:list')}?due_soon=1",
                 more=more,
             )
         )

@@ -22,6 +22,8 @@ from .models import Communication, CommunicationOutcome, Mandate, Mechanism
 from .vocabulary import AWAITING_REPLY, Outcome, Status
 
 PAGE_SIZE = 25
+# A reply due within a week is on the work queue before it is overdue.
+DUE_SOON_DAYS = 7
 ORDER = Order("updated_at", descending=True)
 
 
@@ -35,11 +37,13 @@ def communications_page(
     *,
     status: str = "",
     late: bool = False,
+    soon: bool = False,
     after: str = "",
     before: str = "",
 ) -> SeekPage:
-    """A page of the reader's communications; `late`: only those whose reply is overdue."""
-    found = overdue(user) if late else visible_communications(user)
+    """A page of the reader's communications; `late`: only those whose reply is overdue;
+    `soon`: only those whose reply is due within DUE_SOON_DAYS."""
+    found = overdue(user) if late else due_soon(user) if soon else visible_communications(user)
     found = found.select_related("case", "mechanism", "case__person")
     if status:
         found = found.filter(status=status)
@@ -114,6 +118,17 @@ def overdue(user: Any) -> QuerySet[Communication]:
     """Sent, the State's reply not recorded, and its deadline passed (the day after it)."""
     return visible_communications(user).filter(
         status__in=AWAITING_REPLY, reply_due_on__lt=clock.today()
+    )
+
+
+def due_soon(user: Any) -> QuerySet[Communication]:
+    """Sent, the State's reply not recorded, and its deadline today or within DUE_SOON_DAYS:
+    time to chase the State or prepare the follow-up before it is overdue."""
+    today = clock.today()
+    return visible_communications(user).filter(
+        status__in=AWAITING_REPLY,
+        reply_due_on__gte=today,
+        reply_due_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS),
     )
 
 

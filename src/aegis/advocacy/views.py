@@ -48,11 +48,13 @@ def communication_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in Status.values else ""
     late = request.GET.get("overdue") == "1"
+    soon = not late and request.GET.get("due_soon") == "1"
     page = selectors.communications_page(
         request.user,
         request.GET.get("page"),
         status=status,
         late=late,
+        soon=soon,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
     )
@@ -63,6 +65,7 @@ def communication_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "late": late,
+            "soon": soon,
             "statuses": Status.choices,
             "today": clock.today(),
             "member": bool(cases.compartment_ids(request.user)),
