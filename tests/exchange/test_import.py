@@ -121,6 +121,29 @@ def test_rotated_keys_still_verify_older_bundles_and_not_newer_ones(desk, partne
     assert _import(desk, *bundles.make(partner_keys, signer=new_signing)).partner == partner
 
 
+def test_a_retired_key_vouches_for_nothing_once_bundles_are_no_longer_in_transit(
+    desk, partner, partner_keys
+):
+    """A manifest's date is the sender's word: a retired key (lost, stolen) had vouched for
+    any bundle dated before its retirement, for ever."""
+    import datetime
+
+    from aegis import clock
+    from aegis.exchange import keys
+
+    backdated = bundles.make(partner_keys)
+    services.rotate_keys(
+        partner,
+        age_recipient=partner_keys.recipient,
+        minisign_key=keys.line_for(SigningKey.generate().verify_key),
+        actor_id=None,
+    )
+    with clock.frozen(clock.now() + services.IN_TRANSIT + datetime.timedelta(minutes=1)):
+        _refused(desk, *backdated, "retired on")
+    with clock.frozen(clock.now() + services.IN_TRANSIT - datetime.timedelta(minutes=1)):
+        assert _import(desk, *backdated).partner == partner
+
+
 def test_quarantine_is_ciphertext_at_rest(desk, partner, partner_keys):
     _import(desk, *bundles.make(partner_keys))
     assert find([b"Incoming Canaryperson", b"+57 311 222 3344", b"Incoming Canaryplace"]) == []

@@ -307,6 +307,12 @@ def _signer(signature: str | None) -> PartnerKey:
     return key
 
 
+# A retired key vouches for bundles dated before its retirement, and only while such a bundle
+# may still be on its way: the manifest's date is the sender's word, so past this a stolen or
+# lost retired key could sign a bundle dated back and have it taken.
+IN_TRANSIT = datetime.timedelta(days=30)
+
+
 def _created_at(manifest: dict[str, Any]) -> datetime.datetime:
     try:
         created = datetime.datetime.fromisoformat(str(manifest["created_at"]))
@@ -327,11 +333,12 @@ def _open(data: bytes, signature: str | None) -> tuple[PartnerKey, bundle.Opened
         zipped, our_fingerprint=keys.recipient_fingerprint(own.public.age_recipient)
     )
     created = _created_at(manifest)
-    if key.valid_until is not None and created > key.valid_until:
+    retired = key.valid_until
+    if retired is not None and (created > retired or clock.now() > retired + IN_TRANSIT):
         raise bundle.Refused(
             bundle.UNKNOWN_SIGNER,
             _("The bundle is signed with a key that %(partner)s retired on %(date)s.")
-            % {"partner": key.partner.name, "date": key.valid_until.date().isoformat()},
+            % {"partner": key.partner.name, "date": retired.date().isoformat()},
         )
     try:
         bundle_id = uuid.UUID(str(manifest.get("bundle_id")))
