@@ -48,6 +48,37 @@ def gps_of(data: bytes) -> dict:
 
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf_with_script(text: str = "Visible statement text") -> bytes:
+    """A one-page PDF that runs JavaScript on opening, has a link that launches a program,
+    and names its author in its Info dictionary, as a hostile or careless one would."""
+    stream = f"BT /F1 12 Tf 20 100 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R"
+        b" /Names << /JavaScript << /Names [(x) 4 0 R] >> >> >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 5 0 R"
+        b" /Resources << /Font << /F1 6 0 R >> >> /Annots [7 0 R] >>",
+        b"<< /S /JavaScript /JS (app.alert\\('ScriptCanary'\\)) >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 100]"
+        b" /A << /S /Launch /F (LaunchCanary.exe) >> >>",
+        b"<< /Author (AuthorCanary Maria) /Producer (ProducerCanary) >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 8 0 R >>\n" % (len(objects) + 1)
+    return out + b"startxref\n%d\n%%%%EOF\n" % xref
+
+
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
 

@@ -21,9 +21,9 @@ def test_a_word_document_is_stored_as_evidence_and_its_working_copy_is_exact(des
             desk.case, io.BytesIO(data), "statement.docx", actor_id=desk.user.pk
         )
         assert item.content_type == DOCX
-        # Documents keep their metadata: a working copy is the same bytes (only images are
-        # stripped), and the item's page says so.
+        # Office documents keep their metadata: a working copy is the same bytes (images are
+        # stripped and PDFs redrawn), and the item's page says so.
         copy = services.make_working_copy(item, actor_id=desk.user.pk)
         assert copy.sha256 == item.sha256
     page = sign_in(client, desk.person).get(reverse("evidence:detail", kwargs={"item_id": item.pk}))
-    assert "Documents (PDF, Word, OpenDocument) keep theirs" in page.content.decode()
+    assert "Word and OpenDocument files keep theirs" in page.content.decode()

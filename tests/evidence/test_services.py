@@ -2,6 +2,7 @@
 originals, checked reads, working copies without metadata, refused uploads."""
 
 import io
+import subprocess
 
 import pytest
 
@@ -25,6 +26,7 @@ from tests.evidence.samples import (
     blob_files,
     bomb_png,
     gps_of,
+    pdf_with_script,
     photo,
 )
 
@@ -215,13 +217,35 @@ def test_working_copies_of_photos_lose_their_metadata_and_the_original_keeps_it(
         assert image.format == fmt and image.size == (96, 64)
 
 
-def test_working_copies_of_documents_are_exact_and_only_made_from_originals(desk):
+def test_working_copies_of_pdfs_are_redrawn_and_only_made_from_originals(desk):
+    """A PDF's working copy had been the same bytes: its author, its JavaScript run on opening
+    and its launch action went to whoever opened the copy."""
+    data = pdf_with_script()
     with unlocked(desk.person.keychain()):
-        original = _upload(desk, PDF, "report.pdf")
+        original = _upload(desk, data, "report.pdf")
         copy = services.make_working_copy(original, actor_id=desk.user.pk)
-        assert copy.sha256 == original.sha256 and copy.blob_id != original.blob_id
+        assert copy.sha256 != original.sha256 and copy.blob_id != original.blob_id
+        redrawn = services.download(copy, actor_id=desk.user.pk, reason="check").data
+        assert services.download(original, actor_id=desk.user.pk, reason="check").data == data
         with pytest.raises(RuleError, match="from the original"):
             services.make_working_copy(copy, actor_id=desk.user.pk)
+    assert redrawn.startswith(b"%PDF-") and copy.content_type == "application/pdf"
+    for canary in (b"ScriptCanary", b"LaunchCanary", b"AuthorCanary", b"ProducerCanary"):
+        assert canary in data and canary not in redrawn
+    assert b"/JavaScript" not in redrawn and b"/Launch" not in redrawn
+    text = subprocess.run(["pdftotext", "-", "-"], input=redrawn, capture_output=True, check=True)
+    assert text.stdout.decode().strip() == "Visible statement text"
+
+
+def test_a_pdf_that_cannot_be_redrawn_gets_no_working_copy_and_a_clear_error(desk, media_root):
+    with unlocked(desk.person.keychain()):
+        original = _upload(desk, PDF, "damaged.pdf")
+        blobs = blob_files(media_root)
+        with pytest.raises(RuleError, match="could not be redrawn") as refused:
+            services.make_working_copy(original, actor_id=desk.user.pk)
+    assert "The original is kept unchanged" in refused.value.message
+    assert EvidenceItem.objects.filter(derived_from=original).count() == 0
+    assert blob_files(media_root) == blobs
 
 
 def _rejected(settings):

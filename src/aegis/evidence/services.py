@@ -27,7 +27,7 @@ from aegis.files.uploads import CheckedUpload, UploadRejected, check_upload
 from aegis.rules import RuleError, text
 from aegis.vault import crypto
 
-from . import exhibit, images, selectors
+from . import exhibit, images, pdfs, selectors
 from .models import CustodyAction, CustodyEvent, EvidenceItem, ItemKind
 
 MAX_DESCRIPTION = 5000
@@ -305,13 +305,19 @@ def make_working_copy(
     item: EvidenceItem, *, actor_id: int | None, reason: str = ""
 ) -> EvidenceItem:
     """A derived copy to work on. Photos lose their metadata (EXIF, GPS, XMP, ICC, text
-    chunks); the original keeps it. Other files are copied byte for byte."""
+    chunks) and PDFs are redrawn without theirs, their scripts, actions and attachments; the
+    original keeps everything. Other files are copied byte for byte."""
     if not item.is_original:
         raise RuleError(_("Make working copies from the original, not from a copy."))
     reason = _reason(reason)
     data = _read_verified(item, actor_id=actor_id, attempted=CustodyAction.COPY)
     if images.is_image(item.content_type):
         data = images.without_metadata(data, item.content_type)
+    elif pdfs.is_pdf(item.content_type):
+        try:
+            data = pdfs.redrawn(data)
+        except pdfs.Unreadable as error:
+            raise RuleError(error.MESSAGE) from error
     sha256 = hashlib.sha256(data).hexdigest()
     blob_id = _store(item.data_key_id, io.BytesIO(data), sha256, len(data))
     with _rows_for(blob_id):
