@@ -67,15 +67,18 @@ def queue_confidence(extracted: dict[str, Any]) -> float:
     return round(round(value / CONFIDENCE_STEP) * CONFIDENCE_STEP, 2)
 
 
-def run_extractor(title: str, text: str, published: datetime.date | None) -> dict[str, Any]:
+def run_extractor(
+    title: str, text: str, published: datetime.date | None, language: str = ""
+) -> dict[str, Any]:
     """The extractor's proposal as plain data ({} when it fails: the analyst still sees the
     article), with what the model learnt from, which the proposal's page says. Imported
-    here: loading the model is only worth it where articles are read."""
+    here: loading the model is only worth it where articles are read. `language`: the
+    article's, as its source or page says (else the extractor recognises it)."""
     try:
         from .extraction import pipeline
 
         extractor = pipeline.in_use(settings.AEGIS_MONITORING_MODEL_DIR)
-        result = dataclasses.asdict(extractor.extract(title, text, published))
+        result = dataclasses.asdict(extractor.extract(title, text, published, language))
     except Exception as error:
         log.error("monitoring: the extractor failed: %s", type(error).__name__)
         return {}
@@ -140,7 +143,7 @@ def ingest(
     if decided is not None and decided.status in (ProposalStatus.ACCEPTED, ProposalStatus.MERGED):
         decisions.offer_copy(article, decided.incident_reference, actor_id=actor_id)
     if original is None:
-        extracted = mentions.with_name_indexes(run_extractor(title, text, published))
+        extracted = mentions.with_name_indexes(run_extractor(title, text, published, language))
         Proposal.objects.create(
             article=article,
             data_key=article.data_key,

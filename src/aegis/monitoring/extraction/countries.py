@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from . import places
+from . import languages, places
 from .features import KEYWORD_PATTERNS, Article
 from .linear import Features
 
@@ -49,6 +49,8 @@ def mentions(article: Article) -> list[Mention]:
     # A hyphenated word is one token to places.find, so "London-based" or "US-Mexico" names
     # no country here: reading them as two words (hyphens as spaces) lost 0.25 to 2 points of
     # 5-fold CV. "X-based" is therefore seen only when written apart ("US based").
+    if article.language in languages.FOREIGN:
+        return _foreign_mentions(article)
     text = article.full
     names = places.country_names()
     found = [
@@ -60,8 +62,42 @@ def mentions(article: Article) -> list[Mention]:
         if len(name) > 3 and name not in names and name not in NOT_PLACES:
             found.append((subdivisions[name], offset, name, "subdivision"))
     found.sort(key=lambda hit: hit[1])
-    starts = _sentence_starts(article)
     violent = [any(p.search(s.lower()) for p in VIOLENCE) for s in article.sentences]
+    return _described(article, found, violent)
+
+
+def _foreign_mentions(article: Article) -> list[Mention]:
+    """mentions() in an article in Spanish, French or Arabic: the countries named in its
+    language, and in English where not (a name both write, "Colombia"), with its states and
+    provinces; violence told in its words."""
+    language = article.language
+    own = languages.country_mentions(article.full, language)
+    taken = {(offset, offset + len(name)) for name, offset, _, _ in own}
+    found = [(named.code, offset, name, named.kind) for name, offset, _, named in own]
+    names = places.country_names()
+    for name, offset in places.find(article.full, names):
+        if not any(start <= offset < end for start, end in taken):
+            found.append((names[name], offset, name, places.mention_kind(name)))
+    subdivisions = places.subdivisions()
+    own_names = languages.country_names(language)
+    for name, offset in places.find(article.full, subdivisions):
+        if (
+            len(name) > 3
+            and name not in names
+            and name not in own_names
+            and name not in NOT_PLACES
+            and not any(start <= offset < end for start, end in taken)
+        ):
+            found.append((subdivisions[name], offset, name, "subdivision"))
+    found.sort(key=lambda hit: hit[1])
+    violent = [languages.violent(s, language) for s in article.sentences]
+    return _described(article, found, violent)
+
+
+def _described(
+    article: Article, found: list[tuple[str, int, str, str]], violent: list[bool]
+) -> list[Mention]:
+    starts = _sentence_starts(article)
     out = []
     for code, offset, name, kind in found:
         index = _sentence_index(starts, offset)

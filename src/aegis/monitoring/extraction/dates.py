@@ -143,7 +143,93 @@ def usable(published: date | None) -> date | None:
     return published if published is not None and EARLIEST <= published <= LATEST else None
 
 
-def mentions(text: str, published: date | None) -> list[DateMention]:
+# For an article in Spanish, French or Arabic only (languages.py): the Maghreb's month names
+# and other spellings, a month with its year and no day ("en marzo de 2024", "en mars 2024",
+# "في مارس 2024"), Arabic's two names of a month together ("آذار/مارس"), a year followed by
+# Arabic's "AD" letter ("2024م"), weekdays and "yesterday". Never read in an English article:
+# its output stays as it was.
+MORE_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("جانفي", "ينار", "كانون الثاني"),
+            ("فيفري", "فبراير", "فبراير"),
+            ("مارس",),
+            ("أفريل", "افريل", "إبريل", "ابريل", "أبريل", "أبريل"),
+            ("ماي", "ايار", "مايو"),
+            ("جوان", "يونيه", "يونيو"),
+            ("جويلية", "يوليه", "يوليوز", "يوليو"),
+            ("أوت", "اوت", "اغسطس", "غشت"),
+            ("شتنبر", "ايلول"),
+            ("اكتوبر", "أكتوبر"),
+            ("نونبر", "نوفمبر"),
+            ("دجنبر", "ديسمبر"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+ALL_FOREIGN_MONTHS = {**FOREIGN_MONTHS, **MORE_MONTHS}
+_ANY_MONTH = "|".join(sorted(map(re.escape, ALL_FOREIGN_MONTHS), key=len, reverse=True))
+# "آذار/مارس", "مارس (آذار)": one month named twice.
+_FOREIGN_MONTH = rf"(?P<month>{_ANY_MONTH})(?:\s*/\s*(?:{_ANY_MONTH})|\s*\((?:{_ANY_MONTH})\))?"
+_YEAR_AFTER = r"(?:,?\s+(?:de\s+|del\s+|عام\s+|سنة\s+)?(?P<year>\d{4})(?:\s*م)?)"
+FOREIGN_PATTERNS = (
+    re.compile(
+        r"(?<!\w)(?P<day>\d{1,2})(?:er|º|°)?\s+(?:de\s+)?"
+        + _FOREIGN_MONTH
+        + _YEAR_AFTER
+        + r"?(?!\w)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?<!\w)(?:en|de|desde|hasta|durante|a finales de|a principios de|a mediados de|"
+        r"depuis|début|fin|mi-|courant|jusqu'en|في|منذ|خلال|شهر|مطلع|أواخر|اواخر|منتصف)\s*"
+        + _FOREIGN_MONTH
+        + _YEAR_AFTER
+        + r"?(?!\w)",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?<!\w)" + _FOREIGN_MONTH + _YEAR_AFTER + r"(?!\w)", re.IGNORECASE),
+)
+FOREIGN_YEAR = re.compile(r"(?<![\w$£€])(?P<year>(?:19[5-9]|20[0-4])\d)(?:م)?(?![\w%])")
+FOREIGN_WEEKDAYS = {
+    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "ar": ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"),
+}
+FOREIGN_WEEKDAY = {
+    "es": re.compile(
+        r"(?<!\w)(?:el|este|pasado|la noche del|la madrugada del|la tarde del|la mañana del)\s+"
+        r"(?:pasado\s+)?(?P<weekday>lunes|martes|miércoles|jueves|viernes|sábado|domingo)(?!\w)",
+        re.IGNORECASE,
+    ),
+    "fr": re.compile(
+        r"(?<!\w)(?P<weekday>lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)(?!\w)",
+        re.IGNORECASE,
+    ),
+    "ar": re.compile(
+        r"(?:(?<!\w)(?:يوم|مساء|صباح|ليلة|فجر|ظهر|عصر)\s+(?P<weekday>الاثنين|الإثنين|الثلاثاء|"
+        r"الأربعاء|الاربعاء|الخميس|الجمعة|السبت|الأحد|الاحد)(?!\w))"
+    ),
+}
+FOREIGN_RELATIVE = {
+    "es": re.compile(r"(?<!\w)(?P<word>ayer|anoche|anteayer|hoy)(?!\w)", re.IGNORECASE),
+    "fr": re.compile(r"(?<!\w)(?P<word>hier|avant-hier|aujourd'hui)(?!\w)", re.IGNORECASE),
+    "ar": re.compile(r"(?<!\w)(?P<word>أمس|الأمس|امس|البارحة|اليوم)(?!\w)"),
+}
+_DAYS_BACK = {"ayer": 1, "anoche": 1, "anteayer": 2, "hier": 1, "avant-hier": 2}
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+
+
+def _weekday_number(language: str, name: str) -> int:
+    name = name.lower().replace("إ", "ا").replace("الاحد", "الأحد").replace("الاربعاء", "الأربعاء")
+    return FOREIGN_WEEKDAYS[language].index(name)
+
+
+def mentions(text: str, published: date | None, language: str = "") -> list[DateMention]:
+    if language in FOREIGN_WEEKDAYS:
+        return _foreign_mentions(text, usable(published), language)
     published = usable(published)
     found: list[DateMention] = []
     taken = _Taken()
@@ -179,5 +265,53 @@ def mentions(text: str, published: date | None) -> list[DateMention]:
         for m in RELATIVE.finditer(text):
             word = m.group("word").lower()
             when = published - timedelta(days=1 if word in ("yesterday", "last night") else 0)
+            found.append(DateMention(when.year, when.month, when.day, m.start(), "relative"))
+    return sorted(found, key=lambda d: d.offset)
+
+
+def _foreign_mentions(text: str, published: date | None, language: str) -> list[DateMention]:
+    """mentions() for an article in Spanish, French or Arabic: the English patterns, then the
+    language's, on the text with Arabic-Indic digits read as digits (one character each, so
+    the offsets are the text's)."""
+    text = text.translate(_DIGITS)
+    found: list[DateMention] = []
+    taken = _Taken()
+    for pattern in (*PATTERNS, *FOREIGN_PATTERNS):
+        for m in pattern.finditer(text):
+            if taken.overlaps(m.start(), m.end()):
+                continue
+            name = m.group("month").lower().rstrip(".")
+            month = (
+                MONTH_NAMES.get(name)
+                or ALL_FOREIGN_MONTHS.get(name)
+                or ALL_FOREIGN_MONTHS.get(m.group("month"))
+            )
+            if month is None:
+                continue
+            taken.add(m.start(), m.end())
+            groups = m.groupdict()
+            day = int(groups["day"]) if groups.get("day") else None
+            if day is not None and not 1 <= day <= 31:
+                day = None
+            written_year = int(groups["year"]) if groups.get("year") else None
+            if written_year is not None and not 1900 <= written_year <= 2099:
+                written_year = None
+            year = written_year or _resolve_year(month, day, published)
+            found.append(
+                DateMention(year, month, day, m.start(), "explicit", written_year is not None)
+            )
+    for m in FOREIGN_YEAR.finditer(text):
+        if m.start() not in taken:
+            found.append(DateMention(int(m.group("year")), None, None, m.start(), "year"))
+    if published is not None:
+        for m in FOREIGN_WEEKDAY[language].finditer(text):
+            number = _weekday_number(language, m.group("weekday"))
+            back = (published.weekday() - number) % 7 or 7
+            when = published - timedelta(days=back)
+            found.append(DateMention(when.year, when.month, when.day, m.start(), "weekday"))
+        for m in FOREIGN_RELATIVE[language].finditer(text):
+            word = m.group("word").lower()
+            back = _DAYS_BACK.get(word, 1 if word in ("أمس", "الأمس", "امس", "البارحة") else 0)
+            when = published - timedelta(days=back)
             found.append(DateMention(when.year, when.month, when.day, m.start(), "relative"))
     return sorted(found, key=lambda d: d.offset)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
-from . import dates, given_names, places
+from . import dates, given_names, languages, places
 from . import text as textmod
 from .linear import Features, bag
 
@@ -187,25 +187,34 @@ class Article:
         default_factory=dict, repr=False, compare=False
     )
 
+    # Its language (an ISO 639-1 code, "" where unknown): Spanish, French and Arabic are
+    # read with their own words too (languages.py), any other as English.
+    language: str = ""
+
     @classmethod
-    def make(cls, title: str, body: str, published: date | None) -> Article:
+    def make(
+        cls, title: str, body: str, published: date | None, language: str | None = None
+    ) -> Article:
         """The article as the extractor reads it: its plain text up to READ_CHARS (at a
-        paragraph's end), and its publish date unless it is a placeholder."""
+        paragraph's end), its publish date unless it is a placeholder, and its language (the
+        one given, e.g. the source's or the page's, else recognised from the text)."""
         plain = textmod.html_to_text(body) if "<" in body else body
         if len(plain) > READ_CHARS:
             cut = plain.rfind("\n", 0, READ_CHARS)
             plain = plain[: cut if cut > READ_CHARS // 2 else READ_CHARS]
         title = title[:TITLE_CHARS]
         full = f"{title}\n{plain}" if title else plain
+        code = languages.code_of(language) or languages.detected(full)
         return cls(
             title=title,
             plain=plain,
             published=dates.usable(published),
-            sentences=textmod.sentences(full),
+            sentences=textmod.sentences(full, code in languages.FOREIGN),
             tokens=textmod.tokens(full),
             title_tokens=textmod.tokens(title),
             full=full,
             lowered=frozenset(w for w in textmod.words(full) if w.islower()),
+            language=code,
         )
 
 
@@ -450,14 +459,18 @@ def _a_place(name: str) -> bool:
     return name in places.subdivisions() and given_names.prior(name.split()[0]) is None
 
 
-def _segments(tokens: list[str]) -> list[list[str]]:
-    """The run cut at words that are no part of a name (titles, function words, acronyms),
-    each piece without lower-case particles at its ends ("al", "de")."""
+def _segments(tokens: list[str], language: str = "") -> list[list[str]]:
+    """The run cut at words that are no part of a name (titles, function words, acronyms,
+    and in Spanish or French that language's), each piece without lower-case particles at
+    its ends ("al", "de")."""
     pieces: list[list[str]] = [[]]
+    foreign = languages.NOT_NAME.get(language)
     for token in tokens:
         owner = POSSESSIVE.sub("", token)
         bare = owner.rstrip("'\u2019")
-        if bare in THING:
+        if foreign is not None and (bare in foreign or languages.ELIDED.match(bare)):
+            pieces.append([])
+        elif bare in THING:
             # The name of a thing: the words before it are no person's name either.
             pieces[-1] = []
             pieces.append([])
@@ -503,11 +516,14 @@ def _find_candidates(article: Article) -> list[Candidate]:
         for m in NAME_RUN.finditer(sentence):
             raw = re.split(r"\s+", m.group(0).strip(".,'\u2019"))
             raw = [p.rstrip(".,") if not re.fullmatch(r"[A-Z]\.", p) else p for p in raw]
-            for parts in _segments(raw):
+            for parts in _segments(raw, article.language):
                 if not 2 <= len(parts) <= 5:
                     continue
                 name = " ".join(parts).removesuffix("\u2019s").removesuffix("'s")
-                if _a_place(name):
+                if _a_place(name) or (
+                    article.language in languages.FOREIGN
+                    and name in languages.country_names(article.language)
+                ):
                     continue
                 entry = found.setdefault(name, Candidate(name, [], index))
                 entry.offsets.append(offset + m.start())

@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import cities, countries, dates, labels, places
+from . import cities, countries, dates, labels, languages, places
 from . import features as F
 from .chargrams import CharTfidf
 from .linear import Linear, load
@@ -29,6 +29,11 @@ NAME_FALLBACK = NAME_THRESHOLD / 2
 # proposal's draft takes 20, drafts.MAX_VICTIMS).
 MOST_VICTIMS = 40
 VIOLATION_THRESHOLD = 0.25  # chosen by 5-fold cross-validation on train+dev
+# An article in Spanish, French or Arabic (languages.py): a violation type its words tell,
+# more sure as more sentences tell it; a name beside a victim word ("la periodista María
+# López") at least this likely.
+FOREIGN_VIOLATION = 0.5
+FOREIGN_NAME = 0.3
 
 
 def _sentence_of(article: F.Article, needle: str) -> str:
@@ -65,8 +70,11 @@ class Extractor:
 
     # -- Whole article --------------------------------------------------------------------
 
-    def extract(self, title: str, text: str, published: date | None = None) -> Extraction:
-        return self.extract_article(F.Article.make(title or "", text or "", published))
+    def extract(
+        self, title: str, text: str, published: date | None = None, language: str = ""
+    ) -> Extraction:
+        """`language`: the article's (its source's or its page's), else recognised."""
+        return self.extract_article(F.Article.make(title or "", text or "", published, language))
 
     def extract_article(self, article: F.Article) -> Extraction:
         """extract() on an article already read (its victims may then be described from
@@ -90,6 +98,9 @@ class Extractor:
                 continue
             sentence = F.violation_sentence(article, label)
             violations.append(Guess(label, p, sentence))
+        if article.language in languages.FOREIGN:
+            # The classifiers learnt English words: the language's own tell the types.
+            violations = _foreign_violations(article) or violations
         violations.sort(key=lambda g: -g.confidence)
         victims = self.victims(article)
         country, country_code = self.country_and_code(article)
@@ -118,6 +129,8 @@ class Extractor:
             (c, model.proba(row)[True])
             for c, row in zip(found, F.name_rows(article, found), strict=True)
         ]
+        if article.language in languages.FOREIGN:
+            every = _foreign_names(article, every)
         scored = [(c, p) for c, p in every if p >= NAME_THRESHOLD]
         if not scored and every:
             # An article about an attack names its victim: the likeliest one, if at all likely.
@@ -152,6 +165,12 @@ class Extractor:
         # The classifier over the sentences about the person, role words near the name among
         # its features (better than letting the nearest role word decide: dev and CV).
         kind = self.models["victim_type"].best(F.with_roles(article, name, row))[0]
+        if article.language in languages.FOREIGN:
+            # The word naming the person's role, and its grammatical gender, where there is
+            # one beside the name ("la periodista", "الناشطة").
+            role = languages.role_of(article.full, name, article.language)
+            if role is not None:
+                kind, sex = role.victim_type, role.sex or sex
         return VictimGuess(
             name=name,
             victim_types=tuple(kind.split("|")),
@@ -203,6 +222,8 @@ class Extractor:
     def city(self, article: F.Article, country: str | None = None) -> Guess[str | None]:
         """The incident's city (cities.py), given the country chosen for the article."""
         found = cities.choose(article, self.cities, self.city_countries, country)
+        if found is None and article.language in languages.FOREIGN:
+            found = _foreign_city(article, country)
         if found is None:
             return Guess(None)
         name, confidence, offset = found
@@ -219,7 +240,7 @@ class Extractor:
         Otherwise the publish date's. Chosen on train+dev (rules, nothing fitted) among the
         first, most frequent, earliest and most recent date, explicit or not."""
         published = article.published
-        found = dates.mentions(article.full, published)
+        found = dates.mentions(article.full, published, article.language)
         if published is None:
             explicit = [d for d in found if d.kind == "explicit"]
             years = [d for d in found if d.year is not None]
@@ -258,6 +279,59 @@ class Extractor:
         if published is None:
             return year, Guess(None), Guess(None)
         return year, Guess(published.month, 0.3), Guess(published.day, 0.1)
+
+
+def _foreign_violations(article: F.Article) -> list[Guess[str]]:
+    """The violation types an article in Spanish, French or Arabic tells in its words
+    (languages.violations), "other" only where no other is told."""
+    told = languages.violations(article.sentences, article.language)
+    serious = [item for item in told if item[0] != "other"]
+    return [
+        Guess(label, round(min(FOREIGN_VIOLATION + 0.1 * (count - 1), 0.8), 4), sentence)
+        for label, count, sentence in (serious or told)
+    ]
+
+
+def _foreign_names(
+    article: F.Article, every: list[tuple[F.Candidate, float]]
+) -> list[tuple[F.Candidate, float]]:
+    """The name candidates of an article in Spanish, French or Arabic, each beside a victim
+    word at least FOREIGN_NAME likely; in Arabic, which has no capitals, the names after a
+    victim word are the candidates."""
+    if article.language == "ar":
+        found = languages.arabic_names(article.full)
+        return [
+            (F.Candidate(name, [offset], _sentence_index(article, offset)), FOREIGN_NAME)
+            for name, offset in found
+        ]
+    return [
+        (
+            c,
+            max(p, FOREIGN_NAME)
+            if languages.role_of(article.full, c.name, article.language)
+            else p,
+        )
+        for c, p in every
+    ]
+
+
+def _foreign_city(article: F.Article, country: str | None) -> tuple[str, float, int] | None:
+    """A capital or city that stands for its country, named in the article's language, as
+    the dataset writes it in English ("Ciudad de México": "Mexico City")."""
+    for _, offset, _, named in languages.country_mentions(article.full, article.language):
+        if named.kind == "place" and named.city and (country is None or named.code == country):
+            return named.city, 0.4, offset
+    return None
+
+
+def _sentence_index(article: F.Article, offset: int) -> int:
+    position = 0
+    for index, sentence in enumerate(article.sentences):
+        start = article.full.find(sentence, position)
+        if start <= offset < start + len(sentence):
+            return index
+        position = max(start, position)
+    return 0
 
 
 def _one_per_person(
@@ -344,11 +418,16 @@ def shipped_build() -> str | None:
 
 
 def extract(
-    title: str, text: str, published: date | None = None, folder: Path | None = None
+    title: str,
+    text: str,
+    published: date | None = None,
+    folder: Path | None = None,
+    language: str = "",
 ) -> Extraction:
-    """The proposal for one article: its title, text (plain or HTML) and publish date; the
-    model in `folder` where there is one (in_use)."""
-    return in_use(folder).extract(title, text, published)
+    """The proposal for one article: its title, text (plain or HTML), publish date and
+    language ("" to have it recognised); the model in `folder` where there is one
+    (in_use)."""
+    return in_use(folder).extract(title, text, published, language)
 
 
 def describe_victims(
@@ -357,8 +436,9 @@ def describe_victims(
     names: list[str],
     published: date | None = None,
     folder: Path | None = None,
+    language: str = "",
 ) -> tuple[VictimGuess, ...]:
     """Attributes for victims whose names are given (an analyst confirmed them)."""
     extractor = in_use(folder)
-    article = F.Article.make(title or "", text or "", published)
+    article = F.Article.make(title or "", text or "", published, language)
     return tuple(extractor.describe(article, name, 1.0, victims=names) for name in names)

@@ -50,11 +50,22 @@ def without_code(markup: str) -> str:
     return "".join(kept)
 
 
-def sentences(text: str) -> list[str]:
-    """The text's sentences, paragraph by paragraph (a paragraph never joins the next)."""
+# In Spanish, French and Arabic a sentence may also open with an accented capital, an
+# opening question or exclamation mark, a guillemet or an Arabic letter, and end with Arabic's
+# question mark.
+FOREIGN_SENTENCE_END = re.compile(
+    r"(?<=[.!?\u061f])[\"'\u201d\u2019)\u00bb]*\s+"
+    r"(?=[\"'\u201c\u2018(\u00ab\u00bf\u00a1]*[A-Z0-9\u00c0-\u00de\u0621-\u064a\u0660-\u0669])"
+)
+
+
+def sentences(text: str, foreign: bool = False) -> list[str]:
+    """The text's sentences, paragraph by paragraph (a paragraph never joins the next);
+    `foreign`: the text is in Spanish, French or Arabic."""
     out: list[str] = []
+    split = FOREIGN_SENTENCE_END.split if foreign else SENTENCE_END.split
     for paragraph in text.split("\n"):
-        pieces = SENTENCE_END.split(paragraph.strip())
+        pieces = split(paragraph.strip())
         current = ""
         for piece in pieces:
             current = f"{current} {piece}".strip() if current else piece
