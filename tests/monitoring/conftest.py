@@ -70,7 +70,7 @@ def _handler(web: Web) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def fake_extraction(title: str, text: str, published: Any) -> dict[str, Any]:
+def fake_extraction(title: str, text: str, published: Any, language: str = "") -> dict[str, Any]:
     """A stand-in for the trained extractor, so that these tests are about the app: an
     arrest is an attack, anything else is not."""
     attack = "arrest" in f"{title} {text}".lower()

@@ -32,7 +32,7 @@ def test_articles_proposals_and_campaign_targets_never_appear_in_clear(
     named = f"Victima {canary('Nombrada')}"
     said = canary("Sentence")
 
-    def naming(title: str, text: str, published: object) -> dict:
+    def naming(title: str, text: str, published: object, language: str = "") -> dict:
         """The extractor's proposal names a victim and quotes the article."""
         extracted = fake_extraction(title, text, published)
         victim = {"name": named, "victim_types": ["journalist"], "sentence": said}

@@ -71,7 +71,7 @@ def _foreign_mentions(article: Article) -> list[Mention]:
     language, and in English where not (a name both write, "Colombia"), with its states and
     provinces; violence told in its words."""
     language = article.language
-    own = languages.country_mentions(article.full, language)
+    own = article.places_named()
     taken = {(offset, offset + len(name)) for name, offset, _, _ in own}
     found = [(named.code, offset, name, named.kind) for name, offset, _, named in own]
     names = places.country_names()

@@ -187,6 +187,10 @@ class Article:
         default_factory=dict, repr=False, compare=False
     )
 
+    # The countries it names in its own language (languages.country_mentions), found once.
+    named_places: list[tuple[str, int, str, languages.Named]] | None = field(
+        default=None, repr=False, compare=False
+    )
     # Its language (an ISO 639-1 code, "" where unknown): Spanish, French and Arabic are
     # read with their own words too (languages.py), any other as English.
     language: str = ""
@@ -216,6 +220,13 @@ class Article:
             lowered=frozenset(w for w in textmod.words(full) if w.islower()),
             language=code,
         )
+
+    def places_named(self) -> list[tuple[str, int, str, languages.Named]]:
+        """The countries and capitals it names in its language (Spanish, French, Arabic),
+        found once."""
+        if self.named_places is None:
+            self.named_places = languages.country_mentions(self.full, self.language)
+        return self.named_places
 
 
 # Words of each violation (and of other attacks), counted over the article and the title.

@@ -342,7 +342,7 @@ def country_names(language: str) -> dict[str, Named]:
 
 def country_mentions(text: str, language: str) -> list[tuple[str, int, str, Named]]:
     """(name as written, offset, lookup key, what it names) for each country the text names
-    in its language, in order."""
+    in its language, in order (an article's: features.Article.places_named)."""
     names = country_names(language)
     if language != "ar":
         from . import places
@@ -679,11 +679,12 @@ def arabic_names(text: str) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     seen: set[str] = set()
     keyed = arabic_key(text)
+    positions = _positions(text)
     for pattern, _, _ in ROLES["ar"]:
         for m in pattern.finditer(keyed):
             if not _DEFINITE.match(m.group(0)):
                 continue  # "تعمل مراسلة لقناة": a name follows the word with the article
-            found = _name_after(text, m.end())
+            found = _name_after(text, positions[m.end()])
             if found is not None and found[0] not in seen:
                 seen.add(found[0])
                 out.append(found)
@@ -696,10 +697,7 @@ _SKIP_AFTER_ROLE = re.compile(
 )
 
 
-def _name_after(text: str, at: int) -> tuple[str, int] | None:
-    # The key text has the same letters as the text less its short vowels: find the same
-    # place in the text by counting the letters kept.
-    position = _position_in(text, at)
+def _name_after(text: str, position: int) -> tuple[str, int] | None:
     while position < len(text) and _HARAKAT.fullmatch(text[position]):
         position += 1
     skip = _SKIP_AFTER_ROLE.match(text, position)
@@ -729,11 +727,8 @@ def _name_after(text: str, at: int) -> tuple[str, int] | None:
     return text[start:end], start
 
 
-def _position_in(text: str, key_offset: int) -> int:
-    kept = 0
-    for i, char in enumerate(text):
-        if kept == key_offset:
-            return i
-        if not _HARAKAT.fullmatch(char):
-            kept += 1
-    return len(text)
+def _positions(text: str) -> list[int]:
+    """For each letter of arabic_key(text), its offset in the text (the key drops the short
+    vowels), and the text's length after the last."""
+    kept = [i for i, char in enumerate(text) if not _HARAKAT.fullmatch(char)]
+    return [*kept, len(text)]

@@ -318,7 +318,7 @@ def _foreign_names(
 def _foreign_city(article: F.Article, country: str | None) -> tuple[str, float, int] | None:
     """A capital or city that stands for its country, named in the article's language, as
     the dataset writes it in English ("Ciudad de México": "Mexico City")."""
-    for _, offset, _, named in languages.country_mentions(article.full, article.language):
+    for _, offset, _, named in article.places_named():
         if named.kind == "place" and named.city and (country is None or named.code == country):
             return named.city, 0.4, offset
     return None
