@@ -217,6 +217,16 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
         # Neither RSS nor Atom (a web page given as a feed): its <title> had made it "Read",
         # with nothing found at every poll.
         raise FetchFailed(SourceStatus.MALFORMED, "not a feed")
+    batch: list[articles.Waiting] = []  # the new stories, read at once after the entries
+    try:
+        _keep_entries(source, feed, tally, batch)
+    finally:  # those kept before a failure (the proxy going down) are read all the same
+        articles.read_waiting(batch)
+    if broken:
+        raise FetchFailed(SourceStatus.MALFORMED, f"{type(problem).__name__}, {tally.found} new")
+
+
+def _keep_entries(source: Source, feed: Any, tally: _Tally, batch: list[articles.Waiting]) -> None:
     feed_language = str(feed.feed.get("language", "")).split("-")[0].lower()
     ends = time.monotonic() + POLL_BUDGET * fetching.timeout()
     entries = feed.entries[:MAX_ITEMS]
@@ -268,13 +278,12 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
                     published=published,
                     language=language,
                     boilerplate=shared,
+                    batch=batch,
                 ):
                     tally.found += 1
         except Exception as error:  # one entry's surprise never stops the entries after it
             log.error("monitoring: source %s: an entry failed: %s", source.pk, type(error).__name__)
             tally.not_kept += 1
-    if broken:
-        raise FetchFailed(SourceStatus.MALFORMED, f"{type(problem).__name__}, {tally.found} new")
 
 
 def _poll_page(source: Source) -> int:
@@ -289,6 +298,7 @@ def _poll_page(source: Source) -> int:
     language = page.language or source.language
     if not language:
         raise FetchFailed(SourceStatus.UNKNOWN_LANGUAGE)
+    batch: list[articles.Waiting] = []
     with transaction.atomic():
         article = articles.ingest(
             origin=ArticleOrigin.PAGE,
@@ -298,5 +308,7 @@ def _poll_page(source: Source) -> int:
             text=page.text,
             published=_believable(page.published),
             language=language,
+            batch=batch,
         )
+    articles.read_waiting(batch)
     return 1 if article else 0

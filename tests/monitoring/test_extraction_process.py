@@ -1,0 +1,179 @@
+"""The worker extracts in a short-lived child process (monitoring/extracting.py): the same
+proposals as in the process, the model never loaded in the worker, and a child that crashes,
+hangs or answers garbage leaves each article of its batch without a proposal, the worker
+going on."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+import pytest
+
+from aegis.monitoring import articles, extracting, polling, sources
+from aegis.monitoring.extraction import pipeline
+from aegis.monitoring.extraction.data import dataset_dir
+from aegis.monitoring.extraction.schema import publish_date, text_field
+from aegis.monitoring.extraction.text import html_to_text
+from aegis.monitoring.models import Proposal
+from aegis.monitoring.vocabulary import SourceKind, SourceStatus
+from aegis.vault.keychain import unlocked
+
+from .conftest import article_page, rss
+
+pytestmark = pytest.mark.django_db
+SHIPPED_EXTRACTOR = articles.run_extractor  # before the stand-in replaces it (conftest)
+
+
+def dev_articles(count: int) -> list[extracting.Item]:
+    data = dataset_dir()
+    if data is None:
+        pytest.skip("HRDsAttack data not found (set AEGIS_HRDSATTACK_DIR)")
+    records = json.loads((data / "dev.json").read_text())[:count]
+    return [
+        (
+            text_field(r["sample"], "Input.title"),
+            html_to_text(text_field(r["sample"], "Input.article_interface")),
+            publish_date(r["sample"]),
+        )
+        for r in records
+    ]
+
+
+def plain(extracted: dict[str, Any]) -> dict[str, Any]:
+    """As the proposal keeps it (JSON: tuples become lists), without the names' indexes."""
+    kept = json.loads(json.dumps(extracted, ensure_ascii=False, default=str))
+    kept.pop("name_indexes", None)
+    return kept
+
+
+def test_the_child_proposes_what_the_worker_itself_would():
+    items = dev_articles(4)
+    found = extracting.in_child(items)
+    assert [plain(f) for f in found] == [plain(SHIPPED_EXTRACTOR(*item)) for item in items]
+    assert all(f["model"]["articles"] >= 400 for f in found)
+
+
+def test_the_worker_reads_a_feed_through_the_child_and_never_loads_the_model(
+    web, team, settings, monkeypatch
+):
+    settings.AEGIS_MONITORING_EXTRACT_IN_CHILD = True
+    monkeypatch.setattr(articles, "run_extractor", SHIPPED_EXTRACTOR)  # not the stand-in
+    pipeline.default.cache_clear()
+    pipeline._from_folder.cache_clear()
+    items = dev_articles(3)
+    links = [
+        web.add(f"/news/{i}", article_page(title, text.replace("\n", " ")))
+        for i, (title, text, _published) in enumerate(items)
+    ]
+    feed = web.add("/feed.xml", rss([(t, link, "Short") for (t, _, _), link in zip(items, links)]))
+    source = sources.create_source(actor_id=None, name="Dev", kind=SourceKind.FEED, url=feed)
+
+    assert polling.poll(source) == SourceStatus.OK
+
+    # The model's weights were never loaded here: the child read the three articles.
+    assert pipeline.default.cache_info().currsize == 0
+    assert pipeline._from_folder.cache_info().currsize == 0
+    proposals = list(Proposal.objects.select_related("article").order_by("pk"))
+    assert len(proposals) == 3
+    with unlocked(team.analyst.keychain()):
+        for proposal in proposals:
+            article = proposal.article
+            kept = json.loads(str(proposal.extracted))
+            assert kept["model"]["articles"] >= 400
+            expected = SHIPPED_EXTRACTOR(str(article.title), str(article.text), article.published)
+            assert plain(kept) == plain(expected)
+            assert proposal.is_attack == bool(expected["is_attack"])
+            assert proposal.confidence == articles.queue_confidence(expected)
+
+
+CRASHES = "import sys; sys.exit(3)"
+HANGS = "import time; time.sleep(30)"
+
+
+@pytest.mark.parametrize(
+    ("program", "logged"),
+    [
+        (CRASHES, "ended with status 3"),
+        (HANGS, "ran past"),
+        ("print('not JSON')", "cannot be read"),
+        ("print('{\"proposals\": []}')", "cannot be read"),  # one article short
+        ("print('{\"proposals\": [1]}')", "cannot be read"),
+    ],
+)
+def test_a_child_that_fails_leaves_each_article_without_a_proposal(
+    program, logged, monkeypatch, caplog
+):
+    monkeypatch.setattr(extracting, "CHILD", [sys.executable, "-c", program])
+    monkeypatch.setattr(extracting, "START_SECONDS", 1.0)
+    monkeypatch.setattr(extracting, "ARTICLE_SECONDS", 0.0)
+    with caplog.at_level(logging.ERROR, logger="aegis.monitoring.extracting"):
+        assert extracting.in_child([("Title", "Maria Lopez was arrested", None)]) == [{}]
+    assert logged in caplog.text
+    assert "Maria" not in caplog.text  # no word of the article
+
+
+def test_one_article_the_extractor_fails_on_is_that_article_s_alone(monkeypatch):
+    from aegis.monitoring.extraction import child
+
+    class Failing:
+        trained_on, decisions = 400, 0
+
+        def extract(self, title: str, text: str, published: Any) -> Any:
+            if title == "bad":
+                raise ValueError(text)
+            return object()  # made plain data by asdict, below
+
+    monkeypatch.setattr(pipeline, "in_use", lambda folder=None: Failing())
+    monkeypatch.setattr(child.dataclasses, "asdict", lambda found: {"read": True})
+    found = child.extract_batch(
+        {"folder": None, "articles": [{"title": "bad", "text": "secret"}, {"title": "good"}]}
+    )
+    assert found == [
+        {"error": "ValueError"},
+        {"read": True, "model": {"articles": 400, "decisions": 0}},
+    ]
+
+
+@pytest.mark.parametrize("program", [CRASHES, HANGS])
+def test_a_failed_child_leaves_the_source_read_and_the_worker_goes_on(
+    program, web, team, settings, monkeypatch
+):
+    settings.AEGIS_MONITORING_EXTRACT_IN_CHILD = True
+    monkeypatch.setattr(extracting, "CHILD", [sys.executable, "-c", program])
+    monkeypatch.setattr(extracting, "START_SECONDS", 1.0)
+    monkeypatch.setattr(extracting, "ARTICLE_SECONDS", 0.0)
+    stories = (
+        "Soldiers detained the journalist Ana Ruiz in Lima after her report on land seizures.",
+        "A court in Nairobi fined the lawyer Peter Otieno for a speech at a workers' rally.",
+    )
+    links = [web.add(f"/news/{i}", article_page(f"News {i}", s)) for i, s in enumerate(stories)]
+    feed = web.add(
+        "/feed.xml", rss([(f"Arrest {i}", link, "Short") for i, link in enumerate(links)])
+    )
+    source = sources.create_source(actor_id=None, name="Feed", kind=SourceKind.FEED, url=feed)
+
+    assert polling.poll(source) == SourceStatus.OK
+
+    # Both articles kept, each with the empty proposal its page says was not read.
+    proposals = Proposal.objects.all()
+    assert proposals.count() == 2
+    with unlocked(team.analyst.keychain()):
+        assert all(json.loads(str(p.extracted)) == {} for p in proposals)
+    assert not any(p.is_attack for p in proposals)
+    # And the next source is read with a child that works.
+    monkeypatch.setattr(
+        extracting,
+        "CHILD",
+        [
+            sys.executable,
+            "-c",
+            'print(\'{"proposals": [{"is_attack": true, "confidence": 0.9}]}\')',
+        ],
+    )
+    page = web.add("/page", article_page("Another arrest"))
+    other = sources.create_source(actor_id=None, name="Page", kind=SourceKind.PAGE, url=page)
+    assert polling.poll(other) == SourceStatus.OK
+    assert Proposal.objects.get(article__source=other).is_attack
