@@ -37,6 +37,7 @@ def dev_articles(count: int) -> list[extracting.Item]:
             text_field(r["sample"], "Input.title"),
             html_to_text(text_field(r["sample"], "Input.article_interface")),
             publish_date(r["sample"]),
+            "en",
         )
         for r in records
     ]
@@ -66,9 +67,10 @@ def test_the_worker_reads_a_feed_through_the_child_and_never_loads_the_model(
     items = dev_articles(3)
     links = [
         web.add(f"/news/{i}", article_page(title, text.replace("\n", " ")))
-        for i, (title, text, _published) in enumerate(items)
+        for i, (title, text, _published, _language) in enumerate(items)
     ]
-    feed = web.add("/feed.xml", rss([(t, link, "Short") for (t, _, _), link in zip(items, links)]))
+    entries = [(item[0], link, "Short") for item, link in zip(items, links)]
+    feed = web.add("/feed.xml", rss(entries))
     source = sources.create_source(actor_id=None, name="Dev", kind=SourceKind.FEED, url=feed)
 
     assert polling.poll(source) == SourceStatus.OK
@@ -110,7 +112,7 @@ def test_a_child_that_fails_leaves_each_article_without_a_proposal(
     monkeypatch.setattr(extracting, "START_SECONDS", 1.0)
     monkeypatch.setattr(extracting, "ARTICLE_SECONDS", 0.0)
     with caplog.at_level(logging.ERROR, logger="aegis.monitoring.extracting"):
-        assert extracting.in_child([("Title", "Maria Lopez was arrested", None)]) == [{}]
+        assert extracting.in_child([("Title", "Maria Lopez was arrested", None, "")]) == [{}]
     assert logged in caplog.text
     assert "Maria" not in caplog.text  # no word of the article
 
@@ -121,7 +123,7 @@ def test_one_article_the_extractor_fails_on_is_that_article_s_alone(monkeypatch)
     class Failing:
         trained_on, decisions = 400, 0
 
-        def extract(self, title: str, text: str, published: Any) -> Any:
+        def extract(self, title: str, text: str, published: Any, language: str) -> Any:
             if title == "bad":
                 raise ValueError(text)
             return object()  # made plain data by asdict, below
@@ -177,3 +179,17 @@ def test_a_failed_child_leaves_the_source_read_and_the_worker_goes_on(
     other = sources.create_source(actor_id=None, name="Page", kind=SourceKind.PAGE, url=page)
     assert polling.poll(other) == SourceStatus.OK
     assert Proposal.objects.get(article__source=other).is_attack
+
+
+def test_the_child_reads_an_article_in_the_language_its_source_gives():
+    """The worker's batch carries each article's language (its source's or its page's) to
+    the child, as ingest gives it to the extractor in the process."""
+    from tests.monitoring.test_languages import ARABIC, SPANISH
+
+    items = [
+        (SPANISH[0], html_to_text(SPANISH[1]), SPANISH[2], "es"),
+        (ARABIC[0], html_to_text(ARABIC[1]), ARABIC[2], "ar"),
+    ]
+    found = extracting.in_child(items)
+    assert [plain(f) for f in found] == [plain(SHIPPED_EXTRACTOR(*item)) for item in items]
+    assert [f["country"]["value"] for f in found] == ["Mexico", "Iraq"]

@@ -10,7 +10,6 @@ import itertools
 import json
 import logging
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -96,40 +95,6 @@ def run_extractors(items: list[extracting.Item]) -> list[dict[str, Any]]:
     return [run_extractor(*item) for item in items]
 
 
-@dataclass
-class Waiting:
-    """An article kept whose proposal waits for its batch to be read (read_waiting)."""
-
-    article: Article
-    proposal: Proposal
-    item: extracting.Item
-
-
-def read_waiting(batch: list[Waiting]) -> None:
-    """Read the batch's articles at once (run_extractors), then give each its proposal and
-    look for protected people in it, as ingest does for one article read there. Run with the
-    key context that kept them. One that cannot be given its proposal keeps the empty one
-    (logged), which its page says the extractor could not read."""
-    if not batch:
-        return
-    found = run_extractors([waiting.item for waiting in batch])
-    for waiting, extracted in zip(batch, found, strict=True):
-        try:
-            with transaction.atomic():
-                _propose(waiting.article, waiting.proposal, mentions.with_name_indexes(extracted))
-        except Exception as error:  # one article's surprise never stops the others
-            log.error("monitoring: a proposal could not be given: %s", type(error).__name__)
-
-
-def _propose(article: Article, proposal: Proposal, extracted: dict[str, Any]) -> None:
-    proposal.extracted = json.dumps(extracted, ensure_ascii=False, default=str)
-    proposal.is_attack = bool(extracted.get("is_attack"))
-    proposal.confidence = queue_confidence(extracted)
-    proposal.save(update_fields=["extracted", "is_attack", "confidence"])
-    if mentions.check(article, extracted) is None:
-        mentions.check_later(article)
-
-
 @transaction.atomic
 def ingest(
     *,
@@ -142,15 +107,15 @@ def ingest(
     source: Any = None,
     actor_id: int | None = None,
     boilerplate: frozenset[str] = frozenset(),
-    batch: list[Waiting] | None = None,
+    extracted: dict[str, Any] | None = None,
 ) -> Article | None:
     """Keep a new article and propose it (or mark it a duplicate); None when its address
     was seen already, or, for one without an address, the same text from the same source
     was (a feed entry with no link comes back at every poll). The caller's key context
     receives the new key. `boilerplate`: sentences its feed's summaries share (a site's
     footer), left out of its fingerprint, never out of the text kept, read and checked for
-    names (texts.boilerplate). With a `batch` (the worker's), a new story is proposed with
-    nothing yet and added to it, to be read with the others (read_waiting)."""
+    names (texts.boilerplate). `extracted`: the article's reading where it was read before
+    (the worker reads a poll's new entries at once, run_extractors); else it is read here."""
     title, text, url = title.strip()[:1000], text.strip(), url.strip()
     if not text and not title:
         raise RuleError(_("The article has no text."), "text")
@@ -184,22 +149,15 @@ def ingest(
     audit.record(
         "monitoring.article", actor_id=actor_id, object_type="article", object_id=article.pk
     )
-    extracted: dict[str, Any] = {}
     decided = getattr(original, "proposal", None) if original is not None else None
     if decided is not None and decided.status in (ProposalStatus.ACCEPTED, ProposalStatus.MERGED):
         decisions.offer_copy(article, decided.incident_reference, actor_id=actor_id)
-    if original is None and batch is not None:
-        proposal = Proposal.objects.create(
-            article=article,
-            data_key=article.data_key,
-            extracted="{}",
-            edited="",
-            created_at=clock.now(),
-        )
-        batch.append(Waiting(article, proposal, (title, text, published)))
-        return article  # looked at for protected people once read (read_waiting)
-    if original is None:
-        extracted = mentions.with_name_indexes(run_extractor(title, text, published, language))
+    if original is not None:
+        extracted = {}  # a duplicate: the story is proposed once, from the first article
+    else:
+        if extracted is None:
+            extracted = run_extractor(title, text, published, language)
+        extracted = mentions.with_name_indexes(extracted)
         Proposal.objects.create(
             article=article,
             data_key=article.data_key,

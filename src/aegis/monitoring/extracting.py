@@ -25,7 +25,7 @@ START_SECONDS = 60.0
 ARTICLE_SECONDS = 10.0
 CHILD = [sys.executable, "-m", "aegis.monitoring.extraction.child"]
 
-Item = tuple[str, str, datetime.date | None]  # title, text, publish date
+Item = tuple[str, str, datetime.date | None, str]  # title, text, publish date, language
 
 
 def timeout(count: int) -> float:
@@ -33,7 +33,7 @@ def timeout(count: int) -> float:
 
 
 def in_child(items: list[Item]) -> list[dict[str, Any]]:
-    """The proposal for each article (title, text, publish date), in order, as
+    """The proposal for each article (title, text, publish date, language), in order, as
     articles.run_extractor gives it; {} for one the extractor could not read."""
     if not items:
         return []
@@ -45,8 +45,9 @@ def in_child(items: list[Item]) -> list[dict[str, Any]]:
                 "title": title,
                 "text": text,
                 "published": published.isoformat() if published else None,
+                "language": language,
             }
-            for title, text, published in items
+            for title, text, published, language in items
         ],
     }
     failed = f"monitoring: the extraction process for {len(items)} articles"

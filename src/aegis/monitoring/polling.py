@@ -217,16 +217,54 @@ def _poll_feed(source: Source, tally: _Tally) -> None:
         # Neither RSS nor Atom (a web page given as a feed): its <title> had made it "Read",
         # with nothing found at every poll.
         raise FetchFailed(SourceStatus.MALFORMED, "not a feed")
-    batch: list[articles.Waiting] = []  # the new stories, read at once after the entries
+    found: list[_Entry] = []  # the new stories, read at once, then each kept with its reading
     try:
-        _keep_entries(source, feed, tally, batch)
-    finally:  # those kept before a failure (the proxy going down) are read all the same
-        articles.read_waiting(batch)
+        _read_entries(source, feed, tally, found)
+    finally:  # those read before a failure (the proxy going down) are kept all the same
+        _keep(source, found, tally)
     if broken:
         raise FetchFailed(SourceStatus.MALFORMED, f"{type(problem).__name__}, {tally.found} new")
 
 
-def _keep_entries(source: Source, feed: Any, tally: _Tally, batch: list[articles.Waiting]) -> None:
+@dataclass
+class _Entry:
+    """A feed entry not seen before, with the text to keep (its page's, or its summary)."""
+
+    url: str
+    title: str
+    text: str
+    published: datetime.date | None
+    language: str
+    boilerplate: frozenset[str]
+
+
+def _keep(source: Source, found: list[_Entry], tally: _Tally) -> None:
+    """Extract the new entries in one go (articles.run_extractors: a child process in the
+    worker), then keep each with its proposal and its check for protected people in one
+    transaction: a worker stopped half-way leaves no article unread, and the entries it had
+    not kept are read again at the next poll."""
+    readings = articles.run_extractors([(e.title, e.text, e.published, e.language) for e in found])
+    for entry, extracted in zip(found, readings, strict=True):
+        try:
+            with transaction.atomic():
+                if articles.ingest(
+                    origin=ArticleOrigin.FEED,
+                    source=source,
+                    url=entry.url,
+                    title=entry.title,
+                    text=entry.text,
+                    published=entry.published,
+                    language=entry.language,
+                    boilerplate=entry.boilerplate,
+                    extracted=extracted,
+                ):
+                    tally.found += 1
+        except Exception as error:  # one entry's surprise never stops the entries after it
+            log.error("monitoring: source %s: an entry failed: %s", source.pk, type(error).__name__)
+            tally.not_kept += 1
+
+
+def _read_entries(source: Source, feed: Any, tally: _Tally, found: list[_Entry]) -> None:
     feed_language = str(feed.feed.get("language", "")).split("-")[0].lower()
     ends = time.monotonic() + POLL_BUDGET * fetching.timeout()
     entries = feed.entries[:MAX_ITEMS]
@@ -238,7 +276,7 @@ def _keep_entries(source: Source, feed: Any, tally: _Tally, batch: list[articles
             link = ""  # "javascript:", "mailto:": no address of an article
         if link and (_read_lately(link) or articles.seen(link)):
             continue
-        if tally.found >= MAX_NEW or tally.fetched >= MAX_FETCHES:
+        if len(found) >= MAX_NEW or tally.fetched >= MAX_FETCHES:
             break
         if tally.fetched and time.monotonic() > ends:
             break
@@ -267,23 +305,7 @@ def _keep_entries(source: Source, feed: Any, tally: _Tally, batch: list[articles
             if link:
                 _gave_nothing(link)
             continue
-        try:
-            with transaction.atomic():
-                if articles.ingest(
-                    origin=ArticleOrigin.FEED,
-                    source=source,
-                    url=link,
-                    title=title,
-                    text=text,
-                    published=published,
-                    language=language,
-                    boilerplate=shared,
-                    batch=batch,
-                ):
-                    tally.found += 1
-        except Exception as error:  # one entry's surprise never stops the entries after it
-            log.error("monitoring: source %s: an entry failed: %s", source.pk, type(error).__name__)
-            tally.not_kept += 1
+        found.append(_Entry(link, title, text, published, language, shared))
 
 
 def _poll_page(source: Source) -> int:
@@ -298,7 +320,8 @@ def _poll_page(source: Source) -> int:
     language = page.language or source.language
     if not language:
         raise FetchFailed(SourceStatus.UNKNOWN_LANGUAGE)
-    batch: list[articles.Waiting] = []
+    published = _believable(page.published)
+    (extracted,) = articles.run_extractors([(page.title, page.text, published, language)])
     with transaction.atomic():
         article = articles.ingest(
             origin=ArticleOrigin.PAGE,
@@ -306,9 +329,8 @@ def _poll_page(source: Source) -> int:
             url=source.url,
             title=page.title,
             text=page.text,
-            published=_believable(page.published),
+            published=published,
             language=language,
-            batch=batch,
+            extracted=extracted,
         )
-    articles.read_waiting(batch)
     return 1 if article else 0

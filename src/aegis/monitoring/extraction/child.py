@@ -6,10 +6,10 @@ worker under 200 MB). Nothing is written to disk: the texts go over the pipe.
     python -m aegis.monitoring.extraction.child < batch.json > proposals.json
 
 In: {"folder": the organisation's model folder or null, "articles": [{"title", "text",
-"published" (ISO date or null)}, ...]}. Out: {"proposals": [...]}, one per article in order:
-the extraction as plain data with "model" (what it learnt from), or {"error": the exception's
-name} for an article the extractor failed on. No Django here: the worker's side is
-monitoring/extracting.py."""
+"published" (ISO date or null), "language" ("" to recognise it)}, ...]}. Out: {"proposals":
+[...]}, one per article in order: the extraction as plain data with "model" (what it learnt
+from), or {"error": the exception's name} for an article the extractor failed on. No Django
+here: the worker's side is monitoring/extracting.py."""
 
 from __future__ import annotations
 
@@ -33,7 +33,12 @@ def extract_batch(batch: dict[str, Any]) -> list[dict[str, Any]]:
             published = item.get("published")
             day = datetime.date.fromisoformat(published) if published else None
             found = dataclasses.asdict(
-                extractor.extract(str(item.get("title") or ""), str(item.get("text") or ""), day)
+                extractor.extract(
+                    str(item.get("title") or ""),
+                    str(item.get("text") or ""),
+                    day,
+                    str(item.get("language") or ""),
+                )
             )
             found["model"] = {"articles": extractor.trained_on, "decisions": extractor.decisions}
         except Exception as error:  # the exception's name only: its message may quote the text
