@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from . import minisign
-from .chain import GENESIS, KeyedChain, Link, Walk, head_problem, signing_key
+from .chain import GENESIS, ChainProblem, KeyedChain, Link, Walk, head_problem, signing_key
 
 FORMAT = "aegis-checkpoint/1"
 _MAC = re.compile(r"[0-9a-f]{64}")
@@ -47,6 +47,32 @@ class Checkpoint:
             "at": self.at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
         return json.dumps(body, separators=(",", ":")) + "\n"
+
+
+def _unpruned() -> tuple[int, str]:
+    return 0, GENESIS
+
+
+def _nothing_more() -> ChainProblem | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A keyed chain as the database keeps it, for what signs checkpoints of its head and
+    checks it against them (audit.services, audit.selectors): the audit log
+    (`audit.selectors.AUDIT`) and the grant ledger (`support.ledger.KEPT`)."""
+
+    chain: KeyedChain
+    name: str  # in messages: "audit log"
+    command: str  # its check on the command line: "aegis audit verify"
+    links: Callable[[int, int | None], Iterable[Link]]  # the entries after one number, up to one
+    head: Callable[[], tuple[int, str] | None]  # its recorded end
+    mac_at: Callable[[int], str | None]  # an entry's stored MAC; None where there is no entry
+    # Where it starts after retention removed its oldest entries (the signed anchor).
+    start: Callable[[], tuple[int, str]] = _unpruned
+    # What a walk cannot see, beside the checkpoints (an entry past the recorded end...).
+    unwalked: Callable[[], ChainProblem | None] = _nothing_more
 
 
 @dataclass(frozen=True)
@@ -121,6 +147,13 @@ def read(signature: str, statement: str | None = None) -> Checkpoint:
     return checkpoint
 
 
+def wrong_chain(chain: KeyedChain, checkpoint: Checkpoint) -> str | None:
+    """Why the checkpoint cannot vouch for this chain, if it is another chain's."""
+    if checkpoint.chain == chain.name:
+        return None
+    return f"This is a checkpoint of the {checkpoint.chain} chain, not of the {chain.name} one."
+
+
 def extends(
     chain: KeyedChain,
     links: Iterable[Link],
@@ -135,10 +168,8 @@ def extends(
     walk and the first failure, in words. A checkpoint of an entry pruned since vouches for
     nothing that is left: the anchor, itself signed, took its place."""
     when = checkpoint.at.strftime("%Y-%m-%d %H:%M UTC")
-    if checkpoint.chain != chain.name:
-        return Walk(0, 0, GENESIS, None, {}), (
-            f"This is a checkpoint of the {checkpoint.chain} chain, not of the {chain.name} one."
-        )
+    if (other := wrong_chain(chain, checkpoint)) is not None:
+        return Walk(0, 0, GENESIS, None, {}), other
     walk = chain.walk(links, start=start, remember=frozenset({checkpoint.entry}), progress=progress)
     if (problem := head_problem(walk, head())) is not None:
         return walk, f"The log was tampered with: {problem}."

@@ -98,7 +98,7 @@ def verify_chain(
         except AnchorInvalid as invalid:
             return 0, invalid.problem
         end = head()
-        walk = CHAIN.walk(_up_to(begin, end), start=begin, progress=progress)
+        walk = CHAIN.walk(_up_to(AUDIT, begin, end), start=begin, progress=progress)
         problem = head_problem(walk, end)
         if problem is None or again or not pruned_since(begin[0]):
             break
@@ -109,40 +109,17 @@ def unwalked_problem() -> ChainProblem | None:
     """What a walk of the chain cannot see: an entry past its recorded end, a record list
     changed or removed, a log cut back below the checkpoint kept here. Both checks of the
     whole log ask it (`verify_chain`, the auditor page's `integrity`)."""
-    return past_the_end_problem() or record_list_problem() or stored_checkpoint_problem()
+    return AUDIT.unwalked() or stored_checkpoint_problem()
 
 
-def stored_checkpoint_problem() -> ChainProblem | None:
-    """The log against the newest checkpoint kept here whose signature holds: a log cut back
-    below it, with its end moved back too, had verified as intact while the auditor's page
-    listed the checkpoint (copies kept off the server prove it as well; this one is at hand)."""
-    latest = latest_checkpoint()
-    if latest is None:
-        return None
-    try:
-        mark = checkpoints.read(latest.signature, latest.statement)
-    except checkpoints.CheckpointInvalid:
-        return None  # signed under an earlier key, or not ours: the copies off the server say
-    end = head()
-    if end is None or end[0] < mark.entry:
-        last = end[0] if end else 0
-        return ChainProblem(
-            last + 1,
-            f"is missing: the log ends at entry {last}, but the checkpoint kept here vouches "
-            f"for entry {mark.entry}",
-        )
-    entry = AuditEntry.objects.filter(seq=mark.entry).values_list("entry_hash", flat=True).first()
-    if entry is not None and entry != mark.mac:  # None: pruned under a signed anchor
-        return ChainProblem(mark.entry, "does not match the checkpoint kept here (rewritten)")
-    return None
-
-
-def _up_to(begin: tuple[int, str], end: tuple[int, str] | None) -> Iterator[Link]:
+def _up_to(
+    kept: checkpoints.Kept, begin: tuple[int, str], end: tuple[int, str] | None
+) -> Iterable[Link]:
     """The entries from where the chain starts to the end recorded when a check began. An
     entry and the end move in one transaction, so those entries are all there; the ones
     written while a long check runs (the log of a working instance grows all the time) are
     left to the next check, not taken for a tail someone removed."""
-    return links(after=begin[0], upto=None if end is None else end[0])
+    return kept.links(begin[0], None if end is None else end[0])
 
 
 def pruned_since(begin_seq: int) -> bool:
@@ -223,23 +200,71 @@ def record_list_problem() -> ChainProblem | None:
     return None
 
 
+def mac_at(seq: int) -> str | None:
+    return AuditEntry.objects.filter(seq=seq).values_list("entry_hash", flat=True).first()
+
+
+# The audit log as checkpoints see it; the grant ledger has one of its own (support.ledger).
+AUDIT = checkpoints.Kept(
+    chain=CHAIN,
+    name="audit log",
+    command="aegis audit verify",
+    links=links,
+    head=head,
+    mac_at=mac_at,
+    start=start,
+    unwalked=lambda: past_the_end_problem() or record_list_problem(),
+)
+
+
+def stored_checkpoint_problem(kept: checkpoints.Kept = AUDIT) -> ChainProblem | None:
+    """The chain against the newest checkpoint of it kept here whose signature holds: a log
+    cut back below it, with its end moved back too, had verified as intact while the
+    auditor's page listed the checkpoint (copies kept off the server prove it as well; this
+    one is at hand)."""
+    latest = latest_checkpoint(kept.chain.name)
+    if latest is None:
+        return None
+    try:
+        mark = checkpoints.read(latest.signature, latest.statement)
+    except checkpoints.CheckpointInvalid:
+        return None  # signed under an earlier key, or not ours: the copies off the server say
+    end = kept.head()
+    if end is None or end[0] < mark.entry:
+        last = end[0] if end else 0
+        return ChainProblem(
+            last + 1,
+            f"is missing: the log ends at entry {last}, but the checkpoint kept here vouches "
+            f"for entry {mark.entry}",
+        )
+    entry = kept.mac_at(mark.entry)
+    if entry is not None and entry != mark.mac:  # None: pruned under a signed anchor
+        return ChainProblem(mark.entry, "does not match the checkpoint kept here (rewritten)")
+    return None
+
+
 def verify_against(
-    checkpoint: checkpoints.Checkpoint, progress: Callable[[int], object] | None = None
+    checkpoint: checkpoints.Checkpoint,
+    progress: Callable[[int], object] | None = None,
+    kept: checkpoints.Kept = AUDIT,
 ) -> tuple[int, str | None]:
-    """Does the log, walked under the key, still extend this (already signature-checked)
+    """Does the chain, walked under the key, still extend this (already signature-checked)
     checkpoint? Returns (entries checked, the failure in words or None)."""
     try:
-        begin = start()
+        begin = kept.start()
     except AnchorInvalid as invalid:
         return 0, f"The log was tampered with: {invalid.problem}."
-    end = head()
+    end = kept.head()
     walk, failure = checkpoints.extends(
-        CHAIN, _up_to(begin, end), lambda: end, checkpoint, progress, start=begin
+        kept.chain,
+        _up_to(kept, begin, end),
+        lambda: end,
+        checkpoint,
+        progress,
+        start=begin,
     )
-    if failure is None:
-        problem = past_the_end_problem() or record_list_problem()
-        if problem is not None:
-            failure = f"The log was tampered with: {problem}."
+    if failure is None and (problem := kept.unwalked()) is not None:
+        failure = f"The log was tampered with: {problem}."
     return walk.checked, failure
 
 
@@ -267,13 +292,14 @@ def entry_count() -> int:
     return AuditEntry.objects.count()
 
 
-def recent_checkpoints(limit: int = 10) -> QuerySet[AuditCheckpoint]:
-    return AuditCheckpoint.objects.filter(chain=CHAIN.name)[:limit]
+def recent_checkpoints(limit: int = 10, chain: str = CHAIN.name) -> QuerySet[AuditCheckpoint]:
+    return AuditCheckpoint.objects.filter(chain=chain)[:limit]
 
 
-def latest_checkpoint() -> AuditCheckpoint | None:
-    return AuditCheckpoint.objects.filter(chain=CHAIN.name).first()
+def latest_checkpoint(chain: str = CHAIN.name) -> AuditCheckpoint | None:
+    return AuditCheckpoint.objects.filter(chain=chain).first()
 
 
 def checkpoint(checkpoint_id: int) -> AuditCheckpoint | None:
-    return AuditCheckpoint.objects.filter(pk=checkpoint_id, chain=CHAIN.name).first()
+    """A stored checkpoint of any chain (the audit log's, the grant ledger's)."""
+    return AuditCheckpoint.objects.filter(pk=checkpoint_id).first()

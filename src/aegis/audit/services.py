@@ -13,7 +13,7 @@ from django.utils import timezone
 from aegis import clock
 
 from . import checkpoints, integrity, selectors, tasks
-from .chain import GENESIS, ChainProblem
+from .chain import ChainProblem
 from .models import (
     CHAIN,
     STALLED,
@@ -163,46 +163,44 @@ def hold_chain() -> None:
 
 
 class CheckpointRefused(Exception):
-    """The head cannot be vouched for: the log is empty or does not verify."""
+    """The head cannot be vouched for: the chain is empty or does not verify."""
 
 
-def _trusted_start() -> tuple[int, str]:
+def _trusted_start(kept: checkpoints.Kept) -> tuple[tuple[int, str], tuple[int, str]]:
     """Where the last checkpoint left the chain, if its signature still holds, or where
-    retention pruned it, whichever is later; else the start."""
+    retention pruned it, whichever is later; else the start. And where it was pruned."""
     try:
-        pruned = selectors.start()
+        pruned = kept.start()
     except selectors.AnchorInvalid as invalid:
         raise CheckpointRefused(
-            f"The audit log does not verify ({invalid.problem}); no checkpoint was signed. "
-            "Run 'aegis audit verify'."
+            f"The {kept.name} does not verify ({invalid.problem}); no checkpoint was signed. "
+            f"Run '{kept.command}'."
         ) from invalid
-    latest = selectors.latest_checkpoint()
+    latest = selectors.latest_checkpoint(kept.chain.name)
     if latest is not None and latest.seq > pruned[0]:
         try:
             mark = checkpoints.read(latest.signature, latest.statement)
         except checkpoints.CheckpointInvalid:
-            logger.warning("audit: the latest stored checkpoint's signature does not hold")
+            logger.warning(
+                "%s: the latest stored checkpoint's signature does not hold", kept.chain.name
+            )
         else:
-            return mark.entry, mark.mac
-    return pruned if pruned[0] else (0, GENESIS)
+            return (mark.entry, mark.mac), pruned
+    return pruned, pruned
 
 
-def take_checkpoint() -> AuditCheckpoint:
-    """Sign the head, once the entries since the last checkpoint verify under the key and
-    extend it: a checkpoint never vouches for a log that was rewritten after the one before.
-    Reads the head first; entries appended meanwhile wait for the next checkpoint."""
-    head = selectors.head()
+def take_checkpoint(kept: checkpoints.Kept = selectors.AUDIT) -> AuditCheckpoint:
+    """Sign the head of a chain (the audit log's unless told), once the entries since the
+    last checkpoint verify under the key and extend it: a checkpoint never vouches for a log
+    that was rewritten after the one before. Reads the head first; entries appended
+    meanwhile wait for the next checkpoint."""
+    head = kept.head()
     if head is None or head[0] == 0:
-        raise CheckpointRefused("The audit log is empty: there is nothing to checkpoint yet.")
-    start = _trusted_start()
-    walk = CHAIN.walk(selectors.links(after=start[0], upto=head[0]), start=start)
+        raise CheckpointRefused(f"The {kept.name} is empty: there is nothing to checkpoint yet.")
+    start, pruned = _trusted_start(kept)
+    walk = kept.chain.walk(kept.links(start[0], head[0]), start=start)
     problem = walk.problem
-    anchored = start == _anchor_mark()
-    if (
-        start[0]
-        and not anchored
-        and not AuditEntry.objects.filter(seq=start[0], entry_hash=start[1]).exists()
-    ):
+    if start[0] and start != pruned and kept.mac_at(start[0]) != start[1]:
         problem = ChainProblem(start[0], "no longer matches the last checkpoint")
     elif problem is None and (walk.last_seq, walk.last_mac) != head:
         problem = ChainProblem(
@@ -210,12 +208,12 @@ def take_checkpoint() -> AuditCheckpoint:
         )
     if problem is not None:
         raise CheckpointRefused(
-            f"The audit log does not verify ({problem}); no checkpoint was signed. "
-            "Run 'aegis audit verify'."
+            f"The {kept.name} does not verify ({problem}); no checkpoint was signed. "
+            f"Run '{kept.command}'."
         )
-    signed = checkpoints.sign(CHAIN.name, head[0], head[1], clock.now())
+    signed = checkpoints.sign(kept.chain.name, head[0], head[1], clock.now())
     return AuditCheckpoint.objects.create(
-        chain=CHAIN.name,
+        chain=kept.chain.name,
         seq=head[0],
         mac=head[1],
         at=signed.checkpoint.at,
@@ -224,25 +222,26 @@ def take_checkpoint() -> AuditCheckpoint:
     )
 
 
-_refused_at: tuple[int, str] | None = None  # the head last refused, so the log says it once
+# Each chain's head last refused, so the log says it once.
+_refused_at: dict[str, tuple[int, str]] = {}
 
 
-def checkpoint_if_due() -> int:
-    """The worker's round: a checkpoint when the head moved and the last one is older than
-    AEGIS_AUDIT_CHECKPOINT_INTERVAL. Returns how many were signed (0 or 1)."""
-    global _refused_at
-    head = selectors.head()
-    latest = selectors.latest_checkpoint()
-    if head is None or head[0] == 0 or head == _refused_at:
+def checkpoint_if_due(kept: checkpoints.Kept = selectors.AUDIT) -> int:
+    """The worker's round: a checkpoint of a chain (the audit log's unless told) when its
+    head moved and the last one is older than AEGIS_AUDIT_CHECKPOINT_INTERVAL. Returns how
+    many were signed (0 or 1)."""
+    head = kept.head()
+    latest = selectors.latest_checkpoint(kept.chain.name)
+    if head is None or head[0] == 0 or head == _refused_at.get(kept.chain.name):
         return 0
     interval = datetime.timedelta(seconds=settings.AEGIS_AUDIT_CHECKPOINT_INTERVAL)
     if latest is not None and (latest.seq == head[0] or clock.now() - latest.at < interval):
         return 0
     try:
-        take_checkpoint()
+        take_checkpoint(kept)
     except CheckpointRefused as refused:
-        logger.error("audit: %s", refused)
-        _refused_at = head
+        logger.error("%s: %s", kept.chain.name, refused)
+        _refused_at[kept.chain.name] = head
         return 0
     return 1
 
@@ -256,11 +255,6 @@ MIN_KEEP_DAYS = 3 * 365
 
 class PruneRefused(Exception):
     """The entries cannot be removed: the log does not verify up to the checkpoint."""
-
-
-def _anchor_mark() -> tuple[int, str] | None:
-    anchor = selectors.latest_anchor()
-    return None if anchor is None else (anchor.seq, anchor.mac)
 
 
 def prune(
