@@ -12,6 +12,7 @@ from .audit import services as audit
 from .bootstrap import create_organisation_keys, migrate, print_enrolment
 from .cases import services as cases
 from .roles import Role
+from .support import services as support
 from .vault import service_keys
 from .vault import services as vault
 from .vault.keychain import Keychain, unlocked
@@ -74,8 +75,10 @@ def create_demo_instance() -> None:
     # The alert service does not get the search key: its unlock secret is on this disk, so
     # inbound SMS are not matched to defenders in the demo.
     _create_area_data(staff, responders)
-    # A first signed checkpoint of the audit log, as an auditor would keep off the server.
+    # First signed checkpoints of the audit log and the grant ledger, as an auditor would
+    # keep off the server.
     audit.take_checkpoint()
+    support.checkpoint_ledger()
 
 
 @transaction.atomic

@@ -36,6 +36,7 @@ EXPECTED: dict = {
     "support:summary": ("GET", COORDINATORS),
     "support:ledger": ("GET", AUDITORS),
     "support:ledger-export": ("GET", AUDITORS),
+    "support:ledger-checkpoint-take": ("POST", AUDITORS),
     "api:support_providers": ("GET", CASE_STAFF),
     "api:support_provider_create": ("POST", CASE_STAFF),
     "api:support_provider": ("GET", CASE_STAFF),

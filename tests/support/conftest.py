@@ -15,6 +15,7 @@ from aegis import clock
 from aegis.cases import services as cases
 from aegis.roles import Role
 from aegis.support import services
+from aegis.support.models import LedgerEntry
 from aegis.vault.keychain import unlocked
 from tests.conftest import Person, api_client, comparable, sign_in  # noqa: F401
 
@@ -123,3 +124,21 @@ def team(make_person, make_compartment, make_case) -> Team:
 
 def client(person: Person) -> Client:
     return sign_in(Client(), person)
+
+
+@pytest.fixture
+def three_entries(team):
+    """Three tranches of one grant: entries 1 to 3 of the ledger."""
+    grant = team.approved_grant(amount="900")
+    with unlocked(team.karim.keychain()):
+        for amount in ("100", "200", "300"):
+            services.disburse(
+                grant,
+                actor=team.karim.user,
+                method="bank",
+                amount=amount,
+                currency="EUR",
+                payment_details="IBAN",
+            )
+    assert LedgerEntry.objects.count() == 3
+    return grant

@@ -3,35 +3,22 @@ is reported with its number by `aegis ledger verify`, as the audit log's are."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from aegis.audit.models import AppendOnlyError
-from aegis.support import ledger, services
-from aegis.support.models import LedgerEntry
+from aegis import clock
+from aegis.alerts.worker import AlertLoop
+from aegis.audit.models import AppendOnlyError, AuditCheckpoint
+from aegis.support import ledger
+from aegis.support.models import LedgerEntry, LedgerHead
 from aegis.vault.keychain import unlocked
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def three_entries(team):
-    grant = team.approved_grant(amount="900")
-    with unlocked(team.karim.keychain()):
-        for amount in ("100", "200", "300"):
-            services.disburse(
-                grant,
-                actor=team.karim.user,
-                method="bank",
-                amount=amount,
-                currency="EUR",
-                payment_details="IBAN",
-            )
-    assert LedgerEntry.objects.count() == 3
-    return grant
 
 
 def _verify() -> str:
@@ -106,3 +93,103 @@ def test_verify_fails_with_exit_status_1(three_entries):
     with pytest.raises(CommandError, match="entry 1: was changed") as failed:
         _verify()
     assert failed.value.returncode == 1
+
+
+# --- Checkpoints: a removed tail with the recorded end moved back -------------------------
+
+
+def _run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def _refused(*args: str) -> CommandError:
+    with pytest.raises(CommandError) as raised:
+        _run(*args)
+    return raised.value
+
+
+def _checkpoint(tmp_path: Path, command: str = "ledger") -> Path:
+    path = tmp_path / f"{command}.json"
+    with clock.frozen(datetime(2026, 5, 4, 10, 0, tzinfo=UTC)):
+        assert "signed" in _run(command, "checkpoint", "--out", str(path))
+    return path
+
+
+def _remove_the_last_entry_and_move_the_head_back() -> None:
+    LedgerEntry.objects.filter(seq=3).delete()
+    two = LedgerEntry.objects.get(seq=2)
+    LedgerHead.objects.update(seq=2, mac=two.mac)
+
+
+def test_a_removed_tail_with_the_head_moved_back_is_caught_by_the_checkpoints(
+    three_entries, tmp_path
+):
+    checkpoint = _checkpoint(tmp_path)
+    assert AuditCheckpoint.objects.get().chain == "ledger"
+    _remove_the_last_entry_and_move_the_head_back()
+    # The checkpoint kept in the database sees it...
+    error = _refused("ledger", "verify")
+    assert "entry 3: is missing: the log ends at entry 2, but the checkpoint kept here " in (
+        str(error)
+    )
+    assert error.returncode == 1
+    assert ledger.verify()[1] is not None
+    # ...and once that is removed too, only the copy kept elsewhere does.
+    AuditCheckpoint.objects.all().delete()
+    assert "intact: 2 entries verified" in _verify()
+    error = _refused("ledger", "verify", "--checkpoint", str(checkpoint))
+    assert "The log ends at entry 2, but the checkpoint of 2026-05-04 10:00 UTC vouches for " in (
+        str(error)
+    )
+    assert "entry 3: the end of the log was removed" in str(error)
+    assert error.returncode == 1
+
+
+def test_an_untampered_ledger_extends_its_checkpoint(three_entries, team, tmp_path):
+    checkpoint = _checkpoint(tmp_path)
+    team.disbursed_grant(paid="50")
+    out = _run("ledger", "verify", "--checkpoint", str(checkpoint))
+    assert "Grant ledger intact: 4 entries verified; it extends the checkpoint of " in out
+    assert "(entry 3, 1 added since)" in out
+    assert "intact: 4 entries verified" in _verify()
+    # The signature file alone is enough, as for the audit log's.
+    assert "(entry 3, 1 added since)" in _run(
+        "ledger", "verify", "--checkpoint", f"{checkpoint}.minisig"
+    )
+
+
+def test_a_checkpoint_of_the_other_chain_is_refused_with_a_clear_message(three_entries, tmp_path):
+    audit_file = _checkpoint(tmp_path, "audit")
+    ledger_file = _checkpoint(tmp_path, "ledger")
+    error = _refused("ledger", "verify", "--checkpoint", str(audit_file))
+    assert error.returncode == 2
+    assert "This is a checkpoint of the audit chain, not of the ledger one." in str(error)
+    assert "'aegis ledger verify' checks the grant ledger only." in str(error)
+    error = _refused("audit", "verify", "--checkpoint", str(ledger_file))
+    assert error.returncode == 2
+    assert "This is a checkpoint of the ledger chain, not of the audit one." in str(error)
+
+
+def test_no_checkpoint_is_signed_over_a_ledger_that_does_not_verify(three_entries, tmp_path):
+    _checkpoint(tmp_path)
+    _remove_the_last_entry_and_move_the_head_back()
+    error = _refused("ledger", "checkpoint")
+    assert "The grant ledger does not verify (entry 3: no longer matches the last " in str(error)
+    assert "Run 'aegis ledger verify'." in str(error)
+    assert AuditCheckpoint.objects.count() == 1
+
+
+def test_an_empty_ledger_has_nothing_to_checkpoint(db):
+    assert "The grant ledger is empty" in str(_refused("ledger", "checkpoint"))
+
+
+def test_the_worker_signs_ledger_checkpoints_at_the_audit_interval(three_entries, settings):
+    settings.AEGIS_AUDIT_CHECKPOINT_INTERVAL = 3600
+    loop = AlertLoop(send_every=0, rounds_every=0)
+    loop.tick()
+    loop.tick()
+    assert list(AuditCheckpoint.objects.filter(chain="ledger").values_list("seq", flat=True)) == [3]
+    assert AuditCheckpoint.objects.filter(chain="audit").count() == 1
+    assert ledger.verify() == (3, None)

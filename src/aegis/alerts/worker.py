@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, connections
 
 from aegis.audit import services as audit
+from aegis.support import services as support
 from aegis.vault.service_keys import ServiceKeyMissing
 
 from . import checkins, sending, services
@@ -32,9 +33,11 @@ logger = logging.getLogger(__name__)
 ROUNDS: tuple[tuple[str, Callable[[], int]], ...] = (
     ("escalated", services.escalate_due),
     ("missed check-ins", checkins.raise_missed_checkins),
-    # Not an alert, but the worker is the one process always running: the audit log's head
-    # is signed here at AEGIS_AUDIT_CHECKPOINT_INTERVAL, for the auditor's page.
+    # Not alerts, but the worker is the one process always running: the heads of the audit
+    # log and of the grant ledger are signed here at AEGIS_AUDIT_CHECKPOINT_INTERVAL, for
+    # the auditor's pages.
     ("audit checkpoints", audit.checkpoint_if_due),
+    ("ledger checkpoints", support.checkpoint_ledger_if_due),
 )
 
 _active: AlertLoop | None = None  # the loop running in this process, if any

@@ -74,14 +74,14 @@ def _download(text: str, name: str) -> HttpResponse:
 @require_safe
 def checkpoint_statement(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
     stored = found(selectors.checkpoint(checkpoint_id), _("There is no such checkpoint."))
-    return _download(stored.statement, f"aegis-audit-{stored.seq}.json")
+    return _download(stored.statement, f"aegis-{stored.chain}-{stored.seq}.json")
 
 
 @requires("view_audit_log")
 @require_safe
 def checkpoint_signature(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
     stored = found(selectors.checkpoint(checkpoint_id), _("There is no such checkpoint."))
-    return _download(stored.signature, f"aegis-audit-{stored.seq}.json.minisig")
+    return _download(stored.signature, f"aegis-{stored.chain}-{stored.seq}.json.minisig")
 
 
 @requires("view_audit_log")

@@ -2,20 +2,30 @@
 
 No second chain is written here: the audit log's `KeyedChain` (the same MAC under a key kept
 off the database, the same walk that names the first changed, removed or reordered entry,
-the same check of the stored head) runs under its own name, "ledger", over this table."""
+the same check of the stored head) runs under its own name, "ledger", over this table. Its
+head is signed in checkpoints as the audit log's is (the worker's round, `aegis ledger
+checkpoint`, the ledger page), kept in the same table; the check compares the ledger with
+the newest one kept, and `aegis ledger verify --checkpoint FILE` with one kept elsewhere."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import QuerySet
 
 from aegis import clock
+from aegis.audit import selectors as audit_selectors
+from aegis.audit import services as audit
 from aegis.audit.chain import GENESIS, ChainProblem, KeyedChain, Link, head_problem
+from aegis.audit.checkpoints import Checkpoint, Kept
 
 from .models import LedgerEntry, LedgerHead
+
+if TYPE_CHECKING:
+    from aegis.audit.models import AuditCheckpoint
 
 CHAIN = KeyedChain("ledger")
 CENTS = Decimal("0.01")
@@ -65,8 +75,11 @@ def entries_of(grant_ref: str, kind: str) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(grant_ref=grant_ref, kind=kind)
 
 
-def links() -> Iterator[Link]:
-    for entry in LedgerEntry.objects.order_by("seq").iterator(chunk_size=2000):
+def links(after: int = 0, upto: int | None = None) -> Iterator[Link]:
+    entries = LedgerEntry.objects.filter(seq__gt=after)
+    if upto is not None:
+        entries = entries.filter(seq__lte=upto)
+    for entry in entries.order_by("seq").iterator(chunk_size=2000):
         yield entry.link()
 
 
@@ -75,7 +88,46 @@ def head() -> tuple[int, str] | None:
     return None if row is None else (row[0], row[1])
 
 
+def mac_at(seq: int) -> str | None:
+    return LedgerEntry.objects.filter(seq=seq).values_list("mac", flat=True).first()
+
+
+# The ledger as the audit log's checkpoints see it.
+KEPT = Kept(
+    chain=CHAIN,
+    name="grant ledger",
+    command="aegis ledger verify",
+    links=links,
+    head=head,
+    mac_at=mac_at,
+)
+
+
 def verify(progress: Callable[[int], object] | None = None) -> tuple[int, ChainProblem | None]:
-    """(entries checked, the first problem or None), exactly as the audit log is verified."""
+    """(entries checked, the first problem or None), exactly as the audit log is verified:
+    the walk under the key, its end against the recorded one, and that end against the
+    newest checkpoint kept here (a tail removed with the recorded end moved back)."""
     walk = CHAIN.walk(links(), progress=progress)
-    return walk.checked, head_problem(walk, head())
+    return walk.checked, (
+        head_problem(walk, head()) or audit_selectors.stored_checkpoint_problem(KEPT)
+    )
+
+
+def verify_against(checkpoint: Checkpoint) -> tuple[int, str | None]:
+    """Does the ledger, walked under the key, still extend this (signature-checked)
+    checkpoint? (entries checked, the failure in words or None)."""
+    return audit_selectors.verify_against(checkpoint, kept=KEPT)
+
+
+def take_checkpoint() -> AuditCheckpoint:
+    """Sign the ledger's head now; CheckpointRefused when it is empty or does not verify."""
+    return audit.take_checkpoint(KEPT)
+
+
+def checkpoint_if_due() -> int:
+    """The worker's round for the ledger, at the audit log's interval."""
+    return audit.checkpoint_if_due(KEPT)
+
+
+def recent_checkpoints() -> QuerySet[AuditCheckpoint]:
+    return audit_selectors.recent_checkpoints(chain=CHAIN.name)

@@ -3,10 +3,13 @@ identity) and the programme summary for coordinators (counts and sums, no identi
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
 from aegis.access import requires
 from aegis.audit import services as audit
@@ -28,8 +31,32 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
             "page": Paginator(selectors.ledger_entries(), 100).get_page(request.GET.get("page")),
             "checked": checked,
             "problem": problem,
+            "checkpoints": ledger.recent_checkpoints(),
+            "key_id": audit.instance_key()[0],
         },
     )
+
+
+@requires("view_audit_log")
+@require_POST
+def ledger_checkpoint_take(request: HttpRequest) -> HttpResponse:
+    try:
+        stored = ledger.take_checkpoint()
+    except audit.CheckpointRefused:
+        messages.error(
+            request,
+            _(
+                "No checkpoint was signed: the ledger is empty or does not verify. "
+                "Check its integrity."
+            ),
+        )
+    else:
+        messages.success(
+            request,
+            _("Checkpoint of ledger entry %(seq)s signed. Download it and keep it off this server.")
+            % {"seq": stored.seq},
+        )
+    return redirect(reverse("support:ledger") + "#checkpoints")
 
 
 @requires("view_audit_log")

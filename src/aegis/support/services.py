@@ -39,6 +39,10 @@ from .grants import (  # noqa: F401  (the grant writes, reached through this mod
     returned_so_far,
     withdraw,
 )
+from .ledger import (  # noqa: F401  (the ledger's checkpoints: the worker's round, the demo)
+    checkpoint_if_due as checkpoint_ledger_if_due,
+)
+from .ledger import take_checkpoint as checkpoint_ledger  # noqa: F401
 from .models import (
     Provider,
     ProviderReference,

@@ -43,4 +43,5 @@ urlpatterns = [
     path("summary/", ledger_views.summary, name="summary"),
     path("ledger/", ledger_views.ledger_page, name="ledger"),
     path("ledger/export.csv", ledger_views.ledger_export, name="ledger-export"),
+    path("ledger/checkpoints/", ledger_views.ledger_checkpoint_take, name="ledger-checkpoint-take"),
 ]

@@ -6,18 +6,16 @@ a signed checkpoint); exit 1 naming the first problem, 2 for a checkpoint that i
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
 from aegis.audit import checkpoints, selectors, services
+from aegis.audit.management.checkpoint_files import CheckpointCommand
 
-SUFFIX = ".minisig"
 
-
-class Command(BaseCommand):
+class Command(CheckpointCommand):
     help = (
         "Audit log tools. 'verify' checks that no entry was changed, removed or reordered "
         "(with --checkpoint, also that the log still extends a signed checkpoint); "
@@ -28,13 +26,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["verify", "checkpoint", "public-key"])
         parser.add_argument("--no-progress", action="store_true")
-        parser.add_argument(
-            "--checkpoint",
-            metavar="FILE",
-            help="verify: a checkpoint file (its signature FILE.minisig beside it), or the "
-            ".minisig alone",
-        )
-        parser.add_argument("--signature", metavar="SIG", help="verify: the checkpoint's signature")
+        self.add_checkpoint_arguments(parser)
         parser.add_argument(
             "--out",
             metavar="FILE",
@@ -44,64 +36,25 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "public-key":
-            self._write(options["out"], checkpoints.public_key_file())
+            self.write(options["out"], checkpoints.public_key_file())
         elif action == "checkpoint":
             self._checkpoint(options["out"])
         else:
             self._verify(options)
-
-    def _write(self, out: str | None, text: str) -> None:
-        if out is None:
-            self.stdout.write(text, ending="")
-            return
-        try:
-            Path(out).write_text(text)
-        except OSError as error:
-            raise CommandError(f"Cannot write {out}: {error.strerror}.") from error
-        self.stdout.write(f"Wrote {out}.")
 
     def _checkpoint(self, out: str | None) -> None:
         try:
             stored = services.take_checkpoint()
         except services.CheckpointRefused as refused:
             raise CommandError(str(refused)) from refused
-        if out is None:
-            self.stdout.write(stored.signature, ending="")
-            return
-        self._write(out, stored.statement)
-        self._write(out + SUFFIX, stored.signature)
-        self.stdout.write(
-            f"Checkpoint of entry {stored.seq} signed. Keep both files off this server."
-        )
-
-    def _read_checkpoint(self, path: str, signature: str | None) -> checkpoints.Checkpoint:
-        statement_path: Path | None = Path(path)
-        if signature is not None:
-            signature_path = Path(signature)
-        elif path.endswith(SUFFIX):
-            signature_path, statement_path = Path(path), Path(path[: -len(SUFFIX)])
-            if not statement_path.exists():
-                statement_path = None  # the .minisig carries the statement too
-        else:
-            signature_path = Path(path + SUFFIX)
-        try:
-            statement = None if statement_path is None else statement_path.read_text()
-            signed = signature_path.read_text()
-        except OSError as error:
-            raise CommandError(
-                f"Cannot read {error.filename}: {error.strerror}.", returncode=2
-            ) from error
-        except UnicodeDecodeError as error:
-            raise CommandError("The checkpoint is not a text file.", returncode=2) from error
-        try:
-            return checkpoints.read(signed, statement)
-        except checkpoints.CheckpointInvalid as error:
-            raise CommandError(str(error), returncode=2) from error
+        self.write_checkpoint(stored, out)
 
     def _verify(self, options: dict[str, Any]) -> None:
         mark = None
         if options["checkpoint"]:
-            mark = self._read_checkpoint(options["checkpoint"], options["signature"])
+            mark = self.read_checkpoint(
+                options["checkpoint"], options["signature"], selectors.AUDIT
+            )
         total = selectors.entry_count()
         with tqdm(
             None,
@@ -135,8 +88,4 @@ class Command(BaseCommand):
                 f"{mark.entry} was among those removed."
             )
         else:
-            self.stdout.write(
-                f"Audit log intact: {checked} {noun} verified; it extends the checkpoint of "
-                f"{mark.at:%Y-%m-%d %H:%M} UTC (entry {mark.entry}, "
-                f"{checked - mark.entry} added since)."
-            )
+            self.stdout.write(f"Audit log intact: {self.extends_text(checked, mark)}")
