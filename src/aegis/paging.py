@@ -131,6 +131,11 @@ def _parse(queryset: QuerySet[Any], order: Order, cursor: str) -> tuple[Any, int
         return None
 
 
+def cursor_valid(queryset: QuerySet[Any], order: Order, cursor: str) -> bool:
+    """Whether `cursor` is one this list's pages make (an API refuses any other)."""
+    return _parse(queryset, order, cursor) is not None
+
+
 def _beyond(order: Order, value: Any, pk: int, *, forward: bool) -> Q:
     """Rows after (forward) or before the row (value, pk) in the list's order. Written as
     "field ≤ value and not (field = value and pk ≥ pk)" so the index on field bounds it."""

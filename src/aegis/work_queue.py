@@ -48,6 +48,7 @@ def _alerts(user: Any) -> list[Item]:
                 % {"n": found.needs_human},
                 url,
                 urgent=True,
+                more=found.scanned,  # counted among the newest open alerts, as on the console
             )
         )
     if found.open:

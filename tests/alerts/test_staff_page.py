@@ -152,10 +152,10 @@ def test_the_console_reads_one_page_and_the_newest_alerts_only(team, monkeypatch
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from aegis.alerts import views
+    from aegis.alerts import selectors, views
 
     monkeypatch.setattr(views, "CONSOLE_PAGE", 2)
-    monkeypatch.setattr(views, "ATTENTION_SCAN", 3)
+    monkeypatch.setattr(selectors, "ATTENTION_SCAN", 3)
     from aegis.alerts import policies
     from aegis.alerts.vocabulary import Audience
     from aegis.cases.models import Case
@@ -175,7 +175,7 @@ def test_the_console_reads_one_page_and_the_newest_alerts_only(team, monkeypatch
     assert "Among the newest 3 open alerts." in console
     for alert in raised[:2]:  # the oldest two: neither on the page nor among the newest
         assert f">#{alert.pk}</a>" not in console
-    monkeypatch.setattr(views, "ATTENTION_SCAN", 500)
+    monkeypatch.setattr(selectors, "ATTENTION_SCAN", 500)
     more = [services.raise_alert(team.person, AlertKind.MANUAL) for _ in range(5)]
     with CaptureQueriesContext(connection) as again:
         client.get(reverse("alerts:console"))

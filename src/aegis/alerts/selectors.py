@@ -4,20 +4,19 @@ compartments; anyone else's alert answers None, exactly like a missing one."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
-from django.db.models import Min, Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from aegis import clock
 from aegis.cases import selectors as cases
 from aegis.cases.models import Person
-from aegis.paging import in_slices
+from aegis.paging import Order, SeekPage, cursor_valid, in_slices, seek_page
 from aegis.safety import selectors as safety
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 from aegis.vault.selectors import open_records, opened
@@ -26,6 +25,7 @@ from .models import Acknowledgement, Alert, Delivery, EscalationLevel
 from .vocabulary import AlertKind, AlertStatus, DeliveryState, RecipientKind
 
 PAGE_SIZE = 25
+ALERT_ORDER = Order("triggered_at", descending=True)  # then the id: newest first
 
 
 def visible_alerts(user: Any) -> QuerySet[Alert]:
@@ -141,6 +141,17 @@ def unresolved(user: Any) -> QuerySet[Alert]:
     )
 
 
+def open_page(user: Any, *, after: str, size: int) -> SeekPage:
+    """At most `size` open and acknowledged alerts, newest first, after the cursor `after`
+    (of a previous page's last row; empty: from the newest). A cursor, not an offset: alerts
+    raised meanwhile do not shift the rest of the list by a row."""
+    return seek_page(unresolved(user), ALERT_ORDER, {"after": after}, size=size)
+
+
+def open_cursor_valid(cursor: str) -> bool:
+    return cursor_valid(Alert.objects.all(), ALERT_ORDER, cursor)
+
+
 def console(user: Any) -> list[ConsoleRow]:
     """Open and acknowledged alerts, newest first, with who acknowledged and failures."""
     return _rows(list(unresolved(user).select_related("person")), acknowledgements=True)
@@ -211,25 +222,45 @@ def _empty_steps(sent: list[_Sent], steps: list[_Step]) -> tuple[int, ...]:
     )
 
 
+# What needs a human is looked for among the newest ATTENTION_SCAN open alerts (the console
+# and the dashboard alike): each alert's row reads its deliveries and steps, and ten thousand
+# open alerts (a rule firing in a loop) had made each refresh of either take a second or two.
+ATTENTION_SCAN = 500
+
+
 @dataclass(frozen=True)
 class Attention:
     """The work queue's view of alerts: what is open, what needs a human now, how many of
-    the open alerts are missed check-ins, and how many messages wait past their time."""
+    the open alerts are missed check-ins, and how many messages wait past their time.
+    `needs_human` counts among the newest ATTENTION_SCAN open alerts; `scanned` says that
+    there were more open alerts than that (so there may be more needing a human)."""
 
     open: int
     needs_human: int
     missed_checkins: int
     stalled: int = 0
+    scanned: bool = False
 
 
 def attention(user: Any) -> Attention:
-    alerts = list(unresolved(user).only("pk", "kind", "status", "level", "triggered_at"))
-    rows = _rows(alerts, acknowledgements=False)
+    """Counts of open alerts (in SQL), and what needs a human among the newest of them: as
+    many queries, and as much work, at ten alerts as at ten thousand."""
+    found = unresolved(user)
+    newest = list(found.only("pk", "kind", "status", "level", "triggered_at")[:ATTENTION_SCAN])
+    rows = _rows(newest, acknowledgements=False)
+    scanned = len(newest) == ATTENTION_SCAN
+    if scanned:
+        open_n = found.count()
+        missed = found.filter(kind=AlertKind.MISSED_CHECKIN).count()
+    else:  # every open alert is in hand
+        open_n = len(newest)
+        missed = sum(alert.kind == AlertKind.MISSED_CHECKIN for alert in newest)
     return Attention(
-        open=len(rows),
+        open=open_n,
         needs_human=sum(row.needs_human for row in rows),
-        missed_checkins=sum(row.alert.kind == AlertKind.MISSED_CHECKIN for row in rows),
+        missed_checkins=missed,
         stalled=stalled_messages(user),
+        scanned=scanned and open_n > ATTENTION_SCAN,
     )
 
 
@@ -364,10 +395,18 @@ class HistoryRow:
 
 
 def history_alerts(user: Any) -> QuerySet[Alert]:
-    """Every alert in reach, newest first, with its first acknowledgement's time."""
+    """Every alert in reach, newest first, with its first acknowledgement's time: read by a
+    subquery in the row's own SELECT, so that counting the list, or reading the order's
+    columns to find a deep page, leaves it out (a join and GROUP BY had been paid for every
+    row counted or skipped)."""
+    first = (
+        Acknowledgement.objects.filter(alert=OuterRef("pk"))
+        .order_by("acknowledged_at")
+        .values("acknowledged_at")[:1]
+    )
     return (
         visible_alerts(user)
-        .annotate(first_acknowledged_at=Min("acknowledgements__acknowledged_at"))
+        .annotate(first_acknowledged_at=Subquery(first))
         .select_related("person")
         .order_by("-triggered_at", "-pk")
     )
@@ -382,12 +421,14 @@ def history_row(alert: Alert) -> HistoryRow:
     )
 
 
-def history(user: Any, number: Any) -> Page[HistoryRow]:
-    """One page of the history, as HistoryRow items (the page links stay the same)."""
-    paginator: Paginator[Any] = Paginator(history_alerts(user), PAGE_SIZE)
-    page = paginator.get_page(number)
+def history(user: Any, params: Mapping[str, Any]) -> SeekPage:
+    """One page of the history, as HistoryRow items: `params` as aegis.paging.seek_page
+    takes them (page=N, after= or before= a row of the page shown), so that a deep page costs
+    what the first does instead of skipping every newer alert with OFFSET."""
+    page = seek_page(history_alerts(user), ALERT_ORDER, params, size=PAGE_SIZE)
     alerts = opened(page.object_list)  # the outcomes shown, in one query
-    return Page([history_row(alert) for alert in alerts], page.number, paginator)
+    page.object_list = [history_row(alert) for alert in alerts]
+    return page
 
 
 # --- Drill report -------------------------------------------------------------------------

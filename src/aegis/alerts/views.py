@@ -32,7 +32,6 @@ from .models import Alert
 from .vocabulary import AlertKind, AlertStatus
 
 CONSOLE_PAGE = 100
-ATTENTION_SCAN = 500  # the newest open alerts looked at for what needs a human
 
 
 def _alert_or_404(request: HttpRequest, alert_id: int) -> Alert:
@@ -94,11 +93,11 @@ def manual(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_safe
 def console(request: HttpRequest) -> HttpResponse:
     # The table of all open alerts is paged, and what needs a human is looked for among the
-    # newest ATTENTION_SCAN: each row reads its deliveries and steps, and ten thousand open
-    # alerts (a rule firing in a loop) had made each refresh of the console take 2 s.
+    # newest selectors.ATTENTION_SCAN.
+    scan = selectors.ATTENTION_SCAN
     unresolved = selectors.unresolved(request.user).select_related("person")
     page = Paginator(unresolved, CONSOLE_PAGE).get_page(request.GET.get("page"))
-    newest = selectors.console_rows(list(unresolved[:ATTENTION_SCAN]))
+    newest = selectors.console_rows(list(unresolved[:scan]))
     attention = [row for row in newest if row.needs_human]
     # The first pages are among the newest: their rows are read once, not twice.
     read = {row.alert.pk: row for row in newest}
@@ -116,7 +115,7 @@ def console(request: HttpRequest) -> HttpResponse:
             "page": page,
             "attention": attention,
             "stalled": stalled,
-            "scanned": ATTENTION_SCAN if page.paginator.count > ATTENTION_SCAN else None,
+            "scanned": scan if page.paginator.count > scan else None,
         },
     )
 
@@ -124,7 +123,8 @@ def console(request: HttpRequest) -> HttpResponse:
 @requires("respond_to_alerts")
 @require_safe
 def history(request: HttpRequest) -> HttpResponse:
-    page = selectors.history(request.user, request.GET.get("page"))
+    params = {key: request.GET.get(key, "") for key in ("page", "after", "before")}
+    page = selectors.history(request.user, params)
     return render(request, "alerts/history.html", {"page": page})
 
 

@@ -219,8 +219,12 @@ def member_candidates(compartment: Compartment) -> QuerySet[Any]:
         include_superusers=False,
         backend="django.contrib.auth.backends.ModelBackend",
     ) | users.filter(groups__name=Role.RESPONDER.value, is_active=True)
+    # Each is shown with its role: the groups in one query, not one per account.
     return (
-        staff.exclude(pk__in=compartment.members.values("user_id")).distinct().order_by("username")
+        staff.exclude(pk__in=compartment.members.values("user_id"))
+        .distinct()
+        .prefetch_related("groups")
+        .order_by("username")
     )
 
 
