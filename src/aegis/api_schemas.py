@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import re
 from decimal import Decimal
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -80,6 +81,10 @@ def _scalars(annotation: Any) -> set[Any]:
     return {annotation}
 
 
+# Pydantic reads a string of digits as a Unix time too ("0" is 1970-01-01).
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
 def _not_lax(value: Any, annotation: Any) -> None:
     """Pydantic's lax mode reads JSON's false as the number 0 and a number as a date (0 is
     1970-01-01): a client's mistake would be stored as a real value. Refused in words."""
@@ -87,7 +92,7 @@ def _not_lax(value: Any, annotation: Any) -> None:
     if isinstance(value, bool) and bool not in kinds and kinds & {int, float, Decimal}:
         raise PydanticCustomError("number_not_bool", _("Send a number, not true or false."))
     if (
-        isinstance(value, int | float)
+        (isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)))
         and kinds & {datetime.date, datetime.datetime}
         and str not in kinds
     ):

@@ -322,6 +322,9 @@ def test_a_page_past_the_end_is_empty(api, team):
     [
         ({"date_start": 0}, "Send the date as text"),
         ({"date_start": 1707523200}, "Send the date as text"),
+        ({"date_start": "0"}, "Send the date as text"),
+        ({"date_start": "1707523200"}, "Send the date as text"),
+        ({"date_start": " 86400.5 "}, "Send the date as text"),
         ({"date_start": "2024-02-10", "date_end": 1.5}, "Send the date as text"),
     ],
 )

@@ -250,6 +250,31 @@ def test_a_long_feed_is_read_a_few_items_per_poll(web, team):
     assert Article.objects.count() == polling.MAX_NEW + 2
 
 
+def test_entries_with_no_link_kept_before_never_hold_up_the_new_ones(web, team, monkeypatch):
+    """Entries with no address are known again by their text: a feed opening with ten of
+    them, kept at the first poll, had filled every later poll's batch (and been read again
+    each time), so the story after them was never kept."""
+    words = ["river", "mountain", "coffee", "harvest", "school", "bridge", "market", "storm"]
+    old = [
+        (f"Notice {n}", "", f"{words[n % 8]} {n} " * 3 + f"notice number {n}")
+        for n in range(polling.MAX_NEW)
+    ]
+    feed_path = "/linkless.xml"
+    feed = add(SourceKind.FEED, web.add(feed_path, rss(old)))
+    polling.poll(feed)
+    assert Article.objects.count() == polling.MAX_NEW
+    read: list[str] = []
+    real = articles.run_extractor
+    monkeypatch.setattr(
+        articles, "run_extractor", lambda title, *rest: read.append(title) or real(title, *rest)
+    )
+    new = ("Journalist arrested at dawn", "", "Police arrested the editor of a local paper")
+    web.add(feed_path, rss([*old, new]))
+    polling.poll(feed)
+    assert Article.objects.count() == polling.MAX_NEW + 1
+    assert read == ["Journalist arrested at dawn"]
+
+
 def test_requests_to_one_host_are_spaced(web, settings, monkeypatch):
     from aegis.monitoring import fetching
 

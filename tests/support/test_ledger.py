@@ -123,6 +123,18 @@ def _remove_the_last_entry_and_move_the_head_back() -> None:
     LedgerHead.objects.update(seq=2, mac=two.mac)
 
 
+def test_a_checkpoint_row_moved_to_the_other_chain_is_seen(three_entries, tmp_path):
+    """Both chains keep their checkpoints in one table: the row's chain column is not signed,
+    the statement's chain is."""
+    from aegis.audit import selectors as audit_selectors
+
+    _checkpoint(tmp_path)
+    assert audit_selectors.stored_checkpoint_problem() is None
+    AuditCheckpoint.objects.update(chain="audit")
+    problem = audit_selectors.stored_checkpoint_problem()
+    assert problem is not None and "is of the ledger chain (its row was altered)" in str(problem)
+
+
 def test_a_removed_tail_with_the_head_moved_back_is_caught_by_the_checkpoints(
     three_entries, tmp_path
 ):
@@ -131,7 +143,7 @@ def test_a_removed_tail_with_the_head_moved_back_is_caught_by_the_checkpoints(
     _remove_the_last_entry_and_move_the_head_back()
     # The checkpoint kept in the database sees it...
     error = _refused("ledger", "verify")
-    assert "entry 3: is missing: the log ends at entry 2, but the checkpoint kept here " in (
+    assert "entry 3: is missing: the grant ledger ends at entry 2, but the checkpoint kept " in (
         str(error)
     )
     assert error.returncode == 1

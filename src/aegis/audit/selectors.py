@@ -229,12 +229,18 @@ def stored_checkpoint_problem(kept: checkpoints.Kept = AUDIT) -> ChainProblem | 
         mark = checkpoints.read(latest.signature, latest.statement)
     except checkpoints.CheckpointInvalid:
         return None  # signed under an earlier key, or not ours: the copies off the server say
+    if mark.chain != kept.chain.name:  # the statement is signed; the row's chain column is not
+        return ChainProblem(
+            mark.entry,
+            f"the checkpoint kept here is of the {mark.chain} chain (its row was altered)",
+        )
     end = kept.head()
     if end is None or end[0] < mark.entry:
         last = end[0] if end else 0
         return ChainProblem(
             last + 1,
-            f"is missing: the log ends at entry {last}, but the checkpoint kept here vouches "
+            f"is missing: the {kept.name} ends at entry {last}, but the checkpoint kept here "
+            f"vouches "
             f"for entry {mark.entry}",
         )
     entry = kept.mac_at(mark.entry)

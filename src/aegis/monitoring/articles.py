@@ -40,6 +40,31 @@ def _seen(url: str, secret: bytes | None) -> bool:
     return bool(hashes) and Article.objects.filter(url_hash__in=hashes).exists()
 
 
+def seen_text(
+    source: Any, title: str, text: str, boilerplate: frozenset[str] = frozenset()
+) -> bool:
+    """Whether the source sent this text before: how an entry with no address is known at
+    every poll it comes back in (ingest keeps it once)."""
+    return _same_text(source, _signatures(title, text, boilerplate, fingerprints.key()))
+
+
+def _signatures(
+    title: str, text: str, boilerplate: frozenset[str], secret: bytes | None
+) -> tuple[str, list[bytes]]:
+    """The text's body (title and text, the feed's footer left out) and its signatures."""
+    title, text = title.strip()[:1000], text.strip()
+    body = texts.body_of(title, texts.without_boilerplate(text, boilerplate))
+    return body, fingerprints.signatures(body, secret)
+
+
+def _same_text(source: Any, read: tuple[str, list[bytes]]) -> bool:
+    signatures = read[1]
+    return (
+        source is not None
+        and Article.objects.filter(source=source, signature__in=signatures).exists()
+    )
+
+
 def near_duplicate(candidates: list[bytes]) -> Article | None:
     """The first kept article of the same story: NEAR_DUPLICATE_SLOTS of its MinHash slots
     agree with one of the text's signatures (fingerprints.signatures), among the originals
@@ -124,11 +149,10 @@ def ingest(
     secret = fingerprints.key()
     if _seen(url, secret):
         return None
-    body = texts.body_of(title, texts.without_boilerplate(text, boilerplate))
-    signatures = fingerprints.signatures(body, secret)
-    same_text = Article.objects.filter(source=source, signature__in=signatures)
-    if not url and source is not None and same_text.exists():
+    read = _signatures(title, text, boilerplate, secret)
+    if not url and _same_text(source, read):
         return None
+    body, signatures = read
     # With no word ("🔥🔥", "!!!") every such text has the same fingerprint: no story to match.
     original = near_duplicate(signatures) if texts.normalised_words(body) else None
     article = Article.objects.create(

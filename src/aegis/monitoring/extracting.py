@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 # machine; then each article (0.1 s on average on dev, 1.6 s for the longest kept).
 START_SECONDS = 60.0
 ARTICLE_SECONDS = 10.0
-CHILD = [sys.executable, "-m", "aegis.monitoring.extraction.child"]
+# -I: the child's imports come from the installation alone, never from the worker's current
+# folder or PYTHON* variables.
+CHILD = [sys.executable, "-I", "-m", "aegis.monitoring.extraction.child"]
 
 Item = tuple[str, str, datetime.date | None, str]  # title, text, publish date, language
 
@@ -54,7 +56,8 @@ def in_child(items: list[Item]) -> list[dict[str, Any]]:
     try:
         done = subprocess.run(  # this interpreter, a module of ours
             CHILD,
-            input=json.dumps(batch, ensure_ascii=False).encode(),
+            # A lone surrogate has no UTF-8 form: replaced, so one text never sinks the batch.
+            input=json.dumps(batch, ensure_ascii=False).encode("utf-8", "replace"),
             capture_output=True,  # its errors are dropped: a message may quote an article
             timeout=timeout(len(items)),
             check=False,

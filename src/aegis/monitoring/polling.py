@@ -305,6 +305,8 @@ def _read_entries(source: Source, feed: Any, tally: _Tally, found: list[_Entry])
             if link:
                 _gave_nothing(link)
             continue
+        if not link and articles.seen_text(source, title, text, shared):
+            continue  # sent before: kept once, and never in the way of the entries after it
         found.append(_Entry(link, title, text, published, language, shared))
 
 
