@@ -3,7 +3,9 @@ progress recorded: in the request for a short log, in the worker for a long one 
 millions of entries takes longer to walk than a page may take). The worker walks SLICE
 entries per task and queues the next slice, from the position recorded, so that the tasks
 queued behind it (an alert that could not be raised where it was triggered) wait seconds,
-not minutes. `aegis audit verify` walks the same chain on the command line, in one go."""
+not minutes. `aegis audit verify` walks the same chain on the command line, in one go. Once
+the log verifies, the chains kept beside it (companions.py) are checked too, in the last
+slice."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from . import selectors
+from . import companions, selectors
 from .chain import head_problem
 from .models import CHAIN, UNFINISHED, AuditCheck
 
@@ -117,9 +119,11 @@ def _walk(check: AuditCheck, limit: int | None) -> str:
             state=AuditCheck.State.WAITING, updated_at=timezone.now()
         )
         return AuditCheck.State.CHECKING
-    problem = problem or selectors.unwalked_problem()
-    state = AuditCheck.State.INTACT if problem is None else AuditCheck.State.TAMPERED
-    _finish(check.pk, state, "" if problem is None else str(problem), checked)
+    found = str(problem or selectors.unwalked_problem() or "")
+    # The chains kept beside the log (the chain of custody), once it verifies.
+    found = found or companions.first_problem() or ""
+    state = AuditCheck.State.TAMPERED if found else AuditCheck.State.INTACT
+    _finish(check.pk, state, found, checked)
     return state
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Iterator
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
 from . import checkpoints
 from .chain import GENESIS, ChainProblem, Link, head_problem
@@ -292,6 +292,28 @@ def check_under_way(now: datetime.datetime) -> AuditCheck | None:
     """The check waiting for the worker or running, unless it stalled."""
     latest = latest_check()
     return latest if latest is not None and latest.under_way(now) else None
+
+
+def last_entries(
+    action_prefix: str, object_types: Iterable[str], object_ids: Iterable[str] | None = None
+) -> dict[str, int]:
+    """For each object id (of one of `object_types`, and among `object_ids` when given) that
+    an entry kept in the log names with an action starting with `action_prefix`, the number
+    of the last such entry. Another app's log that records each of its rows here (the chain
+    of custody) compares its own last row with it: a tail removed there still shows here."""
+    rows = AuditEntry.objects.filter(
+        action__startswith=action_prefix, object_type__in=list(object_types)
+    )
+    if object_ids is not None:
+        rows = rows.filter(object_id__in=list(object_ids))
+    grouped = rows.order_by().values("object_id").annotate(last=Max("seq"))
+    return {row["object_id"]: row["last"] for row in grouped}
+
+
+def objects_named(action: str, object_type: str) -> set[str]:
+    """The object ids that entries kept in the log with this action name."""
+    rows = AuditEntry.objects.filter(action=action, object_type=object_type).order_by()
+    return set(rows.values_list("object_id", flat=True).distinct())
 
 
 def entry_count() -> int:

@@ -11,6 +11,7 @@ class EvidenceConfig(AppConfig):
     def ready(self) -> None:
         # The case page (cases) shows how many files a case holds through a panel: cases is
         # below evidence. After the incidents panel, as before.
+        from aegis.audit import companions
         from aegis.cases import panels
 
         from . import selectors
@@ -19,3 +20,14 @@ class EvidenceConfig(AppConfig):
             return selectors.items_of(case).count()
 
         panels.register(panels.Panel(panels.CASE, "evidence/_case_panel.html", count, order=10))
+
+        # `aegis audit verify` and the auditor's page check the custody chains too (custody.py);
+        # audit is below evidence.
+        companions.register(
+            companions.Companion(
+                "Chain of custody",
+                "events",
+                selectors.custody_event_count,
+                selectors.verify_custody,
+            )
+        )

@@ -4,7 +4,9 @@ An item's bytes live in the encrypted blob store (storage.py) under their own fi
 under the case's data key. Its name and description are ciphertext; the SHA-256 of the original,
 the content type and the size stay in clear so that integrity can be checked and reported
 without opening anything. Originals are the evidentiary copy and never change; working copies
-are derived from an original and linked to it. Custody events are append-only."""
+are derived from an original and linked to it. Custody events are append-only, and each
+item's events form a keyed chain (custody.py): one changed, removed or reordered in the
+database is noticed by `aegis audit verify`."""
 
 from __future__ import annotations
 
@@ -147,9 +149,11 @@ class CustodyEventQuerySet(models.QuerySet["CustodyEvent"]):
 
 
 class CustodyEvent(models.Model):
-    """Who did what with an item, when and why. Rows are only ever added."""
+    """Who did what with an item, when and why. Rows are only ever added, each chained to the
+    item's event before it by a keyed MAC (custody.py)."""
 
     item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="custody")
+    seq = models.PositiveIntegerField(help_text="The event's number in its item's custody log.")
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=20, choices=CustodyAction.choices)
     # PROTECT: a custody log that loses who acted is worthless in front of a court.
@@ -158,12 +162,21 @@ class CustodyEvent(models.Model):
     )
     at = models.DateTimeField(default=timezone.now)
     reason: str = EncryptedTextField()  # type: ignore[assignment]
+    # The audit entry that records the event (its number in the audit log), so that custody
+    # events removed from the end of an item's log are noticed: their audit entries remain.
+    # None for events from before the chain whose audit entry was already gone.
+    audit_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    prev_mac = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
 
     objects = CustodyEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["item", "at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "seq"], name="evidence_custody_one_per_seq")
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} of {self.item_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -4,6 +4,7 @@ exist for them (same answer as a missing one)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -12,6 +13,7 @@ from django.db.models import Q, QuerySet
 from aegis.cases import selectors as cases
 from aegis.vault.selectors import open_records
 
+from . import custody
 from .models import CustodyEvent, EvidenceItem, ItemKind
 
 PAGE_SIZE = 25
@@ -59,7 +61,25 @@ def working_copies_of(item: EvidenceItem) -> QuerySet[EvidenceItem]:
 
 
 def custody_of(item: EvidenceItem) -> QuerySet[CustodyEvent]:
-    return item.custody.select_related("actor").order_by("at", "pk")
+    return item.custody.select_related("actor").order_by("seq")
+
+
+def custody_problem(items: Iterable[EvidenceItem]) -> str | None:
+    """The first problem in the custody logs of these items and of the working copies made
+    from them (custody.py), in words; None when they verify."""
+    chosen = [item.pk for item in items]
+    logged = EvidenceItem.objects.filter(Q(pk__in=chosen) | Q(derived_from__in=chosen))
+    return custody.verify(logged)[1]
+
+
+def verify_custody(progress: Callable[[int], object] | None = None) -> tuple[int, str | None]:
+    """Every item's custody log, as `aegis audit verify` checks it: (events checked, the
+    first problem in words or None)."""
+    return custody.verify(None, progress)
+
+
+def custody_event_count() -> int:
+    return custody.event_count()
 
 
 def custody_of_items(items: Any) -> QuerySet[CustodyEvent]:

@@ -22,12 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aegis.audit import services as audit
+from aegis.audit.chain import GENESIS
 from aegis.files import storage
 from aegis.files.uploads import CheckedUpload, UploadRejected, check_upload
 from aegis.rules import RuleError, text
 from aegis.vault import crypto
+from aegis.vault.fields import EncryptedTextField
 
-from . import exhibit, images, pdfs, selectors
+from . import custody, exhibit, images, pdfs, selectors
 from .models import CustodyAction, CustodyEvent, EvidenceItem, ItemKind
 
 MAX_DESCRIPTION = 5000
@@ -80,19 +82,37 @@ def record_custody(
     reason: str = "",
     attempted: str = CustodyAction.VIEW,
 ) -> CustodyEvent:
-    """Append one event to the item's chain of custody (and one entry to the audit log)."""
+    """Append one event to the item's chain of custody (custody.py) and one entry to the
+    audit log, which the event names so that a removed tail of the log is noticed."""
     if action not in CustodyAction.values:
         raise ValueError(f"Unknown custody action {action!r}")
-    event = CustodyEvent.objects.create(
-        item=item, data_key_id=item.data_key_id, action=action, actor_id=actor_id, reason=reason
-    )
+    # The audit log's lock first, as every service that records takes it (audit.hold_chain),
+    # then the item's: two events of an item never take the same number.
+    audit.hold_chain()
+    list(EvidenceItem.objects.select_for_update().filter(pk=item.pk).values_list("pk"))
+    last = item.custody.order_by("-seq").values_list("seq", "mac").first()
     failed = action == CustodyAction.INTEGRITY_FAILURE
-    audit.record(
+    entry = audit.record(
         _audit_action(action, attempted),
         actor_id=actor_id,
         object_type="evidence.integrity-failure" if failed else "evidence",
         object_id=item.pk,
     )
+    event = CustodyEvent(
+        item=item,
+        seq=last[0] + 1 if last else 1,
+        data_key_id=item.data_key_id,
+        action=action,
+        actor_id=actor_id,
+        at=timezone.now(),
+        audit_seq=entry.seq,
+        prev_mac=last[1] if last else GENESIS,
+    )
+    # Encrypted now rather than on save, so that the MAC covers the ciphertext stored.
+    field = cast(EncryptedTextField, CustodyEvent._meta.get_field("reason"))
+    event.__dict__["reason"] = field.encrypt(event, reason)
+    custody.seal(event)
+    event.save(force_insert=True)
     return event
 
 
@@ -351,7 +371,9 @@ def export_exhibit(
     """A ZIP of the case's original files (all, or those in `item_ids`), a manifest that
     `sha256sum -c` verifies, and their custody log as CSV and as a printable page.
 
-    The export is recorded on every item first, so the package's own log shows it."""
+    The export is recorded on every item first, so the package's own log shows it. An item
+    whose custody log (or a working copy's) does not verify is refused before anything is
+    recorded or written."""
     reason = _required_reason(reason)
     items = EvidenceItem.objects.filter(case=case, kind=ItemKind.ORIGINAL)
     if item_ids is not None:
@@ -364,6 +386,17 @@ def export_exhibit(
         raise RuleError(_("Choose at least one original file to export."))
     if not chosen:
         raise RuleError(_("This case has no original files to export."))
+    for item in chosen:
+        # The package's signed manifest would vouch for a custody log altered outside Aegis.
+        if selectors.custody_problem([item]) is not None:
+            raise RuleError(
+                _(
+                    "The chain of custody of “%(name)s” does not verify: an event in it was "
+                    "changed, moved or removed outside Aegis. No exhibit was made; tell your "
+                    "coordinator (“aegis audit verify” names the event)."
+                )
+                % {"name": item.name}
+            )
     with transaction.atomic():
         for item in chosen:
             record_custody(item, CustodyAction.EXPORT, actor_id=actor.pk, reason=reason)

@@ -92,6 +92,7 @@ def _detail(request: HttpRequest, item: EvidenceItem, status: int = 200, **forms
         "item": item,
         "case": item.case,
         "custody": selectors.custody_of(item),
+        "custody_broken": selectors.custody_problem([item]) is not None,
         "working_copies": selectors.working_copies_of(item),
         "download_form": forms.get("download_form") or ReasonForm(prefix="download"),
         "copy_form": forms.get("copy_form") or OptionalReasonForm(prefix="copy"),

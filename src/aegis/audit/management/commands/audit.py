@@ -1,5 +1,6 @@
 """`aegis audit verify [--checkpoint FILE]`: check the keyed chain (and that it still extends
-a signed checkpoint); exit 1 naming the first problem, 2 for a checkpoint that is not valid.
+a signed checkpoint), then the chains kept beside it (companions.py: the chain of custody);
+exit 1 naming the first problem, 2 for a checkpoint that is not valid.
 `aegis audit checkpoint --out FILE`: sign the head now (FILE and FILE.minisig).
 `aegis audit public-key`: the minisign public key that checkpoints are signed with."""
 
@@ -11,7 +12,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
-from aegis.audit import checkpoints, selectors, services
+from aegis.audit import checkpoints, companions, selectors, services
 from aegis.audit.management.checkpoint_files import CheckpointCommand
 
 
@@ -75,6 +76,28 @@ class Command(CheckpointCommand):
                 checked, failure = selectors.verify_against(mark, progress=bar.update)
         if failure is not None:
             raise CommandError(failure)
+        self._report_log(mark, checked)
+        for companion in companions.registered():
+            self._verify_companion(companion, options["no_progress"])
+
+    def _verify_companion(self, companion: companions.Companion, no_progress: bool) -> None:
+        total = companion.count()
+        with tqdm(
+            None,
+            total=total,
+            unit=companion.unit,
+            disable=no_progress or total < 10_000,
+            file=sys.stderr,
+        ) as bar:
+            checked, problem = companion.verify(bar.update)
+        if problem is not None:
+            raise CommandError(
+                f"{companion.title} tampered with: {problem}. {checked} {companion.unit} "
+                "before it are intact."
+            )
+        self.stdout.write(f"{companion.title} intact: {checked} {companion.unit} verified.")
+
+    def _report_log(self, mark: checkpoints.Checkpoint | None, checked: int) -> None:
         noun = "entry" if checked == 1 else "entries"
         anchor = selectors.latest_anchor()
         pruned = anchor.seq if anchor is not None else 0
