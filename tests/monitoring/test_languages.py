@@ -113,6 +113,11 @@ def test_a_threat_of_death_is_no_killing() -> None:
     ]
     # As the English path writes it: the annotators' most frequent form.
     assert found.country.value == "Columbia"
+    # In Arabic the killing's word carries its particle: "threats of killing".
+    assert languages.violations(["تلقت الصحفية تهديدات بالقتل."], "ar") == [
+        ("other", 1, "تلقت الصحفية تهديدات بالقتل.")
+    ]
+    assert [v for v, _, _ in languages.violations(["قتل الصحفي بالرصاص."], "ar")] == ["killing"]
 
 
 @pytest.mark.parametrize(
@@ -198,6 +203,29 @@ def test_the_victim_word_and_its_gender() -> None:
     assert languages.role_of("الناشط علي محمد", "علي محمد", "ar") == languages.Role(
         "human rights defender", "man"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # A family name with the article ends the name; it had been cut off or lost the name.
+        ("قتل الصحفي محمد عبد الله القادري في بغداد.", "محمد عبد الله القادري"),
+        ("اعتقل المدون السعودي عبد الرحمن الحربي أمس.", "عبد الرحمن الحربي"),
+        ("اعتقلت السلطات الصحفي عمر الراضي.", "عمر الراضي"),
+        ("اختطف الناشط السوداني أحمد الخير من منزله.", "أحمد الخير"),
+        ("اعتقلت الناشطة سلمى الشهاب.", "سلمى الشهاب"),
+        # Ali is a name; only "على" (on) ends one, though its key is the same.
+        ("اعتقلت الشرطة الصحفي علي حسن في بغداد.", "علي حسن"),
+        ("اعتقلت الشرطة الصحفي علي حسن على الحدود.", "علي حسن"),
+        # A nationality or a time after the name is no family name.
+        ("قتل الصحفي محمد حسن الأسبوع الماضي", "محمد حسن"),
+        ("قتلت الصحفية زينب حسن العراقية", "زينب حسن"),
+        # Joiners and direction marks typed inside the words.
+        ("اعتقل الصحفي\u200c محمد\u200f أحمد", "محمد أحمد"),
+    ],
+)
+def test_arabic_names_after_a_victim_word(text: str, name: str) -> None:
+    assert [found for found, _ in languages.arabic_names(text)] == [name]
 
 
 def test_an_arabic_text_without_a_victim_word_is_read_without_error() -> None:

@@ -52,7 +52,8 @@ def main() -> int:
     sys.stdout = sys.stderr  # whatever else prints cannot spoil the answer
     batch = json.loads(sys.stdin.buffer.read())
     answer = {"proposals": extract_batch(batch)}
-    out.write(json.dumps(answer, ensure_ascii=False, default=str).encode())
+    # A lone surrogate quoted from a text has no UTF-8 form: replaced, not the whole answer lost.
+    out.write(json.dumps(answer, ensure_ascii=False, default=str).encode("utf-8", "replace"))
     out.flush()
     return 0
 

@@ -43,7 +43,9 @@ def detected(text: str) -> str:
 
 # --- Arabic script ---------------------------------------------------------------------------
 
-_HARAKAT = re.compile("[\u064b-\u065f\u0670\u0640]")  # short vowels, shadda, tatweel
+# Short vowels, shadda, tatweel, and the invisible joiners and direction marks typed inside
+# words ("الصحفي\u200c"): none changes what a word is.
+_HARAKAT = re.compile("[\u064b-\u065f\u0670\u0640\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _ALEF = str.maketrans(
     {
         "\u0623": "\u0627",
@@ -417,7 +419,10 @@ _AR = {
 _THREAT_BEFORE = {
     "es": re.compile(r"(?:amenaz\w*|amenazas? de muerte|intent\w* de)\s+(?:\w+\s+){0,2}$"),
     "fr": re.compile(r"(?:menac\w*|tentative d'|tentative de)\s*(?:\w+\s+){0,2}$"),
-    "ar": re.compile(r"(?:تهديد\w*|هدد\w*|تهديدات|محاولة)\s+(?:\w+\s+){0,1}$"),
+    # "تهديدات بالقتل": the killing's word may carry its particles ("بال", "ال", "ب").
+    "ar": re.compile(
+        r"(?:تهديد\w*|هدد\w*|تهديدات|محاولة)\s+(?:\w+\s+){0,1}(?:[وف]?(?:بال|ال|ب|ل))?$"
+    ),
 }
 
 
@@ -517,6 +522,7 @@ NOT_NAME = {
         Bimensuel Ministère Direction Sécurité Services Service Renseignement Justice Liberté
         Presse Observatoire Collectif Fondation Internationale International Amnesty Deux Trois
         Quatre Cinq Plusieurs Tous Toutes Chaque Aucun Aucune Lui Eux Ne Non Oui Plus Mais
+        Constitution Défense Protection Promotion Citoyen Citoyenne Citoyens Patriotique
         """.strip(),
         )
     ),
@@ -656,12 +662,27 @@ _AR_STOP = frozenset(
     for w in re.split(
         r"\s+",
         """
-    في من على إلى الى عن أمام امام بعد قبل خلال منذ الذي التي الذين وهو وهي هو هي إثر اثر جراء
+    في من عن أمام امام بعد قبل خلال منذ الذي التي الذين وهو وهي هو هي إثر اثر جراء
     مع حيث أثناء اثناء بسبب عند داخل قرب لدى يوم مساء صباح ليلة فجر برصاص بالرصاص وقد قد كان
     كانت تم وتم ضد أن ان إن لا لم لن ما أو او ثم حتى بين عقب وسط جنوب شمال شرق غرب مدينة
     بلدة قرية محافظة منطقة حي وذلك ذلك هذا هذه بحسب حسب وفق وفقا أيضا ايضا فقط تعمل يعمل
     تغطي يغطي عمل عملت قال قالت أكد أكدت أضاف أضافت أعلن أعلنت أفاد أفادت لقي لقيت توفي توفيت
     أصيب أصيبت نجا نجت تعرض تعرضت اعتقل اعتقلت قتل قتلت اختطف اختطفت
+    """.strip(),
+    )
+)
+# Read before the keys: "على" and "إلى" end a name, but their key ("علي") is the name Ali.
+_AR_STOP_RAW = frozenset(("على", "إلى", "الى", "علی"))
+# Words with the article that end a name rather than end it with a family name ("محمد
+# الأسبوع الماضي"): times, and the nationalities of DEMONYMS with the article.
+_AR_NOT_FAMILY = frozenset(
+    arabic_key(w)
+    for w in re.split(
+        r"\s+",
+        """
+    الأسبوع الاسبوع الماضي الماضية الجاري الجارية الحالي الحالية اليوم الليلة الشهر العام
+    السنة الجمعة السبت الأحد الاحد الاثنين الإثنين الثلاثاء الأربعاء الاربعاء الخميس
+    الحقوقي الحقوقية المستقل المستقلة المعروف المعروفة البارز البارزة الشهير الشهيرة
     """.strip(),
     )
 )
@@ -708,23 +729,39 @@ def _name_after(text: str, position: int) -> tuple[str, int] | None:
         word = raw.rstrip('،,.:;!؟?"»)')
         key = arabic_key(word)
         start = position + m.start()
-        if not ARABIC_WORD.fullmatch(word):
+        if not ARABIC_WORD.fullmatch(_HARAKAT.sub("", word)):
             break
-        if key in _AR_STOP:
+        if key in _AR_STOP or _HARAKAT.sub("", word) in _AR_STOP_RAW:
             break
         previous = arabic_key(words[-1][0]) if words else ""
+        ends = False
         if key.startswith("ال") and previous not in _AR_JOINING:
-            if words:
+            if not words:
+                continue  # an adjective before the name ("العراقية", "الحقوقي")
+            if key in _AR_NOT_FAMILY or _nationality(key):
                 break
-            continue  # an adjective before the name ("العراقية", "الحقوقي")
+            ends = True  # a family name with the article ends the name ("عمر الراضي")
         words.append((word, start))
-        if word != raw or len(words) == 4:
+        if ends or word != raw or len(words) == 4:
             break
     if len(words) < 2:
         return None
     start = words[0][1]
     end = words[-1][1] + len(words[-1][0])
-    return text[start:end], start
+    return _INVISIBLE.sub("", text[start:end]), start
+
+
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _nationality(key: str) -> bool:
+    """Whether a word with the article is a nationality ("السوداني", "العراقية")."""
+    bare = key[2:]
+    bare = bare[:-1] if bare.endswith("ه") or bare.endswith("ة") else bare
+    return bare in _AR_NATIONALITIES
+
+
+_AR_NATIONALITIES = frozenset(arabic_key(d) for d in DEMONYMS["ar"].values())
 
 
 def _positions(text: str) -> list[int]:
