@@ -305,3 +305,25 @@ def test_concurrent_events_of_one_item_take_distinct_numbers(desk):
     assert errors == []
     assert [e.seq for e in _events(item)] == list(range(1, THREADS * ROUNDS + 2))
     assert custody.verify() == (THREADS * ROUNDS + 1, None)
+
+
+def test_audit_retention_keeps_the_entry_that_ends_each_kept_items_custody_log(desk, logged):
+    """The audit entry of an item's last custody event is what shows its log's end: pruned by
+    audit retention (three years, while evidence stays ten), the last events could be removed
+    unseen."""
+    from aegis import clock
+    from aegis.retention import services as retention
+    from tests.retention.conftest import later
+
+    last = _events(logged)[-1]
+    for i in range(5):
+        audit.record("login", actor_id=i, object_type="user", object_id=i)
+    audit.take_checkpoint()
+    retention.set_periods({"audit": audit.MIN_KEEP_DAYS}, actor_id=None)
+    with clock.frozen(later(audit.MIN_KEEP_DAYS + 10)):
+        assert retention.expire().audit_entries > 0
+    kept = AuditEntry.objects.order_by("seq").values_list("seq", flat=True)
+    assert kept[0] == last.audit_seq  # everything before it went, it stayed
+    assert custody.verify() == (4, None)
+    _sql("DELETE FROM evidence_custodyevent WHERE id = %s", [last.pk])
+    assert "the last custody events" in custody.verify()[1]

@@ -291,3 +291,19 @@ def test_a_failing_database_write_leaves_no_blob(desk, media_root, monkeypatch):
     with unlocked(desk.person.keychain()), pytest.raises(RuntimeError):
         _upload(desk, b"text", "a.txt")
     assert EvidenceItem.objects.count() == 0 and blob_files(media_root) == []
+
+
+def test_redrawing_a_pdf_is_held_to_its_memory_limit(desk, monkeypatch):
+    """pdftocairo runs under prlimit: a page that would take more memory (a hostile one, 200
+    inches square) fails on its own instead of taking the server's."""
+    from aegis.evidence import pdfs
+
+    with unlocked(desk.person.keychain()):
+        original = _upload(desk, pdf_with_script(), "report.pdf")
+        monkeypatch.setattr(pdfs, "MEMORY_BYTES", 16 * 1024 * 1024)
+        with pytest.raises(RuleError, match="could not be redrawn"):
+            services.make_working_copy(original, actor_id=desk.user.pk)
+        monkeypatch.setattr(pdfs, "MEMORY_BYTES", 1024 * 1024 * 1024)
+        assert services.make_working_copy(original, actor_id=desk.user.pk).content_type == (
+            "application/pdf"
+        )

@@ -173,3 +173,20 @@ def test_an_unknown_case_or_profile_is_refused(desk, partner):
         services.export_bundle(desk.lucia.user, partner, ["AEG-1999-00001"], profile="full")
     with pytest.raises(RuleError):
         _export(desk, partner, profile="everything")
+
+
+def test_evidence_whose_custody_log_does_not_verify_is_not_sent(desk, partner):
+    """The bundle carries the item's custody log, signed by us: a log altered outside Aegis
+    had gone to the partner vouched for."""
+    from django.db import connection
+
+    from aegis.evidence.models import CustodyEvent
+
+    [event] = CustodyEvent.objects.all()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE evidence_custodyevent SET actor_id = NULL WHERE id = %s", [event.pk])
+    with pytest.raises(RuleError, match="does not verify") as refused:
+        _export(desk, partner)
+    assert "Nothing was sent" in refused.value.message
+    assert not Export.objects.exists() and not ExportedRecord.objects.exists()
+    assert CustodyEvent.objects.count() == 1

@@ -144,20 +144,31 @@ def past_the_end_problem() -> ChainProblem | None:
     return None if past is None else ChainProblem(past, "is past the recorded end of the log")
 
 
-def prunable(before: datetime.datetime, keep: Iterable[tuple[str, str]] = ()) -> int:
-    cut = prune_cut(before, keep)
+def prunable(
+    before: datetime.datetime,
+    keep: Iterable[tuple[str, str]] = (),
+    keep_from: int | None = None,
+) -> int:
+    cut = prune_cut(before, keep, keep_from)
     return AuditEntry.objects.filter(seq__gt=start()[0], seq__lte=cut).count() if cut else 0
 
 
-def prune_cut(before: datetime.datetime, keep: Iterable[tuple[str, str]] = ()) -> int:
+def prune_cut(
+    before: datetime.datetime,
+    keep: Iterable[tuple[str, str]] = (),
+    keep_from: int | None = None,
+) -> int:
     """The last entry retention may remove: written before `before`, vouched for by the
-    latest signed checkpoint, and before the first entry naming an object in `keep` (an
-    object under a legal hold). 0 when none may go."""
+    latest signed checkpoint, before the first entry naming an object in `keep` (an object
+    under a legal hold) and before entry `keep_from` (one a chain kept beside the log still
+    needs: companions.py). 0 when none may go."""
     latest = latest_checkpoint()
     if latest is None:
         return 0
     begin = start()[0]
     old = AuditEntry.objects.filter(seq__gt=begin, seq__lte=latest.seq, at__lt=before)
+    if keep_from is not None:
+        old = old.filter(seq__lt=keep_from)
     cut = old.order_by("-seq").values_list("seq", flat=True).first() or 0
     kept = Q()
     for object_type, object_id in keep:

@@ -261,18 +261,20 @@ def prune(
     before: datetime.datetime,
     *,
     keep: Iterable[tuple[str, str]] = (),
+    keep_from: int | None = None,
     actor_id: int | None = None,
     batch: int = 5000,
 ) -> int:
     """Remove the entries written before `before`, up to the latest signed checkpoint and
-    short of the first entry naming an object in `keep`, after checking that the entries
+    short of the first entry naming an object in `keep` and of entry `keep_from`, after
+    checking that the entries
     from where the log starts up to that checkpoint verify. What is left starts at an anchor
     (the last removed entry's number and MAC, signed like a checkpoint), so `aegis audit
     verify` walks from it and still catches a changed, removed or reordered entry; the
     pruning is itself an entry. Returns how many entries went."""
     if before > clock.now() - datetime.timedelta(days=MIN_KEEP_DAYS):
         raise ValueError(f"Audit entries are kept at least {MIN_KEEP_DAYS} days.")
-    cut = selectors.prune_cut(before, keep)
+    cut = selectors.prune_cut(before, keep, keep_from)
     if not cut:
         return 0
     begin = selectors.start()

@@ -16,8 +16,12 @@ from django.utils.translation import gettext_lazy as _
 
 CONTENT_TYPE = "application/pdf"
 # Generous for a long scanned report on a slow server; a file that takes longer is refused
-# rather than holding the request.
-SECONDS = 120
+# rather than holding the request (a web worker is stopped at 120 s).
+SECONDS = 60
+# The most memory pdftocairo may take: a hostile page (200 inches square, a huge image)
+# fails on its own rather than taking the server's memory. Set by util-linux's prlimit (in
+# every Debian), not a preexec_fn, which is unsafe in the web server's threads.
+MEMORY_BYTES = 1024 * 1024 * 1024
 
 
 class Unreadable(Exception):
@@ -36,7 +40,7 @@ def redrawn(data: bytes) -> bytes:
     """The same pages as a new PDF with no metadata, scripts, actions or attachments."""
     try:
         done = subprocess.run(
-            ["pdftocairo", "-pdf", "-q", "-", "-"],
+            ["prlimit", f"--as={MEMORY_BYTES}", "pdftocairo", "-pdf", "-q", "-", "-"],
             input=data,
             capture_output=True,
             timeout=SECONDS,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from aegis.cases import selectors as cases
 from aegis.vault.selectors import open_records
@@ -80,6 +80,21 @@ def verify_custody(progress: Callable[[int], object] | None = None) -> tuple[int
 
 def custody_event_count() -> int:
     return custody.event_count()
+
+
+def first_audit_entry_custody_needs() -> int | None:
+    """The oldest audit entry recording an item's last custody event: the audit log's end of
+    that item's chain (custody.py), which retention may not prune while the item is kept.
+    None when no item has one."""
+    last = (
+        CustodyEvent.objects.filter(audit_seq__isnull=False)
+        .values("item")
+        .annotate(last=Max("audit_seq"))
+        .order_by("last")
+        .values_list("last", flat=True)
+        .first()
+    )
+    return last
 
 
 def custody_of_items(items: Any) -> QuerySet[CustodyEvent]:

@@ -388,15 +388,7 @@ def export_exhibit(
         raise RuleError(_("This case has no original files to export."))
     for item in chosen:
         # The package's signed manifest would vouch for a custody log altered outside Aegis.
-        if selectors.custody_problem([item]) is not None:
-            raise RuleError(
-                _(
-                    "The chain of custody of “%(name)s” does not verify: an event in it was "
-                    "changed, moved or removed outside Aegis. No exhibit was made; tell your "
-                    "coordinator (“aegis audit verify” names the event)."
-                )
-                % {"name": item.name}
-            )
+        _custody_verifies(item, _("No exhibit was made"))
     with transaction.atomic():
         for item in chosen:
             record_custody(item, CustodyAction.EXPORT, actor_id=actor.pk, reason=reason)
@@ -421,8 +413,24 @@ def read_for_partner(item: EvidenceItem, *, actor_id: int | None, reason: str) -
     """The item's bytes, checked against its hash, for a bundle to a partner organisation;
     the export is recorded in its chain of custody first (exchange)."""
     reason = _required_reason(reason)
+    # The bundle carries the log to the partner, whose signature then stands behind it.
+    _custody_verifies(item, _("Nothing was sent"))
     record_custody(item, CustodyAction.EXPORT, actor_id=actor_id, reason=reason)
     return _read_verified(item, actor_id=actor_id, attempted=CustodyAction.EXPORT)
+
+
+def _custody_verifies(item: EvidenceItem, outcome: str) -> None:
+    """RuleError naming the item when its custody log (or a working copy's) does not verify:
+    it may not leave Aegis vouched for."""
+    if selectors.custody_problem([item]) is not None:
+        raise RuleError(
+            _(
+                "The chain of custody of “%(name)s” does not verify: an event in it was "
+                "changed, moved or removed outside Aegis. %(outcome)s; tell your coordinator "
+                "(“aegis audit verify” names the event)."
+            )
+            % {"name": item.name, "outcome": outcome}
+        )
 
 
 def receive_from_partner(

@@ -235,9 +235,15 @@ def last_expiry_run() -> ExpiryRun | None:
     return ExpiryRun.objects.first()
 
 
-def audit_entries_before(before: datetime.datetime, keep: Any = ()) -> int:
+def audit_entries_before(
+    before: datetime.datetime, keep: Any = (), keep_from: int | None = None
+) -> int:
     """How many audit entries a run would remove now (a dry run)."""
-    return audit_selectors.prunable(before, keep)
+    return audit_selectors.prunable(before, keep, keep_from)
+
+
+def first_audit_entry_custody_needs() -> int | None:
+    return evidence_selectors.first_audit_entry_custody_needs()
 
 
 def sessions_ended_before(ended_before: datetime.datetime) -> int:

@@ -232,17 +232,21 @@ def expire(*, dry_run: bool = False, actor_id: int | None = None) -> Outcome:
 
 
 def _prune_audit(*, dry_run: bool, actor_id: int | None) -> int:
-    """The audit log's entries past their period, up to the latest signed checkpoint and
-    short of the first one naming a case under a legal hold."""
+    """The audit log's entries past their period, up to the latest signed checkpoint, short
+    of the first one naming a case under a legal hold and of the first that records an
+    item's last custody event."""
     days = selectors.periods()[RecordClass.AUDIT]
     if days is None:
         return 0
     before = clock.now() - datetime.timedelta(days=days)
     keep = [("case", str(case_id)) for case_id in selectors.held_case_ids()]
+    # The audit entry of each kept item's last custody event holds the end of its chain of
+    # custody (evidence/custody.py): it stays as long as the item.
+    keep_from = selectors.first_audit_entry_custody_needs()
     try:
         if dry_run:
-            return selectors.audit_entries_before(before, keep)
-        return audit.prune(before, keep=keep, actor_id=actor_id)
+            return selectors.audit_entries_before(before, keep, keep_from)
+        return audit.prune(before, keep=keep, keep_from=keep_from, actor_id=actor_id)
     except (audit.PruneRefused, audit_selectors.AnchorInvalid):
         # Kept as they are, for the auditor: 'aegis audit verify' names the problem.
         logger.error("retention: the audit log does not verify; no entry was removed")
