@@ -38,6 +38,16 @@ def tables(draw, max_rows=5, max_cols=5, max_value=12):
     return rows, cols, counts
 
 
+def _assert_no_zero_beside_small(protected):
+    """A published zero never shares a row or column (totals included) with a "fewer than
+    k": it would say where the few people are not, and so where they are."""
+    small = [key for key, cell in protected.cells.items() if cell.status is Status.PRIMARY]
+    for key, cell in protected.cells.items():
+        if cell.published and cell.value == 0:
+            beside = [s for s in small if s[0] == key[0] or s[1] == key[1]]
+            assert not beside, f"the zero at {key} is published beside {beside}"
+
+
 def _status(protected):
     return {key: cell.status for key, cell in protected.cells.items() if not cell.published}
 
@@ -52,8 +62,8 @@ def _assert_safe(rows, cols, counts, protected, k=K):
         elif protected.whole:
             assert cell.status is Status.SECONDARY  # no mark that bounds a count
         else:
-            assert full[key] > 0, "a zero is published as zero"
             assert (cell.status is Status.PRIMARY) == (full[key] < k)
+    _assert_no_zero_beside_small(protected)
     for key in withheld:
         low, high = interval(rows, cols, full, withheld, k, key, protected.whole)
         assert low <= full[key] <= high
@@ -80,40 +90,83 @@ def test_exhaustive_bounds_on_small_tables(table):
     top = max(extend(rows, cols, counts).values()) + 3
     for values in itertools.product(range(top), repeat=len(interior)):
         candidate = extend(rows, cols, dict(zip(interior, values, strict=True)))
-        if all(
-            _agrees(candidate[key], cell, protected.whole) for key, cell in protected.cells.items()
-        ):
+        if all(_agrees(candidate, key, protected) for key in protected.cells):
             for key in seen:
                 seen[key].add(candidate[key])
     for key, values in seen.items():
         assert len(values) >= 2, f"{key} is exactly {values} in {counts}"
 
 
-def _agrees(value, cell, whole=False):
-    if whole:
+def _agrees(candidate, key, protected):
+    """Whether a candidate's cell agrees with what is published of it. A "fewer than k" is 0
+    to k-1, but 0 only where a zero could have been withheld: where another "fewer than k"
+    shares its row or column."""
+    value, cell = candidate[key], protected.cells[key]
+    if protected.whole:
         return True
     if cell.status is Status.PUBLISHED:
         return value == cell.value
     if cell.status is Status.PRIMARY:
-        return 1 <= value < K
+        if value == 0:
+            return any(
+                c.status is Status.PRIMARY and other != key
+                for other, c in protected.cells.items()
+                if other[0] == key[0] or other[1] == key[1]
+            )
+        return value < K
     return value >= K
 
 
-def test_zero_is_published_and_small_counts_are_not():
+def test_zero_is_published_away_from_small_counts_and_small_counts_are_not():
     protected = protect(
-        ["a", "b"], ["x", "y"], {("a", "x"): 0, ("a", "y"): 3, ("b", "x"): 9, ("b", "y"): 20}, K
+        ["a", "b", "c"],
+        ["x", "y", "z"],
+        {
+            **{("a", "x"): 0, ("a", "y"): 3, ("a", "z"): 0},
+            **{("b", "x"): 9, ("b", "y"): 20, ("b", "z"): 0},
+            **{("c", "x"): 7, ("c", "y"): 6, ("c", "z"): 0},
+        },
+        K,
     )
-    assert protected.cell("a", "x").value == 0
     assert protected.cell("a", "y").status is Status.PRIMARY
     # a's total (3) is small too; the rest of the rectangle is withheld as its partner.
     assert not protected.cell("a", TOTAL).published
+    # Column z is all zeros and has a zero total: that zero total says nothing of row a's
+    # few, but its zero cells stand beside them (a, z), so only b's and c's would be shown,
+    # and they share column z with the withheld zero (a, z).
+    _assert_no_zero_beside_small(protected)
 
 
-def test_a_table_the_marks_alone_would_give_away_is_withheld_whole():
+def test_zeros_beside_a_small_count_do_not_say_where_the_few_are():
+    """Every counted woman is under 18, read from one table: her row's zeros and her total's
+    "fewer than 5" placed the few in one cell. The zeros beside them are withheld too."""
+    rows, cols = ["woman", "man"], ["under_18", "18_29", "30_44"]
+    counts = {
+        ("woman", "under_18"): 2,
+        ("woman", "18_29"): 0,
+        ("woman", "30_44"): 0,
+        ("man", "under_18"): 9,
+        ("man", "18_29"): 12,
+        ("man", "30_44"): 8,
+    }
+    protected = protect(rows, cols, counts, K)
+    for col in cols:
+        cell = protected.cell("woman", col)
+        assert not cell.published, col
+        assert cell.status is Status.PRIMARY  # all three read "fewer than 5": 0 to 4
+    _assert_safe(rows, cols, counts, protected)
+
+
+def test_a_column_of_small_counts_is_not_given_away_by_its_marks():
+    """Four rows of 1 and a total of 4, all "fewer than 5": once a "fewer than k" beside
+    another may be a withheld zero, the marks no longer say each is 1 (the table was withheld
+    whole when they did)."""
     rows = ["a", "b", "c", "d"]
-    protected = protect(rows, ["x"], {(r, "x"): 1 for r in rows}, K)
-    assert protected.whole
-    assert {cell.status for cell in protected.cells.values()} == {Status.SECONDARY}
+    counts = {(r, "x"): 1 for r in rows}
+    protected = protect(rows, ["x"], counts, K)
+    assert not protected.whole
+    assert {cell.status for cell in protected.cells.values()} == {Status.PRIMARY}
+    _assert_safe(rows, ["x"], counts, protected)
 
 
 def test_a_threshold_below_three_is_refused():

@@ -7,7 +7,11 @@ everywhere. Pure Python over small aggregated tables: no Django, no rows about p
 The method (stated on the methods page):
 
 * Primary suppression: a count from 1 to k-1 is never published; it is shown as "fewer than
-  k". Zero is published as zero.
+  k". So is a zero in the same row or column as such a cell (totals included), and a zero in
+  the same row or column as such a zero, and so on: a zero beside a few people tells where
+  they are not, and with it where they are ("every counted woman is under 18"). A "fewer
+  than k" therefore means 0 to k-1 where it shares a line with another, and a published zero
+  never shares a line with one.
 * Secondary suppression, the hypercube method of τ-Argus (Repsilber's GHMITER) for
   two-dimensional tables with their margins: every withheld cell lies on the corners of a
   rectangle of withheld cells (rows and columns of the table including its totals) along
@@ -34,7 +38,7 @@ lies on a rectangle of withheld sums and none can be worked out from the publish
 from __future__ import annotations
 
 import heapq
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -129,9 +133,28 @@ class _Suppressor:
             self._step[key] = (up, down) if _sign(key) > 0 else (down, up)
 
     def withhold(self, key: Key) -> None:
+        """Withhold a cell: "fewer than k" for a count below k (a zero too: a withheld zero
+        reads as fewer than k, never as k or more), "withheld" for more."""
         if key not in self.status:
-            primary = 0 < self.full[key] < self.k
+            primary = self.full[key] < self.k
             self.status[key] = Status.PRIMARY if primary else Status.SECONDARY
+
+    def _zeros_beside_small(self) -> None:
+        """Withhold the zeros of every row and column (totals included) that holds a "fewer
+        than k" cell, and of the lines those zeros are in, until none is left: published, a
+        zero would say which cells the few people are not in, and, beside a withheld zero,
+        that it is one. So a published zero is never in a line with a "fewer than k"."""
+        zeros = {key for key, value in self.full.items() if value == 0}
+        while True:
+            small = [key for key, status in self.status.items() if status is Status.PRIMARY]
+            rows = {r for r, _c in small}
+            cols = {c for _r, c in small}
+            found = [key for key in zeros if key[0] in rows or key[1] in cols]
+            if not found:
+                return
+            for key in found:
+                self.withhold(key)
+            zeros.difference_update(found)
 
     def _cost(self, corners: list[tuple[Key, int]]) -> tuple[int, int]:
         new = [key for key, _ in corners if key not in self.status]
@@ -151,7 +174,7 @@ class _Suppressor:
         up0, down0 = step[key]  # the corner moving with +1 (the others alternate)
         best: tuple[tuple[int, int], list[tuple[Key, int]]] | None = None
         for r2 in self.rows:
-            if r2 == r or full[(r2, c)] == 0:
+            if r2 == r or (full[(r2, c)] == 0 and (r2, c) not in status):
                 continue
             down1, up1 = step[(r2, c)]  # a -1 corner: its "up" is the rectangle's "down"
             if not ((up0 and up1) or (down0 and down1)):
@@ -161,8 +184,8 @@ class _Suppressor:
                 if c2 == c:
                     continue
                 a, b = (r, c2), (r2, c2)
-                if full[a] == 0 or full[b] == 0:
-                    continue  # zeros are published: a rectangle through one cannot move
+                if (full[a] == 0 and a not in status) or (full[b] == 0 and b not in status):
+                    continue  # a published zero is known: a rectangle through it cannot move
                 down2, up2 = step[a]
                 up3, down3 = step[b]
                 if not ((up0 and up1 and up2 and up3) or (down0 and down1 and down2 and down3)):
@@ -183,8 +206,9 @@ class _Suppressor:
             if 0 < value < self.k:
                 self.withhold(key)
         for key in forced:
-            if self.full.get(key, 0) > 0:
+            if key in self.full:  # a zero too: another table withholds it
                 self.withhold(key)
+        self._zeros_beside_small()
         used: set[tuple[Key, ...]] = set()
         audited = -1  # how many cells were withheld at the last audit
         # Each withheld cell needs a rectangle; new corners join the queue (already covered).
@@ -302,8 +326,13 @@ class _Program:
                     known += sign * full[k2]
             self.equations.append(coefficients)
             self.targets.append(-known)
+        least = _least_small(full, status)
         bounds: list[tuple[float, float | None]] = [
-            (0, None) if whole else (1, k - 1) if status[k2] is Status.PRIMARY else (k, None)
+            (0, None)
+            if whole
+            else (least[k2], k - 1)
+            if status[k2] is Status.PRIMARY
+            else (k, None)
             for k2 in withheld
         ]
         self.program = LinearProgram(self.equations, self.targets, bounds)
@@ -325,6 +354,18 @@ class _Program:
         if least < self.full[key] - 0.5:
             return False
         return self.most(key, least) - least < 0.5
+
+
+def _least_small(full: Mapping[Key, int], status: Mapping[Key, Status]) -> dict[Key, int]:
+    """The least a reader knows each "fewer than k" cell to be: 0 where it may be a withheld
+    zero (another "fewer than k" shares its row or column; or it is one, withheld because
+    another table withholds it), 1 otherwise."""
+    small = [key for key, found in status.items() if found is Status.PRIMARY]
+    in_row = Counter(r for r, _c in small)
+    in_col = Counter(c for _r, c in small)
+    return {
+        (r, c): 0 if full[(r, c)] == 0 or in_row[r] > 1 or in_col[c] > 1 else 1 for r, c in small
+    }
 
 
 def interval(
