@@ -90,6 +90,15 @@ class Team:
         return incident
 
 
+@pytest.fixture(autouse=True)
+def _no_release_of_another_test() -> None:
+    """A process keeps the public release it read while its period lasts: each test starts
+    with none (its database is its own)."""
+    from aegis.reports import release
+
+    release._CACHE.clear()
+
+
 @pytest.fixture
 def team(make_person, make_compartment) -> Team:
     worker = make_person(Role.COORDINATOR)

@@ -1,5 +1,6 @@
-"""The protected release is made once per change of its data and shared through the database
-by every process; a change (a withdrawn consent, a new incident) is seen at the next view."""
+"""The protected release is made once per period and shared through the database by every
+process; a withdrawn consent is seen at the next view, any other change at the next period
+(`test_scheduled_release`)."""
 
 from __future__ import annotations
 
@@ -53,33 +54,23 @@ def test_another_process_reads_the_stored_release_without_protecting_again(team,
         assert StoredRelease.objects.get().content["tables"]  # the new one replaced it
 
 
-def test_the_worker_remakes_it_when_data_change_or_it_grows_old(team):
+def test_the_worker_makes_it_once_per_period(team):
     for _ in range(5):
         team.incident()
     with clock.frozen(NOW):
         assert releases.refresh() == 1
-        assert releases.refresh() == 0  # unchanged and fresh
-    with clock.frozen(NOW + datetime.timedelta(seconds=releases.REFRESH_SECONDS + 1)):
-        assert releases.refresh() == 1  # old: made again before page views need it
+        assert releases.refresh() == 0  # this period's is made
         team.incident()
+        assert releases.refresh() == 0  # a new incident waits for the next period
+        _another_process()
+        assert _total(releases.public_release()).value == 5
+    with clock.frozen(NOW + datetime.timedelta(days=30)):  # 1 July
         assert releases.refresh() == 1
         _another_process()
         assert _total(releases.public_release()).value == 6
 
 
-def test_a_release_older_than_its_limit_is_never_served(team):
-    for _ in range(2):
-        team.incident()
-    with clock.frozen(NOW):
-        assert _total(releases.public_release()).status is Status.PRIMARY
-    _another_process()
-    StoredRelease.objects.update(made_at=NOW - datetime.timedelta(seconds=releases.CACHE_SECONDS))
-    with clock.frozen(NOW):
-        releases.public_release()
-        assert StoredRelease.objects.get().made_at == NOW
-
-
-def test_a_corrected_sector_is_seen_at_the_next_view(team):
+def test_a_corrected_sector_is_seen_in_the_next_period(team):
     people = [team.person(sector="land_environment") for _ in range(6)]
     for person in people:
         team.incident(people=[person])
@@ -98,13 +89,12 @@ def test_a_corrected_sector_is_seen_at_the_next_view(team):
         services.update_person(
             people[0], actor_id=team.worker.user.pk, reason="Wrong sector", sector="journalism"
         )
-    # Well within the release's five minutes, in this process and in another.
-    with clock.frozen(NOW + datetime.timedelta(seconds=10)):
-        assert releases.public_release().table(sectors).cell("journalism", TOTAL).status is (
-            Status.PRIMARY
-        )
+    # Not within the period, in this process or in another: a release follows no one change.
+    with clock.frozen(NOW + datetime.timedelta(days=10)):
+        assert releases.public_release().table(sectors).cell("journalism", TOTAL).value == 0
         _another_process()
-        assert releases.refresh() == 0  # the view above already remade and stored it
+        assert releases.refresh() == 0
+    with clock.frozen(NOW + datetime.timedelta(days=30)):
         assert releases.public_release().table(sectors).cell("journalism", TOTAL).status is (
             Status.PRIMARY
         )

@@ -392,6 +392,14 @@ def parts_concerning(size: int, people: Iterable[int]) -> set[int]:
     return found
 
 
+def last_incident_id() -> int:
+    """The highest id of an incident (0 if none; read from the index's end): a public
+    release counts the incidents up to it, so that those recorded later wait for the next."""
+    from django.db.models import Max
+
+    return int(Incident.objects.aggregate(last=Max("pk"))["last"] or 0)
+
+
 def statistics_fingerprint() -> tuple[int, Any, int, int]:
     """Changes whenever an incident, act or victim is added, changed or removed (for caches
     of statistics; an incident's `updated_at` moves with its acts and victims)."""

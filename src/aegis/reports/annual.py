@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from aegis.alerts import selectors as alerts
 
-from . import programmes
+from . import config, programmes
 from .charts import bar_chart
 from .disclosure import TOTAL
 from .release import Release, TableView, public_release, view
@@ -163,7 +163,11 @@ def methods(context: Context) -> Section | None:
         "methods",
         _("Methods"),
         "reports/annual/_methods.html",
-        {"k": context.release.k, "statuses": context.release.statuses},
+        {
+            "k": context.release.k,
+            "statuses": context.release.statuses,
+            "period": config.release_period(),
+        },
     )
 
 

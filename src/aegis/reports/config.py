@@ -3,10 +3,14 @@ when asked (never at import time), so a test or an operator can change them:
 
 * AEGIS_REPORTS_MIN_COUNT (k, default 5, at least 3): counts from 1 to k-1 are withheld;
 * AEGIS_REPORTS_INCLUDE_UNVERIFIED (default off): count unverified incidents too, not only
-  verified and corroborated ones. Both are shown on the public pages."""
+  verified and corroborated ones. Both are shown on the public pages.
+* AEGIS_REPORTS_RELEASE_PERIOD (month, quarter or year; default month): how often a new
+  public release is made (on the first day of each period, holding what was recorded
+  before it), so that no release follows a single change."""
 
 from __future__ import annotations
 
+import datetime
 import os
 
 from django.conf import settings
@@ -42,3 +46,22 @@ def include_unverified() -> bool:
 def counted_statuses() -> tuple[str, ...]:
     statuses = ("verified", "corroborated")
     return (*statuses, "unverified") if include_unverified() else statuses
+
+
+PERIODS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def release_period() -> str:
+    raw = _setting("REPORTS_RELEASE_PERIOD").strip().lower() or "month"
+    if raw not in PERIODS:
+        raise ImproperlyConfigured(
+            f"AEGIS_REPORTS_RELEASE_PERIOD={raw!r} is not one of {', '.join(PERIODS)}"
+        )
+    return raw
+
+
+def period_start(today: datetime.date) -> datetime.date:
+    """The first day of the release period `today` is in."""
+    months = PERIODS[release_period()]
+    month = (today.month - 1) // months * months + 1
+    return datetime.date(today.year, month, 1)

@@ -72,18 +72,33 @@ def recount_due() -> bool:
     return when is None or clock.now() - when >= RECOUNT_EVERY
 
 
-def counts(*, recount: bool = False) -> dict[str, Counts]:
+def counts(*, recount: bool = False, through: int | None = None) -> dict[str, Counts]:
     """Every table's counts, unprotected: the kept total, with the parts a change touched
-    (or every part, if `recount`) counted again. One process counts at a time (the state's
-    row is locked); another waits, then finds the parts counted. The very first count has
-    no row to lock: a process that loses that race counts again after it."""
+    (or every part, if `recount`) counted again; with `through`, only the incidents whose
+    id is at most that (a public release: those recorded before its period began). One
+    process counts at a time (the state's row is locked); another waits, then finds the
+    parts counted. The very first count has no row to lock: a process that loses that race
+    counts again after it."""
     try:
-        return _counts(recount)
+        return _counts(recount, through)
     except IntegrityError:
-        return _counts(recount)
+        return _counts(recount, through)
 
 
-def _counts(recount: bool) -> dict[str, Counts]:
+def _through(total: dict[str, Counts], through: int) -> dict[str, Counts]:
+    """The total less the incidents above `through`: the parts from the one holding it up
+    are taken away, and that part's incidents up to it counted (a few thousand at most)."""
+    cut = through // statistics.PART_SIZE
+    found = {slug: dict(counts) for slug, counts in total.items()}
+    above = CountedPart.objects.filter(part__gte=cut).values_list("counts", flat=True)
+    for content in above:
+        _add(found, _from_json(content), -1)
+    for tables in statistics.part_counts({cut}, end=through + 1).values():
+        _add(found, tables, 1)
+    return found
+
+
+def _counts(recount: bool, through: int | None = None) -> dict[str, Counts]:
     statuses = sorted(config.counted_statuses())
     with transaction.atomic():
         state = CountingState.objects.select_for_update().filter(name=STATE).first()
@@ -143,6 +158,8 @@ def _counts(recount: bool) -> dict[str, Counts]:
                 "recounted_at": recounted_at,
             },
         )
+        if through is not None:
+            return _through(total, through)
     return total
 
 

@@ -1,6 +1,8 @@
 """A release: every table of the catalogue counted (statistics) and protected together
 (disclosure), the one source of every public page, chart, open-data file and annual report.
-Staff dashboards read the same tables unprotected where the role allows.
+A public release is made once per period (a month by default), from the incidents recorded
+before the period began, so that no two releases differ by one change. Staff dashboards
+read the same tables unprotected where the role allows, live.
 
 Filters never compute anything new: a filtered view shows a slice (some rows or one column)
 of the protected tables, so the same cell has the same answer whatever the path to it, and
@@ -8,11 +10,11 @@ two views can never be subtracted to reveal a withheld count."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils.html import conditional_escape, format_html
@@ -34,7 +36,7 @@ FILTERS = ("year", "country", "violation", "sector")
 class Release:
     k: int
     statuses: tuple[str, ...]
-    made_at: datetime
+    made_at: datetime.datetime
     tables: Mapping[str, Protected]
     protected: bool = True
 
@@ -54,8 +56,8 @@ def _linked(spec: TableSpec, counts: dict[tuple[str, str], int]) -> LinkedTable:
     )
 
 
-def _counts(*, recount: bool = False) -> dict[str, LinkedTable]:
-    found = kept.counts(recount=recount)
+def _counts() -> dict[str, LinkedTable]:
+    found = kept.counts()
     return {spec.slug: _linked(spec, found[spec.slug]) for spec in TABLES}
 
 
@@ -79,32 +81,33 @@ def _align_years(tables: dict[str, LinkedTable]) -> dict[str, LinkedTable]:
 
 
 _CACHE: dict[str, Any] = {}
-CACHE_SECONDS = 300
-# The worker makes a new release once the stored one is this old, so that a page view does
-# not wait for the protection step when CACHE_SECONDS run out (housekeeping polls each minute).
-REFRESH_SECONDS = 180
 PUBLIC = "public"
 
 
-def _fingerprint() -> str:
-    """A digest of the data version and settings a release is made from: it changes when an
-    incident, act or victim is added, changed or removed, when a consent to statistics is
-    given or withdrawn, when a person's details (a victim's sector) are corrected, and when
-    k or the counted statuses change."""
+def _period() -> datetime.date:
+    return config.period_start(clock.today())
+
+
+def _fingerprint(period: datetime.date) -> str:
+    """A digest of what a public release is made from: its period, k, the counted statuses
+    and the consents to statistics withdrawn. Nothing else remakes it within its period
+    (not a new incident, a correction or a consent given), so two downloads in one period
+    are the same and none follows a single change; a withdrawn consent is honoured at once."""
     version = (
+        period.isoformat(),
         config.min_count(),
         config.counted_statuses(),
-        incidents.statistics_fingerprint(),
-        cases.consent_fingerprint(config.CONSENT_SCOPE),
-        cases.people_changed_at(),
+        cases.consent_fingerprint(config.CONSENT_SCOPE)[1:],  # withdrawals only
     )
     return hashlib.sha256(repr(version).encode()).hexdigest()
 
 
-def _to_json(release: Release) -> dict[str, Any]:
+def _to_json(release: Release, period: datetime.date, through: int) -> dict[str, Any]:
     return {
         "k": release.k,
         "statuses": list(release.statuses),
+        "period": period.isoformat(),
+        "through": through,
         "tables": {
             slug: {
                 "rows": list(t.rows),
@@ -117,7 +120,7 @@ def _to_json(release: Release) -> dict[str, Any]:
     }
 
 
-def _from_json(content: Mapping[str, Any], made_at: datetime) -> Release:
+def _from_json(content: Mapping[str, Any], made_at: datetime.datetime) -> Release:
     tables = {
         slug: Protected(
             tuple(t["rows"]),
@@ -130,22 +133,37 @@ def _from_json(content: Mapping[str, Any], made_at: datetime) -> Release:
     return Release(int(content["k"]), tuple(content["statuses"]), made_at, tables)
 
 
-def _fresh(made_at: datetime, now: datetime, seconds: float = CACHE_SECONDS) -> bool:
-    return 0 <= (now - made_at).total_seconds() < seconds
+def _through(period: datetime.date) -> int:
+    """The last incident a release of this period counts: the last recorded when the
+    period's first release was made (the worker makes it as the period begins); remade
+    within the period (a withdrawn consent), it counts the same incidents, less that
+    person's."""
+    stored = StoredRelease.objects.filter(name=PUBLIC).first()
+    if stored is not None and stored.content.get("period") == period.isoformat():
+        return int(stored.content["through"])
+    return incidents.last_incident_id()
 
 
-def _make(fingerprint: str, now: datetime, *, recount: bool = False) -> Release:
+def _make(
+    fingerprint: str, period: datetime.date, now: datetime.datetime, *, recount: bool = False
+) -> Release:
     """Count and protect every table, and store the result for every process. The counts
-    are the kept ones with what changed counted again (`kept`), or all counted afresh if
-    `recount`."""
+    are the kept ones with what changed counted again (`kept`; every part if `recount`),
+    cut at the period's last incident."""
     k = config.min_count()
-    tables = _align_years(_counts(recount=recount))
+    through = _through(period)
+    found = kept.counts(recount=recount, through=through)
+    tables = _align_years({spec.slug: _linked(spec, found[spec.slug]) for spec in TABLES})
     release = Release(k, config.counted_statuses(), now, protect_linked(tables, k))
     try:
         with transaction.atomic():
             StoredRelease.objects.update_or_create(
                 name=PUBLIC,
-                defaults={"fingerprint": fingerprint, "made_at": now, "content": _to_json(release)},
+                defaults={
+                    "fingerprint": fingerprint,
+                    "made_at": now,
+                    "content": _to_json(release, period, through),
+                },
             )
     except IntegrityError:
         pass  # another process stored the same data's release first: this one is as good
@@ -154,37 +172,48 @@ def _make(fingerprint: str, now: datetime, *, recount: bool = False) -> Release:
 
 
 def public_release() -> Release:
-    """What may be published: every table protected. Made once per change of the data and
-    settings it comes from (the fingerprint, checked on every call, so the first view after
-    a consent is withdrawn already leaves that person out), kept in this process and in the
-    database for every other, and remade after CACHE_SECONDS at most (for a change the
-    fingerprint does not see); the worker remakes it before then
-    (`refresh`). A page view counts again only the parts of the data that changed."""
-    fingerprint = _fingerprint()
-    now = clock.now()
+    """What may be published: every table protected. Made once per release period (config:
+    a month by default), from the incidents recorded before the period began, and kept all
+    through it, in this process and in the database for every other; made again within the
+    period only when k or the counted statuses change or a consent to statistics is
+    withdrawn (checked on every call, so the first view after a withdrawal already leaves
+    that person out). A new incident, a correction or a consent given waits for the next
+    period, mixed with everything else recorded in it: the difference between two releases
+    never shows one change. The worker makes it as the period begins (`refresh`)."""
+    period = _period()
+    fingerprint = _fingerprint(period)
+    # The stored one's time only (a lone row's column): the content is read once per process.
+    stored_at = (
+        StoredRelease.objects.filter(name=PUBLIC, fingerprint=fingerprint)
+        .values_list("made_at", flat=True)
+        .first()
+    )
+    if stored_at is None:
+        return _make(fingerprint, period, clock.now())
     cached = _CACHE.get(PUBLIC)
-    if cached and cached[0] == fingerprint and _fresh(cached[1].made_at, now):
-        return cached[1]
-    stored = StoredRelease.objects.filter(name=PUBLIC, fingerprint=fingerprint).first()
-    if stored is not None and _fresh(stored.made_at, now):
-        release = _from_json(stored.content, stored.made_at)
-        _CACHE[PUBLIC] = (fingerprint, release)
-        return release
-    return _make(fingerprint, now)
+    if cached and cached[0] == fingerprint and cached[1].made_at == stored_at:
+        return cast(Release, cached[1])
+    stored = StoredRelease.objects.get(name=PUBLIC)
+    release = _from_json(stored.content, stored.made_at)
+    _CACHE[PUBLIC] = (fingerprint, release)
+    return release
 
 
 def refresh() -> int:
-    """The worker's round: remake the stored release when the data changed or it is getting
-    old, so that page views find it ready. 1 if it made one."""
-    fingerprint = _fingerprint()
-    now = clock.now()
-    stored = StoredRelease.objects.filter(name=PUBLIC, fingerprint=fingerprint).first()
-    if stored is not None and _fresh(stored.made_at, now, REFRESH_SECONDS):
-        return 0
-    # Off the page views, and every few hours, everything is counted afresh: a change no
-    # part's version sees (a raw edit of the database) is in the release by then.
-    _make(fingerprint, now, recount=kept.recount_due())
-    return 1
+    """The worker's round: keep the counts current for the staff dashboard (what changed;
+    every part afresh every few hours, for a change no part's version sees) and make the
+    period's public release as soon as it is due, so that page views find it ready. 1 if
+    it made one."""
+    period = _period()
+    fingerprint = _fingerprint(period)
+    # Every few hours everything is counted afresh, off the page views: a change no part's
+    # version sees (a raw edit of the database) is in the counts by then.
+    recount = kept.recount_due()
+    if not StoredRelease.objects.filter(name=PUBLIC, fingerprint=fingerprint).exists():
+        _make(fingerprint, period, clock.now(), recount=recount)
+        return 1
+    kept.counts(recount=recount)
+    return 0
 
 
 def staff_release() -> Release:

@@ -192,11 +192,13 @@ TABLES = [
 TABLES_BY_SLUG = {spec.slug: spec for spec in TABLES}
 
 
-def counted_incidents(parts: Iterable[int] | None = None) -> QuerySet[Any]:
+def counted_incidents(parts: Iterable[int] | None = None, end: int | None = None) -> QuerySet[Any]:
     """The incidents statistics may count (consent and verification), as a query; with
-    `parts`, only those of these parts."""
+    `parts`, only those of these parts, and with `end`, only those whose id is below it."""
     consenting = cases.consenting_people(config.CONSENT_SCOPE)
     ranges = None if parts is None else _id_ranges(parts)
+    if ranges is not None and end is not None:
+        ranges = [(first, min(last, end)) for first, last in ranges if first < end]
     return incidents.statistics_incidents(consenting, config.counted_statuses(), ranges)
 
 
@@ -307,8 +309,11 @@ def _id_ranges(parts: Iterable[int]) -> list[tuple[int, int]]:
     return [(first * PART_SIZE, end * PART_SIZE) for first, end in ranges]
 
 
-def part_counts(parts: Iterable[int] | None = None) -> dict[int, dict[str, Counts]]:
-    """Every table of the catalogue per part, for every part or only these: one query per
+def part_counts(
+    parts: Iterable[int] | None = None, end: int | None = None
+) -> dict[int, dict[str, Counts]]:
+    """Every table of the catalogue per part, for every part or only these (and with `end`,
+    only their incidents whose id is below it): one query per
     unit, in one transaction (the tables agree with each other), each joined to the counted
     incidents worked out once before them (`incidents.counted_once`). A part with nothing
     counted is missing. PostgreSQL's JIT compiler is turned off for them: their plans look
@@ -318,7 +323,7 @@ def part_counts(parts: Iterable[int] | None = None) -> dict[int, dict[str, Count
         parts = set(parts)
         if not parts:
             return {}
-    counted = counted_incidents(parts)
+    counted = counted_incidents(parts, end)
     units: dict[str, list[TableSpec]] = {}
     for spec in TABLES:
         units.setdefault(spec.unit, []).append(spec)

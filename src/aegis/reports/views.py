@@ -22,7 +22,7 @@ from aegis.cases import selectors as cases
 from aegis.cases.vocabulary import CaseStatus
 from aegis.incidents.vocabulary import ViolationType
 
-from . import annual, charts, opendata, programmes
+from . import annual, charts, config, opendata, programmes
 from .release import clean_filters, public_release, staff_release, views
 from .statistics import TABLES, TABLES_BY_SLUG, UNITS, VARIABLES
 
@@ -145,7 +145,11 @@ def codebook(request: HttpRequest) -> HttpResponse:
 @require_safe
 def methods(request: HttpRequest) -> HttpResponse:
     release = public_release()
-    return render(request, "reports/public/methods.html", {"release": release, "k": release.k})
+    return render(
+        request,
+        "reports/public/methods.html",
+        {"release": release, "k": release.k, "period": config.release_period()},
+    )
 
 
 @requires("view_analytics", "coordinate")
