@@ -112,7 +112,12 @@ def _bounds(value: int, k: int) -> tuple[int, float]:
 
 
 class _Suppressor:
-    def __init__(self, rows: list[str], cols: list[str], full: dict[Key, int], k: int) -> None:
+    def __init__(
+        self, rows: list[str], cols: list[str], full: dict[Key, int], k: int, sums: bool = False
+    ) -> None:
+        # `sums`: the pattern of sums of money, where a cell with no grant is known to sum to
+        # nothing: withheld or not, a zero is never a partner of a rectangle.
+        self.sums = sums
         self.rows = [*rows, TOTAL]
         self.cols = [*cols, TOTAL]
         self.full = full
@@ -168,13 +173,16 @@ class _Suppressor:
         r, c = key
         full, step, status = self.full, self._step, self.status
 
+        def known(k2: Key) -> bool:  # a zero a rectangle cannot move
+            return full[k2] == 0 and (self.sums or k2 not in status)
+
         def new_cost(k2: Key) -> tuple[int, int]:
             return (0, 0) if k2 in status else (int(TOTAL in k2), full[k2])
 
         up0, down0 = step[key]  # the corner moving with +1 (the others alternate)
         best: tuple[tuple[int, int], list[tuple[Key, int]]] | None = None
         for r2 in self.rows:
-            if r2 == r or (full[(r2, c)] == 0 and (r2, c) not in status):
+            if r2 == r or known((r2, c)):
                 continue
             down1, up1 = step[(r2, c)]  # a -1 corner: its "up" is the rectangle's "down"
             if not ((up0 and up1) or (down0 and down1)):
@@ -184,7 +192,7 @@ class _Suppressor:
                 if c2 == c:
                     continue
                 a, b = (r, c2), (r2, c2)
-                if (full[a] == 0 and a not in status) or (full[b] == 0 and b not in status):
+                if known(a) or known(b):
                     continue  # a published zero is known: a rectangle through it cannot move
                 down2, up2 = step[a]
                 up3, down3 = step[b]
@@ -208,12 +216,15 @@ class _Suppressor:
         for key in forced:
             if key in self.full:  # a zero too: another table withholds it
                 self.withhold(key)
-        self._zeros_beside_small()
+        if not self.sums:
+            self._zeros_beside_small()
         used: set[tuple[Key, ...]] = set()
         audited = -1  # how many cells were withheld at the last audit
         # Each withheld cell needs a rectangle; new corners join the queue (already covered).
         for _round in range(4):
-            pending = deque(sorted(key for key in self.status if key not in self.protected))
+            pending = deque(
+                sorted(key for key in self.status if key not in self.protected | self._nothing())
+            )
             while pending:
                 key = pending.popleft()
                 if key in self.protected:
@@ -240,8 +251,16 @@ class _Suppressor:
         self.whole = True
         self.status = {key: Status.SECONDARY for key in self.full}
 
+    def _nothing(self) -> set[Key]:
+        """Withheld cells that need no cover: in sums of money, those with no grant (their
+        counts are withheld; their sums hide nothing and cover nothing)."""
+        if not self.sums:
+            return set()
+        return {key for key in self.status if self.full[key] == 0}
+
     def _unproven(self) -> list[Key]:
-        return sorted(key for key in self.status if key not in self.proven)
+        nothing = self._nothing()
+        return sorted(key for key in self.status if key not in self.proven and key not in nothing)
 
     def audit(self) -> list[Key]:
         """The withheld cells whose value follows exactly from what is published. A cell
@@ -251,7 +270,9 @@ class _Suppressor:
         self.proven.update(key for key in self._unproven() if key not in unproven)
         if not unproven:
             return []
-        program = _Program(self.rows[:-1], self.cols[:-1], self.full, self.status, self.k)
+        program = _Program(
+            self.rows[:-1], self.cols[:-1], self.full, self.status, self.k, zeros=self.sums
+        )
         exposed = [key for key in unproven if program.exact(key)]
         self.proven.update(key for key in unproven if key not in exposed)
         return exposed
@@ -262,7 +283,7 @@ class _Suppressor:
         status, step = self.status, self._step
         up0, down0 = step[key]
         for r2 in self.rows:
-            if r2 == r or (r2, c) not in status:
+            if r2 == r or (r2, c) not in status or (self.sums and self.full[(r2, c)] == 0):
                 continue
             down1, up1 = step[(r2, c)]
             if not ((up0 and up1) or (down0 and down1)):
@@ -270,6 +291,8 @@ class _Suppressor:
             for c2 in self.cols:
                 a, b = (r, c2), (r2, c2)
                 if c2 == c or a not in status or b not in status:
+                    continue
+                if self.sums and (self.full[a] == 0 or self.full[b] == 0):
                     continue
                 down2, up2 = step[a]
                 up3, down3 = step[b]
@@ -303,6 +326,7 @@ class _Program:
         status: Mapping[Key, Status],
         k: int,
         whole: bool = False,
+        zeros: bool = False,
     ) -> None:
         self.full = full
         withheld = sorted(status)
@@ -330,6 +354,8 @@ class _Program:
         bounds: list[tuple[float, float | None]] = [
             (0, None)
             if whole
+            else (0, 0)
+            if zeros and full[k2] == 0  # known to be nothing (sums of money)
             else (least[k2], k - 1)
             if status[k2] is Status.PRIMARY
             else (k, None)
@@ -385,13 +411,18 @@ def interval(
 
 
 def _suppress(
-    rows: list[str], cols: list[str], counts: Mapping[Key, int], k: int, forced: Iterable[Key]
+    rows: list[str],
+    cols: list[str],
+    counts: Mapping[Key, int],
+    k: int,
+    forced: Iterable[Key],
+    sums: bool = False,
 ) -> Protected:
     if k < 3:
         # With k = 2, "fewer than 2" would say the count is exactly 1.
         raise ValueError("the threshold k must be at least 3")
     full = extend(rows, cols, counts)
-    suppressor = _Suppressor(rows, cols, full, k)
+    suppressor = _Suppressor(rows, cols, full, k, sums)
     suppressor.run(forced)
     cells = {
         key: Cell(Status.PUBLISHED, value)
@@ -424,7 +455,10 @@ class LinkedTable:
 
 
 def protect_linked(
-    tables: Mapping[str, LinkedTable], k: int, withheld: Mapping[str, Iterable[Key]] | None = None
+    tables: Mapping[str, LinkedTable],
+    k: int,
+    withheld: Mapping[str, Iterable[Key]] | None = None,
+    sums: bool = False,
 ) -> dict[str, Protected]:
     """Tables published together: a total withheld in one is withheld in every table that
     shows it, and each is protected again until no more change. `withheld` names cells of
@@ -439,7 +473,9 @@ def protect_linked(
             keys += start[name]
             keys += [(r, TOTAL) for r in forced.get(table.row_margin, set()) if r in table.rows]
             keys += [(TOTAL, c) for c in forced.get(table.col_margin, set()) if c in table.cols]
-            result[name] = _suppress(list(table.rows), list(table.cols), table.counts, k, keys)
+            result[name] = _suppress(
+                list(table.rows), list(table.cols), table.counts, k, keys, sums
+            )
         changed = False
         for name, table in tables.items():
             done = result[name]
@@ -493,6 +529,7 @@ def protect_sums(
         | set(sensitive.get(name, ()))
         for name in tables
     }
-    result = protect_linked(tables, k, withheld)
+    # Zero counts withheld beside small ones sum to nothing: partners must hold grants.
+    result = protect_linked(tables, k, withheld, sums=True)
     # A table whose counts are withheld whole has its sums withheld whole too (zeros too).
     return {name: counts[name] if counts[name].whole else found for name, found in result.items()}
