@@ -242,15 +242,7 @@ def mentions(text: str, published: date | None, language: str = "") -> list[Date
             month = MONTH_NAMES.get(name) or FOREIGN_MONTHS.get(name)
             if month is None:
                 continue  # matched without case by a letter no month has (a long s, a dotted I)
-            groups = m.groupdict()
-            day = int(groups["day"]) if groups.get("day") else None
-            if day is not None and not 1 <= day <= 31:
-                day = None
-            # Any script's digits are read (Arabic-Indic too); a year outside 1900-2099 is
-            # no year ("3 de mayo 5000 personas").
-            written_year = int(groups["year"]) if groups.get("year") else None
-            if written_year is not None and not 1900 <= written_year <= 2099:
-                written_year = None
+            day, written_year = _day_and_year(m)
             year = written_year or _resolve_year(month, day, published)
             written = written_year is not None
             found.append(DateMention(year, month, day, m.start(), "explicit", written))
@@ -267,6 +259,20 @@ def mentions(text: str, published: date | None, language: str = "") -> list[Date
             when = published - timedelta(days=1 if word in ("yesterday", "last night") else 0)
             found.append(DateMention(when.year, when.month, when.day, m.start(), "relative"))
     return sorted(found, key=lambda d: d.offset)
+
+
+def _day_and_year(m: re.Match[str]) -> tuple[int | None, int | None]:
+    """A date match's day (1 to 31) and written year, each None where there is none or it is
+    out of range. Any script's digits are read (Arabic-Indic too); a year outside 1900-2099
+    is no year ("3 de mayo 5000 personas")."""
+    groups = m.groupdict()
+    day = int(groups["day"]) if groups.get("day") else None
+    if day is not None and not 1 <= day <= 31:
+        day = None
+    year = int(groups["year"]) if groups.get("year") else None
+    if year is not None and not 1900 <= year <= 2099:
+        year = None
+    return day, year
 
 
 def _foreign_mentions(text: str, published: date | None, language: str) -> list[DateMention]:
@@ -289,13 +295,7 @@ def _foreign_mentions(text: str, published: date | None, language: str) -> list[
             if month is None:
                 continue
             taken.add(m.start(), m.end())
-            groups = m.groupdict()
-            day = int(groups["day"]) if groups.get("day") else None
-            if day is not None and not 1 <= day <= 31:
-                day = None
-            written_year = int(groups["year"]) if groups.get("year") else None
-            if written_year is not None and not 1900 <= written_year <= 2099:
-                written_year = None
+            day, written_year = _day_and_year(m)
             year = written_year or _resolve_year(month, day, published)
             found.append(
                 DateMention(year, month, day, m.start(), "explicit", written_year is not None)
