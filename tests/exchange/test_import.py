@@ -139,7 +139,7 @@ def test_a_retired_key_vouches_for_nothing_once_bundles_are_no_longer_in_transit
         actor_id=None,
     )
     with clock.frozen(clock.now() + services.IN_TRANSIT + datetime.timedelta(minutes=1)):
-        _refused(desk, *backdated, "retired on")
+        _refused(desk, *backdated, "retired on", "taken for 30 days after")
     with clock.frozen(clock.now() + services.IN_TRANSIT - datetime.timedelta(minutes=1)):
         assert _import(desk, *backdated).partner == partner
 

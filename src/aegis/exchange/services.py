@@ -334,11 +334,25 @@ def _open(data: bytes, signature: str | None) -> tuple[PartnerKey, bundle.Opened
     )
     created = _created_at(manifest)
     retired = key.valid_until
-    if retired is not None and (created > retired or clock.now() > retired + IN_TRANSIT):
+    if retired is not None and created > retired:
         raise bundle.Refused(
             bundle.UNKNOWN_SIGNER,
             _("The bundle is signed with a key that %(partner)s retired on %(date)s.")
             % {"partner": key.partner.name, "date": retired.date().isoformat()},
+        )
+    if retired is not None and clock.now() > retired + IN_TRANSIT:
+        raise bundle.Refused(
+            bundle.UNKNOWN_SIGNER,
+            _(
+                "The bundle is signed with a key that %(partner)s retired on %(date)s. A "
+                "retired key is taken for %(days)d days after, for bundles already on their "
+                "way; ask %(partner)s to send it again, signed with its current key."
+            )
+            % {
+                "partner": key.partner.name,
+                "date": retired.date().isoformat(),
+                "days": IN_TRANSIT.days,
+            },
         )
     try:
         bundle_id = uuid.UUID(str(manifest.get("bundle_id")))
