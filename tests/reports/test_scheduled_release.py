@@ -93,3 +93,32 @@ def test_the_methods_page_says_when_the_figures_change(settings):
     assert "once a month" in page
     settings.AEGIS_REPORTS_RELEASE_PERIOD = "quarter"
     assert "once a quarter" in Client().get("/public/methods").content.decode()
+
+
+def test_a_grant_approved_within_the_period_waits_for_the_next_release(granting):
+    """The grant tables had been counted at each view: the difference between two downloads
+    showed one new grant's type, country, month and amount."""
+    for month in (1, 2, 3, 4, 5):
+        granting("security", "1000.00", datetime.datetime(2026, month, 10, tzinfo=datetime.UTC))
+    with clock.frozen(IN_JUNE):
+        before = [_download("/public/data.csv"), _download("/public/data.json")]
+        assert b"grants" in before[0]
+    granting("security", "1000.00", IN_JUNE + datetime.timedelta(days=1))
+    with clock.frozen(IN_JUNE + datetime.timedelta(days=2)):
+        releases._CACHE.clear()  # another process reads the same stored release
+        assert [_download("/public/data.csv"), _download("/public/data.json")] == before
+        release = releases.public_release()
+        assert _granted(release.grants_before) == 5
+        assert _granted(None) == 6  # the staff's live count has it already
+    with clock.frozen(JULY_FIRST):
+        assert releases.refresh() == 1
+        assert _granted(releases.public_release().grants_before) == 6
+
+
+def _granted(before: datetime.datetime | None) -> int:
+    """How many grants the public tables count (before their protection)."""
+    from aegis.cases import selectors as cases
+    from aegis.support import selectors as support
+
+    consenting = cases.consenting_people(config.CONSENT_SCOPE)
+    return sum(cell.count for cell in support.grant_cells(consenting, before))

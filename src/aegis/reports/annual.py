@@ -128,7 +128,7 @@ def _duration(delta: timedelta) -> str:
 def grants(context: Context) -> Section | None:
     """Grants by type in the year: counts and sums from the same protected tables as the
     public pages (a sum only where its count is published and the dominance rule allows)."""
-    found = programmes.grants(context.release.k)
+    found = programmes.grants(context.release.k, context.release.grants_before)
     if found is None:
         return None
     spec = programmes.GRANT_TABLES[0]

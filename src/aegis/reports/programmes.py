@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -141,11 +141,14 @@ def _largest_with_totals(
     return full
 
 
-def grants(k: int) -> Grants | None:
+def grants(k: int, approved_before: datetime | None = None) -> Grants | None:
     """Every grant approved or further on whose beneficiary agreed to be counted in public
     statistics (the incidents' consent, through the same selector), by type, month and
-    country of each year of the request; None when there is none."""
-    cells = support.grant_cells(cases.consenting_people(config.CONSENT_SCOPE))
+    country of each year of the request; None when there is none. `approved_before`: the
+    public release's cut (release.Release.grants_before): a grant approved since waits for
+    the next release, as a new incident does."""
+    consenting = cases.consenting_people(config.CONSENT_SCOPE)
+    cells = support.grant_cells(consenting, approved_before)
     return build(cells, k, support.base_currency()) if cells else None
 
 

@@ -39,6 +39,9 @@ class Release:
     made_at: datetime.datetime
     tables: Mapping[str, Protected]
     protected: bool = True
+    # The grants counted: those approved before then (the period's first release); None for
+    # the staff's live tables.
+    grants_before: datetime.datetime | None = None
 
     def table(self, slug: str) -> Protected:
         return self.tables[slug]
@@ -82,6 +85,8 @@ def _align_years(tables: dict[str, LinkedTable]) -> dict[str, LinkedTable]:
 
 _CACHE: dict[str, Any] = {}
 PUBLIC = "public"
+# Part of the fingerprint: a release stored in an older form is made again once.
+FORMAT = 2
 
 
 def _period() -> datetime.date:
@@ -94,6 +99,7 @@ def _fingerprint(period: datetime.date) -> str:
     (not a new incident, a correction or a consent given), so two downloads in one period
     are the same and none follows a single change; a withdrawn consent is honoured at once."""
     version = (
+        FORMAT,
         period.isoformat(),
         config.min_count(),
         config.counted_statuses(),
@@ -103,11 +109,13 @@ def _fingerprint(period: datetime.date) -> str:
 
 
 def _to_json(release: Release, period: datetime.date, through: int) -> dict[str, Any]:
+    assert release.grants_before is not None
     return {
         "k": release.k,
         "statuses": list(release.statuses),
         "period": period.isoformat(),
         "through": through,
+        "grants_before": release.grants_before.isoformat(),
         "tables": {
             slug: {
                 "rows": list(t.rows),
@@ -130,7 +138,15 @@ def _from_json(content: Mapping[str, Any], made_at: datetime.datetime) -> Releas
         )
         for slug, t in content["tables"].items()
     }
-    return Release(int(content["k"]), tuple(content["statuses"]), made_at, tables)
+    return Release(
+        int(content["k"]),
+        tuple(content["statuses"]),
+        made_at,
+        tables,
+        grants_before=datetime.datetime.fromisoformat(
+            content.get("grants_before") or made_at.isoformat()
+        ),
+    )
 
 
 def _through(period: datetime.date) -> int:
@@ -138,10 +154,28 @@ def _through(period: datetime.date) -> int:
     period's first release was made (the worker makes it as the period begins); remade
     within the period (a withdrawn consent), it counts the same incidents, less that
     person's."""
-    stored = StoredRelease.objects.filter(name=PUBLIC).first()
-    if stored is not None and stored.content.get("period") == period.isoformat():
+    stored = _stored_of(period)
+    if stored is not None:
         return int(stored.content["through"])
     return incidents.last_incident_id()
+
+
+def _grants_before(period: datetime.date, now: datetime.datetime) -> datetime.datetime:
+    """The grants a release of this period counts: those approved before its first release
+    was made (kept when it is remade), as _through cuts the incidents."""
+    stored = _stored_of(period)
+    if stored is not None and "grants_before" in stored.content:
+        return datetime.datetime.fromisoformat(stored.content["grants_before"])
+    return now
+
+
+def _stored_of(period: datetime.date) -> StoredRelease | None:
+    stored = StoredRelease.objects.filter(name=PUBLIC).first()
+    return (
+        stored
+        if stored is not None and stored.content.get("period") == period.isoformat()
+        else None
+    )
 
 
 def _make(
@@ -154,7 +188,13 @@ def _make(
     through = _through(period)
     found = kept.counts(recount=recount, through=through)
     tables = _align_years({spec.slug: _linked(spec, found[spec.slug]) for spec in TABLES})
-    release = Release(k, config.counted_statuses(), now, protect_linked(tables, k))
+    release = Release(
+        k,
+        config.counted_statuses(),
+        now,
+        protect_linked(tables, k),
+        grants_before=_grants_before(period, now),
+    )
     try:
         with transaction.atomic():
             StoredRelease.objects.update_or_create(

@@ -68,7 +68,7 @@ def _statistics_page(
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     release = public_release()
-    grants = programmes.grants(release.k)
+    grants = programmes.grants(release.k, release.grants_before)
     response = _statistics_page(
         request,
         release,
@@ -106,7 +106,7 @@ def world_map(request: HttpRequest) -> HttpResponse:
 def data_csv(request: HttpRequest) -> Any:
     release = public_release()
     response = StreamingHttpResponse(
-        opendata.csv_lines(release, programmes.grants(release.k)),
+        opendata.csv_lines(release, programmes.grants(release.k, release.grants_before)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="statistics.csv"'
@@ -118,7 +118,7 @@ def data_csv(request: HttpRequest) -> Any:
 def data_json(request: HttpRequest) -> Any:
     release = public_release()
     response = StreamingHttpResponse(
-        opendata.json_chunks(release, programmes.grants(release.k)),
+        opendata.json_chunks(release, programmes.grants(release.k, release.grants_before)),
         content_type="application/json",
     )
     response["Content-Disposition"] = 'inline; filename="statistics.json"'

@@ -11,7 +11,7 @@ public reports."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,7 @@ from aegis.vault.selectors import open_records
 
 from . import money
 from .models import (
+    Approval,
     Disbursement,
     Grant,
     GrantReport,
@@ -392,15 +393,24 @@ class GrantCell:
     largest: tuple[Decimal, ...]
 
 
-def grant_cells(consenting: QuerySet[Any]) -> list[GrantCell]:
+def grant_cells(
+    consenting: QuerySet[Any], approved_before: datetime | None = None
+) -> list[GrantCell]:
     """Grants approved or further on whose beneficiary is in `consenting` (a subquery of
     people), grouped by type, country and month of the request. A grant counts only through
     its case's person: a grant for a group counts when the person of its case consents, and
     a grant on a case about a group or an organisation with no person on file (no member
     known) counts nowhere, as an incident that concerns no known person. One query; only
-    coded fields and amounts are read, never a reference or an identity."""
+    coded fields and amounts are read, never a reference or an identity. `approved_before`:
+    only grants whose every approval was given before then (a public release's cut, so that
+    one approved since waits for the next release)."""
+    chosen = Grant.objects.all()
+    if approved_before is not None:
+        chosen = chosen.filter(
+            pk__in=Approval.objects.filter(at__lt=approved_before).values("grant")
+        ).exclude(pk__in=Approval.objects.filter(at__gte=approved_before).values("grant"))
     found = (
-        Grant.objects.filter(status__in=APPROVED_OR_LATER, case__person__in=consenting.values("pk"))
+        chosen.filter(status__in=APPROVED_OR_LATER, case__person__in=consenting.values("pk"))
         .annotate(month=TruncMonth("requested_at"))
         .values_list("grant_type", "country", "month", "base_amount")
         .order_by("-base_amount")
