@@ -149,32 +149,17 @@ def _from_json(content: Mapping[str, Any], made_at: datetime.datetime) -> Releas
     )
 
 
-def _through(period: datetime.date) -> int:
-    """The last incident a release of this period counts: the last recorded when the
-    period's first release was made (the worker makes it as the period begins); remade
-    within the period (a withdrawn consent), it counts the same incidents, less that
-    person's."""
-    stored = _stored_of(period)
-    if stored is not None:
-        return int(stored.content["through"])
-    return incidents.last_incident_id()
-
-
-def _grants_before(period: datetime.date, now: datetime.datetime) -> datetime.datetime:
-    """The grants a release of this period counts: those approved before its first release
-    was made (kept when it is remade), as _through cuts the incidents."""
-    stored = _stored_of(period)
-    if stored is not None and "grants_before" in stored.content:
-        return datetime.datetime.fromisoformat(stored.content["grants_before"])
-    return now
-
-
-def _stored_of(period: datetime.date) -> StoredRelease | None:
+def _cut(period: datetime.date, now: datetime.datetime) -> tuple[int, datetime.datetime]:
+    """What a release of this period counts: the incidents up to the last recorded, and the
+    grants approved before, when the period's first release was made (the worker makes it
+    as the period begins); remade within the period (a withdrawn consent), it counts the
+    same, less that person's. The stored release is read once for both."""
     stored = StoredRelease.objects.filter(name=PUBLIC).first()
-    return (
-        stored
-        if stored is not None and stored.content.get("period") == period.isoformat()
-        else None
+    if stored is None or stored.content.get("period") != period.isoformat():
+        return incidents.last_incident_id(), now
+    before = stored.content.get("grants_before")
+    return int(stored.content["through"]), (
+        datetime.datetime.fromisoformat(before) if before else now
     )
 
 
@@ -185,7 +170,7 @@ def _make(
     are the kept ones with what changed counted again (`kept`; every part if `recount`),
     cut at the period's last incident."""
     k = config.min_count()
-    through = _through(period)
+    through, grants_before = _cut(period, now)
     found = kept.counts(recount=recount, through=through)
     tables = _align_years({spec.slug: _linked(spec, found[spec.slug]) for spec in TABLES})
     release = Release(
@@ -193,7 +178,7 @@ def _make(
         config.counted_statuses(),
         now,
         protect_linked(tables, k),
-        grants_before=_grants_before(period, now),
+        grants_before=grants_before,
     )
     try:
         with transaction.atomic():
