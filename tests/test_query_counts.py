@@ -229,6 +229,9 @@ def _sorts_everything(plan: str) -> bool:
         ("/risk/", "risk_assessment", ["risk_rose_by_date"]),
         # The search key, found by purpose among every record's key.
         ("/cases/search/?q=Ana+Lopez", "vault_datakey", ["vault_key_by_purpose"]),
+        # Open alerts, newest first, in the alert console; and every alert, in the history.
+        ("/alerts/", "alerts_alert", ["alerts_alert_list_order"]),
+        ("/alerts/history/", "alerts_alert", ["alerts_alert_list_order"]),
     ],
 )
 def test_lists_are_read_in_their_index_order(network, path, table, indexes):
@@ -246,6 +249,7 @@ def test_lists_are_read_in_their_index_order(network, path, table, indexes):
     [
         ("/cases/?page=3", "cases_case", "cases_case_list_order"),
         ("/incidents/?page=3", "incidents_incident", "incidents_list_order"),
+        ("/alerts/history/?page=2", "alerts_alert", "alerts_alert_list_order"),
     ],
 )
 def test_a_typed_deep_page_is_found_in_the_list_index(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -46,6 +47,9 @@ class SeekPage:
     next_cursor: str = ""
     previous_cursor: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # Links carry a cursor from the first page on (seek_page's `cursors`), for a list whose
+    # rows come and go between two loads: a page number would shift it by as many rows.
+    cursors: bool = False
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.object_list)
@@ -61,12 +65,14 @@ class SeekPage:
     @property
     def next_after(self) -> str | None:
         """The next link's cursor, or None where a page number is as cheap."""
-        return self.next_cursor if self.next_number > SHALLOW_PAGES else None
+        return self.next_cursor if self.cursors or self.next_number > SHALLOW_PAGES else None
 
     @property
     def previous_before(self) -> str | None:
-        """The previous link's cursor, or None where a page number is as cheap."""
-        if self.previous_number > SHALLOW_PAGES and self.previous_cursor:
+        """The previous link's cursor, or None where a page number is as cheap (or, with
+        `cursors`, for the first page: the newest rows, whatever came meanwhile)."""
+        shallow = 1 if self.cursors else SHALLOW_PAGES
+        if self.previous_number > shallow and self.previous_cursor:
             return self.previous_cursor
         return None
 
@@ -126,7 +132,14 @@ def _parse(queryset: QuerySet[Any], order: Order, cursor: str) -> tuple[Any, int
         return None
     model_field = queryset.model._meta.get_field(order.field)
     try:
-        return model_field.to_python(text), int(pk)
+        value = model_field.to_python(text)
+        if isinstance(value, datetime):
+            # The database is asked in UTC: a time without its offset is none this list
+            # made, and one whose UTC falls outside the calendar would fail the query.
+            if value.tzinfo is None:
+                return None
+            value = value.astimezone(UTC)
+        return value, int(pk)
     except (ValidationError, ValueError, TypeError, OverflowError):
         return None
 
@@ -176,9 +189,11 @@ def seek_page(
     *,
     size: int,
     count_cap: int = COUNT_CAP,
+    cursors: bool = False,
 ) -> SeekPage:
     """The page that `params` asks for: after=CURSOR (the rows after it), before=CURSOR (the
-    rows before it), or page=N (an address typed by hand: see _numbered)."""
+    rows before it), or page=N (an address typed by hand: see _numbered). With `cursors`,
+    the page's links seek from its rows whatever its number (SeekPage.cursors)."""
     number = _page_number(params.get("page"))
     count, more = capped_count(queryset, count_cap)
     after = _parse(queryset, order, str(params.get("after") or ""))
@@ -216,4 +231,5 @@ def seek_page(
         has_previous=has_previous,
         next_cursor=cursor_of(rows[-1], order) if rows else "",
         previous_cursor=cursor_of(rows[0], order) if rows else "",
+        cursors=cursors,
     )

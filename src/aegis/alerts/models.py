@@ -204,7 +204,16 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-triggered_at"]
-        indexes = [models.Index(fields=["status", "triggered_at"])]
+        indexes = [
+            models.Index(fields=["status", "triggered_at"]),
+            # The console's and the history's order (aegis.paging seeks through it), with
+            # what they filter on, so a deep page's start is found in the index alone.
+            models.Index(
+                fields=["-triggered_at", "-id"],
+                name="alerts_alert_list_order",
+                include=["compartment", "status"],
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"alert {self.pk}"
@@ -312,6 +321,9 @@ class Acknowledgement(models.Model):
 
     class Meta:
         ordering = ["acknowledged_at"]
+        # An alert's first acknowledgement (the history's rows, the public reports' delays)
+        # is read from the index instead of sorting the alert's acknowledgements.
+        indexes = [models.Index(fields=["alert", "acknowledged_at"], name="alerts_ack_first")]
 
     def __str__(self) -> str:
         return f"ack of {self.delivery_id or self.user_id}"

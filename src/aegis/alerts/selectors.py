@@ -148,6 +148,15 @@ def open_page(user: Any, *, after: str, size: int) -> SeekPage:
     return seek_page(unresolved(user), ALERT_ORDER, {"after": after}, size=size)
 
 
+def console_page(user: Any, params: Mapping[str, Any], *, size: int) -> SeekPage:
+    """One page of the console's table of open and acknowledged alerts, newest first:
+    `params` as aegis.paging.seek_page takes them. Its links carry a cursor from the first
+    page on: alerts are raised and resolved between two loads, and a page number (OFFSET)
+    would show a row twice or skip one for each."""
+    alerts = unresolved(user).select_related("person")
+    return seek_page(alerts, ALERT_ORDER, params, size=size, cursors=True)
+
+
 def open_cursor_valid(cursor: str) -> bool:
     return cursor_valid(Alert.objects.all(), ALERT_ORDER, cursor)
 

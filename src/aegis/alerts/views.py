@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -92,11 +91,19 @@ def manual(request: HttpRequest, person_id: int) -> HttpResponse:
 @requires("respond_to_alerts")
 @require_safe
 def console(request: HttpRequest) -> HttpResponse:
-    # The table of all open alerts is paged, and what needs a human is looked for among the
-    # newest selectors.ATTENTION_SCAN.
+    # The table of all open alerts is paged by cursor (selectors.console_page), and what
+    # needs a human is looked for among the newest selectors.ATTENTION_SCAN.
     scan = selectors.ATTENTION_SCAN
+    params = {key: request.GET.get(key, "") for key in ("page", "after", "before")}
+    # A link's cursor may be mangled, or its page gone (every older alert resolved
+    # meanwhile): the newest alerts are shown instead, and the page says why.
+    sought = params["after"] or params["before"]
+    restarted = bool(sought) and not selectors.open_cursor_valid(sought)
+    page = selectors.console_page(request.user, {} if restarted else params, size=CONSOLE_PAGE)
+    if sought and not restarted and not page.object_list and page.count:
+        restarted = True
+        page = selectors.console_page(request.user, {}, size=CONSOLE_PAGE)
     unresolved = selectors.unresolved(request.user).select_related("person")
-    page = Paginator(unresolved, CONSOLE_PAGE).get_page(request.GET.get("page"))
     newest = selectors.console_rows(list(unresolved[:scan]))
     attention = [row for row in newest if row.needs_human]
     # The first pages are among the newest: their rows are read once, not twice.
@@ -113,9 +120,10 @@ def console(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "page": page,
+            "restarted": restarted,
             "attention": attention,
             "stalled": stalled,
-            "scanned": scan if page.paginator.count > scan else None,
+            "scanned": scan if page.more or page.count > scan else None,
         },
     )
 
