@@ -27,7 +27,7 @@ PASSWORD_HASHERS = ["aegis.accounts.hashers.FastArgon2PasswordHasher"]
 AEGIS_LOGIN_FAILURE_LIMIT = 5
 # The tests serve feeds and pages on loopback; a real worker refuses private addresses.
 AEGIS_MONITORING_ALLOW_PRIVATE_ADDRESSES = True
-# The worker's extraction in the process itself, where the tests' stand-in for the extractor
-# (tests/monitoring/conftest.py) takes its place; tests/monitoring/test_extraction_process.py
-# runs the real child process.
+# The extraction (the worker's, a paste's) in the process itself, where the tests' stand-in
+# for the extractor (tests/monitoring/conftest.py) takes its place;
+# tests/monitoring/test_extraction_process.py runs the real child process.
 AEGIS_MONITORING_EXTRACT_IN_CHILD = False

@@ -397,7 +397,8 @@ AEGIS_MONITORING_MENTION_ALERTS = env_bool("MONITORING_MENTION_ALERTS", True)
 # The organisation's extraction model, trained on its analysts' decisions too (`aegis
 # monitoring train --decisions`); the shipped model where none was trained.
 AEGIS_MONITORING_MODEL_DIR = AEGIS_HOME / "monitoring-model"
-# The worker extracts each poll's new articles in a short-lived process (monitoring/
-# extracting.py), so that it never holds the model; off: in the worker itself (benchmarks'
-# baseline, or a machine where the worker may not start processes).
+# The worker extracts each poll's new articles, and the web process an analyst's pasted or
+# uploaded one, in a short-lived process (monitoring/extracting.py), so that neither ever
+# holds the model; off: in the process itself (benchmarks' baseline, or a machine where the
+# server may not start processes).
 AEGIS_MONITORING_EXTRACT_IN_CHILD = env_bool("MONITORING_EXTRACT_IN_CHILD", True)

@@ -18,8 +18,6 @@ from django.core.management import CommandError, call_command
 from aegis.incidents.vocabulary import PerpetratorType, ViolationType
 from aegis.monitoring.extraction import (
     Extraction,
-    aegis_perpetrator,
-    aegis_violations,
     describe_victims,
     extract,
     features,
@@ -30,6 +28,7 @@ from aegis.monitoring.extraction import (
     scoring,
 )
 from aegis.monitoring.extraction.data import dataset_dir
+from aegis.monitoring.extraction.labels import aegis_perpetrator, aegis_violations
 from aegis.monitoring.extraction.schema import merged_sample
 
 # Computed in Python from files and arrays: no database engine changes the result.

@@ -1,27 +1,34 @@
-"""The worker extracts in a short-lived child process (monitoring/extracting.py): the same
-proposals as in the process, the model never loaded in the worker, and a child that crashes,
-hangs or answers garbage leaves each article of its batch without a proposal, the worker
-going on."""
+"""The worker and an analyst's paste or upload extract in a short-lived child process
+(monitoring/extracting.py): the same proposals as in the process, the model never loaded in
+the worker or the web process, and a child that crashes, hangs or answers garbage leaves each
+article of its batch without a proposal, the worker going on and the analyst told. The child
+starts without Django."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
 import sys
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
 
 from aegis.monitoring import articles, extracting, polling, sources
 from aegis.monitoring.extraction import pipeline
 from aegis.monitoring.extraction.data import dataset_dir
 from aegis.monitoring.extraction.schema import publish_date, text_field
 from aegis.monitoring.extraction.text import html_to_text
-from aegis.monitoring.models import Proposal
+from aegis.monitoring.models import Article, Proposal
 from aegis.monitoring.vocabulary import SourceKind, SourceStatus
 from aegis.vault.keychain import unlocked
 
-from .conftest import article_page, rss
+from .conftest import STORY, article_page, rss, sign_in
 
 pytestmark = pytest.mark.django_db
 SHIPPED_EXTRACTOR = articles.run_extractor  # before the stand-in replaces it (conftest)
@@ -193,3 +200,106 @@ def test_the_child_reads_an_article_in_the_language_its_source_gives():
     found = extracting.in_child(items)
     assert [plain(f) for f in found] == [plain(SHIPPED_EXTRACTOR(*item)) for item in items]
     assert [f["country"]["value"] for f in found] == ["Mexico", "Iraq"]
+
+
+def _read_here(*args: Any) -> dict[str, Any]:
+    raise AssertionError("the article was read in the web process")
+
+
+def test_an_analyst_s_paste_and_upload_are_read_by_the_child_outside_the_transaction(
+    team, settings, monkeypatch
+):
+    """The web process never loads the model: the child reads the article, in the same
+    request, before the transaction that keeps it (SQLite's write lock is not held by the
+    child's start), and the proposal is the one the extractor gives."""
+    settings.AEGIS_MONITORING_EXTRACT_IN_CHILD = True
+    monkeypatch.setattr(articles, "run_extractor", _read_here)
+    pipeline.default.cache_clear()
+    pipeline._from_folder.cache_clear()
+    outside = list(connection.savepoint_ids)  # the test's own transaction, no ingest's
+    during: list[list[str]] = []
+    real_in_child = extracting.in_child
+
+    def in_child(items: list[extracting.Item]) -> list[dict[str, Any]]:
+        during.append(list(connection.savepoint_ids))
+        return real_in_child(items)
+
+    monkeypatch.setattr(extracting, "in_child", in_child)
+    (pasted_title, pasted_text, _, _), (sent_title, sent_text, _, _) = dev_articles(2)
+    client = sign_in(Client(), team.analyst)
+    pasted = client.post(
+        reverse("monitoring:paste"), {"title": pasted_title, "url": "", "text": pasted_text}
+    )
+    sent = SimpleUploadedFile("report.txt", sent_text.encode(), content_type="text/plain")
+    uploaded = client.post(reverse("monitoring:upload"), {"file": sent, "title": sent_title})
+
+    assert pasted.status_code == uploaded.status_code == 302
+    assert during == [outside, outside]
+    # The model's weights were never loaded here.
+    assert pipeline.default.cache_info().currsize == 0
+    assert pipeline._from_folder.cache_info().currsize == 0
+    page = client.get(uploaded.url).content.decode()
+    assert "The article is kept and proposed." in page
+    proposals = list(Proposal.objects.select_related("article").order_by("pk"))
+    assert [p.article.origin for p in proposals] == ["pasted", "upload"]
+    with unlocked(team.analyst.keychain()):
+        for proposal, (title, text) in zip(
+            proposals, [(pasted_title, pasted_text), (sent_title, sent_text)]
+        ):
+            kept = json.loads(str(proposal.extracted))
+            assert kept["model"]["articles"] >= 400
+            expected = SHIPPED_EXTRACTOR(title.strip(), text.strip(), None, "en")
+            assert plain(kept) == plain(expected)
+            assert proposal.is_attack == bool(expected["is_attack"])
+
+
+@pytest.mark.parametrize(
+    "program", [CRASHES, HANGS, "print('not JSON')", "print('{\"proposals\": []}')"]
+)
+def test_a_child_that_fails_on_a_paste_keeps_the_article_unread_and_says_so(
+    program, team, settings, monkeypatch
+):
+    settings.AEGIS_MONITORING_EXTRACT_IN_CHILD = True
+    monkeypatch.setattr(articles, "run_extractor", _read_here)
+    monkeypatch.setattr(extracting, "CHILD", [sys.executable, "-c", program])
+    monkeypatch.setattr(extracting, "START_SECONDS", 1.0)
+    monkeypatch.setattr(extracting, "ARTICLE_SECONDS", 0.0)
+    client = sign_in(Client(), team.analyst)
+    response = client.post(
+        reverse("monitoring:paste"),
+        {"title": "Arrest in Bogota", "url": "", "text": STORY},
+        follow=True,
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "the extractor could not read it" in page
+    assert "The article is kept and proposed." not in page
+    assert "The extractor could not read this article" in page  # the proposal's own page
+    proposal = Proposal.objects.select_related("article").get()
+    assert proposal.article.origin == "pasted" and not proposal.is_attack
+    with unlocked(team.analyst.keychain()):
+        assert json.loads(str(proposal.extracted)) == {}
+    # Uploaded, the same.
+    other = b"Soldiers detained the journalist Ana Ruiz in Lima after her report on land seizures."
+    sent = SimpleUploadedFile("report.txt", other, "text/plain")
+    uploaded = client.post(reverse("monitoring:upload"), {"file": sent}, follow=True)
+    assert "the extractor could not read it" in uploaded.content.decode()
+    assert Article.objects.count() == Proposal.objects.count() == 2
+
+
+def test_the_extractor_starts_without_django():
+    """The child imports the extraction package alone: Django's imports had been half its
+    start. The labels' mapping to Aegis's vocabularies (labels.py) is read by the web side."""
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, json; import aegis.monitoring.extraction.child; "
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'django')))",
+        ],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(found.stdout) == []

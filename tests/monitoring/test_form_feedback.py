@@ -118,7 +118,7 @@ def test_a_wrong_form_sent_from_a_page_loaded_before_the_decision_says_it_is_dec
 def test_the_same_story_from_many_sources_is_counted_in_full(team, monkeypatch):
     monkeypatch.setattr(articles, "run_extractor", lambda *a: EXTRACTED)
     with unlocked(team.analyst.keychain()):
-        first = manual.add_pasted(actor_id=None, title="Arrest", text=STORY)
+        first = manual.add_pasted(actor_id=None, title="Arrest", text=STORY).article
         for n in range(24):
             manual.add_pasted(
                 actor_id=None, title="Arrest", text=STORY, url=f"https://n{n}.example.org/a"

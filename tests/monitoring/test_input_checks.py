@@ -197,5 +197,5 @@ def test_an_address_in_capitals_is_one(team):
     with unlocked(team.analyst.keychain()):
         article = manual.add_pasted(
             actor_id=None, title="Arrest", text=STORY, url="HTTPS://example.org/a"
-        )
+        ).article
     assert article.url == "https://example.org/a"

@@ -197,7 +197,7 @@ def add_article(request: HttpRequest, payload: PastedIn) -> Any:
     """Add an article's text by hand: 201 with its proposal, or 200 when the same story was
     proposed already (it is kept as a duplicate)."""
     keys.pass_on(actor_id=request.user.pk)  # as the queue page does: colleagues' fingerprints
-    article = manual.add_pasted(actor_id=request.user.pk, **payload.model_dump())
+    article = manual.add_pasted(actor_id=request.user.pk, **payload.model_dump()).article
     proposal = Proposal.objects.filter(article=article).select_related("article").first()
     if proposal is None:
         # Kept as a copy of the story (as the page says it): an answer, not a refusal.

@@ -113,8 +113,8 @@ def run_extractor(
 
 def run_extractors(items: list[extracting.Item]) -> list[dict[str, Any]]:
     """run_extractor for each article of a batch: in a process of its own that ends after it
-    (extracting.in_child), so that the worker never holds the model; in this one where
-    AEGIS_MONITORING_EXTRACT_IN_CHILD is off."""
+    (extracting.in_child), so that the worker and the web process never hold the model; in
+    this one where AEGIS_MONITORING_EXTRACT_IN_CHILD is off."""
     if settings.AEGIS_MONITORING_EXTRACT_IN_CHILD:
         return extracting.in_child(items)
     return [run_extractor(*item) for item in items]
@@ -140,7 +140,8 @@ def ingest(
     receives the new key. `boilerplate`: sentences its feed's summaries share (a site's
     footer), left out of its fingerprint, never out of the text kept, read and checked for
     names (texts.boilerplate). `extracted`: the article's reading where it was read before
-    (the worker reads a poll's new entries at once, run_extractors); else it is read here."""
+    (the worker reads a poll's new entries at once, manual.py an analyst's article, both with
+    run_extractors, before this transaction); else it is read here, in this process."""
     title, text, url = title.strip()[:1000], text.strip(), url.strip()
     if not text and not title:
         raise RuleError(_("The article has no text."), "text")

@@ -1,11 +1,13 @@
-"""The worker's extraction: a batch of articles read by a short-lived process
-(extraction/child.py) that loads the model, extracts the batch and ends, so that the worker
-never holds the model (DESIGN.md: worker resident memory <= 200 MB; the model takes about
-100 MB). The texts go over a pipe, never to disk. One start (the model's load, 1 to 2 s) per
-batch, not per article. A process that fails, runs past its time or answers something
-unreadable leaves each article of its batch with no proposal ({}), as an extractor failure
-does in the process (articles.run_extractor): the analyst sees the article and is told the
-extractor could not read it, and the worker goes on."""
+"""The worker's and the web process's extraction: a batch of articles (a poll's new entries,
+or an analyst's pasted or uploaded article, manual.py) read by a short-lived process
+(extraction/child.py) that loads the model, extracts the batch and ends, so that neither
+process ever holds the model (DESIGN.md: worker resident memory <= 200 MB; the model takes
+about 100 MB, which a web worker would keep for its lifetime). The texts go over a pipe,
+never to disk. One start (the interpreter and the model's load, about 1 s) per batch, not per
+article. A process that fails, runs past its time or answers something unreadable leaves
+each article of its batch with no proposal ({}), as an extractor failure does in the process
+(articles.run_extractor): the analyst sees the article and is told the extractor could not
+read it (at once, where the analyst pasted it), and the worker goes on."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ log = logging.getLogger(__name__)
 # machine; then each article (0.1 s on average on dev, 1.6 s for the longest kept).
 START_SECONDS = 60.0
 ARTICLE_SECONDS = 10.0
-# -I: the child's imports come from the installation alone, never from the worker's current
+# -I: the child's imports come from the installation alone, never from the server's current
 # folder or PYTHON* variables.
 CHILD = [sys.executable, "-I", "-m", "aegis.monitoring.extraction.child"]
 

@@ -1,14 +1,20 @@
 """Articles an analyst brings in by hand: pasted text, or an uploaded file (through the upload
-checks of aegis.files; plain text and PDF are read, in memory, and only the text is kept)."""
+checks of aegis.files; plain text and PDF are read, in memory, and only the text is kept).
+
+The article is read as the worker reads a poll's entries (articles.run_extractors): in a
+short-lived child process where AEGIS_MONITORING_EXTRACT_IN_CHILD is on, so that a web process
+never holds the model, and before the transaction that keeps it with its proposal, so that no
+database lock waits on the reading. A child that fails leaves the article kept with the empty
+proposal its page calls unread (Added.read is then false), as the worker does."""
 
 from __future__ import annotations
 
 import datetime
 import subprocess
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, BinaryIO
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +30,14 @@ from .vocabulary import ArticleOrigin
 
 READABLE = ("text/plain", "application/pdf")
 READABLE_SUFFIXES = (".txt", ".pdf")
+
+
+@dataclass(frozen=True)
+class Added:
+    article: Article
+    # False: the extractor could not read the article (its proposal is empty, to be filled in
+    # by hand); true as well for a copy of a story kept before, which is not read.
+    read: bool
 
 
 def _published(value: Any) -> datetime.date | None:
@@ -54,10 +68,9 @@ def _checked(title: str, url: str) -> tuple[str, str]:
     return title, url
 
 
-@transaction.atomic
 def add_pasted(
     *, actor_id: int | None, title: str, text: str, url: str = "", published: Any = None
-) -> Article:
+) -> Added:
     title, url = _checked(title, url)
     if not title:
         raise RuleError(_("Give the article's title."), "title")
@@ -66,17 +79,35 @@ def add_pasted(
         raise RuleError(_("Paste the article's text."), "text")
     if articles.seen(url):
         raise RuleError(_("This article is already kept."), "url")
+    return _keep(ArticleOrigin.PASTED, actor_id, title, text, url, _published(published))
+
+
+def _keep(
+    origin: str,
+    actor_id: int | None,
+    title: str,
+    text: str,
+    url: str,
+    published: datetime.date | None,
+) -> Added:
+    """Read the article, then keep it with its reading (articles.ingest: one transaction).
+    Read outside any transaction: a child's start takes a second or so, a hung child up to
+    extracting.timeout(1), and SQLite takes its write lock when a transaction starts."""
+    language = texts.language_of(text)
+    (extracted,) = articles.run_extractors([(title, text, published, language)])
     article = articles.ingest(
-        origin=ArticleOrigin.PASTED,
+        origin=origin,
         title=title,
         text=text,
         url=url,
-        published=_published(published),
-        language=texts.language_of(text),
+        published=published,
+        language=language,
         actor_id=actor_id,
+        extracted=extracted,
     )
-    assert article is not None
-    return article
+    if article is None:  # kept in the meantime, by another analyst or the worker
+        raise RuleError(_("This article is already kept."), "url")
+    return Added(article, bool(extracted) or article.duplicate_of_id is not None)
 
 
 def _pdf_text(data: BinaryIO) -> str:
@@ -94,7 +125,6 @@ def _pdf_text(data: BinaryIO) -> str:
     return CONTROL.sub(" ", done.stdout.decode("utf-8", "replace"))
 
 
-@transaction.atomic
 def add_upload(
     *,
     actor_id: int | None,
@@ -104,7 +134,7 @@ def add_upload(
     title: str = "",
     url: str = "",
     published: Any = None,
-) -> Article:
+) -> Added:
     # Named for what this form reads, before the upload check's list of every kind it takes.
     if PurePath(str(name or "")).suffix.lower() not in READABLE_SUFFIXES:
         raise UploadRejected(_("Only plain text and PDF files can be read as articles."))
@@ -130,15 +160,7 @@ def add_upload(
     )
     if len(texts.normalised_words(text)) < 5:
         raise UploadRejected(_("The file holds no text to read."))
-    article = articles.ingest(
-        origin=ArticleOrigin.UPLOAD,
-        title=title,
-        text=text,
-        url=url,
-        published=_published(published),
-        language=texts.language_of(text),
-        actor_id=actor_id,
-    )
-    if article is None:
+    published = _published(published)
+    if articles.seen(url):
         raise RuleError(_("This article is already kept."), "url")
-    return article
+    return _keep(ArticleOrigin.UPLOAD, actor_id, title, text, url, published)

@@ -311,9 +311,19 @@ def source_poll(request: HttpRequest, source_id: int) -> HttpResponse:
     return redirect("monitoring:source", source_id=shown.pk)
 
 
-def _added(request: HttpRequest, article: Any) -> HttpResponse:
+def _added(request: HttpRequest, added: manual.Added) -> HttpResponse:
+    article = added.article
     if hasattr(article, "proposal"):
-        messages.success(request, _("The article is kept and proposed."))
+        if added.read:
+            messages.success(request, _("The article is kept and proposed."))
+        else:
+            messages.warning(
+                request,
+                _(
+                    "The article is kept, but the extractor could not read it: nothing is "
+                    "proposed from it. Fill in the incident by hand."
+                ),
+            )
         return redirect("monitoring:proposal", proposal_id=article.proposal.pk)
     messages.success(request, _("The article is kept: the same story was proposed already."))
     return redirect("monitoring:queue")
@@ -330,8 +340,8 @@ def paste(request: HttpRequest) -> HttpResponse:
     form = PasteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with refusal_on(form):
-            article = manual.add_pasted(actor_id=request.user.pk, **form.cleaned_data)
-            return _added(request, article)
+            added = manual.add_pasted(actor_id=request.user.pk, **form.cleaned_data)
+            return _added(request, added)
     return render(
         request,
         "monitoring/add.html",
@@ -355,7 +365,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
         sent = form.cleaned_data["file"]
         with refusal_on(form):
             try:
-                article = manual.add_upload(
+                added = manual.add_upload(
                     actor_id=request.user.pk,
                     source=sent,
                     name=sent.name,
@@ -367,7 +377,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
             except UploadRejected as rejected:  # said of the file, so shown on its input
                 form.add_error("file", str(rejected))
             else:
-                return _added(request, article)
+                return _added(request, added)
     return render(
         request, "monitoring/add.html", {"form": PasteForm(), "upload_form": form, "pasting": False}
     )

@@ -1,7 +1,8 @@
-"""The extractor in a process of its own, for one batch of articles: the worker starts it,
-writes the batch to its standard input, reads the proposals from its standard output, and
-the process ends, giving back the memory the model took (about 100 MB; DESIGN.md keeps the
-worker under 200 MB). Nothing is written to disk: the texts go over the pipe.
+"""The extractor in a process of its own, for one batch of articles: the worker (or the web
+process, for an analyst's pasted or uploaded article) starts it, writes the batch to its
+standard input, reads the proposals from its standard output, and the process ends, giving
+back the memory the model took (about 100 MB; DESIGN.md keeps the worker under 200 MB).
+Nothing is written to disk: the texts go over the pipe.
 
     python -m aegis.monitoring.extraction.child < batch.json > proposals.json
 
@@ -9,7 +10,9 @@ In: {"folder": the organisation's model folder or null, "articles": [{"title", "
 "published" (ISO date or null), "language" ("" to recognise it)}, ...]}. Out: {"proposals":
 [...]}, one per article in order: the extraction as plain data with "model" (what it learnt
 from), or {"error": the exception's name} for an article the extractor failed on. No Django
-here: the worker's side is monitoring/extracting.py."""
+here or in what the extractor imports (the labels' mapping to Aegis's vocabularies, labels.py,
+is read by the drafts, not by the extractor): Django's imports had been half the start. The
+server's side is monitoring/extracting.py."""
 
 from __future__ import annotations
 

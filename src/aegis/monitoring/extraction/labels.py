@@ -1,5 +1,7 @@
-"""The HRDsAttack dataset's label strings (exactly as its files spell them) and, written once,
-their mapping to Aegis's own vocabularies (aegis.incidents.vocabulary).
+"""The HRDsAttack dataset's labels (dataset_labels.py) mapped, written once, to Aegis's own
+vocabularies (aegis.incidents.vocabulary): read where a proposal becomes a draft (drafts.py)
+and where decisions are learnt from (decided.py), never by the extractor itself, which runs
+without Django (child.py).
 
 The dataset follows the OHCHR guidance for SDG indicator 16.10.1: its perpetrator classes are
 about the perpetrator's relation to the State, not what kind of body it is, so several map to
@@ -11,32 +13,16 @@ import re
 
 from aegis.incidents.vocabulary import PerpetratorType, ViolationType
 
-VIOLATION_TYPES = (
-    "arbitrary detention",
-    "enforced disappearance",
-    "kidnapping",
-    "killing",
-    "torture",
-    "other",
-)
-# Said of an article where no violation type could be told; never together with another.
-UNKNOWN_VIOLATION = "unknown"
-
-PERPETRATOR_TYPES = (
-    "state actor",
-    "other state actors",
-    "other actors with permissions",
-    "other actors without permissions",
-    "other non-state actors",
-    "regional orgs",
-    "insufficient info",
-)
-
-VICTIM_TYPES = ("human rights defender", "journalist", "trade unionist")
-INSUFFICIENT = "insufficient information"
-POPULATION_TYPES = ("individual", "multiple")
-SEXES = ("man", "woman", "other", "unknown")
-AGE_GROUPS = ("adult", "child", "other", "unknown")
+# The dataset's labels (dataset_labels.py, which the extraction child reads without Django),
+# here too for the mapping's readers.
+from .dataset_labels import AGE_GROUPS as AGE_GROUPS
+from .dataset_labels import INSUFFICIENT as INSUFFICIENT
+from .dataset_labels import PERPETRATOR_TYPES as PERPETRATOR_TYPES
+from .dataset_labels import POPULATION_TYPES as POPULATION_TYPES
+from .dataset_labels import SEXES as SEXES
+from .dataset_labels import UNKNOWN_VIOLATION as UNKNOWN_VIOLATION
+from .dataset_labels import VICTIM_TYPES as VICTIM_TYPES
+from .dataset_labels import VIOLATION_TYPES as VIOLATION_TYPES
 
 # None: the label proposes no violation (the analyst picks one).
 VIOLATION_TO_AEGIS: dict[str, str | None] = {

@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import cities, countries, dates, labels, languages, places
+from . import cities, countries, dataset_labels, dates, languages, places
 from . import features as F
 from .chargrams import CharTfidf
 from .linear import Linear, load
@@ -86,7 +86,7 @@ class Extractor:
         )
         violations = []
         violation_doc = F.violation_document(article, self.idf, doc)
-        for label in labels.VIOLATION_TYPES:
+        for label in dataset_labels.VIOLATION_TYPES:
             p = self.models[f"violation:{label}"].proba(violation_doc)[True]
             if p < VIOLATION_THRESHOLD:
                 continue

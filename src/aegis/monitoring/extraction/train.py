@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import countries, labels, places
+from . import countries, dataset_labels, places
 from . import features as F
 from .chargrams import CharTfidf
 from .linear import Linear, fit_idf
@@ -186,7 +186,7 @@ def train(
     )
     violation_docs = [F.violation_document(a, idf, d) for a, d in zip(every, docs, strict=True)]
     say("Learning the violation types")
-    for label in labels.VIOLATION_TYPES:
+    for label in dataset_labels.VIOLATION_TYPES:
         targets = [label in (g["violation_types"] or []) for g in every_gold]
         what = f"violation type {label!r} (articles with and without it)"
         models[f"violation:{label}"] = _fit(
@@ -277,7 +277,8 @@ MERGED_FIELDS = (
 def not_training_data(records: Any) -> str:
     """What makes `records` no HRDsAttack training data ("" when nothing): the trainer reads
     each record's sample and its merged (gold) sample, whose labels must be the dataset's
-    (labels.py): a label of another type or spelling would be learnt as a class of its own."""
+    (dataset_labels.py): a label of another type or spelling would be learnt as a class of its
+    own."""
     if not isinstance(records, list) or not records:
         return "it must be a non-empty JSON list of records."
     for number, record in enumerate(records, start=1):
@@ -303,14 +304,16 @@ def _label_problem(merged: dict[str, Any]) -> str:
         found = json.dumps(merged["perpetrator_mention"])[:80]
         return f"perpetrator_mention is {found}, not true or false"
     problem = _one_of(
-        merged["perpetrator_type"], labels.PERPETRATOR_TYPES, "perpetrator_type", none=True
+        merged["perpetrator_type"], dataset_labels.PERPETRATOR_TYPES, "perpetrator_type", none=True
     )
     violations = merged["violation_types"]
     if not problem and not isinstance(violations, list):
         problem = f"violation_types is {json.dumps(violations)[:80]}, not a list"
     for label in violations if not problem else []:
         problem = problem or _one_of(
-            label, (*labels.VIOLATION_TYPES, labels.UNKNOWN_VIOLATION), "a violation type"
+            label,
+            (*dataset_labels.VIOLATION_TYPES, dataset_labels.UNKNOWN_VIOLATION),
+            "a violation type",
         )
     for field in ("country", "region", "city"):
         if not problem and merged[field] is not None and not isinstance(merged[field], str):
@@ -341,12 +344,14 @@ def _victim_problem(victim: dict[str, Any], n: int) -> str:
     if not isinstance(types, list):
         return f"victim {n}'s victim_type is {json.dumps(types)[:80]}, not a list"
     for kind in types:
-        if problem := _one_of(kind, (*labels.VICTIM_TYPES, labels.INSUFFICIENT), "a victim type"):
+        if problem := _one_of(
+            kind, (*dataset_labels.VICTIM_TYPES, dataset_labels.INSUFFICIENT), "a victim type"
+        ):
             return f"victim {n}: {problem}"
     for field, allowed in (
-        ("victim_sex_type", labels.SEXES),
-        ("victim_age_group", labels.AGE_GROUPS),
-        ("victim_population_type", labels.POPULATION_TYPES),  # (the benchmark scores it)
+        ("victim_sex_type", dataset_labels.SEXES),
+        ("victim_age_group", dataset_labels.AGE_GROUPS),
+        ("victim_population_type", dataset_labels.POPULATION_TYPES),  # (the benchmark scores it)
     ):
         if problem := _one_of(victim.get(field), allowed, field):
             return f"victim {n}: {problem}"

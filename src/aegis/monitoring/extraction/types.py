@@ -23,7 +23,7 @@ class Guess(Generic[T]):
 @dataclass(frozen=True)
 class VictimGuess:
     """One victim named (or described) in the article. Labels are the dataset's
-    (labels.VICTIM_TYPES, POPULATION_TYPES, SEXES, AGE_GROUPS)."""
+    (dataset_labels.VICTIM_TYPES, POPULATION_TYPES, SEXES, AGE_GROUPS)."""
 
     name: str
     victim_types: tuple[str, ...] = ("insufficient information",)
