@@ -195,3 +195,59 @@ def test_a_lost_unlock_secret_is_replaced_with_the_recovery_key(
     no_unlock_secret.setenv(UNLOCK, generated)
     assert service_keys.service_keychain().private_keys
     assert vault.recovery_keychain(organisation)  # the recovery key is unchanged
+
+
+@pytest.mark.django_db  # nothing here reads the database file or wipes it
+def test_the_ceremony_refuses_when_an_unlock_file_inside_aegis_home_opens_the_key(
+    organisation, no_unlock_secret, capsys
+):
+    """Run from an admin's shell that has no unlock secret: its environment says nothing of
+    the worker's, but the file the worker reads inside AEGIS_HOME opens the key."""
+    inside = service_keys.demo_unlock_file().parent / "worker-unlock"
+    inside.parent.mkdir(parents=True, exist_ok=True)
+    inside.write_text("test unlock secret, never on disk\n")
+    try:
+        assert bootstrap.grant_search_key_to_alert_service(organisation) == 2
+        assert str(inside) in capsys.readouterr().err
+        assert not service_keys.holds_search_key()
+    finally:
+        inside.unlink()
+    assert bootstrap.grant_search_key_to_alert_service(organisation) == 0
+    assert service_keys.holds_search_key()
+
+
+@pytest.mark.django_db  # nothing here reads the database file or wipes it
+def test_a_service_whose_unlock_file_is_inside_aegis_home_drops_the_search_key_at_start(
+    organisation, no_unlock_secret, tmp_path
+):
+    from aegis.audit.models import AuditEntry
+
+    secret = "test unlock secret, never on disk"
+    no_unlock_secret.setenv(UNLOCK, secret)  # the ceremony's shell: in memory only
+    assert bootstrap.grant_search_key_to_alert_service(organisation) == 0
+    assert service_keys.holds_search_key()
+    # The worker, though, reads its unlock secret from a file inside AEGIS_HOME.
+    inside = service_keys.demo_unlock_file().parent / "worker-unlock"
+    inside.parent.mkdir(parents=True, exist_ok=True)
+    inside.write_text(secret)
+    service_keys.forget()
+    no_unlock_secret.delenv(UNLOCK)
+    no_unlock_secret.setenv(f"{UNLOCK}_FILE", str(inside))
+    revoked = AuditEntry.objects.filter(action="key.revoke").count()
+    try:
+        usable, notice = service_keys.start_up_notice()
+    finally:
+        inside.unlink()
+    assert usable and notice.startswith("NOT FOR PRODUCTION")
+    assert "search key" in notice and "taken back" in notice
+    assert "aegis grant-search-key --alert-service" in notice  # what the operator does
+    assert not service_keys.holds_search_key()
+    assert AuditEntry.objects.filter(action="key.revoke").count() == revoked + 1
+    # Supplied from outside AEGIS_HOME, the service keeps a grant given again.
+    (tmp_path / "unlock").write_text(secret)
+    no_unlock_secret.setenv(f"{UNLOCK}_FILE", str(tmp_path / "unlock"))
+    service_keys.forget()
+    assert bootstrap.grant_search_key_to_alert_service(organisation) == 0
+    usable, notice = service_keys.start_up_notice()
+    assert usable and "unlocked" in notice
+    assert service_keys.holds_search_key()

@@ -301,7 +301,8 @@ def grant_search_key_to_alert_service(recovery_key_text: str) -> int:
     if keypair is None or index_key_id is None:
         print("This instance has no keys yet; run 'aegis init' first.", file=sys.stderr)
         return 2
-    if (why := service_keys.unlock_on_disk(ALERTS)) is not None:
+    why = service_keys.unlock_on_disk(ALERTS) or service_keys.unlock_kept_in_home(ALERTS)
+    if why is not None:
         print(
             f"Refused: {why}, so a copy of the disk would let anyone test names and phone "
             "numbers against the search indexes. Seal the key (aegis seal-service-key) and "

@@ -240,6 +240,58 @@ def unlock_on_disk(name: str = ALERTS) -> str | None:
     return None
 
 
+# The most files the key ceremony tries as unlock secrets (each try costs an Argon2id
+# derivation); an unlock secret is a short line of text, so only small files are tried.
+HOME_CANDIDATES = 32
+CANDIDATE_MAX_BYTES = 1024
+
+
+def unlock_kept_in_home(name: str = ALERTS) -> str | None:
+    """Why the service key opens from a file kept inside AEGIS_HOME, or None: the small text
+    files there (the secrets folder first) tried as its unlock secret. The key ceremony runs
+    in an admin's shell, whose environment says nothing of where the worker reads its
+    secret; a file that opens the key is found whichever process reads it."""
+    keypair = service_keypair(name)
+    if keypair is None or keypair.sealed_private_key is None:
+        return None
+    home = Path(settings.AEGIS_HOME).resolve()
+    secrets_folder = home / "secrets"
+    found: list[tuple[Path, str]] = []
+    for folder, _dirs, files in os.walk(home):
+        for file in sorted(files):
+            path = Path(folder, file)
+            try:
+                if not MIN_UNLOCK_LENGTH <= path.stat().st_size <= CANDIDATE_MAX_BYTES:
+                    continue
+                if not path.resolve().is_relative_to(home):
+                    continue  # a link to a tmpfs or a secret manager's mount
+                text = path.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):  # encrypted blobs are not text
+                continue
+            if len(text) >= MIN_UNLOCK_LENGTH and "\n" not in text:
+                found.append((path, text))
+    found.sort(key=lambda candidate: not candidate[0].is_relative_to(secrets_folder))
+    for path, text in found[:HOME_CANDIDATES]:
+        try:
+            _open(keypair, Unlock(text, str(path)))
+        except WrongUnlockSecret:
+            continue
+        return f"its unlock secret is kept in {path}, inside AEGIS_HOME"
+    return None
+
+
+def drop_search_key(name: str = ALERTS) -> int:
+    """Take the search key back from the service (a `key.revoke` audit entry); how many keys
+    were taken back. Needs no key: the wrap is deleted."""
+    from . import services
+    from .fields import INDEX_KEY_PURPOSE
+
+    keypair = service_keypair(name)
+    if keypair is None:
+        return 0
+    return services.revoke_purposes([INDEX_KEY_PURPOSE], keypair, actor_id=None)
+
+
 def forget(name: str = ALERTS) -> None:
     """Drop the key and typed secret this process holds (wipe; tests of a process without)."""
     _opened.pop(name, None)
@@ -253,9 +305,20 @@ def start_up_notice(name: str = ALERTS) -> tuple[bool, str]:
     except ServiceKeyMissing as exc:
         return False, str(exc)
     if (why := unlock_on_disk(name)) is not None:
+        # The search key is never held by a service whose key a copy of the disk opens,
+        # whatever the ceremony's shell could tell: taken back here, at every start.
+        dropped = (
+            f" The search key sealed to the {name} service was taken back (recorded in the "
+            "audit log): with it, a copy of that folder would let anyone test names and phone "
+            "numbers against the search indexes. To give it back, supply the unlock secret "
+            "from outside AEGIS_HOME, restart, and run 'aegis grant-search-key "
+            "--alert-service' again."
+            if drop_search_key(name)
+            else ""
+        )
         return True, (
             f"NOT FOR PRODUCTION: {why}; anyone with a copy of that folder reads every "
-            f"safety plan's contacts. In production, {how_to_supply(name)}."
+            f"safety plan's contacts.{dropped} In production, {how_to_supply(name)}."
         )
     unlock = supplied_unlock(name)
     source = unlock.source if unlock is not None else "memory"
