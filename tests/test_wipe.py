@@ -155,3 +155,70 @@ def test_nothing_decrypts_after_wipe(make_person, organisation, tmp_path):
             except crypto.DecryptionError:
                 pass
     assert opened == 0
+
+
+def test_the_wipe_destroys_the_backups_kept_in_aegis_home_and_leaves_off_site_ones(
+    organisation, settings, tmp_path, capsys
+):
+    """A backup opens with the recovery key; one kept in AEGIS_HOME is on the disk a raid
+    takes. The wipe overwrites and deletes those (finished, and one being written); backups
+    kept elsewhere are the organisation's way back and stay."""
+    import os
+
+    from aegis.backups import services as backups
+
+    settings.AEGIS_BACKUP_DIR = Path(settings.AEGIS_HOME) / "backups"
+    made = backups.create_backup()
+    assert made.path.parent == settings.AEGIS_BACKUP_DIR
+    partial = settings.AEGIS_BACKUP_DIR / "aegis-backup-20260101-000000.age.part"
+    partial.write_bytes(b"age-encryption.org/v1\n" + os.urandom(4096))
+    original = made.path.read_bytes()
+    seen = tmp_path / "inode"  # the same file, to see its bytes were overwritten
+    os.link(made.path, seen)
+    off_site = tmp_path / "off-site"
+    off_site.mkdir()
+    copy = off_site / made.path.name
+    copy.write_bytes(original)
+
+    assert bootstrap.wipe_instance(confirmed=True) == 0
+    out = capsys.readouterr().out
+    assert "2 backups kept in AEGIS_HOME" in out
+    assert "off site" in out and "way back" in out
+    assert not made.path.exists() and not partial.exists()
+    assert seen.read_bytes() != original and len(seen.read_bytes()) == len(original)
+    assert copy.read_bytes() == original  # not ours to touch
+
+
+def test_a_wipe_that_cannot_remove_a_backup_says_so_and_fails(
+    organisation, settings, monkeypatch, capsys
+):
+    from aegis.vault import service_keys
+
+    settings.AEGIS_BACKUP_DIR = Path(settings.AEGIS_HOME) / "backups"
+    settings.AEGIS_BACKUP_DIR.mkdir(parents=True, exist_ok=True)
+    stuck = settings.AEGIS_BACKUP_DIR / "aegis-backup-20260101-000000.age"
+    stuck.write_bytes(b"age-encryption.org/v1\n")
+    destroy = service_keys.destroy_file
+
+    def refuse(path):
+        if path == stuck:
+            raise PermissionError(path)
+        destroy(path)
+
+    monkeypatch.setattr(service_keys, "destroy_file", refuse)
+    try:
+        assert bootstrap.wipe_instance(confirmed=True) == 1
+        err = capsys.readouterr().err
+        assert "could not be removed" in err and str(stuck) in err
+    finally:
+        stuck.unlink()
+
+
+def test_backups_outside_aegis_home_are_left_alone(organisation, settings, tmp_path, capsys):
+    settings.AEGIS_BACKUP_DIR = tmp_path / "elsewhere"
+    settings.AEGIS_BACKUP_DIR.mkdir()
+    kept = settings.AEGIS_BACKUP_DIR / "aegis-backup-20260101-000000.age"
+    kept.write_bytes(b"age-encryption.org/v1\n")
+    assert bootstrap.wipe_instance(confirmed=True) == 0
+    assert "0 backups kept in AEGIS_HOME" in capsys.readouterr().out
+    assert kept.exists()

@@ -219,13 +219,18 @@ def wipe_instance(confirmed: bool) -> int:
         # A backup or restore killed half-way left its copy of the database, key wraps and
         # all: removed even where the wipe itself failed.
         scratch, left = backups.remove_scratch()
+        kept, kept_left = backups.remove_kept_backups()
         _remove_demo_messages()
     print(
         f"Wiped: {counts['key_wraps']} key wraps, {counts['keypairs']} private keys, "
         f"{counts.get('receipts', 0)} receipt codes, {counts.get('api_tokens', 0)} API tokens, "
         f"{counts['sessions']} sessions, {counts.get('second_factors', 0)} second factors, "
-        f"{scratch} unfinished backup copies. Protected data "
+        f"{scratch} unfinished backup copies, {kept} backups kept in AEGIS_HOME. Protected data "
         "can no longer be read."
+    )
+    print(
+        "Backups kept elsewhere (off site) are not touched: with the organisation's recovery "
+        "key they are its way back."
     )
     print("The public form takes no reports until 'aegis init' sets the instance up again.")
     # Both said where both hold: a running backup is what keeps the database open too.
@@ -235,6 +240,12 @@ def wipe_instance(confirmed: bool) -> int:
             "removed; delete them by hand: " + ", ".join(str(folder) for folder in left),
             file=sys.stderr,
         )
+    if kept_left:
+        print(
+            "These backups could not be removed and still open with the recovery key; delete "
+            "them by hand: " + ", ".join(str(path) for path in kept_left),
+            file=sys.stderr,
+        )
     if not counts["log_emptied"]:
         print(
             "Another process is reading the database, so its write-ahead log still holds "
@@ -242,7 +253,7 @@ def wipe_instance(confirmed: bool) -> int:
             "'aegis wipe --yes' again.",
             file=sys.stderr,
         )
-    return 1 if left or not counts["log_emptied"] else 0
+    return 1 if left or kept_left or not counts["log_emptied"] else 0
 
 
 def _remove_demo_messages() -> None:

@@ -27,6 +27,7 @@ from aegis.audit import checkpoints
 from aegis.audit import selectors as audit_selectors
 from aegis.audit import services as audit
 from aegis.files import storage
+from aegis.vault import service_keys
 
 from . import age_keys, archive, manifest, snapshot
 from .errors import BackupError
@@ -67,6 +68,29 @@ def remove_scratch() -> tuple[int, list[Path]]:
         shutil.rmtree(folder, ignore_errors=True)
     left = [folder for folder in found if folder.exists()]
     return len(found) - len(left), left
+
+
+def remove_kept_backups() -> tuple[int, list[Path]]:
+    """Under the wipe: overwrite and delete the backups in AEGIS_BACKUP_DIR where it is
+    inside AEGIS_HOME (finished ones and one being written), which the recovery key opens,
+    and so a seized disk with the recovery key found beside it. Backups kept elsewhere (off
+    site) are the organisation's way back and are left alone. Returns how many were removed,
+    and those that could not be."""
+    folder = backup_dir().resolve()
+    if not folder.is_relative_to(Path(settings.AEGIS_HOME).resolve()):
+        return 0, []
+    found = sorted({*folder.glob("*.age"), *folder.glob("*.age.part")})
+    removed, left = 0, []
+    for path in found:
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            service_keys.destroy_file(path)
+        except OSError:
+            left.append(path)
+        else:
+            removed += 1
+    return removed, left
 
 
 def _scratch_folders(prefix: str) -> list[Path]:

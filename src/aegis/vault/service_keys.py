@@ -356,10 +356,19 @@ def seal_service_key(name: str, unlock_secret: str, recovery: Keychain | None = 
     return done
 
 
+DESTROY_CHUNK = 1 << 20  # random bytes written at a time: a backup may be gigabytes
+
+
+def destroy_file(path: Path) -> None:
+    """Overwrite a file with random bytes, then delete it (`aegis wipe`)."""
+    _destroy(path)
+
+
 def _destroy(path: Path) -> None:
     size = path.stat().st_size
     with open(path, "r+b") as handle:
-        handle.write(os.urandom(size))
+        for start in range(0, size, DESTROY_CHUNK):
+            handle.write(os.urandom(min(DESTROY_CHUNK, size - start)))
         handle.flush()
         os.fsync(handle.fileno())
     path.unlink()
