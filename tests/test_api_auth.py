@@ -130,4 +130,61 @@ def test_a_body_past_the_limit_is_one_line_in_the_log_not_a_traceback(make_perso
         handler.setStream(previous)
     lines = log.getvalue().splitlines()
     assert len(lines) == 2 and "Traceback" not in log.getvalue(), lines
-    assert "Request body exceeded" in lines[0] and "Invalid HTTP_HOST header" in lines[1]
+    assert lines == [
+        "Refused a request whose body is over the size limit.",
+        "Refused a request for a host name not in ALLOWED_HOSTS.",
+    ]
+
+
+def _log_of(logger_name: str, filter_class):
+    """The stream of the handler that carries `filter_class` for this logger."""
+    import logging
+
+    handlers = logging.getLogger(logger_name).handlers
+    (handler,) = [h for h in handlers if any(isinstance(f, filter_class) for f in h.filters)]
+    return handler
+
+
+def test_the_log_carries_no_text_a_client_sent(db):
+    """Django quotes the Host header ("Invalid HTTP_HOST header: '…'"), the Origin of a form
+    refused by the CSRF check, and the path of a server error ("Internal Server Error:
+    /ack/<token>/"): text any client chooses, a token or a name among it."""
+    import io
+    import logging
+
+    from django.http import HttpResponse
+    from django.utils.log import log_response
+
+    from aegis.serverlog import RequestFaultWithoutTrace, RequestWithoutPath
+
+    faults = _log_of("django.security", RequestFaultWithoutTrace)
+    errors = _log_of("django.request", RequestWithoutPath)
+    log = io.StringIO()
+    previous = faults.setStream(log), errors.setStream(log)
+    try:
+        host = Client(headers={"host": "maria-lopez.reporter.example"}).get("/report/")
+        assert host.status_code == 400
+        forged = Client(enforce_csrf_checks=True).post(
+            "/report/",
+            {"narrative": "x"},
+            headers={"origin": "https://maria-lopez.origin.example"},
+            secure=True,
+        )
+        assert forged.status_code == 403
+        log_response(
+            "%s: %s",
+            "Internal Server Error",
+            "/ack/maria-lopez-token/",
+            response=HttpResponse(status=500),
+            logger=logging.getLogger("django.request"),
+        )
+    finally:
+        faults.setStream(previous[0])
+        errors.setStream(previous[1])
+    text = log.getvalue()
+    assert "maria-lopez" not in text, text
+    assert text.splitlines() == [
+        "Refused a request for a host name not in ALLOWED_HOSTS.",
+        "Refused a form sent without a valid CSRF token.",
+        "Server error 500 (the request's path is not logged)",
+    ]

@@ -301,15 +301,20 @@ NINJA_PAGINATION_PER_PAGE = 50
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_fault": {"()": "aegis.serverlog.RequestFaultWithoutTrace"}},
+    "filters": {
+        "request_fault": {"()": "aegis.serverlog.RequestFaultWithoutTrace"},
+        "request_path": {"()": "aegis.serverlog.RequestWithoutPath"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
-        # A handler's filter sees what Django's django.security.* loggers pass up to it.
+        # A handler's filter sees what Django's django.security.* loggers pass up to it; no
+        # line quotes what the client sent (Host header, path, Origin).
         "request_faults": {"class": "logging.StreamHandler", "filters": ["request_fault"]},
+        "request_errors": {"class": "logging.StreamHandler", "filters": ["request_path"]},
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.request": {"handlers": ["request_errors"], "level": "ERROR", "propagate": False},
         "django.security": {"handlers": ["request_faults"], "level": "WARNING", "propagate": False},
         "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
         # apprise names recipients (numbers, addresses) in its warnings; Aegis records each
