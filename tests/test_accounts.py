@@ -222,6 +222,28 @@ def test_admin_creates_a_person_with_a_role(signed_in):
     assert "nadia" in client.get("/accounts/users/").content.decode()
 
 
+def test_a_username_that_is_an_email_address_is_refused(signed_in):
+    """Usernames are stored in clear and a defender's account is linked to their record: the
+    form says so, and refuses an email address (a person's name and where to find them)."""
+    from django.contrib.auth import get_user_model
+
+    client, _ = signed_in(Role.ADMIN)
+    page = client.get("/accounts/users/new/").content.decode()
+    assert "Stored unencrypted" in page and "email address" in page
+    refused = client.post(
+        "/accounts/users/new/",
+        {"username": "nadia.haddad@ngo.example", "role": "defender", "password": "a passphrase 77"},
+    )
+    assert "cannot be an email address" in refused.content.decode()
+    assert not get_user_model().objects.filter(username__contains="@").exists()
+    # An "@" that does not make an email address is still a username, as before.
+    kept = client.post(
+        "/accounts/users/new/",
+        {"username": "field@team", "role": "caseworker", "password": "a passphrase 77"},
+    )
+    assert "Account created for <bdi>field@team</bdi>" in kept.content.decode()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_drops_the_axes_tables_and_their_user_agents():
     """Installations that ran django-axes lose its tables, which kept user agents."""

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -78,16 +80,37 @@ class PasswordChangeForm(forms.Form):
 
 
 class UserCreateForm(forms.Form):
+    # Usernames are stored in clear (sign-in looks them up) and a defender's account is
+    # linked to their person record: a real name or an email address there names them to
+    # whoever copies the database.
     username = forms.RegexField(
         label=_("Username"),
         max_length=150,
         regex=r"^[\w.@+-]+\Z",
         error_messages={"invalid": _("Use letters, digits and . @ + - _ only.")},
+        help_text=_(
+            "Stored unencrypted and linked to the person's record: use neither a real name "
+            "nor an email address (a nickname or a code works)."
+        ),
     )
     role = forms.ChoiceField(label=_("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
     password = password_field(
         _("First password (the person changes it after signing in)"), "new-password", rules=True
     )
+
+    def clean_username(self) -> str:
+        username = str(self.cleaned_data["username"])
+        try:
+            validate_email(username)
+        except ValidationError:
+            return username  # not an email address (existing "@" usernames stay valid)
+        raise ValidationError(
+            _(
+                "A username cannot be an email address: it is stored unencrypted. Choose a "
+                "nickname or a code instead."
+            ),
+            code="email",
+        )
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
