@@ -288,6 +288,7 @@ class Attack:
         from aegis.vault import crypto
         from aegis.vault.fields import field_context
         from aegis.vault.models import Keypair
+        from aegis.vault.wipe_key import PASSWORD, bind
 
         sealed = self.sealed_blobs()
         secret = self.secret_blobs()
@@ -297,6 +298,8 @@ class Attack:
             for pk, raw, key_id in ciphertexts(model, field)
         ]
         media = [p for p in (self.home / "media").rglob("*") if p.is_file()]
+        wipe_file = self.home / "secrets" / "wipe_key"
+        wipe_keys = [wipe_file.read_bytes()] if wipe_file.is_file() else []
         salts = [
             (k, crypto.KdfCost(k.kdf_opslimit, k.kdf_memlimit))
             for k in Keypair.objects.exclude(kdf_salt=None)
@@ -337,14 +340,18 @@ class Attack:
                     continue
                 for phrase in sorted(self.phrases):
                     self.tries["argon2id"] += 1
-                    key = crypto.derive_key(phrase, bytes(keypair.kdf_salt), cost)
-                    try:
-                        raw = SecretBox(key).decrypt(bytes(keypair.sealed_private_key))
-                    except nacl.exceptions.CryptoError:
-                        continue
-                    self.found(
-                        raw, f"{keypair.kind} keypair {keypair.pk} {keypair.name} (passphrase)", key
-                    )
+                    argon = crypto.derive_key(phrase, bytes(keypair.kdf_salt), cost)
+                    # As the instance derives it: bound to the wipe key the folder holds.
+                    for key in [argon, *(bind(argon, PASSWORD, w) for w in wipe_keys)]:
+                        try:
+                            raw = SecretBox(key).decrypt(bytes(keypair.sealed_private_key))
+                        except nacl.exceptions.CryptoError:
+                            continue
+                        self.found(
+                            raw,
+                            f"{keypair.kind} keypair {keypair.pk} {keypair.name} (passphrase)",
+                            key,
+                        )
             self.phrases.clear()
         matched = []
         for kind, normalised, stored in guesses:

@@ -171,8 +171,13 @@ def test_a_copy_of_the_instance_folder_opens_nothing(seized):
     report = attack(copy, truth)
     print(json.dumps({k: v for k, v in report.items() if k != "sources"}, indent=1))
     assert report["opened"] == [] and report["index_matches"] == []
-    # Django's signing key and the audit log's MAC key: neither seals anything.
-    assert sorted(p.name for p in (copy / "secrets").iterdir()) == ["audit_key", "secret_key"]
+    # Django's signing key and the audit log's MAC key: neither seals anything; the wipe key
+    # alone opens nothing (the attack binds every passphrase it tries to it).
+    assert sorted(p.name for p in (copy / "secrets").iterdir()) == [
+        "audit_key",
+        "secret_key",
+        "wipe_key",
+    ]
     # The attack covered every kind of sealed thing, with the keys the disk holds.
     assert report["sealed_blobs"] > 50 and report["fields"] > 300 and report["files"] > 0
     assert report["secret_blobs"] > 10 and report["passphrase_keypairs"] >= 8

@@ -192,20 +192,20 @@ def test_the_wipe_destroys_the_backups_kept_in_aegis_home_and_leaves_off_site_on
 def test_a_wipe_that_cannot_remove_a_backup_says_so_and_fails(
     organisation, settings, monkeypatch, capsys
 ):
-    from aegis.vault import service_keys
+    from aegis.vault import wipe_key
 
     settings.AEGIS_BACKUP_DIR = Path(settings.AEGIS_HOME) / "backups"
     settings.AEGIS_BACKUP_DIR.mkdir(parents=True, exist_ok=True)
     stuck = settings.AEGIS_BACKUP_DIR / "aegis-backup-20260101-000000.age"
     stuck.write_bytes(b"age-encryption.org/v1\n")
-    destroy = service_keys.destroy_file
+    destroy = wipe_key.erase_file
 
     def refuse(path):
         if path == stuck:
             raise PermissionError(path)
         destroy(path)
 
-    monkeypatch.setattr(service_keys, "destroy_file", refuse)
+    monkeypatch.setattr(wipe_key, "erase_file", refuse)
     try:
         assert bootstrap.wipe_instance(confirmed=True) == 1
         err = capsys.readouterr().err

@@ -225,8 +225,11 @@ def wipe_instance(confirmed: bool) -> int:
         f"Wiped: {counts['key_wraps']} key wraps, {counts['keypairs']} private keys, "
         f"{counts.get('receipts', 0)} receipt codes, {counts.get('api_tokens', 0)} API tokens, "
         f"{counts['sessions']} sessions, {counts.get('second_factors', 0)} second factors, "
-        f"{scratch} unfinished backup copies, {kept} backups kept in AEGIS_HOME. Protected data "
-        "can no longer be read."
+        f"{scratch} unfinished backup copies, {kept} backups kept in AEGIS_HOME, and the wipe key"
+        f"{' (overwritten and deleted)' if counts.get('wipe_key') else ' (there was none)'}. "
+        "Protected data can no longer be read. Older copies of sealed keys that the disk "
+        "may keep in blocks it freed open no more either, even with a password or a "
+        "receipt code: they were sealed under the wipe key."
     )
     print(
         "Backups kept elsewhere (off site) are not touched: with the organisation's recovery "

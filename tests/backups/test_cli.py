@@ -62,6 +62,9 @@ with unlocked(chain):
         "text/plain", actor_id=user.pk, reason="backup test",
     )
 print("CASE " + case.reference)
+from aegis.intake import services as intake
+receipt = intake.submit_report(intake.Report(narrative=canary + "-report", target_kind="me"))
+print("CODE " + receipt.code)
 """
 
 # Runs inside the restored instance: the caseworker signs in with the old password and reads
@@ -82,9 +85,15 @@ chain = Keychain({keypair.pk: vault.unlock_user_keypair(keypair, os.environ["PAS
 case = Case.objects.get(reference=os.environ["REFERENCE"])
 with unlocked(chain):
     name = case.person.legal_name
+# The reporter follows up with the receipt code (its key is bound to the wipe key).
+from aegis.intake import services as intake
+submission, reporter = intake.reporter_keychain(intake.open_receipt(os.environ["CODE"]))
+with unlocked(reporter):
+    report = submission.narrative
 print("CHECK " + json.dumps({
     "password_ok": user.check_password(os.environ["PASSWORD"]),
     "legal_name": name,
+    "report": report,
     "users": sorted(User.objects.values_list("username", flat=True)),
     "counts": [Person.objects.count(), Case.objects.count(), Incident.objects.count(),
                EvidenceItem.objects.count()],
@@ -99,6 +108,7 @@ class Source:
     key_file: Path
     canary: str
     reference: str
+    code: str
     backup: Path
     created: Result
     demo_output: str
@@ -134,11 +144,14 @@ def source(tmp_path_factory) -> Source:
     key_file.write_text(recovery_key + "\n")
     canary = f"BackupCanary-{secrets.token_hex(8)}"
     planted = _shell(home, PLANT, CANARY=canary, PASSWORD=DEMO_PASSWORD)
-    reference = planted.split("CASE ")[1].strip()
+    reference = planted.split("CASE ")[1].split()[0]
+    code = planted.split("CODE ")[1].strip()
     backup = tmp_path_factory.mktemp("offsite") / "instance.age"
     created = aegis(home, "backup", "create", "--out", str(backup))
     assert created.returncode == 0, created.stderr
-    return Source(home, recovery_key, key_file, canary, reference, backup, created, demo.stdout)
+    return Source(
+        home, recovery_key, key_file, canary, reference, code, backup, created, demo.stdout
+    )
 
 
 def _decrypted(source: Source) -> bytes:
@@ -166,7 +179,15 @@ def test_the_backup_holds_the_database_the_blobs_and_a_manifest_only(source):
         manifest = json.loads(tar.extractfile("manifest.json").read())
     blobs = _blob_hashes(source.home)
     assert len(blobs) >= 1
-    assert names == ["database.sqlite3", *sorted(f"blobs/{n}" for n in blobs), "manifest.json"]
+    assert names == [
+        "database.sqlite3",
+        "secrets/wipe_key",
+        *sorted(f"blobs/{n}" for n in blobs),
+        "manifest.json",
+    ]
+    # The wipe key travels with the database: the keys sealed in it open with nothing else.
+    wipe_key = (source.home / "secrets" / "wipe_key").read_bytes()
+    assert manifest["parts"]["secrets/wipe_key"]["sha256"] == hashlib.sha256(wipe_key).hexdigest()
     assert manifest["database"] == "sqlite"
     assert manifest["aegis_version"]
     assert "vault.0001_initial" in manifest["migrations"]
@@ -189,8 +210,11 @@ def test_no_canary_in_the_file_and_no_secret_in_what_it_decrypts_to(source):
     for blob in (sealed, opened):
         assert canary not in blob and canary.hex().encode() not in blob
     secret_files = [p for p in (source.home / "secrets").iterdir() if p.is_file()]
-    assert {p.name for p in secret_files} >= {"secret_key", "audit_key"}
+    assert {p.name for p in secret_files} >= {"secret_key", "audit_key", "wipe_key"}
     for path in secret_files:
+        if path.name == "wipe_key":  # by design, encrypted to the recovery key with the rest
+            assert path.read_bytes() in opened
+            continue
         assert path.read_text().strip().encode() not in opened, path.name
 
 
@@ -236,11 +260,16 @@ def test_round_trip_into_a_new_home_gives_back_the_same_instance(source, tmp_pat
     verified = aegis(target, "audit", "verify", extra_env=_audit_key(source.home))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert _blob_hashes(target) == _blob_hashes(source.home)
-    env = {"PASSWORD": DEMO_PASSWORD, "REFERENCE": source.reference}
+    wipe_key = target / "secrets" / "wipe_key"
+    assert wipe_key.read_bytes() == (source.home / "secrets" / "wipe_key").read_bytes()
+    assert wipe_key.stat().st_mode & 0o777 == 0o600
+    assert not list(target.glob(".restore-*"))
+    env = {"PASSWORD": DEMO_PASSWORD, "REFERENCE": source.reference, "CODE": source.code}
     before = json.loads(_shell(source.home, CHECK, **env).split("CHECK ")[1])
     after = json.loads(_shell(target, CHECK, **_audit_key(source.home), **env).split("CHECK ")[1])
     assert after == before
     assert after["password_ok"] and after["legal_name"] == f"{source.canary}-name"
+    assert after["report"] == f"{source.canary}-report"
 
 
 def _refused(done: Result, *words: str) -> None:

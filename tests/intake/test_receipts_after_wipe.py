@@ -41,7 +41,7 @@ from aegis.intake.models import (
     SubmissionMessage,
     UsedFormToken,
 )
-from aegis.vault import crypto
+from aegis.vault import crypto, wipe_key
 from aegis.vault.fields import EncryptedTextField, field_context
 from aegis.vault.keychain import unlocked
 from aegis.vault.models import Keypair
@@ -171,7 +171,10 @@ def offline_attack(
 ) -> set[str]:
     """The canaries that whoever seizes the server now, holding every code, can read."""
     tables, media = seize(where)
+    # The instance's folder is seized too: the wipe key with it, where there is one.
+    wipe = wipe_key.key_file().read_bytes() if wipe_key.exists() else None
     keys = receipt_keys(codes, tables, old_receipts)
+    keys |= {wipe_key.bind(k, wipe_key.RECEIPT, wipe) for k in keys} if wipe else set()
     keys |= {k for k in unwrap_all(keys, tables) if len(k) == crypto.KEY_BYTES}
     plaintexts = read_everything(keys, tables, media)
     return {c for c in canaries if any(c.encode() in p for p in plaintexts)}

@@ -4,6 +4,7 @@ password changes that re-seal the key, and API tokens with their own key copy.""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -29,7 +30,7 @@ from aegis import clock
 from aegis.audit import services as audit
 from aegis.roles import ROLE_PERMISSIONS, SEARCH_KEY_PERMISSION, Role
 from aegis.rules import RuleError
-from aegis.vault import crypto
+from aegis.vault import crypto, wipe_key
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, NoSearchKey
 from aegis.vault.selectors import keypair_for_user, user_keypair, user_keypair_id
@@ -206,6 +207,40 @@ def password_problem(request: HttpRequest, user: User, password: str) -> str:
     return ""
 
 
+def _token_key(secret: bytes, *, bound: bool = True) -> bytes:
+    """The key that seals a token's copy of the private key: from the token's secret, bound
+    to the wipe key, so that a copy of the row left on the disk opens with nothing after a
+    wipe, token or not. Tokens made before the wipe key existed are sealed under the secret's
+    key alone (`bound=False`), and sealed again when next used; so is one made while the
+    wipe key cannot be had (logged)."""
+    key = crypto.derive_subkey(secret, _TOKEN_PURPOSE)
+    if bound:
+        try:
+            return wipe_key.bind(key, wipe_key.API_TOKEN)
+        except wipe_key.WipeKeyMissing:
+            pass
+    return key
+
+
+def _open_token(token: ApiToken, secret: bytes) -> bytes | None:
+    """The private key a token carries, or None; one sealed before the wipe key existed is
+    sealed again under it at once."""
+    sealed = bytes(token.sealed_private_key or b"")
+    bound, alone = _token_key(secret), _token_key(secret, bound=False)
+    with contextlib.suppress(crypto.DecryptionError):
+        return crypto.box_decrypt(bound, sealed)
+    if bound == alone:
+        return None
+    try:
+        raw = crypto.box_decrypt(alone, sealed)
+    except crypto.DecryptionError:
+        return None
+    ApiToken.objects.filter(pk=token.pk, sealed_private_key=sealed).update(
+        sealed_private_key=crypto.box_encrypt(bound, raw)
+    )
+    return raw
+
+
 @transaction.atomic
 def create_api_token(user: User, label: str, keychain: Keychain) -> str:
     """Issue a token; returns the token text, shown once."""
@@ -218,9 +253,7 @@ def create_api_token(user: User, label: str, keychain: Keychain) -> str:
         user=user,
         label=label,
         secret_hash=_token_hash(secret),
-        sealed_private_key=crypto.box_encrypt(
-            crypto.derive_subkey(secret, _TOKEN_PURPOSE), bytes(private_key)
-        ),
+        sealed_private_key=crypto.box_encrypt(_token_key(secret), bytes(private_key)),
     )
     audit.record("token.create", actor_id=user.pk, object_type="apitoken", object_id=token.pk)
     return f"{TOKEN_PREFIX}_{token.pk.hex}_{secret.hex()}"
@@ -287,9 +320,9 @@ def authenticate_token(text: str) -> tuple[User, Keychain] | None:
         return None
     if token.sealed_private_key is None:
         return None
-    raw = crypto.box_decrypt(
-        crypto.derive_subkey(secret, _TOKEN_PURPOSE), bytes(token.sealed_private_key)
-    )
+    raw = _open_token(token, secret)
+    if raw is None:
+        return None
     keypair_id = user_keypair_id(token.user_id)
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user, Keychain({keypair_id: PrivateKey(raw)}, actor_id=token.user.pk)

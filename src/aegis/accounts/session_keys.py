@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from nacl.public import PrivateKey
 
-from aegis.vault import crypto
+from aegis.vault import crypto, wipe_key
 from aegis.vault.keychain import Keychain
 
 COOKIE = "aegis_key"
@@ -18,10 +18,17 @@ SESSION_FIELD = "aegis_wrapped_key"
 
 
 def store(request: HttpRequest, keypair_id: int, private_key: PrivateKey) -> str:
-    """Put the wrapped key in the session; return the cookie secret to hand to the browser."""
+    """Put the wrapped key in the session; return the cookie secret to hand to the browser.
+    The key that wraps it is the cookie secret bound to the wipe key (so that a copy of the
+    session's row left on the disk opens with nothing after a wipe, cookie or not); the
+    secret alone where the wipe key cannot be had (logged)."""
     secret = crypto.random_key()
-    wrapped = crypto.box_encrypt(secret, bytes(private_key))
-    request.session[SESSION_FIELD] = [keypair_id, base64.b64encode(wrapped).decode()]
+    try:
+        key, version = wipe_key.bind(secret, wipe_key.SESSION), wipe_key.SEAL_VERSION
+    except wipe_key.WipeKeyMissing:
+        key, version = secret, 0
+    wrapped = crypto.box_encrypt(key, bytes(private_key))
+    request.session[SESSION_FIELD] = [keypair_id, base64.b64encode(wrapped).decode(), version]
     return base64.urlsafe_b64encode(secret).decode()
 
 
@@ -41,10 +48,14 @@ def keychain_for(request: HttpRequest, user_id: int) -> Keychain | None:
     cookie = request.COOKIES.get(COOKIE)
     if not stored or not cookie:
         return None
-    keypair_id, wrapped = stored
+    # Sessions stored before the wipe key existed hold two items (version 0).
+    keypair_id, wrapped, *rest = stored
+    version = rest[0] if rest else 0
     try:
         secret = base64.urlsafe_b64decode(cookie.encode())
+        if version >= wipe_key.SEAL_VERSION:
+            secret = wipe_key.bind(secret, wipe_key.SESSION)
         raw = crypto.box_decrypt(secret, base64.b64decode(wrapped))
-    except (ValueError, crypto.DecryptionError):
+    except (ValueError, crypto.DecryptionError, wipe_key.WipeKeyMissing):
         return None
     return Keychain({int(keypair_id): PrivateKey(raw)}, actor_id=user_id)

@@ -14,8 +14,12 @@ from .errors import BackupError
 NAME = "manifest.json"
 FORMAT = "aegis-backup"
 FORMAT_VERSION = 1
-# The only names a backup's parts may have: the database, then blobs as the store names them.
-PART_NAME = re.compile(r"\A(database\.sqlite3|database\.pgdump|blobs/[0-9a-f]{2}/[0-9a-f]{32})\Z")
+# The only names a backup's parts may have: the database, the wipe key (the keys sealed under
+# it in the database open with nothing else), then blobs as the store names them.
+WIPE_KEY = "secrets/wipe_key"
+PART_NAME = re.compile(
+    r"\A(database\.sqlite3|database\.pgdump|secrets/wipe_key|blobs/[0-9a-f]{2}/[0-9a-f]{32})\Z"
+)
 
 
 def aegis_version() -> str:

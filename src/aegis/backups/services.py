@@ -1,6 +1,8 @@
 """Making, verifying and restoring backups. A backup holds the database (a consistent
-snapshot) and the blob store, never AEGIS_HOME/secrets: SECRET_KEY, the audit key and any
-unlock secret stay behind, and the alert service key is in the database only sealed."""
+snapshot), the wipe key (every password-, code- or secret-sealed key in the database is bound
+to it, so it travels with them, encrypted to the recovery key as they are) and the blob
+store; none of the rest of AEGIS_HOME/secrets: SECRET_KEY, the audit key and any unlock
+secret stay behind, and the alert service key is in the database only sealed."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from aegis.audit import checkpoints
 from aegis.audit import selectors as audit_selectors
 from aegis.audit import services as audit
 from aegis.files import storage
-from aegis.vault import service_keys
+from aegis.vault import wipe_key
 
 from . import age_keys, archive, manifest, snapshot
 from .errors import BackupError
@@ -85,7 +87,7 @@ def remove_kept_backups() -> tuple[int, list[Path]]:
         if path.is_symlink() or not path.is_file():
             continue
         try:
-            service_keys.destroy_file(path)
+            wipe_key.erase_file(path)
         except OSError:
             left.append(path)
         else:
@@ -169,6 +171,8 @@ def create_backup(
     if out.exists():
         raise BackupError(f"{out} exists already: give another --out.")
     with _scratch(".backup-") as scratch:
+        # Read before the snapshot: only a wipe changes it, and a wipe leaves nothing to back up.
+        bound_to = wipe_key.key_file().read_bytes() if wipe_key.exists() else None
         snap = snapshot.take(scratch / snapshot.PARTS[snapshot.database_kind()])
         blobs = _blobs()
         contents = manifest.Manifest(
@@ -186,6 +190,8 @@ def create_backup(
 
         def fill(tar: tarfile.TarFile) -> None:
             contents.parts[snap.path.name] = _add(tar, snap.path.name, snap.path, seen)
+            if bound_to is not None:
+                contents.parts[manifest.WIPE_KEY] = _add_bytes(tar, manifest.WIPE_KEY, bound_to)
             for name, path in blobs:
                 try:
                     contents.parts[name] = _add(tar, name, path, seen)
@@ -209,6 +215,14 @@ def create_backup(
             raise
     audit.record("backup.create", actor_id=None, object_type="backup", object_id=out.name)
     return Made(out, contents, len(missing))
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> manifest.Part:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode = len(data), 0o600
+    hashing = archive.Hashing(io.BytesIO(data), None)
+    tar.addfile(info, hashing)
+    return manifest.Part(hashing.sha256.hexdigest(), hashing.size)
 
 
 def _size(path: Path) -> int:
@@ -350,6 +364,10 @@ def restore_backup(
             )
         _put_database(kind, scratch / snapshot.PARTS[kind], replace)
         _put_blobs(scratch / "blobs")
+        # A backup made before the wipe key existed has none: its keys are not bound to one.
+        if (restored_key := scratch / manifest.WIPE_KEY).exists():
+            wipe_key.put(restored_key.read_bytes())
+            wipe_key.erase_file(restored_key)  # not left behind in the scratch folder's blocks
     call_command("migrate", interactive=False, verbosity=0)  # an older schema moves forward
     checked, problem = audit_selectors.verify_chain()
     if problem is None:

@@ -64,6 +64,9 @@ class Submission(models.Model):
     receipt_wrapped_key = models.BinaryField(null=True)
     receipt_opslimit = models.PositiveIntegerField(null=True)
     receipt_memlimit = models.PositiveBigIntegerField(null=True)
+    # 1: the key from the code is bound to the wipe key (vault/wipe_key.py); 0: wrapped
+    # before the wipe key existed, wrapped again when the code is next typed.
+    receipt_seal_version = models.PositiveSmallIntegerField(default=0)
     receipt_expires_at = models.DateTimeField(db_index=True)
 
     triaged_by = models.ForeignKey(

@@ -31,7 +31,7 @@ from aegis.cases.models import Compartment
 from aegis.files import storage
 from aegis.files.uploads import CheckedUpload
 from aegis.rules import RuleError
-from aegis.vault import crypto
+from aegis.vault import crypto, wipe_key
 from aegis.vault import selectors as vault_selectors
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, unlocked
@@ -321,7 +321,7 @@ def submit_report(
     assert normalised is not None
     cost = vault.kdf_cost()
     salt = crypto.new_salt()
-    receipt_key = receipts.derive(normalised, salt, cost)
+    version, receipt_key = _bound_receipt_key(receipts.derive(normalised, salt, cost))
     written: list[str] = []
     try:
         # A key context of its own: the raw key is forgotten when it ends, and a signed-in
@@ -344,6 +344,7 @@ def submit_report(
                 receipt_wrapped_key=crypto.box_encrypt(receipt_key, chain.data_key(data_key.id)),
                 receipt_opslimit=cost.opslimit,
                 receipt_memlimit=cost.memlimit,
+                receipt_seal_version=version,
                 receipt_expires_at=now + receipts.lifetime(),
                 **clean.fields,
             )
@@ -356,6 +357,18 @@ def submit_report(
         delete_blobs(written)
         raise
     return Receipt(submission.pk, code, now)
+
+
+def _bound_receipt_key(derived: bytes) -> tuple[int, bytes]:
+    """The key that wraps a receipt's copy of the submission key, and its seal version: the
+    key from the code bound to the wipe key (made on first use). Where the wipe key is gone
+    while keys sealed under it remain (logged), the report is not refused for it: the key
+    from the code alone, version 0, as before the wipe key existed."""
+    try:
+        bound = vault.current_wipe_key()
+    except vault.WipeKeyMissing:
+        return 0, derived
+    return wipe_key.SEAL_VERSION, wipe_key.bind(derived, wipe_key.RECEIPT, bound)
 
 
 # --- Follow-up with the receipt code --------------------------------------------------------
@@ -402,6 +415,7 @@ def open_receipt(code: str) -> receipts.ThreadAccess:
             "receipt_wrapped_key",
             "receipt_opslimit",
             "receipt_memlimit",
+            "receipt_seal_version",
             "receipt_expires_at",
         )
         .first()
@@ -420,11 +434,41 @@ def open_receipt(code: str) -> receipts.ThreadAccess:
         int(submission.receipt_opslimit or 0), int(submission.receipt_memlimit or 0)
     )
     assert normalised is not None
-    access = receipts.ThreadAccess(
-        submission.pk, receipts.derive(normalised, bytes(submission.receipt_salt), cost)
-    )
+    derived = receipts.derive(normalised, bytes(submission.receipt_salt), cost)
+    if submission.receipt_seal_version < wipe_key.SEAL_VERSION:
+        derived = _bind_receipt(submission, derived)
+    else:
+        try:
+            derived = wipe_key.bind(derived, wipe_key.RECEIPT)
+        except wipe_key.WipeKeyMissing as exc:  # logged; to the reporter, a wrong code
+            raise ReceiptRefused() from exc
+    access = receipts.ThreadAccess(submission.pk, derived)
     reporter_keychain(access)
     return access
+
+
+def _bind_receipt(submission: Submission, derived: bytes) -> bytes:
+    """A receipt wrapped before the wipe key existed, opened with its code: wrapped again
+    under the key bound to the wipe key, at once. Returns the key that opens it now (the
+    old one where the code is wrong or the wipe key cannot be had)."""
+    wrapped = Submission.objects.filter(pk=submission.pk).values_list(
+        "receipt_wrapped_key", flat=True
+    )[0]
+    if wrapped is None:
+        return derived
+    try:
+        raw = crypto.box_decrypt(derived, bytes(wrapped))
+    except crypto.DecryptionError as exc:
+        raise ReceiptRefused() from exc
+    version, bound = _bound_receipt_key(derived)
+    if version < wipe_key.SEAL_VERSION:
+        return derived
+    # Once: where the same code typed at once in another request wrapped it first, its
+    # wrap is under the same bound key.
+    Submission.objects.filter(
+        pk=submission.pk, receipt_seal_version=submission.receipt_seal_version
+    ).update(receipt_wrapped_key=crypto.box_encrypt(bound, raw), receipt_seal_version=version)
+    return bound
 
 
 def reporter_keychain(access: receipts.ThreadAccess) -> tuple[Submission, Keychain]:

@@ -30,6 +30,9 @@ class Keypair(models.Model):
     kdf_salt = models.BinaryField(null=True)
     kdf_opslimit = models.PositiveIntegerField(null=True)
     kdf_memlimit = models.PositiveBigIntegerField(null=True)
+    # 1: the key from the password is bound to the wipe key (vault/wipe_key.py); 0: sealed
+    # before the wipe key existed, sealed again at the next sign-in.
+    seal_version = models.PositiveSmallIntegerField(default=0)
     # The same private key sealed to the organisation's recovery key, for offline recovery.
     recovery_sealed_private_key = models.BinaryField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -32,6 +32,7 @@ from nacl.public import PrivateKey
 from . import crypto
 from .keychain import Keychain
 from .models import Keypair
+from .wipe_key import erase_file
 
 ALERTS = "alerts"
 CREDENTIAL = "aegis-alert-unlock"
@@ -169,6 +170,8 @@ def _open(keypair: Keypair, unlock: Unlock) -> PrivateKey:
 
     try:
         private_key = services.unlock_user_keypair(keypair, unlock.secret)
+    except services.WipeKeyMissing as exc:
+        raise ServiceKeyMissing(str(exc)) from exc
     except services.WrongPassphrase as exc:
         raise WrongUnlockSecret(
             f"The unlock secret from {unlock.source} does not open this instance's "
@@ -352,26 +355,8 @@ def seal_service_key(name: str, unlock_secret: str, recovery: Keychain | None = 
         done = f"The {name} service key is sealed under a new unlock secret."
     _seal(keypair, private_key, unlock_secret)
     if legacy.exists():
-        transaction.on_commit(lambda: _destroy(legacy))
+        transaction.on_commit(lambda: erase_file(legacy))
     return done
-
-
-DESTROY_CHUNK = 1 << 20  # random bytes written at a time: a backup may be gigabytes
-
-
-def destroy_file(path: Path) -> None:
-    """Overwrite a file with random bytes, then delete it (`aegis wipe`)."""
-    _destroy(path)
-
-
-def _destroy(path: Path) -> None:
-    size = path.stat().st_size
-    with open(path, "r+b") as handle:
-        for start in range(0, size, DESTROY_CHUNK):
-            handle.write(os.urandom(min(DESTROY_CHUNK, size - start)))
-        handle.flush()
-        os.fsync(handle.fileno())
-    path.unlink()
 
 
 def write_demo_unlock_file(name: str = ALERTS) -> str:
@@ -411,7 +396,7 @@ def destroy_key_files() -> int:
     removed = 0
     for path in [*folder.glob("*_service_key"), *folder.glob("*_service_unlock.demo")]:
         try:
-            _destroy(path)
+            erase_file(path)
         except OSError:  # a file this process may not change: the key it holds opens nothing
             continue
         removed += 1

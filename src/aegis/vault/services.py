@@ -20,13 +20,18 @@ from nacl.public import PrivateKey
 
 from aegis.audit import services as audit
 
-from . import crypto, keychain, selectors
+from . import crypto, keychain, selectors, wipe_key
 from .fields import INDEX_KEY_PURPOSE
 from .models import DataKey, Keypair, KeyWrap, Wipe
 
 
 class WrongPassphrase(Exception):
     """The passphrase or recovery key does not open this private key."""
+
+
+class WipeKeyMissing(WrongPassphrase):
+    """The key is sealed under the wipe key, and its file is missing or damaged: to the person
+    signing in, the same answer as a wrong password; the log and the command line say why."""
 
 
 def kdf_cost() -> crypto.KdfCost:
@@ -40,17 +45,50 @@ SEALED_FIELDS = [
     "kdf_opslimit",
     "kdf_memlimit",
     "recovery_sealed_private_key",
+    "seal_version",
 ]
+
+
+def wipe_key_in_use() -> bool:
+    """Whether a private key is sealed under the wipe key (a missing one must not be replaced
+    by a new one then: everything sealed under the old one would be lost)."""
+    return Keypair.objects.filter(
+        seal_version__gte=wipe_key.SEAL_VERSION, sealed_private_key__isnull=False
+    ).exists()
+
+
+def current_wipe_key() -> bytes:
+    """The wipe key for a new seal, made on first use; WipeKeyMissing (its message says what
+    to do) where it is gone while keys sealed under it remain."""
+    try:
+        return wipe_key.ensure(in_use=not wipe_key.exists() and wipe_key_in_use())
+    except wipe_key.WipeKeyMissing as exc:
+        raise WipeKeyMissing(str(exc)) from exc
+
+
+def _password_key(argon: bytes, version: int, key: bytes | None = None) -> bytes:
+    """The key that seals a private key: the Argon2id output of the password, bound to the
+    wipe key (version 1) or alone (version 0, sealed before the wipe key existed)."""
+    if version < wipe_key.SEAL_VERSION:
+        return argon
+    if key is None:
+        try:
+            key = wipe_key.current()
+        except wipe_key.WipeKeyMissing as exc:
+            raise WipeKeyMissing(str(exc)) from exc
+    return wipe_key.bind(argon, wipe_key.PASSWORD, key)
 
 
 def _seal_private_key(keypair: Keypair, private_key: PrivateKey, password: str) -> None:
     cost = kdf_cost()
     salt = crypto.new_salt()
-    key = crypto.derive_key(password, salt, cost)
+    bound = current_wipe_key()
+    key = _password_key(crypto.derive_key(password, salt, cost), wipe_key.SEAL_VERSION, bound)
     keypair.sealed_private_key = crypto.box_encrypt(key, bytes(private_key))
     keypair.kdf_salt = salt
     keypair.kdf_opslimit = cost.opslimit
     keypair.kdf_memlimit = cost.memlimit
+    keypair.seal_version = wipe_key.SEAL_VERSION
     recovery = recovery_keypair()
     keypair.recovery_sealed_private_key = (
         crypto.seal(bytes(recovery.public_key), bytes(private_key)) if recovery else None
@@ -70,14 +108,41 @@ def create_user_keypair(user: Any, password: str) -> tuple[Keypair, PrivateKey]:
 
 
 def unlock_user_keypair(keypair: Keypair, password: str) -> PrivateKey:
+    """The private key, opened with the password (a service's unlock secret). A key sealed
+    before the wipe key existed is sealed again under it at once, with the same salt and
+    cost (no second derivation). WipeKeyMissing where the wipe key is gone."""
     if keypair.sealed_private_key is None or keypair.kdf_salt is None:
         raise WrongPassphrase("this keypair has no password-sealed private key")
     cost = crypto.KdfCost(int(keypair.kdf_opslimit or 0), int(keypair.kdf_memlimit or 0))
-    key = crypto.derive_key(password, bytes(keypair.kdf_salt), cost)
+    argon = crypto.derive_key(password, bytes(keypair.kdf_salt), cost)
+    version = int(keypair.seal_version or 0)
+    key = _password_key(argon, version)
     try:
-        return PrivateKey(crypto.box_decrypt(key, bytes(keypair.sealed_private_key)))
+        private_key = PrivateKey(crypto.box_decrypt(key, bytes(keypair.sealed_private_key)))
     except crypto.DecryptionError as exc:
         raise WrongPassphrase("the passphrase does not open this private key") from exc
+    if version < wipe_key.SEAL_VERSION:
+        _bind_to_wipe_key(keypair, private_key, argon)
+    return private_key
+
+
+def _bind_to_wipe_key(keypair: Keypair, private_key: PrivateKey, argon: bytes) -> None:
+    """Seal a version-0 key again under the same password, bound to the wipe key. Where the
+    wipe key cannot be made, the key stays as it was and still opens (logged)."""
+    try:
+        bound = current_wipe_key()
+    except WipeKeyMissing:
+        return
+    sealed = crypto.box_encrypt(
+        _password_key(argon, wipe_key.SEAL_VERSION, bound), bytes(private_key)
+    )
+    # Only if nobody sealed it anew meanwhile (a password change in another request).
+    updated = Keypair.objects.filter(
+        pk=keypair.pk, seal_version=keypair.seal_version, kdf_salt=keypair.kdf_salt
+    ).update(sealed_private_key=sealed, seal_version=wipe_key.SEAL_VERSION)
+    if updated:
+        keypair.sealed_private_key = sealed
+        keypair.seal_version = wipe_key.SEAL_VERSION
 
 
 def reseal_user_keypair(keypair: Keypair, private_key: PrivateKey, new_password: str) -> None:
@@ -476,6 +541,19 @@ def wipe(*, actor_id: int | None = None) -> dict[str, int]:
     and the instance takes no new protected data until `aegis init` sets it up again."""
     now = timezone.now()
     tables: list[type[models.Model]] = [KeyWrap, Keypair]
+    # First, and so even where the rows then could not be destroyed: every copy of a key
+    # sealed under the wipe key, wherever the disk still keeps one, opens with nothing now.
+    destroyed = wipe_key.destroy()
+    counts = _wipe_rows(now, tables, actor_id)
+    counts["wipe_key"] = int(destroyed)
+    from .service_keys import destroy_key_files
+
+    counts["service_keys"] = destroy_key_files()
+    counts["log_emptied"] = int(compact_database(tables))
+    return counts
+
+
+def _wipe_rows(now: Any, tables: list[type[models.Model]], actor_id: int | None) -> dict[str, int]:
     with transaction.atomic():
         audit.record("vault.wipe", actor_id=actor_id, object_type="vault", object_id="all")
         wraps, _ = KeyWrap.objects.all().delete()
@@ -496,10 +574,6 @@ def wipe(*, actor_id: int | None = None) -> dict[str, int]:
             if isinstance(shredded, Shredded):
                 counts.update(shredded.counts)
                 tables.extend(shredded.models)
-    from .service_keys import destroy_key_files
-
-    counts["service_keys"] = destroy_key_files()
-    counts["log_emptied"] = int(compact_database(tables))
     return counts
 
 

@@ -1,0 +1,104 @@
+"""Receipt codes and the wipe key: a copy of a receipt's wrapped key that the disk keeps in
+blocks it freed opens nothing after `aegis wipe`, the code in hand; a receipt wrapped before
+the wipe key existed opens with its code and is wrapped again under it at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from aegis.intake import receipts
+from aegis.intake import services as intake
+from aegis.intake.models import Submission
+from aegis.vault import crypto, wipe_key
+from aegis.vault import services as vault
+from aegis.vault.keychain import unlocked
+
+# The wipe runs VACUUM on PostgreSQL, outside any transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CARVED = [
+    "receipt_salt",
+    "receipt_wrapped_key",
+    "receipt_opslimit",
+    "receipt_memlimit",
+    "receipt_seal_version",
+]
+
+
+def report(narrative: str = "They came at night and took the records.") -> intake.Receipt:
+    return intake.submit_report(intake.Report(narrative=narrative, target_kind="me"))
+
+
+def carve(submission: Submission) -> dict:
+    return {f: getattr(submission, f) for f in CARVED if hasattr(submission, f)}
+
+
+def code_key(code: str, carved: dict) -> bytes:
+    normalised = receipts.normalise(code)
+    assert normalised is not None
+    cost = crypto.KdfCost(int(carved["receipt_opslimit"]), int(carved["receipt_memlimit"]))
+    return receipts.derive(normalised, bytes(carved["receipt_salt"]), cost)
+
+
+def opens(carved: dict, code: str) -> bytes | None:
+    """The submission key that whoever holds the copy, the code and the instance's folder as
+    it is now opens: with the key from the code alone, or bound to the wipe key."""
+    derived = code_key(code, carved)
+    keys = [derived]
+    if wipe_key.exists():
+        keys.append(wipe_key.bind(derived, wipe_key.RECEIPT, wipe_key.key_file().read_bytes()))
+    for key in keys:
+        try:
+            return crypto.box_decrypt(key, bytes(carved["receipt_wrapped_key"]))
+        except crypto.DecryptionError:
+            continue
+    return None
+
+
+def test_a_copy_of_a_receipt_opens_nothing_after_the_wipe(intake_team):
+    receipt = report()
+    carved = carve(Submission.objects.get(pk=receipt.submission_id))
+    assert opens(carved, receipt.code) is not None  # before the wipe, with the folder
+
+    vault.wipe()
+
+    assert opens(carved, receipt.code) is None
+    vault.current_wipe_key()  # `aegis init` makes a new one
+    assert opens(carved, receipt.code) is None
+
+
+def test_a_receipt_wrapped_before_the_wipe_key_opens_and_is_wrapped_again(intake_team):
+    narrative = "The river was poisoned after the protest."
+    receipt = report(narrative)
+    submission = Submission.objects.get(pk=receipt.submission_id)
+    derived = code_key(receipt.code, carve(submission))
+    bound = wipe_key.bind(derived, wipe_key.RECEIPT)
+    raw = crypto.box_decrypt(bound, bytes(submission.receipt_wrapped_key or b""))
+    # As Aegis wrapped it before the wipe key existed.
+    Submission.objects.filter(pk=submission.pk).update(
+        receipt_wrapped_key=crypto.box_encrypt(derived, raw), receipt_seal_version=0
+    )
+
+    access = intake.open_receipt(receipt.code)
+    thread, chain = intake.reporter_keychain(access)
+    with unlocked(chain):
+        assert thread.narrative == narrative
+
+    upgraded = Submission.objects.get(pk=submission.pk)
+    assert upgraded.receipt_seal_version == wipe_key.SEAL_VERSION
+    assert crypto.box_decrypt(bound, bytes(upgraded.receipt_wrapped_key or b"")) == raw
+    with pytest.raises(crypto.DecryptionError):
+        crypto.box_decrypt(derived, bytes(upgraded.receipt_wrapped_key or b""))
+    # The same code opens it again, now through the wipe key.
+    intake.reporter_keychain(intake.open_receipt(receipt.code))
+    carved = carve(upgraded)
+    vault.wipe()
+    assert opens(carved, receipt.code) is None
+
+
+def test_without_the_wipe_key_a_code_is_refused_as_a_wrong_one(intake_team, caplog):
+    receipt = report()
+    wipe_key.key_file().unlink()
+    with pytest.raises(intake.ReceiptRefused):
+        intake.open_receipt(receipt.code)
+    assert "wipe key" in caplog.text
