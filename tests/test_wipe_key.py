@@ -14,11 +14,12 @@ import pytest
 from django.test import Client
 from nacl.public import PrivateKey
 
+from aegis.accounts import lifecycle, session_keys
 from aegis.accounts import services as accounts
-from aegis.accounts import session_keys
 from aegis.accounts.forms import SignInForm
 from aegis.accounts.models import ApiToken
 from aegis.roles import Role
+from aegis.rules import RuleError
 from aegis.vault import crypto, wipe_key
 from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
@@ -192,3 +193,20 @@ def test_session_and_token_copies_are_bound_to_the_wipe_key(make_person):
     assert token_client.get("/api/v1/tokens").status_code == 200
     resealed = bytes(ApiToken.objects.get(pk=token.pk).sealed_private_key or b"")
     assert crypto.box_decrypt(wipe_key.bind(alone, wipe_key.API_TOKEN), resealed) == raw
+
+
+def test_without_the_wipe_key_no_account_is_made_and_the_administrator_is_told(signed_in):
+    client, admin = signed_in(Role.ADMIN)
+    wipe_key.key_file().unlink()
+    # The administrator's own session key was bound to it: the session ends, no error page.
+    response = client.post(
+        "/accounts/users/new/",
+        {"username": "nadia", "role": "caseworker", "password": "nadia's first passphrase"},
+    )
+    assert response.status_code == 302
+    with pytest.raises(RuleError, match="wipe key is missing or damaged"):
+        lifecycle.invite_user(
+            "nadia", "nadia's first passphrase", Role.CASEWORKER, actor_id=admin.user.pk
+        )
+    assert not accounts.User.objects.filter(username="nadia").exists()
+    assert not wipe_key.exists()  # not replaced while keys sealed under it remain

@@ -17,6 +17,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -41,9 +42,19 @@ def invite_user(username: str, password: str, role: Role, *, actor_id: int | Non
         username=username, password=password, must_enrol=True, must_change_password=True
     )
     user.groups.add(Group.objects.get(name=role.value))
-    vault.create_user_keypair(user, password)
+    try:
+        vault.create_user_keypair(user, password)
+    except vault.WipeKeyMissing as missing:  # logged with its path; nothing is kept
+        raise RuleError(WIPE_KEY_MISSING) from missing
     audit.record("user.create", actor_id=actor_id, object_type="user", object_id=user.pk)
     return user
+
+
+WIPE_KEY_MISSING = gettext_lazy(
+    "No account can be created now: the instance's wipe key is missing or damaged, so nobody "
+    "can sign in either. The server's log says where it belongs; the system administrator "
+    "puts it back from the last backup."
+)
 
 
 def end_sessions(user: Any) -> int:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from aegis.access import found, public, requires
 from aegis.roles import Role, needs_search_key
-from aegis.rules import flash_refusal
+from aegis.rules import RuleError, flash_refusal
 from aegis.vault.keychain import current
 from aegis.vault.selectors import holds_search_key
 
@@ -150,12 +150,16 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
         else:
             # The person sets up their own authenticator at first sign-in: the administrator
             # never sees its secret or the backup codes.
-            user = lifecycle.invite_user(
-                form.cleaned_data["username"],
-                form.cleaned_data["password"],
-                Role(form.cleaned_data["role"]),
-                actor_id=request.user.pk,
-            )
+            try:
+                user = lifecycle.invite_user(
+                    form.cleaned_data["username"],
+                    form.cleaned_data["password"],
+                    Role(form.cleaned_data["role"]),
+                    actor_id=request.user.pk,
+                )
+            except RuleError as refusal:
+                form.add_error(None, str(refusal))
+                return render(request, "accounts/user_form.html", {"form": form})
             return render(
                 request,
                 "accounts/enrolment.html",
