@@ -210,3 +210,23 @@ def test_without_the_wipe_key_no_account_is_made_and_the_administrator_is_told(s
         )
     assert not accounts.User.objects.filter(username="nadia").exists()
     assert not wipe_key.exists()  # not replaced while keys sealed under it remain
+
+
+def test_a_wipe_key_lost_for_good_is_replaced_by_a_recovery_with_the_recovery_key(
+    make_person, organisation
+):
+    person = make_person(Role.CASEWORKER)
+    keypair = keypair_for_user(person.user.pk)
+    assert keypair is not None
+    private_key = vault.unlock_user_keypair(keypair, person.password)
+    wipe_key.key_file().unlink()
+    with pytest.raises(vault.WipeKeyMissing):
+        vault.unlock_user_keypair(keypair, person.password)
+
+    vault.recover_user_keypair(keypair, organisation, "a new long passphrase 77")
+
+    assert wipe_key.exists()
+    reopened = vault.unlock_user_keypair(
+        Keypair.objects.get(pk=keypair.pk), "a new long passphrase 77"
+    )
+    assert bytes(reopened) == bytes(private_key)

@@ -450,7 +450,8 @@ def open_receipt(code: str) -> receipts.ThreadAccess:
 def _bind_receipt(submission: Submission, derived: bytes) -> bytes:
     """A receipt wrapped before the wipe key existed, opened with its code: wrapped again
     under the key bound to the wipe key, at once. Returns the key that opens it now (the
-    old one where the code is wrong or the wipe key cannot be had)."""
+    key from the code alone where the wipe key cannot be had); ReceiptRefused where the key
+    from the code does not open it."""
     wrapped = Submission.objects.filter(pk=submission.pk).values_list(
         "receipt_wrapped_key", flat=True
     )[0]

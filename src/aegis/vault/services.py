@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime
 import hashlib
+import logging
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -23,6 +25,8 @@ from aegis.audit import services as audit
 from . import crypto, keychain, selectors, wipe_key
 from .fields import INDEX_KEY_PURPOSE
 from .models import DataKey, Keypair, KeyWrap, Wipe
+
+logger = logging.getLogger(__name__)
 
 
 class WrongPassphrase(Exception):
@@ -235,6 +239,14 @@ def recover_user_keypair(keypair: Keypair, recovery_key_text: str, new_password:
     private_key = PrivateKey(
         crypto.unseal(recovery_private, bytes(keypair.recovery_sealed_private_key))
     )
+    if not wipe_key.key_file().exists():
+        # Whoever holds the recovery key may replace a wipe key that is lost for good: each
+        # person's key is then sealed under the new one as their access is recovered.
+        wipe_key.ensure()
+        logger.warning(
+            "A new wipe key was made by a recovery with the organisation recovery key: "
+            "keys sealed under the lost one open only through the recovery key now."
+        )
     reseal_user_keypair(keypair, private_key, new_password)
     audit.record("key.recover", actor_id=None, object_type="user", object_id=keypair.user_id)
 
@@ -553,7 +565,9 @@ def wipe(*, actor_id: int | None = None) -> dict[str, int]:
     return counts
 
 
-def _wipe_rows(now: Any, tables: list[type[models.Model]], actor_id: int | None) -> dict[str, int]:
+def _wipe_rows(
+    now: datetime.datetime, tables: list[type[models.Model]], actor_id: int | None
+) -> dict[str, int]:
     with transaction.atomic():
         audit.record("vault.wipe", actor_id=actor_id, object_type="vault", object_id="all")
         wraps, _ = KeyWrap.objects.all().delete()

@@ -43,8 +43,10 @@ class WipeKeyMissing(Exception):
         super().__init__(
             f"The wipe key ({where}) is missing or damaged: nothing sealed under it opens, "
             "so nobody can sign in and no receipt code works. Put back the file from the "
-            "instance's last backup ('aegis backup restore' writes it back), or, after a "
-            "wipe, run 'aegis init'."
+            "instance's last backup ('aegis backup restore' writes it back). If it is lost "
+            "for good (and was not destroyed by a wipe), remove a damaged file and restore "
+            "each person's access with the organisation recovery key ('aegis recover'): "
+            "the first recovery makes a new wipe key."
         )
 
 
