@@ -14,7 +14,12 @@ from django.test import Client
 from aegis.roles import Role
 from tests.test_navigation import _walk, demo_logins  # noqa: F401
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+# What it checks is the templates' wording, which no database engine changes.
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
+    pytest.mark.engine_independent,
+]
 
 REGION_CODE = re.compile(r"\b[A-Z]{2}-[A-Z0-9]{1,3}\b")
 HIDDEN = re.compile(r"<(script|style|title|option|select)\b.*?</\1>", re.DOTALL | re.IGNORECASE)

@@ -32,6 +32,9 @@ from aiosmtpd.controller import Controller
 from tests.alerts.conftest import free_port
 from tests.alerts.worker_process import wait_for
 
+# Its instance runs in subprocesses on their own SQLite file, in either pass.
+pytestmark = [pytest.mark.slow, pytest.mark.engine_independent]
+
 REPO = Path(__file__).resolve().parents[1]
 RECOVERY_KEY = re.compile(r"(?<![A-Z2-7-])[A-Z2-7]{4}(?:-[A-Z2-7]{4}){12}(?![A-Z2-7-])")
 PROTECTED = (

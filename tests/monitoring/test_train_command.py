@@ -20,6 +20,9 @@ from django.core.management import CommandError, call_command
 
 from aegis.monitoring.extraction import linear, pipeline
 
+# Training reads files and writes files: no database.
+pytestmark = pytest.mark.engine_independent
+
 
 def _merged(**fields: Any) -> dict[str, Any]:
     return {
