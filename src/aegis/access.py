@@ -31,10 +31,14 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 def requires(
-    permission: str, *alternatives: str
+    permission: str,
+    *alternatives: str,
+    signed_out: Callable[..., HttpResponse] | None = None,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Signed in with both factors and holding `accounts.<permission>` (or one of the
-    alternatives); else login or 403."""
+    alternatives); else login or 403. `signed_out`, where given, answers a request that is
+    not signed in instead of the login redirect (the panic form sent after the session
+    ended): it sees nothing the view would, and decides for itself what it may do."""
     permissions = (permission, *alternatives)
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -42,6 +46,8 @@ def requires(
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request.user
             if not user.is_authenticated or not user.is_verified():  # type: ignore[attr-defined]
+                if signed_out is not None:
+                    return signed_out(request, *args, **kwargs)
                 return redirect_to_login(request.get_full_path())
             if not any(user.has_perm(f"accounts.{p}") for p in permissions):
                 return render(request, "403.html", status=403)

@@ -42,11 +42,19 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return render(request, "400.html", status=400)
 
 
+# The forms whose refusal page names what was not done, and the page to open again.
+CSRF_UNSENT = {"alerts:panic": "panic", "alerts:checkin": "checkin"}
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: a form sent without the cookie it came with (a new Tor identity,
     cleared cookies) says so in the reader's language, and that nothing was sent. Django's
-    own page had been English, unstyled, and silent about the report."""
-    return render(request, "csrf_failure.html", status=403)
+    own page had been English, unstyled, and silent about the report. The panic and
+    check-in forms say what was not done in their own words: a defender must never believe
+    help is coming when it is not."""
+    match = getattr(request, "resolver_match", None)
+    unsent = CSRF_UNSENT.get(match.view_name) if match is not None else None
+    return render(request, "csrf_failure.html", {"unsent": unsent}, status=403)
 
 
 @public

@@ -1,4 +1,5 @@
-"""The defender's "Ask for help" page tells the ways to raise an alert that need no sign-in."""
+"""The defender's "Ask for help" page: the ways to raise an alert that need no sign-in, presses
+over and over, and a press after the session ended (its token), or refused (said so)."""
 
 from __future__ import annotations
 
@@ -114,3 +115,188 @@ def test_a_press_that_cannot_look_for_the_open_alert_still_raises_one(team, monk
     monkeypatch.setattr(services, "_open_panic", locked)
     services.raise_panic(team.person, actor_id=None)
     assert Alert.objects.filter(kind="panic", person=team.person).count() == 1
+
+
+# --- A press after the session ended --------------------------------------------------------
+
+NOT_SENT = "Your alert was NOT sent: sign in and press the button again."
+NOT_RECORDED = "Your check-in was NOT recorded: sign in and check in again."
+
+
+def _field(page: str, name: str) -> str:
+    import re
+
+    found = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert found is not None, name
+    return found.group(1)
+
+
+def _open_page(client: Client, name: str) -> dict[str, str]:
+    """The form's hidden fields, as the browser holds them with the page open."""
+    page = client.get(reverse(name)).content.decode()
+    fields = {"csrfmiddlewaretoken": _field(page, "csrfmiddlewaretoken")}
+    if name == "alerts:panic":
+        fields["panic_token"] = _field(page, "panic_token")
+    return fields
+
+
+def _strict(person) -> Client:
+    """Signed in, then with the form check on, as a browser has it."""
+    client = sign_in(Client(), person)
+    client.handler.enforce_csrf_checks = True
+    return client
+
+
+def _end_sessions() -> None:
+    """30 idle minutes later: the session's row has expired."""
+    import datetime
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+
+
+def _panic_alerts(team):
+    from aegis.alerts.models import Alert
+
+    return list(Alert.objects.filter(kind="panic", person=team.person))
+
+
+def test_a_press_after_the_session_ended_raises_the_alert(team):
+    """The page left open past the idle timeout: the press still raises the alert, as the
+    signed-in press does (one alert, the same audit entry), and the browser sees only the
+    neutral page, with no note that the session ended."""
+    from aegis.audit.models import AuditEntry
+
+    client = _strict(team.rosa)
+    fields = _open_page(client, "alerts:panic")
+    _end_sessions()
+    response = client.post(reverse("alerts:panic"), fields)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Your request has been received." in page
+    assert "Your session has ended" not in page and NOT_SENT not in page
+    assert team.rosa.user.username not in page  # nothing of the account's
+    [alert] = _panic_alerts(team)
+    assert alert.triggered_by_id == team.rosa.user.pk
+    entry = AuditEntry.objects.get(object_type="alert", object_id=str(alert.pk))
+    assert (entry.action, entry.actor_id) == ("record.create", team.rosa.user.pk)
+    # Pressed again (or the page reloaded): the open alert, not a second one.
+    assert client.post(reverse("alerts:panic"), fields).status_code == 200
+    assert len(_panic_alerts(team)) == 1
+
+
+def _refused(client: Client, fields: dict[str, str], team) -> None:
+    response = client.post(reverse("alerts:panic"), fields)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/alerts/panic/"
+    assert NOT_SENT in client.get(response["Location"]).content.decode()
+    assert _panic_alerts(team) == []
+
+
+@pytest.mark.parametrize("how", ["missing", "tampered", "expired", "other user", "other salt"])
+def test_a_press_whose_token_does_not_hold_says_the_alert_was_not_sent(team, how):
+    import datetime
+
+    from django.core import signing
+
+    from aegis import clock
+    from aegis.alerts import delivery, panic_tokens
+
+    client = _strict(team.rosa)
+    start = clock.now()
+    with clock.frozen(start):
+        fields = _open_page(client, "alerts:panic")
+    token = fields["panic_token"]
+    stamp = panic_tokens._stamp(team.lucia.user)
+    fields["panic_token"] = {
+        "missing": "",
+        "tampered": token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        "expired": token,
+        # Signed for this defender, but bound to another account's password and devices.
+        "other user": signing.dumps(
+            {"u": team.rosa.user.pk, "s": stamp, "t": int(start.timestamp())},
+            salt=panic_tokens.SALT,
+        ),
+        "other salt": signing.dumps({"d": team.rosa.user.pk}, salt=delivery.ACK_SALT),
+    }[how]
+    _end_sessions()
+    with clock.frozen(start + datetime.timedelta(hours=25 if how == "expired" else 1)):
+        _refused(client, fields, team)
+    # Signed in again from that page, the defender lands on the button.
+    login = client.get("/accounts/login/?next=/alerts/panic/")
+    fields = {
+        "csrfmiddlewaretoken": _field(login.content.decode(), "csrfmiddlewaretoken"),
+        "username": team.rosa.user.username,
+        "password": team.rosa.password,
+        "code": team.rosa.next_backup_code(),
+    }
+    signed_in = client.post("/accounts/login/?next=/alerts/panic/", fields)
+    assert signed_in["Location"] == "/alerts/panic/"
+
+
+def test_a_deactivated_account_or_a_new_password_ends_the_open_page(team):
+    from aegis.accounts import lifecycle
+
+    client = _strict(team.rosa)
+    fields = _open_page(client, "alerts:panic")
+    user = team.rosa.user
+    lifecycle.deactivate(user, actor=team.karim.user)  # ends the session too
+    _refused(client, fields, team)
+    lifecycle.reactivate(user, actor=team.karim.user)
+    client = _strict(team.rosa)
+    fields = _open_page(client, "alerts:panic")
+    _end_sessions()
+    user.set_password("a new password of some length")
+    user.save(update_fields=["password"])
+    _refused(client, fields, team)
+
+
+def test_a_refused_form_check_says_the_alert_was_not_sent(team):
+    """Without the cookie the form came with (a restarted browser), the form check refuses
+    the press before any view: its page says no alert was sent, and how to send one."""
+    client = _strict(team.rosa)
+    fields = _open_page(client, "alerts:panic")
+    _end_sessions()
+    del client.cookies["csrftoken"]
+    response = client.post(reverse("alerts:panic"), fields)
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Your alert was NOT sent" in page and 'href="/alerts/panic/"' in page
+    assert _panic_alerts(team) == []
+
+
+def test_a_check_in_after_the_session_ended_is_not_recorded_whatever_the_word(team):
+    """A check-in says the defender is fine, so no token records one: a page left open on a
+    seized phone must not say so. A duress word is answered exactly as any other word."""
+    from aegis.alerts.models import Alert, CheckIn
+    from aegis.safety import selectors as safety_selectors
+    from aegis.safety import services as safety
+
+    with unlocked(team.lucia.keychain()):
+        draft = safety_selectors.draft_of(safety_selectors.current_version(team.person))
+        draft.duress_word = "Girasol"
+        safety.save_plan(team.person, draft, actor_id=team.lucia.user.pk)
+    answers = []
+    for word in ("", "Girasol"):
+        client = _strict(team.rosa)
+        fields = _open_page(client, "alerts:checkin")
+        _end_sessions()
+        response = client.post(reverse("alerts:checkin"), {**fields, "word": word})
+        assert response["Location"] == "/accounts/login/?next=/alerts/check-in/"
+        page = client.get(response["Location"]).content.decode()
+        assert NOT_RECORDED in page
+        answers.append((response.status_code, response["Location"], NOT_RECORDED in page))
+    assert answers[0] == answers[1]
+    assert not CheckIn.objects.exists() and not Alert.objects.exists()
+
+
+def test_signed_out_visits_are_sent_to_sign_in_as_before(team):
+    """Opening the pages signed out (no form sent) says nothing about an alert."""
+    for name in ("alerts:panic", "alerts:checkin"):
+        response = Client().get(reverse(name))
+        assert response.status_code == 302
+        assert response["Location"] == f"/accounts/login/?next={reverse(name)}"
+        page = Client().get(response["Location"]).content.decode()
+        assert NOT_SENT not in page and NOT_RECORDED not in page

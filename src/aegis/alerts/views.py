@@ -11,11 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -24,20 +26,40 @@ from aegis.notices import notices_for
 from aegis.rules import RuleError
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 
-from . import checkins, selectors, services
+from . import checkins, panic_tokens, selectors, services
 from . import delivery as channels
 from .forms import ManualAlertForm, NoteForm, ResolveForm
 from .models import Alert
 from .vocabulary import AlertKind, AlertStatus
 
 CONSOLE_PAGE = 100
+ALERT_NOT_SENT = gettext_lazy("Your alert was NOT sent: sign in and press the button again.")
 
 
 def _alert_or_404(request: HttpRequest, alert_id: int) -> Alert:
     return found(selectors.alert_for(request.user, alert_id))
 
 
-@requires("view_own_case")
+def panic_signed_out(request: HttpRequest) -> HttpResponse:
+    """The panic form sent when its session has ended (30 idle minutes with the page open):
+    its token (panic_tokens) raises the alert as the signed-in press does, and the browser
+    sees only the same neutral page. Without a token that holds, the sign-in page says
+    plainly that no alert was sent, and leads back to this page."""
+    if request.method != "POST":
+        return redirect_to_login(request.get_full_path())
+    user = panic_tokens.user_of(request.POST.get(panic_tokens.FIELD, ""))
+    person = selectors.own_person(user) if user is not None else None
+    if user is None or person is None:
+        messages.error(request, ALERT_NOT_SENT)
+        return redirect_to_login(reverse("alerts:panic"))
+    services.raise_panic(person, actor_id=user.pk)
+    # The page a signed-in press ends on, and nothing more: not the note that the session
+    # ended, which reads as if the alert had gone nowhere.
+    list(messages.get_messages(request))  # read, so not kept for the next page either
+    return render(request, "alerts/panic_sent.html", {"messages": ()})
+
+
+@requires("view_own_case", signed_out=panic_signed_out)
 @require_http_methods(["GET", "POST"])
 def panic(request: HttpRequest) -> HttpResponse:
     person = selectors.own_person(request.user)
@@ -56,6 +78,7 @@ def panic(request: HttpRequest) -> HttpResponse:
         "alerts/panic.html",
         {
             "person": person,
+            "token": panic_tokens.token_for(request.user) if person is not None else "",
             "keyword": checkins.panic_keyword(),
             "sms": checkins.sms_alerts_enabled(),
         },
