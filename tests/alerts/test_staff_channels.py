@@ -28,12 +28,14 @@ def test_the_person_reads_their_channels_and_the_administrator_only_replaces_the
     thandi = make_person(Role.RESPONDER)
     admin_person = make_person(Role.ADMIN)
     own = sign_in(Client(), thandi)
-    own.post(reverse("accounts:contact"), {"email": "thandi@example.org", "phone": "+27 82 555"})
+    own.post(
+        reverse("accounts:contact"), {"email": "thandi@example.org", "phone": "+27 82 555 0142"}
+    )
     assert 'value="thandi@example.org"' in own.get(reverse("accounts:contact")).content.decode()
 
     admin = sign_in(Client(), admin_person)
     page = admin.get(reverse("accounts:user-contact", args=[thandi.user.pk])).content.decode()
-    assert "thandi@example.org" not in page and "+27 82 555" not in page
+    assert "thandi@example.org" not in page and "+27 82 555 0142" not in page
     detail = admin.get(reverse("accounts:user", args=[thandi.user.pk])).content.decode()
     assert "Email: set" in detail and "Matrix id: not set" in detail
     with pytest.raises(NoKeyAccess):  # no wrap of the channels' key is the administrator's
@@ -61,6 +63,20 @@ def test_bad_channels_are_refused_in_plain_words_and_nothing_is_written(make_per
     page = own.post(reverse("accounts:contact"), {"matrix": "thandi"})
     assert "@name:server.org" in page.content.decode()
     assert not channels.reachable(type(thandi.user).objects.filter(pk=thandi.user.pk)).exists()
+
+
+def test_every_wrong_channel_is_named_at_once_and_a_cut_short_number_is_one(make_person):
+    thandi = make_person(Role.RESPONDER)
+    own = sign_in(Client(), thandi)
+    sent = {"email": "thandi@example.org", "phone": "abc", "signal": "+57 300 1"}
+    page = own.post(reverse("accounts:contact"), sent).content.decode()
+    # Both numbers are named on the one page, and nothing is kept, the good email included.
+    assert page.count("Write the whole mobile number") == 2
+    assert not channels.reachable(type(thandi.user).objects.filter(pk=thandi.user.pk)).exists()
+    with pytest.raises(RuleError):  # the service says the same to the API
+        channels.set_channels(thandi.user, {"signal": "+57 300 1"}, actor_id=None)
+    for whole in ("+57 300 123 4567", "0044 7700 900123", "300 123 4567"):
+        channels.set_channels(thandi.user, {"signal": whole}, actor_id=None)
 
 
 def test_staff_are_reached_on_their_channels_in_the_step_order(team):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from aegis.audit import services as audit
 from aegis.rules import RuleError
+from aegis.vault import normalise
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, NoKeyAccess, current_or_none, unlocked
 from aegis.vault.selectors import keypair_for_user, open_records
@@ -41,21 +42,36 @@ LABELS = {
 }
 
 
-def _clean(values: Mapping[str, str]) -> dict[str, str]:
+def problems(values: Mapping[str, str]) -> list[RuleError]:
+    """Every value that is no address of its kind, each on its input, so that a form says all
+    of them at once."""
     cleaned = {name: (values.get(name) or "").strip() for name in FIELDS}
+    found = []
     if cleaned["email"]:
         try:
             validate_email(cleaned["email"])
-        except ValidationError as invalid:
-            raise RuleError(
-                _("Write an email address, e.g. desk@example.org."), "email"
-            ) from invalid
+        except ValidationError:
+            found.append(RuleError(_("Write an email address, e.g. desk@example.org."), "email"))
     for name in ("phone", "signal"):
-        if cleaned[name] and not cleaned[name].lstrip("+").replace(" ", "").isdigit():
-            raise RuleError(_("Write phone numbers with digits, e.g. +57 300 123 4567."), name)
+        if cleaned[name] and not normalise.is_possible_phone(cleaned[name], mobile=True):
+            found.append(
+                RuleError(
+                    _(
+                        "Write the whole mobile number, with its country code, e.g. "
+                        "+57 300 123 4567."
+                    ),
+                    name,
+                )
+            )
     if cleaned["matrix"] and not (cleaned["matrix"].startswith("@") and ":" in cleaned["matrix"]):
-        raise RuleError(_("Write a Matrix id as @name:server.org."), "matrix")
-    return cleaned
+        found.append(RuleError(_("Write a Matrix id as @name:server.org."), "matrix"))
+    return found
+
+
+def _clean(values: Mapping[str, str]) -> dict[str, str]:
+    if found := problems(values):
+        raise found[0]
+    return {name: (values.get(name) or "").strip() for name in FIELDS}
 
 
 @transaction.atomic

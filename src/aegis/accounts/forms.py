@@ -10,6 +10,8 @@ from django.utils.translation import ngettext
 
 from aegis.roles import ROLE_LABELS, Role
 
+from . import channels
+
 # The rules a new password must meet, in the reader's language, shown before a refusal.
 _password_rules = lazy(password_validation.password_validators_help_text_html, str)
 
@@ -161,3 +163,11 @@ class ChannelsForm(forms.Form):
     phone = forms.CharField(label=_("Phone for SMS"), max_length=40, required=False)
     signal = forms.CharField(label=_("Signal number"), max_length=40, required=False)
     matrix = forms.CharField(label=_("Matrix id"), max_length=255, required=False)
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        # Every wrong value at once; the service checks them again for the API.
+        for problem in channels.problems(cleaned):
+            if problem.field not in self.errors:
+                self.add_error(problem.field, str(problem.message))
+        return cleaned

@@ -21,6 +21,9 @@ def name(value: str) -> str:
     return _SPACES.sub(" ", stripped).strip()
 
 
+_NOT_PHONE = re.compile(r"[^\d\s()+.\-/]")
+
+
 def phone(value: str) -> str:
     """E.164 when the number can be parsed (with the configured default region), else digits."""
     cleaned = value.strip()
@@ -34,6 +37,25 @@ def phone(value: str) -> str:
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     digits = _DIGITS.sub("", cleaned)
     return ("+" + digits) if cleaned.startswith("+") else digits
+
+
+def is_possible_phone(value: str, *, mobile: bool = False) -> bool:
+    """Whether the text can be a whole phone number (`mobile`: one that takes texts): digits
+    and the usual separators, and, with its country code (or the configured default region),
+    a length the country dials ("+57 300 1" is cut short); without either, 7 to 15 digits
+    (E.164's longest)."""
+    cleaned = value.strip()
+    if not cleaned or _NOT_PHONE.search(cleaned):
+        return False
+    if cleaned.startswith("00"):
+        cleaned = "+" + cleaned[2:]
+    try:
+        parsed = phonenumbers.parse(cleaned, settings.VAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return 7 <= len(_DIGITS.sub("", cleaned)) <= 15 and not cleaned.startswith("+")
+    if mobile:
+        return phonenumbers.is_possible_number_for_type(parsed, phonenumbers.PhoneNumberType.MOBILE)
+    return phonenumbers.is_possible_number(parsed)
 
 
 def identifier(value: str) -> str:
