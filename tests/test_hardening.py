@@ -190,6 +190,15 @@ def test_hsts_is_on_when_served_over_https(tmp_path):
     # Without HTTPS the setting asks for nothing, whatever else is set.
     ignored = aegis(tmp_path, *show, extra_env={"AEGIS_HSTS_PRELOAD": "1"})
     assert ignored.stdout.strip().splitlines()[-1] == "0 False False"
+    # An https address people reach is HTTPS enough, unless the setting says otherwise.
+    https = {"AEGIS_BASE_URL": "https://aegis.example.org"}
+    assert aegis(tmp_path, *show, extra_env=https).stdout.split()[-3:] == [
+        "31536000",
+        "False",
+        "False",
+    ]
+    refused = aegis(tmp_path, *show, extra_env={**https, "AEGIS_SECURE_COOKIES": "0"})
+    assert refused.stdout.split()[-3:] == ["0", "False", "False"]
 
 
 @pytest.mark.django_db

@@ -69,7 +69,8 @@ SECRET_KEY = secret("SECRET_KEY")
 AUDIT_KEY = secret("AUDIT_KEY")
 ALLOWED_HOSTS = (env("ALLOWED_HOSTS") or "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in (env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o]
-SECURE = env_bool("SECURE_COOKIES", default=False)  # True behind a TLS reverse proxy
+# True behind a TLS reverse proxy; by default, when the address people reach is https.
+SECURE = env_bool("SECURE_COOKIES", default=(env("BASE_URL") or "").startswith("https://"))
 
 INSTALLED_APPS = [
     "django.contrib.auth",
