@@ -36,6 +36,25 @@ AREAS = [
         "manage_users",
         "accounts:users",
     ),
+    # A defender's own areas come first on the phone's one-line menu and on the dashboard.
+    Area(
+        _("Ask for help now"),
+        _("One button that alerts your protection team and your emergency contacts."),
+        "view_own_case",
+        "alerts:panic",
+    ),
+    Area(
+        _("My protection"),
+        _("Your safety plan: whom to call, what to do, what to carry."),
+        "view_own_case",
+        "safety:mine",
+    ),
+    Area(
+        _("Check in"),
+        _("Tell your team you are safe, and see when your next check-in is due."),
+        "view_own_case",
+        "alerts:checkin",
+    ),
     Area(
         _("API tokens"),
         _("Personal tokens for scripts and the mobile client."),
@@ -73,28 +92,10 @@ AREAS = [
         "cases:search",
     ),
     Area(
-        _("My protection"),
-        _("Your safety plan: whom to call, what to do, what to carry."),
-        "view_own_case",
-        "safety:mine",
-    ),
-    Area(
         _("Alerts"),
         _("Open alerts, who acknowledged them, failures to follow up, and past alerts."),
         "respond_to_alerts",
         "alerts:console",
-    ),
-    Area(
-        _("Ask for help now"),
-        _("One button that alerts your protection team and your emergency contacts."),
-        "view_own_case",
-        "alerts:panic",
-    ),
-    Area(
-        _("Check in"),
-        _("Tell your team you are safe, and see when your next check-in is due."),
-        "view_own_case",
-        "alerts:checkin",
     ),
     Area(
         _("Compartments"),
