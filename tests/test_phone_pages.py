@@ -5,15 +5,25 @@ tests/test_browser_narrow.py)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+import aegis
 from aegis.areas import areas_for
 from aegis.roles import Role
+from aegis.safety import services as safety
+from aegis.safety.demo import draft
+from aegis.safety.demo_plans import CEIBA_V2
+from aegis.safety.templatetags.phone_links import tel_uri
+from aegis.vault.keychain import unlocked
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
+CSS = Path(aegis.__file__).parent / "static" / "aegis" / "aegis.css"
 HELP_LINK = re.compile(r'<header class="top">.*?<a class="help-now" href="([^"]+)"', re.S)
 
 
@@ -32,3 +42,40 @@ def test_a_defender_has_the_alarm_in_the_header_of_every_page_and_first_in_the_m
 def test_staff_have_no_alarm_in_the_header(signed_in):
     client, _person = signed_in(Role.CASEWORKER)
     assert 'class="help-now"' not in client.get(reverse("dashboard")).content.decode()
+
+
+@pytest.fixture
+def defender_with_plan(make_person, make_compartment, make_case):
+    """A defender signed in, with the demo's plan of Ceiba (Colombian numbers, Signal)."""
+    lucia = make_person(Role.CASEWORKER)
+    ceiba = make_person(Role.DEFENDER)
+    person = make_case(make_compartment(lucia), lucia).person
+    person.account = ceiba.user
+    person.save(update_fields=["account"])
+    with unlocked(lucia.keychain()):
+        safety.save_plan(person, draft(CEIBA_V2), actor_id=lucia.user.pk)
+    return sign_in(Client(), ceiba)
+
+
+def test_phone_numbers_on_my_protection_are_tel_links_kept_on_one_line(defender_with_plan):
+    page = defender_with_plan.get(reverse("safety:mine")).content.decode()
+    link = '<a class="nowrap" href="tel:+573115550101"><bdi dir="ltr">+57 311 555 0101</bdi></a>'
+    assert link in page
+    assert '<bdi class="nowrap" dir="ltr">+57 300 555 0190</bdi>' in page  # Signal
+    assert ".nowrap{white-space:nowrap}" in CSS.read_text()
+
+
+@pytest.mark.parametrize(
+    ("value", "uri"),
+    [
+        ("+57 311 555 0101", "tel:+573115550101"),
+        ("0044 (20) 7946-0018", "tel:+442079460018"),
+        ("311 555 0101", "tel:3115550101"),
+        ("ask at the bakery", ""),
+        ("@ana.42", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_only_a_number_becomes_a_tel_link(value, uri):
+    assert tel_uri(value) == uri
