@@ -79,3 +79,14 @@ def test_phone_numbers_on_my_protection_are_tel_links_kept_on_one_line(defender_
 )
 def test_only_a_number_becomes_a_tel_link(value, uri):
     assert tel_uri(value) == uri
+
+
+def test_a_contacts_label_keeps_the_pages_direction_whatever_the_value(defender_with_plan):
+    """On a phone each cell shows its column's name before the value (data-label): a cell
+    set to dir="auto" turned left to right for a Latin value, and put the Arabic name on the
+    wrong side. Only the value takes its own direction."""
+    defender_with_plan.cookies["django_language"] = "ar"
+    page = defender_with_plan.get(reverse("safety:mine")).content.decode()
+    assert 'dir="rtl"' in page
+    assert "<bdi>Ana Lucía Restrepo</bdi>" in page and "<bdi>Hermana</bdi>" in page
+    assert not re.search(r"<td data-label=[^>]*dir=", page)
