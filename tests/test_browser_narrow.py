@@ -39,6 +39,17 @@ OVERFLOW = """() => {
 
 MENU_HEIGHT = "() => document.querySelector('nav.menu')?.getBoundingClientRect().height ?? 0"
 
+# The printable plan's narrowest contact cell and smallest type, on the screen and as printed:
+# on a phone a column had shrunk to a letter a line; on paper it stays a table.
+PRINT_CELLS = """() => {
+  const cells = [...document.querySelectorAll('.contacts td')].filter((c) => c.offsetWidth);
+  return {
+    narrowest: Math.min(...cells.map((c) => c.clientWidth)),
+    font: parseFloat(getComputedStyle(cells[0]).fontSize),
+    display: getComputedStyle(cells[0]).display,
+  };
+}"""
+
 SMALL_PHONE = {"width": 360, "height": 640}
 # Where the header's "Ask for help now" is, and whether it is wholly on the first screen.
 HELP_NOW = """() => {
@@ -103,6 +114,12 @@ def test_the_defenders_pages_fit_a_375_px_phone(
             assert found["inner"] == PHONE["width"]
             if found["scroll"] > found["inner"]:
                 too_wide[name] = found
+            if name == "safety:mine-print":
+                cells = page.evaluate(PRINT_CELLS)
+                assert cells["narrowest"] > 200 and cells["font"] >= 14, cells
+                page.emulate_media(media="print")
+                assert page.evaluate(PRINT_CELLS)["display"] == "table-cell"
+                page.emulate_media(media="screen")
         assert not too_wide, too_wide
     finally:
         context.close()
