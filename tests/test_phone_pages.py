@@ -90,3 +90,16 @@ def test_a_contacts_label_keeps_the_pages_direction_whatever_the_value(defender_
     assert 'dir="rtl"' in page
     assert "<bdi>Ana Lucía Restrepo</bdi>" in page and "<bdi>Hermana</bdi>" in page
     assert not re.search(r"<td data-label=[^>]*dir=", page)
+
+
+def test_check_in_times_say_their_time_zone(defender_with_plan, settings):
+    """A defender who travels, or whose phone is set to another zone, reads the zone the
+    times are in (the instance's) beside each of them."""
+    settings.TIME_ZONE = "America/Bogota"
+    client = defender_with_plan
+    client.post(reverse("alerts:checkin"), {"word": ""})
+    page = client.get(reverse("alerts:checkin")).content.decode()
+    assert page.count('</time> <bdi class="zone">America/Bogota</bdi>') == 2  # last, next
+    assert re.search(r"after it is due \(\d[^)]* America/Bogota\)", page)
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert re.search(r"Your next check-in: [^<]+ America/Bogota<", dashboard)

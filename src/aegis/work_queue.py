@@ -165,6 +165,7 @@ def _own_checkin(user: Any) -> list[Item]:
     if status.overdue:
         return [Item(_("Your check-in is overdue: check in now"), url, urgent=True)]
     when = formats.date_format(timezone.localtime(status.due), "SHORT_DATETIME_FORMAT")
+    when = f"{when} {timezone.get_current_timezone_name()}"  # the zone, for one who travels
     return [Item(_("Your next check-in: %(when)s") % {"when": when}, url)]
 
 

@@ -59,7 +59,7 @@ def test_a_check_in_is_recorded_and_shows_the_next_due_time(team):
     assert "Thank you. Your check-in is recorded." in after
     assert "2 Mar 2026, 05:00" in after  # the last check-in
     assert "3 Mar 2026, 05:00" in after  # the next one is due a day later
-    assert "90 minutes after it is due (3 Mar 2026, 06:30)" in after
+    assert "90 minutes after it is due (3 Mar 2026, 06:30 UTC)" in after
     assert not Alert.objects.exists()
 
 
