@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 import aegis
+from aegis.accounts.forms import ApiTokenForm
 from aegis.areas import areas_for
 from aegis.roles import Role
 from aegis.safety import services as safety
@@ -103,3 +105,17 @@ def test_check_in_times_say_their_time_zone(defender_with_plan, settings):
     assert re.search(r"after it is due \(\d[^)]* America/Bogota\)", page)
     dashboard = client.get(reverse("dashboard")).content.decode()
     assert re.search(r"Your next check-in: [^<]+ America/Bogota<", dashboard)
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [
+        ("ar", '<label for="id_label">ما الغرض من رمز الوصول هذا؟</label>'),
+        ("en", '<label for="id_label">What is this token for?</label>'),
+    ],
+)
+def test_a_label_ending_in_a_question_mark_gets_no_colon(language, label):
+    """Django adds ":" after a label unless it ends in one of the characters of the message
+    ":?.!": the Arabic question mark is one of them in Arabic ("؟:" had been shown)."""
+    with translation.override(language):
+        assert str(ApiTokenForm()["label"].label_tag()) == label
