@@ -173,6 +173,21 @@ BROKEN_WORDS = """() => {
   return broken.slice(0, 8);
 }"""
 
+# Boxes that scroll sideways but that a keyboard cannot reach (axe's
+# "scrollable-region-focusable"): a table made a scrolling box of its own inside the
+# focusable .wide box had been one.
+SCROLL_BOXES = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('main *')) {
+    const style = getComputedStyle(el);
+    if (!['auto', 'scroll'].includes(style.overflowX) || el.scrollWidth <= el.clientWidth + 1) {
+      continue;
+    }
+    if (el.tabIndex < 0) bad.push(`${el.tagName.toLowerCase()}.${el.className}`);
+  }
+  return bad;
+}"""
+
 
 @pytest.mark.parametrize(("language", "direction"), [("en", "ltr"), ("ar", "rtl")])
 def test_staff_tables_keep_their_words_whole_on_a_375_px_phone(
@@ -186,7 +201,7 @@ def test_staff_tables_keep_their_words_whole_on_a_375_px_phone(
     pages = {
         "coordinator": ("cases:list", "incidents:list", "cases:compartments"),
         "auditor": ("audit:log",),
-        None: ("reports:public",),
+        None: ("reports:public", "reports:codebook"),
     }
     problems = {}
     for role, names in pages.items():
@@ -201,9 +216,12 @@ def test_staff_tables_keep_their_words_whole_on_a_375_px_phone(
             )
             for name in names:
                 found = measure(page, live_server.url + reverse(name), direction)
-                broken = page.evaluate(BROKEN_WORDS)
+                # The codebook's table is of codes, which break anywhere (see aegis.css).
+                broken = [] if name == "reports:codebook" else page.evaluate(BROKEN_WORDS)
                 if found["scroll"] > found["inner"] or broken:
                     problems[name] = (found, broken)
+                if role is None and (boxes := page.evaluate(SCROLL_BOXES)):
+                    problems[f"{name} scrolling boxes"] = boxes
                 # The menu is one line (a coordinator's had wrapped to half the screen).
                 menu = page.evaluate(MENU_HEIGHT)
                 if menu > 60:

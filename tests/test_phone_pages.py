@@ -119,3 +119,14 @@ def test_a_label_ending_in_a_question_mark_gets_no_colon(language, label):
     ":?.!": the Arabic question mark is one of them in Arabic ("؟:" had been shown)."""
     with translation.override(language):
         assert str(ApiTokenForm()["label"].label_tag()) == label
+
+
+def test_the_codebooks_table_scrolls_in_a_box_a_keyboard_reaches_and_a_reader_names(client):
+    page = client.get(reverse("reports:codebook")).content.decode()
+    assert re.search(
+        r'<div class="wide" tabindex="0" role="region" aria-labelledby="(tables-caption)">'
+        r'<table><caption id="\1">',
+        page,
+    )
+    # On a narrow screen the table scrolls with its box, not as a second box inside it.
+    assert ".wide>table{display:table" in CSS.read_text()
