@@ -222,7 +222,7 @@ def test_a_press_whose_token_does_not_hold_says_the_alert_was_not_sent(team, how
         "other salt": signing.dumps({"d": team.rosa.user.pk}, salt=delivery.ACK_SALT),
     }[how]
     _end_sessions()
-    with clock.frozen(start + datetime.timedelta(hours=25 if how == "expired" else 1)):
+    with clock.frozen(start + datetime.timedelta(hours=13 if how == "expired" else 1)):
         _refused(client, fields, team)
     # Signed in again from that page, the defender lands on the button.
     login = client.get("/accounts/login/?next=/alerts/panic/")
@@ -234,6 +234,129 @@ def test_a_press_whose_token_does_not_hold_says_the_alert_was_not_sent(team, how
     }
     signed_in = client.post("/accounts/login/?next=/alerts/panic/", fields)
     assert signed_in["Location"] == "/alerts/panic/"
+
+
+def test_the_token_lasts_12_hours_in_the_browser_it_was_shown_in(team, settings):
+    """The page's token is bound to a secret in a cookie of its own, sent to the panic page
+    only and unreadable by scripts; the press from that browser raises the alert for 12
+    hours after the page was shown, and not after."""
+    import datetime
+
+    from aegis import clock
+
+    settings.SESSION_COOKIE_SECURE = True
+    client = _strict(team.rosa)
+    start = clock.now()
+    with clock.frozen(start):
+        fields = _open_page(client, "alerts:panic")
+    cookie = client.cookies["aegis_panic"]
+    assert cookie["path"] == "/alerts/panic/" and cookie["samesite"] == "Strict"
+    assert cookie["httponly"] and cookie["secure"] and cookie["max-age"] == 12 * 3600
+    assert cookie.value not in fields["panic_token"]
+    _end_sessions()
+    with clock.frozen(start + datetime.timedelta(hours=12, minutes=1)):
+        _refused(client, fields, team)
+    with clock.frozen(start + datetime.timedelta(hours=11, minutes=59)):
+        assert client.post(reverse("alerts:panic"), fields).status_code == 200
+    assert len(_panic_alerts(team)) == 1
+
+
+def test_every_tab_of_the_browser_keeps_its_token(team):
+    """The browser's secret is kept from page to page: a second tab opened later does not
+    end the first one's token."""
+    client = _strict(team.rosa)
+    first = _open_page(client, "alerts:panic")
+    secret = client.cookies["aegis_panic"].value
+    second = _open_page(client, "alerts:panic")
+    assert client.cookies["aegis_panic"].value == secret
+    _end_sessions()
+    assert client.post(reverse("alerts:panic"), first).status_code == 200
+    # The second tab's press joins the alert the first one raised.
+    assert client.post(reverse("alerts:panic"), second).status_code == 200
+    assert len(_panic_alerts(team)) == 1
+
+
+def _other_browser(fields: dict[str, str]) -> tuple[Client, dict[str, str]]:
+    """Another browser, given the page's token (a copy of a cached page, or of the token):
+    it has its own form-check cookie, from the sign-in page."""
+    client = Client(enforce_csrf_checks=True)
+    login = client.get("/accounts/login/").content.decode()
+    csrf = _field(login, "csrfmiddlewaretoken")
+    return client, {"csrfmiddlewaretoken": csrf, "panic_token": fields["panic_token"]}
+
+
+def test_a_token_copied_to_another_browser_raises_nothing(team):
+    """Whoever copies the token (from a seized phone's page, or a cached copy) cannot raise
+    the alert from another browser, nor from the same one without its cookie; every press
+    is refused as a bad token is, and again after each acknowledgement."""
+    client = _strict(team.rosa)
+    fields = _open_page(client, "alerts:panic")
+    _end_sessions()
+    other, copied = _other_browser(fields)
+    _refused(other, copied, team)
+    del client.cookies["aegis_panic"]
+    _refused(client, fields, team)
+
+
+def test_signing_out_ends_the_open_page(team):
+    """An explicit sign-out deletes the browser's secret: the page left open raises nothing
+    any more, from that browser or any other."""
+    client = _strict(team.rosa)
+    fields = _open_page(client, "alerts:panic")
+    signed_out = client.post(
+        "/accounts/logout/", {"csrfmiddlewaretoken": fields["csrfmiddlewaretoken"]}
+    )
+    assert signed_out.status_code == 302
+    deleted = signed_out.cookies["aegis_panic"]
+    assert deleted.value == "" and deleted["path"] == "/alerts/panic/"
+    _refused(client, fields, team)
+    other, copied = _other_browser(fields)
+    _refused(other, copied, team)
+
+
+def test_refused_presses_tell_nothing_of_the_account(team):
+    """A token that no longer holds because the account was deactivated, or is no longer a
+    defender's, is answered exactly as a forged one: the answer says only that no alert was
+    sent. Neither answer is kept in the browser's cache."""
+    from aegis.accounts import lifecycle
+    from aegis.cases.models import Person
+
+    def answer(fields: dict[str, str], client: Client) -> tuple:
+        response = client.post(reverse("alerts:panic"), fields)
+        page = client.get(response["Location"]).content.decode()
+        page = page.replace(_field(page, "csrfmiddlewaretoken"), "")
+        return (
+            response.status_code,
+            response["Location"],
+            "no-store" in response["Cache-Control"],
+            sorted(k for k in response.cookies if k != "messages"),
+            page,
+        )
+
+    client = _strict(team.rosa)
+    fields = _open_page(client, "alerts:panic")
+    _end_sessions()
+    forged = answer({**fields, "panic_token": fields["panic_token"][:-2] + "xx"}, client)
+    assert forged[:3] == (302, "/accounts/login/?next=/alerts/panic/", True)
+    lifecycle.deactivate(team.rosa.user, actor=team.karim.user)
+    assert answer(fields, client) == forged
+    lifecycle.reactivate(team.rosa.user, actor=team.karim.user)
+    client = _strict(team.rosa)
+    fields = _open_page(client, "alerts:panic")
+    _end_sessions()
+    Person.objects.filter(pk=team.person.pk).update(account=None)
+    assert answer(fields, client) == forged
+    assert _panic_alerts(team) == []
+
+
+def test_the_panic_page_and_its_answers_are_not_cached(team):
+    client = _strict(team.rosa)
+    page = client.get(reverse("alerts:panic"))
+    assert "no-store" in page["Cache-Control"]
+    fields = _open_page(client, "alerts:panic")
+    _end_sessions()
+    sent = client.post(reverse("alerts:panic"), fields)
+    assert sent.status_code == 200 and "no-store" in sent["Cache-Control"]
 
 
 def test_a_deactivated_account_or_a_new_password_ends_the_open_page(team):

@@ -8,6 +8,7 @@ import base64
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from nacl.public import PrivateKey
 
 from aegis.vault import crypto, wipe_key
@@ -15,6 +16,9 @@ from aegis.vault.keychain import Keychain
 
 COOKIE = "aegis_key"
 SESSION_FIELD = "aegis_wrapped_key"
+# The browser's half of the panic page's token (alerts.panic_tokens): it outlives the
+# session (for 12 hours), and an explicit sign-out deletes it (forget_panic_cookie).
+PANIC_COOKIE = "aegis_panic"
 
 
 def store(request: HttpRequest, keypair_id: int, private_key: PrivateKey) -> str:
@@ -41,6 +45,14 @@ def set_cookie(response: HttpResponse, cookie_value: str) -> None:
         samesite="Lax",
         max_age=None,
     )
+
+
+def panic_cookie_path() -> str:
+    return reverse("alerts:panic")
+
+
+def forget_panic_cookie(response: HttpResponse) -> None:
+    response.delete_cookie(PANIC_COOKIE, path=panic_cookie_path(), samesite="Strict")
 
 
 def keychain_for(request: HttpRequest, user_id: int) -> Keychain | None:

@@ -67,6 +67,8 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         logout(request)
         response = redirect("accounts:login")
         response.delete_cookie(session_keys.COOKIE)
+        # The panic page's token no longer raises an alert from this browser.
+        session_keys.forget_panic_cookie(response)
         messages.info(request, _("You are signed out. Your keys are locked away."))
         return response
     return render(request, "accounts/logout.html")

@@ -14,8 +14,10 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -44,19 +46,24 @@ def panic_signed_out(request: HttpRequest) -> HttpResponse:
     """The panic form sent when its session has ended (30 idle minutes with the page open):
     its token (panic_tokens) raises the alert as the signed-in press does, and the browser
     sees only the same neutral page. Without a token that holds, the sign-in page says
-    plainly that no alert was sent, and leads back to this page."""
+    plainly that no alert was sent, and leads back to this page: one answer whatever the
+    reason (a bad or copied token, a signed-out browser, or an account deactivated or no
+    longer a defender's), so the answer tells nothing more of the account than that."""
     if request.method != "POST":
         return redirect_to_login(request.get_full_path())
-    user = panic_tokens.user_of(request.POST.get(panic_tokens.FIELD, ""))
+    user = panic_tokens.user_of(request)
     person = selectors.own_person(user) if user is not None else None
     if user is None or person is None:
         messages.error(request, ALERT_NOT_SENT)
-        return redirect_to_login(reverse("alerts:panic"))
-    services.raise_panic(person, actor_id=user.pk)
-    # The page a signed-in press ends on, and nothing more: not the note that the session
-    # ended, which reads as if the alert had gone nowhere.
-    list(messages.get_messages(request))  # read, so not kept for the next page either
-    return render(request, "alerts/panic_sent.html", {"messages": ()})
+        response: HttpResponse = redirect_to_login(reverse("alerts:panic"))
+    else:
+        services.raise_panic(person, actor_id=user.pk)
+        # The page a signed-in press ends on, and nothing more: not the note that the
+        # session ended, which reads as if the alert had gone nowhere.
+        list(messages.get_messages(request))  # read, so not kept for the next page either
+        response = render(request, "alerts/panic_sent.html", {"messages": ()})
+    add_never_cache_headers(response)
+    return response
 
 
 @requires("view_own_case", signed_out=panic_signed_out)
@@ -72,17 +79,18 @@ def panic(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("alerts:panic") + "?sent=1")
     if request.GET.get("sent") and person is not None:
         return render(request, "alerts/panic_sent.html")
-    # The page also tells the defender the ways to raise an alert that need no sign-in.
-    return render(
-        request,
-        "alerts/panic.html",
-        {
-            "person": person,
-            "token": panic_tokens.token_for(request.user) if person is not None else "",
-            "keyword": checkins.panic_keyword(),
-            "sms": checkins.sms_alerts_enabled(),
-        },
-    )
+    # The page also tells the defender the ways to raise an alert that need no sign-in. Like
+    # every page to a signed-in reader it is sent "no-store" (PrivateAnswersMiddleware), so
+    # the token is not kept in the browser's cache.
+    response = HttpResponse()
+    context = {
+        "person": person,
+        "token": panic_tokens.token_for(request, response) if person is not None else "",
+        "keyword": checkins.panic_keyword(),
+        "sms": checkins.sms_alerts_enabled(),
+    }
+    response.content = render_to_string("alerts/panic.html", context, request)
+    return response
 
 
 @requires("view_cases")
