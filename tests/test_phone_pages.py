@@ -94,6 +94,16 @@ def test_a_contacts_label_keeps_the_pages_direction_whatever_the_value(defender_
     assert not re.search(r"<td data-label=[^>]*dir=", page)
 
 
+def test_no_template_sets_a_stacked_cells_direction_from_its_value():
+    """The same for every stacked table (the monitoring lists, the printable plan): the value
+    sits in <bdi>, never dir="auto" on the labelled cell itself."""
+    templates = Path(aegis.__file__).parent.rglob("*.html")
+    wrong = [
+        str(t) for t in templates if re.search(r"<td data-label=[^>]*dir=", t.read_text("utf-8"))
+    ]
+    assert wrong == []
+
+
 def test_check_in_times_say_their_time_zone(defender_with_plan, settings):
     """A defender who travels, or whose phone is set to another zone, reads the zone the
     times are in (the instance's) beside each of them."""
