@@ -59,6 +59,13 @@ def requires(
     return decorate
 
 
+def before_password_change(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page a person asked to choose a new password still reaches before doing so
+    (accounts' FirstSignInMiddleware): the panic button, which must never wait on a form."""
+    view.before_password_change = True  # type: ignore[attr-defined]
+    return view
+
+
 Found = TypeVar("Found")
 
 

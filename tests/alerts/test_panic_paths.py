@@ -423,3 +423,21 @@ def test_signed_out_visits_are_sent_to_sign_in_as_before(team):
         assert response["Location"] == f"/accounts/login/?next={reverse(name)}"
         page = Client().get(response["Location"]).content.decode()
         assert NOT_SENT not in page and NOT_RECORDED not in page
+
+
+def test_a_defender_asked_for_a_new_password_still_reaches_the_panic_button(team):
+    """An administrator's "require a password change" holds every other page until it is
+    done; the panic button does not wait on a form, signed in or from a page left open."""
+    client = sign_in(Client(), team.rosa)
+    type(team.rosa.user).objects.filter(pk=team.rosa.user.pk).update(must_change_password=True)
+    assert client.get(reverse("alerts:checkin"))["Location"] == reverse("accounts:password")
+    assert client.get(reverse("alerts:panic")).status_code == 200
+    sent = client.post(reverse("alerts:panic"), _open_page(client, "alerts:panic"))
+    assert sent["Location"].startswith(reverse("alerts:panic")) and len(_panic_alerts(team)) == 1
+    assert client.get(sent["Location"]).status_code == 200
+    # And from the page left open past the session's end.
+    client = _strict(team.rosa)
+    fields = _open_page(client, "alerts:panic")
+    _end_sessions()
+    assert client.post(reverse("alerts:panic"), fields).status_code == 200
+    assert len(_panic_alerts(team)) == 1  # the same alert, pressed again within its window

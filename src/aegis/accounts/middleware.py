@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -129,13 +130,23 @@ class FirstSignInMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if user.is_authenticated and not request.path.startswith(self.EXEMPT):
-            target = None
-            if user.must_enrol:
-                target = "accounts:enrol"
-            elif user.must_change_password and user.is_verified():  # type: ignore[attr-defined]
-                target = "accounts:password"
-            if target and request.path not in (reverse(target), reverse("accounts:logout")):
-                return redirect(target)
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        """Decided once the address is known to be a page (a missing one is still a 404): a
+        page marked access.before_password_change is reached before the new password."""
+        user = request.user
+        if not user.is_authenticated or request.path.startswith(self.EXEMPT):
+            return None
+        target = None
+        if user.must_enrol:
+            target = "accounts:enrol"
+        elif user.must_change_password and user.is_verified():  # type: ignore[attr-defined]
+            if getattr(view, "before_password_change", False):
+                return None
+            target = "accounts:password"
+        if target and request.path not in (reverse(target), reverse("accounts:logout")):
+            return redirect(target)
+        return None

@@ -70,7 +70,7 @@ def user_of(request: HttpRequest) -> Any | None:
     """The defender whose token the request carries, where it still raises their alert; else
     None (missing, tampered, over MAX_AGE old, sent without the cookie of the browser it was
     shown in or after that browser signed out, made before a new password or second factor,
-    or the account deactivated, held at its first-sign-in pages, or no longer a
+    or the account deactivated, without its second factor set up yet, or no longer a
     defender's). Every refusal is answered alike (views.panic_signed_out)."""
     try:
         value = signing.loads(request.POST.get(FIELD, ""), salt=SALT)
@@ -86,7 +86,7 @@ def user_of(request: HttpRequest) -> Any | None:
     if not secret or not constant_time_compare(value["b"], _browser(secret)):
         return None
     user = get_user_model().objects.filter(pk=value["u"], is_active=True).first()
-    if user is None or user.must_enrol or user.must_change_password:
+    if user is None or user.must_enrol:
         return None
     if not constant_time_compare(value["s"], _stamp(user)):
         return None

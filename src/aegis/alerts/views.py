@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from aegis.access import found, public, requires
+from aegis.access import before_password_change, found, public, requires
 from aegis.notices import notices_for
 from aegis.rules import RuleError
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
@@ -66,6 +66,7 @@ def panic_signed_out(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@before_password_change
 @requires("view_own_case", signed_out=panic_signed_out)
 @require_http_methods(["GET", "POST"])
 def panic(request: HttpRequest) -> HttpResponse:
