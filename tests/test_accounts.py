@@ -244,6 +244,26 @@ def test_a_username_that_is_an_email_address_is_refused(signed_in):
     assert "Account created for <bdi>field@team</bdi>" in kept.content.decode()
 
 
+def test_the_first_administrator_and_the_service_refuse_the_same_usernames(db, capsys):
+    """`aegis init` checks the first administrator's username before it migrates or makes a
+    key, and every other way of creating an account (the API, the demo) goes through the
+    service, which refuses what the form refuses."""
+    from aegis import bootstrap
+    from aegis.accounts import services as accounts
+    from aegis.rules import RuleError
+
+    password = "a passphrase that is long enough 77"
+    for wrong in ("nadia.haddad@ngo.example", "nadia haddad"):
+        assert bootstrap._first_administrator(wrong, password, interactive=False) is None
+        assert "The username is not accepted" in capsys.readouterr().err
+        with pytest.raises(RuleError):
+            accounts.create_user(wrong, password, Role.ADMIN)
+    assert bootstrap._first_administrator("nadia", password, interactive=False) == (
+        "nadia",
+        password,
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_drops_the_axes_tables_and_their_user_agents():
     """Installations that ran django-axes lose its tables, which kept user agents."""

@@ -161,6 +161,9 @@ def _first_administrator(
             file=sys.stderr,
         )
         return None
+    if problem := accounts.username_problem(admin_username):
+        print(f"The username is not accepted: {problem}", file=sys.stderr)
+        return None
     try:
         password_validation.validate_password(admin_password)
     except ValidationError as exc:

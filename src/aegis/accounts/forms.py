@@ -3,14 +3,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from aegis.roles import ROLE_LABELS, Role
 
-from . import channels
+from . import channels, services
 
 # The rules a new password must meet, in the reader's language, shown before a refusal.
 _password_rules = lazy(password_validation.password_validators_help_text_html, str)
@@ -102,17 +101,9 @@ class UserCreateForm(forms.Form):
 
     def clean_username(self) -> str:
         username = str(self.cleaned_data["username"])
-        try:
-            validate_email(username)
-        except ValidationError:
-            return username  # not an email address (existing "@" usernames stay valid)
-        raise ValidationError(
-            _(
-                "A username cannot be an email address: it is stored unencrypted. Choose a "
-                "nickname or a code instead."
-            ),
-            code="email",
-        )
+        if problem := services.username_problem(username):
+            raise ValidationError(problem, code="username")
+        return username
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -7,6 +7,7 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from django.contrib.auth import authenticate, login, update_session_auth_hash
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -62,10 +65,31 @@ class Enrolment:
     backup_codes: list[str]
 
 
+USERNAME = re.compile(r"^[\w.@+-]{1,150}\Z")
+
+
+def username_problem(username: str) -> str | None:
+    """What is wrong with a new username, in words; None when nothing is. Usernames are
+    stored in clear (sign-in looks them up) and a defender's account is linked to their
+    person record: an email address there names them to whoever copies the database."""
+    if not USERNAME.match(username):
+        return _("Use letters, digits and . @ + - _ only.")
+    try:
+        validate_email(username)
+    except ValidationError:
+        return None  # not an email address (existing "@" usernames stay valid)
+    return _(
+        "A username cannot be an email address: it is stored unencrypted. Choose a "
+        "nickname or a code instead."
+    )
+
+
 @transaction.atomic
 def create_user(
     username: str, password: str, role: Role, *, actor_id: int | None = None
 ) -> Enrolment:
+    if problem := username_problem(username):
+        raise RuleError(problem, "username")
     ensure_roles()
     user = User.objects.create_user(username=username, password=password)
     user.groups.add(Group.objects.get(name=role.value))
