@@ -102,3 +102,30 @@ def test_without_the_wipe_key_a_code_is_refused_as_a_wrong_one(intake_team, capl
     with pytest.raises(intake.ReceiptRefused):
         intake.open_receipt(receipt.code)
     assert "wipe key" in caplog.text
+
+
+def test_the_same_old_code_twice_at_once_opens_both_times(intake_team):
+    """Two follow-ups with the same code of a receipt wrapped before the wipe key (a double
+    click): the second read the row (version 0) before the first wrapped it again under the
+    wipe key, and went on after its own Argon2id; it opens the receipt as it is now."""
+    narrative = "They followed me home after the hearing."
+    receipt = report(narrative)
+    submission = Submission.objects.get(pk=receipt.submission_id)
+    derived = code_key(receipt.code, carve(submission))
+    raw = crypto.box_decrypt(
+        wipe_key.bind(derived, wipe_key.RECEIPT), bytes(submission.receipt_wrapped_key or b"")
+    )
+    Submission.objects.filter(pk=submission.pk).update(
+        receipt_wrapped_key=crypto.box_encrypt(derived, raw), receipt_seal_version=0
+    )
+    # The second request read the row, as it was then ...
+    stale = Submission.objects.only("pk", "receipt_seal_version").get(pk=submission.pk)
+    assert stale.receipt_seal_version == 0
+    # ... the first one opens it and wraps it again under the wipe key ...
+    intake.open_receipt(receipt.code)
+    assert Submission.objects.get(pk=submission.pk).receipt_seal_version == 1
+    # ... then the second goes on with what it read: the right code still opens it.
+    key = intake._bind_receipt(stale, derived)
+    thread, chain = intake.reporter_keychain(receipts.ThreadAccess(submission.pk, key))
+    with unlocked(chain):
+        assert thread.narrative == narrative

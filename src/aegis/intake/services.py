@@ -451,25 +451,40 @@ def _bind_receipt(submission: Submission, derived: bytes) -> bytes:
     """A receipt wrapped before the wipe key existed, opened with its code: wrapped again
     under the key bound to the wipe key, at once. Returns the key that opens it now (the
     key from the code alone where the wipe key cannot be had); ReceiptRefused where the key
-    from the code does not open it."""
-    wrapped = Submission.objects.filter(pk=submission.pk).values_list(
-        "receipt_wrapped_key", flat=True
-    )[0]
-    if wrapped is None:
-        return derived
-    try:
-        raw = crypto.box_decrypt(derived, bytes(wrapped))
-    except crypto.DecryptionError as exc:
-        raise ReceiptRefused() from exc
-    version, bound = _bound_receipt_key(derived)
-    if version < wipe_key.SEAL_VERSION:
-        return derived
-    # Once: where the same code typed at once in another request wrapped it first, its
-    # wrap is under the same bound key.
-    Submission.objects.filter(
-        pk=submission.pk, receipt_seal_version=submission.receipt_seal_version
-    ).update(receipt_wrapped_key=crypto.box_encrypt(bound, raw), receipt_seal_version=version)
-    return bound
+    from the code does not open it. The wrap and its version are read again together, the
+    row locked: the same code typed at once in another request (a double click) may have
+    wrapped it again since `submission` was read, and is then opened as it is now."""
+    with transaction.atomic():
+        row = (
+            Submission.objects.select_for_update()
+            .filter(pk=submission.pk)
+            .values_list("receipt_wrapped_key", "receipt_seal_version")
+            .first()
+        )
+        if row is None or row[0] is None:
+            return derived
+        wrapped, current = bytes(row[0]), int(row[1] or 0)
+        if current >= wipe_key.SEAL_VERSION:
+            try:
+                bound = wipe_key.bind(derived, wipe_key.RECEIPT)
+            except wipe_key.WipeKeyMissing as exc:  # logged; to the reporter, a wrong code
+                raise ReceiptRefused() from exc
+            try:
+                crypto.box_decrypt(bound, wrapped)
+            except crypto.DecryptionError as exc:
+                raise ReceiptRefused() from exc
+            return bound
+        try:
+            raw = crypto.box_decrypt(derived, wrapped)
+        except crypto.DecryptionError as exc:
+            raise ReceiptRefused() from exc
+        version, bound = _bound_receipt_key(derived)
+        if version < wipe_key.SEAL_VERSION:
+            return derived
+        Submission.objects.filter(pk=submission.pk).update(
+            receipt_wrapped_key=crypto.box_encrypt(bound, raw), receipt_seal_version=version
+        )
+        return bound
 
 
 def reporter_keychain(access: receipts.ThreadAccess) -> tuple[Submission, Keychain]:
