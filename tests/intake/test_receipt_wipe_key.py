@@ -4,7 +4,10 @@ the wipe key existed opens with its code and is wrapped again under it at once."
 
 from __future__ import annotations
 
+import base64
+
 import pytest
+from django.test import Client
 
 from aegis.intake import receipts
 from aegis.intake import services as intake
@@ -12,6 +15,8 @@ from aegis.intake.models import Submission
 from aegis.vault import crypto, wipe_key
 from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
+
+from .conftest import post_report, receipt_code
 
 # The wipe runs VACUUM on PostgreSQL, outside any transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -129,3 +134,30 @@ def test_the_same_old_code_twice_at_once_opens_both_times(intake_team):
     thread, chain = intake.reporter_keychain(receipts.ThreadAccess(submission.pk, key))
     with unlocked(chain):
         assert thread.narrative == narrative
+
+
+def test_the_follow_up_session_is_bound_to_the_wipe_key(intake_team):
+    client = Client()
+    code = receipt_code(post_report(client))
+    response = client.post("/report/follow-up/", {"action": "open", "code": code})
+    assert "Write to the team" in client.get("/report/follow-up/").content.decode()
+    stored = client.session[receipts.SESSION_FIELD]
+    assert stored[1] == wipe_key.SEAL_VERSION
+    secret = base64.urlsafe_b64decode(response.cookies[receipts.COOKIE].value)
+    sealed = base64.b64decode(stored[0])
+    with pytest.raises(crypto.DecryptionError):
+        crypto.box_decrypt(secret, sealed)  # the cookie alone opens nothing
+    raw = crypto.box_decrypt(wipe_key.bind(secret, wipe_key.RECEIPT_SESSION), sealed)
+
+    # A session kept before the wipe key existed still opens the thread.
+    session = client.session
+    session[receipts.SESSION_FIELD] = base64.b64encode(crypto.box_encrypt(secret, raw)).decode()
+    session.save()
+    assert "Write to the team" in client.get("/report/follow-up/").content.decode()
+
+    # Without the wipe key (a wipe), a bound session opens nothing: the code is asked again.
+    client.post("/report/follow-up/", {"action": "open", "code": code})
+    assert client.session[receipts.SESSION_FIELD][1] == wipe_key.SEAL_VERSION
+    wipe_key.destroy()
+    page = client.get("/report/follow-up/").content.decode()
+    assert "Write to the team" not in page

@@ -6,8 +6,9 @@ The server keeps only SHA-256 of the normalised code (to find the submission) an
 submission key wrapped under an Argon2id key derived from the code.
 
 Between follow-up requests the derived key is kept in the server-side session only as
-ciphertext, under a secret held in a cookie (the pattern of accounts/session_keys.py):
-neither half alone opens the thread, and closing the browser or leaving ends it."""
+ciphertext, under a secret held in a cookie bound to the wipe key (the pattern of
+accounts/session_keys.py): neither half alone opens the thread, closing the browser or
+leaving ends it, and after a wipe a copy of the session's row opens nothing, cookie or not."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from aegis.vault import crypto
+from aegis.vault import crypto, wipe_key
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 CODE_LENGTH = 20  # 20 characters of 5 bits: 100 bits
@@ -102,22 +103,33 @@ class ThreadAccess:
 
 
 def remember(request: HttpRequest, access: ThreadAccess) -> str:
-    """Keep the access in the session as ciphertext; return the cookie secret for the browser."""
+    """Keep the access in the session as ciphertext; return the cookie secret for the browser.
+    The key that wraps it is the cookie secret bound to the wipe key; the secret alone
+    (version 0) where the wipe key cannot be had (logged)."""
     secret = crypto.random_key()
-    sealed = crypto.box_encrypt(secret, access.submission_id.bytes + access.receipt_key)
-    request.session[SESSION_FIELD] = base64.b64encode(sealed).decode()
+    try:
+        key, version = wipe_key.bind(secret, wipe_key.RECEIPT_SESSION), wipe_key.SEAL_VERSION
+    except wipe_key.WipeKeyMissing:
+        key, version = secret, 0
+    sealed = crypto.box_encrypt(key, access.submission_id.bytes + access.receipt_key)
+    request.session[SESSION_FIELD] = [base64.b64encode(sealed).decode(), version]
     return base64.urlsafe_b64encode(secret).decode()
 
 
 def recall(request: HttpRequest) -> ThreadAccess | None:
+    """The access kept in this browser's session, or None (the reporter types the code)."""
     stored = request.session.get(SESSION_FIELD)
     cookie = request.COOKIES.get(COOKIE)
     if not stored or not cookie:
         return None
+    # Sessions stored before the wipe key existed hold the ciphertext alone (version 0).
+    sealed, version = (stored, 0) if isinstance(stored, str) else (stored[0], int(stored[1]))
     try:
         secret = base64.urlsafe_b64decode(cookie.encode())
-        raw = crypto.box_decrypt(secret, base64.b64decode(stored))
-    except (ValueError, crypto.DecryptionError):
+        if version >= wipe_key.SEAL_VERSION:
+            secret = wipe_key.bind(secret, wipe_key.RECEIPT_SESSION)
+        raw = crypto.box_decrypt(secret, base64.b64decode(sealed))
+    except (ValueError, crypto.DecryptionError, wipe_key.WipeKeyMissing):
         return None
     if len(raw) != 16 + crypto.KEY_BYTES:
         return None

@@ -30,6 +30,7 @@ NAME = "wipe_key"
 PASSWORD = b"aegis-password"
 RECEIPT = b"aegis-receipt"
 SESSION = b"aegis-session"
+RECEIPT_SESSION = b"aegis-receipt-session"  # a reporter's follow-up session
 API_TOKEN = b"aegis-api-token"
 
 logger = logging.getLogger(__name__)
