@@ -8,7 +8,7 @@ import pytest
 
 from aegis import bootstrap
 from aegis.roles import Role
-from aegis.vault import service_keys
+from aegis.vault import service_keys, wipe_key
 from aegis.vault import services as vault
 from aegis.vault.keychain import NoKeyAccess, unlocked
 from aegis.vault.models import Keypair
@@ -251,3 +251,26 @@ def test_a_service_whose_unlock_file_is_inside_aegis_home_drops_the_search_key_a
     usable, notice = service_keys.start_up_notice()
     assert usable and "unlocked" in notice
     assert service_keys.holds_search_key()
+
+
+def test_the_ceremony_refuses_in_words_without_the_wipe_key(
+    organisation, no_unlock_secret, tmp_path, capsys
+):
+    """`aegis grant-search-key --alert-service` with the wipe key moved away: the files
+    inside AEGIS_HOME cannot be tried as the unlock secret, so it refuses, and says why."""
+    secret = "test unlock secret, never on disk"
+    (tmp_path / "unlock").write_text(secret)
+    no_unlock_secret.setenv(f"{UNLOCK}_FILE", str(tmp_path / "unlock"))
+    text_file = service_keys.demo_unlock_file().parent / "notes.txt"
+    text_file.write_text("a line of text kept in the secrets folder")
+    moved = tmp_path / "wipe_key"
+    wipe_key.key_file().rename(moved)
+    try:
+        assert bootstrap.grant_search_key_to_alert_service(organisation) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("Refused: The wipe key") and "Traceback" not in err
+        assert not service_keys.holds_search_key()
+    finally:
+        moved.rename(wipe_key.key_file())
+        text_file.unlink()
+    assert bootstrap.grant_search_key_to_alert_service(organisation) == 0

@@ -318,7 +318,15 @@ def grant_search_key_to_alert_service(recovery_key_text: str) -> int:
     if keypair is None or index_key_id is None:
         print("This instance has no keys yet; run 'aegis init' first.", file=sys.stderr)
         return 2
-    why = service_keys.unlock_on_disk(ALERTS) or service_keys.unlock_kept_in_home(ALERTS)
+    try:
+        why = service_keys.unlock_on_disk(ALERTS) or service_keys.unlock_kept_in_home(ALERTS)
+    except service_keys.ServiceKeyMissing as exc:  # the wipe key is gone: nothing opens
+        print(
+            f"Refused: {exc} Until then, whether a file inside AEGIS_HOME opens the {ALERTS} "
+            "service key cannot be checked.",
+            file=sys.stderr,
+        )
+        return 2
     if why is not None:
         print(
             f"Refused: {why}, so a copy of the disk would let anyone test names and phone "
