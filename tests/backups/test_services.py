@@ -65,3 +65,53 @@ def test_what_is_not_an_age_file_is_refused_in_words_leaving_nothing_open(tmp_pa
             pass
         assert said in str(refused.value), path
     assert len(os.listdir("/proc/self/fd")) == open_before
+
+
+def test_a_refused_restore_overwrites_its_plain_wipe_key_and_database_copy(
+    organisation, make_person, tmp_path, monkeypatch
+):
+    """Whatever stops a restore, the plain copies it decrypted into its scratch folder (the
+    wipe key, and the database whose sealed keys it opens) are overwritten, not only unlinked
+    with the folder: their blocks, once freed, would still hold them."""
+    from aegis.backups import manifest
+    from aegis.vault import wipe_key
+
+    _needs_dump()
+    make_person()
+    out = tmp_path / "b.age"
+    services.create_backup(out)
+    erased = []
+    real_erase = wipe_key.erase_file
+    monkeypatch.setattr(
+        wipe_key, "erase_file", lambda path: (erased.append(path), real_erase(path))
+    )
+    monkeypatch.setattr(services, "known_migrations", set)  # refused: a newer schema
+    with pytest.raises(BackupError, match="newer"):
+        services.restore_backup(out, organisation, replace=True)
+    scratch_parts = {str(p).split("/.restore-", 1)[1].split("/", 1)[1] for p in erased}
+    assert {manifest.WIPE_KEY, snapshot.PARTS[snapshot.database_kind()]} <= scratch_parts
+    assert not services._scratch_folders(".restore-")
+
+
+def test_a_backup_whose_wipe_key_is_not_32_bytes_is_refused_before_anything_is_replaced(
+    organisation, make_person, tmp_path, monkeypatch
+):
+    from aegis.vault import wipe_key
+
+    _needs_dump()
+    make_person()
+    kept = wipe_key.key_file().read_bytes()
+    out = tmp_path / "b.age"
+    wipe_key.key_file().write_bytes(b"short")
+    monkeypatch.setattr(wipe_key, "exists", lambda: True)
+    try:
+        services.create_backup(out)
+    finally:
+        wipe_key.key_file().write_bytes(kept)
+    monkeypatch.undo()
+    # (Were the wipe key looked at after the checks, this backup would be refused for its
+    # schema, here, before the database is replaced.)
+    monkeypatch.setattr(services, "known_migrations", set)
+    with pytest.raises(BackupError, match=r"wipe key .* is 5 bytes, not 32"):
+        services.restore_backup(out, organisation, replace=True)
+    assert wipe_key.key_file().read_bytes() == kept

@@ -29,7 +29,7 @@ from aegis.audit import checkpoints
 from aegis.audit import selectors as audit_selectors
 from aegis.audit import services as audit
 from aegis.files import storage
-from aegis.vault import wipe_key
+from aegis.vault import crypto, wipe_key
 
 from . import age_keys, archive, manifest, snapshot
 from .errors import BackupError
@@ -342,37 +342,61 @@ def restore_backup(
             "empty database, or stop its server and worker and give --replace to overwrite it."
         )
     with _scratch(".restore-") as scratch:
-        found = _read_checked(path, key_text, scratch, seen)
-        if found.database != kind:
-            raise BackupError(
-                f"This backup holds a {found.database} database and this instance uses "
-                f"{kind}: restore it into an instance on {found.database}."
-            )
-        newer = sorted(set(found.migrations) - known_migrations())
-        if newer:
-            raise BackupError(
-                f"This backup's schema is newer than this Aegis knows ({newer[0]}): install "
-                f"Aegis {found.aegis_version} or later, then restore."
-            )
-        if found.audit_key_id != checkpoints.key_id() and not new_audit_key:
-            raise BackupError(
-                AUDIT_KEY_ADVICE.format(
-                    theirs=found.audit_key_id,
-                    ours=checkpoints.key_id(),
-                    where=Path(settings.SECRETS_DIR) / "audit_key",
+        try:
+            found = _read_checked(path, key_text, scratch, seen)
+            restored_key = scratch / manifest.WIPE_KEY
+            if restored_key.exists() and (size := restored_key.stat().st_size) != crypto.KEY_BYTES:
+                raise BackupError(
+                    f"The wipe key in {path} is {size} bytes, not {crypto.KEY_BYTES}: the backup "
+                    "is damaged or was not made by Aegis. Nothing was restored."
                 )
-            )
-        _put_database(kind, scratch / snapshot.PARTS[kind], replace)
-        _put_blobs(scratch / "blobs")
-        # A backup made before the wipe key existed has none: its keys are not bound to one.
-        if (restored_key := scratch / manifest.WIPE_KEY).exists():
-            wipe_key.put(restored_key.read_bytes())
-            wipe_key.erase_file(restored_key)  # not left behind in the scratch folder's blocks
+            if found.database != kind:
+                raise BackupError(
+                    f"This backup holds a {found.database} database and this instance uses "
+                    f"{kind}: restore it into an instance on {found.database}."
+                )
+            newer = sorted(set(found.migrations) - known_migrations())
+            if newer:
+                raise BackupError(
+                    f"This backup's schema is newer than this Aegis knows ({newer[0]}): install "
+                    f"Aegis {found.aegis_version} or later, then restore."
+                )
+            if found.audit_key_id != checkpoints.key_id() and not new_audit_key:
+                raise BackupError(
+                    AUDIT_KEY_ADVICE.format(
+                        theirs=found.audit_key_id,
+                        ours=checkpoints.key_id(),
+                        where=Path(settings.SECRETS_DIR) / "audit_key",
+                    )
+                )
+            _put_database(kind, scratch / snapshot.PARTS[kind], replace)
+            _put_blobs(scratch / "blobs")
+            # A backup made before the wipe key existed has none: its keys are not bound to one.
+            if restored_key.exists():
+                wipe_key.put(restored_key.read_bytes())
+                wipe_key.erase_file(restored_key)  # not left behind in the scratch folder's blocks
+        finally:
+            # Not left in the blocks the folder frees: the wipe key opens every sealed key of
+            # the database copy beside it, whatever stopped the restore.
+            _erase_scratch(scratch)
+
     call_command("migrate", interactive=False, verbosity=0)  # an older schema moves forward
     checked, problem = audit_selectors.verify_chain()
     if problem is None:
         audit.record("backup.restore", actor_id=None, object_type="backup", object_id=path.name)
     return Restored(found, checked, None if problem is None else str(problem))
+
+
+def _erase_scratch(scratch: Path) -> None:
+    """Overwrite the restore's plain copies of the wipe key and of the database (where they
+    are still in the scratch folder) before it is removed."""
+    for name in (manifest.WIPE_KEY, *snapshot.PARTS.values()):
+        part = scratch / name
+        if part.is_file() and not part.is_symlink():
+            try:
+                wipe_key.erase_file(part)
+            except OSError:
+                continue
 
 
 def _put_database(kind: str, source: Path, replace: bool) -> None:
