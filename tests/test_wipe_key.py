@@ -230,3 +230,51 @@ def test_a_wipe_key_lost_for_good_is_replaced_by_a_recovery_with_the_recovery_ke
         Keypair.objects.get(pk=keypair.pk), "a new long passphrase 77"
     )
     assert bytes(reopened) == bytes(private_key)
+
+
+def test_after_a_new_wipe_key_the_service_keys_are_named_to_seal_again(
+    make_person, organisation, tmp_path, capsys, monkeypatch
+):
+    """A wipe key lost for good, replaced by `aegis recover`: the alert service key stays
+    sealed under the lost one. The recovery says so with the command that seals it again,
+    and the worker says that instead of blaming the right unlock secret."""
+    from aegis import bootstrap
+    from aegis.vault import service_keys
+
+    person = make_person(Role.CASEWORKER)
+    service_keys.forget()
+    assert service_keys.load_private_key()  # the right unlock secret opens it
+    wipe_key.key_file().unlink()
+    assert "aegis seal-service-key --recovery-key-file" in str(wipe_key.WipeKeyMissing())
+
+    assert bootstrap.recover_access(person.user.username, organisation, "a new long pass 77!") == 0
+    out = capsys.readouterr().out
+    assert "aegis seal-service-key --recovery-key-file RECOVERY-KEY-FILE" in out
+    assert "Receipt codes and API tokens" in out
+    assert wipe_key.exists()
+
+    service_keys.forget()
+    with pytest.raises(service_keys.WipeKeyReplaced) as refused:
+        service_keys.load_private_key()
+    assert "does not open" not in str(refused.value)
+    assert "aegis seal-service-key --recovery-key-file" in str(refused.value)
+    usable, notice = service_keys.start_up_notice()
+    assert not usable and "wipe key that was replaced" in notice
+    # A second recovery makes no new wipe key, and says nothing of it.
+    other = make_person(Role.CASEWORKER)
+    assert bootstrap.recover_access(other.user.username, organisation, "a new long pass 78!") == 0
+    assert "seal-service-key" not in capsys.readouterr().out
+
+    # Sealed again with the recovery key, under a new unlock secret: the worker opens it.
+    new_secret = tmp_path / "unlock"
+    new_secret.write_text("a new unlock secret for the worker")
+    assert bootstrap.seal_service_key(False, str(new_secret), organisation) == 0
+    service_keys.forget()
+    monkeypatch.setenv("AEGIS_ALERT_SERVICE_UNLOCK", "a new unlock secret for the worker")
+    assert service_keys.start_up_notice()[0]
+    # A wrong unlock secret is still named as one.
+    service_keys.forget()
+    monkeypatch.setenv("AEGIS_ALERT_SERVICE_UNLOCK", "not the unlock secret at all")
+    with pytest.raises(service_keys.WrongUnlockSecret, match="does not open"):
+        service_keys.load_private_key()
+    service_keys.forget()

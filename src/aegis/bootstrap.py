@@ -18,7 +18,7 @@ from django.db import DatabaseError, transaction
 from .accounts import services as accounts
 from .backups import services as backups
 from .roles import Role
-from .vault import service_keys
+from .vault import service_keys, wipe_key
 from .vault import services as vault
 from .vault.keychain import unlocked
 from .vault.models import Keypair
@@ -284,7 +284,7 @@ def recover_access(username: str, recovery_key_text: str, new_password: str) -> 
     try:
         password_validation.validate_password(new_password, keypair.user)
         with transaction.atomic():
-            vault.recover_user_keypair(keypair, recovery_key_text, new_password)
+            new_wipe_key = vault.recover_user_keypair(keypair, recovery_key_text, new_password)
             user = keypair.user
             assert user is not None
             user.set_password(new_password)
@@ -305,7 +305,42 @@ def recover_access(username: str, recovery_key_text: str, new_password: str) -> 
         f"{username} can sign in again with the new password; their keys are intact. They "
         "choose a password of their own at sign-in."
     )
+    if new_wipe_key:
+        print_after_new_wipe_key()
     return 0
+
+
+def print_after_new_wipe_key() -> None:
+    """What a wipe key made anew by `aegis recover` leaves to do: everything sealed under
+    the lost one opens with nothing a person holds, only the recovery key brings it back."""
+    stale = [
+        keypair.name
+        for keypair in Keypair.objects.filter(
+            kind=Keypair.Kind.SERVICE,
+            sealed_private_key__isnull=False,
+            seal_version__gte=wipe_key.SEAL_VERSION,
+        ).order_by("name")
+    ]
+    lines = [
+        "",
+        "The wipe key was missing: a new one was made, and what was sealed under the lost one",
+        "opens with no password, unlock secret, code or token any more.",
+    ]
+    if stale:
+        lines += [
+            "  - The service keys must be sealed again: no unlock secret opens them now, and the",
+            "    worker sends no alert (panic alerts included) until the alert service's is.",
+            "    Each command prints the new unlock secret; supply it to 'aegis serve' and",
+            "    'aegis worker' as before:",
+            *(f"        {service_keys.reseal_command(name)}" for name in stale),
+        ]
+    lines += [
+        "  - Everyone else recovers their access the same way, one by one:",
+        "        aegis recover --username USERNAME --recovery-key-file RECOVERY-KEY-FILE",
+        "  - Receipt codes and API tokens bound to the lost wipe key open nothing any more:",
+        "    reporters holding such a code write in again, and API tokens are made again.",
+    ]
+    print("\n".join(lines))
 
 
 def grant_search_key_to_alert_service(recovery_key_text: str) -> int:

@@ -33,6 +33,8 @@ class Keypair(models.Model):
     # 1: the key from the password is bound to the wipe key (vault/wipe_key.py); 0: sealed
     # before the wipe key existed, sealed again at the next sign-in.
     seal_version = models.PositiveSmallIntegerField(default=0)
+    # Which wipe key it is bound to (wipe_key.key_id); "" where sealed before it was kept.
+    wipe_key_id = models.CharField(max_length=16, blank=True, default="")
     # The same private key sealed to the organisation's recovery key, for offline recovery.
     recovery_sealed_private_key = models.BinaryField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from nacl.public import PrivateKey
 
-from . import crypto
+from . import crypto, wipe_key
 from .keychain import Keychain
 from .models import Keypair
 from .wipe_key import erase_file
@@ -45,6 +45,16 @@ class ServiceKeyMissing(Exception):
 
 class WrongUnlockSecret(ServiceKeyMissing):
     """An unlock secret was supplied but it does not open this instance's service key."""
+
+
+class WipeKeyReplaced(ServiceKeyMissing):
+    """The service key is bound to a wipe key that was replaced since (`aegis recover` after
+    it was lost): no unlock secret opens it; it is sealed again with the recovery key."""
+
+
+def reseal_command(name: str = ALERTS) -> str:
+    service = "" if name == ALERTS else f" --service {name}"
+    return f"aegis seal-service-key{service} --recovery-key-file RECOVERY-KEY-FILE"
 
 
 @dataclass(frozen=True)
@@ -172,10 +182,26 @@ def _open(keypair: Keypair, unlock: Unlock) -> PrivateKey:
         private_key = services.unlock_user_keypair(keypair, unlock.secret)
     except services.WipeKeyMissing as exc:
         raise ServiceKeyMissing(str(exc)) from exc
+    except services.SealedUnderOtherWipeKey as exc:
+        raise WipeKeyReplaced(
+            f"This instance's {keypair.name} service key is sealed under a wipe key that was "
+            "replaced since (a lost wipe key is replaced by 'aegis recover'), so no unlock "
+            f"secret opens it any more, the one from {unlock.source} included. Seal it again "
+            f"with the organisation recovery key: {reseal_command(keypair.name)} (it prints "
+            "the new unlock secret to supply)."
+        ) from exc
     except services.WrongPassphrase as exc:
+        # Sealed before the wipe key's id was kept: a replaced wipe key cannot be told apart.
+        unknown = keypair.seal_version >= wipe_key.SEAL_VERSION and not keypair.wipe_key_id
         raise WrongUnlockSecret(
             f"The unlock secret from {unlock.source} does not open this instance's "
             f"{keypair.name} service key."
+            + (
+                " If a lost wipe key was replaced since it was sealed ('aegis recover'), "
+                f"seal it again with the organisation recovery key: {reseal_command(keypair.name)}."
+                if unknown
+                else ""
+            )
         ) from exc
     if bytes(private_key.public_key) != bytes(keypair.public_key):
         raise WrongUnlockSecret(f"The {keypair.name} service key does not match its public key.")

@@ -33,6 +33,12 @@ class WrongPassphrase(Exception):
     """The passphrase or recovery key does not open this private key."""
 
 
+class SealedUnderOtherWipeKey(WrongPassphrase):
+    """The key is bound to a wipe key that was replaced since (`aegis recover` after it was
+    lost): no password opens it any more, only the recovery key. To the person signing in,
+    the same answer as a wrong password."""
+
+
 class WipeKeyMissing(WrongPassphrase):
     """The key is sealed under the wipe key, and its file is missing or damaged: to the person
     signing in, the same answer as a wrong password; the log and the command line say why."""
@@ -50,6 +56,7 @@ SEALED_FIELDS = [
     "kdf_memlimit",
     "recovery_sealed_private_key",
     "seal_version",
+    "wipe_key_id",
 ]
 
 
@@ -66,6 +73,14 @@ def current_wipe_key() -> bytes:
     to do) where it is gone while keys sealed under it remain."""
     try:
         return wipe_key.ensure(in_use=not wipe_key.exists() and wipe_key_in_use())
+    except wipe_key.WipeKeyMissing as exc:
+        raise WipeKeyMissing(str(exc)) from exc
+
+
+def current_id() -> str:
+    """The current wipe key's id (wipe_key.key_id); WipeKeyMissing where it is gone."""
+    try:
+        return wipe_key.key_id()
     except wipe_key.WipeKeyMissing as exc:
         raise WipeKeyMissing(str(exc)) from exc
 
@@ -93,6 +108,7 @@ def _seal_private_key(keypair: Keypair, private_key: PrivateKey, password: str) 
     keypair.kdf_opslimit = cost.opslimit
     keypair.kdf_memlimit = cost.memlimit
     keypair.seal_version = wipe_key.SEAL_VERSION
+    keypair.wipe_key_id = wipe_key.key_id(bound)
     recovery = recovery_keypair()
     keypair.recovery_sealed_private_key = (
         crypto.seal(bytes(recovery.public_key), bytes(private_key)) if recovery else None
@@ -124,6 +140,10 @@ def unlock_user_keypair(keypair: Keypair, password: str) -> PrivateKey:
     try:
         private_key = PrivateKey(crypto.box_decrypt(key, bytes(keypair.sealed_private_key)))
     except crypto.DecryptionError as exc:
+        if version >= wipe_key.SEAL_VERSION and keypair.wipe_key_id not in ("", current_id()):
+            raise SealedUnderOtherWipeKey(
+                "this private key is bound to a wipe key that was replaced since"
+            ) from exc
         raise WrongPassphrase("the passphrase does not open this private key") from exc
     if version < wipe_key.SEAL_VERSION:
         _bind_to_wipe_key(keypair, private_key, argon)
@@ -143,10 +163,15 @@ def _bind_to_wipe_key(keypair: Keypair, private_key: PrivateKey, argon: bytes) -
     # Only if nobody sealed it anew meanwhile (a password change in another request).
     updated = Keypair.objects.filter(
         pk=keypair.pk, seal_version=keypair.seal_version, kdf_salt=keypair.kdf_salt
-    ).update(sealed_private_key=sealed, seal_version=wipe_key.SEAL_VERSION)
+    ).update(
+        sealed_private_key=sealed,
+        seal_version=wipe_key.SEAL_VERSION,
+        wipe_key_id=wipe_key.key_id(bound),
+    )
     if updated:
         keypair.sealed_private_key = sealed
         keypair.seal_version = wipe_key.SEAL_VERSION
+        keypair.wipe_key_id = wipe_key.key_id(bound)
 
 
 def reseal_user_keypair(keypair: Keypair, private_key: PrivateKey, new_password: str) -> None:
@@ -224,7 +249,9 @@ def create_recovery_key() -> str:
     return format_recovery_key(private_key)
 
 
-def recover_user_keypair(keypair: Keypair, recovery_key_text: str, new_password: str) -> None:
+def recover_user_keypair(keypair: Keypair, recovery_key_text: str, new_password: str) -> bool:
+    """Seal the person's key under a new password, opened with the recovery key. True when a
+    new wipe key was made (the old one was lost): the caller tells what that leaves to do."""
     recovery = recovery_keypair()
     if recovery is None or keypair.recovery_sealed_private_key is None:
         if Wipe.objects.exists() and keypair.sealed_private_key is None:
@@ -239,16 +266,20 @@ def recover_user_keypair(keypair: Keypair, recovery_key_text: str, new_password:
     private_key = PrivateKey(
         crypto.unseal(recovery_private, bytes(keypair.recovery_sealed_private_key))
     )
-    if not wipe_key.key_file().exists():
+    made = not wipe_key.key_file().exists()
+    if made:
         # Whoever holds the recovery key may replace a wipe key that is lost for good: each
         # person's key is then sealed under the new one as their access is recovered.
         wipe_key.ensure()
         logger.warning(
             "A new wipe key was made by a recovery with the organisation recovery key: "
-            "keys sealed under the lost one open only through the recovery key now."
+            "keys sealed under the lost one open only through the recovery key now; seal "
+            "the service keys again: %s.",
+            wipe_key.RESEAL_SERVICE_KEYS,
         )
     reseal_user_keypair(keypair, private_key, new_password)
     audit.record("key.recover", actor_id=None, object_type="user", object_id=keypair.user_id)
+    return made
 
 
 def recovery_keychain(recovery_key_text: str) -> keychain.Keychain:

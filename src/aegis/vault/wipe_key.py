@@ -33,6 +33,12 @@ SESSION = b"aegis-session"
 RECEIPT_SESSION = b"aegis-receipt-session"  # a reporter's follow-up session
 API_TOKEN = b"aegis-api-token"
 
+# What seals a service key again after its wipe key was replaced (see `aegis recover`).
+RESEAL_SERVICE_KEYS = (
+    "'aegis seal-service-key --recovery-key-file RECOVERY-KEY-FILE' for the alert service, "
+    "and with '--service exchange' for the exchange with partners, where it is used"
+)
+
 logger = logging.getLogger(__name__)
 
 
@@ -47,7 +53,11 @@ class WipeKeyMissing(Exception):
             "instance's last backup ('aegis backup restore' writes it back). If it is lost "
             "for good (and was not destroyed by a wipe), remove a damaged file and restore "
             "each person's access with the organisation recovery key ('aegis recover'): "
-            "the first recovery makes a new wipe key."
+            "the first recovery makes a new wipe key. Then seal the service keys again, "
+            "since no unlock secret opens them under a new wipe key and the worker sends no "
+            f"alert until then: {RESEAL_SERVICE_KEYS}. Receipt codes and API tokens bound to "
+            "the lost wipe key open nothing any more: reporters write in again, and API "
+            "tokens are made again."
         )
 
 
@@ -93,6 +103,13 @@ def ensure(*, in_use: bool = False) -> bytes:
         handle.flush()
         os.fsync(handle.fileno())
     return current()
+
+
+def key_id(key: bytes | None = None) -> str:
+    """A short name of a wipe key (16 hex digits of a keyed hash, which tells nothing of the
+    key), kept beside what is sealed under it: a seal made under another wipe key than the
+    current one (replaced by `aegis recover`) is then told apart from a wrong secret."""
+    return crypto.derive_subkey(key or current(), b"aegis-wipe-key-id")[:8].hex()
 
 
 def bind(key: bytes, domain: bytes, wipe_key: bytes | None = None) -> bytes:
