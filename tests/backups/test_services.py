@@ -5,6 +5,7 @@ counts are those of the database."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -115,3 +116,49 @@ def test_a_backup_whose_wipe_key_is_not_32_bytes_is_refused_before_anything_is_r
     with pytest.raises(BackupError, match=r"wipe key .* is 5 bytes, not 32"):
         services.restore_backup(out, organisation, replace=True)
     assert wipe_key.key_file().read_bytes() == kept
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["made", "stopped"])
+def test_a_backup_overwrites_its_database_snapshot_before_removing_it(
+    organisation, make_person, tmp_path, monkeypatch, fails
+):
+    """The plain snapshot of the database (its sealed keys and key wraps, the same data as the
+    live instance's) is overwritten, not only unlinked with the scratch folder, whether the
+    backup is made or stopped half-way: a link kept to it reads nothing of what it held."""
+    import os
+
+    from django.conf import settings
+
+    from aegis.backups import archive
+
+    _needs_dump()
+    make_person()
+    kept = Path(settings.AEGIS_HOME) / f"snapshot-link-{tmp_path.name}"  # same disk: a hard link
+    held: list[bytes] = []
+    real_take = snapshot.take
+
+    def take(target):
+        snap = real_take(target)
+        os.link(snap.path, kept)
+        held.append(kept.read_bytes())
+        return snap
+
+    monkeypatch.setattr(snapshot, "take", take)
+    if fails:
+
+        def write(path, keys, fill):
+            raise RuntimeError("stopped")
+
+        monkeypatch.setattr(archive, "write", write)
+    out = tmp_path / "b.age"
+    if fails:
+        with pytest.raises(RuntimeError, match="stopped"):
+            services.create_backup(out)
+    else:
+        services.create_backup(out)
+    after = kept.read_bytes()
+    kept.unlink()
+    assert len(after) == len(held[0]) > 0
+    assert after != held[0]
+    assert b"SQLite format 3" not in after and b"PGDMP" not in after
+    assert not services._scratch_folders(".backup-")

@@ -48,13 +48,19 @@ def default_name(at: datetime.datetime) -> str:
 @contextmanager
 def _scratch(prefix: str) -> Iterator[Path]:
     """A private folder inside AEGIS_HOME (never /tmp: what passes through it is the same
-    data as the live instance's, on the same disk), removed afterwards."""
+    data as the live instance's, on the same disk), removed afterwards, whatever stopped the
+    work: the plain copies of the database and the wipe key in it are overwritten first (not
+    left in the blocks the folder frees: the wipe key opens every sealed key of the database
+    copy, and a backup's snapshot is that same copy)."""
     _clear_stale(prefix)
     folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=settings.AEGIS_HOME))
     try:
         yield folder
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            _erase_scratch(folder)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 SCRATCH_PREFIXES = (".backup-", ".restore-")
@@ -341,44 +347,39 @@ def restore_backup(
             f"This instance is not empty ({in_use}): restore into a new AEGIS_HOME or an "
             "empty database, or stop its server and worker and give --replace to overwrite it."
         )
-    with _scratch(".restore-") as scratch:
-        try:
-            found = _read_checked(path, key_text, scratch, seen)
-            restored_key = scratch / manifest.WIPE_KEY
-            if restored_key.exists() and (size := restored_key.stat().st_size) != crypto.KEY_BYTES:
-                raise BackupError(
-                    f"The wipe key in {path} is {size} bytes, not {crypto.KEY_BYTES}: the backup "
-                    "is damaged or was not made by Aegis. Nothing was restored."
+    with _scratch(".restore-") as scratch:  # its plain copies overwritten on every way out
+        found = _read_checked(path, key_text, scratch, seen)
+        restored_key = scratch / manifest.WIPE_KEY
+        if restored_key.exists() and (size := restored_key.stat().st_size) != crypto.KEY_BYTES:
+            raise BackupError(
+                f"The wipe key in {path} is {size} bytes, not {crypto.KEY_BYTES}: the backup "
+                "is damaged or was not made by Aegis. Nothing was restored."
+            )
+        if found.database != kind:
+            raise BackupError(
+                f"This backup holds a {found.database} database and this instance uses "
+                f"{kind}: restore it into an instance on {found.database}."
+            )
+        newer = sorted(set(found.migrations) - known_migrations())
+        if newer:
+            raise BackupError(
+                f"This backup's schema is newer than this Aegis knows ({newer[0]}): install "
+                f"Aegis {found.aegis_version} or later, then restore."
+            )
+        if found.audit_key_id != checkpoints.key_id() and not new_audit_key:
+            raise BackupError(
+                AUDIT_KEY_ADVICE.format(
+                    theirs=found.audit_key_id,
+                    ours=checkpoints.key_id(),
+                    where=Path(settings.SECRETS_DIR) / "audit_key",
                 )
-            if found.database != kind:
-                raise BackupError(
-                    f"This backup holds a {found.database} database and this instance uses "
-                    f"{kind}: restore it into an instance on {found.database}."
-                )
-            newer = sorted(set(found.migrations) - known_migrations())
-            if newer:
-                raise BackupError(
-                    f"This backup's schema is newer than this Aegis knows ({newer[0]}): install "
-                    f"Aegis {found.aegis_version} or later, then restore."
-                )
-            if found.audit_key_id != checkpoints.key_id() and not new_audit_key:
-                raise BackupError(
-                    AUDIT_KEY_ADVICE.format(
-                        theirs=found.audit_key_id,
-                        ours=checkpoints.key_id(),
-                        where=Path(settings.SECRETS_DIR) / "audit_key",
-                    )
-                )
-            _put_database(kind, scratch / snapshot.PARTS[kind], replace)
-            _put_blobs(scratch / "blobs")
-            # A backup made before the wipe key existed has none: its keys are not bound to one.
-            if restored_key.exists():
-                wipe_key.put(restored_key.read_bytes())
-                wipe_key.erase_file(restored_key)  # not left behind in the scratch folder's blocks
-        finally:
-            # Not left in the blocks the folder frees: the wipe key opens every sealed key of
-            # the database copy beside it, whatever stopped the restore.
-            _erase_scratch(scratch)
+            )
+        _put_database(kind, scratch / snapshot.PARTS[kind], replace)
+        _put_blobs(scratch / "blobs")
+        # A backup made before the wipe key existed has none: its keys are not bound to one.
+        if restored_key.exists():
+            wipe_key.put(restored_key.read_bytes())
+            wipe_key.erase_file(restored_key)  # not left behind in the scratch folder's blocks
 
     call_command("migrate", interactive=False, verbosity=0)  # an older schema moves forward
     checked, problem = audit_selectors.verify_chain()
@@ -388,8 +389,8 @@ def restore_backup(
 
 
 def _erase_scratch(scratch: Path) -> None:
-    """Overwrite the restore's plain copies of the wipe key and of the database (where they
-    are still in the scratch folder) before it is removed."""
+    """Overwrite the plain copies of the wipe key and of the database (a backup's snapshot,
+    a restore's decrypted parts) still in a scratch folder, before it is removed."""
     for name in (manifest.WIPE_KEY, *snapshot.PARTS.values()):
         part = scratch / name
         if part.is_file() and not part.is_symlink():
