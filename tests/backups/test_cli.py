@@ -596,3 +596,19 @@ def test_a_backup_taken_while_alerts_are_raised_has_no_delivery_without_its_aler
     )
     assert alerts >= before + 3 and deliveries > 0
     assert orphans == 0
+
+
+def test_create_without_the_wipe_key_is_refused_in_words(source, tmp_path):
+    key = source.home / "secrets" / "wipe_key"
+    aside = tmp_path / "wipe_key"
+    shutil.copy2(key, aside)
+    key.unlink()
+    try:
+        done = aegis(source.home, "backup", "create", "--out", str(tmp_path / "b.age"))
+    finally:
+        shutil.copy2(aside, key)
+    assert done.returncode != 0
+    assert "No backup was made" in done.stderr
+    assert "aegis backup restore" in done.stderr and "aegis recover" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "b.age").exists()

@@ -162,3 +162,27 @@ def test_a_backup_overwrites_its_database_snapshot_before_removing_it(
     assert after != held[0]
     assert b"SQLite format 3" not in after and b"PGDMP" not in after
     assert not services._scratch_folders(".backup-")
+
+
+def test_a_backup_without_the_wipe_key_its_keys_are_sealed_under_is_refused(
+    organisation, make_person, tmp_path
+):
+    """A backup made without it would restore keys that nothing opens: refused, saying what
+    to do, and no file is written."""
+    from aegis.vault import wipe_key
+
+    _needs_dump()
+    make_person()
+    assert vault.wipe_key_in_use()
+    aside = tmp_path / "wipe_key"
+    wipe_key.key_file().rename(aside)
+    try:
+        with pytest.raises(BackupError) as refused:
+            services.create_backup(tmp_path / "b.age")
+    finally:
+        aside.rename(wipe_key.key_file())
+    said = str(refused.value)
+    assert "No backup was made" in said
+    assert "wipe key" in said and "missing" in said and "aegis recover" in said
+    assert not (tmp_path / "b.age").exists()
+    assert not (tmp_path / "b.age.part").exists()

@@ -30,6 +30,7 @@ from aegis.audit import selectors as audit_selectors
 from aegis.audit import services as audit
 from aegis.files import storage
 from aegis.vault import crypto, wipe_key
+from aegis.vault import services as vault
 
 from . import age_keys, archive, manifest, snapshot
 from .errors import BackupError
@@ -165,6 +166,13 @@ def create_backup(
     recovery = age_keys.recovery_recipient()
     if recovery is None:
         raise BackupError("This instance has no recovery key yet: run 'aegis init' first.")
+    if not wipe_key.exists() and vault.wipe_key_in_use():
+        # Without it, no key sealed under it would open in the restored instance: refused
+        # rather than a backup that looks whole and restores nobody's access.
+        raise BackupError(
+            "No backup was made: a backup holds the wipe key, and keys in the database are "
+            f"sealed under it. {wipe_key.WipeKeyMissing()}"
+        )
     recipients = [recovery, *(extra_recipients or [])]
     try:
         keys = age_keys.recipients(recipients)
