@@ -3,6 +3,8 @@ history with each alert's time to its first acknowledgement, scoped like the con
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,6 +36,11 @@ def _history(client: Client, page: int | None = None) -> str:
 
 def _rows(body: str) -> list[str]:
     return [chunk.split("<", 1)[0] for chunk in body.split('">#')[1:]]
+
+
+def _link(body: str, label: str) -> str | None:
+    found = re.search(rf'<a href="([^"]*)">{label}</a>', body)
+    return html.unescape(found.group(1)) if found else None
 
 
 def test_the_history_shows_time_to_first_acknowledgement_newest_first(team, smtp, sms):
@@ -97,9 +104,21 @@ def test_the_history_is_paginated(team):
     assert len(_rows(first_page)) == selectors.PAGE_SIZE
     assert _rows(first_page)[0] == str(alerts[-1].pk)
     assert "Page 1 of 2" in first_page
-    assert _rows(_history(client, page=2)) == [str(alerts[0].pk)]
+    assert _rows(_history(client, page=2)) == [str(alerts[0].pk)], "a typed page number"
+    # An alert raised between two loads: the next link seeks from the last row shown, so
+    # the next page neither repeats that row nor skips one (by page number it repeated one).
+    following = _link(first_page, "Next")
+    assert following is not None
+    with clock.frozen(START + timedelta(hours=1)):
+        raised = services.raise_alert(team.person, AlertKind.PANIC)
+    second_page = client.get(reverse("alerts:history") + following).content.decode()
+    assert _rows(second_page) == [str(alerts[0].pk)]
+    assert "after=" in following
+    # Back to the first page: the newest alerts, the one raised meanwhile included.
+    assert _link(second_page, "Previous") == "?page=1"
+    assert _rows(_history(client, page=1))[:2] == [str(raised.pk), str(alerts[-1].pk)]
     items = api_client(team.thandi).get("/api/v1/alerts/history?limit=5").json()
-    assert items["count"] == selectors.PAGE_SIZE + 1 and len(items["items"]) == 5
+    assert items["count"] == selectors.PAGE_SIZE + 2 and len(items["items"]) == 5
 
 
 def test_the_history_is_scoped_like_the_console(team, make_person):

@@ -433,8 +433,11 @@ def history_row(alert: Alert) -> HistoryRow:
 def history(user: Any, params: Mapping[str, Any]) -> SeekPage:
     """One page of the history, as HistoryRow items: `params` as aegis.paging.seek_page
     takes them (page=N, after= or before= a row of the page shown), so that a deep page costs
-    what the first does instead of skipping every newer alert with OFFSET."""
-    page = seek_page(history_alerts(user), ALERT_ORDER, params, size=PAGE_SIZE)
+    what the first does instead of skipping every newer alert with OFFSET. Its links carry a
+    cursor from the first page on, as the console's do: an alert raised between two loads
+    would otherwise push a row of the page shown onto the next one, shown twice. A page
+    number typed into the address still opens that page."""
+    page = seek_page(history_alerts(user), ALERT_ORDER, params, size=PAGE_SIZE, cursors=True)
     alerts = opened(page.object_list)  # the outcomes shown, in one query
     page.object_list = [history_row(alert) for alert in alerts]
     return page
