@@ -98,6 +98,9 @@ def test_the_wipe_removes_the_database_copies_an_unfinished_backup_left(tmp_path
         with closing(sqlite3.connect(copy)) as db:
             assert db.execute("select count(*) from vault_keywrap").fetchone()[0] > 0
         copies.append(folder)
+    # A link kept to a copy, as the disk's freed blocks keep it: overwritten, not only unlinked.
+    kept = tmp_path / "kept-link"
+    os.link(copies[0] / "database.sqlite3", kept)
     # What `aegis demo` caught: contacts' addresses in clear.
     for name in ("demo-mail", "demo-texts"):
         (tmp_path / name).mkdir()
@@ -108,4 +111,5 @@ def test_the_wipe_removes_the_database_copies_an_unfinished_backup_left(tmp_path
     assert wiped.returncode == 0, wiped.stderr
     assert "2 unfinished backup copies" in wiped.stdout
     assert not any(folder.exists() for folder in copies)
+    assert not kept.read_bytes().startswith(b"SQLite format 3")
     assert _shell(tmp_path, OPEN, CODE=code) == "not accepting"

@@ -74,6 +74,7 @@ def remove_scratch() -> tuple[int, list[Path]]:
     how many were removed, and those that could not be."""
     found = [folder for prefix in SCRATCH_PREFIXES for folder in _scratch_folders(prefix)]
     for folder in found:
+        _erase_scratch(folder)  # overwritten first: unlinked only, its blocks keep the keys
         shutil.rmtree(folder, ignore_errors=True)
     left = [folder for folder in found if folder.exists()]
     return len(found) - len(left), left
