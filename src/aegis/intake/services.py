@@ -438,13 +438,19 @@ def open_receipt(code: str) -> receipts.ThreadAccess:
     if submission.receipt_seal_version < wipe_key.SEAL_VERSION:
         derived = _bind_receipt(submission, derived)
     else:
-        try:
-            derived = wipe_key.bind(derived, wipe_key.RECEIPT)
-        except wipe_key.WipeKeyMissing as exc:  # logged; to the reporter, a wrong code
-            raise ReceiptRefused() from exc
+        derived = _receipt_key_bound(derived)
     access = receipts.ThreadAccess(submission.pk, derived)
     reporter_keychain(access)
     return access
+
+
+def _receipt_key_bound(derived: bytes) -> bytes:
+    """The key from the code bound to the wipe key; ReceiptRefused where the wipe key is gone
+    (logged; to the reporter, a wrong code)."""
+    try:
+        return wipe_key.bind(derived, wipe_key.RECEIPT)
+    except wipe_key.WipeKeyMissing as exc:
+        raise ReceiptRefused() from exc
 
 
 def _bind_receipt(submission: Submission, derived: bytes) -> bytes:
@@ -465,10 +471,7 @@ def _bind_receipt(submission: Submission, derived: bytes) -> bytes:
             return derived
         wrapped, current = bytes(row[0]), int(row[1] or 0)
         if current >= wipe_key.SEAL_VERSION:
-            try:
-                bound = wipe_key.bind(derived, wipe_key.RECEIPT)
-            except wipe_key.WipeKeyMissing as exc:  # logged; to the reporter, a wrong code
-                raise ReceiptRefused() from exc
+            bound = _receipt_key_bound(derived)
             try:
                 crypto.box_decrypt(bound, wrapped)
             except crypto.DecryptionError as exc:
