@@ -4,6 +4,8 @@ that rose, and findings from the demo incidents."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -38,7 +40,9 @@ def test_the_demo_assessments_and_findings(make_person, make_compartment):
     client = web(lucia)
     page = client.get(reverse("risk:dashboard")).content.decode()
     assert "imminent attack" in page and "review date reached" in page
-    assert "4 incidents against Ceiba within 30 days" in page
+    # The window is read in whole months, so how many of the demo's incidents it holds
+    # depends on the day of the month the demo is made.
+    assert re.search(r"\b([4-9]|1\d) incidents against Ceiba since \w+ \d{4}", page)
     for assessment in Assessment.objects.all():
         url = reverse(
             "risk:detail",

@@ -34,26 +34,28 @@ def test_three_incidents_against_one_person_in_the_window_make_findings(team):
     person = team.case.person
     for n in (0, 10, 29):
         team.record(date_start=days_ago(n), country="CO", region="CO-ANT", victims=[person])
-    team.record(date_start=days_ago(30), country="CO", region="CO-ANT", victims=[person])  # out
+    # Out: the window's 30 days start on 1 June, and months are counted whole (the days are
+    # sealed), so 31 May is out of it.
+    team.record(date_start=days_ago(30), country="CO", region="CO-ANT", victims=[person])
     findings = _findings(team.worker.user)
     assert _kinds(findings) == [("person", 3), ("region", 3), ("sector", 3)]
     by_kind = {f.kind: f for f in findings}
     assert by_kind["person"].person_id == person.pk
     assert (by_kind["person"].first_date, by_kind["person"].last_date) == (
-        days_ago(29),
-        days_ago(0),
+        datetime.date(2024, 6, 1),
+        datetime.date(2024, 6, 1),
     )
     assert by_kind["sector"].sector == "land_environment"
     assert describe.finding_text(by_kind["sector"]) == (
         "3 incidents against defenders of “Land and environment” in Antioquia, Colombia "
-        "within 30 days"
+        "since June 2024"
     )
     assert describe.finding_text(by_kind["person"], "Defender 0") == (
-        "3 incidents against Defender 0 within 30 days"
+        "3 incidents against Defender 0 since June 2024"
     )
     assert (
         describe.finding_text(by_kind["region"])
-        == "3 incidents in Antioquia, Colombia within 30 days"
+        == "3 incidents in Antioquia, Colombia since June 2024"
     )
 
 

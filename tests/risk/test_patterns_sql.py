@@ -35,12 +35,15 @@ def reference(
     incidents: QuerySet[Any], *, today: datetime.date, window_days: int, min_count: int
 ) -> list[Finding]:
     """Findings worked out one incident at a time: every group each incident of the window
-    belongs to, then the groups of at least `min_count` incidents."""
-    seen = incidents.filter(date_start__gte=window_start(today, window_days), date_start__lte=today)
+    belongs to, then the groups of at least `min_count` incidents. The window is read in
+    months, from each incident's exact (sealed) day."""
+    since = window_start(today, window_days)
+    assert since.day == 1 and since <= today - datetime.timedelta(days=window_days - 1)
+    seen = [i for i in incidents.all() if since <= i.date_start.replace(day=1) <= today]
     groups: dict[tuple[Any, ...], set[int]] = defaultdict(set)
     dates = {}
     for incident in seen:
-        dates[incident.pk] = incident.date_start
+        dates[incident.pk] = incident.date_start.replace(day=1)
         people, sectors = set(), set()
         for case in incident.cases.all():
             sectors.add(case.sector)
@@ -71,6 +74,7 @@ def reference(
             "first_date": when[0],
             "last_date": when[-1],
             "window_days": window_days,
+            "since": since,
         }
         if key[0] == FindingKind.PERSON:
             person = Person.objects.get(pk=key[1])
@@ -94,7 +98,7 @@ def order(f: Finding) -> tuple[Any, ...]:
 
 
 def whole(f: Finding) -> tuple[Any, ...]:
-    return (*order(f), f.person_id or 0, f.case_id or 0, f.first_date, f.last_date)
+    return (*order(f), f.person_id or 0, f.case_id or 0, f.first_date, f.last_date, f.since)
 
 
 def seed(rng: random.Random, compartment: Any, worker: Any, make_case: Any) -> None:

@@ -215,7 +215,7 @@ def test_the_dashboard_shows_levels_due_reviews_rises_and_findings(team, make_ca
     assert "new incident since the assessment" in page  # three incidents after it
     assert "from Low to Critical" in page
     assert "3 incidents against Defender" in page
-    assert "3 incidents in Antioquia, Colombia within 30 days" in page
+    assert "3 incidents in Antioquia, Colombia since June 2024" in page
     assert (
         team.case.reference in filtered and other.reference not in filtered.split("Reviews due")[0]
     )

@@ -111,7 +111,7 @@ def _place(incident: Any) -> str:
 def build(communication: Communication) -> Dossier:
     """Everything the checks and exports read, the keys opened in one go."""
     case = communication.case
-    linked = list(communication.incidents.order_by("date_start", "pk"))
+    linked = list(communication.incidents.order_by("month_start", "pk"))
     acts = {incident.pk: list(incidents.acts_of(incident)) for incident in linked}
     victims = [v for found in acts.values() for act in found for v in act.victims.all()]
     named = [n for found in acts.values() for act in found for n in act.perpetrators.all()]
@@ -139,12 +139,13 @@ def build(communication: Communication) -> Dossier:
         name = text(p.name).strip()
         label = f"{kind}: {name}" if name else kind
         perpetrators[p.pk] = PerpetratorLine(label, p.perpetrator_type != PerpetratorType.UNKNOWN)
+    linked.sort(key=lambda i: (i.date_start, i.pk))  # the days, opened: the columns hold months
     events = [
         EventLine(
             reference=i.reference,
             date_start=i.date_start,
             date_end=i.date_end,
-            precision=i.date_precision,
+            precision=i.shown_precision,
             place=_place(i),
             title=text(i.title),
             description=text(i.description),

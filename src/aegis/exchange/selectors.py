@@ -132,6 +132,9 @@ def person_matches(user: Any, item: QuarantineItem) -> list[Any]:
     return found
 
 
+MATCHES_READ = 200  # incidents of the month read to find the ten of the day
+
+
 def incident_matches(user: Any, item: QuarantineItem) -> list[Any]:
     """Existing incidents on the same date, in the same country, with a same violation."""
     event = content(item)["event"]
@@ -140,14 +143,15 @@ def incident_matches(user: Any, item: QuarantineItem) -> list[Any]:
     except (KeyError, TypeError, ValueError):
         return []
     types = [act.get("type") for act in event.get("acts", [])]
-    found = incidents.visible_incidents(user).filter(date_start=start)
+    # The month is coded; the day is sealed, so it is compared once the records are open.
+    found = incidents.visible_incidents(user).filter(month_start=start.replace(day=1))
     if country := event.get("place", {}).get("country"):
         found = found.filter(country=country)
     if types:
         found = found.filter(acts__violation_type__in=types)
-    matches = list(found.distinct()[:10])
-    open_records(matches)
-    return matches
+    candidates = list(found.distinct()[:MATCHES_READ])
+    open_records(candidates)
+    return [i for i in candidates if i.date_start == start or not i.days_open][:10]
 
 
 def matches(user: Any, item: QuarantineItem) -> list[Any]:

@@ -1,10 +1,13 @@
 """Incidents on the HURIDOCS Events Standard Formats model: the event, its acts, the victims
 and perpetrators of each act, the sources, and the chain of events between incidents.
 
-Narratives, exact places, names and descriptions are EncryptedTextField (ciphertext at rest);
-the codes beside them (country, region, dates, types, statuses) are the analytic projection."""
+Narratives, exact places, exact days, names and descriptions are EncryptedTextField
+(ciphertext at rest); the codes beside them (country, region, month, types, statuses) are the
+analytic projection."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.conf import settings
 from django.db import models
@@ -43,8 +46,14 @@ class Incident(QuickChoiceLabels, models.Model):
     # whose public lengths would otherwise tell which article it came from.
     title = EncryptedTextField(pad=LINE_PADDED)
     description = EncryptedTextField(pad=TEXT_PADDED)
-    date_start = models.DateField()
-    date_end = models.DateField(null=True, blank=True)
+    # The analytic projection keeps the month (DESIGN.md): the first day of the month the
+    # incident began and ended, for sorting, filters, statistics and risk patterns. The exact
+    # days are sealed in `days` with the record's key; `date_start` and `date_end` read and
+    # write them (see below). A row made before the days were sealed has `days` empty and its
+    # exact days still in the month columns, until its next correction seals them.
+    month_start = models.DateField()
+    month_end = models.DateField(null=True, blank=True)
+    days = EncryptedTextField()
     date_precision = models.CharField(
         max_length=12, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
@@ -66,13 +75,15 @@ class Incident(QuickChoiceLabels, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-date_start", "-pk"]
+        ordering = ["-month_start", "-pk"]
         indexes = [
-            models.Index(fields=["compartment", "-date_start"]),
+            models.Index(
+                fields=["compartment", "-month_start"], name="incidents_compartment_month"
+            ),
             # The incident list's order, so its pages (aegis.paging) are read through an index;
             # with the compartment, so a deep page's start is found in the index alone.
             models.Index(
-                fields=["-date_start", "-id"], name="incidents_list_order", include=["compartment"]
+                fields=["-month_start", "-id"], name="incidents_list_order", include=["compartment"]
             ),
             models.Index(fields=["country", "region"]),
             models.Index(fields=["verification"]),
@@ -84,14 +95,75 @@ class Incident(QuickChoiceLabels, models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(date_end__isnull=True)
-                | models.Q(date_end__gte=models.F("date_start")),
+                condition=models.Q(month_end__isnull=True)
+                | models.Q(month_end__gte=models.F("month_start")),
                 name="incidents_end_not_before_start",
             )
         ]
 
     def __str__(self) -> str:
         return self.reference
+
+    # --- The dates: exact where the reader can open the record, else the month -------------
+
+    def _days(self) -> tuple[datetime.date | None, datetime.date | None] | None:
+        """The exact first and last days, or None where they are sealed and not open."""
+        sealed = Incident._meta.get_field("days").read_if_open(self)
+        raw = self.__dict__.get("days")
+        if raw is None:
+            return self.month_start, self.month_end  # not sealed yet: the columns are exact
+        if sealed is None:
+            return None
+        start, _, end = sealed.partition(" ")
+        return _day(start), _day(end)
+
+    def _set_days(self, start: datetime.date | None, end: datetime.date | None) -> None:
+        self.days = f"{start.isoformat() if start else ''} {end.isoformat() if end else ''}"
+        self.month_start = start.replace(day=1) if start else None  # type: ignore[assignment]
+        self.month_end = end.replace(day=1) if end else None
+
+    def _readable_days(self) -> tuple[datetime.date | None, datetime.date | None]:
+        days = self._days()
+        if days is None:
+            raise ValueError(
+                f"{self.reference}: the exact days are sealed; open the record to change them."
+            )
+        return days
+
+    @property
+    def date_start(self) -> datetime.date:
+        """The first day: exact where the record is open, else the first of its month."""
+        days = self._days()
+        return (days[0] if days else None) or self.month_start
+
+    @date_start.setter
+    def date_start(self, value: datetime.date) -> None:
+        self._set_days(value, self._readable_days()[1])
+
+    @property
+    def date_end(self) -> datetime.date | None:
+        days = self._days()
+        return days[1] if days else self.month_end
+
+    @date_end.setter
+    def date_end(self, value: datetime.date | None) -> None:
+        self._set_days(self._readable_days()[0], value)
+
+    @property
+    def days_open(self) -> bool:
+        """Whether `date_start` and `date_end` are the exact days (else only their months)."""
+        return self._days() is not None
+
+    @property
+    def shown_precision(self) -> str:
+        """The precision the reader can see: at most the month where the days are sealed."""
+        if self.days_open or self.date_precision == DatePrecision.YEAR:
+            return self.date_precision
+        return DatePrecision.MONTH
+
+
+def _day(text: str) -> datetime.date | None:
+    return datetime.date.fromisoformat(text) if text else None
 
 
 class VerificationChange(models.Model):

@@ -21,7 +21,7 @@ from .models import Act, ActPerpetrator, Incident, IncidentLink, Perpetrator, So
 from .vocabulary import ViolationType
 
 PAGE_SIZE = 25
-INCIDENT_ORDER = Order("date_start", descending=True)
+INCIDENT_ORDER = Order("month_start", descending=True)
 
 
 def visible_incidents(user: Any) -> QuerySet[Incident]:
@@ -93,7 +93,7 @@ def cases_and_people_of(incident_ids: Any) -> tuple[list[int], list[int]]:
 
 
 def incidents_of_case(user: Any, case: Case) -> QuerySet[Incident]:
-    return visible_incidents(user).filter(cases=case).order_by("-date_start", "-pk")
+    return visible_incidents(user).filter(cases=case).order_by("-month_start", "-pk")
 
 
 def acts_of(incident: Incident) -> QuerySet[Act]:
@@ -209,7 +209,7 @@ def search(user: Any, text: str, *, cases: Any = (), limit: int = 50) -> list[In
         lookups.append(visible.filter(acts__perpetrators__perpetrator__in=perpetrators))
     if cases:
         lookups.append(visible.filter(cases__in=list(cases)))
-    newest = ("-date_start", "-pk")
+    newest = ("-month_start", "-pk")
     found: set[int] = set()
     for lookup in lookups:
         found.update(lookup.order_by(*newest).values_list("pk", flat=True)[:limit])
@@ -329,7 +329,8 @@ def merge_candidates(
 ) -> list[Incident]:
     """Incidents that may record the same event as a news report (monitoring's merge): one
     of the names (blind indexes of victims on file or perpetrators) matches, or the place,
-    the date (± `days`) and a violation type all do. Coded columns only; nothing is opened."""
+    the month of the date (± `days`) and a violation type all do. Coded columns only; nothing
+    is opened."""
     import datetime
 
     names = [index for index in name_indexes if index]
@@ -341,12 +342,13 @@ def merge_candidates(
     span = datetime.timedelta(days=days)
     earliest = around - span if around - datetime.date.min >= span else datetime.date.min
     latest = around + span if datetime.date.max - around >= span else datetime.date.max
-    window = Q(date_start__gte=earliest, date_start__lte=latest)
+    # By month: the analytic projection keeps no day (the days are sealed).
+    window = Q(month_start__gte=earliest.replace(day=1), month_start__lte=latest)
     by_event = window & Q(acts__violation_type__in=list(violation_types))
     if country:
         by_event &= Q(country=country)
     query = (by_name if names else Q(pk__in=[])) | by_event
-    found = list(Incident.objects.filter(query).distinct().order_by("-date_start", "-pk")[:limit])
+    found = list(Incident.objects.filter(query).distinct().order_by("-month_start", "-pk")[:limit])
     # Each with its violations' names (`violation_names`), so that the analyst can tell
     # candidates apart by what happened, from coded columns still.
     codes: dict[int, list[str]] = {incident.pk: [] for incident in found}

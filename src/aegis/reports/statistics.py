@@ -112,14 +112,14 @@ UNITS: dict[str, Promise] = {
 
 # How each unit reaches each variable (the database expressions to group by).
 _YEAR = {
-    "incidents": ExtractYear("date_start"),
-    "acts": ExtractYear("incident__date_start"),
-    "victims": ExtractYear("act__incident__date_start"),
+    "incidents": ExtractYear("month_start"),
+    "acts": ExtractYear("incident__month_start"),
+    "victims": ExtractYear("act__incident__month_start"),
 }
 _EXPRESSIONS: dict[str, dict[str, Any]] = {
     "incidents": {
         "year": _YEAR["incidents"],
-        "month": ExtractMonth("date_start"),
+        "month": ExtractMonth("month_start"),
         "country": F("country"),
         "verification": F("verification"),
     },

@@ -77,6 +77,7 @@ def _findings(
                 "first_date": f.first_date,
                 "last_date": f.last_date,
                 "window_days": f.window_days,
+                "since": f.since or f.first_date,
                 "country": f.country,
                 "region": f.region,
                 "sector": f.sector,

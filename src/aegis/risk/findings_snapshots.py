@@ -118,6 +118,7 @@ def _stored(finding: Finding) -> dict[str, Any]:
     item = asdict(finding)
     item["first_date"] = finding.first_date.isoformat()
     item["last_date"] = finding.last_date.isoformat()
+    item["since"] = finding.since.isoformat() if finding.since else None
     return item
 
 
@@ -127,5 +128,7 @@ def _finding(item: dict[str, Any]) -> Finding:
             **item,
             "first_date": datetime.date.fromisoformat(item["first_date"]),
             "last_date": datetime.date.fromisoformat(item["last_date"]),
+            # Kept before the window was read in months: its first incident's month.
+            "since": datetime.date.fromisoformat(item.get("since") or item["first_date"]),
         }
     )

@@ -1,8 +1,12 @@
 """Pattern analysis: incidents against the same person, group or organisation, sector or
-region within a window of days, surfaced as findings once they reach a minimum count
-("4 incidents against land defenders in Antioquia in 30 days").
+region within a window, surfaced as findings once they reach a minimum count ("4 incidents
+against land defenders in Antioquia since November 2026").
 
-Reads coded values only (dates, places, sectors, record ids), so the same computation serves
+The window is set in days and read in whole months: the analytic projection keeps each
+incident's month, not its day (the days are sealed with the record's key), so the window
+starts on the first day of the month its first day falls in.
+
+Reads coded values only (months, places, sectors, record ids), so the same computation serves
 caseworkers (over the incidents they may see) and analysts (over all incidents, with the ids
 dropped before anything is shown).
 
@@ -35,23 +39,24 @@ COLLECTIVE = {SubjectKind.GROUP, SubjectKind.ORGANISATION}
 class Finding:
     kind: str
     count: int
-    first_date: datetime.date
-    last_date: datetime.date
+    first_date: datetime.date  # the first day of the month of the first incident
+    last_date: datetime.date  # and of the last
     window_days: int
     country: str = ""
     region: str = ""
     sector: str = ""
     person_id: int | None = None
     case_id: int | None = None
+    since: datetime.date | None = None  # where the window starts: the first of a month
 
 
 def window_start(today: datetime.date, window_days: int) -> datetime.date:
-    """The first day of a window of `window_days` days that ends today."""
-    return today - datetime.timedelta(days=window_days - 1)
+    """The first day of the window of `window_days` days that ends today, read in months."""
+    return (today - datetime.timedelta(days=window_days - 1)).replace(day=1)
 
 
 def _sql(recent: str) -> str:
-    """The query over `recent` (the window's incidents: id, date_start, country, region).
+    """The query over `recent` (the window's incidents: id, month_start, country, region).
 
     Each incident is marked once per group it belongs to: the people of its cases and its
     victims, its cases about a group or organisation, its region (when the place is known)
@@ -68,41 +73,41 @@ def _sql(recent: str) -> str:
     return f"""
     WITH recent AS ({recent}),
     linked AS (
-        SELECT r.id AS incident_id, r.date_start, r.country, r.region,
+        SELECT r.id AS incident_id, r.month_start, r.country, r.region,
                c.id AS case_id, c.person_id, c.subject_kind, c.sector
         FROM recent r
         JOIN {q(links)} l ON l.incident_id = r.id
         JOIN {case} c ON c.id = l.case_id
     ),
     victims AS (
-        SELECT r.id AS incident_id, r.date_start, r.country, r.region,
+        SELECT r.id AS incident_id, r.month_start, r.country, r.region,
                p.id AS person_id, p.sector
         FROM recent r
         JOIN {act} a ON a.incident_id = r.id
         JOIN {victim} v ON v.act_id = a.id
         JOIN {person} p ON p.id = v.person_id
     ),
-    marks (kind, subject, country, region, sector, incident_id, date_start) AS (
-        SELECT %s, person_id, '', '', '', incident_id, date_start
+    marks (kind, subject, country, region, sector, incident_id, month_start) AS (
+        SELECT %s, person_id, '', '', '', incident_id, month_start
         FROM linked WHERE person_id IS NOT NULL
         UNION ALL
-        SELECT %s, person_id, '', '', '', incident_id, date_start FROM victims
+        SELECT %s, person_id, '', '', '', incident_id, month_start FROM victims
         UNION ALL
-        SELECT %s, case_id, '', '', '', incident_id, date_start
+        SELECT %s, case_id, '', '', '', incident_id, month_start
         FROM linked WHERE subject_kind IN (%s, %s)
         UNION ALL
-        SELECT %s, NULL, country, region, '', id, date_start FROM recent WHERE country <> ''
+        SELECT %s, NULL, country, region, '', id, month_start FROM recent WHERE country <> ''
         UNION ALL
-        SELECT %s, NULL, country, region, sector, incident_id, date_start
+        SELECT %s, NULL, country, region, sector, incident_id, month_start
         FROM linked WHERE country <> '' AND sector <> %s
         UNION ALL
-        SELECT %s, NULL, country, region, sector, incident_id, date_start
+        SELECT %s, NULL, country, region, sector, incident_id, month_start
         FROM victims WHERE country <> '' AND sector <> %s
     ),
     groups AS (
         SELECT kind, subject, country, region, sector,
-               COUNT(DISTINCT incident_id) AS n, MIN(date_start) AS first_date,
-               MAX(date_start) AS last_date
+               COUNT(DISTINCT incident_id) AS n, MIN(month_start) AS first_date,
+               MAX(month_start) AS last_date
         FROM marks
         GROUP BY kind, subject, country, region, sector
         HAVING COUNT(DISTINCT incident_id) >= %s
@@ -125,12 +130,14 @@ def _date(value: Any) -> datetime.date:
 def find_patterns(
     incidents: QuerySet[Any], *, today: datetime.date, window_days: int, min_count: int
 ) -> list[Finding]:
-    """Findings among `incidents` whose date falls in the `window_days` days ending `today`,
-    for every group of at least `min_count` incidents; most incidents first."""
+    """Findings among `incidents` whose month falls in the window of `window_days` days
+    ending `today` (window_start), for every group of at least `min_count` incidents; most
+    incidents first."""
+    since = window_start(today, window_days)
     recent = (
-        incidents.filter(date_start__gte=window_start(today, window_days), date_start__lte=today)
+        incidents.filter(month_start__gte=since, month_start__lte=today)
         .order_by()
-        .values("id", "date_start", "country", "region")
+        .values("id", "month_start", "country", "region")
     )
     try:
         recent_sql, recent_params = recent.query.sql_with_params()
@@ -171,6 +178,7 @@ def find_patterns(
                 sector=sector_,
                 person_id=subject if kind == FindingKind.PERSON else None,
                 case_id=subject if kind == FindingKind.ORGANISATION else None,
+                since=since,
             )
         )
     order = list(FindingKind.values)

@@ -106,9 +106,15 @@ class ReviewOut(Schema):
 class FindingOut(Schema):
     kind: str
     count: int
-    first_date: datetime.date
-    last_date: datetime.date
+    first_date: datetime.date = Field(
+        description="The first day of the month of the finding's first incident: the days "
+        "are sealed, so findings are counted by month."
+    )
+    last_date: datetime.date = Field(description="The first day of the month of its last.")
     window_days: int
+    since: datetime.date = Field(
+        description="Where the window starts: the first day of the month its first day is in."
+    )
     country: str
     region: str
     sector: str

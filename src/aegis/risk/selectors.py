@@ -209,7 +209,7 @@ def incident_choices(user: Any, case: Case) -> list[Incident]:
     return opened(
         incident_selectors.visible_incidents(user)
         .filter(compartment_id=case.compartment_id)
-        .order_by("-date_start", "-pk")[:INCIDENT_CHOICES_CAP]
+        .order_by("-month_start", "-pk")[:INCIDENT_CHOICES_CAP]
     )
 
 

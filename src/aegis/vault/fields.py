@@ -99,6 +99,26 @@ class EncryptedTextField(models.BinaryField):
             return self.encrypt(model_instance, raw)
         return raw
 
+    def read_if_open(self, instance: models.Model) -> str | None:
+        """The value where the key context can read it as it stands, else None: for a value
+        shown in a coarser form to whoever cannot open the record (a page's keychain opens
+        nothing by itself, so a key it has not opened counts as closed)."""
+        if self.attname not in instance.__dict__:
+            instance.refresh_from_db(fields=[self.attname])
+        raw = instance.__dict__.get(self.attname)
+        if raw is None or isinstance(raw, str):
+            return raw
+        chain = keychain.current_or_none()
+        data_key_id = getattr(instance, f"{self.key_field}_id")
+        if chain is None or data_key_id is None:
+            return None
+        if chain.explicit and not chain.opened(keychain.as_uuid(data_key_id)):
+            return None
+        try:
+            return self.decrypt(instance, bytes(raw))
+        except (keychain.NoKeyAccess, keychain.VaultLocked):
+            return None
+
     def to_python(self, value: Any) -> Any:
         # Plaintext str in Python (BinaryField would try to base64-decode it).
         return value
