@@ -28,7 +28,7 @@ from aegis.monitoring.models import Article, Proposal
 from aegis.monitoring.vocabulary import SourceKind, SourceStatus
 from aegis.vault.keychain import unlocked
 
-from .conftest import STORY, article_page, rss, sign_in
+from .conftest import STORY, api_client, article_page, rss, sign_in
 
 pytestmark = pytest.mark.django_db
 SHIPPED_EXTRACTOR = articles.run_extractor  # before the stand-in replaces it (conftest)
@@ -285,6 +285,59 @@ def test_a_child_that_fails_on_a_paste_keeps_the_article_unread_and_says_so(
     uploaded = client.post(reverse("monitoring:upload"), {"file": sent}, follow=True)
     assert "the extractor could not read it" in uploaded.content.decode()
     assert Article.objects.count() == Proposal.objects.count() == 2
+
+
+@pytest.mark.parametrize("program", [CRASHES, "print('not JSON')"])
+def test_a_child_that_fails_on_an_article_sent_to_the_api_says_it_is_unread(
+    program, team, settings, monkeypatch
+):
+    """The API says what the page says: the article is kept, its proposal empty, and the
+    incident is to be filled in by hand; a 201 with an empty proposal had not said so."""
+    settings.AEGIS_MONITORING_EXTRACT_IN_CHILD = True
+    monkeypatch.setattr(articles, "run_extractor", _read_here)
+    monkeypatch.setattr(extracting, "CHILD", [sys.executable, "-c", program])
+    monkeypatch.setattr(extracting, "START_SECONDS", 1.0)
+    monkeypatch.setattr(extracting, "ARTICLE_SECONDS", 0.0)
+    api = api_client(team.analyst)
+    added = api.post(
+        "/api/v1/monitoring/articles",
+        {"title": "Arrest in Bogota", "text": STORY},
+        content_type="application/json",
+    )
+    assert added.status_code == 201, added.content
+    body = added.json()
+    assert body["reading"] == "unread"
+    assert "the extractor could not read it" in body["detail"]
+    assert "Fill in the incident by hand." in body["detail"]
+    proposal = Proposal.objects.select_related("article").get()
+    assert body["id"] == proposal.pk and not proposal.is_attack
+    with unlocked(team.analyst.keychain()):
+        assert json.loads(str(proposal.extracted)) == {}
+    # In the caller's language, as the page would say it.
+    other = "Soldiers detained the journalist Ana Ruiz in Lima after her report on land seizures."
+    in_spanish = api.post(
+        "/api/v1/monitoring/articles",
+        {"title": "Detención en Lima", "text": other},
+        content_type="application/json",
+        headers={"accept-language": "es"},
+    )
+    assert in_spanish.status_code == 201 and in_spanish.json()["reading"] == "unread"
+    assert "el extractor no pudo leerlo" in in_spanish.json()["detail"]
+    # The schema documents both states.
+    schema = api.get("/api/v1/openapi.json").json()["components"]["schemas"]["PastedOut"]
+    assert schema["properties"]["reading"]["enum"] == ["read", "unread"]
+    assert "unread" in schema["properties"]["reading"]["description"]
+
+
+def test_an_article_the_extractor_reads_through_the_api_says_it_is_proposed(team):
+    added = api_client(team.analyst).post(
+        "/api/v1/monitoring/articles",
+        {"title": "Arrest in Bogota", "text": STORY},
+        content_type="application/json",
+    )
+    assert added.status_code == 201, added.content
+    assert added.json()["reading"] == "read"
+    assert added.json()["detail"] == "The article is kept and proposed."
 
 
 def test_the_extractor_starts_without_django():

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import F
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -82,6 +81,19 @@ class ProposalOut(ProposalRow):
     url: str
     draft: dict[str, Any] = Field(description="The incident draft, in Aegis's vocabularies.")
     extracted: dict[str, Any] = Field(description="The extractor's output, in its own labels.")
+
+
+class PastedOut(ProposalRow):
+    reading: Literal["read", "unread"] = Field(
+        description="read: the extractor read the article and the proposal holds what it "
+        "found. unread: the extractor could not read it (its process failed, or its model "
+        "could not be loaded): the article is kept, but its proposal is empty and nothing is "
+        "proposed from it; fill in the incident by hand, on the proposal's page."
+    )
+    detail: str = Field(
+        description="What became of the article, in words in the caller's language, as the "
+        "page that adds an article says it."
+    )
 
 
 class PastedIn(InputSchema):
@@ -190,18 +202,19 @@ def reject_proposal(request: HttpRequest, proposal_id: RecordId, payload: Reject
 
 @router.post(
     "/articles",
-    response={201: ProposalRow, 200: ErrorOut, 400: RuleErrorOut},
+    response={201: PastedOut, 200: ErrorOut, 400: RuleErrorOut},
     url_name="monitoring_article_add",
 )
 def add_article(request: HttpRequest, payload: PastedIn) -> Any:
-    """Add an article's text by hand: 201 with its proposal, or 200 when the same story was
-    proposed already (it is kept as a duplicate)."""
+    """Add an article's text by hand: 201 with its proposal, its `reading` unread (an empty
+    proposal, the incident to be filled in by hand) where the extractor could not read it;
+    or 200 when the same story was proposed already (it is kept as a duplicate)."""
     keys.pass_on(actor_id=request.user.pk)  # as the queue page does: colleagues' fingerprints
-    article = manual.add_pasted(actor_id=request.user.pk, **payload.model_dump()).article
-    proposal = Proposal.objects.filter(article=article).select_related("article").first()
+    added = manual.add_pasted(actor_id=request.user.pk, **payload.model_dump())
+    proposal = Proposal.objects.filter(article=added.article).select_related("article").first()
     if proposal is None:
         # Kept as a copy of the story (as the page says it): an answer, not a refusal.
-        return Status(
-            200, {"detail": _("The article is kept: the same story was proposed already.")}
-        )
-    return Status(201, _row(proposal))
+        return Status(200, {"detail": str(manual.KEPT_AS_COPY)})
+    if added.read:
+        return Status(201, {**_row(proposal), "reading": "read", "detail": str(manual.PROPOSED)})
+    return Status(201, {**_row(proposal), "reading": "unread", "detail": str(manual.UNREAD)})

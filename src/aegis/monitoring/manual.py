@@ -31,6 +31,14 @@ from .vocabulary import ArticleOrigin
 READABLE = ("text/plain", "application/pdf")
 READABLE_SUFFIXES = (".txt", ".pdf")
 
+# What became of an article added by hand, as its page and the API say it.
+PROPOSED = gettext_lazy("The article is kept and proposed.")
+UNREAD = gettext_lazy(
+    "The article is kept, but the extractor could not read it: nothing is proposed from it. "
+    "Fill in the incident by hand."
+)
+KEPT_AS_COPY = gettext_lazy("The article is kept: the same story was proposed already.")
+
 
 @dataclass(frozen=True)
 class Added:

@@ -315,17 +315,11 @@ def _added(request: HttpRequest, added: manual.Added) -> HttpResponse:
     article = added.article
     if hasattr(article, "proposal"):
         if added.read:
-            messages.success(request, _("The article is kept and proposed."))
+            messages.success(request, manual.PROPOSED)
         else:
-            messages.warning(
-                request,
-                _(
-                    "The article is kept, but the extractor could not read it: nothing is "
-                    "proposed from it. Fill in the incident by hand."
-                ),
-            )
+            messages.warning(request, manual.UNREAD)
         return redirect("monitoring:proposal", proposal_id=article.proposal.pk)
-    messages.success(request, _("The article is kept: the same story was proposed already."))
+    messages.success(request, manual.KEPT_AS_COPY)
     return redirect("monitoring:queue")
 
 
