@@ -50,6 +50,8 @@ class SeekPage:
     # Links carry a cursor from the first page on (seek_page's `cursors`), for a list whose
     # rows come and go between two loads: a page number would shift it by as many rows.
     cursors: bool = False
+    # The first page shown in place of the one a link's cursor asked for (seek_or_first).
+    restarted: bool = False
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.object_list)
@@ -233,3 +235,28 @@ def seek_page(
         previous_cursor=cursor_of(rows[0], order) if rows else "",
         cursors=cursors,
     )
+
+
+def seek_or_first(
+    queryset: QuerySet[Any],
+    order: Order,
+    params: Mapping[str, Any],
+    *,
+    size: int,
+    cursors: bool = False,
+) -> SeekPage:
+    """seek_page for a list whose links carry cursors (alerts): a cursor the list did not
+    make (a damaged link), or one whose page holds no row while the list holds some (past
+    the end, its rows gone meanwhile, or a link made by hand), gives the first page, the
+    newest rows, with `restarted` set so that the page says why, rather than an empty page
+    that reads as an empty list."""
+    sought = str(params.get("after") or params.get("before") or "")
+    if not sought:
+        return seek_page(queryset, order, params, size=size, cursors=cursors)
+    if cursor_valid(queryset, order, sought):
+        page = seek_page(queryset, order, params, size=size, cursors=cursors)
+        if page.object_list or not page.count:
+            return page
+    page = seek_page(queryset, order, {}, size=size, cursors=cursors)
+    page.restarted = True
+    return page

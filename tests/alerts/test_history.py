@@ -121,6 +121,39 @@ def test_the_history_is_paginated(team):
     assert items["count"] == selectors.PAGE_SIZE + 2 and len(items["items"]) == 5
 
 
+def test_a_cursor_past_the_end_or_mangled_shows_the_newest_alerts_and_says_so(team):
+    """As the console does: a history link whose cursor points before the oldest alert (or
+    after the newest), or that this list never made, opens the newest alerts and says why;
+    a cursor past the end had shown an empty page that read as "no alerts yet"."""
+    with clock.frozen(START):
+        alerts = []
+        for _ in range(selectors.PAGE_SIZE + 1):
+            alerts.append(services.raise_alert(team.person, AlertKind.PANIC))
+            clock.advance(timedelta(minutes=1))
+    newest = [str(alert.pk) for alert in reversed(alerts)][: selectors.PAGE_SIZE]
+    client = sign_in(Client(), team.thandi)
+    restarted = "The page you asked for does not exist, or its link was damaged."
+    assert restarted not in _history(client)
+    for query in (
+        "?after=2000-01-01T00:00:00%2B00:00~1",  # before the oldest alert
+        f"?after=2026-03-02T02:00:00%2B00:00~{alerts[0].pk}&page=3",
+        "?before=2030-01-01T00:00:00%2B00:00~1",  # after the newest
+        "?after=garbage",
+        "?before=2026-13-45T00:00:00%2B00:00~1",
+    ):
+        response = client.get(reverse("alerts:history") + query)
+        assert response.status_code == 200, query
+        body = response.content.decode()
+        assert restarted in body, query
+        assert _rows(body) == newest, query
+        assert "No alerts yet" not in body, query
+    # The last page, reached by its own link, is no restart.
+    following = _link(_history(client), "Next")
+    assert following is not None
+    body = client.get(reverse("alerts:history") + following).content.decode()
+    assert restarted not in body and _rows(body) == [str(alerts[0].pk)]
+
+
 def test_the_history_is_scoped_like_the_console(team, make_person):
     alert = services.raise_alert(team.person, AlertKind.PANIC)
     outsider = sign_in(Client(), team.ola)

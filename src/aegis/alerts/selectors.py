@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from aegis import clock
 from aegis.cases import selectors as cases
 from aegis.cases.models import Person
-from aegis.paging import Order, SeekPage, cursor_valid, in_slices, seek_page
+from aegis.paging import Order, SeekPage, cursor_valid, in_slices, seek_or_first, seek_page
 from aegis.safety import selectors as safety
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
 from aegis.vault.selectors import open_records, opened
@@ -152,9 +152,10 @@ def console_page(user: Any, params: Mapping[str, Any], *, size: int) -> SeekPage
     """One page of the console's table of open and acknowledged alerts, newest first:
     `params` as aegis.paging.seek_page takes them. Its links carry a cursor from the first
     page on: alerts are raised and resolved between two loads, and a page number (OFFSET)
-    would show a row twice or skip one for each."""
+    would show a row twice or skip one for each. A mangled cursor, or one whose page is gone
+    (every older alert resolved meanwhile), gives the newest alerts, `restarted` set."""
     alerts = unresolved(user).select_related("person")
-    return seek_page(alerts, ALERT_ORDER, params, size=size, cursors=True)
+    return seek_or_first(alerts, ALERT_ORDER, params, size=size, cursors=True)
 
 
 def open_cursor_valid(cursor: str) -> bool:
@@ -436,8 +437,9 @@ def history(user: Any, params: Mapping[str, Any]) -> SeekPage:
     what the first does instead of skipping every newer alert with OFFSET. Its links carry a
     cursor from the first page on, as the console's do: an alert raised between two loads
     would otherwise push a row of the page shown onto the next one, shown twice. A page
-    number typed into the address still opens that page."""
-    page = seek_page(history_alerts(user), ALERT_ORDER, params, size=PAGE_SIZE, cursors=True)
+    number typed into the address still opens that page. As in the console, a mangled
+    cursor, or one past the end of the list, gives the newest alerts, `restarted` set."""
+    page = seek_or_first(history_alerts(user), ALERT_ORDER, params, size=PAGE_SIZE, cursors=True)
     alerts = opened(page.object_list)  # the outcomes shown, in one query
     page.object_list = [history_row(alert) for alert in alerts]
     return page

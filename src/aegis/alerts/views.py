@@ -129,12 +129,7 @@ def console(request: HttpRequest) -> HttpResponse:
     params = {key: request.GET.get(key, "") for key in ("page", "after", "before")}
     # A link's cursor may be mangled, or its page gone (every older alert resolved
     # meanwhile): the newest alerts are shown instead, and the page says why.
-    sought = params["after"] or params["before"]
-    restarted = bool(sought) and not selectors.open_cursor_valid(sought)
-    page = selectors.console_page(request.user, {} if restarted else params, size=CONSOLE_PAGE)
-    if sought and not restarted and not page.object_list and page.count:
-        restarted = True
-        page = selectors.console_page(request.user, {}, size=CONSOLE_PAGE)
+    page = selectors.console_page(request.user, params, size=CONSOLE_PAGE)
     unresolved = selectors.unresolved(request.user).select_related("person")
     newest = selectors.console_rows(list(unresolved[:scan]))
     attention = [row for row in newest if row.needs_human]
@@ -152,7 +147,7 @@ def console(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "page": page,
-            "restarted": restarted,
+            "restarted": page.restarted,
             "attention": attention,
             "stalled": stalled,
             "scanned": scan if page.more or page.count > scan else None,
