@@ -116,6 +116,19 @@ def test_bad_input_is_refused_and_nothing_is_stored(team, change, where):
     assert SafetyPlan.objects.count() == 0 and PlanVersion.objects.count() == 0
 
 
+def test_quiet_hours_come_with_the_time_zone_they_are_read_in(team, settings):
+    """The plan names the instance's time zone beside its quiet hours, and an offset sent
+    with them is refused naming it (it had said "the defender's local time")."""
+    settings.TIME_ZONE = "America/Bogota"
+    api = api_client(team.lucia)
+    plan = post(api, team.person.pk, PLAN).json()
+    assert plan["quiet_from"] == "22:00:00"
+    assert plan["quiet_hours_time_zone"] == "America/Bogota"
+    refused = post(api, team.person.pk, {**PLAN, "quiet_from": "22:00:00+05:00"})
+    assert refused.status_code == 422
+    assert "read in the time zone America/Bogota" in refused.json()["errors"]["quiet_from"][0]
+
+
 @pytest.mark.parametrize(
     "change",
     [{"language": "de"}, {"scenarios": [{"kind": "flood"}]}, {"contacts": [{"phone": "1"}]}],

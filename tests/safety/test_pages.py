@@ -49,7 +49,8 @@ def test_the_edit_page_works_without_javascript_and_saves_versions(team):
     assert "Version 1 of the safety plan is saved." in page
     assert "Advocate Fatma Said" in page and "desk.demo@example.org" in page
     assert "Parish hall of St Anne&#x27;s" in page
-    assert "Check in every 24 hours." in page and "Quiet hours: 23:00 to 05:30." in page
+    assert "Check in every 24 hours." in page
+    assert "Quiet hours: 23:00 to 05:30, in the time zone UTC." in page
     assert "Show the duress word" in page and "mango season" in page
     assert url("print", team.person) in page and url("versions", team.person) in page
 
@@ -151,6 +152,27 @@ def test_the_stylesheet_is_a_compact_a4_page():
     css = Path(finders.find("safety/print.css")).read_text()
     assert "@page" in css and "size: A4" in css
     assert "@media print" in css
+
+
+def test_quiet_hours_name_the_time_zone_they_are_read_in(team, settings):
+    """The alert worker reads quiet hours in the instance's time zone: every page that shows
+    them, and the edit page that takes them, names it, as the check-in page does its times;
+    the hours had been shown without a zone."""
+    settings.TIME_ZONE = "America/Bogota"
+    team.save(full_draft(quiet_from=time(22, 0), quiet_until=time(6, 0)))
+    said = "Quiet hours: 22:00 to 06:00, in the time zone America/Bogota."
+    staff = client(team.lucia)
+    assert said in staff.get(url("plan", team.person)).content.decode()
+    assert said in staff.get(url("print", team.person)).content.decode()
+    defender = client(team.rosa)
+    assert said in defender.get(url("mine")).content.decode()
+    assert said in defender.get(url("mine-print")).content.decode()
+    edit = staff.get(url("edit", team.person)).content.decode()
+    assert "In the time zone America/Bogota, in which the alert system reads them." in edit
+    # In the reader's language too.
+    staff.cookies["django_language"] = "es"
+    page = staff.get(url("plan", team.person)).content.decode()
+    assert "de 22:00 a 06:00, en la zona horaria America/Bogota." in page
 
 
 def test_the_defender_sees_her_own_plan_without_the_duress_word(team):

@@ -69,8 +69,12 @@ class PlanIn(InputSchema):
     )
     checkin_interval_hours: int | None = Field(None, description="None: no regular check-in.")
     checkin_grace_minutes: int = DEFAULT_GRACE_MINUTES
-    quiet_from: time | None = None
-    quiet_until: time | None = None
+    quiet_from: time | None = Field(
+        None,
+        description="A wall-clock time without an offset, such as 22:00, read in the instance's "
+        "time zone, which a plan's `quiet_hours_time_zone` names.",
+    )
+    quiet_until: time | None = Field(None, description="As `quiet_from`.")
     duress_word: str | None = Field(
         None, description="None keeps the current word; an empty string removes it."
     )
@@ -94,6 +98,10 @@ class PlanOut(VersionOut):
     # (RFC 3339, offset required) does not describe.
     quiet_from: str | None = Field(None, pattern=r"^\d\d:\d\d:\d\d$")
     quiet_until: str | None = Field(None, pattern=r"^\d\d:\d\d:\d\d$")
+    quiet_hours_time_zone: str = Field(
+        description="The time zone the quiet hours are read in (the instance's), such as "
+        "America/Bogota."
+    )
     duress_word_set: bool
     safe_places: list[str]
     contacts: list[ContactOut]
@@ -132,6 +140,7 @@ def _plan_out(person: Person, version: PlanVersion) -> dict[str, Any]:
         "checkin_grace_minutes": version.checkin_grace_minutes,
         "quiet_from": _clock_time(plan.quiet_hours[0]) if plan.quiet_hours else None,
         "quiet_until": _clock_time(plan.quiet_hours[1]) if plan.quiet_hours else None,
+        "quiet_hours_time_zone": plan.time_zone,
         "duress_word_set": bool(version.duress_digest),
         "safe_places": plan.safe_places,
         "contacts": [asdict(c) for c in selectors.emergency_contacts_of(version)],

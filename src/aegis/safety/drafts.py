@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aegis.text import has_control_characters, has_disguising_characters
@@ -154,16 +155,24 @@ def _schedule(problems: Problems, draft: PlanDraft) -> None:
     if any(
         t is not None and t.utcoffset() is not None for t in (draft.quiet_from, draft.quiet_until)
     ):
-        # Quiet hours are the defender's own clock: an offset would be dropped, and the hours
-        # shifted without a word.
+        # Quiet hours are wall-clock times read in the instance's zone: an offset would be
+        # dropped, and the hours shifted without a word.
         problems.add(
             "quiet_from",
-            _("Give the quiet hours as the defender's local time, without a time zone."),
+            _("Give the quiet hours without a time zone: they are read in the time zone %(zone)s.")
+            % {"zone": quiet_hours_zone()},
         )
     elif (draft.quiet_from is None) != (draft.quiet_until is None):
         problems.add("quiet_from", _("Give both the start and the end of the quiet hours."))
     elif draft.quiet_from is not None and draft.quiet_from == draft.quiet_until:
         problems.add("quiet_from", _("The quiet hours start and end at the same time."))
+
+
+def quiet_hours_zone() -> str:
+    """The time zone quiet hours are read in: the instance's (AEGIS_TIME_ZONE), where the
+    alert worker compares them with the time (alerts.checkins), whatever zone a page shows
+    other times in. Every page and answer that shows quiet hours names it."""
+    return timezone.get_default_timezone_name()
 
 
 def problems(draft: PlanDraft) -> Problems:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .drafts import ContactDraft, PlanDraft, ScenarioDraft
+from .drafts import ContactDraft, PlanDraft, ScenarioDraft, quiet_hours_zone
 from .vocabulary import (
     CHECKIN_GRACE_MAX_MINUTES,
     CHECKIN_INTERVAL_MAX_HOURS,
@@ -115,6 +116,11 @@ class PlanEditor:
         contacts = [*draft.contacts, *[ContactDraft()] * MAX_CONTACTS][:MAX_CONTACTS]
         scenarios = {s.kind: s for s in draft.scenarios}
         self.plan = PlanForm(data, initial=None if data is not None else _plan_initial(draft))
+        # The zone is the instance's, read when the page is made (not when this is imported).
+        self.plan.fields["quiet_from"].help_text = gettext(
+            "In the time zone %(zone)s, in which the alert system reads them. A check-in "
+            "missed during the quiet hours is alerted when they end."
+        ) % {"zone": quiet_hours_zone()}
         self.contacts = [
             ContactForm(data, prefix=f"contact-{n}", initial=vars(c) if data is None else None)
             for n, c in enumerate(contacts)

@@ -20,7 +20,7 @@ from aegis.vault.keychain import current_or_none
 from aegis.vault.selectors import open_records
 
 from . import duress
-from .drafts import ContactDraft, PlanDraft, ScenarioDraft
+from .drafts import ContactDraft, PlanDraft, ScenarioDraft, quiet_hours_zone
 from .models import EmergencyContact, PlanVersion, SafetyPlan, Scenario
 from .vocabulary import ScenarioKind
 
@@ -105,6 +105,8 @@ class PlanContents:
     scenarios: list[Scenario]
     quiet_hours: tuple[time, time] | None
     safe_places: list[str]
+    # The zone the quiet hours are read in (drafts.quiet_hours_zone), shown beside them.
+    time_zone: str
 
 
 def contents(version: PlanVersion) -> PlanContents:
@@ -114,6 +116,7 @@ def contents(version: PlanVersion) -> PlanContents:
         scenarios=scenarios_of(version),
         quiet_hours=quiet_hours(version),
         safe_places=[p.strip() for p in clear(version, "safe_places").splitlines() if p.strip()],
+        time_zone=quiet_hours_zone(),
     )
 
 
