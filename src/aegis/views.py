@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
@@ -15,6 +17,7 @@ from django.http import (
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.templatetags.static import static
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.cache import never_cache
@@ -24,6 +27,7 @@ from .access import public, requires
 from .areas import DEMO_MAIL_PERMISSIONS, areas_for
 from .demo_gateway import caught_texts
 from .demo_mail import caught
+from .intake import views as intake_views
 from .visits import for_api
 from .work_queue import items_for
 
@@ -44,6 +48,12 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 # The forms whose refusal page names what was not done, and the page to open again.
 CSRF_UNSENT = {"alerts:panic": "panic", "alerts:checkin": "checkin"}
+# The public forms a defender may take long to fill in: refused for their cookie or token,
+# they are shown again with what was typed and a fresh token (None: the page below).
+CSRF_SHOWN_AGAIN: dict[str, Callable[[HttpRequest], HttpResponse | None]] = {
+    "intake:report": intake_views.report_not_checked,
+    "intake:follow-up": intake_views.follow_up_not_checked,
+}
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -51,8 +61,19 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     cleared cookies) says so in the reader's language, and that nothing was sent. Django's
     own page had been English, unstyled, and silent about the report. The panic and
     check-in forms say what was not done in their own words: a defender must never believe
-    help is coming when it is not."""
+    help is coming when it is not. The public report and follow-up forms, which take long to
+    fill in, come back instead with what was typed, a fresh token and word that it was not
+    sent (CSRF_SHOWN_AGAIN); every other form keeps this page."""
     match = getattr(request, "resolver_match", None)
+    # Only for a missing or stale cookie or token ("CSRF cookie not set.", "CSRF token
+    # from POST incorrect."): a post from another site ("Origin checking failed", "Referer
+    # checking failed") is refused with the page below, its text shown nowhere.
+    again = CSRF_SHOWN_AGAIN.get(match.view_name) if match is not None else None
+    if again is not None and reason.startswith("CSRF "):
+        response = again(request)
+        if response is not None:
+            add_never_cache_headers(response)  # it holds what was typed
+            return response
     unsent = CSRF_UNSENT.get(match.view_name) if match is not None else None
     return render(request, "csrf_failure.html", {"unsent": unsent}, status=403)
 

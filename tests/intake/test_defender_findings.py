@@ -22,7 +22,7 @@ def test_the_forms_are_not_refilled_by_the_browser_after_sending(intake_team):
     assert re.search(r'<form [^>]*id="report"[^>]*autocomplete="off"', page)
 
 
-def test_a_form_sent_without_its_cookie_says_nothing_was_sent_in_the_readers_language(
+def test_a_form_sent_without_its_cookie_says_it_was_not_sent_in_the_readers_language(
     intake_team,
 ):
     client = Client(enforce_csrf_checks=True)
@@ -31,9 +31,9 @@ def test_a_form_sent_without_its_cookie_says_nothing_was_sent_in_the_readers_lan
     response = fresh.post("/report/", {**form_data(), "form_token": token})
     assert response.status_code == 403
     text = response.content.decode()
-    assert "No se envió nada" in text and "CSRF" not in text
+    assert "Su denuncia NO se envió" in text and "CSRF" not in text
     english = Client(enforce_csrf_checks=True).post("/report/", {**form_data()})
-    assert "Nothing was sent" in english.content.decode()
+    assert "Your report was NOT sent" in english.content.decode()
     assert submission_count() == 0
 
 

@@ -116,7 +116,8 @@ def test_leaving_forgets_the_thread_on_this_browser(intake_team):
     page = client.get("/report/follow-up/").content.decode()
     assert "Write to the team" not in page and "You have left your report" in page
     page = client.post("/report/follow-up/", {"action": "message", "body": "hi"}).content.decode()
-    assert "Your follow-up session has ended" in page
+    assert "Your message was NOT sent: your follow-up session has ended" in page
+    assert "\nhi</textarea>" in page, "the message is kept for the code"
     assert SubmissionMessage.objects.count() == 0
 
 

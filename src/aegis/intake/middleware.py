@@ -7,27 +7,35 @@ wrote. For the public report and follow-up forms, this middleware (placed before
 CsrfViewMiddleware) reads multipart bodies itself: it keeps every field and file within
 those limits, drops only what is beyond them (a field too long, files past the tenth) and
 marks the request (too_large), so the view shows its "too large" message with the text kept
-in the form. A body of another kind past the size limit cannot be read at all: the request
-is marked, emptied and spared the CSRF check, which is safe because a marked request only
-ever shows that message and changes nothing."""
+in the form. A part whose headers are past Django's limit of a kilobyte (a file with a very
+long name), where Django's parser stops with an error, is read to its end and left out, and
+the request marked (part_unreadable): the view shows the form again with the text kept. A
+body of another kind past the size limit cannot be read at all: the request is marked,
+emptied and spared the CSRF check, which is safe because a marked request only ever shows
+that message and changes nothing."""
 
 from __future__ import annotations
 
 import collections
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.http.multipartparser import (
+
+# Not in django-stubs: the parser of one part, and the limit on its headers.
+from django.http.multipartparser import (  # type: ignore[attr-defined]
     FIELD,
     FILE,
+    MAX_TOTAL_HEADER_SIZE,
     ChunkIter,
+    InterBoundaryIter,
     LazyStream,
     MultiPartParser,
-    Parser,
+    MultiPartParserError,
+    parse_boundary_stream,
 )
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
@@ -38,15 +46,34 @@ from aegis.files.handlers import MemoryOnlyUploadHandler
 from . import forms
 
 TOO_LARGE = "aegis_too_large"  # request attribute: part of the body was left out
+# Request attribute: a part's headers (a file's name) were too long to be read.
+PART_UNREADABLE = "aegis_part_unreadable"
 
 
 def too_large(request: HttpRequest) -> bool:
     return bool(getattr(request, TOO_LARGE, False))
 
 
+def part_unreadable(request: HttpRequest) -> bool:
+    return bool(getattr(request, PART_UNREADABLE, False))
+
+
 def exhaust(part: Iterable[bytes]) -> None:
     """Read a part to its end without keeping it (as Django's own parser does)."""
     collections.deque(part, maxlen=0)
+
+
+def _parts(stream: LazyStream, boundary: bytes) -> Iterator[tuple[str, Any, Any] | None]:
+    """The parts of a multipart body, as Django's Parser gives them, except that a part whose
+    headers are past Django's limit (MAX_TOTAL_HEADER_SIZE: a file's name of about a
+    kilobyte) is read to its end and given as None. Django's parser stops there with an
+    error, which the reporter met as a bare "Bad Request" that lost everything typed."""
+    for part in InterBoundaryIter(stream, b"--" + boundary):
+        try:
+            yield parse_boundary_stream(part, MAX_TOTAL_HEADER_SIZE)
+        except MultiPartParserError:
+            exhaust(part)
+            yield None
 
 
 def _limit(name: str) -> int | None:
@@ -78,9 +105,13 @@ class TolerantUploadHandler(MemoryOnlyUploadHandler):
             max_files = min(max_files, django_limit)
         max_fields = _limit("DATA_UPLOAD_MAX_NUMBER_FIELDS")
         fields = files_seen = 0
-        dropped = False
+        dropped = unreadable = False
         stream = LazyStream(ChunkIter(input_data, self.chunk_size))
-        for item_type, meta, part in Parser(stream, boundary):
+        for item in _parts(stream, boundary):
+            if item is None:
+                unreadable = True
+                continue
+            item_type, meta, part = item
             try:
                 disposition = meta["content-disposition"][1]
                 name = force_str(disposition["name"].strip(), encoding, errors="replace")
@@ -121,6 +152,8 @@ class TolerantUploadHandler(MemoryOnlyUploadHandler):
         exhaust(input_data)
         if dropped:
             setattr(self.request, TOO_LARGE, True)
+        if unreadable:
+            setattr(self.request, PART_UNREADABLE, True)
         post._mutable = False
         return post, files
 

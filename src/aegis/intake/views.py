@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from aegis.access import found, public, requires
 from aegis.cases import selectors as case_selectors
 from aegis.rules import RuleError
-from aegis.vault.keychain import NoKeyAccess, NoSearchKey, unlocked
+from aegis.vault.keychain import Keychain, NoKeyAccess, NoSearchKey, unlocked
 
 from . import flood, pages, receipts, selectors, services, triage
 from .forms import (
@@ -35,7 +35,7 @@ from .forms import (
     ReportForm,
     max_files,
 )
-from .middleware import too_large
+from .middleware import part_unreadable, too_large
 from .models import Submission
 from .rendering import Fields
 
@@ -46,6 +46,41 @@ MESSAGE_FILES_AGAIN = gettext_lazy(
     "Attach your files again: for your safety they are kept only when the message is sent."
 )
 THREAD_ENDED = gettext_lazy("Your follow-up session has ended. Enter your receipt code again.")
+# A form sent without the CSRF cookie it came with (aegis.views.csrf_failure): shown again.
+REPORT_NOT_CHECKED = gettext_lazy(
+    "Your report was NOT sent: your browser did not send back the cookie it was given with "
+    "the form (a new identity in Tor Browser, cleared cookies or a restarted browser do this). "
+    "What you wrote is kept below: check it and press “Send the report” again."
+)
+MESSAGE_NOT_CHECKED = gettext_lazy(
+    "Your message was NOT sent: your browser did not send back the cookie it was given with "
+    "the form (a new identity in Tor Browser, cleared cookies or a restarted browser do this). "
+    "What you wrote is kept below: check it and press “Send the message” again."
+)
+CODE_NOT_CHECKED = gettext_lazy(
+    "Your code was not checked: your browser did not send back the cookie it was given with "
+    "the form (a new identity in Tor Browser, cleared cookies or a restarted browser do this). "
+    "Enter your receipt code again."
+)
+# A file whose name is too long for its part of the body to be read (middleware).
+REPORT_NAME_TOO_LONG = gettext_lazy(
+    "Your report was NOT sent: the name of a file you attached is too long to be received. "
+    "What you wrote is kept below. Give the file a shorter name, attach your files again and "
+    "press “Send the report” again."
+)
+MESSAGE_NAME_TOO_LONG = gettext_lazy(
+    "Your message was NOT sent: the name of a file you attached is too long to be received. "
+    "What you wrote is kept below. Give the file a shorter name, attach your files again and "
+    "press “Send the message” again."
+)
+# A message sent after the follow-up session ended: kept through the code page.
+MESSAGE_KEPT_FOR_CODE = gettext_lazy(
+    "Your message was NOT sent: your follow-up session has ended. What you wrote is kept "
+    "below. Enter your receipt code again and press “Open my report”; then send the message."
+)
+MESSAGE_NOT_SENT_YET = gettext_lazy(
+    "Your message is NOT sent yet: check it below and press “Send the message”."
+)
 TOO_MUCH = gettext_lazy(
     "What you sent is too large to be received: write less text at once (at most about "
     "20,000 characters) and attach at most a few files at a time. Nothing was stored."
@@ -81,6 +116,24 @@ def _typed(request: HttpRequest, names: Any) -> dict[str, str]:
         return {k: str(v) for k, v in request.POST.items() if k in names}
     except (RequestDataTooBig, TooManyFilesSent, TooManyFieldsSent):
         return {}
+
+
+def _attached(request: HttpRequest) -> bool:
+    """Whether files were sent (or, from the region button, their names)."""
+    try:
+        return bool(request.FILES) or any(request.POST.getlist("files"))
+    except (RequestDataTooBig, TooManyFilesSent, TooManyFieldsSent):
+        return False
+
+
+def _same_or_new_form_token(token: str) -> str:
+    """The posted form token where the form may still be sent with it (nothing was stored,
+    so its nonce is unused), else a new one: pressing Send again then works at once."""
+    try:
+        flood.check_form_token(token)
+    except flood.FormTokenProblem:
+        return flood.new_form_token()
+    return token
 
 
 def _public_context(**extra: Any) -> dict[str, Any]:
@@ -173,6 +226,8 @@ def report(request: HttpRequest) -> HttpResponse:
         problem = _too_much(request)
         return _render_report(request, form, flood.new_form_token(), [problem], status=413)
     token = request.POST.get("form_token", "")
+    if part_unreadable(request):
+        return _report_again(request, REPORT_NAME_TOO_LONG, status=400)
     if "show_regions" in request.POST:
         # Without JavaScript the region list comes from the server: show the same form again,
         # with everything typed so far, and the regions of the chosen country.
@@ -210,28 +265,90 @@ def report(request: HttpRequest) -> HttpResponse:
     return _render_report(request, form, token, problems)
 
 
+def _report_again(request: HttpRequest, problem: Any, status: int) -> HttpResponse:
+    """The form again with the text typed, nothing stored: `problem` says why it was not
+    sent. Files cannot be kept: the reporter is asked to attach them again."""
+    typed = _typed(request, [name for name in ReportForm.base_fields if name != "files"])
+    form = ReportForm(initial=typed, country=typed.get("country", ""))
+    problems = [problem]
+    if part_unreadable(request) and problem is not REPORT_NAME_TOO_LONG:
+        problems.append(REPORT_NAME_TOO_LONG)
+    elif _attached(request) and problem is not REPORT_NAME_TOO_LONG:
+        problems.append(FILES_AGAIN)
+    token = _same_or_new_form_token(_typed(request, ["form_token"]).get("form_token", ""))
+    return _render_report(request, form, token, problems, status=status)
+
+
+@_while_accepting
+def report_not_checked(request: HttpRequest) -> HttpResponse:
+    """The report form refused by the CSRF check (aegis.views.csrf_failure): a new identity
+    in Tor Browser or a closed browser drops the cookie while a report is being typed. The
+    form is shown again with everything typed and a fresh CSRF token (rendering it sets the
+    cookie), so pressing Send again sends it; the view itself never ran, nothing is stored."""
+    return _report_again(request, REPORT_NOT_CHECKED, status=403)
+
+
 # --- Public follow-up -----------------------------------------------------------------------
 
 
-def _code_page(request: HttpRequest, error: Any = None, status: int = 200) -> HttpResponse:
-    # Always an empty form: the page must not differ with what was typed.
+def _code_page(
+    request: HttpRequest, error: Any = None, status: int = 200, kept: str = ""
+) -> HttpResponse:
+    # Always an empty code field: the page must not differ with the code typed. `kept` is a
+    # message the reporter wrote and could not send yet; it goes on with the code.
     return render(
         request,
         "intake/follow_up.html",
-        _public_context(code_fields=Fields(ReceiptCodeForm()), error=error),
+        _public_context(code_fields=Fields(ReceiptCodeForm()), error=error, kept=kept),
+        status=status,
+    )
+
+
+def _kept_message(request: HttpRequest) -> str:
+    """A message typed and not sent yet, carried through the code page."""
+    return _typed(request, ["body"]).get("body", "")
+
+
+def _thread_page(
+    request: HttpRequest,
+    submission: Submission,
+    chain: Keychain,
+    form: ReporterMessageForm,
+    problems: list[Any],
+    status: int = 200,
+) -> HttpResponse:
+    with unlocked(chain):
+        thread = selectors.reporter_thread(submission)
+    return render(
+        request,
+        "intake/follow_up.html",
+        _public_context(
+            thread=thread, message_form=form, message_fields=Fields(form), problems=problems
+        ),
         status=status,
     )
 
 
 def _open(request: HttpRequest) -> HttpResponse:
+    kept = _kept_message(request)
     try:
         access = services.open_receipt(request.POST.get("code", ""))
     except flood.TooManyAttempts as refused:
-        return _code_page(request, refused.MESSAGE, status=429)
+        return _code_page(request, refused.MESSAGE, status=429, kept=kept)
     except services.ReceiptRefused as refused:
-        return _code_page(request, refused.MESSAGE)
+        return _code_page(request, refused.MESSAGE, kept=kept)
     request.session.cycle_key()  # a fresh session id for the reporter's thread
-    response = redirect("intake:follow-up")
+    response: HttpResponse
+    if kept:
+        # The message the reporter could not send, in the form, waiting for Send.
+        try:
+            submission, chain = services.reporter_keychain(access)
+        except services.ReceiptRefused:
+            return _code_page(request, THREAD_ENDED, kept=kept)
+        form = ReporterMessageForm(initial={"body": kept})
+        response = _thread_page(request, submission, chain, form, [MESSAGE_NOT_SENT_YET])
+    else:
+        response = redirect("intake:follow-up")
     receipts.set_cookie(response, receipts.remember(request, access))
     return response
 
@@ -251,17 +368,23 @@ def follow_up(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("You have left your report. Enter your code to come back."))
         return response
     status = 413 if too_much else 200
+    kept = _kept_message(request) if action == "message" else ""
     access = receipts.recall(request)
     if access is None:
+        if kept:
+            return _code_page(request, MESSAGE_KEPT_FOR_CODE, kept=kept)
         problem = TOO_MUCH if too_much else THREAD_ENDED if action else None
         return _code_page(request, problem, status=status)
     try:
         submission, chain = services.reporter_keychain(access)
     except services.ReceiptRefused:
-        response = _code_page(request, THREAD_ENDED)
+        response = _code_page(request, MESSAGE_KEPT_FOR_CODE if kept else THREAD_ENDED, kept=kept)
         receipts.forget(request, response)
         return response
     form = ReporterMessageForm(initial=_typed(request, ["body"]) if too_much else None)
+    if action == "message" and part_unreadable(request):
+        form = ReporterMessageForm(initial={"body": kept})
+        return _thread_page(request, submission, chain, form, [MESSAGE_NAME_TOO_LONG], status=400)
     if action == "message":
         form = ReporterMessageForm(request.POST, request.FILES)
         if form.is_valid():
@@ -272,23 +395,49 @@ def follow_up(request: HttpRequest) -> HttpResponse:
             except RuleError as rejected:
                 form.add_error(None, rejected.message)
             except services.ReceiptRefused:
-                return _code_page(request, THREAD_ENDED)
+                return _code_page(
+                    request, MESSAGE_KEPT_FOR_CODE if kept else THREAD_ENDED, kept=kept
+                )
             else:
                 messages.success(request, _("Your message was sent to the protection team."))
                 return redirect("intake:follow-up")
-    with unlocked(chain):
-        thread = selectors.reporter_thread(submission)
     problems: list[Any] = [_too_much(request)] if too_much else []
     if action == "message" and request.FILES and form.errors:
         problems.append(MESSAGE_FILES_AGAIN)
-    return render(
-        request,
-        "intake/follow_up.html",
-        _public_context(
-            thread=thread, message_form=form, message_fields=Fields(form), problems=problems
-        ),
-        status=status,
-    )
+    return _thread_page(request, submission, chain, form, problems, status=status)
+
+
+def follow_up_not_checked(request: HttpRequest) -> HttpResponse | None:
+    """The follow-up forms refused by the CSRF check (aegis.views.csrf_failure): a message is
+    shown again in its form, or, where the follow-up session went with the cookie, carried
+    through the code page; a code is asked for again. A fresh CSRF token comes with the page.
+    None for another action (leaving): the general refusal page answers."""
+    if _typed(request, ["action"]).get("action", "") not in ("open", "message"):
+        return None
+    return _follow_up_again(request)
+
+
+@_while_accepting
+def _follow_up_again(request: HttpRequest) -> HttpResponse:
+    if _typed(request, ["action"]).get("action", "") == "open":
+        return _code_page(request, CODE_NOT_CHECKED, status=403)
+    kept = _kept_message(request)
+    access = receipts.recall(request)
+    if access is None:
+        return _code_page(request, MESSAGE_KEPT_FOR_CODE, status=403, kept=kept)
+    try:
+        submission, chain = services.reporter_keychain(access)
+    except services.ReceiptRefused:
+        response = _code_page(request, MESSAGE_KEPT_FOR_CODE, status=403, kept=kept)
+        receipts.forget(request, response)
+        return response
+    problems: list[Any] = [MESSAGE_NOT_CHECKED]
+    if part_unreadable(request):
+        problems.append(MESSAGE_NAME_TOO_LONG)
+    elif _attached(request):
+        problems.append(MESSAGE_FILES_AGAIN)
+    form = ReporterMessageForm(initial={"body": kept})
+    return _thread_page(request, submission, chain, form, problems, status=403)
 
 
 # --- Triage (intake team) -------------------------------------------------------------------
