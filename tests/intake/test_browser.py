@@ -218,3 +218,48 @@ def test_the_form_fits_a_small_phone(new_reporter, team):
         box = page.locator(selector).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 320 + 1, selector
     reporter.assert_clean()
+
+
+def test_a_new_identity_while_typing_keeps_the_report(new_reporter, team, tmp_path):
+    """Tor Browser's "New identity" clears the cookies of a page left open: the report sent
+    then comes back typed, with word that it was NOT sent, and the second press sends it.
+    Likewise a follow-up message, through the code page."""
+    photo = tmp_path / "threat.png"
+    photo.write_bytes(png_bytes())
+    reporter = new_reporter()
+    page = reporter.page
+    page.goto(reporter.url("/report/"))
+    page.get_by_label("What happened?").fill("They painted threats on the office door.")
+    page.get_by_label("Details of the place").fill("Barrio La Paz")
+    page.get_by_label("Who was targeted?").select_option("organisation")
+    page.get_by_label("Files (photos, documents, audio, video)").set_input_files(str(photo))
+    page.context.clear_cookies()
+    page.get_by_role("button", name="Send the report").click()
+    expect(page.get_by_role("alert")).to_contain_text("Your report was NOT sent")
+    expect(page.get_by_role("alert")).to_contain_text("Attach your files again")
+    expect(page.get_by_label("What happened?")).to_have_value(
+        "They painted threats on the office door."
+    )
+    expect(page.get_by_label("Who was targeted?")).to_have_value("organisation")
+    assert Submission.objects.count() == 0
+    page.get_by_label("Files (photos, documents, audio, video)").set_input_files(str(photo))
+    page.get_by_role("button", name="Send the report").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your report was received")
+    code = page.locator("#receipt-code").inner_text().strip()
+
+    page.goto(reporter.url("/report/follow-up/"))
+    page.get_by_label("Your receipt code").fill(code)
+    page.get_by_role("button", name="Open my report").click()
+    page.get_by_label("Your message").fill("They came back at night.")
+    page.context.clear_cookies()
+    page.get_by_role("button", name="Send the message").click()
+    expect(page.get_by_role("alert")).to_contain_text("Your message was NOT sent")
+    expect(page.get_by_label("Your message (not sent yet)")).to_have_value(
+        "They came back at night."
+    )
+    page.get_by_label("Your receipt code").fill(code)
+    page.get_by_role("button", name="Open my report").click()
+    expect(page.get_by_label("Your message")).to_have_value("They came back at night.")
+    page.get_by_role("button", name="Send the message").click()
+    expect(page.get_by_role("status")).to_contain_text("Your message was sent")
+    expect(page.get_by_text("They came back at night.")).to_be_visible()
