@@ -84,7 +84,8 @@ def test_originals_are_write_once(desk):
         for field, value in [
             ("sha256", "0" * 64),
             ("blob_id", other.blob_id),
-            ("size", 1),
+            ("stored_size", 1),
+            ("exact_size", "1"),
             ("kind", ItemKind.WORKING),
             ("content_type", "application/pdf"),
         ]:

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from aegis.evidence.models import CustodyEvent, EvidenceItem
 from aegis.roles import Role
+from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 from tests.evidence.samples import (
     EXE,
@@ -256,10 +257,11 @@ def test_bad_text_fields_get_a_message(lucia, media_root, fields, message):
 def test_uploads_never_touch_a_temporary_file(lucia, settings, tmp_path):
     """Above 2 MB Django would spool the upload to disk in clear; evidence stays in memory."""
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "no-such-dir")  # any temp file would fail
-    client, _person, case = lucia
+    client, person, case = lucia
     data = b"line of a long fictional transcript\n" * 100_000  # 3.6 MB
     item = _item_from(_upload(client, case, "long.txt", data))
-    assert item.size == len(data)
+    with unlocked(person.keychain()):
+        assert item.size == len(data)
 
 
 def test_an_integrity_failure_is_shown_and_nothing_is_served(lucia, media_root):

@@ -67,12 +67,15 @@ def files(records: dict[str, Any] | None = None) -> dict[str, bytes]:
     return {"records.json": json.dumps(records or RECORDS).encode()}
 
 
-def make(partner_keys, *, manifest_changes=None, recipient=None, spoil=None, signer=None):
+def make(
+    partner_keys, *, manifest_changes=None, recipient=None, spoil=None, signer=None, contents=None
+):
     """(age file, signature) from the partner: encrypted to us (or `recipient`), signed with
-    the partner's key (or `signer`); `spoil(files)` changes a file after the manifest."""
+    the partner's key (or `signer`); `spoil(files)` changes a file after the manifest;
+    `contents`: the files, records.json included (files() by default)."""
     own = identity.public()
     assert own is not None
-    contents = files()
+    contents = contents or files()
     packed = bundle.pack(contents, manifest(**(manifest_changes or {})))
     if spoil is not None:
         archive = zipfile.ZipFile(io.BytesIO(packed))

@@ -149,6 +149,27 @@ def test_quarantine_is_ciphertext_at_rest(desk, partner, partner_keys):
     assert find([b"Incoming Canaryperson", b"+57 311 222 3344", b"Incoming Canaryplace"]) == []
 
 
+def test_quarantined_evidence_does_not_give_its_files_size(desk, partner, partner_keys):
+    """An evidence file waits in quarantine inside its record's ciphertext: unpadded, the
+    ciphertext's length would give the file's size, and so which public file it is."""
+    sizes = (500_000, 500_100)  # the hex in the record: 1,000,000 bytes and 200 more
+    records = {
+        **bundles.RECORDS,
+        "evidence": [
+            {"id": f"F{size}", "file": f"evidence/F{size}", "name": "photo.txt", "size": 0}
+            for size in sizes
+        ],
+    }
+    contents = {
+        **bundles.files(records),
+        **{f"evidence/F{size}": b"z" * size for size in sizes},
+    }
+    _import(desk, *bundles.make(partner_keys, contents=contents))
+    found = QuarantineItem.objects.filter(kind="evidence")
+    assert found.count() == 2
+    assert len({len(bytes(item)) for item in found.values_list("content", flat=True)}) == 1
+
+
 def test_nothing_from_the_bundle_is_written_to_a_file(desk, partner, partner_keys, monkeypatch):
     data, signature = bundles.make(partner_keys)
     written: list[str] = []

@@ -1,22 +1,26 @@
 """Seizure: whoever takes the server gets the raw database (file, WAL, rows) and the media
 folder. Narratives, contact details, exact places, messages, file names and bytes, triage
-reasons and receipt codes must not be in them."""
+reasons and receipt codes must not be in them, nor a file's exact size or hash."""
 
 from __future__ import annotations
 
 import secrets
 
 import pytest
+from django.template.defaultfilters import filesizeformat
 from django.test import Client
+from django.urls import reverse
 
+from aegis.files import storage
 from aegis.intake import triage
-from aegis.intake.models import Submission
+from aegis.intake.models import Submission, SubmissionFile
 from aegis.roles import Role
-from aegis.vault.keychain import unlocked
+from aegis.vault.keychain import current, unlocked
 from tests.conftest import sign_in
+from tests.files.old_blobs import unpadded_blob
 from tests.seizure import find
 
-from .conftest import post_report, receipt_code, token_of
+from .conftest import blobs, post_report, receipt_code, token_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,3 +89,39 @@ def test_nothing_a_reporter_or_the_team_writes_reaches_disk_in_clear(make_person
     assert find(needles) == []
     # The coded fields are in clear on purpose; this also proves the scan sees plaintext.
     assert find([b"CO-ANT"]) != []
+
+
+def test_a_seizer_cannot_tell_which_public_file_was_sent_by_its_size(intake_team):
+    """A photo or video also posted online: its exact size, in a column or as its blob's
+    length less a constant, would tell a seizer which one a reporter sent. Two files of
+    nearby sizes leave blobs of one length and no exact size in clear; the intake team sees
+    the exact size."""
+    _compartment, lucia = intake_team
+    sizes = (2000, 2345)
+    for size in sizes:
+        post_report(Client(), files=[(f"post-{size}.txt", b"y" * (size - 1) + b"\n", "text/plain")])
+    columns = [f.attname for f in SubmissionFile._meta.concrete_fields]
+    rows = list(SubmissionFile.objects.order_by("pk").values_list(*columns))
+    for row, size in zip(rows, sizes, strict=True):
+        in_clear = [v for v in row if not isinstance(v, bytes | memoryview)]
+        assert size not in in_clear and str(size) not in map(str, in_clear)
+        assert storage.stored_size(size) in in_clear
+    assert len({p.stat().st_size for p in blobs()}) == 1 and len(blobs()) == 2
+    with unlocked(lucia.keychain()):
+        assert [f.size for f in SubmissionFile.objects.order_by("pk")] == list(sizes)
+
+
+def test_a_file_stored_before_sizes_were_sealed_still_opens(intake_team):
+    _compartment, lucia = intake_team
+    data = b"A file sent before blobs were padded.\n" * 20
+    post_report(Client(), files=[("old.txt", data, "text/plain")])
+    item = SubmissionFile.objects.get()
+    with unlocked(lucia.keychain()):
+        [blob] = blobs()
+        blob.write_bytes(unpadded_blob(current().data_key(item.data_key_id), data))
+    SubmissionFile.objects.filter(pk=item.pk).update(stored_size=len(data), exact_size=None)
+    staff = sign_in(Client(), lucia)
+    got = staff.get(reverse("intake:file", args=[item.submission_id, item.pk]))
+    assert got.status_code == 200 and got.content == data
+    page = staff.get(f"/triage/{item.submission_id}/").content.decode()
+    assert "old.txt" in page and filesizeformat(len(data)) in page

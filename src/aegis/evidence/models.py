@@ -1,12 +1,13 @@
 """Evidence items of a case and their chain of custody.
 
-An item's bytes live in the encrypted blob store (storage.py) under their own file key, wrapped
-under the case's data key. Its name and description are ciphertext; the SHA-256 of the original,
-the content type and the size stay in clear so that integrity can be checked and reported
-without opening anything. Originals are the evidentiary copy and never change; working copies
-are derived from an original and linked to it. Custody events are append-only, and each
-item's events form a keyed chain (custody.py): one changed, removed or reordered in the
-database is noticed by `aegis audit verify`."""
+An item's bytes live in the encrypted blob store (files.storage) under their own file key,
+wrapped under the case's data key, padded to one of a few sizes. Its name, description, the
+SHA-256 of the original and its exact size are ciphertext: in clear, the hash or the size would
+tell whoever copies the server which public photo, video or document it is. Only the padded size
+(what the blob on disk shows anyway) and the content type stay in clear. Originals are the
+evidentiary copy and never change; working copies are derived from an original and linked to
+it. Custody events are append-only, and each item's events form a keyed chain (custody.py): one
+changed, removed or reordered in the database is noticed by `aegis audit verify`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aegis.vault.fields import NAME_PADDED, EncryptedTextField
+from aegis.vault.fields import NAME_PADDED, TEXT_PADDED, EncryptedTextField
 
 
 class EvidenceTampering(Exception):
@@ -47,7 +48,8 @@ WRITE_ONCE_FIELDS = (
     "derived_from_id",
     "blob_id",
     "sha256",
-    "size",
+    "stored_size",
+    "exact_size",
     "content_type",
 )
 
@@ -88,8 +90,11 @@ class EvidenceItem(models.Model):
     name: str = EncryptedTextField(pad=NAME_PADDED)  # type: ignore[assignment]
     description: str = EncryptedTextField()  # type: ignore[assignment]
     content_type = models.CharField(max_length=127)  # a Word document's type is 71 characters
-    size = models.PositiveBigIntegerField()
+    # The file's size padded as its blob is (files.storage.stored_size); the exact size of
+    # an item stored before blobs were padded, whose blob shows it anyway (exact_size empty).
+    stored_size = models.PositiveBigIntegerField()
     # Encrypted: in clear it would let whoever seizes the server confirm a known file is held.
+    exact_size: str | None = EncryptedTextField(pad=TEXT_PADDED)  # type: ignore[assignment]
     sha256: str = EncryptedTextField(help_text="SHA-256 of the bytes, recorded at upload.")  # type: ignore[assignment]
     blob_id = models.CharField(max_length=32, unique=True)
     added_by = models.ForeignKey(
@@ -134,6 +139,12 @@ class EvidenceItem(models.Model):
     @property
     def is_original(self) -> bool:
         return self.kind == ItemKind.ORIGINAL
+
+    @property
+    def size(self) -> int:
+        """The file's exact size in bytes (read with the case key open)."""
+        exact = self.exact_size
+        return self.stored_size if exact is None else int(exact)
 
 
 class CustodyEventQuerySet(models.QuerySet["CustodyEvent"]):

@@ -11,7 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from aegis.vault.fields import EncryptedTextField
+from aegis.vault.fields import TEXT_PADDED, EncryptedTextField
 
 from .vocabulary import Decision, ItemKind, Profile, Purpose
 
@@ -139,7 +139,8 @@ class QuarantineItem(models.Model):
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16, choices=ItemKind.choices)
     local_id = models.CharField(max_length=40)
-    content = EncryptedTextField()
+    # Padded: an evidence file inside would otherwise give its exact size by its length.
+    content = EncryptedTextField(pad=TEXT_PADDED)
     decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
     target = models.CharField(max_length=40, blank=True)
     decided_by = models.ForeignKey(

@@ -1,5 +1,8 @@
 """Encrypted blob store on disk (MEDIA_ROOT/blobs). Each blob has its own file key, wrapped
-under a record's data key (vault.crypto.encrypt_stream); nothing is written in clear."""
+under a record's data key (vault.crypto.encrypt_stream); nothing is written in clear. Files are
+padded (Padmé) before they are encrypted, so a blob's length tells only which of a few sizes the
+file falls in, not which public file it is; a record keeps the exact size under its own key
+and, in clear, at most `stored_size`."""
 
 from __future__ import annotations
 
@@ -25,6 +28,12 @@ def _path(blob_id: str) -> Path:
     if not blob_id.isalnum():
         raise ValueError("bad blob id")
     return root() / blob_id[:2] / blob_id
+
+
+def stored_size(size: int) -> int:
+    """What a blob's length says of a file of `size` bytes: its padded length, the size
+    a record may keep in clear (to count what the disk holds) without telling the file."""
+    return crypto.padded_file_length(size)
 
 
 def store(data_key_id: uuid.UUID, source: BinaryIO) -> str:

@@ -84,7 +84,7 @@ class CheckedFilesField(forms.FileField):
                 checked.append(check_upload(upload, upload.name or "", upload.content_type or ""))
             except UploadRejected as rejected:
                 raise forms.ValidationError(str(rejected)) from rejected
-        if checked and not services.room_for_files(sum(c.size for c in checked)):
+        if checked and not services.room_for_files(c.size for c in checked):
             raise forms.ValidationError(
                 _(
                     "The files cannot be taken right now. Send your report without them; you "

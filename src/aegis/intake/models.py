@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from aegis.vault.fields import NAME_PADDED, EncryptedTextField
+from aegis.vault.fields import NAME_PADDED, TEXT_PADDED, EncryptedTextField
 
 from .vocabulary import DatePrecision, PerpetratorType, SenderKind, SubmissionStatus, TargetKind
 
@@ -125,7 +125,11 @@ class SubmissionFile(models.Model):
     # The hash would let whoever seizes the server confirm that a known photo was sent.
     sha256 = EncryptedTextField()
     content_type = models.CharField(max_length=127)  # a Word document's type is 71 characters
-    size = models.PositiveBigIntegerField()
+    # The size padded as the blob is (files.storage.stored_size), which the hour's budget of
+    # the public form counts; the exact size of a file stored before blobs were padded.
+    stored_size = models.PositiveBigIntegerField()
+    # The exact size would tell which public photo or video was sent, as the hash would.
+    exact_size = EncryptedTextField(pad=TEXT_PADDED)
     blob_id = models.CharField(max_length=32)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -134,6 +138,12 @@ class SubmissionFile(models.Model):
 
     def __str__(self) -> str:
         return f"file {self.pk} of {self.submission_id}"
+
+    @property
+    def size(self) -> int:
+        """The file's exact size in bytes (read with the submission key open)."""
+        exact = self.exact_size
+        return self.stored_size if exact is None else int(str(exact))
 
 
 class FloodNotice(models.Model):

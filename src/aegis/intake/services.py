@@ -235,14 +235,18 @@ def clean_report(report: Report) -> CleanReport:
 # --- Receiving ------------------------------------------------------------------------------
 
 
-def room_for_files(total: int) -> bool:
-    """Whether the public form may store `total` more bytes of files now: within the hour's
+def room_for_files(sizes: Iterable[int]) -> bool:
+    """Whether the public form may store files of these sizes now: within the hour's
     budget of anonymous uploads (AEGIS_INTAKE_UPLOAD_MB_PER_HOUR), and leaving the disk its
     reserve (AEGIS_MIN_FREE_DISK_MB). Anyone may post the form, and a full disk would stop
-    the database, alerts included, as well as the next report."""
+    the database, alerts included, as well as the next report. Both count the files as
+    stored, padded (files.storage.stored_size): the exact sizes are not kept in clear."""
     mb = 1024 * 1024
+    total = sum(storage.stored_size(size) for size in sizes)
     since = timezone.now() - datetime.timedelta(hours=1)
-    recent = SubmissionFile.objects.filter(created_at__gte=since).aggregate(n=Sum("size"))["n"]
+    recent = SubmissionFile.objects.filter(created_at__gte=since).aggregate(n=Sum("stored_size"))[
+        "n"
+    ]
     if (recent or 0) + total > settings.AEGIS_INTAKE_UPLOAD_MB_PER_HOUR * mb:
         return False
     media = Path(settings.MEDIA_ROOT)
@@ -290,7 +294,8 @@ def _store_files(
             name=upload.name,
             sha256=upload.sha256,
             content_type=upload.content_type,
-            size=upload.size,
+            stored_size=storage.stored_size(upload.size),
+            exact_size=str(upload.size),
             blob_id=blob_id,
         )
 

@@ -3,7 +3,8 @@
 - Argon2id turns a passphrase into a 32-byte key.
 - X25519 sealed boxes wrap a data key to a holder's public key.
 - XChaCha20-Poly1305 (AEAD) encrypts fields, bound to their context by associated data.
-- secretstream (XChaCha20-Poly1305) encrypts files in chunks, so memory stays flat.
+- secretstream (XChaCha20-Poly1305) encrypts files in chunks, so memory stays flat; a file
+  is padded first (Padmé, as padded fields are), so its length does not tell which one it is.
 - HMAC-SHA256 makes blind indexes.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -27,8 +29,12 @@ PADDED_FIELD_VERSION = b"\x02"  # aead_encrypt(pad=...)
 MIN_PADDED = 256
 LINE_PADDED = 1024  # a headline or an address, in any script or percent-encoded
 NAME_PADDED = 128  # a person's name, a phone number, an email address, in any script
-FILE_MAGIC = b"AEGISF1\n"
+FILE_MAGIC = b"AEGISF1\n"  # files written before padding: read, never written
+PADDED_FILE_MAGIC = b"AEGISF2\n"
 CHUNK = 64 * 1024
+# The least a file is padded to: one whole chunk, so that short texts and small pictures all
+# look alike on disk.
+MIN_FILE_PADDED = CHUNK
 
 
 class DecryptionError(Exception):
@@ -148,50 +154,129 @@ def hmac_index(key: bytes, normalised: str, domain: str) -> str:
     return mac.hexdigest()[:32]
 
 
+def padded_file_length(n: int) -> int:
+    """The length a file of n bytes is padded to before it is encrypted (padded_length, at
+    least MIN_FILE_PADDED): the length of its blob on disk follows from this alone."""
+    return padded_length(n, MIN_FILE_PADDED)
+
+
+def _read_full(source: BinaryIO, size: int) -> bytes:
+    """`size` bytes, fewer only at the end of `source` (a pipe may return less at a time)."""
+    chunk = source.read(size)
+    while chunk and len(chunk) < size:
+        more = source.read(size - len(chunk))
+        if not more:
+            break
+        chunk += more
+    return chunk
+
+
+def _padded_chunks(source: BinaryIO) -> Iterator[bytes]:
+    """The file's bytes followed by its padding (ISO/IEC 7816-4, as sodium_pad: one 0x80
+    byte, then zeros, to padded_file_length), in chunks of CHUNK bytes but the last. The
+    length is known only at the end of `source`, so the padding is made then, a chunk at a
+    time."""
+    n = 0
+    while len(chunk := _read_full(source, CHUNK)) == CHUNK:
+        n += CHUNK
+        yield chunk
+    left = padded_file_length(n + len(chunk)) - n  # what is still to push, `chunk` included
+    piece = chunk + b"\x80"
+    while left > 0:
+        size = min(CHUNK, left)
+        yield piece + bytes(size - len(piece))
+        left -= size
+        piece = b""
+
+
 def encrypt_stream(key: bytes, source: BinaryIO, target: BinaryIO) -> int:
-    """Encrypt a file with a fresh file key wrapped under `key`; returns bytes written."""
+    """Encrypt a file with a fresh file key wrapped under `key`; returns bytes written. The
+    file is padded (_padded_chunks), so that the blob's length says only which of a few
+    sizes it falls in, never which public photo, video or document it is; the format's
+    version is bound to every chunk, so a padded file is never read as an unpadded one."""
     file_key = sodium.crypto_secretstream_xchacha20poly1305_keygen()
     wrapped = box_encrypt(key, file_key)
     state = sodium.crypto_secretstream_xchacha20poly1305_state()
     header = sodium.crypto_secretstream_xchacha20poly1305_init_push(state, file_key)
-    written = target.write(FILE_MAGIC + len(wrapped).to_bytes(2, "big") + wrapped + header)
-    chunk = source.read(CHUNK)
-    while True:
-        following = source.read(CHUNK)
-        tag = (
-            sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
-            if not following
-            else sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+    written = target.write(PADDED_FILE_MAGIC + len(wrapped).to_bytes(2, "big") + wrapped + header)
+
+    def push(chunk: bytes, tag: int) -> int:
+        return target.write(
+            sodium.crypto_secretstream_xchacha20poly1305_push(state, chunk, PADDED_FILE_MAGIC, tag)
         )
-        written += target.write(
-            sodium.crypto_secretstream_xchacha20poly1305_push(state, chunk, None, tag)
-        )
-        if not following:
-            return written
+
+    chunks = _padded_chunks(source)
+    chunk = next(chunks)
+    for following in chunks:
+        written += push(chunk, sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE)
         chunk = following
+    return written + push(chunk, sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL)
+
+
+class _Unpadding:
+    """Writes what a padded file's chunks hold less the padding, as they come: the last
+    non-zero byte and the zeros after it are held back (the zeros as a count, so that
+    megabytes of padding cost no memory) until a later non-zero byte shows they were the
+    file's own."""
+
+    def __init__(self, target: BinaryIO) -> None:
+        self.target = target
+        self.held = b""
+        self.zeros = 0
+        self.written = 0
+
+    def write(self, plain: bytes) -> None:
+        end = len(plain)
+        if end and plain[-1] == 0:  # most chunks end otherwise: no copy for them
+            end = len(plain.rstrip(b"\x00"))
+        if end == 0:
+            self.zeros += len(plain)
+            return
+        self.written += self.target.write(self.held)
+        while self.zeros:
+            size = min(self.zeros, CHUNK)
+            self.written += self.target.write(bytes(size))
+            self.zeros -= size
+        self.written += self.target.write(memoryview(plain)[: end - 1])
+        self.held, self.zeros = plain[end - 1 : end], len(plain) - end
+
+    def finish(self) -> int:
+        if self.held != b"\x80":
+            raise DecryptionError("file padding is malformed")
+        return self.written
 
 
 def decrypt_stream(key: bytes, source: BinaryIO, target: BinaryIO) -> int:
-    """Decrypt what encrypt_stream wrote; refuses truncated, reordered or altered files."""
-    if source.read(len(FILE_MAGIC)) != FILE_MAGIC:
+    """Decrypt what encrypt_stream wrote (and files written before they were padded); writes
+    exactly the file's bytes, returns how many; refuses truncated, reordered or altered
+    files."""
+    magic = source.read(len(FILE_MAGIC))
+    if magic not in (FILE_MAGIC, PADDED_FILE_MAGIC):
         raise DecryptionError("not an Aegis encrypted file")
+    padded = magic == PADDED_FILE_MAGIC
     wrapped = source.read(int.from_bytes(source.read(2), "big"))
     file_key = box_decrypt(key, wrapped)
     header = source.read(sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES)
     state = sodium.crypto_secretstream_xchacha20poly1305_state()
     sodium.crypto_secretstream_xchacha20poly1305_init_pull(state, header, file_key)
     step = CHUNK + sodium.crypto_secretstream_xchacha20poly1305_ABYTES
+    unpadding = _Unpadding(target) if padded else None
     written = 0
     while chunk := source.read(step):
         try:
-            plain, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(state, chunk, None)
+            plain, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(
+                state, chunk, PADDED_FILE_MAGIC if padded else None
+            )
         except nacl.exceptions.CryptoError as exc:
             raise DecryptionError("file chunk did not authenticate") from exc
-        written += target.write(plain)
+        if unpadding is not None:
+            unpadding.write(plain)
+        else:
+            written += target.write(plain)
         if tag == sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL:
             if source.read(1):
                 raise DecryptionError("data after the final chunk")
-            return written
+            return unpadding.finish() if unpadding is not None else written
     raise DecryptionError("file is truncated")
 
 
