@@ -93,6 +93,7 @@ def test_a_seizer_cannot_tell_which_public_file_an_item_is_by_its_size(desk, med
         row = _raw_row(item)
         in_clear = [v for v in row if not isinstance(v, bytes | memoryview)]
         assert size not in in_clear and str(size) not in map(str, in_clear)
+        assert not any("text/plain" in str(value) for value in in_clear)
         digest = hashlib.sha256(b"x" * (size - 1) + b"\n").hexdigest()
         assert digest not in map(str, in_clear)
         assert storage.stored_size(size) in in_clear
@@ -101,7 +102,7 @@ def test_a_seizer_cannot_tell_which_public_file_an_item_is_by_its_size(desk, med
     assert len(lengths) == 1
     client = sign_in(Client(), desk.person)
     page = client.get(reverse("evidence:detail", kwargs={"item_id": items[1].pk}))
-    assert "3123 bytes" in page.content.decode()
+    assert "3123 bytes" in page.content.decode() and "text/plain" in page.content.decode()
     with unlocked(desk.person.keychain()):
         assert EvidenceItem.objects.get(pk=items[1].pk).size == 3123
 
@@ -124,12 +125,19 @@ def test_an_item_stored_before_sizes_were_sealed_still_reads_and_verifies(desk, 
     _migrate(before)
     try:
         old = MigrationExecutor(connection).loader.project_state(before).apps
-        old.get_model("evidence", "EvidenceItem").objects.filter(pk=item.pk).update(size=len(data))
+        old.get_model("evidence", "EvidenceItem").objects.filter(pk=item.pk).update(
+            size=len(data), content_type="text/plain"
+        )
     finally:
         _migrate(None)
     with unlocked(desk.person.keychain()):
         item = EvidenceItem.objects.get(pk=item.pk)
         assert (item.stored_size, item.exact_size, item.size) == (len(data), None, len(data))
+        assert (item.clear_type, item.sealed_type, item.content_type) == (
+            "text/plain",
+            None,
+            "text/plain",
+        )
         assert services.download(item, actor_id=desk.user.pk, reason="court").data == data
         services.verify_integrity(item, actor_id=desk.user.pk)
     page = sign_in(Client(), desk.person).get(reverse("evidence:detail", args=[item.pk]))

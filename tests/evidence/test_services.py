@@ -87,7 +87,8 @@ def test_originals_are_write_once(desk):
             ("stored_size", 1),
             ("exact_size", "1"),
             ("kind", ItemKind.WORKING),
-            ("content_type", "application/pdf"),
+            ("clear_type", "application/pdf"),
+            ("sealed_type", "application/pdf"),
         ]:
             fresh = EvidenceItem.objects.get(pk=item.pk)
             setattr(fresh, field, value)

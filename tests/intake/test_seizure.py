@@ -105,10 +105,12 @@ def test_a_seizer_cannot_tell_which_public_file_was_sent_by_its_size(intake_team
     for row, size in zip(rows, sizes, strict=True):
         in_clear = [v for v in row if not isinstance(v, bytes | memoryview)]
         assert size not in in_clear and str(size) not in map(str, in_clear)
+        assert not any("text/plain" in str(value) for value in in_clear)
         assert storage.stored_size(size) in in_clear
     assert len({p.stat().st_size for p in blobs()}) == 1 and len(blobs()) == 2
     with unlocked(lucia.keychain()):
-        assert [f.size for f in SubmissionFile.objects.order_by("pk")] == list(sizes)
+        files = SubmissionFile.objects.order_by("pk")
+        assert [(f.size, f.content_type) for f in files] == [(s, "text/plain") for s in sizes]
 
 
 def test_a_file_stored_before_sizes_were_sealed_still_opens(intake_team):
@@ -119,9 +121,12 @@ def test_a_file_stored_before_sizes_were_sealed_still_opens(intake_team):
     with unlocked(lucia.keychain()):
         [blob] = blobs()
         blob.write_bytes(unpadded_blob(current().data_key(item.data_key_id), data))
-    SubmissionFile.objects.filter(pk=item.pk).update(stored_size=len(data), exact_size=None)
+    SubmissionFile.objects.filter(pk=item.pk).update(
+        stored_size=len(data), exact_size=None, clear_type="text/plain", sealed_type=None
+    )
     staff = sign_in(Client(), lucia)
     got = staff.get(reverse("intake:file", args=[item.submission_id, item.pk]))
     assert got.status_code == 200 and got.content == data
+    assert got["Content-Type"].startswith("text/plain")
     page = staff.get(f"/triage/{item.submission_id}/").content.decode()
     assert "old.txt" in page and filesizeformat(len(data)) in page

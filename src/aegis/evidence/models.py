@@ -2,9 +2,10 @@
 
 An item's bytes live in the encrypted blob store (files.storage) under their own file key,
 wrapped under the case's data key, padded to one of a few sizes. Its name, description, the
-SHA-256 of the original and its exact size are ciphertext: in clear, the hash or the size would
-tell whoever copies the server which public photo, video or document it is. Only the padded size
-(what the blob on disk shows anyway) and the content type stay in clear. Originals are the
+SHA-256 of the original, its exact size and its content type are ciphertext: in clear, the hash
+or the size would tell whoever copies the server which public photo, video or document it is,
+and the type whether it is a photo, a video or a document. Only the padded size (what the blob
+on disk shows anyway) stays in clear. Originals are the
 evidentiary copy and never change; working copies are derived from an original and linked to
 it. Custody events are append-only, and each item's events form a keyed chain (custody.py): one
 changed, removed or reordered in the database is noticed by `aegis audit verify`."""
@@ -50,7 +51,8 @@ WRITE_ONCE_FIELDS = (
     "sha256",
     "stored_size",
     "exact_size",
-    "content_type",
+    "clear_type",
+    "sealed_type",
 )
 
 
@@ -89,7 +91,10 @@ class EvidenceItem(models.Model):
     # Read and written as str while the case key is unlocked (see vault.fields).
     name: str = EncryptedTextField(pad=NAME_PADDED)  # type: ignore[assignment]
     description: str = EncryptedTextField()  # type: ignore[assignment]
-    content_type = models.CharField(max_length=127)  # a Word document's type is 71 characters
+    # The content type of an item stored before types were sealed; empty for later ones.
+    clear_type = models.CharField(max_length=127, blank=True, default="")
+    # Padded: a Word document's type is 71 characters, a PNG's 9.
+    sealed_type: str | None = EncryptedTextField(pad=NAME_PADDED)  # type: ignore[assignment]
     # The file's size padded as its blob is (files.storage.stored_size); the exact size of
     # an item stored before blobs were padded, whose blob shows it anyway (exact_size empty).
     stored_size = models.PositiveBigIntegerField()
@@ -139,6 +144,12 @@ class EvidenceItem(models.Model):
     @property
     def is_original(self) -> bool:
         return self.kind == ItemKind.ORIGINAL
+
+    @property
+    def content_type(self) -> str:
+        """The file's content type (read with the case key open)."""
+        sealed = self.sealed_type
+        return self.clear_type if sealed is None else sealed
 
     @property
     def size(self) -> int:

@@ -180,7 +180,7 @@ def _create_item(
         derived_from=derived_from,
         name=name,
         description=description,
-        content_type=content_type,
+        sealed_type=content_type,
         stored_size=storage.stored_size(size),
         exact_size=str(size),
         sha256=sha256,

@@ -124,7 +124,10 @@ class SubmissionFile(models.Model):
     name = EncryptedTextField(pad=NAME_PADDED)
     # The hash would let whoever seizes the server confirm that a known photo was sent.
     sha256 = EncryptedTextField()
-    content_type = models.CharField(max_length=127)  # a Word document's type is 71 characters
+    # The content type of a file stored before types were sealed; empty for later ones.
+    clear_type = models.CharField(max_length=127, blank=True, default="")
+    # Padded: a Word document's type is 71 characters, a PNG's 9.
+    sealed_type = EncryptedTextField(pad=NAME_PADDED)
     # The size padded as the blob is (files.storage.stored_size), which the hour's budget of
     # the public form counts; the exact size of a file stored before blobs were padded.
     stored_size = models.PositiveBigIntegerField()
@@ -138,6 +141,12 @@ class SubmissionFile(models.Model):
 
     def __str__(self) -> str:
         return f"file {self.pk} of {self.submission_id}"
+
+    @property
+    def content_type(self) -> str:
+        """The file's content type (read with the submission key open)."""
+        sealed = self.sealed_type
+        return self.clear_type if sealed is None else str(sealed)
 
     @property
     def size(self) -> int:

@@ -293,7 +293,7 @@ def _store_files(
             sender=sender,
             name=upload.name,
             sha256=upload.sha256,
-            content_type=upload.content_type,
+            sealed_type=upload.content_type,
             stored_size=storage.stored_size(upload.size),
             exact_size=str(upload.size),
             blob_id=blob_id,
