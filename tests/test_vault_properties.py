@@ -89,6 +89,17 @@ def test_file_round_trip(key, data):
     assert out.getvalue() == data
 
 
+@settings(max_examples=40, deadline=None)
+@given(key=keys, data=st.binary(max_size=3 * crypto.CHUNK + 17))
+def test_a_files_ciphertext_length_follows_from_its_padded_length_alone(key, data):
+    """Header (magic, wrapped file key, stream header), then a tag per 64 KiB chunk."""
+    sealed = io.BytesIO()
+    written = crypto.encrypt_stream(key, io.BytesIO(data), sealed)
+    padded = crypto.padded_file_length(len(data))
+    assert padded > len(data)
+    assert written == len(sealed.getvalue()) == 106 + padded + 17 * -(-padded // crypto.CHUNK)
+
+
 @settings(max_examples=25, deadline=None)
 @given(data_key=keys, seed=st.binary(min_size=32, max_size=32))
 def test_key_wrap_round_trip(data_key, seed):
