@@ -107,3 +107,23 @@ def test_the_list_sorts_by_month_then_newest_record_and_shows_the_days_to_the_te
     assert shown == [early_in_march.pk, late_in_march.pk, earlier.pk]
     listed = sign_in(Client(), team.worker).get(reverse("incidents:list")).content.decode()
     assert "28 March 2024" in listed and "2 March 2024" in listed
+
+
+@pytest.mark.django_db
+def test_a_row_from_before_is_sealed_when_a_member_opens_its_page(team, outsider):
+    incident = team.record(date_start=START, date_end=END)
+    Incident.objects.filter(pk=incident.pk).update(month_start=START, month_end=END, days=None)
+    stamp = Incident.objects.values_list("updated_at", flat=True).get(pk=incident.pk)
+    url = reverse("incidents:detail", kwargs={"incident_ref": incident.reference})
+    assert sign_in(Client(), outsider).get(url).status_code == 404  # no key: nothing changes
+    assert Incident.objects.filter(pk=incident.pk, days=None).exists()
+    page = sign_in(Client(), team.worker).get(url).content.decode()
+    assert "23 November 1987" in page and "2 December 1987" in page
+    row = Incident.objects.values("month_start", "month_end", "updated_at").get(pk=incident.pk)
+    assert row == {
+        "month_start": datetime.date(1987, 11, 1),
+        "month_end": datetime.date(1987, 12, 1),
+        "updated_at": stamp,
+    }
+    with unlocked(team.worker.keychain()):
+        assert Incident.objects.get(pk=incident.pk).date_end == END

@@ -50,7 +50,8 @@ class Incident(QuickChoiceLabels, models.Model):
     # incident began and ended, for sorting, filters, statistics and risk patterns. The exact
     # days are sealed in `days` with the record's key; `date_start` and `date_end` read and
     # write them (see below). A row made before the days were sealed has `days` empty and its
-    # exact days still in the month columns, until its next correction seals them.
+    # exact days still in the month columns, until a member opens or corrects it
+    # (services.seal_days).
     month_start = models.DateField()
     month_end = models.DateField(null=True, blank=True)
     days = EncryptedTextField()
@@ -148,6 +149,13 @@ class Incident(QuickChoiceLabels, models.Model):
     @date_end.setter
     def date_end(self, value: datetime.date | None) -> None:
         self._set_days(self._readable_days()[0], value)
+
+    @property
+    def days_sealed(self) -> bool:
+        """Whether the days are sealed (else the row is from before, its columns exact)."""
+        if "days" not in self.__dict__:
+            self.refresh_from_db(fields=["days"])
+        return self.__dict__.get("days") is not None
 
     @property
     def days_open(self) -> bool:

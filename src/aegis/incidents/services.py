@@ -271,6 +271,16 @@ def update_incident(
     return incident
 
 
+def seal_days(incident: Incident) -> None:
+    """Seal the days of a row made before they were sealed (its month columns still hold
+    them, see the model), now that someone who opens it does: no content changes, so nothing
+    is logged or audited and the row keeps its `updated_at`."""
+    if incident.days_sealed or not incident.days_open:
+        return
+    incident.date_start = incident.date_start  # the setter seals both days
+    incident.save(update_fields=["days", "month_start", "month_end"])
+
+
 def _touch(incident: Incident) -> None:
     Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
 

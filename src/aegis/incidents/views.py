@@ -185,6 +185,7 @@ def _changes_of(incident: Incident) -> list[Any]:
 @require_http_methods(["GET"])
 def incident_detail(request: HttpRequest, incident_ref: str) -> HttpResponse:
     incident = _incident(request, incident_ref)
+    services.seal_days(incident)  # a row from before the days were sealed, opened by a member
     shown = selectors.incident_page(request.user, incident)
     return render(
         request,
