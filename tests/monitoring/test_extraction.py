@@ -360,6 +360,16 @@ def test_given_name_prior_and_the_sex_features() -> None:
     assert features.sex_features(article, "Chen Qishui", {})["prior_none"] == 1.0
 
 
+def test_a_name_s_own_words_are_no_pronoun() -> None:
+    # The surname He (何) is common among Chinese defenders; it had read as "he".
+    article = features.Article.make(
+        "", "In 2018, He Qian alleged that an editor groped her while she was an intern.", None
+    )
+    assert features.pronouns(article, "He Qian") == (0, 2, "f")
+    row = features.victim_features(article, "He Qian", {})
+    assert row["male"] == 0.0 and row["female"] > 0 and row["male_share"] == 0.0
+
+
 def test_the_wide_prior_knows_the_given_names_the_first_lists_lack() -> None:
     # Arabic given names, in no Faker locale's list.
     for name in ("Esraa", "Zeina", "Tawfiq"):

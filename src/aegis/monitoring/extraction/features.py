@@ -669,6 +669,7 @@ def pronouns(article: Article, name: str) -> tuple[int, int, str]:
     sentence and the next), and which came first ("m", "f" or "")."""
     parts = name.split()
     keys = [name.lower()] + ([parts[-1].lower()] if len(parts) > 1 else [])
+    own = set(textmod.tokens(name))
     male = female = 0
     first = ""
     for i, sentence in enumerate(article.sentences):
@@ -679,6 +680,8 @@ def pronouns(article: Article, name: str) -> tuple[int, int, str]:
         span = f"{lowered} {following}"
         start = max(span.find(k) for k in keys)
         for token in textmod.tokens(span[start:])[:25]:
+            if token in own:  # a name's own words are no pronoun ("He Qian" is a woman)
+                continue
             if token in ("he", "his", "him", "himself"):
                 male += 1
                 first = first or "m"
@@ -692,8 +695,9 @@ def victim_features(article: Article, name: str, idf: dict[str, float]) -> Featu
     context = victim_context(article, name)
     tokens = textmod.tokens(" ".join(context))
     features = bag(tokens, idf, prefix="c:", bigrams=False)
-    male = sum(t in MALE for t in tokens)
-    female = sum(t in FEMALE for t in tokens)
+    own = set(textmod.tokens(name))  # the surname He is no pronoun
+    male = sum(t in MALE and t not in own for t in tokens)
+    female = sum(t in FEMALE and t not in own for t in tokens)
     features["male"] = math.log1p(male)
     features["female"] = math.log1p(female)
     features["male_share"] = male / (male + female) if male + female else 0.5
