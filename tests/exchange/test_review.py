@@ -106,3 +106,14 @@ def test_a_rejection_writes_nothing_else(desk, arrived):
         review.decide(_item("person"), Decision.REJECTED, actor=desk.lucia.user)
     assert _item("person").decision == Decision.REJECTED
     assert Person.objects.count() == 1
+
+
+def test_an_incident_recorded_before_the_days_were_sealed_is_still_matched(desk, arrived):
+    """A row made before the days were sealed keeps its exact day in the month column until
+    it is corrected: it is matched as one sealed since."""
+    Incident.objects.filter(pk=desk.incident.pk).update(
+        month_start=desk.incident.date_start, days=None
+    )
+    with unlocked(desk.lucia.keychain()):
+        found = selectors.incident_matches(desk.lucia.user, _item("event"))
+    assert found == [desk.incident]

@@ -143,8 +143,12 @@ def incident_matches(user: Any, item: QuarantineItem) -> list[Any]:
     except (KeyError, TypeError, ValueError):
         return []
     types = [act.get("type") for act in event.get("acts", [])]
-    # The month is coded; the day is sealed, so it is compared once the records are open.
-    found = incidents.visible_incidents(user).filter(month_start=start.replace(day=1))
+    # The month is coded; the day is sealed, so it is compared once the records are open. The
+    # month, not its first day: a row made before the days were sealed keeps its day
+    # in the month column until it is corrected.
+    found = incidents.visible_incidents(user).filter(
+        month_start__year=start.year, month_start__month=start.month
+    )
     if country := event.get("place", {}).get("country"):
         found = found.filter(country=country)
     if types:
