@@ -115,3 +115,20 @@ def test_findings_only_cover_incidents_the_reader_may_see(team, outsider):
         team.record(date_start=days_ago(n), country="CO", region="CO-ANT", cases=[team.case])
     assert len(_findings(team.worker.user)) == 3
     assert _findings(outsider.user) == []
+
+
+def test_a_finding_names_months_even_over_rows_from_before_the_days_were_sealed(team):
+    """A row made before the days were sealed keeps its day in the month column until it is
+    corrected: the finding still says its months, not that day."""
+    from aegis.incidents.models import Incident
+
+    person = team.case.person
+    made = [team.record(date_start=days_ago(n), victims=[person]) for n in (2, 5, 9)]
+    Incident.objects.filter(pk=made[0].pk).update(month_start=days_ago(2), days=None)
+    Incident.objects.filter(pk=made[2].pk).update(month_start=days_ago(9), days=None)
+    [found] = [f for f in _findings(team.worker.user) if f.kind == "person"]
+    assert (found.count, found.first_date, found.last_date) == (
+        3,
+        datetime.date(2024, 6, 1),
+        datetime.date(2024, 6, 1),
+    )

@@ -122,9 +122,12 @@ def _sql(recent: str) -> str:
     """  # noqa: S608
 
 
-def _date(value: Any) -> datetime.date:
+def _month(value: Any) -> datetime.date:
+    """The first day of the month of a `month_start`: a row made before the days were sealed
+    keeps its day there until it is corrected, and a finding says months, never that day."""
     # SQLite gives an aggregate of dates back as text.
-    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+    day = datetime.date.fromisoformat(value) if isinstance(value, str) else value
+    return day.replace(day=1)
 
 
 def find_patterns(
@@ -170,8 +173,8 @@ def find_patterns(
             Finding(
                 kind=kind,
                 count=count,
-                first_date=_date(first),
-                last_date=_date(last),
+                first_date=_month(first),
+                last_date=_month(last),
                 window_days=window_days,
                 country=country,
                 region=region_,
