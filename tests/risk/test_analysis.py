@@ -110,6 +110,10 @@ def test_the_analyst_sees_levels_and_findings_by_place_and_sector_only(seeded, m
         "incidents",
     }
     assert (data["window_days"], data["min_count"]) == (30, 3)
+    # The window is read in whole months (the days are sealed): it says since when.
+    assert data["since"] == "2024-07-01"
+    assert "A finding is 3 incidents or more since July 2024" in page
+    assert "within 30 days" not in page
 
 
 def test_case_staff_may_not_read_the_analysis(team, seeded):

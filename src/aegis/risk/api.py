@@ -287,6 +287,7 @@ def risk_analysis(request: HttpRequest) -> Any:
     return {
         "window_days": data.window_days,
         "min_count": data.min_count,
+        "since": data.since,
         "levels": [asdict(row) for row in data.levels],
         "findings": [asdict(row) for row in data.findings],
     }

@@ -15,7 +15,7 @@ from aegis.paging import capped_count
 
 from . import selectors
 from .models import ROSE, Assessment
-from .patterns import Finding
+from .patterns import Finding, window_start
 from .vocabulary import Level
 
 PAGE_SIZE = 25
@@ -100,6 +100,7 @@ class Analysis:
     findings: list[FindingRow]
     window_days: int
     min_count: int
+    since: datetime.date  # where the window starts: it is read in whole months
 
 
 def analysis() -> Analysis:
@@ -124,4 +125,5 @@ def analysis() -> Analysis:
         ],
         window_days=settings.pattern_window_days,
         min_count=settings.pattern_min_count,
+        since=window_start(clock.today(), settings.pattern_window_days),
     )

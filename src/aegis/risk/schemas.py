@@ -174,5 +174,9 @@ class FindingRowOut(Schema):
 class AnalysisOut(Schema):
     window_days: int
     min_count: int
+    since: datetime.date = Field(
+        description="Where the window of findings starts: the first day of the month its "
+        "first day is in (the days are sealed, so findings are counted by month)."
+    )
     levels: list[LevelRowOut]
     findings: list[FindingRowOut]
