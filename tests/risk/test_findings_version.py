@@ -96,3 +96,28 @@ def test_a_case_save_raises_it_only_when_what_findings_read_changes(
     with django_capture_on_commit_callbacks(execute=True), unlocked(worker.keychain()):
         cases.update_case(case, actor_id=worker.user.pk, reason="Sector", sector=other)
     assert version() == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_findings_kept_while_incidents_were_read_by_day_are_forgotten_by_the_upgrade():
+    """Findings kept before the days were sealed hold their incidents' exact first and last
+    days beside a person's id, and were counted over a window of days: the upgrade drops them
+    (they are a cache, computed again by the next reader)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from aegis.risk.models import FindingsSnapshot
+
+    MigrationExecutor(connection).migrate([("risk", "0007_pad_names")])
+    FindingsSnapshot.objects.create(
+        scope="all",
+        version=0,
+        day=datetime.date(2026, 12, 6),
+        window_days=30,
+        min_count=3,
+        findings=[{"kind": "person", "person_id": 1, "first_date": "2026-11-23"}],
+    )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert not FindingsSnapshot.objects.exists()
