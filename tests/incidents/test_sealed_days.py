@@ -127,3 +127,18 @@ def test_a_row_from_before_is_sealed_when_a_member_opens_its_page(team, outsider
     }
     with unlocked(team.worker.keychain()):
         assert Incident.objects.get(pk=incident.pk).date_end == END
+
+def test_the_case_page_shows_its_incidents_days_newest_first(team):
+    """The case page opens its incidents, so it shows their days and sorts by them: within a
+    month, the later day first, whichever was recorded first."""
+    from django.utils import formats
+
+    late = team.record(date_start=datetime.date(2024, 3, 28), title="Late", cases=[team.case])
+    early = team.record(date_start=datetime.date(2024, 3, 2), title="Early", cases=[team.case])
+    page = sign_in(Client(), team.worker).get(
+        reverse("cases:detail", kwargs={"reference": team.case.reference})
+    )
+    shown = page.content.decode()
+    for day in (datetime.date(2024, 3, 28), datetime.date(2024, 3, 2)):
+        assert formats.date_format(day, "SHORT_DATE_FORMAT") in shown
+    assert shown.index(late.reference) < shown.index(early.reference)

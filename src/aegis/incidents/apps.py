@@ -13,7 +13,7 @@ class IncidentsConfig(AppConfig):
         from . import selectors
 
         panels.register(
-            panels.Panel(panels.CASE, "incidents/_case_panel.html", selectors.incidents_of_case)
+            panels.Panel(panels.CASE, "incidents/_case_panel.html", selectors.case_panel)
         )
         panels.register(
             panels.Panel(panels.SEARCH, "incidents/_search_panel.html", selectors.search)
