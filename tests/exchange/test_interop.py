@@ -77,3 +77,29 @@ def test_an_imported_openevsys_event_is_created_after_review(desk, partner):
         review.decide(item, "created", actor=desk.lucia.user)
         created = Incident.objects.get(reference=QuarantineItem.objects.get(pk=item.pk).target)
         assert created.title == "Raid on the office"
+
+
+@pytest.mark.engine_independent
+@pytest.mark.parametrize("file_format", ["openevsys", "csv"])
+def test_a_month_is_read_back_as_a_month_not_as_its_first_day(file_format):
+    """An incident known to its month (or one whose days the sender could not open) is sent
+    as the month's first day: the file says so, and reading it back keeps the month."""
+    date = {"start": "2026-03-01", "end": None, "precision": "month"}
+    records = {**RECORDS, "events": [{**RECORDS["events"][0], "date": date}]}
+    if file_format == "openevsys":
+        back = interop.read_openevsys(interop.openevsys_xml(records))
+    else:
+        back = interop.read_csv(interop.records_csv(records))
+    assert back["events"][0]["date"] == date
+
+
+@pytest.mark.engine_independent
+def test_a_csv_from_before_the_precision_column_is_read_by_day():
+    text = interop.records_csv(RECORDS).decode().splitlines()
+    header = text[0].split(",")
+    at = header.index("date_precision")
+    older = "\n".join(
+        ",".join(cell for i, cell in enumerate(line.split(",")) if i != at) for line in text
+    )
+    (event,) = interop.read_csv(older.encode())["events"]
+    assert event["date"] == {"start": "2026-03-04", "end": None, "precision": "day"}

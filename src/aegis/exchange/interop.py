@@ -15,6 +15,7 @@ CSV_COLUMNS = (
     "event",
     "date_start",
     "date_end",
+    "date_precision",
     "country",
     "region",
     "act",
@@ -23,6 +24,10 @@ CSV_COLUMNS = (
     "perpetrators",
     "title",
 )
+
+
+# A file from before the precision column was added is read by day, as it was written.
+CSV_REQUIRED = tuple(column for column in CSV_COLUMNS if column != "date_precision")
 
 
 def _text(parent: ET.Element, tag: str, value: Any) -> None:
@@ -39,6 +44,9 @@ def openevsys_xml(records: dict[str, Any]) -> bytes:
         _text(element, "event_title", event.get("title"))
         _text(element, "initial_date", event["date"]["start"])
         _text(element, "final_date", event["date"]["end"])
+        # Aegis's precision code (day, month, year, approximate): a month or a year is sent
+        # as its first day, which is not the day it happened.
+        _text(element, "date_precision", event["date"].get("precision"))
         _text(element, "geographical_term", event["place"].get("country"))
         _text(element, "local_geographical_area", event["place"].get("region"))
         _text(element, "event_description", event.get("description"))
@@ -73,6 +81,7 @@ def records_csv(records: dict[str, Any]) -> bytes:
                     event["id"],
                     event["date"]["start"],
                     event["date"]["end"] or "",
+                    event["date"].get("precision") or "day",
                     event["place"].get("country", ""),
                     event["place"].get("region", ""),
                     act.get("id", ""),
@@ -110,7 +119,7 @@ def read_openevsys(data: bytes) -> dict[str, Any]:
                 "date": {
                     "start": _find(event, "initial_date"),
                     "end": _find(event, "final_date") or None,
-                    "precision": "day",
+                    "precision": _find(event, "date_precision") or "day",
                 },
                 "place": {
                     "country": _find(event, "geographical_term"),
@@ -139,7 +148,7 @@ def read_openevsys(data: bytes) -> dict[str, Any]:
 def read_csv(data: bytes) -> dict[str, Any]:
     """The CSV `records_csv` writes, as records: one event per event id, one act per row."""
     reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
-    if set(CSV_COLUMNS) - set(reader.fieldnames or ()):
+    if set(CSV_REQUIRED) - set(reader.fieldnames or ()):
         raise ValueError("not the exchange CSV layout")
     rows = list(reader)
     events: dict[str, dict[str, Any]] = {}
@@ -152,7 +161,7 @@ def read_csv(data: bytes) -> dict[str, Any]:
                 "date": {
                     "start": row["date_start"],
                     "end": row["date_end"] or None,
-                    "precision": "day",
+                    "precision": row.get("date_precision") or "day",
                 },
                 "place": {"country": row["country"], "region": row["region"]},
                 "acts": [],
