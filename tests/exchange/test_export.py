@@ -190,3 +190,16 @@ def test_evidence_whose_custody_log_does_not_verify_is_not_sent(desk, partner):
     assert "Nothing was sent" in refused.value.message
     assert not Export.objects.exists() and not ExportedRecord.objects.exists()
     assert CustodyEvent.objects.count() == 1
+
+
+def test_an_incident_whose_days_the_sender_cannot_open_is_sent_as_its_month(
+    desk, partner, partner_keys
+):
+    """The days are sealed with the incident's key: where the sender cannot open it (here its
+    key's wraps are gone), the bundle says the month, not its first day as the day."""
+    from aegis.vault.models import KeyWrap
+
+    KeyWrap.objects.filter(data_key_id=desk.incident.data_key_id).delete()
+    files = _unzipped(_export(desk, partner, "coded").age_file, partner_keys)
+    (event,) = json.loads(files["records.json"])["events"]
+    assert event["date"] == {"start": "2026-03-01", "end": None, "precision": "month"}

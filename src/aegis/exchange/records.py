@@ -157,7 +157,8 @@ class Builder:
             "date": {
                 "start": _date(incident.date_start),
                 "end": _date(incident.date_end),
-                "precision": incident.date_precision,
+                # At most the month where the sender cannot open the days (they are sealed).
+                "precision": incident.shown_precision,
             },
             "place": place,
             "verification": incident.verification,
