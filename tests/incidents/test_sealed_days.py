@@ -142,3 +142,56 @@ def test_the_case_page_shows_its_incidents_days_newest_first(team):
     for day in (datetime.date(2024, 3, 28), datetime.date(2024, 3, 2)):
         assert formats.date_format(day, "SHORT_DATE_FORMAT") in shown
     assert shown.index(late.reference) < shown.index(early.reference)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_member_seals_the_days_of_the_rows_from_before(
+    team, outsider, make_compartment, tmp_path
+):
+    """Rows made before the days were sealed keep them in the month columns; a member's keys
+    seal those of their compartments, and the others wait for a member of theirs."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    ours = team.record(date_start=START, date_end=END)
+    with unlocked(outsider.keychain()):
+        theirs = services.create_incident(
+            make_compartment(outsider), actor_id=None, title="Elsewhere", date_start=START
+        )
+    # As rows made before the days were sealed stand: the days in the columns, nothing sealed.
+    Incident.objects.filter(pk=ours.pk).update(month_start=START, month_end=END, days=None)
+    Incident.objects.filter(pk=theirs.pk).update(month_start=START, days=None)
+    password = tmp_path / "password"
+    password.write_text(team.worker.password)
+
+    def seal() -> tuple[str, str]:
+        out, err = StringIO(), StringIO()
+        call_command(
+            "incidents",
+            "seal-days",
+            "--username",
+            team.worker.user.username,
+            "--password-file",
+            str(password),
+            stdout=out,
+            stderr=err,
+        )
+        return out.getvalue(), err.getvalue()
+
+    out, err = seal()
+    assert "Sealed the days of 1 incident." in out
+    assert "1 incident was left as it was" in err
+    with unlocked(team.worker.keychain()):
+        sealed = Incident.objects.get(pk=ours.pk)
+        assert (sealed.date_start, sealed.date_end, sealed.month_start, sealed.month_end) == (
+            START,
+            END,
+            datetime.date(1987, 11, 1),
+            datetime.date(1987, 12, 1),
+        )
+    assert Incident.objects.values_list("month_start", flat=True).get(pk=theirs.pk) == START
+    assert find([END.isoformat().encode()]) == []  # only the row left holds a day
+    password.write_text("not the password")
+    with pytest.raises(CommandError, match="Refused"):
+        seal()

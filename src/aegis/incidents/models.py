@@ -150,6 +150,12 @@ class Incident(QuickChoiceLabels, models.Model):
     def date_end(self, value: datetime.date | None) -> None:
         self._set_days(self._readable_days()[0], value)
 
+    def seal_days(self) -> None:
+        """Seal the days of a row made before they were sealed (they are in the month columns
+        until then) and keep only the months in clear; the record must be open."""
+        start, end = self._readable_days()
+        self._set_days(start, end)
+
     @property
     def days_sealed(self) -> bool:
         """Whether the days are sealed (else the row is from before, its columns exact)."""

@@ -21,7 +21,9 @@ from aegis.cases.models import Case, Compartment, Person
 from aegis.cases.services import allocate_reference, correction, record_change, require_reason
 from aegis.cases.vocabulary import AgeGroup, Gender
 from aegis.rules import RuleError
+from aegis.vault import keychain
 from aegis.vault import services as vault
+from aegis.vault.selectors import open_records
 
 from .models import (
     Act,
@@ -277,8 +279,40 @@ def seal_days(incident: Incident) -> None:
     is logged or audited and the row keeps its `updated_at`."""
     if incident.days_sealed or not incident.days_open:
         return
-    incident.date_start = incident.date_start  # the setter seals both days
+    incident.seal_days()
     incident.save(update_fields=["days", "month_start", "month_end"])
+
+
+@dataclass(frozen=True)
+class SealedDays:
+    sealed: int  # rows whose days are now sealed
+    left: int  # rows whose key the key context does not open, left for another member
+
+
+SEAL_AT_ONCE = 200
+
+
+def seal_older_days() -> SealedDays:
+    """Seal the days of the incidents recorded before the days were sealed (a migration holds
+    no key, so their days stayed in the month columns) where the current key context opens
+    them; each keeps only its months in clear. The others are left for a member of their
+    compartment. Nothing changes for a reader, so the change log keeps nothing."""
+    chain = keychain.current()
+    older = list(
+        Incident.objects.filter(days__isnull=True).order_by("pk").values_list("pk", flat=True)
+    )
+    sealed = left = 0
+    for at in range(0, len(older), SEAL_AT_ONCE):
+        rows = list(Incident.objects.filter(pk__in=older[at : at + SEAL_AT_ONCE]))
+        open_records(rows)
+        for incident in rows:
+            if not chain.opened(keychain.as_uuid(incident.data_key_id)):
+                left += 1
+                continue
+            incident.seal_days()
+            incident.save(update_fields=["days", "month_start", "month_end"])
+            sealed += 1
+    return SealedDays(sealed, left)
 
 
 def _touch(incident: Incident) -> None:
