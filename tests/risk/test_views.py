@@ -240,3 +240,13 @@ def test_findings_appear_on_the_assessment_pages(team):
     assert "Due now" in detail  # the incidents came after the assessment
     case_page = _text(client.get(reverse("risk:case", kwargs=kwargs)))
     assert "3 new incidents since the assessment" in case_page
+
+
+def test_the_incidents_to_choose_are_newest_day_first(team):
+    """The days are sealed and the columns hold months: the choices, opened for their titles,
+    are sorted by their days, the later day first whichever was recorded first."""
+    team.record(title="Late in March", date_start=datetime.date(2024, 3, 28))
+    team.record(title="Early in March", date_start=datetime.date(2024, 3, 2))
+    page = _text(web(team.worker).get(_new(team)))
+    assert "2024-03-28" in page and "2024-03-02" in page
+    assert page.index("Late in March") < page.index("Early in March")

@@ -205,12 +205,14 @@ def owner_choices(case: Case) -> QuerySet[Any]:
 
 def incident_choices(user: Any, case: Case) -> list[Incident]:
     """Incidents a threat may rest on: visible, in the case's compartment, newest first, keys
-    opened (the choices show their titles)."""
-    return opened(
+    opened (the choices show their titles). The newest months are read; their days, sealed,
+    are sorted here once opened."""
+    found = opened(
         incident_selectors.visible_incidents(user)
         .filter(compartment_id=case.compartment_id)
         .order_by("-month_start", "-pk")[:INCIDENT_CHOICES_CAP]
     )
+    return sorted(found, key=lambda incident: (incident.date_start, incident.pk), reverse=True)
 
 
 # --- Comparison ---------------------------------------------------------------------------
