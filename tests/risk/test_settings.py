@@ -46,6 +46,8 @@ def test_thresholds_changed_by_the_admin_decide_new_levels_only(team, admin):
     assert before.level == "moderate"
     page = admin.get(reverse("risk:settings"))
     assert page.status_code == 200 and 'for="id_high_from"' in _text(page)
+    # The window is read in whole months (the incidents' days are sealed): the field says so.
+    assert "Read in whole months" in _text(page)
     response = admin.post(
         reverse("risk:settings"), {**DEFAULTS, "moderate_from": "2.5", "high_from": "8.5"}
     )

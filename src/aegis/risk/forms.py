@@ -171,7 +171,14 @@ class SettingsForm(forms.Form):
     review_days_moderate = forms.IntegerField(label=_("Review a moderate risk after (days)"))
     review_days_high = forms.IntegerField(label=_("Review a high risk after (days)"))
     review_days_critical = forms.IntegerField(label=_("Review a critical risk after (days)"))
-    pattern_window_days = forms.IntegerField(label=_("Pattern window (days)"))
+    pattern_window_days = forms.IntegerField(
+        label=_("Pattern window (days)"),
+        help_text=_(
+            "Read in whole months: the window starts on the first day of the month its first "
+            "day falls in, since only the month of each incident is kept in clear (its days "
+            "are sealed). 30 days on 6 December count the incidents of November and December."
+        ),
+    )
     pattern_min_count = forms.IntegerField(label=_("Incidents in the window that make a finding"))
 
 
