@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
 from django.http import (
     Http404,
@@ -14,6 +14,7 @@ from django.http import (
     HttpResponsePermanentRedirect,
     JsonResponse,
 )
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.templatetags.static import static
@@ -36,14 +37,46 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     """Django's 400 page without the CSRF check its own handler runs first: a form sent in
     an encoding Django refuses (charset=utf-16) failed that check again inside the handler,
     so the 400 became a 500. The page needs no token: it takes nothing. A call to the API
-    gets JSON in words: 413 for a body past the size Django reads (it had been this page)."""
+    gets JSON in words: 413 for a body past the size Django reads (it had been this page),
+    and what could not be read in a multipart body (a file name over a kilobyte, too many
+    fields or files, a missing boundary) said, where it had been "What was sent could not be
+    read". The pages' own upload forms read such bodies themselves and show the form again
+    (aegis.files.handlers.read_form_body); this page says the same of any other form."""
+    reason = _unread_reason(exception)
     if for_api(request):
         if isinstance(exception, RequestDataTooBig):
             limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
             message = _("The request is too large: the API reads %(limit)s at most.")
             return JsonResponse({"detail": message % {"limit": limit}}, status=413)
-        return JsonResponse({"detail": _("What was sent could not be read") + "."}, status=400)
-    return render(request, "400.html", status=400)
+        detail = reason or _("What was sent could not be read") + "."
+        return JsonResponse({"detail": detail}, status=400)
+    return render(request, "400.html", {"reason": reason}, status=400)
+
+
+def _unread_reason(exception: Exception | None) -> str | None:
+    """What in a body Django refused could not be read, in words; None where it is not known."""
+    if isinstance(exception, TooManyFieldsSent):
+        return _(
+            "The request has more than %(count)s fields: send fewer at once. Nothing was stored."
+        ) % {"count": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}
+    if isinstance(exception, TooManyFilesSent):
+        return _(
+            "The request has more than %(count)s files: send fewer at once. Nothing was stored."
+        ) % {"count": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+    if isinstance(exception, MultiPartParserError) and "header size" in str(exception):
+        # Django: "Request max total header size exceeded."
+        return _(
+            "A part of the multipart body has headers over a kilobyte, most often a file "
+            "name that long: give the file a shorter name and send it again. Nothing was "
+            "stored."
+        )
+    if isinstance(exception, MultiPartParserError):
+        return _(
+            "The multipart body could not be read: its boundary is missing or invalid, or a "
+            "part is in an encoding it cannot take. Send it as multipart/form-data with the "
+            "boundary its parts are separated by. Nothing was stored."
+        )
+    return None
 
 
 # The forms whose refusal page names what was not done, and the page to open again.

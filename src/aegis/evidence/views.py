@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis.access import found, requires
-from aegis.files.handlers import keep_uploads_in_memory
+from aegis.files.handlers import body_problem, read_form_body
 from aegis.rules import RuleError
 from aegis.visits import headers_only
 
@@ -53,7 +53,7 @@ def item_list(request: HttpRequest, reference: str) -> HttpResponse:
 @csrf_exempt  # CSRF is checked in _upload, once the upload handler has been swapped
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, reference: str) -> HttpResponse:
-    keep_uploads_in_memory(request)
+    read_form_body(request)
     return _upload(request, reference)
 
 
@@ -62,7 +62,10 @@ def _upload(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case(request, reference)
     form = UploadForm(request.POST or None, request.FILES or None)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and (problem := body_problem(request)):
+        form.add_error(None, problem[0])  # the text typed is shown again, nothing stored
+        status = problem[1]
+    elif request.method == "POST":
         if form.is_valid():
             received = form.cleaned_data["file"]
             try:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from aegis.access import found, requires
 from aegis.cases import selectors as cases
-from aegis.files.handlers import keep_uploads_in_memory
+from aegis.files.handlers import body_problem, read_form_body
 from aegis.files.uploads import max_upload_bytes
 from aegis.rules import RuleError, flash_refusal, refusal_on
 
@@ -151,7 +151,7 @@ def import_bundle(request: HttpRequest) -> HttpResponse:
     # The bundle and its signature never reach a temp file. Its own limit, not the upload
     # limit: a bundle cut at the upload limit had been refused as altered after signing.
     # A signature is a few hundred bytes: no more is kept of one.
-    keep_uploads_in_memory(request, {"bundle": MAX_BUNDLE, "signature": MAX_SIGNATURE})
+    read_form_body(request, {"bundle": MAX_BUNDLE, "signature": MAX_SIGNATURE})
     return _import(request)
 
 
@@ -163,7 +163,11 @@ def _import(request: HttpRequest) -> HttpResponse:
         compartments=cases.work_compartments_of(request.user),
         partners=selectors.partners(),
     )
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and (problem := body_problem(request)):
+        form.add_error(None, problem[0])  # the choices made are shown again, nothing stored
+        status = problem[1]
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["bundle"]
         signature = form.cleaned_data["signature"]
         legacy = form.cleaned_data["file_format"] != "bundle"
@@ -177,7 +181,8 @@ def _import(request: HttpRequest) -> HttpResponse:
                 received = _received(request, form, upload, signature)
                 messages.success(request, _("The bundle is in quarantine for review."))
                 return redirect("exchange:received", received_id=received.pk)
-    status = 400 if form.errors else 200
+    if status == 200 and form.errors:
+        status = 400
     context = {"form": form, "locked": identity.public() is None}
     return render(request, "exchange/import.html", context, status=status)
 

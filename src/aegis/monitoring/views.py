@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis.access import found, requires
-from aegis.files.handlers import keep_uploads_in_memory
+from aegis.files.handlers import body_problem, read_form_body
 from aegis.files.uploads import UploadRejected
 from aegis.rules import RuleError, flash_refusal, refusal_on, show_on
 
@@ -347,7 +347,7 @@ def paste(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # CSRF is checked in _upload, once the upload handler has been swapped
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
-    keep_uploads_in_memory(request)
+    read_form_body(request)
     return _upload(request)
 
 
@@ -355,7 +355,11 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def _upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None, auto_id=UPLOAD_IDS)
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and (problem := body_problem(request)):
+        form.add_error(None, problem[0])  # the text typed is shown again, nothing stored
+        status = problem[1]
+    elif request.method == "POST" and form.is_valid():
         sent = form.cleaned_data["file"]
         with refusal_on(form):
             try:
@@ -372,9 +376,8 @@ def _upload(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", str(rejected))
             else:
                 return _added(request, added)
-    return render(
-        request, "monitoring/add.html", {"form": PasteForm(), "upload_form": form, "pasting": False}
-    )
+    context = {"form": PasteForm(), "upload_form": form, "pasting": False}
+    return render(request, "monitoring/add.html", context, status=status)
 
 
 # --- Campaigns -----------------------------------------------------------------------------
