@@ -128,6 +128,8 @@ def test_a_row_from_before_is_sealed_when_a_member_opens_its_page(team, outsider
     with unlocked(team.worker.keychain()):
         assert Incident.objects.get(pk=incident.pk).date_end == END
 
+
+@pytest.mark.django_db
 def test_the_case_page_shows_its_incidents_days_newest_first(team):
     """The case page opens its incidents, so it shows their days and sorts by them: within a
     month, the later day first, whichever was recorded first."""
