@@ -553,6 +553,7 @@ def build_monitoring(builder: Builder, coordinator: Any, incidents_n: int, year:
     from tqdm import tqdm
 
     from aegis import clock
+    from aegis.monitoring import fingerprints
     from aegis.monitoring import keys as monitoring_keys
     from aegis.monitoring.models import Article, Campaign, CampaignItem, KeyHolder, Proposal
     from aegis.monitoring.models import Source as NewsSource
@@ -620,6 +621,13 @@ def build_monitoring(builder: Builder, coordinator: Any, incidents_n: int, year:
             for i, article in zip(chunk, articles, strict=True):
                 status = statuses[i % len(statuses)]
                 decided = status != ProposalStatus.PENDING
+                # The incident's reference sealed, found by its token (models.Proposal).
+                reference = (
+                    f"INC-{year}-{i % max(1, incidents_n) + 1:05d}"
+                    if status == ProposalStatus.MERGED
+                    else ""
+                )
+                sealed = {"incident_sealed": reference} if reference else {}
                 proposals.append(
                     builder.seal(
                         Proposal(
@@ -628,10 +636,8 @@ def build_monitoring(builder: Builder, coordinator: Any, incidents_n: int, year:
                             is_attack=True,
                             confidence=round(rng.random(), 2),
                             status=status,
-                            incident_reference=(
-                                f"INC-{year}-{i % max(1, incidents_n) + 1:05d}"
-                                if status == ProposalStatus.MERGED
-                                else ""
+                            incident_token=(
+                                fingerprints.incident_token(reference) if reference else ""
                             ),
                             decided_by=coordinator if decided else None,
                             decided_at=now - timedelta(minutes=incidents_n - i)
@@ -642,6 +648,7 @@ def build_monitoring(builder: Builder, coordinator: Any, incidents_n: int, year:
                         extracted=extracted,
                         edited="",
                         reject_note="",
+                        **sealed,
                     )
                 )
                 if i % 10 == 0:

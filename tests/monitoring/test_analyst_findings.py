@@ -134,9 +134,10 @@ def test_the_same_story_from_a_second_outlet_reaches_the_incident(team, monkeypa
         )
     after = _ingest(team, monkeypatch, WHOLE, url="https://third.example.com/b")
     copies = Proposal.objects.filter(article__in=[before, after])
-    assert [(p.status, p.incident_reference, p.source_added) for p in copies] == [
-        ("merged", reference, False)
-    ] * 2
+    with unlocked(team.caseworker.keychain()):
+        assert [(p.status, p.incident_reference, p.source_added) for p in copies] == [
+            ("merged", reference, False)
+        ] * 2
     decided = AuditEntry.objects.filter(action="monitoring.decision", object_type="proposal")
     assert {int(e.object_id) for e in decided} >= {p.pk for p in copies}
     waits = "2 news articles wait to be added to your incidents"
@@ -145,6 +146,40 @@ def test_the_same_story_from_a_second_outlet_reaches_the_incident(team, monkeypa
     for copy in copies:
         caseworker.post(reverse("monitoring:add-merged", kwargs={"proposal_id": copy.pk}))
     assert Incident.objects.get(reference=reference).sources.count() == 3
+
+
+def test_a_copy_the_worker_reads_after_the_story_was_accepted_reaches_the_incident(
+    team, monkeypatch
+):
+    """The worker holds no article's key, so it cannot read the story's sealed incident
+    reference: the copy carries its token, and the caseworkers' list names the incident."""
+    original = _ingest(team, monkeypatch, WHOLE)
+    with unlocked(team.analyst.keychain()):
+        reference = decisions.accept(
+            original.proposal, compartment_id=team.compartment.pk, actor_id=team.analyst.user.pk
+        )
+    monkeypatch.setattr(articles, "run_extractor", lambda *a: WHOLE)
+    with unlocked(service_keys.service_keychain()):
+        copy = articles.ingest(
+            origin=ArticleOrigin.FEED,
+            title="Defender arrested in Bogota",
+            text=STORY,
+            url="https://other.example.net/worker-copy",
+            published=datetime.date(2026, 11, 20),
+            language="en",
+        )
+    assert copy is not None and copy.duplicate_of_id == original.pk
+    offered = Proposal.objects.get(article=copy)
+    assert offered.status == "merged" and offered.incident_token
+    waits = "1 news article waits to be added to your incidents"
+    assert waits in [text for text, _ in _queue_lines(team.caseworker)]
+    caseworker = sign_in(Client(), team.caseworker)
+    assert reference in caseworker.get(reverse("monitoring:merged")).content.decode()
+    added = caseworker.post(reverse("monitoring:add-merged", kwargs={"proposal_id": offered.pk}))
+    assert added.status_code == 302
+    assert Incident.objects.get(reference=reference).sources.count() == 2
+    with unlocked(team.caseworker.keychain()):
+        assert Proposal.objects.get(pk=offered.pk).incident_reference == reference
 
 
 def test_an_incident_drafted_from_the_news_waits_for_its_caseworkers(team, monkeypatch):

@@ -156,15 +156,15 @@ def test_a_caseworker_sees_their_merged_article_behind_other_compartments(
     _proposals(team.analyst, 1, reference=mine.reference)
     user = team.caseworker.user
 
-    assert selectors.merged_count(user) == (1, False)
     with unlocked(team.caseworker.keychain()):
+        assert selectors.merged_count(user) == (1, False)
         page = selectors.merged_page(user, {})
         waiting = list(page.object_list)
-    assert [p.incident_reference for p in waiting] == [mine.reference]
-    assert [p.incident_reference for p in page] == [mine.reference]
-    assert selectors.merged_proposal(user, waiting[0].pk) == waiting[0]
-    outside = Proposal.objects.filter(incident_reference=theirs.reference).first()
-    assert outside is not None and selectors.merged_proposal(user, outside.pk) is None
+        assert [p.incident_reference for p in waiting] == [mine.reference]
+        assert [p.incident_reference for p in page] == [mine.reference]
+        assert selectors.merged_proposal(user, waiting[0].pk) == waiting[0]
+        outside = Proposal.objects.exclude(pk=waiting[0].pk).first()
+        assert outside is not None and selectors.merged_proposal(user, outside.pk) is None
 
     client = sign_in(Client(), team.caseworker)
     shown = client.get(reverse("monitoring:merged")).content.decode()
@@ -172,18 +172,21 @@ def test_a_caseworker_sees_their_merged_article_behind_other_compartments(
     assert "No article waits" not in shown
     added = client.post(reverse("monitoring:add-merged", kwargs={"proposal_id": waiting[0].pk}))
     assert added.status_code == 302
-    assert selectors.merged_count(user) == (0, False)
-    assert selectors.merged_count(stranger.user) == (201, False)
+    with unlocked(team.caseworker.keychain()):
+        assert selectors.merged_count(user) == (0, False)
+    with unlocked(stranger.keychain()):
+        assert selectors.merged_count(stranger.user) == (201, False)
 
 
 def test_merged_articles_are_counted_one_by_one(team):
     """Two articles merged into one incident are two lines of the list: the count says 2."""
     mine = _incident(team.compartment, team.caseworker)
     _proposals(team.analyst, 2, reference=mine.reference)
-    assert selectors.merged_count(team.caseworker.user) == (2, False)
     with unlocked(team.caseworker.keychain()):
+        assert selectors.merged_count(team.caseworker.user) == (2, False)
         assert len(selectors.merged_page(team.caseworker.user, {}).object_list) == 2
-    assert selectors.merged_count(team.analyst.user) == (0, False)  # no compartment
+    with unlocked(team.analyst.keychain()):
+        assert selectors.merged_count(team.analyst.user) == (0, False)  # no compartment
 
 
 def _posts(analyst: Any, campaign: Campaign, n: int, *, per_day: int = 1) -> None:
@@ -301,6 +304,16 @@ def test_the_api_reads_one_page_of_proposals(team):
     reads = [q["sql"] for q in queries if 'FROM "monitoring_proposal"' in q["sql"]]
     assert len(reads) == 2  # the count and one page
     assert any("LIMIT 2" in sql for sql in reads), reads
+
+
+def test_the_api_lists_the_incidents_references_of_decided_proposals(team):
+    """The reference is sealed in the proposal's row; the API's list opens the page's rows to
+    show it, as before."""
+    mine = _incident(team.compartment, team.caseworker)
+    _proposals(team.analyst, 2, reference=mine.reference)
+    answer = api_client(team.analyst).get("/api/v1/monitoring/proposals", {"status": "merged"})
+    assert answer.status_code == 200
+    assert [row["incident_reference"] for row in answer.json()["items"]] == [mine.reference] * 2
 
 
 # --- Renaming without the search key --------------------------------------------------------

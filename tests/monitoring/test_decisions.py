@@ -8,6 +8,7 @@ import datetime
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -81,6 +82,29 @@ def test_the_draft_maps_the_extraction_to_aegis_vocabularies(team, proposal):
     ]
 
 
+def test_the_proposal_keeps_no_incident_reference_in_clear(team, proposal):
+    """A copy of the disk does not tell which public article (its source's feed and its date
+    are in clear) an incident was drafted from: the proposal's row holds the reference sealed,
+    and its token only (models.Proposal.incident_token)."""
+    client = sign_in(Client(), team.analyst)
+    response = client.post(
+        reverse("monitoring:accept", kwargs={"proposal_id": proposal.pk}),
+        {"compartment": team.compartment.pk},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    reference = Incident.objects.get().reference
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM monitoring_proposal WHERE id = %s", [proposal.pk])
+        row = cursor.fetchone()
+    raw = b"".join(
+        bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
+        for value in row
+    )
+    assert reference.encode() not in raw and reference.encode().hex().encode() not in raw
+    with unlocked(team.caseworker.keychain()):
+        assert Proposal.objects.get(pk=proposal.pk).incident_reference == reference
+
+
 def test_accepting_drafts_an_incident_with_the_article_as_its_source_and_no_person(team, proposal):
     people_before = PersonRecord.objects.count()
     client = sign_in(Client(), team.analyst)
@@ -92,7 +116,8 @@ def test_accepting_drafts_an_incident_with_the_article_as_its_source_and_no_pers
 
     proposal = Proposal.objects.get(pk=proposal.pk)
     incident = Incident.objects.get()
-    assert proposal.status == "accepted" and proposal.incident_reference == incident.reference
+    with unlocked(team.caseworker.keychain()):
+        assert proposal.status == "accepted" and proposal.incident_reference == incident.reference
     assert incident.compartment == team.compartment and incident.verification == "unverified"
     assert PersonRecord.objects.count() == people_before  # nobody added to the files
     assert not Victim.objects.filter(person__isnull=False).exists()
@@ -247,7 +272,10 @@ def arrest_on_file(
 
 
 def _queue_lines(person: Any) -> list[tuple[str, bool]]:
-    return [(item.text, item.more) for item in queue.items(person.user)]
+    """The person's monitoring lines, as their home page counts them (with their keys: the
+    incidents' references are sealed, found by tokens under the fingerprint key)."""
+    with unlocked(person.keychain()):
+        return [(item.text, item.more) for item in queue.items(person.user)]
 
 
 def test_the_queue_count_stops_at_the_cap(team, proposal, monkeypatch):

@@ -149,7 +149,7 @@ def test_the_recovery_key_keys_the_fingerprints_made_without_the_key(team, organ
     key_file.write_text(organisation + "\n")
     out = StringIO()
     call_command("monitoring", "key-fingerprints", "--recovery-key-file", str(key_file), stdout=out)
-    assert "Keyed, padded or rounded 1 articles" in out.getvalue()
+    assert "Keyed, padded, sealed or rounded 1 articles" in out.getvalue()
     keyed = _fingerprints(article)
     assert keyed[0] != unkeyed[0] and keyed[1] != unkeyed[1]
     assert _ingest(_worker()) is None  # the address is still recognised, now keyed
@@ -169,7 +169,7 @@ def test_the_recovery_key_keys_the_fingerprints_made_without_the_key(team, organ
         stdout=out,
         stderr=err,
     )
-    assert "Keyed, padded or rounded 1 articles" in out.getvalue()
+    assert "Keyed, padded, sealed or rounded 1 articles" in out.getvalue()
     assert "1 articles or campaign items were left as they were" in err.getvalue()
     assert _fingerprints(closed)[0] == hashlib.sha256(b"https://other.example.org/x").hexdigest()
     wrong = tmp_path / "wrong.txt"
@@ -281,7 +281,7 @@ def test_the_recovery_key_pads_the_texts_of_articles_kept_before(team, organisat
     key_file.write_text(organisation + "\n")
     out = StringIO()
     call_command("monitoring", "key-fingerprints", "--recovery-key-file", str(key_file), stdout=out)
-    assert "Keyed, padded or rounded 3 articles" in out.getvalue()  # and one confidence
+    assert "Keyed, padded, sealed or rounded 3 articles" in out.getvalue()  # and one confidence
     assert "compacted away" in out.getvalue()
     after = [
         *_raw(Article, article.pk, "url", "title", "text"),
@@ -349,3 +349,49 @@ def test_an_address_is_the_same_article_whatever_says_where_its_reader_came_from
     assert (
         fingerprints.identity("https://x.org/?utm_source=x#/story/2") == "https://x.org/#/story/2"
     )
+
+
+@pytest.mark.django_db(transaction=True)  # the command compacts the database
+def test_the_recovery_key_seals_the_incidents_references_kept_in_clear(
+    team, organisation, tmp_path
+):
+    """A proposal merged before the references were sealed keeps its incident's reference in
+    clear (the migration holds no key): its caseworkers still find it, and the command seals
+    it."""
+    from aegis.incidents import services as incident_services
+    from aegis.monitoring import selectors
+
+    with unlocked(team.caseworker.keychain()):
+        reference = incident_services.create_incident(
+            team.compartment,
+            actor_id=team.caseworker.user.pk,
+            title="Arrest of a defender",
+            date_start=datetime.date(2026, 11, 17),
+            country="CO",
+        ).reference
+    article = _ingest(team.analyst.keychain())
+    assert article is not None
+    Proposal.objects.filter(article=article).update(
+        status="merged", legacy_reference=reference, decided_at=article.fetched_at
+    )
+    proposal = Proposal.objects.get(article=article)
+    user = team.caseworker.user
+
+    def waiting() -> list[str]:
+        with unlocked(team.caseworker.keychain()):
+            assert selectors.merged_count(user) == (1, False)
+            return [p.incident_reference for p in selectors.merged_page(user, {}).object_list]
+
+    assert waiting() == [reference]
+    assert proposal.legacy_reference == reference
+    key_file = tmp_path / "recovery.txt"
+    key_file.write_text(organisation + "\n")
+    out = StringIO()
+    call_command("monitoring", "key-fingerprints", "--recovery-key-file", str(key_file), stdout=out)
+    assert "Keyed, padded, sealed or rounded 1 articles" in out.getvalue()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM monitoring_proposal WHERE id = %s", [proposal.pk])
+        row = cursor.fetchone()
+    raw = b"".join(bytes(v) if isinstance(v, bytes | memoryview) else str(v).encode() for v in row)
+    assert reference.encode() not in raw
+    assert waiting() == [reference]

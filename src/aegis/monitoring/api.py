@@ -8,7 +8,6 @@ import datetime
 import json
 from typing import Any, Literal
 
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
@@ -150,27 +149,44 @@ def add_source(request: HttpRequest, payload: NewsSourceIn) -> Any:
     return Status(201, sources.create_source(actor_id=request.user.pk, **payload.model_dump()))
 
 
+class ProposalPages(Pages):
+    """Pages of proposals, their incidents' references (sealed, models.Proposal) read while
+    the call's keys are open: the page's rows are made plain values here."""
+
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        rows = list(page["items"])
+        selectors.open_references(rows)
+        page["items"] = [_row(p) for p in rows]
+        return page
+
+
 @router.get("/proposals", response={200: list[ProposalRow]}, url_name="monitoring_proposals")
-@paginate(Pages, max_limit=100)
+@paginate(ProposalPages, max_limit=100)
 def list_proposals(request: HttpRequest, status: str = "pending") -> Any:
     """Proposals of one status (pending, accepted, merged, rejected; others read as
-    pending), the most confident first (coded fields only)."""
+    pending), the most confident first (coded fields only, and the incident's reference)."""
     if status not in ProposalStatus.values:
         status = ProposalStatus.PENDING
-    # Rows as values, so the paginator slices the query: a page reads one page of rows.
+    # The paginator slices the query: a page reads one page of rows.
     return (
         Proposal.objects.filter(status=status)
-        .order_by("-confidence", "-pk")
-        .values(
+        .select_related("article")
+        .only(
             "id",
             "status",
             "confidence",
             "is_attack",
-            "incident_reference",
-            published=F("article__published"),
-            language=F("article__language"),
-            source_id=F("article__source_id"),
+            "data_key_id",
+            "incident_sealed",
+            "legacy_reference",
+            "article__published",
+            "article__language",
+            "article__source_id",
         )
+        .order_by("-confidence", "-pk")
     )
 
 

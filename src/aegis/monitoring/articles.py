@@ -176,7 +176,7 @@ def ingest(
     )
     decided = getattr(original, "proposal", None) if original is not None else None
     if decided is not None and decided.status in (ProposalStatus.ACCEPTED, ProposalStatus.MERGED):
-        decisions.offer_copy(article, decided.incident_reference, actor_id=actor_id)
+        decisions.offer_copy(article, decided, actor_id=actor_id)
     if original is not None:
         extracted = {}  # a duplicate: the story is proposed once, from the first article
     else:

@@ -30,7 +30,7 @@ from aegis.incidents.vocabulary import (
     ViolationType,
 )
 from aegis.rules import RuleError
-from aegis.vault.keychain import NoKeyAccess, VaultLocked
+from aegis.vault.keychain import KeyNotOpened, NoKeyAccess, VaultLocked
 
 from . import selectors
 from .drafts import EARLIEST, MAX_VICTIMS, Draft, VictimDraft, from_extraction
@@ -150,30 +150,41 @@ def _decided(proposal: Proposal, status: str, actor_id: int | None, **fields: An
     )
     if status in (ProposalStatus.ACCEPTED, ProposalStatus.MERGED):
         for copy in Article.objects.filter(duplicate_of=proposal.article_id, proposal=None):
-            offer_copy(copy, proposal.incident_reference, actor_id=actor_id)
+            offer_copy(copy, proposal, actor_id=actor_id)
 
 
-def offer_copy(article: Article, reference: str, *, actor_id: int | None = None) -> bool:
+def offer_copy(article: Article, story: Proposal, *, actor_id: int | None = None) -> bool:
     """The same story from another outlet, once its story is an incident's (accepted or
     merged): merged into that incident for its caseworkers to add as a source, as an
     analyst's merge is (a second outlet is what corroboration asks for). It had been kept
-    with no word to anyone. False where this key context cannot write the copy's proposal
-    (an article key not passed on yet): the copy stays listed under its story."""
+    with no word to anyone. `story`: the decided proposal of the story's first article; where
+    this key context cannot read its incident's reference (the worker holds no article's
+    key), the copy carries its token alone, and its caseworkers' list names the incident
+    (selectors._named). False where this key context cannot write the copy's proposal (an
+    article key not passed on yet): the copy stays listed under its story."""
     try:
+        reference = story.incident_reference
+    except (NoKeyAccess, KeyNotOpened, VaultLocked):
+        reference = ""  # the worker, which holds no article's key: the token lists the copy
+    try:
+        copy = Proposal(
+            article=article,
+            data_key_id=article.data_key_id,
+            extracted="{}",
+            edited="",
+            reject_note="",
+            status=ProposalStatus.MERGED,
+            decided_by_id=actor_id,
+            decided_at=clock.now(),
+            created_at=clock.now(),
+        )
+        if reference:
+            copy.incident_reference = reference
+        else:  # its caseworkers' list names the incident from the token (selectors)
+            copy.incident_token = story.incident_token
         with transaction.atomic():
-            copy = Proposal.objects.create(
-                article=article,
-                data_key_id=article.data_key_id,
-                extracted="{}",
-                edited="",
-                reject_note="",
-                status=ProposalStatus.MERGED,
-                incident_reference=reference,
-                decided_by_id=actor_id,
-                decided_at=clock.now(),
-                created_at=clock.now(),
-            )
-    except (NoKeyAccess, VaultLocked):
+            copy.save(force_insert=True)
+    except (NoKeyAccess, KeyNotOpened, VaultLocked):
         return False
     audit.record(
         "monitoring.decision", actor_id=actor_id, object_type="proposal", object_id=copy.pk
@@ -327,9 +338,12 @@ def merge(
 @transaction.atomic
 def add_merged_source(proposal: Proposal, *, actor: Any) -> None:
     """A caseworker of the incident adds the merged article as its source."""
+    # Read before the row is read again: a copy the worker offered is named in memory only
+    # (selectors._named).
+    reference = proposal.incident_reference
     if _locked(proposal).status != ProposalStatus.MERGED or proposal.source_added:
         raise RuleError(_("This article has been added already."))
-    incident = incident_selectors.incident_for(actor, proposal.incident_reference)
+    incident = incident_selectors.incident_for(actor, reference)
     if incident is None:
         raise RuleError(_("The incident is not in your compartments."))
     draft = draft_of(proposal)
@@ -341,7 +355,11 @@ def add_merged_source(proposal: Proposal, *, actor: Any) -> None:
         description=_source_text(proposal),
     )
     proposal.source_added = True
-    proposal.save(update_fields=["source_added"])
+    # Sealed with this write where it was kept in clear before, or named from its token.
+    proposal.incident_reference = reference
+    proposal.save(
+        update_fields=["source_added", "incident_sealed", "incident_token", "legacy_reference"]
+    )
 
 
 @transaction.atomic

@@ -51,6 +51,30 @@ def _holders() -> list[Keypair]:
     return keys.holders(also=extra)
 
 
+_INCIDENT_DOMAIN = "news-incident"
+
+
+def incident_token(reference: str) -> str:
+    """The token a proposal is found by from its incident (models.Proposal.incident_token):
+    the reference under the fingerprint key, so that no copy of the disk can join a public
+    article to an incident. NoKeyAccess where this key context holds no fingerprint key."""
+    secret = key()
+    if secret is None:
+        raise keychain.NoKeyAccess(vault_selectors.live_key_id(PURPOSE))
+    return crypto.hmac_index(secret, reference.strip().upper(), _INCIDENT_DOMAIN)
+
+
+def incident_tokens(references: Any) -> dict[str, str]:
+    """{token: reference} of these references; empty where this key context holds no
+    fingerprint key (only the proposals kept in clear before are then found)."""
+    secret = key()
+    if secret is None:
+        return {}
+    return {
+        crypto.hmac_index(secret, ref.strip().upper(), _INCIDENT_DOMAIN): ref for ref in references
+    }
+
+
 # Query parameters that say where a reader came from, not which page: the same story shared
 # with other ones is the same address.
 _TRACKING = re.compile(r"utm_\w*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|ref_src|igshid", re.I)
@@ -100,9 +124,10 @@ class Rekeyed:
 
 def rekey(chain: keychain.Keychain) -> Rekeyed:
     """Key again the fingerprints made before the key existed or by a context without it, pad
-    the texts kept before they were padded and round the confidences kept exact
-    (models.Article), in a key context holding every article's and campaign's key (the
-    recovery key's: `aegis monitoring key-fingerprints`). One record the key context cannot
+    the texts kept before they were padded, seal the incidents' references kept in clear
+    (models.Proposal) and round the confidences kept exact (models.Article), in a key context
+    holding every article's and campaign's key (the recovery key's: `aegis monitoring
+    key-fingerprints`). One record the key context cannot
     open never stops the others. The replaced rows are then compacted away."""
     from .articles import queue_confidence
     from .models import Article, CampaignItem, Proposal
@@ -126,7 +151,8 @@ def rekey(chain: keychain.Keychain) -> Rekeyed:
             # A duplicate has no proposal (the reverse accessor raises an AttributeError).
             proposal = getattr(article, "proposal", None)
             padded = [_pad(record) for record in (article, proposal) if record is not None]
-            if keyed != (article.url_hash, bytes(article.signature)) or any(padded):
+            sealed = proposal is not None and seal_reference(proposal)
+            if keyed != (article.url_hash, bytes(article.signature)) or any(padded) or sealed:
                 Article.objects.filter(pk=article.pk).update(url_hash=keyed[0], signature=keyed[1])
                 changed += 1
         for item in vault_selectors.opened_in_chunks(CampaignItem.objects.order_by("pk")):
@@ -141,6 +167,17 @@ def rekey(chain: keychain.Keychain) -> Rekeyed:
             changed += 1
     compacted = vault.compact_database([Article, Proposal, CampaignItem]) if changed else True
     return Rekeyed(changed, skipped, compacted)
+
+
+def seal_reference(proposal: Any) -> bool:
+    """Seal the incident's reference of a proposal decided before it was sealed
+    (models.Proposal.legacy_reference). Whether there was one; NoKeyAccess where the key
+    context cannot write the proposal or holds no fingerprint key."""
+    if not proposal.legacy_reference:
+        return False
+    proposal.incident_reference = proposal.legacy_reference
+    proposal.save(update_fields=["incident_sealed", "incident_token", "legacy_reference"])
+    return True
 
 
 def _pad(record: Any) -> bool:

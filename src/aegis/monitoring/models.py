@@ -124,7 +124,14 @@ class Proposal(models.Model):
     )
     reject_reason = models.CharField(max_length=16, choices=RejectReason.choices, blank=True)
     reject_note = EncryptedTextField()
-    incident_reference = models.CharField(max_length=20, blank=True)
+    # The incident it was accepted or merged into, sealed: in clear, beside the article's
+    # source and date, it told a copy of the disk which public report is about which incident.
+    # Found again by incident_token (fingerprints.incident_token), a keyed token no copy of
+    # the disk can compute. `legacy_reference` is the reference as kept in clear before,
+    # until the row is written again or `aegis monitoring key-fingerprints` seals it.
+    incident_sealed = EncryptedTextField()
+    incident_token = models.CharField(max_length=32, blank=True, editable=False)
+    legacy_reference = models.CharField(max_length=20, blank=True, editable=False)
     # A merge waits for a caseworker of the incident's compartment to add the article as a
     # source (the analyst holds no key of the incident).
     source_added = models.BooleanField(default=False)
@@ -138,10 +145,8 @@ class Proposal(models.Model):
         ordering = ["-confidence", "-pk"]
         indexes = [
             models.Index(fields=["status", "-confidence", "-id"], name="monitoring_queue_order"),
-            # The caseworkers' merged articles are found by their incidents' references (a
-            # semi-join on the incidents they may see): without it, one pass over every merged
-            # proposal per incident on the page.
-            models.Index(fields=["incident_reference"], name="monitoring_by_incident"),
+            # The caseworkers' merged articles are found by their incidents' tokens.
+            models.Index(fields=["incident_token"], name="monitoring_by_incident_token"),
             # The merged articles waiting for a caseworker, in the order their page lists
             # them, apart from the ever longer list of those already added. Partial, since
             # SQLite's `NOT source_added` bounds no index column; the status first, so that
@@ -155,6 +160,22 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"proposal {self.pk}"
+
+    @property
+    def incident_reference(self) -> str:
+        """The incident's reference (the record's key opened), or the one kept in clear
+        before it was sealed."""
+        return self.legacy_reference or str(self.incident_sealed or "")
+
+    @incident_reference.setter
+    def incident_reference(self, reference: str) -> None:
+        """Seal the reference and set its token; the key context must hold the fingerprint
+        key (every analyst and caseworker does), else NoKeyAccess."""
+        from .fingerprints import incident_token  # fingerprints reads these models
+
+        self.incident_sealed = reference
+        self.incident_token = incident_token(reference) if reference else ""
+        self.legacy_reference = ""
 
 
 class Campaign(models.Model):

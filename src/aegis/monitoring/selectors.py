@@ -8,13 +8,14 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from aegis.cases import selectors as cases
 from aegis.paging import Order, SeekPage, capped_count, seek_page
 from aegis.vault.keychain import NoKeyAccess
 from aegis.vault.selectors import open_records, opened_in_chunks
 
+from . import fingerprints
 from .models import Article, Campaign, CampaignItem, Proposal, Source
 from .vocabulary import ProposalStatus
 
@@ -129,19 +130,56 @@ def compartment_to_file_in(compartment_id: int) -> Any:
     return compartments().filter(pk=compartment_id).first()
 
 
-def _merged_waiting(user: Any, *, added: bool = False) -> QuerySet[Proposal]:
-    """Merged proposals waiting for a caseworker (or, `added`, added already), of the
-    incidents this person may see: each row's incident is looked up by its reference among
-    the visible ones (EXISTS), so the reader's scope is applied before any ordering or
-    slicing (filtering after a cap hid articles beyond it), and the cost follows the waiting
-    articles, not the incidents (an IN list of every visible reference was built again for
-    each of the page's queries)."""
+def open_references(proposals: list[Proposal]) -> None:
+    """Open the keys of those proposals whose incident's reference is sealed (the others,
+    pending or rejected, or kept before it was sealed, need none)."""
+    open_records(
+        [p for p in proposals if not p.legacy_reference and p.__dict__.get("incident_sealed")]
+    )
+
+
+def _of_visible_incidents(
+    user: Any, decided: QuerySet[Proposal], **incident: Any
+) -> tuple[Q, dict[str, str]]:
+    """Those of the `decided` proposals whose incident this person may see (and, `incident`,
+    is such): by its token (models.Proposal.incident_token), no copy of the disk can join a
+    proposal to an incident. The tokens of the visible incidents are made here, under the
+    fingerprint key, and only those that some decided proposal carries are asked for; a row
+    kept before the reference was sealed is found by its reference among the visible ones
+    (EXISTS), as before, until it is sealed. The reader's scope is applied before any
+    ordering or slicing (filtering after a cap hid articles beyond it). Also the visible
+    incidents' references by the tokens found (_named)."""
     from aegis.incidents import selectors as incidents
 
-    visible = incidents.visible_incidents(user).filter(reference=OuterRef("incident_reference"))
-    return Proposal.objects.filter(
-        Exists(visible), status=ProposalStatus.MERGED, source_added=added
+    visible = incidents.visible_incidents(user).filter(**incident)
+    carried = set(
+        decided.exclude(incident_token="").values_list("incident_token", flat=True).distinct()
     )
+    tokens = (
+        fingerprints.incident_tokens(visible.values_list("reference", flat=True)) if carried else {}
+    )
+    found = {t: ref for t, ref in tokens.items() if t in carried}
+    return Q(incident_token__in=list(found)) | Q(
+        Exists(visible.filter(reference=OuterRef("legacy_reference"))), ~Q(legacy_reference="")
+    ), found
+
+
+def _named(proposals: Any, references: dict[str, str]) -> None:
+    """Name the incident of a copy the worker offered (decisions.offer_copy: it holds no
+    article's key, so it could not read its story's reference, and gave the copy the story's
+    token alone) from the reader's visible incidents; sealed when it is added as a source.
+    The proposals' keys are opened."""
+    for p in proposals:
+        if not p.incident_reference and p.incident_token in references:
+            p.incident_sealed = references[p.incident_token]  # in memory
+
+
+def _merged_waiting(user: Any, *, added: bool = False) -> tuple[QuerySet[Proposal], dict[str, str]]:
+    """Merged proposals waiting for a caseworker (or, `added`, added already), of the
+    incidents this person may see (_of_visible_incidents), and the references by token."""
+    waiting = Proposal.objects.filter(status=ProposalStatus.MERGED, source_added=added)
+    visible, references = _of_visible_incidents(user, waiting)
+    return waiting.filter(visible), references
 
 
 DRAFTS_LISTED = 20
@@ -151,19 +189,20 @@ def _drafts_unverified(user: Any) -> QuerySet[Proposal]:
     """Accepted proposals whose incident, drafted from the news in a compartment this
     person works in, is still unverified: its caseworkers are to check it (they had not been
     told of it at all)."""
-    from aegis.incidents import selectors as incidents
     from aegis.incidents.vocabulary import VerificationStatus
 
-    visible = incidents.visible_incidents(user).filter(
-        reference=OuterRef("incident_reference"), verification=VerificationStatus.UNVERIFIED
-    )
-    return Proposal.objects.filter(Exists(visible), status=ProposalStatus.ACCEPTED)
+    accepted = Proposal.objects.filter(status=ProposalStatus.ACCEPTED)
+    visible, _ = _of_visible_incidents(user, accepted, verification=VerificationStatus.UNVERIFIED)
+    return accepted.filter(visible)
 
 
 def drafts_unverified(user: Any) -> list[Proposal]:
-    """The first DRAFTS_LISTED of _drafts_unverified, the longest waiting first (no article
-    opened: the incident's reference and the decision's date say which)."""
-    return list(_drafts_unverified(user).order_by("decided_at", "pk")[:DRAFTS_LISTED])
+    """The first DRAFTS_LISTED of _drafts_unverified, the longest waiting first, their
+    incidents' references opened (no article: the reference and the decision's date say
+    which)."""
+    found = list(_drafts_unverified(user).order_by("decided_at", "pk")[:DRAFTS_LISTED])
+    open_references(found)
+    return found
 
 
 def drafts_unverified_count(user: Any) -> tuple[int, bool]:
@@ -173,30 +212,35 @@ def drafts_unverified_count(user: Any) -> tuple[int, bool]:
 def merged_added_already(user: Any, proposal_id: int) -> bool:
     """Whether a colleague added this merged article to an incident this person may see
     (a page loaded before they did)."""
-    return _merged_waiting(user, added=True).filter(pk=proposal_id).exists()
+    added = Proposal.objects.filter(pk=proposal_id, status=ProposalStatus.MERGED, source_added=True)
+    return added.filter(_of_visible_incidents(user, added)[0]).exists()
 
 
 def merged_page(user: Any, params: Mapping[str, Any]) -> SeekPage:
     """A page of the articles an analyst merged into incidents of this caseworker's
     compartments, that no one has added as a source yet, the oldest first, the articles
     opened."""
-    page = _page(_merged_waiting(user).select_related("article"), MERGED_ORDER, params)
-    open_records([p.article for p in page.object_list])
+    waiting, references = _merged_waiting(user)
+    page = _page(waiting.select_related("article"), MERGED_ORDER, params)
+    open_records(page.object_list, [p.article for p in page.object_list])
+    _named(page.object_list, references)
     return page
 
 
 def merged_proposal(user: Any, proposal_id: int) -> Proposal | None:
     """One proposal of merged_page's (for adding it as a source), its article opened."""
-    found = _merged_waiting(user).select_related("article").filter(pk=proposal_id).first()
+    waiting, references = _merged_waiting(user)
+    found = waiting.select_related("article").filter(pk=proposal_id).first()
     if found is not None:
-        open_records([found.article])
+        open_records([found, found.article])
+        _named([found], references)
     return found
 
 
 def merged_count(user: Any) -> tuple[int, bool]:
     """(count, more) of the articles merged_page lists (the same query, so the count and
     the list agree), stopping at paging.COUNT_CAP."""
-    return capped_count(_merged_waiting(user))
+    return capped_count(_merged_waiting(user)[0])
 
 
 def decisions_for_training(

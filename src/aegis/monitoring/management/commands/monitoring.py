@@ -15,8 +15,9 @@ organisation recovery key passes the article and campaign keys on to the role ho
 lack them (or only to NAME).
 `aegis monitoring key-fingerprints [--recovery-key-file FILE]`: key the articles' address and
 MinHash fingerprints made without the fingerprint key (monitoring/fingerprints.py), pad the
-texts of the articles, proposals and campaign items kept before they were padded, and round
-the confidences kept exact, with the recovery key."""
+texts of the articles, proposals and campaign items kept before they were padded, seal the
+incidents' references the proposals kept in clear, and round the confidences kept exact, with
+the recovery key."""
 
 from __future__ import annotations
 
@@ -71,8 +72,8 @@ class Command(BaseCommand):
         "News monitoring: 'train' builds the extraction models from HRDsAttack data; "
         "'extract' proposes a merged_sample for each record of an HRDsAttack file; "
         "'pass-on-keys' passes the monitoring keys on with the organisation recovery key; "
-        "'key-fingerprints' keys the articles' fingerprints made without the fingerprint key "
-        "and pads older texts."
+        "'key-fingerprints' keys the articles' fingerprints made without the fingerprint key, "
+        "pads older texts and seals the incidents' references kept in clear."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -319,10 +320,14 @@ class Command(BaseCommand):
                 "('aegis monitoring pass-on-keys')."
             ) from error
         if not done.changed:
-            self.stdout.write("Nothing to do: every fingerprint is keyed and every text padded.")
+            self.stdout.write(
+                "Nothing to do: every fingerprint is keyed, every text padded and every "
+                "incident's reference sealed."
+            )
         else:
             self.stdout.write(
-                f"Keyed, padded or rounded {done.changed} articles, proposals and campaign items."
+                f"Keyed, padded, sealed or rounded {done.changed} articles, proposals and "
+                "campaign items."
             )
             self.stdout.write(
                 "The rows they replaced were compacted away (copies in backups made before remain)."
