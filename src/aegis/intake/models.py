@@ -77,10 +77,22 @@ class Submission(models.Model):
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
-    case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    # What the report became, sealed: in clear, beside `received_at`, it tied a case or an
+    # incident to the moment its reporter sent the form (which a web server's or a network's
+    # log ties to an address). The references are set through `case_reference` and
+    # `incident_reference`; `legacy_case` and `legacy_incident_reference` hold the links
+    # kept in clear before, until a member opens the report (services.seal_links).
+    case_sealed = EncryptedTextField()
+    incident_sealed = EncryptedTextField()
+    legacy_case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
-    incident_reference = models.CharField(max_length=32, blank=True)
+    legacy_incident_reference = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["-received_at"]
@@ -93,6 +105,33 @@ class Submission(models.Model):
     def reference(self) -> str:
         """A short label for staff; not secret, not a receipt."""
         return self.id.hex[:8].upper()
+
+    @property
+    def case_reference(self) -> str:
+        """The reference of the case the report opened (its key opened), if any."""
+        if self.legacy_case_id is not None and self.legacy_case is not None:
+            return self.legacy_case.reference
+        return plain(self.case_sealed)
+
+    @case_reference.setter
+    def case_reference(self, reference: str) -> None:
+        self.case_sealed = reference
+        self.legacy_case = None
+
+    @property
+    def incident_reference(self) -> str:
+        """The reference of the incident the report recorded (its key opened), if any."""
+        return self.legacy_incident_reference or plain(self.incident_sealed)
+
+    @incident_reference.setter
+    def incident_reference(self, reference: str) -> None:
+        self.incident_sealed = reference
+        self.legacy_incident_reference = ""
+
+    @property
+    def links_sealed(self) -> bool:
+        """Whether no link to a case or an incident is kept in clear."""
+        return self.legacy_case_id is None and not self.legacy_incident_reference
 
 
 class SubmissionMessage(models.Model):

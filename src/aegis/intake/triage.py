@@ -157,6 +157,22 @@ def _thread_note(submission: Submission) -> str:
     return "\n\n".join(lines)
 
 
+LINK_FIELDS = ("case_sealed", "incident_sealed", "legacy_case", "legacy_incident_reference")
+
+
+def seal_links(submission: Submission) -> None:
+    """Seal the case and incident a report made before they were sealed became (kept in
+    clear, see the model), now that a member who opens it does: nothing a reader sees
+    changes, so nothing is logged."""
+    if submission.links_sealed:
+        return
+    submission.case_reference, submission.incident_reference = (
+        submission.case_reference,
+        submission.incident_reference,
+    )
+    submission.save(update_fields=list(LINK_FIELDS))
+
+
 def convert(
     submission: Submission,
     compartment: Compartment,
@@ -190,13 +206,11 @@ def convert(
             if opened is not None:
                 _carry_files(submission, opened, uploads, actor_id, into=carried)
             submission.status = SubmissionStatus.CONVERTED
-            submission.case = opened
+            submission.case_reference = getattr(opened, "reference", "") or ""
             submission.incident_reference = getattr(recorded, "reference", "") or ""
             submission.triaged_by_id = actor_id
             submission.triaged_at = timezone.now()
-            submission.save(
-                update_fields=["status", "case", "incident_reference", "triaged_by", "triaged_at"]
-            )
+            submission.save(update_fields=["status", *LINK_FIELDS, "triaged_by", "triaged_at"])
             audit.record(
                 "intake.triage",
                 actor_id=actor_id,

@@ -3,6 +3,7 @@ addresses), and the intake team's triage queue."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -496,7 +497,10 @@ def _detail(
 @never_cache
 @require_safe
 def submission_detail(request: HttpRequest, submission_id: uuid.UUID) -> HttpResponse:
-    return _detail(request, _submission_or_404(request, submission_id))
+    submission = _submission_or_404(request, submission_id)
+    with contextlib.suppress(NoKeyAccess):  # the page then says the key is missing
+        triage.seal_links(submission)  # a report converted before its links were sealed
+    return _detail(request, submission)
 
 
 @requires("view_cases")
