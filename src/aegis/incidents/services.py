@@ -277,7 +277,7 @@ def seal_days(incident: Incident) -> None:
     """Seal the days of a row made before they were sealed (its month columns still hold
     them, see the model), now that someone who opens it does: no content changes, so nothing
     is logged or audited and the row keeps its `updated_at`."""
-    if incident.days_sealed or not incident.days_open:
+    if incident.days_sealed:
         return
     incident.seal_days()
     incident.save(update_fields=["days", "month_start", "month_end"])
@@ -309,8 +309,7 @@ def seal_older_days() -> SealedDays:
             if not chain.opened(keychain.as_uuid(incident.data_key_id)):
                 left += 1
                 continue
-            incident.seal_days()
-            incident.save(update_fields=["days", "month_start", "month_end"])
+            seal_days(incident)
             sealed += 1
     return SealedDays(sealed, left)
 
