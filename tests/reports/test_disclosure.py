@@ -218,3 +218,27 @@ def test_the_direct_solver_agrees_with_linprog(table):
     for i in program.index.values():
         assert program.program.least(i) == pytest.approx(fallback.least(i))
         assert program.program.most(i) == pytest.approx(fallback.most(i))
+
+
+def test_a_count_that_can_grow_without_limit_is_not_read_as_exact():
+    """Found by a random run: started from the basis of the least value of row r3's total,
+    HiGHS ended its greatest value "unknown", and the audit read the total as exactly its
+    least (10, where it is 11 and unbounded above). A solve that ends so is made again from
+    nothing."""
+    rows, cols = ["r0", "r1", "r2", "r3"], ["c0", "c1", "c2"]
+    values = {"r0": (0, 3, 1), "r1": (5, 5, 5), "r2": (0, 0, 0), "r3": (6, 5, 0)}
+    counts = {(r, c): values[r][j] for r in rows for j, c in enumerate(cols)}
+    second = {(r, "w"): sum(values[r]) for r in rows} | {(r, "z"): 0 for r in rows}
+    linked = protect_linked(
+        {
+            "one": LinkedTable(tuple(rows), tuple(cols), counts, "u", "u:row", "u:a"),
+            "two": LinkedTable(tuple(rows), ("w", "z"), second, "u", "u:row", "u:b"),
+        },
+        K,
+    )
+    full = extend(rows, cols, counts)
+    withheld = _status(linked["one"])
+    assert ("r3", TOTAL) in withheld
+    assert interval(rows, cols, full, withheld, K, ("r3", TOTAL)) == (10, float("inf"))
+    _assert_safe(rows, cols, counts, linked["one"])
+    _assert_safe(rows, ["w", "z"], second, linked["two"])

@@ -77,14 +77,29 @@ class LinearProgram:
             costs = self._np.zeros(self.size)
             costs[variable] = direction
             self._model.changeColsCost(self.size, self._columns, costs)
-            self._model.run()
-            status = self._model.getModelStatus()
-            states = self._core.HighsModelStatus
-            if status == states.kOptimal:
-                return "optimal", direction * self._model.getInfo().objective_function_value
-            if status in (states.kUnbounded, states.kUnboundedOrInfeasible):
-                return "unbounded", INFINITY  # the true counts are a solution: not infeasible
-            return "failed", float("nan")
+            found = self._run(self._core, direction)
+            if found[0] != "failed":
+                return found
+            # Started from the last solve's basis, HiGHS can end "unknown" (seen when a
+            # minimum is followed by the maximum of an unbounded count): read as exact, that
+            # would withhold more than needed. Solved again from nothing, then by linprog.
+            self._model.clearSolver()
+            found = self._run(self._core, direction)
+            if found[0] != "failed":
+                return found
+        return self._linprog(variable, direction)
+
+    def _run(self, core: Any, direction: float) -> tuple[str, float]:
+        self._model.run()
+        status = self._model.getModelStatus()
+        states = core.HighsModelStatus
+        if status == states.kOptimal:
+            return "optimal", direction * self._model.getInfo().objective_function_value
+        if status in (states.kUnbounded, states.kUnboundedOrInfeasible):
+            return "unbounded", INFINITY  # the true counts are a solution: not infeasible
+        return "failed", float("nan")
+
+    def _linprog(self, variable: int, direction: float) -> tuple[str, float]:
         from scipy.optimize import linprog
 
         objective = [0.0] * self.size
