@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from aegis.incidents import selectors, services
 from aegis.incidents.models import Incident
+from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, unlocked
 from aegis.vault.selectors import open_records
 from tests.conftest import sign_in
@@ -93,6 +94,23 @@ def test_a_row_from_before_the_days_were_sealed_keeps_them_until_corrected(team)
     )
     with unlocked(team.worker.keychain()):
         assert Incident.objects.get(pk=incident.pk).date_start == START
+
+
+@pytest.mark.django_db(transaction=True)  # the wipe compacts the database
+def test_the_wipe_keeps_only_the_months_of_the_rows_from_before(team):
+    """No key seals the days of a row from before after the wipe: only its months stay."""
+    incident = team.record(date_start=START)
+    Incident.objects.filter(pk=incident.pk).update(month_start=START, month_end=END, days=None)
+    assert find([START.isoformat().encode(), END.isoformat().encode()]) != []
+    counts = vault.wipe()
+    assert counts["incident_days"] == 1
+    row = Incident.objects.values("month_start", "month_end", "date_precision").get(pk=incident.pk)
+    assert row == {
+        "month_start": datetime.date(1987, 11, 1),
+        "month_end": datetime.date(1987, 12, 1),
+        "date_precision": "month",  # its first is no day of it
+    }
+    assert find([START.isoformat().encode(), END.isoformat().encode()]) == []
 
 
 @pytest.mark.django_db

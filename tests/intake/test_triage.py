@@ -19,6 +19,7 @@ from aegis.intake import services, triage
 from aegis.intake.models import Submission, SubmissionMessage
 from aegis.roles import Role
 from aegis.rules import RuleError
+from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 
@@ -261,6 +262,23 @@ def test_a_report_converted_before_its_links_were_sealed_is_sealed_when_opened(
     assert Submission.objects.filter(pk=submission.pk, legacy_case__isnull=True).exists()
     page = client.get(f"/triage/{submission.pk}/").content.decode()
     assert case.reference in page and incident.reference in page
+
+
+@pytest.mark.django_db(transaction=True)  # the wipe compacts the database
+def test_the_wipe_forgets_the_links_kept_in_clear(intake_team, reported):
+    """No key seals a report's links kept in clear from before after the wipe: beside the
+    time the form was sent they would still tie a case and an incident to their sending."""
+    submission, _ = reported
+    case = Case.objects.create(
+        reference="CASE-2026-0417", compartment=intake_team[0], data_key=submission.data_key
+    )
+    Submission.objects.filter(pk=submission.pk).update(
+        legacy_case=case, legacy_incident_reference="INC-2026-04417"
+    )
+    counts = vault.wipe()
+    assert counts["report_links"] == 1
+    assert Submission.objects.filter(pk=submission.pk, legacy_case__isnull=True).exists()
+    assert b"INC-2026-04417" not in _raw_row(submission)
 
 
 def test_taking_up_a_report_as_an_incident_linked_to_a_new_case(intake_team, reported):

@@ -119,6 +119,23 @@ def test_the_wipe_blanks_the_fingerprints(team):
     }
 
 
+@pytest.mark.django_db(transaction=True)  # the wipe compacts the database
+def test_the_wipe_forgets_the_incidents_references_kept_in_clear(team):
+    """No key seals a proposal's reference kept in clear from before after the wipe: beside
+    the article's feed and date it would still say which incident the article became."""
+    article = _ingest(team.analyst.keychain())
+    assert article is not None
+    reference = "INC-2026-04417"
+    Proposal.objects.filter(article=article).update(status="merged", legacy_reference=reference)
+    counts = vault.wipe()
+    assert counts["incident_references"] == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM monitoring_proposal WHERE article_id = %s", [article.pk])
+        row = cursor.fetchone()
+    raw = b"".join(bytes(v) if isinstance(v, bytes | memoryview) else str(v).encode() for v in row)
+    assert reference.encode() not in raw
+
+
 def test_the_worker_adds_an_article_naming_a_campaign_target_to_the_campaign(team, organisation):
     """The worker holds no campaign's key: the item is kept under the article's."""
     assert bootstrap.grant_search_key_to_alert_service(organisation) == 0

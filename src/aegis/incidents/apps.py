@@ -10,7 +10,7 @@ class IncidentsConfig(AppConfig):
         # The case and search pages (cases) show incidents through panels: cases is below.
         from aegis.cases import panels
 
-        from . import selectors
+        from . import selectors, signals  # noqa: F401
 
         panels.register(
             panels.Panel(panels.CASE, "incidents/_case_panel.html", selectors.case_panel)

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -312,6 +313,16 @@ def seal_older_days() -> SealedDays:
             seal_days(incident)
             sealed += 1
     return SealedDays(sealed, left)
+
+
+def forget_older_days() -> int:
+    """For `aegis wipe`: the rows from before the days were sealed keep their exact days in
+    the month columns, and no key seals them after the wipe. They keep the months, as the
+    others do; one known to the day is known to the month now (its first is no day of it).
+    Returns how many rows."""
+    older = Incident.objects.filter(days__isnull=True)
+    older.filter(date_precision=DatePrecision.DAY).update(date_precision=DatePrecision.MONTH)
+    return older.update(month_start=TruncMonth("month_start"), month_end=TruncMonth("month_end"))
 
 
 def _touch(incident: Incident) -> None:

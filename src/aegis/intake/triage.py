@@ -173,6 +173,15 @@ def seal_links(submission: Submission) -> None:
     submission.save(update_fields=list(LINK_FIELDS))
 
 
+def forget_links() -> int:
+    """For `aegis wipe`: the links kept in clear before they were sealed. No key seals them
+    after the wipe, and in clear they still tie a case or an incident to the moment its
+    report was sent. Returns how many reports kept one."""
+    return Submission.objects.exclude(legacy_case=None, legacy_incident_reference="").update(
+        legacy_case=None, legacy_incident_reference=""
+    )
+
+
 def convert(
     submission: Submission,
     compartment: Compartment,

@@ -200,5 +200,13 @@ def blank(articles: Any) -> int:
     return int(articles.update(url_hash="", signature=b""))
 
 
+def forget_references() -> int:
+    """Forget the incidents' references kept in clear before they were sealed (the wipe:
+    their proposals can be sealed no more). Returns how many."""
+    from .models import Proposal
+
+    return int(Proposal.objects.exclude(legacy_reference="").update(legacy_reference=""))
+
+
 def _unpadded(raw: Any) -> bool:
     return isinstance(raw, bytes | memoryview) and bytes(raw[:1]) == crypto.FIELD_VERSION

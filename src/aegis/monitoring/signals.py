@@ -1,6 +1,7 @@
 """Article fingerprints on wipe: keyed ones are unlinkable once their key is shredded, but
 those kept unkeyed (by a worker without the key) could still be recomputed from a
-published text. And a news alert's page: which article raised it."""
+published text; so could the incidents' references kept in clear before they were sealed
+tie an article to its incident. And a news alert's page: which article raised it."""
 
 from __future__ import annotations
 
@@ -20,9 +21,15 @@ from aegis.vault.services import Shredded, wiping
 @receiver(wiping)
 def _blank_fingerprints(sender: Any, **kwargs: Any) -> Shredded:
     from . import fingerprints
-    from .models import Article
+    from .models import Article, Proposal
 
-    return Shredded({"article_fingerprints": fingerprints.blank(Article.objects.all())}, (Article,))
+    return Shredded(
+        {
+            "article_fingerprints": fingerprints.blank(Article.objects.all()),
+            "incident_references": fingerprints.forget_references(),
+        },
+        (Article, Proposal),
+    )
 
 
 @receiver(record_shown, sender=Alert)
