@@ -429,6 +429,10 @@ def cmd_backup_create(args: argparse.Namespace) -> int:
     _setup()
     from .backups import services
 
+    # A place the wipe would not reach is a wrong argument: said before anything is written.
+    if args.out and (problem := services.misplaced(Path(args.out))):
+        print(problem, file=sys.stderr)
+        return 2
     made = services.create_backup(
         Path(args.out) if args.out else None,
         extra_recipients=args.recipient,

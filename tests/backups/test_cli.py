@@ -370,6 +370,19 @@ def test_list_shows_the_backups_in_the_backup_folder(source, tmp_path):
     assert "MB" in done.stdout or "kB" in done.stdout
 
 
+def test_create_refuses_a_file_in_aegis_home_the_wipe_would_leave_behind(source):
+    """Only the backups folder's backups are removed by `aegis wipe`: another file in
+    AEGIS_HOME would outlive it, still opening with the recovery key. A file outside it (the
+    fixture's, off site) is written."""
+    for out in (source.home / "instance.age", source.home / "backups" / "instance.tar"):
+        done = aegis(source.home, "backup", "create", "--out", str(out))
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "No backup was made" in done.stderr and "aegis wipe" in done.stderr
+        assert str(source.home / "backups") in done.stderr  # where to write instead
+        assert not out.exists() and not out.with_name(out.name + ".part").exists()
+    assert source.created.returncode == 0 and source.backup.exists()
+
+
 def test_create_with_an_extra_recipient_opens_with_either_key(source, tmp_path):
     extra = x25519.Identity.generate()
     out = tmp_path / "two.age"

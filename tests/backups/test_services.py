@@ -35,6 +35,25 @@ def test_create_then_verify_on_this_database(organisation, make_person, tmp_path
     assert set(found.parts) >= {snapshot.PARTS[found.database]}
 
 
+def test_a_backup_goes_where_the_wipe_reaches_it_or_outside_aegis_home(
+    organisation, tmp_path, settings
+):
+    """Inside AEGIS_HOME only the backups folder's `*.age` files are removed by the wipe:
+    a backup anywhere else there is refused, and nothing is written. Off site is the
+    organisation's own copy."""
+    _needs_dump()
+    home = Path(settings.AEGIS_HOME)
+    for out in (home / "b.age", services.backup_dir() / "b.tar", home / "media" / "b.age"):
+        with pytest.raises(BackupError, match="No backup was made") as refused:
+            services.create_backup(out)
+        assert str(services.backup_dir()) in str(refused.value)
+        assert not out.exists() and not out.with_name(out.name + ".part").exists()
+    kept = services.create_backup(services.backup_dir() / "b.age").path
+    assert kept.exists()
+    kept.unlink()
+    assert services.create_backup(tmp_path / "b.age").path.exists()
+
+
 def test_create_refuses_an_instance_without_a_recovery_key(db, tmp_path):
     assert vault.recovery_keypair() is None
     with pytest.raises(BackupError, match="no recovery key"):

@@ -103,6 +103,23 @@ def remove_kept_backups() -> tuple[int, list[Path]]:
     return removed, left
 
 
+def misplaced(out: Path) -> str | None:
+    """Why a backup may not be written to `out`, or None: inside AEGIS_HOME only what
+    remove_kept_backups finds is removed by the wipe, and anything else there would survive
+    it, opening with the recovery key. A file outside AEGIS_HOME is an off-site copy."""
+    home, target = Path(settings.AEGIS_HOME).resolve(), out.resolve()
+    if not target.is_relative_to(home):
+        return None
+    if target.parent == backup_dir().resolve() and target.name.endswith(".age"):
+        return None
+    return (
+        f"No backup was made: {out} is inside AEGIS_HOME ({home}), where 'aegis wipe' would "
+        "leave it behind, still opening with the recovery key. Leave out --out to write into "
+        f"{backup_dir()}, give a name ending in .age in that folder, or write outside "
+        "AEGIS_HOME (a copy kept off site)."
+    )
+
+
 def _scratch_folders(prefix: str) -> list[Path]:
     """The folders _scratch made with this prefix (named by mkdtemp: prefix, pid, dash)."""
     return list(Path(settings.AEGIS_HOME).glob(f"{prefix}*-*"))
@@ -164,6 +181,8 @@ def create_backup(
     them and never changed, so every blob the snapshot names is on disk already), then the
     manifest; all encrypted to the recovery recipient and `extra_recipients`. `progress` is
     given the total bytes and returns what to tell as bytes pass."""
+    if out is not None and (problem := misplaced(out)):
+        raise BackupError(problem)
     recovery = age_keys.recovery_recipient()
     if recovery is None:
         raise BackupError("This instance has no recovery key yet: run 'aegis init' first.")
