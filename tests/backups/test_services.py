@@ -183,16 +183,10 @@ def test_a_backup_overwrites_its_database_snapshot_before_removing_it(
     assert not services._scratch_folders(".backup-")
 
 
-def test_a_backup_without_the_wipe_key_its_keys_are_sealed_under_is_refused(
-    organisation, make_person, tmp_path
-):
-    """A backup made without it would restore keys that nothing opens: refused, saying what
-    to do, and no file is written."""
+def _refused_without_the_wipe_key(tmp_path: Path) -> str:
+    """Why a backup is refused with the wipe key file moved away (put back afterwards)."""
     from aegis.vault import wipe_key
 
-    _needs_dump()
-    make_person()
-    assert vault.wipe_key_in_use()
     aside = tmp_path / "wipe_key"
     wipe_key.key_file().rename(aside)
     try:
@@ -200,8 +194,39 @@ def test_a_backup_without_the_wipe_key_its_keys_are_sealed_under_is_refused(
             services.create_backup(tmp_path / "b.age")
     finally:
         aside.rename(wipe_key.key_file())
-    said = str(refused.value)
+    return str(refused.value)
+
+
+def test_a_backup_without_the_wipe_key_its_keys_are_sealed_under_is_refused(
+    organisation, make_person, tmp_path
+):
+    """A backup made without it would restore keys that nothing opens: refused, saying what
+    to do, and no file is written."""
+    _needs_dump()
+    make_person()
+    assert vault.wipe_key_in_use()
+    said = _refused_without_the_wipe_key(tmp_path)
     assert "No backup was made" in said
     assert "wipe key" in said and "missing" in said and "aegis recover" in said
     assert not (tmp_path / "b.age").exists()
     assert not (tmp_path / "b.age.part").exists()
+
+
+def test_a_backup_without_the_wipe_key_a_receipt_is_sealed_under_is_refused(
+    make_person, make_compartment, tmp_path
+):
+    """Not only private keys: a receipt code wrapped under the wipe key would open nothing
+    in the restored instance either, and nothing else may be bound to it (here, everyone's
+    key is still sealed as before the wipe key existed). The refusal says what it is."""
+    from aegis.intake import services as intake
+    from aegis.vault.models import Keypair
+
+    _needs_dump()
+    make_compartment(make_person(), name="Intake team")
+    intake.submit_report(intake.Report(narrative="They burned the store.", target_kind="group"))
+    Keypair.objects.update(seal_version=0)
+    assert not vault.wipe_key_in_use()
+    said = _refused_without_the_wipe_key(tmp_path)
+    assert "No backup was made" in said and "1 receipt code(s)" in said
+    assert "private key" not in said.split(".")[0]
+    assert not (tmp_path / "b.age").exists() and not (tmp_path / "b.age.part").exists()

@@ -17,6 +17,7 @@ from django.utils import timezone
 from aegis import places
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Compartment
+from aegis.vault import wipe_key
 from aegis.vault.selectors import open_records
 
 from .models import FloodNotice, Submission, SubmissionFile, plain
@@ -29,6 +30,16 @@ DEFAULT_INTAKE_COMPARTMENT = "Intake team"
 
 def intake_compartment_name() -> str:
     return getattr(settings, "AEGIS_INTAKE_COMPARTMENT", None) or DEFAULT_INTAKE_COMPARTMENT
+
+
+def receipts_under_wipe_key() -> int:
+    """How many receipts still in use wrap their report's key under the wipe key: codes that
+    open nothing without it."""
+    return Submission.objects.filter(
+        receipt_seal_version__gte=wipe_key.SEAL_VERSION,
+        receipt_wrapped_key__isnull=False,
+        receipt_expires_at__gt=timezone.now(),
+    ).count()
 
 
 def intake_compartment_or_none() -> Compartment | None:

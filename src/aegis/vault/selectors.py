@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from django.db.models import Count, Model, Q, QuerySet
 
-from . import keychain
+from . import keychain, wipe_key
 from .fields import INDEX_KEY_PURPOSE, key_fields
 from .models import DataKey, Keypair, KeyWrap, Wipe
 
@@ -25,6 +25,13 @@ def live_key_id(purpose: str) -> uuid.UUID | None:
 
 def wrap_count() -> int:
     return KeyWrap.objects.count()
+
+
+def keypairs_under_wipe_key() -> QuerySet[Keypair]:
+    """The private keys (people's and services') sealed under the wipe key."""
+    return Keypair.objects.filter(
+        seal_version__gte=wipe_key.SEAL_VERSION, sealed_private_key__isnull=False
+    )
 
 
 def keypair_for_user(user_id: int) -> Keypair | None:

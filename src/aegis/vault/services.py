@@ -63,9 +63,7 @@ SEALED_FIELDS = [
 def wipe_key_in_use() -> bool:
     """Whether a private key is sealed under the wipe key (a missing one must not be replaced
     by a new one then: everything sealed under the old one would be lost)."""
-    return Keypair.objects.filter(
-        seal_version__gte=wipe_key.SEAL_VERSION, sealed_private_key__isnull=False
-    ).exists()
+    return selectors.keypairs_under_wipe_key().exists()
 
 
 def current_wipe_key() -> bytes:
