@@ -81,7 +81,7 @@ class Submission(models.Model):
     # incident to the moment its reporter sent the form (which a web server's or a network's
     # log ties to an address). The references are set through `case_reference` and
     # `incident_reference`; `legacy_case` and `legacy_incident_reference` hold the links
-    # kept in clear before, until a member opens the report (services.seal_links).
+    # kept in clear before, until a member opens the report (triage.seal_links).
     case_sealed = EncryptedTextField()
     incident_sealed = EncryptedTextField()
     legacy_case = models.ForeignKey(
