@@ -20,6 +20,7 @@ from aegis.roles import Role
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, unlocked
 from aegis.vault.selectors import keypair_for_user
+from tests import schema  # noqa: F401  (finishes the test databases made from the models)
 from tests.browser import async_unsafe_allowed, browser  # noqa: F401  (shared fixtures)
 
 PASSWORD = "a long test passphrase 42"

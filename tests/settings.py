@@ -22,6 +22,9 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.vaultapp"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(AEGIS_HOME / "test.sqlite3")}
 
+# Made from the models, then finished as the migrations would (tests/schema.py).
+DATABASES["default"].setdefault("TEST", {})["MIGRATE"] = False
+
 TIME_ZONE = "UTC"  # whatever AEGIS_TIME_ZONE the machine has
 PASSWORD_HASHERS = ["aegis.accounts.hashers.FastArgon2PasswordHasher"]
 AEGIS_LOGIN_FAILURE_LIMIT = 5

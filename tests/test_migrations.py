@@ -1,0 +1,33 @@
+"""The test databases are made from the models (tests/schema.py), not by the migrations: a
+model changed without its migration fails here, and the database made from the models is
+finished as a migrated one. (The migrations hold no raw SQL, so the schema they make is the
+one their state describes; `aegis init` in tests/test_cli.py and elsewhere runs them all.)"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+
+from aegis.advocacy.models import Mechanism
+from aegis.alerts.models import AlertRule
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_its_migration():
+    # Exits with status 1 (SystemExit) where a model differs from its migrations' state.
+    call_command("makemigrations", check=True, dry_run=True, verbosity=0)
+
+
+@pytest.mark.django_db
+def test_the_database_made_from_the_models_is_finished_as_a_migrated_one():
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    assert executor.migration_plan(leaves) == []  # every migration recorded as applied
+    applied = MigrationRecorder(connection).applied_migrations()
+    assert set(executor.loader.graph.nodes) <= set(applied)
+    # What the data migrations write on a new instance.
+    assert Mechanism.objects.exists()
+    assert AlertRule.objects.filter(trigger="news_mention").exists()
