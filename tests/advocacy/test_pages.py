@@ -10,6 +10,7 @@ from django.test import Client
 from aegis.advocacy.models import Communication, Mechanism
 from aegis.advocacy.vocabulary import Status
 from aegis.roles import Role
+from aegis.vault.keychain import unlocked
 
 from .conftest import ELEMENTS, LEGAL_NAME, NARRATIVE, PSEUDONYM, draft_for, reviewed, sign_in
 
@@ -69,7 +70,8 @@ def test_write_review_send_and_track_through_the_pages(team):
         == 302
     )
     stored = Communication.objects.get(pk=created.pk)
-    assert stored.status == Status.REPLIED and stored.reference == "UA COL 3/2026"
+    with unlocked(team.writer.keychain()):  # sealed with the communication's key
+        assert stored.status == Status.REPLIED and stored.reference == "UA COL 3/2026"
     page = writer.get(detail).content.decode()
     assert "Measures claimed." in page and "Investigation opened" in page
     listing = writer.get("/advocacy/").content.decode()

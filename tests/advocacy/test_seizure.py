@@ -1,6 +1,7 @@
 """Seizure test: narratives, elements (the source, what stays confidential), the State's reply
-and its summary, measures, outcome notes, and the names a communication draws from the case
-never reach the disk in clear, even after an export."""
+and its summary, measures, outcome notes, the mechanism's reference, the publication, a
+resolution's number, and the names a communication draws from the case never reach the disk
+in clear, even after an export."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ def test_communications_never_reach_the_disk_in_clear(team):
             "summary",
             "measures",
             "note",
+            "reference",
+            "publication",
+            "number",
         )
     }
     spec = variant(
@@ -47,13 +51,19 @@ def test_communications_never_reach_the_disk_in_clear(team):
         assert secret["name"] in export.render(communication, export.TEXT)  # it is named
         export.pdf(communication)
         services.mark_sent(communication, actor_id=actor)
+        services.acknowledge(communication, reference=secret["reference"], actor_id=actor)
         services.record_reply(
             communication, reply=secret["reply"], summary=secret["summary"], actor_id=actor
         )
         services.record_resolution(
-            communication, decision="grant", measures=secret["measures"], actor_id=actor
+            communication,
+            decision="grant",
+            number=secret["number"],
+            measures=secret["measures"],
+            actor_id=actor,
         )
         services.record_outcome(
             communication, outcome="measures_granted", note=secret["note"], actor_id=actor
         )
+        services.publish(communication, publication=secret["publication"], actor_id=actor)
     assert find([value.encode() for value in secret.values()]) == []

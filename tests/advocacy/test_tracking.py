@@ -87,11 +87,13 @@ def test_transmission_to_the_state_restarts_the_reply_period(team):
     with clock.frozen(MONDAY):
         communication = _sent(team, "iachr")
         clock.advance(datetime.timedelta(days=3))
-        services.acknowledge(communication, reference="MC 967-19", actor_id=None)
-        clock.advance(datetime.timedelta(days=4))
-        services.transmitted(communication, actor_id=None)
+        with unlocked(team.writer.keychain()):  # the reference is sealed with its key
+            services.acknowledge(communication, reference="MC 967-19", actor_id=None)
+            clock.advance(datetime.timedelta(days=4))
+            services.transmitted(communication, actor_id=None)
     stored = Communication.objects.get(pk=communication.pk)
-    assert stored.reference == "MC 967-19"
+    with unlocked(team.writer.keychain()):
+        assert stored.reference == "MC 967-19"
     assert stored.reply_due_on == datetime.date(2026, 4, 13) + datetime.timedelta(days=15)
 
 

@@ -138,6 +138,7 @@ def _communication(request: HttpRequest, pk: int) -> Communication:
     found = selectors.communication_for(request.user, pk)
     if found is None:
         raise HttpError(404, NOT_FOUND)
+    services.seal_references(found)  # one kept before its references were sealed
     return found
 
 

@@ -2,16 +2,18 @@
 
 A communication lives in its case's compartment: its narrative, the elements the writer fills
 in, the State's reply and the measures of a resolution are ciphertext under the
-communication's own record key. What stays in clear is coded and operational: the mechanism,
-kind, language, states and their dates, the mechanism's reference (a UA number or "MC
-967-19", public once published) and the reply deadline the work queue counts."""
+communication's own record key, and so are the mechanism's reference (a UA number or "MC
+967-19"), where it was published and a resolution's number: public once the mechanism
+publishes, and the public text names the defender, so in clear they tied a case's rows to a
+named person. What stays in clear is coded and operational: the mechanism, kind, language,
+states and their dates, and the reply deadline the work queue counts."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 
-from aegis.vault.fields import EncryptedTextField
+from aegis.vault.fields import LINE_PADDED, NAME_PADDED, EncryptedTextField, SealedOrLegacy
 
 from .vocabulary import (
     AWAITING_REPLY,
@@ -99,16 +101,24 @@ class Communication(models.Model):
     )
     sent_on = models.DateField(null=True, blank=True)
     acknowledged_on = models.DateField(null=True, blank=True)
-    reference = models.CharField(max_length=60, blank=True)
+    # The mechanism's reference and the publication are sealed (see the module's docstring)
+    # and read and set through `reference` and `publication`; `legacy_reference` and
+    # `legacy_publication` hold those kept in clear before, until a member opens the
+    # communication (services.seal_references). Nothing looks a communication up by them.
+    reference_sealed = EncryptedTextField(pad=NAME_PADDED)
+    legacy_reference = models.CharField(max_length=60, blank=True, editable=False)
     transmitted_on = models.DateField(null=True, blank=True)
     reply_due_on = models.DateField(null=True, blank=True)
     replied_on = models.DateField(null=True, blank=True)
     reply = EncryptedTextField()
     reply_summary = EncryptedTextField()
     published_on = models.DateField(null=True, blank=True)
-    publication = models.CharField(max_length=200, blank=True)
+    publication_sealed = EncryptedTextField(pad=LINE_PADDED)
+    legacy_publication = models.CharField(max_length=200, blank=True, editable=False)
     follow_up_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField()
+    reference = SealedOrLegacy("reference_sealed", "legacy_reference")
+    publication = SealedOrLegacy("publication_sealed", "legacy_publication")
 
     class Meta:
         ordering = ["-updated_at", "-pk"]
@@ -123,6 +133,11 @@ class Communication(models.Model):
     @property
     def awaiting_reply(self) -> bool:
         return self.status in AWAITING_REPLY
+
+    @property
+    def references_sealed(self) -> bool:
+        """Whether nothing of the mechanism's is kept in clear (a row from before may)."""
+        return not self.legacy_reference and not self.legacy_publication
 
 
 class Event(models.Model):
@@ -152,7 +167,10 @@ class PrecautionaryResolution(models.Model):
     )
     data_key = models.ForeignKey("vault.DataKey", on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(max_length=16, choices=Resolution.choices)
-    number = models.CharField(max_length=60, blank=True, help_text="e.g. Resolution 12/2026")
+    # Sealed as the communication's reference is; `legacy_number`: one kept in clear before.
+    number_sealed = EncryptedTextField(pad=NAME_PADDED)
+    legacy_number = models.CharField(max_length=60, blank=True, editable=False)
+    number = SealedOrLegacy("number_sealed", "legacy_number")  # e.g. Resolution 12/2026
     decided_on = models.DateField()
     measures = EncryptedTextField(
         help_text="The measures the State must agree with the beneficiaries."

@@ -48,7 +48,9 @@ def communications_page(
     if status:
         found = found.filter(status=status)
     params = {"page": number, "after": after, "before": before}
-    return seek_page(found, ORDER, params, size=PAGE_SIZE)
+    page = seek_page(found, ORDER, params, size=PAGE_SIZE)
+    open_records(page.object_list)  # the mechanism's references shown: one query, one audit
+    return page
 
 
 def communication_for(user: Any, pk: int) -> Communication | None:

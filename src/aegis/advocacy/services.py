@@ -83,6 +83,29 @@ def _move(communication: Communication, to: str, actor_id: int | None, **fields:
     _audit(communication, "record.update", actor_id)
 
 
+REFERENCE_FIELDS = (
+    "reference_sealed",
+    "legacy_reference",
+    "publication_sealed",
+    "legacy_publication",
+)
+
+
+@transaction.atomic
+def seal_references(communication: Communication) -> None:
+    """Seal the mechanism's reference, the publication and the resolutions' numbers of a
+    communication kept before they were sealed (in clear, see the model), now that a member
+    who opens it does: nothing a reader sees changes, so nothing is logged or audited and it
+    keeps its `updated_at`."""
+    if not communication.references_sealed:
+        communication.reference = communication.reference  # the setters seal them
+        communication.publication = communication.publication
+        communication.save(update_fields=[*REFERENCE_FIELDS])
+    for resolution in communication.resolutions.exclude(legacy_number=""):
+        resolution.number = resolution.number
+        resolution.save(update_fields=["number_sealed", "legacy_number"])
+
+
 SENT_LONG_AGO_DAYS = 20 * 365
 
 
@@ -384,7 +407,7 @@ def record_resolution(
         communication=communication,
         data_key_id=communication.data_key_id,
         decision=decision,
-        number=_line(number, "number", gettext_lazy("The resolution's number")),
+        number_sealed=_line(number, "number", gettext_lazy("The resolution's number")),
         decided_on=_day(on, "on", not_before=communication.sent_on),
         measures=text,
         recorded_by_id=actor_id,

@@ -35,7 +35,9 @@ CASE_CHOICES = 500
 
 
 def _communication(request: HttpRequest, communication_id: int) -> Communication:
-    return found(selectors.communication_for(request.user, communication_id))
+    communication = found(selectors.communication_for(request.user, communication_id))
+    services.seal_references(communication)  # one kept before its references were sealed
+    return communication
 
 
 def _detail(communication: Communication) -> HttpResponse:

@@ -7,7 +7,7 @@ BlindIndexField keeps an HMAC of a normalised value for exact-match lookups.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
@@ -141,6 +141,32 @@ def key_fields(model: type[models.Model]) -> tuple[str, ...]:
             if isinstance(f, EncryptedTextField)
         )
     )
+
+
+class SealedOrLegacy:
+    """A text sealed in the EncryptedTextField `sealed`, which a row made before it was sealed
+    keeps in clear in the CharField `legacy` until someone who opens the record seals it (a
+    migration holds no key): reading gives whichever holds it (the key opened), setting seals
+    it and empties `legacy`. Not a field: filters and `objects.create` name the two columns."""
+
+    def __init__(self, sealed: str, legacy: str) -> None:
+        self.sealed, self.legacy = sealed, legacy
+
+    @overload
+    def __get__(self, instance: None, owner: Any = None) -> SealedOrLegacy: ...
+
+    @overload
+    def __get__(self, instance: models.Model, owner: Any = None) -> str: ...
+
+    def __get__(self, instance: models.Model | None, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        value = getattr(instance, self.legacy) or getattr(instance, self.sealed)
+        return value if isinstance(value, str) else ""
+
+    def __set__(self, instance: models.Model, value: str) -> None:
+        setattr(instance, self.sealed, value)
+        setattr(instance, self.legacy, "")
 
 
 def index_key() -> bytes:
