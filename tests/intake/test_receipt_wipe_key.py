@@ -15,6 +15,7 @@ from aegis.intake.models import Submission
 from aegis.vault import crypto, wipe_key
 from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
+from aegis.vault.models import Keypair
 
 from .conftest import post_report, receipt_code
 
@@ -107,6 +108,31 @@ def test_without_the_wipe_key_a_code_is_refused_as_a_wrong_one(intake_team, capl
     with pytest.raises(intake.ReceiptRefused):
         intake.open_receipt(receipt.code)
     assert "wipe key" in caplog.text
+
+
+def test_a_missing_wipe_key_a_receipt_is_sealed_under_is_not_replaced(intake_team, tmp_path):
+    """With only a receipt sealed under the wipe key (every private key still sealed as before
+    it existed), a file missing for now (a volume not mounted) is not replaced by the next
+    report: that would have made the first reporter's code open nothing for good. The report
+    is taken as when a private key is bound to it (its receipt wrapped as before, version 0),
+    and the first code opens its thread once the file is back."""
+    narrative = "They searched the office and took the phones."
+    first = report(narrative)
+    Keypair.objects.update(seal_version=0)
+    aside = tmp_path / "wipe_key"
+    wipe_key.key_file().rename(aside)
+    try:
+        second = report()
+        assert not wipe_key.key_file().exists()
+        with pytest.raises(vault.WipeKeyMissing):
+            vault.current_wipe_key()
+    finally:
+        aside.replace(wipe_key.key_file())
+    assert Submission.objects.get(pk=second.submission_id).receipt_seal_version == 0
+    thread, chain = intake.reporter_keychain(intake.open_receipt(first.code))
+    with unlocked(chain):
+        assert thread.narrative == narrative
+    intake.reporter_keychain(intake.open_receipt(second.code))
 
 
 def test_the_same_old_code_twice_at_once_opens_both_times(intake_team):

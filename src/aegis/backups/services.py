@@ -29,7 +29,6 @@ from aegis.audit import checkpoints
 from aegis.audit import selectors as audit_selectors
 from aegis.audit import services as audit
 from aegis.files import storage
-from aegis.intake import selectors as intake_selectors
 from aegis.vault import crypto, wipe_key
 from aegis.vault import selectors as vault_selectors
 
@@ -187,12 +186,16 @@ def create_backup(
     recovery = age_keys.recovery_recipient()
     if recovery is None:
         raise BackupError("This instance has no recovery key yet: run 'aegis init' first.")
-    if not wipe_key.exists() and (sealed := _sealed_under_wipe_key()):
+    if not wipe_key.exists() and (sealed := vault_selectors.sealed_under_wipe_key()):
         # Without it, nothing sealed under it would open in the restored instance: refused
-        # rather than a backup that looks whole and restores nobody's access.
+        # rather than a backup that looks whole and restores nobody's access. (API tokens and
+        # sessions are bound to it only once their owner signed in with it, which sealed the
+        # owner's private key under it, counted; a session does not outlive a restore into a
+        # new AEGIS_HOME either: a new SECRET_KEY.)
+        said = " and ".join(f"{count} {what}" for what, count in sealed.items())
         raise BackupError(
             "No backup was made: a backup holds the wipe key, and the database holds "
-            f"{' and '.join(sealed)} sealed under it, which a restore without it would give "
+            f"{said} sealed under it, which a restore without it would give "
             f"back opening with nothing. {wipe_key.WipeKeyMissing()}"
         )
     recipients = [recovery, *(extra_recipients or [])]
@@ -251,19 +254,6 @@ def create_backup(
             raise
     audit.record("backup.create", actor_id=None, object_type="backup", object_id=out.name)
     return Made(out, contents, len(missing))
-
-
-def _sealed_under_wipe_key() -> list[str]:
-    """What the database holds sealed under the wipe key, in words; [] where nothing. API
-    tokens and sessions are bound to it only once their owner signed in with it there,
-    which sealed the owner's private key under it too (counted here); a session does not
-    outlive a restore into a new AEGIS_HOME either (a new SECRET_KEY)."""
-    found = []
-    if keys := vault_selectors.keypairs_under_wipe_key().count():
-        found.append(f"{keys} private key(s) of people and services, with their API tokens")
-    if codes := intake_selectors.receipts_under_wipe_key():
-        found.append(f"{codes} receipt code(s) of reports")
-    return found
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> manifest.Part:

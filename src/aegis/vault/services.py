@@ -61,9 +61,10 @@ SEALED_FIELDS = [
 
 
 def wipe_key_in_use() -> bool:
-    """Whether a private key is sealed under the wipe key (a missing one must not be replaced
-    by a new one then: everything sealed under the old one would be lost)."""
-    return selectors.keypairs_under_wipe_key().exists()
+    """Whether anything is sealed under the wipe key, a private key or a receipt (a missing
+    one must not be replaced by a new one then: everything sealed under the old one would be
+    lost)."""
+    return bool(selectors.sealed_under_wipe_key())
 
 
 def current_wipe_key() -> bytes:
