@@ -11,7 +11,10 @@ from django.test import Client
 
 from aegis.advocacy import export, services
 from aegis.advocacy.models import Communication, PrecautionaryResolution
+from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
+from aegis.vault.models import KeyWrap
+from aegis.vault.selectors import keypair_for_user
 
 from .conftest import api_client, draft_for, reviewed, sign_in
 
@@ -99,3 +102,60 @@ def test_a_communication_from_before_is_sealed_when_a_member_opens_it(team):
     raw = _raw_rows()
     assert [value for value in SEALED if value in raw] == []
     _shown_everywhere(team, communication)
+
+
+@pytest.mark.django_db(transaction=True)  # the wipe compacts the database
+def test_the_wipe_forgets_the_references_kept_in_clear(team):
+    """No key seals a communication from before after the wipe: its references in clear would
+    tie the case to the public text for good."""
+    communication = _published(team)
+    Communication.objects.filter(pk=communication.pk).update(
+        legacy_reference=REFERENCE, legacy_publication=PUBLICATION
+    )
+    PrecautionaryResolution.objects.filter(communication=communication).update(legacy_number=NUMBER)
+    assert vault.wipe()["mechanism_references"] == 2
+    raw = _raw_rows()
+    assert [value for value in SEALED if value in raw] == []
+
+
+def test_a_page_loaded_before_the_row_was_sealed_and_published_keeps_the_publication(team):
+    """Page B loads a communication from before; A's page seals it and A publishes it; B's
+    sealing then must not write B's stale (empty) publication over A's."""
+    communication = reviewed(team, draft_for(team, "iachr"))
+    actor = team.writer.user.pk
+    with unlocked(team.writer.keychain()):
+        services.mark_sent(communication, actor_id=actor)
+        services.acknowledge(communication, reference=REFERENCE, actor_id=actor)
+        services.record_reply(communication, reply="Denied.", summary="Denial.", actor_id=actor)
+    Communication.objects.filter(pk=communication.pk).update(
+        legacy_reference=REFERENCE, reference_sealed=None
+    )
+    with unlocked(team.writer.keychain()):
+        stale = Communication.objects.get(pk=communication.pk)  # page B
+        first = Communication.objects.get(pk=communication.pk)  # page A
+        services.seal_references(first)
+        services.publish(first, publication=PUBLICATION, actor_id=actor)
+        services.seal_references(stale)
+        stored = Communication.objects.get(pk=communication.pk)
+        assert (stored.reference, stored.publication) == (REFERENCE, PUBLICATION)
+        assert (stale.reference, stale.legacy_reference) == (REFERENCE, "")
+
+
+def test_a_row_whose_key_no_longer_opens_does_not_refuse_the_list(team):
+    """A wrap lost for one communication: the list and the API list still answer, the other
+    communication's reference shown, that one's left out."""
+    lost = _published(team)
+    kept = reviewed(team, draft_for(team, "iachr"))
+    with unlocked(team.writer.keychain()):
+        services.mark_sent(kept, actor_id=team.writer.user.pk)
+        services.acknowledge(kept, reference="UA BRA 4/2026", actor_id=team.writer.user.pk)
+    KeyWrap.objects.filter(
+        data_key=lost.data_key, keypair=keypair_for_user(team.writer.user.pk)
+    ).delete()
+    client = sign_in(Client(), team.writer)
+    page = client.get("/advocacy/")
+    assert page.status_code == 200
+    assert "UA BRA 4/2026" in page.content.decode() and REFERENCE not in page.content.decode()
+    listed = api_client(team.writer).get("/api/v1/advocacy/communications")
+    assert listed.status_code == 200
+    assert sorted(c["reference"] for c in listed.json()) == ["", "UA BRA 4/2026"]

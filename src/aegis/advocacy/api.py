@@ -115,7 +115,7 @@ def _summary(c: Communication) -> dict[str, Any]:
         "kind": c.kind,
         "language": c.language,
         "status": c.status,
-        "reference": c.reference,
+        "reference": c.reference_if_open,
         "sent_on": c.sent_on,
         "reply_due_on": c.reply_due_on,
         "overdue": selectors.is_overdue(c),

@@ -10,7 +10,7 @@ class AdvocacyConfig(AppConfig):
         # The case page (cases) lists the case's communications through a panel: cases is below.
         from aegis.cases import panels
 
-        from . import selectors
+        from . import selectors, signals  # noqa: F401
 
         panels.register(
             panels.Panel(

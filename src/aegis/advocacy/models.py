@@ -135,6 +135,15 @@ class Communication(models.Model):
         return self.status in AWAITING_REPLY
 
     @property
+    def reference_if_open(self) -> str:
+        """The reference where the reader's keys opened the record, else "": a list shows it
+        beside rows whose key does not open (a wrap lost), not a refused page."""
+        if self.legacy_reference:
+            return self.legacy_reference
+        field = Communication._meta.get_field("reference_sealed")
+        return field.read_if_open(self) or ""
+
+    @property
     def references_sealed(self) -> bool:
         """Whether nothing of the mechanism's is kept in clear (a row from before may)."""
         return not self.legacy_reference and not self.legacy_publication

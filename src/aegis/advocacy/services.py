@@ -83,24 +83,26 @@ def _move(communication: Communication, to: str, actor_id: int | None, **fields:
     _audit(communication, "record.update", actor_id)
 
 
-REFERENCE_FIELDS = (
-    "reference_sealed",
-    "legacy_reference",
-    "publication_sealed",
-    "legacy_publication",
-)
-
-
 @transaction.atomic
 def seal_references(communication: Communication) -> None:
     """Seal the mechanism's reference, the publication and the resolutions' numbers of a
     communication kept before they were sealed (in clear, see the model), now that a member
     who opens it does: nothing a reader sees changes, so nothing is logged or audited and it
-    keeps its `updated_at`."""
+    keeps its `updated_at`. Read again under a lock and only what is still in clear is
+    sealed: a page loaded before another sealed the row and published must not write its
+    stale empty publication over the new one."""
     if not communication.references_sealed:
-        communication.reference = communication.reference  # the setters seal them
-        communication.publication = communication.publication
-        communication.save(update_fields=[*REFERENCE_FIELDS])
+        fresh = Communication.objects.select_for_update().get(pk=communication.pk)
+        fields = []
+        for name in ("reference", "publication"):
+            if legacy := getattr(fresh, f"legacy_{name}"):
+                setattr(fresh, name, legacy)  # seals it and empties the legacy column
+                fields += [f"{name}_sealed", f"legacy_{name}"]
+        if fields:
+            fresh.save(update_fields=fields)
+        for name in ("reference", "publication"):  # the page's copy as stored now
+            for field in (f"{name}_sealed", f"legacy_{name}"):  # no foreign key: attname
+                communication.__dict__[field] = fresh.__dict__[field]
     for resolution in communication.resolutions.exclude(legacy_number=""):
         resolution.number = resolution.number
         resolution.save(update_fields=["number_sealed", "legacy_number"])
@@ -501,3 +503,13 @@ def update_mechanism(
         "record.update", actor_id=actor_id, object_type="mechanism", object_id=mechanism.pk
     )
     return mechanism
+
+
+def forget_references() -> int:
+    """For `aegis wipe`: the references kept in clear from before they were sealed (no key
+    seals them after the wipe). Returns how many rows kept one."""
+    communications = Communication.objects.exclude(legacy_reference="", legacy_publication="")
+    resolutions = PrecautionaryResolution.objects.exclude(legacy_number="")
+    return communications.update(legacy_reference="", legacy_publication="") + resolutions.update(
+        legacy_number=""
+    )
