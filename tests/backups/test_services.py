@@ -48,9 +48,11 @@ def test_a_backup_goes_where_the_wipe_reaches_it_or_outside_aegis_home(
             services.create_backup(out)
         assert str(services.backup_dir()) in str(refused.value)
         assert not out.exists() and not out.with_name(out.name + ".part").exists()
+    # The backups folder of a new instance is made by its first backup, named or not.
+    settings.AEGIS_BACKUP_DIR = str(home / f"backups-{tmp_path.name}")
     kept = services.create_backup(services.backup_dir() / "b.age").path
     assert kept.exists()
-    kept.unlink()
+    shutil.rmtree(services.backup_dir())
     assert services.create_backup(tmp_path / "b.age").path.exists()
 
 

@@ -204,8 +204,9 @@ def create_backup(
     except age_keys.KeyNotUsable as error:
         raise BackupError(f"A --recipient is not usable: {error}.") from error
     now = clock.now().astimezone(datetime.UTC)
+    if out is None or out.resolve().parent == backup_dir().resolve():
+        backup_dir().mkdir(parents=True, exist_ok=True, mode=0o700)  # a new instance's first
     if out is None:
-        backup_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
         out = backup_dir() / default_name(now)
     if out.exists():
         raise BackupError(f"{out} exists already: give another --out.")
