@@ -19,7 +19,9 @@ def _highs() -> Any | None:
     except ImportError:
         return None
     needed = ("_Highs", "HighsLp", "HighsModelStatus", "MatrixFormat")
-    return _core if all(hasattr(_core, name) for name in needed) else None
+    if not all(hasattr(_core, name) for name in needed):
+        return None
+    return _core if hasattr(_core._Highs, "clearSolver") else None
 
 
 class LinearProgram:

@@ -50,7 +50,8 @@ def sealed_under_wipe_key() -> dict[str, int]:
         )
     }
     for _receiver, counts in counting_sealed.send(sender=Keypair):
-        found.update(cast(dict[str, int], counts))
+        if isinstance(counts, dict):  # a receiver that answers nothing counts nothing
+            found.update(cast(dict[str, int], counts))
     return {what: count for what, count in found.items() if count}
 
 
