@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from aegis.vault.fields import NAME_PADDED, TEXT_PADDED, EncryptedTextField
+from aegis.vault.fields import NAME_PADDED, TEXT_PADDED, EncryptedTextField, SealedOrLegacy
 
 from .vocabulary import DatePrecision, PerpetratorType, SenderKind, SubmissionStatus, TargetKind
 
@@ -93,6 +93,8 @@ class Submission(models.Model):
         editable=False,
     )
     legacy_incident_reference = models.CharField(max_length=32, blank=True, editable=False)
+    # The reference of the incident the report recorded (its key opened), if any.
+    incident_reference = SealedOrLegacy("incident_sealed", "legacy_incident_reference")
 
     class Meta:
         ordering = ["-received_at"]
@@ -117,16 +119,6 @@ class Submission(models.Model):
     def case_reference(self, reference: str) -> None:
         self.case_sealed = reference
         self.legacy_case = None
-
-    @property
-    def incident_reference(self) -> str:
-        """The reference of the incident the report recorded (its key opened), if any."""
-        return self.legacy_incident_reference or plain(self.incident_sealed)
-
-    @incident_reference.setter
-    def incident_reference(self, reference: str) -> None:
-        self.incident_sealed = reference
-        self.legacy_incident_reference = ""
 
     @property
     def links_sealed(self) -> bool:
