@@ -200,17 +200,12 @@ def _raw_row(submission: Submission) -> bytes:
     )
 
 
-def test_a_report_keeps_what_it_became_sealed(intake_team, reported):
-    """A copy of the disk does not tie a case or an incident to the moment its reporter sent
-    the form (`received_at`, in clear): the report's row holds their references sealed, and
-    no key of the case; its page shows them to the team as before."""
-    submission, _ = reported
-    lucia = _lucia(intake_team)
-    client = sign_in(Client(), lucia)
+def _take_up_as_both(client: Client, submission: Submission, compartment) -> None:
+    """Take the report up as an incident linked to a new case, through the page."""
     response = client.post(
         f"/triage/{submission.pk}/convert/",
         {
-            "compartment": intake_team[0].pk,
+            "compartment": compartment.pk,
             "create": "both",
             "subject_kind": "person",
             "pseudonym": "Reporter of the pamphlet",
@@ -219,6 +214,16 @@ def test_a_report_keeps_what_it_became_sealed(intake_team, reported):
         },
     )
     assert response.status_code == 302, response.content.decode()[-3000:]
+
+
+def test_a_report_keeps_what_it_became_sealed(intake_team, reported):
+    """A copy of the disk does not tie a case or an incident to the moment its reporter sent
+    the form (`received_at`, in clear): the report's row holds their references sealed, and
+    no key of the case; its page shows them to the team as before."""
+    submission, _ = reported
+    lucia = _lucia(intake_team)
+    client = sign_in(Client(), lucia)
+    _take_up_as_both(client, submission, intake_team[0])
     case, incident = Case.objects.get(), Incident.objects.get()
     raw = _raw_row(submission)
     for reference in (case.reference, incident.reference):
@@ -234,18 +239,7 @@ def test_a_report_converted_before_its_links_were_sealed_is_sealed_when_opened(
     submission, _ = reported
     lucia = _lucia(intake_team)
     client = sign_in(Client(), lucia)
-    response = client.post(
-        f"/triage/{submission.pk}/convert/",
-        {
-            "compartment": intake_team[0].pk,
-            "create": "both",
-            "subject_kind": "person",
-            "pseudonym": "Reporter of the pamphlet",
-            "sector": "other",
-            "incident_title": "Threatening pamphlet",
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[-3000:]
+    _take_up_as_both(client, submission, intake_team[0])
     case, incident = Case.objects.get(), Incident.objects.get()
     # As a row converted before this change was kept (the migration holds no key).
     Submission.objects.filter(pk=submission.pk).update(
@@ -285,18 +279,7 @@ def test_taking_up_a_report_as_an_incident_linked_to_a_new_case(intake_team, rep
     submission, _ = reported
     lucia = _lucia(intake_team)
     client = sign_in(Client(), lucia)
-    response = client.post(
-        f"/triage/{submission.pk}/convert/",
-        {
-            "compartment": intake_team[0].pk,
-            "create": "both",
-            "subject_kind": "person",
-            "pseudonym": "Reporter of the pamphlet",
-            "sector": "other",
-            "incident_title": "Threatening pamphlet",
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[-3000:]
+    _take_up_as_both(client, submission, intake_team[0])
     incident = Incident.objects.get()
     with unlocked(lucia.keychain()):
         assert Submission.objects.get().incident_reference == incident.reference
