@@ -178,8 +178,9 @@ def test_init_prints_the_recovery_key_exactly_once_and_backup_codes(instance):
 
 
 def test_init_shows_the_migrations_progress_on_a_terminal(tmp_path):
-    """About a hundred migrations take 10 s here and longer on a slow laptop: on a terminal
-    a bar counts them (on stderr), and then the instance's details follow as usual."""
+    """Making the database (a table from each model, then the data migrations) takes seconds
+    here and longer on a slow laptop: on a terminal a bar counts its steps (on stderr), and
+    then the instance's details follow as usual."""
     import fcntl
     import pty
     import select

@@ -27,36 +27,45 @@ from .vault.service_keys import ALERTS, create_service_keypair
 
 
 def migrate() -> None:
-    """Django's migrate, with a progress bar on a terminal (stderr): a new instance runs
-    about a hundred migrations, 10 s here and longer on a slow laptop."""
+    """A new database made from the models (aegis.schema), an existing one migrated; with a
+    progress bar on a terminal (stderr), since either takes many seconds on a slow laptop."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
     from tqdm import tqdm
 
-    executor = MigrationExecutor(connection)
-    steps = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    from . import schema
+
+    fresh = schema.is_empty()
+    if fresh:
+        steps = schema.steps()
+    else:
+        executor = MigrationExecutor(connection)
+        steps = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
     with tqdm(
         total=steps,
         desc="Setting up the database",
         unit=" steps",
         disable=None if steps else True,  # None: shown only on a terminal
         leave=False,
-        mininterval=0,  # each step drawn (a hundred): the last is always seen
+        mininterval=0,  # each step drawn (a hundred or more): the last is always seen
     ) as bar:
-        call_command("migrate", interactive=False, verbosity=1, stdout=_Steps(bar))
+        if fresh:
+            schema.create_from_models(stdout=_Steps(bar), step=lambda: bar.update(1))
+        else:
+            call_command("migrate", interactive=False, verbosity=1, stdout=_Steps(bar))
     accounts.ensure_roles()
 
 
 class _Steps(io.TextIOBase):
     """What migrate writes, read only to move the bar: a step for each migration applied
-    (its line ends in " OK")."""
+    (its line ends in " OK") or table made ("Creating table ...")."""
 
     def __init__(self, bar: Any) -> None:
         super().__init__()
         self.bar = bar
 
     def write(self, text: str) -> int:
-        if text.strip() == "OK":
+        if text.strip() == "OK" or text.strip().startswith("Creating table "):
             self.bar.update(1)
         return len(text)
 

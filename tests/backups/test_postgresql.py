@@ -9,6 +9,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dj_database_url
 import psycopg
@@ -39,7 +40,7 @@ pytestmark = [
 ]
 
 
-def _server() -> psycopg.Connection:
+def postgres_server() -> psycopg.Connection:
     config = dj_database_url.parse(URL)
     return psycopg.connect(
         host=config["HOST"] or None,
@@ -51,19 +52,26 @@ def _server() -> psycopg.Connection:
     )
 
 
-@pytest.fixture
-def databases() -> Iterator[tuple[str, str]]:
-    names = [f"aegis_backup_{secrets.token_hex(4)}_{side}" for side in ("old", "new")]
-    with _server() as server:
+@contextmanager
+def scratch_databases(purpose: str, *sides: str) -> Iterator[list[str]]:
+    """Empty databases of their own on the suite's PostgreSQL server (URLs), dropped after."""
+    names = [f"aegis_{purpose}_{secrets.token_hex(4)}_{side}" for side in sides]
+    with postgres_server() as server:
         for name in names:
             server.execute(f'CREATE DATABASE "{name}"')
     base = URL.rsplit("/", 1)[0]
     try:
-        yield f"{base}/{names[0]}", f"{base}/{names[1]}"
+        yield [f"{base}/{name}" for name in names]
     finally:
-        with _server() as server:
+        with postgres_server() as server:
             for name in names:
                 server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def databases() -> Iterator[list[str]]:
+    with scratch_databases("backup", "old", "new") as urls:
+        yield urls
 
 
 def test_round_trip_on_postgresql(databases, tmp_path):
