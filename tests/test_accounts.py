@@ -380,3 +380,26 @@ def test_changing_ones_password_stops_every_api_token(make_person):
     )
     assert changed.status_code == 302
     assert api.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_new_persons_role_group_is_read_once_and_made_where_missing(make_person):
+    """Creating a person reads their role's group in one query (it had rewritten every
+    role's group and permissions each time: about 25 queries a person); a group that is
+    missing is made, with its permissions, before the person joins it."""
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from aegis.accounts.services import role_group
+    from aegis.roles import ROLE_PERMISSIONS
+
+    make_person(Role.ANALYST)  # every role's group exists, as after migrate
+    with CaptureQueriesContext(connection) as queries:
+        assert role_group(Role.CASEWORKER).name == Role.CASEWORKER.value
+    assert len(queries) == 1
+    Group.objects.filter(name=Role.AUDITOR.value).delete()
+    auditor = make_person(Role.AUDITOR).user
+    assert list(auditor.groups.values_list("name", flat=True)) == [Role.AUDITOR.value]
+    granted = {p.split(".", 1)[1] for p in auditor.get_all_permissions()}
+    assert granted == ROLE_PERMISSIONS[Role.AUDITOR]

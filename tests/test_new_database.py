@@ -89,7 +89,7 @@ def test_the_database_made_from_the_models_is_the_migrated_one(tmp_path, two_dat
 
     if migrated_url:
         # Django's auth migrations made this through table's id a bigint, its model says an
-        # integer; no row of it is ever written (Aegis's roles carry no permission).
+        # integer; its rows (each role's few permissions) fit either.
         for described in (migrated, made):
             described["auth_group_permissions"]["columns"] = [
                 column

@@ -29,7 +29,7 @@ from aegis.vault.selectors import keypair_for_user
 
 from . import hooks, throttle
 from .models import User
-from .services import BACKUP_CODES, ensure_roles, revoke_api_tokens
+from .services import BACKUP_CODES, revoke_api_tokens, role_group
 
 
 @transaction.atomic
@@ -37,11 +37,11 @@ def invite_user(username: str, password: str, role: Role, *, actor_id: int | Non
     """An account the person completes themselves: at their first sign-in they set up their
     authenticator (the administrator never sees its secret or the backup codes) and then
     replace the first password."""
-    ensure_roles()
+    group = role_group(role)
     user = User.objects.create_user(
         username=username, password=password, must_enrol=True, must_change_password=True
     )
-    user.groups.add(Group.objects.get(name=role.value))
+    user.groups.add(group)
     try:
         vault.create_user_keypair(user, password)
     except vault.WipeKeyMissing as missing:  # logged with its path; nothing is kept
@@ -190,10 +190,10 @@ def change_role(
     always when a responder (alert keys only) is given a case role; the
     search key is taken back when the new role does not search. Nothing is unwrapped."""
     _guard(user, actor)
-    ensure_roles()
+    group = role_group(new_role)
     change = role_change(user, new_role)
     user.groups.remove(*Group.objects.filter(name__in=[r.value for r in Role]))
-    user.groups.add(Group.objects.get(name=new_role.value))
+    user.groups.add(group)
     if hasattr(user, "_perm_cache"):
         del user._perm_cache
     if leave_compartments or change.alert_keys_only:
