@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.backups.test_postgresql import scratch_databases
-from tests.test_cli import aegis
+from tests.test_cli import ADMIN, ADMIN_PASSWORD, aegis
 
 URL = os.environ.get("AEGIS_DATABASE_URL", "")
 
@@ -104,3 +104,40 @@ def test_the_database_made_from_the_models_is_the_migrated_one(tmp_path, two_dat
     # Not nothing compared: the migrations are recorded and a data migration's rows are there.
     assert len(made["django_migrations"]["rows"]) > 100
     assert made["advocacy_mechanism"]["rows"]
+
+
+@pytest.fixture
+def one_database() -> Iterator[str | None]:
+    if not URL.startswith("postgres"):
+        yield None
+        return
+    with scratch_databases("unfinished", "db") as (url,):
+        yield url
+
+
+def test_init_finishes_a_database_whose_making_was_cut_short(tmp_path, one_database):
+    """Killed between the tables and the migrations' records (the second of the two steps),
+    a new database has every table and no migration recorded: migrate would stop at the first
+    table. `aegis init` again finishes it and sets the instance up."""
+    extra = {"AEGIS_DATABASE_URL": one_database} if one_database else None
+    cut_short = (
+        "from unittest import mock; from aegis import schema\n"
+        "with mock.patch.object(schema, 'finish', side_effect=SystemExit(9)):\n"
+        "    schema.create_from_models()\n"
+    )
+    assert aegis(tmp_path, "shell", "-c", cut_short, extra_env=extra).returncode == 9
+    tables = _described(tmp_path, one_database)
+    assert "advocacy_mechanism" in tables
+    assert not tables.get("django_migrations", {}).get("rows")
+
+    password_file = tmp_path / "admin-password"
+    password_file.write_text(ADMIN_PASSWORD + "\n")
+    result = aegis(
+        tmp_path, "init", "--admin-username", ADMIN, "--admin-password-file",
+        str(password_file), "--no-input", extra_env=extra,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Aegis is initialised." in result.stdout
+    finished = _described(tmp_path, one_database)
+    assert len(finished["django_migrations"]["rows"]) > 100
+    assert finished["advocacy_mechanism"]["rows"]

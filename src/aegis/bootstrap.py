@@ -35,6 +35,8 @@ def migrate() -> None:
 
     from . import schema
 
+    if schema.unfinished():  # made from the models by a run that stopped before the end
+        schema.finish()
     fresh = schema.is_empty()
     if fresh:
         steps = schema.steps()

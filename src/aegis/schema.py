@@ -53,9 +53,20 @@ def create_from_models(
 
 def steps(using: str = "default") -> int:
     """How many steps `create_from_models` takes: a table each, then a data migration each."""
-    connection = connections[using]
-    tables = [model for model in installed.get_models() if model._meta.can_migrate(connection)]
+    tables = _tables(connections[using])
     return len(tables) + len(_data_migrations(_loader(using)))
+
+
+def unfinished(using: str = "default") -> bool:
+    """Whether every model's table is there and no Aegis migration is recorded: a database
+    made from the models by a run that stopped before `finish` (killed, a power cut), which
+    migrate would stop on at the first table. `finish` completes it."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        present = set(connection.introspection.table_names(cursor))
+    if not present >= set(_tables(connection)):
+        return False
+    return not _recorded(connection, _loader(using))
 
 
 def finish(
@@ -68,8 +79,7 @@ def finish(
     loader = _loader(using)
     recorder = MigrationRecorder(connection)
     recorder.ensure_schema()
-    ours = {app for app, _ in _ordered(loader) if _is_aegis(loader, (app, _))}
-    if recorder.migration_qs.filter(app__in=ours).exists():
+    if _recorded(connection, loader):
         return []
     models = loader.project_state().apps
     ran: list[tuple[str, str]] = []
@@ -83,6 +93,24 @@ def finish(
             ran.append(key)
             step()
     return ran
+
+
+def _tables(connection: Any) -> list[str]:
+    """The table of each model migrate makes ("Creating table" once each)."""
+    return [
+        model._meta.db_table
+        for model in installed.get_models()
+        if model._meta.can_migrate(connection)
+    ]
+
+
+def _recorded(connection: Any, loader: MigrationLoader) -> bool:
+    """Whether any of Aegis's migrations is recorded as applied."""
+    recorder = MigrationRecorder(connection)
+    if not recorder.has_table():
+        return False
+    ours = {app for app, name in _ordered(loader) if _is_aegis(loader, (app, name))}
+    return recorder.migration_qs.filter(app__in=ours).exists()
 
 
 def _loader(using: str) -> MigrationLoader:
