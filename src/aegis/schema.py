@@ -109,7 +109,7 @@ def _recorded(connection: Any, loader: MigrationLoader) -> bool:
     recorder = MigrationRecorder(connection)
     if not recorder.has_table():
         return False
-    ours = {app for app, name in _ordered(loader) if _is_aegis(loader, (app, name))}
+    ours = {app for app, name in loader.graph.nodes if _is_aegis(loader, (app, name))}
     return recorder.migration_qs.filter(app__in=ours).exists()
 
 
