@@ -9,11 +9,17 @@ import datetime
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from aegis import clock
 from aegis.accounts.services import create_api_token
+from aegis.advocacy import seed as advocacy_seed
+from aegis.advocacy import services as advocacy
+from aegis.advocacy.models import Mandate, Mechanism
+from aegis.cases import services as cases
 from aegis.cases.models import Person
 from aegis.incidents import services as incidents
 from aegis.intake import selectors as intake_selectors
@@ -21,6 +27,7 @@ from aegis.intake import services as intake
 from aegis.monitoring import articles
 from aegis.monitoring.vocabulary import ArticleOrigin
 from aegis.roles import Role
+from aegis.support import services as support
 from aegis.vault.keychain import unlocked
 
 GATEWAY_SECRET = "a gateway secret for the schema run, long"
@@ -49,6 +56,7 @@ def _config(base_url: str, tokens: dict[str, str], known: dict[str, list]) -> st
         ("^/api/v1/advocacy/outcomes$", tokens["analyst"]),
         ("^/api/v1/advocacy/", tokens["staff"]),
         ("^/api/v1/monitoring/", tokens["analyst"]),
+        ("^/api/v1/support/ledger$", tokens["auditor"]),
         ("^/api/v1/(support|exchange)/", tokens["staff"]),
         ("^/api/v1/(cases|incidents|evidence|risk|safety/people)/", tokens["staff"]),
         ("^/api/v1/(safety/mine|alerts/panic)$", tokens["defender"]),
@@ -98,6 +106,17 @@ BINDINGS = {
     "body.to_reference": "incidents",
     "body.code": "receipts",
     "path.proposal_id": "proposals",
+    "path.act_id": "acts",
+    "path.perpetrator_id": "perpetrators",
+    "path.provider_id": "providers",
+    "path.referral_id": "referrals",
+    "path.grant_id": "grants",
+    "path.communication_id": "communications",
+    "body.provider_id": "providers",
+    "body.case_reference": "cases",
+    "body.case": "cases",
+    "body.grant_id": "grants",
+    "body.mechanism_id": "mechanisms",
 }
 
 
@@ -119,7 +138,19 @@ def team(make_person, make_compartment, make_case, settings):
             actor_id=staff.user.pk,
             title="Threat at the community hall",
             date_start=datetime.date(2024, 3, 5),
+            cases=[case],
         )
+        perpetrator = incidents.create_perpetrator(
+            compartment, actor_id=staff.user.pk, perpetrator_type="police", name="Unit 7"
+        )
+        act = incidents.add_act(
+            incident,
+            violation_type="death_threat",
+            actor_id=staff.user.pk,
+            perpetrators=[(perpetrator, "perpetrator")],
+        )
+    support = _support_records(staff, case)
+    communication = _communication(staff, case, incident)
     analyst = make_person(Role.ANALYST)
     # A waiting proposal, so that the monitoring operations on one reach past their 404s.
     with unlocked(analyst.keychain()):
@@ -136,6 +167,7 @@ def team(make_person, make_compartment, make_case, settings):
         "revocable": _token(make_person(Role.COORDINATOR)),
         "analyst": _token(analyst),
         "defender": _token(defender),
+        "auditor": _token(make_person(Role.AUDITOR)),
     }
     known = {
         "cases": [case.reference],
@@ -144,8 +176,66 @@ def team(make_person, make_compartment, make_case, settings):
         "compartments": [compartment.pk],
         "receipts": [receipt.code],
         "proposals": [article.proposal.pk],
+        "acts": [act.pk],
+        "perpetrators": [perpetrator.pk],
+        "communications": [communication.pk],
+        "mechanisms": [communication.mechanism_id],
+        **support,
     }
     return tokens, known
+
+
+def _support_records(staff, case) -> dict[str, list[int]]:
+    """A vetted provider, a referral to it (the person consented to sharing) and a grant
+    asked for the case: the support operations on one reach past their 404s."""
+    with unlocked(staff.keychain()):
+        provider = support.create_provider(
+            case.compartment,
+            actor=staff.user,
+            name="Abogadas del Sur",
+            kinds=["legal"],
+            countries=["CO"],
+            regions=["CO-ANT"],
+            languages="es",
+            capacity=3,
+            cost="pro bono",
+            contact="Calle 5 #12",
+        )
+        for name in ("Ref One", "Ref Two"):
+            support.add_reference(provider, actor=staff.user, name=name, contact=f"{name}@x.org")
+        support.vet(
+            provider, "approved", actor=staff.user, revet_on=clock.today() + timedelta(days=180)
+        )
+        cases.record_consent(case.person, "share_partner", "By phone", actor_id=staff.user.pk)
+        referral = support.create_referral(
+            case, provider, actor=staff.user, purpose="Legal advice", shared=["pseudonym"]
+        )
+        grant = support.request_grant(
+            case,
+            actor=staff.user,
+            beneficiary="person",
+            grant_type="digital",
+            urgency="urgent",
+            need="Laptop seized in a raid",
+            amount="1200.00",
+            currency="EUR",
+        )
+    return {"providers": [provider.pk], "referrals": [referral.pk], "grants": [grant.pk]}
+
+
+def _communication(staff, case, incident):
+    """A draft urgent appeal on the case, linked to its incident."""
+    advocacy_seed.ensure(Mechanism, Mandate)  # a transactional test may have emptied them
+    with unlocked(staff.keychain()):
+        return advocacy.create_communication(
+            case,
+            mechanism=Mechanism.objects.get(code="un-special-procedures"),
+            kind="urgent_appeal",
+            language="en",
+            actor_id=staff.user.pk,
+            incidents=[incident],
+            narrative="Two armed men threatened the leader at night.",
+        )
 
 
 def _operations(schema: dict):
