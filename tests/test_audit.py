@@ -1,6 +1,8 @@
 """The audit log is a hash chain: `aegis audit verify` names the first entry that was
 changed, removed or reordered, and exits non-zero."""
 
+import contextlib
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -103,6 +105,39 @@ def test_entries_hold_no_ip_or_content():
 def test_unknown_actions_are_refused(db):
     with pytest.raises(ValueError, match="Unknown audit action"):
         audit.record("something", actor_id=None)
+
+
+def test_an_entry_costs_three_statements_inside_the_callers_transaction(chain):
+    """Every write records: reading and locking the head, the entry, the head moved on. No
+    savepoint and no second read of the head (there had been six statements)."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        audit.record("login", actor_id=1, object_type="user", object_id=1)
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert statements == ["SELECT", "INSERT", "UPDATE"], statements
+    assert "intact: 11 entries" in verify()
+
+
+def test_a_failed_entry_fails_the_callers_transaction(chain, monkeypatch):
+    """An entry that cannot be written leaves the caller's transaction unable to go on with,
+    or commit, the change it was recording, even where the caller catches the error."""
+    from django.db import DatabaseError, transaction
+    from django.db.transaction import TransactionManagementError
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(AuditEntry, "save", refuse)
+    with transaction.atomic():
+        with contextlib.suppress(DatabaseError):  # a caller that goes on regardless
+            audit.record("login", actor_id=1, object_type="user", object_id=1)
+        assert transaction.get_rollback()
+        with pytest.raises(TransactionManagementError):
+            AuditEntry.objects.count()
+    monkeypatch.undo()
+    assert "intact: 10 entries" in verify()
 
 
 def test_entries_written_while_a_check_runs_are_left_to_the_next_check(chain):

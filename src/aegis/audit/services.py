@@ -122,9 +122,10 @@ def record(
         object_id = records_digest(listed)
     if action not in ACTIONS:
         raise ValueError(f"Unknown audit action {action!r}")
-    with transaction.atomic():
-        AuditHead.objects.get_or_create(pk=1)  # race-safe on the very first entry
-        head = AuditHead.objects.select_for_update().get(pk=1)
+    # No savepoint of its own (two statements an entry): an entry that fails fails the
+    # caller's transaction, which must not commit the change it was recording without it.
+    with transaction.atomic(savepoint=False):
+        head = _locked_head()
         entry = AuditEntry(
             seq=head.seq + 1,
             at=timezone.now(),
@@ -158,8 +159,17 @@ def hold_chain() -> None:
     """Lock the head of the chain until the caller's transaction ends, as `record` does.
     A service that takes a lock of its own and then records (reference counters) calls this
     first, so every transaction takes the two in the same order and none waits in a circle."""
-    AuditHead.objects.get_or_create(pk=1)
-    AuditHead.objects.select_for_update().get(pk=1)
+    _locked_head()
+
+
+def _locked_head() -> AuditHead:
+    """The head of the chain, locked until the caller's transaction ends: one query once the
+    first entry has made it."""
+    try:
+        return AuditHead.objects.select_for_update().get(pk=1)
+    except AuditHead.DoesNotExist:
+        AuditHead.objects.get_or_create(pk=1)  # race-safe on the very first entry
+        return AuditHead.objects.select_for_update().get(pk=1)
 
 
 class CheckpointRefused(Exception):
