@@ -1,8 +1,8 @@
 """The test databases and a new instance's are made from the models (aegis.schema,
 tests/schema.py), not by the migrations: a model changed without its migration fails here,
 and the database made from the models is finished as a migrated one. (The migrations hold no
-raw SQL, so the schema they make is the one their state describes; tests/test_cli.py checks
-that an instance made either way has the same tables, columns and constraints.)"""
+raw SQL, so the schema they make is the one their state describes; tests/test_new_database.py
+checks that a database made either way has the same tables, columns and constraints.)"""
 
 from __future__ import annotations
 

@@ -67,7 +67,8 @@ class _Steps(io.TextIOBase):
         self.bar = bar
 
     def write(self, text: str) -> int:
-        if text.strip() == "OK" or text.strip().startswith("Creating table "):
+        line = text.strip()
+        if line == "OK" or line.startswith("Creating table "):
             self.bar.update(1)
         return len(text)
 

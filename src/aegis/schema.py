@@ -54,7 +54,8 @@ def create_from_models(
 def steps(using: str = "default") -> int:
     """How many steps `create_from_models` takes: a table each, then a data migration each."""
     tables = _tables(connections[using])
-    return len(tables) + len(_data_migrations(_loader(using)))
+    loader = _loader(using)
+    return len(tables) + len(_data_migrations(loader, _ordered(loader)))
 
 
 def unfinished(using: str = "default") -> bool:
@@ -82,13 +83,14 @@ def finish(
     if _recorded(connection, loader):
         return []
     models = loader.project_state().apps
+    ordered = _ordered(loader)
     ran: list[tuple[str, str]] = []
     # The schema editor is the transaction: SQLite's cannot be opened inside another one.
     with connection.schema_editor() as editor:
         recorder.migration_qs.bulk_create(
-            [recorder.Migration(app=app, name=name) for app, name in _ordered(loader)]
+            [recorder.Migration(app=app, name=name) for app, name in ordered]
         )
-        for key, operation in _data_migrations(loader):
+        for key, operation in _data_migrations(loader, ordered):
             operation.code(models, editor)
             ran.append(key)
             step()
@@ -120,20 +122,23 @@ def _loader(using: str) -> MigrationLoader:
 
 def _ordered(loader: MigrationLoader) -> list[tuple[str, str]]:
     """Every migration, each after the ones it depends on."""
-    ordered: list[tuple[str, str]] = []
+    ordered: dict[tuple[str, str], None] = {}  # a set that keeps the first order
     for leaf in loader.graph.leaf_nodes():
-        ordered += [key for key in loader.graph.forwards_plan(leaf) if key not in ordered]
-    return ordered
+        ordered.update(dict.fromkeys(loader.graph.forwards_plan(leaf)))
+    return list(ordered)
 
 
 def _is_aegis(loader: MigrationLoader, key: tuple[str, str]) -> bool:
     return loader.graph.nodes[key].__module__.startswith("aegis.")
 
 
-def _data_migrations(loader: MigrationLoader) -> list[tuple[tuple[str, str], RunPython]]:
+def _data_migrations(
+    loader: MigrationLoader, ordered: list[tuple[str, str]]
+) -> list[tuple[tuple[str, str], RunPython]]:
+    """Aegis's data migrations, in the order `ordered` (_ordered) gives."""
     return [
         (key, operation)
-        for key in _ordered(loader)
+        for key in ordered
         if _is_aegis(loader, key)
         for operation in loader.graph.nodes[key].operations
         if isinstance(operation, RunPython)
