@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -269,6 +270,38 @@ def test_every_operation_documents_its_refusals(client):
     assert len(bodies) >= 19  # the JSON bodies of the API when this was written
     assert components["ValidationErrorOut"]["properties"]["detail"]["type"] == "array"
     assert components["ErrorOut"]["properties"]["detail"]["type"] == "string"
+
+
+def test_writes_document_the_conflict_of_a_records_state(client):
+    """A step the record's state refuses (a grant approved already, a referral that cannot
+    move so) answers 409, not 400: every write that takes a token documents it, the public
+    intake does not."""
+    schema = client.get("/api/v1/openapi.json").json()
+    for name, operation in _operations(schema):
+        writes = name.split()[0] in {"POST", "PUT", "PATCH", "DELETE"}
+        documented = "409" in operation["responses"]
+        assert documented == (writes and bool(operation.get("security"))), name
+        if documented:
+            conflict = operation["responses"]["409"]["content"]["application/json"]["schema"]
+            assert "ErrorOut" in json.dumps(conflict), name
+
+
+def test_free_text_documents_the_characters_every_service_refuses(client):
+    """TEXT_PATTERN, which the schema gives every free text of a body, refuses exactly the
+    control characters the services refuse in words (written twice, on one layer)."""
+    from aegis.api_schemas import TEXT_PATTERN
+    from aegis.text import has_control_characters
+
+    pattern = re.compile(TEXT_PATTERN)
+    for point in [*range(0x3000), 0x202E, 0xFEFF, 0x1F600]:
+        character = chr(point)
+        assert (pattern.fullmatch(character) is None) == has_control_characters(character), point
+    components = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    grant = components["GrantIn"]["properties"]
+    assert grant["need"]["pattern"] == TEXT_PATTERN
+    assert grant["rate_to_base"]["anyOf"][0]["pattern"] == TEXT_PATTERN  # text or null
+    assert "pattern" not in json.dumps(grant["beneficiary"])  # a choice, not free text
+    assert "pattern" not in json.dumps(components["ErrorOut"])  # answers are not bodies sent
 
 
 @pytest.mark.slow

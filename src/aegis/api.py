@@ -36,7 +36,7 @@ from .api_schemas import (
     ValidationErrorOut,
     issue_in_words,
 )
-from .rules import RuleError
+from .rules import Conflict, RuleError
 from .vault import services as vault
 from .vault.keychain import NoKeyAccess, NoSearchKey, search_key_missing_message
 
@@ -207,11 +207,14 @@ def _refused_by_database(request: HttpRequest, exc: DataError) -> HttpResponse:
 def _rule_broken(request: HttpRequest, exc: RuleError) -> HttpResponse:
     """A service refused the request: its message and the input it names. 400, or 422 where
     the operation documents the field-errors shape (cases, whose rules the web form checked
-    first). The services write inside transactions, so nothing was stored."""
+    first); 409 where the record's state refuses it (`Conflict`). The services write inside
+    transactions, so nothing was stored."""
     message = str(exc.message)
     body: dict[str, Any] = {"detail": message, "field": exc.field}
     if exc.row is not None:
         body["row"] = exc.row
+    if isinstance(exc, Conflict):
+        return api.create_response(request, body, status=409)
     status = getattr(request, "rule_status", 400)
     if status == 422:
         body["errors"] = getattr(exc, "errors", None) or {exc.field or "__all__": [message]}
@@ -309,11 +312,15 @@ def _answer_rules_with(operation: Operation, status: int) -> None:
     operation.view_func = run
 
 
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
 def _document_common_errors() -> None:
     """The refusals every operation shares, in the OpenAPI schema: 401 and 403 where a token
     is needed, 400 and 415 where a JSON body is read (it may not parse, break a rule, or be
-    sent as another type), 422 where anything is read (it may not match the schema). Each
-    operation that documents field errors for 422 answers a broken rule with them."""
+    sent as another type), 422 where anything is read (it may not match the schema), 409
+    where a token writes something (the record's state may refuse it). Each operation that
+    documents field errors for 422 answers a broken rule with them."""
     for bound in api._get_bound_routers():
         for view in bound.path_operations.values():
             for operation in view.operations:
@@ -329,6 +336,8 @@ def _document_common_errors() -> None:
                     _document(operation, 415, ErrorOut)
                 if sources:
                     _document(operation, 422, ValidationErrorOut)
+                if operation.auth_callbacks and set(operation.methods) & WRITES:
+                    _document(operation, 409, RuleErrorOut)
 
 
 _mount_app_routers()

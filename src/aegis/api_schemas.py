@@ -101,11 +101,37 @@ def _not_lax(value: Any, annotation: Any) -> None:
         )
 
 
+# What every text a request sends must match: no control characters other than tab and
+# line breaks, which every service refuses in words (`aegis.text.CONTROL`, on the same layer,
+# so written again here; a test holds the two together). Documented, not checked here, so
+# that the refusal keeps its words and names its field; a client (or a fuzzer) reading the
+# schema then sends nothing a service refuses for this.
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
+def _document_text_pattern(node: dict[str, Any]) -> None:
+    """Give TEXT_PATTERN to a free-text string of the JSON schema `node` (not a date, a
+    choice or a string of a form of its own), through null-or-text and lists of text."""
+    plain = node.get("type") == "string" and not {"format", "enum", "const", "pattern"} & set(node)
+    if plain:
+        node["pattern"] = TEXT_PATTERN
+    for option in node.get("anyOf", []):
+        _document_text_pattern(option)
+    if node.get("type") == "array" and isinstance(node.get("items"), dict):
+        _document_text_pattern(node["items"])
+
+
+def _text_patterns(schema: dict[str, Any], model: type) -> None:
+    for field in schema.get("properties", {}).values():
+        _document_text_pattern(field)
+
+
 class InputSchema(Schema):
     """The base of every request body: a field the schema does not name is refused, not
-    silently dropped, and so is text that cannot be stored."""
+    silently dropped, and so is text that cannot be stored. Its free text is documented with
+    TEXT_PATTERN."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_text_patterns)
 
     @field_validator("*", mode="before")
     @classmethod

@@ -43,6 +43,13 @@ class RuleError(ValueError):
         return str(self.message)
 
 
+class Conflict(RuleError):
+    """A request the record's present state refuses, well formed as it is: a step that is not
+    possible now, or something done or recorded already. Pages show it as any broken rule;
+    the API answers it with 409, HTTP's word for it, so that a client can tell "change the
+    request" (400) from "the record has moved on" (409)."""
+
+
 def show_on(form: Any, error: RuleError) -> None:
     """The error on the form's input it names, or above the form when it names none the form
     has."""

@@ -116,7 +116,9 @@ def test_grants_two_person_rule_and_caps_through_the_api(team):
     assert _post(api_client(team.lucia), f"/grants/{gid}/approve").status_code == 403
     omar = api_client(team.omar)
     assert _post(omar, f"/grants/{gid}/approve").json()["status"] == "diligence"
-    assert _post(omar, f"/grants/{gid}/approve").status_code == 400
+    assert (
+        _post(omar, f"/grants/{gid}/approve").status_code == 409
+    )  # approved already: the state refuses it
     assert Approval.objects.count() == 1
     assert _post(api_client(team.karim), f"/grants/{gid}/approve").status_code == 400
     # A fourth coordinator, let into the compartment by a member: the second approver.

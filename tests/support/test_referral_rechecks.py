@@ -101,7 +101,7 @@ def test_a_referral_goes_no_further_once_its_consent_is_withdrawn(team):
         data=json.dumps({"status": "accepted"}),
         content_type="application/json",
     )
-    assert response.status_code == 400 and response.json()["field"] == "consent"
+    assert response.status_code == 409 and response.json()["field"] == "consent"
     assert Referral.objects.get(pk=referral.pk).status == "sent"
     assert _move(team, referral, "cancelled").status == "cancelled"
 

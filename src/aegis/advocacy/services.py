@@ -21,7 +21,7 @@ from aegis import clock, rules
 from aegis.audit import services as audit
 from aegis.cases.models import Case
 from aegis.incidents.models import Incident
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 from aegis.vault import services as vault
 
 from . import builder, checks
@@ -69,7 +69,7 @@ def _audit(communication: Communication, action: str, actor_id: int | None) -> N
 
 def _move(communication: Communication, to: str, actor_id: int | None, **fields: Any) -> None:
     if communication.status not in TRANSITIONS[to]:
-        raise RuleError(
+        raise Conflict(
             _("A communication that is “%(now)s” cannot become “%(to)s”.")
             % {"now": communication.get_status_display(), "to": Status(to).label},
             "status",
@@ -230,7 +230,7 @@ def update_draft(
 ) -> Communication:
     """The writer's changes, before it is sent; a change in review asks for a new review."""
     if communication.status not in (S.DRAFT, S.REVIEW):
-        raise RuleError(_("A sent communication is kept as it was sent."), "status")
+        raise Conflict(_("A sent communication is kept as it was sent."), "status")
     if language is not None:
         _check_choices(communication.mechanism, communication.kind, language)
         communication.language = language
@@ -290,9 +290,9 @@ def mark_sent(
     communication: Communication, *, actor_id: int | None, on: datetime.date | None = None
 ) -> None:
     if communication.status == S.REVIEW and communication.reviewed_by_id is None:
-        raise RuleError(_("A second person must review it before it is sent."), "status")
+        raise Conflict(_("A second person must review it before it is sent."), "status")
     if communication.status != S.REVIEW:
-        raise RuleError(_("Only a reviewed communication can be marked sent."), "status")
+        raise Conflict(_("Only a reviewed communication can be marked sent."), "status")
     refuse_if_incomplete(communication)
     day = _day(on, "on")
     if day < clock.today() - datetime.timedelta(days=SENT_LONG_AGO_DAYS):
@@ -382,7 +382,7 @@ def follow_up(
 
 def _require_sent(communication: Communication) -> None:
     if communication.status not in SENT_STATES:
-        raise RuleError(_("Record this once the communication has been sent."), "status")
+        raise Conflict(_("Record this once the communication has been sent."), "status")
 
 
 @transaction.atomic

@@ -27,7 +27,7 @@ from aegis.cases.vocabulary import Sector
 from aegis.incidents.vocabulary import ViolationType
 from aegis.risk.vocabulary import Level
 from aegis.roles import Role
-from aegis.rules import PlaceWords, RuleError, place, text
+from aegis.rules import Conflict, PlaceWords, RuleError, place, text
 from aegis.safety import selectors as safety
 from aegis.vault import service_keys
 from aegis.vault import services as vault
@@ -350,7 +350,7 @@ def add_partner(*, name: str, channel: str, address: str, actor: Any) -> Partner
     if not name:
         raise RuleError(_("Give the organisation's name."), "name")
     if PartnerOrganisation.objects.filter(name__iexact=name).exists():
-        raise RuleError(_("A partner organisation with this name already exists."), "name")
+        raise Conflict(_("A partner organisation with this name already exists."), "name")
     if alert_channels.get(channel) is None:
         raise RuleError(_("Choose a channel from the list."), "channel")
     address = _check_address(channel, address)

@@ -25,7 +25,7 @@ from aegis.audit import services as audit
 from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Person
 from aegis.roles import Role
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 from aegis.safety import selectors as safety
 from aegis.vault import service_keys
 from aegis.vault import services as vault
@@ -509,7 +509,7 @@ def acknowledge_as(alert: Alert, user: Any) -> Acknowledgement:
     resolved (an acknowledgement after the outcome would misstate who acted when)."""
     # Locked first, as resolve() locks it: an acknowledgement never lands after the outcome.
     if Alert.objects.select_for_update().get(pk=alert.pk).status == AlertStatus.RESOLVED:
-        raise RuleError(_("This alert is already resolved: there is nothing to acknowledge."))
+        raise Conflict(_("This alert is already resolved: there is nothing to acknowledge."))
     mine = alert.deliveries.filter(recipient_user=user).order_by("level", "pk").first()
     if mine is not None:
         ack = acknowledge(mine.pk)
@@ -563,7 +563,7 @@ def resolve(alert: Alert, outcome: str, *, actor: Any) -> Alert:
         raise RuleError(_("Write what happened before resolving the alert."), "outcome")
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status == AlertStatus.RESOLVED:
-        raise RuleError(_("This alert is already resolved."))
+        raise Conflict(_("This alert is already resolved."))
     alert.status = AlertStatus.RESOLVED
     alert.outcome = outcome
     alert.resolved_at = clock.now()

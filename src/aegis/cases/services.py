@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from aegis import clock, places, rules
 from aegis.audit import services as audit
 from aegis.roles import Role
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 from aegis.text import breaks_lines, has_control_characters, has_disguising_characters
 from aegis.vault import services as vault
 from aegis.vault.keychain import NoKeyAccess, current
@@ -376,7 +376,7 @@ def check_new_status(case_status: str, to_status: str) -> str:
     if to_status not in CaseStatus.values:
         raise RuleError(_("Unknown status."), "to_status")
     if to_status == case_status:
-        raise RuleError(_("The case already has this status. Choose another one."), "to_status")
+        raise Conflict(_("The case already has this status. Choose another one."), "to_status")
     return to_status
 
 
@@ -471,11 +471,11 @@ def link_account(person: Person, account: Any, *, actor: Any) -> Person:
     # Locked, so two caseworkers linking at once cannot both pass the checks below.
     linked_id = Person.objects.select_for_update().values_list("account_id", flat=True)
     if linked_id.get(pk=person.pk) is not None:
-        raise RuleError(
+        raise Conflict(
             _("This person is already linked to an account. Unlink it first to link another.")
         )
     if Person.objects.filter(account=account).exists():
-        raise RuleError(_("This account is already linked to another person's file."))
+        raise Conflict(_("This account is already linked to another person's file."))
     if keypair_for_user(account.pk) is None:
         raise RuleError(_("This account has no keys yet, so nothing can be shared with it."))
     person.account = account
@@ -483,7 +483,7 @@ def link_account(person: Person, account: Any, *, actor: Any) -> Person:
         with transaction.atomic():
             person.save(update_fields=["account"])
     except IntegrityError as clash:  # the same account linked elsewhere meanwhile
-        raise RuleError(_("This account is already linked to another person's file.")) from clash
+        raise Conflict(_("This account is already linked to another person's file.")) from clash
     try:
         account_linked.send(Person, person=person, account=account, actor_id=actor.pk)
     except NoKeyAccess as missing:
@@ -688,7 +688,7 @@ def move_case(case: Case, to: Compartment, *, actor: Any, reason: str) -> Case:
     require_reason(reason)
     source = case.compartment
     if to.pk == source.pk:
-        raise RuleError(_("The case is already in this compartment."))
+        raise Conflict(_("The case is already in this compartment."))
     members = CompartmentMember.objects.filter(user=actor)
     if not (
         members.filter(compartment=source).exists() and members.filter(compartment=to).exists()
@@ -823,7 +823,7 @@ def create_compartment_by(
     hold its keys)."""
     name = name.strip()
     if Compartment.objects.filter(name__iexact=name).exists():
-        raise RuleError(_("A compartment with this name exists already. Choose another."))
+        raise Conflict(_("A compartment with this name exists already. Choose another."))
     compartment = create_compartment(name, description.strip(), members=[creator], kind=kind)
     audit.record(
         "record.create", actor_id=creator.pk, object_type="compartment", object_id=compartment.pk

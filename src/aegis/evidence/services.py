@@ -25,7 +25,7 @@ from aegis.audit import services as audit
 from aegis.audit.chain import GENESIS
 from aegis.files import storage
 from aegis.files.uploads import CheckedUpload, UploadRejected, check_upload
-from aegis.rules import RuleError, text
+from aegis.rules import Conflict, RuleError, text
 from aegis.vault import crypto
 from aegis.vault.fields import EncryptedTextField
 
@@ -329,7 +329,7 @@ def make_working_copy(
     chunks) and PDFs are redrawn without theirs, their scripts, actions and attachments; the
     original keeps everything. Other files are copied byte for byte."""
     if not item.is_original:
-        raise RuleError(_("Make working copies from the original, not from a copy."))
+        raise Conflict(_("Make working copies from the original, not from a copy."))
     reason = _reason(reason)
     data = _read_verified(item, actor_id=actor_id, attempted=CustodyAction.COPY)
     if images.is_image(item.content_type):
@@ -386,7 +386,7 @@ def export_exhibit(
     if not chosen and item_ids is not None:
         raise RuleError(_("Choose at least one original file to export."))
     if not chosen:
-        raise RuleError(_("This case has no original files to export."))
+        raise Conflict(_("This case has no original files to export."))
     for item in chosen:
         # The package's signed manifest would vouch for a custody log altered outside Aegis.
         _custody_verifies(item, _("No exhibit was made"))

@@ -20,7 +20,7 @@ from aegis.evidence import services as evidence
 from aegis.incidents import selectors as incidents
 from aegis.incidents import services as incident_services
 from aegis.incidents.vocabulary import Reliability, SourceKind
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 from aegis.text import whole_number
 
 from .models import QuarantineItem
@@ -36,7 +36,7 @@ def content(item: QuarantineItem) -> dict[str, Any]:
 
 def _pending(item: QuarantineItem) -> None:
     if item.decision != Decision.PENDING:
-        raise RuleError(_("This record was already reviewed."))
+        raise Conflict(_("This record was already reviewed."))
 
 
 def _done(item: QuarantineItem, decision: str, target: Any, actor: Any) -> QuarantineItem:

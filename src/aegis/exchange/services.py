@@ -19,7 +19,7 @@ from aegis import clock, rules
 from aegis.audit import services as audit
 from aegis.cases import selectors as cases
 from aegis.cases.vocabulary import ConsentScope
-from aegis.rules import RuleError, choice, text
+from aegis.rules import Conflict, RuleError, choice, text
 from aegis.vault import services as vault
 from aegis.vault.keychain import Keychain, current_or_none, unlocked
 
@@ -84,7 +84,7 @@ def add_partner(
     _check_expiry(expires_on)
     fields = _key_fields(age_recipient, minisign_key)
     if Partner.objects.filter(name__iexact=name).exists():
-        raise RuleError(_("A partner with this name already exists."), "name")
+        raise Conflict(_("A partner with this name already exists."), "name")
     now = clock.now()
     partner = Partner.objects.create(
         name=name,

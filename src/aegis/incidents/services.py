@@ -21,7 +21,7 @@ from aegis.audit import services as audit
 from aegis.cases.models import Case, Compartment, Person
 from aegis.cases.services import allocate_reference, correction, record_change, require_reason
 from aegis.cases.vocabulary import AgeGroup, Gender
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 from aegis.vault import keychain
 from aegis.vault import services as vault
 from aegis.vault.selectors import open_records
@@ -462,7 +462,7 @@ def add_perpetrator_to_act(
     rules.choice(involvement, Involvement, "involvement", gettext_lazy("Degree of involvement"))
     _same_compartment(act.incident, perpetrator, gettext_lazy("The perpetrator"))
     if ActPerpetrator.objects.filter(act=act, perpetrator=perpetrator).exists():
-        raise RuleError(_("This perpetrator is already named in this act."), "perpetrator")
+        raise Conflict(_("This perpetrator is already named in this act."), "perpetrator")
     return ActPerpetrator.objects.create(act=act, perpetrator=perpetrator, involvement=involvement)
 
 
@@ -679,13 +679,13 @@ def link_incidents(
     if IncidentLink.objects.filter(
         from_incident=from_incident, to_incident=to_incident, kind=kind
     ).exists():
-        raise RuleError(_("These incidents are already linked this way."), "to_incident")
+        raise Conflict(_("These incidents are already linked this way."), "to_incident")
     # The same link the other way round: "related" says it already, and each of two incidents
     # cannot have caused (or followed) the other.
     if IncidentLink.objects.filter(
         from_incident=to_incident, to_incident=from_incident, kind=kind
     ).exists():
-        raise RuleError(
+        raise Conflict(
             _("This link is already recorded the other way round."),
             "to_incident",
         )
@@ -719,11 +719,11 @@ def set_verification(incident: Incident, status: str, *, actor_id: int | None) -
         .get(pk=incident.pk)
     )
     if status == incident.verification:
-        raise RuleError(_("The incident already has this verification status."), "status")
+        raise Conflict(_("The incident already has this verification status."), "status")
     if status == VerificationStatus.CORROBORATED:
         found = independent_sources(incident)
         if found < INDEPENDENT_SOURCES_TO_CORROBORATE:
-            raise RuleError(
+            raise Conflict(
                 _(
                     "An incident is corroborated only by at least two independent sources; "
                     "this one has %(found)s. Add the sources first, marked as independent."

@@ -21,7 +21,7 @@ from aegis.cases import services as cases
 from aegis.cases.models import Compartment
 from aegis.files import storage
 from aegis.files.uploads import CheckedUpload
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 from aegis.vault.keychain import current
 
 from .models import Submission, SubmissionFile, SubmissionMessage, plain
@@ -100,7 +100,7 @@ def _set_status(
     submission: Submission, status: str, reason: str, *, actor_id: int | None
 ) -> Submission:
     if submission.status == SubmissionStatus.CONVERTED:
-        raise RuleError(_("This report has already been taken up as a case or incident."))
+        raise Conflict(_("This report has already been taken up as a case or incident."))
     submission.status = status
     submission.triage_reason = reason
     submission.triaged_by_id = actor_id
@@ -197,7 +197,7 @@ def convert(
     if case is None and incident is None:
         raise RuleError(_("Choose to open a case, record an incident, or both."))
     if submission.status in (SubmissionStatus.CONVERTED, SubmissionStatus.SPAM):
-        raise RuleError(_("This report has already been handled."))
+        raise Conflict(_("This report has already been handled."))
     if actor_id is None or not compartment.members.filter(user_id=actor_id).exists():
         raise RuleError(_("Choose a compartment you are a member of."))
     current().data_key(submission.data_key_id)  # NoKeyAccess before anything is written

@@ -29,7 +29,7 @@ from aegis.incidents.vocabulary import (
     SourceKind,
     ViolationType,
 )
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 from aegis.vault.keychain import KeyNotOpened, NoKeyAccess, VaultLocked
 
 from . import selectors
@@ -342,7 +342,7 @@ def add_merged_source(proposal: Proposal, *, actor: Any) -> None:
     # (selectors._named).
     reference = proposal.incident_reference
     if _locked(proposal).status != ProposalStatus.MERGED or proposal.source_added:
-        raise RuleError(_("This article has been added already."))
+        raise Conflict(_("This article has been added already."))
     incident = incident_selectors.incident_for(actor, reference)
     if incident is None:
         raise RuleError(_("The incident is not in your compartments."))

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from aegis import clock, rules
 from aegis.files.uploads import UnacceptedKind, UploadRejected, check_upload
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 from aegis.text import CONTROL
 
 from . import articles, texts
@@ -86,7 +86,7 @@ def add_pasted(
     if len(texts.normalised_words(text)) < 5:
         raise RuleError(_("Paste the article's text."), "text")
     if articles.seen(url):
-        raise RuleError(_("This article is already kept."), "url")
+        raise Conflict(_("This article is already kept."), "url")
     return _keep(ArticleOrigin.PASTED, actor_id, title, text, url, _published(published))
 
 
@@ -114,7 +114,7 @@ def _keep(
         extracted=extracted,
     )
     if article is None:  # kept in the meantime, by another analyst or the worker
-        raise RuleError(_("This article is already kept."), "url")
+        raise Conflict(_("This article is already kept."), "url")
     return Added(article, bool(extracted) or article.duplicate_of_id is not None)
 
 
@@ -170,5 +170,5 @@ def add_upload(
         raise UploadRejected(_("The file holds no text to read."))
     published = _published(published)
     if articles.seen(url):
-        raise RuleError(_("This article is already kept."), "url")
+        raise Conflict(_("This article is already kept."), "url")
     return _keep(ArticleOrigin.UPLOAD, actor_id, title, text, url, published)

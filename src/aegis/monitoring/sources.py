@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from aegis import clock, rules
 from aegis.audit import services as audit
 from aegis.incidents.vocabulary import Reliability
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 
 from . import fetching, texts
 from .models import Source
@@ -84,7 +84,7 @@ def create_source(*, actor_id: int | None, is_active: bool = True, **fields: Any
     """A source on the reading list; one added paused is not read until it is resumed."""
     values = _checked(fields)
     if Source.objects.filter(url=values["url"]).exists():
-        raise RuleError(_("This address is already on the reading list."), "url")
+        raise Conflict(_("This address is already on the reading list."), "url")
     source = Source.objects.create(
         **values,
         is_active=bool(is_active),
@@ -104,7 +104,7 @@ def update_source(
 ) -> Source:
     values = _checked(fields)
     if Source.objects.filter(url=values["url"]).exclude(pk=source.pk).exists():
-        raise RuleError(_("This address is already on the reading list."), "url")
+        raise Conflict(_("This address is already on the reading list."), "url")
     for name, value in values.items():
         setattr(source, name, value)
     source.is_active = bool(is_active)

@@ -28,7 +28,7 @@ from aegis.cases import services as cases
 from aegis.cases.models import Case
 from aegis.evidence import services as evidence
 from aegis.intake import services as intake
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 
 from . import selectors
 from .models import ExpiryRun, LegalHold, RecordClass, RetentionPeriod
@@ -116,7 +116,7 @@ def place_hold(case: Case, reason: str, *, actor_id: int | None) -> LegalHold:
     open the case (the reason is encrypted under its key)."""
     reason = _reason(reason, "reason")
     if selectors.standing_hold(case) is not None:
-        raise RuleError(_("This case is already under a legal hold."), "reason")
+        raise Conflict(_("This case is already under a legal hold."), "reason")
     try:
         with transaction.atomic():
             hold = LegalHold.objects.create(
@@ -130,7 +130,7 @@ def place_hold(case: Case, reason: str, *, actor_id: int | None) -> LegalHold:
                 "legal_hold.place", actor_id=actor_id, object_type="case", object_id=case.pk
             )
     except IntegrityError as error:  # placed by someone else a moment ago
-        raise RuleError(_("This case is already under a legal hold."), "reason") from error
+        raise Conflict(_("This case is already under a legal hold."), "reason") from error
     return hold
 
 
@@ -139,7 +139,7 @@ def lift_hold(hold: LegalHold, reason: str, *, actor_id: int | None) -> LegalHol
     with transaction.atomic():
         hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
         if hold.lifted_at is not None:
-            raise RuleError(_("This hold was lifted already."), "lift_reason")
+            raise Conflict(_("This hold was lifted already."), "lift_reason")
         hold.lift_reason = reason
         hold.lifted_at = clock.now()
         hold.lifted_by_id = actor_id

@@ -21,7 +21,7 @@ from aegis.audit import services as audit
 from aegis.cases import selectors as cases
 from aegis.cases import services as case_services
 from aegis.cases.models import Case
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 from aegis.vault import services as vault
 
 from . import checks, ledger, money
@@ -75,7 +75,7 @@ def _locked(grant: Grant) -> Grant:
 
 def _in_status(grant: Grant, *allowed: str) -> None:
     if grant.status not in allowed:
-        raise RuleError(
+        raise Conflict(
             _("This grant is %(status)s: that step is not possible now.")
             % {"status": GrantStatus(grant.status).label},
             "status",
@@ -294,7 +294,7 @@ def approve(
             )
         )
     if grant.approvals.filter(approver=actor).exists():
-        raise RuleError(_("You have approved this grant already: a second coordinator must."))
+        raise Conflict(_("You have approved this grant already: a second coordinator must."))
     rate = _confirm_rate(grant, rate_to_base)
     first = not grant.approvals.exists()
     if first:
@@ -514,7 +514,7 @@ def return_funds(grant: Grant, *, actor: Any, amount: Any, currency: Any, rate: 
     grant = _locked(grant)
     disbursed = disbursed_so_far(grant)
     if disbursed <= 0:
-        raise RuleError(_("Nothing was disbursed on this grant, so nothing can be returned."))
+        raise Conflict(_("Nothing was disbursed on this grant, so nothing can be returned."))
     value = money.amount(amount)
     code = money.currency(currency)
     found_rate = _tranche_rate(grant, code, rate)
@@ -556,7 +556,7 @@ def return_funds(grant: Grant, *, actor: Any, amount: Any, currency: Any, rate: 
 def acknowledge_receipt(tranche: Disbursement, *, actor: Any) -> Disbursement:
     _member(tranche.grant.case, actor)
     if tranche.receipt_at is not None:
-        raise RuleError(_("This tranche's receipt was acknowledged already."))
+        raise Conflict(_("This tranche's receipt was acknowledged already."))
     tranche.receipt_at = clock.now()
     tranche.receipt_by = actor
     tranche.save(update_fields=["receipt_at", "receipt_by"])
@@ -578,7 +578,7 @@ def receive_report(grant: Grant, kind: str, *, actor: Any, text: str) -> GrantRe
     if report is None:
         raise RuleError(_("No report of this kind is due for this grant."), "kind")
     if report.received_at is not None:
-        raise RuleError(_("This report was received already."), "kind")
+        raise Conflict(_("This report was received already."), "kind")
     report.text = body
     report.received_at = clock.now()
     report.received_by = actor

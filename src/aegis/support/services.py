@@ -22,7 +22,7 @@ from aegis.cases import selectors as cases
 from aegis.cases import services as case_services
 from aegis.cases.models import Case, Compartment
 from aegis.cases.vocabulary import CompartmentKind, ConsentScope
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 from aegis.vault import services as vault
 
 from . import checks
@@ -237,7 +237,7 @@ def vet(provider: Provider, status: str, *, actor: Any, revet_on: Any = None) ->
         raise RuleError(_("Only a coordinator can vet providers."))
     status = checks.one_code(status, VettingStatus, "status", _("Vetting"))
     if status not in VETTING_MOVES[VettingStatus(provider.vetting)]:
-        raise RuleError(
+        raise Conflict(
             _("A provider that is %(now)s cannot become %(then)s.")
             % {
                 "now": VettingStatus(provider.vetting).label,
@@ -377,7 +377,7 @@ def create_referral(
     purpose = checks.text(purpose, "purpose", _("Purpose"), required=True)
     when = checks.future_date(follow_up_on, "follow_up_on", _("Follow-up date"))
     if not offerable(provider):
-        raise RuleError(
+        raise Conflict(
             _(
                 "This provider is not offered for new referrals: it is not approved, is due "
                 "for re-vetting, or is paused."
@@ -448,7 +448,7 @@ def _still_offered(provider: Provider, status: str) -> None:
         why = _("The provider %(name)s has paused new referrals: this one cannot be sent now.")
     else:
         return
-    raise RuleError(why % shown, "provider")
+    raise Conflict(why % shown, "provider")
 
 
 def _consent_still_live(referral: Referral, status: str) -> Any:
@@ -459,8 +459,8 @@ def _consent_still_live(referral: Referral, status: str) -> Any:
     if consent is not None:
         return consent
     if status == ReferralStatus.SENT:
-        raise RuleError(missing_consent_message(), "consent")
-    raise RuleError(
+        raise Conflict(missing_consent_message(), "consent")
+    raise Conflict(
         _(
             "The person withdrew the consent this referral rests on, so it cannot become "
             "%(then)s: cancel it, or record the consent again on the case first."
@@ -497,7 +497,7 @@ def move_referral(
     person's consent is live and that the provider may still receive the referral."""
     status = checks.one_code(status, ReferralStatus, "status", _("Status"))
     if status not in REFERRAL_MOVES[ReferralStatus(referral.status)]:
-        raise RuleError(
+        raise Conflict(
             _("A referral that is %(now)s cannot become %(then)s.")
             % {
                 "now": ReferralStatus(referral.status).label,
@@ -533,9 +533,9 @@ def renew_relocation(referral: Referral, *, actor: Any, months: Any) -> Relocati
     for a referral that was declined, cancelled or completed."""
     relocation = Relocation.objects.select_for_update().filter(referral=referral).first()
     if relocation is None:
-        raise RuleError(_("This referral is not a relocation."))
+        raise Conflict(_("This referral is not a relocation."))
     if referral.status not in RENEWABLE:
-        raise RuleError(
+        raise Conflict(
             _("A relocation whose referral is %(status)s cannot be renewed.")
             % {"status": ReferralStatus(referral.status).label},
             "status",
