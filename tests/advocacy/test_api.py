@@ -47,6 +47,9 @@ def test_create_review_and_send_through_the_api(team):
     assert refused.status_code == 400
     assert "the source's identity" in refused.json()["detail"]
     assert refused.json()["field"] == "source"
+    # Not sent, so no reply is due: the communication's state refuses the step (409).
+    early = _post(reviewer, f"{url}/steps", {"step": "no_reply"})
+    assert early.status_code == 409 and "has not passed" in early.json()["detail"]
     listing = writer.get(f"{BASE}/communications").json()
     assert {c["id"] for c in listing} == {source.pk, created["id"]}
     assert writer.get(f"{BASE}/communications", {"page": 2}).json() == []  # past the end

@@ -353,7 +353,7 @@ def record_reply(
 def record_no_reply(communication: Communication, *, actor_id: int | None) -> None:
     due = communication.reply_due_on
     if due is None or clock.today() <= due:
-        raise RuleError(_("The deadline for the State's reply has not passed yet."), "status")
+        raise Conflict(_("The deadline for the State's reply has not passed yet."), "status")
     _move(communication, S.NO_REPLY, actor_id)
 
 
