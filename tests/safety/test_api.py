@@ -4,6 +4,7 @@ defender's own plan; bad input answers 422 in plain words with nothing stored.""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -127,6 +128,18 @@ def test_quiet_hours_come_with_the_time_zone_they_are_read_in(team, settings):
     refused = post(api, team.person.pk, {**PLAN, "quiet_from": "22:00:00+05:00"})
     assert refused.status_code == 422
     assert "read in the time zone America/Bogota" in refused.json()["errors"]["quiet_from"][0]
+
+
+def test_the_schema_describes_quiet_hours_as_the_plan_takes_them(client):
+    """Wall-clock times without an offset: JSON Schema's "time" format requires one, which
+    the plan refuses, so a client following the schema had always been refused."""
+    plan = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["PlanIn"]
+    for name in ("quiet_from", "quiet_until"):
+        text = plan["properties"][name]["anyOf"][0]
+        assert "format" not in text, name
+        pattern = re.compile(text["pattern"])
+        assert all(pattern.fullmatch(t) for t in ("22:00", "06:30:15", "00:00", "23:59:59"))
+        assert not any(pattern.fullmatch(t) for t in ("22:00+05:00", "22:00Z", "24:00", "7:00"))
 
 
 @pytest.mark.parametrize(

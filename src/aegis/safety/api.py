@@ -62,6 +62,18 @@ class ScenarioOut(ScenarioIn):
     kind: str  # type: ignore[assignment]
 
 
+# A wall-clock time as the plan takes it: JSON Schema's "time" format (RFC 3339) requires an
+# offset, which the plan refuses, so a client following the format was always refused.
+WALL_CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def _wall_clock(schema: dict[str, Any]) -> None:
+    for option in schema.get("anyOf", []):
+        if option.get("format") == "time":
+            del option["format"]
+            option["pattern"] = WALL_CLOCK
+
+
 class PlanIn(InputSchema):
     language: PlanLanguage
     contacts: list[ContactIn] = Field(
@@ -73,8 +85,11 @@ class PlanIn(InputSchema):
         None,
         description="A wall-clock time without an offset, such as 22:00, read in the instance's "
         "time zone, which a plan's `quiet_hours_time_zone` names.",
+        json_schema_extra=_wall_clock,
     )
-    quiet_until: time | None = Field(None, description="As `quiet_from`.")
+    quiet_until: time | None = Field(
+        None, description="As `quiet_from`.", json_schema_extra=_wall_clock
+    )
     duress_word: str | None = Field(
         None, description="None keeps the current word; an empty string removes it."
     )
