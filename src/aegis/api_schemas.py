@@ -101,12 +101,15 @@ def _not_lax(value: Any, annotation: Any) -> None:
         )
 
 
-# What every text a request sends must match: no control characters other than tab and
-# line breaks, which every service refuses in words (`aegis.text.CONTROL`, on the same layer,
-# so written again here; a test holds the two together). Documented, not checked here, so
-# that the refusal keeps its words and names its field; a client (or a fuzzer) reading the
-# schema then sends nothing a service refuses for this.
-TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# What every text a request sends must match: none of the control characters that every
+# service refuses in words (`aegis.text.CONTROL`, on the same layer, so written again here;
+# a test holds the two together), less the ones str.strip() takes for spaces (\x0b, \x0c,
+# \x1c to \x1f): where a form strips a value before checking it, those at either end are
+# dropped rather than refused, and the schema promises only what is refused wherever the
+# character stands. Documented, not checked here, so that the refusal keeps its words and
+# names its field; a client (or a fuzzer) reading the schema then sends nothing a service
+# refuses for this.
+TEXT_PATTERN = r"^[^\x00-\x08\x0e-\x1b\x7f]*$"
 
 
 def _document_text_pattern(node: dict[str, Any]) -> None:

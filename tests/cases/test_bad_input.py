@@ -18,6 +18,8 @@ from aegis.cases.models import (
     ConsentRecord,
     Person,
 )
+from aegis.cases.services import check_text
+from aegis.rules import RuleError
 from aegis.vault.models import DataKey
 
 from .conftest import api_client, client
@@ -208,3 +210,12 @@ def test_the_api_rejects_bad_input_with_clear_messages(team):
     response = post(f"/api/v1/cases/{team.case.reference}/notes", {"body": " "})
     assert response.status_code == 422
     assert counts() == before
+
+
+@pytest.mark.parametrize("value", ["\x1f", "\x0b", "Ana\x1c", "\x1eAna"])
+def test_a_control_character_that_strip_takes_for_a_space_is_refused(value):
+    """str.strip() takes \\x0b, \\x0c and \\x1c to \\x1f for spaces: "\\x1f" alone had been
+    read as an empty value and taken, and "Ana\\x1c" as "Ana", where any other control
+    character is refused."""
+    with pytest.raises(RuleError, match="control characters"):
+        check_text(value, "legal_name")

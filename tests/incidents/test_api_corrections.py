@@ -152,6 +152,9 @@ def test_sources_and_perpetrators_are_corrected(team, api, recorded):
     ("path", "method", "body", "field"),
     [
         ("", "patch", {"title": "New", "reason": " "}, "reason"),
+        # Kept in the history as typed: the page's form refused these, the API had not.
+        ("", "patch", {"title": "New", "reason": "Fix\x01"}, "reason"),
+        ("/acts/{act}", "patch", {"violation_type": "threat", "reason": "\u202eFix"}, "reason"),
         ("", "patch", {"title": "", "reason": "Fix"}, "title"),
         ("", "patch", {"country": "HN", "region": "CO-ANT", "reason": "Fix"}, "region"),
         ("", "patch", {"date_precision": "week", "reason": "Fix"}, "date_precision"),

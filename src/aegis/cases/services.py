@@ -69,6 +69,7 @@ def require_reason(reason: str) -> str:
     """The typed reason for a correction, or RuleError before anything is written."""
     if not isinstance(reason, str) or not reason.strip():
         raise RuleError(reason_missing_message(), "reason")
+    check_characters(reason, "reason")
     return reason.strip()
 
 
@@ -273,7 +274,12 @@ def check_text(
     """The value stripped; a RuleError when it is missing (`required`: True, or the message
     that says what to give), too long, or holds a NUL or a hiding character; for a `line`
     (a name, a title), also a line break."""
-    value = "" if value is None else str(value).strip()
+    value = "" if value is None else str(value)
+    # Before stripping: str.strip() takes the separators \x1c to \x1f for spaces, so "\x1f"
+    # alone had been taken as an empty value rather than refused.
+    if has_control_characters(value.replace("\x00", "")):
+        check_characters(value, field)
+    value = value.strip()
     if not value:
         if required:
             raise RuleError(
