@@ -287,23 +287,42 @@ def test_writes_document_the_conflict_of_a_records_state(client):
 
 
 def test_free_text_documents_the_characters_every_service_refuses(client):
-    """TEXT_PATTERN, which the schema gives every free text of a body, refuses exactly the
-    control characters the services refuse in words wherever they stand (written twice, on
-    one layer): not those str.strip() drops from either end of a value a form strips."""
+    """TEXT_PATTERN, which the schema gives every free text of a body and the bodies' base
+    enforces, refuses exactly the control characters the services refuse in words (written
+    twice, on one layer)."""
     from aegis.api_schemas import TEXT_PATTERN
     from aegis.text import has_control_characters
 
     pattern = re.compile(TEXT_PATTERN)
     for point in [*range(0x3000), 0x202E, 0xFEFF, 0x1F600]:
         character = chr(point)
-        refused = has_control_characters(character) and not character.isspace()
-        assert (pattern.fullmatch(character) is None) == refused, point
+        assert (pattern.fullmatch(character) is None) == has_control_characters(character), point
     components = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
     grant = components["GrantIn"]["properties"]
     assert grant["need"]["pattern"] == TEXT_PATTERN
     assert grant["rate_to_base"]["anyOf"][0]["pattern"] == TEXT_PATTERN  # text or null
     assert "pattern" not in json.dumps(grant["beneficiary"])  # a choice, not free text
     assert "pattern" not in json.dumps(components["ErrorOut"])  # answers are not bodies sent
+    assert "pattern" not in json.dumps(components["InboundIn"])  # an SMS is never refused
+
+
+@pytest.mark.django_db
+def test_control_characters_are_refused_at_the_gate_wherever_they_stand(client, make_person):
+    """One gate for every body: a control character at either end had been stripped away by
+    a form on one path and refused by a service on another."""
+    analyst = make_person(Role.ANALYST)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {_token(analyst)}"}
+    for title in ("\x1cJournalist held", "Journalist held\x0b", "Journalist\x01 held"):
+        body = {"title": title, "text": "Police held the journalist Ana Ruiz."}
+        response = client.post(
+            "/api/v1/monitoring/articles",
+            data=json.dumps(body),
+            content_type="application/json",
+            **headers,
+        )
+        assert response.status_code == 422, (title, response.content)
+        (issue,) = response.json()["detail"]
+        assert issue["loc"] == ["body", "title"] and "control characters" in issue["msg"]
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ import datetime
 import re
 from decimal import Decimal
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -101,15 +101,13 @@ def _not_lax(value: Any, annotation: Any) -> None:
         )
 
 
-# What every text a request sends must match: none of the control characters that every
-# service refuses in words (`aegis.text.CONTROL`, on the same layer, so written again here;
-# a test holds the two together), less the ones str.strip() takes for spaces (\x0b, \x0c,
-# \x1c to \x1f): where a form strips a value before checking it, those at either end are
-# dropped rather than refused, and the schema promises only what is refused wherever the
-# character stands. Documented, not checked here, so that the refusal keeps its words and
-# names its field; a client (or a fuzzer) reading the schema then sends nothing a service
-# refuses for this.
-TEXT_PATTERN = r"^[^\x00-\x08\x0e-\x1b\x7f]*$"
+# What every text of a request body must match: no control character other than tab and
+# line breaks (`aegis.text.CONTROL`, on the same layer, so written again here; a test holds
+# the two together). The schema documents it and the base below refuses it, one gate for
+# every operation, before a form strips a value ("Ana\x1c" had become "Ana" on one path and
+# been refused on another) or a service reads it.
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+_CONTROL = re.compile("[" + TEXT_PATTERN[3:-3] + "]")
 
 
 def _document_text_pattern(node: dict[str, Any]) -> None:
@@ -125,16 +123,28 @@ def _document_text_pattern(node: dict[str, Any]) -> None:
 
 
 def _text_patterns(schema: dict[str, Any], model: type) -> None:
-    for field in schema.get("properties", {}).values():
-        _document_text_pattern(field)
+    if getattr(model, "refuses_control_characters", True):
+        for field in schema.get("properties", {}).values():
+            _document_text_pattern(field)
+
+
+def _holds_control_characters(value: Any) -> bool:
+    """A text, or a list of texts, with a character TEXT_PATTERN refuses."""
+    if isinstance(value, str):
+        return _CONTROL.search(value) is not None
+    if isinstance(value, list | tuple):
+        return any(isinstance(v, str) and _CONTROL.search(v) for v in value)
+    return False
 
 
 class InputSchema(Schema):
     """The base of every request body: a field the schema does not name is refused, not
-    silently dropped, and so is text that cannot be stored. Its free text is documented with
-    TEXT_PATTERN."""
+    silently dropped, and so is text that cannot be stored or that holds control characters
+    (TEXT_PATTERN, documented on each text). A body that must take any text (an SMS a gateway
+    passes on) sets `refuses_control_characters` to False."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_text_patterns)
+    refuses_control_characters: ClassVar[bool] = True
 
     @field_validator("*", mode="before")
     @classmethod
@@ -146,6 +156,14 @@ class InputSchema(Schema):
                 _(
                     "The text contains characters that cannot be stored (an unpaired "
                     "surrogate such as \\ud800). Send it as valid Unicode."
+                ),
+            )
+        if cls.refuses_control_characters and _holds_control_characters(data):
+            raise PydanticCustomError(
+                "control_characters",
+                _(
+                    "The text contains control characters, which no one types (tab and line "
+                    "breaks are fine). Send it without them."
                 ),
             )
         return data

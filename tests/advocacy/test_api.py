@@ -39,6 +39,8 @@ def test_create_review_and_send_through_the_api(team):
     created = response.json()
     assert created["missing"] == ["source"]
     url = f"{BASE}/communications/{created['id']}"
+    draft = _post(reviewer, f"{url}/steps", {"step": "approve"})  # not yet in review
+    assert draft.status_code == 409 and "in review" in draft.json()["detail"]
     assert _post(writer, f"{url}/steps", {"step": "submit"}).status_code == 200
     refused = _post(writer, f"{url}/steps", {"step": "approve"})
     assert refused.status_code == 400 and "own" in refused.json()["detail"]

@@ -262,7 +262,7 @@ def submit_for_review(communication: Communication, *, actor_id: int | None) -> 
 def approve(communication: Communication, *, actor_id: int | None) -> None:
     """The internal review: a second person, never the writer."""
     if communication.status != S.REVIEW:
-        raise RuleError(_("Only a communication in review can be approved."), "status")
+        raise Conflict(_("Only a communication in review can be approved."), "status")
     if actor_id is None or actor_id == communication.created_by_id:
         raise RuleError(
             _("The writer cannot review their own communication: ask a colleague."), "status"

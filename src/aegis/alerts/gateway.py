@@ -44,12 +44,17 @@ router = Router(tags=["sms gateway"], auth=GatewaySecret())
 
 
 class InboundIn(InputSchema):
+    # A panic text is never refused for what a phone or gateway put in it.
+    refuses_control_characters = False
+
     sender: str = Field(alias="from", max_length=40)
     text: str = Field(max_length=1600)
     id: str = Field("", max_length=200, description="The gateway's message id, if it has one.")
 
 
 class ReportIn(InputSchema):
+    refuses_control_characters = False  # "others change nothing", whatever they hold
+
     ref: str = Field(max_length=400)
     status: str = Field(
         max_length=32, description='"delivered" or "failed"; others change nothing.'
