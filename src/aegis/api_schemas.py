@@ -106,8 +106,9 @@ def _not_lax(value: Any, annotation: Any) -> None:
 # the two together). The schema documents it and the base below refuses it, one gate for
 # every operation, before a form strips a value ("Ana\x1c" had become "Ana" on one path and
 # been refused on another) or a service reads it.
-TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-_CONTROL = re.compile("[" + TEXT_PATTERN[3:-3] + "]")
+_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+TEXT_PATTERN = f"^[^{_CONTROL_CHARACTERS}]*$"
+_CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
 
 
 def _document_text_pattern(node: dict[str, Any]) -> None:
