@@ -299,11 +299,122 @@ def test_free_text_documents_the_characters_every_service_refuses(client):
         assert (pattern.fullmatch(character) is None) == has_control_characters(character), point
     components = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
     grant = components["GrantIn"]["properties"]
-    assert grant["need"]["pattern"] == TEXT_PATTERN
+    assert grant["other_funders"]["pattern"] == TEXT_PATTERN
     assert grant["rate_to_base"]["anyOf"][0]["pattern"] == TEXT_PATTERN  # text or null
     assert "pattern" not in json.dumps(grant["beneficiary"])  # a choice, not free text
     assert "pattern" not in json.dumps(components["ErrorOut"])  # answers are not bodies sent
     assert "pattern" not in json.dumps(components["InboundIn"])  # an SMS is never refused
+
+
+def test_text_that_cannot_be_empty_documents_what_shows(client):
+    """VISIBLE_PATTERN, on each text declared with a least length, takes a text exactly when
+    it holds a character that shows (`shows_nothing`) and no control character, over the
+    Basic Multilingual Plane, which is what JSON Schema's patterns can write."""
+    from aegis.api_schemas import TEXT_PATTERN, VISIBLE_PATTERN
+    from aegis.text import has_control_characters, shows_nothing
+
+    pattern = re.compile(VISIBLE_PATTERN)
+    for point in [*range(0xD800), *range(0xE000, 0x10000)]:
+        character = chr(point)
+        shows = not shows_nothing(character) and not has_control_characters(character)
+        assert (pattern.fullmatch(character) is not None) == shows, hex(point)
+    assert pattern.fullmatch(" Ana\u200b \n") and not pattern.fullmatch(" \u200b\t\n\u3000")
+    assert not pattern.fullmatch("Ana\x01")
+    properties = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["GrantIn"]
+    assert properties["properties"]["need"]["pattern"] == VISIBLE_PATTERN
+    assert properties["properties"]["other_funders"]["pattern"] == TEXT_PATTERN  # may be empty
+
+
+def test_documented_email_addresses_are_ones_the_services_take():
+    """EMAIL_PATTERN promises less than Django's validate_email takes, never more."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from aegis.api_schemas import EMAIL_PATTERN
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(EMAIL_PATTERN, fullmatch=True).filter(lambda s: 0 < len(s) <= 200))
+    def taken(address: str) -> None:
+        try:
+            validate_email(address)
+        except ValidationError:
+            pytest.fail(f"documented but refused: {address!r}")
+
+    taken()
+    assert re.fullmatch(EMAIL_PATTERN, "")  # none given
+    assert not re.fullmatch(EMAIL_PATTERN, "not an address")
+
+
+def _fits(components: dict, name: str, body: dict) -> bool:
+    import jsonschema_rs
+
+    schema = {"$ref": f"#/components/schemas/{name}", "components": {"schemas": components}}
+    return jsonschema_rs.validator_for(schema).is_valid(body)
+
+
+@pytest.mark.parametrize(
+    ("name", "refused", "taken"),
+    [
+        ("RejectIn", {"reason": "other"}, {"reason": "other", "note": "Old story"}),
+        ("RejectIn", {"reason": "other", "note": " "}, {"reason": "duplicate"}),
+        ("StepIn", {"step": "acknowledge"}, {"step": "acknowledge", "reference": "UA 12/2026"}),
+        ("StepIn", {"step": "publish", "publication": ""}, {"step": "send"}),
+        ("VetIn", {"status": "approved"}, {"status": "approved", "revet_on": "2027-01-31"}),
+        (
+            "CaseIn",
+            {"compartment_id": 1, "subject_kind": "group", "summary": "S"},
+            {"compartment_id": 1, "subject_kind": "group", "summary": "S", "subject_name": "G"},
+        ),
+        (
+            "CaseIn",
+            {"compartment_id": 1, "subject_kind": "person", "summary": "S"},
+            {"compartment_id": 1, "subject_kind": "person", "summary": "S", "person_id": 4},
+        ),
+        (
+            "CaseIn",
+            {"compartment_id": 1, "subject_kind": "person", "summary": "S", "subject_name": "x"}
+            | {"person_id": 4, "new_person": {"pseudonym": "P"}},
+            {"compartment_id": 1, "subject_kind": "organisation", "summary": "S"}
+            | {"subject_name": "Union"},
+        ),
+    ],
+)
+def test_rules_across_fields_are_in_the_schema(client, name, refused, taken):
+    """What a service refuses for a field that another one makes necessary (a note for the
+    reason "other", the mechanism's reference to acknowledge, the size of a group) is in the
+    body's schema, so that a client following the schema is not refused for it."""
+    components = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert not _fits(components, name, refused)
+    assert _fits(components, name, taken)
+
+
+@pytest.mark.django_db
+def test_text_of_spaces_alone_is_refused_at_the_gate(client, make_person):
+    """A text that cannot be empty is refused by the schema's gate when nothing of it shows,
+    as VISIBLE_PATTERN documents (" " had passed minLength 1); one that may be empty is not."""
+    analyst = make_person(Role.ANALYST)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {_token(analyst)}"}
+    for title in (" ", "\u200b", "\u3000\n"):
+        body = {"title": title, "text": "Police held the journalist Ana Ruiz at dawn."}
+        response = client.post(
+            "/api/v1/monitoring/articles",
+            data=json.dumps(body),
+            content_type="application/json",
+            **headers,
+        )
+        assert response.status_code == 422, (title, response.content)
+        (issue,) = response.json()["detail"]
+        assert issue["loc"] == ["body", "title"] and "invisible" in issue["msg"]
+    body = {"title": "Journalist held", "text": "Police held the journalist Ana Ruiz.", "url": " "}
+    response = client.post(
+        "/api/v1/monitoring/articles",
+        data=json.dumps(body),
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 201, response.content
 
 
 @pytest.mark.django_db

@@ -36,7 +36,7 @@ from .api_schemas import (
     ValidationErrorOut,
     issue_in_words,
 )
-from .rules import Conflict, RuleError
+from .rules import Conflict, NotAllowed, NotFound, RuleError
 from .vault import services as vault
 from .vault.keychain import NoKeyAccess, NoSearchKey, search_key_missing_message
 
@@ -207,14 +207,19 @@ def _refused_by_database(request: HttpRequest, exc: DataError) -> HttpResponse:
 def _rule_broken(request: HttpRequest, exc: RuleError) -> HttpResponse:
     """A service refused the request: its message and the input it names. 400, or 422 where
     the operation documents the field-errors shape (cases, whose rules the web form checked
-    first); 409 where the record's state refuses it (`Conflict`). The services write inside
-    transactions, so nothing was stored."""
+    first); 409 where the record's state refuses it (`Conflict`), 404 where a record it names
+    is not found (`NotFound`), 403 where the person may not take the step (`NotAllowed`). The
+    services write inside transactions, so nothing was stored."""
     message = str(exc.message)
     body: dict[str, Any] = {"detail": message, "field": exc.field}
     if exc.row is not None:
         body["row"] = exc.row
     if isinstance(exc, Conflict):
         return api.create_response(request, body, status=409)
+    if isinstance(exc, NotFound):
+        return api.create_response(request, body, status=404)
+    if isinstance(exc, NotAllowed):
+        return api.create_response(request, body, status=403)
     status = getattr(request, "rule_status", 400)
     if status == 422:
         body["errors"] = getattr(exc, "errors", None) or {exc.field or "__all__": [message]}

@@ -6,8 +6,10 @@ bodies and the pagination."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from types import UnionType
 from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
@@ -17,7 +19,7 @@ from django.utils.translation import gettext_noop
 from ninja import Field, Schema
 from ninja.conf import settings as ninja_settings
 from ninja.pagination import LimitOffsetPagination
-from pydantic import BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic import BeforeValidator, ConfigDict, JsonValue, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 # The databases' 64-bit integers: larger ids and offsets are refused (422) before any query.
@@ -109,24 +111,81 @@ def _not_lax(value: Any, annotation: Any) -> None:
 _CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
 TEXT_PATTERN = f"^[^{_CONTROL_CHARACTERS}]*$"
 _CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
+# The characters that show as nothing (`aegis.text.shows_nothing`: spaces, line breaks,
+# format and control characters), those of the Basic Multilingual Plane: JSON Schema's
+# patterns cannot write the others portably, and a text of nothing but them (tag characters
+# alone) is left to the services. A text that cannot be empty (minLength 1) must hold one
+# character outside them, VISIBLE_PATTERN: " " and "\u200b" had passed the schema's
+# minLength and been refused by the service as empty.
+_INVISIBLE_CHARACTERS = (
+    r"\x00-\x20\x7f-\xa0\xad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u1680"
+    r"\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff\ufff9-\ufffb"
+)
+VISIBLE_PATTERN = f"^[^{_CONTROL_CHARACTERS}]*[^{_INVISIBLE_CHARACTERS}][^{_CONTROL_CHARACTERS}]*$"
+_VISIBLE = re.compile(f"[^{_INVISIBLE_CHARACTERS}]")
 
 
-def _document_text_pattern(node: dict[str, Any]) -> None:
+def _document_text_pattern(node: dict[str, Any], *, top: bool = True) -> None:
     """Give TEXT_PATTERN to a free-text string of the JSON schema `node` (not a date, a
-    choice or a string of a form of its own), through null-or-text and lists of text."""
+    choice or a string of a form of its own), through null-or-text and lists of text;
+    VISIBLE_PATTERN to a field's text that cannot be empty (the gate checks fields, not the
+    items of lists)."""
     plain = node.get("type") == "string" and not {"format", "enum", "const", "pattern"} & set(node)
     if plain:
-        node["pattern"] = TEXT_PATTERN
+        required = top and node.get("minLength", 0) >= 1
+        node["pattern"] = VISIBLE_PATTERN if required else TEXT_PATTERN
     for option in node.get("anyOf", []):
-        _document_text_pattern(option)
+        _document_text_pattern(option, top=top)
     if node.get("type") == "array" and isinstance(node.get("items"), dict):
-        _document_text_pattern(node["items"])
+        _document_text_pattern(node["items"], top=False)
 
 
-def _text_patterns(schema: dict[str, Any], model: type) -> None:
+# An e-mail address as the schema documents it, or none: a dot-atom before the "@" and a
+# host name with a top-level domain of letters after it, which Django's validate_email (what
+# the services check) takes. Documented, not enforced: the services also take what this
+# leaves out (an internationalised domain, a quoted local part) and refuse in words.
+EMAIL_PATTERN = (
+    r"^$|^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+EMAIL: dict[str, JsonValue] = {
+    "pattern": EMAIL_PATTERN,
+    "description": "An e-mail address, or empty for none.",
+}
+
+# Text that must show (a field a condition below requires).
+VISIBLE_TEXT: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": VISIBLE_PATTERN}
+NULL: dict[str, Any] = {"type": "null"}
+
+
+def when(field: str, values: Iterable[str], then: dict[str, Any]) -> dict[str, Any]:
+    """A rule across fields, in JSON Schema: where the body's `field` is one of `values`, the
+    body must also match `then` ("a group's grant gives the group's size"). A body schema
+    lists its rules in `conditions`; the services enforce them, and the schema says so, so
+    that a client (or a fuzzer) following the schema is not refused for them."""
+    return {
+        "if": {"properties": {field: {"enum": [str(v) for v in values]}}, "required": [field]},
+        "then": then,
+    }
+
+
+def when_given(field: str, then: dict[str, Any]) -> dict[str, Any]:
+    """A rule across fields: where the body gives `field` (not null), it must match `then`."""
+    return {"if": {"required": [field], "properties": {field: {"not": NULL}}}, "then": then}
+
+
+def requires(field: str, schema: dict[str, Any] = VISIBLE_TEXT) -> dict[str, Any]:
+    """The `then` of a condition that requires one field, of that schema (text that shows)."""
+    return {"required": [field], "properties": {field: schema}}
+
+
+def _document(schema: dict[str, Any], model: type) -> None:
     if getattr(model, "refuses_control_characters", True):
         for field in schema.get("properties", {}).values():
             _document_text_pattern(field)
+    conditions = getattr(model, "conditions", ())
+    if conditions:
+        schema.setdefault("allOf", []).extend(copy.deepcopy(list(conditions)))
 
 
 def _holds_control_characters(value: Any) -> bool:
@@ -138,14 +197,22 @@ def _holds_control_characters(value: Any) -> bool:
     return False
 
 
+def _cannot_be_empty(field: Any) -> bool:
+    """A field declared with a least length (Field(min_length=1)): its text must show."""
+    return any((getattr(rule, "min_length", None) or 0) >= 1 for rule in field.metadata)
+
+
 class InputSchema(Schema):
     """The base of every request body: a field the schema does not name is refused, not
     silently dropped, and so is text that cannot be stored or that holds control characters
-    (TEXT_PATTERN, documented on each text). A body that must take any text (an SMS a gateway
-    passes on) sets `refuses_control_characters` to False."""
+    (TEXT_PATTERN, documented on each text), or text that shows nothing where some is
+    required (VISIBLE_PATTERN, on each text declared with a least length). A body that must
+    take any text (an SMS a gateway passes on) sets `refuses_control_characters` to False."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_text_patterns)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_document)
     refuses_control_characters: ClassVar[bool] = True
+    # Rules across fields (`when`), documented in the body's schema.
+    conditions: ClassVar[tuple[dict[str, Any], ...]] = ()
 
     @field_validator("*", mode="before")
     @classmethod
@@ -166,6 +233,18 @@ class InputSchema(Schema):
                     "The text contains control characters, which no one types (tab and line "
                     "breaks are fine). Send it without them."
                 ),
+            )
+        if (
+            cls.refuses_control_characters
+            and isinstance(data, str)
+            and data
+            and info.field_name is not None
+            and _cannot_be_empty(cls.model_fields[info.field_name])
+            and _VISIBLE.search(data) is None
+        ):
+            raise PydanticCustomError(
+                "shows_nothing",
+                _("This holds only spaces or invisible characters: give some text."),
             )
         return data
 
@@ -202,6 +281,20 @@ class ValidationErrorOut(Schema):
     """422 when the request does not match this schema: one entry per problem."""
 
     detail: list[ValidationIssue]
+
+
+def region_follows_country(current_country: str, given: dict[str, Any]) -> dict[str, Any]:
+    """The fields a correction gives, with the region cleared where the country changes and
+    no region is given: the region kept was the old country's, and a correction of the
+    country alone ({"country": ""}) had been refused for it."""
+    country = given.get("country")
+    if (
+        country is not None
+        and given.get("region") is None
+        and str(country).strip().upper() != (current_country or "").upper()
+    ):
+        return {**given, "region": ""}
+    return given
 
 
 def rows_of(page: Any, asked: int) -> list[Any]:

@@ -50,6 +50,17 @@ class Conflict(RuleError):
     request" (400) from "the record has moved on" (409)."""
 
 
+class NotFound(RuleError):
+    """A record the request names, beside the one it acts on, that does not exist or is not
+    one the caller may see (a case, an incident, a victim of the act): the API answers 404, as
+    for the record of its address, and says which."""
+
+
+class NotAllowed(RuleError):
+    """A step this person may not take, whatever they send: the writer approving their own
+    communication, anyone but a coordinator vetting a provider. The API answers 403."""
+
+
 def show_on(form: Any, error: RuleError) -> None:
     """The error on the form's input it names, or above the form when it names none the form
     has."""

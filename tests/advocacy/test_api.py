@@ -43,7 +43,7 @@ def test_create_review_and_send_through_the_api(team):
     assert draft.status_code == 409 and "in review" in draft.json()["detail"]
     assert _post(writer, f"{url}/steps", {"step": "submit"}).status_code == 200
     refused = _post(writer, f"{url}/steps", {"step": "approve"})
-    assert refused.status_code == 400 and "own" in refused.json()["detail"]
+    assert refused.status_code == 403 and "own" in refused.json()["detail"]
     assert _post(reviewer, f"{url}/steps", {"step": "approve"}).status_code == 200
     refused = _post(reviewer, f"{url}/steps", {"step": "send"})
     assert refused.status_code == 400
@@ -69,7 +69,7 @@ def test_bad_input_is_refused_and_writes_nothing(team):
         "language": "en",
     }
     response = _post(writer, f"{BASE}/communications", body)
-    assert response.status_code == 400 and "does not take" in response.json()["detail"]
+    assert response.status_code == 409 and "does not take" in response.json()["detail"]
     body = {**body, "kind": "disappearance", "language": "ar"}
     assert _post(writer, f"{BASE}/communications", body).status_code == 400
     body = {**body, "language": "en", "elements": {"unknown": "x"}}

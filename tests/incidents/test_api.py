@@ -71,13 +71,20 @@ def test_create_read_and_list(team, api):
         ({"region": "CO-ANT"}, "not a first-level region"),
         ({"title": "x" * 1_000_000}, "too long"),
         ({"description": "x" * 1_000_000}, "too long"),
-        ({"cases": ["AEG-1999-99999"]}, "does not exist"),
     ],
 )
 def test_bad_input_gets_a_clear_400_and_stores_nothing(team, api, fields, message):
     response = post(api, "/", _new(team, **fields))
     assert response.status_code == 400, response.content
     assert message in response.json()["detail"]
+    assert Incident.objects.count() == 0
+
+
+def test_a_case_that_is_not_found_is_a_404_and_stores_nothing(team, api):
+    """A record the body names is not found as the record of the address is not: 404."""
+    response = post(api, "/", _new(team, cases=["AEG-1999-99999"]))
+    assert response.status_code == 404, response.content
+    assert "does not exist" in response.json()["detail"]
     assert Incident.objects.count() == 0
 
 
@@ -164,13 +171,13 @@ def test_acts_refuse_people_and_perpetrators_of_other_compartments(
         f"/{reference}/acts",
         {"violation_type": "threat", "victim_person_ids": [stranger.person.pk]},
     )
-    assert response.status_code == 400
+    assert response.status_code == 404  # not found among the compartment's people
     response = post(
         api,
         f"/{reference}/acts",
         {"violation_type": "threat", "perpetrators": [{"perpetrator_id": foreign.pk}]},
     )
-    assert response.status_code == 400
+    assert response.status_code == 404
     response = post(api, f"/{reference}/acts", {"violation_type": "insult"})
     assert response.status_code == 422
     assert Act.objects.count() == 0

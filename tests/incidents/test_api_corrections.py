@@ -158,25 +158,12 @@ def test_sources_and_perpetrators_are_corrected(team, api, recorded):
         ("", "patch", {"title": "", "reason": "Fix"}, "title"),
         ("", "patch", {"country": "HN", "region": "CO-ANT", "reason": "Fix"}, "region"),
         ("", "patch", {"date_precision": "week", "reason": "Fix"}, "date_precision"),
-        ("", "patch", {"cases": ["AEG-1999-99999"], "reason": "Fix"}, "cases"),
         ("/acts/{act}", "patch", {"violation_type": "insult", "reason": "Fix"}, "violation_type"),
         (
             "/acts/{act}/victims",
             "put",
             {"described_victims": [{"description": "Someone", "sex": "robot"}], "reason": "Fix"},
             "sex",
-        ),
-        (
-            "/acts/{act}/victims",
-            "put",
-            {"described_victims": [{"id": 999_999, "description": "X"}], "reason": "Fix"},
-            "described_victims",
-        ),
-        (
-            "/acts/{act}/victims",
-            "put",
-            {"victim_person_ids": [999_999], "reason": "Fix"},
-            "victim_person_ids",
         ),
         (
             "/sources/{source}",
@@ -198,6 +185,38 @@ def test_bad_input_is_a_422_naming_the_field_and_changes_nothing(
     # in the list) is the schema's issue at that place.
     schema_issues = answer["detail"] if isinstance(answer["detail"], list) else []
     assert field in answer.get("errors", {}) or field in [i["loc"][-1] for i in schema_issues]
+    assert not RecordChange.objects.exists()
+    assert Victim.objects.filter(act=act).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "body", "field"),
+    [
+        ("", "patch", {"cases": ["AEG-1999-99999"], "reason": "Fix"}, "cases"),
+        (
+            "/acts/{act}/victims",
+            "put",
+            {"described_victims": [{"id": 999_999, "description": "X"}], "reason": "Fix"},
+            "described_victims",
+        ),
+        (
+            "/acts/{act}/victims",
+            "put",
+            {"victim_person_ids": [999_999], "reason": "Fix"},
+            "victim_person_ids",
+        ),
+    ],
+)
+def test_a_record_named_that_is_not_found_is_a_404_naming_the_field(
+    team, api, recorded, path, method, body, field
+):
+    """A case, person or victim the body names that the caller cannot find: 404, as for the
+    record of the address, with the input named; nothing changes."""
+    incident, act, source, _police = recorded
+    url = f"/{incident.reference}" + path.format(act=act.pk, source=source.pk)
+    response = send(api, method, url, body)
+    assert response.status_code == 404, response.content
+    assert response.json()["field"] == field
     assert not RecordChange.objects.exists()
     assert Victim.objects.filter(act=act).count() == 2
 

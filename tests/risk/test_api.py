@@ -76,20 +76,26 @@ def test_create_read_and_list_an_assessment(team):
 
 
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("change", "status", "message"),
     [
-        ({"threats": [{"title": "x" * 1_000_000, "likelihood": 3, "impact": 3}]}, "too long"),
-        ({"summary": "s" * 1_000_000}, "too long"),
-        ({"responses": [{"strategy": "reduce", "measure": "x", "owner": "nobody"}]}, "member"),
+        ({"threats": [{"title": "x" * 1_000_000, "likelihood": 3, "impact": 3}]}, 400, "too long"),
+        ({"summary": "s" * 1_000_000}, 400, "too long"),
+        # A person or an incident named that is not found: 404, as for the case of the address.
+        (
+            {"responses": [{"strategy": "reduce", "measure": "x", "owner": "nobody"}]},
+            404,
+            "member",
+        ),
         (
             {"threats": [{"title": "t", "likelihood": 3, "impact": 3, "incidents": ["INC-1-1"]}]},
+            404,
             "There is no incident",
         ),
     ],
 )
-def test_bad_input_is_a_400_in_plain_words(team, change, message):
+def test_bad_input_is_refused_in_plain_words(team, change, status, message):
     response = post(api(team.worker), f"/cases/{team.case.reference}/assessments", body(**change))
-    assert response.status_code == 400, response.content
+    assert response.status_code == status, response.content
     assert message in response.json()["detail"]
     assert Assessment.objects.count() == 0
 

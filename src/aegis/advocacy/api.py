@@ -21,7 +21,9 @@ from aegis.api_schemas import (
     RecordId,
     RuleErrorOut,
     blank_allowed,
+    requires,
     rows_of,
+    when,
 )
 from aegis.cases import selectors as cases
 from aegis.incidents import selectors as incidents
@@ -87,8 +89,13 @@ class StepIn(InputSchema):
         "submit", "approve", "send", "acknowledge", "transmit", "no_reply", "publish", "follow_up"
     ]
     on: datetime.date | None = None
-    reference: str = Field("", max_length=60)
-    publication: str = Field("", max_length=200)
+    reference: str = Field("", max_length=60, description="Required to acknowledge.")
+    publication: str = Field("", max_length=200, description="Required to publish.")
+
+    conditions = (
+        when("step", ["acknowledge"], requires("reference")),
+        when("step", ["publish"], requires("publication")),
+    )
 
 
 class ListFilters(Schema):
@@ -188,11 +195,11 @@ def create_communication(request: HttpRequest, payload: CommunicationIn) -> Any:
         incidents.incidents_of_case(request.user, case).filter(reference__in=payload.incidents)
     )
     if len(linked) != len(set(payload.incidents)):
-        raise HttpError(400, gettext_noop("One of the incidents is not linked to this case."))
+        raise HttpError(404, gettext_noop("One of the incidents is not linked to this case."))
     mandates = selectors.mandates_of(mechanism, payload.mandates)
     if len(mandates) != len(set(payload.mandates)):
         raise HttpError(
-            400, gettext_noop("One of the mandates is not a mandate of this mechanism.")
+            404, gettext_noop("One of the mandates is not a mandate of this mechanism.")
         )
     created = services.create_communication(
         case,

@@ -21,7 +21,7 @@ from aegis import clock, rules
 from aegis.audit import services as audit
 from aegis.cases.models import Case
 from aegis.incidents.models import Incident
-from aegis.rules import Conflict, RuleError
+from aegis.rules import Conflict, NotAllowed, RuleError
 from aegis.vault import services as vault
 
 from . import builder, checks
@@ -135,9 +135,9 @@ def _line(value: Any, field: str, label: Any, *, required: bool = False) -> str:
 
 def _check_choices(mechanism: Mechanism, kind: str, language: str) -> None:
     if not mechanism.active:
-        raise RuleError(_("This mechanism is not in use on this instance."), "mechanism")
+        raise Conflict(_("This mechanism is not in use on this instance."), "mechanism")
     if kind not in mechanism.kind_list:
-        raise RuleError(_("This mechanism does not take this kind of communication."), "kind")
+        raise Conflict(_("This mechanism does not take this kind of communication."), "kind")
     if language not in mechanism.language_list:
         raise RuleError(_("Choose one of the mechanism's working languages."), "language")
 
@@ -264,7 +264,7 @@ def approve(communication: Communication, *, actor_id: int | None) -> None:
     if communication.status != S.REVIEW:
         raise Conflict(_("Only a communication in review can be approved."), "status")
     if actor_id is None or actor_id == communication.created_by_id:
-        raise RuleError(
+        raise NotAllowed(
             _("The writer cannot review their own communication: ask a colleague."), "status"
         )
     communication.reviewed_by_id = actor_id

@@ -14,8 +14,19 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import ErrorOut, FieldErrorsOut, InputSchema, Pages, RecordId
-from aegis.rules import RuleError
+from aegis.api_schemas import (
+    EMAIL,
+    NULL,
+    VISIBLE_TEXT,
+    ErrorOut,
+    FieldErrorsOut,
+    InputSchema,
+    Pages,
+    RecordId,
+    region_follows_country,
+    when,
+)
+from aegis.rules import Conflict, NotFound, RuleError
 from aegis.vault.selectors import opened
 
 from . import selectors, services
@@ -40,7 +51,7 @@ class PersonFields(InputSchema):
     legal_name: str = ""
     other_names: str = ""
     phone: str = ""
-    email: str = ""
+    email: str = Field("", max_length=services.LINE_MAX, json_schema_extra=EMAIL)
     contact_channels: str = Field("", description="One per line.")
     organisation: str = ""
     identity_document: str = ""
@@ -99,6 +110,35 @@ class CaseIn(InputSchema):
     region: str = ""
     sector: Sector | None = None
 
+    conditions = (
+        # A person's case names one person, existing or new; a group's or an organisation's
+        # names the group and no person.
+        when(
+            "subject_kind",
+            [SubjectKind.PERSON],
+            {
+                "oneOf": [
+                    {
+                        "required": ["person_id"],
+                        "properties": {"person_id": {"type": "integer"}, "new_person": NULL},
+                    },
+                    {
+                        "required": ["new_person"],
+                        "properties": {"new_person": {"type": "object"}, "person_id": NULL},
+                    },
+                ]
+            },
+        ),
+        when(
+            "subject_kind",
+            [SubjectKind.GROUP, SubjectKind.ORGANISATION],
+            {
+                "required": ["subject_name"],
+                "properties": {"subject_name": VISIBLE_TEXT, "person_id": NULL, "new_person": NULL},
+            },
+        ),
+    )
+
 
 REASON = Field(
     min_length=1, description="Why this is corrected; kept, encrypted, in the history of changes."
@@ -112,7 +152,7 @@ class PersonCorrectionIn(InputSchema):
     legal_name: str | None = None
     other_names: str | None = None
     phone: str | None = None
-    email: str | None = None
+    email: str | None = Field(None, max_length=services.LINE_MAX, json_schema_extra=EMAIL)
     contact_channels: str | None = None
     organisation: str | None = None
     identity_document: str | None = None
@@ -322,7 +362,8 @@ def correct_person(request: HttpRequest, person_id: RecordId, payload: PersonCor
     if person is None:
         raise HttpError(404, NOT_FOUND)
     current = {name: getattr(person, name) or "" for name in services.PERSON_FIELDS}
-    form = PersonEditForm({**current, **_given(payload), "reason": payload.reason})
+    given = region_follows_country(current["country"], _given(payload))
+    form = PersonEditForm({**current, **given, "reason": payload.reason})
     if not form.is_valid():
         return _invalid(form)
     services.update_person(
@@ -420,7 +461,7 @@ def correct_case(request: HttpRequest, reference: str, payload: CaseCorrectionIn
     if case is None:
         raise HttpError(404, NOT_FOUND)
     current = {name: getattr(case, name) or "" for name in services.CASE_FIELDS}
-    given = _given(payload)
+    given = region_follows_country(current["country"], _given(payload))
     form = CaseEditForm(
         {**current, **given, "reason": payload.reason},
         about_person=case.subject_kind == SubjectKind.PERSON,
@@ -449,7 +490,12 @@ def move_case(request: HttpRequest, reference: str, payload: CaseMoveIn) -> Any:
     case = selectors.case_for(request.user, reference)
     if case is None:
         raise HttpError(404, NOT_FOUND)
+    if payload.compartment_id == case.compartment_id:
+        raise Conflict(_("The case is already in this compartment."), "compartment_id")
     targets = selectors.work_compartments_of(request.user).exclude(pk=case.compartment_id)
+    if not targets.filter(pk=payload.compartment_id).exists():
+        # Not one of the caller's compartments: as for a case that is not theirs.
+        raise NotFound(_("You are not a member of this compartment."), "compartment_id")
     form = CaseMoveForm(
         {"compartment": payload.compartment_id, "reason": payload.reason}, compartments=targets
     )

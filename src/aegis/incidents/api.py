@@ -24,11 +24,12 @@ from aegis.api_schemas import (
     InputSchema,
     RecordId,
     blank_allowed,
+    region_follows_country,
     rows_of,
 )
 from aegis.cases import selectors as case_selectors
 from aegis.cases.vocabulary import AgeGroup, Gender
-from aegis.rules import RuleError
+from aegis.rules import NotFound
 from aegis.vault.selectors import open_records
 
 from . import selectors, services
@@ -389,7 +390,7 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
     compartment = _compartment(request, payload.compartment_id)
     cases = list(case_selectors.visible_cases(request.user).filter(reference__in=payload.cases))
     if len(cases) != len(set(payload.cases)):
-        raise HttpError(400, gettext_noop("One of the cases does not exist."))
+        raise HttpError(404, gettext_noop("One of the cases does not exist."))
     data = payload.model_dump(exclude={"compartment_id", "cases"})
     incident = services.create_incident(compartment, actor_id=request.user.pk, cases=cases, **data)
     return Status(201, _full(request.user, incident))
@@ -441,11 +442,11 @@ def add_act(request: HttpRequest, incident_ref: str, payload: ActIn) -> Any:
     }
     if set(payload.victim_person_ids) - set(people):
         raise HttpError(
-            400, gettext_noop("A victim is not a person in this incident's compartment.")
+            404, gettext_noop("A victim is not a person in this incident's compartment.")
         )
     if {p.perpetrator_id for p in payload.perpetrators} - set(perpetrators):
         raise HttpError(
-            400, gettext_noop("A perpetrator is not recorded in this incident's compartment.")
+            404, gettext_noop("A perpetrator is not recorded in this incident's compartment.")
         )
     act = services.add_act(
         incident,
@@ -483,7 +484,7 @@ def link_incidents(request: HttpRequest, incident_ref: str, payload: LinkIn) -> 
     incident = _incident(request, incident_ref)
     other = selectors.incident_for(request.user, payload.to_reference)
     if other is None:
-        raise HttpError(400, gettext_noop("There is no incident with this reference."))
+        raise HttpError(404, gettext_noop("There is no incident with this reference."))
     link: IncidentLink = services.link_incidents(
         incident, other, kind=payload.kind, actor_id=request.user.pk
     )
@@ -515,9 +516,10 @@ def correct_incident(request: HttpRequest, incident_ref: str, payload: IncidentC
     if payload.cases is not None:
         cases = list(case_selectors.visible_cases(request.user).filter(reference__in=payload.cases))
         if len(cases) != len(set(payload.cases)):
-            raise RuleError("One of the cases does not exist.", "cases")
+            raise NotFound("One of the cases does not exist.", "cases")
     fields = payload.model_dump(exclude={"reason", "cases"}, exclude_unset=True)
     fields = {k: v for k, v in fields.items() if v is not None or k == "date_end"}
+    fields = region_follows_country(incident.country, fields)
     services.update_incident(
         incident, actor_id=request.user.pk, reason=payload.reason, cases=cases, **fields
     )
@@ -561,7 +563,7 @@ def correct_victims(
         )
     }
     if set(payload.victim_person_ids) - set(people):
-        raise RuleError(
+        raise NotFound(
             "A victim is not a person in this incident's compartment.", "victim_person_ids"
         )
 

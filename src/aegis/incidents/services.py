@@ -21,7 +21,7 @@ from aegis.audit import services as audit
 from aegis.cases.models import Case, Compartment, Person
 from aegis.cases.services import allocate_reference, correction, record_change, require_reason
 from aegis.cases.vocabulary import AgeGroup, Gender
-from aegis.rules import Conflict, RuleError
+from aegis.rules import Conflict, NotFound, RuleError
 from aegis.vault import keychain
 from aegis.vault import services as vault
 from aegis.vault.selectors import open_records
@@ -565,7 +565,7 @@ def update_victims(
     current = {v.pk: v for v in Victim.objects.select_for_update().filter(act=act)}
     known = {pk for pk, v in current.items() if v.person_id is None}
     if set(described) - known:
-        raise RuleError(
+        raise NotFound(
             _("One of the described victims is not a victim of this act."), "described_victims"
         )
     before = _victims_logged(act)
@@ -675,7 +675,7 @@ def link_incidents(
     if from_incident.pk == to_incident.pk:
         raise RuleError(_("An incident cannot be linked to itself."), "to_incident")
     if not (_sees(actor_id, from_incident) and _sees(actor_id, to_incident)):
-        raise RuleError(_("There is no incident with this reference."), "to_incident")
+        raise NotFound(_("There is no incident with this reference."), "to_incident")
     if IncidentLink.objects.filter(
         from_incident=from_incident, to_incident=to_incident, kind=kind
     ).exists():

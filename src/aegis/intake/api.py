@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 
-from aegis.api_schemas import ErrorOut, InputSchema
+from aegis.api_schemas import ErrorOut, InputSchema, requires, when_given
 from aegis.vault.keychain import unlocked
 
 from . import flood, selectors, services
@@ -32,10 +32,15 @@ class ReporterContactIn(InputSchema):
 class WhenIn(InputSchema):
     """As precisely as known: a year alone, a month of a year, or a day; or approximate."""
 
-    year: int | None = None
-    month: int | None = Field(None, ge=1, le=12)
-    day: int | None = Field(None, ge=1, le=31)
+    year: int | None = Field(None, ge=services.EARLIEST_YEAR, le=9999)
+    month: int | None = Field(None, ge=1, le=12, description="Only with the year.")
+    day: int | None = Field(None, ge=1, le=31, description="Only with the month.")
     approximate: bool = False
+
+    conditions = (
+        when_given("month", requires("year", {"type": "integer"})),
+        when_given("day", requires("month", {"type": "integer"})),
+    )
 
 
 class SubmissionIn(InputSchema):

@@ -15,7 +15,15 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import ErrorOut, InputSchema, Pages, RecordId, RuleErrorOut
+from aegis.api_schemas import (
+    ErrorOut,
+    InputSchema,
+    Pages,
+    RecordId,
+    RuleErrorOut,
+    requires,
+    when,
+)
 from aegis.incidents.vocabulary import Reliability
 
 from . import decisions, keys, manual, mentions, selectors, sources
@@ -96,15 +104,17 @@ class PastedOut(ProposalRow):
 
 
 class PastedIn(InputSchema):
-    title: str
-    text: str
+    title: str = Field(min_length=1)
+    text: str = Field(min_length=1)
     url: str = ""
     published: datetime.date | None = None
 
 
 class RejectIn(InputSchema):
     reason: RejectReason
-    note: str = ""
+    note: str = Field("", description="Required for the reason other.")
+
+    conditions = (when("reason", [RejectReason.OTHER], requires("note")),)
 
 
 def _row(p: Proposal) -> dict[str, Any]:

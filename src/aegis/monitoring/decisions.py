@@ -66,7 +66,7 @@ DECIDED = gettext_lazy("This proposal has been decided already.")
 
 def _pending(proposal: Proposal) -> None:
     if _locked(proposal).status != ProposalStatus.PENDING:
-        raise RuleError(str(DECIDED))
+        raise Conflict(str(DECIDED))
 
 
 def check_draft(draft: Draft) -> Draft:

@@ -171,7 +171,7 @@ def _inputs(request: HttpRequest, case: Case, payload: AssessmentIn) -> dict[str
             incident = incident_selectors.incident_for(request.user, reference)
             if incident is None:
                 raise HttpError(
-                    400,
+                    404,
                     gettext("There is no incident %(reference)s.") % {"reference": reference[:40]},
                 )
             incidents.append(incident)
@@ -183,7 +183,7 @@ def _inputs(request: HttpRequest, case: Case, payload: AssessmentIn) -> dict[str
     for response in payload.responses:
         if response.owner is not None and response.owner not in owners:
             raise HttpError(
-                400, gettext_noop("The owner must be a member of the case's compartment.")
+                404, gettext_noop("The owner must be a member of the case's compartment.")
             )
         responses.append(
             services.ResponseInput(

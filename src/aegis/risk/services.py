@@ -22,7 +22,7 @@ from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.incidents import selectors as incident_selectors
 from aegis.incidents.vocabulary import PerpetratorType
-from aegis.rules import RuleError
+from aegis.rules import NotFound, RuleError
 
 from . import compute, level_counts, selectors
 from .checks import TEXT_MAX, TITLE_MAX, choice, rating, text
@@ -125,7 +125,7 @@ def _check_ratings(ratings: Sequence[RatingInput]) -> list[tuple[ChecklistItem, 
         item = items.get(entry.item_id)
         field = f"rating_{entry.item_id}"
         if item is None:
-            raise RuleError(_("This checklist item does not exist or is retired."), field)
+            raise NotFound(_("This checklist item does not exist or is retired."), field)
         if entry.item_id in seen:
             raise RuleError(_("A checklist item is rated twice."), field)
         seen.add(entry.item_id)

@@ -14,13 +14,13 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import ErrorOut, FieldErrorsOut, InputSchema, RecordId
+from aegis.api_schemas import EMAIL, ErrorOut, FieldErrorsOut, InputSchema, RecordId
 from aegis.cases.models import Person
 
 from . import selectors, services
 from .drafts import ContactDraft, PlanDraft, ScenarioDraft
 from .models import PlanVersion
-from .vocabulary import DEFAULT_GRACE_MINUTES, MAX_CONTACTS, PlanLanguage, ScenarioKind
+from .vocabulary import DEFAULT_GRACE_MINUTES, LINE_MAX, MAX_CONTACTS, PlanLanguage, ScenarioKind
 
 NOT_FOUND = gettext_noop("Not found.")
 STAFF = "view_cases"
@@ -34,7 +34,7 @@ class ContactIn(InputSchema):
     name: str = Field(min_length=1)
     relation: str = ""
     phone: str = Field("", description="For calls and SMS.")
-    email: str = ""
+    email: str = Field("", max_length=LINE_MAX, json_schema_extra=EMAIL)
     signal: str = ""
     other_channel: str = ""
     language: PlanLanguage | None = Field(None, description="Default: the plan's language.")

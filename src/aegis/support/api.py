@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import ErrorOut, InputSchema, Pages, RecordId, RuleErrorOut
+from aegis.api_schemas import ErrorOut, InputSchema, Pages, RecordId, RuleErrorOut, requires, when
 from aegis.cases import selectors as cases
 
 from . import money, selectors, services
@@ -112,7 +112,15 @@ class ReferenceIn(InputSchema):
 
 class VetIn(InputSchema):
     status: VettingStatus
-    revet_on: date | None = None
+    revet_on: date | None = Field(None, description="Required to approve; today or later.")
+
+    conditions = (
+        when(
+            "status",
+            [VettingStatus.APPROVED],
+            requires("revet_on", {"type": "string", "format": "date"}),
+        ),
+    )
 
 
 def _provider_summary(p: Provider) -> dict[str, Any]:
@@ -383,7 +391,7 @@ class BudgetLineIn(InputSchema):
 class GrantIn(InputSchema):
     case_reference: str = Field(max_length=20)
     beneficiary: Beneficiary = Field(description="person, or group (two or more people)")
-    group_size: int | None = None
+    group_size: int | None = Field(None, description="For a group: 2 to 10,000 people.")
     grant_type: GrantType
     urgency: Urgency
     need: str = Field(min_length=1)
@@ -394,6 +402,14 @@ class GrantIn(InputSchema):
     )
     other_funders: str = ""
     budget_lines: list[BudgetLineIn] = Field(default_factory=list)
+
+    conditions = (
+        when(
+            "beneficiary",
+            [Beneficiary.GROUP],
+            requires("group_size", {"type": "integer", "minimum": 2, "maximum": 10_000}),
+        ),
+    )
 
 
 class DiligenceNoteIn(InputSchema):

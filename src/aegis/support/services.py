@@ -22,7 +22,7 @@ from aegis.cases import selectors as cases
 from aegis.cases import services as case_services
 from aegis.cases.models import Case, Compartment
 from aegis.cases.vocabulary import CompartmentKind, ConsentScope
-from aegis.rules import Conflict, RuleError
+from aegis.rules import Conflict, NotAllowed, RuleError
 from aegis.vault import services as vault
 
 from . import checks
@@ -170,7 +170,7 @@ def update_provider(
     fields_changed = list(clean)
     if revet_on is not KEEP and _as_date(revet_on) != provider.revet_on:
         if not _coordinator(actor):
-            raise RuleError(_("Only a coordinator can change the re-vetting date."), "revet_on")
+            raise NotAllowed(_("Only a coordinator can change the re-vetting date."), "revet_on")
         clean["revet_on"] = checks.future_date(revet_on, "revet_on", _("Re-vetting date"))
         if clean["revet_on"] is None and provider.vetting == VettingStatus.APPROVED:
             raise RuleError(_("An approved provider needs a re-vetting date."), "revet_on")
@@ -234,7 +234,7 @@ def vet(provider: Provider, status: str, *, actor: Any, revet_on: Any = None) ->
     """A coordinator's vetting decision. Approving (again: re-vetting) needs at least two
     references and a re-vetting date that is not in the past."""
     if not _coordinator(actor):
-        raise RuleError(_("Only a coordinator can vet providers."))
+        raise NotAllowed(_("Only a coordinator can vet providers."))
     status = checks.one_code(status, VettingStatus, "status", _("Vetting"))
     if status not in VETTING_MOVES[VettingStatus(provider.vetting)]:
         raise Conflict(
@@ -249,7 +249,7 @@ def vet(provider: Provider, status: str, *, actor: Any, revet_on: Any = None) ->
         revet_on, "revet_on", _("Re-vetting date"), required=status == VettingStatus.APPROVED
     )
     if status == VettingStatus.APPROVED and provider.references.count() < MIN_REFERENCES:
-        raise RuleError(
+        raise Conflict(
             _("A provider needs at least two references before it can be approved."),
             "references",
         )
