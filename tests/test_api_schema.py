@@ -325,6 +325,56 @@ def test_text_that_cannot_be_empty_documents_what_shows(client):
     assert properties["properties"]["other_funders"]["pattern"] == TEXT_PATTERN  # may be empty
 
 
+def test_one_line_and_undisguised_texts_document_what_the_services_refuse(client):
+    """OneLine refuses what `rules.text(line=True)` refuses (control characters, line
+    breaks, direction overrides, characters a line shows as nothing), Undisguised what a
+    case's, a person's or a safety plan's text refuses (`has_disguising_characters`), over
+    the Basic Multilingual Plane; and each field so typed documents it."""
+    from aegis.api_schemas import ONE_LINE, UNDISGUISED, text_pattern
+    from aegis.text import (
+        breaks_lines,
+        changes_direction,
+        has_control_characters,
+        has_disguising_characters,
+        hides_in_a_line,
+    )
+
+    line = re.compile(text_pattern(ONE_LINE.characters))
+    undisguised = re.compile(text_pattern(UNDISGUISED.characters))
+    for point in [*range(0xD800), *range(0xE000, 0x10000)]:
+        c = chr(point)
+        control = has_control_characters(c)
+        one_line = control or breaks_lines(c) or changes_direction(c) or hides_in_a_line(c)
+        assert (line.fullmatch(c) is None) == (one_line or has_disguising_characters(c)), point
+        assert (undisguised.fullmatch(c) is None) == (control or has_disguising_characters(c))
+    components = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    source = components["NewsSourceIn"]["properties"]
+    assert source["name"]["pattern"] == text_pattern(ONE_LINE.characters, visible=True)
+    note = components["NoteIn"]["properties"]["body"]
+    assert note["pattern"] == text_pattern(UNDISGUISED.characters, visible=True)
+    legal_name = components["PersonCorrectionIn"]["properties"]["legal_name"]
+    assert legal_name["anyOf"][0]["pattern"] == text_pattern(ONE_LINE.characters)  # or null
+
+
+@pytest.mark.django_db
+def test_one_line_and_undisguised_texts_are_refused_at_the_gate(client, make_person):
+    """A name on two lines or with a direction override is refused at the gate, naming the
+    field."""
+    analyst = make_person(Role.ANALYST)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {_token(analyst)}"}
+    for name in ("Feed\nTwo", "\u202eFeed", "Feed\u2028", "Fe\u200bed"):
+        body = {"name": name, "kind": "feed", "url": "https://news.example.org/feed"}
+        response = client.post(
+            "/api/v1/monitoring/sources",
+            data=json.dumps(body),
+            content_type="application/json",
+            **headers,
+        )
+        assert response.status_code == 422, (name, response.content)
+        (issue,) = response.json()["detail"]
+        assert issue["loc"] == ["body", "name"] and "one line" in issue["msg"]
+
+
 def test_documented_email_addresses_are_ones_the_services_take():
     """EMAIL_PATTERN promises less than Django's validate_email takes, never more."""
     from django.core.exceptions import ValidationError
@@ -347,6 +397,30 @@ def test_documented_email_addresses_are_ones_the_services_take():
     assert not re.fullmatch(EMAIL_PATTERN, "not an address")
 
 
+def test_documented_web_addresses_are_ones_a_source_takes():
+    """WEB_ADDRESS_PATTERN promises only addresses `texts.web_address` takes and that are no
+    local network's by their form (a top-level domain of letters is no address); the names
+    local networks use ("intranet.lan") are the one exception, refused in words."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from aegis.api_schemas import WEB_ADDRESS_PATTERN
+    from aegis.monitoring import fetching, texts
+
+    local = re.compile(r"\.(localhost|local|internal|intranet|lan|arpa|corp|home)\b", re.I)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(WEB_ADDRESS_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 1000))
+    def taken(url: str) -> None:
+        url = texts.lowered_scheme(url)
+        assert texts.web_address(url), url
+        assert not fetching.written_as_local(url) or local.search(url), url
+
+    taken()
+    for refused in ("0", "https://", "ftp://news.example.org", "https://news.example.org x"):
+        assert not re.fullmatch(WEB_ADDRESS_PATTERN, refused)
+
+
 def _fits(components: dict, name: str, body: dict) -> bool:
     import jsonschema_rs
 
@@ -362,6 +436,14 @@ def _fits(components: dict, name: str, body: dict) -> bool:
         ("StepIn", {"step": "acknowledge"}, {"step": "acknowledge", "reference": "UA 12/2026"}),
         ("StepIn", {"step": "publish", "publication": ""}, {"step": "send"}),
         ("VetIn", {"status": "approved"}, {"status": "approved", "revet_on": "2027-01-31"}),
+        ("WhenIn", {"day": 3}, {"year": 2026, "month": 5, "day": 3}),
+        (
+            "CommunicationIn",
+            {"case": "AEG-2026-00001", "mechanism_id": 1, "kind": "urgent_appeal"}
+            | {"language": "en", "elements": {"unknown": "x"}},
+            {"case": "AEG-2026-00001", "mechanism_id": 1, "kind": "urgent_appeal"}
+            | {"language": "en", "elements": {"source": "The family", "confidential": False}},
+        ),
         (
             "CaseIn",
             {"compartment_id": 1, "subject_kind": "group", "summary": "S"},
@@ -396,17 +478,17 @@ def test_text_of_spaces_alone_is_refused_at_the_gate(client, make_person):
     as VISIBLE_PATTERN documents (" " had passed minLength 1); one that may be empty is not."""
     analyst = make_person(Role.ANALYST)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {_token(analyst)}"}
-    for title in (" ", "\u200b", "\u3000\n"):
-        body = {"title": title, "text": "Police held the journalist Ana Ruiz at dawn."}
+    for text in (" ", "\u200b", "\u3000\n"):
+        body = {"title": "Journalist held", "text": text}
         response = client.post(
             "/api/v1/monitoring/articles",
             data=json.dumps(body),
             content_type="application/json",
             **headers,
         )
-        assert response.status_code == 422, (title, response.content)
+        assert response.status_code == 422, (text, response.content)
         (issue,) = response.json()["detail"]
-        assert issue["loc"] == ["body", "title"] and "invisible" in issue["msg"]
+        assert issue["loc"] == ["body", "text"] and "invisible" in issue["msg"]
     body = {"title": "Journalist held", "text": "Police held the journalist Ana Ruiz.", "url": " "}
     response = client.post(
         "/api/v1/monitoring/articles",

@@ -10,6 +10,7 @@ import copy
 import datetime
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from types import UnionType
 from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
@@ -121,23 +122,74 @@ _INVISIBLE_CHARACTERS = (
     r"\x00-\x20\x7f-\xa0\xad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u1680"
     r"\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff\ufff9-\ufffb"
 )
-VISIBLE_PATTERN = f"^[^{_CONTROL_CHARACTERS}]*[^{_INVISIBLE_CHARACTERS}][^{_CONTROL_CHARACTERS}]*$"
+
+
+def text_pattern(refused: str = "", *, visible: bool = False) -> str:
+    """The pattern of a text that holds no control character nor any of `refused` (a
+    regular expression class's body) and, if `visible`, one character that shows."""
+    others = f"[^{_CONTROL_CHARACTERS}{refused}]*"
+    return f"^{others}[^{_INVISIBLE_CHARACTERS}]{others}$" if visible else f"^{others}$"
+
+
+VISIBLE_PATTERN = text_pattern(visible=True)
 _VISIBLE = re.compile(f"[^{_INVISIBLE_CHARACTERS}]")
 
 
-def _document_text_pattern(node: dict[str, Any], *, top: bool = True) -> None:
-    """Give TEXT_PATTERN to a free-text string of the JSON schema `node` (not a date, a
-    choice or a string of a form of its own), through null-or-text and lists of text;
-    VISIBLE_PATTERN to a field's text that cannot be empty (the gate checks fields, not the
-    items of lists)."""
+@dataclass(frozen=True)
+class Refuses:
+    """A text field whose service refuses more characters than the control ones, as the
+    field's type: `Annotated[str, Refuses(...)]` (OneLine, Undisguised). The schema documents
+    them in the field's pattern and the gate refuses them with `message`."""
+
+    characters: str  # the body of a regular expression class
+    message: str  # gettext_noop: translated when said
+
+
+# `aegis.text`'s classes (on the same layer, so written again here; a test holds them
+# together), the Basic Multilingual Plane's part: direction overrides and isolates, the
+# zero-width space and the byte-order mark, refused in every text of a case, a person or a
+# safety plan; and in a one-line value (a name, a title, an address), line breaks and the
+# characters a line shows as nothing too.
+_DISGUISING = r"\u202a-\u202e\u2066-\u2069\u200b\ufeff"
+UNDISGUISED = Refuses(
+    _DISGUISING,
+    gettext_noop(
+        "The text contains hidden characters (a direction override or a zero-width space). "
+        "Send it without them."
+    ),
+)
+ONE_LINE = Refuses(
+    _DISGUISING + r"\n\r\u2028\u2029\x85\u180e\u2060-\u2064",
+    gettext_noop(
+        "This must fit on one line, without hidden characters (a direction override or a "
+        "zero-width space). Send it without them."
+    ),
+)
+OneLine = Annotated[str, ONE_LINE]
+Undisguised = Annotated[str, UNDISGUISED]
+
+
+def _refuses(field: Any) -> Refuses | None:
+    """The field's Refuses, from its metadata (a plain OneLine) or its type (OneLine | None)."""
+    found = [m for m in field.metadata if isinstance(m, Refuses)]
+    for option in get_args(field.annotation):
+        found += [m for m in get_args(option)[1:] if isinstance(m, Refuses)]
+    return found[0] if found else None
+
+
+def _document_text_pattern(node: dict[str, Any], refused: str = "", *, top: bool = True) -> None:
+    """Give its pattern to a free-text string of the JSON schema `node` (not a date, a
+    choice or a string of a form of its own), through null-or-text and lists of text: no
+    control character nor any of `refused`, and one that shows where a field's text cannot
+    be empty (VISIBLE_PATTERN; the gate checks fields, not the items of lists)."""
     plain = node.get("type") == "string" and not {"format", "enum", "const", "pattern"} & set(node)
     if plain:
-        required = top and node.get("minLength", 0) >= 1
-        node["pattern"] = VISIBLE_PATTERN if required else TEXT_PATTERN
+        visible = top and node.get("minLength", 0) >= 1
+        node["pattern"] = text_pattern(refused, visible=visible)
     for option in node.get("anyOf", []):
-        _document_text_pattern(option, top=top)
+        _document_text_pattern(option, refused, top=top)
     if node.get("type") == "array" and isinstance(node.get("items"), dict):
-        _document_text_pattern(node["items"], top=False)
+        _document_text_pattern(node["items"], refused, top=False)
 
 
 # An e-mail address as the schema documents it, or none: a dot-atom before the "@" and a
@@ -151,6 +203,24 @@ EMAIL_PATTERN = (
 EMAIL: dict[str, JsonValue] = {
     "pattern": EMAIL_PATTERN,
     "description": "An e-mail address, or empty for none.",
+}
+
+# A public web address as the schema documents it: http(s), a host name with a top-level
+# domain of letters, a port and a path of printable ASCII. Documented, not enforced: the
+# services also take an internationalised name or an address, and refuse in words what is of
+# a local network (`monitoring.fetching.written_as_local`).
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+WEB_ADDRESS_PATTERN = (
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://{_LABEL}(\.{_LABEL})*\.[A-Za-z]{{2,63}}(:[1-9][0-9]{{0,3}})?"
+    r"([/?#][!-~]*)?$"
+)
+WEB_ADDRESS: dict[str, JsonValue] = {
+    "pattern": WEB_ADDRESS_PATTERN,
+    "description": "A web address starting with https:// or http://.",
+}
+WEB_ADDRESS_OR_NONE: dict[str, JsonValue] = {
+    "pattern": f"^$|{WEB_ADDRESS_PATTERN}",
+    "description": "A web address starting with https:// or http://, or empty for none.",
 }
 
 # Text that must show (a field a condition below requires).
@@ -181,8 +251,10 @@ def requires(field: str, schema: dict[str, Any] = VISIBLE_TEXT) -> dict[str, Any
 
 def _document(schema: dict[str, Any], model: type) -> None:
     if getattr(model, "refuses_control_characters", True):
-        for field in schema.get("properties", {}).values():
-            _document_text_pattern(field)
+        fields = getattr(model, "model_fields", {})
+        for name, field in schema.get("properties", {}).items():
+            refuses = _refuses(fields[name]) if name in fields else None
+            _document_text_pattern(field, refuses.characters if refuses else "")
     conditions = getattr(model, "conditions", ())
     if conditions:
         schema.setdefault("allOf", []).extend(copy.deepcopy(list(conditions)))
@@ -234,12 +306,21 @@ class InputSchema(Schema):
                     "breaks are fine). Send it without them."
                 ),
             )
+        field = cls.model_fields[info.field_name] if info.field_name else None
+        refuses = _refuses(field) if field is not None else None
+        if (
+            cls.refuses_control_characters
+            and refuses is not None
+            and isinstance(data, str)
+            and re.search(f"[{refuses.characters}]", data)
+        ):
+            raise PydanticCustomError("refused_characters", _(refuses.message))
         if (
             cls.refuses_control_characters
             and isinstance(data, str)
             and data
-            and info.field_name is not None
-            and _cannot_be_empty(cls.model_fields[info.field_name])
+            and field is not None
+            and _cannot_be_empty(field)
             and _VISIBLE.search(data) is None
         ):
             raise PydanticCustomError(

@@ -159,11 +159,6 @@ def test_bad_files_in_a_follow_up_message_store_nothing(intake_team):
 
 API_BAD = {
     "a 1 MB narrative": ({"narrative": "x" * 1_000_000}, "at most 20,000", "narrative"),
-    "right-to-left override in a name": (
-        {"anonymous": False, "contact": {"name": f"A{RLO}B", "phone": "1"}},
-        "reading direction",
-        "contact_name",
-    ),
     "a region of another country": (
         {"country": "PE", "region": "CO-ANT"},
         "not in the country you chose",
@@ -180,6 +175,22 @@ def test_the_api_refuses_bad_input_with_a_message(case, intake_team):
     response = Client().post("/api/v1/intake/submissions", payload, content_type="application/json")
     assert response.status_code == 400
     assert message in response.json()["detail"] and response.json()["field"] == field
+    assert Submission.objects.count() == 0
+
+
+def test_the_api_refuses_a_disguised_name_at_its_gate(intake_team):
+    """A contact's name is one line: a direction override in it is refused by the schema's
+    pattern, at the gate, before anything is sealed."""
+    payload = {
+        "narrative": "They raided the office.",
+        "target_kind": "organisation",
+        "anonymous": False,
+        "contact": {"name": f"A{RLO}B", "phone": "1"},
+    }
+    response = Client().post("/api/v1/intake/submissions", payload, content_type="application/json")
+    assert response.status_code == 422
+    (issue,) = response.json()["detail"]
+    assert issue["loc"] == ["body", "contact", "name"] and "direction" in issue["msg"]
     assert Submission.objects.count() == 0
 
 

@@ -15,14 +15,17 @@ from ninja.errors import HttpError
 
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import (
+    ONE_LINE,
     BlankIsNone,
     ErrorOut,
     InputSchema,
+    OneLine,
     RecordId,
     RuleErrorOut,
     blank_allowed,
     requires,
     rows_of,
+    text_pattern,
     when,
 )
 from aegis.cases import selectors as cases
@@ -73,6 +76,21 @@ class CommunicationOut(CommunicationSummaryOut):
     reply_summary: str
 
 
+def _elements(schema: dict[str, Any]) -> None:
+    """The elements a communication takes (`checks.FIELDS`), each as the service reads it: a
+    yes/no box is any true or false value; a text is one line or several (false: none)."""
+
+    def text(one_line: bool) -> dict[str, Any]:
+        pattern = text_pattern(ONE_LINE.characters if one_line else "")
+        return {"anyOf": [{"type": "string", "pattern": pattern}, {"const": False}]}
+
+    schema["propertyNames"] = {"enum": sorted(checks.FIELDS)}
+    schema["properties"] = {
+        key: {"anyOf": [{"type": "string"}, {"type": "boolean"}]} if f.flag else text(not f.lines)
+        for key, f in sorted(checks.FIELDS.items())
+    }
+
+
 class CommunicationIn(InputSchema):
     case: str = Field(max_length=20)
     mechanism_id: RecordId
@@ -81,7 +99,9 @@ class CommunicationIn(InputSchema):
     incidents: list[str] = Field(default_factory=list, max_length=50)
     mandates: list[RecordId] = Field(default_factory=list, max_length=20)
     narrative: str = Field("", max_length=20_000)
-    elements: dict[str, str | bool] = Field(default_factory=dict, max_length=20)
+    elements: dict[str, str | bool] = Field(
+        default_factory=dict, max_length=20, json_schema_extra=_elements
+    )
 
 
 class StepIn(InputSchema):
@@ -89,8 +109,8 @@ class StepIn(InputSchema):
         "submit", "approve", "send", "acknowledge", "transmit", "no_reply", "publish", "follow_up"
     ]
     on: datetime.date | None = None
-    reference: str = Field("", max_length=60, description="Required to acknowledge.")
-    publication: str = Field("", max_length=200, description="Required to publish.")
+    reference: OneLine = Field("", max_length=60, description="Required to acknowledge.")
+    publication: OneLine = Field("", max_length=200, description="Required to publish.")
 
     conditions = (
         when("step", ["acknowledge"], requires("reference")),

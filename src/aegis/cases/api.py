@@ -21,8 +21,10 @@ from aegis.api_schemas import (
     ErrorOut,
     FieldErrorsOut,
     InputSchema,
+    OneLine,
     Pages,
     RecordId,
+    Undisguised,
     region_follows_country,
     when,
 )
@@ -45,22 +47,22 @@ router = Router(tags=["cases"], auth=RoleAuth(PERMISSION))
 
 
 class PersonFields(InputSchema):
-    pseudonym: str = Field(
+    pseudonym: OneLine = Field(
         min_length=1, description="Shown in lists; must not identify the person."
     )
-    legal_name: str = ""
-    other_names: str = ""
-    phone: str = ""
+    legal_name: OneLine = ""
+    other_names: Undisguised = ""
+    phone: OneLine = ""
     email: str = Field("", max_length=services.LINE_MAX, json_schema_extra=EMAIL)
-    contact_channels: str = Field("", description="One per line.")
-    organisation: str = ""
-    identity_document: str = ""
+    contact_channels: Undisguised = Field("", description="One per line.")
+    organisation: OneLine = ""
+    identity_document: OneLine = ""
     gender: Gender = Gender.UNKNOWN
     age_group: AgeGroup = AgeGroup.UNKNOWN
     sector: Sector = Sector.OTHER
     country: str = Field("", description="ISO 3166-1 alpha-2 code.")
     region: str = Field("", description="ISO 3166-2 first-level region of the country.")
-    languages: str = Field("", description="ISO 639 codes separated by commas, e.g. es,qu")
+    languages: OneLine = Field("", description="ISO 639 codes separated by commas, e.g. es,qu")
 
 
 class PersonIn(PersonFields):
@@ -104,8 +106,8 @@ class CaseIn(InputSchema):
     subject_kind: SubjectKind
     person_id: RecordId | None = Field(None, description="An existing person of the compartment.")
     new_person: PersonFields | None = Field(None, description="Or a person to create.")
-    subject_name: str = Field("", description="The group or organisation, when not a person.")
-    summary: str = Field(min_length=1)
+    subject_name: OneLine = Field("", description="The group or organisation, when not a person.")
+    summary: Undisguised = Field(min_length=1)
     country: str = ""
     region: str = ""
     sector: Sector | None = None
@@ -148,37 +150,37 @@ REASON = Field(
 class PersonCorrectionIn(InputSchema):
     """Only the fields given change; the others keep their values."""
 
-    pseudonym: str | None = Field(None, min_length=1)
-    legal_name: str | None = None
-    other_names: str | None = None
-    phone: str | None = None
+    pseudonym: OneLine | None = Field(None, min_length=1)
+    legal_name: OneLine | None = None
+    other_names: Undisguised | None = None
+    phone: OneLine | None = None
     email: str | None = Field(None, max_length=services.LINE_MAX, json_schema_extra=EMAIL)
-    contact_channels: str | None = None
-    organisation: str | None = None
-    identity_document: str | None = None
+    contact_channels: Undisguised | None = None
+    organisation: OneLine | None = None
+    identity_document: OneLine | None = None
     gender: Gender | None = None
     age_group: AgeGroup | None = None
     sector: Sector | None = None
     country: str | None = None
     region: str | None = None
-    languages: str | None = None
-    reason: str = REASON
+    languages: OneLine | None = None
+    reason: Undisguised = REASON
 
 
 class CaseCorrectionIn(InputSchema):
     """Only the fields given change; the others keep their values."""
 
-    summary: str | None = Field(None, min_length=1)
-    subject_name: str | None = Field(None, description="Only for a group or organisation.")
+    summary: Undisguised | None = Field(None, min_length=1)
+    subject_name: OneLine | None = Field(None, description="Only for a group or organisation.")
     country: str | None = None
     region: str | None = None
     sector: Sector | None = None
-    reason: str = REASON
+    reason: Undisguised = REASON
 
 
 class CaseMoveIn(InputSchema):
     compartment_id: RecordId = Field(description="A compartment you are a member of.")
-    reason: str = REASON
+    reason: Undisguised = REASON
 
 
 class CaseSummaryOut(Schema):
@@ -204,7 +206,7 @@ class StatusChangeOut(Schema):
 
 
 class NoteIn(InputSchema):
-    body: str = Field(min_length=1)
+    body: Undisguised = Field(min_length=1)
 
 
 class NoteOut(Schema):

@@ -22,7 +22,9 @@ from aegis.api_schemas import (
     ErrorOut,
     FieldErrorsOut,
     InputSchema,
+    OneLine,
     RecordId,
+    Undisguised,
     blank_allowed,
     region_follows_country,
     rows_of,
@@ -56,7 +58,7 @@ router = Router(tags=["incidents"], auth=RoleAuth("view_cases"))
 
 class IncidentIn(InputSchema):
     compartment_id: RecordId
-    title: str = Field(min_length=1)
+    title: OneLine = Field(min_length=1)
     description: str = ""
     date_start: datetime.date
     date_end: datetime.date | None = None
@@ -166,7 +168,7 @@ class VerificationIn(InputSchema):
 class PerpetratorIn(InputSchema):
     compartment_id: RecordId
     perpetrator_type: PerpetratorType = PerpetratorType.UNKNOWN
-    name: str = ""
+    name: OneLine = ""
     description: str = ""
 
 
@@ -191,7 +193,7 @@ REASON = Field(
 class IncidentCorrectionIn(InputSchema):
     """Only the fields given change; the others keep their values."""
 
-    title: str | None = Field(None, min_length=1)
+    title: OneLine | None = Field(None, min_length=1)
     description: str | None = None
     date_start: datetime.date | None = None
     date_end: datetime.date | None = Field(None, description="Omit to keep; null only if given.")
@@ -204,12 +206,12 @@ class IncidentCorrectionIn(InputSchema):
         description="Case references, replacing the links you can see; omit to keep them. "
         "A link to a case that moved to a compartment you are not in is kept.",
     )
-    reason: str = REASON
+    reason: Undisguised = REASON
 
 
 class ActCorrectionIn(InputSchema):
     violation_type: ViolationType
-    reason: str = REASON
+    reason: Undisguised = REASON
 
 
 class VictimCorrectionIn(InputSchema):
@@ -224,18 +226,18 @@ class VictimsCorrectionIn(InputSchema):
 
     victim_person_ids: list[RecordId] = Field(default_factory=list)
     described_victims: list[VictimCorrectionIn] = Field(default_factory=list)
-    reason: str = REASON
+    reason: Undisguised = REASON
 
 
 class SourceCorrectionIn(SourceIn):
-    reason: str = REASON
+    reason: Undisguised = REASON
 
 
 class PerpetratorCorrectionIn(InputSchema):
     perpetrator_type: PerpetratorType
-    name: str = ""
+    name: OneLine = ""
     description: str = ""
-    reason: str = REASON
+    reason: Undisguised = REASON
 
 
 class IncidentFilters(Schema):

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 
-from aegis.api_schemas import ErrorOut, InputSchema, requires, when_given
+from aegis.api_schemas import ErrorOut, InputSchema, OneLine, requires, when_given
 from aegis.vault.keychain import unlocked
 
 from . import flood, selectors, services
@@ -23,10 +23,10 @@ router = Router(tags=["intake"])
 
 
 class ReporterContactIn(InputSchema):
-    name: str = ""
-    phone: str = ""
-    email: str = ""
-    preferred_channel: str = Field("", description="How the reporter prefers to be reached.")
+    name: OneLine = ""
+    phone: OneLine = ""
+    email: OneLine = ""
+    preferred_channel: OneLine = Field("", description="How the reporter prefers to be reached.")
 
 
 class WhenIn(InputSchema):

@@ -16,8 +16,11 @@ from ninja.pagination import paginate
 
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import (
+    WEB_ADDRESS,
+    WEB_ADDRESS_OR_NONE,
     ErrorOut,
     InputSchema,
+    OneLine,
     Pages,
     RecordId,
     RuleErrorOut,
@@ -35,9 +38,9 @@ NOT_FOUND = gettext_noop("Not found.")
 
 
 class NewsSourceIn(InputSchema):
-    name: str = Field(min_length=1)
+    name: OneLine = Field(min_length=1)
     kind: SourceKind
-    url: str = Field(min_length=1)
+    url: str = Field(max_length=1000, json_schema_extra=WEB_ADDRESS)
     language: sources.SourceLanguage = ""
     country: str = ""
     region: str = ""
@@ -104,9 +107,9 @@ class PastedOut(ProposalRow):
 
 
 class PastedIn(InputSchema):
-    title: str = Field(min_length=1)
+    title: OneLine = Field(min_length=1)
     text: str = Field(min_length=1)
-    url: str = ""
+    url: str = Field("", max_length=1000, json_schema_extra=WEB_ADDRESS_OR_NONE)
     published: datetime.date | None = None
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from aegis.api_schemas import InputSchema, RecordId
+from aegis.api_schemas import InputSchema, OneLine, RecordId
 from aegis.incidents.vocabulary import PerpetratorType
 
 from .compute import HIGHEST, LOWEST
@@ -19,7 +19,7 @@ Rating = Annotated[int, Field(ge=LOWEST, le=HIGHEST)]
 
 
 class ThreatIn(InputSchema):
-    title: str = Field(min_length=1)
+    title: OneLine = Field(min_length=1)
     likelihood: Rating = Field(description="1 (unlikely) to 5 (almost certain)")
     impact: Rating = Field(description="1 (slight) to 5 (devastating)")
     facts: str = ""

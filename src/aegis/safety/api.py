@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import EMAIL, ErrorOut, FieldErrorsOut, InputSchema, RecordId
+from aegis.api_schemas import EMAIL, ErrorOut, FieldErrorsOut, InputSchema, RecordId, Undisguised
 from aegis.cases.models import Person
 
 from . import selectors, services
@@ -31,12 +31,12 @@ router = Router(tags=["safety"], auth=RoleAuth(STAFF))
 
 
 class ContactIn(InputSchema):
-    name: str = Field(min_length=1)
-    relation: str = ""
-    phone: str = Field("", description="For calls and SMS.")
+    name: Undisguised = Field(min_length=1)
+    relation: Undisguised = ""
+    phone: Undisguised = Field("", description="For calls and SMS.")
     email: str = Field("", max_length=LINE_MAX, json_schema_extra=EMAIL)
-    signal: str = ""
-    other_channel: str = ""
+    signal: Undisguised = ""
+    other_channel: Undisguised = ""
     language: PlanLanguage | None = Field(None, description="Default: the plan's language.")
 
 
@@ -53,9 +53,9 @@ class ContactOut(Schema):
 
 class ScenarioIn(InputSchema):
     kind: ScenarioKind
-    steps: str = ""
-    whom_to_call: str = ""
-    what_to_carry: str = ""
+    steps: Undisguised = ""
+    whom_to_call: Undisguised = ""
+    what_to_carry: Undisguised = ""
 
 
 class ScenarioOut(ScenarioIn):
@@ -90,10 +90,10 @@ class PlanIn(InputSchema):
     quiet_until: time | None = Field(
         None, description="As `quiet_from`.", json_schema_extra=_wall_clock
     )
-    duress_word: str | None = Field(
+    duress_word: Undisguised | None = Field(
         None, description="None keeps the current word; an empty string removes it."
     )
-    safe_places: str = Field("", description="One per line.")
+    safe_places: Undisguised = Field("", description="One per line.")
     scenarios: list[ScenarioIn] = Field(default_factory=list)
 
 

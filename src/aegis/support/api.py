@@ -18,7 +18,16 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import ErrorOut, InputSchema, Pages, RecordId, RuleErrorOut, requires, when
+from aegis.api_schemas import (
+    ErrorOut,
+    InputSchema,
+    OneLine,
+    Pages,
+    RecordId,
+    RuleErrorOut,
+    requires,
+    when,
+)
 from aegis.cases import selectors as cases
 
 from . import money, selectors, services
@@ -89,7 +98,7 @@ class ProviderOut(ProviderSummaryOut):
 
 class ProviderIn(InputSchema):
     compartment_id: RecordId = Field(description="A compartment of yours: holds the contacts.")
-    name: str = Field(min_length=1)
+    name: OneLine = Field(min_length=1)
     individual: bool = False
     kinds: list[ProviderKind] = Field(min_length=1)
     countries: list[str] = Field(default_factory=list)
@@ -99,14 +108,14 @@ class ProviderIn(InputSchema):
     availability: str = Field(
         Availability.AVAILABLE, description="available, full or paused; blank: available."
     )
-    cost: str = ""
+    cost: OneLine = ""
     contact: str = ""
     notes: str = ""
     safe_house_address: str = ""
 
 
 class ReferenceIn(InputSchema):
-    name: str = Field(min_length=1)
+    name: OneLine = Field(min_length=1)
     contact: str = Field(min_length=1)
 
 
@@ -384,7 +393,7 @@ def renew_relocation(request: HttpRequest, referral_id: RecordId, payload: Renew
 
 
 class BudgetLineIn(InputSchema):
-    label: str = Field(min_length=1)
+    label: OneLine = Field(min_length=1)
     amount: str = Field(min_length=1)
 
 
