@@ -421,6 +421,27 @@ def test_documented_web_addresses_are_ones_a_source_takes():
         assert not re.fullmatch(WEB_ADDRESS_PATTERN, refused)
 
 
+def test_documented_amounts_and_currencies_are_ones_a_grant_takes(client):
+    """The AMOUNT pattern and the CURRENCY list promise only what `money` takes."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from aegis.support import money
+    from aegis.support.api import AMOUNT
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(str(AMOUNT["pattern"]), fullmatch=True))
+    def taken(amount: str) -> None:
+        assert money.amount(amount) > 0
+
+    taken()
+    for code in money.CURRENCIES:
+        assert money.currency(code) == code
+    grant = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["GrantIn"]
+    assert grant["properties"]["currency"]["enum"] == sorted(money.CURRENCIES)
+    assert "EUR" in money.CURRENCIES and "XAU" not in money.CURRENCIES  # gold is no money
+
+
 def _fits(components: dict, name: str, body: dict) -> bool:
     import jsonschema_rs
 

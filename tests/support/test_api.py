@@ -112,7 +112,7 @@ def test_grants_two_person_rule_and_caps_through_the_api(team):
     )
     for person in (team.karim, team.ana):  # requester, diligencer
         refused = _post(api_client(person), f"/grants/{gid}/approve")
-        assert refused.status_code == 400 and "cannot approve" in refused.json()["detail"]
+        assert refused.status_code == 403 and "cannot approve" in refused.json()["detail"]
     assert _post(api_client(team.lucia), f"/grants/{gid}/approve").status_code == 403
     omar = api_client(team.omar)
     assert _post(omar, f"/grants/{gid}/approve").json()["status"] == "diligence"
@@ -120,7 +120,7 @@ def test_grants_two_person_rule_and_caps_through_the_api(team):
         _post(omar, f"/grants/{gid}/approve").status_code == 409
     )  # approved already: the state refuses it
     assert Approval.objects.count() == 1
-    assert _post(api_client(team.karim), f"/grants/{gid}/approve").status_code == 400
+    assert _post(api_client(team.karim), f"/grants/{gid}/approve").status_code == 403
     # A fourth coordinator, let into the compartment by a member: the second approver.
     nadia = Person(accounts.create_user("nadia", PASSWORD, Role.COORDINATOR))
     with unlocked(team.karim.keychain()):

@@ -139,7 +139,7 @@ def _check_choices(mechanism: Mechanism, kind: str, language: str) -> None:
     if kind not in mechanism.kind_list:
         raise Conflict(_("This mechanism does not take this kind of communication."), "kind")
     if language not in mechanism.language_list:
-        raise RuleError(_("Choose one of the mechanism's working languages."), "language")
+        raise Conflict(_("Choose one of the mechanism's working languages."), "language")
 
 
 def _check_links(

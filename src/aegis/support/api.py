@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import JsonValue
 
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import (
@@ -392,9 +393,23 @@ def renew_relocation(request: HttpRequest, referral_id: RecordId, payload: Renew
 # --- Grants -------------------------------------------------------------------------------
 
 
+# How an amount and a currency are documented: a positive decimal with at most two decimals
+# and twelve digits before them, and an ISO 4217 code money is paid in. Documented, not
+# enforced: the services also read "1,250.50" and " eur " (as typed on the pages) and refuse
+# in words.
+AMOUNT: dict[str, JsonValue] = {
+    "pattern": r"^([1-9][0-9]{0,11}(\.[0-9]{1,2})?|0\.(0[1-9]|[1-9][0-9]?))$",
+    "description": 'A positive decimal as text, with a dot: "1250.50".',
+}
+CURRENCY: dict[str, JsonValue] = {
+    "enum": sorted(money.CURRENCIES),
+    "description": "An ISO 4217 code money is paid in, such as EUR or USD.",
+}
+
+
 class BudgetLineIn(InputSchema):
     label: OneLine = Field(min_length=1)
-    amount: str = Field(min_length=1)
+    amount: str = Field(min_length=1, json_schema_extra=AMOUNT)
 
 
 class GrantIn(InputSchema):
@@ -404,8 +419,8 @@ class GrantIn(InputSchema):
     grant_type: GrantType
     urgency: Urgency
     need: str = Field(min_length=1)
-    amount: str = Field(min_length=1, description='A decimal as text: "1250.50".')
-    currency: str = Field(min_length=3, description="ISO 4217")
+    amount: str = Field(min_length=1, json_schema_extra=AMOUNT)
+    currency: str = Field(min_length=3, json_schema_extra=CURRENCY)
     rate_to_base: str | None = Field(
         None, description="Base currency per unit; empty or 1 in the base currency."
     )
@@ -426,7 +441,7 @@ class DiligenceNoteIn(InputSchema):
 
 
 class ApproveIn(InputSchema):
-    approved_amount: str | None = None
+    approved_amount: str | None = Field(None, json_schema_extra=AMOUNT)
     rate_to_base: str | None = Field(
         None,
         description="The grant's rate to the base currency, confirmed: required for a grant in "
@@ -436,8 +451,8 @@ class ApproveIn(InputSchema):
 
 class TrancheIn(InputSchema):
     method: Method
-    amount: str = Field(min_length=1)
-    currency: str = Field(min_length=3, description="ISO 4217")
+    amount: str = Field(min_length=1, json_schema_extra=AMOUNT)
+    currency: str = Field(min_length=3, json_schema_extra=CURRENCY)
     rate: str | None = Field(
         None,
         description="Empty: 1 in the grant's currency, the grant's own rate in the base "
@@ -447,8 +462,8 @@ class TrancheIn(InputSchema):
 
 
 class ReturnIn(InputSchema):
-    amount: str = Field(min_length=1, description='Returned, as a string: "120.00".')
-    currency: str = Field(min_length=3, description="ISO 4217")
+    amount: str = Field(min_length=1, json_schema_extra=AMOUNT)
+    currency: str = Field(min_length=3, json_schema_extra=CURRENCY)
     rate: str | None = Field(None, description="As for a tranche: best left empty.")
 
 

@@ -21,7 +21,7 @@ from aegis.audit import services as audit
 from aegis.cases import selectors as cases
 from aegis.cases import services as case_services
 from aegis.cases.models import Case
-from aegis.rules import Conflict, RuleError
+from aegis.rules import Conflict, NotAllowed, RuleError
 from aegis.vault import services as vault
 
 from . import checks, ledger, money
@@ -287,7 +287,7 @@ def approve(
     grant = _locked(grant)
     _in_status(grant, GrantStatus.DILIGENCE)
     if actor.pk in {grant.requested_by_id, grant.diligence_by_id}:
-        raise RuleError(
+        raise NotAllowed(
             _(
                 "You requested this grant or did its due diligence, so you cannot approve it: "
                 "another coordinator must."

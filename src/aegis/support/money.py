@@ -132,6 +132,8 @@ NOT_MONEY = FUNDS | frozenset(
     for c in pycountry.currencies
     if c.alpha_3.startswith("X") and c.alpha_3 not in {"XAF", "XCD", "XCG", "XOF", "XPF"}
 )
+# The codes `currency` takes, as the API's schema lists them.
+CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies) - NOT_MONEY
 
 
 def currency(value: Any, field: str = "currency") -> str:
