@@ -239,6 +239,10 @@ def _communication(staff, case, incident):
         )
 
 
+def _send(client, url: str, body: dict, headers: dict):
+    return client.post(url, data=json.dumps(body), content_type="application/json", **headers)
+
+
 def _operations(schema: dict):
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
@@ -364,12 +368,7 @@ def test_one_line_and_undisguised_texts_are_refused_at_the_gate(client, make_per
     headers = {"HTTP_AUTHORIZATION": f"Bearer {_token(analyst)}"}
     for name in ("Feed\nTwo", "\u202eFeed", "Feed\u2028", "Fe\u200bed"):
         body = {"name": name, "kind": "feed", "url": "https://news.example.org/feed"}
-        response = client.post(
-            "/api/v1/monitoring/sources",
-            data=json.dumps(body),
-            content_type="application/json",
-            **headers,
-        )
+        response = _send(client, "/api/v1/monitoring/sources", body, headers)
         assert response.status_code == 422, (name, response.content)
         (issue,) = response.json()["detail"]
         assert issue["loc"] == ["body", "name"] and "one line" in issue["msg"]
@@ -501,22 +500,12 @@ def test_text_of_spaces_alone_is_refused_at_the_gate(client, make_person):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {_token(analyst)}"}
     for text in (" ", "\u200b", "\u3000\n"):
         body = {"title": "Journalist held", "text": text}
-        response = client.post(
-            "/api/v1/monitoring/articles",
-            data=json.dumps(body),
-            content_type="application/json",
-            **headers,
-        )
+        response = _send(client, "/api/v1/monitoring/articles", body, headers)
         assert response.status_code == 422, (text, response.content)
         (issue,) = response.json()["detail"]
         assert issue["loc"] == ["body", "text"] and "invisible" in issue["msg"]
     body = {"title": "Journalist held", "text": "Police held the journalist Ana Ruiz.", "url": " "}
-    response = client.post(
-        "/api/v1/monitoring/articles",
-        data=json.dumps(body),
-        content_type="application/json",
-        **headers,
-    )
+    response = _send(client, "/api/v1/monitoring/articles", body, headers)
     assert response.status_code == 201, response.content
 
 
@@ -528,12 +517,7 @@ def test_control_characters_are_refused_at_the_gate_wherever_they_stand(client, 
     headers = {"HTTP_AUTHORIZATION": f"Bearer {_token(analyst)}"}
     for title in ("\x1cJournalist held", "Journalist held\x0b", "Journalist\x01 held"):
         body = {"title": title, "text": "Police held the journalist Ana Ruiz."}
-        response = client.post(
-            "/api/v1/monitoring/articles",
-            data=json.dumps(body),
-            content_type="application/json",
-            **headers,
-        )
+        response = _send(client, "/api/v1/monitoring/articles", body, headers)
         assert response.status_code == 422, (title, response.content)
         (issue,) = response.json()["detail"]
         assert issue["loc"] == ["body", "title"] and "control characters" in issue["msg"]

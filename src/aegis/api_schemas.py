@@ -196,10 +196,9 @@ def _document_text_pattern(node: dict[str, Any], refused: str = "", *, top: bool
 # host name with a top-level domain of letters after it, which Django's validate_email (what
 # the services check) takes. Documented, not enforced: the services also take what this
 # leaves out (an internationalised domain, a quoted local part) and refuse in words.
-EMAIL_PATTERN = (
-    r"^$|^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"  # of a host name
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+EMAIL_PATTERN = rf"^$|^{_ATOM}(\.{_ATOM})*@({_LABEL}\.)+[A-Za-z]{{2,63}}$"
 EMAIL: dict[str, JsonValue] = {
     "pattern": EMAIL_PATTERN,
     "description": "An e-mail address, or empty for none.",
@@ -209,7 +208,6 @@ EMAIL: dict[str, JsonValue] = {
 # domain of letters, a port and a path of printable ASCII. Documented, not enforced: the
 # services also take an internationalised name or an address, and refuse in words what is of
 # a local network (`monitoring.fetching.written_as_local`).
-_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 WEB_ADDRESS_PATTERN = (
     rf"^[Hh][Tt][Tt][Pp][Ss]?://{_LABEL}(\.{_LABEL})*\.[A-Za-z]{{2,63}}(:[1-9][0-9]{{0,3}})?"
     r"([/?#][!-~]*)?$"
