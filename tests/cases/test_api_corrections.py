@@ -127,6 +127,8 @@ def test_a_move_to_a_compartment_the_caller_is_not_in_is_a_404(team):
         )
         assert response.status_code == status, response.content
         assert response.json()["field"] == "compartment_id"
+        if status == 404:
+            assert "not one of your compartments" in response.json()["detail"]
     assert Case.objects.get(pk=team.case.pk).compartment_id == team.compartment.pk
 
 

@@ -220,3 +220,34 @@ def test_a_control_character_that_strip_takes_for_a_space_is_refused(value):
     character is refused."""
     with pytest.raises(RuleError, match="control characters"):
         check_text(value, "legal_name")
+
+
+@pytest.mark.parametrize("value", ["\u200e", "\u00ad", "\u061c \u200e"])
+def test_a_value_of_format_characters_alone_is_empty(value):
+    """A group's name of a left-to-right mark alone shows nothing: it is empty, as
+    rules.text reads it, and a required one is refused (str.strip() had kept it)."""
+    assert check_text(value, "subject_name", line=True) == ""
+    with pytest.raises(RuleError, match="Give the name"):
+        check_text(value, "subject_name", line=True, required="Give the name of the group.")
+
+
+def test_one_line_case_fields_refuse_what_the_apis_one_line_documents():
+    """A person's or a case's one-line field refuses, between two letters, exactly what the
+    API's OneLine pattern refuses (control characters, line breaks, direction overrides,
+    characters a line shows as nothing); a text of several lines what Undisguised does."""
+    from aegis.api_schemas import ONE_LINE, UNDISGUISED, text_pattern
+
+    line = re.compile(text_pattern(ONE_LINE.characters))
+    undisguised = re.compile(text_pattern(UNDISGUISED.characters))
+
+    def refused(value: str, *, as_line: bool) -> bool:
+        try:
+            check_text(value, "legal_name", line=as_line)
+        except RuleError:
+            return True
+        return False
+
+    for point in [*range(1, 0xD800), *range(0xE000, 0x10000)]:
+        c = chr(point)
+        assert refused(f"A{c}B", as_line=True) == (line.fullmatch(c) is None), hex(point)
+        assert refused(f"A{c}B", as_line=False) == (undisguised.fullmatch(c) is None), hex(point)

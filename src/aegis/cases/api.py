@@ -497,7 +497,9 @@ def move_case(request: HttpRequest, reference: str, payload: CaseMoveIn) -> Any:
     targets = selectors.work_compartments_of(request.user).exclude(pk=case.compartment_id)
     if not targets.filter(pk=payload.compartment_id).exists():
         # Not one of the caller's compartments: as for a case that is not theirs.
-        raise NotFound(_("You are not a member of this compartment."), "compartment_id")
+        raise NotFound(
+            _("This is not one of your compartments where cases are filed."), "compartment_id"
+        )
     form = CaseMoveForm(
         {"compartment": payload.compartment_id, "reason": payload.reason}, compartments=targets
     )

@@ -28,7 +28,13 @@ from aegis import clock, places, rules
 from aegis.audit import services as audit
 from aegis.roles import Role
 from aegis.rules import Conflict, RuleError
-from aegis.text import breaks_lines, has_control_characters, has_disguising_characters
+from aegis.text import (
+    breaks_lines,
+    has_control_characters,
+    has_disguising_characters,
+    hides_in_a_line,
+    shows_nothing,
+)
 from aegis.vault import services as vault
 from aegis.vault.keychain import NoKeyAccess, current
 from aegis.vault.selectors import keypair_for_user, keypairs_of_users
@@ -279,7 +285,9 @@ def check_text(
     # alone had been taken as an empty value rather than refused.
     if has_control_characters(value.replace("\x00", "")):
         check_characters(value, field)
-    value = value.strip()
+    # A value of format characters alone ("\u200e", a soft hyphen) shows nothing: empty, as
+    # for rules.text, where str.strip() had kept it as a group's name.
+    value = "" if shows_nothing(value) else value.strip()
     if not value:
         if required:
             raise RuleError(
@@ -291,6 +299,11 @@ def check_text(
     if line and breaks_lines(value):
         raise RuleError(_("This must fit on one line."), field)
     check_characters(value, field)
+    if line and hides_in_a_line(value):
+        # As rules.text refuses in every other one-line value, and the API's OneLine says.
+        raise RuleError(
+            _("This contains characters that are not shown (such as a zero-width space)."), field
+        )
     return value
 
 

@@ -441,7 +441,9 @@ class DiligenceNoteIn(InputSchema):
 
 
 class ApproveIn(InputSchema):
-    approved_amount: str | None = Field(None, json_schema_extra=AMOUNT)
+    approved_amount: str | None = Field(
+        None, json_schema_extra={**AMOUNT, "pattern": f"^$|{AMOUNT['pattern']}"}
+    )
     rate_to_base: str | None = Field(
         None,
         description="The grant's rate to the base currency, confirmed: required for a grant in "
