@@ -230,3 +230,25 @@ def test_list_endpoints_ask_as_many_queries_for_two_rows_as_for_more_than_a_page
     assert small == large, dict(zip(paths, zip(small, large, strict=True), strict=True))
     assert [lucia.get(path).json()["count"] for path in paths] == [8, 8, 8]
     assert len(lucia.get(paths[0]).json()["items"]) == 5
+
+
+@override_settings(SUPPORT_GRANT_CAP="1000", SUPPORT_PERSON_CAP="1500")
+def test_a_grant_past_the_persons_cap_is_a_conflict_with_what_was_granted(team):
+    """The cap on one grant is the request's (400); the cap over a period is what was granted
+    before, which another period would not count: 409, as the record's state."""
+    karim = api_client(team.karim)
+    grant = {
+        "case_reference": team.case.reference,
+        "beneficiary": "person",
+        "grant_type": "legal",
+        "urgency": "urgent",
+        "need": "Bail",
+        "currency": "EUR",
+    }
+    over = _post(karim, "/grants", {**grant, "amount": "1000.01"})
+    assert over.status_code == 400 and "at most 1000" in over.json()["detail"]
+    assert _post(karim, "/grants", {**grant, "amount": "900"}).status_code == 201
+    period = _post(karim, "/grants", {**grant, "amount": "700"})
+    assert period.status_code == 409 and "already granted or asked for" in period.json()["detail"]
+    assert period.json()["field"] == "amount"
+    assert Grant.objects.count() == 1

@@ -121,7 +121,8 @@ def _check_caps(case: Case, base_amount: Decimal, *, excluding: int | None = Non
         earlier = earlier.exclude(pk=excluding)
     so_far = earlier.aggregate(total=Sum("base_amount"))["total"] or Decimal(0)
     if so_far + base_amount > money.person_cap():
-        raise RuleError(
+        # What was granted before refuses it, not the request: another period takes it.
+        raise Conflict(
             _(
                 "Grants for this person or group may add up to at most %(cap)s %(base)s in "
                 "%(days)s days; %(so_far)s %(base)s are already granted or asked for."
