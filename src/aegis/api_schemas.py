@@ -296,7 +296,9 @@ class InputSchema(Schema):
                     "surrogate such as \\ud800). Send it as valid Unicode."
                 ),
             )
-        if cls.refuses_control_characters and _holds_control_characters(data):
+        if not cls.refuses_control_characters:
+            return data
+        if _holds_control_characters(data):
             raise PydanticCustomError(
                 "control_characters",
                 _(
@@ -304,23 +306,13 @@ class InputSchema(Schema):
                     "breaks are fine). Send it without them."
                 ),
             )
-        field = cls.model_fields[info.field_name] if info.field_name else None
-        refuses = _refuses(field) if field is not None else None
-        if (
-            cls.refuses_control_characters
-            and refuses is not None
-            and isinstance(data, str)
-            and re.search(f"[{refuses.characters}]", data)
-        ):
+        if not isinstance(data, str) or not data or info.field_name is None:
+            return data
+        field = cls.model_fields[info.field_name]
+        refuses = _refuses(field)
+        if refuses is not None and re.search(f"[{refuses.characters}]", data):
             raise PydanticCustomError("refused_characters", _(refuses.message))
-        if (
-            cls.refuses_control_characters
-            and isinstance(data, str)
-            and data
-            and field is not None
-            and _cannot_be_empty(field)
-            and _VISIBLE.search(data) is None
-        ):
+        if _cannot_be_empty(field) and _VISIBLE.search(data) is None:
             raise PydanticCustomError(
                 "shows_nothing",
                 _("This holds only spaces or invisible characters: give some text."),

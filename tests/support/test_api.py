@@ -86,18 +86,16 @@ def test_referrals_need_consent_through_the_api(team):
     assert api_client(team.pedro).get(f"{BASE}/referrals/{rid}").status_code == 404
 
 
+def _grant(team, **fields) -> dict:
+    """A grant's body for the team's case, legal support for its person, in euros."""
+    body = {"case_reference": team.case.reference, "beneficiary": "person"}
+    return {**body, "grant_type": "legal", "currency": "EUR", **fields}
+
+
 @override_settings(SUPPORT_SECOND_APPROVER_ABOVE="500", SUPPORT_GRANT_CAP="2000")
 def test_grants_two_person_rule_and_caps_through_the_api(team):
     karim = api_client(team.karim)
-    grant = {
-        "case_reference": team.case.reference,
-        "beneficiary": "person",
-        "grant_type": "legal",
-        "urgency": "immediate",
-        "need": "Bail and lawyer",
-        "amount": "2500",
-        "currency": "EUR",
-    }
+    grant = _grant(team, urgency="immediate", need="Bail and lawyer", amount="2500")
     capped = _post(karim, "/grants", grant)
     assert capped.status_code == 400 and "at most 2000" in capped.json()["detail"]
     for bad, field in (({"amount": "-1"}, "amount"), ({"currency": "EURO"}, "currency")):
@@ -237,14 +235,7 @@ def test_a_grant_past_the_persons_cap_is_a_conflict_with_what_was_granted(team):
     """The cap on one grant is the request's (400); the cap over a period is what was granted
     before, which another period would not count: 409, as the record's state."""
     karim = api_client(team.karim)
-    grant = {
-        "case_reference": team.case.reference,
-        "beneficiary": "person",
-        "grant_type": "legal",
-        "urgency": "urgent",
-        "need": "Bail",
-        "currency": "EUR",
-    }
+    grant = _grant(team, urgency="urgent", need="Bail")
     over = _post(karim, "/grants", {**grant, "amount": "1000.01"})
     assert over.status_code == 400 and "at most 1000" in over.json()["detail"]
     assert _post(karim, "/grants", {**grant, "amount": "900"}).status_code == 201
