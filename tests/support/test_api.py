@@ -127,8 +127,12 @@ def test_grants_two_person_rule_and_caps_through_the_api(team):
     assert approved.json()["status"] == "approved"
     tranche = {"method": "bank", "amount": "600", "currency": "EUR", "payment_details": "IBAN"}
     assert _post(omar, f"/grants/{gid}/tranches", tranche).status_code == 201
+    # What was approved and paid before refuses these, not the request: the record's state.
     over = _post(omar, f"/grants/{gid}/tranches", tranche)
-    assert over.status_code == 400 and "past the amount approved" in over.json()["detail"]
+    assert over.status_code == 409 and "past the amount approved" in over.json()["detail"]
+    assert over.json()["field"] == "amount"
+    back = _post(omar, f"/grants/{gid}/returns", {"amount": "600.01", "currency": "EUR"})
+    assert back.status_code == 409 and "more than is left to return" in back.json()["detail"]
     assert LedgerEntry.objects.count() == 1
 
 

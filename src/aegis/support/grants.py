@@ -445,7 +445,8 @@ def disburse(
     approved = grant.approved_amount or Decimal(0)
     so_far = disbursed_so_far(grant)
     if so_far + in_grant > approved:
-        raise RuleError(
+        # The grant's approval and its tranches refuse it, not the request (409 by the API).
+        raise Conflict(
             _(
                 "This tranche (%(tranche)s %(currency)s) would take the grant past the amount "
                 "approved: %(so_far)s of %(approved)s %(currency)s are paid already."
@@ -522,7 +523,8 @@ def return_funds(grant: Grant, *, actor: Any, amount: Any, currency: Any, rate: 
     in_grant = _converted(value, found_rate, grant)
     returned = returned_so_far(grant)
     if returned + in_grant > disbursed:
-        raise RuleError(
+        # What was paid and returned before refuses it (409 by the API), as for a tranche.
+        raise Conflict(
             _(
                 "This return (%(amount)s %(currency)s) is more than is left to return: "
                 "%(disbursed)s %(currency)s were disbursed and %(returned)s %(currency)s "
