@@ -58,11 +58,11 @@ def _presentation(found: re.Match[bytes]) -> bytes:
 def style_hashes(svg: bytes) -> list[str]:
     """The CSP sources that allow the SVG's own style sheets and no other: pygal writes one per
     chart (its selectors name the chart's random id), so it is allowed by its hash."""
-    return [
-        "'sha256-%s'"
-        % base64.b64encode(hashlib.sha256(unescape(m.group(1).decode()).encode()).digest()).decode()
+    digests = (
+        hashlib.sha256(unescape(m.group(1).decode()).encode()).digest()
         for m in _STYLE_SHEET.finditer(svg)
-    ]
+    )
+    return [f"'sha256-{base64.b64encode(digest).decode()}'" for digest in digests]
 
 
 def series(table: TableView) -> list[tuple[str, int | None]]:
