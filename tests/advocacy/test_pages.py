@@ -148,3 +148,20 @@ def test_the_administrator_edits_a_mechanism(make_person):
     response = admin.post(f"/advocacy/mechanisms/{wgeid.pk}/", form)
     assert response.status_code == 422 and "from 1 to 730" in response.content.decode()
     assert "UN Special Procedures" in admin.get("/advocacy/mechanisms/").content.decode()
+
+
+def test_mechanisms_are_shown_by_name_with_their_kinds_and_languages_in_words(team, make_person):
+    """The mechanism's list, the table beside it and the administrator's list had shown the
+    stored codes ("un-special-procedures", "urgent_appeal,allegation_letter", "en,fr,es")."""
+    special = Mechanism.objects.get(code="un-special-procedures")
+    page = sign_in(Client(), team.writer).get("/advocacy/new/").content.decode()
+    assert f'<option value="{special.pk}">{special.name}</option>' in page
+    assert ">un-special-procedures<" not in page
+    assert "Urgent appeal, Allegation letter, Follow-up information" in page
+    assert "urgent_appeal,allegation_letter" not in page
+    assert "English, French, Spanish" in page and "<td>en,fr" not in page
+    admin = sign_in(Client(), make_person(Role.ADMIN)).get("/advocacy/mechanisms/")
+    assert "English, French, Spanish" in admin.content.decode()
+    writer = sign_in(Client(), team.writer)
+    spanish = writer.get("/advocacy/new/", headers={"accept-language": "es"})
+    assert "Llamamiento urgente" in spanish.content.decode()

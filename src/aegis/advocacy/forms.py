@@ -16,9 +16,14 @@ from .vocabulary import Channel, ConsentRule, Kind, Language, Outcome, Resolutio
 DATE = DateInput()
 
 
+class MechanismField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(_(obj.name))  # its name in the reader's language, not its code
+
+
 class NewForm(forms.Form):
     case = forms.ChoiceField(label=_("Case"))
-    mechanism = forms.ModelChoiceField(queryset=Mechanism.objects.none(), label=_("Mechanism"))
+    mechanism = MechanismField(queryset=Mechanism.objects.none(), label=_("Mechanism"))
     kind = forms.ChoiceField(label=_("Kind of communication"), choices=Kind.choices)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     mandates = forms.MultipleChoiceField(

@@ -59,6 +59,19 @@ class Mechanism(models.Model):
     def language_list(self) -> list[str]:
         return [code for code in self.languages.split(",") if code]
 
+    # What pages show: the kinds and languages by name, in the reader's language (the
+    # codes, "urgent_appeal,allegation_letter", had been shown as stored).
+    @property
+    def kind_names(self) -> list[str]:
+        return [str(Kind(k).label) if k in Kind.values else k for k in self.kind_list]
+
+    @property
+    def language_names(self) -> list[str]:
+        return [
+            str(Language(code).label) if code in Language.values else code
+            for code in self.language_list
+        ]
+
 
 class Mandate(models.Model):
     """A thematic mandate of a mechanism (Special Procedures): a communication may be joint."""
