@@ -275,7 +275,7 @@ def test_a_person_page_shows_a_dash_for_what_was_never_given(team, make_case):
         client(team.lucia).get(reverse("cases:person", kwargs={"person_id": case.person.pk}))
     )
     assert "None" not in page
-    assert re.search(r"Contact channels</dt> ?<dd>—</dd>", page)
+    assert re.search(r'Contact channels</dt> ?<dd dir="auto">—</dd>', page)
 
 
 def test_editing_a_person_updates_the_search_index(team):

@@ -158,7 +158,7 @@ def currency(value: Any, field: str = "currency") -> str:
 
 def currencies() -> list[tuple[str, str]]:
     """(ISO 4217 code, "code · name"), the name in the reader's language (pycountry's
-    catalogues), sorted by code."""
+    catalogues, else CLDR's), sorted by code."""
     return list(_currencies((get_language() or "en").split("-")[0]))
 
 
@@ -167,11 +167,28 @@ def _currencies(language: str) -> tuple[tuple[str, str], ...]:
     names = places.catalogue("iso4217", language)
     return tuple(
         sorted(
-            (c.alpha_3, f"{c.alpha_3} · {names.gettext(c.name)}")
+            (c.alpha_3, f"{c.alpha_3} · {_name(c.alpha_3, c.name, names.gettext, language)}")
             for c in pycountry.currencies
             if c.alpha_3 not in NOT_MONEY
         )
     )
+
+
+def _name(code: str, english: str, translated: Any, language: str) -> str:
+    """The catalogue's name, or CLDR's (Babel) where the catalogue has none: about 33
+    currencies (the Kenyan shilling, the CFA francs) had stayed English on Arabic pages."""
+    name = str(translated(english))
+    if name != english or language == "en":
+        return name
+    try:
+        from babel.numbers import get_currency_name
+    except ImportError:  # pragma: no cover - trafilatura brings Babel
+        return name
+    try:
+        cldr = get_currency_name(code, locale=language)
+    except Exception:  # a locale Babel lacks: the English name serves
+        return name
+    return cldr[:1].upper() + cldr[1:] if cldr and cldr != code else name
 
 
 def plain(rate: Decimal) -> str:
