@@ -263,3 +263,29 @@ def test_a_new_identity_while_typing_keeps_the_report(new_reporter, team, tmp_pa
     page.get_by_role("button", name="Send the message").click()
     expect(page.get_by_role("status")).to_contain_text("Your message was sent")
     expect(page.get_by_text("They came back at night.")).to_be_visible()
+
+
+def test_enter_in_a_field_neither_sends_nor_drops_the_files(new_reporter, team, tmp_path):
+    """Enter presses a form's first submit button, and on a phone the keyboard's Go key does
+    the same. Here that had been "Show the regions", which is sent without the files: files
+    attached already were dropped without a word. A disabled default button comes first, so
+    Enter does nothing (a half-typed report is not sent either); the buttons still work."""
+    photo = tmp_path / "threat.png"
+    photo.write_bytes(png_bytes())
+    reporter = new_reporter()
+    page = reporter.page
+    posts: list[str] = []
+    page.on("request", lambda r: r.method == "POST" and posts.append(r.url))
+    page.goto(reporter.url("/report/"))
+    page.get_by_label("What happened?").fill("A drone circled our office all afternoon.")
+    page.get_by_label("Who was targeted?").select_option("organisation")
+    page.get_by_label("Files (photos, documents, audio, video)").set_input_files(str(photo))
+    page.get_by_label("Year").fill("2026")
+    page.get_by_label("Year").press("Enter")
+    page.get_by_label("Details of the place").press("Enter")
+    page.get_by_role("button", name="Send the report").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your report was received")
+    assert posts == [reporter.url("/report/")]
+    with unlocked(team.keychain()):
+        assert [f.name for f in SubmissionFile.objects.all()] == ["threat.png"]
+    reporter.assert_clean()
