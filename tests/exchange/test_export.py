@@ -165,7 +165,7 @@ def test_the_export_is_audited_recorded_on_its_records_and_listed_for_the_partne
     sent_types = set(ExportedRecord.objects.values_list("record_type", flat=True))
     assert sent_types == {"case", "person", "incident", "evidence"}
     assert list(selectors.exports_of_record("case", desk.case.reference)) == [sent.export]
-    assert list(selectors.exports_to(partner)) == [sent.export]
+    assert list(selectors.exports_to(partner, desk.lucia.user)) == [sent.export]
 
 
 def test_an_unknown_case_or_profile_is_refused(desk, partner):

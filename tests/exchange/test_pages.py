@@ -260,3 +260,24 @@ def test_a_signature_file_is_kept_only_to_a_signatures_size(desk, partner, partn
     assert answer.status_code == 400
     assert "too large" in answer.content.decode()
     assert not Received.objects.exists()
+
+
+def test_bundles_sent_are_shown_only_to_the_compartments_of_their_cases(
+    desk, partner, make_person, make_compartment
+):
+    """A bundle names its cases' references and who sent it: a caseworker of another
+    compartment had read them off the partner's page, and counted them on the home page."""
+    from aegis.exchange import services
+    from aegis.vault.keychain import unlocked
+
+    with unlocked(desk.lucia.keychain()):
+        services.export_bundle(desk.lucia.user, partner, [desk.case.reference], profile="coded")
+    outsider = make_person(Role.CASEWORKER, "tomas")
+    make_compartment(outsider, name="Sahel")
+    for person, shown in ((desk.lucia, True), (outsider, False)):
+        client = sign_in(Client(), person)
+        page = client.get(f"/exchange/partners/{partner.pk}/").content.decode()
+        assert (desk.case.reference in page) is shown
+        assert ("Nothing has been sent to this partner." in page) is not shown
+        home = client.get("/exchange/").content.decode()
+        assert f"<td>{1 if shown else 0}</td>" in home.split("Casa Andina", 1)[1]

@@ -28,8 +28,15 @@ def page_of(rows: Any, number: Any) -> Page:
     return Paginator(rows, PAGE_SIZE).get_page(number)
 
 
-def partners() -> QuerySet[Partner]:
-    return Partner.objects.annotate(sent=Count("exports", distinct=True))
+def partners(user: Any = None) -> QuerySet[Partner]:
+    """The partners; with `user`, each with the number of bundles sent to it that the user
+    may see (exports_seen_by)."""
+    found = Partner.objects.all()
+    if user is None:
+        return found
+    return found.annotate(
+        sent=Count("exports", filter=Q(exports__in=exports_seen_by(user)), distinct=True)
+    )
 
 
 def partner_by_name(name: str) -> Partner | None:
@@ -50,8 +57,24 @@ def fingerprint_of(key: PartnerKey) -> str:
     return keys.fingerprint(key.age_recipient, key.minisign_key)
 
 
-def exports_to(partner: Partner, number: Any = None) -> Page:
-    return page_of(partner.exports.select_related("created_by").order_by("-created_at"), number)
+def exports_seen_by(user: Any) -> QuerySet[Export]:
+    """The bundles whose every case is in one of the user's compartments: a bundle names its
+    cases' references and who sent it, which are their compartment's business (any
+    caseworker had read them off the partner's page)."""
+    elsewhere = ExportedRecord.objects.filter(record_type="case").exclude(
+        record_id__in=cases.visible_cases(user).values("reference")
+    )
+    return Export.objects.exclude(pk__in=elsewhere.values("export_id"))
+
+
+def exports_to(partner: Partner, user: Any, number: Any = None) -> Page:
+    return page_of(
+        exports_seen_by(user)
+        .filter(partner=partner)
+        .select_related("created_by")
+        .order_by("-created_at"),
+        number,
+    )
 
 
 def exports_of_record(record_type: str, record_id: Any) -> QuerySet[Export]:

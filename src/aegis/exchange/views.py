@@ -37,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "exchange/home.html",
         {
             "identity": identity.public(),
-            "partners": selectors.partners(),
+            "partners": selectors.partners(request.user),
             "received": selectors.received_page(request.user, request.GET.get("page")),
         },
     )
@@ -54,7 +54,7 @@ def partner(request: HttpRequest, partner_id: Any) -> HttpResponse:
             "partner": chosen,
             "problem": services.usable_problem(chosen),
             "keys": selectors.keys_of(chosen),
-            "exports": selectors.exports_to(chosen, request.GET.get("page")),
+            "exports": selectors.exports_to(chosen, request.user, request.GET.get("page")),
             "rotate_form": RotateForm(),
             "vet_form": VetForm(),
         },
