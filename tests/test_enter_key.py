@@ -1,7 +1,7 @@
-"""Enter in a field presses the form's first submit button. Where a form's first visible
-button is "Show the regions" (it redraws the form and saves nothing), a hidden default
-button (templates/default_submit.html) comes before it: Enter had saved nothing, without a
-word, on the incident and alert-rule forms."""
+"""Enter in a field presses the form's first submit button. Where a form has a button that
+redraws it and saves nothing ("Show the regions", "One more threat": sent with
+formnovalidate), a hidden default button (templates/default_submit.html) comes before it:
+Enter had saved nothing, without a word, on the incident, alert-rule and risk forms."""
 
 from __future__ import annotations
 
@@ -17,24 +17,28 @@ pytestmark = pytest.mark.django_db
 
 FORMS = [
     (Role.CASEWORKER, "/incidents/new/"),
+    (Role.CASEWORKER, "/risk/cases/{case}/new/"),
     (Role.COORDINATOR, "/alerts/rules/new/"),
     (Role.ANALYST, "/monitoring/sources/"),
 ]
 
 
 @pytest.mark.parametrize(("role", "path"), FORMS)
-def test_the_first_button_of_a_form_that_shows_regions_saves(
-    role, path, make_person, make_compartment
+def test_the_first_button_of_a_form_that_redraws_itself_saves(
+    role, path, make_person, make_compartment, make_case
 ):
     person = make_person(role)
-    make_compartment(person)  # an incident is recorded in one of the caseworker's
+    compartment = make_compartment(person)  # an incident or assessment is one of theirs
+    if "{case}" in path:
+        path = path.format(case=make_case(compartment, person).reference)
     page = sign_in(Client(), person).get(path)
     assert page.status_code == 200
     forms = re.findall(r"<form method=\"post\".*?</form>", page.content.decode(), re.S)
-    with_regions = [f for f in forms if "Show the regions" in f]
-    assert with_regions, path
-    for form in with_regions:
+    redrawn = [f for f in forms if re.search(r"<button[^>]*formnovalidate", f)]
+    assert redrawn, path
+    for form in redrawn:
         first = re.search(r"<button[^>]*>", form)
         assert first is not None
         assert 'type="submit"' in first.group(0), first.group(0)
         assert "name=" not in first.group(0) and "formaction" not in first.group(0), first.group(0)
+        assert "formnovalidate" not in first.group(0), first.group(0)

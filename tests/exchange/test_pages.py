@@ -281,3 +281,20 @@ def test_bundles_sent_are_shown_only_to_the_compartments_of_their_cases(
         assert ("Nothing has been sent to this partner." in page) is not shown
         home = client.get("/exchange/").content.decode()
         assert f"<td>{1 if shown else 0}</td>" in home.split("Casa Andina", 1)[1]
+
+
+def test_a_bundle_whose_case_is_gone_stays_listed(desk, partner):
+    """Retention deletes an expired case, not the record of where it went: the bundle stays
+    on the partner's page rather than vanishing for everyone (its sender too)."""
+    from aegis.exchange import selectors, services
+    from aegis.exchange.models import ExportedRecord
+    from aegis.vault.keychain import unlocked
+
+    with unlocked(desk.lucia.keychain()):
+        sent = services.export_bundle(
+            desk.lucia.user, partner, [desk.case.reference], profile="coded"
+        )
+    # As the expired case's row would be: its reference names no case any more.
+    ExportedRecord.objects.filter(record_type="case").update(record_id="AEG-1999-00001")
+    assert list(selectors.exports_to(partner, desk.lucia.user)) == [sent.export]
+    assert selectors.partners(desk.lucia.user).get(pk=partner.pk).sent == 1

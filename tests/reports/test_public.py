@@ -210,3 +210,28 @@ def test_a_chart_with_every_count_withheld_says_so_in_the_readers_language(team)
         months = client.get("/public/chart/incidents-by-month.svg").content.decode()
         ticks = re.findall(r"<text[^>]*>(\d+(?:\.\d+)?)</text>", months)
         assert ticks and all("." not in tick for tick in ticks)
+
+
+def test_a_chart_alone_carries_its_shades_as_attributes_and_its_style_sheet_by_hash(team):
+    """Opened on its own, an SVG is a document under the CSP: pygal's style attributes are
+    written as presentation attributes (a country's shade), and its one style sheet is
+    allowed by the SHA-256 of the text a browser hashes, never by 'unsafe-inline'."""
+    import base64
+    import hashlib
+    import re
+
+    from lxml import etree
+
+    for _ in range(5):
+        team.incident()
+    for path in ("/public/map.svg", "/public/chart/incidents-by-country.svg"):
+        response = Client().get(path)
+        svg = etree.fromstring(response.content)
+        sheets = svg.findall(".//{http://www.w3.org/2000/svg}style")
+        assert len(sheets) == 1 and not svg.xpath("//*[@style]"), path
+        digest = hashlib.sha256(sheets[0].text.encode()).digest()
+        policy = response["Content-Security-Policy"]
+        style_src = re.search(r"style-src ([^;]*)", policy).group(1)
+        assert style_src == f"'sha256-{base64.b64encode(digest).decode()}'", policy
+    shaded = etree.fromstring(Client().get("/public/map.svg").content)
+    assert shaded.xpath("//*[contains(@class, 'co ') and @fill-opacity]")  # Colombia's

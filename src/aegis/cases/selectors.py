@@ -72,6 +72,12 @@ def visible_cases(user: Any) -> QuerySet[Case]:
     return visible(Case, user)
 
 
+def references_elsewhere(user: Any) -> QuerySet[Case, Any]:
+    """The references of the cases in compartments the user is not a member of, as a
+    subquery (`.values("reference")`): what names them stays out of the user's sight."""
+    return Case.objects.exclude(compartment__in=compartment_ids(user)).values("reference")
+
+
 def visible_people(user: Any) -> QuerySet[Person]:
     return visible(Person, user)
 

@@ -7,7 +7,8 @@ import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from aegis.cases import selectors as cases
 from aegis.incidents import selectors as incidents
@@ -34,9 +35,15 @@ def partners(user: Any = None) -> QuerySet[Partner]:
     found = Partner.objects.all()
     if user is None:
         return found
-    return found.annotate(
-        sent=Count("exports", filter=Q(exports__in=exports_seen_by(user)), distinct=True)
+    seen = (
+        exports_seen_by(user)
+        .filter(partner=OuterRef("pk"))
+        .order_by()
+        .values("partner")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return found.annotate(sent=Coalesce(Subquery(seen), 0))
 
 
 def partner_by_name(name: str) -> Partner | None:
@@ -58,13 +65,16 @@ def fingerprint_of(key: PartnerKey) -> str:
 
 
 def exports_seen_by(user: Any) -> QuerySet[Export]:
-    """The bundles whose every case is in one of the user's compartments: a bundle names its
-    cases' references and who sent it, which are their compartment's business (any
-    caseworker had read them off the partner's page)."""
-    elsewhere = ExportedRecord.objects.filter(record_type="case").exclude(
-        record_id__in=cases.visible_cases(user).values("reference")
+    """The bundles none of whose cases is in a compartment the user is not a member of: a
+    bundle names its cases' references and who sent it, which are their compartment's
+    business (any caseworker had read them off the partner's page). A bundle whose case is
+    gone (retention) stays listed, so that where it went is not lost."""
+    elsewhere = ExportedRecord.objects.filter(
+        export=OuterRef("pk"),
+        record_type="case",
+        record_id__in=cases.references_elsewhere(user),
     )
-    return Export.objects.exclude(pk__in=elsewhere.values("export_id"))
+    return Export.objects.exclude(Exists(elsewhere))
 
 
 def exports_to(partner: Partner, user: Any, number: Any = None) -> Page:

@@ -180,10 +180,8 @@ def _name(code: str, english: str, translated: Any, language: str) -> str:
     name = str(translated(english))
     if name != english or language == "en":
         return name
-    try:
-        from babel.numbers import get_currency_name
-    except ImportError:  # pragma: no cover - trafilatura brings Babel
-        return name
+    from babel.numbers import get_currency_name
+
     try:
         cldr = get_currency_name(code, locale=language)
     except Exception:  # a locale Babel lacks: the English name serves
