@@ -280,7 +280,7 @@ def _caught_text(page: str, number: str) -> str | None:
 def test_a_panic_in_the_demo_reaches_the_mail_catcher_with_a_working_link(demo):
     wait_until_serving(demo)
     logins = parse_logins(demo.output())
-    assert f"staff read it on {demo.url}/demo-mail/" in demo.output()
+    assert f"case staff read it on {demo.url}/demo-mail/" in demo.output()
 
     # The defender presses the panic button.
     rosa = logins["defender"]
@@ -292,9 +292,9 @@ def test_a_panic_in_the_demo_reaches_the_mail_catcher_with_a_working_link(demo):
     status, _, _ = get(defender, f"{demo.url}/demo-mail/")
     assert status == 403
 
-    # The administrator finds "Demo mail" in the menu, and there the message to her contact.
-    admin = logins["admin"]
-    staff, status, _, page = sign_in(demo, admin, admin.backup_codes[0])
+    # Her caseworker finds "Demo mail" in the menu, and there the message to her contact.
+    lucia = logins["caseworker"]
+    staff, status, _, page = sign_in(demo, lucia, lucia.backup_codes[0])
     assert status == 200 and 'href="/demo-mail/"' in page, page
     caught: dict[str, str] = {}
 

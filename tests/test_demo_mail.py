@@ -49,17 +49,22 @@ def test_caught_mail_is_kept_and_shown_to_staff_newest_first(catcher, settings, 
     assert oct(next(folder.iterdir()).stat().st_mode & 0o777) == "0o600"
 
     settings.AEGIS_DEMO_MAIL_DIR = str(folder)
-    staff = sign_in(Client(), make_person(Role.RESPONDER))
+    staff = sign_in(Client(), make_person(Role.CASEWORKER))
     assert 'href="/demo-mail/"' in staff.get("/").content.decode()  # in the menu
     page = staff.get("/demo-mail/").content.decode()
     assert page.index("Second") < page.index("First")
     assert '<a href="http://127.0.0.1:8123/ack/a:b-c/"' in page
     assert "second@example.org" in page
+    # The contacts are the safety plan's: not for the responder nor the administrator.
+    for role in (Role.RESPONDER, Role.ADMIN):
+        other = sign_in(Client(), make_person(role))
+        assert other.get("/demo-mail/").status_code == 403
+        assert 'href="/demo-mail/"' not in other.get("/").content.decode()
 
 
 def test_without_the_demo_there_is_no_mail_page(settings, make_person):
     settings.AEGIS_DEMO_MAIL_DIR = ""
-    staff = sign_in(Client(), make_person(Role.ADMIN))
+    staff = sign_in(Client(), make_person(Role.CASEWORKER))
     assert staff.get("/demo-mail/").status_code == 404
     assert "/demo-mail/" not in staff.get("/").content.decode()
 

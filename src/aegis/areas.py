@@ -9,8 +9,10 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-# Staff who would see an alert's messages go out: case staff, responders, the administrator.
-DEMO_MAIL_PERMISSIONS = ("view_cases", "respond_to_alerts", "manage_users")
+# Who reads what the demo sent: the case staff, who hold the safety plans whose emergency
+# contacts the messages go to. Not the responder nor the administrator: the contacts and their
+# acknowledgement links are the plan's (a walk as every role had found them on this page).
+DEMO_MAIL_PERMISSIONS = ("view_cases",)
 
 
 @dataclass(frozen=True)

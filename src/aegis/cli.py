@@ -263,7 +263,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     web = subprocess.Popen([*me, "serve", "--addr", args.addr, "--workers", "2"], env=env)
     worker = subprocess.Popen([*me, "worker", "--interval", "0.5"], env=env)
     print(
-        f"Email goes to a mail catcher on 127.0.0.1:{catcher.port}; staff read it on "
+        f"Email goes to a mail catcher on 127.0.0.1:{catcher.port}; case staff read it on "
         f"{settings.AEGIS_BASE_URL.rstrip('/')}/demo-mail/ (the menu's 'Demo mail').",
         flush=True,
     )
