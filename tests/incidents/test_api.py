@@ -84,8 +84,31 @@ def test_a_case_that_is_not_found_is_a_404_and_stores_nothing(team, api):
     """A record the body names is not found as the record of the address is not: 404."""
     response = post(api, "/", _new(team, cases=["AEG-1999-99999"]))
     assert response.status_code == 404, response.content
-    assert "does not exist" in response.json()["detail"]
+    assert response.json() == {"detail": "One of the cases does not exist.", "field": "cases"}
     assert Incident.objects.count() == 0
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_case_not_found_is_said_in_the_callers_language(team, api, method):
+    """Recording and correcting an incident refuse a case not found in the same words, in
+    the caller's language, naming the input."""
+    if method == "post":
+        response = api.post(
+            f"{BASE}/",
+            _new(team, cases=["AEG-1999-99999"]),
+            content_type="application/json",
+            headers={"accept-language": "es"},
+        )
+    else:
+        incident = team.record(title="Raid on the office", cases=[team.case])
+        response = api.patch(
+            f"{BASE}/{incident.reference}",
+            {"cases": ["AEG-1999-99999"], "reason": "Fix"},
+            content_type="application/json",
+            headers={"accept-language": "es"},
+        )
+    assert response.status_code == 404, response.content
+    assert response.json() == {"detail": "Uno de los casos no existe.", "field": "cases"}
 
 
 def test_malformed_dates_are_refused_by_the_schema(team, api):

@@ -283,3 +283,17 @@ def test_the_corrections_are_in_the_openapi_schema(db):
     assert "put" in paths["/api/v1/incidents/{incident_ref}/acts/{act_id}/victims"]
     patch = paths["/api/v1/incidents/{incident_ref}"]["patch"]["responses"]
     assert {"200", "401", "403", "404", "422"} <= set(patch)
+
+
+def test_a_victim_not_found_is_said_in_the_callers_language(team, api, recorded):
+    incident, act, *_ = recorded
+    response = api.put(
+        f"{BASE}/{incident.reference}/acts/{act.pk}/victims",
+        {"victim_person_ids": [999_999], "reason": "Fix"},
+        content_type="application/json",
+        headers={"accept-language": "es"},
+    )
+    assert response.status_code == 404, response.content
+    assert response.json()["detail"] == (
+        "Una víctima no es una persona del compartimento de este incidente."
+    )

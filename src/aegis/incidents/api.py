@@ -10,6 +10,7 @@ import datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -360,6 +361,15 @@ def _compartment(request: HttpRequest, compartment_id: int) -> Any:
     return compartment
 
 
+def _cases(request: HttpRequest, references: list[str]) -> list[Any]:
+    """The cases a body names, each one the caller may see; else 404 naming the input, as
+    for the record of the address."""
+    cases = list(case_selectors.visible_cases(request.user).filter(reference__in=references))
+    if len(cases) != len(set(references)):
+        raise NotFound(_("One of the cases does not exist."), "cases")
+    return cases
+
+
 def _act_of(incident: Incident, act_id: int) -> Act:
     act = selectors.acts_of(incident).filter(pk=act_id).first()
     if act is None:
@@ -390,9 +400,7 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Any
 )
 def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
     compartment = _compartment(request, payload.compartment_id)
-    cases = list(case_selectors.visible_cases(request.user).filter(reference__in=payload.cases))
-    if len(cases) != len(set(payload.cases)):
-        raise HttpError(404, gettext_noop("One of the cases does not exist."))
+    cases = _cases(request, payload.cases)
     data = payload.model_dump(exclude={"compartment_id", "cases"})
     incident = services.create_incident(compartment, actor_id=request.user.pk, cases=cases, **data)
     return Status(201, _full(request.user, incident))
@@ -516,9 +524,7 @@ def correct_incident(request: HttpRequest, incident_ref: str, payload: IncidentC
     incident = _incident(request, incident_ref)
     cases = None
     if payload.cases is not None:
-        cases = list(case_selectors.visible_cases(request.user).filter(reference__in=payload.cases))
-        if len(cases) != len(set(payload.cases)):
-            raise NotFound("One of the cases does not exist.", "cases")
+        cases = _cases(request, payload.cases)
     fields = payload.model_dump(exclude={"reason", "cases"}, exclude_unset=True)
     fields = {k: v for k, v in fields.items() if v is not None or k == "date_end"}
     fields = region_follows_country(incident.country, fields)
@@ -566,7 +572,7 @@ def correct_victims(
     }
     if set(payload.victim_person_ids) - set(people):
         raise NotFound(
-            "A victim is not a person in this incident's compartment.", "victim_person_ids"
+            _("A victim is not a person in this incident's compartment."), "victim_person_ids"
         )
 
     def described(v: VictimCorrectionIn) -> services.DescribedVictim:
