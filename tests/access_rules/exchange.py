@@ -9,6 +9,7 @@ COORDINATORS = frozenset({Role.COORDINATOR})
 
 EXPECTED: dict = {
     "exchange:home": ("GET", CASE_STAFF),
+    "exchange:public-key": ("GET", CASE_STAFF),
     "exchange:partner-add": ("GET", COORDINATORS),
     "exchange:partner": ("GET", CASE_STAFF),
     "exchange:partner-rotate": ("POST", COORDINATORS),

@@ -32,6 +32,20 @@ def test_identity_is_made_once_and_printed(organisation):
     assert shown.minisign_key.startswith("RW")
 
 
+def test_identity_writes_the_minisign_public_key_file(organisation, tmp_path):
+    """The file `minisign -V -p` reads: the bare key line is not one (minisign: "Error while
+    loading the public key file")."""
+    pub = tmp_path / "aegis-exchange.pub"
+    said = _run("identity", "--pub", str(pub))
+    shown = identity.public()
+    assert shown is not None and f"minisign public key file: {pub}" in said
+    assert pub.read_text() == (
+        f"untrusted comment: minisign public key {shown.key_id}\n{shown.minisign_key}\n"
+    )
+    with pytest.raises(CommandError, match="Cannot write"):
+        _run("identity", "--pub", str(tmp_path / "missing" / "x.pub"))
+
+
 def test_partner_add_validates_the_keys(organisation, tmp_path):
     keys = new_partner_keys(tmp_path)
     with pytest.raises(CommandError, match="not an age X25519 recipient"):
@@ -75,6 +89,42 @@ def test_export_writes_the_bundle_and_its_signature(desk, partner, tmp_path):
     assert out.read_bytes().startswith(b"age-encryption.org/v1\n")
     assert Path(f"{out}.minisig").read_text().startswith("untrusted comment:")
     assert str(Export.objects.get().pk) in said
+
+
+@pytest.mark.parametrize("unwritable", ["folder", "signature"])
+def test_an_export_that_cannot_be_written_is_not_recorded_as_sent(
+    desk, partner, tmp_path, unwritable
+):
+    """Nothing reached the partner: no bundle is recorded as sent, no sharing history names
+    it, no audit entry says it was exported, and no half of it is left on the disk."""
+    from aegis.audit.models import AuditEntry
+    from aegis.exchange.models import ExportedRecord
+
+    password = tmp_path / "password"
+    password.write_text(PASSWORD)
+    out = tmp_path / "missing" / "bundle.age"
+    if unwritable == "signature":
+        out = tmp_path / "bundle.age"
+        Path(f"{out}.minisig").mkdir()  # a folder where the signature would go
+    with pytest.raises(CommandError, match="Cannot write"):
+        _run(
+            "export",
+            "--partner",
+            "Casa Andina",
+            "--case",
+            desk.case.reference,
+            "--profile",
+            "coded",
+            "--out",
+            str(out),
+            "--username",
+            "lucia",
+            "--password-file",
+            str(password),
+        )
+    assert not Export.objects.exists() and not ExportedRecord.objects.exists()
+    assert not AuditEntry.objects.filter(action="exchange.export").exists()
+    assert not out.exists()
 
 
 def test_export_with_a_wrong_password_or_unknown_partner_is_refused(desk, partner, tmp_path):

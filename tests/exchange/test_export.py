@@ -4,12 +4,15 @@ leave the canaries out."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 import subprocess
 import zipfile
 
 import pytest
+from django.test import Client
 
 from aegis.audit.models import AuditEntry
 from aegis.cases import services as cases
@@ -17,6 +20,7 @@ from aegis.exchange import identity, keys, selectors, services
 from aegis.exchange.models import Export, ExportedRecord
 from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
+from tests.conftest import sign_in
 
 from .conftest import CANARY_NAME, CANARY_PHONE, CANARY_PLACE, CANARY_REGION, EVIDENCE
 
@@ -45,8 +49,15 @@ def test_debian_age_minisign_and_sha256sum_open_and_check_the_bundle(
     (tmp_path / "bundle.age.minisig").write_text(sent.signature)
     shown = identity.public()
     assert shown is not None
+    # The partner has what the exchange page gives: the .pub file and the fingerprint command.
+    client = sign_in(Client(), desk.lucia)
     pub = tmp_path / "sender.pub"
-    pub.write_text(keys.public_key_file(shown.minisign_key))
+    pub.write_bytes(client.get("/exchange/aegis-exchange.pub").content)
+    page = html.unescape(client.get("/exchange/").content.decode())
+    (command,) = re.findall(r"<code>(printf .*? \| sha256sum)</code>", page)
+    digest = subprocess.run(command, shell=True, capture_output=True, text=True, check=True)
+    assert digest.stdout[:32].upper() == shown.fingerprint.replace(" ", "")
+    assert shown.key_id in page
 
     verified = subprocess.run(
         ["minisign", "-V", "-p", str(pub), "-m", str(bundle)], capture_output=True, text=True

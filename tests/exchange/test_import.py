@@ -58,7 +58,8 @@ def test_a_flipped_byte_is_tampering(desk, partner, partner_keys):
     data, signature = bundles.make(partner_keys)
     flipped = bytearray(data)
     flipped[len(flipped) // 2] ^= 0x01
-    _refused(desk, bytes(flipped), signature, "altered")
+    with pytest.raises(RuleError, match="altered"):
+        _import(desk, bytes(flipped), signature)
 
 
 def test_a_missing_signature_is_refused(desk, partner, partner_keys):
@@ -282,3 +283,61 @@ def test_a_second_key_under_a_known_key_id_is_refused(desk, partner, partner_key
             partner, age_recipient=partner_keys.recipient, minisign_key=forged, actor_id=None
         )
     assert _import(desk, *bundles.make(partner_keys)).partner == partner
+
+
+def test_a_bundle_signed_by_debians_minisign_with_its_own_key_is_taken(desk, tmp_path):
+    """`minisign -G` draws a random key id, not a hash of the key: a partner who signs with
+    the standard tool had every bundle refused as altered."""
+    import subprocess
+
+    from aegis.exchange import identity, keys
+
+    from .conftest import new_partner_keys
+
+    folder = tmp_path / "partner"
+    partner_keys = new_partner_keys(folder)
+    pub, sec = folder / "minisign.pub", folder / "minisign.key"
+    subprocess.run(
+        ["minisign", "-G", "-W", "-p", str(pub), "-s", str(sec)], check=True, capture_output=True
+    )
+    line = keys.minisign_line(pub.read_text())
+    # The tool's id is not the one this instance would give the key.
+    assert keys.key_id(line) != keys.key_id(keys.line_for(keys.verify_key(line)))
+    identity.create()
+    partner = services.add_partner(
+        "Casa Andina",
+        age_recipient=partner_keys.recipient,
+        minisign_key=line,
+        actor_id=None,
+        vetted=True,
+    )
+    data, _signature = bundles.make(partner_keys)
+    bundle_file = tmp_path / "bundle.age"
+    bundle_file.write_bytes(data)
+    subprocess.run(
+        ["minisign", "-S", "-s", str(sec), "-m", str(bundle_file)], check=True, capture_output=True
+    )
+    signature = (tmp_path / "bundle.age.minisig").read_text()
+    assert _import(desk, data, signature).partner == partner
+    # Tampering is still caught with such a key.
+    flipped = bytearray(data)
+    flipped[len(flipped) // 2] ^= 0x01
+    with pytest.raises(RuleError, match="altered"):
+        _import(desk, bytes(flipped), signature)
+
+
+@pytest.mark.parametrize("where", ["manifest", "records"])
+def test_json_nested_past_pythons_depth_is_a_damaged_bundle(desk, partner, partner_keys, where):
+    """Had been a RecursionError: a 500 on the page, a traceback on the command line."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    if where == "records":
+        data, signature = bundles.make(partner_keys, contents={"records.json": deep})
+        said = "records are not readable"
+    else:
+
+        def nest(files):
+            files["manifest.json"] = deep
+
+        data, signature = bundles.make(partner_keys, spoil=nest)
+        said = "readable manifest"
+    _refused(desk, data, signature, said)

@@ -103,3 +103,42 @@ def test_a_csv_from_before_the_precision_column_is_read_by_day():
     )
     (event,) = interop.read_csv(older.encode())["events"]
     assert event["date"] == {"start": "2026-03-04", "end": None, "precision": "day"}
+
+
+@pytest.mark.parametrize(
+    ("data", "file_format", "said"),
+    [
+        # A row shorter than the header had been a 500 (None where a cell was read).
+        (b"event,date_start\nE1,2026-12-04\n", "csv", "not OpenEvSys XML or the exchange CSV"),
+        (None, "csv", "Line 3 of the CSV file has fewer cells than its header."),
+        # A cell past the csv module's limit had been a 500 too.
+        (None, "csv-big", "not OpenEvSys XML or the exchange CSV"),
+        # Files that parse and hold nothing had been taken as bundles that held no records.
+        (b"<foo/>", "openevsys", "holds no events and no people"),
+        (None, "csv-header", "holds no events and no people"),
+    ],
+)
+def test_a_broken_or_empty_file_from_an_older_tool_is_refused_in_words(
+    desk, partner, data, file_format, said
+):
+    from aegis.exchange import services
+    from aegis.exchange.models import QuarantineItem, Received
+    from aegis.rules import RuleError
+
+    lines = interop.records_csv(RECORDS).decode().splitlines()
+    if file_format == "csv" and data is None:
+        data = "\n".join([*lines, "E2,2026-12-04"]).encode()
+    if file_format == "csv-big":
+        data = "\n".join([*lines, "E2," + "x" * 200_000]).encode()
+    if file_format == "csv-header":
+        data = (lines[0] + "\n").encode()
+    with pytest.raises(RuleError) as refused:
+        services.import_legacy(
+            data,
+            "openevsys" if file_format == "openevsys" else "csv",
+            partner=partner,
+            compartment=desk.compartment,
+            actor_id=None,
+        )
+    assert said in str(refused.value.message)
+    assert not Received.objects.exists() and not QuarantineItem.objects.exists()

@@ -79,12 +79,18 @@ def parse(text: str) -> Signature:
     return Signature(blob[:2], blob[2:10], blob[10:], lines[2][len(TRUSTED) :], global_signature)
 
 
-def verify(signature: Signature, message: bytes, verify_key: VerifyKey) -> None:
-    """Raise SignatureInvalid unless `signature` is this key's over `message` and its comment."""
-    if signature.key_id != key_id(verify_key):
+def verify(
+    signature: Signature, message: bytes, verify_key: VerifyKey, *, public_key_id: bytes = b""
+) -> None:
+    """Raise SignatureInvalid unless `signature` is this key's over `message` and its comment.
+    `public_key_id`: the id written in the key's .pub file, where the key is someone else's:
+    `minisign -G` draws a random one, whereas this instance's own keys take a hash of the key."""
+    expected = public_key_id or key_id(verify_key)
+    if signature.key_id != expected:
+        whose = "key" if public_key_id else "this instance's key"
         raise SignatureInvalid(
-            f"It was signed with key {signature.key_id[::-1].hex().upper()}, not with this "
-            f"instance's key {key_id_text(verify_key)}."
+            f"It was signed with key {signature.key_id[::-1].hex().upper()}, not with {whose} "
+            f"{expected[::-1].hex().upper()}."
         )
     signed = _prehash(message) if signature.algorithm == b"ED" else message
     try:

@@ -19,10 +19,11 @@ from typing import Any
 
 import pyrage
 from django.utils.translation import gettext as _
-from nacl.signing import SigningKey, VerifyKey
+from nacl.signing import SigningKey
 from pyrage import x25519
 
 from aegis.audit import minisign
+from aegis.exchange import keys
 
 SCHEMA = "aegis-exchange/1"
 SCHEMA_NAME, _slash, SCHEMA_VERSION_TEXT = SCHEMA.partition("/")
@@ -102,9 +103,15 @@ def signer_key_id(signature: str | None) -> bytes:
         raise Refused(TAMPERED, _("The signature file is not valid.")) from error
 
 
-def check_signature(data: bytes, signature: str, key: VerifyKey) -> None:
+def check_signature(data: bytes, signature: str, public_key: str) -> None:
+    """`public_key`: the signer's minisign `RW…` line, key id and all."""
     try:
-        minisign.verify(minisign.parse(signature), data, key)
+        minisign.verify(
+            minisign.parse(signature),
+            data,
+            keys.verify_key(public_key),
+            public_key_id=keys.key_id(public_key),
+        )
     except minisign.SignatureInvalid as error:
         raise Refused(
             TAMPERED,
@@ -133,7 +140,8 @@ def unpack(zipped: bytes, *, our_fingerprint: str) -> tuple[dict[str, Any], dict
             raise Refused(DAMAGED, _("The bundle unpacks to more than this instance accepts."))
         files = {info.filename: archive.read(info) for info in archive.infolist()}
         manifest = json.loads(files.pop(MANIFEST))
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+    except (zipfile.BadZipFile, KeyError, ValueError, RecursionError) as error:
+        # RecursionError: JSON nested past Python's depth.
         raise Refused(DAMAGED, _("The bundle does not hold a readable manifest.")) from error
     if not isinstance(manifest, dict):
         raise Refused(DAMAGED, _("The bundle does not hold a readable manifest."))

@@ -37,6 +37,10 @@ class PublicIdentity:
     def key_id(self) -> str:
         return keys.key_id_text(keys.key_id(self.minisign_key))
 
+    @property
+    def public_key_file(self) -> str:
+        return keys.public_key_file(self.minisign_key)
+
 
 @dataclass(frozen=True)
 class OpenIdentity:

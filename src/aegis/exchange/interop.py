@@ -145,14 +145,27 @@ def read_openevsys(data: bytes) -> dict[str, Any]:
     return {"events": events, "persons": persons}
 
 
+class ShortRow(ValueError):
+    """A CSV line with fewer cells than the header: `line` counted from 1, the header's."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"line {line} has fewer cells than the header")
+        self.line = line
+
+
 def read_csv(data: bytes) -> dict[str, Any]:
     """The CSV `records_csv` writes, as records: one event per event id, one act per row."""
     reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
-    if set(CSV_REQUIRED) - set(reader.fieldnames or ()):
-        raise ValueError("not the exchange CSV layout")
-    rows = list(reader)
+    try:
+        if set(CSV_REQUIRED) - set(reader.fieldnames or ()):
+            raise ValueError("not the exchange CSV layout")
+        rows = list(reader)
+    except csv.Error as error:  # a cell past the csv module's limit, a stray NUL
+        raise ValueError(f"not a readable CSV: {error}") from error
     events: dict[str, dict[str, Any]] = {}
-    for row in rows:
+    for line, row in enumerate(rows, start=2):
+        if any(row[column] is None for column in CSV_REQUIRED):
+            raise ShortRow(line)
         event = events.setdefault(
             row["event"],
             {

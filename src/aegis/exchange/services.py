@@ -326,7 +326,7 @@ def _created_at(manifest: dict[str, Any]) -> datetime.datetime:
 def _open(data: bytes, signature: str | None) -> tuple[PartnerKey, bundle.Opened]:
     key = _signer(signature)
     assert signature is not None
-    bundle.check_signature(data, signature, keys.verify_key(key.minisign_key))
+    bundle.check_signature(data, signature, key.minisign_key)
     own = identity.opened()
     zipped = bundle.decrypt(data, own.age)
     manifest, files = bundle.unpack(
@@ -406,7 +406,8 @@ def _items(opened: bundle.Opened) -> list[tuple[str, str, dict[str, Any]]]:
                 "bytes": file.hex(),
             }
             found.append((ItemKind.EVIDENCE, str(item["id"]), content))
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as error:
+        # RecursionError: JSON nested past Python's depth.
         raise bundle.Refused(bundle.DAMAGED, _("The bundle's records are not readable.")) from error
     return found
 
@@ -477,9 +478,17 @@ def import_legacy(
         parsed = (
             interop.read_openevsys(data) if file_format == "openevsys" else interop.read_csv(data)
         )
-    except (ValueError, KeyError, UnicodeDecodeError, SyntaxError) as error:
+    except interop.ShortRow as short:
+        raise RuleError(
+            _("Line %(line)s of the CSV file has fewer cells than its header.")
+            % {"line": short.line},
+            "file",
+        ) from short
+    except (ValueError, KeyError, UnicodeDecodeError, SyntaxError, RecursionError) as error:
         # ElementTree's ParseError is a SyntaxError.
         raise RuleError(_("This file is not OpenEvSys XML or the exchange CSV."), "file") from error
+    if not parsed["persons"] and not parsed["events"]:
+        raise RuleError(_("This file holds no events and no people to import."), "file")
     digest = bundle.sha256(data)
     bundle_id = uuid.uuid5(uuid.NAMESPACE_URL, f"aegis-exchange-legacy:{digest}")
     if Received.objects.filter(bundle_id=bundle_id).exists():

@@ -5,6 +5,7 @@ from . import views
 app_name = "exchange"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("aegis-exchange.pub", views.public_key, name="public-key"),
     path("partners/add/", views.partner_add, name="partner-add"),
     path("partners/<int:partner_id>/", views.partner, name="partner"),
     path("partners/<int:partner_id>/rotate/", views.partner_rotate, name="partner-rotate"),

@@ -45,6 +45,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @requires("view_cases")
 @require_safe
+def public_key(request: HttpRequest) -> HttpResponse:
+    """Our minisign public key as the .pub file `minisign -V -p` reads, for partners."""
+    shown = found(identity.public())
+    return _attachment(shown.public_key_file.encode(), "aegis-exchange.pub", "text/plain")
+
+
+@requires("view_cases")
+@require_safe
 def partner(request: HttpRequest, partner_id: Any) -> HttpResponse:
     chosen = found(selectors.partner_by_id(partner_id))
     return render(

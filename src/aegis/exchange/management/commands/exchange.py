@@ -1,6 +1,6 @@
 """`aegis exchange …`: the organisation's exchange keys, partners, and bundles.
 
-    aegis exchange identity
+    aegis exchange identity [--pub FILE]
     aegis exchange partner add NAME --age-recipient age1… [--minisign-key RW…] [--expires DATE]
     aegis exchange partner rotate NAME --age-recipient age1… --minisign-key RW…
     aegis exchange partner list
@@ -22,6 +22,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from aegis.cases import selectors as cases
 from aegis.exchange import identity, selectors, services
@@ -39,7 +40,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("identity", help="print this organisation's age recipient and minisign key")
+        shown = sub.add_parser(
+            "identity", help="print this organisation's age recipient and minisign key"
+        )
+        shown.add_argument("--pub", help="also write the minisign public key file (minisign -p)")
         partner = sub.add_parser("partner", help="partner organisations and their keys")
         partner.add_argument("partner_action", choices=["add", "rotate", "list"])
         partner.add_argument("name", nargs="?")
@@ -85,6 +89,12 @@ class Command(BaseCommand):
         self.stdout.write(f"minisign public key: {shown.minisign_key}")
         self.stdout.write(f"key id: {shown.key_id}")
         self.stdout.write(f"fingerprint: {shown.fingerprint}")
+        if options.get("pub"):  # call_command skips subparser defaults
+            try:
+                Path(options["pub"]).write_text(shown.public_key_file)
+            except OSError as error:
+                raise CommandError(f"Cannot write {options['pub']}: {error.strerror}.") from error
+            self.stdout.write(f"minisign public key file: {options['pub']}")
 
     def _partner(self, options: dict[str, Any]) -> None:
         action = options["partner_action"]
@@ -124,21 +134,30 @@ class Command(BaseCommand):
         if partner is None:
             raise CommandError(f"No partner named {options['partner']}.")
         user, chain = _keys_of(options["username"], options["password_file"])
-        with unlocked(chain):
-            sent = services.export_bundle(
-                user,
-                partner,
-                options["cases"],
-                profile=options["profile"],
-                purpose=options["purpose"],
-                to_self=options["to_self"],
-            )
         out = Path(options["out"])
+        written: list[Path] = []
         try:
-            out.write_bytes(sent.age_file)
-            Path(f"{out}{SIGNATURE_SUFFIX}").write_text(sent.signature)
+            # The files are written inside the export's transaction: a bundle that could not
+            # be written is not recorded as sent to the partner.
+            with unlocked(chain), transaction.atomic():
+                sent = services.export_bundle(
+                    user,
+                    partner,
+                    options["cases"],
+                    profile=options["profile"],
+                    purpose=options["purpose"],
+                    to_self=options["to_self"],
+                )
+                for path, data in (
+                    (out, sent.age_file),
+                    (Path(f"{out}{SIGNATURE_SUFFIX}"), sent.signature.encode()),
+                ):
+                    path.write_bytes(data)
+                    written.append(path)
         except OSError as error:
-            raise CommandError(f"Cannot write {out}: {error.strerror}.") from error
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise CommandError(f"Cannot write {error.filename}: {error.strerror}.") from error
         self.stdout.write(
             f"Bundle {sent.export.pk} for {partner.name}: {out}, {out}{SIGNATURE_SUFFIX}"
         )
