@@ -147,11 +147,22 @@ def _case_work(user: Any) -> list[Item]:
             "risk:dashboard",
         ),
     ]
-    return [
+    items = [
         Item(text % {"n": n}, reverse(url_name), more=capped)
         for (n, text, url_name), capped in zip(counts, more, strict=True)
         if n
     ]
+    # A reporter who writes again after their report was taken up may be in danger now.
+    n_waiting, more_waiting = capped_count(intake.awaiting_answer(user), QUEUE_CAP)
+    if n_waiting:
+        text = ngettext(
+            "%(n)d reporter wrote again and waits for an answer",
+            "%(n)d reporters wrote again and wait for an answer",
+            n_waiting,
+        )
+        url = reverse("intake:triage") + "?awaiting=1"
+        items.insert(0, Item(text % {"n": n_waiting}, url, urgent=True, more=more_waiting))
+    return items
 
 
 def _own_checkin(user: Any) -> list[Item]:

@@ -186,6 +186,31 @@ def test_taking_up_a_report_as_a_case_carries_everything_over(
     assert AuditEntry.objects.filter(action="intake.triage").count() == 1
 
 
+def test_a_reporter_who_writes_after_the_take_up_is_waited_for_on_the_dashboard(
+    intake_team, reported, make_compartment
+):
+    """A message sent with the receipt code after the report became a case had reached no
+    one: the dashboard and the queue showed nothing new, the case's notes stopped at the
+    take-up. It is counted on the dashboard (first, urgent) until someone answers."""
+    submission, code = reported
+    lucia = _lucia(intake_team)
+    cases_compartment = make_compartment(lucia, name="Andes")
+    client = sign_in(Client(), lucia)
+    _take_up_as_both(client, submission, cases_compartment)
+    waiting = "1 reporter wrote again and waits for an answer"
+    assert waiting not in client.get("/").content.decode()
+    services.add_reporter_message(services.open_receipt(code), "The van came back tonight.")
+    dashboard = client.get("/").content.decode()
+    assert waiting in dashboard and "/triage/?awaiting=1" in dashboard
+    listed = client.get("/triage/?awaiting=1").content.decode()
+    assert submission.reference in listed and "the reporter wrote last" in listed
+    with unlocked(lucia.keychain()):
+        triage.reply(submission, "We are calling you now.", actor_id=lucia.user.pk)
+    assert waiting not in client.get("/").content.decode()
+    emptied = client.get("/triage/?awaiting=1").content.decode()
+    assert submission.reference not in emptied and "No reporter is waiting" in emptied
+
+
 def _raw_row(submission: Submission) -> bytes:
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM intake_submission WHERE id = %s", [submission.pk.hex])

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from aegis import places
@@ -20,7 +20,7 @@ from aegis.cases.models import Compartment
 from aegis.vault import wipe_key
 from aegis.vault.selectors import open_records
 
-from .models import FloodNotice, Submission, SubmissionFile, plain
+from .models import FloodNotice, Submission, SubmissionFile, SubmissionMessage, plain
 from .vocabulary import DatePrecision, PerpetratorType, SenderKind, SubmissionStatus, TargetKind
 
 PAGE_SIZE = 25
@@ -70,8 +70,35 @@ def file_for(submission: Submission, file_id: int) -> SubmissionFile | None:
     return submission.files.filter(pk=file_id).first()
 
 
-def triage_page(user: Any, number: Any = None) -> Page:
-    submissions = visible_submissions(user).annotate(file_count=Count("files"))
+def _last_sender() -> Subquery:
+    """Who wrote a report's latest message (None: no message yet), as an annotation."""
+    latest = SubmissionMessage.objects.filter(submission=OuterRef("pk")).order_by(
+        "-created_at", "-pk"
+    )
+    return Subquery(latest.values("sender")[:1])
+
+
+def awaiting_answer(user: Any) -> QuerySet[Submission]:
+    """Reports already triaged whose reporter wrote last: a message sent with the receipt
+    code after the report was taken up (or closed) that nobody on the team has answered.
+    A new report is among those to triage."""
+    return (
+        visible_submissions(user)
+        .exclude(status=SubmissionStatus.NEW)
+        .annotate(last_sender=_last_sender())
+        .filter(last_sender=SenderKind.REPORTER)
+    )
+
+
+def triage_page(user: Any, number: Any = None, *, awaiting: bool = False) -> Page:
+    """The reports, newest first, each with `last_sender`; `awaiting`: only those whose
+    reporter waits for an answer."""
+    if awaiting:
+        submissions = awaiting_answer(user).annotate(file_count=Count("files"))
+    else:
+        submissions = visible_submissions(user).annotate(
+            file_count=Count("files"), last_sender=_last_sender()
+        )
     return Paginator(submissions.order_by("-received_at", "-pk"), PAGE_SIZE).get_page(number)
 
 

@@ -455,12 +455,14 @@ def _submission_or_404(request: HttpRequest, submission_id: uuid.UUID) -> Submis
 @require_safe
 def triage_queue(request: HttpRequest) -> HttpResponse:
     member = selectors.on_intake_team(request.user)
-    page = selectors.triage_page(request.user, request.GET.get("page"))
+    awaiting = request.GET.get("awaiting") == "1"
+    page = selectors.triage_page(request.user, request.GET.get("page"), awaiting=awaiting)
     return render(
         request,
         "intake/triage.html",
         {
             "member": member or page.paginator.count > 0,
+            "awaiting": awaiting,
             "page": page,
             "notices": selectors.recent_flood_notices() if member else [],
         },
