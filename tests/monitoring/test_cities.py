@@ -91,3 +91,19 @@ def test_the_country_of_a_city() -> None:
 def test_the_shipped_model_knows_the_country_of_its_cities() -> None:
     where = pipeline.default().city_countries
     assert where and all(len(code) >= 2 for code in where.values())
+
+
+@pytest.mark.parametrize(
+    ("body", "city"),
+    [
+        # A city with an accent had been cut at it ("Torib", proposed with full confidence).
+        ("The indigenous guard was shot in Toribío on Sunday.", "Toribío"),
+        ("Bogotá, Colombia - A journalist was threatened.", "Bogotá"),
+        # A word with a letter outside Latin-1 is not cut short either: no city from it.
+        ("The activist was detained in Łódź and released.", None),
+        ("The cables published in WikiLeaks named him.", None),
+    ],
+)
+def test_a_place_name_is_never_cut_at_a_letter(body: str, city: str | None) -> None:
+    found = cities.choose(article("Attack", body), frozenset(), {}, None)
+    assert (found[0] if found else None) == city

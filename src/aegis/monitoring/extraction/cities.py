@@ -11,12 +11,19 @@ import re
 from . import features as F
 from . import given_names, places
 
-PLACE_AFTER = re.compile(r"\b(?:in|at|from|near|outside|of) +([A-Z][a-z]+(?: [A-Z][a-z]+)?)")
+# Latin letters with their accents (Latin-1), so that "in Toribío" is not cut to "Torib".
+UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff"
+PLACE_AFTER = re.compile(
+    rf"\b(?:in|at|from|near|outside|of) +([{UPPER}][{LOWER}]+(?: [{UPPER}][{LOWER}]+)?)"
+    r"(?![^\W\d_])"  # a word never cut short by a letter it does not know
+)
 # A dateline in mixed case ("Lima, Peru -", "San Jose del Guaviare, Colombia -"): one to four
 # capitalised words (lower-case particles between them), then a comma, a parenthesis or a dash
 # set apart by a space (a hyphen inside "Pro-government" ends nothing).
 OPENING = re.compile(
-    r" *([A-Z][A-Za-z.'-]*(?: (?:(?:de|del|da|do|dos|la|el|al) )?[A-Z][A-Za-z.'-]*){0,3})"
+    rf" *([{UPPER}][{UPPER}{LOWER}.'-]*(?: (?:(?:de|del|da|do|dos|la|el|al) )?"
+    rf"[{UPPER}][{UPPER}{LOWER}.'-]*){{0,3}})"
     r" *(?:,|\(|\u2014|\u2013| -)"
 )
 KNOWN = 1.0
