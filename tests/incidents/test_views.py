@@ -74,6 +74,8 @@ def test_the_list_is_empty_with_a_useful_message_then_lists_incidents(team, clie
     response = client.get(reverse("incidents:list"))
     assert "Surveillance of the office" in _text(response)
     assert _url("incidents:detail", incident) in _text(response)
+    # Its order is said: by month, as the exact days are sealed (a tester read it as unsorted).
+    assert "Newest month first; within a month, the latest recorded first" in _text(response)
 
 
 def test_the_list_filters_by_country_violation_and_verification(team, client):
