@@ -59,6 +59,20 @@ def _alerts(user: Any) -> list[Item]:
                 urgent=True,
             )
         )
+    if found.open_drills:
+        text = ngettext(
+            "%(n)d drill open (an exercise, not an emergency)",
+            "%(n)d drills open (exercises, not emergencies)",
+            found.open_drills,
+        )
+        if found.drills_needing_human:
+            text = ngettext(
+                "%(n)d drill open (an exercise, not an emergency); %(h)d needs a human",
+                "%(n)d drills open (exercises, not emergencies); %(h)d need a human",
+                found.open_drills,
+            )
+        text %= {"n": found.open_drills, "h": found.drills_needing_human}
+        items.append(Item(text, url))
     if found.stalled:
         items.append(
             Item(
@@ -90,7 +104,11 @@ def _case_alerts(user: Any) -> list[Item]:
     newest = alerts.unresolved(user)[:CASE_ALERTS_SHOWN]
     items = [
         Item(
-            _("Alert #%(id)s (%(kind)s): %(status)s")
+            (
+                _("Drill #%(id)s (%(kind)s): %(status)s")
+                if alert.is_drill
+                else _("Alert #%(id)s (%(kind)s): %(status)s")
+            )
             % {
                 "id": alert.pk,
                 "kind": alert.get_kind_display(),
