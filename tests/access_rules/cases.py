@@ -11,6 +11,7 @@ EXPECTED: dict = {
     "cases:list": ("GET", CASE_STAFF),
     "cases:new": ("GET", CASE_STAFF),
     "cases:search": ("GET", CASE_STAFF),
+    "cases:tasks": ("GET", CASE_STAFF),
     "cases:people": ("GET", CASE_STAFF),
     "cases:person": ("GET", CASE_STAFF),
     "cases:person-edit": ("GET", CASE_STAFF),

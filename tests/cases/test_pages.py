@@ -251,6 +251,42 @@ def test_notes_tasks_and_status_changes(team):
     assert "Met her in town" in page and "Relocated" in page and "Done on" in page
 
 
+def test_the_work_queues_task_counts_lead_to_those_tasks(team):
+    """The count "5 overdue tasks" had led to the list of cases, which shows no task: the
+    user opened every case to find them. Each count leads to its tasks, soonest first,
+    titles readable by members only."""
+    today = timezone.localdate()
+    pedro_case = Case.objects.exclude(pk=team.case.pk).get()
+    with unlocked(team.lucia.keychain()):
+        services.add_task(
+            team.case, "File the appeal", actor_id=None, due_on=today - timedelta(days=2)
+        )
+        services.add_task(
+            team.case, "Call the family", actor_id=None, due_on=today - timedelta(days=5)
+        )
+        services.add_task(team.case, "Check in by phone", actor_id=None, due_on=today)
+    with unlocked(team.pedro.keychain()):
+        services.add_task(
+            pedro_case, "Sahel visit", actor_id=None, due_on=today - timedelta(days=1)
+        )
+    lucia = client(team.lucia)
+    dashboard = text(lucia.get("/"))
+    assert 'href="/cases/tasks/?due=overdue">2 overdue tasks' in dashboard
+    assert 'href="/cases/tasks/?due=today">1 task due today' in dashboard
+    overdue = text(lucia.get("/cases/tasks/?due=overdue"))
+    assert overdue.index("Call the family") < overdue.index("File the appeal")
+    assert "Check in by phone" not in overdue and "Sahel visit" not in overdue
+    assert team.case.reference in overdue
+    assert "Check in by phone" in text(lucia.get("/cases/tasks/?due=today"))
+    every = text(lucia.get("/cases/tasks/?due=nonsense"))
+    assert "File the appeal" in every and "Check in by phone" in every
+    assert "Request protective measures" not in every  # no due date: on its case's page
+    with unlocked(team.lucia.keychain()):
+        for task in CaseTask.objects.filter(case=team.case):
+            services.complete_task(task, actor_id=None)
+    assert "No task is overdue." in text(lucia.get("/cases/tasks/?due=overdue"))
+
+
 # --- People and consent -------------------------------------------------------------------
 
 

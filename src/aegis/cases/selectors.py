@@ -186,6 +186,29 @@ def tasks_due_today(user: Any) -> QuerySet[Any]:
     )
 
 
+TASK_ORDER = Order("due_on", descending=False)
+
+
+def open_tasks_page(user: Any, due: str, params: Mapping[str, Any]) -> SeekPage:
+    """The reader's open tasks with a due date, soonest first, their titles opened: `due`
+    "overdue" or "today" narrows them as the work queue counts them."""
+    from .models import CaseTask
+
+    if due == "overdue":
+        tasks = overdue_tasks(user)
+    elif due == "today":
+        tasks = tasks_due_today(user)
+    else:
+        tasks = visible(CaseTask, user, via="case__compartment").filter(
+            done_at__isnull=True, due_on__isnull=False
+        )
+    page = seek_page(
+        tasks.select_related("case", "assigned_to"), TASK_ORDER, params, size=PAGE_SIZE
+    )
+    open_records(page.object_list)
+    return page
+
+
 # --- Staff pages --------------------------------------------------------------------------
 
 CASE_STAFF_PERMISSION = "accounts.view_cases"

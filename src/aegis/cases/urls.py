@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_new, name="new"),
     path("search/", views.search, name="search"),
+    path("tasks/", views.tasks, name="tasks"),
     path("people/", views.people, name="people"),
     path("people/<int:person_id>/", views.person_detail, name="person"),
     path("people/<int:person_id>/edit/", views.person_edit, name="person-edit"),

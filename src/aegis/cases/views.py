@@ -99,6 +99,21 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+TASKS_DUE = ("overdue", "today")
+
+
+@requires("view_cases")
+@require_safe
+def tasks(request: HttpRequest) -> HttpResponse:
+    """Open tasks across the reader's cases, where the work queue's counts lead."""
+    due = request.GET.get("due", "")
+    due = due if due in TASKS_DUE else ""
+    page = selectors.open_tasks_page(
+        request.user, due, {"page": request.GET.get("page"), **_seek(request)}
+    )
+    return render(request, "cases/tasks.html", {"page": page, "due": due})
+
+
 @requires("view_cases")
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
