@@ -48,12 +48,27 @@ def test_receive_then_review_side_by_side(desk, partner, partner_keys):
     page = client.get(f"/exchange/quarantine/{event.pk}/")
     assert page.status_code == 200
     assert desk.incident.reference in page.content.decode()  # the match, beside it
+    # Codes by their names, in the reader's language (they had read "CO CO-ANT", "death_threat").
+    shown = page.content.decode()
+    assert "Antioquia, Colombia" in shown and "Death threat" in shown
+    assert "death_threat" not in shown and "CO-ANT" not in shown
+    person = QuarantineItem.objects.get(kind="person")
+    shown = client.get(f"/exchange/quarantine/{person.pk}/").content.decode()
+    assert "<dt>Legal name</dt>" in shown and "<dt>Sex or gender</dt>" in shown
+    assert "legal_name" not in shown and ">man<" not in shown and ">CO<" not in shown
+    assert ">Man<" in shown and ">Colombia<" in shown
+    spanish = client.get(
+        f"/exchange/quarantine/{person.pk}/", headers={"accept-language": "es"}
+    ).content.decode()
+    assert "Hombre" in spanish or "hombre" in spanish
     done = client.post(
         f"/exchange/quarantine/{event.pk}/",
         {"decision": "linked", "target": desk.incident.reference},
     )
     assert done.status_code == 302
     assert QuarantineItem.objects.get(pk=event.pk).decision == Decision.LINKED
+    decided = client.get(f"/exchange/quarantine/{event.pk}/").content.decode()
+    assert f'href="/incidents/{desk.incident.reference}/"' in decided  # not a bare reference
 
 
 def test_a_refused_bundle_says_why_on_the_page(desk, partner, partner_keys):
@@ -133,6 +148,8 @@ def test_send_without_consent_is_refused_on_the_form(desk, partner):
     )
     assert answer.status_code == 400
     assert "Defender Sol has no live consent" in answer.content.decode()
+    # Where consent is recorded: the person's page (the case's page sends people there).
+    assert "record it on their person&#x27;s page" in answer.content.decode()
 
 
 def test_a_coordinator_adds_a_partner_and_bad_keys_are_refused(

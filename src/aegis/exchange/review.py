@@ -12,14 +12,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from aegis import clock
+from aegis import clock, places
 from aegis.audit import services as audit
 from aegis.cases import selectors as cases
 from aegis.cases import services as case_services
+from aegis.cases.vocabulary import AgeGroup, Gender, Sector
 from aegis.evidence import services as evidence
 from aegis.incidents import selectors as incidents
 from aegis.incidents import services as incident_services
-from aegis.incidents.vocabulary import Reliability, SourceKind
+from aegis.incidents.vocabulary import Reliability, SourceKind, ViolationType
 from aegis.rules import Conflict, RuleError
 from aegis.text import whole_number
 
@@ -32,6 +33,65 @@ MAX_REASON = 1000
 
 def content(item: QuarantineItem) -> dict[str, Any]:
     return dict(json.loads(str(item.content)))
+
+
+def _person_labels() -> dict[str, str]:
+    return {
+        "pseudonym": _("Pseudonym"),
+        "legal_name": _("Legal name"),
+        "other_names": _("Other names"),
+        "phone": _("Phone"),
+        "email": _("Email"),
+        "contact_channels": _("Contact channels"),
+        "organisation": _("Organisation"),
+        "identity_document": _("Identity document"),
+        "gender": _("Sex or gender"),
+        "age_group": _("Age group"),
+        "sector": _("Sector"),
+        "country": _("Country"),
+        "region": _("Region"),
+        "languages": _("Languages"),
+    }
+
+
+def _label_of(choices: type[Any], value: Any) -> str:
+    """A code's label in the reader's language; a code this instance does not know as sent."""
+    return str(choices(value).label) if value in choices.values else str(value)
+
+
+def person_rows(details: dict[str, Any]) -> list[tuple[str, str]]:
+    """A received person's details as (label, value), in the reader's language: codes by
+    their names, a field this instance does not know under the sender's own name."""
+    labels = _person_labels()
+    country = str(details.get("country") or "")
+    shown = {
+        "gender": lambda v: _label_of(Gender, v),
+        "age_group": lambda v: _label_of(AgeGroup, v),
+        "sector": lambda v: _label_of(Sector, v),
+        "country": lambda v: places.country_name(str(v)) or str(v),
+        "region": lambda v: places.region_name(country, str(v), str(v)),
+        "languages": lambda v: places.language_names(str(v)) or str(v),
+    }
+    return [
+        (labels.get(name, name), shown[name](value) if name in shown and value else value or "")
+        for name, value in details.items()
+    ]
+
+
+def place_shown(place: dict[str, Any]) -> str:
+    country, region = str(place.get("country") or ""), str(place.get("region") or "")
+    return ", ".join(
+        part
+        for part in (
+            places.region_name(country, region, region),
+            places.country_name(country) or country,
+        )
+        if part
+    )
+
+
+def acts_shown(acts: list[dict[str, Any]]) -> str:
+    return ", ".join(_label_of(ViolationType, act.get("type")) for act in acts)
 
 
 def _pending(item: QuarantineItem) -> None:

@@ -183,8 +183,8 @@ def _consents(user: Any, case_list: list[Any]) -> list[int]:
                 )
             raise RuleError(
                 _(
-                    "%(person)s has no live consent “%(scope)s”: record it on their case "
-                    "before sending anything about them."
+                    "%(person)s has no live consent “%(scope)s”: record it on their "
+                    "person's page before sending anything about them."
                 )
                 % {"person": person.pseudonym, "scope": scope},
                 "cases",

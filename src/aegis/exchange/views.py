@@ -248,9 +248,16 @@ def item(request: HttpRequest, quarantined_id: Any) -> HttpResponse:
                 messages.success(request, _("The decision was recorded."))
                 return redirect("exchange:received", received_id=chosen.received_id)
         status = 400
+    received = review.content(chosen)
+    event = received.get("event") or {}
     context = {
         "item": chosen,
-        "content": review.content(chosen),
+        "content": received,
+        "person_rows": review.person_rows(
+            (received.get("person") or {}).get("biographic_details") or {}
+        ),
+        "place": review.place_shown(event.get("place") or {}),
+        "acts": review.acts_shown(event.get("acts") or []),
         "matches": selectors.matches(request.user, chosen) if chosen.decision == "pending" else [],
         "form": form,
     }
