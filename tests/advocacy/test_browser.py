@@ -40,3 +40,27 @@ def test_sending_without_an_element_is_refused_on_the_page(tab, make_person, mak
     page.goto(tab.url(f"/advocacy/{communication.pk}/export/sheet/"))
     expect(page.get_by_role("rowheader", name="Alleged victims")).to_be_visible()
     assert tab.csp_violations() == []
+
+
+def test_the_online_form_sheet_passes_axe(tab, browser, make_person, make_compartment):  # noqa: F811
+    """axe had reported landmark-one-main and region: the sheet had no <main>."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    seed.ensure(Mechanism, Mandate)
+    writer = make_person(Role.CASEWORKER)
+    reviewer = make_person(Role.COORDINATOR, "lucia")
+    team = Team(writer, reviewer, writer, writer, make_compartment(writer, reviewer))
+    communication = draft_for(team, "special_procedures")
+    page = tab.page
+    page.goto(tab.url("/accounts/login/"))
+    fill_sign_in(page, reviewer.password, reviewer.next_backup_code())
+    checker = browser.new_context(java_script_enabled=True, bypass_csp=True)
+    try:  # axe needs script: a second tab, signed in as the first
+        checker.add_cookies(page.context.cookies())
+        axe_page = checker.new_page()
+        axe_page.goto(tab.url(f"/advocacy/{communication.pk}/export/sheet/"))
+        results = Axe().run(axe_page)
+        assert results.violations_count == 0, results.generate_report()
+        expect(axe_page.get_by_role("main")).to_contain_text("Alleged victims")
+    finally:
+        checker.close()

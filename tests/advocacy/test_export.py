@@ -150,3 +150,34 @@ def test_the_arabic_e_mail_body_says_subject_not_the_party_concerned(team):
     with unlocked(team.writer.keychain()):
         body = export.render(communication, export.TEXT)
     assert body.startswith("الموضوع: ")
+
+
+def test_the_online_form_sheet_has_its_content_in_a_main_landmark(team):
+    """axe had reported landmark-one-main and region on the standalone sheet."""
+    from html.parser import HTMLParser
+
+    class Landmarks(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.open: list[str] = []
+            self.mains = 0
+            self.outside: list[str] = []  # content elements of <body> outside <main>
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag == "main":
+                self.mains += 1
+            if "body" in self.open and "main" not in self.open and tag != "main":
+                self.outside.append(tag)
+            if tag not in ("br", "meta"):
+                self.open.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in self.open:
+                del self.open[len(self.open) - 1 - self.open[::-1].index(tag)]
+
+    communication = draft_for(team, "wgeid")
+    with unlocked(team.writer.keychain()):
+        sheet = export.render(communication, export.SHEET)
+    found = Landmarks()
+    found.feed(sheet)
+    assert found.mains == 1 and found.outside == []

@@ -165,3 +165,93 @@ def test_mechanisms_are_shown_by_name_with_their_kinds_and_languages_in_words(te
     writer = sign_in(Client(), team.writer)
     spanish = writer.get("/advocacy/new/", headers={"accept-language": "es"})
     assert "Llamamiento urgente" in spanish.content.decode()
+
+
+def _published_through_the_pages(team) -> tuple[Client, str]:
+    communication = reviewed(team, draft_for(team, "special_procedures"))
+    client = sign_in(Client(), team.reviewer)
+    detail = f"/advocacy/{communication.pk}/"
+    for step in (
+        {"step": "send"},
+        {"step": "acknowledge", "reference": "UA COL 3/2026"},
+        {"step": "transmit"},
+        {"step": "publish", "publication": "A/HRC/62/3"},
+    ):
+        assert client.post(f"{detail}step/", step).status_code == 302
+    assert Communication.objects.get(pk=communication.pk).status == Status.PUBLISHED
+    return client, detail
+
+
+def test_a_late_reply_is_recorded_through_the_pages_after_the_publication(team):
+    client, detail = _published_through_the_pages(team)
+    page = client.get(detail).content.decode()
+    assert "Record the State's reply" in page  # the link had disappeared
+    response = client.post(
+        f"{detail}reply/", {"reply": "The State denies it.", "summary": "Denial."}
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    page = client.get(detail).content.decode()
+    assert "Denial." in page and "Record the State's reply" not in page
+    history = page[page.index("<h2>History</h2>") :]
+    assert history.index("Published") < history.index("Reply received")
+    assert "Record a follow-up" in page  # the next step after the publication stays
+
+
+def test_a_refusal_is_shown_once_on_the_form(team):
+    """A refusal about the whole request had been shown twice (above the form and again by
+    `form.as_div`); the tester saw it three times."""
+    draft = draft_for(team, "special_procedures")
+    client = sign_in(Client(), team.writer)
+    reply = {"reply": "The State denies it.", "summary": "Denial."}
+    response = client.post(f"/advocacy/{draft.pk}/reply/", reply)  # not sent yet: refused
+    page = response.content.decode()
+    assert response.status_code == 422 and 'role="alert"' in page
+    assert page.count("A communication that is “Draft” cannot become “Reply received”.") == 1
+    sent, detail = _published_through_the_pages(team)
+    edit = sent.post(f"{detail}edit/", {"language": "en", "narrative": NARRATIVE})
+    assert edit.content.decode().count("A sent communication is kept as it was sent.") == 1
+    # An error on one input is shown once, at that input.
+    response = sent.post(f"{detail}reply/", {"reply": "", "summary": "Denial."})
+    assert response.content.decode().count("This field is required.") == 1
+
+
+def test_a_short_narrative_is_said_to_be_too_short_and_by_how_much(team):
+    """A saved narrative under the minimum had been listed as "Missing: A detailed account of
+    the events (the narrative)", and the form did not say the minimum."""
+    from .conftest import variant
+
+    short = NARRATIVE[:140].strip() + "."
+    assert len(short) == 140
+    communication = reviewed(team, draft_for(team, "special_procedures", variant(narrative=short)))
+    client = sign_in(Client(), team.writer)
+    detail = f"/advocacy/{communication.pk}/"
+    page = client.get(detail).content.decode()
+    assert "Missing:</strong> A detailed account" not in page
+    assert (
+        "Not enough:</strong> A detailed account of the events (the narrative) — "
+        "too short: at least 200 characters, now 140" in page
+    )
+    form = client.get(f"{detail}edit/").content.decode()
+    assert "At least 200 characters." in form
+    reviewer = sign_in(Client(), team.reviewer)
+    response = reviewer.post(f"{detail}step/", {"step": "send"}, follow=True)
+    assert "too short: at least 200 characters, now 140" in response.content.decode()
+    spanish = client.get(detail, headers={"accept-language": "es"}).content.decode()
+    assert "demasiado breve: al menos 200 caracteres, ahora 140" in spanish
+    # Nothing written at all is still missing.
+    empty = draft_for(team, "special_procedures", variant(narrative=""))
+    page = client.get(f"/advocacy/{empty.pk}/").content.decode()
+    assert "Missing:</strong> A detailed account of the events (the narrative)" in page
+
+
+def test_the_history_shows_the_internal_review_and_its_reset(team):
+    communication = reviewed(team, draft_for(team, "special_procedures"))
+    client = sign_in(Client(), team.writer)
+    detail = f"/advocacy/{communication.pk}/"
+    history = client.get(detail).content.decode().split("<h2>History</h2>")[1]
+    reviewer = team.reviewer.user.username
+    assert "Approved by a second person (internal review)" in history and reviewer in history
+    form = {"language": "en", "narrative": NARRATIVE + " More.", "source": "x", "confidential": "y"}
+    assert client.post(f"{detail}edit/", form).status_code == 302
+    history = client.get(detail).content.decode().split("<h2>History</h2>")[1]
+    assert "Changed after the review: a new review is needed" in history

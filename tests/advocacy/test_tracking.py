@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from aegis import clock
-from aegis.advocacy import queue, selectors, services
+from aegis.advocacy import queue, selectors, services, vocabulary
 from aegis.advocacy.models import Communication, CommunicationOutcome, Mechanism
 from aegis.advocacy.vocabulary import Status
 from aegis.rules import RuleError
@@ -168,3 +168,66 @@ def test_a_sending_date_with_a_mistyped_year_is_refused(team):
                 communication, actor_id=team.writer.user.pk, on=datetime.date(2026, 3, 2)
             )
     assert Communication.objects.get(pk=communication.pk).sent_on == datetime.date(2026, 3, 2)
+
+
+def _published(team, then_follow_up: bool = False) -> Communication:
+    """Sent → Acknowledged → Transmitted → Published (→ Follow-up sent), no reply recorded."""
+    communication = _sent(team)
+    with unlocked(team.writer.keychain()):
+        services.acknowledge(communication, reference="UA COL 3/2026", actor_id=None)
+        services.transmitted(communication, actor_id=None)
+        services.publish(communication, publication="A/HRC/62/3", actor_id=None)
+        if then_follow_up:
+            services.follow_up(communication, actor_id=None)
+    return Communication.objects.get(pk=communication.pk)
+
+
+@pytest.mark.parametrize("then_follow_up", [False, True], ids=["published", "follow_up"])
+def test_a_late_reply_after_the_publication_or_a_follow_up_is_recorded_and_counted(
+    team, then_follow_up
+):
+    """It had been refused ("A communication that is “Published” cannot become “Reply
+    received”"): the reply is recorded where the communication stands, in its History, and
+    counted as answered."""
+    communication = _published(team, then_follow_up)
+    state = communication.status
+    actor = team.writer.user.pk
+    with unlocked(team.writer.keychain()):
+        services.record_reply(
+            communication, reply="The State denies.", summary="Denial.", actor_id=actor
+        )
+    assert services.may_record_reply(communication) is False  # one reply, then no more
+    stored = Communication.objects.get(pk=communication.pk)
+    assert stored.status == state  # the publication (follow-up) stays the present state
+    assert stored.replied_on == clock.today()
+    with unlocked(team.writer.keychain()):
+        assert stored.reply_summary == "Denial."
+    history = [(e.status, e.actor_id) for e in stored.events.all()]
+    assert history[-1] == (Status.REPLIED, actor)
+    row = {r.code: r for r in selectors.outcome_counts()}["un-special-procedures"]
+    assert (row.sent, row.answered) == (1, 1)
+    with unlocked(team.writer.keychain()), pytest.raises(RuleError, match="already recorded"):
+        services.record_reply(stored, reply="Again.", summary="Again.", actor_id=actor)
+
+
+def test_the_internal_review_and_its_reset_by_an_edit_are_in_the_history(team):
+    communication = reviewed(team, draft_for(team, "special_procedures"))
+    with unlocked(team.writer.keychain()):
+        services.update_draft(
+            communication, actor_id=team.writer.user.pk, narrative=communication.narrative + "!"
+        )
+        services.update_draft(  # no review to reset: nothing more in the History
+            communication, actor_id=team.writer.user.pk, narrative=communication.narrative + "?"
+        )
+    history = [(e.status, e.actor_id) for e in communication.events.all()]
+    assert history == [
+        (Status.DRAFT, team.writer.user.pk),
+        (Status.REVIEW, team.writer.user.pk),
+        (vocabulary.Step.REVIEWED, team.reviewer.user.pk),
+        (vocabulary.Step.REVIEW_RESET, team.writer.user.pk),
+    ]
+    labels = [e.get_status_display() for e in communication.events.all()]
+    assert labels[2:] == [
+        "Approved by a second person (internal review)",
+        "Changed after the review: a new review is needed",
+    ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .vocabulary import Channel, Checks, ConsentRule
 
@@ -61,6 +62,20 @@ class Element:
     label: Any  # names the element in the refusal: "Missing: <label>"
     satisfied: Callable[[Dossier], bool]
     fields: tuple[str, ...] = ()  # the writer's inputs this element reads
+    # Why an element that is there is not enough (a narrative too short), "" when it is
+    # simply missing: the checklist and the refusal say so rather than "Missing".
+    short_of: Callable[[Dossier], str] | None = None
+
+    def shortfall(self, dossier: Dossier) -> str:
+        """What the element lacks, in words, where it is there but not enough; else ""."""
+        if self.short_of is None or self.satisfied(dossier):
+            return ""
+        return self.short_of(dossier)
+
+    def described(self, dossier: Dossier) -> str:
+        """The element as a refusal names it: its label, and what it lacks where it is there."""
+        shortfall = self.shortfall(dossier)
+        return f"{self.label} — {shortfall}" if shortfall else str(self.label)
 
 
 def _filled(key: str) -> Callable[[Dossier], bool]:
@@ -89,10 +104,24 @@ PERPETRATORS = Element(
 )
 DATE = Element("date", _("the date of the events"), lambda d: bool(d.events))
 PLACE = Element("place", _("the place of the events"), lambda d: any(e.place for e in d.events))
+
+
+def _account_too_short(d: Dossier) -> str:
+    written = len(d.narrative.strip())
+    if not written:
+        return ""
+    return ngettext(
+        "too short: at least %(minimum)s character, now %(written)s",
+        "too short: at least %(minimum)s characters, now %(written)s",
+        DETAILED_ACCOUNT,
+    ) % {"minimum": DETAILED_ACCOUNT, "written": written}
+
+
 ACCOUNT = Element(
     "account",
     _("a detailed account of the events (the narrative)"),
     lambda d: len(d.narrative.strip()) >= DETAILED_ACCOUNT,
+    short_of=_account_too_short,
 )
 SOURCE = Element(
     "source",

@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from aegis.widgets import DateInput
 
@@ -71,6 +72,17 @@ class EditForm(forms.Form):
         cast(forms.ChoiceField, self.fields["incidents"]).choices = [
             (str(i.pk), f"{i.reference} — {i.title}") for i in incidents
         ]
+        if checks.ACCOUNT in checks.elements_of(mechanism.checks):  # the minimum it checks
+            narrative = self.fields["narrative"]
+            narrative.help_text = "{} {}".format(
+                narrative.help_text,
+                ngettext(
+                    "At least %(minimum)s character.",
+                    "At least %(minimum)s characters.",
+                    checks.DETAILED_ACCOUNT,
+                )
+                % {"minimum": checks.DETAILED_ACCOUNT},
+            )
         self.element_keys = []
         for spec in checks.fields_of(mechanism.checks):
             self.element_keys.append(spec.key)

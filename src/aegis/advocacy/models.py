@@ -17,6 +17,7 @@ from aegis.vault.fields import LINE_PADDED, NAME_PADDED, EncryptedTextField, Sea
 
 from .vocabulary import (
     AWAITING_REPLY,
+    EVENTS,
     Channel,
     Checks,
     ConsentRule,
@@ -163,12 +164,15 @@ class Communication(models.Model):
 
 
 class Event(models.Model):
-    """One step of a communication's tracking: who moved it to which state, when."""
+    """One step of a communication's tracking: who moved it to which state, when; or a step
+    that leaves its state as it is (`Step`: the internal review, its reset by an edit; a
+    State's reply recorded after the publication is a `Status.REPLIED` entry, see
+    services.record_reply)."""
 
     communication = models.ForeignKey(
         Communication, on_delete=models.CASCADE, related_name="events"
     )
-    status = models.CharField(max_length=16, choices=Status.choices)
+    status = models.CharField(max_length=16, choices=EVENTS)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -43,6 +43,7 @@ from .vocabulary import (
     Outcome,
     Resolution,
     Status,
+    Step,
 )
 
 KEY_PURPOSE = "communication"
@@ -60,6 +61,9 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.FOLLOW_UP: (S.REPLIED, S.NO_REPLY, S.PUBLISHED, S.FOLLOW_UP),
 }
 SENT_STATES = tuple(s for s in Status.values if s not in (S.DRAFT, S.REVIEW))
+# The State often replies only after the mechanism published the communication (or after a
+# follow-up): such a late reply is recorded where the communication stands (record_reply).
+LATE_REPLY = (S.PUBLISHED, S.FOLLOW_UP)
 MEASURES = (Checks.IACHR, Checks.ECHR_RULE_39)
 
 
@@ -77,9 +81,26 @@ def _move(communication: Communication, to: str, actor_id: int | None, **fields:
     for name, value in fields.items():
         setattr(communication, name, value)
     communication.status = to
+    _note(communication, to, actor_id)
+
+
+def _note(
+    communication: Communication,
+    step: str,
+    actor_id: int | None,
+    *,
+    update_fields: list[str] | None = None,
+) -> None:
+    """Save the communication as the caller changed it (only `update_fields` where given)
+    and record the step in its History, who and when: the state it moved to (`_move`), or a
+    `Step` that leaves its state as it is."""
     communication.updated_at = clock.now()
-    communication.save()
-    Event.objects.create(communication=communication, status=to, actor_id=actor_id, at=clock.now())
+    communication.save(
+        update_fields=None if update_fields is None else [*update_fields, "updated_at"]
+    )
+    Event.objects.create(
+        communication=communication, status=step, actor_id=actor_id, at=clock.now()
+    )
     _audit(communication, "record.update", actor_id)
 
 
@@ -241,12 +262,16 @@ def update_draft(
     with transaction.atomic():
         communication.narrative = text
         communication.elements = stored
-        communication.reviewed_by = None
-        communication.updated_at = clock.now()
-        communication.save()
+        if communication.reviewed_by_id is not None:
+            # The review was of the text as it was: the History says it no longer holds.
+            communication.reviewed_by = None
+            _note(communication, Step.REVIEW_RESET, actor_id)
+        else:
+            communication.updated_at = clock.now()
+            communication.save()
+            _audit(communication, "record.update", actor_id)
         if linked is not None:
             communication.incidents.set(linked)
-        _audit(communication, "record.update", actor_id)
     return communication
 
 
@@ -268,21 +293,20 @@ def approve(communication: Communication, *, actor_id: int | None) -> None:
             _("The writer cannot review their own communication: ask a colleague."), "status"
         )
     communication.reviewed_by_id = actor_id
-    communication.updated_at = clock.now()
-    communication.save(update_fields=["reviewed_by", "updated_at"])
-    _audit(communication, "record.update", actor_id)
+    _note(communication, Step.REVIEWED, actor_id, update_fields=["reviewed_by"])
 
 
-def missing_message(missing: list[checks.Element]) -> str:
+def missing_message(missing: list[checks.Element], dossier: builder.Dossier) -> str:
     return _("It cannot be marked sent yet. Missing: %(elements)s.") % {
-        "elements": "; ".join(str(e.label) for e in missing)
+        "elements": "; ".join(e.described(dossier) for e in missing)
     }
 
 
 def refuse_if_incomplete(communication: Communication) -> None:
-    missing = checks.missing(builder.build(communication))
+    dossier = builder.build(communication)
+    missing = checks.missing(dossier)
     if missing:
-        raise RuleError(missing_message(missing), missing[0].key)
+        raise RuleError(missing_message(missing, dossier), missing[0].key)
 
 
 @transaction.atomic
@@ -346,7 +370,27 @@ def record_reply(
     if not short:
         raise RuleError(_("Summarise the reply in a few lines."), "summary")
     day = _day(on, "on", not_before=communication.sent_on)
-    _move(communication, S.REPLIED, actor_id, reply=text, reply_summary=short, replied_on=day)
+    fields = {"reply": text, "reply_summary": short, "replied_on": day}
+    if communication.status not in LATE_REPLY:
+        _move(communication, S.REPLIED, actor_id, **fields)
+    else:
+        # A late reply leaves the state as it is rather than moving it back to "Reply
+        # received": the publication (or follow-up) stays the present state with its next
+        # step, and is not offered again as if it had not happened. The History gains a
+        # "Reply received" entry (who, when), and the outcome analysis counts the reply by
+        # its date, `replied_on`, whatever the state (selectors.outcome_counts).
+        if communication.replied_on is not None:
+            raise Conflict(_("The State's reply is already recorded."), "status")
+        for name, value in fields.items():
+            setattr(communication, name, value)
+        _note(communication, S.REPLIED, actor_id)
+
+
+def may_record_reply(communication: Communication) -> bool:
+    """Whether the State's reply may be recorded now (the page offers it only then)."""
+    if communication.status in LATE_REPLY:
+        return communication.replied_on is None
+    return communication.status in TRANSITIONS[S.REPLIED]
 
 
 @transaction.atomic

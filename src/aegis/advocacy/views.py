@@ -117,7 +117,7 @@ def detail(request: HttpRequest, communication_id: int) -> HttpResponse:
             "c": communication,
             "dossier": dossier,
             "elements": [
-                (e, e.satisfied(dossier))
+                (e, e.satisfied(dossier), e.shortfall(dossier))
                 for e in checks.elements_of(communication.mechanism.checks)
             ],
             "tracking": selectors.tracking_of(communication),
@@ -127,6 +127,7 @@ def detail(request: HttpRequest, communication_id: int) -> HttpResponse:
             and communication.created_by_id != request.user.pk,
             "measures": communication.mechanism.checks in (Checks.IACHR, Checks.ECHR_RULE_39),
             "sent": communication.status in services.SENT_STATES,
+            "may_reply": services.may_record_reply(communication),
             "formats": export.FORMATS,
             "default_format": export.default_format(communication.mechanism.channel),
             "step": StepForm(),

@@ -63,6 +63,18 @@ class Status(models.TextChoices):
 AWAITING_REPLY = (Status.SENT, Status.ACKNOWLEDGED, Status.TRANSMITTED)
 
 
+class Step(models.TextChoices):
+    """Steps the History records that leave the communication's state as it is (its other
+    entries are the states it moved to: `Status`)."""
+
+    REVIEWED = "reviewed", _("Approved by a second person (internal review)")
+    REVIEW_RESET = "review_reset", _("Changed after the review: a new review is needed")
+
+
+# What a History entry (models.Event) may record: a state reached, or one of the steps.
+EVENTS = [*Status.choices, *Step.choices]
+
+
 class Resolution(models.TextChoices):
     GRANT = "grant", _("Granted")
     EXTENSION = "extension", _("Extended")
