@@ -23,6 +23,7 @@ from aegis.monitoring.vocabulary import ArticleOrigin
 from aegis.vault import service_keys
 from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
+from tests.conftest import api_client
 
 from .conftest import STORY, sign_in
 from .test_decisions import EXTRACTED, _queue_lines, arrest_on_file
@@ -232,3 +233,38 @@ def test_the_news_rule_says_when_it_cannot_fire(team, organisation):
     page = sign_in(Client(), team.coordinator).get(reverse("alerts:rules")).content.decode()
     assert "A protected person is named in the news" in page
     assert "it cannot fire yet" not in page
+
+
+def test_pasting_a_story_that_is_an_incident_already_says_so(team, monkeypatch):
+    """The page had said "The article is kept and proposed." of a copy that was merged into
+    the story's incident at once: the analyst looked for a proposal that was not to decide."""
+    original = _ingest(team, monkeypatch, WHOLE)
+    with unlocked(team.analyst.keychain()):
+        reference = decisions.accept(
+            original.proposal, compartment_id=team.compartment.pk, actor_id=team.analyst.user.pk
+        )
+    monkeypatch.setattr(articles, "run_extractors", lambda items: [WHOLE for _ in items])
+    client = sign_in(Client(), team.analyst)
+    page = client.post(
+        reverse("monitoring:paste"),
+        {"title": "Defender held", "url": "https://other.example.net/held", "text": STORY},
+        follow=True,
+    ).content.decode()
+    assert f"The same story is incident {reference} already" in page
+    assert "The article is kept and proposed." not in page
+    answer = api_client(team.analyst).post(
+        reverse("api:monitoring_article_add"),
+        {"title": "Defender held", "url": "https://third.example.net/held", "text": STORY},
+        content_type="application/json",
+    )
+    assert answer.status_code == 201
+    assert answer.json()["detail"].startswith(f"The same story is incident {reference} already")
+
+
+def test_a_text_too_short_to_read_says_how_long_it_must_be(team):
+    client = sign_in(Client(), team.analyst)
+    page = client.post(
+        reverse("monitoring:paste"), {"title": "Arrest", "url": "", "text": "Police arrested her"}
+    ).content.decode()
+    assert "Paste the article&#x27;s text: at least 5 words." in page
+    assert not Article.objects.exists()

@@ -241,9 +241,10 @@ def add_article(request: HttpRequest, payload: PastedIn) -> Any:
     keys.pass_on(actor_id=request.user.pk)  # as the queue page does: colleagues' fingerprints
     added = manual.add_pasted(actor_id=request.user.pk, **payload.model_dump())
     proposal = Proposal.objects.filter(article=added.article).select_related("article").first()
+    said, _warning = manual.outcome(added)
     if proposal is None:
         # Kept as a copy of the story (as the page says it): an answer, not a refusal.
-        return Status(200, {"detail": str(manual.KEPT_AS_COPY)})
-    if added.read:
-        return Status(201, {**_row(proposal), "reading": "read", "detail": str(manual.PROPOSED)})
-    return Status(201, {**_row(proposal), "reading": "unread", "detail": str(manual.UNREAD)})
+        return Status(200, {"detail": said})
+    return Status(
+        201, {**_row(proposal), "reading": "read" if added.read else "unread", "detail": said}
+    )

@@ -22,11 +22,12 @@ from aegis import clock, rules
 from aegis.files.uploads import UnacceptedKind, UploadRejected, check_upload
 from aegis.rules import Conflict, RuleError
 from aegis.text import CONTROL
+from aegis.vault.keychain import KeyNotOpened, NoKeyAccess, VaultLocked
 
 from . import articles, texts
 from .drafts import EARLIEST
 from .models import Article
-from .vocabulary import ArticleOrigin
+from .vocabulary import ArticleOrigin, ProposalStatus
 
 READABLE = ("text/plain", "application/pdf")
 READABLE_SUFFIXES = (".txt", ".pdf")
@@ -38,6 +39,11 @@ UNREAD = gettext_lazy(
     "Fill in the incident by hand."
 )
 KEPT_AS_COPY = gettext_lazy("The article is kept: the same story was proposed already.")
+MERGED_COPY = gettext_lazy(
+    "The same story is incident %(reference)s already: the article is kept and added to it "
+    "as another outlet, for its caseworkers to add as a source."
+)
+MIN_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,23 @@ class Added:
     # False: the extractor could not read the article (its proposal is empty, to be filled in
     # by hand); true as well for a copy of a story kept before, which is not read.
     read: bool
+
+
+def outcome(added: Added) -> tuple[str, bool]:
+    """What became of an article added by hand, in words, and whether it is a warning (the
+    extractor could not read it). Its proposal: `added.article.proposal`, where it has one."""
+    proposal = getattr(added.article, "proposal", None)
+    if proposal is None:
+        return str(KEPT_AS_COPY), False
+    if proposal.status == ProposalStatus.MERGED:  # a copy of a story decided already
+        try:
+            reference = proposal.incident_reference
+        except (NoKeyAccess, KeyNotOpened, VaultLocked):
+            reference = ""
+        return str(MERGED_COPY) % {"reference": reference or "—"}, False
+    if added.read:
+        return str(PROPOSED), False
+    return str(UNREAD), True
 
 
 def _published(value: Any) -> datetime.date | None:
@@ -83,8 +106,10 @@ def add_pasted(
     if not title:
         raise RuleError(_("Give the article's title."), "title")
     text = rules.text(text, "text", gettext_lazy("The text"), limit=texts.TEXT_MAX)
-    if len(texts.normalised_words(text)) < 5:
-        raise RuleError(_("Paste the article's text."), "text")
+    if len(texts.normalised_words(text)) < MIN_WORDS:
+        raise RuleError(
+            _("Paste the article's text: at least %(n)s words.") % {"n": MIN_WORDS}, "text"
+        )
     if articles.seen(url):
         raise Conflict(_("This article is already kept."), "url")
     return _keep(ArticleOrigin.PASTED, actor_id, title, text, url, _published(published))
@@ -166,8 +191,11 @@ def add_upload(
     text = rules.text(
         text.replace("\x0c", "\n"), "file", gettext_lazy("The file's text"), limit=texts.TEXT_MAX
     )
-    if len(texts.normalised_words(text)) < 5:
-        raise UploadRejected(_("The file holds no text to read."))
+    if len(texts.normalised_words(text)) < MIN_WORDS:
+        raise UploadRejected(
+            _("The file holds no article to read: at least %(n)s words are needed.")
+            % {"n": MIN_WORDS}
+        )
     published = _published(published)
     if articles.seen(url):
         raise Conflict(_("This article is already kept."), "url")

@@ -312,14 +312,10 @@ def source_poll(request: HttpRequest, source_id: int) -> HttpResponse:
 
 
 def _added(request: HttpRequest, added: manual.Added) -> HttpResponse:
-    article = added.article
-    if hasattr(article, "proposal"):
-        if added.read:
-            messages.success(request, manual.PROPOSED)
-        else:
-            messages.warning(request, manual.UNREAD)
-        return redirect("monitoring:proposal", proposal_id=article.proposal.pk)
-    messages.success(request, manual.KEPT_AS_COPY)
+    said, warning = manual.outcome(added)
+    (messages.warning if warning else messages.success)(request, said)
+    if hasattr(added.article, "proposal"):
+        return redirect("monitoring:proposal", proposal_id=added.article.proposal.pk)
     return redirect("monitoring:queue")
 
 
