@@ -315,3 +315,18 @@ def test_a_bundle_whose_case_is_gone_stays_listed(desk, partner):
     ExportedRecord.objects.filter(record_type="case").update(record_id="AEG-1999-00001")
     assert list(selectors.exports_to(partner, desk.lucia.user)) == [sent.export]
     assert selectors.partners(desk.lucia.user).get(pk=partner.pk).sent == 1
+
+
+def test_a_refused_import_is_said_once_on_the_page(desk, partner):
+    """As the tester met it: a CSV that is not the exchange layout, from an older tool."""
+    page = sign_in(Client(), desk.lucia).post(
+        "/exchange/import/",
+        {
+            "file_format": "csv",
+            "partner": partner.pk,
+            "bundle": SimpleUploadedFile("old.csv", b"a,b\n1,2\n"),
+            "compartment": desk.compartment.pk,
+        },
+    )
+    assert page.status_code == 400
+    assert page.content.decode().count("not OpenEvSys XML or the exchange CSV") == 1

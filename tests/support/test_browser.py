@@ -69,7 +69,10 @@ def test_a_referral_is_refused_without_consent_then_made_with_it(browser, tab, t
     provider = team.provider()
     page = signed_in(browser, tab.base, team.lucia)
     _refer(page, tab.base, team, provider)
-    expect(page.get_by_role("alert")).to_contain_text("Nothing is saved yet")
+    expect(page.get_by_role("alert").first).to_contain_text("Nothing is saved yet")
+    # The refusal of the whole form is an alert of its own, said once.
+    refusal = page.get_by_role("alert").filter(has_text="no live consent")
+    expect(refusal).to_have_count(1)
     expect(
         page.get_by_text("no live consent to “Share with a partner organisation”")
     ).to_be_visible()
