@@ -377,8 +377,13 @@ def _key_text(path: str | None) -> str:
 
         try:
             return Path(path).read_text()
-        except (OSError, UnicodeDecodeError) as error:
-            raise BackupError(f"Cannot read the key file {path}: {error}.") from error
+        except OSError as error:  # its reason in words, not "[Errno 2] …: 'path'"
+            raise BackupError(f"Cannot read the key file {path}: {error.strerror}.") from error
+        except UnicodeDecodeError as error:
+            raise BackupError(
+                f"Cannot read the key file {path}: it is not text (the recovery key or an age "
+                "identity file)."
+            ) from error
     if sys.stdin.isatty():
         return getpass.getpass("Organisation recovery key (or age identity): ")
     return sys.stdin.read()

@@ -290,6 +290,17 @@ def test_a_wrong_key_is_refused(source, tmp_path):
     _refused(done, "This key does not open")
 
 
+def test_a_key_file_that_cannot_be_read_is_said_in_words(source, tmp_path):
+    missing = tmp_path / "nowhere.txt"
+    done = aegis(source.home, "backup", "verify", str(source.backup), "--key-file", str(missing))
+    _refused(done, f"Cannot read the key file {missing}: No such file or directory.")
+    assert "Errno" not in done.stdout + done.stderr
+    binary = tmp_path / "photo.jpg"
+    binary.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)))
+    done = aegis(source.home, "backup", "verify", str(source.backup), "--key-file", str(binary))
+    _refused(done, "it is not text")
+
+
 @pytest.mark.parametrize(
     "damage", ["cut short", "cut at a chunk", "flipped byte", "not a key", "not an age file"]
 )
