@@ -42,3 +42,20 @@ def test_the_first_button_of_a_form_that_redraws_itself_saves(
         assert 'type="submit"' in first.group(0), first.group(0)
         assert "name=" not in first.group(0) and "formaction" not in first.group(0), first.group(0)
         assert "formnovalidate" not in first.group(0), first.group(0)
+
+
+@pytest.mark.engine_independent
+def test_every_button_that_redraws_a_form_is_sent_without_the_browsers_checks():
+    """ "Show the regions" is pressed before the form is complete: without formnovalidate the
+    browser held it back until every required field was filled (the case form's summary)."""
+    from pathlib import Path
+
+    import aegis
+
+    unchecked = []
+    for path in Path(aegis.__file__).parent.glob("**/templates/**/*.html"):
+        for button in re.findall(r"<button[^>]*>", path.read_text()):
+            redraws = 'name="show_regions"' in button or 'name="{{ refresh }}"' in button
+            if redraws and "formnovalidate" not in button:
+                unchecked.append(f"{path.name}: {button}")
+    assert not unchecked
