@@ -46,8 +46,9 @@ def test_the_first_button_of_a_form_that_redraws_itself_saves(
 
 @pytest.mark.engine_independent
 def test_every_button_that_redraws_a_form_is_sent_without_the_browsers_checks():
-    """ "Show the regions" is pressed before the form is complete: without formnovalidate the
-    browser held it back until every required field was filled (the case form's summary)."""
+    """The button "Show the regions" is pressed before the form is complete: without
+    formnovalidate the browser held it back until every required field was filled (the case
+    form's summary)."""
     from pathlib import Path
 
     import aegis
