@@ -105,11 +105,11 @@ def test_a_grant_from_request_to_close(browser, tab, team):  # noqa: F811
     lucia.get_by_role("button", name="Record due diligence").click()
     expect(lucia.locator("#grant-status")).to_have_text("Due diligence done")
 
-    # The requester is refused, whatever the page offers.
+    # The requester is told another coordinator approves, and offered no button that would
+    # only be refused (the services refuse it all the same: test_grants).
     karim.goto(grant_url)
     expect(karim.get_by_text("another coordinator must approve it")).to_be_visible()
-    karim.get_by_role("button", name="Approve").click()
-    expect(karim.get_by_role("status")).to_contain_text("cannot approve")
+    expect(karim.get_by_role("button", name="Approve")).to_have_count(0)
 
     ana = signed_in(browser, tab.base, team.ana)
     ana.goto(grant_url)
