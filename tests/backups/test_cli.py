@@ -338,6 +338,8 @@ def test_restore_without_the_old_audit_key_says_where_to_put_it(source, tmp_path
         tmp_path, "backup", "restore", str(source.backup), "--key-file", str(source.key_file)
     )
     _refused(done, "audit key", "AEGIS_AUDIT_KEY_FILE", "--new-audit-key")
+    # The key to replace is named as such: a first start of the empty instance made it.
+    _refused(done, f"in place of {tmp_path / 'secrets' / 'audit_key'}", "replace it")
     assert not (tmp_path / "media" / "blobs").exists()  # nothing was restored
 
 

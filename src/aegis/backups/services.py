@@ -336,8 +336,9 @@ def verify_backup(path: Path, key_text: str, seen: Progress | None = None) -> ma
 AUDIT_KEY_ADVICE = (
     "The audit log in this backup is chained under another audit key (its key id {theirs}; "
     "this instance's is {ours}). The audit key is never in a backup: put a copy of the old "
-    "instance's key (AEGIS_HOME/secrets/audit_key, kept offline with the recovery key) at "
-    "{where}, or name it in AEGIS_AUDIT_KEY_FILE, and restore again. Without it, give "
+    "instance's key (AEGIS_HOME/secrets/audit_key, kept offline with the recovery key) in "
+    "place of {where} (a new key this instance made when it first started: replace it), or "
+    "name it in AEGIS_AUDIT_KEY_FILE, and restore again. Without it, give "
     "--new-audit-key: everything is restored, but the old entries of the audit log can then "
     "never be verified."
 )
