@@ -178,6 +178,11 @@ def test_upload_to_exhibit_package_verifies_with_sha256sum(lucia, tmp_path):
 
     assert checkpoints.key_id() in html
     assert (root / "aegis-instance.pub").read_text() == checkpoints.public_key_file()
+    # A file added beside the listed ones passes sha256sum -c: the page says what belongs.
+    assert "a file that is not listed is not part of this exhibit" in html
+    # The caseworker who makes the package is given the key's id to hand out once.
+    listing = client.get(reverse("evidence:list", kwargs={"reference": case.reference}))
+    assert f"whose id is {checkpoints.key_id()}" in listing.content.decode()
 
     def minisign_check() -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Max, Q, QuerySet
 
+from aegis.audit import services as audit
 from aegis.cases import selectors as cases
 from aegis.vault.selectors import open_records
 
@@ -111,3 +112,9 @@ def cases_with_evidence() -> QuerySet[EvidenceItem, Any]:
     """The ids of cases holding evidence, as a subquery (retention: such a closed case expires
     with its evidence, on the evidence's period)."""
     return EvidenceItem.objects.values("case_id")
+
+
+def signing_key_id() -> str:
+    """The id of the key exhibit manifests are signed with, for a court or lawyer to be given
+    once, apart from any package (a package carries its public key, which proves nothing)."""
+    return audit.instance_key()[0]

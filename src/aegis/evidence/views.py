@@ -39,6 +39,7 @@ def _list_context(request: HttpRequest, case: Any, exhibit_form: ReasonForm | No
         "page": selectors.items_page(case, request.GET.get("page")),
         "has_originals": selectors.has_originals(case),
         "exhibit_form": exhibit_form or ReasonForm(prefix="exhibit"),
+        "signing_key_id": selectors.signing_key_id(),
     }
 
 
