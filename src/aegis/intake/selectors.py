@@ -82,9 +82,13 @@ def awaiting_answer(user: Any) -> QuerySet[Submission]:
     """Reports already triaged whose reporter wrote last: a message sent with the receipt
     code after the report was taken up (or closed) that nobody on the team has answered.
     A new report is among those to triage."""
+    # Only reports a reporter has written in are looked at: few are, and the latest message
+    # of every report triaged over the years would be read on each dashboard otherwise.
+    wrote = SubmissionMessage.objects.filter(sender=SenderKind.REPORTER).values("submission_id")
     return (
         visible_submissions(user)
         .exclude(status=SubmissionStatus.NEW)
+        .filter(pk__in=wrote)
         .annotate(last_sender=_last_sender())
         .filter(last_sender=SenderKind.REPORTER)
     )
