@@ -341,3 +341,21 @@ def test_json_nested_past_pythons_depth_is_a_damaged_bundle(desk, partner, partn
         data, signature = bundles.make(partner_keys, spoil=nest)
         said = "readable manifest"
     _refused(desk, data, signature, said)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda r: r["events"][0].update(place="Bogotá"),
+        lambda r: r["events"][0].update(acts="death_threat"),
+        lambda r: r["persons"][0].update(biographic_details=["Guardian Rio"]),
+        lambda r: r["persons"].append("P2"),
+    ],
+)
+def test_a_record_of_another_shape_is_a_damaged_bundle(desk, partner, partner_keys, spoil):
+    """The review page reads these parts as objects and lists: "place": "Bogotá" had been a
+    500 on it, and the record could then not even be rejected."""
+    records = json.loads(json.dumps(bundles.RECORDS))
+    spoil(records)
+    data, signature = bundles.make(partner_keys, contents=bundles.files(records))
+    _refused(desk, data, signature, "records are not readable")

@@ -4,6 +4,7 @@ outside the reader's compartments answer 404."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,6 +14,7 @@ from aegis.exchange import demo
 from aegis.exchange.models import Partner, QuarantineItem, Received
 from aegis.exchange.vocabulary import Decision
 from aegis.roles import Role
+from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 
 from . import bundles
@@ -330,3 +332,23 @@ def test_a_refused_import_is_said_once_on_the_page(desk, partner):
     )
     assert page.status_code == 400
     assert page.content.decode().count("not OpenEvSys XML or the exchange CSV") == 1
+
+
+def test_a_record_kept_in_another_shape_is_shown_and_can_be_rejected(desk, partner, partner_keys):
+    """An item kept before the bundle's shapes were checked: its page is shown, not a 500."""
+    client = sign_in(Client(), desk.lucia)
+    assert _upload(client, *bundles.make(partner_keys), desk.compartment).status_code == 302
+    event = QuarantineItem.objects.get(kind="event")
+    person = QuarantineItem.objects.get(kind="person")
+    for item, content in (
+        (event, {"event": {"title": "Raid", "place": "Bogotá", "acts": "threat"}}),
+        (person, {"person": {"biographic_details": ["Guardian Rio"]}}),
+    ):
+        with unlocked(desk.lucia.keychain()):
+            stored = QuarantineItem.objects.get(pk=item.pk)
+            stored.content = json.dumps(content)
+            stored.save(update_fields=["content"])
+        assert client.get(f"/exchange/quarantine/{item.pk}/").status_code == 200
+    rejected = client.post(f"/exchange/quarantine/{event.pk}/", {"decision": "rejected"})
+    assert rejected.status_code == 302
+    assert QuarantineItem.objects.get(pk=event.pk).decision == Decision.REJECTED

@@ -59,9 +59,16 @@ def _label_of(choices: type[Any], value: Any) -> str:
     return str(choices(value).label) if value in choices.values else str(value)
 
 
-def person_rows(details: dict[str, Any]) -> list[tuple[str, str]]:
+def as_dict(value: Any) -> dict[str, Any]:
+    """A part of a received record as the schema has it, an object; {} where it is not (an
+    item kept before its bundle's shapes were checked)."""
+    return value if isinstance(value, dict) else {}
+
+
+def person_rows(details: Any) -> list[tuple[str, str]]:
     """A received person's details as (label, value), in the reader's language: codes by
     their names, a field this instance does not know under the sender's own name."""
+    details = as_dict(details)
     labels = _person_labels()
     country = str(details.get("country") or "")
     shown = {
@@ -78,20 +85,22 @@ def person_rows(details: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def place_shown(place: dict[str, Any]) -> str:
+def place_shown(place: Any) -> str:
+    place = as_dict(place)
     country, region = str(place.get("country") or ""), str(place.get("region") or "")
     return ", ".join(
         part
         for part in (
-            places.region_name(country, region, region),
+            places.region_name(country, region, region) if country else region,
             places.country_name(country) or country,
         )
         if part
     )
 
 
-def acts_shown(acts: list[dict[str, Any]]) -> str:
-    return ", ".join(_label_of(ViolationType, act.get("type")) for act in acts)
+def acts_shown(acts: Any) -> str:
+    acts = acts if isinstance(acts, list) else []
+    return ", ".join(_label_of(ViolationType, as_dict(act).get("type")) for act in acts)
 
 
 def _pending(item: QuarantineItem) -> None:

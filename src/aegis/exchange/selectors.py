@@ -19,7 +19,7 @@ from aegis.vault.selectors import open_records
 
 from . import keys
 from .models import Export, ExportedRecord, Partner, PartnerKey, QuarantineItem, Received
-from .review import content
+from .review import as_dict, content
 from .vocabulary import Decision, ItemKind
 
 PAGE_SIZE = 25
@@ -147,7 +147,7 @@ def _index(kind: str, value: Any) -> str | None:
 
 def person_matches(user: Any, item: QuarantineItem) -> list[Any]:
     """Existing people with the same name, phone or identity number (blind indexes)."""
-    details = content(item)["person"].get("biographic_details", {})
+    details = as_dict(as_dict(content(item).get("person")).get("biographic_details"))
     wanted = Q()
     for field, kind, value in (
         ("name_index", "name", details.get("legal_name")),
@@ -170,19 +170,24 @@ MATCHES_READ = 200  # incidents of the month read to find the ten of the day
 
 def incident_matches(user: Any, item: QuarantineItem) -> list[Any]:
     """Existing incidents on the same date, in the same country, with a same violation."""
-    event = content(item)["event"]
+    event = as_dict(content(item).get("event"))
     try:
         start = datetime.date.fromisoformat(event["date"]["start"])
     except (KeyError, TypeError, ValueError):
         return []
-    types = [act.get("type") for act in event.get("acts", [])]
+    acts = event.get("acts")
+    types = [
+        t
+        for a in (acts if isinstance(acts, list) else [])
+        if isinstance(t := as_dict(a).get("type"), str)
+    ]
     # The month is coded; the day is sealed, so it is compared once the records are open. The
     # month, not its first day: a row made before the days were sealed keeps its day
     # in the month column until it is corrected.
     found = incidents.visible_incidents(user).filter(
         month_start__year=start.year, month_start__month=start.month
     )
-    if country := event.get("place", {}).get("country"):
+    if country := str(as_dict(event.get("place")).get("country") or ""):
         found = found.filter(country=country)
     if types:
         found = found.filter(acts__violation_type__in=types)

@@ -367,6 +367,23 @@ def _open(data: bytes, signature: str | None) -> tuple[PartnerKey, bundle.Opened
     return key, bundle.Opened(manifest, files, bundle.sha256(data))
 
 
+def _shaped(record: Any, name: str, kind: type) -> Any:
+    """`record[name]` where the schema has a `kind` (empty where absent); ValueError, read as
+    a damaged bundle, where the record or the value is of another shape: the review page reads
+    them as such ("place": "Bogotá" had been a 500 there, and the record could not be
+    rejected)."""
+    if not isinstance(record, dict):
+        raise ValueError("a record is not an object")
+    value: Any = record.get(name)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise ValueError(f"{name} is not a {kind.__name__}")
+    if isinstance(value, list) and not all(isinstance(x, (dict, str, int)) for x in value):
+        raise ValueError(f"{name} holds something other than records and ids")
+    return value
+
+
 def _items(opened: bundle.Opened) -> list[tuple[str, str, dict[str, Any]]]:
     """(kind, local id, content) of each record to review."""
     try:
@@ -382,8 +399,13 @@ def _items(opened: bundle.Opened) -> list[tuple[str, str, dict[str, Any]]]:
                 chains.setdefault(end, []).append(link)
         found: list[tuple[str, str, dict[str, Any]]] = []
         for person in data.get("persons", []):
+            _shaped(person, "biographic_details", dict)
             found.append((ItemKind.PERSON, str(person["id"]), {"person": person}))
         for event in data.get("events", []):
+            _shaped(event, "place", dict)
+            _shaped(event, "date", dict)
+            for act in _shaped(event, "acts", list):
+                _shaped(act, "victims", list)
             involved = [victims[v] for act in event.get("acts", []) for v in act.get("victims", [])]
             named = [
                 perpetrators[i["perpetrator"]]

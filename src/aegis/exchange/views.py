@@ -249,15 +249,15 @@ def item(request: HttpRequest, quarantined_id: Any) -> HttpResponse:
                 return redirect("exchange:received", received_id=chosen.received_id)
         status = 400
     received = review.content(chosen)
-    event = received.get("event") or {}
+    event = review.as_dict(received.get("event"))
     context = {
         "item": chosen,
         "content": received,
         "person_rows": review.person_rows(
-            (received.get("person") or {}).get("biographic_details") or {}
+            review.as_dict(received.get("person")).get("biographic_details")
         ),
-        "place": review.place_shown(event.get("place") or {}),
-        "acts": review.acts_shown(event.get("acts") or []),
+        "place": review.place_shown(event.get("place")),
+        "acts": review.acts_shown(event.get("acts")),
         "matches": selectors.matches(request.user, chosen) if chosen.decision == "pending" else [],
         "form": form,
     }

@@ -152,11 +152,12 @@ class Command(BaseCommand):
                     (out, sent.age_file),
                     (Path(f"{out}{SIGNATURE_SUFFIX}"), sent.signature.encode()),
                 ):
+                    written.append(path)  # before: a write cut short leaves part of a file
                     path.write_bytes(data)
-                    written.append(path)
         except OSError as error:
             for path in written:
-                path.unlink(missing_ok=True)
+                if path.is_file():  # not what stood in the way (a folder of that name)
+                    path.unlink()
             raise CommandError(f"Cannot write {error.filename}: {error.strerror}.") from error
         self.stdout.write(
             f"Bundle {sent.export.pk} for {partner.name}: {out}, {out}{SIGNATURE_SUFFIX}"
