@@ -3,6 +3,7 @@ authenticator set-up and password change at first sign-in."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -151,6 +152,16 @@ def test_new_person_enrols_themselves_and_then_changes_password(signed_in):
 
     # Enrolled, but the first password still has to go before any other page opens.
     assert client.get("/cases/")["Location"] == reverse("accounts:password")
+    # Typed again as the new one, it would stay the administrator's: refused, on its input.
+    kept = client.post(
+        reverse("accounts:password"),
+        {"old_password": first, "new_password": first, "new_password_again": first},
+    )
+    assert kept.status_code == 200
+    assert "Choose a new password: this one is your current password." in html.unescape(
+        kept.content.decode()
+    )
+    assert User.objects.get(pk=nadia.pk).must_change_password
     changed = client.post(
         reverse("accounts:password"),
         {

@@ -75,6 +75,14 @@ class PasswordChangeForm(forms.Form):
         new = data.get("new_password")
         if new and new != data.get("new_password_again"):
             raise forms.ValidationError(_("The two new passwords are not the same."))
+        if new and new == data.get("old_password"):
+            # The first password was chosen by the administrator: typed again, it would stay
+            # known to them while the account said the person had chosen their own.
+            self.add_error(
+                "new_password",
+                _("Choose a new password: this one is your current password."),
+            )
+            return data
         if new:
             password_validation.validate_password(str(new), self.user)  # type: ignore[arg-type]
         return data
