@@ -211,6 +211,19 @@ def test_a_reporter_who_writes_after_the_take_up_is_waited_for_on_the_dashboard(
     assert submission.reference not in emptied and "No reporter is waiting" in emptied
 
 
+def test_a_spam_reports_sender_writing_again_waits_for_no_one(intake_team, submit):
+    """A flood's sender keeps the receipt codes: writing again with each must not put an
+    urgent line on every intake member's dashboard."""
+    lucia = _lucia(intake_team)
+    code = receipt_code(post_report(Client(), narrative="Buy cheap watches now"))
+    submission = Submission.objects.get()
+    client = sign_in(Client(), lucia)
+    client.post(f"/triage/{submission.pk}/mark/", {"decision": "spam", "reason": "Advertising"})
+    services.add_reporter_message(services.open_receipt(code), "Still selling watches.")
+    assert "wrote again" not in client.get("/").content.decode()
+    assert submission.reference not in client.get("/triage/?awaiting=1").content.decode()
+
+
 def _raw_row(submission: Submission) -> bytes:
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM intake_submission WHERE id = %s", [submission.pk.hex])

@@ -85,9 +85,11 @@ def awaiting_answer(user: Any) -> QuerySet[Submission]:
     # Only reports a reporter has written in are looked at: few are, and the latest message
     # of every report triaged over the years would be read on each dashboard otherwise.
     wrote = SubmissionMessage.objects.filter(sender=SenderKind.REPORTER).values("submission_id")
+    # Spam is left out: its receipt codes still open, and a flood's sender writing again with
+    # each would put an urgent line on every intake member's dashboard.
     return (
         visible_submissions(user)
-        .exclude(status=SubmissionStatus.NEW)
+        .exclude(status__in=(SubmissionStatus.NEW, SubmissionStatus.SPAM))
         .filter(pk__in=wrote)
         .annotate(last_sender=_last_sender())
         .filter(last_sender=SenderKind.REPORTER)
@@ -97,13 +99,21 @@ def awaiting_answer(user: Any) -> QuerySet[Submission]:
 def triage_page(user: Any, number: Any = None, *, awaiting: bool = False) -> Page:
     """The reports, newest first, each with `last_sender`; `awaiting`: only those whose
     reporter waits for an answer."""
-    if awaiting:
-        submissions = awaiting_answer(user).annotate(file_count=Count("files"))
-    else:
-        submissions = visible_submissions(user).annotate(
-            file_count=Count("files"), last_sender=_last_sender()
-        )
-    return Paginator(submissions.order_by("-received_at", "-pk"), PAGE_SIZE).get_page(number)
+    submissions = awaiting_answer(user) if awaiting else visible_submissions(user)
+    submissions = submissions.annotate(file_count=Count("files"))
+    page = Paginator(submissions.order_by("-received_at", "-pk"), PAGE_SIZE).get_page(number)
+    # Who wrote last, for the rows shown only: annotated on the list, the page's count had
+    # worked it out for every report ever received.
+    latest: dict[Any, str] = {}
+    for submission_id, sender in (
+        SubmissionMessage.objects.filter(submission__in=[s.pk for s in page.object_list])
+        .order_by("submission", "-created_at", "-pk")
+        .values_list("submission_id", "sender")
+    ):
+        latest.setdefault(submission_id, sender)
+    for submission in page.object_list:
+        setattr(submission, "last_sender", latest.get(submission.pk))  # noqa: B010
+    return page
 
 
 def recent_flood_notices(days: int = 7) -> QuerySet[FloodNotice]:

@@ -1,0 +1,21 @@
+# Each report's latest message read from an index: the intake team's dashboard counts the
+# reporters who wrote last (selectors.awaiting_answer).
+
+from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('intake', '0008_seal_links'),
+        ('vault', '0006_keypair_wipe_key_id'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.AddIndex(
+            model_name='submissionmessage',
+            index=models.Index(fields=['submission', '-created_at', '-id'], name='intake_message_latest'),
+        ),
+    ]
