@@ -88,3 +88,16 @@ def test_patterns_of_attacks_are_counted_for_the_case_team(demo_logins):  # noqa
     found = len(risk.findings_for(user))
     assert found > 1, "the demo's incidents make patterns"
     assert f"{found} patterns of attacks found" in _queue(demo_logins, "caseworker")
+
+
+def test_the_drill_line_counts_each_number_in_its_own_plural(monkeypatch):
+    from aegis import work_queue
+    from aegis.alerts import selectors
+
+    found = selectors.Attention(
+        open=0, needs_human=0, missed_checkins=0, open_drills=3, drills_needing_human=1
+    )
+    monkeypatch.setattr(work_queue.alerts, "attention", lambda user: found)
+    (line,) = work_queue._alerts(None)
+    assert line.text == "3 drills open (exercises, not emergencies); 1 needs a human"
+    assert not line.urgent

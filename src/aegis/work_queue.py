@@ -64,14 +64,9 @@ def _alerts(user: Any) -> list[Item]:
             "%(n)d drill open (an exercise, not an emergency)",
             "%(n)d drills open (exercises, not emergencies)",
             found.open_drills,
-        )
-        if found.drills_needing_human:
-            text = ngettext(
-                "%(n)d drill open (an exercise, not an emergency); %(h)d needs a human",
-                "%(n)d drills open (exercises, not emergencies); %(h)d need a human",
-                found.open_drills,
-            )
-        text %= {"n": found.open_drills, "h": found.drills_needing_human}
+        ) % {"n": found.open_drills}
+        if h := found.drills_needing_human:  # each count with its own plural
+            text += "; " + ngettext("%(h)d needs a human", "%(h)d need a human", h) % {"h": h}
         items.append(Item(text, url))
     if found.stalled:
         items.append(

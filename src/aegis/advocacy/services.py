@@ -379,7 +379,14 @@ def record_reply(
         # step, and is not offered again as if it had not happened. The History gains a
         # "Reply received" entry (who, when), and the outcome analysis counts the reply by
         # its date, `replied_on`, whatever the state (selectors.outcome_counts).
-        if communication.replied_on is not None:
+        # Locked and read again: two people recording it at once must not both find none.
+        recorded = (
+            Communication.objects.select_for_update()
+            .filter(pk=communication.pk)
+            .values_list("replied_on", flat=True)
+            .get()
+        )
+        if recorded is not None:
             raise Conflict(_("The State's reply is already recorded."), "status")
         for name, value in fields.items():
             setattr(communication, name, value)
