@@ -180,6 +180,25 @@ def test_a_running_drill_says_when_its_current_level_ends(team, smtp, sms):
     assert "Emergency contact 1" in body and "Achieng" not in body
 
 
+def test_an_acknowledgement_on_the_alerts_page_is_in_the_report(team, smtp, sms):
+    """A coordinator with no message at the level reached acknowledges on the alert's page:
+    the report had said "0 acknowledged" and named nobody."""
+    with clock.frozen(START):
+        alert = services.raise_alert(team.person, AlertKind.MANUAL, is_drill=True)
+        sending.deliver_due()
+        clock.advance(timedelta(minutes=3))
+        assert not alert.deliveries.filter(recipient_user=team.karim.user).exists()
+        services.acknowledge_as(alert, team.karim.user)
+        report = selectors.drill_report(Alert.objects.get(pk=alert.pk))
+        page = sign_in(Client(), team.karim).get(
+            reverse("alerts:drill_report", kwargs={"alert_id": alert.pk})
+        )
+    assert report.on_page == [(team.karim.user.username, timedelta(minutes=3))]
+    body = page.content.decode()
+    assert "Acknowledged on the alert's page" in body
+    assert "3 min 0 s after the drill was raised" in body
+
+
 def test_the_report_is_for_drills_in_reach_only(team, make_person):
     drill = services.raise_alert(team.person, AlertKind.MANUAL, is_drill=True)
     real = services.raise_alert(team.person, AlertKind.PANIC)

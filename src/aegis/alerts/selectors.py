@@ -500,6 +500,10 @@ class DrillReport:
     # Where the ladder stands: None when it has run to its end (or the drill was closed),
     # else when the current level's deadline passes.
     next_deadline: datetime | None
+    # Acknowledgements made on the alert's page (a responder or coordinator with no message
+    # of their own): who, and how long after the drill was raised. The levels count the
+    # messages' links only; the report had read "0 acknowledged" beside them.
+    on_page: list[tuple[str, timedelta]] = field(default_factory=list)
 
     @property
     def recipients(self) -> int:
@@ -557,7 +561,11 @@ def drill_report(alert: Alert) -> DrillReport:
         )
         for level in levels
     ]
-    return DrillReport(alert, report_levels, _next_deadline(alert, levels))
+    on_page = [
+        (a.user.get_username() if a.user else "—", a.acknowledged_at - alert.triggered_at)
+        for a in alert.acknowledgements.filter(delivery__isnull=True).select_related("user")
+    ]
+    return DrillReport(alert, report_levels, _next_deadline(alert, levels), on_page)
 
 
 def resolved_alerts(resolved_before: datetime) -> QuerySet[Alert]:
