@@ -84,18 +84,23 @@ def test_place_and_lift_a_hold_through_the_pages(team, closed_case, make_person)
     assert case.reference in form.content.decode()
     missing = client.post("/retention/holds/new/", {"case": case.reference, "reason": ""})
     assert missing.status_code == 200 and not LegalHold.objects.exists()
+    # A reference typed in lower case names the same case (it had been "No case…").
     done = client.post(
-        "/retention/holds/new/", {"case": case.reference, "reason": "Court order 7/2026"}
+        "/retention/holds/new/", {"case": case.reference.lower(), "reason": "Court order 7/2026"}
     )
     assert done.status_code == 302
     hold = LegalHold.objects.get()
     assert hold.placed_by_id == karim.user.pk
+    # The case page says the hold stands (it had said nothing of it).
+    shown = client.get(f"/cases/{case.reference}/").content.decode()
+    assert "Under a legal hold since" in shown and "Court order 7/2026" not in shown
     listing = client.get("/retention/holds/").content.decode()
     assert "Court order 7/2026" in listing and "Lift the hold" in listing
     lifted = client.post(f"/retention/holds/{hold.pk}/lift/", {"lift_reason": "Order ended"})
     assert lifted.status_code == 302
     lifted_at, lifted_by = LegalHold.objects.values_list("lifted_at", "lifted_by").get()
     assert lifted_at is not None and lifted_by == karim.user.pk
+    assert "Under a legal hold" not in client.get(f"/cases/{case.reference}/").content.decode()
     again = client.post(f"/retention/holds/{hold.pk}/lift/", {"lift_reason": "again"})
     assert again.status_code == 200 and "lifted already" in again.content.decode()
     actions = list(AuditEntry.objects.values_list("action", flat=True))

@@ -72,7 +72,8 @@ def hold_new(request: HttpRequest) -> HttpResponse:
     reference = (request.POST.get("case") or request.GET.get("case") or "").strip()
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        case = case_selectors.case_for(request.user, reference) if reference else None
+        # References are written in capitals; one typed in lower case is the same case.
+        case = case_selectors.case_for(request.user, reference.upper()) if reference else None
         if case is None:
             form.add_error(None, _("No case with this reference among the cases you may see."))
         else:
