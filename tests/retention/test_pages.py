@@ -9,6 +9,7 @@ from django.test import Client
 
 from aegis import clock
 from aegis.audit.models import AuditEntry
+from aegis.intake.models import Submission
 from aegis.retention import selectors
 from aegis.retention.models import LegalHold
 from aegis.roles import Role
@@ -55,8 +56,12 @@ def test_reminders_on_the_work_queue_and_the_page(team, closed_case, report, mak
         assert "2 records" in item.text  # the case and the (long expired) report
         assert not [i for i in items_for(outsider.user) if "expire" in i.text]
         assert not [i for i in items_for(lucia.user) if "expire" in i.text]  # caseworker
+        assert "legal hold" not in item.text  # a hold is for cases only
         page = sign_in(Client(), karim).get("/retention/").content.decode()
     assert case.reference in page and "Place a hold" in page
+    # The report links to its page, where it can be taken up (a hold cannot keep it).
+    submission = Submission.objects.get()
+    assert f'href="/triage/{submission.pk}/"' in page and "To keep it, take it up" in page
 
 
 def test_the_reminder_count_is_counted_in_sql_and_stops_at_the_cap(

@@ -30,10 +30,13 @@ def items(user: Any) -> list[WorkItem]:
     if count:
         found.append(
             WorkItem(
+                # Not "place a legal hold": a hold is for cases, and most of what expires may
+                # be reports never taken up (kept by taking them up); the list says which.
                 ngettext(
-                    "%(count)d record expires within %(days)d days: place a legal hold to keep it.",
-                    "%(count)d records expire within %(days)d days: place a legal hold to keep "
-                    "those that must be kept.",
+                    "%(count)d record expires within %(days)d days: see what it is and "
+                    "whether it must be kept.",
+                    "%(count)d records expire within %(days)d days: see which, and keep those "
+                    "that must be kept.",
                     count,
                 )
                 % {"count": count, "days": selectors.REMINDER_DAYS},
