@@ -75,6 +75,19 @@ def test_without_asking_the_page_checks_nothing(signed_in):
     assert not AuditCheck.objects.exists()
 
 
+def test_the_entries_name_who_by_username(signed_in, make_person):
+    """Ids alone ("3", "user 8") had left the auditor unable to read who did what."""
+    auditor, _person = signed_in(Role.AUDITOR)
+    lucia = make_person(Role.CASEWORKER, "lucia")
+    admin = make_person(Role.ADMIN, "amara")
+    audit.record(
+        "user.deactivate", actor_id=admin.user.pk, object_type="user", object_id=lucia.user.pk
+    )
+    page = auditor.get(reverse("audit:log")).content.decode()
+    assert f"<bdi>amara</bdi> ({admin.user.pk})" in page
+    assert f"user {lucia.user.pk} (<bdi>lucia</bdi>)" in page
+
+
 def test_a_caseworker_is_refused_the_audit_page_and_the_check(signed_in):
     caseworker, _person = signed_in(Role.CASEWORKER)
     assert caseworker.get(reverse("audit:log")).status_code == 403
