@@ -255,6 +255,8 @@ def test_coordinators_add_and_switch_off_rules_on_the_pages(team):
     assert saved.created_by == team.karim.user
     listing = client.get(reverse("alerts:rules")).content.decode()
     assert "Detentions in Antioquia" in listing and team.person.pseudonym in listing
+    # Criteria joined by semicolons, none after the last ("Cauca, Colombia;" had ended one).
+    assert f"{team.person.pseudonym}; Antioquia, Colombia</td>" in listing
 
     client.post(reverse("alerts:rule-active", kwargs={"rule_id": saved.pk}), {"active": "0"})
     saved.refresh_from_db()
