@@ -84,6 +84,21 @@ def test_bad_settings_are_refused_in_plain_words(admin, change, message):
     assert current.review_days_critical == 7 and current.pattern_min_count == 3
 
 
+def test_every_number_out_of_range_is_marked_at_once(admin):
+    """The tester's four mistakes had taken four saves, one message each."""
+    bad = {
+        "review_days_low": "-5",
+        "review_days_critical": "0",
+        "pattern_window_days": "0",
+        "pattern_min_count": "-1",
+    }
+    page = _text(admin.post(reverse("risk:settings"), {**DEFAULTS, **bad}))
+    assert page.count("Give a whole number from 1 to 3650.") == 2
+    assert "Give a whole number from 1 to 365." in page
+    assert "Give a whole number from 2 to 1000." in page
+    assert page.count('aria-invalid="true"') == 4
+
+
 def test_the_admin_sees_no_case_data_on_the_settings_pages(team, admin):
     team.assess(threats=[threat(title="Secret threat title")], summary="Secret summary")
     for url in (reverse("risk:settings"), reverse("risk:checklist-new")):

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aegis.incidents.vocabulary import PerpetratorType
@@ -14,6 +16,7 @@ from aegis.widgets import DateInput
 
 from . import services
 from .checks import TEXT_MAX, TITLE_MAX
+from .configuration import MAX_MIN_COUNT, MAX_REVIEW_DAYS, MAX_WINDOW_DAYS
 from .models import ChecklistItem
 from .vocabulary import Amplifier, Category, ChecklistKind, Level, Strategy
 
@@ -161,25 +164,46 @@ class RatingsForm(forms.Form):
         ]
 
 
+def _range_message(low: int, high: int) -> str:
+    return gettext("Give a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
+
+
+def _whole(label: Any, low: int, high: int, **kwargs: Any) -> forms.IntegerField:
+    """A whole number from `low` to `high`, refused in the service's own words (in the
+    reader's language: the message is made when it is shown)."""
+    said = lazy(_range_message, str)(low, high)
+    return forms.IntegerField(
+        label=label,
+        min_value=low,
+        max_value=high,
+        error_messages={"min_value": said, "max_value": said},
+        **kwargs,
+    )
+
+
 class SettingsForm(forms.Form):
     moderate_from = forms.DecimalField(
         label=_("Moderate from"), max_digits=7, decimal_places=2, min_value=0
     )
     high_from = forms.DecimalField(label=_("High from"), max_digits=7, decimal_places=2)
     critical_from = forms.DecimalField(label=_("Critical from"), max_digits=7, decimal_places=2)
-    review_days_low = forms.IntegerField(label=_("Review a low risk after (days)"))
-    review_days_moderate = forms.IntegerField(label=_("Review a moderate risk after (days)"))
-    review_days_high = forms.IntegerField(label=_("Review a high risk after (days)"))
-    review_days_critical = forms.IntegerField(label=_("Review a critical risk after (days)"))
-    pattern_window_days = forms.IntegerField(
-        label=_("Pattern window (days)"),
+    # Each number's range is checked here too, so that every field out of range is marked
+    # at once; the service checked them one at a time, a save for each mistake.
+    review_days_low = _whole(_("Review a low risk after (days)"), 1, MAX_REVIEW_DAYS)
+    review_days_moderate = _whole(_("Review a moderate risk after (days)"), 1, MAX_REVIEW_DAYS)
+    review_days_high = _whole(_("Review a high risk after (days)"), 1, MAX_REVIEW_DAYS)
+    review_days_critical = _whole(_("Review a critical risk after (days)"), 1, MAX_REVIEW_DAYS)
+    pattern_window_days = _whole(
+        _("Pattern window (days)"),
+        1,
+        MAX_WINDOW_DAYS,
         help_text=_(
             "Read in whole months: the window starts on the first day of the month its first "
             "day falls in, since only the month of each incident is kept in clear (its days "
             "are sealed). 30 days on 6 December count the incidents of November and December."
         ),
     )
-    pattern_min_count = forms.IntegerField(label=_("Incidents in the window that make a finding"))
+    pattern_min_count = _whole(_("Incidents in the window that make a finding"), 2, MAX_MIN_COUNT)
 
 
 class ChecklistItemForm(forms.Form):
