@@ -296,3 +296,15 @@ def test_an_unrecognised_language_is_not_shown(team, proposal):
     Article.objects.filter(pk=proposal.article_id).update(language="")
     html = _proposal_page(sign_in(Client(), team.analyst), proposal)
     assert "Recognise it" not in html
+
+
+def test_a_future_first_seen_is_marked_with_the_other_mistakes(team):
+    """Reach -4 and a date in the future: both marked on the first save (the date had been
+    said only once the reach was mended)."""
+    client = sign_in(Client(), team.analyst)
+    page = client.post(
+        reverse("monitoring:campaign-new"), {**CAMPAIGN, "reach": "-4", "first_seen": "2999-01-01"}
+    ).content.decode()
+    assert "The date cannot be in the future." in page
+    assert page.count('aria-invalid="true"') == 2
+    assert not Campaign.objects.exists()

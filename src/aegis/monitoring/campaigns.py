@@ -41,6 +41,11 @@ def _codes(values: Iterable[Any], vocabulary: Any, field: str, label: Any) -> li
     return list(dict.fromkeys(codes))
 
 
+def checked_day(value: Any, field: str) -> datetime.date:
+    """A day a campaign was seen: not in the future, not before EARLIEST; else RuleError."""
+    return _date(value, field)
+
+
 def _date(value: Any, field: str) -> datetime.date:
     if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
         raise RuleError(_("Give a date."), field)

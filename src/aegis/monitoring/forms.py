@@ -18,8 +18,10 @@ from aegis.incidents.vocabulary import (
     Reliability,
     ViolationType,
 )
+from aegis.rules import RuleError
 from aegis.widgets import DateInput
 
+from . import campaigns
 from .drafts import MAX_VICTIMS, Draft, VictimDraft
 from .sources import LANGUAGES
 from .vocabulary import (
@@ -306,6 +308,15 @@ class CampaignForm(forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     is_active = forms.BooleanField(label=_("Still active"), required=False, initial=True)
+
+    def clean_first_seen(self) -> Any:
+        # Checked with the other fields, so that a date in the future is marked beside the
+        # reach out of range rather than after it was mended (the service checks it again).
+        value = self.cleaned_data["first_seen"]
+        try:
+            return campaigns.checked_day(value, "first_seen")
+        except RuleError as error:
+            raise forms.ValidationError(str(error.message)) from error
 
 
 class NewCampaignForm(CampaignForm, OnceForm):
