@@ -47,6 +47,28 @@ def test_search_key_ceremony(make_person, organisation):
         assert len(blind_index("name", "Ana")) == 32
 
 
+def test_a_ceremony_that_cannot_happen_says_so_before_the_recovery_key_is_asked(
+    make_person, organisation, capsys, monkeypatch
+):
+    """The alert service refused only after the key was typed, and a person who held the
+    search key already was told they "can now search" (nothing was granted or audited)."""
+    from aegis import cli
+    from aegis.audit.models import AuditEntry
+
+    def asked(*_args):
+        raise AssertionError("the recovery key was asked for")
+
+    monkeypatch.setattr(cli, "_secret_input", asked)
+    analyst = make_person(Role.ANALYST)
+    assert cli.main(["grant-search-key", "--username", analyst.user.username]) == 2
+    assert "Only caseworkers and coordinators" in capsys.readouterr().err
+    holder = make_person(Role.CASEWORKER)  # given the search key when made
+    grants = AuditEntry.objects.filter(action="key.grant").count()
+    assert cli.main(["grant-search-key", "--username", holder.user.username]) == 0
+    assert "holds the search key already: nothing to do" in capsys.readouterr().out
+    assert AuditEntry.objects.filter(action="key.grant").count() == grants
+
+
 def test_alert_service_search_key_ceremony(organisation, capsys):
     """Inbound SMS need the alert service to hold the search key: only by this ceremony."""
     from aegis.cli import main
@@ -60,3 +82,6 @@ def test_alert_service_search_key_ceremony(organisation, capsys):
     assert "inbound SMS" in capsys.readouterr().out
     with unlocked(service_keys.service_keychain()):
         assert len(blind_index("phone", "+254722555031")) == 32
+    # Asked again: said before any key is asked for.
+    assert main(["grant-search-key", "--alert-service", "--recovery-key-file", "/nonexistent"]) == 0
+    assert "holds the search key already" in capsys.readouterr().out

@@ -18,6 +18,7 @@ from django.db import DatabaseError, transaction
 from .accounts import services as accounts
 from .backups import services as backups
 from .roles import Role
+from .vault import selectors as vault_selectors
 from .vault import service_keys, wipe_key
 from .vault import services as vault
 from .vault.keychain import unlocked
@@ -355,33 +356,43 @@ def print_after_new_wipe_key() -> None:
     print("\n".join(lines))
 
 
+def alert_service_grant_refusal() -> tuple[str, int] | None:
+    """Why the search key cannot be given to the alert service now, and the exit status;
+    None where it can. Asked before the recovery key is: it had been typed for nothing."""
+    keypair = service_keys.service_keypair(ALERTS)
+    if keypair is None or vault.index_key_id() is None:
+        return "This instance has no keys yet; run 'aegis init' first.", 2
+    try:
+        why = service_keys.unlock_on_disk(ALERTS) or service_keys.unlock_kept_in_home(ALERTS)
+    except service_keys.ServiceKeyMissing as exc:  # the wipe key is gone: nothing opens
+        return (
+            f"Refused: {exc} Until then, whether a file inside AEGIS_HOME opens the {ALERTS} "
+            "service key cannot be checked.",
+            2,
+        )
+    if why is not None:
+        return (
+            f"Refused: {why}, so a copy of the disk would let anyone test names and phone "
+            "numbers against the search indexes. Seal the key (aegis seal-service-key) and "
+            "supply its unlock secret from outside AEGIS_HOME first.",
+            2,
+        )
+    if service_keys.holds_search_key(ALERTS):
+        return "The alert service holds the search key already: nothing to do.", 0
+    return None
+
+
 def grant_search_key_to_alert_service(recovery_key_text: str) -> int:
     """Key ceremony: let the alert service find a defender's file by the phone number an
     inbound SMS comes from. Whoever holds the service key can then test names and numbers
     against the search indexes, so this is a choice, not a default, and never for a service
     whose key a copy of the disk opens."""
+    if (refusal := alert_service_grant_refusal()) is not None:
+        print(refusal[0], file=sys.stderr if refusal[1] else sys.stdout)
+        return refusal[1]
     keypair = service_keys.service_keypair(ALERTS)
     index_key_id = vault.index_key_id()
-    if keypair is None or index_key_id is None:
-        print("This instance has no keys yet; run 'aegis init' first.", file=sys.stderr)
-        return 2
-    try:
-        why = service_keys.unlock_on_disk(ALERTS) or service_keys.unlock_kept_in_home(ALERTS)
-    except service_keys.ServiceKeyMissing as exc:  # the wipe key is gone: nothing opens
-        print(
-            f"Refused: {exc} Until then, whether a file inside AEGIS_HOME opens the {ALERTS} "
-            "service key cannot be checked.",
-            file=sys.stderr,
-        )
-        return 2
-    if why is not None:
-        print(
-            f"Refused: {why}, so a copy of the disk would let anyone test names and phone "
-            "numbers against the search indexes. Seal the key (aegis seal-service-key) and "
-            "supply its unlock secret from outside AEGIS_HOME first.",
-            file=sys.stderr,
-        )
-        return 2
+    assert keypair is not None and index_key_id is not None  # checked above
     try:
         chain = vault.recovery_keychain(recovery_key_text)
     except vault.WrongPassphrase as exc:
@@ -427,24 +438,35 @@ def seal_service_key(
     return 0
 
 
-def grant_search_key(username: str, recovery_key_text: str) -> int:
-    """Key ceremony: seal the search index key to a caseworker or coordinator."""
+def user_grant_refusal(username: str) -> tuple[str, int] | None:
+    """Why the search key cannot be given to this person now, and the exit status; None
+    where it can. Asked before the recovery key is."""
     keypair = _keypair_of(username)
     if keypair is None or keypair.user is None:
-        print(f"There is no person with the username {username!r}.", file=sys.stderr)
-        return 2
+        return f"There is no person with the username {username!r}.", 2
     if not keypair.user.has_perm("accounts.view_cases"):
-        print("Only caseworkers and coordinators receive the search key.", file=sys.stderr)
-        return 2
+        return "Only caseworkers and coordinators receive the search key.", 2
+    if vault.index_key_id() is None:
+        return "This instance has no search key; run 'aegis init' first.", 2
+    if vault_selectors.holds_search_key(keypair.user.pk):
+        # It had said "can now search" and written no grant to the audit log.
+        return f"{username} holds the search key already: nothing to do.", 0
+    return None
+
+
+def grant_search_key(username: str, recovery_key_text: str) -> int:
+    """Key ceremony: seal the search index key to a caseworker or coordinator."""
+    if (refusal := user_grant_refusal(username)) is not None:
+        print(refusal[0], file=sys.stderr if refusal[1] else sys.stdout)
+        return refusal[1]
+    keypair = _keypair_of(username)
     index_key_id = vault.index_key_id()
+    assert keypair is not None and index_key_id is not None  # checked above
     try:
         chain = vault.recovery_keychain(recovery_key_text)
     except vault.WrongPassphrase as exc:
         print(f"Refused: {exc}.", file=sys.stderr)
         return 1
-    if index_key_id is None:
-        print("This instance has no search key; run 'aegis init' first.", file=sys.stderr)
-        return 2
     with unlocked(chain):
         vault.grant(index_key_id, keypair)
     print(f"{username} can now search by exact name, phone and reference.")

@@ -327,6 +327,15 @@ def cmd_grant_search_key(args: argparse.Namespace) -> int:
     if bool(args.username) == bool(args.alert_service):
         print("Give either --username or --alert-service.", file=sys.stderr)
         return 2
+    # Whatever refuses the ceremony is said before the recovery key is asked for.
+    refusal = (
+        bootstrap.alert_service_grant_refusal()
+        if args.alert_service
+        else bootstrap.user_grant_refusal(args.username)
+    )
+    if refusal is not None:
+        print(refusal[0], file=sys.stderr if refusal[1] else sys.stdout)
+        return refusal[1]
     recovery = _secret_input(args.recovery_key_file, "Organisation recovery key: ")
     if args.alert_service:
         return bootstrap.grant_search_key_to_alert_service(recovery)
