@@ -97,10 +97,11 @@ def test_lower_apps_reach_the_higher_ones_through_the_hooks_they_registered():
     assert compartments is not None
     assert compartments.of is cases.compartments_of
     assert compartments.leave is case_services.remove_member
-    # The case page: incidents, evidence, then the areas built on them; the search page adds
-    # incidents.
+    # The case page: incidents, a standing legal hold, evidence, then the areas built on
+    # them; the search page adds incidents.
     assert [p.template for p in panels._of(panels.CASE)] == [
         "incidents/_case_panel.html",
+        "retention/_case_panel.html",
         "evidence/_case_panel.html",
         "advocacy/_case_panel.html",
         "exchange/_case_panel.html",
