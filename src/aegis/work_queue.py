@@ -126,12 +126,6 @@ def _case_alerts(user: Any) -> list[Item]:
     return items
 
 
-def _address(where: str) -> str:
-    """A URL name, with a query after "?" where the list is narrowed."""
-    name, _mark, query = where.partition("?")
-    return reverse(name) + (f"?{query}" if query else "")
-
-
 def _case_work(user: Any) -> list[Item]:
     # Counts of rows that grow with the network stop at QUEUE_CAP ("100 (or more)").
     n_reports, more_reports = capped_count(intake.untriaged(user), QUEUE_CAP)
@@ -145,34 +139,34 @@ def _case_work(user: Any) -> list[Item]:
         (
             n_reports,
             ngettext("%(n)d report to triage", "%(n)d reports to triage", n_reports),
-            "intake:triage",
+            reverse("intake:triage"),
         ),
         (
             n_overdue,
             ngettext("%(n)d overdue task", "%(n)d overdue tasks", n_overdue),
-            "cases:tasks?due=overdue",
+            reverse("cases:tasks") + "?due=overdue",
         ),
         (
             n_today,
             ngettext("%(n)d task due today", "%(n)d tasks due today", n_today),
-            "cases:tasks?due=today",
+            reverse("cases:tasks") + "?due=today",
         ),
         (
             n_reviews,
             ngettext("%(n)d risk review due", "%(n)d risk reviews due", n_reviews),
-            "risk:dashboard",
+            reverse("risk:dashboard"),
         ),
         (
             n_findings,
             ngettext(
                 "%(n)d pattern of attacks found", "%(n)d patterns of attacks found", n_findings
             ),
-            "risk:dashboard",
+            reverse("risk:dashboard"),
         ),
     ]
     items = [
-        Item(text % {"n": n}, _address(where), more=capped)
-        for (n, text, where), capped in zip(counts, more, strict=True)
+        Item(text % {"n": n}, url, more=capped)
+        for (n, text, url), capped in zip(counts, more, strict=True)
         if n
     ]
     # A reporter who writes again after their report was taken up may be in danger now.

@@ -22,6 +22,27 @@ def _run(*args: str) -> str:
     return out.getvalue()
 
 
+def _export(case_reference: str, out: Path, tmp_path: Path, profile: str) -> str:
+    """`exchange export` to Casa Andina as lucia, her password read from a file."""
+    password = tmp_path / "password"
+    password.write_text(PASSWORD)
+    return _run(
+        "export",
+        "--partner",
+        "Casa Andina",
+        "--case",
+        case_reference,
+        "--profile",
+        profile,
+        "--out",
+        str(out),
+        "--username",
+        "lucia",
+        "--password-file",
+        str(password),
+    )
+
+
 def test_identity_is_made_once_and_printed(organisation):
     first = _run("identity")
     assert first == _run("identity")
@@ -68,24 +89,8 @@ def test_partner_add_validates_the_keys(organisation, tmp_path):
 
 
 def test_export_writes_the_bundle_and_its_signature(desk, partner, tmp_path):
-    password = tmp_path / "password"
-    password.write_text(PASSWORD)
     out = tmp_path / "bundle.age"
-    said = _run(
-        "export",
-        "--partner",
-        "Casa Andina",
-        "--case",
-        desk.case.reference,
-        "--profile",
-        "pseudonymised",
-        "--out",
-        str(out),
-        "--username",
-        "lucia",
-        "--password-file",
-        str(password),
-    )
+    said = _export(desk.case.reference, out, tmp_path, "pseudonymised")
     assert out.read_bytes().startswith(b"age-encryption.org/v1\n")
     assert Path(f"{out}.minisig").read_text().startswith("untrusted comment:")
     assert str(Export.objects.get().pk) in said
@@ -100,28 +105,12 @@ def test_an_export_that_cannot_be_written_is_not_recorded_as_sent(
     from aegis.audit.models import AuditEntry
     from aegis.exchange.models import ExportedRecord
 
-    password = tmp_path / "password"
-    password.write_text(PASSWORD)
     out = tmp_path / "missing" / "bundle.age"
     if unwritable == "signature":
         out = tmp_path / "bundle.age"
         Path(f"{out}.minisig").mkdir()  # a folder where the signature would go
     with pytest.raises(CommandError, match="Cannot write"):
-        _run(
-            "export",
-            "--partner",
-            "Casa Andina",
-            "--case",
-            desk.case.reference,
-            "--profile",
-            "coded",
-            "--out",
-            str(out),
-            "--username",
-            "lucia",
-            "--password-file",
-            str(password),
-        )
+        _export(desk.case.reference, out, tmp_path, "coded")
     assert not Export.objects.exists() and not ExportedRecord.objects.exists()
     assert not AuditEntry.objects.filter(action="exchange.export").exists()
     assert not out.exists()

@@ -17,7 +17,15 @@ from aegis.widgets import DateInput
 
 from . import services
 from .services import LINE_MAX, PERSON_FIELDS, TEXT_MAX
-from .vocabulary import AgeGroup, CaseStatus, ConsentScope, Gender, Sector, SubjectKind
+from .vocabulary import (
+    PERSON_LABELS,
+    AgeGroup,
+    CaseStatus,
+    ConsentScope,
+    Gender,
+    Sector,
+    SubjectKind,
+)
 
 STORED_IN_CLEAR = _("Stored unencrypted: never put the name of a person or a place here.")
 
@@ -95,28 +103,36 @@ class PlaceMixin(forms.Form):
 
 class PersonForm(PlaceMixin):
     pseudonym = line(
-        _("Pseudonym"),
+        PERSON_LABELS["pseudonym"],
         required=True,
         max_length=80,
         help_text=_("Shown in lists instead of the name. It must not identify the person."),
         error_messages={"required": _("Give a pseudonym: lists show it instead of the name.")},
     )
-    legal_name = line(_("Legal name"), help_text=_("Encrypted. Found by exact search."))
-    other_names = line(_("Other names"), max_length=500)
-    phone = line(_("Phone"), max_length=40, help_text=_("Encrypted. Found by exact search."))
-    email = forms.EmailField(label=_("Email"), required=False, max_length=LINE_MAX)
+    legal_name = line(PERSON_LABELS["legal_name"], help_text=_("Encrypted. Found by exact search."))
+    other_names = line(PERSON_LABELS["other_names"], max_length=500)
+    phone = line(
+        PERSON_LABELS["phone"], max_length=40, help_text=_("Encrypted. Found by exact search.")
+    )
+    email = forms.EmailField(label=PERSON_LABELS["email"], required=False, max_length=LINE_MAX)
     contact_channels = text(
-        _("Contact channels"), rows=3, help_text=_("Signal, WhatsApp, Matrix… one per line.")
+        PERSON_LABELS["contact_channels"],
+        rows=3,
+        help_text=_("Signal, WhatsApp, Matrix… one per line."),
     )
-    organisation = line(_("Organisation"))
+    organisation = line(PERSON_LABELS["organisation"])
     identity_document = line(
-        _("Identity document"), max_length=100, help_text=_("Encrypted. Found by exact search.")
+        PERSON_LABELS["identity_document"],
+        max_length=100,
+        help_text=_("Encrypted. Found by exact search."),
     )
-    gender = forms.ChoiceField(label=_("Sex or gender"), choices=Gender.choices)
-    age_group = forms.ChoiceField(label=_("Age group"), choices=AgeGroup.choices)
-    sector = forms.ChoiceField(label=_("Sector of work"), choices=Sector.choices)
+    gender = forms.ChoiceField(label=PERSON_LABELS["gender"], choices=Gender.choices)
+    age_group = forms.ChoiceField(label=PERSON_LABELS["age_group"], choices=AgeGroup.choices)
+    sector = forms.ChoiceField(label=PERSON_LABELS["sector"], choices=Sector.choices)
     languages = line(
-        _("Languages"), max_length=60, help_text=_("Language codes separated by commas, e.g. es,qu")
+        PERSON_LABELS["languages"],
+        max_length=60,
+        help_text=_("Language codes separated by commas, e.g. es,qu"),
     )
 
     field_order = list(PERSON_FIELDS)

@@ -60,3 +60,23 @@ class ConsentScope(models.TextChoices):
     NAME_TO_GOVERNMENT = "name_to_government", _("Name in a communication to a government")
     PUBLIC_STATISTICS = "public_statistics", _("Count in public statistics")
     PUBLISH_NAME = "publish_name", _("Publish the name")
+
+
+# A person's details by name (services.PERSON_FIELDS), as the person form and the review of
+# a person received from a partner both label them.
+PERSON_LABELS = {
+    "pseudonym": _("Pseudonym"),
+    "legal_name": _("Legal name"),
+    "other_names": _("Other names"),
+    "phone": _("Phone"),
+    "email": _("Email"),
+    "contact_channels": _("Contact channels"),
+    "organisation": _("Organisation"),
+    "identity_document": _("Identity document"),
+    "gender": _("Sex or gender"),
+    "age_group": _("Age group"),
+    "sector": _("Sector of work"),
+    "country": _("Country"),
+    "region": _("Region (first level)"),
+    "languages": _("Languages"),
+}

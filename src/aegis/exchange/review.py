@@ -16,7 +16,7 @@ from aegis import clock, places
 from aegis.audit import services as audit
 from aegis.cases import selectors as cases
 from aegis.cases import services as case_services
-from aegis.cases.vocabulary import AgeGroup, Gender, Sector
+from aegis.cases.vocabulary import PERSON_LABELS, AgeGroup, Gender, Sector
 from aegis.evidence import services as evidence
 from aegis.incidents import selectors as incidents
 from aegis.incidents import services as incident_services
@@ -35,25 +35,6 @@ def content(item: QuarantineItem) -> dict[str, Any]:
     return dict(json.loads(str(item.content)))
 
 
-def _person_labels() -> dict[str, str]:
-    return {
-        "pseudonym": _("Pseudonym"),
-        "legal_name": _("Legal name"),
-        "other_names": _("Other names"),
-        "phone": _("Phone"),
-        "email": _("Email"),
-        "contact_channels": _("Contact channels"),
-        "organisation": _("Organisation"),
-        "identity_document": _("Identity document"),
-        "gender": _("Sex or gender"),
-        "age_group": _("Age group"),
-        "sector": _("Sector"),
-        "country": _("Country"),
-        "region": _("Region"),
-        "languages": _("Languages"),
-    }
-
-
 def _label_of(choices: type[Any], value: Any) -> str:
     """A code's label in the reader's language; a code this instance does not know as sent."""
     return str(choices(value).label) if value in choices.values else str(value)
@@ -69,7 +50,6 @@ def person_rows(details: Any) -> list[tuple[str, str]]:
     """A received person's details as (label, value), in the reader's language: codes by
     their names, a field this instance does not know under the sender's own name."""
     details = as_dict(details)
-    labels = _person_labels()
     country = str(details.get("country") or "")
     shown = {
         "gender": lambda v: _label_of(Gender, v),
@@ -80,7 +60,10 @@ def person_rows(details: Any) -> list[tuple[str, str]]:
         "languages": lambda v: places.language_names(str(v)) or str(v),
     }
     return [
-        (labels.get(name, name), shown[name](value) if name in shown and value else value or "")
+        (
+            str(PERSON_LABELS.get(name, name)),
+            shown[name](value) if name in shown and value else value or "",
+        )
         for name, value in details.items()
     ]
 

@@ -102,6 +102,8 @@ def triage_page(user: Any, number: Any = None, *, awaiting: bool = False) -> Pag
     submissions = awaiting_answer(user) if awaiting else visible_submissions(user)
     submissions = submissions.annotate(file_count=Count("files"))
     page = Paginator(submissions.order_by("-received_at", "-pk"), PAGE_SIZE).get_page(number)
+    if awaiting:  # awaiting_answer annotated it already: the reporter, on every row
+        return page
     # Who wrote last, for the rows shown only: annotated on the list, the page's count had
     # worked it out for every report ever received.
     latest: dict[Any, str] = {}

@@ -1,7 +1,6 @@
 # Each report's latest message read from an index: the intake team's dashboard counts the
 # reporters who wrote last (selectors.awaiting_answer).
 
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -9,8 +8,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('intake', '0008_seal_links'),
-        ('vault', '0006_keypair_wipe_key_id'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
