@@ -118,6 +118,15 @@ def test_role_change_to_a_case_role_says_a_coordinator_adds_them(signed_in, make
     assert "a coordinator adds them" in admin.get(url, {"role": "caseworker"}).content.decode()
 
 
+def assert_no_link_sends_back(client: Client, page: str, form: str) -> None:
+    """Until the form is done every other page sends the person back to it: the page they
+    see offers no link that would (the menu, the account links), only the logo's."""
+    links = set(re.findall(r'<a [^>]*href="(/[^"#]*)"', page)) - {"/", reverse("dashboard")}
+    for link in links:
+        answer = client.get(html.unescape(link))
+        assert answer.get("Location") != form, link
+
+
 def test_new_person_enrols_themselves_and_then_changes_password(signed_in):
     admin, _ = signed_in(Role.ADMIN)
     first = "nadia's first passphrase"
@@ -136,6 +145,7 @@ def test_new_person_enrols_themselves_and_then_changes_password(signed_in):
     assert signing_in.status_code == 302
     assert client.get("/cases/")["Location"] == reverse("accounts:enrol")  # nowhere else
     page = client.get(reverse("accounts:enrol")).content.decode()
+    assert_no_link_sends_back(client, page, reverse("accounts:enrol"))
     device = TOTPDevice.objects.get(user=nadia, confirmed=False)
     secret = re.search(r'<code class="token">([A-Z2-7]+)</code>', page).group(1)
     assert "<svg" in page and secret not in seen_by_admin
@@ -152,6 +162,8 @@ def test_new_person_enrols_themselves_and_then_changes_password(signed_in):
 
     # Enrolled, but the first password still has to go before any other page opens.
     assert client.get("/cases/")["Location"] == reverse("accounts:password")
+    page = client.get(reverse("accounts:password")).content.decode()
+    assert_no_link_sends_back(client, page, reverse("accounts:password"))
     # Typed again as the new one, it would stay the administrator's: refused, on its input.
     kept = client.post(
         reverse("accounts:password"),

@@ -227,4 +227,8 @@ def menu(request: Any) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"menu": []}
+    # Until the authenticator is set up, or the new password chosen, every other page sends
+    # the person back to that form (accounts' FirstSignInMiddleware): no link offers one.
+    if user.must_enrol or user.must_change_password:
+        return {"menu": [], "setup_pending": "enrol" if user.must_enrol else "password"}
     return {"menu": [a for a in areas_for(user) if a.url_name]}
