@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from aegis.audit.models import AuditEntry
 from aegis.exchange import demo
 from aegis.exchange.models import Partner, QuarantineItem, Received
 from aegis.exchange.vocabulary import Decision
@@ -349,6 +351,59 @@ def test_a_record_kept_in_another_shape_is_shown_and_can_be_rejected(desk, partn
             stored.content = json.dumps(content)
             stored.save(update_fields=["content"])
         assert client.get(f"/exchange/quarantine/{item.pk}/").status_code == 200
-    rejected = client.post(f"/exchange/quarantine/{event.pk}/", {"decision": "rejected"})
+    rejected = client.post(
+        f"/exchange/quarantine/{event.pk}/", {"decision": "rejected", "reason": "damaged"}
+    )
     assert rejected.status_code == 302
     assert QuarantineItem.objects.get(pk=event.pk).decision == Decision.REJECTED
+
+
+def test_a_rejection_without_a_reason_is_refused_in_words_keeping_what_was_typed(
+    desk, partner, partner_keys
+):
+    client = sign_in(Client(), desk.lucia)
+    _upload(client, *bundles.make(partner_keys), desk.compartment)
+    person = QuarantineItem.objects.get(kind="person")
+    page = f"/exchange/quarantine/{person.pk}/"
+    typed = "We hold her already as Sol"
+    answer = client.post(page, {"decision": "rejected", "note": typed})
+    assert answer.status_code == 400
+    shown = answer.content.decode()
+    assert "Say why this record is rejected." in shown
+    assert typed in shown and re.search(r'value="rejected"[^>]*checked', shown)
+    answer = client.post(page, {"decision": "rejected", "reason": "other", "note": " "})
+    assert answer.status_code == 400
+    shown = answer.content.decode()
+    assert "Say in a few words why this record is rejected." in shown
+    assert '<option value="other" selected>' in shown
+    spanish = client.post(
+        page, {"decision": "rejected"}, headers={"accept-language": "es"}
+    ).content.decode()
+    assert "Indique por qué se rechaza este registro." in spanish
+    kept = QuarantineItem.objects.get(pk=person.pk)
+    assert kept.decision == Decision.PENDING and kept.reject_reason == ""
+    assert not AuditEntry.objects.filter(action="exchange.review").exists()
+
+
+def test_a_rejection_s_reason_is_shown_with_the_decision(desk, partner, partner_keys):
+    client = sign_in(Client(), desk.lucia)
+    _upload(client, *bundles.make(partner_keys), desk.compartment)
+    person = QuarantineItem.objects.get(kind="person")
+    page = f"/exchange/quarantine/{person.pk}/"
+    form = client.get(page).content.decode()
+    assert "Reason for rejecting" in form and "Duplicate of a record we hold" in form
+    done = client.post(
+        page, {"decision": "rejected", "reason": "duplicate", "note": "Same as person 12 <b>"}
+    )
+    assert done.status_code == 302
+    kept = QuarantineItem.objects.get(pk=person.pk)
+    assert (kept.decision, kept.reject_reason) == (Decision.REJECTED, "duplicate")
+    shown = client.get(page).content.decode()
+    assert "Duplicate of a record we hold" in shown
+    assert "Same as person 12 &lt;b&gt;" in shown and "<b>" not in shown
+    assert "Record the decision" not in shown
+    listing = client.get(f"/exchange/received/{person.received_id}/").content.decode()
+    assert "Rejected · Duplicate of a record we hold" in listing
+    assert "Same as person 12" not in listing
+    spanish = client.get(page, headers={"accept-language": "es"}).content.decode()
+    assert "Duplicado de un registro que ya tenemos" in spanish

@@ -4,7 +4,9 @@ linked, merged or rejected by a caseworker; nothing else moves it."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
+from aegis.audit.models import AuditEntry
 from aegis.cases import services as cases
 from aegis.cases.models import Person
 from aegis.exchange import queue, review, selectors, services
@@ -103,9 +105,62 @@ def test_an_outsider_cannot_review_or_target_what_they_do_not_see(desk, arrived,
 
 def test_a_rejection_writes_nothing_else(desk, arrived):
     with unlocked(desk.lucia.keychain()):
-        review.decide(_item("person"), Decision.REJECTED, actor=desk.lucia.user)
+        review.decide(_item("person"), Decision.REJECTED, actor=desk.lucia.user, reason="duplicate")
     assert _item("person").decision == Decision.REJECTED
     assert Person.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("reason", "note", "said", "field"),
+    [
+        ("", "", "Say why this record is rejected", "reason"),
+        ("", "we hold it already", "Say why this record is rejected", "reason"),
+        ("other", "   ", "Say in a few words why", "note"),
+        ("bored", "", "choose one of the listed values", "reason"),
+        ("duplicate", "x" * 501, "too long", "note"),
+        ("other", "a\x00b", "invisible control characters", "note"),
+    ],
+)
+def test_a_rejection_says_why_or_is_refused_and_decides_nothing(
+    desk, arrived, reason, note, said, field
+):
+    with unlocked(desk.lucia.keychain()), pytest.raises(RuleError, match=said) as refused:
+        review.decide(
+            _item("person"), Decision.REJECTED, actor=desk.lucia.user, reason=reason, note=note
+        )
+    assert refused.value.field == field
+    kept = _item("person")
+    assert kept.decision == Decision.PENDING and kept.decided_by is None
+    assert kept.reject_reason == ""
+    assert not AuditEntry.objects.filter(action="exchange.review").exists()
+
+
+def test_a_rejection_keeps_its_reason_and_its_words_encrypted_out_of_the_audit(desk, arrived):
+    words = "Canaryreject: Juan Perez asked us not to keep it"
+    with unlocked(desk.lucia.keychain()):
+        review.decide(
+            _item("event"), Decision.REJECTED, actor=desk.lucia.user, reason="other", note=words
+        )
+        kept = _item("event")
+        assert (kept.reject_reason, kept.reject_note) == ("other", words)
+        assert kept.decided_by == desk.lucia.user and kept.target == ""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reject_note FROM exchange_quarantineitem WHERE id = %s", [kept.pk])
+        [(stored,)] = cursor.fetchall()
+    assert b"Canaryreject" not in bytes(stored)
+    [entry] = AuditEntry.objects.filter(action="exchange.review")
+    assert entry.object_id == str(kept.pk)
+    assert "Canaryreject" not in repr(AuditEntry.objects.values_list())
+
+
+def test_a_reason_is_kept_only_for_a_rejection(desk, arrived):
+    with unlocked(desk.lucia.keychain()):
+        review.decide(
+            _item("person"), Decision.CREATED, actor=desk.lucia.user, reason="other", note="no"
+        )
+        kept = _item("person")
+        assert kept.decision == Decision.CREATED
+        assert (kept.reject_reason, kept.reject_note) == ("", None)
 
 
 def test_an_incident_recorded_before_the_days_were_sealed_is_still_matched(desk, arrived):

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import MAX_LIMIT, MAX_OFFSET, ErrorOut
@@ -43,6 +43,10 @@ class QuarantineOut(Schema):
     kind: str
     local_id: str
     decision: str
+    reject_reason: str = Field(
+        description="Why it was rejected: duplicate, out_of_scope, unreliable, damaged or "
+        "other; empty until then. The reviewer's own words are shown on its page only."
+    )
     received_at: datetime
 
 
@@ -116,6 +120,7 @@ def list_quarantine(
             "kind": item.kind,
             "local_id": item.local_id,
             "decision": item.decision,
+            "reject_reason": item.reject_reason,
             "received_at": item.received.received_at,
         }
         for item in rows

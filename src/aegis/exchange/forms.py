@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aegis.widgets import DateInput
 
-from .vocabulary import Decision, Profile, Purpose
+from .review import MAX_REJECT_NOTE
+from .vocabulary import Decision, Profile, Purpose, RejectReason
 
 
 class PartnerForm(forms.Form):
@@ -111,5 +112,21 @@ class DecisionForm(forms.Form):
         help_text=_(
             "For link and merge: the person's number or the incident's reference; for evidence: "
             "the case it joins."
+        ),
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason for rejecting"),
+        choices=[("", _("Choose a reason")), *RejectReason.choices],
+        required=False,
+        help_text=_("Required to reject."),
+    )
+    note = forms.CharField(
+        label=_("Why, in a few words"),
+        required=False,
+        max_length=MAX_REJECT_NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Required when the reason is Other. Kept encrypted with the record; name no one "
+            "unless you must."
         ),
     )

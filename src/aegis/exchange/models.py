@@ -13,7 +13,7 @@ from django.db import models
 
 from aegis.vault.fields import TEXT_PADDED, EncryptedTextField
 
-from .vocabulary import Decision, ItemKind, Profile, Purpose
+from .vocabulary import Decision, ItemKind, Profile, Purpose, RejectReason
 
 
 class Partner(models.Model):
@@ -147,6 +147,10 @@ class QuarantineItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # A rejection's reason: its code in clear, the caseworker's words (which may name
+    # someone) encrypted under the item's data key, like its content.
+    reject_reason = models.CharField(max_length=16, choices=RejectReason.choices, blank=True)
+    reject_note = EncryptedTextField()
 
     class Meta:
         ordering = ["received", "kind", "pk"]

@@ -11,8 +11,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from aegis import clock, places
+from aegis import clock, places, rules
 from aegis.audit import services as audit
 from aegis.cases import selectors as cases
 from aegis.cases import services as case_services
@@ -25,10 +26,11 @@ from aegis.rules import Conflict, RuleError
 from aegis.text import whole_number
 
 from .models import QuarantineItem
-from .vocabulary import Decision, ItemKind
+from .vocabulary import Decision, ItemKind, RejectReason
 
 PERSON_FIELDS = set(case_services.PERSON_FIELDS)
 MAX_REASON = 1000
+MAX_REJECT_NOTE = 500
 
 
 def content(item: QuarantineItem) -> dict[str, Any]:
@@ -91,14 +93,31 @@ def _pending(item: QuarantineItem) -> None:
         raise Conflict(_("This record was already reviewed."))
 
 
-def _done(item: QuarantineItem, decision: str, target: Any, actor: Any) -> QuarantineItem:
+def _done(
+    item: QuarantineItem, decision: str, target: Any, actor: Any, *, fields: tuple[str, ...] = ()
+) -> QuarantineItem:
     item.decision = decision
     item.target = str(target)[:40]
     item.decided_by = actor
     item.decided_at = clock.now()
-    item.save(update_fields=["decision", "target", "decided_by", "decided_at"])
+    item.save(update_fields=["decision", "target", "decided_by", "decided_at", *fields])
+    # The entry names the item only: a rejection's words stay on the item, encrypted.
     audit.record("exchange.review", actor_id=actor.pk, object_type="quarantine", object_id=item.pk)
     return item
+
+
+def _reject(item: QuarantineItem, reason: str, note: str, actor: Any) -> QuarantineItem:
+    """A rejection says why: one of the reasons, and for "other" a few words of the
+    caseworker's own (which may name someone: kept encrypted, out of the audit)."""
+    if not reason:
+        raise RuleError(_("Say why this record is rejected."), "reason")
+    rules.choice(reason, RejectReason, "reason", gettext_lazy("Reason"))
+    note = rules.text(note, "note", gettext_lazy("The note"), limit=MAX_REJECT_NOTE)
+    if reason == RejectReason.OTHER and not note:
+        raise RuleError(_("Say in a few words why this record is rejected."), "note")
+    item.reject_reason = reason
+    item.reject_note = note
+    return _done(item, Decision.REJECTED, "", actor, fields=("reject_reason", "reject_note"))
 
 
 def _person_fields(found: dict[str, Any], partner: str, local_id: str) -> dict[str, Any]:
@@ -191,14 +210,24 @@ def _custody_reason(found: dict[str, Any]) -> str:
 
 
 @transaction.atomic
-def decide(item: QuarantineItem, decision: str, *, actor: Any, target: str = "") -> QuarantineItem:
+def decide(
+    item: QuarantineItem,
+    decision: str,
+    *,
+    actor: Any,
+    target: str = "",
+    reason: str = "",
+    note: str = "",
+) -> QuarantineItem:
     """Apply a caseworker's decision. `target`: the existing person (id), incident or case
-    (reference) for link and merge; the case an evidence item is added to."""
+    (reference) for link and merge; the case an evidence item is added to. `reason` (a
+    RejectReason) and `note`: why a record is rejected, required for a rejection (the note
+    for "other"), not kept for any other decision."""
     item = QuarantineItem.objects.select_for_update().get(pk=item.pk)
     _pending(item)
-    found = content(item)
     if decision == Decision.REJECTED:
-        return _done(item, decision, "", actor)
+        return _reject(item, reason, note, actor)
+    found = content(item)
     if decision not in (Decision.CREATED, Decision.LINKED, Decision.MERGED):
         raise RuleError(_("Choose what to do with this record."), "decision")
     if item.kind == ItemKind.PERSON:

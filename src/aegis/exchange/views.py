@@ -239,6 +239,8 @@ def item(request: HttpRequest, quarantined_id: Any) -> HttpResponse:
                     form.cleaned_data["decision"],
                     actor=request.user,
                     target=form.cleaned_data["target"],
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
                 )
             except RuleError as refused:
                 form.add_error(

@@ -31,3 +31,14 @@ class Decision(models.TextChoices):
     LINKED = "linked", _("Linked to an existing record")
     MERGED = "merged", _("Merged into an existing record")
     REJECTED = "rejected", _("Rejected")
+
+
+class RejectReason(models.TextChoices):
+    """Why a caseworker rejected a received record: a code, kept in clear (it names no one);
+    the words beside it (QuarantineItem.reject_note) are encrypted."""
+
+    DUPLICATE = "duplicate", _("Duplicate of a record we hold")
+    OUT_OF_SCOPE = "out_of_scope", _("Not about our work")
+    UNRELIABLE = "unreliable", _("Not reliable enough to keep")
+    DAMAGED = "damaged", _("Incomplete or damaged")
+    OTHER = "other", _("Other")
