@@ -29,6 +29,9 @@ def raw_database_bytes() -> list[tuple[str, bytes]]:
     """SQLite: the database file, its WAL and shared memory. PostgreSQL: every row of every
     table as text (bytea shows as hex, so callers also look for hex-encoded values)."""
     if connection.vendor == "sqlite":
+        # Inside the test's transaction nothing is in the file yet, and every search would
+        # pass: a seizure test runs with django_db(transaction=True).
+        assert not connection.in_atomic_block, "the rows are not committed: nothing to seize"
         name = Path(connection.settings_dict["NAME"])
         return [
             (str(p), read_live(p))

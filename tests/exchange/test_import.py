@@ -145,8 +145,11 @@ def test_a_retired_key_vouches_for_nothing_once_bundles_are_no_longer_in_transit
         assert _import(desk, *backdated).partner == partner
 
 
+@pytest.mark.django_db(transaction=True)  # committed: on SQLite, read from the file itself
 def test_quarantine_is_ciphertext_at_rest(desk, partner, partner_keys):
     _import(desk, *bundles.make(partner_keys))
+    # The search reaches the stored rows: what is kept in clear on purpose is found.
+    assert find([partner.name.encode()]) != []
     assert find([b"Incoming Canaryperson", b"+57 311 222 3344", b"Incoming Canaryplace"]) == []
 
 
@@ -213,6 +216,7 @@ def test_the_command_line_imports_and_says_what_arrived(desk, partner, partner_k
     assert content["partner"] == "Casa Andina"
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_organisation_private_keys_are_not_at_rest(desk, partner):
     from aegis.exchange import identity
 

@@ -55,6 +55,7 @@ def totp_now(user) -> str:
     return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
 
 
+@pytest.mark.django_db(transaction=True)  # committed: the seizure check reads the file
 def test_a_flood_of_wrong_codes_and_passwords_locks_nobody_out(
     intake_team, make_person, argon2id_calls, caplog, capsys
 ):
