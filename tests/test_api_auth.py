@@ -91,6 +91,7 @@ def test_what_no_operation_answers_is_json_in_words(make_person, settings):
     assert large.status_code == 413 and "too large" in large.json()["detail"]
     nobody = Client().get("/api/v1/monitoring/sources")
     assert nobody.status_code == 401 and "Bearer" in nobody.json()["detail"]
+    assert nobody["WWW-Authenticate"] == 'Bearer realm="aegis"'
     refused = api_client(make_person(Role.RESPONDER)).get(
         "/api/v1/monitoring/sources", headers={"Accept-Language": "es"}
     )

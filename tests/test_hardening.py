@@ -107,6 +107,12 @@ def test_serve_logs_malformed_requests_without_the_client_address_or_text(tmp_pa
         _wait(lambda: _answers(port) or server.poll() is not None, 180, "gunicorn to listen")
         assert server.poll() is None, log.read_text()
         answers = [_send_raw(port, request) for request in MALFORMED]
+        # A query value the API takes (500 characters), each an emoji: 6,000 bytes encoded.
+        long_line = _send_raw(
+            port,
+            b"GET /api/v1/alerts/open?after=" + b"%F0%9F%91%8D" * 500 + b" HTTP/1.1\r\n"
+            b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        )
         _wait(
             lambda: log.read_text().count("Refused a malformed request") >= len(MALFORMED),
             180,
@@ -117,6 +123,9 @@ def test_serve_logs_malformed_requests_without_the_client_address_or_text(tmp_pa
         server.wait(timeout=30)
     output = log.read_text()
     assert all(answer.startswith(b"HTTP/1.1 400") for answer in answers), answers
+    # Reaches the API, which asks for a token (gunicorn's own limit answered 414 in HTML).
+    assert long_line.startswith(b"HTTP/1.1 401"), long_line[:200]
+    assert b"WWW-Authenticate: Bearer" in long_line, long_line[:400]
     assert output.count("Refused a malformed request (Invalid HTTP") == len(MALFORMED), output
     assert "127.0.0.1" not in output and "client-text" not in output, output
 

@@ -184,7 +184,9 @@ def _no_token(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
             "No valid API token was sent. Make one on your account's page and send it as "
             "'Authorization: Bearer <token>'."
         )
-    return api.create_response(request, {"detail": message}, status=401)
+    response = api.create_response(request, {"detail": message}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="aegis"'  # RFC 9110: a 401 names its scheme
+    return response
 
 
 @api.exception_handler(DataError)

@@ -151,6 +151,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         str(args.threads),
         "--timeout",
         "120",
+        # gunicorn's longest request line by default is 4,094 bytes: a query value the API
+        # takes (500 characters) is 6,000 once a phone's emoji are percent-encoded.
+        "--limit-request-line",
+        "8190",
         "--error-logfile",
         "-",
         "--log-level",
