@@ -34,6 +34,10 @@ def test_panic_reaches_every_first_level_recipient(team, smtp, sms):
         response = client.post(reverse("alerts:panic"), follow=True)
         assert response.status_code == 200
         assert "Your request has been received." in response.content.decode()
+        # Its address says nothing of the press, and the neutral page is shown once.
+        assert response.redirect_chain == [(reverse("alerts:panic"), 302)]
+        again = client.get(reverse("alerts:panic")).content.decode()
+        assert "Your request has been received." not in again
         assert sending.deliver_due() == 3
 
     assert sorted(a for m in smtp.received for a in m.to) == sorted(

@@ -35,6 +35,7 @@ from .models import Alert
 from .vocabulary import AlertKind, AlertStatus
 
 CONSOLE_PAGE = 100
+PANIC_RECEIVED = "panic_received"  # the session's one-time flag: show the neutral page
 ALERT_NOT_SENT = gettext_lazy("Your alert was NOT sent: sign in and press the button again.")
 
 
@@ -77,8 +78,11 @@ def panic(request: HttpRequest) -> HttpResponse:
         # Never an error page for a defender in danger: what cannot be raised here is raised
         # by the worker. Redirected, so reloading the page sends nothing twice.
         services.raise_panic(person, actor_id=request.user.pk)
-        return redirect(reverse("alerts:panic") + "?sent=1")
-    if request.GET.get("sent") and person is not None:
+        # Back to the page's own address, with nothing in it that says a press was made:
+        # the browser's history of a seized phone shows only that the page was opened.
+        request.session[PANIC_RECEIVED] = True
+        return redirect("alerts:panic")
+    if request.session.pop(PANIC_RECEIVED, False) and person is not None:
         return render(request, "alerts/panic_sent.html")
     # The page also tells the defender the ways to raise an alert that need no sign-in. Like
     # every page to a signed-in reader it is sent "no-store" (PrivateAnswersMiddleware), so
