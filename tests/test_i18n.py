@@ -21,6 +21,17 @@ def test_sign_in_page_in_each_language(language, direction, sign_in):
     assert f"<h1>{sign_in}</h1>" in page
 
 
+@pytest.mark.parametrize("page", ["/accounts/login/", "/report/"])
+@pytest.mark.parametrize("language", ["es", "ar"])
+def test_each_language_is_offered_in_its_own_name(page, language):
+    """A reader who cannot read this page's language finds their own by its name, as they
+    write it: not "Inglés" on a Spanish page."""
+    shown = Client(headers={"Accept-Language": language}).get(page).content.decode()
+    for code, name in [("en", "English"), ("es", "Español"), ("fr", "Français")]:
+        assert f'<option value="{code}" lang="{code}"' in shown
+        assert f">{name}</option>" in shown
+
+
 def test_language_choice_is_kept():
     client = Client()
     client.post("/i18n/setlang/", {"language": "fr", "next": "/accounts/login/"})
