@@ -47,7 +47,7 @@ def tab(browser, live_server, transactional_db) -> Iterator[Tab]:
         "requestfailed",
         lambda request: (
             # The browser drops a favicon fetch when the next page loads first: not a defect.
-            (request.url.endswith("/favicon.svg") and "ERR_ABORTED" in (request.failure or ""))
+            ("/favicon.svg" in request.url and "ERR_ABORTED" in (request.failure or ""))
             or tab.failed_requests.append(f"{request.url}: {request.failure}")
         ),
     )

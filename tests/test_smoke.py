@@ -39,6 +39,23 @@ def test_favicon_ico_leads_to_the_icon_for_pages_that_name_none(client):
 
     answer = client.get("/favicon.ico")
     assert answer.status_code == 301
-    assert answer["Location"] == "/static/aegis/favicon.svg"
+    assert answer["Location"].startswith("/static/aegis/favicon.svg?v=")
     assert (Path(aegis.__file__).parent / "static" / "aegis" / "favicon.svg").is_file()
     assert client.post("/favicon.ico").status_code == 405
+
+
+def test_the_style_sheet_is_kept_a_week_under_an_address_that_changes_with_it(client, db):
+    """Over Tor each revalidation is a round trip: the browser keeps the style sheet, and
+    its address names the content (a new version is fetched the day it ships)."""
+    import hashlib
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/report/").content.decode()
+    [href] = re.findall(r'href="(/static/aegis/aegis\.css[^"]*)"', page)
+    with open(finders.find("aegis/aegis.css"), "rb") as css:
+        assert href.endswith("?v=" + hashlib.sha256(css.read()).hexdigest()[:12])
+    answer = client.get(href)
+    assert answer.status_code == 200
+    assert "max-age=604800" in answer["Cache-Control"]

@@ -278,9 +278,10 @@ STATIC_ROOT = AEGIS_HOME / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "aegis.versioned_static.VersionedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+WHITENOISE_MAX_AGE = 7 * 24 * 3600  # safe: a file's address changes with it (versioned_static)
 MEDIA_ROOT = AEGIS_HOME / "media"
 AEGIS_MAX_UPLOAD_MB = int(env("MAX_UPLOAD_MB") or 25)
 # What the public form may store in files in an hour, and the free disk space it always

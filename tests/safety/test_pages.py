@@ -125,7 +125,7 @@ def test_the_printable_page_in_english(team):
     response = client(team.lucia).get(url("print", team.person))
     page = response.content.decode()
     assert '<html lang="en" dir="ltr">' in page
-    assert re.search(r'<link rel="stylesheet" href="/static/safety/print\.css">', page)
+    assert re.search(r'<link rel="stylesheet" href="/static/safety/print\.css\?v=\w+">', page)
     assert "<script" not in page and "style=" not in page and "<style" not in page
     assert "<h1>Safety plan</h1>" in page
     assert "Advocate Fatma Said" in page and "Arrest or detention" in page
