@@ -18,6 +18,7 @@ EXPECTED: dict = {
     "intake:mark": ("POST", CASE_STAFF),
     "intake:convert": ("GET", CASE_STAFF),
     "intake:file": ("GET", CASE_STAFF),
+    "intake:file-evidence": ("POST", CASE_STAFF),
     "api:intake_submit": ("POST", PUBLIC),
     "api:intake_follow_up": ("POST", PUBLIC),
     "api:intake_follow_up_message": ("POST", PUBLIC),

@@ -171,12 +171,25 @@ class SubmissionFile(models.Model):
     exact_size = EncryptedTextField(pad=TEXT_PADDED)
     blob_id = models.CharField(max_length=32)
     created_at = models.DateTimeField(default=timezone.now)
+    # The id of the case's evidence item this file became (at the take-up, or added later
+    # from the report's page), "" while it is in no case's evidence; sealed, and padded so
+    # that "" and an id look alike: in clear, beside `created_at`, it would tie a case to the
+    # moment its reporter wrote. None: stored before this was recorded (see
+    # selectors.evidence_state).
+    evidence_sealed = EncryptedTextField(pad=NAME_PADDED)
 
     class Meta:
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"file {self.pk} of {self.submission_id}"
+
+    @property
+    def evidence_link(self) -> str | None:
+        """The evidence item's id, "" for none, None when not recorded (read with the
+        submission key open)."""
+        sealed = self.evidence_sealed
+        return sealed if isinstance(sealed, str) else None
 
     @property
     def content_type(self) -> str:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -68,6 +69,13 @@ def submission_for(user: Any, submission_id: uuid.UUID) -> Submission | None:
 
 def file_for(submission: Submission, file_id: int) -> SubmissionFile | None:
     return submission.files.filter(pk=file_id).first()
+
+
+def case_of(user: Any, submission: Submission) -> Any:
+    """The case the report became, its key opened, where this person may open it; else None
+    (the submission key open)."""
+    reference = submission.case_reference if taken_up_as_case(submission) else ""
+    return case_selectors.case_for(user, reference) if reference else None
 
 
 def _last_sender() -> Subquery:
@@ -144,6 +152,11 @@ class FileView:
     sha256: str
     sender: str
     created_at: datetime.datetime
+    # For the intake team only (the reporter's views leave them out):
+    after_take_up: bool = False  # sent once the report was taken up
+    in_evidence: bool = False  # in the evidence of the case the report became
+    evidence_id: str = ""  # that evidence item, where it was recorded
+    can_carry: bool = False  # the report has a case, and the file is not in its evidence
 
 
 @dataclass(frozen=True)
@@ -174,6 +187,19 @@ class SubmissionView:
     triage_reason: str
     files: list[FileView]
     thread: list[MessageView]
+    case_reference: str = ""  # the case the report became, if any
+
+    @property
+    def all_files(self) -> list[FileView]:
+        return [*self.files, *(f for m in self.thread for f in m.files)]
+
+    @property
+    def files_in_evidence(self) -> list[FileView]:
+        return [f for f in self.all_files if f.in_evidence]
+
+    @property
+    def files_not_in_evidence(self) -> list[FileView]:
+        return [f for f in self.all_files if f.can_carry]
 
 
 def _file_view(item: SubmissionFile) -> FileView:
@@ -188,10 +214,53 @@ def _file_view(item: SubmissionFile) -> FileView:
     )
 
 
-def _thread(submission: Submission) -> list[MessageView]:
+def taken_up_as_case(submission: Submission) -> bool:
+    """Whether the report became a case (read with the submission key open)."""
+    return submission.status == SubmissionStatus.CONVERTED and bool(submission.case_reference)
+
+
+def sent_after_take_up(submission: Submission, item: SubmissionFile) -> bool:
+    return (
+        submission.status == SubmissionStatus.CONVERTED
+        and submission.triaged_at is not None
+        and item.created_at > submission.triaged_at
+    )
+
+
+def in_case_evidence(submission: Submission, item: SubmissionFile) -> bool:
+    """Whether the file is in the evidence of the case its report became (read with the
+    submission key open). A file stored before this was recorded (no link, not even an
+    empty one) is when it was there at the take-up: the take-up carried every file the
+    report had, and nothing else carried files then."""
+    link = item.evidence_link
+    if link is not None:
+        return bool(link)
+    return (
+        taken_up_as_case(submission)
+        and submission.triaged_at is not None
+        and item.created_at <= submission.triaged_at
+    )
+
+
+def _staff_file_view(submission: Submission, item: SubmissionFile) -> FileView:
+    """A file as the intake team sees it: whether it came after the take-up, and whether it
+    is in the case's evidence or may be added to it."""
+    in_evidence = in_case_evidence(submission, item)
+    return replace(
+        _file_view(item),
+        after_take_up=sent_after_take_up(submission, item),
+        in_evidence=in_evidence,
+        evidence_id=item.evidence_link or "",
+        can_carry=not in_evidence and taken_up_as_case(submission),
+    )
+
+
+def _thread(
+    submission: Submission, view: Callable[[SubmissionFile], FileView] = _file_view
+) -> list[MessageView]:
     files_by_message: dict[int, list[FileView]] = {}
     for item in submission.files.exclude(message=None):
-        files_by_message.setdefault(item.message_id or 0, []).append(_file_view(item))
+        files_by_message.setdefault(item.message_id or 0, []).append(view(item))
     return [
         MessageView(
             m.sender,
@@ -205,6 +274,9 @@ def _thread(submission: Submission) -> list[MessageView]:
 
 
 def submission_view(submission: Submission) -> SubmissionView:
+    def file_view(item: SubmissionFile) -> FileView:
+        return _staff_file_view(submission, item)
+
     return SubmissionView(
         submission=submission,
         narrative=plain(submission.narrative),
@@ -223,8 +295,9 @@ def submission_view(submission: Submission) -> SubmissionView:
         target_label=str(TargetKind(submission.target_kind).label),
         perpetrator_label=str(PerpetratorType(submission.perpetrator_type).label),
         triage_reason=plain(submission.triage_reason),
-        files=[_file_view(f) for f in submission.files.filter(message=None)],
-        thread=_thread(submission),
+        files=[file_view(f) for f in submission.files.filter(message=None)],
+        thread=_thread(submission, file_view),
+        case_reference=submission.case_reference if taken_up_as_case(submission) else "",
     )
 
 

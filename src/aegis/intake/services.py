@@ -297,6 +297,7 @@ def _store_files(
             stored_size=storage.stored_size(upload.size),
             exact_size=str(upload.size),
             blob_id=blob_id,
+            evidence_sealed="",  # in no case's evidence yet (sealed, as an id would be)
         )
 
 

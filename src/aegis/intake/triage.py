@@ -24,6 +24,7 @@ from aegis.files.uploads import CheckedUpload
 from aegis.rules import Conflict, RuleError
 from aegis.vault.keychain import current
 
+from . import selectors
 from .models import Submission, SubmissionFile, SubmissionMessage, plain
 from .services import MESSAGE_MAX, delete_blobs
 from .vocabulary import DatePrecision, SenderKind, SubmissionStatus, TargetKind
@@ -136,17 +137,18 @@ class Conversion:
     incident: Any | None
 
 
-def _uploads_of(submission: Submission) -> list[CheckedUpload]:
-    """The submission's files, decrypted, as checked uploads for the evidence store."""
-    uploads = []
-    for item in submission.files.all():
-        data = io.BytesIO()
-        storage.read(submission.data_key_id, item.blob_id, data)
-        data.seek(0)
-        uploads.append(
-            CheckedUpload(plain(item.name), item.content_type, item.size, plain(item.sha256), data)
-        )
-    return uploads
+def _upload_of(item: SubmissionFile) -> CheckedUpload:
+    """One of the submission's files, decrypted, as a checked upload for the evidence store
+    (the hash it was received with: the evidence store checks the bytes against it)."""
+    data = io.BytesIO()
+    storage.read(item.data_key_id, item.blob_id, data)
+    data.seek(0)
+    return CheckedUpload(plain(item.name), item.content_type, item.size, plain(item.sha256), data)
+
+
+def _uploads_of(submission: Submission) -> list[tuple[SubmissionFile, CheckedUpload]]:
+    """The submission's files, each with its checked upload for the evidence store."""
+    return [(item, _upload_of(item)) for item in submission.files.all()]
 
 
 def _thread_note(submission: Submission) -> str:
@@ -287,25 +289,98 @@ def _open_case(
 def _carry_files(
     submission: Submission,
     case: Any,
-    uploads: list[CheckedUpload],
+    uploads: list[tuple[SubmissionFile, CheckedUpload]],
     actor_id: int | None,
     *,
     into: list[Any],
 ) -> None:
     """The report's files as original evidence of the case, re-encrypted under its key;
     each item is added to `into` as soon as it exists, so a failure can remove its blob."""
+    for item, upload in uploads:
+        _carry(submission, item, upload, case, actor_id, into=into)
+
+
+def _carry(
+    submission: Submission,
+    item: SubmissionFile,
+    upload: CheckedUpload,
+    case: Any,
+    actor_id: int | None,
+    *,
+    into: list[Any],
+) -> Any:
+    """One file as original evidence of the case (its custody log says where it came from),
+    and the file marked as in it; the caller's transaction holds both."""
     from aegis.evidence.services import add_evidence
 
-    for upload in uploads:
-        upload.data.seek(0)
-        into.append(
-            add_evidence(
-                case,
-                upload,
+    upload.data.seek(0)
+    carried = add_evidence(case, upload, actor_id=actor_id, reason=_origin(submission, item))
+    into.append(carried)
+    item.evidence_sealed = str(carried.pk)
+    item.save(update_fields=["evidence_sealed"])
+    return carried
+
+
+def _origin(submission: Submission, item: SubmissionFile) -> str:
+    """Where a file came from, for its chain of custody: the report, or the reporter's
+    message it came with (sent after the report, often after its take-up)."""
+    if item.message_id is None:
+        return _("Sent with report %(ref)s") % {"ref": submission.reference}
+    return _("Sent by the reporter with a later message on report %(ref)s (%(date)s UTC)") % {
+        "ref": submission.reference,
+        "date": f"{item.created_at:%Y-%m-%d %H:%M}",
+    }
+
+
+def carry_file(
+    submission: Submission, item: SubmissionFile, case: Any, *, actor_id: int | None
+) -> Any:
+    """Add to the case's evidence a file of the report that is not in it yet (one the
+    reporter sent after the take-up), as the take-up carried the others: an original under
+    the case key, the hash it was received with, an upload in its chain of custody that
+    names the reporter's message. Once only: Conflict when it is in the evidence already
+    (a second press, or two at once), with nothing added. The caller's key context must
+    hold the submission key and the case's key; `case` is the one the report became.
+
+    The reporter's own request cannot do this when the file arrives: it holds the
+    submission key alone (from the receipt code), never the case's."""
+    if item.submission_id != submission.pk:
+        raise RuleError(_("There is no such file."))
+    if submission.status != SubmissionStatus.CONVERTED or not submission.case_reference:
+        raise Conflict(_("This report was not taken up as a case: there is no case to add to."))
+    if case is None or case.reference != submission.case_reference:
+        raise RuleError(_("Choose the case this report was taken up as."))
+    current().data_key(submission.data_key_id)  # NoKeyAccess before anything is read
+    current().data_key(case.data_key_id)
+    if selectors.in_case_evidence(submission, item):  # before reading the file: a double press
+        raise _already(item, submission)
+    upload = _upload_of(item)
+    written: list[Any] = []
+    try:
+        with transaction.atomic():
+            # Locked and read again: two presses at once carry it once.
+            locked = SubmissionFile.objects.select_for_update().get(pk=item.pk)
+            if selectors.in_case_evidence(submission, locked):
+                raise _already(locked, submission)
+            carried = _carry(submission, locked, upload, case, actor_id, into=written)
+            audit.record(
+                "intake.triage",
                 actor_id=actor_id,
-                reason=_("Sent with report %(ref)s") % {"ref": submission.reference},
+                object_type="submission-file",
+                object_id=locked.pk,
             )
-        )
+    except BaseException:
+        delete_blobs(made.blob_id for made in written)
+        raise
+    item.evidence_sealed = locked.evidence_sealed
+    return carried
+
+
+def _already(item: SubmissionFile, submission: Submission) -> Conflict:
+    return Conflict(
+        _("“%(name)s” is already in the evidence of case %(ref)s: nothing was added.")
+        % {"name": plain(item.name), "ref": submission.case_reference}
+    )
 
 
 def _record_incident(

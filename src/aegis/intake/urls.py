@@ -18,4 +18,9 @@ urlpatterns = [
         views.download,
         name="file",
     ),
+    path(
+        "triage/<uuid:submission_id>/files/<int:submission_file_id>/evidence/",
+        views.add_file_to_evidence,
+        name="file-evidence",
+    ),
 ]

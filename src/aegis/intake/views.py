@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from aegis.access import found, public, requires
 from aegis.cases import selectors as case_selectors
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 from aegis.vault.keychain import Keychain, NoKeyAccess, NoSearchKey, unlocked
 
 from . import flood, pages, receipts, selectors, services, triage
@@ -37,7 +38,7 @@ from .forms import (
     max_files,
 )
 from .middleware import part_unreadable, too_large
-from .models import Submission
+from .models import Submission, SubmissionFile
 from .rendering import Fields
 
 FILES_AGAIN = gettext_lazy(
@@ -613,6 +614,54 @@ def download(
 ) -> HttpResponse:
     submission = _submission_or_404(request, submission_id)
     item = found(selectors.file_for(submission, submission_file_id), _("There is no such file."))
+    return _download(request, item)
+
+
+@requires("view_cases")
+@require_POST
+def add_file_to_evidence(
+    request: HttpRequest, submission_id: uuid.UUID, submission_file_id: int
+) -> HttpResponse:
+    """A file of the report into the evidence of the case the report became (one the
+    reporter sent after the take-up)."""
+    submission = _submission_or_404(request, submission_id)
+    item = found(selectors.file_for(submission, submission_file_id), _("There is no such file."))
+    return _carry(request, submission, item)
+
+
+def _carry(request: HttpRequest, submission: Submission, item: SubmissionFile) -> HttpResponse:
+    try:
+        case = selectors.case_of(request.user, submission)
+        if case is None and selectors.taken_up_as_case(submission):
+            messages.error(
+                request,
+                _(
+                    "Only members of the compartment of case %(ref)s may add to its evidence: "
+                    "ask one of them. Nothing was added."
+                )
+                % {"ref": submission.case_reference},
+            )
+            return _detail(request, submission, status=403)
+        carried = triage.carry_file(submission, item, case, actor_id=request.user.pk)
+    except NoKeyAccess as exc:
+        raise Http404(_("There is no such file.")) from exc
+    except Conflict as already:
+        messages.info(request, str(already))
+        return _detail(request, submission, status=409)
+    except RuleError as error:
+        messages.error(request, f"{error} {_('Nothing was added.')}")
+        return _detail(request, submission, status=400)
+    messages.success(
+        request,
+        _("“%(name)s” is now in the evidence of case %(ref)s.")
+        % {"name": carried.name, "ref": case.reference},
+    )
+    return redirect(
+        reverse("intake:submission", kwargs={"submission_id": submission.pk}) + f"#file-{item.pk}"
+    )
+
+
+def _download(request: HttpRequest, item: SubmissionFile) -> HttpResponse:
     try:
         name, data = triage.read_file(item, actor_id=request.user.pk)
     except NoKeyAccess as exc:
