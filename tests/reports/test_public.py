@@ -210,6 +210,26 @@ def test_a_chart_with_every_count_withheld_says_so_in_the_readers_language(team)
         months = client.get("/public/chart/incidents-by-month.svg").content.decode()
         ticks = re.findall(r"<text[^>]*>(\d+(?:\.\d+)?)</text>", months)
         assert ticks and all("." not in tick for tick in ticks)
+        # Small enough to stay inside the 640-pixel chart (pygal's 64 px ran past its edges).
+        sizes = re.findall(r"\.no_data\s*\{[^}]*font-size:\s*(\d+)", months)
+        assert sizes and all(int(size) <= 18 for size in sizes), sizes
+
+
+def test_a_phone_scrolls_a_chart_at_its_size_and_fetches_it_when_reached(team):
+    """At 360 pixels a chart fitted to the screen had 3-pixel labels: each keeps its width in
+    a box that scrolls (focusable, named, for the keyboard), fetched only when scrolled to."""
+    import re
+
+    for _ in range(5):
+        team.incident()
+    page = Client().get("/public/").content.decode()
+    charts = re.findall(
+        r'<figure class="chart">\s*<div class="wide" tabindex="0" role="region"'
+        r' aria-label="[^"]+"><img [^>]*>',
+        page,
+    )
+    assert charts and all('loading="lazy"' in chart for chart in charts)
+    assert page.count("<figure") == len(charts)
 
 
 def test_a_chart_alone_carries_its_shades_as_attributes_and_its_style_sheet_by_hash(team):

@@ -31,6 +31,8 @@ STYLE = Style(
     foreground_subtle="#555",
     colors=("#1f5a8a",),
     font_family="DejaVu Sans, sans-serif",
+    # pygal's 64 px ran the message past the chart's edges in every language but English.
+    no_data_font_size=18,
 )
 
 
