@@ -34,9 +34,9 @@ def _open(client: Client, query: str = "") -> str:
 
 
 def _table(body: str) -> list[int]:
-    if "<table>" not in body:
+    if '<table class="stacked">' not in body:
         return []
-    table = body.split("<table>", 1)[1].split("</table>", 1)[0]
+    table = body.split('<table class="stacked">', 1)[1].split("</table>", 1)[0]
     return [int(pk) for pk in re.findall(r'">#(\d+)</a>', table)]
 
 

@@ -135,7 +135,7 @@ def test_a_drill_runs_its_ladder_and_produces_its_report(team, smtp, sms):
     [row] = api_client(team.thandi).get("/api/v1/alerts/history").json()["items"]
     assert row["is_drill"] and row["seconds_to_first_acknowledgement"] == 31 * 60
     console = responder.get(reverse("alerts:console")).content.decode()
-    assert f'#{alert.pk}</a> <span class="token">DRILL</span>' in console
+    assert f'#{alert.pk}</a> <span class="drill">DRILL</span>' in console
 
 
 def test_acknowledgements_do_not_stop_a_drill(team, smtp, sms):

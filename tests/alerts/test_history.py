@@ -292,7 +292,7 @@ def test_after_a_burst_the_console_pages_its_table_and_lists_every_alert_needing
         attention = body.split("Needs a human", 1)[1].split("</section>", 1)[0]
         assert all(f"#{a.pk}<" in attention for a in raised[1:])
         assert f"#{newest.pk}<" not in attention
-    tables = [body.split("<table>", 1)[1] for body in pages]
+    tables = [body.split('<table class="stacked">', 1)[1] for body in pages]
     assert _rows(tables[0]) == [str(a.pk) for a in raised[:2]]  # newest first
     assert _rows(tables[1]) == [str(raised[2].pk)]
     assert "Page 1 of 2" in pages[0] and "Page 2 of 2" in pages[1]
