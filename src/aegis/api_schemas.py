@@ -31,6 +31,24 @@ MAX_OFFSET = 2**31 - 1
 MAX_LIMIT = 1000
 
 
+def form_max_length(form: type, name: str) -> int:
+    """The longest value a page's form takes in its field `name` (the check a request runs
+    through first where a service has no constant of its own), for a body's Field."""
+    length = getattr(form.base_fields[name], "max_length", None)  # type: ignore[attr-defined]
+    if not isinstance(length, int):
+        raise TypeError(f"{form.__name__}.{name} has no max_length")
+    return length
+
+
+def column_max_length(model: type, name: str) -> int:
+    """The longest value the column `name` of `model` holds (a service that checks a literal
+    length of the same value, the database refusing past it), for a body's Field."""
+    length = getattr(model._meta.get_field(name), "max_length", None)  # type: ignore[attr-defined]
+    if not isinstance(length, int):
+        raise TypeError(f"{model.__name__}.{name} has no max_length")
+    return length
+
+
 def _blank_is_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
@@ -94,6 +112,21 @@ def _not_lax(value: Any, annotation: Any) -> None:
     kinds = _scalars(annotation)
     if isinstance(value, bool) and bool not in kinds and kinds & {int, float, Decimal}:
         raise PydanticCustomError("number_not_bool", _("Send a number, not true or false."))
+    # It also reads 0, 1, "yes" and "off" as true or false, and "2" or 2.0 as the number 2:
+    # the schema says boolean or integer, and a fuzzer's mistyped value had been stored.
+    only_bool = bool in kinds and kinds <= {bool, type(None)}
+    if only_bool and not isinstance(value, bool) and value is not None:
+        raise PydanticCustomError("bool_not_other", _("Send true or false."))
+    # (Text that is no number, and a fraction, get pydantic's own words.)
+    reads_as_whole = (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, str) and _NUMBER.fullmatch(value) is not None
+    )
+    if (
+        reads_as_whole
+        and int in kinds
+        and not kinds & {str, float, Decimal, datetime.date, datetime.datetime}
+    ):
+        raise PydanticCustomError("int_not_other", _("Send a whole number, such as 3."))
     if (
         (isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)))
         and kinds & {datetime.date, datetime.datetime}

@@ -168,6 +168,26 @@ def test_unknown_fields_are_refused_not_dropped(intake_team):
     assert not Submission.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("change", "place"),
+    [
+        ({"anonymous": "yes"}, "anonymous"),
+        ({"anonymous": 1}, "anonymous"),
+        ({"when": {"year": 2025, "approximate": 0}}, "approximate"),
+        ({"when": {"year": "2025"}}, "year"),
+    ],
+)
+def test_true_or_false_and_numbers_are_sent_as_such(intake_team, change, place):
+    """Pydantic's lax mode had read 1, 0 and "yes" as true or false, and "2025" as a year: a
+    request the schema refuses had been filed (found by schemathesis)."""
+    response = post("/submissions", {**REPORT, **change}, Client(headers={"accept-language": "es"}))
+    assert response.status_code == 422, response.content
+    (issue,) = response.json()["detail"]
+    assert issue["loc"][-1] == place
+    assert issue["msg"] in ("Envíe true o false.", "Envíe un número entero, como 3.")
+    assert not Submission.objects.exists()
+
+
 def test_the_reporter_email_is_checked_as_the_form_checks_it(intake_team):
     contact = {**REPORT, "anonymous": False, "contact": {"email": "ana at example"}}
     response = post("/submissions", contact)

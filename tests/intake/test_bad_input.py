@@ -158,7 +158,6 @@ def test_bad_files_in_a_follow_up_message_store_nothing(intake_team):
 
 
 API_BAD = {
-    "a 1 MB narrative": ({"narrative": "x" * 1_000_000}, "at most 20,000", "narrative"),
     "a region of another country": (
         {"country": "PE", "region": "CO-ANT"},
         "not in the country you chose",

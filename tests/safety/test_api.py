@@ -89,17 +89,9 @@ def test_the_defender_reads_her_own_plan(team):
 @pytest.mark.parametrize(
     ("change", "where"),
     [
-        ({"safe_places": "x" * (1024 * 1024)}, "safe_places"),
-        (
-            {"contacts": [{"name": f"C{n}", "phone": "+57 300 555 0101"} for n in range(6)]},
-            "contacts",
-        ),
-        (
-            {"contacts": [{"name": "x" * (1024 * 1024), "phone": "+57 300 555 0101"}]},
-            "contacts.0.name",
-        ),
         ({"contacts": [{"name": "Ana"}]}, "contacts.0.phone"),
-        ({"checkin_interval_hours": 0}, "checkin_interval_hours"),
+        ({"contacts": [{"name": "Ana", "phone": "call me"}]}, "contacts.0.phone"),
+        ({"duress_word": "ab"}, "duress_word"),
         # An offset had been dropped, the hours kept as written in another zone.
         ({"quiet_from": "22:00:00+05:00", "quiet_until": "06:00:00-03:00"}, "quiet_from"),
         ({"quiet_from": "22:00Z"}, "quiet_from"),
@@ -111,6 +103,31 @@ def test_bad_input_is_refused_and_nothing_is_stored(team, change, where):
     body = response.json()
     assert body["detail"].startswith("Nothing was saved")
     assert where in body["errors"], body["errors"]
+    assert SafetyPlan.objects.count() == 0 and PlanVersion.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"safe_places": "x" * (1024 * 1024)}, ["safe_places"]),
+        (
+            {"contacts": [{"name": f"C{n}", "phone": "+57 300 555 0101"} for n in range(6)]},
+            ["contacts"],
+        ),
+        (
+            {"contacts": [{"name": "x" * (1024 * 1024), "phone": "+57 300 555 0101"}]},
+            ["contacts", 0, "name"],
+        ),
+        ({"checkin_interval_hours": 0}, ["checkin_interval_hours"]),
+    ],
+)
+def test_what_breaks_the_plans_limits_is_refused_at_the_gate(team, change, where):
+    """The plan's limits (lengths, the number of contacts, the check-in hours) are the
+    schema's: refused at the gate, naming the place, with nothing stored."""
+    response = post(api_client(team.lucia), team.person.pk, {**PLAN, **change})
+    assert response.status_code == 422
+    (issue,) = response.json()["detail"]
+    assert issue["loc"] == ["body", *where], issue
     assert SafetyPlan.objects.count() == 0 and PlanVersion.objects.count() == 0
 
 

@@ -9,9 +9,12 @@ import datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import (
@@ -82,7 +85,8 @@ def _elements(schema: dict[str, Any]) -> None:
 
     def text(one_line: bool) -> dict[str, Any]:
         pattern = text_pattern(ONE_LINE.characters if one_line else "")
-        return {"anyOf": [{"type": "string", "pattern": pattern}, {"const": False}]}
+        written = {"type": "string", "pattern": pattern, "maxLength": services.TEXT_MAX}
+        return {"anyOf": [written, {"const": False}]}
 
     schema["propertyNames"] = {"enum": sorted(checks.FIELDS)}
     schema["properties"] = {
@@ -98,10 +102,27 @@ class CommunicationIn(InputSchema):
     language: Language
     incidents: list[str] = Field(default_factory=list, max_length=50)
     mandates: list[RecordId] = Field(default_factory=list, max_length=20)
-    narrative: str = Field("", max_length=20_000)
+    narrative: str = Field("", max_length=services.TEXT_MAX)
     elements: dict[str, str | bool] = Field(
         default_factory=dict, max_length=20, json_schema_extra=_elements
     )
+
+    @field_validator("elements")
+    @classmethod
+    def _texts_not_too_long(cls, elements: dict[str, str | bool]) -> dict[str, str | bool]:
+        """An element's text, as the schema documents it, is at most as long as the service
+        takes; a yes/no box's value is any text (it is read as true)."""
+        for key, value in elements.items():
+            spec = checks.FIELDS.get(key)
+            text = spec is not None and not spec.flag and isinstance(value, str)
+            if text and len(str(value)) > services.TEXT_MAX:
+                raise PydanticCustomError(
+                    "string_too_long",
+                    _("Give at most %(max_length)s characters.")
+                    % {"max_length": services.TEXT_MAX},
+                    {"max_length": services.TEXT_MAX},
+                )
+        return elements
 
 
 class StepIn(InputSchema):
@@ -109,8 +130,12 @@ class StepIn(InputSchema):
         "submit", "approve", "send", "acknowledge", "transmit", "no_reply", "publish", "follow_up"
     ]
     on: datetime.date | None = None
-    reference: OneLine = Field("", max_length=60, description="Required to acknowledge.")
-    publication: OneLine = Field("", max_length=200, description="Required to publish.")
+    reference: OneLine = Field(
+        "", max_length=services.LINE_MAX, description="Required to acknowledge."
+    )
+    publication: OneLine = Field(
+        "", max_length=services.LINE_MAX, description="Required to publish."
+    )
 
     conditions = (
         when("step", ["acknowledge"], requires("reference")),

@@ -25,6 +25,7 @@ from aegis.api_schemas import (
     Pages,
     RecordId,
     Undisguised,
+    form_max_length,
     region_follows_country,
     when,
 )
@@ -42,27 +43,39 @@ PERMISSION = "view_cases"
 
 router = Router(tags=["cases"], auth=RoleAuth(PERMISSION))
 
+# The longest value of each typed field of a person, as the services refuse past it (and the
+# forms, which check a correction first, with the same lengths).
+LIMITS = services.PERSON_LIMITS
+
 
 # --- Schemas ------------------------------------------------------------------------------
 
 
 class PersonFields(InputSchema):
     pseudonym: OneLine = Field(
-        min_length=1, description="Shown in lists; must not identify the person."
+        min_length=1,
+        max_length=LIMITS["pseudonym"],
+        description="Shown in lists; must not identify the person.",
     )
-    legal_name: OneLine = ""
-    other_names: Undisguised = ""
-    phone: OneLine = ""
-    email: str = Field("", max_length=services.LINE_MAX, json_schema_extra=EMAIL)
-    contact_channels: Undisguised = Field("", description="One per line.")
-    organisation: OneLine = ""
-    identity_document: OneLine = ""
+    legal_name: OneLine = Field("", max_length=LIMITS["legal_name"])
+    other_names: Undisguised = Field("", max_length=LIMITS["other_names"])
+    phone: OneLine = Field("", max_length=LIMITS["phone"])
+    email: str = Field("", max_length=LIMITS["email"], json_schema_extra=EMAIL)
+    contact_channels: Undisguised = Field(
+        "", max_length=LIMITS["contact_channels"], description="One per line."
+    )
+    organisation: OneLine = Field("", max_length=LIMITS["organisation"])
+    identity_document: OneLine = Field("", max_length=LIMITS["identity_document"])
     gender: Gender = Gender.UNKNOWN
     age_group: AgeGroup = AgeGroup.UNKNOWN
     sector: Sector = Sector.OTHER
     country: str = Field("", description="ISO 3166-1 alpha-2 code.")
     region: str = Field("", description="ISO 3166-2 first-level region of the country.")
-    languages: OneLine = Field("", description="ISO 639 codes separated by commas, e.g. es,qu")
+    languages: OneLine = Field(
+        "",
+        max_length=LIMITS["languages"],
+        description="ISO 639 codes separated by commas, e.g. es,qu",
+    )
 
 
 class PersonIn(PersonFields):
@@ -106,8 +119,12 @@ class CaseIn(InputSchema):
     subject_kind: SubjectKind
     person_id: RecordId | None = Field(None, description="An existing person of the compartment.")
     new_person: PersonFields | None = Field(None, description="Or a person to create.")
-    subject_name: OneLine = Field("", description="The group or organisation, when not a person.")
-    summary: Undisguised = Field(min_length=1)
+    subject_name: OneLine = Field(
+        "",
+        max_length=services.LINE_MAX,
+        description="The group or organisation, when not a person.",
+    )
+    summary: Undisguised = Field(min_length=1, max_length=services.TEXT_MAX)
     country: str = ""
     region: str = ""
     sector: Sector | None = None
@@ -143,37 +160,41 @@ class CaseIn(InputSchema):
 
 
 REASON = Field(
-    min_length=1, description="Why this is corrected; kept, encrypted, in the history of changes."
+    min_length=1,
+    max_length=services.TEXT_MAX,
+    description="Why this is corrected; kept, encrypted, in the history of changes.",
 )
 
 
 class PersonCorrectionIn(InputSchema):
     """Only the fields given change; the others keep their values."""
 
-    pseudonym: OneLine | None = Field(None, min_length=1)
-    legal_name: OneLine | None = None
-    other_names: Undisguised | None = None
-    phone: OneLine | None = None
-    email: str | None = Field(None, max_length=services.LINE_MAX, json_schema_extra=EMAIL)
-    contact_channels: Undisguised | None = None
-    organisation: OneLine | None = None
-    identity_document: OneLine | None = None
+    pseudonym: OneLine | None = Field(None, min_length=1, max_length=LIMITS["pseudonym"])
+    legal_name: OneLine | None = Field(None, max_length=LIMITS["legal_name"])
+    other_names: Undisguised | None = Field(None, max_length=LIMITS["other_names"])
+    phone: OneLine | None = Field(None, max_length=LIMITS["phone"])
+    email: str | None = Field(None, max_length=LIMITS["email"], json_schema_extra=EMAIL)
+    contact_channels: Undisguised | None = Field(None, max_length=LIMITS["contact_channels"])
+    organisation: OneLine | None = Field(None, max_length=LIMITS["organisation"])
+    identity_document: OneLine | None = Field(None, max_length=LIMITS["identity_document"])
     gender: Gender | None = None
     age_group: AgeGroup | None = None
     sector: Sector | None = None
     country: str | None = None
-    region: str | None = None
-    languages: OneLine | None = None
+    region: str | None = Field(None, max_length=form_max_length(PersonEditForm, "region"))
+    languages: OneLine | None = Field(None, max_length=LIMITS["languages"])
     reason: Undisguised = REASON
 
 
 class CaseCorrectionIn(InputSchema):
     """Only the fields given change; the others keep their values."""
 
-    summary: Undisguised | None = Field(None, min_length=1)
-    subject_name: OneLine | None = Field(None, description="Only for a group or organisation.")
+    summary: Undisguised | None = Field(None, min_length=1, max_length=services.TEXT_MAX)
+    subject_name: OneLine | None = Field(
+        None, max_length=services.LINE_MAX, description="Only for a group or organisation."
+    )
     country: str | None = None
-    region: str | None = None
+    region: str | None = Field(None, max_length=form_max_length(CaseEditForm, "region"))
     sector: Sector | None = None
     reason: Undisguised = REASON
 
@@ -206,7 +227,7 @@ class StatusChangeOut(Schema):
 
 
 class NoteIn(InputSchema):
-    body: Undisguised = Field(min_length=1)
+    body: Undisguised = Field(min_length=1, max_length=services.TEXT_MAX)
 
 
 class NoteOut(Schema):

@@ -78,15 +78,15 @@ class IntegrityOut(Schema):
 
 
 class ReasonIn(InputSchema):
-    reason: str = Field(min_length=1)
+    reason: str = Field(min_length=1, max_length=services.MAX_REASON)
 
 
 class OptionalReasonIn(InputSchema):
-    reason: str = ""
+    reason: str = Field("", max_length=services.MAX_REASON)
 
 
 class ExhibitIn(InputSchema):
-    reason: str = Field(min_length=1)
+    reason: str = Field(min_length=1, max_length=services.MAX_REASON)
     items: list[uuid.UUID] | None = None
 
 
@@ -148,8 +148,8 @@ def upload_item(
     request: HttpRequest,
     reference: str,
     file: File[UploadedFile],
-    description: Form[str] = "",
-    reason: Form[str] = "",
+    description: Annotated[str, Form(max_length=services.MAX_DESCRIPTION)] = "",
+    reason: Annotated[str, Form(max_length=services.MAX_REASON)] = "",
 ) -> Any:
     if len(request.FILES.getlist("file")) > 1:  # ninja takes the last, the rest were lost
         raise HttpError(400, gettext_noop("Send one file per upload."))

@@ -59,14 +59,14 @@ router = Router(tags=["incidents"], auth=RoleAuth("view_cases"))
 
 class IncidentIn(InputSchema):
     compartment_id: RecordId
-    title: OneLine = Field(min_length=1)
-    description: str = ""
+    title: OneLine = Field(min_length=1, max_length=services.TITLE_MAX)
+    description: str = Field("", max_length=services.TEXT_MAX)
     date_start: datetime.date
     date_end: datetime.date | None = None
     date_precision: DatePrecision = DatePrecision.DAY
     country: str = Field("", description="ISO 3166-1 alpha-2")
     region: str = Field("", description="ISO 3166-2 first-level region of the country")
-    exact_location: str = ""
+    exact_location: str = Field("", max_length=services.LINE_MAX)
     cases: list[str] = Field(default_factory=list, description="Case references")
 
 
@@ -131,7 +131,7 @@ class IncidentOut(IncidentSummaryOut):
 
 
 class DescribedVictimIn(InputSchema):
-    description: str = Field(min_length=1)
+    description: str = Field(min_length=1, max_length=services.TEXT_MAX)
     sex: Gender = Gender.UNKNOWN
     age_group: AgeGroup = AgeGroup.UNKNOWN
 
@@ -159,7 +159,7 @@ class SourceIn(InputSchema):
     kind: SourceKindIn
     reliability: Reliability = Field(description="A (reliable) to E (unreliable)")
     independent: bool = False
-    description: str = ""
+    description: str = Field("", max_length=services.TEXT_MAX)
 
 
 class VerificationIn(InputSchema):
@@ -169,8 +169,8 @@ class VerificationIn(InputSchema):
 class PerpetratorIn(InputSchema):
     compartment_id: RecordId
     perpetrator_type: PerpetratorType = PerpetratorType.UNKNOWN
-    name: OneLine = ""
-    description: str = ""
+    name: OneLine = Field("", max_length=services.LINE_MAX)
+    description: str = Field("", max_length=services.TEXT_MAX)
 
 
 class PerpetratorOut(Schema):
@@ -194,14 +194,14 @@ REASON = Field(
 class IncidentCorrectionIn(InputSchema):
     """Only the fields given change; the others keep their values."""
 
-    title: OneLine | None = Field(None, min_length=1)
-    description: str | None = None
+    title: OneLine | None = Field(None, min_length=1, max_length=services.TITLE_MAX)
+    description: str | None = Field(None, max_length=services.TEXT_MAX)
     date_start: datetime.date | None = None
     date_end: datetime.date | None = Field(None, description="Omit to keep; null only if given.")
     date_precision: DatePrecision | None = None
     country: str | None = None
     region: str | None = None
-    exact_location: str | None = None
+    exact_location: str | None = Field(None, max_length=services.LINE_MAX)
     cases: list[str] | None = Field(
         None,
         description="Case references, replacing the links you can see; omit to keep them. "
@@ -217,7 +217,7 @@ class ActCorrectionIn(InputSchema):
 
 class VictimCorrectionIn(InputSchema):
     id: RecordId | None = Field(None, description="A described victim of the act; omit to add.")
-    description: str = Field(min_length=1)
+    description: str = Field(min_length=1, max_length=services.TEXT_MAX)
     sex: Gender = Gender.UNKNOWN
     age_group: AgeGroup = AgeGroup.UNKNOWN
 
@@ -236,8 +236,8 @@ class SourceCorrectionIn(SourceIn):
 
 class PerpetratorCorrectionIn(InputSchema):
     perpetrator_type: PerpetratorType
-    name: OneLine = ""
-    description: str = ""
+    name: OneLine = Field("", max_length=services.LINE_MAX)
+    description: str = Field("", max_length=services.TEXT_MAX)
     reason: Undisguised = REASON
 
 

@@ -23,10 +23,12 @@ router = Router(tags=["intake"])
 
 
 class ReporterContactIn(InputSchema):
-    name: OneLine = ""
-    phone: OneLine = ""
-    email: OneLine = ""
-    preferred_channel: OneLine = Field("", description="How the reporter prefers to be reached.")
+    name: OneLine = Field("", max_length=services.LINE_MAX)
+    phone: OneLine = Field("", max_length=services.LINE_MAX)
+    email: OneLine = Field("", max_length=services.LINE_MAX)
+    preferred_channel: OneLine = Field(
+        "", max_length=services.LINE_MAX, description="How the reporter prefers to be reached."
+    )
 
 
 class WhenIn(InputSchema):
@@ -44,7 +46,12 @@ class WhenIn(InputSchema):
 
 
 class SubmissionIn(InputSchema):
-    narrative: str = Field(..., min_length=1, description="What happened, in the reporter's words.")
+    narrative: str = Field(
+        ...,
+        min_length=1,
+        max_length=services.NARRATIVE_MAX,
+        description="What happened, in the reporter's words.",
+    )
     target_kind: TargetKind = Field(..., description="Who was targeted.")
     perpetrator_type: PerpetratorType = PerpetratorType.UNKNOWN
     anonymous: bool = Field(True, description="False only when contact details are given.")
@@ -52,7 +59,9 @@ class SubmissionIn(InputSchema):
     when: WhenIn | None = None
     country: str = Field("", description="ISO 3166-1 alpha-2 code, e.g. CO.")
     region: str = Field("", description="First-level ISO 3166-2 code, e.g. CO-ANT.")
-    place_details: str = Field("", description="Free text; stored encrypted.")
+    place_details: str = Field(
+        "", max_length=services.PLACE_MAX, description="Free text; stored encrypted."
+    )
     language: Literal["en", "es", "fr", "ar"] = "en"
 
 
@@ -69,7 +78,10 @@ class CodeIn(InputSchema):
 
 class MessageIn(CodeIn):
     body: str = Field(
-        ..., min_length=1, description="The reporter's message to the protection team."
+        ...,
+        min_length=1,
+        max_length=services.MESSAGE_MAX,
+        description="The reporter's message to the protection team.",
     )
 
 

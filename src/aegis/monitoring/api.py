@@ -24,12 +24,15 @@ from aegis.api_schemas import (
     Pages,
     RecordId,
     RuleErrorOut,
+    column_max_length,
+    form_max_length,
     requires,
     when,
 )
 from aegis.incidents.vocabulary import Reliability
 
-from . import decisions, keys, manual, mentions, selectors, sources
+from . import decisions, keys, manual, mentions, selectors, sources, texts
+from .forms import PasteForm
 from .models import Proposal, Source
 from .vocabulary import ProposalStatus, RejectReason, SourceKind
 
@@ -37,8 +40,16 @@ router = Router(tags=["monitoring"], auth=RoleAuth("view_analytics"))
 NOT_FOUND = gettext_noop("Not found.")
 
 
+# The services check literal lengths here: the page's forms and the columns hold the same.
+SOURCE_NAME_MAX = column_max_length(Source, "name")
+TITLE_MAX = form_max_length(PasteForm, "title")
+# decisions.reject's limit on a rejection's note, which neither names nor shows on a form
+# (tests/test_api_limits.py holds the two equal).
+REJECT_NOTE_MAX = 2_000
+
+
 class NewsSourceIn(InputSchema):
-    name: OneLine = Field(min_length=1)
+    name: OneLine = Field(min_length=1, max_length=SOURCE_NAME_MAX)
     kind: SourceKind
     url: str = Field(max_length=1000, json_schema_extra=WEB_ADDRESS)
     language: sources.SourceLanguage = ""
@@ -107,15 +118,15 @@ class PastedOut(ProposalRow):
 
 
 class PastedIn(InputSchema):
-    title: OneLine = Field(min_length=1)
-    text: str = Field(min_length=1)
+    title: OneLine = Field(min_length=1, max_length=TITLE_MAX)
+    text: str = Field(min_length=1, max_length=texts.TEXT_MAX)
     url: str = Field("", max_length=1000, json_schema_extra=WEB_ADDRESS_OR_NONE)
     published: datetime.date | None = None
 
 
 class RejectIn(InputSchema):
     reason: RejectReason
-    note: str = Field("", description="Required for the reason other.")
+    note: str = Field("", max_length=REJECT_NOTE_MAX, description="Required for the reason other.")
 
     conditions = (when("reason", [RejectReason.OTHER], requires("note")),)
 

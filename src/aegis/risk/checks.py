@@ -14,8 +14,9 @@ from . import compute
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
+PERPETRATOR_IDENTITY_MAX = TITLE_MAX * 5
 
-__all__ = ["TEXT_MAX", "TITLE_MAX", "choice", "rating", "text", "whole"]
+__all__ = ["PERPETRATOR_IDENTITY_MAX", "TEXT_MAX", "TITLE_MAX", "choice", "rating", "text", "whole"]
 
 
 def rating(value: Any, field: str, label: str, row: int | None = None) -> int:

@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from aegis.api_schemas import InputSchema, OneLine, RecordId
 from aegis.incidents.vocabulary import PerpetratorType
 
+from .checks import PERPETRATOR_IDENTITY_MAX, TEXT_MAX, TITLE_MAX
 from .compute import HIGHEST, LOWEST
 from .services import MAX_RESPONSES, MAX_THREATS
 from .vocabulary import Level, Strategy
@@ -19,27 +20,27 @@ Rating = Annotated[int, Field(ge=LOWEST, le=HIGHEST)]
 
 
 class ThreatIn(InputSchema):
-    title: OneLine = Field(min_length=1)
+    title: OneLine = Field(min_length=1, max_length=TITLE_MAX)
     likelihood: Rating = Field(description="1 (unlikely) to 5 (almost certain)")
     impact: Rating = Field(description="1 (slight) to 5 (devastating)")
-    facts: str = ""
-    pattern: str = ""
-    objective: str = ""
+    facts: str = Field("", max_length=TEXT_MAX)
+    pattern: str = Field("", max_length=TEXT_MAX)
+    objective: str = Field("", max_length=TEXT_MAX)
     perpetrator_type: PerpetratorType = PerpetratorType.UNKNOWN
-    perpetrator_identity: str = ""
-    feasibility: str = ""
+    perpetrator_identity: str = Field("", max_length=PERPETRATOR_IDENTITY_MAX)
+    feasibility: str = Field("", max_length=TEXT_MAX)
     incidents: list[str] = Field(default_factory=list, description="Incident references")
 
 
 class RatingIn(InputSchema):
     item_id: RecordId = Field(description="A checklist item (see /checklist)")
     rating: Rating = Field(description="1 to 5")
-    note: str = ""
+    note: str = Field("", max_length=TEXT_MAX)
 
 
 class ResponseIn(InputSchema):
     strategy: Strategy
-    measure: str = ""
+    measure: str = Field("", max_length=TEXT_MAX)
     owner: str | None = Field(None, description="Username of a member of the compartment")
     due_on: datetime.date | None = None
 
@@ -50,7 +51,7 @@ class AssessmentIn(InputSchema):
     responses: list[ResponseIn] = Field(default_factory=list, max_length=MAX_RESPONSES)
     imminent: bool = False
     acceptable_level: Level = Level.LOW
-    summary: str = ""
+    summary: str = Field("", max_length=TEXT_MAX)
 
 
 class AssessmentSummaryOut(Schema):

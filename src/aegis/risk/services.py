@@ -25,7 +25,7 @@ from aegis.incidents.vocabulary import PerpetratorType
 from aegis.rules import NotFound, RuleError
 
 from . import compute, level_counts, selectors
-from .checks import TEXT_MAX, TITLE_MAX, choice, rating, text
+from .checks import PERPETRATOR_IDENTITY_MAX, TEXT_MAX, TITLE_MAX, choice, rating, text
 from .configuration import checklist, risk_settings
 from .models import Assessment, ChecklistItem, Rating, Response, Threat
 from .signals import level_raised
@@ -110,7 +110,7 @@ def _check_threat(case: Case, actor: Any, threat: ThreatInput, row: int) -> dict
         "perpetrator_type": choice(
             threat.perpetrator_type, PerpetratorType, "perpetrator_type", label, row
         ),
-        "perpetrator_identity": field_text("perpetrator_identity", TITLE_MAX * 5),
+        "perpetrator_identity": field_text("perpetrator_identity", PERPETRATOR_IDENTITY_MAX),
         "feasibility": field_text("feasibility"),
         "likelihood": rating(threat.likelihood, "likelihood", named("likelihood"), row),
         "impact": rating(threat.impact, "impact", named("impact"), row),

@@ -9,6 +9,7 @@ from datetime import datetime, time
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -20,7 +21,19 @@ from aegis.cases.models import Person
 from . import selectors, services
 from .drafts import ContactDraft, PlanDraft, ScenarioDraft
 from .models import PlanVersion
-from .vocabulary import DEFAULT_GRACE_MINUTES, LINE_MAX, MAX_CONTACTS, PlanLanguage, ScenarioKind
+from .vocabulary import (
+    CHECKIN_GRACE_MAX_MINUTES,
+    CHECKIN_INTERVAL_MAX_HOURS,
+    DEFAULT_GRACE_MINUTES,
+    DURESS_MAX,
+    LINE_MAX,
+    MAX_CONTACTS,
+    NAME_MAX,
+    SAFE_PLACES_MAX,
+    SCENARIO_TEXT_MAX,
+    PlanLanguage,
+    ScenarioKind,
+)
 
 NOT_FOUND = gettext_noop("Not found.")
 STAFF = "view_cases"
@@ -31,12 +44,12 @@ router = Router(tags=["safety"], auth=RoleAuth(STAFF))
 
 
 class ContactIn(InputSchema):
-    name: Undisguised = Field(min_length=1)
-    relation: Undisguised = ""
-    phone: Undisguised = Field("", description="For calls and SMS.")
+    name: Undisguised = Field(min_length=1, max_length=NAME_MAX)
+    relation: Undisguised = Field("", max_length=LINE_MAX)
+    phone: Undisguised = Field("", max_length=LINE_MAX, description="For calls and SMS.")
     email: str = Field("", max_length=LINE_MAX, json_schema_extra=EMAIL)
-    signal: Undisguised = ""
-    other_channel: Undisguised = ""
+    signal: Undisguised = Field("", max_length=LINE_MAX)
+    other_channel: Undisguised = Field("", max_length=LINE_MAX)
     language: PlanLanguage | None = Field(None, description="Default: the plan's language.")
 
 
@@ -53,13 +66,16 @@ class ContactOut(Schema):
 
 class ScenarioIn(InputSchema):
     kind: ScenarioKind
-    steps: Undisguised = ""
-    whom_to_call: Undisguised = ""
-    what_to_carry: Undisguised = ""
+    steps: Undisguised = Field("", max_length=SCENARIO_TEXT_MAX)
+    whom_to_call: Undisguised = Field("", max_length=SCENARIO_TEXT_MAX)
+    what_to_carry: Undisguised = Field("", max_length=SCENARIO_TEXT_MAX)
 
 
-class ScenarioOut(ScenarioIn):
-    kind: str  # type: ignore[assignment]
+class ScenarioOut(Schema):
+    kind: str
+    steps: str
+    whom_to_call: str
+    what_to_carry: str
 
 
 # A wall-clock time as the plan takes it: JSON Schema's "time" format (RFC 3339) requires an
@@ -77,10 +93,14 @@ def _wall_clock(schema: dict[str, Any]) -> None:
 class PlanIn(InputSchema):
     language: PlanLanguage
     contacts: list[ContactIn] = Field(
-        default_factory=list, description=f"In order of priority; at most {MAX_CONTACTS}."
+        default_factory=list,
+        max_length=MAX_CONTACTS,
+        description=f"In order of priority; at most {MAX_CONTACTS}.",
     )
-    checkin_interval_hours: int | None = Field(None, description="None: no regular check-in.")
-    checkin_grace_minutes: int = DEFAULT_GRACE_MINUTES
+    checkin_interval_hours: int | None = Field(
+        None, ge=1, le=CHECKIN_INTERVAL_MAX_HOURS, description="None: no regular check-in."
+    )
+    checkin_grace_minutes: int = Field(DEFAULT_GRACE_MINUTES, ge=0, le=CHECKIN_GRACE_MAX_MINUTES)
     quiet_from: time | None = Field(
         None,
         description="A wall-clock time without an offset, such as 22:00, read in the instance's "
@@ -91,10 +111,16 @@ class PlanIn(InputSchema):
         None, description="As `quiet_from`.", json_schema_extra=_wall_clock
     )
     duress_word: Undisguised | None = Field(
-        None, description="None keeps the current word; an empty string removes it."
+        None,
+        max_length=DURESS_MAX,
+        description="None keeps the current word; an empty string removes it.",
     )
-    safe_places: Undisguised = Field("", description="One per line.")
-    scenarios: list[ScenarioIn] = Field(default_factory=list)
+    safe_places: Undisguised = Field("", max_length=SAFE_PLACES_MAX, description="One per line.")
+    scenarios: list[ScenarioIn] = Field(
+        default_factory=list,
+        max_length=len(ScenarioKind),
+        description="At most one of each kind.",
+    )
 
 
 class VersionOut(Schema):
@@ -213,7 +239,7 @@ def save_plan(request: HttpRequest, person_id: RecordId, payload: PlanIn) -> Any
     except services.SafetyPlanError as problem:
         return Status(
             422,
-            {"detail": f"Nothing was saved: {problem}", "errors": problem.errors},
+            {"detail": f"{_('Nothing was saved.')} {problem}", "errors": problem.errors},
         )
     return Status(201, _plan_out(person, version))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -20,18 +20,21 @@ from pydantic import JsonValue
 
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import (
+    BlankIsNone,
     ErrorOut,
     InputSchema,
     OneLine,
     Pages,
     RecordId,
     RuleErrorOut,
+    blank_allowed,
+    column_max_length,
     requires,
     when,
 )
 from aegis.cases import selectors as cases
 
-from . import money, selectors, services
+from . import checks, money, selectors, services
 from .models import Grant, Provider, Referral
 from .vocabulary import (
     Availability,
@@ -99,25 +102,27 @@ class ProviderOut(ProviderSummaryOut):
 
 class ProviderIn(InputSchema):
     compartment_id: RecordId = Field(description="A compartment of yours: holds the contacts.")
-    name: OneLine = Field(min_length=1)
+    name: OneLine = Field(min_length=1, max_length=column_max_length(Provider, "name"))
     individual: bool = False
     kinds: list[ProviderKind] = Field(min_length=1)
     countries: list[str] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list)
     languages: str = ""
     capacity: int | None = Field(None, ge=0, le=10_000)
-    availability: str = Field(
-        Availability.AVAILABLE, description="available, full or paused; blank: available."
+    availability: Annotated[Availability | None, BlankIsNone] = Field(
+        Availability.AVAILABLE,
+        description="available, full or paused; blank or null: available.",
+        json_schema_extra=blank_allowed,
     )
-    cost: OneLine = ""
-    contact: str = ""
-    notes: str = ""
-    safe_house_address: str = ""
+    cost: OneLine = Field("", max_length=column_max_length(Provider, "cost"))
+    contact: str = Field("", max_length=checks.TEXT)
+    notes: str = Field("", max_length=checks.TEXT)
+    safe_house_address: str = Field("", max_length=checks.TEXT)
 
 
 class ReferenceIn(InputSchema):
-    name: OneLine = Field(min_length=1)
-    contact: str = Field(min_length=1)
+    name: OneLine = Field(min_length=1, max_length=checks.LINE)
+    contact: str = Field(min_length=1, max_length=checks.TEXT)
 
 
 class VetIn(InputSchema):
@@ -227,20 +232,26 @@ def vet_provider(request: HttpRequest, provider_id: RecordId, payload: VetIn) ->
 
 class RelocationIn(InputSchema):
     destination_country: str
-    destination_why: str
-    host: str
-    months: int = Field(6, description="Up to 6; renewable.")
-    visa_travel_plan: str = ""
-    security_plan: str = ""
-    family: str = ""
-    return_plan: str = ""
+    destination_why: str = Field(min_length=1, max_length=checks.TEXT)
+    host: str = Field(min_length=1, max_length=checks.TEXT)
+    months: int = Field(
+        services.MAX_RELOCATION_MONTHS,
+        ge=0,
+        le=services.MAX_RELOCATION_MONTHS,
+        description=f"1 to {services.MAX_RELOCATION_MONTHS}, renewable; 0 is taken as "
+        f"{services.MAX_RELOCATION_MONTHS}.",
+    )
+    visa_travel_plan: str = Field("", max_length=checks.TEXT)
+    security_plan: str = Field("", max_length=checks.TEXT)
+    family: str = Field("", max_length=checks.TEXT)
+    return_plan: str = Field("", max_length=checks.TEXT)
 
 
 class ReferralIn(InputSchema):
     case_reference: str = Field(max_length=20)
     provider_id: RecordId
     kind: ReferralKind = ReferralKind.SERVICE
-    purpose: str = Field(min_length=1)
+    purpose: str = Field(min_length=1, max_length=checks.TEXT)
     shared: list[SharedField] = Field(
         min_length=1, description="What the provider is told: the minimum it needs."
     )
@@ -251,7 +262,7 @@ class ReferralIn(InputSchema):
 
 class ReferralMoveIn(InputSchema):
     status: ReferralStatus
-    outcome: str = ""
+    outcome: str = Field("", max_length=checks.TEXT)
     follow_up_on: date | None = None
 
 
@@ -408,7 +419,7 @@ CURRENCY: dict[str, JsonValue] = {
 
 
 class BudgetLineIn(InputSchema):
-    label: OneLine = Field(min_length=1)
+    label: OneLine = Field(min_length=1, max_length=checks.LINE)
     amount: str = Field(min_length=1, json_schema_extra=AMOUNT)
 
 
@@ -418,13 +429,13 @@ class GrantIn(InputSchema):
     group_size: int | None = Field(None, description="For a group: 2 to 10,000 people.")
     grant_type: GrantType
     urgency: Urgency
-    need: str = Field(min_length=1)
+    need: str = Field(min_length=1, max_length=checks.TEXT)
     amount: str = Field(min_length=1, json_schema_extra=AMOUNT)
     currency: str = Field(min_length=3, json_schema_extra=CURRENCY)
     rate_to_base: str | None = Field(
         None, description="Base currency per unit; empty or 1 in the base currency."
     )
-    other_funders: str = ""
+    other_funders: str = Field("", max_length=checks.TEXT)
     budget_lines: list[BudgetLineIn] = Field(default_factory=list)
 
     conditions = (
@@ -437,7 +448,7 @@ class GrantIn(InputSchema):
 
 
 class DiligenceNoteIn(InputSchema):
-    note: str = Field(min_length=1)
+    note: str = Field(min_length=1, max_length=checks.TEXT)
 
 
 class ApproveIn(InputSchema):
@@ -460,7 +471,7 @@ class TrancheIn(InputSchema):
         description="Empty: 1 in the grant's currency, the grant's own rate in the base "
         "currency (no other currency is taken); a rate given must be that one.",
     )
-    payment_details: str = Field(min_length=1)
+    payment_details: str = Field(min_length=1, max_length=checks.TEXT)
 
 
 class ReturnIn(InputSchema):
@@ -471,7 +482,7 @@ class ReturnIn(InputSchema):
 
 class GrantReportIn(InputSchema):
     kind: ReportKind
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=checks.TEXT)
 
 
 class GrantSummaryOut(Schema):
