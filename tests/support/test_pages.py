@@ -4,6 +4,7 @@ service. Nobody reaches another compartment's referral or grant (404)."""
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -57,6 +58,32 @@ def test_bad_provider_input_is_shown_on_the_form(team):
     assert response.status_code == 422
     assert "not a region of the countries chosen" in response.content.decode()
     assert not Provider.objects.exists()
+
+
+def test_more_countries_than_the_provider_row_holds_are_refused_in_words(team):
+    """41 countries do not fit the row (PostgreSQL refused it: a server error); 40 do."""
+    import pycountry
+
+    codes = sorted(c.alpha_2 for c in pycountry.countries)
+    fields = {
+        "compartment": team.compartment.pk,
+        "name": "Red Regional",
+        "kinds": ["legal"],
+        "availability": "available",
+    }
+    response = client(team.lucia).post(
+        reverse("support:provider-new"), {**fields, "countries": codes[:41]}
+    )
+    assert response.status_code == 422
+    assert "Too many countries for one provider (41): list the main ones, at most 40." in (
+        html.unescape(response.content.decode())
+    )
+    assert not Provider.objects.exists()
+    made = client(team.lucia).post(
+        reverse("support:provider-new"), {**fields, "countries": codes[:40]}
+    )
+    assert made.status_code == 302
+    assert len(Provider.objects.get().countries.split(",")) == 40
 
 
 def test_a_compartment_that_is_no_number_is_refused_in_words(team):

@@ -83,6 +83,21 @@ def _member(compartment: Compartment, actor: Any) -> None:
 # --- Providers ----------------------------------------------------------------------------
 
 
+def _fits(codes: str, field: str, what: str) -> str:
+    """Codes joined by commas, refused in words where they would not fit their column
+    (PostgreSQL refuses the row; 41 countries had been a server error there)."""
+    room = Provider._meta.get_field(field).max_length
+    if room is None or len(codes) <= room:
+        return codes
+    listed = codes.split(",")
+    fit = next(n for n in range(len(listed), -1, -1) if len(",".join(listed[:n])) <= room)
+    raise RuleError(
+        _("Too many %(what)s for one provider (%(given)d): list the main ones, at most %(n)d.")
+        % {"what": what, "given": len(listed), "n": fit},
+        field,
+    )
+
+
 def _provider_fields(fields: dict[str, Any]) -> dict[str, Any]:
     kinds = checks.codes(fields.get("kinds", []), ProviderKind, "kinds", _("Kinds of help"))
     if not kinds:
@@ -93,9 +108,13 @@ def _provider_fields(fields: dict[str, Any]) -> dict[str, Any]:
         "name": checks.line(fields.get("name"), "name", _("Name"), required=True, limit=120),
         "individual": bool(fields.get("individual", False)),
         "kinds": ",".join(kinds),
-        "countries": ",".join(countries),
-        "regions": ",".join(checks.regions(fields.get("regions", []), countries)),
-        "languages": checks.languages(fields.get("languages", "")),
+        "countries": _fits(",".join(countries), "countries", _("countries")),
+        "regions": _fits(
+            ",".join(checks.regions(fields.get("regions", []), countries)), "regions", _("regions")
+        ),
+        "languages": _fits(
+            checks.languages(fields.get("languages", "")), "languages", _("languages")
+        ),
         "capacity": None
         if capacity in (None, "")
         else checks.count(capacity, "capacity", _("Capacity"), low=0, high=10_000),
