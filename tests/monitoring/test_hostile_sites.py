@@ -269,10 +269,13 @@ class SlowHops(Trickle):
 
 def test_a_chain_of_slow_redirects_is_bounded_as_a_whole(settings):
     settings.AEGIS_MONITORING_HOST_INTERVAL = 0
-    settings.AEGIS_MONITORING_TIMEOUT = 0.2  # each read; the whole fetch: 8 times that, 1.6 s
+    # Each read may wait 0.5 s, five times the 0.1 s between the trickled bytes (at 0.2 s a
+    # loaded machine had let one read run out first); the whole fetch 8 times that, 4 s.
+    settings.AEGIS_MONITORING_TIMEOUT = 0.5
     settings.AEGIS_MONITORING_PROXY = ""
     fetching.forget_hosts()
     server = SlowHops()
+    server.hop = 3.0
     try:
         with pytest.raises(FetchFailed) as failed:
             fetching.fetch(server.base + "/hop/1")
@@ -280,8 +283,8 @@ def test_a_chain_of_slow_redirects_is_bounded_as_a_whole(settings):
         server.close()
         fetching.forget_hosts()
     assert (failed.value.status, failed.value.detail) == (SourceStatus.TIMEOUT, "too slow")
-    # A second of headers a hop: the fetch's 1.6 s end within the second hop, where each
-    # hop's own clock had let the five redirects run their course (6 s).
+    # Three seconds of headers a hop: the fetch's 4 s end within the second hop, where each
+    # hop's own clock had let the five redirects run their course (18 s).
     assert len(server.hops) <= 2, server.hops
 
 
