@@ -100,3 +100,18 @@ def test_a_browser_without_cookies_acknowledges_and_the_link_stays_out_of_the_lo
     alert.refresh_from_db()
     assert alert.status == AlertStatus.ACKNOWLEDGED
     assert link.split("/")[2] not in caplog.text
+
+
+def test_a_link_opened_again_says_when_it_was_pressed(team, smtp, sms):
+    """Opened again from the message, the link had offered its button as if nothing had been
+    pressed: it says when it was, in the message's language."""
+    with clock.frozen(START):
+        services.raise_alert(team.person, AlertKind.PANIC)
+        sending.deliver_due()
+        link = _link(sms)
+        assert "I am responding</button>" in Client().get(link).content.decode()
+        assert Client().post(link).status_code == 200
+        again = Client().get(link).content.decode()
+    assert "I am responding</button>" not in again
+    assert "Your response is recorded." in again and "You pressed" in again
+    assert Acknowledgement.objects.count() == 1
