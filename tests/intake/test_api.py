@@ -192,7 +192,7 @@ def test_the_reporter_email_is_checked_as_the_form_checks_it(intake_team):
     contact = {**REPORT, "anonymous": False, "contact": {"email": "ana at example"}}
     response = post("/submissions", contact)
     assert response.status_code == 400
-    assert response.json() == {"detail": "Enter a valid email address.", "field": "contact_email"}
+    assert response.json() == {"detail": "Enter a valid email address.", "field": "contact.email"}
     assert not Submission.objects.exists()
     contact["contact"]["email"] = "ana@example.org"
     assert post("/submissions", contact).status_code == 201

@@ -163,7 +163,13 @@ API_BAD = {
         "not in the country you chose",
         "region",
     ),
-    "an impossible date": ({"when": {"year": 2024, "month": 2, "day": 30}}, "calendar", "when_day"),
+    # The refusal names the body's input, not the form's ("when_day", "contact_phone").
+    "an impossible date": ({"when": {"year": 2024, "month": 2, "day": 30}}, "calendar", "when.day"),
+    "no way to reach a named reporter": (
+        {"anonymous": False, "contact": {"name": "Ana"}},
+        "at least one way to reach you",
+        "contact.phone",
+    ),
 }
 
 

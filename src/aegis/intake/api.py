@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from aegis.api_schemas import ErrorOut, InputSchema, OneLine, requires, when_given
+from aegis.rules import RuleError
 from aegis.vault.keychain import unlocked
 
 from . import flood, selectors, services
@@ -110,6 +111,14 @@ class IntakeErrorOut(ErrorOut):
     field: str | None = Field(None, description="The input the message is about.")
 
 
+# The service names the form's inputs; a refusal names the body's ("contact.phone").
+API_FIELDS = {
+    **{f"contact_{name}": f"contact.{name}" for name in ("name", "phone", "email")},
+    "contact_channel": "contact.preferred_channel",
+    **{f"when_{part}": f"when.{part}" for part in ("year", "month", "day", "approximate")},
+}
+
+
 def _while_accepting(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """After a wipe, until the instance is set up again: 503 and the neutral sentence of the
     public pages, before the body is read; nothing is written."""
@@ -151,7 +160,11 @@ def submit(request: HttpRequest, payload: SubmissionIn) -> Any:
         place_details=payload.place_details,
         language=payload.language,
     )
-    receipt = services.submit_report(report)
+    try:
+        receipt = services.submit_report(report)
+    except RuleError as refused:
+        refused.field = API_FIELDS.get(refused.field or "", refused.field)
+        raise
     return Status(201, {"receipt_code": receipt.code, "received_at": receipt.received_at})
 
 
