@@ -89,6 +89,11 @@ def test_what_no_operation_answers_is_json_in_words(make_person, settings):
         content_type="application/json",
     )
     assert large.status_code == 413 and "too large" in large.json()["detail"]
+    # Documented where a body is read: a fuzzer checks every answer against the schema.
+    schema = Client().get("/api/v1/openapi.json").json()["paths"]
+    assert "413" in schema["/api/v1/monitoring/articles"]["post"]["responses"]
+    assert "413" in schema["/api/v1/evidence/cases/{reference}/upload"]["post"]["responses"]
+    assert "413" not in schema["/api/v1/monitoring/sources"]["get"]["responses"]
     nobody = Client().get("/api/v1/monitoring/sources")
     assert nobody.status_code == 401 and "Bearer" in nobody.json()["detail"]
     assert nobody["WWW-Authenticate"] == 'Bearer realm="aegis"'

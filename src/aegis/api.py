@@ -325,9 +325,10 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 def _document_common_errors() -> None:
     """The refusals every operation shares, in the OpenAPI schema: 401 and 403 where a token
     is needed, 400 and 415 where a JSON body is read (it may not parse, break a rule, or be
-    sent as another type), 422 where anything is read (it may not match the schema), 409
-    where a token writes something (the record's state may refuse it). Each operation that
-    documents field errors for 422 answers a broken rule with them."""
+    sent as another type), 413 where any body is read (it may be too large), 422 where
+    anything is read (it may not match the schema), 409 where a token writes something (the
+    record's state may refuse it). Each operation that documents field errors for 422
+    answers a broken rule with them."""
     for bound in api._get_bound_routers():
         for view in bound.path_operations.values():
             for operation in view.operations:
@@ -341,6 +342,8 @@ def _document_common_errors() -> None:
                 if "body" in sources:
                     _document(operation, 400, RuleErrorOut)
                     _document(operation, 415, ErrorOut)
+                if sources & {"body", "form", "file"}:  # past DATA_UPLOAD_MAX_MEMORY_SIZE
+                    _document(operation, 413, ErrorOut)
                 if sources:
                     _document(operation, 422, ValidationErrorOut)
                 if operation.auth_callbacks and set(operation.methods) & WRITES:
