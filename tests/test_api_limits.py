@@ -19,6 +19,7 @@ from aegis.cases.forms import CaseEditForm, PersonEditForm
 from aegis.evidence import services as evidence
 from aegis.incidents import services as incidents
 from aegis.intake import services as intake
+from aegis.monitoring import decisions as monitoring_decisions
 from aegis.monitoring import texts
 from aegis.risk import checks as risk
 from aegis.roles import Role
@@ -36,7 +37,7 @@ PROVIDER_NAME_MAX = 120
 PROVIDER_COST_MAX = 120
 SOURCE_NAME_MAX = 120
 ARTICLE_TITLE_MAX = 500
-REJECT_NOTE_MAX = 2_000
+REJECT_NOTE_MAX = monitoring_decisions.REJECT_NOTE_MAX
 
 REGION_MAX = CaseEditForm.base_fields["region"].max_length  # type: ignore[attr-defined]
 

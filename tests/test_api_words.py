@@ -284,3 +284,35 @@ def test_an_empty_list_filter_filters_nothing(make_person):
     ):
         assert client.get(path).status_code == 200, path
     assert client.get("/api/v1/incidents/?violation_type=nonsense").status_code == 422
+
+
+@pytest.mark.engine_independent
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ({"ids": ["3"]}, "int_not_other"),
+        ({"ids": [1, 2.0]}, "int_not_other"),
+        ({"flags": {"a": 1}}, "bool_not_other"),
+        ({"flag": "yes"}, "bool_not_other"),
+        ({"flag": 0}, "bool_not_other"),
+        ({"count": "2"}, "int_not_other"),
+    ],
+)
+def test_lists_and_objects_are_read_as_strictly_as_single_values(body, kind):
+    """Pydantic's lax mode read "3" and 2.0 as whole numbers, and 1 or "yes" as true, inside
+    lists and objects as well as alone: each is refused in words at the gate."""
+    from pydantic import ValidationError
+
+    from aegis.api_schemas import InputSchema, RecordId
+
+    class Probe(InputSchema):
+        ids: list[RecordId] = []
+        flags: dict[str, str | bool] = {}
+        flag: bool | None = None
+        count: int = 0
+
+    with pytest.raises(ValidationError) as refused:
+        Probe.model_validate(body)
+    assert [error["type"] for error in refused.value.errors()] == [kind]
+    taken = Probe.model_validate({"ids": [3], "flags": {"a": True, "b": "x"}, "flag": None})
+    assert taken.ids == [3] and taken.flags == {"a": True, "b": "x"}

@@ -102,6 +102,20 @@ def _scalars(annotation: Any) -> set[Any]:
     return {annotation}
 
 
+def _inner(annotation: Any, value: Any) -> list[Any]:
+    """The types of a list's items (or an object's values) the annotation allows, where
+    `value` is such a list (or object): through Optional, unions and Annotated."""
+    if get_origin(annotation) is Annotated:
+        return _inner(get_args(annotation)[0], value)
+    if get_origin(annotation) in (Union, UnionType):
+        return [t for a in get_args(annotation) for t in _inner(a, value)]
+    if isinstance(value, list) and get_origin(annotation) is list:
+        return list(get_args(annotation)[:1])
+    if isinstance(value, dict) and get_origin(annotation) is dict:
+        return list(get_args(annotation)[1:2])
+    return []
+
+
 # Pydantic reads a string of digits as a Unix time too ("0" is 1970-01-01).
 _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 
@@ -109,14 +123,18 @@ _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 def _not_lax(value: Any, annotation: Any) -> None:
     """Pydantic's lax mode reads JSON's false as the number 0 and a number as a date (0 is
     1970-01-01): a client's mistake would be stored as a real value. Refused in words."""
+    for inner in _inner(annotation, value):  # each item of a list, each value of an object
+        for item in value.values() if isinstance(value, dict) else value:
+            _not_lax(item, inner)
     kinds = _scalars(annotation)
     if isinstance(value, bool) and bool not in kinds and kinds & {int, float, Decimal}:
         raise PydanticCustomError("number_not_bool", _("Send a number, not true or false."))
     # It also reads 0, 1, "yes" and "off" as true or false, and "2" or 2.0 as the number 2:
     # the schema says boolean or integer, and a fuzzer's mistyped value had been stored.
-    only_bool = bool in kinds and kinds <= {bool, type(None)}
-    if only_bool and not isinstance(value, bool) and value is not None:
-        raise PydanticCustomError("bool_not_other", _("Send true or false."))
+    if bool in kinds and not isinstance(value, bool) and value is not None:
+        number = isinstance(value, int | float) and not kinds & {int, float, Decimal}
+        if number or (isinstance(value, str) and str not in kinds):
+            raise PydanticCustomError("bool_not_other", _("Send true or false."))
     # (Text that is no number, and a fraction, get pydantic's own words.)
     reads_as_whole = (isinstance(value, float) and value.is_integer()) or (
         isinstance(value, str) and _NUMBER.fullmatch(value) is not None

@@ -281,7 +281,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "aegis.versioned_static.VersionedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-WHITENOISE_MAX_AGE = 7 * 24 * 3600  # safe: a file's address changes with it (versioned_static)
+# Safe: a file's address changes with it (versioned_static). Not in development, where a
+# file changes under a running server.
+WHITENOISE_MAX_AGE = 0 if DEBUG else 7 * 24 * 3600
 MEDIA_ROOT = AEGIS_HOME / "media"
 AEGIS_MAX_UPLOAD_MB = int(env("MAX_UPLOAD_MB") or 25)
 # What the public form may store in files in an hour, and the free disk space it always

@@ -8,17 +8,25 @@ import functools
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import StaticFilesStorage
 
 
-@functools.cache
-def _version(name: str) -> str:
+def _hash(name: str) -> str:
     found = finders.find(name)
     if not isinstance(found, str):
         return ""
     with open(found, "rb") as file:
         return hashlib.sha256(file.read()).hexdigest()[:12]
+
+
+_hash_once = functools.cache(_hash)  # a deployment restarts the processes that serve it
+
+
+def _version(name: str) -> str:
+    # In development a file changes under a running server: read again at every page.
+    return _hash(name) if settings.DEBUG else _hash_once(name)
 
 
 class VersionedStaticFilesStorage(StaticFilesStorage):

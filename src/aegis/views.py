@@ -17,7 +17,6 @@ from django.http import (
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
-from django.templatetags.static import static
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views import i18n
@@ -116,7 +115,8 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico wherever a page names no icon (the public form, printed
     sheets): the icon, not a 404 in the log of every visit."""
-    return HttpResponsePermanentRedirect(static("aegis/favicon.svg"))
+    # The file's own address, not its versioned one: a browser keeps a 301 for good.
+    return HttpResponsePermanentRedirect(settings.STATIC_URL + "aegis/favicon.svg")
 
 
 @requires("use_dashboard")

@@ -441,3 +441,20 @@ def test_a_defender_asked_for_a_new_password_still_reaches_the_panic_button(team
     _end_sessions()
     assert client.post(reverse("alerts:panic"), fields).status_code == 200
     assert len(_panic_alerts(team)) == 1  # the same alert, pressed again within its window
+
+
+def test_a_press_whose_redirect_never_came_leaves_the_button_for_next_time(team):
+    """The neutral page answers the press's redirect only: a phone locked at once, and the
+    page opened again later, shows the button, not "received" over nothing new."""
+    import datetime
+
+    from aegis import clock
+
+    client = sign_in(Client(), team.rosa)
+    start = datetime.datetime(2026, 3, 2, 3, 0, tzinfo=datetime.UTC)
+    with clock.frozen(start):
+        pressed = client.post(reverse("alerts:panic"))
+        assert pressed["Location"] == reverse("alerts:panic")
+        clock.advance(datetime.timedelta(minutes=1))
+        later = client.get(reverse("alerts:panic")).content.decode()
+    assert "Your request has been received." not in later and "<button" in later

@@ -106,7 +106,7 @@ def test_a_file_sent_after_the_take_up_is_marked_and_added_once(intake_team, tak
     assert response["Location"] == f"/triage/{submission.pk}/#file-{late.pk}"
     assert len(blobs()) == stored_blobs + 1
     page = client.get(response["Location"]).content.decode()
-    assert "“van.png” is now in the evidence of case" in page
+    assert "The file is now in the evidence of case" in page
     listed = re.search(r'<ul id="in-evidence">(.*?)</ul>', page, re.S)
     assert listed and "threat.png" in listed.group(1) and "van.png" in listed.group(1)
     assert ADD not in page and "not-in-evidence" not in page

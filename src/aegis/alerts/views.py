@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from aegis import clock
 from aegis.access import before_password_change, found, public, requires
 from aegis.notices import notices_for
 from aegis.rules import RuleError
@@ -80,9 +81,13 @@ def panic(request: HttpRequest) -> HttpResponse:
         services.raise_panic(person, actor_id=request.user.pk)
         # Back to the page's own address, with nothing in it that says a press was made:
         # the browser's history of a seized phone shows only that the page was opened.
-        request.session[PANIC_RECEIVED] = True
+        request.session[PANIC_RECEIVED] = clock.now().timestamp()
         return redirect("alerts:panic")
-    if request.session.pop(PANIC_RECEIVED, False) and person is not None:
+    # Shown only as the redirect's answer: a press whose redirect never came (the tab closed
+    # at once) must not leave the button hidden behind "received" the next time.
+    pressed_at = request.session.pop(PANIC_RECEIVED, None)
+    fresh = isinstance(pressed_at, int | float) and clock.now().timestamp() - pressed_at < 60
+    if fresh and person is not None:
         return render(request, "alerts/panic_sent.html")
     # The page also tells the defender the ways to raise an alert that need no sign-in. Like
     # every page to a signed-in reader it is sent "no-store" (PrivateAnswersMiddleware), so

@@ -642,7 +642,7 @@ def _carry(request: HttpRequest, submission: Submission, item: SubmissionFile) -
                 % {"ref": submission.case_reference},
             )
             return _detail(request, submission, status=403)
-        carried = triage.carry_file(submission, item, case, actor_id=request.user.pk)
+        triage.carry_file(submission, item, case, actor_id=request.user.pk)
     except NoKeyAccess as exc:
         raise Http404(_("There is no such file.")) from exc
     except Conflict as already:
@@ -651,10 +651,9 @@ def _carry(request: HttpRequest, submission: Submission, item: SubmissionFile) -
     except RuleError as error:
         messages.error(request, f"{error} {_('Nothing was added.')}")
         return _detail(request, submission, status=400)
+    # Not the file's name: a message waits for the next page in a cookie, signed, not sealed.
     messages.success(
-        request,
-        _("“%(name)s” is now in the evidence of case %(ref)s.")
-        % {"name": carried.name, "ref": case.reference},
+        request, _("The file is now in the evidence of case %(ref)s.") % {"ref": case.reference}
     )
     return redirect(
         reverse("intake:submission", kwargs={"submission_id": submission.pk}) + f"#file-{item.pk}"

@@ -43,9 +43,7 @@ NOT_FOUND = gettext_noop("Not found.")
 # The services check literal lengths here: the page's forms and the columns hold the same.
 SOURCE_NAME_MAX = column_max_length(Source, "name")
 TITLE_MAX = form_max_length(PasteForm, "title")
-# decisions.reject's limit on a rejection's note, which neither names nor shows on a form
-# (tests/test_api_limits.py holds the two equal).
-REJECT_NOTE_MAX = 2_000
+REJECT_NOTE_MAX = decisions.REJECT_NOTE_MAX
 
 
 class NewsSourceIn(InputSchema):

@@ -62,6 +62,7 @@ def _locked(proposal: Proposal) -> Proposal:
 
 
 DECIDED = gettext_lazy("This proposal has been decided already.")
+REJECT_NOTE_MAX = 2_000  # a rejection's note: the API states it too
 
 
 def _pending(proposal: Proposal) -> None:
@@ -368,7 +369,7 @@ def reject(proposal: Proposal, *, reason: str, note: str = "", actor_id: int | N
     if not reason:
         raise RuleError(_("Say why this proposal is rejected."), "reason")
     rules.choice(reason, RejectReason, "reason", gettext_lazy("Reason"))
-    note = rules.text(note, "note", gettext_lazy("The note"), limit=2000)
+    note = rules.text(note, "note", gettext_lazy("The note"), limit=REJECT_NOTE_MAX)
     if reason == RejectReason.OTHER and not note:
         raise RuleError(_("Say in a few words why."), "note")
     _decided(proposal, ProposalStatus.REJECTED, actor_id, reject_reason=reason, reject_note=note)

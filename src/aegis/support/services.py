@@ -83,19 +83,40 @@ def _member(compartment: Compartment, actor: Any) -> None:
 # --- Providers ----------------------------------------------------------------------------
 
 
-def _fits(codes: str, field: str, what: str) -> str:
+def _too_many(field: str, given: int, fit: int) -> str:
+    """Whole sentences, one per list: a noun put into one sentence breaks the grammar of
+    other languages (Spanish "demasiados regiones")."""
+    numbers = {"given": given, "n": fit}
+    if field == "countries":
+        return (
+            _("Too many countries for one provider (%(given)d): list the main ones, at most %(n)d.")
+            % numbers
+        )
+    if field == "regions":
+        return (
+            _("Too many regions for one provider (%(given)d): list the main ones, at most %(n)d.")
+            % numbers
+        )
+    return (
+        _("Too many languages for one provider (%(given)d): list the main ones, at most %(n)d.")
+        % numbers
+    )
+
+
+def _room(field: str) -> int:
+    """The longest value a provider's column holds."""
+    return int(Provider._meta.get_field(field).max_length or 0)
+
+
+def _fits(codes: str, field: str) -> str:
     """Codes joined by commas, refused in words where they would not fit their column
     (PostgreSQL refuses the row; 41 countries had been a server error there)."""
-    room = Provider._meta.get_field(field).max_length
-    if room is None or len(codes) <= room:
+    room = _room(field)
+    if len(codes) <= room:
         return codes
     listed = codes.split(",")
     fit = next(n for n in range(len(listed), -1, -1) if len(",".join(listed[:n])) <= room)
-    raise RuleError(
-        _("Too many %(what)s for one provider (%(given)d): list the main ones, at most %(n)d.")
-        % {"what": what, "given": len(listed), "n": fit},
-        field,
-    )
+    raise RuleError(_too_many(field, len(listed), fit), field)
 
 
 def _provider_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -105,16 +126,14 @@ def _provider_fields(fields: dict[str, Any]) -> dict[str, Any]:
     countries = checks.countries(fields.get("countries", []))
     capacity = fields.get("capacity")
     return {
-        "name": checks.line(fields.get("name"), "name", _("Name"), required=True, limit=120),
+        "name": checks.line(
+            fields.get("name"), "name", _("Name"), required=True, limit=_room("name")
+        ),
         "individual": bool(fields.get("individual", False)),
         "kinds": ",".join(kinds),
-        "countries": _fits(",".join(countries), "countries", _("countries")),
-        "regions": _fits(
-            ",".join(checks.regions(fields.get("regions", []), countries)), "regions", _("regions")
-        ),
-        "languages": _fits(
-            checks.languages(fields.get("languages", "")), "languages", _("languages")
-        ),
+        "countries": _fits(",".join(countries), "countries"),
+        "regions": _fits(",".join(checks.regions(fields.get("regions", []), countries)), "regions"),
+        "languages": _fits(checks.languages(fields.get("languages", "")), "languages"),
         "capacity": None
         if capacity in (None, "")
         else checks.count(capacity, "capacity", _("Capacity"), low=0, high=10_000),
@@ -124,7 +143,7 @@ def _provider_fields(fields: dict[str, Any]) -> dict[str, Any]:
             "availability",
             _("Availability"),
         ),
-        "cost": checks.line(fields.get("cost"), "cost", _("Cost"), limit=120),
+        "cost": checks.line(fields.get("cost"), "cost", _("Cost"), limit=_room("cost")),
         "contact": checks.text(fields.get("contact"), "contact", _("Contact details")),
         "notes": checks.text(fields.get("notes"), "notes", _("Notes")),
     }
