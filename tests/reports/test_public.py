@@ -217,16 +217,16 @@ def test_a_chart_with_every_count_withheld_says_so_in_the_readers_language(team)
 
 def test_a_phone_scrolls_a_chart_at_its_size_and_fetches_it_when_reached(team):
     """At 360 pixels a chart fitted to the screen had 3-pixel labels: each keeps its width in
-    a box that scrolls (focusable, named, for the keyboard), fetched only when scrolled to."""
+    a box that scrolls (focusable, for the keyboard), fetched only when scrolled to."""
     import re
 
     for _ in range(5):
         team.incident()
     page = Client().get("/public/").content.decode()
+    # Not a named region: the section around it is one, with the same name (axe:
+    # landmark-unique); a focusable box, as the tables' are.
     charts = re.findall(
-        r'<figure class="chart">\s*<div class="wide" tabindex="0" role="region"'
-        r' aria-label="[^"]+"><img [^>]*>',
-        page,
+        r'<figure class="chart">\s*<div class="wide" tabindex="0"><img [^>]*>', page
     )
     assert charts and all('loading="lazy"' in chart for chart in charts)
     assert page.count("<figure") == len(charts)
