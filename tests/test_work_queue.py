@@ -71,7 +71,10 @@ def test_each_role_sees_what_waits_for_it(demo_logins):  # noqa: F811
     assert 'href="/alerts/' in responder
     assert "Drill #" in queue and "Alert #" not in queue
 
-    assert "check-in" in _queue(demo_logins, "defender")
+    defender = _queue(demo_logins, "defender")
+    # A check-in due in hours is waiting, not urgent ("Needs attention now" had listed it).
+    assert "Your next check-in" in defender and 'class="urgent"' not in defender
+    assert '<h2 id="attention-title">Waiting for you</h2>' in defender
     assert _queue(demo_logins, "analyst") == ""
 
 
