@@ -79,6 +79,12 @@ def test_every_failure_looks_the_same(make_person):
     assert texts == {str(SignInForm.FAILED_MESSAGE)}
     assert {r.status_code for r in responses} == {200}
     assert AuditEntry.objects.filter(action="login.failed").count() == 4
+    # The name typed is kept for the next try, known or not; never the password or the code.
+    for response, typed in zip(responses, [name, name, name, "nobody-by-this-name"], strict=True):
+        page = response.content.decode()
+        assert f'value="{typed}"' in page
+        assert "wrong password here" not in page and person.password not in page
+        assert good_code not in page and "000000" not in page
 
 
 def test_repeated_failures_hold_back_new_browsers_but_never_the_owners_own(make_person):

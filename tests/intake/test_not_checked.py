@@ -67,6 +67,7 @@ def test_a_report_sent_without_its_cookie_is_shown_again_and_sent_by_a_second_pr
     assert refused.status_code == 403
     page = refused.content.decode()
     assert "Your report was NOT sent" in page and "“Send the report” again" in page
+    assert "Your report has not been sent yet" not in page  # said once, not twice
     assert "Attach your files again" in page
     _assert_kept(page)
     assert "no-store" in refused["Cache-Control"]

@@ -41,7 +41,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 request,
                 "accounts/login.html",
                 {
-                    "form": SignInForm(),
+                    # The name typed stays (a phone's keyboard made typing it again a chore);
+                    # the password and the code do not.
+                    "form": SignInForm(initial={"username": form.cleaned_data["username"]}),
                     "error": SignInForm.wait_message(wait) if wait else SignInForm.FAILED_MESSAGE,
                     "waiting": bool(wait),
                 },

@@ -180,6 +180,10 @@ def _render_report(
             fields=Fields(form),
             form_token=token,
             problems=problems or [],
+            # These begin "Your report was NOT sent": the box's own first line would repeat it.
+            said_not_sent=any(
+                p in (REPORT_NOT_CHECKED, REPORT_NAME_TOO_LONG) for p in problems or []
+            ),
             honeypot=HONEYPOT_FIELD,
         ),
         status=status,
