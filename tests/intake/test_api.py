@@ -116,9 +116,9 @@ def test_the_code_never_travels_in_the_url_and_the_schemas_are_published():
         assert "parameters" not in operations["post"] or not operations["post"]["parameters"]
         assert operations["post"].get("security", []) == []
     submit = paths["/api/v1/intake/submissions"]["post"]
-    assert set(submit["responses"]) == {"201", "400", "415", "422", "503"}  # 503: after a wipe
+    assert set(submit["responses"]) == {"201", "400", "413", "415", "422", "503"}  # 503: wiped
     follow_up = paths["/api/v1/intake/follow-up"]["post"]
-    assert set(follow_up["responses"]) == {"200", "400", "404", "415", "422", "429", "503"}
+    assert set(follow_up["responses"]) == {"200", "400", "404", "413", "415", "422", "429", "503"}
     components = schema["components"]["schemas"]
     for name in ("SubmissionIn", "ReceiptOut", "CodeIn", "MessageIn", "ThreadOut", "ErrorOut"):
         assert name in components
