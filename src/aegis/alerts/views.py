@@ -301,6 +301,6 @@ def ack(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "alerts/ack_done.html", {"is_drill": item.alert.is_drill})
         if item.acked_at is not None:
             # Opened again: it says when, rather than a button that reads as still to press.
-            context = {"is_drill": item.alert.is_drill, "acked_at": item.acked_at}
-            return render(request, "alerts/ack_done.html", context)
+            done = {"is_drill": item.alert.is_drill, "acked_at": item.acked_at}
+            return render(request, "alerts/ack_done.html", done)
         return render(request, "alerts/ack.html", {"is_drill": item.alert.is_drill})

@@ -105,7 +105,7 @@ def _too_many(field: str, given: int, fit: int) -> str:
 
 def _room(field: str) -> int:
     """The longest value a provider's column holds."""
-    return int(Provider._meta.get_field(field).max_length or 0)
+    return int(getattr(Provider._meta.get_field(field), "max_length", None) or 0)
 
 
 def _fits(codes: str, field: str) -> str:
