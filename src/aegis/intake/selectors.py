@@ -238,7 +238,7 @@ def in_case_evidence(submission: Submission, item: SubmissionFile) -> bool:
     return (
         taken_up_as_case(submission)
         and submission.triaged_at is not None
-        and item.created_at <= submission.triaged_at
+        and not sent_after_take_up(submission, item)
     )
 
 

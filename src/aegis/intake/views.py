@@ -38,7 +38,7 @@ from .forms import (
     max_files,
 )
 from .middleware import part_unreadable, too_large
-from .models import Submission, SubmissionFile
+from .models import Submission
 from .rendering import Fields
 
 FILES_AGAIN = gettext_lazy(
@@ -618,7 +618,13 @@ def download(
 ) -> HttpResponse:
     submission = _submission_or_404(request, submission_id)
     item = found(selectors.file_for(submission, submission_file_id), _("There is no such file."))
-    return _download(request, item)
+    try:
+        name, data = triage.read_file(item, actor_id=request.user.pk)
+    except NoKeyAccess as exc:
+        raise Http404(_("There is no such file.")) from exc
+    response = HttpResponse(data, content_type=item.content_type)
+    response["Content-Disposition"] = _attachment(name)
+    return response
 
 
 @requires("view_cases")
@@ -630,10 +636,6 @@ def add_file_to_evidence(
     reporter sent after the take-up)."""
     submission = _submission_or_404(request, submission_id)
     item = found(selectors.file_for(submission, submission_file_id), _("There is no such file."))
-    return _carry(request, submission, item)
-
-
-def _carry(request: HttpRequest, submission: Submission, item: SubmissionFile) -> HttpResponse:
     try:
         case = selectors.case_of(request.user, submission)
         if case is None and selectors.taken_up_as_case(submission):
@@ -662,16 +664,6 @@ def _carry(request: HttpRequest, submission: Submission, item: SubmissionFile) -
     return redirect(
         reverse("intake:submission", kwargs={"submission_id": submission.pk}) + f"#file-{item.pk}"
     )
-
-
-def _download(request: HttpRequest, item: SubmissionFile) -> HttpResponse:
-    try:
-        name, data = triage.read_file(item, actor_id=request.user.pk)
-    except NoKeyAccess as exc:
-        raise Http404(_("There is no such file.")) from exc
-    response = HttpResponse(data, content_type=item.content_type)
-    response["Content-Disposition"] = _attachment(name)
-    return response
 
 
 def _attachment(name: str) -> str:
