@@ -12,6 +12,7 @@ import functools
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -82,16 +83,29 @@ api = NinjaAPI(
 ROOT = "api/v1/"
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """What an operation reads besides its path and JSON body, as its schema documents it."""
+
+    query: dict[str, str]  # query parameter → its JSON schema type ("integer", "string", …)
+    form: frozenset[str]  # the fields of a multipart body, where it reads one
+
+
 @functools.cache
-def _query_names() -> dict[tuple[str, str], frozenset[str]]:
-    """(path below the API's root, as the schema writes it, method) → the query parameters
-    the operation takes."""
-    names = {}
+def _documented_inputs() -> dict[tuple[str, str], _Inputs]:
+    """(path below the API's root, as the schema writes it, method) → what it reads."""
+    found = {}
     for path, operations in api.get_openapi_schema(path_prefix="")["paths"].items():
         for method, operation in operations.items():
-            taken = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
-            names[(path, method.upper())] = frozenset(taken)
-    return names
+            query = {
+                p["name"]: str(p.get("schema", {}).get("type", ""))
+                for p in operation.get("parameters", [])
+                if p.get("in") == "query"
+            }
+            body = operation.get("requestBody", {}).get("content", {})
+            form = body.get("multipart/form-data", {}).get("schema", {}).get("properties", {})
+            found[(path, method.upper())] = _Inputs(query, frozenset(form))
+    return found
 
 
 def _for_gateway(request: HttpRequest) -> bool:
@@ -99,26 +113,49 @@ def _for_gateway(request: HttpRequest) -> bool:
     return "/alerts/gateway/" in request.path_info
 
 
-def known_query_names(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """A query parameter the operation does not take is refused (422), as a body's unknown
-    field is: `/cases/people?legal_name=x` had answered every person, as if filtered. Not
-    for the SMS gateway's addresses: a gateway configured to add a parameter of its own
-    must not lose a panic text over it."""
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
+def _mismatch(kind: str, source: str, name: str) -> dict[str, Any]:
+    return {"type": kind, "loc": [source, name], "msg": kind}
+
+
+def _undocumented(request: HttpRequest, inputs: _Inputs) -> list[dict[str, Any]]:
+    """What the request sends that the operation's schema does not take, as schema
+    mismatches: an unknown query parameter or form field, one given twice (the last had won
+    silently), and a whole number written otherwise ("1.0", "1e2")."""
+    issues = []
+    for name in sorted(request.GET):
+        if name not in inputs.query:
+            issues.append(_mismatch("extra_forbidden", "query", name))
+        elif len(request.GET.getlist(name)) > 1:
+            issues.append(_mismatch("given_twice", "query", name))
+        elif inputs.query[name] == "integer" and not WHOLE_NUMBER.fullmatch(request.GET[name]):
+            issues.append(_mismatch("int_parsing", "query", name))
+    if inputs.form and request.method == "POST":
+        for name in sorted({*request.POST, *request.FILES}):
+            if name not in inputs.form:
+                issues.append(_mismatch("extra_forbidden", "form", name))
+            elif len(request.POST.getlist(name)) > 1:
+                issues.append(_mismatch("given_twice", "form", name))
+    return issues
+
+
+def known_inputs(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """A query parameter or form field the operation does not take is refused (422), as a
+    body's unknown field is: `/cases/people?legal_name=x` had answered every person, as if
+    filtered, and `?limit=1.0` had been read as 1. Not for the SMS gateway's addresses: a
+    gateway configured to add a parameter of its own must not lose a panic text over it."""
 
     @wraps(endpoint)
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         match = request.resolver_match
         route = match.route if match is not None else ""
-        if request.GET and route.startswith(ROOT) and not _for_gateway(request):
+        if route.startswith(ROOT) and not _for_gateway(request):
             path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route.removeprefix(ROOT))
-            taken = _query_names().get((path, request.method or "GET"))
-            if taken is not None and (unknown := sorted(set(request.GET) - taken)):
-                raise InputMismatch(
-                    [
-                        {"type": "extra_forbidden", "loc": ["query", name], "msg": "extra"}
-                        for name in unknown
-                    ]
-                )
+            inputs = _documented_inputs().get((path, request.method or "GET"))
+            if inputs is not None and (issues := _undocumented(request, inputs)):
+                raise InputMismatch(issues)
         return endpoint(request, *args, **kwargs)
 
     return checked
@@ -126,7 +163,7 @@ def known_query_names(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 # Every operation of every router mounted below, once its token is checked.
 api.add_decorator(keys_unlocked)
-api.add_decorator(known_query_names)
+api.add_decorator(known_inputs)
 
 
 @api.exception_handler(NoKeyAccess)

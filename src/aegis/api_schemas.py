@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,15 +21,24 @@ from django.utils.translation import gettext_noop
 from ninja import Field, Schema
 from ninja.conf import settings as ninja_settings
 from ninja.pagination import LimitOffsetPagination
-from pydantic import BeforeValidator, ConfigDict, JsonValue, ValidationInfo, field_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    JsonValue,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 # The databases' 64-bit integers: larger ids and offsets are refused (422) before any query.
 MAX_ID = 2**63 - 1
 MAX_OFFSET = 2**31 - 1
 # The most rows a page may ask for: a larger limit is refused (422) rather than read as a
-# number no query can take; each list serves at most its own maximum (100 for most).
+# number no query can take. A paged list states its own maximum (100 for most; `Pages`).
 MAX_LIMIT = 1000
+# The most rows of a list read by limit and offset without `Pages` (evidence, quarantine).
+ROWS_AT_MOST = 200
 
 
 def form_max_length(form: type, name: str) -> int:
@@ -427,13 +437,29 @@ def rows_of(page: Any, asked: int) -> list[Any]:
 
 
 class Pages(LimitOffsetPagination):
-    """Limit and offset, with the offset bounded so that no query overflows. The page's
-    rows are read when the answer is serialised, after the call's keys are closed: a
+    """Limit and offset, with the offset bounded so that no query overflows. The limit's
+    maximum is the list's own (`max_limit`), stated in the schema and refused past it (422):
+    django-ninja's own answered `limit=500` with 100 rows, as if there were no more. The
+    page's rows are read when the answer is serialised, after the call's keys are closed: a
     paginated answer carries no protected field (reading one would raise VaultLocked)."""
 
     class Input(Schema):
         limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=MAX_LIMIT)
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+    def __init__(self, max_limit: int = MAX_LIMIT, **kwargs: Any) -> None:
+        super().__init__(max_limit=max_limit, **kwargs)
+        self.Input = _page_input(min(max_limit, MAX_LIMIT))  # type: ignore[misc,assignment]
+
+
+@functools.cache
+def _page_input(most: int) -> type[Schema]:
+    """The query of a paged list that serves at most `most` rows (one class each, named so)."""
+    fields = {
+        "limit": (int, Field(min(ninja_settings.PAGINATION_PER_PAGE, most), ge=1, le=most)),
+        "offset": (int, Field(0, ge=0, le=MAX_OFFSET)),
+    }
+    return create_model(f"PageUpTo{most}", __base__=Schema, **fields)  # type: ignore[call-overload]
 
 
 # pydantic's messages for the mismatches a caller meets most, in words and in the caller's
@@ -441,6 +467,7 @@ class Pages(LimitOffsetPagination):
 ISSUE_WORDS: dict[str, str] = {
     "missing": gettext_noop("This field is required."),
     "extra_forbidden": gettext_noop("This operation takes no such field."),
+    "given_twice": gettext_noop("This is given more than once: give it once."),
     "int_type": gettext_noop("Give a whole number."),
     "int_parsing": gettext_noop("Give a whole number."),
     "int_from_float": gettext_noop("Give a whole number."),
@@ -496,7 +523,7 @@ def issue_in_words(issue: dict[str, Any]) -> dict[str, Any]:
     its body ("body", "payload", "pseudonym" became "body", "pseudonym")."""
     issue = dict(issue)
     loc = list(issue.get("loc") or ())
-    if len(loc) >= 3 and loc[0] == "body":
+    if len(loc) >= 2 and loc[0] == "body":  # a missing body had been named "payload"
         del loc[1]
     issue["loc"] = loc
     kind = str(issue.get("type"))

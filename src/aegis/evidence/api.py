@@ -13,7 +13,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import MAX_LIMIT, MAX_OFFSET, ErrorOut, InputSchema
+from aegis.api_schemas import MAX_OFFSET, ROWS_AT_MOST, ErrorOut, InputSchema
 from aegis.files.handlers import keep_uploads_in_memory
 from aegis.vault.selectors import opened
 from aegis.visits import headers_only
@@ -129,10 +129,9 @@ def _item(request: HttpRequest, item_id: uuid.UUID) -> EvidenceItem:
 def list_items(
     request: HttpRequest,
     reference: str,
-    limit: Annotated[int, Query(50, le=MAX_LIMIT)] = 50,
+    limit: Annotated[int, Query(50, ge=1, le=ROWS_AT_MOST)] = 50,
     offset: Annotated[int, Query(0, ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
-    limit, offset = max(1, min(limit, 200)), max(0, offset)
     case = _case(request, reference)
     page = selectors.items_of(case).select_related("case").order_by("-added_at", "pk")
     return [_item_out(item) for item in opened(page[offset : offset + limit])]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from aegis.api_auth import RoleAuth
-from aegis.api_schemas import MAX_LIMIT, MAX_OFFSET, ErrorOut
+from aegis.api_schemas import MAX_OFFSET, ROWS_AT_MOST, ErrorOut
 
 from . import identity, selectors, services
 
@@ -103,10 +103,9 @@ def list_partners(request: HttpRequest) -> Any:
 )
 def list_quarantine(
     request: HttpRequest,
-    limit: Annotated[int, Query(50, le=MAX_LIMIT)] = 50,
+    limit: Annotated[int, Query(50, ge=1, le=ROWS_AT_MOST)] = 50,
     offset: Annotated[int, Query(0, ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
-    limit, offset = max(1, min(limit, 200)), max(0, offset)
     rows = (
         selectors.visible_items(request.user)
         .select_related("received__partner")
