@@ -289,3 +289,46 @@ def test_enter_in_a_field_neither_sends_nor_drops_the_files(new_reporter, team, 
     with unlocked(team.keychain()):
         assert [f.name for f in SubmissionFile.objects.all()] == ["threat.png"]
     reporter.assert_clean()
+
+
+def test_choosing_a_language_keeps_what_was_typed(new_reporter, team, tmp_path):
+    """Without JavaScript the header's language chooser was a form of its own: a reporter who
+    switched to Spanish halfway through lost the whole account. It now sends the page's form
+    (without its files) and the page comes back in the language chosen, with what was typed;
+    likewise a message to the team."""
+    photo = tmp_path / "threat.png"
+    photo.write_bytes(png_bytes())
+    reporter = new_reporter()
+    page = reporter.page
+    page.goto(reporter.url("/report/"))
+    page.get_by_label("What happened?").fill("They painted threats on the office door.")
+    page.get_by_label("Who was targeted?").select_option("organisation")
+    page.get_by_label("Files (photos, documents, audio, video)").set_input_files(str(photo))
+    page.get_by_label("Language").select_option("es")
+    page.get_by_role("button", name="Change").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_label("¿Qué pasó?")).to_have_value(
+        "They painted threats on the office door."
+    )
+    expect(page.get_by_role("alert")).to_be_visible()  # the file is to be attached again
+    assert Submission.objects.count() == 0
+    page.goto(reporter.url("/report/"))  # the choice is kept
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    page.get_by_label("Idioma").select_option("en")
+    page.get_by_role("button", name="Cambiar").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_label("What happened?").fill("They painted threats on the office door.")
+    page.get_by_label("Who was targeted?").select_option("organisation")
+    page.get_by_role("button", name="Send the report").click()
+    code = page.locator("#receipt-code").inner_text().strip()
+
+    page.goto(reporter.url("/report/follow-up/"))
+    page.get_by_label("Your receipt code").fill(code)
+    page.get_by_role("button", name="Open my report").click()
+    page.get_by_label("Your message").fill("They came back at night.")
+    page.get_by_label("Language").select_option("ar")
+    page.get_by_role("button", name="Change").click()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#id_body")).to_have_value("They came back at night.")
+    assert Submission.objects.count() == 1
+    reporter.assert_clean()

@@ -72,3 +72,18 @@ def test_head_is_answered_and_the_markup_is_valid(intake_team):
     assert file_input.count("multiple") == 1
     country = re.search(r'<select[^>]*name="country"[^>]*>', page)
     assert country and "maxlength" not in country.group(0)
+
+
+def test_a_language_the_site_does_not_offer_keeps_the_page_s_own(intake_team):
+    """The chooser sends the page's form: a language the site does not offer is no error,
+    stores nothing, and the page comes back in its own language with what was typed."""
+    client = Client()
+    token = token_of(client.get("/report/"))
+    for language in ("xx", "", "es" * 100):
+        shown = client.post(
+            "/report/",
+            {**form_data(), "form_token": token, "switch_language": "1", "language": language},
+        )
+        assert shown.status_code == 200 and shown["Content-Language"] == "en"
+        assert "Two men followed me from the community meeting" in shown.content.decode()
+    assert submission_count() == 0

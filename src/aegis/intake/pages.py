@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import get_language
 
 CSRF_PLACEHOLDER = "csrfAEGISPLACEHOLDERcsrf"
@@ -63,3 +64,39 @@ def _keep(key: tuple[Any, ...], page: str) -> str:
 
 def forget() -> None:
     _pages.clear()
+
+
+# --- The language chooser sent with a page's form -------------------------------------------
+# Without JavaScript the header's chooser is a form of its own, sent to set_language: what had
+# been typed on the page was lost. Where a page has a form (the report, a message to the
+# team), the chooser's list and button belong to that form (HTML's form attribute, see
+# public_base.html), so the page comes back in the chosen language with what was typed.
+
+LANGUAGE_BUTTON = "switch_language"
+
+
+def language_chosen(request: HttpRequest) -> str | None:
+    """The language chosen with the page's form, made the request's own; None where the form
+    was sent by another button. A language the site does not offer keeps the current one."""
+    if LANGUAGE_BUTTON not in request.POST:
+        return None
+    chosen = request.POST.get("language", "")
+    if chosen not in dict(settings.LANGUAGES):
+        chosen = get_language() or settings.LANGUAGE_CODE
+    translation.activate(chosen)
+    return chosen
+
+
+def keep_language(response: HttpResponse, language: str) -> HttpResponse:
+    """The language cookie, as set_language sets it, so that the next page is in it too."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

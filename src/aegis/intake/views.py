@@ -185,6 +185,7 @@ def _render_report(
                 p in (REPORT_NOT_CHECKED, REPORT_NAME_TOO_LONG) for p in problems or []
             ),
             honeypot=HONEYPOT_FIELD,
+            language_form="report",
         ),
         status=status,
     )
@@ -205,6 +206,7 @@ def _empty_report_form(request: HttpRequest) -> HttpResponse:
             form_token=FORM_TOKEN_PLACEHOLDER,
             problems=[],
             honeypot=HONEYPOT_FIELD,
+            language_form="report",
         ),
         {FORM_TOKEN_PLACEHOLDER: flood.new_form_token()},
     )
@@ -234,16 +236,19 @@ def report(request: HttpRequest) -> HttpResponse:
     token = request.POST.get("form_token", "")
     if part_unreadable(request):
         return _report_again(request, REPORT_NAME_TOO_LONG, status=400)
-    if "show_regions" in request.POST:
+    language = pages.language_chosen(request)
+    if language is not None or "show_regions" in request.POST:
         # Without JavaScript the region list comes from the server: show the same form again,
-        # with everything typed so far, and the regions of the chosen country.
-        # The button sends the form without its files, their names only (formenctype).
+        # with everything typed so far, and the regions of the chosen country; and the same
+        # for the language chooser, which sends this form (pages.language_chosen).
+        # The buttons send the form without its files, their names only (formenctype).
         initial = {
             k: v for k, v in request.POST.items() if k in ReportForm.base_fields and k != "files"
         }
         form = ReportForm(initial=initial, country=request.POST.get("country", ""))
         attached = request.FILES or any(request.POST.getlist("files"))
-        return _render_report(request, form, token, [FILES_AGAIN] if attached else None)
+        shown = _render_report(request, form, token, [FILES_AGAIN] if attached else None)
+        return shown if language is None else pages.keep_language(shown, language)
     form = ReportForm(request.POST, request.FILES)
     problems: list[Any] = []
     nonce = None
@@ -329,7 +334,11 @@ def _thread_page(
         request,
         "intake/follow_up.html",
         _public_context(
-            thread=thread, message_form=form, message_fields=Fields(form), problems=problems
+            thread=thread,
+            message_form=form,
+            message_fields=Fields(form),
+            problems=problems,
+            language_form="message",
         ),
         status=status,
     )
@@ -373,6 +382,8 @@ def follow_up(request: HttpRequest) -> HttpResponse:
         receipts.forget(request, response)
         messages.info(request, _("You have left your report. Enter your code to come back."))
         return response
+    if not too_much and (language := pages.language_chosen(request)) is not None:
+        return pages.keep_language(_message_again(request, [], status=200), language)
     status = 413 if too_much else 200
     kept = _kept_message(request) if action == "message" else ""
     access = receipts.recall(request)
@@ -427,23 +438,29 @@ def follow_up_not_checked(request: HttpRequest) -> HttpResponse | None:
 def _follow_up_again(request: HttpRequest) -> HttpResponse:
     if _typed(request, ["action"]).get("action", "") == "open":
         return _code_page(request, CODE_NOT_CHECKED, status=403)
+    return _message_again(request, [MESSAGE_NOT_CHECKED], status=403)
+
+
+def _message_again(request: HttpRequest, problems: list[Any], status: int) -> HttpResponse:
+    """The reporter's thread again with the message typed and not sent, `problems` saying
+    why; through the code page where the follow-up session is gone. Files cannot be kept."""
     kept = _kept_message(request)
+    refused = MESSAGE_KEPT_FOR_CODE if kept else None
     access = receipts.recall(request)
     if access is None:
-        return _code_page(request, MESSAGE_KEPT_FOR_CODE, status=403, kept=kept)
+        return _code_page(request, refused, status=status, kept=kept)
     try:
         submission, chain = services.reporter_keychain(access)
     except services.ReceiptRefused:
-        response = _code_page(request, MESSAGE_KEPT_FOR_CODE, status=403, kept=kept)
+        response = _code_page(request, refused, status=status, kept=kept)
         receipts.forget(request, response)
         return response
-    problems: list[Any] = [MESSAGE_NOT_CHECKED]
     if part_unreadable(request):
-        problems.append(MESSAGE_NAME_TOO_LONG)
+        problems = [*problems, MESSAGE_NAME_TOO_LONG]
     elif _attached(request):
-        problems.append(MESSAGE_FILES_AGAIN)
+        problems = [*problems, MESSAGE_FILES_AGAIN]
     form = ReporterMessageForm(initial={"body": kept})
-    return _thread_page(request, submission, chain, form, problems, status=403)
+    return _thread_page(request, submission, chain, form, problems, status=status)
 
 
 # --- Triage (intake team) -------------------------------------------------------------------
