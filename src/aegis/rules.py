@@ -89,6 +89,17 @@ def flash_refusal(request: Any) -> Iterator[None]:
         messages.error(request, str(refused))
 
 
+@contextmanager
+def named_as(names: dict[str, str]) -> Iterator[None]:
+    """For an API operation whose service names the page form's inputs: a broken rule raised
+    in the block names the body's field instead (`provider` → `provider_id`)."""
+    try:
+        yield
+    except RuleError as refused:
+        refused.field = names.get(refused.field or "", refused.field)
+        raise
+
+
 # --- Checks -------------------------------------------------------------------------------
 
 

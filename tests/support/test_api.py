@@ -13,6 +13,7 @@ from aegis.cases import services as cases
 from aegis.roles import Role
 from aegis.support import services
 from aegis.support.models import Approval, Grant, LedgerEntry, Provider, Referral
+from aegis.support.vocabulary import Availability
 from aegis.vault.keychain import unlocked
 from tests.conftest import PASSWORD, Person
 
@@ -84,6 +85,28 @@ def test_referrals_need_consent_through_the_api(team):
     sent = _post(lucia, f"/referrals/{rid}/status", {"status": "sent"})
     assert sent.json()["status"] == "sent"
     assert api_client(team.pedro).get(f"{BASE}/referrals/{rid}").status_code == 404
+
+
+def test_a_referral_s_refusal_names_the_body_s_field(team):
+    """The service names the page form's inputs: a refusal had named `destination_country`
+    where the body holds `relocation.destination_country`, and `provider` for `provider_id`."""
+    provider = team.provider()
+    relocation = {"destination_country": "XX", "destination_why": "Threats", "host": "A friend"}
+    body = {
+        "case_reference": team.case.reference,
+        "provider_id": provider.pk,
+        "kind": "relocation",
+        "purpose": "Relocation for three months",
+        "shared": ["pseudonym"],
+        "relocation": relocation,
+    }
+    refused = _post(api_client(team.lucia), "/referrals", body)
+    assert refused.status_code == 400, refused.content
+    assert refused.json()["field"] == "relocation.destination_country"
+    Provider.objects.filter(pk=provider.pk).update(availability=Availability.PAUSED)
+    paused = _post(api_client(team.lucia), "/referrals", {**body, "kind": "service"})
+    assert paused.status_code == 409 and paused.json()["field"] == "provider_id", paused.content
+    assert not Referral.objects.exists()
 
 
 def _grant(team, **fields) -> dict:

@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from aegis.api_schemas import ErrorOut, InputSchema, OneLine, requires, when_given
-from aegis.rules import RuleError
+from aegis.rules import named_as
 from aegis.vault.keychain import unlocked
 
 from . import flood, selectors, services
@@ -160,11 +160,8 @@ def submit(request: HttpRequest, payload: SubmissionIn) -> Any:
         place_details=payload.place_details,
         language=payload.language,
     )
-    try:
+    with named_as(API_FIELDS):
         receipt = services.submit_report(report)
-    except RuleError as refused:
-        refused.field = API_FIELDS.get(refused.field or "", refused.field)
-        raise
     return Status(201, {"receipt_code": receipt.code, "received_at": receipt.received_at})
 
 

@@ -33,6 +33,7 @@ from aegis.api_schemas import (
     when,
 )
 from aegis.cases import selectors as cases
+from aegis.rules import named_as
 
 from . import checks, money, selectors, services
 from .models import Grant, Provider, Referral
@@ -327,6 +328,14 @@ def list_referrals(request: HttpRequest) -> Any:
     return _Paged(selectors.referrals(request.user), _referral_summary)
 
 
+# The service names the form's inputs; a refusal names the body's.
+REFERRAL_FIELDS = {
+    "provider": "provider_id",
+    "grant": "grant_id",
+    **{name: f"relocation.{name}" for name in RelocationIn.model_fields},
+}
+
+
 @router.post(
     "/referrals",
     response={201: ReferralOut, 400: RuleErrorOut, 404: ErrorOut},
@@ -339,17 +348,18 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Any:
     grant = selectors.grant_for(request.user, payload.grant_id) if payload.grant_id else None
     if case is None or provider is None or (payload.grant_id and grant is None):
         raise HttpError(404, NOT_FOUND)
-    made = services.create_referral(
-        case,
-        provider,
-        actor=request.user,
-        purpose=payload.purpose,
-        shared=[str(field) for field in payload.shared],
-        follow_up_on=payload.follow_up_on,
-        kind=payload.kind,
-        relocation=payload.relocation.model_dump() if payload.relocation else None,
-        grant=grant,
-    )
+    with named_as(REFERRAL_FIELDS):
+        made = services.create_referral(
+            case,
+            provider,
+            actor=request.user,
+            purpose=payload.purpose,
+            shared=[str(field) for field in payload.shared],
+            follow_up_on=payload.follow_up_on,
+            kind=payload.kind,
+            relocation=payload.relocation.model_dump() if payload.relocation else None,
+            grant=grant,
+        )
     return Status(201, _referral_out(request, made.pk))
 
 
