@@ -17,7 +17,7 @@ from aegis.roles import Role
 from aegis.vault.keychain import unlocked
 from tests.conftest import sign_in
 
-from .conftest import png_bytes
+from .conftest import png_bytes, token_of
 
 pytestmark = pytest.mark.browser
 
@@ -332,3 +332,41 @@ def test_choosing_a_language_keeps_what_was_typed(new_reporter, team, tmp_path):
     expect(page.locator("#id_body")).to_have_value("They came back at night.")
     assert Submission.objects.count() == 1
     reporter.assert_clean()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_public_pages_pass_axe(browser, live_server, team, language):
+    """The report form, with its language chooser bound to the form, and a reporter's thread
+    with its message form: no accessibility violation axe-core can find (axe needs script,
+    so it runs in a context that allows it)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    checker = browser.new_context(java_script_enabled=True, bypass_csp=True)
+    try:
+        checker.add_cookies(
+            [{"name": "django_language", "value": language, "url": live_server.url}]
+        )
+        page = checker.new_page()
+        page.goto(live_server.url + "/report/")
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
+        response = Client().post(
+            "/report/",
+            {
+                "anonymous": "yes",
+                "narrative": "They followed me.",
+                "target_kind": "me",
+                "perpetrator_type": "unknown",
+                "form_token": token_of(Client().get("/report/")),
+            },
+        )
+        code = re.search(r'id="receipt-code"[^>]*>\s*([^<\s]+)', response.content.decode())
+        assert code, response.content.decode()[:2000]
+        page.goto(live_server.url + "/report/follow-up/")
+        page.locator("#id_code").fill(code.group(1))
+        page.locator("form#code button[type=submit]").click()
+        page.locator("#id_body").wait_for()
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
+    finally:
+        checker.close()
