@@ -96,6 +96,8 @@ def test_sending_with_a_missing_element_is_refused_on_the_page(team):
 def test_exports_through_the_page(team):
     communication = draft_for(team, "echr_rule_39")
     client = sign_in(Client(), team.writer)
+    page = client.get(f"/advocacy/{communication.pk}/").content.decode()
+    assert "takes a few seconds to prepare" in page  # 4 to 5 s with nothing said
     response = client.get(f"/advocacy/{communication.pk}/export/pdf/")
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
     text = client.get(f"/advocacy/{communication.pk}/export/text/")

@@ -92,7 +92,7 @@ def test_coordinators_build_it_from_the_page(signed_in, team):
 
     client, _person = signed_in(Role.COORDINATOR)
     page = client.get("/reports/annual/?year=2026").content.decode()
-    assert "/reports/annual/2026.pdf" in page
+    assert "/reports/annual/2026.pdf" in page and "takes a few seconds to prepare" in page
     response = client.get("/reports/annual/2026.pdf")
     assert response["Content-Type"] == "application/pdf"
     assert client.get("/reports/annual/2026/").status_code == 200
