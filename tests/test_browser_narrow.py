@@ -37,6 +37,7 @@ OVERFLOW = """() => {
 }"""
 
 
+MENU_CUE = "() => getComputedStyle(document.querySelector('nav.menu ul')).backgroundImage"
 MENU_HEIGHT = "() => document.querySelector('nav.menu')?.getBoundingClientRect().height ?? 0"
 
 # The printable plan's narrowest contact cell and smallest type, on the screen and as printed:
@@ -228,6 +229,9 @@ def test_staff_tables_keep_their_words_whole_on_a_375_px_phone(
                 menu = page.evaluate(MENU_HEIGHT)
                 if menu > 60:
                     problems[f"{name} menu"] = menu
+                # Where it scrolls sideways, a shadow at its edges says so.
+                if role is not None and "radial-gradient" not in page.evaluate(MENU_CUE):
+                    problems[f"{name} menu without a scroll cue"] = True
         finally:
             context.close()
     assert not problems, problems
