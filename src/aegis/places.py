@@ -14,11 +14,33 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 
+# Country names the iso-codes catalogues leave in English where the language has its own
+# (the others they leave are written the same: "Argentina", "Canada").
+MISSING_NAMES = {
+    ("iso3166-1", "es"): {"Algeria": "Argelia"},
+    ("iso3166-1", "ar"): {"Türkiye": "تركيا"},
+}
+
+
+class _Filled(gettext.NullTranslations):
+    """A catalogue with the names it lacks (MISSING_NAMES) filled in."""
+
+    def __init__(self, names: dict[str, str], catalogue: gettext.NullTranslations) -> None:
+        super().__init__()
+        self.names = names
+        self.add_fallback(catalogue)
+
+    def gettext(self, message: str) -> str:
+        return self.names.get(message) or super().gettext(message)
+
+
 @cache
 def catalogue(domain: str, language: str) -> gettext.NullTranslations:
     """pycountry's names of one ISO standard ("iso3166-1", "iso4217"…) in `language`; the
     English names where it has none."""
-    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language], fallback=True)
+    found = gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language], fallback=True)
+    missing = MISSING_NAMES.get((domain, language))
+    return _Filled(missing, found) if missing else found
 
 
 def language_names(codes: str) -> str:
