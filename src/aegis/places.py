@@ -13,7 +13,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-
 # Country names the iso-codes catalogues leave in English where the language has its own
 # (the others they leave are written the same: "Argentina", "Canada").
 MISSING_NAMES = {
