@@ -92,3 +92,23 @@ def test_a_missing_body_is_named_as_the_body(caseworker):
     answer = client.post("/api/v1/cases/", "", content_type="application/json")
     assert _issues(answer) == [(["body"], "This field is required.")]
     assert _issues(client.post("/api/v1/cases/", "null", content_type="application/json"))
+
+
+def test_a_list_filter_takes_only_its_codes(make_person):
+    """A country's name, an unknown kind of provider or of proposal had filtered to nothing
+    (or to the pending proposals), as if there were no such records: now refused in words;
+    an empty filter still filters nothing."""
+    client = api_client(make_person(Role.COORDINATOR))
+    words = "Give a country's two-letter code (such as CO), or nothing for every country."
+    for url in ("/api/v1/cases/", "/api/v1/incidents/", "/api/v1/support/providers"):
+        assert _issues(client.get(url, {"country": "Colombia"})) == [(["query", "country"], words)]
+        for taken in ("co", "CO", ""):
+            assert client.get(url, {"country": taken}).status_code == 200, (url, taken)
+    refused = _issues(client.get("/api/v1/support/providers", {"kind": "hotel"}))
+    assert refused[0][0] == ["query", "kind"] and refused[0][1].startswith("Choose one of:")
+    assert client.get("/api/v1/support/providers", {"kind": ""}).status_code == 200
+    assert client.get("/api/v1/support/providers", {"kind": "safe_house"}).status_code == 200
+    analyst = api_client(make_person(Role.ANALYST))
+    proposals = _issues(analyst.get("/api/v1/monitoring/proposals", {"status": "bogus"}))
+    assert proposals[0][0] == ["query", "status"]
+    assert analyst.get("/api/v1/monitoring/proposals", {"status": "rejected"}).status_code == 200

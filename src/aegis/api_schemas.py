@@ -69,6 +69,12 @@ def _blank_is_none(value: Any) -> Any:
 BlankIsNone = BeforeValidator(_blank_is_none)
 
 
+# A list filter by country: a two-letter code, or nothing for every country. A name
+# ("Colombia") had filtered to nothing, as if there were no such records.
+COUNTRY_OR_ALL = r"^([A-Za-z]{2})?$"
+COUNTRY_FILTER = "An ISO 3166-1 alpha-2 code (CO); empty for every country."
+
+
 def blank_allowed(schema: dict[str, Any]) -> None:
     """json_schema_extra of a list filter: "" is taken beside the list's values and null."""
     schema.setdefault("anyOf", []).append({"const": "", "type": "string"})
@@ -510,6 +516,14 @@ ISSUE_WORDS: dict[str, str] = {
 }
 
 
+# A mismatch of one of these patterns, in words of its own.
+PATTERN_WORDS: dict[str, str] = {
+    COUNTRY_OR_ALL: gettext_noop(
+        "Give a country's two-letter code (such as CO), or nothing for every country."
+    ),
+}
+
+
 # The same mismatches where the least is one: "at least 1 characters" reads badly.
 EMPTY_WORDS: dict[str, str] = {
     "string_too_short": gettext_noop("This cannot be empty: give some text."),
@@ -531,6 +545,8 @@ def issue_in_words(issue: dict[str, Any]) -> dict[str, Any]:
     words = ISSUE_WORDS.get(kind)
     if ctx.get("min_length") == 1 and kind in EMPTY_WORDS:
         words = EMPTY_WORDS[kind]
+    if kind == "string_pattern_mismatch":
+        words = PATTERN_WORDS.get(str(ctx.get("pattern")), words)
     if words is not None:
         if isinstance(ctx.get("expected"), str):  # "'a', 'b' or 'c'": no English "or"
             ctx["expected"] = ", ".join(ctx["expected"].rsplit(" or ", 1))

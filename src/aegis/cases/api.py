@@ -4,17 +4,19 @@ by the services' input rules, as on the pages: a broken rule answers 422 with th
 input (aegis.api renders the RuleError)."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import (
+    COUNTRY_FILTER,
+    COUNTRY_OR_ALL,
     EMAIL,
     NULL,
     VISIBLE_TEXT,
@@ -406,7 +408,7 @@ def correct_person(request: HttpRequest, person_id: RecordId, payload: PersonCor
 def list_cases(
     request: HttpRequest,
     status: CaseStatus | None = None,
-    country: str = "",
+    country: Annotated[str, Query("", pattern=COUNTRY_OR_ALL, description=COUNTRY_FILTER)] = "",
     sector: Sector | None = None,
 ) -> Any:
     """Cases in your compartments, most recently updated first; filter by coded fields."""

@@ -18,6 +18,8 @@ from pydantic import WithJsonSchema
 
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import (
+    COUNTRY_FILTER,
+    COUNTRY_OR_ALL,
     MAX_OFFSET,
     BlankIsNone,
     ErrorOut,
@@ -242,7 +244,7 @@ class PerpetratorCorrectionIn(InputSchema):
 
 
 class IncidentFilters(Schema):
-    country: str = ""
+    country: str = Field("", pattern=COUNTRY_OR_ALL, description=COUNTRY_FILTER)
     violation_type: Annotated[ViolationType | None, BlankIsNone] = Field(
         None, json_schema_extra=blank_allowed
     )

@@ -2,15 +2,13 @@
 by hand, and the proposal queue (read, reject). Accepting and merging are done on the pages,
 where the analyst sees the article beside the draft."""
 
-from __future__ import annotations
-
 import datetime
 import json
 from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -185,13 +183,16 @@ class ProposalPages(Pages):
         return page
 
 
+class ProposalFilters(Schema):
+    status: ProposalStatus = ProposalStatus.PENDING
+
+
 @router.get("/proposals", response={200: list[ProposalRow]}, url_name="monitoring_proposals")
 @paginate(ProposalPages, max_limit=100)
-def list_proposals(request: HttpRequest, status: str = "pending") -> Any:
-    """Proposals of one status (pending, accepted, merged, rejected; others read as
-    pending), the most confident first (coded fields only, and the incident's reference)."""
-    if status not in ProposalStatus.values:
-        status = ProposalStatus.PENDING
+def list_proposals(request: HttpRequest, filters: Query[ProposalFilters]) -> Any:
+    """Proposals of one status, the most confident first (coded fields only, and the
+    incident's reference)."""
+    status = filters.status
     # The paginator slices the query: a page reads one page of rows.
     return (
         Proposal.objects.filter(status=status)

@@ -4,8 +4,6 @@ disburse and close; auditors (view_audit_log) read the ledger. The rules, the tw
 rule and the caps among them, are the services': a refusal is a 400 with its message.
 Amounts are strings ("1250.50"), never floats."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -13,13 +11,15 @@ from typing import Annotated, Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import JsonValue
 
 from aegis.api_auth import RoleAuth
 from aegis.api_schemas import (
+    COUNTRY_FILTER,
+    COUNTRY_OR_ALL,
     BlankIsNone,
     ErrorOut,
     InputSchema,
@@ -66,7 +66,7 @@ class _Paged:
     def __init__(self, query: QuerySet[Any], out: Callable[[Any], dict[str, Any]]) -> None:
         self.query, self.out = query, out
 
-    def all(self) -> _Paged:  # what paginate asks before counting
+    def all(self) -> "_Paged":  # what paginate asks before counting
         return self
 
     def count(self) -> int:
@@ -174,11 +174,17 @@ def _provider(provider_id: int) -> Provider:
     return found
 
 
+class ProviderFilters(Schema):
+    kind: Annotated[ProviderKind | None, BlankIsNone] = Field(None, json_schema_extra=blank_allowed)
+    country: str = Field("", pattern=COUNTRY_OR_ALL, description=COUNTRY_FILTER)
+
+
 @router.get("/providers", response=list[ProviderSummaryOut], url_name="support_providers")
 @paginate(Pages, max_limit=100)
-def list_providers(request: HttpRequest, kind: str = "", country: str = "") -> Any:
+def list_providers(request: HttpRequest, filters: Query[ProviderFilters]) -> Any:
     """The directory, by name (no contact details)."""
-    return _Paged(selectors.providers(kind=kind, country=country[:2]), _provider_summary)
+    found = selectors.providers(kind=filters.kind or "", country=filters.country)
+    return _Paged(found, _provider_summary)
 
 
 @router.post(
