@@ -127,6 +127,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "aegis.accounts.middleware.KeychainMiddleware",
     "aegis.accounts.middleware.FirstSignInMiddleware",
+    # A form that makes a record, sent twice (a double click, Back and send): done once.
+    "aegis.accounts.once.SentOnceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost: their pages have the reader's menu and language.
     "aegis.visits.FormOnlyAddresses",
@@ -155,7 +157,10 @@ TEMPLATES = [
                 "aegis.areas.menu",
             ],
             # Who did what is on every page: names set apart from right-to-left text.
-            "builtins": ["aegis.accounts.templatetags.isolated"],
+            "builtins": [
+                "aegis.accounts.templatetags.isolated",
+                "aegis.accounts.templatetags.once",
+            ],
         },
     }
 ]

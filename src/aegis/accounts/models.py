@@ -84,3 +84,17 @@ class StaffChannels(models.Model):
 
     def __str__(self) -> str:
         return f"channels of {self.user_id}"
+
+
+class SentForm(models.Model):
+    """A form that makes a record, sent once (`accounts.once`): the digest of the one-time
+    token the page carried, and where its answer led. A second press, a reload or Back and
+    send again finds the row and is led there, instead of making the record twice. Rows are
+    kept a day; they say nothing of who sent what."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    sent_at = models.DateTimeField(db_index=True)
+    location = models.CharField(max_length=2000, blank=True)
+
+    def __str__(self) -> str:
+        return self.digest[:12]

@@ -1,0 +1,111 @@
+"""A form that makes a record is sent once. A double click on Save, a reload of the answer or
+Back and Save again had made two grants, two alerts, two notes: pages without JavaScript
+cannot disable the button. The form carries a one-time token (`{% sent_once %}`, a builtin
+tag); `SentOnceMiddleware` claims it before the view runs. A token already claimed is led where
+the first sending's answer led, with a word that nothing was done twice; a sending that
+ended without a redirect (the form shown again with its errors, or a failure) gives its token
+back, so that the form can be corrected and sent."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from aegis import clock
+
+from .models import SentForm
+
+FIELD = "sent_once"
+KEPT = timedelta(days=1)
+# How long a second sending waits for the first to finish before it answers without it.
+WAIT_SECONDS = 10.0
+
+
+def field() -> SafeString:
+    """The hidden input a form sends its token in: a new token each time a page is drawn."""
+    return format_html(
+        '<input type="hidden" name="{}" value="{}">', FIELD, secrets.token_urlsafe(18)
+    )
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _claimed(digest: str) -> bool:
+    """Claim the token; False where it was claimed before."""
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            SentForm.objects.create(digest=digest, sent_at=now)
+    except IntegrityError:
+        return False
+    SentForm.objects.filter(sent_at__lt=now - KEPT).delete()
+    return True
+
+
+def _location(digest: str) -> str | None:
+    """Where the first sending's answer led: "" while it runs, None where it gave the token
+    back (or was never claimed)."""
+    return SentForm.objects.filter(digest=digest).values_list("location", flat=True).first()
+
+
+def _run_once(
+    request: HttpRequest, token: str, respond: Callable[[], HttpResponse]
+) -> HttpResponse:
+    digest = _digest(token)
+    waited = 0.0
+    while not _claimed(digest):
+        location = _location(digest)
+        if location or waited >= WAIT_SECONDS:
+            messages.info(
+                request, _("This form had already been sent, so nothing was done a second time.")
+            )
+            return HttpResponseRedirect(location or request.get_full_path())
+        if location == "":  # the first sending is still running: wait for its answer
+            time.sleep(0.2)
+            waited += 0.2
+        # None: the first gave the token back (its form came back with errors): this one is
+        # claimed and runs, as a sending of its own.
+    response: HttpResponse | None = None
+    try:
+        response = respond()
+    finally:
+        if isinstance(response, HttpResponseRedirect):
+            SentForm.objects.filter(digest=digest).update(location=response["Location"])
+        else:
+            SentForm.objects.filter(digest=digest).delete()
+    return response
+
+
+class SentOnceMiddleware:
+    """Runs a form sent with a token once per token (see the module). Only forms sent as
+    application/x-www-form-urlencoded are read here: reading a multipart body before its view
+    would consume what an upload view reads itself when the body is too large to parse."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = ""
+        if request.method == "POST" and request.content_type == URLENCODED:
+            with contextlib.suppress(RequestDataTooBig, TooManyFieldsSent):
+                token = request.POST.get(FIELD, "")
+        if not token:
+            return self.get_response(request)
+        return _run_once(request, token, lambda: self.get_response(request))
+
+
+URLENCODED = "application/x-www-form-urlencoded"

@@ -1,0 +1,91 @@
+"""A form that makes a record is sent once (accounts.once): a double click, a reload or Back
+and send again had made two grants, two notes. The second sending is led where the first's
+answer led, and says so; a form shown again with its errors can be corrected and sent."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import reverse
+
+from aegis.accounts.models import SentForm
+from aegis.accounts.once import URLENCODED
+from aegis.cases.models import CaseNote
+from aegis.support.models import Grant
+
+from .conftest import client
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="sent_once" value="([^"]+)"')
+
+
+def _token(page) -> str:
+    found = TOKEN.search(page.content.decode())
+    assert found, page.content.decode()[:2000]
+    return found.group(1)
+
+
+def _send(web, url, data, **kwargs):
+    """As a browser sends a form without files (the middleware reads only those)."""
+    return web.post(url, urlencode(data), content_type=URLENCODED, **kwargs)
+
+
+def _grant(team, **fields) -> dict:
+    return {
+        "case": team.case.reference,
+        "beneficiary": "person",
+        "grant_type": "digital",
+        "urgency": "urgent",
+        "need": "Laptop seized",
+        "amount": "1200",
+        "currency": "EUR",
+        "budget_lines": "Laptop; 1200",
+        **fields,
+    }
+
+
+def test_a_grant_sent_twice_is_made_once(team):
+    karim = client(team.karim)
+    url = reverse("support:grant-new") + f"?case={team.case.reference}"
+    token = _token(karim.get(url))
+    first = _send(karim, url, {**_grant(team), "sent_once": token})
+    assert first.status_code == 302, first.content.decode()[:2000]
+    again = _send(karim, url, {**_grant(team), "sent_once": token}, follow=True)
+    assert Grant.objects.count() == 1
+    assert again.redirect_chain[0][0] == first["Location"]
+    assert "already been sent, so nothing was done a second time" in again.content.decode()
+    # A new page is a new token: a second grant on purpose is made.
+    assert (
+        _send(karim, url, {**_grant(team), "sent_once": _token(karim.get(url))}).status_code == 302
+    )
+    assert Grant.objects.count() == 2
+    assert SentForm.objects.count() == 2 and all(
+        len(r.digest) == 64 for r in SentForm.objects.all()
+    )
+
+
+def test_a_form_shown_again_with_its_errors_can_be_corrected_and_sent(team):
+    karim = client(team.karim)
+    url = reverse("support:grant-new") + f"?case={team.case.reference}"
+    token = _token(karim.get(url))
+    refused = _send(karim, url, {**_grant(team, amount="-5"), "sent_once": token})
+    assert refused.status_code == 422 and not Grant.objects.exists()
+    # The same token, as Back and send would: the first sending gave it back.
+    assert _send(karim, url, {**_grant(team), "sent_once": token}).status_code == 302
+    assert Grant.objects.count() == 1
+
+
+def test_a_case_note_sent_twice_is_written_once(team):
+    lucia = client(team.lucia)
+    url = reverse("cases:note-add", kwargs={"reference": team.case.reference})
+    token = _token(lucia.get(url))
+    for _ in range(2):
+        sent = _send(lucia, url, {"body": "Called her at 9.", "sent_once": token})
+        assert sent.status_code == 302
+    assert CaseNote.objects.filter(case=team.case).count() == 1
+    # A form without a token (a script, an older page) is taken as before.
+    assert _send(lucia, url, {"body": "Called again."}).status_code == 302
+    assert CaseNote.objects.filter(case=team.case).count() == 2
