@@ -3,6 +3,7 @@ a typed reason, previous values readable by the case team only, encrypted at res
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import pytest
@@ -161,3 +162,25 @@ def test_a_perpetrators_old_name_is_encrypted_at_rest(team):
         )
     assert RecordChange.objects.filter(record_type="perpetrator").count() == 1
     assert find([old.encode()]) == []
+
+
+@pytest.mark.django_db
+def test_a_colleague_s_correction_is_not_undone_by_a_stale_page(team, client):
+    """Two tabs on the edit page: the first corrected the title, then the second (still
+    showing the old title) changed the description, and had put the old title back."""
+    incident = team.record(title="Old title")
+    page = client.get(_url("incidents:edit", incident)).content.decode()
+    seen = re.search(r'name="seen" value="([^"]+)"', page)
+    assert seen, page[:2000]
+    first = _form(title="Title from tab A", reason="Typo", seen=seen.group(1))
+    assert client.post(_url("incidents:edit", incident), first).status_code == 302
+    stale = _form(title="Old title", description="More detail", reason="Adding detail")
+    refused = client.post(_url("incidents:edit", incident), {**stale, "seen": seen.group(1)})
+    assert refused.status_code == 200
+    assert "This incident was changed since you opened this page" in _text(refused)
+    with unlocked(team.worker.keychain()):
+        assert Incident.objects.get(pk=incident.pk).title == "Title from tab A"
+    now = re.search(r'name="seen" value="([^"]+)"', refused.content.decode())
+    assert now and now.group(1) != seen.group(1)  # sent again, it is taken
+    again = client.post(_url("incidents:edit", incident), {**stale, "seen": now.group(1)})
+    assert again.status_code == 302

@@ -75,6 +75,32 @@ def test_the_edit_page_works_without_javascript_and_saves_versions(team):
     assert "Achieng A. Otieno" in current and "mango season" in current
 
 
+def test_a_colleague_s_later_save_is_not_undone_without_a_word(team):
+    """Two people opened the editor on version 1; the first added a check-in and a contact,
+    the second (a stale page) changed the safe places alone: the second save had written
+    version 3 without the first's contact. It is refused, with what was typed kept; saved
+    again from the page drawn then, it is taken."""
+    lucia, karim = client(team.lucia), client(team.karim)
+    assert (
+        lucia.post(url("edit", team.person), {**form_data(small_draft()), "seen": "0"}).status_code
+        == 302
+    )
+    stale = {**form_data(small_draft(safe_places="The convent")), "seen": "1"}
+    first = {**form_data(small_draft(contacts=[])), "seen": "1"}
+    first["contact-0-name"], first["contact-0-phone"] = "Ana Tab A", "+57 310 555 0142"
+    assert lucia.post(url("edit", team.person), first).status_code == 302
+    refused = karim.post(url("edit", team.person), stale)
+    page = refused.content.decode()
+    assert refused.status_code == 422
+    assert "A colleague saved version 2 of this plan since you opened it" in page
+    assert "The convent" in page and 'name="seen" value="2"' in page
+    assert PlanVersion.objects.count() == 2
+    assert karim.post(url("edit", team.person), {**stale, "seen": "2"}).status_code == 302
+    assert PlanVersion.objects.count() == 3
+    # A page without the field (a script, an older page) is taken as before.
+    assert karim.post(url("edit", team.person), form_data(small_draft())).status_code == 302
+
+
 def test_form_errors_are_shown_by_the_field_and_nothing_is_saved(team):
     web = client(team.lucia)
     data = form_data(small_draft())

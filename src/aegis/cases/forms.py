@@ -315,10 +315,30 @@ class CaseMoveForm(forms.Form):
 class StatusForm(forms.Form):
     to_status = forms.ChoiceField(label=_("New status"), choices=CaseStatus.choices)
     reason = text(_("Reason"), required=True, rows=3, help_text=_("Kept with the case's history."))
+    # The status the page showed: a colleague's move since is not undone without a word (one
+    # had moved a case to Active, and a page still showing Intake then closed it).
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.current = current
+        self.fields["seen"].initial = current
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        seen = cleaned.get("seen")
+        if seen and seen != self.current:
+            # Drawn again, the page shows the status as it is now.
+            self.data = self.data.copy()
+            self.data["seen"] = self.current
+            raise ValidationError(
+                _(
+                    "The case was moved to “%(status)s” since you opened this page, so its "
+                    "status was not changed. Look at its history, then choose again."
+                )
+                % {"status": CaseStatus(self.current).label}
+            )
+        return cleaned
 
     def clean_to_status(self) -> str:
         try:

@@ -146,10 +146,30 @@ def reason_field() -> Any:
 
 class IncidentEditForm(IncidentForm):
     reason = reason_field()
+    # When the incident was last saved, as the page showed it: a colleague's changes since
+    # are not undone without a word (a stale page had put back the title they corrected).
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, saved_at: str = "", **kwargs: Any) -> None:
         super().__init__(*args, compartments=[], **kwargs)
         del self.fields["compartment"]
+        self.saved_at = saved_at
+        self.fields["seen"].initial = saved_at
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        seen = cleaned.get("seen")
+        if seen and self.saved_at and seen != self.saved_at:
+            self.data = self.data.copy()  # drawn again, the page is on the latest save
+            self.data["seen"] = self.saved_at
+            raise forms.ValidationError(
+                _(
+                    "This incident was changed since you opened this page (by a colleague, "
+                    "or in another tab), so nothing was saved. What you typed is below: open "
+                    "the incident in another tab to see the changes, then save again."
+                )
+            )
+        return cleaned
 
 
 NARROWED_VICTIMS = _(

@@ -91,8 +91,15 @@ def _quiet_hours(draft: PlanDraft) -> str:
     return f"{draft.quiet_from:%H:%M}-{draft.quiet_until:%H:%M}"
 
 
+def _latest_number(plan: SafetyPlan | None) -> int:
+    """The number of the plan's current version; 0 where there is no plan yet."""
+    if plan is None:
+        return 0
+    return plan.versions.order_by("-number").values_list("number", flat=True).first() or 0
+
+
 def _write_version(plan: SafetyPlan, draft: PlanDraft, *, actor_id: int | None) -> PlanVersion:
-    number = (plan.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    number = _latest_number(plan) + 1
     if draft.duress_word is None:
         word, digest = _previous_digest(plan)
     elif draft.duress_word.strip():
@@ -143,15 +150,30 @@ def _write_version(plan: SafetyPlan, draft: PlanDraft, *, actor_id: int | None) 
     return version
 
 
-def save_plan(person: Person, draft: PlanDraft, *, actor_id: int | None) -> PlanVersion:
+def save_plan(
+    person: Person, draft: PlanDraft, *, actor_id: int | None, seen: int | None = None
+) -> PlanVersion:
     """Check the draft and write it as the plan's new current version (the first one creates
-    the plan and its key). All or nothing; raises SafetyPlanError with plain-word reasons."""
+    the plan and its key). All or nothing; raises SafetyPlanError with plain-word reasons.
+    `seen`: the number of the version the editor was opened on (0: no plan yet); refused
+    where a colleague saved another since, whose contacts or check-in the draft would have
+    undone without a word."""
     found = problems(draft)
     if found:
         raise SafetyPlanError(found)
     try:
         with transaction.atomic():
             plan = SafetyPlan.objects.select_for_update().filter(person=person).first()
+            latest = _latest_number(plan)
+            if seen is not None and seen != latest:
+                raise _refuse(
+                    _(
+                        "A colleague saved version %(number)s of this plan since you opened "
+                        "it, so nothing was saved. What you typed is below: open version "
+                        "%(number)s in another tab, bring in what they changed, then save."
+                    )
+                    % {"number": latest}
+                )
             created = plan is None
             if plan is None:
                 plan = _new_plan(person, actor_id=actor_id)

@@ -77,6 +77,12 @@ def versions(request: HttpRequest, person_id: int) -> HttpResponse:
     )
 
 
+def _seen(request: HttpRequest) -> int | None:
+    """The version the editor was opened on (its hidden `seen`); None from a page without it."""
+    seen = request.POST.get("seen", "")
+    return int(seen) if seen.isascii() and seen.isdigit() and len(seen) < 10 else None
+
+
 @requires(STAFF)
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, person_id: int) -> HttpResponse:
@@ -86,7 +92,9 @@ def edit(request: HttpRequest, person_id: int) -> HttpResponse:
         editor = PlanEditor(request.POST)
         if editor.is_valid():
             try:
-                saved = services.save_plan(person, editor.draft(), actor_id=request.user.pk)
+                saved = services.save_plan(
+                    person, editor.draft(), actor_id=request.user.pk, seen=_seen(request)
+                )
             except services.SafetyPlanError as problem:
                 editor.add_errors(problem.errors)
             else:
