@@ -38,7 +38,8 @@ def test_a_status_change_from_a_stale_page_is_refused_in_words(
     assert moved.status_code == 302
     refused = second.post(url, {"to_status": "closed", "reason": "Done", "seen": seen})
     assert refused.status_code == 200
-    assert "The case was moved to “Active protection” since you opened this page" in refused.content.decode()
+    words = "The case was moved to “Active protection” since you opened this page"
+    assert words in refused.content.decode()
     assert Case.objects.get(pk=case.pk).status == "active"
     assert _seen(refused) == "active"
     again = second.post(url, {"to_status": "closed", "reason": "Done", "seen": "active"})
