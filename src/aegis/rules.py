@@ -100,6 +100,15 @@ def named_as(names: dict[str, str]) -> Iterator[None]:
         raise
 
 
+def drawn_again_with(form: Any, name: str, value: str) -> None:
+    """A bound form, refused, drawn again with its hidden field `name` holding `value`: the
+    state of the record the page now shows (a save refused because a colleague saved first
+    is taken when sent again from the page that said so)."""
+    data = form.data.copy()
+    data[name] = value
+    form.data = data
+
+
 # --- Checks -------------------------------------------------------------------------------
 
 

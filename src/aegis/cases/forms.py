@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from aegis import paging, places
-from aegis.rules import RuleError, show_on
+from aegis.rules import RuleError, drawn_again_with, show_on
 from aegis.text import whole_number
 from aegis.widgets import DateInput
 
@@ -328,9 +328,7 @@ class StatusForm(forms.Form):
         cleaned = super().clean() or {}
         seen = cleaned.get("seen")
         if seen and seen != self.current:
-            # Drawn again, the page shows the status as it is now.
-            self.data = self.data.copy()
-            self.data["seen"] = self.current
+            drawn_again_with(self, "seen", self.current)  # the page, drawn again, is on the latest
             raise ValidationError(
                 _(
                     "The case was moved to “%(status)s” since you opened this page, so its "

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aegis import places
 from aegis.cases.vocabulary import AgeGroup, Gender
+from aegis.rules import drawn_again_with
 from aegis.widgets import DateInput
 
 from . import services
@@ -160,8 +161,7 @@ class IncidentEditForm(IncidentForm):
         cleaned = super().clean() or {}
         seen = cleaned.get("seen")
         if seen and self.saved_at and seen != self.saved_at:
-            self.data = self.data.copy()  # drawn again, the page is on the latest save
-            self.data["seen"] = self.saved_at
+            drawn_again_with(self, "seen", self.saved_at)  # the page, drawn again, is on the latest
             raise forms.ValidationError(
                 _(
                     "This incident was changed since you opened this page (by a colleague, "
