@@ -198,7 +198,9 @@ def place(country: Any, region: Any, words: PlaceWords = STAFF_PLACE) -> tuple[s
     return country, region
 
 
-def within_years(day: Any, field: str, label: Any, *, back: int, ahead: int) -> None:
+def within_years(
+    day: Any, field: str, label: Any, *, back: int, ahead: int, row: int | None = None
+) -> None:
     """A RuleError when `day` lies more than `back` years before today or `ahead` years after
     it: a mistyped year (0001, 9999) that would make a task overdue for ever or a vetting
     that never runs out."""
@@ -214,4 +216,5 @@ def within_years(day: Any, field: str, label: Any, *, back: int, ahead: int) -> 
             _("%(label)s: %(day)s is far from today; check the year.")
             % {"label": label, "day": day.isoformat()},
             field,
+            row,
         )

@@ -235,6 +235,14 @@ def test_owners_must_be_members_and_due_dates_not_past(team, make_person):
                     )
                 ]
             )
+        # A mistyped year had been taken: a measure due in 9999 is never overdue.
+        with pytest.raises(RuleError, match="is far from today; check the year") as far:
+            team.assess(
+                responses=[
+                    ResponseInput("share", "Tell", team.worker.user, datetime.date(9999, 12, 31))
+                ]
+            )
+        assert (far.value.field, far.value.row) == ("due_on", 0)
     assert Assessment.objects.count() == 0
 
 

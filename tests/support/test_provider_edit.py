@@ -101,6 +101,11 @@ def test_the_revetting_date_is_a_coordinators_and_not_in_the_past(team):
         with pytest.raises(RuleError, match="cannot be in the past") as refused:
             services.update_provider(provider, actor=team.karim.user, revet_on=past, **FIELDS)
         assert refused.value.field == "revet_on"
+        with pytest.raises(RuleError, match="is far from today; check the year") as refused:
+            services.update_provider(
+                provider, actor=team.karim.user, revet_on="9999-12-31", **FIELDS
+            )
+        assert refused.value.field == "revet_on"
         with pytest.raises(RuleError, match="needs a re-vetting date"):
             services.update_provider(provider, actor=team.karim.user, revet_on="", **FIELDS)
         assert Provider.objects.get(pk=provider.pk).revet_on == stored

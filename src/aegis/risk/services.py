@@ -22,7 +22,7 @@ from aegis.cases import selectors as case_selectors
 from aegis.cases.models import Case
 from aegis.incidents import selectors as incident_selectors
 from aegis.incidents.vocabulary import PerpetratorType
-from aegis.rules import NotFound, RuleError
+from aegis.rules import NotFound, RuleError, within_years
 
 from . import compute, level_counts, selectors
 from .checks import PERPETRATOR_IDENTITY_MAX, TEXT_MAX, TITLE_MAX, choice, rating, text
@@ -161,6 +161,7 @@ def _check_response(case: Case, response: ResponseInput, row: int) -> dict[str, 
         raise RuleError(
             _("%(label)s: the due date has already passed.") % {"label": label}, "due_on", row
         )
+    within_years(due_on, "due_on", label, back=0, ahead=10, row=row)  # 9999-12-31 was taken
     return {"strategy": strategy, "measure": measure, "owner": owner, "due_on": due_on}
 
 

@@ -95,6 +95,7 @@ def future_date(value: Any, field: str, label: Any, *, required: bool = False) -
             _("%(label)s cannot be in the past.") % {"label": label},
             field,
         )
+    rules.within_years(value, field, label, back=0, ahead=10)  # 9999-12-31 had been taken
     return value
 
 
