@@ -141,6 +141,34 @@ def test_a_truncated_tail_with_the_head_moved_back_is_caught_by_the_checkpoint(
     assert error.returncode == 1
 
 
+def test_an_older_checkpoint_given_does_not_hide_a_cut_below_the_one_kept_here(db, tmp_path):
+    """An auditor's checkpoint of entry 4, the server's of entry 10, and the log cut back to
+    6 with its end moved back: plain verify said so, but `--checkpoint` of the older one had
+    answered "intact" (6 entries extend entry 4). Both now see the one kept here."""
+    older = tmp_path / "older.json"
+    with clock.frozen(START):
+        for i in range(1, 5):
+            audit.record("login", actor_id=i, object_type="user", object_id=i)
+        assert "Checkpoint of entry 4 signed" in run("checkpoint", "--out", str(older))
+        for i in range(5, 11):
+            audit.record("login", actor_id=i, object_type="user", object_id=i)
+    take_checkpoint(tmp_path)  # of entry 10, kept in the database too
+    truncate_and_move_head_back(guessed_key)
+    assert "the checkpoint kept here vouches for entry 10" in str(fails())
+    error = fails("--checkpoint", str(older))
+    assert "the checkpoint kept here vouches for entry 10" in str(error)
+    assert error.returncode == 1
+
+
+def test_a_problem_at_the_first_entry_claims_no_entries_intact_before_it(chain, tmp_path):
+    """With its recorded end removed, the log "ends at entry 0": nothing before entry 1 was
+    checked, so no count of intact entries is given (it had said 10)."""
+    take_checkpoint(tmp_path)
+    raw("DELETE FROM audit_audithead")
+    error = str(fails())
+    assert "entry 1" in error and "before it are intact" not in error, error
+
+
 @pytest.mark.parametrize("attacker", ATTACKERS.values(), ids=ATTACKERS.keys())
 def test_an_edited_entry_with_the_rest_recomputed_is_caught_by_the_checkpoint(
     chain, tmp_path, attacker

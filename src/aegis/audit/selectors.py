@@ -280,9 +280,17 @@ def verify_against(
         progress,
         start=begin,
     )
-    if failure is None and (problem := kept.unwalked()) is not None:
+    # What the walk cannot see, as a check without a checkpoint asks it: a log cut back with
+    # its end moved back too had verified as "intact" against an older checkpoint.
+    if failure is None and (problem := kept.unwalked() or stored_checkpoint_problem(kept)):
         failure = f"The log was tampered with: {problem}."
     return walk.checked, failure
+
+
+def intact_before(problem: ChainProblem, checked: int) -> str:
+    """How many entries before a problem verified, in words ("" where none did)."""
+    intact = min(checked, problem.seq - 1)
+    return f" The {intact} entries before it are intact." if intact > 0 else ""
 
 
 def entries_to_check() -> int:

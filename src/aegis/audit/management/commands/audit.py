@@ -69,8 +69,8 @@ class Command(CheckpointCommand):
                 failure = (
                     None
                     if problem is None
-                    else f"Audit log tampered with: {problem}. {checked} entries before it "
-                    "are intact."
+                    else f"Audit log tampered with: {problem}."
+                    + selectors.intact_before(problem, checked)
                 )
             else:
                 checked, failure = selectors.verify_against(mark, progress=bar.update)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from aegis.audit import selectors as audit_selectors
 from aegis.audit import services as audit
 from aegis.audit.management.checkpoint_files import CheckpointCommand
 from aegis.support import ledger, selectors
@@ -53,8 +54,8 @@ class Command(CheckpointCommand):
             checked, problem = ledger.verify()
             if problem is not None:
                 raise CommandError(
-                    f"Grant ledger tampered with: {problem}. {checked} entries before it are "
-                    "intact."
+                    f"Grant ledger tampered with: {problem}."
+                    + audit_selectors.intact_before(problem, checked)
                 )
             noun = "entry" if checked == 1 else "entries"
             self.stdout.write(f"Grant ledger intact: {checked} {noun} verified.")
