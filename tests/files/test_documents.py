@@ -143,3 +143,11 @@ def test_a_long_file_name_is_shortened_in_its_stem_and_keeps_its_extension():
     assert len(checked.name) == 200 and checked.name.endswith("á.txt")
     odd = check_upload(io.BytesIO(b"Texto."), "x" * 300 + ".txt", "text/plain")
     assert odd.name == "x" * 196 + ".txt"
+
+
+@pytest.mark.parametrize("name", ["a.png", "photo.jpg", "statement.pdf", "clip.mp4"])
+def test_unknown_content_named_as_a_kind_taken_says_it_does_not_match(name):
+    """Bytes of no known kind named as a photo or document: "not a kind of file we accept"
+    had sent the person looking for another format, when the file is not what it says."""
+    with pytest.raises(UploadRejected, match="does not match its type"):
+        check_upload(io.BytesIO(bytes(range(1, 256)) * 40), name, "")

@@ -48,6 +48,13 @@ class UploadRejected(RuleError):
     kind: the forms put it on their file input, whatever the input is called."""
 
 
+def _mismatch(name: str) -> str:
+    return _(
+        "The content of “%(name)s” does not match its type. Check that it is the file you "
+        "meant to send."
+    ) % {"name": name}
+
+
 class UnacceptedKind(UploadRejected):
     """A file of no kind accepted here at all; its message lists the kinds that are, so a
     form that reads fewer kinds says its own instead."""
@@ -162,6 +169,11 @@ def check_upload(source: BinaryIO, name: str, claimed_type: str = "") -> Checked
         else _sniff(head, clean_name)
     )
     extension = PurePath(clean_name).suffix.lower()
+    named_as_taken = any(extension in suffixes for suffixes in ACCEPTED.values())
+    if sniffed is None and named_as_taken and not documents.is_zip(head):
+        # Named as a kind taken here, its content of none: "not a kind we accept" had sent
+        # the person looking for another format when the file itself is not what it says.
+        raise UnacceptedKind(_mismatch(clean_name))
     if sniffed is None or sniffed not in ACCEPTED:
         raise UnacceptedKind(
             _(
@@ -174,13 +186,7 @@ def check_upload(source: BinaryIO, name: str, claimed_type: str = "") -> Checked
     if extension not in ACCEPTED[sniffed] or (
         claimed_type and claimed_type.split(";")[0] not in {sniffed, *_ALSO_CLAIMED}
     ):
-        raise UploadRejected(
-            _(
-                "The content of “%(name)s” does not match its type. Check that it is the file you "
-                "meant to send."
-            )
-            % {"name": clean_name}
-        )
+        raise UploadRejected(_mismatch(clean_name))
     if sniffed in IMAGE_TYPES:
         _check_image(buffer, clean_name)
     return CheckedUpload(clean_name, sniffed, size, digest.hexdigest(), buffer)
