@@ -389,3 +389,14 @@ def test_zip_entries_are_plain_relative_paths(lucia, tmp_path):
     names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
     assert all(n.startswith("files/0") or "/" not in n for n in names)
     assert not any(".." in n.split("/") for n in names)
+
+
+def test_a_small_file_s_size_is_said_once(lucia):
+    """ "69 bytes (69 bytes)": the exact count is added only where the short form rounds."""
+    client, _person, case = lucia
+    item = _item_from(_upload(client, case, "note.txt", b"x" * 69))
+    page = client.get(reverse("evidence:detail", kwargs={"item_id": item.pk})).content.decode()
+    assert page.count("69 bytes") == 1
+    big = _item_from(_upload(client, case, "long.txt", b"y" * 2048))
+    page = client.get(reverse("evidence:detail", kwargs={"item_id": big.pk})).content.decode()
+    assert "2.0\xa0KB (2048 bytes)" in page or "2.0 KB (2048 bytes)" in page
