@@ -367,3 +367,15 @@ def test_an_untouched_source_form_records_nothing(team, client):
     answer = client.post(_url("incidents:source-add", incident), untouched)
     assert "This field is required." in _text(answer)
     assert not Source.objects.filter(incident=incident).exists()
+
+
+def test_a_perpetrator_linked_to_no_act_is_said_to_be_shown_nowhere_yet(team, client):
+    """Added without an act, it appeared nowhere on the incident's page, and was added again."""
+    incident = team.record()
+    data = {"perpetrator_type": "police", "name": "", "description": "", "act": ""}
+    response = client.post(
+        _url("incidents:perpetrator-add", incident),
+        {**data, "involvement": "perpetrator"},
+        follow=True,
+    )
+    assert "It is linked to no act yet" in _text(response)

@@ -344,7 +344,7 @@ def perpetrator_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
     )
 
     def save(data: dict[str, Any]) -> object:
-        return services.add_perpetrator(
+        added = services.add_perpetrator(
             incident,
             actor_id=request.user.pk,
             perpetrator_type=data["perpetrator_type"],
@@ -353,6 +353,15 @@ def perpetrator_add(request: HttpRequest, incident_ref: str) -> HttpResponse:
             act=acts.get(data["act"]),
             involvement=data["involvement"],
         )
+        if data["act"] not in acts:  # shown nowhere yet: it had been added again, twice
+            messages.info(
+                request,
+                _(
+                    "It is linked to no act yet, so the incident's page does not show it: "
+                    "choose it in an act (Add an act, or Correct on an act)."
+                ),
+            )
+        return added
 
     return _add_to_incident(
         request, incident, form, save, heading=_("Add a perpetrator"), done=_("Perpetrator added.")
