@@ -181,6 +181,15 @@ def _request_grant(signed_in, team, budget_lines: str):
     )
 
 
+def test_a_budget_line_without_its_amount_says_which_and_how_to_write_one(team):
+    """ "locks: 500" had been told only "Enter the amount as a number"."""
+    response = _request_grant(client(team.karim), team, "Laptop; 700\nlocks: 500")
+    page = html.unescape(response.content.decode())
+    assert response.status_code != 302 and not Grant.objects.exists()
+    assert "Budget line 2 (“locks: 500”): Enter the amount as a number" in page
+    assert "Write each line as what; amount, for example: Lawyer's fee; 500" in page
+
+
 @override_settings(SUPPORT_SECOND_APPROVER_ABOVE="1000")
 def test_a_grant_through_the_pages_with_two_approvers(team):
     karim = client(team.karim)

@@ -87,12 +87,21 @@ def _budget(lines: Any, total: Decimal) -> list[tuple[str, Decimal]]:
     found: list[tuple[str, Decimal]] = []
     for row, line in enumerate(lines or []):
         label, value = (line.get("label"), line.get("amount")) if isinstance(line, dict) else line
-        found.append(
-            (
-                checks.line(label, "budget_lines", _("Budget line"), required=True),
-                money.amount(value, "budget_lines", row=row),
-            )
-        )
+        label = checks.line(label, "budget_lines", _("Budget line"), required=True)
+        try:
+            amount = money.amount(value, "budget_lines", row=row)
+        except RuleError as refused:
+            # Which line, and the form of one: "locks 500" had been told only to write a number.
+            raise RuleError(
+                _(
+                    "Budget line %(n)s (“%(line)s”): %(problem)s Write each line as what; "
+                    "amount, for example: Lawyer's fee; 500"
+                )
+                % {"n": row + 1, "line": label[:60], "problem": refused.message},
+                "budget_lines",
+                row,
+            ) from refused
+        found.append((label, amount))
     if found and sum(v for _l, v in found) != total:
         raise RuleError(
             _("The budget lines add up to %(lines)s, not the amount asked (%(total)s).")
