@@ -400,3 +400,17 @@ def test_a_small_file_s_size_is_said_once(lucia):
     big = _item_from(_upload(client, case, "long.txt", b"y" * 2048))
     page = client.get(reverse("evidence:detail", kwargs={"item_id": big.pk})).content.decode()
     assert "2.0\xa0KB (2048 bytes)" in page or "2.0 KB (2048 bytes)" in page
+
+
+def test_the_integrity_check_s_reason_is_shown_in_the_reader_s_language(lucia):
+    """The reason is the system's, kept in English in the chain; a Spanish page had shown it
+    in English."""
+    client, _person, case = lucia
+    item = _item_from(_upload(client, case, "note.txt", b"a note"))
+    assert client.post(reverse("evidence:verify", kwargs={"item_id": item.pk})).status_code == 302
+    url = reverse("evidence:detail", kwargs={"item_id": item.pk})
+    page = client.get(url, headers={"accept-language": "es"}).content.decode()
+    assert "Comprobación de integridad: el SHA-256 coincide" in page
+    with unlocked(_person.keychain()):
+        reasons = [str(e.reason) for e in CustodyEvent.objects.filter(item=item)]
+    assert "Integrity check: the SHA-256 matches the one recorded at upload." in reasons

@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from aegis.vault.fields import NAME_PADDED, TEXT_PADDED, EncryptedTextField
@@ -170,6 +171,12 @@ class CustodyEventQuerySet(models.QuerySet["CustodyEvent"]):
         return super().delete()[0]
 
 
+# A reason the system writes itself: kept in English in the chain (its MAC covers the words),
+# shown in the reader's language.
+INTEGRITY_CHECKED = gettext_noop("Integrity check: the SHA-256 matches the one recorded at upload.")
+SYSTEM_REASONS = frozenset({INTEGRITY_CHECKED})
+
+
 class CustodyEvent(models.Model):
     """Who did what with an item, when and why. Rows are only ever added, each chained to the
     item's event before it by a keyed MAC (custody.py)."""
@@ -202,6 +209,12 @@ class CustodyEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} of {self.item_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def reason_shown(self) -> str:
+        """The reason as a page shows it: the system's own in the reader's language."""
+        reason = str(self.reason)
+        return gettext(reason) if reason in SYSTEM_REASONS else reason
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -30,12 +30,11 @@ from aegis.vault import crypto
 from aegis.vault.fields import EncryptedTextField
 
 from . import custody, exhibit, images, pdfs, selectors
-from .models import CustodyAction, CustodyEvent, EvidenceItem, ItemKind
+from .models import INTEGRITY_CHECKED, CustodyAction, CustodyEvent, EvidenceItem, ItemKind
 
 MAX_DESCRIPTION = 5000
 MAX_REASON = 1000
 # Reasons Aegis writes itself, for accesses nobody is asked to justify.
-INTEGRITY_CHECKED = "Integrity check: the SHA-256 matches the one recorded at upload."
 
 
 class IntegrityFailure(Exception):
