@@ -210,16 +210,16 @@ class CustodyEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.action} of {self.item_id} at {self.at:%Y-%m-%d %H:%M}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise EvidenceTampering("The chain of custody is append-only.")
+        super().save(*args, **kwargs)
+
     @property
     def reason_shown(self) -> str:
         """The reason as a page shows it: the system's own in the reader's language."""
         reason = str(self.reason)
         return gettext(reason) if reason in SYSTEM_REASONS else reason
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise EvidenceTampering("The chain of custody is append-only.")
-        super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise EvidenceTampering("The chain of custody is append-only.")
