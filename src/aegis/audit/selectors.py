@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Callable, Iterable, Iterator
 
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from . import checkpoints
 from .chain import GENESIS, ChainProblem, Link, head_problem
@@ -23,10 +24,31 @@ from .models import (
 )
 
 
-def entries() -> QuerySet[AuditEntry]:
-    """Newest first, each with the records it covers when there are several."""
+def entries(
+    *,
+    actor_ids: Iterable[int] | None = None,
+    action: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+) -> QuerySet[AuditEntry]:
+    """Newest first, each with the records it covers when there are several; only those of
+    these accounts, of an action starting so, from and to these days (in the instance's time
+    zone) where given."""
     listed = AuditRecordList.objects.filter(entry=OuterRef("pk")).values("records")[:1]
-    return AuditEntry.objects.annotate(records=Subquery(listed)).order_by("-seq")
+    found = AuditEntry.objects.annotate(records=Subquery(listed)).order_by("-seq")
+    if actor_ids is not None:
+        found = found.filter(actor_id__in=list(actor_ids))
+    if action:
+        found = found.filter(action__startswith=action)
+    if since is not None:
+        found = found.filter(at__gte=_day_start(since))
+    if until is not None:
+        found = found.filter(at__lt=_day_start(until + datetime.timedelta(days=1)))
+    return found
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 PAGE = 2000  # entries read by one query of a walk

@@ -15,12 +15,25 @@ from django.views.decorators.http import require_POST, require_safe
 from aegis.access import found, requires
 
 from . import checkpoints, selectors, services
+from .forms import LogFilters
 
 
 @requires("view_audit_log")
 @require_safe
 def log_view(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.entries(), 100).get_page(request.GET.get("page"))
+    filters = LogFilters(request.GET or None)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    who = chosen.get("who", "").strip()
+    actor_ids = (
+        get_user_model().objects.filter(username=who).values_list("pk", flat=True) if who else None
+    )
+    shown = selectors.entries(
+        actor_ids=actor_ids,
+        action=chosen.get("what", "").strip(),
+        since=chosen.get("since"),
+        until=chosen.get("until"),
+    )
+    page = Paginator(shown, 100).get_page(request.GET.get("page"))
 
     # Who each id is, for the page's entries at once: ids alone had left the auditor unable
     # to read who did what (usernames are no secret here: sign-in looks them up in clear).
@@ -39,6 +52,8 @@ def log_view(request: HttpRequest) -> HttpResponse:
     under_way = check is not None and check.under_way(now)
     context = {
         "page": page,
+        "filters": filters,
+        "filtered": any(chosen.get(name) for name in LogFilters.base_fields),
         "check": check,
         "stalled": stalled,
         "under_way": under_way,
