@@ -485,10 +485,20 @@ def test_the_key_is_never_in_the_database(chain, tmp_path):
 
 
 def test_the_key_comes_from_the_environment_or_a_private_file_made_once(tmp_path):
-    from tests.test_cli import aegis
+    """Made once, when the instance is made, in a private file; or given (AEGIS_AUDIT_KEY or
+    a file named in AEGIS_AUDIT_KEY_FILE), when no file is written. A home with no instance
+    gets no key at all: an auditor would hold the key of no instance."""
+    from tests.test_cli import aegis, init
 
     home = tmp_path / "home"
     home.mkdir()
+    refused = aegis(home, "audit", "public-key")
+    assert (
+        refused.returncode == 2
+        and not refused.stdout
+        and "holds no Aegis instance" in refused.stderr
+    )
+    assert init(home, "a long passphrase for the admin").returncode == 0
     first = aegis(home, "audit", "public-key")
     assert first.returncode == 0, first.stderr
     key_file = home / "secrets" / "audit_key"
@@ -499,8 +509,19 @@ def test_the_key_comes_from_the_environment_or_a_private_file_made_once(tmp_path
     other = tmp_path / "other"
     other.mkdir()
     (tmp_path / "k").write_text("from the env\n")
-    from_file = aegis(
-        other, "audit", "public-key", extra_env={"AEGIS_AUDIT_KEY_FILE": str(tmp_path / "k")}
+    by_file = {"AEGIS_AUDIT_KEY_FILE": str(tmp_path / "k")}
+    (other / "admin-password").write_text("a long passphrase for the admin\n")
+    made = aegis(
+        other,
+        "init",
+        "--admin-username",
+        "admin",
+        "--admin-password-file",
+        str(other / "admin-password"),
+        "--no-input",
+        extra_env=by_file,
     )
+    assert made.returncode == 0, made.stderr
+    from_file = aegis(other, "audit", "public-key", extra_env=by_file)
     assert from_file.stdout == given.stdout
     assert not (other / "secrets" / "audit_key").exists()

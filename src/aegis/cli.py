@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,69 @@ def _setup() -> None:
     except ImproperlyConfigured as wrong:
         print(f"aegis: {wrong}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+# Django's management commands that read or change an instance: on a home that holds none
+# (a mistyped AEGIS_HOME) each would fail on a missing table, or make keys of no instance.
+INSTANCE_COMMANDS = frozenset({"audit", "exchange", "incidents", "ledger", "report", "retention"})
+INSTANCE_ACTIONS = {"monitoring": frozenset({"pass-on-keys", "key-fingerprints"})}
+
+
+def _needs_instance(argv: list[str]) -> bool:
+    if not argv or {"-h", "--help"} & set(argv):
+        return False
+    name, rest = argv[0], argv[1:]
+    return name in INSTANCE_COMMANDS or bool(rest and rest[0] in INSTANCE_ACTIONS.get(name, ()))
+
+
+def _no_instance() -> str | None:
+    """Why this AEGIS_HOME (its database) holds no Aegis instance, or None where it does."""
+    from django.conf import settings
+    from django.db import connection
+
+    from .vault.models import Keypair
+
+    database = connection.settings_dict
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = str(database["NAME"])
+        found = name.startswith("file:") or name == ":memory:" or Path(name).exists()
+        # Not connected to a file that is not there: that would create it in a wrong folder.
+        if found:
+            with connection.cursor() as cursor:
+                found = Keypair._meta.db_table in connection.introspection.table_names(cursor)
+        if not found:
+            return (
+                f"AEGIS_HOME={settings.AEGIS_HOME} holds no Aegis instance: run 'aegis init', "
+                "or check the path."
+            )
+        return None
+    with connection.cursor() as cursor:
+        if Keypair._meta.db_table in connection.introspection.table_names(cursor):
+            return None
+    return (
+        "The database in AEGIS_DATABASE_URL holds no Aegis instance: run 'aegis init', or "
+        "check AEGIS_DATABASE_URL."
+    )
+
+
+def _require_instance() -> None:
+    _setup()
+    if (missing := _no_instance()) is not None:
+        print(f"aegis: {missing}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _read_file(path: str) -> str:
+    """A password or key file's text; unreadable, its reason in words (exit 1), never a
+    traceback."""
+    from .rules import RuleError
+
+    try:
+        return Path(path).read_text()
+    except OSError as error:
+        raise RuleError(f"Cannot read {path}: {error.strerror}.") from error
+    except UnicodeDecodeError as error:
+        raise RuleError(f"Cannot read {path}: it is not text.") from error
 
 
 def _manage(*argv: str) -> None:
@@ -59,7 +123,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     password = None
     if args.admin_password_file:
-        password = Path(args.admin_password_file).read_text().strip()
+        password = _read_file(args.admin_password_file).strip()
     return bootstrap.init_instance(
         admin_username=args.admin_username, admin_password=password, interactive=not args.no_input
     )
@@ -309,7 +373,7 @@ def cmd_wipe(args: argparse.Namespace) -> int:
 
 
 def _secret_input(path: str | None, prompt: str) -> str:
-    return Path(path).read_text().strip() if path else getpass.getpass(prompt)
+    return _read_file(path).strip() if path else getpass.getpass(prompt)
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
@@ -594,7 +658,7 @@ def _backup_parser(sub: Any) -> None:
         metavar="AGE1…",
         help="also encrypt to this age X25519 recipient (repeatable)",
     )
-    p.set_defaults(func=cmd_backup_create)
+    p.set_defaults(func=cmd_backup_create, needs_instance=True)
     for name, func, text in (
         ("verify", cmd_backup_verify, "decrypt and check every part, restoring nothing"),
         ("restore", cmd_backup_restore, "restore into an empty AEGIS_HOME or database"),
@@ -633,15 +697,68 @@ def _run(args: argparse.Namespace) -> int:
     any other refusal of this command, never a traceback."""
     from .rules import RuleError
 
+    if getattr(args, "needs_instance", False):
+        _require_instance()
     try:
         return int(args.func(args) or 0)
     except RuleError as broken:
+        if _Interrupt.seen:  # e.g. "Cannot write …" of a write that Ctrl-C cut short
+            raise KeyboardInterrupt from broken
         print(broken.message, file=sys.stderr)
         return 1
 
 
+# Commands whose output files are removed when stopped (a temporary name, or removed on the
+# way out): only they can say that nothing was written.
+WRITING_COMMANDS = frozenset(
+    {
+        ("backup", "create"),
+        ("exchange", "export"),
+        ("audit", "checkpoint"),
+        ("ledger", "checkpoint"),
+    }
+)
+
+
+class _Interrupt:
+    """Ctrl-C, remembered: a library may turn the KeyboardInterrupt raised inside its
+    callback into an error of its own (pyrage: an OSError), which is still an interruption."""
+
+    seen = False
+
+    @classmethod
+    def handler(cls, signum: int, frame: Any) -> None:
+        cls.seen = True
+        raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    """`aegis ARGV`: Ctrl-C anywhere, start-up included, is one line and exit status 130."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    _Interrupt.seen = False
+    previous = signal.getsignal(signal.SIGINT)
+    # Not where Ctrl-C is ignored (nohup, &), nor outside the main thread (not allowed).
+    ours = previous is signal.default_int_handler and threading.current_thread() is (
+        threading.main_thread()
+    )
+    if ours:
+        signal.signal(signal.SIGINT, _Interrupt.handler)
+    try:
+        return _main(argv)
+    except (KeyboardInterrupt, Exception) as error:
+        if not isinstance(error, KeyboardInterrupt) and not _Interrupt.seen:
+            raise
+        writes = tuple(argv[:2]) in WRITING_COMMANDS
+        said = "Interrupted: nothing was written." if writes else "Interrupted."
+        # On a terminal the cursor may stand after a prompt or a progress bar.
+        print(("\n" if sys.stderr.isatty() else "") + said, file=sys.stderr)
+        return 130
+    finally:
+        if ours:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="aegis", description="Aegis protection platform")
     sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("init", help="migrate, create the organisation's keys and the first admin")
@@ -677,7 +794,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--username", required=True)
     p.add_argument("--recovery-key-file")
     p.add_argument("--password-file", help="read the new password from this file")
-    p.set_defaults(func=cmd_recover)
+    p.set_defaults(func=cmd_recover, needs_instance=True)
     p = sub.add_parser("grant-search-key", help="key ceremony: give case staff the search key")
     p.add_argument("--username", help="a caseworker or coordinator")
     p.add_argument(
@@ -686,7 +803,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the alert service, to recognise defenders' numbers in inbound SMS",
     )
     p.add_argument("--recovery-key-file")
-    p.set_defaults(func=cmd_grant_search_key)
+    p.set_defaults(func=cmd_grant_search_key, needs_instance=True)
     p = sub.add_parser(
         "seal-service-key",
         help="seal a service key under a new unlock secret (older instances, lost secret)",
@@ -703,7 +820,7 @@ def main(argv: list[str] | None = None) -> int:
         "--with-recovery-key", action="store_true", help="ask for the organisation recovery key"
     )
     p.add_argument("--no-input", action="store_true", help="never prompt: generate the secret")
-    p.set_defaults(func=cmd_seal_service_key)
+    p.set_defaults(func=cmd_seal_service_key, needs_instance=True)
     p = sub.add_parser(
         "bench",
         help="run benchmarks from bench/",
@@ -725,7 +842,10 @@ def main(argv: list[str] | None = None) -> int:
             "\nDjango's management commands work too, e.g. 'aegis audit verify', 'aegis migrate'."
         )
         return 0
-    _setup()
+    if _needs_instance(argv):
+        _require_instance()
+    else:
+        _setup()
     _manage(*argv)
     return 0
 

@@ -148,9 +148,20 @@ def _decrypt_refusal(path: Path, error: BaseException) -> BaseException:
     if isinstance(error, pyrage.DecryptError | OSError):
         return BackupError(
             f"{path} cannot be opened with this key, or the file is damaged (cut short or "
-            f"altered): {error}."
+            f"altered): {age_words(error)}."
         )
     return error
+
+
+def age_words(error: BaseException) -> str:
+    """age's (pyrage's) reason, without its advice to upgrade: what it cannot read here is a
+    damaged file, not a newer format. No final full stop: the caller's sentence ends it."""
+    kept = [
+        line.strip()
+        for line in str(error).splitlines()
+        if line.strip() and "upgrading" not in line.lower()
+    ]
+    return " ".join(kept).rstrip(".") or "no reason given"
 
 
 def copy_out(source: IO[bytes], target: Any, size: int) -> Hashing:

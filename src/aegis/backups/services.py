@@ -249,7 +249,9 @@ def create_backup(
             os.replace(partial, out)
         except OSError as error:
             partial.unlink(missing_ok=True)
-            raise BackupError(f"Cannot write {out}: {error.strerror or error}.") from error
+            raise BackupError(
+                f"Cannot write {out}: {error.strerror or archive.age_words(error)}."
+            ) from error
         except BaseException:
             partial.unlink(missing_ok=True)
             raise

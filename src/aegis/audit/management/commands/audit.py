@@ -44,6 +44,7 @@ class Command(CheckpointCommand):
             self._verify(options)
 
     def _checkpoint(self, out: str | None) -> None:
+        self.refuse_existing(out)  # before one is signed and stored for nothing
         try:
             stored = services.take_checkpoint()
         except services.CheckpointRefused as refused:

@@ -16,7 +16,9 @@ prompt). Every command that signs or decrypts needs the exchange unlock secret
 from __future__ import annotations
 
 import datetime
+import errno
 import getpass
+import os
 from pathlib import Path
 from typing import Any
 
@@ -133,8 +135,12 @@ class Command(BaseCommand):
         partner = selectors.partner_by_name(options["partner"])
         if partner is None:
             raise CommandError(f"No partner named {options['partner']}.")
-        user, chain = _keys_of(options["username"], options["password_file"])
         out = Path(options["out"])
+        signature_out = Path(f"{out}{SIGNATURE_SUFFIX}")
+        # Said before the password is asked for: a bundle sent earlier is never replaced.
+        for path in (out, signature_out):
+            _refuse_existing(path)
+        user, chain = _keys_of(options["username"], options["password_file"])
         written: list[Path] = []
         try:
             # The files are written inside the export's transaction: a bundle that could not
@@ -148,17 +154,21 @@ class Command(BaseCommand):
                     purpose=options["purpose"],
                     to_self=options["to_self"],
                 )
-                for path, data in (
-                    (out, sent.age_file),
-                    (Path(f"{out}{SIGNATURE_SUFFIX}"), sent.signature.encode()),
-                ):
-                    written.append(path)  # before: a write cut short leaves part of a file
-                    path.write_bytes(data)
-        except OSError as error:
+                for path, data in ((out, sent.age_file), (signature_out, sent.signature.encode())):
+                    # "x": a file made since the check above is not replaced either.
+                    with open(path, "xb") as handle:
+                        written.append(path)  # ours: removed if the rest is not written
+                        handle.write(data)
+        except BaseException as error:  # Ctrl-C included: no half of a bundle is left
             for path in written:
-                if path.is_file():  # not what stood in the way (a folder of that name)
-                    path.unlink()
-            raise CommandError(f"Cannot write {error.filename}: {error.strerror}.") from error
+                path.unlink(missing_ok=True)
+            if isinstance(error, FileExistsError):
+                raise CommandError(
+                    f"{error.filename} exists already: give another --out."
+                ) from error
+            if isinstance(error, OSError):
+                raise CommandError(f"Cannot write {error.filename}: {error.strerror}.") from error
+            raise
         self.stdout.write(
             f"Bundle {sent.export.pk} for {partner.name}: {out}, {out}{SIGNATURE_SUFFIX}"
         )
@@ -180,7 +190,7 @@ class Command(BaseCommand):
                 data, file_format, partner=partner, compartment=compartment, actor_id=None
             )
         else:
-            signature = signature_path.read_text() if signature_path.exists() else None
+            signature = _read_text(signature_path) if signature_path.exists() else None
             received = services.import_bundle(
                 data, signature, compartment=compartment, actor_id=None
             )
@@ -203,13 +213,30 @@ def _date(text: str | None) -> datetime.date | None:
         raise CommandError(f"Not a date (YYYY-MM-DD): {text}.") from error
 
 
+def _read_text(path: Path) -> str:
+    """A file's text, or the reason it cannot be read in words (not a traceback)."""
+    try:
+        return path.read_text()
+    except OSError as error:
+        raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
+    except UnicodeDecodeError as error:
+        raise CommandError(f"Cannot read {path}: it is not text.") from error
+
+
+def _refuse_existing(path: Path) -> None:
+    if path.is_dir():  # a folder in the way is no bundle that could be lost
+        raise CommandError(f"Cannot write {path}: {os.strerror(errno.EISDIR)}.")
+    if path.exists() or path.is_symlink():
+        raise CommandError(f"{path} exists already: give another --out.")
+
+
 def _keys_of(username: str, password_file: str | None) -> tuple[Any, Keychain]:
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     keypair = keypair_for_user(user.pk) if user is not None else None
     if user is None or keypair is None or not user.has_perm("accounts.view_cases"):
         raise CommandError(f"{username} is not a caseworker or coordinator of this instance.")
     if password_file:
-        password = Path(password_file).read_text().strip()
+        password = _read_text(Path(password_file)).strip()
     else:
         password = getpass.getpass(f"Password of {username}: ")
     try:

@@ -39,6 +39,7 @@ class Command(CheckpointCommand):
         if options["action"] == "csv":
             self.write(options["out"], ledger_csv(selectors.ledger_entries().order_by("seq")))
         elif options["action"] == "checkpoint":
+            self.refuse_existing(options["out"])  # before signing: nothing is stored for it
             try:
                 stored = ledger.take_checkpoint()
             except audit.CheckpointRefused as refused:
