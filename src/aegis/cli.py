@@ -550,7 +550,21 @@ def cmd_backup_verify(args: argparse.Namespace) -> int:
         f"({len(found.migrations)} migrations, {len(found.tables)} tables, "
         f"{found.audit_entries} audit entries), {found.blob_count} files of the blob store."
     )
+    if services.signed_elsewhere(found):
+        print(_NOT_VOUCHED.format(theirs=found.audit_key_id), file=sys.stderr)
+        return 1
+    print("Its manifest is signed by this instance's key.")
     return 0
+
+
+# The recovery key's recipient is public: anyone can encrypt a backup of their own making to
+# it. Only the instance's signature says it is ours, and only its audit key checks it.
+_NOT_VOUCHED = (
+    "Its signature was not checked: the backup names the audit key {theirs}, which this "
+    "instance does not hold, and anyone can encrypt a backup to the recovery key. Verify it "
+    "where the old instance's audit key is in place (AEGIS_HOME/secrets/audit_key or "
+    "AEGIS_AUDIT_KEY_FILE)."
+)
 
 
 def cmd_backup_restore(args: argparse.Namespace) -> int:
@@ -569,6 +583,8 @@ def cmd_backup_restore(args: argparse.Namespace) -> int:
         f"Restored {args.file} (made {done.manifest.created_at}): the database and "
         f"{done.manifest.blob_count} files of the blob store."
     )
+    if services.signed_elsewhere(done.manifest):  # --new-audit-key: nothing vouched for it
+        print(_NOT_VOUCHED.format(theirs=done.manifest.audit_key_id), file=sys.stderr)
     if done.audit_problem is None:
         print(f"The audit log verifies: {done.audit_checked} entries.")
     else:

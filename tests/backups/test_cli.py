@@ -184,6 +184,7 @@ def test_the_backup_holds_the_database_the_blobs_and_a_manifest_only(source):
         "secrets/wipe_key",
         *sorted(f"blobs/{n}" for n in blobs),
         "manifest.json",
+        "manifest.json.minisig",
     ]
     # The wipe key travels with the database: the keys sealed in it open with nothing else.
     wipe_key = (source.home / "secrets" / "wipe_key").read_bytes()
@@ -343,20 +344,107 @@ def test_restore_without_the_old_audit_key_says_where_to_put_it(source, tmp_path
     assert not (tmp_path / "media" / "blobs").exists()  # nothing was restored
 
 
-def test_restore_refuses_a_newer_schema(source, tmp_path):
-    newer = tmp_path / "newer.age"
+def _rewritten(source: Source, out_path: Path, change, *, signed: str) -> None:
+    """The backup decrypted, its manifest changed by `change` (and the parts it returns put
+    in, their hashes right), encrypted again to the recovery key's public recipient, as
+    anyone holding that recipient can. `signed`: "no" signature, the "original" one, or one
+    made anew with the instance's key (as only the instance can)."""
+    from django.test import override_settings
+
+    from aegis.audit import chain, minisign
+
     with tarfile.open(fileobj=io.BytesIO(_decrypted(source))) as tar, io.BytesIO() as out:
+        parts = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
+        manifest = json.loads(parts.pop("manifest.json"))
+        original = parts.pop("manifest.json.minisig")
+        for name, data in change(manifest).items():
+            parts[name] = data
+            manifest["parts"][name] = {
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size": len(data),
+            }
+        written = json.dumps(manifest).encode()
+        parts["manifest.json"] = written
+        if signed == "original":
+            parts["manifest.json.minisig"] = original
+        if signed == "instance":
+            key = (source.home / "secrets" / "audit_key").read_text().strip()
+            with override_settings(AUDIT_KEY=key):
+                parts["manifest.json.minisig"] = minisign.sign(
+                    written, chain.signing_key(), trusted="re-signed", untrusted="re-signed"
+                ).encode()
         with tarfile.open(fileobj=out, mode="w") as rewritten:
-            for member in tar.getmembers():
-                data = tar.extractfile(member).read()
-                if member.name == "manifest.json":
-                    manifest = json.loads(data)
-                    manifest["migrations"].append("vault.9999_from_the_future")
-                    data = json.dumps(manifest).encode()
-                    member.size = len(data)
+            for name, data in parts.items():
+                member = tarfile.TarInfo(name)
+                member.size = len(data)
                 rewritten.addfile(member, io.BytesIO(data))
         recipient = x25519.Recipient.from_str(age_keys.recipient_for(_recovery_public(source)))
-        newer.write_bytes(pyrage.encrypt(out.getvalue(), [recipient]))
+        out_path.write_bytes(pyrage.encrypt(out.getvalue(), [recipient]))
+
+
+def test_a_backup_made_by_someone_else_is_refused_before_anything_is_restored(source, tmp_path):
+    """An outsider decrypts nothing, but the recovery key's recipient is public: a backup of
+    their making (here, the real one with an auditor made an admin and the hash put right)
+    had passed `verify` and been restored. Its manifest is not signed by the instance."""
+    forged = tmp_path / "forged.age"
+
+    def one_more_account(manifest):
+        manifest["tables"]["accounts_user"] += 1  # any change to what the manifest vouches for
+        return {}
+
+    _rewritten(source, forged, one_more_account, signed="no")
+    done = aegis(source.home, "backup", "verify", str(forged), "--key-file", str(source.key_file))
+    _refused(done, "carries no signature of this instance")
+    target = tmp_path / "home"
+    target.mkdir()
+    done = aegis(
+        target,
+        "backup",
+        "restore",
+        str(forged),
+        "--key-file",
+        str(source.key_file),
+        extra_env=_audit_key(source.home),
+    )
+    _refused(done, "carries no signature of this instance")
+    assert "Restored" not in done.stdout
+    # The real backup's signature does not fit the changed manifest.
+    _rewritten(source, forged, one_more_account, signed="original")
+    done = aegis(source.home, "backup", "verify", str(forged), "--key-file", str(source.key_file))
+    _refused(done, "is not signed by this instance", "altered")
+
+
+def test_the_manifest_s_signature_checks_with_minisign_and_the_instance_s_public_key(
+    source, tmp_path
+):
+    """An auditor with `minisign` and the key `aegis audit public-key` prints checks it too."""
+    with tarfile.open(fileobj=io.BytesIO(_decrypted(source))) as tar:
+        (tmp_path / "manifest.json").write_bytes(tar.extractfile("manifest.json").read())
+        (tmp_path / "manifest.json.minisig").write_bytes(
+            tar.extractfile("manifest.json.minisig").read()
+        )
+    key = aegis(source.home, "audit", "public-key")
+    (tmp_path / "instance.pub").write_text(key.stdout)
+    checked = subprocess.run(
+        ["minisign", "-Vm", str(tmp_path / "manifest.json"), "-p", str(tmp_path / "instance.pub")],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+    done = aegis(
+        source.home, "backup", "verify", str(source.backup), "--key-file", str(source.key_file)
+    )
+    assert done.returncode == 0 and "signed by this instance's key" in done.stdout
+
+
+def test_restore_refuses_a_newer_schema(source, tmp_path):
+    newer = tmp_path / "newer.age"
+
+    def from_the_future(manifest):
+        manifest["migrations"].append("vault.9999_from_the_future")
+        return {}
+
+    _rewritten(source, newer, from_the_future, signed="instance")
     target = tmp_path / "home"
     target.mkdir()
     done = aegis(

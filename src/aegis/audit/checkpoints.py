@@ -116,6 +116,16 @@ def sign_document(data: bytes, comment: str) -> str:
     return minisign.sign(data, signing_key(), trusted=comment, untrusted=comment)
 
 
+def document_problem(data: bytes, signature: str) -> str | None:
+    """Why `signature` is not this instance's over `data` (as `sign_document` makes it), in
+    words; None where it holds."""
+    try:
+        minisign.verify(minisign.parse(signature), data, signing_key().verify_key)
+    except minisign.SignatureInvalid as error:
+        return str(error)
+    return None
+
+
 def read(signature: str, statement: str | None = None) -> Checkpoint:
     """Check the signature with this instance's key and return what it vouches for. Without
     the statement file, the trusted comment is the statement."""

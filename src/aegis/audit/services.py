@@ -155,6 +155,11 @@ def sign_as_instance(data: bytes, comment: str) -> str:
     return checkpoints.sign_document(data, comment)
 
 
+def instance_signature_problem(data: bytes, signature: str) -> str | None:
+    """Why `signature` is not the instance's (`sign_as_instance`) over `data`; None if it is."""
+    return checkpoints.document_problem(data, signature)
+
+
 def hold_chain() -> None:
     """Lock the head of the chain until the caller's transaction ends, as `record` does.
     A service that takes a lock of its own and then records (reference counters) calls this

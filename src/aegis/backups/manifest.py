@@ -12,6 +12,10 @@ from typing import Any
 from .errors import BackupError
 
 NAME = "manifest.json"
+# The manifest's minisign signature by the instance's key (the audit checkpoints' key), the
+# tar's last member: the recovery key's recipient is public, so anyone could have encrypted
+# a backup of their own making to it; only the instance holding the audit key signs.
+SIGNATURE = "manifest.json.minisig"
 FORMAT = "aegis-backup"
 FORMAT_VERSION = 1
 # The only names a backup's parts may have: the database, the wipe key (the keys sealed under

@@ -237,10 +237,12 @@ def create_backup(
                     contents.parts[name] = _add(tar, name, path, seen)
                 except FileNotFoundError:  # deleted since the listing: the snapshot is older
                     missing.append(name)
-            info = tarfile.TarInfo(manifest.NAME)
             data = contents.to_json()
-            info.size, info.mode = len(data), 0o600
-            tar.addfile(info, io.BytesIO(data))
+            signature = audit.sign_as_instance(data, f"aegis backup of {contents.created_at}")
+            for name, member in ((manifest.NAME, data), (manifest.SIGNATURE, signature.encode())):
+                info = tarfile.TarInfo(name)
+                info.size, info.mode = len(member), 0o600
+                tar.addfile(info, io.BytesIO(member))
 
         partial = out.with_name(out.name + ".part")
         partial.unlink(missing_ok=True)  # left by a backup that was stopped
@@ -285,15 +287,20 @@ def _read_checked(
         raise BackupError(f"The key given is not usable: {error}.") from error
     hashes: dict[str, manifest.Part] = {}
     found: manifest.Manifest | None = None
+    written, signature = b"", None
     with archive.read(path, identities) as tar:
         for member in tar:
-            if found is not None:
+            if signature is not None or (found is not None and member.name != manifest.SIGNATURE):
                 raise BackupError(f"{path} has parts after its manifest: it was altered.")
             source = tar.extractfile(member) if member.isfile() else None
             if source is None:
                 raise BackupError(f"{path} holds something other than files: it was altered.")
-            if member.name == manifest.NAME:
-                found = manifest.parse(source.read())
+            if member.name == manifest.NAME and found is None:
+                written = source.read(MANIFEST_MOST)
+                found = manifest.parse(written)
+                continue
+            if member.name == manifest.SIGNATURE and found is not None:
+                signature = source.read(SIGNATURE_MOST).decode("utf-8", "replace")
                 continue
             if not manifest.PART_NAME.match(member.name) or member.name in hashes:
                 raise BackupError(f"{path} holds a part Aegis never writes: it was altered.")
@@ -305,7 +312,38 @@ def _read_checked(
             raise BackupError(f"{name} in {path} does not match its SHA-256: it was altered.")
     if set(hashes) - set(found.parts):
         raise BackupError(f"{path} holds parts its manifest does not name: it was altered.")
+    _check_signature(path, found, written, signature)
     return found
+
+
+# A manifest names every blob (about 100 bytes each); a signature is a few hundred bytes.
+MANIFEST_MOST = 512 * 1024 * 1024
+SIGNATURE_MOST = 64 * 1024
+
+
+def signed_elsewhere(found: manifest.Manifest) -> bool:
+    """Whether the backup names another instance's key, so its signature cannot be checked
+    here (`_check_signature`): only an instance holding that audit key can."""
+    return found.audit_key_id != checkpoints.key_id()
+
+
+def _check_signature(
+    path: Path, found: manifest.Manifest, written: bytes, signature: str | None
+) -> None:
+    """The manifest, and through its hashes every part, is this instance's own: signed with
+    its key. A backup naming another instance's key is left to the caller (signed_elsewhere),
+    who says that nothing vouches for it here."""
+    if signed_elsewhere(found):
+        return
+    if signature is None:
+        raise BackupError(
+            f"{path} carries no signature of this instance: it was altered, or made by an "
+            "Aegis that did not sign its backups yet. Nothing in it can be trusted as ours."
+        )
+    if (problem := audit.instance_signature_problem(written, signature)) is not None:
+        raise BackupError(
+            f"{path} is not signed by this instance: {problem} It was altered or made elsewhere."
+        )
 
 
 def _take(
