@@ -4,10 +4,12 @@ two-person rule and the caps hold here too; the auditor reads the ledger with no
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import override_settings
 
+from aegis import clock
 from aegis.accounts import services as accounts
 from aegis.cases import services as cases
 from aegis.roles import Role
@@ -55,7 +57,8 @@ def test_providers_create_vet_and_read(team):
         karim, f"/providers/{pid}/vetting", {"status": "approved", "revet_on": "2001-01-01"}
     )
     assert refused.status_code == 400 and refused.json()["field"] == "revet_on"
-    ok = _post(karim, f"/providers/{pid}/vetting", {"status": "approved", "revet_on": "2099-01-01"})
+    next_year = (clock.today() + timedelta(days=365)).isoformat()
+    ok = _post(karim, f"/providers/{pid}/vetting", {"status": "approved", "revet_on": next_year})
     assert ok.json()["vetting"] == "approved" and ok.json()["offered"]
     ana = api_client(team.ana).get(f"{BASE}/providers/{pid}").json()
     assert ana["contact"] == "Hermana Clara" and ana["safe_house_address"] is None

@@ -5,9 +5,11 @@ in clear."""
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 import pytest
 
+from aegis import clock
 from aegis.support import services
 from aegis.vault.keychain import unlocked
 from tests.seizure import find
@@ -58,7 +60,9 @@ def test_support_texts_never_reach_disk_in_clear(team):
         )
         services.add_reference(provider, actor=k.user, name=secret["refname"], contact="a")
         services.add_reference(provider, actor=k.user, name="B", contact=secret["refcontact"])
-        services.vet(provider, "approved", actor=k.user, revet_on="2099-01-01")
+        services.vet(
+            provider, "approved", actor=k.user, revet_on=clock.today() + timedelta(days=365)
+        )
     team.consent()
     grant = team.grant(
         need=secret["need"],
