@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from aegis import command_files
 from aegis.audit import checkpoints
 from aegis.audit.models import AuditCheckpoint
 
@@ -36,35 +37,20 @@ class CheckpointCommand(BaseCommand):
 
     def refuse_existing(self, out: str | None) -> None:
         """Auditors keep the older checkpoints: neither file is ever replaced."""
-        for path in () if out is None else (Path(out), Path(out + SUFFIX)):
-            if path.exists() or path.is_symlink():
-                raise CommandError(f"{path} exists already: give another --out.")
+        if out is not None:
+            command_files.refuse_existing(Path(out), Path(out + SUFFIX))
 
     def write_checkpoint(self, stored: AuditCheckpoint, out: str | None) -> None:
         if out is None:
             self.stdout.write(stored.signature, ending="")
             return
         self.refuse_existing(out)
-        written: list[Path] = []
-        try:
-            for path, text in (
-                (Path(out), stored.statement),
-                (Path(out + SUFFIX), stored.signature),
-            ):
-                # "x": a file made since the check is not replaced either.
-                with open(path, "x", encoding="utf-8") as handle:
-                    written.append(path)  # ours: removed if both are not written
-                    handle.write(text)
-        except BaseException as error:  # Ctrl-C included: no checkpoint without its signature
-            for path in written:
-                path.unlink(missing_ok=True)
-            if isinstance(error, FileExistsError):
-                raise CommandError(
-                    f"{error.filename} exists already: give another --out."
-                ) from error
-            if isinstance(error, OSError):
-                raise CommandError(f"Cannot write {error.filename}: {error.strerror}.") from error
-            raise
+        written = command_files.write_new(
+            (
+                (Path(out), stored.statement.encode("utf-8")),
+                (Path(out + SUFFIX), stored.signature.encode("utf-8")),
+            )
+        )
         for path in written:
             self.stdout.write(f"Wrote {path}.")
         self.stdout.write(

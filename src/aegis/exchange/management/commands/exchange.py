@@ -16,9 +16,7 @@ prompt). Every command that signs or decrypts needs the exchange unlock secret
 from __future__ import annotations
 
 import datetime
-import errno
 import getpass
-import os
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from aegis import command_files
 from aegis.cases import selectors as cases
 from aegis.exchange import identity, selectors, services
 from aegis.exchange.vocabulary import Profile, Purpose
@@ -138,37 +137,22 @@ class Command(BaseCommand):
         out = Path(options["out"])
         signature_out = Path(f"{out}{SIGNATURE_SUFFIX}")
         # Said before the password is asked for: a bundle sent earlier is never replaced.
-        for path in (out, signature_out):
-            _refuse_existing(path)
+        command_files.refuse_existing(out, signature_out)
         user, chain = _keys_of(options["username"], options["password_file"])
-        written: list[Path] = []
-        try:
-            # The files are written inside the export's transaction: a bundle that could not
-            # be written is not recorded as sent to the partner.
-            with unlocked(chain), transaction.atomic():
-                sent = services.export_bundle(
-                    user,
-                    partner,
-                    options["cases"],
-                    profile=options["profile"],
-                    purpose=options["purpose"],
-                    to_self=options["to_self"],
-                )
-                for path, data in ((out, sent.age_file), (signature_out, sent.signature.encode())):
-                    # "x": a file made since the check above is not replaced either.
-                    with open(path, "xb") as handle:
-                        written.append(path)  # ours: removed if the rest is not written
-                        handle.write(data)
-        except BaseException as error:  # Ctrl-C included: no half of a bundle is left
-            for path in written:
-                path.unlink(missing_ok=True)
-            if isinstance(error, FileExistsError):
-                raise CommandError(
-                    f"{error.filename} exists already: give another --out."
-                ) from error
-            if isinstance(error, OSError):
-                raise CommandError(f"Cannot write {error.filename}: {error.strerror}.") from error
-            raise
+        # The files are written inside the export's transaction: a bundle that could not be
+        # written (or was stopped) is not recorded as sent to the partner.
+        with unlocked(chain), transaction.atomic():
+            sent = services.export_bundle(
+                user,
+                partner,
+                options["cases"],
+                profile=options["profile"],
+                purpose=options["purpose"],
+                to_self=options["to_self"],
+            )
+            command_files.write_new(
+                ((out, sent.age_file), (signature_out, sent.signature.encode()))
+            )
         self.stdout.write(
             f"Bundle {sent.export.pk} for {partner.name}: {out}, {out}{SIGNATURE_SUFFIX}"
         )
@@ -221,13 +205,6 @@ def _read_text(path: Path) -> str:
         raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
     except UnicodeDecodeError as error:
         raise CommandError(f"Cannot read {path}: it is not text.") from error
-
-
-def _refuse_existing(path: Path) -> None:
-    if path.is_dir():  # a folder in the way is no bundle that could be lost
-        raise CommandError(f"Cannot write {path}: {os.strerror(errno.EISDIR)}.")
-    if path.exists() or path.is_symlink():
-        raise CommandError(f"{path} exists already: give another --out.")
 
 
 def _keys_of(username: str, password_file: str | None) -> tuple[Any, Keychain]:
