@@ -414,3 +414,21 @@ def test_the_integrity_check_s_reason_is_shown_in_the_reader_s_language(lucia):
     with unlocked(_person.keychain()):
         reasons = [str(e.reason) for e in CustodyEvent.objects.filter(item=item)]
     assert "Integrity check: the SHA-256 matches the one recorded at upload." in reasons
+
+
+def test_an_upload_sent_twice_is_one_item(lucia):
+    """Multipart, so not read by the middleware: the upload view claims the form's token once
+    it has read the body itself. A double click had made two items of one file."""
+    client, _person, case = lucia
+    url = reverse("evidence:upload", kwargs={"reference": case.reference})
+    token = re.search(r'name="sent_once" value="([^"]+)"', client.get(url).content.decode())
+    assert token
+
+    def send():
+        upload = SimpleUploadedFile("wall.txt", b"threats on the wall", content_type="text/plain")
+        return client.post(url, {"file": upload, "sent_once": token.group(1)})
+
+    first, again = send(), send()
+    assert first.status_code == again.status_code == 302
+    assert again["Location"] == first["Location"]
+    assert EvidenceItem.objects.filter(case=case).count() == 1

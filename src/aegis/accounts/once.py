@@ -90,6 +90,13 @@ def _run_once(
     return response
 
 
+def run(request: HttpRequest, respond: Callable[[], HttpResponse]) -> HttpResponse:
+    """For an upload form's view, whose multipart body the middleware leaves alone: the same,
+    once the view has had it read tolerantly (files.handlers.read_form_body)."""
+    token = request.POST.get(FIELD, "") if request.method == "POST" else ""
+    return _run_once(request, token, respond) if token else respond()
+
+
 class SentOnceMiddleware:
     """Runs a form sent with a token once per token (see the module). Only forms sent as
     application/x-www-form-urlencoded are read here: reading a multipart body before its view

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis.access import found, requires
+from aegis.accounts import once
 from aegis.files.handlers import body_problem, read_form_body
 from aegis.rules import RuleError
 from aegis.visits import headers_only
@@ -55,7 +56,7 @@ def item_list(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, reference: str) -> HttpResponse:
     read_form_body(request)
-    return _upload(request, reference)
+    return once.run(request, lambda: _upload(request, reference))
 
 
 @csrf_protect

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis.access import found, requires
+from aegis.accounts import once
 from aegis.files.handlers import body_problem, read_form_body
 from aegis.files.uploads import UploadRejected
 from aegis.rules import RuleError, flash_refusal, refusal_on, show_on
@@ -344,7 +345,7 @@ def paste(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     read_form_body(request)
-    return _upload(request)
+    return once.run(request, lambda: _upload(request))
 
 
 @csrf_protect
