@@ -108,7 +108,10 @@ def test_a_list_filter_takes_only_its_codes(make_person):
     assert refused[0][0] == ["query", "kind"] and refused[0][1].startswith("Choose one of:")
     assert client.get("/api/v1/support/providers", {"kind": ""}).status_code == 200
     assert client.get("/api/v1/support/providers", {"kind": "safe_house"}).status_code == 200
+    for empty in ({"status": "", "sector": "", "country": ""}, {"status": "active", "sector": ""}):
+        assert client.get("/api/v1/cases/", empty).status_code == 200, empty
     analyst = api_client(make_person(Role.ANALYST))
+    assert analyst.get("/api/v1/monitoring/proposals", {"status": ""}).status_code == 200
     proposals = _issues(analyst.get("/api/v1/monitoring/proposals", {"status": "bogus"}))
     assert proposals[0][0] == ["query", "status"]
     assert analyst.get("/api/v1/monitoring/proposals", {"status": "rejected"}).status_code == 200

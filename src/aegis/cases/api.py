@@ -20,6 +20,7 @@ from aegis.api_schemas import (
     EMAIL,
     NULL,
     VISIBLE_TEXT,
+    BlankIsNone,
     ErrorOut,
     FieldErrorsOut,
     InputSchema,
@@ -27,6 +28,7 @@ from aegis.api_schemas import (
     Pages,
     RecordId,
     Undisguised,
+    blank_allowed,
     form_max_length,
     region_follows_country,
     when,
@@ -403,18 +405,23 @@ def correct_person(request: HttpRequest, person_id: RecordId, payload: PersonCor
 # --- Cases --------------------------------------------------------------------------------
 
 
+class CaseFilters(Schema):
+    # An empty filter (`?status=`, as a form's empty select sends it) filters nothing.
+    status: Annotated[CaseStatus | None, BlankIsNone] = Field(None, json_schema_extra=blank_allowed)
+    country: str = Field("", pattern=COUNTRY_OR_ALL, description=COUNTRY_FILTER)
+    sector: Annotated[Sector | None, BlankIsNone] = Field(None, json_schema_extra=blank_allowed)
+
+
 @router.get("/", response=list[CaseSummaryOut], url_name="cases_list")
 @paginate(Pages, max_limit=100)
-def list_cases(
-    request: HttpRequest,
-    status: CaseStatus | None = None,
-    country: Annotated[str, Query("", pattern=COUNTRY_OR_ALL, description=COUNTRY_FILTER)] = "",
-    sector: Sector | None = None,
-) -> Any:
+def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> Any:
     """Cases in your compartments, most recently updated first; filter by coded fields."""
     # Nothing protected is listed, so no key is opened (as on the case list).
     return selectors.filtered_cases(
-        request.user, status=status or "", country=country, sector=sector or ""
+        request.user,
+        status=filters.status or "",
+        country=filters.country,
+        sector=filters.sector or "",
     )
 
 

@@ -4,7 +4,7 @@ where the analyst sees the article beside the draft."""
 
 import datetime
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
@@ -16,12 +16,14 @@ from aegis.api_auth import RoleAuth
 from aegis.api_schemas import (
     WEB_ADDRESS,
     WEB_ADDRESS_OR_NONE,
+    BlankIsNone,
     ErrorOut,
     InputSchema,
     OneLine,
     Pages,
     RecordId,
     RuleErrorOut,
+    blank_allowed,
     column_max_length,
     form_max_length,
     requires,
@@ -184,7 +186,9 @@ class ProposalPages(Pages):
 
 
 class ProposalFilters(Schema):
-    status: ProposalStatus = ProposalStatus.PENDING
+    status: Annotated[ProposalStatus | None, BlankIsNone] = Field(
+        None, json_schema_extra=blank_allowed, description="Pending when not given."
+    )
 
 
 @router.get("/proposals", response={200: list[ProposalRow]}, url_name="monitoring_proposals")
@@ -192,7 +196,7 @@ class ProposalFilters(Schema):
 def list_proposals(request: HttpRequest, filters: Query[ProposalFilters]) -> Any:
     """Proposals of one status, the most confident first (coded fields only, and the
     incident's reference)."""
-    status = filters.status
+    status = filters.status or ProposalStatus.PENDING
     # The paginator slices the query: a page reads one page of rows.
     return (
         Proposal.objects.filter(status=status)
