@@ -128,7 +128,7 @@ def record(
         head = _locked_head()
         entry = AuditEntry(
             seq=head.seq + 1,
-            at=clock.now(),
+            at=timezone.now(),
             actor_id=actor_id,
             action=action,
             object_type=object_type,
