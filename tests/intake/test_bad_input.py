@@ -36,7 +36,7 @@ BAD_FILES = {
     "not an accepted kind": (("run.exe", b"MZ\x90\x00" + b"\x00" * 200, ""), "not a kind of file"),
     "empty": (("empty.txt", b"", "text/plain"), "is empty"),
     "decompression bomb": (("bomb.png", bomb_png(), "image/png"), "decompression bomb"),
-    "null byte in a text file": (("notes.txt", b"abc\x00def", "text/plain"), "does not match its type"),
+    "null byte in a text file": (("notes.txt", b"abc\x00def", "text/plain"), "does not match"),
 }
 
 
