@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -26,6 +27,8 @@ from django.utils.translation import gettext as _
 from aegis import clock
 
 from .models import SentForm
+
+logger = logging.getLogger(__name__)
 
 FIELD = "sent_once"
 KEPT = timedelta(days=1)
@@ -67,7 +70,14 @@ def _run_once(
 ) -> HttpResponse:
     digest = _digest(token)
     waited = 0.0
-    while not _claimed(digest):
+    try:
+        claimed = _claimed(digest)
+    except DatabaseError:
+        # No table to claim it in (a database not migrated since this came): the form is
+        # taken as before, rather than refused with a server error.
+        logger.warning("A form's one-time token could not be claimed: is the database migrated?")
+        return respond()
+    while not claimed:
         location = _location(digest)
         if location or waited >= WAIT_SECONDS:
             messages.info(
@@ -79,6 +89,7 @@ def _run_once(
             waited += 0.2
         # None: the first gave the token back (its form came back with errors): this one is
         # claimed and runs, as a sending of its own.
+        claimed = _claimed(digest)
     response: HttpResponse | None = None
     try:
         response = respond()
