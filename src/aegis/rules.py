@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -100,13 +101,17 @@ def named_as(names: dict[str, str]) -> Iterator[None]:
         raise
 
 
-def drawn_again_with(form: Any, name: str, value: str) -> None:
-    """A bound form, refused, drawn again with its hidden field `name` holding `value`: the
-    state of the record the page now shows (a save refused because a colleague saved first
-    is taken when sent again from the page that said so)."""
-    data = form.data.copy()
-    data[name] = value
-    form.data = data
+def refuse_a_stale_page(form: Any, current: str, message: Any) -> None:
+    """For a form whose hidden `seen` holds the record's state as its page showed it (a
+    status, the time of its last save): where the record has moved on since, a
+    ValidationError saying `message`, and the form drawn again on `current`, so that sent
+    again from the page that said so, it is taken. A page without `seen` is not checked."""
+    seen = form.cleaned_data.get("seen")
+    if seen and current and seen != current:
+        data = form.data.copy()
+        data["seen"] = current
+        form.data = data
+        raise ValidationError(message)
 
 
 # --- Checks -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from aegis import paging, places
-from aegis.rules import RuleError, drawn_again_with, show_on
+from aegis.rules import RuleError, refuse_a_stale_page, show_on
 from aegis.text import whole_number
 from aegis.widgets import DateInput
 
@@ -326,16 +326,15 @@ class StatusForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        seen = cleaned.get("seen")
-        if seen and seen != self.current:
-            drawn_again_with(self, "seen", self.current)  # the page, drawn again, is on the latest
-            raise ValidationError(
-                _(
-                    "The case was moved to “%(status)s” since you opened this page, so its "
-                    "status was not changed. Look at its history, then choose again."
-                )
-                % {"status": CaseStatus(self.current).label}
+        refuse_a_stale_page(
+            self,
+            self.current,
+            _(
+                "The case was moved to “%(status)s” since you opened this page, so its "
+                "status was not changed. Look at its history, then choose again."
             )
+            % {"status": CaseStatus(self.current).label},
+        )
         return cleaned
 
     def clean_to_status(self) -> str:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aegis import places
 from aegis.cases.vocabulary import AgeGroup, Gender
-from aegis.rules import drawn_again_with
+from aegis.rules import refuse_a_stale_page
 from aegis.widgets import DateInput
 
 from . import services
@@ -159,16 +159,15 @@ class IncidentEditForm(IncidentForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        seen = cleaned.get("seen")
-        if seen and self.saved_at and seen != self.saved_at:
-            drawn_again_with(self, "seen", self.saved_at)  # the page, drawn again, is on the latest
-            raise forms.ValidationError(
-                _(
-                    "This incident was changed since you opened this page (by a colleague, "
-                    "or in another tab), so nothing was saved. What you typed is below: open "
-                    "the incident in another tab to see the changes, then save again."
-                )
-            )
+        refuse_a_stale_page(
+            self,
+            self.saved_at,
+            _(
+                "This incident was changed since you opened this page (by a colleague, or in "
+                "another tab), so nothing was saved. What you typed is below: open the "
+                "incident in another tab to see the changes, then save again."
+            ),
+        )
         return cleaned
 
 
