@@ -52,22 +52,20 @@ def _no_instance() -> str | None:
     from .vault.models import Keypair
 
     database = connection.settings_dict
-    if database["ENGINE"] == "django.db.backends.sqlite3":
-        name = str(database["NAME"])
-        found = name.startswith("file:") or name == ":memory:" or Path(name).exists()
-        # Not connected to a file that is not there: that would create it in a wrong folder.
-        if found:
-            with connection.cursor() as cursor:
-                found = Keypair._meta.db_table in connection.introspection.table_names(cursor)
-        if not found:
-            return (
-                f"AEGIS_HOME={settings.AEGIS_HOME} holds no Aegis instance: run 'aegis init', "
-                "or check the path."
-            )
-        return None
-    with connection.cursor() as cursor:
-        if Keypair._meta.db_table in connection.introspection.table_names(cursor):
-            return None
+    sqlite = database["ENGINE"] == "django.db.backends.sqlite3"
+    name = str(database["NAME"])
+    # SQLite is not connected to a file that is not there: that would create it in a wrong
+    # folder.
+    there = not sqlite or name.startswith("file:") or name == ":memory:" or Path(name).exists()
+    if there:
+        with connection.cursor() as cursor:
+            if Keypair._meta.db_table in connection.introspection.table_names(cursor):
+                return None
+    if sqlite:
+        return (
+            f"AEGIS_HOME={settings.AEGIS_HOME} holds no Aegis instance: run 'aegis init', "
+            "or check the path."
+        )
     return (
         "The database in AEGIS_DATABASE_URL holds no Aegis instance: run 'aegis init', or "
         "check AEGIS_DATABASE_URL."
