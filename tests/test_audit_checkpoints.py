@@ -484,6 +484,9 @@ def test_the_key_is_never_in_the_database(chain, tmp_path):
                     assert not any(n in blob for n in needles), table
 
 
+GIVEN_KEY = "an operator's key, from the environment"
+
+
 def test_the_key_comes_from_the_environment_or_a_private_file_made_once(tmp_path):
     """Made once, when the instance is made, in a private file; or given (AEGIS_AUDIT_KEY or
     a file named in AEGIS_AUDIT_KEY_FILE), when no file is written. A home with no instance
@@ -504,11 +507,11 @@ def test_the_key_comes_from_the_environment_or_a_private_file_made_once(tmp_path
     key_file = home / "secrets" / "audit_key"
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert aegis(home, "audit", "public-key").stdout == first.stdout, "made once, then kept"
-    given = aegis(home, "audit", "public-key", extra_env={"AEGIS_AUDIT_KEY": "from the env"})
+    given = aegis(home, "audit", "public-key", extra_env={"AEGIS_AUDIT_KEY": GIVEN_KEY})
     assert given.returncode == 0 and given.stdout != first.stdout
     other = tmp_path / "other"
     other.mkdir()
-    (tmp_path / "k").write_text("from the env\n")
+    (tmp_path / "k").write_text(f"{GIVEN_KEY}\n")
     by_file = {"AEGIS_AUDIT_KEY_FILE": str(tmp_path / "k")}
     (other / "admin-password").write_text("a long passphrase for the admin\n")
     made = aegis(
@@ -525,3 +528,26 @@ def test_the_key_comes_from_the_environment_or_a_private_file_made_once(tmp_path
     from_file = aegis(other, "audit", "public-key", extra_env=by_file)
     assert from_file.stdout == given.stdout
     assert not (other / "secrets" / "audit_key").exists()
+
+
+def test_a_key_too_short_to_stand_against_guessing_or_unreadable_is_refused_in_a_line(tmp_path):
+    """Whoever copies the database can test guesses of the audit key against its MAC chain
+    offline, then rewrite the log: a given key of a few characters is refused, as is an
+    emptied key file, and a key file that cannot be read is named, never a traceback."""
+    from tests.test_cli import aegis, init
+
+    home = tmp_path / "home"
+    home.mkdir()
+    assert init(home, "a long passphrase for the admin").returncode == 0
+    short = aegis(home, "audit", "public-key", extra_env={"AEGIS_AUDIT_KEY": "hunter2"})
+    assert short.returncode == 2 and not short.stdout
+    assert "AEGIS_AUDIT_KEY holds 7 characters" in short.stderr
+    assert "at least 32" in short.stderr and "Traceback" not in short.stderr
+    missing = aegis(
+        home, "audit", "public-key", extra_env={"AEGIS_AUDIT_KEY_FILE": str(tmp_path / "none")}
+    )
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert f"Cannot read AEGIS_AUDIT_KEY_FILE ({tmp_path / 'none'})" in missing.stderr
+    (home / "secrets" / "audit_key").write_text("\n")  # emptied by mistake
+    emptied = aegis(home, "audit", "public-key")
+    assert emptied.returncode == 2 and "holds 0 characters" in emptied.stderr

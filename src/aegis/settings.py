@@ -45,12 +45,35 @@ def env_bool(name: str, default: bool = False) -> bool:
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# A secret given by the operator is at least this long: the audit key's MAC chain lets
+# whoever holds a copy of the database test guesses of it offline, then rewrite the log.
+SECRET_AT_LEAST = 32
+MAKE_A_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
+
+def _long_enough(value: str, where: str) -> str:
+    if len(value) < SECRET_AT_LEAST:
+        raise ImproperlyConfigured(
+            f"{where} holds {len(value)} characters: a secret must have at least "
+            f"{SECRET_AT_LEAST}, so that no one can guess it. Make one with {MAKE_A_SECRET}."
+        )
+    return value
+
+
 def secret(name: str) -> str:
-    """A secret from AEGIS_<NAME>, AEGIS_<NAME>_FILE, or a file generated once in AEGIS_HOME."""
+    """A secret from AEGIS_<NAME>, AEGIS_<NAME>_FILE, or a file generated once in AEGIS_HOME;
+    one too short to stand against guessing is refused in words."""
     if value := env(name):
-        return value
+        return _long_enough(value, f"AEGIS_{name}")
     if path := env(f"{name}_FILE"):
-        return Path(path).read_text().strip()
+        try:
+            given = Path(path).read_text().strip()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or "it is not text"
+            raise ImproperlyConfigured(
+                f"Cannot read AEGIS_{name}_FILE ({path}): {reason}."
+            ) from error
+        return _long_enough(given, f"AEGIS_{name}_FILE ({path})")
     generated = SECRETS_DIR / name.lower()
     try:
         if not generated.exists():
@@ -58,9 +81,10 @@ def secret(name: str) -> str:
             fd = os.open(generated, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(50))
-        return generated.read_text().strip()
+        kept = generated.read_text().strip()
     except OSError as error:
         raise _unwritable(error) from error
+    return _long_enough(kept, str(generated))
 
 
 DEBUG = env_bool("DEBUG")
