@@ -126,6 +126,21 @@ def client(person: Person) -> Client:
     return sign_in(Client(), person)
 
 
+def grant_form(team: Team, **fields: str) -> dict[str, str]:
+    """The grant request form as a coordinator fills it: 1,200 EUR for a seized laptop."""
+    return {
+        "case": team.case.reference,
+        "beneficiary": "person",
+        "grant_type": "digital",
+        "urgency": "urgent",
+        "need": "Laptop seized",
+        "amount": "1200",
+        "currency": "EUR",
+        "budget_lines": "Laptop; 1200",
+        **fields,
+    }
+
+
 @pytest.fixture
 def three_entries(team):
     """Three tranches of one grant: entries 1 to 3 of the ledger."""

@@ -14,7 +14,7 @@ from django.urls import reverse
 from aegis import clock
 from aegis.support.models import Approval, Grant, LedgerEntry, Provider, Referral
 
-from .conftest import client
+from .conftest import client, grant_form
 
 pytestmark = pytest.mark.django_db
 
@@ -166,19 +166,7 @@ def _post(web, name, grant, data=None, **kwargs):
 
 def _request_grant(signed_in, team, budget_lines: str):
     """A coordinator's request for 1,200 EUR for a seized laptop, through the page."""
-    return signed_in.post(
-        reverse("support:grant-new"),
-        {
-            "case": team.case.reference,
-            "beneficiary": "person",
-            "grant_type": "digital",
-            "urgency": "urgent",
-            "need": "Laptop seized",
-            "amount": "1200",
-            "currency": "EUR",
-            "budget_lines": budget_lines,
-        },
-    )
+    return signed_in.post(reverse("support:grant-new"), grant_form(team, budget_lines=budget_lines))
 
 
 def test_a_budget_line_without_its_amount_says_which_and_how_to_write_one(team):

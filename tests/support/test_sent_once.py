@@ -15,7 +15,7 @@ from aegis.accounts.once import URLENCODED
 from aegis.cases.models import CaseNote
 from aegis.support.models import Grant
 
-from .conftest import client
+from .conftest import client, grant_form
 
 pytestmark = pytest.mark.django_db
 
@@ -33,33 +33,20 @@ def _send(web, url, data, **kwargs):
     return web.post(url, urlencode(data), content_type=URLENCODED, **kwargs)
 
 
-def _grant(team, **fields) -> dict:
-    return {
-        "case": team.case.reference,
-        "beneficiary": "person",
-        "grant_type": "digital",
-        "urgency": "urgent",
-        "need": "Laptop seized",
-        "amount": "1200",
-        "currency": "EUR",
-        "budget_lines": "Laptop; 1200",
-        **fields,
-    }
-
-
 def test_a_grant_sent_twice_is_made_once(team):
     karim = client(team.karim)
     url = reverse("support:grant-new") + f"?case={team.case.reference}"
     token = _token(karim.get(url))
-    first = _send(karim, url, {**_grant(team), "sent_once": token})
+    first = _send(karim, url, {**grant_form(team), "sent_once": token})
     assert first.status_code == 302, first.content.decode()[:2000]
-    again = _send(karim, url, {**_grant(team), "sent_once": token}, follow=True)
+    again = _send(karim, url, {**grant_form(team), "sent_once": token}, follow=True)
     assert Grant.objects.count() == 1
     assert again.redirect_chain[0][0] == first["Location"]
     assert "already been sent, so nothing was done a second time" in again.content.decode()
     # A new page is a new token: a second grant on purpose is made.
     assert (
-        _send(karim, url, {**_grant(team), "sent_once": _token(karim.get(url))}).status_code == 302
+        _send(karim, url, {**grant_form(team), "sent_once": _token(karim.get(url))}).status_code
+        == 302
     )
     assert Grant.objects.count() == 2
     assert SentForm.objects.count() == 2 and all(
@@ -71,10 +58,10 @@ def test_a_form_shown_again_with_its_errors_can_be_corrected_and_sent(team):
     karim = client(team.karim)
     url = reverse("support:grant-new") + f"?case={team.case.reference}"
     token = _token(karim.get(url))
-    refused = _send(karim, url, {**_grant(team, amount="-5"), "sent_once": token})
+    refused = _send(karim, url, {**grant_form(team, amount="-5"), "sent_once": token})
     assert refused.status_code == 422 and not Grant.objects.exists()
     # The same token, as Back and send would: the first sending gave it back.
-    assert _send(karim, url, {**_grant(team), "sent_once": token}).status_code == 302
+    assert _send(karim, url, {**grant_form(team), "sent_once": token}).status_code == 302
     assert Grant.objects.count() == 1
 
 
@@ -107,3 +94,23 @@ def test_without_its_table_a_form_is_taken_as_before(team, monkeypatch):
     sent = _send(lucia, url, {"body": "Called her at 9.", "sent_once": _token(lucia.get(url))})
     assert sent.status_code == 302
     assert CaseNote.objects.filter(case=team.case).count() == 1
+
+
+def test_a_new_api_token_sent_twice_is_made_once_and_shown_once(team):
+    """Its answer is a page that shows the token once, not a redirect: sent again (a reload,
+    Back and send), the form is led to the token list, and no second token is made."""
+    from aegis.accounts.models import ApiToken
+    from tests.conftest import PASSWORD
+
+    karim = client(team.karim)
+    url = reverse("accounts:tokens")
+    token = _token(karim.get(url))
+    sent = {"label": "phone client", "password": PASSWORD, "sent_once": token}
+    first = _send(karim, url, sent)
+    assert first.status_code == 200 and "It is shown only once" in first.content.decode()
+    again = _send(karim, url, sent, follow=True)
+    assert again.redirect_chain == [(url, 302)]
+    shown = again.content.decode()
+    assert "already been sent, so nothing was done a second time" in shown
+    assert "It is shown only once" not in shown
+    assert ApiToken.objects.filter(user=team.karim.user).count() == 1

@@ -4,7 +4,8 @@ cannot disable the button. The form carries a one-time token (`{% sent_once %}`,
 tag); `SentOnceMiddleware` claims it before the view runs. A token already claimed is led where
 the first sending's answer led, with a word that nothing was done twice; a sending that
 ended without a redirect (the form shown again with its errors, or a failure) gives its token
-back, so that the form can be corrected and sent."""
+back, so that the form can be corrected and sent. A view whose answer is a page shown once
+(a new API token) names where a second sending is led instead (`lead_again_to`)."""
 
 from __future__ import annotations
 
@@ -95,9 +96,24 @@ def _run_once(
         response = respond()
     finally:
         if isinstance(response, HttpResponseRedirect):
-            SentForm.objects.filter(digest=digest).update(location=response["Location"])
+            lead = response["Location"]
+        else:
+            lead = getattr(response, LEAD_AGAIN, None)
+        if lead:
+            SentForm.objects.filter(digest=digest).update(location=lead)
         else:
             SentForm.objects.filter(digest=digest).delete()
+    return response
+
+
+LEAD_AGAIN = "sent_once_lead_again_to"
+
+
+def lead_again_to(response: HttpResponse, location: str) -> HttpResponse:
+    """For a view that answers a form with a page of its own, shown once, rather than a
+    redirect (a new API token): the form's work is done, and a second sending is led to
+    `location`, not made again."""
+    setattr(response, LEAD_AGAIN, location)
     return response
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -18,7 +19,7 @@ from aegis.rules import RuleError, flash_refusal
 from aegis.vault.keychain import current
 from aegis.vault.selectors import holds_search_key
 
-from . import lifecycle, selectors, services, session_keys, throttle
+from . import lifecycle, once, selectors, services, session_keys, throttle
 from .forms import ApiTokenForm, PasswordChangeForm, SignInForm, UserCreateForm
 
 
@@ -118,9 +119,12 @@ def tokens_view(request: HttpRequest) -> HttpResponse:
             new_token = services.create_api_token(user, form.cleaned_data["label"], current())  # type: ignore[arg-type]
             form = ApiTokenForm()
     tokens = selectors.tokens_of(request.user.pk)
-    return render(
+    response = render(
         request, "accounts/tokens.html", {"form": form, "tokens": tokens, "new_token": new_token}
     )
+    if new_token is not None:  # shown once: sent again, the form makes no second token
+        once.lead_again_to(response, reverse("accounts:tokens"))
+    return response
 
 
 @requires("use_dashboard")
