@@ -95,10 +95,11 @@ def _run_once(
     try:
         response = respond()
     finally:
-        if isinstance(response, HttpResponseRedirect):
-            lead = response["Location"]
-        else:
-            lead = getattr(response, LEAD_AGAIN, None)
+        lead: str | None = (
+            response["Location"]
+            if isinstance(response, HttpResponseRedirect)
+            else getattr(response, LEAD_AGAIN, None)
+        )
         if lead:
             SentForm.objects.filter(digest=digest).update(location=lead)
         else:
