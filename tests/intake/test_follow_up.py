@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.db.models import F
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from aegis import clock
@@ -104,6 +106,63 @@ def test_an_empty_message_is_refused_and_files_must_be_attached_again(intake_tea
     ).content.decode()
     assert "is empty" in page and "Attach your files again" in page
     assert SubmissionMessage.objects.count() == 0
+
+
+def test_a_message_sent_twice_over_a_slow_link_reaches_the_team_once(intake_team):
+    """A second tap or a reload of the answer sends the same form again: its one-time token
+    was claimed by the first, so the reporter is led back to the thread, told so."""
+    client = Client()
+    code = receipt_code(post_report(client))
+    open_thread(client, code)
+    page = client.get("/report/follow-up/").content.decode()
+    token = re.search(r'name="sent_once" value="([^"]+)"', page).group(1)
+    sent = {
+        "action": "message",
+        "body": "They came back tonight.",
+        "files": [],
+        "sent_once": token,
+    }
+    assert client.post("/report/follow-up/", sent).status_code == 302
+    again = client.post("/report/follow-up/", sent, follow=True)
+    assert "already been sent, so nothing was done a second time" in again.content.decode()
+    assert SubmissionMessage.objects.filter(sender="reporter").count() == 1
+    # A message refused for its errors gives its token back: corrected, it is sent.
+    refused = {**sent, "body": " ", "sent_once": _token_of(client)}
+    assert (
+        "Write a message or attach a file."
+        in client.post("/report/follow-up/", refused).content.decode()
+    )
+    corrected = {**refused, "body": "And the car again."}
+    assert client.post("/report/follow-up/", corrected).status_code == 302
+    assert SubmissionMessage.objects.filter(sender="reporter").count() == 2
+
+
+def test_a_strangers_made_up_tokens_keep_no_rows(intake_team):
+    """A form's token is claimed for a signed-in person, or for a reporter in an open thread:
+    a stranger's POSTs, answered with the sign-in page, leave nothing behind."""
+    from aegis.accounts.models import SentForm
+
+    stranger = Client()
+    stranger.get("/report/")  # a CSRF cookie, as any visitor has
+    csrf = stranger.cookies["csrftoken"].value
+    for url in (reverse("accounts:tokens"), reverse("support:grant-new"), "/no/such/page/"):
+        answer = stranger.post(
+            url,
+            urlencode({"csrfmiddlewaretoken": csrf, "sent_once": f"made-up {url}"}),
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert answer.status_code in (302, 404), url
+    answer = stranger.post(
+        "/report/follow-up/",
+        {"csrfmiddlewaretoken": csrf, "action": "message", "body": "x", "sent_once": "made-up"},
+    )
+    assert answer.status_code == 200
+    assert not SentForm.objects.exists()
+
+
+def _token_of(client) -> str:
+    page = client.get("/report/follow-up/").content.decode()
+    return re.search(r'name="sent_once" value="([^"]+)"', page).group(1)
 
 
 def test_leaving_forgets_the_thread_on_this_browser(intake_team):

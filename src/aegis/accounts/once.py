@@ -120,7 +120,9 @@ def lead_again_to(response: HttpResponse, location: str) -> HttpResponse:
 
 def run(request: HttpRequest, respond: Callable[[], HttpResponse]) -> HttpResponse:
     """For an upload form's view, whose multipart body the middleware leaves alone: the same,
-    once the view has had it read tolerantly (files.handlers.read_form_body)."""
+    once the view has had it read tolerantly (files.handlers.read_form_body). A public form
+    calls it once it knows the sender (a reporter's open thread), so that a stranger's made-up
+    tokens keep no rows."""
     token = request.POST.get(FIELD, "") if request.method == "POST" else ""
     return _run_once(request, token, respond) if token else respond()
 
@@ -135,7 +137,10 @@ class SentOnceMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = ""
-        if request.method == "POST" and request.content_type == URLENCODED:
+        # Only a signed-in person's forms: a stranger's POST answered by a redirect to the
+        # sign-in page would otherwise keep a row for every token made up.
+        signed_in = getattr(request, "user", None) is not None and request.user.is_authenticated
+        if signed_in and request.method == "POST" and request.content_type == URLENCODED:
             with contextlib.suppress(RequestDataTooBig, TooManyFieldsSent):
                 token = request.POST.get(FIELD, "")
         if not token:

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis.access import found, public, requires
+from aegis.accounts import once
 from aegis.cases import selectors as case_selectors
 from aegis.rules import Conflict, RuleError
 from aegis.vault.keychain import Keychain, NoKeyAccess, NoSearchKey, unlocked
@@ -403,25 +404,30 @@ def follow_up(request: HttpRequest) -> HttpResponse:
         form = ReporterMessageForm(initial={"body": kept})
         return _thread_page(request, submission, chain, form, [MESSAGE_NAME_TOO_LONG], status=400)
     if action == "message":
-        form = ReporterMessageForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                services.add_reporter_message(
-                    access, form.cleaned_data["body"], form.cleaned_data["files"]
-                )
-            except RuleError as rejected:
-                form.add_error(None, rejected.message)
-            except services.ReceiptRefused:
-                return _code_page(
-                    request, MESSAGE_KEPT_FOR_CODE if kept else THREAD_ENDED, kept=kept
-                )
-            else:
-                messages.success(request, _("Your message was sent to the protection team."))
-                return redirect("intake:follow-up")
+        # Sent twice over a slow link (a second tap, a reload), it reaches the team once.
+        return once.run(request, lambda: _message(request, access, submission, chain, kept))
     problems: list[Any] = [_too_much(request)] if too_much else []
-    if action == "message" and request.FILES and form.errors:
-        problems.append(MESSAGE_FILES_AGAIN)
     return _thread_page(request, submission, chain, form, problems, status=status)
+
+
+def _message(
+    request: HttpRequest, access: Any, submission: Submission, chain: Keychain, kept: str
+) -> HttpResponse:
+    form = ReporterMessageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.add_reporter_message(
+                access, form.cleaned_data["body"], form.cleaned_data["files"]
+            )
+        except RuleError as rejected:
+            form.add_error(None, rejected.message)
+        except services.ReceiptRefused:
+            return _code_page(request, MESSAGE_KEPT_FOR_CODE if kept else THREAD_ENDED, kept=kept)
+        else:
+            messages.success(request, _("Your message was sent to the protection team."))
+            return redirect("intake:follow-up")
+    problems = [MESSAGE_FILES_AGAIN] if request.FILES and form.errors else []
+    return _thread_page(request, submission, chain, form, problems)
 
 
 def follow_up_not_checked(request: HttpRequest) -> HttpResponse | None:
