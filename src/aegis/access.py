@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -50,13 +51,41 @@ def requires(
                     return signed_out(request, *args, **kwargs)
                 return redirect_to_login(request.get_full_path())
             if not any(user.has_perm(f"accounts.{p}") for p in permissions):
-                return render(request, "403.html", status=403)
+                return render(request, "403.html", {"written": written_in(request)}, status=403)
             return view(request, *args, **kwargs)
 
         wrapper.access_rule = AccessRule(permission)  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
+
+
+# What a form carries that the person did not write, or must never be shown again.
+NOT_WRITTEN = frozenset({"csrfmiddlewaretoken", "sent_once", "seen", "action", "next"})
+SECRET_PARTS = ("password", "passphrase", "secret", "token", "otp", "code", "duress", "key")
+URLENCODED = "application/x-www-form-urlencoded"
+
+
+def written_in(request: HttpRequest) -> list[tuple[str, str]]:
+    """What a signed-in person wrote in a form that was refused (403, 404): their access to
+    the record went while the page was open (taken out of its compartment, another role).
+    Shown back to them alone, so that nothing typed is lost; never a secret."""
+    user = getattr(request, "user", None)
+    if request.method != "POST" or user is None or not user.is_authenticated:
+        return []
+    if request.content_type != URLENCODED:
+        return []  # a multipart body is its view's to read (files.handlers)
+    try:
+        sent = request.POST.lists()
+    except (RequestDataTooBig, TooManyFieldsSent):
+        return []
+    return [
+        (name, value.strip())
+        for name, values in sent
+        if name not in NOT_WRITTEN and not any(part in name.lower() for part in SECRET_PARTS)
+        for value in values
+        if value.strip()
+    ]
 
 
 def before_password_change(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -28,3 +28,5 @@ urlpatterns = [
 ]
 
 handler400 = views.bad_request
+handler403 = views.not_allowed
+handler404 = views.not_found

@@ -23,7 +23,7 @@ from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .access import public, requires
+from .access import public, requires, written_in
 from .areas import DEMO_MAIL_PERMISSIONS, areas_for
 from .demo_gateway import caught_texts
 from .demo_mail import caught
@@ -86,6 +86,14 @@ CSRF_SHOWN_AGAIN: dict[str, Callable[[HttpRequest], HttpResponse | None]] = {
     "intake:report": intake_views.report_not_checked,
     "intake:follow-up": intake_views.follow_up_not_checked,
 }
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", {"written": written_in(request)}, status=404)
+
+
+def not_allowed(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", {"written": written_in(request)}, status=403)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -26,6 +26,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from aegis import clock
+from aegis.access import URLENCODED
 
 from .models import SentForm
 
@@ -147,5 +148,3 @@ class SentOnceMiddleware:
             return self.get_response(request)
         return _run_once(request, token, lambda: self.get_response(request))
 
-
-URLENCODED = "application/x-www-form-urlencoded"
