@@ -18,6 +18,7 @@ from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
+
 def _send(web, url, data):
     """As a browser sends a form without files."""
     return web.post(url, urlencode(data), content_type="application/x-www-form-urlencoded")

@@ -147,4 +147,3 @@ class SentOnceMiddleware:
         if not token:
             return self.get_response(request)
         return _run_once(request, token, lambda: self.get_response(request))
-
