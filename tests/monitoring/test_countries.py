@@ -90,6 +90,24 @@ def test_mentions_say_how_and_where_a_country_is_named() -> None:
     assert "CM" not in by_code
 
 
+def test_a_country_named_as_another_countrys_state_is_that_country() -> None:
+    """Niger State is Nigeria's: "the Niger state Police Command" had made the kidnapping of
+    five schoolgirls in Mariga an incident in Niger. Niger's own state media stays Niger's."""
+    found = countries.mentions(
+        article(
+            "Hunt for five kidnapped school girls begins",
+            "A manhunt by the Niger state Police Command has begun. Niger State is calm. "
+            "Niger's state media said troops crossed into Niger.",
+        )
+    )
+    assert [(m.code, m.kind) for m in found] == [
+        ("NG", "subdivision"),
+        ("NG", "subdivision"),
+        ("NE", "name"),
+        ("NE", "name"),
+    ]
+
+
 def test_candidate_features() -> None:
     found = countries.candidates(
         article(

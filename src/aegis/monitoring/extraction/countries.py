@@ -53,17 +53,31 @@ def mentions(article: Article) -> list[Mention]:
         return _foreign_mentions(article)
     text = article.full
     names = places.country_names()
+    subdivisions = places.subdivisions()
     found = [
-        (names[name], offset, name, places.mention_kind(name))
+        _state_or_country(text, name, offset, names[name], subdivisions)
         for name, offset in places.find(text, names)
     ]
-    subdivisions = places.subdivisions()
     for name, offset in places.find(text, subdivisions):
         if len(name) > 3 and name not in names and name not in NOT_PLACES:
             found.append((subdivisions[name], offset, name, "subdivision"))
     found.sort(key=lambda hit: hit[1])
     violent = [any(p.search(s.lower()) for p in VIOLENCE) for s in article.sentences]
     return _described(article, found, violent)
+
+
+# "Niger state", "Georgia State": a country's name that is also another country's state,
+# named as a state (Niger State is Nigeria's; "Niger's state media" stays Niger's).
+AS_A_STATE = re.compile(r"\s+state\b", re.IGNORECASE)
+
+
+def _state_or_country(
+    text: str, name: str, offset: int, code: str, subdivisions: dict[str, str]
+) -> tuple[str, int, str, str]:
+    state_of = subdivisions.get(name)
+    if state_of not in (None, code) and AS_A_STATE.match(text, offset + len(name)):
+        return (str(state_of), offset, name, "subdivision")
+    return (code, offset, name, places.mention_kind(name))
 
 
 def _foreign_mentions(article: Article) -> list[Mention]:
