@@ -115,3 +115,26 @@ def test_a_link_opened_again_says_when_it_was_pressed(team, smtp, sms):
     assert "I am responding</button>" not in again
     assert "Your response is recorded." in again and "You pressed" in again
     assert Acknowledgement.objects.count() == 1
+
+
+def test_a_link_to_a_staff_member_deactivated_since_acknowledges_nothing(team, smtp, sms):
+    """Offboarded, they no longer act for the team: the link still in their mailbox must not
+    stop the ladder in their name. It says so (410); their colleagues' links still work."""
+    from aegis.accounts import lifecycle
+    from aegis.alerts.delivery import ack_token
+
+    with clock.frozen(START):
+        alert = services.raise_alert(team.person, AlertKind.PANIC)
+        sending.deliver_due()
+        theirs = alert.deliveries.filter(recipient_user=team.thandi.user).first()
+        assert theirs is not None
+        link = f"/ack/{ack_token(theirs)}/"
+        lifecycle.deactivate(team.thandi.user, actor=team.karim.user)
+        for response in (Client().get(link), Client().post(link)):
+            assert response.status_code == 410
+            assert "sent to an account that is closed now" in response.content.decode()
+        assert not Acknowledgement.objects.exists()
+        alert.refresh_from_db()
+        assert alert.status == AlertStatus.OPEN
+        assert Client().post(_link(sms)).status_code == 200, "a contact's link still works"
+    assert Acknowledgement.objects.count() == 1

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
@@ -396,6 +397,21 @@ def ack_link_ended(alert: Alert) -> str | None:
     if clock.now() >= ack_link_expires_at(alert):
         return "expired"
     return None
+
+
+def ack_link_ended_for(item: Delivery) -> str | None:
+    """ack_link_ended, and "account" where the message went to a staff member whose account
+    was deactivated since: offboarded, they no longer act for the team, so a link still in
+    their mailbox must not stop the ladder in their name."""
+    if item.recipient_user_id is not None and not _active(item.recipient_user_id):
+        return "account"
+    return ack_link_ended(item.alert)
+
+
+def _active(user_id: int) -> bool:
+    return bool(
+        get_user_model().objects.filter(pk=user_id).values_list("is_active", flat=True).first()
+    )
 
 
 # --- History ------------------------------------------------------------------------------

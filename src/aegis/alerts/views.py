@@ -293,8 +293,12 @@ def ack(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "alerts/ack_invalid.html", status=404)
     # The page speaks the language the message was written in, where it had one of its own.
     with translation.override(item.language) if item.language else contextlib.nullcontext():
-        if ended := selectors.ack_link_ended(item.alert):
-            context = {"is_drill": item.alert.is_drill, "closed": ended == "closed"}
+        if ended := selectors.ack_link_ended_for(item):
+            context = {
+                "is_drill": item.alert.is_drill,
+                "closed": ended == "closed",
+                "account": ended == "account",
+            }
             return render(request, "alerts/ack_ended.html", context, status=410)
         if request.method == "POST":
             services.acknowledge(item.pk)
