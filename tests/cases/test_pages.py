@@ -384,7 +384,9 @@ def test_a_coordinator_creates_a_compartment_and_manages_its_members(team, make_
     assert "mei" not in page  # an analyst may not
     add = reverse("cases:compartment-member-add", kwargs={"compartment_id": compartment.pk})
     response = karim.post(add, {"user": analyst.user.pk})
-    assert "Choose one of the caseworkers or coordinators listed." in text(karim.get(response.url))
+    assert "Choose one of the caseworkers, coordinators or responders listed." in text(
+        karim.get(response.url)
+    )
     karim.post(add, {"user": team.lucia.user.pk})
     assert selectors.member_of(team.lucia.user, compartment.pk)
 
@@ -416,6 +418,30 @@ def test_adding_a_member_gives_them_the_compartments_cases(team):
     pedro = client(team.pedro)
     page = text(pedro.get(reverse("cases:detail", kwargs={"reference": team.case.reference})))
     assert "Threats after the land claim" in page
+
+
+def test_a_responder_joins_a_compartment_for_its_alerts_and_nothing_else(team, make_person):
+    """The ladders' first step is "Responders of the compartment": a coordinator adds a
+    responder from the page (it had been refused), who then holds the alert keys only."""
+    from aegis.cases.services import RESPONDER_KEY_PURPOSES
+    from aegis.vault.models import KeyWrap
+    from aegis.vault.selectors import keypair_for_user
+
+    ines = make_person(Role.RESPONDER, "ines")
+    karim = client(team.karim)
+    add = reverse("cases:compartment-member-add", kwargs={"compartment_id": team.compartment.pk})
+    response = karim.post(add, {"user": ines.user.pk})
+    shown = text(karim.get(response.url))
+    assert "ines is now a member and will receive the compartment&#x27;s alerts" in shown
+    assert selectors.member_of(ines.user, team.compartment.pk)
+    held = set(
+        KeyWrap.objects.filter(keypair=keypair_for_user(ines.user.pk)).values_list(
+            "data_key__purpose", flat=True
+        )
+    )
+    assert held <= set(RESPONDER_KEY_PURPOSES), "no key that opens a case's records"
+    alert_keys = team.compartment.keys.filter(data_key__purpose__in=RESPONDER_KEY_PURPOSES)
+    assert len(held) == min(1, alert_keys.count())
 
 
 def test_a_coordinator_outside_a_compartment_cannot_let_anyone_in(team, make_person):

@@ -864,8 +864,10 @@ def _require_member(compartment: Compartment, actor: Any) -> None:
 def admit_member(compartment: Compartment, user: Any, *, actor: Any) -> None:
     """`add_member`, done by a coordinator who belongs to the compartment (holds its keys)."""
     _require_member(compartment, actor)
-    if not user.has_perm("accounts.view_cases"):
-        raise RuleError(_("Only caseworkers and coordinators can join a compartment."))
+    # A responder joins for the compartment's alerts (add_member seals them only those keys):
+    # the alert ladders' first step is "Responders of the compartment".
+    if not (user.has_perm("accounts.view_cases") or user.has_perm("accounts.respond_to_alerts")):
+        raise RuleError(_("Only caseworkers, coordinators and responders can join a compartment."))
     try:
         add_member(compartment, user, actor_id=actor.pk)
     except NoKeyAccess as missing:

@@ -537,16 +537,19 @@ def member_add(request: HttpRequest, compartment_id: int) -> HttpResponse:
     compartment = _compartment_or_404(compartment_id)
     form = MemberForm(request.POST, candidates=selectors.member_candidates(compartment))
     if not form.is_valid():
-        messages.error(request, _("Choose one of the caseworkers or coordinators listed."))
+        messages.error(
+            request, _("Choose one of the caseworkers, coordinators or responders listed.")
+        )
     else:
         user = form.cleaned_data["user"]
         with flash_refusal(request):
             services.admit_member(compartment, user, actor=request.user)
-            messages.success(
-                request,
+            joined = (
                 _("%(name)s is now a member and can open the compartment's records.")
-                % {"name": user.get_username()},
+                if user.has_perm("accounts.view_cases")
+                else _("%(name)s is now a member and will receive the compartment's alerts.")
             )
+            messages.success(request, joined % {"name": user.get_username()})
     return redirect("cases:compartment", compartment_id=compartment.pk)
 
 
