@@ -138,7 +138,7 @@ def test_a_body_past_the_limit_is_one_line_in_the_log_not_a_traceback(make_perso
     assert len(lines) == 2 and "Traceback" not in log.getvalue(), lines
     assert lines == [
         "Refused a request whose body is over the size limit.",
-        "Refused a request for a host name not in ALLOWED_HOSTS.",
+        "Refused a request for a host name not in AEGIS_ALLOWED_HOSTS (nor AEGIS_BASE_URL's).",
     ]
 
 
@@ -190,7 +190,7 @@ def test_the_log_carries_no_text_a_client_sent(db):
     text = log.getvalue()
     assert "maria-lopez" not in text, text
     assert text.splitlines() == [
-        "Refused a request for a host name not in ALLOWED_HOSTS.",
+        "Refused a request for a host name not in AEGIS_ALLOWED_HOSTS (nor AEGIS_BASE_URL's).",
         "Refused a form sent without a valid CSRF token.",
         "Server error 500 (the request's path is not logged)",
     ]

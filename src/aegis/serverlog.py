@@ -79,7 +79,9 @@ class AddressFreeLogger(Logger):
 # their own messages quote the Host header ("Invalid HTTP_HOST header: '…'"), the path, or
 # the Origin and Referer headers (CSRF), all of them text any client chooses.
 _REFUSED = {
-    "DisallowedHost": "Refused a request for a host name not in ALLOWED_HOSTS.",
+    "DisallowedHost": (
+        "Refused a request for a host name not in AEGIS_ALLOWED_HOSTS (nor AEGIS_BASE_URL's)."
+    ),
     "csrf": "Refused a form sent without a valid CSRF token.",
     "RequestDataTooBig": "Refused a request whose body is over the size limit.",
     "TooManyFieldsSent": "Refused a request with too many fields.",

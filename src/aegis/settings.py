@@ -10,6 +10,7 @@ import os
 import secrets
 import zoneinfo
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -91,8 +92,28 @@ DEBUG = env_bool("DEBUG")
 SECRET_KEY = secret("SECRET_KEY")
 # The audit chain's MAC key and checkpoint signing key derive from this; never in the database.
 AUDIT_KEY = secret("AUDIT_KEY")
-ALLOWED_HOSTS = (env("ALLOWED_HOSTS") or "127.0.0.1,localhost,testserver").split(",")
-CSRF_TRUSTED_ORIGINS = [o for o in (env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o]
+
+
+def _listed(name: str) -> list[str]:
+    """A comma-separated setting, as an administrator writes it ("a.org, www.a.org")."""
+    return [item.strip() for item in (env(name) or "").split(",") if item.strip()]
+
+
+def _allowed_hosts() -> list[str]:
+    """AEGIS_ALLOWED_HOSTS, the host of AEGIS_BASE_URL (the address people reach, which had
+    to be named twice or every request behind the proxy was refused), and the loopback
+    names, so that a health check from the server itself is answered. Links are built from
+    AEGIS_BASE_URL, never from the Host header, so a loopback Host misleads nothing."""
+    given = _listed("ALLOWED_HOSTS")
+    base = urlsplit(env("BASE_URL") or "").hostname
+    loopback = ["127.0.0.1", "localhost", "[::1]"]
+    named = [*given, *([base] if base else [])]
+    # Django's test client's host, where none is named (development, the test suite).
+    return list(dict.fromkeys([*named, *loopback, *([] if named else ["testserver"])]))
+
+
+ALLOWED_HOSTS = _allowed_hosts()
+CSRF_TRUSTED_ORIGINS = _listed("CSRF_TRUSTED_ORIGINS")
 # True behind a TLS reverse proxy; by default, when the address people reach is https.
 SECURE = env_bool("SECURE_COOKIES", default=(env("BASE_URL") or "").startswith("https://"))
 
