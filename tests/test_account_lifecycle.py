@@ -73,6 +73,32 @@ def test_deactivating_ends_sessions_and_tokens_but_keeps_key_wraps(
     assert client.get("/cases/").status_code == 200
 
 
+def test_actions_that_stop_a_colleagues_work_ask_first(signed_in, make_person):
+    """Deactivate, reset two-factor and require a password change had acted at one click on
+    the person's page: a wrong row signed a colleague out everywhere. Their buttons lead to
+    a question; only its button acts. Unlock and reactivate stay at one click."""
+    admin, _ = signed_in(Role.ADMIN)
+    worker = make_person(Role.CASEWORKER, "wanjiru")
+    page = admin.get(reverse("accounts:user", args=[worker.user.pk])).content.decode()
+    for action, question in (
+        ("deactivate", "Deactivate wanjiru?"),
+        ("reset-2fa", "Reset the two-factor sign-in of wanjiru?"),
+        ("require-password", "Require wanjiru to change their password?"),
+    ):
+        url = reverse("accounts:user-action", args=[worker.user.pk, action])
+        assert f'href="{url}"' in page, action
+        asked = admin.get(url)
+        assert asked.status_code == 200 and question in asked.content.decode()
+    worker.user.refresh_from_db()
+    assert worker.user.is_active and not worker.user.must_change_password
+    assert not worker.user.must_enrol and not audited("user.deactivate", worker.user)
+    assert act(admin, worker.user, "deactivate").status_code == 302
+    worker.user.refresh_from_db()
+    assert not worker.user.is_active
+    unlock = admin.get(reverse("accounts:user-action", args=[worker.user.pk, "unlock"]))
+    assert unlock.status_code == 302, "nothing to ask: back to the person's page"
+
+
 def sign_in_status(person) -> int:
     response = Client().post(
         "/accounts/login/",

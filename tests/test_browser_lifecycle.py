@@ -72,6 +72,8 @@ def test_deactivating_a_responder_refuses_their_session_and_token(contexts, asyn
     admin_page.get_by_role("link", name="People and roles").first.click()
     admin_page.get_by_role("link", name="Manage tomas").click()
     expect(admin_page.get_by_role("heading", name="tomas", level=1)).to_be_visible()
+    admin_page.get_by_role("link", name="Deactivate").click()
+    expect(admin_page.get_by_role("heading", name="Deactivate tomas?")).to_be_visible()
     admin_page.get_by_role("button", name="Deactivate").click()
     expect(admin_page.get_by_role("status")).to_contain_text("tomas is deactivated")
 

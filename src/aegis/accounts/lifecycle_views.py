@@ -8,11 +8,13 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from django_otp import login as otp_login
 
+from aegis import confirm
 from aegis.access import found, public, requires
 from aegis.roles import ROLE_LABELS, Role
 from aegis.rules import RuleError, flash_refusal, show_on
@@ -59,12 +61,48 @@ def _done_message(action: str) -> str:
     }[action]
 
 
+def _question(action: str, person: User) -> dict[str, str] | None:
+    """What the administrator is asked before an action that signs a colleague out or stops
+    their work at once (a click on the wrong row had done it without a word); None for the
+    harmless ones, done at one click."""
+    name = {"name": person.get_username()}
+    questions = {
+        "deactivate": (
+            _("Deactivate %(name)s?"),
+            _("Ends their sessions and API tokens at once; their keys stay for a reactivation."),
+            _("Deactivate"),
+        ),
+        "reset-2fa": (
+            _("Reset the two-factor sign-in of %(name)s?"),
+            _("They set up a new authenticator and get new backup codes at their next sign-in."),
+            _("Reset two-factor"),
+        ),
+        "require-password": (
+            _("Require %(name)s to change their password?"),
+            _(
+                "Their next page asks them for a new password before anything else, and "
+                "their API tokens are revoked now."
+            ),
+            _("Require a password change"),
+        ),
+    }
+    if action not in questions:
+        return None
+    question, consequence, button = questions[action]
+    return {"question": question % name, "consequence": consequence, "button": button}
+
+
 @requires("manage_users")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def user_action_view(request: HttpRequest, user_id: int, action: str) -> HttpResponse:
     person = _person(user_id)
     if action not in ACTIONS:
         raise Http404
+    if request.method != "POST":
+        asked = _question(action, person)
+        if asked is None:
+            return redirect("accounts:user", user_id=person.pk)
+        return confirm.ask(request, **asked, back=reverse("accounts:user", args=[person.pk]))
     with flash_refusal(request):
         ACTIONS[action](person, actor=request.user)
         messages.success(request, _done_message(action) % {"name": person.get_username()})
