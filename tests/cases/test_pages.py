@@ -552,3 +552,15 @@ def test_a_partner_vetting_that_never_runs_out_is_refused():
     with pytest.raises(RuleError, match="check the year"):
         exchange.vet_partner(partner, actor_id=None, expires_on=datetime.date(9999, 12, 31))
     assert Partner.objects.get(pk=partner.pk).vetted_at is None
+
+
+def test_a_persons_languages_are_named_in_the_readers_language(team):
+    """They are stored as ISO 639 codes ("es,quc"), which the page had shown as they are."""
+    from aegis.cases.models import Person
+
+    Person.objects.filter(pk=team.case.person.pk).update(languages="es,quc")
+    lucia = client(team.lucia)
+    url = reverse("cases:person", kwargs={"person_id": team.case.person.pk})
+    assert "<dd>Spanish, K&#x27;iche&#x27;</dd>" in text(lucia.get(url))
+    lucia.cookies["django_language"] = "es"
+    assert "pañol, K&#x27;iche&#x27;</dd>" in text(lucia.get(url))  # Español

@@ -18,3 +18,9 @@ def place(country: str | None, region: str | None = "") -> str:
     if not country and region:
         country = region.split("-")[0]  # ISO 3166-2 codes begin with their country's
     return places.place_label(country, region)
+
+
+@register.filter
+def language_names(codes: str | None) -> str:
+    """Languages stored as codes ("es,quc") by name in the reader's language."""
+    return places.language_names(codes or "")
