@@ -156,3 +156,18 @@ def test_the_workers_housekeeping_round_backs_up_and_survives_a_bad_setting(dail
         daily.AEGIS_BACKUP_SCHEDULE = "hourly"
         assert worker.run_rounds()["scheduled backup"] == 0
     assert "scheduled backup failed: RuleError" in caplog.text
+
+
+def test_the_page_lists_the_backups_in_the_folder_made_by_hand_too(settings, make_person, tmp_path):
+    """The page had shown only the worker's scheduled runs: an administrator who makes them
+    with `aegis backup create` saw "No scheduled backup has run yet" and no backup at all."""
+    settings.AEGIS_BACKUP_DIR = tmp_path
+    client = sign_in(Client(), make_person(Role.ADMIN))
+    assert (
+        f"There is no backup in {tmp_path}." in client.get("/retention/settings/").content.decode()
+    )
+    (tmp_path / "made-by-hand.age").write_bytes(b"x" * 2048)
+    (tmp_path / "half-written.age.part").write_bytes(b"x")
+    page = client.get("/retention/settings/").content.decode()
+    assert "<bdi>made-by-hand.age</bdi>" in page and "2.0\xa0KB" in page
+    assert "half-written" not in page

@@ -11,11 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from aegis.access import found, requires
+from aegis.backups import selectors as backup_selectors
 from aegis.cases import selectors as case_selectors
 from aegis.rules import RuleError, show_on
 
 from . import schedule, selectors, services
 from .forms import LiftForm, PeriodsForm, ReasonForm
+
+FOLDER_SHOWN = 5
 
 
 @requires("manage_settings")
@@ -42,6 +45,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "problem": schedule.problem(),
             "runs": selectors.backup_runs(),
+            # Every backup in the folder, made by the worker or by `aegis backup create`.
+            "in_folder": backup_selectors.backups()[:FOLDER_SHOWN],
             "backup_dir": settings.AEGIS_BACKUP_DIR,
             "last_expiry": selectors.last_expiry_run(),
         },
