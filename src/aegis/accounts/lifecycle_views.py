@@ -18,6 +18,7 @@ from aegis import confirm
 from aegis.access import found, public, requires
 from aegis.roles import ROLE_LABELS, Role
 from aegis.rules import RuleError, flash_refusal, show_on
+from aegis.vault.selectors import keys_destroyed
 
 from . import channels, lifecycle, selectors
 from .forms import ChannelsForm, EnrolForm, RoleChangeForm
@@ -37,6 +38,7 @@ def user_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
         "enrolled": selectors.has_authenticator(person),
         "role_form": RoleChangeForm(initial={"role": person.role.value if person.role else ""}),
         "channels": channels.channels_set(person),
+        "key_destroyed": bool(keys_destroyed([person.pk])),
     }
     return render(request, "accounts/user_detail.html", context)
 

@@ -17,7 +17,7 @@ from aegis.access import found, public, requires
 from aegis.roles import Role, needs_search_key
 from aegis.rules import RuleError, flash_refusal
 from aegis.vault.keychain import current
-from aegis.vault.selectors import holds_search_key
+from aegis.vault.selectors import holds_search_key, keys_destroyed
 
 from . import lifecycle, once, selectors, services, session_keys, throttle
 from .forms import ApiTokenForm, PasswordChangeForm, SignInForm, UserCreateForm
@@ -142,9 +142,11 @@ def token_revoke_view(request: HttpRequest, token_id: uuid.UUID) -> HttpResponse
 def users_view(request: HttpRequest) -> HttpResponse:
     page = selectors.users_page(request.GET.get("page"))
     holders = selectors.search_key_holders_among([u.pk for u in page.object_list])
+    destroyed = keys_destroyed(u.pk for u in page.object_list)
     for u in page.object_list:
         # None: the role does not search; else whether the search key is theirs yet.
         u.search_access = (u.pk in holders) if needs_search_key(u.role) else None
+        u.key_destroyed = u.pk in destroyed
     return render(request, "accounts/users.html", {"page": page})
 
 

@@ -126,6 +126,18 @@ def wiped() -> bool:
     return Wipe.objects.exists() and not Keypair.objects.filter(kind=Keypair.Kind.RECOVERY).exists()
 
 
+def keys_destroyed(user_ids: Iterable[int]) -> set[int]:
+    """Of these people, those whose key a wipe destroyed: they can never sign in again (only
+    a backup made before the wipe brings their accounts back)."""
+    if not Wipe.objects.exists():
+        return set()
+    return set(
+        Keypair.objects.filter(
+            kind=Keypair.Kind.USER, user_id__in=list(user_ids), sealed_private_key__isnull=True
+        ).values_list("user_id", flat=True)
+    )
+
+
 Record = TypeVar("Record", bound=Model)
 
 
