@@ -105,7 +105,9 @@ class AlertLoop:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._next_rounds = 0.0  # monotonic time; the first tick runs them
-        self._complained = False
+        # The rounds that said the service key is missing, each once until it works again: a
+        # round that needs no key, succeeding between, had made it say so every few seconds.
+        self._complained: set[str] = set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -120,15 +122,15 @@ class AlertLoop:
         try:
             done = work()
         except ServiceKeyMissing:
-            if not self._complained:  # once, not five times a second
+            if name not in self._complained:  # once, not five times a second
                 logger.error("alert worker: the alert service key is missing; nothing is sent")
-                self._complained = True
+                self._complained.add(name)
             return 0
         except Exception as error:
             logger.error("alert worker: %s round failed: %s", name, type(error).__name__)
             _fresh_connections()
             return 0
-        self._complained = False
+        self._complained.discard(name)
         return done
 
     def send(self) -> int:
