@@ -28,3 +28,13 @@ def test_an_account_whose_key_the_wipe_destroyed_says_so(make_person, organisati
     page = admin.get(reverse("accounts:user", args=[before.user.pk])).content.decode()
     assert "Their key was destroyed by the wipe: they can never sign in again." in page
     assert ">Active<" not in page
+
+
+def test_the_health_check_says_the_keys_were_wiped(make_person, organisation):
+    """Nothing can be read or sent after a wipe until `aegis init`: a monitor watching
+    /healthz had still been told all was well."""
+    assert Client().get("/healthz").json() == {"status": "ok", "database": "ok", "keys": "ok"}
+    vault.wipe()
+    answer = Client().get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json() == {"status": "degraded", "database": "ok", "keys": "wiped"}

@@ -28,6 +28,7 @@ from .areas import DEMO_MAIL_PERMISSIONS, areas_for
 from .demo_gateway import caught_texts
 from .demo_mail import caught
 from .intake import views as intake_views
+from .vault import selectors as vault_selectors
 from .visits import for_api
 from .work_queue import items_for
 
@@ -141,16 +142,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
+    keys = "unknown"
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         database = "ok"
+        # After a wipe nothing can be read or sent until `aegis init`: a monitor must see it.
+        keys = "wiped" if vault_selectors.wiped() else "ok"
     except Exception:
         database = "unavailable"
-    status = 200 if database == "ok" else 503
-    return JsonResponse(
-        {"status": "ok" if status == 200 else "degraded", "database": database}, status=status
-    )
+    status = 200 if database == keys == "ok" else 503
+    answer = {"status": "ok" if status == 200 else "degraded", "database": database, "keys": keys}
+    return JsonResponse(answer, status=status)
 
 
 @public
