@@ -271,3 +271,34 @@ def test_files_past_the_hours_budget_or_the_disk_reserve_are_refused_not_the_rep
     assert submission_count() == 1 and SubmissionFile.objects.count() == 1
     post_report(Client())
     assert submission_count() == 2
+
+
+def test_every_problem_of_the_report_is_said_in_one_sending(intake_team):
+    """The date that does not exist, the country not in the list and the contact given while
+    anonymous were said one per sending, after the missing narrative was mended; each round
+    the reporter attaches their files again."""
+    from django.test import Client
+
+    from aegis.intake.models import Submission
+
+    from .conftest import post_report
+
+    page = post_report(
+        Client(),
+        narrative="",
+        when_year="2020",
+        when_month="2",
+        when_day="31",
+        country="ZZ",
+        region="",
+        contact_phone="+57 300 000 0000",
+    )
+    shown = page.content.decode()
+    assert page.status_code != 302 and not Submission.objects.exists()
+    for problem in (
+        "Tell us what happened.",
+        "This date does not exist in the calendar.",
+        "You chose to stay anonymous but filled in contact details.",
+        "Choose a country from the list.",
+    ):
+        assert problem in shown, problem

@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 from aegis import places
 from aegis.cases.vocabulary import Sector, SubjectKind
 from aegis.files.uploads import CheckedUpload, UploadRejected, check_upload
-from aegis.rules import RuleError
 from aegis.widgets import DateInput
 
 from . import services, triage
@@ -243,14 +242,18 @@ class ReportForm(forms.Form):
             self.initial["country"] = chosen
 
     def clean(self) -> dict[str, Any]:
+        """The form's own checks and every rule of the report at once, each said once: a
+        date that does not exist had been said only after the other errors were mended, and
+        a reporter attaches their files again at each sending."""
         data = super().clean() or {}
-        if self.errors:
-            return data
-        try:
-            services.clean_report(self.report())
-        except RuleError as rejected:
+        refused = set(self.errors)
+        for rejected in services.report_problems(self.report()):
             field = self.FIELD_OF_RULE.get(rejected.field or "", rejected.field)
-            self.add_error(field if field in self.fields else None, rejected.message)
+            field = field if field in self.fields else None
+            if field is not None and field in refused:
+                continue  # the field's own error says it already
+            self.add_error(field, rejected.message)
+            refused.add(field or "__all__")
         return data
 
     def report(self, language: str = "") -> services.Report:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import shutil
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,9 +158,72 @@ class CleanReport:
 
 def clean_report(report: Report) -> CleanReport:
     """Check every rule; RuleError names the first field that breaks one."""
+    fields, problems = _checked(report)
+    if problems:
+        raise problems[0]
+    occurred_on = fields.pop("_occurred_on")
+    return CleanReport(fields=fields, occurred_on=occurred_on)
+
+
+def report_problems(report: Report) -> list[RuleError]:
+    """Every rule the report breaks, one per part (the text, the contact, who, the place,
+    the date): the public form says them all at once, since a reporter re-attaches their
+    files at each sending."""
+    return _checked(report)[1]
+
+
+def _checked(report: Report) -> tuple[dict[str, Any], list[RuleError]]:
+    problems: list[RuleError] = []
+
+    def part(check: Callable[[], Any], default: Any) -> Any:
+        try:
+            return check()
+        except RuleError as refused:
+            problems.append(refused)
+            return default
+
+    narrative = part(lambda: _narrative(report), "")
+    contact = part(lambda: _contact(report), {})
+    part(lambda: _targeted(report), None)
+    part(lambda: _perpetrator(report), None)
+    country, region = part(
+        lambda: rules.place(report.country, report.region, PUBLIC_PLACE), ("", "")
+    )
+    occurred_on, precision = part(report.when.resolve, (None, ""))
+    place_details = part(
+        lambda: rules.text(
+            report.place_details, "place_details", _("Details of the place"), limit=PLACE_MAX
+        ),
+        "",
+    )
+    language = report.language if report.language in dict(settings.LANGUAGES) else ""
+    fields = {
+        "narrative": narrative,
+        "anonymous": report.anonymous,
+        **contact,
+        "target_kind": report.target_kind,
+        "perpetrator_type": report.perpetrator_type,
+        "country": country,
+        "region": region,
+        "place_details": place_details,
+        "occurred_on": occurred_on.isoformat() if occurred_on else "",
+        "date_precision": precision,
+        "occurred_year": report.when.year if occurred_on else None,
+        "occurred_month": report.when.month if occurred_on else None,
+        "language": language,
+        "_occurred_on": occurred_on,
+    }
+    return fields, problems
+
+
+def _narrative(report: Report) -> str:
     narrative = rules.text(report.narrative, "narrative", _("What happened"), limit=NARRATIVE_MAX)
     if not narrative:
         raise RuleError(_("Tell us what happened."), "narrative")
+    return narrative
+
+
+def _contact(report: Report) -> dict[str, str]:
     contact = {
         "contact_name": rules.text(
             report.contact_name, "contact_name", _("Name"), limit=LINE_MAX, line=True
@@ -203,33 +266,17 @@ def clean_report(report: Report) -> CleanReport:
             ),
             "contact_phone",
         )
+    return contact
+
+
+def _targeted(report: Report) -> None:
     if report.target_kind not in TargetKind.values:
         raise RuleError(_("Say who was targeted."), "target_kind")
+
+
+def _perpetrator(report: Report) -> None:
     if report.perpetrator_type not in PerpetratorType.values:
         raise RuleError(_("Choose who did it from the list."), "perpetrator_type")
-    country, region = rules.place(report.country, report.region, PUBLIC_PLACE)
-    occurred_on, precision = report.when.resolve()
-    language = report.language if report.language in dict(settings.LANGUAGES) else ""
-    return CleanReport(
-        fields={
-            "narrative": narrative,
-            "anonymous": report.anonymous,
-            **contact,
-            "target_kind": report.target_kind,
-            "perpetrator_type": report.perpetrator_type,
-            "country": country,
-            "region": region,
-            "place_details": rules.text(
-                report.place_details, "place_details", _("Details of the place"), limit=PLACE_MAX
-            ),
-            "occurred_on": occurred_on.isoformat() if occurred_on else "",
-            "date_precision": precision,
-            "occurred_year": report.when.year if occurred_on else None,
-            "occurred_month": report.when.month if occurred_on else None,
-            "language": language,
-        },
-        occurred_on=occurred_on,
-    )
 
 
 # --- Receiving ------------------------------------------------------------------------------
