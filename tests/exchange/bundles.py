@@ -91,3 +91,29 @@ def make(
         data, signer or partner_keys.signing, bundle_id="test", sender="Casa Andina"
     )
     return data, signature
+
+
+EVIDENCE_BYTES = b"%PDF-1.4 a partner's photo of the threat\n"
+
+
+def with_evidence(partner_keys, content: bytes = EVIDENCE_BYTES):
+    """(age file, signature) of a bundle holding one evidence file beside RECORDS."""
+    import hashlib
+
+    records = {
+        **RECORDS,
+        "evidence": [
+            {
+                "id": "F1",
+                "case": None,
+                "file": "evidence/F1",
+                "name": "threat-photo.pdf",
+                "description": "",
+                "content_type": "application/pdf",
+                "size": len(content),
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "custody": [],
+            }
+        ],
+    }
+    return make(partner_keys, contents={**files(records), "evidence/F1": content})

@@ -13,7 +13,7 @@ from pyrage import x25519
 
 from aegis.audit.models import AuditEntry
 from aegis.exchange import services
-from aegis.exchange.models import QuarantineItem, Received
+from aegis.exchange.models import Partner, QuarantineItem, Received
 from aegis.rules import RuleError
 from tests.seizure import find
 
@@ -363,3 +363,77 @@ def test_a_record_of_another_shape_is_a_damaged_bundle(desk, partner, partner_ke
     spoil(records)
     data, signature = bundles.make(partner_keys, contents=bundles.files(records))
     _refused(desk, data, signature, "records are not readable")
+
+
+def test_the_same_bundle_sent_twice_at_once_is_received_once(
+    desk, partner, partner_keys, monkeypatch
+):
+    """A double click on "Check and receive": both sendings passed the replay check before
+    either landed, and the second's row broke the bundle id's uniqueness (a 500)."""
+    from aegis.rules import Conflict
+
+    data, signature = bundles.make(partner_keys)
+    checked = services._items
+
+    def the_other_lands_first(opened):
+        monkeypatch.setattr(services, "_items", checked)
+        _import(desk, data, signature)  # between this one's check and its write
+        return checked(opened)
+
+    monkeypatch.setattr(services, "_items", the_other_lands_first)
+    with pytest.raises(Conflict, match="was already received: a bundle is imported once"):
+        _import(desk, data, signature)
+    assert Received.objects.count() == 1
+    assert QuarantineItem.objects.count() == 2  # the first bundle's, once
+    assert AuditEntry.objects.filter(action="exchange.refuse", object_id="replayed").exists()
+
+
+@pytest.mark.parametrize("file_format", ["openevsys", "csv"])
+def test_an_unsigned_file_from_a_partner_whose_vetting_expired_is_refused(
+    desk, partner, file_format
+):
+    """As a signed bundle from that partner is: an unsigned file had been taken."""
+    import datetime
+
+    from aegis.exchange import interop
+
+    from .bundles import RECORDS
+
+    partner.expires_on = datetime.date.today() - datetime.timedelta(days=1)
+    partner.save(update_fields=["expires_on"])
+    make = interop.openevsys_xml if file_format == "openevsys" else interop.records_csv
+    with pytest.raises(RuleError, match="vetting expired on") as refused:
+        services.import_legacy(
+            make(RECORDS), file_format, partner=partner, compartment=desk.compartment, actor_id=None
+        )
+    assert refused.value.field == "partner"
+    assert not Received.objects.exists() and not QuarantineItem.objects.exists()
+    assert AuditEntry.objects.filter(action="exchange.refuse").exists()
+
+
+def test_our_own_keys_are_no_partner_s(desk, partner, partner_keys):
+    """A partner added with our own keys had been "added", and then our own bundles were
+    received as from that partner."""
+    from aegis.exchange import identity
+
+    own = identity.public()
+    other = x25519.Identity.generate().to_public()
+    for age, minisign_key, field in (
+        (own.age_recipient, own.minisign_key, "age_recipient"),
+        (own.age_recipient.upper(), "", "age_recipient"),
+        (str(other), own.minisign_key, "minisign_key"),
+    ):
+        with pytest.raises(RuleError, match="this organisation's own") as refused:
+            services.add_partner(
+                "Ourselves", age_recipient=age, minisign_key=minisign_key, actor_id=None
+            )
+        assert refused.value.field == field
+        with pytest.raises(RuleError, match="this organisation's own"):
+            services.rotate_keys(
+                partner,
+                age_recipient=age,
+                minisign_key=minisign_key or partner_keys.minisign_line,
+                actor_id=None,
+            )
+    assert not Partner.objects.filter(name="Ourselves").exists()
+    assert services.current_key(partner).age_recipient == partner_keys.recipient

@@ -407,3 +407,135 @@ def test_a_rejection_s_reason_is_shown_with_the_decision(desk, partner, partner_
     assert "Same as person 12" not in listing
     spanish = client.get(page, headers={"accept-language": "es"}).content.decode()
     assert "Duplicado de un registro que ya tenemos" in spanish
+
+
+TOKEN = re.compile(r'name="sent_once" value="([^"]+)"')
+
+
+def _token(client, url) -> str:
+    found = TOKEN.search(client.get(url).content.decode())
+    assert found
+    return found.group(1)
+
+
+def test_a_bundle_sent_twice_from_one_form_is_received_once(desk, partner, partner_keys):
+    """A double click on "Check and receive" sent one bundle twice at once (a 500): the
+    upload's form is sent once per token, the second led where the first went."""
+    client = sign_in(Client(), desk.lucia)
+    token = _token(client, "/exchange/import/")
+    data, signature = bundles.make(partner_keys)
+
+    def send():
+        return client.post(
+            "/exchange/import/",
+            {
+                "file_format": "bundle",
+                "bundle": SimpleUploadedFile("b.age", data),
+                "signature": SimpleUploadedFile("b.age.minisig", signature.encode()),
+                "compartment": desk.compartment.pk,
+                "sent_once": token,
+            },
+        )
+
+    first, again = send(), send()
+    assert first.status_code == again.status_code == 302, again.content.decode()[:2000]
+    assert again["Location"] == first["Location"]
+    assert Received.objects.count() == 1
+
+
+def test_a_bundle_made_twice_from_one_form_is_made_once(desk, partner):
+    """The answer is a download, not a redirect: the same form sent again had made a second
+    bundle (and a second "export" in the file's custody log). It is led to the partner's
+    page, where the bundle sent is listed."""
+    from urllib.parse import urlencode
+
+    from aegis.accounts.once import URLENCODED
+    from aegis.evidence.models import CustodyEvent
+    from aegis.exchange.models import Export
+
+    client = sign_in(Client(), desk.lucia)
+    form = {
+        "partner": partner.pk,
+        "cases": desk.case.reference,
+        "profile": "full",
+        "purpose": "referral",
+        "sent_once": _token(client, "/exchange/export/"),
+    }
+    first = client.post("/exchange/export/", urlencode(form), content_type=URLENCODED)
+    assert first.status_code == 200 and first["Content-Type"] == "application/zip"
+    again = client.post("/exchange/export/", urlencode(form), content_type=URLENCODED, follow=True)
+    assert again.redirect_chain == [(f"/exchange/partners/{partner.pk}/", 302)]
+    shown = again.content.decode()
+    assert "already been sent, so nothing was done a second time" in shown
+    sent = Export.objects.get()
+    assert str(sent.pk) in shown
+    assert CustodyEvent.objects.filter(item=desk.item, action="export").count() == 1
+
+
+def test_our_own_keys_are_refused_as_a_partner_s_in_words(make_person, organisation):
+    from aegis.exchange import identity
+
+    own = identity.create()
+    client = sign_in(Client(), make_person(Role.COORDINATOR))
+    answer = client.post(
+        "/exchange/partners/add/",
+        {
+            "name": "Ourselves",
+            "age_recipient": own.age_recipient,
+            "minisign_key": own.minisign_key,
+            "vetted": "on",
+        },
+    )
+    assert answer.status_code == 400
+    assert "This age recipient is this organisation&#x27;s own" in answer.content.decode()
+    assert not Partner.objects.exists()
+
+
+def test_received_evidence_is_offered_what_applies_and_says_which_case_it_joined(
+    desk, partner, partner_keys
+):
+    """Link and Merge were offered for a file, and quietly created it; the outcome read
+    "Created as a new record: the file"."""
+    client = sign_in(Client(), desk.lucia)
+    arrived = _upload(client, *bundles.with_evidence(partner_keys), desk.compartment)
+    assert arrived.status_code == 302
+    item = QuarantineItem.objects.get(kind="evidence")
+    url = f"/exchange/quarantine/{item.pk}/"
+    form = client.get(url).content.decode()
+    assert 'value="created"' in form and 'value="rejected"' in form
+    assert 'value="linked"' not in form and 'value="merged"' not in form
+    assert "Link to the existing record" not in form
+    refused = client.post(url, {"decision": "linked", "target": desk.case.reference})
+    assert refused.status_code == 400
+    assert QuarantineItem.objects.get(pk=item.pk).decision == Decision.PENDING
+    done = client.post(url, {"decision": "created", "target": desk.case.reference})
+    assert done.status_code == 302, done.content.decode()[:2000]
+    shown = client.get(url).content.decode()
+    assert f"threat-photo.pdf</bdi> in case {desk.case.reference}" in shown
+    assert ">the file<" not in shown
+    listing = client.get(f"/exchange/received/{item.received_id}/").content.decode()
+    assert f"in case {desk.case.reference}" in listing
+    spanish = client.get(url, headers={"accept-language": "es"}).content.decode()
+    assert f"en el caso {desk.case.reference}" in spanish
+
+
+def test_the_received_bundle_shows_the_sender_s_purpose(desk, partner, partner_keys):
+    client = sign_in(Client(), desk.lucia)
+    made = bundles.make(partner_keys, manifest_changes={"purpose": "case_transfer"})
+    assert _upload(client, *made, desk.compartment).status_code == 302
+    url = f"/exchange/received/{Received.objects.get().pk}/"
+    assert "Case transfer" in client.get(url).content.decode()
+    spanish = client.get(url, headers={"accept-language": "es"}).content.decode()
+    assert "Traspaso del caso" in spanish
+
+
+def test_the_partner_and_compartment_choices_start_in_words(desk, partner):
+    client = sign_in(Client(), desk.lucia)
+    export = client.get("/exchange/export/").content.decode()
+    received = client.get("/exchange/import/").content.decode()
+    assert "---------" not in export and "---------" not in received
+    assert '<option value="" selected>Choose a partner</option>' in export
+    assert '<option value="" selected>Choose a partner</option>' in received
+    assert '<option value="" selected>Choose a compartment</option>' in received
+    spanish = client.get("/exchange/import/", headers={"accept-language": "es"}).content.decode()
+    assert "Elija un compartimento" in spanish

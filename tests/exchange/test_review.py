@@ -172,3 +172,25 @@ def test_an_incident_recorded_before_the_days_were_sealed_is_still_matched(desk,
     with unlocked(desk.lucia.keychain()):
         found = selectors.incident_matches(desk.lucia.user, _item("event"))
     assert found == [desk.incident]
+
+
+@pytest.mark.parametrize("decision", ["linked", "merged"])
+def test_evidence_is_not_linked_or_merged_but_refused_in_words(
+    desk, partner, partner_keys, decision
+):
+    """Evidence is only ever a new original of a case: a link or merge had quietly created
+    it."""
+    from aegis.evidence.models import EvidenceItem
+
+    services.import_bundle(
+        *bundles.with_evidence(partner_keys), compartment=desk.compartment, actor_id=None
+    )
+    item = _item("evidence")
+    with unlocked(desk.lucia.keychain()):
+        with pytest.raises(RuleError, match="Evidence cannot be linked or merged") as refused:
+            review.decide(item, decision, actor=desk.lucia.user, target=desk.case.reference)
+        assert refused.value.field == "decision"
+        assert EvidenceItem.objects.filter(case=desk.case).count() == 1  # the desk's own
+        assert _item("evidence").decision == Decision.PENDING
+        review.decide(item, "created", actor=desk.lucia.user, target=desk.case.reference)
+    assert EvidenceItem.objects.filter(case=desk.case).count() == 2

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from aegis.widgets import DateInput
 
 from .review import MAX_REJECT_NOTE
-from .vocabulary import Decision, Profile, Purpose, RejectReason
+from .vocabulary import Decision, ItemKind, Profile, Purpose, RejectReason
 
 
 class PartnerForm(forms.Form):
@@ -51,7 +51,9 @@ class VetForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    partner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Partner"), queryset=None)
+    partner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Partner"), queryset=None, empty_label=_("Choose a partner")
+    )
     cases = forms.CharField(
         label=_("Case references"),
         max_length=2000,
@@ -83,10 +85,15 @@ class ImportForm(forms.Form):
     bundle = forms.FileField(label=_("Bundle (.age)"))
     signature = forms.FileField(label=_("Signature (.minisig)"), required=False)
     partner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label=_("Partner who sent it (unsigned files only)"), queryset=None, required=False
+        label=_("Partner who sent it (unsigned files only)"),
+        queryset=None,
+        required=False,
+        empty_label=_("Choose a partner"),
     )
     compartment: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label=_("Compartment that reviews it"), queryset=None
+        label=_("Compartment that reviews it"),
+        queryset=None,
+        empty_label=_("Choose a compartment"),
     )
 
     def __init__(self, *args: Any, compartments: Any, partners: Any, **kwargs: Any) -> None:
@@ -99,6 +106,12 @@ DECISIONS = [
     (Decision.CREATED, _("Create a new record")),
     (Decision.LINKED, _("Link to the existing record")),
     (Decision.MERGED, _("Merge into the existing record")),
+    (Decision.REJECTED, _("Reject")),
+]
+# Evidence is only ever a new original of a case (review.decide): link and merge, offered for
+# it, had quietly created it.
+EVIDENCE_DECISIONS = [
+    (Decision.CREATED, _("Add it to a case as a new original")),
     (Decision.REJECTED, _("Reject")),
 ]
 
@@ -130,3 +143,12 @@ class DecisionForm(forms.Form):
             "unless you must."
         ),
     )
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kind == ItemKind.EVIDENCE:
+            self.fields["decision"].choices = EVIDENCE_DECISIONS  # type: ignore[attr-defined]
+            self.fields["target"].label = _("Case it joins")
+            self.fields["target"].help_text = _(
+                "The case's reference, e.g. AEG-2026-00001. Required to add it."
+            )

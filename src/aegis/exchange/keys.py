@@ -33,6 +33,11 @@ def age_recipient(text: str) -> str:
     return text
 
 
+def same_recipient(one: str, other: str) -> bool:
+    """Whether two age recipients are one key: age also reads one written in capitals."""
+    return one.strip().lower() == other.strip().lower()
+
+
 def _bech32(prefix: str, raw: bytes) -> str:
     words = bech32.convertbits(raw, 8, 5)
     assert words is not None  # whole bytes always convert
@@ -73,6 +78,11 @@ def minisign_line(text: str) -> str:
 
 def verify_key(line: str) -> VerifyKey:
     return VerifyKey(base64.b64decode(line)[10:])
+
+
+def same_signing_key(one: str, other: str) -> bool:
+    """Whether two minisign lines hold one Ed25519 key, whatever key id each names."""
+    return bytes(verify_key(one)) == bytes(verify_key(other))
 
 
 def key_id(line: str) -> bytes:

@@ -26,7 +26,7 @@ from aegis.rules import Conflict, RuleError
 from aegis.text import whole_number
 
 from .models import QuarantineItem
-from .vocabulary import Decision, ItemKind, RejectReason
+from .vocabulary import Decision, ItemKind, Purpose, RejectReason
 
 PERSON_FIELDS = set(case_services.PERSON_FIELDS)
 MAX_REASON = 1000
@@ -81,6 +81,12 @@ def place_shown(place: Any) -> str:
         )
         if part
     )
+
+
+def purpose_shown(purpose: str) -> str:
+    """The purpose a sender gave a bundle, in the reader's language; "" for a file from an
+    older tool, which gives none."""
+    return _label_of(Purpose, purpose) if purpose else ""
 
 
 def acts_shown(acts: Any) -> str:
@@ -257,7 +263,16 @@ def decide(
         if decision == Decision.MERGED:
             _partner_source(incident, found, actor)
         return _done(item, decision, incident.reference, actor)
-    # Evidence is always a new original of a case the reviewer chooses.
+    # Evidence is always a new original of a case the reviewer chooses: a link or merge asked
+    # for had quietly created it.
+    if decision != Decision.CREATED:
+        raise RuleError(
+            _(
+                "Evidence cannot be linked or merged: it is added to a case as a new original, "
+                "or rejected."
+            ),
+            "decision",
+        )
     case = _target_case(actor, target)
     record = found["evidence"]
     data = bytes.fromhex(found["bytes"])

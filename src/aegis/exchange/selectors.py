@@ -4,6 +4,8 @@ existing records a quarantined one may be."""
 from __future__ import annotations
 
 import datetime
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -11,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from aegis.cases import selectors as cases
+from aegis.evidence import selectors as evidence
 from aegis.incidents import selectors as incidents
 from aegis.paging import capped_count
 from aegis.vault.fields import blind_index
@@ -134,6 +137,23 @@ def item_for(user: Any, item_id: Any) -> QuarantineItem | None:
     item = visible_items(user).select_related("received__partner").filter(pk=item_id).first()
     open_records([item])
     return item
+
+
+def evidence_cases(user: Any, items: Iterable[QuarantineItem]) -> dict[int, str]:
+    """The case each evidence item reviewed went to, by item: the review keeps the file's id,
+    and where the file went is its case. Only files the user can open; one read for all."""
+    wanted: dict[uuid.UUID, int] = {}
+    for item in items:
+        if item.kind != ItemKind.EVIDENCE or not item.target:
+            continue
+        try:
+            wanted[uuid.UUID(item.target)] = item.pk
+        except ValueError:
+            continue
+    if not wanted:
+        return {}
+    found = evidence.visible_items(user).filter(pk__in=wanted).values_list("pk", "case__reference")
+    return {wanted[pk]: reference for pk, reference in found}
 
 
 def _index(kind: str, value: Any) -> str | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -45,6 +45,7 @@ def _key_fields(
 ) -> dict[str, str]:
     age = keys.age_recipient(age_recipient)
     line = keys.minisign_line(minisign_key) if (minisign_key or "").strip() else ""
+    _not_ours(age, line)
     key_id = keys.key_id_text(keys.key_id(line)) if line else ""
     # A key id is 8 bytes its owner chooses: another partner's key under the same id would
     # stand in for the first one's when its bundles are checked, and refuse them all.
@@ -61,6 +62,30 @@ def _key_fields(
             "minisign_key",
         )
     return {"age_recipient": age, "minisign_key": line, "key_id": key_id}
+
+
+def _not_ours(age: str, line: str) -> None:
+    """Refuse our own keys as a partner's: a partner added with them had been "added", and
+    then our own bundles were taken as that partner's."""
+    own = identity.public()
+    if own is None:
+        return
+    if keys.same_recipient(age, own.age_recipient):
+        raise RuleError(
+            _(
+                "This age recipient is this organisation's own (shown on the exchange page): "
+                "give the partner's."
+            ),
+            "age_recipient",
+        )
+    if line and keys.same_signing_key(line, own.minisign_key):
+        raise RuleError(
+            _(
+                "This minisign key is this organisation's own (shown on the exchange page): "
+                "give the partner's."
+            ),
+            "minisign_key",
+        )
 
 
 def _check_expiry(expires_on: datetime.date | None) -> None:
@@ -288,11 +313,21 @@ def export_bundle(
 # --- Import -------------------------------------------------------------------------------
 
 
-def _refuse(refusal: bundle.Refused, actor_id: int | None) -> RuleError:
+def _refuse(refusal: bundle.Refused, actor_id: int | None, field: str = "bundle") -> RuleError:
     audit.record(
         "exchange.refuse", actor_id=actor_id, object_type="bundle", object_id=refusal.reason
     )
-    return RuleError(refusal.message, "bundle")
+    # A replay is the present state's refusal (done already), not the file's.
+    refused = Conflict if refusal.reason == bundle.REPLAYED else RuleError
+    return refused(refusal.message, field)
+
+
+def _replayed(bundle_id: uuid.UUID) -> bundle.Refused:
+    return bundle.Refused(
+        bundle.REPLAYED,
+        _("Bundle %(bundle)s was already received: a bundle is imported once.")
+        % {"bundle": bundle_id},
+    )
 
 
 def _signer(signature: str | None) -> PartnerKey:
@@ -359,11 +394,7 @@ def _open(data: bytes, signature: str | None) -> tuple[PartnerKey, bundle.Opened
     except ValueError as error:
         raise bundle.Refused(bundle.DAMAGED, _("The manifest has no bundle id.")) from error
     if Received.objects.filter(bundle_id=bundle_id).exists():
-        raise bundle.Refused(
-            bundle.REPLAYED,
-            _("Bundle %(bundle)s was already received: a bundle is imported once.")
-            % {"bundle": bundle_id},
-        )
+        raise _replayed(bundle_id)
     return key, bundle.Opened(manifest, files, bundle.sha256(data))
 
 
@@ -448,37 +479,61 @@ def import_bundle(
     except bundle.Refused as refusal:
         raise _refuse(refusal, actor_id) from refusal
     manifest = opened.manifest
+    return _land(
+        items,
+        actor_id=actor_id,
+        bundle_id=uuid.UUID(manifest["bundle_id"]),
+        partner=key.partner,
+        partner_key=key,
+        compartment=compartment,
+        profile=str(manifest.get("profile", ""))[:16],
+        purpose=str(manifest.get("purpose", ""))[:24],
+        schema=str(manifest["schema"])[:32],
+        sha256=opened.sha256,
+        sent_at=_created_at(manifest),
+        received_at=clock.now(),
+    )
+
+
+def _land(
+    items: list[tuple[str, str, dict[str, Any]]], *, actor_id: int | None, **fields: Any
+) -> Received:
+    """The received bundle and its records in quarantine, in one transaction. The same bundle
+    sent twice at once (a double click) passes the replay check in both: the second's row
+    breaks the bundle id's uniqueness, and is refused as the replay it is, not a 500."""
+    received_fields = {**fields, "received_by_id": actor_id}
     # New record keys are sealed with public keys only; a command has no key context of its
     # own, so it writes through an empty one.
     chain = current_or_none() or Keychain({})
-    with unlocked(chain), transaction.atomic():
-        received = Received.objects.create(
-            bundle_id=uuid.UUID(manifest["bundle_id"]),
-            partner=key.partner,
-            partner_key=key,
-            compartment=compartment,
-            profile=str(manifest.get("profile", ""))[:16],
-            purpose=str(manifest.get("purpose", ""))[:24],
-            schema=str(manifest["schema"])[:32],
-            sha256=opened.sha256,
-            sent_at=_created_at(manifest),
-            received_at=clock.now(),
-            received_by_id=actor_id,
-        )
-        for kind, local_id, content in items:
-            content["partner"] = key.partner.name
-            content["bundle"] = str(received.bundle_id)
-            QuarantineItem.objects.create(
-                received=received,
-                compartment=compartment,
-                data_key=vault.new_record_key(compartment, "exchange"),
-                kind=kind,
-                local_id=local_id[:40],
-                content=json.dumps(content, ensure_ascii=False),
+    try:
+        with unlocked(chain), transaction.atomic():
+            try:
+                with transaction.atomic():  # a savepoint: only this row's clash is the race
+                    received = Received.objects.create(**received_fields)
+            except IntegrityError as error:
+                if not Received.objects.filter(bundle_id=fields["bundle_id"]).exists():
+                    raise
+                raise _replayed(fields["bundle_id"]) from error
+            partner, compartment = received.partner, received.compartment
+            for kind, local_id, content in items:
+                content.update(partner=partner.name, bundle=str(received.bundle_id))
+                QuarantineItem.objects.create(
+                    received=received,
+                    compartment=compartment,
+                    data_key=vault.new_record_key(compartment, "exchange"),
+                    kind=kind,
+                    local_id=local_id[:40],
+                    content=json.dumps(content, ensure_ascii=False),
+                )
+            audit.record(
+                "exchange.import",
+                actor_id=actor_id,
+                object_type="bundle",
+                object_id=received.bundle_id,
             )
-        audit.record(
-            "exchange.import", actor_id=actor_id, object_type="bundle", object_id=received.bundle_id
-        )
+    except bundle.Refused as refusal:
+        # Refused once the transaction is undone, so that its audit entry stays.
+        raise _refuse(refusal, actor_id) from refusal
     return received
 
 
@@ -493,6 +548,10 @@ def import_legacy(
     """OpenEvSys XML or the exchange CSV from a partner on an older tool, into the same
     quarantine. Such files carry no signature: whoever imports them names the partner, and
     the same file twice is refused as a replay (its id is derived from its SHA-256)."""
+    # Refused as a signed bundle from this partner would be: the file names no signer, but
+    # whoever imports it names the partner.
+    if (problem := usable_problem(partner)) is not None:
+        raise _refuse(bundle.Refused(bundle.UNKNOWN_SIGNER, problem), actor_id, "partner")
     key = current_key(partner)
     if key is None:
         raise RuleError(_("This partner has no key to encrypt to."), "partner")
@@ -514,47 +573,25 @@ def import_legacy(
     digest = bundle.sha256(data)
     bundle_id = uuid.uuid5(uuid.NAMESPACE_URL, f"aegis-exchange-legacy:{digest}")
     if Received.objects.filter(bundle_id=bundle_id).exists():
-        raise _refuse(
-            bundle.Refused(
-                bundle.REPLAYED,
-                _("Bundle %(bundle)s was already received: a bundle is imported once.")
-                % {"bundle": bundle_id},
-            ),
-            actor_id,
-        )
+        raise _refuse(_replayed(bundle_id), actor_id)
     items: list[tuple[str, str, dict[str, Any]]] = [
         (ItemKind.PERSON, str(p.get("id", "")), {"person": p}) for p in parsed["persons"]
     ] + [
         (ItemKind.EVENT, str(e.get("id", "")), {"event": e, "victims": [], "perpetrators": []})
         for e in parsed["events"]
     ]
-    chain = current_or_none() or Keychain({})
     now = clock.now()
-    with unlocked(chain), transaction.atomic():
-        received = Received.objects.create(
-            bundle_id=bundle_id,
-            partner=partner,
-            partner_key=key,
-            compartment=compartment,
-            profile=Profile.FULL,
-            purpose="",
-            schema=file_format,
-            sha256=digest,
-            sent_at=now,
-            received_at=now,
-            received_by_id=actor_id,
-        )
-        for kind, local_id, content in items:
-            content.update(partner=partner.name, bundle=str(bundle_id))
-            QuarantineItem.objects.create(
-                received=received,
-                compartment=compartment,
-                data_key=vault.new_record_key(compartment, "exchange"),
-                kind=kind,
-                local_id=local_id[:40],
-                content=json.dumps(content, ensure_ascii=False),
-            )
-        audit.record(
-            "exchange.import", actor_id=actor_id, object_type="bundle", object_id=bundle_id
-        )
-    return received
+    return _land(
+        items,
+        actor_id=actor_id,
+        bundle_id=bundle_id,
+        partner=partner,
+        partner_key=key,
+        compartment=compartment,
+        profile=Profile.FULL,
+        purpose="",
+        schema=file_format,
+        sha256=digest,
+        sent_at=now,
+        received_at=now,
+    )

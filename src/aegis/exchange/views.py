@@ -11,12 +11,14 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aegis.access import found, requires
+from aegis.accounts import once
 from aegis.cases import selectors as cases
 from aegis.files.handlers import body_problem, read_form_body
 from aegis.files.uploads import max_upload_bytes
@@ -147,7 +149,13 @@ def export(request: HttpRequest) -> HttpResponse:
             with zipfile.ZipFile(buffer, "w") as archive:
                 archive.writestr(name, sent.age_file)
                 archive.writestr(f"{name}.minisig", sent.signature)
-            return _attachment(buffer.getvalue(), f"bundle-{sent.export.pk}.zip", "application/zip")
+            response = _attachment(
+                buffer.getvalue(), f"bundle-{sent.export.pk}.zip", "application/zip"
+            )
+            # A download, not a redirect: without this the same form sent again (a double
+            # click) made a second bundle. Led instead to where the send is listed.
+            listed = reverse("exchange:partner", args=[sent.export.partner_id])
+            return once.lead_again_to(response, listed)
     status = 400 if form.errors else 200
     return render(request, "exchange/export.html", {"form": form}, status=status)
 
@@ -160,7 +168,9 @@ def import_bundle(request: HttpRequest) -> HttpResponse:
     # limit: a bundle cut at the upload limit had been refused as altered after signing.
     # A signature is a few hundred bytes: no more is kept of one.
     read_form_body(request, {"bundle": MAX_BUNDLE, "signature": MAX_SIGNATURE})
-    return _import(request)
+    # Multipart, so the sent-once middleware leaves it: a double click had sent one bundle
+    # twice at once.
+    return once.run(request, lambda: _import(request))
 
 
 @csrf_protect
@@ -219,17 +229,22 @@ def _received(request: HttpRequest, form: ImportForm, upload: Any, signature: An
 def received(request: HttpRequest, received_id: Any) -> HttpResponse:
     chosen = found(selectors.received_for(request.user, received_id))
     page = selectors.items_page(chosen, request.GET.get("page"))
-    rows = [(item, review.content(item)) for item in page]
-    return render(
-        request, "exchange/received.html", {"received": chosen, "rows": rows, "page": page}
-    )
+    went_to = selectors.evidence_cases(request.user, page)
+    rows = [(item, review.content(item), went_to.get(item.pk)) for item in page]
+    context = {
+        "received": chosen,
+        "purpose": review.purpose_shown(chosen.purpose),
+        "rows": rows,
+        "page": page,
+    }
+    return render(request, "exchange/received.html", context)
 
 
 @requires("view_cases")
 @require_http_methods(["GET", "POST"])
 def item(request: HttpRequest, quarantined_id: Any) -> HttpResponse:
     chosen = found(selectors.item_for(request.user, quarantined_id))
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST or None, kind=chosen.kind)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -261,6 +276,7 @@ def item(request: HttpRequest, quarantined_id: Any) -> HttpResponse:
         "place": review.place_shown(event.get("place")),
         "acts": review.acts_shown(event.get("acts")),
         "matches": selectors.matches(request.user, chosen) if chosen.decision == "pending" else [],
+        "evidence_case": selectors.evidence_cases(request.user, [chosen]).get(chosen.pk),
         "form": form,
     }
     return render(request, "exchange/item.html", context, status=status)
