@@ -163,7 +163,7 @@ def test_init_prints_the_recovery_key_exactly_once_and_backup_codes(instance):
     codes_lines = BACKUP_CODES.findall(result.stdout)
     assert len(codes_lines) == 1, result.stdout
     printed_codes = codes_lines[0].split()
-    assert len(printed_codes) == 5
+    assert len(printed_codes) == 10
     assert all(re.fullmatch(r"[a-z2-7]{8}", code) for code in printed_codes), printed_codes
 
     # What was printed is what the instance holds.

@@ -202,7 +202,7 @@ def test_demo_serves_prints_logins_and_lets_a_demo_person_sign_in(demo):
     }, output
     for login in logins.values():
         assert login.password
-        assert len(login.backup_codes) == 5, login
+        assert len(login.backup_codes) == 10, login
 
     # A wrong code is refused with the generic message. (Another person than the ones who
     # sign in below: django-otp throttles a person's devices for a moment after a failure.)

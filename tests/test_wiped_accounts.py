@@ -38,3 +38,14 @@ def test_the_health_check_says_the_keys_were_wiped(make_person, organisation):
     answer = Client().get("/healthz")
     assert answer.status_code == 503
     assert answer.json() == {"status": "degraded", "database": "ok", "keys": "wiped"}
+
+
+def test_a_backup_after_a_wipe_says_the_instance_was_wiped(organisation, tmp_path):
+    """It had said the instance had no recovery key "yet", as of one never set up."""
+    from aegis.backups.errors import BackupError
+    from aegis.backups.services import create_backup
+
+    vault.wipe()
+    with pytest.raises(BackupError, match="This instance was wiped"):
+        create_backup(tmp_path / "after.age")
+    assert not (tmp_path / "after.age").exists()

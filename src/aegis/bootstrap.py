@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DatabaseError, transaction
 
+from .accounts import selectors as account_selectors
 from .accounts import services as accounts
 from .backups import services as backups
 from .roles import Role
@@ -148,7 +149,8 @@ def print_enrolment(enrolment: accounts.Enrolment, password: str | None = None) 
     if password:
         print(f"  password: {password}")
     print(f"  authenticator secret: {enrolment.totp_secret}")
-    print(f"  backup codes (each works once): {' '.join(enrolment.backup_codes[:5])}")
+    # Every code made (accounts.BACKUP_CODES): a code never shown here is shown nowhere.
+    print(f"  backup codes (each works once): {' '.join(enrolment.backup_codes)}")
 
 
 def _initialised() -> bool:
@@ -159,40 +161,101 @@ def _initialised() -> bool:
         return False
 
 
+def _username_taken(username: str) -> bool:
+    """Whether an account has this username already (on a wiped instance, one from before
+    the wipe: accounts stay, without their keys); read before migrating (no tables: no)."""
+    try:
+        return account_selectors.username_taken(username)
+    except DatabaseError:
+        return False
+
+
+def _username_refusal(username: str) -> str | None:
+    """Why the first administrator cannot have this username, in words; None when they can.
+    Asked before anything is written: a taken name had failed only after the organisation's
+    keys were made."""
+    if problem := accounts.username_problem(username):
+        return str(problem)
+    if _username_taken(username):
+        wiped = vault_selectors.wiped()
+        kept = " (the accounts from before the wipe remain, without their keys)" if wiped else ""
+        return f"someone already has the username {username!r}{kept}. Choose another."
+    return None
+
+
+def _password_refusal(username: str, password: str) -> str | None:
+    try:
+        password_validation.validate_password(password, get_user_model()(username=username))
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return None
+
+
 def _first_administrator(
     admin_username: str | None, admin_password: str | None, interactive: bool
 ) -> tuple[str, str] | None:
-    """The first administrator's name and password, asked for when missing; None (and what is
-    wrong said) when they are missing or the password is weak."""
-    if not admin_username and interactive:
-        admin_username = input("First administrator's username: ").strip()
-    if not admin_password and interactive:
-        admin_password = getpass.getpass("First administrator's password (12+ characters): ")
-    if not admin_username or not admin_password:
+    """The first administrator's name and password; None (and what is wrong said) when they
+    are missing or refused. Interactive, a missing or refused username is asked for (again)
+    and a missing password asked twice, until both are accepted; a password from a file is
+    refused when weak, never replaced by one typed. EOFError where the input ends first."""
+    if not interactive and not (admin_username and admin_password):
         print(
             "Give --admin-username and --admin-password-file (or run without --no-input).",
             file=sys.stderr,
         )
         return None
-    if problem := accounts.username_problem(admin_username):
-        print(f"The username is not accepted: {problem}", file=sys.stderr)
-        return None
-    try:
-        password_validation.validate_password(admin_password)
-    except ValidationError as exc:
-        print("The password is not accepted: " + " ".join(exc.messages), file=sys.stderr)
-        return None
-    return admin_username, admin_password
+    username = (admin_username or "").strip()
+    while (problem := _username_refusal(username)) is not None:
+        if not interactive:
+            print(f"The username is not accepted: {problem}", file=sys.stderr)
+            return None
+        if username:  # nothing typed yet, or only Enter: just asked (again)
+            print(f"The username is not accepted: {problem}")
+        username = input("First administrator's username: ").strip()
+    if admin_password:
+        if (problem := _password_refusal(username, admin_password)) is not None:
+            print(f"The password is not accepted: {problem}", file=sys.stderr)
+            return None
+        return username, admin_password
+    while True:
+        typed = getpass.getpass("First administrator's password (12+ characters): ")
+        if (problem := _password_refusal(username, typed)) is not None:
+            print(f"The password is not accepted: {problem}")
+            continue
+        # Typed unseen, as the unlock secret is: a typing mistake would lock the first
+        # administrator out of an instance nobody else can sign in to yet.
+        if getpass.getpass("The same password again: ") == typed:
+            return username, typed
+        print("The two were not the same.")
 
 
 def init_instance(admin_username: str | None, admin_password: str | None, interactive: bool) -> int:
-    # A new instance's details are checked before the migrations, which take many seconds
-    # on a slow machine: a weak password is refused at once, with nothing written.
+    try:
+        return _init_instance(admin_username, admin_password, interactive)
+    except EOFError:
+        # Ctrl-D, or piped input that ran out, at a prompt: every question of a new instance
+        # is asked before anything is written, so there is nothing to undo.
+        print(
+            ("\n" if sys.stderr.isatty() else "")  # the cursor stands after the prompt
+            + "Stopped: the input ended before an answer was given. Nothing was set up.",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _init_instance(
+    admin_username: str | None, admin_password: str | None, interactive: bool
+) -> int:
+    # A new instance's details, and its unlock secret, are asked and checked before the
+    # migrations, which take many seconds on a slow machine, and before anything is written:
+    # a weak password, a taken username or an unanswered prompt leaves the instance as it was.
     first = None
+    unlock: tuple[str, bool] | None = None
     if not _initialised():
         first = _first_administrator(admin_username, admin_password, interactive)
         if first is None:
             return 2
+        unlock = choose_unlock_secret(interactive)
     migrate()
     # After a wipe there is no recovery key: this sets the instance up again, with new keys.
     if vault.recovery_keypair() is not None:
@@ -202,11 +265,15 @@ def init_instance(admin_username: str | None, admin_password: str | None, intera
         print("This instance is already initialised; nothing to do.")
         return 0
     # Asked above: a recovery key found before migrating is still there after.
-    assert first is not None
+    assert first is not None and unlock is not None
     admin_username, admin_password = first
-    unlock_secret, generated = choose_unlock_secret(interactive)
-    recovery_text = create_organisation_keys(unlock_secret)
-    enrolment = accounts.create_user(admin_username, admin_password, Role.ADMIN)
+    unlock_secret, generated = unlock
+    # All or nothing: keys made without their administrator had left an instance that says
+    # it is initialised, that nobody can sign in to, and whose public form takes reports
+    # sealed to a recovery key that was never shown.
+    with transaction.atomic():
+        recovery_text = create_organisation_keys(unlock_secret)
+        enrolment = accounts.create_user(admin_username, admin_password, Role.ADMIN)
     print("Aegis is initialised.\n")
     print("ORGANISATION RECOVERY KEY — write it down and keep it offline, in a safe place.")
     print("It is shown only this once. It restores a person's access if they forget their")
@@ -314,10 +381,21 @@ def recover_access(username: str, recovery_key_text: str, new_password: str) -> 
     except vault.WrongPassphrase as exc:
         print(f"Recovery failed: {exc}.", file=sys.stderr)
         return 1
-    print(
-        f"{username} can sign in again with the new password; their keys are intact. They "
-        "choose a password of their own at sign-in."
-    )
+    if keypair.user is not None and not keypair.user.is_active:
+        # Done all the same, and exit 0: recovering before reactivating is the safe order
+        # (reactivated first, the account opened again with a password someone else may
+        # know). It had said they could sign in again.
+        print(
+            f"{username}'s keys were recovered under the new password, but the account is "
+            "deactivated: they cannot sign in until an administrator reactivates it (People "
+            "and roles, the person's page, Reactivate). They then choose a password of their "
+            "own at sign-in."
+        )
+    else:
+        print(
+            f"{username} can sign in again with the new password; their keys are intact. "
+            "They choose a password of their own at sign-in."
+        )
     if new_wipe_key:
         print_after_new_wipe_key()
     return 0

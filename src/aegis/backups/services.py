@@ -184,6 +184,11 @@ def create_backup(
     if out is not None and (problem := misplaced(out)):
         raise BackupError(problem)
     recovery = age_keys.recovery_recipient()
+    if recovery is None and vault_selectors.wiped():
+        raise BackupError(
+            "This instance was wiped: nothing in it can be read, so there is nothing to back "
+            "up. 'aegis init' sets it up again with a new recovery key."
+        )
     if recovery is None:
         raise BackupError("This instance has no recovery key yet: run 'aegis init' first.")
     if not wipe_key.exists() and (sealed := vault_selectors.sealed_under_wipe_key()):
