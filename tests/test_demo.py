@@ -259,10 +259,15 @@ def _post_form(opener: urllib.request.OpenerDirector, url: str) -> tuple[int, st
     return get(opener, url, {"csrfmiddlewaretoken": token[1]})
 
 
+def _a_drill(article: str) -> bool:
+    """Marked as a drill in the contact's language: Ceiba's contacts read Spanish."""
+    return "[DRILL]" in article or "[SIMULACRO]" in article
+
+
 def _caught_panic(page: str) -> str | None:
     """The first link of a caught message to the fictional contact that is not a drill's."""
     for article in re.findall(r'<article class="demo-mail".*?</article>', page, re.DOTALL):
-        if "parroquia.demo@example.org" in article and "[DRILL]" not in article:
+        if "parroquia.demo@example.org" in article and not _a_drill(article):
             link = re.search(r'<a href="([^"]+)"', article)
             return unescape(link[1]) if link else None
     return None
@@ -271,7 +276,7 @@ def _caught_panic(page: str) -> str | None:
 def _caught_text(page: str, number: str) -> str | None:
     """The link of a caught SMS to `number` that is not a drill's."""
     for article in re.findall(r'<article class="demo-text".*?</article>', page, re.DOTALL):
-        if f"SMS · {number}" in article and "DRILL" not in article:
+        if f"SMS · {number}" in article and not _a_drill(article):
             link = re.search(r'<a href="([^"]+)"', article)
             return unescape(link[1]) if link else None
     return None

@@ -48,12 +48,15 @@ def test_each_contact_reads_the_alert_in_their_own_language(
     with clock.frozen(START):
         services.raise_alert(team.person, AlertKind.PANIC, is_drill=drill)
         sending.deliver_due()
-    marking = "[DRILL] " if drill else ""
+    # The drill's marking in the contact's language too: an English "[DRILL]" had stood
+    # before the Spanish and Arabic text.
+    marking = "[SIMULACRO] " if drill else ""
     [spanish] = smtp.to(CONTACT_EMAIL)
     assert spanish.subject == f"{marking}Alerta de Aegis"
     assert spanish.text.strip().startswith(marking + SPANISH)
     [arabic] = sms.to(SECOND_PHONE)
-    assert arabic["message"].startswith(marking + ARABIC)
+    assert arabic["message"].startswith(("[تمرين] " if drill else "") + ARABIC)
+    marking = "[DRILL] " if drill else ""
     [english] = sms.to(CONTACT_PHONE)
     assert english["message"].startswith(marking + ENGLISH)
     [staff] = smtp.to("thandi@example.org")

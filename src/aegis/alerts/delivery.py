@@ -60,17 +60,25 @@ def _language(delivery: Delivery) -> str:
     return delivery.language if delivery.language in offered else settings.LANGUAGE_CODE
 
 
+def _marked(delivery: Delivery, text: str) -> str:
+    """A drill's text begins with "[DRILL]" in the language the text is in (so it is called
+    inside the recipient's override): an English marking had stood before Spanish text."""
+    if not delivery.alert.is_drill:
+        return text
+    mark = _("[%(drill)s]") % {"drill": _("DRILL")}
+    return f"{mark} {text}"
+
+
 def title(delivery: Delivery) -> str:
     with translation.override(_language(delivery)):
-        text = _("Aegis alert")
-    return f"[DRILL] {text}" if delivery.alert.is_drill else text
+        return _marked(delivery, _("Aegis alert"))
 
 
 def message(delivery: Delivery) -> str:
+    link = ack_link(delivery)
     with translation.override(_language(delivery)):
-        text = _("Aegis: someone you support needs you. Open: %(link)s")
-    text %= {"link": ack_link(delivery)}
-    return f"[DRILL] {text}" if delivery.alert.is_drill else text
+        text = _("Aegis: someone you support needs you. Open: %(link)s") % {"link": link}
+        return _marked(delivery, text)
 
 
 def send(delivery: Delivery) -> str | None:

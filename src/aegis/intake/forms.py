@@ -11,7 +11,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.forms.utils import flatatt
-from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.formats import number_format
 from django.utils.functional import lazy
@@ -24,7 +23,7 @@ from aegis.cases.vocabulary import Sector, SubjectKind
 from aegis.files.uploads import CheckedUpload, UploadRejected, check_upload
 from aegis.widgets import DateInput
 
-from . import services, triage
+from . import selectors, services, triage
 from .vocabulary import PerpetratorType, TargetKind
 
 # A field named like the reporter's data that people never see: only scripts fill it in.
@@ -354,14 +353,7 @@ class MarkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["duplicate_of"].choices = [  # type: ignore[attr-defined]
             ("", _("Choose the earlier report")),
-            *(
-                (
-                    str(s.pk),
-                    f"{s.reference} · {timezone.localtime(s.received_at):%Y-%m-%d %H:%M}"
-                    + (f" · {s.country}" if s.country else ""),
-                )
-                for s in candidates
-            ),
+            *((str(s.pk), selectors.duplicate_label(s)) for s in candidates),
         ]
 
     def clean(self) -> dict[str, Any]:

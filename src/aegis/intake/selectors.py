@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from aegis import places
 from aegis.cases import selectors as case_selectors
@@ -140,6 +141,15 @@ def duplicate_candidates(user: Any, submission: Submission) -> QuerySet[Submissi
     )
 
 
+def duplicate_label(candidate: Submission) -> str:
+    """A candidate duplicate as the mark form names it: its reference, when it arrived as the
+    reader's language writes it and its country by name ("B620127A · 2026-12-08 00:04 · PH"
+    had been shown in every language). Coded fields only: nothing to open."""
+    received = date_format(timezone.localtime(candidate.received_at), "SHORT_DATETIME_FORMAT")
+    country = places.country_name(candidate.country) or candidate.country
+    return " · ".join(part for part in (candidate.reference, received, country) if part)
+
+
 # --- Decrypted views (call inside a key context holding the submission key) -----------------
 
 
@@ -177,10 +187,9 @@ class SubmissionView:
     contact_phone: str
     contact_email: str
     contact_channel: str
-    occurred_on: str
+    occurred_on: datetime.date | None  # as precise as date_precision says
+    date_precision: str
     date_precision_label: str
-    country_name: str
-    region_name: str
     place_details: str
     target_label: str
     perpetrator_label: str
@@ -273,6 +282,15 @@ def _thread(
     ]
 
 
+def _day(iso: str) -> datetime.date | None:
+    """The stored ISO date, for the page to write the reader's way; None where none was
+    given (or, from an older version, one that does not read as a date)."""
+    try:
+        return datetime.date.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+
+
 def submission_view(submission: Submission) -> SubmissionView:
     def file_view(item: SubmissionFile) -> FileView:
         return _staff_file_view(submission, item)
@@ -285,12 +303,11 @@ def submission_view(submission: Submission) -> SubmissionView:
         contact_phone=plain(submission.contact_phone),
         contact_email=plain(submission.contact_email),
         contact_channel=plain(submission.contact_channel),
-        occurred_on=plain(submission.occurred_on),
+        occurred_on=_day(plain(submission.occurred_on)),
+        date_precision=submission.date_precision,
         date_precision_label=(
             str(DatePrecision(submission.date_precision).label) if submission.date_precision else ""
         ),
-        country_name=places.country_name(submission.country),
-        region_name=places.region_name(submission.country, submission.region, submission.region),
         place_details=plain(submission.place_details),
         target_label=str(TargetKind(submission.target_kind).label),
         perpetrator_label=str(PerpetratorType(submission.perpetrator_type).label),

@@ -10,6 +10,7 @@ public reports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -27,8 +28,9 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils.formats import date_format
 
-from aegis import clock
+from aegis import clock, places
 from aegis.cases import selectors as cases
 from aegis.vault.keychain import current_or_none
 from aegis.vault.selectors import open_records
@@ -45,7 +47,14 @@ from .models import (
     Relocation,
     SafeHouseAddress,
 )
-from .vocabulary import Availability, GrantStatus, LedgerKind, ReferralStatus, VettingStatus
+from .vocabulary import (
+    Availability,
+    GrantStatus,
+    GrantType,
+    LedgerKind,
+    ReferralStatus,
+    VettingStatus,
+)
 
 APPROVED_OR_LATER = [
     GrantStatus.APPROVED,
@@ -280,6 +289,9 @@ class Total:
     amount: Decimal  # as approved
     disbursed: Decimal = Decimal(0)  # paid in tranches
     returned: Decimal = Decimal(0)  # unspent funds given back (the ledger's returns)
+    # The key as the summary page shows it, in the reader's language (the codes "digital",
+    # "GT" and "2026-12" had been shown as stored); the key stays the code for the API.
+    label: str = ""
 
     @property
     def net(self) -> Decimal:
@@ -349,7 +361,7 @@ def grant_totals(*, since: date | None = None, until: date | None = None) -> Tot
     def cents(value: Any) -> Decimal:
         return Decimal(value or 0).quantize(money.CENTS)  # SQLite sums without the scale
 
-    def grouped(field: str, query: Any = None) -> list[Total]:
+    def grouped(field: str, label: Callable[[Any], str], query: Any = None) -> list[Total]:
         rows = (query if query is not None else found).values(field).order_by(field)
         return [
             Total(
@@ -358,6 +370,7 @@ def grant_totals(*, since: date | None = None, until: date | None = None) -> Tot
                 amount=cents(row["total"]),
                 disbursed=cents(row["disbursed"]),
                 returned=cents(row["returned"]),
+                label=label(row[field]) if row[field] else "",
             )
             for row in rows.annotate(**sums)
         ]
@@ -365,14 +378,26 @@ def grant_totals(*, since: date | None = None, until: date | None = None) -> Tot
     summed = found.aggregate(**sums)
     return Totals(
         currency=money.base_currency(),
-        by_type=grouped("grant_type"),
-        by_month=grouped("month", found.annotate(month=TruncMonth("requested_at"))),
-        by_country=grouped("country"),
+        by_type=grouped("grant_type", _type_label),
+        by_month=grouped("month", _month_label, found.annotate(month=TruncMonth("requested_at"))),
+        by_country=grouped("country", _country_label),
         count=summed["n"] or 0,
         amount=cents(summed["total"]),
         disbursed=cents(summed["disbursed"]),
         returned=cents(summed["returned"]),
     )
+
+
+def _type_label(code: str) -> str:
+    return str(GrantType(code).label) if code in GrantType.values else code
+
+
+def _month_label(month: datetime) -> str:
+    return date_format(month, "YEAR_MONTH_FORMAT")
+
+
+def _country_label(code: str) -> str:
+    return places.country_name(code) or code
 
 
 def base_currency() -> str:
@@ -425,9 +450,16 @@ def grant_cells(
     ]
 
 
-def referral_totals() -> dict[str, int]:
+def referral_totals() -> list[tuple[str, int]]:
+    """(the state's label in the reader's language, how many referrals are in it), in the
+    order of the states: the summary had shown the codes ("draft: 1")."""
     rows = Referral.objects.values("status").annotate(n=Count("id"))
-    return {row["status"]: row["n"] for row in rows}
+    counts = {row["status"]: row["n"] for row in rows}
+    return [
+        (str(status.label), counts[status.value])
+        for status in ReferralStatus
+        if status.value in counts
+    ]
 
 
 def pending_counts(user: Any) -> dict[str, int]:
