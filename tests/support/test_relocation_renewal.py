@@ -72,7 +72,9 @@ def _page(web, referral):
 def test_the_referral_page_renews_a_relocation(team):
     referral = _relocation(team)
     web = client(team.lucia)
-    assert "Renew the relocation" in _page(web, referral)
+    page = _page(web, referral)
+    assert "Renew the relocation" in page
+    assert "<dd>Spain · <bdi>Host</bdi></dd>" in page, "the country by name, not ES"
     before = AuditEntry.objects.filter(object_type="referral", action="record.update").count()
     response = web.post(_url(referral), {"months": "4"}, follow=True)
     assert "The relocation is renewed." in response.content.decode()
