@@ -7,6 +7,7 @@ page and the check (the access rules' matrix covers every role)."""
 from __future__ import annotations
 
 import datetime
+import html
 import re
 import threading
 
@@ -53,7 +54,7 @@ def _entries(n: int) -> None:
 
 
 def test_the_audit_page_says_the_log_is_intact_then_names_a_changed_entry(signed_in):
-    auditor, _person = signed_in(Role.AUDITOR)
+    auditor, person = signed_in(Role.AUDITOR)
     _entries(3)
     before = _ask(auditor)
     assert "The log is intact:" in before and "The log was tampered with" not in before
@@ -66,7 +67,10 @@ def test_the_audit_page_says_the_log_is_intact_then_names_a_changed_entry(signed
     assert "The log is intact" not in after
     # The result stays on the page, with when it was asked for, until the next check.
     again = auditor.get(reverse("audit:log")).content.decode()
-    assert f"entry {changed.seq}" in again and "Asked for by user " in again
+    assert f"entry {changed.seq}" in again
+    # Who asked, by name beside their id (it had said "user 6").
+    name = f"{person.user.username} ({person.user.pk})"
+    assert f"Asked for by user {name} at " in html.unescape(again)
 
 
 def test_without_asking_the_page_checks_nothing(signed_in):

@@ -42,12 +42,13 @@ def log_view(request: HttpRequest) -> HttpResponse:
             int(entry.object_id) if entry.object_type == "user" and entry.object_id.isdigit() else 0
         )
 
+    check, now = selectors.latest_check(), timezone.now()
     ids = {e.actor_id or 0 for e in page} | {user_object(e) for e in page}
+    ids.add((check.requested_by if check is not None else None) or 0)
     names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
     for entry in page:
         setattr(entry, "actor_name", names.get(entry.actor_id or 0, ""))  # noqa: B010
         setattr(entry, "object_name", names.get(user_object(entry), ""))  # noqa: B010
-    check, now = selectors.latest_check(), timezone.now()
     stalled = check is not None and check.stalled(now)
     under_way = check is not None and check.under_way(now)
     context = {
@@ -55,6 +56,8 @@ def log_view(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "filtered": any(chosen.get(name) for name in LogFilters.base_fields),
         "check": check,
+        # Who asked for it by name, beside their id, as the entries' actors are shown.
+        "check_by": _named(check.requested_by, names) if check is not None else "",
         "stalled": stalled,
         "under_way": under_way,
         # While the worker checks, the page reloads itself to show how far it has come, as
@@ -64,6 +67,12 @@ def log_view(request: HttpRequest) -> HttpResponse:
         "key_id": checkpoints.key_id(),
     }
     return render(request, "audit/log.html", context)
+
+
+def _named(user_id: int | None, names: dict[int, str]) -> str:
+    if user_id is None:
+        return ""
+    return f"{names[user_id]} ({user_id})" if user_id in names else str(user_id)
 
 
 @requires("view_audit_log")
