@@ -31,6 +31,21 @@ def _setup() -> None:
         raise SystemExit(2) from None
 
 
+# Aegis's own Django management commands, which the parser above does not list: an
+# administrator reading `aegis --help` had found no trace of the audit or exchange commands.
+MORE_COMMANDS = """
+more commands (each with its own --help):
+    audit               verify the audit log, take and check signed checkpoints
+    ledger              verify the grant ledger, take its checkpoints
+    exchange            partner bundles: identity, export, import
+    monitoring          news extraction: train, extract; the monitoring keys
+    incidents           seal the days of incidents recorded before days were sealed
+    report              reports from the protected statistics (annual PDF and HTML)
+    retention           expire the records past their retention period
+    migrate             move the database to this version's schema (after an upgrade)
+Django's other management commands work too ('aegis check', 'aegis shell')."""
+
+
 # Django's management commands that read or change an instance: on a home that holds none
 # (a mistyped AEGIS_HOME) each would fail on a missing table, or make keys of no instance.
 INSTANCE_COMMANDS = frozenset({"audit", "exchange", "incidents", "ledger", "report", "retention"})
@@ -852,9 +867,7 @@ def _main(argv: list[str]) -> int:
         return _run(args)
     if not argv or argv[0] in {"-h", "--help"}:
         parser.print_help()
-        print(
-            "\nDjango's management commands work too, e.g. 'aegis audit verify', 'aegis migrate'."
-        )
+        print(MORE_COMMANDS)
         return 0
     if _needs_instance(argv):
         _require_instance()
