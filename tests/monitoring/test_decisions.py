@@ -337,14 +337,18 @@ def test_an_incident_taken_up_from_the_news_does_not_keep_the_articles_lengths(t
 def _page_as_sent(client: Client, proposal: Proposal, **changes: Any) -> dict[str, Any]:
     """The proposal page's draft form as a browser sends it, with `changes` typed in."""
     page = client.get(reverse("monitoring:proposal", kwargs={"proposal_id": proposal.pk}))
-    form = page.context["draft_form"]
+    return {**_as_sent(page.context["draft_form"]), **changes}
+
+
+def _as_sent(form: Any) -> dict[str, Any]:
+    """A draft form as its page draws it, as a browser sends it back."""
     sent: dict[str, Any] = {}
     for field in form:
         value = field.value()
         if value in (None, False):
             continue
         sent[field.name] = value.isoformat() if isinstance(value, datetime.date) else value
-    return {**sent, **changes}
+    return sent
 
 
 def _accepted_with(team: Any, proposal: Proposal, **typed: Any) -> Any:
@@ -457,9 +461,53 @@ def test_a_page_loaded_before_a_colleague_s_corrections_does_not_overwrite_them(
             {**stale, "compartment": team.compartment.pk},
         )
         assert page.status_code == 200
-        assert "A colleague saved other corrections" in page.content.decode()
+        assert "Someone saved other corrections" in page.content.decode()
         assert 'value="Defender held in Bogota"' in page.content.decode()  # what was typed
     assert not Incident.objects.exists()
     with unlocked(team.analyst.keychain()):
         kept = decisions.draft_of(Proposal.objects.get(pk=proposal.pk))
     assert kept.title == "Land defender detained in Bogota"
+
+
+@pytest.mark.parametrize("action", ["monitoring:edit", "monitoring:accept"])
+def test_a_refused_stale_draft_is_taken_when_sent_again_from_the_page_that_refused_it(
+    team, proposal, action
+):
+    """The refusal kept the old `seen`: Save again was refused again, and reopening the
+    proposal lost what was typed. Now the refusing page is drawn on the present version."""
+    url = reverse(action, kwargs={"proposal_id": proposal.pk})
+    mine = sign_in(Client(), team.analyst)
+    stale = _page_as_sent(mine, proposal, title="Defender held in Bogota")
+    other_tab = sign_in(Client(), team.analyst)  # a colleague, or the same analyst elsewhere
+    theirs = _page_as_sent(other_tab, proposal, title="Land defender detained in Bogota")
+    saved = other_tab.post(reverse("monitoring:edit", kwargs={"proposal_id": proposal.pk}), theirs)
+    assert saved.status_code == 302
+
+    refused = mine.post(url, {**stale, "compartment": team.compartment.pk})
+    assert refused.status_code == 200
+    said = refused.content.decode()
+    assert "A colleague" not in said
+    assert "saving again replaces them" in said
+    again = _as_sent(refused.context["draft_form"])
+    assert again["title"] == "Defender held in Bogota"  # what was typed stays
+    assert again["seen"] != stale["seen"]  # the version kept now
+    assert not Incident.objects.exists()
+
+    taken = mine.post(url, {**again, "compartment": team.compartment.pk})
+    assert taken.status_code == 302
+    with unlocked(team.analyst.keychain()):
+        kept = decisions.draft_of(Proposal.objects.get(pk=proposal.pk))
+    assert kept.title == "Defender held in Bogota"
+
+
+def test_two_saves_of_one_draft_at_the_same_moment_are_refused_in_the_service(team, proposal):
+    """The page's form checks `seen` before the lock; the service checks it again under it."""
+    with unlocked(team.analyst.keychain()):
+        draft = decisions.draft_of(proposal)
+        seen = draft.version()
+        draft.title = "Land defender detained in Bogota"
+        decisions.edit(proposal, draft, actor_id=None, seen=seen)
+        draft.title = "Defender held in Bogota"
+        with pytest.raises(RuleError) as refused:
+            decisions.edit(proposal, draft, actor_id=None, seen=seen)
+    assert "Someone saved other corrections" in str(refused.value)

@@ -199,7 +199,9 @@ def test_an_overlong_feed_entry_is_skipped_and_the_rest_is_read(web, team):
     ]
     feed = add(SourceKind.FEED, web.add("/feed.xml", rss(items)))
 
-    assert read(feed) == (SourceStatus.OK, "")
+    # The archive's summary is kept, and said to be the summary only (its page too large).
+    assert read(feed) == (SourceStatus.OK, "1 summary only")
+    assert Article.objects.filter(page_detail="too long").count() == 1
     assert "/overlong" not in web.requests  # skipped before its page was fetched
     assert Article.objects.count() == 2 and Proposal.objects.count() == 2
     feed.refresh_from_db()

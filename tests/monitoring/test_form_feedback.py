@@ -49,7 +49,8 @@ def test_a_source_added_with_active_unticked_is_kept_paused(team):
     source = Source.objects.get()
     assert source.is_active is False
     assert "paused: resume it to have it read" in page.content.decode()
-    client.post(reverse("monitoring:sources"), {**SOURCE, "url": SOURCE["url"] + "?2"})
+    second = {**SOURCE, "name": "Second", "url": SOURCE["url"] + "?2"}
+    client.post(reverse("monitoring:sources"), second)
     assert Source.objects.get(url=SOURCE["url"] + "?2").is_active is True
 
 

@@ -96,7 +96,8 @@ def test_a_site_trickling_its_answer_is_cut_off_as_too_slow(trickle):
 
 
 def _feed(url: str):
-    return sources.create_source(actor_id=None, name="News", kind=SourceKind.FEED, url=url)
+    # Named by its address: two sources may not share a name.
+    return sources.create_source(actor_id=None, name=url[-60:], kind=SourceKind.FEED, url=url)
 
 
 def test_an_address_no_parser_reads_fails_only_its_own_item(web, team):

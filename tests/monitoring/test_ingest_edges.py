@@ -157,7 +157,10 @@ def test_a_feed_date_that_cannot_be_a_publication_date_is_left_out(web, team):
             f"/f{number}.xml",
             item.replace("Fri, 20 Nov 2026 10:00:00 GMT", day or "Fri, 20 Nov 2026 10:00:00 GMT"),
         )
-        _read(sources.create_source(actor_id=None, name="F", kind=SourceKind.FEED, url=url))
+        feed = sources.create_source(
+            actor_id=None, name=f"F{number}", kind=SourceKind.FEED, url=url
+        )
+        _read(feed)
     published = [a.published for a in Article.objects.order_by("pk")]
     assert published == [None, None, datetime.date(2026, 11, 20)]
 

@@ -20,7 +20,7 @@ from aegis.vault import service_keys
 from aegis.vault import services as vault
 from aegis.vault.keychain import unlocked
 
-from .conftest import STORY, article_page, rss, sign_in
+from .conftest import STORY, api_client, article_page, rss, sign_in
 
 pytestmark = pytest.mark.django_db
 SHIPPED_EXTRACTOR = articles.run_extractor  # before the stand-in replaces it (conftest)
@@ -207,7 +207,7 @@ def test_bad_source_input_is_refused_and_nothing_written(team):
     assert not Source.objects.exists()
     # An international domain name and a port are addresses too.
     for url in ("https://пример.рф/rss", "http://example.org:8080/feed.xml"):
-        sources.create_source(actor_id=None, name="N", kind="feed", url=url)
+        sources.create_source(actor_id=None, name=url, kind="feed", url=url)
     assert Source.objects.count() == 2
 
 
@@ -455,3 +455,142 @@ def test_read_it_at_the_next_pass_is_queued_for_now(web, team, django_capture_on
     # Run at once (django_tasks_db writes "no time set" as the year 9999), not in ten hours.
     run_after = queued.run_after
     assert run_after is None or run_after.year == 9999 or run_after <= clock.now(), run_after
+
+
+def test_an_entry_whose_page_could_not_be_read_says_only_its_summary_was(web, team):
+    """Its proposal had the feed's summary as the whole article, with no word that the page
+    was not fetched, and the source said "Read" alone."""
+    gone = web.base + "/news/gone"  # answers 404
+    slow = web.add("/news/slow", article_page("Defender arrested"), delay=3)
+    read = web.add("/news/read", article_page("Defender arrested in Bogota"))
+    feed = add(
+        SourceKind.FEED,
+        web.add(
+            "/feed.xml",
+            rss(
+                [
+                    ("Defender arrested", gone, "Police arrested a defender."),
+                    ("Journalist arrested", slow, "Police arrested a journalist."),
+                    ("Lawyer arrested", read, "Short"),
+                ]
+            ),
+        ),
+    )
+    assert polling.poll(feed) == SourceStatus.OK
+
+    by_url = {}
+    with unlocked(team.analyst.keychain()):
+        for article in Article.objects.all():
+            by_url[str(article.url)] = article
+    assert (by_url[gone].page_status, by_url[gone].page_detail) == (SourceStatus.NOT_FOUND, "404")
+    assert by_url[slow].page_status == SourceStatus.TIMEOUT
+    assert by_url[read].page_status == ""
+    feed.refresh_from_db()
+    assert feed.status == SourceStatus.OK and feed.status_detail == "2 summary only"
+    assert "2 articles kept from the feed's summary only" in feed.detail_said
+
+    client = sign_in(Client(), team.analyst)
+
+    def page_of(url: str) -> str:
+        proposal = by_url[url].proposal
+        shown = client.get(reverse("monitoring:proposal", kwargs={"proposal_id": proposal.pk}))
+        return shown.content.decode()
+
+    summary_only = "Only the feed&#x27;s summary of this article was read"
+    assert summary_only in page_of(gone) and "(the server answered 404)" in page_of(gone)
+    assert summary_only in page_of(slow) and "(Timed out)" in page_of(slow)
+    assert summary_only not in page_of(read)
+    said = api_client(team.analyst).get(f"/api/v1/monitoring/proposals/{by_url[gone].proposal.pk}")
+    assert "the server answered 404" in said.json()["page_unread"]
+    listed = client.get(reverse("monitoring:source", kwargs={"source_id": feed.pk}))
+    assert "kept from the feed&#x27;s summary only" in listed.content.decode()
+
+
+def test_a_page_source_known_from_another_source_is_not_said_read(web, team):
+    """Its address had come in as a feed's entry: never fetched, it had been "Read", with no
+    article and a new time it was read at each poll."""
+    link = web.add("/news/arrest", article_page("Defender arrested in Bogota"))
+    feed = add(SourceKind.FEED, web.add("/feed.xml", rss([("Defender arrested", link, "")])))
+    assert polling.poll(feed) == SourceStatus.OK
+    page = add(SourceKind.PAGE, link, name="The arrest, as a page")
+    fetched = len(web.requests)
+
+    assert polling.poll(page) == SourceStatus.KNOWN
+    assert len(web.requests) == fetched  # not fetched
+    page.refresh_from_db()
+    assert page.status == SourceStatus.KNOWN and page.last_polled_at is None
+    assert page.last_ok_at is None and page.articles_found == 0
+    shown = sign_in(Client(), team.analyst).get(
+        reverse("monitoring:source", kwargs={"source_id": page.pk})
+    )
+    assert "Already known from another source" in shown.content.decode()
+    assert "Last read" not in shown.content.decode()
+
+    # A page source read as itself is still "Read" when polled again.
+    own = add(SourceKind.PAGE, web.add("/page", article_page("Lawyer arrested")))
+    assert polling.poll(own) == SourceStatus.OK
+    assert polling.poll(own) == SourceStatus.OK
+
+
+def test_a_second_source_of_the_same_name_is_refused_in_words(team):
+    from aegis.rules import Conflict
+
+    first = sources.create_source(
+        actor_id=None, name="El País", kind="feed", url="https://example.org/a.xml"
+    )
+    for name in ("El País", "el país", "EL  PAÍS ", "ＥＬ ＰＡÍＳ"):
+        with pytest.raises(Conflict) as refused:
+            sources.create_source(actor_id=None, name=name, kind="feed", url="https://b.example/f")
+        assert refused.value.field == "name"
+        assert "Another source is already called" in str(refused.value)
+    other = sources.create_source(
+        actor_id=None, name="El Tiempo", kind="feed", url="https://b.example/f"
+    )
+    fields = {"kind": "feed", "url": "https://b.example/f", "is_active": True}
+    with pytest.raises(Conflict):
+        sources.update_source(other, actor_id=None, name="el país", **fields)
+    # Its own name, saved again (in other letters), is no clash.
+    sources.update_source(
+        first, actor_id=None, name="EL PAÍS", url=first.url, kind="feed", is_active=True
+    )
+    assert Source.objects.get(pk=first.pk).name == "EL PAÍS"
+    # Two that share a name from before this rule can still be saved (paused) as they are.
+    Source.objects.filter(pk=other.pk).update(name="El País")
+    other.refresh_from_db()
+    sources.update_source(other, actor_id=None, name="El País", **{**fields, "is_active": False})
+    assert not Source.objects.get(pk=other.pk).is_active
+    Source.objects.filter(pk=other.pk).update(name="El Tiempo")
+
+    client = sign_in(Client(), team.analyst)
+    page = client.post(
+        reverse("monitoring:sources"),
+        {
+            "name": "el tiempo",
+            "kind": "feed",
+            "url": "https://c.example/f",
+            "reliability": "C",
+            "interval_minutes": "60",
+        },
+    )
+    assert page.status_code == 200
+    assert "Another source is already called “el tiempo”" in page.content.decode()
+    assert Source.objects.count() == 2
+
+
+def test_the_interval_s_error_uses_the_words_of_its_label(team):
+    client = sign_in(Client(), team.analyst)
+    page = client.post(
+        reverse("monitoring:sources"),
+        {
+            "name": "N",
+            "kind": "feed",
+            "url": "https://c.example/f",
+            "reliability": "C",
+            "interval_minutes": "1",
+        },
+    )
+    assert page.status_code == 200
+    said = page.content.decode()
+    assert "Read every (minutes)" in said  # the label
+    assert "Read every 5 to 10,080 minutes (at least once a week)." in said
+    assert "Poll every" not in said

@@ -100,6 +100,11 @@ class ProposalOut(ProposalRow):
     url: str
     draft: dict[str, Any] = Field(description="The incident draft, in Aegis's vocabularies.")
     extracted: dict[str, Any] = Field(description="The extractor's output, in its own labels.")
+    page_unread: str = Field(
+        description="Where only the feed's summary of the article was read, that and why its "
+        'page could not be ("the server answered 404"), in words in the caller\'s language; '
+        "empty where the page was read."
+    )
 
 
 class PastedOut(ProposalRow):
@@ -147,6 +152,7 @@ def _out(p: Proposal) -> dict[str, Any]:
         **_row(p),
         "title": p.article.title,
         "url": p.article.url,
+        "page_unread": p.article.unread_page_said,
         "draft": decisions.draft_of(p).as_json(),
         "extracted": {
             key: value

@@ -40,6 +40,14 @@ def _seen(url: str, secret: bytes | None) -> bool:
     return bool(hashes) and Article.objects.filter(url_hash__in=hashes).exists()
 
 
+def seen_elsewhere(url: str, source: Any) -> bool:
+    """Whether an article from this address is kept, but none from `source`: a web page
+    source whose page came in from another (a feed's entry, an analyst's paste)."""
+    hashes = fingerprints.url_hashes(url, fingerprints.key()) if url else []
+    kept = Article.objects.filter(url_hash__in=hashes)
+    return bool(hashes) and kept.exists() and not kept.filter(source=source).exists()
+
+
 def seen_text(
     source: Any, title: str, text: str, boilerplate: frozenset[str] = frozenset()
 ) -> bool:
@@ -133,6 +141,8 @@ def ingest(
     actor_id: int | None = None,
     boilerplate: frozenset[str] = frozenset(),
     extracted: dict[str, Any] | None = None,
+    page_status: str = "",
+    page_detail: str = "",
 ) -> Article | None:
     """Keep a new article and propose it (or mark it a duplicate); None when its address
     was seen already, or, for one without an address, the same text from the same source
@@ -141,7 +151,9 @@ def ingest(
     footer), left out of its fingerprint, never out of the text kept, read and checked for
     names (texts.boilerplate). `extracted`: the article's reading where it was read before
     (the worker reads a poll's new entries at once, manual.py an analyst's article, both with
-    run_extractors, before this transaction); else it is read here, in this process."""
+    run_extractors, before this transaction); else it is read here, in this process.
+    `page_status`, `page_detail`: why a feed entry's page could not be read, so that the
+    text is only the feed's summary (Article.page_status)."""
     title, text, url = title.strip()[:1000], text.strip(), url.strip()
     if not text and not title:
         raise RuleError(_("The article has no text."), "text")
@@ -170,6 +182,8 @@ def ingest(
         duplicate_of=original,
         fetched_at=clock.now(),
         added_by_id=actor_id,
+        page_status=page_status,
+        page_detail=page_detail[:200],
     )
     audit.record(
         "monitoring.article", actor_id=actor_id, object_type="article", object_id=article.pk

@@ -7,6 +7,8 @@ that name the target (mentions.py)."""
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -18,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from aegis import clock, rules
 from aegis.audit import services as audit
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 from aegis.vault import normalise
 from aegis.vault.fields import blind_index
 from aegis.vault.keychain import NoKeyAccess, VaultLocked
@@ -166,11 +168,51 @@ def _made_once(
         raise
 
 
+def saved_state(campaign: Campaign) -> str:
+    """A short digest of what the edit page shows: the page sends back the state it showed
+    (`seen`), so that what was saved since (a colleague's edit, another tab's, a First seen
+    moved earlier by an older item attached) is not undone unseen."""
+    values: dict[str, Any] = {
+        name: str(getattr(campaign, name) or "")
+        for name in ("target_kind", "target_name", "attribution", "attribution_confidence", "notes")
+    }
+    values.update(
+        narratives=list(campaign.narratives),
+        platforms=list(campaign.platforms),
+        methods=list(campaign.methods),
+        first_seen=campaign.first_seen.isoformat(),
+        reach=int(campaign.reach),
+        is_active=bool(campaign.is_active),
+    )
+    text = json.dumps(values, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+STALE = gettext_lazy(
+    "This campaign was changed since you opened this page (by a colleague, or in another "
+    "tab), so nothing was saved. What you typed is below: open the campaign in another tab to "
+    "see the changes; saving again replaces them with what is below."
+)
+
+
 @transaction.atomic
 def update_campaign(
-    campaign: Campaign, *, actor_id: int | None, is_active: bool = True, **fields: Any
+    campaign: Campaign,
+    *,
+    actor_id: int | None,
+    is_active: bool = True,
+    seen: str = "",
+    **fields: Any,
 ) -> Campaign:
+    """`seen`: the campaign's saved_state as the page showed it; refused (Conflict) where it
+    has changed since. The form refuses it first, and draws the page again on the present
+    state (forms.CampaignEditForm); this is for two saves at the same moment."""
     values = _checked(fields)
+    if seen:
+        # Locked until the save commits: a second save at the same moment waits, then sees it.
+        campaign.refresh_from_db(from_queryset=Campaign.objects.select_for_update())
+        if saved_state(campaign) != seen:
+            raise Conflict(str(STALE))
     renamed = _name_key(campaign.target_name) != _name_key(values["target_name"])
     for name, value in values.items():
         setattr(campaign, name, value)

@@ -117,19 +117,24 @@ def check_draft(draft: Draft) -> Draft:
     return draft
 
 
+# "Someone": the other corrections may be the same analyst's, from another tab.
 STALE = gettext_lazy(
-    "A colleague saved other corrections to this draft since you opened it, so nothing was "
-    "saved or decided. Open the proposal again to see theirs."
+    "Someone saved other corrections to this draft since you opened this page (a colleague, "
+    "or you in another tab), so nothing was saved or decided. What you typed is below: open "
+    "the proposal in another tab to see the other corrections; saving again replaces them "
+    "with what is below."
 )
 
 
 @transaction.atomic
 def edit(proposal: Proposal, draft: Draft, *, actor_id: int | None, seen: str = "") -> Proposal:
     """Keep the analyst's corrected draft. `seen`: the version of the draft their page showed
-    (Draft.version); refused when a colleague's corrections were saved since."""
+    (Draft.version); refused when other corrections were saved since. The page's form refuses
+    it first, drawn again on the present version (forms.DraftForm); this, under the lock, is
+    for two saves at the same moment."""
     _pending(proposal)
     if seen and seen != draft_of(proposal).version():
-        raise RuleError(STALE)
+        raise Conflict(str(STALE))
     draft = check_draft(draft)
     proposal.edited = json.dumps(draft.as_json(), ensure_ascii=False)
     proposal.save(update_fields=["edited"])

@@ -18,10 +18,10 @@ from aegis.incidents.vocabulary import (
     Reliability,
     ViolationType,
 )
-from aegis.rules import RuleError
+from aegis.rules import RuleError, refuse_a_stale_page
 from aegis.widgets import DateInput
 
-from . import campaigns
+from . import campaigns, decisions
 from .drafts import MAX_VICTIMS, Draft, VictimDraft
 from .sources import LANGUAGES
 from .vocabulary import (
@@ -160,12 +160,15 @@ class DraftForm(PlaceForm):
     reliability = forms.ChoiceField(
         label=_("Reliability of the source"), choices=Reliability.choices
     )
-    # The version of the draft the page showed (Draft.version): a colleague's corrections
-    # saved since are not overwritten unseen.
+    # The version of the draft the page showed (Draft.version): corrections saved since (by a
+    # colleague, or in another tab) are not overwritten unseen.
     seen = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, current: str = "", **kwargs: Any) -> None:
+        """`current`: the version of the draft kept now; "" checks nothing (a proposal
+        decided, whose page says that instead)."""
         super().__init__(*args, **kwargs)
+        self.current = current
         # As many rows as the draft has victims (and two to add one), so that none is on the
         # incident unseen; a form sent back has the rows its page had.
         sent = self.data if self.is_bound else self.initial
@@ -180,6 +183,13 @@ class DraftForm(PlaceForm):
             self.fields[f"victim_{n}_age"] = forms.ChoiceField(
                 label=_("Age group"), choices=AgeGroup.choices, initial=AgeGroup.UNKNOWN
             )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # Refused with the page drawn again on the present version, what was typed kept, so
+        # that sent again it is taken (decisions.edit checks it again under its lock).
+        refuse_a_stale_page(self, self.current, decisions.STALE)
+        return cleaned
 
     @classmethod
     def initial_from(cls, draft: Draft) -> dict[str, Any]:
@@ -321,6 +331,22 @@ class CampaignForm(forms.Form):
 
 class NewCampaignForm(CampaignForm, OnceForm):
     pass
+
+
+class CampaignEditForm(CampaignForm):
+    # The campaign's state as the page showed it (campaigns.saved_state): a colleague's save
+    # since, or a First seen moved earlier by an older item, is not undone without a word.
+    seen = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.current = current
+        self.fields["seen"].initial = current
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        refuse_a_stale_page(self, self.current, campaigns.STALE)
+        return cleaned
 
 
 class ItemForm(OnceForm):

@@ -30,6 +30,7 @@ from .vocabulary import (
     SourceStatus,
     TargetKind,
     detail_words,
+    unread_page_words,
 )
 
 
@@ -89,6 +90,11 @@ class Article(models.Model):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Why a feed entry's page could not be read (a SourceStatus and its detail, as a source's),
+    # so that only the feed's summary is the text: its proposal says so, else the summary
+    # passed for the whole article. Coded, as the source's status is; "" when it was read.
+    page_status = models.CharField(max_length=20, choices=SourceStatus.choices, blank=True)
+    page_detail = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-fetched_at", "-pk"]
@@ -101,6 +107,11 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return f"article {self.pk}"
+
+    @property
+    def unread_page_said(self) -> str:
+        """That only the feed's summary was read, and why, in words; "" when the page was."""
+        return unread_page_words(self.page_status, self.page_detail)
 
 
 class Proposal(models.Model):

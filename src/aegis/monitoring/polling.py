@@ -81,6 +81,7 @@ class _Tally:
     found: int = 0
     not_kept: int = 0
     fetched: int = 0
+    summary_only: int = 0  # kept from the feed's summary: their pages could not be read
 
 
 def _read_lately(link: str) -> bool:
@@ -101,19 +102,19 @@ def forget_unreadable() -> None:
     _unreadable.clear()
 
 
-def _linked_page(link: str) -> texts.Page | None:
-    """The page an entry links to, read; None where it cannot be fetched or read (a charset
-    or markup no reader takes is that page's failure, not the feed's)."""
+def _linked_page(link: str) -> texts.Page | FetchFailed:
+    """The page an entry links to, read; or why it cannot be fetched or read (a charset or
+    markup no reader takes is that page's failure, not the feed's)."""
     try:
         linked = fetching.fetch(link)
         return texts.read_page(texts.decode_page(linked.body, linked.content_type), link)
     except FetchFailed as failed:
         if failed.status == SourceStatus.PROXY:
             raise  # the proxy went down, not the page: said on the source, the link read later
-        return None
+        return failed
     except Exception as error:
         log.warning("monitoring: a linked page could not be read: %s", type(error).__name__)
-        return None
+        return FetchFailed(SourceStatus.NO_TEXT)
 
 
 def poll(source: Source) -> str:
@@ -130,21 +131,24 @@ def poll(source: Source) -> str:
             if source.kind == SourceKind.FEED:
                 _poll_feed(source, tally)
             else:
-                tally.found = _poll_page(source)
+                status = _poll_page(source, tally)
     except FetchFailed as failed:
         status, detail = failed.status, failed.detail
     except Exception as error:  # one source's surprise never stops the others
         log.error("monitoring: reading source %s failed: %s", source.pk, type(error).__name__)
         status, detail = SourceStatus.HTTP_ERROR, type(error).__name__
-    if status == SourceStatus.OK and tally.not_kept:
-        detail = f"{tally.not_kept} not kept"  # read, but some of its articles failed
+    if status == SourceStatus.OK:
+        # Read, but some of its articles failed, or are only the feed's summary of them.
+        counts = (
+            f"{tally.not_kept} not kept" if tally.not_kept else "",
+            f"{tally.summary_only} summary only" if tally.summary_only else "",
+        )
+        detail = "; ".join(count for count in counts if count)
     found = tally.found
     now = clock.now()
-    changes: dict[str, Any] = {
-        "status": status,
-        "status_detail": detail[:200],
-        "last_polled_at": now,
-    }
+    changes: dict[str, Any] = {"status": status, "status_detail": detail[:200]}
+    if status != SourceStatus.KNOWN:  # fetched (or tried): a page known already was not
+        changes["last_polled_at"] = now
     if status == SourceStatus.OK:
         changes["last_ok_at"] = now
     Source.objects.filter(pk=source.pk).update(**changes)
@@ -236,6 +240,7 @@ class _Entry:
     published: datetime.date | None
     language: str
     boilerplate: frozenset[str]
+    unread: FetchFailed | None = None  # why its page could not be read: the summary is kept
 
 
 def _keep(source: Source, found: list[_Entry], tally: _Tally) -> None:
@@ -257,8 +262,11 @@ def _keep(source: Source, found: list[_Entry], tally: _Tally) -> None:
                     language=entry.language,
                     boilerplate=entry.boilerplate,
                     extracted=extracted,
+                    page_status=entry.unread.status if entry.unread else "",
+                    page_detail=entry.unread.detail if entry.unread else "",
                 ):
                     tally.found += 1
+                    tally.summary_only += entry.unread is not None
         except Exception as error:  # one entry's surprise never stops the entries after it
             log.error("monitoring: source %s: an entry failed: %s", source.pk, type(error).__name__)
             tally.not_kept += 1
@@ -291,12 +299,18 @@ def _read_entries(source: Source, feed: Any, tally: _Tally, found: list[_Entry])
             continue
         published = _believable(_entry_date(entry))
         language = ""
+        unread: FetchFailed | None = None
         if link:
-            # The whole article, when its page can be read; else the feed's summary.
+            # The whole article, when its page can be read; else the feed's summary, and why.
             tally.fetched += 1
             page = _linked_page(link)
-            # A page too long to keep (a whole archive, say) leaves the feed's summary.
-            if page is not None and len(text) < len(page.text) <= texts.TEXT_MAX:
+            if isinstance(page, FetchFailed):
+                unread = page
+            elif not page.text:
+                unread = FetchFailed(SourceStatus.NO_TEXT)
+            elif len(page.text) > texts.TEXT_MAX:  # a whole archive, say
+                unread = FetchFailed(SourceStatus.HTTP_ERROR, "too long")
+            elif len(text) < len(page.text):  # (else the summary says more than the page)
                 text, language, shared = page.text, page.language, frozenset()
                 title = title or page.title
                 published = published or _believable(page.published)
@@ -307,12 +321,16 @@ def _read_entries(source: Source, feed: Any, tally: _Tally, found: list[_Entry])
             continue
         if not link and articles.seen_text(source, title, text, shared):
             continue  # sent before: kept once, and never in the way of the entries after it
-        found.append(_Entry(link, title, text, published, language, shared))
+        found.append(_Entry(link, title, text, published, language, shared, unread))
 
 
-def _poll_page(source: Source) -> int:
+def _poll_page(source: Source, tally: _Tally) -> str:
+    """Read a web page source (one article); its status."""
+    if articles.seen_elsewhere(source.url, source):
+        # Not fetched: it had been "Read", with no article and a new time read at each poll.
+        return SourceStatus.KNOWN
     if articles.seen(source.url):
-        return 0
+        return SourceStatus.OK  # read before: a page is one article
     fetched = fetching.fetch(source.url)
     page = texts.read_page(texts.decode_page(fetched.body, fetched.content_type), fetched.url)
     if not page.text:
@@ -335,4 +353,5 @@ def _poll_page(source: Source) -> int:
             language=language,
             extracted=extracted,
         )
-    return 1 if article else 0
+    tally.found = 1 if article else 0
+    return SourceStatus.OK

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from typing import Any, Literal, get_args
 
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -62,9 +64,13 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     except (TypeError, ValueError):
         interval = -1
     if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
+        # In the words of the form's "Read every (minutes)".
         raise RuleError(
-            _("Poll every %(min)s minutes at the most often, and at least once a week.")
-            % {"min": MIN_INTERVAL},
+            _("Read every %(min)s to %(max)s minutes (at least once a week).")
+            % {
+                "min": MIN_INTERVAL,
+                "max": number_format(MAX_INTERVAL, force_grouping=True),
+            },
             "interval_minutes",
         )
     return {
@@ -79,12 +85,38 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _name_key(name: str) -> str:
+    """A source's name as people tell names apart: not by case, width or spacing."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _unique(values: dict[str, Any], source: Source | None = None) -> None:
+    """A Conflict where another source has the address, or the name: the queue and the
+    articles name a source by its name alone, so two of one name could not be told apart."""
+    others = Source.objects.exclude(pk=source.pk) if source else Source.objects.all()
+    if others.filter(url=values["url"]).exists():
+        raise Conflict(_("This address is already on the reading list."), "url")
+    # Compared here, not in SQL: SQLite folds the case of ASCII letters only. A source
+    # saved under the name it had keeps it (two added before this rule can still be paused).
+    key = _name_key(values["name"])
+    if source is not None and _name_key(source.name) == key:
+        return
+    if any(_name_key(name) == key for name in others.values_list("name", flat=True)):
+        raise Conflict(
+            _(
+                "Another source is already called “%(name)s”: give this one another name, so "
+                "that the two can be told apart in the proposals."
+            )
+            % {"name": values["name"]},
+            "name",
+        )
+
+
 @transaction.atomic
 def create_source(*, actor_id: int | None, is_active: bool = True, **fields: Any) -> Source:
     """A source on the reading list; one added paused is not read until it is resumed."""
     values = _checked(fields)
-    if Source.objects.filter(url=values["url"]).exists():
-        raise Conflict(_("This address is already on the reading list."), "url")
+    _unique(values)
     source = Source.objects.create(
         **values,
         is_active=bool(is_active),
@@ -103,8 +135,7 @@ def update_source(
     source: Source, *, actor_id: int | None, is_active: bool, **fields: Any
 ) -> Source:
     values = _checked(fields)
-    if Source.objects.filter(url=values["url"]).exclude(pk=source.pk).exists():
-        raise Conflict(_("This address is already on the reading list."), "url")
+    _unique(values, source)
     for name, value in values.items():
         setattr(source, name, value)
     source.is_active = bool(is_active)

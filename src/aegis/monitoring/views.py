@@ -26,6 +26,7 @@ from .drafts import Draft
 from .forms import (
     LANGUAGE_NAMES,
     AcceptForm,
+    CampaignEditForm,
     CampaignForm,
     DraftForm,
     ItemForm,
@@ -60,6 +61,14 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _proposal(proposal_id: int) -> Proposal:
     return found(selectors.proposal(proposal_id))
+
+
+def _kept_version(proposal: Proposal) -> str:
+    """The version of the draft kept now, which the page's `seen` is checked against; none
+    once the proposal is decided (its page says that instead)."""
+    if proposal.status != ProposalStatus.PENDING:
+        return ""
+    return decisions.draft_of(proposal).version()
 
 
 def _proposal_page(request: HttpRequest, proposal: Proposal, **given: Any) -> HttpResponse:
@@ -108,7 +117,7 @@ def edit(request: HttpRequest, proposal_id: int) -> HttpResponse:
     shown = _proposal(proposal_id)
     if DraftForm.REFRESH in request.POST:
         return _proposal_page(request, shown, draft_form=DraftForm.redrawn(request.POST))
-    form = DraftForm(request.POST)
+    form = DraftForm(request.POST, current=_kept_version(shown))
     if form.is_valid():
         with refusal_on(form):
             decisions.edit(
@@ -187,7 +196,7 @@ def _corrections(request: HttpRequest, shown: Proposal) -> tuple[DraftForm | Non
     draft was sent (an older page, the API)."""
     if "title" not in request.POST:
         return None, None
-    form = DraftForm(request.POST)
+    form = DraftForm(request.POST, current=_kept_version(shown))
     if not form.is_valid():
         return form, None
     return form, _sent_draft(form, shown)
@@ -411,7 +420,8 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
 def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
     shown = found(selectors.campaign(campaign_id))
     initial = {n: getattr(shown, n) for n in CampaignForm.base_fields}
-    form = CampaignForm(request.POST or None, initial=initial)
+    current = campaign_services.saved_state(shown)
+    form = CampaignEditForm(request.POST or None, initial=initial, current=current)
     if request.method == "POST" and form.is_valid():
         with refusal_on(form):
             campaign_services.update_campaign(

@@ -36,12 +36,17 @@ class SourceStatus(models.TextChoices):
     UNKNOWN_LANGUAGE = "unknown_language", _("Unknown language")
     NO_TEXT = "no_text", _("No article text found")
     PROXY = "proxy", _("The proxy is misconfigured")
+    # A web page whose address is an article kept already from another source (a feed's
+    # entry, an analyst's paste): not fetched, so neither "Read" nor a time it was read.
+    KNOWN = "known", _("Already known from another source")
 
 
 def detail_words(detail: str) -> str:
-    """A source's status detail (polling.poll: an HTTP status, a few fixed words, a count) in
-    the reader's language; "" for what only a programmer reads (an exception's name, which
-    the status already says in words)."""
+    """A source's status detail (polling.poll: an HTTP status, a few fixed words, counts
+    joined by "; ") in the reader's language; "" for what only a programmer reads (an
+    exception's name, which the status already says in words)."""
+    if "; " in detail:
+        return "; ".join(w for part in detail.split("; ") if (w := detail_words(part)))
     if detail.startswith("robots.txt "):
         why = detail_words(detail.removeprefix("robots.txt "))
         return gettext("robots.txt: %(why)s") % {"why": why} if why else ""
@@ -63,12 +68,32 @@ def detail_words(detail: str) -> str:
         return ngettext(
             "%(n)s article could not be kept", "%(n)s articles could not be kept", n
         ) % {"n": n}
+    if found := re.fullmatch(r"(\d+) summary only", detail):
+        n = int(found.group(1))
+        return ngettext(
+            "%(n)s article kept from the feed's summary only: its page could not be read",
+            "%(n)s articles kept from the feed's summary only: their pages could not be read",
+            n,
+        ) % {"n": n}
     if found := re.fullmatch(r"\w*, (\d+) new", detail):
         n = int(found.group(1))
         return ngettext(
             "%(n)s new article read before the error", "%(n)s new articles read before the error", n
         ) % {"n": n}
     return ""
+
+
+def unread_page_words(status: str, detail: str) -> str:
+    """Why an article's page could not be read (Article.page_status, page_detail), where only
+    its feed's summary was kept, in the reader's language; "" when it was read."""
+    if not status:
+        return ""
+    why = detail_words(detail)
+    if not why:
+        why = str(SourceStatus(status).label) if status in SourceStatus.values else status
+    return gettext(
+        "Only the feed's summary of this article was read: its page could not be read (%(why)s)."
+    ) % {"why": why}
 
 
 class ProposalStatus(models.TextChoices):
