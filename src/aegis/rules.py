@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
@@ -112,6 +113,28 @@ def refuse_a_stale_page(form: Any, current: str, message: Any) -> None:
         data["seen"] = current
         form.data = data
         raise ValidationError(message)
+
+
+class StalePageForm(forms.Form):
+    """A form whose page showed a record in a state (`current`: a status, a version, the
+    time of its last save), carried back in the hidden `seen`: where the record moved on
+    since, the save is refused with `stale_message()` and the form drawn again on the
+    present state (refuse_a_stale_page). A `current` of "" checks nothing."""
+
+    seen = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, current: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.current = current
+        self.fields["seen"].initial = current
+
+    def stale_message(self) -> Any:
+        raise NotImplementedError
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        refuse_a_stale_page(self, self.current, self.stale_message())
+        return cleaned
 
 
 # --- Checks -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from aegis import paging, places
-from aegis.rules import RuleError, refuse_a_stale_page, show_on
+from aegis.rules import RuleError, StalePageForm, show_on
 from aegis.text import whole_number
 from aegis.widgets import DateInput
 
@@ -312,30 +312,18 @@ class CaseMoveForm(forms.Form):
         self.fields["compartment"].queryset = compartments  # type: ignore[attr-defined]
 
 
-class StatusForm(forms.Form):
+class StatusForm(StalePageForm):
+    """`current`: the status the page showed. A colleague's move since is not undone without
+    a word (one had moved a case to Active, and a page still showing Intake then closed it)."""
+
     to_status = forms.ChoiceField(label=_("New status"), choices=CaseStatus.choices)
     reason = text(_("Reason"), required=True, rows=3, help_text=_("Kept with the case's history."))
-    # The status the page showed: a colleague's move since is not undone without a word (one
-    # had moved a case to Active, and a page still showing Intake then closed it).
-    seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.current = current
-        self.fields["seen"].initial = current
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        refuse_a_stale_page(
-            self,
-            self.current,
-            _(
-                "The case was moved to “%(status)s” since you opened this page, so its "
-                "status was not changed. Look at its history, then choose again."
-            )
-            % {"status": CaseStatus(self.current).label},
-        )
-        return cleaned
+    def stale_message(self) -> Any:
+        return _(
+            "The case was moved to “%(status)s” since you opened this page, so its "
+            "status was not changed. Look at its history, then choose again."
+        ) % {"status": CaseStatus(self.current).label}
 
     def clean_to_status(self) -> str:
         try:

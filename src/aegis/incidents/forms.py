@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aegis import places
 from aegis.cases.vocabulary import AgeGroup, Gender
-from aegis.rules import refuse_a_stale_page
+from aegis.rules import StalePageForm
 from aegis.widgets import DateInput
 
 from . import services
@@ -145,30 +145,23 @@ def reason_field() -> Any:
     )
 
 
-class IncidentEditForm(IncidentForm):
-    reason = reason_field()
-    # When the incident was last saved, as the page showed it: a colleague's changes since
-    # are not undone without a word (a stale page had put back the title they corrected).
-    seen = forms.CharField(required=False, widget=forms.HiddenInput)
+class IncidentEditForm(StalePageForm, IncidentForm):
+    """`current`: when the incident was last saved, as the page showed it. A colleague's
+    changes since are not undone without a word (a stale page had put back the title they
+    corrected)."""
 
-    def __init__(self, *args: Any, saved_at: str = "", **kwargs: Any) -> None:
+    reason = reason_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, compartments=[], **kwargs)
         del self.fields["compartment"]
-        self.saved_at = saved_at
-        self.fields["seen"].initial = saved_at
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        refuse_a_stale_page(
-            self,
-            self.saved_at,
-            _(
-                "This incident was changed since you opened this page (by a colleague, or in "
-                "another tab), so nothing was saved. What you typed is below: open the "
-                "incident in another tab to see the changes, then save again."
-            ),
+    def stale_message(self) -> Any:
+        return _(
+            "This incident was changed since you opened this page (by a colleague, or in "
+            "another tab), so nothing was saved. What you typed is below: open the "
+            "incident in another tab to see the changes, then save again."
         )
-        return cleaned
 
 
 NARROWED_VICTIMS = _(

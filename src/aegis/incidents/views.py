@@ -224,7 +224,7 @@ def incident_edit(request: HttpRequest, incident_ref: str) -> HttpResponse:
         request.POST or None,
         initial=initial,
         cases=_listed(selectors.cases_for_incident(request.user, incident)),
-        saved_at=incident.updated_at.isoformat(),
+        current=incident.updated_at.isoformat(),
     )
     if (
         request.method == "POST"

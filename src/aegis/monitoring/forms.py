@@ -18,7 +18,7 @@ from aegis.incidents.vocabulary import (
     Reliability,
     ViolationType,
 )
-from aegis.rules import RuleError, refuse_a_stale_page
+from aegis.rules import RuleError, StalePageForm
 from aegis.widgets import DateInput
 
 from . import campaigns, decisions
@@ -140,7 +140,12 @@ def _victim_rows_in(values: Any) -> int:
     return max(found) + 1 if found else 0
 
 
-class DraftForm(PlaceForm):
+class DraftForm(StalePageForm, PlaceForm):
+    """`current`: the version of the draft the page showed (Draft.version), "" once the
+    proposal is decided (its page says that instead). Corrections saved since (by a
+    colleague, or in another tab) are not overwritten unseen; decisions.edit checks the
+    version again under its lock."""
+
     field_order = ("title", "description", "date_start", "date_precision", "country", "region")
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
@@ -160,15 +165,8 @@ class DraftForm(PlaceForm):
     reliability = forms.ChoiceField(
         label=_("Reliability of the source"), choices=Reliability.choices
     )
-    # The version of the draft the page showed (Draft.version): corrections saved since (by a
-    # colleague, or in another tab) are not overwritten unseen.
-    seen = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, current: str = "", **kwargs: Any) -> None:
-        """`current`: the version of the draft kept now; "" checks nothing (a proposal
-        decided, whose page says that instead)."""
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.current = current
         # As many rows as the draft has victims (and two to add one), so that none is on the
         # incident unseen; a form sent back has the rows its page had.
         sent = self.data if self.is_bound else self.initial
@@ -184,12 +182,8 @@ class DraftForm(PlaceForm):
                 label=_("Age group"), choices=AgeGroup.choices, initial=AgeGroup.UNKNOWN
             )
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        # Refused with the page drawn again on the present version, what was typed kept, so
-        # that sent again it is taken (decisions.edit checks it again under its lock).
-        refuse_a_stale_page(self, self.current, decisions.STALE)
-        return cleaned
+    def stale_message(self) -> Any:
+        return decisions.STALE
 
     @classmethod
     def initial_from(cls, draft: Draft) -> dict[str, Any]:
@@ -333,20 +327,13 @@ class NewCampaignForm(CampaignForm, OnceForm):
     pass
 
 
-class CampaignEditForm(CampaignForm):
-    # The campaign's state as the page showed it (campaigns.saved_state): a colleague's save
-    # since, or a First seen moved earlier by an older item, is not undone without a word.
-    seen = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+class CampaignEditForm(StalePageForm, CampaignForm):
+    """`current`: the campaign's state as the page showed it (campaigns.saved_state). A
+    colleague's save since, or a First seen moved earlier by an older item, is not undone
+    without a word."""
 
-    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.current = current
-        self.fields["seen"].initial = current
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        refuse_a_stale_page(self, self.current, campaigns.STALE)
-        return cleaned
+    def stale_message(self) -> Any:
+        return campaigns.STALE
 
 
 class ItemForm(OnceForm):
