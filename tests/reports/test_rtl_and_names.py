@@ -39,7 +39,7 @@ def test_a_small_count_reads_left_to_right_on_the_arabic_public_page(team):
     cells = _small_cells(page)
     assert cells, "a count below 5 on the page"
     for cell in cells:
-        assert cell.startswith('<bdi dir="ltr"><abbr title="') and cell.endswith("</bdi>"), cell
+        assert cell.startswith('<bdi dir="ltr" class="nowrap"><abbr title="') and cell.endswith("</bdi>"), cell
     assert '"<bdi dir="ltr">&lt;5</bdi>"' in page, "the legend's sign too"
 
 
@@ -50,7 +50,7 @@ def test_a_small_count_reads_left_to_right_in_the_arabic_annual_report(team):
     cells = _small_cells(report.html)
     assert cells, "a count below 5 in the report"
     for cell in cells:
-        assert cell.startswith('<bdi dir="ltr">') and cell.endswith("</bdi>"), cell
+        assert cell.startswith('<bdi dir="ltr" class="nowrap">') and cell.endswith("</bdi>"), cell
     # In the PDF's own order (as laid out, left to right): "5<" before the fix.
     laid_out = subprocess.run(
         ["pdftotext", "-raw", "-", "-"], input=annual.pdf(report), capture_output=True, check=True
