@@ -60,6 +60,26 @@ def test_bad_provider_input_is_shown_on_the_form(team):
     assert not Provider.objects.exists()
 
 
+def test_a_refused_reference_is_shown_again_with_what_was_typed_and_why(team):
+    """A name too long or a NUL in the contact had been told "Give the reference's name and
+    how to reach them" on the provider's page, and what was typed was gone."""
+    provider = team.provider(approved=False)
+    lucia = client(team.lucia)
+    url = reverse("support:provider-reference", kwargs={"provider_id": provider.pk})
+    long_name = lucia.post(url, {"name": "N" * 250, "contact": "call me on Signal"})
+    page = html.unescape(long_name.content.decode())
+    assert long_name.status_code == 422
+    assert "at most 200 characters" in page and "call me on Signal" in page
+    assert "Give the reference's name" not in page
+    nul = lucia.post(url, {"name": "Ref Three", "contact": "line\x00two"})
+    page = html.unescape(nul.content.decode())
+    assert nul.status_code == 422 and "Null characters are not allowed." in page
+    assert 'value="Ref Three"' in page
+    assert not provider.references.exists()
+    added = lucia.post(url, {"name": "Ref Two", "contact": "two@x.org"})
+    assert added.status_code == 302 and provider.references.count() == 1
+
+
 def test_more_countries_than_the_provider_row_holds_are_refused_in_words(team):
     """41 countries do not fit the row (PostgreSQL refused it: a server error); 40 do."""
     import pycountry

@@ -97,7 +97,14 @@ def provider_new(request: HttpRequest) -> HttpResponse:
 @requires(STAFF)
 @require_safe
 def provider(request: HttpRequest, provider_id: int) -> HttpResponse:
-    shown = found(selectors.provider(provider_id))
+    return _provider_page(request, found(selectors.provider(provider_id)))
+
+
+def _provider_page(
+    request: HttpRequest, shown: Any, reference_form: ReferenceForm | None = None
+) -> HttpResponse:
+    """The provider's page; with a reference form refused for its errors, that form as it
+    was sent (what was typed, and why), answered 422."""
     return render(
         request,
         "support/provider.html",
@@ -105,11 +112,12 @@ def provider(request: HttpRequest, provider_id: int) -> HttpResponse:
             "file": selectors.provider_file(shown),
             "due": services.revetting_due(shown),
             "offerable": services.offerable(shown),
-            "reference_form": ReferenceForm(),
+            "reference_form": reference_form or ReferenceForm(),
             "vet_form": VetForm(),
             "availability_form": AvailabilityForm(initial={"availability": shown.availability}),
             "coordinator": request.user.has_perm("accounts.coordinate"),
         },
+        status=422 if reference_form is not None else 200,
     )
 
 
@@ -164,13 +172,14 @@ def provider_edit(request: HttpRequest, provider_id: int) -> HttpResponse:
 def provider_reference(request: HttpRequest, provider_id: int) -> HttpResponse:
     shown = found(selectors.provider(provider_id))
     form = ReferenceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give the reference's name and how to reach them."))
-    else:
-        with flash_refusal(request):
+    if form.is_valid():
+        with refusal_on(form):
             services.add_reference(shown, actor=request.user, **form.cleaned_data)
             messages.success(request, _("Reference added."))
-    return redirect("support:provider", provider_id=shown.pk)
+            return redirect("support:provider", provider_id=shown.pk)
+    # Shown again with what was typed and why: a redirect had lost both, and said only
+    # "give the name and how to reach them" of a name too long or a NUL in the contact.
+    return _provider_page(request, shown, reference_form=form)
 
 
 @requires(COORDINATOR)
