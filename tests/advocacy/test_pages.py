@@ -4,6 +4,8 @@ administrator edits a mechanism."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.test import Client
 
@@ -90,6 +92,21 @@ def test_sending_with_a_missing_element_is_refused_on_the_page(team):
     assert "Missing:" in page
     response = client.post(f"/advocacy/{communication.pk}/step/", {"step": "send"}, follow=True)
     assert "anonymous communications are not considered" in response.content.decode()
+    assert Communication.objects.get(pk=communication.pk).status == Status.REVIEW
+
+
+def test_a_step_refused_for_its_input_names_the_field_and_why(team):
+    """A NUL in the mechanism's reference had been told "Choose a step, and give a valid
+    date", though both were right."""
+    communication = reviewed(team, draft_for(team, "special_procedures"))
+    client = sign_in(Client(), team.reviewer)
+    url = f"/advocacy/{communication.pk}/step/"
+    response = client.post(
+        url, {"step": "acknowledge", "reference": "REF\x00X", "on": "2026-12-01"}, follow=True
+    )
+    page = html.unescape(response.content.decode())
+    assert "The mechanism's reference: Null characters are not allowed." in page
+    assert "Choose a step" not in page
     assert Communication.objects.get(pk=communication.pk).status == Status.REVIEW
 
 

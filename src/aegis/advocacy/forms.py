@@ -100,6 +100,7 @@ class EditForm(forms.Form):
 
 class StepForm(forms.Form):
     step = forms.ChoiceField(
+        label=_("Step"),
         choices=[
             (s, s)
             for s in (
@@ -112,7 +113,7 @@ class StepForm(forms.Form):
                 "publish",
                 "follow_up",
             )
-        ]
+        ],
     )
     on = forms.DateField(label=_("On"), required=False, widget=DATE)
     reference = forms.CharField(label=_("The mechanism's reference"), required=False)

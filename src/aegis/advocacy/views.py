@@ -209,7 +209,12 @@ def step(request: HttpRequest, communication_id: int) -> HttpResponse:
     communication = _communication(request, communication_id)
     form = StepForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a step, and give a valid date."))
+        # Each refused field by its label and reason: a NUL in the reference had been told
+        # "Choose a step, and give a valid date".
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else None
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
         return _detail(communication)
     with flash_refusal(request):
         messages.success(request, _step(request, communication, form.cleaned_data))
