@@ -398,3 +398,27 @@ def test_a_broken_rule_is_a_plain_message_and_a_non_zero_exit(capsys):
     captured = capsys.readouterr()
     assert captured.err.strip() == "Only a coordinator can give the search key."
     assert "Traceback" not in captured.err
+
+
+def test_a_child_that_will_not_stop_is_killed_not_a_traceback():
+    """`aegis demo` waited 10 s for its web server to stop, then ended in TimeoutExpired's
+    traceback with the mail catcher and gateway still running."""
+    import signal
+    import subprocess
+    import sys
+
+    from aegis.cli import _ended
+
+    stubborn = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    assert stubborn.stdout is not None and stubborn.stdout.readline() == b"ready\n"
+    stubborn.terminate()
+    _ended(stubborn, wait=0.5)
+    assert stubborn.returncode == -signal.SIGKILL

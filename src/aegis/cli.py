@@ -372,10 +372,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     finally:
         stop()
         for proc in (web, worker):
-            proc.wait(timeout=10)
+            _ended(proc)
         catcher.stop()
         gateway.stop()
     return 0
+
+
+def _ended(proc: subprocess.Popen[bytes], wait: float = 10) -> None:
+    """Wait for a child asked to stop; one still running after `wait` seconds, or a second
+    Ctrl-C, kills it. A web server slow to stop had ended the demo in a traceback, with the
+    mail catcher and the gateway left running."""
+    try:
+        proc.wait(timeout=wait)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        proc.kill()
+        proc.wait()
 
 
 def cmd_wipe(args: argparse.Namespace) -> int:
