@@ -478,7 +478,10 @@ def grant_search_key_to_alert_service(recovery_key_text: str) -> int:
         return 1
     with unlocked(chain):
         vault.grant(index_key_id, keypair)
-    print("The alert service can now recognise defenders' numbers in inbound SMS.")
+    print(
+        "The alert service can now recognise defenders' numbers in inbound SMS and "
+        "protected people's names in the monitored news."
+    )
     return 0
 
 

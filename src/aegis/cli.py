@@ -840,7 +840,10 @@ def _main(argv: list[str]) -> int:
     p.add_argument(
         "--alert-service",
         action="store_true",
-        help="the alert service, to recognise defenders' numbers in inbound SMS",
+        help=(
+            "the alert service, to recognise defenders' numbers in inbound SMS and protected "
+            "people's names in the monitored news"
+        ),
     )
     p.add_argument("--recovery-key-file")
     p.set_defaults(func=cmd_grant_search_key, needs_instance=True)
