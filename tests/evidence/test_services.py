@@ -188,6 +188,16 @@ def test_a_missing_blob_is_an_integrity_failure(desk):
         assert _actions(item) == ["upload", "integrity-failure"]
 
 
+def test_a_working_copys_name_is_in_the_language_of_whoever_made_it(desk):
+    """It had been "bureau (working copy).png" on a Spanish or Arabic team's pages."""
+    from django.utils import translation
+
+    with unlocked(desk.person.keychain()), translation.override("es"):
+        original = _upload(desk, photo("PNG"), "bureau.png")
+        copy = services.make_working_copy(original, actor_id=desk.user.pk, reason="to share")
+    assert copy.name == "bureau (copia de trabajo).png"
+
+
 @pytest.mark.parametrize("fmt,name", [("JPEG", "p.jpg"), ("PNG", "p.png"), ("WEBP", "p.webp")])
 def test_working_copies_of_photos_lose_their_metadata_and_the_original_keeps_it(desk, fmt, name):
     original_bytes = photo(fmt)

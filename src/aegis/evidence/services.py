@@ -317,8 +317,10 @@ def verify_integrity(item: EvidenceItem, *, actor_id: int | None) -> None:
 
 
 def _working_copy_name(name: str) -> str:
+    """The copy's file name, in the language of whoever made it (a file name is kept as it
+    was written, as the original's is)."""
     path = PurePath(name)
-    return f"{path.stem} (working copy){path.suffix}"
+    return _("%(name)s (working copy)%(extension)s") % {"name": path.stem, "extension": path.suffix}
 
 
 def make_working_copy(
