@@ -422,3 +422,12 @@ def test_a_child_that_will_not_stop_is_killed_not_a_traceback():
     stubborn.terminate()
     _ended(stubborn, wait=0.5)
     assert stubborn.returncode == -signal.SIGKILL
+
+
+def test_an_input_that_ends_at_a_prompt_is_one_line_not_a_traceback(instance):
+    """Ctrl-D at `aegis recover`'s prompt (or its input piped from nothing) had ended in
+    EOFError's traceback."""
+    done = aegis(instance.home, "recover", "--username", ADMIN)
+    assert done.returncode == 2, done
+    assert "Stopped: the input ended before an answer was given." in done.stderr
+    assert "Traceback" not in done.stderr

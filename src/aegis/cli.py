@@ -785,6 +785,15 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGINT, _Interrupt.handler)
     try:
         return _main(argv)
+    except EOFError:
+        # Ctrl-D at a prompt, or piped input that ran out: every command asks its questions
+        # before it writes (aegis init says so itself), so this one line is all there is.
+        print(
+            ("\n" if sys.stderr.isatty() else "")
+            + "Stopped: the input ended before an answer was given.",
+            file=sys.stderr,
+        )
+        return 2
     except (KeyboardInterrupt, Exception) as error:
         if not isinstance(error, KeyboardInterrupt) and not _Interrupt.seen:
             raise
