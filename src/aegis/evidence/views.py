@@ -62,7 +62,8 @@ def upload(request: HttpRequest, reference: str) -> HttpResponse:
 @csrf_protect
 def _upload(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case(request, reference)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    sent = request.method == "POST"  # an empty form sent is still sent: its errors shown
+    form = UploadForm(request.POST if sent else None, request.FILES if sent else None)
     status = 200
     if request.method == "POST" and (problem := body_problem(request)):
         form.add_error(None, problem[0])  # the text typed is shown again, nothing stored
