@@ -255,3 +255,26 @@ def test_a_chart_alone_carries_its_shades_as_attributes_and_its_style_sheet_by_h
         assert style_src == f"'sha256-{base64.b64encode(digest).decode()}'", policy
     shaded = etree.fromstring(Client().get("/public/map.svg").content)
     assert shaded.xpath("//*[contains(@class, 'co ') and @fill-opacity]")  # Colombia's
+
+
+def test_an_uncounted_status_is_no_row_to_work_a_small_count_out_from(team):
+    """The methods say only verified and corroborated incidents are counted, so the
+    "Unverified" row was zero to anyone who read them: with it, "<5" corroborated beside 6
+    verified and a total of 8 gave the 2 away. The row is gone, and the small count's
+    column is protected as any other."""
+    from aegis.incidents.models import Incident
+
+    for _ in range(6):
+        team.incident()
+    for _ in range(2):
+        # As set_verification would with two independent sources, which this test lacks.
+        corroborated = team.incident()
+        Incident.objects.filter(pk=corroborated.pk).update(verification="corroborated")
+    table = releases.public_release().table("incidents-by-verification")
+    assert table.rows == ("corroborated", "verified")
+    small = table.cells[("corroborated", "2026")]
+    assert small.status is Status.PRIMARY
+    column = [table.cells[("verified", "2026")], table.cells[(TOTAL, "2026")]]
+    assert not all(cell.published for cell in column), "the 2 would be total minus verified"
+    with override_settings(AEGIS_REPORTS_INCLUDE_UNVERIFIED="true"):
+        assert "unverified" in releases.public_release().table("incidents-by-verification").rows

@@ -354,5 +354,11 @@ def axis(variable: Variable, present: set[str]) -> tuple[str, ...]:
     if variable.code == "year":
         years = sorted(int(v) for v in present if v.isdigit())
         return tuple(str(y) for y in range(years[0], years[-1] + 1)) if years else ()
-    extra = sorted(present - set(variable.values))
-    return (*variable.values, *extra)
+    values = variable.values
+    if variable.code == "verification":
+        # Only the statuses counted: an uncounted one is a row of zeros known in advance,
+        # and a "fewer than k" beside it had been worked out from the column's total.
+        counted = set(config.counted_statuses())
+        values = tuple(v for v in values if v in counted)
+    extra = sorted(present - set(values))
+    return (*values, *extra)
