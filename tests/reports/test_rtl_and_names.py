@@ -39,7 +39,9 @@ def test_a_small_count_reads_left_to_right_on_the_arabic_public_page(team):
     cells = _small_cells(page)
     assert cells, "a count below 5 on the page"
     for cell in cells:
-        assert cell.startswith('<bdi dir="ltr" class="nowrap"><abbr title="') and cell.endswith("</bdi>"), cell
+        assert cell.startswith('<bdi dir="ltr" class="nowrap"><abbr title="') and cell.endswith(
+            "</bdi>"
+        ), cell
     assert '"<bdi dir="ltr">&lt;5</bdi>"' in page, "the legend's sign too"
 
 
