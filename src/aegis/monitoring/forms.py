@@ -165,6 +165,7 @@ class DraftForm(StalePageForm, PlaceForm):
     reliability = forms.ChoiceField(
         label=_("Reliability of the source"), choices=Reliability.choices
     )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # As many rows as the draft has victims (and two to add one), so that none is on the
