@@ -97,6 +97,32 @@ def test_transmission_to_the_state_restarts_the_reply_period(team):
     assert stored.reply_due_on == datetime.date(2026, 4, 13) + datetime.timedelta(days=15)
 
 
+def test_a_step_is_never_dated_before_the_one_it_follows(team):
+    """A transmission dated before the acknowledgement, and a reply before the transmission,
+    had been taken: the page then read "Transmitted on 2 November … Reply received on 1
+    November"."""
+    with clock.frozen(MONDAY):
+        communication = _sent(team, "iachr")
+        clock.advance(datetime.timedelta(days=10))
+        with unlocked(team.writer.keychain()):
+            acknowledged = datetime.date(2026, 4, 9)
+            services.acknowledge(communication, reference="MC 9", actor_id=None, on=acknowledged)
+            with pytest.raises(RuleError, match="before the acknowledgement") as early:
+                services.transmitted(communication, actor_id=None, on=datetime.date(2026, 4, 8))
+            assert early.value.field == "on"
+            services.transmitted(communication, actor_id=None, on=datetime.date(2026, 4, 10))
+            with pytest.raises(RuleError, match="before the transmission to the State"):
+                services.record_reply(
+                    communication,
+                    reply="The State replied.",
+                    summary="Measures.",
+                    actor_id=None,
+                    on=datetime.date(2026, 4, 9),
+                )
+    stored = Communication.objects.get(pk=communication.pk)
+    assert stored.status == Status.TRANSMITTED and stored.replied_on is None
+
+
 def test_a_changed_reply_period_applies_to_communications_sent_after(team):
     Mechanism.objects.filter(code="un-special-procedures").update(reply_period_days=30)
     communication = _sent(team)

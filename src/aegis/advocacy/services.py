@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -132,16 +133,44 @@ def seal_references(communication: Communication) -> None:
 SENT_LONG_AGO_DAYS = 20 * 365
 
 
-def _day(value: Any, field: str, *, not_before: datetime.date | None = None) -> datetime.date:
-    """A date given by the person, today when none: never in the future."""
+def _day(
+    value: Any, field: str, *, not_before: datetime.date | None = None, after: Any = None
+) -> datetime.date:
+    """A date given by the person, today when none: never in the future, nor before
+    `not_before`, the day of the step it follows (`after` says which, in words; the
+    sending by default)."""
     day = value or clock.today()
     if not isinstance(day, datetime.date):
         raise RuleError(_("Give a date."), field)
     if day > clock.today():
         raise RuleError(_("The date cannot be in the future."), field)
     if not_before is not None and day < not_before:
-        raise RuleError(_("The date cannot be before the communication was sent."), field)
+        if after is None:
+            raise RuleError(_("The date cannot be before the communication was sent."), field)
+        raise RuleError(after % {"date": date_format(not_before, "DATE_FORMAT")}, field)
     return day
+
+
+def _after_acknowledgement(communication: Communication) -> dict[str, Any]:
+    """A transmission to the State follows the mechanism's acknowledgement, where there was
+    one (a transmission dated before it had been taken)."""
+    if communication.acknowledged_on is None:
+        return {"not_before": communication.sent_on}
+    return {
+        "not_before": communication.acknowledged_on,
+        "after": _("The date cannot be before the acknowledgement (%(date)s)."),
+    }
+
+
+def _after_transmission(communication: Communication) -> dict[str, Any]:
+    """The State replies once the communication was transmitted to it (a reply dated before
+    had been taken)."""
+    if communication.transmitted_on is None:
+        return {"not_before": communication.sent_on}
+    return {
+        "not_before": communication.transmitted_on,
+        "after": _("The date cannot be before the transmission to the State (%(date)s)."),
+    }
 
 
 def _line(value: Any, field: str, label: Any, *, required: bool = False) -> str:
@@ -349,7 +378,7 @@ def transmitted(
     communication: Communication, *, actor_id: int | None, on: datetime.date | None = None
 ) -> None:
     """The mechanism sent it to the State: the reply period counts from this day."""
-    day = _day(on, "on", not_before=communication.sent_on)
+    day = _day(on, "on", **_after_acknowledgement(communication))
     due = day + datetime.timedelta(days=communication.mechanism.reply_period_days)
     _move(communication, S.TRANSMITTED, actor_id, transmitted_on=day, reply_due_on=due)
 
@@ -369,7 +398,7 @@ def record_reply(
     short = rules.text(summary or "", "summary", gettext_lazy("The summary"), limit=TEXT_MAX)
     if not short:
         raise RuleError(_("Summarise the reply in a few lines."), "summary")
-    day = _day(on, "on", not_before=communication.sent_on)
+    day = _day(on, "on", **_after_transmission(communication))
     fields = {"reply": text, "reply_summary": short, "replied_on": day}
     if communication.status not in LATE_REPLY:
         _move(communication, S.REPLIED, actor_id, **fields)
