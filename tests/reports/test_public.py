@@ -10,6 +10,7 @@ import json
 
 import pytest
 from django.test import Client, override_settings
+from django.urls import reverse
 
 from aegis.reports import release as releases
 from aegis.reports.disclosure import TOTAL, Status
@@ -278,3 +279,17 @@ def test_an_uncounted_status_is_no_row_to_work_a_small_count_out_from(team):
     assert not all(cell.published for cell in column), "the 2 would be total minus verified"
     with override_settings(AEGIS_REPORTS_INCLUDE_UNVERIFIED="true"):
         assert "unverified" in releases.public_release().table("incidents-by-verification").rows
+
+
+def test_the_legend_and_codebook_say_a_small_counts_mark_may_stand_for_a_zero(team):
+    """Zeros beside a small count are marked "<5" too; the legend had said "a count from 1 to
+    4", which the data contradicted (a violation never recorded read "<5" every year)."""
+    for _ in range(2):
+        team.incident(violation="killing")
+    for _ in range(6):
+        team.incident(violation="threat")
+    legend = Client().get("/public/").content.decode()
+    assert "or a zero beside one (which would say where the few are not)" in legend
+    assert "Any other zero is shown as 0." in legend
+    codebook = Client().get(reverse("reports:codebook")).content.decode()
+    assert "or a zero beside one;" in codebook
