@@ -207,6 +207,10 @@ def test_a_relocation_is_renewed_through_the_api(team):
     assert made.status_code == 201, made.content
     rid = made.json()["id"]
     assert made.json()["relocation"]["months"] == 6
+    # A draft never sent has no stay to extend (409); once accepted it is renewed.
+    assert _post(lucia, f"/referrals/{rid}/renewal", {"months": 3}).status_code == 409
+    for status in ("sent", "accepted"):
+        assert _post(lucia, f"/referrals/{rid}/status", {"status": status}).status_code == 200
     assert _post(lucia, f"/referrals/{rid}/renewal", {"months": 7}).status_code == 422
     renewed = _post(lucia, f"/referrals/{rid}/renewal", {"months": 3}).json()["relocation"]
     assert (renewed["months"], renewed["renewals"]) == (9, 1)

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from aegis.audit.models import AuditEntry
-from aegis.rules import RuleError
+from aegis.rules import Conflict, RuleError
 from aegis.support import services
 from aegis.support.models import Relocation
 from aegis.vault.keychain import unlocked
@@ -17,11 +17,12 @@ from .conftest import client
 pytestmark = pytest.mark.django_db
 
 
-def _relocation(team, kind="relocation"):
+def _relocation(team, kind="relocation", *, accepted=True):
+    """A relocation referral, sent and accepted by the host unless `accepted` is false."""
     provider = team.provider()
     team.consent()
     with unlocked(team.lucia.keychain()):
-        return services.create_referral(
+        referral = services.create_referral(
             team.case,
             provider,
             actor=team.lucia.user,
@@ -32,6 +33,9 @@ def _relocation(team, kind="relocation"):
             if kind == "relocation"
             else None,
         )
+        for status in ("sent", "accepted") if accepted else ():
+            services.move_referral(referral, status, actor=team.lucia.user)
+    return referral
 
 
 def _term(referral):
@@ -130,4 +134,26 @@ def test_a_relocation_is_not_renewed_with_a_suspended_host_or_a_withdrawn_consen
         cases.withdraw_consent(consent, actor_id=team.lucia.user.pk)
     with unlocked(team.lucia.keychain()), pytest.raises(RuleError, match="withdrew the consent"):
         services.renew_relocation(referral, actor=team.lucia.user, months=3)
+    assert _term(referral) == (6, 0)
+
+
+@pytest.mark.parametrize("sent", [False, True])
+def test_only_an_accepted_relocation_is_renewed(team, sent):
+    """A draft never sent had been "renewed" three times, to 24 months."""
+    referral = _relocation(team, accepted=False)
+    with unlocked(team.lucia.keychain()):
+        if sent:
+            services.move_referral(referral, "sent", actor=team.lucia.user)
+        with pytest.raises(Conflict, match="not been accepted yet") as refused:
+            services.renew_relocation(referral, actor=team.lucia.user, months=6)
+    assert refused.value.field == "status"
+    assert _term(referral) == (6, 0)
+
+
+def test_the_page_offers_no_renewal_of_a_draft_and_refuses_one(team):
+    referral = _relocation(team, accepted=False)
+    web = client(team.lucia)
+    assert "Renew the relocation" not in _page(web, referral)
+    response = web.post(_url(referral), {"months": "6"}, follow=True)
+    assert "can be renewed once the host accepts it" in response.content.decode()
     assert _term(referral) == (6, 0)

@@ -270,6 +270,8 @@ def test_a_relocation_has_its_own_fields_and_is_linked_to_a_grant(team):
             grant=grant,
         )
         assert referral.relocation.months == 6 and referral.grant == grant
+        for status in ("sent", "accepted"):
+            services.move_referral(referral, status, actor=team.lucia.user)
         services.renew_relocation(referral, actor=team.lucia.user, months=3)
     assert Relocation.objects.filter(referral=referral).values_list("months", "renewals").get() == (
         9,

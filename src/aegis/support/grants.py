@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from aegis import clock
@@ -82,14 +82,27 @@ def _in_status(grant: Grant, *allowed: str) -> None:
         )
 
 
-def _budget(lines: Any, total: Decimal) -> list[tuple[str, Decimal]]:
+def _not_finished(grant: Grant) -> None:
+    """A closed, withdrawn or rejected grant takes no more changes: a return and a receipt
+    had still been written on a closed one."""
+    if grant.status in FINISHED:
+        raise Conflict(
+            _("This grant is %(status)s: it takes no more changes.")
+            % {"status": GrantStatus(grant.status).label},
+            "status",
+        )
+
+
+def _budget(lines: Any, total: Decimal, code: str) -> list[tuple[str, Decimal]]:
     """Budget lines as (label, amount); when given, they must add up to the amount asked."""
     found: list[tuple[str, Decimal]] = []
     for row, line in enumerate(lines or []):
         label, value = (line.get("label"), line.get("amount")) if isinstance(line, dict) else line
         label = checks.line(label, "budget_lines", _("Budget line"), required=True)
         try:
-            amount = money.amount(value, "budget_lines", row=row)
+            amount = money.in_units(
+                money.amount(value, "budget_lines", row=row), code, "budget_lines", row=row
+            )
         except RuleError as refused:
             # Which line, and the form of one: "locks 500" had been told only to write a number.
             raise RuleError(
@@ -120,15 +133,22 @@ def _check_caps(case: Case, base_amount: Decimal, *, excluding: int | None = Non
             "amount",
         )
     since = clock.now() - timedelta(days=money.cap_period_days())
-    earlier = Grant.objects.filter(requested_at__gte=since, status__in=COUNTED)
-    earlier = (
-        earlier.filter(case__person=case.person)
+    theirs = Grant.objects.filter(requested_at__gte=since)
+    theirs = (
+        theirs.filter(case__person=case.person)
         if case.person_id is not None
-        else earlier.filter(case=case)
+        else theirs.filter(case=case)
     )
     if excluding is not None:
-        earlier = earlier.exclude(pk=excluding)
+        theirs = theirs.exclude(pk=excluding)
+    earlier = theirs.filter(status__in=COUNTED)
     so_far = earlier.aggregate(total=Sum("base_amount"))["total"] or Decimal(0)
+    # Money paid on a grant rejected or withdrawn since (one withdrawn before that was
+    # refused) still counts: it was spent on this person whatever the grant's status.
+    paid = Disbursement.objects.filter(grant__in=theirs.exclude(status__in=COUNTED)).aggregate(
+        total=Sum(F("grant_amount") * F("grant__rate_to_base"))
+    )["total"]
+    so_far = money.in_base(Decimal(so_far) + Decimal(paid or 0), Decimal(1))
     if so_far + base_amount > money.person_cap():
         # What was granted before refuses it, not the request: another period takes it.
         raise Conflict(
@@ -140,7 +160,7 @@ def _check_caps(case: Case, base_amount: Decimal, *, excluding: int | None = Non
                 "cap": money.person_cap(),
                 "base": base,
                 "days": money.cap_period_days(),
-                "so_far": so_far,
+                "so_far": money.shown(so_far, base),
             },
             "amount",
         )
@@ -227,8 +247,9 @@ def request_grant(
     other_funders = checks.text(other_funders, "other_funders", _("Other funders"))
     value = money.amount(amount)
     code = money.currency(currency)
+    value = money.in_units(value, code)
     rate = _base_rate(code, rate_to_base)
-    lines = _budget(budget_lines, value)
+    lines = _budget(budget_lines, value, code)
     base_amount = money.in_base(value, rate)
     _check_caps(case, base_amount)
     now = clock.now()
@@ -311,7 +332,9 @@ def approve(
         value = (
             grant.amount
             if approved_amount in (None, "")
-            else money.amount(approved_amount, "approved_amount")
+            else money.in_units(
+                money.amount(approved_amount, "approved_amount"), grant.currency, "approved_amount"
+            )
         )
         if value > grant.amount:
             raise RuleError(
@@ -362,6 +385,16 @@ def withdraw(grant: Grant, *, actor: Any) -> Grant:
         GrantStatus.APPROVED,
         GrantStatus.DISBURSED,
     )
+    if disbursed_so_far(grant) > 0:
+        # Paid money does not vanish with the grant: withdrawn, it had dropped out of the
+        # person's cap and the summary, so paying and withdrawing again got round the cap.
+        raise Conflict(
+            _(
+                "Money was already disbursed on this grant, so it cannot be withdrawn: record "
+                "the unspent funds returned, then close the grant."
+            ),
+            "status",
+        )
     _step(grant, GrantStatus.WITHDRAWN, actor, "grant.withdraw")
     return grant
 
@@ -448,6 +481,7 @@ def disburse(
     method = checks.one_code(method, Method, "method", _("Method"))
     value = money.amount(amount)
     code = money.currency(currency)
+    value = money.in_units(value, code)
     found_rate = _tranche_rate(grant, code, rate)
     details = checks.text(payment_details, "payment_details", _("Payment details"), required=True)
     in_grant = _converted(value, found_rate, grant)
@@ -523,11 +557,13 @@ def return_funds(grant: Grant, *, actor: Any, amount: Any, currency: Any, rate: 
     returned already; the currency and rate are checked as for a tranche."""
     _coordinator(actor)
     grant = _locked(grant)
+    _not_finished(grant)
     disbursed = disbursed_so_far(grant)
     if disbursed <= 0:
         raise Conflict(_("Nothing was disbursed on this grant, so nothing can be returned."))
     value = money.amount(amount)
     code = money.currency(currency)
+    value = money.in_units(value, code)
     found_rate = _tranche_rate(grant, code, rate)
     in_grant = _converted(value, found_rate, grant)
     returned = returned_so_far(grant)
@@ -567,6 +603,7 @@ def return_funds(grant: Grant, *, actor: Any, amount: Any, currency: Any, rate: 
 @transaction.atomic
 def acknowledge_receipt(tranche: Disbursement, *, actor: Any) -> Disbursement:
     _member(tranche.grant.case, actor)
+    _not_finished(_locked(tranche.grant))
     if tranche.receipt_at is not None:
         raise Conflict(_("This tranche's receipt was acknowledged already."))
     tranche.receipt_at = clock.now()

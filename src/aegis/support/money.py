@@ -136,6 +136,46 @@ NOT_MONEY = FUNDS | frozenset(
 CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies) - NOT_MONEY
 
 
+# ISO 4217's exponents where they are not two (its list, not CLDR's: Babel gives IQD 0 and
+# ISK 0 as cash is counted). Amounts are stored with two decimals, so a currency with three is
+# entered with at most two.
+ZERO_DECIMALS = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+THREE_DECIMALS = "BHD IQD JOD KWD LYD OMR TND"
+EXPONENTS = {
+    **dict.fromkeys(ZERO_DECIMALS.split(" "), 0),
+    **dict.fromkeys(THREE_DECIMALS.split(" "), 3),
+    "CLF": 4,
+    "UYW": 4,
+}
+
+
+def exponent(code: str) -> int:
+    """How many decimals the currency's minor unit has (ISO 4217)."""
+    return EXPONENTS.get(code, 2)
+
+
+def in_units(
+    value: Decimal, code: str, field: str = "amount", *, row: int | None = None
+) -> Decimal:
+    """The amount, refused where it has decimals the currency does not: 1000.50 JPY had been
+    accepted, and no yen is divided."""
+    # Only the currencies without a minor unit: two decimals are the amounts' own rule.
+    if exponent(code) == 0 and value != value.to_integral_value():
+        raise RuleError(
+            _("%(code)s has no minor unit: enter a whole amount, for example 1000.")
+            % {"code": code},
+            field,
+            row,
+        )
+    return value
+
+
+def shown(value: Decimal, code: str) -> str:
+    """An amount with the currency's decimals (10506.20 EUR, 1000 JPY, 12.500 BHD): a sum
+    from the database had been shown with ten."""
+    return format(Decimal(value).quantize(Decimal(1).scaleb(-exponent(code))), "f")
+
+
 def currency(value: Any, field: str = "currency") -> str:
     code = str(value or "").strip().upper()
     if len(code) != 3 or not code.isascii() or pycountry.currencies.get(alpha_3=code) is None:

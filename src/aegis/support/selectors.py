@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import (
     Count,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -327,7 +328,12 @@ def grant_totals(*, since: date | None = None, until: date | None = None) -> Tot
     """Grants approved or further on: how many, how much (in the base currency, as
     approved), how much was disbursed and how much of it returned, by type, by month of the
     request and by country. No identity, no reference: what the programme summary shows."""
-    found = Grant.objects.filter(status__in=APPROVED_OR_LATER)
+    # A grant withdrawn or rejected after money was paid still counts (its tranches are in
+    # the ledger): left out, the Disbursed total had fallen short of the ledger's.
+    found = Grant.objects.filter(
+        Q(status__in=APPROVED_OR_LATER)
+        | Q(Exists(Disbursement.objects.filter(grant=OuterRef("pk"))))
+    )
     if since is not None:
         found = found.filter(requested_at__date__gte=since)
     if until is not None:

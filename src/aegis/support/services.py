@@ -213,9 +213,22 @@ def update_provider(
         if clean["revet_on"] is None and provider.vetting == VettingStatus.APPROVED:
             raise RuleError(_("An approved provider needs a re-vetting date."), "revet_on")
         fields_changed.append("revet_on")
+    # The vetting approved what the provider offered and where: new kinds of help or
+    # countries had stayed "Approved" unvetted, so they go back to be vetted again.
+    revetted = provider.vetting == VettingStatus.APPROVED and (
+        set(clean["kinds"].split(",")) != set(provider.kind_list())
+        or set(c for c in clean["countries"].split(",") if c) != set(provider.country_list())
+    )
     for name, value in clean.items():
         setattr(provider, name, value)
+    if revetted:
+        provider.vetting = VettingStatus.NEW
+        fields_changed.append("vetting")
     provider.save(update_fields=fields_changed)
+    if revetted:
+        VettingStep.objects.create(
+            provider=provider, status=VettingStatus.NEW, by=actor, at=clock.now()
+        )
     audit.record("record.update", actor_id=actor.pk, object_type="provider", object_id=provider.pk)
     return provider
 
@@ -243,16 +256,35 @@ def set_availability(provider: Provider, availability: str, *, actor: Any) -> Pr
 
 @transaction.atomic
 def add_reference(provider: Provider, *, actor: Any, name: str, contact: str) -> ProviderReference:
+    name = checks.line(name, "name", _("Reference's name"), required=True)
+    contact = checks.text(contact, "contact", _("How to reach the reference"), required=True)
+    # Vetting asks for two references: one added twice had counted as both.
+    if any(
+        (_same(name, str(known.name)) and _same(contact, str(known.contact)))
+        for known in provider.references.all()
+    ):
+        raise Conflict(
+            _(
+                "This provider already has this reference (same name and contact): add a "
+                "different person."
+            ),
+            "name",
+        )
     reference = ProviderReference.objects.create(
         provider=provider,
         data_key_id=provider.data_key_id,
-        name=checks.line(name, "name", _("Reference's name"), required=True),
-        contact=checks.text(contact, "contact", _("How to reach the reference"), required=True),
+        name=name,
+        contact=contact,
         added_by=actor,
         added_at=clock.now(),
     )
     audit.record("record.update", actor_id=actor.pk, object_type="provider", object_id=provider.pk)
     return reference
+
+
+def _same(one: str, other: str) -> bool:
+    """The same words whatever their case and spacing."""
+    return " ".join(one.split()).casefold() == " ".join(other.split()).casefold()
 
 
 VETTING_MOVES = {
@@ -562,7 +594,10 @@ def move_referral(
     return referral
 
 
-RENEWABLE = {ReferralStatus.DRAFT, ReferralStatus.SENT, ReferralStatus.ACCEPTED}
+# Only a stay the host accepted is running, so only that one has a term to extend: a draft
+# never sent had been "renewed" again and again.
+RENEWABLE = {ReferralStatus.ACCEPTED}
+NOT_YET_RENEWABLE = {ReferralStatus.DRAFT, ReferralStatus.SENT}
 
 
 @transaction.atomic
@@ -572,6 +607,16 @@ def renew_relocation(referral: Referral, *, actor: Any, months: Any) -> Relocati
     relocation = Relocation.objects.select_for_update().filter(referral=referral).first()
     if relocation is None:
         raise Conflict(_("This referral is not a relocation."))
+    referral = Referral.objects.get(pk=referral.pk)  # its status as stored, not a stale copy
+    if referral.status in NOT_YET_RENEWABLE:
+        raise Conflict(
+            _(
+                "This relocation has not been accepted yet (its referral is %(status)s): it "
+                "can be renewed once the host accepts it."
+            )
+            % {"status": ReferralStatus(referral.status).label},
+            "status",
+        )
     if referral.status not in RENEWABLE:
         raise Conflict(
             _("A relocation whose referral is %(status)s cannot be renewed.")

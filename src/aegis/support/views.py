@@ -156,8 +156,17 @@ def provider_edit(request: HttpRequest, provider_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         with refusal_on(form):
+            approved = shown.vetting == VettingStatus.APPROVED
             services.update_provider(shown, actor=request.user, **form.values())
             messages.success(request, _("The provider's details are updated."))
+            if approved and shown.vetting != VettingStatus.APPROVED:
+                messages.warning(
+                    request,
+                    _(
+                        "Its kinds of help or countries changed, so it needs vetting again: "
+                        "it is not offered until a coordinator approves it."
+                    ),
+                )
             return redirect("support:provider", provider_id=shown.pk)
     return render(
         request,
