@@ -214,7 +214,7 @@ def step(request: HttpRequest, communication_id: int) -> HttpResponse:
         for name, errors in form.errors.items():
             label = form.fields[name].label if name in form.fields else None
             for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
+                messages.error(request, f"{label}: {error}" if label else str(error))
         return _detail(communication)
     with flash_refusal(request):
         messages.success(request, _step(request, communication, form.cleaned_data))
