@@ -154,3 +154,25 @@ def test_anonymous_visitors_are_sent_to_sign_in(planned):
         response = Client().get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert Client().get("/api/v1/safety/mine").status_code == 401
+
+
+def test_nothing_the_defender_can_be_made_to_show_says_there_is_a_duress_word(planned):
+    """Her own page said "A duress word is set" and that it is not shown, the printed page
+    that it is not printed, and the API `duress_word_set: true`: whoever watches or coerces
+    her learnt there was a word to demand. The staff who hold the plan still see it."""
+    from aegis.safety.models import PlanVersion
+
+    assert PlanVersion.objects.filter(plan__person=planned.person, duress_digest__isnull=False)
+    rosa = client(planned.rosa)
+    for url in (reverse("safety:mine"), reverse("safety:mine-print")):
+        page = rosa.get(url).content.decode().lower()
+        assert "achieng otieno" in page, url
+        assert "duress" not in page, url
+    rosa.cookies["django_language"] = "es"
+    for url in (reverse("safety:mine"), reverse("safety:mine-print")):
+        assert "coacción" not in rosa.get(url).content.decode(), url
+    answer = api_client(planned.rosa).get("/api/v1/safety/mine")
+    assert answer.status_code == 200 and "duress" not in answer.content.decode()
+    staff = client(planned.lucia).get(reverse("safety:plan", args=[planned.person.pk]))
+    assert staff.status_code == 200
+    assert "A duress word is set." in staff.content.decode()

@@ -155,7 +155,8 @@ def test_the_printable_page_in_english(team):
     assert "<script" not in page and "style=" not in page and "<style" not in page
     assert "<h1>Safety plan</h1>" in page
     assert "Advocate Fatma Said" in page and "Arrest or detention" in page
-    assert "Your duress word is not printed" in page and "mango" not in page.lower()
+    # Nothing says there is a duress word: the page may be made to be shown.
+    assert "duress" not in page.lower() and "mango" not in page.lower()
     assert AuditEntry.objects.filter(action="export", object_type="safety-plan").count() == 1
 
 

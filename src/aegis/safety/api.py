@@ -143,10 +143,16 @@ class PlanOut(VersionOut):
         description="The time zone the quiet hours are read in (the instance's), such as "
         "America/Bogota."
     )
-    duress_word_set: bool
     safe_places: list[str]
     contacts: list[ContactOut]
     scenarios: list[ScenarioOut]
+
+
+class StaffPlanOut(PlanOut):
+    """A plan as its caseworkers read it. The defender's own (PlanOut) says nothing of a
+    duress word: whoever makes them show their phone must not learn there is one to ask for."""
+
+    duress_word_set: bool
 
 
 def _staff_person(request: HttpRequest, person_id: RecordId) -> Person:
@@ -170,6 +176,10 @@ def _clock_time(value: time) -> str:
     return value.replace(microsecond=0, tzinfo=None).isoformat()
 
 
+def _staff_plan_out(person: Person, version: PlanVersion) -> dict[str, Any]:
+    return {**_plan_out(person, version), "duress_word_set": bool(version.duress_digest)}
+
+
 def _plan_out(person: Person, version: PlanVersion) -> dict[str, Any]:
     plan = selectors.contents(version)
     current = selectors.current_version(person)
@@ -182,7 +192,6 @@ def _plan_out(person: Person, version: PlanVersion) -> dict[str, Any]:
         "quiet_from": _clock_time(plan.quiet_hours[0]) if plan.quiet_hours else None,
         "quiet_until": _clock_time(plan.quiet_hours[1]) if plan.quiet_hours else None,
         "quiet_hours_time_zone": plan.time_zone,
-        "duress_word_set": bool(version.duress_digest),
         "safe_places": plan.safe_places,
         "contacts": [asdict(c) for c in selectors.emergency_contacts_of(version)],
         "scenarios": [
@@ -215,7 +224,7 @@ def _draft(payload: PlanIn) -> PlanDraft:
 
 
 @router.get(
-    "/people/{person_id}/plan", response={200: PlanOut, 404: ErrorOut}, url_name="safety_plan"
+    "/people/{person_id}/plan", response={200: StaffPlanOut, 404: ErrorOut}, url_name="safety_plan"
 )
 def get_plan(request: HttpRequest, person_id: RecordId) -> Any:
     """The current version of a person's safety plan."""
@@ -223,12 +232,12 @@ def get_plan(request: HttpRequest, person_id: RecordId) -> Any:
     version = selectors.current_version(person)
     if version is None:
         raise HttpError(404, gettext_noop("This person has no safety plan yet."))
-    return _plan_out(person, version)
+    return _staff_plan_out(person, version)
 
 
 @router.post(
     "/people/{person_id}/plan",
-    response={201: PlanOut, 404: ErrorOut, 422: FieldErrorsOut},
+    response={201: StaffPlanOut, 404: ErrorOut, 422: FieldErrorsOut},
     url_name="safety_plan_save",
 )
 def save_plan(request: HttpRequest, person_id: RecordId, payload: PlanIn) -> Any:
@@ -241,7 +250,7 @@ def save_plan(request: HttpRequest, person_id: RecordId, payload: PlanIn) -> Any
             422,
             {"detail": f"{_('Nothing was saved.')} {problem}", "errors": problem.errors},
         )
-    return Status(201, _plan_out(person, version))
+    return Status(201, _staff_plan_out(person, version))
 
 
 @router.get(
@@ -257,7 +266,7 @@ def list_versions(request: HttpRequest, person_id: RecordId) -> Any:
 
 @router.get(
     "/people/{person_id}/plan/versions/{plan_version}",
-    response={200: PlanOut, 404: ErrorOut},
+    response={200: StaffPlanOut, 404: ErrorOut},
     url_name="safety_version",
 )
 def get_version(request: HttpRequest, person_id: RecordId, plan_version: RecordId) -> Any:
@@ -265,7 +274,7 @@ def get_version(request: HttpRequest, person_id: RecordId, plan_version: RecordI
     version = selectors.version_of(person, plan_version)
     if version is None:
         raise HttpError(404, NOT_FOUND)
-    return _plan_out(person, version)
+    return _staff_plan_out(person, version)
 
 
 @router.get(
