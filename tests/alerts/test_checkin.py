@@ -139,6 +139,21 @@ def test_a_missed_check_in_alerts_after_the_grace_period_once(team, smtp, sms):
     assert [m["to"] for m in sms.received] == [SECOND_PHONE]
 
 
+def test_a_plan_saved_for_another_reason_does_not_put_off_a_check_in_due(team, smtp, sms):
+    """A caseworker correcting a contact's phone within the grace period had restarted the
+    clock: the missed check-in came a whole interval later. Only a new schedule restarts it."""
+    with clock.frozen(START):
+        replan(team, checkin_interval_hours=24, checkin_grace_minutes=60)
+        clock.advance(timedelta(hours=24, minutes=30))  # due, within the grace period
+        replan(team, safe_places="Parish hall")
+        assert checkins.status(team.person).due == START + timedelta(hours=24)
+        clock.advance(timedelta(minutes=31))
+        assert checkins.raise_missed_checkins() == 1
+        replan(team, checkin_interval_hours=12)  # a new schedule: counted from now
+        assert checkins.status(team.person).due == clock.now() + timedelta(hours=12)
+    assert Alert.objects.get().trigger_key == f"missed:{team.person.pk}:20260303T0300"
+
+
 def test_a_check_in_resets_the_switch(team):
     client = sign_in(Client(), team.rosa)
     with clock.frozen(START):

@@ -170,7 +170,7 @@ def status(person: Person) -> CheckinStatus:
     return CheckinStatus(
         has_plan=True,
         last=last,
-        due=due_at(version.created_at, last, interval) if interval else None,
+        due=due_at(safety.schedule_started(version), last, interval) if interval else None,
         grace=timedelta(minutes=version.checkin_grace_minutes),
     )
 
@@ -200,7 +200,8 @@ def raise_missed_checkins() -> int:
     for version in versions:
         if not version.checkin_interval_hours:
             continue
-        due = due_at(version.created_at, version.last_checkin, version.checkin_interval_hours)
+        started = safety.schedule_started(version)
+        due = due_at(started, version.last_checkin, version.checkin_interval_hours)
         if now > due + timedelta(minutes=version.checkin_grace_minutes):
             overdue.append((version.plan.person, missed_key(version.plan.person_id, due)))
     # Known ones are skipped before any key is opened: most passes end here.

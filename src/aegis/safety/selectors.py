@@ -9,7 +9,7 @@ and, with no key at all, `versions_with_checkins()`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -222,6 +222,24 @@ def duress_word_matches(person: Person, word: str) -> bool:
     if version is None:
         return False
     return duress.matches(version.data_key_id, version.duress_digest, word)
+
+
+def schedule_started(version: PlanVersion) -> datetime:
+    """When the plan began asking for check-ins at this version's interval: the oldest of the
+    versions up to this one that ask for the same, without a break. A version saved for
+    another reason (a contact's phone corrected) had restarted the clock, and so put off a
+    missed check-in that was already due."""
+    started = version.created_at
+    earlier = (
+        PlanVersion.objects.filter(plan_id=version.plan_id, number__lt=version.number)
+        .order_by("-number")
+        .values_list("checkin_interval_hours", "created_at")
+    )
+    for interval, created_at in earlier.iterator():
+        if interval != version.checkin_interval_hours:
+            break
+        started = created_at
+    return started
 
 
 def versions_with_checkins() -> QuerySet[PlanVersion]:
