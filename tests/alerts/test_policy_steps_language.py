@@ -32,3 +32,16 @@ def test_a_steps_lists_are_joined_in_the_readers_language(team):
     assert "البريد الإلكتروني، ثم رسالة نصية" in arabic
     spanish = _built_in_ladder(reader, "es")
     assert "then" not in spanish and ", luego " in spanish, spanish
+
+
+def test_a_one_minute_step_is_said_in_the_singular():
+    """ "Step 1, 1 minutes to acknowledge" had been read on the policies and the drill report."""
+    from django.template.loader import render_to_string
+
+    steps = [
+        {"number": 1, "deadline_minutes": 1, "audiences": ["Responders"], "channels": []},
+        {"number": 2, "deadline_minutes": 5, "audiences": ["Contacts"], "channels": []},
+    ]
+    page = render_to_string("alerts/policies_steps.html", {"steps": steps})
+    assert "Step 1, 1 minute to acknowledge:" in page
+    assert "Step 2, 5 minutes to acknowledge:" in page
