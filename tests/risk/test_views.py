@@ -185,7 +185,9 @@ def test_history_is_read_only_and_the_comparison_shows_the_rise(team):
     )
     assert "The level rose." in reverse_order  # the earlier one is always on the left
     single = _text(client.get(reverse("risk:compare", kwargs=kwargs), {"earlier": 2, "later": 2}))
-    assert "nothing to compare" in single
+    # One assessment with itself: the case has two, so it is asked to choose two (it had said
+    # there was nothing to compare, "a case needs two assessments").
+    assert "Choose two different assessments" in single and "nothing to compare" not in single
     # A digit int() refuses is no number: the default comparison, not a 500.
     odd = client.get(reverse("risk:compare", kwargs=kwargs), {"earlier": "²", "later": "¹"})
     assert odd.status_code == 200 and "The level rose." in _text(odd)
