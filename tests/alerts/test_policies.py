@@ -371,3 +371,38 @@ def test_a_policy_left_unnamed_is_named_in_each_readers_language(team):
     reader.cookies["django_language"] = "es"
     page = reader.get(reverse("alerts:policies")).content.decode()
     assert "Critical risk" not in page
+
+
+def test_a_policy_saved_from_a_stale_page_is_refused_in_words_and_taken_when_sent_again(team):
+    """Two coordinators on one policy: the second, from an older page, had put the first's
+    3-minute step back without a word."""
+    import re
+
+    policies.save_level_policy(
+        "moderate", [policies.StepInput(1, 10, ["responders"])], actor=team.karim.user
+    )
+    url = reverse("alerts:level-policy", kwargs={"risk_level": "moderate"})
+    first, second = sign_in(Client(), team.karim), sign_in(Client(), team.karim)
+    opened = re.search(r'name="seen" value="([^"]*)"', second.get(url).content.decode())
+    assert opened, "the page carries the policy's state"
+    blank = {"number": "", "deadline_minutes": "", "channel_1": "email", "channel_2": "sms"}
+    rest = [blank] * (policies.MAX_STEPS - 1)
+    step = {**blank, "number": "1", "audiences": ["responders"]}
+    seen_first = re.search(r'name="seen" value="([^"]*)"', first.get(url).content.decode())
+    assert seen_first
+    saved = first.post(
+        url,
+        {**form_data({**step, "deadline_minutes": "3"}, *rest), "seen": seen_first.group(1)},
+    )
+    assert saved.status_code == 302
+    stale = {**form_data({**step, "deadline_minutes": "10"}, *rest, name="Renamed")}
+    refused = second.post(url, {**stale, "seen": opened.group(1)})
+    assert refused.status_code == 400
+    assert "This policy was saved by someone else since you opened this page" in (
+        refused.content.decode()
+    )
+    assert PolicyStep.objects.get(policy__risk_level="moderate").deadline_minutes == 3
+    again = re.search(r'name="seen" value="([^"]*)"', refused.content.decode())
+    assert again and again.group(1) != opened.group(1)
+    assert second.post(url, {**stale, "seen": again.group(1)}).status_code == 302
+    assert EscalationPolicy.objects.get(risk_level="moderate").name == "Renamed"

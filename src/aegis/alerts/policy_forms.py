@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from aegis import places
 from aegis.cases.vocabulary import Sector
 from aegis.incidents.vocabulary import ViolationType
+from aegis.rules import StalePageForm
 
 from . import channels, policies
 from .models import PartnerOrganisation, PolicyStep
@@ -39,7 +40,11 @@ def _contact_channel(label: Any) -> forms.ChoiceField:
     return forms.ChoiceField(label=label, choices=choices, required=False)
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(StalePageForm):
+    """`current`: when the policy was last saved, as the page showed it. A colleague's save
+    since (or one from another tab) is not undone without a word: a stale page had put a
+    step's deadline back."""
+
     name = forms.CharField(
         label=_("Name of the policy"),
         max_length=policies.NAME_MAX,
@@ -50,6 +55,13 @@ class PolicyForm(forms.Form):
             STORED_IN_CLEAR,
         ),
     )
+
+    def stale_message(self) -> Any:
+        return _(
+            "This policy was saved by someone else since you opened this page (or in another "
+            "tab), so nothing was saved. What you typed is below: open the policies in "
+            "another tab to see the changes; sent again from here, yours replace them."
+        )
 
 
 class StepForm(forms.Form):

@@ -112,7 +112,11 @@ def _edit(
 ) -> HttpResponse:
     partners = policies.active_partners()
     data = request.POST if request.method == "POST" else None
-    form = PolicyForm(data, initial={"name": policy.name if policy else ""})
+    form = PolicyForm(
+        data,
+        initial={"name": policy.name if policy else ""},
+        current=policy.updated_at.isoformat() if policy else "",
+    )
     rows = step_forms(data, policies.steps_of(policy), partners)
     if data is not None:
         valid = [row.is_valid() for row in rows]
