@@ -3,6 +3,8 @@ addressed to them; anyone else's alert answers like a missing one (views and API
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -130,10 +132,13 @@ def test_a_second_responder_is_told_the_alert_was_resolved_first(team):
     first, second = sign_in(Client(), team.thandi), sign_in(Client(), team.karim)
     url = reverse("alerts:resolve", kwargs={"alert_id": alert.pk})
     assert first.post(url, {"outcome": "Released."}).status_code == 302
-    late = second.post(url, {"outcome": "She is safe."}, follow=True)
-    page = late.content.decode()
-    assert late.redirect_chain[-1][0] == reverse("alerts:detail", kwargs={"alert_id": alert.pk})
+    late = second.post(url, {"outcome": "She is safe at her sister's."})
+    page = html.unescape(late.content.decode())
+    assert late.status_code == 409
     assert "This alert is already resolved; the outcome you wrote is not saved." in page
+    # What they wrote waits in the note form (a redirect had thrown it away).
+    note_form = page[page.index('action="/alerts/') :]
+    assert "She is safe at her sister's.</textarea>" in note_form
     acked = second.post(reverse("alerts:acknowledge", kwargs={"alert_id": alert.pk}), follow=True)
     assert "This alert is already resolved: there is nothing to acknowledge." in (
         acked.content.decode()

@@ -274,11 +274,17 @@ def resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert.refresh_from_db()
     if alert.status == AlertStatus.RESOLVED:
         # Resolved first (by another responder, or this form sent twice): its page shows
-        # that outcome, not the form this refusal would sit on.
+        # that outcome, and what this responder wrote waits in the note form, which a
+        # redirect had thrown away.
         messages.error(
-            request, _("This alert is already resolved; the outcome you wrote is not saved.")
+            request,
+            _(
+                "This alert is already resolved; the outcome you wrote is not saved. It is in "
+                "the note form below: add it as a note if it says more."
+            ),
         )
-        return redirect("alerts:detail", alert_id=alert.pk)
+        written = NoteForm(initial={"text": request.POST.get("outcome", "")})
+        return _detail(request, alert, note_form=written, status=409)
     return _detail(request, alert, form=form, status=400)
 
 
