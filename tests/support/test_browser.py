@@ -44,7 +44,9 @@ def test_a_coordinator_vets_a_provider(browser, tab, team):  # noqa: F811
     later = (clock.today() + timedelta(days=180)).isoformat()
     page.get_by_label("Re-vetting date").fill(later)
     page.get_by_role("button", name="Record the decision").click()
-    expect(page.get_by_role("status")).to_contain_text("at least two references")
+    # Refused on the form, with the status and date chosen kept.
+    expect(page.get_by_role("alert").first).to_contain_text("at least two references")
+    expect(page.get_by_label("Re-vetting date")).to_have_value(later)
     page.get_by_label("Reference's name").fill("Ref B")
     page.get_by_label("How to reach the reference").fill("b@x.org")
     page.get_by_role("button", name="Add the reference").click()

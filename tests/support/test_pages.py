@@ -137,6 +137,20 @@ def test_vetting_on_the_page_refuses_a_past_date(team):
     assert Provider.objects.get().vetting == "new"
 
 
+def test_a_refused_vetting_keeps_the_status_and_date_chosen(team):
+    """After "2040-01-01 is far from today; check the year" the status and the date had come
+    back empty (a redirect), to be chosen again."""
+    provider = team.provider()
+    web = client(team.karim)
+    url = reverse("support:provider-vet", kwargs={"provider_id": provider.pk})
+    response = web.post(url, {"status": "suspended", "revet_on": "2040-01-01"})
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 422
+    assert "is far from today; check the year" in page
+    assert 'value="2040-01-01"' in page and '<option value="suspended" selected>' in page
+    assert Provider.objects.get().vetting == "approved"
+
+
 def test_referral_refused_without_consent_says_which(team):
     provider = team.provider()
     web = client(team.lucia)

@@ -101,10 +101,14 @@ def provider(request: HttpRequest, provider_id: int) -> HttpResponse:
 
 
 def _provider_page(
-    request: HttpRequest, shown: Any, reference_form: ReferenceForm | None = None
+    request: HttpRequest,
+    shown: Any,
+    reference_form: ReferenceForm | None = None,
+    vet_form: VetForm | None = None,
 ) -> HttpResponse:
-    """The provider's page; with a reference form refused for its errors, that form as it
-    was sent (what was typed, and why), answered 422."""
+    """The provider's page; with a reference or vetting form refused for its errors, that
+    form as it was sent (what was typed, and why), answered 422."""
+    refused = reference_form is not None or vet_form is not None
     return render(
         request,
         "support/provider.html",
@@ -113,11 +117,11 @@ def _provider_page(
             "due": services.revetting_due(shown),
             "offerable": services.offerable(shown),
             "reference_form": reference_form or ReferenceForm(),
-            "vet_form": VetForm(),
+            "vet_form": vet_form or VetForm(),
             "availability_form": AvailabilityForm(initial={"availability": shown.availability}),
             "coordinator": request.user.has_perm("accounts.coordinate"),
         },
-        status=422 if reference_form is not None else 200,
+        status=422 if refused else 200,
     )
 
 
@@ -196,10 +200,8 @@ def provider_reference(request: HttpRequest, provider_id: int) -> HttpResponse:
 def provider_vet(request: HttpRequest, provider_id: int) -> HttpResponse:
     shown = found(selectors.provider(provider_id))
     form = VetForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a vetting status and a valid date."))
-    else:
-        with flash_refusal(request):
+    if form.is_valid():
+        with refusal_on(form):
             services.vet(
                 shown,
                 form.cleaned_data["status"],
@@ -207,7 +209,9 @@ def provider_vet(request: HttpRequest, provider_id: int) -> HttpResponse:
                 revet_on=form.cleaned_data["revet_on"],
             )
             messages.success(request, _("The vetting decision is recorded."))
-    return redirect("support:provider", provider_id=shown.pk)
+            return redirect("support:provider", provider_id=shown.pk)
+    # Shown again with the status and date chosen and why: a redirect had emptied both.
+    return _provider_page(request, shown, vet_form=form)
 
 
 @requires(STAFF)
